@@ -1,0 +1,27 @@
+"""The `ChatModel` protocol every model client implements."""
+
+from __future__ import annotations
+
+from typing import AsyncIterator, Protocol, Sequence
+
+from assistant.messages import Message, ModelResponse, TextDelta, ToolSpec
+
+
+class ModelError(RuntimeError):
+    """The model endpoint failed (after the client's own retries) or timed out."""
+
+
+class ChatModel(Protocol):
+    """A chat model: one request method and one streaming method."""
+
+    name: str
+
+    async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
+        """Send the conversation and the available tools; return the complete answer."""
+        ...
+
+    def stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec]
+    ) -> AsyncIterator[TextDelta | ModelResponse]:
+        """Like `request`, but yield text deltas as they arrive and the complete answer last."""
+        ...

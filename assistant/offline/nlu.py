@@ -1,0 +1,424 @@
+"""`understand()`: a chat message -> intent, confidence and normalised slots (no database).
+
+Each intent has a slot filler. Fillers find values with the parsers of `slots`, mask what they
+consumed so that a date or amount is never read as part of a name, and split messages like
+"log a call with Tom: asked for a review" into a head (who) and a tail (free text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from assistant.offline import slots as sl
+from assistant.offline.intents import IntentClassifier
+from assistant.offline.slots import Found, find_name, mask
+
+Slots = dict[str, object]
+
+
+@dataclass
+class Parse:
+    """What the offline model understood: an intent, how sure it is, and its slots."""
+
+    intent: str
+    confidence: float
+    slots: Slots = field(default_factory=dict)
+
+
+def understand(text: str, *, now: datetime, classifier: IntentClassifier) -> Parse:
+    """Classify `text` and fill the slots of its intent; relative dates resolve against `now`."""
+    intent, confidence = classifier.classify(text)
+    filler = FILLERS.get(intent)
+    return Parse(intent, confidence, filler(text, now) if filler else {})
+
+
+# ----------------------------------------------------------------------------------- helpers
+
+_SEPARATORS = (re.compile(r"(?<!\d):(?!\d)"), re.compile(r"\s[-–—]\s|\s*[–—]\s*"))
+_EDGE_JUNK = re.compile(r"^[\s\x00,;:.!?'\"()-]+|[\s\x00,;:.!?'\"()-]+$")
+_DANGLING = re.compile(r"(?:\s+(?:by|on|due|before|until|at|for|in|the|and|of))+\s*$", re.I)
+_ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
+
+
+def _put(slots: Slots, key: str, found: Found | None) -> Found | None:
+    if found is not None:
+        slots[key] = found.value
+    return found
+
+
+def _clean(text: str) -> str:
+    """Collapse masks and blanks, drop edge punctuation and dangling prepositions."""
+    text = re.sub(r"[\s\x00]+", " ", text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _DANGLING.sub("", _EDGE_JUNK.sub("", text))
+    return text
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def split_detail(text: str, words: tuple[str, ...] = ()) -> tuple[str, str]:
+    """(head, tail) around the first colon, else spaced dash, else one of `words`, else comma.
+
+    Offsets are kept: head is text[:i] and tail text[j:]; the tail is "" when nothing splits.
+    """
+    patterns = [*_SEPARATORS]
+    if words:
+        patterns.append(re.compile(r"\b(?:" + "|".join(words) + r")\b", re.I))
+    patterns.append(re.compile(","))
+    for pattern in patterns:
+        m = pattern.search(text)
+        if m:
+            return text[: m.start()], " " * m.end() + text[m.end() :]
+    return text, ""
+
+
+def _segments(tail: str) -> list[str]:
+    return [part for part in re.split(r"[,;]", tail) if part.strip(" \x00")]
+
+
+def _drop_edges(parts: list[str], empty: Callable[[str], bool]) -> list[str]:
+    """Drop leading and trailing segments for which `empty` holds."""
+    while parts and empty(parts[0]):
+        parts = parts[1:]
+    while parts and empty(parts[-1]):
+        parts = parts[:-1]
+    return parts
+
+
+def _blank(text: str) -> bool:
+    return not _clean(text)
+
+
+_REASON_START = re.compile(
+    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I)
+_REASON_LEAD = re.compile(
+    r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S)
+_REASON_AFTER_SEP = re.compile(r"[,;:–—-]\s*(\S.*)$", re.S)
+
+
+def find_reason(text: str) -> Found[str] | None:
+    """Why a deal or lead was lost: "lost on price" -> "price", "lost, went with X" -> "went with X"."""
+    m = _REASON_START.search(text)
+    if m is None:
+        return None
+    rest = text[m.end() :]
+    found = _REASON_LEAD.match(rest) or _REASON_AFTER_SEP.search(rest)
+    if found is None:
+        return None
+    reason = _clean(found[1])
+    return Found(reason, m.end() + found.start(1), len(text)) if reason else None
+
+
+# ----------------------------------------------------------------------------------- fillers
+
+
+def _show_record(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    _put(slots, "name", find_name(text, after=("about", "on", "for", "of", "regarding", "with")))
+    return slots
+
+
+def _update_lead_status(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    status = _put(slots, "status", sl.find_lead_status(text))
+    reason = _put(slots, "reason", find_reason(text)) if slots.get("status") == "lost" else None
+    head = mask(text[: reason.start] if reason else text, status)
+    _put(slots, "name", find_name(head))
+    return slots
+
+
+def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found | None]:
+    """Fill amount and close_date; return the text with both masked, and the amount found."""
+    amount = _put(slots, "amount", sl.find_amount(text))
+    text = mask(text, amount)
+    close = _put(slots, "close_date", sl.find_date(text, now.date()))
+    return mask(text, close), amount
+
+
+_CALLED = re.compile(r"\b(?:called|named|titled)\b", re.I)
+
+
+def _deal_name(text: str, amount: Found | None) -> Found[str] | None:
+    """A deal's own name: after "called"/"named", or the words right after the amount."""
+    m = _CALLED.search(text)
+    if m:
+        return find_name(text[m.end() :].rjust(len(text)), fallback=False, before=()) or \
+            next(iter(sl.name_runs(" " * m.end() + text[m.end() :])), None)
+    if amount is not None:
+        run = next((r for r in sl.name_runs(text) if r.start >= amount.end), None)
+        if run is not None and not text[amount.end : run.start].strip(" \x00"):
+            return run
+    return None
+
+
+def _convert_lead(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    rest, amount = _deal_money(text, now, slots)
+    deal = _put(slots, "deal_name", _deal_name(rest, None))
+    head = rest[: deal.start] if deal else rest
+    _put(slots, "name", find_name(head, after=("convert", "turn", "promote")))
+    return slots
+
+
+def _create_deal(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    rest, amount = _deal_money(text, now, slots)
+    deal = _put(slots, "deal_name", _deal_name(rest, amount))
+    _put(slots, "name", find_name(mask(rest, deal), after=("for", "with", "at")))
+    return slots
+
+
+def _update_deal(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    rest, _ = _deal_money(text, now, slots)
+    _put(slots, "name", find_name(rest))
+    return slots
+
+
+def _move_deal_stage(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    stage = _put(slots, "stage", sl.find_stage(text))
+    reason = _put(slots, "reason", find_reason(text)) if slots.get("stage") == "closed_lost" else None
+    _put(slots, "name", find_name(mask(text[: reason.start] if reason else text, stage)))
+    return slots
+
+
+def _pipeline(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    _put(slots, "scope", sl.find_scope(text))
+    _put(slots, "group_by", sl.find_group_by(text))
+    _put(slots, "period", sl.find_period(text))
+    return slots
+
+
+def _stuck_deals(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    _put(slots, "days", sl.find_days(text))
+    return slots
+
+
+def _period_only(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    _put(slots, "period", sl.find_period(text))
+    return slots
+
+
+_ABOUT = re.compile(r"\b(?:about|regarding|re:)\s+(\S.*)$", re.I | re.S)
+
+
+def _log_call(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    _put(slots, "direction", sl.find_direction(text))
+    head, tail = split_detail(text)
+    duration = _put(slots, "duration_minutes", sl.find_duration(head))
+    head = mask(head, duration)
+    name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
+    parts = _segments(tail)
+    while parts:
+        if name is None and (name := find_name(parts[0])) and name.value == _clean(parts[0]):
+            slots["name"] = name.value
+        elif "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and \
+                _blank(mask(parts[0], found)):
+            slots["duration_minutes"] = found.value
+        else:
+            break
+        parts = parts[1:]
+    notes = _clean(",".join(parts))
+    if not notes and (about := _ABOUT.search(head)):
+        notes = _clean(about[1])
+    if notes:
+        slots["notes"] = notes
+    return slots
+
+
+def _add_note(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    head, tail = split_detail(text, ("that", "saying", "says"))
+    name = _put(slots, "name", find_name(head, after=("to", "on", "for", "about")))
+    if name is None and tail:
+        _put(slots, "name", find_name(tail))
+    body = _clean(tail)
+    if body:
+        slots["body"] = body
+    return slots
+
+
+_MEETING_NOUNS = frozenset(
+    "meeting call demo lunch dinner breakfast coffee review session sync catch-up catchup check-in "
+    "kickoff kick-off presentation walkthrough workshop qbr training interview visit onsite "
+    "appointment chat standup discussion briefing".split())
+
+
+def _meeting_title(text: str) -> Found[str] | None:
+    """The kind of meeting: a meeting noun and up to two modifiers before it ("pricing review")."""
+    words = sl.tokens(text)
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].key in _MEETING_NOUNS:
+            first = i
+            while first > max(0, i - 2) and words[first - 1].key not in sl.STOPWORDS and \
+                    not text[words[first - 1].end : words[first].start].strip(" "):
+                first -= 1
+            start, end = words[first].start, words[i].end
+            return Found(_capitalised(text[start:end]), start, end)
+    return None
+
+
+def _schedule_meeting(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    duration = _put(slots, "duration_minutes", sl.find_duration(text))
+    text = mask(text, duration)
+    day = sl.find_date(text, now.date())
+    text = mask(text, day)
+    clock = sl.find_time(text)
+    text = mask(text, clock)
+    start = sl.combine(day and day.value, clock and clock.value, now)
+    if start is not None:
+        slots["start"] = start
+    title = _meeting_title(text)
+    slots["title"] = title.value if title else "Meeting"
+    _put(slots, "name", find_name(mask(text, title), after=("with", "for")))
+    return slots
+
+
+_TASK_LEAD = re.compile(
+    r"\b(?:remind(?:er)?|forget|need|have|got|task|to-?do|list|make sure|want)\b.*?\bto\s+(\S.*)$", re.I | re.S)
+_TASK_COMMAND = re.compile(
+    r"^\W*(?:please\s+)?(?:(?:add|create|make|set|new|put)\s+)?(?:a\s+)?(?:new\s+)?"
+    r"(?:task|to-?do|reminder)s?\b(?:\s+(?:for\s+me|to))?", re.I)
+_TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
+_TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "phone", "meet", "contact", "about")
+
+
+def _create_task(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    due = _put(slots, "due_date", sl.find_date(text, now.date()))
+    text = mask(text, due)
+    head, tail = split_detail(text)
+    if tail and re.search(r"(?<!\d):(?!\d)", text):
+        body = tail
+    elif m := _TASK_LEAD.search(text):
+        body = m[1]
+    else:
+        body = _TASK_COMMAND.sub("", text)
+    parts = _drop_edges(body.split(","), lambda part: _blank(part) or bool(_TASK_META.search(part)))
+    title = _clean(",".join(parts))
+    if title:
+        slots["title"] = _capitalised(title)
+        _put(slots, "name", find_name(title, after=_TASK_PEOPLE, fallback=False, before=()))
+    return slots
+
+
+def _list_tickets(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    _put(slots, "status", sl.find_ticket_status(text))
+    _put(slots, "priority", sl.find_priority(text))
+    _put(slots, "name", find_name(text, after=("for", "from", "of", "at")))
+    return slots
+
+
+def _create_ticket(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    priority = _put(slots, "priority", sl.find_priority(text))
+    head, tail = split_detail(text, ("about", "that", "saying"))
+    _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
+    parts = _drop_edges(
+        _segments(tail),
+        lambda part: _blank(part) or (found := sl.find_priority(part)) is not None and _blank(mask(part, found))
+        or bool(re.search(r"\b(?:ticket|case)\b", part, re.I)),
+    )
+    subject = _ARTICLE.sub("", _clean(",".join(parts)))
+    if subject:
+        slots["subject"] = _capitalised(subject)
+    return slots
+
+
+_NUMBER = re.compile(r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?(\d+)\b|#(\d+)\b|\b(\d+)\b", re.I)
+
+
+def _update_ticket(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    number = _NUMBER.search(text)
+    if number:
+        slots["ticket_number"] = int(next(group for group in number.groups() if group))
+    _put(slots, "status", sl.find_ticket_status(text))
+    _put(slots, "priority", sl.find_priority(text, loose=True))
+    return slots
+
+
+# ----------------------------------------------------------------------------------- create_lead
+
+_TITLE_WORDS = frozenset(
+    "ceo cto cfo coo cmo cio cro ciso vp svp evp head director manager founder co-founder cofounder owner "
+    "president chief officer engineer analyst consultant specialist architect buyer administrator admin "
+    "coordinator executive principal developer designer recruiter".split())
+_LEAD_PARTS = re.compile(r"[,;:()]|\s[-–—]\s|\s+and\s+", re.I)
+_CONTACT_WORDS = re.compile(r"^(?:\s|\x00|phone|tel|mobile|cell|e-?mail|mail|number|is|at)*$", re.I)
+_PRONOUN_LEAD = re.compile(
+    r"^(?:(?:she|he|they)(?:'s|’s|\s+is|\s+are|\s+works\s+as)?\s+)?(?:(?:the|a|an|our|their)\s+)?", re.I)
+_COMPANY_AT = re.compile(r"\b(?:at|from|with)\s+", re.I)
+
+
+def _create_lead(text: str, now: datetime) -> Slots:
+    slots: Slots = {}
+    email = _put(slots, "email", sl.find_email(text))
+    phone = _put(slots, "phone", sl.find_phone(mask(text, email)))
+    _put(slots, "source", sl.find_source(text))
+    for part in _LEAD_PARTS.split(mask(text, email, phone)):
+        if _CONTACT_WORDS.match(part) or sl.find_source(part):
+            continue
+        if "first_name" not in slots:
+            person = find_name(part)
+            if person is None:
+                continue
+            words = sl.tokens(person.value)
+            slots["first_name"] = words[0].text
+            if len(words) > 1:
+                slots["last_name"] = person.value[words[1].start :]
+            part = " " * person.end + part[person.end :]
+        _lead_role(part, slots)
+    return slots
+
+
+def _lead_role(part: str, slots: Slots) -> None:
+    """Read a title and/or company from one comma-separated part of a new-lead message."""
+    at = _COMPANY_AT.search(part)
+    role = _PRONOUN_LEAD.sub("", _clean(part[: at.start()] if at else part))
+    if role and "title" not in slots and {t.key for t in sl.tokens(role)} & _TITLE_WORDS:
+        slots["title"] = role
+        role = ""
+    company = find_name(part[at.end() :], fallback=True, before=()) if at else None
+    if company is None and role and len(sl.tokens(role)) <= 4:
+        company = find_name(role, before=())
+        company = company if company and company.value == role else None
+    if company is not None and "company" not in slots:
+        slots["company"] = company.value
+
+
+FILLERS: dict[str, Callable[[str, datetime], Slots]] = {
+    "create_lead": _create_lead,
+    "show_record": _show_record,
+    "update_lead_status": _update_lead_status,
+    "convert_lead": _convert_lead,
+    "create_deal": _create_deal,
+    "update_deal": _update_deal,
+    "move_deal_stage": _move_deal_stage,
+    "pipeline": _pipeline,
+    "stuck_deals": _stuck_deals,
+    "deals_closing": _period_only,
+    "my_tasks": _period_only,
+    "log_call": _log_call,
+    "add_note": _add_note,
+    "schedule_meeting": _schedule_meeting,
+    "create_task": _create_task,
+    "list_tickets": _list_tickets,
+    "create_ticket": _create_ticket,
+    "update_ticket": _update_ticket,
+}
+"""Slot filler of each intent; help and unknown have no slots."""

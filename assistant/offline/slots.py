@@ -1,0 +1,513 @@
+"""Pure slot parsers: dates, times, amounts, contact details, enums and name spans.
+
+Every `find_*` function scans a text and returns a `Found` (value plus the character span it
+came from, so callers can mask what was consumed) or None. Nothing here knows about intents.
+
+Date rules, all relative to `today` (the caller's local date):
+- "today"/"tonight", "tomorrow", "day after tomorrow"; "in N days/weeks/months".
+- "<weekday>", "on/by/before/until <weekday>": the first such day strictly after today
+  (said on a Tuesday, "Tuesday" is a week away). "this <weekday>": the first on or after today.
+  "next <weekday>": that weekday in the following calendar week (weeks start on Monday), so on
+  Tuesday 24 Nov "next Wednesday" is 2 Dec and "next Tuesday" is 1 Dec.
+- A period stands for its last day: "this/next week" -> Friday of that week, "this/next month",
+  "this/next quarter", "this/next year", "end of ..." alike, "Q1".."Q4" -> the end of the
+  next such quarter (this one if we are in it). "end of <Month>" -> last day of the next such
+  month on or after today. "<Month> <day>", "<day> <Month>", "m/d": the next such day on or
+  after today unless a year is given. ISO "YYYY-MM-DD" as written.
+Times: "10am", "2 pm", "10:30", "14:30", "noon", "midnight", "at 3" (1-7 -> afternoon).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    """A parsed value and the [start, end) span of text it was read from."""
+
+    value: T
+    start: int
+    end: int
+
+
+MASK = "\x00"
+
+
+def mask(text: str, *spans: Found | None) -> str:
+    """Blank the given spans (same length, so offsets stay valid) to mark them as consumed."""
+    for found in spans:
+        if found is not None:
+            text = text[: found.start] + MASK * (found.end - found.start) + text[found.end :]
+    return text
+
+
+# ----------------------------------------------------------------------------------- numbers
+
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60, "ninety": 90,
+}
+_NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
+
+
+def _number(word: str) -> float:
+    return float(word) if word[0].isdigit() else float(NUMBER_WORDS[word.lower()])
+
+
+# ----------------------------------------------------------------------------------- calendar
+
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sunday": 6,
+}
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+_WD = r"(" + "|".join(sorted(WEEKDAYS, key=len, reverse=True)) + r")"
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MON = r"(" + _MONTH_NAMES + r")\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+
+
+def month_end(year: int, month: int) -> date:
+    """Last day of a month."""
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def period_end(unit: str, today: date, ahead: int = 0) -> date:
+    """Last day of the week (Friday), month, quarter or year containing today, `ahead` units later."""
+    if unit == "week":
+        return today - timedelta(days=today.weekday()) + timedelta(days=4 + 7 * ahead)
+    if unit == "year":
+        return date(today.year + ahead, 12, 31)
+    span = 3 if unit == "quarter" else 1
+    index = (today.month - 1) // span + ahead  # months or quarters since January
+    year, first = today.year + index * span // 12, index * span % 12 + 1
+    return month_end(year, first + span - 1)
+
+
+def _next_month_day(today: date, month: int, day: int, year: int | None) -> date | None:
+    try:
+        if year is not None:
+            return date(year, month, day)
+        candidate = date(today.year, month, day)
+        return candidate if candidate >= today else date(today.year + 1, month, day)
+    except ValueError:
+        return None
+
+
+def _weekday(today: date, modifier: str | None, name: str) -> date:
+    target = WEEKDAYS[name.lower()]
+    if modifier == "next":
+        return today - timedelta(days=today.weekday()) + timedelta(days=7 + target)
+    ahead = (target - today.weekday()) % 7
+    if ahead == 0 and modifier != "this":
+        ahead = 7
+    return today + timedelta(days=ahead)
+
+
+def _quarter_end(today: date, quarter: int, year: int | None) -> date:
+    if year is None:
+        year = today.year if quarter >= (today.month - 1) // 3 + 1 else today.year + 1
+    return month_end(year, quarter * 3)
+
+
+def _end_of(today: date, which: str | None, unit: str) -> date:
+    unit = unit.lower()
+    if unit in MONTHS:
+        month = MONTHS[unit]
+        year = today.year if month >= today.month else today.year + 1
+        return month_end(year, month)
+    if unit[0] == "q" and unit[1:].isdigit():
+        return _quarter_end(today, int(unit[1:]), None)
+    return period_end(unit, today, 1 if which == "next" else 0)
+
+
+def _in_units(today: date, count: str, unit: str) -> date:
+    n = int(_number(count))
+    if unit.startswith("day"):
+        return today + timedelta(days=n)
+    if unit.startswith("week"):
+        return today + timedelta(weeks=n)
+    month = today.month - 1 + n
+    year, month = today.year + month // 12, month % 12 + 1
+    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+
+
+_YEAR = r"(?:,?\s+(\d{4}))?"
+_DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | None]]] = [
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
+     lambda t, m: _next_month_day(t, int(m[2]), int(m[3]), int(m[1]))),
+    (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(this|next|current)\s+)?(week|month|quarter|year|q[1-4]|"
+                + _MONTH_NAMES + r")\b", re.I),
+     lambda t, m: _end_of(t, m[1] and m[1].lower(), m[2])),
+    (re.compile(r"\beo([wmqy])\b", re.I),
+     lambda t, m: _end_of(t, None, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m[1].lower()])),
+    (re.compile(r"\b" + _MON + r"\s+(\d{1,2})" + _ORD + r"\b" + _YEAR, re.I),
+     lambda t, m: _next_month_day(t, MONTHS[m[1].lower()], int(m[2]), m[3] and int(m[3]))),
+    (re.compile(r"\b(\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b" + _YEAR, re.I),
+     lambda t, m: _next_month_day(t, MONTHS[m[2].lower()], int(m[1]), m[3] and int(m[3]))),
+    (re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"),
+     lambda t, m: _next_month_day(t, int(m[1]), int(m[2]), m[3] and int(m[3]))),
+    (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.I), lambda t, m: t + timedelta(days=2)),
+    (re.compile(r"\b(today|tonight|tomorrow|tmrw)\b", re.I),
+     lambda t, m: t if m[1].lower() in ("today", "tonight") else t + timedelta(days=1)),
+    (re.compile(r"\bin\s+" + _NUM + r"\s+(days?|weeks?|months?)\b", re.I),
+     lambda t, m: _in_units(t, m[1], m[2].lower())),
+    (re.compile(r"\b(?:(next|this|coming|on|by|before|until)\s+)?" + _WD + r"\b", re.I),
+     lambda t, m: _weekday(t, m[1] and m[1].lower().replace("coming", "this"), m[2])),
+    (re.compile(r"\bq([1-4])(?:\s+(\d{4}))?\b", re.I),
+     lambda t, m: _quarter_end(t, int(m[1]), m[2] and int(m[2]))),
+    (re.compile(r"\b(this|next|the)\s+(week|month|quarter|year)\b", re.I),
+     lambda t, m: period_end(m[2].lower(), t, 1 if m[1].lower() == "next" else 0)),
+]
+
+
+def find_date(text: str, today: date) -> Found[date] | None:
+    """The first date phrase found, trying the more specific phrase shapes first."""
+    for pattern, resolve in _DATE_RULES:
+        for m in pattern.finditer(text):
+            value = resolve(today, m)
+            if value is not None:
+                return Found(value, m.start(), m.end())
+    return None
+
+
+_TIME_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], time | None]]] = [
+    (re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])\.?m\b\.?", re.I),
+     lambda m: _clock(int(m[1]) % 12 + (12 if m[3].lower() == "p" else 0), int(m[2] or 0))),
+    (re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b"), lambda m: _clock(int(m[1]), int(m[2]))),
+    (re.compile(r"\b(?:at\s+)?(noon|midday|midnight)\b", re.I),
+     lambda m: time(0, 0) if m[1].lower() == "midnight" else time(12, 0)),
+    (re.compile(r"\bat\s+(\d{1,2})\b(?![:/.\d]|\s*(?:%|percent|days?|weeks?))", re.I),
+     lambda m: _clock(int(m[1]) + (12 if 1 <= int(m[1]) <= 7 else 0), 0)),
+]
+
+
+def _clock(hour: int, minute: int) -> time | None:
+    return time(hour, minute) if 0 <= hour < 24 else None
+
+
+def find_time(text: str) -> Found[time] | None:
+    """The first clock time found."""
+    for pattern, resolve in _TIME_RULES:
+        for m in pattern.finditer(text):
+            value = resolve(m)
+            if value is not None:
+                return Found(value, m.start(), m.end())
+    return None
+
+
+def combine(day: date | None, clock: time | None, now: datetime) -> datetime | None:
+    """A timezone-aware start from a date and/or a time, in `now`'s timezone.
+
+    A time without a date is today if still ahead, else tomorrow; a date without a time is 09:00.
+    """
+    if day is None and clock is None:
+        return None
+    if day is None:
+        day = now.date()
+        if datetime.combine(day, clock, now.tzinfo) <= now:
+            day += timedelta(days=1)
+    return datetime.combine(day, clock or time(9, 0), now.tzinfo)
+
+
+# ----------------------------------------------------------------------------------- durations
+
+_DURATION = re.compile(
+    r"\b(?:(half\s+an?|an?\s+half)\s+hour|(an?|one)\s+hour(?:\s+and\s+a\s+half)?|"
+    + _NUM + r"\s*(?:-\s*)?(minutes?|mins?|m|hours?|hrs?|h)\b)(?:-long|\s+long)?", re.I)
+
+
+def find_duration(text: str) -> Found[int] | None:
+    """A duration in minutes: "30 minutes", "45 min", "1.5 hours", "half an hour", "hour-long"."""
+    m = _DURATION.search(text)
+    if m is None:
+        return None
+    if m[1]:
+        minutes = 30.0
+    elif m[2]:
+        minutes = 90.0 if "half" in m[0].lower() else 60.0
+    else:
+        minutes = _number(m[3]) * (60 if m[4].lower().startswith("h") else 1)
+    return Found(int(minutes), m.start(), m.end())
+
+
+_SPAN_OF_DAYS = re.compile(r"\b" + _NUM + r"\s+(days?|weeks?|months?|fortnights?)\b", re.I)
+
+
+def find_days(text: str) -> Found[int] | None:
+    """A span of time in whole days: "10 days", "3 weeks" (21), "a month" (30)."""
+    m = _SPAN_OF_DAYS.search(text)
+    if m is None:
+        return None
+    per_unit = {"d": 1, "w": 7, "m": 30, "f": 14}[m[2][0].lower()]
+    return Found(int(_number(m[1]) * per_unit), m.start(), m.end())
+
+
+# ----------------------------------------------------------------------------------- money
+
+_AMOUNT = re.compile(
+    r"(?<![\w.#])(?P<cur>[$€£])?\s?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<mult>k|m|mm|mn|bn|b|thousand|million|billion|grand)\b)?"
+    r"(?:\s?(?P<code>usd|eur|gbp|dollars|euros|pounds|bucks)\b)?(?![\w%:/-])",
+    re.I,
+)
+_MULTIPLIERS = {"k": 3, "thousand": 3, "grand": 3, "m": 6, "mm": 6, "mn": 6, "million": 6,
+                "b": 9, "bn": 9, "billion": 9}
+
+
+def find_amount(text: str) -> Found[Decimal] | None:
+    """A money amount: "40k", "$1.2M", "35,000", "45k USD", "1.5m", "8,500 dollars".
+
+    A bare number counts only from 1,000 up, so seat counts, days or small numbers are skipped.
+    """
+    for m in _AMOUNT.finditer(text):
+        try:
+            value = Decimal(m["num"].replace(",", ""))
+        except InvalidOperation:
+            continue
+        mult = (m["mult"] or "").lower()
+        if mult:
+            value = value.scaleb(_MULTIPLIERS[mult])
+        if mult or m["cur"] or m["code"] or "," in m["num"] or value >= 1000:
+            value = Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
+            return Found(value, m.start(), m.end())
+    return None
+
+
+# ----------------------------------------------------------------------------------- contacts
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.I)
+_PHONE = re.compile(r"(?<![\w+])(\+?\(?\d[\d\s().-]{5,}\d)(?!\w)")
+
+
+def find_email(text: str) -> Found[str] | None:
+    """The first email address, lowercased."""
+    m = _EMAIL.search(text)
+    return Found(m[0].lower(), m.start(), m.end()) if m else None
+
+
+def find_phone(text: str) -> Found[str] | None:
+    """The first phone number as "+" (if written) and digits: "(415) 555-0100" -> "4155550100".
+
+    Needs at least 10 digits, or 7 after a "+", so that dates and amounts are not taken for one.
+    """
+    for m in _PHONE.finditer(text):
+        digits = re.sub(r"\D", "", m[1])
+        plus = m[1].startswith("+")
+        if 10 <= len(digits) <= 15 or (plus and 7 <= len(digits) <= 15):
+            return Found(("+" if plus else "") + digits, m.start(), m.end())
+    return None
+
+
+# ----------------------------------------------------------------------------------- enums
+
+
+def _keyword_map(table: list[tuple[str, str]]) -> Callable[[str], Found[str] | None]:
+    compiled = [(re.compile(pattern, re.I), value) for pattern, value in table]
+
+    def find(text: str) -> Found[str] | None:
+        for pattern, value in compiled:
+            m = pattern.search(text)
+            if m:
+                return Found(value, m.start(), m.end())
+        return None
+
+    return find
+
+
+find_source = _keyword_map([
+    (r"\b(?:webinar|conference|trade\s*show|expo|meetup|event)\b", "event"),
+    (r"\b(?:linkedin|twitter|facebook|instagram|social media|x\.com|on x)\b", "social_media"),
+    (r"\b(?:cold[\s-]?call(?:ed|ing)?|outbound call)\b", "cold_call"),
+    (r"\b(?:referr(?:al|ed)|intro(?:duction|duced)? (?:from|by)|recommended by)\b", "referral"),
+    (r"\b(?:website|web\s*site|site|web\s*form|inbound form|contact form|landing page|online form)\b", "website"),
+])
+"""Lead source enum from how the lead came in."""
+
+find_lead_status = _keyword_map([
+    (r"\b(?:lost|disqualif\w*|unqualified|dead|not interested|no longer interested|went cold|gone cold|"
+     r"lost cause|drop(?:ped)?)\b", "lost"),
+    (r"\bqualif\w*\b|\bgood fit\b", "qualified"),
+    (r"\b(?:contacted|reached out|reach out|emailed|called|spoke|spoken|talked|in touch|first contact|"
+     r"got hold of|pinged|messaged)\b", "contacted"),
+    (r"\b(?:new|reset)\b", "new"),
+])
+"""Lead status enum (new|contacted|qualified|lost)."""
+
+find_stage = _keyword_map([
+    (r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b", "closed_lost"),
+    (r"\bclosed[\s_-]?won\b|\bwon\b|\bsigned\b|\bclosed\b|\bwe got\b|\bwin\b", "closed_won"),
+    (r"\bnegotiat\w*\b", "negotiation"),
+    (r"\bproposal\b|\bquote sent\b", "proposal"),
+    (r"\bqualif\w*\b", "qualification"),
+    (r"\bprospect\w*\b|\bdiscovery\b", "prospecting"),
+])
+"""Deal stage enum."""
+
+find_ticket_status = _keyword_map([
+    (r"\bre-?open\w*\b", "open"),
+    (r"\bclos(?:e|ed|ing)\b", "closed"),
+    (r"\b(?:resolved?|fixed|solved)\b", "resolved"),
+    (r"\b(?:pending|on hold|waiting)\b", "pending"),
+    (r"\bopen\b", "open"),
+])
+"""Ticket status enum (open|pending|resolved|closed)."""
+
+_PRIORITY_WORDS = {"urgent": "urgent", "critical": "urgent", "blocker": "urgent", "asap": "urgent",
+                   "p1": "urgent", "high": "high", "p2": "high", "medium": "medium", "normal": "medium",
+                   "moderate": "medium", "p3": "medium", "low": "low", "minor": "low", "p4": "low"}
+_PRIORITY_STRICT = re.compile(
+    r"\b(urgent|critical|blocker|asap|p[1-4])\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
+    r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b", re.I)
+_PRIORITY_LOOSE = re.compile(r"\b(?:to|as)\s+(high|medium|normal|low)\b", re.I)
+
+
+def find_priority(text: str, *, loose: bool = False) -> Found[str] | None:
+    """Ticket priority (low|medium|high|urgent); `loose` also accepts "to high"-style phrases."""
+    m = _PRIORITY_STRICT.search(text) or (_PRIORITY_LOOSE.search(text) if loose else None)
+    if m is None:
+        return None
+    word = next(group for group in m.groups() if group)
+    return Found(_PRIORITY_WORDS[word.lower()], m.start(), m.end())
+
+
+find_direction = _keyword_map([
+    (r"\b(?:inbound|incoming)\b|\b(?:called|phoned|rang|buzzed)\s+(?:me|us|in)\b|\bgave\s+(?:me|us)\s+a\s+(?:call|ring)\b"
+     r"|\breturned\s+my\s+call\b", "inbound"),
+    (r"\b(?:outbound|outgoing)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang|dialed|dialled)\b", "outbound"),
+])
+"""Call direction enum (inbound|outbound), only when the user says so."""
+
+find_period = _keyword_map([
+    (r"\b(?:overdue|past due|late|missed)\b", "overdue"),
+    (r"\btoday\b|\btonight\b", "today"),
+    (r"\bnext\s+week\b", "next_week"),
+    (r"\b(?:this|the|current)\s+week\b|\bend of (?:the )?week\b", "this_week"),
+    (r"\bnext\s+month\b", "next_month"),
+    (r"\b(?:this|the|current)\s+month\b|\bend of (?:the )?month\b|\beom\b", "this_month"),
+    (r"\bnext\s+quarter\b", "next_quarter"),
+    (r"\b(?:this|the|current)\s+quarter\b|\bend of (?:the )?quarter\b|\bq-?t-?d\b|\beoq\b", "this_quarter"),
+    (r"\b(?:this|the|current)\s+year\b|\bend of (?:the )?year\b|\bytd\b|\beoy\b", "this_year"),
+])
+"""Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...)."""
+
+find_scope = _keyword_map([
+    (r"\b(?:company|everyone|everybody|whole|entire|all reps|org|organi[sz]ation|across the board)\b", "all"),
+    (r"\bteam\b|\bour\s+team\b", "team"),
+    (r"\b(?:my|mine)\b", "mine"),
+])
+"""Pipeline scope enum (mine|team|all)."""
+
+find_group_by = _keyword_map([
+    (r"\b(?:by|per|each|across)\s+(?:deal\s+)?(?:stage|phase)s?\b|\bstage\s+breakdown\b", "stage"),
+    (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b", "owner"),
+])
+"""Pipeline grouping enum (stage|owner)."""
+
+
+# ----------------------------------------------------------------------------------- names
+
+STOPWORDS = frozenset("""
+a an the this that these those it its it's i i'm i've i'd i'll me my mine we we've we're our us you your
+he he's him his she she's her they they're them their who whom what what's which when where why how
+is are was were be been being am do does did done doing have has had having will would shall should
+can can't could may might must not no nor yes yeah ok okay please pls thanks thank hey hi hello just
+now still already also too very really so then than there here any anything everything something all
+some every each both either neither about above after again against at before below between by down
+during for from in into of off on onto out over through to under until up upon with within without via
+and or but if because as since while per behalf back away around regarding re ahead instead anymore
+show see view display open pull bring give get got find look lookup search tell know check list fetch
+info information details detail rundown summary overview profile record records history page latest
+add create new make log put set change update edit mark move moved push bump advance convert turn
+increase decrease lower raise reduce delay slip slipped expected expect expecting correct promote
+book schedule arrange organize organise plan invite meet remind remember note notes jot write attach
+save leave enter capture file submit report reported go going went let lets let's want wants need needs
+like ready qualify qualified reset reached reach contacted spoke spoken talked emailed called named
+lead leads prospect deal deals account accounts opportunity opportunities opp opps company contact
+contacts customer client person team stage status value amount worth price close closing closed date
+pipeline ticket tickets task tasks todo to-do comment call calls phone everything support queue issue
+issues case cases problem problems bug bugs request requests escalation escalations
+meeting meetings demo lunch dinner breakfast coffee session sync check-in catch-up kickoff visit onsite
+today tomorrow tonight week month quarter year morning afternoon evening end soon later ago
+monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri
+qualification prospecting proposal negotiation won lost win signed stuck stalled
+high medium low urgent critical priority inbound outbound
+""".split())
+"""Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
+
+_TOKEN = re.compile(r"[A-Za-z0-9][\w&'’.-]*")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of the text and its span."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> str:
+        return self.text.lower().replace("’", "'")
+
+
+def tokens(text: str) -> list[Token]:
+    """Words with their spans; a possessive "'s" and trailing dots are cut off."""
+    found = []
+    for m in _TOKEN.finditer(text):
+        word = re.sub(r"(?:['’]s)?\.*$", "", m[0]) or m[0]
+        found.append(Token(word, m.start(), m.start() + len(word)))
+    return found
+
+
+def name_runs(text: str, stop: frozenset[str] = STOPWORDS) -> list[Found[str]]:
+    """Maximal runs of non-stop words separated only by spaces (punctuation breaks a run)."""
+    runs: list[list[Token]] = []
+    for token in tokens(text):
+        if token.key in stop or token.key.isdigit():
+            runs.append([])
+        elif runs and runs[-1] and text[runs[-1][-1].end : token.start].strip(" ") == "":
+            runs[-1].append(token)
+        else:
+            runs.append([token])
+    return [Found(text[run[0].start : run[-1].end], run[0].start, run[-1].end) for run in runs if run]
+
+
+def find_name(
+    text: str,
+    *,
+    after: tuple[str, ...] = (),
+    before: tuple[str, ...] = ("deal", "deals", "lead", "account", "opportunity", "opp", "team"),
+    fallback: bool = True,
+) -> Found[str] | None:
+    """The name a user wrote, as a run of non-stop words of at most four words.
+
+    Preference: a run right before one of `before` ("the Acme deal"), then the first run after
+    the first of the `after` words that has one ("a call with Tom"), then (with `fallback`) the
+    first run of the text.
+    """
+    runs = name_runs(text)
+    words = tokens(text)
+    follower = {run.start: next((t.key for t in words if t.start >= run.end), None) for run in runs}
+    chosen = next((run for run in runs if follower[run.start] in before), None)
+    for anchor in (t.end for t in words if t.key in after):
+        if chosen is None:
+            chosen = next((run for run in runs if run.start >= anchor), None)
+    if chosen is None and fallback and runs:
+        chosen = runs[0]
+    if chosen is None:
+        return None
+    kept = tokens(chosen.value)[:4]
+    return Found(chosen.value[: kept[-1].end], chosen.start, chosen.start + kept[-1].end)

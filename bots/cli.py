@@ -1,0 +1,86 @@
+"""The `nexa` command line: demo, database, seed (and, in later issues, chat)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import select
+
+from bots import render
+from store.access import Actor
+from store.auth import actor_for_email
+from store.db import Database, resolve_url, upgrade
+from store.models import Contact
+from store.seed import is_seeded, seed as load_seed
+from store.seed.generated import PER_SCALE
+from store.services import PipelineService, ViewService
+from store.settings import get_settings
+
+app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args_is_help=True)
+db_app = typer.Typer(help="Database commands.")
+app.add_typer(db_app, name="db")
+console = Console()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the migrations to the configured database (embedded unless DATABASE_URL is set)."""
+    url = resolve_url(get_settings())
+    upgrade(url)
+    console.print("[green]Database is at the newest migration.")
+
+
+@app.command()
+def seed(
+    scale: Annotated[int, typer.Option(min=1, max=5000, help="Multiply the generated CRM (5000 = 1M deals).")] = 1,
+    random_seed: Annotated[int, typer.Option("--seed", help="Random seed of the generated part.")] = 7,
+) -> None:
+    """Load the demo CRM (the spec's story plus generated companies, leads, deals and tickets)."""
+    asyncio.run(_seed(scale, random_seed))
+
+
+async def _seed(scale: int, random_seed: int) -> None:
+    db = Database.open()
+    try:
+        if await is_seeded(db):
+            console.print("[yellow]The demo data is already loaded; nothing to do.")
+            return
+        total = sum(PER_SCALE.values()) * scale * 3
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task("seeding", total=total)
+
+            def tick(table: str, rows: int) -> None:
+                bar.update(task, advance=rows, description=f"seeding {table}")
+
+            counts = await load_seed(db, scale=scale, random_seed=random_seed, progress=tick)
+            bar.update(task, completed=total)
+        console.print(f"[green]Seeded[/] {counts.accounts} accounts, {counts.contacts} contacts, {counts.leads} leads, "
+                      f"{counts.deals} deals, {counts.tickets} tickets ({counts.rows} rows).")
+    finally:
+        await db.close()
+
+
+@app.command()
+def demo() -> None:
+    """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, seed when empty, then show John's CRM."""
+    asyncio.run(_demo())
+
+
+async def _demo() -> None:
+    db = Database.open()
+    try:
+        if not await is_seeded(db):
+            await load_seed(db)
+        async with db.session() as session:
+            john = await actor_for_email(session, "john@nexa.test")
+            sarah = await session.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
+            view = await ViewService(session, john).contact_360(sarah.id)
+            mine = await PipelineService(session, john).summary(owner_id=john.user_id)
+            everyone = await PipelineService(session, Actor.system()).summary()
+        render.show(render.contact_360(view), render.pipeline(mine, "John's pipeline"), render.pipeline(everyone, "Company pipeline"), console=console)
+    finally:
+        await db.close()

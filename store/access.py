@@ -1,0 +1,101 @@
+"""Who is calling, and what they may do: enforced by services and tools, never by prompts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from store.errors import PermissionDenied
+from store.models.enums import Channel
+
+
+class CallerRole(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    rep = "rep"
+    support = "support"
+    service = "service"
+    customer = "customer"
+    system = "system"
+
+
+R, W = "read", "write"
+# area -> role -> allowed operations; record ownership narrows these further (see `can_touch`).
+AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
+    "leads": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}},
+    "deals": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R}},
+    "contacts": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R}},
+    "accounts": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R}},
+    "tickets": {CallerRole.support: {R, W}, CallerRole.manager: {R, W}, CallerRole.rep: {R, W}},
+    "activities": {
+        CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W},
+    },
+    "tasks": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
+    "pipeline": {CallerRole.rep: {R}, CallerRole.manager: {R}},
+    "users": {CallerRole.manager: {R}, CallerRole.rep: {R}, CallerRole.support: {R}},
+}
+ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The caller a request runs for: a CRM user, a widget customer or the system itself."""
+
+    role: CallerRole
+    user_id: uuid.UUID | None = None
+    name: str = "system"
+    email: str | None = None
+    team: str | None = None
+    channel: Channel = Channel.system
+    customer_session: str | None = None
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(role=CallerRole.system)
+
+    @classmethod
+    def customer(cls, session: str) -> "Actor":
+        return cls(role=CallerRole.customer, name="customer", channel=Channel.widget, customer_session=session)
+
+    @property
+    def label(self) -> str:
+        return self.email or self.name
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in ALL_POWERFUL
+
+
+def require(actor: Actor, area: str, op: str) -> None:
+    """Refuse unless the caller's role may `op` (read/write) records of `area`."""
+    if actor.sees_everything:
+        return
+    if op not in AREA_RIGHTS.get(area, {}).get(actor.role, set()):
+        raise PermissionDenied(area, f"a {actor.role} may not {op} {area}")
+
+
+def can_touch(actor: Actor, op: str, owner_id: uuid.UUID | None, owner_team: str | None) -> bool:
+    """Record-level rule for owned records (leads, deals, contacts, accounts).
+
+    Admins and the system may do anything; managers act on their team's records;
+    reps write their own records (and unowned ones) and read their team's;
+    support reads everything it may read at all.
+    """
+    if actor.sees_everything:
+        return True
+    if owner_id is None or owner_id == actor.user_id:
+        return True
+    same_team = actor.team is not None and owner_team == actor.team
+    if actor.role is CallerRole.manager:
+        return same_team
+    if actor.role is CallerRole.rep:
+        return op == R and same_team
+    return op == R and actor.role is CallerRole.support
+
+
+def check_record(actor: Actor, area: str, op: str, owner_id: uuid.UUID | None, owner_team: str | None) -> None:
+    """Refuse unless the caller may `op` this particular record of `area`."""
+    require(actor, area, op)
+    if not can_touch(actor, op, owner_id, owner_team):
+        raise PermissionDenied(area, f"{actor.label} may not {op} this record (it belongs to another owner)")

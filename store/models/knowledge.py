@@ -1,0 +1,40 @@
+"""Knowledge-base articles and their embedded chunks."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+from pgvector.sqlalchemy import Vector
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Entity, IdMixin, Base, enum_column
+from store.models.enums import Visibility
+
+
+class KbArticle(Entity):
+    """A help-center article; `source` is its file path, URL or external id."""
+
+    __tablename__ = "kb_articles"
+
+    title: Mapped[str] = mapped_column(sa.String(500))
+    source: Mapped[str] = mapped_column(sa.String(1000), unique=True)
+    url: Mapped[str | None] = mapped_column(sa.String(1000))
+    visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
+    content: Mapped[str] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class KbChunk(IdMixin, Base):
+    """A passage of an article with its embedding."""
+
+    __tablename__ = "kb_chunks"
+
+    article_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
+    )
+    ordinal: Mapped[int]
+    heading: Mapped[str | None] = mapped_column(sa.String(500))
+    content: Mapped[str] = mapped_column(sa.Text)
+    embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
+    embedding_model: Mapped[str | None] = mapped_column(sa.String(200))

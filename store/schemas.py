@@ -1,0 +1,295 @@
+"""Validated inputs of the services (shared by the API, the tools and the CLI)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
+
+import re
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from store.errors import from_pydantic
+from store.models.enums import (
+    AccountTier, AccountType, CallDirection, CallOutcome, CompanySize, CustomerStatus,
+    DealStage, DealType, LeadSource, LifecycleStage, Priority, RecordType, TaskStatus,
+    TicketChannel, TicketStatus,
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"'{value}' is not an email address")
+    return value.lower()
+
+
+EmailStr = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Percent = Annotated[int, Field(ge=0, le=100)]
+
+
+class Input(BaseModel):
+    """Base of every input: unknown fields are an error, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+M = TypeVar("M", bound=Input)
+
+
+def parse(model: type[M], data: M | dict[str, Any]) -> M:
+    """Validate `data` as `model`, raising a domain error that names the field."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise from_pydantic(err) from None
+
+
+class LeadCreate(Input):
+    first_name: Name
+    last_name: Name
+    email: EmailStr
+    phone: str | None = Field(None, max_length=50)
+    company: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=200)
+    industry: str | None = Field(None, max_length=100)
+    company_size: CompanySize | None = None
+    source: LeadSource
+    score: Percent | None = None
+    assigned_to_id: uuid.UUID | None = None
+
+
+class LeadUpdate(Input):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=50)
+    company: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=200)
+    industry: str | None = Field(None, max_length=100)
+    company_size: CompanySize | None = None
+    source: LeadSource | None = None
+    score: Percent | None = None
+    assigned_to_id: uuid.UUID | None = None
+
+
+class Bant(Input):
+    """Budget, Authority, Need, Timeline: what qualification records."""
+
+    budget: str | None = Field(None, max_length=500)
+    authority: str | None = Field(None, max_length=500)
+    need: str | None = Field(None, max_length=500)
+    timeline: str | None = Field(None, max_length=500)
+
+
+class LeadConversion(Input):
+    create_deal: bool = True
+    deal_name: str | None = Field(None, max_length=300)
+    amount: Amount | None = None
+    close_date: date | None = None
+    account_id: uuid.UUID | None = None
+
+
+class ContactCreate(Input):
+    first_name: Name
+    last_name: Name
+    email: EmailStr
+    phone: str | None = Field(None, max_length=50)
+    mobile: str | None = Field(None, max_length=50)
+    title: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=100)
+    linkedin_url: str | None = Field(None, max_length=300)
+    account_id: uuid.UUID | None = None
+    reporting_to_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    lifecycle_stage: LifecycleStage = LifecycleStage.lead
+    customer_status: CustomerStatus = CustomerStatus.active
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
+class ContactUpdate(Input):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(None, max_length=50)
+    mobile: str | None = Field(None, max_length=50)
+    title: str | None = Field(None, max_length=200)
+    department: str | None = Field(None, max_length=100)
+    linkedin_url: str | None = Field(None, max_length=300)
+    account_id: uuid.UUID | None = None
+    reporting_to_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    customer_status: CustomerStatus | None = None
+    custom_fields: dict[str, Any] | None = None
+
+
+class AccountCreate(Input):
+    account_name: Annotated[str, Field(min_length=1, max_length=200)]
+    industry: str | None = Field(None, max_length=100)
+    type: AccountType = AccountType.prospect
+    website: str | None = Field(None, max_length=300)
+    phone: str | None = Field(None, max_length=50)
+    employees: int | None = Field(None, ge=0)
+    annual_revenue: Amount | None = None
+    tier: AccountTier | None = None
+    parent_account_id: uuid.UUID | None = None
+    billing_address: dict[str, Any] | None = None
+    shipping_address: dict[str, Any] | None = None
+    health_score: Percent | None = None
+    primary_contact_id: uuid.UUID | None = None
+    account_owner_id: uuid.UUID | None = None
+
+
+class AccountUpdate(Input):
+    account_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    industry: str | None = Field(None, max_length=100)
+    type: AccountType | None = None
+    website: str | None = Field(None, max_length=300)
+    phone: str | None = Field(None, max_length=50)
+    employees: int | None = Field(None, ge=0)
+    annual_revenue: Amount | None = None
+    tier: AccountTier | None = None
+    parent_account_id: uuid.UUID | None = None
+    billing_address: dict[str, Any] | None = None
+    shipping_address: dict[str, Any] | None = None
+    health_score: Percent | None = None
+    primary_contact_id: uuid.UUID | None = None
+    account_owner_id: uuid.UUID | None = None
+
+
+class LineItemInput(Input):
+    product_id: uuid.UUID
+    quantity: int = Field(1, gt=0)
+    unit_price: Amount | None = None
+    discount_pct: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(0)
+
+
+class DealCreate(Input):
+    deal_name: Annotated[str, Field(min_length=1, max_length=300)]
+    amount: Amount = Decimal(0)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    probability: Percent | None = None
+    close_date: date | None = None
+    stage: DealStage = DealStage.qualification
+    type: DealType = DealType.new_business
+    lead_source: str | None = Field(None, max_length=50)
+    account_id: uuid.UUID | None = None
+    primary_contact_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    competitors: list[str] = Field(default_factory=list)
+    total_mrr: Amount | None = None
+    contract_term: int | None = Field(None, gt=0)
+    line_items: list[LineItemInput] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _open_stage(self) -> "DealCreate":
+        if self.stage in (DealStage.closed_won, DealStage.closed_lost):
+            raise ValueError("a deal is created in an open stage; close it with a stage move")
+        return self
+
+
+class DealUpdate(Input):
+    deal_name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    amount: Amount | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    probability: Percent | None = None
+    close_date: date | None = None
+    type: DealType | None = None
+    account_id: uuid.UUID | None = None
+    primary_contact_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    competitors: list[str] | None = None
+    total_mrr: Amount | None = None
+    contract_term: int | None = Field(None, gt=0)
+
+
+class TicketCreate(Input):
+    subject: Annotated[str, Field(min_length=1, max_length=300)]
+    description: str | None = Field(None, max_length=20_000)
+    priority: Priority = Priority.medium
+    channel: TicketChannel = TicketChannel.email
+    product: str | None = Field(None, max_length=100)
+    requester_contact_id: uuid.UUID | None = None
+    requester_email: EmailStr | None = None
+    account_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+
+
+class TicketUpdate(Input):
+    subject: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    description: str | None = Field(None, max_length=20_000)
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    product: str | None = Field(None, max_length=100)
+    assignee_id: uuid.UUID | None = None
+
+
+class TaskCreate(Input):
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    description: str | None = Field(None, max_length=20_000)
+    priority: Priority = Priority.medium
+    due_date: date | None = None
+    assignee_id: uuid.UUID | None = None
+    related_type: RecordType | None = None
+    related_id: uuid.UUID | None = None
+
+
+class TaskUpdate(Input):
+    title: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    description: str | None = Field(None, max_length=20_000)
+    status: TaskStatus | None = None
+    priority: Priority | None = None
+    due_date: date | None = None
+    assignee_id: uuid.UUID | None = None
+
+
+class MeetingCreate(Input):
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    start_at: datetime
+    end_at: datetime | None = None
+    location: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=20_000)
+    contact_ids: list[uuid.UUID] = Field(default_factory=list)
+    user_ids: list[uuid.UUID] = Field(default_factory=list)
+    related_type: RecordType | None = None
+    related_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "MeetingCreate":
+        if self.start_at.tzinfo is None:
+            raise ValueError("start_at needs a time zone")
+        if self.end_at is not None and self.end_at <= self.start_at:
+            raise ValueError("end_at must be after start_at")
+        return self
+
+
+class CallCreate(Input):
+    direction: CallDirection = CallDirection.outbound
+    duration: int = Field(0, ge=0, description="seconds")
+    outcome: CallOutcome = CallOutcome.connected
+    notes: str | None = Field(None, max_length=20_000)
+    call_at: datetime | None = None
+    contact_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    deal_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _about_someone(self) -> "CallCreate":
+        if not (self.contact_id or self.lead_id or self.deal_id):
+            raise ValueError("a call is logged against a contact, a lead or a deal")
+        return self
+
+
+class NoteCreate(Input):
+    body: Text
+    related_type: RecordType
+    related_id: uuid.UUID

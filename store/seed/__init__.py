@@ -1,0 +1,33 @@
+"""Demo data: the spec's story (through the services) and a generated, scalable CRM around it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import text
+
+from store.db import Database
+from store.models.enums import Role
+from store.seed.generated import Counts, generate
+from store.seed.story import load_story, story_loaded
+
+__all__ = ["Counts", "seed", "is_seeded"]
+
+
+async def is_seeded(db: Database) -> bool:
+    async with db.session() as session:
+        return await story_loaded(session)
+
+
+async def seed(db: Database, *, scale: int = 1, random_seed: int = 7, progress: Callable[[str, int], None] | None = None) -> Counts:
+    """Load the story, then the generated CRM at `scale`, into an empty database."""
+    async with db.session() as session:
+        users = await load_story(session)
+    reps = [u.id for u in users.values() if u.role is Role.rep]
+    support = [u.id for u in users.values() if u.role is Role.support]
+    url = db.url.replace("postgresql+psycopg://", "postgresql://")
+    counts = generate(url, reps=reps, support=support, scale=scale, seed=random_seed, progress=progress)
+    async with db.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE"))
+    return counts

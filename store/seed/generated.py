@@ -1,0 +1,239 @@
+"""A reproducible, scalable CRM around the story, bulk-loaded with COPY.
+
+Scale 1 is a lively demo (200 deals); `--scale 5000` makes 1M deals for benchmarks.
+Every date is relative to today, so the demo never goes stale.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import psycopg
+
+from store.models import STAGE_PROBABILITY
+from store.models.enums import DealStage
+
+PER_SCALE = {"accounts": 50, "contacts": 150, "leads": 100, "deals": 200, "tickets": 60, "tasks": 40, "calls": 40}
+BATCH = 20_000
+
+FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara", "Liam", "Maya", "Nils",
+         "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wes", "Yara", "Zane", "Anika", "Bruno", "Cora"]
+LAST = ["Adams", "Baker", "Costa", "Dubois", "Evans", "Fischer", "Gupta", "Hansen", "Ito", "Jensen", "Kowalski", "Lopez",
+        "Meyer", "Novak", "Okafor", "Petrov", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Varga", "Weber", "Young", "Zhou"]
+ROOTS = ["Blue", "North", "Bright", "Iron", "Silver", "Nova", "Pine", "Summit", "Quantum", "Harbor", "Cedar", "Vertex",
+         "Lumen", "Atlas", "Crest", "Delta", "Ember", "Falcon", "Granite", "Helix", "Orbit", "Prism", "Rapid", "Solar"]
+TAILS = ["wave", "field", "stone", "works", "labs", "logic", "point", "forge", "bridge", "path", "gate", "line"]
+SUFFIX = ["Inc", "LLC", "Group", "Systems", "Partners", "Co", "Technologies", "Holdings"]
+INDUSTRIES = ["Software", "Manufacturing", "Healthcare", "Finance", "Retail", "Logistics", "Education", "Energy"]
+TITLES = ["CEO", "CTO", "VP Sales", "Head of Operations", "IT Manager", "Procurement Manager", "Director of Finance", "Engineer"]
+SOURCES = ["website", "referral", "event", "cold_call", "social_media"]
+SIZES = ["1-10", "11-50", "51-200", "201-1000", "1001-5000", "5000+"]
+TIERS = ["startup", "smb", "mid-market", "enterprise"]
+ISSUES = [("Cannot log in after password reset", "AUTH-401"), ("Sync with calendar fails", "SYNC-502"),
+          ("Invoice shows wrong amount", "BILL-220"), ("Export to CSV times out", "EXP-504"),
+          ("Webhook deliveries delayed", "HOOK-429"), ("SSO configuration error", "SSO-310")]
+PATH = [DealStage.prospecting, DealStage.qualification, DealStage.proposal, DealStage.negotiation]
+STAGE_WEIGHTS = [(DealStage.prospecting, 18), (DealStage.qualification, 22), (DealStage.proposal, 18),
+                 (DealStage.negotiation, 12), (DealStage.closed_won, 18), (DealStage.closed_lost, 12)]
+
+
+@dataclass
+class Counts:
+    accounts: int = 0
+    contacts: int = 0
+    leads: int = 0
+    deals: int = 0
+    tickets: int = 0
+    rows: int = 0
+
+
+def generate(url: str, *, reps: list[uuid.UUID], support: list[uuid.UUID],
+             scale: int = 1, seed: int = 7, progress: Callable[[str, int], None] | None = None) -> Counts:
+    """Bulk-load the generated part at `scale` into the database at `url` (a psycopg URL)."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    counts = Counts()
+    tick = progress or (lambda table, n: None)
+    with psycopg.connect(url) as conn:
+        accounts = _accounts(conn, rng, scale, reps, counts, tick)
+        contacts = _contacts(conn, rng, scale, accounts, reps, counts, tick)
+        _leads(conn, rng, scale, reps, now, counts, tick)
+        _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick)
+        _tickets(conn, rng, scale, contacts, support, now, counts, tick)
+        _work(conn, rng, scale, contacts, reps, now, counts, tick)
+        conn.commit()
+    return counts
+
+
+def _copy(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterator[tuple], counts: Counts, tick) -> None:
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        n = 0
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+            if n % BATCH == 0:
+                tick(table, BATCH)
+        tick(table, n % BATCH)
+    counts.rows += n
+
+
+def _company(rng: random.Random, i: int) -> str:
+    return f"{rng.choice(ROOTS)}{rng.choice(TAILS)} {rng.choice(SUFFIX)} {i}"
+
+
+def _accounts(conn, rng, scale, reps, counts, tick) -> list[tuple[uuid.UUID, str]]:
+    n = PER_SCALE["accounts"] * scale
+    accounts = [(uuid.uuid4(), _company(rng, i)) for i in range(n)]
+    parents: dict[int, uuid.UUID] = {}
+    for i in range(n):
+        if i % 10 in (8, 9) and i >= 10:
+            parents[i] = accounts[i - (i % 10)][0]
+
+    def rows():
+        for i, (aid, name) in enumerate(accounts):
+            yield (aid, name, rng.choice(INDUSTRIES), rng.choice(["prospect", "prospect", "customer", "partner"]),
+                   rng.randint(5, 20000), Decimal(rng.randint(1, 500)) * 100000, rng.choice(TIERS), rng.choice(reps),
+                   rng.randint(30, 100), None)
+
+    _copy(conn, "accounts", ["id", "account_name", "industry", "type", "employees", "annual_revenue", "tier", "account_owner_id",
+                             "health_score", "parent_account_id"], rows(), counts, tick)
+    with conn.cursor() as cur:
+        cur.executemany("UPDATE accounts SET parent_account_id = %s WHERE id = %s", [(p, accounts[i][0]) for i, p in parents.items()])
+    counts.accounts = n
+    return accounts
+
+
+def _person(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(FIRST), rng.choice(LAST)
+
+
+def _contacts(conn, rng, scale, accounts, reps, counts, tick) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    n = PER_SCALE["contacts"] * scale
+    contacts = [(uuid.uuid4(), accounts[i % len(accounts)][0]) for i in range(n)]
+
+    def rows():
+        for i, (cid, aid) in enumerate(contacts):
+            first, last = _person(rng)
+            yield (cid, first, last, f"{first}.{last}.{i}@example.test".lower(), rng.choice(TITLES), aid, rng.choice(reps),
+                   rng.choice(["lead", "opportunity", "customer", "customer", "advocate"]))
+
+    _copy(conn, "contacts", ["id", "first_name", "last_name", "email", "title", "account_id", "owner_id", "lifecycle_stage"], rows(), counts, tick)
+    counts.contacts = n
+    return contacts
+
+
+def _leads(conn, rng, scale, reps, now, counts, tick) -> None:
+    n = PER_SCALE["leads"] * scale
+    statuses = ["new", "contacted", "qualified", "lost"]
+
+    def rows():
+        for i in range(n):
+            first, last = _person(rng)
+            status = statuses[i % len(statuses)]
+            created = now - timedelta(days=rng.randint(0, 120))
+            contacted = created + timedelta(days=rng.randint(0, 10)) if status != "new" else None
+            yield (uuid.uuid4(), first, last, f"{first}.{last}.lead{i}@example.test".lower(), _company(rng, 100000 + i),
+                   rng.choice(TITLES), rng.choice(INDUSTRIES), rng.choice(SIZES), rng.choice(SOURCES), status,
+                   rng.randint(10, 95), rng.choice(reps), min(contacted, now) if contacted else None,
+                   "went with a competitor" if status == "lost" else None, created, created)
+
+    _copy(conn, "leads", ["id", "first_name", "last_name", "email", "company", "title", "industry", "company_size", "source", "status",
+                          "score", "assigned_to_id", "last_contacted", "lost_reason", "created_at", "updated_at"], rows(), counts, tick)
+    counts.leads = n
+
+
+def _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick) -> None:
+    n = PER_SCALE["deals"] * scale
+    stages = [s for s, w in STAGE_WEIGHTS for _ in range(w)]
+    history: list[tuple] = []
+    activities: list[tuple] = []
+
+    def rows():
+        for i in range(n):
+            did = uuid.uuid4()
+            stage = stages[i % len(stages)] if i < len(stages) else rng.choice(stages)
+            cid, aid = contacts[rng.randrange(len(contacts))]
+            owner = rng.choice(reps)
+            created = now - timedelta(days=rng.randint(5, 300), hours=rng.randint(0, 23))
+            steps = _path(rng, stage)
+            moments = sorted(created + (now - created) * rng.random() for _ in steps[1:])
+            changed = [created] + moments
+            closed_at = changed[-1] if stage in (DealStage.closed_won, DealStage.closed_lost) else None
+            close = (closed_at.date() if closed_at else (now + timedelta(days=rng.randint(-30, 180))).date())
+            amount = Decimal(rng.choice([3, 5, 8, 12, 20, 35, 50, 80, 120])) * 1000
+            for prev, step, at in zip([None, *steps[:-1]], steps, changed):
+                history.append((did, prev.value if prev else None, step.value, at, owner))
+            activities.append((uuid.uuid4(), did, aid, f"Deal {_deal_name(aid, i)} created", created))
+            yield (did, _deal_name(aid, i), amount, STAGE_PROBABILITY[stage], close, stage.value, changed[-1], closed_at,
+                   rng.choice(SOURCES), "price" if stage is DealStage.closed_lost else None, aid, cid, owner, created, created)
+
+    _copy(conn, "deals", ["id", "deal_name", "amount", "probability", "close_date", "stage", "stage_changed_at", "closed_at", "lead_source",
+                          "lost_reason", "account_id", "primary_contact_id", "owner_id", "created_at", "updated_at"], rows(), counts, tick)
+    _copy(conn, "deal_stage_history", ["deal_id", "from_stage", "to_stage", "changed_at", "changed_by_id"], iter(history), counts, tick)
+    _copy(conn, "activities", ["id", "type", "action", "subject", "occurred_at", "source_type", "source_id"],
+          ((a, "deal", "created", subj, at, "deal", d) for a, d, _, subj, at in activities), counts, tick)
+    _copy(conn, "activity_links", ["activity_id", "record_type", "record_id"],
+          (row for a, d, acc, _, _ in activities for row in ((a, "deal", d), (a, "account", acc))), counts, tick)
+    counts.deals = n
+
+
+def _deal_name(account_id: uuid.UUID, i: int) -> str:
+    return f"Deal {i + 1} - {['Platform', 'Renewal', 'Expansion', 'Pilot', 'Upgrade'][i % 5]}"
+
+
+def _path(rng: random.Random, stage: DealStage) -> list[DealStage]:
+    """The stages a deal went through to reach `stage`."""
+    if stage in PATH:
+        return PATH[: PATH.index(stage) + 1]
+    if stage is DealStage.closed_won:
+        return PATH + [stage]
+    return PATH[: rng.randint(1, 4)] + [stage]
+
+
+def _tickets(conn, rng, scale, contacts, support, now, counts, tick) -> None:
+    n = PER_SCALE["tickets"] * scale
+    messages: list[tuple] = []
+
+    def rows():
+        for i in range(n):
+            tid = uuid.uuid4()
+            cid, aid = contacts[rng.randrange(len(contacts))]
+            subject, code = ISSUES[i % len(ISSUES)]
+            status = rng.choice(["open", "open", "pending", "resolved", "closed"])
+            created = now - timedelta(days=rng.randint(0, 90), hours=rng.randint(0, 23))
+            resolved = created + timedelta(hours=rng.randint(2, 96)) if status in ("resolved", "closed") else None
+            body = f"{subject}. The app shows error {code}."
+            messages.append((tid, "customer", None, cid, body, created))
+            messages.append((tid, "agent", rng.choice(support), None, f"Thanks for reporting {code}; we are looking into it.", created + timedelta(hours=1)))
+            yield (tid, subject, body, status, rng.choice(["low", "medium", "medium", "high", "urgent"]), rng.choice(["email", "chat", "phone", "web"]),
+                   cid, aid, rng.choice(support), min(resolved, now) if resolved else None, created, created)
+
+    _copy(conn, "tickets", ["id", "subject", "description", "status", "priority", "channel", "requester_contact_id", "account_id",
+                            "assignee_id", "resolved_at", "created_at", "updated_at"], rows(), counts, tick)
+    _copy(conn, "ticket_messages", ["ticket_id", "author_type", "author_user_id", "author_contact_id", "body", "created_at"], iter(messages), counts, tick)
+    counts.tickets = n
+
+
+def _work(conn, rng, scale, contacts, reps, now, counts, tick) -> None:
+    today = now.date()
+
+    def tasks():
+        for i in range(PER_SCALE["tasks"] * scale):
+            cid, _ = contacts[rng.randrange(len(contacts))]
+            status = rng.choice(["todo", "todo", "in_progress", "done"])
+            due: date = today + timedelta(days=rng.randint(-10, 20))
+            yield (f"Follow up #{i + 1}", status, due, rng.choice(reps), "contact", cid, now if status == "done" else None)
+
+    def calls():
+        for i in range(PER_SCALE["calls"] * scale):
+            cid, aid = contacts[rng.randrange(len(contacts))]
+            yield (rng.choice(["inbound", "outbound"]), rng.randint(60, 2400), rng.choice(["connected", "no_answer", "left_voicemail"]),
+                   "Discussed next steps", now - timedelta(days=rng.randint(0, 60)), rng.choice(reps), cid, aid)
+
+    _copy(conn, "tasks", ["title", "status", "due_date", "assignee_id", "related_type", "related_id", "completed_at"], tasks(), counts, tick)
+    _copy(conn, "calls", ["direction", "duration", "outcome", "notes", "call_at", "user_id", "contact_id", "account_id"], calls(), counts, tick)

@@ -1,0 +1,54 @@
+"""Records as plain JSON-friendly dicts, and record references for citations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import inspect
+
+from store.models.base import Base
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly version of a column value."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def to_dict(record: Base, *, exclude: frozenset[str] = frozenset({"api_token_hash", "embedding"})) -> dict[str, Any]:
+    """Every loaded column of a record, by its spec name."""
+    mapper = inspect(record).mapper
+    return {
+        attr.key: plain(getattr(record, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in exclude
+    }
+
+
+def ref(record: Base) -> dict[str, str]:
+    """A record reference: type, id and display name (what answers cite)."""
+    kind = record.__tablename__.removesuffix("s")  # type: ignore[attr-defined]
+    return {"type": kind, "id": str(record.id), "name": str(getattr(record, "name", record.id))}  # type: ignore[attr-defined]
+
+
+def money_short(amount: Decimal | float | int, currency: str = "USD") -> str:
+    """Amounts the way people say them: $950, $12.5K, $2.6M."""
+    symbol = "$" if currency == "USD" else f"{currency} "
+    value = float(amount)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if abs(value) >= size:
+            return f"{symbol}{value / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{symbol}{value:,.0f}"

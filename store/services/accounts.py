@@ -1,0 +1,127 @@
+"""Accounts: hierarchy without cycles, and roll-ups over an account and its descendants."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, literal, select
+
+from store.access import require
+from store.errors import Conflict, InvalidInput
+from store.models import Account, Contact, Deal
+from store.models.enums import ActivityType, DealStage, RecordType
+from store.schemas import AccountCreate, AccountUpdate, parse
+from store.services.base import Service
+from store.services.timeline import record_activity
+from store.services.visibility import owner_visible
+
+
+@dataclass
+class Rollup:
+    """Totals over an account and all its descendants.
+
+    `total_deal_value` sums every deal that is not lost (open and won);
+    `total_closed_won` sums the won ones.
+    """
+
+    account_ids: list[uuid.UUID]
+    total_deal_value: Decimal
+    total_closed_won: Decimal
+    open_deals: int
+
+
+def descendants_cte(root: uuid.UUID):
+    """Recursive CTE of an account and everything below it."""
+    tree = select(Account.id, literal(0).label("depth")).where(Account.id == root).cte("tree", recursive=True)
+    return tree.union_all(select(Account.id, tree.c.depth + 1).where(Account.parent_account_id == tree.c.id, tree.c.depth < 50))
+
+
+class AccountService(Service):
+    """Companies and their hierarchy."""
+
+    async def create(self, data: AccountCreate | dict[str, Any]) -> Account:
+        values = parse(AccountCreate, data)
+        owner = values.account_owner_id or self.actor.user_id
+        await self.check("accounts", "write", owner)
+        await self.ensure_user(values.account_owner_id, "account_owner_id")
+        await self._name_free(values.account_name)
+        await self.ensure(Account, values.parent_account_id, "parent_account_id")
+        await self.ensure(Contact, values.primary_contact_id, "primary_contact_id")
+        account = Account(**values.model_dump(exclude={"account_owner_id"}), account_owner_id=owner)
+        self.session.add(account)
+        await self.flush()
+        await self.session.refresh(account, ["account_number"])
+        await record_activity(
+            self.session, self.actor, type=ActivityType.account, action="created",
+            subject=f"Account {account.account_name} created", on=[(RecordType.account, account.id), (RecordType.account, account.parent_account_id)],
+        )
+        return account
+
+    async def get(self, account_id: uuid.UUID | str) -> Account:
+        account = await self.load(Account, account_id, field="account_id")
+        await self.check("accounts", "read", account.account_owner_id)
+        return account
+
+    async def update(self, account_id: uuid.UUID | str, data: AccountUpdate | dict[str, Any]) -> Account:
+        changes = parse(AccountUpdate, data).model_dump(exclude_unset=True)
+        account = await self.load(Account, account_id, field="account_id", lock=True)
+        await self.check("accounts", "write", account.account_owner_id)
+        if changes.get("account_name") and changes["account_name"].lower() != account.account_name.lower():
+            await self._name_free(changes["account_name"])
+        if "account_owner_id" in changes:
+            await self.ensure_user(changes["account_owner_id"], "account_owner_id")
+        if changes.get("parent_account_id") is not None:
+            await self._no_cycle(account.id, changes["parent_account_id"])
+        await self.ensure(Contact, changes.get("primary_contact_id"), "primary_contact_id")
+        diff = self.apply(account, changes)
+        await self.flush()
+        if diff:
+            await record_activity(
+                self.session, self.actor, type=ActivityType.account, action="updated",
+                subject=f"Account {account.account_name} updated: {', '.join(diff)}",
+                on=[(RecordType.account, account.id)], details={k: new for k, (_, new) in diff.items()},
+            )
+        return account
+
+    async def children(self, account_id: uuid.UUID) -> list[Account]:
+        return list(await self.session.scalars(select(Account).where(Account.parent_account_id == account_id).order_by(Account.account_name)))
+
+    async def rollup(self, account_id: uuid.UUID | str) -> Rollup:
+        """Deal totals over the account and all its descendants."""
+        account = await self.get(account_id)
+        tree = descendants_cte(account.id)
+        ids = list(await self.session.scalars(select(tree.c.id)))
+        not_lost = Deal.stage != DealStage.closed_lost
+        won = Deal.stage == DealStage.closed_won
+        open_ = Deal.stage.notin_([DealStage.closed_won, DealStage.closed_lost])
+        row = (await self.session.execute(
+            select(
+                func.coalesce(func.sum(Deal.amount).filter(not_lost), 0),
+                func.coalesce(func.sum(Deal.amount).filter(won), 0),
+                func.count().filter(open_),
+            ).where(Deal.account_id.in_(select(tree.c.id)))
+        )).one()
+        return Rollup(account_ids=ids, total_deal_value=Decimal(row[0]), total_closed_won=Decimal(row[1]), open_deals=row[2])
+
+    async def search(self, *, q: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Account], int]:
+        require(self.actor, "accounts", "read")
+        stmt = select(Account).where(owner_visible(self.actor, Account.account_owner_id))
+        if q:
+            stmt = stmt.where(Account.account_name.ilike(f"%{q.strip()}%"))
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(stmt.order_by(Account.account_name).limit(limit).offset(offset))
+        return list(rows), int(total or 0)
+
+    async def _name_free(self, name: str) -> None:
+        if await self.session.scalar(select(Account.id).where(Account.account_name == name)):
+            raise Conflict("account_name", f"an account named {name} already exists")
+
+    async def _no_cycle(self, account_id: uuid.UUID, parent_id: uuid.UUID) -> None:
+        await self.ensure(Account, parent_id, "parent_account_id")
+        below = descendants_cte(account_id)
+        if await self.session.scalar(select(func.count()).select_from(below).where(below.c.id == parent_id)):
+            raise InvalidInput("parent_account_id", "would make the account its own ancestor (a cycle)")
+

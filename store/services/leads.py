@@ -1,0 +1,208 @@
+"""Lead lifecycle: create, update, status moves with BANT, and conversion."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from store.errors import Conflict, InvalidInput, InvalidTransition
+from store.models import Account, Contact, Deal, Lead
+from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleStage, RecordType
+from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
+from store.services.base import Service, utcnow
+from store.services.deals import DealService
+from store.services.timeline import record_activity
+from store.services.visibility import owner_visible
+
+# Forward moves only; "converted" is reached through `convert`. A lost lead may be re-engaged.
+TRANSITIONS: dict[LeadStatus, set[LeadStatus]] = {
+    LeadStatus.new: {LeadStatus.contacted, LeadStatus.qualified, LeadStatus.lost},
+    LeadStatus.contacted: {LeadStatus.qualified, LeadStatus.lost},
+    LeadStatus.qualified: {LeadStatus.lost},
+    LeadStatus.lost: {LeadStatus.contacted},
+    LeadStatus.converted: set(),
+}
+CONVERSION_CLOSE_DAYS = 90
+
+
+@dataclass
+class Conversion:
+    """What converting a lead created or linked."""
+
+    lead: Lead
+    contact: Contact
+    account: Account
+    deal: Deal | None
+
+
+class LeadService(Service):
+    """Leads from capture to conversion."""
+
+    async def create(self, data: LeadCreate | dict[str, Any]) -> Lead:
+        values = parse(LeadCreate, data)
+        owner = values.assigned_to_id or self.actor.user_id
+        await self.check("leads", "write", owner)
+        await self.ensure_user(values.assigned_to_id, "assigned_to_id")
+        await self._email_free(values.email)
+        lead = Lead(**values.model_dump(exclude={"assigned_to_id", "score"}), assigned_to_id=owner, score=values.score or 0)
+        self.session.add(lead)
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.lead, action="created",
+            subject=f"Lead {lead.name} created (source: {lead.source})", on=[(RecordType.lead, lead.id)],
+        )
+        return lead
+
+    async def get(self, lead_id: uuid.UUID | str) -> Lead:
+        lead = await self.load(Lead, lead_id, field="lead_id")
+        await self.check("leads", "read", lead.assigned_to_id)
+        return lead
+
+    async def update(self, lead_id: uuid.UUID | str, data: LeadUpdate | dict[str, Any]) -> Lead:
+        changes = parse(LeadUpdate, data).model_dump(exclude_unset=True)
+        lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
+        await self.check("leads", "write", lead.assigned_to_id)
+        if "assigned_to_id" in changes:
+            await self.ensure_user(changes["assigned_to_id"], "assigned_to_id")
+            await self.check("leads", "write", changes["assigned_to_id"])
+        if changes.get("email") and changes["email"].lower() != lead.email.lower():
+            await self._email_free(changes["email"])
+        diff = self.apply(lead, changes)
+        await self.flush()
+        if diff:
+            await record_activity(
+                self.session, self.actor, type=ActivityType.lead, action="updated",
+                subject=f"Lead {lead.name} updated: {', '.join(diff)}",
+                on=[(RecordType.lead, lead.id)], details={k: v[1] for k, v in diff.items()},
+            )
+        return lead
+
+    async def set_status(
+        self, lead_id: uuid.UUID | str, status: LeadStatus | str, *, reason: str | None = None,
+        bant: Bant | dict[str, Any] | None = None,
+    ) -> Lead:
+        """Move a lead along its lifecycle; lost needs a reason, qualified records BANT."""
+        try:
+            target = LeadStatus(status)
+        except ValueError:
+            raise InvalidInput("status", f"'{status}' is not one of {[s.value for s in LeadStatus]}") from None
+        lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
+        await self.check("leads", "write", lead.assigned_to_id)
+        if target is LeadStatus.converted:
+            raise InvalidTransition("status", "a lead becomes converted only through conversion")
+        if target not in TRANSITIONS[lead.status]:
+            raise InvalidTransition("status", f"a {lead.status} lead cannot become {target}")
+        if target is LeadStatus.lost:
+            if not reason or not reason.strip():
+                raise InvalidInput("reason", "a lost lead needs a reason")
+            lead.lost_reason = reason.strip()
+        if bant is not None:
+            criteria = parse(Bant, bant)
+            for key, value in criteria.model_dump(exclude_unset=True).items():
+                setattr(lead, f"bant_{key}", value)
+        previous, lead.status = lead.status, target
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.lead, action="status_changed",
+            subject=f"Lead {lead.name}: {previous} -> {target}" + (f" ({lead.lost_reason})" if target is LeadStatus.lost else ""),
+            on=[(RecordType.lead, lead.id)], details={"from": previous, "to": target, "reason": reason},
+        )
+        return lead
+
+    async def convert(self, lead_id: uuid.UUID | str, data: LeadConversion | dict[str, Any] | None = None) -> Conversion:
+        """Convert a lead into contact, account and (optionally) deal, in this one transaction.
+
+        The lead row is locked, so two racing conversions serialise and the second
+        one finds the lead converted and fails without creating anything.
+        """
+        options = parse(LeadConversion, data or {})
+        lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
+        await self.check("leads", "write", lead.assigned_to_id)
+        if lead.status is LeadStatus.converted:
+            raise Conflict("status", f"lead {lead.name} is already converted")
+        if lead.status is LeadStatus.lost:
+            raise InvalidTransition("status", f"lead {lead.name} is lost; re-engage it before converting")
+        owner = lead.assigned_to_id or self.actor.user_id
+        account = await self._account_for(lead, options.account_id, owner)
+        contact = await self._contact_for(lead, account, owner)
+        deal = None
+        if options.create_deal:
+            deal = await DealService(self.session, self.actor).create({
+                "deal_name": options.deal_name or f"{account.account_name} - New Business",
+                "amount": options.amount or 0,
+                "close_date": options.close_date or (utcnow() + timedelta(days=CONVERSION_CLOSE_DAYS)).date(),
+                "stage": DealStage.qualification,
+                "account_id": account.id,
+                "primary_contact_id": contact.id,
+                "owner_id": owner,
+                "lead_source": lead.source.value,
+            })
+            contact.lifecycle_stage = LifecycleStage.opportunity
+        lead.status = LeadStatus.converted
+        lead.converted_at = utcnow()
+        lead.converted_contact_id, lead.converted_account_id = contact.id, account.id
+        lead.converted_deal_id = deal.id if deal else None
+        if account.primary_contact_id is None:
+            account.primary_contact_id = contact.id
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.lead, action="converted",
+            subject=f"Lead {lead.name} converted" + (f" with deal {deal.deal_name}" if deal else ""),
+            on=[(RecordType.lead, lead.id), (RecordType.contact, contact.id), (RecordType.account, account.id),
+                (RecordType.deal, deal.id if deal else None)],
+        )
+        return Conversion(lead=lead, contact=contact, account=account, deal=deal)
+
+    async def search(self, *, q: str | None = None, status: LeadStatus | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Lead], int]:
+        """Leads the caller may see, filtered by free text (name, email, company) and status."""
+        from store.access import require
+
+        require(self.actor, "leads", "read")
+        stmt = select(Lead).where(owner_visible(self.actor, Lead.assigned_to_id))
+        if q:
+            like = f"%{q.strip()}%"
+            stmt = stmt.where(or_(
+                (Lead.first_name + " " + Lead.last_name).ilike(like), Lead.email.ilike(like), Lead.company.ilike(like),
+            ))
+        if status:
+            stmt = stmt.where(Lead.status == status)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(stmt.order_by(Lead.created_at.desc()).limit(limit).offset(offset))
+        return list(rows), int(total or 0)
+
+    async def _email_free(self, email: str) -> None:
+        if await self.session.scalar(select(Lead.id).where(Lead.email == email)):
+            raise Conflict("email", f"a lead with email {email} already exists")
+
+    async def _account_for(self, lead: Lead, account_id: uuid.UUID | None, owner: uuid.UUID | None) -> Account:
+        if account_id:
+            return await self.load(Account, account_id, field="account_id")
+        name = (lead.company or f"{lead.first_name} {lead.last_name}").strip()
+        existing = await self.session.scalar(select(Account).where(Account.account_name == name))
+        if existing:
+            return existing
+        account = Account(account_name=name, industry=lead.industry, account_owner_id=owner)
+        self.session.add(account)
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.account, action="created",
+            subject=f"Account {name} created from lead {lead.name}", on=[(RecordType.account, account.id)],
+        )
+        return account
+
+    async def _contact_for(self, lead: Lead, account: Account, owner: uuid.UUID | None) -> Contact:
+        existing = await self.session.scalar(select(Contact).where(Contact.email == lead.email))
+        if existing:
+            existing.account_id = existing.account_id or account.id
+            return existing
+        contact = Contact(
+            first_name=lead.first_name, last_name=lead.last_name, email=lead.email, phone=lead.phone,
+            title=lead.title, account_id=account.id, owner_id=owner, last_activity=lead.last_contacted,
+        )
+        self.session.add(contact)
+        await self.flush()
+        return contact

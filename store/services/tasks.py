@@ -1,0 +1,72 @@
+"""Tasks: to-dos for users, optionally about a record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from store.access import CallerRole, require
+from store.errors import PermissionDenied
+from store.models import Task
+from store.models.enums import ActivityType, RecordType, TaskStatus
+from store.schemas import TaskCreate, TaskUpdate, parse
+from store.services.base import Service, utcnow
+from store.services.timeline import record_activity
+
+
+class TaskService(Service):
+    """Create, update, complete and list tasks."""
+
+    async def create(self, data: TaskCreate | dict[str, Any]) -> Task:
+        values = parse(TaskCreate, data)
+        require(self.actor, "tasks", "write")
+        assignee = values.assignee_id or self.actor.user_id
+        await self.ensure_user(values.assignee_id, "assignee_id")
+        if assignee != self.actor.user_id:
+            await self._may_assign(assignee)
+        task = Task(**values.model_dump(exclude={"assignee_id"}), assignee_id=assignee, created_by_id=self.actor.user_id)
+        self.session.add(task)
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.task, action="created",
+            subject=f"Task: {task.title}" + (f" (due {task.due_date})" if task.due_date else ""),
+            on=[(RecordType.task, task.id), (task.related_type, task.related_id)] if task.related_type else [(RecordType.task, task.id)],
+        )
+        return task
+
+    async def update(self, task_id: uuid.UUID | str, data: TaskUpdate | dict[str, Any]) -> Task:
+        changes = parse(TaskUpdate, data).model_dump(exclude_unset=True)
+        require(self.actor, "tasks", "write")
+        task = await self.load(Task, task_id, field="task_id", lock=True)
+        await self._may_assign(task.assignee_id)
+        if changes.get("status") is TaskStatus.done and task.status is not TaskStatus.done:
+            task.completed_at = utcnow()
+        diff = self.apply(task, changes)
+        await self.flush()
+        if diff:
+            await record_activity(
+                self.session, self.actor, type=ActivityType.task, action="completed" if task.status is TaskStatus.done else "updated",
+                subject=f"Task {task.title}: {', '.join(diff)}",
+                on=[(RecordType.task, task.id)] + ([(task.related_type, task.related_id)] if task.related_type else []),
+            )
+        return task
+
+    async def for_user(self, user_id: uuid.UUID, *, due_before: date | None = None, include_done: bool = False) -> list[Task]:
+        """A user's tasks, soonest due first (undated last)."""
+        require(self.actor, "tasks", "read")
+        stmt = select(Task).where(Task.assignee_id == user_id)
+        if not include_done:
+            stmt = stmt.where(Task.status != TaskStatus.done)
+        if due_before:
+            stmt = stmt.where(Task.due_date <= due_before)
+        return list(await self.session.scalars(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at)))
+
+    async def _may_assign(self, assignee: uuid.UUID | None) -> None:
+        if assignee in (None, self.actor.user_id) or self.actor.sees_everything:
+            return
+        if self.actor.role is CallerRole.manager and await self.team_of(assignee) == self.actor.team:
+            return
+        raise PermissionDenied("assignee_id", "only managers (for their team) and admins manage other people's tasks")

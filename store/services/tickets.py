@@ -1,0 +1,137 @@
+"""Support tickets: open, update, assign, converse, resolve."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from store.access import require
+from store.errors import InvalidInput, NotFound
+from store.models import Account, Contact, Ticket, TicketMessage, User
+from store.models.enums import ActivityType, AuthorType, Priority, RecordType, Role, TicketStatus
+from store.schemas import TicketCreate, TicketUpdate, parse
+from store.services.base import Service, utcnow
+from store.services.timeline import record_activity
+
+DONE = (TicketStatus.resolved, TicketStatus.closed)
+
+
+class TicketService(Service):
+    """Tickets and their threads."""
+
+    async def create(self, data: TicketCreate | dict[str, Any], *, first_message: str | None = None) -> Ticket:
+        values = parse(TicketCreate, data)
+        require(self.actor, "tickets", "write")
+        contact = None
+        if values.requester_contact_id:
+            contact = await self.load(Contact, values.requester_contact_id, field="requester_contact_id")
+        await self.ensure(Account, values.account_id, "account_id")
+        await self._ensure_assignee(values.assignee_id)
+        ticket = Ticket(**values.model_dump())
+        if contact is not None:
+            ticket.account_id = ticket.account_id or contact.account_id
+            ticket.requester_email = ticket.requester_email or contact.email
+        self.session.add(ticket)
+        await self.flush()
+        await self.session.refresh(ticket, ["number"])
+        body = first_message or values.description
+        if body:
+            self.session.add(TicketMessage(ticket_id=ticket.id, author_type=AuthorType.customer, author_contact_id=ticket.requester_contact_id, body=body))
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.ticket, action="created",
+            subject=f"Ticket #{ticket.number} opened: {ticket.subject} ({ticket.priority})", on=self._refs(ticket),
+        )
+        return ticket
+
+    async def get(self, ticket_id: uuid.UUID | str) -> Ticket:
+        require(self.actor, "tickets", "read")
+        return await self.load(Ticket, ticket_id, field="ticket_id")
+
+    async def by_number(self, number: int) -> Ticket:
+        require(self.actor, "tickets", "read")
+        ticket = await self.session.scalar(select(Ticket).where(Ticket.number == number))
+        if ticket is None:
+            raise NotFound("number", f"no ticket #{number}")
+        return ticket
+
+    async def update(self, ticket_id: uuid.UUID | str, data: TicketUpdate | dict[str, Any]) -> Ticket:
+        changes = parse(TicketUpdate, data).model_dump(exclude_unset=True)
+        require(self.actor, "tickets", "write")
+        ticket = await self.load(Ticket, ticket_id, field="ticket_id", lock=True)
+        if "assignee_id" in changes:
+            await self._ensure_assignee(changes["assignee_id"])
+        status = changes.get("status")
+        if status in DONE and ticket.status not in DONE:
+            ticket.resolved_at = utcnow()
+        elif status is not None and status not in DONE:
+            ticket.resolved_at = None
+        diff = self.apply(ticket, changes)
+        await self.flush()
+        if diff:
+            await record_activity(
+                self.session, self.actor, type=ActivityType.ticket, action="updated",
+                subject=f"Ticket #{ticket.number}: " + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in diff.items()),
+                on=self._refs(ticket), details={k: new for k, (_, new) in diff.items()},
+            )
+        return ticket
+
+    async def assign(self, ticket_id: uuid.UUID | str, assignee_id: uuid.UUID) -> Ticket:
+        return await self.update(ticket_id, {"assignee_id": assignee_id})
+
+    async def add_message(self, ticket_id: uuid.UUID | str, body: str, *, internal: bool = False) -> TicketMessage:
+        """An agent's reply (or internal note) on a ticket's thread."""
+        require(self.actor, "tickets", "write")
+        if not body or not body.strip():
+            raise InvalidInput("body", "a message needs text")
+        ticket = await self.load(Ticket, ticket_id, field="ticket_id")
+        message = TicketMessage(ticket_id=ticket.id, author_type=AuthorType.agent, author_user_id=self.actor.user_id, body=body.strip(), internal=internal)
+        self.session.add(message)
+        await self.flush()
+        return message
+
+    async def messages(self, ticket_id: uuid.UUID, *, include_internal: bool = True) -> list[TicketMessage]:
+        stmt = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+        if not include_internal:
+            stmt = stmt.where(TicketMessage.internal.is_(False))
+        return list(await self.session.scalars(stmt.order_by(TicketMessage.created_at)))
+
+    async def search(
+        self, *, q: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
+        account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, assignee_id: uuid.UUID | None = None,
+        open_only: bool = False, limit: int = 20, offset: int = 0,
+    ) -> tuple[list[Ticket], int]:
+        require(self.actor, "tickets", "read")
+        stmt = select(Ticket)
+        if q:
+            stmt = stmt.where(Ticket.subject.ilike(f"%{q.strip()}%"))
+        if status:
+            stmt = stmt.where(Ticket.status == status)
+        if open_only:
+            stmt = stmt.where(Ticket.status.notin_(DONE))
+        if priority:
+            stmt = stmt.where(Ticket.priority == priority)
+        if account_id:
+            stmt = stmt.where(Ticket.account_id == account_id)
+        if contact_id:
+            stmt = stmt.where(Ticket.requester_contact_id == contact_id)
+        if assignee_id:
+            stmt = stmt.where(Ticket.assignee_id == assignee_id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(limit).offset(offset))
+        return list(rows), int(total or 0)
+
+    async def _ensure_assignee(self, user_id: uuid.UUID | None) -> None:
+        if user_id is None:
+            return
+        user = await self.session.get(User, user_id)
+        if user is None:
+            raise NotFound("assignee_id", f"no user with id {user_id}")
+        if user.role not in (Role.support, Role.manager, Role.admin):
+            raise InvalidInput("assignee_id", f"{user.name} is a {user.role}; tickets go to support, managers or admins")
+
+    @staticmethod
+    def _refs(ticket: Ticket) -> list[tuple[RecordType, uuid.UUID | None]]:
+        return [(RecordType.ticket, ticket.id), (RecordType.contact, ticket.requester_contact_id), (RecordType.account, ticket.account_id)]

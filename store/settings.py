@@ -1,0 +1,52 @@
+"""Typed settings read from the environment; nothing connects at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob Nexa reads from the environment, with its default."""
+
+    database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
+    home: Path = field(
+        default_factory=lambda: Path(_env("NEXA_HOME") or platformdirs.user_data_dir("nexa"))
+    )
+    embed_model: str | None = field(default_factory=lambda: _env("NEXA_EMBED_MODEL"))
+    llm_base_url: str | None = field(
+        default_factory=lambda: _env("NEXA_LLM_BASE_URL", _env("OPENAI_BASE_URL"))
+    )
+    llm_api_key: str | None = field(default_factory=lambda: _env("OPENAI_API_KEY"))
+    llm_model: str = field(default_factory=lambda: _env("NEXA_LLM_MODEL", "gpt-4o-mini") or "")
+    llm_timeout_s: float = field(default_factory=lambda: float(_env("NEXA_LLM_TIMEOUT", "60") or 60))
+    statement_timeout_ms: int = field(
+        default_factory=lambda: int(_env("NEXA_STATEMENT_TIMEOUT_MS", "15000") or 15000)
+    )
+    pool_size: int = field(default_factory=lambda: int(_env("NEXA_POOL_SIZE", "10") or 10))
+
+    @property
+    def pgdata(self) -> Path:
+        """Data folder of the embedded PostgreSQL server."""
+        return self.home / "pgdata"
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when an OpenAI-compatible endpoint or key is configured."""
+        return bool(self.llm_base_url or self.llm_api_key)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

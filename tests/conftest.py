@@ -1,0 +1,89 @@
+"""Test fixtures: one real PostgreSQL (embedded, or DATABASE_URL) per run, a clean database per test."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from store.access import Actor
+from store.db import Database, upgrade
+from store.server import start_embedded
+from store.settings import Settings
+
+TEST_DB = "nexa_test"
+
+
+def _loopback(host: object) -> bool:
+    if not isinstance(host, str) or host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def refuse_network():
+    """Tests never reach a real model endpoint (or anything off this machine)."""
+    original = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address[0]):
+            raise RuntimeError(f"tests may not connect to {address[0]}: fake it on loopback")
+        return original(self, address)
+
+    socket.socket.connect = guarded
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
+        os.environ.pop(var, None)
+    yield
+    socket.socket.connect = original
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A freshly migrated test database on the embedded server (or on DATABASE_URL's server)."""
+    if os.environ.get("DATABASE_URL"):
+        base = Settings().database_url.replace("postgresql+psycopg://", "postgresql://")  # type: ignore[union-attr]
+        admin = base
+    else:
+        home = Path(os.environ.get("NEXA_TEST_HOME") or tempfile.mkdtemp(prefix="nexa-test-"))
+        admin = start_embedded(home / "pgdata").replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{TEST_DB}"')
+    head, _, tail = admin.partition("?")
+    url = head.rsplit("/", 1)[0] + f"/{TEST_DB}" + (f"?{tail}" if tail else "")
+    url = url.replace("postgresql://", "postgresql+psycopg://")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def database(database_url: str):
+    db = Database(database_url, settings=Settings())
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def db(database: Database) -> Database:
+    """The test database, emptied before the test."""
+    async with database.engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        ))).scalar_one()
+        await conn.execute(text("SET session_replication_role = replica"))
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("SET session_replication_role = DEFAULT"))
+    return database
+
+
+SYSTEM = Actor.system()
