@@ -48,11 +48,23 @@ class PermissionDenied(DomainError):
     status = 403
 
 
+_FIELD_FIRST = re.compile(r"^(?P<field>[a-z_.0-9]+): (?P<reason>.+)$", re.S)
+
+
 def from_pydantic(err: PydanticValidationError) -> InvalidInput:
-    """The first problem of a pydantic validation error, as a domain error."""
+    """The first problem of a pydantic validation error, as a domain error.
+
+    Cross-field validators name their field by starting the message with `field: `.
+    """
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
-    return InvalidInput(field, first["msg"])
+    reason = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        reason = "is not a known field"
+    match = _FIELD_FIRST.match(reason)
+    if match:
+        field, reason = match.group("field"), match.group("reason")
+    return InvalidInput(field, reason)
 
 
 _UNIQUE = re.compile(r"uq_(?P<table>[a-z_]+?)_(?P<field>[a-z_]+)")

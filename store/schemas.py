@@ -193,7 +193,7 @@ class DealCreate(Input):
     @model_validator(mode="after")
     def _open_stage(self) -> "DealCreate":
         if self.stage in (DealStage.closed_won, DealStage.closed_lost):
-            raise ValueError("a deal is created in an open stage; close it with a stage move")
+            raise ValueError("stage: a deal is created in an open stage; close it with a stage move")
         return self
 
 
@@ -266,9 +266,9 @@ class MeetingCreate(Input):
     @model_validator(mode="after")
     def _ends_after_start(self) -> "MeetingCreate":
         if self.start_at.tzinfo is None:
-            raise ValueError("start_at needs a time zone")
+            raise ValueError("start_at: needs a time zone")
         if self.end_at is not None and self.end_at <= self.start_at:
-            raise ValueError("end_at must be after start_at")
+            raise ValueError("end_at: must be after start_at")
         return self
 
 
@@ -285,7 +285,7 @@ class CallCreate(Input):
     @model_validator(mode="after")
     def _about_someone(self) -> "CallCreate":
         if not (self.contact_id or self.lead_id or self.deal_id):
-            raise ValueError("a call is logged against a contact, a lead or a deal")
+            raise ValueError("contact_id: a call is logged against a contact, a lead or a deal")
         return self
 
 

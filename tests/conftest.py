@@ -83,6 +83,8 @@ async def db(database: Database) -> Database:
         await conn.execute(text("SET session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await conn.execute(text("SET session_replication_role = DEFAULT"))
+        for (sequence,) in await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
+            await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     return database
 
 

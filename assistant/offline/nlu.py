@@ -149,8 +149,7 @@ def _deal_name(text: str, amount: Found | None) -> Found[str] | None:
     """A deal's own name: after "called"/"named", or the words right after the amount."""
     m = _CALLED.search(text)
     if m:
-        return find_name(text[m.end() :].rjust(len(text)), fallback=False, before=()) or \
-            next(iter(sl.name_runs(" " * m.end() + text[m.end() :])), None)
+        return next((run for run in sl.name_runs(text) if run.start >= m.end()), None)
     if amount is not None:
         run = next((r for r in sl.name_runs(text) if r.start >= amount.end), None)
         if run is not None and not text[amount.end : run.start].strip(" \x00"):
@@ -222,8 +221,9 @@ def _log_call(text: str, now: datetime) -> Slots:
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
     parts = _segments(tail)
     while parts:
-        if name is None and (name := find_name(parts[0])) and name.value == _clean(parts[0]):
-            slots["name"] = name.value
+        candidate = find_name(parts[0]) if name is None else None
+        if candidate is not None and candidate.value == _clean(parts[0]):
+            name = _put(slots, "name", candidate)
         elif "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and \
                 _blank(mask(parts[0], found)):
             slots["duration_minutes"] = found.value
@@ -259,7 +259,7 @@ _MEETING_NOUNS = frozenset(
 def _meeting_title(text: str) -> Found[str] | None:
     """The kind of meeting: a meeting noun and up to two modifiers before it ("pricing review")."""
     words = sl.tokens(text)
-    for i in range(len(words) - 1, -1, -1):
+    for i in range(len(words)):
         if words[i].key in _MEETING_NOUNS:
             first = i
             while first > max(0, i - 2) and words[first - 1].key not in sl.STOPWORDS and \
@@ -300,9 +300,8 @@ def _create_task(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     due = _put(slots, "due_date", sl.find_date(text, now.date()))
     text = mask(text, due)
-    head, tail = split_detail(text)
-    if tail and re.search(r"(?<!\d):(?!\d)", text):
-        body = tail
+    if colon := _SEPARATORS[0].search(text):
+        body = text[colon.end() :]
     elif m := _TASK_LEAD.search(text):
         body = m[1]
     else:
@@ -328,15 +327,17 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     priority = _put(slots, "priority", sl.find_priority(text))
     head, tail = split_detail(text, ("about", "that", "saying"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
-    parts = _drop_edges(
-        _segments(tail),
-        lambda part: _blank(part) or (found := sl.find_priority(part)) is not None and _blank(mask(part, found))
-        or bool(re.search(r"\b(?:ticket|case)\b", part, re.I)),
-    )
+    parts = _drop_edges(_segments(tail), _ticket_noise)
     subject = _ARTICLE.sub("", _clean(",".join(parts)))
     if subject:
         slots["subject"] = _capitalised(subject)
     return slots
+
+
+def _ticket_noise(part: str) -> bool:
+    """A part of a ticket message that is no subject: empty, a priority, or about the ticket itself."""
+    priority = sl.find_priority(part)
+    return _blank(mask(part, priority)) or bool(re.search(r"\b(?:ticket|case)\b", part, re.I))
 
 
 _NUMBER = re.compile(r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?(\d+)\b|#(\d+)\b|\b(\d+)\b", re.I)
