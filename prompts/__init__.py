@@ -1,0 +1,30 @@
+"""Prompt and answer templates: one file each, rendered with Jinja2; a missing variable is an error."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+HERE = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=False, autoescape=False)
+    from store.serialize import money_short
+
+    env.filters["money"] = money_short
+    return env
+
+
+def render(name: str, **variables: Any) -> str:
+    """Render the template `name` (a path under prompts/, e.g. "system/rep.md")."""
+    return _env().get_template(name).render(**variables).strip()
+
+
+def exists(name: str) -> bool:
+    return (HERE / name).is_file()

@@ -34,6 +34,7 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "tasks": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
     "pipeline": {CallerRole.rep: {R}, CallerRole.manager: {R}},
     "users": {CallerRole.manager: {R}, CallerRole.rep: {R}, CallerRole.support: {R}},
+    "search": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 
@@ -67,11 +68,14 @@ class Actor:
         return self.role in ALL_POWERFUL
 
 
+def allowed(actor: Actor, area: str, op: str) -> bool:
+    """True when the caller's role may `op` (read/write) records of `area`."""
+    return actor.sees_everything or op in AREA_RIGHTS.get(area, {}).get(actor.role, set())
+
+
 def require(actor: Actor, area: str, op: str) -> None:
     """Refuse unless the caller's role may `op` (read/write) records of `area`."""
-    if actor.sees_everything:
-        return
-    if op not in AREA_RIGHTS.get(area, {}).get(actor.role, set()):
+    if not allowed(actor, area, op):
         raise PermissionDenied(area, f"a {actor.role} may not {op} {area}")
 
 

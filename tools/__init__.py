@@ -1,0 +1,7 @@
+"""Typed tool functions over the services, registered into one toolset (`TOOLSET`)."""
+
+from tools import accounts, contacts, deals, leads, search, tickets, work  # noqa: F401 - registers the tools
+from tools.context import ToolContext
+from tools.registry import TOOLSET, Tool, ToolResult, Toolset, tool
+
+__all__ = ["TOOLSET", "Tool", "ToolContext", "ToolResult", "Toolset", "tool"]

@@ -1,8 +1,9 @@
 """Intent classification: k nearest labelled examples by sentence embedding, plus a few rules.
 
 The examples (`examples.jsonl`, one `{"text", "intent"}` per line) are embedded once per
-classifier, on first use. A message is embedded, compared by cosine similarity with every
-example, and its k nearest neighbours vote, each with its similarity as weight. Keyword rules
+classifier, on first use. Capitalised names are replaced by a placeholder first (see
+`normalise`). A message is embedded, compared by cosine similarity with every example, and its
+k nearest neighbours vote, weighted by their similarity. Keyword rules
 that are more reliable than the vote (a ticket number, "remind me", "convert", "new lead", ...)
 decide first. When the nearest example is below `floor` the answer is "unknown".
 """
@@ -18,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from assistant.offline.slots import MONTHS, STOPWORDS
 from store.embeddings import Embedder
 
 INTENTS = (
@@ -29,30 +31,59 @@ INTENTS = (
 EXAMPLES_PATH = Path(__file__).with_name("examples.jsonl")
 RULE_CONFIDENCE = 0.95
 
-_CREATE_TICKET = re.compile(
-    r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)"
-    r"\s+(?:ticket|case|bug|issue)\b", re.I)
-_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bconvert(?:ing|ed)?\b", re.I), "convert_lead"),
-    (re.compile(r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
-                r"|\b(?:add|create|new|make|set)\s+(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
-                r"|\badd\s+(?:it|this|that)\s+to\s+my\s+(?:tasks|to-?dos?|list)\b", re.I), "create_task"),
-    (re.compile(r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
-                re.I), "create_lead"),
-]
-_TICKET_NUMBER = re.compile(r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b", re.I)
+_VERB_TICKET = (r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?"
+                r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b")
+_RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent) for pattern, intent in [
+    (_VERB_TICKET, "create_ticket"),
+    (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b", "update_ticket"),
+    (r"\bconvert(?:ing|ed)?\b|\bturn\b.{0,40}\binto\s+(?:an?\s+)?(?:opportunity|deal|customer|contact|account)\b",
+     "convert_lead"),
+    (r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
+     r"|\b(?:add|create|new|make|set)\s+(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
+     r"|\badd\s+(?:it|this|that)\s+to\s+my\s+(?:tasks|to-?dos?|list)\b", "create_task"),
+    (r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
+     "create_lead"),
+    (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
+    (r"\b(?:add|put|attach|write|jot|leave|make|save|stick|drop)\b(?:\s+[\w-]+){0,2}?\s+(?:note|comment)\b"
+     r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b", "add_note"),
+    (r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
+     r"|\b(?:spoke|talked|got\s+off)\b.{0,40}\b(?:phone|call)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang)\b"
+     r"|\b(?:called|phoned|rang)\s+(?:me|us)\b|\b(?:spoke|talked|chatted)\s+(?:to|with)\b", "log_call"),
+    (r"\b(?:schedule|book|arrange|set\s+up|organi[sz]e|plan)\b.{0,40}\b(?:meeting|call|demo|review|lunch|dinner|"
+     r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b",
+     "schedule_meeting"),
+    (r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed)\b"
+     r"|\b(?:to|into|in)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiations?)\b"
+     r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b", "move_deal_stage"),
+    (r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",
+     "update_lead_status"),
+    (r"\b(?:amount|value|close\s+date|closing\s+date)\b.{0,50}\b(?:to|is|should|now)\b"
+     r"|\b(?:update|edit|change|modify)\b.{0,40}\b(?:deal|opportunity)\b"
+     r"|\b(?:push|pushed|slip|slipped|delay|delayed|pull\s+in|bump|bumped)\b.{0,40}\b(?:deal|opportunity|close)\b"
+     r"|\bdeal\s+is\s+now\b", "update_deal"),
+    (r"\btickets\b|\bsupport\s+(?:queue|cases|requests)\b|\bopen\s+issues\b", "list_tickets"),
+]]
+_NAME_RUN = re.compile(r"\b[A-Z][a-z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
+NAME_PLACEHOLDER = "them"
 
 
 def rule_intent(text: str) -> str | None:
-    """The intent a high-precision keyword rule assigns, if any."""
-    if _CREATE_TICKET.search(text):
-        return "create_ticket"
-    if _TICKET_NUMBER.search(text):
-        return "update_ticket"
-    for pattern, intent in _RULES:
-        if pattern.search(text):
-            return intent
-    return None
+    """The intent of the first high-precision keyword rule that matches, if any."""
+    return next((intent for pattern, intent in _RULES if pattern.search(text)), None)
+
+
+def normalise(text: str) -> str:
+    """Replace capitalised name runs ("Dana Whitfield", "Acme Corp") by a neutral pronoun, so that
+    a name shared with some example does not pull a message towards that example's intent.
+    Commands, months and a lone capitalised first word are left alone."""
+
+    def replace(m: re.Match[str]) -> str:
+        first = m[0].split()[0].lower()
+        if first in STOPWORDS or first in MONTHS or (m.start() == 0 and " " not in m[0]):
+            return m[0]
+        return NAME_PLACEHOLDER
+
+    return _NAME_RUN.sub(replace, text)
 
 
 def load_examples(path: Path = EXAMPLES_PATH) -> list[tuple[str, str]]:
@@ -71,10 +102,12 @@ class IntentClassifier:
         *,
         examples: Sequence[tuple[str, str]] | None = None,
         k: int = 5,
-        floor: float = 0.4,
+        sharpness: float = 4.0,
+        floor: float = 0.3,
     ) -> None:
         self.embedder = embedder
         self.k = k
+        self.sharpness = sharpness
         self.floor = floor
         self._examples = list(examples) if examples is not None else None
         self._matrix: np.ndarray | None = None
@@ -86,7 +119,7 @@ class IntentClassifier:
             if self._matrix is None:
                 examples = self._examples if self._examples is not None else load_examples()
                 self._labels = [intent for _, intent in examples]
-                self._matrix = self.embedder.embed([text for text, _ in examples])
+                self._matrix = self.embedder.embed([normalise(text) for text, _ in examples])
         return self._matrix, self._labels
 
     def warm_up(self) -> None:
@@ -94,19 +127,21 @@ class IntentClassifier:
         self.classify("help")
 
     def classify(self, text: str) -> tuple[str, float]:
-        """(intent, confidence). Rules score RULE_CONFIDENCE; the vote scores the winner's share
-        of the similarity-weighted k-nearest-neighbour vote; below the floor, "unknown"."""
+        """(intent, confidence). A rule scores RULE_CONFIDENCE. Otherwise the k nearest examples
+        vote with weight similarity ** sharpness (so one close example outweighs several loose
+        ones) and the confidence is the winner's share of the vote; below the floor the answer
+        is "unknown" with confidence 1 - best similarity."""
         matrix, labels = self._index()
         rule = rule_intent(text)
         if rule is not None:
             return rule, RULE_CONFIDENCE
-        query = self.embedder.embed([text])[0]
+        query = self.embedder.embed([normalise(text)])[0]
         similarities = matrix @ query
         nearest = np.argsort(-similarities)[: self.k]
         if similarities[nearest[0]] < self.floor:
             return "unknown", float(1.0 - similarities[nearest[0]])
         votes: dict[str, float] = defaultdict(float)
         for index in nearest:
-            votes[labels[index]] += float(max(similarities[index], 0.0))
+            votes[labels[index]] += float(max(similarities[index], 0.0)) ** self.sharpness
         intent = max(votes, key=votes.__getitem__)
         return intent, votes[intent] / sum(votes.values())

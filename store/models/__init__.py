@@ -5,7 +5,7 @@ from store.models.activities import Activity, ActivityLink
 from store.models.audit import AuditEntry
 from store.models.base import Base
 from store.models.contacts import Contact
-from store.models.conversations import Conversation, ConversationMessage
+from store.models.conversations import Conversation, ConversationMessage, PendingAction
 from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageChange, DealTeamMember, Product
 from store.models.emails import EmailMessage
 from store.models.knowledge import KbArticle, KbChunk
@@ -21,5 +21,5 @@ __all__ = [
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "Product", "STAGE_PROBABILITY", "Task", "Ticket", "TicketMessage", "User",
+    "OrderLine", "PendingAction", "Product", "STAGE_PROBABILITY", "Task", "Ticket", "TicketMessage", "User",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,3 +40,22 @@ class ConversationMessage(Entity):
     tool_call_id: Mapped[str | None] = mapped_column(sa.String(100))
     name: Mapped[str | None] = mapped_column(sa.String(100))
     embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
+
+
+class PendingAction(Entity):
+    """A write the assistant proposed, waiting for the caller's approval; applied at most once."""
+
+    __tablename__ = "pending_actions"
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    tool: Mapped[str] = mapped_column(sa.String(100))
+    arguments: Mapped[dict[str, Any]] = mapped_column(sa.dialects.postgresql.JSONB)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    target_type: Mapped[str | None] = mapped_column(sa.String(20))
+    target_id: Mapped[str | None] = mapped_column(sa.String(64))
+    target_version: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(sa.String(20), default="pending", server_default="pending", index=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(sa.dialects.postgresql.JSONB)
+    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

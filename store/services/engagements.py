@@ -103,6 +103,10 @@ class EngagementService(Service):
         )
         return note
 
+    async def target_for_read(self, kind: RecordType, record_id: uuid.UUID | None):
+        """A record the caller may read, for listing its calls or meetings."""
+        return await self._target(kind, record_id, f"{kind}_id", op="read")
+
     async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str, *, op: str = "write"):
         """Load a record an engagement is about, checking the caller may touch it."""
         if record_id is None:

@@ -1,0 +1,84 @@
+"""Conversations with the assistant: history, ownership and pending approvals."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+
+from store.errors import NotFound
+from store.models import Conversation, ConversationMessage, PendingAction
+from store.services.base import Service, utcnow
+
+
+class ConversationService(Service):
+    """A caller's conversations; another caller's conversation does not exist for them."""
+
+    async def open(self, conversation_id: uuid.UUID | str | None, *, external_ref: str | None = None, title: str | None = None) -> Conversation:
+        """The caller's conversation with that id (or external reference), or a new one."""
+        if conversation_id is not None:
+            return await self.get(conversation_id)
+        if external_ref is not None:
+            found = await self.session.scalar(select(Conversation).where(Conversation.external_ref == external_ref))
+            if found is not None:
+                self._own(found)
+                return found
+        conversation = Conversation(user_id=self.actor.user_id, customer_session=self.actor.customer_session,
+                                    channel=self.actor.channel, external_ref=external_ref, title=title)
+        self.session.add(conversation)
+        await self.flush()
+        return conversation
+
+    async def get(self, conversation_id: uuid.UUID | str) -> Conversation:
+        conversation = await self.load(Conversation, conversation_id, field="conversation_id")
+        self._own(conversation)
+        return conversation
+
+    async def history(self, conversation: Conversation, *, limit: int = 60) -> list[ConversationMessage]:
+        """The newest `limit` messages, oldest first."""
+        rows = await self.session.scalars(
+            select(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
+            .order_by(ConversationMessage.created_at.desc()).limit(limit)
+        )
+        return list(reversed(list(rows)))
+
+    async def append(self, conversation: Conversation, messages: Sequence[dict[str, Any]]) -> None:
+        """Persist messages (dicts with role, content, tool_calls, tool_call_id, name) in order."""
+        for message in messages:
+            self.session.add(ConversationMessage(conversation_id=conversation.id, created_at=utcnow(), **message))
+        await self.flush()
+
+    async def propose(self, conversation: Conversation, **fields: Any) -> PendingAction:
+        action = PendingAction(conversation_id=conversation.id, **fields)
+        self.session.add(action)
+        await self.flush()
+        return action
+
+    async def pending(self, conversation: Conversation) -> list[PendingAction]:
+        rows = await self.session.scalars(
+            select(PendingAction).where(PendingAction.conversation_id == conversation.id, PendingAction.status == "pending")
+            .order_by(PendingAction.created_at)
+        )
+        return list(rows)
+
+    async def claim(self, action_id: uuid.UUID, status: str) -> bool:
+        """Atomically move a pending action to `status`; False when someone decided it already."""
+        claimed = await self.session.execute(
+            update(PendingAction).where(PendingAction.id == action_id, PendingAction.status == "pending")
+            .values(status=status, decided_at=utcnow()).returning(PendingAction.id)
+        )
+        return claimed.first() is not None
+
+    async def action(self, conversation: Conversation, action_id: uuid.UUID | str) -> PendingAction:
+        action = await self.load(PendingAction, action_id, field="approval_id")
+        if action.conversation_id != conversation.id:
+            raise NotFound("approval_id", f"no approval {action_id} in this conversation")
+        return action
+
+    def _own(self, conversation: Conversation) -> None:
+        mine = (conversation.user_id is not None and conversation.user_id == self.actor.user_id) or (
+            conversation.customer_session is not None and conversation.customer_session == self.actor.customer_session)
+        if not mine:
+            raise NotFound("conversation_id", "no such conversation")

@@ -1,0 +1,168 @@
+"""Deal and pipeline tools: find, read, create, update, move stage, pipeline, stuck, closing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from sqlalchemy import func, select
+
+from store.access import require
+from store.models import Deal, User
+from store.models.enums import DealStage, DealType
+from store.serialize import money_short, plain, ref, to_dict
+from store.services import DealService, PipelineService
+from store.services.visibility import owner_visible
+from tools.context import ToolContext
+from tools.periods import Period, period_range
+from tools.registry import ToolResult, tool
+
+
+def _brief(deal: Deal) -> dict:
+    return {"id": str(deal.id), "deal_name": deal.deal_name, "stage": deal.stage.value, "amount": plain(deal.amount),
+            "weighted_value": plain(deal.weighted_value), "close_date": plain(deal.close_date), "days_in_stage": deal.days_in_stage}
+
+
+@tool(area="deals")
+async def search_deals(ctx: ToolContext, query: str | None = None, stage: DealStage | None = None, mine: bool = False, limit: int = 10) -> ToolResult:
+    """List deals the user may see, by name, stage and owner.
+
+    Args:
+        query: part of the deal name
+        stage: only deals in this stage
+        mine: only the user's own deals
+        limit: at most this many deals
+    """
+    require(ctx.actor, "deals", "read")
+    stmt = select(Deal).where(owner_visible(ctx.actor, Deal.owner_id))
+    if query:
+        stmt = stmt.where(Deal.deal_name.ilike(f"%{query}%"))
+    if stage:
+        stmt = stmt.where(Deal.stage == stage)
+    if mine:
+        stmt = stmt.where(Deal.owner_id == ctx.actor.user_id)
+    total = await ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    deals = list(await ctx.session.scalars(stmt.order_by(Deal.close_date).limit(min(limit, 50))))
+    return ToolResult(data={"total": total, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
+
+
+@tool(area="deals")
+async def get_deal(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
+    """Everything about one deal: amount, stage, probability, weighted value, days in stage, close date, owner.
+
+    Args:
+        deal_id: the deal's id (from search_crm)
+    """
+    deal = await DealService(ctx.session, ctx.actor).get(deal_id)
+    owner = await ctx.session.get(User, deal.owner_id) if deal.owner_id else None
+    return ToolResult(data=to_dict(deal) | {"days_in_stage": deal.days_in_stage, "sales_cycle_days": deal.sales_cycle_days,
+                                            "owner": owner.name if owner else None}, refs=[ref(deal)])
+
+
+@tool(area="deals", writes=True, summary="Create deal {deal_name} ({amount}, closing {close_date})")
+async def create_deal(
+    ctx: ToolContext, deal_name: str, amount: Decimal, *, account_id: uuid.UUID | None = None, close_date: date | None = None,
+    stage: Literal["prospecting", "qualification", "proposal", "negotiation"] = "qualification",
+    primary_contact_id: uuid.UUID | None = None, type: DealType = DealType.new_business,
+) -> ToolResult:
+    """Create a deal owned by the user.
+
+    Args:
+        deal_name: the deal's name, e.g. "Acme Corp - Enterprise Plan"
+        amount: the amount in USD
+        account_id: the account (company) buying
+        close_date: expected close date
+        stage: the opening stage
+        primary_contact_id: the main contact
+        type: new_business, upsell, renewal or cross_sell
+    """
+    data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}
+    deal = await DealService(ctx.session, ctx.actor).create(data)
+    return ToolResult(data=_brief(deal), refs=[ref(deal)])
+
+
+@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Update deal {target}: {changes}")
+async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: dict[str, str | int | float | list[str] | None]) -> ToolResult:
+    """Change a deal's fields (deal_name, amount, close_date, probability, type, account_id, primary_contact_id, owner_id, competitors). Use move_deal_stage for stages.
+
+    Args:
+        deal_id: the deal's id
+        changes: field names and their new values
+    """
+    deal = await DealService(ctx.session, ctx.actor).update(deal_id, changes)
+    return ToolResult(data=_brief(deal), refs=[ref(deal)])
+
+
+@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Move deal {target} to {stage}")
+async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None) -> ToolResult:
+    """Move a deal to another stage, including closed_won and closed_lost (a reason is required for lost).
+
+    Args:
+        deal_id: the deal's id
+        stage: the new stage
+        reason: why the deal was lost (required for closed_lost)
+    """
+    deal = await DealService(ctx.session, ctx.actor).move_stage(deal_id, stage, reason=reason)
+    return ToolResult(data=_brief(deal) | {"probability": deal.probability}, refs=[ref(deal)])
+
+
+@tool(area="pipeline")
+async def pipeline_summary(
+    ctx: ToolContext, scope: Literal["mine", "team", "all"] = "mine", group_by: Literal["stage", "owner"] = "stage",
+    period: Period | None = None, owner_id: uuid.UUID | None = None, team: str | None = None,
+) -> ToolResult:
+    """Open pipeline: count, amount and weighted value by stage or owner, plus closed won, for a close-date period.
+
+    Args:
+        scope: the user's own deals, their team's, or all they may see
+        group_by: stage or owner
+        period: only deals whose close date falls in this period
+        owner_id: one owner's deals (managers)
+        team: one team's deals (managers)
+    """
+    close_from = close_to = None
+    if period:
+        close_from, close_to = period_range(period, ctx.now.date())
+    owner = owner_id or (ctx.actor.user_id if scope == "mine" else None)
+    team_name = team or (ctx.actor.team if scope == "team" else None)
+    result = await PipelineService(ctx.session, ctx.actor).summary(owner_id=owner, team=team_name, close_from=close_from, close_to=close_to, group_by=group_by)
+    return ToolResult(data={
+        "scope": scope, "group_by": group_by, "period": period, "from": plain(close_from), "to": plain(close_to),
+        "rows": [{"key": r.key, "count": r.count, "amount": plain(r.amount), "weighted_value": plain(r.weighted_value)} for r in result.rows],
+        "total": {"count": result.count, "amount": plain(result.amount), "weighted_value": plain(result.weighted_value),
+                  "weighted_short": money_short(result.weighted_value)},
+        "closed_won": {"count": result.won_count, "amount": plain(result.won_amount)},
+    })
+
+
+@tool(area="pipeline")
+async def stuck_deals(ctx: ToolContext, min_days: int = 14, scope: Literal["mine", "team", "all"] = "mine", limit: int = 10) -> ToolResult:
+    """Open deals that have not moved stage for more than `min_days` days, longest first.
+
+    Args:
+        min_days: days in the current stage
+        scope: the user's own deals, their team's, or all they may see
+        limit: at most this many deals
+    """
+    owner = ctx.actor.user_id if scope == "mine" else None
+    team = ctx.actor.team if scope == "team" else None
+    deals = await PipelineService(ctx.session, ctx.actor).stuck(min_days=min_days, owner_id=owner, team=team, limit=min(limit, 50))
+    return ToolResult(data={"min_days": min_days, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
+
+
+@tool(area="pipeline")
+async def deals_closing(ctx: ToolContext, period: Period = "this_month", scope: Literal["mine", "team", "all"] = "mine", limit: int = 20) -> ToolResult:
+    """Open deals whose close date falls in a period, soonest first.
+
+    Args:
+        period: the window, e.g. this_month or this_quarter
+        scope: the user's own deals, their team's, or all they may see
+        limit: at most this many deals
+    """
+    start, end = period_range(period, ctx.now.date())
+    owner = ctx.actor.user_id if scope == "mine" else None
+    team = ctx.actor.team if scope == "team" else None
+    deals = await PipelineService(ctx.session, ctx.actor).closing(start=start or ctx.now.date(), end=end, owner_id=owner, team=team, limit=min(limit, 50))
+    return ToolResult(data={"period": period, "from": plain(start), "to": plain(end), "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])

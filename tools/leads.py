@@ -1,0 +1,124 @@
+"""Lead tools: find, read, create, update, qualify or lose, convert."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from store.models.enums import CompanySize, LeadSource, LeadStatus
+from store.serialize import plain, ref, to_dict
+from store.services import LeadService
+from tools.context import ToolContext
+from tools.registry import ToolResult, tool
+
+
+@tool(area="leads")
+async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadStatus | None = None, limit: int = 10) -> ToolResult:
+    """List leads the user may see, by free text (name, email, company) and status.
+
+    Args:
+        query: free text over name, email and company
+        status: only leads in this status
+        limit: at most this many leads
+    """
+    leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50))
+    return ToolResult(
+        data={"total": total, "leads": [{"id": str(l.id), "name": l.name, "company": l.company, "status": l.status.value, "score": l.score} for l in leads]},
+        refs=[ref(l) for l in leads],
+    )
+
+
+@tool(area="leads")
+async def get_lead(ctx: ToolContext, lead_id: uuid.UUID) -> ToolResult:
+    """Everything about one lead (status, score, BANT, conversion links).
+
+    Args:
+        lead_id: the lead's id (from search_crm or search_leads)
+    """
+    lead = await LeadService(ctx.session, ctx.actor).get(lead_id)
+    return ToolResult(data=to_dict(lead) | {"name": lead.name}, refs=[ref(lead)])
+
+
+@tool(area="leads", writes=True, summary="Create lead {first_name} {last_name} ({email}, {company}, source {source})")
+async def create_lead(
+    ctx: ToolContext, first_name: str, last_name: str, email: str, source: LeadSource, *,
+    company: str | None = None, title: str | None = None, phone: str | None = None, industry: str | None = None,
+    company_size: CompanySize | None = None,
+) -> ToolResult:
+    """Create a new lead assigned to the user.
+
+    Args:
+        first_name: first name
+        last_name: last name
+        email: email address (unique among leads)
+        source: where the lead came from: website, referral, event (webinars, conferences), cold_call or social_media
+        company: company name
+        title: job title
+        phone: phone number
+        industry: industry
+        company_size: number of employees band
+    """
+    data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}
+    lead = await LeadService(ctx.session, ctx.actor).create(data)
+    return ToolResult(data={"id": str(lead.id), "name": lead.name, "status": lead.status.value}, refs=[ref(lead)])
+
+
+@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Update lead {target}: {changes}")
+async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: dict[str, str | int | None]) -> ToolResult:
+    """Change a lead's fields (first_name, last_name, email, phone, company, title, industry, company_size, source, assigned_to_id).
+
+    Args:
+        lead_id: the lead's id
+        changes: field names and their new values
+    """
+    lead = await LeadService(ctx.session, ctx.actor).update(lead_id, changes)
+    return ToolResult(data=to_dict(lead), refs=[ref(lead)])
+
+
+@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Mark lead {target} as {status}")
+async def update_lead_status(
+    ctx: ToolContext, lead_id: uuid.UUID, status: Literal["contacted", "qualified", "lost"], *,
+    reason: str | None = None, budget: str | None = None, authority: str | None = None, need: str | None = None,
+    timeline: str | None = None,
+) -> ToolResult:
+    """Move a lead along its lifecycle: contacted, qualified (with BANT notes) or lost (a reason is required).
+
+    Args:
+        lead_id: the lead's id
+        status: the new status
+        reason: why the lead was lost (required for lost)
+        budget: BANT budget notes, when qualifying
+        authority: BANT authority notes
+        need: BANT need notes
+        timeline: BANT timeline notes
+    """
+    bant = {k: v for k, v in {"budget": budget, "authority": authority, "need": need, "timeline": timeline}.items() if v}
+    lead = await LeadService(ctx.session, ctx.actor).set_status(lead_id, status, reason=reason, bant=bant or None)
+    return ToolResult(data={"id": str(lead.id), "name": lead.name, "status": lead.status.value, "lost_reason": lead.lost_reason}, refs=[ref(lead)])
+
+
+@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Convert lead {target} into a contact, an account and a deal ({amount}, closing {close_date})")
+async def convert_lead(
+    ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: date | None = None,
+    deal_name: str | None = None, create_deal: bool = True,
+) -> ToolResult:
+    """Convert a lead: creates (or links) the account and contact and, by default, a deal in qualification.
+
+    Args:
+        lead_id: the lead's id
+        amount: the deal amount
+        close_date: expected close date (default: 90 days from today)
+        deal_name: the deal's name (default: "<company> - New Business")
+        create_deal: false to convert without a deal
+    """
+    result = await LeadService(ctx.session, ctx.actor).convert(
+        lead_id, {"amount": amount, "close_date": close_date, "deal_name": deal_name, "create_deal": create_deal})
+    records = [r for r in (result.contact, result.account, result.deal) if r is not None]
+    return ToolResult(
+        data={"lead": result.lead.name, "contact_id": str(result.contact.id), "account": result.account.account_name,
+              "deal": result.deal and {"id": str(result.deal.id), "deal_name": result.deal.deal_name, "amount": plain(result.deal.amount),
+                                       "close_date": plain(result.deal.close_date), "stage": result.deal.stage.value}},
+        refs=[ref(r) for r in records],
+    )

@@ -1,0 +1,60 @@
+"""One search over people, companies and deals: how names in a request become real records."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rapidfuzz import fuzz
+from sqlalchemy import or_, select
+
+from store.access import allowed
+from store.models import Account, Contact, Deal, Lead
+from store.serialize import ref
+from store.services.visibility import owner_visible
+from tools.context import ToolContext
+from tools.registry import ToolResult, tool
+
+RecordKind = Literal["contact", "lead", "account", "deal"]
+SOURCES = {
+    "contact": (Contact, "contacts", Contact.owner_id, lambda: [Contact.first_name, Contact.last_name, Contact.email]),
+    "lead": (Lead, "leads", Lead.assigned_to_id, lambda: [Lead.first_name, Lead.last_name, Lead.email, Lead.company]),
+    "account": (Account, "accounts", Account.account_owner_id, lambda: [Account.account_name]),
+    "deal": (Deal, "deals", Deal.owner_id, lambda: [Deal.deal_name]),
+}
+STOP = {"the", "a", "an", "deal", "lead", "account", "contact", "at", "of", "for", "corp", "inc"}
+
+
+def _label(record) -> str:
+    extra = getattr(record, "company", None) or getattr(record, "email", None) or ""
+    return f"{record.name} {extra}"
+
+
+@tool(area="search")
+async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | None = None, limit: int = 5) -> ToolResult:
+    """Find contacts, leads, accounts and deals by name, email or company (fuzzy).
+
+    Use this first whenever the user names a person, company or deal, to get its id.
+    Two close matches mean the name is ambiguous: ask the user which one.
+
+    Args:
+        query: the name, email or company as the user wrote it
+        types: restrict to these record types; all types when omitted
+        limit: how many matches to return
+    """
+    words = [w for w in query.replace(",", " ").split() if w.lower() not in STOP and len(w) > 1] or query.split()
+    found = []
+    for kind in types or list(SOURCES):
+        model, area, owner, columns = SOURCES[kind]
+        if not allowed(ctx.actor, area, "read"):
+            continue
+        match = or_(*[col.ilike(f"%{w}%") for col in columns() for w in words])
+        rows = await ctx.session.scalars(select(model).where(match, owner_visible(ctx.actor, owner)).limit(50))
+        for record in rows:
+            score = max(fuzz.WRatio(query, record.name), fuzz.token_set_ratio(query, _label(record)))
+            found.append((score, kind, record))
+    found.sort(key=lambda item: item[0], reverse=True)
+    best = found[: max(1, min(limit, 20))]
+    return ToolResult(
+        data=[{"type": kind, "id": str(r.id), "name": r.name, "score": round(score), "detail": _label(r).removeprefix(r.name).strip()} for score, kind, r in best],
+        refs=[ref(r) for _, _, r in best],
+    )

@@ -1,0 +1,114 @@
+"""Ticket tools: find, read with thread, create, update, assign."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from store.errors import InvalidInput
+from store.models import Ticket, User
+from store.models.enums import Priority, TicketStatus
+from store.serialize import plain, ref, to_dict
+from store.services import TicketService
+from tools.context import ToolContext
+from tools.registry import ToolResult, tool
+
+
+def _brief(t: Ticket) -> dict:
+    return {"id": str(t.id), "number": t.number, "subject": t.subject, "status": t.status.value, "priority": t.priority.value,
+            "created_at": plain(t.created_at)}
+
+
+async def _ticket(ctx: ToolContext, ticket_id: uuid.UUID | None, number: int | None) -> Ticket:
+    service = TicketService(ctx.session, ctx.actor)
+    if number is not None:
+        return await service.by_number(number)
+    if ticket_id is None:
+        raise InvalidInput("number", "give the ticket number or its id")
+    return await service.get(ticket_id)
+
+
+@tool(area="tickets")
+async def search_tickets(
+    ctx: ToolContext, query: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
+    account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, open_only: bool = False, limit: int = 10,
+) -> ToolResult:
+    """List support tickets by text, status, priority, account or requester.
+
+    Args:
+        query: part of the subject
+        status: only tickets in this status
+        priority: only tickets of this priority
+        account_id: only this account's tickets
+        contact_id: only tickets this contact raised
+        open_only: only tickets not yet resolved or closed
+        limit: at most this many tickets
+    """
+    tickets, total = await TicketService(ctx.session, ctx.actor).search(
+        q=query, status=status, priority=priority, account_id=account_id, contact_id=contact_id, open_only=open_only, limit=min(limit, 50))
+    return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
+
+
+@tool(area="tickets")
+async def get_ticket(ctx: ToolContext, number: int | None = None, ticket_id: uuid.UUID | None = None) -> ToolResult:
+    """One ticket with its message thread, by number (e.g. 1042) or id.
+
+    Args:
+        number: the ticket number people use
+        ticket_id: the ticket's id
+    """
+    ticket = await _ticket(ctx, ticket_id, number)
+    messages = await TicketService(ctx.session, ctx.actor).messages(ticket.id)
+    return ToolResult(
+        data=to_dict(ticket) | {"messages": [{"from": m.author_type.value, "at": plain(m.created_at), "body": m.body, "internal": m.internal} for m in messages]},
+        refs=[ref(ticket)],
+    )
+
+
+@tool(area="tickets", writes=True, summary="Open a {priority} ticket: {subject}")
+async def create_ticket(
+    ctx: ToolContext, subject: str, *, priority: Priority = Priority.medium, requester_contact_id: uuid.UUID | None = None,
+    description: str | None = None, product: str | None = None,
+) -> ToolResult:
+    """Open a support ticket, usually on behalf of a contact.
+
+    Args:
+        subject: a one-line summary of the problem
+        priority: low, medium, high or urgent
+        requester_contact_id: the contact who has the problem
+        description: the details
+        product: the product area concerned
+    """
+    data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}
+    ticket = await TicketService(ctx.session, ctx.actor).create(data)
+    return ToolResult(data=_brief(ticket), refs=[ref(ticket)])
+
+
+@tool(area="tickets", writes=True, target=("ticket", "number"), summary="Update ticket #{number}: {changes}")
+async def update_ticket(ctx: ToolContext, number: int, changes: dict[str, str | None]) -> ToolResult:
+    """Change a ticket's status (open, pending, resolved, closed), priority, subject or product.
+
+    Args:
+        number: the ticket number
+        changes: field names and their new values
+    """
+    ticket = await _ticket(ctx, None, number)
+    ticket = await TicketService(ctx.session, ctx.actor).update(ticket.id, changes)
+    return ToolResult(data=_brief(ticket), refs=[ref(ticket)])
+
+
+@tool(area="tickets", writes=True, target=("ticket", "number"), summary="Assign ticket #{number} to {assignee_email}")
+async def assign_ticket(ctx: ToolContext, number: int, assignee_email: str) -> ToolResult:
+    """Assign a ticket to a support agent, manager or admin by email.
+
+    Args:
+        number: the ticket number
+        assignee_email: the email of the user who takes the ticket
+    """
+    user = await ctx.session.scalar(select(User).where(User.email == assignee_email))
+    if user is None:
+        raise InvalidInput("assignee_email", f"no user with email {assignee_email}")
+    ticket = await _ticket(ctx, None, number)
+    ticket = await TicketService(ctx.session, ctx.actor).assign(ticket.id, user.id)
+    return ToolResult(data=_brief(ticket) | {"assignee": user.name}, refs=[ref(ticket)])

@@ -1,0 +1,159 @@
+"""Productivity tools: tasks, calls, meetings and notes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+
+from store.models import Call, Meeting, MeetingAttendee
+from store.models.enums import CallDirection, CallOutcome, Priority, RecordType, TaskStatus
+from store.serialize import plain, ref
+from store.services import EngagementService, TaskService
+from tools.context import ToolContext
+from tools.periods import Period, period_range
+from tools.registry import ToolResult, tool
+
+Related = Literal["lead", "contact", "account", "deal", "ticket"]
+
+
+@tool(area="tasks")
+async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done: bool = False) -> ToolResult:
+    """The user's open tasks, soonest due first, optionally only those due by the end of a period.
+
+    Args:
+        period: only tasks due by the end of this period (overdue: due before today)
+        include_done: include completed tasks
+    """
+    due_before = period_range(period, ctx.now.date())[1] if period else None
+    tasks = await TaskService(ctx.session, ctx.actor).for_user(ctx.actor.user_id, due_before=due_before, include_done=include_done)  # type: ignore[arg-type]
+    return ToolResult(data={"period": period, "tasks": [{"id": str(t.id), "title": t.title, "status": t.status.value,
+                                                         "due_date": plain(t.due_date), "priority": t.priority.value} for t in tasks]})
+
+
+@tool(area="tasks", writes=True, summary="Create task '{title}' due {due_date}")
+async def create_task(
+    ctx: ToolContext, title: str, *, due_date: date | None = None, priority: Priority = Priority.medium,
+    related_type: Related | None = None, related_id: uuid.UUID | None = None, description: str | None = None,
+) -> ToolResult:
+    """Create a task (a to-do or reminder) for the user, optionally about a record.
+
+    Args:
+        title: what to do
+        due_date: when it is due
+        priority: low, medium, high or urgent
+        related_type: the kind of record it is about
+        related_id: the record it is about
+        description: more detail
+    """
+    data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}
+    task = await TaskService(ctx.session, ctx.actor).create(data)
+    return ToolResult(data={"id": str(task.id), "title": task.title, "due_date": plain(task.due_date)})
+
+
+@tool(area="tasks", writes=True, summary="Update task {task_id}: status {status}, due {due_date}")
+async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: date | None = None) -> ToolResult:
+    """Complete, start or reschedule a task.
+
+    Args:
+        task_id: the task's id
+        status: todo, in_progress or done
+        due_date: the new due date
+    """
+    changes = {k: v for k, v in {"status": status, "due_date": due_date}.items() if v is not None}
+    task = await TaskService(ctx.session, ctx.actor).update(task_id, changes)
+    return ToolResult(data={"id": str(task.id), "title": task.title, "status": task.status.value, "due_date": plain(task.due_date)})
+
+
+@tool(area="activities", writes=True, summary="Log a {direction} call with {target}: {notes}")
+async def log_call(
+    ctx: ToolContext, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
+    notes: str | None = None, direction: CallDirection = CallDirection.outbound, duration_minutes: int = 0,
+    outcome: CallOutcome = CallOutcome.connected,
+) -> ToolResult:
+    """Log a phone call with a contact or lead (and optionally a deal); it lands on their timelines.
+
+    Args:
+        contact_id: the contact called
+        lead_id: the lead called
+        deal_id: the deal the call was about
+        notes: what was said
+        direction: inbound or outbound
+        duration_minutes: how long it lasted
+        outcome: connected, no_answer, left_voicemail or busy
+    """
+    call = await EngagementService(ctx.session, ctx.actor).log_call({
+        "contact_id": contact_id, "lead_id": lead_id, "deal_id": deal_id, "notes": notes, "direction": direction,
+        "duration": duration_minutes * 60, "outcome": outcome})
+    return ToolResult(data={"id": str(call.id), "notes": call.notes, "call_at": plain(call.call_at)})
+
+
+@tool(area="activities")
+async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, limit: int = 10) -> ToolResult:
+    """Recent calls, the user's own or those with a contact or lead.
+
+    Args:
+        contact_id: calls with this contact
+        lead_id: calls with this lead
+        limit: at most this many calls
+    """
+    if contact_id or lead_id:
+        await EngagementService(ctx.session, ctx.actor).target_for_read(RecordType.contact if contact_id else RecordType.lead, contact_id or lead_id)
+        stmt = select(Call).where(Call.contact_id == contact_id if contact_id else Call.lead_id == lead_id)
+    else:
+        stmt = select(Call).where(Call.user_id == ctx.actor.user_id)
+    calls = list(await ctx.session.scalars(stmt.order_by(Call.call_at.desc()).limit(min(limit, 50))))
+    return ToolResult(data=[{"id": str(c.id), "call_at": plain(c.call_at), "direction": c.direction.value, "outcome": c.outcome.value, "notes": c.notes} for c in calls])
+
+
+@tool(area="activities", writes=True, summary="Book '{title}' at {start_at} with {target}")
+async def schedule_meeting(
+    ctx: ToolContext, title: str, start_at: datetime, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: int = 30,
+    related_type: Related | None = None, related_id: uuid.UUID | None = None, location: str | None = None,
+) -> ToolResult:
+    """Book a meeting (a demo, a call, a review) with contacts, on the user's calendar.
+
+    Args:
+        title: what the meeting is, e.g. "Demo"
+        start_at: when it starts, ISO 8601 with a time zone
+        contact_ids: the contacts attending
+        duration_minutes: how long it lasts
+        related_type: the kind of record it is about
+        related_id: the record it is about
+        location: where (a room or a video link)
+    """
+    meeting = await EngagementService(ctx.session, ctx.actor).schedule_meeting({
+        "title": title, "start_at": start_at, "end_at": start_at + timedelta(minutes=max(duration_minutes, 5)),
+        "contact_ids": contact_ids or [], "related_type": related_type, "related_id": related_id, "location": location})
+    return ToolResult(data={"id": str(meeting.id), "title": meeting.title, "start_at": plain(meeting.start_at), "end_at": plain(meeting.end_at)})
+
+
+@tool(area="activities")
+async def my_meetings(ctx: ToolContext, period: Period = "this_week") -> ToolResult:
+    """The user's meetings in a period.
+
+    Args:
+        period: the window, e.g. today or this_week
+    """
+    start, end = period_range(period, ctx.now.date())
+    lo = datetime.combine(start or ctx.now.date(), datetime.min.time(), tzinfo=ctx.now.tzinfo)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=ctx.now.tzinfo)
+    stmt = (select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(MeetingAttendee.user_id == ctx.actor.user_id, Meeting.start_at >= lo, Meeting.start_at < hi).order_by(Meeting.start_at))
+    meetings = list(await ctx.session.scalars(stmt))
+    return ToolResult(data=[{"id": str(m.id), "title": m.title, "start_at": plain(m.start_at), "end_at": plain(m.end_at)} for m in meetings])
+
+
+@tool(area="activities", writes=True, summary="Add a note to {target}: {body}")
+async def add_note(ctx: ToolContext, related_type: Related, related_id: uuid.UUID, body: str) -> ToolResult:
+    """Add a note to a lead, contact, account, deal or ticket; it appears on the record's timeline.
+
+    Args:
+        related_type: the kind of record
+        related_id: the record's id
+        body: the note text
+    """
+    note = await EngagementService(ctx.session, ctx.actor).add_note({"related_type": related_type, "related_id": related_id, "body": body})
+    return ToolResult(data={"id": str(note.id), "body": note.body})
