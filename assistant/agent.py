@@ -300,9 +300,14 @@ def _format(template: str, values: dict[str, Any]) -> str:
 
 
 def _describe(data: Any) -> str:
-    if isinstance(data, dict):
-        bits = [f"{k}: {v}" for k, v in data.items() if k in ("number", "deal_name", "stage", "status", "account", "close_date", "due_date", "start_at") and v]
-        return "; ".join(bits)
+    """One line on what a write created, when the summary alone does not say it."""
+    if not isinstance(data, dict):
+        return ""
+    if data.get("number"):
+        return f"Ticket #{data['number']} ({data.get('status', '')})."
+    deal = data.get("deal")
+    if isinstance(deal, dict):
+        return f"Account {data.get('account')}, deal {deal['deal_name']} ({deal['amount']}, closing {deal['close_date']})."
     return ""
 
 

@@ -1,8 +1,9 @@
-"""The `nexa` command line: demo, database, seed (and, in later issues, chat)."""
+"""The `nexa` command line: demo, chat, ask, database and seed."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Annotated
 
 import typer
@@ -10,8 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
+from assistant.runtime import build_agent
 from bots import render
-from store.access import Actor
+from bots.chat import chat_loop
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
 from store.models import Contact
@@ -66,7 +68,7 @@ async def _seed(scale: int, random_seed: int) -> None:
 
 @app.command()
 def demo() -> None:
-    """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, seed when empty, then show John's CRM."""
+    """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, seed when empty, then chat as John."""
     asyncio.run(_demo())
 
 
@@ -74,13 +76,55 @@ async def _demo() -> None:
     db = Database.open()
     try:
         if not await is_seeded(db):
+            console.print("Loading the demo CRM...")
             await load_seed(db)
         async with db.session() as session:
             john = await actor_for_email(session, "john@nexa.test")
             sarah = await session.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
             view = await ViewService(session, john).contact_360(sarah.id)
             mine = await PipelineService(session, john).summary(owner_id=john.user_id)
-            everyone = await PipelineService(session, Actor.system()).summary()
-        render.show(render.contact_360(view), render.pipeline(mine, "John's pipeline"), render.pipeline(everyone, "Company pipeline"), console=console)
+        render.show(render.contact_360(view), render.pipeline(mine, "John's pipeline"), console=console)
+        await chat_loop(build_agent(db), john, console)
+    finally:
+        await db.close()
+
+
+@app.command()
+def chat(email: Annotated[str, typer.Option("--as", help="The CRM user to chat as.")]) -> None:
+    """Chat with the assistant as a CRM user (reads one message per line when stdin is not a terminal)."""
+    asyncio.run(_chat(email))
+
+
+async def _chat(email: str) -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            actor = await actor_for_email(session, email)
+        await chat_loop(build_agent(db), actor, console)
+    finally:
+        await db.close()
+
+
+@app.command()
+def ask(
+    message: Annotated[str, typer.Argument(help="The message to send.")],
+    email: Annotated[str, typer.Option("--as", help="The CRM user to ask as.")],
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Continue this conversation.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """One turn; with --json, print {conversation_id, answer, tool_calls, pending}."""
+    asyncio.run(_ask(message, email, conversation, as_json))
+
+
+async def _ask(message: str, email: str, conversation: str | None, as_json: bool) -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            actor = await actor_for_email(session, email)
+        result = await build_agent(db).run(actor, message, conversation)
+        if as_json:
+            typer.echo(json.dumps(result.to_json(), default=str))
+        else:
+            render.turn(result, console)
     finally:
         await db.close()

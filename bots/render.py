@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console, Group
+from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
+from assistant.events import TurnResult
 from store.serialize import money_short
 from store.services.pipeline import Pipeline
 
@@ -42,3 +44,17 @@ def pipeline(result: Pipeline, title: str = "Pipeline") -> Table:
 
 def show(*renderables: Any, console: Console | None = None) -> None:
     (console or Console()).print(*renderables)
+
+
+def tool_call(name: str, arguments: dict[str, Any]) -> str:
+    """A compact, dim line for a tool call."""
+    shown = ", ".join(f"{k}={v!r}" for k, v in arguments.items() if v not in (None, [], {}))
+    return f"  [dim]-> {name}({shown[:120]})[/]"
+
+
+def turn(result: TurnResult, console: Console) -> None:
+    """The answer of a turn, with its notice and the approvals it waits for."""
+    if result.notice:
+        console.print(f"[yellow]{result.notice}[/]")
+    console.print(Panel(Markdown(result.answer), title="nexa", title_align="left",
+                        border_style="yellow" if result.pending else "green"))

@@ -3,7 +3,7 @@
 The examples (`examples.jsonl`, one `{"text", "intent"}` per line) are embedded once per
 classifier, on first use. Capitalised names are replaced by a placeholder first (see
 `normalise`). A message is embedded, compared by cosine similarity with every example, and its
-k nearest neighbours vote, weighted by their similarity. Keyword rules
+k nearest neighbours vote, weighted by their similarity (see `IntentClassifier.classify`). Keyword rules
 that are more reliable than the vote (a ticket number, "remind me", "convert", "new lead", ...)
 decide first. When the nearest example is below `floor` the answer is "unknown".
 """
@@ -40,7 +40,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
      "convert_lead"),
     (r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
      r"|\b(?:add|create|new|make|set)\s+(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
-     r"|\badd\s+(?:it|this|that)\s+to\s+my\s+(?:tasks|to-?dos?|list)\b", "create_task"),
+     r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b", "create_task"),
     (r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
      "create_lead"),
     (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
@@ -64,6 +64,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
     (r"\btickets\b|\bsupport\s+(?:queue|cases|requests)\b|\bopen\s+issues\b", "list_tickets"),
 ]]
 _NAME_RUN = re.compile(r"\b[A-Z][a-z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
+_SUBJECT_VERB = re.compile(
+    r"['’]s\b|\s+(?:is|was|has|had|just|called|phoned|rang|said|says|wants|signed|went|needs|reported)\b", re.I)
 NAME_PLACEHOLDER = "them"
 
 
@@ -75,11 +77,13 @@ def rule_intent(text: str) -> str | None:
 def normalise(text: str) -> str:
     """Replace capitalised name runs ("Dana Whitfield", "Acme Corp") by a neutral pronoun, so that
     a name shared with some example does not pull a message towards that example's intent.
-    Commands, months and a lone capitalised first word are left alone."""
+    Commands and months are left alone, and so is a lone capitalised first word unless a verb
+    follows it ("Dana is lost" but not "Translate this")."""
 
     def replace(m: re.Match[str]) -> str:
         first = m[0].split()[0].lower()
-        if first in STOPWORDS or first in MONTHS or (m.start() == 0 and " " not in m[0]):
+        lone_first_word = m.start() == 0 and " " not in m[0] and not _SUBJECT_VERB.match(text, m.end())
+        if first in STOPWORDS or first in MONTHS or lone_first_word:
             return m[0]
         return NAME_PLACEHOLDER
 
@@ -110,38 +114,52 @@ class IntentClassifier:
         self.sharpness = sharpness
         self.floor = floor
         self._examples = list(examples) if examples is not None else None
-        self._matrix: np.ndarray | None = None
-        self._labels: list[str] = []
+        self._index: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         self._lock = threading.Lock()
 
-    def _index(self) -> tuple[np.ndarray, list[str]]:
+    def _load(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """(raw example vectors, name-normalised example vectors, labels), embedded once."""
         with self._lock:
-            if self._matrix is None:
+            if self._index is None:
                 examples = self._examples if self._examples is not None else load_examples()
-                self._labels = [intent for _, intent in examples]
-                self._matrix = self.embedder.embed([normalise(text) for text, _ in examples])
-        return self._matrix, self._labels
+                texts = [text for text, _ in examples]
+                vectors = self.embedder.embed(texts + [normalise(text) for text in texts])
+                self._index = vectors[: len(texts)], vectors[len(texts) :], [label for _, label in examples]
+        return self._index
 
     def warm_up(self) -> None:
         """Load the model and embed the examples now rather than on the first message."""
         self.classify("help")
 
     def classify(self, text: str) -> tuple[str, float]:
-        """(intent, confidence). A rule scores RULE_CONFIDENCE. Otherwise the k nearest examples
-        vote with weight similarity ** sharpness (so one close example outweighs several loose
-        ones) and the confidence is the winner's share of the vote; below the floor the answer
-        is "unknown" with confidence 1 - best similarity."""
-        matrix, labels = self._index()
+        """(intent, confidence).
+
+        A keyword rule wins with RULE_CONFIDENCE. Otherwise two k-nearest-neighbour votes run:
+        one on the text as written, which only decides whether the message is out of scope
+        (general-knowledge questions keep their meaning there), and one on the name-normalised
+        text, which picks the intent.
+        """
+        raw_matrix, matrix, labels = self._load()
         rule = rule_intent(text)
         if rule is not None:
             return rule, RULE_CONFIDENCE
-        query = self.embedder.embed([normalise(text)])[0]
-        similarities = matrix @ query
+        normalised = normalise(text)
+        queries = self.embedder.embed([text] if normalised == text else [text, normalised])
+        intent, confidence = self._vote(raw_matrix @ queries[0], labels)
+        if intent == "unknown":
+            return intent, confidence
+        return self._vote(matrix @ queries[-1], labels)
+
+    def _vote(self, similarities: np.ndarray, labels: list[str]) -> tuple[str, float]:
+        """The k nearest examples vote with weight similarity ** sharpness, so one close example
+        outweighs several loose ones; confidence is the winner's share of the vote. Below the
+        floor: "unknown", with confidence 1 - best similarity."""
         nearest = np.argsort(-similarities)[: self.k]
-        if similarities[nearest[0]] < self.floor:
-            return "unknown", float(1.0 - similarities[nearest[0]])
+        best = float(similarities[nearest[0]])
+        if best < self.floor:
+            return "unknown", 1.0 - best
         votes: dict[str, float] = defaultdict(float)
         for index in nearest:
-            votes[labels[index]] += float(max(similarities[index], 0.0)) ** self.sharpness
+            votes[labels[index]] += max(float(similarities[index]), 0.0) ** self.sharpness
         intent = max(votes, key=votes.__getitem__)
         return intent, votes[intent] / sum(votes.values())

@@ -142,19 +142,19 @@ def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found | No
     return mask(text, close), amount
 
 
-_CALLED = re.compile(r"\b(?:called|named|titled)\b", re.I)
+_CALLED = re.compile(r"\b(?:called|named|titled)\s+", re.I)
+_DEAL_NAME = re.compile(
+    r"(?:(?!(?:closing|closes|close|due|by|worth|for|with|at|in|on|to|and|valued|expected|from)\b)"
+    r"[A-Za-z][\w&'’-]*\s?){1,4}", re.I)
 
 
 def _deal_name(text: str, amount: Found | None) -> Found[str] | None:
-    """A deal's own name: after "called"/"named", or the words right after the amount."""
-    m = _CALLED.search(text)
-    if m:
-        return next((run for run in sl.name_runs(text) if run.start >= m.end()), None)
-    if amount is not None:
-        run = next((r for r in sl.name_runs(text) if r.start >= amount.end), None)
-        if run is not None and not text[amount.end : run.start].strip(" \x00"):
-            return run
-    return None
+    """A deal's own name: up to four words after "called"/"named", or right after the amount
+    ("20k platform upgrade closing ..." -> "platform upgrade")."""
+    called = _CALLED.search(text)
+    start = called.end() if called else amount.end + 1 if amount is not None else None
+    m = _DEAL_NAME.match(text, start) if start is not None else None
+    return Found(m[0].strip(), m.start(), m.start() + len(m[0].strip())) if m else None
 
 
 def _convert_lead(text: str, now: datetime) -> Slots:

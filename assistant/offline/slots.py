@@ -498,7 +498,7 @@ def find_name(
     the first of the `after` words that has one ("a call with Tom"), then (with `fallback`) the
     first run of the text.
     """
-    runs = name_runs(text)
+    runs = name_runs(text, STOPWORDS | set(after))
     words = tokens(text)
     follower = {run.start: next((t.key for t in words if t.start >= run.end), None) for run in runs}
     chosen = next((run for run in runs if follower[run.start] in before), None)

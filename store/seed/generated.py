@@ -152,6 +152,7 @@ def _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick) -> Non
     stages = [s for s, w in STAGE_WEIGHTS for _ in range(w)]
     history: list[tuple] = []
     activities: list[tuple] = []
+    names = dict(accounts)
 
     def rows():
         for i in range(n):
@@ -168,8 +169,9 @@ def _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick) -> Non
             amount = Decimal(rng.choice([3, 5, 8, 12, 20, 35, 50, 80, 120])) * 1000
             for prev, step, at in zip([None, *steps[:-1]], steps, changed):
                 history.append((did, prev.value if prev else None, step.value, at, owner))
-            activities.append((uuid.uuid4(), did, aid, f"Deal {_deal_name(aid, i)} created", created))
-            yield (did, _deal_name(aid, i), amount, STAGE_PROBABILITY[stage], close, stage.value, changed[-1], closed_at,
+            name = _deal_name(names[aid], i)
+            activities.append((uuid.uuid4(), did, aid, f"Deal {name} created", created))
+            yield (did, name, amount, STAGE_PROBABILITY[stage], close, stage.value, changed[-1], closed_at,
                    rng.choice(SOURCES), "price" if stage is DealStage.closed_lost else None, aid, cid, owner, created, created)
 
     _copy(conn, "deals", ["id", "deal_name", "amount", "probability", "close_date", "stage", "stage_changed_at", "closed_at", "lead_source",
@@ -182,8 +184,8 @@ def _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick) -> Non
     counts.deals = n
 
 
-def _deal_name(account_id: uuid.UUID, i: int) -> str:
-    return f"Deal {i + 1} - {['Platform', 'Renewal', 'Expansion', 'Pilot', 'Upgrade'][i % 5]}"
+def _deal_name(account: str, i: int) -> str:
+    return f"{account.rsplit(' ', 1)[0]} - {['Platform', 'Renewal', 'Expansion', 'Pilot', 'Upgrade'][i % 5]} {i + 1}"
 
 
 def _path(rng: random.Random, stage: DealStage) -> list[DealStage]:

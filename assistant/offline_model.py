@@ -1,0 +1,315 @@
+"""The offline model: no LLM. It understands a request (intent + slots), reaches the CRM only
+through tools (search, then act), asks when something is missing or ambiguous, and answers
+from the templates in prompts/offline/.
+
+It keeps no state: every step re-reads the conversation, the current request and the tool
+results of this turn, and decides the next tool call or the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Callable
+
+from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec
+from assistant.offline import IntentClassifier, Parse, understand
+from assistant.offline.nlu import FILLERS
+from prompts import render
+from store.embeddings import Embedder
+
+ASK, CLARIFY = "To do that I need", "Which one did you mean?"
+MATCH_FLOOR, TIE_MARGIN = 60, 4
+PERSON, ANYTHING = ["contact", "lead"], ["contact", "lead", "account", "deal"]
+NEXT_VIEW = {"contact": ("get_contact", "contact_id"), "account": ("get_account", "account_id"),
+             "lead": ("get_lead", "lead_id"), "deal": ("get_deal", "deal_id")}
+
+
+@dataclass
+class Step:
+    """A tool this turn already called, with its arguments and parsed result."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class Done(Exception):
+    """Raised by a plan with the message to send (a tool call or the answer)."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+
+class OfflineModel:
+    """A `ChatModel` that plans tool calls from intent classification and slot extraction."""
+
+    name = "offline"
+
+    def __init__(self, embedder: Embedder, *, now: Callable[[], datetime] | None = None) -> None:
+        self.classifier = IntentClassifier(embedder)
+        self.now = now or (lambda: datetime.now(UTC))
+        self._counter = 0
+
+    async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
+        parse, steps, role = self._read(messages)
+        try:
+            Plan(self, parse, steps, role, {t.name for t in tools}).run()
+        except Done as done:
+            return ModelResponse(done.message)
+        raise AssertionError("a plan always ends with Done")
+
+    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> AsyncIterator[TextDelta | ModelResponse]:
+        response = await self.request(messages, tools)
+        if response.message.content:
+            yield TextDelta(response.message.content)
+        yield response
+
+    def warm_up(self) -> None:
+        """Load the model and embed the examples now rather than on the first request."""
+        self.classifier.classify("hello")
+
+    def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str]:
+        """The request to serve (merged with the one we asked about), this turn's steps and the caller's role."""
+        last_user = max(i for i, m in enumerate(messages) if m.role == "user")
+        text = messages[last_user].content or ""
+        before = [m for m in messages[:last_user] if m.role in ("user", "assistant") and m.content]
+        now = self.now()
+        parse = None
+        if len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
+            original = understand(before[-2].content or "", now=now, classifier=self.classifier)
+            if original.intent in FILLERS:
+                merged = _choose(before[-1].content, text) if before[-1].content.startswith(CLARIFY) else None
+                slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
+                if merged:
+                    slots["name"] = merged
+                parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
+        parse = parse or understand(text, now=now, classifier=self.classifier)
+        calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
+        steps = [Step(calls[m.tool_call_id].name, json.loads(calls[m.tool_call_id].arguments or "{}"), json.loads(m.content or "{}"))
+                 for m in messages[last_user:] if m.role == "tool" and m.tool_call_id in calls]
+        system = messages[0].content if messages and messages[0].role == "system" else ""
+        role = (re.search(r"role is (\w+)", system or "") or [None, "rep"])[1]
+        return parse, steps, role
+
+    def next_id(self) -> str:
+        self._counter += 1
+        return f"offline_{self._counter}"
+
+
+def _choose(question: str, reply: str) -> str | None:
+    """The candidate a reply to our "which one" question picks: by number or by name."""
+    options = re.findall(r"^\d+\. (.+?) \(", question, re.M)
+    number = re.search(r"\b(\d)\b|\b(first|second|third|fourth|fifth)\b", reply, re.I)
+    if number:
+        index = int(number.group(1)) if number.group(1) else ["first", "second", "third", "fourth", "fifth"].index(number.group(2).lower()) + 1
+        if 1 <= index <= len(options):
+            return options[index - 1]
+    lowered = reply.lower()
+    picked = [o for o in options if o.lower() in lowered or lowered in o.lower()]
+    return picked[0] if len(picked) == 1 else None
+
+
+class Plan:
+    """One intent's sequence of tool calls, resumed from the steps already taken."""
+
+    def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str]) -> None:
+        self.model, self.parse, self.steps, self.role, self.tools = model, parse, steps, role, tools
+        self.slots = parse.slots
+
+    # -- building blocks ------------------------------------------------------------------------
+
+    def answer(self, template: str, **values: Any) -> None:
+        raise Done(Message("assistant", render(f"offline/{template}.md", **values)))
+
+    def call(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """The result of `name(arguments)` if this turn called it already; else call it now."""
+        for step in self.steps:
+            if step.name == name and step.arguments == _jsonable(arguments):
+                if not step.result.get("ok", False):
+                    error = step.result.get("error", {})
+                    self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+                return step.result
+        if name not in self.tools:
+            self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
+        raise Done(Message("assistant", None, tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments)))]))
+
+    def write(self, name: str, **arguments: Any) -> None:
+        """Propose a write (the loop pauses for approval); if it was refused at proposal, say why."""
+        self.call(name, **{k: v for k, v in arguments.items() if v is not None})
+        self.answer("error", field=None, reason="the change was not accepted.")
+
+    def need(self, *slots: str, hint: str = "") -> None:
+        missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
+        if missing:
+            self.answer("ask", missing=" and ".join(s.replace("_", " ") for s in missing), hint=hint)
+
+    def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
+        """Resolve the request's `name` slot to one record of `kinds`, asking when it is ambiguous."""
+        name = self.slots.get("name")
+        if not name:
+            if required:
+                self.need("name", hint=f"Who or what is it about ({what})?")
+            return None
+        hits = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=5)["data"] if h["score"] >= MATCH_FLOOR]
+        exact = [h for h in hits if h["name"].lower() == str(name).lower()]
+        if len(exact) == 1:
+            return exact[0]
+        if not hits:
+            if required:
+                self.answer("not_found", what=what, name=name)
+            return None
+        close = [h for h in hits if h["score"] >= hits[0]["score"] - TIE_MARGIN]
+        if len(close) > 1 and len({h["name"] for h in close}) > 1:
+            self.answer("clarify", candidates=close)
+        return hits[0]
+
+    # -- the plans, one per intent ------------------------------------------------------------------
+
+    def run(self) -> None:
+        handler = getattr(self, f"do_{self.parse.intent}", None)
+        if handler is None:
+            self.answer("help", unknown=self.parse.intent != "help")
+        handler()
+
+    def do_create_lead(self) -> None:
+        self.need("first_name", "last_name", "email", hint="For example: Dana Whitfield, dana@brightwave.io.")
+        self.need("source", hint="Where did the lead come from: website, referral, event, cold call or social media?")
+        s = self.slots
+        self.write("create_lead", first_name=s["first_name"], last_name=s["last_name"], email=s["email"], source=s["source"],
+                   company=s.get("company"), title=s.get("title"), phone=s.get("phone"))
+
+    def do_show_record(self) -> None:
+        record = self.find(ANYTHING, what="a contact, lead, account or deal")
+        tool, arg = NEXT_VIEW[record["type"]]
+        data = self.call(tool, **{arg: record["id"]})["data"]
+        if record["type"] in ("contact", "account"):
+            self.answer(record["type"], v=data)
+        self.answer(record["type"], d=data)
+
+    def do_update_lead_status(self) -> None:
+        self.need("status", hint="Contacted, qualified or lost?")
+        if self.slots["status"] == "lost":
+            self.need("reason", hint="Why was the lead lost?")
+        lead = self.find(["lead"], what="a lead")
+        self.write("update_lead_status", lead_id=lead["id"], status=self.slots["status"], reason=self.slots.get("reason"))
+
+    def do_convert_lead(self) -> None:
+        lead = self.find(["lead"], what="a lead")
+        self.write("convert_lead", lead_id=lead["id"], amount=self.slots.get("amount"), close_date=self.slots.get("close_date"),
+                   deal_name=self.slots.get("deal_name"))
+
+    def do_create_deal(self) -> None:
+        self.need("amount", hint="How much is the deal worth?")
+        account = self.find(["account"], what="an account", required=False)
+        company = account["name"] if account else self.slots.get("name") or "New deal"
+        self.write("create_deal", deal_name=self.slots.get("deal_name") or f"{company} - New Business", amount=self.slots["amount"],
+                   account_id=account and account["id"], close_date=self.slots.get("close_date"))
+
+    def do_update_deal(self) -> None:
+        changes = {k: self.slots[k] for k in ("amount", "close_date") if self.slots.get(k) is not None}
+        if not changes:
+            self.need("amount", hint="What should change: the amount or the close date?")
+        deal = self._deal()
+        self.write("update_deal", deal_id=deal["id"], changes=changes)
+
+    def do_move_deal_stage(self) -> None:
+        self.need("stage", hint="Which stage: prospecting, qualification, proposal, negotiation, won or lost?")
+        if self.slots["stage"] == "closed_lost":
+            self.need("reason", hint="Why was it lost?")
+        deal = self._deal()
+        self.write("move_deal_stage", deal_id=deal["id"], stage=self.slots["stage"], reason=self.slots.get("reason"))
+
+    def _deal(self) -> dict[str, Any]:
+        found = self.find(["deal", "account"], what="a deal")
+        if found["type"] == "deal":
+            return found
+        deals = self.call("search_deals", query=None, stage=None, mine=False, limit=50)["data"]["deals"]
+        company = found["name"].lower()
+        open_ones = [d for d in deals if company in d["deal_name"].lower() and d["stage"] not in ("closed_won", "closed_lost")]
+        if len(open_ones) == 1:
+            return open_ones[0] | {"name": open_ones[0]["deal_name"]}
+        if open_ones:
+            self.answer("clarify", candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in open_ones])
+        self.answer("not_found", what="an open deal", name=found["name"])
+        raise AssertionError
+
+    def do_pipeline(self) -> None:
+        scope = self.slots.get("scope") or ("team" if self.role == "manager" else "mine" if self.role == "rep" else "all")
+        data = self.call("pipeline_summary", scope=scope, group_by=self.slots.get("group_by") or "stage", period=self.slots.get("period"))["data"]
+        title = {"mine": "Your pipeline", "team": "Your team's pipeline", "all": "The pipeline"}[scope]
+        self.answer("pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"))
+
+    def do_stuck_deals(self) -> None:
+        days = int(self.slots.get("days") or 14)
+        data = self.call("stuck_deals", min_days=days, scope=self._scope(), limit=10)["data"]
+        self.answer("deals", deals=data["deals"], title=f"Deals with no stage change for more than {days} days",
+                    empty=f"No deals have been stuck for more than {days} days.")
+
+    def do_deals_closing(self) -> None:
+        period = self.slots.get("period") or "this_month"
+        data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
+        label = period.replace("_", " ")
+        self.answer("deals", deals=data["deals"], title=f"Open deals closing {label} ({data['from']} to {data['to']})",
+                    empty=f"No open deals close {label}.")
+
+    def _scope(self) -> str:
+        return self.slots.get("scope") or ("team" if self.role == "manager" else "mine" if self.role == "rep" else "all")
+
+    def do_log_call(self) -> None:
+        who = self.find(PERSON, what="a contact or lead")
+        self.write("log_call", contact_id=who["id"] if who["type"] == "contact" else None, lead_id=who["id"] if who["type"] == "lead" else None,
+                   notes=self.slots.get("notes"), direction=self.slots.get("direction"), duration_minutes=self.slots.get("duration_minutes"))
+
+    def do_add_note(self) -> None:
+        self.need("body", hint="What should the note say?")
+        record = self.find(ANYTHING, what="a record")
+        self.write("add_note", related_type=record["type"], related_id=record["id"], body=self.slots["body"])
+
+    def do_schedule_meeting(self) -> None:
+        self.need("start", hint="When (for example: next Wednesday at 10am)?")
+        who = self.find(["contact"], what="a contact")
+        self.write("schedule_meeting", title=self.slots.get("title") or "Meeting", start_at=self.slots["start"], contact_ids=[who["id"]],
+                   duration_minutes=self.slots.get("duration_minutes"))
+
+    def do_create_task(self) -> None:
+        self.need("title", hint="What should I remind you to do?")
+        related = self.find(ANYTHING, what="a record", required=False)
+        self.write("create_task", title=self.slots["title"], due_date=self.slots.get("due_date"),
+                   related_type=related and related["type"], related_id=related and related["id"])
+
+    def do_my_tasks(self) -> None:
+        period = self.slots.get("period")
+        data = self.call("my_tasks", period=period, include_done=False)["data"]
+        self.answer("tasks", tasks=data["tasks"], period=period)
+
+    def do_list_tickets(self) -> None:
+        record = self.find(["account", "contact"], what="an account or contact", required=False)
+        status = self.slots.get("status")
+        arguments = {"query": None, "status": status, "priority": self.slots.get("priority"),
+                     "account_id": record["id"] if record and record["type"] == "account" else None,
+                     "contact_id": record["id"] if record and record["type"] == "contact" else None,
+                     "open_only": status is None, "limit": 10}
+        data = self.call("search_tickets", **arguments)["data"]
+        title = f"{(status or 'open').capitalize()} tickets" + (f" for {record['name']}" if record else "")
+        self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
+
+    def do_create_ticket(self) -> None:
+        self.need("subject", hint="What is the problem?")
+        who = self.find(["contact"], what="a contact", required=False)
+        self.write("create_ticket", subject=self.slots["subject"], priority=self.slots.get("priority") or "medium",
+                   requester_contact_id=who and who["id"])
+
+    def do_update_ticket(self) -> None:
+        self.need("ticket_number", hint="Which ticket number?")
+        changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
+        if not changes:
+            self.need("status", hint="What should change: the status or the priority?")
+        self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
