@@ -201,7 +201,7 @@ class Agent:
             kind, arg = tool.target
             record = await _find(ctx.session, kind, values[arg])
             return kind, str(record.id), record.updated_at, record.name
-        for kind, arg in (("contact", "contact_id"), ("lead", "lead_id"), ("deal", "deal_id")):
+        for kind, arg in (("contact", "contact_id"), ("lead", "lead_id"), ("deal", "deal_id"), ("contact", "requester_contact_id")):
             if values.get(arg):
                 return None, None, None, (await _find(ctx.session, kind, values[arg])).name
         if values.get("contact_ids"):
@@ -284,7 +284,7 @@ def _loads(text: str) -> dict[str, Any] | None:
 
 def _show(value: Any) -> Any:
     if value is None:
-        return "-"
+        return ""
     if isinstance(value, dict):
         return ", ".join(f"{k} = {v}" for k, v in value.items())
     return plain(value)
@@ -295,8 +295,16 @@ class _Blank(dict):
         return ""
 
 
+_OPTIONAL = re.compile(r"\[([^\]]*)\]")
+
+
 def _format(template: str, values: dict[str, Any]) -> str:
-    return " ".join(template.format_map(_Blank(values)).split())
+    """Fill a summary template; a [bracketed part] is dropped when a field in it is empty."""
+    def optional(match: re.Match[str]) -> str:
+        names = re.findall(r"\{(\w+)\}", match.group(1))
+        return match.group(1) if all(values.get(n) not in (None, "", "-") for n in names) else ""
+
+    return " ".join(_OPTIONAL.sub(optional, template).format_map(_Blank(values)).split())
 
 
 def _describe(data: Any) -> str:

@@ -81,11 +81,12 @@ class OfflineModel:
         parse = None
         if len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
             original = understand(before[-2].content or "", now=now, classifier=self.classifier)
-            if original.intent in FILLERS:
-                merged = _choose(before[-1].content, text) if before[-1].content.startswith(CLARIFY) else None
+            if before[-1].content.startswith(CLARIFY):
+                chosen = _choose(before[-1].content, text)
+                if chosen:
+                    parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen})
+            elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
-                if merged:
-                    slots["name"] = merged
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
@@ -155,7 +156,7 @@ class Plan:
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None
         hits = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=5)["data"] if h["score"] >= MATCH_FLOOR]
-        exact = [h for h in hits if h["name"].lower() == str(name).lower()]
+        exact = [h for h in hits if h["exact"]]
         if len(exact) == 1:
             return exact[0]
         if not hits:
@@ -224,18 +225,24 @@ class Plan:
         self.write("move_deal_stage", deal_id=deal["id"], stage=self.slots["stage"], reason=self.slots.get("reason"))
 
     def _deal(self) -> dict[str, Any]:
-        found = self.find(["deal", "account"], what="a deal")
-        if found["type"] == "deal":
-            return found
-        deals = self.call("search_deals", query=None, stage=None, mine=False, limit=50)["data"]["deals"]
-        company = found["name"].lower()
-        open_ones = [d for d in deals if company in d["deal_name"].lower() and d["stage"] not in ("closed_won", "closed_lost")]
-        if len(open_ones) == 1:
-            return open_ones[0] | {"name": open_ones[0]["deal_name"]}
-        if open_ones:
-            self.answer("clarify", candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in open_ones])
-        self.answer("not_found", what="an open deal", name=found["name"])
-        raise AssertionError
+        """The deal the request names: by deal name first, else the one open deal of the named account.
+
+        "Dana is lost" names a lead, not a deal: that becomes the lead's status change.
+        """
+        deal = self.find(["deal"], what="a deal", required=False)
+        if deal is not None:
+            return deal
+        account = self.find(["account"], what="a deal or account", required=self.slots.get("stage") != "closed_lost")
+        if account is None:
+            lead = self.find(["lead"], what="a deal, account or lead")
+            self.write("update_lead_status", lead_id=lead["id"], status="lost", reason=self.slots.get("reason"))
+        deals = self.call("search_deals", account_id=account["id"], open_only=True, limit=10)["data"]["deals"]
+        if len(deals) == 1:
+            return deals[0]
+        if deals:
+            self.answer("clarify", candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals])
+        self.answer("not_found", what="an open deal of", name=account["name"])
+        raise AssertionError("unreachable")
 
     def do_pipeline(self) -> None:
         scope = self.slots.get("scope") or ("team" if self.role == "manager" else "mine" if self.role == "rep" else "all")

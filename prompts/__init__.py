@@ -21,9 +21,9 @@ def _env() -> Environment:
     return env
 
 
-def render(name: str, **variables: Any) -> str:
-    """Render the template `name` (a path under prompts/, e.g. "system/rep.md")."""
-    return _env().get_template(name).render(**variables).strip()
+def render(template: str, /, **variables: Any) -> str:
+    """Render `template` (a path under prompts/, e.g. "system/rep.md")."""
+    return _env().get_template(template).render(**variables).strip()
 
 
 def exists(name: str) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from store.access import require
 from store.models import Deal, User
-from store.models.enums import DealStage, DealType
+from store.models.enums import OPEN_STAGES, DealStage, DealType
 from store.serialize import money_short, plain, ref, to_dict
 from store.services import DealService, PipelineService
 from store.services.visibility import owner_visible
@@ -26,12 +26,17 @@ def _brief(deal: Deal) -> dict:
 
 
 @tool(area="deals")
-async def search_deals(ctx: ToolContext, query: str | None = None, stage: DealStage | None = None, mine: bool = False, limit: int = 10) -> ToolResult:
-    """List deals the user may see, by name, stage and owner.
+async def search_deals(
+    ctx: ToolContext, query: str | None = None, stage: DealStage | None = None, account_id: uuid.UUID | None = None,
+    open_only: bool = False, mine: bool = False, limit: int = 10,
+) -> ToolResult:
+    """List deals the user may see, by name, stage, account and owner.
 
     Args:
         query: part of the deal name
         stage: only deals in this stage
+        account_id: only this account's deals
+        open_only: only deals not yet won or lost
         mine: only the user's own deals
         limit: at most this many deals
     """
@@ -41,6 +46,10 @@ async def search_deals(ctx: ToolContext, query: str | None = None, stage: DealSt
         stmt = stmt.where(Deal.deal_name.ilike(f"%{query}%"))
     if stage:
         stmt = stmt.where(Deal.stage == stage)
+    if account_id:
+        stmt = stmt.where(Deal.account_id == account_id)
+    if open_only:
+        stmt = stmt.where(Deal.stage.in_(OPEN_STAGES))
     if mine:
         stmt = stmt.where(Deal.owner_id == ctx.actor.user_id)
     total = await ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -61,7 +70,7 @@ async def get_deal(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
                                             "owner": owner.name if owner else None}, refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, summary="Create deal {deal_name} ({amount}, closing {close_date})")
+@tool(area="deals", writes=True, summary="Create deal {deal_name} ({amount}[, closing {close_date}])")
 async def create_deal(
     ctx: ToolContext, deal_name: str, amount: Decimal, *, account_id: uuid.UUID | None = None, close_date: date | None = None,
     stage: Literal["prospecting", "qualification", "proposal", "negotiation"] = "qualification",
@@ -95,7 +104,7 @@ async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: dict[str, s
     return ToolResult(data=_brief(deal), refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Move deal {target} to {stage}")
+@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Move deal {target} to {stage}[ (reason: {reason})]")
 async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None) -> ToolResult:
     """Move a deal to another stage, including closed_won and closed_lost (a reason is required for lost).
 

@@ -41,7 +41,7 @@ async def get_lead(ctx: ToolContext, lead_id: uuid.UUID) -> ToolResult:
     return ToolResult(data=to_dict(lead) | {"name": lead.name}, refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, summary="Create lead {first_name} {last_name} ({email}, {company}, source {source})")
+@tool(area="leads", writes=True, summary="Create lead {first_name} {last_name} ({email}[, {title}][ at {company}], source {source})")
 async def create_lead(
     ctx: ToolContext, first_name: str, last_name: str, email: str, source: LeadSource, *,
     company: str | None = None, title: str | None = None, phone: str | None = None, industry: str | None = None,
@@ -77,7 +77,7 @@ async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: dict[str, s
     return ToolResult(data=to_dict(lead), refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Mark lead {target} as {status}")
+@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Mark lead {target} as {status}[ (reason: {reason})]")
 async def update_lead_status(
     ctx: ToolContext, lead_id: uuid.UUID, status: Literal["contacted", "qualified", "lost"], *,
     reason: str | None = None, budget: str | None = None, authority: str | None = None, need: str | None = None,
@@ -99,7 +99,7 @@ async def update_lead_status(
     return ToolResult(data={"id": str(lead.id), "name": lead.name, "status": lead.status.value, "lost_reason": lead.lost_reason}, refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Convert lead {target} into a contact, an account and a deal ({amount}, closing {close_date})")
+@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]")
 async def convert_lead(
     ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: date | None = None,
     deal_name: str | None = None, create_deal: bool = True,

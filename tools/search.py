@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -9,6 +10,7 @@ from sqlalchemy import or_, select
 
 from store.access import allowed
 from store.models import Account, Contact, Deal, Lead
+from store.models.enums import LeadStatus
 from store.serialize import ref
 from store.services.visibility import owner_visible
 from tools.context import ToolContext
@@ -24,6 +26,14 @@ SOURCES = {
 STOP = {"the", "a", "an", "deal", "lead", "account", "contact", "at", "of", "for", "corp", "inc"}
 
 
+_SUFFIX = re.compile(r"[\s,]+(corp|corporation|inc|llc|ltd|limited|co|group|gmbh|plc)\.?$", re.I)
+
+
+def _core(name: str) -> str:
+    """A name without its company suffix, lower-cased: "Acme Corp" -> "acme"."""
+    return _SUFFIX.sub("", name.strip()).lower()
+
+
 def _label(record) -> str:
     extra = getattr(record, "company", None) or getattr(record, "email", None) or ""
     return f"{record.name} {extra}"
@@ -34,7 +44,8 @@ async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | Non
     """Find contacts, leads, accounts and deals by name, email or company (fuzzy).
 
     Use this first whenever the user names a person, company or deal, to get its id.
-    Two close matches mean the name is ambiguous: ask the user which one.
+    `exact` marks a match of the whole name; two close matches without one mean the name is
+    ambiguous: ask the user which one.
 
     Args:
         query: the name, email or company as the user wrote it
@@ -48,13 +59,18 @@ async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | Non
         if not allowed(ctx.actor, area, "read"):
             continue
         match = or_(*[col.ilike(f"%{w}%") for col in columns() for w in words])
-        rows = await ctx.session.scalars(select(model).where(match, owner_visible(ctx.actor, owner)).limit(50))
+        stmt = select(model).where(match, owner_visible(ctx.actor, owner))
+        if model is Lead:
+            stmt = stmt.where(Lead.status != LeadStatus.converted)
+        rows = await ctx.session.scalars(stmt.limit(50))
         for record in rows:
-            score = max(fuzz.WRatio(query, record.name), fuzz.token_set_ratio(query, _label(record)))
-            found.append((score, kind, record))
-    found.sort(key=lambda item: item[0], reverse=True)
+            exact = _core(record.name) == _core(query)  # "Acme" names "Acme Corp" exactly, not "Acme UK"
+            score = 100 if exact else max(fuzz.WRatio(query, record.name), fuzz.token_set_ratio(query, _label(record)))
+            found.append((exact, score, kind, record))
+    found.sort(key=lambda item: (item[0], item[1]), reverse=True)
     best = found[: max(1, min(limit, 20))]
     return ToolResult(
-        data=[{"type": kind, "id": str(r.id), "name": r.name, "score": round(score), "detail": _label(r).removeprefix(r.name).strip()} for score, kind, r in best],
-        refs=[ref(r) for _, _, r in best],
+        data=[{"type": kind, "id": str(r.id), "name": r.name, "score": round(score), "exact": exact,
+               "detail": _label(r).removeprefix(r.name).strip()} for exact, score, kind, r in best],
+        refs=[ref(r) for _, _, _, r in best],
     )

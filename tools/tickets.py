@@ -66,7 +66,7 @@ async def get_ticket(ctx: ToolContext, number: int | None = None, ticket_id: uui
     )
 
 
-@tool(area="tickets", writes=True, summary="Open a {priority} ticket: {subject}")
+@tool(area="tickets", writes=True, summary="Open a {priority} ticket: {subject}[ for {target}]")
 async def create_ticket(
     ctx: ToolContext, subject: str, *, priority: Priority = Priority.medium, requester_contact_id: uuid.UUID | None = None,
     description: str | None = None, product: str | None = None,

@@ -33,7 +33,7 @@ async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done:
                                                          "due_date": plain(t.due_date), "priority": t.priority.value} for t in tasks]})
 
 
-@tool(area="tasks", writes=True, summary="Create task '{title}' due {due_date}")
+@tool(area="tasks", writes=True, summary="Create task '{title}'[ due {due_date}]")
 async def create_task(
     ctx: ToolContext, title: str, *, due_date: date | None = None, priority: Priority = Priority.medium,
     related_type: Related | None = None, related_id: uuid.UUID | None = None, description: str | None = None,
@@ -53,7 +53,7 @@ async def create_task(
     return ToolResult(data={"id": str(task.id), "title": task.title, "due_date": plain(task.due_date)})
 
 
-@tool(area="tasks", writes=True, summary="Update task {task_id}: status {status}, due {due_date}")
+@tool(area="tasks", writes=True, summary="Update task {task_id}:[ status {status}][ due {due_date}]")
 async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: date | None = None) -> ToolResult:
     """Complete, start or reschedule a task.
 
@@ -67,7 +67,7 @@ async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus |
     return ToolResult(data={"id": str(task.id), "title": task.title, "status": task.status.value, "due_date": plain(task.due_date)})
 
 
-@tool(area="activities", writes=True, summary="Log a {direction} call with {target}: {notes}")
+@tool(area="activities", writes=True, summary="Log {direction} call with {target}[: {notes}]")
 async def log_call(
     ctx: ToolContext, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
     notes: str | None = None, direction: CallDirection = CallDirection.outbound, duration_minutes: int = 0,
@@ -108,7 +108,7 @@ async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, le
     return ToolResult(data=[{"id": str(c.id), "call_at": plain(c.call_at), "direction": c.direction.value, "outcome": c.outcome.value, "notes": c.notes} for c in calls])
 
 
-@tool(area="activities", writes=True, summary="Book '{title}' at {start_at} with {target}")
+@tool(area="activities", writes=True, summary="Book '{title}' at {start_at}[ with {target}]")
 async def schedule_meeting(
     ctx: ToolContext, title: str, start_at: datetime, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: int = 30,
     related_type: Related | None = None, related_id: uuid.UUID | None = None, location: str | None = None,

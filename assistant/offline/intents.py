@@ -40,7 +40,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
      "convert_lead"),
     (r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
      r"|\b(?:add|create|new|make|set)\s+(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
-     r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b", "create_task"),
+     r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b"
+     r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b", "create_task"),
     (r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
      "create_lead"),
     (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
@@ -123,8 +124,12 @@ class IntentClassifier:
             if self._index is None:
                 examples = self._examples if self._examples is not None else load_examples()
                 texts = [text for text, _ in examples]
-                vectors = self.embedder.embed(texts + [normalise(text) for text in texts])
-                self._index = vectors[: len(texts)], vectors[len(texts) :], [label for _, label in examples]
+                normalised = [normalise(text) for text in texts]
+                unique = list(dict.fromkeys(texts + normalised))
+                vectors = self.embedder.embed(unique)
+                row = {text: i for i, text in enumerate(unique)}
+                self._index = (vectors[[row[t] for t in texts]], vectors[[row[t] for t in normalised]],
+                               [label for _, label in examples])
         return self._index
 
     def warm_up(self) -> None:

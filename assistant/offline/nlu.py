@@ -105,7 +105,9 @@ _REASON_AFTER_SEP = re.compile(r"[,;:–—-]\s*(\S.*)$", re.S)
 
 def find_reason(text: str) -> Found[str] | None:
     """Why a deal or lead was lost: "lost on price" -> "price", "lost, went with X" -> "went with X"."""
-    m = _REASON_START.search(text)
+    m = None
+    for m in _REASON_START.finditer(text):
+        pass
     if m is None:
         return None
     rest = text[m.end() :]
@@ -144,7 +146,8 @@ def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found | No
 
 _CALLED = re.compile(r"\b(?:called|named|titled)\s+", re.I)
 _DEAL_NAME = re.compile(
-    r"(?:(?!(?:closing|closes|close|due|by|worth|for|with|at|in|on|to|and|valued|expected|from)\b)"
+    r"(?:(?!(?:closing|closes|close|due|by|worth|for|with|at|in|on|to|and|valued|expected|from|deal|"
+    r"opportunity|opp)\b)"
     r"[A-Za-z][\w&'’-]*\s?){1,4}", re.I)
 
 

@@ -435,6 +435,7 @@ increase decrease lower raise reduce delay slip slipped expected expect expectin
 book schedule arrange organize organise plan invite meet remind remember note notes jot write attach
 save leave enter capture file submit report reported go going went let lets let's want wants need needs
 like ready qualify qualified reset reached reach contacted spoke spoken talked emailed called named
+phoned rang texted messaged pinged asked asking said says told left sent wrote self myself next last
 lead leads prospect deal deals account accounts opportunity opportunities opp opps company contact
 contacts customer client person team stage status value amount worth price close closing closed date
 pipeline ticket tickets task tasks todo to-do comment call calls phone everything support queue issue
@@ -443,7 +444,7 @@ meeting meetings demo lunch dinner breakfast coffee session sync check-in catch-
 today tomorrow tonight week month quarter year morning afternoon evening end soon later ago
 monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri
 qualification prospecting proposal negotiation won lost win signed stuck stalled
-high medium low urgent critical priority inbound outbound
+high medium low urgent critical priority inbound outbound pending resolved hold
 """.split())
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
 
@@ -494,19 +495,21 @@ def find_name(
 ) -> Found[str] | None:
     """The name a user wrote, as a run of non-stop words of at most four words.
 
-    Preference: a run right before one of `before` ("the Acme deal"), then the first run after
-    the first of the `after` words that has one ("a call with Tom"), then (with `fallback`) the
-    first run of the text.
+    Preference: a run right before one of `before` ("the Acme deal"), then the runs after the
+    first of the `after` words that has any ("a call with Tom"), then (with `fallback`) all runs;
+    among those, the first capitalised one if the user capitalised any, else the first.
     """
     runs = name_runs(text, STOPWORDS | set(after))
     words = tokens(text)
     follower = {run.start: next((t.key for t in words if t.start >= run.end), None) for run in runs}
     chosen = next((run for run in runs if follower[run.start] in before), None)
+    candidates: list[Found[str]] = []
     for anchor in (t.end for t in words if t.key in after):
-        if chosen is None:
-            chosen = next((run for run in runs if run.start >= anchor), None)
-    if chosen is None and fallback and runs:
-        chosen = runs[0]
+        candidates = candidates or [run for run in runs if run.start >= anchor]
+    if not candidates and fallback:
+        candidates = runs
+    if chosen is None and candidates:
+        chosen = next((run for run in candidates if run.value[0].isupper()), candidates[0])
     if chosen is None:
         return None
     kept = tokens(chosen.value)[:4]

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from store.access import require
 from store.errors import InvalidInput
 from store.models import Account, Call, Contact, Deal, Lead, Meeting, MeetingAttendee, Note, Ticket
 from store.models.enums import ActivityType, LeadStatus, RecordType
@@ -28,9 +29,10 @@ class EngagementService(Service):
 
     async def log_call(self, data: CallCreate | dict[str, Any]) -> Call:
         values = parse(CallCreate, data)
-        deal = await self._target(RecordType.deal, values.deal_id, "deal_id")
-        contact = await self._target(RecordType.contact, values.contact_id, "contact_id")
-        lead = await self._target(RecordType.lead, values.lead_id, "lead_id")
+        require(self.actor, "activities", "write")
+        deal = await self._target(RecordType.deal, values.deal_id, "deal_id", op="read")
+        contact = await self._target(RecordType.contact, values.contact_id, "contact_id", op="read")
+        lead = await self._target(RecordType.lead, values.lead_id, "lead_id", op="read")
         when = values.call_at or utcnow()
         call = Call(**values.model_dump(exclude={"call_at"}), call_at=when, user_id=self.actor.user_id,
                     account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None))
@@ -51,6 +53,7 @@ class EngagementService(Service):
 
     async def schedule_meeting(self, data: MeetingCreate | dict[str, Any]) -> Meeting:
         values = parse(MeetingCreate, data)
+        require(self.actor, "activities", "write")
         if not values.contact_ids and not values.user_ids and values.related_id is None:
             raise InvalidInput("contact_ids", "a meeting needs at least one attendee or a related record")
         contacts = [await self._target(RecordType.contact, cid, f"contact_ids.{i}", op="read") for i, cid in enumerate(values.contact_ids)]
@@ -91,6 +94,7 @@ class EngagementService(Service):
 
     async def add_note(self, data: NoteCreate | dict[str, Any]) -> Note:
         values = parse(NoteCreate, data)
+        require(self.actor, "activities", "write")
         record = await self._target(values.related_type, values.related_id, "related_id", op="read")
         note = Note(body=values.body, related_type=values.related_type, related_id=values.related_id, author_id=self.actor.user_id)
         self.session.add(note)
@@ -107,8 +111,12 @@ class EngagementService(Service):
         """A record the caller may read, for listing its calls or meetings."""
         return await self._target(kind, record_id, f"{kind}_id", op="read")
 
-    async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str, *, op: str = "write"):
-        """Load a record an engagement is about, checking the caller may touch it."""
+    async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str, *, op: str = "read"):
+        """Load a record an engagement is about, checking the caller may `op` it.
+
+        Logging a call, meeting or note is an append to the record's history, so reading the
+        record is enough: a rep logs calls with their teammates' contacts.
+        """
         if record_id is None:
             return None
         if kind not in MODELS:
@@ -118,8 +126,6 @@ class EngagementService(Service):
         if owner_attr:
             await self.check(area, "read" if op == "read" else "write", getattr(record, owner_attr))
         else:
-            from store.access import require
-
             require(self.actor, area, "read")
         return record
 
