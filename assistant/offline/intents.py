@@ -1,11 +1,11 @@
-"""Intent classification: k nearest labelled examples by sentence embedding, plus a few rules.
+"""Intent classification: keyword rules, then k nearest labelled examples by sentence embedding.
 
-The examples (`examples.jsonl`, one `{"text", "intent"}` per line) are embedded once per
-classifier, on first use. Capitalised names are replaced by a placeholder first (see
-`normalise`). A message is embedded, compared by cosine similarity with every example, and its
-k nearest neighbours vote, weighted by their similarity (see `IntentClassifier.classify`). Keyword rules
-that are more reliable than the vote (a ticket number, "remind me", "convert", "new lead", ...)
-decide first. When the nearest example is below `floor` the answer is "unknown".
+High-precision keyword rules decide first (a ticket number, "remind me", "convert", "new lead",
+"log a call", ...). Otherwise the message is compared by cosine similarity with the labelled
+examples of `examples.jsonl` (embedded once per classifier, on first use) and its k nearest
+neighbours vote. Capitalised names are replaced by a placeholder for that vote (see
+`normalise`), while a vote on the text as written decides whether it is out of scope: below a
+similarity floor, or nearest to the "unknown" examples, the answer is "unknown".
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ RULE_CONFIDENCE = 0.95
 
 _VERB_TICKET = (r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?"
                 r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b")
+# Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
 _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent) for pattern, intent in [
     (_VERB_TICKET, "create_ticket"),
     (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b", "update_ticket"),

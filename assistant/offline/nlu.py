@@ -44,6 +44,7 @@ _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
 
 
 def _put(slots: Slots, key: str, found: Found | None) -> Found | None:
+    """Store a found value under `key`; return what was found, for masking."""
     if found is not None:
         slots[key] = found.value
     return found
@@ -63,7 +64,7 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def split_detail(text: str, words: tuple[str, ...] = ()) -> tuple[str, str]:
+def _split_detail(text: str, words: tuple[str, ...] = ()) -> tuple[str, str]:
     """(head, tail) around the first colon, else spaced dash, else one of `words`, else comma.
 
     Offsets are kept: head is text[:i] and tail text[j:]; the tail is "" when nothing splits.
@@ -96,28 +97,6 @@ def _blank(text: str) -> bool:
     return not _clean(text)
 
 
-_REASON_START = re.compile(
-    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I)
-_REASON_LEAD = re.compile(
-    r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S)
-_REASON_AFTER_SEP = re.compile(r"[,;:–—-]\s*(\S.*)$", re.S)
-
-
-def find_reason(text: str) -> Found[str] | None:
-    """Why a deal or lead was lost: "lost on price" -> "price", "lost, went with X" -> "went with X"."""
-    m = None
-    for m in _REASON_START.finditer(text):
-        pass
-    if m is None:
-        return None
-    rest = text[m.end() :]
-    found = _REASON_LEAD.match(rest) or _REASON_AFTER_SEP.search(rest)
-    if found is None:
-        return None
-    reason = _clean(found[1])
-    return Found(reason, m.end() + found.start(1), len(text)) if reason else None
-
-
 # ----------------------------------------------------------------------------------- fillers
 
 
@@ -130,7 +109,7 @@ def _show_record(text: str, now: datetime) -> Slots:
 def _update_lead_status(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     status = _put(slots, "status", sl.find_lead_status(text))
-    reason = _put(slots, "reason", find_reason(text)) if slots.get("status") == "lost" else None
+    reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("status") == "lost" else None
     head = mask(text[: reason.start] if reason else text, status)
     _put(slots, "name", find_name(head))
     return slots
@@ -162,7 +141,7 @@ def _deal_name(text: str, amount: Found | None) -> Found[str] | None:
 
 def _convert_lead(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    rest, amount = _deal_money(text, now, slots)
+    rest, _ = _deal_money(text, now, slots)
     deal = _put(slots, "deal_name", _deal_name(rest, None))
     head = rest[: deal.start] if deal else rest
     _put(slots, "name", find_name(head, after=("convert", "turn", "promote")))
@@ -187,7 +166,7 @@ def _update_deal(text: str, now: datetime) -> Slots:
 def _move_deal_stage(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     stage = _put(slots, "stage", sl.find_stage(text))
-    reason = _put(slots, "reason", find_reason(text)) if slots.get("stage") == "closed_lost" else None
+    reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("stage") == "closed_lost" else None
     _put(slots, "name", find_name(mask(text[: reason.start] if reason else text, stage)))
     return slots
 
@@ -218,7 +197,7 @@ _ABOUT = re.compile(r"\b(?:about|regarding|re:)\s+(\S.*)$", re.I | re.S)
 def _log_call(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     _put(slots, "direction", sl.find_direction(text))
-    head, tail = split_detail(text)
+    head, tail = _split_detail(text)
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
@@ -243,7 +222,7 @@ def _log_call(text: str, now: datetime) -> Slots:
 
 def _add_note(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    head, tail = split_detail(text, ("that", "saying", "says"))
+    head, tail = _split_detail(text, ("that", "saying", "says"))
     name = _put(slots, "name", find_name(head, after=("to", "on", "for", "about")))
     if name is None and tail:
         _put(slots, "name", find_name(tail))
@@ -274,6 +253,8 @@ def _meeting_title(text: str) -> Found[str] | None:
 
 
 def _schedule_meeting(text: str, now: datetime) -> Slots:
+    """Start from the date and time phrases (see `slots.combine`); the title is "Meeting" when
+    no kind of meeting is named."""
     slots: Slots = {}
     duration = _put(slots, "duration_minutes", sl.find_duration(text))
     text = mask(text, duration)
@@ -328,7 +309,7 @@ def _list_tickets(text: str, now: datetime) -> Slots:
 def _create_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     priority = _put(slots, "priority", sl.find_priority(text))
-    head, tail = split_detail(text, ("about", "that", "saying"))
+    head, tail = _split_detail(text, ("about", "that", "saying"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
     parts = _drop_edges(_segments(tail), _ticket_noise)
     subject = _ARTICLE.sub("", _clean(",".join(parts)))
@@ -397,7 +378,7 @@ def _lead_role(part: str, slots: Slots) -> None:
     if role and "title" not in slots and {t.key for t in sl.tokens(role)} & _TITLE_WORDS:
         slots["title"] = role
         role = ""
-    company = find_name(part[at.end() :], fallback=True, before=()) if at else None
+    company = find_name(part[at.end() :], before=()) if at else None
     if company is None and role and len(sl.tokens(role)) <= 4:
         company = find_name(role, before=())
         company = company if company and company.value == role else None

@@ -209,7 +209,7 @@ def find_time(text: str) -> Found[time] | None:
 
 
 def combine(day: date | None, clock: time | None, now: datetime) -> datetime | None:
-    """A timezone-aware start from a date and/or a time, in `now`'s timezone.
+    """A timezone-aware start from a date and/or a time, in `now`'s timezone (a zoneinfo or fixed offset).
 
     A time without a date is today if still ahead, else tomorrow; a date without a time is 09:00.
     """
@@ -284,6 +284,30 @@ def find_amount(text: str) -> Found[Decimal] | None:
             value = Decimal(int(value)) if value == value.to_integral_value() else value.normalize()
             return Found(value, m.start(), m.end())
     return None
+
+
+# ----------------------------------------------------------------------------------- reasons
+
+_REASON_START = re.compile(
+    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I)
+_REASON_LEAD = re.compile(
+    r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S)
+_REASON_AFTER_SEP = re.compile(r"[,;:–—-]\s*(\S.*)$", re.S)
+
+
+def find_reason(text: str) -> Found[str] | None:
+    """Why a deal or lead was lost, read after the last "lost"-like word: "lost on price" ->
+    "price", "dead, lost because of timing" -> "timing", "lost, went with X" -> "went with X"."""
+    starts = list(_REASON_START.finditer(text))
+    if not starts:
+        return None
+    m = starts[-1]
+    rest = text[m.end() :]
+    found = _REASON_LEAD.match(rest) or _REASON_AFTER_SEP.search(rest)
+    if found is None:
+        return None
+    reason = found[1].strip(" \x00.,;:!?")
+    return Found(reason, m.end() + found.start(1), len(text)) if reason else None
 
 
 # ----------------------------------------------------------------------------------- contacts

@@ -1,0 +1,56 @@
+"""`nexa ask`, `nexa chat` and `nexa demo` as a user runs them: real processes, real embedded PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NEXA = [sys.executable, "-c", "from bots.cli import app; app()"]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("nexa-home")
+    assert _nexa(path, "seed").returncode == 0
+    return path
+
+
+def _nexa(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"NEXA_HOME": str(home), "COLUMNS": "160"}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run([*NEXA, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+
+
+def _ask(home: Path, message: str, *extra: str) -> dict:
+    run = _nexa(home, "ask", "--as", "john@nexa.test", "--json", *extra, message)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_ask_json_prints_one_object_and_yes_approves(home):
+    first = _ask(home, "move Acme Enterprise Plan to proposal")
+    assert set(first) == {"conversation_id", "answer", "tool_calls", "pending"}
+    assert [c["name"] for c in first["tool_calls"]] == ["search_crm", "move_deal_stage"] and all(c["ok"] for c in first["tool_calls"])
+    assert first["pending"][0]["tool"] == "move_deal_stage" and first["pending"][0]["arguments"]["stage"] == "proposal"
+    done = _ask(home, "yes", "--conversation", first["conversation_id"])
+    assert done["answer"].startswith("Done: Move deal Acme Corp - Enterprise Plan to proposal") and done["pending"] == []
+    view = _ask(home, "show me the Acme Corp - Enterprise Plan deal")
+    assert "proposal" in view["answer"]
+
+
+def test_an_unknown_user_is_a_clear_error(home):
+    run = _nexa(home, "ask", "--as", "nobody@nexa.test", "hi")
+    assert run.returncode == 2 and "error: email: no active user with email nobody@nexa.test" in run.stdout
+
+
+def test_demo_reads_one_message_per_line_from_a_pipe(home):
+    run = _nexa(home, "demo", stdin="what's my pipeline?\ncreate a ticket for Sarah Johnson: login loop, urgent\nno\nquit\n")
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert "Contact 360" in out and "offline" in out and "Your pipeline by stage" in out
+    assert "Open a urgent ticket: Login loop for Sarah Johnson" in out and "Cancelled" in out

@@ -1,0 +1,165 @@
+"""The offline model end to end: real NLU, real tools, real PostgreSQL, writes only after "yes"."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from assistant.agent import Agent
+from assistant.offline_model import OfflineModel
+from store.auth import actor_for_email
+from store.embeddings import default_embedder
+from store.models import Call, Deal, Lead, Meeting, Note, Order, Task, Ticket
+from store.models.enums import DealStage, LeadStatus, TicketStatus
+from store.seed import seed
+from store.services.base import utcnow
+
+
+@pytest.fixture(scope="module")
+def offline() -> OfflineModel:
+    model = OfflineModel(default_embedder())
+    model.warm_up()
+    return model
+
+
+@pytest.fixture
+async def crm(db, offline):
+    await seed(db)
+    agent = Agent(db, offline)
+
+    async def as_(email: str):
+        async with db.session() as s:
+            return await actor_for_email(s, email)
+
+    return agent, await as_("john@nexa.test"), as_
+
+
+async def _approve(agent, actor, message: str):
+    first = await agent.run(actor, message)
+    assert len(first.pending) == 1, first.answer
+    done = await agent.run(actor, "yes", first.conversation_id)
+    assert done.answer.startswith("Done"), done.answer
+    return first
+
+
+def _end_of_march(today: date) -> date:
+    return date(today.year + (today.month > 3), 3, 31)
+
+
+async def test_a_lead_goes_from_creation_to_conversion(db, crm):
+    agent, john, _ = crm
+    first = await agent.run(john, "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, came from a webinar")
+    async with db.session() as s:
+        assert await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io")) is None  # nothing before yes
+    await agent.run(john, "yes", first.conversation_id)
+    await _approve(agent, john, "mark the Brightwave lead as qualified")
+    await _approve(agent, john, "convert Dana Whitfield, deal worth 35k closing end of March")
+    async with db.session() as s:
+        lead = await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io"))
+        assert (lead.source.value, lead.title, lead.company, lead.status) == ("event", "CTO", "Brightwave", LeadStatus.converted)
+        deal = await s.get(Deal, lead.converted_deal_id)
+        assert (deal.amount, deal.close_date, deal.stage) == (Decimal("35000.00"), _end_of_march(utcnow().date()), DealStage.qualification)
+
+
+async def test_a_lost_lead_keeps_its_reason(db, crm):
+    agent, john, _ = crm
+    first = await agent.run(john, "new lead: Dana Whitfield, dana@brightwave.io, referred by a partner")
+    await agent.run(john, "yes", first.conversation_id)
+    await _approve(agent, john, "Dana is lost, went with a competitor")
+    async with db.session() as s:
+        lead = await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io"))
+        assert lead.status is LeadStatus.lost and "competitor" in lead.lost_reason
+
+
+async def test_deals_move_win_and_lose(db, crm):
+    agent, john, _ = crm
+    await _approve(agent, john, "move Acme Enterprise Plan to proposal")
+    await _approve(agent, john, "we won the Acme deal")
+    await _approve(agent, john, "the Globex deal is lost on price")
+    async with db.session() as s:
+        acme = await s.scalar(select(Deal).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))
+        globex = await s.scalar(select(Deal).where(Deal.deal_name == "Globex - Platform Upgrade"))
+        assert acme.stage is DealStage.closed_won and await s.scalar(select(func.count()).select_from(Order).where(Order.deal_id == acme.id)) == 1
+        assert globex.stage is DealStage.closed_lost and globex.lost_reason == "price"
+
+
+async def test_calls_notes_meetings_and_tasks_are_logged(db, crm):
+    agent, john, _ = crm
+    await _approve(agent, john, "log a call with Tom Smith: asked for a security review")
+    await _approve(agent, john, "add a note to Acme: renewal in Q3")
+    await _approve(agent, john, "book a demo with Lisa Chen next Wednesday 10am")
+    await _approve(agent, john, "remind me to send the contract to Tom by Friday")
+    async with db.session() as s:
+        assert await s.scalar(select(Call.notes).where(Call.notes == "asked for a security review"))
+        assert await s.scalar(select(Note.body).where(Note.body == "renewal in Q3"))
+        meeting = await s.scalar(select(Meeting).where(Meeting.title == "Demo"))
+        assert meeting.start_at.weekday() == 2 and meeting.start_at.hour == 10 and meeting.start_at.date() > utcnow().date()
+        task = await s.scalar(select(Task).where(Task.title.ilike("send the contract to tom%")))
+        assert task.due_date.weekday() == 4 and 0 <= (task.due_date - utcnow().date()).days <= 7
+
+
+async def test_tickets_are_opened_and_closed(db, crm):
+    agent, john, _ = crm
+    ask = await agent.run(john, "create a ticket for Sarah: cannot export reports, high priority")
+    assert "Which one" in ask.answer and "Sarah Connor" in ask.answer and "Sarah Johnson" in ask.answer
+    chosen = await agent.run(john, "Sarah Johnson", ask.conversation_id)
+    assert len(chosen.pending) == 1 and "Sarah Johnson" in chosen.pending[0].summary
+    await agent.run(john, "yes", ask.conversation_id)
+    await _approve(agent, john, "close ticket 1042")
+    async with db.session() as s:
+        ticket = await s.scalar(select(Ticket).where(Ticket.subject == "Cannot export reports"))
+        assert ticket.priority.value == "high" and ticket.requester_email == "sarah.johnson@acme.test"
+        assert (await s.scalar(select(Ticket).where(Ticket.number == 1042))).status is TicketStatus.closed
+
+
+@pytest.mark.parametrize(("message", "tools", "expected"), [
+    ("what's my pipeline?", ["pipeline_summary"], "Your pipeline"),
+    ("weighted pipeline by stage this quarter", ["pipeline_summary"], "closing this quarter"),
+    ("which deals are stuck?", ["stuck_deals"], "more than 14 days"),
+    ("deals closing this month", ["deals_closing"], "closing this month"),
+    ("what are my tasks this week?", ["my_tasks"], "Send technical specs to Lisa Chen"),
+    ("show me Sarah Johnson", ["search_crm", "get_contact"], "Acme Corp - Enterprise Plan"),
+    ("what do we know about Acme?", ["search_crm", "get_account"], "Acme UK"),
+    ("open tickets for Acme", ["search_crm", "search_tickets"], "Cannot export pipeline report to CSV"),
+])
+async def test_read_families(crm, message, tools, expected):
+    agent, john, _ = crm
+    result = await agent.run(john, message)
+    assert [c["name"] for c in result.tool_calls] == tools and expected in result.answer and not result.pending
+
+
+async def test_a_manager_gets_the_team_pipeline(crm):
+    agent, _, as_ = crm
+    result = await agent.run(await as_("maria@nexa.test"), "team pipeline")
+    assert result.tool_calls[0]["arguments"]["scope"] == "team" and "team's pipeline" in result.answer
+
+
+async def test_out_of_scope_gets_an_honest_answer_and_no_action(crm):
+    agent, john, _ = crm
+    for message in ("what's the weather in Paris?", "write me a poem about tacos"):
+        result = await agent.run(john, message)
+        assert result.tool_calls == [] and "can't help" in result.answer and "pipeline" in result.answer
+    result = await agent.run(john, "what can you do?")
+    assert "offline assistant" in result.answer
+
+
+async def test_a_missing_slot_gets_a_short_question_then_completes(db, crm):
+    agent, john, _ = crm
+    ask = await agent.run(john, "new lead: Priya Raman, priya@orbit.test")
+    assert ask.answer.startswith("To do that I need source") and not ask.pending
+    done = await agent.run(john, "she came from our website", ask.conversation_id)
+    assert len(done.pending) == 1 and done.pending[0].arguments["source"] == "website"
+
+
+async def test_support_cannot_be_talked_into_moving_deals(db, crm):
+    agent, _, as_ = crm
+    sam = await as_("sam@nexa.test")
+    result = await agent.run(sam, "we won the Acme deal")
+    assert not result.pending and "cannot" in result.answer
+    async with db.session() as s:
+        assert (await s.scalar(select(Deal.stage).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))) is DealStage.qualification
+
+
