@@ -32,11 +32,18 @@ class Deal(Entity):
         sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability_range"),
         sa.CheckConstraint("total_mrr IS NULL OR total_mrr >= 0", name="mrr_nonneg"),
         sa.CheckConstraint("contract_term IS NULL OR contract_term > 0", name="term_positive"),
-        sa.Index("ix_deals_stage_close_date", "stage", "close_date"),
-        sa.Index("ix_deals_owner_stage", "owner_id", "stage"),
+        # Covering (index-only) indexes for the pipeline summaries: company-wide, and per owner or team.
+        sa.Index("ix_deals_stage_close_date", "stage", "close_date", postgresql_include=["owner_id", "amount", "weighted_value"]),
+        sa.Index("ix_deals_owner_stage_close_date", "owner_id", "stage", "close_date", postgresql_include=["amount", "weighted_value"]),
         sa.Index(
             "ix_deals_open_stage_changed_at",
             "stage_changed_at",
+            postgresql_where=sa.text("stage NOT IN ('closed_won','closed_lost')"),
+        ),
+        sa.Index(
+            "ix_deals_open_close_date_amount",
+            "close_date",
+            sa.text("amount DESC"),
             postgresql_where=sa.text("stage NOT IN ('closed_won','closed_lost')"),
         ),
     )

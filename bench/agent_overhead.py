@@ -1,0 +1,94 @@
+"""Agent overhead: everything but the model, per tool call, and the offline model's planning time.
+
+Runs turns of 1, 3 and 6 read tool calls against a scripted model that answers instantly, on the
+seeded demo CRM in a throwaway embedded PostgreSQL (or DATABASE_URL), and prints p50/p95.
+Targets: <= 30 ms p95 per tool call; offline planning <= 50 ms p95 after warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from assistant.agent import Agent
+from assistant.messages import Message
+from assistant.offline_model import OfflineModel
+from assistant.testing import ScriptedModel, call, say
+from store.auth import actor_for_email
+from store.db import Database
+from store.embeddings import default_embedder
+from store.seed import is_seeded, seed
+from tools import TOOLSET
+
+READS = [("pipeline_summary", {"scope": "mine"}), ("search_crm", {"query": "Acme"}), ("stuck_deals", {"min_days": 14}),
+         ("deals_closing", {"period": "this_quarter"}), ("my_tasks", {}), ("search_tickets", {"open_only": True})]
+UTTERANCES = ["what's my pipeline?", "show me Sarah Johnson", "move Acme Enterprise Plan to proposal",
+              "log a call with Tom Smith: asked for a security review", "remind me to send the contract to Tom by Friday",
+              "which deals are stuck?", "open tickets for Acme", "close ticket 1042"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def overhead(db: Database, calls: int, runs: int) -> list[float]:
+    """Milliseconds per tool call of whole turns (the scripted model costs ~nothing)."""
+    async with db.session() as s:
+        john = await actor_for_email(s, "john@nexa.test")
+    per_call = []
+    for i in range(runs + 3):
+        steps = [call(*READS[(i + k) % len(READS)]) for k in range(calls)] + [say("done")]
+        agent = Agent(db, ScriptedModel(*steps))
+        start = time.perf_counter()
+        await agent.run(john, "benchmark turn")
+        if i >= 3:
+            per_call.append((time.perf_counter() - start) * 1000 / calls)
+    return per_call
+
+
+async def planning(runs: int) -> list[float]:
+    """Milliseconds for the offline model to plan the first step of a request."""
+    model = OfflineModel(default_embedder())
+    model.warm_up()
+    specs = [t.spec for t in TOOLSET.tools.values()]
+    times = []
+    for i in range(runs):
+        messages = [Message("system", "You are Nexa. ... whose role is rep"), Message("user", UTTERANCES[i % len(UTTERANCES)])]
+        start = time.perf_counter()
+        await model.request(messages, specs)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+async def main(runs: int) -> None:
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["NEXA_HOME"] = tempfile.mkdtemp(prefix="nexa-bench-")
+    db = Database.open()
+    try:
+        if not await is_seeded(db):
+            await seed(db)
+        table = Table("measure", "p50 ms", "p95 ms", "target p95", "result", title="Agent overhead (model excluded)")
+        for n in (1, 3, 6):
+            values = await overhead(db, n, runs)
+            p95 = pct(values, 0.95)
+            table.add_row(f"turn with {n} tool call(s), per call", f"{statistics.median(values):.1f}", f"{p95:.1f}", "30", "PASS" if p95 <= 30 else "FAIL")
+        values = await planning(runs * 2)
+        p95 = pct(values, 0.95)
+        table.add_row("offline planning (first step)", f"{statistics.median(values):.1f}", f"{p95:.1f}", "50", "PASS" if p95 <= 50 else "FAIL")
+        Console().print(table)
+    finally:
+        await db.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=50)
+    asyncio.run(main(parser.parse_args().runs))
