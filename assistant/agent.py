@@ -21,6 +21,7 @@ from store.access import Actor, CallerRole, allowed
 from store.db import Database
 from store.embeddings import Embedder
 from store.errors import DomainError, NotFound
+from store.knowledge.citations import Citation, cite
 from store.models import Account, Contact, Conversation, ConversationMessage, Deal, Lead, PendingAction, Ticket
 from store.serialize import plain
 from store.services.conversations import ConversationService
@@ -49,6 +50,7 @@ class _Turn:
     pending: list[Pending]
     refs: list[dict[str, str]]
     new: list[dict[str, Any]]
+    passages: list[dict[str, str]] | None = None  # the last kb_search's articles, in [n] order
 
 
 class Agent:
@@ -143,11 +145,15 @@ class Agent:
                 break
         if answer is None:
             answer = f"I stopped after {self.max_steps} steps without finishing. Try a narrower request."
+        citations: list[Citation] = []
+        if turn.passages is not None:
+            answer, citations = cite(answer, turn.passages)
         if turn.new[-1]["role"] != "assistant" or turn.new[-1].get("tool_calls"):
             turn.new.append({"role": "assistant", "content": answer})
         await conversations.append(conversation, turn.new)
         yield Final(TurnResult(conversation_id=str(conversation.id), answer=answer, tool_calls=turn.calls,
-                               pending=turn.pending, references=_unique(turn.refs), notice=notice))
+                               pending=turn.pending, references=_unique(turn.refs), notice=notice,
+                               citations=[c.as_dict() for c in citations]))
 
     async def _call(self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation,
                     tools: dict[str, Tool], call: ToolCall, turn: _Turn) -> tuple[str, bool, str | None]:
@@ -169,6 +175,8 @@ class Agent:
                     async with ctx.session.begin_nested():
                         result = await tool.run(ctx, parsed)
                     turn.refs.extend(result.refs)
+                    if tool.name == "kb_search":
+                        turn.passages = result.refs
                     content = result.to_json(self.result_limit)
                 turn.calls.append({"name": call.name, "arguments": arguments, "ok": True})
                 return content, True, None
@@ -256,7 +264,7 @@ class Agent:
                 if allowed(actor, tool.area, "write" if tool.writes else "read")}
 
     def _system_prompt(self, actor: Actor, now: datetime) -> str:
-        role = "admin" if actor.role in (CallerRole.system, CallerRole.admin) else actor.role.value
+        role = "admin" if actor.role in (CallerRole.system, CallerRole.service) else actor.role.value
         return render(f"system/{role}.md", today=now.date().isoformat(), weekday=now.strftime("%A"), tz="UTC",
                       user_name=actor.name, user_email=actor.email, role=actor.role.value, team=actor.team)
 

@@ -46,6 +46,7 @@ class TurnResult:
     pending: list[Pending] = field(default_factory=list)
     references: list[dict[str, str]] = field(default_factory=list)
     notice: str | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's `--json` shape."""

@@ -56,8 +56,9 @@ class OfflineModel:
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
         parse, steps, role = self._read(messages)
+        text = next(m.content for m in reversed(messages) if m.role == "user") or ""
         try:
-            Plan(self, parse, steps, role, {t.name for t in tools}).run()
+            Plan(self, parse, steps, role, {t.name for t in tools}, text).run()
         except Done as done:
             return ModelResponse(done.message)
         raise AssertionError("a plan always ends with Done")
@@ -117,8 +118,8 @@ def _choose(question: str, reply: str) -> str | None:
 class Plan:
     """One intent's sequence of tool calls, resumed from the steps already taken."""
 
-    def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str]) -> None:
-        self.model, self.parse, self.steps, self.role, self.tools = model, parse, steps, role, tools
+    def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str], text: str) -> None:
+        self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
         self.slots = parse.slots
 
     # -- building blocks ------------------------------------------------------------------------
@@ -171,10 +172,22 @@ class Plan:
     # -- the plans, one per intent ------------------------------------------------------------------
 
     def run(self) -> None:
+        if "kb_search" in self.tools and (self.role == "customer" or (self.parse.intent == "unknown" and _QUESTION.search(self.text))):
+            self.do_kb_question()
         handler = getattr(self, f"do_{self.parse.intent}", None)
         if handler is None:
             self.answer("help", unknown=self.parse.intent != "help")
         handler()
+
+    def do_kb_question(self) -> None:
+        """Answer from the help center only, citing passages as [n]; say so plainly when nothing matches."""
+        data = self.call("kb_search", query=self.text, limit=3)["data"]
+        if not data["found"]:
+            if self.role != "customer":
+                self.answer("help", unknown=True)
+            self.answer("kb_not_found")
+        passages = data["passages"]
+        self.answer("kb_answer", lines=[_best_sentences(passages[0]["text"], self.text)], others=passages[1:], first=passages[0])
 
     def do_create_lead(self) -> None:
         self.need("first_name", "last_name", "email", hint="For example: Dana Whitfield, dana@brightwave.io.")
@@ -316,6 +329,20 @@ class Plan:
         if not changes:
             self.need("status", hint="What should change: the status or the priority?")
         self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
+
+
+_QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)
+_WORDS = re.compile(r"[a-z0-9][a-z0-9-]+", re.I)
+
+
+def _best_sentences(passage: str, question: str, keep: int = 2) -> str:
+    """The passage's sentences that share the most words with the question, in their original order."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", passage) if len(s.strip()) > 20 and not s.strip().startswith("#")]
+    if not sentences:
+        return passage.strip()[:400]
+    asked = {w.lower() for w in _WORDS.findall(question) if len(w) > 3}
+    ranked = sorted(range(len(sentences)), key=lambda i: -len(asked & {w.lower() for w in _WORDS.findall(sentences[i])}))
+    return " ".join(sentences[i] for i in sorted(ranked[:keep]))
 
 
 def _jsonable(value: Any) -> Any:

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from assistant.runtime import build_agent
 from bots import render
 from bots.chat import chat_loop
+from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
+from store.embeddings import default_embedder
 from store.errors import DomainError
 from store.models import Contact
 from store.seed import is_seeded, seed as load_seed
@@ -27,6 +29,7 @@ from store.settings import get_settings
 app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args_is_help=True)
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
+app.add_typer(kb_app, name="kb")
 console = Console()
 
 
@@ -69,7 +72,7 @@ async def _seed(scale: int, random_seed: int) -> None:
             def tick(table: str, rows: int) -> None:
                 bar.update(task, advance=rows, description=f"seeding {table}")
 
-            counts = await load_seed(db, scale=scale, random_seed=random_seed, progress=tick)
+            counts = await load_seed(db, scale=scale, random_seed=random_seed, progress=tick, embedder=default_embedder())
             bar.update(task, completed=total)
         console.print(f"[green]Seeded[/] {counts.accounts} accounts, {counts.contacts} contacts, {counts.leads} leads, "
                       f"{counts.deals} deals, {counts.tickets} tickets ({counts.rows} rows).")
@@ -87,8 +90,8 @@ async def _demo() -> None:
     db = Database.open()
     try:
         if not await is_seeded(db):
-            console.print("Loading the demo CRM...")
-            await load_seed(db)
+            console.print("Loading the demo CRM and its help center...")
+            await load_seed(db, embedder=default_embedder())
         async with db.session() as session:
             john = await actor_for_email(session, "john@nexa.test")
             sarah = await session.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))

@@ -35,6 +35,8 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "pipeline": {CallerRole.rep: {R}, CallerRole.manager: {R}},
     "users": {CallerRole.manager: {R}, CallerRole.rep: {R}, CallerRole.support: {R}},
     "search": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
+    "kb": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}, CallerRole.customer: {R}},
+    "memory": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 

@@ -30,6 +30,10 @@ class ConversationMessage(Entity):
     """One persisted message of a conversation (same shape as the model's messages)."""
 
     __tablename__ = "conversation_messages"
+    __table_args__ = (
+        sa.Index("ix_conversation_messages_embedding", "embedding", postgresql_using="hnsw",
+                 postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
+    )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True

@@ -6,6 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Entity, IdMixin, Base, enum_column
@@ -26,15 +27,35 @@ class KbArticle(Entity):
 
 
 class KbChunk(IdMixin, Base):
-    """A passage of an article with its embedding."""
+    """A passage of an article with its embedding and full-text vector.
+
+    `title` and `visibility` repeat the article's so that filtered vector search stays in one
+    index scan (pgvector iterative scans) and full-text search weighs titles.
+    """
 
     __tablename__ = "kb_chunks"
+    __table_args__ = (
+        sa.Index("ix_kb_chunks_tsv", "tsv", postgresql_using="gin"),
+        sa.Index("ix_kb_chunks_embedding", "embedding", postgresql_using="hnsw",
+                 postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
+    )
 
     article_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
     )
     ordinal: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(500), server_default="")
+    visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
     heading: Mapped[str | None] = mapped_column(sa.String(500))
     content: Mapped[str] = mapped_column(sa.Text)
+    tsv: Mapped[str] = mapped_column(
+        TSVECTOR,
+        sa.Computed(
+            "setweight(to_tsvector('english', coalesce(title, '')), 'A') || "
+            "setweight(to_tsvector('english', coalesce(heading, '')), 'B') || "
+            "setweight(to_tsvector('english', content), 'C')",
+            persisted=True,
+        ),
+    )
     embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
     embedding_model: Mapped[str | None] = mapped_column(sa.String(200))

@@ -47,6 +47,10 @@ class TicketMessage(Entity):
     """One message on a ticket's thread, from the customer, an agent or the assistant."""
 
     __tablename__ = "ticket_messages"
+    __table_args__ = (
+        sa.Index("ix_ticket_messages_embedding", "embedding", postgresql_using="hnsw",
+                 postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
+    )
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     author_type: Mapped[AuthorType] = enum_column(AuthorType)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import text
 
 from store.db import Database
+from store.embeddings import Embedder
+from store.knowledge import IngestReport, ingest, read_paths
 from store.models.enums import Role
 from store.seed.generated import Counts, generate
 from store.seed.story import load_story, story_loaded
 
-__all__ = ["Counts", "seed", "is_seeded"]
+__all__ = ["Counts", "is_seeded", "load_help_center", "seed"]
 
 
 async def is_seeded(db: Database) -> bool:
@@ -19,14 +22,29 @@ async def is_seeded(db: Database) -> bool:
         return await story_loaded(session)
 
 
-async def seed(db: Database, *, scale: int = 1, random_seed: int = 7, progress: Callable[[str, int], None] | None = None) -> Counts:
-    """Load the story, then the generated CRM at `scale`, into an empty database."""
+HELP_CENTER = Path(__file__).parent / "helpcenter"
+
+
+async def load_help_center(db: Database, embedder: Embedder) -> IngestReport:
+    """Ingest the demo help center (store/seed/helpcenter) into the knowledge base."""
+    async with db.session() as session:
+        return await ingest(session, read_paths([HELP_CENTER]), embedder)
+
+
+async def seed(db: Database, *, scale: int = 1, random_seed: int = 7, progress: Callable[[str, int], None] | None = None,
+               embedder: Embedder | None = None) -> Counts:
+    """Load the story, then the generated CRM at `scale`, into an empty database.
+
+    With an embedder, the demo help center is ingested too.
+    """
     async with db.session() as session:
         users = await load_story(session)
     reps = [u.id for u in users.values() if u.role is Role.rep]
     support = [u.id for u in users.values() if u.role is Role.support]
     url = db.url.replace("postgresql+psycopg://", "postgresql://")
     counts = generate(url, reps=reps, support=support, scale=scale, seed=random_seed, progress=progress)
+    if embedder is not None:
+        await load_help_center(db, embedder)
     async with db.engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE"))

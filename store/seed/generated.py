@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +21,9 @@ from store.models.enums import DealStage
 
 PER_SCALE = {"accounts": 50, "contacts": 150, "leads": 100, "deals": 200, "tickets": 60, "tasks": 40, "calls": 40}
 BATCH = 20_000
+TABLES = ["accounts", "contacts", "leads", "deals", "deal_stage_history", "activities", "activity_links",
+          "tickets", "ticket_messages", "tasks", "calls"]
+REBUILD_FROM_SCALE = 20  # below this, keeping indexes up to date row by row is cheaper than rebuilding them
 
 FIRST = ["Ava", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara", "Liam", "Maya", "Nils",
          "Olga", "Pablo", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wes", "Yara", "Zane", "Anika", "Bruno", "Cora"]
@@ -59,15 +63,42 @@ def generate(url: str, *, reps: list[uuid.UUID], support: list[uuid.UUID],
     now = datetime.now(UTC)
     counts = Counts()
     tick = progress or (lambda table, n: None)
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn, _deferred_upkeep(conn, enabled=scale >= REBUILD_FROM_SCALE):
         accounts = _accounts(conn, rng, scale, reps, counts, tick)
         contacts = _contacts(conn, rng, scale, accounts, reps, counts, tick)
         _leads(conn, rng, scale, reps, now, counts, tick)
         _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick)
         _tickets(conn, rng, scale, contacts, support, now, counts, tick)
         _work(conn, rng, scale, contacts, reps, now, counts, tick)
-        conn.commit()
     return counts
+
+
+@contextmanager
+def _deferred_upkeep(conn: psycopg.Connection, *, enabled: bool) -> Iterator[None]:
+    """Run the load in one transaction; when `enabled`, without the loaded tables' secondary indexes and foreign keys.
+
+    They are dropped first and rebuilt at the end (bulk index builds and one check per foreign key
+    are far cheaper than upkeep row by row); an error rolls everything back, the schema included.
+    Partial indexes stay: their predicates would come back re-worded.
+    """
+    rebuild: list[str] = []
+    if enabled:
+        rows = conn.execute("""
+            SELECT format('ALTER TABLE %%s DROP CONSTRAINT %%I', conrelid::regclass, conname),
+                   format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+            FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%(tables)s::regclass[])
+            UNION ALL
+            SELECT format('DROP INDEX %%s', indexrelid::regclass), pg_get_indexdef(indexrelid)
+            FROM pg_index i WHERE indrelid = ANY(%(tables)s::regclass[]) AND indpred IS NULL
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
+        """, {"tables": TABLES}).fetchall()
+        for drop, _ in rows:
+            conn.execute(drop)
+        rebuild = [create for _, create in reversed(rows)]
+    yield
+    for statement in rebuild:
+        conn.execute(statement)
+    conn.commit()
 
 
 def _copy(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterator[tuple], counts: Counts, tick) -> None:
@@ -94,16 +125,14 @@ def _accounts(conn, rng, scale, reps, counts, tick) -> list[tuple[uuid.UUID, str
         if i % 10 in (8, 9) and i >= 10:
             parents[i] = accounts[i - (i % 10)][0]
 
-    def rows():
+    def rows():  # children name parents loaded by the same COPY (its foreign keys are checked at its end)
         for i, (aid, name) in enumerate(accounts):
             yield (aid, name, rng.choice(INDUSTRIES), rng.choice(["prospect", "prospect", "customer", "partner"]),
                    rng.randint(5, 20000), Decimal(rng.randint(1, 500)) * 100000, rng.choice(TIERS), rng.choice(reps),
-                   rng.randint(30, 100), None)
+                   rng.randint(30, 100), parents.get(i))
 
     _copy(conn, "accounts", ["id", "account_name", "industry", "type", "employees", "annual_revenue", "tier", "account_owner_id",
                              "health_score", "parent_account_id"], rows(), counts, tick)
-    with conn.cursor() as cur:
-        cur.executemany("UPDATE accounts SET parent_account_id = %s WHERE id = %s", [(p, accounts[i][0]) for i, p in parents.items()])
     counts.accounts = n
     return accounts
 

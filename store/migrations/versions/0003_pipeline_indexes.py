@@ -5,8 +5,8 @@ indexes they are index-only scans instead of reading the (wide) deals table:
 by stage and close date company-wide, by owner, stage and close date for a rep or a team.
 Deals closing in a window come in order, largest first, from a partial index on open deals.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-24 12:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

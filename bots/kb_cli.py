@@ -1,0 +1,155 @@
+"""`nexa kb ...`: ingest, list, show, delete, search and reindex the knowledge base."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from store.db import Database
+from store.embeddings import default_embedder
+from store.knowledge import delete_article, find_article, ingest, read_paths, reindex, search, stale_chunks
+from store.knowledge.documents import Document, Skipped
+from store.models import KbArticle, KbChunk
+from store.models.enums import Visibility
+
+kb_app = typer.Typer(help="The knowledge base (help-center articles).", no_args_is_help=True)
+console = Console()
+
+
+def _bar() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
+@kb_app.command("ingest")
+def kb_ingest(paths: Annotated[list[str], typer.Argument(help="Files or folders (.md .html .txt .json).")]) -> None:
+    """Add or update articles; unchanged files are skipped, unreadable ones reported by name."""
+    asyncio.run(_ingest(paths))
+
+
+async def _ingest(paths: list[str]) -> None:
+    items: list[Document | Skipped] = list(read_paths(paths))
+    db, embedder = Database.open(), default_embedder()
+    try:
+        with _bar() as bar:
+            task = bar.add_task("embedding chunks", total=None)
+            async with db.session() as session:
+                report = await ingest(session, items, embedder, progress=lambda n: bar.update(task, advance=n))
+        console.print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+                      f"{report.chunks} chunks embedded")
+        for skipped in report.skipped:
+            console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+    finally:
+        await db.close()
+
+
+@kb_app.command("list")
+def kb_list() -> None:
+    """Every article with its visibility and number of chunks."""
+    asyncio.run(_list())
+
+
+async def _list() -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            rows = (await session.execute(
+                select(KbArticle.id, KbArticle.title, KbArticle.visibility, KbArticle.source, func.count(KbChunk.id))
+                .outerjoin(KbChunk, KbChunk.article_id == KbArticle.id).group_by(KbArticle.id).order_by(KbArticle.title))).all()
+        table = Table("id", "title", "visibility", "chunks", "source", title=f"{len(rows)} articles")
+        for article_id, title, visibility, source, chunks in rows:
+            table.add_row(str(article_id)[:8], title, visibility.value, str(chunks), source)
+        console.print(table)
+    finally:
+        await db.close()
+
+
+@kb_app.command("show")
+def kb_show(article: Annotated[str, typer.Argument(help="The article's id or source.")]) -> None:
+    """One article's metadata and text."""
+    asyncio.run(_show(article))
+
+
+async def _show(key: str) -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            found = await find_article(session, key)
+        console.print(f"[bold]{found.title}[/] ({found.visibility.value}) {found.source}\nupdated {found.updated_at:%Y-%m-%d %H:%M}\n")
+        console.print(found.content)
+    finally:
+        await db.close()
+
+
+@kb_app.command("delete")
+def kb_delete(article: Annotated[str, typer.Argument(help="The article's id or source.")]) -> None:
+    """Remove an article and its chunks."""
+    asyncio.run(_delete(article))
+
+
+async def _delete(key: str) -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            gone = await delete_article(session, key)
+        console.print(f"deleted {gone.title} ({gone.source})")
+    finally:
+        await db.close()
+
+
+@kb_app.command("search")
+def kb_search(
+    query: Annotated[str, typer.Argument(help="The question or exact terms.")],
+    limit: Annotated[int, typer.Option("--limit", min=1, max=50)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    internal: Annotated[bool, typer.Option("--internal", help="Include internal articles.")] = False,
+) -> None:
+    """Hybrid search; with --json a list of {article_id, source, title, heading, score, snippet}."""
+    asyncio.run(_search(query, limit, as_json, internal))
+
+
+async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None:
+    db = Database.open()
+    try:
+        visible = (Visibility.public, Visibility.internal) if internal else (Visibility.public,)
+        async with db.session() as session:
+            hits = await search(session, default_embedder(), query, limit=limit, visibilities=visible)
+        rows = [{"article_id": str(h.article_id), "source": h.source, "title": h.title, "heading": h.heading,
+                 "score": round(h.score, 4), "snippet": h.snippet} for h in hits]
+        if as_json:
+            typer.echo(json.dumps(rows))
+            return
+        if not rows:
+            console.print("No results: the query has no searchable words." if not any(c.isalnum() for c in query) else "No results.")
+        for n, row in enumerate(rows, 1):
+            console.print(f"[bold]{n}. {row['title']}[/] [dim]{row['source']} score {row['score']}[/]\n   {row['snippet']}")
+    finally:
+        await db.close()
+
+
+@kb_app.command("reindex")
+def kb_reindex(everything: Annotated[bool, typer.Option("--all", help="Re-embed every chunk, not only stale ones.")] = False) -> None:
+    """Re-embed chunks embedded by another model than the configured one."""
+    asyncio.run(_reindex(everything))
+
+
+async def _reindex(everything: bool) -> None:
+    db, embedder = Database.open(), default_embedder()
+    try:
+        async with db.session() as session:
+            stale = await stale_chunks(session, embedder.name)
+            if not stale and not everything:
+                console.print(f"Every chunk is embedded with {embedder.name}; nothing to do.")
+                return
+            with _bar() as bar:
+                task = bar.add_task(f"re-embedding with {embedder.name}", total=None if everything else stale)
+                done = await reindex(session, embedder, everything=everything, progress=lambda n: bar.update(task, advance=n))
+        console.print(f"re-embedded {done} chunks with {embedder.name}")
+    finally:
+        await db.close()

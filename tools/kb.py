@@ -1,0 +1,47 @@
+"""Knowledge-base and memory tools: search the help center, search past conversations and tickets."""
+
+from __future__ import annotations
+
+from store.access import CallerRole
+from store.embeddings import default_embedder
+from store.knowledge import search
+from store.knowledge.memory import search_memory
+from store.knowledge.search import RELEVANCE_FLOOR
+from store.models.enums import Visibility
+from tools.context import ToolContext
+from tools.registry import ToolResult, tool
+
+
+@tool(area="kb")
+async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
+    """Search the help-center articles for passages that answer a question; cite them as [1], [2] in the order returned.
+
+    Customers only ever see public articles; staff also see internal runbooks.
+
+    Args:
+        query: the question or the exact terms (an error code, a product name)
+        limit: how many passages
+    """
+    visible = (Visibility.public,) if ctx.actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
+    hits = await search(ctx.session, ctx.embedder or default_embedder(), query, limit=min(limit, 10), visibilities=visible)
+    relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR]
+    return ToolResult(
+        data={"found": bool(relevant), "passages": [
+            {"n": i + 1, "title": h.title, "heading": h.heading, "text": h.content, "score": round(h.score, 3)} for i, h in enumerate(relevant)]},
+        refs=[{"type": "kb_article", "id": str(h.article_id), "name": h.title} for h in relevant],
+    )
+
+
+@tool(area="memory")
+async def search_conversations(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
+    """Find earlier ticket messages and assistant conversations similar to a problem ("have we seen this error before?").
+
+    Only what the user may see is searched: their own conversations, and ticket threads if their role reads tickets.
+
+    Args:
+        query: the problem, error message or question
+        limit: how many matches
+    """
+    matches = await search_memory(ctx.session, ctx.embedder or default_embedder(), ctx.actor, query, limit=min(limit, 20))
+    return ToolResult(data=[m.as_dict() for m in matches],
+                      refs=[{"type": "ticket", "id": m.record_id, "name": m.label} for m in matches if m.kind == "ticket"])
