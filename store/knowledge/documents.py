@@ -44,7 +44,7 @@ def read_paths(paths: Iterable[str | Path]) -> Iterator[Document | Skipped]:
     """Every article under the given files and folders (recursively), in a stable order."""
     for path in map(Path, paths):
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
         elif path.exists():
             files = [path]
         else:
