@@ -172,12 +172,20 @@ class Plan:
     # -- the plans, one per intent ------------------------------------------------------------------
 
     def run(self) -> None:
+        if "search_conversations" in self.tools and _SEEN_BEFORE.search(self.text):
+            self.do_memory()
         if "kb_search" in self.tools and (self.role == "customer" or (self.parse.intent == "unknown" and _QUESTION.search(self.text))):
             self.do_kb_question()
         handler = getattr(self, f"do_{self.parse.intent}", None)
         if handler is None:
             self.answer("help", unknown=self.parse.intent != "help")
         handler()
+
+    def do_memory(self) -> None:
+        """Earlier tickets and conversations like the problem the user describes."""
+        problem = _SEEN_BEFORE.sub(" ", self.text).strip(" ?.,:;-") or self.text
+        matches = [m for m in self.call("search_conversations", query=problem, limit=5)["data"] if m["score"] >= MEMORY_FLOOR]
+        self.answer("memory", matches=matches, problem=problem)
 
     def do_kb_question(self) -> None:
         """Answer from the help center only, citing passages as [n]; say so plainly when nothing matches."""
@@ -331,6 +339,8 @@ class Plan:
         self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
 
 
+_SEEN_BEFORE = re.compile(r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I)
+MEMORY_FLOOR = 0.3
 _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)
 _WORDS = re.compile(r"[a-z0-9][a-z0-9-]+", re.I)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -15,11 +14,11 @@ from sqlalchemy import select
 from assistant.runtime import build_agent
 from bots import render
 from bots.chat import chat_loop
+from bots.errors import run
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
 from store.embeddings import default_embedder
-from store.errors import DomainError
 from store.models import Contact
 from store.seed import is_seeded, seed as load_seed
 from store.seed.generated import PER_SCALE
@@ -31,15 +30,6 @@ db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 console = Console()
-
-
-def _run(job: Coroutine[Any, Any, None]) -> None:
-    """Run a command's coroutine; a domain error (unknown user, bad id...) is a clear message and exit code 2."""
-    try:
-        asyncio.run(job)
-    except DomainError as err:
-        console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from None
 
 
 @db_app.command("upgrade")
@@ -106,7 +96,7 @@ async def _demo() -> None:
 @app.command()
 def chat(email: Annotated[str, typer.Option("--as", help="The CRM user to chat as.")]) -> None:
     """Chat with the assistant as a CRM user (reads one message per line when stdin is not a terminal)."""
-    _run(_chat(email))
+    run(_chat(email))
 
 
 async def _chat(email: str) -> None:
@@ -127,7 +117,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """One turn; with --json, print {conversation_id, answer, tool_calls, pending}."""
-    _run(_ask(message, email, conversation, as_json))
+    run(_ask(message, email, conversation, as_json))
 
 
 async def _ask(message: str, email: str, conversation: str | None, as_json: bool) -> None:

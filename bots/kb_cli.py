@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated
 
@@ -12,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
+from bots.errors import run
 from store.db import Database
 from store.embeddings import default_embedder
 from store.knowledge import delete_article, find_article, ingest, read_paths, reindex, search, stale_chunks
+from store.knowledge.search import has_terms, has_words
 from store.knowledge.documents import Document, Skipped
 from store.models import KbArticle, KbChunk
 from store.models.enums import Visibility
@@ -30,7 +31,7 @@ def _bar() -> Progress:
 @kb_app.command("ingest")
 def kb_ingest(paths: Annotated[list[str], typer.Argument(help="Files or folders (.md .html .txt .json).")]) -> None:
     """Add or update articles; unchanged files are skipped, unreadable ones reported by name."""
-    asyncio.run(_ingest(paths))
+    run(_ingest(paths))
 
 
 async def _ingest(paths: list[str]) -> None:
@@ -52,7 +53,7 @@ async def _ingest(paths: list[str]) -> None:
 @kb_app.command("list")
 def kb_list() -> None:
     """Every article with its visibility and number of chunks."""
-    asyncio.run(_list())
+    run(_list())
 
 
 async def _list() -> None:
@@ -73,7 +74,7 @@ async def _list() -> None:
 @kb_app.command("show")
 def kb_show(article: Annotated[str, typer.Argument(help="The article's id or source.")]) -> None:
     """One article's metadata and text."""
-    asyncio.run(_show(article))
+    run(_show(article))
 
 
 async def _show(key: str) -> None:
@@ -90,7 +91,7 @@ async def _show(key: str) -> None:
 @kb_app.command("delete")
 def kb_delete(article: Annotated[str, typer.Argument(help="The article's id or source.")]) -> None:
     """Remove an article and its chunks."""
-    asyncio.run(_delete(article))
+    run(_delete(article))
 
 
 async def _delete(key: str) -> None:
@@ -111,7 +112,7 @@ def kb_search(
     internal: Annotated[bool, typer.Option("--internal", help="Include internal articles.")] = False,
 ) -> None:
     """Hybrid search; with --json a list of {article_id, source, title, heading, score, snippet}."""
-    asyncio.run(_search(query, limit, as_json, internal))
+    run(_search(query, limit, as_json, internal))
 
 
 async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None:
@@ -126,17 +127,22 @@ async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None
             typer.echo(json.dumps(rows))
             return
         if not rows:
-            console.print("No results: the query has no searchable words." if not any(c.isalnum() for c in query) else "No results.")
+            console.print("No results: the query has only stop words or punctuation." if not await _meaningful(db, query) else "No results.")
         for n, row in enumerate(rows, 1):
             console.print(f"[bold]{n}. {row['title']}[/] [dim]{row['source']} score {row['score']}[/]\n   {row['snippet']}")
     finally:
         await db.close()
 
 
+async def _meaningful(db: Database, query: str) -> bool:
+    async with db.session() as session:
+        return has_words(query) and await has_terms(session, query)
+
+
 @kb_app.command("reindex")
 def kb_reindex(everything: Annotated[bool, typer.Option("--all", help="Re-embed every chunk, not only stale ones.")] = False) -> None:
     """Re-embed chunks embedded by another model than the configured one."""
-    asyncio.run(_reindex(everything))
+    run(_reindex(everything))
 
 
 async def _reindex(everything: bool) -> None:

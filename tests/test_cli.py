@@ -54,3 +54,23 @@ def test_demo_reads_one_message_per_line_from_a_pipe(home):
     out = run.stdout
     assert "Contact 360" in out and "offline" in out and "Your pipeline by stage" in out
     assert "Open a urgent ticket: Login loop for Sarah Johnson" in out and "Cancelled" in out
+
+
+def test_kb_commands(home):
+    corpus = str(Path(__file__).parent / "data" / "kb")
+    ingested = _nexa(home, "kb", "ingest", corpus)
+    assert ingested.returncode == 0 and "added" in ingested.stdout
+    again = _nexa(home, "kb", "ingest", corpus)
+    assert "added 0, updated 0" in again.stdout
+    found = json.loads(_nexa(home, "kb", "search", "--json", "--limit", "3", "EXP-503").stdout)
+    assert found[0]["title"] == "Export queue is full" and {"article_id", "source", "title", "score", "snippet"} <= set(found[0])
+    assert found[0]["source"].endswith("exp-503.md")
+    stop_words = _nexa(home, "kb", "search", "the of and")
+    assert stop_words.returncode == 0 and "only stop words or punctuation" in stop_words.stdout
+    assert "Internal: refund approval limits" not in _nexa(home, "kb", "search", "refund approval limits").stdout
+    listed = _nexa(home, "kb", "list").stdout
+    assert "Export queue is full" in listed
+    shown = _nexa(home, "kb", "show", "kb-2fa")
+    assert "Turn on two-factor authentication" in shown.stdout and "recovery codes" in shown.stdout
+    assert _nexa(home, "kb", "delete", "kb-2fa").returncode == 0
+    assert _nexa(home, "kb", "show", "kb-2fa").returncode == 2

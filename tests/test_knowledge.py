@@ -192,3 +192,11 @@ async def test_a_model_change_is_detected_and_reindex_re_embeds(kb, embedder):
         assert await stale_chunks(s, embedder.name) == 0
 
 
+
+
+async def test_have_we_seen_this_before_finds_the_ticket_offline(db, embedder):
+    async with db.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+        await TicketService(s, SYSTEM).create({"subject": "Calendar stops syncing"}, first_message="Every night the Outlook sync dies with SYNC-502.")
+    result = await Agent(db, OfflineModel(embedder)).run(sam, "have we seen SYNC-502 outlook sync failures before?")
+    assert [c["name"] for c in result.tool_calls] == ["search_conversations"] and "#1001 Calendar stops syncing" in result.answer

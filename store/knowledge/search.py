@@ -72,7 +72,7 @@ async def search(
 
     `alpha` fixes the dense weight; by default it follows the query's length (`dense_weight`).
     """
-    if not has_words(query) or not await _has_terms(session, query):
+    if not has_words(query) or not await has_terms(session, query):
         return []
     visible = [v.value for v in visibilities]
     pool = max(candidates, limit * 4)
@@ -113,7 +113,7 @@ def dense_weight(terms: int) -> float:
     return SHORT_ALPHA + (LONG_ALPHA - SHORT_ALPHA) * share
 
 
-async def _has_terms(session: AsyncSession, query: str) -> bool:
+async def has_terms(session: AsyncSession, query: str) -> bool:
     """False when the query is only stop words ("the", "and of it"): there is nothing to look for."""
     return bool(await session.scalar(text("SELECT to_tsvector('english', :q) <> ''::tsvector"), {"q": query}))
 

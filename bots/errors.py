@@ -1,0 +1,21 @@
+"""Running a CLI command: a domain error is a clear message and exit code 2, not a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from store.errors import DomainError
+
+
+def run(job: Coroutine[Any, Any, None]) -> None:
+    """Run a command's coroutine, turning a domain error (unknown user, bad id...) into `error: field: reason`."""
+    try:
+        asyncio.run(job)
+    except DomainError as err:
+        Console().print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from None
