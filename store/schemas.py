@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Optional, TypeVar
 
 import re
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from store.errors import from_pydantic
 from store.models.enums import (
@@ -53,6 +53,17 @@ def parse(model: type[M], data: M | dict[str, Any]) -> M:
         raise from_pydantic(err) from None
 
 
+def partial(model: type[Input], *, exclude: frozenset[str] = frozenset()) -> type[Input]:
+    """The update model of a create model: every field optional (None), same constraints, no defaults applied."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in exclude:
+            continue
+        inner = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[misc]
+        fields[name] = (Optional[inner], Field(None, description=info.description))
+    return create_model(model.__name__.replace("Create", "Update"), __base__=Input, **fields)
+
+
 class LeadCreate(Input):
     first_name: Name
     last_name: Name
@@ -67,18 +78,7 @@ class LeadCreate(Input):
     assigned_to_id: uuid.UUID | None = None
 
 
-class LeadUpdate(Input):
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: EmailStr | None = None
-    phone: str | None = Field(None, max_length=50)
-    company: str | None = Field(None, max_length=200)
-    title: str | None = Field(None, max_length=200)
-    industry: str | None = Field(None, max_length=100)
-    company_size: CompanySize | None = None
-    source: LeadSource | None = None
-    score: Percent | None = None
-    assigned_to_id: uuid.UUID | None = None
+LeadUpdate = partial(LeadCreate)
 
 
 class Bant(Input):
@@ -115,21 +115,7 @@ class ContactCreate(Input):
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
-class ContactUpdate(Input):
-    first_name: Name | None = None
-    last_name: Name | None = None
-    email: EmailStr | None = None
-    phone: str | None = Field(None, max_length=50)
-    mobile: str | None = Field(None, max_length=50)
-    title: str | None = Field(None, max_length=200)
-    department: str | None = Field(None, max_length=100)
-    linkedin_url: str | None = Field(None, max_length=300)
-    account_id: uuid.UUID | None = None
-    reporting_to_id: uuid.UUID | None = None
-    owner_id: uuid.UUID | None = None
-    lifecycle_stage: LifecycleStage | None = None
-    customer_status: CustomerStatus | None = None
-    custom_fields: dict[str, Any] | None = None
+ContactUpdate = partial(ContactCreate)
 
 
 class AccountCreate(Input):
@@ -149,21 +135,7 @@ class AccountCreate(Input):
     account_owner_id: uuid.UUID | None = None
 
 
-class AccountUpdate(Input):
-    account_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    industry: str | None = Field(None, max_length=100)
-    type: AccountType | None = None
-    website: str | None = Field(None, max_length=300)
-    phone: str | None = Field(None, max_length=50)
-    employees: int | None = Field(None, ge=0)
-    annual_revenue: Amount | None = None
-    tier: AccountTier | None = None
-    parent_account_id: uuid.UUID | None = None
-    billing_address: dict[str, Any] | None = None
-    shipping_address: dict[str, Any] | None = None
-    health_score: Percent | None = None
-    primary_contact_id: uuid.UUID | None = None
-    account_owner_id: uuid.UUID | None = None
+AccountUpdate = partial(AccountCreate)
 
 
 class LineItemInput(Input):
@@ -197,19 +169,7 @@ class DealCreate(Input):
         return self
 
 
-class DealUpdate(Input):
-    deal_name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    amount: Amount | None = None
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-    probability: Percent | None = None
-    close_date: date | None = None
-    type: DealType | None = None
-    account_id: uuid.UUID | None = None
-    primary_contact_id: uuid.UUID | None = None
-    owner_id: uuid.UUID | None = None
-    competitors: list[str] | None = None
-    total_mrr: Amount | None = None
-    contract_term: int | None = Field(None, gt=0)
+DealUpdate = partial(DealCreate, exclude=frozenset({"stage", "line_items"}))
 
 
 class TicketCreate(Input):
