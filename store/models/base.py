@@ -26,6 +26,8 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSONB}
+    # fetch server-set values (updated_at, generated columns, numbers) on flush, never lazily later
+    __mapper_args__ = {"eager_defaults": True}
 
 
 def enum_column(kind: type[enum.Enum], *, check_name: str | None = None, **kw: Any) -> Any:

@@ -53,7 +53,6 @@ class AccountService(Service):
         account = Account(**values.model_dump(exclude={"account_owner_id"}), account_owner_id=owner)
         self.session.add(account)
         await self.flush()
-        await self.session.refresh(account, ["account_number"])
         await record_activity(
             self.session, self.actor, type=ActivityType.account, action="created",
             subject=f"Account {account.account_name} created", on=[(RecordType.account, account.id), (RecordType.account, account.parent_account_id)],

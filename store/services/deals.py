@@ -76,7 +76,6 @@ class DealService(Service):
                 changes["probability_override"] = True
         diff = self.apply(deal, changes)
         await self.flush()
-        await self.session.refresh(deal, ["weighted_value"])
         if diff:
             await record_activity(
                 self.session, self.actor, type=ActivityType.deal, action="updated",
@@ -110,7 +109,6 @@ class DealService(Service):
             deal.lost_reason = reason.strip()  # type: ignore[union-attr]
         self.session.add(DealStageChange(deal_id=deal.id, from_stage=previous, to_stage=target, changed_at=now, changed_by_id=self.actor.user_id))
         await self.flush()
-        await self.session.refresh(deal, ["weighted_value"])
         await record_activity(
             self.session, self.actor, type=ActivityType.deal, action="stage_changed",
             subject=f"Deal {deal.deal_name}: {previous} -> {target}" + (f" ({deal.lost_reason})" if target is DealStage.closed_lost else ""),
@@ -156,7 +154,6 @@ class DealService(Service):
         for item in await self.line_items(deal.id):
             self.session.add(OrderLine(order_id=order.id, product_id=item.product_id, quantity=item.quantity, unit_price=item.unit_price, total=item.total))
         await self.flush()
-        await self.session.refresh(order, ["order_number"])
         await record_activity(
             self.session, self.actor, type=ActivityType.order, action="created",
             subject=f"Deal won: order {order.order_number} for {deal.currency} {deal.amount:,.2f}; onboarding tasks created",

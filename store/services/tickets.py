@@ -35,7 +35,6 @@ class TicketService(Service):
             ticket.requester_email = ticket.requester_email or contact.email
         self.session.add(ticket)
         await self.flush()
-        await self.session.refresh(ticket, ["number"])
         body = first_message or values.description
         if body:
             self.session.add(TicketMessage(ticket_id=ticket.id, author_type=AuthorType.customer, author_contact_id=ticket.requester_contact_id, body=body))

@@ -1,0 +1,178 @@
+"""Every tool: its schema is pinned, and it runs on real PostgreSQL for an allowed caller and not for a forbidden one."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+from sqlalchemy import select
+
+from store.access import Actor
+from store.auth import actor_for
+from store.errors import NotFound, PermissionDenied
+from store.models import Call, Deal, Lead, Meeting, Note, Task, Ticket
+from store.models.enums import DealStage, LeadStatus, Role
+from store.services import TaskService, TicketService
+from store.settings import Settings
+from tests import factories
+from tests.conftest import SYSTEM
+from tools import TOOLSET, ToolContext
+
+SNAPSHOT = Path(__file__).parent / "data" / "tool_schemas.json"
+
+
+def test_tool_schemas_are_pinned():
+    current = {name: {"description": t.spec.description, "parameters": t.spec.parameters, "area": t.area, "writes": t.writes}
+               for name, t in sorted(TOOLSET.tools.items())}
+    if not SNAPSHOT.exists() or os.environ.get("NEXA_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+        pytest.fail(f"wrote {SNAPSHOT.name}: review the schema change and commit it")
+    assert current == json.loads(SNAPSHOT.read_text()), "a tool schema changed: rerun with NEXA_UPDATE_SNAPSHOTS=1 and review the diff"
+
+
+@pytest.mark.parametrize("name", sorted(TOOLSET.tools))
+def test_every_tool_is_described_for_the_model(name):
+    tool = TOOLSET.tools[name]
+    params = tool.spec.parameters
+    assert tool.spec.description and params["additionalProperties"] is False and "ctx" not in params["properties"]
+    assert all(p.get("description") for p in params["properties"].values()), f"{name} has an undescribed parameter"
+    assert (tool.summary is not None) == tool.writes
+
+
+@dataclass
+class World:
+    john: Actor
+    carl: Actor
+    maria: Actor
+    sam: Actor
+    ids: dict[str, Any]
+
+
+@pytest.fixture
+async def world(db) -> World:
+    async with db.session() as s:
+        john = await factories.user(s, name="John", team="Enterprise")
+        carl = await factories.user(s, name="Carl", team="Mid-Market")
+        maria = await factories.user(s, name="Maria", role=Role.manager, team="Enterprise")
+        sam = await factories.user(s, role=Role.support, name="Sam", team="Support")
+        account = await factories.account(s, account_name="Acme Corp", account_owner_id=john.id)
+        contact = await factories.contact(s, first_name="Sarah", last_name="Johnson", account_id=account.id, owner_id=john.id)
+        lead = await factories.lead(s, first_name="Dana", last_name="Whitfield", assigned_to_id=john.id)
+        carl_lead = await factories.lead(s, first_name="Cora", last_name="Lane", assigned_to_id=carl.id)
+        deal = await factories.deal(s, deal_name="Acme Corp - Enterprise Plan", amount=50000, owner_id=john.id, account_id=account.id,
+                                    close_date=date.today() + timedelta(days=10))
+        ticket = await TicketService(s, SYSTEM).create({"subject": "Export fails", "requester_contact_id": contact.id})
+        task = await TaskService(s, actor_for(john)).create({"title": "Call Sarah", "due_date": date.today()})
+        ids = {"account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
+               "ticket": ticket.number, "task": task.id, "sam_email": sam.email}
+        return World(*(actor_for(u) for u in (john, carl, maria, sam)), ids=ids)
+
+
+Check = Callable[[Any, Any], Any]
+
+
+@dataclass
+class Row:
+    args: Callable[[dict[str, Any]], dict[str, Any]]
+    allowed: str  # a World attribute
+    forbidden: str | None  # a second, role- or record-level forbidden caller (the customer is always tried)
+    check: Check | None = None  # async (session, world) -> asserts the effect
+
+
+async def _lead_status(s, w):
+    assert (await s.get(Lead, w.ids["lead"])).status is LeadStatus.qualified
+
+
+async def _stage(s, w):
+    assert (await s.get(Deal, w.ids["deal"])).stage is DealStage.proposal
+
+
+async def _ticket_closed(s, w):
+    assert (await s.scalar(select(Ticket).where(Ticket.number == w.ids["ticket"]))).status.value == "closed"
+
+
+def _exists(model, **where) -> Check:
+    async def check(s, w):
+        assert await s.scalar(select(model).filter_by(**where)) is not None
+    return check
+
+
+ROWS: dict[str, Row] = {
+    "search_crm": Row(lambda i: {"query": "Sarah Johnson"}, "john", None),
+    "search_leads": Row(lambda i: {"query": "Dana"}, "john", "sam"),
+    "get_lead": Row(lambda i: {"lead_id": i["lead"]}, "john", "carl"),
+    "create_lead": Row(lambda i: {"first_name": "Eve", "last_name": "Ng", "email": "eve@ng.test", "source": "event"}, "john", "sam",
+                       _exists(Lead, email="eve@ng.test")),
+    "update_lead": Row(lambda i: {"lead_id": i["lead"], "changes": {"title": "CTO"}}, "john", "carl", _exists(Lead, title="CTO")),
+    "update_lead_status": Row(lambda i: {"lead_id": i["lead"], "status": "qualified"}, "john", "carl", _lead_status),
+    "convert_lead": Row(lambda i: {"lead_id": i["lead"], "amount": 35000}, "john", "carl", _exists(Deal, amount=35000)),
+    "search_contacts": Row(lambda i: {"query": "Sarah"}, "john", None),
+    "get_contact": Row(lambda i: {"contact_id": i["contact"]}, "sam", "carl"),
+    "create_contact": Row(lambda i: {"first_name": "Tom", "last_name": "Smith", "email": "tom@acme.test"}, "john", "sam"),
+    "update_contact": Row(lambda i: {"contact_id": i["contact"], "changes": {"title": "VP"}}, "john", "carl"),
+    "search_accounts": Row(lambda i: {"query": "Acme"}, "sam", None),
+    "get_account": Row(lambda i: {"account_id": i["account"]}, "maria", "carl"),
+    "create_account": Row(lambda i: {"account_name": "Globex"}, "john", "sam"),
+    "update_account": Row(lambda i: {"account_id": i["account"], "changes": {"industry": "Retail"}}, "john", "carl"),
+    "search_deals": Row(lambda i: {"query": "Acme"}, "john", None),
+    "get_deal": Row(lambda i: {"deal_id": i["deal"]}, "maria", "carl"),
+    "create_deal": Row(lambda i: {"deal_name": "Globex pilot", "amount": 1000}, "john", "sam", _exists(Deal, deal_name="Globex pilot")),
+    "update_deal": Row(lambda i: {"deal_id": i["deal"], "changes": {"amount": 45000}}, "john", "carl", _exists(Deal, amount=45000)),
+    "move_deal_stage": Row(lambda i: {"deal_id": i["deal"], "stage": "proposal"}, "maria", "carl", _stage),
+    "pipeline_summary": Row(lambda i: {"scope": "all"}, "maria", "sam"),
+    "stuck_deals": Row(lambda i: {"min_days": 0, "scope": "all"}, "john", "sam"),
+    "deals_closing": Row(lambda i: {"period": "this_quarter", "scope": "all"}, "john", "sam"),
+    "search_tickets": Row(lambda i: {"open_only": True}, "sam", None),
+    "get_ticket": Row(lambda i: {"number": i["ticket"]}, "sam", None),
+    "create_ticket": Row(lambda i: {"subject": "Login loop", "priority": "high"}, "sam", None, _exists(Ticket, subject="Login loop")),
+    "update_ticket": Row(lambda i: {"number": i["ticket"], "changes": {"status": "closed"}}, "sam", None, _ticket_closed),
+    "assign_ticket": Row(lambda i: {"number": i["ticket"], "assignee_email": i["sam_email"]}, "sam", None),
+    "my_tasks": Row(lambda i: {}, "john", None),
+    "create_task": Row(lambda i: {"title": "Send contract"}, "john", None, _exists(Task, title="Send contract")),
+    "update_task": Row(lambda i: {"task_id": i["task"], "status": "done"}, "john", "carl"),
+    "log_call": Row(lambda i: {"contact_id": i["contact"], "notes": "asked for a demo"}, "john", "carl", _exists(Call, notes="asked for a demo")),
+    "search_calls": Row(lambda i: {"contact_id": i["contact"]}, "john", "carl"),
+    "schedule_meeting": Row(lambda i: {"title": "Demo", "start_at": "2030-01-02T10:00:00+00:00", "contact_ids": [i["contact"]]}, "john", "carl",
+                            _exists(Meeting, title="Demo")),
+    "my_meetings": Row(lambda i: {"period": "this_week"}, "john", None),
+    "add_note": Row(lambda i: {"related_type": "deal", "related_id": i["deal"], "body": "renewal in Q3"}, "john", "carl", _exists(Note, body="renewal in Q3")),
+    "kb_search": Row(lambda i: {"query": "reset password"}, "john", None),
+    "search_conversations": Row(lambda i: {"query": "export error"}, "sam", None),
+}
+
+
+def test_every_tool_has_a_row():
+    assert set(ROWS) == set(TOOLSET.tools)
+
+
+def _ctx(session, actor: Actor) -> ToolContext:
+    return ToolContext(session=session, actor=actor, settings=Settings())
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+async def test_tool_runs_for_an_allowed_caller(db, world, name):
+    row, tool = ROWS[name], TOOLSET.tools[name]
+    async with db.session() as s:
+        result = await tool.run(_ctx(s, getattr(world, row.allowed)), row.args(world.ids))
+        assert result.data is not None
+        json.dumps(result.data, default=str)
+    if row.check:
+        async with db.session() as s:
+            await row.check(s, world)
+
+
+@pytest.mark.parametrize("name", sorted(ROWS))
+async def test_tool_refuses_a_forbidden_caller(db, world, name):
+    row, tool = ROWS[name], TOOLSET.tools[name]
+    callers = [Actor.customer("visitor")] if name != "kb_search" else []  # customers may search the public help center
+    callers += [getattr(world, row.forbidden)] if row.forbidden else []
+    for caller in callers:
+        with pytest.raises((PermissionDenied, NotFound)) as err:  # NotFound: ids of records the caller cannot see stay hidden
+            async with db.session() as s:
+                await tool.run(_ctx(s, caller), row.args(world.ids))
+        assert err.value.code in ("forbidden", "not_found")
