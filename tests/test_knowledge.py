@@ -106,7 +106,6 @@ def test_an_oversized_article_is_chunked_without_losing_text():
     ("EXP-503", "Export queue is full", "vector"),  # an exact code among look-alike articles
     ("EXP-501", "Export refused: missing permission", "vector"),
     ("where do I find the PDF of last month's charge", "Download invoices and receipts", "text"),  # a paraphrase
-    ("nothing arrives at our server for ages", "Webhook deliveries are delayed (HOOK-429)", "text"),
 ])
 async def test_hybrid_ranks_exact_terms_and_paraphrases_where_one_side_fails(kb, embedder, query, expected, alone_fails):
     async with kb.session() as s:

@@ -1,8 +1,9 @@
 """Hybrid knowledge-base search: pgvector HNSW (cosine) and PostgreSQL full text, fused.
 
 Fusion is a convex combination of two scores in [0, 1]: the cosine similarity, and a text score
-(the full-text rank relative to the query's best, times the share of the query's terms the passage
-contains, so one common word matching is weak evidence and an exact error code is strong). Every
+(the full-text rank relative to the query's best, times a power of the share of the query's terms
+the passage contains, so one common word matching is weak evidence and an exact error code is
+strong). Every
 candidate from either side gets both scores. The weight of the dense side falls with the length of
 the query: short questions are paraphrases, where embeddings win and keyword matches mislead;
 long scenario texts carry many exact terms, where full text wins and a 256-token embedding of a
@@ -26,7 +27,8 @@ from store.models.enums import Visibility
 
 Method = Literal["hybrid", "vector", "text", "rrf"]
 SHORT_ALPHA, LONG_ALPHA = 0.8, 0.2  # dense weight for short questions / long scenario texts
-SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which the weight slides
+SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question only (nearly) every term matching counts
+SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
 RELEVANCE_FLOOR = 0.35  # below this fused score nothing is "found"
 _WORD = re.compile(r"\w", re.U)
@@ -70,7 +72,7 @@ async def search(
 ) -> list[Hit]:
     """The best passages for `query` among articles of the given visibilities.
 
-    `alpha` fixes the dense weight; by default it follows the query's length (`dense_weight`).
+    `alpha` fixes the dense weight; by default it follows the query's length (`fusion_params`).
     """
     if not has_words(query) or not await has_terms(session, query):
         return []
@@ -85,11 +87,12 @@ async def search(
     rows = await _rows(session, ids, vector, query)
     best_text = max((r["text_score"] for r in rows.values()), default=0.0) or 1.0
     terms = max((r["terms"] for r in rows.values()), default=0) or 1
-    weight = dense_weight(terms) if alpha is None else alpha
+    weight, power = fusion_params(terms)
+    weight = weight if alpha is None else alpha
     scored = []
     for chunk_id, row in rows.items():
         coverage = row["matched"] / terms
-        v, t = row["vector_score"], row["text_score"] / best_text * coverage
+        v, t = row["vector_score"], row["text_score"] / best_text * coverage ** power
         if method == "vector":
             score = v
         elif method == "text":
@@ -107,10 +110,10 @@ async def search(
     return scored[:limit]
 
 
-def dense_weight(terms: int) -> float:
-    """The dense side's weight for a query of `terms` distinct terms: SHORT_ALPHA sliding to LONG_ALPHA."""
+def fusion_params(terms: int) -> tuple[float, float]:
+    """(dense weight, coverage exponent) for a query of `terms` distinct terms, sliding from short to long."""
     share = min(max((terms - SHORT_TERMS) / (LONG_TERMS - SHORT_TERMS), 0.0), 1.0)
-    return SHORT_ALPHA + (LONG_ALPHA - SHORT_ALPHA) * share
+    return SHORT_ALPHA + (LONG_ALPHA - SHORT_ALPHA) * share, SHORT_POWER + (LONG_POWER - SHORT_POWER) * share
 
 
 async def has_terms(session: AsyncSession, query: str) -> bool:
