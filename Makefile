@@ -22,3 +22,5 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/seed_and_query.py
+	$(VENV)/bin/python bench/agent_overhead.py
+	$(VENV)/bin/python bench/kb_search.py
