@@ -65,9 +65,36 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32)
 
 
+class OpenAIEmbedder:
+    """An OpenAI-compatible `/embeddings` endpoint, asked for 384-dimension vectors (our column's size)."""
+
+    def __init__(self, model: str, *, base_url: str | None, api_key: str | None, timeout: float = 60.0) -> None:
+        import openai
+
+        self.name, self.dimension = model, DIMENSION
+        self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        response = self.client.embeddings.create(model=self.name, input=list(texts), dimensions=self.dimension)
+        vectors = np.array([item.embedding for item in sorted(response.data, key=lambda d: d.index)], dtype=np.float32)
+        if vectors.shape[1] != self.dimension:
+            raise ValueError(f"NEXA_EMBED_MODEL: {self.name} returned {vectors.shape[1]} dimensions, the index holds {self.dimension}")
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def embedder_from_settings(settings) -> Embedder:
+    """NEXA_EMBED_MODEL: unset = the bundled MiniLM; "openai:MODEL" = an OpenAI-compatible endpoint
+    (NEXA_EMBED_BASE_URL, else the chat endpoint's base URL); anything else = a local sentence-transformers folder."""
+    name = settings.embed_model
+    if name and name.startswith("openai:"):
+        return OpenAIEmbedder(name.removeprefix("openai:"), base_url=settings.embed_base_url or settings.llm_base_url,
+                              api_key=settings.llm_api_key, timeout=settings.llm_timeout_s)
+    return SentenceTransformerEmbedder(name)
+
+
 @lru_cache(maxsize=1)
-def default_embedder() -> SentenceTransformerEmbedder:
-    """The process-wide default embedder (the bundled model unless NEXA_EMBED_MODEL names a folder)."""
+def default_embedder() -> Embedder:
+    """The process-wide embedder configured by NEXA_EMBED_MODEL (see `embedder_from_settings`)."""
     from store.settings import get_settings
 
-    return SentenceTransformerEmbedder(get_settings().embed_model)
+    return embedder_from_settings(get_settings())

@@ -59,6 +59,9 @@ class FakeOpenAI:
                 break
         request = json.loads(body or b"{}")
         self.requests.append(request)
+        if scope["path"].endswith("/embeddings"):
+            await _send(send, 200, json.dumps(_embeddings(request)).encode(), "application/json")
+            return
         reply = self.replies.popleft() if self.replies else Reply(text="(no scripted reply)")
         if reply.delay:
             await asyncio.sleep(reply.delay)
@@ -76,6 +79,14 @@ async def _send(send, status: int, body: bytes, content_type: str, headers: dict
     raw = [(b"content-type", content_type.encode())] + [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})
+
+
+def _embeddings(request: dict[str, Any]) -> dict[str, Any]:
+    """Deterministic vectors of the requested size (a text's hash spread over the dimensions)."""
+    size = request.get("dimensions", 1536)
+    data = [{"object": "embedding", "index": i, "embedding": [((hash(t) >> (k % 60)) % 97) / 97 + 0.01 for k in range(size)]}
+            for i, t in enumerate(request["input"])]
+    return {"object": "list", "data": data, "model": request["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}
 
 
 def _completion(reply: Reply) -> dict[str, Any]:

@@ -96,3 +96,15 @@ async def test_the_agent_runs_tools_chosen_by_the_endpoint_and_degrades_when_it_
     fake_openai.fail(503, times=3, headers={"retry-after-ms": "10"})
     degraded = await Agent(db, _model(fake_openai), fallback=ScriptedModel(say("offline answer"))).run(john, "hi")
     assert degraded.answer == "offline answer" and "503" in degraded.notice
+
+
+def test_an_openai_compatible_embeddings_endpoint_can_replace_the_local_model(fake_openai):
+    from store.embeddings import OpenAIEmbedder, embedder_from_settings
+    from store.settings import Settings
+
+    embedder = embedder_from_settings(Settings(embed_model="openai:text-embedding-3-small", embed_base_url=fake_openai.base_url))
+    assert isinstance(embedder, OpenAIEmbedder) and embedder.name == "text-embedding-3-small"
+    vectors = embedder.embed(["reset my password", "export times out"])
+    assert vectors.shape == (2, 384) and abs(float((vectors[0] ** 2).sum()) - 1) < 1e-5
+    sent = fake_openai.requests[-1]
+    assert (sent["model"], sent["input"], sent["dimensions"]) == ("text-embedding-3-small", ["reset my password", "export times out"], 384)
