@@ -30,6 +30,7 @@ SHORT_ALPHA, LONG_ALPHA = 0.8, 0.2  # dense weight for short questions / long sc
 SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question only (nearly) every term matching counts
 SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
+RANK_CAP = 2000  # full-text matches ranked per query: bounds latency when common words match most of a large index
 RELEVANCE_FLOOR = 0.35  # below this fused score nothing is "found"
 _WORD = re.compile(r"\w", re.U)
 
@@ -140,12 +141,18 @@ async def _dense(session: AsyncSession, vector: list[float], visible: list[str],
 
 
 async def _sparse(session: AsyncSession, query: str, visible: list[str], k: int) -> dict[uuid.UUID, float]:
-    """Chunks matching any query term (stemmed), by cover-density rank with title and heading weighted up."""
+    """Chunks matching any query term (stemmed), by cover-density rank with title and heading weighted up.
+
+    At most RANK_CAP matches are ranked: on a large index a query of common words matches tens of
+    thousands of chunks, and ranking them all costs hundreds of milliseconds. The dense side and the
+    re-scoring of every candidate in `_rows` keep quality; exact rare terms match few chunks anyway.
+    """
     rows = await session.execute(
-        text(f"SELECT id, ts_rank_cd(tsv, q.query, 32) AS rank FROM kb_chunks, (SELECT CAST({_TSQUERY} AS tsquery) AS query) q "
-             "WHERE q.query IS NOT NULL AND tsv @@ q.query AND visibility IN :vis ORDER BY rank DESC LIMIT :k")
+        text(f"WITH q AS (SELECT CAST({_TSQUERY} AS tsquery) AS query), "
+             "matches AS (SELECT id, tsv FROM kb_chunks, q WHERE q.query IS NOT NULL AND tsv @@ q.query AND visibility IN :vis LIMIT :cap) "
+             "SELECT id, ts_rank_cd(tsv, q.query, 32) AS rank FROM matches, q ORDER BY rank DESC LIMIT :k")
         .bindparams(bindparam("vis", expanding=True)),
-        {"q": query, "vis": visible, "k": k},
+        {"q": query, "vis": visible, "k": k, "cap": RANK_CAP},
     )
     return {r[0]: float(r[1]) for r in rows.all()}
 
