@@ -30,7 +30,7 @@ SHORT_ALPHA, LONG_ALPHA = 0.8, 0.2  # dense weight for short questions / long sc
 SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question only (nearly) every term matching counts
 SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
-RANK_CAP = 2000  # full-text matches ranked per query: bounds latency when common words match most of a large index
+RANK_CAP = 5000  # full-text matches ranked per query: bounds latency when common words match most of a large index
 RELEVANCE_FLOOR = 0.35  # below this fused score nothing is "found"
 _WORD = re.compile(r"\w", re.U)
 
