@@ -24,3 +24,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/seed_and_query.py
 	$(VENV)/bin/python bench/agent_overhead.py
 	$(VENV)/bin/python bench/kb_search.py
+	$(VENV)/bin/python bench/intelligence.py

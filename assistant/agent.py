@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,8 @@ from store.db import Database
 from store.embeddings import Embedder
 from store.errors import DomainError, NotFound
 from store.knowledge.citations import Citation, cite
-from store.models import Account, Contact, Conversation, ConversationMessage, Deal, Lead, PendingAction, Ticket
+from store.intelligence.writer import Writer
+from store.models import Account, Contact, Conversation, ConversationMessage, Deal, EmailMessage, Lead, PendingAction, Ticket
 from store.serialize import plain
 from store.services.conversations import ConversationService
 from store.settings import Settings, get_settings
@@ -30,7 +31,7 @@ from tools import TOOLSET, Tool, ToolContext, Toolset
 
 YES = re.compile(r"^\s*(y|yes|yep|yeah|sure|ok|okay|approve[d]?|confirm(ed)?|go ahead|do it|please do|correct)\b", re.I)
 NO = re.compile(r"^\s*(n|no|nope|nah|cancel|reject|stop|don'?t|do not|abort)\b", re.I)
-TARGETS = {"lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket}
+TARGETS = {"lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket, "email": EmailMessage}
 
 
 def verdict(text: str) -> bool | None:
@@ -57,11 +58,11 @@ class Agent:
     """Runs turns for callers against one model and one toolset."""
 
     def __init__(self, db: Database, model: ChatModel, *, toolset: Toolset = TOOLSET, settings: Settings | None = None,
-                 embedder: Embedder | None = None, fallback: ChatModel | None = None, max_steps: int = 8,
-                 result_limit: int = 6000) -> None:
+                 embedder: Embedder | None = None, fallback: ChatModel | None = None, writer: Writer | None = None,
+                 max_steps: int = 8, result_limit: int = 6000) -> None:
         self.db, self.model, self.toolset = db, model, toolset
         self.settings = settings or get_settings()
-        self.embedder, self.fallback = embedder, fallback
+        self.embedder, self.fallback, self.writer = embedder, fallback, writer
         self.max_steps, self.result_limit = max_steps, result_limit
 
     async def run(self, actor: Actor, message: str, conversation_id: uuid.UUID | str | None = None, *, external_ref: str | None = None) -> TurnResult:
@@ -105,7 +106,7 @@ class Agent:
 
     async def _turn(self, session, actor: Actor, conversation: Conversation, message: str) -> AsyncIterator[Event]:
         conversations = ConversationService(session, actor)
-        ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder)
+        ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder, writer=self.writer)
         tools = self._tools_for(actor)
         specs = [t.spec for t in tools.values()]
         history = [_to_message(m) for m in _from_user_turn(await conversations.history(conversation))]
@@ -192,7 +193,7 @@ class Agent:
         target_type, target_id, version, name = await self._target(ctx, tool, args)
         savepoint = await ctx.session.begin_nested()
         try:
-            await tool.run(ctx, args)
+            await tool.run(replace(ctx, dry_run=True), args)
         finally:
             await savepoint.rollback()
         values = {k: _show(v) for k, v in args.model_dump().items()}
@@ -224,7 +225,7 @@ class Agent:
 
     async def _decide(self, session, actor: Actor, conversation: Conversation, actions: list[PendingAction], approve: bool) -> TurnResult:
         conversations = ConversationService(session, actor)
-        ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder)
+        ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder, writer=self.writer)
         outcomes, calls = [], []
         for action in actions:
             if not await conversations.claim(action.id, "approved" if approve else "rejected"):

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec
 from assistant.offline import IntentClassifier, Parse, understand
 from assistant.offline.nlu import FILLERS
+from assistant.offline.slots import find_name
 from prompts import render
 from store.embeddings import Embedder
 
@@ -174,6 +175,9 @@ class Plan:
     def run(self) -> None:
         if "search_conversations" in self.tools and _SEEN_BEFORE.search(self.text):
             self.do_memory()
+        for pattern, insight in _INSIGHTS:
+            if pattern.search(self.text):
+                getattr(self, f"do_{insight}")()
         if "kb_search" in self.tools and (self.role == "customer" or (self.parse.intent == "unknown" and _QUESTION.search(self.text))):
             self.do_kb_question()
         handler = getattr(self, f"do_{self.parse.intent}", None)
@@ -196,6 +200,51 @@ class Plan:
             self.answer("kb_not_found")
         passages = data["passages"]
         self.answer("kb_answer", lines=[_best_sentences(passages[0]["text"], self.text)], others=passages[1:], first=passages[0])
+
+    def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
+        """The record the request names after "to", "for", "on", "about", "with" or "of"."""
+        found = find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
+        self.slots = {**self.slots, "name": found.value if found else None}
+        return self.find(kinds, what=what, required=required)
+
+    def do_draft_email(self) -> None:
+        """A draft to a contact or lead, or to the primary contact of a deal (or of an account's open deal)."""
+        record = self._named(ANYTHING, "a contact, lead, deal or account")
+        kind, record_id = record["type"], record["id"]
+        if kind == "account":
+            deals = self.call("search_deals", account_id=record_id, open_only=True, limit=1)["data"]["deals"]
+            if not deals:
+                self.answer("not_found", what="an open deal of", name=record["name"])
+            kind, record_id = "deal", deals[0]["id"]
+        lowered = self.text.lower()
+        purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")
+        tone = next((t for word, t in _TONES if word in lowered), "friendly")
+        data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone)["data"]
+        self.answer("draft", d=data)
+
+    def do_explain_score(self) -> None:
+        lead = self._named(["lead"], "a lead")
+        self.answer("score", d=self.call("explain_score", lead_id=lead["id"])["data"])
+
+    def do_next_best_action(self) -> None:
+        record = self._named(["deal", "lead", "contact"], "a deal, lead or contact")
+        self.answer("next_actions", d=self.call("next_best_action", record_type=record["type"], record_id=record["id"])["data"])
+
+    def do_anomalies(self) -> None:
+        days = 30 if "month" in self.text.lower() else 7
+        self.answer("alerts", d=self.call("find_anomalies", days=days)["data"])
+
+    def do_forecast(self) -> None:
+        if re.search(r"\btickets?\b|\bsupport\b|\bvolume\b", self.text, re.I):
+            self.answer("ticket_forecast", d=self.call("forecast_tickets", days=14)["data"])
+        self.answer("forecast", d=self.call("forecast_pipeline", quarters=2)["data"])
+
+    def do_summarize(self) -> None:
+        number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
+        if number:
+            self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1)))["data"])
+        record = self._named(["account"], "a ticket number or an account")
+        self.answer("summary", d=self.call("summarize_account_status", account_id=record["id"])["data"])
 
     def do_create_lead(self) -> None:
         self.need("first_name", "last_name", "email", hint="For example: Dana Whitfield, dana@brightwave.io.")
@@ -339,6 +388,17 @@ class Plan:
         self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
 
 
+_INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
+    (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal)\b", "draft_email"),
+    (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
+    (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b", "next_best_action"),
+    (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?)\b|\bany (?:alerts|red flags)\b", "anomalies"),
+    (r"\bforecast\b|\bwill we (?:close|win)\b|\bexpect(?:ed)? to close\b|\bgoing to close\b|\bhow many tickets will\b", "forecast"),
+    (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b", "summarize"),
+]]
+_PURPOSES = [("intro", "intro"), ("introduc", "intro"), ("demo", "demo"), ("proposal", "proposal"), ("check in", "check_in"),
+             ("check-in", "check_in"), ("follow", "follow_up")]
+_TONES = [("formal", "formal"), ("brief", "brief"), ("short", "brief"), ("friendly", "friendly"), ("casual", "friendly")]
 _SEEN_BEFORE = re.compile(r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I)
 MEMORY_FLOOR = 0.3
 _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)

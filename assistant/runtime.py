@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assistant.agent import Agent
+from assistant.writer import writer_for
 from assistant.model import ChatModel
 from assistant.offline_model import OfflineModel
 from store.db import Database
@@ -25,4 +26,4 @@ def build_agent(db: Database, settings: Settings | None = None, embedder: Embedd
     settings = settings or get_settings()
     embedder = embedder or default_embedder()
     model, fallback = build_model(settings, embedder)
-    return Agent(db, model, settings=settings, embedder=embedder, fallback=fallback)
+    return Agent(db, model, settings=settings, embedder=embedder, fallback=fallback, writer=writer_for(model) if fallback else None)

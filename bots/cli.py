@@ -1,4 +1,4 @@
-"""The `nexa` command line: demo, chat, ask, database and seed."""
+"""The `nexa` command line: demo, chat, ask, database, seed, knowledge base and insights."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from assistant.runtime import build_agent
 from bots import render
 from bots.chat import chat_loop
 from bots.errors import run
+from bots.insights_cli import alerts, forecast, scoring_app
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
@@ -29,6 +30,9 @@ app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
+app.add_typer(scoring_app, name="scoring")
+app.command()(alerts)
+app.command()(forecast)
 console = Console()
 
 

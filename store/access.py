@@ -37,6 +37,8 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "search": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
     "kb": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}, CallerRole.customer: {R}},
     "memory": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
+    "emails": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
+    "insights": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 

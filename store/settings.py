@@ -35,6 +35,11 @@ class Settings:
         default_factory=lambda: int(_env("NEXA_STATEMENT_TIMEOUT_MS", "15000") or 15000)
     )
     pool_size: int = field(default_factory=lambda: int(_env("NEXA_POOL_SIZE", "10") or 10))
+    route_high: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_HIGH", "75") or 75))
+    route_medium: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_MEDIUM", "50") or 50))
+    nurture_campaign: str = field(default_factory=lambda: _env("NEXA_NURTURE_CAMPAIGN", "Nurture") or "Nurture")
+    smtp_url: str | None = field(default_factory=lambda: _env("NEXA_SMTP_URL"))
+    smtp_from: str | None = field(default_factory=lambda: _env("NEXA_SMTP_FROM"))
 
     @property
     def pgdata(self) -> Path:

@@ -164,3 +164,24 @@ async def test_support_cannot_be_talked_into_moving_deals(db, crm):
         assert (await s.scalar(select(Deal.stage).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))) is DealStage.qualification
 
 
+
+
+async def test_the_intelligence_layer_answers_offline(db, crm):
+    agent, john, as_ = crm
+    draft = await agent.run(john, "draft a follow-up to Acme")
+    assert [c["name"] for c in draft.tool_calls][-1] == "draft_email" and "Subject:" in draft.answer
+    assert "Sarah" in draft.answer and "Acme Corp - Enterprise Plan" in draft.answer and not draft.pending
+    formal = await agent.run(john, "write a formal email to Tom Smith")
+    assert "Dear Tom Smith" in formal.answer
+    await _approve(agent, john, "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, referred by a partner")
+    score = await agent.run(john, "why does Dana Whitfield have that score?")
+    assert "scores **" in score.answer and "source (referral): +30.0" in score.answer and "title seniority (c_level)" in score.answer
+    nba = await agent.run(john, "what should I do next on the Acme Enterprise Plan deal?")
+    assert [c["name"] for c in nba.tool_calls][-1] == "next_best_action" and "1." in nba.answer
+    maria = await as_("maria@nexa.test")
+    unusual = await agent.run(maria, "anything unusual this week?")
+    assert unusual.tool_calls[-1]["name"] == "find_anomalies" and "Globex" in unusual.answer
+    forecast = await agent.run(maria, "what will we close this quarter?")
+    assert forecast.tool_calls[-1]["name"] == "forecast_pipeline" and "closed-won so far" in forecast.answer
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Call)) > 0  # the seed's history is still there

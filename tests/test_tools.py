@@ -15,12 +15,15 @@ from sqlalchemy import select
 from store.access import Actor
 from store.auth import actor_for
 from store.errors import NotFound, PermissionDenied
-from store.models import Call, Deal, Lead, Meeting, Note, Task, Ticket
-from store.models.enums import DealStage, LeadStatus, Role
-from store.services import TaskService, TicketService
+from store.models import Call, Deal, EmailMessage, Lead, Meeting, Note, Task, Ticket
+from store.models.enums import DealStage, EmailStatus, LeadStatus, Role
+from store.services import EmailService, EngagementService, TaskService, TicketService
+from store.services.conversations import ConversationService
+from store.embeddings import default_embedder
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
+from tests.smtp import smtp_server
 from tools import TOOLSET, ToolContext
 
 SNAPSHOT = Path(__file__).parent / "data" / "tool_schemas.json"
@@ -68,8 +71,12 @@ async def world(db) -> World:
                                     close_date=date.today() + timedelta(days=10))
         ticket = await TicketService(s, SYSTEM).create({"subject": "Export fails", "requester_contact_id": contact.id})
         task = await TaskService(s, actor_for(john)).create({"title": "Call Sarah", "due_date": date.today()})
+        email, _ = await EmailService(s, actor_for(john)).draft(contact_id=contact.id)
+        call = await EngagementService(s, actor_for(john)).log_call({"contact_id": contact.id, "notes": "Sarah wants a demo. Budget is approved."})
+        conversation = await ConversationService(s, actor_for(john)).open(None)
         ids = {"account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
-               "ticket": ticket.number, "task": task.id, "sam_email": sam.email}
+               "ticket": ticket.number, "task": task.id, "sam_email": sam.email, "email": email.id,
+               "call": call.id, "conversation": conversation.id}
         return World(*(actor_for(u) for u in (john, carl, maria, sam)), ids=ids)
 
 
@@ -94,6 +101,11 @@ async def _stage(s, w):
 
 async def _ticket_closed(s, w):
     assert (await s.scalar(select(Ticket).where(Ticket.number == w.ids["ticket"]))).status.value == "closed"
+
+
+async def _summarized(s, w):
+    ticket = await s.scalar(select(Ticket).where(Ticket.number == w.ids["ticket"]))
+    assert ticket.summary and ticket.intent
 
 
 def _exists(model, **where) -> Check:
@@ -143,6 +155,19 @@ ROWS: dict[str, Row] = {
     "add_note": Row(lambda i: {"related_type": "deal", "related_id": i["deal"], "body": "renewal in Q3"}, "john", "carl", _exists(Note, body="renewal in Q3")),
     "kb_search": Row(lambda i: {"query": "reset password"}, "john", None),
     "search_conversations": Row(lambda i: {"query": "export error"}, "sam", None),
+    "explain_score": Row(lambda i: {"lead_id": i["lead"]}, "john", "carl"),
+    "next_best_action": Row(lambda i: {"record_type": "deal", "record_id": i["deal"]}, "john", "carl"),
+    "draft_email": Row(lambda i: {"lead_id": i["lead"], "purpose": "intro"}, "john", "carl", _exists(EmailMessage, status=EmailStatus.draft)),
+    "send_email": Row(lambda i: {"email_id": i["email"]}, "john", "sam", _exists(EmailMessage, status=EmailStatus.sent)),
+    "log_email_received": Row(lambda i: {"lead_id": i["lead"], "subject": "Re: hi", "body": "Sounds good"}, "john", "carl",
+                              _exists(EmailMessage, status=EmailStatus.received)),
+    "find_anomalies": Row(lambda i: {"days": 7}, "maria", None),
+    "forecast_pipeline": Row(lambda i: {"quarters": 2}, "maria", "sam"),
+    "forecast_tickets": Row(lambda i: {"days": 7}, "sam", None),
+    "summarize_ticket": Row(lambda i: {"number": i["ticket"]}, "sam", None, _summarized),
+    "summarize_call_notes": Row(lambda i: {"call_id": i["call"]}, "john", "carl"),
+    "summarize_account_status": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
+    "summarize_my_conversation": Row(lambda i: {"conversation_id": i["conversation"]}, "john", "carl"),
 }
 
 
@@ -150,15 +175,23 @@ def test_every_tool_has_a_row():
     assert set(ROWS) == set(TOOLSET.tools)
 
 
-def _ctx(session, actor: Actor) -> ToolContext:
-    return ToolContext(session=session, actor=actor, settings=Settings())
+@pytest.fixture(scope="module")
+def embedder():
+    return default_embedder()
+
+
+@pytest.fixture(scope="module")
+def settings():
+    """Settings with a real local SMTP server, so that send_email really sends."""
+    with smtp_server() as (_, url):
+        yield Settings(smtp_url=url)
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))
-async def test_tool_runs_for_an_allowed_caller(db, world, name):
+async def test_tool_runs_for_an_allowed_caller(db, world, settings, embedder, name):
     row, tool = ROWS[name], TOOLSET.tools[name]
     async with db.session() as s:
-        result = await tool.run(_ctx(s, getattr(world, row.allowed)), row.args(world.ids))
+        result = await tool.run(ToolContext(session=s, actor=getattr(world, row.allowed), settings=settings, embedder=embedder), row.args(world.ids))
         assert result.data is not None
         json.dumps(result.data, default=str)
     if row.check:
@@ -167,12 +200,12 @@ async def test_tool_runs_for_an_allowed_caller(db, world, name):
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))
-async def test_tool_refuses_a_forbidden_caller(db, world, name):
+async def test_tool_refuses_a_forbidden_caller(db, world, settings, embedder, name):
     row, tool = ROWS[name], TOOLSET.tools[name]
     callers = [Actor.customer("visitor")] if name != "kb_search" else []  # customers may search the public help center
     callers += [getattr(world, row.forbidden)] if row.forbidden else []
     for caller in callers:
         with pytest.raises((PermissionDenied, NotFound)) as err:  # NotFound: ids of records the caller cannot see stay hidden
             async with db.session() as s:
-                await tool.run(_ctx(s, caller), row.args(world.ids))
+                await tool.run(ToolContext(session=s, actor=caller, settings=settings, embedder=embedder), row.args(world.ids))
         assert err.value.code in ("forbidden", "not_found")

@@ -1,6 +1,6 @@
 """Typed tool functions over the services, registered into one toolset (`TOOLSET`)."""
 
-from tools import accounts, contacts, deals, kb, leads, search, tickets, work  # noqa: F401 - registers the tools
+from tools import accounts, contacts, deals, emails, insights, kb, leads, scoring, search, summaries, tickets, work  # noqa: F401 - registers the tools
 from tools.context import ToolContext
 from tools.registry import TOOLSET, Tool, ToolResult, Toolset, tool
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from sqlalchemy import select
 
@@ -32,9 +33,11 @@ async def _ticket(ctx: ToolContext, ticket_id: uuid.UUID | None, number: int | N
 @tool(area="tickets")
 async def search_tickets(
     ctx: ToolContext, query: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
-    account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, open_only: bool = False, limit: int = 10,
+    account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, open_only: bool = False,
+    sentiment: Literal["negative", "neutral", "positive"] | None = None,
+    intent: Literal["billing", "bug", "how_to", "access", "cancellation", "feature_request", "other"] | None = None, limit: int = 10,
 ) -> ToolResult:
-    """List support tickets by text, status, priority, account or requester.
+    """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
 
     Args:
         query: part of the subject
@@ -43,10 +46,13 @@ async def search_tickets(
         account_id: only this account's tickets
         contact_id: only tickets this contact raised
         open_only: only tickets not yet resolved or closed
+        sentiment: only tickets whose summary found this customer sentiment
+        intent: only tickets whose summary found this intent
         limit: at most this many tickets
     """
     tickets, total = await TicketService(ctx.session, ctx.actor).search(
-        q=query, status=status, priority=priority, account_id=account_id, contact_id=contact_id, open_only=open_only, limit=min(limit, 50))
+        q=query, status=status, priority=priority, account_id=account_id, contact_id=contact_id, open_only=open_only,
+        sentiment=sentiment, intent=intent, limit=min(limit, 50))
     return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
 
 

@@ -12,6 +12,7 @@ from store.models.knowledge import KbArticle, KbChunk
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.orders import Order, OrderLine
+from store.models.scoring import ScoringModel
 from store.models.tickets import Ticket, TicketMessage
 from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
@@ -21,5 +22,5 @@ __all__ = [
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "Product", "STAGE_PROBABILITY", "Task", "Ticket", "TicketMessage", "User",
+    "OrderLine", "PendingAction", "Product", "STAGE_PROBABILITY", "ScoringModel", "Task", "Ticket", "TicketMessage", "User",
 ]

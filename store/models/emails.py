@@ -32,3 +32,7 @@ class EmailMessage(Entity):
     account_id: Mapped[uuid.UUID | None] = fk("accounts.id")
     ticket_id: Mapped[uuid.UUID | None] = fk("tickets.id")
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    @property
+    def name(self) -> str:
+        return self.subject

@@ -18,6 +18,7 @@ import psycopg
 
 from store.models import STAGE_PROBABILITY
 from store.models.enums import DealStage
+from store.seed.lead_history import generate_lead
 
 PER_SCALE = {"accounts": 50, "contacts": 150, "leads": 100, "deals": 200, "tickets": 60, "tasks": 40, "calls": 40}
 BATCH = 20_000
@@ -157,22 +158,32 @@ def _contacts(conn, rng, scale, accounts, reps, counts, tick) -> list[tuple[uuid
 
 
 def _leads(conn, rng, scale, reps, now, counts, tick) -> None:
+    """Leads with engagement (calls with them) and outcomes drawn from a known hidden model."""
     n = PER_SCALE["leads"] * scale
-    statuses = ["new", "contacted", "qualified", "lost"]
+    history = [generate_lead(rng, now, source=rng.choice(SOURCES), size=rng.choice(SIZES), title=rng.choice(TITLES),
+                             industry=rng.choice(INDUSTRIES)) for _ in range(n)]
 
     def rows():
-        for i in range(n):
+        for i, g in enumerate(history):
             first, last = _person(rng)
-            status = statuses[i % len(statuses)]
-            created = now - timedelta(days=rng.randint(0, 120))
-            contacted = created + timedelta(days=rng.randint(0, 10)) if status != "new" else None
-            yield (uuid.uuid4(), first, last, f"{first}.{last}.lead{i}@example.test".lower(), _company(rng, 100000 + i),
-                   rng.choice(TITLES), rng.choice(INDUSTRIES), rng.choice(SIZES), rng.choice(SOURCES), status,
-                   rng.randint(10, 95), rng.choice(reps), min(contacted, now) if contacted else None,
-                   "went with a competitor" if status == "lost" else None, created, created)
+            contacted = g.created + timedelta(days=1) if g.outbound else None
+            yield (g.id, first, last, f"{first}.{last}.lead{i}@example.test".lower(), _company(rng, 100000 + i), g.title, g.industry,
+                   g.company_size, g.source, g.status, g.score, rng.choice(reps), contacted,
+                   "went with a competitor" if g.status == "lost" else None, g.closed if g.status == "converted" else None,
+                   g.created, g.closed or g.created)
+
+    def calls():
+        for g in history:
+            end = g.closed or now
+            for direction, k in (("outbound", g.outbound), ("inbound", g.replies)):
+                for _ in range(k):
+                    at = g.created + (end - g.created) * rng.random()
+                    yield (direction, rng.randint(60, 1800), "connected", "Lead call", at, rng.choice(reps), g.id)
 
     _copy(conn, "leads", ["id", "first_name", "last_name", "email", "company", "title", "industry", "company_size", "source", "status",
-                          "score", "assigned_to_id", "last_contacted", "lost_reason", "created_at", "updated_at"], rows(), counts, tick)
+                          "score", "assigned_to_id", "last_contacted", "lost_reason", "converted_at", "created_at", "updated_at"],
+          rows(), counts, tick)
+    _copy(conn, "calls", ["direction", "duration", "outcome", "notes", "call_at", "user_id", "lead_id"], calls(), counts, tick)
     counts.leads = n
 
 

@@ -12,7 +12,7 @@ from store.access import Actor, CallerRole
 from store.models import Campaign, ContactList, ContactListMember, Product, User
 from store.models.enums import CampaignStatus, CampaignType, Channel, Role, Seniority
 from store.services import (
-    AccountService, ContactService, DealService, EngagementService, LeadService, TaskService, TicketService,
+    AccountService, ContactService, DealService, EmailService, EngagementService, LeadService, TaskService, TicketService,
 )
 from store.services.base import utcnow
 
@@ -71,11 +71,13 @@ async def load_story(session: AsyncSession) -> dict[str, User]:
     sarah_lead = await leads.create({
         "first_name": "Sarah", "last_name": "Johnson", "email": "sarah.johnson@acme.test", "phone": "+1 415 555 0100",
         "company": "Acme Corp", "title": "VP Operations", "industry": "Manufacturing", "company_size": "5000+",
-        "source": "referral", "score": 90, "assigned_to_id": john.id,
-    })
+        "source": "referral", "assigned_to_id": john.id,
+    })  # scored 85: enterprise company, came from referral
     engagements = EngagementService(session, j)
     await engagements.log_call({"lead_id": sarah_lead.id, "direction": "outbound", "duration": 900,
                                 "notes": "Intro call: replaced spreadsheets, wants a demo", "call_at": utcnow() - timedelta(days=6)})
+    await EmailService(session, j).receive({"lead_id": sarah_lead.id, "subject": "Re: Nexa for Acme Corp",
+                                            "body": "Thanks John, this looks promising. Could we see a demo next week?"})  # -> 90
     await leads.set_status(sarah_lead.id, "qualified", bant={
         "budget": "$50K approved", "authority": "Sarah is the decision-maker", "need": "current system inadequate", "timeline": "solution by Q1"})
     conversion = await leads.convert(sarah_lead.id, {"deal_name": "Acme Corp - Enterprise Plan", "amount": "50000", "account_id": acme.id})
@@ -87,8 +89,8 @@ async def load_story(session: AsyncSession) -> dict[str, User]:
                                  "department": "Procurement", "account_id": acme.id, "owner_id": mike.id, "phone": "+1 415 555 0111"})
     lisa = await contacts.create({"first_name": "Lisa", "last_name": "Chen", "email": "lisa.chen@acme.test", "title": "IT Manager",
                                   "department": "IT", "account_id": acme.id, "owner_id": mike.id, "reporting_to_id": tom.id})
-    await ContactService(session, j).create({"first_name": "Sarah", "last_name": "Connor", "email": "sarah.connor@globex.test",
-                                              "title": "CTO", "account_id": globex.id, "owner_id": john.id})
+    connor = await ContactService(session, j).create({"first_name": "Sarah", "last_name": "Connor", "email": "sarah.connor@globex.test",
+                                                       "title": "CTO", "account_id": globex.id, "owner_id": john.id})
     await engagements.schedule_meeting({"title": "Discovery call", "start_at": utcnow() - timedelta(days=3), "contact_ids": [sarah.id],
                                         "related_type": "deal", "related_id": deal.id})
     await TaskService(session, j).create({"title": "Send technical specs to Lisa Chen", "due_date": (utcnow() + timedelta(days=2)).date(),
@@ -101,6 +103,12 @@ async def load_story(session: AsyncSession) -> dict[str, User]:
         "subject": "Cannot export pipeline report to CSV", "priority": "high", "requester_contact_id": sarah.id, "assignee_id": sam.id,
         "description": "The export button spins and then shows error EXP-504.", "product": "Reports",
     })
+
+    for team in ("Finance", "Sales", "Support", "Marketing", "Ops", "Legal"):  # today's spike: "anything unusual?" finds it
+        await TicketService(session, support).create({
+            "subject": f"Calendar sync fails for the {team} team", "priority": "high", "requester_contact_id": connor.id,
+            "description": "Calendar sync stopped with error SYNC-502 after the Outlook update.", "product": "Calendar Sync",
+        })
 
     vip = ContactList(name="VIP", description="Executive sponsors")
     enterprise = ContactList(name="Enterprise Prospects", description="Contacts at enterprise-tier accounts")

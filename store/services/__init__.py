@@ -3,6 +3,7 @@
 from store.services.accounts import AccountService, Rollup
 from store.services.contacts import ContactService
 from store.services.deals import DealService
+from store.services.emails import EmailService
 from store.services.engagements import EngagementService
 from store.services.leads import Conversion, LeadService
 from store.services.pipeline import Pipeline, PipelineService
@@ -11,6 +12,6 @@ from store.services.tickets import TicketService
 from store.services.views import ViewService
 
 __all__ = [
-    "AccountService", "ContactService", "Conversion", "DealService", "EngagementService", "LeadService",
+    "AccountService", "ContactService", "Conversion", "DealService", "EmailService", "EngagementService", "LeadService",
     "Pipeline", "PipelineService", "Rollup", "TaskService", "TicketService", "ViewService",
 ]

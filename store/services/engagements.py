@@ -8,6 +8,7 @@ from typing import Any
 
 from store.access import require
 from store.errors import InvalidInput
+from store.intelligence import scoring
 from store.models import Account, Call, Contact, Deal, Lead, Meeting, MeetingAttendee, Note, Ticket
 from store.models.enums import ActivityType, LeadStatus, RecordType
 from store.schemas import CallCreate, MeetingCreate, NoteCreate, parse
@@ -130,7 +131,7 @@ class EngagementService(Service):
         return record
 
     async def _touched(self, when: datetime, *, contact_id: uuid.UUID | None, lead: Lead | None) -> None:
-        """A logged touch moves `last_contacted` (leads, new -> contacted) and `last_activity` (contacts)."""
+        """A logged touch moves `last_contacted` (leads, new -> contacted, rescored) and `last_activity` (contacts)."""
         if lead is not None:
             lead.last_contacted = max(filter(None, [lead.last_contacted, when]))
             if lead.status is LeadStatus.new:
@@ -140,4 +141,6 @@ class EngagementService(Service):
             if contact is not None:
                 contact.last_activity = max(filter(None, [contact.last_activity, when]))
         await self.flush()
+        if lead is not None:
+            await scoring.rescore(self.session, lead, reason="new engagement logged")
 

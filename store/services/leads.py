@@ -1,4 +1,4 @@
-"""Lead lifecycle: create, update, status moves with BANT, and conversion."""
+"""Lead lifecycle: create (scored and routed), update, status moves with BANT, and conversion."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from store.access import CallerRole
 from store.errors import Conflict, InvalidInput, InvalidTransition
+from store.intelligence import scoring
+from store.intelligence.routing import route_lead
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleStage, RecordType
 from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
@@ -51,10 +54,13 @@ class LeadService(Service):
         lead = Lead(**values.model_dump(exclude={"assigned_to_id", "score"}), assigned_to_id=owner, score=values.score or 0)
         self.session.add(lead)
         await self.flush()
-        await record_activity(
-            self.session, self.actor, type=ActivityType.lead, action="created",
-            subject=f"Lead {lead.name} created (source: {lead.source})", on=[(RecordType.lead, lead.id)],
-        )
+        if values.score is None:
+            lead.score = await scoring.score_now(self.session, lead.id)
+        subject = f"Lead {lead.name} created (source: {lead.source}), score {lead.score} ({scoring.band(lead.score)})"
+        if values.assigned_to_id is None and self.actor.role is not CallerRole.rep:
+            subject += f"; routed: {(await route_lead(self.session, lead)).reason}"
+        await record_activity(self.session, self.actor, type=ActivityType.lead, action="created",
+                              subject=subject, on=[(RecordType.lead, lead.id)])
         return lead
 
     async def get(self, lead_id: uuid.UUID | str) -> Lead:

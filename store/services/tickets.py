@@ -100,8 +100,9 @@ class TicketService(Service):
     async def search(
         self, *, q: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
         account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, assignee_id: uuid.UUID | None = None,
-        open_only: bool = False, limit: int = 20, offset: int = 0,
+        open_only: bool = False, sentiment: str | None = None, intent: str | None = None, limit: int = 20, offset: int = 0,
     ) -> tuple[list[Ticket], int]:
+        """Tickets by text, status, priority, account, requester, assignee, and the sentiment/intent a summary stored."""
         require(self.actor, "tickets", "read")
         stmt = select(Ticket)
         if q:
@@ -118,6 +119,10 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.requester_contact_id == contact_id)
         if assignee_id:
             stmt = stmt.where(Ticket.assignee_id == assignee_id)
+        if sentiment:
+            stmt = stmt.where(Ticket.sentiment == sentiment)
+        if intent:
+            stmt = stmt.where(Ticket.intent == intent)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = await self.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(limit).offset(offset))
         return list(rows), int(total or 0)

@@ -1,0 +1,1 @@
+"""The intelligence layer: scoring, routing, next best action, anomalies, forecasts, drafts and summaries."""
