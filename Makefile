@@ -11,13 +11,21 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# Debian's Chromium for the widget's browser tests (Playwright drives it; its own browser download is not used)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
 .PHONY: install demo test bench
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/nexa demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 bench: $(STAMP)
@@ -25,3 +33,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/agent_overhead.py
 	$(VENV)/bin/python bench/kb_search.py
 	$(VENV)/bin/python bench/intelligence.py
+	$(VENV)/bin/python bench/api_load.py

@@ -149,8 +149,11 @@ class Agent:
         citations: list[Citation] = []
         if turn.passages is not None:
             answer, citations = cite(answer, turn.passages)
+        final = {"role": "assistant", "content": answer, "citations": [c.as_dict() for c in citations] or None}
         if turn.new[-1]["role"] != "assistant" or turn.new[-1].get("tool_calls"):
-            turn.new.append({"role": "assistant", "content": answer})
+            turn.new.append(final)
+        else:
+            turn.new[-1] = turn.new[-1] | final
         await conversations.append(conversation, turn.new)
         yield Final(TurnResult(conversation_id=str(conversation.id), answer=answer, tool_calls=turn.calls,
                                pending=turn.pending, references=_unique(turn.refs), notice=notice,

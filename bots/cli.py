@@ -20,7 +20,8 @@ from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
 from store.embeddings import default_embedder
-from store.models import Contact
+from store.errors import NotFound
+from store.models import Contact, User
 from store.seed import is_seeded, seed as load_seed
 from store.seed.generated import PER_SCALE
 from store.services import PipelineService, ViewService
@@ -34,6 +35,43 @@ app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
 app.command()(forecast)
 console = Console()
+
+
+users_app = typer.Typer(help="CRM users: API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
+    """Run the HTTP API, the chat endpoints and the help-center widget (/widget/demo)."""
+    import uvicorn
+
+    from bots.http import create_app
+
+    application = create_app()
+    console.print(f"Nexa on http://{host}:{port}  (API /api/v1, OpenAPI /schema, widget demo /widget/demo)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@users_app.command("token")
+def users_token(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """Issue a new API bearer token for a user (the previous one stops working); prints it once."""
+    run(_token(email))
+
+
+async def _token(email: str) -> None:
+    from bots.http.auth import issue_token
+
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            user = await session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
+            if user is None:
+                raise NotFound("email", f"no active user with email {email}")
+            typer.echo(await issue_token(session, user))
+    finally:
+        await db.close()
 
 
 @db_app.command("upgrade")

@@ -17,8 +17,10 @@ def plain(value: Any) -> Any:
     """A JSON-friendly version of a column value."""
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, (uuid.UUID, Decimal)):
+    if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"  # every Decimal is money (NUMERIC with 2 decimals): the same text before and after a reload
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):

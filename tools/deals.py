@@ -7,14 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import func, select
-
-from store.access import require
 from store.models import Deal, User
-from store.models.enums import OPEN_STAGES, DealStage, DealType
+from store.models.enums import DealStage, DealType
 from store.serialize import money_short, plain, ref, to_dict
 from store.services import DealService, PipelineService
-from store.services.visibility import owner_visible
 from tools.context import ToolContext
 from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
@@ -40,20 +36,8 @@ async def search_deals(
         mine: only the user's own deals
         limit: at most this many deals
     """
-    require(ctx.actor, "deals", "read")
-    stmt = select(Deal).where(owner_visible(ctx.actor, Deal.owner_id))
-    if query:
-        stmt = stmt.where(Deal.deal_name.ilike(f"%{query}%"))
-    if stage:
-        stmt = stmt.where(Deal.stage == stage)
-    if account_id:
-        stmt = stmt.where(Deal.account_id == account_id)
-    if open_only:
-        stmt = stmt.where(Deal.stage.in_(OPEN_STAGES))
-    if mine:
-        stmt = stmt.where(Deal.owner_id == ctx.actor.user_id)
-    total = await ctx.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    deals = list(await ctx.session.scalars(stmt.order_by(Deal.close_date).limit(min(limit, 50))))
+    deals, total = await DealService(ctx.session, ctx.actor).search(
+        q=query, stage=stage, account_id=account_id, owner_id=ctx.actor.user_id if mine else None, open_only=open_only, limit=min(limit, 50))
     return ToolResult(data={"total": total, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
 
 

@@ -18,12 +18,17 @@ class Conversation(Entity):
     """A chat with the assistant, by a CRM user or an anonymous widget customer."""
 
     __tablename__ = "conversations"
+    __table_args__ = (sa.CheckConstraint("csat_rating BETWEEN 1 AND 5", name="csat_range"),)
 
     user_id: Mapped[uuid.UUID | None] = fk("users.id")
     customer_session: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     channel: Mapped[Channel] = enum_column(Channel)
     external_ref: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
     title: Mapped[str | None] = mapped_column(sa.String(300))
+    handoff_ticket_id: Mapped[uuid.UUID | None] = fk("tickets.id")  # a widget conversation handed to a person
+    helpful: Mapped[bool | None]  # the customer's "That helped"
+    csat_rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    csat_comment: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class ConversationMessage(Entity):
@@ -43,6 +48,7 @@ class ConversationMessage(Entity):
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB)
     tool_call_id: Mapped[str | None] = mapped_column(sa.String(100))
     name: Mapped[str | None] = mapped_column(sa.String(100))
+    citations: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB)  # of a final answer
     embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
 
 

@@ -7,18 +7,20 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from store.access import require
 from store.errors import InvalidInput, InvalidTransition, NotFound
 from store.models import (
     STAGE_PROBABILITY, Account, Contact, Deal, DealLineItem, DealStageChange, Order, OrderLine, Product, Task,
 )
 from store.models.enums import (
-    AccountType, ActivityType, DealStage, LifecycleStage, OrderStatus, RecordType,
+    OPEN_STAGES, AccountType, ActivityType, DealStage, LifecycleStage, OrderStatus, RecordType,
 )
 from store.schemas import DealCreate, DealUpdate, LineItemInput, parse
 from store.services.base import Service, utcnow
 from store.services.timeline import record_activity
+from store.services.visibility import owner_visible
 
 CLOSED = (DealStage.closed_won, DealStage.closed_lost)
 ONBOARDING = (("Kick-off call with {account}", 3), ("Provision workspace for {account}", 5), ("Onboarding review with {account}", 14))
@@ -58,6 +60,25 @@ class DealService(Service):
         deal = await self.load(Deal, deal_id, field="deal_id")
         await self.check("deals", "read", deal.owner_id)
         return deal
+
+    async def search(self, *, q: str | None = None, stage: DealStage | None = None, account_id: uuid.UUID | None = None,
+                     owner_id: uuid.UUID | None = None, open_only: bool = False, limit: int = 20, offset: int = 0) -> tuple[list[Deal], int]:
+        """Deals the caller may see, by name, stage, account and owner; soonest close first."""
+        require(self.actor, "deals", "read")
+        stmt = select(Deal).where(owner_visible(self.actor, Deal.owner_id))
+        if q:
+            stmt = stmt.where(Deal.deal_name.ilike(f"%{q.strip()}%"))
+        if stage:
+            stmt = stmt.where(Deal.stage == stage)
+        if account_id:
+            stmt = stmt.where(Deal.account_id == account_id)
+        if owner_id:
+            stmt = stmt.where(Deal.owner_id == owner_id)
+        if open_only:
+            stmt = stmt.where(Deal.stage.in_(OPEN_STAGES))
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(stmt.order_by(Deal.close_date.asc().nulls_last(), Deal.deal_name).limit(limit).offset(offset))
+        return list(rows), int(total or 0)
 
     async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:
         changes = parse(DealUpdate, data).model_dump(exclude_unset=True)

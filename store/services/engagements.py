@@ -6,8 +6,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from store.access import require
-from store.errors import InvalidInput
+from store.errors import DomainError, InvalidInput, PermissionDenied
 from store.intelligence import scoring
 from store.models import Account, Call, Contact, Deal, Lead, Meeting, MeetingAttendee, Note, Ticket
 from store.models.enums import ActivityType, LeadStatus, RecordType
@@ -107,6 +109,78 @@ class EngagementService(Service):
             source=(RecordType.note, note.id),
         )
         return note
+
+    async def get_call(self, call_id: uuid.UUID | str) -> Call:
+        """A call the caller made, or one about a record they may read."""
+        call = await self.load(Call, call_id, field="call_id")
+        await self._readable(call.user_id, [(RecordType.contact, call.contact_id), (RecordType.lead, call.lead_id),
+                                            (RecordType.deal, call.deal_id)])
+        return call
+
+    async def get_meeting(self, meeting_id: uuid.UUID | str) -> Meeting:
+        """A meeting the caller organised or attends, or one about a record they may read."""
+        meeting = await self.load(Meeting, meeting_id, field="meeting_id")
+        attends = await self.session.scalar(select(MeetingAttendee.id).where(
+            MeetingAttendee.meeting_id == meeting.id, MeetingAttendee.user_id == self.actor.user_id))
+        related = [(meeting.related_type, meeting.related_id)] if meeting.related_type in MODELS else []
+        await self._readable(self.actor.user_id if attends else meeting.organizer_id, related)
+        return meeting
+
+    async def get_note(self, note_id: uuid.UUID | str) -> Note:
+        note = await self.load(Note, note_id, field="note_id")
+        await self._readable(note.author_id, [(note.related_type, note.related_id)] if note.related_type in MODELS else [])
+        return note
+
+    async def list_calls(self, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
+                         limit: int = 20, offset: int = 0) -> tuple[list[Call], int]:
+        """Calls about a record the caller may read, else the caller's own; newest first."""
+        require(self.actor, "activities", "read")
+        stmt = select(Call)
+        for kind, key, column in ((RecordType.contact, contact_id, Call.contact_id), (RecordType.lead, lead_id, Call.lead_id),
+                                  (RecordType.deal, deal_id, Call.deal_id)):
+            if key is not None:
+                await self._target(kind, key, f"{kind}_id")
+                stmt = stmt.where(column == key)
+        if contact_id is None and lead_id is None and deal_id is None:
+            stmt = stmt.where(Call.user_id == self.actor.user_id)
+        return await self._page(stmt, Call.call_at.desc(), limit, offset)
+
+    async def list_meetings(self, *, start: datetime | None = None, end: datetime | None = None,
+                            limit: int = 20, offset: int = 0) -> tuple[list[Meeting], int]:
+        """The caller's meetings (as an attendee) in a window, soonest first."""
+        require(self.actor, "activities", "read")
+        stmt = select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id).where(
+            MeetingAttendee.user_id == self.actor.user_id)
+        if start:
+            stmt = stmt.where(Meeting.start_at >= start)
+        if end:
+            stmt = stmt.where(Meeting.start_at < end)
+        return await self._page(stmt, Meeting.start_at, limit, offset)
+
+    async def list_notes(self, related_type: RecordType, related_id: uuid.UUID, *, limit: int = 20, offset: int = 0) -> tuple[list[Note], int]:
+        """Notes on a record the caller may read, newest first."""
+        await self._target(related_type, related_id, "related_id")
+        stmt = select(Note).where(Note.related_type == related_type, Note.related_id == related_id)
+        return await self._page(stmt, Note.created_at.desc(), limit, offset)
+
+    async def _page(self, stmt, order, limit: int, offset: int):
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        return list(await self.session.scalars(stmt.order_by(order).limit(limit).offset(offset))), int(total or 0)
+
+    async def _readable(self, owner: uuid.UUID | None, related: list[tuple[RecordType | None, uuid.UUID | None]]) -> None:
+        """Refuse unless the caller is `owner`, sees everything, or may read one of the related records."""
+        require(self.actor, "activities", "read")
+        if self.actor.sees_everything or (owner is not None and owner == self.actor.user_id):
+            return
+        last: Exception = PermissionDenied("activities", "this engagement is neither yours nor about a record you may read")
+        for kind, key in related:
+            if kind is not None and key is not None:
+                try:
+                    await self._target(kind, key, f"{kind}_id")
+                    return
+                except DomainError as err:
+                    last = err
+        raise last
 
     async def target_for_read(self, kind: RecordType, record_id: uuid.UUID | None):
         """A record the caller may read, for listing its calls or meetings."""

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from store.access import CallerRole, require
 from store.errors import PermissionDenied
@@ -53,6 +53,39 @@ class TaskService(Service):
                 on=[(RecordType.task, task.id)] + ([(task.related_type, task.related_id)] if task.related_type else []),
             )
         return task
+
+    async def get(self, task_id: uuid.UUID | str) -> Task:
+        """A task the caller may see: their own, their team's (managers), any (admins)."""
+        require(self.actor, "tasks", "read")
+        task = await self.load(Task, task_id, field="task_id")
+        await self._may_assign(task.assignee_id)
+        return task
+
+    async def search(self, *, assignee_id: uuid.UUID | None = None, status: TaskStatus | None = None,
+                     related_type: RecordType | None = None, related_id: uuid.UUID | None = None,
+                     limit: int = 20, offset: int = 0) -> tuple[list[Task], int]:
+        """Tasks of one assignee (the caller by default), by status and related record."""
+        require(self.actor, "tasks", "read")
+        assignee = assignee_id or self.actor.user_id
+        await self._may_assign(assignee)
+        stmt = select(Task).where(Task.assignee_id == assignee)
+        if status:
+            stmt = stmt.where(Task.status == status)
+        if related_type:
+            stmt = stmt.where(Task.related_type == related_type)
+        if related_id:
+            stmt = stmt.where(Task.related_id == related_id)
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = await self.session.scalars(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit).offset(offset))
+        return list(rows), int(total or 0)
+
+    async def delete(self, task_id: uuid.UUID | str) -> None:
+        """Delete a task the caller manages (its timeline entries stay as history)."""
+        require(self.actor, "tasks", "write")
+        task = await self.load(Task, task_id, field="task_id", lock=True)
+        await self._may_assign(task.assignee_id)
+        await self.session.delete(task)
+        await self.flush()
 
     async def for_user(self, user_id: uuid.UUID, *, due_before: date | None = None, include_done: bool = False) -> list[Task]:
         """A user's tasks, soonest due first (undated last)."""

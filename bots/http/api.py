@@ -1,0 +1,110 @@
+"""`/api/v1`: chat with approvals, the pipeline, timelines, the knowledge base, and the record resources."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from datetime import date
+from typing import Any, Literal
+
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from bots.http.auth import caller
+from bots.http.resources import resource_routers
+from bots.http.state import AppState
+from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
+from store.access import Actor, CallerRole, require
+from store.errors import InvalidInput
+from store.knowledge import search as kb_search
+from store.models import KbArticle
+from store.models.enums import RecordType, Visibility
+from store.serialize import plain, to_dict
+from store.services import ContactService, PipelineService
+from store.services.timeline import timeline
+
+
+async def current_actor(request: Request, nexa: AppState) -> Actor:
+    """The bearer token's user (401 without one)."""
+    async with nexa.db.session() as session:
+        return await caller(request, session)
+
+
+class ChatIn(BaseModel):
+    message: str
+    conversation_id: uuid.UUID | None = None
+
+
+class Decision(BaseModel):
+    approve: bool
+
+
+@post("/chat", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
+async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> Any:
+    """One turn as the token's user: JSON, or server-sent events with `Accept: text/event-stream`."""
+    text = data.message.strip()
+    if not text:
+        raise InvalidInput("message", "must not be empty")
+    if len(text) > MAX_MESSAGE:
+        raise HTTPException(status_code=413, detail=f"message: at most {MAX_MESSAGE} characters ({len(text)} sent)")
+    conversation = str(data.conversation_id) if data.conversation_id else None
+    if wants_stream(request):
+        return stream(nexa.agent, actor, text, conversation)
+    return Response(reply(await nexa.agent.run(actor, text, conversation)), media_type=MediaType.JSON)
+
+
+@post("/chat/{conversation_id:uuid}/approvals/{approval_id:uuid}", status_code=200)
+async def decide(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, approval_id: uuid.UUID, data: Decision) -> dict[str, Any]:
+    """Approve or reject a pending write; applied at most once."""
+    return reply(await nexa.agent.decide(actor, conversation_id, approval_id, data.approve))
+
+
+@get("/pipeline")
+async def pipeline(nexa: AppState, actor: Actor, owner_id: uuid.UUID | None = None, team: str | None = None,
+                   close_from: date | None = None, close_to: date | None = None,
+                   group_by: Literal["stage", "owner"] = "stage") -> dict[str, Any]:
+    """Open pipeline (count, amount, weighted) by stage or owner, with closed-won apart."""
+    async with nexa.db.session() as session:
+        result = await PipelineService(session, actor).summary(owner_id=owner_id, team=team, close_from=close_from,
+                                                              close_to=close_to, group_by=group_by)
+        return plain(asdict(result))
+
+
+@get("/contacts/{contact_id:uuid}/timeline")
+async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: int = 50) -> dict[str, Any]:
+    """A contact's activities, newest first."""
+    async with nexa.db.session() as session:
+        await ContactService(session, actor).get(contact_id)
+        entries = await timeline(session, RecordType.contact, contact_id, limit=min(limit, 200))
+        return {"items": [to_dict(a) for a in entries]}
+
+
+@get("/kb/articles")
+async def kb_articles(nexa: AppState, actor: Actor, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Help-center articles (id, title, visibility, source, updated_at)."""
+    require(actor, "kb", "read")
+    async with nexa.db.session() as session:
+        total = await session.scalar(select(func.count()).select_from(KbArticle))
+        rows = await session.scalars(select(KbArticle).order_by(KbArticle.title).limit(min(limit, 200)).offset(offset))
+        return {"total": total, "items": [{"id": str(a.id), "title": a.title, "visibility": a.visibility.value, "source": a.source,
+                                           "updated_at": plain(a.updated_at)} for a in rows]}
+
+
+@get("/kb/search")
+async def kb_search_route(nexa: AppState, actor: Actor, q: str, limit: int = 5) -> dict[str, Any]:
+    """Hybrid search over the articles the caller may read."""
+    require(actor, "kb", "read")
+    async with nexa.db.session() as session:
+        visible = (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
+        hits = await kb_search(session, nexa.agent.embedder, q, limit=min(limit, 20), visibilities=visible)
+        return {"items": [plain(asdict(h)) for h in hits]}
+
+
+api_router = Router(
+    path="/api/v1",
+    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, *resource_routers()],
+    dependencies={"actor": Provide(current_actor)},
+)

@@ -1,0 +1,85 @@
+"""The Litestar application: routes, error handling, OpenAPI at /schema, rate limits, health checks."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from litestar import Litestar, Request, get
+from litestar.di import Provide
+from litestar.exceptions import ServiceUnavailableException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import text
+
+from assistant.agent import Agent
+from assistant.runtime import build_agent
+from bots.http.problems import HANDLERS
+from bots.http.state import AppState
+from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
+from store.db import Database
+from store.settings import Settings, get_settings
+
+MAX_BODY = 64 * 1024  # bytes of one request body; more is a 413
+
+
+@get("/health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    """The process answers."""
+    return {"status": "ok"}
+
+
+@get("/ready", include_in_schema=False)
+async def ready(nexa: AppState) -> dict[str, str]:
+    """The database answers and is migrated."""
+    try:
+        async with nexa.db.session() as session:
+            await session.execute(text("SELECT 1 FROM alembic_version"))
+    except Exception as err:  # any failure means not ready; the reason is reported
+        raise ServiceUnavailableException(f"database: {err.__class__.__name__}") from None
+    return {"status": "ready"}
+
+
+def _is_widget_post(request: Request) -> bool:
+    return request.method == "POST" and request.url.path.startswith("/api/v1/widget/messages")
+
+
+def _session_of(request: Request) -> str:
+    return request.headers.get(SESSION_HEADER, "") or "anonymous"
+
+
+def rate_limits() -> list[Any]:
+    """Per-IP and per-session limits on widget questions (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION per minute)."""
+    per_ip = int(os.environ.get("NEXA_WIDGET_PER_IP", "60"))
+    per_session = int(os.environ.get("NEXA_WIDGET_PER_SESSION", "20"))
+    return [
+        RateLimitConfig(rate_limit=("minute", per_ip), check_throttle_handler=_is_widget_post, store="widget_ip").middleware,
+        RateLimitConfig(rate_limit=("minute", per_session), check_throttle_handler=_is_widget_post,
+                        identifier_for_request=_session_of, store="widget_session").middleware,
+    ]
+
+
+def create_app(db: Database | None = None, *, settings: Settings | None = None, agent: Agent | None = None) -> Litestar:
+    """The app over `db` (the configured database when None) and one shared agent."""
+    settings = settings or get_settings()
+    db = db or Database.open(settings)
+    state = AppState(db=db, agent=agent or build_agent(db, settings), settings=settings)
+    for model in (state.agent.model, state.agent.fallback):
+        if hasattr(model, "warm_up"):
+            model.warm_up()  # load the embedding model now, not on the first question
+    from bots.http.api import api_router
+
+    return Litestar(
+        route_handlers=[health, ready, api_router, widget_api, *widget_pages],
+        dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=rate_limits(),
+        request_max_body_size=MAX_BODY,
+        openapi_config=OpenAPIConfig(
+            title="Nexa API", version="1.0.0", path="/schema",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+        on_shutdown=[db.close],
+    )

@@ -1,0 +1,219 @@
+"""`/api/v1/<records>`: list, get, create, patch (and delete where it makes sense) for every record type.
+
+Each resource is a row of `RESOURCES`: which service serves it, which schemas it takes, and how
+it lists. The handlers are made from that row, so every resource behaves alike: the service
+validates (naming the field), checks the caller's rights and writes in one transaction.
+Annotations here are real classes at definition time (no `from __future__ import annotations`),
+because Litestar reads them to validate bodies and to write the OpenAPI schema.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, Router, delete, get, patch, post
+from pydantic import BaseModel, Field
+
+from bots.http.state import AppState
+from store.access import Actor
+from store.models.enums import DealStage, LeadStatus, Priority, RecordType, TaskStatus, TicketStatus
+from store.schemas import (
+    AccountCreate, AccountUpdate, Bant, CallCreate, ContactCreate, ContactUpdate, DealCreate, DealUpdate, Input, LeadConversion,
+    LeadCreate, LeadUpdate, MeetingCreate, NoteCreate, TaskCreate, TaskUpdate, TicketCreate, TicketUpdate, parse,
+)
+from store.serialize import ref, to_dict
+from store.services import (
+    AccountService, ContactService, DealService, EngagementService, LeadService, TaskService, TicketService,
+)
+
+MAX_PAGE = 200
+
+
+def record(item: Any) -> dict[str, Any]:
+    """A record as the API returns it: every column by its spec name, plus its display name."""
+    return to_dict(item) | {"name": ref(item)["name"]}
+
+
+def page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"total": total, "limit": limit, "offset": offset, "items": [record(i) for i in items]}
+
+
+class Paging(Input):
+    q: str | None = Field(None, max_length=200)
+    limit: int = Field(20, ge=1, le=MAX_PAGE)
+    offset: int = Field(0, ge=0)
+
+
+class LeadFilters(Paging):
+    status: LeadStatus | None = None
+
+
+class ContactFilters(Paging):
+    account_id: uuid.UUID | None = None
+
+
+class DealFilters(Paging):
+    stage: DealStage | None = None
+    account_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    open_only: bool = False
+
+
+class TicketFilters(Paging):
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    account_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    open_only: bool = False
+    sentiment: str | None = None
+    intent: str | None = None
+
+
+class TaskFilters(Paging):
+    assignee_id: uuid.UUID | None = None
+    status: TaskStatus | None = None
+    related_type: RecordType | None = None
+    related_id: uuid.UUID | None = None
+
+
+class CallFilters(Paging):
+    contact_id: uuid.UUID | None = None
+    lead_id: uuid.UUID | None = None
+    deal_id: uuid.UUID | None = None
+
+
+class MeetingFilters(Paging):
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+class NoteFilters(Paging):
+    related_type: RecordType
+    related_id: uuid.UUID
+
+
+Lister = Callable[[Any, Any], Awaitable[tuple[list[Any], int]]]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One record type over HTTP."""
+
+    name: str  # plural path segment
+    service: type
+    filters: type[Paging]
+    list: Lister
+    get: str
+    create: type[BaseModel]
+    make: str
+    update: type[BaseModel] | None = None
+    remove: bool = False
+
+
+def _common(f: Paging) -> dict[str, Any]:
+    return {"limit": f.limit, "offset": f.offset}
+
+
+RESOURCES = [
+    Resource("leads", LeadService, LeadFilters, lambda s, f: s.search(q=f.q, status=f.status, **_common(f)), "get",
+             LeadCreate, "create", LeadUpdate),
+    Resource("contacts", ContactService, ContactFilters, lambda s, f: s.search(q=f.q, account_id=f.account_id, **_common(f)), "get",
+             ContactCreate, "create", ContactUpdate),
+    Resource("accounts", AccountService, Paging, lambda s, f: s.search(q=f.q, **_common(f)), "get",
+             AccountCreate, "create", AccountUpdate),
+    Resource("deals", DealService, DealFilters, lambda s, f: s.search(q=f.q, stage=f.stage, account_id=f.account_id, owner_id=f.owner_id,
+                                                                      open_only=f.open_only, **_common(f)), "get",
+             DealCreate, "create", DealUpdate),
+    Resource("tickets", TicketService, TicketFilters, lambda s, f: s.search(
+        q=f.q, status=f.status, priority=f.priority, account_id=f.account_id, contact_id=f.contact_id, assignee_id=f.assignee_id,
+        open_only=f.open_only, sentiment=f.sentiment, intent=f.intent, **_common(f)), "get", TicketCreate, "create", TicketUpdate),
+    Resource("tasks", TaskService, TaskFilters, lambda s, f: s.search(assignee_id=f.assignee_id, status=f.status, related_type=f.related_type,
+                                                                      related_id=f.related_id, **_common(f)), "get",
+             TaskCreate, "create", TaskUpdate, remove=True),
+    Resource("calls", EngagementService, CallFilters, lambda s, f: s.list_calls(contact_id=f.contact_id, lead_id=f.lead_id,
+                                                                                 deal_id=f.deal_id, **_common(f)), "get_call",
+             CallCreate, "log_call"),
+    Resource("meetings", EngagementService, MeetingFilters, lambda s, f: s.list_meetings(start=f.start, end=f.end, **_common(f)),
+             "get_meeting", MeetingCreate, "schedule_meeting"),
+    Resource("notes", EngagementService, NoteFilters, lambda s, f: s.list_notes(f.related_type, f.related_id, **_common(f)),
+             "get_note", NoteCreate, "add_note"),
+]
+
+
+def _router(r: Resource) -> Router:
+    """The handlers of one resource, made from its row."""
+    create_model, update_model = r.create, r.update
+
+    async def list_records(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
+        filters = parse(r.filters, dict(request.query_params))
+        async with nexa.db.session() as session:
+            items, total = await r.list(r.service(session, actor), filters)
+            return page(items, total, filters.limit, filters.offset)
+
+    async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> dict[str, Any]:
+        async with nexa.db.session() as session:
+            return record(await getattr(r.service(session, actor), r.get)(record_id))
+
+    async def create_record(nexa: AppState, actor: Actor, data: create_model) -> dict[str, Any]:  # type: ignore[valid-type]
+        async with nexa.db.session() as session:
+            return record(await getattr(r.service(session, actor), r.make)(data))
+
+    handlers = [
+        get("/", name=f"list_{r.name}", summary=f"List {r.name}", description=f"Filters: {', '.join(r.filters.model_fields)}.")(list_records),
+        get("/{record_id:uuid}", name=f"get_{r.name}", summary=f"Get one of the {r.name}")(get_record),
+        post("/", name=f"create_{r.name}", summary=f"Create one of the {r.name}", status_code=201)(create_record),
+    ]
+    if update_model is not None:
+        async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> dict[str, Any]:  # type: ignore[valid-type]
+            async with nexa.db.session() as session:
+                return record(await r.service(session, actor).update(record_id, data.model_dump(exclude_unset=True)))
+
+        handlers.append(patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(update_record))
+    if r.remove:
+        async def delete_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> None:
+            async with nexa.db.session() as session:
+                await r.service(session, actor).delete(record_id)
+
+        handlers.append(delete("/{record_id:uuid}", name=f"delete_{r.name}", summary=f"Delete one of the {r.name}", status_code=204)(delete_record))
+    return Router(path=f"/{r.name}", route_handlers=handlers, tags=[r.name])
+
+
+class StatusChange(BaseModel):
+    status: LeadStatus
+    reason: str | None = None
+    bant: Bant | None = None
+
+
+class StageMove(BaseModel):
+    stage: DealStage
+    reason: str | None = None
+
+
+@post("/leads/{lead_id:uuid}/convert", status_code=201, tags=["leads"])
+async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: LeadConversion) -> dict[str, Any]:
+    """Convert a lead into a contact, an account and (by default) a deal, in one transaction."""
+    async with nexa.db.session() as session:
+        done = await LeadService(session, actor).convert(lead_id, data)
+        return {"lead": record(done.lead), "contact": record(done.contact), "account": record(done.account),
+                "deal": record(done.deal) if done.deal else None}
+
+
+@post("/leads/{lead_id:uuid}/status", status_code=200, tags=["leads"])
+async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: StatusChange) -> dict[str, Any]:
+    """Move a lead along its lifecycle (lost needs a reason; qualified may record BANT)."""
+    async with nexa.db.session() as session:
+        return record(await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant))
+
+
+@post("/deals/{deal_id:uuid}/stage", status_code=200, tags=["deals"])
+async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: StageMove) -> dict[str, Any]:
+    """Move a deal to a stage (closed_lost needs a reason; closed_won runs the onboarding automation)."""
+    async with nexa.db.session() as session:
+        return record(await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason))
+
+
+def resource_routers() -> list[Any]:
+    return [convert_lead, lead_status, deal_stage, *(_router(r) for r in RESOURCES)]

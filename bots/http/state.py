@@ -1,0 +1,18 @@
+"""What every handler shares: the database and the one assistant core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.agent import Agent
+from store.db import Database
+from store.settings import Settings
+
+
+@dataclass
+class AppState:
+    """Injected into handlers as `state` (Litestar's `State` subclass is not needed: this is read-only)."""
+
+    db: Database
+    agent: Agent
+    settings: Settings

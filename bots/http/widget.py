@@ -1,0 +1,140 @@
+"""The help-center widget: its script, styles and demo page, its customer API, and public article pages.
+
+Every `/api/v1/widget/*` call names its anonymous session with the `X-Nexa-Session` header; the
+customer caller reaches only knowledge-base search (through the agent's toolset, filtered by role)
+and the handoff, never CRM records.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Any
+
+from litestar import MediaType, Request, Response, Router, get, post
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.response import File
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from bots.http.state import AppState
+from bots.http.streaming import MAX_MESSAGE, stream, wants_stream
+from store.models import KbArticle, Ticket
+from store.models.enums import Visibility
+from store.services.widget import WidgetService, customer_actor, new_session_token
+
+STATIC = Path(__file__).with_name("static")
+SESSION_HEADER = "x-nexa-session"
+
+
+class WidgetMessage(BaseModel):
+    message: str
+
+
+class Feedback(BaseModel):
+    helpful: bool
+
+
+def _customer(request: Request):
+    return customer_actor(request.headers.get(SESSION_HEADER, ""))
+
+
+def _customer_reply(result) -> dict[str, Any]:
+    """What a customer sees of a turn: the answer, its citations and whether to offer a person."""
+    return {"answer": result.answer, "citations": result.citations, "handoff_suggested": not result.citations}
+
+
+@post("/session", status_code=201)
+async def open_session() -> dict[str, str]:
+    """A new anonymous session token; the widget keeps it in localStorage."""
+    return {"session": new_session_token()}
+
+
+@get("/history")
+async def history(request: Request, nexa: AppState) -> dict[str, Any]:
+    """This session's visible conversation (customer messages and cited answers)."""
+    async with nexa.db.session() as session:
+        service = WidgetService(session, _customer(request))
+        conversation = await service.conversation(create=False)
+        return {"messages": await service.history(),
+                "ticket_number": await _ticket_number(session, conversation)}
+
+
+@post("/messages", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
+async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
+    """Ask the help center; `Accept: text/event-stream` streams the answer."""
+    actor = _customer(request)
+    text = data.message.strip()
+    if not text:
+        raise HTTPException(status_code=400, detail="message: must not be empty")
+    if len(text) > MAX_MESSAGE:
+        raise HTTPException(status_code=413, detail=f"message: at most {MAX_MESSAGE} characters ({len(text)} sent)")
+    async with nexa.db.session() as session:
+        conversation = await WidgetService(session, actor).conversation()
+        conversation_id = str(conversation.id)
+    if wants_stream(request):
+        return stream(nexa.agent, actor, text, conversation_id, shape=_customer_reply)
+    return Response(_customer_reply(await nexa.agent.run(actor, text, conversation_id)), media_type=MediaType.JSON)
+
+
+@post("/feedback", status_code=200)
+async def feedback(request: Request, nexa: AppState, data: Feedback) -> dict[str, bool]:
+    """"That helped" (or not)."""
+    async with nexa.db.session() as session:
+        await WidgetService(session, _customer(request)).feedback(data.helpful)
+    return {"ok": True}
+
+
+@post("/handoff", status_code=201)
+async def handoff(request: Request, nexa: AppState, data: dict[str, Any]) -> dict[str, Any]:
+    """Hand the conversation to a person: a ticket with the transcript; says its number."""
+    async with nexa.db.session() as session:
+        ticket = await WidgetService(session, _customer(request)).handoff(data)
+        return {"ticket_number": ticket.number,
+                "message": f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}."}
+
+
+@post("/csat", status_code=200)
+async def csat(request: Request, nexa: AppState, data: dict[str, Any]) -> dict[str, bool]:
+    """A 1-5 rating of the conversation, with an optional comment."""
+    async with nexa.db.session() as session:
+        await WidgetService(session, _customer(request)).csat(data)
+    return {"ok": True}
+
+
+async def _ticket_number(session, conversation) -> int | None:
+    if conversation is None or conversation.handoff_ticket_id is None:
+        return None
+    return await session.scalar(select(Ticket.number).where(Ticket.id == conversation.handoff_ticket_id))
+
+
+@get("/widget/nexa.js", media_type="application/javascript")
+async def script() -> File:
+    return File(STATIC / "nexa.js", content_disposition_type="inline", media_type="application/javascript")
+
+
+@get("/widget/nexa.css", media_type="text/css")
+async def styles() -> File:
+    return File(STATIC / "nexa.css", content_disposition_type="inline", media_type="text/css")
+
+
+@get("/widget/demo", media_type="text/html")
+async def demo() -> File:
+    return File(STATIC / "demo.html", content_disposition_type="inline", media_type="text/html")
+
+
+@get("/kb/articles/{article_id:uuid}", media_type="text/html")
+async def article_page(article_id: Any, nexa: AppState) -> Response[str]:
+    """A public help-center article (the target of the widget's citation links)."""
+    async with nexa.db.session() as session:
+        article = await session.scalar(select(KbArticle).where(KbArticle.id == article_id, KbArticle.visibility == Visibility.public))
+    if article is None:
+        raise NotFoundException(f"article_id: no public article {article_id}")
+    paragraphs = "".join(f"<p>{html.escape(p.strip())}</p>" for p in article.content.split("\n\n") if p.strip())
+    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(article.title)}</title>"
+            f"<body><main><h1>{html.escape(article.title)}</h1>{paragraphs}</main></body></html>")
+    return Response(page, media_type="text/html")
+
+
+widget_api = Router(path="/api/v1/widget", route_handlers=[open_session, history, ask, feedback, handoff, csat], tags=["widget"])
+widget_pages = [script, styles, demo, article_page]

@@ -1,0 +1,49 @@
+"""A real `nexa serve` process on loopback against the test database, for HTTP and browser tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.smtp import free_port
+
+NEXA = Path(sys.executable).with_name("nexa")
+
+
+@contextmanager
+def live_server(database_url: str, **env: str) -> Iterator[str]:
+    """Start `nexa serve` on a free port; yield its base URL once /ready answers; stop it after."""
+    port = free_port()
+    environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
+        environment.pop(var, None)
+    process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=environment,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"nexa serve exited: {process.stdout.read() if process.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("nexa serve did not become ready in 90 s")
+            time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
