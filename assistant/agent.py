@@ -22,6 +22,7 @@ from store.db import Database
 from store.embeddings import Embedder
 from store.errors import DomainError, NotFound
 from store.knowledge.citations import Citation, cite
+from store.services.audit import audit
 from store.intelligence.writer import Writer
 from store.models import Account, Contact, Conversation, ConversationMessage, Deal, EmailMessage, Lead, PendingAction, Ticket
 from store.serialize import plain
@@ -183,11 +184,16 @@ class Agent:
                         turn.passages = result.refs
                     content = result.to_json(self.result_limit)
                 turn.calls.append({"name": call.name, "arguments": arguments, "ok": True})
+                records = [r["id"] for r in result.refs] if not tool.writes else [pending.id]
+                await audit(ctx.session, ctx.actor, action=f"tool:{call.name}", arguments=arguments,
+                            status="proposed" if tool.writes else "ok", record_ids=records)
                 return content, True, None
             except DomainError as err:
                 turn.calls.append({"name": call.name, "arguments": arguments, "ok": False})
+                await audit(ctx.session, ctx.actor, action=f"tool:{call.name}", arguments=arguments, status="refused", error=str(err))
                 return json.dumps({"ok": False, "error": err.to_dict()}), False, str(err)
         turn.calls.append({"name": call.name, "arguments": arguments or {}, "ok": False})
+        await audit(ctx.session, ctx.actor, action=f"tool:{call.name}", arguments=arguments or {}, status="invalid", error=error)
         return json.dumps({"ok": False, "error": {"code": "invalid_call", "reason": error}}), False, error
 
     async def _propose(self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation,
@@ -236,9 +242,13 @@ class Agent:
                 continue
             if not approve:
                 outcomes.append({"status": "rejected", "summary": action.summary, "detail": ""})
+                await audit(session, actor, action=f"approve:{action.tool}", arguments=action.arguments, status="rejected",
+                            record_ids=[action.id])
                 continue
             status, detail = await self._apply(ctx, action)
             action.status, action.result = status, {"detail": detail}
+            await audit(session, actor, action=f"approve:{action.tool}", arguments=action.arguments, status=status,
+                        record_ids=[action.id, action.target_id], error=detail if status == "failed" else None)
             outcomes.append({"status": status, "summary": action.summary, "detail": detail})
             calls.append({"name": action.tool, "arguments": action.arguments, "ok": status == "applied"})
         await session.flush()

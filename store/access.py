@@ -39,6 +39,7 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "memory": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
     "emails": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
     "insights": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
+    "audit": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 

@@ -208,3 +208,12 @@ async def test_support_tickets_and_sentiment_filter(base, people, db):
         row.sentiment, row.intent = "negative", "billing"
     assert sam.get("/tickets", params={"sentiment": "negative"}).json()["items"][0]["id"] == ticket["id"]
     assert sam.get("/tickets", params={"sentiment": "positive"}).json()["total"] == 0
+
+
+async def test_api_writes_are_audited(base, people, db):
+    john = client(base, people["john"])
+    lead = john.post("/leads", json={"first_name": "Ann", "last_name": "Lee", "email": "ann@lee.test", "source": "website"}).json()
+    john.patch(f"/leads/{lead['id']}", json={"title": "CEO"})
+    trail = john.get("/audit", params={"record_id": lead["id"]}).json()["items"]
+    assert [(e["action"], e["channel"], e["status"]) for e in trail] == [("api:leads.update", "api", "ok"), ("api:leads.create", "api", "ok")]
+    assert client(base, people["carl"]).get("/audit").json()["items"] == []

@@ -24,6 +24,7 @@ from store.models import KbArticle
 from store.models.enums import RecordType, Visibility
 from store.serialize import plain, to_dict
 from store.services import ContactService, PipelineService
+from store.services.audit import AuditService
 from store.services.timeline import timeline
 
 
@@ -103,8 +104,18 @@ async def kb_search_route(nexa: AppState, actor: Actor, q: str, limit: int = 5) 
         return {"items": [plain(asdict(h)) for h in hits]}
 
 
+@get("/audit")
+async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None = None, action: str | None = None,
+                      record_id: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """The audit trail the caller may read (admins: all; managers: their team's; others: their own), newest first."""
+    async with nexa.db.session() as session:
+        rows = await AuditService(session, actor).entries(actor_id=actor_id, action=action, record_id=record_id,
+                                                          limit=min(limit, 200), offset=offset)
+        return {"items": [to_dict(e) for e in rows]}
+
+
 api_router = Router(
     path="/api/v1",
-    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, *resource_routers()],
+    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, *resource_routers()],
     dependencies={"actor": Provide(current_actor)},
 )

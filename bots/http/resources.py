@@ -24,6 +24,7 @@ from store.schemas import (
     LeadCreate, LeadUpdate, MeetingCreate, NoteCreate, TaskCreate, TaskUpdate, TicketCreate, TicketUpdate, parse,
 )
 from store.serialize import ref, to_dict
+from store.services.audit import audit
 from store.services import (
     AccountService, ContactService, DealService, EngagementService, LeadService, TaskService, TicketService,
 )
@@ -159,7 +160,9 @@ def _router(r: Resource) -> Router:
 
     async def create_record(nexa: AppState, actor: Actor, data: create_model) -> dict[str, Any]:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
-            return record(await getattr(r.service(session, actor), r.make)(data))
+            made = await getattr(r.service(session, actor), r.make)(data)
+            await audit(session, actor, action=f"api:{r.name}.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+            return record(made)
 
     handlers = [
         get("/", name=f"list_{r.name}", summary=f"List {r.name}", description=f"Filters: {', '.join(r.filters.model_fields)}.")(list_records),
@@ -169,13 +172,17 @@ def _router(r: Resource) -> Router:
     if update_model is not None:
         async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> dict[str, Any]:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
-                return record(await r.service(session, actor).update(record_id, data.model_dump(exclude_unset=True)))
+                changes = data.model_dump(exclude_unset=True)
+                changed = await r.service(session, actor).update(record_id, changes)
+                await audit(session, actor, action=f"api:{r.name}.update", arguments=changes, status="ok", record_ids=[record_id])
+                return record(changed)
 
         handlers.append(patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(update_record))
     if r.remove:
         async def delete_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> None:
             async with nexa.db.session() as session:
                 await r.service(session, actor).delete(record_id)
+                await audit(session, actor, action=f"api:{r.name}.delete", status="ok", record_ids=[record_id])
 
         handlers.append(delete("/{record_id:uuid}", name=f"delete_{r.name}", summary=f"Delete one of the {r.name}", status_code=204)(delete_record))
     return Router(path=f"/{r.name}", route_handlers=handlers, tags=[r.name])
@@ -197,6 +204,8 @@ async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: L
     """Convert a lead into a contact, an account and (by default) a deal, in one transaction."""
     async with nexa.db.session() as session:
         done = await LeadService(session, actor).convert(lead_id, data)
+        await audit(session, actor, action="api:leads.convert", arguments=data.model_dump(mode="json"), status="ok",
+                    record_ids=[lead_id, done.contact.id, done.account.id, done.deal.id if done.deal else None])
         return {"lead": record(done.lead), "contact": record(done.contact), "account": record(done.account),
                 "deal": record(done.deal) if done.deal else None}
 
@@ -205,14 +214,18 @@ async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: L
 async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: StatusChange) -> dict[str, Any]:
     """Move a lead along its lifecycle (lost needs a reason; qualified may record BANT)."""
     async with nexa.db.session() as session:
-        return record(await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant))
+        lead = await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant)
+        await audit(session, actor, action="api:leads.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[lead_id])
+        return record(lead)
 
 
 @post("/deals/{deal_id:uuid}/stage", status_code=200, tags=["deals"])
 async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: StageMove) -> dict[str, Any]:
     """Move a deal to a stage (closed_lost needs a reason; closed_won runs the onboarding automation)."""
     async with nexa.db.session() as session:
-        return record(await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason))
+        deal = await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason)
+        await audit(session, actor, action="api:deals.stage", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
+        return record(deal)
 
 
 def resource_routers() -> list[Any]:
