@@ -77,3 +77,14 @@ async def test_oversized_and_rate_limited_messages(base, db):
     statuses = [alice.post("/messages", json={"message": f"question {i}?"}).status_code for i in range(5)]
     assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
     assert session(base).post("/messages", json={"message": "hello?"}).status_code == 200  # another session is not limited
+
+
+async def test_the_widget_api_answers_cross_origin_pages(base, db):
+    preflight = httpx.options(f"{base}/api/v1/widget/messages", headers={
+        "Origin": "https://help.customer.test", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, x-nexa-session"})
+    assert preflight.status_code in (200, 204)
+    assert preflight.headers["access-control-allow-origin"] in ("*", "https://help.customer.test")
+    assert "x-nexa-session" in preflight.headers["access-control-allow-headers"].lower()
+    created = httpx.post(f"{base}/api/v1/widget/session", headers={"Origin": "https://help.customer.test"})
+    assert created.headers["access-control-allow-origin"] in ("*", "https://help.customer.test")

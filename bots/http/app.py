@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from litestar import Litestar, Request, get
+from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -60,6 +61,15 @@ def rate_limits() -> list[Any]:
     ]
 
 
+def cors() -> CORSConfig:
+    """The widget is embedded on customers' own sites: let their pages call the API (NEXA_CORS_ORIGINS, comma-separated;
+    default any). Bearer tokens are never sent implicitly by browsers, so this opens no door to the CRM API."""
+    origins = [o.strip() for o in os.environ.get("NEXA_CORS_ORIGINS", "*").split(",") if o.strip()]
+    return CORSConfig(allow_origins=origins, allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+                      allow_headers=["Content-Type", "Accept", "Authorization", SESSION_HEADER],
+                      expose_headers=["Retry-After", "RateLimit-Reset", "RateLimit-Remaining"], max_age=600)
+
+
 def create_app(db: Database | None = None, *, settings: Settings | None = None, agent: Agent | None = None) -> Litestar:
     """The app over `db` (the configured database when None) and one shared agent."""
     settings = settings or get_settings()
@@ -76,6 +86,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=rate_limits(),
         request_max_body_size=MAX_BODY,
+        cors_config=cors(),
         openapi_config=OpenAPIConfig(
             title="Nexa API", version="1.0.0", path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),

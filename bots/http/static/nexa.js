@@ -157,7 +157,7 @@
       var problem = {};
       try { problem = JSON.parse(body) || {}; } catch (e) { problem = {}; }
       problem.status = problem.status || response.status;
-      problem.retryAfter = response.headers.get("Retry-After");
+      problem.retryAfter = response.headers.get("Retry-After") || response.headers.get("RateLimit-Reset");
       return problem;
     }, function () { return { status: response.status }; });
   }
@@ -305,7 +305,7 @@
 
   // ---------------------------------------------------------------- the widget
 
-  var root, launcher, panel, log, input, sendButton, errorBox, handoffSection, csatSection;
+  var root, launcher, panel, scroller, log, input, sendButton, errorBox, handoffSection, csatSection;
   var busy = false;
   var ticketNumber = null;
   var csatDone = false;
@@ -321,7 +321,7 @@
   }
 
   function scrollToEnd() {
-    log.scrollTop = log.scrollHeight;
+    scroller.scrollTop = scroller.scrollHeight;
   }
 
   function setOpen(open, focus) {
@@ -368,12 +368,10 @@
     message.node.setAttribute("data-state", "done");
     message.node.removeAttribute("aria-busy");
     if (handoffSuggested) {
-      message.node.appendChild(el("p", { className: "nexa-suggest", "data-testid": "nexa-suggest" }, [
-        "Would you like a person from our team to help? ",
-        el("button", { type: "button", className: "nexa-action nexa-action-primary", onclick: openHandoff, text: "Talk to a person" })
-      ]));
+      message.node.appendChild(el("p", { className: "nexa-suggest", "data-testid": "nexa-suggest",
+                                         text: "Would you like a person from our team to help?" }));
     }
-    answerActions(message, false);
+    answerActions(message, handoffSuggested);
     scrollToEnd();
   }
 
@@ -476,9 +474,8 @@
     var button = event.currentTarget;
     button.disabled = true;
     callJson("/feedback", { method: "POST", body: { helpful: true } }).then(function () {
-      var actions = button.parentNode;
-      actions.textContent = "";
-      actions.appendChild(el("span", { className: "nexa-note", "data-testid": "nexa-helped-thanks", text: "Glad it helped!" }));
+      button.replaceWith(el("span", { className: "nexa-note nexa-helped-thanks", "data-testid": "nexa-helped-thanks",
+                                      role: "status", text: "Glad it helped!" }));
       showCsat();
     }, function (problem) {
       button.disabled = false;
@@ -718,7 +715,7 @@
       "data-testid": "nexa-panel", hidden: true
     }, [
       el("header", { className: "nexa-header" }, [el("h2", { id: titleId, className: "nexa-title", text: CONFIG.title }), closeButton]),
-      el("div", { className: "nexa-body" }, [log, handoffSection, csatSection]),
+      scroller = el("div", { className: "nexa-body" }, [log, handoffSection, csatSection]),
       errorBox,
       composer,
       el("p", { className: "nexa-footer", text: "Answers come from our help center. Press Enter to send." })
