@@ -34,3 +34,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/kb_search.py
 	$(VENV)/bin/python bench/intelligence.py
 	$(VENV)/bin/python bench/api_load.py
+	$(VENV)/bin/python bench/injection_suite.py

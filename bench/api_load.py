@@ -140,7 +140,8 @@ def main() -> None:
     if not settings.database_url:
         home = Path(tempfile.mkdtemp(prefix="nexa-bench-"))
         settings = replace(settings, home=home)
-    env = os.environ | {"NEXA_HOME": str(settings.home), "NEXA_WIDGET_PER_IP": "100000", "NEXA_WIDGET_PER_SESSION": "100000"}
+    env = os.environ | {"NEXA_HOME": str(settings.home), "NEXA_WIDGET_PER_IP": "100000", "NEXA_WIDGET_PER_SESSION": "100000",
+                        "NEXA_API_PER_MINUTE": "1000000"}
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     os.environ["NEXA_HOME"] = str(settings.home)

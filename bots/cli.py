@@ -15,6 +15,7 @@ from assistant.runtime import build_agent
 from bots import render
 from bots.chat import chat_loop
 from bots.errors import run
+from bots.audit_cli import audit
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
@@ -33,6 +34,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
+app.command()(audit)
 app.command()(forecast)
 console = Console()
 
@@ -52,6 +54,39 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     application = create_app()
     console.print(f"Nexa on http://{host}:{port}  (API /api/v1, OpenAPI /schema, widget demo /widget/demo)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def slack() -> None:
+    """Run the Slack bot over Socket Mode (SLACK_APP_TOKEN and SLACK_BOT_TOKEN; no public URL needed)."""
+    settings = get_settings()
+    missing = [name for name, value in (("SLACK_APP_TOKEN", settings.slack_app_token), ("SLACK_BOT_TOKEN", settings.slack_bot_token))
+               if not value]
+    if missing:
+        console.print(f"[red]error:[/] set {' and '.join(missing)} (see the Slack section of the README); "
+                      "for HTTP mode use `nexa serve` with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET instead")
+        raise typer.Exit(2)
+    try:
+        asyncio.run(_slack())
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+
+
+async def _slack() -> None:
+    from slack_bolt.adapter.socket_mode.websockets import AsyncSocketModeHandler
+
+    from bots.slack.app import build_app
+
+    settings = get_settings()
+    db = Database.open(settings)
+    handler = AsyncSocketModeHandler(build_app(build_agent(db, settings), db, settings), settings.slack_app_token)
+    try:
+        await handler.connect_async()
+        console.print("Nexa is connected to Slack over Socket Mode (Ctrl-C stops it).")
+        await asyncio.Event().wait()
+    finally:
+        await handler.close_async()
+        await db.close()
 
 
 @users_app.command("token")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from store.errors import PermissionDenied
 from store.models.enums import Channel
@@ -42,6 +43,10 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "audit": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
+# Fields a role may not see on any record it reads: support works tickets, not deal economics.
+RESTRICTED_FIELDS: dict[CallerRole, frozenset[str]] = {
+    CallerRole.support: frozenset({"amount", "weighted_value", "total_mrr", "discount_pct", "unit_price"}),
+}
 
 
 @dataclass(frozen=True)
@@ -108,3 +113,15 @@ def check_record(actor: Actor, area: str, op: str, owner_id: uuid.UUID | None, o
     require(actor, area, op)
     if not can_touch(actor, op, owner_id, owner_team):
         raise PermissionDenied(area, f"{actor.label} may not {op} this record (it belongs to another owner)")
+
+
+def redact(actor: "Actor", data: Any) -> Any:
+    """`data` without the fields the caller's role may not see (at any depth of dicts and lists)."""
+    hidden = RESTRICTED_FIELDS.get(actor.role)
+    if not hidden:
+        return data
+    if isinstance(data, dict):
+        return {k: redact(actor, v) for k, v in data.items() if k not in hidden}
+    if isinstance(data, list):
+        return [redact(actor, v) for v in data]
+    return data

@@ -124,7 +124,7 @@ class AccountCreate(Input):
     type: AccountType = AccountType.prospect
     website: str | None = Field(None, max_length=300)
     phone: str | None = Field(None, max_length=50)
-    employees: int | None = Field(None, ge=0)
+    employees: int | None = Field(None, ge=0, le=10_000_000)
     annual_revenue: Amount | None = None
     tier: AccountTier | None = None
     parent_account_id: uuid.UUID | None = None
@@ -140,7 +140,7 @@ AccountUpdate = partial(AccountCreate)
 
 class LineItemInput(Input):
     product_id: uuid.UUID
-    quantity: int = Field(1, gt=0)
+    quantity: int = Field(1, gt=0, le=1_000_000)
     unit_price: Amount | None = None
     discount_pct: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(0)
 
@@ -159,7 +159,7 @@ class DealCreate(Input):
     owner_id: uuid.UUID | None = None
     competitors: list[str] = Field(default_factory=list)
     total_mrr: Amount | None = None
-    contract_term: int | None = Field(None, gt=0)
+    contract_term: int | None = Field(None, gt=0, le=600, description="months")
     line_items: list[LineItemInput] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -234,7 +234,7 @@ class MeetingCreate(Input):
 
 class CallCreate(Input):
     direction: CallDirection = CallDirection.outbound
-    duration: int = Field(0, ge=0, description="seconds")
+    duration: int = Field(0, ge=0, le=86_400, description="seconds")
     outcome: CallOutcome = CallOutcome.connected
     notes: str | None = Field(None, max_length=20_000)
     call_at: datetime | None = None

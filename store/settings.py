@@ -40,6 +40,13 @@ class Settings:
     nurture_campaign: str = field(default_factory=lambda: _env("NEXA_NURTURE_CAMPAIGN", "Nurture") or "Nurture")
     smtp_url: str | None = field(default_factory=lambda: _env("NEXA_SMTP_URL"))
     smtp_from: str | None = field(default_factory=lambda: _env("NEXA_SMTP_FROM"))
+    token_budget: int = field(default_factory=lambda: int(_env("NEXA_TOKEN_BUDGET", "200000") or 200000))
+    turn_seconds: float = field(default_factory=lambda: float(_env("NEXA_TURN_SECONDS", "120") or 120))
+    slack_bot_token: str | None = field(default_factory=lambda: _env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: str | None = field(default_factory=lambda: _env("SLACK_SIGNING_SECRET"))
+    slack_app_token: str | None = field(default_factory=lambda: _env("SLACK_APP_TOKEN"))
+    slack_api_url: str = field(default_factory=lambda: _env("SLACK_API_URL", "https://slack.com/api/") or "")
+    public_url: str | None = field(default_factory=lambda: _env("NEXA_PUBLIC_URL"))
 
     @property
     def pgdata(self) -> Path:

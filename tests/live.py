@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +25,15 @@ def live_server(database_url: str, **env: str) -> Iterator[str]:
     environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         environment.pop(var, None)
+    log = Path(tempfile.mkdtemp(prefix="nexa-serve-")) / "serve.log"  # a file, not a pipe nobody reads (a full pipe blocks the server)
     process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"nexa serve exited: {process.stdout.read() if process.stdout else ''}")
+                raise RuntimeError(f"nexa serve exited: {log.read_text()[-4000:]}")
             try:
                 if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
                     break

@@ -138,3 +138,21 @@ async def test_support_sees_no_lead_or_deal_write_tools(db):
     assert "create_ticket" in names and "get_contact" in names
     assert not names & {"create_lead", "move_deal_stage", "convert_lead", "update_deal", "pipeline_summary"}
     assert json.dumps(sorted(names))
+
+
+async def test_a_conversation_stops_at_its_token_budget(db):
+    from dataclasses import replace as with_
+
+    from assistant.messages import ModelResponse, Usage
+    from store.settings import Settings
+
+    class Counting(ScriptedModel):
+        async def request(self, messages, tools):
+            return ModelResponse((await super().request(messages, tools)).message, Usage(600, 100))
+
+    john, _, _, _ = await _rep_and_deal(db)
+    agent = Agent(db, Counting(say("one"), say("two")), settings=with_(Settings(), token_budget=1000))
+    first = await agent.run(john, "hello")
+    second = await agent.run(john, "again", first.conversation_id)
+    third = await agent.run(john, "and again", first.conversation_id)
+    assert (first.answer, second.answer) == ("one", "two") and "budget of 1,000 model tokens" in third.answer

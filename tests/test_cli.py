@@ -74,3 +74,10 @@ def test_kb_commands(home):
     assert "Turn on two-factor authentication" in shown.stdout and "recovery codes" in shown.stdout
     assert _nexa(home, "kb", "delete", "kb-2fa").returncode == 0
     assert _nexa(home, "kb", "show", "kb-2fa").returncode == 2
+
+
+def test_audit_shows_the_trail_to_an_admin(home):
+    assert _nexa(home, "ask", "--as", "john@nexa.test", "what's my pipeline?").returncode == 0
+    shown = _nexa(home, "audit", "--as", "admin@nexa.test", "--action", "tool:")
+    assert shown.returncode == 0 and "tool:pipeline_summary" in shown.stdout and "john@nexa.test" in shown.stdout
+    assert _nexa(home, "audit", "--as", "nobody@nexa.test").returncode == 2

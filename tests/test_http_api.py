@@ -217,3 +217,43 @@ async def test_api_writes_are_audited(base, people, db):
     trail = john.get("/audit", params={"record_id": lead["id"]}).json()["items"]
     assert [(e["action"], e["channel"], e["status"]) for e in trail] == [("api:leads.update", "api", "ok"), ("api:leads.create", "api", "ok")]
     assert client(base, people["carl"]).get("/audit").json()["items"] == []
+
+
+async def test_idempotency_keys_replay_the_first_response(base, people, db):
+    john = client(base, people["john"])
+    body = {"first_name": "Ivy", "last_name": "Key", "email": "ivy@key.test", "source": "event"}
+    first = john.post("/leads", json=body, headers={"Idempotency-Key": "lead-ivy-1"})
+    again = john.post("/leads", json=body, headers={"Idempotency-Key": "lead-ivy-1"})
+    assert first.status_code == again.status_code == 201 and first.json() == again.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    other = john.post("/leads", json=body | {"last_name": "Other"}, headers={"Idempotency-Key": "lead-ivy-1"})
+    problem(other, 409, "Idempotency-Key")
+    carl = client(base, people["carl"]).post("/leads", json=body | {"email": "ivy2@key.test"}, headers={"Idempotency-Key": "lead-ivy-1"})
+    assert carl.status_code == 201  # keys are per caller
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Lead).where(Lead.first_name == "Ivy")) == 2
+    task = {"title": "Call Ivy"}
+    codes = [john.post("/tasks", json=task, headers={"Idempotency-Key": "task-1"}).status_code for _ in range(3)]
+    assert codes == [201, 201, 201] and john.get("/tasks").json()["total"] == 1
+
+
+async def test_support_reads_deals_without_their_economics(base, people, db):
+    john, sam = client(base, people["john"]), client(base, people["sam"])
+    deal = john.post("/deals", json={"deal_name": "Acme Plan", "amount": 50000}).json()
+    seen = sam.get(f"/deals/{deal['id']}").json()
+    assert seen["deal_name"] == "Acme Plan" and "amount" not in seen and "weighted_value" not in seen
+    assert "amount" not in sam.get("/deals").json()["items"][0]
+    assert john.get(f"/deals/{deal['id']}").json()["amount"] == "50000.00"
+
+
+async def test_nul_characters_and_huge_numbers_are_refused_by_name(base, people, db):
+    john = client(base, people["john"])
+    problem(john.post("/leads", json={"first_name": "\u0000", "last_name": "B", "email": "nul@x.test", "source": "website"}), 400, "body")
+    problem(john.get("/leads", params={"q": "\u0000"}), 400, "query")
+    problem(john.get("/leads", params={"offset": 2**63}), 400, "offset")
+    problem(john.get("/audit", params={"limit": -1}), 400, "limit")
+    problem(john.post("/accounts", json={"account_name": "Big", "employees": 2**40}), 400, "employees")
+    reply = john.post("/chat", json={"message": "remind me to call Peter in 9999999999 days"})
+    assert reply.status_code == 200, reply.text
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Lead)) == 0

@@ -209,3 +209,11 @@ async def test_tool_refuses_a_forbidden_caller(db, world, settings, embedder, na
             async with db.session() as s:
                 await tool.run(ToolContext(session=s, actor=caller, settings=settings, embedder=embedder), row.args(world.ids))
         assert err.value.code in ("forbidden", "not_found")
+
+
+async def test_support_gets_deals_without_their_economics(db, world, settings):
+    async with db.session() as s:
+        seen = await TOOLSET.get("get_deal").run(ToolContext(session=s, actor=world.sam, settings=settings), {"deal_id": world.ids["deal"]})
+        mine = await TOOLSET.get("get_deal").run(ToolContext(session=s, actor=world.john, settings=settings), {"deal_id": world.ids["deal"]})
+    assert "amount" not in seen.data and "weighted_value" not in seen.data and seen.data["deal_name"] == "Acme Corp - Enterprise Plan"
+    assert mine.data["amount"] == "50000.00"

@@ -6,15 +6,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bots.http.auth import issue_token
 from store.models import Conversation, Ticket
 from store.services.tickets import TicketService
+from tests import factories
 from tests.conftest import SYSTEM
 from tests.live import live_server
 
 
 @pytest.fixture(scope="module")
 def base(database_url):
-    with live_server(database_url, NEXA_WIDGET_PER_SESSION="4") as url:
+    with live_server(database_url, NEXA_WIDGET_PER_SESSION="4", NEXA_API_PER_MINUTE="5") as url:
         yield url
 
 
@@ -88,3 +90,14 @@ async def test_the_widget_api_answers_cross_origin_pages(base, db):
     assert "x-nexa-session" in preflight.headers["access-control-allow-headers"].lower()
     created = httpx.post(f"{base}/api/v1/widget/session", headers={"Origin": "https://help.customer.test"})
     assert created.headers["access-control-allow-origin"] in ("*", "https://help.customer.test")
+
+
+async def test_api_calls_are_limited_per_token(base, db):
+    async with db.session() as s:
+        tokens = [await issue_token(s, await factories.user(s, name=f"U{i}")) for i in range(2)]
+    first, second = ({"Authorization": f"Bearer {t}"} for t in tokens)
+    statuses = [httpx.get(f"{base}/api/v1/tasks", headers=first).status_code for _ in range(6)]
+    assert statuses[:5] == [200] * 5 and statuses[5] == 429
+    limited = httpx.get(f"{base}/api/v1/tasks", headers=first)
+    assert limited.json()["status"] == 429 and "ratelimit-reset" in {k.lower() for k in limited.headers}
+    assert httpx.get(f"{base}/api/v1/tasks", headers=second).status_code == 200

@@ -26,7 +26,7 @@ async def search_accounts(ctx: ToolContext, query: str | None = None, limit: int
     )
 
 
-@tool(area="accounts")
+@tool(area="accounts", untrusted=("subject",))
 async def get_account(ctx: ToolContext, account_id: uuid.UUID) -> ToolResult:
     """An account's 360-degree view: profile, parent and children, contacts, deals, open tickets, roll-ups and timeline.
 

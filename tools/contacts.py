@@ -26,7 +26,7 @@ async def search_contacts(ctx: ToolContext, query: str | None = None, account_id
     )
 
 
-@tool(area="contacts")
+@tool(area="contacts", untrusted=("notes", "subject"))
 async def get_contact(ctx: ToolContext, contact_id: uuid.UUID) -> ToolResult:
     """A contact's 360-degree view: profile, account, deals, tickets, tasks, meetings, calls, lists and timeline.
 

@@ -41,7 +41,7 @@ async def search_deals(
     return ToolResult(data={"total": total, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
 
 
-@tool(area="deals")
+@tool(area="deals", untrusted=("lost_reason", "risk_factors", "competitors"))
 async def get_deal(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
     """Everything about one deal: amount, stage, probability, weighted value, days in stage, close date, owner.
 

@@ -15,7 +15,7 @@ def _email(email) -> dict:
     return {"email_id": str(email.id), "status": email.status.value, "to": email.to_addresses, "subject": email.subject, "body": email.body}
 
 
-@tool(area="emails")
+@tool(area="emails", untrusted=True)
 async def draft_email(
     ctx: ToolContext, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
     purpose: Literal["follow_up", "intro", "demo", "proposal", "check_in"] = "follow_up",

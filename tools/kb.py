@@ -12,7 +12,7 @@ from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 
-@tool(area="kb")
+@tool(area="kb", untrusted=True)
 async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     """Search the help-center articles for passages that answer a question; cite them as [1], [2] in the order returned.
 
@@ -32,7 +32,7 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     )
 
 
-@tool(area="memory")
+@tool(area="memory", untrusted=True)
 async def search_conversations(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     """Find earlier ticket messages and assistant conversations similar to a problem ("have we seen this error before?").
 

@@ -30,7 +30,7 @@ async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadS
     )
 
 
-@tool(area="leads")
+@tool(area="leads", untrusted=("lost_reason", "bant_budget", "bant_authority", "bant_need", "bant_timeline"))
 async def get_lead(ctx: ToolContext, lead_id: uuid.UUID) -> ToolResult:
     """Everything about one lead (status, score, BANT, conversion links).
 

@@ -13,7 +13,7 @@ from typing import Any, get_type_hints
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from assistant.messages import ToolSpec
-from store.access import require
+from store.access import redact, require
 from store.errors import from_pydantic
 from tools.context import ToolContext
 
@@ -47,6 +47,9 @@ class Tool:
     writes: bool
     target: tuple[str, str] | None = None  # (record type, argument naming it) re-checked on approval
     summary: str | None = None  # how a pending write is shown to the user, formatted with the arguments
+    # Whether results carry text written by people other than the caller (articles, ticket and email bodies, notes,
+    # free-text fields): True always, or a tuple of field names when only those do (untrusted once one holds text).
+    untrusted: bool | tuple[str, ...] = False
 
     @property
     def spec(self) -> ToolSpec:
@@ -62,10 +65,12 @@ class Tool:
             raise from_pydantic(err) from None
 
     async def run(self, ctx: ToolContext, arguments: dict[str, Any] | BaseModel) -> ToolResult:
-        """Check the caller's scope, validate, and call the tool."""
+        """Check the caller's scope, validate, call the tool, and strip the fields the caller's role may not see."""
         require(ctx.actor, self.area, "write" if self.writes else "read")
         args = arguments if isinstance(arguments, BaseModel) else self.parse(arguments)
-        return await self.fn(ctx, **{k: getattr(args, k) for k in self.args_model.model_fields})
+        result = await self.fn(ctx, **{k: getattr(args, k) for k in self.args_model.model_fields})
+        result.data = redact(ctx.actor, result.data)
+        return result
 
 
 class Toolset:
@@ -94,7 +99,7 @@ TOOLSET = Toolset()
 
 
 def tool(*, area: str, writes: bool = False, target: tuple[str, str] | None = None, summary: str | None = None,
-         toolset: Toolset = TOOLSET) -> Callable[[ToolFn], ToolFn]:
+         untrusted: bool | tuple[str, ...] = False, toolset: Toolset = TOOLSET) -> Callable[[ToolFn], ToolFn]:
     """Register an async function `fn(ctx, ...)` as a tool of `toolset`."""
 
     def register(fn: ToolFn) -> ToolFn:
@@ -108,7 +113,7 @@ def tool(*, area: str, writes: bool = False, target: tuple[str, str] | None = No
             fields[name] = (hints[name], Field(default, description=arg_docs.get(name)))
         model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
         toolset.add(Tool(name=fn.__name__, description=description, fn=fn, args_model=model, area=area,
-                         writes=writes, target=target, summary=summary))
+                         writes=writes, target=target, summary=summary, untrusted=untrusted))
         return fn
 
     return register

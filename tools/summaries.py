@@ -22,7 +22,7 @@ def _embedder(ctx: ToolContext):
     return ctx.embedder
 
 
-@tool(area="tickets")
+@tool(area="tickets", untrusted=True)
 async def summarize_ticket(ctx: ToolContext, number: int) -> ToolResult:
     """Summarize a support ticket: key sentences of the thread plus status, priority, customer, sentiment, intent,
     last action and open questions. The summary, sentiment and intent are saved on the ticket for support staff.
@@ -34,7 +34,7 @@ async def summarize_ticket(ctx: ToolContext, number: int) -> ToolResult:
     return _result(await summarizing.summarize_ticket(ctx.session, ctx.actor, ticket.id, _embedder(ctx), writer=ctx.writer))
 
 
-@tool(area="activities")
+@tool(area="activities", untrusted=True)
 async def summarize_call_notes(ctx: ToolContext, call_id: uuid.UUID) -> ToolResult:
     """Summarize a logged call: who, when, outcome, related records and the key points of its notes.
 
@@ -44,7 +44,7 @@ async def summarize_call_notes(ctx: ToolContext, call_id: uuid.UUID) -> ToolResu
     return _result(await summarizing.summarize_call(ctx.session, ctx.actor, call_id, _embedder(ctx), writer=ctx.writer))
 
 
-@tool(area="accounts")
+@tool(area="accounts", untrusted=True)
 async def summarize_account_status(ctx: ToolContext, account_id: uuid.UUID) -> ToolResult:
     """Summarize an account: open deals and pipeline by stage, open tickets, last activity, health, and recent notes.
 
@@ -54,7 +54,7 @@ async def summarize_account_status(ctx: ToolContext, account_id: uuid.UUID) -> T
     return _result(await summarizing.summarize_account(ctx.session, ctx.actor, account_id, _embedder(ctx), writer=ctx.writer))
 
 
-@tool(area="memory")
+@tool(area="memory", untrusted=True)
 async def summarize_my_conversation(ctx: ToolContext, conversation_id: uuid.UUID) -> ToolResult:
     """Summarize one of the user's own earlier conversations with the assistant.
 

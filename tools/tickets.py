@@ -30,7 +30,7 @@ async def _ticket(ctx: ToolContext, ticket_id: uuid.UUID | None, number: int | N
     return await service.get(ticket_id)
 
 
-@tool(area="tickets")
+@tool(area="tickets", untrusted=True)
 async def search_tickets(
     ctx: ToolContext, query: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
     account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, open_only: bool = False,
@@ -56,7 +56,7 @@ async def search_tickets(
     return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
 
 
-@tool(area="tickets")
+@tool(area="tickets", untrusted=True)
 async def get_ticket(ctx: ToolContext, number: int | None = None, ticket_id: uuid.UUID | None = None) -> ToolResult:
     """One ticket with its message thread, by number (e.g. 1042) or id.
 

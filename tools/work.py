@@ -90,7 +90,7 @@ async def log_call(
     return ToolResult(data={"id": str(call.id), "notes": call.notes, "call_at": plain(call.call_at)})
 
 
-@tool(area="activities")
+@tool(area="activities", untrusted=("notes",))
 async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, limit: int = 10) -> ToolResult:
     """Recent calls, the user's own or those with a contact or lead.
 

@@ -133,15 +133,19 @@ def _end_of(today: date, which: str | None, unit: str) -> date:
     return period_end(unit, today, 1 if which == "next" else 0)
 
 
-def _in_units(today: date, count: str, unit: str) -> date:
+def _in_units(today: date, count: str, unit: str) -> date | None:
+    """`today` plus n days, weeks or months; None when that is past the calendar's end (year 9999)."""
     n = int(_number(count))
-    if unit.startswith("day"):
-        return today + timedelta(days=n)
-    if unit.startswith("week"):
-        return today + timedelta(weeks=n)
-    month = today.month - 1 + n
-    year, month = today.year + month // 12, month % 12 + 1
-    return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+    try:
+        if unit.startswith("day"):
+            return today + timedelta(days=n)
+        if unit.startswith("week"):
+            return today + timedelta(weeks=n)
+        month = today.month - 1 + n
+        year, month = today.year + month // 12, month % 12 + 1
+        return date(year, month, min(today.day, calendar.monthrange(year, month)[1]))
+    except (OverflowError, ValueError):
+        return None
 
 
 _YEAR = r"(?:,?\s+(\d{4}))?"

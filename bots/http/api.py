@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
+from litestar.params import Parameter
 from litestar.exceptions import HTTPException
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -26,6 +27,10 @@ from store.serialize import plain, to_dict
 from store.services import ContactService, PipelineService
 from store.services.audit import AuditService
 from store.services.timeline import timeline
+
+
+Limit = Annotated[int, Parameter(ge=1, le=200)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 async def current_actor(request: Request, nexa: AppState) -> Actor:
@@ -75,42 +80,43 @@ async def pipeline(nexa: AppState, actor: Actor, owner_id: uuid.UUID | None = No
 
 
 @get("/contacts/{contact_id:uuid}/timeline")
-async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: int = 50) -> dict[str, Any]:
+async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: Limit = 50) -> dict[str, Any]:
     """A contact's activities, newest first."""
     async with nexa.db.session() as session:
         await ContactService(session, actor).get(contact_id)
-        entries = await timeline(session, RecordType.contact, contact_id, limit=min(limit, 200))
+        entries = await timeline(session, RecordType.contact, contact_id, limit=limit)
         return {"items": [to_dict(a) for a in entries]}
 
 
 @get("/kb/articles")
-async def kb_articles(nexa: AppState, actor: Actor, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Help-center articles (id, title, visibility, source, updated_at)."""
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
         total = await session.scalar(select(func.count()).select_from(KbArticle))
-        rows = await session.scalars(select(KbArticle).order_by(KbArticle.title).limit(min(limit, 200)).offset(offset))
+        rows = await session.scalars(select(KbArticle).order_by(KbArticle.title).limit(limit).offset(offset))
         return {"total": total, "items": [{"id": str(a.id), "title": a.title, "visibility": a.visibility.value, "source": a.source,
                                            "updated_at": plain(a.updated_at)} for a in rows]}
 
 
 @get("/kb/search")
-async def kb_search_route(nexa: AppState, actor: Actor, q: str, limit: int = 5) -> dict[str, Any]:
+async def kb_search_route(nexa: AppState, actor: Actor, q: Annotated[str, Parameter(min_length=1, max_length=500)],
+                          limit: Annotated[int, Parameter(ge=1, le=20)] = 5) -> dict[str, Any]:
     """Hybrid search over the articles the caller may read."""
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
         visible = (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
-        hits = await kb_search(session, nexa.agent.embedder, q, limit=min(limit, 20), visibilities=visible)
+        hits = await kb_search(session, nexa.agent.embedder, q, limit=limit, visibilities=visible)
         return {"items": [plain(asdict(h)) for h in hits]}
 
 
 @get("/audit")
 async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None = None, action: str | None = None,
-                      record_id: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+                      record_id: str | None = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """The audit trail the caller may read (admins: all; managers: their team's; others: their own), newest first."""
     async with nexa.db.session() as session:
         rows = await AuditService(session, actor).entries(actor_id=actor_id, action=action, record_id=record_id,
-                                                          limit=min(limit, 200), offset=offset)
+                                                          limit=limit, offset=offset)
         return {"items": [to_dict(e) for e in rows]}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -16,13 +18,14 @@ from sqlalchemy import text
 
 from assistant.agent import Agent
 from assistant.runtime import build_agent
+from bots.http.guards import MAX_BODY, InputGuard
+from bots.http.idempotency import IdempotencyMiddleware
 from bots.http.problems import HANDLERS
 from bots.http.state import AppState
 from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
 from store.db import Database
 from store.settings import Settings, get_settings
 
-MAX_BODY = 64 * 1024  # bytes of one request body; more is a 413
 
 
 @get("/health", include_in_schema=False)
@@ -50,11 +53,23 @@ def _session_of(request: Request) -> str:
     return request.headers.get(SESSION_HEADER, "") or "anonymous"
 
 
+def _is_api_call(request: Request) -> bool:
+    return request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/widget/")
+
+
+def _credential_of(request: Request) -> str:
+    return hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
+
+
 def rate_limits() -> list[Any]:
-    """Per-IP and per-session limits on widget questions (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION per minute)."""
+    """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION),
+    API calls per bearer token (NEXA_API_PER_MINUTE), all per minute."""
     per_ip = int(os.environ.get("NEXA_WIDGET_PER_IP", "60"))
     per_session = int(os.environ.get("NEXA_WIDGET_PER_SESSION", "20"))
+    per_token = int(os.environ.get("NEXA_API_PER_MINUTE", "1200"))
     return [
+        RateLimitConfig(rate_limit=("minute", per_token), check_throttle_handler=_is_api_call,
+                        identifier_for_request=_credential_of, store="api_token").middleware,
         RateLimitConfig(rate_limit=("minute", per_ip), check_throttle_handler=_is_widget_post, store="widget_ip").middleware,
         RateLimitConfig(rate_limit=("minute", per_session), check_throttle_handler=_is_widget_post,
                         identifier_for_request=_session_of, store="widget_session").middleware,
@@ -80,11 +95,18 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
 
+    slack: list[Any] = []
+    if settings.slack_bot_token and settings.slack_signing_secret:  # Slack's HTTP mode at /slack/events
+        from bots.slack.app import build_app
+        from bots.slack.http import slack_events
+
+        slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
+
     return Litestar(
-        route_handlers=[health, ready, api_router, widget_api, *widget_pages],
+        route_handlers=[health, ready, api_router, widget_api, *widget_pages, *slack],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=rate_limits(),
+        middleware=[InputGuard, *rate_limits(), DefineMiddleware(IdempotencyMiddleware, db=db)],
         request_max_body_size=MAX_BODY,
         cors_config=cors(),
         openapi_config=OpenAPIConfig(

@@ -9,6 +9,8 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+
 from store.errors import DomainError
 
 MEDIA_TYPE = "application/problem+json"
@@ -55,10 +57,18 @@ def _named(detail: str) -> str | None:
     return head if sep and head.replace("_", "").replace("-", "").isalnum() and " " not in head else None
 
 
+def pool_exhausted(_: Request, err: SQLAlchemyTimeoutError) -> Response[dict[str, Any]]:
+    """Every database connection is busy: fail fast and tell the client when to retry."""
+    response = problem(503, "busy", "the server is at capacity (no database connection free within 5 s); retry shortly")
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
     """A bug: logged with its traceback; the client learns only that nothing was written."""
     log.error("%s %s failed", request.method, request.url.path, exc_info=err)
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal", "the server failed; nothing was written")
 
 
-HANDLERS = {DomainError: domain_error, ValidationException: validation_error, HTTPException: http_error, Exception: unexpected}
+HANDLERS = {DomainError: domain_error, ValidationException: validation_error, HTTPException: http_error,
+            SQLAlchemyTimeoutError: pool_exhausted, Exception: unexpected}

@@ -17,7 +17,7 @@ from litestar import Request, Router, delete, get, patch, post
 from pydantic import BaseModel, Field
 
 from bots.http.state import AppState
-from store.access import Actor
+from store.access import Actor, redact
 from store.models.enums import DealStage, LeadStatus, Priority, RecordType, TaskStatus, TicketStatus
 from store.schemas import (
     AccountCreate, AccountUpdate, Bant, CallCreate, ContactCreate, ContactUpdate, DealCreate, DealUpdate, Input, LeadConversion,
@@ -44,7 +44,7 @@ def page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any
 class Paging(Input):
     q: str | None = Field(None, max_length=200)
     limit: int = Field(20, ge=1, le=MAX_PAGE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10_000_000)
 
 
 class LeadFilters(Paging):
@@ -152,11 +152,11 @@ def _router(r: Resource) -> Router:
         filters = parse(r.filters, dict(request.query_params))
         async with nexa.db.session() as session:
             items, total = await r.list(r.service(session, actor), filters)
-            return page(items, total, filters.limit, filters.offset)
+            return redact(actor, page(items, total, filters.limit, filters.offset))
 
     async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> dict[str, Any]:
         async with nexa.db.session() as session:
-            return record(await getattr(r.service(session, actor), r.get)(record_id))
+            return redact(actor, record(await getattr(r.service(session, actor), r.get)(record_id)))
 
     async def create_record(nexa: AppState, actor: Actor, data: create_model) -> dict[str, Any]:  # type: ignore[valid-type]
         async with nexa.db.session() as session:

@@ -8,11 +8,13 @@ from store.models.contacts import Contact
 from store.models.conversations import Conversation, ConversationMessage, PendingAction
 from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageChange, DealTeamMember, Product
 from store.models.emails import EmailMessage
+from store.models.idempotency import IdempotencyKey
 from store.models.knowledge import KbArticle, KbChunk
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.orders import Order, OrderLine
 from store.models.scoring import ScoringModel
+from store.models.slack import SlackEvent
 from store.models.tickets import Ticket, TicketMessage
 from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
@@ -21,6 +23,6 @@ __all__ = [
     "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
-    "EmailMessage", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "Product", "STAGE_PROBABILITY", "ScoringModel", "Task", "Ticket", "TicketMessage", "User",
+    "EmailMessage", "IdempotencyKey", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
+    "OrderLine", "PendingAction", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
 ]

@@ -29,6 +29,7 @@ class Conversation(Entity):
     helpful: Mapped[bool | None]  # the customer's "That helped"
     csat_rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     csat_comment: Mapped[str | None] = mapped_column(sa.Text)
+    tokens_used: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")  # model tokens, against the budget
 
 
 class ConversationMessage(Entity):

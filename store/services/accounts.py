@@ -119,8 +119,10 @@ class AccountService(Service):
             raise Conflict("account_name", f"an account named {name} already exists")
 
     async def _no_cycle(self, account_id: uuid.UUID, parent_id: uuid.UUID) -> None:
+        """Refuse a parent that is the account itself or below it: walk up from the parent, however deep."""
         await self.ensure(Account, parent_id, "parent_account_id")
-        below = descendants_cte(account_id)
-        if await self.session.scalar(select(func.count()).select_from(below).where(below.c.id == parent_id)):
+        up = select(Account.id, Account.parent_account_id).where(Account.id == parent_id).cte("up", recursive=True)
+        up = up.union(select(Account.id, Account.parent_account_id).where(Account.id == up.c.parent_account_id))
+        if await self.session.scalar(select(func.count()).select_from(up).where(up.c.id == account_id)):
             raise InvalidInput("parent_account_id", "would make the account its own ancestor (a cycle)")
 

@@ -1,0 +1,389 @@
+"""Fuzzing the HTTP API from its own OpenAPI document (schemathesis), against a real `nexa serve`.
+
+Every operation of `/schema/openapi.json` gets schema-valid and schema-violating requests (the
+explicit examples, the coverage phase's boundary values and unexpected methods, then random
+fuzzing), as an admin so that no permission check stops a request before the code under it runs.
+Each response must be below 500, and each 4xx must be `application/problem+json` with a `detail`.
+Half of the generated ids in paths, and some in bodies, are replaced by ids of records seeded
+before the run, so that reads, patches, stage moves and conversions reach real rows instead of
+stopping at a 404.
+
+The list endpoints read their filters from the raw query string, so the OpenAPI document does not
+declare them and schemathesis cannot vary them: `test_list_filters_from_the_filter_models` fuzzes
+those query strings from the filter models in `bots/http/resources.py`.
+
+Reproducible: a fixed seed and `derandomize`; about 1 to 1.5 minutes on two cores, so it runs with
+the rest of the suite in CI (see tests/FUZZ_README_SECTION.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from sqlalchemy import text
+
+from bots.http.auth import issue_token
+from bots.http.resources import RESOURCES
+from store.models import KbArticle
+from store.models.enums import Role, Seniority, Visibility
+from tests import factories
+from tests.live import NEXA
+from tests.smtp import free_port
+
+# A fixed seed and derandomized Hypothesis: every run sends the same requests. NEXA_FUZZ_EXAMPLES and
+# NEXA_FUZZ_SEED make a deeper or a different run (see tests/FUZZ_README_SECTION.md).
+SEED = int(os.environ.get("NEXA_FUZZ_SEED", "20261124"))
+MAX_EXAMPLES = int(os.environ.get("NEXA_FUZZ_EXAMPLES", "20"))  # per operation in the fuzzing phase; the coverage phase adds its own
+PROBLEM = "application/problem+json"
+
+# Rate limits are not under test here (tests/test_widget_api.py covers them); the fuzzer sends
+# far more than a minute's allowance, so every limit is lifted for this server.
+UNLIMITED = {"NEXA_API_PER_MINUTE": "1000000", "NEXA_WIDGET_PER_IP": "1000000", "NEXA_WIDGET_PER_SESSION": "1000000"}
+
+# Classic fuzzing dictionaries: a NUL (PostgreSQL text refuses it), quoting and escapes, bidi and astral
+# characters; integers past 32 and 64 bits and below zero (database column and LIMIT/OFFSET ranges).
+NASTY_STRINGS = ["\x00", "nul\x00byte", "' OR '1'='1", "\\", "%00", "\u202etxt.exe", "\U0001f600", "null", "-1",
+                 "remind me in 9999999999 days"]
+BIG_INTEGERS = [-1, 2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**20]
+# Schemathesis binds a dictionary by type only to parameters that are plainly a string or an integer
+# (not `string | null`); the others are bound by name: the free-text and integer fields of the bodies
+# and the optional query parameters.
+QUERY_TEXT = ["q", "team", "action", "record_id"]
+QUERY_INTEGERS = ["limit", "offset"]
+TEXT_FIELDS = ["first_name", "last_name", "account_name", "deal_name", "title", "subject", "description", "notes", "body",
+               "message", "reason", "comment", "company", "industry", "location", "product", "website", "department"]
+INTEGER_FIELDS = ["employees", "duration", "contract_term", "health_score", "score", "probability", "rating", "quantity"]
+
+# What each fuzzed operation answered, by status: the last test checks that the token reached them.
+SEEN: dict[str, Counter[int]] = defaultdict(Counter)
+
+
+async def _empty(database) -> None:
+    """Every table emptied, as the `db` fixture does before a test (this module shares one server and one seed)."""
+    async with database.engine.begin() as conn:
+        tables = (await conn.execute(text(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        ))).scalar_one()
+        await conn.execute(text("SET session_replication_role = replica"))
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await conn.execute(text("SET session_replication_role = DEFAULT"))
+        for (sequence,) in await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
+            await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+@pytest.fixture(scope="module")
+async def admin(database) -> dict[str, Any]:
+    """An admin (every endpoint reachable) with a bearer token, a rep to own things, and a public article."""
+    await _empty(database)
+    async with database.session() as s:
+        user = await factories.user(s, name="Ada Admin", email="ada@nexa.test", role=Role.admin, team=None,
+                                    seniority=Seniority.senior)
+        rep = await factories.user(s, name="Rex Rep", email="rex@nexa.test", role=Role.rep, team="Enterprise")
+        token = await issue_token(s, user)
+        content = "How to reset your password.\n\nOpen Settings, then Security, then Reset."
+        article = KbArticle(title="Reset your password", source="fuzz/reset.md", visibility=Visibility.public,
+                            content=content, content_hash=hashlib.sha256(content.encode()).hexdigest())
+        s.add(article)
+        await s.flush()
+        return {"token": token, "user_id": str(user.id), "rep_id": str(rep.id), "article_id": str(article.id)}
+
+
+@contextmanager
+def logged_server(database_url: str, log: Path, **env: str) -> Iterator[str]:
+    """`nexa serve` as tests/live.py starts it, but writing its output to `log`.
+
+    `live_server` pipes the output without reading it: a fuzz run provokes many logged errors, which
+    would fill the pipe and block the server. From the file, a 5xx failure quotes the server's traceback.
+    """
+    port = free_port()
+    environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
+        environment.pop(var, None)
+    base = f"http://127.0.0.1:{port}"
+    with log.open("w") as out:
+        process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=environment,
+                                   stdout=out, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"nexa serve exited: {log.read_text()}")
+                try:
+                    if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("nexa serve did not become ready in 90 s")
+                time.sleep(0.3)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def server_log(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("fuzz") / "nexa-serve.log"
+
+
+@pytest.fixture(scope="module")
+def base(database_url, admin, server_log) -> Iterator[str]:
+    with logged_server(database_url, server_log, **UNLIMITED) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def seeded(base, admin) -> dict[str, str]:
+    """One record of each type made through the API, a pending chat approval, and a widget session with a conversation."""
+    api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {admin['token']}"}, timeout=60)
+
+    def made(response: httpx.Response) -> dict[str, Any]:
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    ids = {"user": admin["user_id"], "rep": admin["rep_id"], "article": admin["article_id"]}
+    ids["parent_account"] = made(api.post("/accounts", json={"account_name": "Initech Holdings"}))["id"]
+    ids["account"] = made(api.post("/accounts", json={"account_name": "Initech", "parent_account_id": ids["parent_account"]}))["id"]
+    ids["contact"] = made(api.post("/contacts", json={"first_name": "Peter", "last_name": "Gibbons", "email": "peter@initech.test",
+                                                      "account_id": ids["account"]}))["id"]
+    ids["lead"] = made(api.post("/leads", json={"first_name": "Dana", "last_name": "Whitfield", "email": "dana@brightwave.test",
+                                                "company": "Brightwave", "source": "referral"}))["id"]
+    ids["lead_to_convert"] = made(api.post("/leads", json={"first_name": "Milton", "last_name": "Waddams", "email": "milton@initech.test",
+                                                           "company": "Initech", "source": "website"}))["id"]
+    ids["deal"] = made(api.post("/deals", json={"deal_name": "Acme Corp - Enterprise Plan", "amount": 50000, "account_id": ids["account"],
+                                                "primary_contact_id": ids["contact"]}))["id"]
+    ids["ticket"] = made(api.post("/tickets", json={"subject": "Sync fails", "requester_contact_id": ids["contact"]}))["id"]
+    ids["task"] = made(api.post("/tasks", json={"title": "Send the specs", "related_type": "deal", "related_id": ids["deal"]}))["id"]
+    ids["call"] = made(api.post("/calls", json={"contact_id": ids["contact"], "notes": "wants a demo"}))["id"]
+    ids["meeting"] = made(api.post("/meetings", json={"title": "Demo", "start_at": "2030-01-02T10:00:00+00:00",
+                                                      "contact_ids": [ids["contact"]]}))["id"]
+    ids["note"] = made(api.post("/notes", json={"related_type": "deal", "related_id": ids["deal"], "body": "renewal in Q3"}))["id"]
+    turn = made(api.post("/chat", json={"message": "move Acme Enterprise Plan to proposal"}))
+    assert turn["pending"], turn  # a write waiting for approval, so that the approvals operation reaches a real one
+    ids["conversation"], ids["approval"] = turn["conversation_id"], turn["pending"][0]["id"]
+    widget = httpx.Client(base_url=f"{base}/api/v1/widget", timeout=60)
+    ids["widget_session"] = made(widget.post("/session"))["session"]
+    made(widget.post("/messages", json={"message": "how do I reset my password?"}, headers={"X-Nexa-Session": ids["widget_session"]}))
+    return ids
+
+
+@pytest.fixture(scope="module")
+def api_schema(base, seeded):
+    """The live OpenAPI document, loaded by schemathesis with a fixed seed and the seeded ids as dictionaries."""
+    users = [seeded["user"], seeded["rep"]]
+    config = schemathesis.Config.from_dict({
+        "seed": SEED,
+        "request-timeout": 60,
+        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none",
+                       "with-security-parameters": False,
+                       # Now and then a value known to break naive code, in any string or integer of any operation.
+                       "dictionaries": {"string": {"dictionary": "nasty-strings", "probability": 0.1},
+                                        "integer": {"dictionary": "big-integers", "probability": 0.1}}},
+        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
+                   "stateful": {"enabled": False}},
+        # Ids in bodies: now and then one that exists, so that links are followed instead of refused.
+        "dictionaries": {
+            "nasty-strings": {"values": NASTY_STRINGS},
+            "big-integers": {"values": BIG_INTEGERS},
+            "accounts": {"values": [seeded["account"], seeded["parent_account"]]},
+            "contacts": {"values": [seeded["contact"]]},
+            "users": {"values": users},
+            "records": {"values": [seeded[k] for k in ("lead", "contact", "account", "deal", "ticket")]},
+            "emails": {"values": [f"fuzz{n}@example.test" for n in range(50)]},
+        },
+        "parameters": {
+            **{f"body.{field}": {"dictionary": "accounts", "probability": 0.3} for field in ("account_id", "parent_account_id")},
+            **{f"body.{field}": {"dictionary": "contacts", "probability": 0.3}
+               for field in ("contact_id", "primary_contact_id", "requester_contact_id", "reporting_to_id")},
+            **{f"body.{field}": {"dictionary": "users", "probability": 0.3}
+               for field in ("owner_id", "assignee_id", "assigned_to_id", "account_owner_id")},
+            "body.related_id": {"dictionary": "records", "probability": 0.3},
+            "body.email": {"dictionary": "emails", "probability": 0.5},
+            **{f"body.{field}": {"dictionary": "nasty-strings", "probability": 0.1} for field in TEXT_FIELDS},
+            **{f"body.{field}": {"dictionary": "big-integers", "probability": 0.1} for field in INTEGER_FIELDS},
+            **{f"query.{name}": {"dictionary": "nasty-strings", "probability": 0.1} for name in QUERY_TEXT},
+            **{f"query.{name}": {"dictionary": "big-integers", "probability": 0.1} for name in QUERY_INTEGERS},
+        },
+    })
+    return schemathesis.openapi.from_url(f"{base}/schema/openapi.json", config=config)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request):
+    """schemathesis 4.32's lazy schemas read and rename `item._nodeid`, which pytest 9.2 no longer has
+    (its node ids became a property); give the item the attribute so that the per-operation subtests run."""
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+# The path parameter of each operation and the seeded record that makes it real.
+REAL_PATH_IDS = {
+    ("/api/v1/leads/{lead_id}/convert", "lead_id"): "lead_to_convert",
+    ("/api/v1/leads/{lead_id}/status", "lead_id"): "lead",
+    ("/api/v1/deals/{deal_id}/stage", "deal_id"): "deal",
+    ("/api/v1/contacts/{contact_id}/timeline", "contact_id"): "contact",
+    ("/api/v1/chat/{conversation_id}/approvals/{approval_id}", "conversation_id"): "conversation",
+    ("/api/v1/chat/{conversation_id}/approvals/{approval_id}", "approval_id"): "approval",
+    ("/kb/articles/{article_id}", "article_id"): "article",
+} | {(f"/api/v1/{name}/{{record_id}}", "record_id"): key for name, key in (
+    ("leads", "lead"), ("contacts", "contact"), ("accounts", "account"), ("deals", "deal"), ("tickets", "ticket"),
+    ("tasks", "task"), ("calls", "call"), ("meetings", "meeting"), ("notes", "note"))}
+
+
+def headers_for(path: str, seeded: dict[str, str], token: str) -> dict[str, str]:
+    """The widget's customer calls carry a session token; everything else a bearer token."""
+    if path.startswith("/api/v1/widget/"):
+        return {"X-Nexa-Session": seeded["widget_session"]}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def problem_details(ctx, response, case) -> None:
+    """A 4xx answer is RFC 9457 problem+json naming what went wrong."""
+    if not 400 <= response.status_code < 500:
+        return
+    content_type = (response.headers.get("content-type") or [""])[0]
+    assert content_type.startswith(PROBLEM), f"a {response.status_code} answered {content_type!r}, not {PROBLEM}"
+    if case.method.upper() == "HEAD":
+        return  # no body by definition
+    body = response.json()
+    assert isinstance(body, dict) and isinstance(body.get("detail"), str) and body["detail"], \
+        f"a {response.status_code} problem without a detail: {body!r}"
+    assert body.get("status") == response.status_code, f"problem status {body.get('status')} != {response.status_code}"
+
+
+def last_failure(log: Path, method: str, path: str) -> str:
+    """The server's last logged failure of `method path`: bots/http/problems.py logs each 500 as
+    "METHOD PATH failed" and its traceback; the heading and the final exception are kept."""
+    for _ in range(20):  # the log line may land a moment after the response
+        entries = log.read_text(errors="replace").split("\nERROR - ")
+        mine = [e for e in entries if e.splitlines()[0].endswith(f"{method} {path} failed")]
+        if mine:
+            lines = mine[-1].splitlines()
+            return "\n".join([lines[0], "  ...", *lines[-8:]])
+        time.sleep(0.1)
+    return "(no such failure in the server log)"
+
+
+def server_traceback(log: Path):
+    def server_traceback(ctx, response, case) -> None:
+        """A 5xx fails with the server's own account of it."""
+        if response.status_code >= 500:
+            path = response.request.path_url.partition("?")[0]
+            raise AssertionError(f"{response.status_code} from the server; its log says:\n"
+                                 f"{last_failure(log, response.request.method, path)}")
+    return server_traceback
+
+
+RUN_SPECIFIC = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}| at 0x[0-9a-f]+", re.I)
+
+
+def heads(case) -> bool:
+    """A fair coin decided by the generated case itself, so that every run tosses it the same way for
+    the same case. Ids are left out (the seeded ones, and those schemathesis reuses from earlier
+    responses, are new in every run), and so are object addresses (the repr of an absent body)."""
+    drawn = RUN_SPECIFIC.sub("", repr((case.method, case.path_parameters, case.query, case.headers, case.body)))
+    return hashlib.sha256(drawn.encode()).digest()[0] % 2 == 0
+
+
+@schema.parametrize()
+def test_api_never_fails_and_refuses_in_problem_details(case, seeded, admin, server_log):
+    if heads(case):  # half of the cases: the ids in the path name seeded records of the right type
+        for name in list(case.path_parameters or {}):
+            key = REAL_PATH_IDS.get((case.path, name))
+            if key:
+                case.path_parameters[name] = seeded[key]
+    response = case.call(headers=headers_for(case.path, seeded, admin["token"]), timeout=60)
+    SEEN[case.operation.label][response.status_code] += 1
+    case.validate_response(response, checks=[not_a_server_error, server_traceback(server_log), problem_details])
+
+
+def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrategy[str]:
+    """Query-string values for one filter field: valid ones of its type, plus garbage."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    kind = args[0] if get_origin(annotation) is not None and args else annotation
+    garbage = st.text(max_size=30) | st.sampled_from([*NASTY_STRINGS, *map(str, BIG_INTEGERS), "", "0", "true", "1e309", "NaN",
+                                                      "2026-13-45", "x" * 300])
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        valid = st.sampled_from([m.value for m in kind])
+    elif kind is bool:
+        valid = st.sampled_from(["true", "false", "1", "0"])
+    elif kind is int:
+        valid = st.integers(-10, 10_000).map(str)
+    elif kind is uuid.UUID:
+        valid = st.sampled_from(sorted(v for k, v in seeded.items() if k != "widget_session")) | st.uuids().map(str)
+    elif kind is datetime:
+        valid = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1),
+                             timezones=st.sampled_from([timezone.utc, None])).map(datetime.isoformat)
+    elif kind is date:
+        valid = st.dates().map(date.isoformat)
+    else:
+        valid = st.text(max_size=50)
+    return st.one_of(valid, garbage)
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.name)
+def test_list_filters_from_the_filter_models(resource, base, seeded, admin, server_log):
+    """GET /api/v1/<records> with any mix of its filters (declared in its filter model, not in the OpenAPI document)."""
+    fields = resource.filters.model_fields
+    query = st.fixed_dictionaries({}, optional={name: _value_strategy(f.annotation, seeded) for name, f in fields.items()}
+                                  | {"unknown": st.text(max_size=10)})
+    client = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {admin['token']}"}, timeout=60)
+
+    @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
+              phases=[Phase.explicit, Phase.generate, Phase.shrink],
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(params=query)
+    @example(params={"offset": str(2**63)})  # past PostgreSQL's bigint
+    @example(params={"offset": "-1", "limit": "0"})
+    @seed(SEED)
+    def run(params: dict[str, str]) -> None:
+        response = client.get(f"/{resource.name}", params=params)
+        assert response.status_code < 500, (f"GET /api/v1/{resource.name}?{response.request.url.query.decode()} -> "
+                                             f"{response.status_code}; the server log says:\n"
+                                             f"{last_failure(server_log, 'GET', f'/api/v1/{resource.name}')}")
+        if response.status_code >= 400:
+            assert response.headers["content-type"].startswith(PROBLEM), response.text
+            assert response.json()["detail"], response.text
+        else:
+            body = response.json()
+            assert body["total"] >= len(body["items"]) and len(body["items"]) <= body["limit"]
+
+    run()
+
+
+def test_the_fuzzer_reached_every_operation_past_authentication(api_schema):
+    """Guard against a vacuous run: every operation of the document was called, and each answered
+    something other than 401 at least once (the token worked)."""
+    if not SEEN:
+        pytest.skip("runs after test_api_never_fails_and_refuses_in_problem_details, in the same session")
+    operations = {result.ok().label for result in api_schema.get_all_operations()}
+    assert not operations - SEEN.keys(), f"never called: {sorted(operations - SEEN.keys())}"
+    unauthenticated = sorted(op for op, statuses in SEEN.items() if set(statuses) <= {401})
+    assert not unauthenticated, f"only 401s from: {unauthenticated}"
+    print("\n" + "\n".join(f"{op}: {dict(sorted(statuses.items()))}" for op, statuses in sorted(SEEN.items())))
