@@ -35,3 +35,4 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/intelligence.py
 	$(VENV)/bin/python bench/api_load.py
 	$(VENV)/bin/python bench/injection_suite.py
+	$(VENV)/bin/python bench/slack_ack.py
