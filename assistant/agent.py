@@ -149,7 +149,6 @@ class Agent:
         conversations = ConversationService(session, actor)
         ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder, writer=self.writer)
         tools = self._tools_for(actor)
-        specs_by_name = {name: t.spec for name, t in tools.items()}
         rows = _from_user_turn(await conversations.history(conversation))
         history = [_to_message(m) for m in rows]
         system = self._system_prompt(actor, ctx.now)
@@ -167,7 +166,7 @@ class Agent:
                 answer = f"I stopped after {self.settings.turn_seconds:.0f} seconds without finishing. Try a narrower request."
                 break
             response = None
-            specs = [specs_by_name[name] for name, t in tools.items() if self._offered(t, turn)]
+            specs = [t.spec for t in tools.values() if self._offered(t, turn)]
             guard = OutputGuard(system, strip_links=turn.tainted_by is not None)
             try:
                 async for item in model.stream(messages, specs):

@@ -14,15 +14,8 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from pathlib import Path
 
 import httpx
 from rich.console import Console
@@ -30,6 +23,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from bots.http.auth import issue_token
+from common import pct, start_server, throwaway_settings
 from store.db import Database
 from store.embeddings import default_embedder
 from store.models import User
@@ -54,24 +48,6 @@ async def prepare(settings: Settings) -> str:
         await db.close()
 
 
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    nexa = Path(sys.executable).with_name("nexa")
-    process = subprocess.Popen([str(nexa), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("nexa serve did not become ready")
-
-
 async def drive(n: int, clients: int, call: Callable[[int], Awaitable[float]]) -> tuple[float, list[float]]:
     """Run `call(i)` n times with `clients` at once; the wall time and each call's seconds."""
     queue = list(range(n))
@@ -84,10 +60,6 @@ async def drive(n: int, clients: int, call: Callable[[int], Awaitable[float]]) -
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))
     return time.perf_counter() - start, timings
-
-
-def pct(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
 
 
 async def measure(base: str, token: str, clients: int, requests: int, turns: int) -> list[tuple[str, int, float, list[float]]]:
@@ -136,15 +108,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="requests per CRUD scenario (default 400)")
     parser.add_argument("--turns", type=int, default=60, help="chat turns / widget answers (default 60)")
     args = parser.parse_args()
-    settings, home = Settings(), None
-    if not settings.database_url:
-        home = Path(tempfile.mkdtemp(prefix="nexa-bench-"))
-        settings = replace(settings, home=home)
+    settings, home = throwaway_settings()
     env = os.environ | {"NEXA_HOME": str(settings.home), "NEXA_WIDGET_PER_IP": "100000", "NEXA_WIDGET_PER_SESSION": "100000",
                         "NEXA_API_PER_MINUTE": "1000000"}
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
-    os.environ["NEXA_HOME"] = str(settings.home)
     token = asyncio.run(prepare(settings))
     process, base = start_server(env)
     try:

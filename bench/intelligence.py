@@ -14,18 +14,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import random
 import shutil
-import tempfile
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import roc_auc_score
 
+from common import throwaway_settings
 from store.db import Database
 from store.intelligence.anomalies import detect
 from store.intelligence.forecasts import backtest
@@ -124,11 +121,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=20, help="seed scale for scoring (100 leads per unit, default 20)")
     parser.add_argument("--series", type=int, default=200, help="synthetic series for anomalies and forecasts")
     args = parser.parse_args()
-    settings = Settings()
-    if not settings.database_url:
-        home = Path(tempfile.mkdtemp(prefix="nexa-bench-"))
-        os.environ["NEXA_HOME"] = str(home)
-        settings = replace(settings, home=home)
+    settings, home = throwaway_settings()
     score = asyncio.run(scoring(settings, args.scale))
     ceiling = ceiling_auc()
     found = anomalies(args.series)
@@ -147,8 +140,8 @@ def main() -> None:
     table.add_row("oracle MAPE (true means)", f"{forecast['oracle']:.1f}%", "noise floor")
     table.add_row("forecast / oracle", f"{forecast['mape'] / forecast['oracle']:.2f}", "ratio")
     console.print(table)
-    if not Settings().database_url:
-        shutil.rmtree(settings.home, ignore_errors=True)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -21,18 +21,13 @@ import json
 import multiprocessing
 import os
 import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
-import httpx
 from rich.console import Console
 from rich.table import Table
 
@@ -45,7 +40,7 @@ from store.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fake Slack and free_port live with the tests
 from tests.fake_slack import BOT_USER, TEAM, FakeSlack, running  # noqa: E402
-from tests.smtp import free_port  # noqa: E402
+from common import pct, start_server, throwaway_settings  # noqa: E402
 
 TARGET_P99_S = 0.5
 SECRET = "bench-signing-secret"
@@ -68,24 +63,6 @@ async def prepare(settings: Settings) -> str:
             return rep.email
     finally:
         await db.close()
-
-
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    """`nexa serve` on a free loopback port, once /ready answers."""
-    port = free_port()
-    nexa = Path(sys.executable).with_name("nexa")
-    process = subprocess.Popen([str(nexa), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("nexa serve did not become ready")
 
 
 def event(event_id: str, channel: str) -> str:
@@ -143,21 +120,13 @@ def answered(fake: FakeSlack, channels: set[str]) -> int:
     return len({c.params.get("channel") for c in fake.find("chat.update") if c.params.get("channel") in channels})
 
 
-def pct(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1] if len(values) > 1 else values[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300, help="requests per burst (default 300)")
     parser.add_argument("--concurrency", type=int, default=100, help="requests in flight at once (default 100)")
     parser.add_argument("--retry-every", type=int, default=5, help="every Nth request repeats an earlier event (default 5; 0: none)")
     args = parser.parse_args()
-    settings, home = Settings(), None
-    if not settings.database_url:
-        home = Path(tempfile.mkdtemp(prefix="nexa-bench-"))
-        settings = replace(settings, home=home)
-    os.environ["NEXA_HOME"] = str(settings.home)
+    settings, home = throwaway_settings()
     email = asyncio.run(prepare(settings))
     rows = []
     with running(FakeSlack(users={SLACK_USER: email})) as fake:

@@ -72,9 +72,8 @@ async def database(database_url: str):
     await db.close()
 
 
-@pytest.fixture
-async def db(database: Database) -> Database:
-    """The test database, emptied before the test."""
+async def empty_database(database: Database) -> None:
+    """Every table emptied and every sequence restarted (ticket numbers start at 1001 again)."""
     async with database.engine.begin() as conn:
         tables = (await conn.execute(text(
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
@@ -85,6 +84,12 @@ async def db(database: Database) -> Database:
         await conn.execute(text("SET session_replication_role = DEFAULT"))
         for (sequence,) in await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
             await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+@pytest.fixture
+async def db(database: Database) -> Database:
+    """The test database, emptied before the test."""
+    await empty_database(database)
     return database
 
 

@@ -19,13 +19,16 @@ NEXA = Path(sys.executable).with_name("nexa")
 
 
 @contextmanager
-def live_server(database_url: str, **env: str) -> Iterator[str]:
-    """Start `nexa serve` on a free port; yield its base URL once /ready answers; stop it after."""
+def live_server(database_url: str, *, log: Path | None = None, **env: str) -> Iterator[str]:
+    """Start `nexa serve` on a free port; yield its base URL once /ready answers; stop it after.
+
+    Its output goes to `log` (a temporary file by default), never to a pipe nobody reads (a full pipe blocks the server).
+    """
     port = free_port()
     environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         environment.pop(var, None)
-    log = Path(tempfile.mkdtemp(prefix="nexa-serve-")) / "serve.log"  # a file, not a pipe nobody reads (a full pipe blocks the server)
+    log = log or Path(tempfile.mkdtemp(prefix="nexa-serve-")) / "serve.log"
     process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=environment,
                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"

@@ -21,12 +21,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import subprocess
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from enum import Enum
 from pathlib import Path
@@ -38,15 +36,14 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from sqlalchemy import text
 
 from bots.http.auth import issue_token
 from bots.http.resources import RESOURCES
 from store.models import KbArticle
 from store.models.enums import Role, Seniority, Visibility
 from tests import factories
-from tests.live import NEXA
-from tests.smtp import free_port
+from tests.conftest import empty_database
+from tests.live import live_server
 
 # A fixed seed and derandomized Hypothesis: every run sends the same requests. NEXA_FUZZ_EXAMPLES and
 # NEXA_FUZZ_SEED make a deeper or a different run (see tests/FUZZ_README_SECTION.md).
@@ -76,24 +73,10 @@ INTEGER_FIELDS = ["employees", "duration", "contract_term", "health_score", "sco
 SEEN: dict[str, Counter[int]] = defaultdict(Counter)
 
 
-async def _empty(database) -> None:
-    """Every table emptied, as the `db` fixture does before a test (this module shares one server and one seed)."""
-    async with database.engine.begin() as conn:
-        tables = (await conn.execute(text(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ))).scalar_one()
-        await conn.execute(text("SET session_replication_role = replica"))
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await conn.execute(text("SET session_replication_role = DEFAULT"))
-        for (sequence,) in await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
-            await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
-
-
 @pytest.fixture(scope="module")
 async def admin(database) -> dict[str, Any]:
     """An admin (every endpoint reachable) with a bearer token, a rep to own things, and a public article."""
-    await _empty(database)
+    await empty_database(database)  # this module shares one server and one seed
     async with database.session() as s:
         user = await factories.user(s, name="Ada Admin", email="ada@nexa.test", role=Role.admin, team=None,
                                     seniority=Seniority.senior)
@@ -107,43 +90,6 @@ async def admin(database) -> dict[str, Any]:
         return {"token": token, "user_id": str(user.id), "rep_id": str(rep.id), "article_id": str(article.id)}
 
 
-@contextmanager
-def logged_server(database_url: str, log: Path, **env: str) -> Iterator[str]:
-    """`nexa serve` as tests/live.py starts it, but writing its output to `log`.
-
-    `live_server` pipes the output without reading it: a fuzz run provokes many logged errors, which
-    would fill the pipe and block the server. From the file, a 5xx failure quotes the server's traceback.
-    """
-    port = free_port()
-    environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
-    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
-        environment.pop(var, None)
-    base = f"http://127.0.0.1:{port}"
-    with log.open("w") as out:
-        process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=environment,
-                                   stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"nexa serve exited: {log.read_text()}")
-                try:
-                    if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("nexa serve did not become ready in 90 s")
-                time.sleep(0.3)
-            yield base
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
 @pytest.fixture(scope="module")
 def server_log(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("fuzz") / "nexa-serve.log"
@@ -151,7 +97,7 @@ def server_log(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def base(database_url, admin, server_log) -> Iterator[str]:
-    with logged_server(database_url, server_log, **UNLIMITED) as url:
+    with live_server(database_url, log=server_log, **UNLIMITED) as url:
         yield url
 
 

@@ -17,10 +17,10 @@ import httpx
 import psycopg
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
-from sqlalchemy import text
 
 from store.embeddings import default_embedder
 from store.seed import seed
+from tests.conftest import empty_database
 from tests.live import live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -45,16 +45,7 @@ USER = "[data-testid=nexa-message][data-role=user]"
 @pytest.fixture(scope="module")
 async def server(database, database_url: str):
     """An emptied, seeded database (demo CRM + help center) and a live `nexa serve` over it."""
-    async with database.engine.begin() as conn:
-        tables = (await conn.execute(text(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        ))).scalar_one()
-        await conn.execute(text("SET session_replication_role = replica"))
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await conn.execute(text("SET session_replication_role = DEFAULT"))
-        for (sequence,) in await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")):
-            await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    await empty_database(database)
     await seed(database, embedder=default_embedder())
     with live_server(database_url) as base:
         yield base

@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -51,7 +52,7 @@ class Tool:
     # free-text fields): True always, or a tuple of field names when only those do (untrusted once one holds text).
     untrusted: bool | tuple[str, ...] = False
 
-    @property
+    @cached_property  # built once per process: a turn offers all ~50 schemas (a frozen dataclass allows this cache)
     def spec(self) -> ToolSpec:
         schema = self.args_model.model_json_schema()
         schema.pop("title", None)
