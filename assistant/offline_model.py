@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Callable
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec
@@ -20,6 +20,7 @@ from assistant.offline import IntentClassifier, Parse, understand
 from assistant.offline.nlu import FILLERS
 from assistant.offline.slots import find_name
 from prompts import render
+from store.clock import utcnow
 from store.embeddings import Embedder
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
@@ -52,7 +53,7 @@ class OfflineModel:
 
     def __init__(self, embedder: Embedder, *, now: Callable[[], datetime] | None = None) -> None:
         self.classifier = IntentClassifier(embedder)
-        self.now = now or (lambda: datetime.now(UTC))
+        self.now = now or utcnow
         self._counter = 0
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:

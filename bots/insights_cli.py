@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -12,6 +11,7 @@ from sqlalchemy import select
 
 from bots.errors import run
 from store.auth import actor_for_email
+from store.clock import utcnow
 from store.db import Database
 from store.errors import NotFound
 from store.intelligence.anomalies import find_alerts
@@ -77,7 +77,7 @@ async def _alerts(email: str, days: int) -> None:
     try:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
-            found = await find_alerts(session, actor, today=datetime.now(UTC).date(), window_days=days)
+            found = await find_alerts(session, actor, today=utcnow().date(), window_days=days)
         if not found:
             console.print(f"Nothing unusual in the last {days} days.")
         for alert in found:
@@ -96,7 +96,7 @@ async def _forecast(email: str) -> None:
     try:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
-            today = datetime.now(UTC).date()
+            today = utcnow().date()
             quarters = await pipeline_forecast(session, actor, today=today) if actor.role.value != "support" else []
             tickets = await ticket_volume_forecast(session, actor, today=today) if actor.role.value != "rep" else None
         if quarters:

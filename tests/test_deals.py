@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
+from store.clock import utcnow
 from store.errors import InvalidInput, InvalidTransition, NotFound
 from store.models import Account, Deal, DealStageChange, Order, OrderLine, Product, Task
 from store.models.enums import AccountType, DealStage
-from store.services import DealService, PipelineService
 from store.serialize import money_short
-from store.services.base import utcnow
+from store.services import DealService, PipelineService
 from tests import factories
 from tests.conftest import SYSTEM
 

@@ -11,6 +11,7 @@ from assistant.agent import Agent
 from assistant.testing import FailingModel, ScriptedModel, call, say
 from assistant.writer import writer_for
 from store.auth import actor_for
+from store.clock import utcnow
 from store.errors import InvalidInput, PermissionDenied
 from store.intelligence.next_action import next_actions
 from store.intelligence.scoring import explain_lead, rescore_open_leads, train
@@ -19,7 +20,6 @@ from store.models.enums import DealStage, EmailStatus, RecordType, Role, Seniori
 from store.seed import seed
 from store.seed.generated import generate
 from store.services import DealService, EmailService, EngagementService, LeadService
-from store.services.base import utcnow
 from store.services.timeline import timeline
 from store.settings import Settings
 from tests import factories

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, InvalidTransition
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import DealStage, LeadStatus, LifecycleStage, RecordType
 from store.services import EngagementService, LeadService
-from store.services.base import utcnow
 from store.services.timeline import timeline
 from tests import factories
 from tests.conftest import SYSTEM

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
 from store.auth import actor_for_email
+from store.clock import utcnow
 from store.embeddings import default_embedder
 from store.models import Call, Deal, Lead, Meeting, Note, Order, Task, Ticket
 from store.models.enums import DealStage, LeadStatus, TicketStatus
 from store.seed import seed
-from store.services.base import utcnow
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from assistant.testing import FailingModel, ScriptedModel, say
 from assistant.writer import writer_for
 from store.access import AREA_RIGHTS, Actor, CallerRole
 from store.auth import actor_for
+from store.clock import utcnow
 from store.embeddings import default_embedder
 from store.errors import NotFound, PermissionDenied
 from store.intelligence.summaries import extractive, summarize_account, summarize_call, summarize_conversation, summarize_ticket
@@ -18,7 +19,6 @@ from store.intelligence.text import error_codes, intent, questions, sentiment, s
 from store.models import Ticket, TicketMessage
 from store.models.enums import AuthorType, Role
 from store.services import DealService, EngagementService, TicketService
-from store.services.base import utcnow
 from store.services.conversations import ConversationService
 from tests import factories
 from tests.conftest import SYSTEM

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from store.auth import actor_for
+from store.clock import utcnow
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Contact, MeetingAttendee
 from store.models.enums import RecordType, Role, TaskStatus, TicketStatus
-from store.auth import actor_for
 from store.services import EngagementService, TaskService, TicketService, ViewService
-from store.services.base import utcnow
 from store.services.timeline import timeline
 from tests import factories
 from tests.conftest import SYSTEM

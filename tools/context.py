@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
+from store.clock import utcnow
 from store.embeddings import Embedder
 from store.intelligence.writer import Writer
 from store.settings import Settings
@@ -23,4 +24,4 @@ class ToolContext:
     embedder: Embedder | None = None
     writer: Writer | None = None  # the online LLM for drafts and summaries; None offline (templates, extractive)
     dry_run: bool = False  # a proposal's trial run: check everything, touch nothing outside the database
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    now: datetime = field(default_factory=utcnow)

@@ -14,9 +14,9 @@ import copy
 import json
 import logging
 import re
-from datetime import date, timedelta
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest, AsyncRespond
@@ -26,7 +26,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from assistant.agent import Agent
 from assistant.events import TurnResult
-from assistant.messages import Message as ModelMessage, ModelResponse, TextDelta, ToolSpec
+from assistant.messages import Message as ModelMessage
+from assistant.messages import ModelResponse, TextDelta, ToolSpec
 from assistant.model import ChatModel, ModelError
 from assistant.offline_model import OfflineModel
 from bots.http.streaming import MAX_MESSAGE
@@ -34,6 +35,7 @@ from bots.slack import blocks
 from bots.slack.blocks import APPROVE, REJECT, Message
 from bots.slack.dedupe import Deduplicator
 from bots.slack.identity import Directory
+from store import clock
 from store.access import Actor
 from store.db import Database
 from store.errors import DomainError, NotFound, PermissionDenied
@@ -229,7 +231,7 @@ class SlackBot:
             await client.views_publish(user_id=user, view=view)
 
     async def _home_view(self, actor: Actor) -> blocks.Block:
-        today = date.today()
+        today = clock.today()
         due_by = today + timedelta(days=7)
         async with self.db.session() as session:
             try:

@@ -6,11 +6,12 @@ import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.clock import utcnow
 from store.models import Call, EmailMessage, Lead, Meeting
 from store.models.enums import CallDirection, EmailStatus, LeadStatus, RecordType
 
@@ -134,5 +135,5 @@ async def lead_features(session: AsyncSession, lead_ids: list[uuid.UUID] | None 
     if outcomes_only:
         conditions.append(Lead.status.in_([LeadStatus.converted, LeadStatus.lost]))
     rows = await session.execute(features_query(and_(*conditions) if conditions else None))
-    moment = now or datetime.now(UTC)
+    moment = now or utcnow()
     return [_row_features(row, moment) for row in rows]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
+from store.clock import utcnow
 from store.errors import InvalidInput
 from store.intelligence.features import LeadFeatures, lead_features
 from store.models import Lead, ScoringModel
@@ -267,7 +268,7 @@ async def train(session: AsyncSession, *, holdout: float = 0.25, seed: int = 7, 
     means = _matrix(rows, names).mean(axis=0)
     await session.execute(update(ScoringModel).where(ScoringModel.active.is_(True)).values(active=False))
     metrics = {"auc": auc, "brier": brier, "prior_auc": prior_auc, "outcomes": len(rows), "converted": converted,
-               "holdout": len(test_rows), "trained_at": datetime.now(UTC).isoformat()}
+               "holdout": len(test_rows), "trained_at": utcnow().isoformat()}
     model = ScoringModel(algorithm=TrainedScorer.name, features=names, coefficients=estimator.coef_[0].tolist(),
                          intercept=float(estimator.intercept_[0]), means=means.tolist(), metrics=metrics, active=True)
     session.add(model)

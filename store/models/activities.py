@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.clock import utcnow
 from store.models.base import Base, Entity, enum_column, fk
 from store.models.enums import ActivityType, RecordType
 
@@ -25,7 +26,7 @@ class Activity(Entity):
     source_type: Mapped[RecordType | None] = enum_column(RecordType, nullable=True)
     source_id: Mapped[uuid.UUID | None]
     actor_id: Mapped[uuid.UUID | None] = fk("users.id")
-    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
 
 
 class ActivityLink(Base):

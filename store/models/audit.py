@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.clock import utcnow
 from store.models.base import Base, IdMixin, enum_column, fk
 from store.models.enums import Channel
 
@@ -19,7 +20,7 @@ class AuditEntry(IdMixin, Base):
 
     __tablename__ = "audit_log"
 
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now(), index=True)
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now(), index=True)
     actor_id: Mapped[uuid.UUID | None] = fk("users.id")
     actor_label: Mapped[str] = mapped_column(sa.String(320))
     on_behalf_of_id: Mapped[uuid.UUID | None] = fk("users.id")

@@ -12,6 +12,8 @@ from sqlalchemy import MetaData, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from store.clock import utcnow
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -73,13 +75,13 @@ class IdMixin:
 
 
 class TimestampMixin:
-    """created_at and updated_at, kept by the database."""
+    """created_at and updated_at, from the clock (store.clock) and the database for raw SQL."""
 
     created_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), server_default=func.now(), nullable=False
+        sa.DateTime(timezone=True), default=utcnow, server_default=func.now(), nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+        sa.DateTime(timezone=True), default=utcnow, server_default=func.now(), onupdate=utcnow, nullable=False
     )
 
 

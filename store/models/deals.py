@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from store.clock import utcnow
 from store.models.base import Base, Entity, IdMixin, enum_column, fk, money
 from store.models.enums import DealStage, DealType
 
@@ -59,7 +60,7 @@ class Deal(Entity):
     close_date: Mapped[date | None]
     stage: Mapped[DealStage] = enum_column(DealStage, default=DealStage.qualification)
     stage_changed_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), server_default=sa.func.now()
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
     )
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     type: Mapped[DealType] = enum_column(DealType, default=DealType.new_business)
@@ -82,12 +83,12 @@ class Deal(Entity):
     @property
     def days_in_stage(self) -> int:
         """Whole days since the last stage move (from the stage history)."""
-        return (datetime.now(UTC) - self.stage_changed_at).days
+        return (utcnow() - self.stage_changed_at).days
 
     @property
     def sales_cycle_days(self) -> int:
         """Days from creation to close, or to now while the deal is open."""
-        return ((self.closed_at or datetime.now(UTC)) - self.created_at).days
+        return ((self.closed_at or utcnow()) - self.created_at).days
 
 
 class DealStageChange(IdMixin, Base):
@@ -100,7 +101,7 @@ class DealStageChange(IdMixin, Base):
     )
     from_stage: Mapped[DealStage | None] = enum_column(DealStage, check_name="from_stage", nullable=True)
     to_stage: Mapped[DealStage] = enum_column(DealStage, check_name="to_stage")
-    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
     changed_by_id: Mapped[uuid.UUID | None] = fk("users.id")
 
 

@@ -8,7 +8,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Entity, IdMixin, Base, enum_column, fk
+from store.clock import utcnow
+from store.models.base import Base, Entity, IdMixin, enum_column, fk
 from store.models.enums import CallDirection, CallOutcome, Priority, RecordType, TaskStatus
 
 
@@ -73,7 +74,7 @@ class Call(Entity):
     duration: Mapped[int] = mapped_column(default=0, server_default="0")
     outcome: Mapped[CallOutcome] = enum_column(CallOutcome, default=CallOutcome.connected)
     notes: Mapped[str | None] = mapped_column(sa.Text)
-    call_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), server_default=sa.func.now())
+    call_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
     user_id: Mapped[uuid.UUID | None] = fk("users.id")
     contact_id: Mapped[uuid.UUID | None] = fk("contacts.id")
     lead_id: Mapped[uuid.UUID | None] = fk("leads.id")

@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import psycopg
 
+from store.clock import utcnow
 from store.models import STAGE_PROBABILITY
 from store.models.enums import DealStage
 from store.seed.lead_history import generate_lead
@@ -61,7 +62,7 @@ def generate(url: str, *, reps: list[uuid.UUID], support: list[uuid.UUID],
              scale: int = 1, seed: int = 7, progress: Callable[[str, int], None] | None = None) -> Counts:
     """Bulk-load the generated part at `scale` into the database at `url` (a psycopg URL)."""
     rng = random.Random(seed)
-    now = datetime.now(UTC)
+    now = utcnow()
     counts = Counts()
     tick = progress or (lambda table, n: None)
     with psycopg.connect(url) as conn, _deferred_upkeep(conn, enabled=scale >= REBUILD_FROM_SCALE):

@@ -9,12 +9,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor, CallerRole
+from store.clock import utcnow
 from store.models import Campaign, ContactList, ContactListMember, Product, User
 from store.models.enums import CampaignStatus, CampaignType, Channel, Role, Seniority
 from store.services import (
-    AccountService, ContactService, DealService, EmailService, EngagementService, LeadService, TaskService, TicketService,
+    AccountService,
+    ContactService,
+    DealService,
+    EmailService,
+    EngagementService,
+    LeadService,
+    TaskService,
+    TicketService,
 )
-from store.services.base import utcnow
 
 USERS = [
     ("Admin", "admin@nexa.test", Role.admin, Seniority.senior, "Administrator", None),

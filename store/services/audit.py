@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 
 from store.access import ALL_POWERFUL, Actor, CallerRole, require
+from store.clock import utcnow
 from store.models import AuditEntry, User
 from store.serialize import plain
-from store.services.base import Service, utcnow
+from store.services.base import Service
 
 
 async def audit(session, actor: Actor, *, action: str, arguments: dict[str, Any] | None = None, status: str,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -16,10 +15,6 @@ from store.models import User
 from store.models.base import Base
 
 T = TypeVar("T", bound=Base)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class Service:

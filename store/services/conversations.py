@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from store.clock import utcnow
 from store.errors import NotFound
 from store.models import Conversation, ConversationMessage, PendingAction
-from store.services.base import Service, utcnow
+from store.services.base import Service
 
 
 class ConversationService(Service):

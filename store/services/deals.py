@@ -10,15 +10,31 @@ from typing import Any
 from sqlalchemy import func, select
 
 from store.access import require
+from store.clock import utcnow
 from store.errors import InvalidInput, InvalidTransition, NotFound
 from store.models import (
-    STAGE_PROBABILITY, Account, Contact, Deal, DealLineItem, DealStageChange, Order, OrderLine, Product, Task,
+    STAGE_PROBABILITY,
+    Account,
+    Contact,
+    Deal,
+    DealLineItem,
+    DealStageChange,
+    Order,
+    OrderLine,
+    Product,
+    Task,
 )
 from store.models.enums import (
-    OPEN_STAGES, AccountType, ActivityType, DealStage, LifecycleStage, OrderStatus, RecordType,
+    OPEN_STAGES,
+    AccountType,
+    ActivityType,
+    DealStage,
+    LifecycleStage,
+    OrderStatus,
+    RecordType,
 )
 from store.schemas import DealCreate, DealUpdate, LineItemInput, parse
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.timeline import record_activity
 from store.services.visibility import owner_visible
 

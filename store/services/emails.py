@@ -17,13 +17,14 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from store.access import require
+from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, PermissionDenied
 from store.intelligence import scoring
 from store.intelligence.drafting import PURPOSES, TONES, Draft, from_template, from_writer, gather_facts
 from store.intelligence.writer import Writer, WriterError
 from store.models import Contact, Deal, EmailMessage, Lead, User
 from store.models.enums import ActivityType, EmailStatus, RecordType
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.contacts import ContactService
 from store.services.deals import DealService
 from store.services.leads import LeadService

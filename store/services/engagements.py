@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from store.access import require
+from store.clock import utcnow
 from store.errors import DomainError, InvalidInput, PermissionDenied
 from store.intelligence import scoring
 from store.models import Account, Call, Contact, Deal, Lead, Meeting, MeetingAttendee, Note, Ticket
 from store.models.enums import ActivityType, LeadStatus, RecordType
 from store.schemas import CallCreate, MeetingCreate, NoteCreate, parse
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.timeline import record_activity
 
 MODELS = {

@@ -10,13 +10,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from store.access import CallerRole
+from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, InvalidTransition
 from store.intelligence import scoring
 from store.intelligence.routing import route_lead
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleStage, RecordType
 from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.deals import DealService
 from store.services.timeline import record_activity
 from store.services.visibility import owner_visible

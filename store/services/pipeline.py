@@ -11,9 +11,10 @@ from typing import Literal
 from sqlalchemy import Select, func, select
 
 from store.access import require
+from store.clock import utcnow
 from store.models import Deal, User
 from store.models.enums import OPEN_STAGES, DealStage
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.visibility import owner_visible
 
 

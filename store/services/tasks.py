@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from store.access import CallerRole, require
+from store.clock import utcnow
 from store.errors import PermissionDenied
 from store.models import Task
 from store.models.enums import ActivityType, RecordType, TaskStatus
 from store.schemas import TaskCreate, TaskUpdate, parse
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.timeline import record_activity
 
 

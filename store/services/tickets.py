@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from store.access import require
+from store.clock import utcnow
 from store.errors import InvalidInput, NotFound
 from store.models import Account, Contact, Ticket, TicketMessage, User
 from store.models.enums import ActivityType, AuthorType, Priority, RecordType, Role, TicketStatus
 from store.schemas import TicketCreate, TicketUpdate, parse
-from store.services.base import Service, utcnow
+from store.services.base import Service
 from store.services.timeline import record_activity
 
 DONE = (TicketStatus.resolved, TicketStatus.closed)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
+from store.clock import utcnow
 from store.models import Activity, ActivityLink
 from store.models.enums import ActivityType, RecordType
-from store.services.base import utcnow
 
 Ref = tuple[RecordType, uuid.UUID | None]
 
