@@ -17,6 +17,7 @@ from bots.chat import chat_loop
 from bots.errors import run
 from bots.audit_cli import audit
 from bots.insights_cli import alerts, forecast, scoring_app
+from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
@@ -36,6 +37,8 @@ app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
 app.command()(audit)
 app.command()(forecast)
+app.command()(worker)
+app.command()(jobs)
 console = Console()
 
 
@@ -45,15 +48,27 @@ app.add_typer(users_app, name="users")
 
 @app.command()
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port.")] = 8000) -> None:
-    """Run the HTTP API, the chat endpoints and the help-center widget (/widget/demo)."""
+          port: Annotated[int, typer.Option(help="Port.")] = 8000,
+          workers: Annotated[int, typer.Option(min=1, help="HTTP worker processes (uvicorn), all on the one database.")] = 1,
+          no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no background-job worker in the server "
+                                                  "(then run `nexa worker` beside it).")] = False) -> None:
+    """Run the HTTP API, the chat endpoints and the help-center widget (/widget/demo), and a background-job worker."""
+    import os
+
     import uvicorn
 
     from bots.http import create_app
 
-    application = create_app()
+    os.environ["NEXA_IN_PROCESS_WORKER"] = "0" if no_worker else "1"
+    get_settings.cache_clear()
     console.print(f"Nexa on http://{host}:{port}  (API /api/v1, OpenAPI /schema, widget demo /widget/demo)")
-    uvicorn.run(application, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+        return
+    url = resolve_url(get_settings())  # start the embedded server and migrate once, before the processes fork
+    upgrade(url)
+    os.environ["DATABASE_URL"] = url
+    uvicorn.run("bots.http:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
 
 
 @app.command()

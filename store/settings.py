@@ -47,6 +47,15 @@ class Settings:
     slack_app_token: str | None = field(default_factory=lambda: _env("SLACK_APP_TOKEN"))
     slack_api_url: str = field(default_factory=lambda: _env("SLACK_API_URL", "https://slack.com/api/") or "")
     public_url: str | None = field(default_factory=lambda: _env("NEXA_PUBLIC_URL"))
+    slack_alerts_channel: str | None = field(default_factory=lambda: _env("NEXA_SLACK_ALERTS_CHANNEL"))
+    in_process_worker: bool = field(default_factory=lambda: _env("NEXA_IN_PROCESS_WORKER", "0") == "1")
+    worker_concurrency: int = field(default_factory=lambda: int(_env("NEXA_WORKER_CONCURRENCY", "1") or 1))
+    jobs_poll_s: float = field(default_factory=lambda: float(_env("NEXA_JOBS_POLL", "5") or 5))
+    jobs_heartbeat_s: float = field(default_factory=lambda: float(_env("NEXA_JOBS_HEARTBEAT", "10") or 10))
+    jobs_stalled_s: float = field(default_factory=lambda: float(_env("NEXA_JOBS_STALLED_AFTER", "30") or 30))
+    job_modules: tuple[str, ...] = field(
+        default_factory=lambda: tuple(m.strip() for m in (_env("NEXA_JOB_MODULES") or "").split(",") if m.strip())
+    )
 
     @property
     def pgdata(self) -> Path:

@@ -158,7 +158,7 @@ ROWS: dict[str, Row] = {
     "explain_score": Row(lambda i: {"lead_id": i["lead"]}, "john", "carl"),
     "next_best_action": Row(lambda i: {"record_type": "deal", "record_id": i["deal"]}, "john", "carl"),
     "draft_email": Row(lambda i: {"lead_id": i["lead"], "purpose": "intro"}, "john", "carl", _exists(EmailMessage, status=EmailStatus.draft)),
-    "send_email": Row(lambda i: {"email_id": i["email"]}, "john", "sam", _exists(EmailMessage, status=EmailStatus.sent)),
+    "send_email": Row(lambda i: {"email_id": i["email"]}, "john", "sam", _exists(EmailMessage, status=EmailStatus.queued)),
     "log_email_received": Row(lambda i: {"lead_id": i["lead"], "subject": "Re: hi", "body": "Sounds good"}, "john", "carl",
                               _exists(EmailMessage, status=EmailStatus.received)),
     "find_anomalies": Row(lambda i: {"days": 7}, "maria", None),

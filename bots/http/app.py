@@ -24,6 +24,7 @@ from bots.http.problems import HANDLERS
 from bots.http.state import AppState
 from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
 from store.db import Database
+from store.jobs.worker import in_process_worker
 from store.settings import Settings, get_settings
 
 
@@ -115,4 +116,5 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
             security=[{"bearer": []}],
         ),
         on_shutdown=[db.close],
+        lifespan=[lambda _: in_process_worker(db, settings)] if settings.in_process_worker else [],
     )

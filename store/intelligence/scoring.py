@@ -274,3 +274,13 @@ async def train(session: AsyncSession, *, holdout: float = 0.25, seed: int = 7, 
     session.add(model)
     await session.flush()
     return Training(len(rows), converted, len(test_rows), auc, brier, prior_auc, model.id)
+
+
+async def nightly(session: AsyncSession, *, min_outcomes: int = MIN_OUTCOMES) -> Training | None:
+    """Retrain when there are enough converted and lost leads (else keep the current scorer), then rescore open leads."""
+    try:
+        result: Training | None = await train(session, min_outcomes=min_outcomes)
+    except InvalidInput:
+        result = None
+    await rescore_open_leads(session)
+    return result

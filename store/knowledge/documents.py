@@ -26,6 +26,13 @@ class Document:
     visibility: Visibility = Visibility.public
     url: str | None = None
 
+    def to_json(self) -> dict[str, str | None]:
+        return {"source": self.source, "title": self.title, "content": self.content, "visibility": self.visibility.value, "url": self.url}
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> "Document":
+        return cls(str(data["source"]), str(data["title"]), str(data["content"]), Visibility(data["visibility"]), data.get("url"))
+
     @property
     def content_hash(self) -> str:
         text = f"{self.title}\n{self.visibility.value}\n{self.url or ''}\n{self.content}"

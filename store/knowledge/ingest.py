@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder
 from store.errors import NotFound
+from store.jobs.queue import defer
 from store.knowledge.chunking import Chunk, chunk
 from store.knowledge.documents import Document, Skipped
 from store.models import KbArticle, KbChunk
@@ -55,7 +57,7 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
     rows = [(article, piece) for article, doc in pending for piece in chunk(doc.content)]
     for start in range(0, len(rows), EMBED_BATCH):
         batch = rows[start:start + EMBED_BATCH]
-        vectors = embedder.embed([piece.embed_text(article.title) for article, piece in batch])
+        vectors = await asyncio.to_thread(embedder.embed, [piece.embed_text(article.title) for article, piece in batch])
         session.add_all(
             KbChunk(article_id=article.id, ordinal=piece.ordinal, title=article.title, visibility=article.visibility,
                     heading=piece.heading, content=piece.content, embedding=vector.tolist(), embedding_model=embedder.name)
@@ -94,17 +96,64 @@ async def stale_chunks(session: AsyncSession, model_name: str) -> int:
         (KbChunk.embedding_model != model_name) | KbChunk.embedding_model.is_(None))) or 0)
 
 
-async def reindex(session: AsyncSession, embedder: Embedder, *, progress: Progress | None = None, everything: bool = False) -> int:
-    """Re-embed the chunks whose model differs from `embedder` (or all of them); returns how many."""
+def _to_reembed(model_name: str, everything: bool):
     stmt = select(KbChunk.id, KbChunk.title, KbChunk.heading, KbChunk.content)
     if not everything:
-        stmt = stmt.where((KbChunk.embedding_model != embedder.name) | KbChunk.embedding_model.is_(None))
-    rows = (await session.execute(stmt.order_by(KbChunk.id))).all()
+        stmt = stmt.where((KbChunk.embedding_model != model_name) | KbChunk.embedding_model.is_(None))
+    return stmt.order_by(KbChunk.id)
+
+
+async def _reembed(session: AsyncSession, embedder: Embedder, rows) -> None:
+    texts = [Chunk(0, heading, content).embed_text(title) for _, title, heading, content in rows]
+    for (chunk_id, *_), vector in zip(rows, await asyncio.to_thread(embedder.embed, texts)):
+        await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))
+
+
+async def reindex(session: AsyncSession, embedder: Embedder, *, progress: Progress | None = None, everything: bool = False) -> int:
+    """Re-embed the chunks whose model differs from `embedder` (or all of them); returns how many."""
+    rows = (await session.execute(_to_reembed(embedder.name, everything))).all()
     for start in range(0, len(rows), EMBED_BATCH):
-        batch = rows[start:start + EMBED_BATCH]
-        texts = [Chunk(0, heading, content).embed_text(title) for _, title, heading, content in batch]
-        for (chunk_id, *_), vector in zip(batch, embedder.embed(texts)):
-            await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))
+        await _reembed(session, embedder, rows[start:start + EMBED_BATCH])
         if progress:
-            progress(len(batch))
+            progress(len(rows[start:start + EMBED_BATCH]))
     return len(rows)
+
+
+async def reembed_chunks(session: AsyncSession, embedder: Embedder, chunk_ids: list[uuid.UUID]) -> int:
+    """Re-embed these chunks with `embedder` (a re-embedding job's batch; running it twice changes nothing more)."""
+    rows = (await session.execute(_to_reembed(embedder.name, True).where(KbChunk.id.in_(chunk_ids)))).all()
+    await _reembed(session, embedder, rows)
+    return len(rows)
+
+
+@dataclass
+class Queued:
+    """What `queue_ingest` / `queue_reindex` queued, and what they reported without queueing."""
+
+    jobs: int = 0
+    already_queued: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+async def queue_ingest(session: AsyncSession, items: Iterable[Document | Skipped]) -> Queued:
+    """One `kb.ingest` job per article (the document travels in the job: a worker needs no access to the files)."""
+    queued = Queued()
+    for item in items:
+        if isinstance(item, Skipped):
+            queued.skipped.append(item)
+            continue
+        job = await defer(session, "kb.ingest", lock=f"kb:{item.source}", queueing_lock=f"kb:{item.source}:{item.content_hash}",
+                          document=item.to_json())
+        queued.jobs += job is not None
+        queued.already_queued += job is None
+    return queued
+
+
+async def queue_reindex(session: AsyncSession, model_name: str, *, everything: bool = False) -> Queued:
+    """One `kb.reembed` job per batch of chunks embedded with another model than `model_name` (or every chunk)."""
+    ids = [str(row.id) for row in (await session.execute(_to_reembed(model_name, everything))).all()]
+    queued = Queued()
+    for start in range(0, len(ids), EMBED_BATCH):
+        await defer(session, "kb.reembed", chunk_ids=ids[start:start + EMBED_BATCH])
+        queued.jobs += 1
+    return queued

@@ -2,6 +2,7 @@
 
 from store.models.accounts import Account, AccountTeamMember
 from store.models.activities import Activity, ActivityLink
+from store.models.alerts import PostedAlert
 from store.models.audit import AuditEntry
 from store.models.base import Base
 from store.models.contacts import Contact
@@ -24,5 +25,5 @@ __all__ = [
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "IdempotencyKey", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
+    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
 ]

@@ -197,6 +197,8 @@ class CampaignStatus(StrEnum):
 
 class EmailStatus(StrEnum):
     draft = "draft"
+    queued = "queued"  # approved; a job delivers it
+    sending = "sending"  # claimed by a delivery job (a crash leaves it here: never sent twice)
     sent = "sent"
     failed = "failed"
     received = "received"

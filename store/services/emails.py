@@ -6,13 +6,11 @@ Sending and receiving land on the timeline of every record the email is about, m
 
 from __future__ import annotations
 
-import asyncio
 import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage as MimeMessage
-from email.utils import make_msgid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -22,6 +20,7 @@ from store.errors import Conflict, InvalidInput, PermissionDenied
 from store.intelligence import scoring
 from store.intelligence.drafting import PURPOSES, TONES, Draft, from_template, from_writer, gather_facts
 from store.intelligence.writer import Writer, WriterError
+from store.jobs.queue import defer
 from store.models import Contact, Deal, EmailMessage, Lead, User
 from store.models.enums import ActivityType, EmailStatus, RecordType
 from store.services.base import Service
@@ -113,32 +112,21 @@ class EmailService(Service):
         return email
 
     async def send(self, email_id: uuid.UUID | str, settings: Settings, *, deliver: bool = True) -> EmailMessage:
-        """Send a draft over SMTP (the caller approved it) and log it on the timeline.
+        """Queue an approved draft for delivery (one `emails.deliver` job, committed with the status `queued`).
 
-        `deliver=False` checks everything but hands nothing to the SMTP server (a proposal's trial run).
+        `deliver=False` checks everything but queues nothing (a proposal's trial run). The job hands it to
+        the SMTP server and logs it on the timeline (`store.services.email_delivery`).
         """
         require(self.actor, "emails", "write")
         email = await self.load(EmailMessage, email_id, field="email_id", lock=True)
         self._own(email)
         if email.status is not EmailStatus.draft:
             raise Conflict("status", f"email '{email.subject}' is {email.status}, not a draft")
-        target = SmtpTarget.parse(settings.smtp_url)
-        mime = MimeMessage()
-        mime["From"] = email.from_address or settings.smtp_from or "nexa@localhost"
-        mime["To"] = ", ".join(email.to_addresses)
-        if email.cc_addresses:
-            mime["Cc"] = ", ".join(email.cc_addresses)
-        mime["Subject"] = email.subject
-        mime["Message-ID"] = make_msgid(idstring=str(email.id))
-        mime.set_content(email.body)
-        try:
-            if deliver:
-                await asyncio.to_thread(target.send, mime)
-        except (OSError, smtplib.SMTPException) as err:
-            raise InvalidInput("NEXA_SMTP_URL", f"the SMTP server refused or failed: {err}; the draft is kept unsent") from None
-        email.status, email.sent_at = EmailStatus.sent, utcnow()
-        await self.flush()
-        await self._touch(email, "sent", f"Email sent to {', '.join(email.to_addresses)}: {email.subject}")
+        SmtpTarget.parse(settings.smtp_url)
+        if deliver:
+            email.status = EmailStatus.queued
+            await self.flush()
+            await defer(self.session, "emails.deliver", queueing_lock=f"email:{email.id}", email_id=str(email.id))
         return email
 
     async def receive(self, data: dict[str, Any]) -> EmailMessage:
@@ -159,7 +147,7 @@ class EmailService(Service):
                              account_id=contact.account_id if contact else None, sent_at=utcnow())
         self.session.add(email)
         await self.flush()
-        await self._touch(email, "received", f"Email from {person.name}: {email.subject}")  # type: ignore[union-attr]
+        await self.touch(email, "received", f"Email from {person.name}: {email.subject}")  # type: ignore[union-attr]
         if lead is not None:
             await scoring.rescore(self.session, lead, reason=f"{lead.first_name} replied")
         return email
@@ -169,7 +157,8 @@ class EmailService(Service):
                 or str(self.actor.role) == "manager"):
             raise PermissionDenied("emails", "only the author (or a manager or admin) may read or send this draft")
 
-    async def _touch(self, email: EmailMessage, action: str, subject: str) -> None:
+    async def touch(self, email: EmailMessage, action: str, subject: str) -> None:
+        """Move the lead's and contact's last contact to now and log the email on every record's timeline."""
         now = utcnow()
         if email.lead_id:
             lead = await self.session.get(Lead, email.lead_id)

@@ -1,0 +1,83 @@
+"""Delivering a queued email at most once: claimed in its own committed transaction before SMTP, marked sent after.
+
+A retried job finds the email `sent` (nothing to do) or still `sending`: then an earlier attempt died between
+the claim and the mark, and whether the SMTP server took the message is unknown, so it is not sent again
+but marked `failed` for a person to check. An SMTP error before the server accepted it puts the email back
+to `queued` and raises, so that the job is retried with backoff; after the last attempt it is `failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import smtplib
+import uuid
+from email.message import EmailMessage as MimeMessage
+
+from store.access import Actor
+from store.auth import actor_for
+from store.clock import utcnow
+from store.db import Database
+from store.errors import InvalidInput, NotFound
+from store.models import EmailMessage, User
+from store.models.enums import EmailStatus
+from store.services.emails import EmailService, SmtpTarget
+from store.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryFailed(Exception):
+    """The SMTP server refused or could not be reached; the email is queued again (or failed, at the last attempt)."""
+
+
+def compose(email: EmailMessage, settings: Settings) -> MimeMessage:
+    """The MIME message; its Message-ID is derived from the email's id, the same on every attempt."""
+    mime = MimeMessage()
+    sender = email.from_address or settings.smtp_from or "nexa@localhost"
+    mime["From"] = sender
+    mime["To"] = ", ".join(email.to_addresses)
+    if email.cc_addresses:
+        mime["Cc"] = ", ".join(email.cc_addresses)
+    mime["Subject"] = email.subject
+    mime["Message-ID"] = f"<{email.id}@{sender.rpartition('@')[2] or 'localhost'}>"
+    mime.set_content(email.body)
+    return mime
+
+
+async def _claim(db: Database, email_id: uuid.UUID, settings: Settings) -> MimeMessage | None:
+    """queued -> sending (committed); None when there is nothing to send."""
+    async with db.session() as session:
+        email = await session.get(EmailMessage, email_id, with_for_update=True)
+        if email is None:
+            raise NotFound("email_id", f"no email {email_id}")
+        if email.status is EmailStatus.sending:
+            email.status = EmailStatus.failed
+            log.error("email %s was being sent when its worker stopped; not sent again (check the recipient's inbox)", email_id)
+            return None
+        if email.status is not EmailStatus.queued:
+            return None
+        email.status = EmailStatus.sending
+        return compose(email, settings)
+
+
+async def deliver(db: Database, email_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool) -> EmailStatus | None:
+    """Send a queued email over SMTP and log it on the timeline; the status it ends in (None: it was not queued)."""
+    email_id = uuid.UUID(str(email_id))
+    mime = await _claim(db, email_id, settings)
+    if mime is None:
+        return None
+    try:
+        await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
+    except (OSError, smtplib.SMTPException, InvalidInput) as err:
+        async with db.session() as session:
+            email = await session.get(EmailMessage, email_id, with_for_update=True)
+            email.status = EmailStatus.failed if last_attempt else EmailStatus.queued  # type: ignore[union-attr]
+        raise DeliveryFailed(f"email {email_id}: {err}") from err
+    async with db.session() as session:
+        email = await session.get(EmailMessage, email_id, with_for_update=True)
+        email.status, email.sent_at = EmailStatus.sent, utcnow()  # type: ignore[union-attr]
+        author = await session.get(User, email.author_id) if email.author_id else None  # type: ignore[union-attr]
+        await EmailService(session, actor_for(author) if author else Actor.system()).touch(
+            email, "sent", f"Email sent to {', '.join(email.to_addresses)}: {email.subject}")  # type: ignore[union-attr]
+    return EmailStatus.sent
