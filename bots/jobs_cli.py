@@ -13,8 +13,7 @@ from rich.table import Table
 
 from bots.errors import run
 from store.db import Database
-from store.jobs.queue import STATUSES, list_jobs, open_queue, retry_failed
-from store.jobs.worker import run_worker
+from store.jobs import STATUSES
 from store.settings import get_settings
 
 console = Console()
@@ -22,6 +21,8 @@ console = Console()
 
 def worker(concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="Jobs run at once (default NEXA_WORKER_CONCURRENCY, 1).")] = None) -> None:
     """Run background jobs (email sends, knowledge-base ingestion, scoring, alerts) until Ctrl-C or SIGTERM."""
+    from store.jobs.worker import run_worker
+
     settings = get_settings()
     db = Database.open(settings)
     console.print(f"Nexa worker running {concurrency or settings.worker_concurrency} job(s) at once (Ctrl-C stops it).")
@@ -43,6 +44,8 @@ def jobs(status: Annotated[str | None, typer.Option(help=f"Only jobs in this sta
 
 
 async def _jobs(status: str | None, retry_id: int | None, limit: int) -> None:
+    from store.jobs.queue import list_jobs, open_queue, retry_failed
+
     db = Database.open()
     try:
         async with open_queue(db.url, max_size=2) as queue:

@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from bots.errors import run
 from store.db import Database
 from store.embeddings import default_embedder
-from store.knowledge import delete_article, find_article, ingest, read_paths, reindex, search, stale_chunks
+from store.knowledge import (delete_article, find_article, ingest, queue_ingest, queue_reindex, read_paths, reindex, search,
+                             stale_chunks)
 from store.knowledge.search import has_terms, has_words
 from store.knowledge.documents import Document, Skipped
 from store.models import KbArticle, KbChunk
 from store.models.enums import Visibility
 
+RUNS_THEM = "a worker (`nexa serve` or `nexa worker`) runs them, `nexa jobs` shows their progress"
 kb_app = typer.Typer(help="The knowledge base (help-center articles).", no_args_is_help=True)
 console = Console()
 
@@ -28,10 +30,25 @@ def _bar() -> Progress:
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
 
 
+Now = Annotated[bool, typer.Option("--now", help="Do it in this process instead of queueing jobs for a worker.")]
+
+
 @kb_app.command("ingest")
-def kb_ingest(paths: Annotated[list[str], typer.Argument(help="Files or folders (.md .html .txt .json).")]) -> None:
-    """Add or update articles; unchanged files are skipped, unreadable ones reported by name."""
-    run(_ingest(paths))
+def kb_ingest(paths: Annotated[list[str], typer.Argument(help="Files or folders (.md .html .txt .json).")], now: Now = False) -> None:
+    """Add or update articles (a job per article); unchanged files are skipped, unreadable ones reported by name."""
+    run(_ingest(paths) if now else _queue_ingest(paths))
+
+
+async def _queue_ingest(paths: list[str]) -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            queued = await queue_ingest(session, read_paths(paths))
+        console.print(f"queued {queued.jobs} article(s) to ingest ({queued.already_queued} already queued); {RUNS_THEM}")
+        for skipped in queued.skipped:
+            console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
+    finally:
+        await db.close()
 
 
 async def _ingest(paths: list[str]) -> None:
@@ -140,9 +157,20 @@ async def _meaningful(db: Database, query: str) -> bool:
 
 
 @kb_app.command("reindex")
-def kb_reindex(everything: Annotated[bool, typer.Option("--all", help="Re-embed every chunk, not only stale ones.")] = False) -> None:
-    """Re-embed chunks embedded by another model than the configured one."""
-    run(_reindex(everything))
+def kb_reindex(everything: Annotated[bool, typer.Option("--all", help="Re-embed every chunk, not only stale ones.")] = False,
+               now: Now = False) -> None:
+    """Re-embed chunks embedded by another model than the configured one (a job per batch of chunks)."""
+    run(_reindex(everything) if now else _queue_reindex(everything))
+
+
+async def _queue_reindex(everything: bool) -> None:
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            queued = await queue_reindex(session, default_embedder().name, everything=everything)
+        console.print(f"queued {queued.jobs} batch(es) of chunks to re-embed; {RUNS_THEM}")
+    finally:
+        await db.close()
 
 
 async def _reindex(everything: bool) -> None:

@@ -52,3 +52,9 @@ def live_server(database_url: str, *, log: Path | None = None, **env: str) -> It
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def start_worker(database_url: str, log: Path, **env: str) -> subprocess.Popen:
+    """Start `nexa worker` against the test database (stop it with terminate() or kill())."""
+    environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
+    return subprocess.Popen([str(NEXA), "worker"], env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)

@@ -58,10 +58,15 @@ def test_demo_reads_one_message_per_line_from_a_pipe(home):
 
 def test_kb_commands(home):
     corpus = str(Path(__file__).parent / "data" / "kb")
-    ingested = _nexa(home, "kb", "ingest", corpus)
+    ingested = _nexa(home, "kb", "ingest", "--now", corpus)
     assert ingested.returncode == 0 and "added" in ingested.stdout
-    again = _nexa(home, "kb", "ingest", corpus)
+    again = _nexa(home, "kb", "ingest", "--now", corpus)
     assert "added 0, updated 0" in again.stdout
+    queued = _nexa(home, "kb", "ingest", str(Path(corpus) / "exp-503.md"))
+    assert "queued 1 article(s) to ingest (0 already queued)" in queued.stdout
+    assert "queued 0 article(s) to ingest (1 already queued)" in _nexa(home, "kb", "ingest", str(Path(corpus) / "exp-503.md")).stdout
+    jobs = _nexa(home, "jobs", "--status", "queued").stdout
+    assert "kb.ingest: 1 queued" in jobs and '"source":' in jobs
     found = json.loads(_nexa(home, "kb", "search", "--json", "--limit", "3", "EXP-503").stdout)
     assert found[0]["title"] == "Export queue is full" and {"article_id", "source", "title", "score", "snippet"} <= set(found[0])
     assert found[0]["source"].endswith("exp-503.md")

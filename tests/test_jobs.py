@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from store.auth import actor_for
 from store.errors import Conflict, InvalidInput, NotFound
-from store.jobs.queue import defer, list_jobs, open_queue, retry_failed
+from store.jobs.defer import defer
+from store.jobs.queue import list_jobs, open_queue, retry_failed
 from store.models import EmailMessage
 from store.models.enums import EmailStatus, RecordType
 from store.services import EmailService

@@ -1,14 +1,11 @@
-"""The procrastinate App over our database, deferring inside a CRM transaction, listing and retrying jobs.
+"""The procrastinate App over our database, listing and retrying jobs.
 
-Jobs are deferred through procrastinate's own SQL function in the caller's SQLAlchemy session, so a job
-exists exactly when the write that asked for it commits (an approved email and its delivery job, say);
-its NOTIFY reaches the workers at commit. Workers and `nexa jobs` talk to the queue through the App,
-opened on a small psycopg pool for the same database (`open_queue`).
+Jobs are queued with `store.jobs.defer.defer` (in the caller's transaction). Workers and `nexa jobs` talk to
+the queue through the App, opened on a small psycopg pool for the same database (`open_queue`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,47 +14,21 @@ from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import ConnectorException
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.errors import InvalidInput, NotFound
+from store.jobs import STATUSES
 
 TASK_MODULES = ("store.jobs.emails", "store.jobs.knowledge", "store.jobs.scoring", "store.jobs.alerts")
-STATUSES = {"queued": "todo", "doing": "doing", "failed": "failed", "succeeded": "succeeded"}
 
 # The connector gets its connection string when a worker or `nexa jobs` opens the queue (`open_queue`).
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))
 # A failing job is tried again after 2, 4, 8, 16 and 32 s, then it is `failed` (`nexa jobs --retry ID` queues it again).
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
 
-_DEFER = text(
-    "SELECT unnest(procrastinate_defer_jobs_v1(ARRAY[ROW(:queue, :task, 0, :lock, :queueing_lock, CAST(:args AS jsonb), "
-    ":at)::procrastinate_job_to_defer_v1]))"
-)
-
-
 def conninfo(url: str) -> str:
     """A libpq connection string from our SQLAlchemy URL (the embedded server's socket query included)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-async def defer(session: AsyncSession, task: str, *, lock: str | None = None, queueing_lock: str | None = None,
-                queue: str = "default", at: datetime | None = None, **args: Any) -> int | None:
-    """Queue `task(**args)` in the session's transaction; its id, or None when `queueing_lock` is already queued.
-
-    `lock` runs jobs sharing it one at a time; `queueing_lock` keeps at most one of them waiting.
-    """
-    try:
-        async with session.begin_nested():
-            return (await session.execute(_DEFER, {
-                "queue": queue, "task": task, "lock": lock, "queueing_lock": queueing_lock,
-                "args": json.dumps(args), "at": at})).scalar_one()
-    except IntegrityError:
-        if queueing_lock is None:
-            raise
-        return None
 
 
 @asynccontextmanager

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder
 from store.errors import NotFound
-from store.jobs.queue import defer
+from store.jobs.defer import defer
 from store.knowledge.chunking import Chunk, chunk
 from store.knowledge.documents import Document, Skipped
 from store.models import KbArticle, KbChunk

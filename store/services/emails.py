@@ -20,7 +20,7 @@ from store.errors import Conflict, InvalidInput, PermissionDenied
 from store.intelligence import scoring
 from store.intelligence.drafting import PURPOSES, TONES, Draft, from_template, from_writer, gather_facts
 from store.intelligence.writer import Writer, WriterError
-from store.jobs.queue import defer
+from store.jobs.defer import defer
 from store.models import Contact, Deal, EmailMessage, Lead, User
 from store.models.enums import ActivityType, EmailStatus, RecordType
 from store.services.base import Service
