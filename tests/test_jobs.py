@@ -1,25 +1,33 @@
-"""Background jobs in this process: email delivery at most once, the job listing and retry of a failed job."""
+"""Background jobs in this process: email delivery at most once, listing and retrying jobs, alerts, scoring, KB."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
+from datetime import UTC, datetime, time
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 
 from store.auth import actor_for
+from store.clock import pinned
+from store.embeddings import default_embedder
 from store.errors import Conflict, InvalidInput, NotFound
 from store.jobs.defer import defer
 from store.jobs.queue import list_jobs, open_queue, retry_failed
-from store.models import EmailMessage
+from store.knowledge import queue_ingest, queue_reindex, read_paths
+from store.models import EmailMessage, KbArticle, KbChunk, Lead, PostedAlert, ScoringModel, Ticket
 from store.models.enums import EmailStatus, RecordType
 from store.services import EmailService
 from store.services.email_delivery import DeliveryFailed, deliver
 from store.services.timeline import timeline
 from store.settings import Settings
 from tests import factories
+from tests.fake_slack import FakeSlack, running
 from tests.job_tasks import drain
 from tests.smtp import free_port, smtp_server
+from tests.test_anomalies import SPIKE_DAY, TODAY, accounts_with_tickets, ticket
 
 
 async def _approved_email(db, settings: Settings):
@@ -42,7 +50,7 @@ async def test_an_approved_email_is_queued_then_sent_once_even_when_its_job_runs
         email, john, sarah = await _approved_email(db, settings)
         assert await _status(db, email.id) is EmailStatus.queued and inbox.messages == []
         async with open_queue(db.url) as queue:
-            (job,) = await list_jobs(queue, status="queued")
+            (job,) = [j for j in await list_jobs(queue, status="queued") if not j.task.startswith(("alerts.", "scoring."))]
         assert job.task == "emails.deliver" and job.args == {"email_id": str(email.id)}
         with pytest.raises(Conflict):  # approving it a second time queues nothing
             async with db.session() as s:
@@ -59,7 +67,7 @@ async def test_an_approved_email_is_queued_then_sent_once_even_when_its_job_runs
             assert sent.status is EmailStatus.sent and sent.sent_at is not None
             assert [a.action for a in await timeline(s, RecordType.contact, sarah.id)].count("sent") == 1
         async with open_queue(db.url) as queue:
-            assert [j.status for j in await list_jobs(queue)] == ["succeeded", "succeeded"]
+            assert [j.status for j in await list_jobs(queue) if j.task == "emails.deliver"] == ["succeeded", "succeeded"]
 
 
 async def test_a_delivery_cut_off_after_its_claim_is_never_sent_again(db):
@@ -96,7 +104,7 @@ async def test_a_failed_job_is_listed_and_retried_by_id(db):
         with pytest.raises(InvalidInput) as err:
             await list_jobs(queue, status="stuck")
         assert err.value.field == "status"
-        (done,) = await list_jobs(queue, status="succeeded")
+        (done,) = [j for j in await list_jobs(queue, status="succeeded") if j.task == "test.noop"]
         with pytest.raises(InvalidInput, match="not failed"):
             await retry_failed(queue, done.id)
         with pytest.raises(NotFound):
@@ -105,3 +113,73 @@ async def test_a_failed_job_is_listed_and_retried_by_id(db):
         assert [j.id for j in await list_jobs(queue, status="queued")] == [failing]
     async with db.session() as s:
         assert (await s.scalar(select(EmailMessage))) is None
+
+
+# -- periodic and knowledge-base jobs -------------------------------------------------------------------------------
+
+async def test_the_alert_scan_posts_each_new_alert_to_slack_once(db):
+    with running(FakeSlack(closed={"C-CLOSED"})) as slack:
+        settings = replace(Settings(), slack_bot_token="xoxb-test", slack_api_url=slack.api_url, slack_alerts_channel="C-CLOSED")
+        with pinned(datetime.combine(TODAY, time(18), UTC)):
+            async with db.session() as s:
+                accounts, _ = await accounts_with_tickets(s, seed=7)
+                await s.execute(insert(Ticket), [ticket(accounts["Acme Corp"], SPIKE_DAY, hour=9)] * 12)
+            async with db.session() as s:
+                await defer(s, "alerts.scan", timestamp=0)
+            await drain(db, settings)  # Slack refuses the post: the claim is released and the job is retried
+            async with db.session() as s:
+                assert await s.scalar(select(func.count()).select_from(PostedAlert)) == 0
+            settings = replace(settings, slack_alerts_channel="C-ALERTS")
+            for _ in range(2):  # two scans, one post
+                async with db.session() as s:
+                    await defer(s, "alerts.scan", timestamp=1)
+                await drain(db, settings)
+        (post,) = slack.find("chat.postMessage", lambda c: c.params.get("channel") == "C-ALERTS")
+        assert "Acme Corp" in post.params["text"] and "tickets on Tue 2026-11-24" in post.params["text"]
+        async with db.session() as s:
+            (claimed,) = (await s.scalars(select(PostedAlert))).all()
+            assert claimed.key == "account_tickets:Acme Corp:2026-11-24" and claimed.posted_at is not None
+
+
+async def test_without_a_channel_the_alert_scan_posts_nothing(db):
+    async with db.session() as s:
+        await defer(s, "alerts.scan", timestamp=0)
+    await drain(db, Settings())
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(PostedAlert)) == 0
+
+
+async def test_the_nightly_scoring_job_rescores_with_the_rule_prior_below_enough_outcomes(db):
+    async with db.session() as s:
+        lead = await factories.lead(s)
+        expected, lead.score = lead.score, 1  # a stale score that rescoring replaces
+    async with db.session() as s:
+        await defer(s, "scoring.nightly", timestamp=0)
+    await drain(db, Settings())
+    async with db.session() as s:
+        assert (await s.get(Lead, lead.id)).score == expected != 1
+        assert await s.scalar(select(func.count()).select_from(ScoringModel)) == 0
+    async with open_queue(db.url) as queue:
+        assert [j.status for j in await list_jobs(queue) if j.task == "scoring.nightly"] == ["succeeded"]
+
+
+async def test_ingestion_and_reembedding_run_as_one_job_per_article_and_per_batch(db, monkeypatch):
+    corpus = Path(__file__).parent / "data" / "kb"
+    async with db.session() as s:
+        queued = await queue_ingest(s, read_paths([str(corpus)]))
+    assert queued.jobs > 5
+    await drain(db, Settings())
+    async with db.session() as s:
+        articles = await s.scalar(select(func.count()).select_from(KbArticle))
+        chunks = await s.scalar(select(func.count()).select_from(KbChunk))
+        await s.execute(update(KbChunk).values(embedding_model="old-model"))
+    assert articles == queued.jobs and chunks > 0
+    monkeypatch.setattr(sys.modules["store.knowledge.ingest"], "EMBED_BATCH", 4)  # the package re-exports a function `ingest`
+    async with db.session() as s:
+        assert (await queue_reindex(s, default_embedder().name)).jobs == -(-chunks // 4)
+    await drain(db, Settings())
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(KbChunk).where(KbChunk.embedding_model == default_embedder().name)) == chunks
+    async with open_queue(db.url) as queue:
+        jobs = [j for j in await list_jobs(queue) if j.task.startswith("kb.")]
+    assert {j.status for j in jobs} == {"succeeded"} and len(jobs) == queued.jobs + -(-chunks // 4)
