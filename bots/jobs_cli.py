@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from typing import Annotated
 
@@ -23,6 +24,7 @@ def worker(concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="
     """Run background jobs (email sends, knowledge-base ingestion, scoring, alerts) until Ctrl-C or SIGTERM."""
     from store.jobs.worker import run_worker
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
     db = Database.open(settings)
     console.print(f"Nexa worker running {concurrency or settings.worker_concurrency} job(s) at once (Ctrl-C stops it).")
