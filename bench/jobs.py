@@ -71,7 +71,7 @@ async def email_run(db: Database, n: int, smtp_url: str) -> float:
     settings = Settings(smtp_url=smtp_url)
     async with db.session() as s:
         user = await factories.user(s, name="Bench", email=f"bench{time.time_ns()}@nexa.test")
-        contact = await factories.contact(s, owner_id=user.id, email="sink@bench.test")
+        contact = await factories.contact(s, owner_id=user.id, email=f"sink{time.time_ns()}@bench.test")
         service = EmailService(s, actor_for(user))
         ids = [(await service.draft(contact_id=contact.id))[0].id for _ in range(n)]
     async with db.session() as s:
@@ -96,11 +96,13 @@ async def main(args: argparse.Namespace) -> None:
                 await _reset(db)
                 seconds = await noop_run(db, args.jobs)
                 rows.append(("trivial job (test.noop)", concurrency, args.jobs, seconds))
+                print(rows[-1], flush=True)
                 await _reset(db)
                 received = len(inbox.messages)
                 seconds = await email_run(db, args.emails, smtp_url)
                 assert len(inbox.messages) - received == args.emails, "every email delivered once"
                 rows.append(("email to the SMTP sink (emails.deliver)", concurrency, args.emails, seconds))
+                print(rows[-1], flush=True)
             finally:
                 worker.terminate()
                 worker.wait(timeout=60)
