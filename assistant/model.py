@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import AsyncIterator, Protocol, Sequence
 
-from assistant.messages import Message, ModelResponse, TextDelta, ToolSpec
+from assistant.messages import Message, ModelResponse, TextDelta
+from tools.spec import ToolSpec
 
 
 class ModelError(RuntimeError):

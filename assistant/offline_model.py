@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
-from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec
+from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
 from assistant.offline.nlu import FILLERS
 from assistant.offline.slots import find_name
 from prompts import render
 from store.clock import utcnow
 from store.embeddings import Embedder
+from tools.spec import ToolSpec
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
 MATCH_FLOOR, TIE_MARGIN = 60, 4

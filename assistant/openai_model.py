@@ -10,9 +10,10 @@ from typing import Any
 
 import openai
 
-from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec, Usage
+from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, Usage
 from assistant.model import ModelError
 from store.settings import Settings
+from tools.spec import ToolSpec
 
 PLACEHOLDER_KEY = "not-needed"  # local servers ignore the key, the client insists on one
 

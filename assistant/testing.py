@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec
+from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.model import ModelError
+from tools.spec import ToolSpec
 
 _ids = itertools.count(1)
 Step = Message | Callable[[Sequence[Message]], Message] | Exception

@@ -13,10 +13,10 @@ from typing import Any, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from assistant.messages import ToolSpec
 from store.access import redact, require
 from store.errors import from_pydantic
 from tools.context import ToolContext
+from tools.spec import ToolSpec
 
 ToolFn = Callable[..., Awaitable["ToolResult"]]
 

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from assistant.agent import Agent
 from assistant.events import TurnResult
 from assistant.messages import Message as ModelMessage
-from assistant.messages import ModelResponse, TextDelta, ToolSpec
+from assistant.messages import ModelResponse, TextDelta
 from assistant.model import ChatModel, ModelError
 from assistant.offline_model import OfflineModel
 from bots.http.streaming import MAX_MESSAGE
@@ -42,6 +42,7 @@ from store.errors import DomainError, NotFound, PermissionDenied
 from store.intelligence.anomalies import find_alerts
 from store.services import PipelineService, TaskService
 from store.settings import Settings
+from tools.spec import ToolSpec
 
 log = logging.getLogger("nexa.slack")
 THINKING = ":hourglass_flowing_sand: _Thinking…_"
