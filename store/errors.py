@@ -54,7 +54,7 @@ _FIELD_FIRST = re.compile(r"^(?P<field>[a-z_.0-9]+): (?P<reason>.+)$", re.S)
 def from_pydantic(err: PydanticValidationError) -> InvalidInput:
     """The first problem of a pydantic validation error, as a domain error.
 
-    Cross-field validators name their field by starting the message with `field: `.
+    Cross-field validators name their field by starting the message with `field: ` (relative to their model).
     """
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
@@ -62,8 +62,8 @@ def from_pydantic(err: PydanticValidationError) -> InvalidInput:
     if first["type"] == "extra_forbidden":
         reason = "is not a known field"
     match = _FIELD_FIRST.match(reason)
-    if match:
-        field, reason = match.group("field"), match.group("reason")
+    if match:  # a model's validator names its field, inside the model's place (line_items.0 + quantity)
+        field, reason = ".".join(filter(None, (field, match.group("field")))), match.group("reason")
     return InvalidInput(field, reason)
 
 

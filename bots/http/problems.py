@@ -9,6 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from store.errors import DomainError
@@ -64,6 +65,18 @@ def pool_exhausted(_: Request, err: SQLAlchemyTimeoutError) -> Response[dict[str
     return response
 
 
+UNAVAILABLE = (OperationalError, InterfaceError)  # the database cannot be reached (down, restarting, connection lost)
+RETRY_AFTER = "5"
+
+
+def unavailable(request: Request, err: Exception) -> Response[dict[str, Any]]:
+    """The database is down or unreachable: 503 with Retry-After, for every route (and the streams' `error` event)."""
+    log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, err.__class__.__name__)
+    response = problem(503, "unavailable", "the database is unavailable; nothing was written; retry shortly")
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
     """A bug: logged with its traceback; the client learns only that nothing was written."""
     log.error("%s %s failed", request.method, request.url.path, exc_info=err)
@@ -71,4 +84,4 @@ def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
 
 
 HANDLERS = {DomainError: domain_error, ValidationException: validation_error, HTTPException: http_error,
-            SQLAlchemyTimeoutError: pool_exhausted, Exception: unexpected}
+            SQLAlchemyTimeoutError: pool_exhausted, OperationalError: unavailable, InterfaceError: unavailable, Exception: unexpected}
