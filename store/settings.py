@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -47,6 +48,18 @@ class Settings:
     slack_app_token: str | None = field(default_factory=lambda: _env("SLACK_APP_TOKEN"))
     slack_api_url: str = field(default_factory=lambda: _env("SLACK_API_URL", "https://slack.com/api/") or "")
     public_url: str | None = field(default_factory=lambda: _env("NEXA_PUBLIC_URL"))
+    secret_key: str | None = field(default_factory=lambda: _env("NEXA_SECRET_KEY"))
+
+    def signing_key(self) -> bytes:
+        """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.home / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
 
     @property
     def pgdata(self) -> Path:
