@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from store.errors import DomainError
+from store.errors import DomainError, located
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("nexa.http")
@@ -35,6 +35,8 @@ def validation_error(_: Request, err: ValidationException) -> Response[dict[str,
     field = first.get("key") if isinstance(first, dict) else None
     message = first.get("message") if isinstance(first, dict) else None
     message = message.removeprefix("Value error, ") if isinstance(message, str) else message
+    if isinstance(message, str):
+        field, message = located(field, message)
     detail = f"{field}: {message}" if field and message else (message or err.detail)
     return problem(400, "invalid", detail, field)
 
