@@ -42,7 +42,7 @@ async def test_spellings_of_one_token_share_one_rate_limit_bucket(base, db):
 
 
 async def test_spellings_of_one_token_share_one_idempotency_key(base, db):
-    user, token = await _user(db, "ivan")
+    _, token = await _user(db, "ivan")
     task = {"title": "Send the contract"}
     first = _call(base, f"Bearer {token}", "POST", json=task, headers={"Idempotency-Key": "task-1"})
     again = _call(base, f"bearer  {token}", "POST", json=task, headers={"Idempotency-Key": "task-1"})
