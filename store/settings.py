@@ -55,10 +55,12 @@ class Settings:
         if self.secret_key:
             return self.secret_key.encode()
         path = self.home / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # exclusive create: concurrent first starts agree on one key
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(secrets.token_urlsafe(32))
+        except FileExistsError:
+            pass
         return path.read_text().strip().encode()
 
     @property
