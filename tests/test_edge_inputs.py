@@ -80,6 +80,8 @@ async def test_dates_outside_the_window_are_refused_naming_the_field(john, db, v
 @pytest.mark.parametrize(("tool", "arguments", "field"), [
     ("schedule_meeting", {"title": "Demo", "start_at": "9999-12-31T23:45:00+00:00"}, "start_at"),
     ("schedule_meeting", {"title": "Demo", "start_at": "0001-01-01T00:00:00+14:00"}, "start_at"),
+    ("schedule_meeting", {"title": "Demo", "start_at": "2199-12-31T23:00:00+00:00", "duration_minutes": 10**12},
+     "duration_minutes"),
     ("create_task", {"title": "x", "due_date": "0001-01-01"}, "due_date"),
     ("create_deal", {"deal_name": "x", "amount": 1, "close_date": "9999-12-31"}, "close_date"),
 ])

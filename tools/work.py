@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
+from pydantic import Field
 from sqlalchemy import select
 
 from store.models import Call, Meeting, MeetingAttendee
@@ -18,6 +19,7 @@ from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
 
 Related = Literal["lead", "contact", "account", "deal", "ticket"]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]  # a meeting's length; a day at most
 
 
 @tool(area="tasks")
@@ -111,7 +113,7 @@ async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, le
 
 @tool(area="activities", writes=True, summary="Book '{title}' at {start_at}[ with {target}]")
 async def schedule_meeting(
-    ctx: ToolContext, title: str, start_at: Instant, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: int = 30,
+    ctx: ToolContext, title: str, start_at: Instant, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: Minutes = 30,
     related_type: Related | None = None, related_id: uuid.UUID | None = None, location: str | None = None,
 ) -> ToolResult:
     """Book a meeting (a demo, a call, a review) with contacts, on the user's calendar.
