@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -12,21 +12,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from store.errors import from_pydantic
 from store.models.enums import (
-    AccountTier,
-    AccountType,
-    CallDirection,
-    CallOutcome,
-    CompanySize,
-    CustomerStatus,
-    DealStage,
-    DealType,
-    LeadSource,
-    LifecycleStage,
-    Priority,
-    RecordType,
-    TaskStatus,
-    TicketChannel,
-    TicketStatus,
+    AccountTier, AccountType, CallDirection, CallOutcome, CompanySize, CustomerStatus,
+    DealStage, DealType, LeadSource, LifecycleStage, Priority, RecordType, TaskStatus,
+    TicketChannel, TicketStatus,
 )
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -50,10 +38,10 @@ _WINDOW = f"must lie between {EARLIEST} and {LATEST} (UTC)"
 
 
 def _instant(value: datetime) -> datetime:
-    """An aware datetime inside the window, normalised to UTC (the local part is checked first: converting a
-    year-1 or year-9999 value to UTC could itself overflow)."""
-    local = value.replace(tzinfo=None)
-    if not datetime.combine(EARLIEST, datetime.min.time()) < local < datetime.combine(LATEST, datetime.min.time()):
+    """An aware datetime inside the window, normalised to UTC (the local part is checked first, with a day to spare
+    for the offset: converting a year-1 or year-9999 value to UTC could itself overflow)."""
+    local = value.replace(tzinfo=None).date()
+    if not EARLIEST - timedelta(days=1) <= local <= LATEST:
         raise ValueError(_WINDOW)
     utc = value.astimezone(UTC)
     if not EARLIEST <= utc.date() < LATEST:

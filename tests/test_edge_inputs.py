@@ -62,6 +62,7 @@ async def test_inside_the_window_is_normalised_to_utc_and_a_zone_is_required(joh
     call = client.post("/calls", json={"contact_id": contact, "call_at": "1900-01-01T10:00:00+09:00"})
     assert call.status_code == 201 and call.json()["call_at"].startswith("1900-01-01T01:00:00"), call.text
     refused(client.post("/calls", json={"contact_id": contact, "call_at": "2030-01-02T10:00:00"}), "call_at")
+    assert client.post("/calls", json={"contact_id": contact, "call_at": "1900-01-01T00:00:00+00:00"}).status_code == 201
     assert client.get("/meetings", params={"start": "2199-12-31T12:00:00+00:00"}).status_code == 200
 
 

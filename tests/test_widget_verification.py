@@ -84,7 +84,7 @@ async def test_forged_altered_or_expired_links_are_refused(served, db, sarah):
         expired = verification_token(SECRET.encode(), ticket.id, "sarah.johnson@acme.test", hours=-1)
     forged = [verification_token(b"another key", ticket.id, "sarah.johnson@acme.test"), f"{payload}.{signature[:-2]}AA",
               f"{verification_token(SECRET.encode(), uuid.uuid4(), 'x@y.test').partition('.')[0]}.{signature}", payload,
-              "", "not-a-token", expired, verification_token(SECRET.encode(), ticket.id, "mallory@evil.test")]
+              "", "not-a-token", "ü.ü", expired, verification_token(SECRET.encode(), ticket.id, "mallory@evil.test")]
     for token in forged:
         refused = httpx.get(f"{base}/api/v1/widget/verify", params={"token": token}, timeout=60)
         assert refused.status_code == 400 and refused.json()["field"] == "token", (token, refused.text)

@@ -6,7 +6,7 @@ nor touch another session's history. The handoff opens a ticket as the system (c
 ticket rights) carrying the transcript and the reason, once per conversation.
 
 Anyone can type any email into the widget, so the handoff's email is only claimed: the ticket records it
-as an unverified requester (`requester_verified` false, said in the description), linked to no contact and
+as an unverified requester (`requester_verified` false), linked to no contact and
 no account, so that it counts for no account (alerts, summaries) and carries no customer's name. A link
 signed with the server's key and valid for `VERIFY_HOURS` is mailed to the address; following it proves
 the address and links the ticket to the contact who owns it (and that contact's account).
@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
 from store.clock import utcnow
@@ -170,12 +171,12 @@ async def mail_verification(settings: Settings, ticket: Ticket, base_url: str) -
     return True
 
 
-async def verify_requester(session, key: bytes, token: str) -> Ticket:
+async def verify_requester(session: AsyncSession, key: bytes, token: str) -> Ticket:
     """Check a mailed link's token (signature, expiry, ticket, address) and link the ticket to the contact who owns
     the address, and to that contact's account. A forged, altered or expired token is refused naming `token`."""
     payload, _, signature = token.partition(".")
     expected = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
-    if not signature or not hmac.compare_digest(signature, expected):
+    if not signature or not hmac.compare_digest(signature.encode(), expected.encode()):
         raise InvalidInput("token", "this link is not valid (it was altered or not issued by us)")
     claims = json.loads(_unb64(payload))
     if claims["expires"] < utcnow().timestamp():
