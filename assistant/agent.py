@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from assistant.approval_words import verdict
 from assistant.events import ApprovalNeeded, Event, Final, Pending, ToolFinished, ToolStarted, TurnResult
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.model import ChatModel, ModelError
@@ -46,18 +47,7 @@ from store.services.conversations import ConversationService
 from store.settings import Settings, get_settings
 from tools import TOOLSET, Tool, ToolContext, Toolset
 
-YES = re.compile(r"^\s*(y|yes|yep|yeah|sure|ok|okay|approve[d]?|confirm(ed)?|go ahead|do it|please do|correct)\b", re.I)
-NO = re.compile(r"^\s*(n|no|nope|nah|cancel|reject|stop|don'?t|do not|abort)\b", re.I)
 TARGETS = {"lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket, "email": EmailMessage}
-
-
-def verdict(text: str) -> bool | None:
-    """True for an approval ("yes"), False for a refusal ("no"), None for anything else."""
-    if NO.match(text):
-        return False
-    if YES.match(text):
-        return True
-    return None
 
 
 class Withheld(PermissionDenied):

@@ -51,20 +51,26 @@ class PermissionDenied(DomainError):
 _FIELD_FIRST = re.compile(r"^(?P<field>[a-z_.0-9]+): (?P<reason>.+)$", re.S)
 
 
+def located(place: str | None, message: str) -> tuple[str | None, str]:
+    """The field and reason of a validation message at `place`: a model's validator names its field by starting the
+    message with `field: `, relative to the model's place (`line_items.0` + `quantity`)."""
+    match = _FIELD_FIRST.match(message)
+    if match:
+        return ".".join(filter(None, (place, match.group("field")))), match.group("reason")
+    return place, message
+
+
 def from_pydantic(err: PydanticValidationError) -> InvalidInput:
     """The first problem of a pydantic validation error, as a domain error.
 
-    Cross-field validators name their field by starting the message with `field: `.
+    Cross-field validators name their field by starting the message with `field: ` (relative to their model).
     """
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or None
     reason = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         reason = "is not a known field"
-    match = _FIELD_FIRST.match(reason)
-    if match:
-        field, reason = match.group("field"), match.group("reason")
-    return InvalidInput(field, reason)
+    return InvalidInput(*located(field, reason))
 
 
 _UNIQUE = re.compile(r"uq_(?P<table>[a-z_]+?)_(?P<field>[a-z_]+)")

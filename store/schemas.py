@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Optional, TypeVar
 
-import re
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from store.errors import from_pydantic
 from store.models.enums import (
@@ -30,8 +29,36 @@ def _email(value: str) -> str:
 EmailStr = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]  # NUMERIC(14,2), the money columns
+MAX_AMOUNT = Decimal("999999999999.99")
 Percent = Annotated[int, Field(ge=0, le=100)]
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 1, 1)  # every date and instant Nexa accepts lies in [EARLIEST, LATEST)
+_WINDOW = f"must lie between {EARLIEST} and {LATEST} (UTC)"
+
+
+def _instant(value: datetime) -> datetime:
+    """An aware datetime inside the window, normalised to UTC (the local part is checked first, with a day to spare
+    for the offset: converting a year-1 or year-9999 value to UTC could itself overflow)."""
+    local = value.replace(tzinfo=None).date()
+    if not EARLIEST - timedelta(days=1) <= local <= LATEST:
+        raise ValueError(_WINDOW)
+    utc = value.astimezone(UTC)
+    if not EARLIEST <= utc.date() < LATEST:
+        raise ValueError(_WINDOW)
+    return utc
+
+
+def _day(value: date) -> date:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(_WINDOW)
+    return value
+
+
+# The one datetime type of every edge (API bodies and filters, tool arguments, the offline model's date slots through
+# the tools): a time zone is required, the value is normalised to UTC and must lie in the window; `Day` is its date.
+Instant = Annotated[AwareDatetime, AfterValidator(_instant)]
+Day = Annotated[date, AfterValidator(_day)]
 
 
 class Input(BaseModel):
@@ -94,7 +121,7 @@ class LeadConversion(Input):
     create_deal: bool = True
     deal_name: str | None = Field(None, max_length=300)
     amount: Amount | None = None
-    close_date: date | None = None
+    close_date: Day | None = None
     account_id: uuid.UUID | None = None
 
 
@@ -144,13 +171,24 @@ class LineItemInput(Input):
     unit_price: Amount | None = None
     discount_pct: Annotated[Decimal, Field(ge=0, le=100)] = Decimal(0)
 
+    @property
+    def total(self) -> Decimal:
+        """The line's total at its given price (0 when the product's list price applies)."""
+        return (self.quantity * (self.unit_price or 0) * (1 - self.discount_pct / 100)).quantize(Decimal("0.01"))
+
+    @model_validator(mode="after")
+    def _fits(self) -> LineItemInput:
+        if self.total > MAX_AMOUNT:
+            raise ValueError(f"quantity: quantity x unit_price is {self.total:,}, more than a deal holds ({MAX_AMOUNT:,})")
+        return self
+
 
 class DealCreate(Input):
     deal_name: Annotated[str, Field(min_length=1, max_length=300)]
     amount: Amount = Decimal(0)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     probability: Percent | None = None
-    close_date: date | None = None
+    close_date: Day | None = None
     stage: DealStage = DealStage.qualification
     type: DealType = DealType.new_business
     lead_source: str | None = Field(None, max_length=50)
@@ -163,9 +201,11 @@ class DealCreate(Input):
     line_items: list[LineItemInput] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _open_stage(self) -> "DealCreate":
+    def _open_stage(self) -> DealCreate:
         if self.stage in (DealStage.closed_won, DealStage.closed_lost):
             raise ValueError("stage: a deal is created in an open stage; close it with a stage move")
+        if sum(line.total for line in self.line_items) > MAX_AMOUNT:
+            raise ValueError(f"line_items: the lines add up to more than a deal holds ({MAX_AMOUNT:,})")
         return self
 
 
@@ -197,7 +237,7 @@ class TaskCreate(Input):
     title: Annotated[str, Field(min_length=1, max_length=300)]
     description: str | None = Field(None, max_length=20_000)
     priority: Priority = Priority.medium
-    due_date: date | None = None
+    due_date: Day | None = None
     assignee_id: uuid.UUID | None = None
     related_type: RecordType | None = None
     related_id: uuid.UUID | None = None
@@ -208,14 +248,14 @@ class TaskUpdate(Input):
     description: str | None = Field(None, max_length=20_000)
     status: TaskStatus | None = None
     priority: Priority | None = None
-    due_date: date | None = None
+    due_date: Day | None = None
     assignee_id: uuid.UUID | None = None
 
 
 class MeetingCreate(Input):
     title: Annotated[str, Field(min_length=1, max_length=300)]
-    start_at: datetime
-    end_at: datetime | None = None
+    start_at: Instant
+    end_at: Instant | None = None
     location: str | None = Field(None, max_length=300)
     description: str | None = Field(None, max_length=20_000)
     contact_ids: list[uuid.UUID] = Field(default_factory=list)
@@ -224,9 +264,7 @@ class MeetingCreate(Input):
     related_id: uuid.UUID | None = None
 
     @model_validator(mode="after")
-    def _ends_after_start(self) -> "MeetingCreate":
-        if self.start_at.tzinfo is None:
-            raise ValueError("start_at: needs a time zone")
+    def _ends_after_start(self) -> MeetingCreate:
         if self.end_at is not None and self.end_at <= self.start_at:
             raise ValueError("end_at: must be after start_at")
         return self
@@ -237,13 +275,13 @@ class CallCreate(Input):
     duration: int = Field(0, ge=0, le=86_400, description="seconds")
     outcome: CallOutcome = CallOutcome.connected
     notes: str | None = Field(None, max_length=20_000)
-    call_at: datetime | None = None
+    call_at: Instant | None = None
     contact_id: uuid.UUID | None = None
     lead_id: uuid.UUID | None = None
     deal_id: uuid.UUID | None = None
 
     @model_validator(mode="after")
-    def _about_someone(self) -> "CallCreate":
+    def _about_someone(self) -> CallCreate:
         if not (self.contact_id or self.lead_id or self.deal_id):
             raise ValueError("contact_id: a call is logged against a contact, a lead or a deal")
         return self

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,20 @@ class Settings:
     job_modules: tuple[str, ...] = field(
         default_factory=lambda: tuple(m.strip() for m in (_env("NEXA_JOB_MODULES") or "").split(",") if m.strip())
     )
+    secret_key: str | None = field(default_factory=lambda: _env("NEXA_SECRET_KEY"))
+
+    def signing_key(self) -> bytes:
+        """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.home / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:  # exclusive create: concurrent first starts agree on one key
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+                out.write(secrets.token_urlsafe(32))
+        except FileExistsError:
+            pass
+        return path.read_text().strip().encode()
 
     @property
     def pgdata(self) -> Path:

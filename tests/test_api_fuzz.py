@@ -25,16 +25,17 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
+from pydantic import AwareDatetime
 from schemathesis.checks import not_a_server_error
 
 from bots.http.auth import issue_token
@@ -60,6 +61,10 @@ UNLIMITED = {"NEXA_API_PER_MINUTE": "1000000", "NEXA_WIDGET_PER_IP": "1000000", 
 NASTY_STRINGS = ["\x00", "nul\x00byte", "' OR '1'='1", "\\", "%00", "\u202etxt.exe", "\U0001f600", "null", "-1",
                  "remind me in 9999999999 days"]
 BIG_INTEGERS = [-1, 2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**20]
+# Instants and dates at and past the ends of what Python and PostgreSQL hold (issue 12: they once broke every read)
+EXTREME_INSTANTS = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "9999-12-31T23:45:00+00:00",
+                    "1899-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00", "2200-01-01T00:00:00-12:00"]
+EXTREME_DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"]
 # Schemathesis binds a dictionary by type only to parameters that are plainly a string or an integer
 # (not `string | null`); the others are bound by name: the free-text and integer fields of the bodies
 # and the optional query parameters.
@@ -159,6 +164,8 @@ def api_schema(base, seeded):
             "users": {"values": users},
             "records": {"values": [seeded[k] for k in ("lead", "contact", "account", "deal", "ticket")]},
             "emails": {"values": [f"fuzz{n}@example.test" for n in range(50)]},
+            "extreme-instants": {"values": EXTREME_INSTANTS},
+            "extreme-dates": {"values": EXTREME_DATES},
         },
         "parameters": {
             **{f"body.{field}": {"dictionary": "accounts", "probability": 0.3} for field in ("account_id", "parent_account_id")},
@@ -168,6 +175,8 @@ def api_schema(base, seeded):
                for field in ("owner_id", "assignee_id", "assigned_to_id", "account_owner_id")},
             "body.related_id": {"dictionary": "records", "probability": 0.3},
             "body.email": {"dictionary": "emails", "probability": 0.5},
+            **{f"body.{field}": {"dictionary": "extreme-instants", "probability": 0.3} for field in ("call_at", "start_at", "end_at")},
+            **{f"body.{field}": {"dictionary": "extreme-dates", "probability": 0.3} for field in ("close_date", "due_date")},
             **{f"body.{field}": {"dictionary": "nasty-strings", "probability": 0.1} for field in TEXT_FIELDS},
             **{f"body.{field}": {"dictionary": "big-integers", "probability": 0.1} for field in INTEGER_FIELDS},
             **{f"query.{name}": {"dictionary": "nasty-strings", "probability": 0.1} for name in QUERY_TEXT},
@@ -273,6 +282,8 @@ def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrateg
     """Query-string values for one filter field: valid ones of its type, plus garbage."""
     args = [a for a in get_args(annotation) if a is not type(None)]
     kind = args[0] if get_origin(annotation) is not None and args else annotation
+    if get_origin(kind) is Annotated:  # Instant, Day: the type under the rules
+        kind = get_args(kind)[0]
     garbage = st.text(max_size=30) | st.sampled_from([*NASTY_STRINGS, *map(str, BIG_INTEGERS), "", "0", "true", "1e309", "NaN",
                                                       "2026-13-45", "x" * 300])
     if isinstance(kind, type) and issubclass(kind, Enum):
@@ -283,11 +294,12 @@ def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrateg
         valid = st.integers(-10, 10_000).map(str)
     elif kind is uuid.UUID:
         valid = st.sampled_from(sorted(v for k, v in seeded.items() if k != "widget_session")) | st.uuids().map(str)
-    elif kind is datetime:
-        valid = st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1),
-                             timezones=st.sampled_from([timezone.utc, None])).map(datetime.isoformat)
+    elif kind in (datetime, AwareDatetime):
+        valid = st.datetimes(timezones=st.sampled_from([timezone.utc, None, timezone(timedelta(hours=14)),
+                                                        timezone(timedelta(hours=-12))])).map(datetime.isoformat)
+        valid |= st.sampled_from(EXTREME_INSTANTS)
     elif kind is date:
-        valid = st.dates().map(date.isoformat)
+        valid = st.dates().map(date.isoformat) | st.sampled_from(EXTREME_DATES)
     else:
         valid = st.text(max_size=50)
     return st.one_of(valid, garbage)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from store.models import Deal, User
 from store.models.enums import DealStage, DealType
+from store.schemas import Day
 from store.serialize import money_short, plain, ref, to_dict
 from store.services import DealService, PipelineService
 from tools.context import ToolContext
@@ -56,7 +56,7 @@ async def get_deal(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
 
 @tool(area="deals", writes=True, summary="Create deal {deal_name} ({amount}[, closing {close_date}])")
 async def create_deal(
-    ctx: ToolContext, deal_name: str, amount: Decimal, *, account_id: uuid.UUID | None = None, close_date: date | None = None,
+    ctx: ToolContext, deal_name: str, amount: Decimal, *, account_id: uuid.UUID | None = None, close_date: Day | None = None,
     stage: Literal["prospecting", "qualification", "proposal", "negotiation"] = "qualification",
     primary_contact_id: uuid.UUID | None = None, type: DealType = DealType.new_business,
 ) -> ToolResult:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from store.models.enums import CompanySize, LeadSource, LeadStatus
+from store.schemas import Day
 from store.serialize import plain, ref, to_dict
 from store.services import LeadService
 from tools.context import ToolContext
@@ -101,7 +101,7 @@ async def update_lead_status(
 
 @tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]")
 async def convert_lead(
-    ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: date | None = None,
+    ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: Day | None = None,
     deal_name: str | None = None, create_deal: bool = True,
 ) -> ToolResult:
     """Convert a lead: creates (or links) the account and contact and, by default, a deal in qualification.

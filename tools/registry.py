@@ -105,7 +105,7 @@ def tool(*, area: str, writes: bool = False, target: tuple[str, str] | None = No
 
     def register(fn: ToolFn) -> ToolFn:
         description, arg_docs = _parse_docstring(fn.__doc__ or "")
-        hints = get_type_hints(fn)
+        hints = get_type_hints(fn, include_extras=True)  # keep Annotated rules (the date window)
         fields: dict[str, Any] = {}
         for index, (name, param) in enumerate(inspect.signature(fn).parameters.items()):
             if index == 0:

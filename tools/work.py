@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
 
+from pydantic import Field
 from sqlalchemy import select
 
 from store.models import Call, Meeting, MeetingAttendee
 from store.models.enums import CallDirection, CallOutcome, Priority, RecordType, TaskStatus
-from store.serialize import plain, ref
+from store.schemas import Day, Instant
+from store.serialize import plain
 from store.services import EngagementService, TaskService
 from tools.context import ToolContext
 from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
 
 Related = Literal["lead", "contact", "account", "deal", "ticket"]
+Minutes = Annotated[int, Field(ge=0, le=24 * 60)]  # a meeting's length; a day at most
 
 
 @tool(area="tasks")
@@ -35,7 +38,7 @@ async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done:
 
 @tool(area="tasks", writes=True, summary="Create task '{title}'[ due {due_date}]")
 async def create_task(
-    ctx: ToolContext, title: str, *, due_date: date | None = None, priority: Priority = Priority.medium,
+    ctx: ToolContext, title: str, *, due_date: Day | None = None, priority: Priority = Priority.medium,
     related_type: Related | None = None, related_id: uuid.UUID | None = None, description: str | None = None,
 ) -> ToolResult:
     """Create a task (a to-do or reminder) for the user, optionally about a record.
@@ -54,7 +57,7 @@ async def create_task(
 
 
 @tool(area="tasks", writes=True, summary="Update task {task_id}:[ status {status}][ due {due_date}]")
-async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: date | None = None) -> ToolResult:
+async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: Day | None = None) -> ToolResult:
     """Complete, start or reschedule a task.
 
     Args:
@@ -110,7 +113,7 @@ async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, le
 
 @tool(area="activities", writes=True, summary="Book '{title}' at {start_at}[ with {target}]")
 async def schedule_meeting(
-    ctx: ToolContext, title: str, start_at: datetime, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: int = 30,
+    ctx: ToolContext, title: str, start_at: Instant, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: Minutes = 30,
     related_type: Related | None = None, related_id: uuid.UUID | None = None, location: str | None = None,
 ) -> ToolResult:
     """Book a meeting (a demo, a call, a review) with contacts, on the user's calendar.

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
 from litestar.exceptions import HTTPException
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from bots.http.auth import caller
+from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
 from bots.http.state import AppState
 from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
 from store.errors import InvalidInput
+from store.schemas import Day, Input, parse
 from store.knowledge import search as kb_search
 from store.models import KbArticle
 from store.models.enums import RecordType, Visibility
@@ -34,7 +35,9 @@ Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 async def current_actor(request: Request, nexa: AppState) -> Actor:
-    """The bearer token's user (401 without one)."""
+    """The bearer token's user (401 without one), as `PrincipalMiddleware` found it."""
+    if ACTOR in request.scope:
+        return request.scope[ACTOR]
     async with nexa.db.session() as session:
         return await caller(request, session)
 
@@ -68,14 +71,20 @@ async def decide(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, appro
     return reply(await nexa.agent.decide(actor, conversation_id, approval_id, data.approve))
 
 
-@get("/pipeline")
-async def pipeline(nexa: AppState, actor: Actor, owner_id: uuid.UUID | None = None, team: str | None = None,
-                   close_from: date | None = None, close_to: date | None = None,
-                   group_by: Literal["stage", "owner"] = "stage") -> dict[str, Any]:
+class PipelineFilters(Input):
+    owner_id: uuid.UUID | None = None
+    team: str | None = Field(None, max_length=100)
+    close_from: Day | None = None
+    close_to: Day | None = None
+    group_by: Literal["stage", "owner"] = "stage"
+
+
+@get("/pipeline", description=f"Filters: {', '.join(PipelineFilters.model_fields)}.")
+async def pipeline(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
     """Open pipeline (count, amount, weighted) by stage or owner, with closed-won apart."""
+    filters = parse(PipelineFilters, dict(request.query_params))
     async with nexa.db.session() as session:
-        result = await PipelineService(session, actor).summary(owner_id=owner_id, team=team, close_from=close_from,
-                                                              close_to=close_to, group_by=group_by)
+        result = await PipelineService(session, actor).summary(**filters.model_dump())
         return plain(asdict(result))
 
 

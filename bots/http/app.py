@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Any
 
@@ -20,6 +19,7 @@ from assistant.agent import Agent
 from assistant.runtime import build_agent
 from bots.http.guards import MAX_BODY, InputGuard
 from bots.http.idempotency import IdempotencyMiddleware
+from bots.http.principal import PrincipalMiddleware, principal_of
 from bots.http.problems import HANDLERS
 from bots.http.state import AppState
 from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
@@ -50,30 +50,23 @@ def _is_widget_post(request: Request) -> bool:
     return request.method == "POST" and request.url.path.startswith("/api/v1/widget/messages")
 
 
-def _session_of(request: Request) -> str:
-    return request.headers.get(SESSION_HEADER, "") or "anonymous"
-
-
 def _is_api_call(request: Request) -> bool:
     return request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/widget/")
 
 
-def _credential_of(request: Request) -> str:
-    return hashlib.sha256(request.headers.get("authorization", "").encode()).hexdigest()
-
-
 def rate_limits() -> list[Any]:
     """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION),
-    API calls per bearer token (NEXA_API_PER_MINUTE), all per minute."""
+    API calls per authenticated user (NEXA_API_PER_MINUTE), all per minute. Callers are principals (`PrincipalMiddleware`):
+    two spellings of one token are one bucket."""
     per_ip = int(os.environ.get("NEXA_WIDGET_PER_IP", "60"))
     per_session = int(os.environ.get("NEXA_WIDGET_PER_SESSION", "20"))
     per_token = int(os.environ.get("NEXA_API_PER_MINUTE", "1200"))
     return [
         RateLimitConfig(rate_limit=("minute", per_token), check_throttle_handler=_is_api_call,
-                        identifier_for_request=_credential_of, store="api_token").middleware,
+                        identifier_for_request=principal_of, store="api_token").middleware,
         RateLimitConfig(rate_limit=("minute", per_ip), check_throttle_handler=_is_widget_post, store="widget_ip").middleware,
         RateLimitConfig(rate_limit=("minute", per_session), check_throttle_handler=_is_widget_post,
-                        identifier_for_request=_session_of, store="widget_session").middleware,
+                        identifier_for_request=principal_of, store="widget_session").middleware,
     ]
 
 
@@ -107,7 +100,8 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         route_handlers=[health, ready, api_router, widget_api, *widget_pages, *slack],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[InputGuard, *rate_limits(), DefineMiddleware(IdempotencyMiddleware, db=db)],
+        middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(),
+                    DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],
         request_max_body_size=MAX_BODY,
         cors_config=cors(),
         openapi_config=OpenAPIConfig(

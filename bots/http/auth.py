@@ -30,13 +30,18 @@ async def issue_token(session: AsyncSession, user: User) -> str:
     return token
 
 
-async def caller(request: Request, session: AsyncSession) -> Actor:
-    """The user a request's `Authorization: Bearer` token belongs to, or 401."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
+async def actor_for_header(session: AsyncSession, header: str) -> Actor:
+    """The user an `Authorization` header's bearer token belongs to (scheme in any case, spaces around the token
+    ignored), or 401."""
+    scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException("Authorization: a 'Bearer <token>' header is required (nexa users token EMAIL)")
     user = await session.scalar(select(User).where(User.api_token_hash == token_hash(token.strip()), User.is_active.is_(True)))
     if user is None:
         raise NotAuthorizedException("Authorization: the token is unknown or revoked")
     return actor_for(user, channel=Channel.api)
+
+
+async def caller(request: Request, session: AsyncSession) -> Actor:
+    """The request's user, or 401."""
+    return await actor_for_header(session, request.headers.get("authorization", ""))

@@ -1,8 +1,9 @@
-"""A gate in front of the app: NUL characters and oversized bodies are refused before any handler runs.
+"""A gate in front of the app: NUL characters, deep nesting and oversized bodies are refused before any handler runs.
 
 PostgreSQL text cannot hold NUL (0x00), so a NUL anywhere in a path, query or body would fail deep in a
-write; refusing it here gives a clear 400 naming the part instead. Bodies are read once, capped at
-`MAX_BODY`, and handed on unchanged.
+write; refusing it here gives a clear 400 naming the part instead. JSON nested deeper than `MAX_DEPTH`
+would exhaust the recursion of the decoders and validators behind (a RecursionError, a 500), so it is
+refused here for every route at once. Bodies are read once, capped at `MAX_BODY`, and handed on unchanged.
 """
 
 from __future__ import annotations
@@ -12,7 +13,19 @@ import re
 from typing import Any
 
 MAX_BODY = 64 * 1024  # bytes of one request body; more is a 413
+MAX_DEPTH = 32  # levels of nested JSON arrays and objects; the API's own bodies use fewer than 5
 _NUL_ESCAPE = re.compile(rb"\\u0000", re.I)
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+
+
+def nesting(body: bytes) -> int:
+    """How deeply the arrays and objects of a JSON text nest (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _NOT_BRACKET.sub(b"", _STRING.sub(b"", body)):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def problem(status: int, detail: str, field: str) -> tuple[int, bytes]:
@@ -56,7 +69,7 @@ def replay(body: bytes, original: Any) -> Any:
 
 
 class InputGuard:
-    """ASGI middleware: 400 for NUL in path, query or body; 413 for a body over `MAX_BODY`."""
+    """ASGI middleware: 400 for NUL in path, query or body or for deep nesting; 413 for a body over `MAX_BODY`."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -78,5 +91,8 @@ class InputGuard:
             return
         if b"\x00" in body or _NUL_ESCAPE.search(body):
             await respond(send, *problem(400, "body: NUL characters (\\u0000) are not allowed in text", "body"))
+            return
+        if nesting(body) > MAX_DEPTH:
+            await respond(send, *problem(400, f"body: JSON nested deeper than {MAX_DEPTH} levels", "body"))
             return
         await self.app(scope, replay(body, receive), send)

@@ -9,9 +9,10 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from store.errors import DomainError
+from store.errors import DomainError, located
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("nexa.http")
@@ -34,6 +35,8 @@ def validation_error(_: Request, err: ValidationException) -> Response[dict[str,
     field = first.get("key") if isinstance(first, dict) else None
     message = first.get("message") if isinstance(first, dict) else None
     message = message.removeprefix("Value error, ") if isinstance(message, str) else message
+    if isinstance(message, str):
+        field, message = located(field, message)
     detail = f"{field}: {message}" if field and message else (message or err.detail)
     return problem(400, "invalid", detail, field)
 
@@ -64,6 +67,18 @@ def pool_exhausted(_: Request, err: SQLAlchemyTimeoutError) -> Response[dict[str
     return response
 
 
+UNAVAILABLE = (OperationalError, InterfaceError)  # the database cannot be reached (down, restarting, connection lost)
+RETRY_AFTER = "5"
+
+
+def unavailable(request: Request, err: Exception) -> Response[dict[str, Any]]:
+    """The database is down or unreachable: 503 with Retry-After, for every route (and the streams' `error` event)."""
+    log.warning("%s %s: database unavailable (%s)", request.method, request.url.path, err.__class__.__name__)
+    response = problem(503, "unavailable", "the database is unavailable; nothing was written; retry shortly")
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
 def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
     """A bug: logged with its traceback; the client learns only that nothing was written."""
     log.error("%s %s failed", request.method, request.url.path, exc_info=err)
@@ -71,4 +86,4 @@ def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
 
 
 HANDLERS = {DomainError: domain_error, ValidationException: validation_error, HTTPException: http_error,
-            SQLAlchemyTimeoutError: pool_exhausted, Exception: unexpected}
+            SQLAlchemyTimeoutError: pool_exhausted, OperationalError: unavailable, InterfaceError: unavailable, Exception: unexpected}

@@ -10,7 +10,6 @@ because Litestar reads them to validate bodies and to write the OpenAPI schema.
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from litestar import Request, Router, delete, get, patch, post
@@ -20,8 +19,8 @@ from bots.http.state import AppState
 from store.access import Actor, redact
 from store.models.enums import DealStage, LeadStatus, Priority, RecordType, TaskStatus, TicketStatus
 from store.schemas import (
-    AccountCreate, AccountUpdate, Bant, CallCreate, ContactCreate, ContactUpdate, DealCreate, DealUpdate, Input, LeadConversion,
-    LeadCreate, LeadUpdate, MeetingCreate, NoteCreate, TaskCreate, TaskUpdate, TicketCreate, TicketUpdate, parse,
+    AccountCreate, AccountUpdate, Bant, CallCreate, ContactCreate, ContactUpdate, DealCreate, DealUpdate, Input, Instant,
+    LeadConversion, LeadCreate, LeadUpdate, MeetingCreate, NoteCreate, TaskCreate, TaskUpdate, TicketCreate, TicketUpdate, parse,
 )
 from store.serialize import ref, to_dict
 from store.services.audit import audit
@@ -87,8 +86,8 @@ class CallFilters(Paging):
 
 
 class MeetingFilters(Paging):
-    start: datetime | None = None
-    end: datetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
 
 
 class NoteFilters(Paging):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
@@ -14,10 +15,12 @@ from assistant.agent import Agent
 from assistant.events import ApprovalNeeded, Final, ToolFinished, ToolStarted, TurnResult
 from assistant.messages import TextDelta
 from assistant.model import ModelError
+from bots.http.problems import UNAVAILABLE
 from store.access import Actor, CallerRole
 from store.errors import DomainError
 
 MAX_MESSAGE = 4000  # characters of one chat message
+log = logging.getLogger("nexa.http")
 
 
 def wants_stream(request: Request) -> bool:
@@ -37,8 +40,9 @@ def _event(kind: str, data: dict[str, Any]) -> ServerSentEventMessage:
 
 async def events(agent: Agent, actor: Actor, message: str, conversation_id: str | None,
                  shape=reply) -> AsyncIterator[ServerSentEventMessage]:
-    """The agent's events; a failure after the stream began becomes an `error` event."""
-    customer = actor.role is CallerRole.customer
+    """The agent's events. Every stream ends with a `final` or an `error` event: any failure inside the turn,
+    after the response began, becomes an `error` event (a bug is logged and reported as a 500 without detail)."""
+    customer, ended = actor.role is CallerRole.customer, False
     try:
         async for event in agent.stream(actor, message, conversation_id):
             if isinstance(event, TextDelta):
@@ -49,11 +53,21 @@ async def events(agent: Agent, actor: Actor, message: str, conversation_id: str 
             elif isinstance(event, ApprovalNeeded):
                 yield _event("approval", {"pending": [asdict(p) for p in event.pending]})
             elif isinstance(event, Final):
+                ended = True
                 yield _event("final", shape(event.result))
+        if not ended:
+            raise RuntimeError("the turn ended without a final answer")
     except DomainError as err:
         yield _event("error", {"status": err.status, "code": err.code, "field": err.field, "detail": str(err)})
     except ModelError as err:
         yield _event("error", {"status": 502, "code": "model_unavailable", "field": None, "detail": str(err)})
+    except UNAVAILABLE as err:
+        log.warning("chat stream: database unavailable (%s)", err.__class__.__name__)
+        yield _event("error", {"status": 503, "code": "unavailable", "field": None,
+                               "detail": "the database is unavailable; retry shortly"})
+    except Exception:  # a stream must end with an event whatever failed; the bug is logged
+        log.exception("chat stream failed")
+        yield _event("error", {"status": 500, "code": "internal", "field": None, "detail": "the server failed"})
 
 
 def stream(agent: Agent, actor: Actor, message: str, conversation_id: str | None, shape=reply) -> ServerSentEvent:

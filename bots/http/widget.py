@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import HTTPException, NotFoundException
+from litestar.params import Parameter
 from litestar.response import File
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -21,7 +22,7 @@ from bots.http.state import AppState
 from bots.http.streaming import MAX_MESSAGE, stream, wants_stream
 from store.models import KbArticle, Ticket
 from store.models.enums import Visibility
-from store.services.widget import WidgetService, customer_actor, new_session_token
+from store.services.widget import WidgetService, customer_actor, mail_verification, new_session_token, verify_requester
 
 STATIC = Path(__file__).with_name("static")
 SESSION_HEADER = "x-nexa-session"
@@ -87,11 +88,24 @@ async def feedback(request: Request, nexa: AppState, data: Feedback) -> dict[str
 
 @post("/handoff", status_code=201)
 async def handoff(request: Request, nexa: AppState, data: dict[str, Any]) -> dict[str, Any]:
-    """Hand the conversation to a person: a ticket with the transcript; says its number."""
+    """Hand the conversation to a person: a ticket with the transcript; says its number. The email stays unverified
+    (the ticket unlinked) until its owner follows the link mailed to it."""
     async with nexa.db.session() as session:
         ticket = await WidgetService(session, _customer(request)).handoff(data)
-        return {"ticket_number": ticket.number,
-                "message": f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}."}
+    mailed = await mail_verification(nexa.settings, ticket, str(request.base_url))
+    confirm = " We sent you an email: follow its link so that we can find your account." if mailed else ""
+    return {"ticket_number": ticket.number,
+            "message": f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}.{confirm}"}
+
+
+@get("/verify", media_type="text/html")
+async def verify(nexa: AppState, token: Annotated[str, Parameter(max_length=2000)]) -> Response[str]:
+    """The link mailed to a handoff's email: proves the address and links the ticket to its contact."""
+    async with nexa.db.session() as session:
+        ticket = await verify_requester(session, nexa.settings.signing_key(), token)
+    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Email confirmed</title><body><main>"
+            f"<h1>Thank you</h1><p>Your email is confirmed for ticket #{ticket.number}.</p></main></body></html>")
+    return Response(page, media_type="text/html")
 
 
 @post("/csat", status_code=200)
@@ -136,5 +150,5 @@ async def article_page(article_id: Any, nexa: AppState) -> Response[str]:
     return Response(page, media_type="text/html")
 
 
-widget_api = Router(path="/api/v1/widget", route_handlers=[open_session, history, ask, feedback, handoff, csat], tags=["widget"])
+widget_api = Router(path="/api/v1/widget", route_handlers=[open_session, history, ask, feedback, handoff, verify, csat], tags=["widget"])
 widget_pages = [script, styles, demo, article_page]

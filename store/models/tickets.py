@@ -31,6 +31,9 @@ class Ticket(Entity):
     product: Mapped[str | None] = mapped_column(sa.String(100))
     requester_contact_id: Mapped[uuid.UUID | None] = fk("contacts.id")
     requester_email: Mapped[str | None] = mapped_column(sa.String(320))
+    # False while the requester's email is only claimed (a widget handoff): the ticket is then linked to no contact
+    # and no account, and counts for none, until the owner of the address follows the link mailed to it.
+    requester_verified: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     account_id: Mapped[uuid.UUID | None] = fk("accounts.id")
     assignee_id: Mapped[uuid.UUID | None] = fk("users.id")
     resolved_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

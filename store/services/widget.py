@@ -4,27 +4,47 @@ A widget customer is an `Actor.customer(session)` whose `customer_session` is th
 in their browser; everything here is scoped to that one conversation, so a session can neither see
 nor touch another session's history. The handoff opens a ticket as the system (customers have no
 ticket rights) carrying the transcript and the reason, once per conversation.
+
+Anyone can type any email into the widget, so the handoff's email is only claimed: the ticket records it
+as an unverified requester (`requester_verified` false), linked to no contact and
+no account, so that it counts for no account (alerts, summaries) and carries no customer's name. A link
+signed with the server's key and valid for `VERIFY_HOURS` is mailed to the address; following it proves
+the address and links the ticket to the contact who owns it (and that contact's account).
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import hashlib
+import hmac
+import json
+import logging
 import secrets
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage as MimeMessage
 from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
-from store.errors import InvalidInput
+from store.clock import utcnow
+from store.errors import DomainError, InvalidInput
 from store.models import Contact, Conversation, ConversationMessage, Ticket
 from store.models.enums import Channel, Priority, TicketChannel
 from store.schemas import EmailStr, Input, parse
 from store.services.base import Service
 from store.services.conversations import ConversationService
+from store.services.emails import SmtpTarget
 from store.services.tickets import TicketService
+from store.settings import Settings
 
 TOKEN_BYTES = 24
+VERIFY_HOURS = 24  # how long a mailed verification link stays valid
+log = logging.getLogger(__name__)
 
 
 def new_session_token() -> str:
@@ -97,12 +117,13 @@ class WidgetService(Service):
         turns = await self.history()
         first = next((t["content"] for t in turns if t["role"] == "user"), values.reason or "Help request")
         transcript = "\n\n".join(f"{'Customer' if t['role'] == 'user' else 'Assistant'}: {t['content']}" for t in turns)
-        contact = await self.session.scalar(select(Contact).where(Contact.email == values.email))
         ticket = await TicketService(self.session, Actor.system()).create({
             "subject": f"Widget: {first[:120]}", "channel": TicketChannel.widget, "priority": Priority.medium,
-            "requester_email": values.email, "requester_contact_id": contact.id if contact else None,
-            "description": f"Reason: {values.reason or 'not given'}\n\nTranscript of the help-center chat:\n\n{transcript}",
+            "requester_email": values.email,
+            "description": f"Email given in the widget: {values.email}\n\n"
+                           f"Reason: {values.reason or 'not given'}\n\nTranscript of the help-center chat:\n\n{transcript}",
         })
+        ticket.requester_verified = False
         conversation.handoff_ticket_id = ticket.id
         await self.flush()
         return ticket
@@ -112,3 +133,61 @@ class WidgetService(Service):
         if conversation is None:
             raise InvalidInput("conversation", "ask a question first: this session has no conversation yet")
         return conversation
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def verification_token(key: bytes, ticket_id: uuid.UUID, email: str, *, hours: float = VERIFY_HOURS) -> str:
+    """A token proving that whoever holds it read mail sent to `email` about that ticket, until it expires."""
+    expires = int((utcnow() + timedelta(hours=hours)).timestamp())
+    payload = _b64(json.dumps({"ticket": str(ticket_id), "email": email, "expires": expires}).encode())
+    return f"{payload}.{_b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())}"
+
+
+async def mail_verification(settings: Settings, ticket: Ticket, base_url: str) -> bool:
+    """Mail the verification link for an unverified requester over the configured SMTP server; False when it
+    could not be sent (no server, or it refused): the ticket then stays unverified and unlinked."""
+    if ticket.requester_verified or not ticket.requester_email:
+        return False
+    token = verification_token(settings.signing_key(), ticket.id, ticket.requester_email)
+    link = f"{(settings.public_url or base_url).rstrip('/')}/api/v1/widget/verify?token={token}"
+    mime = MimeMessage()
+    mime["From"], mime["To"] = settings.smtp_from or "nexa@localhost", ticket.requester_email
+    mime["Subject"] = f"Confirm your email for ticket #{ticket.number}"
+    mime.set_content(f"You asked for help and gave this address. To let our team link ticket #{ticket.number} to your "
+                     f"account, open this link within {VERIFY_HOURS} hours:\n\n{link}\n\n"
+                     "If this was not you, ignore this message: nothing is linked without it.")
+    try:
+        await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
+    except (DomainError, OSError) as err:  # the handoff stands; only the link is missing
+        log.warning("verification mail for ticket #%s not sent: %s", ticket.number, err)
+        return False
+    return True
+
+
+async def verify_requester(session: AsyncSession, key: bytes, token: str) -> Ticket:
+    """Check a mailed link's token (signature, expiry, ticket, address) and link the ticket to the contact who owns
+    the address, and to that contact's account. A forged, altered or expired token is refused naming `token`."""
+    payload, _, signature = token.partition(".")
+    expected = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
+    if not signature or not hmac.compare_digest(signature.encode(), expected.encode()):
+        raise InvalidInput("token", "this link is not valid (it was altered or not issued by us)")
+    claims = json.loads(_unb64(payload))
+    if claims["expires"] < utcnow().timestamp():
+        raise InvalidInput("token", "this link has expired; ask for help in the widget again")
+    ticket = await session.get(Ticket, uuid.UUID(claims["ticket"]))
+    if ticket is None or (ticket.requester_email or "").lower() != claims["email"].lower():
+        raise InvalidInput("token", "this link does not match a ticket")
+    if not ticket.requester_verified:
+        contact = await session.scalar(select(Contact).where(Contact.email == claims["email"]))
+        ticket.requester_verified = True
+        if contact is not None:
+            ticket.requester_contact_id, ticket.account_id = contact.id, contact.account_id
+        await session.flush()
+    return ticket
