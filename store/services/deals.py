@@ -50,8 +50,8 @@ class DealService(Service):
         owner = values.owner_id or self.actor.user_id
         await self.check("deals", "write", owner)
         await self.ensure_user(values.owner_id, "owner_id")
-        await self.ensure(Account, values.account_id, "account_id")
-        await self.ensure(Contact, values.primary_contact_id, "primary_contact_id")
+        await self.referenced(Account, values.account_id, field="account_id")
+        await self.referenced(Contact, values.primary_contact_id, field="primary_contact_id")
         deal = Deal(
             **values.model_dump(exclude={"line_items", "probability", "owner_id"}),
             owner_id=owner,
@@ -103,8 +103,8 @@ class DealService(Service):
         if "owner_id" in changes:
             await self.ensure_user(changes["owner_id"], "owner_id")
             await self.check("deals", "write", changes["owner_id"])
-        await self.ensure(Account, changes.get("account_id"), "account_id")
-        await self.ensure(Contact, changes.get("primary_contact_id"), "primary_contact_id")
+        await self.referenced(Account, changes.get("account_id"), field="account_id")
+        await self.referenced(Contact, changes.get("primary_contact_id"), field="primary_contact_id")
         if "probability" in changes:
             if changes["probability"] is None:
                 changes["probability"] = STAGE_PROBABILITY[deal.stage]

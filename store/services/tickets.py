@@ -25,10 +25,8 @@ class TicketService(Service):
     async def create(self, data: TicketCreate | dict[str, Any], *, first_message: str | None = None) -> Ticket:
         values = parse(TicketCreate, data)
         require(self.actor, "tickets", "write")
-        contact = None
-        if values.requester_contact_id:
-            contact = await self.load(Contact, values.requester_contact_id, field="requester_contact_id")
-        await self.ensure(Account, values.account_id, "account_id")
+        contact = await self.referenced(Contact, values.requester_contact_id, field="requester_contact_id")
+        await self.referenced(Account, values.account_id, field="account_id")
         await self._ensure_assignee(values.assignee_id)
         ticket = Ticket(**values.model_dump())
         if contact is not None:
