@@ -24,7 +24,9 @@ from store.services.emails import EmailService
 from store.services.engagements import EngagementService
 from store.services.tasks import TaskService
 from store.services.tickets import TicketService
+from store.settings import Settings
 from tests import factories
+from tools import TOOLSET, ToolContext
 
 ROLES = ["admin", "service", "manager", "rep", "support", "customer"]
 KINDS = ["lead", "contact", "account", "deal"]
@@ -220,3 +222,61 @@ def _inputs(base: type) -> list[type]:
     for sub in base.__subclasses__():
         found += [sub, *_inputs(sub)]
     return found
+
+
+# The same dimension through every write tool the assistant offers: a reference argument to another team's record
+# is refused, one to a record of the caller's own team is not.
+TOOL_REF_ARGS: dict[tuple[str, str], tuple[str, object]] = {  # (tool, argument) -> (referenced kind, arguments)
+    ("add_note", "related_id"): ("deal", lambda m, t: {"related_type": "deal", "related_id": t, "body": "x"}),
+    ("create_account", "parent_account_id"): ("account", lambda m, t: {"account_name": _new("A"), "parent_account_id": t}),
+    ("create_contact", "account_id"): ("account", lambda m, t: {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test",
+                                                               "account_id": t}),
+    ("create_deal", "account_id"): ("account", lambda m, t: {"deal_name": _new("D"), "amount": 1, "account_id": t}),
+    ("create_deal", "primary_contact_id"): ("contact", lambda m, t: {"deal_name": _new("D"), "amount": 1, "primary_contact_id": t}),
+    ("create_task", "related_id"): ("deal", lambda m, t: {"title": "x", "related_type": "deal", "related_id": t}),
+    ("create_ticket", "requester_contact_id"): ("contact", lambda m, t: {"subject": "x", "requester_contact_id": t}),
+    ("log_call", "contact_id"): ("contact", lambda m, t: {"contact_id": t}),
+    ("log_call", "lead_id"): ("lead", lambda m, t: {"lead_id": t}),
+    ("log_call", "deal_id"): ("deal", lambda m, t: {"deal_id": t}),
+    ("log_email_received", "contact_id"): ("contact", lambda m, t: {"contact_id": t, "subject": "x", "body": "x"}),
+    ("log_email_received", "lead_id"): ("lead", lambda m, t: {"lead_id": t, "subject": "x", "body": "x"}),
+    ("log_email_received", "deal_id"): ("deal", lambda m, t: {"contact_id": m["contact"].id, "deal_id": t, "subject": "x", "body": "x"}),
+    ("schedule_meeting", "contact_ids"): ("contact", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]}),
+    ("schedule_meeting", "related_id"): ("account", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1),
+                                                                 "related_type": "account", "related_id": t}),
+    ("update_deal", "changes.account_id"): ("account", lambda m, t: {"deal_id": m["deal"].id, "changes": {"account_id": str(t)}}),
+    ("update_contact", "changes.reporting_to_id"): ("contact", lambda m, t: {"contact_id": m["contact"].id,
+                                                                             "changes": {"reporting_to_id": str(t)}}),
+    ("update_account", "changes.parent_account_id"): ("account", lambda m, t: {"account_id": m["account"].id,
+                                                                               "changes": {"parent_account_id": str(t)}}),
+}
+OWN_RECORD_ARGS = {"task_id", "email_id"}  # the record the tool changes, checked for write by its service
+
+
+@pytest.mark.parametrize("role", REF_ROLES)
+async def test_write_tools_reference_only_records_the_caller_may_read(db, cast, role):
+    failures = []
+    mine = {kind: cast.records[(role, "own", kind)] for kind in KINDS}
+    for ((name, arg), (kind, args)), owner in itertools.product(TOOL_REF_ARGS.items(), REF_OWNERS):
+        target = cast.records[(role, owner, kind)]
+        try:
+            async with db.session() as s:
+                await TOOLSET.tools[name].run(ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(mine, target.id))
+                await s.rollback()
+            outcome = "allowed"
+        except PermissionDenied:
+            outcome = "refused"
+        if outcome != ("allowed" if expected(role, kind, owner, "read") else "refused"):
+            failures.append(f"{role}: {name}({arg}=<{owner} {kind}>): {outcome}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_reference_argument_of_every_write_tool_is_in_the_matrix():
+    covered = set(TOOL_REF_ARGS)
+    missing = [
+        f"{name}.{arg}" for name, tool in TOOLSET.tools.items() if tool.writes
+        for arg in tool.spec.parameters["properties"]
+        if arg.endswith(("_id", "_ids")) and arg not in OWN_RECORD_ARGS and (tool.target is None or tool.target[1] != arg)
+        and (name, arg) not in covered
+    ]
+    assert not missing, f"write tools with reference arguments that have no row in TOOL_REF_ARGS: {missing}"
