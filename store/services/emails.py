@@ -26,6 +26,7 @@ from store.models import Contact, Deal, EmailMessage, Lead, User
 from store.models.enums import ActivityType, EmailStatus, RecordType
 from store.services.base import Service
 from store.services.timeline import record_activity
+from store.services.touch import touched
 from store.settings import Settings
 
 
@@ -171,11 +172,11 @@ class EmailService(Service):
         if email.lead_id:
             lead = await self.session.get(Lead, email.lead_id)
             if lead is not None:
-                lead.last_contacted = max(filter(None, [lead.last_contacted, now]))
+                lead.last_contacted = touched(lead.last_contacted, now)
         if email.contact_id:
             contact = await self.session.get(Contact, email.contact_id)
             if contact is not None:
-                contact.last_activity = max(filter(None, [contact.last_activity, now]))
+                contact.last_activity = touched(contact.last_activity, now)
         await self.flush()
         await record_activity(
             self.session, self.actor, type=ActivityType.email, action=action, subject=subject,

@@ -17,6 +17,7 @@ from store.models.enums import ActivityType, LeadStatus, RecordType
 from store.schemas import CallCreate, MeetingCreate, NoteCreate, parse
 from store.services.base import RECORD_MODELS, Service
 from store.services.timeline import record_activity
+from store.services.touch import touched
 
 DEFAULT_MEETING = timedelta(minutes=30)
 
@@ -191,13 +192,13 @@ class EngagementService(Service):
     async def _touched(self, when: datetime, *, contact_id: uuid.UUID | None, lead: Lead | None) -> None:
         """A logged touch moves `last_contacted` (leads, new -> contacted, rescored) and `last_activity` (contacts)."""
         if lead is not None:
-            lead.last_contacted = max(filter(None, [lead.last_contacted, when]))
+            lead.last_contacted = touched(lead.last_contacted, when)
             if lead.status is LeadStatus.new:
                 lead.status = LeadStatus.contacted
         if contact_id is not None:
             contact = await self.session.get(Contact, contact_id)
             if contact is not None:
-                contact.last_activity = max(filter(None, [contact.last_activity, when]))
+                contact.last_activity = touched(contact.last_activity, when)
         await self.flush()
         if lead is not None:
             await scoring.rescore(self.session, lead, reason="new engagement logged")
