@@ -88,7 +88,7 @@ class EmailService(Service):
         contact = await self.referenced(Contact, contact_id, field="contact_id")
         lead = await self.referenced(Lead, lead_id, field="lead_id")
         sender = await self.session.get(User, self.actor.user_id) if self.actor.user_id else None
-        facts = await gather_facts(self.session, sender, contact=contact, lead=lead, deal=deal, now=utcnow())
+        facts = await gather_facts(self.session, self.actor, sender, contact=contact, lead=lead, deal=deal, now=utcnow())
         composed = from_template(facts, purpose, tone, notes)
         if writer is not None:
             try:
