@@ -89,7 +89,7 @@ class AccountService(Service):
         return list(await self.session.scalars(select(Account).where(Account.parent_account_id == account_id).order_by(Account.account_name)))
 
     async def rollup(self, account_id: uuid.UUID | str) -> Rollup:
-        """Deal totals over the account and all its descendants."""
+        """Deal totals over the account and all its descendants (the deals the caller may read)."""
         account = await self.get(account_id)
         tree = descendants_cte(account.id)
         ids = list(await self.session.scalars(select(tree.c.id)))
@@ -101,7 +101,7 @@ class AccountService(Service):
                 func.coalesce(func.sum(Deal.amount).filter(not_lost), 0),
                 func.coalesce(func.sum(Deal.amount).filter(won), 0),
                 func.count().filter(open_),
-            ).where(Deal.account_id.in_(select(tree.c.id)))
+            ).where(Deal.account_id.in_(select(tree.c.id)), owner_visible(self.actor, Deal.owner_id))
         )).one()
         return Rollup(account_ids=ids, total_deal_value=Decimal(row[0]), total_closed_won=Decimal(row[1]), open_deals=row[2])
 

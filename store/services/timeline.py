@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Actor, allowed, redact
+from store.access import Actor, redact
 from store.clock import utcnow
 from store.models import Activity, ActivityLink
 from store.models.enums import ActivityType, RecordType
-from store.services.base import READ_RULES, RECORD_MODELS, Service
-from store.services.visibility import owner_visible
+from store.services.base import RECORD_MODELS, Service
+from store.services.visibility import unreadable
 
 Ref = tuple[RecordType, uuid.UUID | None]
 PLACEHOLDER = re.compile(r"⟦([A-Za-z0-9_.]+)⟧")
@@ -146,13 +146,5 @@ class TimelineService(Service):
 
     def _hidden_ids(self) -> dict[RecordType, Any]:
         """Per record type, a subquery of the ids the caller may not read."""
-        out: dict[RecordType, Any] = {}
-        if self.actor.sees_everything:
-            return out
-        for kind, model in RECORD_MODELS.items():
-            area, owner_attr = READ_RULES[model]
-            if not allowed(self.actor, area, "read"):
-                out[kind] = select(model.id)  # type: ignore[attr-defined]
-            elif owner_attr is not None:
-                out[kind] = select(model.id).where(not_(owner_visible(self.actor, getattr(model, owner_attr))))  # type: ignore[attr-defined]
-        return out
+        hidden = {kind: unreadable(self.actor, model) for kind, model in RECORD_MODELS.items()}
+        return {kind: ids for kind, ids in hidden.items() if ids is not None}

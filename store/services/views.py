@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from store.access import redact
 from store.models import (
@@ -21,6 +21,7 @@ from store.models import (
     ContactList,
     ContactListMember,
     Deal,
+    Lead,
     Meeting,
     MeetingAttendee,
     Task,
@@ -30,11 +31,11 @@ from store.models import (
 from store.models.enums import OPEN_STAGES, RecordType
 from store.serialize import to_dict
 from store.services.accounts import AccountService
-from store.services.base import Service
+from store.services.base import RECORD_MODELS, Service
 from store.services.contacts import ContactService
 from store.services.tickets import DONE
 from store.services.timeline import TimelineService
-from store.services.visibility import owner_visible
+from store.services.visibility import about_readable, owner_visible
 
 
 class ViewService(Service):
@@ -49,9 +50,13 @@ class ViewService(Service):
         tasks = await s.scalars(select(Task).where(Task.related_type == RecordType.contact, Task.related_id == contact.id).order_by(Task.due_date))
         meetings = await s.scalars(
             select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-            .where(MeetingAttendee.contact_id == contact.id).order_by(Meeting.start_at.desc())
+            .where(MeetingAttendee.contact_id == contact.id, *[
+                or_(Meeting.related_type != kind, Meeting.related_type.is_(None), about_readable(self.actor, Meeting.related_id, model))
+                for kind, model in RECORD_MODELS.items()]).order_by(Meeting.start_at.desc())
         )
-        calls = await s.scalars(select(Call).where(Call.contact_id == contact.id).order_by(Call.call_at.desc()))
+        calls = await s.scalars(select(Call).where(
+            Call.contact_id == contact.id, about_readable(self.actor, Call.deal_id, Deal), about_readable(self.actor, Call.lead_id, Lead),
+        ).order_by(Call.call_at.desc()))
         lists = await s.scalars(select(ContactList.name).join(ContactListMember).where(ContactListMember.contact_id == contact.id))
         campaigns = await s.scalars(select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id))
         deal_rows = list(deals)
@@ -75,7 +80,8 @@ class ViewService(Service):
         s = self.session
         rollup = await accounts.rollup(account.id)
         parent = await s.get(Account, account.parent_account_id) if account.parent_account_id else None
-        contacts = await s.scalars(select(Contact).where(Contact.account_id == account.id).order_by(Contact.last_name))
+        contacts = await s.scalars(select(Contact).where(Contact.account_id == account.id, owner_visible(self.actor, Contact.owner_id))
+                                   .order_by(Contact.last_name))
         deals = await s.scalars(select(Deal).where(Deal.account_id == account.id, owner_visible(self.actor, Deal.owner_id)).order_by(Deal.close_date))
         tickets = await s.scalars(select(Ticket).where(Ticket.account_id == account.id, Ticket.status.notin_(DONE)).order_by(Ticket.created_at.desc()))
         return redact(self.actor, {
