@@ -34,8 +34,9 @@ class EngagementService(Service):
         when = values.call_at or utcnow()
         call = Call(**values.model_dump(exclude={"call_at"}), call_at=when, user_id=self.actor.user_id,
                     account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None))
-        if deal is not None and contact is None and deal.primary_contact_id:
-            call.contact_id = deal.primary_contact_id
+        if deal is not None and contact is None and deal.primary_contact_id:  # the deal's contact, if the caller may read it
+            primary = await self.session.get(Contact, deal.primary_contact_id)
+            call.contact_id = primary.id if primary is not None and await self.readable(primary) else None
         self.session.add(call)
         await self.flush()
         who = contact.name if contact else lead.name if lead else deal.deal_name  # type: ignore[union-attr]

@@ -86,7 +86,8 @@ async def record_activity(
 
 
 async def timeline(session: AsyncSession, record_type: RecordType, record_id: uuid.UUID, *, limit: int = 50) -> list[Activity]:
-    """The newest activities on one record's timeline."""
+    """The newest activities on one record's timeline, unfiltered and unredacted: for services that reason over
+    the history itself. Anything shown to a reader goes through `TimelineService.entries` instead."""
     stmt = (
         select(Activity)
         .join(ActivityLink, ActivityLink.activity_id == Activity.id)
