@@ -6,18 +6,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 
 HERE = Path(__file__).parent
+RESTRICTED = "restricted"
+
+
+def _money(value: Any, currency: str = "USD") -> str:
+    """Money as people say it. A value the reader may not see is absent after redaction: it reads "restricted"."""
+    from store.serialize import money_short
+
+    if isinstance(value, Undefined):
+        return RESTRICTED
+    return money_short(value, currency)
 
 
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE), undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                       keep_trailing_newline=False, autoescape=False)
-    from store.serialize import money_short
-
-    env.filters["money"] = money_short
+    env.filters["money"] = _money
     return env
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,7 +15,7 @@ from store.models.enums import AccountType, DealStage
 from store.serialize import money_short
 from store.services import DealService, PipelineService
 from tests import factories
-from tests.conftest import SYSTEM
+from tests.conftest import EACH_DAY_OF_A_WEEK, SYSTEM
 
 
 async def test_stage_moves_set_probability_and_history(db):
@@ -114,7 +114,8 @@ async def test_the_specs_weighted_pipeline_is_2_6_million(db):
     assert (pipeline.won_count, pipeline.won_amount) == (50, Decimal("5000000.00"))
 
 
-async def test_pipeline_filters_by_owner_team_and_window_and_groups_by_owner(db):
+@EACH_DAY_OF_A_WEEK
+async def test_pipeline_filters_by_owner_team_and_window_and_groups_by_owner(clock, db):
     async with db.session() as s:
         east = await factories.user(s, name="Eve", team="East")
         west = await factories.user(s, name="Walt", team="West")
@@ -129,16 +130,17 @@ async def test_pipeline_filters_by_owner_team_and_window_and_groups_by_owner(db)
         assert [(r.key, r.weighted_value) for r in by_owner.rows] == [("Walt", Decimal("750.00")), ("Eve", Decimal("250.00"))]
 
 
-async def test_stuck_deals_and_deals_closing(db):
+@EACH_DAY_OF_A_WEEK
+async def test_stuck_deals_and_deals_closing(clock, db):
     async with db.session() as s:
-        stuck = await factories.deal(s, deal_name="Stuck", close_date=date.today() + timedelta(days=3))
-        fresh = await factories.deal(s, deal_name="Fresh", close_date=date.today() + timedelta(days=60))
+        stuck = await factories.deal(s, deal_name="Stuck", close_date=clock.date() + timedelta(days=3))
+        fresh = await factories.deal(s, deal_name="Fresh", close_date=clock.date() + timedelta(days=60))
         stuck_id, fresh_id = stuck.id, fresh.id
         await s.execute(update(Deal).where(Deal.id == stuck_id).values(stage_changed_at=utcnow() - timedelta(days=20)))
         s.expire_all()
         pipe = PipelineService(s, SYSTEM)
         found = await pipe.stuck(min_days=14)
         assert [d.deal_name for d in found] == ["Stuck"] and found[0].days_in_stage == 20
-        closing = await pipe.closing(start=date.today(), end=date.today() + timedelta(days=7))
+        closing = await pipe.closing(start=clock.date(), end=clock.date() + timedelta(days=7))
         assert [d.id for d in closing] == [stuck_id]
         assert fresh_id not in [d.id for d in closing]

@@ -23,7 +23,7 @@ from store.services import DealService, EmailService, EngagementService, LeadSer
 from store.services.timeline import timeline
 from store.settings import Settings
 from tests import factories
-from tests.conftest import SYSTEM
+from tests.conftest import EACH_DAY_OF_A_WEEK, SYSTEM
 from tests.job_tasks import drain
 from tests.smtp import smtp_server
 
@@ -115,17 +115,18 @@ async def test_training_on_seeded_history_beats_the_floor_and_ranks_sanely(db, d
         assert await s.scalar(select(func.count()).select_from(ScoringModel).where(ScoringModel.active)) == 1
 
 
-async def test_next_best_action_covers_the_specs_cases(db):
+@EACH_DAY_OF_A_WEEK
+async def test_next_best_action_covers_the_specs_cases(clock, db):
     now = utcnow()
     async with db.session() as s:
         john, *_ = await _team(s)
         rep = actor_for(john)
         contact = await factories.contact(s, first_name="Sarah", last_name="Johnson", owner_id=john.id)
         stuck = await factories.deal(s, deal_name="Stuck", owner_id=john.id, primary_contact_id=contact.id, stage="negotiation",
-                                     close_date=date.today() + timedelta(days=40))
+                                     close_date=clock.date() + timedelta(days=40))
         stuck.stage_changed_at = now - timedelta(days=15)
         proposal = await factories.deal(s, deal_name="Fresh proposal", owner_id=john.id, primary_contact_id=contact.id,
-                                        close_date=date.today() + timedelta(days=40))
+                                        close_date=clock.date() + timedelta(days=40))
         await DealService(s, rep).move_stage(proposal.id, DealStage.proposal)
         lead = await LeadService(s, rep).create(SARAH)
         await EngagementService(s, rep).log_call({"lead_id": lead.id, "direction": "inbound", "notes": "Sarah called back, interested"})

@@ -16,6 +16,7 @@ from store.embeddings import default_embedder
 from store.models import Call, Deal, Lead, Meeting, Note, Order, Task, Ticket
 from store.models.enums import DealStage, LeadStatus, TicketStatus
 from store.seed import seed
+from tests.conftest import EACH_DAY_OF_A_WEEK
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def offline() -> OfflineModel:
 
 
 @pytest.fixture
-async def crm(db, offline):
+async def crm(db, clock, offline):
     await seed(db)
     agent = Agent(db, offline)
 
@@ -86,6 +87,7 @@ async def test_deals_move_win_and_lose(db, crm):
         assert globex.stage is DealStage.closed_lost and globex.lost_reason == "price"
 
 
+@EACH_DAY_OF_A_WEEK
 async def test_calls_notes_meetings_and_tasks_are_logged(db, crm):
     agent, john, _ = crm
     await _approve(agent, john, "log a call with Tom Smith: asked for a security review")

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts import render
+from store.access import Actor, redact
+from store.intelligence.writer import Writer
 from store.models import Account, Contact, Deal, DealLineItem, Lead, Meeting, MeetingAttendee, Product, Ticket, User
 from store.models.enums import RecordType, TicketStatus
 from store.serialize import money_short
-from store.services.timeline import timeline
-from store.intelligence.writer import Writer
+from store.services.timeline import TimelineService
 
 Purpose = Literal["follow_up", "intro", "demo", "proposal", "check_in"]
 Tone = Literal["friendly", "formal", "brief"]
@@ -36,9 +37,9 @@ class Draft:
     method: str  # "template" or "llm"
 
 
-async def gather_facts(session: AsyncSession, sender: User | None, *, contact: Contact | None = None, lead: Lead | None = None,
-                       deal: Deal | None = None, now: datetime) -> dict[str, Any]:
-    """Everything a draft may mention, from the recipient's own records only."""
+async def gather_facts(session: AsyncSession, reader: Actor, sender: User | None, *, contact: Contact | None = None,
+                       lead: Lead | None = None, deal: Deal | None = None, now: datetime) -> dict[str, Any]:
+    """Everything a draft may mention, from the recipient's own records only, as `reader` may see them (redacted)."""
     person = contact or lead
     assert person is not None
     company = None
@@ -59,22 +60,21 @@ async def gather_facts(session: AsyncSession, sender: User | None, *, contact: C
     if deal is not None:
         products = await session.scalars(select(Product.name).join(DealLineItem, DealLineItem.product_id == Product.id)
                                          .where(DealLineItem.deal_id == deal.id))
-        facts["deal"] = {"deal_name": deal.deal_name, "amount_label": money_short(deal.amount, deal.currency),
+        facts["deal"] = {"deal_name": deal.deal_name, "amount": money_short(deal.amount, deal.currency),
                          "stage_label": str(deal.stage).replace("_", " "), "close_date": f"{deal.close_date:%B %-d}" if deal.close_date else None,
                          "products": ", ".join(products) or None}
     kind, record_id = (RecordType.contact, contact.id) if contact else (RecordType.lead, lead.id)  # type: ignore[union-attr]
-    touches = [a for a in await timeline(session, kind, record_id, limit=10) if str(a.type) in ("call", "meeting", "email")]
+    touches = await TimelineService(session, reader).entries(kind, record_id, limit=10, types=("call", "meeting", "email"))
     if touches:
-        last = touches[0]
-        facts["last_touch"] = f"{last.occurred_at:%A, %B %-d}"
-        facts["recent"] = [a.subject for a in touches[:3]]
+        facts["last_touch"] = f"{datetime.fromisoformat(touches[0]['at']):%A, %B %-d}"
+        facts["recent"] = [a["subject"] for a in touches[:3]]
     if contact is not None:
         upcoming = await session.scalar(select(func.min(Meeting.start_at)).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
                                         .where(MeetingAttendee.contact_id == contact.id, Meeting.start_at > now))
         facts["next_meeting"] = f"{upcoming:%A, %B %-d at %H:%M %Z}" if upcoming else None
         facts["open_tickets"] = await session.scalar(select(func.count()).where(
             Ticket.requester_contact_id == contact.id, Ticket.status.in_([TicketStatus.open, TicketStatus.pending]))) or 0
-    return facts
+    return redact(reader, facts)
 
 
 def from_template(facts: dict[str, Any], purpose: str, tone: str, notes: str | None) -> Draft:

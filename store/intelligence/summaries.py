@@ -304,17 +304,24 @@ async def summarize_call(session: AsyncSession, actor: Actor, call_id: uuid.UUID
 # ---------------------------------------------------------------- accounts
 
 def _pipeline(deals: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Facts on the open deals of a 360 view: count, value and {stage: {count, value}}."""
+    """Facts on the open deals of a 360 view: count, value and {stage: {count, value}}.
+
+    The view is redacted for its reader: without amounts there are counts only, and no values.
+    """
+    open_deals = [d for d in deals if d["open"]]
+    priced = all("amount" in d for d in open_deals)
     stages: dict[str, dict[str, Any]] = {}
-    for deal in (d for d in deals if d["open"]):
+    for deal in open_deals:
         stage = stages.setdefault(deal["stage"], {"count": 0, "value": Decimal(0)})
         stage["count"] += 1
-        stage["value"] += Decimal(deal["amount"])
-    return {
-        "open_deals": sum(s["count"] for s in stages.values()),
-        "open_pipeline": str(sum((s["value"] for s in stages.values()), Decimal(0))),
-        "pipeline_by_stage": {k: {"count": s["count"], "value": str(s["value"])} for k, s in stages.items()},
+        stage["value"] += Decimal(deal["amount"]) if priced else 0
+    facts: dict[str, Any] = {
+        "open_deals": len(open_deals),
+        "pipeline_by_stage": {k: {"count": s["count"]} | ({"value": str(s["value"])} if priced else {}) for k, s in stages.items()},
     }
+    if priced:
+        facts["open_pipeline"] = str(sum((s["value"] for s in stages.values()), Decimal(0)))
+    return facts
 
 
 def _account_headline(facts: dict[str, Any]) -> str:
@@ -322,8 +329,9 @@ def _account_headline(facts: dict[str, Any]) -> str:
     health = f", health {facts['health_score']}" if facts["health_score"] is not None else ""
     by_stage = ", ".join(f"{stage} {s['count']}" for stage, s in facts["pipeline_by_stage"].items())
     by_priority = ", ".join(f"{n} {p}" for p, n in facts["open_tickets_by_priority"].items())
-    headline = (f"{facts['account']} ({kind}){health}: {_count(facts['open_deals'], 'open deal')} worth "
-                f"{money_short(Decimal(facts['open_pipeline']))}{f' ({by_stage})' if by_stage else ''}; "
+    worth = f" worth {money_short(Decimal(facts['open_pipeline']))}" if "open_pipeline" in facts else ""
+    headline = (f"{facts['account']} ({kind}){health}: {_count(facts['open_deals'], 'open deal')}{worth}"
+                f"{f' ({by_stage})' if by_stage else ''}; "
                 f"{_count(len(facts['open_tickets']), 'open ticket')}{f' ({by_priority})' if by_priority else ''}.")
     last = facts["last_activity"]
     return headline + (f" Last activity {last['at'][:10]}: {last['what']}" if last else "")

@@ -44,6 +44,7 @@ class ConversationMessage(Entity):
     conversation_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
+    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # insertion order, whatever the clock says
     role: Mapped[str] = mapped_column(sa.String(20))
     content: Mapped[str | None] = mapped_column(sa.Text)
     tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB)

@@ -100,7 +100,8 @@ async def load_story(session: AsyncSession) -> dict[str, User]:
                                                        "title": "CTO", "account_id": globex.id, "owner_id": john.id})
     await engagements.schedule_meeting({"title": "Discovery call", "start_at": utcnow() - timedelta(days=3), "contact_ids": [sarah.id],
                                         "related_type": "deal", "related_id": deal.id})
-    await TaskService(session, j).create({"title": "Send technical specs to Lisa Chen", "due_date": (utcnow() + timedelta(days=2)).date(),
+    today = utcnow().date()  # due in two days, but always this week ("what are my tasks this week?" finds it on any day)
+    await TaskService(session, j).create({"title": "Send technical specs to Lisa Chen", "due_date": today + timedelta(days=min(2, 6 - today.weekday())),
                                           "related_type": "contact", "related_id": lisa.id})
     await engagements.add_note({"body": "Tom asked for volume pricing before procurement review.", "related_type": "account", "related_id": acme.id})
     await DealService(session, j).create({"deal_name": "Globex - Platform Upgrade", "amount": "28000", "stage": "proposal",

@@ -48,8 +48,8 @@ class AccountService(Service):
         await self.check("accounts", "write", owner)
         await self.ensure_user(values.account_owner_id, "account_owner_id")
         await self._name_free(values.account_name)
-        await self.ensure(Account, values.parent_account_id, "parent_account_id")
-        await self.ensure(Contact, values.primary_contact_id, "primary_contact_id")
+        await self.referenced(Account, values.parent_account_id, field="parent_account_id")
+        await self.referenced(Contact, values.primary_contact_id, field="primary_contact_id")
         account = Account(**values.model_dump(exclude={"account_owner_id"}), account_owner_id=owner)
         self.session.add(account)
         await self.flush()
@@ -74,7 +74,7 @@ class AccountService(Service):
             await self.ensure_user(changes["account_owner_id"], "account_owner_id")
         if changes.get("parent_account_id") is not None:
             await self._no_cycle(account.id, changes["parent_account_id"])
-        await self.ensure(Contact, changes.get("primary_contact_id"), "primary_contact_id")
+        await self.referenced(Contact, changes.get("primary_contact_id"), field="primary_contact_id")
         diff = self.apply(account, changes)
         await self.flush()
         if diff:
@@ -89,7 +89,7 @@ class AccountService(Service):
         return list(await self.session.scalars(select(Account).where(Account.parent_account_id == account_id).order_by(Account.account_name)))
 
     async def rollup(self, account_id: uuid.UUID | str) -> Rollup:
-        """Deal totals over the account and all its descendants."""
+        """Deal totals over the account and all its descendants (the deals the caller may read)."""
         account = await self.get(account_id)
         tree = descendants_cte(account.id)
         ids = list(await self.session.scalars(select(tree.c.id)))
@@ -101,7 +101,7 @@ class AccountService(Service):
                 func.coalesce(func.sum(Deal.amount).filter(not_lost), 0),
                 func.coalesce(func.sum(Deal.amount).filter(won), 0),
                 func.count().filter(open_),
-            ).where(Deal.account_id.in_(select(tree.c.id)))
+            ).where(Deal.account_id.in_(select(tree.c.id)), owner_visible(self.actor, Deal.owner_id))
         )).one()
         return Rollup(account_ids=ids, total_deal_value=Decimal(row[0]), total_closed_won=Decimal(row[1]), open_deals=row[2])
 
@@ -120,7 +120,7 @@ class AccountService(Service):
 
     async def _no_cycle(self, account_id: uuid.UUID, parent_id: uuid.UUID) -> None:
         """Refuse a parent that is the account itself or below it: walk up from the parent, however deep."""
-        await self.ensure(Account, parent_id, "parent_account_id")
+        await self.referenced(Account, parent_id, field="parent_account_id")
         up = select(Account.id, Account.parent_account_id).where(Account.id == parent_id).cte("up", recursive=True)
         up = up.union(select(Account.id, Account.parent_account_id).where(Account.id == up.c.parent_account_id))
         if await self.session.scalar(select(func.count()).select_from(up).where(up.c.id == account_id)):

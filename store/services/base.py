@@ -10,11 +10,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor, check_record
-from store.errors import NotFound, from_integrity
-from store.models import User
+from store.errors import InvalidInput, NotFound, PermissionDenied, from_integrity
+from store.models import Account, Contact, Deal, Lead, Ticket, User
 from store.models.base import Base
+from store.models.enums import RecordType
 
 T = TypeVar("T", bound=Base)
+
+# Records a write may point at, and how the caller's right to read one is decided: (area, owner column or None).
+READ_RULES: dict[type[Base], tuple[str, str | None]] = {
+    Lead: ("leads", "assigned_to_id"),
+    Contact: ("contacts", "owner_id"),
+    Account: ("accounts", "account_owner_id"),
+    Deal: ("deals", "owner_id"),
+    Ticket: ("tickets", None),
+}
+RECORD_MODELS: dict[RecordType, type[Base]] = {
+    RecordType.lead: Lead, RecordType.contact: Contact, RecordType.account: Account,
+    RecordType.deal: Deal, RecordType.ticket: Ticket,
+}
 
 
 class Service:
@@ -38,6 +52,35 @@ class Service:
             raise NotFound(field, f"no {model.__tablename__[:-1]} with id {key}")
         return record
 
+    async def referenced(self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str) -> T | None:
+        """The record a write points at (None for no id), loaded through the caller's READ check.
+
+        Every id a write references (account, contact, deal, lead, related record, attendee, requester,
+        parent) comes through here, so no write can link, copy or change a record its caller may not read.
+        NotFound or PermissionDenied name `field`.
+        """
+        if record_id is None:
+            return None
+        if isinstance(model, RecordType):
+            if model not in RECORD_MODELS:
+                raise InvalidInput(field, f"cannot refer to a {model} here")
+            model = RECORD_MODELS[model]  # type: ignore[assignment]
+        record = await self.load(model, record_id, field=field)  # type: ignore[arg-type]
+        if not await self.readable(record):
+            kind = record.__tablename__.removesuffix("s")
+            raise PermissionDenied(field, f"{self.actor.label} may not read this {kind}, so cannot link to it")
+        return record
+
+    async def readable(self, record: Base) -> bool:
+        """True when the caller may read `record` (one of READ_RULES' models)."""
+        area, owner_attr = READ_RULES[type(record)]
+        owner = getattr(record, owner_attr) if owner_attr else None
+        try:
+            await self.check(area, "read", owner)
+        except PermissionDenied:
+            return False
+        return True
+
     async def team_of(self, user_id: uuid.UUID | None) -> str | None:
         """The team of a user (None for no user)."""
         if user_id is None:
@@ -52,11 +95,6 @@ class Service:
         """NotFound naming `field` unless `user_id` is empty or an existing user."""
         if user_id is not None and await self.session.get(User, user_id) is None:
             raise NotFound(field, f"no user with id {user_id}")
-
-    async def ensure(self, model: type[Base], record_id: uuid.UUID | None, field: str) -> None:
-        """NotFound naming `field` unless `record_id` is empty or an existing record."""
-        if record_id is not None and await self.session.get(model, record_id) is None:
-            raise NotFound(field, f"no {model.__tablename__[:-1]} with id {record_id}")
 
     async def flush(self) -> None:
         """Flush, turning constraint violations into domain errors."""

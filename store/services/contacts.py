@@ -25,8 +25,8 @@ class ContactService(Service):
         owner = values.owner_id or self.actor.user_id
         await self.check("contacts", "write", owner)
         await self.ensure_user(values.owner_id, "owner_id")
-        await self.ensure(Account, values.account_id, "account_id")
-        await self.ensure(Contact, values.reporting_to_id, "reporting_to_id")
+        await self.referenced(Account, values.account_id, field="account_id")
+        await self.referenced(Contact, values.reporting_to_id, field="reporting_to_id")
         await self._email_free(values.email)
         contact = Contact(**values.model_dump(exclude={"owner_id"}), owner_id=owner)
         self.session.add(contact)
@@ -48,10 +48,10 @@ class ContactService(Service):
         await self.check("contacts", "write", contact.owner_id)
         if changes.get("email") and changes["email"].lower() != contact.email.lower():
             await self._email_free(changes["email"])
-        await self.ensure(Account, changes.get("account_id"), "account_id")
+        await self.referenced(Account, changes.get("account_id"), field="account_id")
         if changes.get("reporting_to_id") == contact.id:
             raise InvalidInput("reporting_to_id", "a contact cannot report to themselves")
-        await self.ensure(Contact, changes.get("reporting_to_id"), "reporting_to_id")
+        await self.referenced(Contact, changes.get("reporting_to_id"), field="reporting_to_id")
         diff = self.apply(contact, changes)
         await self.flush()
         if diff:

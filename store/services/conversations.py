@@ -41,7 +41,7 @@ class ConversationService(Service):
         """The newest `limit` messages, oldest first."""
         rows = await self.session.scalars(
             select(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
-            .order_by(ConversationMessage.created_at.desc()).limit(limit)
+            .order_by(ConversationMessage.seq.desc()).limit(limit)
         )
         return list(reversed(list(rows)))
 

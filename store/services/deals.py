@@ -35,7 +35,7 @@ from store.models.enums import (
 )
 from store.schemas import DealCreate, DealUpdate, LineItemInput, parse
 from store.services.base import Service
-from store.services.timeline import record_activity
+from store.services.timeline import described_changes, fact, record_activity
 from store.services.visibility import owner_visible
 
 CLOSED = (DealStage.closed_won, DealStage.closed_lost)
@@ -50,8 +50,8 @@ class DealService(Service):
         owner = values.owner_id or self.actor.user_id
         await self.check("deals", "write", owner)
         await self.ensure_user(values.owner_id, "owner_id")
-        await self.ensure(Account, values.account_id, "account_id")
-        await self.ensure(Contact, values.primary_contact_id, "primary_contact_id")
+        await self.referenced(Account, values.account_id, field="account_id")
+        await self.referenced(Contact, values.primary_contact_id, field="primary_contact_id")
         deal = Deal(
             **values.model_dump(exclude={"line_items", "probability", "owner_id"}),
             owner_id=owner,
@@ -67,8 +67,8 @@ class DealService(Service):
         await self.flush()
         await record_activity(
             self.session, self.actor, type=ActivityType.deal, action="created",
-            subject=f"Deal {deal.deal_name} created ({deal.stage}, {deal.currency} {deal.amount:,.2f})",
-            on=self._refs(deal),
+            subject=f"Deal {deal.deal_name} created ({deal.stage}, {fact('amount')})",
+            on=self._refs(deal), details={"amount": f"{deal.currency} {deal.amount:,.2f}"},
         )
         return deal
 
@@ -103,8 +103,8 @@ class DealService(Service):
         if "owner_id" in changes:
             await self.ensure_user(changes["owner_id"], "owner_id")
             await self.check("deals", "write", changes["owner_id"])
-        await self.ensure(Account, changes.get("account_id"), "account_id")
-        await self.ensure(Contact, changes.get("primary_contact_id"), "primary_contact_id")
+        await self.referenced(Account, changes.get("account_id"), field="account_id")
+        await self.referenced(Contact, changes.get("primary_contact_id"), field="primary_contact_id")
         if "probability" in changes:
             if changes["probability"] is None:
                 changes["probability"] = STAGE_PROBABILITY[deal.stage]
@@ -114,10 +114,10 @@ class DealService(Service):
         diff = self.apply(deal, changes)
         await self.flush()
         if diff:
+            text, details = described_changes(diff)
             await record_activity(
                 self.session, self.actor, type=ActivityType.deal, action="updated",
-                subject=f"Deal {deal.deal_name} updated: " + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in diff.items()),
-                on=self._refs(deal), details={k: new for k, (_, new) in diff.items()},
+                subject=f"Deal {deal.deal_name} updated: {text}", on=self._refs(deal), details=details,
             )
         return deal
 
@@ -193,8 +193,8 @@ class DealService(Service):
         await self.flush()
         await record_activity(
             self.session, self.actor, type=ActivityType.order, action="created",
-            subject=f"Deal won: order {order.order_number} for {deal.currency} {deal.amount:,.2f}; onboarding tasks created",
-            on=self._refs(deal), source=(RecordType.order, order.id),
+            subject=f"Deal won: order {order.order_number} for {fact('amount')}; onboarding tasks created",
+            on=self._refs(deal), source=(RecordType.order, order.id), details={"amount": f"{deal.currency} {deal.amount:,.2f}"},
         )
 
     @staticmethod

@@ -24,10 +24,8 @@ from store.jobs.defer import defer
 from store.models import Contact, Deal, EmailMessage, Lead, User
 from store.models.enums import ActivityType, EmailStatus, RecordType
 from store.services.base import Service
-from store.services.contacts import ContactService
-from store.services.deals import DealService
-from store.services.leads import LeadService
 from store.services.timeline import record_activity
+from store.services.touch import touched
 from store.settings import Settings
 
 
@@ -79,17 +77,17 @@ class EmailService(Service):
             raise InvalidInput("purpose", f"'{purpose}' is not one of {list(PURPOSES)}")
         if tone not in TONES:
             raise InvalidInput("tone", f"'{tone}' is not one of {list(TONES)}")
-        deal = await DealService(self.session, self.actor).get(deal_id) if deal_id else None
+        deal = await self.referenced(Deal, deal_id, field="deal_id")
         if deal is not None and contact_id is None and lead_id is None:
             contact_id = deal.primary_contact_id
             if contact_id is None:
                 raise InvalidInput("contact_id", f"deal {deal.deal_name} has no primary contact; name the recipient")
         if (contact_id is None) == (lead_id is None):
             raise InvalidInput("contact_id", "name exactly one recipient: a contact, a lead, or a deal with a primary contact")
-        contact = await ContactService(self.session, self.actor).get(contact_id) if contact_id else None
-        lead = await LeadService(self.session, self.actor).get(lead_id) if lead_id else None
+        contact = await self.referenced(Contact, contact_id, field="contact_id")
+        lead = await self.referenced(Lead, lead_id, field="lead_id")
         sender = await self.session.get(User, self.actor.user_id) if self.actor.user_id else None
-        facts = await gather_facts(self.session, sender, contact=contact, lead=lead, deal=deal, now=utcnow())
+        facts = await gather_facts(self.session, self.actor, sender, contact=contact, lead=lead, deal=deal, now=utcnow())
         composed = from_template(facts, purpose, tone, notes)
         if writer is not None:
             try:
@@ -135,12 +133,12 @@ class EmailService(Service):
         subject, body = (data.get("subject") or "").strip(), (data.get("body") or "").strip()
         if not body:
             raise InvalidInput("body", "a received email needs its text")
-        contact = await ContactService(self.session, self.actor).get(data["contact_id"]) if data.get("contact_id") else None
-        lead = await LeadService(self.session, self.actor).get(data["lead_id"]) if data.get("lead_id") else None
+        contact = await self.referenced(Contact, data.get("contact_id"), field="contact_id")
+        lead = await self.referenced(Lead, data.get("lead_id"), field="lead_id")
         if (contact is None) == (lead is None):
             raise InvalidInput("contact_id", "name exactly one sender: a contact or a lead")
         person = contact or lead
-        deal = await self.session.get(Deal, data["deal_id"]) if data.get("deal_id") else None
+        deal = await self.referenced(Deal, data.get("deal_id"), field="deal_id")
         email = EmailMessage(status=EmailStatus.received, from_address=person.email, to_addresses=[self.actor.email or "team@nexa"],  # type: ignore[union-attr]
                              subject=(subject or "(no subject)")[:500], body=body, contact_id=contact.id if contact else None,
                              lead_id=lead.id if lead else None, deal_id=deal.id if deal else None,
@@ -163,11 +161,11 @@ class EmailService(Service):
         if email.lead_id:
             lead = await self.session.get(Lead, email.lead_id)
             if lead is not None:
-                lead.last_contacted = max(filter(None, [lead.last_contacted, now]))
+                lead.last_contacted = touched(lead.last_contacted, now)
         if email.contact_id:
             contact = await self.session.get(Contact, email.contact_id)
             if contact is not None:
-                contact.last_activity = max(filter(None, [contact.last_activity, now]))
+                contact.last_activity = touched(contact.last_activity, now)
         await self.flush()
         await record_activity(
             self.session, self.actor, type=ActivityType.email, action=action, subject=subject,

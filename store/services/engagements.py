@@ -12,19 +12,13 @@ from store.access import require
 from store.clock import utcnow
 from store.errors import DomainError, InvalidInput, PermissionDenied
 from store.intelligence import scoring
-from store.models import Account, Call, Contact, Deal, Lead, Meeting, MeetingAttendee, Note, Ticket
+from store.models import Call, Contact, Lead, Meeting, MeetingAttendee, Note
 from store.models.enums import ActivityType, LeadStatus, RecordType
 from store.schemas import CallCreate, MeetingCreate, NoteCreate, parse
-from store.services.base import Service
+from store.services.base import RECORD_MODELS, Service
 from store.services.timeline import record_activity
+from store.services.touch import touched
 
-MODELS = {
-    RecordType.lead: (Lead, "leads", "assigned_to_id"),
-    RecordType.contact: (Contact, "contacts", "owner_id"),
-    RecordType.account: (Account, "accounts", "account_owner_id"),
-    RecordType.deal: (Deal, "deals", "owner_id"),
-    RecordType.ticket: (Ticket, "tickets", None),
-}
 DEFAULT_MEETING = timedelta(minutes=30)
 
 
@@ -34,14 +28,15 @@ class EngagementService(Service):
     async def log_call(self, data: CallCreate | dict[str, Any]) -> Call:
         values = parse(CallCreate, data)
         require(self.actor, "activities", "write")
-        deal = await self._target(RecordType.deal, values.deal_id, "deal_id", op="read")
-        contact = await self._target(RecordType.contact, values.contact_id, "contact_id", op="read")
-        lead = await self._target(RecordType.lead, values.lead_id, "lead_id", op="read")
+        deal = await self._target(RecordType.deal, values.deal_id, "deal_id")
+        contact = await self._target(RecordType.contact, values.contact_id, "contact_id")
+        lead = await self._target(RecordType.lead, values.lead_id, "lead_id")
         when = values.call_at or utcnow()
         call = Call(**values.model_dump(exclude={"call_at"}), call_at=when, user_id=self.actor.user_id,
                     account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None))
-        if deal is not None and contact is None and deal.primary_contact_id:
-            call.contact_id = deal.primary_contact_id
+        if deal is not None and contact is None and deal.primary_contact_id:  # the deal's contact, if the caller may read it
+            primary = await self.session.get(Contact, deal.primary_contact_id)
+            call.contact_id = primary.id if primary is not None and await self.readable(primary) else None
         self.session.add(call)
         await self.flush()
         who = contact.name if contact else lead.name if lead else deal.deal_name  # type: ignore[union-attr]
@@ -60,12 +55,12 @@ class EngagementService(Service):
         require(self.actor, "activities", "write")
         if not values.contact_ids and not values.user_ids and values.related_id is None:
             raise InvalidInput("contact_ids", "a meeting needs at least one attendee or a related record")
-        contacts = [await self._target(RecordType.contact, cid, f"contact_ids.{i}", op="read") for i, cid in enumerate(values.contact_ids)]
+        contacts = [await self._target(RecordType.contact, cid, f"contact_ids.{i}") for i, cid in enumerate(values.contact_ids)]
         for i, uid in enumerate(values.user_ids):
             await self.ensure_user(uid, f"user_ids.{i}")
         related = None
         if values.related_type is not None:
-            related = await self._target(values.related_type, values.related_id, "related_id", op="read")
+            related = await self._target(values.related_type, values.related_id, "related_id")
         meeting = Meeting(
             title=values.title, start_at=values.start_at, end_at=values.end_at or values.start_at + DEFAULT_MEETING,
             location=values.location, description=values.description, organizer_id=self.actor.user_id,
@@ -99,7 +94,7 @@ class EngagementService(Service):
     async def add_note(self, data: NoteCreate | dict[str, Any]) -> Note:
         values = parse(NoteCreate, data)
         require(self.actor, "activities", "write")
-        record = await self._target(values.related_type, values.related_id, "related_id", op="read")
+        record = await self._target(values.related_type, values.related_id, "related_id")
         note = Note(body=values.body, related_type=values.related_type, related_id=values.related_id, author_id=self.actor.user_id)
         self.session.add(note)
         await self.flush()
@@ -123,13 +118,13 @@ class EngagementService(Service):
         meeting = await self.load(Meeting, meeting_id, field="meeting_id")
         attends = await self.session.scalar(select(MeetingAttendee.id).where(
             MeetingAttendee.meeting_id == meeting.id, MeetingAttendee.user_id == self.actor.user_id))
-        related = [(meeting.related_type, meeting.related_id)] if meeting.related_type in MODELS else []
+        related = [(meeting.related_type, meeting.related_id)] if meeting.related_type in RECORD_MODELS else []
         await self._readable(self.actor.user_id if attends else meeting.organizer_id, related)
         return meeting
 
     async def get_note(self, note_id: uuid.UUID | str) -> Note:
         note = await self.load(Note, note_id, field="note_id")
-        await self._readable(note.author_id, [(note.related_type, note.related_id)] if note.related_type in MODELS else [])
+        await self._readable(note.author_id, [(note.related_type, note.related_id)] if note.related_type in RECORD_MODELS else [])
         return note
 
     async def list_calls(self, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
@@ -185,36 +180,26 @@ class EngagementService(Service):
 
     async def target_for_read(self, kind: RecordType, record_id: uuid.UUID | None):
         """A record the caller may read, for listing its calls or meetings."""
-        return await self._target(kind, record_id, f"{kind}_id", op="read")
+        return await self._target(kind, record_id, f"{kind}_id")
 
-    async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str, *, op: str = "read"):
-        """Load a record an engagement is about, checking the caller may `op` it.
+    async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str):
+        """Load a record an engagement is about through the caller's read check.
 
         Logging a call, meeting or note is an append to the record's history, so reading the
         record is enough: a rep logs calls with their teammates' contacts.
         """
-        if record_id is None:
-            return None
-        if kind not in MODELS:
-            raise InvalidInput("related_type", f"cannot attach to a {kind}")
-        model, area, owner_attr = MODELS[kind]
-        record = await self.load(model, record_id, field=field)
-        if owner_attr:
-            await self.check(area, "read" if op == "read" else "write", getattr(record, owner_attr))
-        else:
-            require(self.actor, area, "read")
-        return record
+        return await self.referenced(kind, record_id, field=field)
 
     async def _touched(self, when: datetime, *, contact_id: uuid.UUID | None, lead: Lead | None) -> None:
         """A logged touch moves `last_contacted` (leads, new -> contacted, rescored) and `last_activity` (contacts)."""
         if lead is not None:
-            lead.last_contacted = max(filter(None, [lead.last_contacted, when]))
+            lead.last_contacted = touched(lead.last_contacted, when)
             if lead.status is LeadStatus.new:
                 lead.status = LeadStatus.contacted
         if contact_id is not None:
             contact = await self.session.get(Contact, contact_id)
             if contact is not None:
-                contact.last_activity = max(filter(None, [contact.last_activity, when]))
+                contact.last_activity = touched(contact.last_activity, when)
         await self.flush()
         if lead is not None:
             await scoring.rescore(self.session, lead, reason="new engagement logged")

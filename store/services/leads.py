@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from store.access import CallerRole
 from store.clock import utcnow
@@ -186,24 +187,39 @@ class LeadService(Service):
             raise Conflict("email", f"a lead with email {email} already exists")
 
     async def _account_for(self, lead: Lead, account_id: uuid.UUID | None, owner: uuid.UUID | None) -> Account:
+        """The account a conversion links: the one named by id, else the one named like the lead's company.
+
+        An account that already carries the company's name is linked only when the caller may read it.
+        The name is claimed with INSERT ... ON CONFLICT on the (case-insensitive) unique account name, so
+        conversions racing into one new company all link to the single account the first one created.
+        """
         if account_id:
-            return await self.load(Account, account_id, field="account_id")
+            return await self.referenced(Account, account_id, field="account_id")  # type: ignore[return-value]
         name = (lead.company or f"{lead.first_name} {lead.last_name}").strip()
-        existing = await self.session.scalar(select(Account).where(Account.account_name == name))
-        if existing:
-            return existing
-        account = Account(account_name=name, industry=lead.industry, account_owner_id=owner)
-        self.session.add(account)
-        await self.flush()
-        await record_activity(
-            self.session, self.actor, type=ActivityType.account, action="created",
-            subject=f"Account {name} created from lead {lead.name}", on=[(RecordType.account, account.id)],
+        created = await self.session.scalar(
+            pg_insert(Account).values(account_name=name, industry=lead.industry, account_owner_id=owner)
+            .on_conflict_do_nothing(index_elements=[Account.account_name]).returning(Account.id)
         )
-        return account
+        account = await self.session.scalar(
+            select(Account).where(Account.account_name == name).with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if created is None and not await self.readable(account):  # type: ignore[arg-type]
+            raise Conflict("company", f"an account named {name} already exists and {self.actor.label} may not read it; "
+                                      "convert into an account you may read (account_id) or change the lead's company")
+        if created is not None:
+            await record_activity(
+                self.session, self.actor, type=ActivityType.account, action="created",
+                subject=f"Account {name} created from lead {lead.name}", on=[(RecordType.account, created)],
+            )
+        return account  # type: ignore[return-value]
 
     async def _contact_for(self, lead: Lead, account: Account, owner: uuid.UUID | None) -> Contact:
+        """The contact a conversion links: an existing one with the lead's email (if the caller may read it), else a new one."""
         existing = await self.session.scalar(select(Contact).where(Contact.email == lead.email))
         if existing:
+            if not await self.readable(existing):
+                raise Conflict("email", f"a contact with email {lead.email} already exists and {self.actor.label} may not read it")
             existing.account_id = existing.account_id or account.id
             return existing
         contact = Contact(

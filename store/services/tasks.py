@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from store.access import CallerRole, require
 from store.clock import utcnow
-from store.errors import PermissionDenied
+from store.errors import InvalidInput, PermissionDenied
 from store.models import Task
 from store.models.enums import ActivityType, RecordType, TaskStatus
 from store.schemas import TaskCreate, TaskUpdate, parse
@@ -28,6 +28,10 @@ class TaskService(Service):
         await self.ensure_user(values.assignee_id, "assignee_id")
         if assignee != self.actor.user_id:
             await self._may_assign(assignee)
+        if values.related_id is not None and values.related_type is None:
+            raise InvalidInput("related_type", "say what kind of record related_id is")
+        if values.related_type is not None:
+            await self.referenced(values.related_type, values.related_id, field="related_id")
         task = Task(**values.model_dump(exclude={"assignee_id"}), assignee_id=assignee, created_by_id=self.actor.user_id)
         self.session.add(task)
         await self.flush()

@@ -14,7 +14,7 @@ from store.models import Account, Contact, Ticket, TicketMessage, User
 from store.models.enums import ActivityType, AuthorType, Priority, RecordType, Role, TicketStatus
 from store.schemas import TicketCreate, TicketUpdate, parse
 from store.services.base import Service
-from store.services.timeline import record_activity
+from store.services.timeline import described_changes, record_activity
 
 DONE = (TicketStatus.resolved, TicketStatus.closed)
 
@@ -25,10 +25,8 @@ class TicketService(Service):
     async def create(self, data: TicketCreate | dict[str, Any], *, first_message: str | None = None) -> Ticket:
         values = parse(TicketCreate, data)
         require(self.actor, "tickets", "write")
-        contact = None
-        if values.requester_contact_id:
-            contact = await self.load(Contact, values.requester_contact_id, field="requester_contact_id")
-        await self.ensure(Account, values.account_id, "account_id")
+        contact = await self.referenced(Contact, values.requester_contact_id, field="requester_contact_id")
+        await self.referenced(Account, values.account_id, field="account_id")
         await self._ensure_assignee(values.assignee_id)
         ticket = Ticket(**values.model_dump())
         if contact is not None:
@@ -71,10 +69,10 @@ class TicketService(Service):
         diff = self.apply(ticket, changes)
         await self.flush()
         if diff:
+            text, details = described_changes(diff)
             await record_activity(
                 self.session, self.actor, type=ActivityType.ticket, action="updated",
-                subject=f"Ticket #{ticket.number}: " + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in diff.items()),
-                on=self._refs(ticket), details={k: new for k, (_, new) in diff.items()},
+                subject=f"Ticket #{ticket.number}: {text}", on=self._refs(ticket), details=details,
             )
         return ticket
 

@@ -1,24 +1,41 @@
-"""360-degree views of a contact and of an account: profile, timeline and related records."""
+"""360-degree views of a contact and of an account: profile, timeline and related records.
+
+A view is built for one reader: deals they may not read are left out, and the whole view goes through
+`redact`, so everything built from it (tool results, summaries, templates) never holds a restricted value.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from store.access import redact
 from store.models import (
-    Account, Call, Campaign, CampaignMember, Contact, ContactList, ContactListMember, Deal, Meeting,
-    MeetingAttendee, Task, Ticket, User,
+    Account,
+    Call,
+    Campaign,
+    CampaignMember,
+    Contact,
+    ContactList,
+    ContactListMember,
+    Deal,
+    Lead,
+    Meeting,
+    MeetingAttendee,
+    Task,
+    Ticket,
+    User,
 )
 from store.models.enums import OPEN_STAGES, RecordType
 from store.serialize import to_dict
 from store.services.accounts import AccountService
-from store.services.base import Service
+from store.services.base import RECORD_MODELS, Service
 from store.services.contacts import ContactService
 from store.services.tickets import DONE
-from store.services.timeline import timeline
-from store.services.visibility import owner_visible
+from store.services.timeline import TimelineService
+from store.services.visibility import about_readable, owner_visible
 
 
 class ViewService(Service):
@@ -33,13 +50,17 @@ class ViewService(Service):
         tasks = await s.scalars(select(Task).where(Task.related_type == RecordType.contact, Task.related_id == contact.id).order_by(Task.due_date))
         meetings = await s.scalars(
             select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-            .where(MeetingAttendee.contact_id == contact.id).order_by(Meeting.start_at.desc())
+            .where(MeetingAttendee.contact_id == contact.id, *[
+                or_(Meeting.related_type != kind, Meeting.related_type.is_(None), about_readable(self.actor, Meeting.related_id, model))
+                for kind, model in RECORD_MODELS.items()]).order_by(Meeting.start_at.desc())
         )
-        calls = await s.scalars(select(Call).where(Call.contact_id == contact.id).order_by(Call.call_at.desc()))
+        calls = await s.scalars(select(Call).where(
+            Call.contact_id == contact.id, about_readable(self.actor, Call.deal_id, Deal), about_readable(self.actor, Call.lead_id, Lead),
+        ).order_by(Call.call_at.desc()))
         lists = await s.scalars(select(ContactList.name).join(ContactListMember).where(ContactListMember.contact_id == contact.id))
         campaigns = await s.scalars(select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id))
         deal_rows = list(deals)
-        return {
+        return redact(self.actor, {
             "contact": to_dict(contact) | {"name": contact.name, "owner": await self._user(contact.owner_id)},
             "account": _brief(account),
             "deals": [_deal(d) for d in deal_rows],
@@ -50,8 +71,8 @@ class ViewService(Service):
             "calls": [{"id": str(c.id), "direction": c.direction.value, "call_at": c.call_at.isoformat(), "notes": c.notes} for c in calls],
             "lists": list(lists),
             "campaigns": list(campaigns),
-            "timeline": await self._timeline(RecordType.contact, contact.id, timeline_limit),
-        }
+            "timeline": await TimelineService(self.session, self.actor).entries(RecordType.contact, contact.id, limit=timeline_limit),
+        })
 
     async def account_360(self, account_id: uuid.UUID | str, *, timeline_limit: int = 20) -> dict[str, Any]:
         accounts = AccountService(self.session, self.actor)
@@ -59,10 +80,11 @@ class ViewService(Service):
         s = self.session
         rollup = await accounts.rollup(account.id)
         parent = await s.get(Account, account.parent_account_id) if account.parent_account_id else None
-        contacts = await s.scalars(select(Contact).where(Contact.account_id == account.id).order_by(Contact.last_name))
+        contacts = await s.scalars(select(Contact).where(Contact.account_id == account.id, owner_visible(self.actor, Contact.owner_id))
+                                   .order_by(Contact.last_name))
         deals = await s.scalars(select(Deal).where(Deal.account_id == account.id, owner_visible(self.actor, Deal.owner_id)).order_by(Deal.close_date))
         tickets = await s.scalars(select(Ticket).where(Ticket.account_id == account.id, Ticket.status.notin_(DONE)).order_by(Ticket.created_at.desc()))
-        return {
+        return redact(self.actor, {
             "account": to_dict(account) | {"name": account.account_name, "owner": await self._user(account.account_owner_id)},
             "parent": _brief(parent),
             "children": [_brief(c) for c in await accounts.children(account.id)],
@@ -72,14 +94,8 @@ class ViewService(Service):
             "total_deal_value": str(rollup.total_deal_value),
             "total_closed_won": str(rollup.total_closed_won),
             "open_deals_in_hierarchy": rollup.open_deals,
-            "timeline": await self._timeline(RecordType.account, account.id, timeline_limit),
-        }
-
-    async def _timeline(self, kind: RecordType, record_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
-        return [
-            {"at": a.occurred_at.isoformat(), "type": a.type.value, "action": a.action, "subject": a.subject}
-            for a in await timeline(self.session, kind, record_id, limit=limit)
-        ]
+            "timeline": await TimelineService(self.session, self.actor).entries(RecordType.account, account.id, limit=timeline_limit),
+        })
 
     async def _user(self, user_id: uuid.UUID | None) -> str | None:
         user = await self.session.get(User, user_id) if user_id else None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, Select, not_, or_, select, true
 
-from store.access import Actor, CallerRole
+from store.access import Actor, CallerRole, allowed
 from store.models import User
+from store.models.base import Base
 
 
 def owner_visible(actor: Actor, owner_column) -> ColumnElement[bool]:
@@ -14,3 +15,23 @@ def owner_visible(actor: Actor, owner_column) -> ColumnElement[bool]:
         return true()
     teammates = select(User.id).where(User.team == actor.team) if actor.team else select(User.id).where(User.id == actor.user_id)
     return or_(owner_column.is_(None), owner_column == actor.user_id, owner_column.in_(teammates))
+
+
+def unreadable(actor: Actor, model: type[Base]) -> Select | None:
+    """Ids of `model` records (one of READ_RULES' models) the caller may not read; None when it may read them all."""
+    from store.services.base import READ_RULES
+
+    if actor.sees_everything:
+        return None
+    area, owner_attr = READ_RULES[model]
+    if not allowed(actor, area, "read"):
+        return select(model.id)  # type: ignore[attr-defined]
+    if owner_attr is None or actor.role is CallerRole.support:
+        return None
+    return select(model.id).where(not_(owner_visible(actor, getattr(model, owner_attr))))  # type: ignore[attr-defined]
+
+
+def about_readable(actor: Actor, column, model: type[Base]) -> ColumnElement[bool]:
+    """Rows whose reference `column` (to `model`) is empty or a record the caller may read."""
+    hidden = unreadable(actor, model)
+    return true() if hidden is None else or_(column.is_(None), column.notin_(hidden))

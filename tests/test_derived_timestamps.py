@@ -1,0 +1,55 @@
+"""Derived "last touched" timestamps stay readable whatever time a touch claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from store.clock import pinned
+from store.services import ContactService, LeadService
+from store.services.engagements import EngagementService
+from store.services.touch import FLOOR, touched
+from tests import factories
+from tests.conftest import SYSTEM
+
+NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+EXTREMES = [
+    datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5))),  # year 0 once in UTC
+    datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))),  # year 10000 once in UTC
+    datetime(1, 1, 1, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+    datetime(1899, 12, 31, 23, 59, tzinfo=UTC),
+    datetime(2200, 1, 1, tzinfo=UTC),
+    NOW + timedelta(minutes=1),
+]
+
+
+@pytest.mark.parametrize("when", EXTREMES, ids=str)
+async def test_a_call_at_an_extreme_time_leaves_contacts_and_leads_readable(db, when):
+    with pinned(NOW):
+        async with db.session() as s:
+            contact = await factories.contact(s)
+            lead = await factories.lead(s)
+            await s.commit()
+        async with db.session() as s:
+            await EngagementService(s, SYSTEM).log_call({"contact_id": contact.id, "call_at": when})
+            await EngagementService(s, SYSTEM).log_call({"lead_id": lead.id, "call_at": when})
+            await s.commit()
+        async with db.session() as s:  # a fresh session reads the stored values back through psycopg
+            rows, total = await ContactService(s, SYSTEM).search()
+            assert total == 1 and rows[0].last_activity in (None, NOW)
+            assert (await ContactService(s, SYSTEM).get(contact.id)).last_activity in (None, NOW)
+            leads, _ = await LeadService(s, SYSTEM).search()
+            assert leads[0].last_contacted in (None, NOW)
+
+
+def test_a_touch_moves_forward_only_within_the_window():
+    with pinned(NOW):
+        earlier = NOW - timedelta(days=3)
+        assert touched(None, earlier) == earlier
+        assert touched(earlier, earlier - timedelta(days=1)) == earlier  # never backwards
+        assert touched(earlier, NOW + timedelta(days=400)) == NOW  # never past now
+        assert touched(None, FLOOR - timedelta(seconds=1)) is None  # never before 1900
+        assert touched(earlier, datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))) == earlier
+        assert touched(None, datetime(2026, 6, 10, 8, 0)) == datetime(2026, 6, 10, 8, 0, tzinfo=UTC)  # naive means UTC
