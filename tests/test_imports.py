@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from store.access import Actor
 from store.auth import actor_for
-from store.imports import ImportOptions, Importer
+from store.imports import Importer, ImportOptions
 from store.imports.values import CellError, day, money
 from store.models import Account, Activity, AuditEntry, Contact, Deal, Order, Ticket
 from store.models.enums import DealStage, Role
@@ -29,8 +29,8 @@ async def _people(db) -> dict[str, Actor]:
 
 
 async def _import(db, actor, resource, name, **options):
-    with open(DATA / name, "rb") as raw:
-        return await Importer(db, actor, resource, ImportOptions(**options)).run(raw, filename=name)
+    raw = io.BytesIO((DATA / name).read_bytes())
+    return await Importer(db, actor, resource, ImportOptions(**options)).run(raw, filename=name)
 
 
 def _errors(report) -> dict[int, tuple[str | None, str]]:

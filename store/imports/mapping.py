@@ -9,9 +9,9 @@ from functools import cached_property
 from typing import Any, get_args
 
 from store.errors import InvalidInput
-from store.models.enums import LeadStatus, TicketStatus
 from store.imports import values as v
 from store.imports.presets import COLUMNS, RESOURCE_VALUES, VALUES
+from store.models.enums import LeadStatus, TicketStatus
 from store.schemas import AccountCreate, ContactCreate, DealCreate, LeadCreate, TicketCreate
 
 # Reference fields name another record by its natural key; each feeds an id field of the create schema.
