@@ -16,6 +16,7 @@ from bots import render
 from bots.chat import chat_loop
 from bots.errors import run
 from bots.audit_cli import audit
+from bots.import_cli import export, import_file
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
@@ -36,6 +37,8 @@ app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
 app.command()(audit)
 app.command()(forecast)
+app.command("import")(import_file)
+app.command()(export)
 console = Console()
 
 

@@ -94,6 +94,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         if hasattr(model, "warm_up"):
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
+    from bots.http.imports import imports_router
 
     slack: list[Any] = []
     if settings.slack_bot_token and settings.slack_signing_secret:  # Slack's HTTP mode at /slack/events
@@ -103,7 +104,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, widget_api, *widget_pages, *slack],
+        route_handlers=[health, ready, api_router, imports_router, widget_api, *widget_pages, *slack],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[InputGuard, *rate_limits(), DefineMiddleware(IdempotencyMiddleware, db=db)],

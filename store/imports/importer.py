@@ -11,6 +11,7 @@ so children may come before their parents.
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -118,13 +119,11 @@ class Importer:
             if len(batch) >= o.batch:
                 await self._batch(batch, mapping, report)
                 batch = []
-                if progress:
-                    progress(report.rows, table.bytes_read)
+                await _tell(progress, report.rows, table.bytes_read)
         if batch:
             await self._batch(batch, mapping, report)
         await self._link_parents(report)
-        if progress:
-            progress(report.rows, table.bytes_read)
+        await _tell(progress, report.rows, table.bytes_read)
         if not o.dry_run:
             async with self.db.session() as session:
                 await audit(session, self.actor, action=f"import:{self.resource}", status="ok" if not report.failed else "partial",
@@ -193,6 +192,11 @@ class Importer:
             await (transaction.rollback() if self.options.dry_run else transaction.commit())
 
 
+async def _tell(progress: Progress | None, rows: int, done: int) -> None:
+    if progress is not None and inspect.isawaitable(result := progress(rows, done)):
+        await result
+
+
 class _RowWriter:
     """Writes the rows of one batch in one session."""
 
@@ -201,6 +205,7 @@ class _RowWriter:
         self.resource = importer.resource
         self.service = SERVICES[self.resource](session, importer.actor)
         self.options = importer.options
+        self.accounts: dict[str, uuid.UUID] = {}  # accounts that existed before this batch, by lower-cased name
 
     async def write(self, number: int, row: dict[str, str]) -> str:
         """Create or update the row's record; returns "created", "updated" or "unchanged"."""
@@ -280,8 +285,11 @@ class _RowWriter:
             data["requester_contact_id"] = await self.session.scalar(select(Contact.id).where(Contact.email == data["requester_email"]))
 
     async def _account(self, name: str, data: dict[str, Any], column: str | None) -> uuid.UUID:
+        if name.lower() in self.accounts:
+            return self.accounts[name.lower()]
         found = await self.session.scalar(select(Account.id).where(Account.account_name == name))
         if found is not None:
+            self.accounts[name.lower()] = found
             return found
         if not self.options.create_accounts:
             raise RowError(column, f"no account named '{name}' (add --create-accounts to create missing accounts)")

@@ -174,6 +174,32 @@ def _enum_values(annotation: Any) -> tuple[str, ...]:
     return ()
 
 
+def parse_map(items: list[str]) -> dict[str, str]:
+    """`Source Column=field` pairs."""
+    out = {}
+    for item in items:
+        source, sep, target = item.rpartition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise InvalidInput("map", f"'{item}' is not 'Source Column=field'")
+        out[source.strip()] = target.strip()
+    return out
+
+
+def parse_values(items: list[str]) -> dict[str, dict[str, str]]:
+    """`field:Source Value=our_value,Other=ours` items."""
+    out: dict[str, dict[str, str]] = {}
+    for item in items:
+        field_name, sep, pairs = item.partition(":")
+        if not sep or not field_name.strip():
+            raise InvalidInput("values", f"'{item}' is not 'field:Source Value=our_value,...'")
+        for pair in pairs.split(","):
+            source, eq, ours = pair.rpartition("=")
+            if not eq or not source.strip():
+                raise InvalidInput("values", f"'{pair}' is not 'Source Value=our_value'")
+            out.setdefault(field_name.strip(), {})[source.strip()] = ours.strip()
+    return out
+
+
 def _json_object(cell: str) -> dict[str, Any]:
     try:
         value = json.loads(cell)
