@@ -4,7 +4,7 @@ Every row goes through the services (validation, permission checks, owner and ac
 entry) in its own savepoint, committed in batches. Prints rows/s and the process's peak memory after a
 small and after the full file, to show that memory stays flat in the file size. Target: 100k rows <= 60 s.
 
-    python bench/import.py [--rows 100000] [--keep]
+    PYTHONPATH=. python bench/import.py [--rows 100000] [--keep]
 """
 
 from __future__ import annotations
@@ -15,19 +15,16 @@ import atexit
 import csv
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.common import throwaway_settings  # noqa: E402
-from store.auth import actor_for  # noqa: E402
-from store.db import Database  # noqa: E402
-from store.imports import ImportOptions, Importer  # noqa: E402
-from store.models import Account, User  # noqa: E402
-from store.models.enums import Role  # noqa: E402
+from bench.common import throwaway_settings
+from store.auth import actor_for
+from store.db import Database
+from store.imports import Importer, ImportOptions
+from store.models import Account, User
+from store.models.enums import Role
 
 TARGET_S = 60.0
 ACCOUNTS = 200
@@ -94,7 +91,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="keep the throwaway database folder")
     args = parser.parse_args()
-    settings, home = throwaway_settings()
+    _, home = throwaway_settings()
     if home is not None and not args.keep:
         atexit.register(shutil.rmtree, home, ignore_errors=True)
     asyncio.run(run(args.rows))

@@ -115,7 +115,7 @@ def test_csv_export_applies_filters_and_redaction_and_round_trips(base, tokens):
 
 def _nexa(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"DATABASE_URL": database_url, "COLUMNS": "160"}
-    return subprocess.run([*NEXA, *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([*NEXA, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
 
 
 def test_cli_import_and_export_round_trip(database_url, tokens, tmp_path):
