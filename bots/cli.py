@@ -18,6 +18,7 @@ from bots.errors import run
 from bots.audit_cli import audit
 from bots.import_cli import export, import_file
 from bots.insights_cli import alerts, forecast, scoring_app
+from bots.mcp_cli import mcp
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
@@ -39,6 +40,7 @@ app.command()(audit)
 app.command()(forecast)
 app.command("import")(import_file)
 app.command()(export)
+app.command()(mcp)
 console = Console()
 
 

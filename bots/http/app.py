@@ -95,6 +95,9 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
     from bots.http.imports import imports_router
+    from bots.mcp.http import mcp_mount
+
+    mcp_endpoint, mcp_lifespan = mcp_mount(db, state.agent)
 
     slack: list[Any] = []
     if settings.slack_bot_token and settings.slack_signing_secret:  # Slack's HTTP mode at /slack/events
@@ -104,7 +107,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, imports_router, widget_api, *widget_pages, *slack],
+        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[InputGuard, *rate_limits(), DefineMiddleware(IdempotencyMiddleware, db=db)],
@@ -116,4 +119,5 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
             security=[{"bearer": []}],
         ),
         on_shutdown=[db.close],
+        lifespan=[mcp_lifespan],
     )
