@@ -121,8 +121,9 @@ async def test_http_refuses_writes_for_a_role_bad_arguments_and_bad_tokens(base,
     assert ("mcp", "tool:move_deal_stage", "refused") in await _audit(db)
     request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     headers = {"Accept": "application/json, text/event-stream"}
-    assert httpx.post(f"{base}/mcp", json=request, headers=headers).status_code == 401
-    wrong = httpx.post(f"{base}/mcp", json=request, headers=headers | {"Authorization": "Bearer nexa_wrong"})
+    async with httpx.AsyncClient() as raw:
+        assert (await raw.post(f"{base}/mcp", json=request, headers=headers)).status_code == 401
+        wrong = await raw.post(f"{base}/mcp", json=request, headers=headers | {"Authorization": "Bearer nexa_wrong"})
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Bearer")
 
 
