@@ -55,17 +55,17 @@ async def start_import(request: Request, nexa: AppState, actor: Actor,
     options = ImportOptions(preset=data.preset, columns=parse_map(_listed(data.map)), values=parse_values(_listed(data.values)),
                             owner=data.owner, dry_run=data.dry_run, update_existing=data.update_existing,
                             date_format=data.date_format, create_accounts=data.create_accounts)
+    async with nexa.db.session() as session:
+        job = await ImportJobService(session, actor).create(data.resource, data.file.filename or "upload.csv", options)
+        await audit(session, actor, action="api:imports.create", arguments={"resource": data.resource, "filename": job.filename},
+                    status="ok", record_ids=[job.id])
+        answer = describe(job)
     handle, name = tempfile.mkstemp(prefix="nexa-import-", suffix=".csv")
     path = Path(name)
     os.close(handle)
     async with await anyio.open_file(path, "wb") as out:
         while chunk := await data.file.read(1 << 20):
             await out.write(chunk)
-    async with nexa.db.session() as session:
-        job = await ImportJobService(session, actor).create(data.resource, data.file.filename or "upload.csv", options)
-        await audit(session, actor, action="api:imports.create", arguments={"resource": data.resource, "filename": job.filename},
-                    status="ok", record_ids=[job.id])
-        answer = describe(job)
     task = asyncio.get_running_loop().create_task(run_job(nexa.db, actor, job.id, path))
     _RUNNING.add(task)
     task.add_done_callback(_RUNNING.discard)

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
@@ -162,6 +163,10 @@ class Importer:
                 except DomainError as err:
                     await savepoint.rollback()
                     report.fail(number, mapping.column_of(err.field), f"{err.field}: {err.reason}" if err.field else err.reason)
+                    continue
+                except DBAPIError as err:  # a value the database refuses that no rule caught: still only this row
+                    await savepoint.rollback()
+                    report.fail(number, None, f"refused by the database: {str(err.orig).splitlines()[0]}")
                     continue
                 setattr(report, outcome, getattr(report, outcome) + 1)
             if self.options.dry_run:

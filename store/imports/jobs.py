@@ -14,6 +14,7 @@ from store.db import Database
 from store.errors import DomainError, InvalidInput, NotFound
 from store.imports.importer import Importer, ImportOptions
 from store.imports.mapping import RESOURCES
+from store.imports.presets import COLUMNS
 from store.models import ImportJob
 from store.services.base import Service
 
@@ -24,6 +25,8 @@ class ImportJobService(Service):
     async def create(self, resource: str, filename: str, options: ImportOptions) -> ImportJob:
         if resource not in RESOURCES:
             raise InvalidInput("resource", f"'{resource}' cannot be imported; one of {', '.join(RESOURCES)}")
+        if options.preset is not None and options.preset not in COLUMNS:
+            raise InvalidInput("preset", f"'{options.preset}' is not a preset; one of {', '.join(COLUMNS)}")
         job = ImportJob(user_id=self.actor.user_id, resource=resource, filename=filename[:300], options=asdict(options))
         self.session.add(job)
         await self.flush()
@@ -58,5 +61,7 @@ async def run_job(db: Database, actor: Actor, job_id: uuid.UUID, path: Path) -> 
             await set_(status="done", rows_done=report.rows, report=report.to_dict())
     except DomainError as err:
         await set_(status="failed", report={"error": err.to_dict()})
+    except Exception as err:  # noqa: BLE001 - a background job records why it stopped instead of dying silently
+        await set_(status="failed", report={"error": {"code": "failed", "field": None, "reason": f"{type(err).__name__}: {err}"}})
     finally:
         path.unlink(missing_ok=True)

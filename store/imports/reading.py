@@ -84,12 +84,23 @@ class Table:
 
     def rows(self) -> Iterator[tuple[int, dict[str, str] | None, str | None]]:
         """(row number, {column: cell}, None) per record, or (row number, None, reason) for a malformed one."""
-        width = len(self.header)
-        for number, cells in enumerate(self._reader, start=2):
+        width, number = len(self.header), 1
+        while True:
+            number += 1
+            try:
+                cells = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                yield number, None, f"cannot be read as CSV: {err}"
+                continue
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != width:
                 yield number, None, f"has {len(cells)} values where the header has {width}"
+                continue
+            if any("\x00" in c for c in cells):
+                yield number, None, "contains a NUL character"
                 continue
             yield number, {h: c.replace("\r\n", "\n") for h, c in zip(self.header, cells)}, None
 

@@ -54,14 +54,9 @@ def day(text: str, date_format: str | None = None) -> date:
     if numeric:
         first, second, year = int(numeric.group(1)), int(numeric.group(2)), int(numeric.group(3))
         year += 2000 if year < 100 else 0
-        if first > 12 >= second:
-            month, dom = second, first
-        elif second > 12 >= first:
-            month, dom = first, second
-        elif first == second:
-            month = dom = first
-        else:
+        if first <= 12 and second <= 12 and first != second:
             raise CellError(f"'{text}' reads as month/day and as day/month; give --date-format us or eu")
+        month, dom = (second, first) if first > 12 else (first, second)
         try:
             return date(year, month, dom)
         except ValueError:
