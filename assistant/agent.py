@@ -71,6 +71,16 @@ def gated(tool: Tool) -> bool:
 
 
 @dataclass
+class Invocation:
+    """The outcome of one tool call made outside a model turn: the JSON the model would have read."""
+
+    conversation_id: str
+    content: str
+    ok: bool
+    pending: list[Pending]
+
+
+@dataclass
 class _Turn:
     """What one turn accumulates while it runs."""
 
@@ -133,12 +143,25 @@ class Agent:
             await conversations.append(conversation, [{"role": "assistant", "content": result.answer}])
             return result
 
+    async def invoke(self, actor: Actor, name: str, arguments: dict[str, Any], *, external_ref: str) -> Invocation:
+        """One tool call made by another agent (the MCP server), outside a model turn, in the caller's conversation
+        with that `external_ref`: a read runs, a write is validated, dry-run and stored as a pending action that only
+        `decide` applies. The same checks, proposal and audit trail as a call the model makes in a turn."""
+        async with self.db.session() as session:
+            conversations = ConversationService(session, actor)
+            conversation = await conversations.open(None, external_ref=external_ref)
+            ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder, writer=self.writer)
+            turn = _Turn(calls=[], pending=[], refs=[], new=[])
+            call = ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", name=name, arguments=json.dumps(arguments, default=str))
+            content, ok, _ = await self._call(ctx, conversations, conversation, self.tools_for(actor), call, turn)
+            return Invocation(conversation_id=str(conversation.id), content=content, ok=ok, pending=turn.pending)
+
     # -- one model-driven turn -------------------------------------------------------------
 
     async def _turn(self, session, actor: Actor, conversation: Conversation, message: str) -> AsyncIterator[Event]:
         conversations = ConversationService(session, actor)
         ctx = ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder, writer=self.writer)
-        tools = self._tools_for(actor)
+        tools = self.tools_for(actor)
         rows = _from_user_turn(await conversations.history(conversation))
         history = [_to_message(m) for m in rows]
         system = self._system_prompt(actor, ctx.now)
@@ -338,7 +361,7 @@ class Agent:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _tools_for(self, actor: Actor) -> dict[str, Tool]:
+    def tools_for(self, actor: Actor) -> dict[str, Tool]:
         """The tools this caller's role may use at all (records are checked again when used)."""
         return {name: tool for name, tool in self.toolset.tools.items()
                 if allowed(actor, tool.area, "write" if tool.writes else "read")}

@@ -16,8 +16,10 @@ from bots import render
 from bots.chat import chat_loop
 from bots.errors import run
 from bots.audit_cli import audit
+from bots.import_cli import export, import_file
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
+from bots.mcp_cli import mcp
 from bots.kb_cli import kb_app
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
@@ -39,6 +41,9 @@ app.command()(audit)
 app.command()(forecast)
 app.command()(worker)
 app.command()(jobs)
+app.command("import")(import_file)
+app.command()(export)
+app.command()(mcp)
 console = Console()
 
 

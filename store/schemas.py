@@ -67,6 +67,13 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class Imported(Input):
+    """Fields every importable record has: the source system's id and the columns that have no field here."""
+
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+
+
 M = TypeVar("M", bound=Input)
 
 
@@ -91,7 +98,7 @@ def partial(model: type[Input], *, exclude: frozenset[str] = frozenset()) -> typ
     return create_model(model.__name__.replace("Create", "Update"), __base__=Input, **fields)
 
 
-class LeadCreate(Input):
+class LeadCreate(Imported):
     first_name: Name
     last_name: Name
     email: EmailStr
@@ -125,7 +132,7 @@ class LeadConversion(Input):
     account_id: uuid.UUID | None = None
 
 
-class ContactCreate(Input):
+class ContactCreate(Imported):
     first_name: Name
     last_name: Name
     email: EmailStr
@@ -139,13 +146,12 @@ class ContactCreate(Input):
     owner_id: uuid.UUID | None = None
     lifecycle_stage: LifecycleStage = LifecycleStage.lead
     customer_status: CustomerStatus = CustomerStatus.active
-    custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
 ContactUpdate = partial(ContactCreate)
 
 
-class AccountCreate(Input):
+class AccountCreate(Imported):
     account_name: Annotated[str, Field(min_length=1, max_length=200)]
     industry: str | None = Field(None, max_length=100)
     type: AccountType = AccountType.prospect
@@ -183,7 +189,7 @@ class LineItemInput(Input):
         return self
 
 
-class DealCreate(Input):
+class DealCreate(Imported):
     deal_name: Annotated[str, Field(min_length=1, max_length=300)]
     amount: Amount = Decimal(0)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
@@ -212,7 +218,7 @@ class DealCreate(Input):
 DealUpdate = partial(DealCreate, exclude=frozenset({"stage", "line_items"}))
 
 
-class TicketCreate(Input):
+class TicketCreate(Imported):
     subject: Annotated[str, Field(min_length=1, max_length=300)]
     description: str | None = Field(None, max_length=20_000)
     priority: Priority = Priority.medium
@@ -225,6 +231,8 @@ class TicketCreate(Input):
 
 
 class TicketUpdate(Input):
+    external_id: str | None = Field(None, min_length=1, max_length=100)
+    custom_fields: dict[str, Any] | None = None
     subject: Annotated[str, Field(min_length=1, max_length=300)] | None = None
     description: str | None = Field(None, max_length=20_000)
     status: TicketStatus | None = None

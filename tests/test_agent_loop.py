@@ -134,7 +134,7 @@ async def test_support_sees_no_lead_or_deal_write_tools(db):
         sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
     model = ScriptedModel(say("ok"))
     agent = Agent(db, model)
-    names = set(agent._tools_for(sam))
+    names = set(agent.tools_for(sam))
     assert "create_ticket" in names and "get_contact" in names
     assert not names & {"create_lead", "move_deal_stage", "convert_lead", "update_deal", "pipeline_summary"}
     assert json.dumps(sorted(names))

@@ -216,7 +216,7 @@ def test_every_change_the_offline_model_knows_counts_as_a_change():
 
 def test_the_widget_has_no_crm_tools():
     agent = Agent(None, ScriptedModel())  # type: ignore[arg-type]
-    assert set(agent._tools_for(Actor.customer("s1"))) == {"kb_search"}
+    assert set(agent.tools_for(Actor.customer("s1"))) == {"kb_search"}
 
 
 # -- outbound email -------------------------------------------------------------------------------------------------

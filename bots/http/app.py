@@ -88,6 +88,10 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         if hasattr(model, "warm_up"):
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
+    from bots.http.imports import imports_router
+    from bots.mcp.http import mcp_mount
+
+    mcp_endpoint, mcp_lifespan = mcp_mount(db, state.agent)
 
     slack: list[Any] = []
     if settings.slack_bot_token and settings.slack_signing_secret:  # Slack's HTTP mode at /slack/events
@@ -97,7 +101,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, widget_api, *widget_pages, *slack],
+        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(),
@@ -110,5 +114,5 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
             security=[{"bearer": []}],
         ),
         on_shutdown=[db.close],
-        lifespan=[lambda _: in_process_worker(db, settings)] if settings.in_process_worker else [],
+        lifespan=[mcp_lifespan, *([lambda _: in_process_worker(db, settings)] if settings.in_process_worker else [])],
     )

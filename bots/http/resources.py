@@ -8,11 +8,12 @@ because Litestar reads them to validate bodies and to write the OpenAPI schema.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Router, delete, get, patch, post
+from litestar.response import Stream
 from pydantic import BaseModel, Field
 
 from bots.http.state import AppState
@@ -22,6 +23,8 @@ from store.schemas import (
     AccountCreate, AccountUpdate, Bant, CallCreate, ContactCreate, ContactUpdate, DealCreate, DealUpdate, Input, Instant,
     LeadConversion, LeadCreate, LeadUpdate, MeetingCreate, NoteCreate, TaskCreate, TaskUpdate, TicketCreate, TicketUpdate, parse,
 )
+from store.imports.export import EXPORTABLE, header, to_csv
+from store.imports.export import rows as csv_rows
 from store.serialize import ref, to_dict
 from store.services.audit import audit
 from store.services import (
@@ -143,12 +146,50 @@ RESOURCES = [
 ]
 
 
+BY_NAME = {r.name: r for r in RESOURCES}
+
+
+class CsvStream(Stream):
+    """A streamed CSV body whose media type wins over the list handler's JSON one."""
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        return super().to_asgi_response(*args, **(kwargs | {"media_type": self.media_type}))
+
+
+async def export_csv(db: Any, actor: Actor, resource: str, filters: Paging, *, limit: int | None = None) -> AsyncIterator[str]:
+    """The records the JSON list returns for these filters (every page, or `limit` of them), as CSV text in chunks.
+
+    Each page is read in its own short transaction; the columns are those the import reads back, without the
+    fields the caller's role may not see.
+    """
+    r = BY_NAME[resource]
+    yield to_csv([header(resource, actor)])
+    offset, left = filters.offset, limit
+    while left is None or left > 0:
+        size = MAX_PAGE if left is None else min(MAX_PAGE, left)
+        page_filters = filters.model_copy(update={"limit": size, "offset": offset})
+        async with db.session() as session:
+            items, _ = await r.list(r.service(session, actor), page_filters)
+            table = await csv_rows(session, actor, resource, items)
+        if table:
+            yield to_csv(table)
+        if len(items) < size:
+            return
+        offset += size
+        left = None if left is None else left - size
+
+
 def _router(r: Resource) -> Router:
     """The handlers of one resource, made from its row."""
     create_model, update_model = r.create, r.update
 
     async def list_records(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
         filters = parse(r.filters, dict(request.query_params))
+        if r.name in EXPORTABLE and "text/csv" in request.headers.get("accept", ""):
+            explicit = "limit" in request.query_params
+            rows = export_csv(nexa.db, actor, r.name, filters, limit=filters.limit if explicit else None)
+            return CsvStream(rows, media_type="text/csv; charset=utf-8",  # type: ignore[return-value]
+                          headers={"Content-Disposition": f'attachment; filename="{r.name}.csv"'})
         async with nexa.db.session() as session:
             items, total = await r.list(r.service(session, actor), filters)
             return redact(actor, page(items, total, filters.limit, filters.offset))

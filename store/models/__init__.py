@@ -10,6 +10,7 @@ from store.models.conversations import Conversation, ConversationMessage, Pendin
 from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageChange, DealTeamMember, Product
 from store.models.emails import EmailMessage
 from store.models.idempotency import IdempotencyKey
+from store.models.imports import ImportJob
 from store.models.knowledge import KbArticle, KbChunk
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
@@ -24,6 +25,6 @@ __all__ = [
     "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
-    "EmailMessage", "IdempotencyKey", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
+    "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
     "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
 ]

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base, Entity, enum_column, fk, money
+from store.models.base import Base, Entity, ImportedMixin, enum_column, fk, money
 from store.models.enums import AccountTier, AccountType
 
 account_number_seq = sa.Sequence("account_number_seq", start=1001, metadata=Base.metadata)
 
 
-class Account(Entity):
+class Account(ImportedMixin, Entity):
     """A company or organisation; `parent_account_id` builds the hierarchy."""
 
     __tablename__ = "accounts"

@@ -85,6 +85,13 @@ class TimestampMixin:
     )
 
 
+class ImportedMixin:
+    """What an import keeps: the source system's record id, and columns that have no field here."""
+
+    external_id: Mapped[str | None] = mapped_column(sa.String(100), unique=True)
+    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+
+
 class Entity(IdMixin, TimestampMixin, Base):
     """An abstract CRM record: UUID id plus timestamps."""
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Entity, enum_column, fk
+from store.models.base import Entity, ImportedMixin, enum_column, fk
 from store.models.enums import CustomerStatus, LifecycleStage
 
 
-class Contact(Entity):
+class Contact(ImportedMixin, Entity):
     """A person, usually employed by an account."""
 
     __tablename__ = "contacts"
@@ -32,7 +31,6 @@ class Contact(Entity):
     owner_id: Mapped[uuid.UUID | None] = fk("users.id")
     lifecycle_stage: Mapped[LifecycleStage] = enum_column(LifecycleStage, default=LifecycleStage.lead)
     customer_status: Mapped[CustomerStatus] = enum_column(CustomerStatus, default=CustomerStatus.active)
-    custom_fields: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     last_activity: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     @property

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.clock import utcnow
-from store.models.base import Base, Entity, IdMixin, enum_column, fk, money
+from store.models.base import Base, Entity, ImportedMixin, IdMixin, enum_column, fk, money
 from store.models.enums import DealStage, DealType
 
 STAGE_PROBABILITY: dict[DealStage, int] = {
@@ -24,7 +24,7 @@ STAGE_PROBABILITY: dict[DealStage, int] = {
 }
 
 
-class Deal(Entity):
+class Deal(ImportedMixin, Entity):
     """A sales opportunity; `weighted_value` = amount x probability, kept by the database."""
 
     __tablename__ = "deals"
@@ -49,7 +49,7 @@ class Deal(Entity):
         ),
     )
 
-    deal_name: Mapped[str] = mapped_column(sa.String(300))
+    deal_name: Mapped[str] = mapped_column(sa.String(300), index=True)
     amount: Mapped[Decimal] = money(default=Decimal(0), server_default="0")
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD", server_default="USD")
     probability: Mapped[int] = mapped_column(default=25, server_default="25")

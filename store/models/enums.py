@@ -217,3 +217,5 @@ class Channel(StrEnum):
     slack = "slack"
     widget = "widget"
     system = "system"
+    mcp = "mcp"
+    csv_import = "import"

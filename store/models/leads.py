@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Entity, enum_column, fk
+from store.models.base import Entity, ImportedMixin, enum_column, fk
 from store.models.enums import CompanySize, LeadSource, LeadStatus
 
 
-class Lead(Entity):
+class Lead(ImportedMixin, Entity):
     """A lead with its lifecycle status, BANT qualification and conversion links."""
 
     __tablename__ = "leads"

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Base, Entity, enum_column, fk
+from store.models.base import Base, Entity, ImportedMixin, enum_column, fk
 from store.models.enums import AuthorType, Priority, TicketChannel, TicketStatus
 
 ticket_number_seq = sa.Sequence("ticket_number_seq", start=1001, metadata=Base.metadata)
 
 
-class Ticket(Entity):
+class Ticket(ImportedMixin, Entity):
     """A support case, numbered for humans (`number`, from 1001)."""
 
     __tablename__ = "tickets"

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.access import Actor, redact
 from store.clock import utcnow
 from store.models import Activity, ActivityLink
-from store.models.enums import ActivityType, RecordType
+from store.models.enums import ActivityType, Channel, RecordType
 from store.services.base import RECORD_MODELS, Service
 from store.services.visibility import unreadable
 
@@ -64,7 +64,12 @@ async def record_activity(
     details: dict[str, Any] | None = None,
     source: Ref | None = None,
 ) -> Activity:
-    """Append an activity to the timelines of the records in `on` (empty ids are skipped)."""
+    """Append an activity to the timelines of the records in `on` (empty ids are skipped).
+
+    Writes of a CSV import (the actor's channel is `import`) are marked: `details.imported` and "(imported)".
+    """
+    if actor.channel is Channel.csv_import:
+        details, subject = (details or {}) | {"imported": True}, f"{subject} (imported)"
     activity = Activity(
         type=type,
         action=action,
