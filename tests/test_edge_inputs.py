@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.http.auth import issue_token
-from store.models import Call, Deal, Meeting, Task
 from store.errors import InvalidInput
+from store.models import Call, Deal, Meeting, Task
 from tests import factories
 from tests.live import live_server
 from tools import TOOLSET
