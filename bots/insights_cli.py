@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from bots.errors import run
+from prompts.money import money_short
 from store.auth import actor_for_email
 from store.clock import utcnow
 from store.db import Database
@@ -18,7 +19,6 @@ from store.intelligence.anomalies import find_alerts
 from store.intelligence.forecasts import pipeline_forecast, ticket_volume_forecast
 from store.intelligence.scoring import explain_lead, rescore_open_leads, train
 from store.models import Lead
-from store.serialize import money_short
 
 scoring_app = typer.Typer(help="Lead scoring: train on past outcomes, explain a score.", no_args_is_help=True)
 console = Console()

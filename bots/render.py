@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from assistant.events import TurnResult
-from store.serialize import money_short
+from prompts.money import money_short
 from store.services.pipeline import Pipeline
 
 

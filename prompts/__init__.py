@@ -8,14 +8,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 
+from prompts.money import money_short
+
 HERE = Path(__file__).parent
 RESTRICTED = "restricted"
 
 
 def _money(value: Any, currency: str = "USD") -> str:
     """Money as people say it. A value the reader may not see is absent after redaction: it reads "restricted"."""
-    from store.serialize import money_short
-
     if isinstance(value, Undefined):
         return RESTRICTED
     return money_short(value, currency)

@@ -45,12 +45,3 @@ def ref(record: Base) -> dict[str, str]:
     kind = record.__tablename__.removesuffix("s")  # type: ignore[attr-defined]
     return {"type": kind, "id": str(record.id), "name": str(getattr(record, "name", record.id))}  # type: ignore[attr-defined]
 
-
-def money_short(amount: Decimal | float | int, currency: str = "USD") -> str:
-    """Amounts the way people say them: $950, $12.5K, $2.6M."""
-    symbol = "$" if currency == "USD" else f"{currency} "
-    value = float(amount)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(value) >= size:
-            return f"{symbol}{value / size:.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{symbol}{value:,.0f}"

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, update
 
+from prompts.money import money_short
 from store.clock import utcnow
 from store.errors import InvalidInput, InvalidTransition, NotFound
 from store.models import Account, Deal, DealStageChange, Order, OrderLine, Product, Task
 from store.models.enums import AccountType, DealStage
-from store.serialize import money_short
 from store.services import DealService, PipelineService
 from tests import factories
 from tests.conftest import EACH_DAY_OF_A_WEEK, SYSTEM

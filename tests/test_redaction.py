@@ -17,6 +17,7 @@ import assistant.offline_model as offline_module
 from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
 from prompts import render
+from prompts.money import money_short
 from store.access import Actor, redact
 from store.auth import actor_for_email
 from store.clock import utcnow
@@ -24,7 +25,6 @@ from store.embeddings import default_embedder
 from store.models import Account, Contact, Deal
 from store.models.enums import RecordType
 from store.seed import seed
-from store.serialize import money_short
 from store.services import ContactService, DealService, LeadService
 from store.services.engagements import EngagementService
 from store.services.timeline import TimelineService

@@ -6,10 +6,11 @@ import uuid
 from decimal import Decimal
 from typing import Literal
 
+from prompts.money import money_short
 from store.models import Deal, User
 from store.models.enums import DealStage, DealType
 from store.schemas import Day
-from store.serialize import money_short, plain, ref, to_dict
+from store.serialize import plain, ref, to_dict
 from store.services import DealService, PipelineService
 from tools.context import ToolContext
 from tools.periods import Period, period_range

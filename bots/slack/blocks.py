@@ -14,9 +14,9 @@ from datetime import date
 from typing import Any
 
 from assistant.events import Pending, TurnResult
+from prompts.money import money_short
 from store.intelligence.anomalies import Alert
 from store.models import Task
-from store.serialize import money_short
 from store.services.pipeline import Pipeline
 
 SECTION_CHARS = 3000  # Slack's limit on a section's text

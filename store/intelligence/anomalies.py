@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from prompts.money import money_short
 from store.access import Actor, allowed
 from store.models import Account, Activity, Deal, Ticket, User
 from store.models.base import Base
 from store.models.enums import OPEN_STAGES, ActivityType, Role
-from store.serialize import money_short, plain, ref
+from store.serialize import plain, ref
 from store.services.visibility import owner_visible
 
 Direction = Literal["up", "down", "both"]

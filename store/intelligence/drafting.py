@@ -15,11 +15,22 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts import render
+from prompts.money import money_short
 from store.access import Actor, redact
 from store.intelligence.writer import Writer
-from store.models import Account, Contact, Deal, DealLineItem, Lead, Meeting, MeetingAttendee, Product, Ticket, User
+from store.models import (
+    Account,
+    Contact,
+    Deal,
+    DealLineItem,
+    Lead,
+    Meeting,
+    MeetingAttendee,
+    Product,
+    Ticket,
+    User,
+)
 from store.models.enums import RecordType, TicketStatus
-from store.serialize import money_short
 from store.services.timeline import TimelineService
 
 Purpose = Literal["follow_up", "intro", "demo", "proposal", "check_in"]

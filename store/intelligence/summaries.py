@@ -27,13 +27,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts import render
+from prompts.money import money_short
 from store.access import Actor, CallerRole, allowed, require
 from store.embeddings import Embedder
+from store.intelligence.text import (
+    Intent,
+    Sentiment,
+    error_codes,
+    intent,
+    questions,
+    sentiment,
+    split_sentences,
+)
 from store.intelligence.writer import Writer, WriterError
-from store.intelligence.text import Intent, Sentiment, error_codes, intent, questions, sentiment, split_sentences
 from store.models import Account, Base, Call, Contact, Note, Ticket, TicketMessage, User
 from store.models.enums import AuthorType, RecordType
-from store.serialize import money_short, ref
+from store.serialize import ref
 from store.services.conversations import ConversationService
 from store.services.engagements import EngagementService
 from store.services.tickets import TicketService
