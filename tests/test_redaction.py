@@ -10,19 +10,21 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 import assistant.offline_model as offline_module
 from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
+from bots.http.auth import issue_token
 from prompts import render
 from prompts.money import money_short
 from store.access import Actor, redact
 from store.auth import actor_for_email
 from store.clock import utcnow
 from store.embeddings import default_embedder
-from store.models import Account, Contact, Deal
+from store.models import Account, Contact, Deal, User
 from store.models.enums import RecordType
 from store.seed import seed
 from store.services import ContactService, DealService, LeadService
@@ -30,6 +32,7 @@ from store.services.engagements import EngagementService
 from store.services.timeline import TimelineService
 from store.services.views import ViewService
 from tests.conftest import SYSTEM
+from tests.live import live_server
 from tools import registry
 
 OFFLINE_TEMPLATES = sorted(f"offline/{p.name}" for p in (Path(__file__).parents[1] / "prompts" / "offline").glob("*.md"))
@@ -166,3 +169,34 @@ async def test_carlos_sees_nothing_of_a_deal_he_cannot_read_on_his_own_contact(d
         assert secret not in shown, secret
     assert any("intro call" in e["subject"] for e in entries) and "intro call" in shown
     assert any("654321" in e["subject"] for e in admins)  # who may read everything sees it all: the check can fail
+
+
+@pytest.fixture(scope="module")
+def base(database_url):
+    with live_server(database_url) as url:
+        yield url
+
+
+async def test_the_http_timeline_and_write_responses_are_redacted_for_their_reader(db, demo, base):
+    amounts = await _amounts(db)
+    async with db.session() as s:
+        sarah = await s.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
+        tokens = {name: await issue_token(s, await s.scalar(select(User).where(User.email == f"{name}@nexa.test")))
+                  for name in ("sam", "john", "carlos")}
+        await s.commit()
+
+    def api(name: str) -> httpx.Client:
+        return httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {tokens[name]}"}, timeout=60)
+
+    with api("sam") as sam, api("john") as john, api("carlos") as carlos:
+        for_sam = sam.get(f"/contacts/{sarah.id}/timeline")
+        assert for_sam.status_code == 200 and for_sam.json()["items"]
+        assert not _leaks(for_sam.text, amounts)
+        assert _leaks(john.get(f"/contacts/{sarah.id}/timeline").text, amounts)  # the check can fail
+        assert carlos.get(f"/contacts/{sarah.id}/timeline").status_code == 403
+        deal = john.get("/deals", params={"q": "Zephyr"}).json()["items"][0]
+        moved = sam.post(f"/deals/{deal['id']}/stage", json={"stage": "proposal"})
+        if moved.status_code == 200:  # support may move stages: the answer still carries no economics
+            assert "amount" not in moved.json() and not _leaks(moved.text, amounts)
+        else:
+            assert moved.status_code == 403

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
 from litestar.exceptions import HTTPException
+from litestar.params import Parameter
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -20,15 +20,14 @@ from bots.http.state import AppState
 from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
 from store.errors import InvalidInput
-from store.schemas import Day, Input, parse
 from store.knowledge import search as kb_search
 from store.models import KbArticle
 from store.models.enums import RecordType, Visibility
+from store.schemas import Day, Input, parse
 from store.serialize import plain, to_dict
-from store.services import ContactService, PipelineService
+from store.services import PipelineService
 from store.services.audit import AuditService
-from store.services.timeline import timeline
-
+from store.services.timeline import TimelineService
 
 Limit = Annotated[int, Parameter(ge=1, le=200)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
@@ -92,9 +91,7 @@ async def pipeline(request: Request, nexa: AppState, actor: Actor) -> dict[str, 
 async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: Limit = 50) -> dict[str, Any]:
     """A contact's activities, newest first."""
     async with nexa.db.session() as session:
-        await ContactService(session, actor).get(contact_id)
-        entries = await timeline(session, RecordType.contact, contact_id, limit=limit)
-        return {"items": [to_dict(a) for a in entries]}
+        return {"items": await TimelineService(session, actor).entries(RecordType.contact, contact_id, limit=limit)}
 
 
 @get("/kb/articles")

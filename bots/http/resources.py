@@ -18,29 +18,60 @@ from pydantic import BaseModel, Field
 
 from bots.http.state import AppState
 from store.access import Actor, redact
-from store.models.enums import DealStage, LeadStatus, Priority, RecordType, TaskStatus, TicketStatus
-from store.schemas import (
-    AccountCreate, AccountUpdate, Bant, CallCreate, ContactCreate, ContactUpdate, DealCreate, DealUpdate, Input, Instant,
-    LeadConversion, LeadCreate, LeadUpdate, MeetingCreate, NoteCreate, TaskCreate, TaskUpdate, TicketCreate, TicketUpdate, parse,
-)
 from store.imports.export import EXPORTABLE, header, to_csv
 from store.imports.export import rows as csv_rows
-from store.serialize import ref, to_dict
-from store.services.audit import audit
-from store.services import (
-    AccountService, ContactService, DealService, EngagementService, LeadService, TaskService, TicketService,
+from store.models.enums import (
+    DealStage,
+    LeadStatus,
+    Priority,
+    RecordType,
+    TaskStatus,
+    TicketStatus,
 )
+from store.schemas import (
+    AccountCreate,
+    AccountUpdate,
+    Bant,
+    CallCreate,
+    ContactCreate,
+    ContactUpdate,
+    DealCreate,
+    DealUpdate,
+    Input,
+    Instant,
+    LeadConversion,
+    LeadCreate,
+    LeadUpdate,
+    MeetingCreate,
+    NoteCreate,
+    TaskCreate,
+    TaskUpdate,
+    TicketCreate,
+    TicketUpdate,
+    parse,
+)
+from store.serialize import ref, to_dict
+from store.services import (
+    AccountService,
+    ContactService,
+    DealService,
+    EngagementService,
+    LeadService,
+    TaskService,
+    TicketService,
+)
+from store.services.audit import audit
 
 MAX_PAGE = 200
 
 
-def record(item: Any) -> dict[str, Any]:
+def record(actor: Actor, item: Any) -> dict[str, Any]:
     """A record as the API returns it: every column by its spec name, plus its display name."""
-    return to_dict(item) | {"name": ref(item)["name"]}
+    return redact(actor, to_dict(item) | {"name": ref(item)["name"]})
 
 
-def page(items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
-    return {"total": total, "limit": limit, "offset": offset, "items": [record(i) for i in items]}
+def page(actor: Actor, items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
+    return {"total": total, "limit": limit, "offset": offset, "items": [record(actor, i) for i in items]}
 
 
 class Paging(Input):
@@ -192,17 +223,17 @@ def _router(r: Resource) -> Router:
                           headers={"Content-Disposition": f'attachment; filename="{r.name}.csv"'})
         async with nexa.db.session() as session:
             items, total = await r.list(r.service(session, actor), filters)
-            return redact(actor, page(items, total, filters.limit, filters.offset))
+            return page(actor, items, total, filters.limit, filters.offset)
 
     async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> dict[str, Any]:
         async with nexa.db.session() as session:
-            return redact(actor, record(await getattr(r.service(session, actor), r.get)(record_id)))
+            return record(actor, await getattr(r.service(session, actor), r.get)(record_id))
 
     async def create_record(nexa: AppState, actor: Actor, data: create_model) -> dict[str, Any]:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
             made = await getattr(r.service(session, actor), r.make)(data)
             await audit(session, actor, action=f"api:{r.name}.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
-            return record(made)
+            return record(actor, made)
 
     handlers = [
         get("/", name=f"list_{r.name}", summary=f"List {r.name}", description=f"Filters: {', '.join(r.filters.model_fields)}.")(list_records),
@@ -215,7 +246,7 @@ def _router(r: Resource) -> Router:
                 changes = data.model_dump(exclude_unset=True)
                 changed = await r.service(session, actor).update(record_id, changes)
                 await audit(session, actor, action=f"api:{r.name}.update", arguments=changes, status="ok", record_ids=[record_id])
-                return record(changed)
+                return record(actor, changed)
 
         handlers.append(patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(update_record))
     if r.remove:
@@ -246,8 +277,8 @@ async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: L
         done = await LeadService(session, actor).convert(lead_id, data)
         await audit(session, actor, action="api:leads.convert", arguments=data.model_dump(mode="json"), status="ok",
                     record_ids=[lead_id, done.contact.id, done.account.id, done.deal.id if done.deal else None])
-        return {"lead": record(done.lead), "contact": record(done.contact), "account": record(done.account),
-                "deal": record(done.deal) if done.deal else None}
+        return {"lead": record(actor, done.lead), "contact": record(actor, done.contact), "account": record(actor, done.account),
+                "deal": record(actor, done.deal) if done.deal else None}
 
 
 @post("/leads/{lead_id:uuid}/status", status_code=200, tags=["leads"])
@@ -256,7 +287,7 @@ async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: St
     async with nexa.db.session() as session:
         lead = await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant)
         await audit(session, actor, action="api:leads.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[lead_id])
-        return record(lead)
+        return record(actor, lead)
 
 
 @post("/deals/{deal_id:uuid}/stage", status_code=200, tags=["deals"])
@@ -265,7 +296,7 @@ async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Sta
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason)
         await audit(session, actor, action="api:deals.stage", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
-        return record(deal)
+        return record(actor, deal)
 
 
 def resource_routers() -> list[Any]:
