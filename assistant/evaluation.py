@@ -65,6 +65,7 @@ class Run:
     confidence: float | None
     answer: str
     seconds: float
+    transcript: list[str] = field(default_factory=list)  # each turn's answer, for reading a failure
 
 
 @dataclass
@@ -185,7 +186,7 @@ class Evaluator:
         return Run(case=str(case["id"]), category=str(case.get("category", "-")), passed=not failures, failures=failures,
                    wrong_records=wrong, expected_tool=(case.get("expect") or {}).get("tool"), taken=_taken(results),
                    intent=intent, confidence=confidence, answer=last.answer if last else "",
-                   seconds=time.perf_counter() - started)
+                   seconds=time.perf_counter() - started, transcript=[r.answer for r in results])
 
     def _intent(self, case: dict[str, Any]) -> tuple[str | None, float | None]:
         turns = case.get("turns") or []

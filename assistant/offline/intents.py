@@ -54,7 +54,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
     (r"\b(?:schedule|book|arrange|set\s+up|organi[sz]e|plan)\b.{0,40}\b(?:meeting|call|demo|review|lunch|dinner|"
      r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b",
      "schedule_meeting"),
-    (r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed)\b"
+    (r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed|signed)\b"
+     r"|\bas\s+(?:closed[\s_-]?)?(?:won|lost)\b|\b(?:mark|set|close)\b.{0,60}\b(?:won|lost)\b"
      r"|\b(?:to|into|in)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiations?)\b"
      r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b", "move_deal_stage"),
     (r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from store.clock import utcnow
 from store.errors import NotFound
@@ -46,9 +47,16 @@ class ConversationService(Service):
         return list(reversed(list(rows)))
 
     async def append(self, conversation: Conversation, messages: Sequence[dict[str, Any]]) -> None:
-        """Persist messages (dicts with role, content, tool_calls, tool_call_id, name) in order."""
-        for message in messages:
-            self.session.add(ConversationMessage(conversation_id=conversation.id, created_at=utcnow(), **message))
+        """Persist messages (dicts with role, content, tool_calls, tool_call_id, name) in order.
+
+        Timestamps strictly increase within a conversation, also when the clock stands still (a pinned clock,
+        NEXA_NOW), so that `history` returns the messages in the order they were written."""
+        last = await self.session.scalar(select(func.max(ConversationMessage.created_at))
+                                         .where(ConversationMessage.conversation_id == conversation.id))
+        start = utcnow() if last is None else max(utcnow(), last + timedelta(microseconds=1))
+        for index, message in enumerate(messages):
+            self.session.add(ConversationMessage(conversation_id=conversation.id, created_at=start + timedelta(microseconds=index),
+                                                 **message))
         await self.flush()
 
     async def propose(self, conversation: Conversation, **fields: Any) -> PendingAction:
