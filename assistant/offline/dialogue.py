@@ -19,27 +19,27 @@ from assistant.messages import Message
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
 GREETING = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|howdy|yo|sup|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening)"
-    r"(?:\s+(?:there|nexa|team|all|everyone|again))?(?:[\s,!.]+(?:how are you|how's it going|hows it going)\??)?\W*$", re.I)
+    r"(?:\s+(?:there|nexa|team|all|everyone|again))?(?:[\s,!.]+(?:how are you|how's it going|hows it going)\??)?\W*$", re.IGNORECASE)
 THANKS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|perfect|cool|nice|awesome|brilliant|got it)[,!.\s]*)?(?:thanks?(?:\s+(?:you|a lot|so much))?|thx|ty|"
     r"cheers|much appreciated|appreciate it|that'?s all|that is all|bye|goodbye|see you|later|"
     r"you'?re\s+(?:awesome|great|the best|amazing|a star)|love it|well done|good job|nice work|great work|perfect|cool|"
-    r"awesome|great|ok(?:ay)?|got it)\b[\w\s,!.']{0,30}$", re.I)
+    r"awesome|great|ok(?:ay)?|got it)\b[\w\s,!.']{0,30}$", re.IGNORECASE)
 IDENTITY = re.compile(r"^\W*(?:who|what)\s+are\s+you\b|\bare\s+you\s+(?:a\s+bot|human|real|an?\s+ai|a\s+person)\b"
-                      r"|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b", re.I)
+                      r"|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b", re.IGNORECASE)
 
 # Requests the product cannot serve (yet): named so that the answer says what it cannot do.
-OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), what) for p, what in [
+OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), what) for p, what in [
     (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
     (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
     (r"\btranslat\w*\b", "translate text"),
     (r"\b(?:campaigns?|newsletters?|mailing lists?|marketing emails?|ad spend|adwords)\b", "manage marketing campaigns"),
     (r"\b(?:salary|salaries|raises?|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b", "handle HR or payroll"),
-    (r"\b(?:delete|remove|wipe|purge|erase|destroy)\b.{0,40}\b(?:all|every|everything|entire|whole|records?|contacts?|leads?|"
-     r"deals?|accounts?|tickets?|database|crm)\b", "delete records"),
+    ((r"\b(?:delete|remove|wipe|purge|erase|destroy)\b.{0,40}\b(?:all|every|everything|entire|whole|records?|contacts?|leads?|"
+     r"deals?|accounts?|tickets?|database|crm)\b"), "delete records"),
     (r"\bmerge\b.{0,30}\b(?:duplicates?|records?|contacts?|accounts?)\b", "merge records"),
-    (r"\b(?:export|download|dump|send|forward|copy)\b.{0,40}\b(?:all|every|whole|entire|list of)\b.{0,40}"
-     r"\b(?:contacts?|customers?|leads?|emails?|data|records?|database)\b", "export data in bulk"),
+    ((r"\b(?:export|download|dump|send|forward|copy)\b.{0,40}\b(?:all|every|whole|entire|list of)\b.{0,40}"
+     r"\b(?:contacts?|customers?|leads?|emails?|data|records?|database)\b"), "export data in bulk"),
     (r"\b(?:stock price|share price|news|headlines|sports?|scores? of the|recipe|jokes?|poem|song|movie)\b", "answer general questions"),
     (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
     (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
@@ -53,15 +53,15 @@ _QUESTION_START = re.compile(
     r"^\W*" + _POLITE + r"(?:what|what'?s|whats|who|who'?s|whos|whose|which|when|where|why|how|is|are|was|were|do|does|did|has|"
     r"have|any|anything|show|list|pull|display|see|view|give\s+me|get\s+me|find|look\s+up|lookup|tell\s+me|check|"
     r"remind\s+me\s+(?:what|who|when|how)|(?:can|could|may)\s+i\s+(?:see|get|have)|let\s+me\s+see|i\s+(?:need|want)\s+to\s+"
-    r"(?:see|know)|i'?d\s+like\s+to\s+(?:see|know)|do\s+we\s+have|how\s+many|how\s+much)\b", re.I)
-_ASK_YOU = re.compile(r"^\W*" + _POLITE + r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(\w+)", re.I)
+    r"(?:see|know)|i'?d\s+like\s+to\s+(?:see|know)|do\s+we\s+have|how\s+many|how\s+much)\b", re.IGNORECASE)
+_ASK_YOU = re.compile(r"^\W*" + _POLITE + r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(\w+)", re.IGNORECASE)
 _READ_VERBS = {"show", "tell", "find", "list", "give", "pull", "look", "lookup", "check", "get", "display", "summarize",
                "summarise", "explain", "describe", "remind", "see", "help", "recap", "search", "forecast", "let"}
 # A command verb at the start makes a message a command even when it ends with a question mark.
 _COMMAND_START = re.compile(
     r"^\W*" + _POLITE + r"(?:add|create|new|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
     r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
-    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn)\b", re.I)
+    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn)\b", re.IGNORECASE)
 HOWTO = re.compile(
     r"^\W*" + _POLITE + r"(?:how\s+(?:do|can|should|would)\s+(?:i|we|you|a\s+customer|customers|users?|they|one)\b|how\s+to\b|"
     r"how\s+long\s+(?:do|does|is|are|will)\b|what(?:\s+is|\s+are|'?s)\s+(?:the|our)\s+(?:\w+\s+){0,3}"
@@ -69,15 +69,15 @@ HOWTO = re.compile(
     r"(?:is|are)\s+there\s+(?:a|an|any)\s+(?:way|limit|setting|option)\b|where\s+(?:do|can)\s+(?:i|we|you)\s+(?:find|set|change|turn)\b|"
     r"(?:can|could)\s+(?:i|we|customers?|users?)\s+(?!see\b|get\b|have\b)\w+|should\s+(?:i|we)\b.{0,60}\bor\b|"
     r"what\s+(?:do|should)\s+(?:i|we)\s+(?:do|tell)\s+(?:when|if)\b|why\s+(?:do|does|is|are|would)\s+(?:my|our|the|a|an|"
-    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b)", re.I)
+    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b)", re.IGNORECASE)
 _HOWTO_TOPIC = re.compile(
     r"\b(?:sso|saml|password|reset|log\s*in|login|sign(?:ed)?\s*(?:in|out)|2fa|two[- ]factor|api|token|rate\s*limits?|webhooks?|"
     r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
     r"integrations?|slack\s+app|mobile|offline|duplicates?|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
     r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
-    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b", re.I)
+    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b", re.IGNORECASE)
 
-FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
+FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in [
     (r"\bmobile\b|\bcell\b", "mobile"),
     (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
     (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
@@ -116,7 +116,7 @@ def is_question(text: str) -> bool:
 
 
 _HOWTO_ANYWHERE = re.compile(r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
-                             r"(?:fix|solve|resolve|help|handle|get\s+around)\b", re.I)
+                             r"(?:fix|solve|resolve|help|handle|get\s+around)\b", re.IGNORECASE)
 
 
 def is_howto(text: str) -> bool:
@@ -129,7 +129,7 @@ def asked_field(text: str) -> str | None:
     return next((name for pattern, name in FIELDS if pattern.search(text)), None)
 
 
-_ANAPHOR = re.compile(r"\b(?:it|its|that|this|them|they|their|her|him|his|she|he|the\s+same)\b", re.I)
+_ANAPHOR = re.compile(r"\b(?:it|its|that|this|them|they|their|her|him|his|she|he|the\s+same)\b", re.IGNORECASE)
 
 
 def refers_back(text: str) -> bool:

@@ -119,6 +119,7 @@ class IntentClassifier:
         self._examples = list(examples) if examples is not None else None
         self._index: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         self._lock = threading.Lock()
+        self._recent: dict[str, tuple[str, float]] = {}
 
     def _load(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(raw example vectors, name-normalised example vectors, labels), embedded once."""
@@ -150,6 +151,14 @@ class IntentClassifier:
         rule = rule_intent(text)
         if rule is not None:
             return rule, RULE_CONFIDENCE
+        if text in self._recent:  # the same message is classified again when a turn plans its next step
+            return self._recent[text]
+        self._recent[text] = self._classify(text, raw_matrix, matrix, labels)
+        while len(self._recent) > 256:
+            self._recent.pop(next(iter(self._recent)))
+        return self._recent[text]
+
+    def _classify(self, text: str, raw_matrix: np.ndarray, matrix: np.ndarray, labels: list[str]) -> tuple[str, float]:
         normalised = normalise(text)
         queries = self.embedder.embed([text] if normalised == text else [text, normalised])
         intent, confidence = self._vote(raw_matrix @ queries[0], labels)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from assistant.offline import english
 from assistant.offline import slots as sl
 from assistant.offline.intents import IntentClassifier
 from assistant.offline.slots import Found, find_name, mask
@@ -41,6 +42,14 @@ _SEPARATORS = (re.compile(r"(?<!\d):(?!\d)"), re.compile(r"\s[-–—]\s|\s*[–
 _EDGE_JUNK = re.compile(r"^[\s\x00,;:.!?'\"()-]+|[\s\x00,;:.!?'\"()-]+$")
 _DANGLING = re.compile(r"(?:\s+(?:by|on|due|before|until|at|for|in|the|and|of))+\s*$", re.I)
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
+
+
+def _date(text: str, now: datetime) -> Found | None:
+    """A date phrase: the date rules first, then dateparser for phrases they do not know ("on the 15th")."""
+    found = sl.find_date(text, now.date())
+    if found is None and (parsed := english.date_phrase(text, now)) is not None:
+        found = Found(*parsed)
+    return found
 
 
 def _put(slots: Slots, key: str, found: Found | None) -> Found | None:
@@ -148,7 +157,7 @@ def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found | No
     """Fill amount and close_date; return the text with both masked, and the amount found."""
     amount = _put(slots, "amount", sl.find_amount(text))
     text = mask(text, amount)
-    close = _put(slots, "close_date", sl.find_date(text, now.date()))
+    close = _put(slots, "close_date", _date(text, now))
     return mask(text, close), amount
 
 
@@ -303,7 +312,7 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     duration = _put(slots, "duration_minutes", sl.find_duration(text))
     text = mask(text, duration)
-    day = sl.find_date(text, now.date())
+    day = _date(text, now)
     text = mask(text, day)
     clock = sl.find_time(text)
     text = mask(text, clock)
@@ -335,7 +344,7 @@ _TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "p
 
 def _create_task(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    due = _put(slots, "due_date", sl.find_date(text, now.date()))
+    due = _put(slots, "due_date", _date(text, now))
     text = mask(text, due)
     colon = _SEPARATORS[0].search(text)
     body = text[colon.end() :] if colon else text
@@ -426,6 +435,16 @@ def _create_lead(text: str, now: datetime) -> Slots:
                 slots["last_name"] = person.value[words[1].start :]
             part = " " * person.end + part[person.end :]
         _lead_role(part, slots)
+    if str(slots.get("first_name", "")).islower():  # typed in lower case: "dana whitfield"
+        slots["first_name"] = str(slots["first_name"]).title()
+        slots["last_name"] = str(slots.get("last_name") or "").title() or None
+    masked = mask(text, email, phone)
+    if "first_name" not in slots and (person := next(iter(english.people(masked)), None)):
+        first, _, last = person.partition(" ")
+        slots["first_name"], slots["last_name"] = first[:1].upper() + first[1:], last.title() if last.islower() else last
+    if "company" not in slots and (company := next((o for o in english.organisations(masked)
+                                                    if o.lower() not in (slots.get("title") or "").lower()), None)):
+        slots["company"] = company
     return slots
 
 
