@@ -112,7 +112,11 @@ def is_question(text: str) -> bool:
     polite = _ASK_YOU.match(text)
     if polite:
         return polite[1].lower() in _READ_VERBS
-    return bool(_QUESTION_START.match(text)) or text.rstrip().endswith("?")
+    return bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text)) or text.rstrip().endswith("?")
+
+
+# "Sarah Johnson - what's her title": a question after the name it is about
+_QUESTION_CLAUSE = re.compile(r"^[^,:;\-–—]{1,60}(?:\s[-–—]\s|[:,;]\s*)(?:what|what'?s|whats|who|whose|which|when|where|how)\b", re.I)
 
 
 _HOWTO_ANYWHERE = re.compile(r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
