@@ -22,6 +22,7 @@ import yaml
 
 from assistant.agent import Agent
 from assistant.model import ChatModel
+from assistant.offline import english
 from assistant.offline_model import OfflineModel
 from assistant.writer import writer_for
 from store.auth import actor_for_email
@@ -289,6 +290,7 @@ async def evaluate(path: Path, *, k: int = 1, model: str = "offline", only: list
     databases = EvalDatabases(resolve_url(settings), now, settings)
     await databases.prepare(embedder)
     offline.warm_up()
+    english.warm_up()  # so that no case pays for loading spaCy
     evaluator = Evaluator(chat, fallback, embedder, settings, databases, offline)
     report = Report(file=str(path), model=model, k=k)
     started = time.perf_counter()

@@ -18,7 +18,7 @@ from typing import Any, Callable
 from rapidfuzz import fuzz
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall, ToolSpec
-from assistant.offline import IntentClassifier, Parse, english, understand
+from assistant.offline import IntentClassifier, Parse, understand
 from assistant.offline.dialogue import Focus, asked_field, focus_of, is_howto, is_question, out_of_scope, smalltalk
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.slots import find_name
@@ -86,9 +86,9 @@ class OfflineModel:
         yield response
 
     def warm_up(self) -> None:
-        """Load the models and embed the examples now rather than on the first request."""
+        """Load the model and embed the examples now rather than on the first request (spaCy stays lazy: only
+        some messages need it, and a server should start fast)."""
         self.classifier.classify("hello")
-        english.warm_up()
 
     def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str]:
         """The request to serve (merged with the one we asked about), this turn's steps and the caller's role."""
