@@ -36,7 +36,7 @@ async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done:
                                                          "due_date": plain(t.due_date), "priority": t.priority.value} for t in tasks]})
 
 
-@tool(area="tasks")
+@tool(area="tasks", untrusted=("title",))  # a teammate's task titles are other people's text
 async def team_tasks(ctx: ToolContext, person: str, period: Period | None = None) -> ToolResult:
     """A teammate's open tasks (managers: their team; admins: anyone), e.g. "what is Mike behind on?" with period overdue.
 
