@@ -462,7 +462,8 @@ def _to_message(row: ConversationMessage) -> Message:
     if row.role == "tool" and content and '"untrusted"' in content:
         stored = _loads(content) or {}
         if isinstance(stored.get("untrusted"), dict):
-            content = json.dumps({"ok": stored.get("ok", True), "untrusted": stored["untrusted"], "omitted": OMITTED})
+            refs = [{"type": r.get("type"), "id": r.get("id")} for r in stored.get("refs") or [] if isinstance(r, dict)]
+            content = json.dumps({"ok": stored.get("ok", True), "untrusted": stored["untrusted"], "omitted": OMITTED, "refs": refs})
     return Message(row.role, content, tool_calls=calls, tool_call_id=row.tool_call_id, name=row.name)  # type: ignore[arg-type]
 
 

@@ -15,9 +15,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from rapidfuzz import fuzz
+
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
-from assistant.offline.nlu import FILLERS
+from assistant.offline.dialogue import (
+    Focus,
+    asked_field,
+    focus_of,
+    is_howto,
+    is_question,
+    out_of_scope,
+    smalltalk,
+)
+from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.slots import find_name
 from prompts import render
 from store.clock import utcnow
@@ -25,7 +36,16 @@ from store.embeddings import Embedder
 from tools.spec import ToolSpec
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
+FREE_TEXT = {"reason", "body", "subject", "title", "notes"}
 MATCH_FLOOR, TIE_MARGIN = 60, 4
+# A write names its record for sure only when the match is exact, or scores at least WRITE_FLOOR with no other
+# record within WRITE_MARGIN (search_crm's 0-100 score); anything weaker is asked back as "which one".
+WRITE_FLOOR, WRITE_MARGIN = 88, 8
+# Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
+WRITE_CONFIDENCE = 0.85
+WRITES = {"create_lead", "update_lead_status", "convert_lead", "create_deal", "update_deal", "move_deal_stage", "log_call",
+          "add_note", "schedule_meeting", "create_task", "create_ticket", "update_ticket"}
+READS = {"show_record", "pipeline", "stuck_deals", "deals_closing", "my_tasks", "list_tickets", "help"}
 PERSON, ANYTHING = ["contact", "lead"], ["contact", "lead", "account", "deal"]
 NEXT_VIEW = {"contact": ("get_contact", "contact_id"), "account": ("get_account", "account_id"),
              "lead": ("get_lead", "lead_id"), "deal": ("get_deal", "deal_id")}
@@ -59,9 +79,11 @@ class OfflineModel:
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
         parse, steps, role = self._read(messages)
-        text = next(m.content for m in reversed(messages) if m.role == "user") or ""
+        last_user = max(i for i, m in enumerate(messages) if m.role == "user")
+        text = messages[last_user].content or ""
+        focus = focus_of(messages[:last_user])
         try:
-            Plan(self, parse, steps, role, {t.name for t in tools}, text).run()
+            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus).run()
         except Done as done:
             return ModelResponse(done.message)
         raise AssertionError("a plan always ends with Done")
@@ -73,7 +95,8 @@ class OfflineModel:
         yield response
 
     def warm_up(self) -> None:
-        """Load the model and embed the examples now rather than on the first request."""
+        """Load the model and embed the examples now rather than on the first request (spaCy stays lazy: only
+        some messages need it, and a server should start fast)."""
         self.classifier.classify("hello")
 
     def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str]:
@@ -91,6 +114,9 @@ class OfflineModel:
                     parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen})
             elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
+                asked = re.match(r"To do that I need (\w+)\.", before[-1].content)
+                if asked and asked[1] in FREE_TEXT and not smalltalk(text):
+                    slots[asked[1]] = text.strip().rstrip(".")  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
@@ -105,25 +131,54 @@ class OfflineModel:
         return f"offline_{self._counter}"
 
 
+def _covers(query: str, name: str) -> bool:
+    """Whether every word the user wrote is in the record's name (typos allowed: rapidfuzz ratio >= 80 per word)."""
+    words = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in _NAME_NOISE]
+    have = re.findall(r"[a-z0-9]+", name.lower())
+    return bool(words) and all(any(w == h or (len(w) > 3 and fuzz.ratio(w, h) >= 80) for h in have) for w in words)
+
+
+_NAME_NOISE = {"the", "a", "an", "deal", "deals", "opportunity", "opp", "account", "lead", "contact", "corp", "inc", "co", "s"}
+ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+_YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
+
+
 def _choose(question: str, reply: str) -> str | None:
-    """The candidate a reply to our "which one" question picks: by number or by name."""
-    options = re.findall(r"^\d+\. (.+?) \(", question, re.M)
-    number = re.search(r"\b(\d)\b|\b(first|second|third|fourth|fifth)\b", reply, re.I)
+    """The candidate a reply to our "which one" question picks: by number, by name, by a word of its details
+    ("the one at Globex"), or "yes" when there was one candidate."""
+    lines = re.findall(r"^\d+\. (.+)$", question, re.M)
+    options = [re.sub(r" \(.*$", "", line) for line in lines]
+    number = re.search(r"\b(\d)\b|\b(first|second|third|fourth|fifth|last)\b", reply, re.I)
     if number:
-        index = int(number.group(1)) if number.group(1) else ["first", "second", "third", "fourth", "fifth"].index(number.group(2).lower()) + 1
+        word = (number.group(2) or "").lower()
+        index = int(number.group(1)) if number.group(1) else len(options) if word == "last" else ORDINALS.index(word) + 1
         if 1 <= index <= len(options):
             return options[index - 1]
+    if len(options) == 1 and _YES.match(reply):
+        return options[0]
     lowered = reply.lower()
     picked = [o for o in options if o.lower() in lowered or lowered in o.lower()]
-    return picked[0] if len(picked) == 1 else None
+    if len(picked) == 1:
+        return picked[0]
+    words = {w for w in re.findall(r"[a-z0-9]+", lowered) if len(w) > 2 and w not in _FILLER_WORDS}
+    scored = [(len(words & set(re.findall(r"[a-z0-9]+", line.lower()))), option) for line, option in zip(lines, options)]
+    best = max((n for n, _ in scored), default=0)
+    top = [option for n, option in scored if n == best]
+    return top[0] if best and len(top) == 1 else None
+
+
+_FILLER_WORDS = {"the", "one", "that", "this", "with", "from", "for", "and", "deal", "contact", "lead", "account", "mean", "meant"}
 
 
 class Plan:
     """One intent's sequence of tool calls, resumed from the steps already taken."""
 
-    def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str], text: str) -> None:
+    def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str], text: str,
+                 focus: Focus | None = None) -> None:
         self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
         self.slots = parse.slots
+        self.focus = focus or Focus()
+        self.writing = parse.intent in WRITES
 
     # -- building blocks ------------------------------------------------------------------------
 
@@ -156,6 +211,11 @@ class Plan:
         """Resolve the request's `name` slot to one record of `kinds`, asking when it is ambiguous."""
         name = self.slots.get("name")
         if not name:
+            focused = self.focus.of(kinds)
+            if focused is not None and focused.get("id"):
+                return focused
+            name = focused["name"] if focused else None
+        if not name:
             if required:
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None
@@ -167,7 +227,19 @@ class Plan:
             if required:
                 self.answer("not_found", what=what, name=name)
             return None
+        if self.writing:  # never act on a guess: a near tie or a weak match is asked back
+            covering = [h for h in hits if _covers(str(name), h["name"])]
+            own = [h for h in covering if h.get("mine")]
+            if len(covering) == 1 or len(own) == 1:  # the one record every word names (the user's own among several)
+                return (own or covering)[0]
+            rivals = [h for h in hits[1:] if h["score"] >= hits[0]["score"] - WRITE_MARGIN and h["name"] != hits[0]["name"]]
+            if hits[0]["score"] < WRITE_FLOOR or rivals or len(covering) > 1:
+                self.answer("clarify", candidates=(covering or [hits[0], *rivals])[:4])
+            return hits[0]
         close = [h for h in hits if h["score"] >= hits[0]["score"] - TIE_MARGIN]
+        own = [h for h in close if h.get("mine") and _covers(str(name), h["name"])]
+        if len(own) == 1 and len(close) > 1:
+            return own[0]
         if len(close) > 1 and len({h["name"] for h in close}) > 1:
             self.answer("clarify", candidates=close)
         return hits[0]
@@ -175,17 +247,67 @@ class Plan:
     # -- the plans, one per intent ------------------------------------------------------------------
 
     def run(self) -> None:
-        if "search_conversations" in self.tools and _SEEN_BEFORE.search(self.text):
-            self.do_memory()
-        for pattern, insight in _INSIGHTS:
-            if pattern.search(self.text):
-                getattr(self, f"do_{insight}")()
-        if "kb_search" in self.tools and (self.role == "customer" or (self.parse.intent == "unknown" and _QUESTION.search(self.text))):
+        text = self.text
+        if self.role == "customer" and "kb_search" in self.tools:
             self.do_kb_question()
-        handler = getattr(self, f"do_{self.parse.intent}", None)
+        kind = smalltalk(text)
+        if kind:
+            self.answer("smalltalk", kind=kind)
+        if _SEND_IT.match(text) and self.focus.draft_id:
+            self.writing = True
+            self.write("send_email", email_id=self.focus.draft_id)
+        if "search_conversations" in self.tools and _SEEN_BEFORE.search(text):
+            self.do_memory()
+        howto = "kb_search" in self.tools and is_howto(text)
+        cannot = None if howto else out_of_scope(text)
+        if cannot:
+            self.answer("cannot", what=cannot)
+        for pattern, insight in _INSIGHTS:
+            if pattern.search(text):
+                self.writing = False
+                getattr(self, f"do_{insight}")()
+        if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)):
+            self.do_kb_question()
+        intent = self.parse.intent
+        if is_question(text) and intent not in ("help",):
+            intent = self._read_intent()
+        elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent):
+            self.answer("help", unknown=True)
+        self.writing = intent in WRITES
+        handler = getattr(self, f"do_{intent}", None)
         if handler is None:
-            self.answer("help", unknown=self.parse.intent != "help")
+            self.answer("help", unknown=intent != "help")
         handler()
+
+    def _evident(self, intent: str) -> bool:
+        """Whether the message carries what the write needs (a weakly classified write is acted on only then)."""
+        return any(all(self.slots.get(k) not in (None, "", []) for k in keys) for keys in EVIDENCE.get(intent, ()))
+
+    def _read_intent(self) -> str:
+        """The read a question asks for: a question is never turned into a write (nor asked for a write's field)."""
+        lowered, intent = self.text.lower(), self.parse.intent
+        self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k == "name" and intent in READS}}
+        person = self.slots.get("person")
+        if person and self.role in ("manager", "admin") and "team_tasks" in self.tools and _TASK_WORDS.search(lowered):
+            return "team_tasks"
+        if _MEETING_WORDS.search(lowered):
+            return "my_meetings"
+        if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
+            return "my_tasks"
+        if self.slots.get("ticket_number"):
+            return "show_ticket"
+        if re.search(r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b", lowered):
+            return "list_tickets"
+        if re.search(r"\bleads\b", lowered) and not self.slots.get("name"):
+            return "list_leads"
+        if re.search(r"\b(?:deals|opportunities|opps)\b", lowered) and self.slots.get("name") and not re.search(
+                r"\b(?:stuck|stalled|closing|close|pipeline|moved?|movement|total|sum)\b", lowered):
+            return "list_deals"
+        if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
+            return intent
+        if intent == "show_record" or self.slots.get("name") or self.focus.records:
+            return "show_record"
+        return intent if intent in READS else "help"
 
     def do_memory(self) -> None:
         """Earlier tickets and conversations like the problem the user describes."""
@@ -221,7 +343,9 @@ class Plan:
         lowered = self.text.lower()
         purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")
         tone = next((t for word, t in _TONES if word in lowered), "friendly")
-        data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone)["data"]
+        topic = re.search(r"\b(?:about|regarding|re:|on the subject of|covering)\s+(.+?)\s*[.?!]*$", self.text, re.I)
+        notes = f"About {topic[1]}." if topic else None
+        data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone, notes=notes)["data"]
         self.answer("draft", d=data)
 
     def do_explain_score(self) -> None:
@@ -259,16 +383,66 @@ class Plan:
         record = self.find(ANYTHING, what="a contact, lead, account or deal")
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
+        field = asked_field(self.text) if is_question(self.text) else None
+        if field:
+            self._answer_field(record["type"], data, field)
         if record["type"] in ("contact", "account"):
             self.answer(record["type"], v=data)
         self.answer(record["type"], d=data)
+
+    def _answer_field(self, kind: str, data: dict[str, Any], field: str) -> None:
+        """One field of the record, said first; the view follows when the field is not one it holds."""
+        own = data.get(kind) if kind in ("contact", "account") else data
+        if not isinstance(own, dict) or field not in FIELD_KEYS.get(kind, {}):
+            return
+        key = FIELD_KEYS[kind][field]
+        value = own.get(key)
+        fallback = ""
+        if field == "mobile" and not value and own.get("phone"):
+            fallback = f"the phone number is {own['phone']}"
+        if field == "amount" and value is not None:
+            from prompts.money import money_short
+
+            value = money_short(value)
+        label = {"close_date": "close date", "owner": "owner"}.get(field, field)
+        self.answer("field", name=own.get("name") or own.get("deal_name") or "", label=label, value=value, fallback=fallback)
+
+    def do_list_leads(self) -> None:
+        status = self.slots.get("lead_status")
+        data = self.call("search_leads", query=None, status=status, limit=20)["data"]
+        leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
+        title = f"{'Your ' if self.role == 'rep' else ''}{status or 'open'} leads".strip()
+        self.answer("leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:])
+
+    def do_list_deals(self) -> None:
+        account = self.find(["account"], what="an account")
+        open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
+        data = self.call("search_deals", account_id=account["id"], open_only=open_only, limit=20)["data"]
+        self.answer("deals", deals=data["deals"], title=f"{'Open deals' if open_only else 'Deals'} of {account['name']}",
+                    empty=f"{account['name']} has no {'open ' if open_only else ''}deals.")
+
+    def do_my_meetings(self) -> None:
+        period = self.slots.get("period") if self.slots.get("period") in MEETING_PERIODS else "this_week"
+        if re.search(r"\btomorrow\b", self.text, re.I):
+            period = "next_week" if self.model.now().weekday() == 6 else "this_week"
+        data = self.call("my_meetings", period=period)["data"]
+        self.answer("meetings", meetings=data, label=period.replace("_", " "))
+
+    def do_team_tasks(self) -> None:
+        period = self.slots.get("period") or ("overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None)
+        data = self.call("team_tasks", person=str(self.slots["person"]), period=period)["data"]
+        self.answer("tasks", tasks=data["tasks"], period=period, person=data["person"], label="overdue" if period == "overdue" else "")
+
+    def do_show_ticket(self) -> None:
+        self.answer("ticket", d=self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"])
 
     def do_update_lead_status(self) -> None:
         self.need("status", hint="Contacted, qualified or lost?")
         if self.slots["status"] == "lost":
             self.need("reason", hint="Why was the lead lost?")
         lead = self.find(["lead"], what="a lead")
-        self.write("update_lead_status", lead_id=lead["id"], status=self.slots["status"], reason=self.slots.get("reason"))
+        self.write("update_lead_status", lead_id=lead["id"], status=self.slots["status"], reason=self.slots.get("reason"),
+                   **{k: self.slots.get(k) for k in ("budget", "authority", "need", "timeline")})
 
     def do_convert_lead(self) -> None:
         lead = self.find(["lead"], what="a lead")
@@ -279,7 +453,10 @@ class Plan:
         self.need("amount", hint="How much is the deal worth?")
         account = self.find(["account"], what="an account", required=False)
         company = account["name"] if account else self.slots.get("name") or "New deal"
-        self.write("create_deal", deal_name=self.slots.get("deal_name") or f"{company} - New Business", amount=self.slots["amount"],
+        named = self.slots.get("deal_name")
+        if named and account and account["name"].lower() not in str(named).lower():
+            named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
+        self.write("create_deal", deal_name=named or f"{company} - New Business", amount=self.slots["amount"],
                    account_id=account and account["id"], close_date=self.slots.get("close_date"))
 
     def do_update_deal(self) -> None:
@@ -329,6 +506,11 @@ class Plan:
                     empty=f"No deals have been stuck for more than {days} days.")
 
     def do_deals_closing(self) -> None:
+        within = self.slots.get("within_days")
+        if within:
+            data = self.call("deals_closing", period="this_month", scope=self._scope(), limit=20, within_days=within)["data"]
+            self.answer("deals", deals=data["deals"], title=f"Open deals closing in the next {within} days ({data['from']} to {data['to']})",
+                        empty=f"No open deals close in the next {within} days.")
         period = self.slots.get("period") or "this_month"
         data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
         label = period.replace("_", " ")
@@ -350,20 +532,29 @@ class Plan:
 
     def do_schedule_meeting(self) -> None:
         self.need("start", hint="When (for example: next Wednesday at 10am)?")
-        who = self.find(["contact"], what="a contact")
-        self.write("schedule_meeting", title=self.slots.get("title") or "Meeting", start_at=self.slots["start"], contact_ids=[who["id"]],
-                   duration_minutes=self.slots.get("duration_minutes"))
+        people = []
+        for name in self.slots.get("names") or [self.slots.get("name")]:
+            self.slots = {**self.slots, "name": name}
+            people.append(self.find(["contact"], what="a contact")["id"])
+        self.write("schedule_meeting", title=self.slots.get("title") or "Meeting", start_at=self.slots["start"],
+                   contact_ids=list(dict.fromkeys(people)), duration_minutes=self.slots.get("duration_minutes"))
 
     def do_create_task(self) -> None:
         self.need("title", hint="What should I remind you to do?")
         related = self.find(ANYTHING, what="a record", required=False)
-        self.write("create_task", title=self.slots["title"], due_date=self.slots.get("due_date"),
+        title = str(self.slots["title"])
+        if related and related.get("name") and not self.slots.get("name"):
+            title = re.sub(r"\b(?:him|her|them|it)\b", related["name"], title, count=1)
+        self.write("create_task", title=title, due_date=self.slots.get("due_date"), priority=self.slots.get("priority"),
                    related_type=related and related["type"], related_id=related and related["id"])
 
     def do_my_tasks(self) -> None:
-        period = self.slots.get("period")
+        period, within = self.slots.get("period"), self.slots.get("within_days")
+        if within:
+            data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
+            self.answer("tasks", tasks=data["tasks"], period=None, label=f"due in the next {within} days")
         data = self.call("my_tasks", period=period, include_done=False)["data"]
-        self.answer("tasks", tasks=data["tasks"], period=period)
+        self.answer("tasks", tasks=data["tasks"], period=period, label="overdue" if period == "overdue" else "")
 
     def do_list_tickets(self) -> None:
         record = self.find(["account", "contact"], what="an account or contact", required=False)
@@ -390,12 +581,32 @@ class Plan:
         self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
 
 
+EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "create_lead": (("first_name", "email"),), "update_lead_status": (("status", "name"),), "convert_lead": (("name",),),
+    "create_deal": (("amount",),), "update_deal": (("amount", "name"), ("close_date", "name")),
+    "move_deal_stage": (("stage", "name"),), "log_call": (("name", "notes"),), "add_note": (("body", "name"),),
+    "schedule_meeting": (("start", "name"),), "create_task": (("title",),), "create_ticket": (("subject",),),
+    "update_ticket": (("ticket_number", "status"), ("ticket_number", "priority")),
+}
+FIELD_KEYS = {
+    "contact": {"phone": "phone", "mobile": "mobile", "email": "email", "title": "title", "owner": "owner"},
+    "lead": {"phone": "phone", "email": "email", "title": "title", "score": "score", "stage": "status", "owner": "owner"},
+    "account": {"owner": "owner", "phone": "phone"},
+    "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner"},
+}
+MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
+_TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
+_MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
+_SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
+                      r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$", re.I)
 _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
-    (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal)\b", "draft_email"),
+    (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal|check[- ]?in|reply|"
+     r"note\s+to)\b", "draft_email"),
     (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
     (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b", "next_best_action"),
     (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?)\b|\bany (?:alerts|red flags)\b", "anomalies"),
-    (r"\bforecast\b|\bwill we (?:close|win)\b|\bexpect(?:ed)? to close\b|\bgoing to close\b|\bhow many tickets will\b", "forecast"),
+    (r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
+     r"|\bhow many tickets will\b", "forecast"),
     (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b", "summarize"),
 ]]
 _PURPOSES = [("intro", "intro"), ("introduc", "intro"), ("demo", "demo"), ("proposal", "proposal"), ("check in", "check_in"),

@@ -8,25 +8,33 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import select
 
 from assistant.runtime import build_agent
 from bots import render
+from bots.audit_cli import audit
 from bots.chat import chat_loop
 from bots.errors import run
-from bots.audit_cli import audit
+from bots.eval_cli import eval_command
 from bots.import_cli import export, import_file
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
-from bots.mcp_cli import mcp
 from bots.kb_cli import kb_app
+from bots.mcp_cli import mcp
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
 from store.embeddings import default_embedder
 from store.errors import NotFound
 from store.models import Contact, User
-from store.seed import is_seeded, seed as load_seed
+from store.seed import is_seeded
+from store.seed import seed as load_seed
 from store.seed.generated import PER_SCALE
 from store.services import PipelineService, ViewService
 from store.settings import get_settings
@@ -38,6 +46,7 @@ app.add_typer(kb_app, name="kb")
 app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
 app.command()(audit)
+app.command("eval")(eval_command)
 app.command()(forecast)
 app.command()(worker)
 app.command()(jobs)

@@ -144,7 +144,7 @@ async def test_out_of_scope_gets_an_honest_answer_and_no_action(crm):
     for message in ("what's the weather in Paris?", "write me a poem about tacos"):
         result = await agent.run(john, message)
         assert {c["name"] for c in result.tool_calls} <= {"kb_search"} and not result.pending  # a look in the help center, no action
-        assert "can't help" in result.answer and "pipeline" in result.answer
+        assert "can't" in result.answer and "pipeline" in result.answer
     result = await agent.run(john, "what can you do?")
     assert "offline assistant" in result.answer
 

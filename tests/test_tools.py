@@ -145,6 +145,7 @@ ROWS: dict[str, Row] = {
     "update_ticket": Row(lambda i: {"number": i["ticket"], "changes": {"status": "closed"}}, "sam", None, _ticket_closed),
     "assign_ticket": Row(lambda i: {"number": i["ticket"], "assignee_email": i["sam_email"]}, "sam", None),
     "my_tasks": Row(lambda i: {}, "john", None),
+    "team_tasks": Row(lambda i: {"person": i["sam_email"]}, "sam", "john"),
     "create_task": Row(lambda i: {"title": "Send contract"}, "john", None, _exists(Task, title="Send contract")),
     "update_task": Row(lambda i: {"task_id": i["task"], "status": "done"}, "john", "carl"),
     "log_call": Row(lambda i: {"contact_id": i["contact"], "notes": "asked for a demo"}, "john", "carl", _exists(Call, notes="asked for a demo")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -147,15 +148,19 @@ async def stuck_deals(ctx: ToolContext, min_days: int = 14, scope: Literal["mine
 
 
 @tool(area="pipeline")
-async def deals_closing(ctx: ToolContext, period: Period = "this_month", scope: Literal["mine", "team", "all"] = "mine", limit: int = 20) -> ToolResult:
-    """Open deals whose close date falls in a period, soonest first.
+async def deals_closing(ctx: ToolContext, period: Period = "this_month", scope: Literal["mine", "team", "all"] = "mine", limit: int = 20,
+                        within_days: int | None = None) -> ToolResult:
+    """Open deals whose close date falls in a period (or in the next `within_days` days), soonest first.
 
     Args:
         period: the window, e.g. this_month or this_quarter
         scope: the user's own deals, their team's, or all they may see
         limit: at most this many deals
+        within_days: instead of a period, from today to this many days ahead ("the next 2 weeks": 14)
     """
     start, end = period_range(period, ctx.now.date())
+    if within_days is not None:
+        start, end = ctx.now.date(), ctx.now.date() + timedelta(days=max(0, min(within_days, 3660)))
     owner = ctx.actor.user_id if scope == "mine" else None
     team = ctx.actor.team if scope == "team" else None
     deals = await PipelineService(ctx.session, ctx.actor).closing(start=start or ctx.now.date(), end=end, owner_id=owner, team=team, limit=min(limit, 50))

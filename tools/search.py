@@ -71,6 +71,7 @@ async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | Non
     best = found[: max(1, min(limit, 20))]
     return ToolResult(
         data=[{"type": kind, "id": str(r.id), "name": r.name, "score": round(score), "exact": exact,
-               "detail": _label(r).removeprefix(r.name).strip()} for exact, score, kind, r in best],
+               "detail": _label(r).removeprefix(r.name).strip(), "mine": getattr(r, SOURCES[kind][2].key) == ctx.actor.user_id}
+              for exact, score, kind, r in best],
         refs=[ref(r) for _, _, _, r in best],
     )

@@ -23,17 +23,35 @@ Minutes = Annotated[int, Field(ge=0, le=24 * 60)]  # a meeting's length; a day a
 
 
 @tool(area="tasks")
-async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done: bool = False) -> ToolResult:
+async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done: bool = False, within_days: int | None = None) -> ToolResult:
     """The user's open tasks, soonest due first, optionally only those due by the end of a period.
 
     Args:
         period: only tasks due by the end of this period (overdue: due before today)
         include_done: include completed tasks
+        within_days: only tasks due within this many days from today (overdue ones included)
     """
     due_before = period_range(period, ctx.now.date())[1] if period else None
+    if within_days is not None:
+        due_before = ctx.now.date() + timedelta(days=max(0, min(within_days, 3660)))
     tasks = await TaskService(ctx.session, ctx.actor).for_user(ctx.actor.user_id, due_before=due_before, include_done=include_done)  # type: ignore[arg-type]
     return ToolResult(data={"period": period, "tasks": [{"id": str(t.id), "title": t.title, "status": t.status.value,
                                                          "due_date": plain(t.due_date), "priority": t.priority.value} for t in tasks]})
+
+
+@tool(area="tasks", untrusted=("title",))  # a teammate's task titles are other people's text
+async def team_tasks(ctx: ToolContext, person: str, period: Period | None = None) -> ToolResult:
+    """A teammate's open tasks (managers: their team; admins: anyone), e.g. "what is Mike behind on?" with period overdue.
+
+    Args:
+        person: the teammate's email, full name or first name
+        period: only tasks due by the end of this period (overdue: due before today)
+    """
+    due_before = period_range(period, ctx.now.date())[1] if period else None
+    user, tasks = await TaskService(ctx.session, ctx.actor).of_teammate(person, due_before=due_before)
+    return ToolResult(data={"person": user.name, "period": period, "tasks": [
+        {"id": str(t.id), "title": t.title, "status": t.status.value, "due_date": plain(t.due_date), "priority": t.priority.value}
+        for t in tasks]})
 
 
 @tool(area="tasks", writes=True, summary="Create task '{title}'[ due {due_date}]")

@@ -54,7 +54,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
     (r"\b(?:schedule|book|arrange|set\s+up|organi[sz]e|plan)\b.{0,40}\b(?:meeting|call|demo|review|lunch|dinner|"
      r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b",
      "schedule_meeting"),
-    (r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed)\b"
+    (r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed|signed)\b"
+     r"|\bas\s+(?:closed[\s_-]?)?(?:won|lost)\b|\b(?:mark|set|close)\b.{0,60}\b(?:won|lost)\b"
      r"|\b(?:to|into|in)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiations?)\b"
      r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b", "move_deal_stage"),
     (r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",
@@ -118,6 +119,7 @@ class IntentClassifier:
         self._examples = list(examples) if examples is not None else None
         self._index: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         self._lock = threading.Lock()
+        self._recent: dict[str, tuple[str, float]] = {}
 
     def _load(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(raw example vectors, name-normalised example vectors, labels), embedded once."""
@@ -149,6 +151,14 @@ class IntentClassifier:
         rule = rule_intent(text)
         if rule is not None:
             return rule, RULE_CONFIDENCE
+        if text in self._recent:  # the same message is classified again when a turn plans its next step
+            return self._recent[text]
+        self._recent[text] = self._classify(text, raw_matrix, matrix, labels)
+        while len(self._recent) > 256:
+            self._recent.pop(next(iter(self._recent)))
+        return self._recent[text]
+
+    def _classify(self, text: str, raw_matrix: np.ndarray, matrix: np.ndarray, labels: list[str]) -> tuple[str, float]:
         normalised = normalise(text)
         queries = self.embedder.embed([text] if normalised == text else [text, normalised])
         intent, confidence = self._vote(raw_matrix @ queries[0], labels)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from assistant.offline import english
 from assistant.offline import slots as sl
 from assistant.offline.intents import IntentClassifier
 from assistant.offline.slots import Found, find_name, mask
@@ -41,6 +42,14 @@ _SEPARATORS = (re.compile(r"(?<!\d):(?!\d)"), re.compile(r"\s[-–—]\s|\s*[–
 _EDGE_JUNK = re.compile(r"^[\s\x00,;:.!?'\"()-]+|[\s\x00,;:.!?'\"()-]+$")
 _DANGLING = re.compile(r"(?:\s+(?:by|on|due|before|until|at|for|in|the|and|of))+\s*$", re.I)
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
+
+
+def _date(text: str, now: datetime) -> Found | None:
+    """A date phrase: the date rules first, then dateparser for phrases they do not know ("on the 15th")."""
+    found = sl.find_date(text, now.date())
+    if found is None and (parsed := english.date_phrase(text, now)) is not None:
+        found = Found(*parsed)
+    return found
 
 
 def _put(slots: Slots, key: str, found: Found | None) -> Found | None:
@@ -106,11 +115,40 @@ def _show_record(text: str, now: datetime) -> Slots:
     return slots
 
 
+_BANT = [
+    ("budget", re.compile(r"\bbudget\b|\$\s?\d|\b\d+(?:\.\d+)?\s?[km]\b|\bfunding\b|\bfunded\b", re.I)),
+    ("authority", re.compile(r"\bdecid\w*|\bdecision[- ]?maker\b|\bsigns?\s+off\b|\bsign-?off\b|\bauthority\b|\bapprover\b"
+                             r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b", re.I)),
+    ("timeline", re.compile(r"\bgo[- ]?live\b|\btimeline\b|\blaunch\b|\bby\s+(?:q[1-4]|end|" + sl._MONTH_NAMES + r")\b|\bq[1-4]\b"
+                            r"|\bwithin\s+\w+\s+(?:weeks?|months?)\b|\bstart\w*\s+in\b|\brollout\b", re.I)),
+    ("need", re.compile(r"\bneeds?\b|\bpain\b|\bproblem\b|\bwants?\b|\blooking\s+for\b|\breplac\w+\b|\bstruggl\w+\b", re.I)),
+]
+
+
+def find_bant(text: str) -> Slots:
+    """Budget, authority, need and timeline from the parts of a qualification message ("budget 80k signed off, she
+    decides, go-live June"): each comma/semicolon/dash part goes to the first BANT field it speaks of."""
+    found: Slots = {}
+    after = re.split(r":", text, maxsplit=1)
+    body = after[1] if len(after) == 2 else text
+    for part in re.split(r"[,;]|\s[-–—]\s|\s+and\s+(?=\w+\s+(?:decid|sign|need|want|budget|go))", body):
+        part = part.strip(" .!")
+        for key, pattern in _BANT:
+            if key not in found and pattern.search(part) and not re.fullmatch(r"(?:\w+\s+){0,3}(?:is\s+)?qualified", part, re.I):
+                found[key] = part
+                break
+    return found
+
+
 def _update_lead_status(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     status = _put(slots, "status", sl.find_lead_status(text))
+    bant = find_bant(text) if slots.get("status") == "qualified" else {}
+    slots.update(bant)
     reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("status") == "lost" else None
     head = mask(text[: reason.start] if reason else text, status)
+    if bant:
+        head = _split_detail(head)[0]
     _put(slots, "name", find_name(head))
     return slots
 
@@ -119,7 +157,7 @@ def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found | No
     """Fill amount and close_date; return the text with both masked, and the amount found."""
     amount = _put(slots, "amount", sl.find_amount(text))
     text = mask(text, amount)
-    close = _put(slots, "close_date", sl.find_date(text, now.date()))
+    close = _put(slots, "close_date", _date(text, now))
     return mask(text, close), amount
 
 
@@ -152,6 +190,14 @@ def _create_deal(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     rest, amount = _deal_money(text, now, slots)
     deal = _put(slots, "deal_name", _deal_name(rest, amount))
+    colon = _SEPARATORS[0].search(rest)
+    if colon and not _CALLED.search(rest):  # "new deal for Globex: analytics add-on, 15k" -> the first part after the colon
+        first = next((part for part in re.split(r"[,;]", rest[colon.end():]) if _clean(part)), "")
+        words = _clean(re.sub(r"\b(?:closing|close|due|worth|in|by)\b.*$", "", first, flags=re.I))
+        if words and len(words.split()) <= 6:
+            start = rest.index(first)
+            deal = Found(words, start, start + len(first))
+            slots["deal_name"] = words
     _put(slots, "name", find_name(mask(rest, deal), after=("for", "with", "at")))
     return slots
 
@@ -188,6 +234,14 @@ def _stuck_deals(text: str, now: datetime) -> Slots:
 def _period_only(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     _put(slots, "period", sl.find_period(text))
+    return slots
+
+
+def _period_within(text: str, now: datetime) -> Slots:
+    slots = _period_only(text, now)
+    within = find_within(text)
+    if within:
+        slots["within_days"] = within
     return slots
 
 
@@ -258,7 +312,7 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     duration = _put(slots, "duration_minutes", sl.find_duration(text))
     text = mask(text, duration)
-    day = sl.find_date(text, now.date())
+    day = _date(text, now)
     text = mask(text, day)
     clock = sl.find_time(text)
     text = mask(text, clock)
@@ -267,7 +321,13 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
         slots["start"] = start
     title = _meeting_title(text)
     slots["title"] = title.value if title else "Meeting"
-    _put(slots, "name", find_name(mask(text, title), after=("with", "for")))
+    rest = mask(text, title)
+    _put(slots, "name", find_name(rest, after=("with", "for")))
+    with_ = re.search(r"\b(?:with|for)\s+(.*)$", rest, re.I | re.S)
+    if with_:
+        names = [found.value for part in re.split(r"\s+(?:and|&)\s+|,", with_[1]) if (found := find_name(part))]
+        if len(names) > 1:
+            slots["names"] = names
     return slots
 
 
@@ -277,19 +337,26 @@ _TASK_COMMAND = re.compile(
     r"^\W*(?:please\s+)?(?:(?:add|create|make|set|new|put)\s+)?(?:a\s+)?(?:new\s+)?"
     r"(?:task|to-?do|reminder)s?\b(?:\s+(?:for\s+me|to))?", re.I)
 _TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
+_TASK_WORD_START = re.compile(r"^\W*(?:(?:a|new)\s+)?(?:task|to-?do|reminder)\b[\s:,-]*", re.I)
+_PRIORITY_WORDS = re.compile(r"\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+priority|priority\s+(?:high|low|medium))\b[\s:,-]*", re.I)
 _TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "phone", "meet", "contact", "about")
 
 
 def _create_task(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    due = _put(slots, "due_date", sl.find_date(text, now.date()))
+    due = _put(slots, "due_date", _date(text, now))
     text = mask(text, due)
-    if colon := _SEPARATORS[0].search(text):
-        body = text[colon.end() :]
-    elif m := _TASK_LEAD.search(text):
+    colon = _SEPARATORS[0].search(text)
+    body = text[colon.end() :] if colon else text
+    if m := _TASK_LEAD.search(body):
         body = m[1]
     else:
-        body = _TASK_COMMAND.sub("", text)
+        body = _TASK_COMMAND.sub("", body)
+    body = _TASK_WORD_START.sub("", body)
+    priority = sl.find_priority(body) or sl.find_priority(text)
+    if priority is not None:
+        slots["priority"] = priority.value
+        body = _PRIORITY_WORDS.sub(" ", body)
     parts = _drop_edges(body.split(","), lambda part: _blank(part) or bool(_TASK_META.search(part)))
     title = _clean(",".join(parts))
     if title:
@@ -347,7 +414,7 @@ _LEAD_PARTS = re.compile(r"[,;:()]|\s[-–—]\s|\s+and\s+", re.I)
 _CONTACT_WORDS = re.compile(r"^(?:\s|\x00|phone|tel|mobile|cell|e-?mail|mail|number|is|at)*$", re.I)
 _PRONOUN_LEAD = re.compile(
     r"^(?:(?:she|he|they)(?:'s|’s|\s+is|\s+are|\s+works\s+as)?\s+)?(?:(?:the|a|an|our|their)\s+)?", re.I)
-_COMPANY_AT = re.compile(r"\b(?:at|from|with)\s+", re.I)
+_COMPANY_AT = re.compile(r"\b(?:at|from|with)\s+|(?<=\s)@\s*(?=[A-Z])", re.I)
 
 
 def _create_lead(text: str, now: datetime) -> Slots:
@@ -368,6 +435,16 @@ def _create_lead(text: str, now: datetime) -> Slots:
                 slots["last_name"] = person.value[words[1].start :]
             part = " " * person.end + part[person.end :]
         _lead_role(part, slots)
+    if str(slots.get("first_name", "")).islower():  # typed in lower case: "dana whitfield"
+        slots["first_name"] = str(slots["first_name"]).title()
+        slots["last_name"] = str(slots.get("last_name") or "").title() or None
+    masked = mask(text, email, phone)
+    if "first_name" not in slots and (person := next(iter(english.people(masked)), None)):
+        first, _, last = person.partition(" ")
+        slots["first_name"], slots["last_name"] = first[:1].upper() + first[1:], last.title() if last.islower() else last
+    if "company" not in slots and (company := next((o for o in english.organisations(masked)
+                                                    if o.lower() not in (slots.get("title") or "").lower()), None)):
+        slots["company"] = company
     return slots
 
 
@@ -386,6 +463,61 @@ def _lead_role(part: str, slots: Slots) -> None:
         slots["company"] = company.value
 
 
+_WITHIN = re.compile(
+    r"\b(?:in|within|over|during)?\s*(?:the\s+)?(?:next|coming|upcoming)\s+(?:(\d+|a|one|two|three|four|five|six|seven|ten|couple(?:\s+of)?|few)\s+)?"
+    r"(days?|weeks?|fortnight|months?)\b|\bwithin\s+(\d+|a|one|two|three)\s+(days?|weeks?|months?)\b", re.I)
+_COUNT = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "couple": 2,
+          "couple of": 2, "few": 3}
+
+
+def find_within(text: str) -> int | None:
+    """A window from today in days: "in the next 7 days" (7), "next 2 weeks" (14), "within a month" (30)."""
+    m = _WITHIN.search(text)
+    if m is None:
+        return None
+    count, unit = (m[1], m[2]) if m[2] else (m[3], m[4])
+    if count is None and unit.lower().startswith(("week", "month")) and not unit.lower().endswith("s"):
+        return None  # "next week", "next month" are periods
+    n = int(count) if count and count.isdigit() else _COUNT.get((count or "one").lower(), 1)
+    per = {"d": 1, "w": 7, "f": 14, "m": 30}[unit[0].lower()]
+    return n * per
+
+
+_TICKET_NO = re.compile(r"(?:\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?|#)(\d{3,})\b", re.I)
+_PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
+
+
+def read_slots(text: str, now: datetime) -> Slots:
+    """The slots of a question (a read): what to look at, and its filters; never a write's fields."""
+    slots: Slots = {}
+    number = _TICKET_NO.search(text)
+    if number:
+        slots["ticket_number"] = int(number[1])
+    within = find_within(text)
+    if within:
+        slots["within_days"] = within
+    else:
+        _put(slots, "period", sl.find_period(text))
+    days = sl.find_days(text)
+    if days is not None and not within:
+        slots["days"] = days.value
+    _put(slots, "scope", sl.find_scope(text))
+    _put(slots, "group_by", sl.find_group_by(text))
+    _put(slots, "status", sl.find_ticket_status(text))
+    _put(slots, "priority", sl.find_priority(text))
+    lead_status = re.search(r"\b(new|contacted|qualified|lost|converted)\b", text, re.I)
+    if lead_status:
+        slots["lead_status"] = lead_status[1].lower()
+    name = find_name(mask(text, *(f for f in [sl.find_period(text)] if f)),
+                     after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"))
+    if name is not None:
+        slots["name"] = name.value
+        first = name.value.split()[0]
+        if first[:1].isupper():
+            slots["person"] = first
+    return slots
+
+
 FILLERS: dict[str, Callable[[str, datetime], Slots]] = {
     "create_lead": _create_lead,
     "show_record": _show_record,
@@ -396,8 +528,8 @@ FILLERS: dict[str, Callable[[str, datetime], Slots]] = {
     "move_deal_stage": _move_deal_stage,
     "pipeline": _pipeline,
     "stuck_deals": _stuck_deals,
-    "deals_closing": _period_only,
-    "my_tasks": _period_only,
+    "deals_closing": _period_within,
+    "my_tasks": _period_within,
     "log_call": _log_call,
     "add_note": _add_note,
     "schedule_meeting": _schedule_meeting,

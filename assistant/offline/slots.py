@@ -247,7 +247,7 @@ def find_duration(text: str) -> Found[int] | None:
     return Found(int(minutes), m.start(), m.end())
 
 
-_SPAN_OF_DAYS = re.compile(r"\b" + _NUM + r"\s+(days?|weeks?|months?|fortnights?)\b", re.I)
+_SPAN_OF_DAYS = re.compile(r"\b" + _NUM + r"\s*\+?\s*(days?|weeks?|months?|fortnights?)\b", re.I)
 
 
 def find_days(text: str) -> Found[int] | None:
@@ -473,6 +473,9 @@ today tomorrow tonight week month quarter year morning afternoon evening end soo
 monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri
 qualification prospecting proposal negotiation won lost win signed stuck stalled
 high medium low urgent critical priority inbound outbound pending resolved hold
+mobile cell email e-mail address number score owner owns worth doing overall included subsidiaries again driving
+opportunities opps behind plate anything something last talk talked reach title role position including
+whats hows whos wheres thats lets total sum
 """.split())
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from store.access import CallerRole, require
 from store.clock import utcnow
-from store.errors import InvalidInput, PermissionDenied
-from store.models import Task
+from store.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from store.models import Task, User
 from store.models.enums import ActivityType, RecordType, TaskStatus
 from store.schemas import TaskCreate, TaskUpdate, parse
 from store.services.base import Service
@@ -101,6 +101,22 @@ class TaskService(Service):
         if due_before:
             stmt = stmt.where(Task.due_date <= due_before)
         return list(await self.session.scalars(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at)))
+
+    async def of_teammate(self, who: str, *, due_before: date | None = None) -> tuple[User, list[Task]]:
+        """The open tasks of a teammate named by email, full or first name: a manager's team, or anyone for admins."""
+        require(self.actor, "tasks", "read")
+        key = who.strip().lower()
+        users = list(await self.session.scalars(select(User).where(
+            (func.lower(User.email) == key) | (func.lower(User.name) == key) | func.lower(User.name).startswith(key + " "))))
+        if not users:
+            raise NotFound("person", f"no user named {who!r}")
+        if len(users) > 1:
+            raise DomainError("person", f"{who!r} names {len(users)} people: {', '.join(u.name for u in users)}")
+        user = users[0]
+        if user.id != self.actor.user_id and not self.actor.sees_everything and not (
+                self.actor.role is CallerRole.manager and user.team == self.actor.team):
+            raise PermissionDenied("person", "only managers (for their team) and admins see other people's tasks")
+        return user, await self.for_user(user.id, due_before=due_before)
 
     async def _may_assign(self, assignee: uuid.UUID | None) -> None:
         if assignee in (None, self.actor.user_id) or self.actor.sees_everything:

