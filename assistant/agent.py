@@ -30,7 +30,15 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from assistant.approval_words import verdict
-from assistant.events import ApprovalNeeded, Event, Final, Pending, ToolFinished, ToolStarted, TurnResult
+from assistant.events import (
+    ApprovalNeeded,
+    Event,
+    Final,
+    Pending,
+    ToolFinished,
+    ToolStarted,
+    TurnResult,
+)
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.model import ChatModel, ModelError
 from prompts import render
@@ -38,11 +46,22 @@ from store.access import Actor, CallerRole, allowed
 from store.db import Database
 from store.embeddings import Embedder
 from store.errors import DomainError, NotFound, PermissionDenied
-from store.knowledge.citations import Citation, cite
-from store.services.audit import audit
 from store.intelligence.writer import Writer
-from store.models import Account, Contact, Conversation, ConversationMessage, Deal, EmailMessage, Lead, PendingAction, Ticket
+from store.knowledge.citations import Citation, cite
+from store.models import (
+    Account,
+    Contact,
+    Conversation,
+    ConversationMessage,
+    Deal,
+    EmailMessage,
+    Lead,
+    PendingAction,
+    Ticket,
+)
 from store.serialize import plain
+from store.services.audit import audit
+from store.services.base import READ_RULES, Service
 from store.services.conversations import ConversationService
 from store.settings import Settings, get_settings
 from tools import TOOLSET, Tool, ToolContext, Toolset
@@ -304,16 +323,16 @@ class Agent:
         values = args.model_dump()
         if tool.target:
             kind, arg = tool.target
-            record = await _find(ctx.session, kind, values[arg])
+            record = await _find(ctx, kind, values[arg])
             return kind, str(record.id), record.updated_at, record.name
         for kind, arg in (("contact", "contact_id"), ("lead", "lead_id"), ("deal", "deal_id"), ("contact", "requester_contact_id")):
             if values.get(arg):
-                return None, None, None, (await _find(ctx.session, kind, values[arg])).name
+                return None, None, None, (await _find(ctx, kind, values[arg])).name
         if values.get("contact_ids"):
-            names = [(await _find(ctx.session, "contact", cid)).name for cid in values["contact_ids"]]
+            names = [(await _find(ctx, "contact", cid)).name for cid in values["contact_ids"]]
             return None, None, None, ", ".join(names)
         if values.get("related_type") and values.get("related_id"):
-            record = await _find(ctx.session, values["related_type"], values["related_id"])
+            record = await _find(ctx, values["related_type"], values["related_id"])
             return None, None, None, record.name
         return None, None, None, None
 
@@ -397,16 +416,19 @@ class Agent:
                       user_name=actor.name, user_email=actor.email, role=actor.role.value, team=actor.team)
 
 
-async def _find(session, kind: str, key: Any):
+async def _find(ctx: ToolContext, kind: str, key: Any):
+    """The record a proposal names, only when the caller may read it (its name goes into the summary)."""
     model = TARGETS.get(kind)
     if model is None:
         raise NotFound("related_type", f"cannot refer to a {kind}")
     if model is Ticket and isinstance(key, int):
-        record = await session.scalar(select(Ticket).where(Ticket.number == key))
+        record = await ctx.session.scalar(select(Ticket).where(Ticket.number == key))
     else:
-        record = await session.get(model, key if isinstance(key, uuid.UUID) else uuid.UUID(str(key)))
+        record = await ctx.session.get(model, key if isinstance(key, uuid.UUID) else uuid.UUID(str(key)))
     if record is None:
         raise NotFound(f"{kind}_id", f"no {kind} {key}")
+    if model in READ_RULES and not await Service(ctx.session, ctx.actor).readable(record):
+        raise PermissionDenied(f"{kind}_id", f"{ctx.actor.label} may not read this {kind}")
     return record
 
 
