@@ -3,8 +3,9 @@
 A case is one JSON line: `{"id", "corpus": "helpcenter"|"banking", "audience": "customer"|"internal",
 "kind", "question", "article": file stem or banking id (null when unanswerable), "must_contain": [...],
 "must_contain_any": [...]}`. Each question goes through the real answer path: the agent with the
-configured model (offline by default), as a widget customer or as a support user. An answer with no
-citation counts as "not found".
+configured model (offline by default), as a widget customer or as a support user, against a knowledge
+base holding only that case's corpus (two help centers are two deployments). An answer with no citation
+counts as "not found".
 
 Measures: resolution (answer holds every `must_contain` phrase and one of `must_contain_any`, or for an
 unanswerable question, says not found), citation accuracy (first citation is the expected article, over
@@ -83,14 +84,20 @@ def banking_corpus() -> Path | None:
     return next((p / CORPUS for p in here.parents if (p / CORPUS).is_dir()), None)
 
 
-async def prepare(db: Database, embedder: Embedder, *, banking: Path | None = None) -> None:
-    """The demo help center, the banking corpus and the demo users, through the real ingestion."""
-    banking = banking or banking_corpus()
-    if banking is None:
-        raise FileNotFoundError(f"no {CORPUS} in a folder above the checkout")
-    paths = [HELP_CENTER, banking]
+def corpus_paths(corpus: str) -> list[Path]:
+    """What a corpus is: the demo help center, or the banking documents."""
+    if corpus == "helpcenter":
+        return [HELP_CENTER]
+    banking = banking_corpus()
+    if corpus != "banking" or banking is None:
+        raise FileNotFoundError(f"no corpus '{corpus}' (banking is looked up as {CORPUS} in a folder above the checkout)")
+    return [banking]
+
+
+async def prepare(db: Database, embedder: Embedder, corpus: str) -> None:
+    """One corpus (each help center is its own knowledge base) and the demo users, through the real ingestion."""
     async with db.session() as session:
-        await ingest(session, read_paths(paths), embedder)
+        await ingest(session, read_paths(corpus_paths(corpus)), embedder)
         if not await story_loaded(session):
             await load_story(session)
 
