@@ -16,14 +16,14 @@ Kind = Literal["troubleshooting", "howto", "reference"]
 
 _BY_HEADING: list[tuple[Role, re.Pattern[str]]] = [(role, re.compile(p, re.IGNORECASE)) for role, p in [
     ("symptom", r"\bsymptoms?\b|\bwhat you see\b|\bthe problem\b"),
-    ("fix", r"\bfix(es)?\b|\bsolutions?\b|\bresol(ve|ution)\b|\bwhat (to|you can|you should) do\b|\bworkaround\b|"
-            r"\btroubleshoot|\bhow to proceed\b|\bif errors persist\b|\blost your\b|\brecover|\bwhat to do next\b"),
+    ("fix", (r"\bfix(es)?\b|\bsolutions?\b|\bresol(ve|ution)\b|\bwhat (to|you can|you should) do\b|\bworkaround\b|"
+            r"\btroubleshoot|\bhow to proceed\b|\bif errors persist\b|\blost your\b|\brecover|\bwhat to do next\b")),
     ("cause", r"\bcauses?\b|\breasons?\b|\bwhy\b|\bwhat it means\b|\bmeaning\b|\bblockers?\b"),
-    ("steps", r"\bsteps?\b|\bhow to\b|\bprocedure\b|\bset ?up\b|\bgetting started\b|\bcreate\b|\benable\b|\brun\b|"
-              r"\bconnect\b|\binvite\b|\bactivate\b|\buse it\b|\bprepare\b|\brequest\b|\bapply\b|\bto refer\b"),
+    ("steps", (r"\bsteps?\b|\bhow to\b|\bprocedure\b|\bset ?up\b|\bgetting started\b|\bcreate\b|\benable\b|\brun\b|"
+              r"\bconnect\b|\binvite\b|\bactivate\b|\buse it\b|\bprepare\b|\brequest\b|\bapply\b|\bto refer\b")),
     ("limits", r"\blimits?\b|\blimitations?\b|\brestrictions?\b|\bcaps?\b|\bmaximum\b|\bretention\b"),
-    ("rule", r"\bpolic(y|ies)\b|\bfees?\b|\bpric(e|ing)\b|\bcosts?\b|\brules?\b|\banswer\b|\bterms\b|\beligib|"
-             r"\brequirements?\b|\bavailability\b|\bcharges?\b|\brates?\b"),
+    ("rule", (r"\bpolic(y|ies)\b|\bfees?\b|\bpric(e|ing)\b|\bcosts?\b|\brules?\b|\banswer\b|\bterms\b|\beligib|"
+             r"\brequirements?\b|\bavailability\b|\bcharges?\b|\brates?\b")),
 ]]
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+", re.MULTILINE)
 VERBS = ("choose|open|go|click|tap|select|clear|create|add|enter|set|sign|use|ask|contact|split|filter|acknowledge|"
