@@ -20,17 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-import numpy as np
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.embeddings import Embedder
+from store.embeddings import Embedder, embed_cached
 from store.knowledge.sections import IMPERATIVE, section_role
 
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
 SUPPORT_FLOOR = 0.7  # cosine between an answer sentence and its best passage sentence below which it is unsupported
 SHORT_PASSAGE = 480  # a chosen passage up to this long is given whole
-_CACHE_LIMIT = 20_000
 
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
 _PROBLEM = re.compile(
@@ -254,23 +252,6 @@ def _join(units: list[str]) -> str:
     return "\n".join(out)
 
 
-# -- embeddings, cached per text (articles are re-read on every question) ------------------------------
-
-_vectors: dict[tuple[str, str], np.ndarray] = {}
-
-
-def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
-    """Unit vectors of `texts`, computing only those not seen before."""
-    missing = list(dict.fromkeys(t for t in texts if (embedder.name, t) not in _vectors))
-    if missing:
-        if len(_vectors) + len(missing) > _CACHE_LIMIT:
-            _vectors.clear()
-        for t, v in zip(missing, embedder.embed(missing)):
-            norm = float(np.linalg.norm(v)) or 1.0
-            _vectors[(embedder.name, t)] = np.asarray(v, dtype=np.float32) / norm
-    return np.stack([_vectors[(embedder.name, t)] for t in texts])
-
-
 def _similarities(embedder: Embedder, question: str, units: list[str]) -> list[float]:
     vectors = embed_cached(embedder, [question, *(_plain(u) for u in units)])
     return [float(x) for x in vectors[1:] @ vectors[0]]
@@ -293,23 +274,33 @@ def faithful(answer: str, evidence: Sequence[str], embedder: Embedder, *, floor:
     A sentence copied from a passage scores 1; a faithful paraphrase stays well above the floor; a
     sentence about something else falls under it. Lines starting with `keep_prefixes` (navigation) stay.
     """
-    support = [u for passage in evidence for u in _units(passage)]
+    support = [_plain(u) for passage in evidence for u in _units(passage)]
     if not support or not answer.strip():
         return answer
-    kept_lines = []
+    lines = []  # (kept as is, list lead, sentences, their plain text) per line
     for line in answer.splitlines():
         if not line.strip() or line.strip().startswith(keep_prefixes):
-            kept_lines.append(line)
+            lines.append((line, "", [], []))
             continue
         lead = re.match(r"^\s*(?:\d+[.)]|[-*])\s+", line)
-        body = line[lead.end():] if lead else line
-        sentences = [s for s in _SPLIT.split(body) if s.strip()]
-        plain = [_MARKERS.sub("", s).replace("**", "").strip() for s in sentences]
-        vectors = embed_cached(embedder, [*plain, *map(_plain, support)])
-        scores = (vectors[:len(plain)] @ vectors[len(plain):].T).max(axis=1)
-        kept = [s for s, p, score in zip(sentences, plain, scores) if not p or score >= floor]
+        sentences = [s for s in _SPLIT.split(line[lead.end():] if lead else line) if s.strip()]
+        lines.append((None, lead.group(0) if lead else "", sentences,
+                      [_MARKERS.sub("", s).replace("**", "").strip() for s in sentences]))
+    verbatim = " ".join(support)
+    unsure = list(dict.fromkeys(p for *_, plain in lines for p in plain if p and p not in verbatim))
+    supported = set()
+    if unsure:  # sentences copied from a passage score 1 without asking the model
+        vectors = embed_cached(embedder, [*unsure, *support])
+        scores = (vectors[:len(unsure)] @ vectors[len(unsure):].T).max(axis=1)
+        supported = {p for p, score in zip(unsure, scores) if score >= floor}
+    kept_lines = []
+    for whole, lead, sentences, plain in lines:
+        if whole is not None:
+            kept_lines.append(whole)
+            continue
+        kept = [s for s, p in zip(sentences, plain) if not p or p in verbatim or p in supported]
         if kept:
-            kept_lines.append((lead.group(0) if lead else "") + " ".join(s.strip() for s in kept))
+            kept_lines.append(lead + " ".join(s.strip() for s in kept))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
 
 

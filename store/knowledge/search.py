@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.embeddings import Embedder
+from store.embeddings import Embedder, embed_cached
 from store.models.enums import Visibility
 
 Method = Literal["hybrid", "vector", "text", "rrf"]
@@ -79,7 +79,7 @@ async def search(
         return []
     visible = [v.value for v in visibilities]
     pool = max(candidates, limit * 4)
-    vector = embedder.embed([query])[0].tolist()
+    vector = embed_cached(embedder, [query])[0].tolist()
     dense = await _dense(session, vector, visible, pool) if method != "text" else {}
     sparse = await _sparse(session, query, visible, pool) if method != "vector" else {}
     ids = list(dict.fromkeys([*dense, *sparse]))
