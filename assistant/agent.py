@@ -44,9 +44,10 @@ from assistant.model import ChatModel, ModelError
 from prompts import render
 from store.access import Actor, CallerRole, allowed
 from store.db import Database
-from store.embeddings import Embedder
+from store.embeddings import Embedder, default_embedder
 from store.errors import DomainError, NotFound, PermissionDenied
 from store.intelligence.writer import Writer
+from store.knowledge.answers import faithful
 from store.knowledge.citations import Citation, cite
 from store.models import (
     Account,
@@ -108,6 +109,7 @@ class _Turn:
     refs: list[dict[str, str]]
     new: list[dict[str, Any]]
     passages: list[dict[str, str]] | None = None  # the last kb_search's articles, in [n] order
+    evidence: list[str] = field(default_factory=list)  # the texts of those passages (every answer sentence must rest on one)
     read_only: bool = False  # the user's message only asks to read: no write or email tools
     tainted_by: str | None = None  # the first tool whose result carried text written by other people
     drafts: set[str] = field(default_factory=set)  # drafts this turn made before it was tainted (sendable)
@@ -243,6 +245,8 @@ class Agent:
             notice = f"{notice} {withheld}" if notice else withheld
         citations: list[Citation] = []
         if turn.passages is not None:
+            if turn.evidence:
+                answer = faithful(answer, turn.evidence, self.embedder or default_embedder()) or render("offline/kb_not_found.md")
             answer, citations = cite(answer, turn.passages)
         final = {"role": "assistant", "content": answer, "citations": [c.as_dict() for c in citations] or None}
         if turn.new[-1]["role"] != "assistant" or turn.new[-1].get("tool_calls"):
@@ -277,6 +281,7 @@ class Agent:
                     turn.refs.extend(result.refs)
                     if tool.name == "kb_search":
                         turn.passages = result.refs
+                        turn.evidence = [p["text"] for p in result.data.get("passages", [])]
                     if gated(tool) and turn.tainted_by is None and isinstance(result.data, dict) and result.data.get("email_id"):
                         turn.drafts.add(str(result.data["email_id"]))
                     if carries_untrusted(tool, result.data):

@@ -316,14 +316,17 @@ class Plan:
         self.answer("memory", matches=matches, problem=problem)
 
     def do_kb_question(self) -> None:
-        """Answer from the help center only, citing passages as [n]; say so plainly when nothing matches."""
+        """Answer from the help center only, with the passage composed for the question's need (store.knowledge.answers),
+        cited as [1]; say so plainly when nothing matches. Staff questions that the help center does not answer go on
+        to the CRM intents."""
         data = self.call("kb_search", query=self.text, limit=3)["data"]
         if not data["found"]:
-            if self.role != "customer":
+            if self.role == "customer":
+                self.answer("kb_not_found")
+            if self.parse.intent == "unknown":
                 self.answer("help", unknown=True)
-            self.answer("kb_not_found")
-        passages = data["passages"]
-        self.answer("kb_answer", lines=[_best_sentences(passages[0]["text"], self.text)], others=passages[1:], first=passages[0])
+            return
+        self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
     def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
         """The record the request names after "to", "for", "on", "about", "with" or "of"."""
@@ -615,17 +618,6 @@ _TONES = [("formal", "formal"), ("brief", "brief"), ("short", "brief"), ("friend
 _SEEN_BEFORE = re.compile(r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I)
 MEMORY_FLOOR = 0.3
 _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)
-_WORDS = re.compile(r"[a-z0-9][a-z0-9-]+", re.I)
-
-
-def _best_sentences(passage: str, question: str, keep: int = 2) -> str:
-    """The passage's sentences that share the most words with the question, in their original order."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", passage) if len(s.strip()) > 20 and not s.strip().startswith("#")]
-    if not sentences:
-        return passage.strip()[:400]
-    asked = {w.lower() for w in _WORDS.findall(question) if len(w) > 3}
-    ranked = sorted(range(len(sentences)), key=lambda i: -len(asked & {w.lower() for w in _WORDS.findall(sentences[i])}))
-    return " ".join(sentences[i] for i in sorted(ranked[:keep]))
 
 
 def _jsonable(value: Any) -> Any:

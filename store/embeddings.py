@@ -65,6 +65,23 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32)
 
 
+_CACHE_LIMIT = 20_000
+_vectors: dict[tuple[str, str], np.ndarray] = {}
+
+
+def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Unit vectors of `texts`, computing only those not seen before (a question is embedded once per turn,
+    article sentences once per process)."""
+    missing = list(dict.fromkeys(t for t in texts if (embedder.name, t) not in _vectors))
+    if missing:
+        if len(_vectors) + len(missing) > _CACHE_LIMIT:
+            _vectors.clear()
+        for t, v in zip(missing, embedder.embed(missing)):
+            norm = float(np.linalg.norm(v)) or 1.0
+            _vectors[(embedder.name, t)] = np.asarray(v, dtype=np.float32) / norm
+    return np.stack([_vectors[(embedder.name, t)] for t in texts])
+
+
 class OpenAIEmbedder:
     """An OpenAI-compatible `/embeddings` endpoint, asked for 384-dimension vectors (our column's size)."""
 

@@ -398,6 +398,13 @@ def test_references_become_links_or_bold_names():
     assert bold.blocks[1]["elements"][0]["text"] == "Records: *Tom Smith*"
 
 
+def test_numbered_steps_stay_one_per_line():
+    answer = "To reset it:\n1. On the sign-in page choose **Forgot password**.\n2. Enter your work email.\n10. Sign in again. [1]"
+    (message,) = blocks.answer(TurnResult(conversation_id="c", answer=answer), None)
+    assert message.blocks[0]["text"]["text"].splitlines() == [
+        "To reset it:", "1. On the sign-in page choose *Forgot password*.", "2. Enter your work email.", "10. Sign in again. [1]"]
+
+
 def test_slack_markup_in_questions_is_undone():
     assert plain_text(f"<@{BOT_USER}> new lead: Dana, <mailto:dana@bw.io|dana@bw.io>, R&amp;D &lt;3", BOT_USER) == \
         "new lead: Dana, dana@bw.io, R&D <3"

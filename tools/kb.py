@@ -5,6 +5,7 @@ from __future__ import annotations
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
+from store.knowledge.answers import answer_from, pick_article
 from store.knowledge.memory import search_memory
 from store.knowledge.search import RELEVANCE_FLOOR
 from store.models.enums import Visibility
@@ -23,11 +24,22 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
         limit: how many passages
     """
     visible = (Visibility.public,) if ctx.actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
-    hits = await search(ctx.session, ctx.embedder or default_embedder(), query, limit=min(limit, 10), visibilities=visible)
+    embedder = ctx.embedder or default_embedder()
+    hits = await search(ctx.session, embedder, query, limit=min(limit, 10), visibilities=visible)
     relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR]
+    if not relevant:
+        return ToolResult(data={"found": False, "passages": []}, refs=[])
+    chosen = pick_article(query, [(h.article_id, h.title, h.score) for h in relevant], embedder)
+    relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
+    composed = await answer_from(ctx.session, embedder, query, chosen)
+    if not composed.text:
+        return ToolResult(data={"found": False, "passages": []}, refs=[])
+    passages = [{"n": 1, "title": relevant[0].title, "section": ", ".join(composed.sections), "text": "\n\n".join(composed.evidence),
+                 "score": round(relevant[0].score, 3)}]
+    passages += [{"n": i + 1, "title": h.title, "heading": h.heading, "text": h.content, "score": round(h.score, 3)}
+                 for i, h in enumerate(relevant[1:], start=1)]
     return ToolResult(
-        data={"found": bool(relevant), "passages": [
-            {"n": i + 1, "title": h.title, "heading": h.heading, "text": h.content, "score": round(h.score, 3)} for i, h in enumerate(relevant)]},
+        data={"found": True, "answer": {"text": composed.text, "cite": 1, "need": composed.need}, "passages": passages},
         refs=[{"type": "kb_article", "id": str(h.article_id), "name": h.title} for h in relevant],
     )
 

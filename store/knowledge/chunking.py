@@ -1,9 +1,11 @@
-"""Splitting an article into passages: by headings, then paragraphs, with a little overlap."""
+"""Splitting an article into passages: by headings, then paragraphs, with a little overlap; each knows its section role."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from store.knowledge.sections import Role, section_role
 
 TARGET_CHARS = 900  # ~220 word pieces: inside MiniLM's 256-token window
 OVERLAP_CHARS = 150
@@ -16,6 +18,7 @@ class Chunk:
     ordinal: int
     heading: str | None
     content: str
+    section: Role = "overview"
 
     def embed_text(self, title: str) -> str:
         """What gets embedded: the title and heading give a passage its context."""
@@ -27,7 +30,7 @@ def chunk(text: str, *, target: int = TARGET_CHARS, overlap: int = OVERLAP_CHARS
     chunks: list[Chunk] = []
     for heading, body in _sections(text):
         for piece in _pack(_paragraphs(body, target), target, overlap):
-            chunks.append(Chunk(len(chunks), heading, piece))
+            chunks.append(Chunk(len(chunks), heading, piece, section_role(heading, piece)))
     return chunks
 
 

@@ -15,6 +15,7 @@ from store.errors import NotFound
 from store.jobs.defer import defer
 from store.knowledge.chunking import Chunk, chunk
 from store.knowledge.documents import Document, Skipped
+from store.knowledge.sections import article_kind
 from store.models import KbArticle, KbChunk
 
 EMBED_BATCH = 256
@@ -54,13 +55,17 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
         existing.url, existing.content_hash = item.url, item.content_hash
         pending.append((existing, item))
     await session.flush()
-    rows = [(article, piece) for article, doc in pending for piece in chunk(doc.content)]
+    rows = []
+    for article, doc in pending:
+        pieces = chunk(doc.content)
+        article.kind = article_kind(article.title, (p.section for p in pieces))
+        rows += [(article, piece) for piece in pieces]
     for start in range(0, len(rows), EMBED_BATCH):
         batch = rows[start:start + EMBED_BATCH]
         vectors = await asyncio.to_thread(embedder.embed, [piece.embed_text(article.title) for article, piece in batch])
         session.add_all(
             KbChunk(article_id=article.id, ordinal=piece.ordinal, title=article.title, visibility=article.visibility,
-                    heading=piece.heading, content=piece.content, embedding=vector.tolist(), embedding_model=embedder.name)
+                    heading=piece.heading, section=piece.section, content=piece.content, embedding=vector.tolist(), embedding_model=embedder.name)
             for (article, piece), vector in zip(batch, vectors)
         )
         await session.flush()

@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.embeddings import Embedder
+from store.embeddings import Embedder, embed_cached
 from store.models.enums import Visibility
 
 Method = Literal["hybrid", "vector", "text", "rrf"]
@@ -31,7 +31,7 @@ SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question onl
 SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
 RANK_CAP = 5000  # full-text matches ranked per query: bounds latency when common words match most of a large index
-RELEVANCE_FLOOR = 0.35  # below this fused score nothing is "found"
+RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
 _WORD = re.compile(r"\w", re.U)
 
 _TSQUERY = (
@@ -79,7 +79,7 @@ async def search(
         return []
     visible = [v.value for v in visibilities]
     pool = max(candidates, limit * 4)
-    vector = embedder.embed([query])[0].tolist()
+    vector = embed_cached(embedder, [query])[0].tolist()
     dense = await _dense(session, vector, visible, pool) if method != "text" else {}
     sparse = await _sparse(session, query, visible, pool) if method != "vector" else {}
     ids = list(dict.fromkeys([*dense, *sparse]))

@@ -23,6 +23,7 @@ class KbArticle(Entity):
     url: Mapped[str | None] = mapped_column(sa.String(1000))
     visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
     content: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[str | None] = mapped_column(sa.String(20))  # troubleshooting, howto or reference (store.knowledge.sections)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
@@ -47,6 +48,7 @@ class KbChunk(IdMixin, Base):
     title: Mapped[str] = mapped_column(sa.String(500), server_default="")
     visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
     heading: Mapped[str | None] = mapped_column(sa.String(500))
+    section: Mapped[str | None] = mapped_column(sa.String(20))  # symptom, cause, fix, steps, limits, rule or overview
     content: Mapped[str] = mapped_column(sa.Text)
     tsv: Mapped[str] = mapped_column(
         TSVECTOR,

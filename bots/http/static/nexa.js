@@ -106,31 +106,41 @@
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
 
-  /** An answer as paragraphs and bullet lists, with citations and a "Sources" list. */
+  var NUMBERED = /^\s*(\d{1,3})[.)]\s+/;
+  var BULLET = /^\s*[-*\u2022]\s+/;
+
+  /** One block's lines as runs: numbered lines become an <ol> (steps stay steps), bullets a <ul>, the rest a paragraph. */
+  function renderBlock(container, lines, byNumber) {
+    var run = null;
+    lines.forEach(function (line) {
+      var numbered = NUMBERED.exec(line);
+      var kind = numbered ? "ol" : BULLET.test(line) ? "ul" : "p";
+      if (!run || run.kind !== kind) {
+        var node = kind === "p" ? el("p", { className: "nexa-para" }) : el(kind, { className: "nexa-list" });
+        if (numbered && numbered[1] !== "1") node.setAttribute("start", numbered[1]);
+        container.appendChild(node);
+        run = { kind: kind, node: node, lines: 0 };
+      }
+      if (kind === "p") {
+        if (run.lines) run.node.appendChild(el("br"));
+        renderInline(run.node, line, byNumber);
+      } else {
+        var item = el("li");
+        renderInline(item, line.replace(kind === "ol" ? NUMBERED : BULLET, ""), byNumber);
+        run.node.appendChild(item);
+      }
+      run.lines += 1;
+    });
+  }
+
+  /** An answer as paragraphs, numbered and bullet lists, with citations and a "Sources" list. */
   function renderAnswer(container, answer, citations) {
     var byNumber = {};
     (citations || []).forEach(function (c) { byNumber[String(c.number)] = c; });
     container.textContent = "";
     String(answer || "").replace(/\r\n/g, "\n").split(/\n{2,}/).forEach(function (block) {
       var lines = block.split("\n").filter(function (line) { return line.trim() !== ""; });
-      if (!lines.length) return;
-      var bullets = lines.every(function (line) { return /^\s*[-*]\s+/.test(line); });
-      if (bullets) {
-        var list = el("ul", { className: "nexa-list" });
-        lines.forEach(function (line) {
-          var item = el("li");
-          renderInline(item, line.replace(/^\s*[-*]\s+/, ""), byNumber);
-          list.appendChild(item);
-        });
-        container.appendChild(list);
-      } else {
-        var para = el("p", { className: "nexa-para" });
-        lines.forEach(function (line, i) {
-          if (i) para.appendChild(el("br"));
-          renderInline(para, line, byNumber);
-        });
-        container.appendChild(para);
-      }
+      if (lines.length) renderBlock(container, lines, byNumber);
     });
     if (citations && citations.length) {
       var sources = el("ol", { className: "nexa-sources-list" });

@@ -1,0 +1,310 @@
+"""Composing an answer from an article: the passage that resolves the question, not the one that restates it.
+
+The question's need decides which section answers it: an error or a "what do I do" wants the fix
+(with the cause's first sentence as context), a how-to wants the steps (numbered lists stay lists),
+a "why" wants the cause then the fix, and a yes/no, policy or "how much" question wants the sentence
+holding the rule or the figure, with its condition. Articles without headings (or without the
+wanted section) are answered by their sentences ranked on how well they answer: similarity to the
+question plus what the need looks for (a figure, a condition, an instruction), never a sentence
+that only repeats the question or describes the symptom.
+
+`faithful` is the check every answer passes, offline or from a language model: a sentence no cited
+passage supports (by embedding similarity) is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.embeddings import Embedder, embed_cached
+from store.knowledge.sections import IMPERATIVE, section_role
+
+Need = Literal["fix", "steps", "cause", "fact", "rule"]
+SUPPORT_FLOOR = 0.7  # cosine between an answer sentence and its best passage sentence below which it is unsupported
+SHORT_PASSAGE = 480  # a chosen passage up to this long is given whole
+
+_CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
+_PROBLEM = re.compile(
+    r"\b(?:won'?t|can'?t|cannot|can not|couldn'?t|doesn'?t|don'?t|isn'?t|aren'?t|not (?:working|loading|arriving|showing|"
+    r"scanning|coming)|stopp?(?:ed|s)|fail\w*|broken|declin\w*|reject\w*|stuck|late|kick\w*|bounc\w*|spins?|errors?|"
+    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps?|anymore|problem|issue)\b", re.IGNORECASE)
+_HOWTO = re.compile(r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
+                    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b", re.IGNORECASE)
+_FACT = re.compile(r"\bhow (?:much|many|long|often|fast|soon|big)\b|\bwhat(?:'s| is| are) (?:the|my)\b.{0,40}\b(?:fee|limit|price|cost|"
+                   r"rate|apy|apr|bonus|minimum|maximum|cap)s?\b|\b(?:fee|limit|price|cost|charge)s?\b", re.IGNORECASE)
+_YESNO = re.compile(r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b", re.IGNORECASE)
+_WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
+_BULLET = re.compile(r"^\s*[-*]\s+")
+_DIGIT = re.compile(r"[\d$%]")
+_CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
+_UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
+_ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
+_TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|error|declined|not working|can'?t|won'?t)\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z0-9$][a-z0-9$%.,'-]*[a-z0-9%]|[a-z0-9]", re.IGNORECASE)
+_STOP = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i", "we", "you", "my", "our", "your", "me", "it", "its", "this", "that", "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would", "will", "may", "not", "no", "so", "than", "then", "there", "here", "about", "into", "out", "up", "get", "got", "have", "has", "had", "just", "any", "all", "some", "one", "more", "most", "very"])
+
+
+@dataclass
+class Passage:
+    """One chunk of the article being answered from, with its similarity to the question."""
+
+    chunk_id: uuid.UUID
+    ordinal: int
+    heading: str | None
+    section: str
+    content: str
+    similarity: float
+
+
+@dataclass
+class Composed:
+    """The answer's text (without citation markers), the need it served and the passages it used."""
+
+    text: str
+    need: Need
+    sections: list[str]
+    evidence: list[str] = field(default_factory=list)
+
+
+def question_need(question: str) -> Need:
+    """What would resolve the question: a fix, steps, the cause, a figure, or a rule."""
+    problem = bool(_CODE.search(question) or _PROBLEM.search(question))
+    if _WHY.search(question) and not _HOWTO.search(question):
+        return "cause"
+    if _FACT.search(question) and not (problem and _HOWTO.search(question)):
+        return "fact"
+    if problem:
+        return "fix"
+    if _HOWTO.search(question):
+        return "steps"
+    return "rule" if _YESNO.search(question) else "fact"
+
+
+_WANTED: dict[Need, tuple[str, ...]] = {"fix": ("fix", "steps"), "steps": ("steps", "fix"), "cause": ("cause",)}
+
+
+async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
+    """Every chunk of an article in order, with its cosine similarity to the question's vector."""
+    rows = await session.execute(
+        text("SELECT id, ordinal, heading, section, content, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim "
+             "FROM kb_chunks WHERE article_id = :a ORDER BY ordinal"),
+        {"a": article_id, "v": str(list(map(float, vector)))})
+    return [Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, r.content), r.content, float(r.sim))
+            for r in rows]
+
+
+def compose(question: str, passages: list[Passage], embedder: Embedder) -> Composed:
+    """The answer to `question` from one article's passages (in article order)."""
+    need = question_need(question)
+    wanted = _WANTED.get(need, ())
+    chosen = _best_section(passages, wanted)
+    if chosen is not None:
+        body = _give(chosen, question, embedder, need)
+        parts, used = [body], [chosen]
+        if need == "fix" and chosen.section == "fix":
+            cause = next((p for p in passages if p.section == "cause"), None)
+            if cause is not None:
+                first = _units(cause.content)[0]
+                if not _restates(first, question):
+                    parts.append(first)
+                    used.append(cause)
+        elif need == "cause":
+            fix = _best_section(passages, ("fix", "steps"))
+            if fix is not None:
+                parts.append(_give(fix, question, embedder, "fix"))
+                used.append(fix)
+        return Composed("\n\n".join(parts), need, [p.section for p in used], [p.content for p in used])
+    return _from_sentences(question, passages, embedder, need)
+
+
+def _best_section(passages: list[Passage], wanted: tuple[str, ...]) -> Passage | None:
+    candidates = [p for p in passages if p.section in wanted]
+    if not candidates:
+        return None
+    def fit(p: Passage) -> float:
+        listed = sum(bool(_NUMBERED.match(line)) for line in p.content.splitlines()) >= 2
+        return p.similarity + (0.05 if p.section == wanted[0] else 0.0) + (0.08 if listed and wanted[0] == "steps" else 0.0)
+
+    return max(candidates, key=fit)
+
+
+def _give(passage: Passage, question: str, embedder: Embedder, need: Need) -> str:
+    """A chosen passage: whole when it is short or a list of steps, else its best sentences."""
+    units = _units(passage.content)
+    listed = [u for u in units if _NUMBERED.match(u) or _BULLET.match(u)]
+    if len(passage.content) <= SHORT_PASSAGE or (listed and len(listed) >= len(units) - 1 and len(listed) <= 12):
+        return _join(units)
+    return _join(_pick(question, units, embedder, need, keep=3))
+
+
+def _from_sentences(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> Composed:
+    """The article's sentences that best answer, in article order (symptoms and restatements left out)."""
+    pool: list[tuple[str, Passage]] = [(u, p) for p in passages if p.section != "symptom" for u in _units(p.content)]
+    if not pool:
+        pool = [(u, p) for p in passages for u in _units(p.content)]
+    picked = _pick(question, [u for u, _ in pool], embedder, need, keep=3 if need in ("fix", "steps") else 2)
+    used = [p for u, p in pool if u in picked]
+    return Composed(_join(picked), need, list(dict.fromkeys(p.section for p in used)),
+                    list(dict.fromkeys(p.content for p in used)))
+
+
+def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int) -> list[str]:
+    """Up to `keep` units close to the best-answering one, in their original order, with what they lean on: the
+    sentence before one that starts "This..."/"After those...", the list after one that ends with a colon."""
+    if not units:
+        return []
+    sims = _similarities(embedder, question, units)
+    scores = [s + _bonus(u, question, need) for u, s in zip(units, sims)]
+    order = sorted(range(len(units)), key=lambda i: -scores[i])
+    best = scores[order[0]]
+    chosen = {i for i in order[:keep] if scores[i] >= best - 0.08}
+    for i in sorted(chosen):
+        if i > 0 and _ANAPHORA.match(_plain(units[i])):
+            chosen.add(i - 1)
+        if units[i].rstrip().endswith(":"):
+            j = i + 1
+            while j < len(units) and (_NUMBERED.match(units[j]) or _BULLET.match(units[j])) and j - i <= 8:
+                chosen.add(j)
+                j += 1
+    return [units[i] for i in sorted(chosen)]
+
+
+def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
+                 *, margin: float = 0.1) -> uuid.UUID:
+    """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's order,
+    corrected by how well the title matches the question and, for problems, by the title naming a problem."""
+    top = candidates[0][2]
+    close = [c for c in candidates[:4] if c[2] >= top - margin]
+    if len(close) == 1:
+        return close[0][0]
+    need = question_need(question)
+    titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+    def rank(i: int) -> float:
+        _, title, score = close[i]
+        trouble = 0.04 if need in ("fix", "cause") and _TROUBLE.search(title) else 0.0
+        return score + 0.2 * float(titles[i + 1] @ titles[0]) + trouble
+    return close[max(range(len(close)), key=rank)][0]
+
+
+def _bonus(unit: str, question: str, need: Need) -> float:
+    if _restates(unit, question):
+        return -1.0
+    bonus = 0.0
+    if need == "fact" and _DIGIT.search(unit):
+        bonus += 0.08
+    if need in ("rule", "fact") and _CONDITION.search(unit):
+        bonus += 0.04
+    if need in ("fix", "steps") and IMPERATIVE.match(unit):
+        bonus += 0.06
+    if need in ("fix", "steps") and _UI.search(unit):
+        bonus += 0.06
+    return bonus
+
+
+def _restates(unit: str, question: str) -> bool:
+    """The unit says nothing the question did not (nearly all its content words are the question's)."""
+    words = _content(unit)
+    return bool(words) and len(words & _content(question)) >= 0.8 * len(words)
+
+
+def _content(text_: str) -> set[str]:
+    return {w.lower().rstrip(".,") for w in _WORD.findall(text_) if w.lower() not in _STOP and len(w) > 2}
+
+
+def _units(content: str) -> list[str]:
+    """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped."""
+    units: list[str] = []
+    for line in content.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or re.fullmatch(r"[|\s:-]+", line):
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
+            if len(cells) >= 2:
+                units.append(f"- {cells[0]}: {', '.join(cells[1:])}")
+            continue
+        if _NUMBERED.match(line) or _BULLET.match(line):
+            units.append(line)
+            continue
+        units += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(*])", line) if s.strip()]
+    return units
+
+
+def _join(units: list[str]) -> str:
+    """List items one per line, prose as a paragraph, in order."""
+    out: list[str] = []
+    for unit in units:
+        is_item = bool(_NUMBERED.match(unit) or _BULLET.match(unit))
+        if out and not is_item and not (_NUMBERED.match(out[-1].splitlines()[-1]) or _BULLET.match(out[-1].splitlines()[-1])):
+            out[-1] = f"{out[-1]} {unit}"
+        elif out and is_item:
+            out[-1] = f"{out[-1]}\n{unit}"
+        else:
+            out.append(unit)
+    return "\n".join(out)
+
+
+def _similarities(embedder: Embedder, question: str, units: list[str]) -> list[float]:
+    vectors = embed_cached(embedder, [question, *(_plain(u) for u in units)])
+    return [float(x) for x in vectors[1:] @ vectors[0]]
+
+
+def _plain(unit: str) -> str:
+    return re.sub(r"^\s*(?:\d+[.)]|[-*])\s+", "", unit).replace("**", "")
+
+
+# -- faithfulness -----------------------------------------------------------------------------------------
+
+_MARKERS = re.compile(r"\s?\[\d{1,2}\]")
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(*])")
+
+
+def faithful(answer: str, evidence: Sequence[str], embedder: Embedder, *, floor: float = SUPPORT_FLOOR,
+             keep_prefixes: tuple[str, ...] = ("See also",)) -> str:
+    """`answer` without the sentences that no evidence passage supports (best sentence cosine below `floor`).
+
+    A sentence copied from a passage scores 1; a faithful paraphrase stays well above the floor; a
+    sentence about something else falls under it. Lines starting with `keep_prefixes` (navigation) stay.
+    """
+    support = [_plain(u) for passage in evidence for u in _units(passage)]
+    if not support or not answer.strip():
+        return answer
+    lines = []  # (kept as is, list lead, sentences, their plain text) per line
+    for line in answer.splitlines():
+        if not line.strip() or line.strip().startswith(keep_prefixes):
+            lines.append((line, "", [], []))
+            continue
+        lead = re.match(r"^\s*(?:\d+[.)]|[-*])\s+", line)
+        sentences = [s for s in _SPLIT.split(line[lead.end():] if lead else line) if s.strip()]
+        lines.append((None, lead.group(0) if lead else "", sentences,
+                      [_MARKERS.sub("", s).replace("**", "").strip() for s in sentences]))
+    verbatim = " ".join(support)
+    unsure = list(dict.fromkeys(p for *_, plain in lines for p in plain if p and p not in verbatim))
+    supported = set()
+    if unsure:  # sentences copied from a passage score 1 without asking the model
+        vectors = embed_cached(embedder, [*unsure, *support])
+        scores = (vectors[:len(unsure)] @ vectors[len(unsure):].T).max(axis=1)
+        supported = {p for p, score in zip(unsure, scores) if score >= floor}
+    kept_lines = []
+    for whole, lead, sentences, plain in lines:
+        if whole is not None:
+            kept_lines.append(whole)
+            continue
+        kept = [s for s, p in zip(sentences, plain) if not p or p in verbatim or p in supported]
+        if kept:
+            kept_lines.append(lead + " ".join(s.strip() for s in kept))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
+
+
+async def answer_from(session: AsyncSession, embedder: Embedder, question: str, article_id: uuid.UUID) -> Composed:
+    """Compose the answer to `question` from the article `article_id` (its passages read in full)."""
+    vector = embed_cached(embedder, [question])[0]
+    return compose(question, await article_passages(session, article_id, vector), embedder)
