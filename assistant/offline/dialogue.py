@@ -120,7 +120,9 @@ _QUESTION_CLAUSE = re.compile(r"^[^,:;\-–—]{1,60}(?:\s[-–—]\s|[:,;]\s*)(
 
 
 _HOWTO_ANYWHERE = re.compile(r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
-                             r"(?:fix|solve|resolve|help|handle|get\s+around)\b", re.IGNORECASE)
+                             r"(?:fix|solve|resolve|help|handle|get\s+around)\b|[,;:-]\s*how\s+(?:do|can|should)\s+(?:i|we)\b|"
+                             r"\b(?:a|the|my|our)\s+(?:customer|client)s?\s+(?:says?|needs?|reports?|wants?|asks?|can'?t)\b",
+                             re.IGNORECASE)
 
 
 def is_howto(text: str) -> bool:
