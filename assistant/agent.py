@@ -38,11 +38,21 @@ from store.access import Actor, CallerRole, allowed
 from store.db import Database
 from store.embeddings import Embedder
 from store.errors import DomainError, NotFound, PermissionDenied
-from store.knowledge.citations import Citation, cite
-from store.services.audit import audit
 from store.intelligence.writer import Writer
-from store.models import Account, Contact, Conversation, ConversationMessage, Deal, EmailMessage, Lead, PendingAction, Ticket
+from store.knowledge.citations import Citation, cite
+from store.models import (
+    Account,
+    Contact,
+    Conversation,
+    ConversationMessage,
+    Deal,
+    EmailMessage,
+    Lead,
+    PendingAction,
+    Ticket,
+)
 from store.serialize import plain
+from store.services.audit import audit
 from store.services.conversations import ConversationService
 from store.settings import Settings, get_settings
 from tools import TOOLSET, Tool, ToolContext, Toolset
