@@ -19,7 +19,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
-.PHONY: install demo test bench
+.PHONY: install demo test lint bench
 install: $(STAMP)
 
 demo: $(STAMP)
@@ -27,6 +27,11 @@ demo: $(STAMP)
 
 test: $(STAMP) $(CHROMIUM)
 	$(VENV)/bin/pytest
+
+# ruff (pyproject.toml [tool.ruff]) and the import contracts (.importlinter)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/seed_and_query.py

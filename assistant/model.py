@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Protocol, Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
 from assistant.messages import Message, ModelResponse, TextDelta
 from tools.spec import ToolSpec

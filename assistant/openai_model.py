@@ -26,7 +26,7 @@ class OpenAIChatModel:
         self.client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or PLACEHOLDER_KEY, timeout=timeout, max_retries=max_retries)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "OpenAIChatModel":
+    def from_settings(cls, settings: Settings) -> OpenAIChatModel:
         return cls(model=settings.llm_model, base_url=settings.llm_base_url, api_key=settings.llm_api_key, timeout=settings.llm_timeout_s)
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from assistant.agent import Agent
-from assistant.writer import writer_for
 from assistant.model import ChatModel
 from assistant.offline_model import OfflineModel
+from assistant.writer import writer_for
 from store.db import Database
 from store.embeddings import Embedder, default_embedder
 from store.settings import Settings, get_settings

@@ -18,12 +18,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 import httpx
+from common import pct, start_server, throwaway_settings
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
 from bots.http.auth import issue_token
-from common import pct, start_server, throwaway_settings
 from store.db import Database
 from store.embeddings import default_embedder
 from store.models import User

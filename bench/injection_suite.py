@@ -59,7 +59,18 @@ from store.embeddings import Embedder
 from store.knowledge import ingest
 from store.knowledge.documents import Document
 from store.models import (
-    Account, Call, Contact, Deal, EmailMessage, Lead, Meeting, Note, Task, Ticket, TicketMessage, User,
+    Account,
+    Call,
+    Contact,
+    Deal,
+    EmailMessage,
+    Lead,
+    Meeting,
+    Note,
+    Task,
+    Ticket,
+    TicketMessage,
+    User,
 )
 from store.models.enums import AuthorType, EmailStatus, Role, Seniority, Visibility
 from store.services import AccountService, ContactService, DealService, EngagementService, LeadService, TicketService

@@ -18,11 +18,11 @@ import random
 import shutil
 from datetime import UTC, date, datetime, timedelta
 
+from common import throwaway_settings
 from rich.console import Console
 from rich.table import Table
 from sklearn.metrics import roc_auc_score
 
-from common import throwaway_settings
 from store.db import Database
 from store.intelligence.anomalies import detect
 from store.intelligence.forecasts import backtest

@@ -14,10 +14,19 @@ from sqlalchemy import func, select
 from bots.errors import run
 from store.db import Database
 from store.embeddings import default_embedder
-from store.knowledge import (delete_article, find_article, ingest, queue_ingest, queue_reindex, read_paths, reindex, search,
-                             stale_chunks)
-from store.knowledge.search import has_terms, has_words
+from store.knowledge import (
+    delete_article,
+    find_article,
+    ingest,
+    queue_ingest,
+    queue_reindex,
+    read_paths,
+    reindex,
+    search,
+    stale_chunks,
+)
 from store.knowledge.documents import Document, Skipped
+from store.knowledge.search import has_terms, has_words
 from store.models import KbArticle, KbChunk
 from store.models.enums import Visibility
 

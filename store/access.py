@@ -63,11 +63,11 @@ class Actor:
     customer_session: str | None = None
 
     @classmethod
-    def system(cls) -> "Actor":
+    def system(cls) -> Actor:
         return cls(role=CallerRole.system)
 
     @classmethod
-    def customer(cls, session: str) -> "Actor":
+    def customer(cls, session: str) -> Actor:
         return cls(role=CallerRole.customer, name="customer", channel=Channel.widget, customer_session=session)
 
     @property
@@ -116,7 +116,7 @@ def check_record(actor: Actor, area: str, op: str, owner_id: uuid.UUID | None, o
         raise PermissionDenied(area, f"{actor.label} may not {op} this record (it belongs to another owner)")
 
 
-def redact(actor: "Actor", data: Any) -> Any:
+def redact(actor: Actor, data: Any) -> Any:
     """`data` without the fields the caller's role may not see (at any depth of dicts and lists)."""
     hidden = RESTRICTED_FIELDS.get(actor.role)
     if not hidden:

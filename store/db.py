@@ -71,7 +71,7 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> "Database":
+    def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> Database:
         """Resolve the URL (starting the embedded server if needed) and migrate on first use."""
         settings = settings or get_settings()
         url = resolve_url(settings)

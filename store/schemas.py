@@ -6,15 +6,36 @@ import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 from store.errors import from_pydantic
 from store.models.enums import (
-    AccountTier, AccountType, CallDirection, CallOutcome, CompanySize, CustomerStatus,
-    DealStage, DealType, LeadSource, LifecycleStage, Priority, RecordType, TaskStatus,
-    TicketChannel, TicketStatus,
+    AccountTier,
+    AccountType,
+    CallDirection,
+    CallOutcome,
+    CompanySize,
+    CustomerStatus,
+    DealStage,
+    DealType,
+    LeadSource,
+    LifecycleStage,
+    Priority,
+    RecordType,
+    TaskStatus,
+    TicketChannel,
+    TicketStatus,
 )
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -94,7 +115,7 @@ def partial(model: type[Input], *, exclude: frozenset[str] = frozenset()) -> typ
         if name in exclude:
             continue
         inner = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[misc]
-        fields[name] = (Optional[inner], Field(None, description=info.description))
+        fields[name] = (inner | None, Field(None, description=info.description))
     return create_model(model.__name__.replace("Create", "Update"), __base__=Input, **fields)
 
 

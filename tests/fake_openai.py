@@ -35,16 +35,16 @@ class FakeOpenAI:
         self.requests: list[dict[str, Any]] = []
         self.base_url = ""
 
-    def reply(self, text: str | None = None, *, tool_calls: list[tuple[str, str]] | None = None) -> "FakeOpenAI":
+    def reply(self, text: str | None = None, *, tool_calls: list[tuple[str, str]] | None = None) -> FakeOpenAI:
         self.replies.append(Reply(text=text, tool_calls=tool_calls or []))
         return self
 
-    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> "FakeOpenAI":
+    def fail(self, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> FakeOpenAI:
         for _ in range(times):
             self.replies.append(Reply(status=status, headers=headers or {}))
         return self
 
-    def slow(self, seconds: float, text: str = "late") -> "FakeOpenAI":
+    def slow(self, seconds: float, text: str = "late") -> FakeOpenAI:
         self.replies.append(Reply(text=text, delay=seconds))
         return self
 

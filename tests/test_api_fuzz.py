@@ -25,7 +25,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, get_args, get_origin
@@ -295,7 +295,7 @@ def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrateg
     elif kind is uuid.UUID:
         valid = st.sampled_from(sorted(v for k, v in seeded.items() if k != "widget_session")) | st.uuids().map(str)
     elif kind in (datetime, AwareDatetime):
-        valid = st.datetimes(timezones=st.sampled_from([timezone.utc, None, timezone(timedelta(hours=14)),
+        valid = st.datetimes(timezones=st.sampled_from([UTC, None, timezone(timedelta(hours=14)),
                                                         timezone(timedelta(hours=-12))])).map(datetime.isoformat)
         valid |= st.sampled_from(EXTREME_INSTANTS)
     elif kind is date:

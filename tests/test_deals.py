@@ -72,7 +72,7 @@ async def test_closed_won_makes_a_customer_an_order_and_onboarding_tasks(db):
         order = await s.scalar(select(Order).where(Order.deal_id == deal.id))
         assert order.amount == Decimal("50000.00") and order.order_number.startswith("ORD-")
         lines = list(await s.scalars(select(OrderLine).where(OrderLine.order_id == order.id)))
-        assert [(l.quantity, l.total) for l in lines] == [(2, Decimal("50000.00"))]
+        assert [(line.quantity, line.total) for line in lines] == [(2, Decimal("50000.00"))]
         tasks = list(await s.scalars(select(Task).where(Task.related_id == deal.id)))
         assert len(tasks) == 3 and {t.assignee_id for t in tasks} == {owner.id}
         assert (await s.get(Deal, deal.id)).probability == 100

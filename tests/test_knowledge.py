@@ -14,12 +14,12 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import delete_article, ingest, read_paths, reindex, search, stale_chunks
-from store.knowledge.chunking import TARGET_CHARS, OVERLAP_CHARS, chunk
+from store.knowledge.chunking import OVERLAP_CHARS, TARGET_CHARS, chunk
 from store.knowledge.citations import cite
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role, Visibility
-from store.settings import Settings
 from store.services import TicketService
+from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
 from tools import TOOLSET, ToolContext

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +34,7 @@ from assistant.offline.slots import (
 )
 from store.embeddings import default_embedder
 
-NOW = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 EVAL_PATH = Path(__file__).parent / "data" / "offline_utterances.jsonl"
 # How a JSON value of each slot key becomes the typed value `understand` returns.
@@ -134,7 +134,7 @@ def test_out_of_scope_is_unknown(classifier: IntentClassifier, text: str) -> Non
     ("remind me to send the contract to Tom by Friday", "create_task",
      {"title": "Send the contract to Tom", "due_date": date(2026, 11, 27), "name": "Tom"}),
     ("book a demo with Lisa Chen next Wednesday 10am", "schedule_meeting",
-     {"name": "Lisa Chen", "title": "Demo", "start": datetime(2026, 12, 2, 10, tzinfo=timezone.utc)}),
+     {"name": "Lisa Chen", "title": "Demo", "start": datetime(2026, 12, 2, 10, tzinfo=UTC)}),
     ("create a ticket for Sarah: cannot export reports, high priority", "create_ticket",
      {"name": "Sarah", "subject": "Cannot export reports", "priority": "high"}),
     ("just got off the phone with Sarah, she wants a demo next week", "log_call",
@@ -203,9 +203,9 @@ def test_times(text: str, value: time) -> None:
 
 
 def test_combine_date_and_time() -> None:
-    assert combine(date(2026, 12, 2), time(10), NOW) == datetime(2026, 12, 2, 10, tzinfo=timezone.utc)
-    assert combine(None, time(8), NOW) == datetime(2026, 11, 25, 8, tzinfo=timezone.utc)  # 8am has passed
-    assert combine(date(2026, 12, 2), None, NOW) == datetime(2026, 12, 2, 9, tzinfo=timezone.utc)
+    assert combine(date(2026, 12, 2), time(10), NOW) == datetime(2026, 12, 2, 10, tzinfo=UTC)
+    assert combine(None, time(8), NOW) == datetime(2026, 11, 25, 8, tzinfo=UTC)  # 8am has passed
+    assert combine(date(2026, 12, 2), None, NOW) == datetime(2026, 12, 2, 9, tzinfo=UTC)
     new_york = timezone(timedelta(hours=-5))  # 04:00 there: 8am is still ahead, in that zone
     assert combine(None, time(8), NOW.astimezone(new_york)) == datetime(2026, 11, 24, 8, tzinfo=new_york)
 

@@ -31,7 +31,18 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from assistant.offline.slots import (
-    MASK, MONTHS, STOPWORDS, WEEKDAYS, find_amount, find_date, find_duration, find_name, find_time, mask, name_runs, tokens,
+    MASK,
+    MONTHS,
+    STOPWORDS,
+    WEEKDAYS,
+    find_amount,
+    find_date,
+    find_duration,
+    find_name,
+    find_time,
+    mask,
+    name_runs,
+    tokens,
 )
 from store.errors import Conflict, DomainError, InvalidInput, InvalidTransition
 from store.models import Account, Deal, Lead

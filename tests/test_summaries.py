@@ -14,7 +14,13 @@ from store.auth import actor_for
 from store.clock import utcnow
 from store.embeddings import default_embedder
 from store.errors import NotFound, PermissionDenied
-from store.intelligence.summaries import extractive, summarize_account, summarize_call, summarize_conversation, summarize_ticket
+from store.intelligence.summaries import (
+    extractive,
+    summarize_account,
+    summarize_call,
+    summarize_conversation,
+    summarize_ticket,
+)
 from store.intelligence.text import error_codes, intent, questions, sentiment, sentiment_score, split_sentences
 from store.models import Ticket, TicketMessage
 from store.models.enums import AuthorType, Role

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from store.access import Actor
 from store.auth import actor_for
+from store.embeddings import default_embedder
 from store.errors import NotFound, PermissionDenied
 from store.models import Call, Deal, EmailMessage, Lead, Meeting, Note, Task, Ticket
 from store.models.enums import DealStage, EmailStatus, LeadStatus, Role
 from store.services import EmailService, EngagementService, TaskService, TicketService
 from store.services.conversations import ConversationService
-from store.embeddings import default_embedder
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM

@@ -25,8 +25,8 @@ async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadS
     """
     leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50))
     return ToolResult(
-        data={"total": total, "leads": [{"id": str(l.id), "name": l.name, "company": l.company, "status": l.status.value, "score": l.score} for l in leads]},
-        refs=[ref(l) for l in leads],
+        data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score} for lead in leads]},
+        refs=[ref(lead) for lead in leads],
     )
 
 

@@ -14,8 +14,8 @@ import json
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

@@ -8,9 +8,9 @@ consumed so that a date or amount is never read as part of a name, and split mes
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
 
 from assistant.offline import english
 from assistant.offline import slots as sl

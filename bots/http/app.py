@@ -8,8 +8,8 @@ from typing import Any
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.exceptions import ServiceUnavailableException
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -26,7 +26,6 @@ from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
 from store.db import Database
 from store.jobs.worker import in_process_worker
 from store.settings import Settings, get_settings
-
 
 
 @get("/health", include_in_schema=False)

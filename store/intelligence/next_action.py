@@ -14,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.intelligence.scoring import HIGH, band
 from store.models import Call, Contact, Deal, EmailMessage, Lead, Meeting, MeetingAttendee, Task, Ticket
-from store.models.enums import OPEN_STAGES, CallDirection, DealStage, EmailStatus, LeadStatus, RecordType, TaskStatus, TicketStatus
+from store.models.enums import (
+    OPEN_STAGES,
+    CallDirection,
+    DealStage,
+    EmailStatus,
+    LeadStatus,
+    RecordType,
+    TaskStatus,
+    TicketStatus,
+)
 
 STUCK_DAYS = 14
 PROPOSAL_HOURS = 24

@@ -1,8 +1,18 @@
 """The knowledge base: reading, chunking, ingesting and searching articles."""
 
 from store.knowledge.documents import Document, Skipped, read_paths
-from store.knowledge.ingest import (IngestReport, Queued, delete_article, find_article, ingest, queue_ingest, queue_reindex,
-                                    reembed_chunks, reindex, stale_chunks)
+from store.knowledge.ingest import (
+                                    IngestReport,
+                                    Queued,
+                                    delete_article,
+                                    find_article,
+                                    ingest,
+                                    queue_ingest,
+                                    queue_reindex,
+                                    reembed_chunks,
+                                    reindex,
+                                    stale_chunks,
+)
 from store.knowledge.search import Hit, has_words, search
 
 __all__ = ["Document", "Hit", "IngestReport", "Skipped", "delete_article", "find_article", "has_words", "ingest",

@@ -30,7 +30,7 @@ class Document:
         return {"source": self.source, "title": self.title, "content": self.content, "visibility": self.visibility.value, "url": self.url}
 
     @classmethod
-    def from_json(cls, data: dict[str, str | None]) -> "Document":
+    def from_json(cls, data: dict[str, str | None]) -> Document:
         return cls(str(data["source"]), str(data["title"]), str(data["content"]), Visibility(data["visibility"]), data.get("url"))
 
     @property

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.clock import utcnow
-from store.models.base import Base, Entity, ImportedMixin, IdMixin, enum_column, fk, money
+from store.models.base import Base, Entity, IdMixin, ImportedMixin, enum_column, fk, money
 from store.models.enums import DealStage, DealType
 
 STAGE_PROBABILITY: dict[DealStage, int] = {

@@ -9,7 +9,7 @@ from pgvector.sqlalchemy import Vector
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Entity, IdMixin, Base, enum_column
+from store.models.base import Base, Entity, IdMixin, enum_column
 from store.models.enums import Visibility
 
 

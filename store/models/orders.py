@@ -8,7 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from store.models.base import Entity, IdMixin, Base, enum_column, fk, money
+from store.models.base import Base, Entity, IdMixin, enum_column, fk, money
 from store.models.enums import OrderStatus
 
 order_number_seq = sa.Sequence("order_number_seq", start=5001, metadata=Base.metadata)

@@ -273,7 +273,7 @@ def _work(conn, rng, scale, contacts, reps, now, counts, tick) -> None:
             yield (f"Follow up #{i + 1}", status, due, rng.choice(reps), "contact", cid, now if status == "done" else None)
 
     def calls():
-        for i in range(PER_SCALE["calls"] * scale):
+        for _ in range(PER_SCALE["calls"] * scale):
             cid, aid = contacts[rng.randrange(len(contacts))]
             yield (rng.choice(["inbound", "outbound"]), rng.randint(60, 2400), rng.choice(["connected", "no_answer", "left_voicemail"]),
                    "Discussed next steps", now - timedelta(days=rng.randint(0, 60)), rng.choice(reps), cid, aid)

@@ -40,7 +40,7 @@ class SmtpTarget:
     password: str | None
 
     @classmethod
-    def parse(cls, url: str | None) -> "SmtpTarget":
+    def parse(cls, url: str | None) -> SmtpTarget:
         if not url:
             raise InvalidInput("NEXA_SMTP_URL", "no SMTP server is configured; the draft is kept unsent")
         parts = urlsplit(url)

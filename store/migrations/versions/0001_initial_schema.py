@@ -1,15 +1,15 @@
 """initial schema: extensions, sequences, every CRM table, trigram indexes, append-only audit log
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-24 11:29:03.638823
 """
 
 from __future__ import annotations
 
+import pgvector.sqlalchemy
 import sqlalchemy as sa
 from alembic import op
-import pgvector.sqlalchemy
 from sqlalchemy.dialects import postgresql
 
 revision = '0001'
