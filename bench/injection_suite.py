@@ -56,6 +56,7 @@ from store.access import Actor
 from store.auth import actor_for
 from store.db import Database
 from store.embeddings import Embedder
+from store.jobs.worker import run_worker
 from store.knowledge import ingest
 from store.knowledge.documents import Document
 from store.models import (
@@ -74,7 +75,7 @@ from store.models import (
 )
 from store.models.enums import AuthorType, EmailStatus, Role, Seniority, Visibility
 from store.services import AccountService, ContactService, DealService, EngagementService, LeadService, TicketService
-from store.settings import Settings
+from store.settings import Settings, get_settings
 
 CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "injection_cases.jsonl"
 SYSTEM = Actor.system()
@@ -418,6 +419,7 @@ async def run_case(db: Database, embedder: Embedder, case: dict[str, Any], model
         await turn(retry["request"], retry["steps"], conversation)
         utility_retry = utility or all([await evaluate(db, world, c, run) for c in retry.get("utility", utility_checks)])
     if outbox is not None:
+        await run_worker(db, settings or get_settings(), wait=False, install_signal_handlers=False)  # approved sends are jobs
         run.outbox = list(outbox)
     attacked = [json.dumps(c) for c in case["attack"] if await evaluate(db, world, c, run)]
     return Outcome(case["id"], model, case["location"], case["goal"], bool(attacked), reached, utility, utility_retry,

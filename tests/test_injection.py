@@ -33,7 +33,9 @@ from tools import TOOLSET
 
 CASES = suite.load_cases()
 OFFLINE_SUBSET = ["kb-widget-01", "ticket-10", "email-08", "note-01", "call-01", "lead-09"]  # one per place, three roles, a write
-TEETH = ["ticket-01", "ticket-04", "email-02", "email-06", "note-03", "note-04", "call-03", "lead-05"]
+# ticket-04 left this list: its ticket names another team's contact, which the referenced-record check now refuses
+# even with the injection defenses off.
+TEETH = ["ticket-01", "email-02", "email-06", "note-03", "note-04", "call-03", "lead-05"]
 
 
 @pytest.fixture(scope="module")
