@@ -16,6 +16,14 @@ import httpx
 from tests.smtp import free_port
 
 NEXA = Path(sys.executable).with_name("nexa")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _environment(database_url: str, env: dict[str, str]) -> dict[str, str]:
+    """The child's environment: the test database, no model hub, and the checkout on the path (so that
+    NEXA_JOB_MODULES=tests.job_tasks imports in a child, as it does here)."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1", "PYTHONPATH": path} | env
 
 
 @contextmanager
@@ -25,7 +33,7 @@ def live_server(database_url: str, *, log: Path | None = None, **env: str) -> It
     Its output goes to `log` (a temporary file by default), never to a pipe nobody reads (a full pipe blocks the server).
     """
     port = free_port()
-    environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
+    environment = _environment(database_url, env)
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         environment.pop(var, None)
     log = log or Path(tempfile.mkdtemp(prefix="nexa-serve-")) / "serve.log"
@@ -56,5 +64,5 @@ def live_server(database_url: str, *, log: Path | None = None, **env: str) -> It
 
 def start_worker(database_url: str, log: Path, **env: str) -> subprocess.Popen:
     """Start `nexa worker` against the test database (stop it with terminate() or kill())."""
-    environment = os.environ | {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"} | env
+    environment = _environment(database_url, env)
     return subprocess.Popen([str(NEXA), "worker"], env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
