@@ -134,7 +134,9 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
         "why does Quentin Zabriskie have that score?", "what can you do?", "how do I reset my password?",
         "have we seen this before: export to CSV fails", "create a ticket for Sarah", "show me Sarah",
         "anything unusual this week?", "what will we close this quarter?", "forecast ticket volume",
-        "why does Zorblax Quuxington have that score?", "we won the Acme deal",
+        "why does Zorblax Quuxington have that score?", "we won the Acme deal", "book me a flight to Paris",
+        "what's Sarah Johnson's phone number?", "list my open leads", "what meetings do I have this week?",
+        "good morning!", "show me ticket 1001",
     )] + [(Actor.customer("redaction-test"), text) for text in ("how do I reset my password?",
                                                                 "how do I configure the quantum flux capacitor?")]
     chats.append((sam, "we won the Acme deal"))
