@@ -47,23 +47,19 @@ def show(s: dict[str, Any]) -> None:
     console.print(f"pass rate [bold]{s['pass_rate']:.1%}[/], pass^{s['k']} [bold]{s['pass_k']:.1%}[/], "
                   f"wrong-record writes [bold]{s['wrong_record_writes']}[/]")
     for title, rows in (("category", s["per_category"]), ("expected tool", s["per_intent"])):
-        table = Table(title=f"accuracy per {title}")
-        for column in (title, "n", "accuracy"):
-            table.add_column(column)
-        for name, row in rows.items():
-            table.add_row(name, str(row["n"]), f"{row['accuracy']:.0%}")
-        console.print(table)
-    if s["confusions"]:
-        table = Table(title="worst confusions (expected tool -> path taken)")
-        for column in ("expected", "taken", "count"):
-            table.add_column(column)
-        for row in s["confusions"]:
-            table.add_row(row["expected"], row["taken"], str(row["count"]))
-        console.print(table)
-    if s["calibration"]:
-        table = Table(title="calibration (offline intent confidence of the first message)")
-        for column in ("confidence", "n", "accuracy"):
-            table.add_column(column)
-        for row in s["calibration"]:
-            table.add_row(row["confidence"], str(row["n"]), f"{row['accuracy']:.0%}")
-        console.print(table)
+        _print_table(f"accuracy per {title}", (title, "n", "accuracy"),
+                     [(name, str(row["n"]), f"{row['accuracy']:.0%}") for name, row in rows.items()])
+    _print_table("worst confusions (expected tool -> path taken)", ("expected", "taken", "count"),
+                 [(row["expected"], row["taken"], str(row["count"])) for row in s["confusions"]])
+    _print_table("calibration (offline intent confidence of the first message)", ("confidence", "n", "accuracy"),
+                 [(row["confidence"], str(row["n"]), f"{row['accuracy']:.0%}") for row in s["calibration"]])
+
+
+def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """One table of the report; nothing when it has no rows."""
+    if not rows:
+        return
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
