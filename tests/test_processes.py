@@ -28,6 +28,7 @@ from tests.live import live_server, start_worker
 from tests.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
+PER_MINUTE = 6  # API calls per caller per minute on the two servers below
 FAST = {"NEXA_JOB_MODULES": "tests.job_tasks", "NEXA_JOBS_POLL": "0.5"}
 
 
@@ -56,13 +57,14 @@ async def test_two_servers_and_a_worker_share_one_database(db, database_url):
         async with db.session() as s:
             john = await factories.user(s, name="John", email="john@nexa.test", seniority=Seniority.senior)
             token = await issue_token(s, john)
+            amy_token = await issue_token(s, await factories.user(s, name="Amy", email="amy@nexa.test"))
             sarah = await factories.contact(s, first_name="Sarah", owner_id=john.id, email="sarah@acme.test")
         model = ScriptedModel(call("draft_email", {"contact_id": str(sarah.id), "purpose": "demo"}),
                               lambda msgs: call("send_email", {"email_id": json.loads(
                                   [m for m in msgs if m.role == "tool"][-1].content)["data"]["email_id"]}))
         proposed = await Agent(db, model, settings=settings).run(actor_for(john), "email Sarah about a demo and send it")
         (pending,) = proposed.pending
-        env = FAST | {"NEXA_SMTP_URL": smtp_url}
+        env = FAST | {"NEXA_SMTP_URL": smtp_url, "NEXA_API_PER_MINUTE": str(PER_MINUTE)}
         worker = start_worker(database_url, logs / "worker.log", **env)
         try:
             with live_server(database_url, log=logs / "a.log", **env) as a, live_server(database_url, log=logs / "b.log", **env) as b:
@@ -72,6 +74,10 @@ async def test_two_servers_and_a_worker_share_one_database(db, database_url):
                 again = await http.post(f"{b}/api/v1/tasks", json={"title": "Call Ivy"}, headers={"Idempotency-Key": "t-1"})
                 assert first.status_code == again.status_code == 201 and first.json() == again.json()
                 assert again.headers.get("idempotent-replayed") == "true"
+                # A rate limit counts one caller's requests on both processes together.
+                amy = {"Authorization": f"Bearer {amy_token}"}
+                codes = [(await http.get(f"{base}/api/v1/tasks", headers=amy)).status_code for base in [a, b] * PER_MINUTE]
+                assert codes == [200] * PER_MINUTE + [429] * PER_MINUTE, codes
                 # Both processes approve the same send at once: it applies once, and the email goes out once.
                 path = f"/api/v1/chat/{proposed.conversation_id}/approvals/{pending.id}"
                 answers = await asyncio.gather(*(http.post(f"{base}{path}", json={"approve": True}) for base in (a, b)))

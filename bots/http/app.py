@@ -22,6 +22,7 @@ from bots.http.idempotency import IdempotencyMiddleware
 from bots.http.principal import PrincipalMiddleware, principal_of
 from bots.http.problems import HANDLERS
 from bots.http.state import AppState
+from bots.http.stores import postgres_stores
 from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
 from store.db import Database
 from store.jobs.worker import in_process_worker
@@ -56,7 +57,8 @@ def _is_api_call(request: Request) -> bool:
 def rate_limits() -> list[Any]:
     """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION),
     API calls per authenticated user (NEXA_API_PER_MINUTE), all per minute. Callers are principals (`PrincipalMiddleware`):
-    two spellings of one token are one bucket."""
+    two spellings of one token are one bucket. The windows live in PostgreSQL (`postgres_stores`): every server
+    process counts into the same ones."""
     per_ip = int(os.environ.get("NEXA_WIDGET_PER_IP", "60"))
     per_session = int(os.environ.get("NEXA_WIDGET_PER_SESSION", "20"))
     per_token = int(os.environ.get("NEXA_API_PER_MINUTE", "1200"))
@@ -105,6 +107,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(),
                     DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],
+        stores=postgres_stores(db),
         request_max_body_size=MAX_BODY,
         cors_config=cors(),
         openapi_config=OpenAPIConfig(

@@ -12,6 +12,7 @@ from store.models.emails import EmailMessage
 from store.models.idempotency import IdempotencyKey
 from store.models.imports import ImportJob
 from store.models.knowledge import KbArticle, KbChunk
+from store.models.kv import StoredValue
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.orders import Order, OrderLine
@@ -26,5 +27,5 @@ __all__ = [
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
+    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "StoredValue", "Task", "Ticket", "TicketMessage", "User",
 ]
