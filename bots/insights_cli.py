@@ -75,7 +75,7 @@ def alerts(email: AsUser, days: Annotated[int, typer.Option(help="Look back this
 async def _alerts(email: str, days: int) -> None:
     db = Database.open()
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             actor = await actor_for_email(session, email)
             found = await find_alerts(session, actor, today=utcnow().date(), window_days=days)
         if not found:
@@ -94,7 +94,7 @@ def forecast(email: AsUser) -> None:
 async def _forecast(email: str) -> None:
     db = Database.open()
     try:
-        async with db.session() as session:
+        async with db.reader() as session:
             actor = await actor_for_email(session, email)
             today = utcnow().date()
             quarters = await pipeline_forecast(session, actor, today=today) if actor.role.value != "support" else []

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from store.server import start_embedded
@@ -22,12 +22,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def resolve_url(settings: Settings) -> str:
     """The SQLAlchemy URL: DATABASE_URL when set, else the embedded server (started on demand)."""
     if settings.database_url:
-        url = settings.database_url
-        for prefix in ("postgresql://", "postgres://"):
-            if url.startswith(prefix):
-                url = "postgresql+psycopg://" + url[len(prefix) :]
-        return url
+        return _driver(settings.database_url)
     return start_embedded(settings.pgdata)
+
+
+def _driver(url: str) -> str:
+    """`url` with psycopg as the driver (postgres:// and postgresql:// URLs are accepted)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 def alembic_config(url: str) -> Config:
@@ -54,21 +58,21 @@ def needs_upgrade(url: str) -> bool:
         engine.dispose()
 
 
+def _engine(url: str, settings: Settings) -> AsyncEngine:
+    return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5, pool_pre_ping=True,
+                               connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"})
+
+
 class Database:
     """The process's connection pool and session factory."""
 
     def __init__(self, url: str, *, settings: Settings | None = None) -> None:
         settings = settings or get_settings()
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(
-            url,
-            pool_size=settings.pool_size,
-            max_overflow=0,
-            pool_timeout=5,
-            pool_pre_ping=True,
-            connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
-        )
+        self.engine = _engine(url, settings)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        replica = settings.database_replica_url
+        self.replica = _engine(_driver(replica), settings) if replica else None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> Database:
@@ -90,5 +94,18 @@ class Database:
                 await session.rollback()
                 raise
 
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session for analytics (pipeline, forecasts, alerts): on the replica when
+        NEXA_DATABASE_REPLICA_URL is set, else on the primary."""
+        async with AsyncSession(self.replica or self.engine, expire_on_commit=False) as session:
+            await session.execute(text("SET TRANSACTION READ ONLY"))
+            try:
+                yield session
+            finally:
+                await session.rollback()
+
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()

@@ -21,6 +21,7 @@ class Settings:
     """Every knob Nexa reads from the environment, with its default."""
 
     database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
+    database_replica_url: str | None = field(default_factory=lambda: _env("NEXA_DATABASE_REPLICA_URL"))
     home: Path = field(
         default_factory=lambda: Path(_env("NEXA_HOME") or platformdirs.user_data_dir("nexa"))
     )
@@ -58,6 +59,12 @@ class Settings:
         default_factory=lambda: tuple(m.strip() for m in (_env("NEXA_JOB_MODULES") or "").split(",") if m.strip())
     )
     secret_key: str | None = field(default_factory=lambda: _env("NEXA_SECRET_KEY"))
+    widget_per_ip: int = field(default_factory=lambda: int(_env("NEXA_WIDGET_PER_IP", "60") or 60))
+    widget_per_session: int = field(default_factory=lambda: int(_env("NEXA_WIDGET_PER_SESSION", "20") or 20))
+    api_per_minute: int = field(default_factory=lambda: int(_env("NEXA_API_PER_MINUTE", "1200") or 1200))
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: tuple(o.strip() for o in (_env("NEXA_CORS_ORIGINS") or "*").split(",") if o.strip())
+    )
 
     def signing_key(self) -> bytes:
         """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""

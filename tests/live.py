@@ -27,8 +27,8 @@ def _environment(database_url: str, env: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def live_server(database_url: str, *, log: Path | None = None, **env: str) -> Iterator[str]:
-    """Start `nexa serve` on a free port; yield its base URL once /ready answers; stop it after.
+def live_server(database_url: str, *, log: Path | None = None, args: tuple[str, ...] = (), **env: str) -> Iterator[str]:
+    """Start `nexa serve [args]` on a free port; yield its base URL once /ready answers; stop it after.
 
     Its output goes to `log` (a temporary file by default), never to a pipe nobody reads (a full pipe blocks the server).
     """
@@ -37,7 +37,7 @@ def live_server(database_url: str, *, log: Path | None = None, **env: str) -> It
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         environment.pop(var, None)
     log = log or Path(tempfile.mkdtemp(prefix="nexa-serve-")) / "serve.log"
-    process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port)], env=environment,
+    process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port), *args], env=environment,
                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

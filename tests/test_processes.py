@@ -1,4 +1,5 @@
-"""Several processes on one database: two `nexa serve` and one `nexa worker`; and a worker killed mid-job."""
+"""Several processes on one database: two `nexa serve` (one with two uvicorn workers) and one `nexa worker`; and a
+worker killed mid-job."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ async def test_two_servers_and_a_worker_share_one_database(db, database_url):
         env = FAST | {"NEXA_SMTP_URL": smtp_url, "NEXA_API_PER_MINUTE": str(PER_MINUTE)}
         worker = start_worker(database_url, logs / "worker.log", **env)
         try:
-            with live_server(database_url, log=logs / "a.log", **env) as a, live_server(database_url, log=logs / "b.log", **env) as b:
+            with live_server(database_url, log=logs / "a.log", args=("--workers", "2"), **env) as a, live_server(database_url, log=logs / "b.log", **env) as b:
                 http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
                 # An Idempotency-Key used on one process replays on the other.
                 first = await http.post(f"{a}/api/v1/tasks", json={"title": "Call Ivy"}, headers={"Idempotency-Key": "t-1"})

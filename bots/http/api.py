@@ -82,7 +82,7 @@ class PipelineFilters(Input):
 async def pipeline(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
     """Open pipeline (count, amount, weighted) by stage or owner, with closed-won apart."""
     filters = parse(PipelineFilters, dict(request.query_params))
-    async with nexa.db.session() as session:
+    async with nexa.db.reader() as session:
         result = await PipelineService(session, actor).summary(**filters.model_dump())
         return plain(asdict(result))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from litestar import Litestar, Request, get
@@ -54,14 +53,12 @@ def _is_api_call(request: Request) -> bool:
     return request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/widget/")
 
 
-def rate_limits() -> list[Any]:
+def rate_limits(settings: Settings) -> list[Any]:
     """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION),
     API calls per authenticated user (NEXA_API_PER_MINUTE), all per minute. Callers are principals (`PrincipalMiddleware`):
     two spellings of one token are one bucket. The windows live in PostgreSQL (`postgres_stores`): every server
     process counts into the same ones."""
-    per_ip = int(os.environ.get("NEXA_WIDGET_PER_IP", "60"))
-    per_session = int(os.environ.get("NEXA_WIDGET_PER_SESSION", "20"))
-    per_token = int(os.environ.get("NEXA_API_PER_MINUTE", "1200"))
+    per_ip, per_session, per_token = settings.widget_per_ip, settings.widget_per_session, settings.api_per_minute
     return [
         RateLimitConfig(rate_limit=("minute", per_token), check_throttle_handler=_is_api_call,
                         identifier_for_request=principal_of, store="api_token").middleware,
@@ -71,11 +68,10 @@ def rate_limits() -> list[Any]:
     ]
 
 
-def cors() -> CORSConfig:
+def cors(settings: Settings) -> CORSConfig:
     """The widget is embedded on customers' own sites: let their pages call the API (NEXA_CORS_ORIGINS, comma-separated;
     default any). Bearer tokens are never sent implicitly by browsers, so this opens no door to the CRM API."""
-    origins = [o.strip() for o in os.environ.get("NEXA_CORS_ORIGINS", "*").split(",") if o.strip()]
-    return CORSConfig(allow_origins=origins, allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+    return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
                       allow_headers=["Content-Type", "Accept", "Authorization", SESSION_HEADER],
                       expose_headers=["Retry-After", "RateLimit-Reset", "RateLimit-Remaining"], max_age=600)
 
@@ -105,11 +101,11 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(),
+        middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(settings),
                     DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],
         stores=postgres_stores(db),
         request_max_body_size=MAX_BODY,
-        cors_config=cors(),
+        cors_config=cors(settings),
         openapi_config=OpenAPIConfig(
             title="Nexa API", version="1.0.0", path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
