@@ -9,9 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from bots.errors import run
-from store.auth import actor_for_email
-from store.db import Database
-from store.services.audit import AuditService
 
 console = Console()
 
@@ -25,6 +22,10 @@ def audit(email: Annotated[str, typer.Option("--as", help="The CRM user whose vi
 
 
 async def _audit(email: str, action: str | None, record: str | None, limit: int) -> None:
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.services.audit import AuditService
+
     db = Database.open()
     try:
         async with db.session() as session:

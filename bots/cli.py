@@ -15,12 +15,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from sqlalchemy import select
 
-from assistant.runtime import build_agent
-from bots import render
 from bots.audit_cli import audit
-from bots.chat import chat_loop
 from bots.errors import run
 from bots.eval_cli import eval_command
 from bots.import_cli import export, import_file
@@ -28,15 +24,6 @@ from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
 from bots.mcp_cli import mcp
-from store.auth import actor_for_email
-from store.db import Database, resolve_url, upgrade
-from store.embeddings import default_embedder
-from store.errors import NotFound
-from store.models import Contact, User
-from store.seed import is_seeded
-from store.seed import seed as load_seed
-from store.seed.generated import PER_SCALE
-from store.services import PipelineService, ViewService
 from store.settings import get_settings
 
 app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args_is_help=True)
@@ -72,6 +59,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     import uvicorn
 
     from bots.http import create_app
+    from store.db import resolve_url, upgrade
 
     os.environ["NEXA_IN_PROCESS_WORKER"] = "0" if no_worker else "1"
     get_settings.cache_clear()
@@ -104,7 +92,9 @@ def slack() -> None:
 async def _slack() -> None:
     from slack_bolt.adapter.socket_mode.websockets import AsyncSocketModeHandler
 
+    from assistant.runtime import build_agent
     from bots.slack.app import build_app
+    from store.db import Database
 
     settings = get_settings()
     db = Database.open(settings)
@@ -125,7 +115,12 @@ def users_token(email: Annotated[str, typer.Argument(help="The user's email.")])
 
 
 async def _token(email: str) -> None:
+    from sqlalchemy import select
+
     from bots.http.auth import issue_token
+    from store.db import Database
+    from store.errors import NotFound
+    from store.models import User
 
     db = Database.open()
     try:
@@ -141,6 +136,8 @@ async def _token(email: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to the configured database (embedded unless DATABASE_URL is set)."""
+    from store.db import resolve_url, upgrade
+
     url = resolve_url(get_settings())
     upgrade(url)
     console.print("[green]Database is at the newest migration.")
@@ -156,6 +153,12 @@ def seed(
 
 
 async def _seed(scale: int, random_seed: int) -> None:
+    from store.db import Database
+    from store.embeddings import default_embedder
+    from store.seed import is_seeded
+    from store.seed import seed as load_seed
+    from store.seed.generated import PER_SCALE
+
     db = Database.open()
     try:
         if await is_seeded(db):
@@ -183,6 +186,19 @@ def demo() -> None:
 
 
 async def _demo() -> None:
+    from sqlalchemy import select
+
+    from assistant.runtime import build_agent
+    from bots import render
+    from bots.chat import chat_loop
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.embeddings import default_embedder
+    from store.models import Contact
+    from store.seed import is_seeded
+    from store.seed import seed as load_seed
+    from store.services import PipelineService, ViewService
+
     db = Database.open()
     try:
         if not await is_seeded(db):
@@ -206,6 +222,11 @@ def chat(email: Annotated[str, typer.Option("--as", help="The CRM user to chat a
 
 
 async def _chat(email: str) -> None:
+    from assistant.runtime import build_agent
+    from bots.chat import chat_loop
+    from store.auth import actor_for_email
+    from store.db import Database
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -227,6 +248,11 @@ def ask(
 
 
 async def _ask(message: str, email: str, conversation: str | None, as_json: bool) -> None:
+    from assistant.runtime import build_agent
+    from bots import render
+    from store.auth import actor_for_email
+    from store.db import Database
+
     db = Database.open()
     try:
         async with db.session() as session:

@@ -9,11 +9,11 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from store.errors import DomainError
-
 
 def run(job: Coroutine[Any, Any, None]) -> None:
     """Run a command's coroutine, turning a domain error (unknown user, bad id...) into `error: field: reason`."""
+    from store.errors import DomainError  # here, not at the top: `nexa --help` stays free of pydantic and SQLAlchemy
+
     try:
         asyncio.run(job)
     except DomainError as err:

@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from assistant.evaluation import Run, as_json, evaluate
 from bots.errors import run
 
 console = Console()
@@ -30,6 +29,8 @@ def eval_command(
 
 
 async def _eval(file: Path, k: int, model: str, as_json_: bool, only: list[str]) -> None:
+    from assistant.evaluation import Run, as_json, evaluate
+
     def tick(result: Run) -> None:
         if not as_json_:
             mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"

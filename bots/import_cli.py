@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,20 +13,15 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from bots.errors import run
-from bots.http.resources import BY_NAME, export_csv
-from store.auth import actor_for_email
-from store.db import Database
-from store.errors import InvalidInput
-from store.imports import RESOURCES, Importer, ImportOptions, ImportReport
-from store.imports.export import EXPORTABLE
-from store.imports.mapping import parse_map, parse_values
-from store.schemas import parse
+
+if TYPE_CHECKING:
+    from store.imports import ImportOptions, ImportReport
 
 console = Console(stderr=True)
 
 
 def import_file(
-    resource: Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(RESOURCES)}.")],
+    resource: Annotated[str, typer.Argument(help="What the file holds: accounts, contacts, leads, deals or tickets.")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The CSV file (any delimiter, UTF-8 or Windows-1252).")],
     email: Annotated[str, typer.Option("--as", help="The CRM user importing (their rights apply to every row).")],
     preset: Annotated[str | None, typer.Option(help="Column names of an export: hubspot or salesforce.")] = None,
@@ -40,6 +35,8 @@ def import_file(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import a CSV file (HubSpot or Salesforce export, or any file whose columns name our fields)."""
+    from store.imports import ImportOptions
+
     options = ImportOptions(preset=preset, columns={}, values={}, owner=owner, dry_run=dry_run, update_existing=update_existing,
                             date_format=date_format, create_accounts=create_accounts)
     run(_import(resource, file, email, options, columns or [], values or [], as_json))
@@ -47,6 +44,11 @@ def import_file(
 
 async def _import(resource: str, file: Path, email: str, options: ImportOptions, columns: list[str], values: list[str],
                   as_json: bool) -> None:
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.imports import Importer
+    from store.imports.mapping import parse_map, parse_values
+
     options.columns, options.values = parse_map(columns), parse_values(values)
     db = Database.open()
     try:
@@ -87,7 +89,7 @@ def show(report: ImportReport) -> None:
 
 
 def export(
-    resource: Annotated[str, typer.Argument(help=f"What to export: {', '.join(EXPORTABLE)}.")],
+    resource: Annotated[str, typer.Argument(help="What to export: accounts, contacts, leads, deals or tickets.")],
     email: Annotated[str, typer.Option("--as", help="The CRM user exporting (their rights and redaction apply).")],
     where: Annotated[list[str] | None, typer.Option("--where", help="field=value filter of the API's list (repeatable).")] = None,
 ) -> None:
@@ -96,6 +98,13 @@ def export(
 
 
 async def _export(resource: str, email: str, where: list[str]) -> None:
+    from bots.http.resources import BY_NAME, export_csv
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.errors import InvalidInput
+    from store.imports.export import EXPORTABLE
+    from store.schemas import parse
+
     if resource not in EXPORTABLE:
         raise InvalidInput("resource", f"'{resource}' cannot be exported; one of {', '.join(EXPORTABLE)}")
     query = {}

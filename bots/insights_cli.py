@@ -7,18 +7,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from bots.errors import run
-from prompts.money import money_short
-from store.auth import actor_for_email
-from store.clock import utcnow
-from store.db import Database
-from store.errors import NotFound
-from store.intelligence.anomalies import find_alerts
-from store.intelligence.forecasts import pipeline_forecast, ticket_volume_forecast
-from store.intelligence.scoring import explain_lead, rescore_open_leads, train
-from store.models import Lead
 
 scoring_app = typer.Typer(help="Lead scoring: train on past outcomes, explain a score.", no_args_is_help=True)
 console = Console()
@@ -32,6 +22,9 @@ def scoring_train() -> None:
 
 
 async def _train() -> None:
+    from store.db import Database
+    from store.intelligence.scoring import rescore_open_leads, train
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -50,6 +43,13 @@ def scoring_explain(email: Annotated[str, typer.Argument(help="The lead's email 
 
 
 async def _explain(email: str) -> None:
+    from sqlalchemy import select
+
+    from store.db import Database
+    from store.errors import NotFound
+    from store.intelligence.scoring import explain_lead
+    from store.models import Lead
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -73,6 +73,11 @@ def alerts(email: AsUser, days: Annotated[int, typer.Option(help="Look back this
 
 
 async def _alerts(email: str, days: int) -> None:
+    from store.auth import actor_for_email
+    from store.clock import utcnow
+    from store.db import Database
+    from store.intelligence.anomalies import find_alerts
+
     db = Database.open()
     try:
         async with db.reader() as session:
@@ -92,6 +97,12 @@ def forecast(email: AsUser) -> None:
 
 
 async def _forecast(email: str) -> None:
+    from prompts.money import money_short
+    from store.auth import actor_for_email
+    from store.clock import utcnow
+    from store.db import Database
+    from store.intelligence.forecasts import pipeline_forecast, ticket_volume_forecast
+
     db = Database.open()
     try:
         async with db.reader() as session:

@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.table import Table
 
 from bots.errors import run
-from store.db import Database
 from store.jobs import STATUSES
 from store.settings import get_settings
 
@@ -22,6 +21,7 @@ console = Console()
 
 def worker(concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="Jobs run at once (default NEXA_WORKER_CONCURRENCY, 1).")] = None) -> None:
     """Run background jobs (email sends, knowledge-base ingestion, scoring, alerts) until Ctrl-C or SIGTERM."""
+    from store.db import Database
     from store.jobs.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -46,6 +46,8 @@ def jobs(status: Annotated[str | None, typer.Option(help=f"Only jobs in this sta
 
 
 async def _jobs(status: str | None, retry_id: int | None, limit: int) -> None:
+    from store.db import Database
+    from store.jobs import STATUSES
     from store.jobs.queue import list_jobs, open_queue, retry_failed
 
     db = Database.open()

@@ -3,32 +3,17 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, select
 
 from bots.errors import run
-from store.db import Database
-from store.embeddings import default_embedder
-from store.knowledge import (
-    delete_article,
-    find_article,
-    ingest,
-    queue_ingest,
-    queue_reindex,
-    read_paths,
-    reindex,
-    search,
-    stale_chunks,
-)
-from store.knowledge.documents import Document, Skipped
-from store.knowledge.search import has_terms, has_words
-from store.models import KbArticle, KbChunk
-from store.models.enums import Visibility
+
+if TYPE_CHECKING:
+    from store.db import Database
 
 RUNS_THEM = "a worker (`nexa serve` or `nexa worker`) runs them, `nexa jobs` shows their progress"
 kb_app = typer.Typer(help="The knowledge base (help-center articles).", no_args_is_help=True)
@@ -49,6 +34,9 @@ def kb_ingest(paths: Annotated[list[str], typer.Argument(help="Files or folders 
 
 
 async def _queue_ingest(paths: list[str]) -> None:
+    from store.db import Database
+    from store.knowledge import queue_ingest, read_paths
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -61,6 +49,11 @@ async def _queue_ingest(paths: list[str]) -> None:
 
 
 async def _ingest(paths: list[str]) -> None:
+    from store.db import Database
+    from store.embeddings import default_embedder
+    from store.knowledge import ingest, read_paths
+    from store.knowledge.documents import Document, Skipped
+
     items: list[Document | Skipped] = list(read_paths(paths))
     db, embedder = Database.open(), default_embedder()
     try:
@@ -83,6 +76,11 @@ def kb_list() -> None:
 
 
 async def _list() -> None:
+    from sqlalchemy import func, select
+
+    from store.db import Database
+    from store.models import KbArticle, KbChunk
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -104,6 +102,9 @@ def kb_show(article: Annotated[str, typer.Argument(help="The article's id or sou
 
 
 async def _show(key: str) -> None:
+    from store.db import Database
+    from store.knowledge import find_article
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -121,6 +122,9 @@ def kb_delete(article: Annotated[str, typer.Argument(help="The article's id or s
 
 
 async def _delete(key: str) -> None:
+    from store.db import Database
+    from store.knowledge import delete_article
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -142,6 +146,11 @@ def kb_search(
 
 
 async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None:
+    from store.db import Database
+    from store.embeddings import default_embedder
+    from store.knowledge import search
+    from store.models.enums import Visibility
+
     db = Database.open()
     try:
         visible = (Visibility.public, Visibility.internal) if internal else (Visibility.public,)
@@ -161,6 +170,8 @@ async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None
 
 
 async def _meaningful(db: Database, query: str) -> bool:
+    from store.knowledge.search import has_terms, has_words
+
     async with db.session() as session:
         return has_words(query) and await has_terms(session, query)
 
@@ -173,6 +184,10 @@ def kb_reindex(everything: Annotated[bool, typer.Option("--all", help="Re-embed 
 
 
 async def _queue_reindex(everything: bool) -> None:
+    from store.db import Database
+    from store.embeddings import default_embedder
+    from store.knowledge import queue_reindex
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -183,6 +198,10 @@ async def _queue_reindex(everything: bool) -> None:
 
 
 async def _reindex(everything: bool) -> None:
+    from store.db import Database
+    from store.embeddings import default_embedder
+    from store.knowledge import reindex, stale_chunks
+
     db, embedder = Database.open(), default_embedder()
     try:
         async with db.session() as session:

@@ -5,13 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from mcp.server.stdio import stdio_server
 
-from assistant.runtime import build_agent
 from bots.errors import run
-from bots.mcp.server import NexaMCP
-from store.auth import actor_for_email
-from store.db import Database
 
 
 def mcp(email: Annotated[str, typer.Option("--as", help="The CRM user the client acts as (their role's tools and rights).")]) -> None:
@@ -20,6 +15,13 @@ def mcp(email: Annotated[str, typer.Option("--as", help="The CRM user the client
 
 
 async def _serve(email: str) -> None:
+    from mcp.server.stdio import stdio_server
+
+    from assistant.runtime import build_agent
+    from bots.mcp.server import NexaMCP
+    from store.auth import actor_for_email
+    from store.db import Database
+
     db = Database.open()
     try:
         async with db.session() as session:
