@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware import DefineMiddleware
@@ -89,6 +90,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
     from bots.http.api import api_router
     from bots.http.imports import imports_router
     from bots.mcp.http import mcp_mount
+    from bots.web import console_routers, template_config
 
     mcp_endpoint, mcp_lifespan = mcp_mount(db, state.agent)
 
@@ -100,8 +102,11 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack],
+        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack,
+                        *console_routers(settings.signing_key())],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
+        state=State({"nexa_state": state}),  # for the console's error pages, which get no dependencies
+        template_config=template_config(),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(),
                     DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],

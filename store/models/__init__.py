@@ -5,6 +5,7 @@ from store.models.activities import Activity, ActivityLink
 from store.models.alerts import PostedAlert
 from store.models.audit import AuditEntry
 from store.models.base import Base
+from store.models.console import ConsoleSession, SignInFailure
 from store.models.contacts import Contact
 from store.models.conversations import Conversation, ConversationMessage, PendingAction
 from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageChange, DealTeamMember, Product
@@ -23,8 +24,8 @@ from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
 
 __all__ = [
     "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
-    "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
+    "Campaign", "CampaignMember", "ConsoleSession", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
+    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SignInFailure", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
 ]
