@@ -41,9 +41,9 @@ TASK_LABELS = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
 
 def _next(target: str | None) -> str:
     """Where to go after sign-in: a console path only (never another site)."""
-    if target and target.startswith(f"{PATH}/") and not target.startswith("//") and "\\" not in target:
+    if target and target.startswith(f"{PATH}/") and "\\" not in target:
         return target
-    return f"{PATH}/pipeline"
+    return f"{PATH}/"  # home: the first page the user's role may open
 
 
 async def _form(request: Request) -> dict[str, str]:

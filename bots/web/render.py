@@ -16,6 +16,9 @@ from store.errors import DomainError
 from store.signin import TooManyAttempts
 
 log = logging.getLogger("nexa.console")
+# Scripts and styles only from /console/static (htmx is told not to inject styles nor to eval), no framing.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 NAV = (("pipeline", "Pipeline", "pipeline"), ("tasks", "Tasks", "tasks"), ("dashboards", "Dashboards", None))
 
 
@@ -34,7 +37,7 @@ def page(request: Request, template: str, *, status: int = 200, **context: Any) 
     """A console template with what every page needs: the user, the nav, the CSRF token."""
     state = request.app.state["nexa_state"]
     actor = request.scope.get("nexa.console_actor")  # type: ignore[typeddict-item]
-    return Template(template_name=template, status_code=status, context={
+    return Template(template_name=template, status_code=status, headers={"Content-Security-Policy": CSP}, context={
         "actor": actor, "nav": nav(actor), "csrf": page_csrf(request, state), "path": request.url.path, **context})
 
 
