@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -47,13 +48,14 @@ def _message(request: Request, status: int, message: str, field: str | None = No
         fragment = page(request, "_flash.html", status=status, kind="error", message=message, field=field)
         fragment.headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
         return fragment  # type: ignore[return-value]
-    return page(request, "error.html", status=status, message=message, field=field)  # type: ignore[return-value]
+    return page(request, "error.html", status=status, kind="error", message=message, field=field)  # type: ignore[return-value]
 
 
 def sign_in_required(request: Request, _: SignInRequired) -> Response:
     if is_htmx(request):
         return Response(b"", status_code=200, headers={"HX-Redirect": f"{PATH}/signin"})
-    return Redirect(f"{PATH}/signin?next={request.url.path}", status_code=303)
+    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"{PATH}/signin?next={quote(wanted, safe='/')}", status_code=303)
 
 
 def domain_error(request: Request, err: DomainError) -> Response:

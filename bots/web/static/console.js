@@ -94,8 +94,8 @@
     "forecast": function (d) {
       var q = d.quarters;
       return {type: "bar", data: {labels: q.map(function (x) { return x.label; }), datasets: [
-        {label: "Closed won", data: q.map(function (x) { return num(x.closed_won); }), backgroundColor: COLORS.green},
         {label: "Projected (expected)", data: q.map(function (x) { return num(x.projected.expected); }), backgroundColor: COLORS.blue},
+        {label: "Closed won", data: q.map(function (x) { return num(x.closed_won); }), backgroundColor: COLORS.green},
         {label: "80% interval", data: q.map(function (x) { return [num(x.projected.low), num(x.projected.high)]; }),
          backgroundColor: COLORS.band, borderColor: COLORS.blue, borderWidth: 1}
       ]}, empty: q.every(function (x) { return Number(x.projected.high) === 0; })};
@@ -114,10 +114,10 @@
     "tickets": function (d) {
       var days = d.days;
       return {type: "line", data: {labels: days.map(function (x) { return x.day; }), datasets: [
+        {label: "Expected", data: days.map(function (x) { return x.expected; }), borderColor: COLORS.orange, backgroundColor: COLORS.orange},
         {label: "Low (80%)", data: days.map(function (x) { return x.low; }), borderColor: COLORS.band, pointRadius: 0, fill: false},
         {label: "High (80%)", data: days.map(function (x) { return x.high; }), borderColor: COLORS.band, backgroundColor: COLORS.band,
-         pointRadius: 0, fill: "-1"},
-        {label: "Expected", data: days.map(function (x) { return x.expected; }), borderColor: COLORS.orange, backgroundColor: COLORS.orange}
+         pointRadius: 0, fill: "-1"}
       ]}, empty: days.every(function (x) { return x.high === 0; })};
     }
   };
