@@ -23,6 +23,7 @@ from store.errors import DomainError
 from store.inbox import sla
 from store.inbox.mime import ParsedMail, parse
 from store.intelligence.text import intent, sentiment
+from store.jobs.defer import defer
 from store.models import (
     Contact,
     Deal,
@@ -104,6 +105,7 @@ async def ingest(session: AsyncSession, inbox: Inbox, raw: bytes, settings: Sett
         await _customer_spoke(session, inbox, conversation, contact, mail, settings, named_ticket)
     await session.flush()
     await _on_timeline(session, inbox, conversation, message)
+    await defer(session, "inbox.summarize", queueing_lock=f"inbox-summary:{conversation.id}", conversation_id=str(conversation.id))
     return Ingested(message, conversation, outcome, mail.problems)
 
 

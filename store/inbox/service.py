@@ -23,11 +23,14 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import require
 from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from store.inbox import sla
+from store.inbox.ingest import Ingested, ingest
 from store.inbox.outbound import compose_reply
 from store.jobs.defer import defer
 from store.models import (
@@ -230,6 +233,7 @@ class InboxService(Service):
     async def attachment(self, attachment_id: uuid.UUID | str) -> InboxAttachment:
         """One stored attachment (with its content) of a conversation the caller may read."""
         found = await self.load(InboxAttachment, attachment_id, field="attachment_id")
+        await self.session.refresh(found, ["content"])  # deferred: loaded only here
         message = await self.session.get(InboxMessage, found.message_id)
         await self.get(message.conversation_id)  # type: ignore[union-attr]
         if found.dropped:
@@ -497,6 +501,27 @@ class InboxService(Service):
         await record_activity(self.session, self.actor, type=ActivityType.email, action=action, subject=subject,
                               on=[(RecordType.contact, conversation.contact_id), (RecordType.ticket, conversation.ticket_id)],
                               details={"conversation_id": str(conversation.id)})
+
+
+async def receive(session: AsyncSession, name: str, secret: str, raw: bytes, settings: Settings) -> Ingested:
+    """The webhook: check the inbox's secret, then ingest the raw message (a concurrent twin is a duplicate)."""
+    inbox = verify_secret(await session.scalar(select(Inbox).where(Inbox.name == name)), secret)
+    try:
+        async with session.begin_nested():
+            return await ingest(session, inbox, raw, settings)
+    except IntegrityError:  # the same Message-ID committed by a concurrent delivery meanwhile
+        return await ingest(session, inbox, raw, settings)
+
+
+async def mention_text(session: AsyncSession, note_id: uuid.UUID, user_id: uuid.UUID) -> tuple[str, str] | None:
+    """(Slack user id, message) telling a mentioned user about a note, or None when the user has no Slack id."""
+    note, user = await session.get(InboxNote, note_id), await session.get(User, user_id)
+    if note is None or user is None or not user.slack_user_id or user_id not in note.mentions:
+        return None
+    conversation = await session.get(InboxConversation, note.conversation_id)
+    author = await session.get(User, note.author_id) if note.author_id else None
+    return user.slack_user_id, (f"{author.name if author else 'Someone'} mentioned you on '{conversation.subject}':"  # type: ignore[union-attr]
+                                f" {note.body[:500]}")
 
 
 def verify_secret(inbox: Inbox | None, secret: str | None) -> Inbox:
