@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from bots.http.state import AppState
 from store.access import Actor, redact
+from store.inbox.assist import suggest
 from store.inbox.service import MAX_BODY, InboxService, receive
 from store.models.enums import Priority
 from store.models.inbox import ConversationStatus, PresenceState
@@ -160,6 +161,14 @@ async def presence(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, dat
         return {"others": await InboxService(session, actor).mark(conversation_id, data.state)}
 
 
+@get("/conversations/{conversation_id:uuid}/suggestion", tags=["inbox"])
+async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> dict[str, Any]:
+    """The thread's summary, intent and sentiment, and a suggested reply grounded in the public help center (citations
+    [n]) with similar resolved tickets beside it. Nothing is sent: the agent edits it and sends it with /reply."""
+    async with nexa.db.session() as session:
+        return redact(actor, (await suggest(session, actor, conversation_id, nexa.agent.embedder)).to_dict())
+
+
 @get("/attachments/{attachment_id:uuid}", tags=["inbox"])
 async def attachment(nexa: AppState, actor: Actor, attachment_id: uuid.UUID) -> Response[bytes]:
     """A stored attachment, always as a download (never rendered inline)."""
@@ -171,4 +180,4 @@ async def attachment(nexa: AppState, actor: Actor, attachment_id: uuid.UUID) -> 
 
 
 inbox_router = Router(path="/inbox", route_handlers=[inbound, inboxes, conversations, conversation, reply, assign, claim,
-                                                     add_note, set_status, presence, attachment])
+                                                     add_note, set_status, presence, suggestion, attachment])

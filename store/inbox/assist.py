@@ -86,7 +86,7 @@ async def suggest(session: AsyncSession, actor: Actor, conversation_id: uuid.UUI
     resolved tickets; the summary is refreshed first when messages arrived since it was written."""
     service = InboxService(session, actor)
     conversation = await service.get(conversation_id)
-    if conversation.summary_at is None or conversation.summary_at < conversation.last_message_at:
+    if conversation.summary_at is None or conversation.summary_at <= conversation.last_message_at:
         conversation = await summarize(session, actor, conversation.id, embedder)
     last = await session.scalar(select(InboxMessage).where(
         InboxMessage.conversation_id == conversation.id, InboxMessage.direction == Direction.inbound,
