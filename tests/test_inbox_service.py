@@ -195,3 +195,25 @@ async def test_the_webhook_secret_is_checked(db, world):
         for wrong in ("", "guess"):
             with pytest.raises(PermissionDenied):
                 verify_secret(inbox, wrong)
+
+
+async def test_sla_breaches_are_raised_once_in_the_alerts_feed_for_the_inbox_team(db, world, clock):
+    from store.intelligence.alert_feed import post_new_alerts
+    from store.intelligence.anomalies import find_alerts
+
+    await _in(db, world["support"], mail(message_id="<br@g>", subject="Export broken"))
+    later = clock + timedelta(hours=9)  # medium: the first response was due after 8 hours
+    with pinned(later):
+        async with db.session() as s:
+            seen = [a for a in await find_alerts(s, world["sam"], today=later.date()) if a.kind == "inbox_sla"]
+            assert len(seen) == 1 and "Export broken" in seen[0].message and "first response" in seen[0].message
+            assert seen[0].observed == 60
+            assert not [a for a in await find_alerts(s, world["outsider"], today=later.date()) if a.kind == "inbox_sla"]
+        posted = []
+
+        async def post(alert):
+            posted.append(alert)
+
+        await post_new_alerts(db, post)
+        await post_new_alerts(db, post)
+    assert [a.kind for a in posted] == ["inbox_sla"]

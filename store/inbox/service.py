@@ -200,6 +200,45 @@ class InboxService(Service):
                 .limit(limit))
         return list(await self.session.scalars(stmt))
 
+    async def pick(self, thread: str) -> InboxConversation:
+        """One conversation from what a person calls it: its id, its ticket number (1042 or #1042), or words of its
+        subject, sender, contact or account (open threads first). Several matches: InvalidInput listing them."""
+        text = (thread or "").strip()
+        if not text:
+            raise InvalidInput("thread", "name the thread: words of its subject, the customer or company, or its ticket number")
+        try:
+            return await self.get(uuid.UUID(text))
+        except ValueError:
+            pass
+        number = re.fullmatch(r"#?(\d{3,9})", text)
+        if number:
+            found = list(await self.session.scalars(
+                select(InboxConversation).join(Inbox, Inbox.id == InboxConversation.inbox_id).join(Ticket, Ticket.id == InboxConversation.ticket_id)
+                .where(self._team_inboxes(), Ticket.number == int(number.group(1)))))
+        else:
+            found = await self.find(text, limit=6)
+            found = [c for c in found if c.status is not ConversationStatus.closed] or found
+        if not found:
+            raise NotFound("thread", f"no thread you work matches '{text}'")
+        if len(found) > 1:
+            names = "; ".join(f"'{c.subject}' from {c.customer_email or 'unknown'}" for c in found[:5])
+            raise InvalidInput("thread", f"'{text}' matches {len(found)} threads ({names}): say which one")
+        return found[0]
+
+    async def agent(self, who: str, conversation: InboxConversation) -> User:
+        """An active agent of the conversation's inbox team named by email, full name or first name."""
+        inbox = await self.session.get(Inbox, conversation.inbox_id)
+        key = (who or "").strip().lower()
+        stmt = select(User).where(User.is_active.is_(True), User.role.in_(AGENT_ROLES))
+        if inbox.team is not None:  # type: ignore[union-attr]
+            stmt = stmt.where(User.team == inbox.team)  # type: ignore[union-attr]
+        matches = [u for u in await self.session.scalars(stmt)
+                   if key in (u.email.lower(), u.name.lower(), u.name.split()[0].lower() if u.name else "")]
+        if len(matches) != 1:
+            raise InvalidInput("assignee", f"{'no' if not matches else 'more than one'} agent of the {inbox.name} inbox "  # type: ignore[union-attr]
+                                           f"is called '{who}'")
+        return matches[0]
+
     # ---------------------------------------------------------------- one thread
 
     async def get(self, conversation_id: uuid.UUID | str, *, lock: bool = False) -> InboxConversation:
