@@ -58,6 +58,9 @@ class Settings:
         default_factory=lambda: tuple(m.strip() for m in (_env("NEXA_JOB_MODULES") or "").split(",") if m.strip())
     )
     secret_key: str | None = field(default_factory=lambda: _env("NEXA_SECRET_KEY"))
+    # Shared-inbox SLA targets in minutes, first response / resolution, per priority (store/inbox/sla.py)
+    inbox_sla: str = field(default_factory=lambda: _env("NEXA_INBOX_SLA", "urgent=60/240,high=240/1440,medium=480/2880,low=1440/5760") or "")
+    inbox_max_attachment_mb: int = field(default_factory=lambda: int(_env("NEXA_INBOX_MAX_ATTACHMENT_MB", "25") or 25))
 
     def signing_key(self) -> bytes:
         """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""

@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from assistant.agent import Agent
 from assistant.runtime import build_agent
-from bots.http.guards import MAX_BODY, InputGuard
+from bots.http.guards import MAX_BODY, InputGuard, is_inbound
 from bots.http.idempotency import IdempotencyMiddleware
 from bots.http.principal import PrincipalMiddleware, principal_of
 from bots.http.problems import HANDLERS
@@ -51,7 +51,10 @@ def _is_widget_post(request: Request) -> bool:
 
 
 def _is_api_call(request: Request) -> bool:
-    return request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/widget/")
+    """Calls of API users; the widget has its own limits, and inbound mail (authenticated by the inbox's secret)
+    arrives in bursts from mail providers."""
+    path = request.url.path
+    return path.startswith("/api/v1/") and not path.startswith("/api/v1/widget/") and not is_inbound(path)
 
 
 def rate_limits() -> list[Any]:

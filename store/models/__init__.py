@@ -12,6 +12,7 @@ from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageC
 from store.models.emails import EmailMessage
 from store.models.idempotency import IdempotencyKey
 from store.models.imports import ImportJob
+from store.models.inbox import Inbox, InboxAttachment, InboxConversation, InboxMessage, InboxNote, InboxPresence
 from store.models.knowledge import KbArticle, KbChunk
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
@@ -26,6 +27,7 @@ __all__ = [
     "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
     "Campaign", "CampaignMember", "ConsoleSession", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
-    "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
+    "EmailMessage", "IdempotencyKey", "ImportJob", "Inbox", "InboxAttachment", "InboxConversation", "InboxMessage", "InboxNote",
+    "InboxPresence", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
     "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SignInFailure", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
 ]

@@ -1,7 +1,7 @@
 """web console: users' argon2 password hashes, server-side console sessions, failed sign-ins for rate limiting
 
 Revision ID: 0011_console
-Revises: 0010_kb
+Revises: 0011_inbox
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import CITEXT, UUID
 
 revision = "0011_console"
-down_revision = "0010_kb"
+down_revision = "0011_inbox"  # after the inbox (the lead re-chains the 0011 revisions at merge)
 branch_labels = None
 depends_on = None
 
