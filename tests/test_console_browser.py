@@ -106,9 +106,9 @@ def test_sign_in_wrong_password_then_right_one_then_sign_out(server: str, contex
 def test_support_sees_no_pipeline_and_is_told_so(server: str, context):
     page = watched(context.new_page())
     sign_in(page, server, "sam@nexa.test", path="/console/")
-    expect(page).to_have_url(f"{server}/console/tasks")
+    expect(page).to_have_url(f"{server}/console/inbox")
     nav = page.get_by_role("navigation", name="Console sections")
-    expect(nav.get_by_role("link")).to_have_text(["Tasks", "Dashboards"])
+    expect(nav.get_by_role("link")).to_have_text(["Inbox", "Tasks", "Dashboards"])
     response = page.goto(f"{server}/console/pipeline")
     assert response is not None and response.status == 403
     expect(page.get_by_role("alert")).to_contain_text("a support may not read pipeline")

@@ -12,6 +12,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from bots.web.data import DATA
+from bots.web.inbox import INBOX
 from bots.web.pages import PAGES
 from bots.web.render import PAGE_HANDLERS
 from bots.web.session import PATH, console_actor, csrf_guard
@@ -33,7 +34,7 @@ def template_config() -> TemplateConfig:
 def console_routers(signing_key: bytes) -> list[Any]:
     """The pages (errors as HTML messages), the dashboards' JSON (errors as problem+json) and the vendored static files."""
     user = {"user": Provide(console_actor)}
-    pages = Router(path=PATH, route_handlers=PAGES, dependencies=user, guards=[csrf_guard(signing_key)],
+    pages = Router(path=PATH, route_handlers=[*PAGES, *INBOX], dependencies=user, guards=[csrf_guard(signing_key)],
                    exception_handlers=PAGE_HANDLERS, include_in_schema=False)  # type: ignore[arg-type]
     data = Router(path=f"{PATH}/data", route_handlers=DATA, dependencies=user, include_in_schema=False)
     static = create_static_files_router(path=f"{PATH}/static", directories=[STATIC], include_in_schema=False,

@@ -20,7 +20,6 @@ from bots.web.session import (
     PRESESSION_COOKIE,
     SESSION_COOKIE,
     client_ip,
-    console_actor,
     cookie,
     expired,
     presession,
@@ -98,7 +97,8 @@ async def signout(request: Request, nexa: AppState) -> Response:
 
 @get("/", name="console_home")
 async def home(user: Actor) -> Redirect:
-    return Redirect(f"{PATH}/pipeline" if allowed(user, "pipeline", "read") else f"{PATH}/tasks", status_code=303)
+    first = next((area for area in ("pipeline", "inbox") if allowed(user, area, "read")), "tasks")
+    return Redirect(f"{PATH}/{first}", status_code=303)
 
 
 # ------------------------------------------------------------------ pipeline board
@@ -177,4 +177,3 @@ async def dashboards(request: Request, user: Actor) -> Template:
 
 
 PAGES = [signin_form, signin, signout, home, pipeline, move_deal, tasks, move_task, dashboards]
-ACTOR = console_actor

@@ -20,7 +20,7 @@ log = logging.getLogger("nexa.console")
 # Scripts and styles only from /console/static (htmx is told not to inject styles nor to eval), no framing.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-NAV = (("pipeline", "Pipeline", "pipeline"), ("tasks", "Tasks", "tasks"), ("dashboards", "Dashboards", None))
+NAV = (("inbox", "Inbox", "inbox"), ("pipeline", "Pipeline", "pipeline"), ("tasks", "Tasks", "tasks"), ("dashboards", "Dashboards", None))
 
 
 def is_htmx(request: Request) -> bool:

@@ -79,6 +79,16 @@
     });
   });
 
+  // ------------------------------------------------------------ inbox thread
+  document.addEventListener("click", function (e) {
+    if (!(e.target.closest && e.target.closest("[data-insert-suggestion]"))) { return; }
+    var reply = document.getElementById("reply-body");
+    reply.value = document.getElementById("suggested-text").value;  // the agent's edits to the draft go along
+    reply.focus();
+    reply.dispatchEvent(new Event("input", {bubbles: true}));  // counts as drafting (presence)
+  });
+  document.querySelectorAll("[data-tz-offset]").forEach(function (input) { input.value = String(new Date().getTimezoneOffset()); });
+
   // ------------------------------------------------------------ charts
   var COLORS = {blue: "#0b5cad", green: "#0b6e4f", orange: "#d9822b", grey: "#8a96a3", band: "rgba(11,92,173,0.18)"};
 
