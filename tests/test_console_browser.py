@@ -261,7 +261,9 @@ def test_task_board_moves_a_task_and_a_manager_sees_the_team(server: str, contex
     expect(page.get_by_role("link", name="My team's")).to_have_count(0)  # a rep sees only their own
     card = column(page, "todo").get_by_test_id("task-card").first
     task_id = card.get_attribute("data-id")
-    drag(card, column(page, "in_progress"))
+    with page.expect_response(lambda r: r.url.endswith(f"/console/tasks/{task_id}/status")) as answered:
+        drag(card, column(page, "in_progress"))
+    assert answered.value.status == 200, (answered.value.request.post_data, answered.value.text())
     expect(column(page, "in_progress").locator(f'[data-id="{task_id}"]')).to_be_visible()
     assert rows(database_url, "SELECT status FROM tasks WHERE id = %s", task_id)[0][0] == "in_progress"
     drag(column(page, "in_progress").locator(f'[data-id="{task_id}"]'), column(page, "done"))

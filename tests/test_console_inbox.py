@@ -128,7 +128,7 @@ def test_work_a_thread_from_the_unassigned_view_to_the_customers_answer(world: d
     sam.get_by_label("Add a note").fill("@noah thanks, closing after this.")
     sam.get_by_role("button", name="Add note").click()
     expect(sam.get_by_test_id("note")).to_contain_text("@noah thanks")
-    sam.get_by_label("Status", exact=True).select_option("closed")
+    sam.locator("select#status").select_option("closed")
     sam.get_by_role("button", name="Save").click()
     expect(sam.get_by_test_id("status")).to_have_text("closed")
     sam.goto(f"{base}/console/inbox?view=all&status=closed")

@@ -140,14 +140,15 @@ Scope = Literal["mine", "team"]
 async def _tasks(request: Request, nexa: AppState, user: Actor, scope: Scope, *, template: str, **extra: Any) -> Template:
     async with nexa.db.session() as session:
         columns = await TaskService(session, user).board(team=scope == "team")
-    return page(request, template, columns=columns, labels=TASK_LABELS, statuses=list(TASK_LABELS), scope=scope,
+    return page(request, template, columns=columns, labels=TASK_LABELS, statuses=list(TASK_LABELS), whose=scope,
                 can_team=user.sees_everything or user.role is CallerRole.manager, **extra)
 
 
 @get("/tasks", name="console_tasks")
-async def tasks(request: Request, nexa: AppState, user: Actor, scope: Scope = "mine") -> Template:
-    """To do / in progress / done over the user's tasks (`scope=team`: a manager's team's)."""
-    return await _tasks(request, nexa, user, scope, template="tasks.html")
+async def tasks(request: Request, nexa: AppState, user: Actor, whose: Annotated[Scope, Parameter(query="scope")] = "mine") -> Template:
+    """To do / in progress / done over the user's tasks (`scope=team`: a manager's team's). (`scope` is Litestar's name
+    for the ASGI scope, hence `whose`.)"""
+    return await _tasks(request, nexa, user, whose, template="tasks.html")
 
 
 @post("/tasks/{task_id:uuid}/status", name="console_task_status")
