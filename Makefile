@@ -19,13 +19,20 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
+# Debian's Dovecot for the shared inbox's IMAP tests (tests/imap.py starts it in a temporary directory)
+DOVECOT := /usr/sbin/dovecot
+
+$(DOVECOT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+
 .PHONY: install demo test lint bench
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(VENV)/bin/nexa demo
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(DOVECOT)
 	$(VENV)/bin/pytest
 
 # ruff (pyproject.toml [tool.ruff]) and the import contracts (.importlinter)

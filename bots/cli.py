@@ -43,7 +43,7 @@ app.command()(mcp)
 console = Console()
 
 
-users_app = typer.Typer(help="CRM users: API tokens.", no_args_is_help=True)
+users_app = typer.Typer(help="CRM users: API tokens and console passwords.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 
@@ -129,6 +129,25 @@ async def _token(email: str) -> None:
             if user is None:
                 raise NotFound("email", f"no active user with email {email}")
             typer.echo(await issue_token(session, user))
+    finally:
+        await db.close()
+
+
+@users_app.command("password")
+def users_password(email: Annotated[str, typer.Argument(help="The user's email.")]) -> None:
+    """Set a user's web console password (asked twice, never echoed); their console sessions end."""
+    password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    run(_password(email, password))
+
+
+async def _password(email: str, password: str) -> None:
+    from store.signin import set_password
+
+    db = Database.open()
+    try:
+        async with db.session() as session:
+            user = await set_password(session, email, password)
+        console.print(f"Password set for {user.email}; their console sessions were ended.")
     finally:
         await db.close()
 

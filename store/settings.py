@@ -65,6 +65,9 @@ class Settings:
     cors_origins: tuple[str, ...] = field(
         default_factory=lambda: tuple(o.strip() for o in (_env("NEXA_CORS_ORIGINS") or "*").split(",") if o.strip())
     )
+    # Shared-inbox SLA targets in minutes, first response / resolution, per priority (store/inbox/sla.py)
+    inbox_sla: str = field(default_factory=lambda: _env("NEXA_INBOX_SLA", "urgent=60/240,high=240/1440,medium=480/2880,low=1440/5760") or "")
+    inbox_max_attachment_mb: int = field(default_factory=lambda: int(_env("NEXA_INBOX_MAX_ATTACHMENT_MB", "25") or 25))
 
     def signing_key(self) -> bytes:
         """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""

@@ -17,13 +17,16 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.errors import NotFound, PermissionDenied
-from store.models import Call, Deal, EmailMessage, Lead, Meeting, Note, Task, Ticket
+from store.inbox.ingest import ingest as ingest_mail
+from store.inbox.service import InboxService
+from store.models import Call, Deal, EmailMessage, InboxConversation, Lead, Meeting, Note, Task, Ticket
 from store.models.enums import DealStage, EmailStatus, LeadStatus, Role
 from store.services import EmailService, EngagementService, TaskService, TicketService
 from store.services.conversations import ConversationService
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
+from tests.inbox_mail import mail as inbox_mail
 from tests.smtp import smtp_server
 from tools import TOOLSET, ToolContext
 
@@ -75,6 +78,10 @@ async def world(db) -> World:
         email, _ = await EmailService(s, actor_for(john)).draft(contact_id=contact.id)
         call = await EngagementService(s, actor_for(john)).log_call({"contact_id": contact.id, "notes": "Sarah wants a demo. Budget is approved."})
         conversation = await ConversationService(s, actor_for(john)).open(None)
+        support, _ = await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
+        thread = await ingest_mail(s, support, inbox_mail(sender=contact.email, name="Sarah Johnson", subject="SSO login fails",
+                                                          message_id="<tools@acme.test>"), Settings())
+        thread.conversation.assignee_id = sam.id
         ids = {"account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
                "ticket": ticket.number, "task": task.id, "sam_email": sam.email, "email": email.id,
                "call": call.id, "conversation": conversation.id}
@@ -107,6 +114,15 @@ async def _ticket_closed(s, w):
 async def _summarized(s, w):
     ticket = await s.scalar(select(Ticket).where(Ticket.number == w.ids["ticket"]))
     assert ticket.summary and ticket.intent
+
+
+async def _thread_summarized(s, w):
+    assert (await s.scalar(select(InboxConversation))).summary
+
+
+async def _waiting(s, w):
+    result = await TOOLSET.get("inbox_waiting_on_me").run(ToolContext(session=s, actor=w.sam, settings=Settings()), {})
+    assert [t["subject"] for t in result.data["waiting"]] == ["SSO login fails"]
 
 
 def _exists(model, **where) -> Check:
@@ -170,6 +186,10 @@ ROWS: dict[str, Row] = {
     "summarize_call_notes": Row(lambda i: {"call_id": i["call"]}, "john", "carl"),
     "summarize_account_status": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
     "summarize_my_conversation": Row(lambda i: {"conversation_id": i["conversation"]}, "john", "carl"),
+    "inbox_waiting_on_me": Row(lambda i: {}, "sam", None, _waiting),
+    "list_inbox_threads": Row(lambda i: {"view": "unassigned"}, "sam", None),
+    "summarize_inbox_thread": Row(lambda i: {"thread": "Acme"}, "sam", "john", _thread_summarized),
+    "assign_inbox_thread": Row(lambda i: {"thread": "SSO", "assignee": "Sam"}, "sam", "john"),
 }
 
 

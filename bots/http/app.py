@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Litestar, Request, get
 from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware import DefineMiddleware
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 from assistant.agent import Agent
 from assistant.runtime import build_agent
-from bots.http.guards import MAX_BODY, InputGuard
+from bots.http.guards import MAX_BODY, InputGuard, is_inbound
 from bots.http.idempotency import IdempotencyMiddleware
 from bots.http.principal import PrincipalMiddleware, principal_of
 from bots.http.problems import HANDLERS
@@ -50,7 +51,10 @@ def _is_widget_post(request: Request) -> bool:
 
 
 def _is_api_call(request: Request) -> bool:
-    return request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/widget/")
+    """Calls of API users; the widget has its own limits, and inbound mail (authenticated by the inbox's secret)
+    arrives in bursts from mail providers."""
+    path = request.url.path
+    return path.startswith("/api/v1/") and not path.startswith("/api/v1/widget/") and not is_inbound(path)
 
 
 def rate_limits(settings: Settings) -> list[Any]:
@@ -87,6 +91,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
     from bots.http.api import api_router
     from bots.http.imports import imports_router
     from bots.mcp.http import mcp_mount
+    from bots.web import console_routers, template_config
 
     mcp_endpoint, mcp_lifespan = mcp_mount(db, state.agent)
 
@@ -98,8 +103,11 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack],
+        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack,
+                        *console_routers(settings.signing_key())],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
+        state=State({"nexa_state": state}),  # for the console's error pages, which get no dependencies
+        template_config=template_config(),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(settings),
                     DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],

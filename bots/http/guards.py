@@ -30,6 +30,12 @@ MAX_UPLOAD = 256 * 1024 * 1024  # bytes of a CSV file posted to UPLOAD_PATH
 UPLOAD_PATH = "/api/v1/imports"
 
 
+def is_inbound(path: str) -> bool:
+    """The inbox webhook's path (`/api/v1/inbox/{inbox}/inbound`): raw mail, not JSON, capped by its handler."""
+    parts = path.rstrip("/").split("/")
+    return len(parts) == 6 and parts[1:4] == ["api", "v1", "inbox"] and parts[5] == "inbound"
+
+
 def problem(status: int, detail: str, field: str) -> tuple[int, bytes]:
     body = {"type": "https://nexa.dev/problems/invalid", "title": "invalid", "status": status, "detail": detail, "field": field}
     return status, json.dumps(body).encode()
@@ -87,8 +93,8 @@ class InputGuard:
         if scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
-        if scope["path"].rstrip("/") == UPLOAD_PATH:  # a file upload: not buffered here, capped by its handler
-            await self.app(scope, receive, send)
+        if scope["path"].rstrip("/") == UPLOAD_PATH or is_inbound(scope["path"]):  # a file upload or raw mail (binary,
+            await self.app(scope, receive, send)  # not JSON): not buffered here, capped by its handler
             return
         body = await read_body(receive)
         if body is None:

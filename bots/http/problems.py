@@ -25,7 +25,7 @@ def problem(status: int, code: str, detail: str, field: str | None = None, **ext
 
 def domain_error(_: Request, err: DomainError) -> Response[dict[str, Any]]:
     """A refused request: 400, 403, 404 or 409 with the service's field and reason."""
-    return problem(err.status, err.code, str(err), err.field)
+    return problem(err.status, err.code, str(err), err.field, **getattr(err, "extra", {}))
 
 
 def validation_error(_: Request, err: ValidationException) -> Response[dict[str, Any]]:

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts.money import money_short
 from store.access import Actor, allowed
+from store.clock import utcnow
+from store.inbox import sla
 from store.models import Account, Activity, Deal, Ticket, User
 from store.models.base import Base
 from store.models.enums import OPEN_STAGES, ActivityType, Role
@@ -28,7 +30,7 @@ from store.serialize import plain, ref
 from store.services.visibility import owner_visible
 
 Direction = Literal["up", "down", "both"]
-AlertKind = Literal["account_tickets", "product_tickets", "slipping_deals", "pipeline_drop", "rep_activity"]
+AlertKind = Literal["account_tickets", "product_tickets", "slipping_deals", "pipeline_drop", "rep_activity", "inbox_sla"]
 Series = Sequence[tuple[date, float]]
 
 MAD_TO_SD = 1.4826  # MAD x 1.4826 estimates the standard deviation of normal data
@@ -156,11 +158,27 @@ async def find_alerts(
     if allowed(actor, "tickets", "read"):
         alerts += await _account_ticket_alerts(session, actor, window)
         alerts += await _product_ticket_alerts(session, window)
+    if allowed(actor, "inbox", "read"):
+        alerts += await _inbox_sla_alerts(session, actor, window)
     if allowed(actor, "pipeline", "read"):
         alerts += await _slipping_deal_alerts(session, actor, window)
         alerts += await _pipeline_drop_alerts(session, actor, window)
         alerts += await _rep_activity_alerts(session, actor, window)
     return sorted(alerts, key=lambda alert: abs(alert.z), reverse=True)
+
+
+async def _inbox_sla_alerts(session: AsyncSession, actor: Actor, window: Window) -> list[Alert]:
+    """Shared-inbox conversations past a first-response or resolution due time (in the caller's team's inboxes), each
+    clock once: observed is the minutes late, expected 0 (a breach is a fact, not a deviation: z is 0)."""
+    now = datetime.combine(window.end, time.max, tzinfo=UTC) if window.end < utcnow().date() else utcnow()
+    teams = None if actor.sees_everything else ({actor.team} if actor.team else set())
+    found = []
+    for breach in await sla.breaches(session, now, since=window.scan_from, teams=teams):
+        conversation = breach.conversation
+        subject = f"{breach.inbox.name}: {conversation.subject} ({breach.clock.replace('_', ' ')}, {str(conversation.id)[:8]})"
+        found.append(Alert(kind="inbox_sla", subject=subject, day=breach.due.date(), observed=float(breach.late_minutes(now)),
+                           expected=0.0, scale=1.0, z=0.0, message=breach.message(now), record=ref(conversation)))
+    return found
 
 
 async def _account_ticket_alerts(session: AsyncSession, actor: Actor, window: Window) -> list[Alert]:

@@ -5,12 +5,14 @@ from store.models.activities import Activity, ActivityLink
 from store.models.alerts import PostedAlert
 from store.models.audit import AuditEntry
 from store.models.base import Base
+from store.models.console import ConsoleSession, SignInFailure
 from store.models.contacts import Contact
 from store.models.conversations import Conversation, ConversationMessage, PendingAction
 from store.models.deals import STAGE_PROBABILITY, Deal, DealLineItem, DealStageChange, DealTeamMember, Product
 from store.models.emails import EmailMessage
 from store.models.idempotency import IdempotencyKey
 from store.models.imports import ImportJob
+from store.models.inbox import Inbox, InboxAttachment, InboxConversation, InboxMessage, InboxNote, InboxPresence
 from store.models.knowledge import KbArticle, KbChunk
 from store.models.kv import StoredValue
 from store.models.leads import Lead
@@ -23,9 +25,52 @@ from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
 
 __all__ = [
-    "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
-    "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
-    "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
-    "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "StoredValue", "Task", "Ticket", "TicketMessage", "User",
+    "Account",
+    "AccountTeamMember",
+    "Activity",
+    "ActivityLink",
+    "AuditEntry",
+    "Base",
+    "Call",
+    "Campaign",
+    "CampaignMember",
+    "ConsoleSession",
+    "Contact",
+    "ContactList",
+    "ContactListMember",
+    "Conversation",
+    "ConversationMessage",
+    "Deal",
+    "DealLineItem",
+    "DealStageChange",
+    "DealTeamMember",
+    "EmailMessage",
+    "IdempotencyKey",
+    "ImportJob",
+    "Inbox",
+    "InboxAttachment",
+    "InboxConversation",
+    "InboxMessage",
+    "InboxNote",
+    "InboxPresence",
+    "KbArticle",
+    "KbChunk",
+    "Lead",
+    "Meeting",
+    "MeetingAttendee",
+    "Note",
+    "Order",
+    "OrderLine",
+    "PendingAction",
+    "PostedAlert",
+    "Product",
+    "ScoringModel",
+    "SignInFailure",
+    "SlackEvent",
+    "STAGE_PROBABILITY",
+    "StoredValue",
+    "Task",
+    "Ticket",
+    "TicketMessage",
+    "User",
 ]

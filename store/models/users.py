@@ -27,3 +27,4 @@ class User(Entity):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     slack_user_id: Mapped[str | None] = mapped_column(sa.String(50), unique=True)
     api_token_hash: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))  # argon2id, for the web console

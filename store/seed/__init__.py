@@ -13,6 +13,7 @@ from store.knowledge import IngestReport, ingest, read_paths
 from store.models.enums import Role
 from store.seed.generated import Counts, generate
 from store.seed.story import load_story, story_loaded
+from store.signin import DEMO_PASSWORD, hash_password
 
 __all__ = ["Counts", "is_seeded", "load_help_center", "seed"]
 
@@ -33,12 +34,15 @@ async def load_help_center(db: Database, embedder: Embedder) -> IngestReport:
 
 async def seed(db: Database, *, scale: int = 1, random_seed: int = 7, progress: Callable[[str, int], None] | None = None,
                embedder: Embedder | None = None) -> Counts:
-    """Load the story, then the generated CRM at `scale`, into an empty database.
+    """Load the story (its users sign in to the console with `DEMO_PASSWORD`), then the generated CRM at `scale`,
+    into an empty database.
 
     With an embedder, the demo help center is ingested too.
     """
     async with db.session() as session:
         users = await load_story(session)
+        for user in users.values():  # the web console's demo sign-in (README, "Web console")
+            user.password_hash = hash_password(DEMO_PASSWORD)
     reps = [u.id for u in users.values() if u.role is Role.rep]
     support = [u.id for u in users.values() if u.role is Role.support]
     url = db.url.replace("postgresql+psycopg://", "postgresql://")

@@ -1,18 +1,19 @@
-"""Pipeline analytics: weighted value by stage or owner, stuck deals, deals closing in a window."""
+"""Pipeline analytics: weighted value by stage or owner, the board by stage, the monthly win rate, stuck deals, deals
+closing in a window."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy import Select, func, select
 
-from store.access import require
+from store.access import redact, require
 from store.clock import utcnow
-from store.models import Deal, User
+from store.models import Account, Deal, User
 from store.models.enums import OPEN_STAGES, DealStage
 from store.services.base import Service
 from store.services.visibility import owner_visible
@@ -46,6 +47,30 @@ class Pipeline:
     @property
     def weighted_value(self) -> Decimal:
         return sum((r.weighted_value for r in self.rows), Decimal(0))
+
+
+@dataclass
+class BoardColumn:
+    """One stage of the pipeline board: its cards (at most the board's page) and the whole stage's count and amount."""
+
+    stage: str
+    total: int = 0
+    amount: Decimal = Decimal(0)
+    cards: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class WinRateMonth:
+    month: str  # YYYY-MM
+    won: int
+    lost: int
+    rate: float | None
+
+
+def _month_start(day: date, offset: int) -> date:
+    """The first day of the month `offset` months from `day`'s."""
+    index = day.year * 12 + day.month - 1 + offset
+    return date(index // 12, index % 12 + 1, 1)
 
 
 class PipelineService(Service):
@@ -105,6 +130,56 @@ class PipelineService(Service):
         else:
             result.rows = sorted(rows.values(), key=lambda r: r.weighted_value, reverse=True)
         return result
+
+    async def board(self, *, per_stage: int = 50, closed_days: int = 90) -> list[BoardColumn]:
+        """Every stage's column of the deals the caller may see: open deals soonest close first, deals closed in the
+        last `closed_days` most recent first; at most `per_stage` cards each, with each column's full count and amount.
+        """
+        since = utcnow() - timedelta(days=closed_days)
+        visible = self._deals(owner_id=None, team=None, close_from=None, close_to=None).where(
+            Deal.stage.in_(OPEN_STAGES) | (Deal.closed_at >= since))
+        deals = visible.subquery()
+        ranked = select(
+            deals,
+            func.row_number().over(partition_by=deals.c.stage, order_by=(
+                deals.c.closed_at.desc().nulls_last(), deals.c.close_date.asc().nulls_last(), deals.c.deal_name)).label("rank"),
+            func.count().over(partition_by=deals.c.stage).label("total"),
+            func.sum(deals.c.amount).over(partition_by=deals.c.stage).label("stage_amount"),
+        ).subquery()
+        stmt = (
+            select(ranked, Account.account_name, User.name.label("owner_name"))
+            .outerjoin(Account, Account.id == ranked.c.account_id)
+            .outerjoin(User, User.id == ranked.c.owner_id)
+            .where(ranked.c.rank <= per_stage)
+            .order_by(ranked.c.rank)
+        )
+        columns = {stage: BoardColumn(stage.value) for stage in DealStage}
+        now = utcnow()
+        for row in (await self.session.execute(stmt)).mappings():
+            column = columns[DealStage(row["stage"])]
+            column.total, column.amount = row["total"], row["stage_amount"] or Decimal(0)
+            column.cards.append(redact(self.actor, {
+                "id": str(row["id"]), "deal_name": row["deal_name"], "account": row["account_name"], "owner": row["owner_name"],
+                "amount": row["amount"], "currency": row["currency"], "probability": row["probability"],
+                "close_date": row["close_date"], "days_in_stage": (now - row["stage_changed_at"]).days,
+            }))
+        return list(columns.values())
+
+    async def win_rate_trend(self, *, months: int = 12) -> list[WinRateMonth]:
+        """Deals won and lost in each of the last `months` calendar months (this one included), and the win rate
+        (None for a month without a closed deal)."""
+        first = _month_start(utcnow().date(), -(months - 1))
+        deals = self._deals(owner_id=None, team=None, close_from=None, close_to=None).where(
+            Deal.stage.in_([DealStage.closed_won, DealStage.closed_lost]), Deal.closed_at >= datetime.combine(first, time(), UTC)).subquery()
+        month = func.date_trunc("month", func.timezone("UTC", deals.c.closed_at))
+        counts = {(m.date(), stage): n for m, stage, n in await self.session.execute(
+            select(month, deals.c.stage, func.count()).group_by(month, deals.c.stage))}
+        trend = []
+        for i in range(months):
+            start = _month_start(first, i)
+            won, lost = counts.get((start, "closed_won"), 0), counts.get((start, "closed_lost"), 0)
+            trend.append(WinRateMonth(start.strftime("%Y-%m"), won, lost, round(won / (won + lost), 3) if won + lost else None))
+        return trend
 
     async def stuck(self, *, min_days: int = 14, owner_id: uuid.UUID | None = None, team: str | None = None, limit: int = 50) -> list[Deal]:
         """Open deals that have sat in their stage for more than `min_days` days, longest first."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -117,6 +117,38 @@ class TaskService(Service):
                 self.actor.role is CallerRole.manager and user.team == self.actor.team):
             raise PermissionDenied("person", "only managers (for their team) and admins see other people's tasks")
         return user, await self.for_user(user.id, due_before=due_before)
+
+    async def board(self, *, team: bool = False, done_days: int = 14, per_column: int = 100) -> dict[str, dict[str, Any]]:
+        """The caller's tasks by status, or with `team` a manager's team's (an admin's: everyone's); done tasks only when
+        completed in the last `done_days`. Each status: its `total` and at most `per_column` `cards`, soonest due first."""
+        require(self.actor, "tasks", "read")
+        if team and not (self.actor.sees_everything or self.actor.role is CallerRole.manager):
+            raise PermissionDenied("scope", "only managers (for their team) and admins see other people's tasks")
+        if not team:
+            whose = Task.assignee_id == self.actor.user_id
+        elif self.actor.sees_everything:
+            whose = Task.assignee_id.is_not(None)
+        else:
+            whose = Task.assignee_id.in_(select(User.id).where(User.team == self.actor.team)) if self.actor.team else \
+                Task.assignee_id == self.actor.user_id
+        since = utcnow() - timedelta(days=done_days)
+        ranked = (
+            select(Task.id, Task.title, Task.status, Task.priority, Task.due_date, Task.related_type, Task.assignee_id,
+                   func.row_number().over(partition_by=Task.status, order_by=(Task.due_date.asc().nulls_last(), Task.created_at)).label("rank"),
+                   func.count().over(partition_by=Task.status).label("total"))
+            .where(whose, (Task.status != TaskStatus.done) | (Task.completed_at >= since))
+            .subquery()
+        )
+        stmt = (select(ranked, User.name).outerjoin(User, User.id == ranked.c.assignee_id)
+                .where(ranked.c.rank <= per_column).order_by(ranked.c.rank))
+        columns: dict[str, dict[str, Any]] = {status.value: {"total": 0, "cards": []} for status in TaskStatus}
+        for row in (await self.session.execute(stmt)).mappings():
+            column = columns[row["status"]]
+            column["total"] = row["total"]
+            column["cards"].append({"id": str(row["id"]), "title": row["title"], "status": row["status"], "priority": row["priority"],
+                                    "due_date": row["due_date"], "related_type": row["related_type"], "assignee": row["name"],
+                                    "assignee_id": str(row["assignee_id"]) if row["assignee_id"] else None})
+        return columns
 
     async def _may_assign(self, assignee: uuid.UUID | None) -> None:
         if assignee in (None, self.actor.user_id) or self.actor.sees_everything:
