@@ -1,7 +1,7 @@
 """The shared inbox: inboxes, conversations, messages (raw MIME kept), attachments, notes, presence
 
 Revision ID: 0011_inbox
-Revises: 0010_kb
+Revises: 0011_kv
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011_inbox"
-down_revision = "0010_kb"
+down_revision = "0011_kv"
 branch_labels = None
 depends_on = None
 
