@@ -141,6 +141,7 @@ def users_password(email: Annotated[str, typer.Argument(help="The user's email."
 
 
 async def _password(email: str, password: str) -> None:
+    from store.db import Database
     from store.signin import set_password
 
     db = Database.open()
