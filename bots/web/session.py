@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from typing import Any
 
@@ -24,6 +23,7 @@ from litestar.handlers import BaseRouteHandler
 
 from bots.http.state import AppState
 from store.access import Actor
+from store.settings import get_settings
 from store.signin import IDLE, session_actor
 
 SESSION_COOKIE, PRESESSION_COOKIE = "nexa_console", "nexa_console_pre"
@@ -41,7 +41,7 @@ def client_ip(request: Request) -> str:
 
 
 def secure_cookies() -> bool:
-    return os.environ.get("NEXA_CONSOLE_INSECURE_COOKIE", "0") != "1"
+    return not get_settings().console_insecure_cookie
 
 
 def cookie(key: str, value: str, *, max_age: int | None = None) -> Cookie:
