@@ -217,3 +217,16 @@ async def test_sla_breaches_are_raised_once_in_the_alerts_feed_for_the_inbox_tea
         await post_new_alerts(db, post)
         await post_new_alerts(db, post)
     assert [a.kind for a in posted] == ["inbox_sla"]
+
+
+async def test_a_customer_writing_to_a_closed_thread_reopens_it_and_its_ticket(db, world, clock):
+    got = await _in(db, world["support"], mail(message_id="<r1@g>"))
+    async with db.session() as s:
+        await InboxService(s, world["sam"]).set_status(got.conversation.id, ConversationStatus.closed)
+    with pinned(clock + timedelta(days=3)):
+        again = await _in(db, world["support"], mail(message_id="<r2@g>", subject="Re: SSO login fails", in_reply_to="<r1@g>"))
+        async with db.session() as s:
+            conversation = await InboxService(s, world["sam"]).get(again.conversation.id)
+            assert again.conversation.id == got.conversation.id and conversation.status is ConversationStatus.open
+            assert conversation.resolution_due > clock + timedelta(days=3)  # a new resolution clock
+            assert (await s.get(Ticket, conversation.ticket_id)).status.value == "open"
