@@ -108,7 +108,7 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen([str(nexa), "serve", "--port", str(port), "--no-worker"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 400  # loads the embedding and language models first
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
