@@ -23,8 +23,6 @@ from store.schemas import Input, Instant, parse
 MAX_INBOUND = 64 * 1024 * 1024  # bytes of one raw message posted to the webhook (a 30 MB attachment fits, base64-encoded)
 SECRET_HEADER = "X-Nexa-Inbox-Secret"
 RAW_TYPES = ("message/rfc822", "application/octet-stream")
-Limit = Annotated[int, Parameter(ge=1, le=200)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 @post("/{inbox:str}/inbound", status_code=202, request_max_body_size=MAX_INBOUND, tags=["inbox"])
