@@ -217,3 +217,34 @@ async def test_sla_breaches_are_raised_once_in_the_alerts_feed_for_the_inbox_tea
         await post_new_alerts(db, post)
         await post_new_alerts(db, post)
     assert [a.kind for a in posted] == ["inbox_sla"]
+
+
+async def test_a_customer_writing_to_a_closed_thread_reopens_it_and_its_ticket(db, world, clock):
+    got = await _in(db, world["support"], mail(message_id="<r1@g>"))
+    async with db.session() as s:
+        await InboxService(s, world["sam"]).set_status(got.conversation.id, ConversationStatus.closed)
+    with pinned(clock + timedelta(days=3)):
+        again = await _in(db, world["support"], mail(message_id="<r2@g>", subject="Re: SSO login fails", in_reply_to="<r1@g>"))
+        async with db.session() as s:
+            conversation = await InboxService(s, world["sam"]).get(again.conversation.id)
+            assert again.conversation.id == got.conversation.id and conversation.status is ConversationStatus.open
+            assert conversation.resolution_due > clock + timedelta(days=3)  # a new resolution clock
+            assert (await s.get(Ticket, conversation.ticket_id)).status.value == "open"
+
+
+async def test_a_mention_of_a_slack_mapped_user_queues_a_direct_message(db, world):
+    from sqlalchemy import text
+
+    from store.inbox.service import mention_text
+    from store.models import User
+
+    got = await _in(db, world["support"], mail(message_id="<sl@g>"))
+    async with db.session() as s:
+        (await s.get(User, world["sue_id"])).slack_user_id = "U0SUE"
+    async with db.session() as s:
+        note, _ = await InboxService(s, world["sam"]).add_note(got.conversation.id, "@sue@nexa.test please take over")
+        jobs = (await s.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
+        assert jobs == [{"note_id": str(note.id), "user_id": str(world["sue_id"])}]
+        channel, message = await mention_text(s, note.id, world["sue_id"])
+        assert channel == "U0SUE" and "Sam Agent mentioned you on 'SSO login fails'" in message
+        assert await mention_text(s, note.id, world["sam_id"]) is None  # not mentioned, and not on Slack

@@ -35,7 +35,16 @@ from store.models import (
     TicketMessage,
     User,
 )
-from store.models.enums import OPEN_STAGES, ActivityType, AuthorType, Priority, RecordType, Role, TicketChannel
+from store.models.enums import (
+    OPEN_STAGES,
+    ActivityType,
+    AuthorType,
+    Priority,
+    RecordType,
+    Role,
+    TicketChannel,
+    TicketStatus,
+)
 from store.models.inbox import ConversationStatus, Direction, InboxKind, MailKind
 from store.services.contacts import ContactService
 from store.services.tickets import TicketService
@@ -181,6 +190,10 @@ async def _customer_spoke(session: AsyncSession, inbox: Inbox, conversation: Inb
     conversation.sentiment = sentiment(texts[-3:] or [conversation.subject])
     if inbox.kind is InboxKind.support:
         await _ticket(session, conversation, contact, mail, named_ticket)
+        if reopened and conversation.ticket_id is not None:  # the customer wrote again: the ticket is open again too
+            ticket = await session.get(Ticket, conversation.ticket_id)
+            if ticket is not None and ticket.status is not TicketStatus.open:
+                await TicketService(session, SYSTEM).update(ticket.id, {"status": TicketStatus.open})
     elif conversation.deal_id is None and contact is not None:
         conversation.deal_id = await _open_deal(session, contact)
     if conversation.assignee_id is None and inbox.rules.get("round_robin"):
