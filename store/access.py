@@ -41,6 +41,8 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "emails": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
     "insights": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
     "audit": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
+    "commissions": {CallerRole.rep: {R}, CallerRole.manager: {R, W}},
+    "reports": {CallerRole.rep: {R}, CallerRole.manager: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 # Fields a role may not see on any record it reads: support works tickets, not deal economics.

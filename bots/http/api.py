@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from bots.http.auth import caller
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
+from bots.http.sales import sales_router
 from bots.http.state import AppState
 from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
@@ -128,6 +129,6 @@ async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None =
 
 api_router = Router(
     path="/api/v1",
-    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, *resource_routers()],
+    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, *resource_routers(), sales_router],
     dependencies={"actor": Provide(current_actor)},
 )

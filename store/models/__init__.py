@@ -15,6 +15,7 @@ from store.models.knowledge import KbArticle, KbChunk
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.orders import Order, OrderLine
+from store.models.sales import CommissionLine, CommissionPlan, CustomerSuccessHandoff, Notification, Quota
 from store.models.scoring import ScoringModel
 from store.models.slack import SlackEvent
 from store.models.tickets import Ticket, TicketMessage
@@ -22,7 +23,7 @@ from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
 
 __all__ = [
-    "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
+    "Account", "AccountTeamMember", "CommissionLine", "CommissionPlan", "CustomerSuccessHandoff", "Notification", "Quota", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
