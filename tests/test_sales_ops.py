@@ -14,6 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from assistant.agent import Agent
+from assistant.testing import ScriptedModel, call, say
 from bots.http.auth import issue_token
 from store.auth import actor_for
 from store.clock import pinned
@@ -233,3 +235,23 @@ def test_the_nexa_commands(database_url, cli_crm):
     assert empty.returncode == 0 and "no data in this period" in empty.stdout
     statement = nexa("commissions", "statement", "--as", "john@nexa.test")
     assert statement.returncode == 0 and "total: 0.00" in statement.stdout  # the plan came after the win
+
+
+async def test_the_assistant_answers_win_rate_by_source_this_year_with_the_method(db, clock):
+    """The issue's question, through the agent loop with a scripted model: the tool gives the numbers and the method."""
+    async with db.session() as s:
+        _, john, carl, maria = await _sales(s)
+        await _won(s, john, 30000, source="referral")
+        lost = await factories.deal(s, amount=5000, owner_id=john.id, lead_source="website")
+        await DealService(s, SYSTEM).move_stage(lost.id, "closed_lost", reason="price")
+    model = ScriptedModel(call("sales_report", {"metric": "win_rate", "group_by": "source", "period": "this_year"}),
+                          lambda messages: say(_win_rate_answer(json.loads(messages[-1].content)["data"])))
+    result = await Agent(db, model).run(actor_for(maria), "what's our win rate by source this year?")
+    assert [c["name"] for c in result.tool_calls] == ["sales_report"] and result.tool_calls[0]["ok"]
+    assert result.answer == ("referral: 100% (1 of 1); website: 0% (0 of 1). "
+                             "How: deals closed (won or lost) with closed_at in the period; win rate = won / (won + lost), by count")
+
+
+def _win_rate_answer(report: dict) -> str:
+    rows = "; ".join(f"{r['key']}: {r['win_rate']:.0%} ({r['won']} of {r['closed']})" for r in report["rows"])
+    return f"{rows}. How: {report['method']}"

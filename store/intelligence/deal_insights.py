@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.intelligence.next_action import deal_actions, deal_state, ranked
+from store.intelligence.next_action import DealState, deal_actions, deal_state, ranked
 from store.models import (
     STAGE_PROBABILITY,
     Call,
@@ -99,8 +99,9 @@ async def competitors(session: AsyncSession, deal: Deal) -> list[str]:
     return list(dict.fromkeys(n.strip() for n in named if n.strip()))
 
 
-async def risk_factors(session: AsyncSession, deal: Deal, now: datetime, settings: Settings) -> list[str]:
+async def risk_factors(session: AsyncSession, state: DealState, settings: Settings) -> list[str]:
     """Why the deal may not close, most serious first."""
+    deal, now = state.deal, state.now
     if deal.stage not in OPEN_STAGES:
         return []
     risks = []
@@ -112,7 +113,6 @@ async def risk_factors(session: AsyncSession, deal: Deal, now: datetime, setting
         risks.append(f"close date {deal.close_date} passed {(today - deal.close_date).days} days ago")
     if deal.close_date_pushes:
         risks.append(f"close date slipped {deal.close_date_pushes} time{'s' if deal.close_date_pushes > 1 else ''}")
-    state = await deal_state(session, deal, now)
     if state.last_touch is None and (now - deal.created_at) >= timedelta(days=QUIET_DAYS):
         risks.append(f"no call, meeting or email in the {(now - deal.created_at).days} days since it was created")
     elif state.last_touch is not None and (now - state.last_touch).days >= QUIET_DAYS:
@@ -137,8 +137,9 @@ class Insights:
 
 async def compute(session: AsyncSession, deal: Deal, now: datetime, model: WinModel, settings: Settings) -> Insights:
     probability, basis = model.estimate(deal.stage, settings.win_model_min_deals)
-    risks = await risk_factors(session, deal, now, settings)
-    actions = ranked(deal_actions(await deal_state(session, deal, now)))
+    state = await deal_state(session, deal, now)
+    risks = await risk_factors(session, state, settings)
+    actions = ranked(deal_actions(state))
     action = f"{actions[0].action} ({actions[0].reason})" if actions else None
     return Insights(round(probability, 4), basis, risks, action)
 

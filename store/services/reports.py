@@ -69,7 +69,7 @@ class ReportService(Service):
 
     # -- grouping -------------------------------------------------------------------------------------------
 
-    def _key(self, group_by: str, owner: Any, source: Any, moment: Any) -> tuple[ColumnElement, Any]:
+    def _key(self, group_by: str, source: Any, moment: Any) -> tuple[ColumnElement, Any]:
         """The grouping expression and the owner join it needs."""
         rep = aliased(User)
         if group_by == "rep":
@@ -94,7 +94,7 @@ class ReportService(Service):
     # -- metrics ----------------------------------------------------------------------------------------------
 
     async def _win_rate(self, start: date, end: date, group_by: str) -> Report:
-        key, rep = self._key(group_by, Deal.owner_id, Deal.lead_source, Deal.closed_at)
+        key, rep = self._key(group_by, Deal.lead_source, Deal.closed_at)
         won = Deal.stage == DealStage.closed_won
         stmt = self._grouped(select(func.count().filter(won), func.count(), func.coalesce(func.sum(Deal.amount).filter(won), 0))
                              .where(self._closed_deals(start, end, (DealStage.closed_won, DealStage.closed_lost))), key, rep, Deal.owner_id)
@@ -106,7 +106,7 @@ class ReportService(Service):
                                                            "win_rate": _ratio(sum(r["won"] for r in rs), sum(r["closed"] for r in rs))})
 
     async def _avg_deal_size(self, start: date, end: date, group_by: str) -> Report:
-        key, rep = self._key(group_by, Deal.owner_id, Deal.lead_source, Deal.closed_at)
+        key, rep = self._key(group_by, Deal.lead_source, Deal.closed_at)
         stmt = self._grouped(select(func.count(), func.sum(Deal.amount)).where(self._closed_deals(start, end, (DealStage.closed_won,))),
                              key, rep, Deal.owner_id)
         rows = [{"key": k, "won": n, "won_amount": Decimal(a), "avg_deal_size": (Decimal(a) / n).quantize(Decimal("0.01"))}
@@ -116,7 +116,7 @@ class ReportService(Service):
             "won": sum(r["won"] for r in rs), "avg_deal_size": (sum(r["won_amount"] for r in rs) / sum(r["won"] for r in rs)).quantize(Decimal("0.01"))})
 
     async def _sales_cycle(self, start: date, end: date, group_by: str) -> Report:
-        key, rep = self._key(group_by, Deal.owner_id, Deal.lead_source, Deal.closed_at)
+        key, rep = self._key(group_by, Deal.lead_source, Deal.closed_at)
         days = func.extract("epoch", Deal.closed_at - Deal.created_at) / 86400.0
         stmt = self._grouped(select(func.count(), func.avg(days), func.percentile_cont(0.5).within_group(days))
                              .where(self._closed_deals(start, end, (DealStage.closed_won,))), key, rep, Deal.owner_id)
@@ -138,7 +138,7 @@ class ReportService(Service):
                                               later.changed_at >= entered.changed_at).exists()
             left_at = (select(func.min(later.changed_at)).where(later.deal_id == entered.deal_id, later.changed_at > entered.changed_at)
                        .scalar_subquery())
-            key, rep = self._key(group_by, Deal.owner_id, Deal.lead_source, entered.changed_at)
+            key, rep = self._key(group_by, Deal.lead_source, entered.changed_at)
             stmt = (select(func.count(func.distinct(entered.deal_id)), func.count(func.distinct(entered.deal_id)).filter(moved_on),
                            func.avg(func.extract("epoch", left_at - entered.changed_at) / 86400.0))
                     .join(Deal, Deal.id == entered.deal_id)
@@ -154,7 +154,7 @@ class ReportService(Service):
 
     async def _lead_conversion(self, start: date, end: date, group_by: str) -> Report:
         group_by_leads = "source" if group_by == "none" else group_by
-        key, rep = self._key(group_by_leads, Lead.assigned_to_id, Lead.source, Lead.created_at)
+        key, rep = self._key(group_by_leads, Lead.source, Lead.created_at)
         converted = Lead.status == LeadStatus.converted
         stmt = (select(func.count(), func.count().filter(converted))
                 .where(Lead.created_at >= _midnight(start), Lead.created_at < _midnight(end + timedelta(days=1)),
