@@ -46,6 +46,12 @@ CLOSED = (DealStage.closed_won, DealStage.closed_lost)
 ONBOARDING = (("Kick-off call with {account}", 3), ("Provision workspace for {account}", 5), ("Onboarding review with {account}", 14))
 
 
+async def queue_refresh(session, deal_id: uuid.UUID | None) -> None:
+    """Recompute the deal's stored AI fields in a job once this change commits (repeated changes share one job)."""
+    if deal_id is not None:
+        await defer(session, "deals.refresh", queueing_lock=f"deals.refresh:{deal_id}", deal_id=str(deal_id))
+
+
 class DealService(Service):
     """The sales pipeline's write side."""
 
@@ -203,8 +209,7 @@ class DealService(Service):
         return deal
 
     async def _queue_refresh(self, deal: Deal) -> None:
-        """Recompute the deal's stored AI fields in a job once this change commits (repeated changes share one job)."""
-        await defer(self.session, "deals.refresh", queueing_lock=f"deals.refresh:{deal.id}", deal_id=str(deal.id))
+        await queue_refresh(self.session, deal.id)
 
     async def line_items(self, deal_id: uuid.UUID) -> list[DealLineItem]:
         return list(await self.session.scalars(select(DealLineItem).where(DealLineItem.deal_id == deal_id)))
