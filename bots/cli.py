@@ -25,6 +25,7 @@ from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
 from bots.mcp_cli import mcp
+from bots.sales_cli import commissions_app, insights_app, report
 from store.settings import get_settings
 
 app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args_is_help=True)
@@ -33,6 +34,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(inbox_app, name="inbox")
 app.add_typer(scoring_app, name="scoring")
+app.add_typer(commissions_app, name="commissions")
+app.add_typer(insights_app, name="insights")
+app.command()(report)
 app.command()(alerts)
 app.command()(audit)
 app.command("eval")(eval_command)

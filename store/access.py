@@ -43,6 +43,8 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "audit": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
     # the shared inbox; which inboxes a caller works is decided by team (store/inbox/service.py)
     "inbox": {CallerRole.support: {R, W}, CallerRole.manager: {R, W}, CallerRole.rep: {R, W}},
+    "commissions": {CallerRole.rep: {R}, CallerRole.manager: {R, W}},
+    "reports": {CallerRole.rep: {R}, CallerRole.manager: {R}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 # Fields a role may not see on any record it reads: support works tickets, not deal economics.

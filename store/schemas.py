@@ -151,6 +151,7 @@ class LeadConversion(Input):
     amount: Amount | None = None
     close_date: Day | None = None
     account_id: uuid.UUID | None = None
+    override_reason: str | None = Field(None, max_length=1000)
 
 
 class ContactCreate(Imported):

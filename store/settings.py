@@ -40,6 +40,19 @@ class Settings:
     route_high: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_HIGH", "75") or 75))
     route_medium: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_MEDIUM", "50") or 50))
     nurture_campaign: str = field(default_factory=lambda: _env("NEXA_NURTURE_CAMPAIGN", "Nurture") or "Nurture")
+    # Sales automation rules (store/services/lead_automation.py, lead qualification and conversion, deal insights).
+    followup_high_hours: int = field(default_factory=lambda: int(_env("NEXA_FOLLOWUP_HIGH_HOURS", "4") or 4))
+    followup_medium_days: int = field(default_factory=lambda: int(_env("NEXA_FOLLOWUP_MEDIUM_DAYS", "1") or 1))
+    business_hours: tuple[int, int] = field(
+        default_factory=lambda: tuple(int(h) for h in (_env("NEXA_BUSINESS_HOURS", "9-17") or "9-17").split("-", 1))  # type: ignore[misc]
+    )
+    welcome_sources: tuple[str, ...] = field(
+        default_factory=lambda: tuple(s.strip() for s in (_env("NEXA_WELCOME_SOURCES", "website") or "").split(",") if s.strip())
+    )
+    qualify_requires_bant: bool = field(default_factory=lambda: _env("NEXA_QUALIFY_REQUIRES_BANT", "1") == "1")
+    convert_requires_qualified: bool = field(default_factory=lambda: _env("NEXA_CONVERT_REQUIRES_QUALIFIED", "1") == "1")
+    deal_stuck_days: int = field(default_factory=lambda: int(_env("NEXA_DEAL_STUCK_DAYS", "14") or 14))
+    win_model_min_deals: int = field(default_factory=lambda: int(_env("NEXA_WIN_MODEL_MIN_DEALS", "20") or 20))
     smtp_url: str | None = field(default_factory=lambda: _env("NEXA_SMTP_URL"))
     smtp_from: str | None = field(default_factory=lambda: _env("NEXA_SMTP_FROM"))
     token_budget: int = field(default_factory=lambda: int(_env("NEXA_TOKEN_BUDGET", "200000") or 200000))

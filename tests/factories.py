@@ -30,6 +30,14 @@ async def lead(session: AsyncSession, **kw: Any):
     return await LeadService(session, SYSTEM).create(data)
 
 
+BANT = {"budget": "$50K approved", "authority": "decision-maker", "need": "current system inadequate", "timeline": "Q1"}
+
+
+async def qualify(session: AsyncSession, lead_id: Any, **bant: str):
+    """Qualify a lead with BANT answers (converting needs a qualified lead)."""
+    return await LeadService(session, SYSTEM).set_status(lead_id, "qualified", bant=BANT | bant)
+
+
 async def account(session: AsyncSession, **kw: Any):
     n = next(_n)
     return await AccountService(session, SYSTEM).create({"account_name": f"Account {n}"} | kw)

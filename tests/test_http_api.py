@@ -77,6 +77,9 @@ async def test_lead_crud_convert_and_a_deal_through_its_stages(base, people, db)
     assert listed["total"] == 1 and listed["items"][0]["id"] == lead["id"]
     patched = john.patch(f"/leads/{lead['id']}", json={"title": "Chief Technology Officer"}).json()
     assert patched["title"] == "Chief Technology Officer" and patched["company"] == "Brightwave"
+    problem(john.post(f"/leads/{lead['id']}/convert", json={"amount": 35000}), 409, "status")  # not qualified yet
+    bant = {"budget": "35k", "authority": "Dana signs", "need": "unknown", "timeline": "this quarter"}
+    assert john.post(f"/leads/{lead['id']}/status", json={"status": "qualified", "bant": bant}).json()["bant_need"] == "unknown"
     converted = john.post(f"/leads/{lead['id']}/convert", json={"amount": 35000, "close_date": str(date.today() + timedelta(days=60))})
     assert converted.status_code == 201, converted.text
     done = converted.json()

@@ -55,6 +55,7 @@ async def test_conversion_creates_contact_account_and_deal(db):
     """The spec's example: Sarah converts into contact, account Acme Corp and a $50K deal."""
     async with db.session() as s:
         lead = await factories.lead(s, first_name="Sarah", last_name="Johnson", email="sarah@acme.test", company="Acme Corp", source="referral", title="VP Operations")
+        await factories.qualify(s, lead.id)
         result = await LeadService(s, SYSTEM).convert(lead.id, {"amount": "50000", "deal_name": "Acme Corp - Enterprise Plan"})
     async with db.session() as s:
         lead = await s.get(Lead, lead.id)
@@ -73,6 +74,7 @@ async def test_conversion_links_an_existing_account_by_company(db):
     async with db.session() as s:
         existing = await factories.account(s, account_name="Globex")
         lead = await factories.lead(s, company="globex")
+        await factories.qualify(s, lead.id)
         result = await LeadService(s, SYSTEM).convert(lead.id, {"create_deal": False})
         assert result.account.id == existing.id and result.deal is None
 
@@ -80,6 +82,7 @@ async def test_conversion_links_an_existing_account_by_company(db):
 async def test_converting_twice_is_a_clear_error_and_creates_nothing(db):
     async with db.session() as s:
         lead = await factories.lead(s)
+        await factories.qualify(s, lead.id)
         await LeadService(s, SYSTEM).convert(lead.id)
     with pytest.raises(Conflict) as err:
         async with db.session() as s:
@@ -93,6 +96,7 @@ async def test_converting_twice_is_a_clear_error_and_creates_nothing(db):
 async def test_racing_conversions_produce_one_deal(db):
     async with db.session() as s:
         lead = await factories.lead(s)
+        await factories.qualify(s, lead.id)
 
     async def convert():
         async with db.session() as s:

@@ -47,6 +47,7 @@ async def test_carlos_cannot_convert_his_way_into_acme(db, demo, company):
     async with db.session() as s:
         lead = await LeadService(s, carlos).create({"first_name": "Tom", "last_name": "Smith", "email": "tom.smith@acme.test",
                                                     "company": company, "source": "website"})
+        await factories.qualify(s, lead.id)
         await s.commit()
     with pytest.raises(Conflict) as err:  # raised out of the session: the request's transaction rolls back
         async with db.session() as s:
@@ -64,6 +65,7 @@ async def test_an_existing_contact_by_email_is_linked_only_when_readable(db, dem
     async with db.session() as s:
         lead = await LeadService(s, carlos).create({"first_name": "Tom", "last_name": "Smith", "email": "tom.smith@acme.test",
                                                     "company": "Smithworks", "source": "website"})
+        await factories.qualify(s, lead.id)
         await s.commit()
     with pytest.raises(Conflict) as err:
         async with db.session() as s:
@@ -80,6 +82,7 @@ async def test_convert_into_another_teams_account_or_deal_on_it_is_refused(db, d
     async with db.session() as s:
         lead = await LeadService(s, carlos).create({"first_name": "Ann", "last_name": "Other", "email": "ann@other.test",
                                                     "company": "Other Co", "source": "website"})
+        await factories.qualify(s, lead.id)
         await s.commit()
     for attempt in (
         lambda s: LeadService(s, carlos).convert(lead.id, {"account_id": acme_id}),
@@ -99,6 +102,7 @@ async def test_a_readable_account_with_the_company_name_is_linked_and_won(db, de
     async with db.session() as s:
         lead = await LeadService(s, john).create({"first_name": "Nia", "last_name": "Newhire", "email": "nia@acme.test",
                                                   "company": "acme corp", "source": "referral"})
+        await factories.qualify(s, lead.id)
         done = await LeadService(s, john).convert(lead.id, {"amount": 1000})
         await DealService(s, john).move_stage(done.deal.id, "closed_won")
         await s.commit()
@@ -111,6 +115,8 @@ async def test_ten_racing_conversions_into_one_new_company_share_one_account(db)
     async with db.session() as s:
         rep = await factories.user(s, team="East")
         ids = [(await factories.lead(s, company="SameCorp X", assigned_to_id=rep.id)).id for _ in range(10)]
+        for lead_id in ids:
+            await factories.qualify(s, lead_id)
         await s.commit()
     start = asyncio.Event()
 

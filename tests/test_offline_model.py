@@ -56,7 +56,7 @@ async def test_a_lead_goes_from_creation_to_conversion(db, crm):
     async with db.session() as s:
         assert await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io")) is None  # nothing before yes
     await agent.run(john, "yes", first.conversation_id)
-    await _approve(agent, john, "mark the Brightwave lead as qualified")
+    await _approve(agent, john, "mark the Brightwave lead as qualified: budget 35k approved, Dana decides, needs a new CRM, go-live by Q3")
     await _approve(agent, john, "convert Dana Whitfield, deal worth 35k closing end of March")
     async with db.session() as s:
         lead = await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io"))

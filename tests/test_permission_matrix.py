@@ -158,7 +158,7 @@ def _rows() -> list[RefWrite]:
         RefWrite("AccountCreate", "primary_contact_id", "contact", lambda s, a, m, t: AccountService(s, a).create({"account_name": _new("A"), "primary_contact_id": t})),
         RefWrite("AccountUpdate", "parent_account_id", "account", lambda s, a, m, t: AccountService(s, a).update(m["account"].id, {"parent_account_id": t})),
         RefWrite("AccountUpdate", "primary_contact_id", "contact", lambda s, a, m, t: AccountService(s, a).update(m["account"].id, {"primary_contact_id": t})),
-        RefWrite("LeadConversion", "account_id", "account", lambda s, a, m, t: LeadService(s, a).convert(m["lead"].id, {"account_id": t})),
+        RefWrite("LeadConversion", "account_id", "account", lambda s, a, m, t: LeadService(s, a).convert(m["lead"].id, {"account_id": t, "override_reason": "matrix test"})),
         RefWrite("TicketCreate", "requester_contact_id", "contact", lambda s, a, m, t: TicketService(s, a).create({"subject": "x", "requester_contact_id": t})),
         RefWrite("TicketCreate", "account_id", "account", lambda s, a, m, t: TicketService(s, a).create({"subject": "x", "account_id": t})),
         RefWrite("MeetingCreate", "contact_ids", "contact", lambda s, a, m, t: EngagementService(s, a).schedule_meeting(

@@ -138,8 +138,10 @@ ROWS: dict[str, Row] = {
     "create_lead": Row(lambda i: {"first_name": "Eve", "last_name": "Ng", "email": "eve@ng.test", "source": "event"}, "john", "sam",
                        _exists(Lead, email="eve@ng.test")),
     "update_lead": Row(lambda i: {"lead_id": i["lead"], "changes": {"title": "CTO"}}, "john", "carl", _exists(Lead, title="CTO")),
-    "update_lead_status": Row(lambda i: {"lead_id": i["lead"], "status": "qualified"}, "john", "carl", _lead_status),
-    "convert_lead": Row(lambda i: {"lead_id": i["lead"], "amount": 35000}, "john", "carl", _exists(Deal, amount=35000)),
+    "update_lead_status": Row(lambda i: {"lead_id": i["lead"], "status": "qualified", "budget": "35k", "authority": "CTO decides",
+                                         "need": "unknown", "timeline": "Q3"}, "john", "carl", _lead_status),
+    "convert_lead": Row(lambda i: {"lead_id": i["lead"], "amount": 35000, "override_reason": "CEO referral, fast-tracked"}, "john", "carl",
+                        _exists(Deal, amount=35000)),
     "search_contacts": Row(lambda i: {"query": "Sarah"}, "john", None),
     "get_contact": Row(lambda i: {"contact_id": i["contact"]}, "sam", "carl"),
     "create_contact": Row(lambda i: {"first_name": "Tom", "last_name": "Smith", "email": "tom@acme.test"}, "john", "sam"),
@@ -190,6 +192,11 @@ ROWS: dict[str, Row] = {
     "list_inbox_threads": Row(lambda i: {"view": "unassigned"}, "sam", None),
     "summarize_inbox_thread": Row(lambda i: {"thread": "Acme"}, "sam", "john", _thread_summarized),
     "assign_inbox_thread": Row(lambda i: {"thread": "SSO", "assignee": "Sam"}, "sam", "john"),
+    "sales_report": Row(lambda i: {"metric": "win_rate", "group_by": "source"}, "maria", "sam"),
+    "commission_statement": Row(lambda i: {}, "john", "sam"),
+    "account_health": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
+    "consolidated_account": Row(lambda i: {"account_id": i["account"]}, "maria", "carl"),
+    "customer_success_handoffs": Row(lambda i: {}, "john", None),
 }
 
 

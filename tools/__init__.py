@@ -1,7 +1,9 @@
 """Typed tool functions over the services, registered into one toolset (`TOOLSET`)."""
 
 from tools import (  # noqa: F401 - registers the tools
+    account_insights,
     accounts,
+    commissions,
     contacts,
     deals,
     emails,
@@ -9,6 +11,7 @@ from tools import (  # noqa: F401 - registers the tools
     insights,
     kb,
     leads,
+    reports,
     scoring,
     search,
     summaries,

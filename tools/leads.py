@@ -83,16 +83,19 @@ async def update_lead_status(
     reason: str | None = None, budget: str | None = None, authority: str | None = None, need: str | None = None,
     timeline: str | None = None,
 ) -> ToolResult:
-    """Move a lead along its lifecycle: contacted, qualified (with BANT notes) or lost (a reason is required).
+    """Move a lead along its lifecycle: contacted, qualified or lost (a reason is required).
+
+    Qualifying needs all four BANT answers (budget, authority, need, timeline), from what the user said;
+    pass "unknown" for one the user says is not known yet, and ask the user for any they did not mention.
 
     Args:
         lead_id: the lead's id
         status: the new status
         reason: why the lead was lost (required for lost)
-        budget: BANT budget notes, when qualifying
-        authority: BANT authority notes
-        need: BANT need notes
-        timeline: BANT timeline notes
+        budget: BANT budget, when qualifying (e.g. "$50K approved", or "unknown")
+        authority: BANT authority (who decides, e.g. "Sarah is the decision-maker", or "unknown")
+        need: BANT need (the problem to solve, or "unknown")
+        timeline: BANT timeline (when they need it, e.g. "by Q1", or "unknown")
     """
     bant = {k: v for k, v in {"budget": budget, "authority": authority, "need": need, "timeline": timeline}.items() if v}
     lead = await LeadService(ctx.session, ctx.actor).set_status(lead_id, status, reason=reason, bant=bant or None)
@@ -102,9 +105,12 @@ async def update_lead_status(
 @tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]")
 async def convert_lead(
     ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: Day | None = None,
-    deal_name: str | None = None, create_deal: bool = True,
+    deal_name: str | None = None, create_deal: bool = True, override_reason: str | None = None,
 ) -> ToolResult:
-    """Convert a lead: creates (or links) the account and contact and, by default, a deal in qualification.
+    """Convert a qualified lead: creates (or links) the account and contact and, by default, a deal in qualification.
+
+    A lead that is not qualified converts only with override_reason, when the user explicitly says why
+    (it is recorded with who overrode); otherwise qualify it first with its BANT answers.
 
     Args:
         lead_id: the lead's id
@@ -112,9 +118,11 @@ async def convert_lead(
         close_date: expected close date (default: 90 days from today)
         deal_name: the deal's name (default: "<company> - New Business")
         create_deal: false to convert without a deal
+        override_reason: why a lead that is not qualified is converted anyway (only when the user gives a reason)
     """
     result = await LeadService(ctx.session, ctx.actor).convert(
-        lead_id, {"amount": amount, "close_date": close_date, "deal_name": deal_name, "create_deal": create_deal})
+        lead_id, {"amount": amount, "close_date": close_date, "deal_name": deal_name, "create_deal": create_deal,
+                  "override_reason": override_reason})
     records = [r for r in (result.contact, result.account, result.deal) if r is not None]
     return ToolResult(
         data={"lead": result.lead.name, "contact_id": str(result.contact.id), "account": result.account.account_name,

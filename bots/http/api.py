@@ -17,6 +17,7 @@ from bots.http.auth import caller
 from bots.http.inbox import inbox_router
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
+from bots.http.sales import sales_router
 from bots.http.state import AppState
 from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
@@ -130,6 +131,6 @@ async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None =
 api_router = Router(
     path="/api/v1",
     route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, inbox_router,
-                    *resource_routers()],
+                    sales_router, *resource_routers()],
     dependencies={"actor": Provide(current_actor)},
 )

@@ -7,6 +7,7 @@ day query each) for what the caller may see, and words each finding with its evi
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import uuid
 from collections import defaultdict
@@ -30,7 +31,8 @@ from store.serialize import plain, ref
 from store.services.visibility import owner_visible
 
 Direction = Literal["up", "down", "both"]
-AlertKind = Literal["account_tickets", "product_tickets", "slipping_deals", "pipeline_drop", "rep_activity", "inbox_sla"]
+AlertKind = Literal["account_tickets", "product_tickets", "slipping_deals", "pipeline_drop", "rep_activity", "inbox_sla",
+                    "stuck_deal"]
 Series = Sequence[tuple[date, float]]
 
 MAD_TO_SD = 1.4826  # MAD x 1.4826 estimates the standard deviation of normal data
@@ -164,6 +166,7 @@ async def find_alerts(
         alerts += await _slipping_deal_alerts(session, actor, window)
         alerts += await _pipeline_drop_alerts(session, actor, window)
         alerts += await _rep_activity_alerts(session, actor, window)
+        alerts += await _stuck_deal_alerts(session, actor, today)
     return sorted(alerts, key=lambda alert: abs(alert.z), reverse=True)
 
 
@@ -228,6 +231,27 @@ async def _slipping_deal_alerts(session: AsyncSession, actor: Actor, window: Win
         return []
     evidence = f"{_count(anomaly.observed, 'open deal')} due {_date(anomaly.day)} still open"
     return [_alert("slipping_deals", "Deals past their close date", anomaly, evidence)]
+
+
+async def _stuck_deal_alerts(session: AsyncSession, actor: Actor, today: date) -> list[Alert]:
+    """Open deals whose stored risk factors (refreshed by the `deals.refresh` / `insights.nightly` jobs) say stuck.
+
+    Not a statistical anomaly: `observed` is the days in stage, `expected` the threshold, and `z` scales the two onto
+    the anomalies' THRESHOLD so that a deal stuck twice as long ranks like a twice-as-strong anomaly.
+    """
+    stmt = (select(Deal).where(Deal.stage.in_(OPEN_STAGES), owner_visible(actor, Deal.owner_id),
+                               func.array_to_string(Deal.risk_factors, "|").like("stuck%"))
+            .order_by(Deal.stage_changed_at).limit(50))
+    alerts = []
+    for deal in await session.scalars(stmt):
+        days = (today - deal.stage_changed_at.date()).days
+        threshold = float(re.search(r">= (\d+)", deal.risk_factors[0]).group(1)) if re.search(r">= (\d+)", deal.risk_factors[0]) else 14.0
+        alerts.append(Alert(kind="stuck_deal", subject=deal.deal_name, day=deal.stage_changed_at.date(), observed=float(days),
+                            expected=threshold, scale=1.0, z=round(THRESHOLD * days / threshold, 2),
+                            message=f"Deal {deal.deal_name} stuck {days} days in {deal.stage}: risk of stalling"
+                                    + (f". Suggested: {deal.next_best_action}" if deal.next_best_action else ""),
+                            record=ref(deal)))
+    return alerts
 
 
 async def _pipeline_drop_alerts(session: AsyncSession, actor: Actor, window: Window) -> list[Alert]:

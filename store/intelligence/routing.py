@@ -48,7 +48,7 @@ async def _least_loaded(session: AsyncSession, seniorities: tuple[Seniority, ...
     return await session.scalar(stmt)
 
 
-async def _nurture(session: AsyncSession, name: str) -> Campaign:
+async def nurture_campaign(session: AsyncSession, name: str) -> Campaign:
     campaign = await session.scalar(select(Campaign).where(Campaign.name == name))
     if campaign is None:
         campaign = Campaign(name=name, type=CampaignType.nurture, status=CampaignStatus.active)
@@ -68,7 +68,7 @@ async def route_lead(session: AsyncSession, lead: Lead, settings: Settings | Non
         rep = await _least_loaded(session, (Seniority.standard, Seniority.junior)) or await _least_loaded(session, (Seniority.senior,))
         label = "Medium"
     else:
-        campaign = await _nurture(session, rules.nurture_campaign)
+        campaign = await nurture_campaign(session, rules.nurture_campaign)
         session.add(CampaignMember(campaign_id=campaign.id, lead_id=lead.id))
         await session.flush()
         return Route("Low", None, None, campaign.name, f"score {score} < {rules.route_medium}: nurture until engaged")

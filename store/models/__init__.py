@@ -18,6 +18,7 @@ from store.models.kv import StoredValue
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.orders import Order, OrderLine
+from store.models.sales import CommissionLine, CommissionPlan, CustomerSuccessHandoff, Notification, Quota
 from store.models.scoring import ScoringModel
 from store.models.slack import SlackEvent
 from store.models.tickets import Ticket, TicketMessage
@@ -34,12 +35,15 @@ __all__ = [
     "Call",
     "Campaign",
     "CampaignMember",
+    "CommissionLine",
+    "CommissionPlan",
     "ConsoleSession",
     "Contact",
     "ContactList",
     "ContactListMember",
     "Conversation",
     "ConversationMessage",
+    "CustomerSuccessHandoff",
     "Deal",
     "DealLineItem",
     "DealStageChange",
@@ -59,11 +63,13 @@ __all__ = [
     "Meeting",
     "MeetingAttendee",
     "Note",
+    "Notification",
     "Order",
     "OrderLine",
     "PendingAction",
     "PostedAlert",
     "Product",
+    "Quota",
     "ScoringModel",
     "SignInFailure",
     "SlackEvent",

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import CITEXT
+from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, Entity, ImportedMixin, enum_column, fk, money
@@ -46,6 +46,9 @@ class Account(ImportedMixin, Entity):
     health_score: Mapped[int | None]
     primary_contact_id: Mapped[uuid.UUID | None] = fk("contacts.id", use_alter=True)
     account_owner_id: Mapped[uuid.UUID | None] = fk("users.id")
+    churn_risk: Mapped[str | None] = mapped_column(sa.String(10))
+    lifetime_value: Mapped[Decimal | None] = money()
+    health_factors: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)
 
     @property
     def name(self) -> str:
@@ -61,3 +64,4 @@ class AccountTeamMember(Base):
         sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(sa.String(50), default="member", server_default="member")

@@ -32,6 +32,7 @@ class Contact(ImportedMixin, Entity):
     lifecycle_stage: Mapped[LifecycleStage] = enum_column(LifecycleStage, default=LifecycleStage.lead)
     customer_status: Mapped[CustomerStatus] = enum_column(CustomerStatus, default=CustomerStatus.active)
     last_activity: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    engagement_score: Mapped[int | None]
 
     @property
     def name(self) -> str:

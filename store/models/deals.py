@@ -75,6 +75,9 @@ class Deal(ImportedMixin, Entity):
     next_best_action: Mapped[str | None] = mapped_column(sa.Text)
     risk_factors: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), default=list, server_default="{}")
     win_probability: Mapped[float | None]
+    win_probability_basis: Mapped[str | None] = mapped_column(sa.Text)
+    insights_refreshed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    close_date_pushes: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def name(self) -> str:

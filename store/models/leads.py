@@ -41,6 +41,8 @@ class Lead(ImportedMixin, Entity):
     converted_contact_id: Mapped[uuid.UUID | None] = fk("contacts.id")
     converted_account_id: Mapped[uuid.UUID | None] = fk("accounts.id")
     converted_deal_id: Mapped[uuid.UUID | None] = fk("deals.id")
+    conversion_override_by_id: Mapped[uuid.UUID | None] = fk("users.id")
+    conversion_override_reason: Mapped[str | None] = mapped_column(sa.Text)
 
     @property
     def name(self) -> str:

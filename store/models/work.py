@@ -29,6 +29,7 @@ class Task(Entity):
     related_type: Mapped[RecordType | None] = enum_column(RecordType, nullable=True)
     related_id: Mapped[uuid.UUID | None]
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
 
 class Meeting(Entity):

@@ -7,15 +7,18 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from store.access import require
 from store.clock import utcnow
 from store.errors import InvalidInput, InvalidTransition, NotFound
+from store.jobs.defer import defer
 from store.models import (
     STAGE_PROBABILITY,
     Account,
     Contact,
+    CustomerSuccessHandoff,
     Deal,
     DealLineItem,
     DealStageChange,
@@ -35,11 +38,18 @@ from store.models.enums import (
 )
 from store.schemas import DealCreate, DealUpdate, LineItemInput, parse
 from store.services.base import Service
+from store.services.commissions import CommissionService
 from store.services.timeline import described_changes, fact, record_activity
 from store.services.visibility import owner_visible
 
 CLOSED = (DealStage.closed_won, DealStage.closed_lost)
 ONBOARDING = (("Kick-off call with {account}", 3), ("Provision workspace for {account}", 5), ("Onboarding review with {account}", 14))
+
+
+async def queue_refresh(session, deal_id: uuid.UUID | None) -> None:
+    """Recompute the deal's stored AI fields in a job once this change commits (repeated changes share one job)."""
+    if deal_id is not None:
+        await defer(session, "deals.refresh", queueing_lock=f"deals.refresh:{deal_id}", deal_id=str(deal_id))
 
 
 class DealService(Service):
@@ -70,6 +80,7 @@ class DealService(Service):
             subject=f"Deal {deal.deal_name} created ({deal.stage}, {fact('amount')})",
             on=self._refs(deal), details={"amount": f"{deal.currency} {deal.amount:,.2f}"},
         )
+        await self._queue_refresh(deal)
         return deal
 
     async def get(self, deal_id: uuid.UUID | str) -> Deal:
@@ -112,6 +123,9 @@ class DealService(Service):
             else:
                 changes["probability_override"] = True
         diff = self.apply(deal, changes)
+        old_close, new_close = diff.get("close_date", (None, None))
+        if old_close and new_close and new_close > old_close:
+            deal.close_date_pushes += 1
         await self.flush()
         if diff:
             text, details = described_changes(diff)
@@ -119,6 +133,7 @@ class DealService(Service):
                 self.session, self.actor, type=ActivityType.deal, action="updated",
                 subject=f"Deal {deal.deal_name} updated: {text}", on=self._refs(deal), details=details,
             )
+            await self._queue_refresh(deal)
         return deal
 
     async def move_stage(self, deal_id: uuid.UUID | str, stage: DealStage | str, *, reason: str | None = None) -> Deal:
@@ -130,7 +145,7 @@ class DealService(Service):
         deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
         await self.check("deals", "write", deal.owner_id)
         if deal.stage in CLOSED:
-            raise InvalidTransition("stage", f"deal {deal.deal_name} is already {deal.stage}")
+            raise InvalidTransition("stage", f"deal {deal.deal_name} is already {deal.stage}; reopen it (with a reason) to move it")
         if deal.stage is target:
             raise InvalidTransition("stage", f"deal {deal.deal_name} is already in {target}")
         if target is DealStage.closed_lost and not (reason and reason.strip()):
@@ -153,7 +168,48 @@ class DealService(Service):
         )
         if target is DealStage.closed_won:
             await self._after_won(deal)
+        await self._queue_refresh(deal)
         return deal
+
+    async def reopen(self, deal_id: uuid.UUID | str, stage: DealStage | str, *, reason: str) -> Deal:
+        """Reopen a closed deal into an open `stage` (a reason is required): a won deal's commissions are reversed,
+        its pending order cancelled and its customer-success handoff withdrawn."""
+        try:
+            target = DealStage(stage)
+        except ValueError:
+            raise InvalidInput("stage", f"'{stage}' is not one of {[s.value for s in DealStage]}") from None
+        if target not in OPEN_STAGES:
+            raise InvalidInput("stage", f"a deal is reopened into an open stage ({', '.join(OPEN_STAGES)}), not {target}")
+        if not (reason and reason.strip()):
+            raise InvalidInput("reason", "reopening a deal needs a reason")
+        deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
+        await self.check("deals", "write", deal.owner_id)
+        if deal.stage not in CLOSED:
+            raise InvalidTransition("stage", f"deal {deal.deal_name} is open ({deal.stage}); only a closed deal is reopened")
+        previous, now = deal.stage, utcnow()
+        deal.stage, deal.stage_changed_at, deal.closed_at, deal.lost_reason = target, now, None, None
+        if not deal.probability_override:
+            deal.probability = STAGE_PROBABILITY[target]
+        self.session.add(DealStageChange(deal_id=deal.id, from_stage=previous, to_stage=target, changed_at=now, changed_by_id=self.actor.user_id))
+        undone = ""
+        if previous is DealStage.closed_won:
+            reversals = await CommissionService(self.session, self.actor).on_reopened(deal)
+            await self.session.execute(update(Order).where(Order.deal_id == deal.id, Order.status == OrderStatus.pending)
+                                       .values(status=OrderStatus.cancelled))
+            await self.session.execute(update(CustomerSuccessHandoff).where(CustomerSuccessHandoff.deal_id == deal.id)
+                                       .values(status="withdrawn"))
+            undone = f"; {len(reversals)} commission line(s) reversed, pending order cancelled, handoff withdrawn"
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.deal, action="reopened",
+            subject=f"Deal {deal.deal_name} reopened: {previous} -> {target} ({reason.strip()}){undone}",
+            on=self._refs(deal), details={"from": previous, "to": target, "reason": reason.strip()},
+        )
+        await self._queue_refresh(deal)
+        return deal
+
+    async def _queue_refresh(self, deal: Deal) -> None:
+        await queue_refresh(self.session, deal.id)
 
     async def line_items(self, deal_id: uuid.UUID) -> list[DealLineItem]:
         return list(await self.session.scalars(select(DealLineItem).where(DealLineItem.deal_id == deal_id)))
@@ -180,13 +236,21 @@ class DealService(Service):
             if contact is not None:
                 contact.lifecycle_stage = LifecycleStage.customer
         today = utcnow().date()
+        existing = set(await self.session.scalars(select(Task.title).where(Task.related_type == RecordType.deal, Task.related_id == deal.id)))
         for title, days in ONBOARDING:
+            if title.format(account=label) in existing:  # won again after a reopen: the onboarding tasks are there
+                continue
             self.session.add(Task(
                 title=title.format(account=label), due_date=today + timedelta(days=days), assignee_id=deal.owner_id,
                 created_by_id=self.actor.user_id, related_type=RecordType.deal, related_id=deal.id,
             ))
-        order = Order(deal_id=deal.id, account_id=deal.account_id, amount=deal.amount, currency=deal.currency, status=OrderStatus.pending)
-        self.session.add(order)
+        order = await self.session.scalar(select(Order).where(Order.deal_id == deal.id))
+        if order is None:
+            order = Order(deal_id=deal.id, account_id=deal.account_id, amount=deal.amount, currency=deal.currency, status=OrderStatus.pending)
+            self.session.add(order)
+        else:  # the order a reopen cancelled is reinstated with the new terms
+            order.amount, order.currency, order.status = deal.amount, deal.currency, OrderStatus.pending
+            await self.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
         await self.flush()
         for item in await self.line_items(deal.id):
             self.session.add(OrderLine(order_id=order.id, product_id=item.product_id, quantity=item.quantity, unit_price=item.unit_price, total=item.total))
@@ -195,6 +259,30 @@ class DealService(Service):
             self.session, self.actor, type=ActivityType.order, action="created",
             subject=f"Deal won: order {order.order_number} for {fact('amount')}; onboarding tasks created",
             on=self._refs(deal), source=(RecordType.order, order.id), details={"amount": f"{deal.currency} {deal.amount:,.2f}"},
+        )
+        await self._hand_off(deal, label)
+        lines = await CommissionService(self.session, self.actor).on_won(deal)
+        if lines:
+            await record_activity(
+                self.session, self.actor, type=ActivityType.deal, action="commission",
+                subject=f"Commission for {deal.deal_name}: " + "; ".join(line.explanation for line in lines),
+                on=[(RecordType.deal, deal.id)],
+            )
+
+    async def _hand_off(self, deal: Deal, label: str) -> None:
+        """Put the won deal on the customer-success handoff list (again, if it was withdrawn by a reopen)."""
+        contact = await self.session.get(Contact, deal.primary_contact_id) if deal.primary_contact_id else None
+        notes = (f"{label}: {deal.deal_name} won for {deal.currency} {deal.amount:,.2f}"
+                 + (f"; primary contact {contact.first_name} {contact.last_name} ({contact.email})" if contact else "")
+                 + (f"; competitors: {', '.join(deal.competitors)}" if deal.competitors else ""))
+        await self.session.execute(
+            pg_insert(CustomerSuccessHandoff).values(id=uuid.uuid4(), deal_id=deal.id, account_id=deal.account_id,
+                                                     sales_owner_id=deal.owner_id, status="pending", notes=notes, created_at=utcnow())
+            .on_conflict_do_update(index_elements=[CustomerSuccessHandoff.deal_id], set_={"status": "pending", "notes": notes})
+        )
+        await record_activity(
+            self.session, self.actor, type=ActivityType.deal, action="handoff",
+            subject=f"{label} added to the customer success handoff list", on=self._refs(deal),
         )
 
     @staticmethod

@@ -16,6 +16,7 @@ from store.models import Call, Contact, Lead, Meeting, MeetingAttendee, Note
 from store.models.enums import ActivityType, LeadStatus, RecordType
 from store.schemas import CallCreate, MeetingCreate, NoteCreate, parse
 from store.services.base import RECORD_MODELS, Service
+from store.services.deals import queue_refresh
 from store.services.timeline import record_activity
 from store.services.touch import touched
 
@@ -48,6 +49,7 @@ class EngagementService(Service):
                 (RecordType.deal, call.deal_id), (RecordType.account, call.account_id)],
             source=(RecordType.call, call.id),
         )
+        await queue_refresh(self.session, call.deal_id)
         return call
 
     async def schedule_meeting(self, data: MeetingCreate | dict[str, Any]) -> Meeting:
@@ -89,6 +91,8 @@ class EngagementService(Service):
             subject=f"Meeting '{meeting.title}' with {names} on {meeting.start_at:%Y-%m-%d %H:%M %Z}",
             on=refs, source=(RecordType.meeting, meeting.id),
         )
+        if values.related_type is RecordType.deal:
+            await queue_refresh(self.session, values.related_id)
         return meeting
 
     async def add_note(self, data: NoteCreate | dict[str, Any]) -> Note:
@@ -104,6 +108,8 @@ class EngagementService(Service):
             subject=f"Note on {label}: {values.body[:200]}", on=[(values.related_type, values.related_id), (RecordType.note, note.id)],
             source=(RecordType.note, note.id),
         )
+        if values.related_type is RecordType.deal:
+            await queue_refresh(self.session, values.related_id)
         return note
 
     async def get_call(self, call_id: uuid.UUID | str) -> Call:

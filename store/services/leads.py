@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import CallerRole
+from store.access import Actor, CallerRole
 from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, InvalidTransition
 from store.intelligence import scoring
@@ -20,8 +21,10 @@ from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleSta
 from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
 from store.services.base import Service
 from store.services.deals import DealService
+from store.services.lead_automation import on_lead_created
 from store.services.timeline import record_activity
 from store.services.visibility import owner_visible
+from store.settings import Settings, get_settings
 
 # Forward moves only; "converted" is reached through `convert`. A lost lead may be re-engaged.
 TRANSITIONS: dict[LeadStatus, set[LeadStatus]] = {
@@ -32,6 +35,7 @@ TRANSITIONS: dict[LeadStatus, set[LeadStatus]] = {
     LeadStatus.converted: set(),
 }
 CONVERSION_CLOSE_DAYS = 90
+BANT = ("budget", "authority", "need", "timeline")
 
 
 @dataclass
@@ -45,7 +49,11 @@ class Conversion:
 
 
 class LeadService(Service):
-    """Leads from capture to conversion."""
+    """Leads from capture to conversion; the automation and qualification rules come from `settings`."""
+
+    def __init__(self, session: AsyncSession, actor: Actor, settings: Settings | None = None) -> None:
+        super().__init__(session, actor)
+        self.settings = settings or get_settings()
 
     async def create(self, data: LeadCreate | dict[str, Any]) -> Lead:
         values = parse(LeadCreate, data)
@@ -63,6 +71,7 @@ class LeadService(Service):
             subject += f"; routed: {(await route_lead(self.session, lead)).reason}"
         await record_activity(self.session, self.actor, type=ActivityType.lead, action="created",
                               subject=subject, on=[(RecordType.lead, lead.id)])
+        await on_lead_created(self.session, self.actor, lead, self.settings)
         return lead
 
     async def get(self, lead_id: uuid.UUID | str) -> Lead:
@@ -112,6 +121,10 @@ class LeadService(Service):
             criteria = parse(Bant, bant)
             for key, value in criteria.model_dump(exclude_unset=True).items():
                 setattr(lead, f"bant_{key}", value)
+        if target is LeadStatus.qualified and self.settings.qualify_requires_bant:
+            for key in BANT:
+                if not (getattr(lead, f"bant_{key}") or "").strip():
+                    raise InvalidInput(f"bant.{key}", f"qualifying needs the {key} answered (BANT); say what it is, or 'unknown'")
         previous, lead.status = lead.status, target
         await self.flush()
         await record_activity(
@@ -134,6 +147,17 @@ class LeadService(Service):
             raise Conflict("status", f"lead {lead.name} is already converted")
         if lead.status is LeadStatus.lost:
             raise InvalidTransition("status", f"lead {lead.name} is lost; re-engage it before converting")
+        override = (options.override_reason or "").strip()
+        if self.settings.convert_requires_qualified and lead.status is not LeadStatus.qualified:
+            if not override:
+                raise InvalidTransition("status", f"lead {lead.name} is {lead.status}, not qualified: qualify it (BANT) first, "
+                                                  "or give override_reason to convert it anyway")
+            lead.conversion_override_by_id, lead.conversion_override_reason = self.actor.user_id, override
+            await record_activity(
+                self.session, self.actor, type=ActivityType.lead, action="conversion_override",
+                subject=f"Lead {lead.name} converted while {lead.status} (not qualified) by {self.actor.label}: {override}",
+                on=[(RecordType.lead, lead.id)], details={"by": self.actor.label, "reason": override, "status": lead.status},
+            )
         owner = lead.assigned_to_id or self.actor.user_id
         account = await self._account_for(lead, options.account_id, owner)
         contact = await self._contact_for(lead, account, owner)

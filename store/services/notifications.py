@@ -1,0 +1,59 @@
+"""Notifications for users: stored for the console, and a Slack DM (through a job) when the user is mapped to Slack."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from store.clock import utcnow
+from store.errors import InvalidInput
+from store.jobs.defer import defer
+from store.models import Notification, User
+from store.models.enums import RecordType
+from store.services.base import Service
+
+
+async def notify(session, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
+                 dedupe_key: str | None = None) -> Notification | None:
+    """Store a notification for `user_id` and queue its Slack DM; None when `dedupe_key` was notified before.
+
+    The DM is a job (`notifications.slack`), committed with the notification, so a slow or down Slack
+    never holds up the write that caused it.
+    """
+    values = {"id": uuid.uuid4(), "user_id": user_id, "kind": kind, "message": message, "created_at": utcnow(),
+              "record_type": record[0] if record else None, "record_id": record[1] if record else None, "dedupe_key": dedupe_key}
+    created = await session.scalar(insert(Notification).values(values).on_conflict_do_nothing().returning(Notification.id))
+    if created is None:
+        return None
+    if await session.scalar(select(User.slack_user_id).where(User.id == user_id)):
+        await defer(session, "notifications.slack", notification_id=str(created))
+    return await session.get(Notification, created)
+
+
+class NotificationService(Service):
+    """A user's own notifications: list and mark read (nobody reads anyone else's)."""
+
+    async def mine(self, *, unread_only: bool = False, limit: int = 50) -> tuple[list[Notification], int]:
+        """The caller's notifications, newest first, and how many are unread."""
+        if self.actor.user_id is None:
+            return [], 0
+        stmt = select(Notification).where(Notification.user_id == self.actor.user_id)
+        if unread_only:
+            stmt = stmt.where(Notification.read_at.is_(None))
+        rows = await self.session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id).limit(limit))
+        unread = await self.session.scalar(select(func.count()).where(
+            Notification.user_id == self.actor.user_id, Notification.read_at.is_(None)))
+        return list(rows), int(unread or 0)
+
+    async def mark_read(self, notification_ids: list[uuid.UUID]) -> int:
+        """Mark the caller's notifications read; ids of other users' notifications are refused."""
+        if not notification_ids:
+            return 0
+        owners = set(await self.session.scalars(select(Notification.user_id).where(Notification.id.in_(notification_ids))))
+        if owners - {self.actor.user_id}:
+            raise InvalidInput("ids", "only your own notifications can be marked read")
+        result = await self.session.execute(update(Notification).where(
+            Notification.id.in_(notification_ids), Notification.read_at.is_(None)).values(read_at=utcnow()))
+        return result.rowcount or 0
