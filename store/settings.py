@@ -58,6 +58,10 @@ class Settings:
         default_factory=lambda: tuple(m.strip() for m in (_env("NEXA_JOB_MODULES") or "").split(",") if m.strip())
     )
     secret_key: str | None = field(default_factory=lambda: _env("NEXA_SECRET_KEY"))
+    # Mass email: the sender's postal address printed in every footer (required to send), and messages per second
+    # per worker (0: as fast as the SMTP server takes them).
+    mail_postal_address: str | None = field(default_factory=lambda: _env("NEXA_MAIL_ADDRESS"))
+    mass_email_rate: float = field(default_factory=lambda: float(_env("NEXA_MASS_EMAIL_RATE", "0") or 0))
 
     def signing_key(self) -> bytes:
         """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""

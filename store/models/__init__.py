@@ -14,6 +14,7 @@ from store.models.imports import ImportJob
 from store.models.knowledge import KbArticle, KbChunk
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
+from store.models.mass_email import MassEmail, MassEmailSend, Suppression, WebForm
 from store.models.orders import Order, OrderLine
 from store.models.scoring import ScoringModel
 from store.models.slack import SlackEvent
@@ -25,6 +26,6 @@ __all__ = [
     "Account", "AccountTeamMember", "Activity", "ActivityLink", "AuditEntry", "Base", "Call",
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
-    "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Task", "Ticket", "TicketMessage", "User",
+    "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "MassEmail", "MassEmailSend", "Meeting", "MeetingAttendee", "Note", "Order",
+    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "Suppression", "Task", "Ticket", "TicketMessage", "User", "WebForm",
 ]
