@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from bots.http.auth import caller
+from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
 from bots.http.state import AppState
@@ -128,6 +129,7 @@ async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None =
 
 api_router = Router(
     path="/api/v1",
-    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, *resource_routers()],
+    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, *resource_routers(),
+                     *marketing_routes()],
     dependencies={"actor": Provide(current_actor)},
 )

@@ -31,7 +31,7 @@ from store.models import Account, Campaign, CampaignMember, Contact, Lead, MassE
 from store.models.enums import ActivityType, MassEmailStatus, MemberStatus, RecordType, SendStatus
 from store.services.campaigns import advance
 from store.services.emails import SmtpTarget
-from store.services.mass_email import Plan, account_of, person_of, requeue
+from store.services.mass_email import Plan, requeue
 from store.services.timeline import record_activity
 from store.settings import Settings
 
@@ -57,7 +57,9 @@ class Mailer:
             self.client = self.target.connect()
         try:
             self.client.send_message(message, to_addrs=[to])
-        except (smtplib.SMTPServerDisconnected, OSError):
+        except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+            raise  # the server answered: the connection stays usable
+        except OSError:  # dropped or broken (smtplib's errors are OSErrors too): reopen for the next message
             self.drop()
             raise
 
@@ -140,7 +142,11 @@ async def _due(conn: AsyncConnection, email_id: uuid.UUID) -> list[Any]:
         MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending,
         MassEmailSend.address.in_(select(Suppression.address))).values(status=SendStatus.skipped, error="suppressed"))
     stmt = (select(MassEmailSend.id, MassEmailSend.address, MassEmailSend.contact_id, MassEmailSend.lead_id,
-                   Contact, Account, Lead)
+                   func.coalesce(Contact.first_name, Lead.first_name).label("first_name"),
+                   func.coalesce(Contact.last_name, Lead.last_name).label("last_name"),
+                   func.coalesce(Contact.title, Lead.title, "").label("title"), func.coalesce(Contact.department, "").label("department"),
+                   func.coalesce(Account.account_name, Lead.company, "").label("account_name"),
+                   func.coalesce(Account.industry, Lead.industry, "").label("industry"), func.coalesce(Account.tier, "").label("tier"))
             .outerjoin(Contact, Contact.id == MassEmailSend.contact_id).outerjoin(Account, Account.id == Contact.account_id)
             .outerjoin(Lead, Lead.id == MassEmailSend.lead_id)
             .where(MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending, MassEmailSend.due_at <= utcnow())
@@ -153,7 +159,10 @@ async def _send_one(db: Database, conn: AsyncConnection, mailer: Mailer, plan: P
     attempts = await conn.scalar(_CLAIM, {"id": row.id})
     if attempts is None:
         return False  # suppressed meanwhile, or taken by another run
-    message = plan.message(row.address, person_of(row.Contact, row.Lead), account_of(row.Account, row.Lead), send_id=row.id)
+    person = {"first_name": row.first_name, "last_name": row.last_name, "name": f"{row.first_name} {row.last_name}",
+              "email": row.address, "title": row.title, "department": row.department}
+    account = {"name": row.account_name, "industry": row.industry, "tier": row.tier}
+    message = plan.message(row.address, person, account, send_id=row.id)
     try:
         await asyncio.to_thread(mailer.send, message, row.address)
     except (smtplib.SMTPException, OSError) as err:

@@ -319,8 +319,7 @@ class MassEmailService(Service):
         return counts | {"opened": opened, "clicked": clicked}
 
     async def _queue(self, email: MassEmail, at: datetime | None) -> None:
-        await defer(self.session, SEND_TASK, lock=f"mass-email:{email.id}", queueing_lock=f"mass-email:{email.id}",
-                    at=at, email_id=str(email.id))
+        await requeue(self.session, email.id, at)
 
     async def _campaign(self, campaign_id: uuid.UUID | str) -> Campaign:
         """The campaign, after checking the caller may write its mass email (managers and admins) and change it."""
@@ -328,3 +327,8 @@ class MassEmailService(Service):
         campaign = await self.load(Campaign, campaign_id, field="campaign_id")
         await self.check("campaigns", "write", campaign.owner_id)
         return campaign
+
+
+async def requeue(session: Any, email_id: uuid.UUID, at: datetime | None) -> None:
+    """Queue the send job again (for recipients whose retry is due at `at`)."""
+    await defer(session, SEND_TASK, lock=f"mass-email:{email_id}", queueing_lock=f"mass-email:{email_id}", at=at, email_id=str(email_id))
