@@ -39,7 +39,7 @@ async def crm(db, clock):
     async with db.session() as s:
         boss = await factories.user(s, role=Role.manager, team="East", name="Maria")
         rep = await factories.user(s, role=Role.rep, team="East", name="John")
-        big = await factories.account(s, account_name="Big Co", tier="enterprise")
+        big = await factories.account(s, account_name="Big Co")
         people = {n: await factories.contact(s, first_name=n.title(), account_id=big.id, email=f"{n}@big.test") for n in ("ann", "bob", "cid", "dee")}
         vip = await ListService(s, SYSTEM).create({"name": "VIP"})
         await ListService(s, SYSTEM).add(vip.id, {"contact_ids": [p.id for p in people.values()]})

@@ -20,7 +20,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,9 +40,31 @@ BATCH = 500
 MAX_ATTEMPTS = 5
 RETRY_BASE_S = 30  # a 4xx is tried again after 30 s, 60 s, 120 s, 240 s
 
+# Claim one recipient and, in the same statement, confirm the one sent before it: one round trip per message.
 _CLAIM = text(
+    "WITH done AS (UPDATE campaign_sends SET status = 'sent', sent_at = :now WHERE id = :done AND status = 'sending') "
     "UPDATE campaign_sends SET status = 'sending', attempts = attempts + 1 WHERE id = :id AND status = 'pending' "
     "AND NOT EXISTS (SELECT 1 FROM email_suppressions s WHERE s.address = campaign_sends.address) RETURNING attempts")
+
+
+class Claims:
+    """Recipients claimed one at a time (committed before their SMTP exchange), each claim confirming the last message sent."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self.sent: int | None = None
+
+    async def claim(self, send_id: int) -> int | None:
+        """The attempt number, or None when the recipient is suppressed or taken meanwhile."""
+        attempts = await self.conn.scalar(_CLAIM, {"id": send_id, "done": self.sent or 0, "now": utcnow()})
+        self.sent = None
+        return attempts
+
+    async def flush(self) -> None:
+        if self.sent is not None:
+            await self.conn.execute(update(MassEmailSend).where(MassEmailSend.id == self.sent, MassEmailSend.status == SendStatus.sending)
+                                    .values(status=SendStatus.sent, sent_at=utcnow()))
+            self.sent = None
 
 
 class Mailer:
@@ -118,19 +140,18 @@ async def deliver_mass_email(db: Database, email_id: uuid.UUID | str, settings: 
     try:
         async with db.engine.connect() as raw:
             conn = await raw.execution_options(isolation_level="AUTOCOMMIT")
-            while True:
-                if await conn.scalar(select(MassEmail.status).where(MassEmail.id == email_id)) is not MassEmailStatus.sending:
-                    return MassEmailStatus.paused
-                rows = await _due(conn, email_id)
-                if not rows:
-                    break
-                sent: list[int] = []
-                for row in rows:
-                    if await _send_one(db, conn, mailer, plan, row, sent):
-                        await pacer.wait()
-                    if len(sent) >= 100:
-                        await _mark_sent(conn, plan, sent)
-                await _mark_sent(conn, plan, sent)
+            claims = Claims(conn)
+            try:
+                while await conn.scalar(select(MassEmail.status).where(MassEmail.id == email_id)) is MassEmailStatus.sending:
+                    rows = await _due(conn, email_id)
+                    if not rows:
+                        break
+                    for row in rows:
+                        if await _send_one(db, claims, mailer, plan, row):
+                            await pacer.wait()
+            finally:
+                await claims.flush()
+                await _members_sent(conn, plan)
     finally:
         await asyncio.to_thread(mailer.close)
     return await _finish(db, email_id)
@@ -146,7 +167,7 @@ async def _due(conn: AsyncConnection, email_id: uuid.UUID) -> list[Any]:
                    func.coalesce(Contact.last_name, Lead.last_name).label("last_name"),
                    func.coalesce(Contact.title, Lead.title, "").label("title"), func.coalesce(Contact.department, "").label("department"),
                    func.coalesce(Account.account_name, Lead.company, "").label("account_name"),
-                   func.coalesce(Account.industry, Lead.industry, "").label("industry"), func.coalesce(Account.tier, "").label("tier"))
+                   func.coalesce(Account.industry, Lead.industry, "").label("industry"), Account.tier)
             .outerjoin(Contact, Contact.id == MassEmailSend.contact_id).outerjoin(Account, Account.id == Contact.account_id)
             .outerjoin(Lead, Lead.id == MassEmailSend.lead_id)
             .where(MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending, MassEmailSend.due_at <= utcnow())
@@ -154,14 +175,15 @@ async def _due(conn: AsyncConnection, email_id: uuid.UUID) -> list[Any]:
     return list((await conn.execute(stmt)).all())
 
 
-async def _send_one(db: Database, conn: AsyncConnection, mailer: Mailer, plan: Plan, row: Any, sent: list[int]) -> bool:
+async def _send_one(db: Database, claims: Claims, mailer: Mailer, plan: Plan, row: Any) -> bool:
     """Claim, send and sort out one recipient; True when an SMTP exchange took place."""
-    attempts = await conn.scalar(_CLAIM, {"id": row.id})
+    conn = claims.conn
+    attempts = await claims.claim(row.id)
     if attempts is None:
         return False  # suppressed meanwhile, or taken by another run
     person = {"first_name": row.first_name, "last_name": row.last_name, "name": f"{row.first_name} {row.last_name}",
               "email": row.address, "title": row.title, "department": row.department}
-    account = {"name": row.account_name, "industry": row.industry, "tier": row.tier}
+    account = {"name": row.account_name, "industry": row.industry, "tier": row.tier.value if row.tier else ""}
     message = plan.message(row.address, person, account, send_id=row.id)
     try:
         await asyncio.to_thread(mailer.send, message, row.address)
@@ -176,21 +198,17 @@ async def _send_one(db: Database, conn: AsyncConnection, mailer: Mailer, plan: P
                 due_at=utcnow() + timedelta(seconds=RETRY_BASE_S * 2 ** (attempts - 1))))
             log.warning("mass email %s to %s: %s %s (%s)", plan.email_id, row.address, code, reason, "failed" if failed else "will retry")
         return True
-    sent.append(row.id)
+    claims.sent = row.id
     return True
 
 
-async def _mark_sent(conn: AsyncConnection, plan: Plan, sent: list[int]) -> None:
-    """Rows sent -> sent, and their campaign members -> sent (one statement each)."""
-    if not sent:
-        return
-    ids = bindparam("ids", list(sent))
-    await conn.execute(update(MassEmailSend).where(MassEmailSend.id.in_(ids)).values(status=SendStatus.sent, sent_at=utcnow()))
+async def _members_sent(conn: AsyncConnection, plan: Plan) -> None:
+    """The campaign members this email was sent to -> sent (unless further already): one statement per kind of member."""
     for column, member in ((MassEmailSend.contact_id, CampaignMember.contact_id), (MassEmailSend.lead_id, CampaignMember.lead_id)):
-        await conn.execute(update(CampaignMember).where(CampaignMember.campaign_id == plan.campaign_id,
-                                                        member.in_(select(column).where(MassEmailSend.id.in_(ids))))
-                           .values(status=advance(MemberStatus.sent)))
-    sent.clear()
+        await conn.execute(update(CampaignMember).where(
+            CampaignMember.campaign_id == plan.campaign_id, CampaignMember.status == MemberStatus.enrolled.value,
+            member.in_(select(column).where(MassEmailSend.email_id == plan.email_id, MassEmailSend.status == SendStatus.sent)),
+        ).values(status=advance(MemberStatus.sent)))
 
 
 async def bounce(db: Database, plan: Plan, row: Any, reason: str) -> None:
