@@ -18,6 +18,7 @@ from store.access import Actor, CallerRole
 from store.auth import actor_for
 from store.clock import utcnow
 from store.errors import NotFound, PermissionDenied
+from store.models import ContactList
 from store.models.enums import Role
 from store.services import AccountService, ContactService, DealService, LeadService
 from store.services.campaigns import CampaignService
@@ -85,6 +86,7 @@ async def cast(db) -> Cast:
                 records[(role, owner, "contact")] = await factories.contact(s, owner_id=owner_id, last_name=tag)
                 records[(role, owner, "account")] = await factories.account(s, account_owner_id=owner_id, account_name=f"Acct {tag}")
                 records[(role, owner, "deal")] = await factories.deal(s, owner_id=owner_id, deal_name=f"Deal {tag}")
+        s.add(ContactList(name="Matrix list"))  # unowned: every rep and manager may add to it (add_to_list's row)
         return Cast(actors, records)
 
 
@@ -264,6 +266,7 @@ TOOL_REF_ARGS: dict[tuple[str, str], tuple[str, object]] = {  # (tool, argument)
     ("schedule_meeting", "contact_ids"): ("contact", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]}),
     ("schedule_meeting", "related_id"): ("account", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1),
                                                                  "related_type": "account", "related_id": t}),
+    ("add_to_list", "contact_ids"): ("contact", lambda m, t: {"list_name": "Matrix list", "contact_ids": [t]}),
     ("update_deal", "changes.account_id"): ("account", lambda m, t: {"deal_id": m["deal"].id, "changes": {"account_id": str(t)}}),
     ("update_contact", "changes.reporting_to_id"): ("contact", lambda m, t: {"contact_id": m["contact"].id,
                                                                              "changes": {"reporting_to_id": str(t)}}),
