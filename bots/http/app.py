@@ -49,21 +49,28 @@ def _is_widget_post(request: Request) -> bool:
     return request.method == "POST" and request.url.path.startswith("/api/v1/widget/messages")
 
 
+def _is_form_post(request: Request) -> bool:
+    return request.method == "POST" and request.url.path.startswith("/forms/")
+
+
 def _is_api_call(request: Request) -> bool:
     return request.url.path.startswith("/api/v1/") and not request.url.path.startswith("/api/v1/widget/")
 
 
 def rate_limits() -> list[Any]:
-    """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION),
+    """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION), web-to-lead
+    form posts per IP (NEXA_FORMS_PER_IP),
     API calls per authenticated user (NEXA_API_PER_MINUTE), all per minute. Callers are principals (`PrincipalMiddleware`):
     two spellings of one token are one bucket."""
     per_ip = int(os.environ.get("NEXA_WIDGET_PER_IP", "60"))
     per_session = int(os.environ.get("NEXA_WIDGET_PER_SESSION", "20"))
     per_token = int(os.environ.get("NEXA_API_PER_MINUTE", "1200"))
+    per_form_ip = int(os.environ.get("NEXA_FORMS_PER_IP", "10"))
     return [
         RateLimitConfig(rate_limit=("minute", per_token), check_throttle_handler=_is_api_call,
                         identifier_for_request=principal_of, store="api_token").middleware,
         RateLimitConfig(rate_limit=("minute", per_ip), check_throttle_handler=_is_widget_post, store="widget_ip").middleware,
+        RateLimitConfig(rate_limit=("minute", per_form_ip), check_throttle_handler=_is_form_post, store="form_ip").middleware,
         RateLimitConfig(rate_limit=("minute", per_session), check_throttle_handler=_is_widget_post,
                         identifier_for_request=principal_of, store="widget_session").middleware,
     ]

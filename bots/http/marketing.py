@@ -10,14 +10,14 @@ import base64
 import uuid
 from typing import Any
 
-from litestar import MediaType, Response, get, patch, post
+from litestar import MediaType, Request, Response, get, patch, post
 from litestar.response import Redirect
 from pydantic import AwareDatetime, BaseModel, Field
 
 from bots.http.resources import record
 from bots.http.state import AppState
 from store.access import Actor
-from store.errors import NotFound
+from store.errors import InvalidInput, NotFound
 from store.schemas import (
     CampaignCreate,
     CampaignMembersChange,
@@ -32,6 +32,7 @@ from store.serialize import to_dict
 from store.services import mass_events
 from store.services.audit import audit
 from store.services.campaigns import CampaignService
+from store.services.forms import FormCreate, FormService
 from store.services.lists import ListService
 from store.services.mass_email import MassEmailService
 from store.services.segments import fields_catalog
@@ -276,8 +277,15 @@ async def resume_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, ema
         return _email(await service.resume(email_id))
 
 
+@post("/forms", status_code=201, tags=["campaigns"])
+async def create_form(nexa: AppState, actor: Actor, data: FormCreate) -> dict[str, Any]:
+    """A web-to-lead form at POST /forms/{slug} (welcome templates use the campaign email merge fields)."""
+    async with nexa.db.session() as session:
+        return to_dict(await FormService(session, actor).create(data))
+
+
 def marketing_routes() -> list[Any]:
-    return [list_lists, list_fields, preview_list, create_list, get_list, update_list, list_members, add_list_members,
+    return [create_form, list_lists, list_fields, preview_list, create_list, get_list, update_list, list_members, add_list_members,
             remove_list_members, list_campaigns, create_campaign, get_campaign, update_campaign, campaign_members,
             add_campaign_members, campaign_emails, create_email, get_email, update_email, preview_email, test_email, send_email,
             pause_email, resume_email]
@@ -328,8 +336,24 @@ async def click(nexa: AppState, token: str) -> Redirect:
     return Redirect(url, status_code=302)
 
 
+@post("/forms/{slug:str}", include_in_schema=False, status_code=201)
+async def submit_form(request: Request, nexa: AppState, slug: str) -> dict[str, Any]:
+    """A web-to-lead form (form-encoded or JSON): creates the lead; rate-limited per address (NEXA_FORMS_PER_IP a minute)."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise InvalidInput("body", "a JSON object of the form's fields is expected")
+    else:
+        body = dict(await request.form())
+    if isinstance(body.get("consent"), str):
+        body["consent"] = body["consent"].lower() in ("1", "true", "on", "yes")
+    async with nexa.db.session() as session:
+        lead = await FormService(session, Actor.system()).submit(slug, body, nexa.settings, ip=request.client.host if request.client else None)
+        return {"status": "received", "lead_id": str(lead.id) if lead else None}
+
+
 def public_routes() -> list[Any]:
-    return [unsubscribe_page, unsubscribe, open_pixel, click]
+    return [unsubscribe_page, unsubscribe, open_pixel, click, submit_form]
 
 
 
