@@ -27,6 +27,7 @@ from bots.import_cli import export, import_file
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
+from bots.marketing_cli import campaigns_app, lists_app
 from bots.mcp_cli import mcp
 from store.auth import actor_for_email
 from store.db import Database, resolve_url, upgrade
@@ -43,6 +44,8 @@ app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
+app.add_typer(lists_app, name="lists")
+app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
 app.command()(audit)
