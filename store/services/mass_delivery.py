@@ -140,17 +140,19 @@ async def deliver_mass_email(db: Database, email_id: uuid.UUID | str, settings: 
     try:
         async with db.engine.connect() as raw:
             conn = await raw.execution_options(isolation_level="AUTOCOMMIT")
-            claims = Claims(conn)
+            sender = Sender(db, Claims(conn), mailer, plan)
             try:
                 while await conn.scalar(select(MassEmail.status).where(MassEmail.id == email_id)) is MassEmailStatus.sending:
                     rows = await _due(conn, email_id)
                     if not rows:
                         break
                     for row in rows:
-                        if await _send_one(db, claims, mailer, plan, row):
+                        if await sender.send(row):
                             await pacer.wait()
+                    await sender.settle()
             finally:
-                await claims.flush()
+                await sender.settle()
+                await sender.claims.flush()
                 await _members_sent(conn, plan)
     finally:
         await asyncio.to_thread(mailer.close)
@@ -175,31 +177,50 @@ async def _due(conn: AsyncConnection, email_id: uuid.UUID) -> list[Any]:
     return list((await conn.execute(stmt)).all())
 
 
-async def _send_one(db: Database, claims: Claims, mailer: Mailer, plan: Plan, row: Any) -> bool:
-    """Claim, send and sort out one recipient; True when an SMTP exchange took place."""
-    conn = claims.conn
-    attempts = await claims.claim(row.id)
-    if attempts is None:
-        return False  # suppressed meanwhile, or taken by another run
-    person = {"first_name": row.first_name, "last_name": row.last_name, "name": f"{row.first_name} {row.last_name}",
-              "email": row.address, "title": row.title, "department": row.department}
-    account = {"name": row.account_name, "industry": row.industry, "tier": row.tier.value if row.tier else ""}
-    message = plan.message(row.address, person, account, send_id=row.id)
-    try:
-        await asyncio.to_thread(mailer.send, message, row.address)
-    except (smtplib.SMTPException, OSError) as err:
-        code, reason = reply_code(err)
-        if code is not None and code >= 500:
-            await bounce(db, plan, row, f"{code} {reason}")
-        else:
+class Sender:
+    """Sends recipients one after another over one connection; the next message is composed while one is on the wire.
+
+    A recipient is claimed (committed) only after the previous exchange has ended, right before its own: at any
+    moment at most one recipient is `sending`.
+    """
+
+    def __init__(self, db: Database, claims: Claims, mailer: Mailer, plan: Plan) -> None:
+        self.db, self.claims, self.mailer, self.plan = db, claims, mailer, plan
+        self.inflight: tuple[Any, int, asyncio.Future] | None = None
+
+    async def send(self, row: Any) -> bool:
+        """Compose, wait for the exchange in flight, claim and start this one; False when it was not claimed."""
+        person = {"first_name": row.first_name, "last_name": row.last_name, "name": f"{row.first_name} {row.last_name}",
+                  "email": row.address, "title": row.title, "department": row.department}
+        account = {"name": row.account_name, "industry": row.industry, "tier": row.tier.value if row.tier else ""}
+        message = self.plan.message(row.address, person, account, send_id=row.id)
+        await self.settle()
+        attempts = await self.claims.claim(row.id)
+        if attempts is None:
+            return False  # suppressed meanwhile, or taken by another run
+        self.inflight = (row, attempts, asyncio.ensure_future(asyncio.to_thread(self.mailer.send, message, row.address)))
+        return True
+
+    async def settle(self) -> None:
+        """Wait for the exchange in flight and sort out its outcome (sent, retry later, failed, bounced)."""
+        if self.inflight is None:
+            return
+        row, attempts, exchange = self.inflight
+        self.inflight = None
+        try:
+            await exchange
+        except (smtplib.SMTPException, OSError) as err:
+            code, reason = reply_code(err)
+            if code is not None and code >= 500:
+                await bounce(self.db, self.plan, row, f"{code} {reason}")
+                return
             failed = attempts >= MAX_ATTEMPTS
-            await conn.execute(update(MassEmailSend).where(MassEmailSend.id == row.id).values(
+            await self.claims.conn.execute(update(MassEmailSend).where(MassEmailSend.id == row.id).values(
                 status=SendStatus.failed if failed else SendStatus.pending, error=f"{code or 'connection'} {reason}"[:1000],
                 due_at=utcnow() + timedelta(seconds=RETRY_BASE_S * 2 ** (attempts - 1))))
-            log.warning("mass email %s to %s: %s %s (%s)", plan.email_id, row.address, code, reason, "failed" if failed else "will retry")
-        return True
-    claims.sent = row.id
-    return True
+            log.warning("mass email %s to %s: %s %s (%s)", self.plan.email_id, row.address, code, reason, "failed" if failed else "will retry")
+            return
+        self.claims.sent = row.id
 
 
 async def _members_sent(conn: AsyncConnection, plan: Plan) -> None:

@@ -12,7 +12,9 @@ import asyncio
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
-from email.message import EmailMessage as MimeMessage
+from email.header import Header, decode_header, make_header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime
 from typing import Any
 
@@ -85,7 +87,7 @@ class Plan:
         context = {"contact": person, "account": account, "campaign": {"name": self.campaign_name}, "unsubscribe_url": unsubscribe_url}
         return " ".join(render(self.subject, context, "subject").split()), render(self.body, context, "body")
 
-    def message(self, to: str, person: dict[str, Any], account: dict[str, Any], *, send_id: int | None) -> MimeMessage:
+    def message(self, to: str, person: dict[str, Any], account: dict[str, Any], *, send_id: int | None) -> MIMEMultipart:
         """The MIME message for one recipient: tracked links and pixel, footer, List-Unsubscribe (RFC 8058), Message-ID.
 
         Without a send id (a test send) nothing is tracked and the unsubscribe link unsubscribes nobody.
@@ -97,17 +99,18 @@ class Plan:
         body = track(body, (lambda url: tokens.click(index[url]) if url in index else None) if tokens else (lambda url: None),
                      tokens.pixel if tokens else None)
         html_footer, text_footer = footer(self.postal, unsubscribe)
-        mime = MimeMessage()
+        mime = MIMEMultipart("alternative")  # compat32 classes: several times quicker to build than EmailMessage at 10k recipients
         mime["From"] = self.sender
         mime["To"] = to
-        mime["Subject"] = subject if tokens else f"[TEST] {subject}"
+        subject = subject if tokens else f"[TEST] {subject}"
+        mime["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
         mime["Date"] = format_datetime(utcnow())
         mime["Message-ID"] = f"<{self.email_id}.{send_id if send_id is not None else 'test'}@{self.sender.rpartition('@')[2] or 'localhost'}>"
         mime["List-Unsubscribe"] = f"<{unsubscribe}>"
         mime["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         mime["Precedence"] = "bulk"
-        mime.set_content(to_text(body) + text_footer)
-        mime.add_alternative(body.replace("</body>", html_footer + "</body>") if "</body>" in body else body + html_footer, subtype="html")
+        mime.attach(MIMEText(to_text(body) + text_footer, "plain", "utf-8"))
+        mime.attach(MIMEText(body.replace("</body>", html_footer + "</body>") if "</body>" in body else body + html_footer, "html", "utf-8"))
         return mime
 
 
@@ -216,10 +219,9 @@ class MassEmailService(Service):
         mime = plan.message(contact.email if contact else lead.email, person_of(contact, lead),  # type: ignore[union-attr]
                             account_of(await self.session.get(Account, contact.account_id) if contact and contact.account_id else None, lead),
                             send_id=None)
-        html_part = mime.get_body(("html",))
-        text_part = mime.get_body(("plain",))
-        return {"to": mime["To"], "subject": str(mime["Subject"]).removeprefix("[TEST] "),
-                "html": html_part.get_content() if html_part else "", "text": text_part.get_content() if text_part else ""}
+        parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in mime.walk() if not p.is_multipart()}
+        return {"to": mime["To"], "subject": str(make_header(decode_header(str(mime["Subject"])))).removeprefix("[TEST] "),
+                "html": parts.get("text/html", ""), "text": parts.get("text/plain", "")}
 
     async def _sample(self, email: MassEmail, contact_id: uuid.UUID | None) -> tuple[Contact | None, Lead | None]:
         if contact_id is not None:
@@ -233,7 +235,7 @@ class MassEmailService(Service):
             raise InvalidInput("list_id", "the email has no recipients to preview it for; name a contact_id")
         return None, lead
 
-    async def test_send(self, email_id: uuid.UUID | str, settings: Settings, *, to: str, contact_id: uuid.UUID | None = None) -> MimeMessage:
+    async def test_send(self, email_id: uuid.UUID | str, settings: Settings, *, to: str, contact_id: uuid.UUID | None = None) -> MIMEMultipart:
         """Send one copy marked [TEST] to `to`, rendered for a recipient, at once (nothing tracked or recorded)."""
         email = await self.get(email_id)
         campaign = await self._campaign(email.campaign_id)
