@@ -311,11 +311,12 @@ class Agent:
         recipients = await _check_recipients(ctx.session, target_id) if target_type == "email" else []
         savepoint = await ctx.session.begin_nested()
         try:
-            await tool.run(replace(ctx, dry_run=True), args)
+            trial = await tool.run(replace(ctx, dry_run=True), args)
         finally:
             await savepoint.rollback()
         values = {k: _show(v) for k, v in args.model_dump().items()}
-        summary = _format(tool.summary or f"{tool.name} {values}", values | {"target": name or ""})
+        found = {f"result_{k}": _show(v) for k, v in trial.data.items()} if isinstance(trial.data, dict) else {}  # {result_x} in summaries
+        summary = _format(tool.summary or f"{tool.name} {values}", found | values | {"target": name or ""})
         if recipients:
             summary += f" to {', '.join(recipients)}"
         action = await conversations.propose(

@@ -24,6 +24,7 @@ from bots.inbox_cli import inbox_app
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
+from bots.marketing_cli import campaigns_app, lists_app
 from bots.mcp_cli import mcp
 from bots.sales_cli import commissions_app, insights_app, report
 from store.settings import get_settings
@@ -33,6 +34,8 @@ db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(inbox_app, name="inbox")
+app.add_typer(lists_app, name="lists")
+app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(scoring_app, name="scoring")
 app.add_typer(commissions_app, name="commissions")
 app.add_typer(insights_app, name="insights")

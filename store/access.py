@@ -45,6 +45,11 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "inbox": {CallerRole.support: {R, W}, CallerRole.manager: {R, W}, CallerRole.rep: {R, W}},
     "commissions": {CallerRole.rep: {R}, CallerRole.manager: {R, W}},
     "reports": {CallerRole.rep: {R}, CallerRole.manager: {R}},
+    # Lists and campaigns are owned like contacts (members shown only as far as each contact is readable);
+    # a campaign's mass email is written and sent by managers and admins, not by reps.
+    "lists": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R}},
+    "campaigns": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R}},
+    "mass_email": {CallerRole.rep: {R}, CallerRole.manager: {R, W}},
 }
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 # Fields a role may not see on any record it reads: support works tickets, not deal economics.

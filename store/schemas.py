@@ -25,6 +25,8 @@ from store.models.enums import (
     AccountType,
     CallDirection,
     CallOutcome,
+    CampaignStatus,
+    CampaignType,
     CompanySize,
     CustomerStatus,
     DealStage,
@@ -321,3 +323,63 @@ class NoteCreate(Input):
     body: Text
     related_type: RecordType
     related_id: uuid.UUID
+
+
+class ListCreate(Input):
+    """A contact list: static without `criteria` (members added by id), dynamic with it (a `store.services.segments` filter)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    criteria: dict[str, Any] | None = None
+    owner_id: uuid.UUID | None = None
+
+
+ListUpdate = partial(ListCreate)
+
+
+class ListMembersChange(Input):
+    contact_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class CampaignCreate(Input):
+    name: str = Field(min_length=1, max_length=200)
+    type: CampaignType
+    status: CampaignStatus = CampaignStatus.planned
+    description: str | None = Field(None, max_length=5000)
+    start_date: date | None = None
+    end_date: date | None = None
+    budget: Amount | None = None
+    actual_cost: Amount | None = None
+    owner_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> CampaignCreate:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date: must not be before start_date")
+        return self
+
+
+CampaignUpdate = partial(CampaignCreate)
+
+
+class CampaignMembersChange(Input):
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
+    lead_ids: list[uuid.UUID] = Field(default_factory=list, max_length=1000)
+
+    @model_validator(mode="after")
+    def _someone(self) -> CampaignMembersChange:
+        if not (self.contact_ids or self.lead_ids):
+            raise ValueError("contact_ids: name at least one contact or lead")
+        return self
+
+
+class MassEmailCreate(Input):
+    """A campaign email: Jinja templates (HTML body) with merge fields, to a list or (without one) the campaign's members."""
+
+    subject: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=200_000)
+    list_id: uuid.UUID | None = None
+    from_address: EmailStr | None = None
+
+
+MassEmailUpdate = partial(MassEmailCreate)

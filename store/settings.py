@@ -82,6 +82,11 @@ class Settings:
     inbox_sla: str = field(default_factory=lambda: _env("NEXA_INBOX_SLA", "urgent=60/240,high=240/1440,medium=480/2880,low=1440/5760") or "")
     console_insecure_cookie: bool = field(default_factory=lambda: _env("NEXA_CONSOLE_INSECURE_COOKIE", "0") == "1")
     inbox_max_attachment_mb: int = field(default_factory=lambda: int(_env("NEXA_INBOX_MAX_ATTACHMENT_MB", "25") or 25))
+    # Mass email: the sender's postal address printed in every footer (required to send), and messages per second
+    # per worker (0: as fast as the SMTP server takes them).
+    mail_postal_address: str | None = field(default_factory=lambda: _env("NEXA_MAIL_ADDRESS"))
+    mass_email_rate: float = field(default_factory=lambda: float(_env("NEXA_MASS_EMAIL_RATE", "0") or 0))
+    forms_per_ip: int = field(default_factory=lambda: int(_env("NEXA_FORMS_PER_IP", "10") or 10))
 
     def signing_key(self) -> bytes:
         """The key that signs links Nexa mails (NEXA_SECRET_KEY, else a random one kept in NEXA_HOME/secret_key)."""

@@ -86,3 +86,15 @@ def test_audit_shows_the_trail_to_an_admin(home):
     shown = _nexa(home, "audit", "--as", "admin@nexa.test", "--action", "tool:")
     assert shown.returncode == 0 and "tool:pipeline_summary" in shown.stdout and "john@nexa.test" in shown.stdout
     assert _nexa(home, "audit", "--as", "nobody@nexa.test").returncode == 2
+
+
+def test_lists_and_campaigns_commands(home):
+    lists = _nexa(home, "lists", "ls", "--as", "maria@nexa.test")
+    assert lists.returncode == 0, lists.stderr
+    assert "Enterprise Prospects" in lists.stdout and "dynamic" in lists.stdout and "VIP" in lists.stdout
+    members = _nexa(home, "lists", "members", "enterprise prospects", "--as", "maria@nexa.test")
+    assert members.returncode == 0 and "Sarah Johnson" in members.stdout, members.stdout + members.stderr
+    bad = _nexa(home, "lists", "preview", '{"field": "contact.shoe", "op": "eq", "value": "9"}', "--as", "maria@nexa.test")
+    assert bad.returncode == 2 and "criteria.field: unknown field 'contact.shoe'" in bad.stdout
+    shown = _nexa(home, "campaigns", "show", "Q4 Promo", "--as", "maria@nexa.test")
+    assert shown.returncode == 0 and "Q4 Promo" in shown.stdout and "roi:" in shown.stdout, shown.stdout + shown.stderr

@@ -18,10 +18,13 @@ from store.access import Actor, CallerRole
 from store.auth import actor_for
 from store.clock import utcnow
 from store.errors import NotFound, PermissionDenied
+from store.models import ContactList
 from store.models.enums import Role
 from store.services import AccountService, ContactService, DealService, LeadService
+from store.services.campaigns import CampaignService
 from store.services.emails import EmailService
 from store.services.engagements import EngagementService
+from store.services.lists import ListService
 from store.services.tasks import TaskService
 from store.services.tickets import TicketService
 from store.settings import Settings
@@ -83,6 +86,7 @@ async def cast(db) -> Cast:
                 records[(role, owner, "contact")] = await factories.contact(s, owner_id=owner_id, last_name=tag)
                 records[(role, owner, "account")] = await factories.account(s, account_owner_id=owner_id, account_name=f"Acct {tag}")
                 records[(role, owner, "deal")] = await factories.deal(s, owner_id=owner_id, deal_name=f"Deal {tag}")
+        s.add(ContactList(name="Matrix list"))  # unowned: every rep and manager may add to it (add_to_list's row)
         return Cast(actors, records)
 
 
@@ -123,6 +127,8 @@ def test_the_matrix_covers_every_cell():
 
 USER_FIELDS = {"owner_id", "assigned_to_id", "assignee_id", "account_owner_id", "user_ids", "product_id"}  # users, catalog
 NOT_REFERENCES = {"external_id"}  # another system's key for the record itself (imports), not a link to one of ours
+# Lists are not owner-scoped for reading (their members are cut per contact), so any caller of the area may name one.
+SHARED_RECORDS = {"list_id"}
 REF_ROLES = ["rep", "manager"]
 REF_OWNERS = ["teammate", "other_team"]
 KIND_ID = {"lead": "lead_id", "contact": "contact_id", "account": "account_id", "deal": "deal_id"}
@@ -139,6 +145,16 @@ class RefWrite:
 
 def _new(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def _static_list_add(session, actor, contact_id):
+    made = await ListService(session, actor).create({"name": _new("L")})
+    return await ListService(session, actor).add(made.id, {"contact_ids": [contact_id]})
+
+
+async def _campaign_add(session, actor, members):
+    made = await CampaignService(session, actor).create({"name": _new("C"), "type": "email"})
+    return await CampaignService(session, actor).add_members(made.id, members)
 
 
 def _rows() -> list[RefWrite]:
@@ -168,6 +184,9 @@ def _rows() -> list[RefWrite]:
         RefWrite("EmailService.draft", "deal_id", "deal", lambda s, a, m, t: EmailService(s, a).draft(contact_id=m["contact"].id, deal_id=t)),
         RefWrite("EmailService.receive", "contact_id", "contact", lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "contact_id": t})),
         RefWrite("EmailService.receive", "lead_id", "lead", lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "lead_id": t})),
+        RefWrite("ListMembersChange", "contact_ids", "contact", lambda s, a, m, t: _static_list_add(s, a, t)),
+        RefWrite("CampaignMembersChange", "contact_ids", "contact", lambda s, a, m, t: _campaign_add(s, a, {"contact_ids": [t]})),
+        RefWrite("CampaignMembersChange", "lead_ids", "lead", lambda s, a, m, t: _campaign_add(s, a, {"lead_ids": [t]})),
         RefWrite("EmailService.receive", "deal_id", "deal",
                  lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "contact_id": m["contact"].id, "deal_id": t})),
     ]
@@ -215,7 +234,7 @@ def test_every_reference_field_of_every_write_input_is_in_the_matrix():
         if model.__module__ != schemas.__name__:
             continue  # the write inputs live in store.schemas; the HTTP layer's query filters only read
         for name in model.model_fields:
-            if name.endswith(("_id", "_ids")) and name not in USER_FIELDS | NOT_REFERENCES and (model.__name__, name) not in covered:
+            if name.endswith(("_id", "_ids")) and name not in USER_FIELDS | NOT_REFERENCES | SHARED_RECORDS and (model.__name__, name) not in covered:
                 missing.append(f"{model.__name__}.{name}")
     assert not missing, f"reference fields without a row in REF_WRITES: {missing}"
 
@@ -247,6 +266,7 @@ TOOL_REF_ARGS: dict[tuple[str, str], tuple[str, object]] = {  # (tool, argument)
     ("schedule_meeting", "contact_ids"): ("contact", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]}),
     ("schedule_meeting", "related_id"): ("account", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1),
                                                                  "related_type": "account", "related_id": t}),
+    ("add_to_list", "contact_ids"): ("contact", lambda m, t: {"list_name": "Matrix list", "contact_ids": [t]}),
     ("update_deal", "changes.account_id"): ("account", lambda m, t: {"deal_id": m["deal"].id, "changes": {"account_id": str(t)}}),
     ("update_contact", "changes.reporting_to_id"): ("contact", lambda m, t: {"contact_id": m["contact"].id,
                                                                              "changes": {"reporting_to_id": str(t)}}),

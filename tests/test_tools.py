@@ -19,10 +19,25 @@ from store.embeddings import default_embedder
 from store.errors import NotFound, PermissionDenied
 from store.inbox.ingest import ingest as ingest_mail
 from store.inbox.service import InboxService
-from store.models import Call, Deal, EmailMessage, InboxConversation, Lead, Meeting, Note, Task, Ticket
-from store.models.enums import DealStage, EmailStatus, LeadStatus, Role
+from store.models import (
+    Call,
+    ContactList,
+    Deal,
+    EmailMessage,
+    InboxConversation,
+    Lead,
+    MassEmailSend,
+    Meeting,
+    Note,
+    Task,
+    Ticket,
+)
+from store.models.enums import DealStage, EmailStatus, LeadStatus, Role, SendStatus
 from store.services import EmailService, EngagementService, TaskService, TicketService
+from store.services.campaigns import CampaignService
 from store.services.conversations import ConversationService
+from store.services.lists import ListService
+from store.services.mass_email import MassEmailService
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
@@ -82,7 +97,12 @@ async def world(db) -> World:
         thread = await ingest_mail(s, support, inbox_mail(sender=contact.email, name="Sarah Johnson", subject="SSO login fails",
                                                           message_id="<tools@acme.test>"), Settings())
         thread.conversation.assignee_id = sam.id
-        ids = {"account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
+        vip = await ListService(s, SYSTEM).create({"name": "VIP"})
+        await ListService(s, SYSTEM).add(vip.id, {"contact_ids": [contact.id]})
+        q4 = await CampaignService(s, SYSTEM).create({"name": "Q4 Promo", "type": "email", "owner_id": maria.id})
+        mass = await MassEmailService(s, actor_for(maria)).create(q4.id, {"subject": "Hi {{ contact.first_name }}", "body": "<p>Q4</p>",
+                                                                          "list_id": vip.id})
+        ids = {"mass_email": mass.id, "account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
                "ticket": ticket.number, "task": task.id, "sam_email": sam.email, "email": email.id,
                "call": call.id, "conversation": conversation.id}
         return World(*(actor_for(u) for u in (john, carl, maria, sam)), ids=ids)
@@ -187,6 +207,15 @@ ROWS: dict[str, Row] = {
     "summarize_ticket": Row(lambda i: {"number": i["ticket"]}, "sam", None, _summarized),
     "summarize_call_notes": Row(lambda i: {"call_id": i["call"]}, "john", "carl"),
     "summarize_account_status": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
+    "list_contact_lists": Row(lambda i: {}, "john", None),
+    "list_members": Row(lambda i: {"list_name": "VIP"}, "john", None),
+    "add_to_list": Row(lambda i: {"list_name": "VIP", "contact_ids": [i["contact"]]}, "john", "carl"),
+    "create_dynamic_list": Row(lambda i: {"name": "CTOs", "criteria": {"field": "contact.title", "op": "contains", "value": "CTO"}}, "john", "sam",
+                               _exists(ContactList, name="CTOs")),
+    "list_campaigns": Row(lambda i: {}, "john", None),
+    "campaign_metrics": Row(lambda i: {"campaign": "Q4 Promo"}, "maria", None),
+    "draft_campaign_email": Row(lambda i: {"campaign": "Q4 Promo", "subject": "Hi", "body": "<p>Hi</p>"}, "maria", "john"),
+    "send_campaign_email": Row(lambda i: {"email_id": i["mass_email"]}, "maria", "john", _exists(MassEmailSend, status=SendStatus.pending)),
     "summarize_my_conversation": Row(lambda i: {"conversation_id": i["conversation"]}, "john", "carl"),
     "inbox_waiting_on_me": Row(lambda i: {}, "sam", None, _waiting),
     "list_inbox_threads": Row(lambda i: {"view": "unassigned"}, "sam", None),
@@ -213,7 +242,7 @@ def embedder():
 def settings():
     """Settings with a real local SMTP server, so that send_email really sends."""
     with smtp_server() as (_, url):
-        yield Settings(smtp_url=url)
+        yield Settings(smtp_url=url, mail_postal_address="Nexa Inc., 1 Main Street, Springfield")
 
 
 @pytest.mark.parametrize("name", sorted(ROWS))

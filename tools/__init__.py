@@ -11,6 +11,7 @@ from tools import (  # noqa: F401 - registers the tools
     insights,
     kb,
     leads,
+    marketing,
     reports,
     scoring,
     search,

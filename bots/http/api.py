@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bots.http.auth import caller
 from bots.http.inbox import inbox_router
+from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
 from bots.http.sales import sales_router
@@ -131,6 +132,6 @@ async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None =
 api_router = Router(
     path="/api/v1",
     route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, inbox_router,
-                    sales_router, *resource_routers()],
+                    sales_router, *resource_routers(), *marketing_routes()],
     dependencies={"actor": Provide(current_actor)},
 )

@@ -50,6 +50,10 @@ def _is_widget_post(request: Request) -> bool:
     return request.method == "POST" and request.url.path.startswith("/api/v1/widget/messages")
 
 
+def _is_form_post(request: Request) -> bool:
+    return request.method == "POST" and request.url.path.startswith("/forms/")
+
+
 def _is_api_call(request: Request) -> bool:
     """Calls of API users; the widget has its own limits, and inbound mail (authenticated by the inbox's secret)
     arrives in bursts from mail providers."""
@@ -58,15 +62,18 @@ def _is_api_call(request: Request) -> bool:
 
 
 def rate_limits(settings: Settings) -> list[Any]:
-    """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION),
+    """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION), web-to-lead
+    form posts per IP (NEXA_FORMS_PER_IP),
     API calls per authenticated user (NEXA_API_PER_MINUTE), all per minute. Callers are principals (`PrincipalMiddleware`):
     two spellings of one token are one bucket. The windows live in PostgreSQL (`postgres_stores`): every server
     process counts into the same ones."""
     per_ip, per_session, per_token = settings.widget_per_ip, settings.widget_per_session, settings.api_per_minute
+    per_form_ip = settings.forms_per_ip
     return [
         RateLimitConfig(rate_limit=("minute", per_token), check_throttle_handler=_is_api_call,
                         identifier_for_request=principal_of, store="api_token").middleware,
         RateLimitConfig(rate_limit=("minute", per_ip), check_throttle_handler=_is_widget_post, store="widget_ip").middleware,
+        RateLimitConfig(rate_limit=("minute", per_form_ip), check_throttle_handler=_is_form_post, store="form_ip").middleware,
         RateLimitConfig(rate_limit=("minute", per_session), check_throttle_handler=_is_widget_post,
                         identifier_for_request=principal_of, store="widget_session").middleware,
     ]
@@ -90,6 +97,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
     from bots.http.imports import imports_router
+    from bots.http.marketing import public_routes
     from bots.mcp.http import mcp_mount
     from bots.web import console_routers, template_config
 
@@ -104,6 +112,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
 
     return Litestar(
         route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack,
+                        *public_routes(),
                         *console_routers(settings.signing_key())],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         state=State({"nexa_state": state}),  # for the console's error pages, which get no dependencies

@@ -2,7 +2,7 @@
 
 `defer` queues a job in the caller's transaction; `queue` holds the procrastinate App and the job listing; `worker` runs
 workers (`nexa worker`, in-process under `nexa serve`); one module per area holds its tasks, each a
-thin call into a service: `emails`, `knowledge`, `scoring`, `alerts`. Importing this package
+thin call into a service: `emails`, `campaigns`, `knowledge`, `scoring`, `alerts`. Importing this package
 registers nothing and connects nowhere: the worker imports the task modules (`TASK_MODULES`).
 """
 

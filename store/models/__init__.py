@@ -17,6 +17,7 @@ from store.models.knowledge import KbArticle, KbChunk
 from store.models.kv import StoredValue
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
+from store.models.mass_email import MassEmail, MassEmailSend, Suppression, WebForm
 from store.models.orders import Order, OrderLine
 from store.models.sales import CommissionLine, CommissionPlan, CustomerSuccessHandoff, Notification, Quota
 from store.models.scoring import ScoringModel
@@ -60,6 +61,8 @@ __all__ = [
     "KbArticle",
     "KbChunk",
     "Lead",
+    "MassEmail",
+    "MassEmailSend",
     "Meeting",
     "MeetingAttendee",
     "Note",
@@ -75,8 +78,10 @@ __all__ = [
     "SlackEvent",
     "STAGE_PROBABILITY",
     "StoredValue",
+    "Suppression",
     "Task",
     "Ticket",
     "TicketMessage",
     "User",
+    "WebForm",
 ]

@@ -193,6 +193,41 @@ class CampaignStatus(StrEnum):
     active = "active"
     paused = "paused"
     completed = "completed"
+    aborted = "aborted"
+
+
+class MemberStatus(StrEnum):
+    """Where a campaign member stands, in the order a member moves (bounced and unsubscribed end it)."""
+
+    enrolled = "enrolled"
+    sent = "sent"
+    delivered = "delivered"
+    opened = "opened"
+    clicked = "clicked"
+    responded = "responded"
+    converted = "converted"
+    unsubscribed = "unsubscribed"
+    bounced = "bounced"
+
+
+class MassEmailStatus(StrEnum):
+    draft = "draft"
+    scheduled = "scheduled"  # recipients fixed, a send job queued (now or at `scheduled_at`)
+    sending = "sending"
+    paused = "paused"
+    sent = "sent"
+
+
+class SendStatus(StrEnum):
+    """One recipient of a mass email."""
+
+    pending = "pending"
+    sending = "sending"  # claimed before SMTP; a crash leaves it here and it becomes `unknown` (never sent twice)
+    sent = "sent"
+    bounced = "bounced"  # 5xx: the address is suppressed
+    failed = "failed"  # 4xx after every retry
+    unknown = "unknown"  # its worker died during the SMTP exchange: not sent again
+    skipped = "skipped"  # suppressed after the recipients were fixed
 
 
 class EmailStatus(StrEnum):

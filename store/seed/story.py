@@ -22,6 +22,7 @@ from store.services import (
     TaskService,
     TicketService,
 )
+from store.services.segments import ENTERPRISE_PROSPECTS
 
 USERS = [
     ("Admin", "admin@nexa.test", Role.admin, Seniority.senior, "Administrator", None),
@@ -119,13 +120,12 @@ async def load_story(session: AsyncSession) -> dict[str, User]:
         })
 
     vip = ContactList(name="VIP", description="Executive sponsors")
-    enterprise = ContactList(name="Enterprise Prospects", description="Contacts at enterprise-tier accounts")
+    enterprise = ContactList(name="Enterprise Prospects", description="Contacts at enterprise-tier accounts", criteria=ENTERPRISE_PROSPECTS)
     session.add_all([vip, enterprise,
                      Campaign(name="Q4 Promo", type=CampaignType.email, status=CampaignStatus.active, owner_id=maria.id),
                      Campaign(name="Nurture", type=CampaignType.nurture, status=CampaignStatus.active, owner_id=maria.id)])
     await session.flush()
-    session.add_all([ContactListMember(list_id=vip.id, contact_id=sarah.id), ContactListMember(list_id=enterprise.id, contact_id=sarah.id),
-                     ContactListMember(list_id=enterprise.id, contact_id=tom.id)])
+    session.add(ContactListMember(list_id=vip.id, contact_id=sarah.id))
     await session.flush()
     return users
 

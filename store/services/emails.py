@@ -51,17 +51,25 @@ class SmtpTarget:
         return cls(parts.hostname, parts.port or port, mode, unquote(parts.username) if parts.username else None,
                    unquote(parts.password) if parts.password else None)
 
-    def send(self, message: MimeMessage, timeout: float = 30) -> None:
-        """Deliver one message (blocking; run it in a thread)."""
+    def connect(self, timeout: float = 30) -> smtplib.SMTP:
+        """An open, authenticated connection (blocking; run it in a thread)."""
         if self.mode == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=ssl.create_default_context())
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=timeout)
-        with client:
+        try:
             if self.mode == "starttls":
                 client.starttls(context=ssl.create_default_context())
             if self.username:
                 client.login(self.username, self.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def send(self, message: MimeMessage, timeout: float = 30) -> None:
+        """Deliver one message on its own connection (blocking; run it in a thread)."""
+        with self.connect(timeout) as client:
             client.send_message(message)
 
 

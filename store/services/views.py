@@ -18,8 +18,6 @@ from store.models import (
     Campaign,
     CampaignMember,
     Contact,
-    ContactList,
-    ContactListMember,
     Deal,
     Lead,
     Meeting,
@@ -33,6 +31,7 @@ from store.serialize import to_dict
 from store.services.accounts import AccountService
 from store.services.base import RECORD_MODELS, Service
 from store.services.contacts import ContactService
+from store.services.lists import ListService
 from store.services.tickets import DONE
 from store.services.timeline import TimelineService
 from store.services.visibility import about_readable, owner_visible
@@ -57,7 +56,7 @@ class ViewService(Service):
         calls = await s.scalars(select(Call).where(
             Call.contact_id == contact.id, about_readable(self.actor, Call.deal_id, Deal), about_readable(self.actor, Call.lead_id, Lead),
         ).order_by(Call.call_at.desc()))
-        lists = await s.scalars(select(ContactList.name).join(ContactListMember).where(ContactListMember.contact_id == contact.id))
+        lists = await ListService(s, self.actor).lists_of(contact.id)
         campaigns = await s.scalars(select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id))
         deal_rows = list(deals)
         return redact(self.actor, {

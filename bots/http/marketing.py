@@ -1,0 +1,359 @@
+"""`/api/v1/lists` and `/api/v1/campaigns` (with their mass emails), and the public links campaign emails carry.
+
+The public routes need no token: `/u/{token}` (a page, and the RFC 8058 one-click POST), `/t/o/{token}.gif`
+(the open pixel) and `/t/c/{token}` (a click, redirected only to a link of the email's own template). Their
+tokens are signed per recipient (`store.services.tracking`); anything else is a 404.
+Annotations stay real classes (no `from __future__ import annotations`): Litestar reads them.
+"""
+
+import base64
+import uuid
+from typing import Any
+
+from litestar import MediaType, Request, Response, get, patch, post
+from litestar.response import Redirect
+from pydantic import AwareDatetime, BaseModel, Field
+
+from bots.http.resources import record
+from bots.http.state import AppState
+from store.access import Actor
+from store.errors import InvalidInput, NotFound
+from store.schemas import (
+    CampaignCreate,
+    CampaignMembersChange,
+    CampaignUpdate,
+    ListCreate,
+    ListMembersChange,
+    ListUpdate,
+    MassEmailCreate,
+    MassEmailUpdate,
+)
+from store.serialize import to_dict
+from store.services import mass_events
+from store.services.audit import audit
+from store.services.campaigns import CampaignService
+from store.services.forms import FormCreate, FormService
+from store.services.lists import ListService
+from store.services.mass_email import MassEmailService
+from store.services.segments import fields_catalog
+from store.services.tracking import verify
+
+PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def _list(found: Any, members: int) -> dict[str, Any]:
+    return to_dict(found) | {"kind": "dynamic" if found.dynamic else "static", "members": members}
+
+
+class Preview(BaseModel):
+    criteria: dict[str, Any]
+    limit: int = Field(10, ge=1, le=100)
+
+
+@get("/lists", tags=["lists"])
+async def list_lists(nexa: AppState, actor: Actor, q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """Contact lists with the number of members the caller may see."""
+    async with nexa.db.session() as session:
+        rows, total = await ListService(session, actor).search(q=q, limit=min(limit, 200), offset=offset)
+        return {"total": total, "items": [_list(found, n) for found, n in rows]}
+
+
+@get("/lists/fields", tags=["lists"])
+async def list_fields() -> dict[str, Any]:
+    """The fields a dynamic list's filter may use, with their operators and values."""
+    return {"items": fields_catalog()}
+
+
+@post("/lists/preview", status_code=200, tags=["lists"])
+async def preview_list(nexa: AppState, actor: Actor, data: Preview) -> dict[str, Any]:
+    """How many contacts a filter selects (of those the caller may read) and the first of them, before saving it."""
+    async with nexa.db.session() as session:
+        count, sample = await ListService(session, actor).preview(data.criteria, limit=data.limit)
+        return {"count": count, "sample": [record(actor, c) for c in sample]}
+
+
+@post("/lists", status_code=201, tags=["lists"])
+async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> dict[str, Any]:
+    """A static list (no criteria) or a dynamic one (criteria: a filter, see /lists/fields)."""
+    async with nexa.db.session() as session:
+        service = ListService(session, actor)
+        made = await service.create(data)
+        await audit(session, actor, action="api:lists.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        return _list(made, await service.count(made))
+
+
+@get("/lists/{list_id:uuid}", tags=["lists"])
+async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        service = ListService(session, actor)
+        found = await service.get(list_id)
+        return _list(found, await service.count(found))
+
+
+@patch("/lists/{list_id:uuid}", tags=["lists"])
+async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListUpdate) -> dict[str, Any]:  # type: ignore[valid-type]
+    async with nexa.db.session() as session:
+        service = ListService(session, actor)
+        changes = data.model_dump(exclude_unset=True)
+        found = await service.update(list_id, changes)
+        await audit(session, actor, action="api:lists.update", arguments=changes, status="ok", record_ids=[list_id])
+        return _list(found, await service.count(found))
+
+
+@get("/lists/{list_id:uuid}/members", tags=["lists"])
+async def list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    """The list's contacts the caller may read."""
+    async with nexa.db.session() as session:
+        rows, total = await ListService(session, actor).members(list_id, limit=min(limit, 200), offset=offset)
+        return {"total": total, "items": [record(actor, c) for c in rows]}
+
+
+@post("/lists/{list_id:uuid}/members", status_code=200, tags=["lists"])
+async def add_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> dict[str, Any]:
+    """Add contacts to a static list."""
+    async with nexa.db.session() as session:
+        added = await ListService(session, actor).add(list_id, data)
+        await audit(session, actor, action="api:lists.add", arguments=data.model_dump(mode="json"), status="ok", record_ids=[list_id])
+        return {"added": added}
+
+
+@post("/lists/{list_id:uuid}/members/remove", status_code=200, tags=["lists"])
+async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> dict[str, Any]:
+    """Take contacts off a static list."""
+    async with nexa.db.session() as session:
+        removed = await ListService(session, actor).remove(list_id, data)
+        await audit(session, actor, action="api:lists.remove", arguments=data.model_dump(mode="json"), status="ok", record_ids=[list_id])
+        return {"removed": removed}
+
+
+@get("/campaigns", tags=["campaigns"])
+async def list_campaigns(nexa: AppState, actor: Actor, q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        rows, total = await CampaignService(session, actor).search(q=q, limit=min(limit, 200), offset=offset)
+        return {"total": total, "items": [to_dict(c) for c in rows]}
+
+
+@post("/campaigns", status_code=201, tags=["campaigns"])
+async def create_campaign(nexa: AppState, actor: Actor, data: CampaignCreate) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        made = await CampaignService(session, actor).create(data)
+        await audit(session, actor, action="api:campaigns.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        return to_dict(made)
+
+
+@get("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
+async def get_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+    """The campaign with its metrics: members by status, leads created, influenced pipeline, won revenue, cost per lead, ROI."""
+    async with nexa.db.session() as session:
+        service = CampaignService(session, actor)
+        return to_dict(await service.get(campaign_id)) | {"metrics": (await service.metrics(campaign_id)).to_dict()}
+
+
+@patch("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
+async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignUpdate) -> dict[str, Any]:  # type: ignore[valid-type]
+    async with nexa.db.session() as session:
+        changes = data.model_dump(exclude_unset=True)
+        changed = await CampaignService(session, actor).update(campaign_id, changes)
+        await audit(session, actor, action="api:campaigns.update", arguments=changes, status="ok", record_ids=[campaign_id])
+        return to_dict(changed)
+
+
+@get("/campaigns/{campaign_id:uuid}/members", tags=["campaigns"])
+async def campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        rows, total = await CampaignService(session, actor).members(campaign_id, limit=min(limit, 200), offset=offset)
+        return {"total": total, "items": rows}
+
+
+@post("/campaigns/{campaign_id:uuid}/members", status_code=200, tags=["campaigns"])
+async def add_campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignMembersChange) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        added = await CampaignService(session, actor).add_members(campaign_id, data)
+        await audit(session, actor, action="api:campaigns.members", arguments=data.model_dump(mode="json"), status="ok",
+                    record_ids=[campaign_id])
+        return {"added": added}
+
+
+def _email(email: Any) -> dict[str, Any]:
+    return to_dict(email)
+
+
+@get("/campaigns/{campaign_id:uuid}/emails", tags=["campaigns"])
+async def campaign_emails(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        return {"items": [_email(e) for e in await MassEmailService(session, actor).of_campaign(campaign_id)]}
+
+
+@post("/campaigns/{campaign_id:uuid}/emails", status_code=201, tags=["campaigns"])
+async def create_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: MassEmailCreate) -> dict[str, Any]:
+    """A campaign email: subject and HTML body are Jinja templates (merge fields: contact.*, account.*, campaign.name)."""
+    async with nexa.db.session() as session:
+        made = await MassEmailService(session, actor).create(campaign_id, data)
+        await audit(session, actor, action="api:campaigns.email", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        return _email(made)
+
+
+async def _owned_email(service: MassEmailService, campaign_id: uuid.UUID, email_id: uuid.UUID) -> Any:
+    email = await service.get(email_id)
+    if email.campaign_id != campaign_id:
+        raise NotFound("email_id", f"campaign {campaign_id} has no email {email_id}")
+    return email
+
+
+@get("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
+async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> dict[str, Any]:
+    """The email with its progress (recipients by send status, opens, clicks)."""
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        return _email(await _owned_email(service, campaign_id, email_id)) | {"progress": await service.progress(email_id)}
+
+
+@patch("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
+async def update_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID,
+                       data: MassEmailUpdate) -> dict[str, Any]:  # type: ignore[valid-type]
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        await _owned_email(service, campaign_id, email_id)
+        return _email(await service.update(email_id, data.model_dump(exclude_unset=True)))
+
+
+class PreviewFor(BaseModel):
+    contact_id: uuid.UUID | None = None
+
+
+class TestSend(BaseModel):
+    to: str = Field(min_length=3, max_length=320)
+    contact_id: uuid.UUID | None = None
+
+
+class SendAt(BaseModel):
+    at: AwareDatetime | None = None
+
+
+@post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/preview", status_code=200, tags=["campaigns"])
+async def preview_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: PreviewFor) -> dict[str, Any]:
+    """The email rendered for a recipient (the given contact, else the first one); an unknown merge field is a 400 naming it."""
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        await _owned_email(service, campaign_id, email_id)
+        return await service.preview(email_id, nexa.settings, contact_id=data.contact_id) | {"audience": (await service.audience(email_id)).__dict__}
+
+
+@post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/test", status_code=200, tags=["campaigns"])
+async def test_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: TestSend) -> dict[str, Any]:
+    """Send one [TEST] copy to an address now (nothing tracked)."""
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        await _owned_email(service, campaign_id, email_id)
+        mime = await service.test_send(email_id, nexa.settings, to=data.to, contact_id=data.contact_id)
+        return {"sent_to": data.to, "subject": str(mime["Subject"])}
+
+
+@post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/send", status_code=202, tags=["campaigns"])
+async def send_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: SendAt) -> dict[str, Any]:
+    """Send now (or at `at`) to the list's sendable recipients, in the background; a second send is a 409."""
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        await _owned_email(service, campaign_id, email_id)
+        audience = await service.send(email_id, nexa.settings, at=data.at)
+        await audit(session, actor, action="api:campaigns.send", arguments=data.model_dump(mode="json"), status="ok", record_ids=[email_id])
+        email = await service.get(email_id)
+        return _email(email) | {"recipients": audience.recipients, "suppressed": audience.suppressed}
+
+
+@post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/pause", status_code=200, tags=["campaigns"])
+async def pause_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        await _owned_email(service, campaign_id, email_id)
+        return _email(await service.pause(email_id))
+
+
+@post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/resume", status_code=200, tags=["campaigns"])
+async def resume_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> dict[str, Any]:
+    async with nexa.db.session() as session:
+        service = MassEmailService(session, actor)
+        await _owned_email(service, campaign_id, email_id)
+        return _email(await service.resume(email_id))
+
+
+@post("/forms", status_code=201, tags=["campaigns"])
+async def create_form(nexa: AppState, actor: Actor, data: FormCreate) -> dict[str, Any]:
+    """A web-to-lead form at POST /forms/{slug} (welcome templates use the campaign email merge fields)."""
+    async with nexa.db.session() as session:
+        return to_dict(await FormService(session, actor).create(data))
+
+
+def marketing_routes() -> list[Any]:
+    return [create_form, list_lists, list_fields, preview_list, create_list, get_list, update_list, list_members, add_list_members,
+            remove_list_members, list_campaigns, create_campaign, get_campaign, update_campaign, campaign_members,
+            add_campaign_members, campaign_emails, create_email, get_email, update_email, preview_email, test_email, send_email,
+            pause_email, resume_email]
+
+
+# -- public links ------------------------------------------------------------------------------------------------
+
+_PAGE = ("<!doctype html><meta charset=utf-8><title>Unsubscribe</title><body style='font-family:sans-serif;max-width:30em;margin:3em auto'>"
+         "{body}</body>")
+
+
+@get("/u/{token:str}", include_in_schema=False, media_type=MediaType.HTML)
+async def unsubscribe_page(nexa: AppState, token: str) -> str:
+    """The unsubscribe link's page: one button (a GET never unsubscribes: mail scanners follow links)."""
+    verify(nexa.settings.signing_key(), "u", token)
+    return _PAGE.format(body="<p>Stop receiving campaign emails from us?</p><form method=post><button>Unsubscribe</button></form>")
+
+
+@post("/u/{token:str}", include_in_schema=False, status_code=200, media_type=MediaType.HTML)
+async def unsubscribe(nexa: AppState, token: str) -> str:
+    """RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click` body) and the page's button: idempotent."""
+    send_id, _ = verify(nexa.settings.signing_key(), "u", token)
+    async with nexa.db.session() as session:
+        address = await mass_events.unsubscribed(session, send_id)
+    return _PAGE.format(body=f"<p>{address.split('@')[0][:2]}…@{address.split('@')[-1]} will receive no more campaign emails.</p>")
+
+
+@get("/t/o/{token:str}", include_in_schema=False)
+async def open_pixel(nexa: AppState, token: str) -> Response[bytes]:
+    """The 1x1 open pixel (recorded once per recipient); an invalid token still gets the image, and nothing is recorded."""
+    try:
+        send_id, _ = verify(nexa.settings.signing_key(), "o", token.removesuffix(".gif"))
+        async with nexa.db.session() as session:
+            await mass_events.opened(session, send_id)
+    except NotFound:
+        pass
+    return Response(PIXEL, media_type="image/gif", headers={"Cache-Control": "no-store"})
+
+
+@get("/t/c/{token:str}", include_in_schema=False, status_code=302)
+async def click(nexa: AppState, token: str) -> Redirect:
+    """A tracked click: recorded, then redirected to that link of the email's template (404 for any other token)."""
+    send_id, index = verify(nexa.settings.signing_key(), "c", token)
+    if not index.isdigit():
+        raise NotFound("token", "this link is not valid")
+    async with nexa.db.session() as session:
+        url = await mass_events.clicked(session, send_id, int(index))
+    return Redirect(url, status_code=302)
+
+
+@post("/forms/{slug:str}", include_in_schema=False, status_code=201)
+async def submit_form(request: Request, nexa: AppState, slug: str) -> dict[str, Any]:
+    """A web-to-lead form (form-encoded or JSON): creates the lead; rate-limited per address (NEXA_FORMS_PER_IP a minute)."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise InvalidInput("body", "a JSON object of the form's fields is expected")
+    else:
+        body = dict(await request.form())
+    if isinstance(body.get("consent"), str):
+        body["consent"] = body["consent"].lower() in ("1", "true", "on", "yes")
+    async with nexa.db.session() as session:
+        lead = await FormService(session, Actor.system()).submit(slug, body, nexa.settings, ip=request.client.host if request.client else None)
+        return {"status": "received", "lead_id": str(lead.id) if lead else None}
+
+
+def public_routes() -> list[Any]:
+    return [unsubscribe_page, unsubscribe, open_pixel, click, submit_form]
+
+
+

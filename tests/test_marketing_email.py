@@ -1,0 +1,167 @@
+"""Mass email through a real SMTP server (aiosmtpd): headers, merge fields, one message per recipient, suppression,
+bounces, one reused connection, and bad input refused with nothing sent."""
+
+from __future__ import annotations
+
+import email
+import re
+from email.message import Message
+
+import pytest
+from sqlalchemy import func, select
+
+from store.auth import actor_for
+from store.errors import Conflict, InvalidInput, PermissionDenied
+from store.jobs.queue import list_jobs, open_queue
+from store.models import CampaignMember, MassEmail, MassEmailSend, Suppression
+from store.models.enums import MassEmailStatus, RecordType, Role, SendStatus
+from store.services.campaigns import CampaignService
+from store.services.lists import ListService
+from store.services.mass_email import MassEmailService
+from store.services.timeline import timeline
+from store.settings import Settings
+from tests import factories
+from tests.conftest import SYSTEM
+from tests.job_tasks import drain
+from tests.smtp import Inbox, smtp_server
+
+BODY = ('<html><body><p>Dear {{ contact.first_name }} at {{ account.name }},</p>'
+        '<p><a href="https://nexa.test/offer">See the offer</a></p></body></html>')
+
+
+def settings_for(url: str) -> Settings:
+    return Settings(smtp_url=url, mail_postal_address="Nexa Inc., 1 Main Street, Springfield", secret_key="test-secret",
+                    public_url="http://nexa.test", smtp_from="news@nexa.test")
+
+
+@pytest.fixture
+async def crm(db, clock):
+    async with db.session() as s:
+        boss = await factories.user(s, role=Role.manager, team="East", name="Maria")
+        rep = await factories.user(s, role=Role.rep, team="East", name="John")
+        big = await factories.account(s, account_name="Big Co")
+        people = {n: await factories.contact(s, first_name=n.title(), account_id=big.id, email=f"{n}@big.test") for n in ("ann", "bob", "cid", "dee")}
+        vip = await ListService(s, SYSTEM).create({"name": "VIP"})
+        await ListService(s, SYSTEM).add(vip.id, {"contact_ids": [p.id for p in people.values()]})
+        campaign = await CampaignService(s, SYSTEM).create({"name": "Q4 Promo", "type": "email", "owner_id": boss.id})
+        s.add(Suppression(address="cid@big.test", reason="unsubscribed"))
+    return {"boss": actor_for(boss), "rep": actor_for(rep), "people": people, "vip": vip, "campaign": campaign}
+
+
+async def _email(db, crm, body: str = BODY, subject: str = "Hi {{ contact.first_name }}", list_id=None) -> MassEmail:
+    async with db.session() as s:
+        return await MassEmailService(s, crm["boss"]).create(crm["campaign"].id, {"subject": subject, "body": body,
+                                                                                 "list_id": list_id or crm["vip"].id})
+
+
+def parsed(envelope) -> Message:
+    return email.message_from_bytes(envelope.content)
+
+
+def html_of(message: Message) -> str:
+    return next(p for p in message.walk() if p.get_content_type() == "text/html").get_payload(decode=True).decode()
+
+
+async def test_a_send_delivers_one_message_per_recipient_with_headers_merge_fields_footer_and_suppression(db, crm):
+    with smtp_server(Inbox(refuse={"bob@big.test": "550 5.1.1 <bob@big.test>: no such user"})) as (inbox, url):
+        settings = settings_for(url)
+        mass = await _email(db, crm)
+        async with db.session() as s:
+            audience = await MassEmailService(s, crm["boss"]).send(mass.id, settings)
+        assert (audience.recipients, audience.suppressed) == (3, 1) and inbox.messages == []
+        await drain(db, settings)
+    assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["ann@big.test", "dee@big.test"]
+    assert all(len(m.rcpt_tos) == 1 for m in inbox.messages) and inbox.sessions == 1  # one connection for the whole send
+    messages = {m.rcpt_tos[0]: parsed(m) for m in inbox.messages}
+    ann = messages["ann@big.test"]
+    assert ann["Subject"] == "Hi Ann" and ann["From"] == "news@nexa.test" and ann["To"] == "ann@big.test"
+    assert ann["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert re.fullmatch(r"<http://nexa\.test/u/\d+-0-[\w-]+>", ann["List-Unsubscribe"])
+    assert len({m["Message-ID"] for m in messages.values()}) == 2 and ann["Message-ID"].startswith(f"<{mass.id}.")
+    body = html_of(ann)
+    assert "Dear Ann at Big Co" in body and "Nexa Inc., 1 Main Street, Springfield" in body
+    assert "https://nexa.test/offer" not in body and re.search(r'href="http://nexa\.test/t/c/\d+-0-[\w-]+"', body)
+    assert re.search(r'<img src="http://nexa\.test/t/o/[\w-]+\.gif"', body)
+    assert "Dear Dee at Big Co" in html_of(messages["dee@big.test"])
+    async with db.session() as s:
+        rows = dict((await s.execute(select(MassEmailSend.address, MassEmailSend.status))).all())
+        assert rows == {"ann@big.test": SendStatus.sent, "bob@big.test": SendStatus.bounced, "dee@big.test": SendStatus.sent}
+        assert (await s.get(Suppression, "bob@big.test")).reason == "bounced"
+        members = dict((await s.execute(select(CampaignMember.contact_id, CampaignMember.status))).all())
+        assert members[crm["people"]["bob"].id] == "bounced" and members[crm["people"]["ann"].id] == "sent"
+        assert (await s.get(MassEmail, mass.id)).status is MassEmailStatus.sent
+        bob_timeline = await timeline(s, RecordType.contact, crm["people"]["bob"].id)
+        assert any(a.action == "bounced" and "550" in a.subject for a in bob_timeline)
+    # Bounced and unsubscribed addresses get nothing from any later campaign email.
+    async with db.session() as s:
+        other = await CampaignService(s, SYSTEM).create({"name": "Webinar", "type": "webinar", "owner_id": crm["boss"].user_id})
+        later = await MassEmailService(s, crm["boss"]).create(other.id, {"subject": "Join", "body": "<p>Hi</p>", "list_id": crm["vip"].id})
+        audience = await MassEmailService(s, crm["boss"]).audience(later.id)
+    assert (audience.recipients, audience.suppressed) == (2, 2)
+
+
+@pytest.mark.parametrize(("body", "named"), [
+    ("<p>{{ contact.favourite_color }}</p>", "contact.favourite_color"),
+    ("<p>{{ coupon_code }}</p>", "coupon_code"),
+    ("<p>{% if contact.first_name %}</p>", "template error on line 1"),
+])
+async def test_an_unknown_merge_field_is_refused_naming_it(db, crm, body, named):
+    async with db.session() as s:
+        with pytest.raises(InvalidInput) as bad:
+            await MassEmailService(s, crm["boss"]).create(crm["campaign"].id, {"subject": "x", "body": body})
+    assert bad.value.field == "body" and named in bad.value.reason
+
+
+async def test_no_sendable_recipients_send_twice_and_a_rep_are_refused_and_nothing_is_sent(db, crm):
+    with smtp_server() as (inbox, url):
+        settings = settings_for(url)
+        async with db.session() as s:
+            only_cid = await ListService(s, SYSTEM).create({"name": "Only Cid"})
+            await ListService(s, SYSTEM).add(only_cid.id, {"contact_ids": [crm["people"]["cid"].id]})
+        nobody = await _email(db, crm, list_id=only_cid.id)
+        with pytest.raises(InvalidInput) as empty:
+            async with db.session() as s:
+                await MassEmailService(s, crm["boss"]).send(nobody.id, settings)
+        assert empty.value.field == "list_id" and "no sendable recipients" in empty.value.reason and "1 suppressed" in empty.value.reason
+        with pytest.raises(PermissionDenied):
+            async with db.session() as s:
+                await MassEmailService(s, crm["rep"]).send(nobody.id, settings)
+        with pytest.raises(InvalidInput) as unset:
+            async with db.session() as s:
+                await MassEmailService(s, crm["boss"]).send(nobody.id, Settings(smtp_url=url))
+        assert unset.value.field == "NEXA_MAIL_ADDRESS"
+        mass = await _email(db, crm)
+        async with db.session() as s:
+            await MassEmailService(s, crm["boss"]).send(mass.id, settings)
+        with pytest.raises(Conflict) as twice:
+            async with db.session() as s:
+                await MassEmailService(s, crm["boss"]).send(mass.id, settings)
+        assert twice.value.field == "status" and "already scheduled" in twice.value.reason
+        async with db.session() as s:
+            assert await s.scalar(select(func.count()).select_from(MassEmailSend).where(MassEmailSend.email_id == nobody.id)) == 0
+        async with open_queue(db.url) as queue:
+            assert [j.args for j in await list_jobs(queue) if j.task == "campaigns.send"] == [{"email_id": str(mass.id)}]
+        await drain(db, settings)
+    assert len(inbox.messages) == 3
+
+
+async def test_preview_test_send_and_pause_resume(db, crm):
+    with smtp_server() as (inbox, url):
+        settings = settings_for(url)
+        mass = await _email(db, crm)
+        async with db.session() as s:
+            service = MassEmailService(s, crm["boss"])
+            shown = await service.preview(mass.id, settings, contact_id=crm["people"]["dee"].id)
+            await service.test_send(mass.id, settings, to="maria@nexa.test")
+        assert shown["subject"] == "Hi Dee" and "Dear Dee at Big Co" in shown["html"] and "Dear Dee at Big Co" in shown["text"]
+        (test,) = inbox.messages
+        assert test.rcpt_tos == ["maria@nexa.test"] and parsed(test)["Subject"].startswith("[TEST] Hi ")
+        async with db.session() as s:
+            await MassEmailService(s, crm["boss"]).send(mass.id, settings)
+            await MassEmailService(s, crm["boss"]).pause(mass.id)
+        await drain(db, settings)
+        assert len(inbox.messages) == 1  # paused: the job stops before sending
+        async with db.session() as s:
+            await MassEmailService(s, crm["boss"]).resume(mass.id)
+        await drain(db, settings)
+    assert sorted(m.rcpt_tos[0] for m in inbox.messages[1:]) == ["ann@big.test", "bob@big.test", "dee@big.test"]
