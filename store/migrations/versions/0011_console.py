@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import CITEXT, UUID
 
 revision = "0011_console"
-down_revision = "0011_inbox"  # after the inbox (the lead re-chains the 0011 revisions at merge)
+down_revision = "0011_inbox"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """marketing: dynamic lists, campaign cost and member dates, mass emails with per-recipient sends, suppressions, web forms
 
 Revision ID: 0011_marketing
-Revises: 0010_kb
+Revises: 0011_console
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 
 revision = "0011_marketing"
-down_revision = "0010_kb"
+down_revision = "0011_console"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """sales: notifications, commissions, quotas, the customer-success handoff list, stored AI fields, BANT override
 
 Revision ID: 0011_sales
-Revises: 0010_kb
+Revises: 0011_marketing
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011_sales"
-down_revision = "0010_kb"
+down_revision = "0011_marketing"
 branch_labels = None
 depends_on = None
 
