@@ -10,12 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from bots.errors import run
-from store.access import Actor
-from store.auth import actor_for_email
-from store.db import Database
-from store.inbox.imap import poll_inbox, polled_inboxes
-from store.inbox.service import InboxService
-from store.models.inbox import InboxKind
 from store.settings import get_settings
 
 inbox_app = typer.Typer(help="Shared inboxes: email in (webhook, IMAP) and the conversations agents work.", no_args_is_help=True)
@@ -26,16 +20,24 @@ console = Console()
 def create(name: Annotated[str, typer.Argument(help="Short name used in URLs, e.g. support")],
            address: Annotated[str, typer.Argument(help="The inbox's email address, e.g. support@acme.com")],
            team: Annotated[str | None, typer.Option(help="The team that works it (its agents see it).")] = None,
-           kind: Annotated[InboxKind, typer.Option(help="support: a ticket per new thread; sales: link the sender's open deal.")] = InboxKind.support,
+           kind: Annotated[str, typer.Option(help="support: a ticket per new thread; sales: link the sender's open deal.")] = "support",
            imap_url: Annotated[str | None, typer.Option(help="imap[s]://user:password@host[:port][/folder] to poll.")] = None,
            round_robin: Annotated[bool, typer.Option(help="Give new threads to the team's agents in turn.")] = False) -> None:
     """Create an inbox; prints its inbound webhook secret once (only its hash is kept)."""
+    from store.access import Actor
+    from store.db import Database
+    from store.inbox.service import InboxService
+    from store.models.inbox import InboxKind
+
+    if kind not in InboxKind.__members__:
+        raise typer.BadParameter(f"one of {', '.join(InboxKind.__members__)}", param_hint="--kind")
+
     async def main() -> None:
         db = Database.open()
         try:
             async with db.session() as session:
                 inbox, secret = await InboxService(session, Actor.system()).create_inbox(
-                    name=name, address=address, team=team, kind=kind, imap_url=imap_url, rules={"round_robin": round_robin})
+                    name=name, address=address, team=team, kind=InboxKind(kind), imap_url=imap_url, rules={"round_robin": round_robin})
             console.print(f"inbox {inbox.name} <{inbox.address}> created.\nPOST raw mail to /api/v1/inbox/{inbox.name}/inbound "
                           f"with Content-Type: message/rfc822 and X-Nexa-Inbox-Secret: {secret}")
         finally:
@@ -47,7 +49,12 @@ def create(name: Annotated[str, typer.Argument(help="Short name used in URLs, e.
 @inbox_app.command("secret")
 def secret(name: Annotated[str, typer.Argument(help="The inbox's name")]) -> None:
     """Issue a new webhook secret for the inbox (the old one stops working); printed once."""
+    from store.access import Actor
+    from store.db import Database
+    from store.inbox.service import InboxService
+
     async def main() -> None:
+
         db = Database.open()
         try:
             async with db.session() as session:
@@ -61,7 +68,11 @@ def secret(name: Annotated[str, typer.Argument(help="The inbox's name")]) -> Non
 @inbox_app.command("poll")
 def poll(name: Annotated[str | None, typer.Argument(help="Only this inbox (default: every inbox with a mailbox)")] = None) -> None:
     """Read new mail from the inboxes' IMAP mailboxes now (a worker also does it every minute)."""
+    from store.db import Database
+    from store.inbox.imap import poll_inbox, polled_inboxes
+
     async def main() -> None:
+
         settings = get_settings()
         db = Database.open(settings)
         try:
@@ -82,7 +93,12 @@ def list_conversations(as_user: Annotated[str, typer.Option("--as", help="The ag
                        inbox: Annotated[str | None, typer.Option(help="Only this inbox")] = None,
                        sla: Annotated[str | None, typer.Option(help="breached, due_soon, on_track or none")] = None) -> None:
     """Conversations of the inboxes the agent works, newest activity first."""
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.inbox.service import InboxService
+
     async def main() -> None:
+
         db = Database.open()
         try:
             async with db.session() as session:

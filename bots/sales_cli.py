@@ -12,14 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from bots.errors import run
-from store.auth import actor_for_email
-from store.clock import today
-from store.db import Database
-from store.errors import InvalidInput
-from store.intelligence.nightly import refresh_all
-from store.serialize import plain
-from store.services.commissions import CommissionService
-from store.services.reports import METRICS, ReportService
 
 console = Console()
 AsUser = Annotated[str, typer.Option("--as", help="The CRM user whose view to use.")]
@@ -30,6 +22,8 @@ insights_app = typer.Typer(help="Stored AI fields (deals, accounts, contacts).",
 
 
 def _day(value: str | None, field: str, default: date) -> date:
+    from store.errors import InvalidInput
+
     if value is None:
         return default
     try:
@@ -39,11 +33,13 @@ def _day(value: str | None, field: str, default: date) -> date:
 
 
 def _period(start: str | None, end: str | None) -> tuple[date, date]:
+    from store.clock import today
+
     now = today()
     return _day(start, "from", date(now.year, 1, 1)), _day(end, "to", date(now.year, 12, 31))
 
 
-def report(metric: Annotated[str, typer.Argument(help=f"One of: {', '.join(METRICS)}.")], email: AsUser,
+def report(metric: Annotated[str, typer.Argument(help="One of: win_rate, avg_deal_size, sales_cycle, stage_conversion, lead_conversion, quota_attainment.")], email: AsUser,
            by: Annotated[str, typer.Option("--by", help="rep, team, source, period or none.")] = "none",
            start: Start = None, end: End = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """A sales report (win rate, deal size, cycle, stage conversion, lead conversion, quota attainment) and how it was computed."""
@@ -51,6 +47,10 @@ def report(metric: Annotated[str, typer.Argument(help=f"One of: {', '.join(METRI
 
 
 async def _report(metric: str, email: str, by: str, start: str | None, end: str | None, as_json: bool) -> None:
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.services.reports import ReportService
+
     first, last = _period(start, end)
     db = Database.open()
     try:
@@ -90,6 +90,10 @@ def plan(email: AsUser, name: Annotated[str, typer.Option(help="The plan's name.
 
 
 async def _plan(email, name, rate, rep, team, deal_type, quota, accelerator) -> None:
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.services.commissions import CommissionService
+
     db = Database.open()
     try:
         async with db.session() as session:
@@ -104,6 +108,8 @@ async def _plan(email, name, rate, rep, team, deal_type, quota, accelerator) -> 
 
 
 def _number(value: str | None, field: str) -> Decimal | None:
+    from store.errors import InvalidInput
+
     if value is None:
         return None
     try:
@@ -120,6 +126,10 @@ def statement(email: AsUser, rep: Annotated[str | None, typer.Option(help="The r
 
 
 async def _statement(email: str, rep: str | None, start: str | None, end: str | None) -> None:
+    from store.auth import actor_for_email
+    from store.db import Database
+    from store.services.commissions import CommissionService
+
     first, last = _period(start, end)
     db = Database.open()
     try:
@@ -145,6 +155,10 @@ def refresh() -> None:
 
 
 async def _refresh() -> None:
+    from store.db import Database
+    from store.intelligence.nightly import refresh_all
+    from store.serialize import plain
+
     db = Database.open()
     try:
         async with db.session() as session:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from bots.cli import app
 from store.imports.export import EXPORTABLE
 from store.imports.mapping import RESOURCES
+from store.services.reports import METRICS
 
 HEAVY = ("sqlalchemy", "pydantic", "numpy", "torch", "sentence_transformers", "statsmodels", "sklearn", "spacy",
          "litestar", "mcp", "procrastinate", "assistant.agent", "tools", "store.models")
@@ -22,7 +23,7 @@ def test_the_command_line_imports_nothing_heavy_until_a_command_runs():
     assert loaded == "", f"imported by `import bots.cli`: {loaded}"
 
 
-def test_import_and_export_help_name_every_resource():
-    for command, names in (("import", RESOURCES), ("export", EXPORTABLE)):
-        shown = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+def test_help_texts_name_every_choice():
+    for command, names in ((["import"], RESOURCES), (["export"], EXPORTABLE), (["report"], METRICS)):
+        shown = CliRunner().invoke(app, [*command, "--help"], terminal_width=200).output
         assert all(name in shown for name in names), (command, shown)
