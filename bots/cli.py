@@ -24,6 +24,7 @@ from bots.chat import chat_loop
 from bots.errors import run
 from bots.eval_cli import eval_command
 from bots.import_cli import export, import_file
+from bots.inbox_cli import inbox_app
 from bots.insights_cli import alerts, forecast, scoring_app
 from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
@@ -43,6 +44,7 @@ app = typer.Typer(help="Nexa: the conversational assistant over a CRM.", no_args
 db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
+app.add_typer(inbox_app, name="inbox")
 app.add_typer(scoring_app, name="scoring")
 app.command()(alerts)
 app.command()(audit)

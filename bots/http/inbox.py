@@ -28,10 +28,10 @@ Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 @post("/{inbox:str}/inbound", status_code=202, request_max_body_size=MAX_INBOUND, tags=["inbox"])
-async def inbound(request: Request, nexa: AppState, inbox: str) -> dict[str, Any]:
+async def inbound(request: Request, nexa: AppState, inbox: str,
+                  secret: Annotated[str | None, Parameter(header=SECRET_HEADER, max_length=200)] = None) -> dict[str, Any]:
     """One raw RFC 822 message (`Content-Type: message/rfc822`) for the inbox, authenticated by its secret in the
     `X-Nexa-Inbox-Secret` header. Answers what became of it: new_thread, threaded or duplicate, and any problems."""
-    secret = request.headers.get(SECRET_HEADER.lower())
     if not secret:
         raise NotAuthorizedException(f"{SECRET_HEADER}: the inbox's secret is required")
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
