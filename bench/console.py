@@ -34,7 +34,7 @@ console = Console(width=max(110, shutil.get_terminal_size().columns))
 async def sign_in(client: AsyncTestClient, email: str) -> None:
     form = await client.get("/console/signin")
     token = re.search(r'<meta name="csrf-token" content="([0-9a-f]{64})">', form.text).group(1)  # type: ignore[union-attr]
-    done = await client.post("/console/signin", data={"email": email, "password": DEMO_PASSWORD, "_csrf": token})
+    done = await client.post("/console/signin", data={"email": email, "password": DEMO_PASSWORD, "_csrf": token}, follow_redirects=False)
     assert done.status_code == 303, done.text
 
 

@@ -52,7 +52,6 @@ class SignedIn:
 
     token: str
     actor: Actor
-    expires_at_seconds: int
 
 
 def token_hash(token: str) -> str:
@@ -102,7 +101,8 @@ async def sign_in(session: AsyncSession, email: str, password: str, *, client_ip
     session.add(ConsoleSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
                                expires_at=now + LIFETIME, client_ip=client_ip[:64], user_agent=user_agent[:300] or None))
     await session.flush()
-    return SignedIn(token=token, actor=actor_for(user, Channel.api), expires_at_seconds=int(LIFETIME.total_seconds()))
+    await forget_expired(session)  # housekeeping rides on sign-ins: ended sessions and old failures go
+    return SignedIn(token=token, actor=actor_for(user, Channel.api))
 
 
 async def session_actor(session: AsyncSession, token: str) -> Actor | None:

@@ -65,7 +65,7 @@ async def inbox_list(request: Request, nexa: AppState, user: Actor, view: View =
         items = [service.brief(c, names.get(c.inbox_id)) for c in rows]
         people = {str(p.id): p.name for p in await PeopleService(session, user).teammates()}
     return page(request, "inbox.html", items=items, total=total, counts=counts, inboxes=inboxes, view=view, views=VIEWS,
-                status=status.value if status else "", sla=sla or "", inbox=inbox or "", q=q or "", statuses=STATUSES,
+                status_filter=status.value if status else "", sla=sla or "", inbox=inbox or "", q=q or "", statuses=STATUSES,
                 sla_labels=SLA_LABELS, people=people)
 
 

@@ -74,7 +74,7 @@ def http_error(request: Request, err: HTTPException) -> Response:
 
 def unexpected(request: Request, err: Exception) -> Response:
     log.error("%s %s failed", request.method, request.url.path, exc_info=err)
-    name = err.__class__.__name__
+    name = err.__class__.__name__  # by name: the console does not import the ORM (see .importlinter)
     if name in ("OperationalError", "InterfaceError", "TimeoutError"):
         return _message(request, 503, "the database is unavailable; nothing was written; retry shortly")
     return _message(request, 500, "the server failed; nothing was written")

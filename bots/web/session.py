@@ -15,7 +15,7 @@ import hmac
 import secrets
 from typing import Any
 
-from litestar import Request, Response
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -104,9 +104,3 @@ def csrf_guard(key: bytes) -> Any:
             raise PermissionDeniedException("the form's security token is missing or out of date: reload the page and try again")
 
     return guard
-
-
-def with_cookies(response: Response, *cookies: Cookie) -> Response:
-    for c in cookies:
-        response.set_cookie(c)
-    return response
