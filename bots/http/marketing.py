@@ -8,9 +8,10 @@ Annotations stay real classes (no `from __future__ import annotations`): Litesta
 
 import base64
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, patch, post
+from litestar.params import Parameter
 from litestar.response import Redirect
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -38,6 +39,9 @@ from store.services.mass_email import MassEmailService
 from store.services.segments import fields_catalog
 from store.services.tracking import verify
 
+Limit = Annotated[int, Parameter(ge=1, le=200)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
+Query = Annotated[str | None, Parameter(max_length=200)]
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -51,10 +55,10 @@ class Preview(BaseModel):
 
 
 @get("/lists", tags=["lists"])
-async def list_lists(nexa: AppState, actor: Actor, q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+async def list_lists(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """Contact lists with the number of members the caller may see."""
     async with nexa.db.session() as session:
-        rows, total = await ListService(session, actor).search(q=q, limit=min(limit, 200), offset=offset)
+        rows, total = await ListService(session, actor).search(q=q, limit=limit, offset=offset)
         return {"total": total, "items": [_list(found, n) for found, n in rows]}
 
 
@@ -101,10 +105,10 @@ async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: Li
 
 
 @get("/lists/{list_id:uuid}/members", tags=["lists"])
-async def list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+async def list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     """The list's contacts the caller may read."""
     async with nexa.db.session() as session:
-        rows, total = await ListService(session, actor).members(list_id, limit=min(limit, 200), offset=offset)
+        rows, total = await ListService(session, actor).members(list_id, limit=limit, offset=offset)
         return {"total": total, "items": [record(actor, c) for c in rows]}
 
 
@@ -127,9 +131,9 @@ async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, 
 
 
 @get("/campaigns", tags=["campaigns"])
-async def list_campaigns(nexa: AppState, actor: Actor, q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+async def list_campaigns(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     async with nexa.db.session() as session:
-        rows, total = await CampaignService(session, actor).search(q=q, limit=min(limit, 200), offset=offset)
+        rows, total = await CampaignService(session, actor).search(q=q, limit=limit, offset=offset)
         return {"total": total, "items": [to_dict(c) for c in rows]}
 
 
@@ -159,9 +163,9 @@ async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, 
 
 
 @get("/campaigns/{campaign_id:uuid}/members", tags=["campaigns"])
-async def campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+async def campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     async with nexa.db.session() as session:
-        rows, total = await CampaignService(session, actor).members(campaign_id, limit=min(limit, 200), offset=offset)
+        rows, total = await CampaignService(session, actor).members(campaign_id, limit=limit, offset=offset)
         return {"total": total, "items": rows}
 
 

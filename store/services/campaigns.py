@@ -71,6 +71,9 @@ class CampaignService(Service):
         changes = parse(CampaignUpdate, data).model_dump(exclude_unset=True)
         campaign = await self.load(Campaign, campaign_id, field="campaign_id", lock=True)
         await self.check("campaigns", "write", campaign.owner_id)
+        for required in ("name", "type", "status"):
+            if required in changes and changes[required] is None:
+                raise InvalidInput(required, "cannot be emptied")
         if changes.get("name") and changes["name"] != campaign.name:
             await self._name_free(changes["name"])
         if "owner_id" in changes:

@@ -45,6 +45,8 @@ class ListService(Service):
         changes = parse(ListUpdate, data).model_dump(exclude_unset=True)
         found = await self.load(ContactList, list_id, field="list_id", lock=True)
         await self.check("lists", "write", found.owner_id)
+        if "name" in changes and changes["name"] is None:
+            raise InvalidInput("name", "a list keeps a name")
         if "criteria" in changes:
             if (changes["criteria"] is None) != (found.criteria is None):
                 raise InvalidInput("criteria", "a list stays static or dynamic; create a new list to change its kind")

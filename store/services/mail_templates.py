@@ -11,7 +11,7 @@ import html
 import re
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from store.errors import InvalidInput
@@ -52,6 +52,8 @@ def render(template: Any, context: dict[str, Any], field: str) -> str:
         return template.render(**context)
     except UndefinedError as err:
         raise InvalidInput(field, f"unknown merge field: {err.message}") from None
+    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as err:  # the template's own logic failed
+        raise InvalidInput(field, f"the template fails when rendered: {err}") from None
 
 
 def links(body: str) -> list[str]:

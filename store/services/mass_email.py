@@ -155,7 +155,10 @@ class MassEmailService(Service):
         email = await self.get(email_id, lock=True)
         await self._campaign(email.campaign_id)
         if email.status is not MassEmailStatus.draft:
-            raise Conflict("status", f"the email is {email.status}; only a draft can change")
+            raise Conflict("status", f"the email is {email.status.value}; only a draft can change")
+        for required in ("subject", "body"):
+            if required in changes and changes[required] is None:
+                raise InvalidInput(required, "cannot be emptied")
         if "subject" in changes:
             compile_template(changes["subject"], "subject", html_body=False)
         if "body" in changes:

@@ -123,9 +123,12 @@ def _one(spec: Field_, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError("value: a number is needed")
         try:
-            return Decimal(str(value))
+            number = Decimal(str(value))
         except ArithmeticError:
             raise ValueError(f"value: '{value}' is not a number") from None
+        if not number.is_finite() or abs(number) >= Decimal("1e15"):
+            raise ValueError(f"value: '{value}' is not a number below 10^15")
+        return number
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise ValueError("value: a text of 1 to 200 characters is needed")
     return value.strip()
