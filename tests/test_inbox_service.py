@@ -206,7 +206,8 @@ async def test_sla_breaches_are_raised_once_in_the_alerts_feed_for_the_inbox_tea
     with pinned(later):
         async with db.session() as s:
             seen = [a for a in await find_alerts(s, world["sam"], today=later.date()) if a.kind == "inbox_sla"]
-            assert len(seen) == 1 and "Export broken" in seen[0].message and "first response" in seen[0].message
+            assert len(seen) == 1 and "jane@globex.test" in seen[0].message and "first response" in seen[0].message
+            assert "Export broken" not in seen[0].message  # subjects are outsiders' text: never in a trusted alert
             assert seen[0].observed == 60
             assert not [a for a in await find_alerts(s, world["outsider"], today=later.date()) if a.kind == "inbox_sla"]
         posted = []

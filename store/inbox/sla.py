@@ -98,10 +98,14 @@ class Breach:
     def late_minutes(self, now: datetime) -> int:
         return int((now - self.due).total_seconds() // 60)
 
+    def label(self) -> str:
+        """The thread by identifiers only (never its subject: outsiders write subjects, and alerts are trusted text)."""
+        return f"inbox {self.inbox.name} thread {str(self.conversation.id)[:8]} from {self.conversation.customer_email or 'unknown sender'}"
+
     def message(self, now: datetime) -> str:
         what = "first response" if self.clock == "first_response" else "resolution"
-        return (f"Inbox {self.inbox.name}: '{self.conversation.subject}' ({self.conversation.priority}) missed its {what} "
-                f"target by {self.late_minutes(now)} min (due {self.due:%Y-%m-%d %H:%M} UTC)")
+        return (f"{self.label()} ({self.conversation.priority} priority) missed its {what} target by "
+                f"{self.late_minutes(now)} min (due {self.due:%Y-%m-%d %H:%M} UTC)")
 
 
 async def breaches(session: AsyncSession, now: datetime, *, since: date | None = None, teams: set[str] | None = None,

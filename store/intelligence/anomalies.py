@@ -172,15 +172,15 @@ async def find_alerts(
 
 async def _inbox_sla_alerts(session: AsyncSession, actor: Actor, window: Window) -> list[Alert]:
     """Shared-inbox conversations past a first-response or resolution due time (in the caller's team's inboxes), each
-    clock once: observed is the minutes late, expected 0 (a breach is a fact, not a deviation: z is 0)."""
+    clock once: observed is the minutes late, expected 0 (a breach is a fact, not a deviation: z is 0). Threads are
+    named by identifiers, never by their subjects (written by outsiders), so alerts stay trusted text."""
     now = datetime.combine(window.end, time.max, tzinfo=UTC) if window.end < utcnow().date() else utcnow()
     teams = None if actor.sees_everything else ({actor.team} if actor.team else set())
     found = []
     for breach in await sla.breaches(session, now, since=window.scan_from, teams=teams):
-        conversation = breach.conversation
-        subject = f"{breach.inbox.name}: {conversation.subject} ({breach.clock.replace('_', ' ')}, {str(conversation.id)[:8]})"
-        found.append(Alert(kind="inbox_sla", subject=subject, day=breach.due.date(), observed=float(breach.late_minutes(now)),
-                           expected=0.0, scale=1.0, z=0.0, message=breach.message(now), record=ref(conversation)))
+        found.append(Alert(kind="inbox_sla", subject=f"{breach.label()} ({breach.clock.replace('_', ' ')})", day=breach.due.date(),
+                           observed=float(breach.late_minutes(now)), expected=0.0, scale=1.0, z=0.0, message=breach.message(now),
+                           record={"type": "inbox_conversation", "id": str(breach.conversation.id), "name": breach.label()}))
     return found
 
 
