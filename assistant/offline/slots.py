@@ -476,7 +476,8 @@ qualification prospecting proposal negotiation won lost win signed stuck stalled
 high medium low urgent critical priority inbound outbound pending resolved hold
 mobile cell email e-mail address number score owner owns worth doing overall included subsidiaries again driving
 opportunities opps behind plate anything something last talk talked reach title role position including
-whats hows whos wheres thats lets total sum
+whats hows whos wheres thats lets total sum past nobody anyone yet hot hottest warmest top best biggest largest w pls plz thx summarize summarise recap
+industry employees headcount website tier revenue health probability source department address based located
 """.split())
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
 
