@@ -138,7 +138,7 @@ class OfflineModel:
         return f"offline_{self._counter}"
 
 
-_NAME_NOISE = {"the", "a", "an", "deal", "deals", "opportunity", "opp", "account", "lead", "contact", "corp", "inc", "co", "s"}
+_NAME_NOISE = {"the", "a", "an", "one", "deal", "deals", "opportunity", "opp", "account", "lead", "contact", "corp", "inc", "co", "s"}
 _SUFFIXES = {"corp", "corporation", "inc", "llc", "ltd", "co", "group", "gmbh", "plc", "holdings", "partners", "systems",
              "technologies", "labs"}
 
@@ -227,6 +227,7 @@ def _kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
 
 
 ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+_NTH = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|last)\s+(?:one|deal|lead|contact|account)\b", re.I)
 _YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
 
 
@@ -299,6 +300,17 @@ class Plan:
     def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
         """Resolve the request's `name` slot to one record of `kinds` (see `link`), asking when it is ambiguous."""
         name = self.slots.get("name")
+        listed = [r for r in self.focus.records if r.get("type") in kinds and r.get("id")]
+        nth = _NTH.search(self.text)
+        if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
+            word = nth[1].lower()
+            picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
+            if picked is not None:
+                return picked
+        if name and len(listed) > 1:  # "push the cedarline one": the one listed record the words point to
+            named = [r for r in listed if _covers(str(name), str(r.get("name") or ""))]
+            if len(named) == 1:
+                return named[0]
         if not name:
             focused = self.focus.of(kinds)
             if focused is not None and focused.get("id"):
@@ -474,7 +486,7 @@ class Plan:
         self.need("source", hint="Where did the lead come from: website, referral, event, cold call or social media?")
         s = self.slots
         self.write("create_lead", first_name=s["first_name"], last_name=s["last_name"], email=s["email"], source=s["source"],
-                   company=s.get("company"), title=s.get("title"), phone=s.get("phone"))
+                   company=s.get("company"), title=s.get("title"), phone=s.get("phone"), company_size=s.get("company_size"))
 
     def do_show_record(self) -> None:
         record = self.find(ANYTHING, what="a contact, lead, account or deal")
@@ -658,7 +670,8 @@ class Plan:
     def do_log_call(self) -> None:
         who = self.find(PERSON, what="a contact or lead")
         self.write("log_call", contact_id=who["id"] if who["type"] == "contact" else None, lead_id=who["id"] if who["type"] == "lead" else None,
-                   notes=self.slots.get("notes"), direction=self.slots.get("direction"), duration_minutes=self.slots.get("duration_minutes"))
+                   notes=self.slots.get("notes"), direction=self.slots.get("direction"), duration_minutes=self.slots.get("duration_minutes"),
+                   outcome=self.slots.get("outcome"))
 
     def do_add_note(self) -> None:
         self.need("body", hint="What should the note say?")

@@ -282,3 +282,14 @@ def test_contact_changes_new_contacts_and_ticket_assignments_are_rule_intents():
     assert field_request("tom smith title") == "title" and field_request("ines baker email pls") == "email"
     assert field_request("globex account number?") == "account_number"
     assert field_request("kara zhou's mobile is +1 303 555 0147") is None
+
+
+def test_what_the_user_typed_about_a_call_or_a_company_is_kept():
+    from datetime import UTC, datetime
+
+    from assistant.offline.nlu import FILLERS
+
+    now = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    assert FILLERS["log_call"]("called grace jensen, left a voicemail", now)["outcome"] == "left_voicemail"
+    lead = FILLERS["create_lead"]("lead: Aiko Sato, aiko@hanamitech.jp, Hanami Tech, 51-200 employees, signed up on our website", now)
+    assert (lead["company_size"], lead["source"], lead["company"]) == ("51-200", "website", "Hanami Tech")

@@ -255,9 +255,19 @@ def _period_within(text: str, now: datetime) -> Slots:
 _ABOUT = re.compile(r"\b(?:about|regarding|re:)\s+(\S.*)$", re.I | re.S)
 
 
+_OUTCOMES = [(re.compile(p, re.I), outcome) for p, outcome in [
+    (r"\bvoice\s*-?mail\b|\bleft\s+(?:a\s+)?(?:message|vm)\b|\bvm\b", "left_voicemail"),
+    (r"\bno\s+answer\b|\bdidn'?t\s+(?:answer|pick\s+up)\b|\bdid\s+not\s+(?:answer|pick\s+up)\b|\bunanswered\b", "no_answer"),
+    (r"\bline\s+(?:was\s+)?busy\b|\bbusy\s+(?:signal|tone)\b", "busy"),
+]]
+
+
 def _log_call(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     _put(slots, "direction", sl.find_direction(text))
+    outcome = next((value for pattern, value in _OUTCOMES if pattern.search(text)), None)
+    if outcome:
+        slots["outcome"] = outcome
     head, tail = _split_detail(text)
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
@@ -424,8 +434,24 @@ _PRONOUN_LEAD = re.compile(
 _COMPANY_AT = re.compile(r"\b(?:at|from|with)\s+|(?<=\s)@\s*(?=[A-Z])", re.I)
 
 
+_SIZE = re.compile(r"\b(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)\s*(?:employees|people|staff|ppl)\b|\b(\d[\d,]*)\s*\+\s*(?:employees|people|staff)\b", re.I)
+_SIZES = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"))
+
+
+def find_company_size(text: str) -> Found[str] | None:
+    """A company-size band from "51-200 employees" or "5000+ staff" (the band holding the upper figure)."""
+    m = _SIZE.search(text)
+    if m is None:
+        return None
+    top = int((m[2] or m[3]).replace(",", ""))
+    band = "5000+" if m[3] and top >= 5000 else next((band for limit, band in _SIZES if top <= limit), "5000+")
+    return Found(band, m.start(), m.end())
+
+
 def _create_lead(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    size = _put(slots, "company_size", find_company_size(text))
+    text = mask(text, size)
     email = _put(slots, "email", sl.find_email(text))
     phone = _put(slots, "phone", sl.find_phone(mask(text, email)))
     _put(slots, "source", sl.find_source(text))

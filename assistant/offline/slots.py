@@ -441,7 +441,8 @@ find_scope = _keyword_map([
 
 find_group_by = _keyword_map([
     (r"\b(?:by|per|each|across)\s+(?:deal\s+)?(?:stage|phase)s?\b|\bstage\s+breakdown\b", "stage"),
-    (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b", "owner"),
+    (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b|\bwho\s+has\s+the\s+(?:most|biggest|"
+     r"largest|least)\b|\bleaderboard\b|\bwhich\s+rep\b", "owner"),
 ])
 """Pipeline grouping enum (stage|owner)."""
 
