@@ -20,14 +20,17 @@ from rapidfuzz import fuzz
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
 from assistant.offline.dialogue import (
+    RECORD_FIELDS,
     Focus,
     asked_field,
+    field_request,
     focus_of,
     is_howto,
     is_question,
     out_of_scope,
     smalltalk,
 )
+from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.slots import find_name
 from prompts import render
@@ -43,7 +46,7 @@ MATCH_FLOOR, TIE_MARGIN = 60, 4
 WRITE_FLOOR, WRITE_MARGIN = 88, 8
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
 WRITE_CONFIDENCE = 0.85
-WRITES = {"create_lead", "update_lead_status", "convert_lead", "create_deal", "update_deal", "move_deal_stage", "log_call",
+WRITES = {"create_contact", "update_contact", "assign_ticket", "create_lead", "update_lead_status", "convert_lead", "create_deal", "update_deal", "move_deal_stage", "log_call",
           "add_note", "schedule_meeting", "create_task", "create_ticket", "update_ticket"}
 READS = {"show_record", "pipeline", "stuck_deals", "deals_closing", "my_tasks", "list_tickets", "help"}
 PERSON, ANYTHING = ["contact", "lead"], ["contact", "lead", "account", "deal"]
@@ -78,12 +81,13 @@ class OfflineModel:
         self._counter = 0
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
-        parse, steps, role = self._read(messages)
+        parse, steps, role, text = self._read(messages)
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
-        text = messages[last_user].content or ""
         focus = focus_of(messages[:last_user])
+        system = messages[0].content if messages and messages[0].role == "system" else ""
+        caller = (re.search(r"<([^<>\s]+@[^<>\s]+)>", system or "") or [None, None])[1]
         try:
-            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus).run()
+            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller).run()
         except Done as done:
             return ModelResponse(done.message)
         raise AssertionError("a plan always ends with Done")
@@ -99,8 +103,9 @@ class OfflineModel:
         some messages need it, and a server should start fast)."""
         self.classifier.classify("hello")
 
-    def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str]:
-        """The request to serve (merged with the one we asked about), this turn's steps and the caller's role."""
+    def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str, str]:
+        """The request to serve (merged with the one we asked about), this turn's steps, the caller's role and the
+        request's text (the original one when this message answers our "which one" question)."""
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
         text = messages[last_user].content or ""
         before = [m for m in messages[:last_user] if m.role in ("user", "assistant") and m.content]
@@ -111,56 +116,140 @@ class OfflineModel:
             if before[-1].content.startswith(CLARIFY):
                 chosen = _choose(before[-1].content, text)
                 if chosen:
-                    parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen})
+                    parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen[0], "pick": chosen[1]})
+                    text = before[-2].content or ""
             elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
                 asked = re.match(r"To do that I need (\w+)\.", before[-1].content)
                 if asked and asked[1] in FREE_TEXT and not smalltalk(text):
                     slots[asked[1]] = text.strip().rstrip(".")  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
+                text = f"{before[-2].content}. {text}"
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [Step(calls[m.tool_call_id].name, json.loads(calls[m.tool_call_id].arguments or "{}"), json.loads(m.content or "{}"))
                  for m in messages[last_user:] if m.role == "tool" and m.tool_call_id in calls]
         system = messages[0].content if messages and messages[0].role == "system" else ""
         role = (re.search(r"role is (\w+)", system or "") or [None, "rep"])[1]
-        return parse, steps, role
+        return parse, steps, role, text
 
     def next_id(self) -> str:
         self._counter += 1
         return f"offline_{self._counter}"
 
 
+_NAME_NOISE = {"the", "a", "an", "one", "deal", "deals", "opportunity", "opp", "account", "lead", "contact", "corp", "inc", "co", "s"}
+_SUFFIXES = {"corp", "corporation", "inc", "llc", "ltd", "co", "group", "gmbh", "plc", "holdings", "partners", "systems",
+             "technologies", "labs"}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _same(word: str, other: str) -> bool:
+    """The same word, or the same with a typo (rapidfuzz ratio >= 80, words of four letters or more)."""
+    return word == other or (len(word) > 3 and len(other) > 3 and fuzz.ratio(word, other) >= 80)
+
+
 def _covers(query: str, name: str) -> bool:
     """Whether every word the user wrote is in the record's name (typos allowed: rapidfuzz ratio >= 80 per word)."""
-    words = [w for w in re.findall(r"[a-z0-9]+", query.lower()) if w not in _NAME_NOISE]
-    have = re.findall(r"[a-z0-9]+", name.lower())
-    return bool(words) and all(any(w == h or (len(w) > 3 and fuzz.ratio(w, h) >= 80) for h in have) for w in words)
+    words = [w for w in _words(query) if w not in _NAME_NOISE]
+    have = _words(name)
+    return bool(words) and all(any(_same(w, h) for h in have) for w in words)
 
 
-_NAME_NOISE = {"the", "a", "an", "deal", "deals", "opportunity", "opp", "account", "lead", "contact", "corp", "inc", "co", "s"}
+def _typed(query: str, name: str) -> bool:
+    """Whether the user's words name the record without a typo (each word is one of the name's words as written)."""
+    have = set(_words(name))
+    return all(w in have for w in _words(query) if w not in _NAME_NOISE)
+
+
+def _named_in(name: str, text: str) -> bool:
+    """Whether the message spells out the record's whole name (each of its own words, company suffixes aside)."""
+    said = set(_words(text))
+    own = [w for w in _words(name) if w not in _SUFFIXES]
+    return len(own) >= 2 and all(w in said for w in own)
+
+
+def _extra(query: str, name: str) -> int:
+    """How many words of the record's name the user did not write (fewer: the record the user meant more precisely)."""
+    said = _words(query)
+    return sum(1 for h in _words(name) if not any(_same(w, h) for w in said))
+
+
+def _line(hit: dict[str, Any]) -> str:
+    """A candidate as the "which one" question lists it (prompts/offline/clarify.md)."""
+    return f"{hit['name']} ({hit['type']}{', ' + hit['detail'] if hit.get('detail') else ''})"
+
+
+def link(query: str, text: str, hits: list[dict[str, Any]], *, writing: bool) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The record a mention names among search hits, and the candidates to ask about (none when sure).
+
+    Sure: one exact name; one record whose whole name the message spells out; or one record that every word the user
+    wrote points to (typos allowed), with fewer unwritten words than any other (the user's own among equals, when the
+    words are exact). Several equal candidates are asked back. Never a guess for a write: a record the words do not all
+    point to is asked back (the proposal then names it); a read takes the best match unless it is tied.
+    """
+    exact = [h for h in hits if h["exact"]]
+    if len(exact) == 1:
+        return exact[0], []
+    if len(exact) > 1:
+        return exact[0], exact
+    spelled = [h for h in hits if _named_in(h["name"], text)]
+    if len(spelled) == 1:
+        return spelled[0], []
+    covering = [h for h in hits if _covers(query, f"{h['name']} {h.get('detail') or ''}")]  # "the Brightwave lead", "Tom at Acme"
+    if covering:
+        fewest = min(_extra(query, h["name"]) for h in covering)
+        best = [h for h in covering if _extra(query, h["name"]) == fewest]
+        own = [h for h in best if h.get("mine")]
+        if len(best) > 1 and len(own) == 1 and _typed(query, f"{own[0]['name']} {own[0].get('detail') or ''}"):
+            best = own
+        return (best[0], []) if len(best) == 1 else (best[0], best)
+    top = hits[0]
+    rivals = [h for h in hits[1:] if h["score"] >= top["score"] - (WRITE_MARGIN if writing else TIE_MARGIN) and h["name"] != top["name"]]
+    if writing or rivals:  # a write never goes to a record the user's words do not all point to
+        return top, [top, *rivals]
+    return top, []
+
+
+def _kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
+    """The record type a word right after the name says ("the Cedarforge deal", "Acme's account"), if among `kinds`."""
+    at = text.lower().find(name.lower())
+    if at < 0:
+        return kinds
+    after = re.match(r"(?:['’]s)?\s+(deal|deals|opportunity|opp|account|company|lead)\b", text[at + len(name):], re.I)
+    if after is None:
+        return kinds
+    kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(after[1].lower(), after[1].lower())
+    return [kind] if kind in kinds else kinds
+
+
 ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+_NTH = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|last)\s+(?:one|deal|lead|contact|account)\b", re.I)
 _YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
 
 
-def _choose(question: str, reply: str) -> str | None:
-    """The candidate a reply to our "which one" question picks: by number, by name, by a word of its details
-    ("the one at Globex"), or "yes" when there was one candidate."""
+def _choose(question: str, reply: str) -> tuple[str, str] | None:
+    """The candidate (name, listed line) a reply to our "which one" question picks: by number, by name, by a word of
+    its details ("the one at Globex"), or "yes" when there was one candidate."""
     lines = re.findall(r"^\d+\. (.+)$", question, re.M)
-    options = [re.sub(r" \(.*$", "", line) for line in lines]
-    number = re.search(r"\b(\d)\b|\b(first|second|third|fourth|fifth|last)\b", reply, re.I)
+    options = [(re.sub(r" \(.*$", "", line), line) for line in lines]
+    number = re.search(r"^\W*(\d)\W*$|\b(?:number|no\.?|#|option)\s*(\d)\b|\b(first|second|third|fourth|fifth|last)\b", reply, re.I)
     if number:
-        word = (number.group(2) or "").lower()
-        index = int(number.group(1)) if number.group(1) else len(options) if word == "last" else ORDINALS.index(word) + 1
+        word = (number.group(3) or "").lower()
+        digit = number.group(1) or number.group(2)
+        index = int(digit) if digit else len(options) if word == "last" else ORDINALS.index(word) + 1
         if 1 <= index <= len(options):
             return options[index - 1]
     if len(options) == 1 and _YES.match(reply):
         return options[0]
     lowered = reply.lower()
-    picked = [o for o in options if o.lower() in lowered or lowered in o.lower()]
-    if len(picked) == 1:
+    picked = [o for o in options if o[1].lower() in lowered or o[0].lower() in lowered or lowered in o[0].lower()]
+    if len({o[1] for o in picked}) == 1:
         return picked[0]
-    words = {w for w in re.findall(r"[a-z0-9]+", lowered) if len(w) > 2 and w not in _FILLER_WORDS}
+    words = {w for w in re.findall(r"[a-z0-9]+", lowered) if len(w) > 1 and w not in _FILLER_WORDS}
     scored = [(len(words & set(re.findall(r"[a-z0-9]+", line.lower()))), option) for line, option in zip(lines, options)]
     best = max((n for n, _ in scored), default=0)
     top = [option for n, option in scored if n == best]
@@ -174,8 +263,9 @@ class Plan:
     """One intent's sequence of tool calls, resumed from the steps already taken."""
 
     def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str], text: str,
-                 focus: Focus | None = None) -> None:
+                 focus: Focus | None = None, *, caller: str | None = None) -> None:
         self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
+        self.caller = caller
         self.slots = parse.slots
         self.focus = focus or Focus()
         self.writing = parse.intent in WRITES
@@ -208,8 +298,19 @@ class Plan:
             self.answer("ask", missing=" and ".join(s.replace("_", " ") for s in missing), hint=hint)
 
     def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
-        """Resolve the request's `name` slot to one record of `kinds`, asking when it is ambiguous."""
+        """Resolve the request's `name` slot to one record of `kinds` (see `link`), asking when it is ambiguous."""
         name = self.slots.get("name")
+        listed = [r for r in self.focus.records if r.get("type") in kinds and r.get("id")]
+        nth = _NTH.search(self.text)
+        if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
+            word = nth[1].lower()
+            picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
+            if picked is not None:
+                return picked
+        if name and len(listed) > 1:  # "push the cedarline one": the one listed record the words point to
+            named = [r for r in listed if _covers(str(name), str(r.get("name") or ""))]
+            if len(named) == 1:
+                return named[0]
         if not name:
             focused = self.focus.of(kinds)
             if focused is not None and focused.get("id"):
@@ -219,30 +320,28 @@ class Plan:
             if required:
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None
-        hits = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=5)["data"] if h["score"] >= MATCH_FLOOR]
-        exact = [h for h in hits if h["exact"]]
-        if len(exact) == 1:
-            return exact[0]
+        kinds = _kind_hint(self.text, str(name), kinds)
+        dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
+        if dashed and "deal" in kinds:  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
+            name = f"{name} - {dashed[1]}"
+        hits = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"] if h["score"] >= MATCH_FLOOR]
+        picked = self.slots.get("pick")
+        if picked:  # the reply to our "which one" question names the line it chose
+            chosen = [h for h in hits if _line(h) == picked]
+            if len(chosen) == 1:
+                return chosen[0]
         if not hits:
+            if required and "kb_search" in self.tools and (not self.writing or self.parse.confidence < RULE_CONFIDENCE):
+                self.do_kb_question(fallback=True)  # nothing in the CRM by that name: a question for the help center?
             if required:
                 self.answer("not_found", what=what, name=name)
             return None
-        if self.writing:  # never act on a guess: a near tie or a weak match is asked back
-            covering = [h for h in hits if _covers(str(name), h["name"])]
-            own = [h for h in covering if h.get("mine")]
-            if len(covering) == 1 or len(own) == 1:  # the one record every word names (the user's own among several)
-                return (own or covering)[0]
-            rivals = [h for h in hits[1:] if h["score"] >= hits[0]["score"] - WRITE_MARGIN and h["name"] != hits[0]["name"]]
-            if hits[0]["score"] < WRITE_FLOOR or rivals or len(covering) > 1:
-                self.answer("clarify", candidates=(covering or [hits[0], *rivals])[:4])
-            return hits[0]
-        close = [h for h in hits if h["score"] >= hits[0]["score"] - TIE_MARGIN]
-        own = [h for h in close if h.get("mine") and _covers(str(name), h["name"])]
-        if len(own) == 1 and len(close) > 1:
-            return own[0]
-        if len(close) > 1 and len({h["name"] for h in close}) > 1:
-            self.answer("clarify", candidates=close)
-        return hits[0]
+        record, doubt = link(str(name), self.text, hits, writing=self.writing)
+        if record is not None and not doubt:
+            return record
+        if record is not None and (self.writing or len(doubt) > 1):
+            self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
+        return record or hits[0]
 
     # -- the plans, one per intent ------------------------------------------------------------------
 
@@ -266,10 +365,12 @@ class Plan:
             if pattern.search(text):
                 self.writing = False
                 getattr(self, f"do_{insight}")()
-        if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)):
+        if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)
+                     and asked_field(text) not in RECORD_FIELDS):
             self.do_kb_question()
         intent = self.parse.intent
-        if is_question(text) and intent not in ("help",):
+        if (is_question(text) or field_request(text) or _MY_LIST.match(text)) and intent not in ("help",) \
+                and not _CHANGE_FIELD.search(text):
             intent = self._read_intent()
         elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent):
             self.answer("help", unknown=True)
@@ -286,7 +387,8 @@ class Plan:
     def _read_intent(self) -> str:
         """The read a question asks for: a question is never turned into a write (nor asked for a write's field)."""
         lowered, intent = self.text.lower(), self.parse.intent
-        self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k == "name" and intent in READS}}
+        kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
+        self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
         person = self.slots.get("person")
         if person and self.role in ("manager", "admin") and "team_tasks" in self.tools and _TASK_WORDS.search(lowered):
             return "team_tasks"
@@ -303,6 +405,8 @@ class Plan:
         if re.search(r"\b(?:deals|opportunities|opps)\b", lowered) and self.slots.get("name") and not re.search(
                 r"\b(?:stuck|stalled|closing|close|pipeline|moved?|movement|total|sum)\b", lowered):
             return "list_deals"
+        if self.slots.get("name") and (asked_field(self.text) in RECORD_FIELDS):
+            return "show_record"
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
@@ -315,7 +419,7 @@ class Plan:
         matches = [m for m in self.call("search_conversations", query=problem, limit=5)["data"] if m["score"] >= MEMORY_FLOOR]
         self.answer("memory", matches=matches, problem=problem)
 
-    def do_kb_question(self) -> None:
+    def do_kb_question(self, *, fallback: bool = False) -> None:
         """Answer from the help center only, with the passage composed for the question's need (store.knowledge.answers),
         cited as [1]; say so plainly when nothing matches. Staff questions that the help center does not answer go on
         to the CRM intents."""
@@ -323,15 +427,17 @@ class Plan:
         if not data["found"]:
             if self.role == "customer":
                 self.answer("kb_not_found")
-            if self.parse.intent == "unknown":
+            if self.parse.intent == "unknown" and not fallback:
                 self.answer("help", unknown=True)
             return
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
     def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
         """The record the request names after "to", "for", "on", "about", "with" or "of"."""
-        found = find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
-        self.slots = {**self.slots, "name": found.value if found else None}
+        if not self.slots.get("pick"):
+            recipient = re.match(r"^\W*(?:please\s+)?e-?mail\s+(.+?)\s+(?:a|an|the|about|re|with|regarding)\b", self.text, re.I)
+            found = find_name(recipient[1]) if recipient else find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
+            self.slots = {**self.slots, "name": found.value if found else None}
         return self.find(kinds, what=what, required=required)
 
     def do_draft_email(self) -> None:
@@ -380,13 +486,13 @@ class Plan:
         self.need("source", hint="Where did the lead come from: website, referral, event, cold call or social media?")
         s = self.slots
         self.write("create_lead", first_name=s["first_name"], last_name=s["last_name"], email=s["email"], source=s["source"],
-                   company=s.get("company"), title=s.get("title"), phone=s.get("phone"))
+                   company=s.get("company"), title=s.get("title"), phone=s.get("phone"), company_size=s.get("company_size"))
 
     def do_show_record(self) -> None:
         record = self.find(ANYTHING, what="a contact, lead, account or deal")
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
-        field = asked_field(self.text) if is_question(self.text) else None
+        field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
         if field:
             self._answer_field(record["type"], data, field)
         if record["type"] in ("contact", "account"):
@@ -403,17 +509,25 @@ class Plan:
         fallback = ""
         if field == "mobile" and not value and own.get("phone"):
             fallback = f"the phone number is {own['phone']}"
-        if field == "amount" and value is not None:
+        if field in ("amount", "revenue") and value is not None:
             from prompts.money import money_short
 
             value = money_short(value)
-        label = {"close_date": "close date", "owner": "owner"}.get(field, field)
+        if isinstance(value, dict):  # an address
+            value = ", ".join(str(v) for v in value.values() if v)
+        if field == "probability" and value is not None:
+            value = f"{value}%"
+        label = {"close_date": "close date", "account_number": "account number", "health_score": "health score",
+                 "employees": "number of employees" if kind == "account" else "company size", "revenue": "annual revenue"}.get(field, field)
         self.answer("field", name=own.get("name") or own.get("deal_name") or "", label=label, value=value, fallback=fallback)
 
     def do_list_leads(self) -> None:
         status = self.slots.get("lead_status")
-        data = self.call("search_leads", query=None, status=status, limit=20)["data"]
+        hot = bool(re.search(r"\b(?:hot|hottest|top|best|highest|warmest)\b", self.text, re.I))
+        data = self.call("search_leads", query=None, status=status, limit=25 if hot else 20)["data"]
         leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
+        if hot:  # the highest scores first
+            leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
         title = f"{'Your ' if self.role == 'rep' else ''}{status or 'open'} leads".strip()
         self.answer("leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:])
 
@@ -439,11 +553,41 @@ class Plan:
     def do_show_ticket(self) -> None:
         self.answer("ticket", d=self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"])
 
+    def do_create_contact(self) -> None:
+        self.need("first_name", "last_name", "email", hint="For example: Oliver Grant, oliver.grant@acme.test, at Acme UK.")
+        s, account = self.slots, None
+        if s.get("company"):
+            self.slots = {**s, "name": s["company"]}
+            account = self.find(["account"], what="an account")
+        self.write("create_contact", first_name=s["first_name"], last_name=s["last_name"], email=s["email"],
+                   account_id=account and account["id"], title=s.get("title"), phone=s.get("phone"))
+
+    def do_update_contact(self) -> None:
+        field = str(self.slots.get("field") or "phone")
+        self.need("value", hint=f"What should the {field.replace('_url', '')} be?")
+        who = self.find(PERSON, what="a contact or lead")
+        if who["type"] == "lead":
+            field = {"mobile": "phone"}.get(field, field)
+        self.write(f"update_{who['type']}", **{f"{who['type']}_id": who["id"]}, changes={field: self.slots["value"]})
+
+    def do_assign_ticket(self) -> None:
+        self.need("ticket_number", hint="Which ticket number?")
+        assignee = str(self.slots.get("assignee") or "me")
+        email = self.caller if assignee == "me" else assignee if "@" in assignee else None
+        if email is None:
+            self.answer("error", field="assignee", reason=f"tell me {assignee}'s email address to assign the ticket.")
+        self.write("assign_ticket", number=self.slots["ticket_number"], assignee_email=email)
+
     def do_update_lead_status(self) -> None:
         self.need("status", hint="Contacted, qualified or lost?")
         if self.slots["status"] == "lost":
             self.need("reason", hint="Why was the lead lost?")
-        lead = self.find(["lead"], what="a lead")
+        lead = self.find(["lead"], what="a lead", required=self.slots["status"] != "lost")
+        if lead is None:  # "Emberforge Co - Upgrade 15 is lost": a deal's name, not a lead's
+            self.slots = {**self.slots, "stage": "closed_lost"}
+            self.writing = True
+            deal = self._deal()
+            self.write("move_deal_stage", deal_id=deal["id"], stage="closed_lost", reason=self.slots.get("reason"))
         self.write("update_lead_status", lead_id=lead["id"], status=self.slots["status"], reason=self.slots.get("reason"),
                    **{k: self.slots.get(k) for k in ("budget", "authority", "need", "timeline")})
 
@@ -463,7 +607,7 @@ class Plan:
                    account_id=account and account["id"], close_date=self.slots.get("close_date"))
 
     def do_update_deal(self) -> None:
-        changes = {k: self.slots[k] for k in ("amount", "close_date") if self.slots.get(k) is not None}
+        changes = {k: self.slots[k] for k in ("amount", "close_date", "probability") if self.slots.get(k) is not None}
         if not changes:
             self.need("amount", hint="What should change: the amount or the close date?")
         deal = self._deal()
@@ -492,7 +636,7 @@ class Plan:
         if len(deals) == 1:
             return deals[0]
         if deals:
-            self.answer("clarify", candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals])
+            self.answer("clarify", candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals], confirm=False)
         self.answer("not_found", what="an open deal of", name=account["name"])
         raise AssertionError("unreachable")
 
@@ -526,10 +670,13 @@ class Plan:
     def do_log_call(self) -> None:
         who = self.find(PERSON, what="a contact or lead")
         self.write("log_call", contact_id=who["id"] if who["type"] == "contact" else None, lead_id=who["id"] if who["type"] == "lead" else None,
-                   notes=self.slots.get("notes"), direction=self.slots.get("direction"), duration_minutes=self.slots.get("duration_minutes"))
+                   notes=self.slots.get("notes"), direction=self.slots.get("direction"), duration_minutes=self.slots.get("duration_minutes"),
+                   outcome=self.slots.get("outcome"))
 
     def do_add_note(self) -> None:
         self.need("body", hint="What should the note say?")
+        if self.slots.get("name_in_body") and self.focus.of(ANYTHING) is not None:  # "add a note: champion is Olga Zhou"
+            self.slots = {**self.slots, "name": None}
         record = self.find(ANYTHING, what="a record")
         self.write("add_note", related_type=record["type"], related_id=record["id"], body=self.slots["body"])
 
@@ -543,6 +690,9 @@ class Plan:
                    contact_ids=list(dict.fromkeys(people)), duration_minutes=self.slots.get("duration_minutes"))
 
     def do_create_task(self) -> None:
+        if re.search(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b)[a-z]+\s*:|\bremind\s+(?!me\b|us\b)[a-z]+\s+to\b",
+                     self.text, re.I) and self.role in ("manager", "admin"):
+            self.answer("cannot", what="assign tasks to teammates")
         self.need("title", hint="What should I remind you to do?")
         related = self.find(ANYTHING, what="a record", required=False)
         title = str(self.slots["title"])
@@ -592,11 +742,19 @@ EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
     "update_ticket": (("ticket_number", "status"), ("ticket_number", "priority")),
 }
 FIELD_KEYS = {
-    "contact": {"phone": "phone", "mobile": "mobile", "email": "email", "title": "title", "owner": "owner"},
-    "lead": {"phone": "phone", "email": "email", "title": "title", "score": "score", "stage": "status", "owner": "owner"},
-    "account": {"owner": "owner", "phone": "phone"},
-    "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner"},
+    "contact": {"phone": "phone", "mobile": "mobile", "email": "email", "title": "title", "owner": "owner", "department": "department"},
+    "lead": {"phone": "phone", "email": "email", "title": "title", "score": "score", "stage": "status", "owner": "owner",
+             "industry": "industry", "employees": "company_size", "source": "source"},
+    "account": {"owner": "owner", "phone": "phone", "account_number": "account_number", "health_score": "health_score",
+                "industry": "industry", "employees": "employees", "website": "website", "revenue": "annual_revenue", "tier": "tier",
+                "address": "billing_address"},
+    "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner", "probability": "probability"},
 }
+_MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
+                      r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
+                      r"(?:on|for|at|of|with|in)\b", re.I)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"
+_CHANGE_FIELD = re.compile(r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
+                           r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S", re.I)
 MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
 _TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
@@ -604,9 +762,12 @@ _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,
                       r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$", re.I)
 _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
     (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal|check[- ]?in|reply|"
-     r"note\s+to)\b", "draft_email"),
+     r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
+     r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+", "draft_email"),
     (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
-    (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b", "next_best_action"),
+    (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
+     r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b",
+     "next_best_action"),
     (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?)\b|\bany (?:alerts|red flags)\b", "anomalies"),
     (r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
      r"|\bhow many tickets will\b", "forecast"),

@@ -1,5 +1,5 @@
-"""`nexa eval` on the dev set (tests/data/eval/dev_assistant.yaml) against the test server: a score floor and no
-wrong-record write. The floor sits a little under the dev score; a change that makes the assistant understand less
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml, dev2_assistant.yaml) against the test server: a
+score floor and no wrong-record write. The floor sits a little under the dev score; a change that makes the assistant understand less
 fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
 
 from __future__ import annotations
@@ -11,22 +11,28 @@ import sys
 from datetime import UTC
 from pathlib import Path
 
-DEV_SET = Path(__file__).parent / "data" / "eval" / "dev_assistant.yaml"
-FLOOR = 0.92
+import pytest
+
+EVAL = Path(__file__).parent / "data" / "eval"
+# dev: written by the NLU's developers (100 % measured); dev2: written by someone who never read the NLU code, tuned on
+# since (92.6 % measured). Each floor sits a little under its score.
+FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9}
 
 
-def test_the_dev_set_scores_above_its_floor_with_no_wrong_record_write(database_url: str, tmp_path: Path):
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: str, database_url: str, tmp_path: Path):
     env = {**os.environ, "DATABASE_URL": database_url, "NEXA_HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).parents[1])}
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     nexa = Path(sys.executable).with_name("nexa")
-    done = subprocess.run([str(nexa), "eval", str(DEV_SET), "--json"], env=env, capture_output=True,
+    done = subprocess.run([str(nexa), "eval", str(EVAL / name), "--json"], env=env, capture_output=True,
                           text=True, timeout=1800, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     failed = "\n".join(f"{f['case']}: {'; '.join(f['failures'])}" for f in report["failed"])
     assert report["wrong_record_writes"] == 0, failed
-    assert report["pass_rate"] >= FLOOR, f"dev score {report['pass_rate']:.1%} under the floor {FLOOR:.0%}:\n{failed}"
+    floor = FLOORS[name]
+    assert report["pass_rate"] >= floor, f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
     assert report["cases"] >= 120 and set(report["per_category"]) >= {"read", "write", "ai", "kb", "manager", "support",
                                                                         "safety", "smalltalk", "context"}
 
@@ -65,3 +71,23 @@ def test_a_write_names_only_the_record_every_word_points_to():
     assert _covers("cedarline renewl", "Cedarline Co - Renewal 172")  # a typo still names it
     assert not _covers("cedarline renewl", "Cedarline Co - Pilot 134")
     assert not _covers("initech renewal", "Cedarline Co - Renewal 172")
+
+
+def test_a_mention_links_to_one_record_or_is_asked_back():
+    from assistant.offline_model import link
+
+    def hit(name, kind="deal", score=90, mine=True, detail=""):
+        return {"name": name, "type": kind, "score": score, "exact": False, "mine": mine, "detail": detail}
+
+    pilots = [hit("Northfield Technologies - Pilot 64"), hit("Northfield Technologies - Pilot 54", mine=False)]
+    assert link("northfield pilot", "move the northfield pilot to won", pilots, writing=True) == (pilots[0], [])  # the user's own
+    assert link("northfeild pilot", "move the northfeild pilot to won", pilots, writing=True)[1] == pilots  # a typo: no own-guess
+    spelled = [hit("Northfield Technologies - Pilot 64"), hit("Northfield Technologies - Renewal 142")]
+    assert link("northfield technologies", "set the probability on northfield technologies - pilot 64 to 90%", spelled,
+                writing=True) == (spelled[0], [])
+    other = [hit("Novaline Systems - Platform 56", score=95)]
+    assert link("Novaline Systems - Expansion 188", "move Novaline Systems - Expansion 188 to won", other, writing=True)[1] == other
+    people = [hit("Tom Smith", "contact", detail="Procurement Director at Acme Corp")]
+    assert link("tom smyth", "log a call w/ tom smyth", people, writing=True) == (people[0], [])  # one record, typo allowed
+    brightwave = [hit("Dana Whitfield", "lead", detail="Brightwave")]
+    assert link("Brightwave", "mark the Brightwave lead as qualified", brightwave, writing=True) == (brightwave[0], [])

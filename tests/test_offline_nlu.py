@@ -260,3 +260,36 @@ def test_lost_reasons(text: str, reason: str | None) -> None:
 def test_names(text: str, kwargs: dict, name: str | None) -> None:
     found = find_name(text, **kwargs)
     assert (found.value if found else None) == name
+
+
+def test_contact_changes_new_contacts_and_ticket_assignments_are_rule_intents():
+    from datetime import UTC, datetime
+
+    from assistant.offline.dialogue import field_request
+    from assistant.offline.intents import rule_intent
+    from assistant.offline.nlu import FILLERS
+
+    now = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    assert rule_intent("set tara ueda's phone to +1 212 555 0199") == "update_contact"
+    assert FILLERS["update_contact"]("set tara ueda's phone to +1 212 555 0199", now) == {
+        "field": "phone", "value": "+1 212 555 0199", "name": "tara ueda"}
+    assert FILLERS["update_contact"]("update ines baker's title to COO", now)["value"] == "COO"
+    assert rule_intent("new contact at Acme UK - Oliver Grant, Finance Director, oliver.grant@acme.test") == "create_contact"
+    slots = FILLERS["create_contact"]("new contact at Acme UK - Oliver Grant, Finance Director, oliver.grant@acme.test", now)
+    assert (slots["first_name"], slots["last_name"], slots["company"]) == ("Oliver", "Grant", "Acme UK")
+    assert rule_intent("assign ticket 1002 to me") == "assign_ticket"
+    assert rule_intent("send an email to Tom about the renewal") != "update_contact"
+    assert field_request("tom smith title") == "title" and field_request("ines baker email pls") == "email"
+    assert field_request("globex account number?") == "account_number"
+    assert field_request("kara zhou's mobile is +1 303 555 0147") is None
+
+
+def test_what_the_user_typed_about_a_call_or_a_company_is_kept():
+    from datetime import UTC, datetime
+
+    from assistant.offline.nlu import FILLERS
+
+    now = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    assert FILLERS["log_call"]("called grace jensen, left a voicemail", now)["outcome"] == "left_voicemail"
+    lead = FILLERS["create_lead"]("lead: Aiko Sato, aiko@hanamitech.jp, Hanami Tech, 51-200 employees, signed up on our website", now)
+    assert (lead["company_size"], lead["source"], lead["company"]) == ("51-200", "website", "Hanami Tech")

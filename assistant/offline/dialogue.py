@@ -23,7 +23,8 @@ GREETING = re.compile(
 THANKS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|perfect|cool|nice|awesome|brilliant|got it)[,!.\s]*)?(?:thanks?(?:\s+(?:you|a lot|so much))?|thx|ty|"
     r"cheers|much appreciated|appreciate it|that'?s all|that is all|bye|goodbye|see you|later|"
-    r"you'?re\s+(?:awesome|great|the best|amazing|a star)|love it|well done|good job|nice work|great work|perfect|cool|"
+    r"you'?re\s+(?:awesome|great|the best|amazing|a star|a lifesaver|a legend|a hero|brilliant)|you\s+rock|lifesaver|"
+    r"good\s*night|night|ttyl|have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening|night|weekend)|love it|well done|good job|nice work|great work|perfect|cool|"
     r"awesome|great|ok(?:ay)?|got it)\b[\w\s,!.']{0,30}$", re.IGNORECASE)
 IDENTITY = re.compile(r"^\W*(?:who|what)\s+are\s+you\b|\bare\s+you\s+(?:a\s+bot|human|real|an?\s+ai|a\s+person)\b"
                       r"|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b", re.IGNORECASE)
@@ -44,6 +45,10 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE)
     (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
     (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
     (r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b", "bill or refund customers"),
+    (r"\b(?:wire|pay)\b.{0,30}(?:\$|\bmoney\b|\bfunds\b|\bpayment\b|\bbank\b)|\bbank\s+(?:account|transfer)\b|\btransfer\s+(?:money|funds)\b",
+     "move money or make payments"),
+    (r"\bout\s+of\s+(?:the\s+)?office\b|\bauto-?reply\b|\b(?:post|message|ping)\b.{0,30}\b(?:slack|channel|teams)\b", "post to chat "
+     "channels or set auto-replies"),
     (r"\b(?:set\s+up|configure|create)\s+(?:an?\s+)?(?:workflow|automation|integration|zap|webhook|user account|new user)\b",
      "configure workflows or users"),
     (r"\b(?:reassign|transfer)\b.{0,40}\b(?:all|every)\b", "reassign records in bulk"),
@@ -59,9 +64,10 @@ _READ_VERBS = {"show", "tell", "find", "list", "give", "pull", "look", "lookup",
                "summarise", "explain", "describe", "remind", "see", "help", "recap", "search", "forecast", "let"}
 # A command verb at the start makes a message a command even when it ends with a question mark.
 _COMMAND_START = re.compile(
-    r"^\W*" + _POLITE + r"(?:add|create|new|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
+    r"^\W*" + _POLITE + r"(?:add|create|new(?!\s+(?:leads|deals|tickets)\b)|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
     r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
-    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn)\b", re.IGNORECASE)
+    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|"
+    r"e-?mail(?!\s+(?:address|addy|for|of|is|please|pls)\b)(?=\s+\w+\s+\w+))\b", re.IGNORECASE)
 HOWTO = re.compile(
     r"^\W*" + _POLITE + r"(?:how\s+(?:do|can|should|would)\s+(?:i|we|you|a\s+customer|customers|users?|they|one)\b|how\s+to\b|"
     r"how\s+long\s+(?:do|does|is|are|will)\b|what(?:\s+is|\s+are|'?s)\s+(?:the|our)\s+(?:\w+\s+){0,3}"
@@ -78,16 +84,39 @@ _HOWTO_TOPIC = re.compile(
     r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b", re.IGNORECASE)
 
 FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in [
+    (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
     (r"\bmobile\b|\bcell\b", "mobile"),
     (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
     (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
     (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
     (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
+    (r"\bhealth(?:\s+score)?\b", "health_score"),
     (r"\bscore\b", "score"),
+    (r"\bindustry\b|\bsector\b|\bvertical\b", "industry"),
+    (r"\bemployees\b|\bheadcount\b|\bhow\s+many\s+(?:people|staff)\b|\bcompany\s+size\b", "employees"),
+    (r"\bwebsite\b|\burl\b|\bdomain\b", "website"),
+    (r"\brevenue\b|\bturnover\b", "revenue"),
+    (r"\btier\b", "tier"),
+    (r"\baddress\b|\bbased\b|\blocated\b|\bheadquarter", "address"),
+    (r"\bdepartment\b|\bdept\b", "department"),
+    (r"\bprobability\b|\bodds\b|\blikelihood\b|\bchances?\b", "probability"),
+    (r"\b(?:lead\s+)?source\b|\bwhere\s+did\b.{0,40}\bcome\s+from\b", "source"),
     (r"\bworth\b|\bamount\b|\bvalue\b|\bhow\s+(?:much|big)\b|\bsize\b", "amount"),
-    (r"\bclose\s+date\b|\bwhen\s+(?:does|will|is)\b.{0,40}\bclos\w*\b|\bclosing\s+date\b", "close_date"),
+    (r"\bclose\s+date\b|\bwhen\s+(?:does|will|is)\b.{0,40}\bclos\w*\b|\bclosing\s+date\b|\bsupposed\s+to\s+close\b", "close_date"),
     (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
 ]]
+# Fields only a record holds (a question about one of them is about a record, not a report).
+RECORD_FIELDS = {"account_number", "mobile", "phone", "email", "title", "health_score", "score", "industry", "employees", "website",
+                 "revenue", "tier", "address", "department", "probability", "source", "close_date"}
+_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S", re.IGNORECASE)
+
+
+def field_request(text: str) -> str | None:
+    """The record field a short request asks for without a question's form ("tom smith title", "ines baker email pls",
+    "health score for Silverline"): no command verb leads it and it carries no new value."""
+    if _COMMAND_START.match(text) or _VALUE.search(text) or len(text.split()) > 9:
+        return None
+    return asked_field(text)
 
 
 def smalltalk(text: str) -> str | None:

@@ -30,12 +30,16 @@ INTENTS = (
 )
 EXAMPLES_PATH = Path(__file__).with_name("examples.jsonl")
 RULE_CONFIDENCE = 0.95
+RULE_ONLY = ("create_contact", "update_contact", "assign_ticket")  # intents only a keyword rule picks (no examples)
+_CONTACT_FIELD = r"(?:phone|mobile|cell|e-?mail(?:\s+address)?|job\s+title|title|department|linkedin)(?:\s+number)?"
 
 _VERB_TICKET = (r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?"
                 r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b")
 # Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
 _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent) for pattern, intent in [
     (_VERB_TICKET, "create_ticket"),
+    (r"\b(?:assign|reassign|give)\b.{0,30}(?:\b(?:ticket|case)\s*#?\s*\d+|#\d+)|\b(?:ticket|case)\s*#?\s*\d+.{0,30}\bassign"
+     r"|\b(?:take|grab)\s+(?:ticket|case)\s*#?\s*\d+", "assign_ticket"),
     (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b", "update_ticket"),
     (r"\bconvert(?:ing|ed)?\b|\bturn\b.{0,40}\binto\s+(?:an?\s+)?(?:opportunity|deal|customer|contact|account)\b",
      "convert_lead"),
@@ -45,6 +49,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
      r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b", "create_task"),
     (r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
      "create_lead"),
+    (r"\b(?:new|add|create)\s+(?:a\s+)?(?:new\s+)?contact\b(?!\s+(?:details?|info))|\badd\b.{0,40}\bas\s+a\s+(?:new\s+)?contact\b",
+     "create_contact"),
+    (r"(?:['’]s|\b(?:his|her|their|the))\s+" + _CONTACT_FIELD + r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S", "update_contact"),
     (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
     (r"\b(?:add|put|attach|write|jot|leave|make|save|stick|drop)\b(?:\s+[\w-]+){0,2}?\s+(?:note|comment)\b"
      r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b", "add_note"),
@@ -60,7 +67,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
      r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b", "move_deal_stage"),
     (r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",
      "update_lead_status"),
-    (r"\b(?:amount|value|close\s+date|closing\s+date)\b.{0,50}\b(?:to|is|should|now)\b"
+    (r"\b(?:amount|value|close\s+date|closing\s+date|probability|odds)\b.{0,50}\b(?:to|is|should|now)\b"
      r"|\b(?:update|edit|change|modify)\b.{0,40}\b(?:deal|opportunity)\b"
      r"|\b(?:push|pushed|slip|slipped|delay|delayed|pull\s+in|bump|bumped)\b.{0,40}\b(?:deal|opportunity|close)\b"
      r"|\bdeal\s+is\s+now\b", "update_deal"),

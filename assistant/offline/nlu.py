@@ -202,8 +202,15 @@ def _create_deal(text: str, now: datetime) -> Slots:
     return slots
 
 
+_PERCENT = re.compile(r"\b(\d{1,3})\s*(?:%|percent\b)", re.I)
+
+
 def _update_deal(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    percent = _PERCENT.search(text)
+    if percent and re.search(r"\b(?:probability|odds|likelihood|chance)", text, re.I) and int(percent[1]) <= 100:
+        slots["probability"] = int(percent[1])
+        text = text[: percent.start()] + sl.MASK * (percent.end() - percent.start()) + text[percent.end():]
     rest, _ = _deal_money(text, now, slots)
     _put(slots, "name", find_name(rest))
     return slots
@@ -248,9 +255,19 @@ def _period_within(text: str, now: datetime) -> Slots:
 _ABOUT = re.compile(r"\b(?:about|regarding|re:)\s+(\S.*)$", re.I | re.S)
 
 
+_OUTCOMES = [(re.compile(p, re.I), outcome) for p, outcome in [
+    (r"\bvoice\s*-?mail\b|\bleft\s+(?:a\s+)?(?:message|vm)\b|\bvm\b", "left_voicemail"),
+    (r"\bno\s+answer\b|\bdidn'?t\s+(?:answer|pick\s+up)\b|\bdid\s+not\s+(?:answer|pick\s+up)\b|\bunanswered\b", "no_answer"),
+    (r"\bline\s+(?:was\s+)?busy\b|\bbusy\s+(?:signal|tone)\b", "busy"),
+]]
+
+
 def _log_call(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     _put(slots, "direction", sl.find_direction(text))
+    outcome = next((value for pattern, value in _OUTCOMES if pattern.search(text)), None)
+    if outcome:
+        slots["outcome"] = outcome
     head, tail = _split_detail(text)
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
@@ -278,8 +295,8 @@ def _add_note(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     head, tail = _split_detail(text, ("that", "saying", "says"))
     name = _put(slots, "name", find_name(head, after=("to", "on", "for", "about")))
-    if name is None and tail:
-        _put(slots, "name", find_name(tail))
+    if name is None and tail and (named := find_name(tail)) is not None and named.value[:1].isupper():
+        slots["name"], slots["name_in_body"] = named.value, True
     body = _clean(tail)
     if body:
         slots["body"] = body
@@ -417,8 +434,24 @@ _PRONOUN_LEAD = re.compile(
 _COMPANY_AT = re.compile(r"\b(?:at|from|with)\s+|(?<=\s)@\s*(?=[A-Z])", re.I)
 
 
+_SIZE = re.compile(r"\b(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)\s*(?:employees|people|staff|ppl)\b|\b(\d[\d,]*)\s*\+\s*(?:employees|people|staff)\b", re.I)
+_SIZES = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"))
+
+
+def find_company_size(text: str) -> Found[str] | None:
+    """A company-size band from "51-200 employees" or "5000+ staff" (the band holding the upper figure)."""
+    m = _SIZE.search(text)
+    if m is None:
+        return None
+    top = int((m[2] or m[3]).replace(",", ""))
+    band = "5000+" if m[3] and top >= 5000 else next((band for limit, band in _SIZES if top <= limit), "5000+")
+    return Found(band, m.start(), m.end())
+
+
 def _create_lead(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    size = _put(slots, "company_size", find_company_size(text))
+    text = mask(text, size)
     email = _put(slots, "email", sl.find_email(text))
     phone = _put(slots, "phone", sl.find_phone(mask(text, email)))
     _put(slots, "source", sl.find_source(text))
@@ -513,12 +546,62 @@ def read_slots(text: str, now: datetime) -> Slots:
     if name is not None:
         slots["name"] = name.value
         first = name.value.split()[0]
-        if first[:1].isupper():
+        if first[:1].isupper() or re.search(rf"\b{re.escape(first)}['’]s\b", text, re.I):
             slots["person"] = first
     return slots
 
 
+_FIELD_CHANGE = re.compile(
+    r"(?:['’]s|\b(?:his|her|their|the))\s+(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)(?:\s+(?:number|address))?"
+    r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)\s*[.!]*$", re.I | re.S)
+_FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
+
+
+def _update_contact(text: str, now: datetime) -> Slots:
+    """"set Tara Ueda's phone to +1 212 555 0199": the person (before the field), the field and its new value."""
+    slots: Slots = {}
+    m = _FIELD_CHANGE.search(text)
+    if m is None:
+        return slots
+    field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
+    field = _FIELD_NAMES.get(field, field)
+    value: str | None = m[2].strip(" '\"")
+    if field in ("phone", "mobile"):  # kept as typed ("+1 212 555 0199"), once it reads as a phone number
+        value = (found := sl.find_phone(value)) and value[found.start : found.end].strip()
+    elif field == "email":
+        value = (found := sl.find_email(value)) and found.value
+    slots["field"] = field
+    if value:
+        slots["value"] = value
+    _put(slots, "name", find_name(text[: m.start()], after=("set", "update", "change", "make")))
+    return slots
+
+
+def _create_contact(text: str, now: datetime) -> Slots:
+    """A new contact: the new lead's parts (name, email, phone, title, company) without a source."""
+    rest = re.sub(r"^\W*(?:please\s+)?(?:add|create|new)\s+(?:a\s+)?(?:new\s+)?contact\b", "", text, flags=re.I)
+    at = re.match(r"\s*(?:at|@|for|to)\s+([^,;:()]+?)(?:\s[-–—]\s|[,;:(])", rest, re.I)
+    slots = _create_lead(rest[at.end():] if at else rest, now)
+    slots.pop("source", None)
+    if at:
+        slots["company"] = _clean(at[1])
+    return slots
+
+
+_ASSIGNEE = re.compile(r"\bto\s+(me|myself|[a-z][\w.+-]*@[\w.-]+|[A-Za-z]+)\b", re.I)
+
+
+def _assign_ticket(text: str, now: datetime) -> Slots:
+    slots = _update_ticket(text, now)
+    who = _ASSIGNEE.search(text)
+    slots["assignee"] = "me" if who is None or who[1].lower() in ("me", "myself") else who[1]
+    return slots
+
+
 FILLERS: dict[str, Callable[[str, datetime], Slots]] = {
+    "create_contact": _create_contact,
+    "update_contact": _update_contact,
+    "assign_ticket": _assign_ticket,
     "create_lead": _create_lead,
     "show_record": _show_record,
     "update_lead_status": _update_lead_status,

@@ -441,7 +441,8 @@ find_scope = _keyword_map([
 
 find_group_by = _keyword_map([
     (r"\b(?:by|per|each|across)\s+(?:deal\s+)?(?:stage|phase)s?\b|\bstage\s+breakdown\b", "stage"),
-    (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b", "owner"),
+    (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b|\bwho\s+has\s+the\s+(?:most|biggest|"
+     r"largest|least)\b|\bleaderboard\b|\bwhich\s+rep\b", "owner"),
 ])
 """Pipeline grouping enum (stage|owner)."""
 
@@ -476,7 +477,8 @@ qualification prospecting proposal negotiation won lost win signed stuck stalled
 high medium low urgent critical priority inbound outbound pending resolved hold
 mobile cell email e-mail address number score owner owns worth doing overall included subsidiaries again driving
 opportunities opps behind plate anything something last talk talked reach title role position including
-whats hows whos wheres thats lets total sum
+whats hows whos wheres thats lets total sum past nobody anyone yet hot hottest warmest top best biggest largest w pls plz thx summarize summarise recap
+industry employees headcount website tier revenue health probability source department address based located
 """.split())
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
 
