@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from bots.audit_cli import audit
+from bots.catalog_cli import orders_app, products_app, quotes_app
 from bots.errors import run
 from bots.eval_cli import eval_command
 from bots.import_cli import export, import_file
@@ -31,6 +32,9 @@ db_app = typer.Typer(help="Database commands.")
 app.add_typer(db_app, name="db")
 app.add_typer(kb_app, name="kb")
 app.add_typer(scoring_app, name="scoring")
+app.add_typer(products_app, name="products")
+app.add_typer(quotes_app, name="quotes")
+app.add_typer(orders_app, name="orders")
 app.command()(alerts)
 app.command()(audit)
 app.command("eval")(eval_command)

@@ -23,6 +23,7 @@ from store.errors import from_pydantic
 from store.models.enums import (
     AccountTier,
     AccountType,
+    Billing,
     CallDirection,
     CallOutcome,
     CompanySize,
@@ -207,6 +208,43 @@ class LineItemInput(Input):
     def _fits(self) -> LineItemInput:
         if self.total > MAX_AMOUNT:
             raise ValueError(f"quantity: quantity x unit_price is {self.total:,}, more than a deal holds ({MAX_AMOUNT:,})")
+        return self
+
+
+class ProductCreate(Imported):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    sku: Annotated[str, Field(min_length=1, max_length=50)]
+    unit_price: Amount
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    billing: Billing = Billing.monthly
+    active: bool = True
+
+
+ProductUpdate = partial(ProductCreate)
+
+
+class LineItems(Input):
+    """A deal's whole set of lines (replacing the ones it had)."""
+
+    line_items: list[LineItemInput] = Field(max_length=100)
+
+
+class QuoteTier(Input):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    line_items: list[LineItemInput] = Field(min_length=1, max_length=50)
+
+
+class QuoteCreate(Input):
+    """Up to three pricing tiers (e.g. Good, Better, Best); without tiers, one tier of the deal's own lines."""
+
+    tiers: list[QuoteTier] = Field(default_factory=list, max_length=3)
+    valid_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> QuoteCreate:
+        names = [t.name.lower() for t in self.tiers]
+        if len(names) != len(set(names)):
+            raise ValueError("tiers: each tier needs its own name")
         return self
 
 

@@ -17,9 +17,17 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.errors import NotFound, PermissionDenied
-from store.models import Call, Deal, EmailMessage, Lead, Meeting, Note, Task, Ticket
-from store.models.enums import DealStage, EmailStatus, LeadStatus, Role
-from store.services import EmailService, EngagementService, TaskService, TicketService
+from store.models import Call, Deal, EmailMessage, Lead, Meeting, Note, Order, Product, Quote, Task, Ticket
+from store.models.enums import DealStage, EmailStatus, LeadStatus, QuoteStatus, Role
+from store.services import (
+    DealService,
+    EmailService,
+    EngagementService,
+    ProductService,
+    QuoteService,
+    TaskService,
+    TicketService,
+)
 from store.services.conversations import ConversationService
 from store.settings import Settings
 from tests import factories
@@ -75,9 +83,15 @@ async def world(db) -> World:
         email, _ = await EmailService(s, actor_for(john)).draft(contact_id=contact.id)
         call = await EngagementService(s, actor_for(john)).log_call({"contact_id": contact.id, "notes": "Sarah wants a demo. Budget is approved."})
         conversation = await ConversationService(s, actor_for(john)).open(None)
+        product = await ProductService(s, SYSTEM).create({"name": "Seat", "sku": "SEAT-M", "unit_price": 50})
+        quote = await QuoteService(s, SYSTEM).create(deal.id, {"tiers": [{"name": "Good", "line_items": [{"product_id": product.id}]}]})
+        won = await factories.deal(s, deal_name="Acme Corp - Pilot", amount=0, owner_id=john.id, account_id=account.id,
+                                   line_items=[{"product_id": product.id, "quantity": 3}])
+        await DealService(s, SYSTEM).move_stage(won.id, "closed_won")
+        order = await s.scalar(select(Order).where(Order.deal_id == won.id))
         ids = {"account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
                "ticket": ticket.number, "task": task.id, "sam_email": sam.email, "email": email.id,
-               "call": call.id, "conversation": conversation.id}
+               "call": call.id, "conversation": conversation.id, "product": product.id, "quote": quote.id, "order": order.id}
         return World(*(actor_for(u) for u in (john, carl, maria, sam)), ids=ids)
 
 
@@ -170,6 +184,17 @@ ROWS: dict[str, Row] = {
     "summarize_call_notes": Row(lambda i: {"call_id": i["call"]}, "john", "carl"),
     "summarize_account_status": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
     "summarize_my_conversation": Row(lambda i: {"conversation_id": i["conversation"]}, "john", "carl"),
+    "search_products": Row(lambda i: {"query": "seat"}, "sam", None),
+    "create_product": Row(lambda i: {"name": "Platform", "sku": "PLAT", "unit_price": 9000, "billing": "annual"}, "maria", "john",
+                          _exists(Product, sku="PLAT")),
+    "set_deal_line_items": Row(lambda i: {"deal_id": i["deal"], "line_items": [{"product_id": i["product"], "quantity": 4}]}, "john", "carl",
+                               _exists(Deal, amount=200)),
+    "draft_quote": Row(lambda i: {"deal_id": i["deal"], "tiers": [{"name": "Best", "line_items": [{"product_id": i["product"], "quantity": 9}]}]},
+                       "john", "carl", _exists(Quote, status=QuoteStatus.draft)),
+    "get_quote": Row(lambda i: {"quote_id": i["quote"]}, "maria", "carl"),
+    "send_quote": Row(lambda i: {"quote_id": i["quote"], "to": "buyer@acme.test"}, "john", "sam", _exists(Quote, status=QuoteStatus.sent)),
+    "list_orders": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
+    "get_order": Row(lambda i: {"order_id": i["order"]}, "sam", "carl"),
 }
 
 

@@ -26,18 +26,19 @@ from store.db import Database
 from store.errors import DomainError, InvalidInput
 from store.imports.mapping import REFS, Mapping, RowError
 from store.imports.reading import open_table
-from store.models import STAGE_PROBABILITY, Account, Contact, Deal, Lead, Ticket, User
+from store.models import STAGE_PROBABILITY, Account, Contact, Deal, Lead, Product, Ticket, User
 from store.models.enums import Channel, DealStage, LeadStatus
-from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, TicketUpdate
-from store.services import AccountService, ContactService, DealService, LeadService, TicketService
+from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, ProductUpdate, TicketUpdate
+from store.services import AccountService, ContactService, DealService, LeadService, ProductService, TicketService
 from store.services.audit import audit
 
-MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket}
+MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
 SERVICES = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
-            "tickets": TicketService}
+            "tickets": TicketService, "products": ProductService}
 UPDATES = {"accounts": AccountUpdate, "contacts": ContactUpdate, "leads": LeadUpdate, "deals": DealUpdate,
-           "tickets": TicketUpdate}
-NATURAL = {"accounts": "account_name", "contacts": "email", "leads": "email", "deals": "deal_name", "tickets": "subject"}
+           "tickets": TicketUpdate, "products": ProductUpdate}
+NATURAL = {"accounts": "account_name", "contacts": "email", "leads": "email", "deals": "deal_name", "tickets": "subject",
+           "products": "sku"}
 NO_REASON = "no reason given in the imported file"
 MAX_ERRORS = 1000  # kept in the report; all are counted
 

@@ -16,6 +16,7 @@ from store.models.kv import StoredValue
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.orders import Order, OrderLine
+from store.models.quotes import Quote
 from store.models.scoring import ScoringModel
 from store.models.slack import SlackEvent
 from store.models.tickets import Ticket, TicketMessage
@@ -27,5 +28,5 @@ __all__ = [
     "Campaign", "CampaignMember", "Contact", "ContactList", "ContactListMember", "Conversation",
     "ConversationMessage", "Deal", "DealLineItem", "DealStageChange", "DealTeamMember",
     "EmailMessage", "IdempotencyKey", "ImportJob", "KbArticle", "KbChunk", "Lead", "Meeting", "MeetingAttendee", "Note", "Order",
-    "OrderLine", "PendingAction", "PostedAlert", "Product", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "StoredValue", "Task", "Ticket", "TicketMessage", "User",
+    "OrderLine", "PendingAction", "PostedAlert", "Product", "Quote", "STAGE_PROBABILITY", "ScoringModel", "SlackEvent", "StoredValue", "Task", "Ticket", "TicketMessage", "User",
 ]
