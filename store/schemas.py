@@ -228,10 +228,25 @@ class LineItems(Input):
 
     line_items: list[LineItemInput] = Field(max_length=100)
 
+    @model_validator(mode="after")
+    def _fits(self) -> LineItems:
+        return _within_a_deal(self)
+
 
 class QuoteTier(Input):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     line_items: list[LineItemInput] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _fits(self) -> QuoteTier:
+        return _within_a_deal(self)
+
+
+def _within_a_deal(lines: M) -> M:
+    """Lines whose total a deal's amount can hold."""
+    if sum(line.total for line in lines.line_items) > MAX_AMOUNT:  # type: ignore[attr-defined]
+        raise ValueError(f"line_items: the lines add up to more than a deal holds ({MAX_AMOUNT:,})")
+    return lines
 
 
 class QuoteCreate(Input):

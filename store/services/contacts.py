@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 
 from store.access import check_record, require
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -14,7 +14,7 @@ from store.models import Account, Contact
 from store.models.enums import ActivityType, RecordType
 from store.schemas import ContactCreate, ContactUpdate, parse
 from store.services.base import Service
-from store.services.timeline import record_activities, record_activity
+from store.services.timeline import insert_rows, record_activities, record_activity
 from store.services.visibility import owner_visible
 
 
@@ -82,7 +82,7 @@ class ContactService(Service):
                             [(RecordType.contact, contact_id), (RecordType.account, value.account_id)]))
             results.append(contact_id)
         if rows:
-            await self.session.execute(insert(Contact), rows)
+            await insert_rows(self.session, Contact, rows)
             await record_activities(self.session, self.actor, type=ActivityType.contact, action="created", entries=entries)
         return results
 

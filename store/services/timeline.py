@@ -102,8 +102,18 @@ async def record_activities(session: AsyncSession, actor: Actor, *, type: Activi
                            "actor_id": actor.user_id, "occurred_at": now, "created_at": now, "updated_at": now})
         links += [{"activity_id": activity_id, "record_type": kind, "record_id": record_id}
                   for kind, record_id in dict.fromkeys(on) if record_id is not None]
-    await session.execute(insert(Activity), activities)
-    await session.execute(insert(ActivityLink), links)
+    await insert_rows(session, Activity, activities)
+    await insert_rows(session, ActivityLink, links)
+
+
+async def insert_rows(session: AsyncSession, model: type, rows: list[dict[str, Any]]) -> None:
+    """INSERT rows as multi-row VALUES statements (one per chunk, under PostgreSQL's 65,535 parameters), not a
+    statement per row: Python-side column defaults still apply."""
+    if not rows:
+        return
+    size = max(1, 60_000 // max(len(row) for row in rows) // 2)
+    for start in range(0, len(rows), size):
+        await session.execute(insert(model).values(rows[start:start + size]))
 
 
 def _marked(actor: Actor, subject: str, details: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
