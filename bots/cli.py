@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from bots.audit_cli import audit
+from bots.catalog_cli import orders_app, products_app, quotes_app
 from bots.errors import run
 from bots.eval_cli import eval_command
 from bots.import_cli import export, import_file
@@ -40,6 +41,9 @@ app.add_typer(scoring_app, name="scoring")
 app.add_typer(commissions_app, name="commissions")
 app.add_typer(insights_app, name="insights")
 app.command()(report)
+app.add_typer(products_app, name="products")
+app.add_typer(quotes_app, name="quotes")
+app.add_typer(orders_app, name="orders")
 app.command()(alerts)
 app.command()(audit)
 app.command("eval")(eval_command)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
+T = TypeVar("T")
 
-def run(job: Coroutine[Any, Any, None]) -> None:
+
+def run(job: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning a domain error (unknown user, bad id...) into `error: field: reason`."""
     from store.errors import DomainError  # here, not at the top: `nexa --help` stays free of pydantic and SQLAlchemy
 
     try:
-        asyncio.run(job)
+        return asyncio.run(job)
     except DomainError as err:
         Console().print(f"[red]error:[/] {err}")
         raise typer.Exit(2) from None

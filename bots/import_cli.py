@@ -21,7 +21,7 @@ console = Console(stderr=True)
 
 
 def import_file(
-    resource: Annotated[str, typer.Argument(help="What the file holds: accounts, contacts, leads, deals or tickets.")],
+    resource: Annotated[str, typer.Argument(help="What the file holds: accounts, contacts, leads, deals, products or tickets.")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The CSV file (any delimiter, UTF-8 or Windows-1252).")],
     email: Annotated[str, typer.Option("--as", help="The CRM user importing (their rights apply to every row).")],
     preset: Annotated[str | None, typer.Option(help="Column names of an export: hubspot or salesforce.")] = None,

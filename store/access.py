@@ -34,6 +34,8 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     },
     "tasks": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
     "pipeline": {CallerRole.rep: {R}, CallerRole.manager: {R}},
+    "products": {CallerRole.rep: {R}, CallerRole.manager: {R, W}, CallerRole.support: {R}},  # the catalog: managers price it
+    "orders": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},  # made by closing deals, read per deal owner
     "users": {CallerRole.manager: {R}, CallerRole.rep: {R}, CallerRole.support: {R}},
     "search": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
     "kb": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}, CallerRole.customer: {R}},

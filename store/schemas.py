@@ -23,6 +23,7 @@ from store.errors import from_pydantic
 from store.models.enums import (
     AccountTier,
     AccountType,
+    Billing,
     CallDirection,
     CallOutcome,
     CampaignStatus,
@@ -210,6 +211,58 @@ class LineItemInput(Input):
     def _fits(self) -> LineItemInput:
         if self.total > MAX_AMOUNT:
             raise ValueError(f"quantity: quantity x unit_price is {self.total:,}, more than a deal holds ({MAX_AMOUNT:,})")
+        return self
+
+
+class ProductCreate(Imported):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    sku: Annotated[str, Field(min_length=1, max_length=50)]
+    unit_price: Amount
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    billing: Billing = Billing.monthly
+    active: bool = True
+
+
+ProductUpdate = partial(ProductCreate)
+
+
+class LineItems(Input):
+    """A deal's whole set of lines (replacing the ones it had)."""
+
+    line_items: list[LineItemInput] = Field(max_length=100)
+
+    @model_validator(mode="after")
+    def _fits(self) -> LineItems:
+        return _within_a_deal(self)
+
+
+class QuoteTier(Input):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    line_items: list[LineItemInput] = Field(min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _fits(self) -> QuoteTier:
+        return _within_a_deal(self)
+
+
+def _within_a_deal(lines: M) -> M:
+    """Lines whose total a deal's amount can hold."""
+    if sum(line.total for line in lines.line_items) > MAX_AMOUNT:  # type: ignore[attr-defined]
+        raise ValueError(f"line_items: the lines add up to more than a deal holds ({MAX_AMOUNT:,})")
+    return lines
+
+
+class QuoteCreate(Input):
+    """Up to three pricing tiers (e.g. Good, Better, Best); without tiers, one tier of the deal's own lines."""
+
+    tiers: list[QuoteTier] = Field(default_factory=list, max_length=3)
+    valid_until: Day | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> QuoteCreate:
+        names = [t.name.lower() for t in self.tiers]
+        if len(names) != len(set(names)):
+            raise ValueError("tiers: each tier needs its own name")
         return self
 
 

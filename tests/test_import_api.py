@@ -74,7 +74,7 @@ def test_upload_polls_to_a_report_and_only_its_owner_sees_it(base, tokens):
                      map=["Opportunity Name=deal_name"], values="type:New Customer=new_business")
         assert dry["report"]["dry_run"] and dry["report"]["created"] == 5
         assert admin.get("/deals").json()["total"] == 0
-        bad = admin.post("/imports", data={"resource": "products"}, files={"file": ("p.csv", b"name\nx\n", "text/csv")})
+        bad = admin.post("/imports", data={"resource": "invoices"}, files={"file": ("p.csv", b"name\nx\n", "text/csv")})
         assert bad.status_code == 400 and bad.json()["field"] == "resource"
     with api(base, tokens["john"]) as john:
         assert john.get(f"/imports/{job['id']}").status_code == 404

@@ -273,7 +273,7 @@ TOOL_REF_ARGS: dict[tuple[str, str], tuple[str, object]] = {  # (tool, argument)
     ("update_account", "changes.parent_account_id"): ("account", lambda m, t: {"account_id": m["account"].id,
                                                                                "changes": {"parent_account_id": str(t)}}),
 }
-OWN_RECORD_ARGS = {"task_id", "email_id"}  # the record the tool changes, checked for write by its service
+OWN_RECORD_ARGS = {"task_id", "email_id", "quote_id"}  # the record the tool changes, checked for write by its service
 
 
 @pytest.mark.parametrize("role", REF_ROLES)

@@ -29,11 +29,22 @@ from store.models import (
     MassEmailSend,
     Meeting,
     Note,
+    Order,
+    Product,
+    Quote,
     Task,
     Ticket,
 )
-from store.models.enums import DealStage, EmailStatus, LeadStatus, Role, SendStatus
-from store.services import EmailService, EngagementService, TaskService, TicketService
+from store.models.enums import DealStage, EmailStatus, LeadStatus, QuoteStatus, Role, SendStatus
+from store.services import (
+    DealService,
+    EmailService,
+    EngagementService,
+    ProductService,
+    QuoteService,
+    TaskService,
+    TicketService,
+)
 from store.services.campaigns import CampaignService
 from store.services.conversations import ConversationService
 from store.services.lists import ListService
@@ -102,9 +113,15 @@ async def world(db) -> World:
         q4 = await CampaignService(s, SYSTEM).create({"name": "Q4 Promo", "type": "email", "owner_id": maria.id})
         mass = await MassEmailService(s, actor_for(maria)).create(q4.id, {"subject": "Hi {{ contact.first_name }}", "body": "<p>Q4</p>",
                                                                           "list_id": vip.id})
+        product = await ProductService(s, SYSTEM).create({"name": "Seat", "sku": "SEAT-M", "unit_price": 50})
+        quote = await QuoteService(s, SYSTEM).create(deal.id, {"tiers": [{"name": "Good", "line_items": [{"product_id": product.id}]}]})
+        won = await factories.deal(s, deal_name="Acme Corp - Pilot", amount=0, owner_id=john.id, account_id=account.id,
+                                   line_items=[{"product_id": product.id, "quantity": 3}])
+        await DealService(s, SYSTEM).move_stage(won.id, "closed_won")
+        order = await s.scalar(select(Order).where(Order.deal_id == won.id))
         ids = {"mass_email": mass.id, "account": account.id, "contact": contact.id, "lead": lead.id, "carl_lead": carl_lead.id, "deal": deal.id,
                "ticket": ticket.number, "task": task.id, "sam_email": sam.email, "email": email.id,
-               "call": call.id, "conversation": conversation.id}
+               "call": call.id, "conversation": conversation.id, "product": product.id, "quote": quote.id, "order": order.id}
         return World(*(actor_for(u) for u in (john, carl, maria, sam)), ids=ids)
 
 
@@ -226,6 +243,17 @@ ROWS: dict[str, Row] = {
     "account_health": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
     "consolidated_account": Row(lambda i: {"account_id": i["account"]}, "maria", "carl"),
     "customer_success_handoffs": Row(lambda i: {}, "john", None),
+    "search_products": Row(lambda i: {"query": "seat"}, "sam", None),
+    "create_product": Row(lambda i: {"name": "Platform", "sku": "PLAT", "unit_price": 9000, "billing": "annual"}, "maria", "john",
+                          _exists(Product, sku="PLAT")),
+    "set_deal_line_items": Row(lambda i: {"deal_id": i["deal"], "line_items": [{"product_id": i["product"], "quantity": 4}]}, "john", "carl",
+                               _exists(Deal, amount=200)),
+    "draft_quote": Row(lambda i: {"deal_id": i["deal"], "tiers": [{"name": "Best", "line_items": [{"product_id": i["product"], "quantity": 9}]}]},
+                       "john", "carl", _exists(Quote, status=QuoteStatus.draft)),
+    "get_quote": Row(lambda i: {"quote_id": i["quote"]}, "maria", "carl"),
+    "send_quote": Row(lambda i: {"quote_id": i["quote"], "to": "buyer@acme.test"}, "john", "sam", _exists(Quote, status=QuoteStatus.sent)),
+    "list_orders": Row(lambda i: {"account_id": i["account"]}, "john", "carl"),
+    "get_order": Row(lambda i: {"order_id": i["order"]}, "sam", "carl"),
 }
 
 

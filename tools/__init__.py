@@ -3,6 +3,7 @@
 from tools import (  # noqa: F401 - registers the tools
     account_insights,
     accounts,
+    catalog,
     commissions,
     contacts,
     deals,

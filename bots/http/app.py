@@ -96,6 +96,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         if hasattr(model, "warm_up"):
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
+    from bots.http.catalog import catalog_router, quote_pages
     from bots.http.imports import imports_router
     from bots.http.marketing import public_routes
     from bots.mcp.http import mcp_mount
@@ -111,9 +112,8 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, imports_router, mcp_endpoint, widget_api, *widget_pages, *slack,
-                        *public_routes(),
-                        *console_routers(settings.signing_key())],
+        route_handlers=[health, ready, api_router, catalog_router, *quote_pages, imports_router, mcp_endpoint, widget_api,
+                        *widget_pages, *slack, *public_routes(), *console_routers(settings.signing_key())],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         state=State({"nexa_state": state}),  # for the console's error pages, which get no dependencies
         template_config=template_config(),

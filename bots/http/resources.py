@@ -44,6 +44,8 @@ from store.schemas import (
     LeadUpdate,
     MeetingCreate,
     NoteCreate,
+    ProductCreate,
+    ProductUpdate,
     TaskCreate,
     TaskUpdate,
     TicketCreate,
@@ -57,6 +59,7 @@ from store.services import (
     DealService,
     EngagementService,
     LeadService,
+    ProductService,
     TaskService,
     TicketService,
 )
@@ -93,6 +96,10 @@ class DealFilters(Paging):
     account_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
     open_only: bool = False
+
+
+class ProductFilters(Paging):
+    active_only: bool = False
 
 
 class TicketFilters(Paging):
@@ -174,6 +181,8 @@ RESOURCES = [
              "get_meeting", MeetingCreate, "schedule_meeting"),
     Resource("notes", EngagementService, NoteFilters, lambda s, f: s.list_notes(f.related_type, f.related_id, **_common(f)),
              "get_note", NoteCreate, "add_note"),
+    Resource("products", ProductService, ProductFilters, lambda s, f: s.search(q=f.q, active_only=f.active_only, **_common(f)), "get",
+             ProductCreate, "create", ProductUpdate),
 ]
 
 

@@ -26,18 +26,20 @@ from store.db import Database
 from store.errors import DomainError, InvalidInput
 from store.imports.mapping import REFS, Mapping, RowError
 from store.imports.reading import open_table
-from store.models import STAGE_PROBABILITY, Account, Contact, Deal, Lead, Ticket, User
+from store.models import STAGE_PROBABILITY, Account, Contact, Deal, Lead, Product, Ticket, User
 from store.models.enums import Channel, DealStage, LeadStatus
-from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, TicketUpdate
-from store.services import AccountService, ContactService, DealService, LeadService, TicketService
+from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, ProductUpdate, TicketUpdate
+from store.services import AccountService, ContactService, DealService, LeadService, ProductService, TicketService
 from store.services.audit import audit
 
-MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket}
+MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
 SERVICES = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
-            "tickets": TicketService}
+            "tickets": TicketService, "products": ProductService}
 UPDATES = {"accounts": AccountUpdate, "contacts": ContactUpdate, "leads": LeadUpdate, "deals": DealUpdate,
-           "tickets": TicketUpdate}
-NATURAL = {"accounts": "account_name", "contacts": "email", "leads": "email", "deals": "deal_name", "tickets": "subject"}
+           "tickets": TicketUpdate, "products": ProductUpdate}
+NATURAL = {"accounts": "account_name", "contacts": "email", "leads": "email", "deals": "deal_name", "tickets": "subject",
+           "products": "sku"}
+BULK = {"contacts"}  # new records of these are created a batch at a time (`_RowWriter.bulk`)
 NO_REASON = "no reason given in the imported file"
 MAX_ERRORS = 1000  # kept in the report; all are counted
 
@@ -105,6 +107,7 @@ class Importer:
         self.default_owner: uuid.UUID | None = None
         self.parents: list[tuple[int, str, uuid.UUID | None, str]] = []  # (row, column, account id, parent name)
         self.names: set[str] = set()  # account names of this file (a dry run links parents to them)
+        self.accounts: dict[str, uuid.UUID] = {}  # accounts found by name, kept for the whole file (bulk path)
 
     async def run(self, raw: BinaryIO, *, filename: str = "", size: int = 0, progress: Progress | None = None) -> ImportReport:
         table = open_table(raw, size)
@@ -147,6 +150,8 @@ class Importer:
         async with self.db.sessions() as session:
             transaction = await session.begin()
             writer = _RowWriter(self, session, mapping)
+            if self.resource in BULK:
+                batch = await writer.bulk(batch, report)
             for number, row, problem in batch:
                 report.rows += 1
                 if row is None:
@@ -211,6 +216,93 @@ class _RowWriter:
         self.service = SERVICES[self.resource](session, importer.actor)
         self.options = importer.options
         self.accounts: dict[str, uuid.UUID] = {}  # accounts that existed before this batch, by lower-cased name
+
+    async def bulk(self, batch: list[tuple[int, dict[str, str] | None, str | None]], report: ImportReport) -> list[tuple[int, dict[str, str] | None, str | None]]:
+        """Write the batch's new records in a few statements (the service's `create_many`, same rules per row) and count
+        the ones that exist already; return the rows left for the one-at-a-time path: unreadable rows, rows that
+        name an account not in the CRM yet or a manager, and every row of a batch whose bulk write the database refused."""
+        rest: list[tuple[int, dict[str, str] | None, str | None]] = []
+        prepared: list[tuple[tuple[int, dict[str, str], None], dict[str, Any]]] = []
+        names = set()
+        for item in batch:
+            number, row, _ = item
+            if row is None:
+                rest.append(item)
+                continue
+            try:
+                data, custom = self.mapping.read(row)
+            except RowError:
+                rest.append(item)  # reported there, the same way
+                continue
+            if custom:
+                data["custom_fields"] = custom | data.get("custom_fields", {})
+            if "reporting_to" in data:
+                rest.append(item)
+                continue
+            if data.get("account"):
+                names.add(data["account"])
+            prepared.append(((number, row, None), data))
+        await self._known_accounts(names)
+        new, keys = [], {}
+        for item, data in prepared:
+            if data.get("account") and data["account"].lower() not in self.importer.accounts:
+                rest.append(item)
+                continue
+            try:
+                if data.get("account"):
+                    data["account_id"] = self.importer.accounts[data.pop("account").lower()]
+                await self._resolve(data)
+            except RowError as err:
+                report.rows += 1
+                report.fail(item[0], err.column, err.reason)
+                continue
+            new.append((item, data))
+            keys[item[0]] = (data.get("external_id"), (data.get("email") or "").lower())
+        existing = await self._existing_keys([k for k in keys.values()])
+        fresh = []
+        for item, data in new:
+            external_id, email = keys[item[0]]
+            if (external_id and external_id in existing[0]) or (email and email in existing[1]):
+                if self.options.update_existing:
+                    rest.append(item)
+                else:
+                    report.rows += 1
+                    report.unchanged += 1
+                continue
+            fresh.append((item, data))
+        if not fresh:
+            return rest
+        savepoint = await self.session.begin_nested()
+        try:
+            results = await self.service.create_many([data for _, data in fresh])
+            await savepoint.commit()
+        except DBAPIError:
+            await savepoint.rollback()
+            return rest + [item for item, _ in fresh]
+        for (item, _), result in zip(fresh, results, strict=True):
+            report.rows += 1
+            if isinstance(result, DomainError):
+                report.fail(item[0], self.mapping.column_of(result.field), f"{result.field}: {result.reason}" if result.field else result.reason)
+            else:
+                report.created += 1
+        return rest
+
+    async def _known_accounts(self, names: set[str]) -> None:
+        """Find the accounts of these names that the file has not met yet, in one query."""
+        missing = [n for n in names if n.lower() not in self.importer.accounts]
+        if missing:
+            rows = await self.session.execute(select(Account.account_name, Account.id).where(Account.account_name.in_(missing)))
+            for name, account_id in rows:
+                self.importer.accounts.setdefault(name.lower(), account_id)
+
+    async def _existing_keys(self, keys: list[tuple[str | None, str]]) -> tuple[set[str], set[str]]:
+        """External ids and (lower-cased) emails among `keys` that records of this resource have already."""
+        model = MODELS[self.resource]
+        externals = [e for e, _ in keys if e]
+        emails = [m for _, m in keys if m]
+        found_ext = set(await self.session.scalars(select(model.external_id).where(model.external_id.in_(externals)))) if externals else set()
+        found_mail = {m.lower() for m in await self.session.scalars(select(model.email).where(model.email.in_(emails)))} if emails else set()
+        return found_ext, found_mail
 
     async def write(self, number: int, row: dict[str, str]) -> str:
         """Create or update the row's record; returns "created", "updated" or "unchanged"."""

@@ -12,7 +12,7 @@ from store.errors import InvalidInput
 from store.imports import values as v
 from store.imports.presets import COLUMNS, RESOURCE_VALUES, VALUES
 from store.models.enums import LeadStatus, TicketStatus
-from store.schemas import AccountCreate, ContactCreate, DealCreate, LeadCreate, TicketCreate
+from store.schemas import AccountCreate, ContactCreate, DealCreate, LeadCreate, ProductCreate, TicketCreate
 
 # Reference fields name another record by its natural key; each feeds an id field of the create schema.
 REFS: dict[str, dict[str, str]] = {
@@ -21,8 +21,10 @@ REFS: dict[str, dict[str, str]] = {
     "leads": {"owner": "assigned_to_id"},
     "deals": {"account": "account_id", "primary_contact": "primary_contact_id", "owner": "owner_id"},
     "tickets": {"account": "account_id", "requester": "requester_contact_id", "assignee": "assignee_id"},
+    "products": {},
 }
-SCHEMAS = {"accounts": AccountCreate, "contacts": ContactCreate, "leads": LeadCreate, "deals": DealCreate, "tickets": TicketCreate}
+SCHEMAS = {"accounts": AccountCreate, "contacts": ContactCreate, "leads": LeadCreate, "deals": DealCreate, "tickets": TicketCreate,
+           "products": ProductCreate}
 EXTRA = {"leads": {"status", "lost_reason"}, "deals": {"lost_reason"}, "tickets": {"status"}}
 SKIP = {"line_items", "billing_address", "shipping_address"}
 # Our own export's and common spreadsheets' headers that differ from the field names.
@@ -34,8 +36,10 @@ ALIASES: dict[str, dict[str, str]] = {
     "deals": {"name": "deal_name", "account_name": "account", "owner_email": "owner", "deal_stage": "stage",
               "primary_contact_email": "primary_contact", "contact_email": "primary_contact"},
     "tickets": {"requester_email": "requester", "assignee_email": "assignee", "account_name": "account", "name": "subject"},
+    "products": {"product_name": "name", "product_code": "sku", "price": "unit_price", "list_price": "unit_price",
+                 "billing_frequency": "billing"},
 }
-MONEY = {"amount", "annual_revenue", "total_mrr"}
+MONEY = {"amount", "annual_revenue", "total_mrr", "unit_price"}
 DATES = {"close_date"}
 INTS = {"employees", "probability", "contract_term", "score", "health_score"}
 LISTS = {"competitors"}
@@ -132,7 +136,7 @@ class Mapping:
     def _cell(self, data: dict[str, Any], target: str, cell: str) -> None:
         if target in MONEY:
             data[target], currency = v.money(cell)
-            if currency and target == "amount" and "currency" not in data:
+            if currency and target in ("amount", "unit_price") and "currency" not in data:
                 data["currency"] = currency
         elif target in DATES:
             data[target] = v.day(cell, self.date_format)

@@ -16,6 +16,10 @@ Preset = Literal["hubspot", "salesforce"]
 
 COLUMNS: dict[str, dict[str, dict[str, str]]] = {
     "hubspot": {
+        "products": {  # Products export (Sales > Products)
+            "Record ID": "external_id", "Name": "name", "SKU": "sku", "Unit price": "unit_price",
+            "Billing frequency": "billing", "Currency": "currency",
+        },
         "contacts": {
             "Record ID": "external_id", "First Name": "first_name", "Last Name": "last_name", "Email": "email",
             "Phone Number": "phone", "Mobile Phone Number": "mobile", "Job Title": "title", "Department": "department",
@@ -48,6 +52,10 @@ COLUMNS: dict[str, dict[str, dict[str, str]]] = {
         },
     },
     "salesforce": {
+        "products": {  # Product2 with its standard price book entry (a "Products with Price Books" report)
+            "Product ID": "external_id", "Product Name": "name", "Product Code": "sku", "List Price": "unit_price",
+            "Active": "active", "Product Currency": "currency",
+        },
         "contacts": {
             "Contact ID": "external_id", "First Name": "first_name", "Last Name": "last_name", "Email": "email",
             "Phone": "phone", "Mobile": "mobile", "Mobile Phone": "mobile", "Title": "title", "Department": "department",
@@ -80,6 +88,10 @@ COLUMNS: dict[str, dict[str, dict[str, str]]] = {
 
 # Picklist values of both systems (compared loosely) -> ours; used with or without a preset.
 VALUES: dict[str, dict[str, str]] = {
+    "billing": {  # HubSpot's recurring billing frequency; "once" for one-time products
+        "annually": "annual", "yearly": "annual", "per_year": "annual", "month": "monthly", "per_month": "monthly",
+        "one_time": "one_time", "onetime": "one_time", "once": "one_time", "none": "one_time",
+    },
     "lifecycle_stage": {
         "marketing_qualified_lead": "lead", "sales_qualified_lead": "lead", "mql": "lead", "sql": "lead",
         "evangelist": "advocate", "other": "lead", "marketingqualifiedlead": "lead", "salesqualifiedlead": "lead",

@@ -19,6 +19,7 @@ from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.mass_email import MassEmail, MassEmailSend, Suppression, WebForm
 from store.models.orders import Order, OrderLine
+from store.models.quotes import Quote
 from store.models.sales import CommissionLine, CommissionPlan, CustomerSuccessHandoff, Notification, Quota
 from store.models.scoring import ScoringModel
 from store.models.slack import SlackEvent
@@ -73,6 +74,7 @@ __all__ = [
     "PostedAlert",
     "Product",
     "Quota",
+    "Quote",
     "ScoringModel",
     "SignInFailure",
     "SlackEvent",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.clock import utcnow
 from store.models.base import Base, Entity, IdMixin, ImportedMixin, enum_column, fk, money
-from store.models.enums import DealStage, DealType
+from store.models.enums import Billing, DealStage, DealType
 
 STAGE_PROBABILITY: dict[DealStage, int] = {
     DealStage.prospecting: 10,
@@ -51,6 +51,7 @@ class Deal(ImportedMixin, Entity):
 
     deal_name: Mapped[str] = mapped_column(sa.String(300), index=True)
     amount: Mapped[Decimal] = money(default=Decimal(0), server_default="0")
+    amount_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # False: amount follows the lines
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD", server_default="USD")
     probability: Mapped[int] = mapped_column(default=25, server_default="25")
     probability_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -117,8 +118,8 @@ class DealTeamMember(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
 
-class Product(Entity):
-    """Something we sell."""
+class Product(ImportedMixin, Entity):
+    """Something we sell, at a list price charged once, monthly or annually."""
 
     __tablename__ = "products"
     __table_args__ = (sa.CheckConstraint("unit_price >= 0", name="price_nonneg"),)
@@ -127,7 +128,7 @@ class Product(Entity):
     sku: Mapped[str] = mapped_column(sa.String(50), unique=True)
     unit_price: Mapped[Decimal] = money()
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD", server_default="USD")
-    is_recurring: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    billing: Mapped[Billing] = enum_column(Billing, default=Billing.monthly)
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 

@@ -31,6 +31,7 @@ class EmailMessage(Entity):
     deal_id: Mapped[uuid.UUID | None] = fk("deals.id")
     account_id: Mapped[uuid.UUID | None] = fk("accounts.id")
     ticket_id: Mapped[uuid.UUID | None] = fk("tickets.id")
+    quote_id: Mapped[uuid.UUID | None] = fk("quotes.id")  # attached as PDF when delivered
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     @property

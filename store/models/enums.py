@@ -96,6 +96,20 @@ class DealType(StrEnum):
     cross_sell = "cross_sell"
 
 
+class Billing(StrEnum):
+    """How a product is charged: once, every month or every year."""
+
+    one_time = "one_time"
+    monthly = "monthly"
+    annual = "annual"
+
+
+class QuoteStatus(StrEnum):
+    draft = "draft"
+    sent = "sent"
+    accepted = "accepted"
+
+
 class OrderStatus(StrEnum):
     pending = "pending"
     active = "active"

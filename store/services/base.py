@@ -71,6 +71,36 @@ class Service:
             raise PermissionDenied(field, f"{self.actor.label} may not read this {kind}, so cannot link to it")
         return record
 
+    async def owners(self, model: type[Base], ids: set[uuid.UUID | None]) -> dict[uuid.UUID, uuid.UUID | None]:
+        """Many records a write points at (one of READ_RULES' models): {id: owner id} of those that exist, in one query."""
+        ids.discard(None)
+        owner_attr = READ_RULES[model][1]
+        if not ids or owner_attr is None:
+            return {i: None for i in ids} if ids and owner_attr is None else {}
+        rows = await self.session.execute(select(model.id, getattr(model, owner_attr)).where(model.id.in_(ids)))  # type: ignore[attr-defined]
+        return {key: owner for key, owner in rows}
+
+    def linkable(self, model: type[Base], found: dict[uuid.UUID, uuid.UUID | None], record_id: uuid.UUID | None,
+                 teams: dict[uuid.UUID, str | None], *, field: str) -> None:
+        """`referenced` for records loaded in bulk by `owners` (owners' teams in `teams`): the same errors, naming `field`."""
+        if record_id is None:
+            return
+        kind = model.__tablename__.removesuffix("s")
+        if record_id not in found:
+            raise NotFound(field, f"no {kind} with id {record_id}")
+        owner = found[record_id]
+        try:
+            check_record(self.actor, READ_RULES[model][0], "read", owner, teams.get(owner) if owner else None)
+        except PermissionDenied:
+            raise PermissionDenied(field, f"{self.actor.label} may not read this {kind}, so cannot link to it") from None
+
+    async def teams(self, user_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str | None]:
+        """{user id: team} of the users that exist among `user_ids`, in one query."""
+        user_ids.discard(None)
+        if not user_ids:
+            return {}
+        return {key: team for key, team in await self.session.execute(select(User.id, User.team).where(User.id.in_(user_ids)))}
+
     async def readable(self, record: Base) -> bool:
         """True when the caller may read `record` (one of READ_RULES' models)."""
         area, owner_attr = READ_RULES[type(record)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -12,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from store.access import require
 from store.clock import utcnow
-from store.errors import InvalidInput, InvalidTransition, NotFound
+from store.errors import InvalidInput, InvalidTransition
 from store.jobs.defer import defer
 from store.models import (
     STAGE_PROBABILITY,
@@ -36,7 +35,8 @@ from store.models.enums import (
     OrderStatus,
     RecordType,
 )
-from store.schemas import DealCreate, DealUpdate, LineItemInput, parse
+from store.schemas import DealCreate, DealUpdate, LineItemInput, LineItems, parse
+from store.services import pricing
 from store.services.base import Service
 from store.services.commissions import CommissionService
 from store.services.timeline import described_changes, fact, record_activity
@@ -62,17 +62,17 @@ class DealService(Service):
         await self.ensure_user(values.owner_id, "owner_id")
         await self.referenced(Account, values.account_id, field="account_id")
         await self.referenced(Contact, values.primary_contact_id, field="primary_contact_id")
+        lines = await pricing.price(self.session, values.line_items, currency=values.currency)
         deal = Deal(
             **values.model_dump(exclude={"line_items", "probability", "owner_id"}),
             owner_id=owner,
             probability=values.probability if values.probability is not None else STAGE_PROBABILITY[values.stage],
             probability_override=values.probability is not None,
+            amount_override=bool(lines) and bool(values.amount),
         )
         self.session.add(deal)
         await self.flush()
-        lines_total = await self._add_line_items(deal, values.line_items)
-        if lines_total and not values.amount:
-            deal.amount = lines_total
+        self._add_lines(deal, lines)
         self.session.add(DealStageChange(deal_id=deal.id, from_stage=None, to_stage=deal.stage, changed_by_id=self.actor.user_id))
         await self.flush()
         await record_activity(
@@ -122,6 +122,17 @@ class DealService(Service):
                 changes["probability_override"] = False
             else:
                 changes["probability_override"] = True
+        lines = await self._lines(deal)
+        if lines and "amount" in changes:
+            changes["amount_override"] = changes["amount"] is not None
+            if changes["amount"] is None:
+                changes["amount"] = pricing.amount(lines)
+        elif "amount" in changes and changes["amount"] is None:
+            raise InvalidInput("amount", "a deal without line items needs an amount")
+        if lines and changes.get("total_mrr") is not None and changes["total_mrr"] != pricing.mrr(lines):
+            raise InvalidInput("total_mrr", f"follows the deal's recurring line items ({pricing.mrr(lines)}); change the lines")
+        if "contract_term" in changes:
+            changes["contract_term"] = pricing.check_term(lines, changes["contract_term"])
         diff = self.apply(deal, changes)
         old_close, new_close = diff.get("close_date", (None, None))
         if old_close and new_close and new_close > old_close:
@@ -214,16 +225,43 @@ class DealService(Service):
     async def line_items(self, deal_id: uuid.UUID) -> list[DealLineItem]:
         return list(await self.session.scalars(select(DealLineItem).where(DealLineItem.deal_id == deal_id)))
 
-    async def _add_line_items(self, deal: Deal, items: list[LineItemInput]) -> Decimal:
-        total = Decimal(0)
-        for index, item in enumerate(items):
-            product = await self.session.get(Product, item.product_id)
-            if product is None:
-                raise NotFound(f"line_items.{index}.product_id", f"no product with id {item.product_id}")
-            price = item.unit_price if item.unit_price is not None else product.unit_price
-            self.session.add(DealLineItem(deal_id=deal.id, product_id=product.id, quantity=item.quantity, unit_price=price, discount_pct=item.discount_pct))
-            total += (item.quantity * price * (1 - item.discount_pct / 100)).quantize(Decimal("0.01"))
-        return total
+    async def set_line_items(self, deal_id: uuid.UUID | str, items: LineItems | list[LineItemInput] | list[dict[str, Any]]) -> Deal:
+        """Replace an open deal's lines; its amount follows them (unless set by hand), and so do total_mrr and the term."""
+        values = parse(LineItems, items if isinstance(items, LineItems) else {"line_items": items})
+        deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
+        await self.check("deals", "write", deal.owner_id)
+        if deal.stage in CLOSED:
+            raise InvalidTransition("line_items", f"deal {deal.deal_name} is {deal.stage}; its lines are what was sold")
+        lines = await pricing.price(self.session, values.line_items, currency=deal.currency)
+        before = deal.amount
+        await self.session.execute(delete(DealLineItem).where(DealLineItem.deal_id == deal.id))
+        self._add_lines(deal, lines)
+        await self.flush()
+        await record_activity(
+            self.session, self.actor, type=ActivityType.deal, action="updated",
+            subject=f"Deal {deal.deal_name}: {len(lines)} line item(s), {fact('amount')}", on=self._refs(deal),
+            details={"amount": f"{deal.currency} {deal.amount:,.2f}", "before": f"{deal.currency} {before:,.2f}"},
+        )
+        return deal
+
+    def _add_lines(self, deal: Deal, lines: list[pricing.PricedLine]) -> None:
+        """Add the priced lines and bring the amount (unless overridden), total_mrr and the term in line with them."""
+        for line in lines:
+            self.session.add(DealLineItem(deal_id=deal.id, product_id=line.product.id, quantity=line.quantity,
+                                          unit_price=line.unit_price, discount_pct=line.discount_pct))
+        if not lines:
+            deal.amount_override = False
+            return
+        if not deal.amount_override:
+            deal.amount = pricing.amount(lines)
+        deal.total_mrr = pricing.mrr(lines)
+        deal.contract_term = pricing.check_term(lines, deal.contract_term)
+
+    async def _lines(self, deal: Deal) -> list[pricing.PricedLine]:
+        """The deal's lines as priced lines (with their products)."""
+        rows = await self.line_items(deal.id)
+        return [pricing.PricedLine(await self.session.get(Product, r.product_id), r.quantity, r.unit_price, r.discount_pct)  # type: ignore[arg-type]
+                for r in rows]
 
     async def _after_won(self, deal: Deal) -> None:
         """Closed won: account becomes a customer, onboarding tasks for the owner, an order, a timeline entry."""

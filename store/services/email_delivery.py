@@ -12,6 +12,7 @@ import asyncio
 import logging
 import smtplib
 import uuid
+from collections.abc import Sequence
 from email.message import EmailMessage as MimeMessage
 
 from store.access import Actor
@@ -19,9 +20,11 @@ from store.auth import actor_for
 from store.clock import utcnow
 from store.db import Database
 from store.errors import InvalidInput, NotFound
-from store.models import EmailMessage, User
+from store.models import EmailMessage, Quote, User
 from store.models.enums import EmailStatus
+from store.services import quote_documents
 from store.services.emails import EmailService, SmtpTarget
+from store.services.quotes import QuoteService
 from store.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,8 +34,8 @@ class DeliveryFailed(Exception):
     """The SMTP server refused or could not be reached; the email is queued again (or failed, at the last attempt)."""
 
 
-def compose(email: EmailMessage, settings: Settings) -> MimeMessage:
-    """The MIME message; its Message-ID is derived from the email's id, the same on every attempt."""
+def compose(email: EmailMessage, settings: Settings, attachments: Sequence[tuple[str, bytes]] = ()) -> MimeMessage:
+    """The MIME message (with its PDF `attachments`); its Message-ID is derived from the email's id, the same on every attempt."""
     mime = MimeMessage()
     sender = email.from_address or settings.smtp_from or "nexa@localhost"
     mime["From"] = sender
@@ -42,6 +45,8 @@ def compose(email: EmailMessage, settings: Settings) -> MimeMessage:
     mime["Subject"] = email.subject
     mime["Message-ID"] = f"<{email.id}@{sender.rpartition('@')[2] or 'localhost'}>"
     mime.set_content(email.body)
+    for filename, data in attachments:
+        mime.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return mime
 
 
@@ -58,7 +63,13 @@ async def _claim(db: Database, email_id: uuid.UUID, settings: Settings) -> MimeM
         if email.status is not EmailStatus.queued:
             return None
         email.status = EmailStatus.sending
-        return compose(email, settings)
+        attachments = []
+        if email.quote_id is not None:
+            quote = await session.get(Quote, email.quote_id)
+            if quote is not None:
+                view = await QuoteService(session, Actor.system()).view(quote)
+                attachments.append((f"{quote.quote_number}.pdf", quote_documents.pdf(view)))
+        return compose(email, settings, attachments)
 
 
 async def deliver(db: Database, email_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool) -> EmailStatus | None:

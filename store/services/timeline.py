@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, insert, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor, redact
@@ -68,8 +68,7 @@ async def record_activity(
 
     Writes of a CSV import (the actor's channel is `import`) are marked: `details.imported` and "(imported)".
     """
-    if actor.channel is Channel.csv_import:
-        details, subject = (details or {}) | {"imported": True}, f"{subject} (imported)"
+    subject, details = _marked(actor, subject, details)
     activity = Activity(
         type=type,
         action=action,
@@ -88,6 +87,40 @@ async def record_activity(
             seen.add((record_type, record_id))
             session.add(ActivityLink(activity_id=activity.id, record_type=record_type, record_id=record_id))
     return activity
+
+
+async def record_activities(session: AsyncSession, actor: Actor, *, type: ActivityType, action: str,
+                            entries: list[tuple[str, list[Ref]]]) -> None:
+    """Many activities of one kind in two statements (the bulk writes of imports): `entries` are (subject, records)."""
+    if not entries:
+        return
+    now, activities, links = utcnow(), [], []
+    for subject, on in entries:
+        text, details = _marked(actor, subject, None)
+        activity_id = uuid.uuid4()
+        activities.append({"id": activity_id, "type": type, "action": action, "subject": text, "details": details,
+                           "actor_id": actor.user_id, "occurred_at": now, "created_at": now, "updated_at": now})
+        links += [{"activity_id": activity_id, "record_type": kind, "record_id": record_id}
+                  for kind, record_id in dict.fromkeys(on) if record_id is not None]
+    await insert_rows(session, Activity, activities)
+    await insert_rows(session, ActivityLink, links)
+
+
+async def insert_rows(session: AsyncSession, model: type, rows: list[dict[str, Any]]) -> None:
+    """INSERT rows as multi-row VALUES statements (one per chunk, under PostgreSQL's 65,535 parameters), not a
+    statement per row: Python-side column defaults still apply."""
+    if not rows:
+        return
+    size = max(1, 60_000 // max(len(row) for row in rows) // 2)
+    for start in range(0, len(rows), size):
+        await session.execute(insert(model).values(rows[start:start + size]))
+
+
+def _marked(actor: Actor, subject: str, details: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
+    """Writes of a CSV import (the actor's channel is `import`) are marked: `details.imported` and "(imported)"."""
+    if actor.channel is Channel.csv_import:
+        return f"{subject} (imported)", (details or {}) | {"imported": True}
+    return subject, details or {}
 
 
 async def timeline(session: AsyncSession, record_type: RecordType, record_id: uuid.UUID, *, limit: int = 50) -> list[Activity]:
