@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from store.access import Actor
 from store.clock import pinned
@@ -78,7 +79,17 @@ async def database(database_url: str):
 async def empty_database(database: Database) -> None:
     """Every table emptied and every sequence restarted (ticket numbers start at 1001 again).
 
-    The job workers' registrations stay: a live server's worker keeps running across tests."""
+    The job workers' registrations stay: a live server's worker keeps running across tests, and a job it is running
+    (a deal's insight refresh, say) can deadlock with the TRUNCATE: PostgreSQL aborts one side, and then this tries again."""
+    for attempt in range(5):
+        try:
+            return await _empty(database)
+        except OperationalError as err:
+            if not isinstance(err.orig, psycopg.errors.DeadlockDetected) or attempt == 4:
+                raise
+
+
+async def _empty(database: Database) -> None:
     async with database.engine.begin() as conn:
         tables = (await conn.execute(text(
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
