@@ -29,6 +29,11 @@ from store.knowledge.sections import IMPERATIVE, section_role
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
 SUPPORT_FLOOR = 0.7  # cosine between an answer sentence and its best passage sentence below which it is unsupported
 SHORT_PASSAGE = 480  # a chosen passage up to this long is given whole
+PICK_POOL = 6  # retrieved articles the answer may be taken from
+PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
+TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
+HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
+KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
 _PROBLEM = re.compile(
@@ -37,17 +42,21 @@ _PROBLEM = re.compile(
     r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps?|anymore|problem|issue)\b", re.IGNORECASE)
 _HOWTO = re.compile(r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
                     r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b", re.IGNORECASE)
-_FACT = re.compile(r"\bhow (?:much|many|long|often|fast|soon|big)\b|\bwhat(?:'s| is| are) (?:the|my)\b.{0,40}\b(?:fee|limit|price|cost|"
-                   r"rate|apy|apr|bonus|minimum|maximum|cap)s?\b|\b(?:fee|limit|price|cost|charge)s?\b", re.IGNORECASE)
+_ASKS_FIGURE = re.compile(r"\bhow (?:much|many|long|often|fast|soon|big)\b|\bwhat(?:'s| is| are) (?:the|my|your)\b.{0,40}\b(?:fee|limit|"
+                          r"price|cost|rate|apy|apr|bonus|minimum|maximum|cap)s?\b|\bis there (?:a|any) (?:fee|limit|charge|cap|minimum)\b",
+                          re.IGNORECASE)
 _YESNO = re.compile(r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b", re.IGNORECASE)
 _WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
+_CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
 _CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
 _ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
-_TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|error|declined|not working|can'?t|won'?t)\b", re.IGNORECASE)
+_TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
+                      r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b", re.IGNORECASE)
+_HOWTO_TITLE = re.compile(r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$%.,'-]*[a-z0-9%]|[a-z0-9]", re.IGNORECASE)
 _STOP = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i", "we", "you", "my", "our", "your", "me", "it", "its", "this", "that", "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would", "will", "may", "not", "no", "so", "than", "then", "there", "here", "about", "into", "out", "up", "get", "got", "have", "has", "had", "just", "any", "all", "some", "one", "more", "most", "very"])
 
@@ -77,18 +86,24 @@ class Composed:
 def question_need(question: str) -> Need:
     """What would resolve the question: a fix, steps, the cause, a figure, or a rule."""
     problem = bool(_CODE.search(question) or _PROBLEM.search(question))
-    if _WHY.search(question) and not _HOWTO.search(question):
+    howto = bool(_HOWTO.search(question))
+    if _WHY.search(question) and not howto:
         return "cause"
-    if _FACT.search(question) and not (problem and _HOWTO.search(question)):
+    if _ASKS_FIGURE.search(question) and not (problem and howto):
         return "fact"
     if problem:
         return "fix"
-    if _HOWTO.search(question):
+    if howto:
         return "steps"
-    return "rule" if _YESNO.search(question) else "fact"
+    if _YESNO.search(question):
+        return "rule"
+    return "fact"
 
 
 _WANTED: dict[Need, tuple[str, ...]] = {"fix": ("fix", "steps"), "steps": ("steps", "fix"), "cause": ("cause",)}
+_FOR_FACTS: dict[Need, tuple[str, ...]] = {  # sections that may hold the answer when no section of the wanted role does
+    "fact": ("limits", "rule", "overview", "steps", "fix", "cause"), "rule": ("rule", "limits", "overview", "steps", "fix", "cause"),
+    "fix": ("overview", "steps", "rule", "limits", "cause"), "steps": ("overview", "rule", "limits"), "cause": ("overview", "rule")}
 
 
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
@@ -104,8 +119,14 @@ async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector:
 def compose(question: str, passages: list[Passage], embedder: Embedder) -> Composed:
     """The answer to `question` from one article's passages (in article order)."""
     need = question_need(question)
+    coded = _coded(question, passages)
+    if coded is not None:
+        unit, passage = coded
+        return Composed(unit, need, [passage.section], [passage.content])
     wanted = _WANTED.get(need, ())
-    chosen = _best_section(passages, wanted)
+    chosen = _best_section(passages, wanted, question)
+    if chosen is None and len({p.heading for p in passages if p.heading}) >= 2:  # the section that holds the rule or figure
+        chosen = _best_section(passages, _FOR_FACTS[need], question)
     if chosen is not None:
         body = _give(chosen, question, embedder, need)
         parts, used = [body], [chosen]
@@ -117,7 +138,7 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
                     parts.append(first)
                     used.append(cause)
         elif need == "cause":
-            fix = _best_section(passages, ("fix", "steps"))
+            fix = _best_section(passages, ("fix", "steps"), question)
             if fix is not None:
                 parts.append(_give(fix, question, embedder, "fix"))
                 used.append(fix)
@@ -125,15 +146,42 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     return _from_sentences(question, passages, embedder, need)
 
 
-def _best_section(passages: list[Passage], wanted: tuple[str, ...]) -> Passage | None:
+def _codes(text_: str) -> set[str]:
+    """Error codes named in a text, normalised: "SYNC-502", or the number of "error 903" / "code 05"."""
+    return {(m.group(1) or m.group(0)).upper() for m in _CODES.finditer(text_)}
+
+
+def _coded(question: str, passages: list[Passage]) -> tuple[str, Passage] | None:
+    """In an article listing several error codes, the list item of the code the question names (with its details)."""
+    asked = _codes(question)
+    if not asked:
+        return None
+    items = [(u, p) for p in passages for u in _units(p.content) if _NUMBERED.match(u) or _BULLET.match(u)]
+    if len({c for u, _ in items for c in _codes(u)}) < 2:
+        return None
+    return next(((u, p) for u, p in items if asked & _codes(u)), None)
+
+
+def _best_section(passages: list[Passage], wanted: tuple[str, ...], question: str) -> Passage | None:
+    """The passage of a wanted role that fits the question best: its similarity, the first wanted role, a numbered
+    list for steps, and the words its heading shares with the question ("Unblocking a user" for "unblock")."""
     candidates = [p for p in passages if p.section in wanted]
     if not candidates:
         return None
+    asked = _stems(question)
+
     def fit(p: Passage) -> float:
         listed = sum(bool(_NUMBERED.match(line)) for line in p.content.splitlines()) >= 2
-        return p.similarity + (0.05 if p.section == wanted[0] else 0.0) + (0.08 if listed and wanted[0] == "steps" else 0.0)
+        shared = len(asked & _stems(p.heading or "")) if p.heading else 0
+        return (p.similarity + (0.05 if p.section == wanted[0] else 0.0) + (0.08 if listed and wanted[0] == "steps" else 0.0)
+                + HEADING_WORD * min(shared, 2))
 
     return max(candidates, key=fit)
+
+
+def _stems(text_: str) -> set[str]:
+    """Content words with common endings cut ("unblocking" -> "unblock", "fees" -> "fee")."""
+    return {re.sub(r"(?<=\w{3})(?:ing|ed|es|s)$", "", w) for w in _content(text_)}
 
 
 def _give(passage: Passage, question: str, embedder: Embedder, need: Need) -> str:
@@ -178,19 +226,25 @@ def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, ke
 
 
 def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
-                 *, margin: float = 0.1) -> uuid.UUID:
-    """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's order,
-    corrected by how well the title matches the question and, for problems, by the title naming a problem."""
+                 *, margin: float = PICK_MARGIN) -> uuid.UUID:
+    """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
+    how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
+    article, a how-to's "How do I ..."). Near-duplicate articles are told apart by their titles."""
     top = candidates[0][2]
-    close = [c for c in candidates[:4] if c[2] >= top - margin]
+    close = [c for c in candidates[:PICK_POOL] if c[2] >= top - margin]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+
     def rank(i: int) -> float:
         _, title, score = close[i]
-        trouble = 0.04 if need in ("fix", "cause") and _TROUBLE.search(title) else 0.0
-        return score + 0.2 * float(titles[i + 1] @ titles[0]) + trouble
+        kind = 0.0
+        if need in ("fix", "cause") and _TROUBLE.search(title):
+            kind = KIND_FIT
+        elif need == "steps" and _HOWTO_TITLE.search(title):
+            kind = KIND_FIT / 2
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
     return close[max(range(len(close)), key=rank)][0]
 
 
@@ -220,22 +274,40 @@ def _content(text_: str) -> set[str]:
 
 
 def _units(content: str) -> list[str]:
-    """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped."""
+    """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped. A nested
+    list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000")."""
     units: list[str] = []
-    for line in content.splitlines():
-        line = line.strip()
+    parent_indent: int | None = None  # indentation of the last top-level list item, while its children follow
+    for raw in content.splitlines():
+        line = raw.strip()
         if not line or line.startswith("#") or re.fullmatch(r"[|\s:-]+", line):
             continue
         if line.startswith("|"):
             cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
             if len(cells) >= 2:
                 units.append(f"- {cells[0]}: {', '.join(cells[1:])}")
+            parent_indent = None
             continue
         if _NUMBERED.match(line) or _BULLET.match(line):
-            units.append(line)
+            indent = len(raw) - len(raw.lstrip())
+            if parent_indent is not None and indent > parent_indent:
+                units[-1] = _attach(units[-1], _plain(line))
+            else:
+                units.append(line)
+                parent_indent = indent
             continue
+        parent_indent = None
         units += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(*])", line) if s.strip()]
     return units
+
+
+def _attach(parent: str, child: str) -> str:
+    """A nested item joined to its parent: after a colon, else after "; " or a sentence's end."""
+    if parent.endswith(":"):
+        return f"{parent} {child}"
+    if parent.endswith((".", "!", "?")):
+        return f"{parent} {child}"
+    return f"{parent}; {child}" if ": " in parent.split(" ", 1)[-1] else f"{parent}: {child}"
 
 
 def _join(units: list[str]) -> str:
