@@ -11,7 +11,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from store.server import start_embedded
 from store.settings import Settings, get_settings
@@ -59,7 +59,11 @@ def needs_upgrade(url: str) -> bool:
 
 
 def _engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5, pool_pre_ping=True,
+    """The pool. No ping per checkout (a round trip per request): connections are replaced after
+    NEXA_POOL_RECYCLE seconds, and a dropped one (a database restart) fails its one request with a 503 and
+    invalidates every connection of the pool that is older, so the next requests connect afresh."""
+    return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5,
+                               pool_recycle=settings.pool_recycle_s,
                                connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"})
 
 
@@ -93,6 +97,12 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose every statement commits by itself: one round trip for a single atomic statement."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

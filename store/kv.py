@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from store.db import Database
@@ -30,9 +30,7 @@ async def put(db: Database, namespace: str, key: str, value: bytes, *, ttl: floa
         row = {"namespace": namespace, "key": key, "value": value, "expires_at": _expiry(ttl)}
         await session.execute(insert(StoredValue).values(**row).on_conflict_do_update(
             index_elements=[StoredValue.namespace, StoredValue.key], set_={"value": value, "expires_at": _expiry(ttl)}))
-        stale = select(StoredValue.key).where(StoredValue.namespace == namespace, StoredValue.expires_at <= func.now())
-        await session.execute(delete(StoredValue).where(StoredValue.namespace == namespace,
-                                                        StoredValue.key.in_(stale.limit(20).scalar_subquery())))
+        await session.execute(_sweep(namespace))
 
 
 async def take(db: Database, namespace: str, key: str, *, renew: float | None = None) -> bytes | None:
@@ -57,3 +55,30 @@ async def remaining(db: Database, namespace: str, key: str) -> int | None:
         left = await session.scalar(select(func.extract("epoch", StoredValue.expires_at - func.now()))
                                     .where(_live(namespace, key)))
     return None if left is None else max(int(left), 0)
+
+
+_HIT = text("""
+INSERT INTO kv_store (namespace, key, value, expires_at) VALUES (:namespace, :key, '1', now() + make_interval(secs => :window))
+ON CONFLICT (namespace, key) DO UPDATE SET
+    value = CASE WHEN kv_store.expires_at <= now() THEN '1'::bytea
+                 ELSE convert_to((convert_from(kv_store.value, 'UTF8')::bigint + 1)::text, 'UTF8') END,
+    expires_at = CASE WHEN kv_store.expires_at <= now() THEN excluded.expires_at ELSE kv_store.expires_at END
+RETURNING convert_from(value, 'UTF8')::bigint, ceil(extract(epoch FROM expires_at - now()))::int
+""")
+
+
+async def hit(db: Database, namespace: str, key: str, *, window: float) -> tuple[int, int]:
+    """Count one more hit on `key` in its fixed window of `window` seconds (a new window once the last one has
+    passed); the hits so far in this window and the seconds it has left. One atomic statement in its own
+    transaction, so every process counts into the same window and none of them loses a hit. A window's first hit
+    also sweeps a few expired windows of the namespace."""
+    async with db.autocommit() as conn:
+        count, left = (await conn.execute(_HIT, {"namespace": namespace, "key": key, "window": window})).one()
+        if count == 1:
+            await conn.execute(_sweep(namespace))
+    return int(count), max(int(left), 0)
+
+
+def _sweep(namespace: str):  # noqa: ANN202 (a DELETE)
+    stale = select(StoredValue.key).where(StoredValue.namespace == namespace, StoredValue.expires_at <= func.now())
+    return delete(StoredValue).where(StoredValue.namespace == namespace, StoredValue.key.in_(stale.limit(20).scalar_subquery()))

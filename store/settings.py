@@ -37,6 +37,8 @@ class Settings:
         default_factory=lambda: int(_env("NEXA_STATEMENT_TIMEOUT_MS", "15000") or 15000)
     )
     pool_size: int = field(default_factory=lambda: int(_env("NEXA_POOL_SIZE", "10") or 10))
+    pool_recycle_s: int = field(default_factory=lambda: int(_env("NEXA_POOL_RECYCLE", "1800") or 1800))
+    token_cache_s: float = field(default_factory=lambda: float(_env("NEXA_TOKEN_CACHE_SECONDS", "5") or 0))
     route_high: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_HIGH", "75") or 75))
     route_medium: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_MEDIUM", "50") or 50))
     nurture_campaign: str = field(default_factory=lambda: _env("NEXA_NURTURE_CAMPAIGN", "Nurture") or "Nurture")
