@@ -17,6 +17,10 @@ from store.server import start_embedded
 from store.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# pgvector's HNSW scans on every connection: keep scanning until a filtered query has its LIMIT of rows
+# (results re-sorted by the caller), with a wider candidate list than the default 40. Set per connection so
+# that a search is one statement.
+HNSW_OPTIONS = "-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=100"
 
 
 def resolve_url(settings: Settings) -> str:
@@ -64,7 +68,7 @@ def _engine(url: str, settings: Settings) -> AsyncEngine:
     invalidates every connection of the pool that is older, so the next requests connect afresh."""
     return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5,
                                pool_recycle=settings.pool_recycle_s,
-                               connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"})
+                               connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms} {HNSW_OPTIONS}"})
 
 
 class Database:

@@ -26,6 +26,7 @@ class Settings:
         default_factory=lambda: Path(_env("NEXA_HOME") or platformdirs.user_data_dir("nexa"))
     )
     embed_model: str | None = field(default_factory=lambda: _env("NEXA_EMBED_MODEL"))
+    embed_threads: int = field(default_factory=lambda: int(_env("NEXA_EMBED_THREADS", "1") or 1))
     embed_base_url: str | None = field(default_factory=lambda: _env("NEXA_EMBED_BASE_URL"))
     llm_base_url: str | None = field(
         default_factory=lambda: _env("NEXA_LLM_BASE_URL", _env("OPENAI_BASE_URL"))
