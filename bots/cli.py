@@ -83,7 +83,13 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     url = resolve_url(get_settings())  # start the embedded server and migrate once, before the processes fork
     upgrade(url)
     os.environ["DATABASE_URL"] = url
-    uvicorn.run("bots.http:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning")
+    # A worker imports torch and loads the models before it answers the supervisor's health check: on a busy
+    # machine that takes far longer than uvicorn's 5 s, and the supervisor would restart it forever.
+    uvicorn.run("bots.http:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning",
+                timeout_worker_healthcheck=WORKER_STARTUP_S)
+
+
+WORKER_STARTUP_S = 300
 
 
 @app.command()

@@ -11,12 +11,16 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from store.server import start_embedded
 from store.settings import Settings, get_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# pgvector's HNSW scans on every connection: keep scanning until a filtered query has its LIMIT of rows
+# (results re-sorted by the caller), with a wider candidate list than the default 40. Set per connection so
+# that a search is one statement.
+HNSW_OPTIONS = "-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=100"
 
 
 def resolve_url(settings: Settings) -> str:
@@ -59,8 +63,12 @@ def needs_upgrade(url: str) -> bool:
 
 
 def _engine(url: str, settings: Settings) -> AsyncEngine:
-    return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5, pool_pre_ping=True,
-                               connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms}"})
+    """The pool. No ping per checkout (a round trip per request): connections are replaced after
+    NEXA_POOL_RECYCLE seconds, and a dropped one (a database restart) fails its one request with a 503 and
+    invalidates every connection of the pool that is older, so the next requests connect afresh."""
+    return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5,
+                               pool_recycle=settings.pool_recycle_s,
+                               connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms} {HNSW_OPTIONS}"})
 
 
 class Database:
@@ -93,6 +101,12 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose every statement commits by itself: one round trip for a single atomic statement."""
+        async with self.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

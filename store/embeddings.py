@@ -35,8 +35,9 @@ def bundled_model_path() -> Path:
 class SentenceTransformerEmbedder:
     """A local sentence-transformers model, loaded lazily on first use, never from a hub."""
 
-    def __init__(self, path: Path | str | None = None, *, batch_size: int = 64) -> None:
+    def __init__(self, path: Path | str | None = None, *, batch_size: int = 64, threads: int | None = None) -> None:
         self.path = Path(path) if path else bundled_model_path()
+        self.threads = threads
         self.name = "all-MiniLM-L6-v2" if path is None else self.path.name
         self.dimension = DIMENSION
         self.batch_size = batch_size
@@ -48,7 +49,11 @@ class SentenceTransformerEmbedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import torch
                 from sentence_transformers import SentenceTransformer
+
+                if self.threads:  # torch's default (one per core) makes concurrent requests and workers fight for cores
+                    torch.set_num_threads(self.threads)
 
                 self._model = SentenceTransformer(str(self.path), device="cpu")
                 self.dimension = int(self._model.get_embedding_dimension())
@@ -102,12 +107,13 @@ class OpenAIEmbedder:
 
 def embedder_from_settings(settings) -> Embedder:
     """NEXA_EMBED_MODEL: unset = the bundled MiniLM; "openai:MODEL" = an OpenAI-compatible endpoint
-    (NEXA_EMBED_BASE_URL, else the chat endpoint's base URL); anything else = a local sentence-transformers folder."""
+    (NEXA_EMBED_BASE_URL, else the chat endpoint's base URL); anything else = a local sentence-transformers folder,
+    run on NEXA_EMBED_THREADS torch threads."""
     name = settings.embed_model
     if name and name.startswith("openai:"):
         return OpenAIEmbedder(name.removeprefix("openai:"), base_url=settings.embed_base_url or settings.llm_base_url,
                               api_key=settings.llm_api_key, timeout=settings.llm_timeout_s)
-    return SentenceTransformerEmbedder(name)
+    return SentenceTransformerEmbedder(name, threads=settings.embed_threads or None)
 
 
 @lru_cache(maxsize=1)

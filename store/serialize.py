@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect
@@ -30,14 +31,23 @@ def plain(value: Any) -> Any:
     return value
 
 
-def to_dict(record: Base, *, exclude: frozenset[str] = frozenset({"api_token_hash", "embedding"})) -> dict[str, Any]:
-    """Every loaded column of a record, by its spec name."""
-    mapper = inspect(record).mapper
-    return {
-        attr.key: plain(getattr(record, attr.key))
-        for attr in mapper.column_attrs
-        if attr.key not in exclude
-    }
+HIDDEN = frozenset({"api_token_hash", "embedding"})
+_PLAIN = (str, int, float, bool, type(None))
+
+
+@cache
+def _columns(model: type[Base], exclude: frozenset[str]) -> tuple[str, ...]:
+    return tuple(attr.key for attr in inspect(model).column_attrs if attr.key not in exclude)
+
+
+def to_dict(record: Base, *, exclude: frozenset[str] = HIDDEN) -> dict[str, Any]:
+    """Every column of a record, by its spec name (the column list is read once per model)."""
+    values = record.__dict__
+    out = {}
+    for key in _columns(type(record), exclude):
+        value = values[key] if key in values else getattr(record, key)
+        out[key] = value if type(value) in _PLAIN else plain(value)
+    return out
 
 
 def ref(record: Base) -> dict[str, str]:

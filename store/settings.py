@@ -26,6 +26,7 @@ class Settings:
         default_factory=lambda: Path(_env("NEXA_HOME") or platformdirs.user_data_dir("nexa"))
     )
     embed_model: str | None = field(default_factory=lambda: _env("NEXA_EMBED_MODEL"))
+    embed_threads: int = field(default_factory=lambda: int(_env("NEXA_EMBED_THREADS", "1") or 1))
     embed_base_url: str | None = field(default_factory=lambda: _env("NEXA_EMBED_BASE_URL"))
     llm_base_url: str | None = field(
         default_factory=lambda: _env("NEXA_LLM_BASE_URL", _env("OPENAI_BASE_URL"))
@@ -37,6 +38,8 @@ class Settings:
         default_factory=lambda: int(_env("NEXA_STATEMENT_TIMEOUT_MS", "15000") or 15000)
     )
     pool_size: int = field(default_factory=lambda: int(_env("NEXA_POOL_SIZE", "10") or 10))
+    pool_recycle_s: int = field(default_factory=lambda: int(_env("NEXA_POOL_RECYCLE", "1800") or 1800))
+    token_cache_s: float = field(default_factory=lambda: float(_env("NEXA_TOKEN_CACHE_SECONDS", "5") or 0))
     route_high: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_HIGH", "75") or 75))
     route_medium: int = field(default_factory=lambda: int(_env("NEXA_ROUTE_MEDIUM", "50") or 50))
     nurture_campaign: str = field(default_factory=lambda: _env("NEXA_NURTURE_CAMPAIGN", "Nurture") or "Nurture")

@@ -41,7 +41,7 @@ def live_server(database_url: str, *, log: Path | None = None, args: tuple[str, 
                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180  # a loaded shared machine can take minutes to import and warm up
+        deadline = time.monotonic() + 180  # a shared, loaded machine can take this long to import and warm up
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"nexa serve exited: {log.read_text()[-4000:]}")

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, get
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import text
 
 from assistant.agent import Agent
 from assistant.runtime import build_agent
-from bots.http.guards import MAX_BODY, InputGuard, is_inbound
+from bots.http.guards import MAX_BODY, InputGuard
 from bots.http.idempotency import IdempotencyMiddleware
-from bots.http.principal import PrincipalMiddleware, principal_of
+from bots.http.limits import RateLimitMiddleware
+from bots.http.principal import PrincipalMiddleware
 from bots.http.problems import HANDLERS
 from bots.http.state import AppState
-from bots.http.stores import postgres_stores
 from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
 from store.db import Database
 from store.jobs.worker import in_process_worker
@@ -44,39 +43,6 @@ async def ready(nexa: AppState) -> dict[str, str]:
     except Exception as err:  # any failure means not ready; the reason is reported
         raise ServiceUnavailableException(f"database: {err.__class__.__name__}") from None
     return {"status": "ready"}
-
-
-def _is_widget_post(request: Request) -> bool:
-    return request.method == "POST" and request.url.path.startswith("/api/v1/widget/messages")
-
-
-def _is_form_post(request: Request) -> bool:
-    return request.method == "POST" and request.url.path.startswith("/forms/")
-
-
-def _is_api_call(request: Request) -> bool:
-    """Calls of API users; the widget has its own limits, and inbound mail (authenticated by the inbox's secret)
-    arrives in bursts from mail providers."""
-    path = request.url.path
-    return path.startswith("/api/v1/") and not path.startswith("/api/v1/widget/") and not is_inbound(path)
-
-
-def rate_limits(settings: Settings) -> list[Any]:
-    """Per-caller limits: widget questions per IP and per session (NEXA_WIDGET_PER_IP, NEXA_WIDGET_PER_SESSION), web-to-lead
-    form posts per IP (NEXA_FORMS_PER_IP),
-    API calls per authenticated user (NEXA_API_PER_MINUTE), all per minute. Callers are principals (`PrincipalMiddleware`):
-    two spellings of one token are one bucket. The windows live in PostgreSQL (`postgres_stores`): every server
-    process counts into the same ones."""
-    per_ip, per_session, per_token = settings.widget_per_ip, settings.widget_per_session, settings.api_per_minute
-    per_form_ip = settings.forms_per_ip
-    return [
-        RateLimitConfig(rate_limit=("minute", per_token), check_throttle_handler=_is_api_call,
-                        identifier_for_request=principal_of, store="api_token").middleware,
-        RateLimitConfig(rate_limit=("minute", per_ip), check_throttle_handler=_is_widget_post, store="widget_ip").middleware,
-        RateLimitConfig(rate_limit=("minute", per_form_ip), check_throttle_handler=_is_form_post, store="form_ip").middleware,
-        RateLimitConfig(rate_limit=("minute", per_session), check_throttle_handler=_is_widget_post,
-                        identifier_for_request=principal_of, store="widget_session").middleware,
-    ]
 
 
 def cors(settings: Settings) -> CORSConfig:
@@ -118,9 +84,9 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         state=State({"nexa_state": state}),  # for the console's error pages, which get no dependencies
         template_config=template_config(),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db), *rate_limits(settings),
+        middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db, token_cache_s=settings.token_cache_s),
+                    DefineMiddleware(RateLimitMiddleware, db=db, settings=settings),
                     DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],
-        stores=postgres_stores(db),
         request_max_body_size=MAX_BODY,
         cors_config=cors(settings),
         openapi_config=OpenAPIConfig(

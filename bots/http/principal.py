@@ -5,17 +5,16 @@ token (however the header is spelled: `bearer X`, `Bearer  X`), `widget:<session
 session, and `anonymous:<client address>` otherwise. Rate limits count per principal and idempotency
 keys are claimed per principal, so two spellings of one credential share one bucket and one key, and
 an unauthenticated request claims nothing. The resolved actor is kept in the scope, so handlers do
-not look the token up again.
+not look the token up again, and a token's user is cached for a few seconds (`TokenCache`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 
-from bots.http.auth import actor_for_header
+from bots.http.auth import TokenCache
 from store.access import Actor
 from store.db import Database
 from store.errors import InvalidInput
@@ -25,9 +24,9 @@ PRINCIPAL, ACTOR = "nexa.principal", "nexa.actor"
 WIDGET_PREFIX = "/api/v1/widget/"
 
 
-def principal_of(request: Request) -> str:
+def principal_of(scope: dict) -> str:
     """The principal a request was settled as (its client address when none was)."""
-    return request.scope.get(PRINCIPAL) or f"anonymous:{request.client.host if request.client else '-'}"
+    return scope.get(PRINCIPAL) or f"anonymous:{(scope.get('client') or ('-',))[0]}"
 
 
 def authenticated(scope: dict) -> str | None:
@@ -39,8 +38,8 @@ def authenticated(scope: dict) -> str | None:
 class PrincipalMiddleware:
     """ASGI middleware: authenticates `/api/v1` requests once and records the principal (never refuses: handlers do)."""
 
-    def __init__(self, app: Any, db: Database) -> None:
-        self.app, self.db = app, db
+    def __init__(self, app: Any, db: Database, token_cache_s: float) -> None:
+        self.app, self.tokens = app, TokenCache(db, token_cache_s)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/v1/"):
@@ -62,8 +61,7 @@ class PrincipalMiddleware:
                 return None
         if "authorization" not in headers:
             return None
-        async with self.db.session() as session:
-            try:
-                return await actor_for_header(session, headers["authorization"])
-            except NotAuthorizedException:
-                return None
+        try:
+            return await self.tokens.actor(headers["authorization"])
+        except NotAuthorizedException:
+            return None

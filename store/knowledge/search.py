@@ -13,11 +13,12 @@ scenarios for long queries, paraphrased help-center questions and error codes fo
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,10 +34,6 @@ RRF_K = 60
 RANK_CAP = 5000  # full-text matches ranked per query: bounds latency when common words match most of a large index
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
 _WORD = re.compile(r"\w", re.U)
-
-_TSQUERY = (
-    "(SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(to_tsvector('english', :q)))"
-)
 
 
 @dataclass
@@ -73,37 +70,33 @@ async def search(
 ) -> list[Hit]:
     """The best passages for `query` among articles of the given visibilities.
 
-    `alpha` fixes the dense weight; by default it follows the query's length (`fusion_params`).
+    `alpha` fixes the dense weight; by default it follows the query's length (`fusion_params`). The query is
+    embedded in a worker thread (the event loop keeps serving) and everything else is one SQL statement.
     """
-    if not has_words(query) or not await has_terms(session, query):
+    if not has_words(query):
         return []
-    visible = [v.value for v in visibilities]
-    pool = max(candidates, limit * 4)
-    vector = embed_cached(embedder, [query])[0].tolist()
-    dense = await _dense(session, vector, visible, pool) if method != "text" else {}
-    sparse = await _sparse(session, query, visible, pool) if method != "vector" else {}
-    ids = list(dict.fromkeys([*dense, *sparse]))
-    if not ids:
+    vector = (await asyncio.to_thread(embed_cached, embedder, [query]))[0].tolist()
+    rows = await _candidates(session, query, vector, [v.value for v in visibilities], max(candidates, limit * 4), method)
+    if not rows:
         return []
-    rows = await _rows(session, ids, vector, query)
-    best_text = max((r["text_score"] for r in rows.values()), default=0.0) or 1.0
-    terms = max((r["terms"] for r in rows.values()), default=0) or 1
+    best_text = max(r.text_score for r in rows) or 1.0
+    terms = rows[0].terms or 1
     weight, power = fusion_params(terms)
     weight = weight if alpha is None else alpha
     scored = []
-    for chunk_id, row in rows.items():
-        coverage = row["matched"] / terms
-        v, t = row["vector_score"], row["text_score"] / best_text * coverage ** power
+    for row in rows:
+        coverage = row.matched / terms
+        v, t = row.vector_score, row.text_score / best_text * coverage ** power
         if method == "vector":
             score = v
         elif method == "text":
             score = t
         elif method == "rrf":
-            score = _rrf(chunk_id, dense) + _rrf(chunk_id, sparse)
+            score = _rrf(row.dense_rank) + _rrf(row.text_rank)
         else:
             score = weight * v + (1 - weight) * t
-        scored.append(Hit(chunk_id=chunk_id, article_id=row["article_id"], title=row["title"], source=row["source"], url=row["url"],
-                          heading=row["heading"], content=row["content"], score=score, vector_score=v, text_score=t, coverage=coverage))
+        scored.append(Hit(chunk_id=row.id, article_id=row.article_id, title=row.title, source=row.source, url=row.url,
+                          heading=row.heading, content=row.content, score=score, vector_score=v, text_score=t, coverage=coverage))
     scored.sort(key=lambda h: h.score, reverse=True)
     if per_article:
         seen: set[uuid.UUID] = set()
@@ -122,51 +115,48 @@ async def has_terms(session: AsyncSession, query: str) -> bool:
     return bool(await session.scalar(text("SELECT to_tsvector('english', :q) <> ''::tsvector"), {"q": query}))
 
 
-def _rrf(chunk_id: uuid.UUID, ranking: dict[uuid.UUID, float]) -> float:
-    order = list(ranking)
-    return 1 / (RRF_K + order.index(chunk_id) + 1) if chunk_id in ranking else 0.0
+def _rrf(rank: int | None) -> float:
+    return 1 / (RRF_K + rank) if rank is not None else 0.0
 
 
-async def _dense(session: AsyncSession, vector: list[float], visible: list[str], k: int) -> dict[uuid.UUID, float]:
-    """Nearest chunks by cosine through the HNSW index; iterative scans keep k results under the filter."""
-    await session.execute(text("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', '100', true)"))
-    rows = await session.execute(
-        text("SELECT id, 1 - (embedding <=> CAST(:v AS vector)) AS sim FROM kb_chunks "
-             "WHERE visibility IN :vis AND embedding IS NOT NULL ORDER BY embedding <=> CAST(:v AS vector) LIMIT :k")
-        .bindparams(bindparam("vis", expanding=True)),
-        {"v": str(vector), "vis": visible, "k": k},
-    )
-    ranked = sorted(rows.all(), key=lambda r: r[1], reverse=True)
-    return {r[0]: float(r[1]) for r in ranked}
+# One statement: the query's terms, the nearest chunks through the HNSW index (the connection sets
+# hnsw.iterative_scan and hnsw.ef_search, `store.db`), at most RANK_CAP full-text matches ranked by cover density
+# with title and heading weighted up (on a large index a query of common words matches tens of thousands of chunks;
+# the dense side and the re-scoring of every candidate keep quality), then both scores, the terms matched and the
+# display fields of every candidate. A query of stop words only ("the", "and of it") has no terms: nothing is found.
+_CANDIDATES = text("""
+WITH q AS (
+    SELECT CAST(:v AS vector) AS v, to_tsvector('english', :q) AS tv
+), t AS (
+    SELECT v, tv, (SELECT count(*) FROM unnest(tv)) AS terms,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery) AS query FROM q
+), dense AS (
+    SELECT id, row_number() OVER () AS rank FROM (
+        SELECT id FROM kb_chunks WHERE :dense AND visibility IN :vis AND embedding IS NOT NULL AND (SELECT terms FROM t) > 0
+        ORDER BY embedding <=> CAST(:v AS vector) LIMIT :k) nearest
+), matches AS (
+    SELECT id, tsv FROM kb_chunks, t WHERE :sparse AND t.query IS NOT NULL AND tsv @@ t.query AND visibility IN :vis LIMIT :cap
+), sparse AS (
+    SELECT id, row_number() OVER (ORDER BY score DESC) AS rank FROM (
+        SELECT id, ts_rank_cd(tsv, t.query, 32) AS score FROM matches, t ORDER BY score DESC LIMIT :k) ranked
+), candidates AS (
+    SELECT id, min(dense_rank) AS dense_rank, min(text_rank) AS text_rank FROM (
+        SELECT id, rank AS dense_rank, NULL::bigint AS text_rank FROM dense
+        UNION ALL SELECT id, NULL, rank FROM sparse) both_sides GROUP BY id
+)
+SELECT c.id, c.article_id, c.title, a.source, a.url, c.heading, c.content,
+       coalesce(1 - (c.embedding <=> t.v), 0) AS vector_score,
+       coalesce(ts_rank_cd(c.tsv, t.query, 32), 0) AS text_score,
+       (SELECT count(*) FROM unnest(t.tv) x WHERE c.tsv @@ CAST(quote_literal(x.lexeme) AS tsquery)) AS matched,
+       t.terms, k.dense_rank, k.text_rank
+FROM candidates k JOIN kb_chunks c ON c.id = k.id JOIN kb_articles a ON a.id = c.article_id, t
+ORDER BY k.dense_rank NULLS LAST, k.text_rank
+""").bindparams(bindparam("vis", expanding=True))
 
 
-async def _sparse(session: AsyncSession, query: str, visible: list[str], k: int) -> dict[uuid.UUID, float]:
-    """Chunks matching any query term (stemmed), by cover-density rank with title and heading weighted up.
-
-    At most RANK_CAP matches are ranked: on a large index a query of common words matches tens of
-    thousands of chunks, and ranking them all costs hundreds of milliseconds. The dense side and the
-    re-scoring of every candidate in `_rows` keep quality; exact rare terms match few chunks anyway.
-    """
-    rows = await session.execute(
-        text(f"WITH q AS (SELECT CAST({_TSQUERY} AS tsquery) AS query), "
-             "matches AS (SELECT id, tsv FROM kb_chunks, q WHERE q.query IS NOT NULL AND tsv @@ q.query AND visibility IN :vis LIMIT :cap) "
-             "SELECT id, ts_rank_cd(tsv, q.query, 32) AS rank FROM matches, q ORDER BY rank DESC LIMIT :k")
-        .bindparams(bindparam("vis", expanding=True)),
-        {"q": query, "vis": visible, "k": k, "cap": RANK_CAP},
-    )
-    return {r[0]: float(r[1]) for r in rows.all()}
-
-
-async def _rows(session: AsyncSession, ids: list[uuid.UUID], vector: list[float], query: str) -> dict[uuid.UUID, dict]:
-    """Both scores and the display fields of every candidate."""
-    rows = await session.execute(
-        text(f"SELECT c.id, c.article_id, c.title, a.source, a.url, c.heading, c.content, "
-             "coalesce(1 - (c.embedding <=> CAST(:v AS vector)), 0) AS vector_score, "
-             f"coalesce(ts_rank_cd(c.tsv, CAST({_TSQUERY} AS tsquery), 32), 0) AS text_score, "
-             "(SELECT count(*) FROM unnest(to_tsvector('english', :q)) t WHERE c.tsv @@ CAST(quote_literal(t.lexeme) AS tsquery)) AS matched, "
-             "(SELECT count(*) FROM unnest(to_tsvector('english', :q))) AS terms "
-             "FROM kb_chunks c JOIN kb_articles a ON a.id = c.article_id WHERE c.id IN :ids")
-        .bindparams(bindparam("ids", expanding=True)),
-        {"ids": ids, "v": str(vector), "q": query},
-    )
-    return {r.id: dict(r._mapping) for r in rows}
+async def _candidates(session: AsyncSession, query: str, vector: list[float], visible: list[str], k: int,
+                      method: Method) -> list[Any]:
+    """Every candidate of either side with both scores (one round trip)."""
+    params = {"v": str(vector), "q": query, "vis": visible, "k": k, "cap": RANK_CAP,
+              "dense": method != "text", "sparse": method != "vector"}
+    return list((await session.execute(_CANDIDATES, params)).all())

@@ -14,12 +14,12 @@ from store.models.idempotency import IdempotencyKey
 from store.models.imports import ImportJob
 from store.models.inbox import Inbox, InboxAttachment, InboxConversation, InboxMessage, InboxNote, InboxPresence
 from store.models.knowledge import KbArticle, KbChunk
-from store.models.kv import StoredValue
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.mass_email import MassEmail, MassEmailSend, Suppression, WebForm
 from store.models.orders import Order, OrderLine
 from store.models.quotes import Quote
+from store.models.rate_limits import RateWindow
 from store.models.sales import CommissionLine, CommissionPlan, CustomerSuccessHandoff, Notification, Quota
 from store.models.scoring import ScoringModel
 from store.models.slack import SlackEvent
@@ -75,11 +75,11 @@ __all__ = [
     "Product",
     "Quota",
     "Quote",
+    "RateWindow",
     "ScoringModel",
     "SignInFailure",
     "SlackEvent",
     "STAGE_PROBABILITY",
-    "StoredValue",
     "Suppression",
     "Task",
     "Ticket",

@@ -110,9 +110,7 @@ class AccountService(Service):
         stmt = select(Account).where(owner_visible(self.actor, Account.account_owner_id))
         if q:
             stmt = stmt.where(Account.account_name.ilike(f"%{q.strip()}%"))
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Account.account_name).limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        return await self.page(stmt, Account.account_name, limit=limit, offset=offset)
 
     async def _name_free(self, name: str) -> None:
         if await self.session.scalar(select(Account.id).where(Account.account_name == name)):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,15 @@ class Service:
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
         self.actor = actor
+
+    async def page(self, stmt: Select, *order: Any, limit: int, offset: int) -> tuple[list[Any], int]:
+        """One page of `stmt`'s records in `order`, and how many records match in all, in one statement (a window
+        count); only a page past the end counts apart."""
+        rows = (await self.session.execute(stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset))).all()
+        if rows:
+            return [row[0] for row in rows], int(rows[0][1])
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery())) if offset else 0
+        return [], int(total or 0)
 
     async def load(self, model: type[T], record_id: uuid.UUID | str, *, field: str = "id", lock: bool = False) -> T:
         """The record with that id, or NotFound naming `field`."""

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from store.access import check_record, require
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
@@ -121,9 +121,7 @@ class ContactService(Service):
             ))
         if account_id:
             stmt = stmt.where(Contact.account_id == account_id)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Contact.last_name, Contact.first_name).limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        return await self.page(stmt, Contact.last_name, Contact.first_name, limit=limit, offset=offset)
 
     async def _email_free(self, email: str) -> None:
         if await self.session.scalar(select(Contact.id).where(Contact.email == email)):

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from store.access import require
@@ -103,9 +103,7 @@ class DealService(Service):
             stmt = stmt.where(Deal.owner_id == owner_id)
         if open_only:
             stmt = stmt.where(Deal.stage.in_(OPEN_STAGES))
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Deal.close_date.asc().nulls_last(), Deal.deal_name).limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        return await self.page(stmt, Deal.close_date.asc().nulls_last(), Deal.deal_name, limit=limit, offset=offset)
 
     async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:
         changes = parse(DealUpdate, data).model_dump(exclude_unset=True)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from store.access import require
 from store.clock import utcnow
@@ -145,7 +145,7 @@ class EngagementService(Service):
                 stmt = stmt.where(column == key)
         if contact_id is None and lead_id is None and deal_id is None:
             stmt = stmt.where(Call.user_id == self.actor.user_id)
-        return await self._page(stmt, Call.call_at.desc(), limit, offset)
+        return await self.page(stmt, Call.call_at.desc(), limit=limit, offset=offset)
 
     async def list_meetings(self, *, start: datetime | None = None, end: datetime | None = None,
                             limit: int = 20, offset: int = 0) -> tuple[list[Meeting], int]:
@@ -157,17 +157,13 @@ class EngagementService(Service):
             stmt = stmt.where(Meeting.start_at >= start)
         if end:
             stmt = stmt.where(Meeting.start_at < end)
-        return await self._page(stmt, Meeting.start_at, limit, offset)
+        return await self.page(stmt, Meeting.start_at, limit=limit, offset=offset)
 
     async def list_notes(self, related_type: RecordType, related_id: uuid.UUID, *, limit: int = 20, offset: int = 0) -> tuple[list[Note], int]:
         """Notes on a record the caller may read, newest first."""
         await self._target(related_type, related_id, "related_id")
         stmt = select(Note).where(Note.related_type == related_type, Note.related_id == related_id)
-        return await self._page(stmt, Note.created_at.desc(), limit, offset)
-
-    async def _page(self, stmt, order, limit: int, offset: int):
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        return list(await self.session.scalars(stmt.order_by(order).limit(limit).offset(offset))), int(total or 0)
+        return await self.page(stmt, Note.created_at.desc(), limit=limit, offset=offset)
 
     async def _readable(self, owner: uuid.UUID | None, related: list[tuple[RecordType | None, uuid.UUID | None]]) -> None:
         """Refuse unless the caller is `owner`, sees everything, or may read one of the related records."""

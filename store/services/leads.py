@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -202,9 +202,7 @@ class LeadService(Service):
             ))
         if status:
             stmt = stmt.where(Lead.status == status)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Lead.created_at.desc()).limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        return await self.page(stmt, Lead.created_at.desc(), limit=limit, offset=offset)
 
     async def _email_free(self, email: str) -> None:
         if await self.session.scalar(select(Lead.id).where(Lead.email == email)):

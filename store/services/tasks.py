@@ -80,9 +80,7 @@ class TaskService(Service):
             stmt = stmt.where(Task.related_type == related_type)
         if related_id:
             stmt = stmt.where(Task.related_id == related_id)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        return await self.page(stmt, Task.due_date.asc().nulls_last(), Task.created_at, limit=limit, offset=offset)
 
     async def delete(self, task_id: uuid.UUID | str) -> None:
         """Delete a task the caller manages (its timeline entries stay as history)."""

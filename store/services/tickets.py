@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from store.access import require
 from store.clock import utcnow
@@ -122,9 +122,7 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.sentiment == sentiment)
         if intent:
             stmt = stmt.where(Ticket.intent == intent)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Ticket.created_at.desc()).limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        return await self.page(stmt, Ticket.created_at.desc(), limit=limit, offset=offset)
 
     async def _ensure_assignee(self, user_id: uuid.UUID | None) -> None:
         if user_id is None:

@@ -1,7 +1,7 @@
 """The shared inbox: inboxes, conversations, messages (raw MIME kept), attachments, notes, presence
 
 Revision ID: 0011_inbox
-Revises: 0011_kv
+Revises: 0011_rate_limits
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011_inbox"
-down_revision = "0011_kv"
+down_revision = "0011_rate_limits"
 branch_labels = None
 depends_on = None
 
