@@ -54,7 +54,6 @@ def secret(name: Annotated[str, typer.Argument(help="The inbox's name")]) -> Non
     from store.inbox.service import InboxService
 
     async def main() -> None:
-
         db = Database.open()
         try:
             async with db.session() as session:
@@ -72,7 +71,6 @@ def poll(name: Annotated[str | None, typer.Argument(help="Only this inbox (defau
     from store.inbox.imap import poll_inbox, polled_inboxes
 
     async def main() -> None:
-
         settings = get_settings()
         db = Database.open(settings)
         try:
@@ -98,7 +96,6 @@ def list_conversations(as_user: Annotated[str, typer.Option("--as", help="The ag
     from store.inbox.service import InboxService
 
     async def main() -> None:
-
         db = Database.open()
         try:
             async with db.session() as session:

@@ -58,7 +58,6 @@ def lists_ls(as_: As) -> None:
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
-
         rows, _ = await ListService(session, actor).search(limit=200)
         table = Table("name", "kind", "members", "id")
         for found, count in rows:
@@ -74,7 +73,6 @@ def lists_preview(criteria: Annotated[str, typer.Argument(help='A filter as JSON
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
-
         count, sample = await ListService(session, actor).preview(_criteria(criteria))
         console.print(f"{count} contact(s): " + ", ".join(c.name for c in sample) + (" ..." if count > len(sample) else ""))
     _go(as_, work)
@@ -87,7 +85,6 @@ def lists_create(name: str, as_: As, criteria: Annotated[str | None, typer.Optio
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
-
         service = ListService(session, actor)
         made = await service.create({"name": name, "description": description, "criteria": _criteria(criteria) if criteria else None})
         console.print(f"created {'dynamic' if made.dynamic else 'static'} list '{made.name}' ({await service.count(made)} members) {made.id}")
@@ -100,7 +97,6 @@ def lists_members(name: str, as_: As, limit: int = 50) -> None:
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
-
         service = ListService(session, actor)
         rows, total = await service.members((await service.find(name)).id, limit=limit)
         console.print(f"{total} member(s)")
@@ -115,7 +111,6 @@ def lists_add(name: str, contact_ids: list[str], as_: As) -> None:
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
-
         service = ListService(session, actor)
         added = await service.add((await service.find(name)).id, {"contact_ids": contact_ids})
         console.print(f"added {added}")
@@ -128,7 +123,6 @@ def lists_remove(name: str, contact_ids: list[str], as_: As) -> None:
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
-
         service = ListService(session, actor)
         removed = await service.remove((await service.find(name)).id, {"contact_ids": contact_ids})
         console.print(f"removed {removed}")
@@ -141,7 +135,6 @@ def campaigns_ls(as_: As) -> None:
     from store.services.campaigns import CampaignService
 
     async def work(session: Any, actor: Actor) -> None:
-
         rows, _ = await CampaignService(session, actor).search(limit=200)
         table = Table("name", "type", "status", "start", "budget", "id")
         for c in rows:
@@ -156,7 +149,6 @@ def campaigns_create(name: str, as_: As, type: str = "email", budget: str | None
     from store.services.campaigns import CampaignService
 
     async def work(session: Any, actor: Actor) -> None:
-
         made = await CampaignService(session, actor).create({"name": name, "type": type, "budget": budget, "actual_cost": actual_cost})
         console.print(f"created campaign '{made.name}' {made.id}")
     _go(as_, work)
@@ -169,7 +161,6 @@ def campaigns_show(name: str, as_: As) -> None:
     from store.services.mass_email import MassEmailService
 
     async def work(session: Any, actor: Actor) -> None:
-
         service = CampaignService(session, actor)
         found = await service.find(name)
         console.print(f"[bold]{found.name}[/] ({found.type.value}, {found.status.value})")
@@ -191,7 +182,6 @@ def campaigns_email(campaign: str, subject: str, body_file: Annotated[typer.File
     from store.services.mass_email import MassEmailService
 
     async def work(session: Any, actor: Actor) -> None:
-
         found = await CampaignService(session, actor).find(campaign)
         target = await ListService(session, actor).find(list_name) if list_name else None
         made = await MassEmailService(session, actor).create(found.id, {"subject": subject, "body": body_file.read(),
@@ -206,7 +196,6 @@ def campaigns_preview(email_id: str, as_: As) -> None:
     from store.services.mass_email import MassEmailService
 
     async def work(session: Any, actor: Actor) -> None:
-
         service = MassEmailService(session, actor)
         shown = await service.preview(email_id, get_settings())
         audience = await service.audience(email_id)
@@ -221,7 +210,6 @@ def campaigns_test(email_id: str, to: str, as_: As) -> None:
     from store.services.mass_email import MassEmailService
 
     async def work(session: Any, actor: Actor) -> None:
-
         await MassEmailService(session, actor).test_send(email_id, get_settings(), to=to)
         console.print(f"sent a test copy to {to}")
     _go(as_, work)
@@ -233,7 +221,6 @@ def campaigns_send(email_id: str, as_: As, at: Annotated[datetime | None, typer.
     from store.services.mass_email import MassEmailService
 
     async def work(session: Any, actor: Actor) -> None:
-
         audience = await MassEmailService(session, actor).send(email_id, get_settings(), at=at.astimezone() if at else None)
         console.print(f"queued for {audience.recipients} recipient(s) ({audience.suppressed} suppressed)")
     _go(as_, work)

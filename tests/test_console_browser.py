@@ -7,19 +7,18 @@ each browser test gets a fresh context. Screenshots go to tests/artifacts/.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from store.seed import seed
 from store.signin import DEMO_PASSWORD
+from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import empty_database
 from tests.live import live_server
-from tests.test_widget_browser import CHROMIUM, CHROMIUM_ARGS, no_script_errors, watched
 
 ARTIFACTS = Path(__file__).with_name("artifacts")
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
@@ -32,14 +31,6 @@ async def server(database, database_url: str):
     await seed(database)
     with live_server(database_url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from store.inbox.service import InboxService
 from store.seed import seed
+from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import SYSTEM, empty_database
 from tests.inbox_mail import mail
 from tests.live import live_server
 from tests.smtp import smtp_server
-from tests.test_console_browser import DESKTOP, PHONE, browser, shot, sign_in  # noqa: F401 - the browser fixture
-from tests.test_widget_browser import no_script_errors, watched
+from tests.test_console_browser import DESKTOP, PHONE, shot, sign_in
 
 SARAH = "sarah.johnson@acme.test"  # the demo's contact at Acme, primary contact of the open "Acme Corp - Enterprise Plan"
 

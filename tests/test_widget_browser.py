@@ -16,16 +16,14 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from store.embeddings import default_embedder
 from store.seed import seed
+from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import empty_database
 from tests.live import live_server
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 SCREENSHOT = Path(__file__).with_name("artifacts") / "widget-answer.png"
 
 QUESTION = "How do I reset my password?"
@@ -50,32 +48,6 @@ async def server(database, database_url: str):
     await seed(database, embedder=default_embedder())
     with live_server(database_url) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def watched(page: Page) -> Page:
-    """Collect the page's script errors (checked by `no_script_errors`); refused requests are asserted by the tests."""
-    errors: list[str] = []
-
-    def console(message) -> None:
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            errors.append(message.text)
-
-    page.script_errors = errors  # type: ignore[attr-defined]
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", console)
-    return page
-
-
-def no_script_errors(page: Page) -> None:
-    assert page.script_errors == [], page.script_errors  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="module")
