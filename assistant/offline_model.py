@@ -675,18 +675,24 @@ class Plan:
     def _ask_bant(self, lead: dict[str, Any]) -> None:
         """Qualifying needs all four BANT answers: those typed, else those the lead holds; ask for exactly the missing
         ones in one question ("unknown" is an answer)."""
-        held = self.call("get_lead", lead_id=lead["id"])["data"]
-        missing = [k for k in BANT_KEYS if not str(self.slots.get(k) or "").strip() and not str(held.get(f"bant_{k}") or "").strip()]
+        held = self._lead_state(lead)
+        missing = [k for k in BANT_KEYS if not str(self.slots.get(k) or "").strip() and k in held.get("bant_missing", BANT_KEYS)]
         if missing:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
             self.answer("ask", missing=f"to know the {listed}", hint=f"To qualify {held.get('name') or lead.get('name')}, tell me the {listed} "
                                                     "(BANT); 'unknown' is fine for any you don't know.")
 
+    def _lead_state(self, lead: dict[str, Any]) -> dict[str, Any]:
+        """The lead's status and the BANT answers it lacks, from the lead list (no free text of others in the turn, so
+        the write that follows is still offered)."""
+        rows = self.call("search_leads", query=str(lead.get("name") or ""), limit=10)["data"]["leads"]
+        return next((row for row in rows if row["id"] == str(lead["id"])), {"name": lead.get("name"), "status": None})
+
     def do_convert_lead(self) -> None:
         lead = self.find(["lead"], what="a lead")
-        held = self.call("get_lead", lead_id=lead["id"])["data"]
+        held = self._lead_state(lead)
         override = self.slots.get("override_reason")
-        if held.get("status") not in ("qualified", "converted", "lost") and not override:
+        if held.get("status") in ("new", "contacted") and not override:
             self.answer("ask", missing="override reason", hint=f"{held.get('name') or lead.get('name')} is {held.get('status')}, "
                         "not qualified: why convert it anyway? (Or qualify it first, with budget, authority, need and timeline.)")
         self.write("convert_lead", lead_id=lead["id"], amount=self.slots.get("amount"), close_date=self.slots.get("close_date"),
