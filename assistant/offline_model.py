@@ -129,6 +129,8 @@ class OfflineModel:
                 slots.update(bant_reply(before[-1].content, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
                 text = f"{before[-2].content}. {text}"
+        if parse is None and (asked := [m.content for m in before if m.role == "user"]) and (again := follow_up(asked[-1], text)):
+            text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [Step(calls[m.tool_call_id].name, json.loads(calls[m.tool_call_id].arguments or "{}"), json.loads(m.content or "{}"))
@@ -237,6 +239,26 @@ _YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|ex
 
 _UNKNOWN = re.compile(r"^\W*(?:(?:all|rest|the\s+rest|others?|everything\s+else|both|them)\s+(?:are\s+|is\s+)?)?"
                       r"(?:unknown|not\s+sure|no\s+idea|tbd|n/?a|don'?t\s+know|dunno|not\s+known)\W*$", re.I)
+
+
+_ELLIPSIS = re.compile(r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
+                       re.I)
+_NOT_A_NAME = {"you", "me", "us", "them", "him", "her", "it", "that", "this", "then", "now", "so", "yes", "no", "thanks", "more"}
+
+
+def follow_up(previous: str, text: str) -> str | None:
+    """The question an elliptical follow-up asks ("and john's?", "what about Mike?"): the previous question (a read
+    only) with its person, or its "my", replaced by the one named now."""
+    m = _ELLIPSIS.match(text)
+    if m is None or m[1].lower() in _NOT_A_NAME or not is_question(previous):
+        return None
+    slots = read_slots(previous, utcnow())
+    for named in (slots.get("name"), slots.get("person")):
+        if named and re.search(rf"\b{re.escape(str(named))}\b", previous, re.I):
+            return re.sub(rf"\b{re.escape(str(named))}\b", m[1], previous, count=1, flags=re.I)
+    if re.search(r"\bmy\b", previous, re.I):
+        return re.sub(r"\bmy\b", f"{m[1]}'s", previous, count=1, flags=re.I)
+    return None
 
 
 def bant_reply(question: str, reply: str, slots: Slots) -> Slots:

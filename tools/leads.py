@@ -17,8 +17,8 @@ from tools.registry import ToolResult, tool
 
 @tool(area="leads")
 async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadStatus | None = None, limit: int = 10) -> ToolResult:
-    """List leads the user may see, by free text (name, email, company) and status; each says which BANT answers it
-    still lacks (bant_missing: qualifying needs all four).
+    """List leads the user may see, by free text (name, email, company) and status; looked up by text, each also says
+    which BANT answers it still lacks (bant_missing: qualifying needs all four).
 
     Args:
         query: free text over name, email and company
@@ -27,8 +27,9 @@ async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadS
     """
     leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50))
     return ToolResult(
-        data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score,
-                                          "bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]} for lead in leads]},
+        data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score}
+                                         | ({"bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]} if query else {})
+                                         for lead in leads]},
         refs=[ref(lead) for lead in leads],
     )
 
