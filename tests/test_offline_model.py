@@ -235,3 +235,12 @@ async def test_a_support_agent_sees_their_own_queue(crm):
     noah = await as_("noah@nexa.test")
     queue = await agent.run(noah, "whats in my queue")
     assert any(c["name"] == "search_tickets" and c["arguments"].get("mine") for c in queue.tool_calls), queue.answer
+
+
+async def test_an_elliptical_follow_up_asks_the_same_about_someone_else(crm):
+    agent, _, as_ = crm
+    maria = await as_("maria@nexa.test")
+    first = await agent.run(maria, "show mike's overdue tasks")
+    again = await agent.run(maria, "and john's?", first.conversation_id)
+    call = next(c for c in again.tool_calls if c["name"] == "team_tasks")
+    assert call["arguments"]["person"].lower() == "john", again.answer
