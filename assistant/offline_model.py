@@ -27,19 +27,22 @@ from assistant.offline.dialogue import (
     focus_of,
     is_howto,
     is_question,
+    is_staff_question,
     out_of_scope,
     smalltalk,
 )
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.nlu import FILLERS, read_slots
-from assistant.offline.slots import find_name
+from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
+from assistant.offline.slots import find_name, find_stage
 from prompts import render
+from prompts.money import money_short
 from store.clock import utcnow
 from store.embeddings import Embedder
 from tools.spec import ToolSpec
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
-FREE_TEXT = {"reason", "body", "subject", "title", "notes"}
+FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
+BANT_KEYS = ("budget", "authority", "need", "timeline")
 MATCH_FLOOR, TIE_MARGIN = 60, 4
 # A write names its record for sure only when the match is exact, or scores at least WRITE_FLOOR with no other
 # record within WRITE_MARGIN (search_crm's 0-100 score); anything weaker is asked back as "which one".
@@ -120,11 +123,14 @@ class OfflineModel:
                     text = before[-2].content or ""
             elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
-                asked = re.match(r"To do that I need (\w+)\.", before[-1].content)
-                if asked and asked[1] in FREE_TEXT and not smalltalk(text):
-                    slots[asked[1]] = text.strip().rstrip(".")  # the reply to "I need reason" is the reason
+                asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", before[-1].content)
+                if asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not _YES.match(text):
+                    slots[asked[1].replace(" ", "_")] = text.strip().rstrip(".")
+                slots.update(bant_reply(before[-1].content, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
                 text = f"{before[-2].content}. {text}"
+        if parse is None and (asked := [m.content for m in before if m.role == "user"]) and (again := follow_up(asked[-1], text)):
+            text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [Step(calls[m.tool_call_id].name, json.loads(calls[m.tool_call_id].arguments or "{}"), json.loads(m.content or "{}"))
@@ -229,6 +235,46 @@ def _kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
 ORDINALS = ["first", "second", "third", "fourth", "fifth"]
 _NTH = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|last)\s+(?:one|deal|lead|contact|account)\b", re.I)
 _YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
+
+
+_UNKNOWN = re.compile(r"^\W*(?:(?:all|rest|the\s+rest|others?|everything\s+else|both|them)\s+(?:are\s+|is\s+)?)?"
+                      r"(?:unknown|not\s+sure|no\s+idea|tbd|n/?a|don'?t\s+know|dunno|not\s+known)\W*$", re.I)
+
+
+_ELLIPSIS = re.compile(r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
+                       re.I)
+_NOT_A_NAME = {"you", "me", "us", "them", "him", "her", "it", "that", "this", "then", "now", "so", "yes", "no", "thanks", "more"}
+
+
+def follow_up(previous: str, text: str) -> str | None:
+    """The question an elliptical follow-up asks ("and john's?", "what about Mike?"): the previous question (a read
+    only) with its person, or its "my", replaced by the one named now."""
+    m = _ELLIPSIS.match(text)
+    if m is None or m[1].lower() in _NOT_A_NAME or not is_question(previous):
+        return None
+    slots = read_slots(previous, utcnow())
+    for named in (slots.get("name"), slots.get("person")):
+        if named and re.search(rf"\b{re.escape(str(named))}\b", previous, re.I):
+            return re.sub(rf"\b{re.escape(str(named))}\b", m[1], previous, count=1, flags=re.I)
+    if re.search(r"\bmy\b", previous, re.I):
+        return re.sub(r"\bmy\b", f"{m[1]}'s", previous, count=1, flags=re.I)
+    return None
+
+
+def bant_reply(question: str, reply: str, slots: Slots) -> Slots:
+    """The BANT answers a reply gives to our question for the missing ones: labelled parts are read by the filler;
+    "unknown" (alone or as "rest unknown") answers every field still missing; a lone unlabelled answer to a
+    question for one field is that field."""
+    asked = [k for k in BANT_KEYS if re.search(rf"\b{k}\b", question[len(ASK):].split(".")[0])] if question.startswith(ASK) else []
+    missing = [k for k in asked if not str(slots.get(k) or "").strip()]
+    if _YES.match(reply):
+        return {}
+    parts = [p.strip() for p in re.split(r"[,;]|\.\s", reply) if p.strip()]
+    if missing and parts and _UNKNOWN.match(parts[-1]):
+        return {k: "unknown" for k in missing}
+    if len(missing) == 1 and not find_bant(reply):
+        return {missing[0]: reply.strip().rstrip(".")}
+    return {}
 
 
 def _choose(question: str, reply: str) -> tuple[str, str] | None:
@@ -357,7 +403,8 @@ class Plan:
             self.write("send_email", email_id=self.focus.draft_id)
         if "search_conversations" in self.tools and _SEEN_BEFORE.search(text):
             self.do_memory()
-        howto = "kb_search" in self.tools and is_howto(text)
+        howto = "kb_search" in self.tools and is_staff_question(text) and not (
+            self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_howto(text))
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
@@ -390,6 +437,10 @@ class Plan:
         kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
         self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
         person = self.slots.get("person")
+        if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
+            return "won_deals"
+        if person and self.role in ("manager", "admin") and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
+            return "teammate_deals"
         if person and self.role in ("manager", "admin") and "team_tasks" in self.tools and _TASK_WORDS.search(lowered):
             return "team_tasks"
         if _MEETING_WORDS.search(lowered):
@@ -398,7 +449,7 @@ class Plan:
             return "my_tasks"
         if self.slots.get("ticket_number"):
             return "show_ticket"
-        if re.search(r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b", lowered):
+        if re.search(r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered):
             return "list_tickets"
         if re.search(r"\bleads\b", lowered) and not self.slots.get("name"):
             return "list_leads"
@@ -412,6 +463,56 @@ class Plan:
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
             return "show_record"
         return intent if intent in READS else "help"
+
+    def attempt(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Like `call`, but a failed result is returned for the plan to handle instead of said."""
+        for step in self.steps:
+            if step.name == name and step.arguments == _jsonable(arguments):
+                return step.result
+        return self.call(name, **arguments)
+
+    def _teammate(self) -> str | None:
+        """The teammate a manager's or admin's question is about ("mike's deals"), else None (the caller's own)."""
+        person = self.slots.get("person")
+        if self.role in ("manager", "admin") and person and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team"):
+            return str(person)
+        return None
+
+    def do_won_deals(self) -> None:
+        """The deals won in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
+        period = self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
+        person = self._teammate()
+        mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
+        result = self.attempt("search_deals", stage="closed_won", period=period, mine=mine, owner=person, limit=50)
+        if not result.get("ok"):
+            error = result.get("error", {})
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        data = result["data"]
+        who = f"{person.capitalize()} won" if person else "You won" if mine else "Won"
+        label = str(period).replace("_", " ")
+        self.answer("deals", deals=data["deals"], empty=f"No deals were won {label} ({data['from']} to {data['to']}).",
+                    title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
+                          + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""))
+
+    def do_teammate_deals(self) -> None:
+        """A teammate's deals (a stage or open ones) or their pipeline figures; a name that is no teammate is an account."""
+        person = str(self._teammate())
+        if _PIPELINE_WORDS.search(self.text):
+            result = self.attempt("pipeline_summary", scope="all", group_by="stage", period=self.slots.get("period"), owner=person)
+            if result.get("ok"):
+                self.answer("pipeline", d=result["data"], title=f"{person.capitalize()}'s pipeline by stage")
+        else:
+            stage = find_stage(self.text)
+            arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "limit": 25}
+            result = self.attempt("search_deals", **arguments)
+            if result.get("ok"):
+                what = f"in {stage.value.replace('_', ' ')}" if stage else "open"
+                self.answer("deals", deals=result["data"]["deals"], title=f"{person.capitalize()}'s deals {what}",
+                            empty=f"{person.capitalize()} has no deals {what}.")
+        error = result.get("error", {})
+        if error.get("code") != "not_found":
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        self.do_list_deals()  # "Acme's deals": an account's
 
     def do_memory(self) -> None:
         """Earlier tickets and conversations like the problem the user describes."""
@@ -427,7 +528,7 @@ class Plan:
         if not data["found"]:
             if self.role == "customer":
                 self.answer("kb_not_found")
-            if self.parse.intent == "unknown" and not fallback:
+            if self.parse.intent == "unknown" and not fallback and not (is_question(self.text) and self._read_intent() in _EVIDENT_READS):
                 self.answer("help", unknown=True)
             return
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
@@ -583,6 +684,8 @@ class Plan:
         if self.slots["status"] == "lost":
             self.need("reason", hint="Why was the lead lost?")
         lead = self.find(["lead"], what="a lead", required=self.slots["status"] != "lost")
+        if lead is not None and self.slots["status"] == "qualified":
+            self._ask_bant(lead)
         if lead is None:  # "Emberforge Co - Upgrade 15 is lost": a deal's name, not a lead's
             self.slots = {**self.slots, "stage": "closed_lost"}
             self.writing = True
@@ -591,10 +694,31 @@ class Plan:
         self.write("update_lead_status", lead_id=lead["id"], status=self.slots["status"], reason=self.slots.get("reason"),
                    **{k: self.slots.get(k) for k in ("budget", "authority", "need", "timeline")})
 
+    def _ask_bant(self, lead: dict[str, Any]) -> None:
+        """Qualifying needs all four BANT answers: those typed, else those the lead holds; ask for exactly the missing
+        ones in one question ("unknown" is an answer)."""
+        held = self._lead_state(lead)
+        missing = [k for k in BANT_KEYS if not str(self.slots.get(k) or "").strip() and k in held.get("bant_missing", BANT_KEYS)]
+        if missing:
+            listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
+            self.answer("ask", missing=f"to know the {listed}", hint=f"To qualify {held.get('name') or lead.get('name')}, tell me the {listed} "
+                                                    "(BANT); 'unknown' is fine for any you don't know.")
+
+    def _lead_state(self, lead: dict[str, Any]) -> dict[str, Any]:
+        """The lead's status and the BANT answers it lacks, from the lead list (no free text of others in the turn, so
+        the write that follows is still offered)."""
+        rows = self.call("search_leads", query=str(lead.get("name") or ""), limit=10)["data"]["leads"]
+        return next((row for row in rows if row["id"] == str(lead["id"])), {"name": lead.get("name"), "status": None})
+
     def do_convert_lead(self) -> None:
         lead = self.find(["lead"], what="a lead")
+        held = self._lead_state(lead)
+        override = self.slots.get("override_reason")
+        if held.get("status") in ("new", "contacted") and not override:
+            self.answer("ask", missing="override reason", hint=f"{held.get('name') or lead.get('name')} is {held.get('status')}, "
+                        "not qualified: why convert it anyway? (Or qualify it first, with budget, authority, need and timeline.)")
         self.write("convert_lead", lead_id=lead["id"], amount=self.slots.get("amount"), close_date=self.slots.get("close_date"),
-                   deal_name=self.slots.get("deal_name"))
+                   deal_name=self.slots.get("deal_name"), override_reason=override)
 
     def do_create_deal(self) -> None:
         self.need("amount", hint="How much is the deal worth?")
@@ -690,16 +814,22 @@ class Plan:
                    contact_ids=list(dict.fromkeys(people)), duration_minutes=self.slots.get("duration_minutes"))
 
     def do_create_task(self) -> None:
-        if re.search(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b)[a-z]+\s*:|\bremind\s+(?!me\b|us\b)[a-z]+\s+to\b",
-                     self.text, re.I) and self.role in ("manager", "admin"):
-            self.answer("cannot", what="assign tasks to teammates")
+        assignee = None
+        named = _FOR_TEAMMATE.search(self.text)
+        if named:  # "a task for john: ...": a teammate, unless a CRM record goes by that name
+            who = next(group for group in named.groups() if group)
+            hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]
+            if not any(_same(who.lower(), (_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
+                if self.role not in ("manager", "admin"):
+                    self.answer("error", field="assignee", reason="only managers (for their team) and admins give tasks to others.")
+                assignee = who
         self.need("title", hint="What should I remind you to do?")
         related = self.find(ANYTHING, what="a record", required=False)
         title = str(self.slots["title"])
         if related and related.get("name") and not self.slots.get("name"):
             title = re.sub(r"\b(?:him|her|them|it)\b", related["name"], title, count=1)
         self.write("create_task", title=title, due_date=self.slots.get("due_date"), priority=self.slots.get("priority"),
-                   related_type=related and related["type"], related_id=related and related["id"])
+                   related_type=related and related["type"], related_id=related and related["id"], assignee=assignee)
 
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
@@ -716,8 +846,12 @@ class Plan:
                      "account_id": record["id"] if record and record["type"] == "account" else None,
                      "contact_id": record["id"] if record and record["type"] == "contact" else None,
                      "open_only": status is None, "limit": 10}
+        if re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I) \
+                and self.role != "customer":
+            arguments["mine"] = True
         data = self.call("search_tickets", **arguments)["data"]
-        title = f"{(status or 'open').capitalize()} tickets" + (f" for {record['name']}" if record else "")
+        title = f"{'Your ' if arguments.get('mine') else ''}{status or 'open'} tickets" + (f" for {record['name']}" if record else "")
+        title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
     def do_create_ticket(self) -> None:
@@ -758,6 +892,15 @@ _CHANGE_FIELD = re.compile(r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobi
 MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
 _TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
+_FOR_TEAMMATE = re.compile(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
+                           r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b", re.I)
+# Reads whose words alone say what to show ("what did I win", "mike's deals"): a question the classifier could not
+# place goes to them rather than to the help text.
+_EVIDENT_READS = ("won_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
+_WON = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
+                  r"|\b(?:wins|closed[\s-]won\s+deals)\b", re.I)
+_TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
 _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
                       r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$", re.I)
 _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [

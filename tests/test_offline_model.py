@@ -187,3 +187,60 @@ async def test_the_intelligence_layer_answers_offline(db, crm):
     assert forecast.tool_calls[-1]["name"] == "forecast_pipeline" and "closed-won so far" in forecast.answer
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Call)) > 0  # the seed's history is still there
+
+
+async def test_qualifying_keeps_the_bant_typed_and_asks_for_exactly_the_missing_ones(db, crm):
+    agent, john, _ = crm
+    first = await agent.run(john, "new lead: Dana Whitfield, dana@brightwave.io, came from a webinar")
+    await agent.run(john, "yes", first.conversation_id)
+    ask = await agent.run(john, "Dana Whitfield is qualified: budget 35k signed off, she decides")
+    assert ask.answer.startswith("To do that I need to know the need and timeline") and not ask.pending, ask.answer
+    done = await agent.run(john, "need unknown, go-live by Q3", ask.conversation_id)
+    assert len(done.pending) == 1, done.answer
+    arguments = done.pending[0].arguments
+    assert (arguments["status"], arguments["need"]) == ("qualified", "unknown")
+    assert "35k" in arguments["budget"] and "decides" in arguments["authority"] and "Q3" in arguments["timeline"]
+
+
+async def test_converting_an_unqualified_lead_asks_why_before_proposing(db, crm):
+    agent, john, _ = crm
+    first = await agent.run(john, "new lead: Dana Whitfield, dana@brightwave.io, came from a webinar")
+    await agent.run(john, "yes", first.conversation_id)
+    ask = await agent.run(john, "convert Dana Whitfield, deal worth 35k")
+    assert ask.answer.startswith("To do that I need override reason") and not ask.pending, ask.answer
+    assert "not qualified" in ask.answer
+    done = await agent.run(john, "the CFO signed the order form already", ask.conversation_id)
+    assert len(done.pending) == 1 and done.pending[0].arguments["override_reason"] == "the CFO signed the order form already"
+
+
+async def test_a_manager_reads_a_teammates_deals_and_gives_them_a_task(db, crm):
+    agent, john, as_ = crm
+    maria = await as_("maria@nexa.test")
+    deals = await agent.run(maria, "mike's deals in negotiation")
+    call = next(c for c in deals.tool_calls if c["name"] == "search_deals")
+    assert call["arguments"]["owner"] == "mike" and call["arguments"]["stage"] == "negotiation", deals.answer
+    won = await agent.run(maria, "what did the team win last month")
+    assert any(c["name"] == "search_deals" and c["arguments"]["period"] == "last_month" for c in won.tool_calls), won.answer
+    first = await _approve(agent, maria, "create a task for john: prep the QBR deck, due Friday")
+    assert first.pending[0].arguments["assignee"] == "john"
+    async with db.session() as s:
+        task = await s.scalar(select(Task).where(Task.title.ilike("%QBR deck%")))
+        assert task.assignee_id == john.user_id
+    refused = await agent.run(john, "create a task for mike: prep the QBR deck")
+    assert not refused.pending and "only managers" in refused.answer
+
+
+async def test_a_support_agent_sees_their_own_queue(crm):
+    agent, _, as_ = crm
+    noah = await as_("noah@nexa.test")
+    queue = await agent.run(noah, "whats in my queue")
+    assert any(c["name"] == "search_tickets" and c["arguments"].get("mine") for c in queue.tool_calls), queue.answer
+
+
+async def test_an_elliptical_follow_up_asks_the_same_about_someone_else(crm):
+    agent, _, as_ = crm
+    maria = await as_("maria@nexa.test")
+    first = await agent.run(maria, "show mike's overdue tasks")
+    again = await agent.run(maria, "and john's?", first.conversation_id)
+    call = next(c for c in again.tool_calls if c["name"] == "team_tasks")
+    assert call["arguments"]["person"].lower() == "john", again.answer

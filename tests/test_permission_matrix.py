@@ -61,6 +61,7 @@ CHANGE = {"lead": {"title": "CTO"}, "contact": {"title": "CTO"}, "account": {"in
 class Cast:
     actors: dict[str, Actor]
     records: dict[tuple[str, str], object]
+    emails: dict[str, str]  # the users named by owner: "teammate" (the East rep) and "other_team" (the West rep)
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ async def cast(db) -> Cast:
                 records[(role, owner, "account")] = await factories.account(s, account_owner_id=owner_id, account_name=f"Acct {tag}")
                 records[(role, owner, "deal")] = await factories.deal(s, owner_id=owner_id, deal_name=f"Deal {tag}")
         s.add(ContactList(name="Matrix list"))  # unowned: every rep and manager may add to it (add_to_list's row)
-        return Cast(actors, records)
+        return Cast(actors, records, {"teammate": teammate.email, "other_team": stranger.email})
 
 
 CELLS = [(r, k, o, op) for r, k, o, op in itertools.product(ROLES, KINDS, OWNERS, OPS)
@@ -303,3 +304,41 @@ def test_every_reference_argument_of_every_write_tool_is_in_the_matrix():
         and (name, arg) not in covered
     ]
     assert not missing, f"write tools with reference arguments that have no row in TOOL_REF_ARGS: {missing}"
+
+
+# -- The dimension "a tool argument names a teammate" --------------------------------------------------------------
+# A teammate named by email or name (a task's assignee, whose deals or pipeline): the caller themselves always; their
+# team for managers; anyone for admins; nobody else's for reps and support.
+TOOL_PERSON_ARGS: dict[tuple[str, str], object] = {
+    ("create_task", "assignee"): lambda who: {"title": "x", "assignee": who},
+    ("search_deals", "owner"): lambda who: {"owner": who},
+    ("pipeline_summary", "owner"): lambda who: {"owner": who},
+}
+
+
+def may_name(role: str, owner: str) -> bool:
+    return role == "admin" or (role == "manager" and owner == "teammate")
+
+
+@pytest.mark.parametrize("role", ["admin", "manager", "rep", "support"])
+async def test_tools_name_only_the_teammates_the_caller_may_act_for(db, cast, role):
+    failures = []
+    for ((name, arg), args), owner in itertools.product(TOOL_PERSON_ARGS.items(), ("teammate", "other_team")):
+        try:
+            async with db.session() as s:
+                await TOOLSET.tools[name].run(ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(cast.emails[owner]))
+                await s.rollback()
+            outcome = "allowed"
+        except PermissionDenied:
+            outcome = "refused"
+        if outcome != ("allowed" if may_name(role, owner) else "refused"):
+            failures.append(f"{role}: {name}({arg}=<{owner}>): {outcome}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_person_argument_of_every_tool_is_in_the_matrix():
+    names = {"assignee", "owner", "person"}
+    own_rules = {"team_tasks", "assign_inbox_thread"}  # a teammate's task list (its own tests); the inbox's assignment rules
+    missing = [f"{name}.{arg}" for name, tool in TOOLSET.tools.items() for arg in tool.spec.parameters["properties"]
+               if arg in names and (name, arg) not in TOOL_PERSON_ARGS and name not in own_rules]
+    assert not missing, f"tools naming a teammate with no row in TOOL_PERSON_ARGS: {missing}"

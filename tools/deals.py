@@ -13,6 +13,7 @@ from store.models.enums import DealStage, DealType
 from store.schemas import Day
 from store.serialize import plain, ref, to_dict
 from store.services import DealService, PipelineService
+from store.services.people import PeopleService
 from tools.context import ToolContext
 from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
@@ -26,9 +27,10 @@ def _brief(deal: Deal) -> dict:
 @tool(area="deals")
 async def search_deals(
     ctx: ToolContext, query: str | None = None, stage: DealStage | None = None, account_id: uuid.UUID | None = None,
-    open_only: bool = False, mine: bool = False, limit: int = 10,
+    open_only: bool = False, mine: bool = False, owner: str | None = None, period: Period | None = None, limit: int = 10,
 ) -> ToolResult:
-    """List deals the user may see, by name, stage, account and owner.
+    """List deals the user may see, by name, stage, account, owner and close-date period ("what did we win this
+    quarter": stage closed_won, period this_quarter), with their total amount.
 
     Args:
         query: part of the deal name
@@ -36,11 +38,20 @@ async def search_deals(
         account_id: only this account's deals
         open_only: only deals not yet won or lost
         mine: only the user's own deals
+        owner: only this teammate's deals: email, full or first name (managers: their team; admins: anyone)
+        period: only deals whose close date falls in this period
         limit: at most this many deals
     """
-    deals, total = await DealService(ctx.session, ctx.actor).search(
-        q=query, stage=stage, account_id=account_id, owner_id=ctx.actor.user_id if mine else None, open_only=open_only, limit=min(limit, 50))
-    return ToolResult(data={"total": total, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
+    owner_id = ctx.actor.user_id if mine else None
+    if owner:
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
+    close_from, close_to = period_range(period, ctx.now.date()) if period else (None, None)
+    service = DealService(ctx.session, ctx.actor)
+    deals, total = await service.search(q=query, stage=stage, account_id=account_id, owner_id=owner_id, open_only=open_only,
+                                        close_from=close_from, close_to=close_to, limit=min(limit, 50))
+    return ToolResult(data={"total": total, "deals": [_brief(d) for d in deals], "from": plain(close_from), "to": plain(close_to),
+                            "amount": plain(sum((d.amount or Decimal(0) for d in deals), Decimal(0))) if total <= len(deals) else None},
+                      refs=[ref(d) for d in deals])
 
 
 @tool(area="deals", untrusted=("lost_reason", "risk_factors", "competitors"))
@@ -106,7 +117,7 @@ async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage
 @tool(area="pipeline")
 async def pipeline_summary(
     ctx: ToolContext, scope: Literal["mine", "team", "all"] = "mine", group_by: Literal["stage", "owner"] = "stage",
-    period: Period | None = None, owner_id: uuid.UUID | None = None, team: str | None = None,
+    period: Period | None = None, owner_id: uuid.UUID | None = None, team: str | None = None, owner: str | None = None,
 ) -> ToolResult:
     """Open pipeline: count, amount and weighted value by stage or owner, plus closed won, for a close-date period.
 
@@ -116,13 +127,16 @@ async def pipeline_summary(
         period: only deals whose close date falls in this period
         owner_id: one owner's deals (managers)
         team: one team's deals (managers)
+        owner: one teammate's deals by email, full or first name (managers: their team; admins: anyone)
     """
     close_from = close_to = None
     if period:
         close_from, close_to = period_range(period, ctx.now.date())
-    owner = owner_id or (ctx.actor.user_id if scope == "mine" else None)
-    team_name = team or (ctx.actor.team if scope == "team" else None)
-    result = await PipelineService(ctx.session, ctx.actor).summary(owner_id=owner, team=team_name, close_from=close_from, close_to=close_to, group_by=group_by)
+    if owner:
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
+    whose = owner_id or (ctx.actor.user_id if scope == "mine" else None)
+    team_name = team or (ctx.actor.team if scope == "team" and not owner_id else None)
+    result = await PipelineService(ctx.session, ctx.actor).summary(owner_id=whose, team=team_name, close_from=close_from, close_to=close_to, group_by=group_by)
     return ToolResult(data={
         "scope": scope, "group_by": group_by, "period": period, "from": plain(close_from), "to": plain(close_to),
         "rows": [{"key": r.key, "count": r.count, "amount": plain(r.amount), "weighted_value": plain(r.weighted_value)} for r in result.rows],

@@ -10,13 +10,15 @@ from store.models.enums import CompanySize, LeadSource, LeadStatus
 from store.schemas import Day
 from store.serialize import plain, ref, to_dict
 from store.services import LeadService
+from store.services.leads import BANT
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 
 @tool(area="leads")
 async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadStatus | None = None, limit: int = 10) -> ToolResult:
-    """List leads the user may see, by free text (name, email, company) and status.
+    """List leads the user may see, by free text (name, email, company) and status; looked up by text, each also says
+    which BANT answers it still lacks (bant_missing: qualifying needs all four).
 
     Args:
         query: free text over name, email and company
@@ -25,7 +27,9 @@ async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadS
     """
     leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50))
     return ToolResult(
-        data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score} for lead in leads]},
+        data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score}
+                                         | ({"bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]} if query else {})
+                                         for lead in leads]},
         refs=[ref(lead) for lead in leads],
     )
 

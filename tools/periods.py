@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-Period = Literal["today", "this_week", "next_week", "this_month", "next_month", "this_quarter", "next_quarter", "this_year", "overdue"]
+Period = Literal["today", "this_week", "next_week", "this_month", "next_month", "this_quarter", "next_quarter", "this_year", "overdue",
+                 "last_week", "last_month", "last_quarter", "last_year"]
 
 
 def _month_end(year: int, month: int) -> date:
@@ -19,17 +20,17 @@ def period_range(period: Period, today: date) -> tuple[date | None, date]:
         return today, today
     if period == "overdue":
         return None, today - timedelta(days=1)
-    if period in ("this_week", "next_week"):
-        start = today - timedelta(days=today.weekday()) + timedelta(weeks=period == "next_week")
+    step = {"next": 1, "last": -1}.get(period.split("_")[0], 0)
+    if period.endswith("_week"):
+        start = today - timedelta(days=today.weekday()) + timedelta(weeks=step)
         return start, start + timedelta(days=6)
-    if period in ("this_month", "next_month"):
-        year, month = today.year, today.month
-        if period == "next_month":
-            year, month = year + (month == 12), month % 12 + 1
-        return date(year, month, 1), _month_end(year, month)
-    if period in ("this_quarter", "next_quarter"):
-        q = (today.month - 1) // 3 + (period == "next_quarter")
-        year = today.year + q // 4
-        first_month = (q % 4) * 3 + 1
-        return date(year, first_month, 1), _month_end(year, first_month + 2)
-    return date(today.year, 1, 1), date(today.year, 12, 31)
+    if period.endswith("_month"):
+        months = today.year * 12 + today.month - 1 + step
+        year, month = divmod(months, 12)
+        return date(year, month + 1, 1), _month_end(year, month + 1)
+    if period.endswith("_quarter"):
+        quarters = today.year * 4 + (today.month - 1) // 3 + step
+        year, q = divmod(quarters, 4)
+        return date(year, q * 3 + 1, 1), _month_end(year, q * 3 + 3)
+    year = today.year + step
+    return date(year, 1, 1), date(year, 12, 31)

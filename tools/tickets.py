@@ -36,6 +36,7 @@ async def search_tickets(
     account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, open_only: bool = False,
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
     intent: Literal["billing", "bug", "how_to", "access", "cancellation", "feature_request", "other"] | None = None, limit: int = 10,
+    mine: bool = False,
 ) -> ToolResult:
     """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
 
@@ -49,9 +50,11 @@ async def search_tickets(
         sentiment: only tickets whose summary found this customer sentiment
         intent: only tickets whose summary found this intent
         limit: at most this many tickets
+        mine: only tickets assigned to the user (their queue)
     """
     tickets, total = await TicketService(ctx.session, ctx.actor).search(
         q=query, status=status, priority=priority, account_id=account_id, contact_id=contact_id, open_only=open_only,
+        assignee_id=ctx.actor.user_id if mine else None,
         sentiment=sentiment, intent=intent, limit=min(limit, 50))
     return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
 

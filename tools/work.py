@@ -14,6 +14,7 @@ from store.models.enums import CallDirection, CallOutcome, Priority, RecordType,
 from store.schemas import Day, Instant
 from store.serialize import plain
 from store.services import EngagementService, TaskService
+from store.services.people import PeopleService
 from tools.context import ToolContext
 from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
@@ -54,12 +55,13 @@ async def team_tasks(ctx: ToolContext, person: str, period: Period | None = None
         for t in tasks]})
 
 
-@tool(area="tasks", writes=True, summary="Create task '{title}'[ due {due_date}]")
+@tool(area="tasks", writes=True, summary="Create task '{title}'[ for {assignee}][ due {due_date}]")
 async def create_task(
     ctx: ToolContext, title: str, *, due_date: Day | None = None, priority: Priority = Priority.medium,
     related_type: Related | None = None, related_id: uuid.UUID | None = None, description: str | None = None,
+    assignee: str | None = None,
 ) -> ToolResult:
-    """Create a task (a to-do or reminder) for the user, optionally about a record.
+    """Create a task (a to-do or reminder) for the user or, for managers, a teammate, optionally about a record.
 
     Args:
         title: what to do
@@ -68,8 +70,11 @@ async def create_task(
         related_type: the kind of record it is about
         related_id: the record it is about
         description: more detail
+        assignee: the teammate who should do it: email, full or first name (managers: their team; admins: anyone)
     """
-    data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}
+    data = {k: v for k, v in locals().items() if k not in ("ctx", "assignee") and v is not None}
+    if assignee:
+        data["assignee_id"] = (await PeopleService(ctx.session, ctx.actor).teammate(assignee, field="assignee")).id
     task = await TaskService(ctx.session, ctx.actor).create(data)
     return ToolResult(data={"id": str(task.id), "title": task.title, "due_date": plain(task.due_date)})
 

@@ -159,6 +159,38 @@ def is_howto(text: str) -> bool:
     return bool(HOWTO.match(text) or _HOWTO_ANYWHERE.search(text)) and bool(_HOWTO_TOPIC.search(text))
 
 
+# A staff member asking what the rules are or what to do in a customer's situation (the help center's internal
+# runbooks answer these): whether they may do something, the procedure or policy, how a figure is worked out, what a
+# role may do; or a situation of a customer named generically ("customer says ...", "a caller wants ...").
+_PROCEDURE = re.compile(
+    r"\b(?:can|may|could|should)\s+(?:i|we)\b(?!\s+(?:see|get|have|look|view|find|show|list)\b)|\bam\s+i\s+allowed\b"
+    r"|\bare\s+we\s+allowed\b|\bis\s+(?:that|it|this)\s+(?:ok|okay|allowed|fine|permitted)\b"
+    r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:our|the)\s+(?:\w+\s+){0,2}(?:procedure|policy|process|rules?|protocol|playbook|steps|cap|limit|fee)\b"
+    r"|\bhow\s+(?:is|are)\s+(?:the\s+|a\s+)?(?:\w+\s+){0,4}(?:calculated|computed|determined|defined|measured|worked\s+out)\b"
+    r"|\bwhat\s+can\s+(?:someone|a\s+user|users|people|an?\s+\w+)\s+with\b|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b"
+    r"|\banything\s+(?:special|else)\s+(?:i|we)\s+(?:need|should|have)\b|\bis\s+there\s+an?\s+(?:fee|cap|limit|notice\s+period|charge|penalty)\b",
+    re.IGNORECASE)
+_GENERIC_PARTY = re.compile(
+    r"^\W*(?:(?:a|the|my|our|this|one)\s+)?(?:customer|client|caller|cardholder|account\s+holder|user|member)s?(?:['’]s)?\b"
+    r"|\b(?:the|a|our|this)\s+(?:customer|client|caller|cardholder)\s+(?:was|is|got|gets|says|said|wants|needs|can'?t|didn'?t|keeps)\b",
+    re.IGNORECASE)
+# What marks a question about the CRM's own records instead: a ticket number, or "my/our/the team's <records>".
+_CRM_RECORDS = re.compile(
+    r"\b(?:ticket|case)s?\s*#?\s*\d+|#\d+|\b(?:my|our|team'?s?|his|her|their)\s+(?:\w+\s+)?(?:deals|leads|tasks|tickets|pipeline|meetings|"
+    r"accounts|contacts|opportunities|quota|calendar)\b", re.IGNORECASE)
+
+
+def is_staff_question(text: str) -> bool:
+    """A how-to, policy or what-to-do question from a rep or agent, for the help center (internal articles
+    included): a how-to, or a procedure question or a generic customer's situation that names no CRM records and
+    leads with no command."""
+    if is_howto(text):
+        return True
+    if _COMMAND_START.match(text) or _CRM_RECORDS.search(text):
+        return False
+    return bool(_PROCEDURE.search(text) or _GENERIC_PARTY.search(text))
+
+
 def asked_field(text: str) -> str | None:
     """The one field a question asks about ("what's Dana's mobile?" -> mobile), if any."""
     return next((name for pattern, name in FIELDS if pattern.search(text)), None)

@@ -125,17 +125,22 @@ _BANT = [
 ]
 
 
+_BANT_LABEL = re.compile(r"budget|authority|needs?|timeline|timing", re.I)
+_UNKNOWN_ANSWER = re.compile(r"(?:is\s+)?(?:unknown|not\s+sure|no\s+idea|tbd|n/?a|not\s+known)", re.I)
+
+
 def find_bant(text: str) -> Slots:
     """Budget, authority, need and timeline from the parts of a qualification message ("budget 80k signed off, she
     decides, go-live June"): each comma/semicolon/dash part goes to the first BANT field it speaks of."""
     found: Slots = {}
-    after = re.split(r":", text, maxsplit=1)
-    body = after[1] if len(after) == 2 else text
-    for part in re.split(r"[,;]|\s[-–—]\s|\s+and\s+(?=\w+\s+(?:decid|sign|need|want|budget|go))", body):
+    for part in re.split(r"[,;]|\.\s|\s[-–—]\s|\s+and\s+(?=(?:\w+\s+)?(?:decid|sign|need|want|budget|go))", text):
+        head, colon, tail = part.partition(":")
+        if colon and not _BANT_LABEL.fullmatch(head.strip()):  # "Wes is qualified: budget 80k" but not "need: a CRM"
+            part = tail
         part = part.strip(" .!")
         for key, pattern in _BANT:
             if key not in found and pattern.search(part) and not re.fullmatch(r"(?:\w+\s+){0,3}(?:is\s+)?qualified", part, re.I):
-                found[key] = part
+                found[key] = "unknown" if _UNKNOWN_ANSWER.fullmatch(_BANT_LABEL.sub("", part, count=1).strip(" :")) else part
                 break
     return found
 

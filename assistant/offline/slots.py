@@ -429,6 +429,10 @@ find_period = _keyword_map([
     (r"\bnext\s+quarter\b", "next_quarter"),
     (r"\b(?:this|the|current)\s+quarter\b|\bend of (?:the )?quarter\b|\bq-?t-?d\b|\beoq\b", "this_quarter"),
     (r"\b(?:this|the|current)\s+year\b|\bend of (?:the )?year\b|\bytd\b|\beoy\b", "this_year"),
+    (r"\b(?:last|previous|past)\s+week\b", "last_week"),
+    (r"\b(?:last|previous|past)\s+month\b", "last_month"),
+    (r"\b(?:last|previous|past)\s+quarter\b", "last_quarter"),
+    (r"\b(?:last|previous|past)\s+year\b", "last_year"),
 ])
 """Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...)."""
 

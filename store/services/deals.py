@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -89,8 +89,9 @@ class DealService(Service):
         return deal
 
     async def search(self, *, q: str | None = None, stage: DealStage | None = None, account_id: uuid.UUID | None = None,
-                     owner_id: uuid.UUID | None = None, open_only: bool = False, limit: int = 20, offset: int = 0) -> tuple[list[Deal], int]:
-        """Deals the caller may see, by name, stage, account and owner; soonest close first."""
+                     owner_id: uuid.UUID | None = None, open_only: bool = False, close_from: date | None = None,
+                     close_to: date | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Deal], int]:
+        """Deals the caller may see, by name, stage, account, owner and close date (inclusive); soonest close first."""
         require(self.actor, "deals", "read")
         stmt = select(Deal).where(owner_visible(self.actor, Deal.owner_id))
         if q:
@@ -103,6 +104,10 @@ class DealService(Service):
             stmt = stmt.where(Deal.owner_id == owner_id)
         if open_only:
             stmt = stmt.where(Deal.stage.in_(OPEN_STAGES))
+        if close_from:
+            stmt = stmt.where(Deal.close_date >= close_from)
+        if close_to:
+            stmt = stmt.where(Deal.close_date <= close_to)
         return await self.page(stmt, Deal.close_date.asc().nulls_last(), Deal.deal_name, limit=limit, offset=offset)
 
     async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:

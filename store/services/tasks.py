@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from store.access import CallerRole, require
 from store.clock import utcnow
-from store.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from store.errors import InvalidInput, PermissionDenied
 from store.models import Task, User
 from store.models.enums import ActivityType, RecordType, TaskStatus
 from store.schemas import TaskCreate, TaskUpdate, parse
 from store.services.base import Service
+from store.services.people import PeopleService
 from store.services.timeline import record_activity
 
 
@@ -103,17 +104,7 @@ class TaskService(Service):
     async def of_teammate(self, who: str, *, due_before: date | None = None) -> tuple[User, list[Task]]:
         """The open tasks of a teammate named by email, full or first name: a manager's team, or anyone for admins."""
         require(self.actor, "tasks", "read")
-        key = who.strip().lower()
-        users = list(await self.session.scalars(select(User).where(
-            (func.lower(User.email) == key) | (func.lower(User.name) == key) | func.lower(User.name).startswith(key + " "))))
-        if not users:
-            raise NotFound("person", f"no user named {who!r}")
-        if len(users) > 1:
-            raise DomainError("person", f"{who!r} names {len(users)} people: {', '.join(u.name for u in users)}")
-        user = users[0]
-        if user.id != self.actor.user_id and not self.actor.sees_everything and not (
-                self.actor.role is CallerRole.manager and user.team == self.actor.team):
-            raise PermissionDenied("person", "only managers (for their team) and admins see other people's tasks")
+        user = await PeopleService(self.session, self.actor).teammate(who)
         return user, await self.for_user(user.id, due_before=due_before)
 
     async def board(self, *, team: bool = False, done_days: int = 14, per_column: int = 100) -> dict[str, dict[str, Any]]:
