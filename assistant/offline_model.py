@@ -328,7 +328,7 @@ class Plan:
                 if not step.result.get("ok", False):
                     error = step.result.get("error", {})
                     self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
-                return step.result
+                return _whole(step.result, self)
         if name not in self.tools:
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
         raise Done(Message("assistant", None, tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments)))]))
@@ -468,7 +468,7 @@ class Plan:
         """Like `call`, but a failed result is returned for the plan to handle instead of said."""
         for step in self.steps:
             if step.name == name and step.arguments == _jsonable(arguments):
-                return step.result
+                return _whole(step.result, self)
         return self.call(name, **arguments)
 
     def _teammate(self) -> str | None:
@@ -926,3 +926,10 @@ _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
+
+
+def _whole(result: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """`result`, unless the loop cut it to fit the model's context (no `data` left to read): then say so plainly."""
+    if result.get("truncated"):
+        plan.answer("error", field=None, reason="that is more than I can show at once; narrow it down (a stage, a period or a name).")
+    return result

@@ -352,7 +352,7 @@ async def submit_form(request: Request, nexa: AppState, slug: str) -> dict[str, 
     if isinstance(body.get("consent"), str):
         body["consent"] = body["consent"].lower() in ("1", "true", "on", "yes")
     async with nexa.db.session() as session:
-        lead = await FormService(session, Actor.system()).submit(slug, body, nexa.settings, ip=request.client.host if request.client else None)
+        lead = await FormService(session, Actor.system()).submit(slug, body, ip=request.client.host if request.client else None)
         return {"status": "received", "lead_id": str(lead.id) if lead else None}
 
 

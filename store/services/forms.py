@@ -2,33 +2,28 @@
 
 A submission with the hidden honeypot field filled is dropped silently (bots fill every field); consent is
 required and kept on the lead (`custom_fields.consent`: the text agreed to, when, from which address). The
-lead enters the form's campaign as a lead the campaign created, gets the form's welcome email through the
-queue (`emails.deliver`) and, by score band, a follow-up task for its owner (High: today, Medium: in two days;
-Low leads go to nurture by routing).
+lead enters the form's campaign as a lead the campaign created; the rules every new lead gets (follow-up task by
+score band, owner notified, the welcome email: this form's own template when it has one) run in
+`store.services.lead_automation`, as for leads from any other path.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
 from sqlalchemy import select
 
 from store.access import Actor, require
-from store.clock import today, utcnow
+from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, NotFound
-from store.intelligence import scoring
-from store.jobs.defer import defer
-from store.models import CampaignMember, EmailMessage, Lead, WebForm
-from store.models.enums import EmailStatus, LeadSource
+from store.models import CampaignMember, Lead, WebForm
+from store.models.enums import LeadSource
 from store.schemas import EmailStr, Input, Name, parse
 from store.services.base import Service
 from store.services.leads import LeadService
-from store.services.mail_templates import compile_template, render
-from store.services.tasks import TaskService
-from store.settings import Settings
+from store.services.mail_templates import compile_template
 
 HONEYPOT = "website"  # a field people never see (hidden by the snippet's CSS); bots fill it
 
@@ -70,7 +65,7 @@ class FormService(Service):
         await self.flush()
         return form
 
-    async def submit(self, slug: str, data: dict[str, Any], settings: Settings, *, ip: str | None) -> Lead | None:
+    async def submit(self, slug: str, data: dict[str, Any], *, ip: str | None) -> Lead | None:
         """The lead a submission created; None for a honeypot hit (answered like a success, so bots learn nothing)."""
         form = await self.session.scalar(select(WebForm).where(WebForm.slug == slug))
         if form is None:
@@ -91,33 +86,5 @@ class FormService(Service):
         })
         if form.campaign_id:
             self.session.add(CampaignMember(campaign_id=form.campaign_id, lead_id=lead.id, lead_created=True))
-        await self._follow_up(lead)
-        await self._welcome(form, lead, settings)
         await self.flush()
         return lead
-
-    async def _follow_up(self, lead: Lead) -> None:
-        band = scoring.band(lead.score)
-        if band == "Low" or lead.assigned_to_id is None:
-            return
-        due = today() if band == "High" else today() + timedelta(days=2)
-        await TaskService(self.session, Actor.system()).create({
-            "title": f"{'Call' if band == 'High' else 'Follow up with'} {lead.name} (web form, score {lead.score})",
-            "due_date": due, "assignee_id": lead.assigned_to_id, "related_type": "lead", "related_id": lead.id,
-            "priority": "high" if band == "High" else "medium"})
-
-    async def _welcome(self, form: WebForm, lead: Lead, settings: Settings) -> None:
-        if not (form.welcome_subject and form.welcome_body and settings.smtp_url):
-            return
-        context = {"contact": {"first_name": lead.first_name, "last_name": lead.last_name, "name": lead.name, "email": lead.email,
-                               "title": lead.title or "", "department": ""},
-                   "account": {"name": lead.company or "", "industry": lead.industry or "", "tier": ""}, "campaign": {"name": form.name},
-                   "unsubscribe_url": ""}
-        email = EmailMessage(status=EmailStatus.queued, from_address=settings.smtp_from, to_addresses=[lead.email],
-                             subject=render(compile_template(form.welcome_subject, "welcome_subject", html_body=False), context,
-                                            "welcome_subject")[:500],
-                             body=render(compile_template(form.welcome_body, "welcome_body", html_body=False), context, "welcome_body"),
-                             lead_id=lead.id)
-        self.session.add(email)
-        await self.flush()
-        await defer(self.session, "emails.deliver", queueing_lock=f"email:{email.id}", email_id=str(email.id))

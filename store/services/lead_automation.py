@@ -20,10 +20,11 @@ from store.clock import utcnow
 from store.intelligence import scoring
 from store.intelligence.routing import nurture_campaign
 from store.jobs.defer import defer
-from store.models import CampaignMember, EmailMessage, Lead, Task, User
+from store.models import CampaignMember, EmailMessage, Lead, Task, User, WebForm
 from store.models.enums import ActivityType, EmailStatus, Priority, RecordType
 from store.services.business_hours import add_business_days, add_business_hours
 from store.services.emails import EmailService
+from store.services.mail_templates import form_welcome
 from store.services.notifications import notify
 from store.services.timeline import record_activity
 from store.settings import Settings, get_settings
@@ -75,9 +76,16 @@ async def on_lead_created(session, actor: Actor, lead: Lead, settings: Settings 
 
 
 async def _queue_welcome(session, lead: Lead, owner: User | None) -> str:
-    text = render("emails/welcome.md", recipient={"first_name": lead.first_name, "company": lead.company},
-                  owner=owner.name if owner else None)
-    subject, _, body = text.partition("\n")
+    """The welcome email: the web form's own when the lead came from a form that has one, else prompts/emails/welcome.md."""
+    slug = (lead.custom_fields or {}).get("form")
+    form = await session.scalar(select(WebForm).where(WebForm.slug == slug)) if slug else None
+    own = form_welcome(form, lead) if form else None
+    if own:
+        subject, body = own
+    else:
+        text = render("emails/welcome.md", recipient={"first_name": lead.first_name, "company": lead.company},
+                      owner=owner.name if owner else None)
+        subject, _, body = text.partition("\n")
     email = EmailMessage(status=EmailStatus.queued, from_address=owner.email if owner else None, to_addresses=[lead.email],
                          subject=subject.removeprefix("Subject:").strip(), body=body.strip(), author_id=owner.id if owner else None,
                          lead_id=lead.id)

@@ -27,6 +27,18 @@ TEXT_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 _HREF = re.compile(r'href\s*=\s*"(https?://[^"{}\s]+)"', re.I)
 
 
+def form_welcome(form: Any, lead: Any) -> tuple[str, str] | None:
+    """A web form's own welcome email (subject, body) rendered for the lead it created; None when it has none."""
+    if not (form.welcome_subject and form.welcome_body):
+        return None
+    context = {"contact": {"first_name": lead.first_name, "last_name": lead.last_name, "name": lead.name, "email": lead.email,
+                           "title": lead.title or "", "department": ""},
+               "account": {"name": lead.company or "", "industry": lead.industry or "", "tier": ""}, "campaign": {"name": form.name},
+               "unsubscribe_url": ""}
+    subject = render(compile_template(form.welcome_subject, "welcome_subject", html_body=False), context, "welcome_subject")
+    return subject[:500], render(compile_template(form.welcome_body, "welcome_body", html_body=False), context, "welcome_body")
+
+
 def compile_template(source: str, field: str, *, html_body: bool = True) -> Any:
     """The compiled template, or InvalidInput naming `field` and the unknown merge field or syntax error."""
     env = ENV if html_body else TEXT_ENV
