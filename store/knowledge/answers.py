@@ -29,6 +29,7 @@ from store.knowledge.sections import IMPERATIVE, section_role
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
 SUPPORT_FLOOR = 0.7  # cosine between an answer sentence and its best passage sentence below which it is unsupported
 SHORT_PASSAGE = 480  # a chosen passage up to this long is given whole
+SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's or a problem's whole answer
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
@@ -51,6 +52,7 @@ _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", 
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
+_PHONE = re.compile(r"\b1-800-[\w-]+")  # a phone number is no figure
 _CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
 _ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
@@ -123,10 +125,15 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
+    headed = len({p.heading for p in passages if p.heading}) >= 2
+    if need in ("fix", "steps") and not headed and sum(len(p.content) for p in passages) <= SHORT_ARTICLE:
+        # a short article without sections is the whole resolution of a how-to or a problem
+        return Composed(_join([u for p in passages for u in _units(p.content)]), need, [p.section for p in passages],
+                        [p.content for p in passages])
     wanted = _WANTED.get(need, ())
     chosen = _best_section(passages, wanted, question)
-    if chosen is None and len({p.heading for p in passages if p.heading}) >= 2:  # the section that holds the rule or figure
-        chosen = _best_section(passages, _FOR_FACTS[need], question)
+    if chosen is None and headed:  # the section holding the sentence that best gives the rule or figure
+        chosen = _answering_section(passages, _FOR_FACTS[need], question, embedder, need)
     if chosen is not None:
         body = _give(chosen, question, embedder, need)
         parts, used = [body], [chosen]
@@ -177,6 +184,16 @@ def _best_section(passages: list[Passage], wanted: tuple[str, ...], question: st
                 + HEADING_WORD * min(shared, 2))
 
     return max(candidates, key=fit)
+
+
+def _answering_section(passages: list[Passage], roles: tuple[str, ...], question: str, embedder: Embedder,
+                       need: Need) -> Passage | None:
+    """The passage of one of `roles` holding the sentence that answers best (similarity plus what the need looks for)."""
+    pool = [(u, p) for p in passages if p.section in roles for u in _units(p.content)]
+    if not pool:
+        return None
+    sims = _similarities(embedder, question, [u for u, _ in pool])
+    return max(zip(pool, sims), key=lambda x: x[1] + _bonus(x[0][0], question, need))[0][1]
 
 
 def _stems(text_: str) -> set[str]:
@@ -252,7 +269,7 @@ def _bonus(unit: str, question: str, need: Need) -> float:
     if _restates(unit, question):
         return -1.0
     bonus = 0.0
-    if need == "fact" and _DIGIT.search(unit):
+    if need == "fact" and _DIGIT.search(_PHONE.sub("", _plain(unit))):
         bonus += 0.08
     if need in ("rule", "fact") and _CONDITION.search(unit):
         bonus += 0.04
