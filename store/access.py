@@ -56,7 +56,7 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 # Fields a role may not see on any record it reads: support works tickets, not deal economics.
 RESTRICTED_FIELDS: dict[CallerRole, frozenset[str]] = {
-    CallerRole.support: frozenset({"amount", "weighted_value", "total_mrr", "discount_pct", "unit_price",
+    CallerRole.support: frozenset({"amount", "amount_override", "weighted_value", "total_mrr", "discount_pct", "unit_price",
                                    "total_deal_value", "total_deals_value", "total_closed_won"}),
 }
 

@@ -116,7 +116,10 @@ async def test_without_the_defenses_the_same_attacks_succeed(db, embedder):
 # a new read tool must be put here or be flagged `untrusted`.
 TRUSTED_READS = {"search_crm", "search_contacts", "search_leads", "search_accounts", "search_deals", "pipeline_summary",
                  "stuck_deals", "deals_closing", "forecast_pipeline", "forecast_tickets", "find_anomalies", "explain_score",
-                 "my_tasks", "my_meetings", "sales_report", "commission_statement", "account_health", "consolidated_account"}
+                 "my_tasks", "my_meetings", "sales_report", "commission_statement", "account_health", "consolidated_account",
+                 # names, numbers and statuses written inside the CRM by its users: lists, campaigns, products, orders
+                 "list_contact_lists", "list_members", "list_campaigns", "campaign_metrics", "draft_campaign_email",
+                 "search_products", "list_orders", "get_order"}
 
 
 def test_every_read_tool_has_a_provenance_decision():

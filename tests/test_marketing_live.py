@@ -87,5 +87,5 @@ async def test_a_worker_killed_mid_send_resumes_without_sending_anyone_a_second_
         members = await s.scalar(select(func.count()).select_from(CampaignMember).where(CampaignMember.campaign_id == campaign.id))
     assert len(received) == len(set(received)) == 19, received
     assert statuses == {SendStatus.sent: 19, SendStatus.unknown: 1}, statuses
-    assert sorted(set(received) | {unknown}) == addresses
-    assert unknown == addresses[7] and statuses == {SendStatus.sent: 19, SendStatus.unknown: 1} and members == 20
+    assert unknown not in received and sorted(set(received) | {unknown}) == addresses  # (which one was 8th: the send order)
+    assert members == 20

@@ -88,7 +88,7 @@ async def draft_quote(ctx: ToolContext, deal_id: uuid.UUID, tiers: list[QuoteTie
     return ToolResult(data=_quote(quote), refs=[ref(quote)])
 
 
-@tool(area="deals")
+@tool(area="deals", untrusted=True)  # the acceptance carries what the customer typed on the signed page
 async def get_quote(ctx: ToolContext, quote_id: uuid.UUID) -> ToolResult:
     """One quote: number, status, validity, tiers with their lines and totals, and which tier was accepted.
 
