@@ -10,6 +10,7 @@ wrong-record write.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -48,7 +49,7 @@ CHECKS = {"answer_has", "answer_has_any", "answer_lacks", "no_write", "pending",
 HELPERS = {"search_crm"}  # tools that resolve a name on the way to the real one
 _ASKS = re.compile(r"\?|\b(?:which one|i need|please (?:tell|specify|confirm|say))\b", re.IGNORECASE)
 BUCKETS = (0.0, 0.5, 0.7, 0.85, 0.95, 1.01)
-CASE_DB = "nexa_eval_case"
+CASE_DB = f"nexa_eval_case_{os.getpid()}"  # per process: two evals on one machine never share a copy
 
 
 @dataclass
