@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,7 +17,8 @@ from store.services.base import Service
 from store.services.visibility import owner_visible
 
 RecordKind = Literal["contact", "lead", "account", "deal"]
-SOURCES = {
+# kind -> (model, area, owner column, the columns a name is matched in)
+SOURCES: dict[RecordKind, tuple[Any, str, Any, Callable[[], list[Any]]]] = {
     "contact": (Contact, "contacts", Contact.owner_id, lambda: [Contact.first_name, Contact.last_name, Contact.email]),
     "lead": (Lead, "leads", Lead.assigned_to_id, lambda: [Lead.first_name, Lead.last_name, Lead.email, Lead.company]),
     "account": (Account, "accounts", Account.account_owner_id, lambda: [Account.account_name]),
@@ -34,7 +36,7 @@ def _core(name: str) -> str:
     return _SUFFIX.sub("", name.strip()).lower()
 
 
-def _label(record, companies: dict | None = None) -> str:
+def _label(record: Any, companies: dict[Any, str] | None = None) -> str:
     """The name and what tells two such records apart: a lead's company, a contact's title, account and email."""
     if isinstance(record, Contact):
         company = (companies or {}).get(record.account_id)
