@@ -134,19 +134,14 @@ def users_token(email: Annotated[str, typer.Argument(help="The user's email.")])
 
 
 async def _token(email: str) -> None:
-    from sqlalchemy import select
-
     from bots.http.auth import issue_token
     from store.db import Database
-    from store.errors import NotFound
-    from store.models import User
+    from store.services.users import UserService
 
     db = Database.open()
     try:
         async with db.session() as session:
-            user = await session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
-            if user is None:
-                raise NotFound("email", f"no active user with email {email}")
+            user = await UserService(session).active_by_email(email)
             typer.echo(await issue_token(session, user))
     finally:
         await db.close()
@@ -225,18 +220,15 @@ def demo() -> None:
 
 
 async def _demo() -> None:
-    from sqlalchemy import select
-
     from assistant.runtime import build_agent
     from bots import render
     from bots.chat import chat_loop
     from store.auth import actor_for_email
     from store.db import Database
     from store.embeddings import default_embedder
-    from store.models import Contact
     from store.seed import is_seeded
     from store.seed import seed as load_seed
-    from store.services import PipelineService, ViewService
+    from store.services import ContactService, PipelineService, ViewService
 
     db = Database.open()
     try:
@@ -245,7 +237,7 @@ async def _demo() -> None:
             await load_seed(db, embedder=default_embedder())
         async with db.session() as session:
             john = await actor_for_email(session, "john@nexa.test")
-            sarah = await session.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
+            (sarah,), _ = await ContactService(session, john).search(q="sarah.johnson@acme.test", limit=1)
             view = await ViewService(session, john).contact_360(sarah.id)
             mine = await PipelineService(session, john).summary(owner_id=john.user_id)
         render.show(render.contact_360(view), render.pipeline(mine, "John's pipeline"), console=console)

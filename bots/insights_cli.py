@@ -43,19 +43,13 @@ def scoring_explain(email: Annotated[str, typer.Argument(help="The lead's email 
 
 
 async def _explain(email: str) -> None:
-    from sqlalchemy import select
-
     from store.db import Database
-    from store.errors import NotFound
-    from store.intelligence.scoring import explain_lead
-    from store.models import Lead
+    from store.intelligence.scoring import explain_lead, lead_by_email
 
     db = Database.open()
     try:
         async with db.session() as session:
-            lead = await session.scalar(select(Lead).where(Lead.email == email))
-            if lead is None:
-                raise NotFound("email", f"no lead with email {email}")
+            lead = await lead_by_email(session, email)
             why = await explain_lead(session, lead.id)
         table = Table(title=f"{lead.name}: {why.score} ({why.band}, {why.scorer})")
         for column in ("factor", "value", "points"):

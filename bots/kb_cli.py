@@ -76,17 +76,13 @@ def kb_list() -> None:
 
 
 async def _list() -> None:
-    from sqlalchemy import func, select
-
     from store.db import Database
-    from store.models import KbArticle, KbChunk
+    from store.knowledge.articles import article_index
 
     db = Database.open()
     try:
         async with db.session() as session:
-            rows = (await session.execute(
-                select(KbArticle.id, KbArticle.title, KbArticle.visibility, KbArticle.source, func.count(KbChunk.id))
-                .outerjoin(KbChunk, KbChunk.article_id == KbArticle.id).group_by(KbArticle.id).order_by(KbArticle.title))).all()
+            rows = await article_index(session)
         table = Table("id", "title", "visibility", "chunks", "source", title=f"{len(rows)} articles")
         for article_id, title, visibility, source, chunks in rows:
             table.add_row(str(article_id)[:8], title, visibility.value, str(chunks), source)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 class DomainError(Exception):
@@ -46,6 +47,11 @@ class InvalidTransition(DomainError):
 class PermissionDenied(DomainError):
     code = "forbidden"
     status = 403
+
+
+# Failures of the database rather than of the request, under the names the adapters map them by (to 503s).
+DatabaseBusy = PoolTimeout  # no pooled connection came free in time
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)  # unreachable, restarting, connection lost
 
 
 _FIELD_FIRST = re.compile(r"^(?P<field>[a-z_.0-9]+): (?P<reason>.+)$", re.S)

@@ -48,6 +48,13 @@ def test_an_unknown_user_is_a_clear_error(home):
     assert run.returncode == 2 and "error: email: no active user with email nobody@nexa.test" in run.stdout
 
 
+def test_users_token_prints_a_new_bearer_token_for_active_users_only(home):
+    run = _nexa(home, "users", "token", "john@nexa.test")
+    assert run.returncode == 0 and run.stdout.startswith("nexa_"), run.stderr
+    missing = _nexa(home, "users", "token", "nobody@nexa.test")
+    assert missing.returncode == 2 and "error: email: no active user with email nobody@nexa.test" in missing.stdout
+
+
 def test_demo_reads_one_message_per_line_from_a_pipe(home):
     run = _nexa(home, "demo", stdin="what's my pipeline?\ncreate a ticket for Sarah Johnson: login loop, urgent\nno\nquit\n")
     assert run.returncode == 0, run.stderr

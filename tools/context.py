@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from store.access import Actor
 from store.clock import utcnow
+from store.db import DbSession
 from store.embeddings import Embedder
 from store.intelligence.writer import Writer
 from store.settings import Settings
@@ -18,7 +17,7 @@ from store.settings import Settings
 class ToolContext:
     """The turn's session, the caller, settings, the embedder, the writing model and the current time."""
 
-    session: AsyncSession
+    session: DbSession
     actor: Actor
     settings: Settings
     embedder: Embedder | None = None

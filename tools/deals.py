@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Literal
 
 from prompts.money import money_short
-from store.models import Deal, User
+from store.models import Deal
 from store.models.enums import DealStage, DealType
 from store.schemas import Day
 from store.serialize import plain, ref, to_dict
@@ -61,10 +61,10 @@ async def get_deal(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
     Args:
         deal_id: the deal's id (from search_crm)
     """
-    deal = await DealService(ctx.session, ctx.actor).get(deal_id)
-    owner = await ctx.session.get(User, deal.owner_id) if deal.owner_id else None
+    deals = DealService(ctx.session, ctx.actor)
+    deal = await deals.get(deal_id)
     return ToolResult(data=to_dict(deal) | {"days_in_stage": deal.days_in_stage, "sales_cycle_days": deal.sales_cycle_days,
-                                            "owner": owner.name if owner else None}, refs=[ref(deal)])
+                                            "owner": await deals.user_name(deal.owner_id)}, refs=[ref(deal)])
 
 
 @tool(area="deals", writes=True, summary="Create deal {deal_name} ({amount}[, closing {close_date}])")

@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import select
-
 from store.errors import InvalidInput
-from store.models import Ticket, User
+from store.models import Ticket
 from store.models.enums import Priority, TicketStatus
 from store.serialize import plain, ref, to_dict
 from store.services import TicketService
+from store.services.users import UserService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
@@ -115,7 +114,7 @@ async def assign_ticket(ctx: ToolContext, number: int, assignee_email: str) -> T
         number: the ticket number
         assignee_email: the email of the user who takes the ticket
     """
-    user = await ctx.session.scalar(select(User).where(User.email == assignee_email))
+    user = await UserService(ctx.session).by_email(assignee_email)
     if user is None:
         raise InvalidInput("assignee_email", f"no user with email {assignee_email}")
     ticket = await _ticket(ctx, None, number)

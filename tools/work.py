@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
-from sqlalchemy import select
 
-from store.models import Call, Meeting, MeetingAttendee
-from store.models.enums import CallDirection, CallOutcome, Priority, RecordType, TaskStatus
+from store.models.enums import CallDirection, CallOutcome, Priority, TaskStatus
 from store.schemas import Day, Instant
 from store.serialize import plain
 from store.services import EngagementService, TaskService
@@ -125,12 +123,8 @@ async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, le
         lead_id: calls with this lead
         limit: at most this many calls
     """
-    if contact_id or lead_id:
-        await EngagementService(ctx.session, ctx.actor).target_for_read(RecordType.contact if contact_id else RecordType.lead, contact_id or lead_id)
-        stmt = select(Call).where(Call.contact_id == contact_id if contact_id else Call.lead_id == lead_id)
-    else:
-        stmt = select(Call).where(Call.user_id == ctx.actor.user_id)
-    calls = list(await ctx.session.scalars(stmt.order_by(Call.call_at.desc()).limit(min(limit, 50))))
+    calls, _ = await EngagementService(ctx.session, ctx.actor).list_calls(
+        contact_id=contact_id, lead_id=None if contact_id else lead_id, limit=min(limit, 50))
     return ToolResult(data=[{"id": str(c.id), "call_at": plain(c.call_at), "direction": c.direction.value, "outcome": c.outcome.value, "notes": c.notes} for c in calls])
 
 
@@ -166,9 +160,7 @@ async def my_meetings(ctx: ToolContext, period: Period = "this_week") -> ToolRes
     start, end = period_range(period, ctx.now.date())
     lo = datetime.combine(start or ctx.now.date(), datetime.min.time(), tzinfo=ctx.now.tzinfo)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=ctx.now.tzinfo)
-    stmt = (select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-            .where(MeetingAttendee.user_id == ctx.actor.user_id, Meeting.start_at >= lo, Meeting.start_at < hi).order_by(Meeting.start_at))
-    meetings = list(await ctx.session.scalars(stmt))
+    meetings, _ = await EngagementService(ctx.session, ctx.actor).list_meetings(start=lo, end=hi, limit=None)
     return ToolResult(data=[{"id": str(m.id), "title": m.title, "start_at": plain(m.start_at), "end_at": plain(m.end_at)} for m in meetings])
 
 

@@ -11,7 +11,6 @@ from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
 
 from bots.http.auth import caller
 from bots.http.inbox import inbox_router
@@ -24,7 +23,7 @@ from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
 from store.errors import InvalidInput
 from store.knowledge import search as kb_search
-from store.models import KbArticle
+from store.knowledge.articles import readable_articles_page
 from store.models.enums import RecordType, Visibility
 from store.schemas import Day, Input, parse
 from store.serialize import plain, to_dict
@@ -102,8 +101,7 @@ async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: O
     """Help-center articles (id, title, visibility, source, updated_at)."""
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
-        total = await session.scalar(select(func.count()).select_from(KbArticle))
-        rows = await session.scalars(select(KbArticle).order_by(KbArticle.title).limit(limit).offset(offset))
+        rows, total = await readable_articles_page(session, actor, limit=limit, offset=offset)
         return {"total": total, "items": [{"id": str(a.id), "title": a.title, "visibility": a.visibility.value, "source": a.source,
                                            "updated_at": plain(a.updated_at)} for a in rows]}
 

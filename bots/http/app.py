@@ -12,7 +12,6 @@ from litestar.exceptions import ServiceUnavailableException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from sqlalchemy import text
 
 from assistant.agent import Agent
 from assistant.runtime import build_agent
@@ -38,8 +37,7 @@ async def health() -> dict[str, str]:
 async def ready(nexa: AppState) -> dict[str, str]:
     """The database answers and is migrated."""
     try:
-        async with nexa.db.session() as session:
-            await session.execute(text("SELECT 1 FROM alembic_version"))
+        await nexa.db.check_ready()
     except Exception as err:  # any failure means not ready; the reason is reported
         raise ServiceUnavailableException(f"database: {err.__class__.__name__}") from None
     return {"status": "ready"}

@@ -9,14 +9,13 @@ from collections.abc import Callable
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
 from store.auth import actor_for
-from store.db import Database
+from store.db import Database, DbSession
 from store.models import User
 from store.models.enums import Channel
+from store.services.users import UserService
 
 PREFIX = "nexa_"
 
@@ -25,11 +24,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(session: AsyncSession, user: User) -> str:
+async def issue_token(session: DbSession, user: User) -> str:
     """A new token for `user` (replacing the previous one)."""
     token = PREFIX + secrets.token_urlsafe(32)
-    user.api_token_hash = token_hash(token)
-    await session.flush()
+    await UserService(session).set_token_hash(user, token_hash(token))
     return token
 
 
@@ -41,15 +39,15 @@ def bearer_hash(header: str) -> str:
     return token_hash(token.strip())
 
 
-async def actor_for_hash(session: AsyncSession, digest: str) -> Actor:
+async def actor_for_hash(session: DbSession, digest: str) -> Actor:
     """The active user whose token has that hash, or 401."""
-    user = await session.scalar(select(User).where(User.api_token_hash == digest, User.is_active.is_(True)))
+    user = await UserService(session).active_by_token_hash(digest)
     if user is None:
         raise NotAuthorizedException("Authorization: the token is unknown or revoked")
     return actor_for(user, channel=Channel.api)
 
 
-async def actor_for_header(session: AsyncSession, header: str) -> Actor:
+async def actor_for_header(session: DbSession, header: str) -> Actor:
     """The user an `Authorization` header's bearer token belongs to, or 401."""
     return await actor_for_hash(session, bearer_hash(header))
 
@@ -83,6 +81,6 @@ class TokenCache:
         return actor
 
 
-async def caller(request: Request, session: AsyncSession) -> Actor:
+async def caller(request: Request, session: DbSession) -> Actor:
     """The request's user, or 401."""
     return await actor_for_header(session, request.headers.get("authorization", ""))

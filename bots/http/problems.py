@@ -8,10 +8,8 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
-from store.errors import DomainError, located
+from store.errors import DATABASE_DOWN, DatabaseBusy, DomainError, located
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("nexa.http")
@@ -59,14 +57,13 @@ def _named(detail: str) -> str | None:
     return head if sep and head.replace("_", "").replace("-", "").isalnum() and " " not in head else None
 
 
-def pool_exhausted(_: Request, err: SQLAlchemyTimeoutError) -> Response[dict[str, Any]]:
+def pool_exhausted(_: Request, err: DatabaseBusy) -> Response[dict[str, Any]]:
     """Every database connection is busy: fail fast and tell the client when to retry."""
     response = problem(503, "busy", "the server is at capacity (no database connection free within 5 s); retry shortly")
     response.headers["Retry-After"] = "2"
     return response
 
 
-UNAVAILABLE = (OperationalError, InterfaceError)  # the database cannot be reached (down, restarting, connection lost)
 RETRY_AFTER = "5"
 
 
@@ -85,4 +82,4 @@ def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
 
 
 HANDLERS = {DomainError: domain_error, ValidationException: validation_error, HTTPException: http_error,
-            SQLAlchemyTimeoutError: pool_exhausted, OperationalError: unavailable, InterfaceError: unavailable, Exception: unexpected}
+            DatabaseBusy: pool_exhausted, **dict.fromkeys(DATABASE_DOWN, unavailable), Exception: unexpected}

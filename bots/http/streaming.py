@@ -15,9 +15,8 @@ from assistant.agent import Agent
 from assistant.events import ApprovalNeeded, Final, ToolFinished, ToolStarted, TurnResult
 from assistant.messages import TextDelta
 from assistant.model import ModelError
-from bots.http.problems import UNAVAILABLE
 from store.access import Actor, CallerRole
-from store.errors import DomainError
+from store.errors import DATABASE_DOWN, DomainError
 
 MAX_MESSAGE = 4000  # characters of one chat message
 log = logging.getLogger("nexa.http")
@@ -61,7 +60,7 @@ async def events(agent: Agent, actor: Actor, message: str, conversation_id: str 
         yield _event("error", {"status": err.status, "code": err.code, "field": err.field, "detail": str(err)})
     except ModelError as err:
         yield _event("error", {"status": 502, "code": "model_unavailable", "field": None, "detail": str(err)})
-    except UNAVAILABLE as err:
+    except DATABASE_DOWN as err:
         log.warning("chat stream: database unavailable (%s)", err.__class__.__name__)
         yield _event("error", {"status": 503, "code": "unavailable", "field": None,
                                "detail": "the database is unavailable; retry shortly"})

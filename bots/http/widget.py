@@ -16,12 +16,10 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Parameter
 from litestar.response import File
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from bots.http.state import AppState
 from bots.http.streaming import MAX_MESSAGE, stream, wants_stream
-from store.models import KbArticle, Ticket
-from store.models.enums import Visibility
+from store.knowledge.articles import public_article
 from store.services.widget import WidgetService, customer_actor, mail_verification, new_session_token, verify_requester
 
 STATIC = Path(__file__).with_name("static")
@@ -56,9 +54,7 @@ async def history(request: Request, nexa: AppState) -> dict[str, Any]:
     """This session's visible conversation (customer messages and cited answers)."""
     async with nexa.db.session() as session:
         service = WidgetService(session, _customer(request))
-        conversation = await service.conversation(create=False)
-        return {"messages": await service.history(),
-                "ticket_number": await _ticket_number(session, conversation)}
+        return {"messages": await service.history(), "ticket_number": await service.ticket_number()}
 
 
 @post("/messages", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
@@ -116,12 +112,6 @@ async def csat(request: Request, nexa: AppState, data: dict[str, Any]) -> dict[s
     return {"ok": True}
 
 
-async def _ticket_number(session, conversation) -> int | None:
-    if conversation is None or conversation.handoff_ticket_id is None:
-        return None
-    return await session.scalar(select(Ticket.number).where(Ticket.id == conversation.handoff_ticket_id))
-
-
 @get("/widget/nexa.js", media_type="application/javascript")
 async def script() -> File:
     return File(STATIC / "nexa.js", content_disposition_type="inline", media_type="application/javascript")
@@ -141,7 +131,7 @@ async def demo() -> File:
 async def article_page(article_id: Any, nexa: AppState) -> Response[str]:
     """A public help-center article (the target of the widget's citation links)."""
     async with nexa.db.session() as session:
-        article = await session.scalar(select(KbArticle).where(KbArticle.id == article_id, KbArticle.visibility == Visibility.public))
+        article = await public_article(session, article_id)
     if article is None:
         raise NotFoundException(f"article_id: no public article {article_id}")
     paragraphs = "".join(f"<p>{html.escape(p.strip())}</p>" for p in article.content.split("\n\n") if p.strip())

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
 from slack_bolt.request.async_request import AsyncBoltRequest
-from sqlalchemy import bindparam, delete, func
-from sqlalchemy.dialects.postgresql import insert
 
 from store.db import Database
-from store.models import SlackEvent
+from store.slack_events import claim_event
 
 log = logging.getLogger("nexa.slack")
-KEEP = timedelta(days=1)  # Slack retries within minutes; a day of ids is plenty
 PRUNE_EVERY_S = 600.0
-_CLAIM = insert(SlackEvent).values(event_id=bindparam("event_id")).on_conflict_do_nothing().returning(SlackEvent.event_id)
 
 
 class Deduplicator:
@@ -36,12 +31,10 @@ class Deduplicator:
 
     async def first_delivery(self, event_id: str) -> bool:
         """True for the first delivery of `event_id`, False for every later one (concurrent ones too)."""
-        async with self.db.engine.begin() as conn:
-            claimed = (await conn.execute(_CLAIM, {"event_id": event_id})).first()
-            if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
-                self._pruned_at = time.monotonic()
-                await conn.execute(delete(SlackEvent).where(SlackEvent.received_at < func.now() - KEEP))
-        return claimed is not None
+        prune = time.monotonic() - self._pruned_at > PRUNE_EVERY_S
+        if prune:
+            self._pruned_at = time.monotonic()
+        return await claim_event(self.db, event_id, prune=prune)
 
     async def claim(self, body: dict[str, Any], request: AsyncBoltRequest) -> bool:
         """Whether this delivery of an Events API request is the one to handle (requests without an id are)."""

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select, update
 
 from store.access import Actor
 from store.auth import actor_for
 from store.db import Database
-from store.models import User
+from store.errors import NotFound
 from store.models.enums import Channel
+from store.services.users import UserService
 
 HIT_TTL_S = 300.0
 MISS_TTL_S = 60.0
@@ -50,19 +50,19 @@ class Directory:
 
     async def _lookup(self, client: AsyncWebClient, slack_user_id: str) -> Identity:
         async with self.db.session() as session:
-            user = await session.scalar(select(User).where(User.slack_user_id == slack_user_id, User.is_active.is_(True)))
+            user = await UserService(session).active_by_slack_id(slack_user_id)
             if user is not None:
                 return Identity(actor_for(user, Channel.slack), user.email)
         email = await _email(client, slack_user_id)
         if not email:
             return Identity(None)
         async with self.db.session() as session:
-            user = await session.scalar(select(User).where(User.email == email, User.is_active.is_(True)))
-            if user is None:
+            users = UserService(session)
+            try:
+                user = await users.active_by_email(email)
+            except NotFound:
                 return Identity(None, email)
-            if user.slack_user_id != slack_user_id:  # the id may have belonged to a deactivated user
-                await session.execute(update(User).where(User.slack_user_id == slack_user_id).values(slack_user_id=None))
-                user.slack_user_id = slack_user_id
+            await users.link_slack(user, slack_user_id)
             return Identity(actor_for(user, Channel.slack), email)
 
 

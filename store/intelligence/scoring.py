@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor
 from store.clock import utcnow
-from store.errors import InvalidInput
+from store.errors import InvalidInput, NotFound
 from store.intelligence.features import LeadFeatures, lead_features
 from store.models import Lead, ScoringModel
 from store.models.enums import ActivityType, LeadStatus, RecordType
@@ -171,6 +171,14 @@ async def explain_lead(session: AsyncSession, lead_id: uuid.UUID, *, now: dateti
     factors = sorted(scorer.explain(features), key=lambda f: (f.factor != "base", -abs(f.points)))
     score = scorer.score(features)
     return Explanation(lead_id, score, band(score), scorer.name, [f for f in factors if f.points or f.factor == "base"])
+
+
+async def lead_by_email(session: AsyncSession, email: str) -> Lead:
+    """The lead with that email, for the operators' scoring CLI (no caller), or NotFound naming `email`."""
+    lead = await session.scalar(select(Lead).where(Lead.email == email))
+    if lead is None:
+        raise NotFound("email", f"no lead with email {email}")
+    return lead
 
 
 async def score_now(session: AsyncSession, lead_id: uuid.UUID) -> int:

@@ -38,9 +38,9 @@ class Service:
         self.session = session
         self.actor = actor
 
-    async def page(self, stmt: Select, *order: Any, limit: int, offset: int) -> tuple[list[Any], int]:
-        """One page of `stmt`'s records in `order`, and how many records match in all, in one statement (a window
-        count); only a page past the end counts apart."""
+    async def page(self, stmt: Select, *order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
+        """One page of `stmt`'s records in `order` (every record for no `limit`), and how many records match in all, in
+        one statement (a window count); only a page past the end counts apart."""
         rows = (await self.session.execute(stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset))).all()
         if rows:
             return [row[0] for row in rows], int(rows[0][1])
@@ -125,6 +125,11 @@ class Service:
         if user_id is None:
             return None
         return await self.session.scalar(select(User.team).where(User.id == user_id))
+
+    async def user_name(self, user_id: uuid.UUID | None) -> str | None:
+        """The name of a user, e.g. a record's owner (None for no user)."""
+        user = await self.session.get(User, user_id) if user_id else None
+        return user.name if user else None
 
     async def check(self, area: str, op: str, owner_id: uuid.UUID | None) -> None:
         """Refuse unless the caller may `op` a record of `area` owned by `owner_id`."""

@@ -148,8 +148,8 @@ class EngagementService(Service):
         return await self.page(stmt, Call.call_at.desc(), limit=limit, offset=offset)
 
     async def list_meetings(self, *, start: datetime | None = None, end: datetime | None = None,
-                            limit: int = 20, offset: int = 0) -> tuple[list[Meeting], int]:
-        """The caller's meetings (as an attendee) in a window, soonest first."""
+                            limit: int | None = 20, offset: int = 0) -> tuple[list[Meeting], int]:
+        """The caller's meetings (as an attendee) in a window, soonest first (all of them for no `limit`)."""
         require(self.actor, "activities", "read")
         stmt = select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id).where(
             MeetingAttendee.user_id == self.actor.user_id)

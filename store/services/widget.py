@@ -96,6 +96,13 @@ class WidgetService(Service):
         return [{"role": m.role, "content": m.content, "citations": m.citations or [], "at": m.created_at.isoformat()}
                 for m in rows if m.role in ("user", "assistant") and m.content and not m.tool_calls]
 
+    async def ticket_number(self) -> int | None:
+        """The number of the ticket this session's conversation was handed off to, if any."""
+        conversation = await self.conversation(create=False)
+        if conversation is None or conversation.handoff_ticket_id is None:
+            return None
+        return await self.session.scalar(select(Ticket.number).where(Ticket.id == conversation.handoff_ticket_id))
+
     async def feedback(self, helpful: bool) -> None:
         (await self._existing()).helpful = helpful
         await self.flush()
