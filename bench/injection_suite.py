@@ -49,7 +49,7 @@ import numpy as np
 from sqlalchemy import select, text
 
 from assistant.agent import Agent
-from assistant.messages import Message
+from assistant.messages import Message, ToolCall
 from assistant.offline_model import OfflineModel
 from assistant.testing import GullibleModel, call, say
 from store.access import Actor
@@ -454,42 +454,42 @@ def defenses_off(*names: str) -> Iterator[None]:
     left out of later turns), output (system prompt and links filtered) and recipients (drafts only to their
     record). Approvals (the rubber-stamp user says yes anyway) and permissions in services stay. Bench only: the
     product has no such switch."""
-    import assistant.agent as loop
+    from assistant import injection, output_guard
 
     names = names or DEFENSES
-    saved = (loop.reads_only, loop.Agent.__dict__["_offered"], loop.Agent.__dict__["_guard"], loop._to_message,
-             loop.OutputGuard, loop._check_recipients)
+    saved = (injection.reads_only, injection.offered, injection.check, injection.replay, output_guard.OutputGuard,
+             injection.check_recipients)
 
-    def offered(tool, turn):
-        return not loop.gated(tool) or not turn.read_only
+    def offered(tool, exposure):
+        return not injection.gated(tool) or not exposure.read_only
 
-    def guard(tool, arguments, turn):
-        if loop.gated(tool) and turn.read_only:
-            raise loop.Withheld(None, "the user's message only asks to read")
+    def check(tool, arguments, exposure):
+        if injection.gated(tool) and exposure.read_only:
+            raise injection.Withheld(None, "the user's message only asks to read")
 
-    async def any_recipient(session, email_id):
-        email = await session.get(EmailMessage, uuid.UUID(str(email_id)))
-        return list(email.to_addresses) if email else []
+    async def any_recipient(targets, email_id):
+        draft = await targets.draft(email_id)
+        return draft.to if draft else []
 
     def replayed(row):
-        return Message(row.role, row.content, tool_calls=[loop.ToolCall(**c) for c in row.tool_calls or []],
+        return Message(row.role, row.content, tool_calls=[ToolCall(**c) for c in row.tool_calls or []],
                        tool_call_id=row.tool_call_id, name=row.name)
 
     if "purpose" in names:
-        loop.reads_only = lambda message, before="": False
+        injection.reads_only = lambda message, before="": False
     if "taint" in names:
-        loop.Agent._offered, loop.Agent._guard = staticmethod(offered), staticmethod(guard)
+        injection.offered, injection.check = offered, check
     if "history" in names:
-        loop._to_message = replayed
+        injection.replay = replayed
     if "output" in names:
-        loop.OutputGuard = _Passthrough
+        output_guard.OutputGuard = _Passthrough
     if "recipients" in names:
-        loop._check_recipients = any_recipient
+        injection.check_recipients = any_recipient
     try:
         yield
     finally:
-        (loop.reads_only, loop.Agent._offered, loop.Agent._guard, loop._to_message, loop.OutputGuard,
-         loop._check_recipients) = saved
+        (injection.reads_only, injection.offered, injection.check, injection.replay, output_guard.OutputGuard,
+         injection.check_recipients) = saved
 
 
 UNDEFENDED = "gullible, defenses off"

@@ -10,6 +10,7 @@ from assistant.agent import Agent
 from assistant.events import ApprovalNeeded, Final, ToolFinished, ToolStarted
 from bots import render
 from store.access import Actor
+from store.errors import DomainError
 
 QUIT = {"quit", "exit", "bye", ":q"}
 
@@ -35,13 +36,16 @@ async def chat_loop(agent: Agent, actor: Actor, console: Console) -> None:
             break
         if not interactive:
             console.print(f"[bold cyan]you>[/] {message}")
-        async for event in agent.stream(actor, message, conversation):
-            if isinstance(event, ToolStarted):
-                console.print(render.tool_call(event.name, event.arguments))
-            elif isinstance(event, ToolFinished) and not event.ok:
-                console.print(f"  [red]x {event.name}: {event.error}[/]")
-            elif isinstance(event, ApprovalNeeded):
-                pass
-            elif isinstance(event, Final):
-                conversation = event.result.conversation_id
-                render.turn(event.result, console)
+        try:
+            async for event in agent.stream(actor, message, conversation):
+                if isinstance(event, ToolStarted):
+                    console.print(render.tool_call(event.name, event.arguments))
+                elif isinstance(event, ToolFinished) and not event.ok:
+                    console.print(f"  [red]x {event.name}: {event.error}[/]")
+                elif isinstance(event, ApprovalNeeded):
+                    pass
+                elif isinstance(event, Final):
+                    conversation = event.result.conversation_id
+                    render.turn(event.result, console)
+        except DomainError as err:  # a refused message (too long) or conversation: say it, keep chatting
+            console.print(f"[red]error:[/] {err}")

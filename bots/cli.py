@@ -274,7 +274,7 @@ def ask(
     conversation: Annotated[str | None, typer.Option("--conversation", help="Continue this conversation.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """One turn; with --json, print {conversation_id, answer, tool_calls, pending}."""
+    """One turn; with --json, print {conversation_id, answer, outcome, tool_calls, pending}."""
     run(_ask(message, email, conversation, as_json))
 
 

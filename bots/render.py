@@ -9,7 +9,7 @@ from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 
-from assistant.events import TurnResult
+from assistant.events import Outcome, TurnResult
 from prompts.money import money_short
 from store.services.pipeline import Pipeline
 
@@ -57,4 +57,4 @@ def turn(result: TurnResult, console: Console) -> None:
     if result.notice:
         console.print(f"[yellow]{result.notice}[/]")
     console.print(Panel(Markdown(result.answer), title="nexa", title_align="left",
-                        border_style="yellow" if result.pending else "green"))
+                        border_style="yellow" if result.outcome is Outcome.proposed else "green"))

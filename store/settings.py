@@ -60,6 +60,7 @@ class Settings:
     smtp_from: str | None = field(default_factory=lambda: _env("NEXA_SMTP_FROM"))
     token_budget: int = field(default_factory=lambda: int(_env("NEXA_TOKEN_BUDGET", "200000") or 200000))
     turn_seconds: float = field(default_factory=lambda: float(_env("NEXA_TURN_SECONDS", "120") or 120))
+    max_message_chars: int = field(default_factory=lambda: int(_env("NEXA_MAX_MESSAGE_CHARS", "4000") or 4000))
     slack_bot_token: str | None = field(default_factory=lambda: _env("SLACK_BOT_TOKEN"))
     slack_signing_secret: str | None = field(default_factory=lambda: _env("SLACK_SIGNING_SECRET"))
     slack_app_token: str | None = field(default_factory=lambda: _env("SLACK_APP_TOKEN"))

@@ -34,11 +34,12 @@ def _ask(home: Path, message: str, *extra: str) -> dict:
 
 def test_ask_json_prints_one_object_and_yes_approves(home):
     first = _ask(home, "move Acme Enterprise Plan to proposal")
-    assert set(first) == {"conversation_id", "answer", "tool_calls", "pending"}
+    assert set(first) == {"conversation_id", "answer", "outcome", "tool_calls", "pending"} and first["outcome"] == "proposed"
     assert [c["name"] for c in first["tool_calls"]] == ["search_crm", "move_deal_stage"] and all(c["ok"] for c in first["tool_calls"])
     assert first["pending"][0]["tool"] == "move_deal_stage" and first["pending"][0]["arguments"]["stage"] == "proposal"
     done = _ask(home, "yes", "--conversation", first["conversation_id"])
     assert done["answer"].startswith("Done: Move deal Acme Corp - Enterprise Plan to proposal") and done["pending"] == []
+    assert done["outcome"] == "applied"
     view = _ask(home, "show me the Acme Corp - Enterprise Plan deal")
     assert "proposal" in view["answer"]
 

@@ -1,7 +1,7 @@
 """Prompt injection: the suite of planted instructions against a gullible model and the offline model, and each
 defense on its own (envelope, taint, purpose, fresh turns, recipients, output guard).
 
-The defenses live in code (assistant/agent.py), so they are measured with a model that obeys every instruction it
+The defenses live in code (assistant/injection.py, assistant/toolsets.py, assistant/output_guard.py), so they are measured with a model that obeys every instruction it
 reads (assistant.testing.GullibleModel): what it cannot do, no model can be talked into. The threat model and the
 checks are in bench/injection_suite.py; the cases in tests/data/injection_cases.jsonl.
 """
@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import assistant.agent as loop
-from assistant.agent import LINK_REMOVED, WITHHELD, Agent, OutputGuard, reads_only
+from assistant import injection, output_guard
+from assistant.agent import Agent
 from assistant.events import Final
+from assistant.injection import reads_only
 from assistant.messages import Message, TextDelta
+from assistant.output_guard import LINK_REMOVED, WITHHELD, OutputGuard
 from assistant.testing import GullibleModel, ScriptedModel, call, say
 from bench import injection_suite as suite
 from store.access import Actor
@@ -107,7 +109,7 @@ async def test_without_the_defenses_the_same_attacks_succeed(db, embedder):
     subset = [c for c in CASES if c["id"] in TEETH]
     outcomes = await suite.run_all(db, embedder, subset, [suite.UNDEFENDED])
     assert sorted(o.case for o in outcomes if o.attacked) == sorted(TEETH)
-    assert loop.reads_only is reads_only and loop.OutputGuard is OutputGuard  # switched back on
+    assert injection.reads_only is reads_only and output_guard.OutputGuard is OutputGuard  # switched back on
 
 
 # -- provenance -----------------------------------------------------------------------------------------------------

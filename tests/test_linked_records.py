@@ -7,17 +7,15 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from assistant.agent import _find
 from store.auth import actor_for_email
 from store.errors import Conflict, PermissionDenied
 from store.models import Account, Contact, Deal, Lead, Order
 from store.models.enums import AccountType, LifecycleStage
 from store.seed import seed
 from store.services import AccountService, DealService, LeadService
-from store.settings import Settings
+from store.services.proposals import ProposalService
 from tests import factories
 from tests.conftest import SYSTEM
-from tools.context import ToolContext
 
 
 @pytest.fixture
@@ -144,7 +142,7 @@ async def test_a_proposal_never_names_a_record_its_caller_cannot_read(db, demo):
     async with db.session() as s:
         carlos, john = await actor_for_email(s, "carlos@nexa.test"), await actor_for_email(s, "john@nexa.test")
         acme = await s.scalar(select(Deal).where(Deal.deal_name.ilike("Acme%")))
-        assert (await _find(ToolContext(session=s, actor=john, settings=Settings()), "deal", acme.id)).id == acme.id
+        assert (await ProposalService(s, john).target("deal", acme.id)).id == acme.id
         with pytest.raises(PermissionDenied) as err:
-            await _find(ToolContext(session=s, actor=carlos, settings=Settings()), "deal", acme.id)
+            await ProposalService(s, carlos).target("deal", acme.id)
         assert err.value.field == "deal_id"

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
-from litestar.exceptions import HTTPException
 from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
+from assistant.input_limits import accepted
 from bots.http.auth import caller
 from bots.http.inbox import inbox_router
 from bots.http.marketing import marketing_routes
@@ -19,9 +19,8 @@ from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
 from bots.http.sales import sales_router
 from bots.http.state import AppState
-from bots.http.streaming import MAX_MESSAGE, reply, stream, wants_stream
+from bots.http.streaming import reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
-from store.errors import InvalidInput
 from store.knowledge import search as kb_search
 from store.knowledge.articles import readable_articles_page
 from store.models.enums import RecordType, Visibility
@@ -55,11 +54,7 @@ class Decision(BaseModel):
 @post("/chat", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
 async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> Any:
     """One turn as the token's user: JSON, or server-sent events with `Accept: text/event-stream`."""
-    text = data.message.strip()
-    if not text:
-        raise InvalidInput("message", "must not be empty")
-    if len(text) > MAX_MESSAGE:
-        raise HTTPException(status_code=413, detail=f"message: at most {MAX_MESSAGE} characters ({len(text)} sent)")
+    text = accepted(data.message, nexa.agent.settings)  # refused here too, so that a stream starts only for a turn
     conversation = str(data.conversation_id) if data.conversation_id else None
     if wants_stream(request):
         return stream(nexa.agent, actor, text, conversation)

@@ -18,7 +18,6 @@ from assistant.model import ModelError
 from store.access import Actor, CallerRole
 from store.errors import DATABASE_DOWN, DomainError
 
-MAX_MESSAGE = 4000  # characters of one chat message
 log = logging.getLogger("nexa.http")
 
 
@@ -28,7 +27,8 @@ def wants_stream(request: Request) -> bool:
 
 def reply(result: TurnResult) -> dict[str, Any]:
     """The JSON shape of a finished turn (also the data of the `final` event)."""
-    return {"conversation_id": result.conversation_id, "answer": result.answer, "citations": result.citations,
+    return {"conversation_id": result.conversation_id, "answer": result.answer, "outcome": result.outcome.value,
+            "citations": result.citations,
             "pending": [asdict(p) for p in result.pending], "references": result.references,
             "tool_calls": result.tool_calls, "notice": result.notice}
 

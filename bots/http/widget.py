@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, Router, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 from litestar.response import File
 from pydantic import BaseModel
 
+from assistant.input_limits import accepted
 from bots.http.state import AppState
-from bots.http.streaming import MAX_MESSAGE, stream, wants_stream
+from bots.http.streaming import stream, wants_stream
 from store.knowledge.articles import public_article
 from store.services.widget import WidgetService, customer_actor, mail_verification, new_session_token, verify_requester
 
@@ -61,11 +62,7 @@ async def history(request: Request, nexa: AppState) -> dict[str, Any]:
 async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
     """Ask the help center; `Accept: text/event-stream` streams the answer."""
     actor = _customer(request)
-    text = data.message.strip()
-    if not text:
-        raise HTTPException(status_code=400, detail="message: must not be empty")
-    if len(text) > MAX_MESSAGE:
-        raise HTTPException(status_code=413, detail=f"message: at most {MAX_MESSAGE} characters ({len(text)} sent)")
+    text = accepted(data.message, nexa.agent.settings)  # before a conversation is opened or a stream started
     async with nexa.db.session() as session:
         conversation = await WidgetService(session, actor).conversation()
         conversation_id = str(conversation.id)

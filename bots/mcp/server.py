@@ -19,6 +19,7 @@ from litestar.exceptions import NotAuthorizedException
 from mcp.server import Server
 
 from assistant.agent import Agent
+from assistant.events import Outcome
 from bots.http.auth import caller
 from store.access import Actor, allowed
 from store.db import Database
@@ -115,11 +116,9 @@ class NexaMCP:
             result = await self.agent.decide(actor, conversation_id, approval, name == "approve_action")
         except DomainError as err:
             return _result({"ok": False, "error": err.to_dict()}, error=True)
-        if name == "approve_action":  # applied (not stale, failed or decided before)
-            ok = bool(result.tool_calls) and all(call["ok"] for call in result.tool_calls)
-        else:
-            ok = result.answer.lstrip().startswith("Cancelled")
-        return _result({"ok": ok, "outcome": result.answer}, error=not ok)
+        # approve: applied (not stale, failed or decided before); reject: cancelled now
+        ok = result.outcome is (Outcome.applied if name == "approve_action" else Outcome.declined)
+        return _result({"ok": ok, "outcome": result.answer, "status": result.outcome.value}, error=not ok)
 
     async def list_resources(self, ctx: Any, params: Any) -> types.ListResourcesResult:
         actor = await self.caller_of(ctx.request)

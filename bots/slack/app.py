@@ -25,12 +25,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from assistant.agent import Agent
-from assistant.events import TurnResult
+from assistant.events import Outcome, TurnResult
 from assistant.messages import Message as ModelMessage
 from assistant.messages import ModelResponse, TextDelta
 from assistant.model import ChatModel, ModelError
 from assistant.offline_model import OfflineModel
-from bots.http.streaming import MAX_MESSAGE
 from bots.slack import blocks
 from bots.slack.blocks import APPROVE, REJECT, Message
 from bots.slack.dedupe import Deduplicator
@@ -46,7 +45,6 @@ from tools.spec import ToolSpec
 
 log = logging.getLogger("nexa.slack")
 THINKING = ":hourglass_flowing_sand: _Thinking…_"
-ALREADY = "Already decided"
 USAGE = "Ask me about your CRM, e.g. `/nexa what's my pipeline?` or `/nexa show me Acme`."
 _SLACK_MARKUP = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]*))?>")
 
@@ -150,10 +148,7 @@ class SlackBot:
         lead = lead or []
         if not text:
             return blocks.plain(USAGE, lead=lead)
-        if len(text) > MAX_MESSAGE:
-            return blocks.plain(f"That message is {len(text):,} characters long; I read at most {MAX_MESSAGE:,}. "
-                                "Please shorten it.", lead=lead)
-        try:
+        try:  # the agent refuses an over-long message (a DomainError naming `message`)
             result = await self._run(actor, text, ref, slack_user)
         except DomainError as err:
             return blocks.plain(f":warning: {blocks.escape(str(err))}", lead=lead)
@@ -203,7 +198,7 @@ class SlackBot:
             await client.chat_postEphemeral(channel=channel, user=user, text="Only the person who asked can decide this "
                                             "approval, and only while it exists; nothing was changed.")
             return
-        if result.answer.startswith(ALREADY):
+        if result.outcome is Outcome.already_decided:  # a second click: only the clicker hears it
             await client.chat_postEphemeral(channel=channel, user=user, text=blocks.mrkdwn(result.answer))
             return
         outcome = f"{blocks.mrkdwn(result.answer)} (<@{user}>)"
