@@ -1,21 +1,24 @@
 """The nightly insight pass is set-based: the same values as the per-record refreshes run on each deal change,
-from a number of statements that does not grow with the records. Real PostgreSQL on the seeded demo CRM."""
+from a number of statements that does not grow with the records; a contact's engagement score also moves as they
+engage. Real PostgreSQL (the seeded demo CRM)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import event, select, text, update
 
 from store.intelligence.account_health import refresh_account
 from store.intelligence.deal_insights import fit_win_model, refresh_deal
-from store.intelligence.engagement import refresh_contact
+from store.intelligence.engagement import engagement, refresh_contact
 from store.intelligence.nightly import refresh_all
 from store.models import Account, Contact, Deal
 from store.models.enums import OPEN_STAGES
 from store.seed import seed
-from store.services import DealService, EngagementService
+from store.services import DealService, EmailService, EngagementService
 from store.settings import Settings
+from tests import factories
 from tests.conftest import SYSTEM
 
 SNAPSHOT = {
@@ -97,3 +100,16 @@ async def test_the_nightly_pass_keeps_records_already_loaded_in_the_session_curr
         stored = (await s.execute(text("SELECT win_probability, engagement_score FROM deals, contacts WHERE deals.id = :d AND contacts.id = :c"),
                                   {"d": deal.id, "c": contact.id})).one()
         assert (deal.win_probability, contact.engagement_score) == tuple(stored) and stored[0] is not None
+
+
+async def test_a_contacts_engagement_score_moves_when_they_engage_not_only_at_night(db, clock):
+    async with db.session() as s:
+        contact = await factories.contact(s)
+        assert contact.engagement_score is None
+        await EngagementService(s, SYSTEM).log_call({"contact_id": contact.id, "direction": "outbound", "call_at": clock - timedelta(days=40)})
+        assert contact.engagement_score == 2  # a call from us, 40 days ago: no recency points
+        await EmailService(s, SYSTEM).receive({"contact_id": contact.id, "subject": "Re: pricing", "body": "Can we talk on Friday?"})
+        assert contact.engagement_score == 2 + 12 + 20  # and a reply today: recent
+        stored, factors = await s.scalar(select(Contact.engagement_score).where(Contact.id == contact.id)), await engagement(s, contact, clock)
+        assert stored == factors[0] and [f.factor for f in factors[1]] == ["replies (emails and inbound calls)", "calls and emails from us",
+                                                                           "days since last activity"]
