@@ -47,7 +47,7 @@ MODELS: dict[str, type] = {"lead": Lead, "contact": Contact, "account": Account,
 TABLES = {kind: model.__tablename__ for kind, model in MODELS.items()}
 # Columns left out of "did this row change": timestamps and what reads derive and store (summaries, scores).
 DERIVED = ("updated_at", "summary", "sentiment", "intent", "score", "last_contacted", "last_activity", "health_score",
-           "next_best_action", "risk_factors", "win_probability")
+           "next_best_action", "risk_factors", "win_probability", "engagement_score")
 # The record type a creating tool makes (its new rows are the write's records).
 CREATES = {"create_lead": "lead", "create_deal": "deal", "log_call": "call", "add_note": "note",
            "schedule_meeting": "meeting", "create_task": "task", "create_ticket": "ticket", "create_contact": "contact",

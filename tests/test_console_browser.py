@@ -275,19 +275,35 @@ def test_task_board_moves_a_task_and_a_manager_sees_the_team(server: str, contex
 
 # ------------------------------------------------------------------ dashboards
 
-def test_dashboards_draw_their_charts_from_the_services(server: str, context):
+def test_dashboards_draw_their_charts_from_the_services(server: str, context, database_url: str):
+    # The seeded "Q4 Promo" campaign gets a cost and, as members since before their deals, the contacts of two won deals.
+    won = rows(database_url, """SELECT d.primary_contact_id, d.amount FROM deals d WHERE d.stage = 'closed_won'
+                                AND d.primary_contact_id IS NOT NULL ORDER BY d.amount DESC, d.id LIMIT 2""")
+    assert len(won) == 2 and won[0][0] != won[1][0]
+    rows(database_url, "UPDATE campaigns SET actual_cost = 5000 WHERE name = 'Q4 Promo' RETURNING id")
+    for contact_id, _ in won:
+        rows(database_url, """INSERT INTO campaign_members (id, campaign_id, contact_id, status, added_at)
+                              SELECT gen_random_uuid(), c.id, %s, 'converted', (SELECT min(created_at) FROM deals) - interval '1 day'
+                              FROM campaigns c WHERE c.name = 'Q4 Promo' RETURNING id""", contact_id)
+    revenue = float(rows(database_url, """SELECT sum(amount) FROM deals WHERE stage = 'closed_won'
+                                          AND primary_contact_id = ANY(%s)""", [c for c, _ in won])[0][0])
     page = watched(context.new_page())
     sign_in(page, server, "maria@nexa.test", path="/console/dashboards")
     charts = page.locator("canvas[data-chart]")
-    expect(charts).to_have_count(4)
-    for name in ("pipeline", "forecast", "win-rate", "tickets"):
+    expect(charts).to_have_count(5)
+    for name in ("pipeline", "forecast", "win-rate", "tickets", "campaigns"):
         canvas = page.locator(f'canvas[data-chart="{name}"]')
         expect(canvas).to_have_attribute("data-state", "ready")
         drawn = page.evaluate("""(c) => { const chart = Chart.getChart(c);
             return chart.data.datasets.map(d => d.data.filter(v => v !== null && !(Array.isArray(v) && v[1] === 0) && v !== 0).length); }""",
                               canvas.element_handle())
         assert drawn[0] > 0, (name, drawn)
-    points = {name: int(page.locator(f'canvas[data-chart="{name}"]').get_attribute("data-points")) for name in ("pipeline", "forecast", "win-rate", "tickets")}
-    assert points == {"pipeline": 4, "forecast": 2, "win-rate": 12, "tickets": 14}
+    points = {name: int(page.locator(f'canvas[data-chart="{name}"]').get_attribute("data-points"))
+              for name in ("pipeline", "forecast", "win-rate", "tickets", "campaigns")}
+    assert points == {"pipeline": 4, "forecast": 2, "win-rate": 12, "tickets": 14, "campaigns": 2}
+    roi = page.evaluate("""(c) => { const chart = Chart.getChart(c); const i = chart.data.labels.indexOf("Q4 Promo");
+        return chart.data.datasets.map(d => [d.label, d.data[i]]); }""", page.locator('canvas[data-chart="campaigns"]').element_handle())
+    assert roi[:2] == [["Actual cost", 5000], ["Won revenue", revenue]]
+    assert roi[2][0] == "ROI (%)" and roi[2][1] == pytest.approx((revenue - 5000) / 5000 * 100, abs=0.1)
     shot(page, "dashboards")
     no_script_errors(page)

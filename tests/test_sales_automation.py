@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ from tests import factories
 from tests.conftest import SYSTEM
 from tests.fake_slack import FakeSlack, running
 from tests.job_tasks import drain
+from tools import TOOLSET, ToolContext
 
 HOURS = (9, 17)
 BANT = {"budget": "$50K approved", "authority": "Sarah is the decision-maker", "need": "current system inadequate", "timeline": "Q1"}
@@ -166,3 +168,16 @@ async def test_imported_leads_get_the_same_automation(db, clock):
         entries = [e.action for e in await timeline(s, RecordType.lead, lead.id)]
         assert "automation" in entries
         assert await s.scalar(select(EmailMessage.id).where(EmailMessage.lead_id == lead.id, EmailMessage.status == EmailStatus.queued))
+
+
+async def test_a_lead_created_in_chat_gets_the_same_automation(db, clock):
+    async with db.session() as s:
+        _, mike = await _team(s)
+        result = await TOOLSET.get("create_lead").run(ToolContext(session=s, actor=actor_for(mike), settings=Settings()),
+                                                      {"first_name": "Chat", "last_name": "Lead", "email": "chat@x.test", "source": "website",
+                                                       "company": "Chat Co", "title": "VP Sales", "company_size": "201-1000"})
+        lead = await s.get(Lead, uuid.UUID(result.data["id"]))
+        (task,) = (await s.scalars(select(Task).where(Task.related_id == lead.id))).all()
+        assert (lead.score, task.title, task.assignee_id) == (56, "Email Chat Lead (Chat Co)", mike.id)  # medium: email within a day
+        assert await s.scalar(select(EmailMessage.id).where(EmailMessage.lead_id == lead.id, EmailMessage.status == EmailStatus.queued))
+        assert "automation" in [e.action for e in await timeline(s, RecordType.lead, lead.id)]

@@ -13,6 +13,7 @@ from store.clock import today
 from store.intelligence.forecasts import pipeline_forecast, ticket_volume_forecast
 from store.serialize import plain
 from store.services import PipelineService
+from store.services.campaigns import CampaignService
 
 
 @get("/pipeline.json", name="console_data_pipeline")
@@ -47,4 +48,12 @@ async def tickets_data(nexa: AppState, user: Actor) -> dict[str, Any]:
     return forecast.to_dict()
 
 
-DATA = [pipeline_data, forecast_data, win_rate_data, tickets_data]
+@get("/campaigns.json", name="console_data_campaigns")
+async def campaigns_data(nexa: AppState, user: Actor) -> dict[str, Any]:
+    """Per campaign (the latest ten the user may read): actual cost, won revenue, ROI and the rest of its attribution."""
+    async with nexa.db.session() as session:
+        rows = await CampaignService(session, user).roi(limit=10)
+    return {"campaigns": [{"id": str(c.id), "name": c.name} | m.to_dict() for c, m in rows]}
+
+
+DATA = [pipeline_data, forecast_data, win_rate_data, tickets_data, campaigns_data]

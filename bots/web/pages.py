@@ -174,7 +174,8 @@ async def move_task(request: Request, nexa: AppState, user: Actor, task_id: uuid
 @get("/dashboards", name="console_dashboards")
 async def dashboards(request: Request, user: Actor) -> Template:
     """Charts drawn in the browser from the JSON of `bots.web.data` (only those the user's role may read)."""
-    return page(request, "dashboards.html", sales=allowed(user, "pipeline", "read"), support=allowed(user, "tickets", "read"))
+    return page(request, "dashboards.html", sales=allowed(user, "pipeline", "read"), support=allowed(user, "tickets", "read"),
+                marketing=allowed(user, "campaigns", "read"))
 
 
 PAGES = [signin_form, signin, signout, home, pipeline, move_deal, tasks, move_task, dashboards]

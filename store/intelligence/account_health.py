@@ -8,7 +8,9 @@ below 40. Lifetime value: the account's orders that were not cancelled.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -54,29 +56,53 @@ def _touch_points(days: int | None) -> float:
     return 15 if days <= 14 else 5 if days <= 45 else 0 if days <= 90 else -15
 
 
-async def assess(session: AsyncSession, account: Account, now: datetime) -> Health:
-    """The account's health now, with every factor that moved it."""
+@dataclass
+class Facts:
+    """What an account's health is computed from (`gather` reads it for many accounts at once)."""
+
+    tickets: list[tuple[TicketStatus, Priority, str]] = field(default_factory=list)  # status, priority, mood
+    last_touch: datetime | None = None
+    orders: list[tuple[Decimal, datetime]] = field(default_factory=list)
+    risky: int = 0
+
+
+async def gather(session: AsyncSession, account_ids: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, Facts]:
+    """The facts for every account in `account_ids`: four queries, whatever their number."""
     since = now - timedelta(days=WINDOW_DAYS)
-    tickets = list(await session.scalars(select(Ticket).where(Ticket.account_id == account.id, Ticket.created_at >= since)))
-    open_tickets = [t for t in tickets if t.status in OPEN_TICKETS]
-    urgent = [t for t in open_tickets if t.priority in (Priority.high, Priority.urgent)]
-    moods = [t.sentiment or sentiment(" ".join(filter(None, [t.subject, t.description]))) for t in tickets]
+    facts: dict[uuid.UUID, Facts] = defaultdict(Facts)
+    for account_id, status, priority, mood, subject, description in await session.execute(select(
+            Ticket.account_id, Ticket.status, Ticket.priority, Ticket.sentiment, Ticket.subject, Ticket.description)
+            .where(Ticket.account_id.in_(account_ids), Ticket.created_at >= since)):
+        facts[account_id].tickets.append((status, priority, mood or sentiment(" ".join(filter(None, [subject, description])))))
+    for account_id, last in await session.execute(
+            select(ActivityLink.record_id, func.max(Activity.occurred_at)).join(Activity, ActivityLink.activity_id == Activity.id)
+            .where(ActivityLink.record_type == RecordType.account, ActivityLink.record_id.in_(account_ids), Activity.type.in_(TOUCH_TYPES))
+            .group_by(ActivityLink.record_id)):
+        facts[account_id].last_touch = last
+    for account_id, amount, created in await session.execute(select(Order.account_id, Order.amount, Order.created_at).where(
+            Order.account_id.in_(account_ids), Order.status != OrderStatus.cancelled)):
+        facts[account_id].orders.append((amount, created))
+    for account_id, risky in await session.execute(select(Deal.account_id, func.count()).where(
+            Deal.account_id.in_(account_ids), Deal.stage.in_(OPEN_STAGES), func.cardinality(Deal.risk_factors) > 0)
+            .group_by(Deal.account_id)):
+        facts[account_id].risky = risky
+    return facts
+
+
+def health(facts: Facts, now: datetime) -> Health:
+    """The account's health now, with every factor that moved it."""
+    open_tickets = [t for t in facts.tickets if t[0] in OPEN_TICKETS]
+    urgent = [t for t in open_tickets if t[1] in (Priority.high, Priority.urgent)]
+    moods = [mood for _, _, mood in facts.tickets]
     negative, positive = moods.count("negative"), moods.count("positive")
-    last_touch = await session.scalar(
-        select(func.max(Activity.occurred_at)).join(ActivityLink, ActivityLink.activity_id == Activity.id)
-        .where(ActivityLink.record_type == RecordType.account, ActivityLink.record_id == account.id, Activity.type.in_(TOUCH_TYPES))
-    )
-    orders = list(await session.execute(select(Order.amount, Order.created_at).where(
-        Order.account_id == account.id, Order.status != OrderStatus.cancelled)))
-    risky = await session.scalar(select(func.count()).where(
-        Deal.account_id == account.id, Deal.stage.in_(OPEN_STAGES), func.cardinality(Deal.risk_factors) > 0)) or 0
-    days = (now - last_touch).days if last_touch else None
+    orders, risky = facts.orders, facts.risky
+    days = (now - facts.last_touch).days if facts.last_touch else None
     recent_order = any(created >= now - timedelta(days=365) for _, created in orders)
     factors = [
         Factor("base", "", BASE),
         Factor("support load", f"{len(open_tickets)} open tickets in {WINDOW_DAYS} days, {len(urgent)} high/urgent",
                -min(30, 6 * len(open_tickets)) - min(15, 5 * len(urgent))),
-        Factor("support sentiment", f"{negative} negative, {positive} positive of {len(tickets)} tickets",
+        Factor("support sentiment", f"{negative} negative, {positive} positive of {len(facts.tickets)} tickets",
                -min(15, 5 * negative) + min(9, 3 * positive)),
         Factor("engagement recency", f"last touch {days} days ago" if days is not None else "no call, meeting, email or note",
                _touch_points(days)),
@@ -87,6 +113,11 @@ async def assess(session: AsyncSession, account: Account, now: datetime) -> Heal
     score = max(0, min(100, round(sum(f.points for f in factors))))
     ltv = sum((amount for amount, _ in orders), Decimal(0))
     return Health(score, churn_band(score), ltv, [f for f in factors if f.points or f.factor == "base"])
+
+
+async def assess(session: AsyncSession, account: Account, now: datetime) -> Health:
+    """The account's health now, with every factor that moved it."""
+    return health((await gather(session, [account.id], now)).get(account.id, Facts()), now)
 
 
 async def refresh_account(session: AsyncSession, account: Account, now: datetime) -> Health:

@@ -6,6 +6,7 @@ plain functions of those facts, so each can be read, tested and changed on its o
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -172,23 +173,42 @@ def ranked(actions: list[Action]) -> list[Action]:
     return sorted(actions, key=lambda a: (-a.priority, a.due or date.max))
 
 
+async def deal_states(session: AsyncSession, deals: list[Deal], now: datetime) -> dict[uuid.UUID, DealState]:
+    """The facts for every deal in `deals`, a few grouped queries whatever their number."""
+    states = {deal.id: DealState(deal, now) for deal in deals}
+    ids = list(states)
+    contact_ids = {deal.primary_contact_id for deal in deals} - {None}
+    names = {c: f"{first} {last}" for c, first, last in await session.execute(
+        select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(contact_ids)))} if contact_ids else {}
+    for deal in deals:
+        states[deal.id].contact_name = names.get(deal.primary_contact_id)
+    on_deal = (Meeting.related_type == RecordType.deal, Meeting.related_id.in_(ids))
+    touches = (
+        select(Call.deal_id, func.max(Call.call_at)).where(Call.deal_id.in_(ids)).group_by(Call.deal_id),
+        select(EmailMessage.deal_id, func.max(EmailMessage.sent_at)).where(EmailMessage.deal_id.in_(ids)).group_by(EmailMessage.deal_id),
+        select(Meeting.related_id, func.max(Meeting.start_at)).where(*on_deal, Meeting.start_at <= now).group_by(Meeting.related_id),
+    )
+    for stmt in touches:
+        for deal_id, at in await session.execute(stmt):
+            state = states[deal_id]
+            state.last_touch = max(filter(None, [state.last_touch, at]), default=None)
+    for deal_id, n in await session.execute(
+            select(EmailMessage.deal_id, func.count()).join(Deal, Deal.id == EmailMessage.deal_id)
+            .where(EmailMessage.deal_id.in_(ids), EmailMessage.status == EmailStatus.sent, EmailMessage.sent_at >= Deal.stage_changed_at)
+            .group_by(EmailMessage.deal_id)):
+        states[deal_id].emails_since_stage = n
+    for deal_id, title in await session.execute(select(Task.related_id, Task.title).where(
+            Task.related_type == RecordType.deal, Task.related_id.in_(ids), Task.status != TaskStatus.done, Task.due_date < now.date())
+            .order_by(Task.due_date, Task.id)):
+        states[deal_id].overdue_tasks.append(title)
+    for deal_id, at in await session.execute(
+            select(Meeting.related_id, func.min(Meeting.start_at)).where(*on_deal, Meeting.start_at > now).group_by(Meeting.related_id)):
+        states[deal_id].next_meeting = at
+    return states
+
+
 async def deal_state(session: AsyncSession, deal: Deal, now: datetime) -> DealState:
-    state = DealState(deal, now)
-    if deal.primary_contact_id:
-        contact = await session.get(Contact, deal.primary_contact_id)
-        state.contact_name = contact.name if contact else None
-    calls = await session.scalar(select(func.max(Call.call_at)).where(Call.deal_id == deal.id))
-    emails = await session.scalar(select(func.max(EmailMessage.sent_at)).where(EmailMessage.deal_id == deal.id))
-    meetings = await session.scalar(select(func.max(Meeting.start_at)).where(
-        Meeting.related_type == RecordType.deal, Meeting.related_id == deal.id, Meeting.start_at <= now))
-    state.last_touch = max(filter(None, [calls, emails, meetings]), default=None)
-    state.emails_since_stage = await session.scalar(select(func.count()).where(
-        EmailMessage.deal_id == deal.id, EmailMessage.status == EmailStatus.sent, EmailMessage.sent_at >= deal.stage_changed_at)) or 0
-    state.overdue_tasks = list(await session.scalars(select(Task.title).where(
-        Task.related_type == RecordType.deal, Task.related_id == deal.id, Task.status != TaskStatus.done, Task.due_date < now.date())))
-    state.next_meeting = await session.scalar(select(func.min(Meeting.start_at)).where(
-        Meeting.related_type == RecordType.deal, Meeting.related_id == deal.id, Meeting.start_at > now))
-    return state
+    return (await deal_states(session, [deal], now))[deal.id]
 
 
 async def lead_state(session: AsyncSession, lead: Lead, now: datetime) -> LeadState:

@@ -177,6 +177,11 @@ class CampaignService(Service):
             cost_per_lead=(cost / leads_created).quantize(Decimal("0.01")) if cost is not None and leads_created else None,
             roi=round(float((Decimal(won) - cost) / cost), 4) if cost else None)
 
+    async def roi(self, *, limit: int = 10) -> list[tuple[Campaign, Metrics]]:
+        """The latest `limit` campaigns the caller may read (as `search` orders them), each with its metrics."""
+        campaigns, _ = await self.search(limit=limit)
+        return [(campaign, await self.metrics(campaign.id)) for campaign in campaigns]
+
     async def of_contact(self, contact_id: uuid.UUID) -> list[str]:
         return list(await self.session.scalars(select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact_id)))
 

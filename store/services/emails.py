@@ -19,6 +19,7 @@ from store.clock import utcnow
 from store.errors import Conflict, InvalidInput, PermissionDenied
 from store.intelligence import scoring
 from store.intelligence.drafting import PURPOSES, TONES, Draft, from_template, from_writer, gather_facts
+from store.intelligence.engagement import refresh_contact
 from store.intelligence.writer import Writer, WriterError
 from store.jobs.defer import defer
 from store.models import Contact, Deal, EmailMessage, Lead, User
@@ -164,17 +165,18 @@ class EmailService(Service):
             raise PermissionDenied("emails", "only the author (or a manager or admin) may read or send this draft")
 
     async def touch(self, email: EmailMessage, action: str, subject: str) -> None:
-        """Move the lead's and contact's last contact to now and log the email on every record's timeline."""
+        """Move the lead's and contact's last contact to now (and the contact's engagement score), log the email on every record's timeline."""
         now = utcnow()
         if email.lead_id:
             lead = await self.session.get(Lead, email.lead_id)
             if lead is not None:
                 lead.last_contacted = touched(lead.last_contacted, now)
-        if email.contact_id:
-            contact = await self.session.get(Contact, email.contact_id)
-            if contact is not None:
-                contact.last_activity = touched(contact.last_activity, now)
+        contact = await self.session.get(Contact, email.contact_id) if email.contact_id else None
+        if contact is not None:
+            contact.last_activity = touched(contact.last_activity, now)
         await self.flush()
+        if contact is not None:
+            await refresh_contact(self.session, contact, now)
         await record_activity(
             self.session, self.actor, type=ActivityType.email, action=action, subject=subject,
             on=[(RecordType.email, email.id), (RecordType.contact, email.contact_id), (RecordType.lead, email.lead_id),

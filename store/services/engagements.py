@@ -1,4 +1,4 @@
-"""Calls, meetings and notes; logging one touches `last_contacted` and `last_activity`."""
+"""Calls, meetings and notes; logging one touches `last_contacted` and `last_activity` and the contact's engagement score."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from store.access import require
 from store.clock import utcnow
 from store.errors import DomainError, InvalidInput, PermissionDenied
 from store.intelligence import scoring
+from store.intelligence.engagement import refresh_contact
 from store.models import Call, Contact, Lead, Meeting, MeetingAttendee, Note
 from store.models.enums import ActivityType, LeadStatus, RecordType
 from store.schemas import CallCreate, MeetingCreate, NoteCreate, parse
@@ -198,11 +199,12 @@ class EngagementService(Service):
             lead.last_contacted = touched(lead.last_contacted, when)
             if lead.status is LeadStatus.new:
                 lead.status = LeadStatus.contacted
-        if contact_id is not None:
-            contact = await self.session.get(Contact, contact_id)
-            if contact is not None:
-                contact.last_activity = touched(contact.last_activity, when)
+        contact = await self.session.get(Contact, contact_id) if contact_id is not None else None
+        if contact is not None:
+            contact.last_activity = touched(contact.last_activity, when)
         await self.flush()
+        if contact is not None:
+            await refresh_contact(self.session, contact, utcnow())
         if lead is not None:
             await scoring.rescore(self.session, lead, reason="new engagement logged")
 

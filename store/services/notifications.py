@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -15,21 +16,45 @@ from store.models.enums import RecordType
 from store.services.base import Service
 
 
-async def notify(session, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
-                 dedupe_key: str | None = None) -> Notification | None:
-    """Store a notification for `user_id` and queue its Slack DM; None when `dedupe_key` was notified before.
+@dataclass(frozen=True)
+class Notice:
+    """One notification to store: for whom, what kind, the message, the record it is about, its dedupe key."""
+
+    user_id: uuid.UUID
+    kind: str
+    message: str
+    record: tuple[RecordType, uuid.UUID] | None = None
+    dedupe_key: str | None = None
+
+
+async def notify_many(session, notices: list[Notice]) -> list[uuid.UUID]:
+    """Store the notices (one INSERT; those whose `dedupe_key` was notified before are skipped) and queue the Slack DM
+    of each new one whose user is mapped to Slack; the new notifications' ids, in the order of `notices`.
 
     The DM is a job (`notifications.slack`), committed with the notification, so a slow or down Slack
     never holds up the write that caused it.
     """
-    values = {"id": uuid.uuid4(), "user_id": user_id, "kind": kind, "message": message, "created_at": utcnow(),
-              "record_type": record[0] if record else None, "record_id": record[1] if record else None, "dedupe_key": dedupe_key}
-    created = await session.scalar(insert(Notification).values(values).on_conflict_do_nothing().returning(Notification.id))
-    if created is None:
-        return None
-    if await session.scalar(select(User.slack_user_id).where(User.id == user_id)):
-        await defer(session, "notifications.slack", notification_id=str(created))
-    return await session.get(Notification, created)
+    if not notices:
+        return []
+    now = utcnow()
+    rows = [{"id": uuid.uuid4(), "user_id": n.user_id, "kind": n.kind, "message": n.message, "created_at": now,
+             "record_type": n.record[0] if n.record else None, "record_id": n.record[1] if n.record else None,
+             "dedupe_key": n.dedupe_key} for n in notices]
+    created = dict((await session.execute(insert(Notification).values(rows).on_conflict_do_nothing()
+                                          .returning(Notification.id, Notification.user_id))).all())
+    if created:
+        on_slack = set(await session.scalars(select(User.id).where(User.id.in_(set(created.values())), User.slack_user_id.is_not(None))))
+        for notification_id, user_id in created.items():
+            if user_id in on_slack:
+                await defer(session, "notifications.slack", notification_id=str(notification_id))
+    return [row["id"] for row in rows if row["id"] in created]
+
+
+async def notify(session, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
+                 dedupe_key: str | None = None) -> Notification | None:
+    """Store a notification for `user_id` and queue its Slack DM (see `notify_many`); None when `dedupe_key` was notified before."""
+    created = await notify_many(session, [Notice(user_id, kind, message, record, dedupe_key)])
+    return await session.get(Notification, created[0]) if created else None
 
 
 class NotificationService(Service):

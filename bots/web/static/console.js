@@ -129,6 +129,17 @@
         {label: "High (80%)", data: days.map(function (x) { return x.high; }), borderColor: COLORS.band, backgroundColor: COLORS.band,
          pointRadius: 0, fill: "-1"}
       ]}, empty: days.every(function (x) { return x.high === 0; })};
+    },
+    "campaigns": function (d) {
+      var c = d.campaigns;
+      return {type: "bar", data: {labels: c.map(function (x) { return x.name; }), datasets: [
+        {label: "Actual cost", yAxisID: "y", backgroundColor: COLORS.grey, data: c.map(function (x) { return num(x.actual_cost); })},
+        {label: "Won revenue", yAxisID: "y", backgroundColor: COLORS.green, data: c.map(function (x) { return num(x.won_revenue); })},
+        {type: "line", label: "ROI (%)", yAxisID: "y1", borderColor: COLORS.orange, backgroundColor: COLORS.orange, showLine: false,
+         pointRadius: 5, data: c.map(function (x) { return x.roi === null ? null : Math.round(x.roi * 1000) / 10; })}
+      ]}, scales: {y: {beginAtZero: true, position: "left", title: {display: true, text: "amount"}},
+                   y1: {position: "right", grid: {drawOnChartArea: false}, title: {display: true, text: "ROI %"}}},
+        empty: c.every(function (x) { return x.actual_cost === null && Number(x.won_revenue) === 0; })};
     }
   };
 
