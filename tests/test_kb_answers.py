@@ -56,6 +56,7 @@ def test_sections_know_their_role_and_articles_their_type():
     ("can I get a refund on a yearly plan?", "rule"),
     ("how much is the Professional plan?", "fact"),
     ("why was I charged a fee on my savings account?", "cause"),
+    ("we moved to yearly billing, when does that kick in?", "fact"),
 ])
 def test_the_question_need(question, need):
     assert question_need(question) == need

@@ -62,9 +62,10 @@ _ATTRIBUTES = [(re.compile(ask, re.IGNORECASE), re.compile(said, re.IGNORECASE))
     (r"\b(?:limits?|caps?|maximum|max|minimum|min)\b", r"\b(?:limits?|caps?|maximum|max|minimum|min|up to|at least|at most)\b"),
     (r"\b(?:rates?|apy|apr|interest)\b", r"\b(?:rates?|apy|apr|interest)\b|%"),
 ]]
-_ASKS_TIME = re.compile(r"^\s*when\b|\bhow (?:long|soon)\b|\bwhat time\b", re.IGNORECASE)
+_ASKS_TIME = re.compile(r"^\s*when\b|\bwhen (?:does|do|did|will|would|is|are|can|should)\b|\bhow (?:long|soon)\b|\bwhat time\b",
+                       re.IGNORECASE)
 _TIME = re.compile(r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
-                   r"\b(?:immediately|instantly|right away|same day|next (?:business )?day)\b", re.IGNORECASE)
+                   r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
 _ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
@@ -103,6 +104,8 @@ def question_need(question: str) -> Need:
     howto = bool(_HOWTO.search(question))
     if _WHY.search(question) and not howto:
         return "cause"
+    if _ASKS_TIME.search(question) and not howto:  # "when does it kick in?" asks a time, whatever the words
+        return "fact"
     if _ASKS_FIGURE.search(question) and not (problem and howto):
         return "fact"
     if problem:
