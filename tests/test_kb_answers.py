@@ -56,6 +56,7 @@ def test_sections_know_their_role_and_articles_their_type():
     ("can I get a refund on a yearly plan?", "rule"),
     ("how much is the Professional plan?", "fact"),
     ("why was I charged a fee on my savings account?", "cause"),
+    ("we moved to yearly billing, when does that kick in?", "fact"),
 ])
 def test_the_question_need(question, need):
     assert question_need(question) == need
@@ -123,3 +124,41 @@ async def test_a_model_answer_loses_the_sentences_its_passages_do_not_support(he
                               "Nexa will refund your subscription for the downtime [1]."))
     result = await Agent(helpcenter, model, embedder=embedder).run(Actor.customer("visitor-kb-3"), "SYNC-502?")
     assert "Reconnect" in result.answer and "refund" not in result.answer and result.citations
+
+
+CARD_DISPUTES = """Finding a charge on your debit card that you did not make is stressful, but we will help you with your card dispute every step of the way.
+
+## Time matters
+
+Federal protections depend on how quickly you report:
+
+- **Report within 2 business days**: your maximum liability is $50
+- **Report within 60 days**: your maximum liability is $500
+
+## What you'll need
+
+To process your dispute quickly, have the following ready:
+
+- Whether you still have your physical debit card
+- Details about the charge (date, merchant)
+
+## Moving money between your accounts
+
+Whether you move money from checking to savings or back, the app makes it simple. It's that easy, and there's no fee for transfers between your own accounts. Our team can also move the opening deposit of a new savings account from your checking account for you by phone.
+
+## Funds availability
+
+- Availability depends on the account type and the deposit amount.
+- Standard check deposits are typically available within 1-2 business days.
+"""
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("there's a debit card charge I didn't make, how much could I be on the hook for?", "$50"),
+    ("is there a fee to move money from my checking to my savings?", "no fee"),
+    ("when can I use the money from a check I deposited?", "1-2 business days"),
+])
+def test_a_fact_question_gets_the_sentence_stating_what_it_asks(embedder, question, expected):
+    """A "how much", a named fee or a "when" is answered by the unit stating the figure, the fee or the time, not by
+    the sentence most like the question's topic."""
+    assert expected in compose(question, _passages(CARD_DISPUTES), embedder).text

@@ -34,6 +34,7 @@ PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
+UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
@@ -52,7 +53,19 @@ _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", 
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
-_PHONE = re.compile(r"\b1-800-[\w-]+")  # a phone number is no figure
+_PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
+_IDENTIFIER = re.compile(r"\b\w*_\w*")  # nor is a tool or field name ("deposit_check_3847")
+_ASKS_AMOUNT = re.compile(r"\bhow (?:much|many)(?:\s+\w+)?\s+(?:do|does|did|can|could|will|would|is|are|was|were|should|may|"
+                          r"might|must|has|have)\b", re.IGNORECASE)  # asked, not reported ("how much they'll get")
+_ATTRIBUTES = [(re.compile(ask, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for ask, said in [  # asked -> stated
+    (r"\b(?:fees?|costs?|price|cheaper)\b", r"\b(?:fees?|free|charges?|costs?|price[sd]?)\b|\$"),
+    (r"\b(?:limits?|caps?|maximum|max|minimum|min)\b", r"\b(?:limits?|caps?|maximum|max|minimum|min|up to|at least|at most)\b"),
+    (r"\b(?:rates?|apy|apr|interest)\b", r"\b(?:rates?|apy|apr|interest)\b|%"),
+]]
+_ASKS_TIME = re.compile(r"^\s*when\b|\bwhen (?:does|do|did|will|would|is|are|can|should)\b|\bhow (?:long|soon)\b|\bwhat time\b",
+                       re.IGNORECASE)
+_TIME = re.compile(r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
+                   r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
 _ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
@@ -91,6 +104,8 @@ def question_need(question: str) -> Need:
     howto = bool(_HOWTO.search(question))
     if _WHY.search(question) and not howto:
         return "cause"
+    if _ASKS_TIME.search(question) and not howto:  # "when does it kick in?" asks a time, whatever the words
+        return "fact"
     if _ASKS_FIGURE.search(question) and not (problem and howto):
         return "fact"
     if problem:
@@ -189,11 +204,12 @@ def _best_section(passages: list[Passage], wanted: tuple[str, ...], question: st
 def _answering_section(passages: list[Passage], roles: tuple[str, ...], question: str, embedder: Embedder,
                        need: Need) -> Passage | None:
     """The passage of one of `roles` holding the sentence that answers best (similarity plus what the need looks for)."""
-    pool = [(u, p) for p in passages if p.section in roles for u in _units(p.content)]
+    pool = [(u, c, p) for p in passages if p.section in roles for u, c in _in_context(p)]
     if not pool:
         return None
-    sims = _similarities(embedder, question, [u for u, _ in pool])
-    return max(zip(pool, sims), key=lambda x: x[1] + _bonus(x[0][0], question, need))[0][1]
+    units = [u for u, _, _ in pool]
+    scores = _scores(question, units, [c for _, c, _ in pool], embedder, need)
+    return pool[max(range(len(pool)), key=scores.__getitem__)][2]
 
 
 def _stems(text_: str) -> set[str]:
@@ -207,27 +223,28 @@ def _give(passage: Passage, question: str, embedder: Embedder, need: Need) -> st
     listed = [u for u in units if _NUMBERED.match(u) or _BULLET.match(u)]
     if len(passage.content) <= SHORT_PASSAGE or (listed and len(listed) >= len(units) - 1 and len(listed) <= 12):
         return _join(units)
-    return _join(_pick(question, units, embedder, need, keep=3))
+    return _join(_pick(question, units, embedder, need, keep=3, contexts=[c for _, c in _in_context(passage)]))
 
 
 def _from_sentences(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> Composed:
     """The article's sentences that best answer, in article order (symptoms and restatements left out)."""
-    pool: list[tuple[str, Passage]] = [(u, p) for p in passages if p.section != "symptom" for u in _units(p.content)]
+    pool = [(u, c, p) for p in passages if p.section != "symptom" for u, c in _in_context(p)]
     if not pool:
-        pool = [(u, p) for p in passages for u in _units(p.content)]
-    picked = _pick(question, [u for u, _ in pool], embedder, need, keep=3 if need in ("fix", "steps") else 2)
-    used = [p for u, p in pool if u in picked]
+        pool = [(u, c, p) for p in passages for u, c in _in_context(p)]
+    picked = _pick(question, [u for u, _, _ in pool], embedder, need, keep=3 if need in ("fix", "steps") else 2,
+                   contexts=[c for _, c, _ in pool])
+    used = [p for u, _, p in pool if u in picked]
     return Composed(_join(picked), need, list(dict.fromkeys(p.section for p in used)),
                     list(dict.fromkeys(p.content for p in used)))
 
 
-def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int) -> list[str]:
+def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int,
+          contexts: list[str] | None = None) -> list[str]:
     """Up to `keep` units close to the best-answering one, in their original order, with what they lean on: the
     sentence before one that starts "This..."/"After those...", the list after one that ends with a colon."""
     if not units:
         return []
-    sims = _similarities(embedder, question, units)
-    scores = [s + _bonus(u, question, need) for u, s in zip(units, sims)]
+    scores = _scores(question, units, contexts or [""] * len(units), embedder, need)
     order = sorted(range(len(units)), key=lambda i: -scores[i])
     best = scores[order[0]]
     chosen = {i for i in order[:keep] if scores[i] >= best - 0.08}
@@ -265,12 +282,53 @@ def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float
     return close[max(range(len(close)), key=rank)][0]
 
 
+def _in_context(passage: Passage) -> list[tuple[str, str]]:
+    """A passage's units, each with what frames it: the section heading, and for a list item the line that leads
+    into the list ("Federal law ... depends on timely reporting:")."""
+    framed, lead = [], ""
+    for unit in _units(passage.content):
+        if _NUMBERED.match(unit) or _BULLET.match(unit):
+            framed.append((unit, " ".join(x for x in (passage.heading or "", lead) if x)))
+            continue
+        lead = unit if unit.rstrip().endswith(":") else ""
+        framed.append((unit, passage.heading or ""))
+    return framed
+
+
+def _scores(question: str, units: list[str], contexts: list[str], embedder: Embedder, need: Need) -> list[float]:
+    """How well each unit answers: its similarity to the question (half of it read in its context, so a list item
+    under "Funds availability" is about availability) and what the need looks for; a fact question's units that
+    do not state the figure or attribute asked for are held back when another unit states it."""
+    plain = _similarities(embedder, question, units)
+    framed = [f"{c}: {_plain(u)}" if c else u for u, c in zip(units, contexts)]
+    in_context = _similarities(embedder, question, framed) if any(contexts) else plain
+    states = [_states_asked(u, question) if need == "fact" else None for u in units]
+    off = UNASKED if any(states) else 0.0  # when some unit states what is asked, the others cannot answer
+    return [(a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0)
+            for u, a, b, said in zip(units, plain, in_context, states)]
+
+
+def _has_figure(unit: str) -> bool:
+    return bool(_DIGIT.search(_IDENTIFIER.sub("", _PHONE.sub("", _plain(unit)))))
+
+
+def _states_asked(unit: str, question: str) -> bool | None:
+    """Whether the unit states what the question asks for (a figure, or the fee, limit or rate it names: "free",
+    "up to"); None when it asks for none of these."""
+    asks = [said for ask, said in _ATTRIBUTES if ask.search(question)]
+    if not asks and not _ASKS_AMOUNT.search(question):
+        return None
+    return _has_figure(unit) or any(said.search(unit) for said in asks)
+
+
 def _bonus(unit: str, question: str, need: Need) -> float:
     if _restates(unit, question):
         return -1.0
     bonus = 0.0
-    if need == "fact" and _DIGIT.search(_PHONE.sub("", _plain(unit))):
+    if need == "fact" and _has_figure(unit):
         bonus += 0.08
+    if need == "fact" and _ASKS_TIME.search(question) and _TIME.search(unit):
+        bonus += 0.06
     if need in ("rule", "fact") and _CONDITION.search(unit):
         bonus += 0.04
     if need in ("fix", "steps") and IMPERATIVE.match(unit):
