@@ -114,8 +114,8 @@ async def test_views_assignment_and_team_boundaries(db, world):
         with pytest.raises(Conflict):
             await InboxService(s, world["sue"]).claim(one.conversation.id)
         await sam.assign(two.conversation.id, world["sue_id"])
-        mine, total = await sam.conversations(assignee="me")
-        assert total == 1 and mine[0].id == one.conversation.id
+        mine = await sam.conversations(assignee="me")
+        assert mine.total == 1 and mine.items[0].id == one.conversation.id
         counts = await sam.counts()
         assert counts["mine"] == 1 and counts["unassigned"] == 0 and counts["all"] == 2
         with pytest.raises(NotFound):
@@ -125,6 +125,34 @@ async def test_views_assignment_and_team_boundaries(db, world):
             await sam.assign(two.conversation.id, world["outsider"].user_id)
         with pytest.raises(PermissionDenied):
             await InboxService(s, world["sam"]).create_inbox(name="x", address="x@nexa.test", team="Support")
+
+
+async def test_pages_follow_the_cursor_and_totals_agree_with_the_counts(db, world, clock):
+    got = []
+    for i in range(5):
+        with pinned(clock + timedelta(minutes=i // 2)):  # two pairs share a moment: the id breaks the tie
+            got.append((await _in(db, world["support"], mail(message_id=f"<p{i}@g>", sender=f"p{i}@g.test", subject=f"Page {i}"))).conversation)
+    async with db.session() as s:
+        sam = InboxService(s, world["sam"])
+        await sam.assign(got[0].id, world["sue_id"])
+        seen, after = [], None
+        while True:
+            page = await sam.conversations(limit=2, after=after)
+            assert page.total == 5 and page.counts["all"] == 5 and page.counts["unassigned"] == 4
+            seen += [c.id for c in page.items]
+            if page.after is None:
+                break
+            after = page.after
+        expected = sorted(got, key=lambda c: (c.last_message_at, c.id), reverse=True)
+        assert seen == [c.id for c in expected]  # every conversation once, most recent first
+        assert (await sam.conversations(assignee="none")).total == 4
+        assert (await sam.conversations(assignee=world["sue_id"])).total == 1  # counted by its own query
+        assert (await sam.conversations(q="Page 3")).total == 1
+        assert (await sam.conversations(inbox="nope")).total == 0
+        with pytest.raises(InvalidInput, match="after"):
+            await sam.conversations(after="yesterday")
+        with pytest.raises(InvalidInput, match="sla"):
+            await sam.conversations(sla_state="late")
 
 
 async def test_round_robin_gives_new_threads_to_each_agent_in_turn(db, world):
@@ -159,7 +187,7 @@ async def test_sla_states_follow_the_clock(db, world, clock):
             assert (await InboxService(s, world["sam"]).conversations(sla_state="due_soon"))[1] == 1
     with pinned(clock + timedelta(hours=9)):
         async with db.session() as s:
-            rows, _ = await InboxService(s, world["sam"]).conversations(sla_state="breached")
+            rows = (await InboxService(s, world["sam"]).conversations(sla_state="breached")).items
             assert InboxService(s, world["sam"]).brief(rows[0])["sla"] == "breached"
 
 
