@@ -19,6 +19,7 @@ from store.models.inbox import ConversationStatus, InboxKind, MailKind
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
+from tests.fake_slack import slack_api  # noqa: F401 (a fixture)
 from tests.inbox_mail import mail
 
 SETTINGS = Settings(smtp_url="smtp://127.0.0.1:9")  # replies only queue here; delivery is tested in test_inbox_smtp
@@ -261,19 +262,31 @@ async def test_a_customer_writing_to_a_closed_thread_reopens_it_and_its_ticket(d
             assert (await s.get(Ticket, conversation.ticket_id)).status.value == "open"
 
 
-async def test_a_mention_of_a_slack_mapped_user_queues_a_direct_message(db, world):
+async def test_a_mention_of_a_slack_mapped_user_reaches_slack_as_a_direct_message(db, world, slack_api):
+    """The note queues an `inbox.mention` job; a worker runs it against the fake Slack's Web API (chat.postMessage to
+    the mentioned user's Slack id); an agent not mentioned, or not mapped to Slack, gets nothing."""
+    from dataclasses import replace
+
     from sqlalchemy import text
 
     from store.inbox.service import mention_text
     from store.models import User
+    from tests.job_tasks import drain
 
     got = await _in(db, world["support"], mail(message_id="<sl@g>"))
     async with db.session() as s:
         (await s.get(User, world["sue_id"])).slack_user_id = "U0SUE"
+        await s.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'inbox.summarize'"))  # not this test's subject
     async with db.session() as s:
         note, _ = await InboxService(s, world["sam"]).add_note(got.conversation.id, "@sue@nexa.test please take over")
         jobs = (await s.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
         assert jobs == [{"note_id": str(note.id), "user_id": str(world["sue_id"])}]
-        channel, message = await mention_text(s, note.id, world["sue_id"])
-        assert channel == "U0SUE" and "Sam Agent mentioned you on 'SSO login fails'" in message
         assert await mention_text(s, note.id, world["sam_id"]) is None  # not mentioned, and not on Slack
+    before = len(slack_api.find("chat.postMessage"))
+    await drain(db, replace(SETTINGS, slack_bot_token="xoxb-test", slack_api_url=slack_api.api_url))
+    posted = slack_api.find("chat.postMessage")[before:]
+    assert [c.params["channel"] for c in posted] == ["U0SUE"]
+    assert posted[0].params["text"] == "Sam Agent mentioned you on 'SSO login fails': @sue@nexa.test please take over"
+    async with db.session() as s:
+        states = (await s.execute(text("SELECT status FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
+        assert states == ["succeeded"]
