@@ -290,3 +290,38 @@ async def test_a_mention_of_a_slack_mapped_user_reaches_slack_as_a_direct_messag
     async with db.session() as s:
         states = (await s.execute(text("SELECT status FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
         assert states == ["succeeded"]
+
+
+async def test_a_reply_goes_out_at_most_once_with_the_claim_drafted_emails_use(db, world):
+    """The `inbox.send` job's body against a real SMTP server: sent once (a retry sends nothing); a claim left by a
+    worker killed mid-send is failed, not sent; a refusal queues the reply again, failed at the last attempt."""
+    from store.inbox.outbound import ReplyFailed, deliver
+    from store.models.inbox import DeliveryState
+    from tests.smtp import free_port, smtp_server
+
+    got = await _in(db, world["support"], mail(message_id="<once@g>"))
+    replies = []
+    async with db.session() as s:
+        for text_ in ("First answer", "Second answer", "Third answer"):
+            replies.append((await InboxService(s, world["sam"]).reply(got.conversation.id, text_, SETTINGS, confirm=True)).id)
+
+    async def state(message_id):
+        async with db.session() as s:
+            return (await s.get(InboxMessage, message_id)).state
+
+    with smtp_server() as (inbox, url):
+        settings = Settings(smtp_url=url)
+        assert await deliver(db, replies[0], settings, last_attempt=False) is DeliveryState.sent
+        assert await deliver(db, replies[0], settings, last_attempt=False) is None  # the job again, as a retry would
+        assert len(inbox.messages) == 1 and b"First answer" in inbox.messages[0].content
+        async with db.session() as s:  # what a worker killed between its claim and SMTP's answer leaves behind
+            (await s.get(InboxMessage, replies[1])).state = DeliveryState.sending
+        assert await deliver(db, replies[1], settings, last_attempt=False) is None
+        assert len(inbox.messages) == 1 and await state(replies[1]) is DeliveryState.failed
+    refused = Settings(smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    with pytest.raises(ReplyFailed):
+        await deliver(db, replies[2], refused, last_attempt=False)
+    assert await state(replies[2]) is DeliveryState.queued
+    with pytest.raises(ReplyFailed):
+        await deliver(db, replies[2], refused, last_attempt=True)
+    assert await state(replies[2]) is DeliveryState.failed
