@@ -194,3 +194,44 @@ async def test_a_server_without_idle_is_left_to_the_minute_poll(db, clock):
         async with imap.reader_lock(db, "plain") as free:
             assert free
             assert (await poll_inbox(db, "plain", SETTINGS)).fetched == 1
+
+
+async def test_nexa_worker_keeps_the_mailbox_in_idle(db, clock, imap_server, database_url, tmp_path):
+    """`nexa worker` runs the watchers: it takes the mailbox's reader lock, mail appended on the server arrives in
+    seconds (the minute poll skips a watched mailbox), and a stopped worker lets go of the mailbox."""
+    import asyncio
+    import time
+
+    from store.inbox import imap
+    from tests.live import start_worker
+
+    host, port = imap_server
+    client = imaplib.IMAP4(host, port)
+    client.login("support", "s3cret")
+    client.create("Worker")
+    client.logout()
+    async with db.session() as s:
+        await InboxService(s, SYSTEM).create_inbox(name="worker", address="worker@nexa.test", team="Support",
+                                                  imap_url=f"imap://support:s3cret@{host}:{port}/Worker")
+    worker = start_worker(database_url, tmp_path / "worker.log", NEXA_JOBS_POLL="0.5")
+    try:
+        async def watching():
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+            async with imap.reader_lock(db, "worker") as free:
+                return not free
+
+        await _wait_for(watching, 180)
+        await asyncio.sleep(1)  # past its first read, into IDLE
+        started = time.monotonic()
+        _append(imap_server, mail(to="worker@nexa.test", message_id="<wk1@g>"), folder="Worker")
+
+        async def arrived():
+            return await _count(db) == 1
+
+        await _wait_for(arrived, 15)
+        assert time.monotonic() - started < 15
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    async with imap.reader_lock(db, "worker") as free:
+        assert free
