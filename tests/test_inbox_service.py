@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from store.auth import actor_for
 from store.clock import pinned
 from store.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from store.inbox.ingest import ingest
 from store.inbox.service import InboxService, ReplyCollision, verify_secret
-from store.models import Activity, Contact, InboxMessage, Ticket, TicketMessage
+from store.models import Activity, Contact, InboxConversation, InboxMessage, Ticket, TicketMessage
 from store.models.enums import Role
 from store.models.inbox import ConversationStatus, InboxKind, MailKind
 from store.settings import Settings
@@ -148,6 +148,9 @@ async def test_pages_follow_the_cursor_and_totals_agree_with_the_counts(db, worl
         assert seen == [c.id for c in expected]  # every conversation once, most recent first
         assert (await sam.conversations(assignee="none")).total == 4
         assert (await sam.conversations(assignee=world["sue_id"])).total == 1  # counted by its own query
+        await s.execute(update(InboxConversation).where(InboxConversation.id == got[1].id).values(assignee_id=world["sue_id"]))
+        again = await sam.conversations(assignee="none")  # any change to a conversation, by any writer, is counted at once
+        assert again.total == 3 and again.counts["unassigned"] == 3
         assert (await sam.conversations(q="Page 3")).total == 1
         assert (await sam.conversations(inbox="nope")).total == 0
         with pytest.raises(InvalidInput, match="after"):
