@@ -101,13 +101,13 @@ def list_conversations(as_user: Annotated[str, typer.Option("--as", help="The ag
             async with db.session() as session:
                 service = InboxService(session, await actor_for_email(session, as_user))
                 assignee = {"unassigned": "none", "mine": "me", "all": None}.get(view, "?")
-                rows, total = await service.conversations(inbox=inbox, assignee=assignee, sla_state=sla)  # type: ignore[arg-type]
+                found = await service.conversations(inbox=inbox, assignee=assignee, sla_state=sla)  # type: ignore[arg-type]
                 table = Table("subject", "from", "status", "priority", "sla", "last message")
-                for c in rows:
+                for c in found.items:
                     b = service.brief(c)
                     table.add_row(b["subject"], b["customer_email"] or "", b["status"], b["priority"], b["sla"], b["last_message_at"][:16])
                 console.print(table)
-                console.print(f"{total} conversation(s); views: {await service.counts(inbox=inbox)}")
+                console.print(f"{found.total} conversation(s); views: {found.counts}")
         finally:
             await db.close()
 

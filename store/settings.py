@@ -85,6 +85,8 @@ class Settings:
     # Shared-inbox SLA targets in minutes, first response / resolution, per priority (store/inbox/sla.py)
     inbox_sla: str = field(default_factory=lambda: _env("NEXA_INBOX_SLA", "urgent=60/240,high=240/1440,medium=480/2880,low=1440/5760") or "")
     console_insecure_cookie: bool = field(default_factory=lambda: _env("NEXA_CONSOLE_INSECURE_COOKIE", "0") == "1")
+    # Shared-inbox IMAP: workers keep each mailbox in IDLE (mail arrives in seconds); 0 leaves them to the minute poll
+    inbox_idle: bool = field(default_factory=lambda: _env("NEXA_INBOX_IDLE", "1") != "0")
     inbox_max_attachment_mb: int = field(default_factory=lambda: int(_env("NEXA_INBOX_MAX_ATTACHMENT_MB", "25") or 25))
     # Mass email: the sender's postal address printed in every footer (required to send), and messages per second
     # per worker (0: as fast as the SMTP server takes them).

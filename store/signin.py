@@ -102,7 +102,7 @@ async def sign_in(session: AsyncSession, email: str, password: str, *, client_ip
                                expires_at=now + LIFETIME, client_ip=client_ip[:64], user_agent=user_agent[:300] or None))
     await session.flush()
     await forget_expired(session)  # housekeeping rides on sign-ins: ended sessions and old failures go
-    return SignedIn(token=token, actor=actor_for(user, Channel.api))
+    return SignedIn(token=token, actor=actor_for(user, Channel.console))
 
 
 async def session_actor(session: AsyncSession, token: str) -> Actor | None:
@@ -122,7 +122,7 @@ async def session_actor(session: AsyncSession, token: str) -> Actor | None:
         return None
     if now - console_session.last_seen_at >= TOUCH_EVERY:
         await session.execute(update(ConsoleSession).where(ConsoleSession.id == console_session.id).values(last_seen_at=now))
-    return actor_for(user, Channel.api)
+    return actor_for(user, Channel.console)
 
 
 async def sign_out(session: AsyncSession, token: str) -> None:

@@ -70,8 +70,9 @@ service stats {{
 
 
 @contextmanager
-def dovecot(users: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """Run Dovecot with these users (name -> password); yield (host, port); stop it and remove its files after."""
+def dovecot(users: dict[str, str], *, extra_config: str = "") -> Iterator[tuple[str, int]]:
+    """Run Dovecot with these users (name -> password) and any extra configuration lines; yield (host, port); stop
+    it and remove its files after."""
     if not Path(DOVECOT).exists():
         raise RuntimeError("dovecot is not installed: apt-get install -y dovecot-imapd (make test does it)")
     root = Path(tempfile.mkdtemp(prefix="nexa-dovecot-"))
@@ -81,7 +82,7 @@ def dovecot(users: dict[str, str]) -> Iterator[tuple[str, int]]:
         (root / sub).mkdir()
     (root / "passwd").write_text("".join(f"{name}:{{PLAIN}}{password}\n" for name, password in users.items()))
     (root / "dovecot.conf").write_text(CONFIG.format(root=root, user=account.pw_name, group=grp.getgrgid(account.pw_gid).gr_name, uid=account.pw_uid,
-                                                     gid=account.pw_gid, port=port))
+                                                     gid=account.pw_gid, port=port) + extra_config)
     if os.getuid() == 0:
         root.chmod(0o755)
         for sub in ("mail", "home", "state"):

@@ -6,19 +6,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from store.auth import actor_for
 from store.clock import pinned
 from store.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from store.inbox.ingest import ingest
 from store.inbox.service import InboxService, ReplyCollision, verify_secret
-from store.models import Activity, Contact, InboxMessage, Ticket, TicketMessage
+from store.models import Activity, Contact, InboxConversation, InboxMessage, Ticket, TicketMessage
 from store.models.enums import Role
 from store.models.inbox import ConversationStatus, InboxKind, MailKind
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
+from tests.fake_slack import slack_api  # noqa: F401 (a fixture)
 from tests.inbox_mail import mail
 
 SETTINGS = Settings(smtp_url="smtp://127.0.0.1:9")  # replies only queue here; delivery is tested in test_inbox_smtp
@@ -114,8 +115,8 @@ async def test_views_assignment_and_team_boundaries(db, world):
         with pytest.raises(Conflict):
             await InboxService(s, world["sue"]).claim(one.conversation.id)
         await sam.assign(two.conversation.id, world["sue_id"])
-        mine, total = await sam.conversations(assignee="me")
-        assert total == 1 and mine[0].id == one.conversation.id
+        mine = await sam.conversations(assignee="me")
+        assert mine.total == 1 and mine.items[0].id == one.conversation.id
         counts = await sam.counts()
         assert counts["mine"] == 1 and counts["unassigned"] == 0 and counts["all"] == 2
         with pytest.raises(NotFound):
@@ -125,6 +126,37 @@ async def test_views_assignment_and_team_boundaries(db, world):
             await sam.assign(two.conversation.id, world["outsider"].user_id)
         with pytest.raises(PermissionDenied):
             await InboxService(s, world["sam"]).create_inbox(name="x", address="x@nexa.test", team="Support")
+
+
+async def test_pages_follow_the_cursor_and_totals_agree_with_the_counts(db, world, clock):
+    got = []
+    for i in range(5):
+        with pinned(clock + timedelta(minutes=i // 2)):  # two pairs share a moment: the id breaks the tie
+            got.append((await _in(db, world["support"], mail(message_id=f"<p{i}@g>", sender=f"p{i}@g.test", subject=f"Page {i}"))).conversation)
+    async with db.session() as s:
+        sam = InboxService(s, world["sam"])
+        await sam.assign(got[0].id, world["sue_id"])
+        seen, after = [], None
+        while True:
+            page = await sam.conversations(limit=2, after=after)
+            assert page.total == 5 and page.counts["all"] == 5 and page.counts["unassigned"] == 4
+            seen += [c.id for c in page.items]
+            if page.after is None:
+                break
+            after = page.after
+        expected = sorted(got, key=lambda c: (c.last_message_at, c.id), reverse=True)
+        assert seen == [c.id for c in expected]  # every conversation once, most recent first
+        assert (await sam.conversations(assignee="none")).total == 4
+        assert (await sam.conversations(assignee=world["sue_id"])).total == 1  # counted by its own query
+        await s.execute(update(InboxConversation).where(InboxConversation.id == got[1].id).values(assignee_id=world["sue_id"]))
+        again = await sam.conversations(assignee="none")  # any change to a conversation, by any writer, is counted at once
+        assert again.total == 3 and again.counts["unassigned"] == 3
+        assert (await sam.conversations(q="Page 3")).total == 1
+        assert (await sam.conversations(inbox="nope")).total == 0
+        with pytest.raises(InvalidInput, match="after"):
+            await sam.conversations(after="yesterday")
+        with pytest.raises(InvalidInput, match="sla"):
+            await sam.conversations(sla_state="late")
 
 
 async def test_round_robin_gives_new_threads_to_each_agent_in_turn(db, world):
@@ -159,7 +191,7 @@ async def test_sla_states_follow_the_clock(db, world, clock):
             assert (await InboxService(s, world["sam"]).conversations(sla_state="due_soon"))[1] == 1
     with pinned(clock + timedelta(hours=9)):
         async with db.session() as s:
-            rows, _ = await InboxService(s, world["sam"]).conversations(sla_state="breached")
+            rows = (await InboxService(s, world["sam"]).conversations(sla_state="breached")).items
             assert InboxService(s, world["sam"]).brief(rows[0])["sla"] == "breached"
 
 
@@ -233,19 +265,66 @@ async def test_a_customer_writing_to_a_closed_thread_reopens_it_and_its_ticket(d
             assert (await s.get(Ticket, conversation.ticket_id)).status.value == "open"
 
 
-async def test_a_mention_of_a_slack_mapped_user_queues_a_direct_message(db, world):
+async def test_a_mention_of_a_slack_mapped_user_reaches_slack_as_a_direct_message(db, world, slack_api):
+    """The note queues an `inbox.mention` job; a worker runs it against the fake Slack's Web API (chat.postMessage to
+    the mentioned user's Slack id); an agent not mentioned, or not mapped to Slack, gets nothing."""
+    from dataclasses import replace
+
     from sqlalchemy import text
 
     from store.inbox.service import mention_text
     from store.models import User
+    from tests.job_tasks import drain
 
     got = await _in(db, world["support"], mail(message_id="<sl@g>"))
     async with db.session() as s:
         (await s.get(User, world["sue_id"])).slack_user_id = "U0SUE"
+        await s.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'inbox.summarize'"))  # not this test's subject
     async with db.session() as s:
         note, _ = await InboxService(s, world["sam"]).add_note(got.conversation.id, "@sue@nexa.test please take over")
         jobs = (await s.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
         assert jobs == [{"note_id": str(note.id), "user_id": str(world["sue_id"])}]
-        channel, message = await mention_text(s, note.id, world["sue_id"])
-        assert channel == "U0SUE" and "Sam Agent mentioned you on 'SSO login fails'" in message
         assert await mention_text(s, note.id, world["sam_id"]) is None  # not mentioned, and not on Slack
+    before = len(slack_api.find("chat.postMessage"))
+    await drain(db, replace(SETTINGS, slack_bot_token="xoxb-test", slack_api_url=slack_api.api_url))
+    posted = slack_api.find("chat.postMessage")[before:]
+    assert [c.params["channel"] for c in posted] == ["U0SUE"]
+    assert posted[0].params["text"] == "Sam Agent mentioned you on 'SSO login fails': @sue@nexa.test please take over"
+    async with db.session() as s:
+        states = (await s.execute(text("SELECT status FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
+        assert states == ["succeeded"]
+
+
+async def test_a_reply_goes_out_at_most_once_with_the_claim_drafted_emails_use(db, world):
+    """The `inbox.send` job's body against a real SMTP server: sent once (a retry sends nothing); a claim left by a
+    worker killed mid-send is failed, not sent; a refusal queues the reply again, failed at the last attempt."""
+    from store.inbox.outbound import ReplyFailed, deliver
+    from store.models.inbox import DeliveryState
+    from tests.smtp import free_port, smtp_server
+
+    got = await _in(db, world["support"], mail(message_id="<once@g>"))
+    replies = []
+    async with db.session() as s:
+        for text_ in ("First answer", "Second answer", "Third answer"):
+            replies.append((await InboxService(s, world["sam"]).reply(got.conversation.id, text_, SETTINGS, confirm=True)).id)
+
+    async def state(message_id):
+        async with db.session() as s:
+            return (await s.get(InboxMessage, message_id)).state
+
+    with smtp_server() as (inbox, url):
+        settings = Settings(smtp_url=url)
+        assert await deliver(db, replies[0], settings, last_attempt=False) is DeliveryState.sent
+        assert await deliver(db, replies[0], settings, last_attempt=False) is None  # the job again, as a retry would
+        assert len(inbox.messages) == 1 and b"First answer" in inbox.messages[0].content
+        async with db.session() as s:  # what a worker killed between its claim and SMTP's answer leaves behind
+            (await s.get(InboxMessage, replies[1])).state = DeliveryState.sending
+        assert await deliver(db, replies[1], settings, last_attempt=False) is None
+        assert len(inbox.messages) == 1 and await state(replies[1]) is DeliveryState.failed
+    refused = Settings(smtp_url=f"smtp://127.0.0.1:{free_port()}")
+    with pytest.raises(ReplyFailed):
+        await deliver(db, replies[2], refused, last_attempt=False)
+    assert await state(replies[2]) is DeliveryState.queued
+    with pytest.raises(ReplyFailed):
+        await deliver(db, replies[2], refused, last_attempt=True)
+    assert await state(replies[2]) is DeliveryState.failed

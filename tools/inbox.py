@@ -51,9 +51,9 @@ async def list_inbox_threads(
     """
     service = InboxService(ctx.session, ctx.actor)
     assignee = {"unassigned": "none", "mine": "me", "all": None}[view]
-    rows, total = await service.conversations(inbox=inbox, status=status, assignee=assignee, sla_state=sla, limit=min(limit, 50))  # type: ignore[arg-type]
-    return ToolResult(data={"total": total, "counts": await service.counts(inbox=inbox), "threads": [_row(service, c) for c in rows]},
-                      refs=[ref(c) for c in rows])
+    found = await service.conversations(inbox=inbox, status=status, assignee=assignee, sla_state=sla, limit=min(limit, 50))  # type: ignore[arg-type]
+    return ToolResult(data={"total": found.total, "counts": found.counts, "threads": [_row(service, c) for c in found.items]},
+                      refs=[ref(c) for c in found.items])
 
 
 @tool(area="inbox", untrusted=True)

@@ -19,6 +19,7 @@ from store.inbox.service import MAX_BODY, InboxService, receive
 from store.models.enums import Priority
 from store.models.inbox import ConversationStatus, PresenceState
 from store.schemas import Input, Instant, parse
+from store.services.audit import audit
 
 MAX_INBOUND = 64 * 1024 * 1024  # bytes of one raw message posted to the webhook (a 30 MB attachment fits, base64-encoded)
 SECRET_HEADER = "X-Nexa-Inbox-Secret"
@@ -49,7 +50,7 @@ class ConversationFilters(Input):
     sla: Literal["breached", "due_soon", "on_track", "none"] | None = None
     q: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0, le=10_000_000)
+    after: str | None = Field(None, max_length=80, description="the previous page's `after` (keyset paging)")
 
 
 @get("/inboxes", tags=["inbox"])
@@ -64,16 +65,16 @@ async def inboxes(nexa: AppState, actor: Actor) -> dict[str, Any]:
 @get("/conversations", tags=["inbox"], description=f"Filters: {', '.join(ConversationFilters.model_fields)}.")
 async def conversations(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
     """Conversations of the caller's inboxes, most recent first: filter by inbox, status, assignee (me, none or a user
-    id) and SLA state (breached, due_soon, on_track, none); `counts` holds every view's size."""
+    id) and SLA state (breached, due_soon, on_track, none); `counts` holds every view's size; `after` (null on the
+    last page) asks for the next page."""
     filters = parse(ConversationFilters, dict(request.query_params))
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        rows, total = await service.conversations(inbox=filters.inbox, status=filters.status, assignee=filters.assignee,
-                                                  sla_state=filters.sla, q=filters.q, limit=filters.limit, offset=filters.offset)
+        page = await service.conversations(inbox=filters.inbox, status=filters.status, assignee=filters.assignee,
+                                           sla_state=filters.sla, q=filters.q, limit=filters.limit, after=filters.after)
         names = {i.id: i.name for i in await service.inboxes()}
-        return {"total": total, "limit": filters.limit, "offset": filters.offset,
-                "counts": await service.counts(inbox=filters.inbox),
-                "items": [service.brief(c, names.get(c.inbox_id)) for c in rows]}
+        return {"total": page.total, "limit": filters.limit, "after": page.after, "counts": page.counts,
+                "items": [service.brief(c, names.get(c.inbox_id)) for c in page.items]}
 
 
 @get("/conversations/{conversation_id:uuid}", tags=["inbox"])
@@ -98,6 +99,8 @@ async def reply(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: 
     async with nexa.db.session() as session:
         message = await InboxService(session, actor).reply(conversation_id, data.body, nexa.settings, confirm=data.confirm,
                                                            status=data.status)
+        await audit(session, actor, action="api:inbox.reply", arguments={"confirm": data.confirm, "status": data.status,
+                    "chars": len(data.body)}, status="ok", record_ids=[conversation_id, message.id])
         return {"id": str(message.id), "message_id": message.message_id, "state": message.state.value, "subject": message.subject}
 
 
@@ -110,7 +113,9 @@ async def assign(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data:
     """Give the conversation to an agent of its inbox's team (`null` unassigns)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        return service.brief(await service.assign(conversation_id, data.assignee_id))
+        found = await service.assign(conversation_id, data.assignee_id)
+        await audit(session, actor, action="api:inbox.assign", arguments=data.model_dump(mode="json"), status="ok", record_ids=[conversation_id])
+        return service.brief(found)
 
 
 @post("/conversations/{conversation_id:uuid}/claim", status_code=200, tags=["inbox"])
@@ -118,7 +123,9 @@ async def claim(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> dic
     """Take the conversation (409 when another agent has it)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        return service.brief(await service.claim(conversation_id))
+        found = await service.claim(conversation_id)
+        await audit(session, actor, action="api:inbox.claim", status="ok", record_ids=[conversation_id])
+        return service.brief(found)
 
 
 class NoteIn(BaseModel):
@@ -130,6 +137,8 @@ async def add_note(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, dat
     """An internal note; @mentions of the inbox's agents are resolved (and DM'd on Slack when mapped)."""
     async with nexa.db.session() as session:
         note, mentioned = await InboxService(session, actor).add_note(conversation_id, data.body)
+        await audit(session, actor, action="api:inbox.note", arguments={"mentioned": [u.id for u in mentioned]}, status="ok",
+                    record_ids=[conversation_id, note.id])
         return {"id": str(note.id), "body": note.body, "mentioned": [{"id": str(u.id), "name": u.name} for u in mentioned]}
 
 
@@ -144,8 +153,9 @@ async def set_status(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, d
     """open, pending, snoozed (with `snoozed_until`) or closed; optionally a new priority (moves the SLA due times)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        return service.brief(await service.set_status(conversation_id, data.status, snoozed_until=data.snoozed_until,
-                                                      priority=data.priority))
+        found = await service.set_status(conversation_id, data.status, snoozed_until=data.snoozed_until, priority=data.priority)
+        await audit(session, actor, action="api:inbox.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[conversation_id])
+        return service.brief(found)
 
 
 class PresenceIn(BaseModel):

@@ -2,7 +2,8 @@
 reply, the customer's 360 panel, notes, assignment, status, SLA badges and who else is on it.
 
 Every read and write goes through `store.inbox` (InboxService, suggest) and the 360 view service, as the signed-in
-agent: which inboxes they work, which deals the panel shows and which fields it hides are the services' rules.
+agent: which inboxes they work, which deals the panel shows and which fields it hides are the services' rules. Each
+write is audited as `console:inbox.<action>` on the `console` channel, in the transaction of the change.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import Parameter
@@ -24,6 +26,7 @@ from store.inbox.assist import suggest
 from store.inbox.service import InboxService
 from store.models.enums import Priority
 from store.models.inbox import ConversationStatus, PresenceState
+from store.services.audit import audit
 from store.services.people import PeopleService
 from store.services.views import ViewService
 
@@ -53,20 +56,23 @@ async def inbox_list(request: Request, nexa: AppState, user: Actor, view: View =
                      status: ConversationStatus | None = None,
                      sla: Literal["breached", "due_soon", "on_track", "none"] | None = None,
                      inbox: Annotated[str | None, Parameter(max_length=50)] = None,
-                     q: Annotated[str | None, Parameter(max_length=200)] = None) -> Template:
-    """Conversations of the inboxes the agent works, by view (unassigned, mine, all), status, SLA state and inbox."""
+                     q: Annotated[str | None, Parameter(max_length=200)] = None,
+                     after: Annotated[str | None, Parameter(max_length=80)] = None) -> Template:
+    """Conversations of the inboxes the agent works, by view (unassigned, mine, all), status, SLA state and inbox;
+    100 a page, `after` the previous page's last one."""
     async with nexa.db.session() as session:
         service = InboxService(session, user)
         inboxes = await service.inboxes()
-        rows, total = await service.conversations(inbox=inbox or None, status=status, assignee=VIEWS[view][1], sla_state=sla,
-                                                  q=q or None, limit=100)
-        counts = await service.counts(inbox=inbox or None)
+        found = await service.conversations(inbox=inbox or None, status=status, assignee=VIEWS[view][1], sla_state=sla,
+                                            q=q or None, limit=100, after=after or None)
         names = {i.id: i.name for i in inboxes}
-        items = [service.brief(c, names.get(c.inbox_id)) for c in rows]
+        items = [service.brief(c, names.get(c.inbox_id)) for c in found.items]
         people = {str(p.id): p.name for p in await PeopleService(session, user).teammates()}
-    return page(request, "inbox.html", items=items, total=total, counts=counts, inboxes=inboxes, view=view, views=VIEWS,
-                status_filter=status.value if status else "", sla=sla or "", inbox=inbox or "", q=q or "", statuses=STATUSES,
-                sla_labels=SLA_LABELS, people=people)
+    filters = {"view": view, "status": status.value if status else "", "sla": sla or "", "inbox": inbox or "", "q": q or ""}
+    return page(request, "inbox.html", items=items, total=found.total, counts=found.counts, inboxes=inboxes, view=view, views=VIEWS,
+                status_filter=filters["status"], sla=filters["sla"], inbox=filters["inbox"], q=filters["q"], statuses=STATUSES,
+                sla_labels=SLA_LABELS, people=people,
+                next_url=f"{PATH}/inbox?{urlencode({k: v for k, v in filters.items() if v} | {'after': found.after})}" if found.after else None)
 
 
 @get("/inbox/{conversation_id:uuid}", name="console_inbox_thread")
@@ -103,8 +109,10 @@ async def reply(request: Request, nexa: AppState, user: Actor, conversation_id: 
     if status not in STATUSES:
         raise InvalidInput("status", f"'{status}' is not one of {', '.join(STATUSES)}")
     async with nexa.db.session() as session:
-        await InboxService(session, user).reply(conversation_id, form.get("body", ""), nexa.settings,
-                                                confirm=form.get("confirm") == "true", status=ConversationStatus(status))
+        message = await InboxService(session, user).reply(conversation_id, form.get("body", ""), nexa.settings,
+                                                          confirm=form.get("confirm") == "true", status=ConversationStatus(status))
+        await audit(session, user, action="console:inbox.reply", arguments={"confirm": form.get("confirm") == "true", "status": status,
+                    "chars": len(form.get("body", ""))}, status="ok", record_ids=[conversation_id, message.id])
     return _back(request, conversation_id)
 
 
@@ -112,6 +120,7 @@ async def reply(request: Request, nexa: AppState, user: Actor, conversation_id: 
 async def claim(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
     async with nexa.db.session() as session:
         await InboxService(session, user).claim(conversation_id)
+        await audit(session, user, action="console:inbox.claim", status="ok", record_ids=[conversation_id])
     return _back(request, conversation_id)
 
 
@@ -125,6 +134,7 @@ async def assign(request: Request, nexa: AppState, user: Actor, conversation_id:
         raise InvalidInput("assignee_id", f"'{raw}' is not a user id") from None
     async with nexa.db.session() as session:
         await InboxService(session, user).assign(conversation_id, assignee)
+        await audit(session, user, action="console:inbox.assign", arguments={"assignee_id": assignee}, status="ok", record_ids=[conversation_id])
     return _back(request, conversation_id)
 
 
@@ -141,6 +151,8 @@ async def set_status(request: Request, nexa: AppState, user: Actor, conversation
     async with nexa.db.session() as session:
         await InboxService(session, user).set_status(conversation_id, ConversationStatus(status), snoozed_until=until,
                                                      priority=Priority(priority) if priority else None)
+        await audit(session, user, action="console:inbox.status", arguments={"status": status, "snoozed_until": until, "priority": priority},
+                    status="ok", record_ids=[conversation_id])
     return _back(request, conversation_id)
 
 
@@ -148,7 +160,9 @@ async def set_status(request: Request, nexa: AppState, user: Actor, conversation
 async def add_note(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
     form = await _form(request)
     async with nexa.db.session() as session:
-        await InboxService(session, user).add_note(conversation_id, form.get("body", ""))
+        note, mentioned = await InboxService(session, user).add_note(conversation_id, form.get("body", ""))
+        await audit(session, user, action="console:inbox.note", arguments={"mentioned": [u.id for u in mentioned]}, status="ok",
+                    record_ids=[conversation_id, note.id])
     return _back(request, conversation_id)
 
 

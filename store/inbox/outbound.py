@@ -2,15 +2,13 @@
 recognise when the customer answers; delivered over NEXA_SMTP_URL at most once.
 
 The MIME is composed when the agent sends (so the stored message is exactly what goes out) and handed to the SMTP
-server by the `inbox.send` job: claimed `queued` -> `sending` in its own committed transaction first, marked `sent`
-after. A retry finds `sent` (nothing to do) or `sending` (an earlier attempt died in between: not sent again but
-marked `failed` for a person to check), as `store.services.email_delivery` does for drafted emails.
+server by the `inbox.send` job at most once, with the steps drafted emails take (`store.services.send_once`):
+claimed `queued` -> `sending` in its own committed transaction first, marked `sent` after; a retry never sends twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import smtplib
 import uuid
 from email import policy
@@ -26,10 +24,10 @@ from store.models import Inbox, InboxConversation, InboxMessage, User
 from store.models.enums import ActivityType, RecordType
 from store.models.inbox import DeliveryState, Direction
 from store.services.emails import SmtpTarget
+from store.services.send_once import claim, release
 from store.services.timeline import record_activity
 from store.settings import Settings
 
-log = logging.getLogger(__name__)
 OUR_HEADER = "X-Nexa-Inbox"  # on everything we send: if it ever comes back in, it is a loop
 
 
@@ -73,14 +71,7 @@ async def _claim(db: Database, message_id: uuid.UUID) -> bytes | None:
         message = await session.get(InboxMessage, message_id, with_for_update=True)
         if message is None or message.direction is not Direction.outbound:
             raise NotFound("message_id", f"no outbound inbox message {message_id}")
-        if message.state is DeliveryState.sending:
-            message.state = DeliveryState.failed
-            log.error("inbox reply %s was being sent when its worker stopped; not sent again", message_id)
-            return None
-        if message.state is not DeliveryState.queued:
-            return None
-        message.state = DeliveryState.sending
-        return message.raw_mime
+        return message.raw_mime if claim(message, field="state", what=f"inbox reply {message_id}") else None
 
 
 async def deliver(db: Database, message_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool) -> DeliveryState | None:
@@ -94,8 +85,7 @@ async def deliver(db: Database, message_id: uuid.UUID | str, settings: Settings,
         await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)  # type: ignore[arg-type]
     except (OSError, smtplib.SMTPException, InvalidInput) as err:
         async with db.session() as session:
-            message = await session.get(InboxMessage, message_id, with_for_update=True)
-            message.state = DeliveryState.failed if last_attempt else DeliveryState.queued  # type: ignore[union-attr]
+            release(await session.get(InboxMessage, message_id, with_for_update=True), field="state", last_attempt=last_attempt)
         raise ReplyFailed(f"inbox reply {message_id}: {err}") from err
     async with db.session() as session:
         message = await session.get(InboxMessage, message_id, with_for_update=True)

@@ -16,12 +16,13 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, true, update
+from sqlalchemy import ColumnElement, column, false, func, literal_column, or_, select, table, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,6 +75,42 @@ class ReplyCollision(Conflict):
 
 def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Page(NamedTuple):
+    """One page of a conversation list: its rows, how many match in all, every view's count, and the `after`
+    cursor of the next page (None on the last)."""
+
+    items: list[InboxConversation]
+    total: int
+    counts: dict[str, int]
+    after: str | None
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Group = tuple[ConversationStatus, bool, bool, str, int]  # status, unassigned, the caller's, SLA state, how many
+# View counts read every conversation of the inboxes (an index-only scan, ~50 ms at 50,000 on a loaded machine), so a
+# process reuses them for a few seconds while no conversation row changed: the key holds the change counter a trigger
+# moves on every insert, update and delete (and the table's file, new after a TRUNCATE), the caller, the inboxes and
+# the SLA clock's 5-second slot. A change committed while the counts were being read can show up to COUNTS_REUSE late.
+COUNTS_REUSE = timedelta(seconds=5)
+_COUNTED: dict[tuple[Any, ...], tuple[float, list[Group]]] = {}
+_CHANGES = select(column("last_value"), func.pg_relation_filenode(literal_column("'inbox_conversations'::regclass"))) \
+    .select_from(table("inbox_conversations_changes"))
+
+
+def _after(conversation: InboxConversation) -> str:
+    """The cursor of the page after this row: its last activity in whole microseconds since 1970, and its id."""
+    return f"{(conversation.last_message_at - EPOCH) // timedelta(microseconds=1)}_{conversation.id}"
+
+
+def _cursor(after: str) -> tuple[datetime, uuid.UUID]:
+    """(last_message_at, id) from a page's `after` cursor."""
+    micros, _, ident = after.partition("_")
+    try:
+        return EPOCH + timedelta(microseconds=int(micros)), uuid.UUID(ident)
+    except (ValueError, OverflowError):
+        raise InvalidInput("after", "not a cursor this list gave (pass the previous page's 'after')") from None
 
 
 @dataclass
@@ -138,39 +175,89 @@ class InboxService(Service):
 
     async def conversations(self, *, inbox: str | None = None, status: ConversationStatus | None = None,
                             assignee: Assignee = None, sla_state: str | None = None, q: str | None = None,
-                            limit: int = 50, offset: int = 0) -> tuple[list[InboxConversation], int]:
-        """Conversations of the caller's inboxes, most recent activity first, with their total.
+                            limit: int = 50, after: str | None = None) -> Page:
+        """One page of the caller's inboxes' conversations, most recent activity first, with how many match and
+        every view's count (one grouped pass gives both); `after` is the previous page's `after` (keyset paging).
 
         `assignee`: "me", "none" (unassigned) or a user id; `sla_state`: breached, due_soon, on_track or none.
         Snoozed conversations whose time has come are open again.
         """
         require(self.actor, "inbox", "read")
         await self.wake_snoozed()
-        stmt = select(InboxConversation).join(Inbox, Inbox.id == InboxConversation.inbox_id).where(self._team_inboxes())
-        for condition in self._filters(inbox=inbox, status=status, assignee=assignee, sla_state=sla_state, q=q):
-            stmt = stmt.where(condition)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(InboxConversation.last_message_at.desc(), InboxConversation.id)
-                                          .limit(limit).offset(offset))
-        return list(rows), int(total or 0)
+        c, now = InboxConversation, utcnow()
+        ids = await self._inbox_ids(inbox)
+        if ids == []:
+            return Page([], 0, self._views([]), None)
+        conditions = self._filters(status=status, assignee=assignee, sla_state=sla_state, q=q, now=now)
+        if ids is not None:
+            conditions.append(c.inbox_id.in_(ids))
+        groups = await self._groups(ids, now)
+        page = select(c).where(*conditions)
+        if after:
+            page = page.where(tuple_(c.last_message_at, c.id) < tuple_(*_cursor(after)))
+        rows = list(await self.session.scalars(page.order_by(c.last_message_at.desc(), c.id.desc()).limit(limit + 1)))
+        counted = q is None and (assignee in (None, "none", "me") or assignee == self.actor.user_id)
+        total = (sum(n for g_status, unassigned, mine, g_sla, n in groups
+                     if (status is None or g_status == status) and (sla_state is None or g_sla == sla_state)
+                     and (assignee is None or (unassigned if assignee == "none" else mine)))
+                 if counted else int(await self.session.scalar(select(func.count()).select_from(c).where(*conditions)) or 0))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(rows, total, self._views(groups), _after(rows[-1]) if more else None)
 
     async def counts(self, *, inbox: str | None = None) -> dict[str, int]:
         """How many conversations each view holds: unassigned, mine, all (not closed), per status, per SLA state."""
         require(self.actor, "inbox", "read")
         await self.wake_snoozed()
-        now, c = utcnow(), InboxConversation
-        live = c.status != ConversationStatus.closed
-        views: dict[str, ColumnElement[bool]] = {
-            "unassigned": and_(live, c.assignee_id.is_(None)), "mine": and_(live, c.assignee_id == self.actor.user_id),
-            "all": live, **{s.value: c.status == s for s in ConversationStatus},
-            **{f"sla_{s}": sla.state_filter(s, now) for s in sla.SLA_STATES if s != "none"},
-        }
-        stmt = select(*[func.count().filter(cond).label(name) for name, cond in views.items()]) \
-            .select_from(c).join(Inbox, Inbox.id == c.inbox_id).where(self._team_inboxes())
+        ids = await self._inbox_ids(inbox)
+        return self._views(await self._groups(ids, utcnow()) if ids != [] else [])
+
+    async def _inbox_ids(self, inbox: str | None) -> list[uuid.UUID] | None:
+        """The ids of the inboxes a list covers (the caller's, or the named one if theirs); None: every inbox."""
+        if inbox is None and self.actor.sees_everything:
+            return None
+        stmt = select(Inbox.id).where(self._team_inboxes())
         if inbox:
             stmt = stmt.where(Inbox.name == inbox)
-        row = (await self.session.execute(stmt)).one()
-        return {name: int(value or 0) for name, value in zip(views, row, strict=True)}
+        return list(await self.session.scalars(stmt))
+
+    async def _groups(self, ids: list[uuid.UUID] | None, now: datetime) -> list[Group]:
+        """(status, unassigned, mine, SLA state, how many) over the inboxes: one pass that every count is summed from,
+        reused for COUNTS_REUSE while no conversation changes (see `_COUNTED`)."""
+        changes = tuple((await self.session.execute(_CHANGES)).one())
+        key = (None if ids is None else tuple(sorted(ids)), self.actor.user_id, changes,
+               (now - EPOCH) // COUNTS_REUSE)
+        kept = _COUNTED.get(key)
+        if kept is not None and time.monotonic() - kept[0] < COUNTS_REUSE.total_seconds():
+            return kept[1]
+        c = InboxConversation
+        me = c.assignee_id == self.actor.user_id if self.actor.user_id else false()
+        inner = select(c.status.label("status"), c.assignee_id.is_(None).label("unassigned"), func.coalesce(me, false()).label("mine"),
+                       sla.state_sql(now).label("sla"))
+        if ids is not None:
+            inner = inner.where(c.inbox_id.in_(ids))
+        g = inner.subquery()
+        rows = await self.session.execute(select(g.c.status, g.c.unassigned, g.c.mine, g.c.sla, func.count())
+                                          .group_by(g.c.status, g.c.unassigned, g.c.mine, g.c.sla))
+        groups: list[Group] = [tuple(row) for row in rows]  # type: ignore[misc]
+        if len(_COUNTED) > 1000:
+            _COUNTED.clear()
+        _COUNTED[key] = (time.monotonic(), groups)
+        return groups
+
+    @staticmethod
+    def _views(groups: list[Group]) -> dict[str, int]:
+        views = {"unassigned": 0, "mine": 0, "all": 0, **{s.value: 0 for s in ConversationStatus},
+                 **{f"sla_{s}": 0 for s in sla.SLA_STATES if s != "none"}}
+        for status, unassigned, mine, state, n in groups:
+            views[status.value] += n
+            if state != "none":
+                views[f"sla_{state}"] += n
+            if status is not ConversationStatus.closed:
+                views["all"] += n
+                views["unassigned"] += n if unassigned else 0
+                views["mine"] += n if mine else 0
+        return views
 
     async def waiting_on(self, user_id: uuid.UUID | None = None, *, limit: int = 20) -> list[InboxConversation]:
         """Open conversations assigned to a user (the caller by default) whose last message is the customer's:
@@ -480,15 +567,13 @@ class InboxService(Service):
             return true()
         return Inbox.team == self.actor.team if self.actor.team else Inbox.id.is_(None)
 
-    def _filters(self, *, inbox: str | None, status: ConversationStatus | None, assignee: Assignee, sla_state: str | None,
-                 q: str | None) -> list[ColumnElement[bool]]:
+    def _filters(self, *, status: ConversationStatus | None, assignee: Assignee, sla_state: str | None, q: str | None,
+                 now: datetime) -> list[ColumnElement[bool]]:
         c, found = InboxConversation, []
-        if inbox:
-            found.append(Inbox.name == inbox)
         if status:
             found.append(c.status == status)
         if assignee == "me":
-            found.append(c.assignee_id == self.actor.user_id)
+            found.append(c.assignee_id == self.actor.user_id if self.actor.user_id else false())
         elif assignee == "none":
             found.append(c.assignee_id.is_(None))
         elif isinstance(assignee, uuid.UUID):
@@ -496,7 +581,9 @@ class InboxService(Service):
         elif assignee is not None:
             raise InvalidInput("assignee", "me, none or a user id")
         if sla_state:
-            found.append(sla.state_filter(sla_state, utcnow()))
+            if sla_state not in sla.SLA_STATES:
+                raise InvalidInput("sla", f"'{sla_state}' is not one of {', '.join(sla.SLA_STATES)}")
+            found.append(sla.state_sql(now) == sla_state)
         if q:
             found.append(or_(c.subject.ilike(f"%{q.strip()}%"), c.customer_email.ilike(f"%{q.strip()}%")))
         return found

@@ -1,5 +1,5 @@
 """Shared-inbox jobs: sending a reply (one job per reply, queued with it), refreshing a thread's summary after new
-mail (at most one waiting per thread), a Slack DM for an @mention, and polling the inboxes' IMAP mailboxes."""
+mail (at most one waiting per thread), a Slack DM for an @mention, and polling the IMAP mailboxes no IDLE watcher reads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from store.access import Actor
 from store.inbox.assist import summarize as summarize_thread
-from store.inbox.imap import poll_inbox, polled_inboxes
+from store.inbox.imap import poll_inbox, polled_inboxes, reader_lock
 from store.inbox.outbound import deliver
 from store.inbox.service import mention_text
 from store.jobs.queue import RETRY, app
@@ -52,11 +52,15 @@ async def mention(context: JobContext, note_id: str, user_id: str) -> None:
 @app.periodic(cron="* * * * *", periodic_id="inbox.poll")
 @app.task(name="inbox.poll", queueing_lock="inbox.poll", lock="inbox.poll", pass_context=True, retry=RETRY)
 async def poll(context: JobContext, timestamp: int) -> None:
-    """Every minute: read new mail of every inbox that has an IMAP mailbox (one poller at a time)."""
+    """Every minute: read new mail of every inbox that has an IMAP mailbox and that no IDLE watcher is reading
+    (`store.inbox.imap.watch_inboxes`): servers without IDLE, or no worker watching."""
     nexa = deps(context)
     for name in await polled_inboxes(nexa.db):
         try:
-            result = await poll_inbox(nexa.db, name, nexa.settings)
+            async with reader_lock(nexa.db, name) as free:
+                if not free:
+                    continue  # a watcher reads it as mail arrives
+                result = await poll_inbox(nexa.db, name, nexa.settings)
         except Exception:  # one unreachable mailbox must not stop the others; the next minute tries again
             log.exception("polling inbox %s failed", name)
             continue

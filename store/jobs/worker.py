@@ -4,6 +4,8 @@ A worker heartbeats every NEXA_JOBS_HEARTBEAT seconds. Every worker also looks, 
 NEXA_JOBS_STALLED_AFTER seconds, for jobs left `doing` by a worker whose heartbeat is older than that
 (killed, or its machine gone) and queues them again: a killed worker's job runs again on another
 worker after NEXA_JOBS_STALLED_AFTER to NEXA_JOBS_STALLED_AFTER * 4/3 seconds.
+Every waiting worker also keeps the shared inboxes' IMAP mailboxes in IDLE (`store.inbox.imap.watch_inboxes`; one
+reader per mailbox across workers; NEXA_INBOX_IDLE=0 leaves them to the minute poll).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from procrastinate.exceptions import ConnectorException
 
 from store.db import Database
 from store.embeddings import Embedder, default_embedder
+from store.inbox.imap import watch_inboxes
 from store.jobs.queue import TASK_MODULES, app, open_queue
 from store.settings import Settings
 
@@ -79,7 +82,9 @@ async def run_worker(db: Database, settings: Settings, *, concurrency: int | Non
     load_tasks(settings)
     concurrency = concurrency or settings.worker_concurrency
     async with open_queue(db.url, max_size=concurrency + 3):
-        watcher = asyncio.create_task(_watch_stalled(settings)) if wait else None
+        watchers = [asyncio.create_task(_watch_stalled(settings))] if wait else []
+        if wait and settings.inbox_idle:
+            watchers.append(asyncio.create_task(watch_inboxes(db, settings)))
         try:
             await app.run_worker_async(
                 name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
@@ -88,7 +93,7 @@ async def run_worker(db: Database, settings: Settings, *, concurrency: int | Non
                 shutdown_graceful_timeout=settings.jobs_stalled_s, listen_notify=wait,
                 additional_context={"nexa": Deps(db, settings, extra or {})})
         finally:
-            if watcher is not None:
+            for watcher in watchers:
                 watcher.cancel()
                 with suppress(asyncio.CancelledError):
                     await watcher

@@ -268,3 +268,4 @@ class Channel(StrEnum):
     system = "system"
     mcp = "mcp"
     csv_import = "import"
+    console = "console"  # the web console (bots/web), signed in with a session cookie

@@ -1,15 +1,11 @@
-"""Delivering a queued email at most once: claimed in its own committed transaction before SMTP, marked sent after.
-
-A retried job finds the email `sent` (nothing to do) or still `sending`: then an earlier attempt died between
-the claim and the mark, and whether the SMTP server took the message is unknown, so it is not sent again
-but marked `failed` for a person to check. An SMTP error before the server accepted it puts the email back
-to `queued` and raises, so that the job is retried with backoff; after the last attempt it is `failed`.
+"""Delivering a queued email at most once: claimed in its own committed transaction before SMTP, marked sent after
+(`store.services.send_once`: a retry never sends twice). An SMTP error before the server accepted it puts the
+email back to `queued` and raises, so that the job is retried with backoff; after the last attempt it is `failed`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import smtplib
 import uuid
 from collections.abc import Sequence
@@ -25,9 +21,8 @@ from store.models.enums import EmailStatus
 from store.services import quote_documents
 from store.services.emails import EmailService, SmtpTarget
 from store.services.quotes import QuoteService
+from store.services.send_once import claim, release
 from store.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 class DeliveryFailed(Exception):
@@ -56,13 +51,8 @@ async def _claim(db: Database, email_id: uuid.UUID, settings: Settings) -> MimeM
         email = await session.get(EmailMessage, email_id, with_for_update=True)
         if email is None:
             raise NotFound("email_id", f"no email {email_id}")
-        if email.status is EmailStatus.sending:
-            email.status = EmailStatus.failed
-            log.error("email %s was being sent when its worker stopped; not sent again (check the recipient's inbox)", email_id)
+        if not claim(email, field="status", what=f"email {email_id}"):
             return None
-        if email.status is not EmailStatus.queued:
-            return None
-        email.status = EmailStatus.sending
         attachments = []
         if email.quote_id is not None:
             quote = await session.get(Quote, email.quote_id)
@@ -82,8 +72,7 @@ async def deliver(db: Database, email_id: uuid.UUID | str, settings: Settings, *
         await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
     except (OSError, smtplib.SMTPException, InvalidInput) as err:
         async with db.session() as session:
-            email = await session.get(EmailMessage, email_id, with_for_update=True)
-            email.status = EmailStatus.failed if last_attempt else EmailStatus.queued  # type: ignore[union-attr]
+            release(await session.get(EmailMessage, email_id, with_for_update=True), field="status", last_attempt=last_attempt)
         raise DeliveryFailed(f"email {email_id}: {err}") from err
     async with db.session() as session:
         email = await session.get(EmailMessage, email_id, with_for_update=True)
