@@ -74,13 +74,14 @@ class Plan:
     postal: str
     base: str
     key: bytes
+    subject_source: str = ""
 
     @classmethod
     def of(cls, email: MassEmail, campaign: Campaign, settings: Settings) -> Plan:
         return cls(email.id, campaign.id, campaign.name, compile_template(email.subject, "subject", html_body=False),
                    compile_template(email.body, "body"), list(email.links),
                    email.from_address or settings.smtp_from or "nexa@localhost", postal_address(settings), public_base(settings),
-                   settings.signing_key())
+                   settings.signing_key(), email.subject)
 
     def render(self, person: dict[str, Any], account: dict[str, Any], unsubscribe_url: str) -> tuple[str, str]:
         """(subject, HTML body) for one recipient; InvalidInput naming a merge field the data cannot fill."""
