@@ -190,6 +190,38 @@ def campaigns_email(campaign: str, subject: str, body_file: Annotated[typer.File
     _go(as_, work)
 
 
+@campaigns_app.command("step")
+def campaigns_step(campaign: str, subject: str, body_file: Annotated[typer.FileText, typer.Argument(help="The HTML body (Jinja).")],
+                   as_: As, delay_hours: Annotated[int, typer.Option(help="Hours after enrolment (step 1) or after the previous step.")]) -> None:
+    """Append a step to a nurture campaign's drip (live at once; `nexa campaigns steps` lists them)."""
+    from store.services.campaigns import CampaignService
+    from store.services.drips import DripService
+
+    async def work(session: Any, actor: Actor) -> None:
+        found = await CampaignService(session, actor).find(campaign)
+        made = await DripService(session, actor).add_step(found.id, {"subject": subject, "body": body_file.read(),
+                                                                     "delay_hours": delay_hours}, get_settings())
+        console.print(f"step {made.drip_step} of {found.name} ({made.id}): '{made.subject}' {delay_hours} h after "
+                      + ("enrolment" if made.drip_step == 1 else f"step {(made.drip_step or 1) - 1}"))
+    _go(as_, work)
+
+
+@campaigns_app.command("steps")
+def campaigns_steps(campaign: str, as_: As) -> None:
+    """A nurture campaign's drip steps with their delays and progress."""
+    from store.services.campaigns import CampaignService
+    from store.services.drips import DripService
+    from store.services.mass_email import MassEmailService
+
+    async def work(session: Any, actor: Actor) -> None:
+        found = await CampaignService(session, actor).find(campaign)
+        for step in await DripService(session, actor).steps(found.id):
+            hours = step.drip_delay.total_seconds() / 3600 if step.drip_delay else 0
+            console.print(f"  {step.drip_step}. +{hours:g} h '{step.subject}' {step.status.value} "
+                          f"{await MassEmailService(session, actor).progress(step.id)}")
+    _go(as_, work)
+
+
 @campaigns_app.command("preview")
 def campaigns_preview(email_id: str, as_: As) -> None:
     """The email rendered for its first recipient, and how many it would go to."""

@@ -436,3 +436,12 @@ class MassEmailCreate(Input):
 
 
 MassEmailUpdate = partial(MassEmailCreate)
+
+
+class DripStepCreate(Input):
+    """A step of a nurture drip: a campaign email sent `delay_hours` after enrolment (step 1) or after the previous step."""
+
+    subject: str = Field(min_length=1, max_length=500)
+    body: str = Field(min_length=1, max_length=200_000)
+    delay_hours: int = Field(ge=0, le=24 * 366)
+    from_address: EmailStr | None = None

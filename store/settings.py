@@ -92,6 +92,8 @@ class Settings:
     # per worker (0: as fast as the SMTP server takes them).
     mail_postal_address: str | None = field(default_factory=lambda: _env("NEXA_MAIL_ADDRESS"))
     mass_email_rate: float = field(default_factory=lambda: float(_env("NEXA_MASS_EMAIL_RATE", "0") or 0))
+    # A campaign member sent a message (relay answered 250) becomes delivered when no bounce came within these hours.
+    delivered_after_h: float = field(default_factory=lambda: float(_env("NEXA_DELIVERED_AFTER_HOURS", "24") or 24))
     forms_per_ip: int = field(default_factory=lambda: int(_env("NEXA_FORMS_PER_IP", "10") or 10))
 
     def signing_key(self) -> bytes:

@@ -106,3 +106,7 @@ def test_lists_and_campaigns_commands(home):
     assert bad.returncode == 2 and "criteria.field: unknown field 'contact.shoe'" in bad.stdout
     shown = _nexa(home, "campaigns", "show", "Q4 Promo", "--as", "maria@nexa.test")
     assert shown.returncode == 0 and "Q4 Promo" in shown.stdout and "roi:" in shown.stdout, shown.stdout + shown.stderr
+    bad_step = _nexa(home, "campaigns", "step", "Nurture", "Hi", "-", "--delay-hours", "-1", "--as", "maria@nexa.test", stdin="<p>x</p>")
+    assert bad_step.returncode == 2 and "delay_hours" in bad_step.stdout, bad_step.stdout + bad_step.stderr
+    steps = _nexa(home, "campaigns", "steps", "Nurture", "--as", "maria@nexa.test")
+    assert steps.returncode == 0 and steps.stdout.strip() == "", steps.stdout + steps.stderr

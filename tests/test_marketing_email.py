@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import email
 import re
+from datetime import timedelta
 from email.message import Message
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from store.auth import actor_for
+from store.clock import pinned
 from store.errors import Conflict, InvalidInput, PermissionDenied
+from store.jobs.defer import defer
 from store.jobs.queue import list_jobs, open_queue
-from store.models import CampaignMember, MassEmail, MassEmailSend, Suppression
+from store.models import CampaignMember, Contact, MassEmail, MassEmailSend, Suppression
 from store.models.enums import MassEmailStatus, RecordType, Role, SendStatus
 from store.services.campaigns import CampaignService
 from store.services.lists import ListService
@@ -165,3 +168,41 @@ async def test_preview_test_send_and_pause_resume(db, crm):
             await MassEmailService(s, crm["boss"]).resume(mass.id)
         await drain(db, settings)
     assert sorted(m.rcpt_tos[0] for m in inbox.messages[1:]) == ["ann@big.test", "bob@big.test", "dee@big.test"]
+
+
+async def test_each_recipient_gets_a_sent_entry_written_in_bulk_and_becomes_delivered_when_no_bounce_came_in_time(db, crm, clock):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    with smtp_server(Inbox(refuse={"bob@big.test": "550 5.1.1 no such user"})) as (inbox, url):
+        settings = settings_for(url)
+        mass = await _email(db, crm)
+        async with db.session() as s:
+            await MassEmailService(s, crm["boss"]).send(mass.id, settings)
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            await drain(db, settings)
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+    assert len(inbox.messages) == 2
+    assert len([q for q in statements if "INSERT INTO activities" in q]) == 2  # one for both "sent" entries, one for Bob's bounce
+    async with db.session() as s:
+        for name in ("ann", "dee"):
+            (entry,) = [a for a in await timeline(s, RecordType.contact, crm["people"][name].id) if a.action == "sent"]
+            assert entry.subject == f"Campaign email 'Hi {{{{ contact.first_name }}}}' sent to {name}@big.test"
+            assert entry.details["email_id"] == str(mass.id) and entry.occurred_at == clock
+        assert not [a for a in await timeline(s, RecordType.contact, crm["people"]["bob"].id) if a.action == "sent"]
+
+    async def statuses() -> dict[str, str]:
+        await drain(db, settings)
+        async with db.session() as s:
+            rows = await s.execute(select(Contact.first_name, CampaignMember.status).join(CampaignMember, CampaignMember.contact_id == Contact.id))
+            return dict(rows.all())
+
+    for hours, expected in ((23, "sent"), (25, "delivered")):
+        with pinned(clock + timedelta(hours=hours)):
+            async with db.session() as s:
+                await defer(s, "campaigns.delivered", timestamp=hours)
+            assert await statuses() == {"Ann": expected, "Dee": expected, "Bob": "bounced"}

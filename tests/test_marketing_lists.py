@@ -139,3 +139,16 @@ async def test_campaign_metrics_attribute_leads_deals_and_roi(db, world, clock):
     assert (m.members, m.leads_created, m.influenced_deals) == (2, 1, 2)
     assert m.influenced_pipeline == Decimal("10000") and m.won_revenue == Decimal("6000")
     assert m.cost_per_lead == Decimal("2000.00") and m.roi == 2.0
+
+
+async def test_lead_fields_match_the_lead_a_contact_came_from_by_conversion_or_by_email(db, world):
+    async with db.session() as s:
+        converted = await factories.lead(s, email="someone@else.test", score=80)
+        converted.converted_contact_id = world["people"]["ann"].id
+        await factories.lead(s, email="bob@big.test", score=90)
+        await factories.lead(s, email="cid@small.test", score=20)
+        await s.flush()
+        count, sample = await ListService(s, SYSTEM).preview({"field": "lead.score", "op": "gte", "value": 75})
+        assert count == 2 and [c.first_name for c in sample] == ["Ann", "Bob"]
+        count, _ = await ListService(s, SYSTEM).preview({"field": "lead.score", "op": "lt", "value": 75})
+        assert count == 1

@@ -23,6 +23,7 @@ from store.schemas import (
     CampaignCreate,
     CampaignMembersChange,
     CampaignUpdate,
+    DripStepCreate,
     ListCreate,
     ListMembersChange,
     ListUpdate,
@@ -33,6 +34,7 @@ from store.serialize import to_dict
 from store.services import mass_events
 from store.services.audit import audit
 from store.services.campaigns import CampaignService
+from store.services.drips import DripService
 from store.services.forms import FormCreate, FormService
 from store.services.lists import ListService
 from store.services.mass_email import MassEmailService
@@ -179,7 +181,9 @@ async def add_campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.U
 
 
 def _email(email: Any) -> dict[str, Any]:
-    return to_dict(email)
+    out = to_dict(email)
+    out["drip_delay"] = email.drip_delay.total_seconds() / 3600 if email.drip_delay is not None else None  # hours
+    return out
 
 
 @get("/campaigns/{campaign_id:uuid}/emails", tags=["campaigns"])
@@ -219,6 +223,22 @@ async def update_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, ema
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
         return _email(await service.update(email_id, data.model_dump(exclude_unset=True)))
+
+
+@get("/campaigns/{campaign_id:uuid}/steps", tags=["campaigns"])
+async def drip_steps(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+    """A nurture campaign's drip steps, in order (each a campaign email: see its progress under /emails/{id})."""
+    async with nexa.db.session() as session:
+        return {"items": [_email(e) for e in await DripService(session, actor).steps(campaign_id)]}
+
+
+@post("/campaigns/{campaign_id:uuid}/steps", status_code=201, tags=["campaigns"])
+async def add_drip_step(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: DripStepCreate) -> dict[str, Any]:
+    """Append a drip step to a nurture campaign: sent `delay_hours` after enrolment (step 1) or after the previous step."""
+    async with nexa.db.session() as session:
+        made = await DripService(session, actor).add_step(campaign_id, data, nexa.settings)
+        await audit(session, actor, action="api:campaigns.step", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        return _email(made)
 
 
 class PreviewFor(BaseModel):
@@ -292,7 +312,7 @@ def marketing_routes() -> list[Any]:
     return [create_form, list_lists, list_fields, preview_list, create_list, get_list, update_list, list_members, add_list_members,
             remove_list_members, list_campaigns, create_campaign, get_campaign, update_campaign, campaign_members,
             add_campaign_members, campaign_emails, create_email, get_email, update_email, preview_email, test_email, send_email,
-            pause_email, resume_email]
+            pause_email, resume_email, drip_steps, add_drip_step]
 
 
 # -- public links ------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +16,15 @@ from store.models.enums import MassEmailStatus, SendStatus
 
 
 class MassEmail(Entity):
-    """An email of a campaign to a list (or to the campaign's members): Jinja templates, tracked links, a send state."""
+    """An email of a campaign to a list (or to the campaign's members): Jinja templates, tracked links, a send state.
+
+    A step of a nurture drip has `drip_step` (1, 2, ...) and `drip_delay` (after enrolment for step 1, else after the
+    previous step was sent); `store.services.drips` adds each member's send row when it falls due.
+    """
 
     __tablename__ = "campaign_emails"
+    __table_args__ = (sa.Index("uq_campaign_emails_drip_step", "campaign_id", "drip_step", unique=True,
+                               postgresql_where=sa.text("drip_step IS NOT NULL")),)
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     list_id: Mapped[uuid.UUID | None] = fk("contact_lists.id")
@@ -31,6 +37,8 @@ class MassEmail(Entity):
     started_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     author_id: Mapped[uuid.UUID | None] = fk("users.id")
+    drip_step: Mapped[int | None]
+    drip_delay: Mapped[timedelta | None] = mapped_column(sa.Interval)
 
 
 class MassEmailSend(Base):

@@ -4,7 +4,7 @@ The rules (NEXA_* settings, see README "Lead automation"):
 - the owner is notified (console notification; Slack DM through a job when mapped), with an email draft suggested
   for high and medium leads;
 - a follow-up task by score band: high -> call within NEXA_FOLLOWUP_HIGH_HOURS business hours; medium -> email
-  within NEXA_FOLLOWUP_MEDIUM_DAYS business days; low -> no task, enrolled in the nurture campaign;
+  within NEXA_FOLLOWUP_MEDIUM_DAYS business days; low -> no task, enrolled in the nurture campaign (its drip, `store.services.drips`);
 - a welcome email is queued when the lead's source is in NEXA_WELCOME_SOURCES.
 Each step is recorded on the lead's timeline.
 """
@@ -20,9 +20,10 @@ from store.clock import utcnow
 from store.intelligence import scoring
 from store.intelligence.routing import nurture_campaign
 from store.jobs.defer import defer
-from store.models import CampaignMember, EmailMessage, Lead, Task, User, WebForm
+from store.models import EmailMessage, Lead, Task, User, WebForm
 from store.models.enums import ActivityType, EmailStatus, Priority, RecordType
 from store.services.business_hours import add_business_days, add_business_hours
+from store.services.drips import enrol
 from store.services.emails import EmailService
 from store.services.mail_templates import form_welcome
 from store.services.notifications import notify
@@ -53,12 +54,8 @@ async def on_lead_created(session, actor: Actor, lead: Lead, settings: Settings 
         steps.append(f"follow-up task '{title}' for {owner.name}, due {due:%a %d %b %H:%M} UTC ({why})")
     elif band == "Low":
         campaign = await nurture_campaign(session, rules.nurture_campaign)
-        enrolled = await session.scalar(select(CampaignMember.campaign_id).where(
-            CampaignMember.campaign_id == campaign.id, CampaignMember.lead_id == lead.id))
-        if enrolled is None:
-            session.add(CampaignMember(campaign_id=campaign.id, lead_id=lead.id))
-            await session.flush()
-        steps.append(f"low score {lead.score}: no follow-up task; enrolled in the {campaign.name} campaign")
+        await enrol(session, campaign.id, lead.id)
+        steps.append(f"low score {lead.score}: no follow-up task; enrolled in the {campaign.name} campaign (its nurture drip)")
     if owner is not None and owner.id != actor.user_id:
         draft = None
         if band != "Low":

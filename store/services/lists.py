@@ -110,10 +110,20 @@ class ListService(Service):
     async def preview(self, criteria: dict[str, Any], *, limit: int = 10) -> tuple[int, list[Contact]]:
         """How many contacts (that the caller may read) a filter selects, and the first of them, before saving it."""
         require(self.actor, "lists", "read")
-        ids = audience().where(condition(parse_filter(criteria), utcnow()), owner_visible(self.actor, Contact.owner_id))
-        total = await self.session.scalar(select(func.count()).select_from(ids.subquery()))
-        rows = await self.session.scalars(select(Contact).where(Contact.id.in_(ids)).order_by(Contact.last_name, Contact.first_name).limit(limit))
-        return int(total or 0), list(rows)
+        where = (condition(parse_filter(criteria), utcnow()), owner_visible(self.actor, Contact.owner_id))
+        return await self._first(where, limit=limit)
+
+    async def _first(self, where: tuple[ColumnElement[bool], ...], *, limit: int) -> tuple[int, list[Contact]]:
+        """How many contacts match and the first `limit` by name, from one scan: the matches (id and name) are kept
+        once in a CTE that both the count and the first rows read."""
+        matched = audience(Contact.id, Contact.last_name, Contact.first_name).where(*where).cte("matched")
+        first = select(matched.c.id).order_by(matched.c.last_name, matched.c.first_name, matched.c.id).limit(limit).scalar_subquery()
+        total = select(func.count()).select_from(matched).scalar_subquery()
+        rows = (await self.session.execute(select(Contact, total).where(Contact.id.in_(first))
+                                           .order_by(Contact.last_name, Contact.first_name, Contact.id))).all()
+        if rows:
+            return int(rows[0][1]), [contact for contact, _ in rows]
+        return 0, []
 
     async def add(self, list_id: uuid.UUID | str, data: ListMembersChange | dict[str, Any]) -> int:
         """Add contacts (each read-checked) to a static list; how many were new."""

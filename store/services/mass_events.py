@@ -1,4 +1,8 @@
-"""What recipients do with a campaign email: open it, click a link, unsubscribe (the public, signed endpoints).
+"""What becomes of a campaign email: delivered (no bounce in time), opened, clicked, unsubscribed (the public, signed endpoints).
+
+"Sent" means the receiving relay answered 250 to the message. "Delivered" means sent and no bounce recorded for the
+address within NEXA_DELIVERED_AFTER_HOURS (`delivered`, run by the `campaigns.delivered` job): a relay that accepts
+a message can still bounce it later.
 
 Each is recorded on the send row, moves the campaign member forward, and lands on the contact's (or
 lead's) timeline; a lead's opens and clicks rescore it. An unsubscribe suppresses the address for every
@@ -7,9 +11,10 @@ campaign. Repeated opens are counted once (the first), each click is recorded.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,7 +23,7 @@ from store.clock import utcnow
 from store.errors import NotFound
 from store.intelligence import scoring
 from store.models import CampaignMember, Lead, MassEmail, MassEmailSend, Suppression
-from store.models.enums import ActivityType, MemberStatus, RecordType
+from store.models.enums import ActivityType, MemberStatus, RecordType, SendStatus
 from store.services.campaigns import advance
 from store.services.timeline import record_activity
 
@@ -84,3 +89,15 @@ async def unsubscribed(session: AsyncSession, send_id: int) -> str:
 async def suppressed(session: AsyncSession, address: str) -> str | None:
     """Why an address receives no campaign email (unsubscribed, bounced), or None."""
     return await session.scalar(select(Suppression.reason).where(Suppression.address == address))
+
+
+async def delivered(session: AsyncSession, after: timedelta) -> int:
+    """Members sent a message longer than `after` ago whose address has not bounced -> delivered; how many moved."""
+    sent = exists().where(
+        MassEmail.id == MassEmailSend.email_id, MassEmail.campaign_id == CampaignMember.campaign_id,
+        or_(MassEmailSend.contact_id == CampaignMember.contact_id, MassEmailSend.lead_id == CampaignMember.lead_id),
+        MassEmailSend.status == SendStatus.sent, MassEmailSend.sent_at <= utcnow() - after,
+        ~exists().where(and_(Suppression.address == MassEmailSend.address, Suppression.reason == "bounced")))
+    result = await session.execute(update(CampaignMember).where(CampaignMember.status == MemberStatus.sent.value, sent)
+                                   .values(status=MemberStatus.delivered.value))
+    return result.rowcount or 0

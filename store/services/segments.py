@@ -198,8 +198,9 @@ def condition(node: Rule | Group, now: datetime) -> ColumnElement[bool]:
         hit = spec.event(since)  # type: ignore[misc]
         return hit if node.op == "within_days" else not_(hit)
     test = _compare(spec, node.op, node.value, now)
-    if spec.on == "lead":
-        return exists().where(or_(Lead.converted_contact_id == Contact.id, Lead.email == Contact.email), test)
+    if spec.on == "lead":  # two uncorrelated sets (hashed once), not a lookup of the leads per contact
+        return or_(Contact.id.in_(select(Lead.converted_contact_id).where(test, Lead.converted_contact_id.is_not(None))),
+                   Contact.email.in_(select(Lead.email).where(test, Lead.email.is_not(None))))
     return test
 
 
@@ -225,9 +226,9 @@ def _compare(spec: Field_, op: str, value: Any, now: datetime) -> ColumnElement[
     return positive
 
 
-def audience() -> Select:
-    """Contacts with their account: the rows a filter's condition reads."""
-    return select(Contact.id).select_from(Contact).outerjoin(Account, Account.id == Contact.account_id)
+def audience(*columns: Any) -> Select:
+    """Contacts with their account: the rows a filter's condition reads (their ids, or the given columns)."""
+    return select(*(columns or (Contact.id,))).select_from(Contact).outerjoin(Account, Account.id == Contact.account_id)
 
 
 def fields_catalog() -> list[dict[str, Any]]:
