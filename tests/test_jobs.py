@@ -149,6 +149,13 @@ async def test_without_a_channel_the_alert_scan_posts_nothing(db):
         assert await s.scalar(select(func.count()).select_from(PostedAlert)) == 0
 
 
+async def test_a_drain_runs_what_is_queued_and_schedules_no_periodic_task(db):
+    # inbox.poll is due every minute and campaigns.drips every five: a waiting worker would defer them by now
+    await drain(db, Settings())
+    async with open_queue(db.url) as queue:
+        assert await list_jobs(queue) == []
+
+
 async def test_the_nightly_scoring_job_rescores_with_the_rule_prior_below_enough_outcomes(db):
     async with db.session() as s:
         lead = await factories.lead(s)

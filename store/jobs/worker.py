@@ -13,14 +13,15 @@ from __future__ import annotations
 import asyncio
 import importlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from procrastinate import JobContext
 from procrastinate.exceptions import ConnectorException
+from procrastinate.periodic import PeriodicRegistry
 
 from store.db import Database
 from store.embeddings import Embedder, default_embedder
@@ -76,6 +77,19 @@ async def _watch_stalled(settings: Settings) -> None:
         await asyncio.sleep(settings.jobs_stalled_s / 3)
 
 
+@contextmanager
+def _schedules(enabled: bool) -> Iterator[None]:
+    """Periodic tasks are deferred by waiting workers only: a drain (`wait=False`) runs what is queued, whatever the hour."""
+    if enabled:
+        yield
+        return
+    kept, app.periodic_registry = app.periodic_registry, PeriodicRegistry()
+    try:
+        yield
+    finally:
+        app.periodic_registry = kept
+
+
 async def run_worker(db: Database, settings: Settings, *, concurrency: int | None = None, wait: bool = True,
                      name: str = "worker", install_signal_handlers: bool = True, extra: dict[str, Any] | None = None) -> None:
     """Run jobs until stopped (SIGINT/SIGTERM, or cancellation); with `wait=False`, until the queue is empty."""
@@ -86,12 +100,13 @@ async def run_worker(db: Database, settings: Settings, *, concurrency: int | Non
         if wait and settings.inbox_idle:
             watchers.append(asyncio.create_task(watch_inboxes(db, settings)))
         try:
-            await app.run_worker_async(
-                name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
-                fetch_job_polling_interval=settings.jobs_poll_s, abort_job_polling_interval=settings.jobs_poll_s,
-                update_heartbeat_interval=settings.jobs_heartbeat_s, stalled_worker_timeout=settings.jobs_stalled_s,
-                shutdown_graceful_timeout=settings.jobs_stalled_s, listen_notify=wait,
-                additional_context={"nexa": Deps(db, settings, extra or {})})
+            with _schedules(wait):
+                await app.run_worker_async(
+                    name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
+                    fetch_job_polling_interval=settings.jobs_poll_s, abort_job_polling_interval=settings.jobs_poll_s,
+                    update_heartbeat_interval=settings.jobs_heartbeat_s, stalled_worker_timeout=settings.jobs_stalled_s,
+                    shutdown_graceful_timeout=settings.jobs_stalled_s, listen_notify=wait,
+                    additional_context={"nexa": Deps(db, settings, extra or {})})
         finally:
             for watcher in watchers:
                 watcher.cancel()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_marketing3"
-down_revision = "0011_catalog2"
+down_revision = "0012_inbox_console"
 branch_labels = None
 depends_on = None
 
