@@ -31,6 +31,7 @@ from store.models.enums import Channel, DealStage, LeadStatus
 from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, ProductUpdate, TicketUpdate
 from store.services import AccountService, ContactService, DealService, LeadService, ProductService, TicketService
 from store.services.audit import audit
+from store.services.base import among
 
 MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
 SERVICES = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
@@ -293,7 +294,7 @@ class _RowWriter:
         """Find the accounts of these names that the file has not met yet, in one query."""
         missing = [n for n in names if n.lower() not in self.importer.accounts]
         if missing:
-            rows = await self.session.execute(select(Account.account_name, Account.id).where(Account.account_name.in_(missing)))
+            rows = await self.session.execute(select(Account.account_name, Account.id).where(among(Account.account_name, missing)))
             for name, account_id in rows:
                 self.importer.accounts.setdefault(name.lower(), account_id)
 
@@ -304,9 +305,9 @@ class _RowWriter:
         emails = [d["email"] for d in rows if d.get("email")]
         found = set()
         if externals:
-            found |= {f"external_id:{e}" for e in await self.session.scalars(select(model.external_id).where(model.external_id.in_(externals)))}
+            found |= {f"external_id:{e}" for e in await self.session.scalars(select(model.external_id).where(among(model.external_id, externals)))}
         if emails:
-            found |= {f"email:{m.lower()}" for m in await self.session.scalars(select(model.email).where(model.email.in_(emails)))}
+            found |= {f"email:{m.lower()}" for m in await self.session.scalars(select(model.email).where(among(model.email, emails)))}
         return found
 
     async def write(self, number: int, row: dict[str, str]) -> str:

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from store.access import check_record, require
+from store.clock import utcnow
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
 from store.models import Account, Contact
 from store.models.enums import ActivityType, RecordType
 from store.schemas import ContactCreate, ContactUpdate, parse
-from store.services.base import Service
+from store.services.base import Service, among
 from store.services.bulk import copy_rows
 from store.services.timeline import record_activities, record_activity
 from store.services.visibility import owner_visible
@@ -53,7 +54,8 @@ class ContactService(Service):
             entries.append((f"Contact {value.first_name} {value.last_name} created",
                             [(RecordType.contact, contact_id), (RecordType.account, value.account_id)]))
             results.append(contact_id)
-        await copy_rows(self.session, Contact, rows)
+        now = utcnow()
+        await copy_rows(self.session, Contact, rows, shared={"created_at": now, "updated_at": now})
         await record_activities(self.session, self.actor, type=ActivityType.contact, action="created", entries=entries)
         return results
 
@@ -72,7 +74,7 @@ class ContactService(Service):
         managers = await self.owners(Contact, {v.reporting_to_id for v in values})
         teams = await self.teams({v.owner_id or self.actor.user_id for v in values} | set(accounts.values()) | set(managers.values()))
         emails = [v.email for v in values]
-        taken = {e.lower() for e in await self.session.scalars(select(Contact.email).where(Contact.email.in_(emails)))} if emails else set()
+        taken = {e.lower() for e in await self.session.scalars(select(Contact.email).where(among(Contact.email, emails)))} if emails else set()
         vetted: list[ContactCreate | DomainError] = []
         for value in parsed:
             try:

@@ -96,14 +96,15 @@ async def record_activities(session: AsyncSession, actor: Actor, *, type: Activi
     if not entries:
         return
     now, activities, links = utcnow(), [], []
+    details = None
     for subject, on in entries:
         text, details = _marked(actor, subject, None)
         activity_id = uuid.uuid4()
-        activities.append({"id": activity_id, "type": type, "action": action, "subject": text, "details": details,
-                           "actor_id": actor.user_id, "occurred_at": now, "created_at": now, "updated_at": now})
+        activities.append({"id": activity_id, "subject": text})
         links += [{"activity_id": activity_id, "record_type": kind, "record_id": record_id}
                   for kind, record_id in dict.fromkeys(on) if record_id is not None]
-    await copy_rows(session, Activity, activities)
+    await copy_rows(session, Activity, activities, shared={"type": type, "action": action, "details": details, "actor_id": actor.user_id,
+                                                           "occurred_at": now, "created_at": now, "updated_at": now})
     await copy_rows(session, ActivityLink, links)
 
 
