@@ -31,6 +31,7 @@ from store.models.enums import Channel, DealStage, LeadStatus
 from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, ProductUpdate, TicketUpdate
 from store.services import AccountService, ContactService, DealService, LeadService, ProductService, TicketService
 from store.services.audit import audit
+from store.services.base import among
 
 MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
 SERVICES = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
@@ -56,7 +57,7 @@ class ImportOptions:
     update_existing: bool = False
     date_format: str | None = None
     create_accounts: bool = False
-    batch: int = 500
+    batch: int = 2000
 
 
 @dataclass
@@ -94,6 +95,7 @@ class ImportReport:
 
 
 Progress = Callable[[int, int], Any]  # (rows done, bytes read)
+Item = tuple[int, dict[str, str] | None, str | None]  # (row number, {column: cell} or None, why the row is unreadable)
 
 
 class Importer:
@@ -117,7 +119,7 @@ class Importer:
         report = ImportReport(resource=self.resource, filename=filename, dry_run=o.dry_run, encoding=table.encoding,
                               delimiter=table.delimiter, columns=mapping.columns, custom_columns=mapping.custom)
         await self._load_users()
-        batch: list[tuple[int, dict[str, str] | None, str | None]] = []
+        batch: list[Item] = []
         for item in table.rows():
             batch.append(item)
             if len(batch) >= o.batch:
@@ -146,7 +148,7 @@ class Importer:
             if self.default_owner is None:
                 raise InvalidInput("owner", f"no active user with email {self.options.owner}")
 
-    async def _batch(self, batch: list[tuple[int, dict[str, str] | None, str | None]], mapping: Mapping, report: ImportReport) -> None:
+    async def _batch(self, batch: list[Item], mapping: Mapping, report: ImportReport) -> None:
         async with self.db.sessions() as session:
             transaction = await session.begin()
             writer = _RowWriter(self, session, mapping)
@@ -217,13 +219,14 @@ class _RowWriter:
         self.options = importer.options
         self.accounts: dict[str, uuid.UUID] = {}  # accounts that existed before this batch, by lower-cased name
 
-    async def bulk(self, batch: list[tuple[int, dict[str, str] | None, str | None]], report: ImportReport) -> list[tuple[int, dict[str, str] | None, str | None]]:
-        """Write the batch's new records in a few statements (the service's `create_many`, same rules per row) and count
-        the ones that exist already; return the rows left for the one-at-a-time path: unreadable rows, rows that
-        name an account not in the CRM yet or a manager, and every row of a batch whose bulk write the database refused."""
-        rest: list[tuple[int, dict[str, str] | None, str | None]] = []
-        prepared: list[tuple[tuple[int, dict[str, str], None], dict[str, Any]]] = []
-        names = set()
+    async def bulk(self, batch: list[Item], report: ImportReport) -> list[Item]:
+        """Write the batch's new records with the service's `create_many` (the rules of `create`, a query per kind of
+        reference, COPY for the rows) and count the ones that exist already; return the rows left for the one-at-a-time
+        path: unreadable rows, rows that name an account not in the CRM yet or a manager, rows to update, a second row
+        of the batch with the key of an earlier one, and every new row of a batch whose bulk write the database refused
+        (the bad row is then found and reported there, the others written)."""
+        rest: list[Item] = []
+        prepared: list[tuple[Item, dict[str, Any]]] = []
         for item in batch:
             number, row, _ = item
             if row is None:
@@ -239,37 +242,37 @@ class _RowWriter:
             if "reporting_to" in data:
                 rest.append(item)
                 continue
-            if data.get("account"):
-                names.add(data["account"])
-            prepared.append(((number, row, None), data))
-        await self._known_accounts(names)
-        new, keys = [], {}
+            prepared.append((item, data))
+        await self._known_accounts({data["account"] for _, data in prepared if data.get("account")})
+        new: list[tuple[Item, dict[str, Any], set[str]]] = []
         for item, data in prepared:
-            if data.get("account") and data["account"].lower() not in self.importer.accounts:
-                rest.append(item)
-                continue
+            if data.get("account"):
+                account = self.importer.accounts.get(data["account"].lower())
+                if account is None:
+                    rest.append(item)
+                    continue
+                data["account_id"] = account
+                del data["account"]
             try:
-                if data.get("account"):
-                    data["account_id"] = self.importer.accounts[data.pop("account").lower()]
                 await self._resolve(data)
             except RowError as err:
                 report.rows += 1
                 report.fail(item[0], err.column, err.reason)
                 continue
-            new.append((item, data))
-            keys[item[0]] = (data.get("external_id"), (data.get("email") or "").lower())
-        existing = await self._existing_keys([k for k in keys.values()])
-        fresh = []
-        for item, data in new:
-            external_id, email = keys[item[0]]
-            if (external_id and external_id in existing[0]) or (email and email in existing[1]):
-                if self.options.update_existing:
-                    rest.append(item)
-                else:
-                    report.rows += 1
-                    report.unchanged += 1
-                continue
-            fresh.append((item, data))
+            keys = {f"external_id:{data['external_id']}"} if data.get("external_id") else set()
+            new.append((item, data, keys | ({f"email:{data['email'].lower()}"} if data.get("email") else set())))
+        existing = await self._existing_keys([data for _, data, _ in new])
+        fresh: list[tuple[Item, dict[str, Any]]] = []
+        seen: set[str] = set()
+        for item, data, keys in new:
+            if keys & existing and not self.options.update_existing:
+                report.rows += 1
+                report.unchanged += 1
+            elif keys & (existing | seen):
+                rest.append(item)
+            else:
+                seen |= keys
+                fresh.append((item, data))
         if not fresh:
             return rest
         savepoint = await self.session.begin_nested()
@@ -278,31 +281,34 @@ class _RowWriter:
             await savepoint.commit()
         except DBAPIError:
             await savepoint.rollback()
-            return rest + [item for item, _ in fresh]
+            return sorted(rest + [item for item, _ in fresh], key=lambda item: item[0])
         for (item, _), result in zip(fresh, results, strict=True):
             report.rows += 1
             if isinstance(result, DomainError):
                 report.fail(item[0], self.mapping.column_of(result.field), f"{result.field}: {result.reason}" if result.field else result.reason)
             else:
                 report.created += 1
-        return rest
+        return sorted(rest, key=lambda item: item[0])
 
     async def _known_accounts(self, names: set[str]) -> None:
         """Find the accounts of these names that the file has not met yet, in one query."""
         missing = [n for n in names if n.lower() not in self.importer.accounts]
         if missing:
-            rows = await self.session.execute(select(Account.account_name, Account.id).where(Account.account_name.in_(missing)))
+            rows = await self.session.execute(select(Account.account_name, Account.id).where(among(Account.account_name, missing)))
             for name, account_id in rows:
                 self.importer.accounts.setdefault(name.lower(), account_id)
 
-    async def _existing_keys(self, keys: list[tuple[str | None, str]]) -> tuple[set[str], set[str]]:
-        """External ids and (lower-cased) emails among `keys` that records of this resource have already."""
+    async def _existing_keys(self, rows: list[dict[str, Any]]) -> set[str]:
+        """The keys ("external_id:..." and "email:..." lower-cased) of `rows` that records of this resource hold already."""
         model = MODELS[self.resource]
-        externals = [e for e, _ in keys if e]
-        emails = [m for _, m in keys if m]
-        found_ext = set(await self.session.scalars(select(model.external_id).where(model.external_id.in_(externals)))) if externals else set()
-        found_mail = {m.lower() for m in await self.session.scalars(select(model.email).where(model.email.in_(emails)))} if emails else set()
-        return found_ext, found_mail
+        externals = [d["external_id"] for d in rows if d.get("external_id")]
+        emails = [d["email"] for d in rows if d.get("email")]
+        found = set()
+        if externals:
+            found |= {f"external_id:{e}" for e in await self.session.scalars(select(model.external_id).where(among(model.external_id, externals)))}
+        if emails:
+            found |= {f"email:{m.lower()}" for m in await self.session.scalars(select(model.email).where(among(model.email, emails)))}
+        return found
 
     async def write(self, number: int, row: dict[str, str]) -> str:
         """Create or update the row's record; returns "created", "updated" or "unchanged"."""

@@ -107,14 +107,18 @@ class Mapping:
 
     def column_of(self, field_name: str | None) -> str | None:
         """The file's column that fed `field_name` (or the reference feeding that id field)."""
-        if field_name is None:
-            return None
-        base = field_name.split(".")[0]
-        refs = {ident: ref for ref, ident in REFS[self.resource].items()}
+        return self._sources.get(field_name.split(".")[0]) if field_name else None
+
+    @cached_property
+    def _sources(self) -> dict[str, str]:
+        """{field or id field: the first column feeding it}."""
+        ids = {ref: ident for ref, ident in REFS[self.resource].items()}
+        sources: dict[str, str] = {}
         for column, target in self.columns.items():
-            if target in (base, refs.get(base)):
-                return column
-        return None
+            sources.setdefault(target, column)
+            if target in ids:
+                sources.setdefault(ids[target], column)
+        return sources
 
     def read(self, row: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
         """A row as (fields with typed values, custom fields); empty cells are left out."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, any_, func, literal, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,12 @@ RECORD_MODELS: dict[RecordType, type[Base]] = {
     RecordType.lead: Lead, RecordType.contact: Contact, RecordType.account: Account,
     RecordType.deal: Deal, RecordType.ticket: Ticket,
 }
+
+
+def among(column: Any, values: list[Any]) -> ColumnElement[bool]:
+    """`column = ANY(:values)`: one array parameter however many values (for the lookups of bulk writes; `IN` sends
+    one parameter per value, and the driver's work on a statement grows with them)."""
+    return column == any_(literal(values, ARRAY(column.type)))
 
 
 class Service:

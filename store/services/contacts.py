@@ -9,12 +9,14 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from store.access import check_record, require
+from store.clock import utcnow
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
 from store.models import Account, Contact
 from store.models.enums import ActivityType, RecordType
 from store.schemas import ContactCreate, ContactUpdate, parse
-from store.services.base import Service
-from store.services.timeline import insert_rows, record_activities, record_activity
+from store.services.base import Service, among
+from store.services.bulk import copy_rows
+from store.services.timeline import record_activities, record_activity
 from store.services.visibility import owner_visible
 
 
@@ -22,14 +24,10 @@ class ContactService(Service):
     """Create, read, update and search contacts."""
 
     async def create(self, data: ContactCreate | dict[str, Any]) -> Contact:
-        values = parse(ContactCreate, data)
-        owner = values.owner_id or self.actor.user_id
-        await self.check("contacts", "write", owner)
-        await self.ensure_user(values.owner_id, "owner_id")
-        await self.referenced(Account, values.account_id, field="account_id")
-        await self.referenced(Contact, values.reporting_to_id, field="reporting_to_id")
-        await self._email_free(values.email)
-        contact = Contact(**values.model_dump(exclude={"owner_id"}), owner_id=owner)
+        [values] = await self._vetted([data])
+        if isinstance(values, DomainError):
+            raise values
+        contact = Contact(**values.model_dump(exclude={"owner_id"}), owner_id=values.owner_id or self.actor.user_id)
         self.session.add(contact)
         await self.flush()
         await record_activity(
@@ -41,10 +39,30 @@ class ContactService(Service):
     async def create_many(self, items: Sequence[ContactCreate | dict[str, Any]]) -> list[uuid.UUID | DomainError]:
         """Create many contacts in a few statements whatever their number (imports), each by the rules of `create`.
 
-        Each item must pass the same checks in the same order (valid fields, the caller's write right for its owner, the
-        owner exists, the account and manager it names exist and are readable, the email is free, here or earlier in
-        `items`); one that fails comes back as its error and nothing of it is written. Each gets its timeline entry.
+        An item that fails a rule comes back as its error and nothing of it is written; the others are written with
+        COPY, each with its timeline entry. A row the database still refuses (a value no rule catches, a concurrent
+        write of the same email) fails the whole call: run it in a savepoint and fall back to `create` per item.
         """
+        results: list[uuid.UUID | DomainError] = []
+        rows, entries = [], []
+        for value in await self._vetted(items):
+            if isinstance(value, DomainError):
+                results.append(value)
+                continue
+            contact_id = uuid.uuid4()
+            rows.append(value.model_dump(exclude={"owner_id"}) | {"id": contact_id, "owner_id": value.owner_id or self.actor.user_id})
+            entries.append((f"Contact {value.first_name} {value.last_name} created",
+                            [(RecordType.contact, contact_id), (RecordType.account, value.account_id)]))
+            results.append(contact_id)
+        now = utcnow()
+        await copy_rows(self.session, Contact, rows, shared={"created_at": now, "updated_at": now})
+        await record_activities(self.session, self.actor, type=ActivityType.contact, action="created", entries=entries)
+        return results
+
+    async def _vetted(self, items: Sequence[ContactCreate | dict[str, Any]]) -> list[ContactCreate | DomainError]:
+        """Each item checked by the rules of a new contact, in this order: valid fields, the caller's write right for
+        its owner, the owner exists, the account and the manager it names exist and are readable, the email is free
+        (in the CRM and among the items before it). A query per kind of reference, whatever the number of items."""
         parsed: list[ContactCreate | DomainError] = []
         for data in items:
             try:
@@ -56,15 +74,13 @@ class ContactService(Service):
         managers = await self.owners(Contact, {v.reporting_to_id for v in values})
         teams = await self.teams({v.owner_id or self.actor.user_id for v in values} | set(accounts.values()) | set(managers.values()))
         emails = [v.email for v in values]
-        taken = {e.lower() for e in await self.session.scalars(select(Contact.email).where(Contact.email.in_(emails)))} if emails else set()
-        results: list[uuid.UUID | DomainError] = []
-        rows, entries = [], []
+        taken = {e.lower() for e in await self.session.scalars(select(Contact.email).where(among(Contact.email, emails)))} if emails else set()
+        vetted: list[ContactCreate | DomainError] = []
         for value in parsed:
-            if isinstance(value, DomainError):
-                results.append(value)
-                continue
-            owner = value.owner_id or self.actor.user_id
             try:
+                if isinstance(value, DomainError):
+                    raise value
+                owner = value.owner_id or self.actor.user_id
                 check_record(self.actor, "contacts", "write", owner, teams.get(owner) if owner else None)
                 if value.owner_id is not None and value.owner_id not in teams:
                     raise NotFound("owner_id", f"no user with id {value.owner_id}")
@@ -73,18 +89,11 @@ class ContactService(Service):
                 if value.email.lower() in taken:
                     raise Conflict("email", f"a contact with email {value.email} already exists")
             except DomainError as err:
-                results.append(err)
+                vetted.append(err)
                 continue
             taken.add(value.email.lower())
-            contact_id = uuid.uuid4()
-            rows.append(value.model_dump(exclude={"owner_id"}) | {"id": contact_id, "owner_id": owner})
-            entries.append((f"Contact {value.first_name} {value.last_name} created",
-                            [(RecordType.contact, contact_id), (RecordType.account, value.account_id)]))
-            results.append(contact_id)
-        if rows:
-            await insert_rows(self.session, Contact, rows)
-            await record_activities(self.session, self.actor, type=ActivityType.contact, action="created", entries=entries)
-        return results
+            vetted.append(value)
+        return vetted
 
     async def get(self, contact_id: uuid.UUID | str) -> Contact:
         contact = await self.load(Contact, contact_id, field="contact_id")

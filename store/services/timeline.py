@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, insert, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor, redact
@@ -21,6 +21,7 @@ from store.clock import utcnow
 from store.models import Activity, ActivityLink
 from store.models.enums import ActivityType, Channel, RecordType
 from store.services.base import RECORD_MODELS, Service
+from store.services.bulk import copy_rows
 from store.services.visibility import unreadable
 
 Ref = tuple[RecordType, uuid.UUID | None]
@@ -91,29 +92,20 @@ async def record_activity(
 
 async def record_activities(session: AsyncSession, actor: Actor, *, type: ActivityType, action: str,
                             entries: list[tuple[str, list[Ref]]]) -> None:
-    """Many activities of one kind in two statements (the bulk writes of imports): `entries` are (subject, records)."""
+    """Many activities of one kind in two COPY statements (the bulk writes of imports): `entries` are (subject, records)."""
     if not entries:
         return
     now, activities, links = utcnow(), [], []
+    details = None
     for subject, on in entries:
         text, details = _marked(actor, subject, None)
         activity_id = uuid.uuid4()
-        activities.append({"id": activity_id, "type": type, "action": action, "subject": text, "details": details,
-                           "actor_id": actor.user_id, "occurred_at": now, "created_at": now, "updated_at": now})
+        activities.append({"id": activity_id, "subject": text})
         links += [{"activity_id": activity_id, "record_type": kind, "record_id": record_id}
                   for kind, record_id in dict.fromkeys(on) if record_id is not None]
-    await insert_rows(session, Activity, activities)
-    await insert_rows(session, ActivityLink, links)
-
-
-async def insert_rows(session: AsyncSession, model: type, rows: list[dict[str, Any]]) -> None:
-    """INSERT rows as multi-row VALUES statements (one per chunk, under PostgreSQL's 65,535 parameters), not a
-    statement per row: Python-side column defaults still apply."""
-    if not rows:
-        return
-    size = max(1, 60_000 // max(len(row) for row in rows) // 2)
-    for start in range(0, len(rows), size):
-        await session.execute(insert(model).values(rows[start:start + size]))
+    await copy_rows(session, Activity, activities, shared={"type": type, "action": action, "details": details, "actor_id": actor.user_id,
+                                                           "occurred_at": now, "created_at": now, "updated_at": now})
+    await copy_rows(session, ActivityLink, links)
 
 
 def _marked(actor: Actor, subject: str, details: dict[str, Any] | None) -> tuple[str, dict[str, Any]]:
