@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
+from assistant.offline.amend import corrected_values, is_correction, proposal_turn, retarget
 from assistant.offline.dialogue import (
     RECORD_FIELDS,
     Focus,
@@ -29,11 +30,13 @@ from assistant.offline.dialogue import (
     is_question,
     is_staff_question,
     out_of_scope,
+    refers_back,
     smalltalk,
 )
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
-from assistant.offline.slots import find_name, find_stage
+from assistant.offline.reports import asked_grouping, asked_metric, report_lines
+from assistant.offline.slots import STOPWORDS, find_date, find_name, find_stage, name_runs
 from prompts import render
 from prompts.money import money_short
 from store.clock import utcnow
@@ -114,7 +117,12 @@ class OfflineModel:
         before = [m for m in messages[:last_user] if m.role in ("user", "assistant") and m.content]
         now = self.now()
         parse = None
-        if len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
+        proposed = proposal_turn(messages, last_user)
+        if proposed is not None and is_correction(text) and not smalltalk(text):
+            corrected = self._correct(messages[:proposed + 1], text)
+            if corrected is not None:
+                parse, text = corrected
+        if parse is None and len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
             original = understand(before[-2].content or "", now=now, classifier=self.classifier)
             if before[-1].content.startswith(CLARIFY):
                 chosen = _choose(before[-1].content, text)
@@ -138,6 +146,27 @@ class OfflineModel:
         system = messages[0].content if messages and messages[0].role == "system" else ""
         role = (re.search(r"role is (\w+)", system or "") or [None, "rep"])[1]
         return parse, steps, role, text
+
+    def _correct(self, proposal: Sequence[Message], correction: str) -> tuple[Parse, str] | None:
+        """The proposal's request with the values a correction states ("make it urgent", "no wait, tuesday", "put it
+        on the Acme account instead"), or None when the correction states nothing the proposal's write takes."""
+        original, _, _, said = self._read(proposal)
+        filler = FILLERS.get(original.intent)
+        if original.intent not in WRITES or filler is None:
+            return None
+        now = self.now()
+        values = corrected_values(filler(correction, now))
+        start = original.slots.get("start")
+        if isinstance(values.get("start"), datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
+            values["start"] = datetime.combine(start.date(), values["start"].timetz())  # "make it 3pm": same day
+        target = retarget(correction)
+        if not values and target is None:
+            return None
+        slots = {**original.slots, **values}
+        if target is not None:  # the record named now goes first, so its type word ("the Acme account") is read
+            slots = {**{k: v for k, v in slots.items() if k != "pick"}, "name": target[0]}
+            said = f"{target[0]} {target[1] or ''}. {said}"
+        return Parse(original.intent, original.confidence, slots), said
 
     def next_id(self) -> str:
         self._counter += 1
@@ -408,6 +437,8 @@ class Plan:
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
+        if asked_metric(text) and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_question(text)):
+            self.do_sales_report()
         for pattern, insight in _INSIGHTS:
             if pattern.search(text):
                 self.writing = False
@@ -415,7 +446,14 @@ class Plan:
         if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)
                      and asked_field(text) not in RECORD_FIELDS):
             self.do_kb_question()
+        if _COMPLETE_TASK.search(text) and not is_question(text):
+            self.writing = True
+            self.do_complete_task()
         intent = self.parse.intent
+        ticket = self.focus.of(["ticket"])
+        if intent in ("update_ticket", "assign_ticket") and not self.slots.get("ticket_number") and ticket and ticket.get("number") \
+                and refers_back(text):  # "bump it to urgent" after looking at a ticket
+            self.slots = {**self.slots, "ticket_number": int(ticket["number"])}
         if (is_question(text) or field_request(text) or _MY_LIST.match(text)) and intent not in ("help",) \
                 and not _CHANGE_FIELD.search(text):
             intent = self._read_intent()
@@ -439,10 +477,22 @@ class Plan:
         person = self.slots.get("person")
         if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
             return "won_deals"
-        if person and self.role in ("manager", "admin") and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
+        if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered):
+            return "lost_deals"
+        manager = self.role in ("manager", "admin")
+        tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
+        if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (tasks or _DEAL_WORDS.search(lowered)):
+            person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
+        if person and manager and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
             return "teammate_deals"
-        if person and self.role in ("manager", "admin") and "team_tasks" in self.tools and _TASK_WORDS.search(lowered):
+        if person and manager and "team_tasks" in self.tools and tasks:
             return "team_tasks"
+        if _DEAL_WORDS.search(lowered) and find_stage(self.text) and not _WON.search(lowered) and not self.slots.get("name"):
+            return "stage_deals"
+        if self.role == "support" and _WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
+            return "list_tickets"
+        if _DEAL_WORDS.search(lowered) and not self.slots.get("name") and refers_back(self.text) and self.focus.of(["account"]):
+            return "list_deals"  # "what deals do they have open?" after looking at an account
         if _MEETING_WORDS.search(lowered):
             return "my_meetings"
         if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
@@ -478,21 +528,51 @@ class Plan:
             return str(person)
         return None
 
-    def do_won_deals(self) -> None:
-        """The deals won in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
+    def do_won_deals(self, stage: str = "closed_won", verb: str = "won") -> None:
+        """The deals won (or lost) in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
         period = self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
         person = self._teammate()
         mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
-        result = self.attempt("search_deals", stage="closed_won", period=period, mine=mine, owner=person, limit=50)
+        result = self.attempt("search_deals", stage=stage, period=period, mine=mine, owner=person, limit=50)
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
-        who = f"{person.capitalize()} won" if person else "You won" if mine else "Won"
+        who = f"{person.capitalize()} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
         label = str(period).replace("_", " ")
-        self.answer("deals", deals=data["deals"], empty=f"No deals were won {label} ({data['from']} to {data['to']}).",
+        self.answer("deals", deals=data["deals"], empty=f"No deals were {verb} {label} ({data['from']} to {data['to']}).",
                     title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
                           + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""))
+
+    def do_sales_report(self) -> None:
+        """A sales metric (win rate, deal size, cycle, conversions, quota attainment) for a period (this year, or this
+        quarter for quotas, unless said), split as asked, with how it is computed."""
+        metric = str(asked_metric(self.text))
+        period = read_slots(self.text, self.model.now()).get("period")
+        period = period if period not in (None, "overdue", "today") else "this_quarter" if metric == "quota_attainment" else "this_year"
+        data = self.call("sales_report", metric=metric, group_by=asked_grouping(self.text), period=period)["data"]
+        title = metric.replace("_", " ").replace("avg", "average").capitalize()
+        self.answer("report", d=data, lines=report_lines(data), title=f"{title}, {str(period).replace('_', ' ')}")
+
+    def do_lost_deals(self) -> None:
+        self.do_won_deals("closed_lost", "lost")
+
+    def do_stage_deals(self) -> None:
+        """The deals in one stage ("which of my deals are in negotiation", "biggest deals in proposal across the team"):
+        the caller's for a rep or when they say "my", else the team's; the biggest first when asked; with the count."""
+        stage = find_stage(self.text)
+        assert stage is not None
+        mine = self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I))
+        period = self.slots.get("period") if self.slots.get("period") not in ("overdue",) else None
+        data = self.call("search_deals", stage=stage.value, mine=mine, period=period, limit=50)["data"]
+        deals = data["deals"]
+        if _BIGGEST.search(self.text):
+            deals = sorted(deals, key=lambda d: -float(d.get("amount") or 0))[:10]
+        label = stage.value.replace("_", " ")
+        total = f": {data['total']} deal{'s' if data['total'] != 1 else ''}" + (
+            f", {money_short(data['amount'])} in total" if data.get("amount") is not None else "")
+        self.answer("deals", deals=deals, title=f"{'Your' if mine else 'Team'} deals in {label}{total}",
+                    empty=f"{'You have' if mine else 'The team has'} no deals in {label}.")
 
     def do_teammate_deals(self) -> None:
         """A teammate's deals (a stage or open ones) or their pipeline figures; a name that is no teammate is an account."""
@@ -503,12 +583,16 @@ class Plan:
                 self.answer("pipeline", d=result["data"], title=f"{person.capitalize()}'s pipeline by stage")
         else:
             stage = find_stage(self.text)
-            arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "limit": 25}
+            period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
+            arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "period": period,
+                         "limit": 50 if period or stage else 25}
             result = self.attempt("search_deals", **arguments)
             if result.get("ok"):
-                what = f"in {stage.value.replace('_', ' ')}" if stage else "open"
-                self.answer("deals", deals=result["data"]["deals"], title=f"{person.capitalize()}'s deals {what}",
-                            empty=f"{person.capitalize()} has no deals {what}.")
+                data = result["data"]
+                what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
+                    f" closing {str(period).replace('_', ' ')}" if period else "")
+                self.answer("deals", deals=data["deals"], empty=f"{person.capitalize()} has no deals {what}.",
+                            title=f"{person.capitalize()}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}")
         error = result.get("error", {})
         if error.get("code") != "not_found":
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
@@ -579,7 +663,11 @@ class Plan:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
         if number:
             self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1)))["data"])
-        record = self._named(["account"], "a ticket number or an account")
+        record = self._named(ANYTHING, "a ticket number or a record")
+        if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
+            tool, arg = NEXT_VIEW[record["type"]]
+            data = self.call(tool, **{arg: record["id"]})["data"]
+            self.answer(record["type"], **({"v": data} if record["type"] == "contact" else {"d": data}))
         self.answer("summary", d=self.call("summarize_account_status", account_id=record["id"])["data"])
 
     def do_create_lead(self) -> None:
@@ -648,7 +736,11 @@ class Plan:
 
     def do_team_tasks(self) -> None:
         period = self.slots.get("period") or ("overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None)
-        data = self.call("team_tasks", person=str(self.slots["person"]), period=period)["data"]
+        result = self.attempt("team_tasks", person=str(self.slots["person"]), period=period)
+        if not result.get("ok"):
+            error = result.get("error", {})
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        data = result["data"]
         self.answer("tasks", tasks=data["tasks"], period=period, person=data["person"], label="overdue" if period == "overdue" else "")
 
     def do_show_ticket(self) -> None:
@@ -816,8 +908,9 @@ class Plan:
     def do_create_task(self) -> None:
         assignee = None
         named = _FOR_TEAMMATE.search(self.text)
-        if named:  # "a task for john: ...": a teammate, unless a CRM record goes by that name
-            who = next(group for group in named.groups() if group)
+        who = next((group for group in named.groups() if group), "") if named else ""
+        if who and find_date(who, self.model.now().date()) is None:
+            # "a task for john: ...": a teammate, unless a CRM record goes by that name ("a task for tomorrow": a day)
             hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]
             if not any(_same(who.lower(), (_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
                 if self.role not in ("manager", "admin"):
@@ -831,6 +924,24 @@ class Plan:
         self.write("create_task", title=title, due_date=self.slots.get("due_date"), priority=self.slots.get("priority"),
                    related_type=related and related["type"], related_id=related and related["id"], assignee=assignee)
 
+    def do_complete_task(self) -> None:
+        """Mark one of the caller's open tasks done: the one whose title holds every word the user wrote about it
+        (typos allowed); several are asked back, none is said."""
+        words = " ".join(run.value for run in name_runs(self.text, STOPWORDS | _TASK_NOISE))
+        if not words:
+            self.need("name", hint="Which task (a few words of its title)?")
+        tasks = [t for t in self.call("my_tasks")["data"]["tasks"] if t.get("status") != "done"]
+        lines = [{"name": t["title"], "type": "task", "detail": f"due {t['due_date']}" if t.get("due_date") else "", "id": t["id"]}
+                 for t in tasks if _covers(words, t["title"])]
+        picked = [line for line in lines if _line(line) == self.slots.get("pick")]
+        if len(lines) > 1 and len(picked) == 1:
+            lines = picked
+        if not lines:
+            self.answer("not_found", what="an open task of yours", name=words)
+        if len(lines) > 1:
+            self.answer("clarify", candidates=lines[:4], confirm=False)
+        self.write("update_task", task_id=lines[0]["id"], status="done")
+
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
         if within:
@@ -842,12 +953,14 @@ class Plan:
     def do_list_tickets(self) -> None:
         record = self.find(["account", "contact"], what="an account or contact", required=False)
         status = self.slots.get("status")
+        if _WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
+            status = None  # "waiting on me" is the caller's queue, not the pending status
         arguments = {"query": None, "status": status, "priority": self.slots.get("priority"),
                      "account_id": record["id"] if record and record["type"] == "account" else None,
                      "contact_id": record["id"] if record and record["type"] == "contact" else None,
                      "open_only": status is None, "limit": 10}
-        if re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I) \
-                and self.role != "customer":
+        if (re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I)
+                or _WAITING_ON_ME.search(self.text)) and self.role != "customer":
             arguments["mine"] = True
         data = self.call("search_tickets", **arguments)["data"]
         title = f"{'Your ' if arguments.get('mine') else ''}{status or 'open'} tickets" + (f" for {record['name']}" if record else "")
@@ -884,7 +997,7 @@ FIELD_KEYS = {
                 "address": "billing_address"},
     "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner", "probability": "probability"},
 }
-_MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
+_MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
                       r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
                       r"(?:on|for|at|of|with|in)\b", re.I)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"
 _CHANGE_FIELD = re.compile(r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
@@ -896,9 +1009,20 @@ _FOR_TEAMMATE = re.compile(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b
                            r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b", re.I)
 # Reads whose words alone say what to show ("what did I win", "mike's deals"): a question the classifier could not
 # place goes to them rather than to the help text.
-_EVIDENT_READS = ("won_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
+_EVIDENT_READS = ("won_deals", "lost_deals", "stage_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
 _WON = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
                   r"|\b(?:wins|closed[\s-]won\s+deals)\b", re.I)
+_LOST = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
+                   r"|\bclosed[\s-]lost\s+deals\b", re.I)
+_DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_COMPLETE_TASK = re.compile(
+    r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
+    r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b", re.I)
+_TASK_NOISE = frozenset({"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"})
+_DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
+_ONE_WORD = re.compile(r"^[a-z]+$", re.I)
+_BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
+_WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
 _TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
 _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"

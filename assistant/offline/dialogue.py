@@ -93,7 +93,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name
     (r"\bhealth(?:\s+score)?\b", "health_score"),
     (r"\bscore\b", "score"),
     (r"\bindustry\b|\bsector\b|\bvertical\b", "industry"),
-    (r"\bemployees\b|\bheadcount\b|\bhow\s+many\s+(?:people|staff)\b|\bcompany\s+size\b", "employees"),
+    (r"\bemployees\b|\bheadcount\b|\bhow\s+many\s+(?:people|ppl|staff|folks|employees)\b|\bcompany\s+size\b", "employees"),
     (r"\bwebsite\b|\burl\b|\bdomain\b", "website"),
     (r"\brevenue\b|\bturnover\b", "revenue"),
     (r"\btier\b", "tier"),
@@ -243,6 +243,8 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
             elif call.name != "search_crm" and refs:
                 focus.records = refs
+            if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):
+                focus.records[0]["number"] = arguments["number"]  # a ticket is named by its number
         if message.role == "user" and focus.records:
             break
     names = _names(history, calls)
@@ -274,6 +276,8 @@ def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, An
             return [{"type": kind, "id": str(arguments[key]), "name": ""}]
     if tool == "create_lead" and arguments.get("first_name"):
         return [{"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}]
+    if tool in ("update_ticket", "assign_ticket") and arguments.get("number"):
+        return [{"type": "ticket", "id": None, "name": f"#{arguments['number']}"}]
     if tool == "create_deal" and arguments.get("deal_name"):
         return [{"type": "deal", "id": None, "name": arguments["deal_name"]}]
     if arguments.get("contact_ids"):

@@ -522,13 +522,14 @@ def find_within(text: str) -> int | None:
 
 
 _TICKET_NO = re.compile(r"(?:\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?|#)(\d{3,})\b", re.I)
+_BARE_NUMBER = re.compile(r"^\W*(?:(?:show|open|pull\s+up|get|check|view|look\s+at)\s+(?:me\s+)?)?(\d{4})\W*$", re.I)  # "show me 1029"
 _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 
 
 def read_slots(text: str, now: datetime) -> Slots:
     """The slots of a question (a read): what to look at, and its filters; never a write's fields."""
     slots: Slots = {}
-    number = _TICKET_NO.search(text)
+    number = _TICKET_NO.search(text) or _BARE_NUMBER.match(text)
     if number:
         slots["ticket_number"] = int(number[1])
     within = find_within(text)

@@ -1,0 +1,127 @@
+"""The offline model across turns: a correction to a proposed write changes only what it states, a pronoun after a
+view reaches the record viewed, and a few reads whose words say what to list (a stage, lost deals, a teammate's due
+tasks, a support agent's queue). Real agent, real database, seeded demo CRM."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from assistant.agent import Agent
+from assistant.offline.amend import corrected_values, is_correction, retarget
+from assistant.offline_model import OfflineModel
+from store.auth import actor_for_email
+from store.embeddings import default_embedder
+from store.models import Call, Note, Ticket
+from store.seed import seed
+
+
+@pytest.fixture(scope="module")
+def offline() -> OfflineModel:
+    model = OfflineModel(default_embedder())
+    model.warm_up()
+    return model
+
+
+@pytest.fixture
+async def crm(db, clock, offline):
+    await seed(db)
+    agent = Agent(db, offline)
+
+    async def as_(email: str):
+        async with db.session() as s:
+            return await actor_for_email(s, email)
+
+    return agent, as_
+
+
+@pytest.mark.parametrize(("text", "correction"), [
+    ("make it urgent", True), ("no wait, thursday", True), ("actually 45k", True), ("put it on the Globex account instead", True),
+    ("show me Sarah Johnson", False), ("what's my pipeline?", False), ("create a ticket for Lisa Chen: cannot export", False),
+])
+def test_what_reads_as_a_correction(text, correction):
+    assert is_correction(text) is correction
+
+
+def test_a_correction_never_brings_a_name_or_free_text():
+    assert corrected_values({"name": "oh", "notes": "it was inbound", "direction": "inbound", "priority": None}) == {"direction": "inbound"}
+    assert retarget("wait, put it on the Globex account instead") == ("Globex", "account")
+    assert retarget("make it urgent instead") is None
+
+
+async def test_a_correction_changes_only_what_it_states(db, crm):
+    agent, as_ = crm
+    sam = await as_("sam@nexa.test")
+    first = await agent.run(sam, "open a ticket for Lisa Chen: the nightly export fails")
+    assert first.pending and first.pending[0].arguments["priority"] == "medium", first.answer
+    second = await agent.run(sam, "oh and make it high priority", first.conversation_id)
+    assert len(second.pending) == 1, second.answer
+    arguments = second.pending[0].arguments
+    assert arguments["priority"] == "high" and arguments["subject"] == first.pending[0].arguments["subject"]
+    await agent.run(sam, "yes", first.conversation_id)
+    async with db.session() as s:
+        tickets = (await s.scalars(select(Ticket).where(Ticket.subject.ilike("%nightly export%")))).all()
+    assert [t.priority.value for t in tickets] == ["high"]
+
+
+async def test_a_correction_keeps_the_person_and_moves_a_note(db, crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    call = await agent.run(john, "log a call with Lisa Chen: wants the specs by Friday")
+    fixed = await agent.run(john, "sorry, she called me, inbound", call.conversation_id)
+    assert fixed.pending[0].arguments["direction"] == "inbound", fixed.answer
+    assert fixed.pending[0].arguments["contact_id"] == call.pending[0].arguments["contact_id"]
+    await agent.run(john, "yes", call.conversation_id)
+    async with db.session() as s:
+        assert (await s.scalar(select(Call).where(Call.notes.ilike("%specs by Friday%")))).direction.value == "inbound"
+    note = await agent.run(john, "add a note to the Acme Corp - Enterprise Plan deal: procurement wants a discount")
+    moved = await agent.run(john, "hmm, put it on the Acme Corp account instead", note.conversation_id)
+    assert moved.pending and moved.pending[0].arguments["related_type"] == "account", moved.answer
+    await agent.run(john, "yes", note.conversation_id)
+    async with db.session() as s:
+        assert (await s.scalar(select(Note).where(Note.body.ilike("%procurement wants%")))).related_type == "account"
+
+
+async def test_it_after_viewing_a_ticket_is_that_ticket(crm):
+    agent, as_ = crm
+    noah = await as_("noah@nexa.test")
+    shown = await agent.run(noah, "pull up 1042")
+    assert any(c["name"] == "get_ticket" for c in shown.tool_calls), shown.answer
+    raised = await agent.run(noah, "set it to high priority", shown.conversation_id)
+    assert raised.pending and raised.pending[0].arguments["number"] == 1042, raised.answer
+
+
+async def test_they_after_viewing_an_account_lists_its_deals(crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "show me Acme Corp")
+    deals = await agent.run(john, "which deals do they have going?", shown.conversation_id)
+    assert any(c["name"] == "search_deals" and c["arguments"].get("account_id") for c in deals.tool_calls), deals.answer
+
+
+@pytest.mark.parametrize(("who", "message", "arguments"), [
+    ("john@nexa.test", "my deals sitting in proposal?", {"stage": "proposal", "mine": True}),
+    ("maria@nexa.test", "largest opportunities in negotiation", {"stage": "negotiation", "mine": False}),
+    ("john@nexa.test", "which deals have we lost this quarter", {"stage": "closed_lost", "period": "this_quarter"}),
+    ("maria@nexa.test", "how many opps does mike have in qualification", {"stage": "qualification", "owner": "mike"}),
+])
+async def test_deal_lists_a_question_names(crm, who, message, arguments):
+    agent, as_ = crm
+    result = await agent.run(await as_(who), message)
+    call = next((c for c in result.tool_calls if c["name"] == "search_deals"), None)
+    assert call is not None and arguments.items() <= call["arguments"].items(), result.answer
+    assert not result.pending
+
+
+async def test_a_manager_asks_what_a_teammate_has_due(crm):
+    agent, as_ = crm
+    result = await agent.run(await as_("maria@nexa.test"), "what has john got due next week")
+    call = next((c for c in result.tool_calls if c["name"] == "team_tasks"), None)
+    assert call is not None and call["arguments"]["person"].lower() == "john", result.answer
+
+
+async def test_a_support_agent_asks_what_waits_on_them(crm):
+    agent, as_ = crm
+    result = await agent.run(await as_("noah@nexa.test"), "anything waiting on me?")
+    call = next((c for c in result.tool_calls if c["name"] == "search_tickets"), None)
+    assert call is not None and call["arguments"].get("mine") and call["arguments"].get("status") is None, result.answer
