@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
-from assistant.offline.amend import corrected_values, is_correction, proposal_turn, retarget
+from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
 from assistant.offline.dialogue import (
     RECORD_FIELDS,
     Focus,
@@ -122,6 +122,9 @@ class OfflineModel:
             corrected = self._correct(messages[:proposed + 1], text)
             if corrected is not None:
                 parse, text = corrected
+        drafted = draft_turn(messages, last_user)
+        if parse is None and drafted is not None and is_correction(text) and not _SEND_IT.match(text):
+            text = f"{text}. {messages[drafted].content}"  # "make it more formal": the same draft again, as now asked
         if parse is None and len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
             original = understand(before[-2].content or "", now=now, classifier=self.classifier)
             if before[-1].content.startswith(CLARIFY):
@@ -157,6 +160,9 @@ class OfflineModel:
         now = self.now()
         values = corrected_values(filler(correction, now))
         start = original.slots.get("start")
+        hour = _BARE_HOUR.search(correction)
+        if isinstance(start, datetime) and "start" not in values and hour:  # "make it 11": that hour, same day, working hours
+            values["start"] = start.replace(hour=int(hour[1]) % 12 + (12 if int(hour[1]) < 8 else 0), minute=int(hour[2] or 0))
         if isinstance(values.get("start"), datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
             values["start"] = datetime.combine(start.date(), values["start"].timetz())  # "make it 3pm": same day
         target = retarget(correction)
@@ -382,6 +388,7 @@ class Plan:
             picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
             if picked is not None:
                 return picked
+            self.need("name", hint="Which one (its name)?")  # the list shown does not say which record: never a guess
         if name and len(listed) > 1:  # "push the cedarline one": the one listed record the words point to
             named = [r for r in listed if _covers(str(name), str(r.get("name") or ""))]
             if len(named) == 1:
@@ -475,14 +482,15 @@ class Plan:
         kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
         self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
         person = self.slots.get("person")
+        manager = self.role in ("manager", "admin")
+        tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
+        if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
+                tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered)):
+            person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
         if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
             return "won_deals"
         if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered):
             return "lost_deals"
-        manager = self.role in ("manager", "admin")
-        tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
-        if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (tasks or _DEAL_WORDS.search(lowered)):
-            person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
         if person and manager and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
             return "teammate_deals"
         if person and manager and "team_tasks" in self.tools and tasks:
@@ -508,6 +516,8 @@ class Plan:
             return "list_deals"
         if self.slots.get("name") and (asked_field(self.text) in RECORD_FIELDS):
             return "show_record"
+        if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
+            return "show_record"  # "when does it close?" after looking at a deal
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
@@ -656,13 +666,16 @@ class Plan:
 
     def do_forecast(self) -> None:
         if re.search(r"\btickets?\b|\bsupport\b|\bvolume\b", self.text, re.I):
-            self.answer("ticket_forecast", d=self.call("forecast_tickets", days=14)["data"])
+            ahead = read_slots(self.text, self.model.now())
+            days = {"today": 1, "this_week": 7, "next_week": 7, "this_month": 30, "next_month": 30}.get(str(ahead.get("period")), 14)
+            self.answer("ticket_forecast", d=self.call("forecast_tickets", days=int(ahead.get("days") or days))["data"])
         self.answer("forecast", d=self.call("forecast_pipeline", quarters=2)["data"])
 
     def do_summarize(self) -> None:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
-        if number:
-            self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1)))["data"])
+        ticket = self.focus.of(["ticket"])
+        if number or (ticket and ticket.get("number") and refers_back(self.text)):  # "summarize it" after a ticket
+            self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1) if number else ticket["number"]))["data"])
         record = self._named(ANYTHING, "a ticket number or a record")
         if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
             tool, arg = NEXT_VIEW[record["type"]]
@@ -1011,6 +1024,7 @@ _FOR_TEAMMATE = re.compile(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b
 # place goes to them rather than to the help text.
 _EVIDENT_READS = ("won_deals", "lost_deals", "stage_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
 _WON = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
+                  r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
                   r"|\b(?:wins|closed[\s-]won\s+deals)\b", re.I)
 _LOST = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
                    r"|\bclosed[\s-]lost\s+deals\b", re.I)
@@ -1019,6 +1033,7 @@ _COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
     r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b", re.I)
 _TASK_NOISE = frozenset({"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"})
+_BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
 _ONE_WORD = re.compile(r"^[a-z]+$", re.I)
 _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
@@ -1030,15 +1045,20 @@ _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,
 _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
     (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal|check[- ]?in|reply|"
      r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
-     r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+", "draft_email"),
+     r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
+     r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+     r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b", "draft_email"),
     (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
     (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
+     r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"
      r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b",
      "next_best_action"),
-    (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?)\b|\bany (?:alerts|red flags)\b", "anomalies"),
+    (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?|weird|odd|strange|suspicious|fishy)\b|\bany (?:alerts|red flags)\b",
+     "anomalies"),
     (r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
-     r"|\bhow many tickets will\b", "forecast"),
-    (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b", "summarize"),
+     r"|\bhow many tickets will\b|\btickets?\b.{0,30}\bexpect\b|\bexpect\b.{0,30}\btickets?\b|\bticket\s+volume\b"
+     r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b", "forecast"),
+    (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b", "summarize"),
 ]]
 _PURPOSES = [("intro", "intro"), ("introduc", "intro"), ("demo", "demo"), ("proposal", "proposal"), ("check in", "check_in"),
              ("check-in", "check_in"), ("follow", "follow_up")]

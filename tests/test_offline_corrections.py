@@ -125,3 +125,77 @@ async def test_a_support_agent_asks_what_waits_on_them(crm):
     result = await agent.run(await as_("noah@nexa.test"), "anything waiting on me?")
     call = next((c for c in result.tool_calls if c["name"] == "search_tickets"), None)
     assert call is not None and call["arguments"].get("mine") and call["arguments"].get("status") is None, result.answer
+
+
+async def test_a_meeting_moved_to_a_bare_hour_keeps_its_day(crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    first = await agent.run(john, "book a call with Lisa Chen next tuesday 9am")
+    moved = await agent.run(john, "hmm, make it 2", first.conversation_id)
+    before, after = first.pending[0].arguments["start_at"], moved.pending[0].arguments["start_at"]
+    assert after[:10] == before[:10] and after[11:16] == "14:00", moved.answer
+
+
+async def test_a_draft_is_redone_in_the_tone_asked(crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    first = await agent.run(john, "draft an email to Lisa Chen about the security review")
+    again = await agent.run(john, "actually make it formal", first.conversation_id)
+    call = next(c for c in again.tool_calls if c["name"] == "draft_email")
+    assert call["arguments"]["tone"] == "formal" and "security review" in (call["arguments"]["notes"] or ""), again.answer
+
+
+async def test_a_call_logged_with_her_goes_to_the_person_in_focus(crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "show me Lisa Chen")
+    logged = await agent.run(john, "log a call with her: walked through onboarding steps", shown.conversation_id)
+    assert logged.pending and "Lisa Chen" in logged.pending[0].summary, logged.answer
+
+
+@pytest.mark.parametrize(("who", "message", "tool", "arguments"), [
+    ("maria@nexa.test", "what's our close rate this year by rep", "sales_report", {"metric": "win_rate", "group_by": "rep"}),
+    ("maria@nexa.test", "typical deal size this quarter?", "sales_report", {"metric": "avg_deal_size", "period": "this_quarter"}),
+    ("sam@nexa.test", "how much ticket volume should we expect next month", "forecast_tickets", {"days": 30}),
+    ("john@nexa.test", "anything odd going on with my accounts?", "find_anomalies", {}),
+    ("maria@nexa.test", "which deals did mike close this quarter", "search_deals", {"stage": "closed_won", "owner": "mike"}),
+    ("john@nexa.test", "send Tom Smith a quick thank-you email", "draft_email", {}),
+])
+async def test_ai_and_report_questions_reach_their_service(crm, who, message, tool, arguments):
+    agent, as_ = crm
+    result = await agent.run(await as_(who), message)
+    call = next((c for c in result.tool_calls if c["name"] == tool), None)
+    assert call is not None and arguments.items() <= call["arguments"].items(), result.answer
+    assert not result.pending
+
+
+async def test_a_task_is_completed_by_words_of_its_title_and_never_by_a_guess(db, crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    done = await agent.run(john, "tick off the specs for lisa task")
+    assert done.pending and done.pending[0].tool == "update_task" and done.pending[0].arguments["status"] == "done", done.answer
+    unknown = await agent.run(john, "mark the quarterly board deck task as done")
+    assert not unknown.pending and "couldn't find" in unknown.answer
+
+
+async def test_the_first_one_is_the_first_line_shown(db, crm):
+    agent, as_ = crm
+    john = await as_("john@nexa.test")
+    listed = await agent.run(john, "show my open leads")
+    first_line = next(line for line in listed.answer.splitlines() if line.startswith("- "))
+    picked = await agent.run(john, "show me the first one", listed.conversation_id)
+    name = first_line[2:].split(" (")[0]
+    assert name in picked.answer, (first_line, picked.answer)
+
+
+async def test_it_after_a_view_answers_the_field_or_the_service(crm):
+    agent, as_ = crm
+    john, sam = await as_("john@nexa.test"), await as_("sam@nexa.test")
+    deal = await agent.run(john, "show me the Acme Corp - Enterprise Plan deal")
+    closes = await agent.run(john, "when does it close?", deal.conversation_id)
+    assert "close date" in closes.answer and not closes.pending, closes.answer
+    step = await agent.run(john, "what's the next step?", deal.conversation_id)
+    assert any(c["name"] == "next_best_action" for c in step.tool_calls), step.answer
+    ticket = await agent.run(sam, "show ticket 1036")
+    summary = await agent.run(sam, "give me a summary of it", ticket.conversation_id)
+    assert any(c["name"] == "summarize_ticket" and c["arguments"]["number"] == 1036 for c in summary.tool_calls), summary.answer

@@ -37,6 +37,15 @@ def proposal_turn(messages: Sequence[Message], last_user: int) -> int | None:
     return None
 
 
+def draft_turn(messages: Sequence[Message], last_user: int) -> int | None:
+    """The index of the previous user message when its turn drafted an email (for "make it more formal")."""
+    previous = [i for i in range(last_user) if messages[i].role == "user"]
+    if not previous:
+        return None
+    calls = [c.name for m in messages[previous[-1] + 1:last_user] if m.role == "assistant" for c in m.tool_calls]
+    return previous[-1] if "draft_email" in calls else None
+
+
 def is_correction(text: str) -> bool:
     """Whether a message reads as a correction of what was just proposed (not a request of its own)."""
     return len(text.split()) <= 14 and "?" not in text and bool(_MARKER.search(text))

@@ -277,9 +277,10 @@ def _log_call(text: str, now: datetime) -> Slots:
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
+    pronoun = re.search(r"\b(?:with|to|from)\s+(?:her|him|them)\b", head, re.I)  # the person in focus: no name in the notes
     parts = _segments(tail)
     while parts:
-        candidate = find_name(parts[0]) if name is None else None
+        candidate = find_name(parts[0]) if name is None and not pronoun else None
         if candidate is not None and candidate.value == _clean(parts[0]):
             name = _put(slots, "name", candidate)
         elif "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and \
