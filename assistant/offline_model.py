@@ -446,8 +446,9 @@ class Plan:
             self.answer("cannot", what=cannot)
         if asked_metric(text) and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_question(text)):
             self.do_sales_report()
+        asks_a_task = _TASK_REQUEST.search(text) and not is_question(text)
         for pattern, insight in _INSIGHTS:
-            if pattern.search(text):
+            if pattern.search(text) and not (asks_a_task and insight != "draft_email"):  # "a task to update the forecast"
                 self.writing = False
                 getattr(self, f"do_{insight}")()
         if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)
@@ -1016,10 +1017,11 @@ _MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+
 _CHANGE_FIELD = re.compile(r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
                            r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S", re.I)
 MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
-_TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
+_TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
 _FOR_TEAMMATE = re.compile(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
-                           r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b", re.I)
+                           r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
+                           r"|\b(?:give|assign)\s+(?!me\b|us\b|myself\b)([a-z]+)\s+an?\s+(?:task|reminder|to-?do)\b", re.I)
 # Reads whose words alone say what to show ("what did I win", "mike's deals"): a question the classifier could not
 # place goes to them rather than to the help text.
 _EVIDENT_READS = ("won_deals", "lost_deals", "stage_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
@@ -1034,6 +1036,7 @@ _COMPLETE_TASK = re.compile(
     r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b", re.I)
 _TASK_NOISE = frozenset({"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"})
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
+_TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
 _ONE_WORD = re.compile(r"^[a-z]+$", re.I)
 _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)

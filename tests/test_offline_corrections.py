@@ -199,3 +199,13 @@ async def test_it_after_a_view_answers_the_field_or_the_service(crm):
     ticket = await agent.run(sam, "show ticket 1036")
     summary = await agent.run(sam, "give me a summary of it", ticket.conversation_id)
     assert any(c["name"] == "summarize_ticket" and c["arguments"]["number"] == 1036 for c in summary.tool_calls), summary.answer
+
+
+async def test_a_manager_gives_a_teammate_a_task_about_the_forecast(crm):
+    agent, as_ = crm
+    maria = await as_("maria@nexa.test")
+    result = await agent.run(maria, "give john a task to refresh the forecast by friday")
+    assert result.pending and result.pending[0].tool == "create_task", result.answer
+    assert result.pending[0].arguments["assignee"] == "john"
+    plate = await agent.run(maria, "what's on mike's plate this week")
+    assert any(c["name"] == "team_tasks" for c in plate.tool_calls), plate.answer
