@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
+from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
 from assistant.offline.dialogue import (
     RECORD_FIELDS,
     Focus,
@@ -29,11 +30,13 @@ from assistant.offline.dialogue import (
     is_question,
     is_staff_question,
     out_of_scope,
+    refers_back,
     smalltalk,
 )
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
-from assistant.offline.slots import find_name, find_stage
+from assistant.offline.reports import asked_grouping, asked_metric, report_lines
+from assistant.offline.slots import STOPWORDS, find_date, find_name, find_stage, name_runs
 from prompts import render
 from prompts.money import money_short
 from store.clock import utcnow
@@ -114,7 +117,15 @@ class OfflineModel:
         before = [m for m in messages[:last_user] if m.role in ("user", "assistant") and m.content]
         now = self.now()
         parse = None
-        if len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
+        proposed = proposal_turn(messages, last_user)
+        if proposed is not None and is_correction(text) and not smalltalk(text):
+            corrected = self._correct(messages[:proposed + 1], text)
+            if corrected is not None:
+                parse, text = corrected
+        drafted = draft_turn(messages, last_user)
+        if parse is None and drafted is not None and is_correction(text) and not _SEND_IT.match(text):
+            text = f"{text}. {messages[drafted].content}"  # "make it more formal": the same draft again, as now asked
+        if parse is None and len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
             original = understand(before[-2].content or "", now=now, classifier=self.classifier)
             if before[-1].content.startswith(CLARIFY):
                 chosen = _choose(before[-1].content, text)
@@ -138,6 +149,30 @@ class OfflineModel:
         system = messages[0].content if messages and messages[0].role == "system" else ""
         role = (re.search(r"role is (\w+)", system or "") or [None, "rep"])[1]
         return parse, steps, role, text
+
+    def _correct(self, proposal: Sequence[Message], correction: str) -> tuple[Parse, str] | None:
+        """The proposal's request with the values a correction states ("make it urgent", "no wait, tuesday", "put it
+        on the Acme account instead"), or None when the correction states nothing the proposal's write takes."""
+        original, _, _, said = self._read(proposal)
+        filler = FILLERS.get(original.intent)
+        if original.intent not in WRITES or filler is None:
+            return None
+        now = self.now()
+        values = corrected_values(filler(correction, now))
+        start = original.slots.get("start")
+        hour = _BARE_HOUR.search(correction)
+        if isinstance(start, datetime) and "start" not in values and hour:  # "make it 11": that hour, same day, working hours
+            values["start"] = start.replace(hour=int(hour[1]) % 12 + (12 if int(hour[1]) < 8 else 0), minute=int(hour[2] or 0))
+        if isinstance(values.get("start"), datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
+            values["start"] = datetime.combine(start.date(), values["start"].timetz())  # "make it 3pm": same day
+        target = retarget(correction)
+        if not values and target is None:
+            return None
+        slots = {**original.slots, **values}
+        if target is not None:  # the record named now goes first, so its type word ("the Acme account") is read
+            slots = {**{k: v for k, v in slots.items() if k != "pick"}, "name": target[0]}
+            said = f"{target[0]} {target[1] or ''}. {said}"
+        return Parse(original.intent, original.confidence, slots), said
 
     def next_id(self) -> str:
         self._counter += 1
@@ -353,6 +388,7 @@ class Plan:
             picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
             if picked is not None:
                 return picked
+            self.need("name", hint="Which one (its name)?")  # the list shown does not say which record: never a guess
         if name and len(listed) > 1:  # "push the cedarline one": the one listed record the words point to
             named = [r for r in listed if _covers(str(name), str(r.get("name") or ""))]
             if len(named) == 1:
@@ -408,14 +444,24 @@ class Plan:
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
+        if asked_metric(text) and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_question(text)):
+            self.do_sales_report()
+        asks_a_task = _TASK_REQUEST.search(text) and not is_question(text)
         for pattern, insight in _INSIGHTS:
-            if pattern.search(text):
+            if pattern.search(text) and not (asks_a_task and insight != "draft_email"):  # "a task to update the forecast"
                 self.writing = False
                 getattr(self, f"do_{insight}")()
         if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)
                      and asked_field(text) not in RECORD_FIELDS):
             self.do_kb_question()
+        if _COMPLETE_TASK.search(text) and not is_question(text):
+            self.writing = True
+            self.do_complete_task()
         intent = self.parse.intent
+        ticket = self.focus.of(["ticket"])
+        if intent in ("update_ticket", "assign_ticket") and not self.slots.get("ticket_number") and ticket and ticket.get("number") \
+                and refers_back(text):  # "bump it to urgent" after looking at a ticket
+            self.slots = {**self.slots, "ticket_number": int(ticket["number"])}
         if (is_question(text) or field_request(text) or _MY_LIST.match(text)) and intent not in ("help",) \
                 and not _CHANGE_FIELD.search(text):
             intent = self._read_intent()
@@ -437,12 +483,25 @@ class Plan:
         kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
         self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
         person = self.slots.get("person")
+        manager = self.role in ("manager", "admin")
+        tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
+        if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
+                tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered)):
+            person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
         if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
             return "won_deals"
-        if person and self.role in ("manager", "admin") and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
+        if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered):
+            return "lost_deals"
+        if person and manager and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
             return "teammate_deals"
-        if person and self.role in ("manager", "admin") and "team_tasks" in self.tools and _TASK_WORDS.search(lowered):
+        if person and manager and "team_tasks" in self.tools and tasks:
             return "team_tasks"
+        if _DEAL_WORDS.search(lowered) and find_stage(self.text) and not _WON.search(lowered) and not self.slots.get("name"):
+            return "stage_deals"
+        if self.role == "support" and _WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
+            return "list_tickets"
+        if _DEAL_WORDS.search(lowered) and not self.slots.get("name") and refers_back(self.text) and self.focus.of(["account"]):
+            return "list_deals"  # "what deals do they have open?" after looking at an account
         if _MEETING_WORDS.search(lowered):
             return "my_meetings"
         if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
@@ -458,6 +517,8 @@ class Plan:
             return "list_deals"
         if self.slots.get("name") and (asked_field(self.text) in RECORD_FIELDS):
             return "show_record"
+        if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
+            return "show_record"  # "when does it close?" after looking at a deal
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
@@ -478,21 +539,51 @@ class Plan:
             return str(person)
         return None
 
-    def do_won_deals(self) -> None:
-        """The deals won in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
+    def do_won_deals(self, stage: str = "closed_won", verb: str = "won") -> None:
+        """The deals won (or lost) in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
         period = self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
         person = self._teammate()
         mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
-        result = self.attempt("search_deals", stage="closed_won", period=period, mine=mine, owner=person, limit=50)
+        result = self.attempt("search_deals", stage=stage, period=period, mine=mine, owner=person, limit=50)
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
-        who = f"{person.capitalize()} won" if person else "You won" if mine else "Won"
+        who = f"{person.capitalize()} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
         label = str(period).replace("_", " ")
-        self.answer("deals", deals=data["deals"], empty=f"No deals were won {label} ({data['from']} to {data['to']}).",
+        self.answer("deals", deals=data["deals"], empty=f"No deals were {verb} {label} ({data['from']} to {data['to']}).",
                     title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
                           + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""))
+
+    def do_sales_report(self) -> None:
+        """A sales metric (win rate, deal size, cycle, conversions, quota attainment) for a period (this year, or this
+        quarter for quotas, unless said), split as asked, with how it is computed."""
+        metric = str(asked_metric(self.text))
+        period = read_slots(self.text, self.model.now()).get("period")
+        period = period if period not in (None, "overdue", "today") else "this_quarter" if metric == "quota_attainment" else "this_year"
+        data = self.call("sales_report", metric=metric, group_by=asked_grouping(self.text), period=period)["data"]
+        title = metric.replace("_", " ").replace("avg", "average").capitalize()
+        self.answer("report", d=data, lines=report_lines(data), title=f"{title}, {str(period).replace('_', ' ')}")
+
+    def do_lost_deals(self) -> None:
+        self.do_won_deals("closed_lost", "lost")
+
+    def do_stage_deals(self) -> None:
+        """The deals in one stage ("which of my deals are in negotiation", "biggest deals in proposal across the team"):
+        the caller's for a rep or when they say "my", else the team's; the biggest first when asked; with the count."""
+        stage = find_stage(self.text)
+        assert stage is not None
+        mine = self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I))
+        period = self.slots.get("period") if self.slots.get("period") not in ("overdue",) else None
+        data = self.call("search_deals", stage=stage.value, mine=mine, period=period, limit=50)["data"]
+        deals = data["deals"]
+        if _BIGGEST.search(self.text):
+            deals = sorted(deals, key=lambda d: -float(d.get("amount") or 0))[:10]
+        label = stage.value.replace("_", " ")
+        total = f": {data['total']} deal{'s' if data['total'] != 1 else ''}" + (
+            f", {money_short(data['amount'])} in total" if data.get("amount") is not None else "")
+        self.answer("deals", deals=deals, title=f"{'Your' if mine else 'Team'} deals in {label}{total}",
+                    empty=f"{'You have' if mine else 'The team has'} no deals in {label}.")
 
     def do_teammate_deals(self) -> None:
         """A teammate's deals (a stage or open ones) or their pipeline figures; a name that is no teammate is an account."""
@@ -503,12 +594,16 @@ class Plan:
                 self.answer("pipeline", d=result["data"], title=f"{person.capitalize()}'s pipeline by stage")
         else:
             stage = find_stage(self.text)
-            arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "limit": 25}
+            period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
+            arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "period": period,
+                         "limit": 50 if period or stage else 25}
             result = self.attempt("search_deals", **arguments)
             if result.get("ok"):
-                what = f"in {stage.value.replace('_', ' ')}" if stage else "open"
-                self.answer("deals", deals=result["data"]["deals"], title=f"{person.capitalize()}'s deals {what}",
-                            empty=f"{person.capitalize()} has no deals {what}.")
+                data = result["data"]
+                what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
+                    f" closing {str(period).replace('_', ' ')}" if period else "")
+                self.answer("deals", deals=data["deals"], empty=f"{person.capitalize()} has no deals {what}.",
+                            title=f"{person.capitalize()}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}")
         error = result.get("error", {})
         if error.get("code") != "not_found":
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
@@ -572,14 +667,21 @@ class Plan:
 
     def do_forecast(self) -> None:
         if re.search(r"\btickets?\b|\bsupport\b|\bvolume\b", self.text, re.I):
-            self.answer("ticket_forecast", d=self.call("forecast_tickets", days=14)["data"])
+            ahead = read_slots(self.text, self.model.now())
+            days = {"today": 1, "this_week": 7, "next_week": 7, "this_month": 30, "next_month": 30}.get(str(ahead.get("period")), 14)
+            self.answer("ticket_forecast", d=self.call("forecast_tickets", days=int(ahead.get("days") or days))["data"])
         self.answer("forecast", d=self.call("forecast_pipeline", quarters=2)["data"])
 
     def do_summarize(self) -> None:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
-        if number:
-            self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1)))["data"])
-        record = self._named(["account"], "a ticket number or an account")
+        ticket = self.focus.of(["ticket"])
+        if number or (ticket and ticket.get("number") and refers_back(self.text)):  # "summarize it" after a ticket
+            self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1) if number else ticket["number"]))["data"])
+        record = self._named(ANYTHING, "a ticket number or a record")
+        if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
+            tool, arg = NEXT_VIEW[record["type"]]
+            data = self.call(tool, **{arg: record["id"]})["data"]
+            self.answer(record["type"], **({"v": data} if record["type"] == "contact" else {"d": data}))
         self.answer("summary", d=self.call("summarize_account_status", account_id=record["id"])["data"])
 
     def do_create_lead(self) -> None:
@@ -648,7 +750,11 @@ class Plan:
 
     def do_team_tasks(self) -> None:
         period = self.slots.get("period") or ("overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None)
-        data = self.call("team_tasks", person=str(self.slots["person"]), period=period)["data"]
+        result = self.attempt("team_tasks", person=str(self.slots["person"]), period=period)
+        if not result.get("ok"):
+            error = result.get("error", {})
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        data = result["data"]
         self.answer("tasks", tasks=data["tasks"], period=period, person=data["person"], label="overdue" if period == "overdue" else "")
 
     def do_show_ticket(self) -> None:
@@ -816,8 +922,9 @@ class Plan:
     def do_create_task(self) -> None:
         assignee = None
         named = _FOR_TEAMMATE.search(self.text)
-        if named:  # "a task for john: ...": a teammate, unless a CRM record goes by that name
-            who = next(group for group in named.groups() if group)
+        who = next((group for group in named.groups() if group), "") if named else ""
+        if who and find_date(who, self.model.now().date()) is None:
+            # "a task for john: ...": a teammate, unless a CRM record goes by that name ("a task for tomorrow": a day)
             hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]
             if not any(_same(who.lower(), (_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
                 if self.role not in ("manager", "admin"):
@@ -831,6 +938,24 @@ class Plan:
         self.write("create_task", title=title, due_date=self.slots.get("due_date"), priority=self.slots.get("priority"),
                    related_type=related and related["type"], related_id=related and related["id"], assignee=assignee)
 
+    def do_complete_task(self) -> None:
+        """Mark one of the caller's open tasks done: the one whose title holds every word the user wrote about it
+        (typos allowed); several are asked back, none is said."""
+        words = " ".join(run.value for run in name_runs(self.text, STOPWORDS | _TASK_NOISE))
+        if not words:
+            self.need("name", hint="Which task (a few words of its title)?")
+        tasks = [t for t in self.call("my_tasks")["data"]["tasks"] if t.get("status") != "done"]
+        lines = [{"name": t["title"], "type": "task", "detail": f"due {t['due_date']}" if t.get("due_date") else "", "id": t["id"]}
+                 for t in tasks if _covers(words, t["title"])]
+        picked = [line for line in lines if _line(line) == self.slots.get("pick")]
+        if len(lines) > 1 and len(picked) == 1:
+            lines = picked
+        if not lines:
+            self.answer("not_found", what="an open task of yours", name=words)
+        if len(lines) > 1:
+            self.answer("clarify", candidates=lines[:4], confirm=False)
+        self.write("update_task", task_id=lines[0]["id"], status="done")
+
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
         if within:
@@ -842,12 +967,14 @@ class Plan:
     def do_list_tickets(self) -> None:
         record = self.find(["account", "contact"], what="an account or contact", required=False)
         status = self.slots.get("status")
+        if _WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
+            status = None  # "waiting on me" is the caller's queue, not the pending status
         arguments = {"query": None, "status": status, "priority": self.slots.get("priority"),
                      "account_id": record["id"] if record and record["type"] == "account" else None,
                      "contact_id": record["id"] if record and record["type"] == "contact" else None,
                      "open_only": status is None, "limit": 10}
-        if re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I) \
-                and self.role != "customer":
+        if (re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I)
+                or _WAITING_ON_ME.search(self.text)) and self.role != "customer":
             arguments["mine"] = True
         data = self.call("search_tickets", **arguments)["data"]
         title = f"{'Your ' if arguments.get('mine') else ''}{status or 'open'} tickets" + (f" for {record['name']}" if record else "")
@@ -884,21 +1011,36 @@ FIELD_KEYS = {
                 "address": "billing_address"},
     "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner", "probability": "probability"},
 }
-_MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
+_MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
                       r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
                       r"(?:on|for|at|of|with|in)\b", re.I)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"
 _CHANGE_FIELD = re.compile(r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
                            r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S", re.I)
 MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
-_TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon my plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
+_TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
 _FOR_TEAMMATE = re.compile(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
-                           r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b", re.I)
+                           r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
+                           r"|\b(?:give|assign)\s+(?!me\b|us\b|myself\b)([a-z]+)\s+an?\s+(?:task|reminder|to-?do)\b", re.I)
 # Reads whose words alone say what to show ("what did I win", "mike's deals"): a question the classifier could not
 # place goes to them rather than to the help text.
-_EVIDENT_READS = ("won_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
+_EVIDENT_READS = ("won_deals", "lost_deals", "stage_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
 _WON = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
+                  r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
                   r"|\b(?:wins|closed[\s-]won\s+deals)\b", re.I)
+_LOST = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
+                   r"|\bclosed[\s-]lost\s+deals\b", re.I)
+_DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_COMPLETE_TASK = re.compile(
+    r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
+    r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b", re.I)
+_TASK_NOISE = frozenset({"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"})
+_BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
+_TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
+_DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
+_ONE_WORD = re.compile(r"^[a-z]+$", re.I)
+_BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
+_WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
 _TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
 _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
@@ -906,15 +1048,20 @@ _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,
 _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
     (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal|check[- ]?in|reply|"
      r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
-     r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+", "draft_email"),
+     r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
+     r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+     r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b", "draft_email"),
     (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
     (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
+     r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"
      r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b",
      "next_best_action"),
-    (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?)\b|\bany (?:alerts|red flags)\b", "anomalies"),
+    (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?|weird|odd|strange|suspicious|fishy)\b|\bany (?:alerts|red flags)\b",
+     "anomalies"),
     (r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
-     r"|\bhow many tickets will\b", "forecast"),
-    (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b", "summarize"),
+     r"|\bhow many tickets will\b|\btickets?\b.{0,30}\bexpect\b|\bexpect\b.{0,30}\btickets?\b|\bticket\s+volume\b"
+     r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b", "forecast"),
+    (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b", "summarize"),
 ]]
 _PURPOSES = [("intro", "intro"), ("introduc", "intro"), ("demo", "demo"), ("proposal", "proposal"), ("check in", "check_in"),
              ("check-in", "check_in"), ("follow", "follow_up")]

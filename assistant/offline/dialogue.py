@@ -93,7 +93,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name
     (r"\bhealth(?:\s+score)?\b", "health_score"),
     (r"\bscore\b", "score"),
     (r"\bindustry\b|\bsector\b|\bvertical\b", "industry"),
-    (r"\bemployees\b|\bheadcount\b|\bhow\s+many\s+(?:people|staff)\b|\bcompany\s+size\b", "employees"),
+    (r"\bemployees\b|\bheadcount\b|\bhow\s+many\s+(?:people|ppl|staff|folks|employees)\b|\bcompany\s+size\b", "employees"),
     (r"\bwebsite\b|\burl\b|\bdomain\b", "website"),
     (r"\brevenue\b|\bturnover\b", "revenue"),
     (r"\btier\b", "tier"),
@@ -210,6 +210,8 @@ class Focus:
 
     records: list[dict[str, Any]] = field(default_factory=list)
     draft_id: str | None = None
+    shown: list[str] = field(default_factory=list)
+
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -217,8 +219,13 @@ class Focus:
         return matching[0] if len({r.get("id") or r.get("name") for r in matching}) == 1 else None
 
     def pick(self, index: int, kinds: Sequence[str]) -> dict[str, Any] | None:
-        """The `index`-th (from 1) record of `kinds` in focus, as listed."""
+        """The `index`-th (from 1) record of `kinds` as the last list we showed has it (the one record its line names),
+        else as the tool listed them when we showed no list."""
         matching = [r for r in self.records if r.get("type") in kinds]
+        if self.shown:
+            line = self.shown[index - 1] if 1 <= index <= len(self.shown) else ""
+            named = [r for r in matching if r.get("name") and str(r["name"]) in line]
+            return named[0] if len(named) == 1 else None
         return matching[index - 1] if 1 <= index <= len(matching) else None
 
 
@@ -243,8 +250,13 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
             elif call.name != "search_crm" and refs:
                 focus.records = refs
+            if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):
+                focus.records[0]["number"] = arguments["number"]  # a ticket is named by its number
         if message.role == "user" and focus.records:
             break
+    answers = [m.content for m in history if m.role == "assistant" and m.content and not m.tool_calls]
+    if answers:
+        focus.shown = re.findall(r"^(?:- |\d+\. )(.+)$", answers[-1], re.M)
     names = _names(history, calls)
     for record in focus.records:
         record["name"] = record.get("name") or names.get(str(record.get("id")), "")
@@ -274,6 +286,8 @@ def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, An
             return [{"type": kind, "id": str(arguments[key]), "name": ""}]
     if tool == "create_lead" and arguments.get("first_name"):
         return [{"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}]
+    if tool in ("update_ticket", "assign_ticket") and arguments.get("number"):
+        return [{"type": "ticket", "id": None, "name": f"#{arguments['number']}"}]
     if tool == "create_deal" and arguments.get("deal_name"):
         return [{"type": "deal", "id": None, "name": arguments["deal_name"]}]
     if arguments.get("contact_ids"):

@@ -277,9 +277,10 @@ def _log_call(text: str, now: datetime) -> Slots:
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
+    pronoun = re.search(r"\b(?:with|to|from)\s+(?:her|him|them)\b", head, re.I)  # the person in focus: no name in the notes
     parts = _segments(tail)
     while parts:
-        candidate = find_name(parts[0]) if name is None else None
+        candidate = find_name(parts[0]) if name is None and not pronoun else None
         if candidate is not None and candidate.value == _clean(parts[0]):
             name = _put(slots, "name", candidate)
         elif "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and \
@@ -522,13 +523,14 @@ def find_within(text: str) -> int | None:
 
 
 _TICKET_NO = re.compile(r"(?:\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?|#)(\d{3,})\b", re.I)
+_BARE_NUMBER = re.compile(r"^\W*(?:(?:show|open|pull\s+up|get|check|view|look\s+at)\s+(?:me\s+)?)?(\d{4})\W*$", re.I)  # "show me 1029"
 _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 
 
 def read_slots(text: str, now: datetime) -> Slots:
     """The slots of a question (a read): what to look at, and its filters; never a write's fields."""
     slots: Slots = {}
-    number = _TICKET_NO.search(text)
+    number = _TICKET_NO.search(text) or _BARE_NUMBER.match(text)
     if number:
         slots["ticket_number"] = int(number[1])
     within = find_within(text)

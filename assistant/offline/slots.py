@@ -483,6 +483,8 @@ mobile cell email e-mail address number score owner owns worth doing overall inc
 opportunities opps behind plate anything something last talk talked reach title role position including
 whats hows whos wheres thats lets total sum past nobody anyone yet hot hottest warmest top best biggest largest w pls plz thx summarize summarise recap
 industry employees headcount website tier revenue health probability source department address based located
+many much across right recently recent lately lose losing waiting work works working ppl people staff folks quota attainment
+largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 """.split())
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
 

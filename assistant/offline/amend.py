@@ -1,0 +1,73 @@
+"""Corrections to a proposed write ("make it urgent", "no wait, tuesday", "put it on the Acme account instead"):
+the proposal's request stays, the correction's values replace its own. A correction only ever changes fields
+it states; it never brings in a new free text or a guessed name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from assistant.messages import Message
+
+# How a correction starts, or a word that marks it anywhere.
+_MARKER = re.compile(
+    r"^\W*(?:(?:no+|nope|nah|wait|actually|oh|oops|sorry|hmm+|hold\s+on|scratch\s+that|correction|and|also|plus|but|sorry)\b[\s,.!:;-]*)+"
+    r"|\binstead\b|\brather\b"
+    r"|^\W*(?:make|change|set|switch|put|move|bump|mark)\s+(?:it|that|this)\b", re.IGNORECASE)
+# "put it on the Acme account instead", "it's for Globex, not Initech": the record it should go to.
+_RETARGET = re.compile(
+    r"\b(?:on|to|for|under|against)\s+(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,3}?)"
+    r"(?:\s+(account|deal|contact|lead|company|opportunity))?\s+(?:instead|rather)\b", re.IGNORECASE)
+# Keys a correction may set: a name or a free text read from "oh and he called me" would be a guess.
+_NOT_AMENDED = {"name", "first_name", "last_name", "company", "person", "pick", "reason", "body", "subject", "title", "notes",
+                "override_reason", "attendees", "contact"}
+
+
+def proposal_turn(messages: Sequence[Message], last_user: int) -> int | None:
+    """The index of the previous user message when its turn ended with a write waiting for approval."""
+    previous = [i for i in range(last_user) if messages[i].role == "user"]
+    if not previous:
+        return None
+    start = previous[-1]
+    for message in messages[start + 1:last_user]:
+        if message.role == "tool" and _status(message.content) == "pending_approval":
+            return start
+    return None
+
+
+def draft_turn(messages: Sequence[Message], last_user: int) -> int | None:
+    """The index of the previous user message when its turn drafted an email (for "make it more formal")."""
+    previous = [i for i in range(last_user) if messages[i].role == "user"]
+    if not previous:
+        return None
+    calls = [c.name for m in messages[previous[-1] + 1:last_user] if m.role == "assistant" for c in m.tool_calls]
+    return previous[-1] if "draft_email" in calls else None
+
+
+def is_correction(text: str) -> bool:
+    """Whether a message reads as a correction of what was just proposed (not a request of its own)."""
+    return len(text.split()) <= 14 and "?" not in text and bool(_MARKER.search(text))
+
+
+def corrected_values(slots: dict[str, object]) -> dict[str, object]:
+    """The values a correction states (a filler's reading of it, names and free text aside)."""
+    return {k: v for k, v in slots.items() if k not in _NOT_AMENDED and v not in (None, "", [])}
+
+
+def retarget(text: str) -> tuple[str, str | None] | None:
+    """The record a correction moves the write to, and the record type it names: ("Acme", "account")."""
+    m = _RETARGET.search(text)
+    if m is None or m[1].lower() in {"it", "that", "this", "him", "her", "them", "me"}:
+        return None
+    kind = (m[2] or "").lower() or None
+    return m[1], {"company": "account", "opportunity": "deal"}.get(kind or "", kind)
+
+
+def _status(content: str | None) -> str | None:
+    try:
+        value = json.loads(content or "{}")
+    except json.JSONDecodeError:
+        return None
+    return value.get("status") if isinstance(value, dict) else None
