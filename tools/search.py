@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+import uuid
+from collections.abc import Callable
+from typing import Literal, cast
 
 from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from store.access import allowed
 from store.models import Account, Contact, Deal, Lead
@@ -17,7 +20,9 @@ from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 RecordKind = Literal["contact", "lead", "account", "deal"]
-SOURCES = {
+Record = Contact | Lead | Account | Deal
+# kind -> (model, permission area, owner column, the name columns)
+SOURCES: dict[RecordKind, tuple[type[Record], str, InstrumentedAttribute[uuid.UUID | None], Callable[[], list[InstrumentedAttribute[str | None]]]]] = {
     "contact": (Contact, "contacts", Contact.owner_id, lambda: [Contact.first_name, Contact.last_name, Contact.email]),
     "lead": (Lead, "leads", Lead.assigned_to_id, lambda: [Lead.first_name, Lead.last_name, Lead.email, Lead.company]),
     "account": (Account, "accounts", Account.account_owner_id, lambda: [Account.account_name]),
@@ -35,10 +40,10 @@ def _core(name: str) -> str:
     return _SUFFIX.sub("", name.strip()).lower()
 
 
-def _label(record, companies: dict | None = None) -> str:
+def _label(record: Record, companies: dict[uuid.UUID, str] | None = None) -> str:
     """The name and what tells two such records apart: a lead's company, a contact's title, account and email."""
     if isinstance(record, Contact):
-        company = (companies or {}).get(record.account_id)
+        company = (companies or {}).get(record.account_id) if record.account_id else None
         where = " at ".join(part for part in (record.title, company) if part)
         return " ".join(part for part in (record.name, where and f"{where},", record.email) if part)
     extra = getattr(record, "company", None) or getattr(record, "email", None) or ""
@@ -59,7 +64,7 @@ async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | Non
         limit: how many matches to return
     """
     words = [w for w in query.replace(",", " ").split() if w.lower() not in STOP and len(w) > 1] or query.split()
-    found = []
+    found: list[tuple[bool, float, RecordKind, Record]] = []
     for kind in types or list(SOURCES):
         model, area, owner, columns = SOURCES[kind]
         if not allowed(ctx.actor, area, "read"):
@@ -76,11 +81,11 @@ async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | Non
             if model is Lead:
                 fuzzy = fuzzy.where(Lead.status != LeadStatus.converted)
             rows = list(await ctx.session.scalars(fuzzy.limit(50)))
-        for record in rows:
+        for record in cast(list[Record], rows):  # select() over a union of models types its rows as their base
             exact = _core(record.name) == _core(query)  # "Acme" names "Acme Corp" exactly, not "Acme UK"
             score = 100 if exact else max(fuzz.WRatio(query, record.name), fuzz.token_set_ratio(query, _label(record)))
             found.append((exact, score, kind, record))
-    account_ids = {r.account_id for _, _, kind, r in found if kind == "contact" and r.account_id}
+    account_ids = {r.account_id for _, _, _, r in found if isinstance(r, Contact) and r.account_id}
     companies = dict((await ctx.session.execute(select(Account.id, Account.account_name).where(Account.id.in_(account_ids)))).all()) \
         if account_ids else {}
     found.sort(key=lambda item: (item[0], item[1]), reverse=True)
