@@ -53,7 +53,8 @@ class ImapTarget:
 
     def connect(self) -> BaseMailBox:
         kind = {"plain": MailBoxUnencrypted, "starttls": MailBoxStartTls, "ssl": MailBox}[self.mode]
-        return kind(self.host, self.port, timeout=60).login(self.username, self.password, initial_folder=self.folder)
+        mailbox: BaseMailBox = kind(self.host, self.port, timeout=60).login(self.username, self.password, initial_folder=self.folder)
+        return mailbox
 
 
 @dataclass
@@ -78,7 +79,7 @@ def _fetch(mailbox: BaseMailBox, uid: int) -> bytes:
     kind, data = mailbox.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
     for item in data or []:
         if isinstance(item, tuple) and len(item) == 2:
-            return item[1]
+            return bytes(item[1])
     raise OSError(f"IMAP FETCH of UID {uid} returned no message ({kind})")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +40,7 @@ class Health:
     lifetime_value: Decimal
     factors: list[Factor]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"health_score": self.score, "churn_risk": self.churn_risk, "lifetime_value": str(self.lifetime_value),
                 "factors": [asdict(f) for f in self.factors]}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +48,7 @@ async def engagement(session: AsyncSession, contact: Contact, now: datetime) -> 
     return max(0, min(100, round(sum(f.points for f in factors)))), [f for f in factors if f.points]
 
 
-async def refresh_contact(session: AsyncSession, contact: Contact, now: datetime) -> dict:
+async def refresh_contact(session: AsyncSession, contact: Contact, now: datetime) -> dict[str, Any]:
     """Store the contact's engagement score; the score and its factors."""
     score, factors = await engagement(session, contact, now)
     contact.engagement_score = score

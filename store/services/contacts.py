@@ -12,7 +12,7 @@ from store.access import check_record, require
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
 from store.models import Account, Contact
 from store.models.enums import ActivityType, RecordType
-from store.schemas import ContactCreate, ContactUpdate, parse
+from store.schemas import ContactCreate, ContactUpdate, Input, parse
 from store.services.base import Service
 from store.services.timeline import insert_rows, record_activities, record_activity
 from store.services.visibility import owner_visible
@@ -91,7 +91,7 @@ class ContactService(Service):
         await self.check("contacts", "read", contact.owner_id)
         return contact
 
-    async def update(self, contact_id: uuid.UUID | str, data: ContactUpdate | dict[str, Any]) -> Contact:
+    async def update(self, contact_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Contact:
         changes = parse(ContactUpdate, data).model_dump(exclude_unset=True)
         contact = await self.load(Contact, contact_id, field="contact_id", lock=True)
         await self.check("contacts", "write", contact.owner_id)

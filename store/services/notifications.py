@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.clock import utcnow
 from store.errors import InvalidInput
@@ -15,7 +16,7 @@ from store.models.enums import RecordType
 from store.services.base import Service
 
 
-async def notify(session, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
+async def notify(session: AsyncSession, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
                  dedupe_key: str | None = None) -> Notification | None:
     """Store a notification for `user_id` and queue its Slack DM; None when `dedupe_key` was notified before.
 
@@ -56,4 +57,4 @@ class NotificationService(Service):
             raise InvalidInput("ids", "only your own notifications can be marked read")
         result = await self.session.execute(update(Notification).where(
             Notification.id.in_(notification_ids), Notification.read_at.is_(None)).values(read_at=utcnow()))
-        return result.rowcount or 0
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; execute() is typed Result

@@ -214,7 +214,7 @@ def _compare(spec: Field_, op: str, value: Any, now: datetime) -> ColumnElement[
         return recent if op == "within_days" else or_(col.is_(None), not_(recent))
     if spec.kind == "text":
         col, value = func.lower(col), [v.lower() for v in value] if isinstance(value, list) else value.lower()
-    positive = {
+    positive: ColumnElement[bool] = {
         "eq": lambda: col == value, "ne": lambda: col == value, "in": lambda: col.in_(value), "not_in": lambda: col.in_(value),
         "contains": lambda: col.contains(value, autoescape=True), "not_contains": lambda: col.contains(value, autoescape=True),
         "starts_with": lambda: col.startswith(value, autoescape=True),
@@ -225,7 +225,7 @@ def _compare(spec: Field_, op: str, value: Any, now: datetime) -> ColumnElement[
     return positive
 
 
-def audience() -> Select:
+def audience() -> Select[*tuple[Any, ...]]:
     """Contacts with their account: the rows a filter's condition reads."""
     return select(Contact.id).select_from(Contact).outerjoin(Account, Account.id == Contact.account_id)
 
