@@ -245,7 +245,7 @@ async def _demo() -> None:
             await load_seed(db, embedder=default_embedder())
         async with db.session() as session:
             john = await actor_for_email(session, "john@nexa.test")
-            sarah = await session.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
+            sarah = (await session.scalars(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))).one()
             view = await ViewService(session, john).contact_360(sarah.id)
             mine = await PipelineService(session, john).summary(owner_id=john.user_id)
         render.show(render.contact_360(view), render.pipeline(mine, "John's pipeline"), console=console)
