@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TypeAlias
 
 from alembic import command
 from alembic.config import Config
@@ -21,6 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # (results re-sorted by the caller), with a wider candidate list than the default 40. Set per connection so
 # that a search is one statement.
 HNSW_OPTIONS = "-c hnsw.iterative_scan=relaxed_order -c hnsw.ef_search=100"
+DbSession: TypeAlias = AsyncSession  # one turn's or request's unit of work, as the layers above store name it
 
 
 def resolve_url(settings: Settings) -> str:
