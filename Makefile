@@ -35,10 +35,11 @@ demo: $(STAMP)
 test: $(STAMP) $(CHROMIUM) $(DOVECOT)
 	$(VENV)/bin/pytest
 
-# ruff (pyproject.toml [tool.ruff]) and the import contracts (.importlinter)
+# ruff (pyproject.toml [tool.ruff]), the import contracts (.importlinter) and mypy (pyproject.toml [tool.mypy])
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/seed_and_query.py

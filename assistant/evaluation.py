@@ -28,7 +28,7 @@ from assistant.offline_model import OfflineModel
 from assistant.writer import writer_for
 from store.auth import actor_for_email
 from store.clock import pinned
-from store.db import Database, resolve_url
+from store.db import Database, DbSession, resolve_url
 from store.embeddings import Embedder, default_embedder
 from store.evaluation import (
     CREATES,
@@ -202,19 +202,19 @@ def _taken(results: list[Any]) -> str:
     """The path the conversation took: its first proposed write, else the last turn's main read, else ask/none."""
     for result in results:
         if result.pending:
-            return result.pending[0].tool
+            return str(result.pending[0].tool)
     if not results:
         return "(none)"
     reads = [c["name"] for c in results[-1].tool_calls if c["name"] not in HELPERS]
     if reads:
-        return reads[-1]
+        return str(reads[-1])
     applied = [c["name"] for r in results for c in r.tool_calls if c["name"] in CREATES or c["name"].startswith(("update", "move"))]
     if applied:
-        return applied[0]
+        return str(applied[0])
     return "(asks)" if _ASKS.search(results[-1].answer or "") else "(answer)"
 
 
-async def _check(session, expect: dict[str, Any], results: list[Any], changes: Changes, done: list[Write]) -> tuple[list[str], int]:
+async def _check(session: DbSession, expect: dict[str, Any], results: list[Any], changes: Changes, done: list[Write]) -> tuple[list[str], int]:
     """The failed checks of a case, and its wrong-record write count."""
     failures: list[str] = []
     answer = (results[-1].answer if results else "") or ""
@@ -264,9 +264,9 @@ def _unnamed(write: Write, changes: Changes, named: dict[str, set[str]], has_ent
         if record in named.get(kind, set()):
             return False
         return not (write.tool == "convert_lead" and any(named.get(k) for k in ("deal", "contact", "account")))
-    kind = CREATES.get(write.tool)
-    if write.status == "applied" and kind:
-        return bool(changes.created.get(kind, set()) - named.get(kind, set()))
+    created = CREATES.get(write.tool)
+    if write.status == "applied" and created:
+        return bool(changes.created.get(created, set()) - named.get(created, set()))
     if write.status == "pending" and write.references:
         return not any(record in named.get(k, set()) for k, record in write.references)
     return False
@@ -281,7 +281,8 @@ async def evaluate(path: Path, *, k: int = 1, model: str = "offline", only: list
         cases = [c for c in cases if c["id"] in set(only)]
     embedder = default_embedder()
     offline = OfflineModel(embedder)
-    chat, fallback = offline, None
+    chat: ChatModel = offline
+    fallback: ChatModel | None = None
     if model == "openai":
         from assistant.runtime import build_model
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NoReturn, overload
 
 from rapidfuzz import fuzz
 
@@ -125,29 +125,30 @@ class OfflineModel:
         drafted = draft_turn(messages, last_user)
         if parse is None and drafted is not None and is_correction(text) and not _SEND_IT.match(text):
             text = f"{text}. {messages[drafted].content}"  # "make it more formal": the same draft again, as now asked
-        if parse is None and len(before) >= 2 and before[-1].role == "assistant" and before[-1].content.startswith((ASK, CLARIFY)):
+        prompt = before[-1].content or "" if before else ""
+        if parse is None and len(before) >= 2 and before[-1].role == "assistant" and prompt.startswith((ASK, CLARIFY)):
             original = understand(before[-2].content or "", now=now, classifier=self.classifier)
-            if before[-1].content.startswith(CLARIFY):
-                chosen = _choose(before[-1].content, text)
+            if prompt.startswith(CLARIFY):
+                chosen = _choose(prompt, text)
                 if chosen:
                     parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen[0], "pick": chosen[1]})
                     text = before[-2].content or ""
             elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
-                asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", before[-1].content)
+                asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", prompt)
                 if asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not _YES.match(text):
                     slots[asked[1].replace(" ", "_")] = text.strip().rstrip(".")
-                slots.update(bant_reply(before[-1].content, text, slots))  # the reply to "I need reason" is the reason
+                slots.update(bant_reply(prompt, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
                 text = f"{before[-2].content}. {text}"
-        if parse is None and (asked := [m.content for m in before if m.role == "user"]) and (again := follow_up(asked[-1], text)):
+        if parse is None and (said := [m.content or "" for m in before if m.role == "user"]) and (again := follow_up(said[-1], text)):
             text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [Step(calls[m.tool_call_id].name, json.loads(calls[m.tool_call_id].arguments or "{}"), json.loads(m.content or "{}"))
                  for m in messages[last_user:] if m.role == "tool" and m.tool_call_id in calls]
         system = messages[0].content if messages and messages[0].role == "system" else ""
-        role = (re.search(r"role is (\w+)", system or "") or [None, "rep"])[1]
+        role = stated[1] if (stated := re.search(r"role is (\w+)", system or "")) else "rep"
         return parse, steps, role, text
 
     def _correct(self, proposal: Sequence[Message], correction: str) -> tuple[Parse, str] | None:
@@ -353,7 +354,7 @@ class Plan:
 
     # -- building blocks ------------------------------------------------------------------------
 
-    def answer(self, template: str, **values: Any) -> None:
+    def answer(self, template: str, **values: Any) -> NoReturn:
         raise Done(Message("assistant", render(f"offline/{template}.md", **values)))
 
     def call(self, name: str, **arguments: Any) -> dict[str, Any]:
@@ -368,7 +369,7 @@ class Plan:
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
         raise Done(Message("assistant", None, tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments)))]))
 
-    def write(self, name: str, **arguments: Any) -> None:
+    def write(self, name: str, **arguments: Any) -> NoReturn:
         """Propose a write (the loop pauses for approval); if it was refused at proposal, say why."""
         self.call(name, **{k: v for k, v in arguments.items() if v is not None})
         self.answer("error", field=None, reason="the change was not accepted.")
@@ -378,6 +379,10 @@ class Plan:
         if missing:
             self.answer("ask", missing=" and ".join(s.replace("_", " ") for s in missing), hint=hint)
 
+    @overload
+    def find(self, kinds: list[str], *, what: str = ..., required: Literal[True] = ...) -> dict[str, Any]: ...
+    @overload
+    def find(self, kinds: list[str], *, what: str = ..., required: bool) -> dict[str, Any] | None: ...
     def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
         """Resolve the request's `name` slot to one record of `kinds` (see `link`), asking when it is ambiguous."""
         name = self.slots.get("name")
@@ -406,10 +411,10 @@ class Plan:
         dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
         if dashed and "deal" in kinds:  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
             name = f"{name} - {dashed[1]}"
-        hits = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"] if h["score"] >= MATCH_FLOOR]
-        picked = self.slots.get("pick")
-        if picked:  # the reply to our "which one" question names the line it chose
-            chosen = [h for h in hits if _line(h) == picked]
+        hits: list[dict[str, Any]] = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"] if h["score"] >= MATCH_FLOOR]
+        pick = self.slots.get("pick")
+        if pick:  # the reply to our "which one" question names the line it chose
+            chosen = [h for h in hits if _line(h) == pick]
             if len(chosen) == 1:
                 return chosen[0]
         if not hits:
@@ -628,6 +633,10 @@ class Plan:
             return
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
+    @overload
+    def _named(self, kinds: list[str], what: str, *, required: Literal[True] = ...) -> dict[str, Any]: ...
+    @overload
+    def _named(self, kinds: list[str], what: str, *, required: bool) -> dict[str, Any] | None: ...
     def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
         """The record the request names after "to", "for", "on", "about", "with" or "of"."""
         if not self.slots.get("pick"):
@@ -742,7 +751,7 @@ class Plan:
                     empty=f"{account['name']} has no {'open ' if open_only else ''}deals.")
 
     def do_my_meetings(self) -> None:
-        period = self.slots.get("period") if self.slots.get("period") in MEETING_PERIODS else "this_week"
+        period = str(self.slots["period"]) if self.slots.get("period") in MEETING_PERIODS else "this_week"
         if re.search(r"\btomorrow\b", self.text, re.I):
             period = "next_week" if self.model.now().weekday() == 6 else "this_week"
         data = self.call("my_meetings", period=period)["data"]
@@ -862,7 +871,7 @@ class Plan:
         if account is None:
             lead = self.find(["lead"], what="a deal, account or lead")
             self.write("update_lead_status", lead_id=lead["id"], status="lost", reason=self.slots.get("reason"))
-        deals = self.call("search_deals", account_id=account["id"], open_only=True, limit=10)["data"]["deals"]
+        deals: list[dict[str, Any]] = self.call("search_deals", account_id=account["id"], open_only=True, limit=10)["data"]["deals"]
         if len(deals) == 1:
             return deals[0]
         if deals:

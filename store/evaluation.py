@@ -38,11 +38,12 @@ from store.models import (
     Ticket,
     User,
 )
+from store.models.base import Entity
 from store.models.work import MeetingAttendee
 from store.seed import seed
 from store.settings import Settings
 
-MODELS: dict[str, type] = {"lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket,
+MODELS: dict[str, type[Entity]] = {"lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket,
                            "task": Task, "meeting": Meeting, "call": Call, "note": Note}
 TABLES = {kind: model.__tablename__ for kind, model in MODELS.items()}
 # Columns left out of "did this row change": timestamps and what reads derive and store (summaries, scores).
@@ -233,9 +234,9 @@ class Names:
         for model in (Lead, Contact):
             for row in (await session.execute(select(model.id, model.first_name, model.last_name))).all():
                 self.by_id[str(row[0])] = f"{row[1]} {row[2]}".lower()
-        for model, column in ((Account, Account.account_name), (Deal, Deal.deal_name), (User, User.email)):
-            for row in (await session.execute(select(model.id, column))).all():
-                self.by_id[str(row[0])] = str(row[1]).lower()
+        for named, column in ((Account, Account.account_name), (Deal, Deal.deal_name), (User, User.email)):
+            for record_id, name in (await session.execute(select(named.id, column))).all():
+                self.by_id[str(record_id)] = str(name).lower()
         for meeting_id, contact_id in (await session.execute(select(MeetingAttendee.meeting_id, MeetingAttendee.contact_id))).all():
             self.attendees.setdefault(str(meeting_id), []).append(str(contact_id))
         return self

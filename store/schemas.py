@@ -117,7 +117,7 @@ def partial(model: type[Input], *, exclude: frozenset[str] = frozenset()) -> typ
     for name, info in model.model_fields.items():
         if name in exclude:
             continue
-        inner = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[misc]
+        inner: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # a type built at run time
         fields[name] = (inner | None, Field(None, description=info.description))
     return create_model(model.__name__.replace("Create", "Update"), __base__=Input, **fields)
 

@@ -52,6 +52,6 @@ def to_dict(record: Base, *, exclude: frozenset[str] = HIDDEN) -> dict[str, Any]
 
 def ref(record: Base) -> dict[str, str]:
     """A record reference: type, id and display name (what answers cite)."""
-    kind = record.__tablename__.removesuffix("s")  # type: ignore[attr-defined]
+    kind = record.__tablename__.removesuffix("s")
     return {"type": kind, "id": str(record.id), "name": str(getattr(record, "name", record.id))}  # type: ignore[attr-defined]
 

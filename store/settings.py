@@ -47,7 +47,7 @@ class Settings:
     followup_high_hours: int = field(default_factory=lambda: int(_env("NEXA_FOLLOWUP_HIGH_HOURS", "4") or 4))
     followup_medium_days: int = field(default_factory=lambda: int(_env("NEXA_FOLLOWUP_MEDIUM_DAYS", "1") or 1))
     business_hours: tuple[int, int] = field(
-        default_factory=lambda: tuple(int(h) for h in (_env("NEXA_BUSINESS_HOURS", "9-17") or "9-17").split("-", 1))  # type: ignore[misc]
+        default_factory=lambda: (int((h := (_env("NEXA_BUSINESS_HOURS", "9-17") or "9-17").split("-", 1))[0]), int(h[1]))
     )
     welcome_sources: tuple[str, ...] = field(
         default_factory=lambda: tuple(s.strip() for s in (_env("NEXA_WELCOME_SOURCES", "website") or "").split(",") if s.strip())

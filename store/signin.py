@@ -136,7 +136,7 @@ async def forget_expired(session: AsyncSession) -> int:
     ended = await session.execute(delete(ConsoleSession).where(
         (ConsoleSession.expires_at <= now) | (ConsoleSession.last_seen_at <= now - IDLE)))
     old = await session.execute(delete(SignInFailure).where(SignInFailure.at <= now - WINDOW))
-    return ended.rowcount + old.rowcount  # type: ignore[attr-defined]
+    return int(ended.rowcount + old.rowcount)  # type: ignore[attr-defined]  # a DELETE returns a CursorResult; execute() is typed Result
 
 
 async def _check_budget(session: AsyncSession, email: str, client_ip: str) -> None:

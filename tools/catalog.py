@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
+from store.models import Order, Product, Quote
 from store.models.enums import Billing, OrderStatus
 from store.schemas import Day, EmailStr, LineItemInput, QuoteTier
 from store.serialize import plain, ref
@@ -15,17 +17,17 @@ from tools.registry import ToolResult, tool
 LOCAL_URL = "http://localhost:8000"  # the acceptance link's host when NEXA_PUBLIC_URL is not set (`nexa serve`'s default)
 
 
-def _product(p) -> dict:
+def _product(p: Product) -> dict[str, Any]:
     return {"id": str(p.id), "name": p.name, "sku": p.sku, "unit_price": plain(p.unit_price), "currency": p.currency,
             "billing": p.billing.value, "active": p.active}
 
 
-def _quote(q) -> dict:
+def _quote(q: Quote) -> dict[str, Any]:
     return {"id": str(q.id), "quote_number": q.quote_number, "status": q.status.value, "valid_until": plain(q.valid_until),
             "currency": q.currency, "tiers": q.tiers, "accepted_tier": q.accepted_tier}
 
 
-def _order(o) -> dict:
+def _order(o: Order) -> dict[str, Any]:
     return {"id": str(o.id), "order_number": o.order_number, "status": o.status.value, "amount": plain(o.amount), "currency": o.currency,
             "account_id": plain(o.account_id), "deal_id": plain(o.deal_id), "created_at": plain(o.created_at)}
 
@@ -124,7 +126,7 @@ async def list_orders(ctx: ToolContext, account_id: uuid.UUID | None = None, sta
     """
     orders = OrderService(ctx.session, ctx.actor)
     items, total = await orders.search(account_id=account_id, status=status, limit=min(limit, 50))
-    data: dict = {"total": total, "orders": [_order(o) for o in items]}
+    data: dict[str, Any] = {"total": total, "orders": [_order(o) for o in items]}
     if account_id is not None:
         rollup = await orders.rollup(account_id)
         data["rollup"] = {"count": rollup.count, "amount": {c: plain(a) for c, a in rollup.amount_by_currency.items()},

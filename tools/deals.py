@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from prompts.money import money_short
 from store.models import Deal
@@ -19,7 +19,7 @@ from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
 
 
-def _brief(deal: Deal) -> dict:
+def _brief(deal: Deal) -> dict[str, Any]:
     return {"id": str(deal.id), "deal_name": deal.deal_name, "stage": deal.stage.value, "amount": plain(deal.amount),
             "weighted_value": plain(deal.weighted_value), "close_date": plain(deal.close_date), "days_in_stage": deal.days_in_stage}
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
+from store.models import EmailMessage
 from store.serialize import ref
 from store.services import EmailService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 
-def _email(email) -> dict:
+def _email(email: EmailMessage) -> dict[str, Any]:
     return {"email_id": str(email.id), "status": email.status.value, "to": email.to_addresses, "subject": email.subject, "body": email.body}
 
 

@@ -6,17 +6,17 @@ resolves the name within the inboxes the caller works and asks which one when se
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from store.inbox.assist import summarize
 from store.inbox.service import InboxService
-from store.models.inbox import ConversationStatus
+from store.models.inbox import ConversationStatus, InboxConversation
 from store.serialize import ref
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 
-def _row(service: InboxService, conversation) -> dict:
+def _row(service: InboxService, conversation: InboxConversation) -> dict[str, Any]:
     brief = service.brief(conversation)
     return {k: brief[k] for k in ("id", "subject", "status", "priority", "customer_email", "last_message_at", "sla",
                                   "resolution_due", "assignee_id")}

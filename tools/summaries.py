@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from store.embeddings import Embedder
 from store.errors import InvalidInput
 from store.intelligence import summaries as summarizing
 from store.intelligence.summaries import Summary
@@ -16,7 +17,7 @@ def _result(summary: Summary) -> ToolResult:
     return ToolResult(data=summary.to_dict(), refs=summary.sources)
 
 
-def _embedder(ctx: ToolContext):
+def _embedder(ctx: ToolContext) -> Embedder:
     if ctx.embedder is None:
         raise InvalidInput("embedder", "summaries need the embedding model, which this session has not loaded")
     return ctx.embedder

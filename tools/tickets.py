@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from store.errors import InvalidInput
 from store.models import Ticket
@@ -15,7 +15,7 @@ from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 
-def _brief(t: Ticket) -> dict:
+def _brief(t: Ticket) -> dict[str, Any]:
     return {"id": str(t.id), "number": t.number, "subject": t.subject, "status": t.status.value, "priority": t.priority.value,
             "created_at": plain(t.created_at)}
 

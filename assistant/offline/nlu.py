@@ -10,14 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from assistant.offline import english
 from assistant.offline import slots as sl
 from assistant.offline.intents import IntentClassifier
 from assistant.offline.slots import Found, find_name, mask
 
-Slots = dict[str, object]
+Slots = dict[str, Any]  # slot name -> value; the type varies by slot (text, number, date, money, list)
+T = TypeVar("T")
 
 
 @dataclass
@@ -44,7 +47,7 @@ _DANGLING = re.compile(r"(?:\s+(?:by|on|due|before|until|at|for|in|the|and|of))+
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
 
 
-def _date(text: str, now: datetime) -> Found | None:
+def _date(text: str, now: datetime) -> Found[date] | None:
     """A date phrase: the date rules first, then dateparser for phrases they do not know ("on the 15th")."""
     found = sl.find_date(text, now.date())
     if found is None and (parsed := english.date_phrase(text, now)) is not None:
@@ -52,7 +55,7 @@ def _date(text: str, now: datetime) -> Found | None:
     return found
 
 
-def _put(slots: Slots, key: str, found: Found | None) -> Found | None:
+def _put(slots: Slots, key: str, found: Found[T] | None) -> Found[T] | None:
     """Store a found value under `key`; return what was found, for masking."""
     if found is not None:
         slots[key] = found.value
@@ -158,7 +161,7 @@ def _update_lead_status(text: str, now: datetime) -> Slots:
     return slots
 
 
-def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found | None]:
+def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found[Decimal] | None]:
     """Fill amount and close_date; return the text with both masked, and the amount found."""
     amount = _put(slots, "amount", sl.find_amount(text))
     text = mask(text, amount)
@@ -173,7 +176,7 @@ _DEAL_NAME = re.compile(
     r"[A-Za-z][\w&'’-]*\s?){1,4}", re.I)
 
 
-def _deal_name(text: str, amount: Found | None) -> Found[str] | None:
+def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
     """A deal's own name: up to four words after "called"/"named", or right after the amount
     ("20k platform upgrade closing ..." -> "platform upgrade")."""
     called = _CALLED.search(text)
@@ -339,7 +342,7 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     text = mask(text, day)
     clock = sl.find_time(text)
     text = mask(text, clock)
-    start = sl.combine(day and day.value, clock and clock.value, now)
+    start = sl.combine(day.value if day else None, clock.value if clock else None, now)
     if start is not None:
         slots["start"] = start
     title = _meeting_title(text)
@@ -478,8 +481,8 @@ def _create_lead(text: str, now: datetime) -> Slots:
         slots["first_name"] = str(slots["first_name"]).title()
         slots["last_name"] = str(slots.get("last_name") or "").title() or None
     masked = mask(text, email, phone)
-    if "first_name" not in slots and (person := next(iter(english.people(masked)), None)):
-        first, _, last = person.partition(" ")
+    if "first_name" not in slots and (spoken := next(iter(english.people(masked)), None)):
+        first, _, last = spoken.partition(" ")
         slots["first_name"], slots["last_name"] = first[:1].upper() + first[1:], last.title() if last.islower() else last
     if "company" not in slots and (company := next((o for o in english.organisations(masked)
                                                     if o.lower() not in (slots.get("title") or "").lower()), None)):
@@ -572,11 +575,12 @@ def _update_contact(text: str, now: datetime) -> Slots:
         return slots
     field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
     field = _FIELD_NAMES.get(field, field)
-    value: str | None = m[2].strip(" '\"")
+    typed = m[2].strip(" '\"")
+    value: str | None = typed
     if field in ("phone", "mobile"):  # kept as typed ("+1 212 555 0199"), once it reads as a phone number
-        value = (found := sl.find_phone(value)) and value[found.start : found.end].strip()
+        value = typed[phone.start : phone.end].strip() if (phone := sl.find_phone(typed)) else None
     elif field == "email":
-        value = (found := sl.find_email(value)) and found.value
+        value = email.value if (email := sl.find_email(typed)) else None
     slots["field"] = field
     if value:
         slots["value"] = value

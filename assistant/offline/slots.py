@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ class Found(Generic[T]):
 MASK = "\x00"
 
 
-def mask(text: str, *spans: Found | None) -> str:
+def mask(text: str, *spans: Found[Any] | None) -> str:
     """Blank the given spans (same length, so offsets stay valid) to mark them as consumed."""
     for found in spans:
         if found is not None:
@@ -159,11 +159,11 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
     (re.compile(r"\beo([wmqy])\b", re.I),
      lambda t, m: _end_of(t, None, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m[1].lower()])),
     (re.compile(r"\b" + _MON + r"\s+(\d{1,2})" + _ORD + r"\b" + _YEAR, re.I),
-     lambda t, m: _next_month_day(t, MONTHS[m[1].lower()], int(m[2]), m[3] and int(m[3]))),
+     lambda t, m: _next_month_day(t, MONTHS[m[1].lower()], int(m[2]), int(m[3]) if m[3] else None)),
     (re.compile(r"\b(\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b" + _YEAR, re.I),
-     lambda t, m: _next_month_day(t, MONTHS[m[2].lower()], int(m[1]), m[3] and int(m[3]))),
+     lambda t, m: _next_month_day(t, MONTHS[m[2].lower()], int(m[1]), int(m[3]) if m[3] else None)),
     (re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"),
-     lambda t, m: _next_month_day(t, int(m[1]), int(m[2]), m[3] and int(m[3]))),
+     lambda t, m: _next_month_day(t, int(m[1]), int(m[2]), int(m[3]) if m[3] else None)),
     (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.I), lambda t, m: t + timedelta(days=2)),
     (re.compile(r"\b(today|tonight|tomorrow|tmrw)\b", re.I),
      lambda t, m: t if m[1].lower() in ("today", "tonight") else t + timedelta(days=1)),
@@ -172,7 +172,7 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
     (re.compile(r"\b(?:(next|this|coming|on|by|before|until)\s+)?" + _WD + r"\b", re.I),
      lambda t, m: _weekday(t, m[1] and m[1].lower().replace("coming", "this"), m[2])),
     (re.compile(r"\bq([1-4])(?:\s+(\d{4}))?\b", re.I),
-     lambda t, m: _quarter_end(t, int(m[1]), m[2] and int(m[2]))),
+     lambda t, m: _quarter_end(t, int(m[1]), int(m[2]) if m[2] else None)),
     (re.compile(r"\b(this|next|the)\s+(week|month|quarter|year)\b", re.I),
      lambda t, m: period_end(m[2].lower(), t, 1 if m[1].lower() == "next" else 0)),
 ]
@@ -222,7 +222,7 @@ def combine(day: date | None, clock: time | None, now: datetime) -> datetime | N
         return None
     if day is None:
         day = now.date()
-        if datetime.combine(day, clock, now.tzinfo) <= now:
+        if clock is not None and datetime.combine(day, clock, now.tzinfo) <= now:  # a time alone (both None returned above)
             day += timedelta(days=1)
     return datetime.combine(day, clock or time(9, 0), now.tzinfo)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
@@ -37,7 +37,7 @@ Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 async def current_actor(request: Request, nexa: AppState) -> Actor:
     """The bearer token's user (401 without one), as `PrincipalMiddleware` found it."""
     if ACTOR in request.scope:
-        return request.scope[ACTOR]
+        return cast(Actor, request.scope.get(ACTOR))  # an extension key: litestar types the ASGI scope as a closed TypedDict
     async with nexa.db.session() as session:
         return await caller(request, session)
 
@@ -108,7 +108,7 @@ async def kb_search_route(nexa: AppState, actor: Actor, q: Annotated[str, Parame
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
         visible = (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
-        hits = await kb_search(session, nexa.agent.embedder, q, limit=limit, visibilities=visible)
+        hits = await kb_search(session, nexa.embedder, q, limit=limit, visibilities=visible)
         return {"items": [plain(asdict(h)) for h in hits]}
 
 

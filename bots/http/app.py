@@ -57,7 +57,7 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
     db = db or Database.open(settings)
     state = AppState(db=db, agent=agent or build_agent(db, settings), settings=settings)
     for model in (state.agent.model, state.agent.fallback):
-        if hasattr(model, "warm_up"):
+        if model is not None and hasattr(model, "warm_up"):
             model.warm_up()  # load the embedding model now, not on the first question
     from bots.http.api import api_router
     from bots.http.catalog import catalog_router, quote_pages

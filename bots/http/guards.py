@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 MAX_BODY = 64 * 1024  # bytes of one request body; more is a 413
@@ -42,7 +43,7 @@ def problem(status: int, detail: str, field: str) -> tuple[int, bytes]:
 
 
 async def respond(send: Any, status: int, body: bytes, content_type: str | None = "application/problem+json",
-                  extra: list[tuple[bytes, bytes]] = ()) -> None:
+                  extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
     headers = [(b"content-type", (content_type or "application/json").encode()), (b"content-length", str(len(body)).encode()), *extra]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -82,7 +83,7 @@ class InputGuard:
     def __init__(self, app: Any) -> None:
         self.app = app
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

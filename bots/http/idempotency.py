@@ -36,7 +36,7 @@ class IdempotencyMiddleware:
     def __init__(self, app: Any, db: Database, turn_seconds: float) -> None:
         self.app, self.db, self.ttl = app, db, turn_seconds + MARGIN_S
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
         key = headers.get(HEADER)
         principal = authenticated(scope) if scope["type"] == "http" else None

@@ -174,7 +174,7 @@ async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -
     """The thread's summary, intent and sentiment, and a suggested reply grounded in the public help center (citations
     [n]) with similar resolved tickets beside it. Nothing is sent: the agent edits it and sends it with /reply."""
     async with nexa.db.session() as session:
-        return redact(actor, (await suggest(session, actor, conversation_id, nexa.agent.embedder)).to_dict())
+        return redact(actor, (await suggest(session, actor, conversation_id, nexa.embedder)).to_dict())
 
 
 @get("/attachments/{attachment_id:uuid}", tags=["inbox"])

@@ -14,6 +14,7 @@ from typing import Any
 
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
+from litestar.types import Message
 
 from bots.http.guards import is_inbound
 from bots.http.principal import principal_of
@@ -71,7 +72,7 @@ class RateLimitMiddleware:
     def __init__(self, app: Any, db: Database, settings: Settings) -> None:
         self.app, self.db, self.rules = app, db, rules(settings)
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -89,7 +90,7 @@ class RateLimitMiddleware:
             return
         headers = _headers(*tightest)
 
-        async def with_headers(message: dict) -> None:
+        async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
                 mutable = MutableScopeHeaders(message)

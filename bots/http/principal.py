@@ -41,7 +41,7 @@ class PrincipalMiddleware:
     def __init__(self, app: Any, db: Database, token_cache_s: float) -> None:
         self.app, self.tokens = app, TokenCache(db, token_cache_s)
 
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/api/v1/"):
             actor = await self._actor(scope)
             if actor is not None:

@@ -241,7 +241,7 @@ def _router(r: Resource) -> Router:
     async def create_record(nexa: AppState, actor: Actor, data: create_model) -> dict[str, Any]:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
             made = await getattr(r.service(session, actor), r.make)(data)
-            await audit(session, actor, action=f"api:{r.name}.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+            await audit(session, actor, action=f"api:{r.name}.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])  # type: ignore[attr-defined]  # a run-time create model (built per resource)
             return record(actor, made)
 
     handlers = [
@@ -252,7 +252,7 @@ def _router(r: Resource) -> Router:
     if update_model is not None:
         async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> dict[str, Any]:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
-                changes = data.model_dump(exclude_unset=True)
+                changes = data.model_dump(exclude_unset=True)  # type: ignore[attr-defined]  # a run-time update model (store.schemas.partial)
                 changed = await r.service(session, actor).update(record_id, changes)
                 await audit(session, actor, action=f"api:{r.name}.update", arguments=changes, status="ok", record_ids=[record_id])
                 return record(actor, changed)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assistant.agent import Agent
 from store.db import Database
+from store.embeddings import Embedder
 from store.settings import Settings
 
 
@@ -16,3 +17,10 @@ class AppState:
     db: Database
     agent: Agent
     settings: Settings
+
+    @property
+    def embedder(self) -> Embedder:
+        """The agent's embedding model, which KB search and reply suggestions need."""
+        if self.agent.embedder is None:
+            raise RuntimeError("this server's agent has no embedding model")
+        return self.agent.embedder

@@ -306,7 +306,8 @@ class OffLoop:
 def off_loop(agent: Agent) -> Agent:
     """The same agent, with its offline model (the main one or the fallback) thinking off the event loop."""
     slack = copy.copy(agent)
-    slack.model, slack.fallback = (OffLoop(m) if isinstance(m, OfflineModel) else m for m in (agent.model, agent.fallback))
+    slack.model = OffLoop(agent.model) if isinstance(agent.model, OfflineModel) else agent.model
+    slack.fallback = OffLoop(agent.fallback) if isinstance(agent.fallback, OfflineModel) else agent.fallback
     return slack
 
 

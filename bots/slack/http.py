@@ -26,7 +26,7 @@ def slack_events(bolt: AsyncApp, signing_secret: str) -> HTTPRouteHandler:
         raw = (await request.body()).decode("utf-8", errors="replace")
         headers = dict(request.headers)
         try:
-            bolt_request = AsyncBoltRequest(body=raw, query=request.url.query, headers=headers)
+            bolt_request = AsyncBoltRequest(body=raw, query=request.url.query, headers={**headers})
         except (ValueError, TypeError, AttributeError, KeyError):
             signed = verifier.is_valid(raw, headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", ""))
             log.info("unparseable Slack request (%s)", "signed" if signed else "unsigned")

@@ -23,7 +23,7 @@ from bots.web.session import PATH
 from store.access import Actor, redact
 from store.errors import DomainError, InvalidInput
 from store.inbox.assist import suggest
-from store.inbox.service import InboxService
+from store.inbox.service import Assignee, InboxService
 from store.models.enums import Priority
 from store.models.inbox import ConversationStatus, PresenceState
 from store.services.audit import audit
@@ -31,7 +31,7 @@ from store.services.people import PeopleService
 from store.services.views import ViewService
 
 View = Literal["unassigned", "mine", "all"]
-VIEWS = {"unassigned": ("Unassigned", "none"), "mine": ("Mine", "me"), "all": ("All", None)}
+VIEWS: dict[str, tuple[str, Assignee]] = {"unassigned": ("Unassigned", "none"), "mine": ("Mine", "me"), "all": ("All", None)}
 SLA_LABELS = {"breached": "SLA breached", "due_soon": "Due within the hour", "on_track": "On track", "none": "No SLA clock"}
 STATUSES = [s.value for s in ConversationStatus]
 
@@ -97,7 +97,7 @@ async def thread(request: Request, nexa: AppState, user: Actor, conversation_id:
 async def suggestion(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Template:
     """The summary and a suggested reply grounded in the help center, with its citations (a fragment)."""
     async with nexa.db.session() as session:
-        found = redact(user, (await suggest(session, user, conversation_id, nexa.agent.embedder)).to_dict())
+        found = redact(user, (await suggest(session, user, conversation_id, nexa.embedder)).to_dict())
     return page(request, "_suggestion.html", s=found)
 
 

@@ -70,13 +70,13 @@ async def signin(request: Request, nexa: AppState) -> Response:
     email, password = form.get("email", "").strip(), form.get("password", "")
     if not email or not password:
         return page(request, "signin.html", status=400, next=_next(form.get("next")), email=email,
-                    error="Enter your email and your password.")  # type: ignore[return-value]
+                    error="Enter your email and your password.")
     async with nexa.db.session() as session:
         signed = await sign_in(session, email, password, client_ip=client_ip(request),
                                user_agent=request.headers.get("user-agent", ""))
     if signed is None:  # the failure was committed above, for the rate limit
         return page(request, "signin.html", status=401, next=_next(form.get("next")), email=email,
-                    error="The email or the password is wrong.")  # type: ignore[return-value]
+                    error="The email or the password is wrong.")
     response = Redirect(_next(form.get("next")), status_code=303)
     response.set_cookie(session_cookie(signed.token))
     response.set_cookie(expired(PRESESSION_COOKIE))
@@ -129,7 +129,7 @@ async def move_deal(request: Request, nexa: AppState, user: Actor, deal_id: uuid
         moved = f"{deal.deal_name} moved to {STAGE_LABELS[stage]}."
     if not is_htmx(request):
         return Redirect(f"{PATH}/pipeline", status_code=303)
-    return await _board(request, nexa, user, template="_board.html", flash=moved)  # type: ignore[return-value]
+    return await _board(request, nexa, user, template="_board.html", flash=moved)
 
 
 # ------------------------------------------------------------------ task board
@@ -166,7 +166,7 @@ async def move_task(request: Request, nexa: AppState, user: Actor, task_id: uuid
         moved = f"{task.title}: {TASK_LABELS[status]}."
     if not is_htmx(request):
         return Redirect(f"{PATH}/tasks?scope={scope}", status_code=303)
-    return await _tasks(request, nexa, user, scope, template="_tasks.html", flash=moved)  # type: ignore[arg-type,return-value]
+    return await _tasks(request, nexa, user, scope, template="_tasks.html", flash=moved)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------ dashboards

@@ -4,7 +4,7 @@ refused request)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from litestar import Request, Response
@@ -37,7 +37,7 @@ def nav(actor: Actor | None) -> list[dict[str, str]]:
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Template:
     """A console template with what every page needs: the user, the nav, the CSRF token."""
     state = request.app.state["nexa_state"]
-    actor = request.scope.get("nexa.console_actor")  # type: ignore[typeddict-item]
+    actor = cast("Actor | None", request.scope.get("nexa.console_actor"))  # an extension key of the scope (see bots.web.session)
     return Template(template_name=template, status_code=status, headers={"Content-Security-Policy": CSP}, context={
         "actor": actor, "nav": nav(actor), "csrf": page_csrf(request, state), "path": request.url.path, **context})
 
@@ -47,8 +47,8 @@ def _message(request: Request, status: int, message: str, field: str | None = No
     if is_htmx(request):
         fragment = page(request, "_flash.html", status=status, kind="error", message=message, field=field)
         fragment.headers.update({"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
-        return fragment  # type: ignore[return-value]
-    return page(request, "error.html", status=status, kind="error", message=message, field=field)  # type: ignore[return-value]
+        return fragment
+    return page(request, "error.html", status=status, kind="error", message=message, field=field)
 
 
 def sign_in_required(request: Request, _: SignInRequired) -> Response:

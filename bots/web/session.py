@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -71,7 +71,7 @@ def presession(request: Request) -> tuple[str, bool]:
 async def console_actor(request: Request, nexa: AppState) -> Actor:
     """The signed-in user (SignInRequired otherwise), looked up once per request."""
     if "nexa.console_actor" in request.scope:
-        return request.scope["nexa.console_actor"]
+        return cast(Actor, request.scope.get("nexa.console_actor"))  # an extension key: litestar types the scope as a closed TypedDict
     token = request.cookies.get(SESSION_COOKIE, "")
     actor = None
     if token:
@@ -85,7 +85,7 @@ async def console_actor(request: Request, nexa: AppState) -> Actor:
 
 def page_csrf(request: Request, nexa: AppState) -> str:
     """The CSRF token for forms on the page answering `request` (signed-in or not)."""
-    value = request.cookies.get(SESSION_COOKIE) or request.scope.get("nexa.presession") or presession(request)[0]
+    value = request.cookies.get(SESSION_COOKIE) or cast("str | None", request.scope.get("nexa.presession")) or presession(request)[0]
     return csrf_for(nexa.settings.signing_key(), value)
 
 
@@ -93,7 +93,7 @@ def csrf_guard(key: bytes) -> Any:
     """A guard refusing (403) a POST whose token does not match its browser's session or pre-session cookie."""
 
     async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        if connection.scope["method"] in SAFE:
+        if connection.scope["method"] in SAFE:  # type: ignore[typeddict-item]  # guards run on HTTP routes; litestar's scope type includes WebSocket
             return
         request: Request[Any, Any, Any] = Request(connection.scope, connection.receive)
         sent = request.headers.get(CSRF_HEADER)

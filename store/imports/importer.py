@@ -15,7 +15,7 @@ import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
@@ -27,16 +27,26 @@ from store.errors import DomainError, InvalidInput
 from store.imports.mapping import REFS, Mapping, RowError
 from store.imports.reading import open_table
 from store.models import STAGE_PROBABILITY, Account, Contact, Deal, Lead, Product, Ticket, User
+from store.models.base import Entity
 from store.models.enums import Channel, DealStage, LeadStatus
-from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, LeadUpdate, ProductUpdate, TicketUpdate
+from store.schemas import AccountUpdate, ContactUpdate, DealUpdate, Input, LeadUpdate, ProductUpdate, TicketUpdate
 from store.services import AccountService, ContactService, DealService, LeadService, ProductService, TicketService
 from store.services.audit import audit
 from store.services.base import among
 
-MODELS = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
-SERVICES = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
+
+class _Writer(Protocol):
+    """What the importer calls on the service of every resource (the resource-specific moves narrow by type)."""
+
+    async def create(self, data: dict[str, Any], /) -> Entity: ...
+
+    async def update(self, record_id: uuid.UUID, data: dict[str, Any], /) -> Entity: ...
+
+
+MODELS: dict[str, type[Account | Contact | Lead | Deal | Ticket | Product]] = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
+SERVICES: dict[str, Callable[[AsyncSession, Actor], _Writer]] = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
             "tickets": TicketService, "products": ProductService}
-UPDATES = {"accounts": AccountUpdate, "contacts": ContactUpdate, "leads": LeadUpdate, "deals": DealUpdate,
+UPDATES: dict[str, type[Input]] = {"accounts": AccountUpdate, "contacts": ContactUpdate, "leads": LeadUpdate, "deals": DealUpdate,
            "tickets": TicketUpdate, "products": ProductUpdate}
 NATURAL = {"accounts": "account_name", "contacts": "email", "leads": "email", "deals": "deal_name", "tickets": "subject",
            "products": "sku"}
@@ -277,6 +287,8 @@ class _RowWriter:
             return rest
         savepoint = await self.session.begin_nested()
         try:
+            if not isinstance(self.service, ContactService):
+                raise TypeError(f"{self.resource} are not written in bulk")
             results = await self.service.create_many([data for _, data in fresh])
             await savepoint.commit()
         except DBAPIError:
@@ -315,7 +327,7 @@ class _RowWriter:
         data, custom = self.mapping.read(row)
         if custom:
             data["custom_fields"] = custom | data.get("custom_fields", {})
-        moves = {k: data.pop(k) for k in ("status", "lost_reason") if k in data}
+        moves: dict[str, Any] = {k: data.pop(k) for k in ("status", "lost_reason") if k in data}
         if self.resource == "deals" and data.get("stage") in (DealStage.closed_won, DealStage.closed_lost):
             moves["stage"] = data.pop("stage")
             data.pop("probability", None)
@@ -357,9 +369,9 @@ class _RowWriter:
         if target is None or target == (getattr(record, "stage", None) or getattr(record, "status", None)):
             return False
         reason = moves.get("lost_reason") or NO_REASON
-        if self.resource == "deals":
+        if isinstance(self.service, DealService):
             await self.service.move_stage(record.id, target, reason=reason)
-        elif self.resource == "leads":
+        elif isinstance(self.service, LeadService):
             if target == LeadStatus.converted:
                 raise RowError(self.mapping.column_of("status"), "a converted lead is imported as a contact (and its deal)")
             if target == LeadStatus.new:

@@ -12,7 +12,7 @@ from store.errors import InvalidInput
 from store.imports import values as v
 from store.imports.presets import COLUMNS, RESOURCE_VALUES, VALUES
 from store.models.enums import LeadStatus, TicketStatus
-from store.schemas import AccountCreate, ContactCreate, DealCreate, LeadCreate, ProductCreate, TicketCreate
+from store.schemas import AccountCreate, ContactCreate, DealCreate, Input, LeadCreate, ProductCreate, TicketCreate
 
 # Reference fields name another record by its natural key; each feeds an id field of the create schema.
 REFS: dict[str, dict[str, str]] = {
@@ -23,7 +23,7 @@ REFS: dict[str, dict[str, str]] = {
     "tickets": {"account": "account_id", "requester": "requester_contact_id", "assignee": "assignee_id"},
     "products": {},
 }
-SCHEMAS = {"accounts": AccountCreate, "contacts": ContactCreate, "leads": LeadCreate, "deals": DealCreate, "tickets": TicketCreate,
+SCHEMAS: dict[str, type[Input]] = {"accounts": AccountCreate, "contacts": ContactCreate, "leads": LeadCreate, "deals": DealCreate, "tickets": TicketCreate,
            "products": ProductCreate}
 EXTRA = {"leads": {"status", "lost_reason"}, "deals": {"lost_reason"}, "tickets": {"status"}}
 SKIP = {"line_items", "billing_address", "shipping_address"}
@@ -79,9 +79,9 @@ class Mapping:
             raise InvalidInput("resource", f"'{resource}' cannot be imported; one of {', '.join(RESOURCES)}")
         known = fields_of(resource)
         explicit = {v.key(k): f for k, f in (columns or {}).items()}
-        for target in explicit.values():
-            if target not in known and target != "custom_fields":
-                raise InvalidInput("map", f"'{target}' is not a field of {resource}; one of {', '.join(sorted(known))}")
+        for wanted in explicit.values():
+            if wanted not in known and wanted != "custom_fields":
+                raise InvalidInput("map", f"'{wanted}' is not a field of {resource}; one of {', '.join(sorted(known))}")
         if preset is not None and preset not in COLUMNS:
             raise InvalidInput("preset", f"'{preset}' is not a preset; one of {', '.join(COLUMNS)}")
         from_preset = {v.key(k): f for k, f in COLUMNS[preset][resource].items()} if preset else {}

@@ -71,7 +71,8 @@ class ImapTarget:
 
     def connect(self) -> BaseMailBox:
         kind = {"plain": MailBoxUnencrypted, "starttls": MailBoxStartTls, "ssl": MailBox}[self.mode]
-        return kind(self.host, self.port, timeout=60).login(self.username, self.password, initial_folder=self.folder)
+        mailbox: BaseMailBox = kind(self.host, self.port, timeout=60).login(self.username, self.password, initial_folder=self.folder)
+        return mailbox
 
 
 class Connection:

@@ -143,6 +143,7 @@ def parse(raw: bytes, *, max_attachment: int = MAX_ATTACHMENT) -> ParsedMail:
     in_reply_to = normalize_id(first.get("in-reply-to"))
     references = [m[:998] for m in MSGID.findall(first.get("references", ""))][-50:]
 
+    from_address: str | None
     from_name, from_address = parseaddr(first.get("from", ""))
     from_address = from_address.strip().lower() or None
     if from_address is not None and "@" not in from_address:
@@ -222,7 +223,7 @@ def _bodies(message: EmailMessage, problems: list[str], max_attachment: int) -> 
         if ctype in ("message/delivery-status", "text/rfc822-headers") and text is None:
             text = _text_of(part, problems)
             continue
-        payload = part.get_payload(decode=True) or b""
+        payload = raw if isinstance(raw := part.get_payload(decode=True), bytes) else b""
         name = clean_text(filename or f"part-{len(attachments) + 1}")[:300]
         if len(payload) > max_attachment:
             reason = f"larger than {max_attachment // (1024 * 1024)} MB ({len(payload)} bytes): not stored"
@@ -235,7 +236,7 @@ def _bodies(message: EmailMessage, problems: list[str], max_attachment: int) -> 
 
 def _text_of(part: Message, problems: list[str]) -> str:
     payload = part.get_payload(decode=True)
-    if payload is None:
+    if not isinstance(payload, bytes):  # None: no body
         return ""
     declared = part.get_content_charset()
     try:

@@ -82,7 +82,7 @@ async def deliver(db: Database, message_id: uuid.UUID | str, settings: Settings,
         return None
     mime = BytesParser(policy=policy.SMTP).parsebytes(raw)
     try:
-        await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)  # type: ignore[arg-type]
+        await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
     except (OSError, smtplib.SMTPException, InvalidInput) as err:
         async with db.session() as session:
             release(await session.get(InboxMessage, message_id, with_for_update=True), field="state", last_attempt=last_attempt)

@@ -314,15 +314,15 @@ class InboxService(Service):
 
     async def agent(self, who: str, conversation: InboxConversation) -> User:
         """An active agent of the conversation's inbox team named by email, full name or first name."""
-        inbox = await self.session.get(Inbox, conversation.inbox_id)
+        inbox = await self.session.get_one(Inbox, conversation.inbox_id)
         key = (who or "").strip().lower()
         stmt = select(User).where(User.is_active.is_(True), User.role.in_(AGENT_ROLES))
-        if inbox.team is not None:  # type: ignore[union-attr]
-            stmt = stmt.where(User.team == inbox.team)  # type: ignore[union-attr]
+        if inbox.team is not None:
+            stmt = stmt.where(User.team == inbox.team)
         matches = [u for u in await self.session.scalars(stmt)
                    if key in (u.email.lower(), u.name.lower(), u.name.split()[0].lower() if u.name else "")]
         if len(matches) != 1:
-            raise InvalidInput("assignee", f"{'no' if not matches else 'more than one'} agent of the {inbox.name} inbox "  # type: ignore[union-attr]
+            raise InvalidInput("assignee", f"{'no' if not matches else 'more than one'} agent of the {inbox.name} inbox "
                                            f"is called '{who}'")
         return matches[0]
 
@@ -333,7 +333,7 @@ class InboxService(Service):
         require(self.actor, "inbox", "read")
         conversation = await self.load(InboxConversation, conversation_id, field="conversation_id", lock=lock)
         inbox = await self.session.get(Inbox, conversation.inbox_id)
-        if not self._works(inbox):  # type: ignore[arg-type]
+        if not self._works(inbox):
             raise NotFound("conversation_id", f"no conversation with id {conversation.id}")
         return conversation
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,7 +42,7 @@ class Health:
     lifetime_value: Decimal
     factors: list[Factor]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"health_score": self.score, "churn_risk": self.churn_risk, "lifetime_value": str(self.lifetime_value),
                 "factors": [asdict(f) for f in self.factors]}
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 import statistics
-import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import asdict, dataclass
@@ -25,7 +24,7 @@ from store.access import Actor, allowed
 from store.clock import utcnow
 from store.inbox import sla
 from store.models import Account, Activity, Deal, Ticket, User
-from store.models.base import Base
+from store.models.base import Base, Entity
 from store.models.enums import OPEN_STAGES, ActivityType, Role
 from store.serialize import plain, ref
 from store.services.visibility import owner_visible
@@ -118,7 +117,8 @@ class Alert:
     record: dict[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return plain(asdict(self))
+        fields: dict[str, Any] = plain(asdict(self))
+        return fields
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ async def _slipping_deal_alerts(session: AsyncSession, actor: Actor, window: Win
         .where(Deal.stage.in_(OPEN_STAGES), Deal.close_date.between(window.start, last), owner_visible(actor, Deal.owner_id))
         .group_by(Deal.close_date)
     )
-    by_day = {day: float(n) for day, n in await session.execute(stmt)}
+    by_day = {day: float(n) for day, n in await session.execute(stmt) if day is not None}  # between() excludes NULL
     anomaly = _strongest(detect(_dense(by_day, window.days(last)), window_days=window.length - 1, direction="up"))
     if anomaly is None:
         return []
@@ -245,7 +245,7 @@ async def _stuck_deal_alerts(session: AsyncSession, actor: Actor, today: date) -
     alerts = []
     for deal in await session.scalars(stmt):
         days = (today - deal.stage_changed_at.date()).days
-        threshold = float(re.search(r">= (\d+)", deal.risk_factors[0]).group(1)) if re.search(r">= (\d+)", deal.risk_factors[0]) else 14.0
+        threshold = float(stuck.group(1)) if (stuck := re.search(r">= (\d+)", deal.risk_factors[0])) else 14.0
         alerts.append(Alert(kind="stuck_deal", subject=deal.deal_name, day=deal.stage_changed_at.date(), observed=float(days),
                             expected=threshold, scale=1.0, z=round(THRESHOLD * days / threshold, 2),
                             message=f"Deal {deal.deal_name} stuck {days} days in {deal.stage}: risk of stalling"
@@ -270,7 +270,7 @@ async def _pipeline_drop_alerts(session: AsyncSession, actor: Actor, window: Win
     start = _midnight(window.start)
     level = float(await session.scalar(
         select(func.coalesce(func.sum(Deal.amount), 0)).where(Deal.created_at < start, or_(Deal.closed_at.is_(None), Deal.closed_at >= start), visible)
-    ))
+    ) or 0)  # coalesce() is never NULL; the scalar is typed as optional
     levels = []
     for _, delta in deltas[: (window.scan_from - window.start).days]:
         level += delta
@@ -304,7 +304,7 @@ async def _rep_activity_alerts(session: AsyncSession, actor: Actor, window: Wind
     ]
 
 
-async def _series_by_key(session: AsyncSession, stmt: Select, window: Window) -> dict[Hashable, list[tuple[date, float]]]:
+async def _series_by_key(session: AsyncSession, stmt: Select[*tuple[Any, ...]], window: Window) -> dict[Hashable, list[tuple[date, float]]]:
     """Rows of (key, day, value) as one dense daily series per key over the window."""
     values: dict[Hashable, dict[date, float]] = defaultdict(dict)
     for key, day, value in await session.execute(stmt):
@@ -327,10 +327,10 @@ def _strongest_per_key(series_by_key: dict[Hashable, list[tuple[date, float]]], 
     return {key: anomaly for key, anomaly in found.items() if anomaly is not None}
 
 
-async def _records(session: AsyncSession, model: type[Base], ids: dict[Hashable, Anomaly]) -> dict[uuid.UUID, Base]:
+async def _records(session: AsyncSession, model: type[Entity], ids: dict[Hashable, Anomaly]) -> dict[Hashable, Entity]:
     if not ids:
         return {}
-    return {record.id: record for record in await session.scalars(select(model).where(model.id.in_(list(ids))))}  # type: ignore[attr-defined]
+    return {record.id: record for record in await session.scalars(select(model).where(model.id.in_(list(ids))))}
 
 
 def _alert(kind: AlertKind, subject: Base | str, anomaly: Anomaly, evidence: str, *, typical: str | None = None) -> Alert:

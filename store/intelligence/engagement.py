@@ -11,6 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,7 +72,7 @@ async def engagement(session: AsyncSession, contact: Contact, now: datetime) -> 
     return score(counts.get(contact.id, {}), contact.last_activity, now)
 
 
-async def refresh_contact(session: AsyncSession, contact: Contact, now: datetime) -> dict:
+async def refresh_contact(session: AsyncSession, contact: Contact, now: datetime) -> dict[str, Any]:
     """Store the contact's engagement score; the score and its factors."""
     found, factors = await engagement(session, contact, now)
     contact.engagement_score = found

@@ -7,8 +7,9 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.clock import utcnow
@@ -77,7 +78,7 @@ class LeadFeatures:
         return values
 
 
-def _engagement() -> tuple[Select, Select, Select]:
+def _engagement() -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
     calls = select(
         Call.lead_id.label("lead_id"),
         func.count().filter(Call.direction == CallDirection.outbound).label("out"),
@@ -95,7 +96,7 @@ def _engagement() -> tuple[Select, Select, Select]:
     return calls, emails, meetings
 
 
-def features_query(where=None) -> Select:
+def features_query(where: ColumnElement[bool] | None = None) -> Select[*tuple[Any, ...]]:
     """One row per lead with everything `LeadFeatures` needs, aggregated in the database."""
     calls, emails, meetings = (q.subquery() for q in _engagement())
     last_touch = func.greatest(Lead.last_contacted, calls.c.last_in, emails.c.last_in)
@@ -115,7 +116,7 @@ def features_query(where=None) -> Select:
     return stmt.where(where) if where is not None else stmt
 
 
-def _row_features(row, now: datetime) -> LeadFeatures:
+def _row_features(row: Row[*tuple[Any, ...]], now: datetime) -> LeadFeatures:
     closed = row.status in (LeadStatus.converted, LeadStatus.lost)
     as_of = (row.converted_at or row.updated_at) if closed else now
     days = (as_of - row.last_touch).total_seconds() / 86400 if row.last_touch else None

@@ -70,7 +70,8 @@ class QuarterForecast:
         return {"expected": self.closed_won + self.expected, "low": self.closed_won + self.low, "high": self.closed_won + self.high}
 
     def to_dict(self) -> dict[str, Any]:
-        return plain(asdict(self) | {"projected": self.projected})
+        fields: dict[str, Any] = plain(asdict(self) | {"projected": self.projected})
+        return fields
 
 
 async def pipeline_forecast(session: AsyncSession, actor: Actor, *, today: date, quarters: int = 2) -> list[QuarterForecast]:
@@ -159,7 +160,8 @@ class VolumeForecast:
     days: list[DayForecast]
 
     def to_dict(self) -> dict[str, Any]:
-        return plain(asdict(self))
+        fields: dict[str, Any] = plain(asdict(self))
+        return fields
 
 
 async def ticket_volume_forecast(
@@ -189,6 +191,7 @@ def forecast_series(series: Series, horizon: int) -> VolumeForecast:
     history, else the mean of each weekday; intervals are +/- 1.28 in-sample residual sd, clipped at 0.
     """
     values = np.array([value for _, value in series], dtype=float)
+    method: Literal["holt_winters", "weekday_mean"]
     if len(values) >= HOLT_WINTERS_MIN_DAYS and np.ptp(values) > 0:
         method, mean, residuals = "holt_winters", *_holt_winters(values, horizon)
     else:

@@ -10,7 +10,7 @@ import math
 import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy import select, update
@@ -159,7 +159,7 @@ class Explanation:
     scorer: str
     factors: list[Factor]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"lead_id": str(self.lead_id), "score": self.score, "band": self.band, "scorer": self.scorer,
                 "factors": [asdict(f) for f in self.factors]}
 
@@ -237,7 +237,7 @@ class Training:
     prior_auc: float
     model_id: uuid.UUID | None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self) | {"model_id": str(self.model_id) if self.model_id else None}
 
 
@@ -245,7 +245,7 @@ def _matrix(rows: list[LeadFeatures], names: list[str]) -> np.ndarray:
     return np.asarray([[r.vector().get(n, 0.0) for n in names] for r in rows])
 
 
-def evaluate(train_rows: list[LeadFeatures], test_rows: list[LeadFeatures]):
+def evaluate(train_rows: list[LeadFeatures], test_rows: list[LeadFeatures]) -> tuple[Any, list[str], float, float, float]:
     """Fit on `train_rows`, measure on `test_rows`: (fitted estimator, names, auc, brier, prior auc)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import brier_score_loss, roc_auc_score

@@ -19,9 +19,10 @@ async def scan(context: JobContext, timestamp: int) -> None:
     settings = nexa.settings
     if not (settings.slack_bot_token and settings.slack_alerts_channel):
         return
+    channel = settings.slack_alerts_channel
     client = AsyncWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
 
     async def post(alert: Alert) -> None:
-        await client.chat_postMessage(channel=settings.slack_alerts_channel, text=f":rotating_light: {alert.message}")
+        await client.chat_postMessage(channel=channel, text=f":rotating_light: {alert.message}")
 
     await post_new_alerts(nexa.db, post)

@@ -29,9 +29,10 @@ async def defer(session: AsyncSession, task: str, *, lock: str | None = None, qu
     """
     try:
         async with session.begin_nested():
-            return (await session.execute(_DEFER, {
+            job_id: int = (await session.execute(_DEFER, {
                 "queue": queue, "task": task, "lock": lock, "queueing_lock": queueing_lock,
                 "args": json.dumps(args), "at": at})).scalar_one()
+            return job_id
     except IntegrityError:
         if queueing_lock is None:
             raise

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from procrastinate import JobContext
 
@@ -14,7 +15,7 @@ from store.knowledge.documents import Document
 
 
 @app.task(name="kb.ingest", pass_context=True, retry=RETRY)
-async def ingest_article(context: JobContext, document: dict) -> None:
+async def ingest_article(context: JobContext, document: dict[str, Any]) -> None:
     """Add or replace one article (unchanged content is skipped, so a second run is a no-op)."""
     nexa = deps(context)
     async with nexa.db.session() as session:

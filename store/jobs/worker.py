@@ -48,7 +48,8 @@ class Deps:
 
 def deps(context: JobContext) -> Deps:
     """The worker's `Deps` from a task's context."""
-    return context.additional_context["nexa"]  # type: ignore[index]
+    found: Deps = context.additional_context["nexa"]
+    return found
 
 
 def load_tasks(settings: Settings) -> None:
@@ -59,11 +60,12 @@ def load_tasks(settings: Settings) -> None:
 
 async def retry_stalled(settings: Settings) -> list[int]:
     """Queue again the jobs of workers silent for NEXA_JOBS_STALLED_AFTER seconds; their ids."""
-    retried = []
+    retried: list[int] = []
     for job in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=settings.jobs_stalled_s):
         with suppress(ConnectorException):  # another worker queued it again first
             await app.job_manager.retry_job(job)
-            retried.append(job.id)
+            if job.id is not None:  # a job read from the queue has its id
+                retried.append(job.id)
             log.warning("job %s (%s) was left running by a stalled worker; queued again", job.id, job.task_name)
     return retried
 

@@ -424,7 +424,7 @@ def faithful(answer: str, evidence: Sequence[str], embedder: Embedder, *, floor:
     support = [_plain(u) for passage in evidence for u in _units(passage)]
     if not support or not answer.strip():
         return answer
-    lines = []  # (kept as is, list lead, sentences, their plain text) per line
+    lines: list[tuple[str | None, str, list[str], list[str]]] = []  # (kept as is, list lead, sentences, their plain text) per line
     for line in answer.splitlines():
         if not line.strip() or line.strip().startswith(keep_prefixes):
             lines.append((line, "", [], []))
@@ -441,13 +441,13 @@ def faithful(answer: str, evidence: Sequence[str], embedder: Embedder, *, floor:
         scores = (vectors[:len(unsure)] @ vectors[len(unsure):].T).max(axis=1)
         supported = {p for p, score in zip(unsure, scores) if score >= floor}
     kept_lines = []
-    for whole, lead, sentences, plain in lines:
+    for whole, prefix, sentences, plain in lines:
         if whole is not None:
             kept_lines.append(whole)
             continue
         kept = [s for s, p in zip(sentences, plain) if not p or p in verbatim or p in supported]
         if kept:
-            kept_lines.append(lead + " ".join(s.strip() for s in kept))
+            kept_lines.append(prefix + " ".join(s.strip() for s in kept))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept_lines)).strip()
 
 

@@ -35,7 +35,9 @@ def chunk(text: str, *, target: int = TARGET_CHARS, overlap: int = OVERLAP_CHARS
 
 
 def _sections(text: str) -> list[tuple[str | None, str]]:
-    sections, heading, start = [], None, 0
+    sections: list[tuple[str | None, str]] = []
+    heading: str | None = None
+    start = 0
     for match in _HEADING.finditer(text):
         sections.append((heading, text[start:match.start()]))
         heading, start = match.group(2).strip(), match.end()

@@ -31,7 +31,7 @@ class Document:
 
     @classmethod
     def from_json(cls, data: dict[str, str | None]) -> Document:
-        return cls(str(data["source"]), str(data["title"]), str(data["content"]), Visibility(data["visibility"]), data.get("url"))
+        return cls(str(data["source"]), str(data["title"]), str(data["content"]), Visibility(str(data["visibility"])), data.get("url"))
 
     @property
     def content_hash(self) -> str:
@@ -107,7 +107,7 @@ def _json_articles(path: Path, text: str) -> Iterator[Document | Skipped]:
         return
     items = data if isinstance(data, list) else [data]
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item.get(k).strip() for k in ("id", "title", "content")):
+        if not isinstance(item, dict) or not all(isinstance(value := item.get(k), str) and value.strip() for k in ("id", "title", "content")):
             yield Skipped(f"{path}#{index}", 'a JSON article needs non-empty "id", "title" and "content" strings')
             continue
         yield Document(source=item["id"], title=item["title"].strip(), content=item["content"].strip(),
@@ -153,7 +153,7 @@ class _HtmlToMarkdown(HTMLParser):
         self._skip = 0
         self._in_title = False
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.SKIP:
             self._skip += 1
         elif tag == "title":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder
@@ -101,14 +101,14 @@ async def stale_chunks(session: AsyncSession, model_name: str) -> int:
         (KbChunk.embedding_model != model_name) | KbChunk.embedding_model.is_(None))) or 0)
 
 
-def _to_reembed(model_name: str, everything: bool):
+def _to_reembed(model_name: str, everything: bool) -> Select[uuid.UUID, str, str | None, str]:
     stmt = select(KbChunk.id, KbChunk.title, KbChunk.heading, KbChunk.content)
     if not everything:
         stmt = stmt.where((KbChunk.embedding_model != model_name) | KbChunk.embedding_model.is_(None))
     return stmt.order_by(KbChunk.id)
 
 
-async def _reembed(session: AsyncSession, embedder: Embedder, rows) -> None:
+async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]]) -> None:
     texts = [Chunk(0, heading, content).embed_text(title) for _, title, heading, content in rows]
     for (chunk_id, *_), vector in zip(rows, await asyncio.to_thread(embedder.embed, texts)):
         await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))

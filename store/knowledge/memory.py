@@ -38,7 +38,7 @@ async def index_pending(session: AsyncSession, embedder: Embedder, *, limit: int
         rows = (await session.execute(stmt.limit(limit - done))).all()
         if not rows:
             continue
-        for (row_id, _body), vector in zip(rows, embedder.embed([body[:2000] for _, body in rows])):
+        for (row_id, _body), vector in zip(rows, embedder.embed([(body or "")[:2000] for _, body in rows])):
             await session.execute(update(model).where(model.id == row_id).values(embedding=vector.tolist()))
         done += len(rows)
     return done

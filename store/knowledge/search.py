@@ -99,8 +99,10 @@ async def search(
                           heading=row.heading, content=row.content, score=score, vector_score=v, text_score=t, coverage=coverage))
     scored.sort(key=lambda h: h.score, reverse=True)
     if per_article:
-        seen: set[uuid.UUID] = set()
-        scored = [h for h in scored if not (h.article_id in seen or seen.add(h.article_id))]
+        best: dict[uuid.UUID, Hit] = {}  # the first (best) hit of each article, in order
+        for h in scored:
+            best.setdefault(h.article_id, h)
+        scored = list(best.values())
     return scored[:limit]
 
 

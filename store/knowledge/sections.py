@@ -14,7 +14,7 @@ from typing import Literal
 Role = Literal["symptom", "cause", "fix", "steps", "limits", "rule", "overview"]
 Kind = Literal["troubleshooting", "howto", "reference"]
 
-_BY_HEADING: list[tuple[Role, re.Pattern[str]]] = [(role, re.compile(p, re.IGNORECASE)) for role, p in [
+_HEADING_PATTERNS: list[tuple[Role, str]] = [
     ("symptom", r"\bsymptoms?\b|\bwhat you see\b|\bthe problem\b"),
     ("fix", (r"\bfix(es)?\b|\bsolutions?\b|\bresol(ve|ution)\b|\bwhat (to|you can|you should) do\b|\bworkaround\b|"
             r"\btroubleshoot|\bhow to proceed\b|\bif errors persist\b|\blost your\b|\brecover|\bwhat to do next\b")),
@@ -24,7 +24,8 @@ _BY_HEADING: list[tuple[Role, re.Pattern[str]]] = [(role, re.compile(p, re.IGNOR
     ("limits", r"\blimits?\b|\blimitations?\b|\brestrictions?\b|\bcaps?\b|\bmaximum\b|\bretention\b"),
     ("rule", (r"\bpolic(y|ies)\b|\bfees?\b|\bpric(e|ing)\b|\bcosts?\b|\brules?\b|\banswer\b|\bterms\b|\beligib|"
              r"\brequirements?\b|\bavailability\b|\bcharges?\b|\brates?\b")),
-]]
+]
+_BY_HEADING = [(role, re.compile(p, re.IGNORECASE)) for role, p in _HEADING_PATTERNS]
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+", re.MULTILINE)
 VERBS = ("choose|open|go|click|tap|select|clear|create|add|enter|set|sign|use|ask|contact|split|filter|acknowledge|"
          "synchroni[sz]e|update|reconnect|remove|delete|check|verify|confirm|enable|disable|turn|try|wait|refresh|regenerate|"

@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import psycopg
 
@@ -44,6 +45,8 @@ ISSUES = [("Cannot log in after password reset", "AUTH-401"), ("Sync with calend
           ("Invoice shows wrong amount", "BILL-220"), ("Export to CSV times out", "EXP-504"),
           ("Webhook deliveries delayed", "HOOK-429"), ("SSO configuration error", "SSO-310")]
 PATH = [DealStage.prospecting, DealStage.qualification, DealStage.proposal, DealStage.negotiation]
+Row = tuple[Any, ...]  # one COPY row
+Tick = Callable[[str, int], None]  # progress: table, rows loaded since the last tick
 STAGE_WEIGHTS = [(DealStage.prospecting, 18), (DealStage.qualification, 22), (DealStage.proposal, 18),
                  (DealStage.negotiation, 12), (DealStage.closed_won, 18), (DealStage.closed_lost, 12)]
 
@@ -103,7 +106,7 @@ def _deferred_upkeep(conn: psycopg.Connection, *, enabled: bool) -> Iterator[Non
     conn.commit()
 
 
-def _copy(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterator[tuple], counts: Counts, tick) -> None:
+def _copy(conn: psycopg.Connection, table: str, columns: list[str], rows: Iterator[Row], counts: Counts, tick: Tick) -> None:
     with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         n = 0
         for row in rows:
@@ -119,7 +122,7 @@ def _company(rng: random.Random, i: int) -> str:
     return f"{rng.choice(ROOTS)}{rng.choice(TAILS)} {rng.choice(SUFFIX)} {i}"
 
 
-def _accounts(conn, rng, scale, reps, counts, tick) -> list[tuple[uuid.UUID, str]]:
+def _accounts(conn: psycopg.Connection, rng: random.Random, scale: int, reps: list[uuid.UUID], counts: Counts, tick: Tick) -> list[tuple[uuid.UUID, str]]:
     n = PER_SCALE["accounts"] * scale
     accounts = [(uuid.uuid4(), _company(rng, i)) for i in range(n)]
     parents: dict[int, uuid.UUID] = {}
@@ -127,7 +130,7 @@ def _accounts(conn, rng, scale, reps, counts, tick) -> list[tuple[uuid.UUID, str
         if i % 10 in (8, 9) and i >= 10:
             parents[i] = accounts[i - (i % 10)][0]
 
-    def rows():  # children name parents loaded by the same COPY (its foreign keys are checked at its end)
+    def rows() -> Iterator[Row]:  # children name parents loaded by the same COPY (its foreign keys are checked at its end)
         for i, (aid, name) in enumerate(accounts):
             yield (aid, name, rng.choice(INDUSTRIES), rng.choice(["prospect", "prospect", "customer", "partner"]),
                    rng.randint(5, 20000), Decimal(rng.randint(1, 500)) * 100000, rng.choice(TIERS), rng.choice(reps),
@@ -143,11 +146,12 @@ def _person(rng: random.Random) -> tuple[str, str]:
     return rng.choice(FIRST), rng.choice(LAST)
 
 
-def _contacts(conn, rng, scale, accounts, reps, counts, tick) -> list[tuple[uuid.UUID, uuid.UUID]]:
+def _contacts(conn: psycopg.Connection, rng: random.Random, scale: int, accounts: list[tuple[uuid.UUID, str]], reps: list[uuid.UUID],
+              counts: Counts, tick: Tick) -> list[tuple[uuid.UUID, uuid.UUID]]:
     n = PER_SCALE["contacts"] * scale
     contacts = [(uuid.uuid4(), accounts[i % len(accounts)][0]) for i in range(n)]
 
-    def rows():
+    def rows() -> Iterator[Row]:
         for i, (cid, aid) in enumerate(contacts):
             first, last = _person(rng)
             yield (cid, first, last, f"{first}.{last}.{i}@example.test".lower(), rng.choice(TITLES), aid, rng.choice(reps),
@@ -158,13 +162,13 @@ def _contacts(conn, rng, scale, accounts, reps, counts, tick) -> list[tuple[uuid
     return contacts
 
 
-def _leads(conn, rng, scale, reps, now, counts, tick) -> None:
+def _leads(conn: psycopg.Connection, rng: random.Random, scale: int, reps: list[uuid.UUID], now: datetime, counts: Counts, tick: Tick) -> None:
     """Leads with engagement (calls with them) and outcomes drawn from a known hidden model."""
     n = PER_SCALE["leads"] * scale
     history = [generate_lead(rng, now, source=rng.choice(SOURCES), size=rng.choice(SIZES), title=rng.choice(TITLES),
                              industry=rng.choice(INDUSTRIES)) for _ in range(n)]
 
-    def rows():
+    def rows() -> Iterator[Row]:
         for i, g in enumerate(history):
             first, last = _person(rng)
             contacted = g.created + timedelta(days=1) if g.outbound else None
@@ -173,7 +177,7 @@ def _leads(conn, rng, scale, reps, now, counts, tick) -> None:
                    "went with a competitor" if g.status == "lost" else None, g.closed if g.status == "converted" else None,
                    g.created, g.closed or g.created)
 
-    def calls():
+    def calls() -> Iterator[Row]:
         for g in history:
             end = g.closed or now
             for direction, k in (("outbound", g.outbound), ("inbound", g.replies)):
@@ -188,14 +192,15 @@ def _leads(conn, rng, scale, reps, now, counts, tick) -> None:
     counts.leads = n
 
 
-def _deals(conn, rng, scale, accounts, contacts, reps, now, counts, tick) -> None:
+def _deals(conn: psycopg.Connection, rng: random.Random, scale: int, accounts: list[tuple[uuid.UUID, str]],
+           contacts: list[tuple[uuid.UUID, uuid.UUID]], reps: list[uuid.UUID], now: datetime, counts: Counts, tick: Tick) -> None:
     n = PER_SCALE["deals"] * scale
     stages = [s for s, w in STAGE_WEIGHTS for _ in range(w)]
-    history: list[tuple] = []
-    activities: list[tuple] = []
+    history: list[Row] = []
+    activities: list[Row] = []
     names = dict(accounts)
 
-    def rows():
+    def rows() -> Iterator[Row]:
         for i in range(n):
             did = uuid.uuid4()
             stage = stages[i % len(stages)] if i < len(stages) else rng.choice(stages)
@@ -238,11 +243,12 @@ def _path(rng: random.Random, stage: DealStage) -> list[DealStage]:
     return PATH[: rng.randint(1, 4)] + [stage]
 
 
-def _tickets(conn, rng, scale, contacts, support, now, counts, tick) -> None:
+def _tickets(conn: psycopg.Connection, rng: random.Random, scale: int, contacts: list[tuple[uuid.UUID, uuid.UUID]], support: list[uuid.UUID],
+             now: datetime, counts: Counts, tick: Tick) -> None:
     n = PER_SCALE["tickets"] * scale
-    messages: list[tuple] = []
+    messages: list[Row] = []
 
-    def rows():
+    def rows() -> Iterator[Row]:
         for i in range(n):
             tid = uuid.uuid4()
             cid, aid = contacts[rng.randrange(len(contacts))]
@@ -262,17 +268,18 @@ def _tickets(conn, rng, scale, contacts, support, now, counts, tick) -> None:
     counts.tickets = n
 
 
-def _work(conn, rng, scale, contacts, reps, now, counts, tick) -> None:
+def _work(conn: psycopg.Connection, rng: random.Random, scale: int, contacts: list[tuple[uuid.UUID, uuid.UUID]], reps: list[uuid.UUID],
+          now: datetime, counts: Counts, tick: Tick) -> None:
     today = now.date()
 
-    def tasks():
+    def tasks() -> Iterator[Row]:
         for i in range(PER_SCALE["tasks"] * scale):
             cid, _ = contacts[rng.randrange(len(contacts))]
             status = rng.choice(["todo", "todo", "in_progress", "done"])
             due: date = today + timedelta(days=rng.randint(-10, 20))
             yield (f"Follow up #{i + 1}", status, due, rng.choice(reps), "contact", cid, now if status == "done" else None)
 
-    def calls():
+    def calls() -> Iterator[Row]:
         for _ in range(PER_SCALE["calls"] * scale):
             cid, aid = contacts[rng.randrange(len(contacts))]
             yield (rng.choice(["inbound", "outbound"]), rng.randint(60, 2400), rng.choice(["connected", "no_answer", "left_voicemail"]),

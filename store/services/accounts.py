@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import CTE, func, literal, select
 
 from store.access import require
 from store.errors import Conflict, InvalidInput
 from store.models import Account, Contact, Deal
 from store.models.enums import ActivityType, DealStage, RecordType
-from store.schemas import AccountCreate, AccountUpdate, parse
+from store.schemas import AccountCreate, AccountUpdate, Input, parse
 from store.services.base import Service
 from store.services.timeline import record_activity
 from store.services.visibility import owner_visible
@@ -33,7 +33,7 @@ class Rollup:
     open_deals: int
 
 
-def descendants_cte(root: uuid.UUID):
+def descendants_cte(root: uuid.UUID) -> CTE:
     """Recursive CTE of an account and everything below it."""
     tree = select(Account.id, literal(0).label("depth")).where(Account.id == root).cte("tree", recursive=True)
     return tree.union_all(select(Account.id, tree.c.depth + 1).where(Account.parent_account_id == tree.c.id, tree.c.depth < 50))
@@ -64,7 +64,7 @@ class AccountService(Service):
         await self.check("accounts", "read", account.account_owner_id)
         return account
 
-    async def update(self, account_id: uuid.UUID | str, data: AccountUpdate | dict[str, Any]) -> Account:
+    async def update(self, account_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Account:
         changes = parse(AccountUpdate, data).model_dump(exclude_unset=True)
         account = await self.load(Account, account_id, field="account_id", lock=True)
         await self.check("accounts", "write", account.account_owner_id)

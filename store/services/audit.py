@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import ALL_POWERFUL, Actor, CallerRole, require
 from store.clock import utcnow
@@ -16,7 +17,7 @@ from store.serialize import plain
 from store.services.base import Service
 
 
-async def audit(session, actor: Actor, *, action: str, arguments: dict[str, Any] | None = None, status: str,
+async def audit(session: AsyncSession, actor: Actor, *, action: str, arguments: dict[str, Any] | None = None, status: str,
                 record_ids: Iterable[str | uuid.UUID | None] = (), error: str | None = None) -> None:
     """Append one entry in the caller's transaction (it commits or rolls back with the work it describes)."""
     session.add(AuditEntry(

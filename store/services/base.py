@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from store.access import Actor, check_record
 from store.errors import InvalidInput, NotFound, PermissionDenied, from_integrity
 from store.models import Account, Contact, Deal, Lead, Ticket, User
-from store.models.base import Base
+from store.models.base import Base, Entity
 from store.models.enums import RecordType
 
 T = TypeVar("T", bound=Base)
@@ -26,7 +26,7 @@ READ_RULES: dict[type[Base], tuple[str, str | None]] = {
     Deal: ("deals", "owner_id"),
     Ticket: ("tickets", None),
 }
-RECORD_MODELS: dict[RecordType, type[Base]] = {
+RECORD_MODELS: dict[RecordType, type[Entity]] = {
     RecordType.lead: Lead, RecordType.contact: Contact, RecordType.account: Account,
     RecordType.deal: Deal, RecordType.ticket: Ticket,
 }
@@ -45,7 +45,7 @@ class Service:
         self.session = session
         self.actor = actor
 
-    async def page(self, stmt: Select, *order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
+    async def page(self, stmt: Select[*tuple[Any, ...]], *order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
         """One page of `stmt`'s records in `order` (every record for no `limit`), and how many records match in all, in
         one statement (a window count); only a page past the end counts apart."""
         rows = (await self.session.execute(stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset))).all()
@@ -68,7 +68,15 @@ class Service:
             raise NotFound(field, f"no {model.__tablename__[:-1]} with id {key}")
         return record
 
-    async def referenced(self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str) -> T | None:
+    @overload
+    async def referenced(self, model: type[T], record_id: uuid.UUID | str, *, field: str) -> T: ...
+    @overload
+    async def referenced(self, model: type[T], record_id: uuid.UUID | str | None, *, field: str) -> T | None: ...
+    @overload
+    async def referenced(self, model: RecordType, record_id: uuid.UUID | str, *, field: str) -> Entity: ...
+    @overload
+    async def referenced(self, model: RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Entity | None: ...
+    async def referenced(self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Base | None:
         """The record a write points at (None for no id), loaded through the caller's READ check.
 
         Every id a write references (account, contact, deal, lead, related record, attendee, requester,
@@ -92,7 +100,7 @@ class Service:
         ids.discard(None)
         owner_attr = READ_RULES[model][1]
         if not ids or owner_attr is None:
-            return {i: None for i in ids} if ids and owner_attr is None else {}
+            return {i: None for i in ids if i is not None} if ids and owner_attr is None else {}
         rows = await self.session.execute(select(model.id, getattr(model, owner_attr)).where(model.id.in_(ids)))  # type: ignore[attr-defined]
         return {key: owner for key, owner in rows}
 

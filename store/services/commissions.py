@@ -104,7 +104,7 @@ class CommissionService(Service):
             return []
         owner = await self.session.get(User, deal.owner_id)
         items = list(await self.session.execute(select(DealLineItem.product_id, DealLineItem.total).where(DealLineItem.deal_id == deal.id)))
-        parts = [(product, Decimal(total)) for product, total in items] or [(None, Decimal(deal.amount))]
+        parts: list[tuple[uuid.UUID | None, Decimal]] = [(product, Decimal(total)) for product, total in items] or [(None, Decimal(deal.amount))]
         closed_at = deal.closed_at or utcnow()
         start, _ = quarter_of(closed_at.date())
         won_before = Decimal(await self.session.scalar(select(func.coalesce(func.sum(Deal.amount), 0)).where(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import require
 from store.clock import utcnow
@@ -35,7 +36,7 @@ from store.models.enums import (
     OrderStatus,
     RecordType,
 )
-from store.schemas import DealCreate, DealUpdate, LineItemInput, LineItems, parse
+from store.schemas import DealCreate, DealUpdate, Input, LineItemInput, LineItems, parse
 from store.services import pricing
 from store.services.base import Service
 from store.services.commissions import CommissionService
@@ -46,7 +47,7 @@ CLOSED = (DealStage.closed_won, DealStage.closed_lost)
 ONBOARDING = (("Kick-off call with {account}", 3), ("Provision workspace for {account}", 5), ("Onboarding review with {account}", 14))
 
 
-async def queue_refresh(session, deal_id: uuid.UUID | None) -> None:
+async def queue_refresh(session: AsyncSession, deal_id: uuid.UUID | None) -> None:
     """Recompute the deal's stored AI fields in a job once this change commits (repeated changes share one job)."""
     if deal_id is not None:
         await defer(session, "deals.refresh", queueing_lock=f"deals.refresh:{deal_id}", deal_id=str(deal_id))
@@ -110,7 +111,7 @@ class DealService(Service):
             stmt = stmt.where(Deal.close_date <= close_to)
         return await self.page(stmt, Deal.close_date.asc().nulls_last(), Deal.deal_name, limit=limit, offset=offset)
 
-    async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:
+    async def update(self, deal_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Deal:
         changes = parse(DealUpdate, data).model_dump(exclude_unset=True)
         deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
         await self.check("deals", "write", deal.owner_id)

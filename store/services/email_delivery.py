@@ -75,9 +75,9 @@ async def deliver(db: Database, email_id: uuid.UUID | str, settings: Settings, *
             release(await session.get(EmailMessage, email_id, with_for_update=True), field="status", last_attempt=last_attempt)
         raise DeliveryFailed(f"email {email_id}: {err}") from err
     async with db.session() as session:
-        email = await session.get(EmailMessage, email_id, with_for_update=True)
-        email.status, email.sent_at = EmailStatus.sent, utcnow()  # type: ignore[union-attr]
-        author = await session.get(User, email.author_id) if email.author_id else None  # type: ignore[union-attr]
+        email = await session.get_one(EmailMessage, email_id, with_for_update=True)
+        email.status, email.sent_at = EmailStatus.sent, utcnow()
+        author = await session.get(User, email.author_id) if email.author_id else None
         await EmailService(session, actor_for(author) if author else Actor.system()).touch(
-            email, "sent", f"Email sent to {', '.join(email.to_addresses)}: {email.subject}")  # type: ignore[union-attr]
+            email, "sent", f"Email sent to {', '.join(email.to_addresses)}: {email.subject}")
     return EmailStatus.sent

@@ -10,7 +10,7 @@ import smtplib
 import ssl
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage as MimeMessage
+from email.message import Message
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -68,7 +68,7 @@ class SmtpTarget:
             raise
         return client
 
-    def send(self, message: MimeMessage, timeout: float = 30) -> None:
+    def send(self, message: Message, timeout: float = 30) -> None:
         """Deliver one message on its own connection (blocking; run it in a thread)."""
         with self.connect(timeout) as client:
             client.send_message(message)

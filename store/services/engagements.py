@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +42,7 @@ class EngagementService(Service):
             call.contact_id = primary.id if primary is not None and await self.readable(primary) else None
         self.session.add(call)
         await self.flush()
-        who = contact.name if contact else lead.name if lead else deal.deal_name  # type: ignore[union-attr]
+        who = contact.name if contact else lead.name if lead else deal.deal_name
         await self._touched(when, contact_id=call.contact_id, lead=lead)
         await record_activity(
             self.session, self.actor, type=ActivityType.call, action="logged",
@@ -166,7 +167,7 @@ class EngagementService(Service):
         stmt = select(Note).where(Note.related_type == related_type, Note.related_id == related_id)
         return await self.page(stmt, Note.created_at.desc(), limit=limit, offset=offset)
 
-    async def _readable(self, owner: uuid.UUID | None, related: list[tuple[RecordType | None, uuid.UUID | None]]) -> None:
+    async def _readable(self, owner: uuid.UUID | None, related: Sequence[tuple[RecordType | None, uuid.UUID | None]]) -> None:
         """Refuse unless the caller is `owner`, sees everything, or may read one of the related records."""
         require(self.actor, "activities", "read")
         if self.actor.sees_everything or (owner is not None and owner == self.actor.user_id):
@@ -181,12 +182,12 @@ class EngagementService(Service):
                     last = err
         raise last
 
-    async def target_for_read(self, kind: RecordType, record_id: uuid.UUID | None):
-        """A record the caller may read, for listing its calls or meetings."""
+    async def target_for_read(self, kind: RecordType, record_id: uuid.UUID | None) -> Any:
+        """A record the caller may read (the model `kind` names, or None), for listing its calls or meetings."""
         return await self._target(kind, record_id, f"{kind}_id")
 
-    async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str):
-        """Load a record an engagement is about through the caller's read check.
+    async def _target(self, kind: RecordType, record_id: uuid.UUID | None, field: str) -> Any:
+        """Load a record an engagement is about through the caller's read check (the model `kind` names, or None).
 
         Logging a call, meeting or note is an append to the record's history, so reading the
         record is enough: a rep logs calls with their teammates' contacts.

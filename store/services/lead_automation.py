@@ -12,6 +12,7 @@ Each step is recorded on the lead's timeline.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from prompts import render
 from store.access import Actor
@@ -31,7 +32,7 @@ from store.services.timeline import record_activity
 from store.settings import Settings, get_settings
 
 
-async def on_lead_created(session, actor: Actor, lead: Lead, settings: Settings | None = None) -> list[str]:
+async def on_lead_created(session: AsyncSession, actor: Actor, lead: Lead, settings: Settings | None = None) -> list[str]:
     """Run the creation rules for `lead` (already scored and routed); the steps taken, as recorded on its timeline."""
     rules = settings or get_settings()
     band = scoring.band(lead.score)
@@ -72,7 +73,7 @@ async def on_lead_created(session, actor: Actor, lead: Lead, settings: Settings 
     return steps
 
 
-async def _queue_welcome(session, lead: Lead, owner: User | None) -> str:
+async def _queue_welcome(session: AsyncSession, lead: Lead, owner: User | None) -> str:
     """The welcome email: the web form's own when the lead came from a form that has one, else prompts/emails/welcome.md."""
     slug = (lead.custom_fields or {}).get("form")
     form = await session.scalar(select(WebForm).where(WebForm.slug == slug)) if slug else None

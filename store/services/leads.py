@@ -18,7 +18,7 @@ from store.intelligence import scoring
 from store.intelligence.routing import route_lead
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleStage, RecordType
-from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
+from store.schemas import Bant, Input, LeadConversion, LeadCreate, LeadUpdate, parse
 from store.services.base import Service
 from store.services.deals import DealService
 from store.services.lead_automation import on_lead_created
@@ -79,7 +79,7 @@ class LeadService(Service):
         await self.check("leads", "read", lead.assigned_to_id)
         return lead
 
-    async def update(self, lead_id: uuid.UUID | str, data: LeadUpdate | dict[str, Any]) -> Lead:
+    async def update(self, lead_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Lead:
         changes = parse(LeadUpdate, data).model_dump(exclude_unset=True)
         lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
         await self.check("leads", "write", lead.assigned_to_id)
@@ -216,7 +216,7 @@ class LeadService(Service):
         conversions racing into one new company all link to the single account the first one created.
         """
         if account_id:
-            return await self.referenced(Account, account_id, field="account_id")  # type: ignore[return-value]
+            return await self.referenced(Account, account_id, field="account_id")
         name = (lead.company or f"{lead.first_name} {lead.last_name}").strip()
         created = await self.session.scalar(
             pg_insert(Account).values(account_name=name, industry=lead.industry, account_owner_id=owner)

@@ -11,7 +11,7 @@ import html
 import re
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from store.errors import InvalidInput
@@ -39,7 +39,7 @@ def form_welcome(form: Any, lead: Any) -> tuple[str, str] | None:
     return subject[:500], render(compile_template(form.welcome_body, "welcome_body", html_body=False), context, "welcome_body")
 
 
-def compile_template(source: str, field: str, *, html_body: bool = True) -> Any:
+def compile_template(source: str, field: str, *, html_body: bool = True) -> Template:
     """The compiled template, or InvalidInput naming `field` and the unknown merge field or syntax error."""
     env = ENV if html_body else TEXT_ENV
     try:
@@ -59,7 +59,7 @@ def known() -> list[str]:
     return [f"{k}.{a}" for k, attrs in MERGE_FIELDS.items() for a in attrs] + [k for k, a in MERGE_FIELDS.items() if not a]
 
 
-def render(template: Any, context: dict[str, Any], field: str) -> str:
+def render(template: Template, context: dict[str, Any], field: str) -> str:
     try:
         return template.render(**context)
     except UndefinedError as err:
@@ -75,7 +75,7 @@ def links(body: str) -> list[str]:
 
 def track(body_html: str, click_url: Any, pixel_url: str | None) -> str:
     """The body with its literal links pointing at their signed redirects and, when given, an open pixel at the end."""
-    def swap(match: re.Match) -> str:
+    def swap(match: re.Match[str]) -> str:
         url = click_url(match.group(1))
         return f'href="{html.escape(url)}"' if url else match.group(0)
 

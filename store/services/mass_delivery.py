@@ -85,7 +85,7 @@ class Claims:
 
     async def claim(self, send_id: int) -> int | None:
         """The attempt number, or None when the recipient is suppressed or taken meanwhile."""
-        attempts = await self.conn.scalar(_CLAIM, {"id": send_id, "done": self.sent or 0, "now": utcnow()})
+        attempts: int | None = await self.conn.scalar(_CLAIM, {"id": send_id, "done": self.sent or 0, "now": utcnow()})
         self._confirmed()
         return attempts
 
@@ -207,8 +207,8 @@ def reply_code(err: Exception) -> tuple[int | None, str]:
         code, message = next(iter(err.recipients.values()))
         return code, message.decode(errors="replace") if isinstance(message, bytes) else str(message)
     if isinstance(err, smtplib.SMTPResponseException):
-        message = err.smtp_error
-        return err.smtp_code, message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        reply = err.smtp_error
+        return err.smtp_code, reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     return None, str(err) or err.__class__.__name__
 
 
@@ -311,7 +311,7 @@ class Sender:
     def __init__(self, db: Database, claims: Claims, mailer: Mailer, plan: Plan) -> None:
         self.db, self.claims, self.mailer, self.plan = db, claims, mailer, plan
         self.envelope_from = parseaddr(plan.sender)[1] or plan.sender
-        self.inflight: tuple[Any, int, asyncio.Future] | None = None
+        self.inflight: tuple[Any, int, asyncio.Future[None]] | None = None
 
     async def send(self, row: Any) -> bool:
         """Compose, wait for the exchange in flight, start this one while claiming it; False when it was not claimed."""

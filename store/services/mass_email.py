@@ -37,7 +37,7 @@ from store.models import (
     Suppression,
 )
 from store.models.enums import LeadStatus, MassEmailStatus
-from store.schemas import MassEmailCreate, MassEmailUpdate, parse
+from store.schemas import Input, MassEmailCreate, MassEmailUpdate, parse
 from store.services.base import Service
 from store.services.emails import SmtpTarget
 from store.services.lists import ListService
@@ -106,7 +106,7 @@ class Plan:
         mime["From"] = self.sender
         mime["To"] = to
         subject = subject if tokens else f"[TEST] {subject}"
-        mime["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
+        mime["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]  # compat32 takes a Header; typeshed: str
         mime["Date"] = format_datetime(utcnow())
         mime["Message-ID"] = f"<{self.email_id}.{send_id if send_id is not None else 'test'}@{self.sender.rpartition('@')[2] or 'localhost'}>"
         mime["List-Unsubscribe"] = f"<{unsubscribe}>"
@@ -153,7 +153,7 @@ class MassEmailService(Service):
         await self.flush()
         return email
 
-    async def update(self, email_id: uuid.UUID | str, data: MassEmailUpdate | dict[str, Any]) -> MassEmail:
+    async def update(self, email_id: uuid.UUID | str, data: Input | dict[str, Any]) -> MassEmail:
         changes = parse(MassEmailUpdate, data).model_dump(exclude_unset=True)
         email = await self.get(email_id, lock=True)
         await self._campaign(email.campaign_id)
@@ -181,7 +181,7 @@ class MassEmailService(Service):
         require(self.actor, "mass_email", "read")
         return list(await self.session.scalars(select(MassEmail).where(MassEmail.campaign_id == campaign_id).order_by(MassEmail.created_at)))
 
-    def _targets(self, email: MassEmail, found: ContactList | None) -> tuple[Select, Select | None]:
+    def _targets(self, email: MassEmail, found: ContactList | None) -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]] | None]:
         """(contact ids, lead ids or None) this email goes to, as far as the caller may read them."""
         if found is not None:
             return ListService(self.session, self.actor).members_query(found), None
@@ -225,7 +225,7 @@ class MassEmailService(Service):
         mime = plan.message(contact.email if contact else lead.email, person_of(contact, lead),  # type: ignore[union-attr]
                             account_of(await self.session.get(Account, contact.account_id) if contact and contact.account_id else None, lead),
                             send_id=None)
-        parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in mime.walk() if not p.is_multipart()}
+        parts = {p.get_content_type(): p.get_payload(decode=True).decode() for p in mime.walk() if not p.is_multipart()}  # type: ignore[union-attr]  # a leaf decodes to bytes; typeshed: any payload
         return {"to": mime["To"], "subject": str(make_header(decode_header(str(mime["Subject"])))).removeprefix("[TEST] "),
                 "html": parts.get("text/html", ""), "text": parts.get("text/plain", "")}
 

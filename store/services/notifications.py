@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.clock import utcnow
 from store.errors import InvalidInput
@@ -27,7 +28,7 @@ class Notice:
     dedupe_key: str | None = None
 
 
-async def notify_many(session, notices: list[Notice]) -> list[uuid.UUID]:
+async def notify_many(session: AsyncSession, notices: list[Notice]) -> list[uuid.UUID]:
     """Store the notices (one INSERT; those whose `dedupe_key` was notified before are skipped) and queue the Slack DM
     of each new one whose user is mapped to Slack; the new notifications' ids, in the order of `notices`.
 
@@ -81,4 +82,4 @@ class NotificationService(Service):
             raise InvalidInput("ids", "only your own notifications can be marked read")
         result = await self.session.execute(update(Notification).where(
             Notification.id.in_(notification_ids), Notification.read_at.is_(None)).values(read_at=utcnow()))
-        return result.rowcount or 0
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; execute() is typed Result

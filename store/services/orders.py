@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from store.access import require
 from store.models import Account, Deal, Order, OrderLine
@@ -36,7 +36,7 @@ class OrderService(Service):
         return or_(and_(Order.deal_id.is_not(None), owner_visible(self.actor, Deal.owner_id)),
                    and_(Order.deal_id.is_(None), owner_visible(self.actor, Account.account_owner_id)))
 
-    def _base(self):  # type: ignore[no-untyped-def]
+    def _base(self) -> Select[Order]:
         return (select(Order).outerjoin(Deal, Deal.id == Order.deal_id).outerjoin(Account, Account.id == Order.account_id)
                 .where(self._visible()))
 
@@ -74,12 +74,13 @@ class OrderService(Service):
         """The account's orders the caller may read, counted and summed."""
         require(self.actor, "orders", "read")
         account = await self.referenced(Account, account_id, field="account_id")
-        visible = self._base().where(Order.account_id == account.id).subquery()  # type: ignore[union-attr]
-        amounts, statuses = {}, {}
+        visible = self._base().where(Order.account_id == account.id).subquery()
+        amounts: dict[str, Decimal] = {}
+        statuses: dict[str, int] = {}
         for currency, status, count, amount in await self.session.execute(
                 select(visible.c.currency, visible.c.status, func.count(), func.sum(visible.c.amount))
                 .group_by(visible.c.currency, visible.c.status)):
             if status != OrderStatus.cancelled:
                 amounts[currency] = amounts.get(currency, Decimal(0)) + amount
             statuses[str(status)] = statuses.get(str(status), 0) + count
-        return OrderRollup(account.id, sum(statuses.values()), amounts, statuses)  # type: ignore[union-attr]
+        return OrderRollup(account.id, sum(statuses.values()), amounts, statuses)

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Select, func, select
 
@@ -56,7 +56,7 @@ class BoardColumn:
     stage: str
     total: int = 0
     amount: Decimal = Decimal(0)
-    cards: list[dict] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def _month_start(day: date, offset: int) -> date:
 class PipelineService(Service):
     """Read-only pipeline queries, limited to the deals the caller may see."""
 
-    def _deals(self, *, owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None) -> Select:
+    def _deals(self, *, owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None) -> Select[Deal]:
         require(self.actor, "pipeline", "read")
         stmt = select(Deal).where(owner_visible(self.actor, Deal.owner_id))
         if owner_id:

@@ -54,7 +54,7 @@ class QuoteService(Service):
                 raise InvalidInput("tiers", f"deal {deal.deal_name} has no line items; give the quote's tiers")
             tiers = [("Proposal", [LineItemInput(product_id=i.product_id, quantity=i.quantity, unit_price=i.unit_price,
                                                  discount_pct=i.discount_pct) for i in own])]
-        priced = []
+        priced: list[dict[str, Any]] = []
         for index, (name, items) in enumerate(tiers):
             lines = await pricing.price(self.session, items, currency=deal.currency, field=f"tiers.{index}.line_items")
             priced.append({"name": name, "lines": [line.to_dict() for line in lines], "amount": f"{pricing.amount(lines):.2f}",
@@ -170,7 +170,7 @@ def read_token(key: bytes, token: str) -> dict[str, Any]:
     expected = _b64(hmac.new(key + b":quote", payload.encode(), hashlib.sha256).digest())
     if not signature or not hmac.compare_digest(signature.encode(), expected.encode()):
         raise InvalidInput("token", "this link is not valid (it was altered or not issued by us)")
-    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     if claims["expires"] < utcnow().timestamp():
         raise InvalidInput("token", "this link has expired; ask for a new quote")
     return claims

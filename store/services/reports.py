@@ -7,6 +7,7 @@ is an empty report (no rows), not an error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -41,7 +42,8 @@ class Report:
     total: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return plain(asdict(self))
+        fields: dict[str, Any] = plain(asdict(self))
+        return fields
 
 
 def _midnight(day: date) -> datetime:
@@ -65,11 +67,12 @@ class ReportService(Service):
             raise InvalidInput("end", f"the period ends ({end}) before it starts ({start})")
         if (end - start).days > 366 * 20:
             raise InvalidInput("start", "a report covers at most 20 years")
-        return await getattr(self, f"_{metric}")(start, end, group_by)
+        report: Report = await getattr(self, f"_{metric}")(start, end, group_by)
+        return report
 
     # -- grouping -------------------------------------------------------------------------------------------
 
-    def _key(self, group_by: str, source: Any, moment: Any) -> tuple[ColumnElement, Any]:
+    def _key(self, group_by: str, source: Any, moment: Any) -> tuple[ColumnElement[Any], Any]:
         """The grouping expression and the owner join it needs."""
         rep = aliased(User)
         if group_by == "rep":
@@ -82,7 +85,7 @@ class ReportService(Service):
             return func.to_char(func.date_trunc("month", moment), "YYYY-MM"), None
         return literal("all"), None
 
-    def _grouped(self, stmt: Select, key: ColumnElement, rep: Any, owner_col: Any) -> Select:
+    def _grouped(self, stmt: Select[*tuple[Any, ...]], key: ColumnElement[Any], rep: Any, owner_col: Any) -> Select[*tuple[Any, ...]]:
         if rep is not None:
             stmt = stmt.outerjoin(rep, rep.id == owner_col)
         return stmt.add_columns(key.label("key")).group_by(key).order_by(key)
@@ -181,7 +184,7 @@ class ReportService(Service):
                       "quotas overlapping the period; attainment = amount of deals won in the quota's own period / quota", rows, None)
 
     @staticmethod
-    def _with_total(report: Report, rows: list[dict[str, Any]], total) -> Report:
+    def _with_total(report: Report, rows: list[dict[str, Any]], total: Callable[[list[dict[str, Any]]], Any]) -> Report:
         report.rows = rows
         report.total = total(rows) if rows else None
         return report

@@ -215,7 +215,7 @@ def _compare(spec: Field_, op: str, value: Any, now: datetime) -> ColumnElement[
         return recent if op == "within_days" else or_(col.is_(None), not_(recent))
     if spec.kind == "text":
         col, value = func.lower(col), [v.lower() for v in value] if isinstance(value, list) else value.lower()
-    positive = {
+    positive: ColumnElement[bool] = {
         "eq": lambda: col == value, "ne": lambda: col == value, "in": lambda: col.in_(value), "not_in": lambda: col.in_(value),
         "contains": lambda: col.contains(value, autoescape=True), "not_contains": lambda: col.contains(value, autoescape=True),
         "starts_with": lambda: col.startswith(value, autoescape=True),
@@ -226,7 +226,7 @@ def _compare(spec: Field_, op: str, value: Any, now: datetime) -> ColumnElement[
     return positive
 
 
-def audience(*columns: Any) -> Select:
+def audience(*columns: Any) -> Select[*tuple[Any, ...]]:
     """Contacts with their account: the rows a filter's condition reads (their ids, or the given columns)."""
     return select(*(columns or (Contact.id,))).select_from(Contact).outerjoin(Account, Account.id == Contact.account_id)
 

@@ -148,7 +148,7 @@ class TimelineService(Service):
         stmt = (
             select(Activity)
             .join(ActivityLink, ActivityLink.activity_id == Activity.id)
-            .where(ActivityLink.record_type == kind, ActivityLink.record_id == record.id, self._visible())  # type: ignore[union-attr]
+            .where(ActivityLink.record_type == kind, ActivityLink.record_id == record.id, self._visible())
             .order_by(Activity.occurred_at.desc(), Activity.created_at.desc())
             .limit(limit)
         )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, not_, or_, select, true
+from sqlalchemy.orm import QueryableAttribute
 
 from store.access import Actor, CallerRole, allowed
 from store.models import User
 from store.models.base import Base
 
 
-def owner_visible(actor: Actor, owner_column) -> ColumnElement[bool]:
+def owner_visible(actor: Actor, owner_column: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
     """Owned records the caller may read: all for admins/support, the own team's for reps and managers."""
     if actor.sees_everything or actor.role is CallerRole.support:
         return true()
@@ -17,7 +20,7 @@ def owner_visible(actor: Actor, owner_column) -> ColumnElement[bool]:
     return or_(owner_column.is_(None), owner_column == actor.user_id, owner_column.in_(teammates))
 
 
-def unreadable(actor: Actor, model: type[Base]) -> Select | None:
+def unreadable(actor: Actor, model: type[Base]) -> Select[*tuple[Any, ...]] | None:
     """Ids of `model` records (one of READ_RULES' models) the caller may not read; None when it may read them all."""
     from store.services.base import READ_RULES
 
@@ -31,7 +34,7 @@ def unreadable(actor: Actor, model: type[Base]) -> Select | None:
     return select(model.id).where(not_(owner_visible(actor, getattr(model, owner_attr))))  # type: ignore[attr-defined]
 
 
-def about_readable(actor: Actor, column, model: type[Base]) -> ColumnElement[bool]:
+def about_readable(actor: Actor, column: ColumnElement[Any] | QueryableAttribute[Any], model: type[Base]) -> ColumnElement[bool]:
     """Rows whose reference `column` (to `model`) is empty or a record the caller may read."""
     hidden = unreadable(actor, model)
     return true() if hidden is None else or_(column.is_(None), column.notin_(hidden))

@@ -24,7 +24,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage as MimeMessage
-from typing import Any
+from typing import Any, Literal, overload
 
 from pydantic import Field
 from sqlalchemy import select
@@ -78,6 +78,10 @@ class WidgetService(Service):
         assert self.actor.customer_session and self.actor.channel is Channel.widget
         return f"widget:{self.actor.customer_session}"
 
+    @overload
+    async def conversation(self, *, create: Literal[True] = ...) -> Conversation: ...
+    @overload
+    async def conversation(self, *, create: bool) -> Conversation | None: ...
     async def conversation(self, *, create: bool = True) -> Conversation | None:
         """This session's conversation (made on first use)."""
         found = await self.session.scalar(select(Conversation).where(Conversation.external_ref == self.external_ref))

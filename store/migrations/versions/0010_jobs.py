@@ -30,7 +30,7 @@ def _email_states(values: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     # The raw driver connection runs the multi-statement script as is (no placeholder parsing of its '%').
-    op.get_bind().connection.driver_connection.execute(SchemaManager.get_schema())
+    op.get_bind().connection.driver_connection.execute(SchemaManager.get_schema())  # type: ignore[union-attr]  # open: never None
     _email_states(EMAIL_NEW)
     op.create_table(
         "posted_alerts",

@@ -6,6 +6,8 @@ Revises: 0011_console
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
@@ -18,7 +20,7 @@ depends_on = None
 CAMPAIGN_STATUSES = ("planned", "active", "paused", "completed", "aborted")
 
 
-def _enum(name: str, *values: str, **kw) -> sa.Enum:
+def _enum(name: str, *values: str, **kw: Any) -> sa.Enum:
     return sa.Enum(*values, name=name, native_enum=False, create_constraint=True, length=32, **kw)
 
 

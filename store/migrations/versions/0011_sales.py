@@ -6,6 +6,9 @@ Revises: 0011_marketing
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -19,11 +22,11 @@ RECORD_TYPES = ("lead", "contact", "account", "deal", "ticket", "task", "meeting
 DEAL_TYPES = ("new_business", "upsell", "renewal", "cross_sell")
 
 
-def _ts(name: str, nullable: bool = True) -> sa.Column:
+def _ts(name: str, nullable: bool = True) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[uuid.UUID]:
     return sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False)
 
 
