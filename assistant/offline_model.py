@@ -164,8 +164,9 @@ class OfflineModel:
         hour = _BARE_HOUR.search(correction)
         if isinstance(start, datetime) and "start" not in values and hour:  # "make it 11": that hour, same day, working hours
             values["start"] = start.replace(hour=int(hour[1]) % 12 + (12 if int(hour[1]) < 8 else 0), minute=int(hour[2] or 0))
-        if isinstance(values.get("start"), datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
-            values["start"] = datetime.combine(start.date(), values["start"].timetz())  # "make it 3pm": same day
+        stated = values.get("start")
+        if isinstance(stated, datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
+            values["start"] = datetime.combine(start.date(), stated.timetz())  # "make it 3pm": same day
         target = retarget(correction)
         if not values and target is None:
             return None
@@ -685,7 +686,8 @@ class Plan:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
         ticket = self.focus.of(["ticket"])
         if number or (ticket and ticket.get("number") and refers_back(self.text)):  # "summarize it" after a ticket
-            self.answer("summary", d=self.call("summarize_ticket", number=int(number.group(1) if number else ticket["number"]))["data"])
+            viewed = number.group(1) if number else (ticket or {})["number"]
+            self.answer("summary", d=self.call("summarize_ticket", number=int(viewed))["data"])
         record = self._named(ANYTHING, "a ticket number or a record")
         if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
             tool, arg = NEXT_VIEW[record["type"]]

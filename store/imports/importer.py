@@ -313,9 +313,11 @@ class _RowWriter:
     async def _existing_keys(self, rows: list[dict[str, Any]]) -> set[str]:
         """The keys ("external_id:..." and "email:..." lower-cased) of `rows` that records of this resource hold already."""
         model = MODELS[self.resource]
+        if not issubclass(model, Contact | Lead):
+            raise TypeError(f"{self.resource} are not written in bulk")
         externals = [d["external_id"] for d in rows if d.get("external_id")]
         emails = [d["email"] for d in rows if d.get("email")]
-        found = set()
+        found: set[str] = set()
         if externals:
             found |= {f"external_id:{e}" for e in await self.session.scalars(select(model.external_id).where(among(model.external_id, externals)))}
         if emails:

@@ -126,7 +126,7 @@ class Connection:
         kind, data = await self._run(self._box.client.uid, "FETCH", str(uid), "(BODY.PEEK[])")
         for item in data or []:
             if isinstance(item, tuple) and len(item) == 2:
-                return item[1]
+                return bytes(item[1])
         raise OSError(f"IMAP FETCH of UID {uid} returned no message ({kind})")
 
     async def wait_for_mail(self, seconds: float) -> bool:

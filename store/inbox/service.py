@@ -239,7 +239,7 @@ class InboxService(Service):
         g = inner.subquery()
         rows = await self.session.execute(select(g.c.status, g.c.unassigned, g.c.mine, g.c.sla, func.count())
                                           .group_by(g.c.status, g.c.unassigned, g.c.mine, g.c.sla))
-        groups: list[Group] = [tuple(row) for row in rows]  # type: ignore[misc]
+        groups: list[Group] = [tuple(row) for row in rows]
         if len(_COUNTED) > 1000:
             _COUNTED.clear()
         _COUNTED[key] = (time.monotonic(), groups)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,7 +74,7 @@ async def gather(session: AsyncSession, account_ids: list[uuid.UUID], now: datet
     for account_id, status, priority, mood, subject, description in await session.execute(select(
             Ticket.account_id, Ticket.status, Ticket.priority, Ticket.sentiment, Ticket.subject, Ticket.description)
             .where(Ticket.account_id.in_(account_ids), Ticket.created_at >= since)):
-        facts[account_id].tickets.append((status, priority, mood or sentiment(" ".join(filter(None, [subject, description])))))
+        facts[cast(uuid.UUID, account_id)].tickets.append((status, priority, mood or sentiment(" ".join(filter(None, [subject, description])))))
     for account_id, last in await session.execute(
             select(ActivityLink.record_id, func.max(Activity.occurred_at)).join(Activity, ActivityLink.activity_id == Activity.id)
             .where(ActivityLink.record_type == RecordType.account, ActivityLink.record_id.in_(account_ids), Activity.type.in_(TOUCH_TYPES))
@@ -82,11 +82,11 @@ async def gather(session: AsyncSession, account_ids: list[uuid.UUID], now: datet
         facts[account_id].last_touch = last
     for account_id, amount, created in await session.execute(select(Order.account_id, Order.amount, Order.created_at).where(
             Order.account_id.in_(account_ids), Order.status != OrderStatus.cancelled)):
-        facts[account_id].orders.append((amount, created))
+        facts[cast(uuid.UUID, account_id)].orders.append((amount, created))
     for account_id, risky in await session.execute(select(Deal.account_id, func.count()).where(
             Deal.account_id.in_(account_ids), Deal.stage.in_(OPEN_STAGES), func.cardinality(Deal.risk_factors) > 0)
             .group_by(Deal.account_id)):
-        facts[account_id].risky = risky
+        facts[cast(uuid.UUID, account_id)].risky = risky
     return facts
 
 

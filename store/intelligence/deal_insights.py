@@ -14,9 +14,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -96,7 +96,7 @@ async def risk_facts(session: AsyncSession, deals: list[Deal]) -> dict[uuid.UUID
     for deals at a multi-threaded stage) and the competitors on its field or named in its notes ("Comparing vs HubSpot")."""
     facts = {deal.id: RiskFacts(competitors=list(deal.competitors or [])) for deal in deals}
     threaded = [deal.id for deal in deals if deal.stage in MULTI_THREAD_STAGES]
-    involved: dict[uuid.UUID, set[uuid.UUID]] = {deal.id: {deal.primary_contact_id} - {None} for deal in deals if deal.stage in MULTI_THREAD_STAGES}
+    involved: dict[uuid.UUID, set[uuid.UUID]] = {deal.id: {deal.primary_contact_id} if deal.primary_contact_id else set() for deal in deals if deal.stage in MULTI_THREAD_STAGES}
     if threaded:
         for stmt in (select(Call.deal_id, Call.contact_id).where(Call.deal_id.in_(threaded), Call.contact_id.isnot(None)),
                      select(EmailMessage.deal_id, EmailMessage.contact_id).where(
@@ -104,7 +104,7 @@ async def risk_facts(session: AsyncSession, deals: list[Deal]) -> dict[uuid.UUID
                      select(Meeting.related_id, MeetingAttendee.contact_id).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
                      .where(Meeting.related_type == RecordType.deal, Meeting.related_id.in_(threaded), MeetingAttendee.contact_id.isnot(None))):
             for deal_id, contact_id in await session.execute(stmt.distinct()):
-                involved[deal_id].add(contact_id)
+                involved[cast(uuid.UUID, deal_id)].add(cast(uuid.UUID, contact_id))  # both filtered non-null above
         ids = set().union(*involved.values())
         names = {c: f"{first} {last}" for c, first, last in await session.execute(
             select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids)))} if ids else {}
@@ -194,7 +194,7 @@ def loaded(session: AsyncSession, model: type, record_id: uuid.UUID, **values: A
             set_committed_value(record, name, value)
 
 
-_WRITE = (update(Deal.__table__).where(Deal.__table__.c.id == bindparam("_id")).values(
+_WRITE = (update(cast(Table, Deal.__table__)).where(Deal.__table__.c.id == bindparam("_id")).values(
     win_probability=bindparam("_p"), win_probability_basis=bindparam("_basis"), risk_factors=bindparam("_risks"),
     next_best_action=bindparam("_action"), insights_refreshed_at=bindparam("_at")))
 

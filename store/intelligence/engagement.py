@@ -11,7 +11,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -48,7 +48,7 @@ async def activity_counts(session: AsyncSession, contact_ids: list[uuid.UUID], n
     counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     for name, stmt in queries.items():
         for contact_id, n in await session.execute(stmt.group_by(stmt.selected_columns[0])):
-            counts[contact_id][name] = n
+            counts[cast(uuid.UUID, contact_id)][name] = n  # the attendee's contact is nullable; the IN filter leaves no None
     return counts
 
 

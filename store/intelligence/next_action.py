@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -182,7 +182,7 @@ async def deal_states(session: AsyncSession, deals: list[Deal], now: datetime) -
     names = {c: f"{first} {last}" for c, first, last in await session.execute(
         select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(contact_ids)))} if contact_ids else {}
     for deal in deals:
-        states[deal.id].contact_name = names.get(deal.primary_contact_id)
+        states[deal.id].contact_name = names.get(deal.primary_contact_id) if deal.primary_contact_id else None
     on_deal = (Meeting.related_type == RecordType.deal, Meeting.related_id.in_(ids))
     touches = (
         select(Call.deal_id, func.max(Call.call_at)).where(Call.deal_id.in_(ids)).group_by(Call.deal_id),
@@ -191,20 +191,20 @@ async def deal_states(session: AsyncSession, deals: list[Deal], now: datetime) -
     )
     for stmt in touches:
         for deal_id, at in await session.execute(stmt):
-            state = states[deal_id]
+            state = states[cast(uuid.UUID, deal_id)]  # the columns are nullable; the IN filter leaves no None
             state.last_touch = max(filter(None, [state.last_touch, at]), default=None)
     for deal_id, n in await session.execute(
             select(EmailMessage.deal_id, func.count()).join(Deal, Deal.id == EmailMessage.deal_id)
             .where(EmailMessage.deal_id.in_(ids), EmailMessage.status == EmailStatus.sent, EmailMessage.sent_at >= Deal.stage_changed_at)
             .group_by(EmailMessage.deal_id)):
-        states[deal_id].emails_since_stage = n
+        states[cast(uuid.UUID, deal_id)].emails_since_stage = n
     for deal_id, title in await session.execute(select(Task.related_id, Task.title).where(
             Task.related_type == RecordType.deal, Task.related_id.in_(ids), Task.status != TaskStatus.done, Task.due_date < now.date())
             .order_by(Task.due_date, Task.id)):
-        states[deal_id].overdue_tasks.append(title)
+        states[cast(uuid.UUID, deal_id)].overdue_tasks.append(title)
     for deal_id, at in await session.execute(
             select(Meeting.related_id, func.min(Meeting.start_at)).where(*on_deal, Meeting.start_at > now).group_by(Meeting.related_id)):
-        states[deal_id].next_meeting = at
+        states[cast(uuid.UUID, deal_id)].next_meeting = at
     return states
 
 

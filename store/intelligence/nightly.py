@@ -11,9 +11,9 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.clock import utcnow
@@ -22,13 +22,13 @@ from store.intelligence.deal_insights import BATCH, loaded, refresh_open_deals
 from store.models import Account, Contact
 from store.settings import Settings
 
-_ACCOUNTS = update(Account.__table__).where(Account.__table__.c.id == bindparam("_id")).values(
+_ACCOUNTS = update(cast(Table, Account.__table__)).where(Account.__table__.c.id == bindparam("_id")).values(
     health_score=bindparam("_score"), churn_risk=bindparam("_churn"), lifetime_value=bindparam("_ltv"),
     health_factors=bindparam("_factors"))
-_CONTACTS = update(Contact.__table__).where(Contact.__table__.c.id == bindparam("_id")).values(engagement_score=bindparam("_score"))
+_CONTACTS = update(cast(Table, Contact.__table__)).where(Contact.__table__.c.id == bindparam("_id")).values(engagement_score=bindparam("_score"))
 
 
-async def _batches(session: AsyncSession, stmt: Select, key: Any, batch: int) -> AsyncIterator[list[Any]]:
+async def _batches(session: AsyncSession, stmt: Select[*tuple[Any, ...]], key: Any, batch: int) -> AsyncIterator[list[Any]]:
     """The rows of `stmt` in keyset batches ordered by `key` (the batch's last row's first column)."""
     after = None
     while True:

@@ -85,7 +85,7 @@ def _schedules(enabled: bool) -> Iterator[None]:
     if enabled:
         yield
         return
-    kept, app.periodic_registry = app.periodic_registry, PeriodicRegistry()
+    kept, app.periodic_registry = app.periodic_registry, PeriodicRegistry()  # type: ignore[no-untyped-call]  # procrastinate leaves __init__ unannotated
     try:
         yield
     finally:

@@ -35,7 +35,8 @@ RECORD_MODELS: dict[RecordType, type[Entity]] = {
 def among(column: Any, values: list[Any]) -> ColumnElement[bool]:
     """`column = ANY(:values)`: one array parameter however many values (for the lookups of bulk writes; `IN` sends
     one parameter per value, and the driver's work on a statement grows with them)."""
-    return column == any_(literal(values, ARRAY(column.type)))
+    condition: ColumnElement[bool] = column == any_(literal(values, ARRAY(column.type)))
+    return condition
 
 
 class Service:

@@ -43,6 +43,7 @@ async def copy_rows(session: AsyncSession, model: type, rows: list[dict[str, Any
     quote = dialect.identifier_preparer
     statement = f"COPY {quote.format_table(table)} ({', '.join(quote.quote(c.name) for c in columns)}) FROM STDIN"
     raw = (await connection.get_raw_connection()).driver_connection
+    assert raw is not None, "a pooled connection always holds its driver connection"
     try:
         async with raw.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:

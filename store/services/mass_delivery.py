@@ -150,6 +150,7 @@ class Mailer:
             self.client.ehlo_or_helo_if_needed()
             # The dot goes out on its own after the text: without this, Nagle's algorithm holds it until the server's
             # delayed ACK (~40 ms a message).
+            assert self.client.sock is not None  # connected just above
             self.client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         client = self.client
         options = [] if (sender + to).isascii() or not client.has_extn("smtputf8") else ["SMTPUTF8"]

@@ -12,9 +12,9 @@ campaign. Repeated opens are counted once (the first), each click is recorded.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import CursorResult, and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -100,4 +100,4 @@ async def delivered(session: AsyncSession, after: timedelta) -> int:
         ~exists().where(and_(Suppression.address == MassEmailSend.address, Suppression.reason == "bounced")))
     result = await session.execute(update(CampaignMember).where(CampaignMember.status == MemberStatus.sent.value, sent)
                                    .values(status=MemberStatus.delivered.value))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0

@@ -38,9 +38,10 @@ async def notify_many(session: AsyncSession, notices: list[Notice]) -> list[uuid
     if not notices:
         return []
     now = utcnow()
-    rows = [{"id": uuid.uuid4(), "user_id": n.user_id, "kind": n.kind, "message": n.message, "created_at": now,
+    ids = [uuid.uuid4() for _ in notices]
+    rows = [{"id": id_, "user_id": n.user_id, "kind": n.kind, "message": n.message, "created_at": now,
              "record_type": n.record[0] if n.record else None, "record_id": n.record[1] if n.record else None,
-             "dedupe_key": n.dedupe_key} for n in notices]
+             "dedupe_key": n.dedupe_key} for id_, n in zip(ids, notices, strict=True)]
     created = dict((await session.execute(insert(Notification).values(rows).on_conflict_do_nothing()
                                           .returning(Notification.id, Notification.user_id))).all())
     if created:
@@ -48,10 +49,10 @@ async def notify_many(session: AsyncSession, notices: list[Notice]) -> list[uuid
         for notification_id, user_id in created.items():
             if user_id in on_slack:
                 await defer(session, "notifications.slack", notification_id=str(notification_id))
-    return [row["id"] for row in rows if row["id"] in created]
+    return [id_ for id_ in ids if id_ in created]
 
 
-async def notify(session, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
+async def notify(session: AsyncSession, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
                  dedupe_key: str | None = None) -> Notification | None:
     """Store a notification for `user_id` and queue its Slack DM (see `notify_many`); None when `dedupe_key` was notified before."""
     created = await notify_many(session, [Notice(user_id, kind, message, record, dedupe_key)])
