@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 EVAL = Path(__file__).parent / "data" / "eval"
-# dev: written by the NLU's developers (100 % measured); dev2: written by someone who never read the NLU code, tuned on
-# since (92.6 % measured). Each floor sits a little under its score.
-FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9}
+# dev: written by the NLU's developers (100 % measured); dev2 and dev3: written by someone who never read the NLU code,
+# tuned on since (97.5 % and 83.3 % measured). Each floor sits a little under its score.
+FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9, "dev3_assistant.yaml": 0.8}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -33,7 +33,7 @@ def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: s
     assert report["wrong_record_writes"] == 0, failed
     floor = FLOORS[name]
     assert report["pass_rate"] >= floor, f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
-    assert report["cases"] >= 120 and set(report["per_category"]) >= {"read", "write", "ai", "kb", "manager", "support",
+    assert report["cases"] >= 100 and set(report["per_category"]) >= {"read", "write", "ai", "kb", "manager", "support",
                                                                         "safety", "smalltalk", "context"}
 
 
