@@ -136,7 +136,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
         "anything unusual this week?", "what will we close this quarter?", "forecast ticket volume",
         "why does Zorblax Quuxington have that score?", "we won the Acme deal", "book me a flight to Paris",
         "what's Sarah Johnson's phone number?", "list my open leads", "what meetings do I have this week?",
-        "good morning!", "show me ticket 1001",
+        "good morning!", "show me ticket 1001", "what's our win rate by source this year?",
     )] + [(Actor.customer("redaction-test"), text) for text in ("how do I reset my password?",
                                                                 "how do I configure the quantum flux capacitor?")]
     chats.append((sam, "we won the Acme deal"))
