@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
@@ -20,6 +21,9 @@ from store.clock import pinned
 from store.db import Database, upgrade
 from store.server import start_embedded
 from store.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.offline_model import OfflineModel
 
 TEST_DB = "nexa_test"
 
@@ -129,3 +133,14 @@ def clock(request) -> Iterator[datetime]:
     """
     with pinned(getattr(request, "param", DEFAULT_NOW)) as at:
         yield at
+
+
+@pytest.fixture(scope="session")
+def offline() -> OfflineModel:
+    """The offline model, warmed up once for every test that talks to it."""
+    from assistant.offline_model import OfflineModel
+    from store.embeddings import default_embedder
+
+    model = OfflineModel(default_embedder())
+    model.warm_up()
+    return model

@@ -9,18 +9,9 @@ from sqlalchemy import select
 
 from assistant.agent import Agent
 from assistant.offline.amend import corrected_values, is_correction, retarget
-from assistant.offline_model import OfflineModel
 from store.auth import actor_for_email
-from store.embeddings import default_embedder
 from store.models import Call, Note, Ticket
 from store.seed import seed
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineModel:
-    model = OfflineModel(default_embedder())
-    model.warm_up()
-    return model
 
 
 @pytest.fixture

@@ -9,21 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.agent import Agent
-from assistant.offline_model import OfflineModel
 from store.auth import actor_for_email
 from store.clock import utcnow
-from store.embeddings import default_embedder
 from store.models import Call, Deal, Lead, Meeting, Note, Order, Task, Ticket
 from store.models.enums import DealStage, LeadStatus, TicketStatus
 from store.seed import seed
 from tests.conftest import EACH_DAY_OF_A_WEEK
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineModel:
-    model = OfflineModel(default_embedder())
-    model.warm_up()
-    return model
 
 
 @pytest.fixture

@@ -5,12 +5,8 @@ The seed, the services and the date parsing all read `store.clock`, pinned here 
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.agent import Agent
-from assistant.offline_model import OfflineModel
 from store.auth import actor_for_email
-from store.embeddings import default_embedder
 from store.seed import seed
 from tests.conftest import EACH_DAY_OF_A_WEEK
 
@@ -20,13 +16,6 @@ DATED = [  # message, tool calls, text the answer holds
     ("weighted pipeline by stage this quarter", ["pipeline_summary"], "closing this quarter"),
     ("which deals are stuck?", ["stuck_deals"], "more than 14 days"),
 ]
-
-
-@pytest.fixture(scope="module")
-def offline() -> OfflineModel:
-    model = OfflineModel(default_embedder())
-    model.warm_up()
-    return model
 
 
 @EACH_DAY_OF_A_WEEK
