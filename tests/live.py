@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,3 +66,11 @@ def start_worker(database_url: str, log: Path, **env: str) -> subprocess.Popen:
     """Start `nexa worker` against the test database (stop it with terminate() or kill())."""
     environment = _environment(database_url, env)
     return subprocess.Popen([str(NEXA), "worker"], env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float = 60) -> None:
+    """Poll `predicate` until it holds (a live server's own worker finishes jobs in its own time)."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.3)

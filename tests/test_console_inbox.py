@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import re
-import time
 from email import policy
 
 import httpx
@@ -19,7 +18,7 @@ from store.seed import seed
 from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import SYSTEM, empty_database
 from tests.inbox_mail import mail
-from tests.live import live_server
+from tests.live import live_server, wait_for
 from tests.smtp import smtp_server
 from tests.test_console_browser import DESKTOP, PHONE, shot, sign_in
 
@@ -47,13 +46,6 @@ def post_mail(world: dict, raw: bytes) -> dict:
                         headers={"Content-Type": "message/rfc822", "X-Nexa-Inbox-Secret": world["secret"]})
     assert answer.status_code == 202, answer.text
     return answer.json()
-
-
-def wait_for(predicate, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.3)
 
 
 def agent(browser: Browser, world: dict, who: str, path: str) -> Page:
