@@ -18,6 +18,7 @@ from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.mass_email import MassEmail, MassEmailSend, Suppression, WebForm
 from store.models.orders import Order, OrderLine
+from store.models.pipeline import pipeline_summary
 from store.models.quotes import Quote
 from store.models.rate_limits import RateWindow
 from store.models.sales import CommissionLine, CommissionPlan, CustomerSuccessHandoff, Notification, Quota
@@ -86,4 +87,5 @@ __all__ = [
     "TicketMessage",
     "User",
     "WebForm",
+    "pipeline_summary",
 ]

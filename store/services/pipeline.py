@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from store.access import redact, require
 from store.clock import utcnow
-from store.models import Account, Deal, User
+from store.models import Account, Deal, User, pipeline_summary
 from store.models.enums import OPEN_STAGES, DealStage
 from store.services.base import Service
 from store.services.visibility import owner_visible
@@ -76,37 +77,49 @@ def _month_start(day: date, offset: int) -> date:
 class PipelineService(Service):
     """Read-only pipeline queries, limited to the deals the caller may see."""
 
-    def _deals(self, *, owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None) -> Select[Deal]:
+    def _scope(
+        self, owner: ColumnElement[Any] | QueryableAttribute[Any], close_date: ColumnElement[Any] | QueryableAttribute[Any], *,
+        owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None,
+    ) -> list[ColumnElement[bool]]:
+        """The conditions on an owner and a close-date column that limit rows to the caller's visible, asked-for deals."""
         require(self.actor, "pipeline", "read")
-        stmt = select(Deal).where(owner_visible(self.actor, Deal.owner_id))
+        conditions = [owner_visible(self.actor, owner)]
         if owner_id:
-            stmt = stmt.where(Deal.owner_id == owner_id)
+            conditions.append(owner == owner_id)
         if team:
-            stmt = stmt.where(Deal.owner_id.in_(select(User.id).where(User.team == team)))
+            conditions.append(owner.in_(select(User.id).where(User.team == team)))
         if close_from:
-            stmt = stmt.where(Deal.close_date >= close_from)
+            conditions.append(close_date >= close_from)
         if close_to:
-            stmt = stmt.where(Deal.close_date <= close_to)
-        return stmt
+            conditions.append(close_date <= close_to)
+        return conditions
+
+    def _deals(self, *, owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None) -> Select[Deal]:
+        scope = self._scope(Deal.owner_id, Deal.close_date, owner_id=owner_id, team=team, close_from=close_from, close_to=close_to)
+        return select(Deal).where(*scope)
 
     async def summary(
         self, *, owner_id: uuid.UUID | None = None, team: str | None = None,
         close_from: date | None = None, close_to: date | None = None,
-        group_by: Literal["stage", "owner"] = "stage",
+        group_by: Literal["stage", "owner"] = "stage", live: bool = False,
     ) -> Pipeline:
         """Count, amount and weighted value of open deals by stage (in pipeline order) or by owner.
 
-        One pass over the open and won deals, grouped by stage (and owner): an index-only scan of
-        the covering indexes; owners' names are joined to the few groups, not to every deal.
+        Read from the pipeline summary (per owner, stage and close date, kept by triggers on deals) under the same
+        visibility and close-window conditions as the deals; `live` aggregates the deals themselves instead (the
+        reference the summary is checked against). Owners' names are joined to the few groups, not to every deal.
         """
-        deals = (
-            self._deals(owner_id=owner_id, team=team, close_from=close_from, close_to=close_to)
-            .where(Deal.stage.in_([*OPEN_STAGES, DealStage.closed_won]))
-            .subquery()
-        )
-        keys = [deals.c.stage] if group_by == "stage" else [deals.c.stage, deals.c.owner_id]
+        stages = [*OPEN_STAGES, DealStage.closed_won]
+        if live:
+            source: Any = Deal.__table__.c
+            count: ColumnElement[Any] = func.count()
+        else:
+            source, count = pipeline_summary.c, func.sum(pipeline_summary.c.deals)
+        keys = [source.stage] if group_by == "stage" else [source.stage, source.owner_id]
         totals = (
-            select(*keys, func.count().label("n"), func.sum(deals.c.amount).label("amount"), func.sum(deals.c.weighted_value).label("weighted"))
+            select(*keys, count.label("n"), func.sum(source.amount).label("amount"), func.sum(source.weighted_value).label("weighted"))
+            .where(*self._scope(source.owner_id, source.close_date, owner_id=owner_id, team=team, close_from=close_from, close_to=close_to),
+                   source.stage.in_(stages))
             .group_by(*keys)
             .subquery()
         )
@@ -118,17 +131,17 @@ class PipelineService(Service):
         rows: dict[str, PipelineRow] = {}
         for stage, k, n, amount, weighted in await self.session.execute(stmt):
             if stage == DealStage.closed_won.value:
-                result.won_count += n
+                result.won_count += int(n)
                 result.won_amount += amount
                 continue
             row = rows.setdefault(str(k), PipelineRow(str(k), 0, Decimal(0), Decimal(0)))
-            row.count += n
+            row.count += int(n)
             row.amount += amount
             row.weighted_value += weighted
         if group_by == "stage":
             result.rows = [rows.get(s.value, PipelineRow(s.value, 0, Decimal(0), Decimal(0))) for s in OPEN_STAGES]
         else:
-            result.rows = sorted(rows.values(), key=lambda r: r.weighted_value, reverse=True)
+            result.rows = sorted(rows.values(), key=lambda r: (-r.weighted_value, r.key))
         return result
 
     async def board(self, *, per_stage: int = 50, closed_days: int = 90) -> list[BoardColumn]:

@@ -1,0 +1,22 @@
+"""The open-pipeline summary: deal counts and sums per owner, stage and close date, kept by triggers on deals."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from store.models.base import Base
+
+# One row per (owner, stage, close date) that has deals; maintained by the statement triggers of migration
+# 0013_pipeline_summary on every INSERT (COPY included), UPDATE, DELETE and TRUNCATE of deals. Derived data: no
+# foreign keys (a user's deletion reaches it as the deals' owner update).
+pipeline_summary = sa.Table(
+    "pipeline_summary",
+    Base.metadata,
+    sa.Column("owner_id", sa.Uuid, nullable=True),
+    sa.Column("stage", sa.String(32), nullable=False),
+    sa.Column("close_date", sa.Date, nullable=True),
+    sa.Column("deals", sa.BigInteger, nullable=False),
+    sa.Column("amount", sa.Numeric, nullable=False),
+    sa.Column("weighted_value", sa.Numeric, nullable=False),
+    sa.Index("uq_pipeline_summary_key", "owner_id", "stage", "close_date", unique=True, postgresql_nulls_not_distinct=True),
+)
