@@ -127,6 +127,26 @@ def queries(rep: User, manager: User, largest: uuid.UUID, acme: uuid.UUID) -> di
     }
 
 
+async def write_cost(db: Database, runs: int) -> str:
+    """p50 of a one-deal stage and amount change with the summary's update trigger, and with it disabled (rolled back)."""
+    change = text("UPDATE deals SET stage = 'proposal', amount = amount + 100 WHERE id = :id")
+    p50: dict[bool, float] = {}
+    async with db.engine.connect() as conn:
+        deals = list(await conn.scalars(text("SELECT id FROM deals WHERE stage = 'qualification' LIMIT :n"), {"n": 2 * runs}))
+        for kept, ids in ((True, deals[:runs]), (False, deals[runs:])):
+            if not kept:
+                await conn.execute(text("ALTER TABLE deals DISABLE TRIGGER pipeline_summary_updated"))
+            samples = []
+            for deal_id in ids:
+                start = time.perf_counter()
+                await conn.execute(change, {"id": deal_id})
+                samples.append((time.perf_counter() - start) * 1000)
+            p50[kept] = statistics.median(samples)
+        await conn.rollback()
+    return (f"one-deal update p50: {p50[True]:.2f} ms with the summary trigger, {p50[False]:.2f} ms without "
+            f"(+{p50[True] - p50[False]:.2f} ms)")
+
+
 async def compare_live(db: Database, rep: User, manager: User, runs: int) -> Table:
     """Each summary read from the trigger-kept pipeline summary and aggregated live from the deals, in turns."""
     table = Table(title=f"Pipeline summary vs live aggregate of the deals ({runs} runs each, same answers checked)")
@@ -197,6 +217,7 @@ async def run(settings: Settings, scale: int, runs: int) -> None:
                           "[green]PASS[/]" if timing.passed else "[red]FAIL[/]")
         console.print(table)
         console.print(await compare_live(db, rep, manager, runs))
+        console.print(await write_cost(db, runs))
         failed = [t.name for t in timings if not t.passed]
         console.print("[green]all queries meet the target[/]" if not failed else f"[red]{len(failed)} over target:[/] {', '.join(failed)}")
     finally:
