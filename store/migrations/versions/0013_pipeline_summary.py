@@ -72,7 +72,7 @@ def upgrade() -> None:
         op.execute(f"CREATE TRIGGER pipeline_summary_{name} AFTER {event} ON deals {transitions} "
                    f"FOR EACH STATEMENT EXECUTE FUNCTION pipeline_summary_{name}()")
     op.execute("CREATE FUNCTION pipeline_summary_truncated() RETURNS trigger LANGUAGE plpgsql AS "
-               "$$ BEGIN TRUNCATE pipeline_summary; RETURN NULL; END $$")
+               "$$ BEGIN DELETE FROM pipeline_summary; RETURN NULL; END $$")  # a TRUNCATE naming both tables holds it
     op.execute("CREATE TRIGGER pipeline_summary_truncated AFTER TRUNCATE ON deals "
                "FOR EACH STATEMENT EXECUTE FUNCTION pipeline_summary_truncated()")
     op.execute(f"INSERT INTO pipeline_summary ({KEY}, deals, amount, weighted_value) "
