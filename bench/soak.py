@@ -1,17 +1,19 @@
 """Soak: `nexa serve` under a steady, mixed, rate-limited load for --minutes; does it slow down or grow?
 
-    .venv/bin/python bench/soak.py [--minutes 30] [--rate 1.0]
+    .venv/bin/python bench/soak.py [--minutes 30] [--rate 1.0] [--warmup 30]
 
 Seeds a throwaway CRM with its help center (embedded PostgreSQL under a temporary NEXA_HOME, or an empty
 DATABASE_URL), starts `nexa serve`, then drives each endpoint of the mix at its own fixed rate (about 14 requests/s
 in all at --rate 1: below what the shared 2-core machine serves, so that latency measures the server, not a queue):
 the leads and deals lists, a lead and a deal, the pipeline, a knowledge-base search, an offline chat turn, a task
 created then deleted (the data does not grow from it; the audit trail and the chat conversations do, as in real use)
-and a widget question. Two anchors tell a slower server from a busier machine: `GET /ready` (one `SELECT` through the
-server) and `SELECT 1` on a connection of this process, bypassing the server. Every minute it prints each endpoint's
-p50/p95, the mix's p50, the server's RSS (its process and children) and the load average; at the end, last minute
-over first minute per endpoint, raw and divided by the anchors' own ratio, RSS first vs last, and the growth of the
-tables a long-running server writes to.
+and a widget question (the task is created with an `Idempotency-Key`, as a retrying client would). Anchors tell a
+slower server from a busier machine (the box is shared): `GET /ready` (one `SELECT` through the server), `SELECT 1` on
+a connection of this process, bypassing the server, and a fixed 2 ms of Python arithmetic in a thread of this process
+(CPU contention alone). After --warmup seconds of the same load, every minute it prints each endpoint's p50/p95, the
+mix's p50, the server's RSS (its process and children) and the load average; at the end, last over first minute
+and last over first three minutes per endpoint, raw and divided by the CPU anchor's and by `/ready`'s own ratio, RSS
+first vs last, and the growth of the tables a long-running server writes to.
 """
 
 from __future__ import annotations
@@ -45,19 +47,22 @@ QUESTIONS = ["How do I reset my password?", "What does SYNC-502 mean?", "How can
 CHATS = ["what's my pipeline?", "show my open tasks", "which deals are closing this month?"]
 SEARCHES = ["reset password", "export CSV", "invoice", "two-factor", "sync error"]
 TABLES = ["rate_windows", "idempotency_keys", "audit_log", "conversations", "conversation_messages", "tasks"]
-ANCHORS = ("anchor GET /ready", "anchor SELECT 1")
+ANCHORS = ("anchor GET /ready", "anchor SELECT 1", "anchor CPU")
+NORMALISE = ("anchor CPU", "anchor GET /ready")
+SPIN = 40_000  # iterations of the CPU anchor's loop: about 2 ms on an idle core
 
 
 @dataclass
 class Minutes:
     """Each name's latencies (seconds) per minute since the start, counted by when the request finished."""
 
-    start: float = field(default_factory=time.monotonic)
+    start: float = 0.0  # set when the warm-up ends; earlier calls are not recorded
     by_minute: dict[int, dict[str, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def add(self, name: str, seconds: float) -> None:
-        self.by_minute[int((time.monotonic() - self.start) // 60)][name].append(seconds)
+        if self.start and time.monotonic() >= self.start:
+            self.by_minute[int((time.monotonic() - self.start) // 60)][name].append(seconds)
 
 
 def p50_ms(values: list[float]) -> float:
@@ -94,8 +99,15 @@ async def table_rows(conn: psycopg.AsyncConnection) -> dict[str, int]:
     return rows
 
 
-async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: float) -> None:
-    record = Minutes()
+def spin() -> None:
+    """The CPU anchor's fixed work."""
+    total = 0
+    for i in range(SPIN):
+        total += i * i % 7
+
+
+async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: float, warmup: float) -> None:
+    record = Minutes(start=time.monotonic() + warmup)
     deadline = record.start + 60 * minutes
     db = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as http:
@@ -106,7 +118,8 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
             (await response).raise_for_status()
 
         async def task_round_trip(i: int) -> None:
-            made = (await http.post("/api/v1/tasks", json={"title": f"Soak task {i}"})).raise_for_status().json()
+            made = (await http.post("/api/v1/tasks", json={"title": f"Soak task {i}"},
+                                    headers={"Idempotency-Key": f"soak-{time.time_ns()}"})).raise_for_status().json()
             (await http.delete(f"/api/v1/tasks/{made['id']}")).raise_for_status()
 
         async def widget(i: int) -> None:
@@ -116,6 +129,9 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
 
         async def select_one(i: int) -> None:
             await db.execute("SELECT 1")
+
+        async def cpu(i: int) -> None:
+            await asyncio.to_thread(spin)
 
         mix: list[tuple[str, float, Callable[[int], Awaitable[None]]]] = [  # (name, requests/s, call)
             ("GET leads?limit=20", 3.0, lambda i: ok(http.get("/api/v1/leads", params={"limit": 20, "offset": i % 40}))),
@@ -129,12 +145,13 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
             ("POST widget/messages", 0.5, widget),
             (ANCHORS[0], 1.0, lambda i: ok(http.get("/ready"))),
             (ANCHORS[1], 1.0, select_one),
+            (ANCHORS[2], 1.0, cpu),
         ]
 
         async def steady(name: str, per_second: float, call: Callable[[int], Awaitable[None]]) -> None:
             """Calls at a fixed period (the next one right away when a call overran it), until the deadline."""
             period, i = 1 / (per_second * rate), 0
-            due = time.monotonic() + period * (hash(name) % 100) / 100  # spread the first calls
+            due = time.monotonic() + period * (sum(map(ord, name)) % 100) / 100  # spread the first calls
             while due < deadline:
                 await asyncio.sleep(max(due - time.monotonic(), 0))
                 start = time.perf_counter()
@@ -166,21 +183,30 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
     summarise(record, rss, rows_before, rows_after, minutes)
 
 
+def p50s(record: Minutes, minutes: range) -> dict[str, float]:
+    """Each name's p50 (ms) over these minutes, and the mix's (every name but the anchors)."""
+    merged: dict[str, list[float]] = defaultdict(list)
+    for minute in minutes:
+        for name, timings in record.by_minute[minute].items():
+            merged[name] += timings
+            if name not in ANCHORS:
+                merged["mix"] += timings
+    return {name: p50_ms(timings) for name, timings in merged.items()}
+
+
 def summarise(record: Minutes, rss: dict[int, float], before: dict[str, int], after: dict[str, int], minutes: int) -> None:
-    first, last = record.by_minute[0], record.by_minute[minutes - 1]
-    anchor_ratio = {a: p50_ms(last[a]) / p50_ms(first[a]) for a in ANCHORS}
-    print(f"\nlast minute / first minute p50 (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}); "
-          f"'/ready' and '/SELECT 1' divide by that anchor's own ratio (target: within 1.10)")
-    names = [n for n in first if n not in ANCHORS]
-    rows = [(n, p50_ms(first[n]), p50_ms(last[n])) for n in names]
-    mix_first = [t for n in names for t in first[n]]
-    mix_last = [t for n in names for t in last[n]]
-    rows.append(("mix", p50_ms(mix_first), p50_ms(mix_last)))
-    rows += [(a, p50_ms(first[a]), p50_ms(last[a])) for a in ANCHORS]
-    for name, a, b in rows:
-        ratio = b / a
-        print(f"  {name:22} {a:8.1f} -> {b:8.1f} ms  x{ratio:5.2f}   /ready x{ratio / anchor_ratio[ANCHORS[0]]:5.2f}"
-              f"   /SELECT 1 x{ratio / anchor_ratio[ANCHORS[1]]:5.2f}")
+    span = min(3, minutes)
+    spans = {"1 min": (range(1), range(minutes - 1, minutes)),
+             f"{span} min": (range(span), range(minutes - span, minutes))}
+    print(f"\nlast / first p50 (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}); the ratio divided by the "
+          f"CPU anchor's and by /ready's own ratio tells the server's slowdown from the machine's (target: within 1.10)")
+    for label, (early, late) in spans.items():
+        first, last = p50s(record, early), p50s(record, late)
+        ratios = {name: last[name] / first[name] for name in first}
+        print(f"  {label} windows: {'first ms':>9} {'last ms':>9}  {'ratio':>6}  " + "  ".join(f"/{a.removeprefix('anchor ')}" for a in NORMALISE))
+        for name in sorted(first, key=lambda n: (n in ANCHORS, n == "mix", n)):
+            print(f"  {name:22} {first[name]:9.1f} {last[name]:9.1f}  x{ratios[name]:5.2f}  "
+                  + "  ".join(f"x{ratios[name] / ratios[a]:5.2f}" for a in NORMALISE))
     print(f"server RSS: minute 1 {rss[0]:.1f} MB, minute {minutes} {rss[minutes - 1]:.1f} MB "
           f"(x{rss[minutes - 1] / rss[0]:.3f}, {rss[minutes - 1] - rss[0]:+.1f} MB), peak {max(rss.values()):.1f} MB")
     print("rows: " + ", ".join(f"{t} {before[t]} -> {after[t]}" for t in TABLES))
@@ -192,6 +218,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=30, help="how long to soak (default 30)")
     parser.add_argument("--rate", type=float, default=1.0, help="multiplies every endpoint's rate (default 1: ~14 req/s)")
+    parser.add_argument("--warmup", type=float, default=30, help="seconds of load before the first minute counts (default 30)")
     args = parser.parse_args()
     settings, home = throwaway_settings()
     url, token = asyncio.run(prepare(settings))
@@ -201,7 +228,7 @@ def main() -> None:
         env.pop(var, None)
     process, base = start_server(env)
     try:
-        asyncio.run(soak(base, token, conninfo(url), process.pid, args.minutes, args.rate))
+        asyncio.run(soak(base, token, conninfo(url), process.pid, args.minutes, args.rate, args.warmup))
     finally:
         process.terminate()
         process.wait(timeout=20)
