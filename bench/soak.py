@@ -46,7 +46,7 @@ QUESTIONS = ["How do I reset my password?", "What does SYNC-502 mean?", "How can
              "Can I turn on two-factor authentication?", "Why was my invoice higher this month?"]
 CHATS = ["what's my pipeline?", "show my open tasks", "which deals are closing this month?"]
 SEARCHES = ["reset password", "export CSV", "invoice", "two-factor", "sync error"]
-TABLES = ["rate_windows", "idempotency_keys", "audit_log", "conversations", "conversation_messages", "tasks"]
+TABLES = ["rate_windows", "idempotency_keys", "audit_log", "conversations", "conversation_messages", "tasks", "procrastinate_jobs"]
 ANCHORS = ("anchor GET /ready", "anchor SELECT 1", "anchor CPU")
 NORMALISE = ("anchor CPU", "anchor GET /ready")
 SPIN = 40_000  # iterations of the CPU anchor's loop: about 2 ms on an idle core
