@@ -2,19 +2,23 @@
 
 A claim that was never settled (the server was killed mid-request) expires `ttl` seconds after it was
 made; the next request with that key takes it over. The HTTP layer passes a `ttl` longer than any request
-may run (the turn time limit plus a margin), so a request still running is never taken over. Times are
-the database's own (`now()`), the clock the rows were written with.
+may run (the turn time limit plus a margin), so a request still running is never taken over. A key is kept
+`KEEP` after its claim (`prune`, run hourly by the `maintenance.prune` job): a retry later than that is a new request.
+Times are the database's own (`now()`), the clock the rows were written with.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from store.db import Database
 from store.models.idempotency import IdempotencyKey
+
+KEEP = timedelta(hours=24)  # clients retry within minutes; a day of keys is plenty
 
 
 async def claim(db: Database, caller: str, key: str, fingerprint: str, *, ttl: float) -> IdempotencyKey | None:
@@ -44,3 +48,10 @@ async def settle(db: Database, caller: str, key: str, *, status: int | None, bod
         else:
             await session.execute(update(IdempotencyKey).where(*where).values(
                 status_code=status, response=body, content_type=content_type))
+
+
+async def prune(db: Database, *, older_than: timedelta = KEEP) -> int:
+    """Forget the keys claimed more than `older_than` ago; how many went."""
+    async with db.session() as session:
+        gone = await session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < func.now() - older_than))
+    return cast(CursorResult[Any], gone).rowcount or 0

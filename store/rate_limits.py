@@ -1,7 +1,8 @@
 """Fixed-window request counters in PostgreSQL, so that every server process counts into the same windows.
 
 Windows are judged by the database's clock (`now()`), the one all processes share. A window's first hit also
-sweeps a few passed windows of its rule, so the table stays the size of what is live.
+sweeps a few passed windows of its rule, so the table stays the size of what is live; `prune` (the hourly
+`maintenance.prune` job) deletes the passed windows of every rule, those of keys that never came back included.
 """
 
 from __future__ import annotations
@@ -30,3 +31,10 @@ async def hit(db: Database, rule: str, key: str, *, window: float) -> tuple[int,
             passed = select(RateWindow.key).where(RateWindow.rule == rule, RateWindow.resets_at <= func.now()).limit(20)
             await conn.execute(delete(RateWindow).where(RateWindow.rule == rule, RateWindow.key.in_(passed.scalar_subquery())))
     return int(hits), max(int(left), 0)
+
+
+async def prune(db: Database) -> int:
+    """Delete every window that has passed (a new hit of its key starts afresh anyway); how many went."""
+    async with db.autocommit() as conn:
+        gone = await conn.execute(delete(RateWindow).where(RateWindow.resets_at <= func.now()))
+    return gone.rowcount or 0

@@ -20,7 +20,7 @@ from store.errors import InvalidInput, NotFound
 from store.jobs import STATUSES
 
 TASK_MODULES = ("store.jobs.emails", "store.jobs.campaigns", "store.jobs.knowledge", "store.jobs.scoring", "store.jobs.alerts",
-                "store.jobs.inbox", "store.jobs.notifications", "store.jobs.deals")
+                "store.jobs.inbox", "store.jobs.notifications", "store.jobs.deals", "store.jobs.maintenance")
 
 # The connector gets its connection string when a worker or `nexa jobs` opens the queue (`open_queue`).
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))
