@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 _TOKEN = re.compile(r"\S+")
 _LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/", re.I)
@@ -17,6 +18,17 @@ LINK_REMOVED = "[link removed]"
 
 def _norm(token: str) -> str:
     return "".join(ch for ch in token.lower() if ch.isalnum())
+
+
+@lru_cache(maxsize=64)
+def _indexed(system_prompt: str) -> tuple[tuple[str, ...], dict[str, tuple[int, ...]]]:
+    """The prompt's normalised words and where each occurs: the same for every step of a caller's turns that day,
+    so built once (two guards per model step would otherwise redo it)."""
+    secret = tuple(w for w in map(_norm, system_prompt.split()) if w)
+    where: dict[str, list[int]] = defaultdict(list)
+    for index, word in enumerate(secret):
+        where[word].append(index)
+    return secret, {word: tuple(places) for word, places in where.items()}
 
 
 class OutputGuard:
@@ -29,10 +41,7 @@ class OutputGuard:
     """
 
     def __init__(self, system_prompt: str, *, strip_links: bool = False, span: int = 8) -> None:
-        self.secret = [w for w in map(_norm, system_prompt.split()) if w]
-        self.where: dict[str, list[int]] = defaultdict(list)
-        for index, word in enumerate(self.secret):
-            self.where[word].append(index)
+        self.secret, self.where = _indexed(system_prompt)
         self.strip_links, self.span = strip_links, span
         self.text, self.sent, self.hidden = "", 0, False
         self._longest: dict[int, int] = {}  # match lengths that can no longer grow

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.offline.example_cache import example_matrix
 from assistant.offline.slots import MONTHS, STOPWORDS
 from store.embeddings import Embedder
 
@@ -136,7 +137,7 @@ class IntentClassifier:
                 texts = [text for text, _ in examples]
                 normalised = [normalise(text) for text in texts]
                 unique = list(dict.fromkeys(texts + normalised))
-                vectors = self.embedder.embed(unique)
+                vectors = example_matrix(self.embedder, unique)
                 row = {text: i for i, text in enumerate(unique)}
                 self._index = (vectors[[row[t] for t in texts]], vectors[[row[t] for t in normalised]],
                                [label for _, label in examples])

@@ -15,8 +15,6 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import ColumnElement, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
 from store.access import Actor, require
 from store.models import STAGE_PROBABILITY, Deal, DealStageChange, Ticket
@@ -206,6 +204,9 @@ def forecast_series(series: Series, horizon: int) -> VolumeForecast:
 
 
 def _holt_winters(values: np.ndarray, horizon: int) -> tuple[list[float], np.ndarray]:
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning  # statsmodels takes seconds to import: only here
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
     model = ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal="add", seasonal_periods=7, initialization_method="estimated")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

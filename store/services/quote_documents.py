@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
-
 from prompts import render
 from store.models import Account, Contact, Deal, Quote, User
 
@@ -43,6 +40,9 @@ def _latin(text: Any) -> str:
 
 def pdf(view: QuoteView) -> bytes:
     """The quote as a PDF: header, one table per tier, totals."""
+    from fpdf import FPDF  # imported when a PDF is made, not at every start
+    from fpdf.enums import XPos, YPos
+
     v = view.variables()
     doc = FPDF(format="A4")
     doc.set_title(_latin(f"Quote {v['number']}"))
