@@ -50,6 +50,7 @@ from store.schemas import (
     TaskUpdate,
     TicketCreate,
     TicketUpdate,
+    Update,
     parse,
 )
 from store.serialize import ref, to_dict
@@ -150,7 +151,7 @@ class Resource:
     get: str
     create: type[BaseModel]
     make: str
-    update: type[BaseModel] | None = None
+    update: type[Update] | None = None
     remove: bool = False
 
 
@@ -252,7 +253,7 @@ def _router(r: Resource) -> Router:
     if update_model is not None:
         async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> dict[str, Any]:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
-                changes = data.model_dump(exclude_unset=True)  # type: ignore[attr-defined]  # a run-time update model (store.schemas.partial)
+                changes = data.model_dump()  # type: ignore[attr-defined]  # the resource's update model (store.schemas)
                 changed = await r.service(session, actor).update(record_id, changes)
                 await audit(session, actor, action=f"api:{r.name}.update", arguments=changes, status="ok", record_ids=[record_id])
                 return record(actor, changed)
