@@ -14,8 +14,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationError,
-    create_model,
+    model_serializer,
     model_validator,
 )
 
@@ -52,6 +53,7 @@ def _email(value: str) -> str:
 
 EmailStr = Annotated[str, Field(max_length=320), AfterValidator(_email)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+LongName = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]  # NUMERIC(14,2), the money columns
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -91,10 +93,30 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Imported(Input):
+class Update(Input):
+    """Base of the update models: every field optional, and a dump holds only the fields the caller set (a change to
+    None included), so a PATCH body or a tool's `changes` leaves the other fields alone."""
+
+    @model_serializer(mode="wrap")
+    def _set_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {k: v for k, v in handler(self).items() if k in self.model_fields_set}
+
+
+# Each updatable record declares its fields once, all optional, in `<Record>Fields`: `<Record>Update` is those fields
+# (and nothing else, so the tools' `changes` schema, the PATCH body and the service agree), and `<Record>Create`
+# inherits them, making required the ones a new record needs and adding the ones only a new record takes.
+
+
+class ImportedFields(Input):
     """Fields every importable record has: the source system's id and the columns that have no field here."""
 
     external_id: str | None = Field(None, min_length=1, max_length=100)
+    custom_fields: dict[str, Any] | None = None
+
+
+class Imported(ImportedFields):
+    """A new importable record: `custom_fields` starts empty."""
+
     custom_fields: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -111,32 +133,30 @@ def parse(model: type[M], data: M | dict[str, Any]) -> M:
         raise from_pydantic(err) from None
 
 
-def partial(model: type[Input], *, exclude: frozenset[str] = frozenset()) -> type[Input]:
-    """The update model of a create model: every field optional (None), same constraints, no defaults applied."""
-    fields: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        if name in exclude:
-            continue
-        inner: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # a type built at run time
-        fields[name] = (inner | None, Field(None, description=info.description))
-    return create_model(model.__name__.replace("Create", "Update"), __base__=Input, **fields)
 
-
-class LeadCreate(Imported):
-    first_name: Name
-    last_name: Name
-    email: EmailStr
+class LeadFields(ImportedFields):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: EmailStr | None = None
     phone: str | None = Field(None, max_length=50)
     company: str | None = Field(None, max_length=200)
     title: str | None = Field(None, max_length=200)
     industry: str | None = Field(None, max_length=100)
     company_size: CompanySize | None = None
-    source: LeadSource
+    source: LeadSource | None = None
     score: Percent | None = None
     assigned_to_id: uuid.UUID | None = None
 
 
-LeadUpdate = partial(LeadCreate)
+class LeadUpdate(LeadFields, Update):
+    pass
+
+
+class LeadCreate(Imported, LeadFields):
+    first_name: Name
+    last_name: Name
+    email: EmailStr
+    source: LeadSource
 
 
 class Bant(Input):
@@ -157,10 +177,10 @@ class LeadConversion(Input):
     override_reason: str | None = Field(None, max_length=1000)
 
 
-class ContactCreate(Imported):
-    first_name: Name
-    last_name: Name
-    email: EmailStr
+class ContactFields(ImportedFields):
+    first_name: Name | None = None
+    last_name: Name | None = None
+    email: EmailStr | None = None
     phone: str | None = Field(None, max_length=50)
     mobile: str | None = Field(None, max_length=50)
     title: str | None = Field(None, max_length=200)
@@ -169,17 +189,26 @@ class ContactCreate(Imported):
     account_id: uuid.UUID | None = None
     reporting_to_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    customer_status: CustomerStatus | None = None
+
+
+class ContactUpdate(ContactFields, Update):
+    pass
+
+
+class ContactCreate(Imported, ContactFields):
+    first_name: Name
+    last_name: Name
+    email: EmailStr
     lifecycle_stage: LifecycleStage = LifecycleStage.lead
     customer_status: CustomerStatus = CustomerStatus.active
 
 
-ContactUpdate = partial(ContactCreate)
-
-
-class AccountCreate(Imported):
-    account_name: Annotated[str, Field(min_length=1, max_length=200)]
+class AccountFields(ImportedFields):
+    account_name: LongName | None = None
     industry: str | None = Field(None, max_length=100)
-    type: AccountType = AccountType.prospect
+    type: AccountType | None = None
     website: str | None = Field(None, max_length=300)
     phone: str | None = Field(None, max_length=50)
     employees: int | None = Field(None, ge=0, le=10_000_000)
@@ -193,7 +222,13 @@ class AccountCreate(Imported):
     account_owner_id: uuid.UUID | None = None
 
 
-AccountUpdate = partial(AccountCreate)
+class AccountUpdate(AccountFields, Update):
+    pass
+
+
+class AccountCreate(Imported, AccountFields):
+    account_name: LongName
+    type: AccountType = AccountType.prospect
 
 
 class LineItemInput(Input):
@@ -214,16 +249,30 @@ class LineItemInput(Input):
         return self
 
 
-class ProductCreate(Imported):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    sku: Annotated[str, Field(min_length=1, max_length=50)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Sku = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class ProductFields(ImportedFields):
+    name: LongName | None = None
+    sku: Sku | None = None
+    unit_price: Amount | None = None
+    currency: Currency | None = None
+    billing: Billing | None = None
+    active: bool | None = None
+
+
+class ProductUpdate(ProductFields, Update):
+    pass
+
+
+class ProductCreate(Imported, ProductFields):
+    name: LongName
+    sku: Sku
     unit_price: Amount
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency: Currency = "USD"
     billing: Billing = Billing.monthly
     active: bool = True
-
-
-ProductUpdate = partial(ProductCreate)
 
 
 class LineItems(Input):
@@ -266,21 +315,38 @@ class QuoteCreate(Input):
         return self
 
 
-class DealCreate(Imported):
-    deal_name: Annotated[str, Field(min_length=1, max_length=300)]
-    amount: Amount = Decimal(0)
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+DealName = Annotated[str, Field(min_length=1, max_length=300)]
+
+
+class DealFields(ImportedFields):
+    """A deal's own fields; its stage moves through `DealService.move_stage` and its lines through `set_line_items`."""
+
+    deal_name: DealName | None = None
+    amount: Amount | None = None
+    currency: Currency | None = None
     probability: Percent | None = None
     close_date: Day | None = None
-    stage: DealStage = DealStage.qualification
-    type: DealType = DealType.new_business
+    type: DealType | None = None
     lead_source: str | None = Field(None, max_length=50)
     account_id: uuid.UUID | None = None
     primary_contact_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
-    competitors: list[str] = Field(default_factory=list)
+    competitors: list[str] | None = None
     total_mrr: Amount | None = None
     contract_term: int | None = Field(None, gt=0, le=600, description="months")
+
+
+class DealUpdate(DealFields, Update):
+    pass
+
+
+class DealCreate(Imported, DealFields):
+    deal_name: DealName
+    amount: Amount = Decimal(0)
+    currency: Currency = "USD"
+    stage: DealStage = DealStage.qualification
+    type: DealType = DealType.new_business
+    competitors: list[str] = Field(default_factory=list)
     line_items: list[LineItemInput] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -292,49 +358,47 @@ class DealCreate(Imported):
         return self
 
 
-DealUpdate = partial(DealCreate, exclude=frozenset({"stage", "line_items"}))
+Subject = Annotated[str, Field(min_length=1, max_length=300)]
 
 
-class TicketCreate(Imported):
-    subject: Annotated[str, Field(min_length=1, max_length=300)]
+class TicketFields(ImportedFields):
+    subject: Subject | None = None
     description: str | None = Field(None, max_length=20_000)
+    priority: Priority | None = None
+    product: str | None = Field(None, max_length=100)
+    assignee_id: uuid.UUID | None = None
+
+
+class TicketUpdate(TicketFields, Update):
+    status: TicketStatus | None = None
+
+
+class TicketCreate(Imported, TicketFields):
+    subject: Subject
     priority: Priority = Priority.medium
     channel: TicketChannel = TicketChannel.email
-    product: str | None = Field(None, max_length=100)
     requester_contact_id: uuid.UUID | None = None
     requester_email: EmailStr | None = None
     account_id: uuid.UUID | None = None
-    assignee_id: uuid.UUID | None = None
 
 
-class TicketUpdate(Input):
-    external_id: str | None = Field(None, min_length=1, max_length=100)
-    custom_fields: dict[str, Any] | None = None
-    subject: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+class TaskFields(Input):
+    title: Subject | None = None
     description: str | None = Field(None, max_length=20_000)
-    status: TicketStatus | None = None
     priority: Priority | None = None
-    product: str | None = Field(None, max_length=100)
-    assignee_id: uuid.UUID | None = None
-
-
-class TaskCreate(Input):
-    title: Annotated[str, Field(min_length=1, max_length=300)]
-    description: str | None = Field(None, max_length=20_000)
-    priority: Priority = Priority.medium
     due_date: Day | None = None
     assignee_id: uuid.UUID | None = None
+
+
+class TaskUpdate(TaskFields, Update):
+    status: TaskStatus | None = None
+
+
+class TaskCreate(TaskFields):
+    title: Subject
+    priority: Priority = Priority.medium
     related_type: RecordType | None = None
     related_id: uuid.UUID | None = None
-
-
-class TaskUpdate(Input):
-    title: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    description: str | None = Field(None, max_length=20_000)
-    status: TaskStatus | None = None
-    priority: Priority | None = None
-    due_date: Day | None = None
-    assignee_id: uuid.UUID | None = None
 
 
 class MeetingCreate(Input):
@@ -378,26 +442,31 @@ class NoteCreate(Input):
     related_id: uuid.UUID
 
 
-class ListCreate(Input):
+class ListFields(Input):
     """A contact list: static without `criteria` (members added by id), dynamic with it (a `store.services.segments` filter)."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: LongName | None = None
     description: str | None = Field(None, max_length=2000)
     criteria: dict[str, Any] | None = None
     owner_id: uuid.UUID | None = None
 
 
-ListUpdate = partial(ListCreate)
+class ListUpdate(ListFields, Update):
+    pass
+
+
+class ListCreate(ListFields):
+    name: LongName
 
 
 class ListMembersChange(Input):
     contact_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
 
 
-class CampaignCreate(Input):
-    name: str = Field(min_length=1, max_length=200)
-    type: CampaignType
-    status: CampaignStatus = CampaignStatus.planned
+class CampaignFields(Input):
+    name: LongName | None = None
+    type: CampaignType | None = None
+    status: CampaignStatus | None = None
     description: str | None = Field(None, max_length=5000)
     start_date: date | None = None
     end_date: date | None = None
@@ -405,14 +474,21 @@ class CampaignCreate(Input):
     actual_cost: Amount | None = None
     owner_id: uuid.UUID | None = None
 
+
+class CampaignUpdate(CampaignFields, Update):
+    pass
+
+
+class CampaignCreate(CampaignFields):
+    name: LongName
+    type: CampaignType
+    status: CampaignStatus = CampaignStatus.planned
+
     @model_validator(mode="after")
     def _ends_after_start(self) -> CampaignCreate:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date: must not be before start_date")
         return self
-
-
-CampaignUpdate = partial(CampaignCreate)
 
 
 class CampaignMembersChange(Input):
@@ -426,16 +502,26 @@ class CampaignMembersChange(Input):
         return self
 
 
-class MassEmailCreate(Input):
+MailSubject = Annotated[str, Field(min_length=1, max_length=500)]
+MailBody = Annotated[str, Field(min_length=1, max_length=200_000)]
+
+
+class MassEmailFields(Input):
     """A campaign email: Jinja templates (HTML body) with merge fields, to a list or (without one) the campaign's members."""
 
-    subject: str = Field(min_length=1, max_length=500)
-    body: str = Field(min_length=1, max_length=200_000)
+    subject: MailSubject | None = None
+    body: MailBody | None = None
     list_id: uuid.UUID | None = None
     from_address: EmailStr | None = None
 
 
-MassEmailUpdate = partial(MassEmailCreate)
+class MassEmailUpdate(MassEmailFields, Update):
+    pass
+
+
+class MassEmailCreate(MassEmailFields):
+    subject: MailSubject
+    body: MailBody
 
 
 class DripStepCreate(Input):

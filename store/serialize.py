@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any
+from typing import Any, Optional
 
+import msgspec
 from sqlalchemy import inspect
 
 from store.models.base import Base
@@ -48,6 +50,30 @@ def to_dict(record: Base, *, exclude: frozenset[str] = HIDDEN) -> dict[str, Any]
         value = values[key] if key in values else getattr(record, key)
         out[key] = value if type(value) in _PLAIN else plain(value)
     return out
+
+
+_AS_TEXT = (uuid.UUID, Decimal, datetime, date)  # what `plain` writes as a string
+_JSON = (str, int, float, bool, dict, list)
+
+
+def _json_type(column: Any) -> Any:
+    """The JSON type of a column's values in `to_dict` (ids, money and times are strings)."""
+    try:
+        python = getattr(column.type, "enum_class", None) or column.type.python_type
+    except NotImplementedError:
+        python = object
+    kind = str if issubclass(python, _AS_TEXT) else python if python in _JSON or issubclass(python, Enum) else Any
+    return Optional[kind] if column.nullable else kind  # noqa: UP045 (a type built at run time)
+
+
+def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide: frozenset[str] = frozenset()) -> type[msgspec.Struct]:
+    """The type of `to_dict(record) | extra` for records of `model`, for documenting responses: a field per column in
+    the same order and JSON form. A field in `may_hide` may be missing (a role's redaction) and is then left out."""
+    fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    columns = [(a.key, _json_type(a.columns[0])) for a in inspect(model).column_attrs if a.key not in HIDDEN]
+    for name, kind in [*columns, *extra]:
+        fields.append((name, kind | msgspec.UnsetType, msgspec.UNSET) if name in may_hide else (name, kind))
+    return msgspec.defstruct(f"{model.__name__}Out", fields, kw_only=True)
 
 
 def ref(record: Base) -> dict[str, str]:

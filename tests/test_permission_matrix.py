@@ -234,6 +234,8 @@ def test_every_reference_field_of_every_write_input_is_in_the_matrix():
     for model in _inputs(schemas.Input):
         if model.__module__ != schemas.__name__:
             continue  # the write inputs live in store.schemas; the HTTP layer's query filters only read
+        if model.__name__.endswith("Fields"):
+            continue  # the fields a record's Create and Update share: checked through those two
         for name in model.model_fields:
             if name.endswith(("_id", "_ids")) and name not in USER_FIELDS | NOT_REFERENCES | SHARED_RECORDS and (model.__name__, name) not in covered:
                 missing.append(f"{model.__name__}.{name}")

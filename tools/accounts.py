@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from store.models.enums import AccountTier, AccountType
+from store.schemas import AccountUpdate
 from store.serialize import ref, to_dict
 from store.services import AccountService, ViewService
 from tools.context import ToolContext
@@ -61,12 +62,12 @@ async def create_account(
 
 
 @tool(area="accounts", writes=True, target=("account", "account_id"), summary="Update account {target}: {changes}")
-async def update_account(ctx: ToolContext, account_id: uuid.UUID, changes: dict[str, str | int | None]) -> ToolResult:
-    """Change an account's fields (account_name, industry, type, tier, website, phone, employees, annual_revenue, parent_account_id, primary_contact_id, account_owner_id).
+async def update_account(ctx: ToolContext, account_id: uuid.UUID, changes: AccountUpdate) -> ToolResult:
+    """Change some of an account's fields.
 
     Args:
         account_id: the account's id
-        changes: field names and their new values
+        changes: only the fields to change, with their new values
     """
     account = await AccountService(ctx.session, ctx.actor).update(account_id, changes)
     return ToolResult(data=to_dict(account), refs=[ref(account)])

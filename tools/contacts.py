@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from store.schemas import ContactUpdate
 from store.serialize import ref, to_dict
 from store.services import ContactService, ViewService
 from tools.context import ToolContext
@@ -63,12 +64,12 @@ async def create_contact(
 
 
 @tool(area="contacts", writes=True, target=("contact", "contact_id"), summary="Update contact {target}: {changes}")
-async def update_contact(ctx: ToolContext, contact_id: uuid.UUID, changes: dict[str, str | None]) -> ToolResult:
-    """Change a contact's fields (first_name, last_name, email, phone, mobile, title, department, linkedin_url, account_id, lifecycle_stage, customer_status).
+async def update_contact(ctx: ToolContext, contact_id: uuid.UUID, changes: ContactUpdate) -> ToolResult:
+    """Change some of a contact's fields.
 
     Args:
         contact_id: the contact's id
-        changes: field names and their new values
+        changes: only the fields to change, with their new values
     """
     contact = await ContactService(ctx.session, ctx.actor).update(contact_id, changes)
     return ToolResult(data=to_dict(contact), refs=[ref(contact)])

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from prompts.money import money_short
 from store.models import Deal
 from store.models.enums import DealStage, DealType
-from store.schemas import Day
+from store.schemas import Day, DealUpdate
 from store.serialize import plain, ref, to_dict
 from store.services import DealService, PipelineService
 from store.services.people import PeopleService
@@ -90,12 +90,12 @@ async def create_deal(
 
 
 @tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Update deal {target}: {changes}")
-async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: dict[str, str | int | float | list[str] | None]) -> ToolResult:
-    """Change a deal's fields (deal_name, amount, close_date, probability, type, account_id, primary_contact_id, owner_id, competitors). Use move_deal_stage for stages.
+async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: DealUpdate) -> ToolResult:
+    """Change some of a deal's fields. Use move_deal_stage for stages.
 
     Args:
         deal_id: the deal's id
-        changes: field names and their new values
+        changes: only the fields to change, with their new values
     """
     deal = await DealService(ctx.session, ctx.actor).update(deal_id, changes)
     return ToolResult(data=_brief(deal), refs=[ref(deal)])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from store.models.enums import CompanySize, LeadSource, LeadStatus
-from store.schemas import Day
+from store.schemas import Day, LeadUpdate
 from store.serialize import plain, ref, to_dict
 from store.services import LeadService
 from store.services.leads import BANT
@@ -70,12 +70,12 @@ async def create_lead(
 
 
 @tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Update lead {target}: {changes}")
-async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: dict[str, str | int | None]) -> ToolResult:
-    """Change a lead's fields (first_name, last_name, email, phone, company, title, industry, company_size, source, assigned_to_id).
+async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: LeadUpdate) -> ToolResult:
+    """Change some of a lead's fields (use update_lead_status for its status).
 
     Args:
         lead_id: the lead's id
-        changes: field names and their new values
+        changes: only the fields to change, with their new values
     """
     lead = await LeadService(ctx.session, ctx.actor).update(lead_id, changes)
     return ToolResult(data=to_dict(lead), refs=[ref(lead)])

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from store.errors import InvalidInput
 from store.models import Ticket
 from store.models.enums import Priority, TicketStatus
+from store.schemas import TicketUpdate
 from store.serialize import plain, ref, to_dict
 from store.services import TicketService
 from store.services.users import UserService
@@ -94,12 +95,12 @@ async def create_ticket(
 
 
 @tool(area="tickets", writes=True, target=("ticket", "number"), summary="Update ticket #{number}: {changes}")
-async def update_ticket(ctx: ToolContext, number: int, changes: dict[str, str | None]) -> ToolResult:
-    """Change a ticket's status (open, pending, resolved, closed), priority, subject or product.
+async def update_ticket(ctx: ToolContext, number: int, changes: TicketUpdate) -> ToolResult:
+    """Change some of a ticket's fields, e.g. its status (open, pending, resolved, closed), priority, subject or product.
 
     Args:
         number: the ticket number
-        changes: field names and their new values
+        changes: only the fields to change, with their new values
     """
     ticket = await _ticket(ctx, None, number)
     ticket = await TicketService(ctx.session, ctx.actor).update(ticket.id, changes)

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Any, Literal, cast
 
+import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
 from litestar.params import Parameter
@@ -17,6 +18,7 @@ from bots.http.inbox import inbox_router
 from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
+from bots.http.responses import KbArticle, KbArticles, KbHits, PipelineOut
 from bots.http.sales import sales_router
 from bots.http.state import AppState
 from bots.http.streaming import reply, stream, wants_stream
@@ -76,12 +78,12 @@ class PipelineFilters(Input):
 
 
 @get("/pipeline", description=f"Filters: {', '.join(PipelineFilters.model_fields)}.")
-async def pipeline(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
+async def pipeline(request: Request, nexa: AppState, actor: Actor) -> PipelineOut:
     """Open pipeline (count, amount, weighted) by stage or owner, with closed-won apart."""
     filters = parse(PipelineFilters, dict(request.query_params))
     async with nexa.db.reader() as session:
         result = await PipelineService(session, actor).summary(**filters.model_dump())
-        return plain(asdict(result))
+        return msgspec.convert(plain(asdict(result)), PipelineOut)
 
 
 @get("/contacts/{contact_id:uuid}/timeline")
@@ -92,24 +94,24 @@ async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, 
 
 
 @get("/kb/articles")
-async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: Offset = 0) -> KbArticles:
     """Help-center articles (id, title, visibility, source, updated_at)."""
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
         rows, total = await readable_articles_page(session, actor, limit=limit, offset=offset)
-        return {"total": total, "items": [{"id": str(a.id), "title": a.title, "visibility": a.visibility.value, "source": a.source,
-                                           "updated_at": plain(a.updated_at)} for a in rows]}
+        return KbArticles(total=total, items=[KbArticle(id=str(a.id), title=a.title, visibility=a.visibility.value, source=a.source,
+                                                        updated_at=plain(a.updated_at)) for a in rows])
 
 
 @get("/kb/search")
 async def kb_search_route(nexa: AppState, actor: Actor, q: Annotated[str, Parameter(min_length=1, max_length=500)],
-                          limit: Annotated[int, Parameter(ge=1, le=20)] = 5) -> dict[str, Any]:
+                          limit: Annotated[int, Parameter(ge=1, le=20)] = 5) -> KbHits:
     """Hybrid search over the articles the caller may read."""
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
         visible = (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
         hits = await kb_search(session, nexa.embedder, q, limit=limit, visibilities=visible)
-        return {"items": [plain(asdict(h)) for h in hits]}
+        return msgspec.convert({"items": [plain(asdict(h)) for h in hits]}, KbHits)
 
 
 @get("/audit")

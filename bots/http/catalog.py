@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from bots.http.api import current_actor
 from bots.http.resources import MAX_PAGE, record
+from bots.http.responses import QuoteOut, Quotes
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.models.enums import OrderStatus
@@ -49,12 +50,12 @@ async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data:
         return await deal_with_lines(actor, deals, deal_id)
 
 
-def quote_record(actor: Actor, quote: Any) -> dict[str, Any]:
-    return redact(actor, to_dict(quote) | {"name": quote.quote_number})
+def quote_record(actor: Actor, quote: Any) -> QuoteOut:
+    return QuoteOut(**redact(actor, to_dict(quote) | {"name": quote.quote_number}))
 
 
 @post("/deals/{deal_id:uuid}/quotes", status_code=201, tags=["quotes"])
-async def create_quote(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: QuoteCreate) -> dict[str, Any]:
+async def create_quote(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: QuoteCreate) -> QuoteOut:
     """Draft a numbered quote for the deal: up to three tiers (without tiers, the deal's own lines)."""
     async with nexa.db.session() as session:
         quote = await QuoteService(session, actor).create(deal_id, data)
@@ -63,14 +64,14 @@ async def create_quote(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Q
 
 
 @get("/deals/{deal_id:uuid}/quotes", tags=["quotes"])
-async def deal_quotes(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> dict[str, Any]:
+async def deal_quotes(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> Quotes:
     """The deal's quotes, oldest first."""
     async with nexa.db.session() as session:
-        return {"items": [quote_record(actor, q) for q in await QuoteService(session, actor).of_deal(deal_id)]}
+        return Quotes(items=[quote_record(actor, q) for q in await QuoteService(session, actor).of_deal(deal_id)])
 
 
 @get("/quotes/{quote_id:uuid}", tags=["quotes"])
-async def get_quote(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> dict[str, Any]:
+async def get_quote(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> QuoteOut:
     async with nexa.db.session() as session:
         return quote_record(actor, await QuoteService(session, actor).get(quote_id))
 

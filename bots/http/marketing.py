@@ -97,10 +97,10 @@ async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> dict[str
 
 
 @patch("/lists/{list_id:uuid}", tags=["lists"])
-async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListUpdate) -> dict[str, Any]:  # type: ignore[valid-type]
+async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListUpdate) -> dict[str, Any]:
     async with nexa.db.session() as session:
         service = ListService(session, actor)
-        changes = data.model_dump(exclude_unset=True)  # type: ignore[attr-defined]  # a run-time update model (store.schemas.partial)
+        changes = data.model_dump()
         found = await service.update(list_id, changes)
         await audit(session, actor, action="api:lists.update", arguments=changes, status="ok", record_ids=[list_id])
         return _list(found, await service.count(found))
@@ -156,9 +156,9 @@ async def get_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> 
 
 
 @patch("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
-async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignUpdate) -> dict[str, Any]:  # type: ignore[valid-type]
+async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignUpdate) -> dict[str, Any]:
     async with nexa.db.session() as session:
-        changes = data.model_dump(exclude_unset=True)  # type: ignore[attr-defined]  # a run-time update model (store.schemas.partial)
+        changes = data.model_dump()
         changed = await CampaignService(session, actor).update(campaign_id, changes)
         await audit(session, actor, action="api:campaigns.update", arguments=changes, status="ok", record_ids=[campaign_id])
         return to_dict(changed)
@@ -218,11 +218,11 @@ async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_
 
 @patch("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
 async def update_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID,
-                       data: MassEmailUpdate) -> dict[str, Any]:  # type: ignore[valid-type]
+                       data: MassEmailUpdate) -> dict[str, Any]:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
-        return _email(await service.update(email_id, data.model_dump(exclude_unset=True)))  # type: ignore[attr-defined]  # a run-time update model (store.schemas.partial)
+        return _email(await service.update(email_id, data))
 
 
 @get("/campaigns/{campaign_id:uuid}/steps", tags=["campaigns"])

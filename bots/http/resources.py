@@ -10,16 +10,20 @@ because Litestar reads them to validate bodies and to write the OpenAPI schema.
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+import msgspec
 from litestar import Request, Router, delete, get, patch, post
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
+from bots.http.responses import AccountOut, ContactOut, Conversion, DealOut, LeadOut, record_type
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.imports.export import EXPORTABLE, header, to_csv
 from store.imports.export import rows as csv_rows
+from store.models import Account, Base, Call, Contact, Deal, Lead, Meeting, Note, Product, Task, Ticket
 from store.models.enums import (
     DealStage,
     LeadStatus,
@@ -50,6 +54,7 @@ from store.schemas import (
     TaskUpdate,
     TicketCreate,
     TicketUpdate,
+    Update,
     parse,
 )
 from store.serialize import ref, to_dict
@@ -71,10 +76,6 @@ MAX_PAGE = 200
 def record(actor: Actor, item: Any) -> dict[str, Any]:
     """A record as the API returns it: every column by its spec name, plus its display name."""
     return redact(actor, to_dict(item) | {"name": ref(item)["name"]})
-
-
-def page(actor: Actor, items: list[Any], total: int, limit: int, offset: int) -> dict[str, Any]:
-    return {"total": total, "limit": limit, "offset": offset, "items": [record(actor, i) for i in items]}
 
 
 class Paging(Input):
@@ -144,14 +145,24 @@ class Resource:
     """One record type over HTTP."""
 
     name: str  # plural path segment
+    model: type[Base]
     service: type
     filters: type[Paging]
     list: Lister
     get: str
     create: type[BaseModel]
     make: str
-    update: type[BaseModel] | None = None
+    update: type[Update] | None = None
     remove: bool = False
+
+    @cached_property
+    def out(self) -> type[msgspec.Struct]:
+        """A record as the API returns it (`record`), for the OpenAPI document."""
+        return record_type(self.model)
+
+    @cached_property
+    def page(self) -> type[msgspec.Struct]:
+        return msgspec.defstruct(f"{self.model.__name__}Page", [("total", int), ("limit", int), ("offset", int), ("items", list[self.out])])  # type: ignore[name-defined]
 
 
 def _common(f: Paging) -> dict[str, Any]:
@@ -159,29 +170,29 @@ def _common(f: Paging) -> dict[str, Any]:
 
 
 RESOURCES = [
-    Resource("leads", LeadService, LeadFilters, lambda s, f: s.search(q=f.q, status=f.status, **_common(f)), "get",
+    Resource("leads", Lead, LeadService, LeadFilters, lambda s, f: s.search(q=f.q, status=f.status, **_common(f)), "get",
              LeadCreate, "create", LeadUpdate),
-    Resource("contacts", ContactService, ContactFilters, lambda s, f: s.search(q=f.q, account_id=f.account_id, **_common(f)), "get",
+    Resource("contacts", Contact, ContactService, ContactFilters, lambda s, f: s.search(q=f.q, account_id=f.account_id, **_common(f)), "get",
              ContactCreate, "create", ContactUpdate),
-    Resource("accounts", AccountService, Paging, lambda s, f: s.search(q=f.q, **_common(f)), "get",
+    Resource("accounts", Account, AccountService, Paging, lambda s, f: s.search(q=f.q, **_common(f)), "get",
              AccountCreate, "create", AccountUpdate),
-    Resource("deals", DealService, DealFilters, lambda s, f: s.search(q=f.q, stage=f.stage, account_id=f.account_id, owner_id=f.owner_id,
+    Resource("deals", Deal, DealService, DealFilters, lambda s, f: s.search(q=f.q, stage=f.stage, account_id=f.account_id, owner_id=f.owner_id,
                                                                       open_only=f.open_only, **_common(f)), "get",
              DealCreate, "create", DealUpdate),
-    Resource("tickets", TicketService, TicketFilters, lambda s, f: s.search(
+    Resource("tickets", Ticket, TicketService, TicketFilters, lambda s, f: s.search(
         q=f.q, status=f.status, priority=f.priority, account_id=f.account_id, contact_id=f.contact_id, assignee_id=f.assignee_id,
         open_only=f.open_only, sentiment=f.sentiment, intent=f.intent, **_common(f)), "get", TicketCreate, "create", TicketUpdate),
-    Resource("tasks", TaskService, TaskFilters, lambda s, f: s.search(assignee_id=f.assignee_id, status=f.status, related_type=f.related_type,
+    Resource("tasks", Task, TaskService, TaskFilters, lambda s, f: s.search(assignee_id=f.assignee_id, status=f.status, related_type=f.related_type,
                                                                       related_id=f.related_id, **_common(f)), "get",
              TaskCreate, "create", TaskUpdate, remove=True),
-    Resource("calls", EngagementService, CallFilters, lambda s, f: s.list_calls(contact_id=f.contact_id, lead_id=f.lead_id,
+    Resource("calls", Call, EngagementService, CallFilters, lambda s, f: s.list_calls(contact_id=f.contact_id, lead_id=f.lead_id,
                                                                                  deal_id=f.deal_id, **_common(f)), "get_call",
              CallCreate, "log_call"),
-    Resource("meetings", EngagementService, MeetingFilters, lambda s, f: s.list_meetings(start=f.start, end=f.end, **_common(f)),
+    Resource("meetings", Meeting, EngagementService, MeetingFilters, lambda s, f: s.list_meetings(start=f.start, end=f.end, **_common(f)),
              "get_meeting", MeetingCreate, "schedule_meeting"),
-    Resource("notes", EngagementService, NoteFilters, lambda s, f: s.list_notes(f.related_type, f.related_id, **_common(f)),
+    Resource("notes", Note, EngagementService, NoteFilters, lambda s, f: s.list_notes(f.related_type, f.related_id, **_common(f)),
              "get_note", NoteCreate, "add_note"),
-    Resource("products", ProductService, ProductFilters, lambda s, f: s.search(q=f.q, active_only=f.active_only, **_common(f)), "get",
+    Resource("products", Product, ProductService, ProductFilters, lambda s, f: s.search(q=f.q, active_only=f.active_only, **_common(f)), "get",
              ProductCreate, "create", ProductUpdate),
 ]
 
@@ -221,28 +232,28 @@ async def export_csv(db: Any, actor: Actor, resource: str, filters: Paging, *, l
 
 def _router(r: Resource) -> Router:
     """The handlers of one resource, made from its row."""
-    create_model, update_model = r.create, r.update
+    create_model, update_model, out, page_type = r.create, r.update, r.out, r.page
 
-    async def list_records(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
+    async def list_records(request: Request, nexa: AppState, actor: Actor) -> page_type:  # type: ignore[valid-type]
         filters = parse(r.filters, dict(request.query_params))
         if r.name in EXPORTABLE and "text/csv" in request.headers.get("accept", ""):
             explicit = "limit" in request.query_params
             rows = export_csv(nexa.db, actor, r.name, filters, limit=filters.limit if explicit else None)
-            return CsvStream(rows, media_type="text/csv; charset=utf-8",  # type: ignore[return-value]
+            return CsvStream(rows, media_type="text/csv; charset=utf-8",
                           headers={"Content-Disposition": f'attachment; filename="{r.name}.csv"'})
         async with nexa.db.session() as session:
             items, total = await r.list(r.service(session, actor), filters)
-            return page(actor, items, total, filters.limit, filters.offset)
+            return page_type(total=total, limit=filters.limit, offset=filters.offset, items=[out(**record(actor, i)) for i in items])
 
-    async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> dict[str, Any]:
+    async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
-            return record(actor, await getattr(r.service(session, actor), r.get)(record_id))
+            return out(**record(actor, await getattr(r.service(session, actor), r.get)(record_id)))
 
-    async def create_record(nexa: AppState, actor: Actor, data: create_model) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def create_record(nexa: AppState, actor: Actor, data: create_model) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
             made = await getattr(r.service(session, actor), r.make)(data)
             await audit(session, actor, action=f"api:{r.name}.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])  # type: ignore[attr-defined]  # a run-time create model (built per resource)
-            return record(actor, made)
+            return out(**record(actor, made))
 
     handlers = [
         get("/", name=f"list_{r.name}", summary=f"List {r.name}", description=f"Filters: {', '.join(r.filters.model_fields)}.")(list_records),
@@ -250,12 +261,12 @@ def _router(r: Resource) -> Router:
         post("/", name=f"create_{r.name}", summary=f"Create one of the {r.name}", status_code=201)(create_record),
     ]
     if update_model is not None:
-        async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> dict[str, Any]:  # type: ignore[valid-type]
+        async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> out:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
-                changes = data.model_dump(exclude_unset=True)  # type: ignore[attr-defined]  # a run-time update model (store.schemas.partial)
+                changes = data.model_dump()  # type: ignore[attr-defined]  # the resource's update model (store.schemas)
                 changed = await r.service(session, actor).update(record_id, changes)
                 await audit(session, actor, action=f"api:{r.name}.update", arguments=changes, status="ok", record_ids=[record_id])
-                return record(actor, changed)
+                return out(**record(actor, changed))
 
         handlers.append(patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(update_record))
     if r.remove:
@@ -280,32 +291,32 @@ class StageMove(BaseModel):
 
 
 @post("/leads/{lead_id:uuid}/convert", status_code=201, tags=["leads"])
-async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: LeadConversion) -> dict[str, Any]:
+async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: LeadConversion) -> Conversion:
     """Convert a lead into a contact, an account and (by default) a deal, in one transaction."""
     async with nexa.db.session() as session:
         done = await LeadService(session, actor).convert(lead_id, data)
         await audit(session, actor, action="api:leads.convert", arguments=data.model_dump(mode="json"), status="ok",
                     record_ids=[lead_id, done.contact.id, done.account.id, done.deal.id if done.deal else None])
-        return {"lead": record(actor, done.lead), "contact": record(actor, done.contact), "account": record(actor, done.account),
-                "deal": record(actor, done.deal) if done.deal else None}
+        return Conversion(lead=LeadOut(**record(actor, done.lead)), contact=ContactOut(**record(actor, done.contact)),
+                          account=AccountOut(**record(actor, done.account)), deal=DealOut(**record(actor, done.deal)) if done.deal else None)
 
 
 @post("/leads/{lead_id:uuid}/status", status_code=200, tags=["leads"])
-async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: StatusChange) -> dict[str, Any]:
+async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: StatusChange) -> LeadOut:
     """Move a lead along its lifecycle (lost needs a reason; qualified may record BANT)."""
     async with nexa.db.session() as session:
         lead = await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant)
         await audit(session, actor, action="api:leads.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[lead_id])
-        return record(actor, lead)
+        return LeadOut(**record(actor, lead))
 
 
 @post("/deals/{deal_id:uuid}/stage", status_code=200, tags=["deals"])
-async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: StageMove) -> dict[str, Any]:
+async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: StageMove) -> DealOut:
     """Move a deal to a stage (closed_lost needs a reason; closed_won runs the onboarding automation)."""
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason)
         await audit(session, actor, action="api:deals.stage", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
-        return record(actor, deal)
+        return DealOut(**record(actor, deal))
 
 
 def resource_routers() -> list[Any]:

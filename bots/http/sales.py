@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
 from bots.http.resources import record
+from bots.http.responses import DealOut
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.clock import today
@@ -141,12 +142,12 @@ class Reopen(BaseModel):
 
 
 @post("/deals/{deal_id:uuid}/reopen", status_code=200, tags=["deals"])
-async def reopen_deal(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Reopen) -> dict[str, Any]:
+async def reopen_deal(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Reopen) -> DealOut:
     """Reopen a closed deal into an open stage (a won deal's commissions are reversed)."""
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).reopen(deal_id, data.stage, reason=data.reason)
         await audit(session, actor, action="api:deals.reopen", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
-        return record(actor, deal)
+        return DealOut(**record(actor, deal))
 
 
 sales_router = Router(path="/", route_handlers=[

@@ -39,7 +39,7 @@ class Account(ImportedMixin, Entity):
     phone: Mapped[str | None] = mapped_column(sa.String(50))
     employees: Mapped[int | None]
     annual_revenue: Mapped[Decimal | None] = money()
-    tier: Mapped[AccountTier | None] = enum_column(AccountTier, nullable=True)
+    tier: Mapped[AccountTier | None] = enum_column(AccountTier, nullable=True, index=True)
     parent_account_id: Mapped[uuid.UUID | None] = fk("accounts.id")
     billing_address: Mapped[dict[str, Any] | None]
     shipping_address: Mapped[dict[str, Any] | None]

@@ -31,7 +31,7 @@ class Contact(ImportedMixin, Entity):
     owner_id: Mapped[uuid.UUID | None] = fk("users.id")
     lifecycle_stage: Mapped[LifecycleStage] = enum_column(LifecycleStage, default=LifecycleStage.lead)
     customer_status: Mapped[CustomerStatus] = enum_column(CustomerStatus, default=CustomerStatus.active)
-    last_activity: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_activity: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
     engagement_score: Mapped[int | None]
 
     @property

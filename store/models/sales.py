@@ -77,7 +77,7 @@ class Quota(IdMixin, Base):
     __table_args__ = (
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
         sa.CheckConstraint("period_end >= period_start", name="period_order"),
-        sa.UniqueConstraint("user_id", "period_start", name="one_per_period"),
+        sa.UniqueConstraint("user_id", "period_start", name="uq_quotas_one_per_period"),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)

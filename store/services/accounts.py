@@ -13,7 +13,7 @@ from store.access import require
 from store.errors import Conflict, InvalidInput
 from store.models import Account, Contact, Deal
 from store.models.enums import ActivityType, DealStage, RecordType
-from store.schemas import AccountCreate, AccountUpdate, Input, parse
+from store.schemas import AccountCreate, AccountUpdate, parse
 from store.services.base import Service
 from store.services.timeline import record_activity
 from store.services.visibility import owner_visible
@@ -64,7 +64,7 @@ class AccountService(Service):
         await self.check("accounts", "read", account.account_owner_id)
         return account
 
-    async def update(self, account_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Account:
+    async def update(self, account_id: uuid.UUID | str, data: AccountUpdate | dict[str, Any]) -> Account:
         changes = parse(AccountUpdate, data).model_dump(exclude_unset=True)
         account = await self.load(Account, account_id, field="account_id", lock=True)
         await self.check("accounts", "write", account.account_owner_id)

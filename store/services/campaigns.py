@@ -20,7 +20,7 @@ from store.access import require
 from store.errors import Conflict, InvalidInput
 from store.models import Campaign, CampaignMember, Contact, Deal, Lead
 from store.models.enums import OPEN_STAGES, DealStage, MemberStatus
-from store.schemas import CampaignCreate, CampaignMembersChange, CampaignUpdate, Input, parse
+from store.schemas import CampaignCreate, CampaignMembersChange, CampaignUpdate, parse
 from store.services.base import Service
 from store.services.visibility import owner_visible
 
@@ -67,7 +67,7 @@ class CampaignService(Service):
         await self.flush()
         return campaign
 
-    async def update(self, campaign_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Campaign:
+    async def update(self, campaign_id: uuid.UUID | str, data: CampaignUpdate | dict[str, Any]) -> Campaign:
         changes = parse(CampaignUpdate, data).model_dump(exclude_unset=True)
         campaign = await self.load(Campaign, campaign_id, field="campaign_id", lock=True)
         await self.check("campaigns", "write", campaign.owner_id)

@@ -13,7 +13,7 @@ from store.clock import utcnow
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
 from store.models import Account, Contact
 from store.models.enums import ActivityType, RecordType
-from store.schemas import ContactCreate, ContactUpdate, Input, parse
+from store.schemas import ContactCreate, ContactUpdate, parse
 from store.services.base import Service, among
 from store.services.bulk import copy_rows
 from store.services.timeline import record_activities, record_activity
@@ -100,7 +100,7 @@ class ContactService(Service):
         await self.check("contacts", "read", contact.owner_id)
         return contact
 
-    async def update(self, contact_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Contact:
+    async def update(self, contact_id: uuid.UUID | str, data: ContactUpdate | dict[str, Any]) -> Contact:
         changes = parse(ContactUpdate, data).model_dump(exclude_unset=True)
         contact = await self.load(Contact, contact_id, field="contact_id", lock=True)
         await self.check("contacts", "write", contact.owner_id)

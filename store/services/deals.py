@@ -36,7 +36,7 @@ from store.models.enums import (
     OrderStatus,
     RecordType,
 )
-from store.schemas import DealCreate, DealUpdate, Input, LineItemInput, LineItems, parse
+from store.schemas import DealCreate, DealUpdate, LineItemInput, LineItems, parse
 from store.services import pricing
 from store.services.base import Service
 from store.services.commissions import CommissionService
@@ -111,7 +111,7 @@ class DealService(Service):
             stmt = stmt.where(Deal.close_date <= close_to)
         return await self.page(stmt, Deal.close_date.asc().nulls_last(), Deal.deal_name, limit=limit, offset=offset)
 
-    async def update(self, deal_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Deal:
+    async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:
         changes = parse(DealUpdate, data).model_dump(exclude_unset=True)
         deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
         await self.check("deals", "write", deal.owner_id)

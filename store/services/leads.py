@@ -18,7 +18,7 @@ from store.intelligence import scoring
 from store.intelligence.routing import route_lead
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleStage, RecordType
-from store.schemas import Bant, Input, LeadConversion, LeadCreate, LeadUpdate, parse
+from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
 from store.services.base import Service
 from store.services.deals import DealService
 from store.services.lead_automation import on_lead_created
@@ -79,7 +79,7 @@ class LeadService(Service):
         await self.check("leads", "read", lead.assigned_to_id)
         return lead
 
-    async def update(self, lead_id: uuid.UUID | str, data: Input | dict[str, Any]) -> Lead:
+    async def update(self, lead_id: uuid.UUID | str, data: LeadUpdate | dict[str, Any]) -> Lead:
         changes = parse(LeadUpdate, data).model_dump(exclude_unset=True)
         lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
         await self.check("leads", "write", lead.assigned_to_id)

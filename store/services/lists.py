@@ -20,7 +20,7 @@ from store.access import require
 from store.clock import utcnow
 from store.errors import Conflict, InvalidInput
 from store.models import Contact, ContactList, ContactListMember
-from store.schemas import Input, ListCreate, ListMembersChange, ListUpdate, parse
+from store.schemas import ListCreate, ListMembersChange, ListUpdate, parse
 from store.services.base import Service
 from store.services.segments import audience, condition, dump, parse_filter
 from store.services.visibility import owner_visible
@@ -41,7 +41,7 @@ class ListService(Service):
         await self.flush()
         return made
 
-    async def update(self, list_id: uuid.UUID | str, data: Input | dict[str, Any]) -> ContactList:
+    async def update(self, list_id: uuid.UUID | str, data: ListUpdate | dict[str, Any]) -> ContactList:
         changes = parse(ListUpdate, data).model_dump(exclude_unset=True)
         found = await self.load(ContactList, list_id, field="list_id", lock=True)
         await self.check("lists", "write", found.owner_id)

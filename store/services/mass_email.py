@@ -37,7 +37,7 @@ from store.models import (
     Suppression,
 )
 from store.models.enums import LeadStatus, MassEmailStatus
-from store.schemas import Input, MassEmailCreate, MassEmailUpdate, parse
+from store.schemas import MassEmailCreate, MassEmailUpdate, parse
 from store.services.base import Service
 from store.services.emails import SmtpTarget
 from store.services.lists import ListService
@@ -153,7 +153,7 @@ class MassEmailService(Service):
         await self.flush()
         return email
 
-    async def update(self, email_id: uuid.UUID | str, data: Input | dict[str, Any]) -> MassEmail:
+    async def update(self, email_id: uuid.UUID | str, data: MassEmailUpdate | dict[str, Any]) -> MassEmail:
         changes = parse(MassEmailUpdate, data).model_dump(exclude_unset=True)
         email = await self.get(email_id, lock=True)
         await self._campaign(email.campaign_id)

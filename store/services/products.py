@@ -30,7 +30,7 @@ class ProductService(Service):
         require(self.actor, "products", "read")
         return await self.load(Product, product_id, field="product_id")
 
-    async def update(self, product_id: uuid.UUID | str, data: dict[str, Any]) -> Product:
+    async def update(self, product_id: uuid.UUID | str, data: ProductUpdate | dict[str, Any]) -> Product:
         require(self.actor, "products", "write")
         changes = parse(ProductUpdate, data).model_dump(exclude_unset=True)
         for required in ("name", "sku", "unit_price", "currency", "billing", "active"):
