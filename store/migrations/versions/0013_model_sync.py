@@ -1,7 +1,7 @@
 """model_sync: the index the conversations model declares on handoff_ticket_id (0006 added the column without it)
 
 Revision ID: 0013_model_sync
-Revises: 0012_marketing3
+Revises: 0013_pipeline_summary
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0013_model_sync"
-down_revision = "0012_marketing3"
+down_revision = "0013_pipeline_summary"
 branch_labels = None
 depends_on = None
 
