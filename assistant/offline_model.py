@@ -37,7 +37,7 @@ from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
 from assistant.offline.slots import STOPWORDS, find_date, find_name, find_stage, name_runs
-from assistant.offline.support import ESCALATE, asks_reply, escalated
+from assistant.offline.support import asks_reply
 from prompts import render
 from prompts.money import money_short
 from store.clock import utcnow
@@ -1077,12 +1077,6 @@ class Plan:
     def do_update_ticket(self) -> None:
         self.need("ticket_number", hint="Which ticket number?")
         changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
-        if not changes and ESCALATE.search(self.text):  # "escalate 1047": its priority one level up
-            current = self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"]
-            higher = escalated(current.get("priority"))
-            if higher is None:
-                self.answer("error", field="priority", reason=f"ticket #{current['number']} is already urgent, the highest priority.")
-            changes = {"priority": higher}
         if not changes:
             self.need("status", hint="What should change: the status or the priority?")
         self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)

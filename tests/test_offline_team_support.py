@@ -1,5 +1,5 @@
 """The offline model on support, manager and follow-up asks: a ticket assigned by a person's first name (several people
-by that name are asked back), an escalation one priority level up, a stage move that states a new amount, a teammate's
+by that name are asked back), an escalation (urgent), a stage move that states a new amount, a teammate's
 stuck deals (a rep is told they cannot see them), the rep with the biggest pipeline, the whole team's overdue tasks,
 "him" after a deal (its primary contact). Real agent, real database, seeded demo CRM."""
 
@@ -58,7 +58,7 @@ async def test_a_ticket_is_assigned_by_first_name_and_a_shared_name_is_asked_bac
     assert not john.pending and "tickets go to support" in john.answer, john.answer
 
 
-async def test_escalating_raises_the_priority_one_level(db, crm):
+async def test_escalating_makes_a_ticket_urgent(db, crm):
     agent, as_ = crm
     sam = await as_("sam@nexa.test")
     async with db.session() as s:
@@ -66,7 +66,7 @@ async def test_escalating_raises_the_priority_one_level(db, crm):
         assert ticket is not None
         number = ticket.number
     result = await agent.run(sam, f"escalate {number}")
-    assert result.pending and result.pending[0].arguments == {"number": number, "changes": {"priority": "high"}}, result.answer
+    assert result.pending and result.pending[0].arguments == {"number": number, "changes": {"priority": "urgent"}}, result.answer
 
 
 async def test_a_stage_move_with_a_new_amount_changes_both(db, crm):

@@ -398,9 +398,10 @@ find_ticket_status = _keyword_map([
 
 _PRIORITY_WORDS = {"urgent": "urgent", "critical": "urgent", "blocker": "urgent", "asap": "urgent",
                    "p1": "urgent", "high": "high", "p2": "high", "medium": "medium", "normal": "medium",
-                   "moderate": "medium", "p3": "medium", "low": "low", "minor": "low", "p4": "low"}
+                   "moderate": "medium", "p3": "medium", "low": "low", "minor": "low", "p4": "low", "escalate": "urgent",
+                   "escalated": "urgent"}
 _PRIORITY_STRICT = re.compile(
-    r"\b(urgent|critical|blocker|asap|p[1-4])\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
+    r"\b(urgent|critical|blocker|asap|p[1-4]|escalated?)\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
     r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b", re.I)
 _PRIORITY_LOOSE = re.compile(r"\b(?:to|as)\s+(high|medium|normal|low)\b", re.I)
 
