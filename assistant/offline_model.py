@@ -37,6 +37,7 @@ from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
 from assistant.offline.slots import STOPWORDS, find_date, find_name, find_stage, name_runs
+from assistant.offline.support import asks_reply
 from prompts import render
 from prompts.money import money_short
 from store.clock import utcnow
@@ -404,14 +405,23 @@ class Plan:
             if focused is not None and focused.get("id"):
                 return focused
             name = focused["name"] if focused else None
+            if focused is None and "contact" in kinds and (_PERSON_PRONOUN.search(self.text) or (
+                    set(kinds) <= set(PERSON) and _PLURAL_PRONOUN.search(self.text))):
+                contact = self._focus_person()  # "log a call with him" after looking at a deal: its primary contact
+                if contact is not None:
+                    return contact
         if not name:
             if required:
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None
         kinds = _kind_hint(self.text, str(name), kinds)
         dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
+        numbered = re.search(re.escape(str(name)) + r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))",
+                             self.text, re.I)
         if dashed and "deal" in kinds:  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
             name = f"{name} - {dashed[1]}"
+        elif numbered and "deal" in kinds:  # "northfield pilot 64": the number that ends a deal's name
+            name = f"{name} {numbered[1]}"
         hits: list[dict[str, Any]] = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"] if h["score"] >= MATCH_FLOOR]
         pick = self.slots.get("pick")
         if pick:  # the reply to our "which one" question names the line it chose
@@ -430,6 +440,16 @@ class Plan:
         if record is not None and (self.writing or len(doubt) > 1):
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _focus_person(self) -> dict[str, Any] | None:
+        """The person of the one deal or ticket in focus: the deal's primary contact, the ticket's requester."""
+        deal, ticket = self.focus.of(["deal"]), self.focus.of(["ticket"])
+        contact_id = None
+        if deal is not None and deal.get("id"):
+            contact_id = self.call("get_deal", deal_id=str(deal["id"]))["data"].get("primary_contact_id")
+        elif ticket is not None and ticket.get("number"):
+            contact_id = self.call("get_ticket", number=int(ticket["number"]))["data"].get("requester_contact_id")
+        return {"type": "contact", "id": str(contact_id), "name": ""} if contact_id else None
 
     # -- the plans, one per intent ------------------------------------------------------------------
 
@@ -450,8 +470,12 @@ class Plan:
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
-        if asked_metric(text) and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_question(text)):
+        if asked_metric(text) and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_question(text)
+                                       and self._evident(self.parse.intent)):  # "avg deal size for the team" writes nothing
             self.do_sales_report()
+        if asks_reply(text) and (number := self._ticket_number()) is not None:
+            self.writing = False
+            self.do_ticket_reply(number)
         asks_a_task = _TASK_REQUEST.search(text) and not is_question(text)
         for pattern, insight in _INSIGHTS:
             if pattern.search(text) and not (asks_a_task and insight != "draft_email"):  # "a task to update the forecast"
@@ -488,8 +512,14 @@ class Plan:
         lowered, intent = self.text.lower(), self.parse.intent
         kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
         self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
+        if self.role == "support" and not self.slots.get("ticket_number") and (bare := _BARE_TICKET.search(self.text)):
+            self.slots = {**self.slots, "ticket_number": int(bare[1])}  # "who is working on 1047?": an agent's numbers are tickets
         person = self.slots.get("person")
         manager = self.role in ("manager", "admin")
+        if not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
+                (manager and _PERFORMANCE.search(self.text)) or _STUCK.search(lowered) or _PIPELINE_WORDS.search(lowered)) \
+                and re.search(rf"\b{re.escape(str(self.slots['name']))}(?:['’]s|\s+(?:is|doing|got|has))\b", self.text, re.I):
+            person = self.slots["person"] = str(self.slots["name"])  # "how is emma doing", "what is stuck in john's pipeline"
         tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
         if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
                 tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered)):
@@ -498,10 +528,11 @@ class Plan:
             return "won_deals"
         if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered):
             return "lost_deals"
-        if person and manager and _TEAMMATE_DEALS.search(lowered) and not self.slots.get("ticket_number"):
-            return "teammate_deals"
-        if person and manager and "team_tasks" in self.tools and tasks:
-            return "team_tasks"
+        if person and (manager and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text))
+                       or _STUCK.search(lowered) and _TEAMMATE_DEALS.search(lowered)) and not self.slots.get("ticket_number"):
+            return "teammate_deals"  # a rep asking about a teammate's deals is told what they may see
+        if manager and "team_tasks" in self.tools and tasks and (person or (self.slots.get("scope") == "team" and not self.slots.get("name"))):
+            return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
         if _DEAL_WORDS.search(lowered) and find_stage(self.text) and not _WON.search(lowered) and not self.slots.get("name"):
             return "stage_deals"
         if self.role == "support" and _WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
@@ -541,7 +572,8 @@ class Plan:
     def _teammate(self) -> str | None:
         """The teammate a manager's or admin's question is about ("mike's deals"), else None (the caller's own)."""
         person = self.slots.get("person")
-        if self.role in ("manager", "admin") and person and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team"):
+        if person and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team") and (
+                self.role in ("manager", "admin") or _STUCK.search(self.text)):
             return str(person)
         return None
 
@@ -594,7 +626,13 @@ class Plan:
     def do_teammate_deals(self) -> None:
         """A teammate's deals (a stage or open ones) or their pipeline figures; a name that is no teammate is an account."""
         person = str(self._teammate())
-        if _PIPELINE_WORDS.search(self.text):
+        if _STUCK.search(self.text):
+            days = int(self.slots.get("days") or 14)
+            result = self.attempt("stuck_deals", min_days=days, scope="all", limit=10, owner=person)
+            if result.get("ok"):
+                self.answer("deals", deals=result["data"]["deals"], empty=f"None of {person.capitalize()}'s deals has been stuck for more than {days} days.",
+                            title=f"{person.capitalize()}'s deals with no stage change for more than {days} days")
+        elif _PIPELINE_WORDS.search(self.text) or _PERFORMANCE.search(self.text):
             result = self.attempt("pipeline_summary", scope="all", group_by="stage", period=self.slots.get("period"), owner=person)
             if result.get("ok"):
                 self.answer("pipeline", d=result["data"], title=f"{person.capitalize()}'s pipeline by stage")
@@ -613,6 +651,8 @@ class Plan:
         error = result.get("error", {})
         if error.get("code") != "not_found":
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        if _PERFORMANCE.search(self.text) and not _TEAMMATE_DEALS.search(self.text):
+            self.do_show_record()  # "how is Acme doing": an account
         self.do_list_deals()  # "Acme's deals": an account's
 
     def do_memory(self) -> None:
@@ -641,8 +681,11 @@ class Plan:
     def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
         """The record the request names after "to", "for", "on", "about", "with" or "of"."""
         if not self.slots.get("pick"):
-            recipient = re.match(r"^\W*(?:please\s+)?e-?mail\s+(.+?)\s+(?:a|an|the|about|re|with|regarding)\b", self.text, re.I)
+            recipient = re.match(r"^\W*(?:please\s+)?(?:e-?mail|write|draft|send|compose|message)\s+(?!(?:a|an|the|me|to|up|out|back|some)\b)"
+                                 r"(.+?)\s+(?:a|an|the|about|re|with|regarding)\b", self.text, re.I)
             found = find_name(recipient[1]) if recipient else find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
+            if _TO_PRONOUN.search(self.text) and (recipient is None or _PERSON_PRONOUN.fullmatch(recipient[1].strip())):
+                found = None  # "draft an email to them about the renewal": the record in focus, not the topic
             self.slots = {**self.slots, "name": found.value if found else None}
         return self.find(kinds, what=what, required=required)
 
@@ -682,12 +725,24 @@ class Plan:
             self.answer("ticket_forecast", d=self.call("forecast_tickets", days=int(ahead.get("days") or days))["data"])
         self.answer("forecast", d=self.call("forecast_pipeline", quarters=2)["data"])
 
+    def do_slipping(self) -> None:
+        """Deals likely to slip: the open ones closing in the period (this month unless said), the longest in their stage first."""
+        period = read_slots(self.text, self.model.now()).get("period")
+        period = period if period not in (None, "overdue", "today") else "this_month"
+        data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
+        deals = sorted(data["deals"], key=lambda d: -int(d.get("days_in_stage") or 0))
+        label = str(period).replace("_", " ")
+        self.answer("deals", deals=deals, title=f"Open deals closing {label} ({data['from']} to {data['to']}), the longest without a stage change first",
+                    empty=f"No open deals close {label}.")
+
     def do_summarize(self) -> None:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
         ticket = self.focus.of(["ticket"])
         if number or (ticket and ticket.get("number") and refers_back(self.text)):  # "summarize it" after a ticket
             viewed = number.group(1) if number else (ticket or {})["number"]
             self.answer("summary", d=self.call("summarize_ticket", number=int(viewed))["data"])
+        if self.role == "support" and (bare := _BARE_TICKET.search(self.text)):  # "summarize 1047": an agent's numbers are tickets
+            self.answer("summary", d=self.call("summarize_ticket", number=int(bare[1]))["data"])
         record = self._named(ANYTHING, "a ticket number or a record")
         if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
             tool, arg = NEXT_VIEW[record["type"]]
@@ -737,8 +792,8 @@ class Plan:
 
     def do_list_leads(self) -> None:
         status = self.slots.get("lead_status")
-        hot = bool(re.search(r"\b(?:hot|hottest|top|best|highest|warmest)\b", self.text, re.I))
-        data = self.call("search_leads", query=None, status=status, limit=25 if hot else 20)["data"]
+        hot = bool(re.search(r"\b(?:hot|hottest|top|best|highest|warmest|rank\w*|sort\w*)\b|\bby\s+(?:lead\s+)?score\b", self.text, re.I))
+        data = self.call("search_leads", query=None, status=status, limit=25 if hot else 20, order="score" if hot else "newest")["data"]
         leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
         if hot:  # the highest scores first
             leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
@@ -761,12 +816,14 @@ class Plan:
 
     def do_team_tasks(self) -> None:
         period = self.slots.get("period") or ("overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None)
-        result = self.attempt("team_tasks", person=str(self.slots["person"]), period=period)
+        person = self.slots.get("person")
+        result = self.attempt("team_tasks", person=str(person) if person else None, period=period)
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
-        self.answer("tasks", tasks=data["tasks"], period=period, person=data["person"], label="overdue" if period == "overdue" else "")
+        self.answer("tasks", tasks=data["tasks"], period=period, person=data["person"], team=person is None,
+                    label="overdue" if period == "overdue" else "")
 
     def do_show_ticket(self) -> None:
         self.answer("ticket", d=self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"])
@@ -790,11 +847,8 @@ class Plan:
 
     def do_assign_ticket(self) -> None:
         self.need("ticket_number", hint="Which ticket number?")
-        assignee = str(self.slots.get("assignee") or "me")
-        email = self.caller if assignee == "me" else assignee if "@" in assignee else None
-        if email is None:
-            self.answer("error", field="assignee", reason=f"tell me {assignee}'s email address to assign the ticket.")
-        self.write("assign_ticket", number=self.slots["ticket_number"], assignee_email=email)
+        assignee = str(self.slots.get("assignee") or "me")  # a name is resolved by the tool; several people are asked back
+        self.write("assign_ticket", number=self.slots["ticket_number"], assignee=self.caller if assignee == "me" and self.caller else assignee)
 
     def do_update_lead_status(self) -> None:
         self.need("status", hint="Contacted, qualified or lost?")
@@ -859,7 +913,7 @@ class Plan:
         if self.slots["stage"] == "closed_lost":
             self.need("reason", hint="Why was it lost?")
         deal = self._deal()
-        self.write("move_deal_stage", deal_id=deal["id"], stage=self.slots["stage"], reason=self.slots.get("reason"))
+        self.write("move_deal_stage", deal_id=deal["id"], stage=self.slots["stage"], reason=self.slots.get("reason"), amount=self.slots.get("amount"))
 
     def _deal(self) -> dict[str, Any]:
         """The deal the request names: by deal name first, else the one open deal of the named account.
@@ -885,6 +939,8 @@ class Plan:
         scope = self.slots.get("scope") or ("team" if self.role == "manager" else "mine" if self.role == "rep" else "all")
         data = self.call("pipeline_summary", scope=scope, group_by=self.slots.get("group_by") or "stage", period=self.slots.get("period"))["data"]
         title = {"mine": "Your pipeline", "team": "Your team's pipeline", "all": "The pipeline"}[scope]
+        if data["group_by"] == "owner":  # "which rep has the biggest pipeline": the biggest first, named
+            data = {**data, "rows": sorted(data["rows"], key=lambda r: -float(r.get("amount") or 0))}
         self.answer("pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"))
 
     def do_stuck_deals(self) -> None:
@@ -998,6 +1054,26 @@ class Plan:
         self.write("create_ticket", subject=self.slots["subject"], priority=self.slots.get("priority") or "medium",
                    requester_contact_id=who and who["id"])
 
+    def _ticket_number(self) -> int | None:
+        """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
+        number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
+        bare = re.search(r"(?<![$\d.,])\b(\d{4})\b(?!\s*(?:k|m|%|[.,]\d))", self.text, re.I)
+        ticket = self.focus.of(["ticket"])
+        if number is None and bare:
+            number = int(bare[1])
+        if number is None and ticket and ticket.get("number"):
+            number = int(ticket["number"])
+        return int(number) if number is not None else None
+
+    def do_ticket_reply(self, number: int) -> None:
+        """A reply to suggest for a ticket: the help center's answer to its subject, cited (only what the articles
+        support is kept, so the reply is the cited answer itself)."""
+        ticket = self.call("get_ticket", number=number)["data"]
+        data = self.call("kb_search", query=str(ticket.get("subject") or ""), limit=3)["data"]
+        if not data["found"]:
+            self.answer("ticket_no_reply", d=ticket)
+        self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
+
     def do_update_ticket(self) -> None:
         self.need("ticket_number", hint="Which ticket number?")
         changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
@@ -1053,11 +1129,17 @@ _ONE_WORD = re.compile(r"^[a-z]+$", re.I)
 _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
 _WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
 _TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
+_PERFORMANCE = re.compile(r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I)
+_TO_PRONOUN = re.compile(r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I)
+_PERSON_PRONOUN = re.compile(r"\b(?:him|her|he|she|his)\b", re.I)
+_PLURAL_PRONOUN = re.compile(r"\b(?:them|they|their)\b", re.I)
+_STUCK = re.compile(r"\b(?:stuck|stalled|stalling|stale|sitting|parked|not\s+moving|no\s+movement|haven'?t\s+moved|hasn'?t\s+moved)\b", re.I)
 _PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
 _SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
                       r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$", re.I)
 _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
-    (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|intro|proposal|check[- ]?in|reply|"
+    (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
      r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
      r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
      r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
@@ -1065,8 +1147,11 @@ _INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for 
     (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
     (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
      r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"
-     r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b",
+     r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b"
+     r"|\b(?:risks?|red\s+flags?|blockers?|concerns?|worries)\s+(?:on|for|with|in|around)\b|\bis\s+\S+(?:\s+\S+){0,4}\s+at\s+risk\b",
      "next_best_action"),
+    (r"\b(?:likely|going|about|set|expected)\s+to\s+slip\b|\b(?:might|may|could|will)\s+slip\b|\bat\s+risk\s+of\s+slipping\b"
+     r"|\b(?:deals?|opps?|opportunities)\b.{0,30}\bat\s+risk\b(?!\s+of\s+(?:churn|losing\s+the\s+account))", "slipping"),
     (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?|weird|odd|strange|suspicious|fishy)\b|\bany (?:alerts|red flags)\b",
      "anomalies"),
     (r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"

@@ -199,7 +199,7 @@ ROWS: dict[str, Row] = {
     "get_ticket": Row(lambda i: {"number": i["ticket"]}, "sam", None),
     "create_ticket": Row(lambda i: {"subject": "Login loop", "priority": "high"}, "sam", None, _exists(Ticket, subject="Login loop")),
     "update_ticket": Row(lambda i: {"number": i["ticket"], "changes": {"status": "closed"}}, "sam", None, _ticket_closed),
-    "assign_ticket": Row(lambda i: {"number": i["ticket"], "assignee_email": i["sam_email"]}, "sam", None),
+    "assign_ticket": Row(lambda i: {"number": i["ticket"], "assignee": i["sam_email"]}, "sam", None),
     "my_tasks": Row(lambda i: {}, "john", None),
     "team_tasks": Row(lambda i: {"person": i["sam_email"]}, "sam", "john"),
     "create_task": Row(lambda i: {"title": "Send contract"}, "john", None, _exists(Task, title="Send contract")),

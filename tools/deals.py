@@ -101,16 +101,22 @@ async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: DealUpdate)
     return ToolResult(data=_brief(deal), refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Move deal {target} to {stage}[ (reason: {reason})]")
-async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None) -> ToolResult:
-    """Move a deal to another stage, including closed_won and closed_lost (a reason is required for lost).
+@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Move deal {target} to {stage}[ with amount {amount}][ (reason: {reason})]")
+async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None,
+                          amount: Decimal | None = None) -> ToolResult:
+    """Move a deal to another stage, including closed_won and closed_lost (a reason is required for lost), and set its
+    new amount when that changes with the move.
 
     Args:
         deal_id: the deal's id
         stage: the new stage
         reason: why the deal was lost (required for closed_lost)
+        amount: the deal's new amount, when the user states one with the move
     """
-    deal = await DealService(ctx.session, ctx.actor).move_stage(deal_id, stage, reason=reason)
+    service = DealService(ctx.session, ctx.actor)
+    if amount is not None:
+        await service.update(deal_id, {"amount": amount})
+    deal = await service.move_stage(deal_id, stage, reason=reason)
     return ToolResult(data=_brief(deal) | {"probability": deal.probability}, refs=[ref(deal)])
 
 
@@ -147,17 +153,21 @@ async def pipeline_summary(
 
 
 @tool(area="pipeline")
-async def stuck_deals(ctx: ToolContext, min_days: int = 14, scope: Literal["mine", "team", "all"] = "mine", limit: int = 10) -> ToolResult:
+async def stuck_deals(ctx: ToolContext, min_days: int = 14, scope: Literal["mine", "team", "all"] = "mine", limit: int = 10,
+                      owner: str | None = None) -> ToolResult:
     """Open deals that have not moved stage for more than `min_days` days, longest first.
 
     Args:
         min_days: days in the current stage
         scope: the user's own deals, their team's, or all they may see
         limit: at most this many deals
+        owner: only this teammate's deals: email, full or first name (managers: their team; admins: anyone)
     """
-    owner = ctx.actor.user_id if scope == "mine" else None
-    team = ctx.actor.team if scope == "team" else None
-    deals = await PipelineService(ctx.session, ctx.actor).stuck(min_days=min_days, owner_id=owner, team=team, limit=min(limit, 50))
+    owner_id = ctx.actor.user_id if scope == "mine" else None
+    if owner:
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
+    team = ctx.actor.team if scope == "team" and not owner else None
+    deals = await PipelineService(ctx.session, ctx.actor).stuck(min_days=min_days, owner_id=owner_id, team=team, limit=min(limit, 50))
     return ToolResult(data={"min_days": min_days, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
 
 

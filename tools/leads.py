@@ -16,7 +16,8 @@ from tools.registry import ToolResult, tool
 
 
 @tool(area="leads")
-async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadStatus | None = None, limit: int = 10) -> ToolResult:
+async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadStatus | None = None, limit: int = 10,
+                       order: Literal["newest", "score"] = "newest") -> ToolResult:
     """List leads the user may see, by free text (name, email, company) and status; looked up by text, each also says
     which BANT answers it still lacks (bant_missing: qualifying needs all four).
 
@@ -24,8 +25,9 @@ async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadS
         query: free text over name, email and company
         status: only leads in this status
         limit: at most this many leads
+        order: newest first, or the highest score first ("my hottest leads")
     """
-    leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50))
+    leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50), by_score=order == "score")
     return ToolResult(
         data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score}
                                          | ({"bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]} if query else {})

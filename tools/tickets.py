@@ -11,7 +11,6 @@ from store.models.enums import Priority, TicketStatus
 from store.schemas import TicketUpdate
 from store.serialize import plain, ref, to_dict
 from store.services import TicketService
-from store.services.users import UserService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
@@ -68,9 +67,10 @@ async def get_ticket(ctx: ToolContext, number: int | None = None, ticket_id: uui
         ticket_id: the ticket's id
     """
     ticket = await _ticket(ctx, ticket_id, number)
-    messages = await TicketService(ctx.session, ctx.actor).messages(ticket.id)
+    service = TicketService(ctx.session, ctx.actor)
+    messages = await service.messages(ticket.id)
     return ToolResult(
-        data=to_dict(ticket) | {"messages": [{"from": m.author_type.value, "at": plain(m.created_at), "body": m.body, "internal": m.internal} for m in messages]},
+        data=to_dict(ticket) | await service.people(ticket) | {"messages": [{"from": m.author_type.value, "at": plain(m.created_at), "body": m.body, "internal": m.internal} for m in messages]},
         refs=[ref(ticket)],
     )
 
@@ -107,17 +107,16 @@ async def update_ticket(ctx: ToolContext, number: int, changes: TicketUpdate) ->
     return ToolResult(data=_brief(ticket), refs=[ref(ticket)])
 
 
-@tool(area="tickets", writes=True, target=("ticket", "number"), summary="Assign ticket #{number} to {assignee_email}")
-async def assign_ticket(ctx: ToolContext, number: int, assignee_email: str) -> ToolResult:
-    """Assign a ticket to a support agent, manager or admin by email.
+@tool(area="tickets", writes=True, target=("ticket", "number"), summary="Assign ticket #{number} to {assignee}")
+async def assign_ticket(ctx: ToolContext, number: int, assignee: str) -> ToolResult:
+    """Assign a ticket to a support agent, manager or admin by email, full name or first name ("me": yourself).
 
     Args:
         number: the ticket number
-        assignee_email: the email of the user who takes the ticket
+        assignee: the user who takes the ticket: email, full name, first name, or "me"
     """
-    user = await UserService(ctx.session).by_email(assignee_email)
-    if user is None:
-        raise InvalidInput("assignee_email", f"no user with email {assignee_email}")
+    service = TicketService(ctx.session, ctx.actor)
+    user = await service.assignee_named(assignee)
     ticket = await _ticket(ctx, None, number)
-    ticket = await TicketService(ctx.session, ctx.actor).assign(ticket.id, user.id)
+    ticket = await service.assign(ticket.id, user.id)
     return ToolResult(data=_brief(ticket) | {"assignee": user.name}, refs=[ref(ticket)])

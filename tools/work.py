@@ -39,15 +39,22 @@ async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done:
 
 
 @tool(area="tasks", untrusted=("title",))  # a teammate's task titles are other people's text
-async def team_tasks(ctx: ToolContext, person: str, period: Period | None = None) -> ToolResult:
-    """A teammate's open tasks (managers: their team; admins: anyone), e.g. "what is Mike behind on?" with period overdue.
+async def team_tasks(ctx: ToolContext, person: str | None = None, period: Period | None = None) -> ToolResult:
+    """A teammate's open tasks, or the whole team's with their assignees (managers: their team; admins: anyone), e.g.
+    "what is Mike behind on?" or "overdue tasks on my team" with period overdue.
 
     Args:
-        person: the teammate's email, full name or first name
+        person: the teammate's email, full name or first name; none for the whole team
         period: only tasks due by the end of this period (overdue: due before today)
     """
     due_before = period_range(period, ctx.now.date())[1] if period else None
-    user, tasks = await TaskService(ctx.session, ctx.actor).of_teammate(person, due_before=due_before)
+    service = TaskService(ctx.session, ctx.actor)
+    if person is None:
+        team = await service.of_team(due_before=due_before)
+        return ToolResult(data={"person": None, "period": period, "tasks": [
+            {"id": str(t.id), "title": t.title, "status": t.status.value, "due_date": plain(t.due_date), "priority": t.priority.value,
+             "assignee": name} for t, name in team]})
+    user, tasks = await service.of_teammate(person, due_before=due_before)
     return ToolResult(data={"person": user.name, "period": period, "tasks": [
         {"id": str(t.id), "title": t.title, "status": t.status.value, "due_date": plain(t.due_date), "priority": t.priority.value}
         for t in tasks]})

@@ -55,8 +55,8 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE)
 ]]
 
 _QUESTION_START = re.compile(
-    r"^\W*" + _POLITE + r"(?:what|what'?s|whats|who|who'?s|whos|whose|which|when|where|why|how|is|are|was|were|do|does|did|has|"
-    r"have|any|anything|show|list|pull|display|see|view|give\s+me|get\s+me|find|look\s+up|lookup|tell\s+me|check|"
+    r"^\W*" + _POLITE + r"(?:what|what'?s|whats|who|who'?s|whos|whose|which|when|where|why|how|how'?s|hows|is|are|was|were|do|does|did|has|"
+    r"have|any|anything|show|list|pull|display|see|view|rank|sort|compare|give\s+me|get\s+me|find|look\s+up|lookup|tell\s+me|check|"
     r"remind\s+me\s+(?:what|who|when|how)|(?:can|could|may)\s+i\s+(?:see|get|have)|let\s+me\s+see|i\s+(?:need|want)\s+to\s+"
     r"(?:see|know)|i'?d\s+like\s+to\s+(?:see|know)|do\s+we\s+have|how\s+many|how\s+much)\b", re.IGNORECASE)
 _ASK_YOU = re.compile(r"^\W*" + _POLITE + r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(\w+)", re.IGNORECASE)

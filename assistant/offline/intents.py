@@ -40,8 +40,10 @@ _VERB_TICKET = (r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-
 _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent) for pattern, intent in [
     (_VERB_TICKET, "create_ticket"),
     (r"\b(?:assign|reassign|give)\b.{0,30}(?:\b(?:ticket|case)\s*#?\s*\d+|#\d+)|\b(?:ticket|case)\s*#?\s*\d+.{0,30}\bassign"
-     r"|\b(?:take|grab)\s+(?:ticket|case)\s*#?\s*\d+", "assign_ticket"),
-    (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b", "update_ticket"),
+     r"|\b(?:assign|reassign|hand|pass|give)\s+(?:over\s+)?#?\d{3,}\s+(?:over\s+)?to\b"
+     r"|\b(?:take|grab)\s+(?:ticket|case)\s*#?\s*\d+|^\W*(?:please\s+)?(?:re)?assign\s+(?:it|this|that|this\s+ticket|that\s+ticket|the\s+ticket)\s+to\b",
+     "assign_ticket"),
+    (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b|\bescalat\w*\s+(?:#?\d{3,}|it|this|that)\b", "update_ticket"),
     (r"\bconvert(?:ing|ed)?\b|\bturn\b.{0,40}\binto\s+(?:an?\s+)?(?:opportunity|deal|customer|contact|account)\b",
      "convert_lead"),
     (r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
@@ -71,7 +73,11 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
     (r"\b(?:amount|value|close\s+date|closing\s+date|probability|odds)\b.{0,50}\b(?:to|is|should|now)\b"
      r"|\b(?:update|edit|change|modify)\b.{0,40}\b(?:deal|opportunity)\b"
      r"|\b(?:push|pushed|slip|slipped|delay|delayed|pull\s+in|bump|bumped)\b.{0,40}\b(?:deal|opportunity|close)\b"
-     r"|\bdeal\s+is\s+now\b", "update_deal"),
+     r"|\bdeal\s+is\s+now\b"
+     r"|\b(?:push|pushed|slip|slipped|delay|delayed|move|moved|pull|pulled)\b(?!.{0,80}\b(?:meeting|call|demo|task|reminder|appointment|"
+     r"ticket)s?\b).{0,50}\b(?:to|until|till|into|out\s+to|back\s+to|forward\s+to)\s+(?:the\s+)?(?:end\s+of|next|mid|early|late|"
+     r"\d{1,2}(?:st|nd|rd|th)?\b|\d{4}-\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|"
+     r"(?:mon|tues|wednes|thurs|fri)day\b)", "update_deal"),
     (r"\btickets\b|\bsupport\s+(?:queue|cases|requests)\b|\bopen\s+issues\b", "list_tickets"),
 ]]
 _NAME_RUN = re.compile(r"\b[A-Z][a-z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")

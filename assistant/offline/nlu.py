@@ -224,11 +224,21 @@ def _update_deal(text: str, now: datetime) -> Slots:
     return slots
 
 
+_MONEY_MARK = re.compile(r"[$€£]|\d\s*(?:k|m|mm|grand)\b|\d,\d{3}|\b(?:amount|worth|value|valued|at|for)\s+(?:is\s+)?(?:now\s+)?$", re.I)
+
+
 def _move_deal_stage(text: str, now: datetime) -> Slots:
+    """The stage, the lost reason, the deal's name, and a new amount said with the move ("moved to negotiation, amount is
+    now 110k"; a bare number is a deal's name part, never an amount)."""
     slots: Slots = {}
     stage = _put(slots, "stage", sl.find_stage(text))
     reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("stage") == "closed_lost" else None
-    _put(slots, "name", find_name(mask(text[: reason.start] if reason else text, stage)))
+    head = text[: reason.start] if reason else text
+    amount = sl.find_amount(head)
+    if amount is not None and (_MONEY_MARK.search(head[amount.start:amount.end]) or _MONEY_MARK.search(head[max(0, amount.start - 20):amount.start])):
+        slots["amount"] = amount.value
+        head = mask(head, amount)
+    _put(slots, "name", find_name(mask(head, stage)))
     return slots
 
 
@@ -527,6 +537,7 @@ def find_within(text: str) -> int | None:
 
 _TICKET_NO = re.compile(r"(?:\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?|#)(\d{3,})\b", re.I)
 _BARE_NUMBER = re.compile(r"^\W*(?:(?:show|open|pull\s+up|get|check|view|look\s+at)\s+(?:me\s+)?)?(\d{4})\W*$", re.I)  # "show me 1029"
+_NEGATED = re.compile(r"(?:\bnot|\bnever|\bnobody|n['’]t|\b(?:havent|hasnt|isnt|arent|wasnt|werent))\s+(?:\w+\s+){0,2}$|\bun$", re.I)
 _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 
 
@@ -548,8 +559,10 @@ def read_slots(text: str, now: datetime) -> Slots:
     _put(slots, "group_by", sl.find_group_by(text))
     _put(slots, "status", sl.find_ticket_status(text))
     _put(slots, "priority", sl.find_priority(text))
-    lead_status = re.search(r"\b(new|contacted|qualified|lost|converted)\b", text, re.I)
-    if lead_status:
+    lead_status = re.search(r"(?:\b|(?<=un))(new|contacted|qualified|lost|converted)\b", text, re.I)
+    if lead_status and _NEGATED.search(text[: lead_status.start()]):  # "haven't been contacted yet": still new
+        slots["lead_status"] = "new" if lead_status[1].lower() == "contacted" else None
+    elif lead_status:
         slots["lead_status"] = lead_status[1].lower()
     name = find_name(mask(text, *(f for f in [sl.find_period(text)] if f)),
                      after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"))

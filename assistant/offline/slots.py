@@ -156,6 +156,8 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
     (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(this|next|current)\s+)?(week|month|quarter|year|q[1-4]|"
                 + _MONTH_NAMES + r")\b", re.I),
      lambda t, m: _end_of(t, m[1] and m[1].lower(), m[2])),
+    (re.compile(r"\b(?:to|until|till|into|by|in|for|out\s+to)\s+(?:(mid)[- ]?|late\s+)?(" + _MONTH_NAMES + r")\b(?!\s*\d)", re.I),
+     lambda t, m: _end_of(t, None, m[2]).replace(day=15) if m[1] else _end_of(t, None, m[2])),  # "push it to august": its end
     (re.compile(r"\beo([wmqy])\b", re.I),
      lambda t, m: _end_of(t, None, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m[1].lower()])),
     (re.compile(r"\b" + _MON + r"\s+(\d{1,2})" + _ORD + r"\b" + _YEAR, re.I),
@@ -396,9 +398,10 @@ find_ticket_status = _keyword_map([
 
 _PRIORITY_WORDS = {"urgent": "urgent", "critical": "urgent", "blocker": "urgent", "asap": "urgent",
                    "p1": "urgent", "high": "high", "p2": "high", "medium": "medium", "normal": "medium",
-                   "moderate": "medium", "p3": "medium", "low": "low", "minor": "low", "p4": "low"}
+                   "moderate": "medium", "p3": "medium", "low": "low", "minor": "low", "p4": "low", "escalate": "urgent",
+                   "escalated": "urgent"}
 _PRIORITY_STRICT = re.compile(
-    r"\b(urgent|critical|blocker|asap|p[1-4])\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
+    r"\b(urgent|critical|blocker|asap|p[1-4]|escalated?)\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
     r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b", re.I)
 _PRIORITY_LOOSE = re.compile(r"\b(?:to|as)\s+(high|medium|normal|low)\b", re.I)
 
@@ -484,6 +487,8 @@ opportunities opps behind plate anything something last talk talked reach title 
 whats hows whos wheres thats lets total sum past nobody anyone yet hot hottest warmest top best biggest largest w pls plz thx summarize summarise recap
 industry employees headcount website tier revenue health probability source department address based located
 many much across right recently recent lately lose losing waiting work works working ppl people staff folks quota attainment
+haven't hasn't isn't aren't don't doesn't didn't won't can't uncontacted unqualified havent hasnt isnt arent wasnt werent dont doesnt didnt wont cant couldnt shouldnt wouldnt yet never ever
+rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 """.split())
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

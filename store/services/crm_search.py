@@ -90,6 +90,22 @@ class CrmSearchService(Service):
         companies = dict((await self.session.execute(select(Account.id, Account.account_name).where(Account.id.in_(account_ids)))).all()) \
             if account_ids else {}
         found.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        return [Match(kind, r, score, exact, _label(r, companies).removeprefix(r.name).strip(),
+        found = found[: max(1, min(limit, 20))]
+        people = await self._deal_contacts([r for _, _, kind, r in found if kind == "deal"])
+        return [Match(kind, r, score, exact, _deal_detail(r, people) if kind == "deal" else _label(r, companies).removeprefix(r.name).strip(),
                       getattr(r, SOURCES[kind][2].key) == self.actor.user_id)
-                for exact, score, kind, r in found[: max(1, min(limit, 20))]]
+                for exact, score, kind, r in found]
+
+    async def _deal_contacts(self, deals: list[Deal]) -> dict[Any, str]:
+        """The names of the deals' primary contacts, when the caller may read contacts (a deal is told apart by its person)."""
+        ids = {d.primary_contact_id for d in deals if d.primary_contact_id}
+        if not ids or not allowed(self.actor, "contacts", "read"):
+            return {}
+        rows = await self.session.execute(select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids)))
+        return {cid: f"{first} {last}" for cid, first, last in rows.tuples()}
+
+
+def _deal_detail(deal: Deal, people: dict[Any, str]) -> str:
+    """What tells two deals with like names apart: the stage and the primary contact ("proposal, with Dev Novak")."""
+    person = people.get(deal.primary_contact_id)
+    return f"{deal.stage.value.replace('_', ' ')}" + (f", with {person}" if person else "")

@@ -189,8 +189,10 @@ class LeadService(Service):
         )
         return Conversion(lead=lead, contact=contact, account=account, deal=deal)
 
-    async def search(self, *, q: str | None = None, status: LeadStatus | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Lead], int]:
-        """Leads the caller may see, filtered by free text (name, email, company) and status."""
+    async def search(self, *, q: str | None = None, status: LeadStatus | None = None, limit: int = 20, offset: int = 0,
+                     by_score: bool = False) -> tuple[list[Lead], int]:
+        """Leads the caller may see, filtered by free text (name, email, company) and status; newest first, or with
+        `by_score` the highest score first."""
         from store.access import require
 
         require(self.actor, "leads", "read")
@@ -202,7 +204,8 @@ class LeadService(Service):
             ))
         if status:
             stmt = stmt.where(Lead.status == status)
-        return await self.page(stmt, Lead.created_at.desc(), limit=limit, offset=offset)
+        order = (Lead.score.desc().nulls_last(), Lead.created_at.desc()) if by_score else (Lead.created_at.desc(),)
+        return await self.page(stmt, *order, limit=limit, offset=offset)
 
     async def _email_free(self, email: str) -> None:
         if await self.session.scalar(select(Lead.id).where(Lead.email == email)):

@@ -107,6 +107,19 @@ class TaskService(Service):
         user = await PeopleService(self.session, self.actor).teammate(who)
         return user, await self.for_user(user.id, due_before=due_before)
 
+    async def of_team(self, *, due_before: date | None = None, limit: int = 50) -> list[tuple[Task, str]]:
+        """The open tasks of the caller's team (a manager's; everyone's for admins) with their assignee's name, soonest due first."""
+        require(self.actor, "tasks", "read")
+        if not (self.actor.sees_everything or self.actor.role is CallerRole.manager):
+            raise PermissionDenied("person", "only managers (for their team) and admins see other people's tasks")
+        stmt = select(Task, User.name).join(User, User.id == Task.assignee_id).where(Task.status != TaskStatus.done)
+        if not self.actor.sees_everything:
+            stmt = stmt.where(User.team == self.actor.team) if self.actor.team else stmt.where(User.id == self.actor.user_id)
+        if due_before:
+            stmt = stmt.where(Task.due_date <= due_before)
+        rows = await self.session.execute(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit))
+        return [(task, name) for task, name in rows.tuples()]
+
     async def board(self, *, team: bool = False, done_days: int = 14, per_column: int = 100) -> dict[str, dict[str, Any]]:
         """The caller's tasks by status, or with `team` a manager's team's (an admin's: everyone's); done tasks only when
         completed in the last `done_days`. Each status: its `total` and at most `per_column` `cards`, soonest due first."""

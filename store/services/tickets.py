@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from store.access import require
 from store.clock import utcnow
-from store.errors import InvalidInput, NotFound
+from store.errors import DomainError, InvalidInput, NotFound
 from store.models import Account, Contact, Ticket, TicketMessage, User
 from store.models.enums import ActivityType, AuthorType, Priority, RecordType, Role, TicketStatus
 from store.schemas import TicketCreate, TicketUpdate, parse
@@ -123,6 +123,30 @@ class TicketService(Service):
         if intent:
             stmt = stmt.where(Ticket.intent == intent)
         return await self.page(stmt, Ticket.created_at.desc(), limit=limit, offset=offset)
+
+    async def people(self, ticket: Ticket) -> dict[str, str | None]:
+        """The names on a ticket the caller reads: who reported it (the requester contact, else their email) and who has it."""
+        contact = await self.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None
+        assignee = await self.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
+        return {"requester": contact.name if contact else ticket.requester_email,
+                "assignee": assignee.name if assignee else None}
+
+    async def assignee_named(self, who: str, *, field: str = "assignee") -> User:
+        """The active user who can take tickets (support, managers, admins) named by email, full name or first name
+        ("me" is the caller); several matches are asked back by name, never picked."""
+        require(self.actor, "tickets", "write")
+        key = who.strip().lower()
+        named = User.id == self.actor.user_id if key in ("me", "myself", "i") else (
+            (func.lower(User.email) == key) | (func.lower(User.name) == key) | func.lower(User.name).startswith(key + " "))
+        found = list(await self.session.scalars(select(User).where(named, User.is_active.is_(True)).order_by(User.name)))
+        takers = [u for u in found if u.role in (Role.support, Role.manager, Role.admin)]
+        if not takers:
+            if found:
+                raise InvalidInput(field, f"{found[0].name} is a {found[0].role}; tickets go to support, managers or admins")
+            raise NotFound(field, f"no user named {who!r}")
+        if len(takers) > 1:
+            raise DomainError(field, f"{who!r} names {len(takers)} people ({', '.join(u.name for u in takers)}): which one?")
+        return takers[0]
 
     async def _ensure_assignee(self, user_id: uuid.UUID | None) -> None:
         if user_id is None:
