@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+import numpy as np
 from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +22,7 @@ from store.models import KbArticle, KbChunk
 
 EMBED_BATCH = 256
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,9 +63,7 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
         pieces = chunk(doc.content)
         article.kind = article_kind(article.title, (p.section for p in pieces))
         rows += [(article, piece) for piece in pieces]
-    for start in range(0, len(rows), EMBED_BATCH):
-        batch = rows[start:start + EMBED_BATCH]
-        vectors = await asyncio.to_thread(embedder.embed, [piece.embed_text(article.title) for article, piece in batch])
+    async for batch, vectors in _embedded(embedder, rows, lambda row: row[1].embed_text(row[0].title)):
         session.add_all(
             KbChunk(article_id=article.id, ordinal=piece.ordinal, title=article.title, visibility=article.visibility,
                     heading=piece.heading, section=piece.section, content=piece.content, embedding=vector.tolist(), embedding_model=embedder.name)
@@ -73,6 +74,26 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
         if progress:
             progress(len(batch))
     return report
+
+
+async def _embedded(embedder: Embedder, rows: Sequence[T], text: Callable[[T], str]) -> AsyncIterator[tuple[Sequence[T], np.ndarray]]:
+    """`rows` in batches of EMBED_BATCH with their vectors. The next batch is embedded (in a worker thread) while the
+    caller writes this one, so writing adds no time to the encoder's."""
+    batches = [rows[start:start + EMBED_BATCH] for start in range(0, len(rows), EMBED_BATCH)]
+
+    def embed(batch: Sequence[T]) -> asyncio.Task[np.ndarray]:
+        return asyncio.ensure_future(asyncio.to_thread(embedder.embed, [text(row) for row in batch]))
+
+    pending = embed(batches[0]) if batches else None
+    try:
+        for i, batch in enumerate(batches):
+            assert pending is not None
+            vectors = await pending
+            pending = embed(batches[i + 1]) if i + 1 < len(batches) else None
+            yield batch, vectors
+    finally:
+        if pending is not None:  # the caller failed: let the worker thread finish before the session goes
+            await asyncio.gather(pending, return_exceptions=True)
 
 
 async def delete_article(session: AsyncSession, source_or_id: str) -> KbArticle:
@@ -108,19 +129,24 @@ def _to_reembed(model_name: str, everything: bool) -> Select[uuid.UUID, str, str
     return stmt.order_by(KbChunk.id)
 
 
-async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]]) -> None:
-    texts = [Chunk(0, heading, content).embed_text(title) for _, title, heading, content in rows]
-    for (chunk_id, *_), vector in zip(rows, await asyncio.to_thread(embedder.embed, texts)):
-        await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))
+def _chunk_text(row: Row[uuid.UUID, str, str | None, str]) -> str:
+    _, title, heading, content = row
+    return Chunk(0, heading, content).embed_text(title)
+
+
+async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]],
+                   progress: Progress | None = None) -> None:
+    async for batch, vectors in _embedded(embedder, rows, _chunk_text):
+        for (chunk_id, *_), vector in zip(batch, vectors):
+            await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))
+        if progress:
+            progress(len(batch))
 
 
 async def reindex(session: AsyncSession, embedder: Embedder, *, progress: Progress | None = None, everything: bool = False) -> int:
     """Re-embed the chunks whose model differs from `embedder` (or all of them); returns how many."""
     rows = (await session.execute(_to_reembed(embedder.name, everything))).all()
-    for start in range(0, len(rows), EMBED_BATCH):
-        await _reembed(session, embedder, rows[start:start + EMBED_BATCH])
-        if progress:
-            progress(len(rows[start:start + EMBED_BATCH]))
+    await _reembed(session, embedder, rows, progress)
     return len(rows)
 
 
