@@ -71,7 +71,7 @@ def rate(embedder: Embedder, texts: list[str], batch: int = 256) -> tuple[float,
 async def main(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="nexa-embedbench-"))
     os.environ["NEXA_HOME"] = str(home)
-    base = replace(Settings(), home=home, cache_dir=home / "cache")
+    base = replace(Settings(), home=home, cache_dir=home / "cache", statement_timeout_ms=300_000)  # a loaded machine is slow
     onnx, torch = embedder_from_settings(replace(base, embed_runtime="onnx")), embedder_from_settings(replace(base, embed_runtime="torch"))
     console.print(f"threads per runtime: {base.embed_threads}; load average before: {os.getloadavg()}")
 
@@ -142,7 +142,7 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--passages", type=int, default=96)
+    parser.add_argument("--passages", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--raw-sample", type=int, default=768)
+    parser.add_argument("--raw-sample", type=int, default=512)
     asyncio.run(main(parser.parse_args()))

@@ -11,9 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 from store.embed_onnx import OnnxEmbedder, cache_key
 from store.embeddings import BUNDLED_NAME, SentenceTransformerEmbedder, bundled_model_path, embedder_from_settings
+from store.knowledge import ingest, read_paths, reindex, search, stale_chunks
+from store.models import KbChunk
+from store.models.enums import Visibility
 from store.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,3 +123,20 @@ def test_two_processes_starting_at_once_build_the_export_once_and_later_loads_re
     assert embedder.embed(["reused"]).shape == (1, 384)
     assert (folder / "model.onnx").stat().st_mtime_ns == built
     assert sorted(p.name for p in folder.iterdir()) == ["build.lock", "model.onnx"]
+
+
+async def test_a_runtime_change_makes_the_index_stale_and_reindex_re_embeds_it_with_progress(
+        db, onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder) -> None:
+    async with db.session() as s:
+        report = await ingest(s, read_paths([ROOT / "tests" / "data" / "kb"]), torch_embedder)
+    async with db.session() as s:
+        assert await stale_chunks(s, torch_embedder.name) == 0
+        assert await stale_chunks(s, onnx_embedder.name) == report.chunks
+        done: list[int] = []
+        assert await reindex(s, onnx_embedder, progress=done.append) == report.chunks == sum(done)
+    async with db.session() as s:
+        assert await stale_chunks(s, onnx_embedder.name) == 0
+        models = set(await s.scalars(select(KbChunk.embedding_model)))
+        hits = await search(s, onnx_embedder, "Can I refund $800 without approval?", visibilities=(Visibility.internal,), method="vector")
+    assert models == {onnx_embedder.name}
+    assert hits and hits[0].title == "Internal: refund approval limits"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
-from sqlalchemy import Row, Select, delete, func, select, update
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder
@@ -64,12 +64,13 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
         article.kind = article_kind(article.title, (p.section for p in pieces))
         rows += [(article, piece) for piece in pieces]
     async for batch, vectors in _embedded(embedder, rows, lambda row: row[1].embed_text(row[0].title)):
-        session.add_all(
-            KbChunk(article_id=article.id, ordinal=piece.ordinal, title=article.title, visibility=article.visibility,
-                    heading=piece.heading, section=piece.section, content=piece.content, embedding=vector.tolist(), embedding_model=embedder.name)
+        # a bulk INSERT: no ORM object per chunk, and nothing (such as the computed tsv) read back
+        await session.execute(insert(KbChunk), [
+            {"article_id": article.id, "ordinal": piece.ordinal, "title": article.title, "visibility": article.visibility,
+             "heading": piece.heading, "section": piece.section, "content": piece.content, "embedding": vector,
+             "embedding_model": embedder.name}
             for (article, piece), vector in zip(batch, vectors)
-        )
-        await session.flush()
+        ])
         report.chunks += len(batch)
         if progress:
             progress(len(batch))
@@ -137,8 +138,8 @@ def _chunk_text(row: Row[uuid.UUID, str, str | None, str]) -> str:
 async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]],
                    progress: Progress | None = None) -> None:
     async for batch, vectors in _embedded(embedder, rows, _chunk_text):
-        for (chunk_id, *_), vector in zip(batch, vectors):
-            await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))
+        await session.execute(update(KbChunk), [{"id": chunk_id, "embedding": vector, "embedding_model": embedder.name}
+                                                for (chunk_id, *_), vector in zip(batch, vectors)])
         if progress:
             progress(len(batch))
 
