@@ -39,16 +39,19 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
     """Add new articles, replace changed ones (old chunks deleted in the same transaction), skip unchanged."""
     report = IngestReport()
     pending: list[tuple[KbArticle, Document]] = []
+    items = list(items)
+    sources = [item.source for item in items if isinstance(item, Document)]
+    known = {a.source: a for a in await session.scalars(select(KbArticle).where(KbArticle.source.in_(sources)))} if sources else {}
     for item in items:
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue
-        existing = await session.scalar(select(KbArticle).where(KbArticle.source == item.source))
+        existing = known.get(item.source)
         if existing is not None and existing.content_hash == item.content_hash:
             report.unchanged.append(item.source)
             continue
         if existing is None:
-            existing = KbArticle(source=item.source)
+            existing = known[item.source] = KbArticle(source=item.source)
             session.add(existing)
             report.added.append(item.source)
         else:
