@@ -54,13 +54,14 @@ class Precomputed:
         return np.stack([self.vectors[t] for t in texts])
 
 
-async def quality(db, embedder, corpus: Path) -> Table:
+async def retrieval(db, embedder, corpus: Path) -> dict[str, dict[str, float]]:
+    """Per search method: banking recall@5, recall@10 and MRR (scenario -> required documents) and help-center MRR.
+    Ingests the demo help center next to what the database already holds (the banking corpus)."""
     tasks = [t for t in json.loads((corpus / "tasks.json").read_text()) if t["required_documents"]]
     questions = [json.loads(line) for line in (HERE / "data" / "helpcenter_questions.jsonl").read_text().splitlines()]
-    table = Table("method", "banking R@5", "banking R@10", "banking MRR", "help-center MRR",
-                  title=f"Retrieval quality ({len(tasks)} banking scenarios; {len(questions)} help-center questions)")
     async with db.session() as s:
         await ingest(s, read_paths([HERE.parent / "store" / "seed" / "helpcenter"]), embedder)
+    scores = {}
     for method in METHODS:
         r5, r10, rr = [], [], []
         async with db.session() as s:
@@ -76,7 +77,19 @@ async def quality(db, embedder, corpus: Path) -> Table:
             for q in questions:
                 names = [Path(h.source).stem for h in await search(s, embedder, q["query"], limit=10, method=method)]
                 help_rr.append(1 / (names.index(q["article"]) + 1) if q["article"] in names else 0.0)
-        table.add_row(method, f"{statistics.mean(r5):.3f}", f"{statistics.mean(r10):.3f}", f"{statistics.mean(rr):.3f}", f"{statistics.mean(help_rr):.3f}")
+        scores[method] = {"banking R@5": statistics.mean(r5), "banking R@10": statistics.mean(r10),
+                          "banking MRR": statistics.mean(rr), "help-center MRR": statistics.mean(help_rr),
+                          "banking n": len(tasks), "help-center n": len(questions)}
+    return scores
+
+
+async def quality(db, embedder, corpus: Path) -> Table:
+    scores = await retrieval(db, embedder, corpus)
+    first = next(iter(scores.values()))
+    table = Table("method", "banking R@5", "banking R@10", "banking MRR", "help-center MRR",
+                  title=f"Retrieval quality ({first['banking n']} banking scenarios; {first['help-center n']} help-center questions)")
+    for method, row in scores.items():
+        table.add_row(method, *(f"{row[k]:.3f}" for k in ("banking R@5", "banking R@10", "banking MRR", "help-center MRR")))
     return table
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import threading
 from collections.abc import Sequence
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
     from store.settings import Settings
 
 DIMENSION = 384
+BUNDLED_NAME = "all-MiniLM-L6-v2"
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -43,7 +47,7 @@ class SentenceTransformerEmbedder:
     def __init__(self, path: Path | str | None = None, *, batch_size: int = 64, threads: int | None = None) -> None:
         self.path = Path(path) if path else bundled_model_path()
         self.threads = threads
-        self.name = "all-MiniLM-L6-v2" if path is None else self.path.name
+        self.name = BUNDLED_NAME if path is None else self.path.name
         self.dimension = DIMENSION
         self.batch_size = batch_size
         self._model: SentenceTransformer | None = None
@@ -114,15 +118,29 @@ class OpenAIEmbedder:
         return unit
 
 
+RUNTIMES = ("onnx", "torch")
+
+
 def embedder_from_settings(settings: Settings) -> Embedder:
     """NEXA_EMBED_MODEL: unset = the bundled MiniLM; "openai:MODEL" = an OpenAI-compatible endpoint
-    (NEXA_EMBED_BASE_URL, else the chat endpoint's base URL); anything else = a local sentence-transformers folder,
-    run on NEXA_EMBED_THREADS torch threads."""
+    (NEXA_EMBED_BASE_URL, else the chat endpoint's base URL); anything else = a local sentence-transformers folder.
+    A local model runs on NEXA_EMBED_RUNTIME (onnx: int8 ONNX Runtime, exported once into NEXA_CACHE_DIR; torch) with
+    NEXA_EMBED_THREADS threads; torch is the fallback when onnxruntime is not installed."""
     name = settings.embed_model
     if name and name.startswith("openai:"):
         return OpenAIEmbedder(name.removeprefix("openai:"), base_url=settings.embed_base_url or settings.llm_base_url,
                               api_key=settings.llm_api_key, timeout=settings.llm_timeout_s)
-    return SentenceTransformerEmbedder(name, threads=settings.embed_threads or None)
+    if settings.embed_runtime not in RUNTIMES:
+        raise ValueError(f"NEXA_EMBED_RUNTIME: {settings.embed_runtime!r} is not one of {', '.join(RUNTIMES)}")
+    threads = settings.embed_threads or None
+    if settings.embed_runtime == "onnx":
+        if importlib.util.find_spec("onnxruntime") is not None:
+            from store.embed_onnx import OnnxEmbedder
+
+            path = Path(name) if name else bundled_model_path()
+            return OnnxEmbedder(path, settings.cache_dir / "models", name=path.name if name else BUNDLED_NAME, threads=threads)
+        log.warning("NEXA_EMBED_RUNTIME=onnx but onnxruntime is not installed: embedding with torch")
+    return SentenceTransformerEmbedder(name, threads=threads)
 
 
 @lru_cache(maxsize=1)

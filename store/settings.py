@@ -27,6 +27,10 @@ class Settings:
     )
     embed_model: str | None = field(default_factory=lambda: _env("NEXA_EMBED_MODEL"))
     embed_threads: int = field(default_factory=lambda: int(_env("NEXA_EMBED_THREADS", "1") or 1))
+    # How a local model runs: "onnx" (int8 ONNX Runtime export, built once into cache_dir) or "torch".
+    embed_runtime: str = field(default_factory=lambda: _env("NEXA_EMBED_RUNTIME", "torch") or "torch")
+    # Files derived from shipped ones and rebuilt when missing (the ONNX export of the embedding model).
+    cache_dir: Path = field(default_factory=lambda: Path(_env("NEXA_CACHE_DIR") or platformdirs.user_cache_dir("nexa")))
     embed_base_url: str | None = field(default_factory=lambda: _env("NEXA_EMBED_BASE_URL"))
     llm_base_url: str | None = field(
         default_factory=lambda: _env("NEXA_LLM_BASE_URL", _env("OPENAI_BASE_URL"))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy import Row, Select, delete, func, select, update
+import numpy as np
+from sqlalchemy import Row, Select, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder
@@ -20,6 +22,7 @@ from store.models import KbArticle, KbChunk
 
 EMBED_BATCH = 256
 Progress = Callable[[int], None]
+T = TypeVar("T")
 
 
 @dataclass
@@ -36,16 +39,19 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
     """Add new articles, replace changed ones (old chunks deleted in the same transaction), skip unchanged."""
     report = IngestReport()
     pending: list[tuple[KbArticle, Document]] = []
+    items = list(items)
+    sources = [item.source for item in items if isinstance(item, Document)]
+    known = {a.source: a for a in await session.scalars(select(KbArticle).where(KbArticle.source.in_(sources)))} if sources else {}
     for item in items:
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue
-        existing = await session.scalar(select(KbArticle).where(KbArticle.source == item.source))
+        existing = known.get(item.source)
         if existing is not None and existing.content_hash == item.content_hash:
             report.unchanged.append(item.source)
             continue
         if existing is None:
-            existing = KbArticle(source=item.source)
+            existing = known[item.source] = KbArticle(source=item.source)
             session.add(existing)
             report.added.append(item.source)
         else:
@@ -60,19 +66,38 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
         pieces = chunk(doc.content)
         article.kind = article_kind(article.title, (p.section for p in pieces))
         rows += [(article, piece) for piece in pieces]
-    for start in range(0, len(rows), EMBED_BATCH):
-        batch = rows[start:start + EMBED_BATCH]
-        vectors = await asyncio.to_thread(embedder.embed, [piece.embed_text(article.title) for article, piece in batch])
-        session.add_all(
-            KbChunk(article_id=article.id, ordinal=piece.ordinal, title=article.title, visibility=article.visibility,
-                    heading=piece.heading, section=piece.section, content=piece.content, embedding=vector.tolist(), embedding_model=embedder.name)
+    async for batch, vectors in _embedded(embedder, rows, lambda row: row[1].embed_text(row[0].title)):
+        # a bulk INSERT: no ORM object per chunk, and nothing (such as the computed tsv) read back
+        await session.execute(insert(KbChunk), [
+            {"article_id": article.id, "ordinal": piece.ordinal, "title": article.title, "visibility": article.visibility,
+             "heading": piece.heading, "section": piece.section, "content": piece.content, "embedding": vector,
+             "embedding_model": embedder.name}
             for (article, piece), vector in zip(batch, vectors)
-        )
-        await session.flush()
+        ])
         report.chunks += len(batch)
         if progress:
             progress(len(batch))
     return report
+
+
+async def _embedded(embedder: Embedder, rows: Sequence[T], text: Callable[[T], str]) -> AsyncIterator[tuple[Sequence[T], np.ndarray]]:
+    """`rows` in batches of EMBED_BATCH with their vectors. The next batch is embedded (in a worker thread) while the
+    caller writes this one, so writing adds no time to the encoder's."""
+    batches = [rows[start:start + EMBED_BATCH] for start in range(0, len(rows), EMBED_BATCH)]
+
+    def embed(batch: Sequence[T]) -> asyncio.Task[np.ndarray]:
+        return asyncio.ensure_future(asyncio.to_thread(embedder.embed, [text(row) for row in batch]))
+
+    pending = embed(batches[0]) if batches else None
+    try:
+        for i, batch in enumerate(batches):
+            assert pending is not None
+            vectors = await pending
+            pending = embed(batches[i + 1]) if i + 1 < len(batches) else None
+            yield batch, vectors
+    finally:
+        if pending is not None:  # the caller failed: let the worker thread finish before the session goes
+            await asyncio.gather(pending, return_exceptions=True)
 
 
 async def delete_article(session: AsyncSession, source_or_id: str) -> KbArticle:
@@ -108,19 +133,24 @@ def _to_reembed(model_name: str, everything: bool) -> Select[uuid.UUID, str, str
     return stmt.order_by(KbChunk.id)
 
 
-async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]]) -> None:
-    texts = [Chunk(0, heading, content).embed_text(title) for _, title, heading, content in rows]
-    for (chunk_id, *_), vector in zip(rows, await asyncio.to_thread(embedder.embed, texts)):
-        await session.execute(update(KbChunk).where(KbChunk.id == chunk_id).values(embedding=vector.tolist(), embedding_model=embedder.name))
+def _chunk_text(row: Row[uuid.UUID, str, str | None, str]) -> str:
+    _, title, heading, content = row
+    return Chunk(0, heading, content).embed_text(title)
+
+
+async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]],
+                   progress: Progress | None = None) -> None:
+    async for batch, vectors in _embedded(embedder, rows, _chunk_text):
+        await session.execute(update(KbChunk), [{"id": chunk_id, "embedding": vector, "embedding_model": embedder.name}
+                                                for (chunk_id, *_), vector in zip(batch, vectors)])
+        if progress:
+            progress(len(batch))
 
 
 async def reindex(session: AsyncSession, embedder: Embedder, *, progress: Progress | None = None, everything: bool = False) -> int:
     """Re-embed the chunks whose model differs from `embedder` (or all of them); returns how many."""
     rows = (await session.execute(_to_reembed(embedder.name, everything))).all()
-    for start in range(0, len(rows), EMBED_BATCH):
-        await _reembed(session, embedder, rows[start:start + EMBED_BATCH])
-        if progress:
-            progress(len(rows[start:start + EMBED_BATCH]))
+    await _reembed(session, embedder, rows, progress)
     return len(rows)
 
 
