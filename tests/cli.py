@@ -1,0 +1,28 @@
+"""The `nexa` command line run in the test process (typer's CliRunner): no new interpreter to start, no models to load
+again. Tests of the process boundary itself (imports, stdin of a real pipe, exit on a signal) start `nexa` instead."""
+
+from __future__ import annotations
+
+import subprocess
+import traceback
+
+from typer.testing import CliRunner
+
+from bots.cli import app
+from store.settings import get_settings
+
+
+def nexa(*args: str, env: dict[str, str | None], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `nexa ARGS` with `env` over this process's environment (None unsets a variable), settings read afresh.
+
+    The answer has a finished process's fields: `returncode`, `stdout`, and `stderr` (with the traceback of a crash).
+    """
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, list(args), input=stdin, env=env)
+    finally:
+        get_settings.cache_clear()
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["nexa", *args], result.exit_code, result.stdout, stderr)
