@@ -3,6 +3,7 @@ again. Tests of the process boundary itself (imports, stdin of a real pipe, exit
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import traceback
 
@@ -26,3 +27,8 @@ def nexa(*args: str, env: dict[str, str | None], stdin: str = "") -> subprocess.
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         stderr += "".join(traceback.format_exception(result.exception))
     return subprocess.CompletedProcess(["nexa", *args], result.exit_code, result.stdout, stderr)
+
+
+async def nexa_async(*args: str, env: dict[str, str | None], stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """`nexa` from an async test: in a thread, since the command runs its own event loop."""
+    return await asyncio.to_thread(nexa, *args, env=env, stdin=stdin)

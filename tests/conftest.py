@@ -21,6 +21,8 @@ from store.clock import pinned
 from store.db import Database, upgrade
 from store.server import start_embedded
 from store.settings import Settings
+from tests.live import SECRET_KEY, SharedServers
+from tests.smtp import Inbox, smtp_server
 
 if TYPE_CHECKING:
     from assistant.offline_model import OfflineModel
@@ -144,3 +146,46 @@ def offline() -> OfflineModel:
     model = OfflineModel(default_embedder())
     model.warm_up()
     return model
+
+
+SERVERS = SharedServers()
+
+
+def _server_name(node: pytest.Item | pytest.Module) -> str | None:
+    marker = node.get_closest_marker("server")
+    return marker.args[0] if marker else None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules that share a `nexa serve` configuration (`pytest.mark.server`) run one after another, after the rest."""
+    items.sort(key=lambda item: (_server_name(item) is not None, _server_name(item) or ""))
+
+
+def pytest_sessionfinish() -> None:
+    SERVERS.keep(None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _only_this_modules_server(request) -> None:
+    """A shared server of another configuration stops before this module runs (its worker would take our jobs)."""
+    SERVERS.keep(_server_name(request.node))
+
+
+@pytest.fixture(scope="session")
+def mailbox() -> Iterator[tuple[Inbox, str]]:
+    """One real SMTP server for the session (the "mail" shared server delivers to it): its inbox and NEXA_SMTP_URL."""
+    with smtp_server() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def shared_server(request, database_url: str) -> str:
+    """The base URL of the `nexa serve` named by the module's `pytest.mark.server(name)`, shared by the modules that
+    name it: "plain" (the default settings) or "mail" (SMTP to `mailbox`, NEXA_SECRET_KEY=SECRET_KEY, 0.5 s job poll)."""
+    name = _server_name(request.node)
+    if name == "plain":
+        return SERVERS.get(name, database_url)
+    if name == "mail":
+        url = request.getfixturevalue("mailbox")[1]
+        return SERVERS.get(name, database_url, NEXA_SMTP_URL=url, NEXA_SECRET_KEY=SECRET_KEY, NEXA_JOBS_POLL="0.5")
+    raise LookupError(f"{request.node.name}: mark the module with pytest.mark.server('plain' or 'mail')")
