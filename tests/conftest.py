@@ -27,7 +27,8 @@ from tests.smtp import Inbox, smtp_server
 if TYPE_CHECKING:
     from assistant.offline_model import OfflineModel
 
-TEST_DB = "nexa_test"
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"... under pytest-xdist (pyproject addopts), else ""
+TEST_DB = "nexa_test" + (f"_{WORKER}" if WORKER else "")
 
 
 def _loopback(host: object) -> bool:
@@ -63,7 +64,7 @@ def database_url() -> str:
         base = Settings().database_url.replace("postgresql+psycopg://", "postgresql://")  # type: ignore[union-attr]
         admin = base
     else:
-        home = Path(os.environ.get("NEXA_TEST_HOME") or tempfile.mkdtemp(prefix="nexa-test-"))
+        home = Path(os.environ.get("NEXA_TEST_HOME") or tempfile.mkdtemp(prefix="nexa-test-")) / WORKER  # one server per worker
         admin = start_embedded(home / "pgdata").replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
@@ -156,9 +157,18 @@ def _server_name(node: pytest.Item | pytest.Module) -> str | None:
     return marker.args[0] if marker else None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules that share a `nexa serve` configuration (`pytest.mark.server`) run one after another, after the rest."""
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules that share a `nexa serve` configuration (`pytest.mark.server`) run one after another, after the rest.
+
+    Under pytest-xdist (`--dist loadgroup`) a module, or all the modules of one shared server, go to one worker: its
+    module-scoped servers and browsers start once, and so does each shared server.
+    """
     items.sort(key=lambda item: (_server_name(item) is not None, _server_name(item) or ""))
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            name = _server_name(item)
+            item.add_marker(pytest.mark.xdist_group(f"server-{name}" if name else item.nodeid.split("::")[0]))
 
 
 def pytest_sessionfinish() -> None:
