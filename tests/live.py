@@ -8,7 +8,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -41,7 +41,7 @@ def live_server(database_url: str, *, log: Path | None = None, args: tuple[str, 
                                stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180  # a shared, loaded machine can take this long to import and warm up
+        deadline = time.monotonic() + 300  # a shared, loaded machine can take this long to import and warm up
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"nexa serve exited: {log.read_text()[-4000:]}")
@@ -51,7 +51,7 @@ def live_server(database_url: str, *, log: Path | None = None, args: tuple[str, 
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("nexa serve did not become ready in 180 s")
+                raise RuntimeError("nexa serve did not become ready in 300 s")
             time.sleep(0.3)
         yield base
     finally:
@@ -60,6 +60,35 @@ def live_server(database_url: str, *, log: Path | None = None, args: tuple[str, 
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+SECRET_KEY = "shared-test-signing-key-0123456789"  # NEXA_SECRET_KEY of the "mail" server (tests sign links with it)
+
+
+class SharedServers:
+    """`nexa serve` processes shared by consecutive test modules, one per named configuration.
+
+    A module asks for one with `pytestmark = pytest.mark.server("plain")` (or "mail": an SMTP server, a signing key
+    and a fast job poll) and the `shared_server` fixture. Starting one takes seconds (imports, model warm-up), so
+    modules of one configuration run next to each other (tests/conftest.py orders them) and share it. When a module
+    of another configuration (or of none) starts, the others stop: a server's in-process worker would otherwise take
+    that module's jobs.
+    """
+
+    def __init__(self) -> None:
+        self._running: dict[str, tuple[str, ExitStack]] = {}
+
+    def get(self, name: str, database_url: str, **env: str) -> str:
+        """The base URL of the server named `name`, started with `env` if it is not running."""
+        if name not in self._running:
+            stack = ExitStack()
+            self._running[name] = (stack.enter_context(live_server(database_url, **env)), stack)
+        return self._running[name][0]
+
+    def keep(self, name: str | None) -> None:
+        """Stop every server but `name`."""
+        for other in [n for n in self._running if n != name]:
+            self._running.pop(other)[1].close()
 
 
 def start_worker(database_url: str, log: Path, **env: str) -> subprocess.Popen:

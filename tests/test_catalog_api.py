@@ -11,22 +11,19 @@ import pytest
 from bots.http.auth import issue_token
 from store.models.enums import Role
 from tests import factories
-from tests.live import live_server, wait_for
-from tests.smtp import smtp_server
+from tests.live import wait_for
 
-KEY = "quote-signing-key-for-tests-0123456789"
-
-
-@pytest.fixture(scope="module")
-def mail():
-    with smtp_server() as (inbox, url):
-        yield inbox, url
+pytestmark = pytest.mark.server("mail")
 
 
 @pytest.fixture(scope="module")
-def base(database_url, mail):
-    with live_server(database_url, NEXA_SMTP_URL=mail[1], NEXA_SECRET_KEY=KEY) as url:
-        yield url
+def mail(mailbox):
+    return mailbox
+
+
+@pytest.fixture(scope="module")
+def base(shared_server):
+    return shared_server
 
 
 @pytest.fixture

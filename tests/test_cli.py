@@ -1,16 +1,15 @@
-"""`nexa ask`, `nexa chat` and `nexa demo` as a user runs them: real processes, real embedded PostgreSQL."""
+"""`nexa ask`, `nexa chat` and `nexa demo` as a user runs them, over a real embedded PostgreSQL in their own NEXA_HOME
+(in this process: tests/test_store_setup.py and tests/test_cli_startup.py start real `nexa` processes)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-NEXA = [sys.executable, "-c", "from bots.cli import app; app()"]
+from tests.cli import nexa
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +20,7 @@ def home(tmp_path_factory) -> Path:
 
 
 def _nexa(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"NEXA_HOME": str(home), "COLUMNS": "160"}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run([*NEXA, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+    return nexa(*args, env={"NEXA_HOME": str(home), "COLUMNS": "160", "DATABASE_URL": None}, stdin=stdin)
 
 
 def _ask(home: Path, message: str, *extra: str) -> dict:

@@ -18,19 +18,18 @@ from store.seed import seed
 from store.signin import DEMO_PASSWORD
 from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import empty_database
-from tests.live import live_server
 
+pytestmark = [pytest.mark.server("plain"), pytest.mark.e2e]
 ARTIFACTS = Path(__file__).with_name("artifacts")
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 OPEN_STAGES = ["prospecting", "qualification", "proposal", "negotiation"]
 
 
 @pytest.fixture(scope="module")
-async def server(database, database_url: str):
+async def server(database, shared_server: str):
     await empty_database(database)
     await seed(database)
-    with live_server(database_url) as base:
-        yield base
+    return shared_server
 
 
 @pytest.fixture

@@ -18,27 +18,28 @@ from store.seed import seed
 from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import SYSTEM, empty_database
 from tests.inbox_mail import mail
-from tests.live import live_server, wait_for
-from tests.smtp import smtp_server
+from tests.live import wait_for
 from tests.test_console_browser import DESKTOP, PHONE, shot, sign_in
 
 SARAH = "sarah.johnson@acme.test"  # the demo's contact at Acme, primary contact of the open "Acme Corp - Enterprise Plan"
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    with smtp_server() as (inbox, url):
-        yield inbox, url
+pytestmark = [pytest.mark.server("mail"), pytest.mark.e2e]
 
 
 @pytest.fixture(scope="module")
-async def world(database, database_url: str, smtp):
+def smtp(mailbox):
+    mailbox[0].messages.clear()  # the session's SMTP server: nothing from earlier modules
+    return mailbox
+
+
+@pytest.fixture(scope="module")
+async def world(database, shared_server: str, smtp):
     await empty_database(database)
     await seed(database)
     async with database.session() as session:
         _, secret = await InboxService(session, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
-    with live_server(database_url, NEXA_SMTP_URL=smtp[1], NEXA_JOBS_POLL="0.5") as base:
-        yield {"base": base, "secret": secret}
+    return {"base": shared_server, "secret": secret}
 
 
 def post_mail(world: dict, raw: bytes) -> dict:

@@ -3,9 +3,6 @@ brake on failed sign-ins, with the clock pinned; and `nexa users password` as a 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -28,6 +25,7 @@ from store.signin import (
     sign_out,
 )
 from tests import factories
+from tests.cli import nexa_async
 
 PASSWORD = "correct horse battery"
 
@@ -135,12 +133,12 @@ async def test_a_password_must_be_long_enough_and_the_user_must_exist(db, john, 
 
 
 async def test_cli_sets_a_password_read_twice_from_the_terminal(db, database_url, john, clock):
-    env = os.environ | {"DATABASE_URL": database_url}
-    cli = [sys.executable, "-c", "from bots.cli import app; app()", "users", "password", "john@nexa.test"]
-    done = subprocess.run(cli, input="the cli passphrase\nthe cli passphrase\n", capture_output=True, text=True, env=env, timeout=120)
+    env: dict[str, str | None] = {"DATABASE_URL": database_url}
+    cli = ("users", "password", "john@nexa.test")
+    done = await nexa_async(*cli, env=env, stdin="the cli passphrase\nthe cli passphrase\n")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Password set for john@nexa.test" in done.stdout and "the cli passphrase" not in done.stdout
     async with db.session() as session:
         assert await sign_in(session, "john@nexa.test", "the cli passphrase", client_ip="10.0.0.1") is not None
-    short = subprocess.run(cli, input="short\nshort\n", capture_output=True, text=True, env=env, timeout=120)
+    short = await nexa_async(*cli, env=env, stdin="short\nshort\n")
     assert short.returncode == 2 and "password: at least 12 characters" in short.stdout

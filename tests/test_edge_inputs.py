@@ -10,14 +10,14 @@ from bots.http.auth import issue_token
 from store.errors import InvalidInput
 from store.models import Call, Deal, Meeting, Task
 from tests import factories
-from tests.live import live_server
 from tools import TOOLSET
+
+pytestmark = pytest.mark.server("plain")
 
 
 @pytest.fixture(scope="module")
-def base(database_url):
-    with live_server(database_url) as url:
-        yield url
+def base(shared_server):
+    return shared_server
 
 
 @pytest.fixture

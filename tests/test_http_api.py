@@ -14,13 +14,13 @@ from bots.http.auth import issue_token
 from store.models import Deal, Lead, Ticket
 from store.models.enums import Role, Seniority
 from tests import factories
-from tests.live import live_server
+
+pytestmark = pytest.mark.server("plain")
 
 
 @pytest.fixture(scope="module")
-def base(database_url):
-    with live_server(database_url) as url:
-        yield url
+def base(shared_server):
+    return shared_server
 
 
 @pytest.fixture

@@ -5,9 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,16 +15,16 @@ import pytest
 from bots.http.auth import issue_token
 from store.models.enums import Role
 from tests import factories
-from tests.live import live_server
+from tests.cli import nexa
+
+pytestmark = pytest.mark.server("plain")
 
 DATA = Path(__file__).parent / "data" / "imports"
-NEXA = [sys.executable, "-c", "from bots.cli import app; app()"]
 
 
 @pytest.fixture(scope="module")
-def base(database_url):
-    with live_server(database_url) as url:
-        yield url
+def base(shared_server):
+    return shared_server
 
 
 @pytest.fixture
@@ -114,8 +112,7 @@ def test_csv_export_applies_filters_and_redaction_and_round_trips(base, tokens):
 
 
 def _nexa(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = os.environ | {"DATABASE_URL": database_url, "COLUMNS": "160"}
-    return subprocess.run([*NEXA, *args], capture_output=True, text=True, env=env, timeout=300, check=False)
+    return nexa(*args, env={"DATABASE_URL": database_url, "COLUMNS": "160"})
 
 
 def test_cli_import_and_export_round_trip(database_url, tokens, tmp_path):

@@ -19,22 +19,21 @@ from store.models.enums import Role
 from tests import factories
 from tests.conftest import SYSTEM
 from tests.inbox_mail import mail
-from tests.live import live_server
-from tests.smtp import smtp_server
 
 RFC822 = {"Content-Type": "message/rfc822"}
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    with smtp_server() as (inbox, url):
-        yield inbox, url
+pytestmark = pytest.mark.server("mail")
 
 
 @pytest.fixture(scope="module")
-def base(database_url, smtp):
-    with live_server(database_url, NEXA_SMTP_URL=smtp[1], NEXA_JOBS_POLL="0.5") as url:
-        yield url
+def smtp(mailbox):
+    return mailbox
+
+
+@pytest.fixture(scope="module")
+def base(shared_server):
+    return shared_server
 
 
 @pytest.fixture

@@ -94,16 +94,15 @@ async def test_a_wrong_mailbox_is_a_clear_error(db, clock, imap_server):
 
 async def test_nexa_inbox_poll_reads_new_mail(db, clock, imap_server, database_url):
     import os
-    import subprocess
 
-    from tests.live import NEXA, _environment
+    from tests.cli import nexa_async
 
     host, port = imap_server
     async with db.session() as s:
         await InboxService(s, SYSTEM).create_inbox(name="cli", address="cli@nexa.test", team="Support")
     _append(imap_server, mail(to="cli@nexa.test", message_id="<cli1@g>"), folder="INBOX")
-    env = _environment(database_url, {"NEXA_IMAP_URL_CLI": f"imap://support:s3cret@{host}:{port}/INBOX"})
-    done = subprocess.run([str(NEXA), "inbox", "poll", "cli"], env=env, capture_output=True, text=True, timeout=300)
+    env: dict[str, str | None] = {"DATABASE_URL": database_url, "NEXA_IMAP_URL_CLI": f"imap://support:s3cret@{host}:{port}/INBOX"}
+    done = await nexa_async("inbox", "poll", "cli", env=env)
     assert done.returncode == 0, done.stderr
     assert "cli: 1 message(s): new_thread 1" in " ".join(done.stdout.split())
     assert os.environ.get("NEXA_IMAP_URL_CLI") is None

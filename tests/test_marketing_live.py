@@ -24,7 +24,7 @@ from tests.live import start_worker
 from tests.smtp import Inbox, smtp_server
 from tests.test_marketing_email import BODY, settings_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 ENV = {"NEXA_MAIL_ADDRESS": "Nexa Inc., 1 Main Street, Springfield", "NEXA_SECRET_KEY": "test-secret",
        "NEXA_PUBLIC_URL": "http://nexa.test", "NEXA_SMTP_FROM": "news@nexa.test", "NEXA_JOBS_POLL": "0.5"}
 

@@ -21,13 +21,13 @@ from store.models.enums import Role, Visibility
 from store.services import DealService
 from tests import factories
 from tests.conftest import SYSTEM
-from tests.live import live_server
+
+pytestmark = pytest.mark.server("plain")
 
 
 @pytest.fixture(scope="module")
-def base(database_url):
-    with live_server(database_url) as url:
-        yield url
+def base(shared_server):
+    return shared_server
 
 
 @pytest.fixture

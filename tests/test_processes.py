@@ -28,7 +28,7 @@ from tests import factories
 from tests.live import live_server, start_worker
 from tests.smtp import smtp_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 PER_MINUTE = 6  # API calls per caller per minute on the two servers below
 FAST = {"NEXA_JOB_MODULES": "tests.job_tasks", "NEXA_JOBS_POLL": "0.5"}
 

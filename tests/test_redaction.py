@@ -32,8 +32,9 @@ from store.services.engagements import EngagementService
 from store.services.timeline import TimelineService
 from store.services.views import ViewService
 from tests.conftest import SYSTEM
-from tests.live import live_server
 from tools import registry
+
+pytestmark = pytest.mark.server("plain")
 
 OFFLINE_TEMPLATES = sorted(f"offline/{p.name}" for p in (Path(__file__).parents[1] / "prompts" / "offline").glob("*.md"))
 
@@ -174,9 +175,8 @@ async def test_carlos_sees_nothing_of_a_deal_he_cannot_read_on_his_own_contact(d
 
 
 @pytest.fixture(scope="module")
-def base(database_url):
-    with live_server(database_url) as url:
-        yield url
+def base(shared_server):
+    return shared_server
 
 
 async def test_the_http_timeline_and_write_responses_are_redacted_for_their_reader(db, demo, base):

@@ -4,18 +4,17 @@ a live server and the real `nexa` command. The clock is pinned."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from assistant.agent import Agent
 from assistant.testing import ScriptedModel, call, say
+from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.auth import actor_for
 from store.clock import pinned
@@ -28,8 +27,8 @@ from store.services.commissions import CommissionService
 from store.services.reports import ReportService
 from store.settings import Settings
 from tests import factories
+from tests.cli import nexa as run_nexa
 from tests.conftest import SYSTEM
-from tests.live import live_server
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
@@ -169,13 +168,7 @@ async def test_risk_factors_single_threaded_slipped_quiet(db):
             assert not any(r.startswith(("single-threaded", "no activity")) for r in again.risk_factors)
 
 
-@pytest.fixture
-def base(database_url):
-    with live_server(database_url) as url:
-        yield url
-
-
-async def test_http_routes_and_bad_input(db, base):
+async def test_http_routes_and_bad_input(db):
     async with db.session() as s:
         admin = await factories.user(s, role=Role.admin, name="Ada", team=None)
         john = await factories.user(s, name="John", team="East")
@@ -183,31 +176,35 @@ async def test_http_routes_and_bad_input(db, base):
         account = await factories.account(s, account_name="Acme Corp", account_owner_id=john.id, annual_revenue=8_000_000)
         await factories.account(s, account_name="Acme UK", parent_account_id=account.id, annual_revenue=2_000_000, account_owner_id=john.id)
         deal = await factories.deal(s, owner_id=john.id, account_id=account.id, amount=50000)
-    api = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
-    rep = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {john_token}"}, timeout=60)
-    bad = api.post("/commissions/plans", json={"name": "Bad", "rate": -0.05})
-    assert bad.status_code == 400 and bad.json()["field"] == "rate"
-    assert api.post("/commissions/plans", json={"name": "All 10%", "rate": 0.1}).status_code == 201
-    assert rep.post("/commissions/plans", json={"name": "Mine", "rate": 0.5}).status_code == 403
-    lost = rep.post(f"/deals/{deal.id}/stage", json={"stage": "closed_lost"})  # the board's move breaking a rule
-    assert lost.status_code == 400 and lost.json()["field"] == "lost_reason"
-    assert rep.post(f"/deals/{deal.id}/stage", json={"stage": "closed_won"}).status_code == 200
-    empty = rep.get("/reports/win_rate", params={"start": "2020-01-01", "end": "2020-03-31", "group_by": "source"})
-    assert empty.status_code == 200 and empty.json()["rows"] == [] and empty.json()["method"]
-    backwards = rep.get("/reports/win_rate", params={"start": "2026-12-31", "end": "2026-01-01"})
-    assert backwards.status_code == 400 and backwards.json()["field"] == "end"
-    assert rep.get("/reports/nonsense").json()["field"] == "metric"
-    statement = rep.get("/commissions/statement", params={"start": "2020-01-01", "end": "2030-12-31"}).json()
-    assert statement["total"] == "5000.00"
-    assert rep.post(f"/deals/{deal.id}/reopen", json={"stage": "negotiation", "reason": "terms reopened"}).json()["stage"] == "negotiation"
-    assert rep.get("/commissions/statement", params={"start": "2020-01-01", "end": "2030-12-31"}).json()["total"] == "0.00"
-    assert rep.get(f"/accounts/{account.id}/consolidated").json()["annual_revenue"] == "10000000.00"
-    health = rep.get(f"/accounts/{account.id}/health").json()
-    assert 0 <= health["health_score"] <= 100 and health["factors"][0]["factor"] == "base"
-    assert rep.put(f"/accounts/{account.id}/team/{admin.id}", json={"role": "executive_sponsor"}).json()["items"][-1]["role"] == "executive_sponsor"
-    assert rep.put(f"/accounts/{account.id}/team/{admin.id}", json={"role": "boss"}).json()["field"] == "role"
-    assert rep.get("/handoffs", params={"status": "withdrawn"}).json()["items"][0]["deal_id"] == str(deal.id)
-    assert rep.get("/notifications").json() == {"unread": 0, "items": []}
+    app = create_app(db, settings=Settings(), agent=Agent(db, ScriptedModel(say("ok"))))
+    async with AsyncTestClient(app, base_url="http://testserver.local/api/v1") as http:
+        api, rep = {"Authorization": f"Bearer {token}"}, {"Authorization": f"Bearer {john_token}"}
+        bad = await http.post("/commissions/plans", json={"name": "Bad", "rate": -0.05}, headers=api)
+        assert bad.status_code == 400 and bad.json()["field"] == "rate"
+        assert (await http.post("/commissions/plans", json={"name": "All 10%", "rate": 0.1}, headers=api)).status_code == 201
+        assert (await http.post("/commissions/plans", json={"name": "Mine", "rate": 0.5}, headers=rep)).status_code == 403
+        lost = await http.post(f"/deals/{deal.id}/stage", json={"stage": "closed_lost"}, headers=rep)  # the board's move breaking a rule
+        assert lost.status_code == 400 and lost.json()["field"] == "lost_reason"
+        assert (await http.post(f"/deals/{deal.id}/stage", json={"stage": "closed_won"}, headers=rep)).status_code == 200
+        empty = await http.get("/reports/win_rate", params={"start": "2020-01-01", "end": "2020-03-31", "group_by": "source"}, headers=rep)
+        assert empty.status_code == 200 and empty.json()["rows"] == [] and empty.json()["method"]
+        backwards = await http.get("/reports/win_rate", params={"start": "2026-12-31", "end": "2026-01-01"}, headers=rep)
+        assert backwards.status_code == 400 and backwards.json()["field"] == "end"
+        assert (await http.get("/reports/nonsense", headers=rep)).json()["field"] == "metric"
+        whole = {"start": "2020-01-01", "end": "2030-12-31"}
+        statement = (await http.get("/commissions/statement", params=whole, headers=rep)).json()
+        assert statement["total"] == "5000.00"
+        reopened = await http.post(f"/deals/{deal.id}/reopen", json={"stage": "negotiation", "reason": "terms reopened"}, headers=rep)
+        assert reopened.json()["stage"] == "negotiation"
+        assert (await http.get("/commissions/statement", params=whole, headers=rep)).json()["total"] == "0.00"
+        assert (await http.get(f"/accounts/{account.id}/consolidated", headers=rep)).json()["annual_revenue"] == "10000000.00"
+        health = (await http.get(f"/accounts/{account.id}/health", headers=rep)).json()
+        assert 0 <= health["health_score"] <= 100 and health["factors"][0]["factor"] == "base"
+        sponsor = await http.put(f"/accounts/{account.id}/team/{admin.id}", json={"role": "executive_sponsor"}, headers=rep)
+        assert sponsor.json()["items"][-1]["role"] == "executive_sponsor"
+        assert (await http.put(f"/accounts/{account.id}/team/{admin.id}", json={"role": "boss"}, headers=rep)).json()["field"] == "role"
+        assert (await http.get("/handoffs", params={"status": "withdrawn"}, headers=rep)).json()["items"][0]["deal_id"] == str(deal.id)
+        assert (await http.get("/notifications", headers=rep)).json() == {"unread": 0, "items": []}
 
 
 @pytest.fixture
@@ -220,10 +217,8 @@ async def cli_crm(db):
 
 
 def test_the_nexa_commands(database_url, cli_crm):
-    env = os.environ | {"DATABASE_URL": database_url, "COLUMNS": "200", "NEXA_NOW": "2026-06-10T09:00:00+00:00"}
-
     def nexa(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", "from bots.cli import app; app()", *args], capture_output=True, text=True, env=env, timeout=120)
+        return run_nexa(*args, env={"DATABASE_URL": database_url, "COLUMNS": "200", "NEXA_NOW": "2026-06-10T09:00:00+00:00"})
 
     bad = nexa("commissions", "plan", "--as", "ada@nexa.test", "--name", "Bad", "--rate", "-0.1")
     assert bad.returncode == 2 and "rate" in bad.stdout

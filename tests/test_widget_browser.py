@@ -22,7 +22,6 @@ from store.embeddings import default_embedder
 from store.seed import seed
 from tests.browser import browser, no_script_errors, watched  # noqa: F401 (browser is a fixture)
 from tests.conftest import empty_database
-from tests.live import live_server
 
 SCREENSHOT = Path(__file__).with_name("artifacts") / "widget-answer.png"
 
@@ -35,6 +34,8 @@ CRM_FACTS = ["sarah.johnson@acme.test", "tom.smith@acme.test", "sarah.connor@glo
              "$50K", "50,000", "+1 415 555 0100", "Procurement Director", "Cannot export pipeline report"]
 INTERNAL_FACTS = ["Internal:", "Billing Console", "finance director", "Admin Console"]
 ASSISTANT = "[data-testid=nexa-message][data-role=assistant]"
+pytestmark = [pytest.mark.server("plain"), pytest.mark.e2e]
+
 USER = "[data-testid=nexa-message][data-role=user]"
 ANSWER_TIMEOUT_MS = 30_000
 
@@ -42,12 +43,11 @@ ANSWER_TIMEOUT_MS = 30_000
 # ------------------------------------------------------------------ fixtures
 
 @pytest.fixture(scope="module")
-async def server(database, database_url: str):
+async def server(database, shared_server: str):
     """An emptied, seeded database (demo CRM + help center) and a live `nexa serve` over it."""
     await empty_database(database)
     await seed(database, embedder=default_embedder())
-    with live_server(database_url) as base:
-        yield base
+    return shared_server
 
 
 @pytest.fixture(scope="module")

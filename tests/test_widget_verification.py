@@ -17,17 +17,15 @@ from store.services.tickets import TicketService
 from store.services.widget import verification_token
 from tests import factories
 from tests.conftest import SYSTEM
-from tests.live import live_server
-from tests.smtp import smtp_server
+from tests.live import SECRET_KEY as SECRET
 
-SECRET = "test-signing-key"
+pytestmark = pytest.mark.server("mail")
 LINK = re.compile(r"(http://\S+/api/v1/widget/verify\?token=\S+)")
 
 
 @pytest.fixture(scope="module")
-def served(database_url):
-    with smtp_server() as (inbox, smtp_url), live_server(database_url, NEXA_SMTP_URL=smtp_url, NEXA_SECRET_KEY=SECRET) as url:
-        yield url, inbox
+def served(shared_server, mailbox):
+    return shared_server, mailbox[0]
 
 
 @pytest.fixture
