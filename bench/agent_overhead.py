@@ -22,12 +22,12 @@ from rich.table import Table
 from assistant.agent import Agent
 from assistant.messages import Message
 from assistant.offline_model import OfflineModel
-from assistant.testing import ScriptedModel, call, say
 from store.auth import actor_for_email
 from store.db import Database
 from store.embeddings import default_embedder
 from store.seed import is_seeded, seed
 from store.settings import get_settings
+from tests.scripted_models import ScriptedModel, call, say
 from tools import TOOLSET
 from tools.context import ToolContext
 

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.agent import Agent
-from assistant.testing import FailingModel, ScriptedModel, call, say
 from store.auth import actor_for
 from store.errors import NotFound
 from store.models import ConversationMessage, Deal, PendingAction
 from store.models.enums import DealStage, Role
 from store.services import DealService
 from tests import factories
+from tests.scripted_models import FailingModel, ScriptedModel, call, say
 
 
 async def _rep_and_deal(db):

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, call, say
 from store.auth import actor_for
 from store.models import Deal, PendingAction
 from tests import factories
+from tests.scripted_models import ScriptedModel, call, say
 
 
 @pytest.mark.parametrize("reply", ["ok wait, don't do that yet", "sure, but wait", "yes?", "okay actually hold on"])

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select, text
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, call, say
 from store.auth import actor_for
 from store.models import AuditEntry
 from store.models.enums import Role
 from store.services.audit import AuditService
 from tests import factories
+from tests.scripted_models import ScriptedModel, call, say
 
 
 async def test_every_tool_call_and_approval_is_on_the_trail(db):

@@ -12,13 +12,13 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.db import Database, upgrade
 from store.server import start_embedded
 from store.settings import Settings
 from tests import factories
+from tests.scripted_models import ScriptedModel, say
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:

@@ -13,12 +13,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, text
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.models import IdempotencyKey, Task
 from store.settings import Settings
 from tests import factories
+from tests.scripted_models import ScriptedModel, say
 
 PER_MINUTE = 6
 

@@ -11,7 +11,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from bots.web.session import SESSION_COOKIE, csrf_for
@@ -24,6 +23,7 @@ from store.signin import set_password, sign_in
 from tests import factories
 from tests.conftest import SYSTEM
 from tests.inbox_mail import mail
+from tests.scripted_models import ScriptedModel, say
 
 SETTINGS = replace(Settings(), secret_key="inbox-audit-test-key")
 PASSWORD = "correct horse battery"

@@ -2,7 +2,7 @@
 defense on its own (envelope, taint, purpose, fresh turns, recipients, output guard).
 
 The defenses live in code (assistant/injection.py, assistant/toolsets.py, assistant/output_guard.py), so they are measured with a model that obeys every instruction it
-reads (assistant.testing.GullibleModel): what it cannot do, no model can be talked into. The threat model and the
+reads (tests.scripted_models.GullibleModel): what it cannot do, no model can be talked into. The threat model and the
 checks are in bench/injection_suite.py; the cases in tests/data/injection_cases.jsonl.
 """
 
@@ -23,13 +23,13 @@ from assistant.events import Final
 from assistant.injection import reads_only
 from assistant.messages import Message, TextDelta
 from assistant.output_guard import LINK_REMOVED, WITHHELD, OutputGuard
-from assistant.testing import GullibleModel, ScriptedModel, call, say
 from bench import injection_suite as suite
 from store.access import Actor
 from store.embeddings import default_embedder
 from store.models import AuditEntry, Contact, Deal, EmailMessage
 from store.models.enums import DealStage, EmailStatus
 from store.settings import Settings
+from tests.scripted_models import GullibleModel, ScriptedModel, call, say
 from tests.smtp import smtp_server
 from tools import TOOLSET
 

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from assistant.agent import Agent
 from assistant.events import Outcome
 from assistant.input_limits import MessageTooLong
-from assistant.testing import ScriptedModel, call, say
 from bots.chat import chat_loop
 from bots.http.app import create_app
 from bots.http.auth import issue_token
@@ -23,6 +22,7 @@ from store.errors import InvalidInput
 from store.models import Conversation
 from store.settings import Settings
 from tests import factories
+from tests.scripted_models import ScriptedModel, call, say
 
 LIMITS = Settings(max_message_chars=20)
 

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.agent import Agent
-from assistant.testing import FailingModel, ScriptedModel, call, say
 from assistant.writer import writer_for
 from store.auth import actor_for
 from store.clock import utcnow
@@ -25,6 +24,7 @@ from store.settings import Settings
 from tests import factories
 from tests.conftest import EACH_DAY_OF_A_WEEK, SYSTEM
 from tests.job_tasks import drain
+from tests.scripted_models import FailingModel, ScriptedModel, call, say
 from tests.smtp import smtp_server
 
 SARAH = {"first_name": "Sarah", "last_name": "Johnson", "email": "sarah@acme.test", "company": "Acme Corp", "title": "VP Operations",

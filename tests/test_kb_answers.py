@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
-from assistant.testing import ScriptedModel, call, say
 from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
@@ -19,6 +18,7 @@ from store.models import KbArticle, KbChunk
 from store.models.enums import Role
 from store.seed import HELP_CENTER
 from tests import factories
+from tests.scripted_models import ScriptedModel, call, say
 
 SYNC_502 = (HELP_CENTER / "sync-502-calendar-gateway.md").read_text().split("---", 2)[2]
 

@@ -169,7 +169,7 @@ async def test_memory_finds_a_past_ticket_within_the_callers_rights(db, embedder
 
 
 async def test_memory_shows_a_rep_only_their_own_conversations(db, embedder):
-    from assistant.testing import ScriptedModel, say
+    from tests.scripted_models import ScriptedModel, say
 
     async with db.session() as s:
         john = actor_for(await factories.user(s, name="John"))

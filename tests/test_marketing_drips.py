@@ -10,7 +10,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.auth import actor_for
@@ -26,6 +25,7 @@ from store.services.mass_email import MassEmailService
 from tests import factories
 from tests.conftest import SYSTEM
 from tests.job_tasks import drain
+from tests.scripted_models import ScriptedModel, say
 from tests.smtp import Inbox, smtp_server
 from tests.test_marketing_email import parsed, settings_for
 

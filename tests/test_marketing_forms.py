@@ -9,7 +9,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from store.models import CampaignMember, Lead, Task
 from store.models.enums import LeadSource, Seniority
@@ -18,6 +17,7 @@ from store.services.forms import FormService
 from tests import factories
 from tests.conftest import SYSTEM
 from tests.job_tasks import drain
+from tests.scripted_models import ScriptedModel, say
 from tests.smtp import smtp_server
 from tests.test_marketing_email import settings_for
 

@@ -13,13 +13,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.models import Activity, ActivityLink, MassEmailSend, Suppression
 from store.models.enums import Role
 from tests import factories
 from tests.job_tasks import drain
+from tests.scripted_models import ScriptedModel, say
 from tests.smtp import smtp_server
 from tests.test_marketing_email import BODY, html_of, settings_for
 

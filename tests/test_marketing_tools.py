@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, call, say
 from store.auth import actor_for
 from store.errors import PermissionDenied
 from store.models import MassEmailSend
@@ -15,6 +14,7 @@ from store.models.enums import Role
 from store.services.mass_email import MassEmailService
 from tests import factories
 from tests.job_tasks import drain
+from tests.scripted_models import ScriptedModel, call, say
 from tests.smtp import smtp_server
 from tests.test_marketing_email import crm, settings_for  # noqa: F401 - the fixture
 from tools import TOOLSET, ToolContext

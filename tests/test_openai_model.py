@@ -10,10 +10,10 @@ from assistant.agent import Agent
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.model import ModelError
 from assistant.openai_model import OpenAIChatModel
-from assistant.testing import ScriptedModel, say
 from store.auth import actor_for
 from tests import factories
 from tests.fake_openai import _fake_openai_server, fake_openai  # noqa: F401 - fixtures
+from tests.scripted_models import ScriptedModel, say
 from tools.spec import ToolSpec
 
 TOOLS = [ToolSpec("get_deal", "Read a deal.", {"type": "object", "properties": {"deal_id": {"type": "string"}}, "required": ["deal_id"]})]

@@ -8,12 +8,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.models.enums import Role
 from store.settings import Settings
 from tests import factories
+from tests.scripted_models import ScriptedModel, say
 
 RECORDS = ["leads", "contacts", "accounts", "deals", "tickets", "tasks", "calls", "meetings", "notes", "products"]
 ROUTES = [(f"/api/v1/{r}", "get") for r in RECORDS] + [(f"/api/v1/{r}/{{record_id}}", "get") for r in RECORDS] + [

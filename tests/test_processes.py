@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, call
 from bots.http.auth import issue_token
 from store.auth import actor_for
 from store.jobs.defer import defer
@@ -26,6 +25,7 @@ from store.models.enums import EmailStatus, Seniority
 from store.settings import Settings
 from tests import factories
 from tests.live import live_server, start_worker
+from tests.scripted_models import ScriptedModel, call
 from tests.smtp import smtp_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

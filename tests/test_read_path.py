@@ -12,7 +12,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import TokenCache, issue_token
 from store import rate_limits
@@ -22,6 +21,7 @@ from store.services import LeadService
 from store.settings import Settings
 from tests import factories
 from tests.conftest import SYSTEM
+from tests.scripted_models import ScriptedModel, say
 
 
 async def test_concurrent_hits_are_each_counted_once_and_a_passed_window_starts_again(db):

@@ -12,13 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.db import Database, upgrade
 from store.models.enums import Role
 from store.settings import Settings
 from tests import factories
+from tests.scripted_models import ScriptedModel, say
 
 REPLICA_DB = "nexa_test_replica"
 

@@ -13,7 +13,6 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, call, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.auth import actor_for
@@ -29,6 +28,7 @@ from store.settings import Settings
 from tests import factories
 from tests.cli import nexa as run_nexa
 from tests.conftest import SYSTEM
+from tests.scripted_models import ScriptedModel, call, say
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))

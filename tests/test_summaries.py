@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 
-from assistant.testing import FailingModel, ScriptedModel, say
 from assistant.writer import writer_for
 from store.access import AREA_RIGHTS, Actor, CallerRole
 from store.auth import actor_for
@@ -28,6 +27,7 @@ from store.services import DealService, EngagementService, TicketService
 from store.services.conversations import ConversationService
 from tests import factories
 from tests.conftest import SYSTEM
+from tests.scripted_models import FailingModel, ScriptedModel, say
 
 KEY_PROBLEM = "Since this morning the contact sync fails with error E-4012 on every run."
 QUESTION = "Can you tell me when this will be fixed?"

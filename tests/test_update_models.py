@@ -7,7 +7,6 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from assistant.agent import Agent
-from assistant.testing import ScriptedModel, say
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store import schemas
@@ -16,6 +15,7 @@ from store.errors import InvalidInput
 from store.models import Deal
 from store.settings import Settings
 from tests import factories
+from tests.scripted_models import ScriptedModel, say
 from tools import TOOLSET, ToolContext
 
 RECORDS = ["Lead", "Contact", "Account", "Product", "Deal", "Ticket", "Task", "List", "Campaign", "MassEmail"]
