@@ -35,7 +35,7 @@ async def test_every_tool_call_and_approval_is_on_the_trail(db):
                         ("tool:move_deal_stage", "proposed"), ("approve:move_deal_stage", "applied")]
         entry = (await AuditService(s, admin).entries(action="approve:"))[0]
         assert entry.actor_id == john.user_id and entry.channel.value == "cli" and str(deal.id) in entry.record_ids
-        assert entry.arguments == {"deal_id": str(deal.id), "stage": "proposal", "reason": None}
+        assert entry.arguments == {"deal_id": str(deal.id), "stage": "proposal", "reason": None, "amount": None}
         assert len(await AuditService(s, maria).entries()) == 5  # John is on Maria's team
         assert await AuditService(s, carl).entries() == []  # a rep reads only their own entries
         assert len(await AuditService(s, admin).entries(record_id=str(deal.id))) >= 2

@@ -27,7 +27,7 @@ from store.embeddings import default_embedder
 from store.models import Account, Contact, Deal, User
 from store.models.enums import RecordType
 from store.seed import seed
-from store.services import ContactService, DealService, LeadService
+from store.services import ContactService, DealService, LeadService, TicketService
 from store.services.engagements import EngagementService
 from store.services.timeline import TimelineService
 from store.services.views import ViewService
@@ -121,6 +121,9 @@ async def test_support_chats_render_without_amounts_and_without_crashing(db, dem
 async def test_every_offline_template_renders_for_support(db, demo, monkeypatch):
     """Each offline template, fed what an admin's chat fed it, renders once sam's restricted fields are removed."""
     admin, sam = await _as(db, "admin@nexa.test"), await _as(db, "sam@nexa.test")
+    async with db.session() as s:  # a ticket the help center has nothing on: its suggested reply says so
+        odd = await TicketService(s, admin).create({"subject": "The quantum flux capacitor hums at night"})
+        await s.commit()
     seen: dict[str, list[dict]] = {}
 
     def spy(template: str, **values):
@@ -130,7 +133,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
     monkeypatch.setattr(offline_module, "render", spy)
     chats = [(admin, t) for t in (
         "what's my pipeline?", "which deals are stuck?", "what are my tasks this week?", "show me Sarah Johnson",
-        "what do we know about Acme?", "open tickets for Acme", "summarize Acme Corp", "draft a follow-up to Acme",
+        "what do we know about Acme?", "show me the Acme Corp account", "open tickets for Acme", "summarize Acme Corp", "draft a follow-up to Acme",
         "what should I do next on the Acme Enterprise Plan deal?", "show me Zephyr Rollout", "show me Quentin Zabriskie",
         "why does Quentin Zabriskie have that score?", "what can you do?", "how do I reset my password?",
         "have we seen this before: export to CSV fails", "create a ticket for Sarah", "show me Sarah",
@@ -138,6 +141,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
         "why does Zorblax Quuxington have that score?", "we won the Acme deal", "book me a flight to Paris",
         "what's Sarah Johnson's phone number?", "list my open leads", "what meetings do I have this week?",
         "good morning!", "show me ticket 1001", "what's our win rate by source this year?",
+        f"suggest a reply to ticket {odd.number}",
     )] + [(Actor.customer("redaction-test"), text) for text in ("how do I reset my password?",
                                                                 "how do I configure the quantum flux capacitor?")]
     chats.append((sam, "we won the Acme deal"))
