@@ -85,7 +85,7 @@ class Agent:
 
     def __init__(self, db: Database, model: ChatModel, *, toolset: Toolset = TOOLSET, settings: Settings | None = None,
                  embedder: Embedder | None = None, fallback: ChatModel | None = None, writer: Writer | None = None,
-                 max_steps: int = 8, result_limit: int = 6000) -> None:
+                 max_steps: int = 8, result_limit: int = 16_000) -> None:
         self.db, self.model, self.toolset = db, model, toolset
         self.settings = settings or get_settings()
         self.embedder, self.fallback, self.writer = embedder, fallback, writer
