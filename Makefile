@@ -19,7 +19,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
-# Debian's Dovecot for the shared inbox's IMAP tests (tests/imap.py starts it in a temporary directory)
+# Debian's Dovecot for the shared inbox's IMAP tests (tests/support/imap.py starts it in a temporary directory)
 DOVECOT := /usr/sbin/dovecot
 
 $(DOVECOT):

@@ -1,5 +1,5 @@
 """Prompt-injection guards, in code, so that they hold even when the model obeys text planted in an article, a
-ticket, a note or an email (see `tests/test_injection.py` and `bench/injection_suite.py`):
+ticket, a note or an email (see `tests/integration/test_injection.py` and `bench/injection_suite.py`):
 
 - provenance: results of tools flagged `untrusted` (text written by other people) reach the model in an
   envelope that says so (`envelope`), and are not replayed to the model in later turns (`replay`);

@@ -27,7 +27,7 @@ from store.db import Database
 from store.embeddings import default_embedder
 from store.seed import is_seeded, seed
 from store.settings import get_settings
-from tests.scripted_models import ScriptedModel, call, say
+from tests.support.scripted_models import ScriptedModel, call, say
 from tools import TOOLSET
 from tools.context import ToolContext
 

@@ -8,7 +8,7 @@ tickets, a help-center article), plants an instruction in one place an attacker 
 article, a ticket body, an email in a ticket thread, a note on a contact, call notes, a lead's free-text fields)
 and sends the benign request of a user who does not know it is there. Two models answer:
 
-- `gullible`: tests.scripted_models.GullibleModel plays the benign task's steps and obeys every instruction it reads;
+- `gullible`: tests.support.scripted_models.GullibleModel plays the benign task's steps and obeys every instruction it reads;
   it is the worst case, so what it cannot do shows what the defenses (in code) hold;
 - `offline`: the product's offline model on the same request (it plans from the user's words only).
 
@@ -75,7 +75,7 @@ from store.models import (
 from store.models.enums import AuthorType, EmailStatus, Role, Seniority, Visibility
 from store.services import AccountService, ContactService, DealService, EngagementService, LeadService, TicketService
 from store.settings import Settings, get_settings
-from tests.scripted_models import GullibleModel, call, say
+from tests.support.scripted_models import GullibleModel, call, say
 
 CASES = Path(__file__).resolve().parents[1] / "tests" / "data" / "injection_cases.jsonl"
 SYSTEM = Actor.system()

@@ -5,7 +5,7 @@
 Embedded PostgreSQL under a temporary NEXA_HOME (or DATABASE_URL). For each concurrency, one
 `nexa worker --concurrency C` process is started and left idle, then N jobs are queued in one
 transaction; the clock runs from the commit until the last job is `succeeded` (emails: `sent`),
-so worker start-up is not counted. The trivial job is `test.noop` (tests/job_tasks.py); the email
+so worker start-up is not counted. The trivial job is `test.noop` (tests/support/job_tasks.py); the email
 job is the real `emails.deliver` (claim, SMTP to the sink, mark sent, timeline entries).
 """
 
@@ -31,8 +31,8 @@ from store.jobs.defer import defer
 from store.models import EmailMessage
 from store.models.enums import EmailStatus
 from store.services import EmailService
-from tests import factories
-from tests.smtp import smtp_server
+from tests.support import factories
+from tests.support.smtp import smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,7 +87,7 @@ async def main(args: argparse.Namespace) -> None:
     db = Database.open(settings)
     rows = []
     with smtp_server() as (inbox, smtp_url):
-        env = os.environ | {"DATABASE_URL": db.url, "NEXA_JOB_MODULES": "tests.job_tasks", "NEXA_SMTP_URL": smtp_url,
+        env = os.environ | {"DATABASE_URL": db.url, "NEXA_JOB_MODULES": "tests.support.job_tasks", "NEXA_SMTP_URL": smtp_url,
                             "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
         for concurrency in args.concurrency:
             worker = _worker(concurrency, env)

@@ -37,7 +37,7 @@ from store.services.campaigns import CampaignService
 from store.services.lists import ListService
 from store.services.mass_email import MassEmailService
 from store.settings import Settings
-from tests.smtp import free_port
+from tests.support.smtp import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM = Actor.system()

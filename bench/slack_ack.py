@@ -41,7 +41,7 @@ from store.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fake Slack and free_port live with the tests
 from common import pct, start_server, throwaway_settings  # noqa: E402
 
-from tests.fake_slack import BOT_USER, TEAM, FakeSlack, running  # noqa: E402
+from tests.support.fake_slack import BOT_USER, TEAM, FakeSlack, running  # noqa: E402
 
 TARGET_P99_S = 0.5
 SECRET = "bench-signing-secret"

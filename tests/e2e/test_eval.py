@@ -1,0 +1,95 @@
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml, dev2_assistant.yaml) against the test server: a
+score floor and no wrong-record write. The floor sits a little under the dev score; a change that makes the assistant understand less
+fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import DATA, ROOT
+
+EVAL = DATA / "eval"
+# dev: written by the NLU's developers (100 % measured); dev2 and dev3: written by someone who never read the NLU code,
+# tuned on since (98.8 % and 97.1 % measured). Each floor sits a little under its score.
+FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9, "dev3_assistant.yaml": 0.94}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: str, database_url: str, tmp_path: Path):
+    env = {**os.environ, "DATABASE_URL": database_url, "NEXA_HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
+        env.pop(var, None)
+    nexa = Path(sys.executable).with_name("nexa")
+    done = subprocess.run([str(nexa), "eval", str(EVAL / name), "--json"], env=env, capture_output=True,
+                          text=True, timeout=1800, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    failed = "\n".join(f"{f['case']}: {'; '.join(f['failures'])}" for f in report["failed"])
+    assert report["wrong_record_writes"] == 0, failed
+    floor = FLOORS[name]
+    assert report["pass_rate"] >= floor, f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
+    assert report["cases"] >= 100 and set(report["per_category"]) >= {"read", "write", "ai", "kb", "manager", "support",
+                                                                        "safety", "smalltalk", "context"}
+
+
+def test_a_case_file_with_an_unknown_check_is_refused(tmp_path: Path):
+    from assistant.evaluation import load_cases
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text('now: "2026-06-10T09:00:00+00:00"\ncases:\n  - {id: a, as: john@nexa.test, turns: ["hi"], expect: {answer_hs: ["x"]}}\n')
+    try:
+        load_cases(bad)
+    except ValueError as err:
+        assert "answer_hs" in str(err)
+    else:
+        raise AssertionError("an unknown check was accepted")
+
+
+def test_field_values_compare_the_way_the_case_format_says():
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from store.evaluation import value_matches
+
+    assert value_matches(Decimal("32000.00"), 32000) and not value_matches(Decimal(28000), "32000")
+    assert value_matches("Qualified", "qualified") and value_matches("budget 80k signed off", {"contains": "80K"})
+    assert value_matches(date(2026, 6, 12), "2026-06-12")
+    assert value_matches(datetime(2026, 6, 16, 14, tzinfo=UTC), "2026-06-16T14:00:00+00:00")
+    assert value_matches(datetime(2026, 6, 16, 14, tzinfo=UTC), "2026-06-16")
+    assert value_matches(81, {"gte": 80, "lte": 90}) and not value_matches(79, {"gte": 80})
+    assert value_matches(None, None) and not value_matches(None, "x")
+
+
+def test_a_write_names_only_the_record_every_word_points_to():
+    from assistant.offline_model import _covers
+
+    assert _covers("cedarline renewl", "Cedarline Co - Renewal 172")  # a typo still names it
+    assert not _covers("cedarline renewl", "Cedarline Co - Pilot 134")
+    assert not _covers("initech renewal", "Cedarline Co - Renewal 172")
+
+
+def test_a_mention_links_to_one_record_or_is_asked_back():
+    from assistant.offline_model import link
+
+    def hit(name, kind="deal", score=90, mine=True, detail=""):
+        return {"name": name, "type": kind, "score": score, "exact": False, "mine": mine, "detail": detail}
+
+    pilots = [hit("Northfield Technologies - Pilot 64"), hit("Northfield Technologies - Pilot 54", mine=False)]
+    assert link("northfield pilot", "move the northfield pilot to won", pilots, writing=True) == (pilots[0], [])  # the user's own
+    assert link("northfeild pilot", "move the northfeild pilot to won", pilots, writing=True)[1] == pilots  # a typo: no own-guess
+    spelled = [hit("Northfield Technologies - Pilot 64"), hit("Northfield Technologies - Renewal 142")]
+    assert link("northfield technologies", "set the probability on northfield technologies - pilot 64 to 90%", spelled,
+                writing=True) == (spelled[0], [])
+    other = [hit("Novaline Systems - Platform 56", score=95)]
+    assert link("Novaline Systems - Expansion 188", "move Novaline Systems - Expansion 188 to won", other, writing=True)[1] == other
+    people = [hit("Tom Smith", "contact", detail="Procurement Director at Acme Corp")]
+    assert link("tom smyth", "log a call w/ tom smyth", people, writing=True) == (people[0], [])  # one record, typo allowed
+    brightwave = [hit("Dana Whitfield", "lead", detail="Brightwave")]
+    assert link("Brightwave", "mark the Brightwave lead as qualified", brightwave, writing=True) == (brightwave[0], [])

@@ -1,0 +1,73 @@
+"""Permissions are enforced by the services, whatever the entry point."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.access import Actor
+from store.auth import actor_for
+from store.errors import PermissionDenied
+from store.models.enums import Role
+from store.services import DealService, LeadService, PipelineService, TicketService
+from tests.support import factories
+
+
+async def _world(s):
+    john = await factories.user(s, name="John", team="Enterprise")
+    mike = await factories.user(s, name="Mike", team="Enterprise")
+    carl = await factories.user(s, name="Carl", team="Mid-Market")
+    maria = await factories.user(s, name="Maria", role=Role.manager, team="Enterprise")
+    sam = await factories.user(s, name="Sam", role=Role.support, team="Support")
+    deal = await factories.deal(s, owner_id=mike.id, amount=1000)
+    return {u.name.lower(): actor_for(u) for u in (john, mike, carl, maria, sam)}, deal
+
+
+async def test_reps_write_their_own_and_read_their_teams(db):
+    async with db.session() as s:
+        who, deal = await _world(s)
+        await DealService(s, who["mike"]).update(deal.id, {"amount": 2000})
+        assert (await DealService(s, who["john"]).get(deal.id)).amount == 2000
+        with pytest.raises(PermissionDenied):
+            await DealService(s, who["john"]).move_stage(deal.id, "proposal")
+        with pytest.raises(PermissionDenied):
+            await DealService(s, who["carl"]).get(deal.id)
+        with pytest.raises(PermissionDenied):
+            await DealService(s, who["john"]).create({"deal_name": "For Mike", "owner_id": deal.owner_id})
+
+
+async def test_managers_act_on_their_team_only(db):
+    async with db.session() as s:
+        who, deal = await _world(s)
+        await DealService(s, who["maria"]).move_stage(deal.id, "proposal")
+        carl_lead = await LeadService(s, who["carl"]).create({"first_name": "C", "last_name": "L", "email": "cl@x.test", "source": "event"})
+        with pytest.raises(PermissionDenied):
+            await LeadService(s, who["maria"]).set_status(carl_lead.id, "contacted")
+
+
+async def test_support_reads_deals_works_tickets_and_writes_no_deals(db):
+    async with db.session() as s:
+        who, deal = await _world(s)
+        assert (await DealService(s, who["sam"]).get(deal.id)).id == deal.id
+        with pytest.raises(PermissionDenied):
+            await DealService(s, who["sam"]).update(deal.id, {"amount": 1})
+        with pytest.raises(PermissionDenied):
+            await LeadService(s, who["sam"]).create({"first_name": "A", "last_name": "B", "email": "ab@x.test", "source": "event"})
+        ticket = await TicketService(s, who["sam"]).create({"subject": "Login fails"})
+        assert ticket.number >= 1001
+
+
+async def test_a_customer_reaches_no_crm_record(db):
+    async with db.session() as s:
+        _, deal = await _world(s)
+        customer = Actor.customer("session-1")
+        for call in (DealService(s, customer).get(deal.id), PipelineService(s, customer).summary(),
+                     LeadService(s, customer).search(), TicketService(s, customer).search()):
+            with pytest.raises(PermissionDenied):
+                await call
+
+
+async def test_pipeline_lists_only_what_the_caller_may_see(db):
+    async with db.session() as s:
+        who, _ = await _world(s)
+        assert (await PipelineService(s, who["john"]).summary()).count == 1
+        assert (await PipelineService(s, who["carl"]).summary()).count == 0

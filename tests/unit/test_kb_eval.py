@@ -1,0 +1,40 @@
+"""The answer-quality measures of assistant/kb_eval.py (pure logic) and the dev set's format."""
+
+
+from assistant.kb_eval import Case, Outcome, article_key, load_cases, resolves, summarize
+from tests.support.paths import DATA
+
+DEV = DATA / "eval" / "dev_kb.jsonl"
+
+
+def _case(article: str | None = "sync-502-calendar-gateway", **kw) -> Case:
+    return Case(id="x", corpus="helpcenter", audience="customer", kind="error", question="q", article=article, **kw)
+
+
+def test_resolves_needs_every_required_phrase_and_one_alternative():
+    case = _case(must_contain=("Reconnect",), must_contain_any=("sign in", "admin"))
+    assert resolves("Choose reconnect and sign in again.", case)
+    assert not resolves("Choose reconnect.", case)
+    assert not resolves("Sign in again.", case)
+
+
+def test_summary_separates_false_not_found_from_wrong_answers():
+    outcomes = [
+        Outcome(_case(), "fix", ["sync-502-calendar-gateway"], False, True, True, 10.0),
+        Outcome(_case(), "symptom", ["sync-502-calendar-gateway"], False, False, True, 20.0),
+        Outcome(_case(), "not found", [], True, False, None, 30.0),
+        Outcome(_case(None), "answered", ["refund-policy"], False, False, None, 40.0),
+    ]
+    overall = summarize(outcomes)["overall"]
+    assert overall["resolution"] == 0.25
+    assert overall["false_not_found"] == round(1 / 3, 3)
+    assert overall["wrong_answers"] == 0.5
+    assert overall["citation_accuracy"] == 1.0
+
+
+def test_article_keys_and_the_dev_set():
+    assert article_key("/x/store/seed/helpcenter/refund-policy.md") == "refund-policy"
+    assert article_key("doc_everyone_pay_everyone_pay_002") == "doc_everyone_pay_everyone_pay_002"
+    cases = load_cases(DEV)
+    assert len(cases) >= 50 and {c.corpus for c in cases} == {"helpcenter", "banking"}
+    assert all(c.must_contain or c.must_contain_any for c in cases if c.article)
