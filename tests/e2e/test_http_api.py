@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+import store.clock
 from bots.http.auth import issue_token
 from store.models import Deal, Lead, Ticket
 from store.models.enums import Role, Seniority
@@ -80,7 +81,7 @@ async def test_lead_crud_convert_and_a_deal_through_its_stages(base, people, db)
     problem(john.post(f"/leads/{lead['id']}/convert", json={"amount": 35000}), 409, "status")  # not qualified yet
     bant = {"budget": "35k", "authority": "Dana signs", "need": "unknown", "timeline": "this quarter"}
     assert john.post(f"/leads/{lead['id']}/status", json={"status": "qualified", "bant": bant}).json()["bant_need"] == "unknown"
-    converted = john.post(f"/leads/{lead['id']}/convert", json={"amount": 35000, "close_date": str(date.today() + timedelta(days=60))})
+    converted = john.post(f"/leads/{lead['id']}/convert", json={"amount": 35000, "close_date": str(store.clock.today() + timedelta(days=60))})
     assert converted.status_code == 201, converted.text
     done = converted.json()
     assert done["lead"]["status"] == "converted" and done["account"]["account_name"] == "Brightwave" and done["deal"]["amount"] == "35000.00"
@@ -110,7 +111,7 @@ async def test_every_record_type_lists_gets_creates_and_patches(base, people, db
     assert ticket["number"] >= 1001 and ticket["account_id"] == account["id"]
     assert john.patch(f"/tickets/{ticket['id']}", json={"status": "pending"}).json()["status"] == "pending"
     assert john.get("/tickets", params={"priority": "high", "open_only": "true"}).json()["total"] == 1
-    task = john.post("/tasks", json={"title": "Send specs", "due_date": str(date.today())}).json()
+    task = john.post("/tasks", json={"title": "Send specs", "due_date": str(store.clock.today())}).json()
     assert john.patch(f"/tasks/{task['id']}", json={"status": "done"}).json()["completed_at"] is not None
     assert john.get("/tasks", params={"status": "done"}).json()["total"] == 1
     call = john.post("/calls", json={"contact_id": contact["id"], "notes": "wants a demo", "duration": 600}).json()

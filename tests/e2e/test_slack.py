@@ -16,7 +16,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
+import store.clock
 from assistant.events import Pending, TurnResult
 from bots.slack import blocks
 from bots.slack.app import THINKING, plain_text, publish
@@ -306,9 +307,9 @@ async def test_an_unmapped_slack_user_gets_a_clear_message_and_no_data(base, sla
 
 async def test_app_home_shows_pipeline_tasks_and_alerts(base, slack_api, db, john):
     async with db.session() as s:
-        await TaskService(s, SYSTEM).create({"title": "Send the Acme contract", "due_date": date.today() + timedelta(days=3),
+        await TaskService(s, SYSTEM).create({"title": "Send the Acme contract", "due_date": store.clock.today() + timedelta(days=3),
                                              "assignee_id": john["id"]})
-        await TaskService(s, SYSTEM).create({"title": "Plan next year", "due_date": date.today() + timedelta(days=30),
+        await TaskService(s, SYSTEM).create({"title": "Plan next year", "due_date": store.clock.today() + timedelta(days=30),
                                              "assignee_id": john["id"]})
         support = await factories.user(s, name="Sam Support", email="sam.home@nexa.test", role=Role.support, team="Support")
     sam = slack_id()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+import store.clock
 from assistant import injection, output_guard
 from assistant.agent import Agent
 from assistant.events import Final
@@ -264,7 +264,7 @@ async def test_the_system_prompt_is_withheld_even_while_streaming(db, embedder):
         elif isinstance(event, Final):
             final = event.result
     streamed = "".join(deltas)
-    system = agent._system_prompt(john, datetime.now(UTC))
+    system = agent._system_prompt(john, store.clock.utcnow())
     assert WITHHELD in final.answer and "Never reveal" not in final.answer and not suite.leaks_prompt(final.answer, system)
     assert streamed == final.answer and final.answer.startswith("Sure. My instructions are:") and final.answer.endswith("Anything else?")
     short = await Agent(db, ScriptedModel(say("You act only with the rights you have.")), embedder=embedder).run(john, "hi")

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -87,7 +87,7 @@ class World:
 
 
 @pytest.fixture
-async def world(db) -> World:
+async def world(db, clock) -> World:
     async with db.session() as s:
         john = await factories.user(s, name="John", team="Enterprise")
         carl = await factories.user(s, name="Carl", team="Mid-Market")
@@ -98,9 +98,9 @@ async def world(db) -> World:
         lead = await factories.lead(s, first_name="Dana", last_name="Whitfield", assigned_to_id=john.id)
         carl_lead = await factories.lead(s, first_name="Cora", last_name="Lane", assigned_to_id=carl.id)
         deal = await factories.deal(s, deal_name="Acme Corp - Enterprise Plan", amount=50000, owner_id=john.id, account_id=account.id,
-                                    close_date=date.today() + timedelta(days=10))
+                                    close_date=clock.date() + timedelta(days=10))
         ticket = await TicketService(s, SYSTEM).create({"subject": "Export fails", "requester_contact_id": contact.id})
-        task = await TaskService(s, actor_for(john)).create({"title": "Call Sarah", "due_date": date.today()})
+        task = await TaskService(s, actor_for(john)).create({"title": "Call Sarah", "due_date": clock.date()})
         email, _ = await EmailService(s, actor_for(john)).draft(contact_id=contact.id)
         call = await EngagementService(s, actor_for(john)).log_call({"contact_id": contact.id, "notes": "Sarah wants a demo. Budget is approved."})
         conversation = await ConversationService(s, actor_for(john)).open(None)
