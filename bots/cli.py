@@ -6,6 +6,7 @@ import asyncio
 import atexit
 import gc
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -173,6 +174,27 @@ def db_upgrade() -> None:
     url = resolve_url(get_settings())
     upgrade(url)
     console.print("[green]Database is at the newest migration.")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message", help="What the migration does (names its file).")]) -> None:
+    """Write the next migration (store/migrations/versions/00NN_<message>.py) from what the models declare and the
+    migrated database lacks (Alembic autogenerate); nothing is written, and the exit code is 1, when they agree."""
+    from store.revisions import NothingToWrite
+
+    try:
+        path = run(_revision(message))
+    except NothingToWrite as err:
+        console.print(f"[yellow]No revision:[/] {err}.")
+        raise typer.Exit(1) from None
+    console.print(f"[green]Wrote[/] {path} (review it before committing).")
+
+
+async def _revision(message: str) -> Path:
+    from store.db import resolve_url
+    from store.revisions import write_revision
+
+    return write_revision(resolve_url(get_settings()), message)
 
 
 @app.command()
