@@ -13,7 +13,7 @@ from typing import Any, Optional
 import msgspec
 from sqlalchemy import inspect
 
-from store.models.base import Base
+from store.models.base import Base, Entity
 
 
 def plain(value: Any) -> Any:
@@ -76,8 +76,7 @@ def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide:
     return msgspec.defstruct(f"{model.__name__}Out", fields, kw_only=True)
 
 
-def ref(record: Base) -> dict[str, str]:
-    """A record reference: type, id and display name (what answers cite)."""
-    kind = record.__tablename__.removesuffix("s")
-    return {"type": kind, "id": str(record.id), "name": str(getattr(record, "name", record.id))}  # type: ignore[attr-defined]
+def ref(record: Entity) -> dict[str, str]:
+    """A record reference: its model's record_type, id and display name (what answers cite)."""
+    return {"type": record.record_type, "id": str(record.id), "name": str(getattr(record, "name", record.id))}
 

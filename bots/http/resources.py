@@ -18,7 +18,7 @@ from litestar import Request, Router, delete, get, patch, post
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
-from bots.http.responses import AccountOut, ContactOut, Conversion, DealOut, LeadOut, record_type
+from bots.http.responses import AccountOut, ContactOut, Conversion, DealOut, LeadOut, record_out
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.imports.export import EXPORTABLE, header, to_csv
@@ -158,7 +158,7 @@ class Resource:
     @cached_property
     def out(self) -> type[msgspec.Struct]:
         """A record as the API returns it (`record`), for the OpenAPI document."""
-        return record_type(self.model)
+        return record_out(self.model)
 
     @cached_property
     def page(self) -> type[msgspec.Struct]:

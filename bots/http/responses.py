@@ -21,7 +21,7 @@ MAY_HIDE = frozenset().union(*RESTRICTED_FIELDS.values())  # a field some role m
 
 
 @cache
-def record_type(model: type) -> type[msgspec.Struct]:
+def record_out(model: type) -> type[msgspec.Struct]:
     """A record as `bots.http.resources.record` returns it: its columns and its display name (one type per model)."""
     return shape(model, extra=[("name", str)], may_hide=MAY_HIDE)
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     DealOut: TypeAlias = msgspec.Struct
     QuoteOut: TypeAlias = msgspec.Struct
 else:
-    LeadOut, ContactOut, AccountOut, DealOut, QuoteOut = (record_type(m) for m in (Lead, Contact, Account, Deal, Quote))
+    LeadOut, ContactOut, AccountOut, DealOut, QuoteOut = (record_out(m) for m in (Lead, Contact, Account, Deal, Quote))
 
 
 class Conversion(msgspec.Struct):

@@ -4,7 +4,7 @@ from store.models.accounts import Account, AccountTeamMember
 from store.models.activities import Activity, ActivityLink
 from store.models.alerts import PostedAlert
 from store.models.audit import AuditEntry
-from store.models.base import Base
+from store.models.base import Base, Entity
 from store.models.console import ConsoleSession, SignInFailure
 from store.models.contacts import Contact
 from store.models.conversations import Conversation, ConversationMessage, PendingAction
@@ -28,7 +28,22 @@ from store.models.tickets import Ticket, TicketMessage
 from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
 
+
+def _record_types() -> dict[str, type[Entity]]:
+    found: dict[str, type[Entity]] = {}
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if issubclass(model, Entity):
+            if model.record_type in found:
+                raise TypeError(f"{model.__name__} and {found[model.record_type].__name__} both say record_type {model.record_type!r}")
+            found[model.record_type] = model
+    return found
+
+
+RECORD_TYPES = _record_types()  # record_type -> model: what a reference's type names
+
 __all__ = [
+    "RECORD_TYPES",
     "Account",
     "AccountTeamMember",
     "Activity",
