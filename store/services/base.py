@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Actor, check_record
-from store.errors import InvalidInput, NotFound, PermissionDenied, from_integrity
+from store.access import Actor, check_record, require
+from store.errors import Conflict, InvalidInput, NotFound, PermissionDenied, from_integrity
 from store.models import Account, Contact, Deal, Lead, Ticket, User
 from store.models.base import Base, Entity
 from store.models.enums import RecordType
+from store.services.visibility import owner_visible
 
 T = TypeVar("T", bound=Entity)
 
@@ -171,3 +172,58 @@ class Service:
                 diff[key] = (old, value)
         return diff
 
+
+E = TypeVar("E", bound=Entity)
+
+
+class OwnedService(Service, Generic[E]):
+    """A service over one kind of owned record (one of READ_RULES' models with an owner column): the reads, the
+    write check and the uniqueness checks every such service does alike. The area and the owner column come from
+    READ_RULES, so the rule that decides who may read a record is written once."""
+
+    model: type[E]
+
+    @property
+    def area(self) -> str:
+        return READ_RULES[self.model][0]
+
+    def owner_of(self, record: E) -> uuid.UUID | None:
+        """The record's owner (the user whose team may read and write it)."""
+        owner: uuid.UUID | None = getattr(record, self._owner_column)
+        return owner
+
+    @property
+    def _owner_column(self) -> str:
+        column = READ_RULES[self.model][1]
+        assert column is not None, f"{self.model.__name__} has no owner column"
+        return column
+
+    async def get(self, record_id: uuid.UUID | str) -> E:
+        """The record, when the caller may read it (NotFound or PermissionDenied naming `<record_type>_id`)."""
+        record = await self.load(self.model, record_id, field=f"{self.model.record_type}_id")
+        await self.check(self.area, "read", self.owner_of(record))
+        return record
+
+    async def editable(self, record_id: uuid.UUID | str) -> E:
+        """The record locked for an update, when the caller may write it."""
+        record = await self.load(self.model, record_id, field=f"{self.model.record_type}_id", lock=True)
+        await self.check(self.area, "write", self.owner_of(record))
+        return record
+
+    async def new_owner(self, owner_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The owner of a new record (the caller unless `owner_id` says otherwise), once the caller may write a record
+        owned by them and they exist."""
+        owner = owner_id or self.actor.user_id
+        await self.check(self.area, "write", owner)
+        await self.ensure_user(owner_id, self._owner_column)
+        return owner
+
+    def visible(self) -> Select[E]:
+        """The records the caller may list (PermissionDenied without the area's read right)."""
+        require(self.actor, self.area, "read")
+        return select(self.model).where(owner_visible(self.actor, getattr(self.model, self._owner_column)))
+
+    async def unique(self, column: str, value: Any, taken: str) -> None:
+        """Conflict naming `column` when a record already has `value` there; `taken` is the message."""
+        if await self.session.scalar(select(self.model.id).where(getattr(self.model, column) == value)):
+            raise Conflict(column, taken)
