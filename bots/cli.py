@@ -30,6 +30,7 @@ from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
 from bots.marketing_cli import campaigns_app, lists_app
 from bots.mcp_cli import mcp
+from bots.records_cli import records_app
 from bots.sales_cli import commissions_app, insights_app, report
 from store.settings import get_settings
 
@@ -50,6 +51,7 @@ app.command()(report)
 app.add_typer(products_app, name="products")
 app.add_typer(quotes_app, name="quotes")
 app.add_typer(orders_app, name="orders")
+app.add_typer(records_app, name="records")
 app.command()(alerts)
 app.command()(audit)
 app.command("eval")(eval_command)

@@ -1,4 +1,10 @@
-"""SQLAlchemy models of the CRM, one module per area, re-exported here."""
+"""SQLAlchemy models of the CRM, one module per area; the main ones re-exported here.
+
+Every module of the package is imported, so a model in a new module is mapped (for Alembic's autogenerate and
+`RECORD_TYPES`) without an entry here: import it from its module."""
+
+import importlib
+import pkgutil
 
 from store.models.accounts import Account, AccountTeamMember
 from store.models.activities import Activity, ActivityLink
@@ -27,6 +33,9 @@ from store.models.slack import SlackEvent
 from store.models.tickets import Ticket, TicketMessage
 from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 
 def _record_types() -> dict[str, type[Entity]]:
