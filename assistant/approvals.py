@@ -14,7 +14,7 @@ from assistant import injection
 from assistant.events import Outcome, Pending, TurnResult
 from prompts import render
 from store.errors import DomainError
-from store.models import Conversation, PendingAction
+from store.models import Contact, Conversation, EmailMessage, PendingAction
 from store.serialize import plain
 from store.services.audit import audit
 from store.services.conversations import ConversationService
@@ -36,7 +36,7 @@ class Approvals:
     async def propose(self, conversation: Conversation, tool: Tool, args: BaseModel) -> Pending:
         """Dry-run a write in a savepoint (so doomed writes fail now), then record it as pending."""
         target_type, target_id, version, name = await self._target(tool, args)
-        recipients = await injection.check_recipients(self.targets, target_id) if target_type == "email" else []
+        recipients = await injection.check_recipients(self.targets, target_id) if target_type == EmailMessage.record_type else []
         savepoint = await self.ctx.session.begin_nested()
         try:
             trial = await tool.run(replace(self.ctx, dry_run=True), args)
@@ -63,7 +63,7 @@ class Approvals:
             if values.get(arg):
                 return None, None, None, (await self.targets.target(kind, values[arg])).name
         if values.get("contact_ids"):
-            names = [(await self.targets.target("contact", cid)).name for cid in values["contact_ids"]]
+            names = [(await self.targets.target(Contact.record_type, cid)).name for cid in values["contact_ids"]]
             return None, None, None, ", ".join(names)
         if values.get("related_type") and values.get("related_id"):
             record = await self.targets.target(values["related_type"], values["related_id"])
@@ -102,7 +102,7 @@ class Approvals:
             if await self.targets.changed_since(action.target_type, action.target_id, action.target_version):
                 return "stale", ""
         try:
-            if action.target_type == "email" and action.target_id:
+            if action.target_type == EmailMessage.record_type and action.target_id:
                 await injection.check_recipients(self.targets, action.target_id)
             async with self.ctx.session.begin_nested():
                 result = await tool.run(self.ctx, action.arguments)

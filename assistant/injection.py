@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from assistant.messages import Message, Role, ToolCall
 from store.errors import PermissionDenied
-from store.models import ConversationMessage
+from store.models import ConversationMessage, EmailMessage
 from store.services.proposals import ProposalService
 from tools import Tool
 
@@ -64,7 +64,7 @@ def gated(tool: Tool) -> bool:
 
 
 def _sends_own_draft(tool: Tool, exposure: Exposure) -> bool:
-    return tool.target is not None and tool.target[0] == "email" and bool(exposure.drafts)
+    return tool.target is not None and tool.target[0] == EmailMessage.record_type and bool(exposure.drafts)
 
 
 def offered(tool: Tool, exposure: Exposure) -> bool:
@@ -85,7 +85,7 @@ def check(tool: Tool, arguments: dict[str, Any], exposure: Exposure) -> None:
                              "if they want a change, they can ask for it")
     if exposure.tainted_by is None:
         return
-    if tool.target is not None and tool.target[0] == "email" and str(arguments.get(tool.target[1])) in exposure.drafts:
+    if tool.target is not None and tool.target[0] == EmailMessage.record_type and str(arguments.get(tool.target[1])) in exposure.drafts:
         return  # the draft this turn wrote for the user before reading anything untrusted, to its record's own address
     raise Withheld(None, f"this turn has read text written by other people ({exposure.tainted_by}), so {tool.name} and "
                          "every other change or email is off until the user's next message; tell the user what you "

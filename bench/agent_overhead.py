@@ -101,8 +101,7 @@ CHAT = "what's my pipeline?"
 async def main(runs: int) -> None:
     if not os.environ.get("DATABASE_URL"):
         os.environ["NEXA_HOME"] = tempfile.mkdtemp(prefix="nexa-bench-")
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         if not await is_seeded(db):
             await seed(db)
         table = Table("measure", "p50 ms", "p95 ms", "target p95", "result", title="Agent overhead (model excluded)")
@@ -120,8 +119,6 @@ async def main(runs: int) -> None:
         table.add_row("offline planning (first step)", f"{statistics.median(values):.1f}", f"{p95:.1f}", "50", "PASS" if p95 <= 50 else "FAIL")
         Console().print(table)
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    finally:
-        await db.close()
 
 
 if __name__ == "__main__":

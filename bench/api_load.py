@@ -38,14 +38,11 @@ QUESTIONS = ["How do I reset my password?", "What does SYNC-502 mean?", "How can
 
 async def prepare(settings: Settings) -> str:
     """Seed the demo CRM with its help center; return a bearer token for John."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         await seed(db, embedder=default_embedder())
         async with db.session() as session:
             john = await session.scalar(select(User).where(User.email == "john@nexa.test"))
             return await issue_token(session, john)
-    finally:
-        await db.close()
 
 
 async def drive(n: int, clients: int, call: Callable[[int], Awaitable[float]]) -> tuple[float, list[float]]:

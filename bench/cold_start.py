@@ -50,8 +50,7 @@ def phases() -> None:
     mark("import the CLI and the agent")
 
     async def turn() -> None:
-        db = Database.open()
-        try:
+        async with Database.opened() as db:
             async with db.session() as session:
                 actor = await actor_for_email(session, "john@nexa.test")
             mark("database: start/reuse, migrations check, caller")
@@ -60,8 +59,6 @@ def phases() -> None:
             mark("embedder: import and load the model")
             await agent.run(actor, ASK[1])
             mark("the turn (examples, plan, tool, answer)")
-        finally:
-            await db.close()
 
     asyncio.run(turn())
     for label, wall, cpu in marks:

@@ -95,8 +95,7 @@ async def main(args: argparse.Namespace) -> None:
     table.add_row("onnx / torch", f"{wall:.2f}x", f"{cpu:.2f}x", ">= 2x " + ("PASS" if cpu >= 2 else "FAIL"))
     console.print(table)
 
-    db = Database.open(replace(base, embed_runtime="onnx"))
-    try:
+    async with Database.opened(replace(base, embed_runtime="onnx")) as db:
         items = list(read_paths([args.corpus / "documents"]))
         texts = [piece.embed_text(d.title) for d in items if isinstance(d, Document) for piece in chunk(d.content)]
         raw = rate(onnx, random.Random(7).sample(texts, min(args.raw_sample, len(texts))))
@@ -120,8 +119,6 @@ async def main(args: argparse.Namespace) -> None:
         console.print(f"reindex picked up the runtime change: {done} chunks re-embedded with {torch.name} "
                       f"in {time.perf_counter() - start:.0f} s ({done / (time.perf_counter() - start):.1f} chunks/s)")
         scores[torch.name] = await retrieval(db, torch, args.corpus)
-    finally:
-        await db.close()
 
     table = Table("method", "set", f"{torch.name} MRR", f"{onnx.name} MRR", "onnx - torch (points)", "target",
                   title="Retrieval quality by runtime")

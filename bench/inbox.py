@@ -90,8 +90,7 @@ def corpus(messages: int, seed: int = 7) -> list[list[tuple[str, bytes]]]:
 
 async def prepare(settings: Settings) -> tuple[str, str, str]:
     """The inbox's webhook secret, the agent's API token and a console session of theirs."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         async with db.session() as session:
             agent = User(name="Bench Agent", email="agent@nexa.test", role=Role.support, team="Support")
             session.add(agent)
@@ -102,8 +101,6 @@ async def prepare(settings: Settings) -> tuple[str, str, str]:
         async with db.session() as session:
             console_token = (await sign_in(session, "agent@nexa.test", "bench password 1", client_ip="127.0.0.1")).token  # type: ignore[union-attr]
         return secret, token, console_token
-    finally:
-        await db.close()
 
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -151,12 +148,9 @@ async def check_threads(settings: Settings, threads: list[list[tuple[str, bytes]
     from store.inbox.mime import parse
 
     truth = {parse(raw).message_id: key for thread in threads for key, raw in thread}
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         async with db.session() as session:
             placed = dict((await session.execute(select(InboxMessage.message_id, InboxMessage.conversation_id))).all())
-    finally:
-        await db.close()
     by_key: dict[str, set] = defaultdict(set)
     for message_id, key in truth.items():
         by_key[key].add(placed.get(message_id))
@@ -173,8 +167,7 @@ async def check_threads(settings: Settings, threads: list[list[tuple[str, bytes]
 
 async def fill(settings: Settings, total: int) -> int:
     """Conversations up to `total` in the support inbox (plain rows, spread over statuses, assignees and SLA states)."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         async with db.session() as session:
             have = (await session.execute(text("SELECT count(*) FROM inbox_conversations"))).scalar_one()
             missing = max(0, total - have)
@@ -192,8 +185,6 @@ async def fill(settings: Settings, total: int) -> int:
         async with db.autocommit() as conn:  # the steady state autovacuum reaches after a bulk load: statistics, visibility map
             await conn.execute(text("VACUUM ANALYZE inbox_conversations"))
         return have + missing
-    finally:
-        await db.close()
 
 
 async def list_latency(base: str, token: str, requests: int) -> list[float]:

@@ -628,11 +628,8 @@ def main() -> None:
     async def go() -> list[Outcome]:
         from store.embeddings import default_embedder
 
-        db = Database.open(settings)
-        try:
+        async with Database.opened(settings) as db:
             return await run_all(db, default_embedder(), cases, models, verbose=args.verbose)
-        finally:
-            await db.close()
 
     outcomes = asyncio.run(go())
     report(outcomes)

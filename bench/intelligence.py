@@ -45,15 +45,12 @@ def ceiling_auc(n: int = 20_000, seed_: int = 3) -> float:
 
 
 async def scoring(settings: Settings, scale: int) -> dict[str, float]:
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         await seed(db, scale=scale)
         async with db.session() as session:
             result = await train(session)
         return {"outcomes": result.outcomes, "holdout": result.holdout, "auc": result.auc, "prior_auc": result.prior_auc,
                 "brier": result.brier}
-    finally:
-        await db.close()
 
 
 def _mean(day: date, level: float) -> float:

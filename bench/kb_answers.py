@@ -45,12 +45,9 @@ async def main(args: argparse.Namespace) -> None:
     for corpus in sorted({c.corpus for c in cases}):
         os.environ["NEXA_HOME"] = str(base / corpus)  # one knowledge base (and embedded server) per corpus
         settings = Settings()
-        db = Database.open(settings)
-        try:
+        async with Database.opened(settings) as db:
             await prepare(db, embedder, corpus)
             outcomes += await evaluate(build_agent(db, settings, embedder), db, [c for c in cases if c.corpus == corpus])
-        finally:
-            await db.close()
     summary = summarize(outcomes)
     if args.json:
         print(json.dumps({"summary": summary, "failures": failures(outcomes)} | ({"rows": as_rows(outcomes)} if args.rows else {}), indent=2))

@@ -37,16 +37,13 @@ RAW = "SELECT id FROM kb_chunks WHERE visibility = 'public' ORDER BY embedding <
 
 async def prepare(settings, embedder) -> tuple[str, str]:
     """The help center ingested and the demo users loaded; the database URL and a token for John."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         async with db.session() as s:
             await load_story(s)
             await ingest(s, read_paths([HERE.parent / "store" / "seed" / "helpcenter"]), embedder)
         async with db.session() as s:
             john = await s.scalar(select(User).where(User.email == "john@nexa.test"))
             return db.url, await issue_token(s, john)
-    finally:
-        await db.close()
 
 
 def main() -> None:

@@ -60,14 +60,11 @@ def anchor():  # noqa: ANN201 (a Litestar app, built by uvicorn --factory in its
 
 async def prepare(settings: Settings) -> tuple[str, str, str, str]:
     """Seed the demo CRM (scale 2); the database URL, a token for John, his id and team."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         await seed(db, scale=2)
         async with db.session() as session:
             john = await session.scalar(select(User).where(User.email == "john@nexa.test"))
             return db.url, await issue_token(session, john), str(john.id), john.team or ""
-    finally:
-        await db.close()
 
 
 def start_anchor(env: dict[str, str]) -> tuple[subprocess.Popen, str]:

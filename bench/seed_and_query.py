@@ -183,8 +183,7 @@ def describe(result: Any) -> str:
 
 
 async def run(settings: Settings, scale: int, runs: int) -> None:
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         console.print(f"seeding scale {scale} ({PER_SCALE['deals'] * scale:,} deals)…")
         loaded: dict[str, int] = {}
 
@@ -220,8 +219,6 @@ async def run(settings: Settings, scale: int, runs: int) -> None:
         console.print(await write_cost(db, runs))
         failed = [t.name for t in timings if not t.passed]
         console.print("[green]all queries meet the target[/]" if not failed else f"[red]{len(failed)} over target:[/] {', '.join(failed)}")
-    finally:
-        await db.close()
 
 
 def main() -> None:

@@ -51,8 +51,7 @@ console = Console(width=max(120, shutil.get_terminal_size().columns))
 
 async def prepare(settings: Settings) -> str:
     """A rep with five open deals; returns the rep's email."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         async with db.session() as session:
             rep = User(name="Bench Rep", email=f"bench.{uuid.uuid4().hex[:6]}@nexa.test", role=Role.rep, team="Enterprise",
                        seniority=Seniority.senior)
@@ -62,8 +61,6 @@ async def prepare(settings: Settings) -> str:
                 await DealService(session, Actor.system()).create({"deal_name": f"Bench deal {n}", "amount": 10_000 * (n + 1),
                                                                    "owner_id": rep.id})
             return rep.email
-    finally:
-        await db.close()
 
 
 def event(event_id: str, channel: str) -> str:

@@ -71,14 +71,11 @@ def p50_ms(values: list[float]) -> float:
 
 async def prepare(settings: Settings) -> tuple[str, str]:
     """Seed the demo CRM with its help center: the database URL and a bearer token for John."""
-    db = Database.open(settings)
-    try:
+    async with Database.opened(settings) as db:
         await seed(db, embedder=default_embedder())
         async with db.session() as session:
             john = await session.scalar(select(User).where(User.email == "john@nexa.test"))
             return db.url, await issue_token(session, john)
-    finally:
-        await db.close()
 
 
 def conninfo(url: str) -> str:

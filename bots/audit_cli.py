@@ -26,8 +26,7 @@ async def _audit(email: str, action: str | None, record: str | None, limit: int)
     from store.db import Database
     from store.services.audit import AuditService
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
             entries = await AuditService(session, actor).entries(action=action, record_id=record, limit=limit)
@@ -38,5 +37,3 @@ async def _audit(email: str, action: str | None, record: str | None, limit: int)
             table.add_row(f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor_label, e.channel.value, e.action, e.status,
                           ", ".join(r[:8] for r in e.record_ids))
         console.print(table)
-    finally:
-        await db.close()

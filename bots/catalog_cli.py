@@ -27,12 +27,9 @@ async def _as(email: str, work: Any) -> Any:
     from store.auth import actor_for_email
     from store.db import Database
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             return await work(session, await actor_for_email(session, email))
-    finally:
-        await db.close()
 
 
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:

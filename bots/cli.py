@@ -6,6 +6,7 @@ import asyncio
 import atexit
 import gc
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -29,6 +30,7 @@ from bots.jobs_cli import jobs, worker
 from bots.kb_cli import kb_app
 from bots.marketing_cli import campaigns_app, lists_app
 from bots.mcp_cli import mcp
+from bots.records_cli import records_app
 from bots.sales_cli import commissions_app, insights_app, report
 from store.settings import get_settings
 
@@ -49,6 +51,7 @@ app.command()(report)
 app.add_typer(products_app, name="products")
 app.add_typer(quotes_app, name="quotes")
 app.add_typer(orders_app, name="orders")
+app.add_typer(records_app, name="records")
 app.command()(alerts)
 app.command()(audit)
 app.command("eval")(eval_command)
@@ -121,15 +124,14 @@ async def _slack() -> None:
     from store.db import Database
 
     settings = get_settings()
-    db = Database.open(settings)
-    handler = AsyncSocketModeHandler(build_app(build_agent(db, settings), db, settings), settings.slack_app_token)
-    try:
-        await handler.connect_async()
-        console.print("Nexa is connected to Slack over Socket Mode (Ctrl-C stops it).")
-        await asyncio.Event().wait()
-    finally:
-        await handler.close_async()
-        await db.close()
+    async with Database.opened(settings) as db:
+        handler = AsyncSocketModeHandler(build_app(build_agent(db, settings), db, settings), settings.slack_app_token)
+        try:
+            await handler.connect_async()
+            console.print("Nexa is connected to Slack over Socket Mode (Ctrl-C stops it).")
+            await asyncio.Event().wait()
+        finally:
+            await handler.close_async()
 
 
 @users_app.command("token")
@@ -143,13 +145,10 @@ async def _token(email: str) -> None:
     from store.db import Database
     from store.services.users import UserService
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             user = await UserService(session).active_by_email(email)
             typer.echo(await issue_token(session, user))
-    finally:
-        await db.close()
 
 
 @users_app.command("password")
@@ -163,13 +162,10 @@ async def _password(email: str, password: str) -> None:
     from store.db import Database
     from store.signin import set_password
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             user = await set_password(session, email, password)
         console.print(f"Password set for {user.email}; their console sessions were ended.")
-    finally:
-        await db.close()
 
 
 @db_app.command("upgrade")
@@ -180,6 +176,27 @@ def db_upgrade() -> None:
     url = resolve_url(get_settings())
     upgrade(url)
     console.print("[green]Database is at the newest migration.")
+
+
+@db_app.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message", help="What the migration does (names its file).")]) -> None:
+    """Write the next migration (store/migrations/versions/00NN_<message>.py) from what the models declare and the
+    migrated database lacks (Alembic autogenerate); nothing is written, and the exit code is 1, when they agree."""
+    from store.revisions import NothingToWrite
+
+    try:
+        path = run(_revision(message))
+    except NothingToWrite as err:
+        console.print(f"[yellow]No revision:[/] {err}.")
+        raise typer.Exit(1) from None
+    console.print(f"[green]Wrote[/] {path} (review it before committing).")
+
+
+async def _revision(message: str) -> Path:
+    from store.db import resolve_url
+    from store.revisions import write_revision
+
+    return write_revision(resolve_url(get_settings()), message)
 
 
 @app.command()
@@ -198,8 +215,7 @@ async def _seed(scale: int, random_seed: int) -> None:
     from store.seed import seed as load_seed
     from store.seed.generated import PER_SCALE
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         if await is_seeded(db):
             console.print("[yellow]The demo data is already loaded; nothing to do.")
             return
@@ -214,8 +230,6 @@ async def _seed(scale: int, random_seed: int) -> None:
             bar.update(task, completed=total)
         console.print(f"[green]Seeded[/] {counts.accounts} accounts, {counts.contacts} contacts, {counts.leads} leads, "
                       f"{counts.deals} deals, {counts.tickets} tickets ({counts.rows} rows).")
-    finally:
-        await db.close()
 
 
 @app.command()
@@ -235,8 +249,7 @@ async def _demo() -> None:
     from store.seed import seed as load_seed
     from store.services import ContactService, PipelineService, ViewService
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         if not await is_seeded(db):
             console.print("Loading the demo CRM and its help center...")
             await load_seed(db, embedder=default_embedder())
@@ -247,8 +260,6 @@ async def _demo() -> None:
             mine = await PipelineService(session, john).summary(owner_id=john.user_id)
         render.show(render.contact_360(view), render.pipeline(mine, "John's pipeline"), console=console)
         await chat_loop(build_agent(db), john, console)
-    finally:
-        await db.close()
 
 
 @app.command()
@@ -263,13 +274,10 @@ async def _chat(email: str) -> None:
     from store.auth import actor_for_email
     from store.db import Database
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
         await chat_loop(build_agent(db), actor, console)
-    finally:
-        await db.close()
 
 
 @app.command()
@@ -289,8 +297,7 @@ async def _ask(message: str, email: str, conversation: str | None, as_json: bool
     from store.auth import actor_for_email
     from store.db import Database
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
         result = await build_agent(db).run(actor, message, conversation)
@@ -298,5 +305,3 @@ async def _ask(message: str, email: str, conversation: str | None, as_json: bool
             typer.echo(json.dumps(result.to_json(), default=str))
         else:
             render.turn(result, console)
-    finally:
-        await db.close()

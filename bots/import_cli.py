@@ -50,8 +50,7 @@ async def _import(resource: str, file: Path, email: str, options: ImportOptions,
     from store.imports.mapping import parse_map, parse_values
 
     options.columns, options.values = parse_map(columns), parse_values(values)
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
         size = file.stat().st_size
@@ -68,8 +67,6 @@ async def _import(resource: str, file: Path, email: str, options: ImportOptions,
             typer.echo(json.dumps(report.to_dict(), default=str))
         else:
             show(report)
-    finally:
-        await db.close()
 
 
 def show(report: ImportReport) -> None:
@@ -114,12 +111,9 @@ async def _export(resource: str, email: str, where: list[str]) -> None:
             raise InvalidInput("where", f"'{item}' is not field=value")
         query[key.strip()] = value.strip()
     filters = parse(BY_NAME[resource].filters, query)
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
         async for chunk in export_csv(db, actor, resource, filters, limit=filters.limit if "limit" in query else None):
             sys.stdout.write(chunk)
         sys.stdout.flush()
-    finally:
-        await db.close()

@@ -33,15 +33,12 @@ def create(name: Annotated[str, typer.Argument(help="Short name used in URLs, e.
         raise typer.BadParameter(f"one of {', '.join(InboxKind.__members__)}", param_hint="--kind")
 
     async def main() -> None:
-        db = Database.open()
-        try:
+        async with Database.opened() as db:
             async with db.session() as session:
                 inbox, secret = await InboxService(session, Actor.system()).create_inbox(
                     name=name, address=address, team=team, kind=InboxKind(kind), imap_url=imap_url, rules={"round_robin": round_robin})
             console.print(f"inbox {inbox.name} <{inbox.address}> created.\nPOST raw mail to /api/v1/inbox/{inbox.name}/inbound "
                           f"with Content-Type: message/rfc822 and X-Nexa-Inbox-Secret: {secret}")
-        finally:
-            await db.close()
 
     run(main())
 
@@ -54,12 +51,9 @@ def secret(name: Annotated[str, typer.Argument(help="The inbox's name")]) -> Non
     from store.inbox.service import InboxService
 
     async def main() -> None:
-        db = Database.open()
-        try:
+        async with Database.opened() as db:
             async with db.session() as session:
                 console.print(await InboxService(session, Actor.system()).rotate_secret(name))
-        finally:
-            await db.close()
 
     run(main())
 
@@ -72,15 +66,12 @@ def poll(name: Annotated[str | None, typer.Argument(help="Only this inbox (defau
 
     async def main() -> None:
         settings = get_settings()
-        db = Database.open(settings)
-        try:
+        async with Database.opened(settings) as db:
             for inbox in [name] if name else await polled_inboxes(db):
                 result = await poll_inbox(db, inbox, settings)
                 outcomes = ", ".join(f"{k} {v}" for k, v in sorted(result.outcomes.items())) or "nothing new"
                 console.print(f"{inbox}: {result.fetched} message(s): {outcomes}"
                               + (" (UIDVALIDITY changed: the folder was read again)" if result.uidvalidity_reset else ""))
-        finally:
-            await db.close()
 
     run(main())
 
@@ -96,8 +87,7 @@ def list_conversations(as_user: Annotated[str, typer.Option("--as", help="The ag
     from store.inbox.service import InboxService
 
     async def main() -> None:
-        db = Database.open()
-        try:
+        async with Database.opened() as db:
             async with db.session() as session:
                 service = InboxService(session, await actor_for_email(session, as_user))
                 assignee = {"unassigned": "none", "mine": "me", "all": None}.get(view, "?")
@@ -108,7 +98,5 @@ def list_conversations(as_user: Annotated[str, typer.Option("--as", help="The ag
                     table.add_row(b["subject"], b["customer_email"] or "", b["status"], b["priority"], b["sla"], b["last_message_at"][:16])
                 console.print(table)
                 console.print(f"{found.total} conversation(s); views: {found.counts}")
-        finally:
-            await db.close()
 
     run(main())

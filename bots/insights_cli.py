@@ -25,15 +25,12 @@ async def _train() -> None:
     from store.db import Database
     from store.intelligence.scoring import rescore_open_leads, train
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             result = await train(session)
             changed = await rescore_open_leads(session)
         console.print(f"trained on {result.outcomes} outcomes ({result.converted} converted); held-out {result.holdout}: "
                       f"AUC {result.auc:.3f} (rule prior {result.prior_auc:.3f}), Brier {result.brier:.3f}; {changed} open leads rescored")
-    finally:
-        await db.close()
 
 
 @scoring_app.command("explain")
@@ -46,8 +43,7 @@ async def _explain(email: str) -> None:
     from store.db import Database
     from store.intelligence.scoring import explain_lead, lead_by_email
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             lead = await lead_by_email(session, email)
             why = await explain_lead(session, lead.id)
@@ -57,8 +53,6 @@ async def _explain(email: str) -> None:
         for factor in why.factors:
             table.add_row(factor.factor, factor.value, f"{factor.points:+.1f}" if factor.factor != "base" else f"{factor.points:.1f}")
         console.print(table)
-    finally:
-        await db.close()
 
 
 def alerts(email: AsUser, days: Annotated[int, typer.Option(help="Look back this many days.")] = 7) -> None:
@@ -72,8 +66,7 @@ async def _alerts(email: str, days: int) -> None:
     from store.db import Database
     from store.intelligence.anomalies import find_alerts
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.reader() as session:
             actor = await actor_for_email(session, email)
             found = await find_alerts(session, actor, today=utcnow().date(), window_days=days)
@@ -81,8 +74,6 @@ async def _alerts(email: str, days: int) -> None:
             console.print(f"Nothing unusual in the last {days} days.")
         for alert in found:
             console.print(f"[bold]{alert.kind.replace('_', ' ')}[/]  {alert.message}")
-    finally:
-        await db.close()
 
 
 def forecast(email: AsUser) -> None:
@@ -97,8 +88,7 @@ async def _forecast(email: str) -> None:
     from store.db import Database
     from store.intelligence.forecasts import pipeline_forecast, ticket_volume_forecast
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.reader() as session:
             actor = await actor_for_email(session, email)
             today = utcnow().date()
@@ -116,5 +106,3 @@ async def _forecast(email: str) -> None:
             total = sum(d.expected for d in tickets.days)
             console.print(f"Tickets, next {len(tickets.days)} days ({tickets.method}): about {total:.0f} "
                           f"({sum(d.low for d in tickets.days):.0f} - {sum(d.high for d in tickets.days):.0f})")
-    finally:
-        await db.close()

@@ -26,14 +26,11 @@ def worker(concurrency: Annotated[int | None, typer.Option(min=1, max=64, help="
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
-    db = Database.open(settings)
-    console.print(f"Nexa worker running {concurrency or settings.worker_concurrency} job(s) at once (Ctrl-C stops it).")
 
     async def main() -> None:
-        try:
+        async with Database.opened(settings) as db:
+            console.print(f"Nexa worker running {concurrency or settings.worker_concurrency} job(s) at once (Ctrl-C stops it).")
             await run_worker(db, settings, concurrency=concurrency)
-        finally:
-            await db.close()
 
     asyncio.run(main())
 
@@ -50,8 +47,7 @@ async def _jobs(status: str | None, retry_id: int | None, limit: int) -> None:
     from store.jobs import STATUSES
     from store.jobs.queue import list_jobs, open_queue, retry_failed
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with open_queue(db.url, max_size=2) as queue:
             if retry_id is not None:
                 await retry_failed(queue, retry_id)
@@ -65,5 +61,3 @@ async def _jobs(status: str | None, retry_id: int | None, limit: int) -> None:
         for r in rows[:limit]:
             table.add_row(str(r.id), r.task, r.status, str(r.attempts), json.dumps(r.args, default=str)[:80])
         console.print(table)
-    finally:
-        await db.close()

@@ -37,15 +37,12 @@ async def _queue_ingest(paths: list[str]) -> None:
     from store.db import Database
     from store.knowledge import queue_ingest, read_paths
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             queued = await queue_ingest(session, read_paths(paths))
         console.print(f"queued {queued.jobs} article(s) to ingest ({queued.already_queued} already queued); {RUNS_THEM}")
         for skipped in queued.skipped:
             console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
-    finally:
-        await db.close()
 
 
 async def _ingest(paths: list[str]) -> None:
@@ -55,8 +52,8 @@ async def _ingest(paths: list[str]) -> None:
     from store.knowledge.documents import Document, Skipped
 
     items: list[Document | Skipped] = list(read_paths(paths))
-    db, embedder = Database.open(), default_embedder()
-    try:
+    embedder = default_embedder()
+    async with Database.opened() as db:
         with _bar() as bar:
             task = bar.add_task("embedding chunks", total=None)
             async with db.session() as session:
@@ -65,8 +62,6 @@ async def _ingest(paths: list[str]) -> None:
                       f"{report.chunks} chunks embedded")
         for skipped in report.skipped:
             console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
-    finally:
-        await db.close()
 
 
 @kb_app.command("list")
@@ -79,16 +74,13 @@ async def _list() -> None:
     from store.db import Database
     from store.knowledge.articles import article_index
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             rows = await article_index(session)
         table = Table("id", "title", "visibility", "chunks", "source", title=f"{len(rows)} articles")
         for article_id, title, visibility, source, chunks in rows:
             table.add_row(str(article_id)[:8], title, visibility.value, str(chunks), source)
         console.print(table)
-    finally:
-        await db.close()
 
 
 @kb_app.command("show")
@@ -101,14 +93,11 @@ async def _show(key: str) -> None:
     from store.db import Database
     from store.knowledge import find_article
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             found = await find_article(session, key)
         console.print(f"[bold]{found.title}[/] ({found.visibility.value}) {found.source}\nupdated {found.updated_at:%Y-%m-%d %H:%M}\n")
         console.print(found.content)
-    finally:
-        await db.close()
 
 
 @kb_app.command("delete")
@@ -121,13 +110,10 @@ async def _delete(key: str) -> None:
     from store.db import Database
     from store.knowledge import delete_article
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             gone = await delete_article(session, key)
         console.print(f"deleted {gone.title} ({gone.source})")
-    finally:
-        await db.close()
 
 
 @kb_app.command("search")
@@ -147,8 +133,7 @@ async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None
     from store.knowledge import search
     from store.models.enums import Visibility
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         visible = (Visibility.public, Visibility.internal) if internal else (Visibility.public,)
         async with db.session() as session:
             hits = await search(session, default_embedder(), query, limit=limit, visibilities=visible)
@@ -161,8 +146,6 @@ async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None
             console.print("No results: the query has only stop words or punctuation." if not await _meaningful(db, query) else "No results.")
         for n, row in enumerate(rows, 1):
             console.print(f"[bold]{n}. {row['title']}[/] [dim]{row['source']} score {row['score']}[/]\n   {row['snippet']}")
-    finally:
-        await db.close()
 
 
 async def _meaningful(db: Database, query: str) -> bool:
@@ -184,13 +167,10 @@ async def _queue_reindex(everything: bool) -> None:
     from store.embeddings import default_embedder
     from store.knowledge import queue_reindex
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             queued = await queue_reindex(session, default_embedder().name, everything=everything)
         console.print(f"queued {queued.jobs} batch(es) of chunks to re-embed; {RUNS_THEM}")
-    finally:
-        await db.close()
 
 
 async def _reindex(everything: bool) -> None:
@@ -198,8 +178,8 @@ async def _reindex(everything: bool) -> None:
     from store.embeddings import default_embedder
     from store.knowledge import reindex, stale_chunks
 
-    db, embedder = Database.open(), default_embedder()
-    try:
+    embedder = default_embedder()
+    async with Database.opened() as db:
         async with db.session() as session:
             stale = await stale_chunks(session, embedder.name)
             if not stale and not everything:
@@ -209,5 +189,3 @@ async def _reindex(everything: bool) -> None:
                 task = bar.add_task(f"re-embedding with {embedder.name}", total=None if everything else stale)
                 done = await reindex(session, embedder, everything=everything, progress=lambda n: bar.update(task, advance=n))
         console.print(f"re-embedded {done} chunks with {embedder.name}")
-    finally:
-        await db.close()

@@ -30,12 +30,9 @@ def _go(email: str, work: Callable[[Any, Actor], Awaitable[None]]) -> None:
 
     async def job() -> None:
 
-        db = Database.open()
-        try:
+        async with Database.opened() as db:
             async with db.session() as session:
                 await work(session, await actor_for_email(session, email))
-        finally:
-            await db.close()
 
     run(job())
 

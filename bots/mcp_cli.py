@@ -22,12 +22,9 @@ async def _serve(email: str) -> None:
     from store.auth import actor_for_email
     from store.db import Database
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
         nexa = NexaMCP(db, build_agent(db), actor=actor)
         async with stdio_server() as (read, write):
             await nexa.server.run(read, write, nexa.server.create_initialization_options())
-    finally:
-        await db.close()

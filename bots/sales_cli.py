@@ -52,12 +52,9 @@ async def _report(metric: str, email: str, by: str, start: str | None, end: str 
     from store.services.reports import ReportService
 
     first, last = _period(start, end)
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             result = await ReportService(session, await actor_for_email(session, email)).run(metric, start=first, end=last, group_by=by)
-    finally:
-        await db.close()
     data = result.to_dict()
     if as_json:
         print(json.dumps(data, indent=1))
@@ -94,8 +91,7 @@ async def _plan(email, name, rate, rep, team, deal_type, quota, accelerator) -> 
     from store.db import Database
     from store.services.commissions import CommissionService
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
             rep_id = (await actor_for_email(session, rep)).user_id if rep else None
@@ -103,8 +99,6 @@ async def _plan(email, name, rate, rep, team, deal_type, quota, accelerator) -> 
                 "name": name, "rate": _number(rate, "rate"), "user_id": rep_id, "team": team, "deal_type": deal_type,
                 "quota": _number(quota, "quota"), "accelerator_rate": _number(accelerator, "accelerator_rate")})
             console.print(f"plan {created.name} ({created.id}): {created.rate:.2%}")
-    finally:
-        await db.close()
 
 
 def _number(value: str | None, field: str) -> Decimal | None:
@@ -131,14 +125,11 @@ async def _statement(email: str, rep: str | None, start: str | None, end: str | 
     from store.services.commissions import CommissionService
 
     first, last = _period(start, end)
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             actor = await actor_for_email(session, email)
             rep_id = (await actor_for_email(session, rep)).user_id if rep else None
             result = await CommissionService(session, actor).statement(user_id=rep_id, start=first, end=last)
-    finally:
-        await db.close()
     table = Table(title=f"Commissions of {result.rep}, {first} - {last}")
     for column in ("deal", "amount", "how"):
         table.add_column(column, justify="right" if column == "amount" else "left")
@@ -159,10 +150,7 @@ async def _refresh() -> None:
     from store.intelligence.nightly import refresh_all
     from store.serialize import plain
 
-    db = Database.open()
-    try:
+    async with Database.opened() as db:
         async with db.session() as session:
             counts = await refresh_all(session)
         console.print(plain(counts))
-    finally:
-        await db.close()

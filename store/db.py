@@ -93,6 +93,16 @@ class Database:
             upgrade(url)
         return cls(url, settings=settings)
 
+    @classmethod
+    @asynccontextmanager
+    async def opened(cls, settings: Settings | None = None, *, migrate: bool = True) -> AsyncIterator[Database]:
+        """`open`, yield the database, and close its pools however the block ends: the CLI's and scripts' one way in."""
+        db = cls.open(settings, migrate=migrate)
+        try:
+            yield db
+        finally:
+            await db.close()
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session that commits on success and rolls back on any error."""

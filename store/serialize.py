@@ -13,7 +13,7 @@ from typing import Any, Optional
 import msgspec
 from sqlalchemy import inspect
 
-from store.models.base import Base
+from store.models.base import Base, Entity
 
 
 def plain(value: Any) -> Any:
@@ -66,18 +66,20 @@ def _json_type(column: Any) -> Any:
     return Optional[kind] if column.nullable else kind  # noqa: UP045 (a type built at run time)
 
 
-def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide: frozenset[str] = frozenset()) -> type[msgspec.Struct]:
+def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide: frozenset[str] = frozenset(),
+          override: dict[str, Any] | None = None, name: str | None = None) -> type[msgspec.Struct]:
     """The type of `to_dict(record) | extra` for records of `model`, for documenting responses: a field per column in
-    the same order and JSON form. A field in `may_hide` may be missing (a role's redaction) and is then left out."""
+    the same order and JSON form (or the type `override` gives a column the response rewrites). A field in `may_hide`
+    may be missing (a role's redaction) and is then left out. `name` names the type (default `<Model>Out`)."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
-    columns = [(a.key, _json_type(a.columns[0])) for a in inspect(model).column_attrs if a.key not in HIDDEN]
+    override = override or {}
+    columns = [(a.key, override.get(a.key) or _json_type(a.columns[0])) for a in inspect(model).column_attrs if a.key not in HIDDEN]
     for name, kind in [*columns, *extra]:
         fields.append((name, kind | msgspec.UnsetType, msgspec.UNSET) if name in may_hide else (name, kind))
-    return msgspec.defstruct(f"{model.__name__}Out", fields, kw_only=True)
+    return msgspec.defstruct(name or f"{model.__name__}Out", fields, kw_only=True)
 
 
-def ref(record: Base) -> dict[str, str]:
-    """A record reference: type, id and display name (what answers cite)."""
-    kind = record.__tablename__.removesuffix("s")
-    return {"type": kind, "id": str(record.id), "name": str(getattr(record, "name", record.id))}  # type: ignore[attr-defined]
+def ref(record: Entity) -> dict[str, str]:
+    """A record reference: its model's record_type, id and display name (what answers cite)."""
+    return {"type": record.record_type, "id": str(record.id), "name": str(getattr(record, "name", record.id))}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from store.models import Account
 from store.models.enums import AccountTier, AccountType
 from store.schemas import AccountUpdate
 from store.serialize import ref, to_dict
@@ -61,7 +62,7 @@ async def create_account(
     return ToolResult(data={"id": str(account.id), "name": account.account_name, "account_number": account.account_number}, refs=[ref(account)])
 
 
-@tool(area="accounts", writes=True, target=("account", "account_id"), summary="Update account {target}: {changes}")
+@tool(area="accounts", writes=True, target=(Account.record_type, "account_id"), summary="Update account {target}: {changes}")
 async def update_account(ctx: ToolContext, account_id: uuid.UUID, changes: AccountUpdate) -> ToolResult:
     """Change some of an account's fields.
 

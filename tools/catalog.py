@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from store.models import Order, Product, Quote
+from store.models import Deal, Order, Product, Quote
 from store.models.enums import Billing, OrderStatus
 from store.schemas import Day, EmailStr, LineItemInput, QuoteTier
 from store.serialize import plain, ref
@@ -62,7 +62,7 @@ async def create_product(ctx: ToolContext, name: str, sku: str, unit_price: Deci
     return ToolResult(data=_product(product), refs=[ref(product)])
 
 
-@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Set the line items of deal {target}")
+@tool(area="deals", writes=True, target=(Deal.record_type, "deal_id"), summary="Set the line items of deal {target}")
 async def set_deal_line_items(ctx: ToolContext, deal_id: uuid.UUID, line_items: list[LineItemInput]) -> ToolResult:
     """Replace an open deal's line items (products, quantities, optional price and discount); the amount, MRR and term follow.
 
@@ -75,7 +75,7 @@ async def set_deal_line_items(ctx: ToolContext, deal_id: uuid.UUID, line_items: 
                             "total_mrr": plain(deal.total_mrr), "contract_term": deal.contract_term}, refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Draft a quote for deal {target}[ valid until {valid_until}]")
+@tool(area="deals", writes=True, target=(Deal.record_type, "deal_id"), summary="Draft a quote for deal {target}[ valid until {valid_until}]")
 async def draft_quote(ctx: ToolContext, deal_id: uuid.UUID, tiers: list[QuoteTier] | None = None, valid_until: Day | None = None) -> ToolResult:
     """Draft a numbered quote for a deal with up to three pricing tiers ("make a 3-tier quote for the Acme deal").
 

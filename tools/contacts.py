@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from store.models import Contact
 from store.schemas import ContactUpdate
 from store.serialize import ref, to_dict
 from store.services import ContactService, ViewService
@@ -63,7 +64,7 @@ async def create_contact(
     return ToolResult(data={"id": str(contact.id), "name": contact.name}, refs=[ref(contact)])
 
 
-@tool(area="contacts", writes=True, target=("contact", "contact_id"), summary="Update contact {target}: {changes}")
+@tool(area="contacts", writes=True, target=(Contact.record_type, "contact_id"), summary="Update contact {target}: {changes}")
 async def update_contact(ctx: ToolContext, contact_id: uuid.UUID, changes: ContactUpdate) -> ToolResult:
     """Change some of a contact's fields.
 

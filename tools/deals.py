@@ -89,7 +89,7 @@ async def create_deal(
     return ToolResult(data=_brief(deal), refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Update deal {target}: {changes}")
+@tool(area="deals", writes=True, target=(Deal.record_type, "deal_id"), summary="Update deal {target}: {changes}")
 async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: DealUpdate) -> ToolResult:
     """Change some of a deal's fields. Use move_deal_stage for stages.
 
@@ -101,7 +101,7 @@ async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: DealUpdate)
     return ToolResult(data=_brief(deal), refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, target=("deal", "deal_id"), summary="Move deal {target} to {stage}[ with amount {amount}][ (reason: {reason})]")
+@tool(area="deals", writes=True, target=(Deal.record_type, "deal_id"), summary="Move deal {target} to {stage}[ with amount {amount}][ (reason: {reason})]")
 async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None,
                           amount: Decimal | None = None) -> ToolResult:
     """Move a deal to another stage, including closed_won and closed_lost (a reason is required for lost), and set its

@@ -39,7 +39,7 @@ async def draft_email(
     return ToolResult(data=_email(email) | {"written_by": draft.method}, refs=[ref(email)])
 
 
-@tool(area="emails", writes=True, target=("email", "email_id"), summary="Send the email '{target}'")
+@tool(area="emails", writes=True, target=(EmailMessage.record_type, "email_id"), summary="Send the email '{target}'")
 async def send_email(ctx: ToolContext, email_id: uuid.UUID) -> ToolResult:
     """Send a saved draft over email and log it on the timeline. Needs the user's approval.
 

@@ -8,6 +8,7 @@ from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, pick_article
 from store.knowledge.memory import search_memory
 from store.knowledge.search import RELEVANCE_FLOOR
+from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
@@ -41,7 +42,7 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
                  for i, h in enumerate(relevant[1:], start=1)]
     return ToolResult(
         data={"found": True, "answer": {"text": composed.text, "cite": 1, "need": composed.need}, "passages": passages},
-        refs=[{"type": "kb_article", "id": str(h.article_id), "name": h.title} for h in relevant],
+        refs=[{"type": KbArticle.record_type, "id": str(h.article_id), "name": h.title} for h in relevant],
     )
 
 

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 from typing import Literal
 
+from store.models import Lead
 from store.models.enums import CompanySize, LeadSource, LeadStatus
 from store.schemas import Day, LeadUpdate
 from store.serialize import plain, ref, to_dict
@@ -71,7 +72,7 @@ async def create_lead(
     return ToolResult(data={"id": str(lead.id), "name": lead.name, "status": lead.status.value}, refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Update lead {target}: {changes}")
+@tool(area="leads", writes=True, target=(Lead.record_type, "lead_id"), summary="Update lead {target}: {changes}")
 async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: LeadUpdate) -> ToolResult:
     """Change some of a lead's fields (use update_lead_status for its status).
 
@@ -83,7 +84,7 @@ async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: LeadUpdate)
     return ToolResult(data=to_dict(lead), refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Mark lead {target} as {status}[ (reason: {reason})]")
+@tool(area="leads", writes=True, target=(Lead.record_type, "lead_id"), summary="Mark lead {target} as {status}[ (reason: {reason})]")
 async def update_lead_status(
     ctx: ToolContext, lead_id: uuid.UUID, status: Literal["contacted", "qualified", "lost"], *,
     reason: str | None = None, budget: str | None = None, authority: str | None = None, need: str | None = None,
@@ -108,7 +109,7 @@ async def update_lead_status(
     return ToolResult(data={"id": str(lead.id), "name": lead.name, "status": lead.status.value, "lost_reason": lead.lost_reason}, refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, target=("lead", "lead_id"), summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]")
+@tool(area="leads", writes=True, target=(Lead.record_type, "lead_id"), summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]")
 async def convert_lead(
     ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: Day | None = None,
     deal_name: str | None = None, create_deal: bool = True, override_reason: str | None = None,

@@ -94,7 +94,7 @@ async def create_ticket(
     return ToolResult(data=_brief(ticket), refs=[ref(ticket)])
 
 
-@tool(area="tickets", writes=True, target=("ticket", "number"), summary="Update ticket #{number}: {changes}")
+@tool(area="tickets", writes=True, target=(Ticket.record_type, "number"), summary="Update ticket #{number}: {changes}")
 async def update_ticket(ctx: ToolContext, number: int, changes: TicketUpdate) -> ToolResult:
     """Change some of a ticket's fields, e.g. its status (open, pending, resolved, closed), priority, subject or product.
 
@@ -107,7 +107,7 @@ async def update_ticket(ctx: ToolContext, number: int, changes: TicketUpdate) ->
     return ToolResult(data=_brief(ticket), refs=[ref(ticket)])
 
 
-@tool(area="tickets", writes=True, target=("ticket", "number"), summary="Assign ticket #{number} to {assignee}")
+@tool(area="tickets", writes=True, target=(Ticket.record_type, "number"), summary="Assign ticket #{number} to {assignee}")
 async def assign_ticket(ctx: ToolContext, number: int, assignee: str) -> ToolResult:
     """Assign a ticket to a support agent, manager or admin by email, full name or first name ("me": yourself).
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.messages import Message
+from store.models import EmailMessage
 
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
 GREETING = re.compile(
@@ -240,7 +241,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
             result = _loads(message.content)
             refs = [r for r in result.get("refs") or [] if isinstance(r, dict) and r.get("id")]
             if call.name == "draft_email" and focus.draft_id is None:
-                focus.draft_id = next((str(r["id"]) for r in refs if r.get("type") in ("email", "email_message")), None)
+                focus.draft_id = next((str(r["id"]) for r in refs if r.get("type") in DRAFT_TYPES), None)
             if focus.records:
                 continue
             arguments = _loads(call.arguments)
@@ -274,6 +275,9 @@ def _names(history: Sequence[Message], calls: dict[str, Any]) -> dict[str, str]:
     return names
 
 
+# A draft_email result's ref: its model's record_type, or "email_message" in conversations stored before models
+# declared one (refs were then named after the table).
+DRAFT_TYPES = (EmailMessage.record_type, "email_message")
 _ABOUT_ONE = {"draft_email", "explain_score", "next_best_action", "summarize_account_status"}
 
 

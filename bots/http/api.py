@@ -18,7 +18,7 @@ from bots.http.inbox import inbox_router
 from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
-from bots.http.responses import KbArticle, KbArticles, KbHits, PipelineOut
+from bots.http.responses import KbArticle, KbArticles, KbHits, PipelineOut, Timeline
 from bots.http.sales import sales_router
 from bots.http.state import AppState
 from bots.http.streaming import reply, stream, wants_stream
@@ -87,10 +87,10 @@ async def pipeline(request: Request, nexa: AppState, actor: Actor) -> PipelineOu
 
 
 @get("/contacts/{contact_id:uuid}/timeline")
-async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: Limit = 50) -> dict[str, Any]:
+async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: Limit = 50) -> Timeline:
     """A contact's activities, newest first."""
     async with nexa.db.session() as session:
-        return {"items": await TimelineService(session, actor).entries(RecordType.contact, contact_id, limit=limit)}
+        return msgspec.convert({"items": await TimelineService(session, actor).entries(RecordType.contact, contact_id, limit=limit)}, Timeline)
 
 
 @get("/kb/articles")

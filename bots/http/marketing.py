@@ -16,6 +16,30 @@ from litestar.response import Redirect
 from pydantic import AwareDatetime, BaseModel, Field
 
 from bots.http.resources import record
+from bots.http.responses import (
+    Added,
+    Audience,
+    CampaignDetail,
+    CampaignMember,
+    CampaignMembers,
+    CampaignMetrics,
+    CampaignOut,
+    Campaigns,
+    ContactOut,
+    ListFields,
+    ListMembers,
+    ListOut,
+    ListPreview,
+    Lists,
+    MassEmailDetail,
+    MassEmailOut,
+    MassEmailPreview,
+    MassEmails,
+    MassEmailSent,
+    Removed,
+    TestSent,
+    WebFormOut,
+)
 from bots.http.state import AppState
 from store.access import Actor
 from store.errors import InvalidInput, NotFound
@@ -47,8 +71,8 @@ Query = Annotated[str | None, Parameter(max_length=200)]
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
-def _list(found: Any, members: int) -> dict[str, Any]:
-    return to_dict(found) | {"kind": "dynamic" if found.dynamic else "static", "members": members}
+def _list(found: Any, members: int) -> ListOut:
+    return ListOut(**to_dict(found), kind="dynamic" if found.dynamic else "static", members=members)
 
 
 class Preview(BaseModel):
@@ -57,29 +81,29 @@ class Preview(BaseModel):
 
 
 @get("/lists", tags=["lists"])
-async def list_lists(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+async def list_lists(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> Lists:
     """Contact lists with the number of members the caller may see."""
     async with nexa.db.session() as session:
         rows, total = await ListService(session, actor).search(q=q, limit=limit, offset=offset)
-        return {"total": total, "items": [_list(found, n) for found, n in rows]}
+        return Lists(total=total, items=[_list(found, n) for found, n in rows])
 
 
 @get("/lists/fields", tags=["lists"])
-async def list_fields() -> dict[str, Any]:
+async def list_fields() -> ListFields:
     """The fields a dynamic list's filter may use, with their operators and values."""
-    return {"items": fields_catalog()}
+    return ListFields(items=fields_catalog())
 
 
 @post("/lists/preview", status_code=200, tags=["lists"])
-async def preview_list(nexa: AppState, actor: Actor, data: Preview) -> dict[str, Any]:
+async def preview_list(nexa: AppState, actor: Actor, data: Preview) -> ListPreview:
     """How many contacts a filter selects (of those the caller may read) and the first of them, before saving it."""
     async with nexa.db.session() as session:
         count, sample = await ListService(session, actor).preview(data.criteria, limit=data.limit)
-        return {"count": count, "sample": [record(actor, c) for c in sample]}
+        return ListPreview(count=count, sample=[ContactOut(**record(actor, c)) for c in sample])
 
 
 @post("/lists", status_code=201, tags=["lists"])
-async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> dict[str, Any]:
+async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> ListOut:
     """A static list (no criteria) or a dynamic one (criteria: a filter, see /lists/fields)."""
     async with nexa.db.session() as session:
         service = ListService(session, actor)
@@ -89,7 +113,7 @@ async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> dict[st
 
 
 @get("/lists/{list_id:uuid}", tags=["lists"])
-async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> dict[str, Any]:
+async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> ListOut:
     async with nexa.db.session() as session:
         service = ListService(session, actor)
         found = await service.get(list_id)
@@ -97,7 +121,7 @@ async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> dict[str
 
 
 @patch("/lists/{list_id:uuid}", tags=["lists"])
-async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListUpdate) -> dict[str, Any]:
+async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListUpdate) -> ListOut:
     async with nexa.db.session() as session:
         service = ListService(session, actor)
         changes = data.model_dump()
@@ -107,77 +131,78 @@ async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: Li
 
 
 @get("/lists/{list_id:uuid}/members", tags=["lists"])
-async def list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+async def list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> ListMembers:
     """The list's contacts the caller may read."""
     async with nexa.db.session() as session:
         rows, total = await ListService(session, actor).members(list_id, limit=limit, offset=offset)
-        return {"total": total, "items": [record(actor, c) for c in rows]}
+        return ListMembers(total=total, items=[ContactOut(**record(actor, c)) for c in rows])
 
 
 @post("/lists/{list_id:uuid}/members", status_code=200, tags=["lists"])
-async def add_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> dict[str, Any]:
+async def add_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> Added:
     """Add contacts to a static list."""
     async with nexa.db.session() as session:
         added = await ListService(session, actor).add(list_id, data)
         await audit(session, actor, action="api:lists.add", arguments=data.model_dump(mode="json"), status="ok", record_ids=[list_id])
-        return {"added": added}
+        return Added(added=added)
 
 
 @post("/lists/{list_id:uuid}/members/remove", status_code=200, tags=["lists"])
-async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> dict[str, Any]:
+async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> Removed:
     """Take contacts off a static list."""
     async with nexa.db.session() as session:
         removed = await ListService(session, actor).remove(list_id, data)
         await audit(session, actor, action="api:lists.remove", arguments=data.model_dump(mode="json"), status="ok", record_ids=[list_id])
-        return {"removed": removed}
+        return Removed(removed=removed)
 
 
 @get("/campaigns", tags=["campaigns"])
-async def list_campaigns(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+async def list_campaigns(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> Campaigns:
     async with nexa.db.session() as session:
         rows, total = await CampaignService(session, actor).search(q=q, limit=limit, offset=offset)
-        return {"total": total, "items": [to_dict(c) for c in rows]}
+        return Campaigns(total=total, items=[CampaignOut(**to_dict(c)) for c in rows])
 
 
 @post("/campaigns", status_code=201, tags=["campaigns"])
-async def create_campaign(nexa: AppState, actor: Actor, data: CampaignCreate) -> dict[str, Any]:
+async def create_campaign(nexa: AppState, actor: Actor, data: CampaignCreate) -> CampaignOut:
     async with nexa.db.session() as session:
         made = await CampaignService(session, actor).create(data)
         await audit(session, actor, action="api:campaigns.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
-        return to_dict(made)
+        return CampaignOut(**to_dict(made))
 
 
 @get("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
-async def get_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+async def get_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> CampaignDetail:
     """The campaign with its metrics: members by status, leads created, influenced pipeline, won revenue, cost per lead, ROI."""
     async with nexa.db.session() as session:
         service = CampaignService(session, actor)
-        return to_dict(await service.get(campaign_id)) | {"metrics": (await service.metrics(campaign_id)).to_dict()}
+        metrics = CampaignMetrics(**(await service.metrics(campaign_id)).to_dict())
+        return CampaignDetail(**to_dict(await service.get(campaign_id)), metrics=metrics)
 
 
 @patch("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
-async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignUpdate) -> dict[str, Any]:
+async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignUpdate) -> CampaignOut:
     async with nexa.db.session() as session:
         changes = data.model_dump()
         changed = await CampaignService(session, actor).update(campaign_id, changes)
         await audit(session, actor, action="api:campaigns.update", arguments=changes, status="ok", record_ids=[campaign_id])
-        return to_dict(changed)
+        return CampaignOut(**to_dict(changed))
 
 
 @get("/campaigns/{campaign_id:uuid}/members", tags=["campaigns"])
-async def campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+async def campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> CampaignMembers:
     async with nexa.db.session() as session:
         rows, total = await CampaignService(session, actor).members(campaign_id, limit=limit, offset=offset)
-        return {"total": total, "items": rows}
+        return CampaignMembers(total=total, items=[CampaignMember(**row) for row in rows])
 
 
 @post("/campaigns/{campaign_id:uuid}/members", status_code=200, tags=["campaigns"])
-async def add_campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignMembersChange) -> dict[str, Any]:
+async def add_campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignMembersChange) -> Added:
     async with nexa.db.session() as session:
         added = await CampaignService(session, actor).add_members(campaign_id, data)
         await audit(session, actor, action="api:campaigns.members", arguments=data.model_dump(mode="json"), status="ok",
                     record_ids=[campaign_id])
-        return {"added": added}
+        return Added(added=added)
 
 
 def _email(email: Any) -> dict[str, Any]:
@@ -186,19 +211,23 @@ def _email(email: Any) -> dict[str, Any]:
     return out
 
 
+def _email_out(email: Any) -> MassEmailOut:
+    return MassEmailOut(**_email(email))
+
+
 @get("/campaigns/{campaign_id:uuid}/emails", tags=["campaigns"])
-async def campaign_emails(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+async def campaign_emails(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> MassEmails:
     async with nexa.db.session() as session:
-        return {"items": [_email(e) for e in await MassEmailService(session, actor).of_campaign(campaign_id)]}
+        return MassEmails(items=[_email_out(e) for e in await MassEmailService(session, actor).of_campaign(campaign_id)])
 
 
 @post("/campaigns/{campaign_id:uuid}/emails", status_code=201, tags=["campaigns"])
-async def create_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: MassEmailCreate) -> dict[str, Any]:
+async def create_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: MassEmailCreate) -> MassEmailOut:
     """A campaign email: subject and HTML body are Jinja templates (merge fields: contact.*, account.*, campaign.name)."""
     async with nexa.db.session() as session:
         made = await MassEmailService(session, actor).create(campaign_id, data)
         await audit(session, actor, action="api:campaigns.email", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
-        return _email(made)
+        return _email_out(made)
 
 
 async def _owned_email(service: MassEmailService, campaign_id: uuid.UUID, email_id: uuid.UUID) -> Any:
@@ -209,36 +238,36 @@ async def _owned_email(service: MassEmailService, campaign_id: uuid.UUID, email_
 
 
 @get("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
-async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> dict[str, Any]:
+async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> MassEmailDetail:
     """The email with its progress (recipients by send status, opens, clicks)."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
-        return _email(await _owned_email(service, campaign_id, email_id)) | {"progress": await service.progress(email_id)}
+        return MassEmailDetail(**_email(await _owned_email(service, campaign_id, email_id)), progress=await service.progress(email_id))
 
 
 @patch("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
 async def update_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID,
-                       data: MassEmailUpdate) -> dict[str, Any]:
+                       data: MassEmailUpdate) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
-        return _email(await service.update(email_id, data))
+        return _email_out(await service.update(email_id, data))
 
 
 @get("/campaigns/{campaign_id:uuid}/steps", tags=["campaigns"])
-async def drip_steps(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> dict[str, Any]:
+async def drip_steps(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> MassEmails:
     """A nurture campaign's drip steps, in order (each a campaign email: see its progress under /emails/{id})."""
     async with nexa.db.session() as session:
-        return {"items": [_email(e) for e in await DripService(session, actor).steps(campaign_id)]}
+        return MassEmails(items=[_email_out(e) for e in await DripService(session, actor).steps(campaign_id)])
 
 
 @post("/campaigns/{campaign_id:uuid}/steps", status_code=201, tags=["campaigns"])
-async def add_drip_step(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: DripStepCreate) -> dict[str, Any]:
+async def add_drip_step(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: DripStepCreate) -> MassEmailOut:
     """Append a drip step to a nurture campaign: sent `delay_hours` after enrolment (step 1) or after the previous step."""
     async with nexa.db.session() as session:
         made = await DripService(session, actor).add_step(campaign_id, data, nexa.settings)
         await audit(session, actor, action="api:campaigns.step", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
-        return _email(made)
+        return _email_out(made)
 
 
 class PreviewFor(BaseModel):
@@ -255,26 +284,28 @@ class SendAt(BaseModel):
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/preview", status_code=200, tags=["campaigns"])
-async def preview_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: PreviewFor) -> dict[str, Any]:
+async def preview_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: PreviewFor) -> MassEmailPreview:
     """The email rendered for a recipient (the given contact, else the first one); an unknown merge field is a 400 naming it."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
-        return await service.preview(email_id, nexa.settings, contact_id=data.contact_id) | {"audience": (await service.audience(email_id)).__dict__}
+        shown = await service.preview(email_id, nexa.settings, contact_id=data.contact_id)
+        audience = await service.audience(email_id)
+        return MassEmailPreview(**shown, audience=Audience(recipients=audience.recipients, suppressed=audience.suppressed))
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/test", status_code=200, tags=["campaigns"])
-async def test_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: TestSend) -> dict[str, Any]:
+async def test_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: TestSend) -> TestSent:
     """Send one [TEST] copy to an address now (nothing tracked)."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
         mime = await service.test_send(email_id, nexa.settings, to=data.to, contact_id=data.contact_id)
-        return {"sent_to": data.to, "subject": str(mime["Subject"])}
+        return TestSent(sent_to=data.to, subject=str(mime["Subject"]))
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/send", status_code=202, tags=["campaigns"])
-async def send_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: SendAt) -> dict[str, Any]:
+async def send_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: SendAt) -> MassEmailSent:
     """Send now (or at `at`) to the list's sendable recipients, in the background; a second send is a 409."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
@@ -282,30 +313,30 @@ async def send_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email
         audience = await service.send(email_id, nexa.settings, at=data.at)
         await audit(session, actor, action="api:campaigns.send", arguments=data.model_dump(mode="json"), status="ok", record_ids=[email_id])
         email = await service.get(email_id)
-        return _email(email) | {"recipients": audience.recipients, "suppressed": audience.suppressed}
+        return MassEmailSent(**_email(email), recipients=audience.recipients, suppressed=audience.suppressed)
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/pause", status_code=200, tags=["campaigns"])
-async def pause_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> dict[str, Any]:
+async def pause_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
-        return _email(await service.pause(email_id))
+        return _email_out(await service.pause(email_id))
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/resume", status_code=200, tags=["campaigns"])
-async def resume_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> dict[str, Any]:
+async def resume_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
-        return _email(await service.resume(email_id))
+        return _email_out(await service.resume(email_id))
 
 
 @post("/forms", status_code=201, tags=["campaigns"])
-async def create_form(nexa: AppState, actor: Actor, data: FormCreate) -> dict[str, Any]:
+async def create_form(nexa: AppState, actor: Actor, data: FormCreate) -> WebFormOut:
     """A web-to-lead form at POST /forms/{slug} (welcome templates use the campaign email merge fields)."""
     async with nexa.db.session() as session:
-        return to_dict(await FormService(session, actor).create(data))
+        return WebFormOut(**to_dict(await FormService(session, actor).create(data)))
 
 
 def marketing_routes() -> list[Any]:

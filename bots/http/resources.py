@@ -18,7 +18,7 @@ from litestar import Request, Router, delete, get, patch, post
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
-from bots.http.responses import AccountOut, ContactOut, Conversion, DealOut, LeadOut, record_type
+from bots.http.responses import AccountOut, ContactOut, Conversion, DealOut, LeadOut, record_out
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.imports.export import EXPORTABLE, header, to_csv
@@ -150,7 +150,7 @@ class Resource:
     filters: type[Paging]
     list: Lister
     get: str
-    create: type[BaseModel]
+    create: type[Input]
     make: str
     update: type[Update] | None = None
     remove: bool = False
@@ -158,11 +158,29 @@ class Resource:
     @cached_property
     def out(self) -> type[msgspec.Struct]:
         """A record as the API returns it (`record`), for the OpenAPI document."""
-        return record_type(self.model)
+        return record_out(self.model)
 
     @cached_property
     def page(self) -> type[msgspec.Struct]:
         return msgspec.defstruct(f"{self.model.__name__}Page", [("total", int), ("limit", int), ("offset", int), ("items", list[self.out])])  # type: ignore[name-defined]
+
+    # What a request does with the row, whichever adapter asks (the HTTP handlers below, `nexa records`); `channel`
+    # prefixes the audit action (api:, cli:).
+
+    async def fetch(self, session: Any, actor: Actor, record_id: uuid.UUID | str) -> Any:
+        return await getattr(self.service(session, actor), self.get)(record_id)
+
+    async def add(self, session: Any, actor: Actor, data: BaseModel, *, channel: str) -> Any:
+        made = await getattr(self.service(session, actor), self.make)(data)
+        await audit(session, actor, action=f"{channel}:{self.name}.create", arguments=data.model_dump(mode="json"), status="ok",
+                    record_ids=[made.id])
+        return made
+
+    async def change(self, session: Any, actor: Actor, record_id: uuid.UUID | str, data: BaseModel, *, channel: str) -> Any:
+        changes = data.model_dump()
+        changed = await self.service(session, actor).update(record_id, changes)
+        await audit(session, actor, action=f"{channel}:{self.name}.update", arguments=changes, status="ok", record_ids=[record_id])
+        return changed
 
 
 def _common(f: Paging) -> dict[str, Any]:
@@ -247,13 +265,11 @@ def _router(r: Resource) -> Router:
 
     async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
-            return out(**record(actor, await getattr(r.service(session, actor), r.get)(record_id)))
+            return out(**record(actor, await r.fetch(session, actor, record_id)))
 
     async def create_record(nexa: AppState, actor: Actor, data: create_model) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
-            made = await getattr(r.service(session, actor), r.make)(data)
-            await audit(session, actor, action=f"api:{r.name}.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])  # type: ignore[attr-defined]  # a run-time create model (built per resource)
-            return out(**record(actor, made))
+            return out(**record(actor, await r.add(session, actor, data, channel="api")))
 
     handlers = [
         get("/", name=f"list_{r.name}", summary=f"List {r.name}", description=f"Filters: {', '.join(r.filters.model_fields)}.")(list_records),
@@ -263,10 +279,7 @@ def _router(r: Resource) -> Router:
     if update_model is not None:
         async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> out:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
-                changes = data.model_dump()  # type: ignore[attr-defined]  # the resource's update model (store.schemas)
-                changed = await r.service(session, actor).update(record_id, changes)
-                await audit(session, actor, action=f"api:{r.name}.update", arguments=changes, status="ok", record_ids=[record_id])
-                return out(**record(actor, changed))
+                return out(**record(actor, await r.change(session, actor, record_id, data, channel="api")))
 
         handlers.append(patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(update_record))
     if r.remove:

@@ -9,19 +9,19 @@ plain structs (they exist only at run time).
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import msgspec
 
 from store.access import RESTRICTED_FIELDS
-from store.models import Account, Contact, Deal, Lead, Quote
+from store.models import Account, Campaign, Contact, ContactList, Deal, Lead, MassEmail, Quote, WebForm
 from store.serialize import shape
 
 MAY_HIDE = frozenset().union(*RESTRICTED_FIELDS.values())  # a field some role may not see is left out for it
 
 
 @cache
-def record_type(model: type) -> type[msgspec.Struct]:
+def record_out(model: type) -> type[msgspec.Struct]:
     """A record as `bots.http.resources.record` returns it: its columns and its display name (one type per model)."""
     return shape(model, extra=[("name", str)], may_hide=MAY_HIDE)
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     DealOut: TypeAlias = msgspec.Struct
     QuoteOut: TypeAlias = msgspec.Struct
 else:
-    LeadOut, ContactOut, AccountOut, DealOut, QuoteOut = (record_type(m) for m in (Lead, Contact, Account, Deal, Quote))
+    LeadOut, ContactOut, AccountOut, DealOut, QuoteOut = (record_out(m) for m in (Lead, Contact, Account, Deal, Quote))
 
 
 class Conversion(msgspec.Struct):
@@ -94,3 +94,142 @@ class KbArticle(msgspec.Struct):
 class KbArticles(msgspec.Struct):
     total: int
     items: list[KbArticle]
+
+
+class TimelineSource(msgspec.Struct):
+    type: str
+    id: str
+
+
+class TimelineEntry(msgspec.Struct):
+    """One activity on a record's timeline, as the caller may see it (details redacted, subject rendered from them)."""
+
+    id: str
+    at: str
+    type: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+    source: TimelineSource | None
+
+
+class Timeline(msgspec.Struct):
+    items: list[TimelineEntry]
+
+
+class ReportOut(msgspec.Struct):
+    """A sales report: its rows (columns depend on the metric and grouping), the total and how it was computed."""
+
+    metric: str
+    start: str
+    end: str
+    group_by: str
+    method: str
+    rows: list[dict[str, Any]]
+    total: dict[str, Any] | None
+
+
+# -- lists and campaigns ---------------------------------------------------------------------------------------
+
+class CampaignMetrics(msgspec.Struct):
+    """Members by status, leads created, influenced pipeline, won revenue, cost per lead and ROI (money as strings)."""
+
+    members: int
+    by_status: dict[str, int]
+    leads_created: int
+    influenced_deals: int
+    influenced_pipeline: str
+    won_revenue: str
+    budget: str | None
+    actual_cost: str | None
+    cost_per_lead: str | None
+    roi: float | None
+
+
+if TYPE_CHECKING:
+    ListOut: TypeAlias = msgspec.Struct
+    CampaignOut: TypeAlias = msgspec.Struct
+    CampaignDetail: TypeAlias = msgspec.Struct
+    MassEmailOut: TypeAlias = msgspec.Struct
+    MassEmailDetail: TypeAlias = msgspec.Struct
+    MassEmailSent: TypeAlias = msgspec.Struct
+    WebFormOut: TypeAlias = msgspec.Struct
+else:
+    ListOut = shape(ContactList, extra=[("kind", str), ("members", int)])
+    CampaignOut = shape(Campaign)
+    CampaignDetail = shape(Campaign, extra=[("metrics", CampaignMetrics)], name="CampaignDetail")
+    HOURS = {"drip_delay": float | None}  # a drip step's delay, in hours
+    MassEmailOut = shape(MassEmail, override=HOURS)
+    MassEmailDetail = shape(MassEmail, override=HOURS, extra=[("progress", dict[str, int])], name="MassEmailDetail")
+    MassEmailSent = shape(MassEmail, override=HOURS, extra=[("recipients", int), ("suppressed", int)], name="MassEmailSent")
+    WebFormOut = shape(WebForm)
+
+
+class Lists(msgspec.Struct):
+    total: int
+    items: list[ListOut]
+
+
+class ListFields(msgspec.Struct):
+    """The fields a dynamic list's filter may use, with their operators and values."""
+
+    items: list[dict[str, Any]]
+
+
+class ListPreview(msgspec.Struct):
+    count: int
+    sample: list[ContactOut]
+
+
+class ListMembers(msgspec.Struct):
+    total: int
+    items: list[ContactOut]
+
+
+class Added(msgspec.Struct):
+    added: int
+
+
+class Removed(msgspec.Struct):
+    removed: int
+
+
+class Campaigns(msgspec.Struct):
+    total: int
+    items: list[CampaignOut]
+
+
+class CampaignMember(msgspec.Struct):
+    kind: str
+    id: str
+    name: str
+    email: str | None
+    status: str
+    added_at: str
+
+
+class CampaignMembers(msgspec.Struct):
+    total: int
+    items: list[CampaignMember]
+
+
+class MassEmails(msgspec.Struct):
+    items: list[MassEmailOut]
+
+
+class Audience(msgspec.Struct):
+    recipients: int
+    suppressed: int
+
+
+class MassEmailPreview(msgspec.Struct):
+    to: str
+    subject: str
+    html: str
+    text: str
+    audience: Audience
+
+
+class TestSent(msgspec.Struct):
+    sent_to: str
+    subject: str

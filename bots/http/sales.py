@@ -13,7 +13,7 @@ from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
 from bots.http.resources import record
-from bots.http.responses import DealOut
+from bots.http.responses import DealOut, ReportOut
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.clock import today
@@ -42,11 +42,11 @@ def _period(query: dict[str, Any]) -> tuple[Any, Any, str]:
 
 
 @get("/reports/{metric:str}", tags=["reports"], description="Query: start, end (default: this year), group_by (rep, team, source, period, none).")
-async def report(request: Request, nexa: AppState, actor: Actor, metric: str) -> dict[str, Any]:
+async def report(request: Request, nexa: AppState, actor: Actor, metric: str) -> ReportOut:
     """A sales report with how it was computed; a period with no data gives no rows."""
     start, end, group_by = _period(dict(request.query_params))
     async with nexa.db.session() as session:
-        return redact(actor, (await ReportService(session, actor).run(metric, start=start, end=end, group_by=group_by)).to_dict())
+        return ReportOut(**redact(actor, (await ReportService(session, actor).run(metric, start=start, end=end, group_by=group_by)).to_dict()))
 
 
 @get("/commissions/statement", tags=["commissions"], description="Query: user_id (default: the caller), start, end (default: this year).")

@@ -16,7 +16,7 @@ from typing import Any
 from assistant.events import Pending, TurnResult
 from prompts.money import money_short
 from store.intelligence.anomalies import Alert
-from store.models import Task
+from store.models import KbArticle, Task
 from store.services.pipeline import Pipeline
 
 SECTION_CHARS = 3000  # Slack's limit on a section's text
@@ -103,7 +103,7 @@ def record_url(ref: dict[str, str], public_url: str | None) -> str | None:
     base = public_url.rstrip("/")
     if ref.get("type") in API_RECORDS:
         return f"{base}/api/v1/{ref['type']}s/{ref['id']}"
-    if ref.get("type") == "kb_article":
+    if ref.get("type") == KbArticle.record_type:
         return f"{base}/kb/articles/{ref['id']}"
     return None
 
@@ -172,7 +172,7 @@ def answer(result: TurnResult, public_url: str | None, *, lead: list[Block] | No
     if unmentioned:
         blocks += context(["Records: " + " · ".join(record(r, public_url) for r in unmentioned)])
     if result.citations:
-        sources = [f"[{c['number']}] " + record({"type": "kb_article", "id": c["article_id"], "name": c["title"]}, public_url)
+        sources = [f"[{c['number']}] " + record({"type": KbArticle.record_type, "id": c["article_id"], "name": c["title"]}, public_url)
                    for c in result.citations]
         blocks += context(["Sources: " + "  ".join(sources)])
     for pending in result.pending:

@@ -23,8 +23,8 @@ from prompts.money import money_short
 from store.access import Actor, allowed
 from store.clock import utcnow
 from store.inbox import sla
-from store.models import Account, Activity, Deal, Ticket, User
-from store.models.base import Base, Entity
+from store.models import Account, Activity, Deal, InboxConversation, Ticket, User
+from store.models.base import Entity
 from store.models.enums import OPEN_STAGES, ActivityType, Role
 from store.serialize import plain, ref
 from store.services.visibility import owner_visible
@@ -180,7 +180,7 @@ async def _inbox_sla_alerts(session: AsyncSession, actor: Actor, window: Window)
     for breach in await sla.breaches(session, now, since=window.scan_from, teams=teams):
         found.append(Alert(kind="inbox_sla", subject=f"{breach.label()} ({breach.clock.replace('_', ' ')})", day=breach.due.date(),
                            observed=float(breach.late_minutes(now)), expected=0.0, scale=1.0, z=0.0, message=breach.message(now),
-                           record={"type": "inbox_conversation", "id": str(breach.conversation.id), "name": breach.label()}))
+                           record={"type": InboxConversation.record_type, "id": str(breach.conversation.id), "name": breach.label()}))
     return found
 
 
@@ -333,7 +333,7 @@ async def _records(session: AsyncSession, model: type[Entity], ids: dict[Hashabl
     return {record.id: record for record in await session.scalars(select(model).where(model.id.in_(list(ids))))}
 
 
-def _alert(kind: AlertKind, subject: Base | str, anomaly: Anomaly, evidence: str, *, typical: str | None = None) -> Alert:
+def _alert(kind: AlertKind, subject: Entity | str, anomaly: Anomaly, evidence: str, *, typical: str | None = None) -> Alert:
     """The alert for `anomaly`; `subject` is a record (referenced) or a plain label."""
     label = subject if isinstance(subject, str) else str(subject.name)  # type: ignore[attr-defined]
     typical = typical or f"{anomaly.expected:g}"

@@ -40,7 +40,8 @@ from store.intelligence.text import (
     split_sentences,
 )
 from store.intelligence.writer import Writer, WriterError
-from store.models import Account, Base, Call, Contact, Note, Ticket, TicketMessage, User
+from store.models import Account, Call, Contact, Note, Ticket, TicketMessage, User
+from store.models.base import Entity
 from store.models.enums import AuthorType, RecordType
 from store.serialize import ref
 from store.services.conversations import ConversationService
@@ -190,7 +191,7 @@ async def _last_action(session: AsyncSession, ticket: Ticket, turns: Sequence[Tu
     return {"at": at.isoformat(), "what": what}
 
 
-async def _ticket_facts(session: AsyncSession, ticket: Ticket, turns: Sequence[Turn]) -> tuple[dict[str, Any], list[Base]]:
+async def _ticket_facts(session: AsyncSession, ticket: Ticket, turns: Sequence[Turn]) -> tuple[dict[str, Any], list[Entity]]:
     """The ticket's facts (from the public thread) and the records they name."""
     contact = await session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None
     account = await session.get(Account, ticket.account_id) if ticket.account_id else None

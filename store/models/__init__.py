@@ -1,10 +1,16 @@
-"""SQLAlchemy models of the CRM, one module per area, re-exported here."""
+"""SQLAlchemy models of the CRM, one module per area; the main ones re-exported here.
+
+Every module of the package is imported, so a model in a new module is mapped (for Alembic's autogenerate and
+`RECORD_TYPES`) without an entry here: import it from its module."""
+
+import importlib
+import pkgutil
 
 from store.models.accounts import Account, AccountTeamMember
 from store.models.activities import Activity, ActivityLink
 from store.models.alerts import PostedAlert
 from store.models.audit import AuditEntry
-from store.models.base import Base
+from store.models.base import Base, Entity
 from store.models.console import ConsoleSession, SignInFailure
 from store.models.contacts import Contact
 from store.models.conversations import Conversation, ConversationMessage, PendingAction
@@ -28,7 +34,25 @@ from store.models.tickets import Ticket, TicketMessage
 from store.models.users import User
 from store.models.work import Call, Meeting, MeetingAttendee, Note, Task
 
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+
+def _record_types() -> dict[str, type[Entity]]:
+    found: dict[str, type[Entity]] = {}
+    for mapper in Base.registry.mappers:
+        model = mapper.class_
+        if issubclass(model, Entity):
+            if model.record_type in found:
+                raise TypeError(f"{model.__name__} and {found[model.record_type].__name__} both say record_type {model.record_type!r}")
+            found[model.record_type] = model
+    return found
+
+
+RECORD_TYPES = _record_types()  # record_type -> model: what a reference's type names
+
 __all__ = [
+    "RECORD_TYPES",
     "Account",
     "AccountTeamMember",
     "Activity",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, Entity, ImportedMixin, enum_column, fk, money
-from store.models.enums import AccountTier, AccountType
+from store.models.enums import AccountTier, AccountType, RecordType
 
 account_number_seq = sa.Sequence("account_number_seq", start=1001, metadata=Base.metadata)
 
@@ -20,6 +20,7 @@ class Account(ImportedMixin, Entity):
     """A company or organisation; `parent_account_id` builds the hierarchy."""
 
     __tablename__ = "accounts"
+    record_type: ClassVar[str] = RecordType.account
     __table_args__ = (
         sa.CheckConstraint("employees IS NULL OR employees >= 0", name="employees_nonneg"),
         sa.CheckConstraint("annual_revenue IS NULL OR annual_revenue >= 0", name="revenue_nonneg"),

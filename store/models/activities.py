@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +18,7 @@ class Activity(Entity):
     """Something that happened (a call logged, a stage moved...), shown on timelines."""
 
     __tablename__ = "activities"
+    record_type: ClassVar[str] = "activity"
 
     type: Mapped[ActivityType] = enum_column(ActivityType)
     action: Mapped[str] = mapped_column(sa.String(50))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, func, text
@@ -93,6 +93,17 @@ class ImportedMixin:
 
 
 class Entity(IdMixin, TimestampMixin, Base):
-    """An abstract CRM record: UUID id plus timestamps."""
+    """An abstract CRM record: UUID id plus timestamps, and the name references use for its kind.
+
+    `record_type` is what a reference says the record is (a tool result's refs, an activity link, a task's
+    `related_type`, a proposal's target, "no <record_type> with id ..."): each model declares its own, and
+    `store.models.RECORD_TYPES` maps them back to the models.
+    """
 
     __abstract__ = True
+    record_type: ClassVar[str]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        if not cls.__dict__.get("__abstract__") and "record_type" not in cls.__dict__:  # before it is mapped
+            raise TypeError(f"{cls.__name__} must declare its record_type (the name references use for it)")
+        super().__init_subclass__(**kw)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Entity, ImportedMixin, enum_column, fk
-from store.models.enums import CustomerStatus, LifecycleStage
+from store.models.enums import CustomerStatus, LifecycleStage, RecordType
 
 
 class Contact(ImportedMixin, Entity):
     """A person, usually employed by an account."""
 
     __tablename__ = "contacts"
+    record_type: ClassVar[str] = RecordType.contact
 
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))

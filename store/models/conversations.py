@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
@@ -18,6 +18,7 @@ class Conversation(Entity):
     """A chat with the assistant, by a CRM user or an anonymous widget customer."""
 
     __tablename__ = "conversations"
+    record_type: ClassVar[str] = "conversation"
     __table_args__ = (sa.CheckConstraint("csat_rating BETWEEN 1 AND 5", name="csat_range"),)
 
     user_id: Mapped[uuid.UUID | None] = fk("users.id")
@@ -36,6 +37,7 @@ class ConversationMessage(Entity):
     """One persisted message of a conversation (same shape as the model's messages)."""
 
     __tablename__ = "conversation_messages"
+    record_type: ClassVar[str] = "conversation_message"
     __table_args__ = (
         sa.Index("ix_conversation_messages_embedding", "embedding", postgresql_using="hnsw",
                  postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
@@ -58,6 +60,7 @@ class PendingAction(Entity):
     """A write the assistant proposed, waiting for the caller's approval; applied at most once."""
 
     __tablename__ = "pending_actions"
+    record_type: ClassVar[str] = "pending_action"
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from store.clock import utcnow
 from store.models.base import Base, Entity, IdMixin, ImportedMixin, enum_column, fk, money
-from store.models.enums import Billing, DealStage, DealType
+from store.models.enums import Billing, DealStage, DealType, RecordType
 
 STAGE_PROBABILITY: dict[DealStage, int] = {
     DealStage.prospecting: 10,
@@ -28,6 +29,7 @@ class Deal(ImportedMixin, Entity):
     """A sales opportunity; `weighted_value` = amount x probability, kept by the database."""
 
     __tablename__ = "deals"
+    record_type: ClassVar[str] = RecordType.deal
     __table_args__ = (
         sa.CheckConstraint("amount >= 0", name="amount_nonneg"),
         sa.CheckConstraint("probability BETWEEN 0 AND 100", name="probability_range"),
@@ -122,6 +124,7 @@ class Product(ImportedMixin, Entity):
     """Something we sell, at a list price charged once, monthly or annually."""
 
     __tablename__ = "products"
+    record_type: ClassVar[str] = "product"
     __table_args__ = (sa.CheckConstraint("unit_price >= 0", name="price_nonneg"),)
 
     name: Mapped[str] = mapped_column(sa.String(200))

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Entity, enum_column, fk
-from store.models.enums import EmailStatus
+from store.models.enums import EmailStatus, RecordType
 
 
 class EmailMessage(Entity):
     """An email about CRM records; status draft until it is approved and sent."""
 
     __tablename__ = "email_messages"
+    record_type: ClassVar[str] = RecordType.email
 
     status: Mapped[EmailStatus] = enum_column(EmailStatus, default=EmailStatus.draft)
     from_address: Mapped[str | None] = mapped_column(sa.String(320))

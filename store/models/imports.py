@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -15,6 +15,7 @@ class ImportJob(Entity):
     """One uploaded file being imported; `report` holds the outcome once done."""
 
     __tablename__ = "imports"
+    record_type: ClassVar[str] = "import"
 
     user_id: Mapped[uuid.UUID | None] = fk("users.id")
     resource: Mapped[str] = mapped_column(sa.String(20))

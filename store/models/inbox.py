@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, CITEXT, JSONB
@@ -61,6 +61,7 @@ class Inbox(Entity):
     """A shared mailbox owned by a team; `name` is its slug in URLs (`/api/v1/inbox/{name}/inbound`)."""
 
     __tablename__ = "inboxes"
+    record_type: ClassVar[str] = "inbox"
 
     name: Mapped[str] = mapped_column(sa.String(50), unique=True)
     address: Mapped[str] = mapped_column(CITEXT, unique=True)
@@ -79,6 +80,7 @@ class InboxConversation(Entity):
     """One email thread in an inbox, linked to its contact, ticket (support) or deal (sales)."""
 
     __tablename__ = "inbox_conversations"
+    record_type: ClassVar[str] = "inbox_conversation"
     # The list walks one of these in its order (most recent activity first, the id breaking ties) and stops at a
     # page: every view, the unassigned and mine views, the status views; woken snoozes are found by their time.
     # The view counts read every row of the inboxes, from the narrow `counts` index alone (an index-only scan).
@@ -120,6 +122,7 @@ class InboxMessage(Entity):
     """One email of a thread, as received (raw MIME kept) or as sent by an agent."""
 
     __tablename__ = "inbox_messages"
+    record_type: ClassVar[str] = "inbox_message"
     __table_args__ = (sa.UniqueConstraint("inbox_id", "message_id", name="uq_inbox_messages_inbox_message_id"),)
 
     seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # order of arrival, for "read up to"
@@ -150,6 +153,7 @@ class InboxAttachment(Entity):
     """A file of a message, stored in the database; one over the size limit is recorded as dropped, without content."""
 
     __tablename__ = "inbox_attachments"
+    record_type: ClassVar[str] = "inbox_attachment"
 
     message_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inbox_messages.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(sa.String(300))
@@ -163,6 +167,7 @@ class InboxNote(Entity):
     """An internal note on a conversation (never sent); `mentions` are the users it @mentions."""
 
     __tablename__ = "inbox_notes"
+    record_type: ClassVar[str] = "inbox_note"
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[uuid.UUID | None] = fk("users.id")

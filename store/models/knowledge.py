@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
@@ -17,6 +18,7 @@ class KbArticle(Entity):
     """A help-center article; `source` is its file path, URL or external id."""
 
     __tablename__ = "kb_articles"
+    record_type: ClassVar[str] = "kb_article"
 
     title: Mapped[str] = mapped_column(sa.String(500))
     source: Mapped[str] = mapped_column(sa.String(1000), unique=True)

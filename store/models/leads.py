@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Entity, ImportedMixin, enum_column, fk
-from store.models.enums import CompanySize, LeadSource, LeadStatus
+from store.models.enums import CompanySize, LeadSource, LeadStatus, RecordType
 
 
 class Lead(ImportedMixin, Entity):
     """A lead with its lifecycle status, BANT qualification and conversion links."""
 
     __tablename__ = "leads"
+    record_type: ClassVar[str] = RecordType.lead
     __table_args__ = (sa.CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),)
 
     first_name: Mapped[str] = mapped_column(sa.String(100))

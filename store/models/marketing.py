@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +19,7 @@ class Campaign(Entity):
     """A marketing campaign (the nurture campaign receives low-score leads)."""
 
     __tablename__ = "campaigns"
+    record_type: ClassVar[str] = "campaign"
     __table_args__ = (sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_nonneg"),
                       sa.CheckConstraint("actual_cost IS NULL OR actual_cost >= 0", name="actual_cost_nonneg"))
 
@@ -62,6 +63,7 @@ class ContactList(Entity):
     """A named segment of contacts: static (its members are rows) or dynamic (`criteria`, a `store.segments` filter)."""
 
     __tablename__ = "contact_lists"
+    record_type: ClassVar[str] = "contact_list"
 
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     description: Mapped[str | None] = mapped_column(sa.Text)

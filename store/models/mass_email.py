@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
@@ -23,6 +23,7 @@ class MassEmail(Entity):
     """
 
     __tablename__ = "campaign_emails"
+    record_type: ClassVar[str] = "campaign_email"
     __table_args__ = (sa.Index("uq_campaign_emails_drip_step", "campaign_id", "drip_step", unique=True,
                                postgresql_where=sa.text("drip_step IS NOT NULL")),)
 
@@ -82,6 +83,7 @@ class WebForm(Entity):
     """A public web-to-lead form (`POST /forms/{slug}`) with its campaign and welcome email templates."""
 
     __tablename__ = "web_forms"
+    record_type: ClassVar[str] = "web_form"
 
     slug: Mapped[str] = mapped_column(sa.String(100), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))

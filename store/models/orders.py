@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, Entity, IdMixin, enum_column, fk, money
-from store.models.enums import OrderStatus
+from store.models.enums import OrderStatus, RecordType
 
 order_number_seq = sa.Sequence("order_number_seq", start=5001, metadata=Base.metadata)
 
@@ -18,6 +19,7 @@ class Order(Entity):
     """What a won deal turned into; one order per deal."""
 
     __tablename__ = "orders"
+    record_type: ClassVar[str] = RecordType.order
     __table_args__ = (sa.CheckConstraint("amount >= 0", name="amount_nonneg"),)
 
     order_number: Mapped[str] = mapped_column(

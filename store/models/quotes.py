@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +19,7 @@ class Quote(Entity):
     """A numbered quote for a deal; `tiers` holds each tier's name, priced lines, one-time total and MRR."""
 
     __tablename__ = "quotes"
+    record_type: ClassVar[str] = "quote"
 
     quote_number: Mapped[str] = mapped_column(
         sa.String(20),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -37,6 +38,7 @@ class CommissionPlan(Entity):
     """
 
     __tablename__ = "commission_plans"
+    record_type: ClassVar[str] = "commission_plan"
     __table_args__ = (
         sa.CheckConstraint("rate >= 0 AND rate <= 1", name="rate_range"),
         sa.CheckConstraint("accelerator_rate IS NULL OR (accelerator_rate >= 0 AND accelerator_rate <= 1)", name="accelerator_range"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,6 +14,7 @@ class ScoringModel(Entity):
     """A logistic model over lead features; the newest active one scores new activity."""
 
     __tablename__ = "scoring_models"
+    record_type: ClassVar[str] = "scoring_model"
 
     algorithm: Mapped[str] = mapped_column(sa.String(50))
     features: Mapped[list[str]] = mapped_column(sa.ARRAY(sa.String(100)))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from pgvector.sqlalchemy import Vector
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, Entity, ImportedMixin, enum_column, fk
-from store.models.enums import AuthorType, Priority, TicketChannel, TicketStatus
+from store.models.enums import AuthorType, Priority, RecordType, TicketChannel, TicketStatus
 
 ticket_number_seq = sa.Sequence("ticket_number_seq", start=1001, metadata=Base.metadata)
 
@@ -19,6 +20,7 @@ class Ticket(ImportedMixin, Entity):
     """A support case, numbered for humans (`number`, from 1001)."""
 
     __tablename__ = "tickets"
+    record_type: ClassVar[str] = RecordType.ticket
 
     number: Mapped[int] = mapped_column(
         sa.Integer, unique=True, server_default=sa.text("nextval('ticket_number_seq')")
@@ -50,6 +52,7 @@ class TicketMessage(Entity):
     """One message on a ticket's thread, from the customer, an agent or the assistant."""
 
     __tablename__ = "ticket_messages"
+    record_type: ClassVar[str] = "ticket_message"
     __table_args__ = (
         sa.Index("ix_ticket_messages_embedding", "embedding", postgresql_using="hnsw",
                  postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import CITEXT
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Entity, enum_column, fk
-from store.models.enums import Role, Seniority
+from store.models.enums import RecordType, Role, Seniority
 
 
 class User(Entity):
     """A CRM user (admin, manager, rep, support or a service integration)."""
 
     __tablename__ = "users"
+    record_type: ClassVar[str] = RecordType.user
 
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(CITEXT, unique=True)

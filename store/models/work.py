@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +18,7 @@ class Task(Entity):
     """A to-do for a user, optionally about a record (`related_type`, `related_id`)."""
 
     __tablename__ = "tasks"
+    record_type: ClassVar[str] = RecordType.task
     __table_args__ = (sa.Index("ix_tasks_related", "related_type", "related_id"),)
 
     title: Mapped[str] = mapped_column(sa.String(300))
@@ -36,6 +38,7 @@ class Meeting(Entity):
     """A calendar meeting with contacts and users as attendees."""
 
     __tablename__ = "meetings"
+    record_type: ClassVar[str] = RecordType.meeting
     __table_args__ = (
         sa.CheckConstraint("end_at > start_at", name="ends_after_start"),
         sa.Index("ix_meetings_related", "related_type", "related_id"),
@@ -69,6 +72,7 @@ class Call(Entity):
     """A logged phone call; `duration` is in seconds."""
 
     __tablename__ = "calls"
+    record_type: ClassVar[str] = RecordType.call
     __table_args__ = (sa.CheckConstraint("duration >= 0", name="duration_nonneg"),)
 
     direction: Mapped[CallDirection] = enum_column(CallDirection, default=CallDirection.outbound)
@@ -87,6 +91,7 @@ class Note(Entity):
     """A free-text note on any record."""
 
     __tablename__ = "notes"
+    record_type: ClassVar[str] = RecordType.note
     __table_args__ = (sa.Index("ix_notes_related", "related_type", "related_id"),)
 
     body: Mapped[str] = mapped_column(sa.Text)

@@ -9,12 +9,11 @@ from typing import Any
 
 from sqlalchemy import CTE, func, literal, select
 
-from store.access import require
-from store.errors import Conflict, InvalidInput
+from store.errors import InvalidInput
 from store.models import Account, Contact, Deal
 from store.models.enums import ActivityType, DealStage, RecordType
 from store.schemas import AccountCreate, AccountUpdate, parse
-from store.services.base import Service
+from store.services.base import OwnedService
 from store.services.timeline import record_activity
 from store.services.visibility import owner_visible
 
@@ -39,14 +38,14 @@ def descendants_cte(root: uuid.UUID) -> CTE:
     return tree.union_all(select(Account.id, tree.c.depth + 1).where(Account.parent_account_id == tree.c.id, tree.c.depth < 50))
 
 
-class AccountService(Service):
+class AccountService(OwnedService[Account]):
     """Companies and their hierarchy."""
+
+    model = Account
 
     async def create(self, data: AccountCreate | dict[str, Any]) -> Account:
         values = parse(AccountCreate, data)
-        owner = values.account_owner_id or self.actor.user_id
-        await self.check("accounts", "write", owner)
-        await self.ensure_user(values.account_owner_id, "account_owner_id")
+        owner = await self.new_owner(values.account_owner_id)
         await self._name_free(values.account_name)
         await self.referenced(Account, values.parent_account_id, field="parent_account_id")
         await self.referenced(Contact, values.primary_contact_id, field="primary_contact_id")
@@ -59,15 +58,9 @@ class AccountService(Service):
         )
         return account
 
-    async def get(self, account_id: uuid.UUID | str) -> Account:
-        account = await self.load(Account, account_id, field="account_id")
-        await self.check("accounts", "read", account.account_owner_id)
-        return account
-
     async def update(self, account_id: uuid.UUID | str, data: AccountUpdate | dict[str, Any]) -> Account:
         changes = parse(AccountUpdate, data).model_dump(exclude_unset=True)
-        account = await self.load(Account, account_id, field="account_id", lock=True)
-        await self.check("accounts", "write", account.account_owner_id)
+        account = await self.editable(account_id)
         if changes.get("account_name") and changes["account_name"].lower() != account.account_name.lower():
             await self._name_free(changes["account_name"])
         if "account_owner_id" in changes:
@@ -106,15 +99,13 @@ class AccountService(Service):
         return Rollup(account_ids=ids, total_deal_value=Decimal(row[0]), total_closed_won=Decimal(row[1]), open_deals=row[2])
 
     async def search(self, *, q: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Account], int]:
-        require(self.actor, "accounts", "read")
-        stmt = select(Account).where(owner_visible(self.actor, Account.account_owner_id))
+        stmt = self.visible()
         if q:
             stmt = stmt.where(Account.account_name.ilike(f"%{q.strip()}%"))
         return await self.page(stmt, Account.account_name, limit=limit, offset=offset)
 
     async def _name_free(self, name: str) -> None:
-        if await self.session.scalar(select(Account.id).where(Account.account_name == name)):
-            raise Conflict("account_name", f"an account named {name} already exists")
+        await self.unique("account_name", name, f"an account named {name} already exists")
 
     async def _no_cycle(self, account_id: uuid.UUID, parent_id: uuid.UUID) -> None:
         """Refuse a parent that is the account itself or below it: walk up from the parent, however deep."""

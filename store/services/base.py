@@ -3,33 +3,31 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar, overload
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import Actor, check_record
-from store.errors import InvalidInput, NotFound, PermissionDenied, from_integrity
+from store.access import Actor, check_record, require
+from store.errors import Conflict, InvalidInput, NotFound, PermissionDenied, from_integrity
 from store.models import Account, Contact, Deal, Lead, Ticket, User
 from store.models.base import Base, Entity
 from store.models.enums import RecordType
+from store.services.visibility import owner_visible
 
-T = TypeVar("T", bound=Base)
+T = TypeVar("T", bound=Entity)
 
 # Records a write may point at, and how the caller's right to read one is decided: (area, owner column or None).
-READ_RULES: dict[type[Base], tuple[str, str | None]] = {
+READ_RULES: dict[type[Entity], tuple[str, str | None]] = {
     Lead: ("leads", "assigned_to_id"),
     Contact: ("contacts", "owner_id"),
     Account: ("accounts", "account_owner_id"),
     Deal: ("deals", "owner_id"),
     Ticket: ("tickets", None),
 }
-RECORD_MODELS: dict[RecordType, type[Entity]] = {
-    RecordType.lead: Lead, RecordType.contact: Contact, RecordType.account: Account,
-    RecordType.deal: Deal, RecordType.ticket: Ticket,
-}
+RECORD_MODELS: dict[RecordType, type[Entity]] = {RecordType(model.record_type): model for model in READ_RULES}
 
 
 def among(column: Any, values: list[Any]) -> ColumnElement[bool]:
@@ -61,12 +59,12 @@ class Service:
             key = record_id if isinstance(record_id, uuid.UUID) else uuid.UUID(str(record_id))
         except ValueError:
             raise NotFound(field, f"'{record_id}' is not a valid id") from None
-        stmt = select(model).where(model.id == key)  # type: ignore[attr-defined]
+        stmt = select(model).where(model.id == key)
         if lock:
             stmt = stmt.with_for_update()
         record = (await self.session.execute(stmt)).scalar_one_or_none()
         if record is None:
-            raise NotFound(field, f"no {model.__tablename__[:-1]} with id {key}")
+            raise NotFound(field, f"no {model.record_type} with id {key}")
         return record
 
     @overload
@@ -77,7 +75,7 @@ class Service:
     async def referenced(self, model: RecordType, record_id: uuid.UUID | str, *, field: str) -> Entity: ...
     @overload
     async def referenced(self, model: RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Entity | None: ...
-    async def referenced(self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Base | None:
+    async def referenced(self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Entity | None:
         """The record a write points at (None for no id), loaded through the caller's READ check.
 
         Every id a write references (account, contact, deal, lead, related record, attendee, requester,
@@ -92,25 +90,24 @@ class Service:
             model = RECORD_MODELS[model]  # type: ignore[assignment]
         record = await self.load(model, record_id, field=field)  # type: ignore[arg-type]
         if not await self.readable(record):
-            kind = record.__tablename__.removesuffix("s")
-            raise PermissionDenied(field, f"{self.actor.label} may not read this {kind}, so cannot link to it")
+            raise PermissionDenied(field, f"{self.actor.label} may not read this {record.record_type}, so cannot link to it")
         return record
 
-    async def owners(self, model: type[Base], ids: set[uuid.UUID | None]) -> dict[uuid.UUID, uuid.UUID | None]:
+    async def owners(self, model: type[Entity], ids: set[uuid.UUID | None]) -> dict[uuid.UUID, uuid.UUID | None]:
         """Many records a write points at (one of READ_RULES' models): {id: owner id} of those that exist, in one query."""
         ids.discard(None)
         owner_attr = READ_RULES[model][1]
         if not ids or owner_attr is None:
             return {i: None for i in ids if i is not None} if ids and owner_attr is None else {}
-        rows = await self.session.execute(select(model.id, getattr(model, owner_attr)).where(model.id.in_(ids)))  # type: ignore[attr-defined]
+        rows = await self.session.execute(select(model.id, getattr(model, owner_attr)).where(model.id.in_(ids)))
         return {key: owner for key, owner in rows}
 
-    def linkable(self, model: type[Base], found: dict[uuid.UUID, uuid.UUID | None], record_id: uuid.UUID | None,
+    def linkable(self, model: type[Entity], found: dict[uuid.UUID, uuid.UUID | None], record_id: uuid.UUID | None,
                  teams: dict[uuid.UUID, str | None], *, field: str) -> None:
         """`referenced` for records loaded in bulk by `owners` (owners' teams in `teams`): the same errors, naming `field`."""
         if record_id is None:
             return
-        kind = model.__tablename__.removesuffix("s")
+        kind = model.record_type
         if record_id not in found:
             raise NotFound(field, f"no {kind} with id {record_id}")
         owner = found[record_id]
@@ -126,7 +123,7 @@ class Service:
             return {}
         return {key: team for key, team in await self.session.execute(select(User.id, User.team).where(User.id.in_(user_ids)))}
 
-    async def readable(self, record: Base) -> bool:
+    async def readable(self, record: Entity) -> bool:
         """True when the caller may read `record` (one of READ_RULES' models)."""
         area, owner_attr = READ_RULES[type(record)]
         owner = getattr(record, owner_attr) if owner_attr else None
@@ -174,3 +171,59 @@ class Service:
                 setattr(record, key, value)
                 diff[key] = (old, value)
         return diff
+
+
+E = TypeVar("E", bound=Entity)
+
+
+class OwnedService(Service, Generic[E]):
+    """A service over one kind of owned record (one of READ_RULES' models with an owner column): the reads, the
+    write check and the uniqueness checks every such service does alike. The area and the owner column come from
+    READ_RULES, so the rule that decides who may read a record is written once."""
+
+    model: type[E]
+
+    @property
+    def area(self) -> str:
+        return READ_RULES[self.model][0]
+
+    def owner_of(self, record: E) -> uuid.UUID | None:
+        """The record's owner (the user whose team may read and write it)."""
+        owner: uuid.UUID | None = getattr(record, self._owner_column)
+        return owner
+
+    @property
+    def _owner_column(self) -> str:
+        column = READ_RULES[self.model][1]
+        assert column is not None, f"{self.model.__name__} has no owner column"
+        return column
+
+    async def get(self, record_id: uuid.UUID | str) -> E:
+        """The record, when the caller may read it (NotFound or PermissionDenied naming `<record_type>_id`)."""
+        record = await self.load(self.model, record_id, field=f"{self.model.record_type}_id")
+        await self.check(self.area, "read", self.owner_of(record))
+        return record
+
+    async def editable(self, record_id: uuid.UUID | str) -> E:
+        """The record locked for an update, when the caller may write it."""
+        record = await self.load(self.model, record_id, field=f"{self.model.record_type}_id", lock=True)
+        await self.check(self.area, "write", self.owner_of(record))
+        return record
+
+    async def new_owner(self, owner_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The owner of a new record (the caller unless `owner_id` says otherwise), once the caller may write a record
+        owned by them and they exist."""
+        owner = owner_id or self.actor.user_id
+        await self.check(self.area, "write", owner)
+        await self.ensure_user(owner_id, self._owner_column)
+        return owner
+
+    def visible(self) -> Select[E]:
+        """The records the caller may list (PermissionDenied without the area's read right)."""
+        require(self.actor, self.area, "read")
+        return select(self.model).where(owner_visible(self.actor, getattr(self.model, self._owner_column)))
+
+    async def unique(self, column: str, value: Any, taken: str) -> None:
+        """Conflict naming `column` when a record already has `value` there; `taken` is the message."""
+        if await self.session.scalar(select(self.model.id).where(getattr(self.model, column) == value)):
+            raise Conflict(column, taken)

@@ -8,20 +8,21 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from store.access import check_record, require
+from store.access import check_record
 from store.clock import utcnow
 from store.errors import Conflict, DomainError, InvalidInput, NotFound
 from store.models import Account, Contact
 from store.models.enums import ActivityType, RecordType
 from store.schemas import ContactCreate, ContactUpdate, parse
-from store.services.base import Service, among
+from store.services.base import OwnedService, among
 from store.services.bulk import copy_rows
 from store.services.timeline import record_activities, record_activity
-from store.services.visibility import owner_visible
 
 
-class ContactService(Service):
+class ContactService(OwnedService[Contact]):
     """Create, read, update and search contacts."""
+
+    model = Contact
 
     async def create(self, data: ContactCreate | dict[str, Any]) -> Contact:
         [values] = await self._vetted([data])
@@ -95,15 +96,9 @@ class ContactService(Service):
             vetted.append(value)
         return vetted
 
-    async def get(self, contact_id: uuid.UUID | str) -> Contact:
-        contact = await self.load(Contact, contact_id, field="contact_id")
-        await self.check("contacts", "read", contact.owner_id)
-        return contact
-
     async def update(self, contact_id: uuid.UUID | str, data: ContactUpdate | dict[str, Any]) -> Contact:
         changes = parse(ContactUpdate, data).model_dump(exclude_unset=True)
-        contact = await self.load(Contact, contact_id, field="contact_id", lock=True)
-        await self.check("contacts", "write", contact.owner_id)
+        contact = await self.editable(contact_id)
         if changes.get("email") and changes["email"].lower() != contact.email.lower():
             await self._email_free(changes["email"])
         await self.referenced(Account, changes.get("account_id"), field="account_id")
@@ -121,8 +116,7 @@ class ContactService(Service):
         return contact
 
     async def search(self, *, q: str | None = None, account_id: uuid.UUID | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Contact], int]:
-        require(self.actor, "contacts", "read")
-        stmt = select(Contact).where(owner_visible(self.actor, Contact.owner_id))
+        stmt = self.visible()
         if q:
             like = f"%{q.strip()}%"
             stmt = stmt.outerjoin(Account, Account.id == Contact.account_id).where(or_(
@@ -133,5 +127,4 @@ class ContactService(Service):
         return await self.page(stmt, Contact.last_name, Contact.first_name, limit=limit, offset=offset)
 
     async def _email_free(self, email: str) -> None:
-        if await self.session.scalar(select(Contact.id).where(Contact.email == email)):
-            raise Conflict("email", f"a contact with email {email} already exists")
+        await self.unique("email", email, f"a contact with email {email} already exists")

@@ -10,7 +10,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.access import require
 from store.clock import utcnow
 from store.errors import InvalidInput, InvalidTransition
 from store.jobs.defer import defer
@@ -38,10 +37,9 @@ from store.models.enums import (
 )
 from store.schemas import DealCreate, DealUpdate, LineItemInput, LineItems, parse
 from store.services import pricing
-from store.services.base import Service
+from store.services.base import OwnedService
 from store.services.commissions import CommissionService
 from store.services.timeline import described_changes, fact, record_activity
-from store.services.visibility import owner_visible
 
 CLOSED = (DealStage.closed_won, DealStage.closed_lost)
 ONBOARDING = (("Kick-off call with {account}", 3), ("Provision workspace for {account}", 5), ("Onboarding review with {account}", 14))
@@ -53,14 +51,14 @@ async def queue_refresh(session: AsyncSession, deal_id: uuid.UUID | None) -> Non
         await defer(session, "deals.refresh", queueing_lock=f"deals.refresh:{deal_id}", deal_id=str(deal_id))
 
 
-class DealService(Service):
+class DealService(OwnedService[Deal]):
     """The sales pipeline's write side."""
+
+    model = Deal
 
     async def create(self, data: DealCreate | dict[str, Any]) -> Deal:
         values = parse(DealCreate, data)
-        owner = values.owner_id or self.actor.user_id
-        await self.check("deals", "write", owner)
-        await self.ensure_user(values.owner_id, "owner_id")
+        owner = await self.new_owner(values.owner_id)
         await self.referenced(Account, values.account_id, field="account_id")
         await self.referenced(Contact, values.primary_contact_id, field="primary_contact_id")
         lines = await pricing.price(self.session, values.line_items, currency=values.currency)
@@ -84,17 +82,11 @@ class DealService(Service):
         await self._queue_refresh(deal)
         return deal
 
-    async def get(self, deal_id: uuid.UUID | str) -> Deal:
-        deal = await self.load(Deal, deal_id, field="deal_id")
-        await self.check("deals", "read", deal.owner_id)
-        return deal
-
     async def search(self, *, q: str | None = None, stage: DealStage | None = None, account_id: uuid.UUID | None = None,
                      owner_id: uuid.UUID | None = None, open_only: bool = False, close_from: date | None = None,
                      close_to: date | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Deal], int]:
         """Deals the caller may see, by name, stage, account, owner and close date (inclusive); soonest close first."""
-        require(self.actor, "deals", "read")
-        stmt = select(Deal).where(owner_visible(self.actor, Deal.owner_id))
+        stmt = self.visible()
         if q:
             stmt = stmt.where(Deal.deal_name.ilike(f"%{q.strip()}%"))
         if stage:
@@ -113,8 +105,7 @@ class DealService(Service):
 
     async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:
         changes = parse(DealUpdate, data).model_dump(exclude_unset=True)
-        deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
-        await self.check("deals", "write", deal.owner_id)
+        deal = await self.editable(deal_id)
         if "owner_id" in changes:
             await self.ensure_user(changes["owner_id"], "owner_id")
             await self.check("deals", "write", changes["owner_id"])
@@ -157,8 +148,7 @@ class DealService(Service):
             target = DealStage(stage)
         except ValueError:
             raise InvalidInput("stage", f"'{stage}' is not one of {[s.value for s in DealStage]}") from None
-        deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
-        await self.check("deals", "write", deal.owner_id)
+        deal = await self.editable(deal_id)
         if deal.stage in CLOSED:
             raise InvalidTransition("stage", f"deal {deal.deal_name} is already {deal.stage}; reopen it (with a reason) to move it")
         if deal.stage is target:
@@ -197,8 +187,7 @@ class DealService(Service):
             raise InvalidInput("stage", f"a deal is reopened into an open stage ({', '.join(OPEN_STAGES)}), not {target}")
         if not (reason and reason.strip()):
             raise InvalidInput("reason", "reopening a deal needs a reason")
-        deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
-        await self.check("deals", "write", deal.owner_id)
+        deal = await self.editable(deal_id)
         if deal.stage not in CLOSED:
             raise InvalidTransition("stage", f"deal {deal.deal_name} is open ({deal.stage}); only a closed deal is reopened")
         previous, now = deal.stage, utcnow()
@@ -232,8 +221,7 @@ class DealService(Service):
     async def set_line_items(self, deal_id: uuid.UUID | str, items: LineItems | list[LineItemInput] | list[dict[str, Any]]) -> Deal:
         """Replace an open deal's lines; its amount follows them (unless set by hand), and so do total_mrr and the term."""
         values = parse(LineItems, items if isinstance(items, LineItems) else {"line_items": items})
-        deal = await self.load(Deal, deal_id, field="deal_id", lock=True)
-        await self.check("deals", "write", deal.owner_id)
+        deal = await self.editable(deal_id)
         if deal.stage in CLOSED:
             raise InvalidTransition("line_items", f"deal {deal.deal_name} is {deal.stage}; its lines are what was sold")
         lines = await pricing.price(self.session, values.line_items, currency=deal.currency)

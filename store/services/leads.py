@@ -19,11 +19,10 @@ from store.intelligence.routing import route_lead
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import ActivityType, DealStage, LeadStatus, LifecycleStage, RecordType
 from store.schemas import Bant, LeadConversion, LeadCreate, LeadUpdate, parse
-from store.services.base import Service
+from store.services.base import OwnedService
 from store.services.deals import DealService
 from store.services.lead_automation import on_lead_created
 from store.services.timeline import record_activity
-from store.services.visibility import owner_visible
 from store.settings import Settings, get_settings
 
 # Forward moves only; "converted" is reached through `convert`. A lost lead may be re-engaged.
@@ -48,8 +47,10 @@ class Conversion:
     deal: Deal | None
 
 
-class LeadService(Service):
+class LeadService(OwnedService[Lead]):
     """Leads from capture to conversion; the automation and qualification rules come from `settings`."""
+
+    model = Lead
 
     def __init__(self, session: AsyncSession, actor: Actor, settings: Settings | None = None) -> None:
         super().__init__(session, actor)
@@ -57,9 +58,7 @@ class LeadService(Service):
 
     async def create(self, data: LeadCreate | dict[str, Any]) -> Lead:
         values = parse(LeadCreate, data)
-        owner = values.assigned_to_id or self.actor.user_id
-        await self.check("leads", "write", owner)
-        await self.ensure_user(values.assigned_to_id, "assigned_to_id")
+        owner = await self.new_owner(values.assigned_to_id)
         await self._email_free(values.email)
         lead = Lead(**values.model_dump(exclude={"assigned_to_id", "score"}), assigned_to_id=owner, score=values.score or 0)
         self.session.add(lead)
@@ -74,15 +73,9 @@ class LeadService(Service):
         await on_lead_created(self.session, self.actor, lead, self.settings)
         return lead
 
-    async def get(self, lead_id: uuid.UUID | str) -> Lead:
-        lead = await self.load(Lead, lead_id, field="lead_id")
-        await self.check("leads", "read", lead.assigned_to_id)
-        return lead
-
     async def update(self, lead_id: uuid.UUID | str, data: LeadUpdate | dict[str, Any]) -> Lead:
         changes = parse(LeadUpdate, data).model_dump(exclude_unset=True)
-        lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
-        await self.check("leads", "write", lead.assigned_to_id)
+        lead = await self.editable(lead_id)
         if "assigned_to_id" in changes:
             await self.ensure_user(changes["assigned_to_id"], "assigned_to_id")
             await self.check("leads", "write", changes["assigned_to_id"])
@@ -107,8 +100,7 @@ class LeadService(Service):
             target = LeadStatus(status)
         except ValueError:
             raise InvalidInput("status", f"'{status}' is not one of {[s.value for s in LeadStatus]}") from None
-        lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
-        await self.check("leads", "write", lead.assigned_to_id)
+        lead = await self.editable(lead_id)
         if target is LeadStatus.converted:
             raise InvalidTransition("status", "a lead becomes converted only through conversion")
         if target not in TRANSITIONS[lead.status]:
@@ -141,8 +133,7 @@ class LeadService(Service):
         one finds the lead converted and fails without creating anything.
         """
         options = parse(LeadConversion, data or {})
-        lead = await self.load(Lead, lead_id, field="lead_id", lock=True)
-        await self.check("leads", "write", lead.assigned_to_id)
+        lead = await self.editable(lead_id)
         if lead.status is LeadStatus.converted:
             raise Conflict("status", f"lead {lead.name} is already converted")
         if lead.status is LeadStatus.lost:
@@ -193,10 +184,7 @@ class LeadService(Service):
                      by_score: bool = False) -> tuple[list[Lead], int]:
         """Leads the caller may see, filtered by free text (name, email, company) and status; newest first, or with
         `by_score` the highest score first."""
-        from store.access import require
-
-        require(self.actor, "leads", "read")
-        stmt = select(Lead).where(owner_visible(self.actor, Lead.assigned_to_id))
+        stmt = self.visible()
         if q:
             like = f"%{q.strip()}%"
             stmt = stmt.where(or_(
@@ -208,8 +196,7 @@ class LeadService(Service):
         return await self.page(stmt, *order, limit=limit, offset=offset)
 
     async def _email_free(self, email: str) -> None:
-        if await self.session.scalar(select(Lead.id).where(Lead.email == email)):
-            raise Conflict("email", f"a lead with email {email} already exists")
+        await self.unique("email", email, f"a lead with email {email} already exists")
 
     async def _account_for(self, lead: Lead, account_id: uuid.UUID | None, owner: uuid.UUID | None) -> Account:
         """The account a conversion links: the one named by id, else the one named like the lead's company.

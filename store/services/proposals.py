@@ -15,7 +15,7 @@ from store.models import Account, Contact, Deal, EmailMessage, Lead, Ticket
 from store.services.base import READ_RULES, Service
 
 TARGETS: dict[str, type[Lead | Contact | Account | Deal | Ticket | EmailMessage]] = {
-    "lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket, "email": EmailMessage,
+    model.record_type: model for model in (Lead, Contact, Account, Deal, Ticket, EmailMessage)
 }
 
 

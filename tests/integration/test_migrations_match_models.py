@@ -9,23 +9,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from store.models.base import Base
-
-# What autogenerate cannot see from the models, each written by hand in a migration:
-IGNORED_TABLE_PREFIXES = ("procrastinate_",)  # the job queue's own schema (procrastinate's migrations, 0010_jobs)
-IGNORED_INDEXES = frozenset({  # GIN trigram indexes over expressions (0001_initial_schema), for name search
-    "ix_leads_name_trgm", "ix_contacts_name_trgm", "ix_accounts_name_trgm", "ix_deals_name_trgm",
-})
-
-
-def _include(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
-    table = obj if kind == "table" else getattr(obj, "table", None)
-    if table is not None and table.name.startswith(IGNORED_TABLE_PREFIXES):
-        return False
-    return not (kind == "index" and name in IGNORED_INDEXES)
+from store.revisions import include_object
 
 
 def _diff(connection: Any) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _include})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
     return compare_metadata(context, Base.metadata)
 
 

@@ -4,13 +4,24 @@ In-process app over real PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
 from assistant.agent import Agent
 from bots.http.app import create_app
 from bots.http.auth import issue_token
-from store.models.enums import Role
+from store.access import redact
+from store.auth import actor_for_email
+from store.clock import today
+from store.models.enums import RecordType, Role
+from store.serialize import to_dict
+from store.services.campaigns import CampaignService
+from store.services.lists import ListService
+from store.services.reports import ReportService
+from store.services.timeline import TimelineService
 from store.settings import Settings
 from tests.support import factories
 from tests.support.scripted_models import ScriptedModel, say
@@ -22,6 +33,26 @@ ROUTES = [(f"/api/v1/{r}", "get") for r in RECORDS] + [(f"/api/v1/{r}/{{record_i
     ("/api/v1/pipeline", "get"), ("/api/v1/kb/search", "get"), ("/api/v1/kb/articles", "get"),
     ("/api/v1/deals/{deal_id}/quotes", "get"), ("/api/v1/quotes/{quote_id}", "get"),
 ]
+# Routes of /api/v1 still answering an untyped dict: a new route must name its response type, and one typed since
+# must leave this list (the test says so). It only shrinks. (POST /chat and /widget/messages are documented as their
+# event stream; their JSON answer is not described yet.)
+NOT_YET_TYPED = {
+    "GET /api/v1/accounts/{account_id}/consolidated", "GET /api/v1/accounts/{account_id}/health",
+    "GET /api/v1/accounts/{account_id}/orders", "GET /api/v1/accounts/{account_id}/team", "GET /api/v1/audit",
+    "GET /api/v1/commissions/plans", "GET /api/v1/commissions/statement", "GET /api/v1/deals/{deal_id}/line_items",
+    "GET /api/v1/handoffs", "GET /api/v1/imports/{import_id}", "GET /api/v1/inbox/conversations",
+    "GET /api/v1/inbox/conversations/{conversation_id}", "GET /api/v1/inbox/conversations/{conversation_id}/suggestion",
+    "GET /api/v1/inbox/inboxes", "GET /api/v1/notifications", "GET /api/v1/orders", "GET /api/v1/orders/{order_id}",
+    "GET /api/v1/widget/history",
+    "POST /api/v1/chat/{conversation_id}/approvals/{approval_id}", "POST /api/v1/commissions/plans",
+    "POST /api/v1/imports", "POST /api/v1/inbox/conversations/{conversation_id}/assign",
+    "POST /api/v1/inbox/conversations/{conversation_id}/claim", "POST /api/v1/inbox/conversations/{conversation_id}/notes",
+    "POST /api/v1/inbox/conversations/{conversation_id}/presence", "POST /api/v1/inbox/conversations/{conversation_id}/reply",
+    "POST /api/v1/inbox/conversations/{conversation_id}/status", "POST /api/v1/inbox/{inbox}/inbound",
+    "POST /api/v1/notifications/read", "POST /api/v1/quotes/{quote_id}/send", "POST /api/v1/widget/csat",
+    "POST /api/v1/widget/feedback", "POST /api/v1/widget/handoff", "POST /api/v1/widget/session",
+    "PUT /api/v1/accounts/{account_id}/team/{user_id}", "PUT /api/v1/deals/{deal_id}/line_items",
+}
 
 
 @pytest.fixture
@@ -31,11 +62,22 @@ async def app(db):
 
 def _schema(spec: dict, operation: dict) -> dict:
     responses = operation["responses"]
-    ok = responses.get("200") or responses.get("201")
+    ok = responses.get("200") or responses.get("201") or responses.get("202")
     schema = ok["content"]["application/json"]["schema"]
     while "$ref" in schema:
         schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
     return schema
+
+
+def _json_routes(spec: dict) -> dict[str, dict]:
+    """Every /api/v1 operation answering JSON: "METHOD /path" -> its success schema."""
+    found = {}
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            ok = [r for code, r in operation.get("responses", {}).items() if code.startswith("2")]
+            if path.startswith("/api/v1/") and ok and "application/json" in (ok[0].get("content") or {}):
+                found[f"{method.upper()} {path}"] = _schema(spec, operation)
+    return found
 
 
 async def test_every_main_route_documents_its_response_fields(app):
@@ -53,6 +95,20 @@ async def test_every_main_route_documents_its_response_fields(app):
     assert {"total", "limit", "offset", "items"} <= set(page["properties"])
 
 
+async def test_every_json_route_names_its_response_type(app):
+    async with AsyncTestClient(app) as client:
+        spec = (await client.get("/schema/openapi.json")).json()
+    routes = _json_routes(spec)
+    untyped = {route for route, schema in routes.items() if not schema.get("properties") and schema.get("type") != "string"}  # not a file
+    assert not untyped - NOT_YET_TYPED, f"routes without a response type (return a msgspec struct): {sorted(untyped - NOT_YET_TYPED)}"
+    assert not NOT_YET_TYPED - untyped, f"typed now or gone: take them off NOT_YET_TYPED: {sorted(NOT_YET_TYPED - untyped)}"
+    for route in ("GET /api/v1/campaigns/{campaign_id}", "GET /api/v1/lists", "GET /api/v1/contacts/{contact_id}/timeline",
+                  "GET /api/v1/reports/{metric}"):
+        assert routes[route]["properties"], route
+    detail = routes["GET /api/v1/campaigns/{campaign_id}"]["properties"]
+    assert {"id", "name", "budget", "metrics"} <= set(detail)
+
+
 async def test_typed_responses_keep_the_json_forms_and_redaction(app, db):
     async with db.session() as s:
         john = await factories.user(s, name="John", email="john@nexa.test", team="Enterprise")
@@ -68,3 +124,38 @@ async def test_typed_responses_keep_the_json_forms_and_redaction(app, db):
         ticket = await client.post("/api/v1/tickets", json={"subject": "Broken"}, headers={"Authorization": f"Bearer {tokens['sam']}"})
         assert ticket.status_code == 201, ticket.text
         assert ticket.json()["subject"] == "Broken" and isinstance(ticket.json()["number"], int)
+
+
+async def test_typed_lists_campaigns_timeline_and_reports_send_the_bytes_of_the_dicts_they_replaced(app, db):
+    async with db.session() as s:
+        boss = await factories.user(s, role=Role.manager, team="East", name="Maria", email="maria@nexa.test")
+        ann = await factories.contact(s, first_name="Ann", email="ann@big.test", owner_id=boss.id)
+        await factories.deal(s, deal_name="Big - Plan", amount=5000, owner_id=boss.id)
+        token = await issue_token(s, boss)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with AsyncTestClient(app) as client:
+        made = (await client.post("/api/v1/lists", json={"name": "Static"}, headers=headers)).json()
+        assert (await client.post(f"/api/v1/lists/{made['id']}/members", json={"contact_ids": [str(ann.id)]}, headers=headers)).json() == {"added": 1}
+        campaign = (await client.post("/api/v1/campaigns", json={"name": "Q4", "type": "email", "actual_cost": "100"}, headers=headers)).json()
+        await client.post(f"/api/v1/campaigns/{campaign['id']}/members", json={"contact_ids": [str(ann.id)]}, headers=headers)
+        got = {path: (await client.get("/api/v1" + path, headers=headers)).content for path in (
+            f"/campaigns/{campaign['id']}", "/campaigns", f"/campaigns/{campaign['id']}/members", "/lists", f"/lists/{made['id']}",
+            f"/contacts/{ann.id}/timeline", "/reports/win_rate?group_by=rep")}
+    async with db.session() as s:  # what the handlers returned before, as plain dicts
+        actor = await actor_for_email(s, "maria@nexa.test")
+        campaigns, lists = CampaignService(s, actor), ListService(s, actor)
+        found, static = await campaigns.get(campaign["id"]), await lists.get(made["id"])
+        members, total = await campaigns.members(found.id)
+        static_out = to_dict(static) | {"kind": "static", "members": 1}
+        report = await ReportService(s, actor).run("win_rate", start=date(today().year, 1, 1), end=date(today().year, 12, 31), group_by="rep")
+        before = {
+            f"/campaigns/{campaign['id']}": to_dict(found) | {"metrics": (await campaigns.metrics(found.id)).to_dict()},
+            "/campaigns": {"total": 1, "items": [to_dict(found)]},
+            f"/campaigns/{campaign['id']}/members": {"total": total, "items": members},
+            "/lists": {"total": 1, "items": [static_out]},
+            f"/lists/{made['id']}": static_out,
+            f"/contacts/{ann.id}/timeline": {"items": await TimelineService(s, actor).entries(RecordType.contact, ann.id)},
+            "/reports/win_rate?group_by=rep": redact(actor, report.to_dict()),
+        }
+    for path, body in before.items():
+        assert got[path] == msgspec.json.encode(body), path
