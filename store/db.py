@@ -63,7 +63,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 def head_revisions() -> set[str]:
     """The revisions no migration names as its `down_revision`, read from the files' text: every start checks them,
     and importing Alembic and every migration (some import heavy libraries) would cost a third of `nexa ask`."""
-    named, parents = set(), set()
+    named: set[str] = set()
+    parents: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for key, value in _REVISION_LINE.findall(path.read_text()):
             (named if key == "revision" else parents).update(_QUOTED.findall(value))

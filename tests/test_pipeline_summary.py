@@ -172,3 +172,29 @@ async def test_the_summary_keeps_the_pipeline_rights(db, team):
         support = await factories.user(s, role=Role.support, team=None)
         with pytest.raises(PermissionDenied):
             await PipelineService(s, as_user(support)).summary()
+
+
+async def test_opposite_order_multi_key_updates_do_not_deadlock(db, team):
+    """Two transactions update deals of the same twenty keys at once, one walking the keys up, the other down: the
+    summary rows are locked in key order by both, so one waits for the other and neither is chosen as a deadlock victim."""
+    days = [TODAY + timedelta(days=i) for i in range(20)]
+    async with db.session() as s:
+        mine = [(await factories.deal(s, amount=100, owner_id=team["ann"].id, close_date=d)).id for d in days]
+        theirs = [(await factories.deal(s, amount=100, owner_id=team["ann"].id, close_date=d)).id for d in days]
+        await s.commit()
+    walk = text("UPDATE deals SET amount = deals.amount + 1 FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS w(id, n) "
+                "WHERE deals.id = w.id")
+
+    async def update(ids: list) -> None:
+        async with db.session() as s:
+            for _ in range(10):
+                await s.execute(walk, {"ids": ids})
+                await asyncio.sleep(0)
+            await s.commit()
+
+    for _ in range(5):
+        await asyncio.gather(update(mine), update(theirs[::-1]))
+    async with db.session() as s:
+        assert set(await s.scalars(select(pipeline_summary.c.amount))) == {Decimal(100 * 2 + 5 * 10 * 2)}
+    kept_rows, fresh_rows = await _summary_rows(db)
+    assert kept_rows == fresh_rows
