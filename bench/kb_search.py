@@ -103,6 +103,8 @@ async def grow(db, target: int, seed: int = 7) -> float:
         words = [w for (w,) in conn.execute("SELECT word FROM ts_stat('SELECT tsv FROM kb_chunks') ORDER BY nentry DESC LIMIT 3000")]
         need = max(0, target - have)
         start = time.perf_counter()
+        if not need:  # a reused --home already holds the grown index
+            return 0.0
         conn.execute("DROP INDEX IF EXISTS ix_kb_chunks_embedding")
         article = conn.execute("INSERT INTO kb_articles (title, source, content, content_hash, visibility) VALUES "
                                "('Filler', 'bench-filler', '', '', 'public') RETURNING id").fetchone()[0]
@@ -170,7 +172,7 @@ async def recall(db, embedder, queries: list[str], ef_values=(40, 100, 200)) -> 
 
 async def main(args) -> None:
     if not os.environ.get("DATABASE_URL"):
-        os.environ["NEXA_HOME"] = tempfile.mkdtemp(prefix="nexa-kbbench-")
+        os.environ["NEXA_HOME"] = str(args.home) if args.home else tempfile.mkdtemp(prefix="nexa-kbbench-")
     db, embedder = Database.open(), default_embedder()
     embedder.embed(["warm up"])
     try:
@@ -208,4 +210,5 @@ if __name__ == "__main__":
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=97)
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--home", type=Path, help="NEXA_HOME to keep between runs (the grown index is reused)")
     asyncio.run(main(parser.parse_args()))

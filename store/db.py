@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+import psycopg
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from store.server import start_embedded
 from store.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=]*=(.*)$", re.M)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 # pgvector's HNSW scans on every connection: keep scanning until a filtered query has its LIMIT of rows
 # (results re-sorted by the caller), with a wider candidate list than the default 40. Set per connection so
 # that a search is one statement.
@@ -42,6 +45,8 @@ def _driver(url: str) -> str:
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at our migrations and `url`."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -50,18 +55,31 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
+def head_revisions() -> set[str]:
+    """The revisions no migration names as its `down_revision`, read from the files' text: every start checks them,
+    and importing Alembic and every migration (some import heavy libraries) would cost a third of `nexa ask`."""
+    named: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for key, value in _REVISION_LINE.findall(path.read_text()):
+            (named if key == "revision" else parents).update(_QUOTED.findall(value))
+    return named - parents
+
+
 def needs_upgrade(url: str) -> bool:
-    """True when the database is behind the newest migration."""
-    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
-    engine = create_engine(url)
+    """True unless the database stands at the one newest migration (anything else, Alembic's upgrade sorts out)."""
+    heads = head_revisions()
     try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision() != head
-    finally:
-        engine.dispose()
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+            current = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
+    except psycopg.errors.UndefinedTable:
+        return True
+    return len(heads) != 1 or current != heads
 
 
 def _engine(url: str, settings: Settings) -> AsyncEngine:

@@ -9,6 +9,7 @@ from procrastinate import JobContext
 from store import idempotency, rate_limits
 from store.jobs.queue import RETRY, app
 from store.jobs.worker import deps
+from store.services.pipeline import compact_summary
 
 log = logging.getLogger(__name__)
 
@@ -24,3 +25,12 @@ async def prune(context: JobContext, timestamp: int) -> None:
     windows = await rate_limits.prune(db)
     await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_JOBS_HOURS)
     log.info("pruned %d idempotency keys and %d rate-limit windows", keys, windows)
+
+
+@app.periodic(cron="* * * * *", periodic_id="pipeline.compact")
+@app.task(name="pipeline.compact", queueing_lock="pipeline.compact", pass_context=True, retry=RETRY)
+async def compact_pipeline(context: JobContext, timestamp: int) -> None:
+    """Every minute: the pipeline summary's appended rows folded to one per key, so reading it stays a small scan."""
+    async with deps(context).db.autocommit() as conn:
+        folded = await compact_summary(conn)
+    log.info("pipeline summary: %d rows folded", folded)

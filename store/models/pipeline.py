@@ -6,9 +6,10 @@ import sqlalchemy as sa
 
 from store.models.base import Base
 
-# One row per (owner, stage, close date) that has deals; maintained by the statement triggers of migration
-# 0013_pipeline_summary on every INSERT (COPY included), UPDATE, DELETE and TRUNCATE of deals. Derived data: no
-# foreign keys (a user's deletion reaches it as the deals' owner update).
+# Signed rows per (owner, stage, close date) whose sums are the deals of that key: appended by the statement triggers
+# of migrations 0013_pipeline_summary and 0014_pipeline_summary_deltas on every INSERT (COPY included), UPDATE and
+# DELETE of deals, emptied by a TRUNCATE, folded to one row per key with deals by `pipeline_summary_compact()`.
+# Derived data: no foreign keys (a user's deletion reaches it as the deals' owner update).
 pipeline_summary = sa.Table(
     "pipeline_summary",
     Base.metadata,
@@ -18,5 +19,5 @@ pipeline_summary = sa.Table(
     sa.Column("deals", sa.BigInteger, nullable=False),
     sa.Column("amount", sa.Numeric, nullable=False),
     sa.Column("weighted_value", sa.Numeric, nullable=False),
-    sa.Index("uq_pipeline_summary_key", "owner_id", "stage", "close_date", unique=True, postgresql_nulls_not_distinct=True),
+    sa.Index("ix_pipeline_summary_key", "owner_id", "stage", "close_date"),
 )

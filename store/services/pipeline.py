@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import QueryableAttribute
 
 from store.access import redact, require
@@ -68,6 +69,12 @@ class WinRateMonth:
     rate: float | None
 
 
+async def compact_summary(conn: AsyncConnection) -> int:
+    """Fold the pipeline summary's rows to one per key with deals (0014_pipeline_summary_deltas); returns how many rows
+    went. Nothing happens while another compaction runs."""
+    return int(await conn.scalar(text("SELECT pipeline_summary_compact()")) or 0)
+
+
 def _month_start(day: date, offset: int) -> date:
     """The first day of the month `offset` months from `day`'s."""
     index = day.year * 12 + day.month - 1 + offset
@@ -121,6 +128,7 @@ class PipelineService(Service):
             .where(*self._scope(source.owner_id, source.close_date, owner_id=owner_id, team=team, close_from=close_from, close_to=close_to),
                    source.stage.in_(stages))
             .group_by(*keys)
+            .having(count != 0)  # the summary's rows of a key whose deals all left it sum to none
             .subquery()
         )
         key = totals.c.stage if group_by == "stage" else func.coalesce(User.name, "Unassigned")

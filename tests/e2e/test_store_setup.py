@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import psycopg
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
-from store.db import needs_upgrade
+from store.db import alembic_config, head_revisions, needs_upgrade
 from store.models import Account, Contact, Deal, Lead, Ticket, User
 from store.models.enums import DealStage, LeadStatus
 from store.seed import is_seeded, seed
@@ -33,6 +34,10 @@ def test_demo_starts_embedded_postgres_migrates_seeds_and_reuses_it(tmp_path):
     assert again.returncode == 0 and "already loaded" in again.stdout
     upgrade = _nexa(tmp_path, "db", "upgrade")
     assert upgrade.returncode == 0 and "newest migration" in upgrade.stdout
+
+
+def test_the_newest_migration_read_from_the_files_is_alembics_head(database_url):
+    assert head_revisions() == {ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()}
 
 
 async def test_migrated_schema_matches_the_models(database_url):

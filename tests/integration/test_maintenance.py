@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from store.jobs import maintenance
 from store.jobs.defer import defer
@@ -45,3 +45,21 @@ async def test_the_prune_deletes_what_expired_and_keeps_what_is_live(db):
 def test_the_prune_is_scheduled_every_hour():
     (task,) = [t for t in app.periodic_registry.periodic_tasks.values() if t.task is maintenance.prune]
     assert task.cron == "17 * * * *"
+
+
+async def test_the_pipeline_compaction_folds_each_key_to_one_row(db, clock):
+    from store.models import pipeline_summary
+    from tests import factories
+
+    async with db.session() as s:
+        deal = await factories.deal(s, amount=1000)
+        await factories.deal(s, amount=500)
+        await s.execute(text("UPDATE deals SET amount = amount + 1 WHERE id = :id"), {"id": deal.id})
+    async with db.session() as s:
+        assert await s.scalar(text("SELECT count(*) FROM pipeline_summary")) == 3  # two deals, then 0 deals and 1 more
+        await defer(s, "pipeline.compact", timestamp=0)
+    await drain(db, SETTINGS)
+    async with db.session() as s:
+        assert (await s.execute(select(pipeline_summary.c.deals, pipeline_summary.c.amount))).all() == [(2, 1501)]
+    (task,) = [t for t in app.periodic_registry.periodic_tasks.values() if t.task is maintenance.compact_pipeline]
+    assert task.cron == "* * * * *"

@@ -16,6 +16,7 @@ from store.models.enums import DealStage, Role
 from store.seed.story import as_user
 from store.services import DealService, PipelineService
 from store.services.bulk import copy_rows
+from store.services.pipeline import compact_summary
 from tests.support import factories
 from tests.support.factories import SYSTEM
 
@@ -23,12 +24,20 @@ TODAY = date(2026, 6, 10)  # the `clock` fixture's day
 
 
 async def _summary_rows(db) -> set[tuple]:
-    """The summary table, and the same grain aggregated from the deals: they must be the same rows."""
+    """The summary table's rows summed per key, and the same grain aggregated from the deals: they must be the same
+    rows; then the table compacted, which must leave exactly those rows."""
     async with db.session() as s:
-        kept = set(await s.execute(select(pipeline_summary)))
+        keys = (pipeline_summary.c.owner_id, pipeline_summary.c.stage, pipeline_summary.c.close_date)
+        kept = set(await s.execute(select(*keys, func.sum(pipeline_summary.c.deals), func.sum(pipeline_summary.c.amount),
+                                          func.sum(pipeline_summary.c.weighted_value)).group_by(*keys)
+                                   .having(func.sum(pipeline_summary.c.deals) != 0)))
         grain = (Deal.owner_id, Deal.stage, Deal.close_date)
         fresh = {(o, st.value, d, n, a, w) for o, st, d, n, a, w in await s.execute(
             select(*grain, func.count(), func.sum(Deal.amount), func.sum(Deal.weighted_value)).group_by(*grain))}
+    async with db.autocommit() as conn:
+        await compact_summary(conn)
+    async with db.session() as s:
+        assert {tuple(row) for row in await s.execute(select(pipeline_summary))} == {tuple(row) for row in kept}
     return {tuple(row) for row in kept}, fresh
 
 
@@ -113,12 +122,15 @@ async def test_a_key_left_without_deals_leaves_the_summary(db, team):
         deal = await factories.deal(s, amount=4000, owner_id=team["ann"].id, close_date=TODAY)
         await DealService(s, SYSTEM).move_stage(deal.id, "proposal")
         await s.commit()
-        keys = list(await s.execute(select(pipeline_summary.c.stage, pipeline_summary.c.deals)))
-    assert keys == [("proposal", 1)]
+    async with db.autocommit() as conn:
+        assert await compact_summary(conn) == 2  # the deal's first key: +1 and -1; its second: +1
+        assert list(await conn.execute(select(pipeline_summary.c.stage, pipeline_summary.c.deals))) == [("proposal", 1)]
     async with db.session() as s:
         await s.execute(delete(Deal))
         await s.commit()
-        assert await s.scalar(select(func.count()).select_from(pipeline_summary)) == 0
+    async with db.autocommit() as conn:
+        await compact_summary(conn)
+        assert await conn.scalar(select(func.count()).select_from(pipeline_summary)) == 0
 
 
 async def test_bulk_copy_updates_and_deletes_keep_the_summary(db, team):
@@ -154,17 +166,39 @@ async def test_generated_seed_loaded_by_copy_is_summarised(db, clock):
 
 
 async def test_two_writers_on_one_new_key_both_count(db, team):
-    """Two transactions add the first deals of the same key at once: the second waits for the first, then adds to it."""
+    """Two transactions add the first deals of the same key at once: neither waits for the other, and both count."""
     async with db.session() as first, db.session() as second:
         await factories.deal(first, amount=1000, owner_id=team["ann"].id, close_date=TODAY)
-        waiting = asyncio.create_task(factories.deal(second, amount=2000, owner_id=team["ann"].id, close_date=TODAY))
-        await asyncio.sleep(0.2)
-        assert not waiting.done()
+        await asyncio.wait_for(factories.deal(second, amount=2000, owner_id=team["ann"].id, close_date=TODAY), 5)
         await first.commit()
-        await waiting
         await second.commit()
+    async with db.autocommit() as conn:
+        await compact_summary(conn)
+        assert list(await conn.execute(select(pipeline_summary.c.deals, pipeline_summary.c.amount))) == [(2, Decimal(3000))]
+
+
+async def test_writers_crossing_keys_in_opposite_orders_do_not_deadlock(db, team):
+    """Two transactions change deals of the same two keys one statement at a time (as the ORM flushes them), one
+    key then the other and the other way round: no writer waits on the summary, so PostgreSQL chooses no deadlock victim
+    (with one locked row per key, the second statements waited on each other)."""
+    days = (TODAY, TODAY + timedelta(days=1))
     async with db.session() as s:
-        assert list(await s.execute(select(pipeline_summary.c.deals, pipeline_summary.c.amount))) == [(2, Decimal(3000))]
+        mine = [(await factories.deal(s, amount=100, owner_id=team["ann"].id, close_date=d)).id for d in days]
+        theirs = [(await factories.deal(s, amount=100, owner_id=team["ann"].id, close_date=d)).id for d in days]
+        await s.commit()
+
+    def bump(deal_id):
+        return update(Deal).where(Deal.id == deal_id).values(amount=Deal.amount + 1)
+
+    async with db.session() as first, db.session() as second:
+        await first.execute(bump(mine[0]))
+        await second.execute(bump(theirs[1]))
+        await asyncio.wait_for(asyncio.gather(first.execute(bump(mine[1])), second.execute(bump(theirs[0]))), 10)
+        await first.commit()
+        await second.commit()
+    await _assert_summary_matches_live(db, _actors(team), list(team.values()))
+    async with db.session() as s:
+        assert set(await s.execute(select(pipeline_summary.c.deals, pipeline_summary.c.amount))) == {(2, Decimal(202))}
 
 
 async def test_the_summary_keeps_the_pipeline_rights(db, team):
@@ -172,3 +206,4 @@ async def test_the_summary_keeps_the_pipeline_rights(db, team):
         support = await factories.user(s, role=Role.support, team=None)
         with pytest.raises(PermissionDenied):
             await PipelineService(s, as_user(support)).summary()
+
