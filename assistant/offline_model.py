@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, understand
+from assistant.offline.acts import change_intent
 from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
 from assistant.offline.dialogue import (
     RECORD_FIELDS,
@@ -487,6 +488,10 @@ class Plan:
         if _COMPLETE_TASK.search(text) and not is_question(text):
             self.writing = True
             self.do_complete_task()
+        changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
+        if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
+            self.parse = Parse(changed, self.parse.confidence, FILLERS[changed](text, self.model.now()))  # see acts.change_intent
+            self.slots = self.parse.slots
         intent = self.parse.intent
         ticket = self.focus.of(["ticket"])
         if intent in ("update_ticket", "assign_ticket") and not self.slots.get("ticket_number") and ticket and ticket.get("number") \

@@ -14,11 +14,12 @@ import json
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from assistant.offline.acts import COUNTERPART, changes_only
 from assistant.offline.example_cache import example_matrix
 from assistant.offline.slots import MONTHS, STOPWORDS
 from store.embeddings import Embedder
@@ -178,18 +179,29 @@ class IntentClassifier:
         intent, confidence = self._vote(raw_matrix @ queries[0], labels)
         if intent == "unknown":
             return intent, confidence
-        return self._vote(matrix @ queries[-1], labels)
+        similarities = matrix @ queries[-1]
+        intent, confidence = self._vote(similarities, labels)
+        if intent in COUNTERPART and changes_only(text):  # a change that creates nothing: never a creation (see acts)
+            return self._vote(similarities, labels, barred=COUNTERPART, instead=COUNTERPART[intent])
+        return intent, confidence
 
-    def _vote(self, similarities: np.ndarray, labels: list[str]) -> tuple[str, float]:
+    def _vote(self, similarities: np.ndarray, labels: list[str], *, barred: Collection[str] = (),
+              instead: str = "unknown") -> tuple[str, float]:
         """The k nearest examples vote with weight similarity ** sharpness, so one close example
         outweighs several loose ones; confidence is the winner's share of the vote. Below the
-        floor: "unknown", with confidence 1 - best similarity."""
+        floor: "unknown", with confidence 1 - best similarity. Examples of `barred` intents do not
+        vote; when none else is among the k nearest, the answer is `instead`."""
         nearest = np.argsort(-similarities)[: self.k]
         best = float(similarities[nearest[0]])
         if best < self.floor:
             return "unknown", 1.0 - best
         votes: dict[str, float] = defaultdict(float)
         for index in nearest:
-            votes[labels[index]] += max(float(similarities[index]), 0.0) ** self.sharpness
+            weight = max(float(similarities[index]), 0.0) ** self.sharpness
+            votes[labels[index] if labels[index] not in barred else ""] += weight
+        total = sum(votes.values())
+        votes.pop("", None)
+        if not votes:
+            return instead, 0.0
         intent = max(votes, key=votes.__getitem__)
-        return intent, votes[intent] / sum(votes.values())
+        return intent, votes[intent] / total

@@ -293,3 +293,18 @@ def test_what_the_user_typed_about_a_call_or_a_company_is_kept():
     assert FILLERS["log_call"]("called grace jensen, left a voicemail", now)["outcome"] == "left_voicemail"
     lead = FILLERS["create_lead"]("lead: Aiko Sato, aiko@hanamitech.jp, Hanami Tech, 51-200 employees, signed up on our website", now)
     assert (lead["company_size"], lead["source"], lead["company"]) == ("51-200", "website", "Hanami Tech")
+
+
+def test_the_dialogue_act_decides_creation_against_change_whatever_the_vote(classifier: IntentClassifier):
+    """A change that creates nothing is never a creation (the vote between "new deal ... 20k" and "the deal is now
+    25k" is a near tie that a quantised encoder tips either way); a change command's type and value name its intent."""
+    from assistant.offline.acts import change_intent, changes_only
+
+    assert changes_only("globex upgrade is now 32k") and not changes_only("new deal for Globex, now 32k")
+    assert not changes_only("got a new opportunity at globex, 32k") and not changes_only("what is globex worth now?")
+    assert classifier.classify("globex upgrade is now 32k")[0] == "update_deal"
+    assert change_intent("bump it to urgent", {"ticket"}) == "update_ticket"
+    assert change_intent("move it to proposal", {"deal"}) == "move_deal_stage"
+    assert change_intent("make it 50k", {"deal"}) == "update_deal"
+    assert change_intent("bump it to urgent", {"deal", "ticket"}) is None  # which record: not a guess
+    assert change_intent("what is it worth?", {"deal"}) is None and change_intent("move it to proposal", set()) is None
