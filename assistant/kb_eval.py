@@ -3,7 +3,7 @@
 A case is one JSON line: `{"id", "corpus": "helpcenter"|"banking", "audience": "customer"|"internal",
 "kind", "question", "article": file stem or banking id (null when unanswerable), "must_contain": [...],
 "must_contain_any": [...]}`. Each question goes through the real answer path: the agent with the
-configured model (offline by default), as a widget customer or as a support user, against a knowledge
+offline model (or the configured endpoint), as a widget customer or as a support user, against a knowledge
 base holding only that case's corpus (two help centers are two deployments). An answer with no citation
 counts as "not found".
 
@@ -17,22 +17,25 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from assistant.agent import Agent
 from assistant.events import Final
+from assistant.runtime import build_agent
 from store.access import Actor
 from store.auth import actor_for_email
 from store.db import Database
-from store.embeddings import Embedder
+from store.embeddings import Embedder, default_embedder
 from store.knowledge import find_article, ingest, read_paths
 from store.seed import HELP_CENTER
 from store.seed.story import load_story, story_loaded
+from store.settings import Settings
 
 CORPUS = Path("shared") / "data" / "tau2-banking-knowledge" / "documents"
 SUPPORT_EMAIL = "sam@nexa.test"
@@ -76,6 +79,19 @@ def load_cases(path: str | Path) -> list[Case]:
                               must_contain=tuple(raw.get("must_contain") or ()),
                               must_contain_any=tuple(raw.get("must_contain_any") or ())))
     return cases
+
+
+def is_kb_set(path: str | Path) -> bool:
+    """Whether a file is a set of knowledge-base questions: JSON lines whose first case names a `corpus` and a `question`."""
+    path = Path(path)
+    if path.suffix != ".jsonl":
+        return False
+    first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "")
+    try:
+        raw = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(raw, dict) and "corpus" in raw and "question" in raw
 
 
 def banking_corpus() -> Path | None:
@@ -143,6 +159,33 @@ async def ask(agent: Agent, db: Database, case: Case) -> Outcome:
 
 async def evaluate(agent: Agent, db: Database, cases: Iterable[Case]) -> list[Outcome]:
     return [await ask(agent, db, case) for case in cases]
+
+
+async def run_set(path: str | Path, *, model: str = "offline", home: Path | None = None,
+                  embedder: Embedder | None = None) -> list[Outcome]:
+    """Every case of a set through the agent (the offline model, or with "openai" the configured endpoint), one
+    knowledge base (and embedded server) per corpus under `home` (a throwaway folder by default; a kept one lets
+    re-runs skip unchanged articles), whatever `DATABASE_URL` says."""
+    cases = load_cases(path)
+    base = home or Path(tempfile.mkdtemp(prefix="nexa-kbanswers-"))
+    embedder = embedder or default_embedder()
+    outcomes: list[Outcome] = []
+    for corpus in sorted({c.corpus for c in cases}):
+        settings = replace(Settings(), home=base / corpus, database_url=None, database_replica_url=None)
+        if model == "offline":
+            settings = replace(settings, llm_base_url=None, llm_api_key=None)
+        db = Database.open(settings)
+        try:
+            await prepare(db, embedder, corpus)
+            outcomes += await evaluate(build_agent(db, settings, embedder), db, [c for c in cases if c.corpus == corpus])
+        finally:
+            await db.close()
+    return outcomes
+
+
+def report(outcomes: list[Outcome], *, rows: bool = False) -> dict[str, Any]:
+    """What `--json` prints: the summary, the failures and (with `rows`) every answer."""
+    return {"summary": summarize(outcomes), "failures": failures(outcomes)} | ({"rows": as_rows(outcomes)} if rows else {})
 
 
 def _rates(outcomes: list[Outcome]) -> dict[str, Any]:
