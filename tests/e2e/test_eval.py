@@ -93,3 +93,22 @@ def test_a_mention_links_to_one_record_or_is_asked_back():
     assert link("tom smyth", "log a call w/ tom smyth", people, writing=True) == (people[0], [])  # one record, typo allowed
     brightwave = [hit("Dana Whitfield", "lead", detail="Brightwave")]
     assert link("Brightwave", "mark the Brightwave lead as qualified", brightwave, writing=True) == (brightwave[0], [])
+
+
+@pytest.mark.slow
+def test_nexa_eval_scores_a_kb_set(tmp_path):
+    """`nexa eval FILE.jsonl` on a knowledge-base set: the help center ingested into its own embedded server, the
+    question answered with the fix and its citation, the measures as JSON."""
+    cases = tmp_path / "kb.jsonl"
+    cases.write_text("\n".join(line for line in (EVAL / "dev_kb.jsonl").read_text().splitlines() if '"dev001"' in line) + "\n")
+    env = {**os.environ, "NEXA_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
+        env.pop(var, None)
+    nexa = Path(sys.executable).with_name("nexa")
+    done = subprocess.run([str(nexa), "eval", str(cases), "--json"], env=env, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert report["summary"]["overall"] | {"first_event_p50_ms": None} == {
+        "n": 1, "resolution": 1.0, "citation_accuracy": 1.0, "false_not_found": 0.0, "wrong_answers": 0.0, "first_event_p50_ms": None}
+    assert report["failures"] == [] and set(report["summary"]) == {"overall", "by_corpus", "by_kind", "by_audience"}

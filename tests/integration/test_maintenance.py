@@ -49,7 +49,7 @@ def test_the_prune_is_scheduled_every_hour():
 
 async def test_the_pipeline_compaction_folds_each_key_to_one_row(db, clock):
     from store.models import pipeline_summary
-    from tests import factories
+    from tests.support import factories
 
     async with db.session() as s:
         deal = await factories.deal(s, amount=1000)

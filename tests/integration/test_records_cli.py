@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from store.models import AuditEntry, Lead
 from store.models.enums import Role
-from tests import factories
-from tests.cli import nexa_async as nexa
+from tests.support import factories
+from tests.support.cli import nexa_async as nexa
 
 
 async def test_create_list_get_and_update_a_lead_through_its_resource_row(db, database_url):

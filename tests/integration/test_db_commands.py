@@ -14,7 +14,7 @@ from store.errors import InvalidInput
 from store.models import Base
 from store.revisions import NothingToWrite, write_revision
 from store.settings import Settings
-from tests.cli import nexa
+from tests.support.cli import nexa
 
 
 async def test_opened_closes_the_pools_when_the_block_fails(database_url):
