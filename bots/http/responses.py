@@ -14,7 +14,19 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import msgspec
 
 from store.access import RESTRICTED_FIELDS
-from store.models import Account, Campaign, Contact, ContactList, Deal, Lead, MassEmail, Quote, WebForm
+from store.models import (
+    Account,
+    Campaign,
+    CommissionPlan,
+    Contact,
+    ContactList,
+    Deal,
+    Lead,
+    MassEmail,
+    Notification,
+    Quote,
+    WebForm,
+)
 from store.serialize import shape
 
 MAY_HIDE = frozenset().union(*RESTRICTED_FIELDS.values())  # a field some role may not see is left out for it
@@ -233,3 +245,28 @@ class MassEmailPreview(msgspec.Struct):
 class TestSent(msgspec.Struct):
     sent_to: str
     subject: str
+
+
+# -- commissions and notifications -----------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    CommissionPlanOut: TypeAlias = msgspec.Struct
+    NotificationOut: TypeAlias = msgspec.Struct
+else:
+    CommissionPlanOut = shape(CommissionPlan)
+    NotificationOut = shape(Notification)
+
+
+class CommissionPlans(msgspec.Struct):
+    items: list[CommissionPlanOut]
+
+
+class Notifications(msgspec.Struct):
+    """The caller's notifications, newest first, and how many are unread."""
+
+    unread: int
+    items: list[NotificationOut]
+
+
+class Marked(msgspec.Struct):
+    marked: int
