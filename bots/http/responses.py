@@ -24,6 +24,7 @@ from store.models import (
     Lead,
     MassEmail,
     Notification,
+    Order,
     Quote,
     WebForm,
 )
@@ -270,3 +271,51 @@ class Notifications(msgspec.Struct):
 
 class Marked(msgspec.Struct):
     marked: int
+
+
+# -- orders and quotes -----------------------------------------------------------------------------------------
+
+class OrderLineOut(msgspec.Struct, kw_only=True):
+    """An order line; the prices are left out for a role that may not see them."""
+
+    product_id: str
+    quantity: int
+    unit_price: str | msgspec.UnsetType = msgspec.UNSET
+    amount: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class OrderRollup(msgspec.Struct, kw_only=True):
+    """An account's orders: how many, the amount by currency (cancelled ones left out) and how many by status."""
+
+    account_id: str
+    count: int
+    amount: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    by_status: dict[str, int]
+
+
+if TYPE_CHECKING:
+    OrderOut: TypeAlias = msgspec.Struct
+    OrderDetail: TypeAlias = msgspec.Struct
+else:
+    OrderOut = record_out(Order)  # its name is the order number
+    OrderDetail = shape(Order, extra=[("name", str), ("lines", list[OrderLineOut])], may_hide=MAY_HIDE, name="OrderDetail")
+
+
+class Orders(msgspec.Struct):
+    total: int
+    limit: int
+    offset: int
+    items: list[OrderOut]
+
+
+class AccountOrders(msgspec.Struct):
+    rollup: OrderRollup
+    items: list[OrderOut]
+
+
+class QuoteSent(msgspec.Struct):
+    """The email carrying the quote, queued for delivery."""
+
+    email_id: str
+    status: str
+    to: list[str]
