@@ -45,14 +45,11 @@ NOT_YET_TYPED = {
     "GET /api/v1/handoffs", "GET /api/v1/imports/{import_id}", "GET /api/v1/inbox/conversations",
     "GET /api/v1/inbox/conversations/{conversation_id}", "GET /api/v1/inbox/conversations/{conversation_id}/suggestion",
     "GET /api/v1/inbox/inboxes",
-    "GET /api/v1/widget/history",
     "POST /api/v1/chat/{conversation_id}/approvals/{approval_id}",
     "POST /api/v1/imports", "POST /api/v1/inbox/conversations/{conversation_id}/assign",
     "POST /api/v1/inbox/conversations/{conversation_id}/claim", "POST /api/v1/inbox/conversations/{conversation_id}/notes",
     "POST /api/v1/inbox/conversations/{conversation_id}/presence", "POST /api/v1/inbox/conversations/{conversation_id}/reply",
     "POST /api/v1/inbox/conversations/{conversation_id}/status", "POST /api/v1/inbox/{inbox}/inbound",
-    "POST /api/v1/widget/csat",
-    "POST /api/v1/widget/feedback", "POST /api/v1/widget/handoff", "POST /api/v1/widget/session",
     "PUT /api/v1/accounts/{account_id}/team/{user_id}", "PUT /api/v1/deals/{deal_id}/line_items",
 }
 

@@ -319,3 +319,25 @@ class QuoteSent(msgspec.Struct):
     email_id: str
     status: str
     to: list[str]
+
+
+# -- the help-center widget --------------------------------------------------------------------------------------
+
+class WidgetSession(msgspec.Struct):
+    session: str
+
+
+class Ok(msgspec.Struct):
+    ok: bool
+
+
+class WidgetHistory(msgspec.Struct):
+    """This session's visible conversation, and the number of the ticket it was handed off to (if it was)."""
+
+    messages: list[dict[str, Any]]
+    ticket_number: int | None
+
+
+class Handoff(msgspec.Struct):
+    ticket_number: int
+    message: str
