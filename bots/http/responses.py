@@ -16,6 +16,7 @@ import msgspec
 from store.access import RESTRICTED_FIELDS
 from store.models import (
     Account,
+    AuditEntry,
     Campaign,
     CommissionPlan,
     Contact,
@@ -341,3 +342,15 @@ class WidgetHistory(msgspec.Struct):
 class Handoff(msgspec.Struct):
     ticket_number: int
     message: str
+
+
+# -- the audit trail ---------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    AuditEntryOut: TypeAlias = msgspec.Struct
+else:
+    AuditEntryOut = shape(AuditEntry)
+
+
+class AuditEntries(msgspec.Struct):
+    items: list[AuditEntryOut]
