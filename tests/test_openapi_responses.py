@@ -41,7 +41,7 @@ ROUTES = [(f"/api/v1/{r}", "get") for r in RECORDS] + [(f"/api/v1/{r}/{{record_i
 NOT_YET_TYPED = {
     "GET /api/v1/accounts/{account_id}/consolidated", "GET /api/v1/accounts/{account_id}/health",
     "GET /api/v1/accounts/{account_id}/team",
-    "GET /api/v1/commissions/statement", "GET /api/v1/deals/{deal_id}/line_items",
+    "GET /api/v1/commissions/statement",
     "GET /api/v1/handoffs", "GET /api/v1/imports/{import_id}", "GET /api/v1/inbox/conversations",
     "GET /api/v1/inbox/conversations/{conversation_id}", "GET /api/v1/inbox/conversations/{conversation_id}/suggestion",
     "GET /api/v1/inbox/inboxes",
@@ -50,7 +50,7 @@ NOT_YET_TYPED = {
     "POST /api/v1/inbox/conversations/{conversation_id}/claim", "POST /api/v1/inbox/conversations/{conversation_id}/notes",
     "POST /api/v1/inbox/conversations/{conversation_id}/presence", "POST /api/v1/inbox/conversations/{conversation_id}/reply",
     "POST /api/v1/inbox/conversations/{conversation_id}/status", "POST /api/v1/inbox/{inbox}/inbound",
-    "PUT /api/v1/accounts/{account_id}/team/{user_id}", "PUT /api/v1/deals/{deal_id}/line_items",
+    "PUT /api/v1/accounts/{account_id}/team/{user_id}",
 }
 
 

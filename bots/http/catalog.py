@@ -17,6 +17,8 @@ from bots.http.api import current_actor
 from bots.http.resources import MAX_PAGE, record
 from bots.http.responses import (
     AccountOrders,
+    DealLineOut,
+    DealWithLines,
     OrderDetail,
     OrderLineOut,
     OrderOut,
@@ -37,21 +39,22 @@ from store.services.quote_documents import html, pdf
 from store.services.quotes import read_token
 
 
-async def deal_with_lines(actor: Actor, deals: DealService, deal_id: uuid.UUID) -> dict[str, Any]:
+async def deal_with_lines(actor: Actor, deals: DealService, deal_id: uuid.UUID) -> DealWithLines:
     deal = await deals.get(deal_id)
     lines = [redact(actor, to_dict(line) | {"amount": plain(line.total)}) for line in await deals.line_items(deal.id)]
-    return record(actor, deal) | {"line_items": [{k: v for k, v in line.items() if k != "total"} for line in lines]}
+    items = [DealLineOut(**{k: v for k, v in line.items() if k != "total"}) for line in lines]
+    return DealWithLines(**(record(actor, deal) | {"line_items": items}))
 
 
 @get("/deals/{deal_id:uuid}/line_items", tags=["deals"])
-async def get_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> dict[str, Any]:
+async def get_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> DealWithLines:
     """A deal with its line items."""
     async with nexa.db.session() as session:
         return await deal_with_lines(actor, DealService(session, actor), deal_id)
 
 
 @put("/deals/{deal_id:uuid}/line_items", tags=["deals"])
-async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: LineItems) -> dict[str, Any]:
+async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: LineItems) -> DealWithLines:
     """Replace a deal's line items; its amount follows them unless it was set by hand, and so do total_mrr and the term."""
     async with nexa.db.session() as session:
         deals = DealService(session, actor)

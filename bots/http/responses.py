@@ -22,6 +22,7 @@ from store.models import (
     Contact,
     ContactList,
     Deal,
+    DealLineItem,
     Lead,
     MassEmail,
     Notification,
@@ -354,3 +355,13 @@ else:
 
 class AuditEntries(msgspec.Struct):
     items: list[AuditEntryOut]
+
+
+# -- a deal's line items -----------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    DealLineOut: TypeAlias = msgspec.Struct
+    DealWithLines: TypeAlias = msgspec.Struct
+else:
+    DealLineOut = shape(DealLineItem, exclude=frozenset({"total"}), extra=[("amount", str)], may_hide=MAY_HIDE, name="DealLineOut")
+    DealWithLines = shape(Deal, extra=[("name", str), ("line_items", list[DealLineOut])], may_hide=MAY_HIDE, name="DealWithLines")
