@@ -365,3 +365,17 @@ if TYPE_CHECKING:
 else:
     DealLineOut = shape(DealLineItem, exclude=frozenset({"total"}), extra=[("amount", str)], may_hide=MAY_HIDE, name="DealLineOut")
     DealWithLines = shape(Deal, extra=[("name", str), ("line_items", list[DealLineOut])], may_hide=MAY_HIDE, name="DealWithLines")
+
+
+# -- CSV imports -------------------------------------------------------------------------------------------------
+
+class ImportStatus(msgspec.Struct):
+    """An import: queued, running, done or failed; rows done so far; its report (counts, refused rows) once done."""
+
+    id: str
+    resource: str
+    filename: str
+    status: str
+    rows_done: int
+    options: dict[str, Any]
+    report: dict[str, Any] | None
