@@ -67,13 +67,14 @@ def _json_type(column: Any) -> Any:
 
 
 def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide: frozenset[str] = frozenset(),
-          override: dict[str, Any] | None = None, name: str | None = None) -> type[msgspec.Struct]:
+          override: dict[str, Any] | None = None, name: str | None = None, exclude: frozenset[str] = frozenset()) -> type[msgspec.Struct]:
     """The type of `to_dict(record) | extra` for records of `model`, for documenting responses: a field per column in
     the same order and JSON form (or the type `override` gives a column the response rewrites). A field in `may_hide`
-    may be missing (a role's redaction) and is then left out. `name` names the type (default `<Model>Out`)."""
+    may be missing (a role's redaction) and is then left out; a column in `exclude` is not in the response. `name` names
+    the type (default `<Model>Out`)."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     override = override or {}
-    columns = [(a.key, override.get(a.key) or _json_type(a.columns[0])) for a in inspect(model).column_attrs if a.key not in HIDDEN]
+    columns = [(a.key, override.get(a.key) or _json_type(a.columns[0])) for a in inspect(model).column_attrs if a.key not in HIDDEN | exclude]
     for name, kind in [*columns, *extra]:
         fields.append((name, kind | msgspec.UnsetType, msgspec.UNSET) if name in may_hide else (name, kind))
     return msgspec.defstruct(name or f"{model.__name__}Out", fields, kw_only=True)

@@ -18,7 +18,7 @@ from bots.http.inbox import inbox_router
 from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
-from bots.http.responses import KbArticle, KbArticles, KbHits, PipelineOut, Timeline
+from bots.http.responses import AuditEntries, AuditEntryOut, KbArticle, KbArticles, KbHits, PipelineOut, Timeline
 from bots.http.sales import sales_router
 from bots.http.state import AppState
 from bots.http.streaming import reply, stream, wants_stream
@@ -116,12 +116,12 @@ async def kb_search_route(nexa: AppState, actor: Actor, q: Annotated[str, Parame
 
 @get("/audit")
 async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None = None, action: str | None = None,
-                      record_id: str | None = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+                      record_id: str | None = None, limit: Limit = 50, offset: Offset = 0) -> AuditEntries:
     """The audit trail the caller may read (admins: all; managers: their team's; others: their own), newest first."""
     async with nexa.db.session() as session:
         rows = await AuditService(session, actor).entries(actor_id=actor_id, action=action, record_id=record_id,
                                                           limit=limit, offset=offset)
-        return {"items": [to_dict(e) for e in rows]}
+        return AuditEntries(items=[AuditEntryOut(**to_dict(e)) for e in rows])
 
 
 api_router = Router(

@@ -15,7 +15,19 @@ from pydantic import BaseModel, Field
 
 from bots.http.api import current_actor
 from bots.http.resources import MAX_PAGE, record
-from bots.http.responses import QuoteOut, Quotes
+from bots.http.responses import (
+    AccountOrders,
+    DealLineOut,
+    DealWithLines,
+    OrderDetail,
+    OrderLineOut,
+    OrderOut,
+    OrderRollup,
+    Orders,
+    QuoteOut,
+    Quotes,
+    QuoteSent,
+)
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.models.enums import OrderStatus
@@ -27,21 +39,22 @@ from store.services.quote_documents import html, pdf
 from store.services.quotes import read_token
 
 
-async def deal_with_lines(actor: Actor, deals: DealService, deal_id: uuid.UUID) -> dict[str, Any]:
+async def deal_with_lines(actor: Actor, deals: DealService, deal_id: uuid.UUID) -> DealWithLines:
     deal = await deals.get(deal_id)
     lines = [redact(actor, to_dict(line) | {"amount": plain(line.total)}) for line in await deals.line_items(deal.id)]
-    return record(actor, deal) | {"line_items": [{k: v for k, v in line.items() if k != "total"} for line in lines]}
+    items = [DealLineOut(**{k: v for k, v in line.items() if k != "total"}) for line in lines]
+    return DealWithLines(**(record(actor, deal) | {"line_items": items}))
 
 
 @get("/deals/{deal_id:uuid}/line_items", tags=["deals"])
-async def get_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> dict[str, Any]:
+async def get_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> DealWithLines:
     """A deal with its line items."""
     async with nexa.db.session() as session:
         return await deal_with_lines(actor, DealService(session, actor), deal_id)
 
 
 @put("/deals/{deal_id:uuid}/line_items", tags=["deals"])
-async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: LineItems) -> dict[str, Any]:
+async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: LineItems) -> DealWithLines:
     """Replace a deal's line items; its amount follows them unless it was set by hand, and so do total_mrr and the term."""
     async with nexa.db.session() as session:
         deals = DealService(session, actor)
@@ -99,12 +112,12 @@ class SendQuote(Input):
 
 
 @post("/quotes/{quote_id:uuid}/send", status_code=200, tags=["quotes"])
-async def send_quote(request: Request, nexa: AppState, actor: Actor, quote_id: uuid.UUID, data: SendQuote) -> dict[str, Any]:
+async def send_quote(request: Request, nexa: AppState, actor: Actor, quote_id: uuid.UUID, data: SendQuote) -> QuoteSent:
     """Mail the quote as a PDF with its signed acceptance link (queued for the delivery job)."""
     async with nexa.db.session() as session:
         email = await QuoteService(session, actor).send(quote_id, nexa.settings, base_url=str(request.base_url), to=data.to)
         await audit(session, actor, action="api:quotes.send", arguments=data.model_dump(mode="json"), status="ok", record_ids=[quote_id, email.id])
-        return {"email_id": str(email.id), "status": email.status.value, "to": email.to_addresses}
+        return QuoteSent(email_id=str(email.id), status=email.status.value, to=email.to_addresses)
 
 
 class OrderFilters(Input):
@@ -115,38 +128,41 @@ class OrderFilters(Input):
     offset: int = Field(0, ge=0, le=10_000_000)
 
 
-async def order_record(actor: Actor, orders: OrderService, order: Any) -> dict[str, Any]:
-    lines = [redact(actor, {"product_id": str(line.product_id), "quantity": line.quantity, "unit_price": plain(line.unit_price),
-                            "amount": plain(line.total)}) for line in await orders.lines(order.id)]
-    return record(actor, order) | {"name": order.order_number, "lines": lines}
+async def order_record(actor: Actor, orders: OrderService, order: Any) -> OrderDetail:
+    lines = [OrderLineOut(**redact(actor, {"product_id": str(line.product_id), "quantity": line.quantity, "unit_price": plain(line.unit_price),
+                                           "amount": plain(line.total)})) for line in await orders.lines(order.id)]
+    return OrderDetail(**(record(actor, order) | {"name": order.order_number, "lines": lines}))
+
+
+def order_out(actor: Actor, order: Any) -> OrderOut:
+    return OrderOut(**(record(actor, order) | {"name": order.order_number}))
 
 
 @get("/orders", tags=["orders"])
-async def list_orders(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
+async def list_orders(request: Request, nexa: AppState, actor: Actor) -> Orders:
     """Orders the caller may read (through their deals), newest first. Filters: account_id, status, q, limit, offset."""
     filters = parse(OrderFilters, dict(request.query_params))
     async with nexa.db.session() as session:
         items, total = await OrderService(session, actor).search(account_id=filters.account_id, status=filters.status, q=filters.q,
                                                                  limit=filters.limit, offset=filters.offset)
-        return {"total": total, "limit": filters.limit, "offset": filters.offset,
-                "items": [record(actor, o) | {"name": o.order_number} for o in items]}
+        return Orders(total=total, limit=filters.limit, offset=filters.offset, items=[order_out(actor, o) for o in items])
 
 
 @get("/orders/{order_id:uuid}", tags=["orders"])
-async def get_order(nexa: AppState, actor: Actor, order_id: uuid.UUID) -> dict[str, Any]:
+async def get_order(nexa: AppState, actor: Actor, order_id: uuid.UUID) -> OrderDetail:
     async with nexa.db.session() as session:
         orders = OrderService(session, actor)
         return await order_record(actor, orders, await orders.get(order_id))
 
 
 @get("/accounts/{account_id:uuid}/orders", tags=["orders"])
-async def account_orders(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> dict[str, Any]:
+async def account_orders(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountOrders:
     """An account's orders with their roll-up: count, amount by currency (cancelled ones left out), count by status."""
     async with nexa.db.session() as session:
         orders = OrderService(session, actor)
         rollup = await orders.rollup(account_id)
         items, _ = await orders.search(account_id=account_id, limit=MAX_PAGE)
-        return {"rollup": redact(actor, rollup_dict(rollup)), "items": [record(actor, o) | {"name": o.order_number} for o in items]}
+        return AccountOrders(rollup=OrderRollup(**redact(actor, rollup_dict(rollup))), items=[order_out(actor, o) for o in items])
 
 
 def rollup_dict(rollup: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import os
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio
 from litestar import Request, Router, get, post
@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from bots.http.api import current_actor
 from bots.http.guards import MAX_UPLOAD
+from bots.http.responses import ImportStatus
 from bots.http.state import AppState
 from store.access import Actor
 from store.imports import ImportOptions
@@ -50,7 +51,7 @@ def _listed(value: list[str] | str) -> list[str]:
 
 @post("/", status_code=202, request_max_body_size=MAX_UPLOAD)
 async def start_import(request: Request, nexa: AppState, actor: Actor,
-                       data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> dict[str, Any]:
+                       data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> ImportStatus:
     """Start importing a CSV file (same options as `nexa import`); poll `GET /api/v1/imports/{id}` for the report."""
     options = ImportOptions(preset=data.preset, columns=parse_map(_listed(data.map)), values=parse_values(_listed(data.values)),
                             owner=data.owner, dry_run=data.dry_run, update_existing=data.update_existing,
@@ -59,7 +60,7 @@ async def start_import(request: Request, nexa: AppState, actor: Actor,
         job = await ImportJobService(session, actor).create(data.resource, data.file.filename or "upload.csv", options)
         await audit(session, actor, action="api:imports.create", arguments={"resource": data.resource, "filename": job.filename},
                     status="ok", record_ids=[job.id])
-        answer = describe(job)
+        answer = ImportStatus(**describe(job))
     handle, name = tempfile.mkstemp(prefix="nexa-import-", suffix=".csv")
     path = Path(name)
     os.close(handle)
@@ -73,10 +74,10 @@ async def start_import(request: Request, nexa: AppState, actor: Actor,
 
 
 @get("/{import_id:uuid}")
-async def import_status(nexa: AppState, actor: Actor, import_id: uuid.UUID) -> dict[str, Any]:
+async def import_status(nexa: AppState, actor: Actor, import_id: uuid.UUID) -> ImportStatus:
     """An import's status (queued, running, done, failed), rows done so far, and its report once done."""
     async with nexa.db.session() as session:
-        return describe(await ImportJobService(session, actor).get(import_id))
+        return ImportStatus(**describe(await ImportJobService(session, actor).get(import_id)))
 
 
 imports_router = Router(path="/api/v1/imports", route_handlers=[start_import, import_status], tags=["imports"],

@@ -14,7 +14,22 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import msgspec
 
 from store.access import RESTRICTED_FIELDS
-from store.models import Account, Campaign, Contact, ContactList, Deal, Lead, MassEmail, Quote, WebForm
+from store.models import (
+    Account,
+    AuditEntry,
+    Campaign,
+    CommissionPlan,
+    Contact,
+    ContactList,
+    Deal,
+    DealLineItem,
+    Lead,
+    MassEmail,
+    Notification,
+    Order,
+    Quote,
+    WebForm,
+)
 from store.serialize import shape
 
 MAY_HIDE = frozenset().union(*RESTRICTED_FIELDS.values())  # a field some role may not see is left out for it
@@ -233,3 +248,134 @@ class MassEmailPreview(msgspec.Struct):
 class TestSent(msgspec.Struct):
     sent_to: str
     subject: str
+
+
+# -- commissions and notifications -----------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    CommissionPlanOut: TypeAlias = msgspec.Struct
+    NotificationOut: TypeAlias = msgspec.Struct
+else:
+    CommissionPlanOut = shape(CommissionPlan)
+    NotificationOut = shape(Notification)
+
+
+class CommissionPlans(msgspec.Struct):
+    items: list[CommissionPlanOut]
+
+
+class Notifications(msgspec.Struct):
+    """The caller's notifications, newest first, and how many are unread."""
+
+    unread: int
+    items: list[NotificationOut]
+
+
+class Marked(msgspec.Struct):
+    marked: int
+
+
+# -- orders and quotes -----------------------------------------------------------------------------------------
+
+class OrderLineOut(msgspec.Struct, kw_only=True):
+    """An order line; the prices are left out for a role that may not see them."""
+
+    product_id: str
+    quantity: int
+    unit_price: str | msgspec.UnsetType = msgspec.UNSET
+    amount: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class OrderRollup(msgspec.Struct, kw_only=True):
+    """An account's orders: how many, the amount by currency (cancelled ones left out) and how many by status."""
+
+    account_id: str
+    count: int
+    amount: dict[str, str] | msgspec.UnsetType = msgspec.UNSET
+    by_status: dict[str, int]
+
+
+if TYPE_CHECKING:
+    OrderOut: TypeAlias = msgspec.Struct
+    OrderDetail: TypeAlias = msgspec.Struct
+else:
+    OrderOut = record_out(Order)  # its name is the order number
+    OrderDetail = shape(Order, extra=[("name", str), ("lines", list[OrderLineOut])], may_hide=MAY_HIDE, name="OrderDetail")
+
+
+class Orders(msgspec.Struct):
+    total: int
+    limit: int
+    offset: int
+    items: list[OrderOut]
+
+
+class AccountOrders(msgspec.Struct):
+    rollup: OrderRollup
+    items: list[OrderOut]
+
+
+class QuoteSent(msgspec.Struct):
+    """The email carrying the quote, queued for delivery."""
+
+    email_id: str
+    status: str
+    to: list[str]
+
+
+# -- the help-center widget --------------------------------------------------------------------------------------
+
+class WidgetSession(msgspec.Struct):
+    session: str
+
+
+class Ok(msgspec.Struct):
+    ok: bool
+
+
+class WidgetHistory(msgspec.Struct):
+    """This session's visible conversation, and the number of the ticket it was handed off to (if it was)."""
+
+    messages: list[dict[str, Any]]
+    ticket_number: int | None
+
+
+class Handoff(msgspec.Struct):
+    ticket_number: int
+    message: str
+
+
+# -- the audit trail ---------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    AuditEntryOut: TypeAlias = msgspec.Struct
+else:
+    AuditEntryOut = shape(AuditEntry)
+
+
+class AuditEntries(msgspec.Struct):
+    items: list[AuditEntryOut]
+
+
+# -- a deal's line items -----------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    DealLineOut: TypeAlias = msgspec.Struct
+    DealWithLines: TypeAlias = msgspec.Struct
+else:
+    DealLineOut = shape(DealLineItem, exclude=frozenset({"total"}), extra=[("amount", str)], may_hide=MAY_HIDE, name="DealLineOut")
+    DealWithLines = shape(Deal, extra=[("name", str), ("line_items", list[DealLineOut])], may_hide=MAY_HIDE, name="DealWithLines")
+
+
+# -- CSV imports -------------------------------------------------------------------------------------------------
+
+class ImportStatus(msgspec.Struct):
+    """An import: queued, running, done or failed; rows done so far; its report (counts, refused rows) once done."""
+
+    id: str
+    resource: str
+    filename: str
+    status: str
+    rows_done: int
+    options: dict[str, Any]
+    report: dict[str, Any] | None

@@ -13,7 +13,15 @@ from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
 from bots.http.resources import record
-from bots.http.responses import DealOut, ReportOut
+from bots.http.responses import (
+    CommissionPlanOut,
+    CommissionPlans,
+    DealOut,
+    Marked,
+    NotificationOut,
+    Notifications,
+    ReportOut,
+)
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.clock import today
@@ -59,28 +67,28 @@ async def commission_statement(request: Request, nexa: AppState, actor: Actor, u
 
 
 @get("/commissions/plans", tags=["commissions"])
-async def commission_plans(nexa: AppState, actor: Actor) -> dict[str, Any]:
+async def commission_plans(nexa: AppState, actor: Actor) -> CommissionPlans:
     """Active commission plans the caller may see."""
     async with nexa.db.session() as session:
-        return {"items": [to_dict(p) for p in await CommissionService(session, actor).plans()]}
+        return CommissionPlans(items=[CommissionPlanOut(**to_dict(p)) for p in await CommissionService(session, actor).plans()])
 
 
 @post("/commissions/plans", status_code=201, tags=["commissions"])
-async def create_commission_plan(nexa: AppState, actor: Actor, data: PlanCreate) -> dict[str, Any]:
+async def create_commission_plan(nexa: AppState, actor: Actor, data: PlanCreate) -> CommissionPlanOut:
     """A commission plan (rate 0-1 of the amount; accelerator_rate above quota); a negative rate is a 400 naming the field."""
     async with nexa.db.session() as session:
         plan = await CommissionService(session, actor).create_plan(data)
         await audit(session, actor, action="api:commissions.plan", arguments=data.model_dump(mode="json"), status="ok", record_ids=[plan.id])
-        return to_dict(plan)
+        return CommissionPlanOut(**to_dict(plan))
 
 
 @get("/notifications", tags=["notifications"])
 async def notifications(nexa: AppState, actor: Actor, unread_only: bool = False,
-                        limit: Annotated[int, Parameter(ge=1, le=200)] = 50) -> dict[str, Any]:
+                        limit: Annotated[int, Parameter(ge=1, le=200)] = 50) -> Notifications:
     """The caller's notifications, newest first, and the unread count."""
     async with nexa.db.session() as session:
         rows, unread = await NotificationService(session, actor).mine(unread_only=unread_only, limit=limit)
-        return {"unread": unread, "items": [to_dict(n) for n in rows]}
+        return Notifications(unread=unread, items=[NotificationOut(**to_dict(n)) for n in rows])
 
 
 class ReadIds(BaseModel):
@@ -88,10 +96,10 @@ class ReadIds(BaseModel):
 
 
 @post("/notifications/read", status_code=200, tags=["notifications"])
-async def read_notifications(nexa: AppState, actor: Actor, data: ReadIds) -> dict[str, Any]:
+async def read_notifications(nexa: AppState, actor: Actor, data: ReadIds) -> Marked:
     """Mark the caller's notifications read."""
     async with nexa.db.session() as session:
-        return {"marked": await NotificationService(session, actor).mark_read(data.ids)}
+        return Marked(marked=await NotificationService(session, actor).mark_read(data.ids))
 
 
 @get("/accounts/{account_id:uuid}/health", tags=["accounts"])

@@ -18,6 +18,7 @@ from litestar.response import File
 from pydantic import BaseModel
 
 from assistant.input_limits import accepted
+from bots.http.responses import Handoff, Ok, WidgetHistory, WidgetSession
 from bots.http.state import AppState
 from bots.http.streaming import stream, wants_stream
 from store.knowledge.articles import public_article
@@ -45,17 +46,17 @@ def _customer_reply(result) -> dict[str, Any]:
 
 
 @post("/session", status_code=201)
-async def open_session() -> dict[str, str]:
+async def open_session() -> WidgetSession:
     """A new anonymous session token; the widget keeps it in localStorage."""
-    return {"session": new_session_token()}
+    return WidgetSession(session=new_session_token())
 
 
 @get("/history")
-async def history(request: Request, nexa: AppState) -> dict[str, Any]:
+async def history(request: Request, nexa: AppState) -> WidgetHistory:
     """This session's visible conversation (customer messages and cited answers)."""
     async with nexa.db.session() as session:
         service = WidgetService(session, _customer(request))
-        return {"messages": await service.history(), "ticket_number": await service.ticket_number()}
+        return WidgetHistory(messages=await service.history(), ticket_number=await service.ticket_number())
 
 
 @post("/messages", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
@@ -72,23 +73,23 @@ async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
 
 
 @post("/feedback", status_code=200)
-async def feedback(request: Request, nexa: AppState, data: Feedback) -> dict[str, bool]:
+async def feedback(request: Request, nexa: AppState, data: Feedback) -> Ok:
     """"That helped" (or not)."""
     async with nexa.db.session() as session:
         await WidgetService(session, _customer(request)).feedback(data.helpful)
-    return {"ok": True}
+    return Ok(ok=True)
 
 
 @post("/handoff", status_code=201)
-async def handoff(request: Request, nexa: AppState, data: dict[str, Any]) -> dict[str, Any]:
+async def handoff(request: Request, nexa: AppState, data: dict[str, Any]) -> Handoff:
     """Hand the conversation to a person: a ticket with the transcript; says its number. The email stays unverified
     (the ticket unlinked) until its owner follows the link mailed to it."""
     async with nexa.db.session() as session:
         ticket = await WidgetService(session, _customer(request)).handoff(data)
     mailed = await mail_verification(nexa.settings, ticket, str(request.base_url))
     confirm = " We sent you an email: follow its link so that we can find your account." if mailed else ""
-    return {"ticket_number": ticket.number,
-            "message": f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}.{confirm}"}
+    return Handoff(ticket_number=ticket.number,
+                   message=f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}.{confirm}")
 
 
 @get("/verify", media_type="text/html")
@@ -102,11 +103,11 @@ async def verify(nexa: AppState, token: Annotated[str, Parameter(max_length=2000
 
 
 @post("/csat", status_code=200)
-async def csat(request: Request, nexa: AppState, data: dict[str, Any]) -> dict[str, bool]:
+async def csat(request: Request, nexa: AppState, data: dict[str, Any]) -> Ok:
     """A 1-5 rating of the conversation, with an optional comment."""
     async with nexa.db.session() as session:
         await WidgetService(session, _customer(request)).csat(data)
-    return {"ok": True}
+    return Ok(ok=True)
 
 
 @get("/widget/nexa.js", media_type="application/javascript")
