@@ -723,6 +723,8 @@ class Plan:
         if not data["found"]:
             if self.role == "customer":
                 self.answer("kb_not_found")
+            if _WHO_IS.match(self.text) and read_slots(self.text, self.model.now()).get("name"):
+                return  # "who is lisa chen": a person the CRM may know
             if self.parse.intent == "unknown" and not fallback and not (is_question(self.text) and self._read_intent() in _EVIDENT_READS):
                 self.answer("help", unknown=True)
             return
@@ -838,6 +840,10 @@ class Plan:
                         value=f"{view['contact']['name']}" + (f", {view['contact']['title']}" if view["contact"].get("title") else "")
                         + (f" ({view['contact']['email']})" if view["contact"].get("email") else ""))
         own = data.get(kind) if kind in ("contact", "account") else data
+        if kind == "contact" and field == "reports_to" and isinstance(own, dict):  # "who does she report to": that contact
+            boss = self.call("get_contact", contact_id=str(own["reporting_to_id"]))["data"]["contact"] if own.get("reporting_to_id") else None
+            self.answer("field", name=own.get("name") or "", label="manager (reports to)", fallback="",
+                        value=f"{boss['name']}" + (f", {boss['title']}" if boss.get("title") else "") if boss else None)
         if not isinstance(own, dict) or field not in FIELD_KEYS.get(kind, {}):
             return
         key = FIELD_KEYS[kind][field]
@@ -1206,6 +1212,7 @@ FIELD_KEYS = {
 _BARE_MENTION = re.compile(r"^\W*(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)(?:\s+(?:deal|account|lead|contact|opportunity|opp))?\W*$",
                            re.I)
 _COACH = re.compile(r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I)
+_WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\b|on\b|working\b)", re.I)
 _MY_REPS = re.compile(r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I)
 _TICKET_WORDS = re.compile(r"\b(?:the|my|that|this|our|their)\s+((?:[\w-]+\s+){1,3}?)(?:ticket|case|issue)\b"
                            r"(?:\s+(?:from|for|at|of|with|by)\s+([^,.;?!]+?))?\s*(?=[,.;?!]|$)", re.I)

@@ -15,8 +15,8 @@ import pytest
 
 EVAL = Path(__file__).parent / "data" / "eval"
 # dev: written by the NLU's developers (100 % measured); dev2, dev3 and dev4: written by someone who never read the NLU
-# code, tuned on since (98.8 %, 97.1 % and 90+ % measured; dev4 was 69.2 % before). Each floor sits a little under its score.
-FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9, "dev3_assistant.yaml": 0.94, "dev4_assistant.yaml": 0.88}
+# code, tuned on since (98.8 %, 97.1 % and 93.8 % measured; dev4 was 69.2 % before). Each floor sits a little under its score.
+FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9, "dev3_assistant.yaml": 0.94, "dev4_assistant.yaml": 0.9}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

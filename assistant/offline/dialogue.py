@@ -87,6 +87,7 @@ _HOWTO_TOPIC = re.compile(
 
 FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in [
     (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
+    (r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b", "reports_to"),
     (r"\b(?:main|primary|key)\s+contact\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?(?:contact|champion|buyer)\b|\bcontact\s+(?:on|for)\s+(?:it|this|that)\b",
      "contact"),
     (r"\bmobile\b|\bcell\b", "mobile"),
@@ -110,7 +111,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name
     (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
 ]]
 # Fields only a record holds (a question about one of them is about a record, not a report).
-RECORD_FIELDS = {"contact", "account_number", "mobile", "phone", "email", "title", "health_score", "score", "industry", "employees", "website",
+RECORD_FIELDS = {"reports_to", "contact", "account_number", "mobile", "phone", "email", "title", "health_score", "score", "industry", "employees", "website",
                  "revenue", "tier", "address", "department", "probability", "source", "close_date"}
 _VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S", re.IGNORECASE)
 
