@@ -22,6 +22,7 @@ from assistant.offline import IntentClassifier, Parse, understand
 from assistant.offline.acts import change_intent
 from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
 from assistant.offline.dialogue import (
+    FIELDS,
     RECORD_FIELDS,
     Focus,
     asked_field,
@@ -31,8 +32,10 @@ from assistant.offline.dialogue import (
     is_question,
     is_staff_question,
     out_of_scope,
+    possessor,
     refers_back,
     smalltalk,
+    stands_for_person,
 )
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
@@ -132,8 +135,12 @@ class OfflineModel:
             original = understand(before[-2].content or "", now=now, classifier=self.classifier)
             if prompt.startswith(CLARIFY):
                 chosen = _choose(prompt, text)
+                number = re.match(r"^\W*#?(\d{3,})\W*$", text)
                 if chosen:
                     parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen[0], "pick": chosen[1]})
+                    text = before[-2].content or ""
+                elif number and re.search(r"^\d\. #\d+ ", prompt, re.M):  # a ticket's number, listed or not, answers "which ticket"
+                    parse = Parse(original.intent, original.confidence, {**original.slots, "ticket_number": int(number[1])})
                     text = before[-2].content or ""
             elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
@@ -435,12 +442,25 @@ class Plan:
             if required:
                 self.answer("not_found", what=what, name=name)
             return None
+        at = re.search(re.escape(str(name)) + r"\s+(?:at|from|@|of)\s+([A-Za-z][\w&-]*)", self.text, re.I)
+        employed = [h for h in hits if at and h["type"] in PERSON and _covers(at[1], str(h.get("detail") or ""))]
+        if employed:  # "rosa rossi at lumenpoint": the Rosa Rossi who works there
+            hits = employed
         record, doubt = link(str(name), self.text, hits, writing=self.writing)
         if record is not None and not doubt:
             return record
         if record is not None and (self.writing or len(doubt) > 1):
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _focus_ticket(self) -> int | None:
+        """The number of the one ticket in focus (a list names its tickets by id: the ticket then says its number)."""
+        ticket = self.focus.of(["ticket"])
+        if ticket is None or not (ticket.get("number") or ticket.get("id")):
+            return None
+        if ticket.get("number"):
+            return int(ticket["number"])
+        return int(self.call("get_ticket", ticket_id=str(ticket["id"]))["data"]["number"])
 
     def _focus_person(self) -> dict[str, Any] | None:
         """The person of the one deal or ticket in focus: the deal's primary contact, the ticket's requester."""
@@ -489,18 +509,23 @@ class Plan:
             self.writing = True
             self.do_complete_task()
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
+        framed = changed is not None and changed == self.parse.intent
         if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
-            self.parse = Parse(changed, self.parse.confidence, FILLERS[changed](text, self.model.now()))  # see acts.change_intent
+            kept = {k: v for k, v in self.slots.items() if k in ("pick",)}  # the reply to our "which one" stays
+            self.parse = Parse(changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept})  # see acts.change_intent
+            self.slots, framed = self.parse.slots, True
+        if self.parse.confidence < RULE_CONFIDENCE and (bare := _BARE_MENTION.match(text)) and not smalltalk(text) \
+                and [run.value for run in name_runs(bare[1])] == [bare[1]]:
+            self.parse = Parse("show_record", self.parse.confidence, {"name": bare[1]})  # "globex deal": a mention is a look at it
             self.slots = self.parse.slots
         intent = self.parse.intent
-        ticket = self.focus.of(["ticket"])
-        if intent in ("update_ticket", "assign_ticket") and not self.slots.get("ticket_number") and ticket and ticket.get("number") \
-                and refers_back(text):  # "bump it to urgent" after looking at a ticket
-            self.slots = {**self.slots, "ticket_number": int(ticket["number"])}
+        if intent in ("update_ticket", "assign_ticket") and not self.slots.get("ticket_number") and refers_back(text) \
+                and (focused := self._focus_ticket()) is not None:  # "bump it to urgent" after looking at a ticket
+            self.slots = {**self.slots, "ticket_number": focused}
         if (is_question(text) or field_request(text) or _MY_LIST.match(text)) and intent not in ("help",) \
                 and not _CHANGE_FIELD.search(text):
             intent = self._read_intent()
-        elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent):
+        elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent) and not framed:
             self.answer("help", unknown=True)
         self.writing = intent in WRITES
         handler = getattr(self, f"do_{intent}", None)
@@ -519,7 +544,10 @@ class Plan:
         self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
         if self.role == "support" and not self.slots.get("ticket_number") and (bare := _BARE_TICKET.search(self.text)):
             self.slots = {**self.slots, "ticket_number": int(bare[1])}  # "who is working on 1047?": an agent's numbers are tickets
-        person = self.slots.get("person")
+        coached = _COACH.search(self.text) if self.role in ("manager", "admin") else None
+        person = self.slots.get("person") or possessor(self.text, STOPWORDS) or (coached and (coached[1] or coached[2]))
+        if person:
+            self.slots = {**self.slots, "person": person}
         manager = self.role in ("manager", "admin")
         if not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
                 (manager and _PERFORMANCE.search(self.text)) or _STUCK.search(lowered) or _PIPELINE_WORDS.search(lowered)) \
@@ -527,16 +555,19 @@ class Plan:
             person = self.slots["person"] = str(self.slots["name"])  # "how is emma doing", "what is stuck in john's pipeline"
         tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
         if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
-                tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered)):
+                tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered)) \
+                and stands_for_person(self.text, str(self.slots["name"])):
             person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
         if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
             return "won_deals"
-        if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered):
+        if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered) \
+                and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered)):  # "why did we lose X": that deal
             return "lost_deals"
-        if person and (manager and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text))
+        if person and (manager and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text) or coached)
                        or _STUCK.search(lowered) and _TEAMMATE_DEALS.search(lowered)) and not self.slots.get("ticket_number"):
             return "teammate_deals"  # a rep asking about a teammate's deals is told what they may see
-        if manager and "team_tasks" in self.tools and tasks and (person or (self.slots.get("scope") == "team" and not self.slots.get("name"))):
+        if manager and "team_tasks" in self.tools and tasks and (person or (
+                (self.slots.get("scope") == "team" or _MY_REPS.search(lowered)) and not self.slots.get("name"))):
             return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
         if _DEAL_WORDS.search(lowered) and find_stage(self.text) and not _WON.search(lowered) and not self.slots.get("name"):
             return "stage_deals"
@@ -561,6 +592,9 @@ class Plan:
             return "show_record"
         if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
             return "show_record"  # "when does it close?" after looking at a deal
+        if self.slots.get("name") and asked_field(self.text) in ("stage", "amount", "owner") and not _DEAL_WORDS.search(lowered) \
+                and not person:
+            return "show_record"  # "ironpath platform 31 - what stage and how much": a named record's fields
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
@@ -573,6 +607,21 @@ class Plan:
             if step.name == name and step.arguments == _jsonable(arguments):
                 return _whole(step.result, self)
         return self.call(name, **arguments)
+
+    def _as_teammate(self, tool: str, key: str, **arguments: Any) -> dict[str, Any]:
+        """`attempt(tool)` for a teammate named in `arguments[key]`; "emmas deals" (a possessive without its apostrophe)
+        is tried as written, then without the "s" when nobody goes by that name."""
+        result = self.attempt(tool, **arguments)
+        person = str(arguments.get(key) or "")
+        if not result.get("ok") and (result.get("error") or {}).get("code") == "not_found" and len(person) > 3 and person.endswith("s"):
+            result = self.attempt(tool, **{**arguments, key: person[:-1]})
+            if result.get("ok"):
+                self.slots = {**self.slots, "person": person[:-1]}
+        return result
+
+    def _who(self, person: str) -> str:
+        """The teammate's name as found (see `_as_teammate`), capitalised."""
+        return str(self.slots.get("person") or person).capitalize()
 
     def _teammate(self) -> str | None:
         """The teammate a manager's or admin's question is about ("mike's deals"), else None (the caller's own)."""
@@ -587,12 +636,12 @@ class Plan:
         period = self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
         person = self._teammate()
         mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
-        result = self.attempt("search_deals", stage=stage, period=period, mine=mine, owner=person, limit=50)
+        result = self._as_teammate("search_deals", "owner", stage=stage, period=period, mine=mine, owner=person, limit=50)
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
-        who = f"{person.capitalize()} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
+        who = f"{self._who(person)} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
         label = str(period).replace("_", " ")
         self.answer("deals", deals=data["deals"], empty=f"No deals were {verb} {label} ({data['from']} to {data['to']}).",
                     title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
@@ -633,26 +682,26 @@ class Plan:
         person = str(self._teammate())
         if _STUCK.search(self.text):
             days = int(self.slots.get("days") or 14)
-            result = self.attempt("stuck_deals", min_days=days, scope="all", limit=10, owner=person)
+            result = self._as_teammate("stuck_deals", "owner", min_days=days, scope="all", limit=10, owner=person)
             if result.get("ok"):
-                self.answer("deals", deals=result["data"]["deals"], empty=f"None of {person.capitalize()}'s deals has been stuck for more than {days} days.",
-                            title=f"{person.capitalize()}'s deals with no stage change for more than {days} days")
-        elif _PIPELINE_WORDS.search(self.text) or _PERFORMANCE.search(self.text):
-            result = self.attempt("pipeline_summary", scope="all", group_by="stage", period=self.slots.get("period"), owner=person)
+                self.answer("deals", deals=result["data"]["deals"], empty=f"None of {self._who(person)}'s deals has been stuck for more than {days} days.",
+                            title=f"{self._who(person)}'s deals with no stage change for more than {days} days")
+        elif _PIPELINE_WORDS.search(self.text) or _PERFORMANCE.search(self.text) or _COACH.search(self.text):
+            result = self._as_teammate("pipeline_summary", "owner", scope="all", group_by="stage", period=self.slots.get("period"), owner=person)
             if result.get("ok"):
-                self.answer("pipeline", d=result["data"], title=f"{person.capitalize()}'s pipeline by stage")
+                self.answer("pipeline", d=result["data"], title=f"{self._who(person)}'s pipeline by stage")
         else:
             stage = find_stage(self.text)
             period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
             arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "period": period,
                          "limit": 50 if period or stage else 25}
-            result = self.attempt("search_deals", **arguments)
+            result = self._as_teammate("search_deals", "owner", **arguments)
             if result.get("ok"):
                 data = result["data"]
                 what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
                     f" closing {str(period).replace('_', ' ')}" if period else "")
-                self.answer("deals", deals=data["deals"], empty=f"{person.capitalize()} has no deals {what}.",
-                            title=f"{person.capitalize()}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}")
+                self.answer("deals", deals=data["deals"], empty=f"{self._who(person)} has no deals {what}.",
+                            title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}")
         error = result.get("error", {})
         if error.get("code") != "not_found":
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
@@ -674,6 +723,8 @@ class Plan:
         if not data["found"]:
             if self.role == "customer":
                 self.answer("kb_not_found")
+            if _WHO_IS.match(self.text) and read_slots(self.text, self.model.now()).get("name"):
+                return  # "who is lisa chen": a person the CRM may know
             if self.parse.intent == "unknown" and not fallback and not (is_question(self.text) and self._read_intent() in _EVIDENT_READS):
                 self.answer("help", unknown=True)
             return
@@ -706,7 +757,7 @@ class Plan:
         lowered = self.text.lower()
         purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")
         tone = next((t for word, t in _TONES if word in lowered), "friendly")
-        topic = re.search(r"\b(?:about|regarding|re:|on the subject of|covering)\s+(.+?)\s*[.?!]*$", self.text, re.I)
+        topic = re.search(r"\b(?:about|regarding|re:?|on the subject of|covering)\s+(.+?)\s*[.?!]*$", self.text, re.I)
         notes = f"About {topic[1]}." if topic else None
         data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone, notes=notes)["data"]
         self.answer("draft", d=data)
@@ -742,10 +793,9 @@ class Plan:
 
     def do_summarize(self) -> None:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
-        ticket = self.focus.of(["ticket"])
-        if number or (ticket and ticket.get("number") and refers_back(self.text)):  # "summarize it" after a ticket
-            viewed = number.group(1) if number else (ticket or {})["number"]
-            self.answer("summary", d=self.call("summarize_ticket", number=int(viewed))["data"])
+        viewed = int(number.group(1)) if number else self._focus_ticket() if refers_back(self.text) else None
+        if viewed is not None:  # "summarize it" after a ticket
+            self.answer("summary", d=self.call("summarize_ticket", number=viewed)["data"])
         if self.role == "support" and (bare := _BARE_TICKET.search(self.text)):  # "summarize 1047": an agent's numbers are tickets
             self.answer("summary", d=self.call("summarize_ticket", number=int(bare[1]))["data"])
         record = self._named(ANYTHING, "a ticket number or a record")
@@ -767,6 +817,8 @@ class Plan:
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
         field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
+        if field and record["type"] == "deal" and len({name for pattern, name in FIELDS if pattern.search(self.text)}) > 1:
+            field = None  # "what stage and how much": the deal's line says both
         if field:
             self._answer_field(record["type"], data, field)
         if record["type"] in ("contact", "account"):
@@ -774,8 +826,24 @@ class Plan:
         self.answer(record["type"], d=data)
 
     def _answer_field(self, kind: str, data: dict[str, Any], field: str) -> None:
-        """One field of the record, said first; the view follows when the field is not one it holds."""
+        """One field of the record, said first; the view follows when the field is not one it holds. A deal's field
+        asked of its account ("the win probability on globex") is the account's one open deal's; a deal's contact is its
+        primary contact's view."""
+        if kind == "account" and field in FIELD_KEYS["deal"] and field not in FIELD_KEYS["account"]:
+            deals = [d for d in data.get("deals") or [] if d.get("stage") not in ("closed_won", "closed_lost")]
+            if len(deals) == 1 and deals[0].get("id"):
+                self._answer_field("deal", self.call("get_deal", deal_id=str(deals[0]["id"]))["data"], field)
+            return
+        if kind == "deal" and field == "contact" and data.get("primary_contact_id"):
+            view = self.call("get_contact", contact_id=str(data["primary_contact_id"]))["data"]
+            self.answer("field", name=data.get("deal_name") or "", label="main contact", fallback="",
+                        value=f"{view['contact']['name']}" + (f", {view['contact']['title']}" if view["contact"].get("title") else "")
+                        + (f" ({view['contact']['email']})" if view["contact"].get("email") else ""))
         own = data.get(kind) if kind in ("contact", "account") else data
+        if kind == "contact" and field == "reports_to" and isinstance(own, dict):  # "who does she report to": that contact
+            boss = self.call("get_contact", contact_id=str(own["reporting_to_id"]))["data"]["contact"] if own.get("reporting_to_id") else None
+            self.answer("field", name=own.get("name") or "", label="manager (reports to)", fallback="",
+                        value=f"{boss['name']}" + (f", {boss['title']}" if boss.get("title") else "") if boss else None)
         if not isinstance(own, dict) or field not in FIELD_KEYS.get(kind, {}):
             return
         key = FIELD_KEYS[kind][field]
@@ -822,7 +890,7 @@ class Plan:
     def do_team_tasks(self) -> None:
         period = self.slots.get("period") or ("overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None)
         person = self.slots.get("person")
-        result = self.attempt("team_tasks", person=str(person) if person else None, period=period)
+        result = self._as_teammate("team_tasks", "person", person=str(person) if person else None, period=period)
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
@@ -851,6 +919,7 @@ class Plan:
         self.write(f"update_{who['type']}", **{f"{who['type']}_id": who["id"]}, changes={field: self.slots["value"]})
 
     def do_assign_ticket(self) -> None:
+        self._ticket_named()
         self.need("ticket_number", hint="Which ticket number?")
         assignee = str(self.slots.get("assignee") or "me")  # a name is resolved by the tool; several people are asked back
         self.write("assign_ticket", number=self.slots["ticket_number"], assignee=self.caller if assignee == "me" and self.caller else assignee)
@@ -904,7 +973,7 @@ class Plan:
         if named and account and account["name"].lower() not in str(named).lower():
             named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
         self.write("create_deal", deal_name=named or f"{company} - New Business", amount=self.slots["amount"],
-                   account_id=account and account["id"], close_date=self.slots.get("close_date"))
+                   account_id=account and account["id"], close_date=self.slots.get("close_date"), stage=self.slots.get("stage"))
 
     def do_update_deal(self) -> None:
         changes = {k: self.slots[k] for k in ("amount", "close_date", "probability") if self.slots.get(k) is not None}
@@ -946,7 +1015,11 @@ class Plan:
         title = {"mine": "Your pipeline", "team": "Your team's pipeline", "all": "The pipeline"}[scope]
         if data["group_by"] == "owner":  # "which rep has the biggest pipeline": the biggest first, named
             data = {**data, "rows": sorted(data["rows"], key=lambda r: -float(r.get("amount") or 0))}
-        self.answer("pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"))
+        reps = []
+        if scope == "team" and data["group_by"] == "stage":  # a manager's team pipeline says who holds it too
+            owners = self.call("pipeline_summary", scope=scope, group_by="owner", period=self.slots.get("period"))["data"]
+            reps = sorted(owners["rows"], key=lambda r: -float(r.get("amount") or 0))
+        self.answer("pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"), reps=reps)
 
     def do_stuck_deals(self) -> None:
         days = int(self.slots.get("days") or 14)
@@ -962,6 +1035,8 @@ class Plan:
                         empty=f"No open deals close in the next {within} days.")
         period = self.slots.get("period") or "this_month"
         data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
+        if period == "overdue":
+            self.answer("deals", deals=data["deals"], title="Open deals past their close date", empty="No open deal is past its close date.")
         label = period.replace("_", " ")
         self.answer("deals", deals=data["deals"], title=f"Open deals closing {label} ({data['from']} to {data['to']})",
                     empty=f"No open deals close {label}.")
@@ -1003,7 +1078,8 @@ class Plan:
                     self.answer("error", field="assignee", reason="only managers (for their team) and admins give tasks to others.")
                 assignee = who
         self.need("title", hint="What should I remind you to do?")
-        related = self.find(ANYTHING, what="a record", required=False)
+        kind = self.slots.get("related_kind")
+        related = self.find([str(kind)] if kind in ANYTHING else ANYTHING, what="a record", required=bool(kind))
         title = str(self.slots["title"])
         if related and related.get("name") and not self.slots.get("name"):
             title = re.sub(r"\b(?:him|her|them|it)\b", related["name"], title, count=1)
@@ -1041,15 +1117,16 @@ class Plan:
         status = self.slots.get("status")
         if _WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
             status = None  # "waiting on me" is the caller's queue, not the pending status
+        history = bool(re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I))  # closed ones too
         arguments = {"query": None, "status": status, "priority": self.slots.get("priority"),
                      "account_id": record["id"] if record and record["type"] == "account" else None,
                      "contact_id": record["id"] if record and record["type"] == "contact" else None,
-                     "open_only": status is None, "limit": 10}
+                     "open_only": status is None and not history, "limit": 10}
         if (re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I)
                 or _WAITING_ON_ME.search(self.text)) and self.role != "customer":
             arguments["mine"] = True
         data = self.call("search_tickets", **arguments)["data"]
-        title = f"{'Your ' if arguments.get('mine') else ''}{status or 'open'} tickets" + (f" for {record['name']}" if record else "")
+        title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (f" for {record['name']}" if record else "")
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
@@ -1057,29 +1134,58 @@ class Plan:
         self.need("subject", hint="What is the problem?")
         who = self.find(["contact"], what="a contact", required=False)
         self.write("create_ticket", subject=self.slots["subject"], priority=self.slots.get("priority") or "medium",
-                   requester_contact_id=who and who["id"])
+                   requester_contact_id=who and who["id"], product=self.slots.get("product"))
 
     def _ticket_number(self) -> int | None:
         """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
         number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
         bare = re.search(r"(?<![$\d.,])\b(\d{4})\b(?!\s*(?:k|m|%|[.,]\d))", self.text, re.I)
-        ticket = self.focus.of(["ticket"])
         if number is None and bare:
             number = int(bare[1])
-        if number is None and ticket and ticket.get("number"):
-            number = int(ticket["number"])
+        if number is None:
+            number = self._focus_ticket()
         return int(number) if number is not None else None
 
     def do_ticket_reply(self, number: int) -> None:
         """A reply to suggest for a ticket: the help center's answer to its subject, cited (only what the articles
         support is kept, so the reply is the cited answer itself)."""
         ticket = self.call("get_ticket", number=number)["data"]
-        data = self.call("kb_search", query=str(ticket.get("subject") or ""), limit=3)["data"]
+        said = re.search(rf"\b{number}\b\s*[,:;-]?\s*(.{{12,}})$", self.text)  # what the agent adds about it: "1038, they keep ..."
+        extra = said[1] if said and not asks_reply(said[1]) else ""
+        data = self.call("kb_search", query=f"{ticket.get('subject') or ''}. {extra}".strip(" ."), limit=3)["data"]
         if not data["found"]:
             self.answer("ticket_no_reply", d=ticket)
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
+    def _ticket_named(self) -> None:
+        """Link a ticket named by its subject rather than its number ("escalate my sso ticket", "the sso ticket from
+        orbitpath"): the open tickets whose subject holds the words, of the account or requester named after "from"/"for"
+        (or the caller's own, for "my"), asked back by number even when one (the pick names it); none leaves the number to
+        ask."""
+        m = _TICKET_WORDS.search(self.text)
+        if m is None or self.slots.get("ticket_number"):
+            return
+        if (chosen := re.match(r"#(\d+)\b", str(self.slots.get("pick") or ""))) is not None:
+            self.slots = {**self.slots, "ticket_number": int(chosen[1])}
+            return
+        topic = " ".join(run.value for run in name_runs(m[1], STOPWORDS))
+        if not topic:
+            return
+        arguments: dict[str, Any] = {"query": topic, "open_only": True, "limit": 5, "mine": bool(re.search(r"\bmy\b", m[0], re.I))}
+        if m[2]:
+            slots, self.slots = self.slots, {**self.slots, "name": m[2]}
+            whose = self.find(["account", "contact"], what="an account or contact", required=False)
+            self.slots = slots
+            if whose is not None:
+                arguments[f"{whose['type']}_id"] = whose["id"]
+        tickets = self.call("search_tickets", **arguments)["data"]["tickets"]
+        lines = [{"name": f"#{t['number']} {t['subject']}", "type": "ticket", "detail": f"{t['status']}, {t['priority']}", "number": t["number"]}
+                 for t in tickets]
+        if lines:  # asked back even when one: reading tickets' customer text leaves no write offered in this turn
+            self.answer("clarify", candidates=lines[:4], confirm=len(lines) == 1)
+
     def do_update_ticket(self) -> None:
+        self._ticket_named()
         self.need("ticket_number", hint="Which ticket number?")
         changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
         if not changes:
@@ -1103,6 +1209,13 @@ FIELD_KEYS = {
                 "address": "billing_address"},
     "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner", "probability": "probability"},
 }
+_BARE_MENTION = re.compile(r"^\W*(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)(?:\s+(?:deal|account|lead|contact|opportunity|opp))?\W*$",
+                           re.I)
+_COACH = re.compile(r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I)
+_WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\b|on\b|working\b)", re.I)
+_MY_REPS = re.compile(r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I)
+_TICKET_WORDS = re.compile(r"\b(?:the|my|that|this|our|their)\s+((?:[\w-]+\s+){1,3}?)(?:ticket|case|issue)\b"
+                           r"(?:\s+(?:from|for|at|of|with|by)\s+([^,.;?!]+?))?\s*(?=[,.;?!]|$)", re.I)
 _MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
                       r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
                       r"(?:on|for|at|of|with|in)\b", re.I)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"

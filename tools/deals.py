@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -187,5 +187,6 @@ async def deals_closing(ctx: ToolContext, period: Period = "this_month", scope: 
         start, end = ctx.now.date(), ctx.now.date() + timedelta(days=max(0, min(within_days, 3660)))
     owner = ctx.actor.user_id if scope == "mine" else None
     team = ctx.actor.team if scope == "team" else None
-    deals = await PipelineService(ctx.session, ctx.actor).closing(start=start or ctx.now.date(), end=end, owner_id=owner, team=team, limit=min(limit, 50))
+    start = start or (date.min if period == "overdue" else ctx.now.date())  # overdue: open deals whose close date has passed
+    deals = await PipelineService(ctx.session, ctx.actor).closing(start=start, end=end, owner_id=owner, team=team, limit=min(limit, 50))
     return ToolResult(data={"period": period, "from": plain(start), "to": plain(end), "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])

@@ -20,7 +20,8 @@ CREATION = re.compile(
 CHANGE = re.compile(
     r"\b(?:is|are|was)\s+now\b|\bnow\s+(?:is|at|worth)\b|\b(?:changed?|updated?|increased?|decreased?|raised?|lowered?|"
     r"bumped?|dropped|reduced|revised|adjusted|corrected|went\s+(?:up|down)|goes\s+(?:up|down)|moved?|pushed?|slipped)\b"
-    r"|\bfrom\s+\$?\d[\d.,]*\s*[km]?\s+to\b|\bshould\s+(?:be|read)\b", re.I)
+    r"|\bfrom\s+\$?\d[\d.,]*\s*[km]?\s+to\b|\bshould\s+(?:be|read)\b"
+    r"|^\W*(?:please\s+)?(?:mark|set|close|resolve|escalate|assign|reassign|reopen|re-open)\b", re.I)
 # The change counterpart of each creation intent.
 COUNTERPART = {"create_deal": "update_deal", "create_contact": "update_contact", "create_lead": "update_lead_status",
                "create_ticket": "update_ticket"}

@@ -20,6 +20,11 @@ _MARKER = re.compile(
 _RETARGET = re.compile(
     r"\b(?:on|to|for|under|against)\s+(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,3}?)"
     r"(?:\s+(account|deal|contact|lead|company|opportunity))?\s+(?:instead|rather)\b", re.IGNORECASE)
+# "no sorry, the other prismpoint pilot - 109", "no, I meant the renewal": the record the user meant instead.
+_OTHER = re.compile(
+    r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)+(?:the\s+other\s+(?:one\b[\s,:-]*)?|i\s+meant\s+|not\s+that\s+one\b[\s,:;-]*)"
+    r"(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+(?:[-–]\s+)?[\w&.'-]+){0,4}?)(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
+    re.IGNORECASE)
 # Keys a correction may set: a name or a free text read from "oh and he called me" would be a guess.
 _NOT_AMENDED = {"name", "first_name", "last_name", "company", "person", "pick", "reason", "body", "subject", "title", "notes",
                 "override_reason", "attendees", "contact"}
@@ -58,7 +63,7 @@ def corrected_values(slots: dict[str, object]) -> dict[str, object]:
 
 def retarget(text: str) -> tuple[str, str | None] | None:
     """The record a correction moves the write to, and the record type it names: ("Acme", "account")."""
-    m = _RETARGET.search(text)
+    m = _RETARGET.search(text) or _OTHER.match(text)
     if m is None or m[1].lower() in {"it", "that", "this", "him", "her", "them", "me"}:
         return None
     kind = (m[2] or "").lower() or None

@@ -53,6 +53,8 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE)
     (r"\b(?:set\s+up|configure|create)\s+(?:an?\s+)?(?:workflow|automation|integration|zap|webhook|user account|new user)\b",
      "configure workflows or users"),
     (r"\b(?:reassign|transfer)\b.{0,40}\b(?:all|every)\b", "reassign records in bulk"),
+    (r"\b(?:reassign|give|hand(?:\s+over)?|transfer)\b.{0,60}\b(?:deal|opportunity|opp)\b.{0,30}\bto\s+(?!me\b)[a-z]+\b"
+     r"|\breassign\b.{0,40}\b(?:task|to-?do|follow[\s-]?up\s+#?\d+)\b", "hand a deal or a task to another owner"),
 ]]
 
 _QUESTION_START = re.compile(
@@ -86,6 +88,9 @@ _HOWTO_TOPIC = re.compile(
 
 FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in [
     (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
+    (r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b", "reports_to"),
+    (r"\b(?:main|primary|key)\s+contact\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?(?:contact|champion|buyer)\b|\bcontact\s+(?:on|for)\s+(?:it|this|that)\b",
+     "contact"),
     (r"\bmobile\b|\bcell\b", "mobile"),
     (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
     (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
@@ -94,7 +99,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name
     (r"\bhealth(?:\s+score)?\b", "health_score"),
     (r"\bscore\b", "score"),
     (r"\bindustry\b|\bsector\b|\bvertical\b", "industry"),
-    (r"\bemployees\b|\bheadcount\b|\bhow\s+many\s+(?:people|ppl|staff|folks|employees)\b|\bcompany\s+size\b", "employees"),
+    (r"\bemployees?\b|\bheadcount\b|\bhow\s+big\s+is\s+\w+(?:\s+\w+)?\s*(?:,|\?|$)|\bhow\s+many\s+(?:people|ppl|staff|folks|employees)\b|\bcompany\s+size\b", "employees"),
     (r"\bwebsite\b|\burl\b|\bdomain\b", "website"),
     (r"\brevenue\b|\bturnover\b", "revenue"),
     (r"\btier\b", "tier"),
@@ -107,7 +112,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name
     (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
 ]]
 # Fields only a record holds (a question about one of them is about a record, not a report).
-RECORD_FIELDS = {"account_number", "mobile", "phone", "email", "title", "health_score", "score", "industry", "employees", "website",
+RECORD_FIELDS = {"reports_to", "contact", "account_number", "mobile", "phone", "email", "title", "health_score", "score", "industry", "employees", "website",
                  "revenue", "tier", "address", "department", "probability", "source", "close_date"}
 _VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S", re.IGNORECASE)
 
@@ -307,3 +312,23 @@ def _loads(text: str | None) -> dict[str, Any]:
     except json.JSONDecodeError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+_TEAM_NOUNS = (r"(?:deals|opportunities|opps|pipeline|tasks?|to-?dos?|numbers|quota|plate|calendar|meetings|leads|accounts|book|"
+               r"forecast|activity|queue|tickets)")
+_POSSESSOR = re.compile(r"\b([a-z]+)(?:['’]s\b|s['’]|(?<=s))\s+(?:[\w#-]+\s+){0,3}?" + _TEAM_NOUNS + r"\b", re.IGNORECASE)
+
+
+def possessor(text: str, stop: frozenset[str]) -> str | None:
+    """The one-word owner of a person's things ("emma's pipeline", "mikes deals in negotiation"; a possessive without its
+    apostrophe is kept as written), not a `stop` word."""
+    return next((m[1] for m in _POSSESSOR.finditer(text) if m[1].lower() not in stop and m[1].lower() + "s" not in stop), None)
+
+
+def stands_for_person(text: str, word: str) -> bool:
+    """Whether a one-word name stands where a person does: before a verb or possessive ("what's emma got due", "john's
+    closing"), or after one ("overdue for John", "what did john lose", "deals has carlos got")."""
+    w = re.escape(word)
+    return bool(re.search(rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes)\b"
+                          rf"|\b(?:for|of|does|did|has|have|is|was|by)\s+{w}\b(?!\s*(?:['’]s)?\s+(?:account|deal|corp|inc|co)\b)",
+                          text, re.IGNORECASE))

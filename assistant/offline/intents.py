@@ -44,7 +44,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent)
      r"|\b(?:assign|reassign|hand|pass|give)\s+(?:over\s+)?#?\d{3,}\s+(?:over\s+)?to\b"
      r"|\b(?:take|grab)\s+(?:ticket|case)\s*#?\s*\d+|^\W*(?:please\s+)?(?:re)?assign\s+(?:it|this|that|this\s+ticket|that\s+ticket|the\s+ticket)\s+to\b",
      "assign_ticket"),
-    (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b|\bescalat\w*\s+(?:#?\d{3,}|it|this|that)\b", "update_ticket"),
+    (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b(?!.{0,20}\b(?:task|to-?do|reminder)s?\b)"
+     r"|\bescalat\w*\s+(?:#?\d{3,}|it|this|that)\b", "update_ticket"),
     (r"\bconvert(?:ing|ed)?\b|\bturn\b.{0,40}\binto\s+(?:an?\s+)?(?:opportunity|deal|customer|contact|account)\b",
      "convert_lead"),
     (r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"

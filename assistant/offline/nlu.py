@@ -180,6 +180,11 @@ def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
     """A deal's own name: up to four words after "called"/"named", or right after the amount
     ("20k platform upgrade closing ..." -> "platform upgrade")."""
     called = _CALLED.search(text)
+    if called:  # "called Globex - Analytics Add-on, 15k": the name as typed, up to the next part
+        typed = re.match(r"[^,;:\x00]+?(?=\s+(?:closing|closes|close|due|worth|valued|expected|for|with|in\s+stage)\b|\s*[,;:\x00]|\s*$)",
+                         text[called.end():], re.I)
+        if typed and typed[0].strip():
+            return Found(typed[0].strip(), called.end(), called.end() + len(typed[0].strip()))
     start = called.end() if called else amount.end + 1 if amount is not None else None
     m = _DEAL_NAME.match(text, start) if start is not None else None
     return Found(m[0].strip(), m.start(), m.start() + len(m[0].strip())) if m else None
@@ -206,18 +211,24 @@ def _create_deal(text: str, now: datetime) -> Slots:
             start = rest.index(first)
             deal = Found(words, start, start + len(first))
             slots["deal_name"] = words
-    _put(slots, "name", find_name(mask(rest, deal), after=("for", "with", "at")))
+    called = _CALLED.search(rest)
+    _put(slots, "name", find_name(mask(rest, deal), after=("for", "with", "at"), fallback=not called))
+    if "name" not in slots and " - " in str(slots.get("deal_name") or ""):  # "called Globex - Analytics Add-on": Globex's
+        slots["name"] = str(slots["deal_name"]).split(" - ")[0]
+    stage = sl.find_stage(mask(rest, deal))
+    if stage is not None and stage.value not in ("closed_won", "closed_lost"):  # "stage qualification": a new deal's stage
+        slots["stage"] = stage.value
     return slots
 
 
-_PERCENT = re.compile(r"\b(\d{1,3})\s*(?:%|percent\b)", re.I)
+_PERCENT = re.compile(r"\b(\d{1,3})\s*(?:%|percent\b)|(?<=probability)\s+(?:(?:to|of|at|is|=)\s+)?(\d{1,3})\b(?!\s*[km]\b)", re.I)
 
 
 def _update_deal(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     percent = _PERCENT.search(text)
-    if percent and re.search(r"\b(?:probability|odds|likelihood|chance)", text, re.I) and int(percent[1]) <= 100:
-        slots["probability"] = int(percent[1])
+    if percent and re.search(r"\b(?:probability|odds|likelihood|chance)", text, re.I) and int(percent[1] or percent[2]) <= 100:
+        slots["probability"] = int(percent[1] or percent[2])
         text = text[: percent.start()] + sl.MASK * (percent.end() - percent.start()) + text[percent.end():]
     rest, _ = _deal_money(text, now, slots)
     _put(slots, "name", find_name(rest))
@@ -299,6 +310,8 @@ def _log_call(text: str, now: datetime) -> Slots:
         elif "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and \
                 _blank(mask(parts[0], found)):
             slots["duration_minutes"] = found.value
+        elif _blank(mask(parts[0], sl.find_direction(parts[0]))):  # "outbound, 30 mins, she ...": the direction said alone
+            pass
         else:
             break
         parts = parts[1:]
@@ -361,7 +374,14 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     _put(slots, "name", find_name(rest, after=("with", "for")))
     with_ = re.search(r"\b(?:with|for)\s+(.*)$", rest, re.I | re.S)
     if with_:
-        names = [found.value for part in re.split(r"\s+(?:and|&)\s+|,", with_[1]) if (found := find_name(part))]
+        names = []
+        for part in re.split(r"\s+(?:and|&)\s+|,", with_[1]):  # the attendees: the parts led by a name, up to one that says more
+            found = find_name(part)
+            if found is None or _clean(part[: found.start]):
+                break
+            names.append(found.value)
+            if _clean(part[found.end:]):
+                break
         if len(names) > 1:
             slots["names"] = names
     return slots
@@ -376,6 +396,9 @@ _TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
 _TASK_WORD_START = re.compile(r"^\W*(?:(?:a|new)\s+)?(?:task|to-?do|reminder)\b[\s:,-]*", re.I)
 _PRIORITY_WORDS = re.compile(r"\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+priority|priority\s+(?:high|low|medium))\b[\s:,-]*", re.I)
 _TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "phone", "meet", "contact", "about")
+
+
+_LINKED = re.compile(r"[,;]?\s*\b(?:link|attach|relate|tie)\w*\s+(?:it|this|the\s+task)?\s*(?:to|with)\s+(.+)$", re.I | re.S)
 
 
 def _create_task(text: str, now: datetime) -> Slots:
@@ -393,11 +416,18 @@ def _create_task(text: str, now: datetime) -> Slots:
     if priority is not None:
         slots["priority"] = priority.value
         body = _PRIORITY_WORDS.sub(" ", body)
-    parts = _drop_edges(body.split(","), lambda part: _blank(part) or bool(_TASK_META.search(part)))
+    linked = _LINKED.search(body)
+    if linked:
+        body = body[: linked.start()]
+    parts = [part for part in body.split(",") if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
+    parts = _drop_edges(parts, lambda part: _blank(part) or bool(_TASK_META.search(part)))
     title = _clean(",".join(parts))
     if title:
         slots["title"] = _capitalised(title)
         _put(slots, "name", find_name(title, after=_TASK_PEOPLE, fallback=False, before=()))
+    if linked and (related := find_name(linked[1], before=("deal", "account", "lead", "opportunity"))):
+        slots["name"] = related.value  # "link it to the acme enterprise deal": the record the task is about
+        slots["related_kind"] = (re.search(r"\b(deal|account|lead|contact)\b", linked[1], re.I) or [None, None])[1]
     return slots
 
 
@@ -411,7 +441,11 @@ def _list_tickets(text: str, now: datetime) -> Slots:
 
 def _create_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    priority = _put(slots, "priority", sl.find_priority(text))
+    priority = _put(slots, "priority", sl.find_priority(text, loose=True))
+    product = _PRODUCT.search(text)
+    if product:  # "product is Authentication"
+        slots["product"] = product[1].strip()
+        text = text[: product.start()] + " " * (product.end() - product.start()) + text[product.end():]
     head, tail = _split_detail(text, ("about", "that", "saying"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
     parts = _drop_edges(_segments(tail), _ticket_noise)
@@ -419,6 +453,9 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     if subject:
         slots["subject"] = _capitalised(subject)
     return slots
+
+
+_PRODUCT = re.compile(r"[,;]?\s*\bproduct\s*(?:is|=|:)?\s+([A-Za-z][\w -]{1,40}?)\s*(?=[,;.]|$)", re.I)
 
 
 def _ticket_noise(part: str) -> bool:

@@ -403,7 +403,7 @@ _PRIORITY_WORDS = {"urgent": "urgent", "critical": "urgent", "blocker": "urgent"
 _PRIORITY_STRICT = re.compile(
     r"\b(urgent|critical|blocker|asap|p[1-4]|escalated?)\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
     r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b", re.I)
-_PRIORITY_LOOSE = re.compile(r"\b(?:to|as)\s+(high|medium|normal|low)\b", re.I)
+_PRIORITY_LOOSE = re.compile(r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b", re.I)
 
 
 def find_priority(text: str, *, loose: bool = False) -> Found[str] | None:
@@ -423,7 +423,7 @@ find_direction = _keyword_map([
 """Call direction enum (inbound|outbound), only when the user says so."""
 
 find_period = _keyword_map([
-    (r"\b(?:overdue|past due|late|missed)\b", "overdue"),
+    (r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b", "overdue"),
     (r"\btoday\b|\btonight\b", "today"),
     (r"\bnext\s+week\b", "next_week"),
     (r"\b(?:this|the|current)\s+week\b|\bend of (?:the )?week\b", "this_week"),
@@ -449,7 +449,8 @@ find_scope = _keyword_map([
 find_group_by = _keyword_map([
     (r"\b(?:by|per|each|across)\s+(?:deal\s+)?(?:stage|phase)s?\b|\bstage\s+breakdown\b", "stage"),
     (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b|\bwho\s+has\s+the\s+(?:most|biggest|"
-     r"largest|least)\b|\bleaderboard\b|\bwhich\s+rep\b", "owner"),
+     r"largest|least)\b|\bleaderboard\b|\bwhich\s+(?:of\s+my\s+)?reps?\b"
+     r"|\bwho(?:'?s|\s+is|\s+has)?\s+(?:\w+\s+)?(?:the\s+)?(?:most|biggest|largest|least)\s+pipeline\b", "owner"),
 ])
 """Pipeline grouping enum (stage|owner)."""
 
@@ -457,7 +458,7 @@ find_group_by = _keyword_map([
 # ----------------------------------------------------------------------------------- names
 
 STOPWORDS = frozenset("""
-a an the this that these those it its it's i i'm i've i'd i'll me my mine we we've we're our us you your
+a an the this that these those else it its it's i i'm i've i'd i'll me my mine we we've we're our us you your
 he he's him his she she's her they they're them their who whom what what's which when where why how
 is are was were be been being am do does did done doing have has had having will would shall should
 can can't could may might must not no nor yes yeah ok okay please pls thanks thank hey hi hello just

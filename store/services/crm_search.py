@@ -106,6 +106,10 @@ class CrmSearchService(Service):
 
 
 def _deal_detail(deal: Deal, people: dict[Any, str]) -> str:
-    """What tells two deals with like names apart: the stage and the primary contact ("proposal, with Dev Novak")."""
+    """What tells two deals with like names apart: the stage, the amount and the primary contact ("proposal, $20K, with Dev
+    Novak"), so that "the 20k one" can pick it."""
     person = people.get(deal.primary_contact_id)
-    return f"{deal.stage.value.replace('_', ' ')}" + (f", with {person}" if person else "")
+    amount = float(deal.amount or 0)
+    size = f"${amount / 1e6:.1f}M" if amount >= 1e6 else f"${amount / 1e3:.1f}K" if amount >= 1e3 else f"${amount:.0f}"
+    size = size.replace(".0M", "M").replace(".0K", "K")
+    return f"{deal.stage.value.replace('_', ' ')}, {size}" + (f", with {person}" if person else "")

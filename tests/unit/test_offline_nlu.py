@@ -308,3 +308,35 @@ def test_the_dialogue_act_decides_creation_against_change_whatever_the_vote(clas
     assert change_intent("make it 50k", {"deal"}) == "update_deal"
     assert change_intent("bump it to urgent", {"deal", "ticket"}) is None  # which record: not a guess
     assert change_intent("what is it worth?", {"deal"}) is None and change_intent("move it to proposal", set()) is None
+
+
+def test_a_teammate_is_read_from_where_a_person_stands_not_from_any_lone_word():
+    from assistant.offline.dialogue import possessor, stands_for_person
+    from assistant.offline.slots import STOPWORDS
+
+    assert possessor("break down emma's pipeline by stage", STOPWORDS) == "emma"
+    assert possessor("mikes deals in negotiation?", STOPWORDS) == "mikes"  # tried as written, then as "mike"
+    assert possessor("whats my pipeline", STOPWORDS) is None and possessor("hows the team pipeline looking", STOPWORDS) is None
+    assert stands_for_person("what's emma got due", "emma") and stands_for_person("what's overdue for John?", "John")
+    assert not stands_for_person("which rep has the biggest pipeline rn", "rn")
+
+
+def test_what_a_write_message_says_is_kept_in_its_slots():
+    from datetime import UTC, datetime
+
+    from assistant.offline.nlu import FILLERS
+
+    now = datetime(2026, 6, 10, 9, tzinfo=UTC)
+    deal = FILLERS["create_deal"]("create a deal called Globex - Analytics Add-on, 15k, closes aug 31, stage qualification", now)
+    assert (deal["deal_name"], deal["name"], deal["stage"]) == ("Globex - Analytics Add-on", "Globex", "qualification")
+    meeting = FILLERS["schedule_meeting"]("book a meeting with sarah connor on june 18 at 2pm, 45 mins, to walk through the proposal", now)
+    assert meeting["name"] == "sarah connor" and "names" not in meeting
+    assert FILLERS["schedule_meeting"]("meeting with sarah johnson and lisa chen friday 11am to go over the specs", now)["names"] == [
+        "sarah johnson", "lisa chen"]
+    call = FILLERS["log_call"]("log a call with sarah johnson - outbound, 30 mins, she confirmed budget", now)
+    assert (call["direction"], call["duration_minutes"], call["notes"]) == ("outbound", 30, "she confirmed budget")
+    assert FILLERS["update_deal"]("update the globex deal: amount 30k, close date july 15, probability 60", now)["probability"] == 60
+    task = FILLERS["create_task"]("create a high priority task to prepare the SOW for acme, due friday, link it to the acme enterprise deal", now)
+    assert (task["title"], task["name"], task["related_kind"]) == ("Prepare the SOW for acme", "acme enterprise", "deal")
+    ticket = FILLERS["create_ticket"]("new ticket for lisa chen: SSO login fails, urgent, product is Authentication", now)
+    assert (ticket["product"], ticket["priority"]) == ("Authentication", "urgent")
