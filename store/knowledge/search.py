@@ -31,7 +31,9 @@ SHORT_ALPHA, LONG_ALPHA = 0.8, 0.2  # dense weight for short questions / long sc
 SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question only (nearly) every term matching counts
 SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
-RANK_CAP = 5000  # full-text matches ranked per query: bounds latency when common words match most of a large index
+RANK_CAP = 1000  # full-text matches ranked per query: bounds latency when common words match most of a large index
+COMMON_SHARE = 0.02  # full-text candidates match a query term in at most this share of chunks (ANALYZE's figures)
+PRESCORED = 200  # of those, the best by ts_rank (term frequencies, cheap) are ranked by cover density (costly for long queries)
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
 _WORD = re.compile(r"\w", re.U)
 
@@ -122,25 +124,36 @@ def _rrf(rank: int | None) -> float:
 
 
 # One statement: the query's terms, the nearest chunks through the HNSW index (the connection sets
-# hnsw.iterative_scan and hnsw.ef_search, `store.db`), at most RANK_CAP full-text matches ranked by cover density
-# with title and heading weighted up (on a large index a query of common words matches tens of thousands of chunks;
-# the dense side and the re-scoring of every candidate keep quality), then both scores, the terms matched and the
-# display fields of every candidate. A query of stop words only ("the", "and of it") has no terms: nothing is found.
+# hnsw.iterative_scan and hnsw.ef_search, `store.db`), and full-text candidates found through the GIN index by the
+# query's terms that are not common (in at most COMMON_SHARE of the chunks by ANALYZE's lexeme figures; all terms when
+# every one is common or the table has no figures): on a large index a long query's common words match nearly every
+# chunk, and the GIN bitmap of all of them alone cost 140 ms. At most RANK_CAP of those, the PRESCORED best by ts_rank
+# (title and heading weighted up), those ranked by cover density (ts_rank_cd, whose cost grows with the query's terms);
+# then both scores, the terms matched and the display fields of every candidate of either side. A query of stop words
+# only ("the", "and of it") has no terms: nothing is found.
 _CANDIDATES = text("""
 WITH q AS (
     SELECT CAST(:v AS vector) AS v, to_tsvector('english', :q) AS tv
+), common AS (
+    SELECT CAST(CAST(most_common_elems AS text) AS text[]) AS lexemes, most_common_elem_freqs AS shares FROM pg_stats
+    WHERE schemaname = current_schema() AND tablename = 'kb_chunks' AND attname = 'tsv'
 ), t AS (
-    SELECT v, tv, (SELECT count(*) FROM unnest(tv)) AS terms,
-           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery) AS query FROM q
+    SELECT v, tv, (SELECT count(*) FROM unnest(tv)) AS terms, tsvector_to_array(tv) AS lexemes,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery) AS query,
+           coalesce(CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv) LEFT JOIN common ON true
+               WHERE coalesce(common.shares[array_position(common.lexemes, lexeme)], 0) <= :common) AS tsquery),
+               CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery)) AS rare FROM q
 ), dense AS (
     SELECT id, row_number() OVER () AS rank FROM (
         SELECT id FROM kb_chunks WHERE :dense AND visibility IN :vis AND embedding IS NOT NULL AND (SELECT terms FROM t) > 0
         ORDER BY embedding <=> CAST(:v AS vector) LIMIT :k) nearest
 ), matches AS (
-    SELECT id, tsv FROM kb_chunks, t WHERE :sparse AND t.query IS NOT NULL AND tsv @@ t.query AND visibility IN :vis LIMIT :cap
+    SELECT id, tsv FROM kb_chunks, t WHERE :sparse AND t.query IS NOT NULL AND tsv @@ t.rare AND visibility IN :vis LIMIT :cap
+), prescored AS (
+    SELECT id, tsv FROM matches, t ORDER BY ts_rank(tsv, t.query) DESC LIMIT :pre
 ), sparse AS (
     SELECT id, row_number() OVER (ORDER BY score DESC) AS rank FROM (
-        SELECT id, ts_rank_cd(tsv, t.query, 32) AS score FROM matches, t ORDER BY score DESC LIMIT :k) ranked
+        SELECT id, ts_rank_cd(tsv, t.query, 32) AS score FROM prescored, t ORDER BY score DESC LIMIT :k) ranked
 ), candidates AS (
     SELECT id, min(dense_rank) AS dense_rank, min(text_rank) AS text_rank FROM (
         SELECT id, rank AS dense_rank, NULL::bigint AS text_rank FROM dense
@@ -149,7 +162,7 @@ WITH q AS (
 SELECT c.id, c.article_id, c.title, a.source, a.url, c.heading, c.content,
        coalesce(1 - (c.embedding <=> t.v), 0) AS vector_score,
        coalesce(ts_rank_cd(c.tsv, t.query, 32), 0) AS text_score,
-       (SELECT count(*) FROM unnest(t.tv) x WHERE c.tsv @@ CAST(quote_literal(x.lexeme) AS tsquery)) AS matched,
+       length(c.tsv) - length(ts_delete(c.tsv, t.lexemes)) AS matched,
        t.terms, k.dense_rank, k.text_rank
 FROM candidates k JOIN kb_chunks c ON c.id = k.id JOIN kb_articles a ON a.id = c.article_id, t
 ORDER BY k.dense_rank NULLS LAST, k.text_rank
@@ -159,6 +172,6 @@ ORDER BY k.dense_rank NULLS LAST, k.text_rank
 async def _candidates(session: AsyncSession, query: str, vector: list[float], visible: list[str], k: int,
                       method: Method) -> list[Any]:
     """Every candidate of either side with both scores (one round trip)."""
-    params = {"v": str(vector), "q": query, "vis": visible, "k": k, "cap": RANK_CAP,
+    params = {"v": str(vector), "q": query, "vis": visible, "k": k, "cap": RANK_CAP, "pre": PRESCORED, "common": COMMON_SHARE,
               "dense": method != "text", "sparse": method != "vector"}
     return list((await session.execute(_CANDIDATES, params)).all())
