@@ -36,6 +36,8 @@ TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the artic
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
+STANDOUT_FLOOR = 0.22  # a best article scoring between this and the relevance floor answers only when it stands out:
+STANDOUT_RATIO = 0.85  # the next article scores under this share of it (set on dev paraphrases vs unanswerable questions)
 
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
 _PROBLEM = re.compile(
@@ -68,7 +70,8 @@ _TIME = re.compile(r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:d
                    r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
-_ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise|for (?:example|instance)|"
+                       r"e\.g\.|similarly)\b", re.IGNORECASE)  # leans on the sentence before: the rule an example shows
 _TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
                       r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b", re.IGNORECASE)
 _HOWTO_TITLE = re.compile(r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE)
@@ -251,12 +254,19 @@ def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, ke
     for i in sorted(chosen):
         if i > 0 and _ANAPHORA.match(_plain(units[i])):
             chosen.add(i - 1)
-        if units[i].rstrip().endswith(":"):
+        if _plain(units[i]).rstrip().endswith(":"):
             j = i + 1
             while j < len(units) and (_NUMBERED.match(units[j]) or _BULLET.match(units[j])) and j - i <= 8:
                 chosen.add(j)
                 j += 1
     return [units[i] for i in sorted(chosen)]
+
+
+def stands_out(scores: Sequence[float]) -> bool:
+    """Whether the best of retrieved articles' scores (best first, under the relevance floor) is still an answer: a
+    paraphrase in other words than its article scores low but well clear of the rest, while a question no article
+    answers scores about as low on several articles at once."""
+    return bool(scores) and scores[0] >= STANDOUT_FLOOR and (len(scores) < 2 or scores[1] < STANDOUT_RATIO * scores[0])
 
 
 def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
@@ -290,7 +300,7 @@ def _in_context(passage: Passage) -> list[tuple[str, str]]:
         if _NUMBERED.match(unit) or _BULLET.match(unit):
             framed.append((unit, " ".join(x for x in (passage.heading or "", lead) if x)))
             continue
-        lead = unit if unit.rstrip().endswith(":") else ""
+        lead = unit if _plain(unit).rstrip().endswith(":") else ""
         framed.append((unit, passage.heading or ""))
     return framed
 
