@@ -68,7 +68,11 @@ _ASKS_TIME = re.compile(r"^\s*when\b|\bwhen (?:does|do|did|will|would|is|are|can
                        re.IGNORECASE)
 _TIME = re.compile(r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
                    r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b", re.IGNORECASE)
-_CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not|cannot|must)\b",
+                        re.IGNORECASE)
+_SCOPE = re.compile(r"^(?:procedure|process|guide|guidance|instructions) (?:for|to|on)\b|^this (?:article|guide|page|procedure|document|"
+                    r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b", re.IGNORECASE)
+SHORT_LIST = 5  # a rule's list of up to this many items is given whole when one of its items answers
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
 _ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise|for (?:example|instance)|"
                        r"e\.g\.|similarly)\b", re.IGNORECASE)  # leans on the sentence before: the rule an example shows
@@ -244,13 +248,16 @@ def _from_sentences(question: str, passages: list[Passage], embedder: Embedder, 
 def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int,
           contexts: list[str] | None = None) -> list[str]:
     """Up to `keep` units close to the best-answering one, in their original order, with what they lean on: the
-    sentence before one that starts "This..."/"After those...", the list after one that ends with a colon."""
+    sentence before one that starts "This..."/"For example...", the list after one that ends with a colon, and for
+    a rule, fact or cause the rest of a short list one of them is an item of."""
     if not units:
         return []
     scores = _scores(question, units, contexts or [""] * len(units), embedder, need)
     order = sorted(range(len(units)), key=lambda i: -scores[i])
     best = scores[order[0]]
     chosen = {i for i in order[:keep] if scores[i] >= best - 0.08}
+    if need in ("rule", "fact", "cause"):
+        chosen |= {j for i in chosen for j in _short_list(units, i)}
     for i in sorted(chosen):
         if i > 0 and _ANAPHORA.match(_plain(units[i])):
             chosen.add(i - 1)
@@ -267,6 +274,25 @@ def stands_out(scores: Sequence[float]) -> bool:
     paraphrase in other words than its article scores low but well clear of the rest, while a question no article
     answers scores about as low on several articles at once."""
     return bool(scores) and scores[0] >= STANDOUT_FLOOR and (len(scores) < 2 or scores[1] < STANDOUT_RATIO * scores[0])
+
+
+def _short_list(units: list[str], i: int) -> list[int]:
+    """The whole list that unit `i` is an item of, with the line leading into it, when it has at most SHORT_LIST items
+    (a rule's conditions go together); nothing for a unit outside a list or in a long one."""
+    def item(k: int) -> bool:
+        return 0 <= k < len(units) and bool(_NUMBERED.match(units[k]) or _BULLET.match(units[k]))
+
+    if not item(i):
+        return []
+    first, last = i, i
+    while item(first - 1):
+        first -= 1
+    while item(last + 1):
+        last += 1
+    if last - first + 1 > SHORT_LIST:
+        return []
+    lead = [first - 1] if first > 0 and _plain(units[first - 1]).rstrip().endswith(":") else []
+    return lead + list(range(first, last + 1))
 
 
 def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
@@ -332,7 +358,7 @@ def _states_asked(unit: str, question: str) -> bool | None:
 
 
 def _bonus(unit: str, question: str, need: Need) -> float:
-    if _restates(unit, question):
+    if _restates(unit, question) or _SCOPE.match(_plain(unit)):  # a restatement, or what the article is for
         return -1.0
     bonus = 0.0
     if need == "fact" and _has_figure(unit):
