@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths
-from store.knowledge.answers import Passage, compose, faithful, question_need, stands_out
+from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, stands_out
 from store.knowledge.chunking import chunk
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
@@ -190,3 +192,11 @@ def test_a_rule_comes_whole_and_an_example_with_what_it_illustrates(embedder):
 def test_a_low_best_match_answers_only_when_it_stands_out():
     assert stands_out([0.25, 0.14]) and stands_out([0.25])
     assert not stands_out([0.27, 0.24]) and not stands_out([0.2, 0.05]) and not stands_out([])
+
+
+def test_staff_are_answered_from_the_internal_runbook_on_the_topic(embedder):
+    public, internal = uuid.uuid4(), uuid.uuid4()
+    candidates = [(internal, "Internal: EXP-504 workaround details", 0.575), (public, "Report export times out (EXP-504)", 0.504)]
+    question = "a customer's export is too big even for the scheduled export, how do I get them their data?"
+    assert pick_article(question, candidates, embedder, staff=True) == internal
+    assert pick_article(question, candidates, embedder) == public  # a problem's troubleshooting title, for anyone else

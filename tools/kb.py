@@ -29,7 +29,8 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or ([hits[0]] if stands_out([h.score for h in hits]) else [])
     if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = pick_article(query, [(h.article_id, h.title, h.score) for h in relevant], embedder)
+    chosen = pick_article(query, [(h.article_id, h.title, h.score) for h in relevant], embedder,
+                          staff=ctx.actor.role is not CallerRole.customer)
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
     relevant = relevant[:max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)

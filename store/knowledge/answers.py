@@ -36,6 +36,7 @@ TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the artic
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
+STAFF_FIT = 0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
 STANDOUT_FLOOR = 0.22  # a best article scoring between this and the relevance floor answers only when it stands out:
 STANDOUT_RATIO = 0.85  # the next article scores under this share of it (set on dev paraphrases vs unanswerable questions)
 
@@ -78,6 +79,7 @@ _ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|thos
                        r"e\.g\.|similarly)\b", re.IGNORECASE)  # leans on the sentence before: the rule an example shows
 _TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
                       r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b", re.IGNORECASE)
+_INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
 _HOWTO_TITLE = re.compile(r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$%.,'-]*[a-z0-9%]|[a-z0-9]", re.IGNORECASE)
 _STOP = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i", "we", "you", "my", "our", "your", "me", "it", "its", "this", "that", "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would", "will", "may", "not", "no", "so", "than", "then", "there", "here", "about", "into", "out", "up", "get", "got", "have", "has", "had", "just", "any", "all", "some", "one", "more", "most", "very"])
@@ -296,10 +298,11 @@ def _short_list(units: list[str], i: int) -> list[int]:
 
 
 def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
-                 *, margin: float = PICK_MARGIN) -> uuid.UUID:
+                 *, margin: float = PICK_MARGIN, staff: bool = False) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
-    article, a how-to's "How do I ..."). Near-duplicate articles are told apart by their titles."""
+    article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
+    topic. Near-duplicate articles are told apart by their titles."""
     top = candidates[0][2]
     close = [c for c in candidates[:PICK_POOL] if c[2] >= top - margin]
     if len(close) == 1:
@@ -314,6 +317,8 @@ def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float
             kind = KIND_FIT
         elif need == "steps" and _HOWTO_TITLE.search(title):
             kind = KIND_FIT / 2
+        if staff and _INTERNAL_TITLE.match(title):
+            kind += STAFF_FIT
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
     return close[max(range(len(close)), key=rank)][0]
 
