@@ -1,6 +1,6 @@
 """Answer quality over the knowledge base: does the answer resolve the question, and cite the right article?
 
-A case is one JSON line: `{"id", "corpus": "helpcenter"|"banking", "audience": "customer"|"internal",
+A case is one JSON line: `{"id", "corpus": "helpcenter"|"banking", "audience": "customer"|"internal" (or "staff"),
 "kind", "question", "article": file stem or banking id (null when unanswerable), "must_contain": [...],
 "must_contain_any": [...]}`. Each question goes through the real answer path: the agent with the
 offline model (or the configured endpoint), as a widget customer or as a support user, against a knowledge
@@ -74,11 +74,23 @@ def load_cases(path: str | Path) -> list[Case]:
     for line in Path(path).read_text().splitlines():
         if line.strip():
             raw = json.loads(line)
-            cases.append(Case(id=str(raw["id"]), corpus=raw["corpus"], audience=raw.get("audience", "customer"),
+            cases.append(Case(id=str(raw["id"]), corpus=raw["corpus"], audience=_audience(raw.get("audience"), raw["id"]),
                               kind=raw.get("kind", ""), question=raw["question"], article=raw.get("article"),
                               must_contain=tuple(raw.get("must_contain") or ()),
                               must_contain_any=tuple(raw.get("must_contain_any") or ())))
     return cases
+
+
+AUDIENCES = {"customer": "customer", "internal": "internal", "staff": "internal", "support": "internal", "agent": "internal"}
+
+
+def _audience(value: str | None, case_id: object) -> str:
+    """Who asks: a widget customer (the default) or staff, under any of the names the set may use for them."""
+    if value is None:
+        return "customer"
+    if value.lower() not in AUDIENCES:
+        raise ValueError(f"case {case_id}: audience must be one of {', '.join(AUDIENCES)}, not {value!r}")
+    return AUDIENCES[value.lower()]
 
 
 def is_kb_set(path: str | Path) -> bool:

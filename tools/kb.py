@@ -5,7 +5,7 @@ from __future__ import annotations
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
-from store.knowledge.answers import PICK_POOL, answer_from, pick_article
+from store.knowledge.answers import PICK_POOL, answer_from, pick_article, stands_out
 from store.knowledge.memory import search_memory
 from store.knowledge.search import RELEVANCE_FLOOR
 from store.models import KbArticle
@@ -27,10 +27,11 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     visible = (Visibility.public,) if ctx.actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
     embedder = ctx.embedder or default_embedder()
     hits = await search(ctx.session, embedder, query, limit=max(min(limit, 10), PICK_POOL), visibilities=visible)
-    relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR]
+    relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or ([hits[0]] if stands_out([h.score for h in hits]) else [])
     if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = pick_article(query, [(h.article_id, h.title, h.score) for h in relevant], embedder)
+    chosen = pick_article(query, [(h.article_id, h.title, h.score) for h in relevant], embedder,
+                          staff=ctx.actor.role is not CallerRole.customer)
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
     relevant = relevant[:max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)

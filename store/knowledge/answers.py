@@ -36,6 +36,9 @@ TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the artic
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
+STAFF_FIT = 0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
+STANDOUT_FLOOR = 0.22  # a best article scoring between this and the relevance floor answers only when it stands out:
+STANDOUT_RATIO = 0.85  # the next article scores under this share of it (set on dev paraphrases vs unanswerable questions)
 
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
 _PROBLEM = re.compile(
@@ -66,11 +69,17 @@ _ASKS_TIME = re.compile(r"^\s*when\b|\bwhen (?:does|do|did|will|would|is|are|can
                        re.IGNORECASE)
 _TIME = re.compile(r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
                    r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b", re.IGNORECASE)
-_CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not|cannot|must)\b",
+                        re.IGNORECASE)
+_SCOPE = re.compile(r"^(?:procedure|process|guide|guidance|instructions) (?:for|to|on)\b|^this (?:article|guide|page|procedure|document|"
+                    r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b", re.IGNORECASE)
+SHORT_LIST = 5  # a rule's list of up to this many items is given whole when one of its items answers
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
-_ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise|for (?:example|instance)|"
+                       r"e\.g\.|similarly)\b", re.IGNORECASE)  # leans on the sentence before: the rule an example shows
 _TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
                       r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b", re.IGNORECASE)
+_INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
 _HOWTO_TITLE = re.compile(r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$%.,'-]*[a-z0-9%]|[a-z0-9]", re.IGNORECASE)
 _STOP = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i", "we", "you", "my", "our", "your", "me", "it", "its", "this", "that", "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would", "will", "may", "not", "no", "so", "than", "then", "there", "here", "about", "into", "out", "up", "get", "got", "have", "has", "had", "just", "any", "all", "some", "one", "more", "most", "very"])
@@ -241,17 +250,20 @@ def _from_sentences(question: str, passages: list[Passage], embedder: Embedder, 
 def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int,
           contexts: list[str] | None = None) -> list[str]:
     """Up to `keep` units close to the best-answering one, in their original order, with what they lean on: the
-    sentence before one that starts "This..."/"After those...", the list after one that ends with a colon."""
+    sentence before one that starts "This..."/"For example...", the list after one that ends with a colon, and for
+    a rule, fact or cause the rest of a short list one of them is an item of."""
     if not units:
         return []
     scores = _scores(question, units, contexts or [""] * len(units), embedder, need)
     order = sorted(range(len(units)), key=lambda i: -scores[i])
     best = scores[order[0]]
     chosen = {i for i in order[:keep] if scores[i] >= best - 0.08}
+    if need in ("rule", "fact", "cause"):
+        chosen |= {j for i in chosen for j in _short_list(units, i)}
     for i in sorted(chosen):
         if i > 0 and _ANAPHORA.match(_plain(units[i])):
             chosen.add(i - 1)
-        if units[i].rstrip().endswith(":"):
+        if _plain(units[i]).rstrip().endswith(":"):
             j = i + 1
             while j < len(units) and (_NUMBERED.match(units[j]) or _BULLET.match(units[j])) and j - i <= 8:
                 chosen.add(j)
@@ -259,11 +271,38 @@ def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, ke
     return [units[i] for i in sorted(chosen)]
 
 
+def stands_out(scores: Sequence[float]) -> bool:
+    """Whether the best of retrieved articles' scores (best first, under the relevance floor) is still an answer: a
+    paraphrase in other words than its article scores low but well clear of the rest, while a question no article
+    answers scores about as low on several articles at once."""
+    return bool(scores) and scores[0] >= STANDOUT_FLOOR and (len(scores) < 2 or scores[1] < STANDOUT_RATIO * scores[0])
+
+
+def _short_list(units: list[str], i: int) -> list[int]:
+    """The whole list that unit `i` is an item of, with the line leading into it, when it has at most SHORT_LIST items
+    (a rule's conditions go together); nothing for a unit outside a list or in a long one."""
+    def item(k: int) -> bool:
+        return 0 <= k < len(units) and bool(_NUMBERED.match(units[k]) or _BULLET.match(units[k]))
+
+    if not item(i):
+        return []
+    first, last = i, i
+    while item(first - 1):
+        first -= 1
+    while item(last + 1):
+        last += 1
+    if last - first + 1 > SHORT_LIST:
+        return []
+    lead = [first - 1] if first > 0 and _plain(units[first - 1]).rstrip().endswith(":") else []
+    return lead + list(range(first, last + 1))
+
+
 def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
-                 *, margin: float = PICK_MARGIN) -> uuid.UUID:
+                 *, margin: float = PICK_MARGIN, staff: bool = False) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
-    article, a how-to's "How do I ..."). Near-duplicate articles are told apart by their titles."""
+    article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
+    topic. Near-duplicate articles are told apart by their titles."""
     top = candidates[0][2]
     close = [c for c in candidates[:PICK_POOL] if c[2] >= top - margin]
     if len(close) == 1:
@@ -278,6 +317,8 @@ def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float
             kind = KIND_FIT
         elif need == "steps" and _HOWTO_TITLE.search(title):
             kind = KIND_FIT / 2
+        if staff and _INTERNAL_TITLE.match(title):
+            kind += STAFF_FIT
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
     return close[max(range(len(close)), key=rank)][0]
 
@@ -290,7 +331,7 @@ def _in_context(passage: Passage) -> list[tuple[str, str]]:
         if _NUMBERED.match(unit) or _BULLET.match(unit):
             framed.append((unit, " ".join(x for x in (passage.heading or "", lead) if x)))
             continue
-        lead = unit if unit.rstrip().endswith(":") else ""
+        lead = unit if _plain(unit).rstrip().endswith(":") else ""
         framed.append((unit, passage.heading or ""))
     return framed
 
@@ -322,7 +363,7 @@ def _states_asked(unit: str, question: str) -> bool | None:
 
 
 def _bonus(unit: str, question: str, need: Need) -> float:
-    if _restates(unit, question):
+    if _restates(unit, question) or _SCOPE.match(_plain(unit)):  # a restatement, or what the article is for
         return -1.0
     bonus = 0.0
     if need == "fact" and _has_figure(unit):

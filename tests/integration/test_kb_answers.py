@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -11,7 +13,7 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths
-from store.knowledge.answers import Passage, compose, faithful, question_need
+from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, stands_out
 from store.knowledge.chunking import chunk
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
@@ -162,3 +164,39 @@ def test_a_fact_question_gets_the_sentence_stating_what_it_asks(embedder, questi
     """A "how much", a named fee or a "when" is answered by the unit stating the figure, the fee or the time, not by
     the sentence most like the question's topic."""
     assert expected in compose(question, _passages(CARD_DISPUTES), embedder).text
+
+
+TEMPORARY_LIMIT = """Procedure for when a customer requests a temporary increase to their debit card's daily ATM limit.
+
+Limit Increase Rules:
+- **Maximum Increase**: New limit cannot exceed 150% of current limit
+- **Duration**: Temporary increases last 24 hours, then automatically revert
+- **Frequency**: Only one temporary increase per 24-hour period per card
+
+Points are always rounded down to the nearest whole number. For example, a $126.77 purchase at 1% earns 126 points, not 127.
+"""
+
+
+def test_a_rule_comes_whole_and_an_example_with_what_it_illustrates(embedder):
+    """A rule's short list is given with its lead line, never the sentence saying what the article is for; an example
+    brings the sentence it illustrates."""
+    answer = compose("how long does a temporary ATM limit increase last, and can it be repeated?", _passages(TEMPORARY_LIMIT),
+                     embedder).text
+    assert "Procedure for" not in answer
+    assert all(part in answer for part in ("Limit Increase Rules:", "150%", "24 hours", "Only one"))
+    answer = compose("I bought something for $126.77 and only got 126 points, shouldn't it be 127?", _passages(TEMPORARY_LIMIT),
+                     embedder).text
+    assert "For example" in answer and "rounded down" in answer
+
+
+def test_a_low_best_match_answers_only_when_it_stands_out():
+    assert stands_out([0.25, 0.14]) and stands_out([0.25])
+    assert not stands_out([0.27, 0.24]) and not stands_out([0.2, 0.05]) and not stands_out([])
+
+
+def test_staff_are_answered_from_the_internal_runbook_on_the_topic(embedder):
+    public, internal = uuid.uuid4(), uuid.uuid4()
+    candidates = [(internal, "Internal: EXP-504 workaround details", 0.575), (public, "Report export times out (EXP-504)", 0.504)]
+    question = "a customer's export is too big even for the scheduled export, how do I get them their data?"
+    assert pick_article(question, candidates, embedder, staff=True) == internal
+    assert pick_article(question, candidates, embedder) == public  # a problem's troubleshooting title, for anyone else

@@ -41,6 +41,16 @@ def test_article_keys_and_the_dev_set():
     assert all(c.must_contain or c.must_contain_any for c in cases if c.article)
 
 
+def test_staff_questions_are_asked_as_staff_and_an_unknown_audience_is_refused(tmp_path):
+    cases = tmp_path / "kb.jsonl"
+    line = '{{"id": "{}", "corpus": "helpcenter", "audience": "{}", "question": "q", "article": null}}'
+    cases.write_text("\n".join(line.format(i, a) for i, a in enumerate(["staff", "internal", "customer"])))
+    assert [c.audience for c in load_cases(cases)] == ["internal", "internal", "customer"]
+    cases.write_text(line.format("x", "robot"))
+    with pytest.raises(ValueError, match="x: audience must be one of"):
+        load_cases(cases)
+
+
 def test_a_kb_set_is_told_from_a_conversation_set(tmp_path):
     from assistant.kb_eval import is_kb_set
 
