@@ -164,3 +164,26 @@ async def test_typed_lists_campaigns_timeline_reports_plans_and_notifications_se
         }
     for path, body in before.items():
         assert got[path] == msgspec.json.encode(body), path
+
+
+async def test_widget_handoff_and_csat_bodies_are_typed_and_a_bad_one_is_a_400_naming_the_field(app):
+    async with AsyncTestClient(app) as client:
+        spec = (await client.get("/schema/openapi.json")).json()
+        token = (await client.post("/api/v1/widget/session")).json()["session"]
+        headers = {"X-Nexa-Session": token}
+        bad = {"/handoff": [({"email": "a@b.test"}, "consent"), ({"email": "a@b.test", "consent": "maybe"}, "consent"),
+                            ({"email": "nope", "consent": True}, "email"), ({"email": "a@b.test", "consent": True, "phone": "1"}, "phone"),
+                            ({"email": "a@b.test", "consent": True, "reason": "x" * 2001}, "reason")],
+               "/csat": [({}, "rating"), ({"rating": 0}, "rating"), ({"rating": "five"}, "rating"),
+                         ({"rating": 5, "comment": "x" * 2001}, "comment"), ({"rating": 5, "stars": 5}, "stars")]}
+        for path, cases in bad.items():
+            for body, field in cases:
+                refused = await client.post(f"/api/v1/widget{path}", json=body, headers=headers)
+                assert (refused.status_code, refused.json()["field"]) == (400, field), (path, body, refused.text)
+                assert refused.json()["detail"].startswith(f"{field}: "), refused.text
+        no_conversation = await client.post("/api/v1/widget/csat", json={"rating": 5}, headers=headers)
+        assert (no_conversation.status_code, no_conversation.json()["field"]) == (400, "conversation")
+    for path, fields in (("/api/v1/widget/handoff", {"email", "consent", "reason"}), ("/api/v1/widget/csat", {"rating", "comment"})):
+        body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert set(spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]) == fields, path
+
