@@ -379,3 +379,185 @@ class ImportStatus(msgspec.Struct):
     rows_done: int
     options: dict[str, Any]
     report: dict[str, Any] | None
+
+
+# -- the shared inbox --------------------------------------------------------------------------------------------
+
+class Inbound(msgspec.Struct):
+    """What became of a message posted to an inbox's webhook: new_thread, threaded or duplicate, and what was wrong."""
+
+    outcome: str
+    message_id: str
+    conversation_id: str
+    kind: str
+    problems: list[str]
+
+
+class InboxOut(msgspec.Struct):
+    """An inbox the caller works, with the size of each view (unassigned, mine, all, per status, per SLA state)."""
+
+    name: str
+    address: str
+    team: str | None
+    kind: str
+    counts: dict[str, int]
+
+
+class Inboxes(msgspec.Struct):
+    items: list[InboxOut]
+
+
+class ConversationBrief(msgspec.Struct):
+    """A conversation as list views show it; `sla` is breached, due_soon, on_track or none."""
+
+    id: str
+    inbox: str | None
+    subject: str
+    status: str
+    snoozed_until: str | None
+    priority: str
+    assignee_id: str | None
+    customer_email: str | None
+    automated: bool
+    last_message_at: str
+    first_response_due: str | None
+    resolution_due: str | None
+    first_response_at: str | None
+    sla: str
+    summary: str | None
+    intent: str | None
+    sentiment: str | None
+
+
+class ConversationPage(msgspec.Struct):
+    """One page of conversations, how many match in all, every view's size, and the next page's cursor (null: last)."""
+
+    total: int
+    limit: int
+    after: str | None
+    counts: dict[str, int]
+    items: list[ConversationBrief]
+
+
+class Presence(msgspec.Struct):
+    """Another agent viewing or drafting in the thread, since when."""
+
+    user_id: str
+    name: str
+    state: str
+    since: str
+
+
+class Others(msgspec.Struct):
+    others: list[Presence]
+
+
+class AttachmentOut(msgspec.Struct):
+    """An attachment of a message; `dropped` says why its content was not kept (then it cannot be downloaded)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    dropped: str | None
+
+
+class ThreadMessage(msgspec.Struct):
+    """A message of a thread: sanitized HTML only, never the raw MIME."""
+
+    id: str
+    seq: int
+    direction: str
+    kind: str
+    sender: str | None = msgspec.field(name="from")
+    from_address: str | None
+    author_id: str | None
+    at: str
+    reply_text: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    text: str
+    html: str | None
+    problems: list[str]
+    state: str
+    message_id: str
+    attachments: list[AttachmentOut]
+
+
+class ThreadNote(msgspec.Struct):
+    id: str
+    author_id: str | None
+    body: str
+    at: str
+    mentions: list[str]
+
+
+class RecordRef(msgspec.Struct):
+    type: str
+    id: str
+    name: str
+
+
+class ConversationThread(ConversationBrief):
+    """One thread: the conversation, its inbox's address, linked records the caller may read, who else is on it, its
+    messages and internal notes."""
+
+    inbox_address: str
+    links: list[RecordRef]
+    others: list[Presence]
+    messages: list[ThreadMessage]
+    notes: list[ThreadNote]
+
+
+class ReplySent(msgspec.Struct):
+    """The reply, queued for SMTP."""
+
+    id: str
+    message_id: str
+    state: str
+    subject: str
+
+
+class Mentioned(msgspec.Struct):
+    id: str
+    name: str
+
+
+class NoteAdded(msgspec.Struct):
+    id: str
+    body: str
+    mentioned: list[Mentioned]
+
+
+class Citation(msgspec.Struct):
+    n: int
+    type: str
+    article_id: str
+    title: str
+    url: str | None
+    snippet: str
+    score: float
+
+
+class SimilarTicket(msgspec.Struct):
+    type: str
+    ticket_id: str
+    number: int
+    subject: str
+    summary: str | None
+    matched: str
+    score: float
+
+
+class ReplySuggestion(msgspec.Struct):
+    """A draft reply with [n] markers, what each marker cites, similar resolved tickets; `grounded` false: no article
+    answered, the draft only acknowledges."""
+
+    summary: str | None
+    intent: str | None
+    sentiment: str | None
+    reply: str
+    citations: list[Citation]
+    similar_tickets: list[SimilarTicket]
+    grounded: bool

@@ -4,20 +4,29 @@ In-process app over real PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
 from assistant.agent import Agent
 from bots.http.app import create_app
 from bots.http.auth import issue_token
 from store.access import redact
-from store.auth import actor_for_email
+from store.auth import actor_for, actor_for_email
 from store.clock import today
+from store.embeddings import default_embedder
+from store.inbox.assist import suggest
+from store.inbox.service import InboxService, receive
+from store.knowledge import ingest as kb_ingest
+from store.knowledge import read_paths
+from store.models import InboxMessage, InboxNote
 from store.models.enums import RecordType, Role
 from store.serialize import to_dict
+from store.services import TicketService
 from store.services.campaigns import CampaignService
 from store.services.commissions import CommissionService
 from store.services.lists import ListService
@@ -26,6 +35,9 @@ from store.services.reports import ReportService
 from store.services.timeline import TimelineService
 from store.settings import Settings
 from tests.support import factories
+from tests.support.factories import SYSTEM
+from tests.support.inbox_mail import mail
+from tests.support.paths import ROOT
 from tests.support.scripted_models import ScriptedModel, say
 
 RECORDS = ["leads", "contacts", "accounts", "deals", "tickets", "tasks", "calls", "meetings", "notes", "products"]
@@ -42,14 +54,8 @@ NOT_YET_TYPED = {
     "GET /api/v1/accounts/{account_id}/consolidated", "GET /api/v1/accounts/{account_id}/health",
     "GET /api/v1/accounts/{account_id}/team",
     "GET /api/v1/commissions/statement",
-    "GET /api/v1/handoffs", "GET /api/v1/inbox/conversations",
-    "GET /api/v1/inbox/conversations/{conversation_id}", "GET /api/v1/inbox/conversations/{conversation_id}/suggestion",
-    "GET /api/v1/inbox/inboxes",
+    "GET /api/v1/handoffs",
     "POST /api/v1/chat/{conversation_id}/approvals/{approval_id}",
-    "POST /api/v1/inbox/conversations/{conversation_id}/assign",
-    "POST /api/v1/inbox/conversations/{conversation_id}/claim", "POST /api/v1/inbox/conversations/{conversation_id}/notes",
-    "POST /api/v1/inbox/conversations/{conversation_id}/presence", "POST /api/v1/inbox/conversations/{conversation_id}/reply",
-    "POST /api/v1/inbox/conversations/{conversation_id}/status", "POST /api/v1/inbox/{inbox}/inbound",
     "PUT /api/v1/accounts/{account_id}/team/{user_id}",
 }
 
@@ -186,4 +192,68 @@ async def test_widget_handoff_and_csat_bodies_are_typed_and_a_bad_one_is_a_400_n
     for path, fields in (("/api/v1/widget/handoff", {"email", "consent", "reason"}), ("/api/v1/widget/csat", {"rating", "comment"})):
         body = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert set(spec["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]["properties"]) == fields, path
+
+
+async def test_typed_inbox_routes_send_the_bytes_of_the_dicts_they_replaced(db, clock):
+    embedder = default_embedder()
+    settings = replace(Settings(), smtp_url="smtp://127.0.0.1:2525")  # a reply is only queued: nothing connects
+    helpcenter = ROOT / "store" / "seed" / "helpcenter"
+    async with db.session() as s:
+        await kb_ingest(s, read_paths([helpcenter / "sso-saml.md", helpcenter / "sso-310-clock-skew.md"]), embedder)
+        sam = await factories.user(s, role=Role.support, team="Support", name="Sam Agent", email="sam@nexa.test")
+        sue = await factories.user(s, role=Role.support, team="Support", name="Sue Agent", email="sue@nexa.test")
+        _, secret = await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
+        old = await TicketService(s, SYSTEM).create({"subject": "SAML login rejected"},
+                                                   first_message="Our SAML single sign-on login is rejected with SSO-310 clock skew.")
+        await TicketService(s, SYSTEM).update(old.id, {"status": "resolved"})
+        tokens = {"sam": await issue_token(s, sam), "sue": await issue_token(s, sue)}
+    raw = mail(message_id="<typed1@g>", subject="SSO login rejected", body="Our SAML SSO login is rejected with SSO-310.",
+               html="<p>Our SAML SSO login is <b>rejected</b></p>", attachments=[("trace.txt", "text/plain", b"SSO-310")])
+    sam_h, sue_h = ({"Authorization": f"Bearer {tokens[who]}"} for who in ("sam", "sue"))
+    app = create_app(db, settings=settings, agent=Agent(db, ScriptedModel(say("hi")), embedder=embedder))
+    got, before = {}, {}
+    async with AsyncTestClient(app) as client:
+        hook = {"Content-Type": "message/rfc822", "X-Nexa-Inbox-Secret": secret}
+        assert (await client.post("/api/v1/inbox/support/inbound", content=raw, headers=hook)).json()["outcome"] == "new_thread"
+        got["inbound"] = (await client.post("/api/v1/inbox/support/inbound", content=raw, headers=hook)).content  # a duplicate
+        cid = (await client.get("/api/v1/inbox/conversations", headers=sam_h)).json()["items"][0]["id"]
+        base = f"/api/v1/inbox/conversations/{cid}"
+        await client.post(f"{base}/presence", json={"state": "drafting"}, headers=sue_h)
+        for path in (f"/conversations/{cid}/suggestion", "/inboxes", "/conversations", f"/conversations/{cid}"):  # it stores a summary
+            got[path] = (await client.get(f"/api/v1/inbox{path}", headers=sam_h)).content
+        got["presence"] = (await client.post(f"{base}/presence", json={"state": "viewing"}, headers=sam_h)).content
+        async with db.session() as s:  # what the handlers returned before, as plain dicts
+            actor = actor_for(sam)
+            service = InboxService(s, actor)
+            inbox = await service.inbox("support")
+            before["inbound"] = (await receive(s, "support", secret, raw, settings)).to_dict()
+            before["/inboxes"] = {"items": [{"name": "support", "address": "support@nexa.test", "team": "Support",
+                                             "kind": inbox.kind.value, "counts": await service.counts(inbox="support")}]}
+            page = await service.conversations(limit=50)
+            before["/conversations"] = {"total": page.total, "limit": 50, "after": None, "counts": page.counts,
+                                        "items": [service.brief(c, "support") for c in page.items]}
+            before[f"/conversations/{cid}"] = thread = redact(actor, service.full(await service.thread(cid)))
+            before[f"/conversations/{cid}/suggestion"] = suggestion = redact(actor, (await suggest(s, actor, cid, embedder)).to_dict())
+            before["presence"] = {"others": await service.others(page.items[0].id)}
+        got["assign"] = (await client.post(f"{base}/assign", json={"assignee_id": str(sue.id)}, headers=sam_h)).content
+        async with db.session() as s:
+            before["assign"] = InboxService(s, actor_for(sam)).brief(await InboxService(s, actor_for(sam)).get(cid))
+        got["status"] = (await client.post(f"{base}/status", json={"status": "pending", "priority": "high"}, headers=sue_h)).content
+        async with db.session() as s:
+            before["status"] = InboxService(s, actor_for(sue)).brief(await InboxService(s, actor_for(sue)).get(cid))
+        got["notes"] = (await client.post(f"{base}/notes", json={"body": "@Sam can you check SSO?"}, headers=sue_h)).content
+        got["reply"] = (await client.post(f"{base}/reply", json={"body": "Looking into it.", "confirm": True}, headers=sue_h)).content
+        got["claim"] = (await client.post(f"{base}/claim", headers=sue_h)).content
+        async with db.session() as s:
+            before["claim"] = InboxService(s, actor_for(sue)).brief(await InboxService(s, actor_for(sue)).get(cid))
+    async with db.session() as s:
+        note = await s.scalar(select(InboxNote))
+        before["notes"] = {"id": str(note.id), "body": note.body, "mentioned": [{"id": str(sam.id), "name": "Sam Agent"}]}
+        sent = await s.scalar(select(InboxMessage).where(InboxMessage.direction == "outbound"))
+        before["reply"] = {"id": str(sent.id), "message_id": sent.message_id, "state": sent.state.value, "subject": sent.subject}
+    assert thread["messages"][0]["attachments"] and thread["others"] and "from" in thread["messages"][0]
+    assert suggestion["citations"] and suggestion["similar_tickets"]
+    assert before["/inboxes"]["items"][0]["counts"] and before["presence"]["others"]
+    for key, body in before.items():
+        assert got[key] == msgspec.json.encode(body), key
 
