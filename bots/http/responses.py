@@ -561,3 +561,101 @@ class ReplySuggestion(msgspec.Struct):
     citations: list[Citation]
     similar_tickets: list[SimilarTicket]
     grounded: bool
+
+
+# -- account insights, the handoff list, commission statements ---------------------------------------------------
+
+class HealthFactor(msgspec.Struct):
+    factor: str
+    value: str
+    points: float
+
+
+class AccountHealth(msgspec.Struct):
+    """Health score 0-100, churn risk (low, medium, high), lifetime value (money as a string) and the factors behind it."""
+
+    health_score: int
+    churn_risk: str
+    lifetime_value: str
+    factors: list[HealthFactor]
+
+
+class ConsolidatedAccount(msgspec.Struct):
+    """One account of the tree, `depth` levels below the one asked for."""
+
+    id: str
+    account_name: str
+    depth: int
+    annual_revenue: str | None
+    lifetime_value: str
+    health_score: int | None
+    churn_risk: str | None
+
+
+class Consolidated(msgspec.Struct, kw_only=True):
+    """An account and all its subsidiaries the caller may read, summed (money as strings; deal totals are left out for
+    a role that may not see them); `hidden_accounts` counts the ones left out."""
+
+    account_id: str
+    account_name: str
+    annual_revenue: str
+    lifetime_value: str
+    total_deal_value: str | msgspec.UnsetType = msgspec.UNSET
+    total_closed_won: str | msgspec.UnsetType = msgspec.UNSET
+    open_deals: int
+    accounts: list[ConsolidatedAccount]
+    hidden_accounts: int
+    method: str
+
+
+class TeamMember(msgspec.Struct):
+    """A member of an account's team: its owner (role account_owner) first, then the others by name."""
+
+    user_id: str
+    name: str
+    role: str
+
+
+class AccountTeam(msgspec.Struct):
+    items: list[TeamMember]
+
+
+class CsHandoff(msgspec.Struct):
+    """A won deal handed to customer success: pending or taken."""
+
+    id: str
+    deal_id: str
+    deal: str
+    account_id: str | None
+    account: str | None
+    status: str
+    notes: str
+    created_at: str
+
+
+class CsHandoffs(msgspec.Struct):
+    items: list[CsHandoff]
+
+
+class StatementLine(msgspec.Struct):
+    """A commission line: what it was earned on, at which rate, how much, and why (a reversal is negative)."""
+
+    deal_id: str
+    deal: str
+    base: str
+    rate: str
+    amount: str
+    explanation: str
+    reversal: bool
+    created_at: str
+
+
+class CommissionStatement(msgspec.Struct):
+    """A rep's commission lines in the period and their total (money as strings)."""
+
+    user_id: str
+    rep: str
+    start: str
+    end: str
+    lines: list[StatementLine]
+    total: str
