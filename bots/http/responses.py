@@ -659,3 +659,34 @@ class CommissionStatement(msgspec.Struct):
     end: str
     lines: list[StatementLine]
     total: str
+
+
+# -- chat approvals ----------------------------------------------------------------------------------------------
+
+class PendingWrite(msgspec.Struct):
+    """A write waiting for the user's approval (POST /chat/{conversation_id}/approvals/{id})."""
+
+    id: str
+    tool: str
+    arguments: dict[str, Any]
+    summary: str
+
+
+class ToolCallOut(msgspec.Struct):
+    name: str
+    arguments: dict[str, Any]
+    ok: bool
+
+
+class TurnOut(msgspec.Struct):
+    """A finished turn: the answer, its outcome, the cited passages, writes awaiting approval, the records it touched,
+    the tools it called, and a notice (the model fell back to offline, say)."""
+
+    conversation_id: str
+    answer: str
+    outcome: str
+    citations: list[dict[str, Any]]
+    pending: list[PendingWrite]
+    references: list[dict[str, str]]
+    tool_calls: list[ToolCallOut]
+    notice: str | None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from assistant.agent import Agent
 from bots.http.app import create_app
 from bots.http.auth import issue_token
+from bots.http.streaming import reply
 from store.access import redact
 from store.auth import actor_for, actor_for_email
 from store.clock import today
@@ -26,7 +27,7 @@ from store.knowledge import read_paths
 from store.models import InboxMessage, InboxNote
 from store.models.enums import RecordType, Role
 from store.serialize import plain, to_dict
-from store.services import TicketService
+from store.services import DealService, TicketService
 from store.services.account_insights import AccountInsightService
 from store.services.campaigns import CampaignService
 from store.services.commissions import CommissionService
@@ -39,7 +40,7 @@ from tests.support import factories
 from tests.support.factories import SYSTEM
 from tests.support.inbox_mail import mail
 from tests.support.paths import ROOT
-from tests.support.scripted_models import ScriptedModel, say
+from tests.support.scripted_models import ScriptedModel, call, say
 
 RECORDS = ["leads", "contacts", "accounts", "deals", "tickets", "tasks", "calls", "meetings", "notes", "products"]
 ROUTES = [(f"/api/v1/{r}", "get") for r in RECORDS] + [(f"/api/v1/{r}/{{record_id}}", "get") for r in RECORDS] + [
@@ -48,12 +49,10 @@ ROUTES = [(f"/api/v1/{r}", "get") for r in RECORDS] + [(f"/api/v1/{r}/{{record_i
     ("/api/v1/pipeline", "get"), ("/api/v1/kb/search", "get"), ("/api/v1/kb/articles", "get"),
     ("/api/v1/deals/{deal_id}/quotes", "get"), ("/api/v1/quotes/{quote_id}", "get"),
 ]
-# Routes of /api/v1 still answering an untyped dict: a new route must name its response type, and one typed since
-# must leave this list (the test says so). It only shrinks. (POST /chat and /widget/messages are documented as their
-# event stream; their JSON answer is not described yet.)
-NOT_YET_TYPED = {
-    "POST /api/v1/chat/{conversation_id}/approvals/{approval_id}",
-}
+# Routes of /api/v1 still answering an untyped dict (none left): a new route must name its response type, and one typed
+# since must leave this list (the test says so). It only shrinks. (POST /chat and /widget/messages are documented as
+# their event stream; their JSON answer is not described yet.)
+NOT_YET_TYPED: set[str] = set()
 
 
 @pytest.fixture
@@ -294,3 +293,23 @@ async def test_typed_account_insights_handoffs_and_statements_send_the_bytes_of_
     for path, body in before.items():
         assert got[path] == msgspec.json.encode(body), path
 
+
+async def test_a_typed_approval_decision_sends_the_bytes_of_the_dict_it_replaced(db):
+    async with db.session() as s:
+        john = await factories.user(s, name="John", email="john@nexa.test", team="East")
+        deal = await factories.deal(s, deal_name="Acme - Plan", amount=3000, owner_id=john.id)
+        token = await issue_token(s, john)
+    agent = Agent(db, ScriptedModel(call("move_deal_stage", {"deal_id": str(deal.id), "stage": "proposal"}), say("Waiting for you.")))
+    proposed = await agent.run(actor_for(john), "move Acme - Plan to proposal")
+    (pending,) = proposed.pending
+    path = f"/api/v1/chat/{proposed.conversation_id}/approvals/{pending.id}"
+    async with AsyncTestClient(create_app(db, settings=Settings(), agent=agent)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        applied = await client.post(path, json={"approve": True}, headers=headers)
+        again = await client.post(path, json={"approve": True}, headers=headers)
+    assert list(applied.json()) == ["conversation_id", "answer", "outcome", "citations", "pending", "references", "tool_calls", "notice"]
+    assert applied.json()["tool_calls"] == [{"name": "move_deal_stage", "arguments": pending.arguments, "ok": True}]
+    async with db.session() as s:
+        assert (await DealService(s, SYSTEM).get(deal.id)).stage.value == "proposal"
+    before = reply(await agent.decide(actor_for(john), proposed.conversation_id, pending.id, True))  # what the handler returned
+    assert before["answer"].startswith("Already decided") and again.content == msgspec.json.encode(before)
