@@ -18,7 +18,16 @@ from bots.http.inbox import inbox_router
 from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
-from bots.http.responses import AuditEntries, AuditEntryOut, KbArticle, KbArticles, KbHits, PipelineOut, Timeline
+from bots.http.responses import (
+    AuditEntries,
+    AuditEntryOut,
+    KbArticle,
+    KbArticles,
+    KbHits,
+    PipelineOut,
+    Timeline,
+    TurnOut,
+)
 from bots.http.sales import sales_router
 from bots.http.state import AppState
 from bots.http.streaming import reply, stream, wants_stream
@@ -64,9 +73,9 @@ async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> 
 
 
 @post("/chat/{conversation_id:uuid}/approvals/{approval_id:uuid}", status_code=200)
-async def decide(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, approval_id: uuid.UUID, data: Decision) -> dict[str, Any]:
+async def decide(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, approval_id: uuid.UUID, data: Decision) -> TurnOut:
     """Approve or reject a pending write; applied at most once."""
-    return reply(await nexa.agent.decide(actor, conversation_id, approval_id, data.approve))
+    return TurnOut(**reply(await nexa.agent.decide(actor, conversation_id, approval_id, data.approve)))
 
 
 class PipelineFilters(Input):

@@ -5,13 +5,25 @@ Annotations are real classes at definition time (no `from __future__ import anno
 """
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
+import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
+from bots.http.responses import (
+    ConversationBrief,
+    ConversationPage,
+    ConversationThread,
+    Inbound,
+    Inboxes,
+    NoteAdded,
+    Others,
+    ReplySent,
+    ReplySuggestion,
+)
 from bots.http.state import AppState
 from store.access import Actor, redact
 from store.inbox.assist import suggest
@@ -28,7 +40,7 @@ RAW_TYPES = ("message/rfc822", "application/octet-stream")
 
 @post("/{inbox:str}/inbound", status_code=202, request_max_body_size=MAX_INBOUND, tags=["inbox"])
 async def inbound(request: Request, nexa: AppState, inbox: str,
-                  secret: Annotated[str | None, Parameter(header=SECRET_HEADER, max_length=200)] = None) -> dict[str, Any]:
+                  secret: Annotated[str | None, Parameter(header=SECRET_HEADER, max_length=200)] = None) -> Inbound:
     """One raw RFC 822 message (`Content-Type: message/rfc822`) for the inbox, authenticated by its secret in the
     `X-Nexa-Inbox-Secret` header. Answers what became of it: new_thread, threaded or duplicate, and any problems."""
     if not secret:
@@ -40,7 +52,7 @@ async def inbound(request: Request, nexa: AppState, inbox: str,
     if not raw.strip():
         raise HTTPException(status_code=400, detail="body: an empty message")
     async with nexa.db.session() as session:
-        return (await receive(session, inbox, secret, raw, nexa.settings)).to_dict()
+        return msgspec.convert((await receive(session, inbox, secret, raw, nexa.settings)).to_dict(), Inbound)
 
 
 class ConversationFilters(Input):
@@ -54,16 +66,16 @@ class ConversationFilters(Input):
 
 
 @get("/inboxes", tags=["inbox"])
-async def inboxes(nexa: AppState, actor: Actor) -> dict[str, Any]:
+async def inboxes(nexa: AppState, actor: Actor) -> Inboxes:
     """The inboxes the caller works, with their view counts."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        return {"items": [{"name": i.name, "address": i.address, "team": i.team, "kind": i.kind.value,
-                           "counts": await service.counts(inbox=i.name)} for i in await service.inboxes()]}
+        return msgspec.convert({"items": [{"name": i.name, "address": i.address, "team": i.team, "kind": i.kind.value,
+                                            "counts": await service.counts(inbox=i.name)} for i in await service.inboxes()]}, Inboxes)
 
 
 @get("/conversations", tags=["inbox"], description=f"Filters: {', '.join(ConversationFilters.model_fields)}.")
-async def conversations(request: Request, nexa: AppState, actor: Actor) -> dict[str, Any]:
+async def conversations(request: Request, nexa: AppState, actor: Actor) -> ConversationPage:
     """Conversations of the caller's inboxes, most recent first: filter by inbox, status, assignee (me, none or a user
     id) and SLA state (breached, due_soon, on_track, none); `counts` holds every view's size; `after` (null on the
     last page) asks for the next page."""
@@ -73,17 +85,17 @@ async def conversations(request: Request, nexa: AppState, actor: Actor) -> dict[
         page = await service.conversations(inbox=filters.inbox, status=filters.status, assignee=filters.assignee,
                                            sla_state=filters.sla, q=filters.q, limit=filters.limit, after=filters.after)
         names = {i.id: i.name for i in await service.inboxes()}
-        return {"total": page.total, "limit": filters.limit, "after": page.after, "counts": page.counts,
-                "items": [service.brief(c, names.get(c.inbox_id)) for c in page.items]}
+        return msgspec.convert({"total": page.total, "limit": filters.limit, "after": page.after, "counts": page.counts,
+                                "items": [service.brief(c, names.get(c.inbox_id)) for c in page.items]}, ConversationPage)
 
 
 @get("/conversations/{conversation_id:uuid}", tags=["inbox"])
-async def conversation(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> dict[str, Any]:
+async def conversation(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> ConversationThread:
     """One thread with its messages (sanitized HTML only), attachments, notes, linked records and who else is on it.
     Reading it marks it read up to its last message (a later reply by someone else then needs a confirmation)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        return redact(actor, service.full(await service.thread(conversation_id)))
+        return msgspec.convert(redact(actor, service.full(await service.thread(conversation_id))), ConversationThread)
 
 
 class ReplyIn(BaseModel):
@@ -93,7 +105,7 @@ class ReplyIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/reply", status_code=202, tags=["inbox"])
-async def reply(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: ReplyIn) -> dict[str, Any]:
+async def reply(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: ReplyIn) -> ReplySent:
     """Send a reply from the inbox's address (queued for SMTP). 409 with `since` (the messages you have not read)
     when someone else wrote since you last read the thread: send again with `confirm: true`."""
     async with nexa.db.session() as session:
@@ -101,7 +113,7 @@ async def reply(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: 
                                                            status=data.status)
         await audit(session, actor, action="api:inbox.reply", arguments={"confirm": data.confirm, "status": data.status,
                     "chars": len(data.body)}, status="ok", record_ids=[conversation_id, message.id])
-        return {"id": str(message.id), "message_id": message.message_id, "state": message.state.value, "subject": message.subject}
+        return ReplySent(id=str(message.id), message_id=message.message_id, state=message.state.value, subject=message.subject)
 
 
 class AssignIn(BaseModel):
@@ -109,23 +121,23 @@ class AssignIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/assign", status_code=200, tags=["inbox"])
-async def assign(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: AssignIn) -> dict[str, Any]:
+async def assign(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: AssignIn) -> ConversationBrief:
     """Give the conversation to an agent of its inbox's team (`null` unassigns)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
         found = await service.assign(conversation_id, data.assignee_id)
         await audit(session, actor, action="api:inbox.assign", arguments=data.model_dump(mode="json"), status="ok", record_ids=[conversation_id])
-        return service.brief(found)
+        return msgspec.convert(service.brief(found), ConversationBrief)
 
 
 @post("/conversations/{conversation_id:uuid}/claim", status_code=200, tags=["inbox"])
-async def claim(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> dict[str, Any]:
+async def claim(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> ConversationBrief:
     """Take the conversation (409 when another agent has it)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
         found = await service.claim(conversation_id)
         await audit(session, actor, action="api:inbox.claim", status="ok", record_ids=[conversation_id])
-        return service.brief(found)
+        return msgspec.convert(service.brief(found), ConversationBrief)
 
 
 class NoteIn(BaseModel):
@@ -133,13 +145,14 @@ class NoteIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/notes", status_code=201, tags=["inbox"])
-async def add_note(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: NoteIn) -> dict[str, Any]:
+async def add_note(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: NoteIn) -> NoteAdded:
     """An internal note; @mentions of the inbox's agents are resolved (and DM'd on Slack when mapped)."""
     async with nexa.db.session() as session:
         note, mentioned = await InboxService(session, actor).add_note(conversation_id, data.body)
         await audit(session, actor, action="api:inbox.note", arguments={"mentioned": [u.id for u in mentioned]}, status="ok",
                     record_ids=[conversation_id, note.id])
-        return {"id": str(note.id), "body": note.body, "mentioned": [{"id": str(u.id), "name": u.name} for u in mentioned]}
+        return msgspec.convert({"id": str(note.id), "body": note.body, "mentioned": [{"id": str(u.id), "name": u.name} for u in mentioned]},
+                               NoteAdded)
 
 
 class StatusIn(Input):
@@ -149,13 +162,13 @@ class StatusIn(Input):
 
 
 @post("/conversations/{conversation_id:uuid}/status", status_code=200, tags=["inbox"])
-async def set_status(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: StatusIn) -> dict[str, Any]:
+async def set_status(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: StatusIn) -> ConversationBrief:
     """open, pending, snoozed (with `snoozed_until`) or closed; optionally a new priority (moves the SLA due times)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
         found = await service.set_status(conversation_id, data.status, snoozed_until=data.snoozed_until, priority=data.priority)
         await audit(session, actor, action="api:inbox.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[conversation_id])
-        return service.brief(found)
+        return msgspec.convert(service.brief(found), ConversationBrief)
 
 
 class PresenceIn(BaseModel):
@@ -163,18 +176,18 @@ class PresenceIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/presence", status_code=200, tags=["inbox"])
-async def presence(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: PresenceIn) -> dict[str, Any]:
+async def presence(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: PresenceIn) -> Others:
     """Say you are viewing or drafting (every minute while true); answers who else is."""
     async with nexa.db.session() as session:
-        return {"others": await InboxService(session, actor).mark(conversation_id, data.state)}
+        return msgspec.convert({"others": await InboxService(session, actor).mark(conversation_id, data.state)}, Others)
 
 
 @get("/conversations/{conversation_id:uuid}/suggestion", tags=["inbox"])
-async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> dict[str, Any]:
+async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> ReplySuggestion:
     """The thread's summary, intent and sentiment, and a suggested reply grounded in the public help center (citations
     [n]) with similar resolved tickets beside it. Nothing is sent: the agent edits it and sends it with /reply."""
     async with nexa.db.session() as session:
-        return redact(actor, (await suggest(session, actor, conversation_id, nexa.embedder)).to_dict())
+        return msgspec.convert(redact(actor, (await suggest(session, actor, conversation_id, nexa.embedder)).to_dict()), ReplySuggestion)
 
 
 @get("/attachments/{attachment_id:uuid}", tags=["inbox"])

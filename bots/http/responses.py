@@ -379,3 +379,314 @@ class ImportStatus(msgspec.Struct):
     rows_done: int
     options: dict[str, Any]
     report: dict[str, Any] | None
+
+
+# -- the shared inbox --------------------------------------------------------------------------------------------
+
+class Inbound(msgspec.Struct):
+    """What became of a message posted to an inbox's webhook: new_thread, threaded or duplicate, and what was wrong."""
+
+    outcome: str
+    message_id: str
+    conversation_id: str
+    kind: str
+    problems: list[str]
+
+
+class InboxOut(msgspec.Struct):
+    """An inbox the caller works, with the size of each view (unassigned, mine, all, per status, per SLA state)."""
+
+    name: str
+    address: str
+    team: str | None
+    kind: str
+    counts: dict[str, int]
+
+
+class Inboxes(msgspec.Struct):
+    items: list[InboxOut]
+
+
+class ConversationBrief(msgspec.Struct):
+    """A conversation as list views show it; `sla` is breached, due_soon, on_track or none."""
+
+    id: str
+    inbox: str | None
+    subject: str
+    status: str
+    snoozed_until: str | None
+    priority: str
+    assignee_id: str | None
+    customer_email: str | None
+    automated: bool
+    last_message_at: str
+    first_response_due: str | None
+    resolution_due: str | None
+    first_response_at: str | None
+    sla: str
+    summary: str | None
+    intent: str | None
+    sentiment: str | None
+
+
+class ConversationPage(msgspec.Struct):
+    """One page of conversations, how many match in all, every view's size, and the next page's cursor (null: last)."""
+
+    total: int
+    limit: int
+    after: str | None
+    counts: dict[str, int]
+    items: list[ConversationBrief]
+
+
+class Presence(msgspec.Struct):
+    """Another agent viewing or drafting in the thread, since when."""
+
+    user_id: str
+    name: str
+    state: str
+    since: str
+
+
+class Others(msgspec.Struct):
+    others: list[Presence]
+
+
+class AttachmentOut(msgspec.Struct):
+    """An attachment of a message; `dropped` says why its content was not kept (then it cannot be downloaded)."""
+
+    id: str
+    filename: str
+    content_type: str
+    size: int
+    dropped: str | None
+
+
+class ThreadMessage(msgspec.Struct):
+    """A message of a thread: sanitized HTML only, never the raw MIME."""
+
+    id: str
+    seq: int
+    direction: str
+    kind: str
+    sender: str | None = msgspec.field(name="from")
+    from_address: str | None
+    author_id: str | None
+    at: str
+    reply_text: str
+    to: list[str]
+    cc: list[str]
+    subject: str
+    text: str
+    html: str | None
+    problems: list[str]
+    state: str
+    message_id: str
+    attachments: list[AttachmentOut]
+
+
+class ThreadNote(msgspec.Struct):
+    id: str
+    author_id: str | None
+    body: str
+    at: str
+    mentions: list[str]
+
+
+class RecordRef(msgspec.Struct):
+    type: str
+    id: str
+    name: str
+
+
+class ConversationThread(ConversationBrief):
+    """One thread: the conversation, its inbox's address, linked records the caller may read, who else is on it, its
+    messages and internal notes."""
+
+    inbox_address: str
+    links: list[RecordRef]
+    others: list[Presence]
+    messages: list[ThreadMessage]
+    notes: list[ThreadNote]
+
+
+class ReplySent(msgspec.Struct):
+    """The reply, queued for SMTP."""
+
+    id: str
+    message_id: str
+    state: str
+    subject: str
+
+
+class Mentioned(msgspec.Struct):
+    id: str
+    name: str
+
+
+class NoteAdded(msgspec.Struct):
+    id: str
+    body: str
+    mentioned: list[Mentioned]
+
+
+class Citation(msgspec.Struct):
+    n: int
+    type: str
+    article_id: str
+    title: str
+    url: str | None
+    snippet: str
+    score: float
+
+
+class SimilarTicket(msgspec.Struct):
+    type: str
+    ticket_id: str
+    number: int
+    subject: str
+    summary: str | None
+    matched: str
+    score: float
+
+
+class ReplySuggestion(msgspec.Struct):
+    """A draft reply with [n] markers, what each marker cites, similar resolved tickets; `grounded` false: no article
+    answered, the draft only acknowledges."""
+
+    summary: str | None
+    intent: str | None
+    sentiment: str | None
+    reply: str
+    citations: list[Citation]
+    similar_tickets: list[SimilarTicket]
+    grounded: bool
+
+
+# -- account insights, the handoff list, commission statements ---------------------------------------------------
+
+class HealthFactor(msgspec.Struct):
+    factor: str
+    value: str
+    points: float
+
+
+class AccountHealth(msgspec.Struct):
+    """Health score 0-100, churn risk (low, medium, high), lifetime value (money as a string) and the factors behind it."""
+
+    health_score: int
+    churn_risk: str
+    lifetime_value: str
+    factors: list[HealthFactor]
+
+
+class ConsolidatedAccount(msgspec.Struct):
+    """One account of the tree, `depth` levels below the one asked for."""
+
+    id: str
+    account_name: str
+    depth: int
+    annual_revenue: str | None
+    lifetime_value: str
+    health_score: int | None
+    churn_risk: str | None
+
+
+class Consolidated(msgspec.Struct, kw_only=True):
+    """An account and all its subsidiaries the caller may read, summed (money as strings; deal totals are left out for
+    a role that may not see them); `hidden_accounts` counts the ones left out."""
+
+    account_id: str
+    account_name: str
+    annual_revenue: str
+    lifetime_value: str
+    total_deal_value: str | msgspec.UnsetType = msgspec.UNSET
+    total_closed_won: str | msgspec.UnsetType = msgspec.UNSET
+    open_deals: int
+    accounts: list[ConsolidatedAccount]
+    hidden_accounts: int
+    method: str
+
+
+class TeamMember(msgspec.Struct):
+    """A member of an account's team: its owner (role account_owner) first, then the others by name."""
+
+    user_id: str
+    name: str
+    role: str
+
+
+class AccountTeam(msgspec.Struct):
+    items: list[TeamMember]
+
+
+class CsHandoff(msgspec.Struct):
+    """A won deal handed to customer success: pending or taken."""
+
+    id: str
+    deal_id: str
+    deal: str
+    account_id: str | None
+    account: str | None
+    status: str
+    notes: str
+    created_at: str
+
+
+class CsHandoffs(msgspec.Struct):
+    items: list[CsHandoff]
+
+
+class StatementLine(msgspec.Struct):
+    """A commission line: what it was earned on, at which rate, how much, and why (a reversal is negative)."""
+
+    deal_id: str
+    deal: str
+    base: str
+    rate: str
+    amount: str
+    explanation: str
+    reversal: bool
+    created_at: str
+
+
+class CommissionStatement(msgspec.Struct):
+    """A rep's commission lines in the period and their total (money as strings)."""
+
+    user_id: str
+    rep: str
+    start: str
+    end: str
+    lines: list[StatementLine]
+    total: str
+
+
+# -- chat approvals ----------------------------------------------------------------------------------------------
+
+class PendingWrite(msgspec.Struct):
+    """A write waiting for the user's approval (POST /chat/{conversation_id}/approvals/{id})."""
+
+    id: str
+    tool: str
+    arguments: dict[str, Any]
+    summary: str
+
+
+class ToolCallOut(msgspec.Struct):
+    name: str
+    arguments: dict[str, Any]
+    ok: bool
+
+
+class TurnOut(msgspec.Struct):
+    """A finished turn: the answer, its outcome, the cited passages, writes awaiting approval, the records it touched,
+    the tools it called, and a notice (the model fell back to offline, say)."""
+
+    conversation_id: str
+    answer: str
+    outcome: str
+    citations: list[dict[str, Any]]
+    pending: list[PendingWrite]
+    references: list[dict[str, str]]
+    tool_calls: list[ToolCallOut]
+    notice: str | None

@@ -14,13 +14,20 @@ from pydantic import BaseModel, Field
 
 from bots.http.resources import record
 from bots.http.responses import (
+    AccountHealth,
+    AccountTeam,
     CommissionPlanOut,
     CommissionPlans,
+    CommissionStatement,
+    Consolidated,
+    CsHandoff,
+    CsHandoffs,
     DealOut,
     Marked,
     NotificationOut,
     Notifications,
     ReportOut,
+    TeamMember,
 )
 from bots.http.state import AppState
 from store.access import Actor, redact
@@ -58,12 +65,12 @@ async def report(request: Request, nexa: AppState, actor: Actor, metric: str) ->
 
 
 @get("/commissions/statement", tags=["commissions"], description="Query: user_id (default: the caller), start, end (default: this year).")
-async def commission_statement(request: Request, nexa: AppState, actor: Actor, user_id: uuid.UUID | None = None) -> dict[str, Any]:
+async def commission_statement(request: Request, nexa: AppState, actor: Actor, user_id: uuid.UUID | None = None) -> CommissionStatement:
     """A rep's commission lines and total in the period."""
     query = {k: v for k, v in request.query_params.items() if k != "user_id"}
     start, end, _ = _period(query)
     async with nexa.db.session() as session:
-        return plain(asdict(await CommissionService(session, actor).statement(user_id=user_id, start=start, end=end)))
+        return CommissionStatement(**plain(asdict(await CommissionService(session, actor).statement(user_id=user_id, start=start, end=end))))
 
 
 @get("/commissions/plans", tags=["commissions"])
@@ -103,24 +110,24 @@ async def read_notifications(nexa: AppState, actor: Actor, data: ReadIds) -> Mar
 
 
 @get("/accounts/{account_id:uuid}/health", tags=["accounts"])
-async def account_health(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> dict[str, Any]:
+async def account_health(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountHealth:
     """Health score 0-100, churn risk and lifetime value, with the factors behind the score."""
     async with nexa.db.session() as session:
-        return redact(actor, (await AccountInsightService(session, actor).health(account_id)).to_dict())
+        return AccountHealth(**redact(actor, (await AccountInsightService(session, actor).health(account_id)).to_dict()))
 
 
 @get("/accounts/{account_id:uuid}/consolidated", tags=["accounts"])
-async def account_consolidated(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> dict[str, Any]:
+async def account_consolidated(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> Consolidated:
     """Revenue, lifetime value and deal totals over the account and all its subsidiaries."""
     async with nexa.db.session() as session:
-        return redact(actor, plain(await AccountInsightService(session, actor).consolidated(account_id)))
+        return Consolidated(**redact(actor, plain(await AccountInsightService(session, actor).consolidated(account_id))))
 
 
 @get("/accounts/{account_id:uuid}/team", tags=["accounts"])
-async def account_team(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> dict[str, Any]:
+async def account_team(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountTeam:
     """The account owner and the account team with their roles."""
     async with nexa.db.session() as session:
-        return {"items": await AccountInsightService(session, actor).team(account_id)}
+        return AccountTeam(items=[TeamMember(**m) for m in await AccountInsightService(session, actor).team(account_id)])
 
 
 class TeamRole(BaseModel):
@@ -128,20 +135,20 @@ class TeamRole(BaseModel):
 
 
 @put("/accounts/{account_id:uuid}/team/{user_id:uuid}", status_code=200, tags=["accounts"])
-async def set_account_team_member(nexa: AppState, actor: Actor, account_id: uuid.UUID, user_id: uuid.UUID, data: TeamRole) -> dict[str, Any]:
+async def set_account_team_member(nexa: AppState, actor: Actor, account_id: uuid.UUID, user_id: uuid.UUID, data: TeamRole) -> AccountTeam:
     """Add a user to the account team in a role (or change the role)."""
     async with nexa.db.session() as session:
         service = AccountInsightService(session, actor)
         await service.set_member(account_id, user_id, data.role)
         await audit(session, actor, action="api:accounts.team", arguments=data.model_dump(mode="json"), status="ok", record_ids=[account_id, user_id])
-        return {"items": await service.team(account_id)}
+        return AccountTeam(items=[TeamMember(**m) for m in await service.team(account_id)])
 
 
 @get("/handoffs", tags=["accounts"])
-async def handoffs(nexa: AppState, actor: Actor, status: str | None = "pending") -> dict[str, Any]:
+async def handoffs(nexa: AppState, actor: Actor, status: str | None = "pending") -> CsHandoffs:
     """The customer-success handoff list (won deals), newest first."""
     async with nexa.db.session() as session:
-        return {"items": await AccountInsightService(session, actor).handoffs(status=status)}
+        return CsHandoffs(items=[CsHandoff(**h) for h in await AccountInsightService(session, actor).handoffs(status=status)])
 
 
 class Reopen(BaseModel):

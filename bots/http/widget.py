@@ -22,7 +22,15 @@ from bots.http.responses import Handoff, Ok, WidgetHistory, WidgetSession
 from bots.http.state import AppState
 from bots.http.streaming import stream, wants_stream
 from store.knowledge.articles import public_article
-from store.services.widget import WidgetService, customer_actor, mail_verification, new_session_token, verify_requester
+from store.services.widget import (
+    CsatRequest,
+    HandoffRequest,
+    WidgetService,
+    customer_actor,
+    mail_verification,
+    new_session_token,
+    verify_requester,
+)
 
 STATIC = Path(__file__).with_name("static")
 SESSION_HEADER = "x-nexa-session"
@@ -81,7 +89,7 @@ async def feedback(request: Request, nexa: AppState, data: Feedback) -> Ok:
 
 
 @post("/handoff", status_code=201)
-async def handoff(request: Request, nexa: AppState, data: dict[str, Any]) -> Handoff:
+async def handoff(request: Request, nexa: AppState, data: HandoffRequest) -> Handoff:
     """Hand the conversation to a person: a ticket with the transcript; says its number. The email stays unverified
     (the ticket unlinked) until its owner follows the link mailed to it."""
     async with nexa.db.session() as session:
@@ -103,7 +111,7 @@ async def verify(nexa: AppState, token: Annotated[str, Parameter(max_length=2000
 
 
 @post("/csat", status_code=200)
-async def csat(request: Request, nexa: AppState, data: dict[str, Any]) -> Ok:
+async def csat(request: Request, nexa: AppState, data: CsatRequest) -> Ok:
     """A 1-5 rating of the conversation, with an optional comment."""
     async with nexa.db.session() as session:
         await WidgetService(session, _customer(request)).csat(data)

@@ -59,13 +59,17 @@ def customer_actor(token: str) -> Actor:
     return Actor.customer(hashlib.sha256(token.encode()).hexdigest())
 
 
-class Handoff(Input):
+class HandoffRequest(Input):
+    """A widget customer's request for a person: where to answer, consent to keep the email and chat, and why."""
+
     email: EmailStr
     consent: bool
     reason: str = Field("", max_length=2000)
 
 
-class Csat(Input):
+class CsatRequest(Input):
+    """A 1-5 rating of the conversation, with an optional comment."""
+
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=2000)
 
@@ -111,15 +115,15 @@ class WidgetService(Service):
         (await self._existing()).helpful = helpful
         await self.flush()
 
-    async def csat(self, data: Csat | dict[str, Any]) -> None:
-        values = parse(Csat, data)
+    async def csat(self, data: CsatRequest | dict[str, Any]) -> None:
+        values = parse(CsatRequest, data)
         conversation = await self._existing()
         conversation.csat_rating, conversation.csat_comment = values.rating, values.comment
         await self.flush()
 
-    async def handoff(self, data: Handoff | dict[str, Any]) -> Ticket:
+    async def handoff(self, data: HandoffRequest | dict[str, Any]) -> Ticket:
         """Open a ticket with the transcript (or return the one already opened for this conversation)."""
-        values = parse(Handoff, data)
+        values = parse(HandoffRequest, data)
         if not values.consent:
             raise InvalidInput("consent", "we need your consent to store your email and this conversation in a ticket")
         conversation = await self._existing()
