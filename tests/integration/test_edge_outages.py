@@ -61,7 +61,7 @@ async def test_every_stream_ends_with_final_or_error_when_the_turn_raises(db, pa
 def throwaway_server():
     """A PostgreSQL of its own (the test stops it), migrated; yields its URL and a function that stops it."""
     pgdata = Path(tempfile.mkdtemp(prefix="nexa-outage-")) / "pgdata"
-    url = start_embedded(pgdata)
+    url = start_embedded(pgdata, temporary=True)
     upgrade(url)
     stopped = []
 

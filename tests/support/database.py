@@ -26,8 +26,9 @@ def database_url() -> str:
         base = Settings().database_url.replace("postgresql+psycopg://", "postgresql://")  # type: ignore[union-attr]
         admin = base
     else:
-        home = Path(os.environ.get("NEXA_TEST_HOME") or tempfile.mkdtemp(prefix="nexa-test-")) / WORKER  # one server per worker
-        admin = start_embedded(home / "pgdata").replace("postgresql+psycopg://", "postgresql://")
+        kept = os.environ.get("NEXA_TEST_HOME")  # a server to reuse across runs; else one deleted when the run ends
+        home = Path(kept or tempfile.mkdtemp(prefix="nexa-test-")) / WORKER  # one server per worker
+        admin = start_embedded(home / "pgdata", temporary=not kept).replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{TEST_DB}"')

@@ -2,6 +2,8 @@
 
 
 
+import pytest
+
 from assistant.kb_eval import Case, Outcome, article_key, load_cases, resolves, summarize
 from tests.support.paths import DATA
 
