@@ -136,6 +136,7 @@ class IntentClassifier:
         self._index: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         self._lock = threading.Lock()
         self._recent: dict[str, tuple[str, float]] = {}
+        self._prepared: dict[str, np.ndarray] = {}  # query vectors embedded ahead of `classify` (`prepare`), used once
 
     def _load(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(raw example vectors, name-normalised example vectors, labels), embedded once."""
@@ -167,16 +168,35 @@ class IntentClassifier:
         rule = rule_intent(text)
         if rule is not None:
             return rule, RULE_CONFIDENCE
-        if text in self._recent:  # the same message is classified again when a turn plans its next step
-            return self._recent[text]
-        self._recent[text] = self._classify(text, raw_matrix, matrix, labels)
-        while len(self._recent) > 256:
-            self._recent.pop(next(iter(self._recent)))
-        return self._recent[text]
+        known = self._recent.get(text)  # the same message is classified again when a turn plans its next step
+        if known is not None:
+            return known
+        result = self._classify(text, raw_matrix, matrix, labels)
+        with self._lock:  # turns classify in worker threads
+            self._recent[text] = result
+            while len(self._recent) > 256:
+                self._recent.pop(next(iter(self._recent)))
+        return result
+
+    def prepare(self, text: str) -> None:
+        """Embed the message now (e.g. in a worker thread while the turn reads its conversation) when `classify` will
+        need its vectors; they are the same vectors `classify` would compute."""
+        self._load()
+        if rule_intent(text) is None and text not in self._recent and text not in self._prepared:
+            queries = self._queries(text)
+            with self._lock:
+                self._prepared[text] = queries
+                while len(self._prepared) > 64:
+                    self._prepared.pop(next(iter(self._prepared)))
+
+    def _queries(self, text: str) -> np.ndarray:
+        """The vectors of the text as written and, when it differs, of its name-normalised form."""
+        normalised = normalise(text)
+        return self.embedder.embed([text] if normalised == text else [text, normalised])
 
     def _classify(self, text: str, raw_matrix: np.ndarray, matrix: np.ndarray, labels: list[str]) -> tuple[str, float]:
-        normalised = normalise(text)
-        queries = self.embedder.embed([text] if normalised == text else [text, normalised])
+        prepared = self._prepared.pop(text, None)
+        queries = prepared if prepared is not None else self._queries(text)
         intent, confidence = self._vote(raw_matrix @ queries[0], labels)
         if intent == "unknown":
             return intent, confidence
