@@ -97,8 +97,12 @@ class OfflineModel:
         await asyncio.to_thread(self.classifier.prepare, message)
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
-        """The plan's next step, worked out in a worker thread: classifying a message embeds it (CPU for milliseconds),
-        which must not hold up the event loop's other requests."""
+        """The plan's next step; in a worker thread unless the last message is classified without embedding
+        (prepared, or an earlier step's), since an embedding costs milliseconds of CPU that would hold up the event
+        loop's other requests."""
+        last = next((m.content or "" for m in reversed(messages) if m.role == "user"), "")
+        if self.classifier.ready(last):
+            return self._respond(messages, tools)
         return await asyncio.to_thread(self._respond, messages, tools)
 
     def _respond(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:

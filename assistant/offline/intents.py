@@ -189,6 +189,10 @@ class IntentClassifier:
                 while len(self._prepared) > 64:
                     self._prepared.pop(next(iter(self._prepared)))
 
+    def ready(self, text: str) -> bool:
+        """Whether `classify(text)` needs no embedding (a keyword rule, or its vectors or answer already at hand)."""
+        return self._index is not None and (text in self._recent or text in self._prepared or rule_intent(text) is not None)
+
     def _queries(self, text: str) -> np.ndarray:
         """The vectors of the text as written and, when it differs, of its name-normalised form."""
         normalised = normalise(text)
