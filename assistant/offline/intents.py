@@ -22,7 +22,7 @@ import numpy as np
 from assistant.offline.acts import COUNTERPART, changes_only
 from assistant.offline.example_cache import example_matrix
 from assistant.offline.slots import MONTHS, STOPWORDS
-from store.embeddings import Embedder
+from store.embeddings import Embedder, remember
 
 INTENTS = (
     "help", "create_lead", "show_record", "update_lead_status", "convert_lead", "create_deal",
@@ -196,7 +196,11 @@ class IntentClassifier:
     def _queries(self, text: str) -> np.ndarray:
         """The vectors of the text as written and, when it differs, of its name-normalised form."""
         normalised = normalise(text)
-        return self.embedder.embed([text] if normalised == text else [text, normalised])
+        if normalised != text:
+            return self.embedder.embed([text, normalised])
+        queries = self.embedder.embed([text])
+        remember(self.embedder, text, queries[0])  # a knowledge-base search for the message reuses it
+        return queries
 
     def _classify(self, text: str, raw_matrix: np.ndarray, matrix: np.ndarray, labels: list[str]) -> tuple[str, float]:
         prepared = self._prepared.pop(text, None)
