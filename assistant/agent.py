@@ -8,6 +8,8 @@ may be). Permissions stay in services and tools (`store/access.py`), whatever th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -24,7 +26,7 @@ from assistant.events import ApprovalNeeded, Event, Final, Outcome, Pending, Too
 from assistant.injection import Exposure
 from assistant.input_limits import accepted
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
-from assistant.model import ChatModel, ModelError
+from assistant.model import ChatModel, ModelError, Preparing
 from assistant.toolsets import (
     ApprovalRequired,
     Called,
@@ -106,7 +108,7 @@ class Agent:
         """One turn as events. A "yes" or "no" while writes are pending decides them. An empty or over-long message
         is refused (`input_limits`) before anything is opened or stored."""
         message = accepted(message, self.settings)
-        async with self._opened(actor) as ctx:
+        async with self._opened(actor) as ctx, self._preparing(message) as ready:
             conversations = ConversationService(ctx.session, actor)
             conversation = await conversations.open(conversation_id, external_ref=external_ref)
             waiting = await conversations.pending(conversation)
@@ -119,7 +121,7 @@ class Agent:
                 return
             for action in waiting:
                 await conversations.claim(action.id, "expired")
-            async for event in self._turn(ctx, conversations, conversation, message):
+            async for event in self._turn(ctx, conversations, conversation, message, ready):
                 yield event
 
     async def decide(self, actor: Actor, conversation_id: uuid.UUID | str, action_id: uuid.UUID | str,
@@ -158,6 +160,22 @@ class Agent:
             yield ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder,
                               writer=self.writer)
 
+    @asynccontextmanager
+    async def _preparing(self, message: str) -> AsyncIterator[asyncio.Task[None] | None]:
+        """The model's preparation for `message` (the offline model embeds it in a worker thread) running while the
+        turn opens its conversation; none for an approval word, which a pending write may take."""
+        if not isinstance(self.model, Preparing) or verdict(message) is not None:
+            yield None
+            return
+        task = asyncio.create_task(self.model.prepare(message))
+        try:
+            yield task
+        finally:
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(BaseException):
+                await task  # its error, if any, was the turn's or does not matter once the turn is over
+
     def _begin(self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation,
                exposure: Exposure) -> _Turn:
         """A turn's state, with its tools: run in savepoints, for the caller's role, writes proposed, guarded."""
@@ -171,7 +189,7 @@ class Agent:
                      model=self.model)
 
     async def _turn(self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation,
-                    message: str) -> AsyncIterator[Event]:
+                    message: str, ready: asyncio.Task[None] | None = None) -> AsyncIterator[Event]:
         history = [injection.replay(m) for m in _from_user_turn(await conversations.history(conversation))]
         before = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
         turn = self._begin(ctx, conversations, conversation, Exposure(read_only=injection.reads_only(message, before)))
@@ -180,6 +198,8 @@ class Agent:
         turn.new = [{"role": "user", "content": message}]
         answer, outcome = self._over_budget(conversation)
         deadline = time.monotonic() + self.settings.turn_seconds
+        if ready is not None:
+            await ready
         for _ in range(self.max_steps if answer is None else 0):
             if time.monotonic() > deadline:
                 answer = f"I stopped after {self.settings.turn_seconds:.0f} seconds without finishing. Try a narrower request."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from assistant.messages import Message, ModelResponse, TextDelta
 from tools.spec import ToolSpec
@@ -26,4 +26,14 @@ class ChatModel(Protocol):
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]
     ) -> AsyncIterator[TextDelta | ModelResponse]:
         """Like `request`, but yield text deltas as they arrive and the complete answer last."""
+        ...
+
+
+@runtime_checkable
+class Preparing(Protocol):
+    """A model that can do work for a message ahead of the request (the offline model embeds it), while the turn
+    opens its conversation."""
+
+    async def prepare(self, message: str) -> None:
+        """Get ready to answer `message`; the request works the same without it."""
         ...

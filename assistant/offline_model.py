@@ -8,6 +8,7 @@ results of this turn, and decides the next tool call or the answer.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -91,7 +92,20 @@ class OfflineModel:
         self.now = now or utcnow
         self._counter = 0
 
+    async def prepare(self, message: str) -> None:
+        """Embed the message in a worker thread, off the event loop, ahead of the request that classifies it."""
+        await asyncio.to_thread(self.classifier.prepare, message)
+
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
+        """The plan's next step; in a worker thread unless the last message is classified without embedding
+        (prepared, or an earlier step's), since an embedding costs milliseconds of CPU that would hold up the event
+        loop's other requests."""
+        last = next((m.content or "" for m in reversed(messages) if m.role == "user"), "")
+        if self.classifier.ready(last):
+            return self._respond(messages, tools)
+        return await asyncio.to_thread(self._respond, messages, tools)
+
+    def _respond(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
         parse, steps, role, text = self._read(messages)
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
         focus = focus_of(messages[:last_user])

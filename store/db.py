@@ -99,6 +99,7 @@ class Database:
         self.url = url
         self.engine = _engine(url, settings)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.statements = async_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
         replica = settings.database_replica_url
         self.replica = _engine(_driver(replica), settings) if replica else None
 
@@ -131,6 +132,13 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncSession]:
+        """A session whose statements commit by themselves, for a read that is one statement: no BEGIN and COMMIT
+        round trips, and its connection is taken from the pool at the statement, not before."""
+        async with self.statements() as session:
+            yield session
 
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[AsyncConnection]:

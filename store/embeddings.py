@@ -95,9 +95,21 @@ def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
         if len(_vectors) + len(missing) > _CACHE_LIMIT:
             _vectors.clear()
         for t, v in zip(missing, embedder.embed(missing)):
-            norm = float(np.linalg.norm(v)) or 1.0
-            _vectors[(embedder.name, t)] = np.asarray(v, dtype=np.float32) / norm
+            _keep(embedder, t, v)
     return np.stack([_vectors[(embedder.name, t)] for t in texts])
+
+
+def remember(embedder: Embedder, text: str, vector: np.ndarray) -> None:
+    """Keep `embedder.embed([text])[0]`, computed elsewhere, for `embed_cached` (the offline model's NLU embeds the
+    message that the knowledge-base search embeds again); only a vector of that one-text call is the same."""
+    if len(_vectors) >= _CACHE_LIMIT:
+        _vectors.clear()
+    _keep(embedder, text, vector)
+
+
+def _keep(embedder: Embedder, text: str, vector: np.ndarray) -> None:
+    norm = float(np.linalg.norm(vector)) or 1.0
+    _vectors[(embedder.name, text)] = np.asarray(vector, dtype=np.float32) / norm
 
 
 class OpenAIEmbedder:

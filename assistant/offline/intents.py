@@ -22,7 +22,7 @@ import numpy as np
 from assistant.offline.acts import COUNTERPART, changes_only
 from assistant.offline.example_cache import example_matrix
 from assistant.offline.slots import MONTHS, STOPWORDS
-from store.embeddings import Embedder
+from store.embeddings import Embedder, remember
 
 INTENTS = (
     "help", "create_lead", "show_record", "update_lead_status", "convert_lead", "create_deal",
@@ -136,6 +136,7 @@ class IntentClassifier:
         self._index: tuple[np.ndarray, np.ndarray, list[str]] | None = None
         self._lock = threading.Lock()
         self._recent: dict[str, tuple[str, float]] = {}
+        self._prepared: dict[str, np.ndarray] = {}  # query vectors embedded ahead of `classify` (`prepare`), used once
 
     def _load(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """(raw example vectors, name-normalised example vectors, labels), embedded once."""
@@ -167,16 +168,43 @@ class IntentClassifier:
         rule = rule_intent(text)
         if rule is not None:
             return rule, RULE_CONFIDENCE
-        if text in self._recent:  # the same message is classified again when a turn plans its next step
-            return self._recent[text]
-        self._recent[text] = self._classify(text, raw_matrix, matrix, labels)
-        while len(self._recent) > 256:
-            self._recent.pop(next(iter(self._recent)))
-        return self._recent[text]
+        known = self._recent.get(text)  # the same message is classified again when a turn plans its next step
+        if known is not None:
+            return known
+        result = self._classify(text, raw_matrix, matrix, labels)
+        with self._lock:  # turns classify in worker threads
+            self._recent[text] = result
+            while len(self._recent) > 256:
+                self._recent.pop(next(iter(self._recent)))
+        return result
+
+    def prepare(self, text: str) -> None:
+        """Embed the message now (e.g. in a worker thread while the turn reads its conversation) when `classify` will
+        need its vectors; they are the same vectors `classify` would compute."""
+        self._load()
+        if rule_intent(text) is None and text not in self._recent and text not in self._prepared:
+            queries = self._queries(text)
+            with self._lock:
+                self._prepared[text] = queries
+                while len(self._prepared) > 64:
+                    self._prepared.pop(next(iter(self._prepared)))
+
+    def ready(self, text: str) -> bool:
+        """Whether `classify(text)` needs no embedding (a keyword rule, or its vectors or answer already at hand)."""
+        return self._index is not None and (text in self._recent or text in self._prepared or rule_intent(text) is not None)
+
+    def _queries(self, text: str) -> np.ndarray:
+        """The vectors of the text as written and, when it differs, of its name-normalised form."""
+        normalised = normalise(text)
+        if normalised != text:
+            return self.embedder.embed([text, normalised])
+        queries = self.embedder.embed([text])
+        remember(self.embedder, text, queries[0])  # a knowledge-base search for the message reuses it
+        return queries
 
     def _classify(self, text: str, raw_matrix: np.ndarray, matrix: np.ndarray, labels: list[str]) -> tuple[str, float]:
-        normalised = normalise(text)
-        queries = self.embedder.embed([text] if normalised == text else [text, normalised])
+        prepared = self._prepared.pop(text, None)
+        queries = prepared if prepared is not None else self._queries(text)
         intent, confidence = self._vote(raw_matrix @ queries[0], labels)
         if intent == "unknown":
             return intent, confidence

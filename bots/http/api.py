@@ -117,7 +117,7 @@ async def kb_search_route(nexa: AppState, actor: Actor, q: Annotated[str, Parame
                           limit: Annotated[int, Parameter(ge=1, le=20)] = 5) -> KbHits:
     """Hybrid search over the articles the caller may read."""
     require(actor, "kb", "read")
-    async with nexa.db.session() as session:
+    async with nexa.db.statement() as session:  # the search is one SELECT
         visible = (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
         hits = await kb_search(session, nexa.embedder, q, limit=limit, visibilities=visible)
         return msgspec.convert({"items": [plain(asdict(h)) for h in hits]}, KbHits)

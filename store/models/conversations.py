@@ -49,10 +49,10 @@ class ConversationMessage(Entity):
     seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # insertion order, whatever the clock says
     role: Mapped[str] = mapped_column(sa.String(20))
     content: Mapped[str | None] = mapped_column(sa.Text)
-    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB)
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB(none_as_null=True))  # None: SQL NULL
     tool_call_id: Mapped[str | None] = mapped_column(sa.String(100))
     name: Mapped[str | None] = mapped_column(sa.String(100))
-    citations: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB)  # of a final answer
+    citations: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB(none_as_null=True))  # of a final answer
     embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
 
 

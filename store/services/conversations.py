@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.access import Actor
 from store.clock import utcnow
-from store.errors import NotFound
+from store.errors import NotFound, from_integrity
 from store.models import Conversation, ConversationMessage, PendingAction
 from store.services.base import Service
+
+_BLANK: dict[str, Any] = {"content": None, "tool_calls": None, "tool_call_id": None, "name": None, "citations": None}
 
 
 class ConversationService(Service):
     """A caller's conversations; another caller's conversation does not exist for them."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        super().__init__(session, actor)
+        self._created: set[uuid.UUID] = set()  # opened new by this service and written nothing since: no rows to read
 
     async def open(self, conversation_id: uuid.UUID | str | None, *, external_ref: str | None = None, title: str | None = None) -> Conversation:
         """The caller's conversation with that id (or external reference), or a new one."""
@@ -30,6 +39,7 @@ class ConversationService(Service):
                                     channel=self.actor.channel, external_ref=external_ref, title=title)
         self.session.add(conversation)
         await self.flush()
+        self._created.add(conversation.id)
         return conversation
 
     async def get(self, conversation_id: uuid.UUID | str) -> Conversation:
@@ -39,6 +49,8 @@ class ConversationService(Service):
 
     async def history(self, conversation: Conversation, *, limit: int = 60) -> list[ConversationMessage]:
         """The newest `limit` messages, oldest first."""
+        if conversation.id in self._created:
+            return []
         rows = await self.session.scalars(
             select(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
             .order_by(ConversationMessage.seq.desc()).limit(limit)
@@ -46,18 +58,27 @@ class ConversationService(Service):
         return list(reversed(list(rows)))
 
     async def append(self, conversation: Conversation, messages: Sequence[dict[str, Any]]) -> None:
-        """Persist messages (dicts with role, content, tool_calls, tool_call_id, name) in order."""
-        for message in messages:
-            self.session.add(ConversationMessage(conversation_id=conversation.id, created_at=utcnow(), **message))
-        await self.flush()
+        """Persist messages (dicts with role, content, tool_calls, tool_call_id, name, citations) in order, in one
+        batch (a turn stores three to five messages: one round trip, psycopg pipelines an executemany)."""
+        if not messages:
+            return
+        self._created.discard(conversation.id)
+        rows = [{"conversation_id": conversation.id, "created_at": utcnow(), **_BLANK, **message} for message in messages]
+        try:  # the table's insert, the same keys in every row: one statement compiled once, and None is SQL NULL
+            await self.session.execute(insert(cast(Table, ConversationMessage.__table__)), rows)
+        except IntegrityError as err:
+            raise from_integrity(err) from None
 
     async def propose(self, conversation: Conversation, **fields: Any) -> PendingAction:
+        self._created.discard(conversation.id)
         action = PendingAction(conversation_id=conversation.id, **fields)
         self.session.add(action)
         await self.flush()
         return action
 
     async def pending(self, conversation: Conversation) -> list[PendingAction]:
+        if conversation.id in self._created:
+            return []
         rows = await self.session.scalars(
             select(PendingAction).where(PendingAction.conversation_id == conversation.id, PendingAction.status == "pending")
             .order_by(PendingAction.created_at)
