@@ -35,9 +35,10 @@ demo: $(STAMP)
 test: $(STAMP) $(CHROMIUM) $(DOVECOT)
 	$(VENV)/bin/pytest
 
-# ruff (pyproject.toml [tool.ruff]), the import contracts (.importlinter) and mypy (pyproject.toml [tool.mypy])
+# ruff's linter and formatter (pyproject.toml [tool.ruff]), the import contracts (.importlinter) and mypy (pyproject.toml [tool.mypy])
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 

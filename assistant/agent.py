@@ -78,23 +78,41 @@ class _Turn:
     refs: list[dict[str, str]] = field(default_factory=list)
     new: list[dict[str, Any]] = field(default_factory=list)
     passages: list[dict[str, str]] | None = None  # the last kb_search's articles, in [n] order
-    evidence: list[str] = field(default_factory=list)  # the texts of those passages (every answer sentence must rest on one)
+    evidence: list[str] = field(
+        default_factory=list
+    )  # the texts of those passages (every answer sentence must rest on one)
     notice: str | None = None
 
 
 class Agent:
     """Runs turns for callers against one model and one toolset."""
 
-    def __init__(self, db: Database, model: ChatModel, *, toolset: Toolset = TOOLSET, settings: Settings | None = None,
-                 embedder: Embedder | None = None, fallback: ChatModel | None = None, writer: Writer | None = None,
-                 max_steps: int = 8, result_limit: int = 16_000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        model: ChatModel,
+        *,
+        toolset: Toolset = TOOLSET,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        fallback: ChatModel | None = None,
+        writer: Writer | None = None,
+        max_steps: int = 8,
+        result_limit: int = 16_000,
+    ) -> None:
         self.db, self.model, self.toolset = db, model, toolset
         self.settings = settings or get_settings()
         self.embedder, self.fallback, self.writer = embedder, fallback, writer
         self.max_steps, self.result_limit = max_steps, result_limit
 
-    async def run(self, actor: Actor, message: str, conversation_id: uuid.UUID | str | None = None, *,
-                  external_ref: str | None = None) -> TurnResult:
+    async def run(
+        self,
+        actor: Actor,
+        message: str,
+        conversation_id: uuid.UUID | str | None = None,
+        *,
+        external_ref: str | None = None,
+    ) -> TurnResult:
         """One whole turn; returns its result."""
         result = None
         async for event in self.stream(actor, message, conversation_id, external_ref=external_ref):
@@ -103,8 +121,14 @@ class Agent:
         assert result is not None
         return result
 
-    async def stream(self, actor: Actor, message: str, conversation_id: uuid.UUID | str | None = None, *,
-                     external_ref: str | None = None) -> AsyncIterator[Event]:
+    async def stream(
+        self,
+        actor: Actor,
+        message: str,
+        conversation_id: uuid.UUID | str | None = None,
+        *,
+        external_ref: str | None = None,
+    ) -> AsyncIterator[Event]:
         """One turn as events. A "yes" or "no" while writes are pending decides them. An empty or over-long message
         is refused (`input_limits`) before anything is opened or stored."""
         message = accepted(message, self.settings)
@@ -115,8 +139,10 @@ class Agent:
             decision = verdict(message) if waiting else None
             if decision is not None:
                 result = await Approvals(ctx, self.toolset).decide(conversation, waiting, decision)
-                await conversations.append(conversation, [{"role": "user", "content": message},
-                                                          {"role": "assistant", "content": result.answer}])
+                await conversations.append(
+                    conversation,
+                    [{"role": "user", "content": message}, {"role": "assistant", "content": result.answer}],
+                )
                 yield Final(result)
                 return
             for action in waiting:
@@ -124,8 +150,9 @@ class Agent:
             async for event in self._turn(ctx, conversations, conversation, message, ready):
                 yield event
 
-    async def decide(self, actor: Actor, conversation_id: uuid.UUID | str, action_id: uuid.UUID | str,
-                     approve: bool) -> TurnResult:
+    async def decide(
+        self, actor: Actor, conversation_id: uuid.UUID | str, action_id: uuid.UUID | str, approve: bool
+    ) -> TurnResult:
         """Approve or reject one pending write (buttons, the HTTP API). Applied at most once."""
         async with self._opened(actor) as ctx:
             conversations = ConversationService(ctx.session, actor)
@@ -157,8 +184,9 @@ class Agent:
     async def _opened(self, actor: Actor) -> AsyncIterator[ToolContext]:
         """One session (one transaction) for the caller, as the context every tool receives."""
         async with self.db.session() as session:
-            yield ToolContext(session=session, actor=actor, settings=self.settings, embedder=self.embedder,
-                              writer=self.writer)
+            yield ToolContext(
+                session=session, actor=actor, settings=self.settings, embedder=self.embedder, writer=self.writer
+            )
 
     @asynccontextmanager
     async def _preparing(self, message: str) -> AsyncIterator[asyncio.Task[None] | None]:
@@ -176,20 +204,35 @@ class Agent:
             with contextlib.suppress(BaseException):
                 await task  # its error, if any, was the turn's or does not matter once the turn is over
 
-    def _begin(self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation,
-               exposure: Exposure) -> _Turn:
+    def _begin(
+        self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation, exposure: Exposure
+    ) -> _Turn:
         """A turn's state, with its tools: run in savepoints, for the caller's role, writes proposed, guarded."""
         approvals = Approvals(ctx, self.toolset)
 
         async def propose(tool: Tool, args: Any) -> Pending:
             return await approvals.propose(conversation, tool, args)
 
-        tools = InjectionGuarded(ApprovalRequired(RoleFiltered(Running(self.toolset, ctx), ctx.actor), propose), exposure)
-        return _Turn(ctx=ctx, conversations=conversations, conversation=conversation, tools=tools, exposure=exposure,
-                     model=self.model)
+        tools = InjectionGuarded(
+            ApprovalRequired(RoleFiltered(Running(self.toolset, ctx), ctx.actor), propose), exposure
+        )
+        return _Turn(
+            ctx=ctx,
+            conversations=conversations,
+            conversation=conversation,
+            tools=tools,
+            exposure=exposure,
+            model=self.model,
+        )
 
-    async def _turn(self, ctx: ToolContext, conversations: ConversationService, conversation: Conversation,
-                    message: str, ready: asyncio.Task[None] | None = None) -> AsyncIterator[Event]:
+    async def _turn(
+        self,
+        ctx: ToolContext,
+        conversations: ConversationService,
+        conversation: Conversation,
+        message: str,
+        ready: asyncio.Task[None] | None = None,
+    ) -> AsyncIterator[Event]:
         history = [injection.replay(m) for m in _from_user_turn(await conversations.history(conversation))]
         before = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
         turn = self._begin(ctx, conversations, conversation, Exposure(read_only=injection.reads_only(message, before)))
@@ -219,7 +262,10 @@ class Agent:
                 yield event
             if turn.pending:
                 yield ApprovalNeeded(list(turn.pending))
-                answer, outcome = render("approval_request.md", pending=turn.pending, lead=reply.content or ""), Outcome.proposed
+                answer, outcome = (
+                    render("approval_request.md", pending=turn.pending, lead=reply.content or ""),
+                    Outcome.proposed,
+                )
                 break
         if answer is None:
             answer = f"I stopped after {self.max_steps} steps without finishing. Try a narrower request."
@@ -228,8 +274,10 @@ class Agent:
     def _over_budget(self, conversation: Conversation) -> tuple[str | None, Outcome]:
         """The refusal when the conversation has spent its token budget; else no answer yet."""
         if conversation.tokens_used >= self.settings.token_budget:
-            return (f"This conversation has used its budget of {self.settings.token_budget:,} model tokens. "
-                    "Start a new conversation to go on (nothing was changed)."), Outcome.refused
+            return (
+                f"This conversation has used its budget of {self.settings.token_budget:,} model tokens. "
+                "Start a new conversation to go on (nothing was changed)."
+            ), Outcome.refused
         return None, Outcome.stopped  # the outcome if no step ends the turn
 
     async def _reply(self, turn: _Turn) -> AsyncIterator[TextDelta | Message]:
@@ -249,7 +297,10 @@ class Agent:
         except ModelError as err:
             if self.fallback is None or turn.model is self.fallback:
                 raise
-            turn.model, turn.notice = self.fallback, f"The language model is unavailable ({err}); I answered with the offline model."
+            turn.model, turn.notice = (
+                self.fallback,
+                f"The language model is unavailable ({err}); I answered with the offline model.",
+            )
             return
         if tail := guard.finish():
             yield TextDelta(tail)
@@ -258,9 +309,13 @@ class Agent:
             turn.conversation.tokens_used += response.usage.prompt_tokens + response.usage.completion_tokens
         reply = response.message
         if reply.content:
-            reply = replace(reply, content=output_guard.OutputGuard(turn.system, strip_links=strip_links).clean(reply.content))
+            reply = replace(
+                reply, content=output_guard.OutputGuard(turn.system, strip_links=strip_links).clean(reply.content)
+            )
         turn.messages.append(reply)
-        turn.new.append({"role": "assistant", "content": reply.content, "tool_calls": [vars(c) for c in reply.tool_calls] or None})
+        turn.new.append(
+            {"role": "assistant", "content": reply.content, "tool_calls": [vars(c) for c in reply.tool_calls] or None}
+        )
         yield reply
 
     async def _run_calls(self, turn: _Turn, reply: Message) -> AsyncIterator[Event]:
@@ -278,7 +333,9 @@ class Agent:
         citations: list[Citation] = []
         if turn.passages is not None:
             if turn.evidence:
-                answer = faithful(answer, turn.evidence, self.embedder or default_embedder()) or render("offline/kb_not_found.md")
+                answer = faithful(answer, turn.evidence, self.embedder or default_embedder()) or render(
+                    "offline/kb_not_found.md"
+                )
             answer, citations = cite(answer, turn.passages)
         final = {"role": "assistant", "content": answer, "citations": [c.as_dict() for c in citations] or None}
         if turn.new[-1]["role"] != "assistant" or turn.new[-1].get("tool_calls"):
@@ -286,9 +343,16 @@ class Agent:
         else:
             turn.new[-1] = turn.new[-1] | final
         await turn.conversations.append(turn.conversation, turn.new)
-        return TurnResult(conversation_id=str(turn.conversation.id), answer=answer, outcome=outcome, tool_calls=turn.calls,
-                          pending=turn.pending, references=_unique(turn.refs), notice=notice,
-                          citations=[c.as_dict() for c in citations])
+        return TurnResult(
+            conversation_id=str(turn.conversation.id),
+            answer=answer,
+            outcome=outcome,
+            tool_calls=turn.calls,
+            pending=turn.pending,
+            references=_unique(turn.refs),
+            notice=notice,
+            citations=[c.as_dict() for c in citations],
+        )
 
     async def _call(self, turn: _Turn, call: ToolCall) -> tuple[str, bool, str | None]:
         """Run (or, for a write, propose) one tool call through the turn's tools; errors go back to the model."""
@@ -296,10 +360,20 @@ class Agent:
         tools = turn.tools.callable()
         tool = tools.get(call.name)
         if tool is None or arguments is None:
-            error = (f"unknown tool '{call.name}'; use one of: {', '.join(sorted(tools))}" if tool is None
-                     else f"the arguments of {call.name} are not a JSON object: {call.arguments[:200]!r}")
+            error = (
+                f"unknown tool '{call.name}'; use one of: {', '.join(sorted(tools))}"
+                if tool is None
+                else f"the arguments of {call.name} are not a JSON object: {call.arguments[:200]!r}"
+            )
             turn.calls.append({"name": call.name, "arguments": arguments or {}, "ok": False})
-            await audit(ctx.session, ctx.actor, action=f"tool:{call.name}", arguments=arguments or {}, status="invalid", error=error)
+            await audit(
+                ctx.session,
+                ctx.actor,
+                action=f"tool:{call.name}",
+                arguments=arguments or {},
+                status="invalid",
+                error=error,
+            )
             return json.dumps({"ok": False, "error": {"code": "invalid_call", "reason": error}}), False, error
         try:
             called = await turn.tools.call(tool, arguments)
@@ -307,20 +381,39 @@ class Agent:
             turn.calls.append({"name": call.name, "arguments": arguments, "ok": False})
             if isinstance(err, injection.Withheld):
                 turn.exposure.withheld.append(call.name)
-            await audit(ctx.session, ctx.actor, action=f"tool:{call.name}", arguments=arguments, status="refused", error=str(err))
+            await audit(
+                ctx.session,
+                ctx.actor,
+                action=f"tool:{call.name}",
+                arguments=arguments,
+                status="refused",
+                error=str(err),
+            )
             return json.dumps({"ok": False, "error": err.to_dict()}), False, str(err)
         turn.calls.append({"name": call.name, "arguments": arguments, "ok": True})
         records = [called.pending.id] if called.pending else [r["id"] for r in called.refs]
-        await audit(ctx.session, ctx.actor, action=f"tool:{call.name}", arguments=arguments,
-                    status="proposed" if called.pending else "ok", record_ids=records)
+        await audit(
+            ctx.session,
+            ctx.actor,
+            action=f"tool:{call.name}",
+            arguments=arguments,
+            status="proposed" if called.pending else "ok",
+            record_ids=records,
+        )
         return self._content(turn, tool, called), True, None
 
     def _content(self, turn: _Turn, tool: Tool, called: Called) -> str:
         """What the model reads of a call: the proposal, or the result (in an envelope when other people wrote it)."""
         if called.pending is not None:
             turn.pending.append(called.pending)
-            return json.dumps({"ok": True, "status": "pending_approval", "approval_id": called.pending.id,
-                               "summary": called.pending.summary})
+            return json.dumps(
+                {
+                    "ok": True,
+                    "status": "pending_approval",
+                    "approval_id": called.pending.id,
+                    "summary": called.pending.summary,
+                }
+            )
         turn.refs.extend(called.refs)
         if tool.name == "kb_search":
             turn.passages = called.refs
@@ -331,8 +424,16 @@ class Agent:
 
     def _system_prompt(self, actor: Actor, now: datetime) -> str:
         role = "admin" if actor.role in (CallerRole.system, CallerRole.service) else actor.role.value
-        return render(f"system/{role}.md", today=now.date().isoformat(), weekday=now.strftime("%A"), tz="UTC",
-                      user_name=actor.name, user_email=actor.email, role=actor.role.value, team=actor.team)
+        return render(
+            f"system/{role}.md",
+            today=now.date().isoformat(),
+            weekday=now.strftime("%A"),
+            tz="UTC",
+            user_name=actor.name,
+            user_email=actor.email,
+            role=actor.role.value,
+            team=actor.team,
+        )
 
 
 def _from_user_turn(rows: list[ConversationMessage]) -> list[ConversationMessage]:

@@ -11,13 +11,69 @@ from __future__ import annotations
 import re
 
 COURTESY = ("please", "pls", "plz", "thanks", "thank you", "thx", "ty", "cheers")
-YES_PHRASES = ("yes", "y", "yep", "yup", "yeah", "yea", "sure", "ok", "okay", "k", "approve", "approved", "confirm",
-               "confirmed", "go ahead", "go for it", "do it", "please do", "correct", "sounds good", "looks good",
-               "lgtm", "absolutely", "of course", "alright", "all right", "right", "fine", "proceed", "👍")
-NO_PHRASES = ("no", "n", "nope", "nah", "cancel", "cancel it", "cancel that", "cancel this", "reject", "reject it",
-              "stop", "abort", "don't", "dont", "do not", "don't do it", "dont do it", "do not do it", "don't do that",
-              "dont do that", "do not do that", "never mind", "nevermind", "forget it", "no way", "no thanks", "leave it",
-              "no thank you", "👎")
+YES_PHRASES = (
+    "yes",
+    "y",
+    "yep",
+    "yup",
+    "yeah",
+    "yea",
+    "sure",
+    "ok",
+    "okay",
+    "k",
+    "approve",
+    "approved",
+    "confirm",
+    "confirmed",
+    "go ahead",
+    "go for it",
+    "do it",
+    "please do",
+    "correct",
+    "sounds good",
+    "looks good",
+    "lgtm",
+    "absolutely",
+    "of course",
+    "alright",
+    "all right",
+    "right",
+    "fine",
+    "proceed",
+    "👍",
+)
+NO_PHRASES = (
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "cancel",
+    "cancel it",
+    "cancel that",
+    "cancel this",
+    "reject",
+    "reject it",
+    "stop",
+    "abort",
+    "don't",
+    "dont",
+    "do not",
+    "don't do it",
+    "dont do it",
+    "do not do it",
+    "don't do that",
+    "dont do that",
+    "do not do that",
+    "never mind",
+    "nevermind",
+    "forget it",
+    "no way",
+    "no thanks",
+    "leave it",
+    "no thank you",
+    "👎",
+)
 
 _WORDS = re.compile(r"[\w']+|👍|👎", re.UNICODE)
 
@@ -35,7 +91,7 @@ def _all_of(words: list[str], vocabulary: list[tuple[str, ...]]) -> bool:
     position, found = 0, False
     while position < len(words):
         for phrase in vocabulary + _COURTESY:
-            if tuple(words[position:position + len(phrase)]) == phrase:
+            if tuple(words[position : position + len(phrase)]) == phrase:
                 found = found or phrase in vocabulary
                 position += len(phrase)
                 break

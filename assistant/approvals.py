@@ -21,7 +21,9 @@ from store.services.conversations import ConversationService
 from store.services.proposals import ProposalService
 from tools import Tool, ToolContext, Toolset
 
-Target = tuple[str | None, str | None, datetime | None, str | None]  # (type, id, version) of the record a write changes, and a name
+Target = tuple[
+    str | None, str | None, datetime | None, str | None
+]  # (type, id, version) of the record a write changes, and a name
 NAMED_BY = (("contact", "contact_id"), ("lead", "lead_id"), ("deal", "deal_id"), ("contact", "requester_contact_id"))
 
 
@@ -36,20 +38,30 @@ class Approvals:
     async def propose(self, conversation: Conversation, tool: Tool, args: BaseModel) -> Pending:
         """Dry-run a write in a savepoint (so doomed writes fail now), then record it as pending."""
         target_type, target_id, version, name = await self._target(tool, args)
-        recipients = await injection.check_recipients(self.targets, target_id) if target_type == EmailMessage.record_type else []
+        recipients = (
+            await injection.check_recipients(self.targets, target_id) if target_type == EmailMessage.record_type else []
+        )
         savepoint = await self.ctx.session.begin_nested()
         try:
             trial = await tool.run(replace(self.ctx, dry_run=True), args)
         finally:
             await savepoint.rollback()
         values = {k: _show(v) for k, v in args.model_dump().items()}
-        found = {f"result_{k}": _show(v) for k, v in trial.data.items()} if isinstance(trial.data, dict) else {}  # {result_x} in summaries
+        found = (
+            {f"result_{k}": _show(v) for k, v in trial.data.items()} if isinstance(trial.data, dict) else {}
+        )  # {result_x} in summaries
         summary = _format(tool.summary or f"{tool.name} {values}", found | values | {"target": name or ""})
         if recipients:
             summary += f" to {', '.join(recipients)}"
         action = await self.conversations.propose(
-            conversation, tool=tool.name, arguments=plain(args.model_dump(mode="json")), summary=summary,
-            target_type=target_type, target_id=target_id, target_version=version)
+            conversation,
+            tool=tool.name,
+            arguments=plain(args.model_dump(mode="json")),
+            summary=summary,
+            target_type=target_type,
+            target_id=target_id,
+            target_version=version,
+        )
         return Pending(id=str(action.id), tool=tool.name, arguments=action.arguments, summary=summary)
 
     async def _target(self, tool: Tool, args: BaseModel) -> Target:
@@ -80,18 +92,35 @@ class Approvals:
                 continue
             if not approve:
                 outcomes.append({"status": "rejected", "summary": action.summary, "detail": ""})
-                await audit(self.ctx.session, self.ctx.actor, action=f"approve:{action.tool}", arguments=action.arguments,
-                            status="rejected", record_ids=[action.id])
+                await audit(
+                    self.ctx.session,
+                    self.ctx.actor,
+                    action=f"approve:{action.tool}",
+                    arguments=action.arguments,
+                    status="rejected",
+                    record_ids=[action.id],
+                )
                 continue
             status, detail = await self._apply(action)
             action.status, action.result = status, {"detail": detail}
-            await audit(self.ctx.session, self.ctx.actor, action=f"approve:{action.tool}", arguments=action.arguments,
-                        status=status, record_ids=[action.id, action.target_id], error=detail if status == "failed" else None)
+            await audit(
+                self.ctx.session,
+                self.ctx.actor,
+                action=f"approve:{action.tool}",
+                arguments=action.arguments,
+                status=status,
+                record_ids=[action.id, action.target_id],
+                error=detail if status == "failed" else None,
+            )
             outcomes.append({"status": status, "summary": action.summary, "detail": detail})
             calls.append({"name": action.tool, "arguments": action.arguments, "ok": status == "applied"})
         await self.ctx.session.flush()
-        return TurnResult(conversation_id=str(conversation.id), answer=render("approval_outcome.md", outcomes=outcomes),
-                          outcome=_outcome([o["status"] for o in outcomes]), tool_calls=calls)
+        return TurnResult(
+            conversation_id=str(conversation.id),
+            answer=render("approval_outcome.md", outcomes=outcomes),
+            outcome=_outcome([o["status"] for o in outcomes]),
+            tool_calls=calls,
+        )
 
     async def _apply(self, action: PendingAction) -> tuple[str, str]:
         """Re-read the target; refuse if it changed since the proposal; else run the write."""
@@ -138,6 +167,7 @@ _OPTIONAL = re.compile(r"\[([^\]]*)\]")
 
 def _format(template: str, values: dict[str, Any]) -> str:
     """Fill a summary template; a [bracketed part] is dropped when a field in it is empty."""
+
     def optional(match: re.Match[str]) -> str:
         names = re.findall(r"\{(\w+)\}", match.group(1))
         return match.group(1) if all(values.get(n) not in (None, "", "-") for n in names) else ""
@@ -153,5 +183,7 @@ def _describe(data: Any) -> str:
         return f"Ticket #{data['number']} ({data.get('status', '')})."
     deal = data.get("deal")
     if isinstance(deal, dict):
-        return f"Account {data.get('account')}, deal {deal['deal_name']} ({deal['amount']}, closing {deal['close_date']})."
+        return (
+            f"Account {data.get('account')}, deal {deal['deal_name']} ({deal['amount']}, closing {deal['close_date']})."
+        )
     return ""

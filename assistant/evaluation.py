@@ -86,18 +86,29 @@ class Report:
             by_case[run.case].append(run)
         first = [runs[0] for runs in by_case.values()]
         return {
-            "file": self.file, "model": self.model, "k": self.k, "cases": len(by_case), "runs": len(self.runs),
+            "file": self.file,
+            "model": self.model,
+            "k": self.k,
+            "cases": len(by_case),
+            "runs": len(self.runs),
             "pass_rate": _rate(r.passed for r in self.runs),
             "pass_k": _rate(all(r.passed for r in runs) for runs in by_case.values()),
             "wrong_record_writes": sum(r.wrong_records for r in self.runs),
             "per_category": _grouped(self.runs, lambda r: r.category),
             "per_intent": _grouped([r for r in self.runs if r.expected_tool], lambda r: r.expected_tool),
-            "confusions": [{"expected": e, "taken": t, "count": n} for (e, t), n in Counter(
-                (r.expected_tool, r.taken) for r in self.runs if r.expected_tool and r.expected_tool != r.taken).most_common(12)],
+            "confusions": [
+                {"expected": e, "taken": t, "count": n}
+                for (e, t), n in Counter(
+                    (r.expected_tool, r.taken) for r in self.runs if r.expected_tool and r.expected_tool != r.taken
+                ).most_common(12)
+            ],
             "calibration": _calibration(first),
             "seconds": round(self.seconds, 1),
-            "failed": [{"case": r.case, "failures": r.failures, "taken": r.taken, "answer": r.answer[:300]}
-                       for r in self.runs if not r.passed],
+            "failed": [
+                {"case": r.case, "failures": r.failures, "taken": r.taken, "answer": r.answer[:300]}
+                for r in self.runs
+                if not r.passed
+            ],
         }
 
 
@@ -147,8 +158,15 @@ def load_cases(path: Path) -> tuple[datetime, list[dict[str, Any]]]:
 class Evaluator:
     """Runs cases against one chat model on copies of the seeded template."""
 
-    def __init__(self, model: ChatModel, fallback: ChatModel | None, embedder: Embedder, settings: Settings,
-                 databases: EvalDatabases, classifier_model: OfflineModel | None) -> None:
+    def __init__(
+        self,
+        model: ChatModel,
+        fallback: ChatModel | None,
+        embedder: Embedder,
+        settings: Settings,
+        databases: EvalDatabases,
+        classifier_model: OfflineModel | None,
+    ) -> None:
         self.model, self.fallback, self.embedder, self.settings = model, fallback, embedder, settings
         self.databases, self.offline = databases, classifier_model
         self.db: Database | None = None
@@ -171,8 +189,14 @@ class Evaluator:
         async with sandbox(self.db) as db:
             async with db.session() as session:
                 actor = await actor_for_email(session, case["as"])
-            agent = Agent(db, self.model, settings=self.settings, embedder=self.embedder, fallback=self.fallback,
-                          writer=writer_for(self.model) if self.fallback else None)
+            agent = Agent(
+                db,
+                self.model,
+                settings=self.settings,
+                embedder=self.embedder,
+                fallback=self.fallback,
+                writer=writer_for(self.model) if self.fallback else None,
+            )
             conversation, results = None, []
             for turn in case.get("turns") or []:
                 result = await agent.run(actor, str(turn), conversation)
@@ -185,10 +209,20 @@ class Evaluator:
                 failures, wrong = await _check(session, expect, results, changes, done)
         intent, confidence = self._intent(case)
         last = results[-1] if results else None
-        return Run(case=str(case["id"]), category=str(case.get("category", "-")), passed=not failures, failures=failures,
-                   wrong_records=wrong, expected_tool=(case.get("expect") or {}).get("tool"), taken=_taken(results),
-                   intent=intent, confidence=confidence, answer=last.answer if last else "",
-                   seconds=time.perf_counter() - started, transcript=[r.answer for r in results])
+        return Run(
+            case=str(case["id"]),
+            category=str(case.get("category", "-")),
+            passed=not failures,
+            failures=failures,
+            wrong_records=wrong,
+            expected_tool=(case.get("expect") or {}).get("tool"),
+            taken=_taken(results),
+            intent=intent,
+            confidence=confidence,
+            answer=last.answer if last else "",
+            seconds=time.perf_counter() - started,
+            transcript=[r.answer for r in results],
+        )
 
     def _intent(self, case: dict[str, Any]) -> tuple[str | None, float | None]:
         turns = case.get("turns") or []
@@ -208,13 +242,20 @@ def _taken(results: list[Any]) -> str:
     reads = [c["name"] for c in results[-1].tool_calls if c["name"] not in HELPERS]
     if reads:
         return str(reads[-1])
-    applied = [c["name"] for r in results for c in r.tool_calls if c["name"] in CREATES or c["name"].startswith(("update", "move"))]
+    applied = [
+        c["name"]
+        for r in results
+        for c in r.tool_calls
+        if c["name"] in CREATES or c["name"].startswith(("update", "move"))
+    ]
     if applied:
         return str(applied[0])
     return "(asks)" if _ASKS.search(results[-1].answer or "") else "(answer)"
 
 
-async def _check(session: DbSession, expect: dict[str, Any], results: list[Any], changes: Changes, done: list[Write]) -> tuple[list[str], int]:
+async def _check(
+    session: DbSession, expect: dict[str, Any], results: list[Any], changes: Changes, done: list[Write]
+) -> tuple[list[str], int]:
     """The failed checks of a case, and its wrong-record write count."""
     failures: list[str] = []
     answer = (results[-1].answer if results else "") or ""
@@ -246,7 +287,9 @@ async def _check(session: DbSession, expect: dict[str, Any], results: list[Any],
             failures.append(outcome.reason)
         named[outcome.kind].update(outcome.matched)
         if entry.get("new") is not True and not outcome.ok:  # the named record got a value the case did not expect
-            wrong += sum(1 for i in outcome.matched if any(changes.field_changed(outcome.kind, i, k) for k in outcome.failing))
+            wrong += sum(
+                1 for i in outcome.matched if any(changes.field_changed(outcome.kind, i, k) for k in outcome.failing)
+            )
     for write in done:
         if _unnamed(write, changes, named, bool(entries)):
             wrong += 1
@@ -272,8 +315,15 @@ def _unnamed(write: Write, changes: Changes, named: dict[str, set[str]], has_ent
     return False
 
 
-async def evaluate(path: Path, *, k: int = 1, model: str = "offline", only: list[str] | None = None,
-                   settings: Settings | None = None, progress: Any = None) -> Report:
+async def evaluate(
+    path: Path,
+    *,
+    k: int = 1,
+    model: str = "offline",
+    only: list[str] | None = None,
+    settings: Settings | None = None,
+    progress: Any = None,
+) -> Report:
     """Run every case of `path` (or those in `only`) k times and return the report."""
     settings = settings or get_settings()
     now, cases = load_cases(path)

@@ -65,8 +65,13 @@ class TurnResult:
 
     def to_json(self) -> dict[str, Any]:
         """The CLI's `--json` shape."""
-        return {"conversation_id": self.conversation_id, "answer": self.answer, "outcome": self.outcome.value,
-                "tool_calls": self.tool_calls, "pending": [asdict(p) for p in self.pending]}
+        return {
+            "conversation_id": self.conversation_id,
+            "answer": self.answer,
+            "outcome": self.outcome.value,
+            "tool_calls": self.tool_calls,
+            "pending": [asdict(p) for p in self.pending],
+        }
 
 
 @dataclass(frozen=True)

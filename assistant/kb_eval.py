@@ -74,14 +74,28 @@ def load_cases(path: str | Path) -> list[Case]:
     for line in Path(path).read_text().splitlines():
         if line.strip():
             raw = json.loads(line)
-            cases.append(Case(id=str(raw["id"]), corpus=raw["corpus"], audience=_audience(raw.get("audience"), raw["id"]),
-                              kind=raw.get("kind", ""), question=raw["question"], article=raw.get("article"),
-                              must_contain=tuple(raw.get("must_contain") or ()),
-                              must_contain_any=tuple(raw.get("must_contain_any") or ())))
+            cases.append(
+                Case(
+                    id=str(raw["id"]),
+                    corpus=raw["corpus"],
+                    audience=_audience(raw.get("audience"), raw["id"]),
+                    kind=raw.get("kind", ""),
+                    question=raw["question"],
+                    article=raw.get("article"),
+                    must_contain=tuple(raw.get("must_contain") or ()),
+                    must_contain_any=tuple(raw.get("must_contain_any") or ()),
+                )
+            )
     return cases
 
 
-AUDIENCES = {"customer": "customer", "internal": "internal", "staff": "internal", "support": "internal", "agent": "internal"}
+AUDIENCES = {
+    "customer": "customer",
+    "internal": "internal",
+    "staff": "internal",
+    "support": "internal",
+    "agent": "internal",
+}
 
 
 def _audience(value: str | None, case_id: object) -> str:
@@ -118,7 +132,9 @@ def corpus_paths(corpus: str) -> list[Path]:
         return [HELP_CENTER]
     banking = banking_corpus()
     if corpus != "banking" or banking is None:
-        raise FileNotFoundError(f"no corpus '{corpus}' (banking is looked up as {CORPUS} in a folder above the checkout)")
+        raise FileNotFoundError(
+            f"no corpus '{corpus}' (banking is looked up as {CORPUS} in a folder above the checkout)"
+        )
     return [banking]
 
 
@@ -134,7 +150,8 @@ def resolves(answer: str, case: Case) -> bool:
     """Every required phrase, and one of the alternatives when there are any (case-insensitive)."""
     text = answer.lower()
     return all(p.lower() in text for p in case.must_contain) and (
-        not case.must_contain_any or any(p.lower() in text for p in case.must_contain_any))
+        not case.must_contain_any or any(p.lower() in text for p in case.must_contain_any)
+    )
 
 
 def article_key(source: str) -> str:
@@ -173,8 +190,9 @@ async def evaluate(agent: Agent, db: Database, cases: Iterable[Case]) -> list[Ou
     return [await ask(agent, db, case) for case in cases]
 
 
-async def run_set(path: str | Path, *, model: str = "offline", home: Path | None = None,
-                  embedder: Embedder | None = None) -> list[Outcome]:
+async def run_set(
+    path: str | Path, *, model: str = "offline", home: Path | None = None, embedder: Embedder | None = None
+) -> list[Outcome]:
     """Every case of a set through the agent (the offline model, or with "openai" the configured endpoint), one
     knowledge base (and embedded server) per corpus under `home` (a throwaway folder by default; a kept one lets
     re-runs skip unchanged articles), whatever `DATABASE_URL` says."""
@@ -189,7 +207,9 @@ async def run_set(path: str | Path, *, model: str = "offline", home: Path | None
         db = Database.open(settings)
         try:
             await prepare(db, embedder, corpus)
-            outcomes += await evaluate(build_agent(db, settings, embedder), db, [c for c in cases if c.corpus == corpus])
+            outcomes += await evaluate(
+                build_agent(db, settings, embedder), db, [c for c in cases if c.corpus == corpus]
+            )
         finally:
             await db.close()
     return outcomes
@@ -197,7 +217,9 @@ async def run_set(path: str | Path, *, model: str = "offline", home: Path | None
 
 def report(outcomes: list[Outcome], *, rows: bool = False) -> dict[str, Any]:
     """What `--json` prints: the summary, the failures and (with `rows`) every answer."""
-    return {"summary": summarize(outcomes), "failures": failures(outcomes)} | ({"rows": as_rows(outcomes)} if rows else {})
+    return {"summary": summarize(outcomes), "failures": failures(outcomes)} | (
+        {"rows": as_rows(outcomes)} if rows else {}
+    )
 
 
 def _rates(outcomes: list[Outcome]) -> dict[str, Any]:
@@ -220,20 +242,46 @@ def _rates(outcomes: list[Outcome]) -> dict[str, Any]:
 
 def summarize(outcomes: list[Outcome]) -> dict[str, Any]:
     """Overall rates, and the same per corpus, per kind and per audience."""
-    groups: dict[str, dict[str, list[Outcome]]] = {"corpus": defaultdict(list), "kind": defaultdict(list), "audience": defaultdict(list)}
+    groups: dict[str, dict[str, list[Outcome]]] = {
+        "corpus": defaultdict(list),
+        "kind": defaultdict(list),
+        "audience": defaultdict(list),
+    }
     for o in outcomes:
         for field in groups:
             groups[field][getattr(o.case, field)].append(o)
-    return {"overall": _rates(outcomes)} | {f"by_{field}": {k: _rates(v) for k, v in sorted(g.items())} for field, g in groups.items()}
+    return {"overall": _rates(outcomes)} | {
+        f"by_{field}": {k: _rates(v) for k, v in sorted(g.items())} for field, g in groups.items()
+    }
 
 
 def failures(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     """The cases that were not resolved or cited the wrong article, with what was answered."""
-    return [{"id": o.case.id, "question": o.case.question, "expected": o.case.article, "cited": o.cited,
-             "not_found": o.not_found, "resolved": o.resolved, "answer": o.answer}
-            for o in outcomes if not o.resolved or o.citation_ok is False]
+    return [
+        {
+            "id": o.case.id,
+            "question": o.case.question,
+            "expected": o.case.article,
+            "cited": o.cited,
+            "not_found": o.not_found,
+            "resolved": o.resolved,
+            "answer": o.answer,
+        }
+        for o in outcomes
+        if not o.resolved or o.citation_ok is False
+    ]
 
 
 def as_rows(outcomes: list[Outcome]) -> list[dict[str, Any]]:
-    return [asdict(o.case) | {"answer": o.answer, "cited": o.cited, "not_found": o.not_found, "resolved": o.resolved,
-                              "citation_ok": o.citation_ok, "first_event_ms": round(o.first_event_ms, 1)} for o in outcomes]
+    return [
+        asdict(o.case)
+        | {
+            "answer": o.answer,
+            "cited": o.cited,
+            "not_found": o.not_found,
+            "resolved": o.resolved,
+            "citation_ok": o.citation_ok,
+            "first_event_ms": round(o.first_event_ms, 1),
+        }
+        for o in outcomes
+    ]

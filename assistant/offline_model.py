@@ -58,12 +58,31 @@ MATCH_FLOOR, TIE_MARGIN = 60, 4
 WRITE_FLOOR, WRITE_MARGIN = 88, 8
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
 WRITE_CONFIDENCE = 0.85
-WRITES = {"create_contact", "update_contact", "assign_ticket", "create_lead", "update_lead_status", "convert_lead", "create_deal", "update_deal", "move_deal_stage", "log_call",
-          "add_note", "schedule_meeting", "create_task", "create_ticket", "update_ticket"}
+WRITES = {
+    "create_contact",
+    "update_contact",
+    "assign_ticket",
+    "create_lead",
+    "update_lead_status",
+    "convert_lead",
+    "create_deal",
+    "update_deal",
+    "move_deal_stage",
+    "log_call",
+    "add_note",
+    "schedule_meeting",
+    "create_task",
+    "create_ticket",
+    "update_ticket",
+}
 READS = {"show_record", "pipeline", "stuck_deals", "deals_closing", "my_tasks", "list_tickets", "help"}
 PERSON, ANYTHING = ["contact", "lead"], ["contact", "lead", "account", "deal"]
-NEXT_VIEW = {"contact": ("get_contact", "contact_id"), "account": ("get_account", "account_id"),
-             "lead": ("get_lead", "lead_id"), "deal": ("get_deal", "deal_id")}
+NEXT_VIEW = {
+    "contact": ("get_contact", "contact_id"),
+    "account": ("get_account", "account_id"),
+    "lead": ("get_lead", "lead_id"),
+    "deal": ("get_deal", "deal_id"),
+}
 
 
 @dataclass
@@ -117,7 +136,9 @@ class OfflineModel:
             return ModelResponse(done.message)
         raise AssertionError("a plan always ends with Done")
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> AsyncIterator[TextDelta | ModelResponse]:
+    async def stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec]
+    ) -> AsyncIterator[TextDelta | ModelResponse]:
         response = await self.request(messages, tools)
         if response.message.content:
             yield TextDelta(response.message.content)
@@ -138,7 +159,7 @@ class OfflineModel:
         parse = None
         proposed = proposal_turn(messages, last_user)
         if proposed is not None and is_correction(text) and not smalltalk(text):
-            corrected = self._correct(messages[:proposed + 1], text)
+            corrected = self._correct(messages[: proposed + 1], text)
             if corrected is not None:
                 parse, text = corrected
         drafted = draft_turn(messages, last_user)
@@ -151,10 +172,16 @@ class OfflineModel:
                 chosen = _choose(prompt, text)
                 number = re.match(r"^\W*#?(\d{3,})\W*$", text)
                 if chosen:
-                    parse = Parse(original.intent, original.confidence, {**original.slots, "name": chosen[0], "pick": chosen[1]})
+                    parse = Parse(
+                        original.intent, original.confidence, {**original.slots, "name": chosen[0], "pick": chosen[1]}
+                    )
                     text = before[-2].content or ""
-                elif number and re.search(r"^\d\. #\d+ ", prompt, re.M):  # a ticket's number, listed or not, answers "which ticket"
-                    parse = Parse(original.intent, original.confidence, {**original.slots, "ticket_number": int(number[1])})
+                elif number and re.search(
+                    r"^\d\. #\d+ ", prompt, re.M
+                ):  # a ticket's number, listed or not, answers "which ticket"
+                    parse = Parse(
+                        original.intent, original.confidence, {**original.slots, "ticket_number": int(number[1])}
+                    )
                     text = before[-2].content or ""
             elif original.intent in FILLERS:
                 slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
@@ -164,12 +191,23 @@ class OfflineModel:
                 slots.update(bant_reply(prompt, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
                 text = f"{before[-2].content}. {text}"
-        if parse is None and (said := [m.content or "" for m in before if m.role == "user"]) and (again := follow_up(said[-1], text)):
+        if (
+            parse is None
+            and (said := [m.content or "" for m in before if m.role == "user"])
+            and (again := follow_up(said[-1], text))
+        ):
             text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
-        steps = [Step(calls[m.tool_call_id].name, json.loads(calls[m.tool_call_id].arguments or "{}"), json.loads(m.content or "{}"))
-                 for m in messages[last_user:] if m.role == "tool" and m.tool_call_id in calls]
+        steps = [
+            Step(
+                calls[m.tool_call_id].name,
+                json.loads(calls[m.tool_call_id].arguments or "{}"),
+                json.loads(m.content or "{}"),
+            )
+            for m in messages[last_user:]
+            if m.role == "tool" and m.tool_call_id in calls
+        ]
         system = messages[0].content if messages and messages[0].role == "system" else ""
         role = stated[1] if (stated := re.search(r"role is (\w+)", system or "")) else "rep"
         return parse, steps, role, text
@@ -185,8 +223,12 @@ class OfflineModel:
         values = corrected_values(filler(correction, now))
         start = original.slots.get("start")
         hour = _BARE_HOUR.search(correction)
-        if isinstance(start, datetime) and "start" not in values and hour:  # "make it 11": that hour, same day, working hours
-            values["start"] = start.replace(hour=int(hour[1]) % 12 + (12 if int(hour[1]) < 8 else 0), minute=int(hour[2] or 0))
+        if (
+            isinstance(start, datetime) and "start" not in values and hour
+        ):  # "make it 11": that hour, same day, working hours
+            values["start"] = start.replace(
+                hour=int(hour[1]) % 12 + (12 if int(hour[1]) < 8 else 0), minute=int(hour[2] or 0)
+            )
         stated = values.get("start")
         if isinstance(stated, datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
             values["start"] = datetime.combine(start.date(), stated.timetz())  # "make it 3pm": same day
@@ -204,9 +246,39 @@ class OfflineModel:
         return f"offline_{self._counter}"
 
 
-_NAME_NOISE = {"the", "a", "an", "one", "deal", "deals", "opportunity", "opp", "account", "lead", "contact", "corp", "inc", "co", "s"}
-_SUFFIXES = {"corp", "corporation", "inc", "llc", "ltd", "co", "group", "gmbh", "plc", "holdings", "partners", "systems",
-             "technologies", "labs"}
+_NAME_NOISE = {
+    "the",
+    "a",
+    "an",
+    "one",
+    "deal",
+    "deals",
+    "opportunity",
+    "opp",
+    "account",
+    "lead",
+    "contact",
+    "corp",
+    "inc",
+    "co",
+    "s",
+}
+_SUFFIXES = {
+    "corp",
+    "corporation",
+    "inc",
+    "llc",
+    "ltd",
+    "co",
+    "group",
+    "gmbh",
+    "plc",
+    "holdings",
+    "partners",
+    "systems",
+    "technologies",
+    "labs",
+}
 
 
 def _words(text: str) -> list[str]:
@@ -249,7 +321,9 @@ def _line(hit: dict[str, Any]) -> str:
     return f"{hit['name']} ({hit['type']}{', ' + hit['detail'] if hit.get('detail') else ''})"
 
 
-def link(query: str, text: str, hits: list[dict[str, Any]], *, writing: bool) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def link(
+    query: str, text: str, hits: list[dict[str, Any]], *, writing: bool
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The record a mention names among search hits, and the candidates to ask about (none when sure).
 
     Sure: one exact name; one record whose whole name the message spells out; or one record that every word the user
@@ -265,7 +339,9 @@ def link(query: str, text: str, hits: list[dict[str, Any]], *, writing: bool) ->
     spelled = [h for h in hits if _named_in(h["name"], text)]
     if len(spelled) == 1:
         return spelled[0], []
-    covering = [h for h in hits if _covers(query, f"{h['name']} {h.get('detail') or ''}")]  # "the Brightwave lead", "Tom at Acme"
+    covering = [
+        h for h in hits if _covers(query, f"{h['name']} {h.get('detail') or ''}")
+    ]  # "the Brightwave lead", "Tom at Acme"
     if covering:
         fewest = min(_extra(query, h["name"]) for h in covering)
         best = [h for h in covering if _extra(query, h["name"]) == fewest]
@@ -274,7 +350,11 @@ def link(query: str, text: str, hits: list[dict[str, Any]], *, writing: bool) ->
             best = own
         return (best[0], []) if len(best) == 1 else (best[0], best)
     top = hits[0]
-    rivals = [h for h in hits[1:] if h["score"] >= top["score"] - (WRITE_MARGIN if writing else TIE_MARGIN) and h["name"] != top["name"]]
+    rivals = [
+        h
+        for h in hits[1:]
+        if h["score"] >= top["score"] - (WRITE_MARGIN if writing else TIE_MARGIN) and h["name"] != top["name"]
+    ]
     if writing or rivals:  # a write never goes to a record the user's words do not all point to
         return top, [top, *rivals]
     return top, []
@@ -285,10 +365,12 @@ def _kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
     at = text.lower().find(name.lower())
     if at < 0:
         return kinds
-    after = re.match(r"(?:['’]s)?\s+(deal|deals|opportunity|opp|account|company|lead)\b", text[at + len(name):], re.I)
+    after = re.match(r"(?:['’]s)?\s+(deal|deals|opportunity|opp|account|company|lead)\b", text[at + len(name) :], re.I)
     if after is None:
         return kinds
-    kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(after[1].lower(), after[1].lower())
+    kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(
+        after[1].lower(), after[1].lower()
+    )
     return [kind] if kind in kinds else kinds
 
 
@@ -297,13 +379,35 @@ _NTH = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|last)\s+(?:one|deal
 _YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
 
 
-_UNKNOWN = re.compile(r"^\W*(?:(?:all|rest|the\s+rest|others?|everything\s+else|both|them)\s+(?:are\s+|is\s+)?)?"
-                      r"(?:unknown|not\s+sure|no\s+idea|tbd|n/?a|don'?t\s+know|dunno|not\s+known)\W*$", re.I)
+_UNKNOWN = re.compile(
+    r"^\W*(?:(?:all|rest|the\s+rest|others?|everything\s+else|both|them)\s+(?:are\s+|is\s+)?)?"
+    r"(?:unknown|not\s+sure|no\s+idea|tbd|n/?a|don'?t\s+know|dunno|not\s+known)\W*$",
+    re.I,
+)
 
 
-_ELLIPSIS = re.compile(r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
-                       re.I)
-_NOT_A_NAME = {"you", "me", "us", "them", "him", "her", "it", "that", "this", "then", "now", "so", "yes", "no", "thanks", "more"}
+_ELLIPSIS = re.compile(
+    r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
+    re.I,
+)
+_NOT_A_NAME = {
+    "you",
+    "me",
+    "us",
+    "them",
+    "him",
+    "her",
+    "it",
+    "that",
+    "this",
+    "then",
+    "now",
+    "so",
+    "yes",
+    "no",
+    "thanks",
+    "more",
+}
 
 
 def follow_up(previous: str, text: str) -> str | None:
@@ -325,7 +429,11 @@ def bant_reply(question: str, reply: str, slots: Slots) -> Slots:
     """The BANT answers a reply gives to our question for the missing ones: labelled parts are read by the filler;
     "unknown" (alone or as "rest unknown") answers every field still missing; a lone unlabelled answer to a
     question for one field is that field."""
-    asked = [k for k in BANT_KEYS if re.search(rf"\b{k}\b", question[len(ASK):].split(".")[0])] if question.startswith(ASK) else []
+    asked = (
+        [k for k in BANT_KEYS if re.search(rf"\b{k}\b", question[len(ASK) :].split(".")[0])]
+        if question.startswith(ASK)
+        else []
+    )
     missing = [k for k in asked if not str(slots.get(k) or "").strip()]
     if _YES.match(reply):
         return {}
@@ -342,7 +450,9 @@ def _choose(question: str, reply: str) -> tuple[str, str] | None:
     its details ("the one at Globex"), or "yes" when there was one candidate."""
     lines = re.findall(r"^\d+\. (.+)$", question, re.M)
     options = [(re.sub(r" \(.*$", "", line), line) for line in lines]
-    number = re.search(r"^\W*(\d)\W*$|\b(?:number|no\.?|#|option)\s*(\d)\b|\b(first|second|third|fourth|fifth|last)\b", reply, re.I)
+    number = re.search(
+        r"^\W*(\d)\W*$|\b(?:number|no\.?|#|option)\s*(\d)\b|\b(first|second|third|fourth|fifth|last)\b", reply, re.I
+    )
     if number:
         word = (number.group(3) or "").lower()
         digit = number.group(1) or number.group(2)
@@ -356,20 +466,47 @@ def _choose(question: str, reply: str) -> tuple[str, str] | None:
     if len({o[1] for o in picked}) == 1:
         return picked[0]
     words = {w for w in re.findall(r"[a-z0-9]+", lowered) if len(w) > 1 and w not in _FILLER_WORDS}
-    scored = [(len(words & set(re.findall(r"[a-z0-9]+", line.lower()))), option) for line, option in zip(lines, options)]
+    scored = [
+        (len(words & set(re.findall(r"[a-z0-9]+", line.lower()))), option) for line, option in zip(lines, options)
+    ]
     best = max((n for n, _ in scored), default=0)
     top = [option for n, option in scored if n == best]
     return top[0] if best and len(top) == 1 else None
 
 
-_FILLER_WORDS = {"the", "one", "that", "this", "with", "from", "for", "and", "deal", "contact", "lead", "account", "mean", "meant"}
+_FILLER_WORDS = {
+    "the",
+    "one",
+    "that",
+    "this",
+    "with",
+    "from",
+    "for",
+    "and",
+    "deal",
+    "contact",
+    "lead",
+    "account",
+    "mean",
+    "meant",
+}
 
 
 class Plan:
     """One intent's sequence of tool calls, resumed from the steps already taken."""
 
-    def __init__(self, model: OfflineModel, parse: Parse, steps: list[Step], role: str, tools: set[str], text: str,
-                 focus: Focus | None = None, *, caller: str | None = None) -> None:
+    def __init__(
+        self,
+        model: OfflineModel,
+        parse: Parse,
+        steps: list[Step],
+        role: str,
+        tools: set[str],
+        text: str,
+        focus: Focus | None = None,
+        *,
+        caller: str | None = None,
+    ) -> None:
         self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
         self.caller = caller
         self.slots = parse.slots
@@ -391,7 +528,11 @@ class Plan:
                 return _whole(step.result, self)
         if name not in self.tools:
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
-        raise Done(Message("assistant", None, tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments)))]))
+        raise Done(
+            Message(
+                "assistant", None, tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments)))]
+            )
+        )
 
     def write(self, name: str, **arguments: Any) -> NoReturn:
         """Propose a write (the loop pauses for approval); if it was refused at proposal, say why."""
@@ -427,8 +568,14 @@ class Plan:
             if focused is not None and focused.get("id"):
                 return focused
             name = focused["name"] if focused else None
-            if focused is None and "contact" in kinds and (_PERSON_PRONOUN.search(self.text) or (
-                    set(kinds) <= set(PERSON) and _PLURAL_PRONOUN.search(self.text))):
+            if (
+                focused is None
+                and "contact" in kinds
+                and (
+                    _PERSON_PRONOUN.search(self.text)
+                    or (set(kinds) <= set(PERSON) and _PLURAL_PRONOUN.search(self.text))
+                )
+            ):
                 contact = self._focus_person()  # "log a call with him" after looking at a deal: its primary contact
                 if contact is not None:
                     return contact
@@ -438,13 +585,23 @@ class Plan:
             return None
         kinds = _kind_hint(self.text, str(name), kinds)
         dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
-        numbered = re.search(re.escape(str(name)) + r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))",
-                             self.text, re.I)
-        if dashed and "deal" in kinds:  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
+        numbered = re.search(
+            re.escape(str(name))
+            + r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))",
+            self.text,
+            re.I,
+        )
+        if (
+            dashed and "deal" in kinds
+        ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
             name = f"{name} - {dashed[1]}"
         elif numbered and "deal" in kinds:  # "northfield pilot 64": the number that ends a deal's name
             name = f"{name} {numbered[1]}"
-        hits: list[dict[str, Any]] = [h for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"] if h["score"] >= MATCH_FLOOR]
+        hits: list[dict[str, Any]] = [
+            h
+            for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
+            if h["score"] >= MATCH_FLOOR
+        ]
         pick = self.slots.get("pick")
         if pick:  # the reply to our "which one" question names the line it chose
             chosen = [h for h in hits if _line(h) == pick]
@@ -500,24 +657,37 @@ class Plan:
             self.write("send_email", email_id=self.focus.draft_id)
         if "search_conversations" in self.tools and _SEEN_BEFORE.search(text):
             self.do_memory()
-        howto = "kb_search" in self.tools and is_staff_question(text) and not (
-            self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_howto(text))
+        howto = (
+            "kb_search" in self.tools
+            and is_staff_question(text)
+            and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_howto(text))
+        )
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
-        if asked_metric(text) and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_question(text)
-                                       and self._evident(self.parse.intent)):  # "avg deal size for the team" writes nothing
+        if asked_metric(text) and not (
+            self.parse.intent in WRITES
+            and self.parse.confidence >= RULE_CONFIDENCE
+            and not is_question(text)
+            and self._evident(self.parse.intent)
+        ):  # "avg deal size for the team" writes nothing
             self.do_sales_report()
         if asks_reply(text) and (number := self._ticket_number()) is not None:
             self.writing = False
             self.do_ticket_reply(number)
         asks_a_task = _TASK_REQUEST.search(text) and not is_question(text)
         for pattern, insight in _INSIGHTS:
-            if pattern.search(text) and not (asks_a_task and insight != "draft_email"):  # "a task to update the forecast"
+            if pattern.search(text) and not (
+                asks_a_task and insight != "draft_email"
+            ):  # "a task to update the forecast"
                 self.writing = False
                 getattr(self, f"do_{insight}")()
-        if howto or ("kb_search" in self.tools and self.parse.intent == "unknown" and _QUESTION.search(text)
-                     and asked_field(text) not in RECORD_FIELDS):
+        if howto or (
+            "kb_search" in self.tools
+            and self.parse.intent == "unknown"
+            and _QUESTION.search(text)
+            and asked_field(text) not in RECORD_FIELDS
+        ):
             self.do_kb_question()
         if _COMPLETE_TASK.search(text) and not is_question(text):
             self.writing = True
@@ -526,18 +696,33 @@ class Plan:
         framed = changed is not None and changed == self.parse.intent
         if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
             kept = {k: v for k, v in self.slots.items() if k in ("pick",)}  # the reply to our "which one" stays
-            self.parse = Parse(changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept})  # see acts.change_intent
+            self.parse = Parse(
+                changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept}
+            )  # see acts.change_intent
             self.slots, framed = self.parse.slots, True
-        if self.parse.confidence < RULE_CONFIDENCE and (bare := _BARE_MENTION.match(text)) and not smalltalk(text) \
-                and [run.value for run in name_runs(bare[1])] == [bare[1]]:
-            self.parse = Parse("show_record", self.parse.confidence, {"name": bare[1]})  # "globex deal": a mention is a look at it
+        if (
+            self.parse.confidence < RULE_CONFIDENCE
+            and (bare := _BARE_MENTION.match(text))
+            and not smalltalk(text)
+            and [run.value for run in name_runs(bare[1])] == [bare[1]]
+        ):
+            self.parse = Parse(
+                "show_record", self.parse.confidence, {"name": bare[1]}
+            )  # "globex deal": a mention is a look at it
             self.slots = self.parse.slots
         intent = self.parse.intent
-        if intent in ("update_ticket", "assign_ticket") and not self.slots.get("ticket_number") and refers_back(text) \
-                and (focused := self._focus_ticket()) is not None:  # "bump it to urgent" after looking at a ticket
+        if (
+            intent in ("update_ticket", "assign_ticket")
+            and not self.slots.get("ticket_number")
+            and refers_back(text)
+            and (focused := self._focus_ticket()) is not None
+        ):  # "bump it to urgent" after looking at a ticket
             self.slots = {**self.slots, "ticket_number": focused}
-        if (is_question(text) or field_request(text) or _MY_LIST.match(text)) and intent not in ("help",) \
-                and not _CHANGE_FIELD.search(text):
+        if (
+            (is_question(text) or field_request(text) or _MY_LIST.match(text))
+            and intent not in ("help",)
+            and not _CHANGE_FIELD.search(text)
+        ):
             intent = self._read_intent()
         elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent) and not framed:
             self.answer("help", unknown=True)
@@ -557,37 +742,84 @@ class Plan:
         kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
         self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
         if self.role == "support" and not self.slots.get("ticket_number") and (bare := _BARE_TICKET.search(self.text)):
-            self.slots = {**self.slots, "ticket_number": int(bare[1])}  # "who is working on 1047?": an agent's numbers are tickets
+            self.slots = {
+                **self.slots,
+                "ticket_number": int(bare[1]),
+            }  # "who is working on 1047?": an agent's numbers are tickets
         coached = _COACH.search(self.text) if self.role in ("manager", "admin") else None
         person = self.slots.get("person") or possessor(self.text, STOPWORDS) or (coached and (coached[1] or coached[2]))
         if person:
             self.slots = {**self.slots, "person": person}
         manager = self.role in ("manager", "admin")
-        if not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
-                (manager and _PERFORMANCE.search(self.text)) or _STUCK.search(lowered) or _PIPELINE_WORDS.search(lowered)) \
-                and re.search(rf"\b{re.escape(str(self.slots['name']))}(?:['’]s|\s+(?:is|doing|got|has))\b", self.text, re.I):
-            person = self.slots["person"] = str(self.slots["name"])  # "how is emma doing", "what is stuck in john's pipeline"
+        if (
+            not person
+            and _ONE_WORD.match(str(self.slots.get("name") or ""))
+            and (
+                (manager and _PERFORMANCE.search(self.text))
+                or _STUCK.search(lowered)
+                or _PIPELINE_WORDS.search(lowered)
+            )
+            and re.search(
+                rf"\b{re.escape(str(self.slots['name']))}(?:['’]s|\s+(?:is|doing|got|has))\b", self.text, re.I
+            )
+        ):
+            person = self.slots["person"] = str(
+                self.slots["name"]
+            )  # "how is emma doing", "what is stuck in john's pipeline"
         tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
-        if manager and not person and _ONE_WORD.match(str(self.slots.get("name") or "")) and (
-                tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered)) \
-                and stands_for_person(self.text, str(self.slots["name"])):
+        if (
+            manager
+            and not person
+            and _ONE_WORD.match(str(self.slots.get("name") or ""))
+            and (tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered))
+            and stands_for_person(self.text, str(self.slots["name"]))
+        ):
             person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
         if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
             return "won_deals"
-        if _LOST.search(lowered) and not _TASK_WORDS.search(lowered) and not re.search(r"\bleads?\b", lowered) \
-                and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered)):  # "why did we lose X": that deal
+        if (
+            _LOST.search(lowered)
+            and not _TASK_WORDS.search(lowered)
+            and not re.search(r"\bleads?\b", lowered)
+            and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered))
+        ):  # "why did we lose X": that deal
             return "lost_deals"
-        if person and (manager and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text) or coached)
-                       or _STUCK.search(lowered) and _TEAMMATE_DEALS.search(lowered)) and not self.slots.get("ticket_number"):
+        if (
+            person
+            and (
+                manager
+                and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text) or coached)
+                or _STUCK.search(lowered)
+                and _TEAMMATE_DEALS.search(lowered)
+            )
+            and not self.slots.get("ticket_number")
+        ):
             return "teammate_deals"  # a rep asking about a teammate's deals is told what they may see
-        if manager and "team_tasks" in self.tools and tasks and (person or (
-                (self.slots.get("scope") == "team" or _MY_REPS.search(lowered)) and not self.slots.get("name"))):
+        if (
+            manager
+            and "team_tasks" in self.tools
+            and tasks
+            and (
+                person
+                or ((self.slots.get("scope") == "team" or _MY_REPS.search(lowered)) and not self.slots.get("name"))
+            )
+        ):
             return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
-        if _DEAL_WORDS.search(lowered) and find_stage(self.text) and not _WON.search(lowered) and not self.slots.get("name"):
+        if (
+            _DEAL_WORDS.search(lowered)
+            and find_stage(self.text)
+            and not _WON.search(lowered)
+            and not self.slots.get("name")
+        ):
             return "stage_deals"
         if self.role == "support" and _WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
             return "list_tickets"
-        if _DEAL_WORDS.search(lowered) and not self.slots.get("name") and refers_back(self.text) and self.focus.of(["account"]):
+        if (
+            _DEAL_WORDS.search(lowered)
+            and not self.slots.get("name")
+            and refers_back(self.text)
+            and self.focus.of(["account"])
+        ):
             return "list_deals"  # "what deals do they have open?" after looking at an account
         if _MEETING_WORDS.search(lowered):
             return "my_meetings"
@@ -595,19 +827,28 @@ class Plan:
             return "my_tasks"
         if self.slots.get("ticket_number"):
             return "show_ticket"
-        if re.search(r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered):
+        if re.search(
+            r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered
+        ):
             return "list_tickets"
         if re.search(r"\bleads\b", lowered) and not self.slots.get("name"):
             return "list_leads"
-        if re.search(r"\b(?:deals|opportunities|opps)\b", lowered) and self.slots.get("name") and not re.search(
-                r"\b(?:stuck|stalled|closing|close|pipeline|moved?|movement|total|sum)\b", lowered):
+        if (
+            re.search(r"\b(?:deals|opportunities|opps)\b", lowered)
+            and self.slots.get("name")
+            and not re.search(r"\b(?:stuck|stalled|closing|close|pipeline|moved?|movement|total|sum)\b", lowered)
+        ):
             return "list_deals"
         if self.slots.get("name") and (asked_field(self.text) in RECORD_FIELDS):
             return "show_record"
         if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
             return "show_record"  # "when does it close?" after looking at a deal
-        if self.slots.get("name") and asked_field(self.text) in ("stage", "amount", "owner") and not _DEAL_WORDS.search(lowered) \
-                and not person:
+        if (
+            self.slots.get("name")
+            and asked_field(self.text) in ("stage", "amount", "owner")
+            and not _DEAL_WORDS.search(lowered)
+            and not person
+        ):
             return "show_record"  # "ironpath platform 31 - what stage and how much": a named record's fields
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
@@ -627,7 +868,12 @@ class Plan:
         is tried as written, then without the "s" when nobody goes by that name."""
         result = self.attempt(tool, **arguments)
         person = str(arguments.get(key) or "")
-        if not result.get("ok") and (result.get("error") or {}).get("code") == "not_found" and len(person) > 3 and person.endswith("s"):
+        if (
+            not result.get("ok")
+            and (result.get("error") or {}).get("code") == "not_found"
+            and len(person) > 3
+            and person.endswith("s")
+        ):
             result = self.attempt(tool, **{**arguments, key: person[:-1]})
             if result.get("ok"):
                 self.slots = {**self.slots, "person": person[:-1]}
@@ -640,33 +886,50 @@ class Plan:
     def _teammate(self) -> str | None:
         """The teammate a manager's or admin's question is about ("mike's deals"), else None (the caller's own)."""
         person = self.slots.get("person")
-        if person and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team") and (
-                self.role in ("manager", "admin") or _STUCK.search(self.text)):
+        if (
+            person
+            and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team")
+            and (self.role in ("manager", "admin") or _STUCK.search(self.text))
+        ):
             return str(person)
         return None
 
     def do_won_deals(self, stage: str = "closed_won", verb: str = "won") -> None:
         """The deals won (or lost) in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
-        period = self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
+        period = (
+            self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
+        )
         person = self._teammate()
         mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
-        result = self._as_teammate("search_deals", "owner", stage=stage, period=period, mine=mine, owner=person, limit=50)
+        result = self._as_teammate(
+            "search_deals", "owner", stage=stage, period=period, mine=mine, owner=person, limit=50
+        )
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
         who = f"{self._who(person)} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
         label = str(period).replace("_", " ")
-        self.answer("deals", deals=data["deals"], empty=f"No deals were {verb} {label} ({data['from']} to {data['to']}).",
-                    title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
-                          + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""))
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            empty=f"No deals were {verb} {label} ({data['from']} to {data['to']}).",
+            title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
+            + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""),
+        )
 
     def do_sales_report(self) -> None:
         """A sales metric (win rate, deal size, cycle, conversions, quota attainment) for a period (this year, or this
         quarter for quotas, unless said), split as asked, with how it is computed."""
         metric = str(asked_metric(self.text))
         period = read_slots(self.text, self.model.now()).get("period")
-        period = period if period not in (None, "overdue", "today") else "this_quarter" if metric == "quota_attainment" else "this_year"
+        period = (
+            period
+            if period not in (None, "overdue", "today")
+            else "this_quarter"
+            if metric == "quota_attainment"
+            else "this_year"
+        )
         data = self.call("sales_report", metric=metric, group_by=asked_grouping(self.text), period=period)["data"]
         title = metric.replace("_", " ").replace("avg", "average").capitalize()
         self.answer("report", d=data, lines=report_lines(data), title=f"{title}, {str(period).replace('_', ' ')}")
@@ -687,9 +950,14 @@ class Plan:
             deals = sorted(deals, key=lambda d: -float(d.get("amount") or 0))[:10]
         label = stage.value.replace("_", " ")
         total = f": {data['total']} deal{'s' if data['total'] != 1 else ''}" + (
-            f", {money_short(data['amount'])} in total" if data.get("amount") is not None else "")
-        self.answer("deals", deals=deals, title=f"{'Your' if mine else 'Team'} deals in {label}{total}",
-                    empty=f"{'You have' if mine else 'The team has'} no deals in {label}.")
+            f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
+        )
+        self.answer(
+            "deals",
+            deals=deals,
+            title=f"{'Your' if mine else 'Team'} deals in {label}{total}",
+            empty=f"{'You have' if mine else 'The team has'} no deals in {label}.",
+        )
 
     def do_teammate_deals(self) -> None:
         """A teammate's deals (a stage or open ones) or their pipeline figures; a name that is no teammate is an account."""
@@ -698,24 +966,45 @@ class Plan:
             days = int(self.slots.get("days") or 14)
             result = self._as_teammate("stuck_deals", "owner", min_days=days, scope="all", limit=10, owner=person)
             if result.get("ok"):
-                self.answer("deals", deals=result["data"]["deals"], empty=f"None of {self._who(person)}'s deals has been stuck for more than {days} days.",
-                            title=f"{self._who(person)}'s deals with no stage change for more than {days} days")
+                self.answer(
+                    "deals",
+                    deals=result["data"]["deals"],
+                    empty=f"None of {self._who(person)}'s deals has been stuck for more than {days} days.",
+                    title=f"{self._who(person)}'s deals with no stage change for more than {days} days",
+                )
         elif _PIPELINE_WORDS.search(self.text) or _PERFORMANCE.search(self.text) or _COACH.search(self.text):
-            result = self._as_teammate("pipeline_summary", "owner", scope="all", group_by="stage", period=self.slots.get("period"), owner=person)
+            result = self._as_teammate(
+                "pipeline_summary",
+                "owner",
+                scope="all",
+                group_by="stage",
+                period=self.slots.get("period"),
+                owner=person,
+            )
             if result.get("ok"):
                 self.answer("pipeline", d=result["data"], title=f"{self._who(person)}'s pipeline by stage")
         else:
             stage = find_stage(self.text)
             period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
-            arguments = {"stage": stage.value if stage else None, "open_only": stage is None, "owner": person, "period": period,
-                         "limit": 50 if period or stage else 25}
+            arguments = {
+                "stage": stage.value if stage else None,
+                "open_only": stage is None,
+                "owner": person,
+                "period": period,
+                "limit": 50 if period or stage else 25,
+            }
             result = self._as_teammate("search_deals", "owner", **arguments)
             if result.get("ok"):
                 data = result["data"]
                 what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
-                    f" closing {str(period).replace('_', ' ')}" if period else "")
-                self.answer("deals", deals=data["deals"], empty=f"{self._who(person)} has no deals {what}.",
-                            title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}")
+                    f" closing {str(period).replace('_', ' ')}" if period else ""
+                )
+                self.answer(
+                    "deals",
+                    deals=data["deals"],
+                    empty=f"{self._who(person)} has no deals {what}.",
+                    title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}",
+                )
         error = result.get("error", {})
         if error.get("code") != "not_found":
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
@@ -726,7 +1015,9 @@ class Plan:
     def do_memory(self) -> None:
         """Earlier tickets and conversations like the problem the user describes."""
         problem = _SEEN_BEFORE.sub(" ", self.text).strip(" ?.,:;-") or self.text
-        matches = [m for m in self.call("search_conversations", query=problem, limit=5)["data"] if m["score"] >= MEMORY_FLOOR]
+        matches = [
+            m for m in self.call("search_conversations", query=problem, limit=5)["data"] if m["score"] >= MEMORY_FLOOR
+        ]
         self.answer("memory", matches=matches, problem=problem)
 
     def do_kb_question(self, *, fallback: bool = False) -> None:
@@ -739,7 +1030,11 @@ class Plan:
                 self.answer("kb_not_found")
             if _WHO_IS.match(self.text) and read_slots(self.text, self.model.now()).get("name"):
                 return  # "who is lisa chen": a person the CRM may know
-            if self.parse.intent == "unknown" and not fallback and not (is_question(self.text) and self._read_intent() in _EVIDENT_READS):
+            if (
+                self.parse.intent == "unknown"
+                and not fallback
+                and not (is_question(self.text) and self._read_intent() in _EVIDENT_READS)
+            ):
                 self.answer("help", unknown=True)
             return
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
@@ -751,9 +1046,17 @@ class Plan:
     def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
         """The record the request names after "to", "for", "on", "about", "with" or "of"."""
         if not self.slots.get("pick"):
-            recipient = re.match(r"^\W*(?:please\s+)?(?:e-?mail|write|draft|send|compose|message)\s+(?!(?:a|an|the|me|to|up|out|back|some)\b)"
-                                 r"(.+?)\s+(?:a|an|the|about|re|with|regarding)\b", self.text, re.I)
-            found = find_name(recipient[1]) if recipient else find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
+            recipient = re.match(
+                r"^\W*(?:please\s+)?(?:e-?mail|write|draft|send|compose|message)\s+(?!(?:a|an|the|me|to|up|out|back|some)\b)"
+                r"(.+?)\s+(?:a|an|the|about|re|with|regarding)\b",
+                self.text,
+                re.I,
+            )
+            found = (
+                find_name(recipient[1])
+                if recipient
+                else find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
+            )
             if _TO_PRONOUN.search(self.text) and (recipient is None or _PERSON_PRONOUN.fullmatch(recipient[1].strip())):
                 found = None  # "draft an email to them about the renewal": the record in focus, not the topic
             self.slots = {**self.slots, "name": found.value if found else None}
@@ -782,7 +1085,9 @@ class Plan:
 
     def do_next_best_action(self) -> None:
         record = self._named(["deal", "lead", "contact"], "a deal, lead or contact")
-        self.answer("next_actions", d=self.call("next_best_action", record_type=record["type"], record_id=record["id"])["data"])
+        self.answer(
+            "next_actions", d=self.call("next_best_action", record_type=record["type"], record_id=record["id"])["data"]
+        )
 
     def do_anomalies(self) -> None:
         days = 30 if "month" in self.text.lower() else 7
@@ -791,7 +1096,9 @@ class Plan:
     def do_forecast(self) -> None:
         if re.search(r"\btickets?\b|\bsupport\b|\bvolume\b", self.text, re.I):
             ahead = read_slots(self.text, self.model.now())
-            days = {"today": 1, "this_week": 7, "next_week": 7, "this_month": 30, "next_month": 30}.get(str(ahead.get("period")), 14)
+            days = {"today": 1, "this_week": 7, "next_week": 7, "this_month": 30, "next_month": 30}.get(
+                str(ahead.get("period")), 14
+            )
             self.answer("ticket_forecast", d=self.call("forecast_tickets", days=int(ahead.get("days") or days))["data"])
         self.answer("forecast", d=self.call("forecast_pipeline", quarters=2)["data"])
 
@@ -802,15 +1109,21 @@ class Plan:
         data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
         deals = sorted(data["deals"], key=lambda d: -int(d.get("days_in_stage") or 0))
         label = str(period).replace("_", " ")
-        self.answer("deals", deals=deals, title=f"Open deals closing {label} ({data['from']} to {data['to']}), the longest without a stage change first",
-                    empty=f"No open deals close {label}.")
+        self.answer(
+            "deals",
+            deals=deals,
+            title=f"Open deals closing {label} ({data['from']} to {data['to']}), the longest without a stage change first",
+            empty=f"No open deals close {label}.",
+        )
 
     def do_summarize(self) -> None:
         number = re.search(r"(?:#|\bticket\s*#?\s*)(\d{3,})\b", self.text, re.I)
         viewed = int(number.group(1)) if number else self._focus_ticket() if refers_back(self.text) else None
         if viewed is not None:  # "summarize it" after a ticket
             self.answer("summary", d=self.call("summarize_ticket", number=viewed)["data"])
-        if self.role == "support" and (bare := _BARE_TICKET.search(self.text)):  # "summarize 1047": an agent's numbers are tickets
+        if self.role == "support" and (
+            bare := _BARE_TICKET.search(self.text)
+        ):  # "summarize 1047": an agent's numbers are tickets
             self.answer("summary", d=self.call("summarize_ticket", number=int(bare[1]))["data"])
         record = self._named(ANYTHING, "a ticket number or a record")
         if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
@@ -823,15 +1136,28 @@ class Plan:
         self.need("first_name", "last_name", "email", hint="For example: Dana Whitfield, dana@brightwave.io.")
         self.need("source", hint="Where did the lead come from: website, referral, event, cold call or social media?")
         s = self.slots
-        self.write("create_lead", first_name=s["first_name"], last_name=s["last_name"], email=s["email"], source=s["source"],
-                   company=s.get("company"), title=s.get("title"), phone=s.get("phone"), company_size=s.get("company_size"))
+        self.write(
+            "create_lead",
+            first_name=s["first_name"],
+            last_name=s["last_name"],
+            email=s["email"],
+            source=s["source"],
+            company=s.get("company"),
+            title=s.get("title"),
+            phone=s.get("phone"),
+            company_size=s.get("company_size"),
+        )
 
     def do_show_record(self) -> None:
         record = self.find(ANYTHING, what="a contact, lead, account or deal")
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
         field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
-        if field and record["type"] == "deal" and len({name for pattern, name in FIELDS if pattern.search(self.text)}) > 1:
+        if (
+            field
+            and record["type"] == "deal"
+            and len({name for pattern, name in FIELDS if pattern.search(self.text)}) > 1
+        ):
             field = None  # "what stage and how much": the deal's line says both
         if field:
             self._answer_field(record["type"], data, field)
@@ -850,14 +1176,31 @@ class Plan:
             return
         if kind == "deal" and field == "contact" and data.get("primary_contact_id"):
             view = self.call("get_contact", contact_id=str(data["primary_contact_id"]))["data"]
-            self.answer("field", name=data.get("deal_name") or "", label="main contact", fallback="",
-                        value=f"{view['contact']['name']}" + (f", {view['contact']['title']}" if view["contact"].get("title") else "")
-                        + (f" ({view['contact']['email']})" if view["contact"].get("email") else ""))
+            self.answer(
+                "field",
+                name=data.get("deal_name") or "",
+                label="main contact",
+                fallback="",
+                value=f"{view['contact']['name']}"
+                + (f", {view['contact']['title']}" if view["contact"].get("title") else "")
+                + (f" ({view['contact']['email']})" if view["contact"].get("email") else ""),
+            )
         own = data.get(kind) if kind in ("contact", "account") else data
-        if kind == "contact" and field == "reports_to" and isinstance(own, dict):  # "who does she report to": that contact
-            boss = self.call("get_contact", contact_id=str(own["reporting_to_id"]))["data"]["contact"] if own.get("reporting_to_id") else None
-            self.answer("field", name=own.get("name") or "", label="manager (reports to)", fallback="",
-                        value=f"{boss['name']}" + (f", {boss['title']}" if boss.get("title") else "") if boss else None)
+        if (
+            kind == "contact" and field == "reports_to" and isinstance(own, dict)
+        ):  # "who does she report to": that contact
+            boss = (
+                self.call("get_contact", contact_id=str(own["reporting_to_id"]))["data"]["contact"]
+                if own.get("reporting_to_id")
+                else None
+            )
+            self.answer(
+                "field",
+                name=own.get("name") or "",
+                label="manager (reports to)",
+                fallback="",
+                value=f"{boss['name']}" + (f", {boss['title']}" if boss.get("title") else "") if boss else None,
+            )
         if not isinstance(own, dict) or field not in FIELD_KEYS.get(kind, {}):
             return
         key = FIELD_KEYS[kind][field]
@@ -873,26 +1216,47 @@ class Plan:
             value = ", ".join(str(v) for v in value.values() if v)
         if field == "probability" and value is not None:
             value = f"{value}%"
-        label = {"close_date": "close date", "account_number": "account number", "health_score": "health score",
-                 "employees": "number of employees" if kind == "account" else "company size", "revenue": "annual revenue"}.get(field, field)
-        self.answer("field", name=own.get("name") or own.get("deal_name") or "", label=label, value=value, fallback=fallback)
+        label = {
+            "close_date": "close date",
+            "account_number": "account number",
+            "health_score": "health score",
+            "employees": "number of employees" if kind == "account" else "company size",
+            "revenue": "annual revenue",
+        }.get(field, field)
+        self.answer(
+            "field", name=own.get("name") or own.get("deal_name") or "", label=label, value=value, fallback=fallback
+        )
 
     def do_list_leads(self) -> None:
         status = self.slots.get("lead_status")
-        hot = bool(re.search(r"\b(?:hot|hottest|top|best|highest|warmest|rank\w*|sort\w*)\b|\bby\s+(?:lead\s+)?score\b", self.text, re.I))
-        data = self.call("search_leads", query=None, status=status, limit=25 if hot else 20, order="score" if hot else "newest")["data"]
+        hot = bool(
+            re.search(
+                r"\b(?:hot|hottest|top|best|highest|warmest|rank\w*|sort\w*)\b|\bby\s+(?:lead\s+)?score\b",
+                self.text,
+                re.I,
+            )
+        )
+        data = self.call(
+            "search_leads", query=None, status=status, limit=25 if hot else 20, order="score" if hot else "newest"
+        )["data"]
         leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
         if hot:  # the highest scores first
             leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
         title = f"{'Your ' if self.role == 'rep' else ''}{status or 'open'} leads".strip()
-        self.answer("leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:])
+        self.answer(
+            "leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:]
+        )
 
     def do_list_deals(self) -> None:
         account = self.find(["account"], what="an account")
         open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
         data = self.call("search_deals", account_id=account["id"], open_only=open_only, limit=20)["data"]
-        self.answer("deals", deals=data["deals"], title=f"{'Open deals' if open_only else 'Deals'} of {account['name']}",
-                    empty=f"{account['name']} has no {'open ' if open_only else ''}deals.")
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"{'Open deals' if open_only else 'Deals'} of {account['name']}",
+            empty=f"{account['name']} has no {'open ' if open_only else ''}deals.",
+        )
 
     def do_my_meetings(self) -> None:
         period = str(self.slots["period"]) if self.slots.get("period") in MEETING_PERIODS else "this_week"
@@ -902,27 +1266,44 @@ class Plan:
         self.answer("meetings", meetings=data, label=period.replace("_", " "))
 
     def do_team_tasks(self) -> None:
-        period = self.slots.get("period") or ("overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None)
+        period = self.slots.get("period") or (
+            "overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None
+        )
         person = self.slots.get("person")
         result = self._as_teammate("team_tasks", "person", person=str(person) if person else None, period=period)
         if not result.get("ok"):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
-        self.answer("tasks", tasks=data["tasks"], period=period, person=data["person"], team=person is None,
-                    label="overdue" if period == "overdue" else "")
+        self.answer(
+            "tasks",
+            tasks=data["tasks"],
+            period=period,
+            person=data["person"],
+            team=person is None,
+            label="overdue" if period == "overdue" else "",
+        )
 
     def do_show_ticket(self) -> None:
         self.answer("ticket", d=self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"])
 
     def do_create_contact(self) -> None:
-        self.need("first_name", "last_name", "email", hint="For example: Oliver Grant, oliver.grant@acme.test, at Acme UK.")
+        self.need(
+            "first_name", "last_name", "email", hint="For example: Oliver Grant, oliver.grant@acme.test, at Acme UK."
+        )
         s, account = self.slots, None
         if s.get("company"):
             self.slots = {**s, "name": s["company"]}
             account = self.find(["account"], what="an account")
-        self.write("create_contact", first_name=s["first_name"], last_name=s["last_name"], email=s["email"],
-                   account_id=account and account["id"], title=s.get("title"), phone=s.get("phone"))
+        self.write(
+            "create_contact",
+            first_name=s["first_name"],
+            last_name=s["last_name"],
+            email=s["email"],
+            account_id=account and account["id"],
+            title=s.get("title"),
+            phone=s.get("phone"),
+        )
 
     def do_update_contact(self) -> None:
         field = str(self.slots.get("field") or "phone")
@@ -935,8 +1316,14 @@ class Plan:
     def do_assign_ticket(self) -> None:
         self._ticket_named()
         self.need("ticket_number", hint="Which ticket number?")
-        assignee = str(self.slots.get("assignee") or "me")  # a name is resolved by the tool; several people are asked back
-        self.write("assign_ticket", number=self.slots["ticket_number"], assignee=self.caller if assignee == "me" and self.caller else assignee)
+        assignee = str(
+            self.slots.get("assignee") or "me"
+        )  # a name is resolved by the tool; several people are asked back
+        self.write(
+            "assign_ticket",
+            number=self.slots["ticket_number"],
+            assignee=self.caller if assignee == "me" and self.caller else assignee,
+        )
 
     def do_update_lead_status(self) -> None:
         self.need("status", hint="Contacted, qualified or lost?")
@@ -950,18 +1337,31 @@ class Plan:
             self.writing = True
             deal = self._deal()
             self.write("move_deal_stage", deal_id=deal["id"], stage="closed_lost", reason=self.slots.get("reason"))
-        self.write("update_lead_status", lead_id=lead["id"], status=self.slots["status"], reason=self.slots.get("reason"),
-                   **{k: self.slots.get(k) for k in ("budget", "authority", "need", "timeline")})
+        self.write(
+            "update_lead_status",
+            lead_id=lead["id"],
+            status=self.slots["status"],
+            reason=self.slots.get("reason"),
+            **{k: self.slots.get(k) for k in ("budget", "authority", "need", "timeline")},
+        )
 
     def _ask_bant(self, lead: dict[str, Any]) -> None:
         """Qualifying needs all four BANT answers: those typed, else those the lead holds; ask for exactly the missing
         ones in one question ("unknown" is an answer)."""
         held = self._lead_state(lead)
-        missing = [k for k in BANT_KEYS if not str(self.slots.get(k) or "").strip() and k in held.get("bant_missing", BANT_KEYS)]
+        missing = [
+            k
+            for k in BANT_KEYS
+            if not str(self.slots.get(k) or "").strip() and k in held.get("bant_missing", BANT_KEYS)
+        ]
         if missing:
             listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
-            self.answer("ask", missing=f"to know the {listed}", hint=f"To qualify {held.get('name') or lead.get('name')}, tell me the {listed} "
-                                                    "(BANT); 'unknown' is fine for any you don't know.")
+            self.answer(
+                "ask",
+                missing=f"to know the {listed}",
+                hint=f"To qualify {held.get('name') or lead.get('name')}, tell me the {listed} "
+                "(BANT); 'unknown' is fine for any you don't know.",
+            )
 
     def _lead_state(self, lead: dict[str, Any]) -> dict[str, Any]:
         """The lead's status and the BANT answers it lacks, from the lead list (no free text of others in the turn, so
@@ -974,10 +1374,20 @@ class Plan:
         held = self._lead_state(lead)
         override = self.slots.get("override_reason")
         if held.get("status") in ("new", "contacted") and not override:
-            self.answer("ask", missing="override reason", hint=f"{held.get('name') or lead.get('name')} is {held.get('status')}, "
-                        "not qualified: why convert it anyway? (Or qualify it first, with budget, authority, need and timeline.)")
-        self.write("convert_lead", lead_id=lead["id"], amount=self.slots.get("amount"), close_date=self.slots.get("close_date"),
-                   deal_name=self.slots.get("deal_name"), override_reason=override)
+            self.answer(
+                "ask",
+                missing="override reason",
+                hint=f"{held.get('name') or lead.get('name')} is {held.get('status')}, "
+                "not qualified: why convert it anyway? (Or qualify it first, with budget, authority, need and timeline.)",
+            )
+        self.write(
+            "convert_lead",
+            lead_id=lead["id"],
+            amount=self.slots.get("amount"),
+            close_date=self.slots.get("close_date"),
+            deal_name=self.slots.get("deal_name"),
+            override_reason=override,
+        )
 
     def do_create_deal(self) -> None:
         self.need("amount", hint="How much is the deal worth?")
@@ -986,8 +1396,14 @@ class Plan:
         named = self.slots.get("deal_name")
         if named and account and account["name"].lower() not in str(named).lower():
             named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
-        self.write("create_deal", deal_name=named or f"{company} - New Business", amount=self.slots["amount"],
-                   account_id=account and account["id"], close_date=self.slots.get("close_date"), stage=self.slots.get("stage"))
+        self.write(
+            "create_deal",
+            deal_name=named or f"{company} - New Business",
+            amount=self.slots["amount"],
+            account_id=account and account["id"],
+            close_date=self.slots.get("close_date"),
+            stage=self.slots.get("stage"),
+        )
 
     def do_update_deal(self) -> None:
         changes = {k: self.slots[k] for k in ("amount", "close_date", "probability") if self.slots.get(k) is not None}
@@ -1001,7 +1417,13 @@ class Plan:
         if self.slots["stage"] == "closed_lost":
             self.need("reason", hint="Why was it lost?")
         deal = self._deal()
-        self.write("move_deal_stage", deal_id=deal["id"], stage=self.slots["stage"], reason=self.slots.get("reason"), amount=self.slots.get("amount"))
+        self.write(
+            "move_deal_stage",
+            deal_id=deal["id"],
+            stage=self.slots["stage"],
+            reason=self.slots.get("reason"),
+            amount=self.slots.get("amount"),
+        )
 
     def _deal(self) -> dict[str, Any]:
         """The deal the request names: by deal name first, else the one open deal of the named account.
@@ -1015,58 +1437,104 @@ class Plan:
         if account is None:
             lead = self.find(["lead"], what="a deal, account or lead")
             self.write("update_lead_status", lead_id=lead["id"], status="lost", reason=self.slots.get("reason"))
-        deals: list[dict[str, Any]] = self.call("search_deals", account_id=account["id"], open_only=True, limit=10)["data"]["deals"]
+        deals: list[dict[str, Any]] = self.call("search_deals", account_id=account["id"], open_only=True, limit=10)[
+            "data"
+        ]["deals"]
         if len(deals) == 1:
             return deals[0]
         if deals:
-            self.answer("clarify", candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals], confirm=False)
+            self.answer(
+                "clarify",
+                candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals],
+                confirm=False,
+            )
         self.answer("not_found", what="an open deal of", name=account["name"])
         raise AssertionError("unreachable")
 
     def do_pipeline(self) -> None:
-        scope = self.slots.get("scope") or ("team" if self.role == "manager" else "mine" if self.role == "rep" else "all")
-        data = self.call("pipeline_summary", scope=scope, group_by=self.slots.get("group_by") or "stage", period=self.slots.get("period"))["data"]
+        scope = self.slots.get("scope") or (
+            "team" if self.role == "manager" else "mine" if self.role == "rep" else "all"
+        )
+        data = self.call(
+            "pipeline_summary",
+            scope=scope,
+            group_by=self.slots.get("group_by") or "stage",
+            period=self.slots.get("period"),
+        )["data"]
         title = {"mine": "Your pipeline", "team": "Your team's pipeline", "all": "The pipeline"}[scope]
         if data["group_by"] == "owner":  # "which rep has the biggest pipeline": the biggest first, named
             data = {**data, "rows": sorted(data["rows"], key=lambda r: -float(r.get("amount") or 0))}
         reps = []
         if scope == "team" and data["group_by"] == "stage":  # a manager's team pipeline says who holds it too
-            owners = self.call("pipeline_summary", scope=scope, group_by="owner", period=self.slots.get("period"))["data"]
+            owners = self.call("pipeline_summary", scope=scope, group_by="owner", period=self.slots.get("period"))[
+                "data"
+            ]
             reps = sorted(owners["rows"], key=lambda r: -float(r.get("amount") or 0))
-        self.answer("pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"), reps=reps)
+        self.answer(
+            "pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"), reps=reps
+        )
 
     def do_stuck_deals(self) -> None:
         days = int(self.slots.get("days") or 14)
         data = self.call("stuck_deals", min_days=days, scope=self._scope(), limit=10)["data"]
-        self.answer("deals", deals=data["deals"], title=f"Deals with no stage change for more than {days} days",
-                    empty=f"No deals have been stuck for more than {days} days.")
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"Deals with no stage change for more than {days} days",
+            empty=f"No deals have been stuck for more than {days} days.",
+        )
 
     def do_deals_closing(self) -> None:
         within = self.slots.get("within_days")
         if within:
-            data = self.call("deals_closing", period="this_month", scope=self._scope(), limit=20, within_days=within)["data"]
-            self.answer("deals", deals=data["deals"], title=f"Open deals closing in the next {within} days ({data['from']} to {data['to']})",
-                        empty=f"No open deals close in the next {within} days.")
+            data = self.call("deals_closing", period="this_month", scope=self._scope(), limit=20, within_days=within)[
+                "data"
+            ]
+            self.answer(
+                "deals",
+                deals=data["deals"],
+                title=f"Open deals closing in the next {within} days ({data['from']} to {data['to']})",
+                empty=f"No open deals close in the next {within} days.",
+            )
         period = self.slots.get("period") or "this_month"
         data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
         if period == "overdue":
-            self.answer("deals", deals=data["deals"], title="Open deals past their close date", empty="No open deal is past its close date.")
+            self.answer(
+                "deals",
+                deals=data["deals"],
+                title="Open deals past their close date",
+                empty="No open deal is past its close date.",
+            )
         label = period.replace("_", " ")
-        self.answer("deals", deals=data["deals"], title=f"Open deals closing {label} ({data['from']} to {data['to']})",
-                    empty=f"No open deals close {label}.")
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"Open deals closing {label} ({data['from']} to {data['to']})",
+            empty=f"No open deals close {label}.",
+        )
 
     def _scope(self) -> str:
-        return self.slots.get("scope") or ("team" if self.role == "manager" else "mine" if self.role == "rep" else "all")
+        return self.slots.get("scope") or (
+            "team" if self.role == "manager" else "mine" if self.role == "rep" else "all"
+        )
 
     def do_log_call(self) -> None:
         who = self.find(PERSON, what="a contact or lead")
-        self.write("log_call", contact_id=who["id"] if who["type"] == "contact" else None, lead_id=who["id"] if who["type"] == "lead" else None,
-                   notes=self.slots.get("notes"), direction=self.slots.get("direction"), duration_minutes=self.slots.get("duration_minutes"),
-                   outcome=self.slots.get("outcome"))
+        self.write(
+            "log_call",
+            contact_id=who["id"] if who["type"] == "contact" else None,
+            lead_id=who["id"] if who["type"] == "lead" else None,
+            notes=self.slots.get("notes"),
+            direction=self.slots.get("direction"),
+            duration_minutes=self.slots.get("duration_minutes"),
+            outcome=self.slots.get("outcome"),
+        )
 
     def do_add_note(self) -> None:
         self.need("body", hint="What should the note say?")
-        if self.slots.get("name_in_body") and self.focus.of(ANYTHING) is not None:  # "add a note: champion is Olga Zhou"
+        if (
+            self.slots.get("name_in_body") and self.focus.of(ANYTHING) is not None
+        ):  # "add a note: champion is Olga Zhou"
             self.slots = {**self.slots, "name": None}
         record = self.find(ANYTHING, what="a record")
         self.write("add_note", related_type=record["type"], related_id=record["id"], body=self.slots["body"])
@@ -1077,8 +1545,13 @@ class Plan:
         for name in self.slots.get("names") or [self.slots.get("name")]:
             self.slots = {**self.slots, "name": name}
             people.append(self.find(["contact"], what="a contact")["id"])
-        self.write("schedule_meeting", title=self.slots.get("title") or "Meeting", start_at=self.slots["start"],
-                   contact_ids=list(dict.fromkeys(people)), duration_minutes=self.slots.get("duration_minutes"))
+        self.write(
+            "schedule_meeting",
+            title=self.slots.get("title") or "Meeting",
+            start_at=self.slots["start"],
+            contact_ids=list(dict.fromkeys(people)),
+            duration_minutes=self.slots.get("duration_minutes"),
+        )
 
     def do_create_task(self) -> None:
         assignee = None
@@ -1089,7 +1562,11 @@ class Plan:
             hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]
             if not any(_same(who.lower(), (_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
                 if self.role not in ("manager", "admin"):
-                    self.answer("error", field="assignee", reason="only managers (for their team) and admins give tasks to others.")
+                    self.answer(
+                        "error",
+                        field="assignee",
+                        reason="only managers (for their team) and admins give tasks to others.",
+                    )
                 assignee = who
         self.need("title", hint="What should I remind you to do?")
         kind = self.slots.get("related_kind")
@@ -1097,8 +1574,15 @@ class Plan:
         title = str(self.slots["title"])
         if related and related.get("name") and not self.slots.get("name"):
             title = re.sub(r"\b(?:him|her|them|it)\b", related["name"], title, count=1)
-        self.write("create_task", title=title, due_date=self.slots.get("due_date"), priority=self.slots.get("priority"),
-                   related_type=related and related["type"], related_id=related and related["id"], assignee=assignee)
+        self.write(
+            "create_task",
+            title=title,
+            due_date=self.slots.get("due_date"),
+            priority=self.slots.get("priority"),
+            related_type=related and related["type"],
+            related_id=related and related["id"],
+            assignee=assignee,
+        )
 
     def do_complete_task(self) -> None:
         """Mark one of the caller's open tasks done: the one whose title holds every word the user wrote about it
@@ -1107,8 +1591,16 @@ class Plan:
         if not words:
             self.need("name", hint="Which task (a few words of its title)?")
         tasks = [t for t in self.call("my_tasks")["data"]["tasks"] if t.get("status") != "done"]
-        lines = [{"name": t["title"], "type": "task", "detail": f"due {t['due_date']}" if t.get("due_date") else "", "id": t["id"]}
-                 for t in tasks if _covers(words, t["title"])]
+        lines = [
+            {
+                "name": t["title"],
+                "type": "task",
+                "detail": f"due {t['due_date']}" if t.get("due_date") else "",
+                "id": t["id"],
+            }
+            for t in tasks
+            if _covers(words, t["title"])
+        ]
         picked = [line for line in lines if _line(line) == self.slots.get("pick")]
         if len(lines) > 1 and len(picked) == 1:
             lines = picked
@@ -1131,24 +1623,44 @@ class Plan:
         status = self.slots.get("status")
         if _WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
             status = None  # "waiting on me" is the caller's queue, not the pending status
-        history = bool(re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I))  # closed ones too
-        arguments = {"query": None, "status": status, "priority": self.slots.get("priority"),
-                     "account_id": record["id"] if record and record["type"] == "account" else None,
-                     "contact_id": record["id"] if record and record["type"] == "contact" else None,
-                     "open_only": status is None and not history, "limit": 10}
-        if (re.search(r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b", self.text, re.I)
-                or _WAITING_ON_ME.search(self.text)) and self.role != "customer":
+        history = bool(
+            re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I)
+        )  # closed ones too
+        arguments = {
+            "query": None,
+            "status": status,
+            "priority": self.slots.get("priority"),
+            "account_id": record["id"] if record and record["type"] == "account" else None,
+            "contact_id": record["id"] if record and record["type"] == "contact" else None,
+            "open_only": status is None and not history,
+            "limit": 10,
+        }
+        if (
+            re.search(
+                r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b",
+                self.text,
+                re.I,
+            )
+            or _WAITING_ON_ME.search(self.text)
+        ) and self.role != "customer":
             arguments["mine"] = True
         data = self.call("search_tickets", **arguments)["data"]
-        title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (f" for {record['name']}" if record else "")
+        title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (
+            f" for {record['name']}" if record else ""
+        )
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
     def do_create_ticket(self) -> None:
         self.need("subject", hint="What is the problem?")
         who = self.find(["contact"], what="a contact", required=False)
-        self.write("create_ticket", subject=self.slots["subject"], priority=self.slots.get("priority") or "medium",
-                   requester_contact_id=who and who["id"], product=self.slots.get("product"))
+        self.write(
+            "create_ticket",
+            subject=self.slots["subject"],
+            priority=self.slots.get("priority") or "medium",
+            requester_contact_id=who and who["id"],
+            product=self.slots.get("product"),
+        )
 
     def _ticket_number(self) -> int | None:
         """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
@@ -1164,7 +1676,9 @@ class Plan:
         """A reply to suggest for a ticket: the help center's answer to its subject, cited (only what the articles
         support is kept, so the reply is the cited answer itself)."""
         ticket = self.call("get_ticket", number=number)["data"]
-        said = re.search(rf"\b{number}\b\s*[,:;-]?\s*(.{{12,}})$", self.text)  # what the agent adds about it: "1038, they keep ..."
+        said = re.search(
+            rf"\b{number}\b\s*[,:;-]?\s*(.{{12,}})$", self.text
+        )  # what the agent adds about it: "1038, they keep ..."
         extra = said[1] if said and not asks_reply(said[1]) else ""
         data = self.call("kb_search", query=f"{ticket.get('subject') or ''}. {extra}".strip(" ."), limit=3)["data"]
         if not data["found"]:
@@ -1185,7 +1699,12 @@ class Plan:
         topic = " ".join(run.value for run in name_runs(m[1], STOPWORDS))
         if not topic:
             return
-        arguments: dict[str, Any] = {"query": topic, "open_only": True, "limit": 5, "mine": bool(re.search(r"\bmy\b", m[0], re.I))}
+        arguments: dict[str, Any] = {
+            "query": topic,
+            "open_only": True,
+            "limit": 5,
+            "mine": bool(re.search(r"\bmy\b", m[0], re.I)),
+        }
         if m[2]:
             slots, self.slots = self.slots, {**self.slots, "name": m[2]}
             whose = self.find(["account", "contact"], what="an account or contact", required=False)
@@ -1193,8 +1712,15 @@ class Plan:
             if whose is not None:
                 arguments[f"{whose['type']}_id"] = whose["id"]
         tickets = self.call("search_tickets", **arguments)["data"]["tickets"]
-        lines = [{"name": f"#{t['number']} {t['subject']}", "type": "ticket", "detail": f"{t['status']}, {t['priority']}", "number": t["number"]}
-                 for t in tickets]
+        lines = [
+            {
+                "name": f"#{t['number']} {t['subject']}",
+                "type": "ticket",
+                "detail": f"{t['status']}, {t['priority']}",
+                "number": t["number"],
+            }
+            for t in tickets
+        ]
         if lines:  # asked back even when one: reading tickets' customer text leaves no write offered in this turn
             self.answer("clarify", candidates=lines[:4], confirm=len(lines) == 1)
 
@@ -1208,52 +1734,131 @@ class Plan:
 
 
 EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
-    "create_lead": (("first_name", "email"),), "update_lead_status": (("status", "name"),), "convert_lead": (("name",),),
-    "create_deal": (("amount",),), "update_deal": (("amount", "name"), ("close_date", "name")),
-    "move_deal_stage": (("stage", "name"),), "log_call": (("name", "notes"),), "add_note": (("body", "name"),),
-    "schedule_meeting": (("start", "name"),), "create_task": (("title",),), "create_ticket": (("subject",),),
+    "create_lead": (("first_name", "email"),),
+    "update_lead_status": (("status", "name"),),
+    "convert_lead": (("name",),),
+    "create_deal": (("amount",),),
+    "update_deal": (("amount", "name"), ("close_date", "name")),
+    "move_deal_stage": (("stage", "name"),),
+    "log_call": (("name", "notes"),),
+    "add_note": (("body", "name"),),
+    "schedule_meeting": (("start", "name"),),
+    "create_task": (("title",),),
+    "create_ticket": (("subject",),),
     "update_ticket": (("ticket_number", "status"), ("ticket_number", "priority")),
 }
 FIELD_KEYS = {
-    "contact": {"phone": "phone", "mobile": "mobile", "email": "email", "title": "title", "owner": "owner", "department": "department"},
-    "lead": {"phone": "phone", "email": "email", "title": "title", "score": "score", "stage": "status", "owner": "owner",
-             "industry": "industry", "employees": "company_size", "source": "source"},
-    "account": {"owner": "owner", "phone": "phone", "account_number": "account_number", "health_score": "health_score",
-                "industry": "industry", "employees": "employees", "website": "website", "revenue": "annual_revenue", "tier": "tier",
-                "address": "billing_address"},
-    "deal": {"amount": "amount", "close_date": "close_date", "stage": "stage", "owner": "owner", "probability": "probability"},
+    "contact": {
+        "phone": "phone",
+        "mobile": "mobile",
+        "email": "email",
+        "title": "title",
+        "owner": "owner",
+        "department": "department",
+    },
+    "lead": {
+        "phone": "phone",
+        "email": "email",
+        "title": "title",
+        "score": "score",
+        "stage": "status",
+        "owner": "owner",
+        "industry": "industry",
+        "employees": "company_size",
+        "source": "source",
+    },
+    "account": {
+        "owner": "owner",
+        "phone": "phone",
+        "account_number": "account_number",
+        "health_score": "health_score",
+        "industry": "industry",
+        "employees": "employees",
+        "website": "website",
+        "revenue": "annual_revenue",
+        "tier": "tier",
+        "address": "billing_address",
+    },
+    "deal": {
+        "amount": "amount",
+        "close_date": "close_date",
+        "stage": "stage",
+        "owner": "owner",
+        "probability": "probability",
+    },
 }
-_BARE_MENTION = re.compile(r"^\W*(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)(?:\s+(?:deal|account|lead|contact|opportunity|opp))?\W*$",
-                           re.I)
-_COACH = re.compile(r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I)
+_BARE_MENTION = re.compile(
+    r"^\W*(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)(?:\s+(?:deal|account|lead|contact|opportunity|opp))?\W*$",
+    re.I,
+)
+_COACH = re.compile(
+    r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I
+)
 _WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\b|on\b|working\b)", re.I)
-_MY_REPS = re.compile(r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I)
-_TICKET_WORDS = re.compile(r"\b(?:the|my|that|this|our|their)\s+((?:[\w-]+\s+){1,3}?)(?:ticket|case|issue)\b"
-                           r"(?:\s+(?:from|for|at|of|with|by)\s+([^,.;?!]+?))?\s*(?=[,.;?!]|$)", re.I)
-_MY_LIST = re.compile(r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
-                      r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
-                      r"(?:on|for|at|of|with|in)\b", re.I)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"
-_CHANGE_FIELD = re.compile(r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
-                           r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S", re.I)
+_MY_REPS = re.compile(
+    r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
+)
+_TICKET_WORDS = re.compile(
+    r"\b(?:the|my|that|this|our|their)\s+((?:[\w-]+\s+){1,3}?)(?:ticket|case|issue)\b"
+    r"(?:\s+(?:from|for|at|of|with|by)\s+([^,.;?!]+?))?\s*(?=[,.;?!]|$)",
+    re.I,
+)
+_MY_LIST = re.compile(
+    r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
+    r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
+    r"(?:on|for|at|of|with|in)\b",
+    re.I,
+)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"
+_CHANGE_FIELD = re.compile(
+    r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
+    r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S",
+    re.I,
+)
 MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
-_TASK_WORDS = re.compile(r"\btasks?\b|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)", re.I)
+_TASK_WORDS = re.compile(
+    r"\btasks?\b|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)",
+    re.I,
+)
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
-_FOR_TEAMMATE = re.compile(r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
-                           r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
-                           r"|\b(?:give|assign)\s+(?!me\b|us\b|myself\b)([a-z]+)\s+an?\s+(?:task|reminder|to-?do)\b", re.I)
+_FOR_TEAMMATE = re.compile(
+    r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
+    r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
+    r"|\b(?:give|assign)\s+(?!me\b|us\b|myself\b)([a-z]+)\s+an?\s+(?:task|reminder|to-?do)\b",
+    re.I,
+)
 # Reads whose words alone say what to show ("what did I win", "mike's deals"): a question the classifier could not
 # place goes to them rather than to the help text.
-_EVIDENT_READS = ("won_deals", "lost_deals", "stage_deals", "teammate_deals", "team_tasks", "my_meetings", "my_tasks", "list_tickets", "list_leads")
-_WON = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
-                  r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
-                  r"|\b(?:wins|closed[\s-]won\s+deals)\b", re.I)
-_LOST = re.compile(r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
-                   r"|\bclosed[\s-]lost\s+deals\b", re.I)
+_EVIDENT_READS = (
+    "won_deals",
+    "lost_deals",
+    "stage_deals",
+    "teammate_deals",
+    "team_tasks",
+    "my_meetings",
+    "my_tasks",
+    "list_tickets",
+    "list_leads",
+)
+_WON = re.compile(
+    r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
+    r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
+    r"|\b(?:wins|closed[\s-]won\s+deals)\b",
+    re.I,
+)
+_LOST = re.compile(
+    r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
+    r"|\bclosed[\s-]lost\s+deals\b",
+    re.I,
+)
 _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
-    r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b", re.I)
-_TASK_NOISE = frozenset({"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"})
+    r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
+    re.I,
+)
+_TASK_NOISE = frozenset(
+    {"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"}
+)
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
 _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
@@ -1262,39 +1867,80 @@ _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b"
 _WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
 _TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
-_PERFORMANCE = re.compile(r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I)
-_TO_PRONOUN = re.compile(r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I)
+_PERFORMANCE = re.compile(
+    r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
+)
+_TO_PRONOUN = re.compile(
+    r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I
+)
 _PERSON_PRONOUN = re.compile(r"\b(?:him|her|he|she|his)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(?:them|they|their)\b", re.I)
-_STUCK = re.compile(r"\b(?:stuck|stalled|stalling|stale|sitting|parked|not\s+moving|no\s+movement|haven'?t\s+moved|hasn'?t\s+moved)\b", re.I)
+_STUCK = re.compile(
+    r"\b(?:stuck|stalled|stalling|stale|sitting|parked|not\s+moving|no\s+movement|haven'?t\s+moved|hasn'?t\s+moved)\b",
+    re.I,
+)
 _PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
-_SEND_IT = re.compile(r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
-                      r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$", re.I)
-_INSIGHTS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.I), name) for p, name in [
-    (r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
-     r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
-     r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
-     r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
-     r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b", "draft_email"),
-    (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
-    (r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
-     r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"
-     r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b"
-     r"|\b(?:risks?|red\s+flags?|blockers?|concerns?|worries)\s+(?:on|for|with|in|around)\b|\bis\s+\S+(?:\s+\S+){0,4}\s+at\s+risk\b",
-     "next_best_action"),
-    (r"\b(?:likely|going|about|set|expected)\s+to\s+slip\b|\b(?:might|may|could|will)\s+slip\b|\bat\s+risk\s+of\s+slipping\b"
-     r"|\b(?:deals?|opps?|opportunities)\b.{0,30}\bat\s+risk\b(?!\s+of\s+(?:churn|losing\s+the\s+account))", "slipping"),
-    (r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?|weird|odd|strange|suspicious|fishy)\b|\bany (?:alerts|red flags)\b",
-     "anomalies"),
-    (r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
-     r"|\bhow many tickets will\b|\btickets?\b.{0,30}\bexpect\b|\bexpect\b.{0,30}\btickets?\b|\bticket\s+volume\b"
-     r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b", "forecast"),
-    (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b", "summarize"),
-]]
-_PURPOSES = [("intro", "intro"), ("introduc", "intro"), ("demo", "demo"), ("proposal", "proposal"), ("check in", "check_in"),
-             ("check-in", "check_in"), ("follow", "follow_up")]
-_TONES = [("formal", "formal"), ("brief", "brief"), ("short", "brief"), ("friendly", "friendly"), ("casual", "friendly")]
-_SEEN_BEFORE = re.compile(r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I)
+_SEND_IT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
+    r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$",
+    re.I,
+)
+_INSIGHTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.I), name)
+    for p, name in [
+        (
+            r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
+            r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
+            r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
+            r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+            r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b",
+            "draft_email",
+        ),
+        (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
+        (
+            r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
+            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"
+            r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b"
+            r"|\b(?:risks?|red\s+flags?|blockers?|concerns?|worries)\s+(?:on|for|with|in|around)\b|\bis\s+\S+(?:\s+\S+){0,4}\s+at\s+risk\b",
+            "next_best_action",
+        ),
+        (
+            r"\b(?:likely|going|about|set|expected)\s+to\s+slip\b|\b(?:might|may|could|will)\s+slip\b|\bat\s+risk\s+of\s+slipping\b"
+            r"|\b(?:deals?|opps?|opportunities)\b.{0,30}\bat\s+risk\b(?!\s+of\s+(?:churn|losing\s+the\s+account))",
+            "slipping",
+        ),
+        (
+            r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?|weird|odd|strange|suspicious|fishy)\b|\bany (?:alerts|red flags)\b",
+            "anomalies",
+        ),
+        (
+            r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
+            r"|\bhow many tickets will\b|\btickets?\b.{0,30}\bexpect\b|\bexpect\b.{0,30}\btickets?\b|\bticket\s+volume\b"
+            r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b",
+            "forecast",
+        ),
+        (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b", "summarize"),
+    ]
+]
+_PURPOSES = [
+    ("intro", "intro"),
+    ("introduc", "intro"),
+    ("demo", "demo"),
+    ("proposal", "proposal"),
+    ("check in", "check_in"),
+    ("check-in", "check_in"),
+    ("follow", "follow_up"),
+]
+_TONES = [
+    ("formal", "formal"),
+    ("brief", "brief"),
+    ("short", "brief"),
+    ("friendly", "friendly"),
+    ("casual", "friendly"),
+]
+_SEEN_BEFORE = re.compile(
+    r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I
+)
 MEMORY_FLOOR = 0.3
 _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)
 
@@ -1306,5 +1952,9 @@ def _jsonable(value: Any) -> Any:
 def _whole(result: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """`result`, unless the loop cut it to fit the model's context (no `data` left to read): then say so plainly."""
     if result.get("truncated"):
-        plan.answer("error", field=None, reason="that is more than I can show at once; narrow it down (a stage, a period or a name).")
+        plan.answer(
+            "error",
+            field=None,
+            reason="that is more than I can show at once; narrow it down (a stage, a period or a name).",
+        )
     return result

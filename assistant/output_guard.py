@@ -80,7 +80,7 @@ class OutputGuard:
         secret: set[int] = set()
         for w, length in enumerate(longest):
             if length >= self.span:
-                secret.update(words[w:w + length])
+                secret.update(words[w : w + length])
         hold = len(norms) if final else next((w for w in range(len(norms)) if longest[w] >= len(norms) - w), len(norms))
         end = len(complete) if hold == len(norms) else words[hold]
         out: list[str] = []
@@ -91,7 +91,7 @@ class OutputGuard:
             if index >= end:
                 break
             hidden = index in secret or (not norm and index - 1 in secret and index + 1 in secret)
-            gap = self.text[self.sent:start]
+            gap = self.text[self.sent : start]
             if hidden:
                 if not self.hidden:
                     out.append(gap + WITHHELD)
@@ -102,6 +102,6 @@ class OutputGuard:
                 self.hidden = False
             self.sent = stop
         if final:
-            out.append(self.text[self.sent:])
+            out.append(self.text[self.sent :])
             self.sent = len(self.text)
         return "".join(out)

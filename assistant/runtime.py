@@ -26,4 +26,11 @@ def build_agent(db: Database, settings: Settings | None = None, embedder: Embedd
     settings = settings or get_settings()
     embedder = embedder or default_embedder()
     model, fallback = build_model(settings, embedder)
-    return Agent(db, model, settings=settings, embedder=embedder, fallback=fallback, writer=writer_for(model) if fallback else None)
+    return Agent(
+        db,
+        model,
+        settings=settings,
+        embedder=embedder,
+        fallback=fallback,
+        writer=writer_for(model) if fallback else None,
+    )

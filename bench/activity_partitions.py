@@ -35,16 +35,22 @@ def _create(conn: psycopg.Connection, table: str, months: int, partitioned: bool
     """The two tables; links carry occurred_at so that they partition (and join) on the same key."""
     by = " PARTITION BY RANGE (occurred_at)" if partitioned else ""
     conn.execute(f"DROP TABLE IF EXISTS {table}_links, {table} CASCADE")
-    conn.execute(f"CREATE TABLE {table} (id bigint NOT NULL, type text NOT NULL, action text NOT NULL, subject text NOT NULL, "
-                 f"details jsonb NOT NULL DEFAULT '{{}}', occurred_at timestamptz NOT NULL, PRIMARY KEY (id, occurred_at)){by}")
-    conn.execute(f"CREATE TABLE {table}_links (activity_id bigint NOT NULL, record_type text NOT NULL, record_id bigint NOT NULL, "
-                 f"occurred_at timestamptz NOT NULL, PRIMARY KEY (activity_id, record_type, record_id, occurred_at)){by}")
+    conn.execute(
+        f"CREATE TABLE {table} (id bigint NOT NULL, type text NOT NULL, action text NOT NULL, subject text NOT NULL, "
+        f"details jsonb NOT NULL DEFAULT '{{}}', occurred_at timestamptz NOT NULL, PRIMARY KEY (id, occurred_at)){by}"
+    )
+    conn.execute(
+        f"CREATE TABLE {table}_links (activity_id bigint NOT NULL, record_type text NOT NULL, record_id bigint NOT NULL, "
+        f"occurred_at timestamptz NOT NULL, PRIMARY KEY (activity_id, record_type, record_id, occurred_at)){by}"
+    )
     if partitioned:
         for m in range(months + 1):
             for t in (table, f"{table}_links"):
-                conn.execute(f"CREATE TABLE {t}_m{m} PARTITION OF {t} FOR VALUES FROM "
-                             f"(date_trunc('month', now()) - interval '{m} months') TO "
-                             f"(date_trunc('month', now()) - interval '{m - 1} months')")
+                conn.execute(
+                    f"CREATE TABLE {t}_m{m} PARTITION OF {t} FOR VALUES FROM "
+                    f"(date_trunc('month', now()) - interval '{m} months') TO "
+                    f"(date_trunc('month', now()) - interval '{m - 1} months')"
+                )
     conn.execute(f"CREATE INDEX ON {table}_links (record_type, record_id, occurred_at DESC)")
     conn.execute(f"CREATE INDEX ON {table} (occurred_at)")
 
@@ -56,7 +62,9 @@ def _fill(conn: psycopg.Connection, table: str, n: int, months: int) -> float:
     conn.execute(f"""INSERT INTO {table} (id, type, action, subject, occurred_at)
         SELECT i, (ARRAY['call','email','meeting','note','deal','ticket'])[1 + i % 6], 'logged', 'Activity ' || i,
                now() - ({span} - interval '1 day') * (i::float8 / {n}) FROM generate_series(1, {n}) i""")
-    conn.execute(f"""INSERT INTO {table}_links SELECT id, 'deal', (id * 7919) % {max(n // 50, 1)}, occurred_at FROM {table}""")
+    conn.execute(
+        f"""INSERT INTO {table}_links SELECT id, 'deal', (id * 7919) % {max(n // 50, 1)}, occurred_at FROM {table}"""
+    )
     conn.execute(f"VACUUM ANALYZE {table}")
     conn.execute(f"VACUUM ANALYZE {table}_links")
     return time.perf_counter() - start
@@ -103,17 +111,25 @@ def main() -> None:
                 fill = _fill(conn, table, n, args.months)
                 timeline = _timed(conn, TIMELINE.format(t=table), [(i,) for i in ids])
                 recent = _timed(conn, RECENT.format(t=table), [()] * max(args.reads // 10, 5))
-                size = conn.execute(f"SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relname LIKE '{table}%' "
-                                    "AND c.relkind IN ('r', 'p')").fetchone()[0]
+                size = conn.execute(
+                    f"SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relname LIKE '{table}%' "
+                    "AND c.relkind IN ('r', 'p')"
+                ).fetchone()[0]
                 dropped = _drop_oldest(conn, table, args.months, partitioned)
                 figures[layout] = (fill, timeline, recent, dropped, size)
                 conn.execute(f"DROP TABLE IF EXISTS {table}_links, {table} CASCADE")
-                print(f"  {n:>10,} activities, {layout:7}: fill {fill:6.1f} s, timeline p50/p95 {timeline[0]:6.2f}/{timeline[1]:6.2f} ms, "
-                      f"last-30-days report p50/p95 {recent[0]:7.1f}/{recent[1]:7.1f} ms, oldest month removed in {dropped:8.1f} ms, "
-                      f"size {size / 2**20:7.1f} MiB", flush=True)
+                print(
+                    f"  {n:>10,} activities, {layout:7}: fill {fill:6.1f} s, timeline p50/p95 {timeline[0]:6.2f}/{timeline[1]:6.2f} ms, "
+                    f"last-30-days report p50/p95 {recent[0]:7.1f}/{recent[1]:7.1f} ms, oldest month removed in {dropped:8.1f} ms, "
+                    f"size {size / 2**20:7.1f} MiB",
+                    flush=True,
+                )
             plain, monthly = figures["plain"], figures["monthly"]
-            print(f"  {n:>10,} monthly/plain: timeline p95 {monthly[1][1] / plain[1][1]:.2f}x, report p95 "
-                  f"{monthly[2][1] / plain[2][1]:.2f}x, retention {monthly[3] / plain[3]:.3f}x", flush=True)
+            print(
+                f"  {n:>10,} monthly/plain: timeline p95 {monthly[1][1] / plain[1][1]:.2f}x, report p95 "
+                f"{monthly[2][1] / plain[2][1]:.2f}x, retention {monthly[3] / plain[3]:.3f}x",
+                flush=True,
+            )
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if home:
         shutil.rmtree(home, ignore_errors=True)

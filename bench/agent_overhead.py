@@ -31,11 +31,24 @@ from tests.support.scripted_models import ScriptedModel, call, say
 from tools import TOOLSET
 from tools.context import ToolContext
 
-READS = [("pipeline_summary", {"scope": "mine"}), ("search_crm", {"query": "Acme"}), ("stuck_deals", {"min_days": 14}),
-         ("deals_closing", {"period": "this_quarter"}), ("my_tasks", {}), ("search_tickets", {"open_only": True})]
-UTTERANCES = ["what's my pipeline?", "show me Sarah Johnson", "move Acme Enterprise Plan to proposal",
-              "log a call with Tom Smith: asked for a security review", "remind me to send the contract to Tom by Friday",
-              "which deals are stuck?", "open tickets for Acme", "close ticket 1042"]
+READS = [
+    ("pipeline_summary", {"scope": "mine"}),
+    ("search_crm", {"query": "Acme"}),
+    ("stuck_deals", {"min_days": 14}),
+    ("deals_closing", {"period": "this_quarter"}),
+    ("my_tasks", {}),
+    ("search_tickets", {"open_only": True}),
+]
+UTTERANCES = [
+    "what's my pipeline?",
+    "show me Sarah Johnson",
+    "move Acme Enterprise Plan to proposal",
+    "log a call with Tom Smith: asked for a security review",
+    "remind me to send the contract to Tom by Friday",
+    "which deals are stuck?",
+    "open tickets for Acme",
+    "close ticket 1042",
+]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -65,7 +78,10 @@ async def planning(runs: int) -> list[float]:
     specs = [t.spec for t in TOOLSET.tools.values()]
     times = []
     for i in range(runs):
-        messages = [Message("system", "You are Nexa. ... whose role is rep"), Message("user", UTTERANCES[i % len(UTTERANCES)])]
+        messages = [
+            Message("system", "You are Nexa. ... whose role is rep"),
+            Message("user", UTTERANCES[i % len(UTTERANCES)]),
+        ]
         start = time.perf_counter()
         await model.request(messages, specs)
         times.append((time.perf_counter() - start) * 1000)
@@ -88,7 +104,9 @@ async def chat_overhead(db: Database, runs: int) -> tuple[list[float], list[floa
         await agent.run(john, CHAT)
         middle = time.perf_counter()
         async with db.session() as s:
-            await tool.run(ToolContext(session=s, actor=john, settings=get_settings(), embedder=embedder), called["arguments"])
+            await tool.run(
+                ToolContext(session=s, actor=john, settings=get_settings(), embedder=embedder), called["arguments"]
+            )
         if i >= 3:
             turns.append((middle - start) * 1000)
             alone.append((time.perf_counter() - middle) * 1000)
@@ -108,15 +126,31 @@ async def main(runs: int) -> None:
         for n in (1, 3, 6):
             values = await overhead(db, n, runs)
             p95 = pct(values, 0.95)
-            table.add_row(f"turn with {n} tool call(s), per call", f"{statistics.median(values):.1f}", f"{p95:.1f}", "30", "PASS" if p95 <= 30 else "FAIL")
+            table.add_row(
+                f"turn with {n} tool call(s), per call",
+                f"{statistics.median(values):.1f}",
+                f"{p95:.1f}",
+                "30",
+                "PASS" if p95 <= 30 else "FAIL",
+            )
         turns, alone = await chat_overhead(db, runs)
         extra = statistics.median(turns) - statistics.median(alone)
         table.add_row(f"chat turn {CHAT!r}", f"{statistics.median(turns):.1f}", f"{pct(turns, 0.95):.1f}", "", "")
-        table.add_row("  its tool call alone (own session)", f"{statistics.median(alone):.1f}", f"{pct(alone, 0.95):.1f}", "", "")
-        table.add_row("  turn overhead over the tool (p50)", f"{extra:.1f}", "", "10 (p50)", "PASS" if extra <= 10 else "FAIL")
+        table.add_row(
+            "  its tool call alone (own session)", f"{statistics.median(alone):.1f}", f"{pct(alone, 0.95):.1f}", "", ""
+        )
+        table.add_row(
+            "  turn overhead over the tool (p50)", f"{extra:.1f}", "", "10 (p50)", "PASS" if extra <= 10 else "FAIL"
+        )
         values = await planning(runs * 2)
         p95 = pct(values, 0.95)
-        table.add_row("offline planning (first step)", f"{statistics.median(values):.1f}", f"{p95:.1f}", "50", "PASS" if p95 <= 50 else "FAIL")
+        table.add_row(
+            "offline planning (first step)",
+            f"{statistics.median(values):.1f}",
+            f"{p95:.1f}",
+            "50",
+            "PASS" if p95 <= 50 else "FAIL",
+        )
         Console().print(table)
         print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

@@ -32,8 +32,13 @@ from store.settings import Settings
 
 FIRST_EVENT_TARGET_S = 1.0
 console = Console(width=max(110, shutil.get_terminal_size().columns))
-QUESTIONS = ["How do I reset my password?", "What does SYNC-502 mean?", "How can I export my pipeline to CSV?",
-             "Can I turn on two-factor authentication?", "Why was my invoice higher this month?"]
+QUESTIONS = [
+    "How do I reset my password?",
+    "What does SYNC-502 mean?",
+    "How can I export my pipeline to CSV?",
+    "Can I turn on two-factor authentication?",
+    "Why was my invoice higher this month?",
+]
 
 
 async def prepare(settings: Settings) -> str:
@@ -59,7 +64,9 @@ async def drive(n: int, clients: int, call: Callable[[int], Awaitable[float]]) -
     return time.perf_counter() - start, timings
 
 
-async def measure(base: str, token: str, clients: int, requests: int, turns: int) -> list[tuple[str, int, float, list[float]]]:
+async def measure(
+    base: str, token: str, clients: int, requests: int, turns: int
+) -> list[tuple[str, int, float, list[float]]]:
     auth = {"Authorization": f"Bearer {token}"}
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=base, headers=auth, timeout=120, limits=limits) as http:
@@ -74,8 +81,9 @@ async def measure(base: str, token: str, clients: int, requests: int, turns: int
             session = (await http.post("/api/v1/widget/session")).json()["session"]
             start = time.perf_counter()
             headers = {"X-Nexa-Session": session, "Accept": "text/event-stream"}
-            async with http.stream("POST", "/api/v1/widget/messages", json={"message": QUESTIONS[i % len(QUESTIONS)]},
-                                   headers=headers) as response:
+            async with http.stream(
+                "POST", "/api/v1/widget/messages", json={"message": QUESTIONS[i % len(QUESTIONS)]}, headers=headers
+            ) as response:
                 lines = response.aiter_lines()
                 async for line in lines:
                     if line.startswith("event:"):
@@ -86,9 +94,21 @@ async def measure(base: str, token: str, clients: int, requests: int, turns: int
             return elapsed
 
         scenarios = [
-            ("GET /api/v1/leads?limit=20", requests, lambda i: timed(http.get("/api/v1/leads", params={"limit": 20, "offset": i % 50}))),
-            ("POST /api/v1/tasks", requests, lambda i: timed(http.post("/api/v1/tasks", json={"title": f"Load task {i}"}))),
-            ("POST /api/v1/chat (offline turn)", turns, lambda i: timed(http.post("/api/v1/chat", json={"message": "what's my pipeline?"}))),
+            (
+                "GET /api/v1/leads?limit=20",
+                requests,
+                lambda i: timed(http.get("/api/v1/leads", params={"limit": 20, "offset": i % 50})),
+            ),
+            (
+                "POST /api/v1/tasks",
+                requests,
+                lambda i: timed(http.post("/api/v1/tasks", json={"title": f"Load task {i}"})),
+            ),
+            (
+                "POST /api/v1/chat (offline turn)",
+                turns,
+                lambda i: timed(http.post("/api/v1/chat", json={"message": "what's my pipeline?"})),
+            ),
             ("widget answer: first SSE event", turns, first_event),
         ]
         results = []
@@ -106,8 +126,12 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=60, help="chat turns / widget answers (default 60)")
     args = parser.parse_args()
     settings, home = throwaway_settings()
-    env = os.environ | {"NEXA_HOME": str(settings.home), "NEXA_WIDGET_PER_IP": "100000", "NEXA_WIDGET_PER_SESSION": "100000",
-                        "NEXA_API_PER_MINUTE": "1000000"}
+    env = os.environ | {
+        "NEXA_HOME": str(settings.home),
+        "NEXA_WIDGET_PER_IP": "100000",
+        "NEXA_WIDGET_PER_SESSION": "100000",
+        "NEXA_API_PER_MINUTE": "1000000",
+    }
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     token = asyncio.run(prepare(settings))
@@ -119,15 +143,21 @@ def main() -> None:
         process.wait(timeout=20)
         if home:
             shutil.rmtree(home, ignore_errors=True)
-    table = Table(title=f"nexa serve on loopback, {args.clients} concurrent clients (offline model, embedded PostgreSQL)")
+    table = Table(
+        title=f"nexa serve on loopback, {args.clients} concurrent clients (offline model, embedded PostgreSQL)"
+    )
     for column in ("scenario", "requests", "req/s", "p50 ms", "p95 ms"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for name, n, wall, timings in results:
-        table.add_row(name, str(n), f"{n / wall:.1f}", f"{1000 * pct(timings, 50):.1f}", f"{1000 * pct(timings, 95):.1f}")
+        table.add_row(
+            name, str(n), f"{n / wall:.1f}", f"{1000 * pct(timings, 50):.1f}", f"{1000 * pct(timings, 95):.1f}"
+        )
     console.print(table)
     first = [t for name, _, _, t in results if name.startswith("widget")][0]
     verdict = "PASS" if pct(first, 50) <= FIRST_EVENT_TARGET_S else "FAIL"
-    console.print(f"widget time to first streamed event: p50 {pct(first, 50):.2f} s (target <= {FIRST_EVENT_TARGET_S:.0f} s): {verdict}")
+    console.print(
+        f"widget time to first streamed event: p50 {pct(first, 50):.2f} s (target <= {FIRST_EVENT_TARGET_S:.0f} s): {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -68,7 +68,9 @@ def phases() -> None:
 def split(env: dict[str, str]) -> None:
     """Where one ask's wall time goes (the exit, mostly the embedded server's stop, is the rest of the process's time)."""
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, __file__, "--phases"], env=env, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--phases"], env=env, check=True, capture_output=True, text=True
+    ).stdout
     total = time.perf_counter() - start
     rows = [line.split("\t") for line in out.splitlines() if line.count("\t") == 2]
     rows.append(["interpreter start and exit", f"{total - sum(float(r[1]) for r in rows):.2f}", "-"])
@@ -97,10 +99,14 @@ def main() -> None:
         start_embedded(Path(home) / "pgdata")  # held until this process exits
     for label, command in (("nexa --help", ["--help"]), ("nexa ask", ASK)):
         times = [_timed(command, env) for _ in range(args.runs)]
-        print(f"{label:<12} median {statistics.median(times):.2f} s  (min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs)")
+        print(
+            f"{label:<12} median {statistics.median(times):.2f} s  (min {min(times):.2f}, max {max(times):.2f}, {args.runs} runs)"
+        )
     split(env)
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-          f" (embedded server {'stopped between runs' if args.stopped else 'kept up'})")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f" (embedded server {'stopped between runs' if args.stopped else 'kept up'})"
+    )
 
 
 if __name__ == "__main__":

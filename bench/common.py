@@ -33,7 +33,9 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     nexa = Path(sys.executable).with_name("nexa")
-    process = subprocess.Popen([str(nexa), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(nexa), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300  # a shared, loaded machine can take minutes to import and warm up
     while time.monotonic() < deadline:

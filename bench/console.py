@@ -26,7 +26,11 @@ from store.db import Database
 from store.seed import seed
 from store.signin import DEMO_PASSWORD
 
-USERS = [("john@nexa.test", "rep: own team"), ("maria@nexa.test", "manager: own team"), ("admin@nexa.test", "admin: every deal")]
+USERS = [
+    ("john@nexa.test", "rep: own team"),
+    ("maria@nexa.test", "manager: own team"),
+    ("admin@nexa.test", "admin: every deal"),
+]
 PAGES = ["/console/pipeline", "/console/tasks", "/console/data/pipeline.json"]
 console = Console(width=max(110, shutil.get_terminal_size().columns))
 
@@ -34,7 +38,9 @@ console = Console(width=max(110, shutil.get_terminal_size().columns))
 async def sign_in(client: AsyncTestClient, email: str) -> None:
     form = await client.get("/console/signin")
     token = re.search(r'<meta name="csrf-token" content="([0-9a-f]{64})">', form.text).group(1)  # type: ignore[union-attr]
-    done = await client.post("/console/signin", data={"email": email, "password": DEMO_PASSWORD, "_csrf": token}, follow_redirects=False)
+    done = await client.post(
+        "/console/signin", data={"email": email, "password": DEMO_PASSWORD, "_csrf": token}, follow_redirects=False
+    )
     assert done.status_code == 303, done.text
 
 
@@ -61,8 +67,14 @@ async def main(requests: int, scale: int) -> None:
                     timings.append((time.perf_counter() - start) * 1000)
                     assert response.status_code == 200, response.text[:300]
                     size = len(response.content)
-                table.add_row(path, f"{email} ({who})", f"{pct(timings, 50):.1f}", f"{pct(timings, 95):.1f}", f"{max(timings):.1f}",
-                              f"{size / 1024:.0f}")
+                table.add_row(
+                    path,
+                    f"{email} ({who})",
+                    f"{pct(timings, 50):.1f}",
+                    f"{pct(timings, 95):.1f}",
+                    f"{max(timings):.1f}",
+                    f"{size / 1024:.0f}",
+                )
     console.print(table)
     await db.close()
 

@@ -45,7 +45,7 @@ def passages(corpus: Path, count: int, size: int = 900) -> list[str]:
     text = " ".join(" ".join(d.content.split()) for d in read_paths([corpus / "documents"]) if isinstance(d, Document))
     if len(text) < count * size:
         raise SystemExit(f"{corpus}: not enough text for {count} passages (is --corpus right?)")
-    return [text[i * size:(i + 1) * size] for i in range(count)]
+    return [text[i * size : (i + 1) * size] for i in range(count)]
 
 
 class Clock:
@@ -64,15 +64,20 @@ def rate(embedder: Embedder, texts: list[str], batch: int = 256) -> tuple[float,
     """Texts per wall-clock and per CPU second, embedded in batches as ingestion does."""
     clock = Clock()
     for i in range(0, len(texts), batch):
-        embedder.embed(texts[i:i + batch])
+        embedder.embed(texts[i : i + batch])
     return clock.rates(len(texts))
 
 
 async def main(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="nexa-embedbench-"))
     os.environ["NEXA_HOME"] = str(home)
-    base = replace(Settings(), home=home, cache_dir=home / "cache", statement_timeout_ms=300_000)  # a loaded machine is slow
-    onnx, torch = embedder_from_settings(replace(base, embed_runtime="onnx")), embedder_from_settings(replace(base, embed_runtime="torch"))
+    base = replace(
+        Settings(), home=home, cache_dir=home / "cache", statement_timeout_ms=300_000
+    )  # a loaded machine is slow
+    onnx, torch = (
+        embedder_from_settings(replace(base, embed_runtime="onnx")),
+        embedder_from_settings(replace(base, embed_runtime="torch")),
+    )
     console.print(f"threads per runtime: {base.embed_threads}; load average before: {os.getloadavg()}")
 
     start = time.perf_counter()
@@ -87,8 +92,13 @@ async def main(args: argparse.Namespace) -> None:
             speeds[embedder.name].append(rate(embedder, sample))
     best = {name: (max(w for w, _ in values), max(c for _, c in values)) for name, values in speeds.items()}
     wall, cpu = (best[onnx.name][i] / best[torch.name][i] for i in (0, 1))
-    table = Table("measure", "per wall s", "per CPU s", "target",
-                  title=f"Throughput, {len(sample)} passages of 900 chars, best of {args.rounds} rounds")
+    table = Table(
+        "measure",
+        "per wall s",
+        "per CPU s",
+        "target",
+        title=f"Throughput, {len(sample)} passages of 900 chars, best of {args.rounds} rounds",
+    )
     table.add_row("ONNX export + int8 quantization (first use)", f"{export_s:.1f} s wall", "", "")
     for name in speeds:
         table.add_row(f"{name} passages/s", f"{best[name][0]:.1f}", f"{best[name][1]:.1f}", "")
@@ -103,12 +113,21 @@ async def main(args: argparse.Namespace) -> None:
         async with db.session() as s:
             report = await ingest(s, items, onnx)
         ingested = clock.rates(report.chunks)
-        table = Table("measure", "per wall s", "per CPU s", "target",
-                      title=f"Ingestion with {onnx.name}, banking corpus: {len(report.added)} articles, {report.chunks} chunks")
+        table = Table(
+            "measure",
+            "per wall s",
+            "per CPU s",
+            "target",
+            title=f"Ingestion with {onnx.name}, banking corpus: {len(report.added)} articles, {report.chunks} chunks",
+        )
         table.add_row("raw encoder, chunk texts/s", *(f"{r:.1f}" for r in raw), "")
         table.add_row("ingestion chunks/s", *(f"{r:.1f}" for r in ingested), "")
         ratios = [i / r for i, r in zip(ingested, raw)]
-        table.add_row("ingestion / raw encoder", *(f"{r:.2f}x" for r in ratios), ">= 0.95x " + ("PASS" if ratios[1] >= 0.95 else "FAIL"))
+        table.add_row(
+            "ingestion / raw encoder",
+            *(f"{r:.2f}x" for r in ratios),
+            ">= 0.95x " + ("PASS" if ratios[1] >= 0.95 else "FAIL"),
+        )
         console.print(table)
         if args.no_retrieval:
             return
@@ -116,12 +135,21 @@ async def main(args: argparse.Namespace) -> None:
         start = time.perf_counter()
         async with db.session() as s:
             done = await reindex(s, torch)
-        console.print(f"reindex picked up the runtime change: {done} chunks re-embedded with {torch.name} "
-                      f"in {time.perf_counter() - start:.0f} s ({done / (time.perf_counter() - start):.1f} chunks/s)")
+        console.print(
+            f"reindex picked up the runtime change: {done} chunks re-embedded with {torch.name} "
+            f"in {time.perf_counter() - start:.0f} s ({done / (time.perf_counter() - start):.1f} chunks/s)"
+        )
         scores[torch.name] = await retrieval(db, torch, args.corpus)
 
-    table = Table("method", "set", f"{torch.name} MRR", f"{onnx.name} MRR", "onnx - torch (points)", "target",
-                  title="Retrieval quality by runtime")
+    table = Table(
+        "method",
+        "set",
+        f"{torch.name} MRR",
+        f"{onnx.name} MRR",
+        "onnx - torch (points)",
+        "target",
+        title="Retrieval quality by runtime",
+    )
     passed = True
     for method in scores[torch.name]:
         for measure in ("banking MRR", "help-center MRR"):
@@ -133,8 +161,10 @@ async def main(args: argparse.Namespace) -> None:
                 gate = ">= -0.5 " + ("PASS" if ok else "FAIL")
             table.add_row(method, measure.removesuffix(" MRR"), f"{t:.4f}", f"{o:.4f}", f"{(o - t) * 100:+.2f}", gate)
     console.print(table)
-    console.print(f"MRR gate: {'PASS' if passed else 'FAIL'}; throughput {cpu:.2f}x per CPU second, {wall:.2f}x per wall second; "
-                  f"load average after: {os.getloadavg()}")
+    console.print(
+        f"MRR gate: {'PASS' if passed else 'FAIL'}; throughput {cpu:.2f}x per CPU second, {wall:.2f}x per wall second; "
+        f"load average after: {os.getloadavg()}"
+    )
 
 
 if __name__ == "__main__":

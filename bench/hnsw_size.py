@@ -42,13 +42,20 @@ def main() -> None:
                 for i, v in enumerate(vectors):
                     copy.write_row((i, "[" + ",".join(f"{x:.6f}" for x in v) + "]"))
             start = time.perf_counter()
-            conn.execute("CREATE INDEX bench_hnsw_idx ON bench_hnsw USING hnsw (embedding vector_cosine_ops) "
-                         "WITH (m = 16, ef_construction = 64)")
+            conn.execute(
+                "CREATE INDEX bench_hnsw_idx ON bench_hnsw USING hnsw (embedding vector_cosine_ops) "
+                "WITH (m = 16, ef_construction = 64)"
+            )
             build = time.perf_counter() - start
-            index, heap = conn.execute("SELECT pg_relation_size('bench_hnsw_idx'), pg_table_size('bench_hnsw')").fetchone()
+            index, heap = conn.execute(
+                "SELECT pg_relation_size('bench_hnsw_idx'), pg_table_size('bench_hnsw')"
+            ).fetchone()
             rows.append((n, index, heap, build))
-            print(f"  {n:>9,} vectors: index {index / 2**20:8.1f} MiB ({index / n:6.0f} B/vector), "
-                  f"heap {heap / 2**20:8.1f} MiB ({heap / n:6.0f} B/vector), build {build:6.1f} s", flush=True)
+            print(
+                f"  {n:>9,} vectors: index {index / 2**20:8.1f} MiB ({index / n:6.0f} B/vector), "
+                f"heap {heap / 2**20:8.1f} MiB ({heap / n:6.0f} B/vector), build {build:6.1f} s",
+                flush=True,
+            )
         conn.execute("DROP TABLE IF EXISTS bench_hnsw")
     if home:
         shutil.rmtree(home, ignore_errors=True)
@@ -58,8 +65,10 @@ def main() -> None:
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"linear fit: index = {slope:.0f} B/vector x n + {intercept / 2**20:.1f} MiB")
     for n in (1_000_000, 10_000_000):
-        print(f"  extrapolated {n:>10,} chunks: index {(slope * n + intercept) / 2**30:6.2f} GiB "
-              f"(to keep in RAM), build ~{build_slope * n / 60:.0f} min on one core of this machine")
+        print(
+            f"  extrapolated {n:>10,} chunks: index {(slope * n + intercept) / 2**30:6.2f} GiB "
+            f"(to keep in RAM), build ~{build_slope * n / 60:.0f} min on one core of this machine"
+        )
 
 
 if __name__ == "__main__":

@@ -40,19 +40,44 @@ def write_file(path: Path, rows: int, start: int = 0) -> None:
     """A HubSpot-shaped contacts export."""
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["Record ID", "First Name", "Last Name", "Email", "Phone Number", "Job Title", "Company Name",
-                         "Lifecycle Stage", "Contact owner", "Favorite Product"])
+        writer.writerow(
+            [
+                "Record ID",
+                "First Name",
+                "Last Name",
+                "Email",
+                "Phone Number",
+                "Job Title",
+                "Company Name",
+                "Lifecycle Stage",
+                "Contact owner",
+                "Favorite Product",
+            ]
+        )
         for i in range(start, start + rows):
-            writer.writerow([f"{900000 + i}", f"First{i}", f"Last{i}", f"person{i}@bench{i % ACCOUNTS}.test", "+1 555 0100",
-                             "Engineer", f"Bench Account {i % ACCOUNTS}", "Sales Qualified Lead",
-                             f"owner{i % OWNERS}@nexa.test", "Analytics"])
+            writer.writerow(
+                [
+                    f"{900000 + i}",
+                    f"First{i}",
+                    f"Last{i}",
+                    f"person{i}@bench{i % ACCOUNTS}.test",
+                    "+1 555 0100",
+                    "Engineer",
+                    f"Bench Account {i % ACCOUNTS}",
+                    "Sales Qualified Lead",
+                    f"owner{i % OWNERS}@nexa.test",
+                    "Analytics",
+                ]
+            )
 
 
 async def prepare(db: Database) -> Actor:
     async with db.session() as session:
         admin = User(name="Bench Admin", email="admin@bench.test", role=Role.admin)
         session.add(admin)
-        session.add_all([User(name=f"Owner {n}", email=f"owner{n}@nexa.test", role=Role.rep, team="Bench") for n in range(OWNERS)])
+        session.add_all(
+            [User(name=f"Owner {n}", email=f"owner{n}@nexa.test", role=Role.rep, team="Bench") for n in range(OWNERS)]
+        )
         session.add_all([Account(account_name=f"Bench Account {n}") for n in range(ACCOUNTS)])
         await session.flush()
         return actor_for(admin)
@@ -87,7 +112,11 @@ async def timed(db: Database, actor: Actor, path: Path) -> tuple[ImportReport, f
     with path.open("rb") as raw:
         report = await Importer(db, actor, "contacts", ImportOptions(preset="hubspot")).run(raw)
     wall = time.perf_counter() - start
-    return report, wall, f"CPU: importer {time.process_time() - cpu:.1f} s, database {await server_cpu(db) - server:.1f} s"
+    return (
+        report,
+        wall,
+        f"CPU: importer {time.process_time() - cpu:.1f} s, database {await server_cpu(db) - server:.1f} s",
+    )
 
 
 async def run(rows: int) -> None:
@@ -102,14 +131,20 @@ async def run(rows: int) -> None:
         for path, count in ((small, rows // 10), (big, rows)):
             before = load()
             report, seconds, cpu = await timed(db, actor, path)
-            print(f"{count:>7,} rows ({path.stat().st_size / 1e6:.1f} MB): {report.created:,} created, {report.failed} failed in "
-                  f"{seconds:.1f} s = {report.rows / seconds:,.0f} rows/s ({cpu}); peak RSS {peak_mb():.0f} MB; {before} -> {load()}")
-        print(f"100k-row target <= {TARGET_S:.0f} s (scaled from the last file): "
-              f"{'PASS' if seconds * 100_000 / rows <= TARGET_S else 'FAIL'}")
+            print(
+                f"{count:>7,} rows ({path.stat().st_size / 1e6:.1f} MB): {report.created:,} created, {report.failed} failed in "
+                f"{seconds:.1f} s = {report.rows / seconds:,.0f} rows/s ({cpu}); peak RSS {peak_mb():.0f} MB; {before} -> {load()}"
+            )
+        print(
+            f"100k-row target <= {TARGET_S:.0f} s (scaled from the last file): "
+            f"{'PASS' if seconds * 100_000 / rows <= TARGET_S else 'FAIL'}"
+        )
         before = load()
         again, seconds, cpu = await timed(db, actor, big)
-        print(f"re-import (no-op): {again.unchanged:,} unchanged in {seconds:.1f} s = {again.rows / seconds:,.0f} rows/s ({cpu}); "
-              f"{before} -> {load()}")
+        print(
+            f"re-import (no-op): {again.unchanged:,} unchanged in {seconds:.1f} s = {again.rows / seconds:,.0f} rows/s ({cpu}); "
+            f"{before} -> {load()}"
+        )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         await db.close()

@@ -49,8 +49,18 @@ from tests.support.inbox_mail import mail  # noqa: E402 - the tests' message bui
 
 LIST_TARGET_MS = 150
 console = Console(width=max(110, shutil.get_terminal_size().columns))
-TOPICS = ["SSO login fails", "Invoice does not match", "Export to CSV times out", "Cannot add a user", "API returns 403",
-          "Calendar sync stopped", "Password reset email missing", "Webhook retries", "Change of plan", "Data deletion request"]
+TOPICS = [
+    "SSO login fails",
+    "Invoice does not match",
+    "Export to CSV times out",
+    "Cannot add a user",
+    "API returns 403",
+    "Calendar sync stopped",
+    "Password reset email missing",
+    "Webhook retries",
+    "Change of plan",
+    "Data deletion request",
+]
 
 
 def corpus(messages: int, seed: int = 7) -> list[list[tuple[str, bytes]]]:
@@ -64,25 +74,61 @@ def corpus(messages: int, seed: int = 7) -> list[list[tuple[str, bytes]]]:
         key, sender = f"t{n}", f"customer{n}@client{n % 97}.test"
         subject = f"{rng.choice(TOPICS)} ({n})"
         first = f"<t{n}.0@client.test>"
-        thread = [(key, mail(sender=sender, name=f"Customer {n}", subject=subject, message_id=first,
-                             body=f"Hello, {subject.lower()}. Can you help? Reference {n}."))]
+        thread = [
+            (
+                key,
+                mail(
+                    sender=sender,
+                    name=f"Customer {n}",
+                    subject=subject,
+                    message_id=first,
+                    body=f"Hello, {subject.lower()}. Can you help? Reference {n}.",
+                ),
+            )
+        ]
         ids = [first]
         for i in range(1, rng.choice([1, 2, 3, 4, 5])):
             mid = f"<t{n}.{i}@client.test>"
             style = rng.random()
             if style < 0.6:  # an ordinary reply
-                raw = mail(sender=sender, subject=f"Re: {subject}", message_id=mid, in_reply_to=ids[-1], references=ids[-3:],
-                           body=f"Still happening, attempt {i}.\n\nOn Monday Customer wrote:\n> earlier text")
+                raw = mail(
+                    sender=sender,
+                    subject=f"Re: {subject}",
+                    message_id=mid,
+                    in_reply_to=ids[-1],
+                    references=ids[-3:],
+                    body=f"Still happening, attempt {i}.\n\nOn Monday Customer wrote:\n> earlier text",
+                )
             elif style < 0.8:  # a client that keeps only References
-                raw = mail(sender=sender, subject=f"RE: {subject}", message_id=mid, references=ids[-2:], body=f"Any news? ({i})")
+                raw = mail(
+                    sender=sender,
+                    subject=f"RE: {subject}",
+                    message_id=mid,
+                    references=ids[-2:],
+                    body=f"Any news? ({i})",
+                )
             else:  # a forward to a colleague, copied to support, keeping the thread's References
-                raw = mail(sender=f"colleague{n}@client{n % 97}.test", subject=f"Fwd: {subject}", message_id=mid,
-                           references=ids[-2:], body=f"---------- Forwarded message ----------\n{subject}")
+                raw = mail(
+                    sender=f"colleague{n}@client{n % 97}.test",
+                    subject=f"Fwd: {subject}",
+                    message_id=mid,
+                    references=ids[-2:],
+                    body=f"---------- Forwarded message ----------\n{subject}",
+                )
             thread.append((key, raw))
             ids.append(mid)
         if rng.random() < 0.1:  # a forward that starts afresh (no References): a new thread, by design
-            thread.append((f"{key}-fresh", mail(sender=f"boss{n}@client.test", subject=f"Fwd: {subject}", message_id=f"<t{n}.fresh@client.test>",
-                                                body="Please look at this, forwarded without the thread.")))
+            thread.append(
+                (
+                    f"{key}-fresh",
+                    mail(
+                        sender=f"boss{n}@client.test",
+                        subject=f"Fwd: {subject}",
+                        message_id=f"<t{n}.fresh@client.test>",
+                        body="Please look at this, forwarded without the thread.",
+                    ),
+                )
+            )
         threads.append(thread)
         made += len(thread)
     return threads
@@ -95,7 +141,9 @@ async def prepare(settings: Settings) -> tuple[str, str, str]:
             agent = User(name="Bench Agent", email="agent@nexa.test", role=Role.support, team="Support")
             session.add(agent)
             await session.flush()
-            _, secret = await InboxService(session, Actor.system()).create_inbox(name="support", address="support@nexa.test", team="Support")
+            _, secret = await InboxService(session, Actor.system()).create_inbox(
+                name="support", address="support@nexa.test", team="Support"
+            )
             token = await issue_token(session, agent)
             await set_password(session, agent.email, "bench password 1")
         async with db.session() as session:
@@ -108,8 +156,12 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     nexa = Path(sys.executable).with_name("nexa")
-    process = subprocess.Popen([str(nexa), "serve", "--port", str(port), "--no-worker"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(nexa), "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 400  # loads the embedding and language models first
     while time.monotonic() < deadline:
@@ -122,7 +174,9 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("nexa serve did not become ready")
 
 
-async def ingest_all(base: str, secret: str, threads: list[list[tuple[str, bytes]]], clients: int) -> tuple[list[float], float, dict[str, int]]:
+async def ingest_all(
+    base: str, secret: str, threads: list[list[tuple[str, bytes]]], clients: int
+) -> tuple[list[float], float, dict[str, int]]:
     lanes: list[list[list[tuple[str, bytes]]]] = [threads[i::clients] for i in range(clients)]
     latencies: list[float] = []
     outcomes: dict[str, int] = defaultdict(int)
@@ -171,18 +225,27 @@ async def fill(settings: Settings, total: int) -> int:
         async with db.session() as session:
             have = (await session.execute(text("SELECT count(*) FROM inbox_conversations"))).scalar_one()
             missing = max(0, total - have)
-            await session.execute(text(
-                "INSERT INTO inbox_conversations (inbox_id, subject, customer_email, status, priority, last_message_at, "
-                "first_response_due, resolution_due, assignee_id) "
-                "SELECT i.id, 'Bulk conversation ' || g, 'bulk' || g || '@example.test', "
-                "(ARRAY['open','pending','snoozed','closed'])[1 + g % 4], (ARRAY['low','medium','high','urgent'])[1 + g % 4], "
-                "now() - (g || ' minutes')::interval, now() + ((g % 48) - 24 || ' hours')::interval, "
-                "now() + ((g % 96) - 12 || ' hours')::interval, CASE WHEN g % 3 = 0 THEN u.id END "
-                "FROM generate_series(1, :n) g, inboxes i, users u WHERE i.name = 'support' AND u.email = 'agent@nexa.test'"),
-                {"n": missing})
-            await session.execute(text("UPDATE inbox_conversations SET snoozed_until = now() + interval '1 day' WHERE status = 'snoozed' "
-                                       "AND snoozed_until IS NULL"))
-        async with db.autocommit() as conn:  # the steady state autovacuum reaches after a bulk load: statistics, visibility map
+            await session.execute(
+                text(
+                    "INSERT INTO inbox_conversations (inbox_id, subject, customer_email, status, priority, last_message_at, "
+                    "first_response_due, resolution_due, assignee_id) "
+                    "SELECT i.id, 'Bulk conversation ' || g, 'bulk' || g || '@example.test', "
+                    "(ARRAY['open','pending','snoozed','closed'])[1 + g % 4], (ARRAY['low','medium','high','urgent'])[1 + g % 4], "
+                    "now() - (g || ' minutes')::interval, now() + ((g % 48) - 24 || ' hours')::interval, "
+                    "now() + ((g % 96) - 12 || ' hours')::interval, CASE WHEN g % 3 = 0 THEN u.id END "
+                    "FROM generate_series(1, :n) g, inboxes i, users u WHERE i.name = 'support' AND u.email = 'agent@nexa.test'"
+                ),
+                {"n": missing},
+            )
+            await session.execute(
+                text(
+                    "UPDATE inbox_conversations SET snoozed_until = now() + interval '1 day' WHERE status = 'snoozed' "
+                    "AND snoozed_until IS NULL"
+                )
+            )
+        async with (
+            db.autocommit() as conn
+        ):  # the steady state autovacuum reaches after a bulk load: statistics, visibility map
             await conn.execute(text("VACUUM ANALYZE inbox_conversations"))
         return have + missing
 
@@ -193,7 +256,13 @@ async def list_latency(base: str, token: str, requests: int) -> list[float]:
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
         after = (await client.get("/api/v1/inbox/conversations", params={"assignee": "none"})).json()["after"]
         for i in range(requests):
-            params = [{"assignee": "none"}, {"assignee": "me"}, {"status": "open"}, {"sla": "breached"}, {"assignee": "none", "after": after}][i % 5]
+            params = [
+                {"assignee": "none"},
+                {"assignee": "me"},
+                {"status": "open"},
+                {"sla": "breached"},
+                {"assignee": "none", "after": after},
+            ][i % 5]
             started = time.perf_counter()
             response = await client.get("/api/v1/inbox/conversations", params=params | {"limit": 50})
             latencies.append((time.perf_counter() - started) * 1000)
@@ -204,9 +273,16 @@ async def list_latency(base: str, token: str, requests: int) -> list[float]:
 async def console_latency(base: str, console_token: str, requests: int) -> list[float]:
     """The console's inbox page (100 rows rendered, view counts): the same views."""
     latencies = []
-    async with httpx.AsyncClient(base_url=base, headers={"Cookie": f"nexa_console={console_token}"}, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Cookie": f"nexa_console={console_token}"}, timeout=60
+    ) as client:
         for i in range(requests):
-            params = [{"view": "unassigned"}, {"view": "mine"}, {"view": "all", "status": "open"}, {"view": "all", "sla": "breached"}][i % 4]
+            params = [
+                {"view": "unassigned"},
+                {"view": "mine"},
+                {"view": "all", "status": "open"},
+                {"view": "all", "sla": "breached"},
+            ][i % 4]
             started = time.perf_counter()
             response = await client.get("/console/inbox", params=params)
             latencies.append((time.perf_counter() - started) * 1000)
@@ -230,21 +306,32 @@ async def main() -> None:
     try:
         latencies, seconds, outcomes = await ingest_all(base, secret, threads, args.clients)
         count = len(latencies)
-        console.print(f"[bold]webhook ingest[/]: {count} messages in {seconds:.1f} s = {count / seconds:.0f} messages/s "
-                      f"({args.clients} clients); latency p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms; "
-                      f"outcomes {dict(outcomes)}")
+        console.print(
+            f"[bold]webhook ingest[/]: {count} messages in {seconds:.1f} s = {count / seconds:.0f} messages/s "
+            f"({args.clients} clients); latency p50 {pct(latencies, 50):.0f} ms, p95 {pct(latencies, 95):.0f} ms; "
+            f"outcomes {dict(outcomes)}"
+        )
         right, total = await check_threads(settings, threads)
-        console.print(f"[bold]thread matching[/]: {right}/{total} messages in their thread's conversation "
-                      f"({100 * right / total:.2f} %, target 100 %) over {len(threads)} threads with replies and forwards")
+        console.print(
+            f"[bold]thread matching[/]: {right}/{total} messages in their thread's conversation "
+            f"({100 * right / total:.2f} %, target 100 %) over {len(threads)} threads with replies and forwards"
+        )
         conversations = await fill(settings, args.conversations)
         await list_latency(base, token, 20)  # warm up
         await console_latency(base, console_token, 8)
-        for name, listed in (("API conversation list (50 a page)", await list_latency(base, token, args.list_requests)),
-                             ("console inbox page (100 a page, rendered)", await console_latency(base, console_token, args.list_requests))):
+        for name, listed in (
+            ("API conversation list (50 a page)", await list_latency(base, token, args.list_requests)),
+            (
+                "console inbox page (100 a page, rendered)",
+                await console_latency(base, console_token, args.list_requests),
+            ),
+        ):
             p95 = pct(listed, 95)
-            console.print(f"[bold]{name}[/] at {conversations} conversations, with view counts: p50 {pct(listed, 50):.0f} ms, "
-                          f"p95 {p95:.0f} ms (target <= {LIST_TARGET_MS} ms: {'met' if p95 <= LIST_TARGET_MS else 'missed'}); "
-                          f"load average {os.getloadavg()[0]:.1f}")
+            console.print(
+                f"[bold]{name}[/] at {conversations} conversations, with view counts: p50 {pct(listed, 50):.0f} ms, "
+                f"p95 {p95:.0f} ms (target <= {LIST_TARGET_MS} ms: {'met' if p95 <= LIST_TARGET_MS else 'missed'}); "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -38,8 +38,17 @@ console = Console(width=max(110, shutil.get_terminal_size().columns))
 def ceiling_auc(n: int = 20_000, seed_: int = 3) -> float:
     """AUC of the generator's own probabilities on its outcomes: the best any scorer can do."""
     rng, now = random.Random(seed_), datetime.now(UTC)
-    leads = [generate_lead(rng, now, source=rng.choice(SOURCES), size=rng.choice(SIZES), title=rng.choice(TITLES),
-                           industry=rng.choice(INDUSTRIES)) for _ in range(n)]
+    leads = [
+        generate_lead(
+            rng,
+            now,
+            source=rng.choice(SOURCES),
+            size=rng.choice(SIZES),
+            title=rng.choice(TITLES),
+            industry=rng.choice(INDUSTRIES),
+        )
+        for _ in range(n)
+    ]
     closed = [g for g in leads if g.status in ("converted", "lost")]
     return float(roc_auc_score([g.status == "converted" for g in closed], [g.true_probability for g in closed]))
 
@@ -49,8 +58,13 @@ async def scoring(settings: Settings, scale: int) -> dict[str, float]:
         await seed(db, scale=scale)
         async with db.session() as session:
             result = await train(session)
-        return {"outcomes": result.outcomes, "holdout": result.holdout, "auc": result.auc, "prior_auc": result.prior_auc,
-                "brier": result.brier}
+        return {
+            "outcomes": result.outcomes,
+            "holdout": result.holdout,
+            "auc": result.auc,
+            "prior_auc": result.prior_auc,
+            "brier": result.brier,
+        }
 
 
 def _mean(day: date, level: float) -> float:
@@ -90,8 +104,12 @@ def anomalies(n_series: int, seed_: int = 5) -> dict[str, float]:
         tp += planted in flagged if planted else 0
         fn += planted is not None and planted not in flagged
         fp += len(flagged - {planted})
-    return {"precision": tp / (tp + fp) if tp + fp else 1.0, "recall": tp / (tp + fn) if tp + fn else 1.0,
-            "planted": tp + fn, "false_alarms": fp}
+    return {
+        "precision": tp / (tp + fp) if tp + fp else 1.0,
+        "recall": tp / (tp + fn) if tp + fn else 1.0,
+        "planted": tp + fn,
+        "false_alarms": fp,
+    }
 
 
 def _mape(actual: list[float], predicted: list[float]) -> float:
@@ -126,7 +144,11 @@ def main() -> None:
     table = Table(title="Intelligence layer")
     for column in ("measure", "value", "note"):
         table.add_column(column)
-    table.add_row("scoring AUC, trained (held-out)", f"{score['auc']:.3f}", f"{score['holdout']} held out of {score['outcomes']} outcomes")
+    table.add_row(
+        "scoring AUC, trained (held-out)",
+        f"{score['auc']:.3f}",
+        f"{score['holdout']} held out of {score['outcomes']} outcomes",
+    )
     table.add_row("scoring AUC, rule prior", f"{score['prior_auc']:.3f}", "same held-out leads")
     table.add_row("scoring AUC, ceiling", f"{ceiling:.3f}", "generator's true probabilities")
     table.add_row("trained / ceiling", f"{score['auc'] / ceiling:.2f}", "ratio")

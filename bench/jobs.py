@@ -39,8 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _worker(concurrency: int, env: dict[str, str]) -> subprocess.Popen:
     log = Path(tempfile.mkdtemp(prefix="nexa-bench-worker-")) / "worker.log"
-    return subprocess.Popen([str(Path(sys.executable).with_name("nexa")), "worker", "--concurrency", str(concurrency)],
-                            env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [str(Path(sys.executable).with_name("nexa")), "worker", "--concurrency", str(concurrency)],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def _until(db: Database, query, n: int) -> float:
@@ -54,7 +58,11 @@ async def _until(db: Database, query, n: int) -> float:
 
 async def _reset(db: Database) -> None:
     async with db.session() as s:
-        await s.execute(text("TRUNCATE procrastinate_jobs, procrastinate_events, email_messages, activities, activity_links CASCADE"))
+        await s.execute(
+            text(
+                "TRUNCATE procrastinate_jobs, procrastinate_events, email_messages, activities, activity_links CASCADE"
+            )
+        )
 
 
 async def noop_run(db: Database, n: int) -> float:
@@ -87,8 +95,13 @@ async def main(args: argparse.Namespace) -> None:
     db = Database.open(settings)
     rows = []
     with smtp_server() as (inbox, smtp_url):
-        env = os.environ | {"DATABASE_URL": db.url, "NEXA_JOB_MODULES": "tests.support.job_tasks", "NEXA_SMTP_URL": smtp_url,
-                            "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+        env = os.environ | {
+            "DATABASE_URL": db.url,
+            "NEXA_JOB_MODULES": "tests.support.job_tasks",
+            "NEXA_SMTP_URL": smtp_url,
+            "PYTHONPATH": str(ROOT),
+            "HF_HUB_OFFLINE": "1",
+        }
         for concurrency in args.concurrency:
             worker = _worker(concurrency, env)
             try:

@@ -23,7 +23,13 @@ if __name__ == "__main__":
     parser.add_argument("--model", choices=("offline", "openai"), default="offline")
     parser.add_argument("--json", action="store_true", help="print the summary and failures as JSON")
     parser.add_argument("--rows", action="store_true", help="with --json: every question's answer too")
-    parser.add_argument("--home", type=Path, help="keep the knowledge bases in this folder (re-runs skip unchanged articles)")
+    parser.add_argument(
+        "--home", type=Path, help="keep the knowledge bases in this folder (re-runs skip unchanged articles)"
+    )
     parser.add_argument("--failures", action="store_true", help="list the unresolved or mis-cited questions")
     args = parser.parse_args()
-    asyncio.run(kb_eval(args.file, model=args.model, as_json_=args.json, rows=args.rows, home=args.home, show_failures=args.failures))
+    asyncio.run(
+        kb_eval(
+            args.file, model=args.model, as_json_=args.json, rows=args.rows, home=args.home, show_failures=args.failures
+        )
+    )

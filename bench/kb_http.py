@@ -50,7 +50,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    questions = [json.loads(line)["query"] for line in (HERE / "data" / "helpcenter_questions.jsonl").read_text().splitlines()]
+    questions = [
+        json.loads(line)["query"] for line in (HERE / "data" / "helpcenter_questions.jsonl").read_text().splitlines()
+    ]
     embedder = SentenceTransformerEmbedder(threads=1)
     settings, home = throwaway_settings()
     url, token = asyncio.run(prepare(settings, embedder))
@@ -58,8 +60,10 @@ def main() -> None:
     process, base = start_server(env)
     embed_ms, raw_ms, http_ms = [], [], []
     try:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http, \
-                psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        with (
+            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as http,
+            psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn,
+        ):
             for q in questions[:5]:  # warm-up
                 http.get("/api/v1/kb/search", params={"q": q}).raise_for_status()
             for _ in range(args.rounds):
@@ -80,12 +84,18 @@ def main() -> None:
         if home:
             shutil.rmtree(home, ignore_errors=True)
     med = {name: statistics.median(v) for name, v in (("embed", embed_ms), ("raw", raw_ms), ("http", http_ms))}
-    print(f"KB search, {len(http_ms)} questions one at a time, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"  query embedding p50 {med['embed']:.1f} ms; raw pgvector query p50 {med['raw']:.2f} ms; "
-          f"GET /api/v1/kb/search p50 {med['http']:.1f} ms")
+    print(
+        f"KB search, {len(http_ms)} questions one at a time, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"  query embedding p50 {med['embed']:.1f} ms; raw pgvector query p50 {med['raw']:.2f} ms; "
+        f"GET /api/v1/kb/search p50 {med['http']:.1f} ms"
+    )
     over = med["http"] - med["embed"]
-    print(f"  HTTP search over its embedding: +{over:.1f} ms (target <= 5 ms): {'PASS' if over <= 5 else 'FAIL'}; "
-          f"HTTP/(embedding+raw query) {med['http'] / (med['embed'] + med['raw']):.2f}x")
+    print(
+        f"  HTTP search over its embedding: +{over:.1f} ms (target <= 5 ms): {'PASS' if over <= 5 else 'FAIL'}; "
+        f"HTTP/(embedding+raw query) {med['http'] / (med['embed'] + med['raw']):.2f}x"
+    )
 
 
 if __name__ == "__main__":

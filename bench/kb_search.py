@@ -67,7 +67,12 @@ async def retrieval(db, embedder, corpus: Path) -> dict[str, dict[str, float]]:
         async with db.session() as s:
             for task in tasks:
                 wanted = set(task["required_documents"])
-                ranked = [h.source for h in await search(s, embedder, task["user_scenario"]["instructions"], limit=10, visibilities=BOTH, method=method)]
+                ranked = [
+                    h.source
+                    for h in await search(
+                        s, embedder, task["user_scenario"]["instructions"], limit=10, visibilities=BOTH, method=method
+                    )
+                ]
                 first = next((i for i, x in enumerate(ranked) if x in wanted), None)
                 rr.append(1 / (first + 1) if first is not None else 0.0)
                 r5.append(len(wanted & set(ranked[:5])) / len(wanted))
@@ -77,19 +82,32 @@ async def retrieval(db, embedder, corpus: Path) -> dict[str, dict[str, float]]:
             for q in questions:
                 names = [Path(h.source).stem for h in await search(s, embedder, q["query"], limit=10, method=method)]
                 help_rr.append(1 / (names.index(q["article"]) + 1) if q["article"] in names else 0.0)
-        scores[method] = {"banking R@5": statistics.mean(r5), "banking R@10": statistics.mean(r10),
-                          "banking MRR": statistics.mean(rr), "help-center MRR": statistics.mean(help_rr),
-                          "banking n": len(tasks), "help-center n": len(questions)}
+        scores[method] = {
+            "banking R@5": statistics.mean(r5),
+            "banking R@10": statistics.mean(r10),
+            "banking MRR": statistics.mean(rr),
+            "help-center MRR": statistics.mean(help_rr),
+            "banking n": len(tasks),
+            "help-center n": len(questions),
+        }
     return scores
 
 
 async def quality(db, embedder, corpus: Path) -> Table:
     scores = await retrieval(db, embedder, corpus)
     first = next(iter(scores.values()))
-    table = Table("method", "banking R@5", "banking R@10", "banking MRR", "help-center MRR",
-                  title=f"Retrieval quality ({first['banking n']} banking scenarios; {first['help-center n']} help-center questions)")
+    table = Table(
+        "method",
+        "banking R@5",
+        "banking R@10",
+        "banking MRR",
+        "help-center MRR",
+        title=f"Retrieval quality ({first['banking n']} banking scenarios; {first['help-center n']} help-center questions)",
+    )
     for method, row in scores.items():
-        table.add_row(method, *(f"{row[k]:.3f}" for k in ("banking R@5", "banking R@10", "banking MRR", "help-center MRR")))
+        table.add_row(
+            method, *(f"{row[k]:.3f}" for k in ("banking R@5", "banking R@10", "banking MRR", "help-center MRR"))
+        )
     return table
 
 
@@ -99,25 +117,48 @@ async def grow(db, target: int, seed: int = 7) -> float:
     rng = random.Random(seed)
     with psycopg.connect(url) as conn:
         have = conn.execute("SELECT count(*) FROM kb_chunks").fetchone()[0]
-        base = np.array([json.loads(v) for (v,) in conn.execute("SELECT embedding::text FROM kb_chunks LIMIT 2000")], dtype=np.float32)
-        words = [w for (w,) in conn.execute("SELECT word FROM ts_stat('SELECT tsv FROM kb_chunks') ORDER BY nentry DESC LIMIT 3000")]
+        base = np.array(
+            [json.loads(v) for (v,) in conn.execute("SELECT embedding::text FROM kb_chunks LIMIT 2000")],
+            dtype=np.float32,
+        )
+        words = [
+            w
+            for (w,) in conn.execute(
+                "SELECT word FROM ts_stat('SELECT tsv FROM kb_chunks') ORDER BY nentry DESC LIMIT 3000"
+            )
+        ]
         need = max(0, target - have)
         start = time.perf_counter()
         if not need:  # a reused --home already holds the grown index
             return 0.0
         conn.execute("DROP INDEX IF EXISTS ix_kb_chunks_embedding")
-        article = conn.execute("INSERT INTO kb_articles (title, source, content, content_hash, visibility) VALUES "
-                               "('Filler', 'bench-filler', '', '', 'public') RETURNING id").fetchone()[0]
+        article = conn.execute(
+            "INSERT INTO kb_articles (title, source, content, content_hash, visibility) VALUES "
+            "('Filler', 'bench-filler', '', '', 'public') RETURNING id"
+        ).fetchone()[0]
         noise = np.random.default_rng(seed)
-        with conn.cursor().copy("COPY kb_chunks (article_id, ordinal, title, visibility, content, embedding, embedding_model) FROM STDIN") as copy:
+        with conn.cursor().copy(
+            "COPY kb_chunks (article_id, ordinal, title, visibility, content, embedding, embedding_model) FROM STDIN"
+        ) as copy:
             for i in range(need):
                 vector = base[i % len(base)] + noise.normal(0, 0.04, base.shape[1]).astype(np.float32)
                 vector /= np.linalg.norm(vector)
                 body = " ".join(rng.choices(words, k=120))
-                copy.write_row((article, i, f"Filler {i}", "internal" if i % 5 == 0 else "public", body,
-                                "[" + ",".join(f"{x:.5f}" for x in vector) + "]", "filler"))
+                copy.write_row(
+                    (
+                        article,
+                        i,
+                        f"Filler {i}",
+                        "internal" if i % 5 == 0 else "public",
+                        body,
+                        "[" + ",".join(f"{x:.5f}" for x in vector) + "]",
+                        "filler",
+                    )
+                )
         conn.execute("SET maintenance_work_mem = '1GB'")
-        conn.execute("CREATE INDEX ix_kb_chunks_embedding ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)")
+        conn.execute(
+            "CREATE INDEX ix_kb_chunks_embedding ON kb_chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        )
         conn.execute("ANALYZE kb_chunks")
         conn.commit()
         return time.perf_counter() - start
@@ -133,7 +174,13 @@ async def latency(db, embedder, queries: list[str]) -> Table:
         embed_ms.append((time.perf_counter() - start) * 1000)
     fixed = Precomputed(embedder, vectors)
     table = Table("measure", "p50 ms", "p95 ms", "target p95", "result", title=f"Latency over {len(queries)} queries")
-    table.add_row("query embedding", f"{statistics.median(embed_ms):.1f}", f"{pct(embed_ms, 0.95):.1f}", "15", "PASS" if pct(embed_ms, 0.95) <= 15 else "FAIL")
+    table.add_row(
+        "query embedding",
+        f"{statistics.median(embed_ms):.1f}",
+        f"{pct(embed_ms, 0.95):.1f}",
+        "15",
+        "PASS" if pct(embed_ms, 0.95) <= 15 else "FAIL",
+    )
     for method in ("vector", "text", "hybrid"):
         for label, visible in (("public", (Visibility.public,)), ("all", BOTH)):
             times = []
@@ -145,13 +192,19 @@ async def latency(db, embedder, queries: list[str]) -> Table:
                     await search(s, fixed, q, limit=10, method=method, visibilities=visible)
                     times.append((time.perf_counter() - start) * 1000)
             p95 = pct(times, 0.95)
-            table.add_row(f"search {method}, {label}", f"{statistics.median(times):.1f}", f"{p95:.1f}", "20", "PASS" if p95 <= 20 else "FAIL")
+            table.add_row(
+                f"search {method}, {label}",
+                f"{statistics.median(times):.1f}",
+                f"{p95:.1f}",
+                "20",
+                "PASS" if p95 <= 20 else "FAIL",
+            )
     return table
 
 
 async def recall(db, embedder, queries: list[str], ef_values=(40, 100, 200)) -> Table:
     table = Table("hnsw.ef_search", "recall@10 vs exact", "target", title="HNSW recall (iterative scan, public filter)")
-    sql = ("SELECT id FROM kb_chunks WHERE visibility = 'public' ORDER BY embedding <=> CAST(:v AS vector) LIMIT 10")
+    sql = "SELECT id FROM kb_chunks WHERE visibility = 'public' ORDER BY embedding <=> CAST(:v AS vector) LIMIT 10"
     exact: dict[str, set] = {}
     async with db.session() as s:
         await s.execute(text("SET LOCAL enable_indexscan = off"))
@@ -187,7 +240,11 @@ async def main(args) -> None:
         seconds = time.perf_counter() - start
         table = Table("measure", "value", "target", title="Ingestion (banking corpus)")
         table.add_row("articles / chunks", f"{len(report.added)} / {report.chunks}", "")
-        table.add_row("ingestion chunks/s", f"{report.chunks / seconds:.0f}", ">= 500" + (" PASS" if report.chunks / seconds >= 500 else " FAIL"))
+        table.add_row(
+            "ingestion chunks/s",
+            f"{report.chunks / seconds:.0f}",
+            ">= 500" + (" PASS" if report.chunks / seconds >= 500 else " FAIL"),
+        )
         table.add_row("raw embedding, 900-char texts/s", f"{raw:.0f}", "")
         console.print(table)
         console.print(await quality(db, embedder, args.corpus))

@@ -42,12 +42,24 @@ from tests.support.smtp import free_port
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM = Actor.system()
 FILTERS = {
-    "CTOs at enterprise accounts": {"and": [{"field": "contact.title", "op": "contains", "value": "cto"},
-                                            {"field": "account.tier", "op": "eq", "value": "enterprise"}]},
-    "quiet 90 days at mid-market/smb": {"and": [{"field": "contact.last_activity", "op": "not_within_days", "value": 90},
-                                                {"field": "account.tier", "op": "in", "value": ["mid-market", "smb"]}]},
-    "opened in 30 days or lead score >= 75": {"or": [{"field": "activity.campaign_email_opened", "op": "within_days", "value": 30},
-                                                     {"field": "lead.score", "op": "gte", "value": 75}]},
+    "CTOs at enterprise accounts": {
+        "and": [
+            {"field": "contact.title", "op": "contains", "value": "cto"},
+            {"field": "account.tier", "op": "eq", "value": "enterprise"},
+        ]
+    },
+    "quiet 90 days at mid-market/smb": {
+        "and": [
+            {"field": "contact.last_activity", "op": "not_within_days", "value": 90},
+            {"field": "account.tier", "op": "in", "value": ["mid-market", "smb"]},
+        ]
+    },
+    "opened in 30 days or lead score >= 75": {
+        "or": [
+            {"field": "activity.campaign_email_opened", "op": "within_days", "value": 30},
+            {"field": "lead.score", "op": "gte", "value": 75},
+        ]
+    },
 }
 
 
@@ -65,16 +77,23 @@ class Sink:
 async def load(db: Database, contacts: int) -> None:
     """2,000 accounts and `contacts` contacts (titles, tiers, activity dates spread), in a few SQL statements."""
     async with db.session() as s:
-        await s.execute(text(
-            "INSERT INTO accounts (account_name, tier, industry) SELECT 'Bench account ' || g, "
-            "(ARRAY['enterprise','mid-market','smb','startup'])[1 + g % 4], (ARRAY['Software','Retail','Finance'])[1 + g % 3] "
-            "FROM generate_series(1, 2000) g"))
+        await s.execute(
+            text(
+                "INSERT INTO accounts (account_name, tier, industry) SELECT 'Bench account ' || g, "
+                "(ARRAY['enterprise','mid-market','smb','startup'])[1 + g % 4], (ARRAY['Software','Retail','Finance'])[1 + g % 3] "
+                "FROM generate_series(1, 2000) g"
+            )
+        )
         await s.execute(text("SET LOCAL statement_timeout = 0"))
-        await s.execute(text(
-            "INSERT INTO contacts (first_name, last_name, email, title, account_id, last_activity) "
-            "SELECT 'First' || g, 'Last' || g, 'c' || g || '@bench.test', (ARRAY['CTO','CFO','VP Sales','Engineer','Cto Office'])[1 + g % 5], "
-            "a.ids[1 + g % 2000], now() - ((g % 400) || ' days')::interval "
-            "FROM generate_series(1, :n) g, (SELECT array_agg(id ORDER BY account_name) AS ids FROM accounts) a"), {"n": contacts})
+        await s.execute(
+            text(
+                "INSERT INTO contacts (first_name, last_name, email, title, account_id, last_activity) "
+                "SELECT 'First' || g, 'Last' || g, 'c' || g || '@bench.test', (ARRAY['CTO','CFO','VP Sales','Engineer','Cto Office'])[1 + g % 5], "
+                "a.ids[1 + g % 2000], now() - ((g % 400) || ' days')::interval "
+                "FROM generate_series(1, :n) g, (SELECT array_agg(id ORDER BY account_name) AS ids FROM accounts) a"
+            ),
+            {"n": contacts},
+        )
         await s.execute(text("ANALYZE accounts; ANALYZE contacts"))
 
 
@@ -104,22 +123,40 @@ def peak_kb(pid: int) -> int:
     return 0
 
 
-async def send_bench(db: Database, recipients: int, env: dict[str, str], settings: Settings, sink: Sink) -> tuple[float, int, float]:
+async def send_bench(
+    db: Database, recipients: int, env: dict[str, str], settings: Settings, sink: Sink
+) -> tuple[float, int, float]:
     """Seconds from the send's commit to `sent`, the worker's peak memory (kB) and its CPU seconds for the send."""
     async with db.session() as s:
         everyone = ContactList(name=f"Bench {recipients} {time.time_ns()}")
         s.add(everyone)
         await s.flush()
-        await s.execute(insert(ContactListMember).from_select(["list_id", "contact_id"], select(
-            text(f"'{everyone.id}'::uuid"), text("id")).select_from(text("contacts")).order_by(text("email")).limit(recipients)))
+        await s.execute(
+            insert(ContactListMember).from_select(
+                ["list_id", "contact_id"],
+                select(text(f"'{everyone.id}'::uuid"), text("id"))
+                .select_from(text("contacts"))
+                .order_by(text("email"))
+                .limit(recipients),
+            )
+        )
         campaign = await CampaignService(s, SYSTEM).create({"name": f"Bench {time.time_ns()}", "type": "email"})
-        mass = await MassEmailService(s, SYSTEM).create(campaign.id, {
-            "subject": "Hello {{ contact.first_name }}", "list_id": everyone.id,
-            "body": "<html><body><p>Dear {{ contact.first_name }} {{ contact.last_name }} at {{ account.name }},</p>"
-                    "<p>Our <a href=\"https://nexa.test/offer\">Q4 offer</a> is here.</p></body></html>"})
+        mass = await MassEmailService(s, SYSTEM).create(
+            campaign.id,
+            {
+                "subject": "Hello {{ contact.first_name }}",
+                "list_id": everyone.id,
+                "body": "<html><body><p>Dear {{ contact.first_name }} {{ contact.last_name }} at {{ account.name }},</p>"
+                '<p>Our <a href="https://nexa.test/offer">Q4 offer</a> is here.</p></body></html>',
+            },
+        )
     log = Path(tempfile.mkdtemp(prefix="nexa-bench-worker-")) / "worker.log"
-    worker = subprocess.Popen([str(Path(sys.executable).with_name("nexa")), "worker", "--concurrency", "1"], env=env,
-                              stdout=log.open("w"), stderr=subprocess.STDOUT)
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).with_name("nexa")), "worker", "--concurrency", "1"],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     try:
         await asyncio.sleep(4)  # up and idle
         before, cpu = sink.count, cpu_s(worker.pid)
@@ -146,9 +183,18 @@ async def main(args: argparse.Namespace) -> None:
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     smtp_url = f"smtp://127.0.0.1:{controller.port}"
-    settings = Settings(smtp_url=smtp_url, mail_postal_address="Nexa Inc., 1 Main Street, Springfield", secret_key="bench")
-    env = os.environ | {"DATABASE_URL": db.url, "NEXA_SMTP_URL": smtp_url, "NEXA_MAIL_ADDRESS": settings.mail_postal_address or "",
-                        "NEXA_SECRET_KEY": "bench", "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "NEXA_JOBS_POLL": "0.2"}
+    settings = Settings(
+        smtp_url=smtp_url, mail_postal_address="Nexa Inc., 1 Main Street, Springfield", secret_key="bench"
+    )
+    env = os.environ | {
+        "DATABASE_URL": db.url,
+        "NEXA_SMTP_URL": smtp_url,
+        "NEXA_MAIL_ADDRESS": settings.mail_postal_address or "",
+        "NEXA_SECRET_KEY": "bench",
+        "PYTHONPATH": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "NEXA_JOBS_POLL": "0.2",
+    }
     try:
         await load(db, args.contacts)
         lists = await lists_bench(db, args.runs)
@@ -157,12 +203,24 @@ async def main(args: argparse.Namespace) -> None:
     finally:
         controller.stop()
         await db.close()
-    table = Table("dynamic list over " + f"{args.contacts:,} contacts", "members", "p50 ms", "p95 ms", title="Dynamic list evaluation (count)")
+    table = Table(
+        "dynamic list over " + f"{args.contacts:,} contacts",
+        "members",
+        "p50 ms",
+        "p95 ms",
+        title="Dynamic list evaluation (count)",
+    )
     for name, count, p50, p95 in lists:
         table.add_row(name, f"{count:,}", f"{p50:.1f}", f"{p95:.1f}")
     Console().print(table)
-    table = Table("recipients", "seconds", "messages/s", "worker CPU ms/message", "worker peak memory (MB)",
-                  title=f"Mass email, one worker, local SMTP sink (load average {os.getloadavg()[0]:.1f})")
+    table = Table(
+        "recipients",
+        "seconds",
+        "messages/s",
+        "worker CPU ms/message",
+        "worker peak memory (MB)",
+        title=f"Mass email, one worker, local SMTP sink (load average {os.getloadavg()[0]:.1f})",
+    )
     for n, (seconds, peak, cpu) in ((max(args.recipients // 5, 1), small), (args.recipients, full)):
         table.add_row(f"{n:,}", f"{seconds:.1f}", f"{n / seconds:.0f}", f"{cpu * 1000 / n:.2f}", f"{peak / 1024:.0f}")
     Console().print(table)

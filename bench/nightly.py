@@ -61,8 +61,9 @@ async def batched(db: Database, settings: Settings, batch: int) -> dict[str, int
         return await refresh_all(session, settings, batch=batch)
 
 
-async def measure(db: Database, settings: Settings, run: Callable[..., Awaitable[dict[str, int]]], batch: int, *,
-                  memory: bool) -> dict[str, float | None]:
+async def measure(
+    db: Database, settings: Settings, run: Callable[..., Awaitable[dict[str, int]]], batch: int, *, memory: bool
+) -> dict[str, float | None]:
     async with db.session() as session:  # the same starting point for every pass: no notification yet
         await session.execute(text("DELETE FROM notifications"))
     start = time.perf_counter()
@@ -77,7 +78,13 @@ async def measure(db: Database, settings: Settings, run: Callable[..., Awaitable
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     records = sum(counts.values())
-    return {"records": records, "open_deals": counts["deals"], "seconds": seconds, "per_s": records / seconds, "peak_mb": peak}
+    return {
+        "records": records,
+        "open_deals": counts["deals"],
+        "seconds": seconds,
+        "per_s": records / seconds,
+        "peak_mb": peak,
+    }
 
 
 async def size(deals: int, before: bool, batch: int) -> dict[str, dict[str, float | None]]:
@@ -110,9 +117,16 @@ def main() -> None:
             if (m := found.get(name)) is None:
                 continue
             ratio = f"{found['before']['seconds'] / m['seconds']:.1f}x" if name == "after" and "before" in found else ""
-            table.add_row(str(deals), "per-record" if name == "before" else "set-based", str(m["records"]), str(m["open_deals"]),
-                          f"{m['seconds']:.1f}", f"{m['per_s']:.0f}",
-                          "-" if m["peak_mb"] is None else f"{m['peak_mb']:.1f}", ratio)
+            table.add_row(
+                str(deals),
+                "per-record" if name == "before" else "set-based",
+                str(m["records"]),
+                str(m["open_deals"]),
+                f"{m['seconds']:.1f}",
+                f"{m['per_s']:.0f}",
+                "-" if m["peak_mb"] is None else f"{m['peak_mb']:.1f}",
+                ratio,
+            )
         console.print(table)
 
 

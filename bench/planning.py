@@ -48,9 +48,11 @@ async def main(path: Path, repeat: int, threads: int) -> None:
                 await model.request(messages, specs)
                 timings.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - started_cpu) * 1000)
-    print(f"offline planning over {len(timings)} messages: p50 {pct(timings, 50):.1f} ms, p95 {pct(timings, 95):.1f} ms, "
-          f"max {max(timings):.1f} ms (wall); CPU time p50 {pct(cpu, 50):.1f} ms, p95 {pct(cpu, 95):.1f} ms "
-          f"(on a busy machine the wall time is mostly waiting for a core)")
+    print(
+        f"offline planning over {len(timings)} messages: p50 {pct(timings, 50):.1f} ms, p95 {pct(timings, 95):.1f} ms, "
+        f"max {max(timings):.1f} ms (wall); CPU time p50 {pct(cpu, 50):.1f} ms, p95 {pct(cpu, 95):.1f} ms "
+        f"(on a busy machine the wall time is mostly waiting for a core)"
+    )
 
 
 if __name__ == "__main__":

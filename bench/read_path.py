@@ -52,7 +52,11 @@ def anchor():  # noqa: ANN201 (a Litestar app, built by uvicorn --factory in its
     @get("/api/v1/leads")
     async def leads(limit: int = 20, offset: int = 0) -> dict:
         async with engine.connect() as conn:
-            rows = (await conn.execute(text(ANCHOR_SQL), {"me": me, "team": team, "limit": limit, "offset": offset})).mappings().all()
+            rows = (
+                (await conn.execute(text(ANCHOR_SQL), {"me": me, "team": team, "limit": limit, "offset": offset}))
+                .mappings()
+                .all()
+            )
         return {"items": [dict(r) for r in rows]}
 
     return Litestar([leads], on_shutdown=[engine.dispose])
@@ -71,9 +75,24 @@ def start_anchor(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "read_path:anchor", "--port", str(port),
-                                "--log-level", "warning", "--no-access-log"], cwd=Path(__file__).parent, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "read_path:anchor",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=Path(__file__).parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -88,8 +107,13 @@ def start_anchor(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
 async def drive(base: str, token: str, clients: int, n: int) -> tuple[float, list[float]]:
     """n requests of the leads page from `clients` concurrent clients: wall seconds and each request's seconds."""
     queue, timings = list(range(n)), []
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                                 limits=httpx.Limits(max_connections=clients), timeout=60) as http:
+    async with httpx.AsyncClient(
+        base_url=base,
+        headers={"Authorization": f"Bearer {token}"},
+        limits=httpx.Limits(max_connections=clients),
+        timeout=60,
+    ) as http:
+
         async def worker() -> None:
             while queue:
                 i = queue.pop()
@@ -110,9 +134,15 @@ def main() -> None:
     args = parser.parse_args()
     settings, home = throwaway_settings()
     url, token, me, team = asyncio.run(prepare(settings))
-    env = os.environ | {"NEXA_HOME": str(settings.home), "NEXA_API_PER_MINUTE": "1000000", "DATABASE_URL": url,
-                        "ANCHOR_DATABASE_URL": url, "ANCHOR_USER": me, "ANCHOR_TEAM": team,
-                        "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = os.environ | {
+        "NEXA_HOME": str(settings.home),
+        "NEXA_API_PER_MINUTE": "1000000",
+        "DATABASE_URL": url,
+        "ANCHOR_DATABASE_URL": url,
+        "ANCHOR_USER": me,
+        "ANCHOR_TEAM": team,
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+    }
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     nexa, nexa_base = start_server(env)
@@ -131,15 +161,19 @@ def main() -> None:
             process.wait(timeout=20)
         if home:
             shutil.rmtree(home, ignore_errors=True)
-    print(f"GET /api/v1/leads?limit=20, {args.clients} clients, {args.rounds} x {args.requests} requests each, "
-          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"GET /api/v1/leads?limit=20, {args.clients} clients, {args.rounds} x {args.requests} requests each, "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     rows = {}
     for name, (wall, timings) in figures.items():
         rows[name] = (len(timings) / wall, 1000 * pct(timings, 50), 1000 * pct(timings, 95))
         print(f"  {name:7} {rows[name][0]:8.1f} req/s   p50 {rows[name][1]:7.2f} ms   p95 {rows[name][2]:7.2f} ms")
     ratio = rows["nexa"][1] / rows["anchor"][1]
-    print(f"  nexa/anchor: p50 {ratio:.2f}x, p95 {rows['nexa'][2] / rows['anchor'][2]:.2f}x, "
-          f"throughput {rows['anchor'][0] / rows['nexa'][0]:.2f}x slower (target p50 <= 2x): {'PASS' if ratio <= 2 else 'FAIL'}")
+    print(
+        f"  nexa/anchor: p50 {ratio:.2f}x, p95 {rows['nexa'][2] / rows['anchor'][2]:.2f}x, "
+        f"throughput {rows['anchor'][0] / rows['nexa'][0]:.2f}x slower (target p50 <= 2x): {'PASS' if ratio <= 2 else 'FAIL'}"
+    )
 
 
 if __name__ == "__main__":

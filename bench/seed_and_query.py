@@ -63,6 +63,7 @@ def pipeline(actor: Actor, call: Callable[[PipelineService], Awaitable[Any]]) ->
     async def run(db: Database) -> Any:
         async with db.session() as session:
             return await call(PipelineService(session, actor))
+
     return run
 
 
@@ -70,6 +71,7 @@ def rollup(account_id: uuid.UUID) -> Query:
     async def run(db: Database) -> Any:
         async with db.session() as session:
             return await AccountService(session, Actor.system()).rollup(account_id)
+
     return run
 
 
@@ -84,15 +86,20 @@ async def settle(db: Database) -> None:
 async def subjects(db: Database) -> tuple[User, User, uuid.UUID, uuid.UUID]:
     """A seeded rep, their team's manager, the parent account whose tree has the most deals, and Acme Corp."""
     async with db.session() as s:
-        rep = await s.scalar(select(User).where(User.role == Role.rep, User.team.is_not(None)).order_by(User.email).limit(1))
+        rep = await s.scalar(
+            select(User).where(User.role == Role.rep, User.team.is_not(None)).order_by(User.email).limit(1)
+        )
         assert rep is not None, "the seed has no rep"
         manager = await s.scalar(select(User).where(User.role == Role.manager, User.team == rep.team).limit(1))
         assert manager is not None, f"team {rep.team} has no manager"
         root = func.coalesce(Account.parent_account_id, Account.id)
         largest = await s.scalar(
-            select(root).join(Deal, Deal.account_id == Account.id)
+            select(root)
+            .join(Deal, Deal.account_id == Account.id)
             .where(root.in_(select(Account.parent_account_id)))
-            .group_by(root).order_by(func.count().desc()).limit(1)
+            .group_by(root)
+            .order_by(func.count().desc())
+            .limit(1)
         )
         acme = await s.scalar(select(Account.id).where(Account.account_name == "Acme Corp"))
         assert largest is not None and acme is not None, "the seed has no account hierarchy"
@@ -108,7 +115,9 @@ def summaries(rep: User, manager: User) -> dict[str, tuple[Actor, dict[str, Any]
         "summary: company by stage": (Actor.system(), {}),
         f"summary: rep {rep.name} by stage": (as_user(rep), {"owner_id": rep.id}),
         f"summary: team {rep.team}, this quarter": (
-            as_user(manager), {"team": rep.team, "close_from": quarter_start, "close_to": quarter_end}),
+            as_user(manager),
+            {"team": rep.team, "close_from": quarter_start, "close_to": quarter_end},
+        ),
         "summary: company by owner": (Actor.system(), {"group_by": "owner"}),
     }
 
@@ -117,7 +126,9 @@ def queries(rep: User, manager: User, largest: uuid.UUID, acme: uuid.UUID) -> di
     today = date.today()
     system, as_rep = Actor.system(), as_user(rep)
     timed: dict[str, Query] = {
-        name: pipeline(actor, lambda p, ask=ask: p.summary(**ask)) for name, (actor, ask) in summaries(rep, manager).items()}
+        name: pipeline(actor, lambda p, ask=ask: p.summary(**ask))
+        for name, (actor, ask) in summaries(rep, manager).items()
+    }
     return timed | {
         "stuck > 14 d: company": pipeline(system, lambda p: p.stuck(min_days=14, limit=50)),
         f"stuck > 14 d: rep {rep.name}": pipeline(as_rep, lambda p: p.stuck(min_days=14, owner_id=rep.id, limit=50)),
@@ -132,7 +143,9 @@ async def write_cost(db: Database, runs: int) -> str:
     change = text("UPDATE deals SET stage = 'proposal', amount = amount + 100 WHERE id = :id")
     p50: dict[bool, float] = {}
     async with db.engine.connect() as conn:
-        deals = list(await conn.scalars(text("SELECT id FROM deals WHERE stage = 'qualification' LIMIT :n"), {"n": 2 * runs}))
+        deals = list(
+            await conn.scalars(text("SELECT id FROM deals WHERE stage = 'qualification' LIMIT :n"), {"n": 2 * runs})
+        )
         for kept, ids in ((True, deals[:runs]), (False, deals[runs:])):
             if not kept:
                 await conn.execute(text("ALTER TABLE deals DISABLE TRIGGER pipeline_summary_updated"))
@@ -143,8 +156,10 @@ async def write_cost(db: Database, runs: int) -> str:
                 samples.append((time.perf_counter() - start) * 1000)
             p50[kept] = statistics.median(samples)
         await conn.rollback()
-    return (f"one-deal update p50: {p50[True]:.2f} ms with the summary trigger, {p50[False]:.2f} ms without "
-            f"(+{p50[True] - p50[False]:.2f} ms)")
+    return (
+        f"one-deal update p50: {p50[True]:.2f} ms with the summary trigger, {p50[False]:.2f} ms without "
+        f"(+{p50[True] - p50[False]:.2f} ms)"
+    )
 
 
 async def compare_live(db: Database, rep: User, manager: User, runs: int) -> Table:
@@ -154,7 +169,9 @@ async def compare_live(db: Database, rep: User, manager: User, runs: int) -> Tab
         table.add_column(column, justify="left" if column == "query" else "right")
     for name, (actor, ask) in summaries(rep, manager).items():
         kept, kept_result = await measure(db, name, pipeline(actor, lambda p, ask=ask: p.summary(**ask)), runs)
-        live, live_result = await measure(db, name, pipeline(actor, lambda p, ask=ask: p.summary(**ask, live=True)), runs)
+        live, live_result = await measure(
+            db, name, pipeline(actor, lambda p, ask=ask: p.summary(**ask, live=True)), runs
+        )
         assert kept_result == live_result, f"{name}: the summary and the live aggregate differ"
         table.add_row(name, f"{kept.p95:.1f}", f"{live.p95:.1f}", f"{live.p95 / kept.p95:.1f}x")
     return table
@@ -195,8 +212,10 @@ async def run(settings: Settings, scale: int, runs: int) -> None:
             start = time.perf_counter()
             counts = await seed(db, scale=scale, progress=progress)
             seconds = time.perf_counter() - start
-        console.print(f"seeded {counts.rows:,} rows ({counts.deals:,} deals) in {seconds:.1f} s: "
-                      f"{counts.rows / seconds:,.0f} rows/s, {counts.deals / seconds:,.0f} deals/s")
+        console.print(
+            f"seeded {counts.rows:,} rows ({counts.deals:,} deals) in {seconds:.1f} s: "
+            f"{counts.rows / seconds:,.0f} rows/s, {counts.deals / seconds:,.0f} deals/s"
+        )
         start = time.perf_counter()
         await settle(db)
         console.print(f"VACUUM in {time.perf_counter() - start:.1f} s")
@@ -204,7 +223,9 @@ async def run(settings: Settings, scale: int, runs: int) -> None:
             kept = await session.scalar(select(func.count()).select_from(pipeline_summary))
         console.print(f"pipeline summary: {kept:,} rows (owner x stage x close date) for {counts.deals:,} deals")
 
-        table = Table(title=f"Pipeline queries at scale {scale} ({runs} runs after {WARMUP} warm-ups, target p95 <= {TARGET_MS:.0f} ms)")
+        table = Table(
+            title=f"Pipeline queries at scale {scale} ({runs} runs after {WARMUP} warm-ups, target p95 <= {TARGET_MS:.0f} ms)"
+        )
         for column in ("query", "returns", "p50 ms", "p95 ms", "mean ms", f"p95 <= {TARGET_MS:.0f} ms"):
             table.add_column(column, justify="left" if column in ("query", "returns") else "right")
         timings = []
@@ -212,13 +233,23 @@ async def run(settings: Settings, scale: int, runs: int) -> None:
         for name, query in queries(rep, manager, largest, acme).items():
             timing, result = await measure(db, name, query, runs)
             timings.append(timing)
-            table.add_row(name, describe(result), f"{timing.p50:.1f}", f"{timing.p95:.1f}", f"{timing.mean:.1f}",
-                          "[green]PASS[/]" if timing.passed else "[red]FAIL[/]")
+            table.add_row(
+                name,
+                describe(result),
+                f"{timing.p50:.1f}",
+                f"{timing.p95:.1f}",
+                f"{timing.mean:.1f}",
+                "[green]PASS[/]" if timing.passed else "[red]FAIL[/]",
+            )
         console.print(table)
         console.print(await compare_live(db, rep, manager, runs))
         console.print(await write_cost(db, runs))
         failed = [t.name for t in timings if not t.passed]
-        console.print("[green]all queries meet the target[/]" if not failed else f"[red]{len(failed)} over target:[/] {', '.join(failed)}")
+        console.print(
+            "[green]all queries meet the target[/]"
+            if not failed
+            else f"[red]{len(failed)} over target:[/] {', '.join(failed)}"
+        )
 
 
 def main() -> None:

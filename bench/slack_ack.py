@@ -53,30 +53,56 @@ async def prepare(settings: Settings) -> str:
     """A rep with five open deals; returns the rep's email."""
     async with Database.opened(settings) as db:
         async with db.session() as session:
-            rep = User(name="Bench Rep", email=f"bench.{uuid.uuid4().hex[:6]}@nexa.test", role=Role.rep, team="Enterprise",
-                       seniority=Seniority.senior)
+            rep = User(
+                name="Bench Rep",
+                email=f"bench.{uuid.uuid4().hex[:6]}@nexa.test",
+                role=Role.rep,
+                team="Enterprise",
+                seniority=Seniority.senior,
+            )
             session.add(rep)
             await session.flush()
             for n in range(5):
-                await DealService(session, Actor.system()).create({"deal_name": f"Bench deal {n}", "amount": 10_000 * (n + 1),
-                                                                   "owner_id": rep.id})
+                await DealService(session, Actor.system()).create(
+                    {"deal_name": f"Bench deal {n}", "amount": 10_000 * (n + 1), "owner_id": rep.id}
+                )
             return rep.email
 
 
 def event(event_id: str, channel: str) -> str:
     """An Events API body: the rep mentions Nexa in `channel`."""
     ts = f"{time.time():.6f}"
-    mention = {"type": "app_mention", "user": SLACK_USER, "text": f"<@{BOT_USER}> what's my pipeline?", "ts": ts,
-               "channel": channel, "event_ts": ts, "team": TEAM}
-    return json.dumps({"token": "legacy", "team_id": TEAM, "api_app_id": "A0NEXA", "type": "event_callback",
-                       "event_id": event_id, "event_time": int(time.time()), "event": mention})
+    mention = {
+        "type": "app_mention",
+        "user": SLACK_USER,
+        "text": f"<@{BOT_USER}> what's my pipeline?",
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        "team": TEAM,
+    }
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A0NEXA",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "event": mention,
+        }
+    )
 
 
 def headers(body: str, retry: int | None) -> dict[str, str]:
     stamp = str(int(time.time()))
     digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
     extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
-    return {"Content-Type": "application/json", "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"} | extra
+    return {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+    } | extra
 
 
 def burst(base: str, tag: str, events: int, concurrency: int, retry_every: int) -> tuple[list[float], int, set[str]]:
@@ -84,7 +110,9 @@ def burst(base: str, tag: str, events: int, concurrency: int, retry_every: int) 
     return asyncio.run(send_burst(base, tag, events, concurrency, retry_every))
 
 
-async def send_burst(base: str, tag: str, events: int, concurrency: int, retry_every: int) -> tuple[list[float], int, set[str]]:
+async def send_burst(
+    base: str, tag: str, events: int, concurrency: int, retry_every: int
+) -> tuple[list[float], int, set[str]]:
     """Send the events at once (at most `concurrency` in flight); each ack's seconds, non-200 count, distinct channels."""
     bodies: list[tuple[str, int | None]] = []
     channels: set[str] = set()
@@ -122,14 +150,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=300, help="requests per burst (default 300)")
     parser.add_argument("--concurrency", type=int, default=100, help="requests in flight at once (default 100)")
-    parser.add_argument("--retry-every", type=int, default=5, help="every Nth request repeats an earlier event (default 5; 0: none)")
+    parser.add_argument(
+        "--retry-every", type=int, default=5, help="every Nth request repeats an earlier event (default 5; 0: none)"
+    )
     args = parser.parse_args()
     settings, home = throwaway_settings()
     email = asyncio.run(prepare(settings))
     rows = []
     with running(FakeSlack(users={SLACK_USER: email})) as fake:
-        env = os.environ | {"NEXA_HOME": str(settings.home), "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
-                            "SLACK_API_URL": fake.api_url}
+        env = os.environ | {
+            "NEXA_HOME": str(settings.home),
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.api_url,
+        }
         for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
             env.pop(var, None)
         process, base = start_server(env)
@@ -141,7 +175,9 @@ def main() -> None:
             started, channels = time.perf_counter(), set()
             for tag, label in (("A", "1: idle server"), ("B", "2: 1 s later, while burst 1's turns run")):
                 begun = time.perf_counter()
-                timings, failures, sent_to = client.submit(burst, base, tag, args.events, args.concurrency, args.retry_every).result()
+                timings, failures, sent_to = client.submit(
+                    burst, base, tag, args.events, args.concurrency, args.retry_every
+                ).result()
                 rows.append((label, timings, failures, time.perf_counter() - begun, answered(fake, channels)))
                 channels |= sent_to
                 time.sleep(1)
@@ -157,21 +193,36 @@ def main() -> None:
             process.wait(timeout=20)
             if home:
                 shutil.rmtree(home, ignore_errors=True)
-    table = Table(title=f"/slack/events ack latency: bursts of {args.events} signed app_mention events, {args.concurrency} in flight "
-                        f"(every {args.retry_every}th a retry); offline model, embedded PostgreSQL")
+    table = Table(
+        title=f"/slack/events ack latency: bursts of {args.events} signed app_mention events, {args.concurrency} in flight "
+        f"(every {args.retry_every}th a retry); offline model, embedded PostgreSQL"
+    )
     for column in ("burst", "requests", "non-200", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"):
         table.add_column(column, justify="left" if column == "burst" else "right")
     for label, timings, failures, wall, _ in rows:
-        table.add_row(label, str(len(timings)), str(failures), f"{len(timings) / wall:.0f}", f"{1000 * pct(timings, 50):.1f}",
-                      f"{1000 * pct(timings, 95):.1f}", f"{1000 * pct(timings, 99):.1f}", f"{1000 * max(timings):.1f}")
+        table.add_row(
+            label,
+            str(len(timings)),
+            str(failures),
+            f"{len(timings) / wall:.0f}",
+            f"{1000 * pct(timings, 50):.1f}",
+            f"{1000 * pct(timings, 95):.1f}",
+            f"{1000 * pct(timings, 99):.1f}",
+            f"{1000 * max(timings):.1f}",
+        )
     console.print(table)
     worst = max(pct(timings, 99) for _, timings, _, _, _ in rows)
-    console.print(f"worst ack p99 {1000 * worst:.0f} ms (target <= {1000 * TARGET_P99_S:.0f} ms): "
-                  f"{'PASS' if worst <= TARGET_P99_S else 'FAIL'}")
+    console.print(
+        f"worst ack p99 {1000 * worst:.0f} ms (target <= {1000 * TARGET_P99_S:.0f} ms): "
+        f"{'PASS' if worst <= TARGET_P99_S else 'FAIL'}"
+    )
     requests = sum(len(timings) for _, timings, _, _, _ in rows)
-    console.print(f"answers: {done} of {len(channels)} distinct events answered {drained:.1f} s after the first burst began "
-                  f"({done / drained:.1f} turns/s; {rows[1][4]} were answered when the second burst began); "
-                  f"{thinking} thinking messages for {requests} requests (retries dropped: {requests - thinking})")
+    console.print(
+        f"answers: {done} of {len(channels)} distinct events answered {drained:.1f} s after the first burst began "
+        f"({done / drained:.1f} turns/s; {rows[1][4]} were answered when the second burst began); "
+        f"{thinking} thinking messages for {requests} requests (retries dropped: {requests - thinking})"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -42,11 +42,24 @@ from store.models import User
 from store.seed import seed
 from store.settings import Settings
 
-QUESTIONS = ["How do I reset my password?", "What does SYNC-502 mean?", "How can I export my pipeline to CSV?",
-             "Can I turn on two-factor authentication?", "Why was my invoice higher this month?"]
+QUESTIONS = [
+    "How do I reset my password?",
+    "What does SYNC-502 mean?",
+    "How can I export my pipeline to CSV?",
+    "Can I turn on two-factor authentication?",
+    "Why was my invoice higher this month?",
+]
 CHATS = ["what's my pipeline?", "show my open tasks", "which deals are closing this month?"]
 SEARCHES = ["reset password", "export CSV", "invoice", "two-factor", "sync error"]
-TABLES = ["rate_windows", "idempotency_keys", "audit_log", "conversations", "conversation_messages", "tasks", "procrastinate_jobs"]
+TABLES = [
+    "rate_windows",
+    "idempotency_keys",
+    "audit_log",
+    "conversations",
+    "conversation_messages",
+    "tasks",
+    "procrastinate_jobs",
+]
 ANCHORS = ("anchor GET /ready", "anchor SELECT 1", "anchor CPU")
 NORMALISE = ("anchor CPU", "anchor GET /ready")
 SPIN = 40_000  # iterations of the CPU anchor's loop: about 2 ms on an idle core
@@ -115,14 +128,28 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
             (await response).raise_for_status()
 
         async def task_round_trip(i: int) -> None:
-            made = (await http.post("/api/v1/tasks", json={"title": f"Soak task {i}"},
-                                    headers={"Idempotency-Key": f"soak-{time.time_ns()}"})).raise_for_status().json()
+            made = (
+                (
+                    await http.post(
+                        "/api/v1/tasks",
+                        json={"title": f"Soak task {i}"},
+                        headers={"Idempotency-Key": f"soak-{time.time_ns()}"},
+                    )
+                )
+                .raise_for_status()
+                .json()
+            )
             (await http.delete(f"/api/v1/tasks/{made['id']}")).raise_for_status()
 
         async def widget(i: int) -> None:
             session = (await http.post("/api/v1/widget/session")).raise_for_status().json()["session"]
-            await ok(http.post("/api/v1/widget/messages", json={"message": QUESTIONS[i % len(QUESTIONS)]},
-                               headers={"X-Nexa-Session": session}))
+            await ok(
+                http.post(
+                    "/api/v1/widget/messages",
+                    json={"message": QUESTIONS[i % len(QUESTIONS)]},
+                    headers={"X-Nexa-Session": session},
+                )
+            )
 
         async def select_one(i: int) -> None:
             await db.execute("SELECT 1")
@@ -131,13 +158,29 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
             await asyncio.to_thread(spin)
 
         mix: list[tuple[str, float, Callable[[int], Awaitable[None]]]] = [  # (name, requests/s, call)
-            ("GET leads?limit=20", 3.0, lambda i: ok(http.get("/api/v1/leads", params={"limit": 20, "offset": i % 40}))),
-            ("GET deals?limit=20", 2.0, lambda i: ok(http.get("/api/v1/deals", params={"limit": 20, "offset": i % 40}))),
+            (
+                "GET leads?limit=20",
+                3.0,
+                lambda i: ok(http.get("/api/v1/leads", params={"limit": 20, "offset": i % 40})),
+            ),
+            (
+                "GET deals?limit=20",
+                2.0,
+                lambda i: ok(http.get("/api/v1/deals", params={"limit": 20, "offset": i % 40})),
+            ),
             ("GET leads/{id}", 1.5, lambda i: ok(http.get(f"/api/v1/leads/{leads[i % len(leads)]}"))),
             ("GET deals/{id}", 1.5, lambda i: ok(http.get(f"/api/v1/deals/{deals[i % len(deals)]}"))),
             ("GET pipeline", 1.0, lambda i: ok(http.get("/api/v1/pipeline"))),
-            ("GET kb/search", 1.0, lambda i: ok(http.get("/api/v1/kb/search", params={"q": SEARCHES[i % len(SEARCHES)]}))),
-            ("POST chat (offline)", 0.5, lambda i: ok(http.post("/api/v1/chat", json={"message": CHATS[i % len(CHATS)]}))),
+            (
+                "GET kb/search",
+                1.0,
+                lambda i: ok(http.get("/api/v1/kb/search", params={"q": SEARCHES[i % len(SEARCHES)]})),
+            ),
+            (
+                "POST chat (offline)",
+                0.5,
+                lambda i: ok(http.post("/api/v1/chat", json={"message": CHATS[i % len(CHATS)]})),
+            ),
             ("POST+DELETE task", 1.0, task_round_trip),
             ("POST widget/messages", 0.5, widget),
             (ANCHORS[0], 1.0, lambda i: ok(http.get("/ready"))),
@@ -169,10 +212,15 @@ async def soak(base: str, token: str, dsn: str, pid: int, minutes: int, rate: fl
                 data = record.by_minute[minute]
                 mixed = [t for name, ts in data.items() if name not in ANCHORS for t in ts]
                 load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-                print(f"minute {minute + 1:3}: mix p50 {p50_ms(mixed):7.1f} ms ({len(mixed)} req), "
-                      f"RSS {rss[minute]:6.1f} MB, load {load}, errors {sum(record.errors.values())}")
-                print("    " + "  ".join(f"{name} {p50_ms(ts):.1f}/{1000 * pct(ts, 95):.1f}" for name, ts in data.items() if ts),
-                      flush=True)
+                print(
+                    f"minute {minute + 1:3}: mix p50 {p50_ms(mixed):7.1f} ms ({len(mixed)} req), "
+                    f"RSS {rss[minute]:6.1f} MB, load {load}, errors {sum(record.errors.values())}"
+                )
+                print(
+                    "    "
+                    + "  ".join(f"{name} {p50_ms(ts):.1f}/{1000 * pct(ts, 95):.1f}" for name, ts in data.items() if ts),
+                    flush=True,
+                )
 
         await asyncio.gather(report(), *(steady(*entry) for entry in mix))
         rows_after = await table_rows(db)
@@ -191,21 +239,34 @@ def p50s(record: Minutes, minutes: range) -> dict[str, float]:
     return {name: p50_ms(timings) for name, timings in merged.items()}
 
 
-def summarise(record: Minutes, rss: dict[int, float], before: dict[str, int], after: dict[str, int], minutes: int) -> None:
+def summarise(
+    record: Minutes, rss: dict[int, float], before: dict[str, int], after: dict[str, int], minutes: int
+) -> None:
     span = min(3, minutes)
-    spans = {"1 min": (range(1), range(minutes - 1, minutes)),
-             f"{span} min": (range(span), range(minutes - span, minutes))}
-    print(f"\nlast / first p50 (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}); the ratio divided by the "
-          f"CPU anchor's and by /ready's own ratio tells the server's slowdown from the machine's (target: within 1.10)")
+    spans = {
+        "1 min": (range(1), range(minutes - 1, minutes)),
+        f"{span} min": (range(span), range(minutes - span, minutes)),
+    }
+    print(
+        f"\nlast / first p50 (load average now {' '.join(f'{x:.2f}' for x in os.getloadavg())}); the ratio divided by the "
+        f"CPU anchor's and by /ready's own ratio tells the server's slowdown from the machine's (target: within 1.10)"
+    )
     for label, (early, late) in spans.items():
         first, last = p50s(record, early), p50s(record, late)
         ratios = {name: last[name] / first[name] for name in first}
-        print(f"  {label} windows: {'first ms':>9} {'last ms':>9}  {'ratio':>6}  " + "  ".join(f"/{a.removeprefix('anchor ')}" for a in NORMALISE))
+        print(
+            f"  {label} windows: {'first ms':>9} {'last ms':>9}  {'ratio':>6}  "
+            + "  ".join(f"/{a.removeprefix('anchor ')}" for a in NORMALISE)
+        )
         for name in sorted(first, key=lambda n: (n in ANCHORS, n == "mix", n)):
-            print(f"  {name:22} {first[name]:9.1f} {last[name]:9.1f}  x{ratios[name]:5.2f}  "
-                  + "  ".join(f"x{ratios[name] / ratios[a]:5.2f}" for a in NORMALISE))
-    print(f"server RSS: minute 1 {rss[0]:.1f} MB, minute {minutes} {rss[minutes - 1]:.1f} MB "
-          f"(x{rss[minutes - 1] / rss[0]:.3f}, {rss[minutes - 1] - rss[0]:+.1f} MB), peak {max(rss.values()):.1f} MB")
+            print(
+                f"  {name:22} {first[name]:9.1f} {last[name]:9.1f}  x{ratios[name]:5.2f}  "
+                + "  ".join(f"x{ratios[name] / ratios[a]:5.2f}" for a in NORMALISE)
+            )
+    print(
+        f"server RSS: minute 1 {rss[0]:.1f} MB, minute {minutes} {rss[minutes - 1]:.1f} MB "
+        f"(x{rss[minutes - 1] / rss[0]:.3f}, {rss[minutes - 1] - rss[0]:+.1f} MB), peak {max(rss.values()):.1f} MB"
+    )
     print("rows: " + ", ".join(f"{t} {before[t]} -> {after[t]}" for t in TABLES))
     if record.errors:
         print("errors: " + ", ".join(f"{n} {c}" for n, c in record.errors.items()))
@@ -214,13 +275,22 @@ def summarise(record: Minutes, rss: dict[int, float], before: dict[str, int], af
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=30, help="how long to soak (default 30)")
-    parser.add_argument("--rate", type=float, default=1.0, help="multiplies every endpoint's rate (default 1: ~14 req/s)")
-    parser.add_argument("--warmup", type=float, default=30, help="seconds of load before the first minute counts (default 30)")
+    parser.add_argument(
+        "--rate", type=float, default=1.0, help="multiplies every endpoint's rate (default 1: ~14 req/s)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=30, help="seconds of load before the first minute counts (default 30)"
+    )
     args = parser.parse_args()
     settings, home = throwaway_settings()
     url, token = asyncio.run(prepare(settings))
-    env = os.environ | {"NEXA_HOME": str(settings.home), "DATABASE_URL": url, "NEXA_WIDGET_PER_IP": "1000000",
-                        "NEXA_WIDGET_PER_SESSION": "1000000", "NEXA_API_PER_MINUTE": "1000000"}
+    env = os.environ | {
+        "NEXA_HOME": str(settings.home),
+        "DATABASE_URL": url,
+        "NEXA_WIDGET_PER_IP": "1000000",
+        "NEXA_WIDGET_PER_SESSION": "1000000",
+        "NEXA_API_PER_MINUTE": "1000000",
+    }
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     process, base = start_server(env)

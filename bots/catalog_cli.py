@@ -13,10 +13,15 @@ from rich.table import Table
 
 from bots.errors import run
 
-products_app = typer.Typer(help="The product catalog: list and add products (import them with `nexa import products`).",
-                           no_args_is_help=True)
-quotes_app = typer.Typer(help="Quotes: draft from a deal, write as PDF, email with the acceptance link.", no_args_is_help=True)
-orders_app = typer.Typer(help="Orders made by won deals: list (per account, with the roll-up) and show.", no_args_is_help=True)
+products_app = typer.Typer(
+    help="The product catalog: list and add products (import them with `nexa import products`).", no_args_is_help=True
+)
+quotes_app = typer.Typer(
+    help="Quotes: draft from a deal, write as PDF, email with the acceptance link.", no_args_is_help=True
+)
+orders_app = typer.Typer(
+    help="Orders made by won deals: list (per account, with the roll-up) and show.", no_args_is_help=True
+)
 console = Console()
 AsUser = Annotated[str, typer.Option("--as", help="The CRM user acting (their rights apply).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -42,9 +47,12 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
 
 
 @products_app.command("list")
-def products_list(email: AsUser, query: Annotated[str | None, typer.Argument(help="Part of the name or SKU.")] = None,
-                  all_products: Annotated[bool, typer.Option("--all", help="Include products no longer sold.")] = False,
-                  as_json: AsJson = False) -> None:
+def products_list(
+    email: AsUser,
+    query: Annotated[str | None, typer.Argument(help="Part of the name or SKU.")] = None,
+    all_products: Annotated[bool, typer.Option("--all", help="Include products no longer sold.")] = False,
+    as_json: AsJson = False,
+) -> None:
     """List the catalog."""
     from store.serialize import to_dict
     from store.services import ProductService
@@ -57,21 +65,29 @@ def products_list(email: AsUser, query: Annotated[str | None, typer.Argument(hel
     if as_json:
         typer.echo(json.dumps(items))
         return
-    _table("Products", ["SKU", "Name", "Price", "Billing", "Active"],
-           [[p["sku"], p["name"], f"{p['currency']} {p['unit_price']}", p["billing"], p["active"]] for p in items])
+    _table(
+        "Products",
+        ["SKU", "Name", "Price", "Billing", "Active"],
+        [[p["sku"], p["name"], f"{p['currency']} {p['unit_price']}", p["billing"], p["active"]] for p in items],
+    )
 
 
 @products_app.command("add")
-def products_add(email: AsUser, name: Annotated[str, typer.Argument()], sku: Annotated[str, typer.Argument()],
-                 unit_price: Annotated[Decimal, typer.Argument(help="List price per unit.")],
-                 billing: Annotated[str, typer.Option(help="one_time, monthly or annual.")] = "monthly",
-                 currency: Annotated[str, typer.Option()] = "USD") -> None:
+def products_add(
+    email: AsUser,
+    name: Annotated[str, typer.Argument()],
+    sku: Annotated[str, typer.Argument()],
+    unit_price: Annotated[Decimal, typer.Argument(help="List price per unit.")],
+    billing: Annotated[str, typer.Option(help="one_time, monthly or annual.")] = "monthly",
+    currency: Annotated[str, typer.Option()] = "USD",
+) -> None:
     """Add a product (managers and admins)."""
     from store.services import ProductService
 
     async def work(session, actor):
         product = await ProductService(session, actor).create(
-            {"name": name, "sku": sku, "unit_price": unit_price, "billing": billing, "currency": currency})
+            {"name": name, "sku": sku, "unit_price": unit_price, "billing": billing, "currency": currency}
+        )
         return product.sku, str(product.id)
 
     sku_, product_id = run(_as(email, work))
@@ -79,9 +95,14 @@ def products_add(email: AsUser, name: Annotated[str, typer.Argument()], sku: Ann
 
 
 @quotes_app.command("create")
-def quotes_create(email: AsUser, deal_id: Annotated[str, typer.Argument(help="The deal's id.")],
-                  tier: Annotated[list[str] | None, typer.Option(help='"Name=SKU:qty[,SKU:qty...]" (up to three; default: the deal\'s lines).')] = None,
-                  valid_until: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: 30 days from today).")] = None) -> None:
+def quotes_create(
+    email: AsUser,
+    deal_id: Annotated[str, typer.Argument(help="The deal's id.")],
+    tier: Annotated[
+        list[str] | None, typer.Option(help='"Name=SKU:qty[,SKU:qty...]" (up to three; default: the deal\'s lines).')
+    ] = None,
+    valid_until: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: 30 days from today).")] = None,
+) -> None:
     """Draft a quote for a deal."""
     from store.errors import InvalidInput
     from store.services import ProductService, QuoteService
@@ -109,7 +130,9 @@ def quotes_create(email: AsUser, deal_id: Annotated[str, typer.Argument(help="Th
 
 
 @quotes_app.command("pdf")
-def quotes_pdf(email: AsUser, quote_id: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Option("--out", "-o")]) -> None:
+def quotes_pdf(
+    email: AsUser, quote_id: Annotated[str, typer.Argument()], out: Annotated[Path, typer.Option("--out", "-o")]
+) -> None:
     """Write a quote as a PDF file."""
     from store.services import QuoteService
     from store.services.quote_documents import pdf
@@ -123,8 +146,11 @@ def quotes_pdf(email: AsUser, quote_id: Annotated[str, typer.Argument()], out: A
 
 
 @quotes_app.command("send")
-def quotes_send(email: AsUser, quote_id: Annotated[str, typer.Argument()],
-                to: Annotated[str | None, typer.Option(help="Recipient (default: the deal's primary contact).")] = None) -> None:
+def quotes_send(
+    email: AsUser,
+    quote_id: Annotated[str, typer.Argument()],
+    to: Annotated[str | None, typer.Option(help="Recipient (default: the deal's primary contact).")] = None,
+) -> None:
     """Email a quote as PDF with its acceptance link (queued for the background worker)."""
     from store.services import QuoteService
     from store.settings import get_settings
@@ -132,16 +158,21 @@ def quotes_send(email: AsUser, quote_id: Annotated[str, typer.Argument()],
 
     async def work(session, actor):
         settings = get_settings()
-        sent = await QuoteService(session, actor).send(quote_id, settings, base_url=settings.public_url or LOCAL_URL, to=to)
+        sent = await QuoteService(session, actor).send(
+            quote_id, settings, base_url=settings.public_url or LOCAL_URL, to=to
+        )
         return sent.to_addresses
 
     console.print(f"queued to {', '.join(run(_as(email, work)))}")
 
 
 @orders_app.command("list")
-def orders_list(email: AsUser, account: Annotated[str | None, typer.Option(help="Only this account (by exact name), with its roll-up.")] = None,
-                status: Annotated[str | None, typer.Option(help="pending, active, fulfilled or cancelled.")] = None,
-                as_json: AsJson = False) -> None:
+def orders_list(
+    email: AsUser,
+    account: Annotated[str | None, typer.Option(help="Only this account (by exact name), with its roll-up.")] = None,
+    status: Annotated[str | None, typer.Option(help="pending, active, fulfilled or cancelled.")] = None,
+    as_json: AsJson = False,
+) -> None:
     """Orders you may read, newest first."""
     from store.errors import NotFound
     from store.serialize import plain, to_dict
@@ -150,12 +181,20 @@ def orders_list(email: AsUser, account: Annotated[str | None, typer.Option(help=
     async def work(session, actor):
         orders, account_id, rollup = OrderService(session, actor), None, None
         if account:
-            found = [a for a in (await AccountService(session, actor).search(q=account, limit=50))[0] if a.account_name.lower() == account.lower()]
+            found = [
+                a
+                for a in (await AccountService(session, actor).search(q=account, limit=50))[0]
+                if a.account_name.lower() == account.lower()
+            ]
             if not found:
                 raise NotFound("account", f"no account named '{account}' that you may read")
             account_id = found[0].id
             r = await orders.rollup(account_id)
-            rollup = {"count": r.count, "amount": {c: plain(a) for c, a in r.amount_by_currency.items()}, "by_status": r.count_by_status}
+            rollup = {
+                "count": r.count,
+                "amount": {c: plain(a) for c, a in r.amount_by_currency.items()},
+                "by_status": r.count_by_status,
+            }
         items, total = await orders.search(account_id=account_id, status=status, limit=200)
         return {"total": total, "items": [to_dict(o) for o in items], "rollup": rollup}
 
@@ -163,12 +202,22 @@ def orders_list(email: AsUser, account: Annotated[str | None, typer.Option(help=
     if as_json:
         typer.echo(json.dumps(result))
         return
-    _table(f"Orders ({result['total']})", ["Number", "Status", "Amount", "Created"],
-           [[o["order_number"], o["status"], f"{o['currency']} {o['amount']}", o["created_at"][:10]] for o in result["items"]])
+    _table(
+        f"Orders ({result['total']})",
+        ["Number", "Status", "Amount", "Created"],
+        [
+            [o["order_number"], o["status"], f"{o['currency']} {o['amount']}", o["created_at"][:10]]
+            for o in result["items"]
+        ],
+    )
     if result["rollup"]:
         r = result["rollup"]
-        console.print(f"{account}: {r['count']} orders; " + ", ".join(f"{c} {a}" for c, a in r["amount"].items())
-                      + "; " + ", ".join(f"{s} {n}" for s, n in r["by_status"].items()))
+        console.print(
+            f"{account}: {r['count']} orders; "
+            + ", ".join(f"{c} {a}" for c, a in r["amount"].items())
+            + "; "
+            + ", ".join(f"{s} {n}" for s, n in r["by_status"].items())
+        )
 
 
 @orders_app.command("show")
@@ -180,7 +229,16 @@ def orders_show(email: AsUser, order_id: Annotated[str, typer.Argument()]) -> No
     async def work(session, actor):
         orders = OrderService(session, actor)
         order = await orders.get(order_id)
-        return to_dict(order) | {"lines": [{"product_id": str(line.product_id), "quantity": line.quantity, "unit_price": plain(line.unit_price),
-                                            "amount": plain(line.total)} for line in await orders.lines(order.id)]}
+        return to_dict(order) | {
+            "lines": [
+                {
+                    "product_id": str(line.product_id),
+                    "quantity": line.quantity,
+                    "unit_price": plain(line.unit_price),
+                    "amount": plain(line.total),
+                }
+                for line in await orders.lines(order.id)
+            ]
+        }
 
     typer.echo(json.dumps(run(_as(email, work)), indent=1))

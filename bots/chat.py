@@ -18,9 +18,15 @@ QUIT = {"quit", "exit", "bye", ":q"}
 async def chat_loop(agent: Agent, actor: Actor, console: Console) -> None:
     """Read messages until EOF or "quit"; each turn streams its tool calls and ends with the answer."""
     interactive = sys.stdin.isatty()
-    console.print(f"[bold]Nexa[/] - chatting as {actor.name} ({actor.role}). Model: {agent.model.name}"
-                  + (" (offline: no language model configured; I work from examples and rules)" if agent.model.name == "offline" else "")
-                  + ". Type 'help' for examples, 'quit' to leave.")
+    console.print(
+        f"[bold]Nexa[/] - chatting as {actor.name} ({actor.role}). Model: {agent.model.name}"
+        + (
+            " (offline: no language model configured; I work from examples and rules)"
+            if agent.model.name == "offline"
+            else ""
+        )
+        + ". Type 'help' for examples, 'quit' to leave."
+    )
     conversation: str | None = None
     while True:
         try:

@@ -69,11 +69,17 @@ app.add_typer(users_app, name="users")
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Port.")] = 8000,
-          workers: Annotated[int, typer.Option(min=1, help="HTTP worker processes (uvicorn), all on the one database.")] = 1,
-          no_worker: Annotated[bool, typer.Option("--no-worker", help="Run no background-job worker in the server "
-                                                  "(then run `nexa worker` beside it).")] = False) -> None:
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="HTTP worker processes (uvicorn), all on the one database.")] = 1,
+    no_worker: Annotated[
+        bool,
+        typer.Option(
+            "--no-worker", help="Run no background-job worker in the server (then run `nexa worker` beside it)."
+        ),
+    ] = False,
+) -> None:
     """Run the HTTP API, the chat endpoints and the help-center widget (/widget/demo), and a background-job worker."""
     import os
 
@@ -93,8 +99,15 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     os.environ["DATABASE_URL"] = url
     # A worker imports torch and loads the models before it answers the supervisor's health check: on a busy
     # machine that takes far longer than uvicorn's 5 s, and the supervisor would restart it forever.
-    uvicorn.run("bots.http:create_app", factory=True, workers=workers, host=host, port=port, log_level="warning",
-                timeout_worker_healthcheck=WORKER_STARTUP_S)
+    uvicorn.run(
+        "bots.http:create_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+        timeout_worker_healthcheck=WORKER_STARTUP_S,
+    )
 
 
 WORKER_STARTUP_S = 300
@@ -104,11 +117,19 @@ WORKER_STARTUP_S = 300
 def slack() -> None:
     """Run the Slack bot over Socket Mode (SLACK_APP_TOKEN and SLACK_BOT_TOKEN; no public URL needed)."""
     settings = get_settings()
-    missing = [name for name, value in (("SLACK_APP_TOKEN", settings.slack_app_token), ("SLACK_BOT_TOKEN", settings.slack_bot_token))
-               if not value]
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_APP_TOKEN", settings.slack_app_token),
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+        )
+        if not value
+    ]
     if missing:
-        console.print(f"[red]error:[/] set {' and '.join(missing)} (see the Slack section of the README); "
-                      "for HTTP mode use `nexa serve` with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET instead")
+        console.print(
+            f"[red]error:[/] set {' and '.join(missing)} (see the Slack section of the README); "
+            "for HTTP mode use `nexa serve` with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET instead"
+        )
         raise typer.Exit(2)
     try:
         asyncio.run(_slack())
@@ -179,7 +200,9 @@ def db_upgrade() -> None:
 
 
 @db_app.command("revision")
-def db_revision(message: Annotated[str, typer.Option("-m", "--message", help="What the migration does (names its file).")]) -> None:
+def db_revision(
+    message: Annotated[str, typer.Option("-m", "--message", help="What the migration does (names its file).")],
+) -> None:
     """Write the next migration (store/migrations/versions/00NN_<message>.py) from what the models declare and the
     migrated database lacks (Alembic autogenerate); nothing is written, and the exit code is 1, when they agree."""
     from store.revisions import NothingToWrite
@@ -220,16 +243,22 @@ async def _seed(scale: int, random_seed: int) -> None:
             console.print("[yellow]The demo data is already loaded; nothing to do.")
             return
         total = sum(PER_SCALE.values()) * scale * 3
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as bar:
             task = bar.add_task("seeding", total=total)
 
             def tick(table: str, rows: int) -> None:
                 bar.update(task, advance=rows, description=f"seeding {table}")
 
-            counts = await load_seed(db, scale=scale, random_seed=random_seed, progress=tick, embedder=default_embedder())
+            counts = await load_seed(
+                db, scale=scale, random_seed=random_seed, progress=tick, embedder=default_embedder()
+            )
             bar.update(task, completed=total)
-        console.print(f"[green]Seeded[/] {counts.accounts} accounts, {counts.contacts} contacts, {counts.leads} leads, "
-                      f"{counts.deals} deals, {counts.tickets} tickets ({counts.rows} rows).")
+        console.print(
+            f"[green]Seeded[/] {counts.accounts} accounts, {counts.contacts} contacts, {counts.leads} leads, "
+            f"{counts.deals} deals, {counts.tickets} tickets ({counts.rows} rows)."
+        )
 
 
 @app.command()

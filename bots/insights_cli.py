@@ -29,8 +29,10 @@ async def _train() -> None:
         async with db.session() as session:
             result = await train(session)
             changed = await rescore_open_leads(session)
-        console.print(f"trained on {result.outcomes} outcomes ({result.converted} converted); held-out {result.holdout}: "
-                      f"AUC {result.auc:.3f} (rule prior {result.prior_auc:.3f}), Brier {result.brier:.3f}; {changed} open leads rescored")
+        console.print(
+            f"trained on {result.outcomes} outcomes ({result.converted} converted); held-out {result.holdout}: "
+            f"AUC {result.auc:.3f} (rule prior {result.prior_auc:.3f}), Brier {result.brier:.3f}; {changed} open leads rescored"
+        )
 
 
 @scoring_app.command("explain")
@@ -51,7 +53,11 @@ async def _explain(email: str) -> None:
         for column in ("factor", "value", "points"):
             table.add_column(column, justify="right" if column == "points" else "left")
         for factor in why.factors:
-            table.add_row(factor.factor, factor.value, f"{factor.points:+.1f}" if factor.factor != "base" else f"{factor.points:.1f}")
+            table.add_row(
+                factor.factor,
+                factor.value,
+                f"{factor.points:+.1f}" if factor.factor != "base" else f"{factor.points:.1f}",
+            )
         console.print(table)
 
 
@@ -99,10 +105,18 @@ async def _forecast(email: str) -> None:
             for column in ("quarter", "closed won", "open deals", "weighted", "expected", "interval"):
                 table.add_column(column, justify="left" if column == "quarter" else "right")
             for q in quarters:
-                table.add_row(q.label, money_short(q.closed_won), str(q.deal_count), money_short(q.weighted), money_short(q.expected),
-                              f"{money_short(q.low)} - {money_short(q.high)}")
+                table.add_row(
+                    q.label,
+                    money_short(q.closed_won),
+                    str(q.deal_count),
+                    money_short(q.weighted),
+                    money_short(q.expected),
+                    f"{money_short(q.low)} - {money_short(q.high)}",
+                )
             console.print(table)
         if tickets is not None:
             total = sum(d.expected for d in tickets.days)
-            console.print(f"Tickets, next {len(tickets.days)} days ({tickets.method}): about {total:.0f} "
-                          f"({sum(d.low for d in tickets.days):.0f} - {sum(d.high for d in tickets.days):.0f})")
+            console.print(
+                f"Tickets, next {len(tickets.days)} days ({tickets.method}): about {total:.0f} "
+                f"({sum(d.low for d in tickets.days):.0f} - {sum(d.high for d in tickets.days):.0f})"
+            )

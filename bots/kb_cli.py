@@ -21,14 +21,18 @@ console = Console()
 
 
 def _bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+    )
 
 
 Now = Annotated[bool, typer.Option("--now", help="Do it in this process instead of queueing jobs for a worker.")]
 
 
 @kb_app.command("ingest")
-def kb_ingest(paths: Annotated[list[str], typer.Argument(help="Files or folders (.md .html .txt .json).")], now: Now = False) -> None:
+def kb_ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files or folders (.md .html .txt .json).")], now: Now = False
+) -> None:
     """Add or update articles (a job per article); unchanged files are skipped, unreadable ones reported by name."""
     run(_ingest(paths) if now else _queue_ingest(paths))
 
@@ -40,7 +44,9 @@ async def _queue_ingest(paths: list[str]) -> None:
     async with Database.opened() as db:
         async with db.session() as session:
             queued = await queue_ingest(session, read_paths(paths))
-        console.print(f"queued {queued.jobs} article(s) to ingest ({queued.already_queued} already queued); {RUNS_THEM}")
+        console.print(
+            f"queued {queued.jobs} article(s) to ingest ({queued.already_queued} already queued); {RUNS_THEM}"
+        )
         for skipped in queued.skipped:
             console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
 
@@ -58,8 +64,10 @@ async def _ingest(paths: list[str]) -> None:
             task = bar.add_task("embedding chunks", total=None)
             async with db.session() as session:
                 report = await ingest(session, items, embedder, progress=lambda n: bar.update(task, advance=n))
-        console.print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-                      f"{report.chunks} chunks embedded")
+        console.print(
+            f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+            f"{report.chunks} chunks embedded"
+        )
         for skipped in report.skipped:
             console.print(f"[yellow]skipped[/] {skipped.path}: {skipped.reason}")
 
@@ -96,7 +104,9 @@ async def _show(key: str) -> None:
     async with Database.opened() as db:
         async with db.session() as session:
             found = await find_article(session, key)
-        console.print(f"[bold]{found.title}[/] ({found.visibility.value}) {found.source}\nupdated {found.updated_at:%Y-%m-%d %H:%M}\n")
+        console.print(
+            f"[bold]{found.title}[/] ({found.visibility.value}) {found.source}\nupdated {found.updated_at:%Y-%m-%d %H:%M}\n"
+        )
         console.print(found.content)
 
 
@@ -137,15 +147,30 @@ async def _search(query: str, limit: int, as_json: bool, internal: bool) -> None
         visible = (Visibility.public, Visibility.internal) if internal else (Visibility.public,)
         async with db.session() as session:
             hits = await search(session, default_embedder(), query, limit=limit, visibilities=visible)
-        rows = [{"article_id": str(h.article_id), "source": h.source, "title": h.title, "heading": h.heading,
-                 "score": round(h.score, 4), "snippet": h.snippet} for h in hits]
+        rows = [
+            {
+                "article_id": str(h.article_id),
+                "source": h.source,
+                "title": h.title,
+                "heading": h.heading,
+                "score": round(h.score, 4),
+                "snippet": h.snippet,
+            }
+            for h in hits
+        ]
         if as_json:
             typer.echo(json.dumps(rows))
             return
         if not rows:
-            console.print("No results: the query has only stop words or punctuation." if not await _meaningful(db, query) else "No results.")
+            console.print(
+                "No results: the query has only stop words or punctuation."
+                if not await _meaningful(db, query)
+                else "No results."
+            )
         for n, row in enumerate(rows, 1):
-            console.print(f"[bold]{n}. {row['title']}[/] [dim]{row['source']} score {row['score']}[/]\n   {row['snippet']}")
+            console.print(
+                f"[bold]{n}. {row['title']}[/] [dim]{row['source']} score {row['score']}[/]\n   {row['snippet']}"
+            )
 
 
 async def _meaningful(db: Database, query: str) -> bool:
@@ -156,8 +181,10 @@ async def _meaningful(db: Database, query: str) -> bool:
 
 
 @kb_app.command("reindex")
-def kb_reindex(everything: Annotated[bool, typer.Option("--all", help="Re-embed every chunk, not only stale ones.")] = False,
-               now: Now = False) -> None:
+def kb_reindex(
+    everything: Annotated[bool, typer.Option("--all", help="Re-embed every chunk, not only stale ones.")] = False,
+    now: Now = False,
+) -> None:
     """Re-embed chunks embedded by another model than the configured one (a job per batch of chunks)."""
     run(_reindex(everything) if now else _queue_reindex(everything))
 
@@ -187,5 +214,7 @@ async def _reindex(everything: bool) -> None:
                 return
             with _bar() as bar:
                 task = bar.add_task(f"re-embedding with {embedder.name}", total=None if everything else stale)
-                done = await reindex(session, embedder, everything=everything, progress=lambda n: bar.update(task, advance=n))
+                done = await reindex(
+                    session, embedder, everything=everything, progress=lambda n: bar.update(task, advance=n)
+                )
         console.print(f"re-embedded {done} chunks with {embedder.name}")

@@ -60,31 +60,49 @@ def lists_ls(as_: As) -> None:
         for found, count in rows:
             table.add_row(found.name, "dynamic" if found.dynamic else "static", str(count), str(found.id))
         console.print(table)
+
     _go(as_, work)
 
 
 @lists_app.command("preview")
-def lists_preview(criteria: Annotated[str, typer.Argument(help='A filter as JSON, e.g. \'{"field": "account.tier", "op": "eq", "value": "enterprise"}\'')],
-                  as_: As) -> None:
+def lists_preview(
+    criteria: Annotated[
+        str,
+        typer.Argument(help='A filter as JSON, e.g. \'{"field": "account.tier", "op": "eq", "value": "enterprise"}\''),
+    ],
+    as_: As,
+) -> None:
     """How many contacts a filter selects, and the first of them (nothing is saved)."""
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
         count, sample = await ListService(session, actor).preview(_criteria(criteria))
-        console.print(f"{count} contact(s): " + ", ".join(c.name for c in sample) + (" ..." if count > len(sample) else ""))
+        console.print(
+            f"{count} contact(s): " + ", ".join(c.name for c in sample) + (" ..." if count > len(sample) else "")
+        )
+
     _go(as_, work)
 
 
 @lists_app.command("create")
-def lists_create(name: str, as_: As, criteria: Annotated[str | None, typer.Option(help="A filter as JSON: a dynamic list.")] = None,
-                 description: str | None = None) -> None:
+def lists_create(
+    name: str,
+    as_: As,
+    criteria: Annotated[str | None, typer.Option(help="A filter as JSON: a dynamic list.")] = None,
+    description: str | None = None,
+) -> None:
     """Create a static list (no --criteria) or a dynamic one."""
     from store.services.lists import ListService
 
     async def work(session: Any, actor: Actor) -> None:
         service = ListService(session, actor)
-        made = await service.create({"name": name, "description": description, "criteria": _criteria(criteria) if criteria else None})
-        console.print(f"created {'dynamic' if made.dynamic else 'static'} list '{made.name}' ({await service.count(made)} members) {made.id}")
+        made = await service.create(
+            {"name": name, "description": description, "criteria": _criteria(criteria) if criteria else None}
+        )
+        console.print(
+            f"created {'dynamic' if made.dynamic else 'static'} list '{made.name}' ({await service.count(made)} members) {made.id}"
+        )
+
     _go(as_, work)
 
 
@@ -99,6 +117,7 @@ def lists_members(name: str, as_: As, limit: int = 50) -> None:
         console.print(f"{total} member(s)")
         for c in rows:
             console.print(f"  {c.name} <{c.email}>{' - ' + c.title if c.title else ''}")
+
     _go(as_, work)
 
 
@@ -111,6 +130,7 @@ def lists_add(name: str, contact_ids: list[str], as_: As) -> None:
         service = ListService(session, actor)
         added = await service.add((await service.find(name)).id, {"contact_ids": contact_ids})
         console.print(f"added {added}")
+
     _go(as_, work)
 
 
@@ -123,6 +143,7 @@ def lists_remove(name: str, contact_ids: list[str], as_: As) -> None:
         service = ListService(session, actor)
         removed = await service.remove((await service.find(name)).id, {"contact_ids": contact_ids})
         console.print(f"removed {removed}")
+
     _go(as_, work)
 
 
@@ -137,17 +158,23 @@ def campaigns_ls(as_: As) -> None:
         for c in rows:
             table.add_row(c.name, c.type.value, c.status.value, str(c.start_date or ""), str(c.budget or ""), str(c.id))
         console.print(table)
+
     _go(as_, work)
 
 
 @campaigns_app.command("create")
-def campaigns_create(name: str, as_: As, type: str = "email", budget: str | None = None, actual_cost: str | None = None) -> None:  # noqa: A002
+def campaigns_create(
+    name: str, as_: As, type: str = "email", budget: str | None = None, actual_cost: str | None = None
+) -> None:  # noqa: A002
     """Create a campaign (type: email, event, webinar, social, nurture)."""
     from store.services.campaigns import CampaignService
 
     async def work(session: Any, actor: Actor) -> None:
-        made = await CampaignService(session, actor).create({"name": name, "type": type, "budget": budget, "actual_cost": actual_cost})
+        made = await CampaignService(session, actor).create(
+            {"name": name, "type": type, "budget": budget, "actual_cost": actual_cost}
+        )
         console.print(f"created campaign '{made.name}' {made.id}")
+
     _go(as_, work)
 
 
@@ -167,12 +194,18 @@ def campaigns_show(name: str, as_: As) -> None:
             emails = MassEmailService(session, actor)
             for e in await emails.of_campaign(found.id):
                 console.print(f"  email {e.id}: '{e.subject}' {e.status.value} {await emails.progress(e.id)}")
+
     _go(as_, work)
 
 
 @campaigns_app.command("email")
-def campaigns_email(campaign: str, subject: str, body_file: Annotated[typer.FileText, typer.Argument(help="The HTML body (Jinja).")],
-                    as_: As, list_name: Annotated[str | None, typer.Option("--list")] = None) -> None:
+def campaigns_email(
+    campaign: str,
+    subject: str,
+    body_file: Annotated[typer.FileText, typer.Argument(help="The HTML body (Jinja).")],
+    as_: As,
+    list_name: Annotated[str | None, typer.Option("--list")] = None,
+) -> None:
     """Save a campaign email (merge fields: contact.*, account.*, campaign.name); preview, test and send it by its id."""
     from store.services.campaigns import CampaignService
     from store.services.lists import ListService
@@ -181,25 +214,36 @@ def campaigns_email(campaign: str, subject: str, body_file: Annotated[typer.File
     async def work(session: Any, actor: Actor) -> None:
         found = await CampaignService(session, actor).find(campaign)
         target = await ListService(session, actor).find(list_name) if list_name else None
-        made = await MassEmailService(session, actor).create(found.id, {"subject": subject, "body": body_file.read(),
-                                                                       "list_id": target.id if target else None})
+        made = await MassEmailService(session, actor).create(
+            found.id, {"subject": subject, "body": body_file.read(), "list_id": target.id if target else None}
+        )
         console.print(f"saved campaign email {made.id}")
+
     _go(as_, work)
 
 
 @campaigns_app.command("step")
-def campaigns_step(campaign: str, subject: str, body_file: Annotated[typer.FileText, typer.Argument(help="The HTML body (Jinja).")],
-                   as_: As, delay_hours: Annotated[int, typer.Option(help="Hours after enrolment (step 1) or after the previous step.")]) -> None:
+def campaigns_step(
+    campaign: str,
+    subject: str,
+    body_file: Annotated[typer.FileText, typer.Argument(help="The HTML body (Jinja).")],
+    as_: As,
+    delay_hours: Annotated[int, typer.Option(help="Hours after enrolment (step 1) or after the previous step.")],
+) -> None:
     """Append a step to a nurture campaign's drip (live at once; `nexa campaigns steps` lists them)."""
     from store.services.campaigns import CampaignService
     from store.services.drips import DripService
 
     async def work(session: Any, actor: Actor) -> None:
         found = await CampaignService(session, actor).find(campaign)
-        made = await DripService(session, actor).add_step(found.id, {"subject": subject, "body": body_file.read(),
-                                                                     "delay_hours": delay_hours}, get_settings())
-        console.print(f"step {made.drip_step} of {found.name} ({made.id}): '{made.subject}' {delay_hours} h after "
-                      + ("enrolment" if made.drip_step == 1 else f"step {(made.drip_step or 1) - 1}"))
+        made = await DripService(session, actor).add_step(
+            found.id, {"subject": subject, "body": body_file.read(), "delay_hours": delay_hours}, get_settings()
+        )
+        console.print(
+            f"step {made.drip_step} of {found.name} ({made.id}): '{made.subject}' {delay_hours} h after "
+            + ("enrolment" if made.drip_step == 1 else f"step {(made.drip_step or 1) - 1}")
+        )
+
     _go(as_, work)
 
 
@@ -214,8 +258,11 @@ def campaigns_steps(campaign: str, as_: As) -> None:
         found = await CampaignService(session, actor).find(campaign)
         for step in await DripService(session, actor).steps(found.id):
             hours = step.drip_delay.total_seconds() / 3600 if step.drip_delay else 0
-            console.print(f"  {step.drip_step}. +{hours:g} h '{step.subject}' {step.status.value} "
-                          f"{await MassEmailService(session, actor).progress(step.id)}")
+            console.print(
+                f"  {step.drip_step}. +{hours:g} h '{step.subject}' {step.status.value} "
+                f"{await MassEmailService(session, actor).progress(step.id)}"
+            )
+
     _go(as_, work)
 
 
@@ -230,6 +277,7 @@ def campaigns_preview(email_id: str, as_: As) -> None:
         audience = await service.audience(email_id)
         console.print(f"To: {shown['to']}\nSubject: {shown['subject']}\n\n{shown['text']}\n")
         console.print(f"{audience.recipients} recipient(s), {audience.suppressed} suppressed")
+
     _go(as_, work)
 
 
@@ -241,17 +289,23 @@ def campaigns_test(email_id: str, to: str, as_: As) -> None:
     async def work(session: Any, actor: Actor) -> None:
         await MassEmailService(session, actor).test_send(email_id, get_settings(), to=to)
         console.print(f"sent a test copy to {to}")
+
     _go(as_, work)
 
 
 @campaigns_app.command("send")
-def campaigns_send(email_id: str, as_: As, at: Annotated[datetime | None, typer.Option(help="Send later (ISO time, UTC).")] = None) -> None:
+def campaigns_send(
+    email_id: str, as_: As, at: Annotated[datetime | None, typer.Option(help="Send later (ISO time, UTC).")] = None
+) -> None:
     """Send (now or --at) to the sendable recipients; a worker (`nexa serve` or `nexa worker`) does the sending."""
     from store.services.mass_email import MassEmailService
 
     async def work(session: Any, actor: Actor) -> None:
-        audience = await MassEmailService(session, actor).send(email_id, get_settings(), at=at.astimezone() if at else None)
+        audience = await MassEmailService(session, actor).send(
+            email_id, get_settings(), at=at.astimezone() if at else None
+        )
         console.print(f"queued for {audience.recipients} recipient(s) ({audience.suppressed} suppressed)")
+
     _go(as_, work)
 
 

@@ -9,7 +9,11 @@ import typer
 from bots.errors import run
 
 
-def mcp(email: Annotated[str, typer.Option("--as", help="The CRM user the client acts as (their role's tools and rights).")]) -> None:
+def mcp(
+    email: Annotated[
+        str, typer.Option("--as", help="The CRM user the client acts as (their role's tools and rights).")
+    ],
+) -> None:
     """Serve the assistant's tools to an MCP client over stdin/stdout (writes wait for approve_action)."""
     run(_serve(email))
 

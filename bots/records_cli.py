@@ -16,12 +16,17 @@ from bots.errors import run
 if TYPE_CHECKING:
     from bots.http.resources import Resource
 
-records_app = typer.Typer(help="Records of any API resource (leads, contacts, accounts, deals, tickets, tasks, ...): "
-                               "list, get, create, update.", no_args_is_help=True)
+records_app = typer.Typer(
+    help="Records of any API resource (leads, contacts, accounts, deals, tickets, tasks, ...): "
+    "list, get, create, update.",
+    no_args_is_help=True,
+)
 console = Console()
-ResourceName = Annotated[str, typer.Argument(help="The resource, as in /api/v1/RESOURCE (leads, contacts, deals, ...).")]
+ResourceName = Annotated[
+    str, typer.Argument(help="The resource, as in /api/v1/RESOURCE (leads, contacts, deals, ...).")
+]
 AsUser = Annotated[str, typer.Option("--as", help="The CRM user acting (their rights apply).")]
-Fields = Annotated[list[str] | None, typer.Argument(help='field=value, or field:=JSON for numbers, lists and objects.')]
+Fields = Annotated[list[str] | None, typer.Argument(help="field=value, or field:=JSON for numbers, lists and objects.")]
 
 
 def _resource(name: str) -> Resource:
@@ -66,9 +71,14 @@ def _print(data: Any) -> None:
 
 
 @records_app.command("list")
-def records_list(resource: ResourceName, email: AsUser,
-                 where: Annotated[list[str] | None, typer.Option("--where", help="field=value filter of the API's list (repeatable).")] = None,
-                 as_json: Annotated[bool, typer.Option("--json", help="Print the page as the API returns it.")] = False) -> None:
+def records_list(
+    resource: ResourceName,
+    email: AsUser,
+    where: Annotated[
+        list[str] | None, typer.Option("--where", help="field=value filter of the API's list (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the page as the API returns it.")] = False,
+) -> None:
     """One page of the records you may read (`--where limit=50`, `--where offset=50` for the next)."""
     page = run(_list(resource, email, where or []))
     if as_json:
@@ -89,14 +99,21 @@ async def _list(resource: str, email: str, where: list[str]) -> dict[str, Any]:
 
     async def work(session: Any, actor: Any) -> dict[str, Any]:
         items, total = await r.list(r.service(session, actor), filters)
-        return {"total": total, "limit": filters.limit, "offset": filters.offset, "items": [record(actor, i) for i in items]}
+        return {
+            "total": total,
+            "limit": filters.limit,
+            "offset": filters.offset,
+            "items": [record(actor, i) for i in items],
+        }
 
     result: dict[str, Any] = await _as(email, work)
     return result
 
 
 @records_app.command("get")
-def records_get(resource: ResourceName, record_id: Annotated[str, typer.Argument(help="The record's id.")], email: AsUser) -> None:
+def records_get(
+    resource: ResourceName, record_id: Annotated[str, typer.Argument(help="The record's id.")], email: AsUser
+) -> None:
     """One record, as JSON."""
     _print(run(_one(resource, email, record_id, None)))
 
@@ -108,8 +125,12 @@ def records_create(resource: ResourceName, email: AsUser, fields: Fields = None)
 
 
 @records_app.command("update")
-def records_update(resource: ResourceName, record_id: Annotated[str, typer.Argument(help="The record's id.")], email: AsUser,
-                   fields: Fields = None) -> None:
+def records_update(
+    resource: ResourceName,
+    record_id: Annotated[str, typer.Argument(help="The record's id.")],
+    email: AsUser,
+    fields: Fields = None,
+) -> None:
     """Change some fields of a record (those of PATCH /api/v1/RESOURCE/ID); prints it as JSON."""
     _print(run(_one(resource, email, record_id, fields or [])))
 

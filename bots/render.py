@@ -20,9 +20,17 @@ def contact_360(view: dict[str, Any]) -> Panel:
     head = f"[bold]{c['name']}[/] - {c.get('title') or ''} at {account}\n{c['email']}  {c.get('phone') or ''}  owner: {c.get('owner') or '-'}"
     deals = Table("Deal", "Stage", "Amount", "Weighted", "Close", title="Deals", expand=True)
     for d in view["deals"]:
-        deals.add_row(d["deal_name"], d["stage"], money_short(d["amount"]), money_short(d["weighted_value"]), d["close_date"] or "")
+        deals.add_row(
+            d["deal_name"],
+            d["stage"],
+            money_short(d["amount"]),
+            money_short(d["weighted_value"]),
+            d["close_date"] or "",
+        )
     related = Table.grid(padding=(0, 2))
-    related.add_row("Tickets", ", ".join(f"#{t['number']} {t['subject']} ({t['status']})" for t in view["tickets"]) or "-")
+    related.add_row(
+        "Tickets", ", ".join(f"#{t['number']} {t['subject']} ({t['status']})" for t in view["tickets"]) or "-"
+    )
     related.add_row("Tasks", ", ".join(f"{t['title']} (due {t['due_date']})" for t in view["tasks"]) or "-")
     related.add_row("Meetings", ", ".join(f"{m['title']} {m['start_at'][:16]}" for m in view["meetings"]) or "-")
     related.add_row("Lists", ", ".join(view["lists"]) or "-")
@@ -37,7 +45,12 @@ def pipeline(result: Pipeline, title: str = "Pipeline") -> Table:
     for row in result.rows:
         table.add_row(row.key, str(row.count), money_short(row.amount), money_short(row.weighted_value))
     table.add_section()
-    table.add_row("[bold]Open pipeline", str(result.count), money_short(result.amount), f"[bold]{money_short(result.weighted_value)}")
+    table.add_row(
+        "[bold]Open pipeline",
+        str(result.count),
+        money_short(result.amount),
+        f"[bold]{money_short(result.weighted_value)}",
+    )
     table.add_row("Closed won", str(result.won_count), money_short(result.won_amount), "")
     return table
 
@@ -56,5 +69,11 @@ def turn(result: TurnResult, console: Console) -> None:
     """The answer of a turn, with its notice and the approvals it waits for."""
     if result.notice:
         console.print(f"[yellow]{result.notice}[/]")
-    console.print(Panel(Markdown(result.answer), title="nexa", title_align="left",
-                        border_style="yellow" if result.outcome is Outcome.proposed else "green"))
+    console.print(
+        Panel(
+            Markdown(result.answer),
+            title="nexa",
+            title_align="left",
+            border_style="yellow" if result.outcome is Outcome.proposed else "green",
+        )
+    )

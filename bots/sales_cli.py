@@ -39,9 +39,19 @@ def _period(start: str | None, end: str | None) -> tuple[date, date]:
     return _day(start, "from", date(now.year, 1, 1)), _day(end, "to", date(now.year, 12, 31))
 
 
-def report(metric: Annotated[str, typer.Argument(help="One of: win_rate, avg_deal_size, sales_cycle, stage_conversion, lead_conversion, quota_attainment.")], email: AsUser,
-           by: Annotated[str, typer.Option("--by", help="rep, team, source, period or none.")] = "none",
-           start: Start = None, end: End = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def report(
+    metric: Annotated[
+        str,
+        typer.Argument(
+            help="One of: win_rate, avg_deal_size, sales_cycle, stage_conversion, lead_conversion, quota_attainment."
+        ),
+    ],
+    email: AsUser,
+    by: Annotated[str, typer.Option("--by", help="rep, team, source, period or none.")] = "none",
+    start: Start = None,
+    end: End = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
     """A sales report (win rate, deal size, cycle, stage conversion, lead conversion, quota attainment) and how it was computed."""
     run(_report(metric, email, by, start, end, as_json))
 
@@ -54,7 +64,9 @@ async def _report(metric: str, email: str, by: str, start: str | None, end: str 
     first, last = _period(start, end)
     async with Database.opened() as db:
         async with db.session() as session:
-            result = await ReportService(session, await actor_for_email(session, email)).run(metric, start=first, end=last, group_by=by)
+            result = await ReportService(session, await actor_for_email(session, email)).run(
+                metric, start=first, end=last, group_by=by
+            )
     data = result.to_dict()
     if as_json:
         print(json.dumps(data, indent=1))
@@ -62,7 +74,9 @@ async def _report(metric: str, email: str, by: str, start: str | None, end: str 
     if not result.rows:
         console.print(f"{metric} {first} - {last}: no data in this period.")
     else:
-        table = Table(title=f"{metric} {first} - {last}" + (f" by {result.group_by}" if result.group_by != "none" else ""))
+        table = Table(
+            title=f"{metric} {first} - {last}" + (f" by {result.group_by}" if result.group_by != "none" else "")
+        )
         columns = list(data["rows"][0])
         for column in columns:
             table.add_column(column)
@@ -75,13 +89,16 @@ async def _report(metric: str, email: str, by: str, start: str | None, end: str 
 
 
 @commissions_app.command("plan")
-def plan(email: AsUser, name: Annotated[str, typer.Option(help="The plan's name.")],
-         rate: Annotated[str, typer.Option(help="Share of the amount, 0-1 (0.08 = 8%).")],
-         rep: Annotated[str | None, typer.Option(help="Only this rep (email).")] = None,
-         team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
-         deal_type: Annotated[str | None, typer.Option("--deal-type", help="Only this deal type.")] = None,
-         quota: Annotated[str | None, typer.Option(help="Quarterly quota above which the accelerator applies.")] = None,
-         accelerator: Annotated[str | None, typer.Option(help="Rate above quota.")] = None) -> None:
+def plan(
+    email: AsUser,
+    name: Annotated[str, typer.Option(help="The plan's name.")],
+    rate: Annotated[str, typer.Option(help="Share of the amount, 0-1 (0.08 = 8%).")],
+    rep: Annotated[str | None, typer.Option(help="Only this rep (email).")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    deal_type: Annotated[str | None, typer.Option("--deal-type", help="Only this deal type.")] = None,
+    quota: Annotated[str | None, typer.Option(help="Quarterly quota above which the accelerator applies.")] = None,
+    accelerator: Annotated[str | None, typer.Option(help="Rate above quota.")] = None,
+) -> None:
     """Create a commission plan."""
     run(_plan(email, name, rate, rep, team, deal_type, quota, accelerator))
 
@@ -95,9 +112,17 @@ async def _plan(email, name, rate, rep, team, deal_type, quota, accelerator) -> 
         async with db.session() as session:
             actor = await actor_for_email(session, email)
             rep_id = (await actor_for_email(session, rep)).user_id if rep else None
-            created = await CommissionService(session, actor).create_plan({
-                "name": name, "rate": _number(rate, "rate"), "user_id": rep_id, "team": team, "deal_type": deal_type,
-                "quota": _number(quota, "quota"), "accelerator_rate": _number(accelerator, "accelerator_rate")})
+            created = await CommissionService(session, actor).create_plan(
+                {
+                    "name": name,
+                    "rate": _number(rate, "rate"),
+                    "user_id": rep_id,
+                    "team": team,
+                    "deal_type": deal_type,
+                    "quota": _number(quota, "quota"),
+                    "accelerator_rate": _number(accelerator, "accelerator_rate"),
+                }
+            )
             console.print(f"plan {created.name} ({created.id}): {created.rate:.2%}")
 
 
@@ -113,8 +138,12 @@ def _number(value: str | None, field: str) -> Decimal | None:
 
 
 @commissions_app.command("statement")
-def statement(email: AsUser, rep: Annotated[str | None, typer.Option(help="The rep (email); default: you.")] = None,
-              start: Start = None, end: End = None) -> None:
+def statement(
+    email: AsUser,
+    rep: Annotated[str | None, typer.Option(help="The rep (email); default: you.")] = None,
+    start: Start = None,
+    end: End = None,
+) -> None:
     """A rep's commission lines and total in a period."""
     run(_statement(email, rep, start, end))
 

@@ -30,12 +30,22 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
     "accounts": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R}},
     "tickets": {CallerRole.support: {R, W}, CallerRole.manager: {R, W}, CallerRole.rep: {R, W}},
     "activities": {
-        CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W},
+        CallerRole.rep: {R, W},
+        CallerRole.manager: {R, W},
+        CallerRole.support: {R, W},
     },
     "tasks": {CallerRole.rep: {R, W}, CallerRole.manager: {R, W}, CallerRole.support: {R, W}},
     "pipeline": {CallerRole.rep: {R}, CallerRole.manager: {R}},
-    "products": {CallerRole.rep: {R}, CallerRole.manager: {R, W}, CallerRole.support: {R}},  # the catalog: managers price it
-    "orders": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},  # made by closing deals, read per deal owner
+    "products": {
+        CallerRole.rep: {R},
+        CallerRole.manager: {R, W},
+        CallerRole.support: {R},
+    },  # the catalog: managers price it
+    "orders": {
+        CallerRole.rep: {R},
+        CallerRole.manager: {R},
+        CallerRole.support: {R},
+    },  # made by closing deals, read per deal owner
     "users": {CallerRole.manager: {R}, CallerRole.rep: {R}, CallerRole.support: {R}},
     "search": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}},
     "kb": {CallerRole.rep: {R}, CallerRole.manager: {R}, CallerRole.support: {R}, CallerRole.customer: {R}},
@@ -56,8 +66,19 @@ AREA_RIGHTS: dict[str, dict[CallerRole, set[str]]] = {
 ALL_POWERFUL = {CallerRole.admin, CallerRole.system, CallerRole.service}
 # Fields a role may not see on any record it reads: support works tickets, not deal economics.
 RESTRICTED_FIELDS: dict[CallerRole, frozenset[str]] = {
-    CallerRole.support: frozenset({"amount", "amount_override", "weighted_value", "total_mrr", "discount_pct", "unit_price",
-                                   "total_deal_value", "total_deals_value", "total_closed_won"}),
+    CallerRole.support: frozenset(
+        {
+            "amount",
+            "amount_override",
+            "weighted_value",
+            "total_mrr",
+            "discount_pct",
+            "unit_price",
+            "total_deal_value",
+            "total_deals_value",
+            "total_closed_won",
+        }
+    ),
 }
 
 
@@ -136,7 +157,9 @@ def redact(actor: Actor, data: _Data) -> _Data:
     if not hidden:
         return data
     if isinstance(data, dict):
-        return cast(_Data, {k: redact(actor, v) for k, v in data.items() if k not in hidden})  # the same shape, fewer keys
+        return cast(
+            _Data, {k: redact(actor, v) for k, v in data.items() if k not in hidden}
+        )  # the same shape, fewer keys
     if isinstance(data, list):
         return cast(_Data, [redact(actor, v) for v in data])
     return data

@@ -10,7 +10,14 @@ from store.models.enums import Channel
 
 def actor_for(user: User, channel: Channel = Channel.cli) -> Actor:
     """The caller a CRM user becomes on a channel."""
-    return Actor(role=CallerRole(user.role.value), user_id=user.id, name=user.name, email=user.email, team=user.team, channel=channel)
+    return Actor(
+        role=CallerRole(user.role.value),
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        team=user.team,
+        channel=channel,
+    )
 
 
 async def actor_for_email(session: DbSession, email: str, channel: Channel = Channel.cli) -> Actor:

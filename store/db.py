@@ -86,9 +86,14 @@ def _engine(url: str, settings: Settings) -> AsyncEngine:
     """The pool. No ping per checkout (a round trip per request): connections are replaced after
     NEXA_POOL_RECYCLE seconds, and a dropped one (a database restart) fails its one request with a 503 and
     invalidates every connection of the pool that is older, so the next requests connect afresh."""
-    return create_async_engine(url, pool_size=settings.pool_size, max_overflow=0, pool_timeout=5,
-                               pool_recycle=settings.pool_recycle_s,
-                               connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms} {HNSW_OPTIONS}"})
+    return create_async_engine(
+        url,
+        pool_size=settings.pool_size,
+        max_overflow=0,
+        pool_timeout=5,
+        pool_recycle=settings.pool_recycle_s,
+        connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms} {HNSW_OPTIONS}"},
+    )
 
 
 class Database:
@@ -99,7 +104,9 @@ class Database:
         self.url = url
         self.engine = _engine(url, settings)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.statements = async_sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        self.statements = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
         replica = settings.database_replica_url
         self.replica = _engine(_driver(replica), settings) if replica else None
 

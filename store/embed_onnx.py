@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 def cache_key(model: Path, name: str) -> str:
     """Folder name of a model's exported files: the model, the recipe and the versions of the libraries that built them."""
     weights = sorted((p.name, p.stat().st_size) for p in model.glob("*.safetensors")) or sorted(
-        (p.name, p.stat().st_size) for p in model.glob("*.bin"))
+        (p.name, p.stat().st_size) for p in model.glob("*.bin")
+    )
     facts = {"model": name, "weights": weights, "recipe": RECIPE, **{lib: metadata.version(lib) for lib in _LIBRARIES}}
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
     return f"{name}-{RUNTIME}-{digest}"
@@ -52,8 +53,12 @@ def _export(model: Path, target: Path) -> None:
             super().__init__()
             self.encoder = encoder
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor) -> torch.Tensor:
-            out: torch.Tensor = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)[0]
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            out: torch.Tensor = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )[0]
             return out
 
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -62,8 +67,16 @@ def _export(model: Path, target: Path) -> None:
     fp32 = target.with_name(target.name + ".fp32.onnx")
     try:
         with torch.no_grad():
-            torch.onnx.export(TokenEmbeddings(), sample, str(fp32), input_names=names, output_names=["token_embeddings"],
-                              dynamic_axes=axes, opset_version=17, dynamo=False)
+            torch.onnx.export(
+                TokenEmbeddings(),
+                sample,
+                str(fp32),
+                input_names=names,
+                output_names=["token_embeddings"],
+                dynamic_axes=axes,
+                opset_version=17,
+                dynamo=False,
+            )
         quantize_dynamic(fp32, target, per_channel=True, weight_type=QuantType.QInt8)
     finally:
         fp32.unlink(missing_ok=True)
@@ -101,7 +114,9 @@ class OnnxEmbedder:
         self.name = f"{name}/{RUNTIME}"
         pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
         if not pooling.get("pooling_mode_mean_tokens") or any(
-                pooling.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens")):
+            pooling.get(k)
+            for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens")
+        ):
             raise ValueError(f"{path}: the ONNX runtime supports mean pooling only")
         self.dimension = int(pooling["word_embedding_dimension"])
         self.max_tokens = int(json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"])
@@ -122,8 +137,11 @@ class OnnxEmbedder:
                 if self.threads:  # one per worker by default: concurrent workers would fight for the cores
                     options.intra_op_num_threads = self.threads
                 options.inter_op_num_threads = 1
-                self._session = onnxruntime.InferenceSession(str(exported_model(self.path, self.model_name, self.cache)), options,
-                                                             providers=["CPUExecutionProvider"])
+                self._session = onnxruntime.InferenceSession(
+                    str(exported_model(self.path, self.model_name, self.cache)),
+                    options,
+                    providers=["CPUExecutionProvider"],
+                )
                 self._tokenizer = tokenizer
         return self._session, self._tokenizer
 
@@ -134,7 +152,13 @@ class OnnxEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, encoding in enumerate(tokenizer.encode_batch(list(texts))):
             ids = np.array([encoding.ids], dtype=np.int64)
-            feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.array([encoding.type_ids], dtype=np.int64)}
-            pooled = session.run(["token_embeddings"], feed)[0][0].mean(axis=0)  # mean over the tokens, as 1_Pooling says
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+            }
+            pooled = session.run(["token_embeddings"], feed)[0][0].mean(
+                axis=0
+            )  # mean over the tokens, as 1_Pooling says
             out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
         return out

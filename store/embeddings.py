@@ -125,7 +125,9 @@ class OpenAIEmbedder:
         response = self.client.embeddings.create(model=self.name, input=list(texts), dimensions=self.dimension)
         vectors = np.array([item.embedding for item in sorted(response.data, key=lambda d: d.index)], dtype=np.float32)
         if vectors.shape[1] != self.dimension:
-            raise ValueError(f"NEXA_EMBED_MODEL: {self.name} returned {vectors.shape[1]} dimensions, the index holds {self.dimension}")
+            raise ValueError(
+                f"NEXA_EMBED_MODEL: {self.name} returned {vectors.shape[1]} dimensions, the index holds {self.dimension}"
+            )
         unit: np.ndarray = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
         return unit
 
@@ -140,8 +142,12 @@ def embedder_from_settings(settings: Settings) -> Embedder:
     NEXA_EMBED_THREADS threads; torch is the fallback when onnxruntime is not installed."""
     name = settings.embed_model
     if name and name.startswith("openai:"):
-        return OpenAIEmbedder(name.removeprefix("openai:"), base_url=settings.embed_base_url or settings.llm_base_url,
-                              api_key=settings.llm_api_key, timeout=settings.llm_timeout_s)
+        return OpenAIEmbedder(
+            name.removeprefix("openai:"),
+            base_url=settings.embed_base_url or settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout_s,
+        )
     if settings.embed_runtime not in RUNTIMES:
         raise ValueError(f"NEXA_EMBED_RUNTIME: {settings.embed_runtime!r} is not one of {', '.join(RUNTIMES)}")
     threads = settings.embed_threads or None
@@ -150,7 +156,9 @@ def embedder_from_settings(settings: Settings) -> Embedder:
             from store.embed_onnx import OnnxEmbedder
 
             path = Path(name) if name else bundled_model_path()
-            return OnnxEmbedder(path, settings.cache_dir / "models", name=path.name if name else BUNDLED_NAME, threads=threads)
+            return OnnxEmbedder(
+                path, settings.cache_dir / "models", name=path.name if name else BUNDLED_NAME, threads=threads
+            )
         log.warning("NEXA_EMBED_RUNTIME=onnx but onnxruntime is not installed: embedding with torch")
     return SentenceTransformerEmbedder(name, threads=threads)
 

@@ -51,7 +51,10 @@ class PermissionDenied(DomainError):
 
 # Failures of the database rather than of the request, under the names the adapters map them by (to 503s).
 DatabaseBusy = PoolTimeout  # no pooled connection came free in time
-DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)  # unreachable, restarting, connection lost
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+)  # unreachable, restarting, connection lost
 
 
 _FIELD_FIRST = re.compile(r"^(?P<field>[a-z_.0-9]+): (?P<reason>.+)$", re.S)

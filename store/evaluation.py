@@ -43,18 +43,52 @@ from store.models.work import MeetingAttendee
 from store.seed import seed
 from store.settings import Settings
 
-MODELS: dict[str, type[Entity]] = {"lead": Lead, "contact": Contact, "account": Account, "deal": Deal, "ticket": Ticket,
-                           "task": Task, "meeting": Meeting, "call": Call, "note": Note}
+MODELS: dict[str, type[Entity]] = {
+    "lead": Lead,
+    "contact": Contact,
+    "account": Account,
+    "deal": Deal,
+    "ticket": Ticket,
+    "task": Task,
+    "meeting": Meeting,
+    "call": Call,
+    "note": Note,
+}
 TABLES = {kind: model.__tablename__ for kind, model in MODELS.items()}
 # Columns left out of "did this row change": timestamps and what reads derive and store (summaries, scores).
-DERIVED = ("updated_at", "summary", "sentiment", "intent", "score", "last_contacted", "last_activity", "health_score",
-           "next_best_action", "risk_factors", "win_probability", "engagement_score")
+DERIVED = (
+    "updated_at",
+    "summary",
+    "sentiment",
+    "intent",
+    "score",
+    "last_contacted",
+    "last_activity",
+    "health_score",
+    "next_best_action",
+    "risk_factors",
+    "win_probability",
+    "engagement_score",
+)
 # The record type a creating tool makes (its new rows are the write's records).
-CREATES = {"create_lead": "lead", "create_deal": "deal", "log_call": "call", "add_note": "note",
-           "schedule_meeting": "meeting", "create_task": "task", "create_ticket": "ticket", "create_contact": "contact",
-           "create_account": "account"}
-REFERENCES = {"lead_id": "lead", "contact_id": "contact", "deal_id": "deal", "account_id": "account",
-              "requester_contact_id": "contact"}
+CREATES = {
+    "create_lead": "lead",
+    "create_deal": "deal",
+    "log_call": "call",
+    "add_note": "note",
+    "schedule_meeting": "meeting",
+    "create_task": "task",
+    "create_ticket": "ticket",
+    "create_contact": "contact",
+    "create_account": "account",
+}
+REFERENCES = {
+    "lead_id": "lead",
+    "contact_id": "contact",
+    "deal_id": "deal",
+    "account_id": "account",
+    "requester_contact_id": "contact",
+}
 Snapshot = dict[str, dict[str, dict[str, Any]]]  # type -> {id: the row's own fields}
 
 
@@ -116,8 +150,10 @@ class EvalDatabases:
 
     def copy(self, name: str) -> Database:
         """A fresh copy of the template (replacing an older one of that name)."""
-        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-                      f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY')
+        self._execute(
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+            f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY',
+        )
         return Database(self.pattern.format(db=name), settings=self.settings)
 
     def drop(self, name: str) -> None:
@@ -129,7 +165,9 @@ class _Bound(Database):
 
     def __init__(self, db: Database, connection: AsyncConnection) -> None:
         self.url, self.engine = db.url, db.engine
-        self.sessions = async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+        self.sessions = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
 
 
 @asynccontextmanager
@@ -137,8 +175,11 @@ async def sandbox(db: Database) -> AsyncIterator[Database]:
     """A view of `db` whose every commit is undone at the end (the outer transaction rolls back, and the
     sequences, which a rollback does not rewind, are set back), so the next case starts from the same state."""
     async with db.engine.connect() as connection:
-        sequences = (await connection.execute(text(
-            "SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"))).all()
+        sequences = (
+            await connection.execute(
+                text("SELECT schemaname, sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+            )
+        ).all()
         await connection.commit()
         outer = await connection.begin()
         try:
@@ -147,8 +188,9 @@ async def sandbox(db: Database) -> AsyncIterator[Database]:
             await outer.rollback()
             for schema, name, value in sequences:
                 restart = f"setval('{schema}.\"{name}\"', {value})" if value is not None else None
-                await connection.execute(text(f"SELECT {restart}") if restart else
-                                         text(f'ALTER SEQUENCE {schema}."{name}" RESTART'))
+                await connection.execute(
+                    text(f"SELECT {restart}") if restart else text(f'ALTER SEQUENCE {schema}."{name}" RESTART')
+                )
             await connection.commit()
 
 
@@ -206,8 +248,13 @@ class Write:
 async def writes(session: AsyncSession, conversation_ids: list[str]) -> list[Write]:
     """The writes of these conversations that were applied or are still pending."""
     ids = [uuid.UUID(c) for c in conversation_ids]
-    rows = (await session.scalars(select(PendingAction).where(
-        PendingAction.conversation_id.in_(ids), PendingAction.status.in_(("applied", "pending"))))).all()
+    rows = (
+        await session.scalars(
+            select(PendingAction).where(
+                PendingAction.conversation_id.in_(ids), PendingAction.status.in_(("applied", "pending"))
+            )
+        )
+    ).all()
     found = []
     for action in rows:
         args = action.arguments or {}
@@ -237,7 +284,9 @@ class Names:
         for named, column in ((Account, Account.account_name), (Deal, Deal.deal_name), (User, User.email)):
             for record_id, name in (await session.execute(select(named.id, column))).all():
                 self.by_id[str(record_id)] = str(name).lower()
-        for meeting_id, contact_id in (await session.execute(select(MeetingAttendee.meeting_id, MeetingAttendee.contact_id))).all():
+        for meeting_id, contact_id in (
+            await session.execute(select(MeetingAttendee.meeting_id, MeetingAttendee.contact_id))
+        ).all():
             self.attendees.setdefault(str(meeting_id), []).append(str(contact_id))
         return self
 
@@ -251,8 +300,16 @@ RELATIONS = {
     "account": ("account_id", "related_id"),
     "deal": ("deal_id", "related_id"),
     "assignee": ("assignee_id", "assigned_to_id"),
-    "owner": ("owner_id", "account_owner_id", "assigned_to_id", "user_id", "author_id", "organizer_id", "created_by_id",
-              "assignee_id"),
+    "owner": (
+        "owner_id",
+        "account_owner_id",
+        "assigned_to_id",
+        "user_id",
+        "author_id",
+        "organizer_id",
+        "created_by_id",
+        "assignee_id",
+    ),
 }
 
 

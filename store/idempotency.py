@@ -25,29 +25,43 @@ async def claim(db: Database, caller: str, key: str, fingerprint: str, *, ttl: f
     """Claim the key (None), or the row of whoever holds it: a finished response, or a claim still running."""
     where = (IdempotencyKey.caller == caller, IdempotencyKey.key == key)
     async with db.session() as session:
-        claimed = await session.scalar(insert(IdempotencyKey).values(caller=caller, key=key, request_hash=fingerprint)
-                                       .on_conflict_do_nothing().returning(IdempotencyKey.key))
+        claimed = await session.scalar(
+            insert(IdempotencyKey)
+            .values(caller=caller, key=key, request_hash=fingerprint)
+            .on_conflict_do_nothing()
+            .returning(IdempotencyKey.key)
+        )
         if claimed is not None:
             return None
         expired = await session.scalar(
-            update(IdempotencyKey).where(*where, IdempotencyKey.status_code.is_(None),
-                                         IdempotencyKey.created_at < func.now() - timedelta(seconds=ttl))
-            .values(request_hash=fingerprint, created_at=func.now()).returning(IdempotencyKey.key))
+            update(IdempotencyKey)
+            .where(
+                *where,
+                IdempotencyKey.status_code.is_(None),
+                IdempotencyKey.created_at < func.now() - timedelta(seconds=ttl),
+            )
+            .values(request_hash=fingerprint, created_at=func.now())
+            .returning(IdempotencyKey.key)
+        )
         if expired is not None:
             return None
         return await session.scalar(select(IdempotencyKey).where(*where))
 
 
-async def settle(db: Database, caller: str, key: str, *, status: int | None, body: bytes, content_type: str | None,
-                 keep: bool) -> None:
+async def settle(
+    db: Database, caller: str, key: str, *, status: int | None, body: bytes, content_type: str | None, keep: bool
+) -> None:
     """Store the response to replay (`keep`), or free the key for a retry."""
     where = (IdempotencyKey.caller == caller, IdempotencyKey.key == key)
     async with db.session() as session:
         if not keep:
             await session.execute(delete(IdempotencyKey).where(*where))
         else:
-            await session.execute(update(IdempotencyKey).where(*where).values(
-                status_code=status, response=body, content_type=content_type))
+            await session.execute(
+                update(IdempotencyKey)
+                .where(*where)
+                .values(status_code=status, response=body, content_type=content_type)
+            )
 
 
 async def prune(db: Database, *, older_than: timedelta = KEEP) -> int:

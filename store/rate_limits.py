@@ -29,7 +29,9 @@ async def hit(db: Database, rule: str, key: str, *, window: float) -> tuple[int,
         hits, left = (await conn.execute(_HIT, {"rule": rule, "key": key, "window": window})).one()
         if hits == 1:
             passed = select(RateWindow.key).where(RateWindow.rule == rule, RateWindow.resets_at <= func.now()).limit(20)
-            await conn.execute(delete(RateWindow).where(RateWindow.rule == rule, RateWindow.key.in_(passed.scalar_subquery())))
+            await conn.execute(
+                delete(RateWindow).where(RateWindow.rule == rule, RateWindow.key.in_(passed.scalar_subquery()))
+            )
     return int(hits), max(int(left), 0)
 
 

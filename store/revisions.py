@@ -18,9 +18,14 @@ from store.errors import InvalidInput
 
 # What autogenerate cannot see from the models, each written by hand in a migration:
 IGNORED_TABLE_PREFIXES = ("procrastinate_",)  # the job queue's own schema (procrastinate's migrations, 0010_jobs)
-IGNORED_INDEXES = frozenset({  # GIN trigram indexes over expressions (0001_initial_schema), for name search
-    "ix_leads_name_trgm", "ix_contacts_name_trgm", "ix_accounts_name_trgm", "ix_deals_name_trgm",
-})
+IGNORED_INDEXES = frozenset(
+    {  # GIN trigram indexes over expressions (0001_initial_schema), for name search
+        "ix_leads_name_trgm",
+        "ix_contacts_name_trgm",
+        "ix_accounts_name_trgm",
+        "ix_deals_name_trgm",
+    }
+)
 
 
 def include_object(obj: Any, name: str | None, kind: str, reflected: bool, compare_to: Any) -> bool:
@@ -60,8 +65,9 @@ def write_revision(url: str, message: str, *, into: Path | None = None) -> Path:
         if all(ops.is_empty() for ops in directives[0].upgrade_ops_list):
             directives.clear()
 
-    script = command.revision(cfg, message, autogenerate=True, rev_id=rev_id, version_path=into,
-                              process_revision_directives=refuse_empty)
+    script = command.revision(
+        cfg, message, autogenerate=True, rev_id=rev_id, version_path=into, process_revision_directives=refuse_empty
+    )
     if not script:
         raise NothingToWrite("the models and the migrations agree: there is nothing to write, and no file was written")
     assert not isinstance(script, list)  # one head, so one script

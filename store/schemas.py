@@ -133,7 +133,6 @@ def parse(model: type[M], data: M | dict[str, Any]) -> M:
         raise from_pydantic(err) from None
 
 
-
 class LeadFields(ImportedFields):
     first_name: Name | None = None
     last_name: Name | None = None
@@ -245,7 +244,9 @@ class LineItemInput(Input):
     @model_validator(mode="after")
     def _fits(self) -> LineItemInput:
         if self.total > MAX_AMOUNT:
-            raise ValueError(f"quantity: quantity x unit_price is {self.total:,}, more than a deal holds ({MAX_AMOUNT:,})")
+            raise ValueError(
+                f"quantity: quantity x unit_price is {self.total:,}, more than a deal holds ({MAX_AMOUNT:,})"
+            )
         return self
 
 

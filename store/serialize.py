@@ -23,7 +23,9 @@ def plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, Decimal):
-        return f"{value:.2f}"  # every Decimal is money (NUMERIC with 2 decimals): the same text before and after a reload
+        return (
+            f"{value:.2f}"  # every Decimal is money (NUMERIC with 2 decimals): the same text before and after a reload
+        )
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, dict):
@@ -66,15 +68,26 @@ def _json_type(column: Any) -> Any:
     return Optional[kind] if column.nullable else kind  # noqa: UP045 (a type built at run time)
 
 
-def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide: frozenset[str] = frozenset(),
-          override: dict[str, Any] | None = None, name: str | None = None, exclude: frozenset[str] = frozenset()) -> type[msgspec.Struct]:
+def shape(
+    model: type[Base],
+    *,
+    extra: Iterable[tuple[str, Any]] = (),
+    may_hide: frozenset[str] = frozenset(),
+    override: dict[str, Any] | None = None,
+    name: str | None = None,
+    exclude: frozenset[str] = frozenset(),
+) -> type[msgspec.Struct]:
     """The type of `to_dict(record) | extra` for records of `model`, for documenting responses: a field per column in
     the same order and JSON form (or the type `override` gives a column the response rewrites). A field in `may_hide`
     may be missing (a role's redaction) and is then left out; a column in `exclude` is not in the response. `name` names
     the type (default `<Model>Out`)."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     override = override or {}
-    columns = [(a.key, override.get(a.key) or _json_type(a.columns[0])) for a in inspect(model).column_attrs if a.key not in HIDDEN | exclude]
+    columns = [
+        (a.key, override.get(a.key) or _json_type(a.columns[0]))
+        for a in inspect(model).column_attrs
+        if a.key not in HIDDEN | exclude
+    ]
     for name, kind in [*columns, *extra]:
         fields.append((name, kind | msgspec.UnsetType, msgspec.UNSET) if name in may_hide else (name, kind))
     return msgspec.defstruct(name or f"{model.__name__}Out", fields, kw_only=True)
@@ -83,4 +96,3 @@ def shape(model: type[Base], *, extra: Iterable[tuple[str, Any]] = (), may_hide:
 def ref(record: Entity) -> dict[str, str]:
     """A record reference: its model's record_type, id and display name (what answers cite)."""
     return {"type": record.record_type, "id": str(record.id), "name": str(getattr(record, "name", record.id))}
-

@@ -22,9 +22,7 @@ class Settings:
 
     database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
     database_replica_url: str | None = field(default_factory=lambda: _env("NEXA_DATABASE_REPLICA_URL"))
-    home: Path = field(
-        default_factory=lambda: Path(_env("NEXA_HOME") or platformdirs.user_data_dir("nexa"))
-    )
+    home: Path = field(default_factory=lambda: Path(_env("NEXA_HOME") or platformdirs.user_data_dir("nexa")))
     embed_model: str | None = field(default_factory=lambda: _env("NEXA_EMBED_MODEL"))
     embed_threads: int = field(default_factory=lambda: int(_env("NEXA_EMBED_THREADS", "1") or 1))
     # How a local model runs: "onnx" (int8 ONNX Runtime export, built once into cache_dir) or "torch".
@@ -32,15 +30,11 @@ class Settings:
     # Files derived from shipped ones and rebuilt when missing (the ONNX export of the embedding model).
     cache_dir: Path = field(default_factory=lambda: Path(_env("NEXA_CACHE_DIR") or platformdirs.user_cache_dir("nexa")))
     embed_base_url: str | None = field(default_factory=lambda: _env("NEXA_EMBED_BASE_URL"))
-    llm_base_url: str | None = field(
-        default_factory=lambda: _env("NEXA_LLM_BASE_URL", _env("OPENAI_BASE_URL"))
-    )
+    llm_base_url: str | None = field(default_factory=lambda: _env("NEXA_LLM_BASE_URL", _env("OPENAI_BASE_URL")))
     llm_api_key: str | None = field(default_factory=lambda: _env("OPENAI_API_KEY"))
     llm_model: str = field(default_factory=lambda: _env("NEXA_LLM_MODEL", "gpt-4o-mini") or "")
     llm_timeout_s: float = field(default_factory=lambda: float(_env("NEXA_LLM_TIMEOUT", "60") or 60))
-    statement_timeout_ms: int = field(
-        default_factory=lambda: int(_env("NEXA_STATEMENT_TIMEOUT_MS", "15000") or 15000)
-    )
+    statement_timeout_ms: int = field(default_factory=lambda: int(_env("NEXA_STATEMENT_TIMEOUT_MS", "15000") or 15000))
     pool_size: int = field(default_factory=lambda: int(_env("NEXA_POOL_SIZE", "10") or 10))
     pool_recycle_s: int = field(default_factory=lambda: int(_env("NEXA_POOL_RECYCLE", "1800") or 1800))
     token_cache_s: float = field(default_factory=lambda: float(_env("NEXA_TOKEN_CACHE_SECONDS", "5") or 0))
@@ -51,13 +45,20 @@ class Settings:
     followup_high_hours: int = field(default_factory=lambda: int(_env("NEXA_FOLLOWUP_HIGH_HOURS", "4") or 4))
     followup_medium_days: int = field(default_factory=lambda: int(_env("NEXA_FOLLOWUP_MEDIUM_DAYS", "1") or 1))
     business_hours: tuple[int, int] = field(
-        default_factory=lambda: (int((h := (_env("NEXA_BUSINESS_HOURS", "9-17") or "9-17").split("-", 1))[0]), int(h[1]))
+        default_factory=lambda: (
+            int((h := (_env("NEXA_BUSINESS_HOURS", "9-17") or "9-17").split("-", 1))[0]),
+            int(h[1]),
+        )
     )
     welcome_sources: tuple[str, ...] = field(
-        default_factory=lambda: tuple(s.strip() for s in (_env("NEXA_WELCOME_SOURCES", "website") or "").split(",") if s.strip())
+        default_factory=lambda: tuple(
+            s.strip() for s in (_env("NEXA_WELCOME_SOURCES", "website") or "").split(",") if s.strip()
+        )
     )
     qualify_requires_bant: bool = field(default_factory=lambda: _env("NEXA_QUALIFY_REQUIRES_BANT", "1") == "1")
-    convert_requires_qualified: bool = field(default_factory=lambda: _env("NEXA_CONVERT_REQUIRES_QUALIFIED", "1") == "1")
+    convert_requires_qualified: bool = field(
+        default_factory=lambda: _env("NEXA_CONVERT_REQUIRES_QUALIFIED", "1") == "1"
+    )
     deal_stuck_days: int = field(default_factory=lambda: int(_env("NEXA_DEAL_STUCK_DAYS", "14") or 14))
     win_model_min_deals: int = field(default_factory=lambda: int(_env("NEXA_WIN_MODEL_MIN_DEALS", "20") or 20))
     smtp_url: str | None = field(default_factory=lambda: _env("NEXA_SMTP_URL"))
@@ -87,7 +88,11 @@ class Settings:
         default_factory=lambda: tuple(o.strip() for o in (_env("NEXA_CORS_ORIGINS") or "*").split(",") if o.strip())
     )
     # Shared-inbox SLA targets in minutes, first response / resolution, per priority (store/inbox/sla.py)
-    inbox_sla: str = field(default_factory=lambda: _env("NEXA_INBOX_SLA", "urgent=60/240,high=240/1440,medium=480/2880,low=1440/5760") or "")
+    inbox_sla: str = field(
+        default_factory=lambda: (
+            _env("NEXA_INBOX_SLA", "urgent=60/240,high=240/1440,medium=480/2880,low=1440/5760") or ""
+        )
+    )
     console_insecure_cookie: bool = field(default_factory=lambda: _env("NEXA_CONSOLE_INSECURE_COOKIE", "0") == "1")
     # Shared-inbox IMAP: workers keep each mailbox in IDLE (mail arrives in seconds); 0 leaves them to the minute poll
     inbox_idle: bool = field(default_factory=lambda: _env("NEXA_INBOX_IDLE", "1") != "0")

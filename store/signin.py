@@ -78,7 +78,9 @@ async def set_password(session: AsyncSession, email: str, password: str) -> User
     return user
 
 
-async def sign_in(session: AsyncSession, email: str, password: str, *, client_ip: str, user_agent: str = "") -> SignedIn | None:
+async def sign_in(
+    session: AsyncSession, email: str, password: str, *, client_ip: str, user_agent: str = ""
+) -> SignedIn | None:
     """A new session for the user whose email and password these are.
 
     TooManyAttempts (429) while the email or client is over its failure budget. None for an unknown email, an
@@ -98,8 +100,17 @@ async def sign_in(session: AsyncSession, email: str, password: str, *, client_ip
         user.password_hash = HASHER.hash(password)
     await session.execute(delete(SignInFailure).where(SignInFailure.email == email))
     token = secrets.token_urlsafe(32)
-    session.add(ConsoleSession(token_hash=token_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
-                               expires_at=now + LIFETIME, client_ip=client_ip[:64], user_agent=user_agent[:300] or None))
+    session.add(
+        ConsoleSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + LIFETIME,
+            client_ip=client_ip[:64],
+            user_agent=user_agent[:300] or None,
+        )
+    )
     await session.flush()
     await forget_expired(session)  # housekeeping rides on sign-ins: ended sessions and old failures go
     return SignedIn(token=token, actor=actor_for(user, Channel.console))
@@ -110,10 +121,17 @@ async def session_actor(session: AsyncSession, token: str) -> Actor | None:
     if not token:
         return None
     now = utcnow()
-    row = (await session.execute(
-        select(ConsoleSession, User).join(User, User.id == ConsoleSession.user_id)
-        .where(ConsoleSession.token_hash == token_hash(token), ConsoleSession.expires_at > now, User.is_active.is_(True))
-    )).first()
+    row = (
+        await session.execute(
+            select(ConsoleSession, User)
+            .join(User, User.id == ConsoleSession.user_id)
+            .where(
+                ConsoleSession.token_hash == token_hash(token),
+                ConsoleSession.expires_at > now,
+                User.is_active.is_(True),
+            )
+        )
+    ).first()
     if row is None:
         return None
     console_session, user = row
@@ -121,7 +139,9 @@ async def session_actor(session: AsyncSession, token: str) -> Actor | None:
         await session.delete(console_session)
         return None
     if now - console_session.last_seen_at >= TOUCH_EVERY:
-        await session.execute(update(ConsoleSession).where(ConsoleSession.id == console_session.id).values(last_seen_at=now))
+        await session.execute(
+            update(ConsoleSession).where(ConsoleSession.id == console_session.id).values(last_seen_at=now)
+        )
     return actor_for(user, Channel.console)
 
 
@@ -133,17 +153,24 @@ async def sign_out(session: AsyncSession, token: str) -> None:
 async def forget_expired(session: AsyncSession) -> int:
     """Delete ended sessions and failures older than the window; how many rows went."""
     now = utcnow()
-    ended = await session.execute(delete(ConsoleSession).where(
-        (ConsoleSession.expires_at <= now) | (ConsoleSession.last_seen_at <= now - IDLE)))
+    ended = await session.execute(
+        delete(ConsoleSession).where((ConsoleSession.expires_at <= now) | (ConsoleSession.last_seen_at <= now - IDLE))
+    )
     old = await session.execute(delete(SignInFailure).where(SignInFailure.at <= now - WINDOW))
     return int(ended.rowcount + old.rowcount)  # type: ignore[attr-defined]  # a DELETE returns a CursorResult; execute() is typed Result
 
 
 async def _check_budget(session: AsyncSession, email: str, client_ip: str) -> None:
     since = utcnow() - WINDOW
-    for column, value, limit in ((SignInFailure.email, email, MAX_PER_EMAIL), (SignInFailure.client_ip, client_ip, MAX_PER_CLIENT)):
-        count, oldest = (await session.execute(
-            select(func.count(), func.min(SignInFailure.at)).where(column == value, SignInFailure.at > since))).one()
+    for column, value, limit in (
+        (SignInFailure.email, email, MAX_PER_EMAIL),
+        (SignInFailure.client_ip, client_ip, MAX_PER_CLIENT),
+    ):
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(SignInFailure.at)).where(column == value, SignInFailure.at > since)
+            )
+        ).one()
         if count >= limit:
             raise TooManyAttempts(max(1, int((oldest + WINDOW - utcnow()).total_seconds())))
 

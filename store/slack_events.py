@@ -11,7 +11,9 @@ from store.db import Database
 from store.models import SlackEvent
 
 KEEP = timedelta(days=1)  # Slack retries within minutes; a day of ids is plenty
-_CLAIM = insert(SlackEvent).values(event_id=bindparam("event_id")).on_conflict_do_nothing().returning(SlackEvent.event_id)
+_CLAIM = (
+    insert(SlackEvent).values(event_id=bindparam("event_id")).on_conflict_do_nothing().returning(SlackEvent.event_id)
+)
 
 
 async def claim_event(db: Database, event_id: str, *, prune: bool = False) -> bool:

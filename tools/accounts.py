@@ -23,7 +23,13 @@ async def search_accounts(ctx: ToolContext, query: str | None = None, limit: int
     """
     accounts, total = await AccountService(ctx.session, ctx.actor).search(q=query, limit=min(limit, 50))
     return ToolResult(
-        data={"total": total, "accounts": [{"id": str(a.id), "name": a.account_name, "type": a.type.value, "tier": a.tier and a.tier.value} for a in accounts]},
+        data={
+            "total": total,
+            "accounts": [
+                {"id": str(a.id), "name": a.account_name, "type": a.type.value, "tier": a.tier and a.tier.value}
+                for a in accounts
+            ],
+        },
         refs=[ref(a) for a in accounts],
     )
 
@@ -44,8 +50,14 @@ async def get_account(ctx: ToolContext, account_id: uuid.UUID) -> ToolResult:
 
 @tool(area="accounts", writes=True, summary="Create account {account_name}")
 async def create_account(
-    ctx: ToolContext, account_name: str, *, industry: str | None = None, type: AccountType | None = None,
-    tier: AccountTier | None = None, website: str | None = None, parent_account_id: uuid.UUID | None = None,
+    ctx: ToolContext,
+    account_name: str,
+    *,
+    industry: str | None = None,
+    type: AccountType | None = None,
+    tier: AccountTier | None = None,
+    website: str | None = None,
+    parent_account_id: uuid.UUID | None = None,
 ) -> ToolResult:
     """Create an account (a company), optionally as a child of a parent account.
 
@@ -59,10 +71,18 @@ async def create_account(
     """
     data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}
     account = await AccountService(ctx.session, ctx.actor).create(data)
-    return ToolResult(data={"id": str(account.id), "name": account.account_name, "account_number": account.account_number}, refs=[ref(account)])
+    return ToolResult(
+        data={"id": str(account.id), "name": account.account_name, "account_number": account.account_number},
+        refs=[ref(account)],
+    )
 
 
-@tool(area="accounts", writes=True, target=(Account.record_type, "account_id"), summary="Update account {target}: {changes}")
+@tool(
+    area="accounts",
+    writes=True,
+    target=(Account.record_type, "account_id"),
+    summary="Update account {target}: {changes}",
+)
 async def update_account(ctx: ToolContext, account_id: uuid.UUID, changes: AccountUpdate) -> ToolResult:
     """Change some of an account's fields.
 

@@ -11,7 +11,9 @@ from tools.registry import ToolResult, tool
 
 
 @tool(area="commissions")
-async def commission_statement(ctx: ToolContext, period: Period = "this_quarter", user_id: uuid.UUID | None = None) -> ToolResult:
+async def commission_statement(
+    ctx: ToolContext, period: Period = "this_quarter", user_id: uuid.UUID | None = None
+) -> ToolResult:
     """A rep's commission lines (earned on won deals, reversed when a deal is reopened) and their total, each line
     with how it was computed. Reps see their own; managers their team's.
 
@@ -21,5 +23,12 @@ async def commission_statement(ctx: ToolContext, period: Period = "this_quarter"
     """
     start, end = period_range(period, ctx.now.date())
     statement = await CommissionService(ctx.session, ctx.actor).statement(user_id=user_id, start=start or end, end=end)
-    return ToolResult(data={"rep": statement.rep, "start": statement.start.isoformat(), "end": statement.end.isoformat(),
-                            "total": str(statement.total), "lines": statement.lines})
+    return ToolResult(
+        data={
+            "rep": statement.rep,
+            "start": statement.start.isoformat(),
+            "end": statement.end.isoformat(),
+            "total": str(statement.total),
+            "lines": statement.lines,
+        }
+    )

@@ -13,7 +13,9 @@ from tools.registry import ToolResult, tool
 
 
 @tool(area="contacts")
-async def search_contacts(ctx: ToolContext, query: str | None = None, account_id: uuid.UUID | None = None, limit: int = 10) -> ToolResult:
+async def search_contacts(
+    ctx: ToolContext, query: str | None = None, account_id: uuid.UUID | None = None, limit: int = 10
+) -> ToolResult:
     """List contacts by free text (name, email, company) or account.
 
     Args:
@@ -21,9 +23,14 @@ async def search_contacts(ctx: ToolContext, query: str | None = None, account_id
         account_id: only contacts of this account
         limit: at most this many contacts
     """
-    contacts, total = await ContactService(ctx.session, ctx.actor).search(q=query, account_id=account_id, limit=min(limit, 50))
+    contacts, total = await ContactService(ctx.session, ctx.actor).search(
+        q=query, account_id=account_id, limit=min(limit, 50)
+    )
     return ToolResult(
-        data={"total": total, "contacts": [{"id": str(c.id), "name": c.name, "title": c.title, "email": c.email} for c in contacts]},
+        data={
+            "total": total,
+            "contacts": [{"id": str(c.id), "name": c.name, "title": c.title, "email": c.email} for c in contacts],
+        },
         refs=[ref(c) for c in contacts],
     )
 
@@ -45,8 +52,15 @@ async def get_contact(ctx: ToolContext, contact_id: uuid.UUID) -> ToolResult:
 
 @tool(area="contacts", writes=True, summary="Create contact {first_name} {last_name} ({email})")
 async def create_contact(
-    ctx: ToolContext, first_name: str, last_name: str, email: str, *, account_id: uuid.UUID | None = None,
-    title: str | None = None, phone: str | None = None, department: str | None = None,
+    ctx: ToolContext,
+    first_name: str,
+    last_name: str,
+    email: str,
+    *,
+    account_id: uuid.UUID | None = None,
+    title: str | None = None,
+    phone: str | None = None,
+    department: str | None = None,
 ) -> ToolResult:
     """Create a contact, usually at an account.
 
@@ -64,7 +78,12 @@ async def create_contact(
     return ToolResult(data={"id": str(contact.id), "name": contact.name}, refs=[ref(contact)])
 
 
-@tool(area="contacts", writes=True, target=(Contact.record_type, "contact_id"), summary="Update contact {target}: {changes}")
+@tool(
+    area="contacts",
+    writes=True,
+    target=(Contact.record_type, "contact_id"),
+    summary="Update contact {target}: {changes}",
+)
 async def update_contact(ctx: ToolContext, contact_id: uuid.UUID, changes: ContactUpdate) -> ToolResult:
     """Change some of a contact's fields.
 

@@ -20,14 +20,28 @@ from tools.registry import ToolResult, tool
 
 
 def _brief(deal: Deal) -> dict[str, Any]:
-    return {"id": str(deal.id), "deal_name": deal.deal_name, "stage": deal.stage.value, "amount": plain(deal.amount),
-            "weighted_value": plain(deal.weighted_value), "close_date": plain(deal.close_date), "days_in_stage": deal.days_in_stage}
+    return {
+        "id": str(deal.id),
+        "deal_name": deal.deal_name,
+        "stage": deal.stage.value,
+        "amount": plain(deal.amount),
+        "weighted_value": plain(deal.weighted_value),
+        "close_date": plain(deal.close_date),
+        "days_in_stage": deal.days_in_stage,
+    }
 
 
 @tool(area="deals")
 async def search_deals(
-    ctx: ToolContext, query: str | None = None, stage: DealStage | None = None, account_id: uuid.UUID | None = None,
-    open_only: bool = False, mine: bool = False, owner: str | None = None, period: Period | None = None, limit: int = 10,
+    ctx: ToolContext,
+    query: str | None = None,
+    stage: DealStage | None = None,
+    account_id: uuid.UUID | None = None,
+    open_only: bool = False,
+    mine: bool = False,
+    owner: str | None = None,
+    period: Period | None = None,
+    limit: int = 10,
 ) -> ToolResult:
     """List deals the user may see, by name, stage, account, owner and close-date period ("what did we win this
     quarter": stage closed_won, period this_quarter), with their total amount.
@@ -47,11 +61,26 @@ async def search_deals(
         owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
     close_from, close_to = period_range(period, ctx.now.date()) if period else (None, None)
     service = DealService(ctx.session, ctx.actor)
-    deals, total = await service.search(q=query, stage=stage, account_id=account_id, owner_id=owner_id, open_only=open_only,
-                                        close_from=close_from, close_to=close_to, limit=min(limit, 50))
-    return ToolResult(data={"total": total, "deals": [_brief(d) for d in deals], "from": plain(close_from), "to": plain(close_to),
-                            "amount": plain(sum((d.amount or Decimal(0) for d in deals), Decimal(0))) if total <= len(deals) else None},
-                      refs=[ref(d) for d in deals])
+    deals, total = await service.search(
+        q=query,
+        stage=stage,
+        account_id=account_id,
+        owner_id=owner_id,
+        open_only=open_only,
+        close_from=close_from,
+        close_to=close_to,
+        limit=min(limit, 50),
+    )
+    return ToolResult(
+        data={
+            "total": total,
+            "deals": [_brief(d) for d in deals],
+            "from": plain(close_from),
+            "to": plain(close_to),
+            "amount": plain(sum((d.amount or Decimal(0) for d in deals), Decimal(0))) if total <= len(deals) else None,
+        },
+        refs=[ref(d) for d in deals],
+    )
 
 
 @tool(area="deals", untrusted=("lost_reason", "risk_factors", "competitors"))
@@ -63,15 +92,28 @@ async def get_deal(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
     """
     deals = DealService(ctx.session, ctx.actor)
     deal = await deals.get(deal_id)
-    return ToolResult(data=to_dict(deal) | {"days_in_stage": deal.days_in_stage, "sales_cycle_days": deal.sales_cycle_days,
-                                            "owner": await deals.user_name(deal.owner_id)}, refs=[ref(deal)])
+    return ToolResult(
+        data=to_dict(deal)
+        | {
+            "days_in_stage": deal.days_in_stage,
+            "sales_cycle_days": deal.sales_cycle_days,
+            "owner": await deals.user_name(deal.owner_id),
+        },
+        refs=[ref(deal)],
+    )
 
 
 @tool(area="deals", writes=True, summary="Create deal {deal_name} ({amount}[, closing {close_date}])")
 async def create_deal(
-    ctx: ToolContext, deal_name: str, amount: Decimal, *, account_id: uuid.UUID | None = None, close_date: Day | None = None,
+    ctx: ToolContext,
+    deal_name: str,
+    amount: Decimal,
+    *,
+    account_id: uuid.UUID | None = None,
+    close_date: Day | None = None,
     stage: Literal["prospecting", "qualification", "proposal", "negotiation"] = "qualification",
-    primary_contact_id: uuid.UUID | None = None, type: DealType = DealType.new_business,
+    primary_contact_id: uuid.UUID | None = None,
+    type: DealType = DealType.new_business,
 ) -> ToolResult:
     """Create a deal owned by the user.
 
@@ -101,9 +143,15 @@ async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: DealUpdate)
     return ToolResult(data=_brief(deal), refs=[ref(deal)])
 
 
-@tool(area="deals", writes=True, target=(Deal.record_type, "deal_id"), summary="Move deal {target} to {stage}[ with amount {amount}][ (reason: {reason})]")
-async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None,
-                          amount: Decimal | None = None) -> ToolResult:
+@tool(
+    area="deals",
+    writes=True,
+    target=(Deal.record_type, "deal_id"),
+    summary="Move deal {target} to {stage}[ with amount {amount}][ (reason: {reason})]",
+)
+async def move_deal_stage(
+    ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage, reason: str | None = None, amount: Decimal | None = None
+) -> ToolResult:
     """Move a deal to another stage, including closed_won and closed_lost (a reason is required for lost), and set its
     new amount when that changes with the move.
 
@@ -122,8 +170,13 @@ async def move_deal_stage(ctx: ToolContext, deal_id: uuid.UUID, stage: DealStage
 
 @tool(area="pipeline")
 async def pipeline_summary(
-    ctx: ToolContext, scope: Literal["mine", "team", "all"] = "mine", group_by: Literal["stage", "owner"] = "stage",
-    period: Period | None = None, owner_id: uuid.UUID | None = None, team: str | None = None, owner: str | None = None,
+    ctx: ToolContext,
+    scope: Literal["mine", "team", "all"] = "mine",
+    group_by: Literal["stage", "owner"] = "stage",
+    period: Period | None = None,
+    owner_id: uuid.UUID | None = None,
+    team: str | None = None,
+    owner: str | None = None,
 ) -> ToolResult:
     """Open pipeline: count, amount and weighted value by stage or owner, plus closed won, for a close-date period.
 
@@ -142,19 +195,39 @@ async def pipeline_summary(
         owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
     whose = owner_id or (ctx.actor.user_id if scope == "mine" else None)
     team_name = team or (ctx.actor.team if scope == "team" and not owner_id else None)
-    result = await PipelineService(ctx.session, ctx.actor).summary(owner_id=whose, team=team_name, close_from=close_from, close_to=close_to, group_by=group_by)
-    return ToolResult(data={
-        "scope": scope, "group_by": group_by, "period": period, "from": plain(close_from), "to": plain(close_to),
-        "rows": [{"key": r.key, "count": r.count, "amount": plain(r.amount), "weighted_value": plain(r.weighted_value)} for r in result.rows],
-        "total": {"count": result.count, "amount": plain(result.amount), "weighted_value": plain(result.weighted_value),
-                  "weighted_short": money_short(result.weighted_value)},
-        "closed_won": {"count": result.won_count, "amount": plain(result.won_amount)},
-    })
+    result = await PipelineService(ctx.session, ctx.actor).summary(
+        owner_id=whose, team=team_name, close_from=close_from, close_to=close_to, group_by=group_by
+    )
+    return ToolResult(
+        data={
+            "scope": scope,
+            "group_by": group_by,
+            "period": period,
+            "from": plain(close_from),
+            "to": plain(close_to),
+            "rows": [
+                {"key": r.key, "count": r.count, "amount": plain(r.amount), "weighted_value": plain(r.weighted_value)}
+                for r in result.rows
+            ],
+            "total": {
+                "count": result.count,
+                "amount": plain(result.amount),
+                "weighted_value": plain(result.weighted_value),
+                "weighted_short": money_short(result.weighted_value),
+            },
+            "closed_won": {"count": result.won_count, "amount": plain(result.won_amount)},
+        }
+    )
 
 
 @tool(area="pipeline")
-async def stuck_deals(ctx: ToolContext, min_days: int = 14, scope: Literal["mine", "team", "all"] = "mine", limit: int = 10,
-                      owner: str | None = None) -> ToolResult:
+async def stuck_deals(
+    ctx: ToolContext,
+    min_days: int = 14,
+    scope: Literal["mine", "team", "all"] = "mine",
+    limit: int = 10,
+    owner: str | None = None,
+) -> ToolResult:
     """Open deals that have not moved stage for more than `min_days` days, longest first.
 
     Args:
@@ -167,13 +240,20 @@ async def stuck_deals(ctx: ToolContext, min_days: int = 14, scope: Literal["mine
     if owner:
         owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
     team = ctx.actor.team if scope == "team" and not owner else None
-    deals = await PipelineService(ctx.session, ctx.actor).stuck(min_days=min_days, owner_id=owner_id, team=team, limit=min(limit, 50))
+    deals = await PipelineService(ctx.session, ctx.actor).stuck(
+        min_days=min_days, owner_id=owner_id, team=team, limit=min(limit, 50)
+    )
     return ToolResult(data={"min_days": min_days, "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
 
 
 @tool(area="pipeline")
-async def deals_closing(ctx: ToolContext, period: Period = "this_month", scope: Literal["mine", "team", "all"] = "mine", limit: int = 20,
-                        within_days: int | None = None) -> ToolResult:
+async def deals_closing(
+    ctx: ToolContext,
+    period: Period = "this_month",
+    scope: Literal["mine", "team", "all"] = "mine",
+    limit: int = 20,
+    within_days: int | None = None,
+) -> ToolResult:
     """Open deals whose close date falls in a period (or in the next `within_days` days), soonest first.
 
     Args:
@@ -187,6 +267,13 @@ async def deals_closing(ctx: ToolContext, period: Period = "this_month", scope: 
         start, end = ctx.now.date(), ctx.now.date() + timedelta(days=max(0, min(within_days, 3660)))
     owner = ctx.actor.user_id if scope == "mine" else None
     team = ctx.actor.team if scope == "team" else None
-    start = start or (date.min if period == "overdue" else ctx.now.date())  # overdue: open deals whose close date has passed
-    deals = await PipelineService(ctx.session, ctx.actor).closing(start=start, end=end, owner_id=owner, team=team, limit=min(limit, 50))
-    return ToolResult(data={"period": period, "from": plain(start), "to": plain(end), "deals": [_brief(d) for d in deals]}, refs=[ref(d) for d in deals])
+    start = start or (
+        date.min if period == "overdue" else ctx.now.date()
+    )  # overdue: open deals whose close date has passed
+    deals = await PipelineService(ctx.session, ctx.actor).closing(
+        start=start, end=end, owner_id=owner, team=team, limit=min(limit, 50)
+    )
+    return ToolResult(
+        data={"period": period, "from": plain(start), "to": plain(end), "deals": [_brief(d) for d in deals]},
+        refs=[ref(d) for d in deals],
+    )

@@ -13,14 +13,25 @@ from tools.registry import ToolResult, tool
 
 
 def _email(email: EmailMessage) -> dict[str, Any]:
-    return {"email_id": str(email.id), "status": email.status.value, "to": email.to_addresses, "subject": email.subject, "body": email.body}
+    return {
+        "email_id": str(email.id),
+        "status": email.status.value,
+        "to": email.to_addresses,
+        "subject": email.subject,
+        "body": email.body,
+    }
 
 
 @tool(area="emails", untrusted=True)
 async def draft_email(
-    ctx: ToolContext, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
+    ctx: ToolContext,
+    *,
+    contact_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    deal_id: uuid.UUID | None = None,
     purpose: Literal["follow_up", "intro", "demo", "proposal", "check_in"] = "follow_up",
-    tone: Literal["friendly", "formal", "brief"] = "friendly", notes: str | None = None,
+    tone: Literal["friendly", "formal", "brief"] = "friendly",
+    notes: str | None = None,
 ) -> ToolResult:
     """Write an email draft to a contact or lead (or a deal's primary contact), grounded in their record, and save it unsent.
 
@@ -35,7 +46,14 @@ async def draft_email(
         notes: points the user wants in the email
     """
     email, draft = await EmailService(ctx.session, ctx.actor).draft(
-        contact_id=contact_id, lead_id=lead_id, deal_id=deal_id, purpose=purpose, tone=tone, notes=notes, writer=ctx.writer)
+        contact_id=contact_id,
+        lead_id=lead_id,
+        deal_id=deal_id,
+        purpose=purpose,
+        tone=tone,
+        notes=notes,
+        writer=ctx.writer,
+    )
     return ToolResult(data=_email(email) | {"written_by": draft.method}, refs=[ref(email)])
 
 
@@ -47,12 +65,25 @@ async def send_email(ctx: ToolContext, email_id: uuid.UUID) -> ToolResult:
         email_id: the draft's id (from draft_email)
     """
     email = await EmailService(ctx.session, ctx.actor).send(email_id, ctx.settings, deliver=not ctx.dry_run)
-    return ToolResult(data=_email(email) | {"sent_at": email.sent_at.isoformat() if email.sent_at else None}, refs=[ref(email)])
+    return ToolResult(
+        data=_email(email) | {"sent_at": email.sent_at.isoformat() if email.sent_at else None}, refs=[ref(email)]
+    )
 
 
-@tool(area="emails", writes=True, summary="Record an email received[ from lead {lead_id}][ from contact {contact_id}]: {subject}")
-async def log_email_received(ctx: ToolContext, subject: str, body: str, *, contact_id: uuid.UUID | None = None,
-                             lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None) -> ToolResult:
+@tool(
+    area="emails",
+    writes=True,
+    summary="Record an email received[ from lead {lead_id}][ from contact {contact_id}]: {subject}",
+)
+async def log_email_received(
+    ctx: ToolContext,
+    subject: str,
+    body: str,
+    *,
+    contact_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    deal_id: uuid.UUID | None = None,
+) -> ToolResult:
     """Record an email a contact or lead sent us (a reply); a lead's score is updated.
 
     Args:
@@ -63,5 +94,6 @@ async def log_email_received(ctx: ToolContext, subject: str, body: str, *, conta
         deal_id: the deal it is about
     """
     email = await EmailService(ctx.session, ctx.actor).receive(
-        {"subject": subject, "body": body, "contact_id": contact_id, "lead_id": lead_id, "deal_id": deal_id})
+        {"subject": subject, "body": body, "contact_id": contact_id, "lead_id": lead_id, "deal_id": deal_id}
+    )
     return ToolResult(data=_email(email), refs=[ref(email)])

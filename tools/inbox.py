@@ -18,8 +18,20 @@ from tools.registry import ToolResult, tool
 
 def _row(service: InboxService, conversation: InboxConversation) -> dict[str, Any]:
     brief = service.brief(conversation)
-    return {k: brief[k] for k in ("id", "subject", "status", "priority", "customer_email", "last_message_at", "sla",
-                                  "resolution_due", "assignee_id")}
+    return {
+        k: brief[k]
+        for k in (
+            "id",
+            "subject",
+            "status",
+            "priority",
+            "customer_email",
+            "last_message_at",
+            "sla",
+            "resolution_due",
+            "assignee_id",
+        )
+    }
 
 
 @tool(area="inbox", untrusted=True)
@@ -37,8 +49,13 @@ async def inbox_waiting_on_me(ctx: ToolContext, limit: int = 10) -> ToolResult:
 
 @tool(area="inbox", untrusted=True)
 async def list_inbox_threads(
-    ctx: ToolContext, view: Literal["unassigned", "mine", "all"] = "all", *, status: ConversationStatus | None = None,
-    sla: Literal["breached", "due_soon", "on_track"] | None = None, inbox: str | None = None, limit: int = 10,
+    ctx: ToolContext,
+    view: Literal["unassigned", "mine", "all"] = "all",
+    *,
+    status: ConversationStatus | None = None,
+    sla: Literal["breached", "due_soon", "on_track"] | None = None,
+    inbox: str | None = None,
+    limit: int = 10,
 ) -> ToolResult:
     """Threads of the shared inboxes the user works (support@, sales@), newest activity first, with counts per view.
 
@@ -51,9 +68,17 @@ async def list_inbox_threads(
     """
     service = InboxService(ctx.session, ctx.actor)
     assignee = {"unassigned": "none", "mine": "me", "all": None}[view]
-    found = await service.conversations(inbox=inbox, status=status, assignee=assignee, sla_state=sla, limit=min(limit, 50))  # type: ignore[arg-type]
-    return ToolResult(data={"total": found.total, "counts": found.counts, "threads": [_row(service, c) for c in found.items]},
-                      refs=[ref(c) for c in found.items])
+    found = await service.conversations(
+        inbox=inbox,
+        status=status,
+        assignee=assignee,  # type: ignore[arg-type]
+        sla_state=sla,
+        limit=min(limit, 50),
+    )
+    return ToolResult(
+        data={"total": found.total, "counts": found.counts, "threads": [_row(service, c) for c in found.items]},
+        refs=[ref(c) for c in found.items],
+    )
 
 
 @tool(area="inbox", untrusted=True)
@@ -68,8 +93,11 @@ async def summarize_inbox_thread(ctx: ToolContext, thread: str) -> ToolResult:
     conversation = await service.pick(thread)
     if ctx.embedder is not None:
         conversation = await summarize(ctx.session, ctx.actor, conversation.id, ctx.embedder, writer=ctx.writer)
-    return ToolResult(data=_row(service, conversation) | {"summary": conversation.summary, "intent": conversation.intent,
-                                                          "sentiment": conversation.sentiment}, refs=[ref(conversation)])
+    return ToolResult(
+        data=_row(service, conversation)
+        | {"summary": conversation.summary, "intent": conversation.intent, "sentiment": conversation.sentiment},
+        refs=[ref(conversation)],
+    )
 
 
 @tool(area="inbox", writes=True, summary="Assign the inbox thread '{thread}' to {assignee}")

@@ -17,8 +17,10 @@ async def find_anomalies(ctx: ToolContext, days: int = 7) -> ToolResult:
         days: look at the last this many days (1-31)
     """
     alerts = await find_alerts(ctx.session, ctx.actor, today=ctx.now.date(), window_days=max(1, min(days, 31)))
-    return ToolResult(data={"days": days, "alerts": [a.to_dict() for a in alerts[:15]]},
-                      refs=[a.record for a in alerts[:15] if a.record])
+    return ToolResult(
+        data={"days": days, "alerts": [a.to_dict() for a in alerts[:15]]},
+        refs=[a.record for a in alerts[:15] if a.record],
+    )
 
 
 @tool(area="pipeline")
@@ -40,5 +42,7 @@ async def forecast_tickets(ctx: ToolContext, days: int = 14) -> ToolResult:
     Args:
         days: how many days ahead (1-60)
     """
-    forecast = await ticket_volume_forecast(ctx.session, ctx.actor, today=ctx.now.date(), horizon_days=max(1, min(days, 60)))
+    forecast = await ticket_volume_forecast(
+        ctx.session, ctx.actor, today=ctx.now.date(), horizon_days=max(1, min(days, 60))
+    )
     return ToolResult(data=forecast.to_dict())

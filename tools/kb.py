@@ -24,23 +24,40 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
         query: the question or the exact terms (an error code, a product name)
         limit: how many passages
     """
-    visible = (Visibility.public,) if ctx.actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
+    visible = (
+        (Visibility.public,) if ctx.actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
+    )
     embedder = ctx.embedder or default_embedder()
     hits = await search(ctx.session, embedder, query, limit=max(min(limit, 10), PICK_POOL), visibilities=visible)
-    relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or ([hits[0]] if stands_out([h.score for h in hits]) else [])
+    relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or (
+        [hits[0]] if stands_out([h.score for h in hits]) else []
+    )
     if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = pick_article(query, [(h.article_id, h.title, h.score) for h in relevant], embedder,
-                          staff=ctx.actor.role is not CallerRole.customer)
+    chosen = pick_article(
+        query,
+        [(h.article_id, h.title, h.score) for h in relevant],
+        embedder,
+        staff=ctx.actor.role is not CallerRole.customer,
+    )
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
-    relevant = relevant[:max(1, min(limit, 10))]
+    relevant = relevant[: max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)
     if not composed.text:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    passages = [{"n": 1, "title": relevant[0].title, "section": ", ".join(composed.sections), "text": "\n\n".join(composed.evidence),
-                 "score": round(relevant[0].score, 3)}]
-    passages += [{"n": i + 1, "title": h.title, "heading": h.heading, "text": h.content, "score": round(h.score, 3)}
-                 for i, h in enumerate(relevant[1:], start=1)]
+    passages = [
+        {
+            "n": 1,
+            "title": relevant[0].title,
+            "section": ", ".join(composed.sections),
+            "text": "\n\n".join(composed.evidence),
+            "score": round(relevant[0].score, 3),
+        }
+    ]
+    passages += [
+        {"n": i + 1, "title": h.title, "heading": h.heading, "text": h.content, "score": round(h.score, 3)}
+        for i, h in enumerate(relevant[1:], start=1)
+    ]
     return ToolResult(
         data={"found": True, "answer": {"text": composed.text, "cite": 1, "need": composed.need}, "passages": passages},
         refs=[{"type": KbArticle.record_type, "id": str(h.article_id), "name": h.title} for h in relevant],
@@ -57,6 +74,10 @@ async def search_conversations(ctx: ToolContext, query: str, limit: int = 5) -> 
         query: the problem, error message or question
         limit: how many matches
     """
-    matches = await search_memory(ctx.session, ctx.embedder or default_embedder(), ctx.actor, query, limit=min(limit, 20))
-    return ToolResult(data=[m.as_dict() for m in matches],
-                      refs=[{"type": "ticket", "id": m.record_id, "name": m.label} for m in matches if m.kind == "ticket"])
+    matches = await search_memory(
+        ctx.session, ctx.embedder or default_embedder(), ctx.actor, query, limit=min(limit, 20)
+    )
+    return ToolResult(
+        data=[m.as_dict() for m in matches],
+        refs=[{"type": "ticket", "id": m.record_id, "name": m.label} for m in matches if m.kind == "ticket"],
+    )

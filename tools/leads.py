@@ -17,8 +17,13 @@ from tools.registry import ToolResult, tool
 
 
 @tool(area="leads")
-async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadStatus | None = None, limit: int = 10,
-                       order: Literal["newest", "score"] = "newest") -> ToolResult:
+async def search_leads(
+    ctx: ToolContext,
+    query: str | None = None,
+    status: LeadStatus | None = None,
+    limit: int = 10,
+    order: Literal["newest", "score"] = "newest",
+) -> ToolResult:
     """List leads the user may see, by free text (name, email, company) and status; looked up by text, each also says
     which BANT answers it still lacks (bant_missing: qualifying needs all four).
 
@@ -28,11 +33,28 @@ async def search_leads(ctx: ToolContext, query: str | None = None, status: LeadS
         limit: at most this many leads
         order: newest first, or the highest score first ("my hottest leads")
     """
-    leads, total = await LeadService(ctx.session, ctx.actor).search(q=query, status=status, limit=min(limit, 50), by_score=order == "score")
+    leads, total = await LeadService(ctx.session, ctx.actor).search(
+        q=query, status=status, limit=min(limit, 50), by_score=order == "score"
+    )
     return ToolResult(
-        data={"total": total, "leads": [{"id": str(lead.id), "name": lead.name, "company": lead.company, "status": lead.status.value, "score": lead.score}
-                                         | ({"bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]} if query else {})
-                                         for lead in leads]},
+        data={
+            "total": total,
+            "leads": [
+                {
+                    "id": str(lead.id),
+                    "name": lead.name,
+                    "company": lead.company,
+                    "status": lead.status.value,
+                    "score": lead.score,
+                }
+                | (
+                    {"bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]}
+                    if query
+                    else {}
+                )
+                for lead in leads
+            ],
+        },
         refs=[ref(lead) for lead in leads],
     )
 
@@ -48,10 +70,22 @@ async def get_lead(ctx: ToolContext, lead_id: uuid.UUID) -> ToolResult:
     return ToolResult(data=to_dict(lead) | {"name": lead.name}, refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, summary="Create lead {first_name} {last_name} ({email}[, {title}][ at {company}], source {source})")
+@tool(
+    area="leads",
+    writes=True,
+    summary="Create lead {first_name} {last_name} ({email}[, {title}][ at {company}], source {source})",
+)
 async def create_lead(
-    ctx: ToolContext, first_name: str, last_name: str, email: str, source: LeadSource, *,
-    company: str | None = None, title: str | None = None, phone: str | None = None, industry: str | None = None,
+    ctx: ToolContext,
+    first_name: str,
+    last_name: str,
+    email: str,
+    source: LeadSource,
+    *,
+    company: str | None = None,
+    title: str | None = None,
+    phone: str | None = None,
+    industry: str | None = None,
     company_size: CompanySize | None = None,
 ) -> ToolResult:
     """Create a new lead assigned to the user.
@@ -84,10 +118,21 @@ async def update_lead(ctx: ToolContext, lead_id: uuid.UUID, changes: LeadUpdate)
     return ToolResult(data=to_dict(lead), refs=[ref(lead)])
 
 
-@tool(area="leads", writes=True, target=(Lead.record_type, "lead_id"), summary="Mark lead {target} as {status}[ (reason: {reason})]")
+@tool(
+    area="leads",
+    writes=True,
+    target=(Lead.record_type, "lead_id"),
+    summary="Mark lead {target} as {status}[ (reason: {reason})]",
+)
 async def update_lead_status(
-    ctx: ToolContext, lead_id: uuid.UUID, status: Literal["contacted", "qualified", "lost"], *,
-    reason: str | None = None, budget: str | None = None, authority: str | None = None, need: str | None = None,
+    ctx: ToolContext,
+    lead_id: uuid.UUID,
+    status: Literal["contacted", "qualified", "lost"],
+    *,
+    reason: str | None = None,
+    budget: str | None = None,
+    authority: str | None = None,
+    need: str | None = None,
     timeline: str | None = None,
 ) -> ToolResult:
     """Move a lead along its lifecycle: contacted, qualified or lost (a reason is required).
@@ -104,15 +149,31 @@ async def update_lead_status(
         need: BANT need (the problem to solve, or "unknown")
         timeline: BANT timeline (when they need it, e.g. "by Q1", or "unknown")
     """
-    bant = {k: v for k, v in {"budget": budget, "authority": authority, "need": need, "timeline": timeline}.items() if v}
+    bant = {
+        k: v for k, v in {"budget": budget, "authority": authority, "need": need, "timeline": timeline}.items() if v
+    }
     lead = await LeadService(ctx.session, ctx.actor).set_status(lead_id, status, reason=reason, bant=bant or None)
-    return ToolResult(data={"id": str(lead.id), "name": lead.name, "status": lead.status.value, "lost_reason": lead.lost_reason}, refs=[ref(lead)])
+    return ToolResult(
+        data={"id": str(lead.id), "name": lead.name, "status": lead.status.value, "lost_reason": lead.lost_reason},
+        refs=[ref(lead)],
+    )
 
 
-@tool(area="leads", writes=True, target=(Lead.record_type, "lead_id"), summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]")
+@tool(
+    area="leads",
+    writes=True,
+    target=(Lead.record_type, "lead_id"),
+    summary="Convert lead {target} into a contact, an account and a deal[ of {amount}][ closing {close_date}]",
+)
 async def convert_lead(
-    ctx: ToolContext, lead_id: uuid.UUID, *, amount: Decimal | None = None, close_date: Day | None = None,
-    deal_name: str | None = None, create_deal: bool = True, override_reason: str | None = None,
+    ctx: ToolContext,
+    lead_id: uuid.UUID,
+    *,
+    amount: Decimal | None = None,
+    close_date: Day | None = None,
+    deal_name: str | None = None,
+    create_deal: bool = True,
+    override_reason: str | None = None,
 ) -> ToolResult:
     """Convert a qualified lead: creates (or links) the account and contact and, by default, a deal in qualification.
 
@@ -128,12 +189,29 @@ async def convert_lead(
         override_reason: why a lead that is not qualified is converted anyway (only when the user gives a reason)
     """
     result = await LeadService(ctx.session, ctx.actor).convert(
-        lead_id, {"amount": amount, "close_date": close_date, "deal_name": deal_name, "create_deal": create_deal,
-                  "override_reason": override_reason})
+        lead_id,
+        {
+            "amount": amount,
+            "close_date": close_date,
+            "deal_name": deal_name,
+            "create_deal": create_deal,
+            "override_reason": override_reason,
+        },
+    )
     records = [r for r in (result.contact, result.account, result.deal) if r is not None]
     return ToolResult(
-        data={"lead": result.lead.name, "contact_id": str(result.contact.id), "account": result.account.account_name,
-              "deal": result.deal and {"id": str(result.deal.id), "deal_name": result.deal.deal_name, "amount": plain(result.deal.amount),
-                                       "close_date": plain(result.deal.close_date), "stage": result.deal.stage.value}},
+        data={
+            "lead": result.lead.name,
+            "contact_id": str(result.contact.id),
+            "account": result.account.account_name,
+            "deal": result.deal
+            and {
+                "id": str(result.deal.id),
+                "deal_name": result.deal.deal_name,
+                "amount": plain(result.deal.amount),
+                "close_date": plain(result.deal.close_date),
+                "stage": result.deal.stage.value,
+            },
+        },
         refs=[ref(r) for r in records],
     )

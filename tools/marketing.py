@@ -25,9 +25,22 @@ async def list_contact_lists(ctx: ToolContext, query: str | None = None) -> Tool
         query: part of a list's name
     """
     rows, total = await ListService(ctx.session, ctx.actor).search(q=query, limit=50)
-    return ToolResult(data={"total": total, "lists": [{"id": str(r.id), "name": r.name, "kind": "dynamic" if r.dynamic else "static",
-                                                       "members": n, "description": r.description} for r, n in rows]},
-                      refs=[ref(r) for r, _ in rows])
+    return ToolResult(
+        data={
+            "total": total,
+            "lists": [
+                {
+                    "id": str(r.id),
+                    "name": r.name,
+                    "kind": "dynamic" if r.dynamic else "static",
+                    "members": n,
+                    "description": r.description,
+                }
+                for r, n in rows
+            ],
+        },
+        refs=[ref(r) for r, _ in rows],
+    )
 
 
 @tool(area="lists")
@@ -41,8 +54,15 @@ async def list_members(ctx: ToolContext, list_name: str, limit: int = 20) -> Too
     service = ListService(ctx.session, ctx.actor)
     found = await service.find(list_name)
     rows, total = await service.members(found.id, limit=min(limit, 100))
-    return ToolResult(data={"list": found.name, "kind": "dynamic" if found.dynamic else "static", "total": total,
-                            "members": [_contact(c) for c in rows]}, refs=[ref(c) for c in rows])
+    return ToolResult(
+        data={
+            "list": found.name,
+            "kind": "dynamic" if found.dynamic else "static",
+            "total": total,
+            "members": [_contact(c) for c in rows],
+        },
+        refs=[ref(c) for c in rows],
+    )
 
 
 @tool(area="lists", writes=True, summary="Add {target} to the list '{list_name}'")
@@ -59,8 +79,14 @@ async def add_to_list(ctx: ToolContext, list_name: str, contact_ids: list[uuid.U
     return ToolResult(data={"list": found.name, "added": added}, refs=[ref(found)])
 
 
-@tool(area="lists", writes=True, summary="Create the dynamic list '{name}' ({result_count} contacts match now: {result_sample})")
-async def create_dynamic_list(ctx: ToolContext, name: str, criteria: dict[str, Any], description: str | None = None) -> ToolResult:
+@tool(
+    area="lists",
+    writes=True,
+    summary="Create the dynamic list '{name}' ({result_count} contacts match now: {result_sample})",
+)
+async def create_dynamic_list(
+    ctx: ToolContext, name: str, criteria: dict[str, Any], description: str | None = None
+) -> ToolResult:
     """Create a dynamic contact list from a filter ("make a list of CTOs at enterprise accounts"); its members follow the records.
 
     Needs the user's approval; the approval shows how many contacts match now.
@@ -81,9 +107,15 @@ async def create_dynamic_list(ctx: ToolContext, name: str, criteria: dict[str, A
     service = ListService(ctx.session, ctx.actor)
     made = await service.create({"name": name, "criteria": criteria, "description": description})
     count, sample = await service.preview(made.criteria or {}, limit=5)
-    return ToolResult(data={"list_id": str(made.id), "name": made.name, "count": count,
-                            "sample": ", ".join(c.name for c in sample) or "nobody yet"}, refs=[ref(made)])
-
+    return ToolResult(
+        data={
+            "list_id": str(made.id),
+            "name": made.name,
+            "count": count,
+            "sample": ", ".join(c.name for c in sample) or "nobody yet",
+        },
+        refs=[ref(made)],
+    )
 
 
 @tool(area="campaigns")
@@ -94,9 +126,24 @@ async def list_campaigns(ctx: ToolContext, query: str | None = None) -> ToolResu
         query: part of a campaign's name
     """
     rows, total = await CampaignService(ctx.session, ctx.actor).search(q=query, limit=50)
-    return ToolResult(data={"total": total, "campaigns": [
-        {"id": str(c.id), "name": c.name, "type": c.type.value, "status": c.status.value, "start_date": c.start_date,
-         "end_date": c.end_date, "budget": c.budget} for c in rows]}, refs=[ref(c) for c in rows])
+    return ToolResult(
+        data={
+            "total": total,
+            "campaigns": [
+                {
+                    "id": str(c.id),
+                    "name": c.name,
+                    "type": c.type.value,
+                    "status": c.status.value,
+                    "start_date": c.start_date,
+                    "end_date": c.end_date,
+                    "budget": c.budget,
+                }
+                for c in rows
+            ],
+        },
+        refs=[ref(c) for c in rows],
+    )
 
 
 @tool(area="campaigns")
@@ -112,13 +159,22 @@ async def campaign_metrics(ctx: ToolContext, campaign: str) -> ToolResult:
     data = to_dict(found) | {"metrics": (await service.metrics(found.id)).to_dict()}
     if ctx.actor.sees_everything or str(ctx.actor.role) == "manager":
         emails = MassEmailService(ctx.session, ctx.actor)
-        data["emails"] = [{"email_id": str(e.id), "subject": e.subject, "status": e.status.value, "progress": await emails.progress(e.id)}
-                          for e in await emails.of_campaign(found.id)]
+        data["emails"] = [
+            {
+                "email_id": str(e.id),
+                "subject": e.subject,
+                "status": e.status.value,
+                "progress": await emails.progress(e.id),
+            }
+            for e in await emails.of_campaign(found.id)
+        ]
     return ToolResult(data=data, refs=[ref(found)])
 
 
 @tool(area="mass_email")
-async def draft_campaign_email(ctx: ToolContext, campaign: str, subject: str, body: str, *, list_name: str | None = None) -> ToolResult:
+async def draft_campaign_email(
+    ctx: ToolContext, campaign: str, subject: str, body: str, *, list_name: str | None = None
+) -> ToolResult:
     """Save a campaign email (not sent): Jinja merge fields {{ contact.first_name }}, {{ contact.last_name }}, {{ contact.title }},
     {{ account.name }}, {{ campaign.name }}. Send it with send_campaign_email after the user approves.
 
@@ -130,15 +186,26 @@ async def draft_campaign_email(ctx: ToolContext, campaign: str, subject: str, bo
     """
     found = await CampaignService(ctx.session, ctx.actor).find(campaign)
     target = await ListService(ctx.session, ctx.actor).find(list_name) if list_name else None
-    email = await MassEmailService(ctx.session, ctx.actor).create(found.id, {"subject": subject, "body": body,
-                                                                           "list_id": target.id if target else None})
-    return ToolResult(data={"email_id": str(email.id), "campaign": found.name, "list": target.name if target else None,
-                            "status": email.status.value}, refs=[ref(found)])
+    email = await MassEmailService(ctx.session, ctx.actor).create(
+        found.id, {"subject": subject, "body": body, "list_id": target.id if target else None}
+    )
+    return ToolResult(
+        data={
+            "email_id": str(email.id),
+            "campaign": found.name,
+            "list": target.name if target else None,
+            "status": email.status.value,
+        },
+        refs=[ref(found)],
+    )
 
 
-@tool(area="mass_email", writes=True,
-      summary="Send the campaign email '{result_subject}' to {result_recipients} recipients on {result_audience} "
-              "({result_suppressed} suppressed: unsubscribed or bounced). Preview for {result_preview_to}: {result_preview}")
+@tool(
+    area="mass_email",
+    writes=True,
+    summary="Send the campaign email '{result_subject}' to {result_recipients} recipients on {result_audience} "
+    "({result_suppressed} suppressed: unsubscribed or bounced). Preview for {result_preview_to}: {result_preview}",
+)
 async def send_campaign_email(ctx: ToolContext, email_id: uuid.UUID, *, list_name: str | None = None) -> ToolResult:
     """Send a campaign email to its list now ("send the Q4 promo email to the VIP list"). Needs approval; managers and admins only.
 
@@ -156,7 +223,15 @@ async def send_campaign_email(ctx: ToolContext, email_id: uuid.UUID, *, list_nam
     audience = await service.send(email_id, ctx.settings, deliver=not ctx.dry_run)
     shown = await service.preview(email_id, ctx.settings)
     listed = await ListService(ctx.session, ctx.actor).get(email.list_id) if email.list_id else None
-    return ToolResult(data={"email_id": str(email.id), "subject": shown["subject"], "recipients": audience.recipients,
-                            "suppressed": audience.suppressed, "audience": f"list '{listed.name}'" if listed else "the campaign's members",
-                            "preview_to": shown["to"], "preview": " ".join(shown["text"].split())[:300],
-                            "status": "queued" if not ctx.dry_run else "proposed"})
+    return ToolResult(
+        data={
+            "email_id": str(email.id),
+            "subject": shown["subject"],
+            "recipients": audience.recipients,
+            "suppressed": audience.suppressed,
+            "audience": f"list '{listed.name}'" if listed else "the campaign's members",
+            "preview_to": shown["to"],
+            "preview": " ".join(shown["text"].split())[:300],
+            "status": "queued" if not ctx.dry_run else "proposed",
+        }
+    )

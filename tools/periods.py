@@ -5,8 +5,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Literal
 
-Period = Literal["today", "this_week", "next_week", "this_month", "next_month", "this_quarter", "next_quarter", "this_year", "overdue",
-                 "last_week", "last_month", "last_quarter", "last_year"]
+Period = Literal[
+    "today",
+    "this_week",
+    "next_week",
+    "this_month",
+    "next_month",
+    "this_quarter",
+    "next_quarter",
+    "this_year",
+    "overdue",
+    "last_week",
+    "last_month",
+    "last_quarter",
+    "last_year",
+]
 
 
 def _month_end(year: int, month: int) -> date:

@@ -33,7 +33,9 @@ class ToolResult:
         text = json.dumps({"ok": True, "data": self.data, "refs": self.refs}, default=str)
         if len(text) <= limit:
             return text
-        return json.dumps({"ok": True, "truncated": True, "refs": self.refs[:20], "data_preview": text[: limit - 400]}, default=str)
+        return json.dumps(
+            {"ok": True, "truncated": True, "refs": self.refs[:20], "data_preview": text[: limit - 400]}, default=str
+        )
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,15 @@ class Toolset:
 TOOLSET = Toolset()
 
 
-def tool(*, area: str, writes: bool = False, target: tuple[str, str] | None = None, summary: str | None = None,
-         untrusted: bool | tuple[str, ...] = False, toolset: Toolset = TOOLSET) -> Callable[[ToolFn], ToolFn]:
+def tool(
+    *,
+    area: str,
+    writes: bool = False,
+    target: tuple[str, str] | None = None,
+    summary: str | None = None,
+    untrusted: bool | tuple[str, ...] = False,
+    toolset: Toolset = TOOLSET,
+) -> Callable[[ToolFn], ToolFn]:
     """Register an async function `fn(ctx, ...)` as a tool of `toolset`."""
 
     def register(fn: ToolFn) -> ToolFn:
@@ -113,8 +122,19 @@ def tool(*, area: str, writes: bool = False, target: tuple[str, str] | None = No
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[name] = (hints[name], Field(default, description=arg_docs.get(name)))
         model = create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
-        toolset.add(Tool(name=fn.__name__, description=description, fn=fn, args_model=model, area=area,
-                         writes=writes, target=target, summary=summary, untrusted=untrusted))
+        toolset.add(
+            Tool(
+                name=fn.__name__,
+                description=description,
+                fn=fn,
+                args_model=model,
+                area=area,
+                writes=writes,
+                target=target,
+                summary=summary,
+                untrusted=untrusted,
+            )
+        )
         return fn
 
     return register

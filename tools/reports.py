@@ -12,8 +12,15 @@ from tools.registry import ToolResult, tool
 
 
 @tool(area="reports")
-async def sales_report(ctx: ToolContext, metric: Metric, group_by: GroupBy = "none", period: Period | None = "this_year", *,
-                       start: Day | None = None, end: Day | None = None) -> ToolResult:
+async def sales_report(
+    ctx: ToolContext,
+    metric: Metric,
+    group_by: GroupBy = "none",
+    period: Period | None = "this_year",
+    *,
+    start: Day | None = None,
+    end: Day | None = None,
+) -> ToolResult:
     """Sales performance numbers, with how they were computed (say the method when answering): e.g. "what's our win
     rate by source this year?" is metric win_rate, group_by source, period this_year. Only deals and leads the user may see.
 

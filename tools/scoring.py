@@ -27,7 +27,9 @@ async def explain_score(ctx: ToolContext, lead_id: uuid.UUID) -> ToolResult:
 
 
 @tool(area="insights", untrusted=True)
-async def next_best_action(ctx: ToolContext, record_type: Literal["deal", "lead", "contact"], record_id: uuid.UUID) -> ToolResult:
+async def next_best_action(
+    ctx: ToolContext, record_type: Literal["deal", "lead", "contact"], record_id: uuid.UUID
+) -> ToolResult:
     """Recommended next steps for a deal, lead or contact, most urgent first, each with its reason and due date.
 
     Args:

@@ -23,7 +23,17 @@ async def search_crm(ctx: ToolContext, query: str, types: list[RecordKind] | Non
     """
     best = await CrmSearchService(ctx.session, ctx.actor).search(query, types=types, limit=limit)
     return ToolResult(
-        data=[{"type": m.kind, "id": str(m.record.id), "name": m.record.name, "score": round(m.score), "exact": m.exact,
-               "detail": m.detail, "mine": m.mine} for m in best],
+        data=[
+            {
+                "type": m.kind,
+                "id": str(m.record.id),
+                "name": m.record.name,
+                "score": round(m.score),
+                "exact": m.exact,
+                "detail": m.detail,
+                "mine": m.mine,
+            }
+            for m in best
+        ],
         refs=[ref(m.record) for m in best],
     )

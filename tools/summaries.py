@@ -32,7 +32,9 @@ async def summarize_ticket(ctx: ToolContext, number: int) -> ToolResult:
         number: the ticket number people use (e.g. 1042)
     """
     ticket = await TicketService(ctx.session, ctx.actor).by_number(number)
-    return _result(await summarizing.summarize_ticket(ctx.session, ctx.actor, ticket.id, _embedder(ctx), writer=ctx.writer))
+    return _result(
+        await summarizing.summarize_ticket(ctx.session, ctx.actor, ticket.id, _embedder(ctx), writer=ctx.writer)
+    )
 
 
 @tool(area="activities", untrusted=True)
@@ -52,7 +54,9 @@ async def summarize_account_status(ctx: ToolContext, account_id: uuid.UUID) -> T
     Args:
         account_id: the account's id
     """
-    return _result(await summarizing.summarize_account(ctx.session, ctx.actor, account_id, _embedder(ctx), writer=ctx.writer))
+    return _result(
+        await summarizing.summarize_account(ctx.session, ctx.actor, account_id, _embedder(ctx), writer=ctx.writer)
+    )
 
 
 @tool(area="memory", untrusted=True)
@@ -62,4 +66,8 @@ async def summarize_my_conversation(ctx: ToolContext, conversation_id: uuid.UUID
     Args:
         conversation_id: the conversation's id
     """
-    return _result(await summarizing.summarize_conversation(ctx.session, ctx.actor, conversation_id, _embedder(ctx), writer=ctx.writer))
+    return _result(
+        await summarizing.summarize_conversation(
+            ctx.session, ctx.actor, conversation_id, _embedder(ctx), writer=ctx.writer
+        )
+    )

@@ -16,8 +16,14 @@ from tools.registry import ToolResult, tool
 
 
 def _brief(t: Ticket) -> dict[str, Any]:
-    return {"id": str(t.id), "number": t.number, "subject": t.subject, "status": t.status.value, "priority": t.priority.value,
-            "created_at": plain(t.created_at)}
+    return {
+        "id": str(t.id),
+        "number": t.number,
+        "subject": t.subject,
+        "status": t.status.value,
+        "priority": t.priority.value,
+        "created_at": plain(t.created_at),
+    }
 
 
 async def _ticket(ctx: ToolContext, ticket_id: uuid.UUID | None, number: int | None) -> Ticket:
@@ -31,10 +37,16 @@ async def _ticket(ctx: ToolContext, ticket_id: uuid.UUID | None, number: int | N
 
 @tool(area="tickets", untrusted=True)
 async def search_tickets(
-    ctx: ToolContext, query: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
-    account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, open_only: bool = False,
+    ctx: ToolContext,
+    query: str | None = None,
+    status: TicketStatus | None = None,
+    priority: Priority | None = None,
+    account_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
+    open_only: bool = False,
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
-    intent: Literal["billing", "bug", "how_to", "access", "cancellation", "feature_request", "other"] | None = None, limit: int = 10,
+    intent: Literal["billing", "bug", "how_to", "access", "cancellation", "feature_request", "other"] | None = None,
+    limit: int = 10,
     mine: bool = False,
 ) -> ToolResult:
     """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
@@ -52,9 +64,17 @@ async def search_tickets(
         mine: only tickets assigned to the user (their queue)
     """
     tickets, total = await TicketService(ctx.session, ctx.actor).search(
-        q=query, status=status, priority=priority, account_id=account_id, contact_id=contact_id, open_only=open_only,
+        q=query,
+        status=status,
+        priority=priority,
+        account_id=account_id,
+        contact_id=contact_id,
+        open_only=open_only,
         assignee_id=ctx.actor.user_id if mine else None,
-        sentiment=sentiment, intent=intent, limit=min(limit, 50))
+        sentiment=sentiment,
+        intent=intent,
+        limit=min(limit, 50),
+    )
     return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
 
 
@@ -70,15 +90,27 @@ async def get_ticket(ctx: ToolContext, number: int | None = None, ticket_id: uui
     service = TicketService(ctx.session, ctx.actor)
     messages = await service.messages(ticket.id)
     return ToolResult(
-        data=to_dict(ticket) | await service.people(ticket) | {"messages": [{"from": m.author_type.value, "at": plain(m.created_at), "body": m.body, "internal": m.internal} for m in messages]},
+        data=to_dict(ticket)
+        | await service.people(ticket)
+        | {
+            "messages": [
+                {"from": m.author_type.value, "at": plain(m.created_at), "body": m.body, "internal": m.internal}
+                for m in messages
+            ]
+        },
         refs=[ref(ticket)],
     )
 
 
 @tool(area="tickets", writes=True, summary="Open a {priority} ticket: {subject}[ for {target}]")
 async def create_ticket(
-    ctx: ToolContext, subject: str, *, priority: Priority = Priority.medium, requester_contact_id: uuid.UUID | None = None,
-    description: str | None = None, product: str | None = None,
+    ctx: ToolContext,
+    subject: str,
+    *,
+    priority: Priority = Priority.medium,
+    requester_contact_id: uuid.UUID | None = None,
+    description: str | None = None,
+    product: str | None = None,
 ) -> ToolResult:
     """Open a support ticket, usually on behalf of a contact.
 
@@ -107,7 +139,9 @@ async def update_ticket(ctx: ToolContext, number: int, changes: TicketUpdate) ->
     return ToolResult(data=_brief(ticket), refs=[ref(ticket)])
 
 
-@tool(area="tickets", writes=True, target=(Ticket.record_type, "number"), summary="Assign ticket #{number} to {assignee}")
+@tool(
+    area="tickets", writes=True, target=(Ticket.record_type, "number"), summary="Assign ticket #{number} to {assignee}"
+)
 async def assign_ticket(ctx: ToolContext, number: int, assignee: str) -> ToolResult:
     """Assign a ticket to a support agent, manager or admin by email, full name or first name ("me": yourself).
 

@@ -22,7 +22,9 @@ Minutes = Annotated[int, Field(ge=0, le=24 * 60)]  # a meeting's length; a day a
 
 
 @tool(area="tasks")
-async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done: bool = False, within_days: int | None = None) -> ToolResult:
+async def my_tasks(
+    ctx: ToolContext, period: Period | None = None, include_done: bool = False, within_days: int | None = None
+) -> ToolResult:
     """The user's open tasks, soonest due first, optionally only those due by the end of a period.
 
     Args:
@@ -33,9 +35,26 @@ async def my_tasks(ctx: ToolContext, period: Period | None = None, include_done:
     due_before = period_range(period, ctx.now.date())[1] if period else None
     if within_days is not None:
         due_before = ctx.now.date() + timedelta(days=max(0, min(within_days, 3660)))
-    tasks = await TaskService(ctx.session, ctx.actor).for_user(ctx.actor.user_id, due_before=due_before, include_done=include_done)  # type: ignore[arg-type]
-    return ToolResult(data={"period": period, "tasks": [{"id": str(t.id), "title": t.title, "status": t.status.value,
-                                                         "due_date": plain(t.due_date), "priority": t.priority.value} for t in tasks]})
+    tasks = await TaskService(ctx.session, ctx.actor).for_user(
+        ctx.actor.user_id,  # type: ignore[arg-type]
+        due_before=due_before,
+        include_done=include_done,
+    )
+    return ToolResult(
+        data={
+            "period": period,
+            "tasks": [
+                {
+                    "id": str(t.id),
+                    "title": t.title,
+                    "status": t.status.value,
+                    "due_date": plain(t.due_date),
+                    "priority": t.priority.value,
+                }
+                for t in tasks
+            ],
+        }
+    )
 
 
 @tool(area="tasks", untrusted=("title",))  # a teammate's task titles are other people's text
@@ -51,19 +70,52 @@ async def team_tasks(ctx: ToolContext, person: str | None = None, period: Period
     service = TaskService(ctx.session, ctx.actor)
     if person is None:
         team = await service.of_team(due_before=due_before)
-        return ToolResult(data={"person": None, "period": period, "tasks": [
-            {"id": str(t.id), "title": t.title, "status": t.status.value, "due_date": plain(t.due_date), "priority": t.priority.value,
-             "assignee": name} for t, name in team]})
+        return ToolResult(
+            data={
+                "person": None,
+                "period": period,
+                "tasks": [
+                    {
+                        "id": str(t.id),
+                        "title": t.title,
+                        "status": t.status.value,
+                        "due_date": plain(t.due_date),
+                        "priority": t.priority.value,
+                        "assignee": name,
+                    }
+                    for t, name in team
+                ],
+            }
+        )
     user, tasks = await service.of_teammate(person, due_before=due_before)
-    return ToolResult(data={"person": user.name, "period": period, "tasks": [
-        {"id": str(t.id), "title": t.title, "status": t.status.value, "due_date": plain(t.due_date), "priority": t.priority.value}
-        for t in tasks]})
+    return ToolResult(
+        data={
+            "person": user.name,
+            "period": period,
+            "tasks": [
+                {
+                    "id": str(t.id),
+                    "title": t.title,
+                    "status": t.status.value,
+                    "due_date": plain(t.due_date),
+                    "priority": t.priority.value,
+                }
+                for t in tasks
+            ],
+        }
+    )
 
 
 @tool(area="tasks", writes=True, summary="Create task '{title}'[ for {assignee}][ due {due_date}]")
 async def create_task(
-    ctx: ToolContext, title: str, *, due_date: Day | None = None, priority: Priority = Priority.medium,
-    related_type: Related | None = None, related_id: uuid.UUID | None = None, description: str | None = None,
+    ctx: ToolContext,
+    title: str,
+    *,
+    due_date: Day | None = None,
+    priority: Priority = Priority.medium,
+    related_type: Related | None = None,
+    related_id: uuid.UUID | None = None,
+    description: str | None = None,
     assignee: str | None = None,
 ) -> ToolResult:
     """Create a task (a to-do or reminder) for the user or, for managers, a teammate, optionally about a record.
@@ -85,7 +137,9 @@ async def create_task(
 
 
 @tool(area="tasks", writes=True, summary="Update task {task_id}:[ status {status}][ due {due_date}]")
-async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: Day | None = None) -> ToolResult:
+async def update_task(
+    ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: Day | None = None
+) -> ToolResult:
     """Complete, start or reschedule a task.
 
     Args:
@@ -95,13 +149,21 @@ async def update_task(ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus |
     """
     changes = {k: v for k, v in {"status": status, "due_date": due_date}.items() if v is not None}
     task = await TaskService(ctx.session, ctx.actor).update(task_id, changes)
-    return ToolResult(data={"id": str(task.id), "title": task.title, "status": task.status.value, "due_date": plain(task.due_date)})
+    return ToolResult(
+        data={"id": str(task.id), "title": task.title, "status": task.status.value, "due_date": plain(task.due_date)}
+    )
 
 
 @tool(area="activities", writes=True, summary="Log {direction} call with {target}[: {notes}]")
 async def log_call(
-    ctx: ToolContext, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
-    notes: str | None = None, direction: CallDirection = CallDirection.outbound, duration_minutes: int = 0,
+    ctx: ToolContext,
+    *,
+    contact_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    deal_id: uuid.UUID | None = None,
+    notes: str | None = None,
+    direction: CallDirection = CallDirection.outbound,
+    duration_minutes: int = 0,
     outcome: CallOutcome = CallOutcome.connected,
 ) -> ToolResult:
     """Log a phone call with a contact or lead (and optionally a deal); it lands on their timelines.
@@ -115,14 +177,24 @@ async def log_call(
         duration_minutes: how long it lasted
         outcome: connected, no_answer, left_voicemail or busy
     """
-    call = await EngagementService(ctx.session, ctx.actor).log_call({
-        "contact_id": contact_id, "lead_id": lead_id, "deal_id": deal_id, "notes": notes, "direction": direction,
-        "duration": duration_minutes * 60, "outcome": outcome})
+    call = await EngagementService(ctx.session, ctx.actor).log_call(
+        {
+            "contact_id": contact_id,
+            "lead_id": lead_id,
+            "deal_id": deal_id,
+            "notes": notes,
+            "direction": direction,
+            "duration": duration_minutes * 60,
+            "outcome": outcome,
+        }
+    )
     return ToolResult(data={"id": str(call.id), "notes": call.notes, "call_at": plain(call.call_at)})
 
 
 @tool(area="activities", untrusted=("notes",))
-async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, limit: int = 10) -> ToolResult:
+async def search_calls(
+    ctx: ToolContext, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, limit: int = 10
+) -> ToolResult:
     """Recent calls, the user's own or those with a contact or lead.
 
     Args:
@@ -131,14 +203,33 @@ async def search_calls(ctx: ToolContext, contact_id: uuid.UUID | None = None, le
         limit: at most this many calls
     """
     calls, _ = await EngagementService(ctx.session, ctx.actor).list_calls(
-        contact_id=contact_id, lead_id=None if contact_id else lead_id, limit=min(limit, 50))
-    return ToolResult(data=[{"id": str(c.id), "call_at": plain(c.call_at), "direction": c.direction.value, "outcome": c.outcome.value, "notes": c.notes} for c in calls])
+        contact_id=contact_id, lead_id=None if contact_id else lead_id, limit=min(limit, 50)
+    )
+    return ToolResult(
+        data=[
+            {
+                "id": str(c.id),
+                "call_at": plain(c.call_at),
+                "direction": c.direction.value,
+                "outcome": c.outcome.value,
+                "notes": c.notes,
+            }
+            for c in calls
+        ]
+    )
 
 
 @tool(area="activities", writes=True, summary="Book '{title}' at {start_at}[ with {target}]")
 async def schedule_meeting(
-    ctx: ToolContext, title: str, start_at: Instant, *, contact_ids: list[uuid.UUID] | None = None, duration_minutes: Minutes = 30,
-    related_type: Related | None = None, related_id: uuid.UUID | None = None, location: str | None = None,
+    ctx: ToolContext,
+    title: str,
+    start_at: Instant,
+    *,
+    contact_ids: list[uuid.UUID] | None = None,
+    duration_minutes: Minutes = 30,
+    related_type: Related | None = None,
+    related_id: uuid.UUID | None = None,
+    location: str | None = None,
 ) -> ToolResult:
     """Book a meeting (a demo, a call, a review) with contacts, on the user's calendar.
 
@@ -151,10 +242,25 @@ async def schedule_meeting(
         related_id: the record it is about
         location: where (a room or a video link)
     """
-    meeting = await EngagementService(ctx.session, ctx.actor).schedule_meeting({
-        "title": title, "start_at": start_at, "end_at": start_at + timedelta(minutes=max(duration_minutes, 5)),
-        "contact_ids": contact_ids or [], "related_type": related_type, "related_id": related_id, "location": location})
-    return ToolResult(data={"id": str(meeting.id), "title": meeting.title, "start_at": plain(meeting.start_at), "end_at": plain(meeting.end_at)})
+    meeting = await EngagementService(ctx.session, ctx.actor).schedule_meeting(
+        {
+            "title": title,
+            "start_at": start_at,
+            "end_at": start_at + timedelta(minutes=max(duration_minutes, 5)),
+            "contact_ids": contact_ids or [],
+            "related_type": related_type,
+            "related_id": related_id,
+            "location": location,
+        }
+    )
+    return ToolResult(
+        data={
+            "id": str(meeting.id),
+            "title": meeting.title,
+            "start_at": plain(meeting.start_at),
+            "end_at": plain(meeting.end_at),
+        }
+    )
 
 
 @tool(area="activities")
@@ -168,7 +274,12 @@ async def my_meetings(ctx: ToolContext, period: Period = "this_week") -> ToolRes
     lo = datetime.combine(start or ctx.now.date(), datetime.min.time(), tzinfo=ctx.now.tzinfo)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=ctx.now.tzinfo)
     meetings, _ = await EngagementService(ctx.session, ctx.actor).list_meetings(start=lo, end=hi, limit=None)
-    return ToolResult(data=[{"id": str(m.id), "title": m.title, "start_at": plain(m.start_at), "end_at": plain(m.end_at)} for m in meetings])
+    return ToolResult(
+        data=[
+            {"id": str(m.id), "title": m.title, "start_at": plain(m.start_at), "end_at": plain(m.end_at)}
+            for m in meetings
+        ]
+    )
 
 
 @tool(area="activities", writes=True, summary="Add a note to {target}: {body}")
@@ -180,5 +291,7 @@ async def add_note(ctx: ToolContext, related_type: Related, related_id: uuid.UUI
         related_id: the record's id
         body: the note text
     """
-    note = await EngagementService(ctx.session, ctx.actor).add_note({"related_type": related_type, "related_id": related_id, "body": body})
+    note = await EngagementService(ctx.session, ctx.actor).add_note(
+        {"related_type": related_type, "related_id": related_id, "body": body}
+    )
     return ToolResult(data={"id": str(note.id), "body": note.body})

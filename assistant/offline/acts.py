@@ -16,15 +16,23 @@ from assistant.offline import slots
 
 CREATION = re.compile(
     r"\b(?:new|add|create|open|start|set\s+up|log|capture|enter|book|schedule|file|raise|submit|report|register|"
-    r"got\s+(?:a|an)|have\s+(?:a|an)|there'?s\s+(?:a|an)|met|meet|referred|introduced)\b|[\w.+-]+@[\w-]+\.\w", re.I)
+    r"got\s+(?:a|an)|have\s+(?:a|an)|there'?s\s+(?:a|an)|met|meet|referred|introduced)\b|[\w.+-]+@[\w-]+\.\w",
+    re.I,
+)
 CHANGE = re.compile(
     r"\b(?:is|are|was)\s+now\b|\bnow\s+(?:is|at|worth)\b|\b(?:changed?|updated?|increased?|decreased?|raised?|lowered?|"
     r"bumped?|dropped|reduced|revised|adjusted|corrected|went\s+(?:up|down)|goes\s+(?:up|down)|moved?|pushed?|slipped)\b"
     r"|\bfrom\s+\$?\d[\d.,]*\s*[km]?\s+to\b|\bshould\s+(?:be|read)\b"
-    r"|^\W*(?:please\s+)?(?:mark|set|close|resolve|escalate|assign|reassign|reopen|re-open)\b", re.I)
+    r"|^\W*(?:please\s+)?(?:mark|set|close|resolve|escalate|assign|reassign|reopen|re-open)\b",
+    re.I,
+)
 # The change counterpart of each creation intent.
-COUNTERPART = {"create_deal": "update_deal", "create_contact": "update_contact", "create_lead": "update_lead_status",
-               "create_ticket": "update_ticket"}
+COUNTERPART = {
+    "create_deal": "update_deal",
+    "create_contact": "update_contact",
+    "create_lead": "update_lead_status",
+    "create_ticket": "update_ticket",
+}
 
 
 def changes_only(text: str) -> bool:
@@ -34,10 +42,18 @@ def changes_only(text: str) -> bool:
 
 _CHANGE_COMMAND = re.compile(
     r"^\W*(?:(?:please|ok(?:ay)?|and|also|now)[,\s]+)*(?:bump|set|make|change|update|mark|move|push|raise|lower|escalate|"
-    r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take)\b", re.I)
+    r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take)\b",
+    re.I,
+)
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)
-_TYPE_WORDS = [(re.compile(p, re.I), kind) for p, kind in [
-    (r"\b(?:ticket|case)\b|#\d+", "ticket"), (r"\b(?:deal|opportunity|opp)\b", "deal"), (r"\blead\b", "lead")]]
+_TYPE_WORDS = [
+    (re.compile(p, re.I), kind)
+    for p, kind in [
+        (r"\b(?:ticket|case)\b|#\d+", "ticket"),
+        (r"\b(?:deal|opportunity|opp)\b", "deal"),
+        (r"\blead\b", "lead"),
+    ]
+]
 
 
 def change_intent(text: str, focused: Collection[str]) -> str | None:

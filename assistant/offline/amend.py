@@ -15,19 +15,38 @@ from assistant.messages import Message
 _MARKER = re.compile(
     r"^\W*(?:(?:no+|nope|nah|wait|actually|oh|oops|sorry|hmm+|hold\s+on|scratch\s+that|correction|and|also|plus|but|sorry)\b[\s,.!:;-]*)+"
     r"|\binstead\b|\brather\b"
-    r"|^\W*(?:make|change|set|switch|put|move|bump|mark)\s+(?:it|that|this)\b", re.IGNORECASE)
+    r"|^\W*(?:make|change|set|switch|put|move|bump|mark)\s+(?:it|that|this)\b",
+    re.IGNORECASE,
+)
 # "put it on the Acme account instead", "it's for Globex, not Initech": the record it should go to.
 _RETARGET = re.compile(
     r"\b(?:on|to|for|under|against)\s+(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,3}?)"
-    r"(?:\s+(account|deal|contact|lead|company|opportunity))?\s+(?:instead|rather)\b", re.IGNORECASE)
+    r"(?:\s+(account|deal|contact|lead|company|opportunity))?\s+(?:instead|rather)\b",
+    re.IGNORECASE,
+)
 # "no sorry, the other prismpoint pilot - 109", "no, I meant the renewal": the record the user meant instead.
 _OTHER = re.compile(
     r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)+(?:the\s+other\s+(?:one\b[\s,:-]*)?|i\s+meant\s+|not\s+that\s+one\b[\s,:;-]*)"
     r"(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+(?:[-–]\s+)?[\w&.'-]+){0,4}?)(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # Keys a correction may set: a name or a free text read from "oh and he called me" would be a guess.
-_NOT_AMENDED = {"name", "first_name", "last_name", "company", "person", "pick", "reason", "body", "subject", "title", "notes",
-                "override_reason", "attendees", "contact"}
+_NOT_AMENDED = {
+    "name",
+    "first_name",
+    "last_name",
+    "company",
+    "person",
+    "pick",
+    "reason",
+    "body",
+    "subject",
+    "title",
+    "notes",
+    "override_reason",
+    "attendees",
+    "contact",
+}
 
 
 def proposal_turn(messages: Sequence[Message], last_user: int) -> int | None:
@@ -36,7 +55,7 @@ def proposal_turn(messages: Sequence[Message], last_user: int) -> int | None:
     if not previous:
         return None
     start = previous[-1]
-    for message in messages[start + 1:last_user]:
+    for message in messages[start + 1 : last_user]:
         if message.role == "tool" and _status(message.content) == "pending_approval":
             return start
     return None
@@ -47,7 +66,7 @@ def draft_turn(messages: Sequence[Message], last_user: int) -> int | None:
     previous = [i for i in range(last_user) if messages[i].role == "user"]
     if not previous:
         return None
-    calls = [c.name for m in messages[previous[-1] + 1:last_user] if m.role == "assistant" for c in m.tool_calls]
+    calls = [c.name for m in messages[previous[-1] + 1 : last_user] if m.role == "assistant" for c in m.tool_calls]
     return previous[-1] if "draft_email" in calls else None
 
 

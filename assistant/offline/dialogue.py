@@ -20,100 +20,210 @@ from store.models import EmailMessage
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
 GREETING = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|howdy|yo|sup|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening)"
-    r"(?:\s+(?:there|nexa|team|all|everyone|again))?(?:[\s,!.]+(?:how are you|how's it going|hows it going)\??)?\W*$", re.IGNORECASE)
+    r"(?:\s+(?:there|nexa|team|all|everyone|again))?(?:[\s,!.]+(?:how are you|how's it going|hows it going)\??)?\W*$",
+    re.IGNORECASE,
+)
 THANKS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|perfect|cool|nice|awesome|brilliant|got it)[,!.\s]*)?(?:thanks?(?:\s+(?:you|a lot|so much))?|thx|ty|"
     r"cheers|much appreciated|appreciate it|that'?s all|that is all|bye|goodbye|see you|later|"
     r"you'?re\s+(?:awesome|great|the best|amazing|a star|a lifesaver|a legend|a hero|brilliant)|you\s+rock|lifesaver|"
     r"good\s*night|night|ttyl|have\s+a\s+(?:good|nice|great)\s+(?:one|day|evening|night|weekend)|love it|well done|good job|nice work|great work|perfect|cool|"
-    r"awesome|great|ok(?:ay)?|got it)\b[\w\s,!.']{0,30}$", re.IGNORECASE)
-IDENTITY = re.compile(r"^\W*(?:who|what)\s+are\s+you\b|\bare\s+you\s+(?:a\s+bot|human|real|an?\s+ai|a\s+person)\b"
-                      r"|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b", re.IGNORECASE)
+    r"awesome|great|ok(?:ay)?|got it)\b[\w\s,!.']{0,30}$",
+    re.IGNORECASE,
+)
+IDENTITY = re.compile(
+    r"^\W*(?:who|what)\s+are\s+you\b|\bare\s+you\s+(?:a\s+bot|human|real|an?\s+ai|a\s+person)\b"
+    r"|\bwhat'?s\s+your\s+name\b|\bhow\s+are\s+you\b",
+    re.IGNORECASE,
+)
 
 # Requests the product cannot serve (yet): named so that the answer says what it cannot do.
-OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), what) for p, what in [
-    (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
-    (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
-    (r"\btranslat\w*\b", "translate text"),
-    (r"\b(?:campaigns?|newsletters?|mailing lists?|marketing emails?|ad spend|adwords)\b", "manage marketing campaigns"),
-    (r"\b(?:salary|salaries|raises?|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b", "handle HR or payroll"),
-    ((r"\b(?:delete|remove|wipe|purge|erase|destroy)\b.{0,40}\b(?:all|every|everything|entire|whole|records?|contacts?|leads?|"
-     r"deals?|accounts?|tickets?|database|crm)\b"), "delete records"),
-    (r"\bmerge\b.{0,30}\b(?:duplicates?|records?|contacts?|accounts?)\b", "merge records"),
-    ((r"\b(?:export|download|dump|send|forward|copy)\b.{0,40}\b(?:all|every|whole|entire|list of)\b.{0,40}"
-     r"\b(?:contacts?|customers?|leads?|emails?|data|records?|database)\b"), "export data in bulk"),
-    (r"\b(?:stock price|share price|news|headlines|sports?|scores? of the|recipe|jokes?|poem|song|movie)\b", "answer general questions"),
-    (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
-    (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
-    (r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b", "bill or refund customers"),
-    (r"\b(?:wire|pay)\b.{0,30}(?:\$|\bmoney\b|\bfunds\b|\bpayment\b|\bbank\b)|\bbank\s+(?:account|transfer)\b|\btransfer\s+(?:money|funds)\b",
-     "move money or make payments"),
-    (r"\bout\s+of\s+(?:the\s+)?office\b|\bauto-?reply\b|\b(?:post|message|ping)\b.{0,30}\b(?:slack|channel|teams)\b", "post to chat "
-     "channels or set auto-replies"),
-    (r"\b(?:set\s+up|configure|create)\s+(?:an?\s+)?(?:workflow|automation|integration|zap|webhook|user account|new user)\b",
-     "configure workflows or users"),
-    (r"\b(?:reassign|transfer)\b.{0,40}\b(?:all|every)\b", "reassign records in bulk"),
-    (r"\b(?:reassign|give|hand(?:\s+over)?|transfer)\b.{0,60}\b(?:deal|opportunity|opp)\b.{0,30}\bto\s+(?!me\b)[a-z]+\b"
-     r"|\breassign\b.{0,40}\b(?:task|to-?do|follow[\s-]?up\s+#?\d+)\b", "hand a deal or a task to another owner"),
-]]
+OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.IGNORECASE), what)
+    for p, what in [
+        (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
+        (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
+        (r"\btranslat\w*\b", "translate text"),
+        (
+            r"\b(?:campaigns?|newsletters?|mailing lists?|marketing emails?|ad spend|adwords)\b",
+            "manage marketing campaigns",
+        ),
+        (
+            r"\b(?:salary|salaries|raises?|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b",
+            "handle HR or payroll",
+        ),
+        (
+            (
+                r"\b(?:delete|remove|wipe|purge|erase|destroy)\b.{0,40}\b(?:all|every|everything|entire|whole|records?|contacts?|leads?|"
+                r"deals?|accounts?|tickets?|database|crm)\b"
+            ),
+            "delete records",
+        ),
+        (r"\bmerge\b.{0,30}\b(?:duplicates?|records?|contacts?|accounts?)\b", "merge records"),
+        (
+            (
+                r"\b(?:export|download|dump|send|forward|copy)\b.{0,40}\b(?:all|every|whole|entire|list of)\b.{0,40}"
+                r"\b(?:contacts?|customers?|leads?|emails?|data|records?|database)\b"
+            ),
+            "export data in bulk",
+        ),
+        (
+            r"\b(?:stock price|share price|news|headlines|sports?|scores? of the|recipe|jokes?|poem|song|movie)\b",
+            "answer general questions",
+        ),
+        (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
+        (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
+        (
+            r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b",
+            "bill or refund customers",
+        ),
+        (
+            r"\b(?:wire|pay)\b.{0,30}(?:\$|\bmoney\b|\bfunds\b|\bpayment\b|\bbank\b)|\bbank\s+(?:account|transfer)\b|\btransfer\s+(?:money|funds)\b",
+            "move money or make payments",
+        ),
+        (
+            r"\bout\s+of\s+(?:the\s+)?office\b|\bauto-?reply\b|\b(?:post|message|ping)\b.{0,30}\b(?:slack|channel|teams)\b",
+            "post to chat channels or set auto-replies",
+        ),
+        (
+            r"\b(?:set\s+up|configure|create)\s+(?:an?\s+)?(?:workflow|automation|integration|zap|webhook|user account|new user)\b",
+            "configure workflows or users",
+        ),
+        (r"\b(?:reassign|transfer)\b.{0,40}\b(?:all|every)\b", "reassign records in bulk"),
+        (
+            r"\b(?:reassign|give|hand(?:\s+over)?|transfer)\b.{0,60}\b(?:deal|opportunity|opp)\b.{0,30}\bto\s+(?!me\b)[a-z]+\b"
+            r"|\breassign\b.{0,40}\b(?:task|to-?do|follow[\s-]?up\s+#?\d+)\b",
+            "hand a deal or a task to another owner",
+        ),
+    ]
+]
 
 _QUESTION_START = re.compile(
-    r"^\W*" + _POLITE + r"(?:what|what'?s|whats|who|who'?s|whos|whose|which|when|where|why|how|how'?s|hows|is|are|was|were|do|does|did|has|"
+    r"^\W*"
+    + _POLITE
+    + r"(?:what|what'?s|whats|who|who'?s|whos|whose|which|when|where|why|how|how'?s|hows|is|are|was|were|do|does|did|has|"
     r"have|any|anything|show|list|pull|display|see|view|rank|sort|compare|give\s+me|get\s+me|find|look\s+up|lookup|tell\s+me|check|"
     r"remind\s+me\s+(?:what|who|when|how)|(?:can|could|may)\s+i\s+(?:see|get|have)|let\s+me\s+see|i\s+(?:need|want)\s+to\s+"
-    r"(?:see|know)|i'?d\s+like\s+to\s+(?:see|know)|do\s+we\s+have|how\s+many|how\s+much)\b", re.IGNORECASE)
+    r"(?:see|know)|i'?d\s+like\s+to\s+(?:see|know)|do\s+we\s+have|how\s+many|how\s+much)\b",
+    re.IGNORECASE,
+)
 _ASK_YOU = re.compile(r"^\W*" + _POLITE + r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(\w+)", re.IGNORECASE)
-_READ_VERBS = {"show", "tell", "find", "list", "give", "pull", "look", "lookup", "check", "get", "display", "summarize",
-               "summarise", "explain", "describe", "remind", "see", "help", "recap", "search", "forecast", "let"}
+_READ_VERBS = {
+    "show",
+    "tell",
+    "find",
+    "list",
+    "give",
+    "pull",
+    "look",
+    "lookup",
+    "check",
+    "get",
+    "display",
+    "summarize",
+    "summarise",
+    "explain",
+    "describe",
+    "remind",
+    "see",
+    "help",
+    "recap",
+    "search",
+    "forecast",
+    "let",
+}
 # A command verb at the start makes a message a command even when it ends with a question mark.
 _COMMAND_START = re.compile(
-    r"^\W*" + _POLITE + r"(?:add|create|new(?!\s+(?:leads|deals|tickets)\b)|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
+    r"^\W*"
+    + _POLITE
+    + r"(?:add|create|new(?!\s+(?:leads|deals|tickets)\b)|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
     r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
     r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|"
-    r"e-?mail(?!\s+(?:address|addy|for|of|is|please|pls)\b)(?=\s+\w+\s+\w+))\b", re.IGNORECASE)
+    r"e-?mail(?!\s+(?:address|addy|for|of|is|please|pls)\b)(?=\s+\w+\s+\w+))\b",
+    re.IGNORECASE,
+)
 HOWTO = re.compile(
-    r"^\W*" + _POLITE + r"(?:how\s+(?:do|can|should|would)\s+(?:i|we|you|a\s+customer|customers|users?|they|one)\b|how\s+to\b|"
+    r"^\W*"
+    + _POLITE
+    + r"(?:how\s+(?:do|can|should|would)\s+(?:i|we|you|a\s+customer|customers|users?|they|one)\b|how\s+to\b|"
     r"how\s+long\s+(?:do|does|is|are|will)\b|what(?:\s+is|\s+are|'?s)\s+(?:the|our)\s+(?:\w+\s+){0,3}"
     r"(?:policy|policies|limits?|process|procedure|steps|rules?|sla|workaround|fix|checklist)\b|"
     r"(?:is|are)\s+there\s+(?:a|an|any)\s+(?:way|limit|setting|option)\b|where\s+(?:do|can)\s+(?:i|we|you)\s+(?:find|set|change|turn)\b|"
     r"(?:can|could)\s+(?:i|we|customers?|users?)\s+(?!see\b|get\b|have\b)\w+|should\s+(?:i|we)\b.{0,60}\bor\b|"
     r"what\s+(?:do|should)\s+(?:i|we)\s+(?:do|tell)\s+(?:when|if)\b|why\s+(?:do|does|is|are|would)\s+(?:my|our|the|a|an|"
-    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b)", re.IGNORECASE)
+    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b)",
+    re.IGNORECASE,
+)
 _HOWTO_TOPIC = re.compile(
     r"\b(?:sso|saml|password|reset|log\s*in|login|sign(?:ed)?\s*(?:in|out)|2fa|two[- ]factor|api|token|rate\s*limits?|webhooks?|"
     r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
     r"integrations?|slack\s+app|mobile|offline|duplicates?|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
     r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
-    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b", re.IGNORECASE)
+    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b",
+    re.IGNORECASE,
+)
 
-FIELDS: list[tuple[re.Pattern[str], str]] = [(re.compile(p, re.IGNORECASE), name) for p, name in [
-    (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
-    (r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b", "reports_to"),
-    (r"\b(?:main|primary|key)\s+contact\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?(?:contact|champion|buyer)\b|\bcontact\s+(?:on|for)\s+(?:it|this|that)\b",
-     "contact"),
-    (r"\bmobile\b|\bcell\b", "mobile"),
-    (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
-    (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
-    (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
-    (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
-    (r"\bhealth(?:\s+score)?\b", "health_score"),
-    (r"\bscore\b", "score"),
-    (r"\bindustry\b|\bsector\b|\bvertical\b", "industry"),
-    (r"\bemployees?\b|\bheadcount\b|\bhow\s+big\s+is\s+\w+(?:\s+\w+)?\s*(?:,|\?|$)|\bhow\s+many\s+(?:people|ppl|staff|folks|employees)\b|\bcompany\s+size\b", "employees"),
-    (r"\bwebsite\b|\burl\b|\bdomain\b", "website"),
-    (r"\brevenue\b|\bturnover\b", "revenue"),
-    (r"\btier\b", "tier"),
-    (r"\baddress\b|\bbased\b|\blocated\b|\bheadquarter", "address"),
-    (r"\bdepartment\b|\bdept\b", "department"),
-    (r"\bprobability\b|\bodds\b|\blikelihood\b|\bchances?\b", "probability"),
-    (r"\b(?:lead\s+)?source\b|\bwhere\s+did\b.{0,40}\bcome\s+from\b", "source"),
-    (r"\bworth\b|\bamount\b|\bvalue\b|\bhow\s+(?:much|big)\b|\bsize\b", "amount"),
-    (r"\bclose\s+date\b|\bwhen\s+(?:does|will|is)\b.{0,40}\bclos\w*\b|\bclosing\s+date\b|\bsupposed\s+to\s+close\b", "close_date"),
-    (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
-]]
+FIELDS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.IGNORECASE), name)
+    for p, name in [
+        (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
+        (
+            r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b",
+            "reports_to",
+        ),
+        (
+            r"\b(?:main|primary|key)\s+contact\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?(?:contact|champion|buyer)\b|\bcontact\s+(?:on|for)\s+(?:it|this|that)\b",
+            "contact",
+        ),
+        (r"\bmobile\b|\bcell\b", "mobile"),
+        (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
+        (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
+        (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
+        (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
+        (r"\bhealth(?:\s+score)?\b", "health_score"),
+        (r"\bscore\b", "score"),
+        (r"\bindustry\b|\bsector\b|\bvertical\b", "industry"),
+        (
+            r"\bemployees?\b|\bheadcount\b|\bhow\s+big\s+is\s+\w+(?:\s+\w+)?\s*(?:,|\?|$)|\bhow\s+many\s+(?:people|ppl|staff|folks|employees)\b|\bcompany\s+size\b",
+            "employees",
+        ),
+        (r"\bwebsite\b|\burl\b|\bdomain\b", "website"),
+        (r"\brevenue\b|\bturnover\b", "revenue"),
+        (r"\btier\b", "tier"),
+        (r"\baddress\b|\bbased\b|\blocated\b|\bheadquarter", "address"),
+        (r"\bdepartment\b|\bdept\b", "department"),
+        (r"\bprobability\b|\bodds\b|\blikelihood\b|\bchances?\b", "probability"),
+        (r"\b(?:lead\s+)?source\b|\bwhere\s+did\b.{0,40}\bcome\s+from\b", "source"),
+        (r"\bworth\b|\bamount\b|\bvalue\b|\bhow\s+(?:much|big)\b|\bsize\b", "amount"),
+        (
+            r"\bclose\s+date\b|\bwhen\s+(?:does|will|is)\b.{0,40}\bclos\w*\b|\bclosing\s+date\b|\bsupposed\s+to\s+close\b",
+            "close_date",
+        ),
+        (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
+    ]
+]
 # Fields only a record holds (a question about one of them is about a record, not a report).
-RECORD_FIELDS = {"reports_to", "contact", "account_number", "mobile", "phone", "email", "title", "health_score", "score", "industry", "employees", "website",
-                 "revenue", "tier", "address", "department", "probability", "source", "close_date"}
+RECORD_FIELDS = {
+    "reports_to",
+    "contact",
+    "account_number",
+    "mobile",
+    "phone",
+    "email",
+    "title",
+    "health_score",
+    "score",
+    "industry",
+    "employees",
+    "website",
+    "revenue",
+    "tier",
+    "address",
+    "department",
+    "probability",
+    "source",
+    "close_date",
+}
 _VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S", re.IGNORECASE)
 
 
@@ -126,7 +236,7 @@ def field_request(text: str) -> str | None:
 
 
 def smalltalk(text: str) -> str | None:
-    """"greeting", "thanks" or "identity" for a message that is only that, else None."""
+    """ "greeting", "thanks" or "identity" for a message that is only that, else None."""
     if len(text) > 80:
         return None
     for pattern, kind in ((GREETING, "greeting"), (THANKS, "thanks"), (IDENTITY, "identity")):
@@ -151,13 +261,17 @@ def is_question(text: str) -> bool:
 
 
 # "Sarah Johnson - what's her title": a question after the name it is about
-_QUESTION_CLAUSE = re.compile(r"^[^,:;\-–—]{1,60}(?:\s[-–—]\s|[:,;]\s*)(?:what|what'?s|whats|who|whose|which|when|where|how)\b", re.I)
+_QUESTION_CLAUSE = re.compile(
+    r"^[^,:;\-–—]{1,60}(?:\s[-–—]\s|[:,;]\s*)(?:what|what'?s|whats|who|whose|which|when|where|how)\b", re.I
+)
 
 
-_HOWTO_ANYWHERE = re.compile(r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
-                             r"(?:fix|solve|resolve|help|handle|get\s+around)\b|[,;:-]\s*how\s+(?:do|can|should)\s+(?:i|we)\b|"
-                             r"\b(?:a|the|my|our)\s+(?:customer|client)s?\s+(?:says?|needs?|reports?|wants?|asks?|can'?t)\b",
-                             re.IGNORECASE)
+_HOWTO_ANYWHERE = re.compile(
+    r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
+    r"(?:fix|solve|resolve|help|handle|get\s+around)\b|[,;:-]\s*how\s+(?:do|can|should)\s+(?:i|we)\b|"
+    r"\b(?:a|the|my|our)\s+(?:customer|client)s?\s+(?:says?|needs?|reports?|wants?|asks?|can'?t)\b",
+    re.IGNORECASE,
+)
 
 
 def is_howto(text: str) -> bool:
@@ -175,15 +289,19 @@ _PROCEDURE = re.compile(
     r"|\bhow\s+(?:is|are)\s+(?:the\s+|a\s+)?(?:\w+\s+){0,4}(?:calculated|computed|determined|defined|measured|worked\s+out)\b"
     r"|\bwhat\s+can\s+(?:someone|a\s+user|users|people|an?\s+\w+)\s+with\b|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b"
     r"|\banything\s+(?:special|else)\s+(?:i|we)\s+(?:need|should|have)\b|\bis\s+there\s+an?\s+(?:fee|cap|limit|notice\s+period|charge|penalty)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _GENERIC_PARTY = re.compile(
     r"^\W*(?:(?:a|the|my|our|this|one)\s+)?(?:customer|client|caller|cardholder|account\s+holder|user|member)s?(?:['’]s)?\b"
     r"|\b(?:the|a|our|this)\s+(?:customer|client|caller|cardholder)\s+(?:was|is|got|gets|says|said|wants|needs|can'?t|didn'?t|keeps)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # What marks a question about the CRM's own records instead: a ticket number, or "my/our/the team's <records>".
 _CRM_RECORDS = re.compile(
     r"\b(?:ticket|case)s?\s*#?\s*\d+|#\d+|\b(?:my|our|team'?s?|his|her|their)\s+(?:\w+\s+)?(?:deals|leads|tasks|tickets|pipeline|meetings|"
-    r"accounts|contacts|opportunities|quota|calendar)\b", re.IGNORECASE)
+    r"accounts|contacts|opportunities|quota|calendar)\b",
+    re.IGNORECASE,
+)
 
 
 def is_staff_question(text: str) -> bool:
@@ -217,7 +335,6 @@ class Focus:
     records: list[dict[str, Any]] = field(default_factory=list)
     draft_id: str | None = None
     shown: list[str] = field(default_factory=list)
-
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -253,7 +370,9 @@ def focus_of(history: Sequence[Message]) -> Focus:
             if result.get("status") == "pending_approval":
                 focus.records = _proposal_records(call.name, arguments)
             elif call.name.startswith("get_") or call.name in _ABOUT_ONE:
-                focus.records = [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
+                focus.records = (
+                    [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
+                )
             elif call.name != "search_crm" and refs:
                 focus.records = refs
             if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):
@@ -273,7 +392,11 @@ def _names(history: Sequence[Message], calls: dict[str, Any]) -> dict[str, str]:
     """Record names by id from the search results of the conversation (our own text, not other people's)."""
     names: dict[str, str] = {}
     for message in history:
-        if message.role == "tool" and message.tool_call_id in calls and calls[message.tool_call_id].name == "search_crm":
+        if (
+            message.role == "tool"
+            and message.tool_call_id in calls
+            and calls[message.tool_call_id].name == "search_crm"
+        ):
             for hit in _loads(message.content).get("data") or []:
                 if isinstance(hit, dict) and hit.get("id"):
                     names[str(hit["id"])] = str(hit.get("name") or "")
@@ -294,7 +417,9 @@ def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, An
         if arguments.get(key):
             return [{"type": kind, "id": str(arguments[key]), "name": ""}]
     if tool == "create_lead" and arguments.get("first_name"):
-        return [{"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}]
+        return [
+            {"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}
+        ]
     if tool in ("update_ticket", "assign_ticket") and arguments.get("number"):
         return [{"type": "ticket", "id": None, "name": f"#{arguments['number']}"}]
     if tool == "create_deal" and arguments.get("deal_name"):
@@ -314,21 +439,32 @@ def _loads(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-_TEAM_NOUNS = (r"(?:deals|opportunities|opps|pipeline|tasks?|to-?dos?|numbers|quota|plate|calendar|meetings|leads|accounts|book|"
-               r"forecast|activity|queue|tickets)")
-_POSSESSOR = re.compile(r"\b([a-z]+)(?:['’]s\b|s['’]|(?<=s))\s+(?:[\w#-]+\s+){0,3}?" + _TEAM_NOUNS + r"\b", re.IGNORECASE)
+_TEAM_NOUNS = (
+    r"(?:deals|opportunities|opps|pipeline|tasks?|to-?dos?|numbers|quota|plate|calendar|meetings|leads|accounts|book|"
+    r"forecast|activity|queue|tickets)"
+)
+_POSSESSOR = re.compile(
+    r"\b([a-z]+)(?:['’]s\b|s['’]|(?<=s))\s+(?:[\w#-]+\s+){0,3}?" + _TEAM_NOUNS + r"\b", re.IGNORECASE
+)
 
 
 def possessor(text: str, stop: frozenset[str]) -> str | None:
     """The one-word owner of a person's things ("emma's pipeline", "mikes deals in negotiation"; a possessive without its
     apostrophe is kept as written), not a `stop` word."""
-    return next((m[1] for m in _POSSESSOR.finditer(text) if m[1].lower() not in stop and m[1].lower() + "s" not in stop), None)
+    return next(
+        (m[1] for m in _POSSESSOR.finditer(text) if m[1].lower() not in stop and m[1].lower() + "s" not in stop), None
+    )
 
 
 def stands_for_person(text: str, word: str) -> bool:
     """Whether a one-word name stands where a person does: before a verb or possessive ("what's emma got due", "john's
     closing"), or after one ("overdue for John", "what did john lose", "deals has carlos got")."""
     w = re.escape(word)
-    return bool(re.search(rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes)\b"
-                          rf"|\b(?:for|of|does|did|has|have|is|was|by)\s+{w}\b(?!\s*(?:['’]s)?\s+(?:account|deal|corp|inc|co)\b)",
-                          text, re.IGNORECASE))
+    return bool(
+        re.search(
+            rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes)\b"
+            rf"|\b(?:for|of|does|did|has|have|is|was|by)\s+{w}\b(?!\s*(?:['’]s)?\s+(?:account|deal|corp|inc|co)\b)",
+            text,
+            re.IGNORECASE,
+        )
+    )

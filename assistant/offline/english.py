@@ -38,8 +38,11 @@ def organisations(text: str) -> list[str]:
     return [value for label, value, _, _ in entities(text) if label == "ORG"]
 
 
-_DATEISH = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b|\bfortnight\b|\bweeks?\s+from\b|\bday\s+after\b|\bin\s+a\s+(?:week|month)\b"
-                      r"|\b(?:next|this)\s+(?:mon|tues?|wed|thurs?|fri)\b", re.IGNORECASE)
+_DATEISH = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)\b|\bfortnight\b|\bweeks?\s+from\b|\bday\s+after\b|\bin\s+a\s+(?:week|month)\b"
+    r"|\b(?:next|this)\s+(?:mon|tues?|wed|thurs?|fri)\b",
+    re.IGNORECASE,
+)
 
 
 def date_phrase(text: str, now: datetime) -> tuple[date, int, int] | None:
@@ -49,7 +52,11 @@ def date_phrase(text: str, now: datetime) -> tuple[date, int, int] | None:
         return None
     from dateparser.search import search_dates
 
-    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": False}
+    settings = {
+        "RELATIVE_BASE": now.replace(tzinfo=None),
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
     found = search_dates(text, languages=["en"], settings=settings) or []
     for phrase, moment in found:
         if re.search(r"\d|day|week|month|fortnight|tomorrow", phrase, re.IGNORECASE):

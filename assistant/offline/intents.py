@@ -25,66 +25,121 @@ from assistant.offline.slots import MONTHS, STOPWORDS
 from store.embeddings import Embedder, remember
 
 INTENTS = (
-    "help", "create_lead", "show_record", "update_lead_status", "convert_lead", "create_deal",
-    "update_deal", "move_deal_stage", "pipeline", "stuck_deals", "deals_closing", "log_call",
-    "add_note", "schedule_meeting", "create_task", "my_tasks", "list_tickets", "create_ticket",
-    "update_ticket", "unknown",
+    "help",
+    "create_lead",
+    "show_record",
+    "update_lead_status",
+    "convert_lead",
+    "create_deal",
+    "update_deal",
+    "move_deal_stage",
+    "pipeline",
+    "stuck_deals",
+    "deals_closing",
+    "log_call",
+    "add_note",
+    "schedule_meeting",
+    "create_task",
+    "my_tasks",
+    "list_tickets",
+    "create_ticket",
+    "update_ticket",
+    "unknown",
 )
 EXAMPLES_PATH = Path(__file__).with_name("examples.jsonl")
 RULE_CONFIDENCE = 0.95
 RULE_ONLY = ("create_contact", "update_contact", "assign_ticket")  # intents only a keyword rule picks (no examples)
 _CONTACT_FIELD = r"(?:phone|mobile|cell|e-?mail(?:\s+address)?|job\s+title|title|department|linkedin)(?:\s+number)?"
 
-_VERB_TICKET = (r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?"
-                r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b")
+_VERB_TICKET = (
+    r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?"
+    r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b"
+)
 # Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
-_RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(pattern, re.I), intent) for pattern, intent in [
-    (_VERB_TICKET, "create_ticket"),
-    (r"\b(?:assign|reassign|give)\b.{0,30}(?:\b(?:ticket|case)\s*#?\s*\d+|#\d+)|\b(?:ticket|case)\s*#?\s*\d+.{0,30}\bassign"
-     r"|\b(?:assign|reassign|hand|pass|give)\s+(?:over\s+)?#?\d{3,}\s+(?:over\s+)?to\b"
-     r"|\b(?:take|grab)\s+(?:ticket|case)\s*#?\s*\d+|^\W*(?:please\s+)?(?:re)?assign\s+(?:it|this|that|this\s+ticket|that\s+ticket|the\s+ticket)\s+to\b",
-     "assign_ticket"),
-    (r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b(?!.{0,20}\b(?:task|to-?do|reminder)s?\b)"
-     r"|\bescalat\w*\s+(?:#?\d{3,}|it|this|that)\b", "update_ticket"),
-    (r"\bconvert(?:ing|ed)?\b|\bturn\b.{0,40}\binto\s+(?:an?\s+)?(?:opportunity|deal|customer|contact|account)\b",
-     "convert_lead"),
-    (r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
-     r"|\b(?:add|create|new|make|set)\s+(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
-     r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b"
-     r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b", "create_task"),
-    (r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
-     "create_lead"),
-    (r"\b(?:new|add|create)\s+(?:a\s+)?(?:new\s+)?contact\b(?!\s+(?:details?|info))|\badd\b.{0,40}\bas\s+a\s+(?:new\s+)?contact\b",
-     "create_contact"),
-    (r"(?:['’]s|\b(?:his|her|their|the))\s+" + _CONTACT_FIELD + r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S", "update_contact"),
-    (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
-    (r"\b(?:add|put|attach|write|jot|leave|make|save|stick|drop)\b(?:\s+[\w-]+){0,2}?\s+(?:note|comment)\b"
-     r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b", "add_note"),
-    (r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
-     r"|\b(?:spoke|talked|got\s+off)\b.{0,40}\b(?:phone|call)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang)\b"
-     r"|\b(?:called|phoned|rang)\s+(?:me|us)\b|\b(?:spoke|talked|chatted)\s+(?:to|with)\b", "log_call"),
-    (r"\b(?:schedule|book|arrange|set\s+up|organi[sz]e|plan)\b.{0,40}\b(?:meeting|call|demo|review|lunch|dinner|"
-     r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b",
-     "schedule_meeting"),
-    (r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed|signed)\b"
-     r"|\bas\s+(?:closed[\s_-]?)?(?:won|lost)\b|\b(?:mark|set|close)\b.{0,60}\b(?:won|lost)\b"
-     r"|\b(?:to|into|in)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiations?)\b"
-     r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b", "move_deal_stage"),
-    (r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",
-     "update_lead_status"),
-    (r"\b(?:amount|value|close\s+date|closing\s+date|probability|odds)\b.{0,50}\b(?:to|is|should|now)\b"
-     r"|\b(?:update|edit|change|modify)\b.{0,40}\b(?:deal|opportunity)\b"
-     r"|\b(?:push|pushed|slip|slipped|delay|delayed|pull\s+in|bump|bumped)\b.{0,40}\b(?:deal|opportunity|close)\b"
-     r"|\bdeal\s+is\s+now\b"
-     r"|\b(?:push|pushed|slip|slipped|delay|delayed|move|moved|pull|pulled)\b(?!.{0,80}\b(?:meeting|call|demo|task|reminder|appointment|"
-     r"ticket)s?\b).{0,50}\b(?:to|until|till|into|out\s+to|back\s+to|forward\s+to)\s+(?:the\s+)?(?:end\s+of|next|mid|early|late|"
-     r"\d{1,2}(?:st|nd|rd|th)?\b|\d{4}-\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|"
-     r"(?:mon|tues|wednes|thurs|fri)day\b)", "update_deal"),
-    (r"\btickets\b|\bsupport\s+(?:queue|cases|requests)\b|\bopen\s+issues\b", "list_tickets"),
-]]
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(pattern, re.I), intent)
+    for pattern, intent in [
+        (_VERB_TICKET, "create_ticket"),
+        (
+            r"\b(?:assign|reassign|give)\b.{0,30}(?:\b(?:ticket|case)\s*#?\s*\d+|#\d+)|\b(?:ticket|case)\s*#?\s*\d+.{0,30}\bassign"
+            r"|\b(?:assign|reassign|hand|pass|give)\s+(?:over\s+)?#?\d{3,}\s+(?:over\s+)?to\b"
+            r"|\b(?:take|grab)\s+(?:ticket|case)\s*#?\s*\d+|^\W*(?:please\s+)?(?:re)?assign\s+(?:it|this|that|this\s+ticket|that\s+ticket|the\s+ticket)\s+to\b",
+            "assign_ticket",
+        ),
+        (
+            r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b(?!.{0,20}\b(?:task|to-?do|reminder)s?\b)"
+            r"|\bescalat\w*\s+(?:#?\d{3,}|it|this|that)\b",
+            "update_ticket",
+        ),
+        (
+            r"\bconvert(?:ing|ed)?\b|\bturn\b.{0,40}\binto\s+(?:an?\s+)?(?:opportunity|deal|customer|contact|account)\b",
+            "convert_lead",
+        ),
+        (
+            r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
+            r"|\b(?:add|create|new|make|set)\s+(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
+            r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b"
+            r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b",
+            "create_task",
+        ),
+        (
+            r"\b(?:new|add|create|capture|enter)\b(?:\s+[\w-]+){0,2}?\s+(?:lead|prospect)\b(?!\s+(?:status|as))",
+            "create_lead",
+        ),
+        (
+            r"\b(?:new|add|create)\s+(?:a\s+)?(?:new\s+)?contact\b(?!\s+(?:details?|info))|\badd\b.{0,40}\bas\s+a\s+(?:new\s+)?contact\b",
+            "create_contact",
+        ),
+        (
+            r"(?:['’]s|\b(?:his|her|their|the))\s+" + _CONTACT_FIELD + r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S",
+            "update_contact",
+        ),
+        (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
+        (
+            r"\b(?:add|put|attach|write|jot|leave|make|save|stick|drop)\b(?:\s+[\w-]+){0,2}?\s+(?:note|comment)\b"
+            r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b",
+            "add_note",
+        ),
+        (
+            r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
+            r"|\b(?:spoke|talked|got\s+off)\b.{0,40}\b(?:phone|call)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang)\b"
+            r"|\b(?:called|phoned|rang)\s+(?:me|us)\b|\b(?:spoke|talked|chatted)\s+(?:to|with)\b",
+            "log_call",
+        ),
+        (
+            r"\b(?:schedule|book|arrange|set\s+up|organi[sz]e|plan)\b.{0,40}\b(?:meeting|call|demo|review|lunch|dinner|"
+            r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b",
+            "schedule_meeting",
+        ),
+        (
+            r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed|signed)\b"
+            r"|\bas\s+(?:closed[\s_-]?)?(?:won|lost)\b|\b(?:mark|set|close)\b.{0,60}\b(?:won|lost)\b"
+            r"|\b(?:to|into|in)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiations?)\b"
+            r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b",
+            "move_deal_stage",
+        ),
+        (
+            r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",
+            "update_lead_status",
+        ),
+        (
+            r"\b(?:amount|value|close\s+date|closing\s+date|probability|odds)\b.{0,50}\b(?:to|is|should|now)\b"
+            r"|\b(?:update|edit|change|modify)\b.{0,40}\b(?:deal|opportunity)\b"
+            r"|\b(?:push|pushed|slip|slipped|delay|delayed|pull\s+in|bump|bumped)\b.{0,40}\b(?:deal|opportunity|close)\b"
+            r"|\bdeal\s+is\s+now\b"
+            r"|\b(?:push|pushed|slip|slipped|delay|delayed|move|moved|pull|pulled)\b(?!.{0,80}\b(?:meeting|call|demo|task|reminder|appointment|"
+            r"ticket)s?\b).{0,50}\b(?:to|until|till|into|out\s+to|back\s+to|forward\s+to)\s+(?:the\s+)?(?:end\s+of|next|mid|early|late|"
+            r"\d{1,2}(?:st|nd|rd|th)?\b|\d{4}-\d\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|q[1-4]\b|"
+            r"(?:mon|tues|wednes|thurs|fri)day\b)",
+            "update_deal",
+        ),
+        (r"\btickets\b|\bsupport\s+(?:queue|cases|requests)\b|\bopen\s+issues\b", "list_tickets"),
+    ]
+]
 _NAME_RUN = re.compile(r"\b[A-Z][a-z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*)*")
 _SUBJECT_VERB = re.compile(
-    r"['’]s\b|\s+(?:is|was|has|had|just|called|phoned|rang|said|says|wants|signed|went|needs|reported)\b", re.I)
+    r"['’]s\b|\s+(?:is|was|has|had|just|called|phoned|rang|said|says|wants|signed|went|needs|reported)\b", re.I
+)
 NAME_PLACEHOLDER = "them"
 
 
@@ -148,8 +203,11 @@ class IntentClassifier:
                 unique = list(dict.fromkeys(texts + normalised))
                 vectors = example_matrix(self.embedder, unique)
                 row = {text: i for i, text in enumerate(unique)}
-                self._index = (vectors[[row[t] for t in texts]], vectors[[row[t] for t in normalised]],
-                               [label for _, label in examples])
+                self._index = (
+                    vectors[[row[t] for t in texts]],
+                    vectors[[row[t] for t in normalised]],
+                    [label for _, label in examples],
+                )
         return self._index
 
     def warm_up(self) -> None:
@@ -191,7 +249,9 @@ class IntentClassifier:
 
     def ready(self, text: str) -> bool:
         """Whether `classify(text)` needs no embedding (a keyword rule, or its vectors or answer already at hand)."""
-        return self._index is not None and (text in self._recent or text in self._prepared or rule_intent(text) is not None)
+        return self._index is not None and (
+            text in self._recent or text in self._prepared or rule_intent(text) is not None
+        )
 
     def _queries(self, text: str) -> np.ndarray:
         """The vectors of the text as written and, when it differs, of its name-normalised form."""
@@ -214,8 +274,9 @@ class IntentClassifier:
             return self._vote(similarities, labels, barred=COUNTERPART, instead=COUNTERPART[intent])
         return intent, confidence
 
-    def _vote(self, similarities: np.ndarray, labels: list[str], *, barred: Collection[str] = (),
-              instead: str = "unknown") -> tuple[str, float]:
+    def _vote(
+        self, similarities: np.ndarray, labels: list[str], *, barred: Collection[str] = (), instead: str = "unknown"
+    ) -> tuple[str, float]:
         """The k nearest examples vote with weight similarity ** sharpness, so one close example
         outweighs several loose ones; confidence is the winner's share of the vote. Below the
         floor: "unknown", with confidence 1 - best similarity. Examples of `barred` intents do not

@@ -120,11 +120,26 @@ def _show_record(text: str, now: datetime) -> Slots:
 
 _BANT = [
     ("budget", re.compile(r"\bbudget\b|\$\s?\d|\b\d+(?:\.\d+)?\s?[km]\b|\bfunding\b|\bfunded\b", re.I)),
-    ("authority", re.compile(r"\bdecid\w*|\bdecision[- ]?maker\b|\bsigns?\s+off\b|\bsign-?off\b|\bauthority\b|\bapprover\b"
-                             r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b", re.I)),
-    ("timeline", re.compile(r"\bgo[- ]?live\b|\btimeline\b|\blaunch\b|\bby\s+(?:q[1-4]|end|" + sl._MONTH_NAMES + r")\b|\bq[1-4]\b"
-                            r"|\bwithin\s+\w+\s+(?:weeks?|months?)\b|\bstart\w*\s+in\b|\brollout\b", re.I)),
-    ("need", re.compile(r"\bneeds?\b|\bpain\b|\bproblem\b|\bwants?\b|\blooking\s+for\b|\breplac\w+\b|\bstruggl\w+\b", re.I)),
+    (
+        "authority",
+        re.compile(
+            r"\bdecid\w*|\bdecision[- ]?maker\b|\bsigns?\s+off\b|\bsign-?off\b|\bauthority\b|\bapprover\b"
+            r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b",
+            re.I,
+        ),
+    ),
+    (
+        "timeline",
+        re.compile(
+            r"\bgo[- ]?live\b|\btimeline\b|\blaunch\b|\bby\s+(?:q[1-4]|end|" + sl._MONTH_NAMES + r")\b|\bq[1-4]\b"
+            r"|\bwithin\s+\w+\s+(?:weeks?|months?)\b|\bstart\w*\s+in\b|\brollout\b",
+            re.I,
+        ),
+    ),
+    (
+        "need",
+        re.compile(r"\bneeds?\b|\bpain\b|\bproblem\b|\bwants?\b|\blooking\s+for\b|\breplac\w+\b|\bstruggl\w+\b", re.I),
+    ),
 ]
 
 
@@ -142,8 +157,14 @@ def find_bant(text: str) -> Slots:
             part = tail
         part = part.strip(" .!")
         for key, pattern in _BANT:
-            if key not in found and pattern.search(part) and not re.fullmatch(r"(?:\w+\s+){0,3}(?:is\s+)?qualified", part, re.I):
-                found[key] = "unknown" if _UNKNOWN_ANSWER.fullmatch(_BANT_LABEL.sub("", part, count=1).strip(" :")) else part
+            if (
+                key not in found
+                and pattern.search(part)
+                and not re.fullmatch(r"(?:\w+\s+){0,3}(?:is\s+)?qualified", part, re.I)
+            ):
+                found[key] = (
+                    "unknown" if _UNKNOWN_ANSWER.fullmatch(_BANT_LABEL.sub("", part, count=1).strip(" :")) else part
+                )
                 break
     return found
 
@@ -173,7 +194,9 @@ _CALLED = re.compile(r"\b(?:called|named|titled)\s+", re.I)
 _DEAL_NAME = re.compile(
     r"(?:(?!(?:closing|closes|close|due|by|worth|for|with|at|in|on|to|and|valued|expected|from|deal|"
     r"opportunity|opp)\b)"
-    r"[A-Za-z][\w&'’-]*\s?){1,4}", re.I)
+    r"[A-Za-z][\w&'’-]*\s?){1,4}",
+    re.I,
+)
 
 
 def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
@@ -181,8 +204,11 @@ def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
     ("20k platform upgrade closing ..." -> "platform upgrade")."""
     called = _CALLED.search(text)
     if called:  # "called Globex - Analytics Add-on, 15k": the name as typed, up to the next part
-        typed = re.match(r"[^,;:\x00]+?(?=\s+(?:closing|closes|close|due|worth|valued|expected|for|with|in\s+stage)\b|\s*[,;:\x00]|\s*$)",
-                         text[called.end():], re.I)
+        typed = re.match(
+            r"[^,;:\x00]+?(?=\s+(?:closing|closes|close|due|worth|valued|expected|for|with|in\s+stage)\b|\s*[,;:\x00]|\s*$)",
+            text[called.end() :],
+            re.I,
+        )
         if typed and typed[0].strip():
             return Found(typed[0].strip(), called.end(), called.end() + len(typed[0].strip()))
     start = called.end() if called else amount.end + 1 if amount is not None else None
@@ -204,8 +230,10 @@ def _create_deal(text: str, now: datetime) -> Slots:
     rest, amount = _deal_money(text, now, slots)
     deal = _put(slots, "deal_name", _deal_name(rest, amount))
     colon = _SEPARATORS[0].search(rest)
-    if colon and not _CALLED.search(rest):  # "new deal for Globex: analytics add-on, 15k" -> the first part after the colon
-        first = next((part for part in re.split(r"[,;]", rest[colon.end():]) if _clean(part)), "")
+    if colon and not _CALLED.search(
+        rest
+    ):  # "new deal for Globex: analytics add-on, 15k" -> the first part after the colon
+        first = next((part for part in re.split(r"[,;]", rest[colon.end() :]) if _clean(part)), "")
         words = _clean(re.sub(r"\b(?:closing|close|due|worth|in|by)\b.*$", "", first, flags=re.I))
         if words and len(words.split()) <= 6:
             start = rest.index(first)
@@ -213,29 +241,42 @@ def _create_deal(text: str, now: datetime) -> Slots:
             slots["deal_name"] = words
     called = _CALLED.search(rest)
     _put(slots, "name", find_name(mask(rest, deal), after=("for", "with", "at"), fallback=not called))
-    if "name" not in slots and " - " in str(slots.get("deal_name") or ""):  # "called Globex - Analytics Add-on": Globex's
+    if "name" not in slots and " - " in str(
+        slots.get("deal_name") or ""
+    ):  # "called Globex - Analytics Add-on": Globex's
         slots["name"] = str(slots["deal_name"]).split(" - ")[0]
     stage = sl.find_stage(mask(rest, deal))
-    if stage is not None and stage.value not in ("closed_won", "closed_lost"):  # "stage qualification": a new deal's stage
+    if stage is not None and stage.value not in (
+        "closed_won",
+        "closed_lost",
+    ):  # "stage qualification": a new deal's stage
         slots["stage"] = stage.value
     return slots
 
 
-_PERCENT = re.compile(r"\b(\d{1,3})\s*(?:%|percent\b)|(?<=probability)\s+(?:(?:to|of|at|is|=)\s+)?(\d{1,3})\b(?!\s*[km]\b)", re.I)
+_PERCENT = re.compile(
+    r"\b(\d{1,3})\s*(?:%|percent\b)|(?<=probability)\s+(?:(?:to|of|at|is|=)\s+)?(\d{1,3})\b(?!\s*[km]\b)", re.I
+)
 
 
 def _update_deal(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     percent = _PERCENT.search(text)
-    if percent and re.search(r"\b(?:probability|odds|likelihood|chance)", text, re.I) and int(percent[1] or percent[2]) <= 100:
+    if (
+        percent
+        and re.search(r"\b(?:probability|odds|likelihood|chance)", text, re.I)
+        and int(percent[1] or percent[2]) <= 100
+    ):
         slots["probability"] = int(percent[1] or percent[2])
-        text = text[: percent.start()] + sl.MASK * (percent.end() - percent.start()) + text[percent.end():]
+        text = text[: percent.start()] + sl.MASK * (percent.end() - percent.start()) + text[percent.end() :]
     rest, _ = _deal_money(text, now, slots)
     _put(slots, "name", find_name(rest))
     return slots
 
 
-_MONEY_MARK = re.compile(r"[$€£]|\d\s*(?:k|m|mm|grand)\b|\d,\d{3}|\b(?:amount|worth|value|valued|at|for)\s+(?:is\s+)?(?:now\s+)?$", re.I)
+_MONEY_MARK = re.compile(
+    r"[$€£]|\d\s*(?:k|m|mm|grand)\b|\d,\d{3}|\b(?:amount|worth|value|valued|at|for)\s+(?:is\s+)?(?:now\s+)?$", re.I
+)
 
 
 def _move_deal_stage(text: str, now: datetime) -> Slots:
@@ -246,7 +287,10 @@ def _move_deal_stage(text: str, now: datetime) -> Slots:
     reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("stage") == "closed_lost" else None
     head = text[: reason.start] if reason else text
     amount = sl.find_amount(head)
-    if amount is not None and (_MONEY_MARK.search(head[amount.start:amount.end]) or _MONEY_MARK.search(head[max(0, amount.start - 20):amount.start])):
+    if amount is not None and (
+        _MONEY_MARK.search(head[amount.start : amount.end])
+        or _MONEY_MARK.search(head[max(0, amount.start - 20) : amount.start])
+    ):
         slots["amount"] = amount.value
         head = mask(head, amount)
     _put(slots, "name", find_name(mask(head, stage)))
@@ -284,11 +328,17 @@ def _period_within(text: str, now: datetime) -> Slots:
 _ABOUT = re.compile(r"\b(?:about|regarding|re:)\s+(\S.*)$", re.I | re.S)
 
 
-_OUTCOMES = [(re.compile(p, re.I), outcome) for p, outcome in [
-    (r"\bvoice\s*-?mail\b|\bleft\s+(?:a\s+)?(?:message|vm)\b|\bvm\b", "left_voicemail"),
-    (r"\bno\s+answer\b|\bdidn'?t\s+(?:answer|pick\s+up)\b|\bdid\s+not\s+(?:answer|pick\s+up)\b|\bunanswered\b", "no_answer"),
-    (r"\bline\s+(?:was\s+)?busy\b|\bbusy\s+(?:signal|tone)\b", "busy"),
-]]
+_OUTCOMES = [
+    (re.compile(p, re.I), outcome)
+    for p, outcome in [
+        (r"\bvoice\s*-?mail\b|\bleft\s+(?:a\s+)?(?:message|vm)\b|\bvm\b", "left_voicemail"),
+        (
+            r"\bno\s+answer\b|\bdidn'?t\s+(?:answer|pick\s+up)\b|\bdid\s+not\s+(?:answer|pick\s+up)\b|\bunanswered\b",
+            "no_answer",
+        ),
+        (r"\bline\s+(?:was\s+)?busy\b|\bbusy\s+(?:signal|tone)\b", "busy"),
+    ]
+]
 
 
 def _log_call(text: str, now: datetime) -> Slots:
@@ -301,16 +351,21 @@ def _log_call(text: str, now: datetime) -> Slots:
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
-    pronoun = re.search(r"\b(?:with|to|from)\s+(?:her|him|them)\b", head, re.I)  # the person in focus: no name in the notes
+    pronoun = re.search(
+        r"\b(?:with|to|from)\s+(?:her|him|them)\b", head, re.I
+    )  # the person in focus: no name in the notes
     parts = _segments(tail)
     while parts:
         candidate = find_name(parts[0]) if name is None and not pronoun else None
         if candidate is not None and candidate.value == _clean(parts[0]):
             name = _put(slots, "name", candidate)
-        elif "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and \
-                _blank(mask(parts[0], found)):
+        elif (
+            "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and _blank(mask(parts[0], found))
+        ):
             slots["duration_minutes"] = found.value
-        elif _blank(mask(parts[0], sl.find_direction(parts[0]))):  # "outbound, 30 mins, she ...": the direction said alone
+        elif _blank(
+            mask(parts[0], sl.find_direction(parts[0]))
+        ):  # "outbound, 30 mins, she ...": the direction said alone
             pass
         else:
             break
@@ -338,7 +393,8 @@ def _add_note(text: str, now: datetime) -> Slots:
 _MEETING_NOUNS = frozenset(
     "meeting call demo lunch dinner breakfast coffee review session sync catch-up catchup check-in "
     "kickoff kick-off presentation walkthrough workshop qbr training interview visit onsite "
-    "appointment chat standup discussion briefing".split())
+    "appointment chat standup discussion briefing".split()
+)
 
 
 def _meeting_title(text: str) -> Found[str] | None:
@@ -347,8 +403,11 @@ def _meeting_title(text: str) -> Found[str] | None:
     for i in range(len(words)):
         if words[i].key in _MEETING_NOUNS:
             first = i
-            while first > max(0, i - 2) and words[first - 1].key not in sl.STOPWORDS and \
-                    not text[words[first - 1].end : words[first].start].strip(" "):
+            while (
+                first > max(0, i - 2)
+                and words[first - 1].key not in sl.STOPWORDS
+                and not text[words[first - 1].end : words[first].start].strip(" ")
+            ):
                 first -= 1
             start, end = words[first].start, words[i].end
             return Found(_capitalised(text[start:end]), start, end)
@@ -375,12 +434,14 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     with_ = re.search(r"\b(?:with|for)\s+(.*)$", rest, re.I | re.S)
     if with_:
         names = []
-        for part in re.split(r"\s+(?:and|&)\s+|,", with_[1]):  # the attendees: the parts led by a name, up to one that says more
+        for part in re.split(
+            r"\s+(?:and|&)\s+|,", with_[1]
+        ):  # the attendees: the parts led by a name, up to one that says more
             found = find_name(part)
             if found is None or _clean(part[: found.start]):
                 break
             names.append(found.value)
-            if _clean(part[found.end:]):
+            if _clean(part[found.end :]):
                 break
         if len(names) > 1:
             slots["names"] = names
@@ -388,17 +449,24 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
 
 
 _TASK_LEAD = re.compile(
-    r"\b(?:remind(?:er)?|forget|need|have|got|task|to-?do|list|make sure|want)\b.*?\bto\s+(\S.*)$", re.I | re.S)
+    r"\b(?:remind(?:er)?|forget|need|have|got|task|to-?do|list|make sure|want)\b.*?\bto\s+(\S.*)$", re.I | re.S
+)
 _TASK_COMMAND = re.compile(
     r"^\W*(?:please\s+)?(?:(?:add|create|make|set|new|put)\s+)?(?:a\s+)?(?:new\s+)?"
-    r"(?:task|to-?do|reminder)s?\b(?:\s+(?:for\s+me|to))?", re.I)
+    r"(?:task|to-?do|reminder)s?\b(?:\s+(?:for\s+me|to))?",
+    re.I,
+)
 _TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
 _TASK_WORD_START = re.compile(r"^\W*(?:(?:a|new)\s+)?(?:task|to-?do|reminder)\b[\s:,-]*", re.I)
-_PRIORITY_WORDS = re.compile(r"\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+priority|priority\s+(?:high|low|medium))\b[\s:,-]*", re.I)
+_PRIORITY_WORDS = re.compile(
+    r"\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+priority|priority\s+(?:high|low|medium))\b[\s:,-]*", re.I
+)
 _TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "phone", "meet", "contact", "about")
 
 
-_LINKED = re.compile(r"[,;]?\s*\b(?:link|attach|relate|tie)\w*\s+(?:it|this|the\s+task)?\s*(?:to|with)\s+(.+)$", re.I | re.S)
+_LINKED = re.compile(
+    r"[,;]?\s*\b(?:link|attach|relate|tie)\w*\s+(?:it|this|the\s+task)?\s*(?:to|with)\s+(.+)$", re.I | re.S
+)
 
 
 def _create_task(text: str, now: datetime) -> Slots:
@@ -445,7 +513,7 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     product = _PRODUCT.search(text)
     if product:  # "product is Authentication"
         slots["product"] = product[1].strip()
-        text = text[: product.start()] + " " * (product.end() - product.start()) + text[product.end():]
+        text = text[: product.start()] + " " * (product.end() - product.start()) + text[product.end() :]
     head, tail = _split_detail(text, ("about", "that", "saying"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
     parts = _drop_edges(_segments(tail), _ticket_noise)
@@ -482,15 +550,20 @@ def _update_ticket(text: str, now: datetime) -> Slots:
 _TITLE_WORDS = frozenset(
     "ceo cto cfo coo cmo cio cro ciso vp svp evp head director manager founder co-founder cofounder owner "
     "president chief officer engineer analyst consultant specialist architect buyer administrator admin "
-    "coordinator executive principal developer designer recruiter".split())
+    "coordinator executive principal developer designer recruiter".split()
+)
 _LEAD_PARTS = re.compile(r"[,;:()]|\s[-–—]\s|\s+and\s+", re.I)
 _CONTACT_WORDS = re.compile(r"^(?:\s|\x00|phone|tel|mobile|cell|e-?mail|mail|number|is|at)*$", re.I)
 _PRONOUN_LEAD = re.compile(
-    r"^(?:(?:she|he|they)(?:'s|’s|\s+is|\s+are|\s+works\s+as)?\s+)?(?:(?:the|a|an|our|their)\s+)?", re.I)
+    r"^(?:(?:she|he|they)(?:'s|’s|\s+is|\s+are|\s+works\s+as)?\s+)?(?:(?:the|a|an|our|their)\s+)?", re.I
+)
 _COMPANY_AT = re.compile(r"\b(?:at|from|with)\s+|(?<=\s)@\s*(?=[A-Z])", re.I)
 
 
-_SIZE = re.compile(r"\b(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)\s*(?:employees|people|staff|ppl)\b|\b(\d[\d,]*)\s*\+\s*(?:employees|people|staff)\b", re.I)
+_SIZE = re.compile(
+    r"\b(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)\s*(?:employees|people|staff|ppl)\b|\b(\d[\d,]*)\s*\+\s*(?:employees|people|staff)\b",
+    re.I,
+)
 _SIZES = ((10, "1-10"), (50, "11-50"), (200, "51-200"), (1000, "201-1000"), (5000, "1001-5000"))
 
 
@@ -530,9 +603,15 @@ def _create_lead(text: str, now: datetime) -> Slots:
     masked = mask(text, email, phone)
     if "first_name" not in slots and (spoken := next(iter(english.people(masked)), None)):
         first, _, last = spoken.partition(" ")
-        slots["first_name"], slots["last_name"] = first[:1].upper() + first[1:], last.title() if last.islower() else last
-    if "company" not in slots and (company := next((o for o in english.organisations(masked)
-                                                    if o.lower() not in (slots.get("title") or "").lower()), None)):
+        slots["first_name"], slots["last_name"] = (
+            first[:1].upper() + first[1:],
+            last.title() if last.islower() else last,
+        )
+    if "company" not in slots and (
+        company := next(
+            (o for o in english.organisations(masked) if o.lower() not in (slots.get("title") or "").lower()), None
+        )
+    ):
         slots["company"] = company
     return slots
 
@@ -554,9 +633,23 @@ def _lead_role(part: str, slots: Slots) -> None:
 
 _WITHIN = re.compile(
     r"\b(?:in|within|over|during)?\s*(?:the\s+)?(?:next|coming|upcoming)\s+(?:(\d+|a|one|two|three|four|five|six|seven|ten|couple(?:\s+of)?|few)\s+)?"
-    r"(days?|weeks?|fortnight|months?)\b|\bwithin\s+(\d+|a|one|two|three)\s+(days?|weeks?|months?)\b", re.I)
-_COUNT = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10, "couple": 2,
-          "couple of": 2, "few": 3}
+    r"(days?|weeks?|fortnight|months?)\b|\bwithin\s+(\d+|a|one|two|three)\s+(days?|weeks?|months?)\b",
+    re.I,
+)
+_COUNT = {
+    "a": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "couple": 2,
+    "couple of": 2,
+    "few": 3,
+}
 
 
 def find_within(text: str) -> int | None:
@@ -573,8 +666,12 @@ def find_within(text: str) -> int | None:
 
 
 _TICKET_NO = re.compile(r"(?:\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?|#)(\d{3,})\b", re.I)
-_BARE_NUMBER = re.compile(r"^\W*(?:(?:show|open|pull\s+up|get|check|view|look\s+at)\s+(?:me\s+)?)?(\d{4})\W*$", re.I)  # "show me 1029"
-_NEGATED = re.compile(r"(?:\bnot|\bnever|\bnobody|n['’]t|\b(?:havent|hasnt|isnt|arent|wasnt|werent))\s+(?:\w+\s+){0,2}$|\bun$", re.I)
+_BARE_NUMBER = re.compile(
+    r"^\W*(?:(?:show|open|pull\s+up|get|check|view|look\s+at)\s+(?:me\s+)?)?(\d{4})\W*$", re.I
+)  # "show me 1029"
+_NEGATED = re.compile(
+    r"(?:\bnot|\bnever|\bnobody|n['’]t|\b(?:havent|hasnt|isnt|arent|wasnt|werent))\s+(?:\w+\s+){0,2}$|\bun$", re.I
+)
 _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 
 
@@ -601,8 +698,10 @@ def read_slots(text: str, now: datetime) -> Slots:
         slots["lead_status"] = "new" if lead_status[1].lower() == "contacted" else None
     elif lead_status:
         slots["lead_status"] = lead_status[1].lower()
-    name = find_name(mask(text, *(f for f in [sl.find_period(text)] if f)),
-                     after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"))
+    name = find_name(
+        mask(text, *(f for f in [sl.find_period(text)] if f)),
+        after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"),
+    )
     if name is not None:
         slots["name"] = name.value
         first = name.value.split()[0]
@@ -613,12 +712,14 @@ def read_slots(text: str, now: datetime) -> Slots:
 
 _FIELD_CHANGE = re.compile(
     r"(?:['’]s|\b(?:his|her|their|the))\s+(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)(?:\s+(?:number|address))?"
-    r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)\s*[.!]*$", re.I | re.S)
+    r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)\s*[.!]*$",
+    re.I | re.S,
+)
 _FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
 
 
 def _update_contact(text: str, now: datetime) -> Slots:
-    """"set Tara Ueda's phone to +1 212 555 0199": the person (before the field), the field and its new value."""
+    """ "set Tara Ueda's phone to +1 212 555 0199": the person (before the field), the field and its new value."""
     slots: Slots = {}
     m = _FIELD_CHANGE.search(text)
     if m is None:
@@ -642,7 +743,7 @@ def _create_contact(text: str, now: datetime) -> Slots:
     """A new contact: the new lead's parts (name, email, phone, title, company) without a source."""
     rest = re.sub(r"^\W*(?:please\s+)?(?:add|create|new)\s+(?:a\s+)?(?:new\s+)?contact\b", "", text, flags=re.I)
     at = re.match(r"\s*(?:at|@|for|to)\s+([^,;:()]+?)(?:\s[-–—]\s|[,;:(])", rest, re.I)
-    slots = _create_lead(rest[at.end():] if at else rest, now)
+    slots = _create_lead(rest[at.end() :] if at else rest, now)
     slots.pop("source", None)
     if at:
         slots["company"] = _clean(at[1])

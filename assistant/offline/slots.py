@@ -53,9 +53,27 @@ def mask(text: str, *spans: Found[Any] | None) -> str:
 # ----------------------------------------------------------------------------------- numbers
 
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "forty-five": 45, "sixty": 60, "ninety": 90,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "sixty": 60,
+    "ninety": 90,
 }
 _NUM = r"(\d+(?:\.\d+)?|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")"
 
@@ -67,9 +85,21 @@ def _number(word: str) -> float:
 # ----------------------------------------------------------------------------------- calendar
 
 WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
-    "saturday": 5, "sunday": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tue": 1,
+    "tues": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sunday": 6,
 }
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -151,32 +181,60 @@ def _in_units(today: date, count: str, unit: str) -> date | None:
 
 _YEAR = r"(?:,?\s+(\d{4}))?"
 _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | None]]] = [
-    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
-     lambda t, m: _next_month_day(t, int(m[2]), int(m[3]), int(m[1]))),
-    (re.compile(r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(this|next|current)\s+)?(week|month|quarter|year|q[1-4]|"
-                + _MONTH_NAMES + r")\b", re.I),
-     lambda t, m: _end_of(t, m[1] and m[1].lower(), m[2])),
-    (re.compile(r"\b(?:to|until|till|into|by|in|for|out\s+to)\s+(?:(mid)[- ]?|late\s+)?(" + _MONTH_NAMES + r")\b(?!\s*\d)", re.I),
-     lambda t, m: _end_of(t, None, m[2]).replace(day=15) if m[1] else _end_of(t, None, m[2])),  # "push it to august": its end
-    (re.compile(r"\beo([wmqy])\b", re.I),
-     lambda t, m: _end_of(t, None, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m[1].lower()])),
-    (re.compile(r"\b" + _MON + r"\s+(\d{1,2})" + _ORD + r"\b" + _YEAR, re.I),
-     lambda t, m: _next_month_day(t, MONTHS[m[1].lower()], int(m[2]), int(m[3]) if m[3] else None)),
-    (re.compile(r"\b(\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b" + _YEAR, re.I),
-     lambda t, m: _next_month_day(t, MONTHS[m[2].lower()], int(m[1]), int(m[3]) if m[3] else None)),
-    (re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"),
-     lambda t, m: _next_month_day(t, int(m[1]), int(m[2]), int(m[3]) if m[3] else None)),
+    (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), lambda t, m: _next_month_day(t, int(m[2]), int(m[3]), int(m[1]))),
+    (
+        re.compile(
+            r"\b(?:the\s+)?end\s+of\s+(?:the\s+)?(?:(this|next|current)\s+)?(week|month|quarter|year|q[1-4]|"
+            + _MONTH_NAMES
+            + r")\b",
+            re.I,
+        ),
+        lambda t, m: _end_of(t, m[1] and m[1].lower(), m[2]),
+    ),
+    (
+        re.compile(
+            r"\b(?:to|until|till|into|by|in|for|out\s+to)\s+(?:(mid)[- ]?|late\s+)?(" + _MONTH_NAMES + r")\b(?!\s*\d)",
+            re.I,
+        ),
+        lambda t, m: _end_of(t, None, m[2]).replace(day=15) if m[1] else _end_of(t, None, m[2]),
+    ),  # "push it to august": its end
+    (
+        re.compile(r"\beo([wmqy])\b", re.I),
+        lambda t, m: _end_of(t, None, {"w": "week", "m": "month", "q": "quarter", "y": "year"}[m[1].lower()]),
+    ),
+    (
+        re.compile(r"\b" + _MON + r"\s+(\d{1,2})" + _ORD + r"\b" + _YEAR, re.I),
+        lambda t, m: _next_month_day(t, MONTHS[m[1].lower()], int(m[2]), int(m[3]) if m[3] else None),
+    ),
+    (
+        re.compile(r"\b(\d{1,2})" + _ORD + r"\s+(?:of\s+)?" + _MON + r"\b" + _YEAR, re.I),
+        lambda t, m: _next_month_day(t, MONTHS[m[2].lower()], int(m[1]), int(m[3]) if m[3] else None),
+    ),
+    (
+        re.compile(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b"),
+        lambda t, m: _next_month_day(t, int(m[1]), int(m[2]), int(m[3]) if m[3] else None),
+    ),
     (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.I), lambda t, m: t + timedelta(days=2)),
-    (re.compile(r"\b(today|tonight|tomorrow|tmrw)\b", re.I),
-     lambda t, m: t if m[1].lower() in ("today", "tonight") else t + timedelta(days=1)),
-    (re.compile(r"\bin\s+" + _NUM + r"\s+(days?|weeks?|months?)\b", re.I),
-     lambda t, m: _in_units(t, m[1], m[2].lower())),
-    (re.compile(r"\b(?:(next|this|coming|on|by|before|until)\s+)?" + _WD + r"\b", re.I),
-     lambda t, m: _weekday(t, m[1] and m[1].lower().replace("coming", "this"), m[2])),
-    (re.compile(r"\bq([1-4])(?:\s+(\d{4}))?\b", re.I),
-     lambda t, m: _quarter_end(t, int(m[1]), int(m[2]) if m[2] else None)),
-    (re.compile(r"\b(this|next|the)\s+(week|month|quarter|year)\b", re.I),
-     lambda t, m: period_end(m[2].lower(), t, 1 if m[1].lower() == "next" else 0)),
+    (
+        re.compile(r"\b(today|tonight|tomorrow|tmrw)\b", re.I),
+        lambda t, m: t if m[1].lower() in ("today", "tonight") else t + timedelta(days=1),
+    ),
+    (
+        re.compile(r"\bin\s+" + _NUM + r"\s+(days?|weeks?|months?)\b", re.I),
+        lambda t, m: _in_units(t, m[1], m[2].lower()),
+    ),
+    (
+        re.compile(r"\b(?:(next|this|coming|on|by|before|until)\s+)?" + _WD + r"\b", re.I),
+        lambda t, m: _weekday(t, m[1] and m[1].lower().replace("coming", "this"), m[2]),
+    ),
+    (
+        re.compile(r"\bq([1-4])(?:\s+(\d{4}))?\b", re.I),
+        lambda t, m: _quarter_end(t, int(m[1]), int(m[2]) if m[2] else None),
+    ),
+    (
+        re.compile(r"\b(this|next|the)\s+(week|month|quarter|year)\b", re.I),
+        lambda t, m: period_end(m[2].lower(), t, 1 if m[1].lower() == "next" else 0),
+    ),
 ]
 
 
@@ -191,13 +249,19 @@ def find_date(text: str, today: date) -> Found[date] | None:
 
 
 _TIME_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], time | None]]] = [
-    (re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])\.?m\b\.?", re.I),
-     lambda m: _clock(int(m[1]) % 12 + (12 if m[3].lower() == "p" else 0), int(m[2] or 0))),
+    (
+        re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])\.?m\b\.?", re.I),
+        lambda m: _clock(int(m[1]) % 12 + (12 if m[3].lower() == "p" else 0), int(m[2] or 0)),
+    ),
     (re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b"), lambda m: _clock(int(m[1]), int(m[2]))),
-    (re.compile(r"\b(?:at\s+)?(noon|midday|midnight)\b", re.I),
-     lambda m: time(0, 0) if m[1].lower() == "midnight" else time(12, 0)),
-    (re.compile(r"\bat\s+(\d{1,2})\b(?![:/.\d]|\s*(?:%|percent|days?|weeks?))", re.I),
-     lambda m: _clock(int(m[1]) + (12 if 1 <= int(m[1]) <= 7 else 0), 0)),
+    (
+        re.compile(r"\b(?:at\s+)?(noon|midday|midnight)\b", re.I),
+        lambda m: time(0, 0) if m[1].lower() == "midnight" else time(12, 0),
+    ),
+    (
+        re.compile(r"\bat\s+(\d{1,2})\b(?![:/.\d]|\s*(?:%|percent|days?|weeks?))", re.I),
+        lambda m: _clock(int(m[1]) + (12 if 1 <= int(m[1]) <= 7 else 0), 0),
+    ),
 ]
 
 
@@ -224,7 +288,9 @@ def combine(day: date | None, clock: time | None, now: datetime) -> datetime | N
         return None
     if day is None:
         day = now.date()
-        if clock is not None and datetime.combine(day, clock, now.tzinfo) <= now:  # a time alone (both None returned above)
+        if (
+            clock is not None and datetime.combine(day, clock, now.tzinfo) <= now
+        ):  # a time alone (both None returned above)
             day += timedelta(days=1)
     return datetime.combine(day, clock or time(9, 0), now.tzinfo)
 
@@ -233,7 +299,10 @@ def combine(day: date | None, clock: time | None, now: datetime) -> datetime | N
 
 _DURATION = re.compile(
     r"\b(?:(half\s+an?|an?\s+half)\s+hour|(an?|one)\s+hour(?:\s+and\s+a\s+half)?|"
-    + _NUM + r"\s*(?:-\s*)?(minutes?|mins?|m|hours?|hrs?|h)\b)(?:-long|\s+long)?", re.I)
+    + _NUM
+    + r"\s*(?:-\s*)?(minutes?|mins?|m|hours?|hrs?|h)\b)(?:-long|\s+long)?",
+    re.I,
+)
 
 
 def find_duration(text: str) -> Found[int] | None:
@@ -270,8 +339,18 @@ _AMOUNT = re.compile(
     r"(?:\s?(?P<code>usd|eur|gbp|dollars|euros|pounds|bucks)\b)?(?![\w%:/-])",
     re.I,
 )
-_MULTIPLIERS = {"k": 3, "thousand": 3, "grand": 3, "m": 6, "mm": 6, "mn": 6, "million": 6,
-                "b": 9, "bn": 9, "billion": 9}
+_MULTIPLIERS = {
+    "k": 3,
+    "thousand": 3,
+    "grand": 3,
+    "m": 6,
+    "mm": 6,
+    "mn": 6,
+    "million": 6,
+    "b": 9,
+    "bn": 9,
+    "billion": 9,
+}
 
 
 def find_amount(text: str) -> Found[Decimal] | None:
@@ -296,9 +375,11 @@ def find_amount(text: str) -> Found[Decimal] | None:
 # ----------------------------------------------------------------------------------- reasons
 
 _REASON_START = re.compile(
-    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I)
+    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I
+)
 _REASON_LEAD = re.compile(
-    r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S)
+    r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S
+)
 _REASON_AFTER_SEP = re.compile(r"[,;:–—-]\s*(\S.*)$", re.S)
 
 
@@ -358,51 +439,81 @@ def _keyword_map(table: list[tuple[str, str]]) -> Callable[[str], Found[str] | N
     return find
 
 
-find_source = _keyword_map([
-    (r"\b(?:webinar|conference|trade\s*show|expo|meetup|event)\b", "event"),
-    (r"\b(?:linkedin|twitter|facebook|instagram|social media|x\.com|on x)\b", "social_media"),
-    (r"\b(?:cold[\s-]?call(?:ed|ing)?|outbound call)\b", "cold_call"),
-    (r"\b(?:referr(?:al|ed)|intro(?:duction|duced)? (?:from|by)|recommended by)\b", "referral"),
-    (r"\b(?:website|web\s*site|site|web\s*form|inbound form|contact form|landing page|online form)\b", "website"),
-])
+find_source = _keyword_map(
+    [
+        (r"\b(?:webinar|conference|trade\s*show|expo|meetup|event)\b", "event"),
+        (r"\b(?:linkedin|twitter|facebook|instagram|social media|x\.com|on x)\b", "social_media"),
+        (r"\b(?:cold[\s-]?call(?:ed|ing)?|outbound call)\b", "cold_call"),
+        (r"\b(?:referr(?:al|ed)|intro(?:duction|duced)? (?:from|by)|recommended by)\b", "referral"),
+        (r"\b(?:website|web\s*site|site|web\s*form|inbound form|contact form|landing page|online form)\b", "website"),
+    ]
+)
 """Lead source enum from how the lead came in."""
 
-find_lead_status = _keyword_map([
-    (r"\b(?:lost|disqualif\w*|unqualified|dead|not interested|no longer interested|went cold|gone cold|"
-     r"lost cause|drop(?:ped)?)\b", "lost"),
-    (r"\bqualif\w*\b|\bgood fit\b", "qualified"),
-    (r"\b(?:contacted|reached out|reach out|emailed|called|spoke|spoken|talked|in touch|first contact|"
-     r"got hold of|pinged|messaged)\b", "contacted"),
-    (r"\b(?:new|reset)\b", "new"),
-])
+find_lead_status = _keyword_map(
+    [
+        (
+            r"\b(?:lost|disqualif\w*|unqualified|dead|not interested|no longer interested|went cold|gone cold|"
+            r"lost cause|drop(?:ped)?)\b",
+            "lost",
+        ),
+        (r"\bqualif\w*\b|\bgood fit\b", "qualified"),
+        (
+            r"\b(?:contacted|reached out|reach out|emailed|called|spoke|spoken|talked|in touch|first contact|"
+            r"got hold of|pinged|messaged)\b",
+            "contacted",
+        ),
+        (r"\b(?:new|reset)\b", "new"),
+    ]
+)
 """Lead status enum (new|contacted|qualified|lost)."""
 
-find_stage = _keyword_map([
-    (r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b", "closed_lost"),
-    (r"\bclosed[\s_-]?won\b|\bwon\b|\bsigned\b|\bclosed\b|\bwe got\b|\bwin\b", "closed_won"),
-    (r"\bnegotiat\w*\b", "negotiation"),
-    (r"\bproposal\b|\bquote sent\b", "proposal"),
-    (r"\bqualif\w*\b", "qualification"),
-    (r"\bprospect\w*\b|\bdiscovery\b", "prospecting"),
-])
+find_stage = _keyword_map(
+    [
+        (r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b", "closed_lost"),
+        (r"\bclosed[\s_-]?won\b|\bwon\b|\bsigned\b|\bclosed\b|\bwe got\b|\bwin\b", "closed_won"),
+        (r"\bnegotiat\w*\b", "negotiation"),
+        (r"\bproposal\b|\bquote sent\b", "proposal"),
+        (r"\bqualif\w*\b", "qualification"),
+        (r"\bprospect\w*\b|\bdiscovery\b", "prospecting"),
+    ]
+)
 """Deal stage enum."""
 
-find_ticket_status = _keyword_map([
-    (r"\bre-?open\w*\b", "open"),
-    (r"\bclos(?:e|ed|ing)\b", "closed"),
-    (r"\b(?:resolved?|fixed|solved)\b", "resolved"),
-    (r"\b(?:pending|on hold|waiting)\b", "pending"),
-    (r"\bopen\b", "open"),
-])
+find_ticket_status = _keyword_map(
+    [
+        (r"\bre-?open\w*\b", "open"),
+        (r"\bclos(?:e|ed|ing)\b", "closed"),
+        (r"\b(?:resolved?|fixed|solved)\b", "resolved"),
+        (r"\b(?:pending|on hold|waiting)\b", "pending"),
+        (r"\bopen\b", "open"),
+    ]
+)
 """Ticket status enum (open|pending|resolved|closed)."""
 
-_PRIORITY_WORDS = {"urgent": "urgent", "critical": "urgent", "blocker": "urgent", "asap": "urgent",
-                   "p1": "urgent", "high": "high", "p2": "high", "medium": "medium", "normal": "medium",
-                   "moderate": "medium", "p3": "medium", "low": "low", "minor": "low", "p4": "low", "escalate": "urgent",
-                   "escalated": "urgent"}
+_PRIORITY_WORDS = {
+    "urgent": "urgent",
+    "critical": "urgent",
+    "blocker": "urgent",
+    "asap": "urgent",
+    "p1": "urgent",
+    "high": "high",
+    "p2": "high",
+    "medium": "medium",
+    "normal": "medium",
+    "moderate": "medium",
+    "p3": "medium",
+    "low": "low",
+    "minor": "low",
+    "p4": "low",
+    "escalate": "urgent",
+    "escalated": "urgent",
+}
 _PRIORITY_STRICT = re.compile(
     r"\b(urgent|critical|blocker|asap|p[1-4]|escalated?)\b|\b(high|medium|normal|low|moderate|minor)[\s-]+pri(?:ority|o)\b"
-    r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b", re.I)
+    r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b",
+    re.I,
+)
 _PRIORITY_LOOSE = re.compile(r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b", re.I)
 
 
@@ -415,49 +526,64 @@ def find_priority(text: str, *, loose: bool = False) -> Found[str] | None:
     return Found(_PRIORITY_WORDS[word.lower()], m.start(), m.end())
 
 
-find_direction = _keyword_map([
-    (r"\b(?:inbound|incoming)\b|\b(?:called|phoned|rang|buzzed)\s+(?:me|us|in)\b|\bgave\s+(?:me|us)\s+a\s+(?:call|ring)\b"
-     r"|\breturned\s+my\s+call\b", "inbound"),
-    (r"\b(?:outbound|outgoing)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang|dialed|dialled)\b", "outbound"),
-])
+find_direction = _keyword_map(
+    [
+        (
+            r"\b(?:inbound|incoming)\b|\b(?:called|phoned|rang|buzzed)\s+(?:me|us|in)\b|\bgave\s+(?:me|us)\s+a\s+(?:call|ring)\b"
+            r"|\breturned\s+my\s+call\b",
+            "inbound",
+        ),
+        (r"\b(?:outbound|outgoing)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang|dialed|dialled)\b", "outbound"),
+    ]
+)
 """Call direction enum (inbound|outbound), only when the user says so."""
 
-find_period = _keyword_map([
-    (r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b", "overdue"),
-    (r"\btoday\b|\btonight\b", "today"),
-    (r"\bnext\s+week\b", "next_week"),
-    (r"\b(?:this|the|current)\s+week\b|\bend of (?:the )?week\b", "this_week"),
-    (r"\bnext\s+month\b", "next_month"),
-    (r"\b(?:this|the|current)\s+month\b|\bend of (?:the )?month\b|\beom\b", "this_month"),
-    (r"\bnext\s+quarter\b", "next_quarter"),
-    (r"\b(?:this|the|current)\s+quarter\b|\bend of (?:the )?quarter\b|\bq-?t-?d\b|\beoq\b", "this_quarter"),
-    (r"\b(?:this|the|current)\s+year\b|\bend of (?:the )?year\b|\bytd\b|\beoy\b", "this_year"),
-    (r"\b(?:last|previous|past)\s+week\b", "last_week"),
-    (r"\b(?:last|previous|past)\s+month\b", "last_month"),
-    (r"\b(?:last|previous|past)\s+quarter\b", "last_quarter"),
-    (r"\b(?:last|previous|past)\s+year\b", "last_year"),
-])
+find_period = _keyword_map(
+    [
+        (r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b", "overdue"),
+        (r"\btoday\b|\btonight\b", "today"),
+        (r"\bnext\s+week\b", "next_week"),
+        (r"\b(?:this|the|current)\s+week\b|\bend of (?:the )?week\b", "this_week"),
+        (r"\bnext\s+month\b", "next_month"),
+        (r"\b(?:this|the|current)\s+month\b|\bend of (?:the )?month\b|\beom\b", "this_month"),
+        (r"\bnext\s+quarter\b", "next_quarter"),
+        (r"\b(?:this|the|current)\s+quarter\b|\bend of (?:the )?quarter\b|\bq-?t-?d\b|\beoq\b", "this_quarter"),
+        (r"\b(?:this|the|current)\s+year\b|\bend of (?:the )?year\b|\bytd\b|\beoy\b", "this_year"),
+        (r"\b(?:last|previous|past)\s+week\b", "last_week"),
+        (r"\b(?:last|previous|past)\s+month\b", "last_month"),
+        (r"\b(?:last|previous|past)\s+quarter\b", "last_quarter"),
+        (r"\b(?:last|previous|past)\s+year\b", "last_year"),
+    ]
+)
 """Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...)."""
 
-find_scope = _keyword_map([
-    (r"\b(?:company|everyone|everybody|whole|entire|all reps|org|organi[sz]ation|across the board)\b", "all"),
-    (r"\bteam\b|\bour\s+team\b", "team"),
-    (r"\b(?:my|mine)\b", "mine"),
-])
+find_scope = _keyword_map(
+    [
+        (r"\b(?:company|everyone|everybody|whole|entire|all reps|org|organi[sz]ation|across the board)\b", "all"),
+        (r"\bteam\b|\bour\s+team\b", "team"),
+        (r"\b(?:my|mine)\b", "mine"),
+    ]
+)
 """Pipeline scope enum (mine|team|all)."""
 
-find_group_by = _keyword_map([
-    (r"\b(?:by|per|each|across)\s+(?:deal\s+)?(?:stage|phase)s?\b|\bstage\s+breakdown\b", "stage"),
-    (r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b|\bwho\s+has\s+the\s+(?:most|biggest|"
-     r"largest|least)\b|\bleaderboard\b|\bwhich\s+(?:of\s+my\s+)?reps?\b"
-     r"|\bwho(?:'?s|\s+is|\s+has)?\s+(?:\w+\s+)?(?:the\s+)?(?:most|biggest|largest|least)\s+pipeline\b", "owner"),
-])
+find_group_by = _keyword_map(
+    [
+        (r"\b(?:by|per|each|across)\s+(?:deal\s+)?(?:stage|phase)s?\b|\bstage\s+breakdown\b", "stage"),
+        (
+            r"\b(?:by|per|each)\s+(?:owner|rep|person|seller|salesperson|sales rep|ae|account exec\w*)s?\b|\bwho\s+has\s+the\s+(?:most|biggest|"
+            r"largest|least)\b|\bleaderboard\b|\bwhich\s+(?:of\s+my\s+)?reps?\b"
+            r"|\bwho(?:'?s|\s+is|\s+has)?\s+(?:\w+\s+)?(?:the\s+)?(?:most|biggest|largest|least)\s+pipeline\b",
+            "owner",
+        ),
+    ]
+)
 """Pipeline grouping enum (stage|owner)."""
 
 
 # ----------------------------------------------------------------------------------- names
 
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a an the this that these those else it its it's i i'm i've i'd i'll me my mine we we've we're our us you your
 he he's him his she she's her they they're them their who whom what what's which when where why how
 is are was were be been being am do does did done doing have has had having will would shall should
@@ -491,7 +617,8 @@ many much across right recently recent lately lose losing waiting work works wor
 haven't hasn't isn't aren't don't doesn't didn't won't can't uncontacted unqualified havent hasnt isnt arent wasnt werent dont doesnt didnt wont cant couldnt shouldnt wouldnt yet never ever
 rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
-""".split())
+""".split()
+)
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
 
 _TOKEN = re.compile(r"[A-Za-z0-9][\w&'’.-]*")

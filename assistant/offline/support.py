@@ -9,7 +9,8 @@ REPLY_REQUEST = re.compile(
     r"\b(?:suggest|draft|write|propose|compose|prepare|give\s+me|help\s+me\s+(?:write|with))\b.{0,30}\b(?:reply|response|answer|responding)\b"
     r"|\bhow\s+(?:should|do|can|would)\s+(?:i|we)\s+(?:reply|respond|answer)\b|\bwhat\s+(?:should|do|can)\s+(?:i|we)\s+(?:reply|respond|say|tell)\b"
     r"|\bwhat\s+to\s+(?:send|tell|say\s+to|reply\s+to)\s+(?:the\s+)?(?:customer|client|them|him|her|requester)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def asks_reply(text: str) -> bool:

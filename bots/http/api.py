@@ -48,7 +48,9 @@ Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 async def current_actor(request: Request, nexa: AppState) -> Actor:
     """The bearer token's user (401 without one), as `PrincipalMiddleware` found it."""
     if ACTOR in request.scope:
-        return cast(Actor, request.scope.get(ACTOR))  # an extension key: litestar types the ASGI scope as a closed TypedDict
+        return cast(
+            Actor, request.scope.get(ACTOR)
+        )  # an extension key: litestar types the ASGI scope as a closed TypedDict
     async with nexa.db.session() as session:
         return await caller(request, session)
 
@@ -62,7 +64,9 @@ class Decision(BaseModel):
     approve: bool
 
 
-@post("/chat", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
+@post(
+    "/chat", status_code=200, media_type="text/event-stream"
+)  # Litestar lets a handler's media type win over a stream's
 async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> Any:
     """One turn as the token's user: JSON, or server-sent events with `Accept: text/event-stream`."""
     text = accepted(data.message, nexa.agent.settings)  # refused here too, so that a stream starts only for a turn
@@ -73,7 +77,9 @@ async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> 
 
 
 @post("/chat/{conversation_id:uuid}/approvals/{approval_id:uuid}", status_code=200)
-async def decide(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, approval_id: uuid.UUID, data: Decision) -> TurnOut:
+async def decide(
+    nexa: AppState, actor: Actor, conversation_id: uuid.UUID, approval_id: uuid.UUID, data: Decision
+) -> TurnOut:
     """Approve or reject a pending write; applied at most once."""
     return TurnOut(**reply(await nexa.agent.decide(actor, conversation_id, approval_id, data.approve)))
 
@@ -99,7 +105,10 @@ async def pipeline(request: Request, nexa: AppState, actor: Actor) -> PipelineOu
 async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: Limit = 50) -> Timeline:
     """A contact's activities, newest first."""
     async with nexa.db.session() as session:
-        return msgspec.convert({"items": await TimelineService(session, actor).entries(RecordType.contact, contact_id, limit=limit)}, Timeline)
+        return msgspec.convert(
+            {"items": await TimelineService(session, actor).entries(RecordType.contact, contact_id, limit=limit)},
+            Timeline,
+        )
 
 
 @get("/kb/articles")
@@ -108,34 +117,70 @@ async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: O
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
         rows, total = await readable_articles_page(session, actor, limit=limit, offset=offset)
-        return KbArticles(total=total, items=[KbArticle(id=str(a.id), title=a.title, visibility=a.visibility.value, source=a.source,
-                                                        updated_at=plain(a.updated_at)) for a in rows])
+        return KbArticles(
+            total=total,
+            items=[
+                KbArticle(
+                    id=str(a.id),
+                    title=a.title,
+                    visibility=a.visibility.value,
+                    source=a.source,
+                    updated_at=plain(a.updated_at),
+                )
+                for a in rows
+            ],
+        )
 
 
 @get("/kb/search")
-async def kb_search_route(nexa: AppState, actor: Actor, q: Annotated[str, Parameter(min_length=1, max_length=500)],
-                          limit: Annotated[int, Parameter(ge=1, le=20)] = 5) -> KbHits:
+async def kb_search_route(
+    nexa: AppState,
+    actor: Actor,
+    q: Annotated[str, Parameter(min_length=1, max_length=500)],
+    limit: Annotated[int, Parameter(ge=1, le=20)] = 5,
+) -> KbHits:
     """Hybrid search over the articles the caller may read."""
     require(actor, "kb", "read")
     async with nexa.db.statement() as session:  # the search is one SELECT
-        visible = (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
+        visible = (
+            (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
+        )
         hits = await kb_search(session, nexa.embedder, q, limit=limit, visibilities=visible)
         return msgspec.convert({"items": [plain(asdict(h)) for h in hits]}, KbHits)
 
 
 @get("/audit")
-async def audit_trail(nexa: AppState, actor: Actor, actor_id: uuid.UUID | None = None, action: str | None = None,
-                      record_id: str | None = None, limit: Limit = 50, offset: Offset = 0) -> AuditEntries:
+async def audit_trail(
+    nexa: AppState,
+    actor: Actor,
+    actor_id: uuid.UUID | None = None,
+    action: str | None = None,
+    record_id: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> AuditEntries:
     """The audit trail the caller may read (admins: all; managers: their team's; others: their own), newest first."""
     async with nexa.db.session() as session:
-        rows = await AuditService(session, actor).entries(actor_id=actor_id, action=action, record_id=record_id,
-                                                          limit=limit, offset=offset)
+        rows = await AuditService(session, actor).entries(
+            actor_id=actor_id, action=action, record_id=record_id, limit=limit, offset=offset
+        )
         return AuditEntries(items=[AuditEntryOut(**to_dict(e)) for e in rows])
 
 
 api_router = Router(
     path="/api/v1",
-    route_handlers=[chat, decide, pipeline, contact_timeline, kb_articles, kb_search_route, audit_trail, inbox_router,
-                    sales_router, *resource_routers(), *marketing_routes()],
+    route_handlers=[
+        chat,
+        decide,
+        pipeline,
+        contact_timeline,
+        kb_articles,
+        kb_search_route,
+        audit_trail,
+        inbox_router,
+        sales_router,
+        *resource_routers(),
+        *marketing_routes(),
+    ],
     dependencies={"actor": Provide(current_actor)},
 )

@@ -46,9 +46,13 @@ async def ready(nexa: AppState) -> dict[str, str]:
 def cors(settings: Settings) -> CORSConfig:
     """The widget is embedded on customers' own sites: let their pages call the API (NEXA_CORS_ORIGINS, comma-separated;
     default any). Bearer tokens are never sent implicitly by browsers, so this opens no door to the CRM API."""
-    return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-                      allow_headers=["Content-Type", "Accept", "Authorization", SESSION_HEADER],
-                      expose_headers=["Retry-After", "RateLimit-Reset", "RateLimit-Remaining"], max_age=600)
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept", "Authorization", SESSION_HEADER],
+        expose_headers=["Retry-After", "RateLimit-Reset", "RateLimit-Remaining"],
+        max_age=600,
+    )
 
 
 def create_app(db: Database | None = None, *, settings: Settings | None = None, agent: Agent | None = None) -> Litestar:
@@ -76,19 +80,36 @@ def create_app(db: Database | None = None, *, settings: Settings | None = None, 
         slack = [slack_events(build_app(state.agent, db, settings), settings.slack_signing_secret)]
 
     return Litestar(
-        route_handlers=[health, ready, api_router, catalog_router, *quote_pages, imports_router, mcp_endpoint, widget_api,
-                        *widget_pages, *slack, *public_routes(), *console_routers(settings.signing_key())],
+        route_handlers=[
+            health,
+            ready,
+            api_router,
+            catalog_router,
+            *quote_pages,
+            imports_router,
+            mcp_endpoint,
+            widget_api,
+            *widget_pages,
+            *slack,
+            *public_routes(),
+            *console_routers(settings.signing_key()),
+        ],
         dependencies={"nexa": Provide(lambda: state, sync_to_thread=False)},
         state=State({"nexa_state": state}),  # for the console's error pages, which get no dependencies
         template_config=template_config(),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[InputGuard, DefineMiddleware(PrincipalMiddleware, db=db, token_cache_s=settings.token_cache_s),
-                    DefineMiddleware(RateLimitMiddleware, db=db, settings=settings),
-                    DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds)],
+        middleware=[
+            InputGuard,
+            DefineMiddleware(PrincipalMiddleware, db=db, token_cache_s=settings.token_cache_s),
+            DefineMiddleware(RateLimitMiddleware, db=db, settings=settings),
+            DefineMiddleware(IdempotencyMiddleware, db=db, turn_seconds=settings.turn_seconds),
+        ],
         request_max_body_size=MAX_BODY,
         cors_config=cors(settings),
         openapi_config=OpenAPIConfig(
-            title="Nexa API", version="1.0.0", path="/schema",
+            title="Nexa API",
+            version="1.0.0",
+            path="/schema",
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
             security=[{"bearer": []}],
         ),

@@ -60,7 +60,9 @@ class TokenCache:
     up). Unknown tokens are never cached. At most `size` tokens are kept (the oldest entry goes first).
     """
 
-    def __init__(self, db: Database, ttl: float, *, size: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, db: Database, ttl: float, *, size: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.db, self.ttl, self.size, self.clock = db, ttl, size, clock
         self._known: dict[str, tuple[float, Actor]] = {}
 

@@ -59,7 +59,14 @@ async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data:
     async with nexa.db.session() as session:
         deals = DealService(session, actor)
         await deals.set_line_items(deal_id, data)
-        await audit(session, actor, action="api:deals.line_items", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
+        await audit(
+            session,
+            actor,
+            action="api:deals.line_items",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[deal_id],
+        )
         return await deal_with_lines(actor, deals, deal_id)
 
 
@@ -72,7 +79,14 @@ async def create_quote(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Q
     """Draft a numbered quote for the deal: up to three tiers (without tiers, the deal's own lines)."""
     async with nexa.db.session() as session:
         quote = await QuoteService(session, actor).create(deal_id, data)
-        await audit(session, actor, action="api:quotes.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id, quote.id])
+        await audit(
+            session,
+            actor,
+            action="api:quotes.create",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[deal_id, quote.id],
+        )
         return quote_record(actor, quote)
 
 
@@ -103,8 +117,11 @@ async def quote_pdf(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> Respon
     async with nexa.db.session() as session:
         quotes = QuoteService(session, actor)
         quote = await quotes.get(quote_id)
-        return Response(pdf(await quotes.view(quote)), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{quote.quote_number}.pdf"'})
+        return Response(
+            pdf(await quotes.view(quote)),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="{quote.quote_number}.pdf"'},
+        )
 
 
 class SendQuote(Input):
@@ -115,8 +132,17 @@ class SendQuote(Input):
 async def send_quote(request: Request, nexa: AppState, actor: Actor, quote_id: uuid.UUID, data: SendQuote) -> QuoteSent:
     """Mail the quote as a PDF with its signed acceptance link (queued for the delivery job)."""
     async with nexa.db.session() as session:
-        email = await QuoteService(session, actor).send(quote_id, nexa.settings, base_url=str(request.base_url), to=data.to)
-        await audit(session, actor, action="api:quotes.send", arguments=data.model_dump(mode="json"), status="ok", record_ids=[quote_id, email.id])
+        email = await QuoteService(session, actor).send(
+            quote_id, nexa.settings, base_url=str(request.base_url), to=data.to
+        )
+        await audit(
+            session,
+            actor,
+            action="api:quotes.send",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[quote_id, email.id],
+        )
         return QuoteSent(email_id=str(email.id), status=email.status.value, to=email.to_addresses)
 
 
@@ -129,8 +155,20 @@ class OrderFilters(Input):
 
 
 async def order_record(actor: Actor, orders: OrderService, order: Any) -> OrderDetail:
-    lines = [OrderLineOut(**redact(actor, {"product_id": str(line.product_id), "quantity": line.quantity, "unit_price": plain(line.unit_price),
-                                           "amount": plain(line.total)})) for line in await orders.lines(order.id)]
+    lines = [
+        OrderLineOut(
+            **redact(
+                actor,
+                {
+                    "product_id": str(line.product_id),
+                    "quantity": line.quantity,
+                    "unit_price": plain(line.unit_price),
+                    "amount": plain(line.total),
+                },
+            )
+        )
+        for line in await orders.lines(order.id)
+    ]
     return OrderDetail(**(record(actor, order) | {"name": order.order_number, "lines": lines}))
 
 
@@ -143,9 +181,16 @@ async def list_orders(request: Request, nexa: AppState, actor: Actor) -> Orders:
     """Orders the caller may read (through their deals), newest first. Filters: account_id, status, q, limit, offset."""
     filters = parse(OrderFilters, dict(request.query_params))
     async with nexa.db.session() as session:
-        items, total = await OrderService(session, actor).search(account_id=filters.account_id, status=filters.status, q=filters.q,
-                                                                 limit=filters.limit, offset=filters.offset)
-        return Orders(total=total, limit=filters.limit, offset=filters.offset, items=[order_out(actor, o) for o in items])
+        items, total = await OrderService(session, actor).search(
+            account_id=filters.account_id,
+            status=filters.status,
+            q=filters.q,
+            limit=filters.limit,
+            offset=filters.offset,
+        )
+        return Orders(
+            total=total, limit=filters.limit, offset=filters.offset, items=[order_out(actor, o) for o in items]
+        )
 
 
 @get("/orders/{order_id:uuid}", tags=["orders"])
@@ -162,18 +207,35 @@ async def account_orders(nexa: AppState, actor: Actor, account_id: uuid.UUID) ->
         orders = OrderService(session, actor)
         rollup = await orders.rollup(account_id)
         items, _ = await orders.search(account_id=account_id, limit=MAX_PAGE)
-        return AccountOrders(rollup=OrderRollup(**redact(actor, rollup_dict(rollup))), items=[order_out(actor, o) for o in items])
+        return AccountOrders(
+            rollup=OrderRollup(**redact(actor, rollup_dict(rollup))), items=[order_out(actor, o) for o in items]
+        )
 
 
 def rollup_dict(rollup: Any) -> dict[str, Any]:
-    return {"account_id": str(rollup.account_id), "count": rollup.count,
-            "amount": {c: plain(a) for c, a in rollup.amount_by_currency.items()}, "by_status": rollup.count_by_status}
+    return {
+        "account_id": str(rollup.account_id),
+        "count": rollup.count,
+        "amount": {c: plain(a) for c, a in rollup.amount_by_currency.items()},
+        "by_status": rollup.count_by_status,
+    }
 
 
 catalog_router = Router(
     path="/api/v1",
-    route_handlers=[get_line_items, put_line_items, create_quote, deal_quotes, get_quote, quote_html, quote_pdf, send_quote,
-                    list_orders, get_order, account_orders],
+    route_handlers=[
+        get_line_items,
+        put_line_items,
+        create_quote,
+        deal_quotes,
+        get_quote,
+        quote_html,
+        quote_pdf,
+        send_quote,
+        list_orders,
+        get_order,
+        account_orders,
+    ],
     dependencies={"actor": Provide(current_actor)},
 )
 
@@ -190,18 +252,30 @@ async def acceptance_page(nexa: AppState, token: Annotated[str, Parameter(max_le
     async with nexa.db.session() as session:
         quotes = QuoteService(session, Actor.system())
         quote = await quotes.get(claims["quote"])
-        return Response(html(await quotes.view(quote), accept_token=None if quote.accepted_at else token), media_type="text/html")
+        return Response(
+            html(await quotes.view(quote), accept_token=None if quote.accepted_at else token), media_type="text/html"
+        )
 
 
 @post("/quotes/accept", status_code=200, media_type="text/html", include_in_schema=False)
-async def accept_quote(nexa: AppState, data: Annotated[Acceptance, Body(media_type=RequestEncodingType.URL_ENCODED)]) -> Response[str]:
+async def accept_quote(
+    nexa: AppState, data: Annotated[Acceptance, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Response[str]:
     """The buyer's Accept button: records the acceptance and moves the deal to negotiation."""
     async with nexa.db.session() as session:
         quote = await QuoteService(session, Actor.system()).accept(data.token, data.tier, nexa.settings.signing_key())
-        await audit(session, Actor.system(), action="quotes.accept", arguments={"tier": data.tier, "by": quote.accepted_by},
-                    status="ok", record_ids=[quote.id, quote.deal_id])
-    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Quote accepted</title><body><main><h1>Thank you</h1>"
-            f"<p>Quote {quote.quote_number} is accepted ({html_escape(quote.accepted_tier or '')}). We will be in touch.</p></main></body></html>")
+        await audit(
+            session,
+            Actor.system(),
+            action="quotes.accept",
+            arguments={"tier": data.tier, "by": quote.accepted_by},
+            status="ok",
+            record_ids=[quote.id, quote.deal_id],
+        )
+    page = (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>Quote accepted</title><body><main><h1>Thank you</h1>"
+        f"<p>Quote {quote.quote_number} is accepted ({html_escape(quote.accepted_tier or '')}). We will be in touch.</p></main></body></html>"
+    )
     return Response(page, media_type="text/html")
 
 

@@ -27,6 +27,8 @@ def nesting(body: bytes) -> int:
         depth += 1 if bracket in b"[{" else -1
         deepest = max(deepest, depth)
     return deepest
+
+
 MAX_UPLOAD = 256 * 1024 * 1024  # bytes of a CSV file posted to UPLOAD_PATH
 UPLOAD_PATH = "/api/v1/imports"
 
@@ -38,13 +40,28 @@ def is_inbound(path: str) -> bool:
 
 
 def problem(status: int, detail: str, field: str) -> tuple[int, bytes]:
-    body = {"type": "https://nexa.dev/problems/invalid", "title": "invalid", "status": status, "detail": detail, "field": field}
+    body = {
+        "type": "https://nexa.dev/problems/invalid",
+        "title": "invalid",
+        "status": status,
+        "detail": detail,
+        "field": field,
+    }
     return status, json.dumps(body).encode()
 
 
-async def respond(send: Any, status: int, body: bytes, content_type: str | None = "application/problem+json",
-                  extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
-    headers = [(b"content-type", (content_type or "application/json").encode()), (b"content-length", str(len(body)).encode()), *extra]
+async def respond(
+    send: Any,
+    status: int,
+    body: bytes,
+    content_type: str | None = "application/problem+json",
+    extra: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    headers = [
+        (b"content-type", (content_type or "application/json").encode()),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

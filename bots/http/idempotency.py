@@ -25,8 +25,13 @@ MARGIN_S = 30  # a claim outlives the longest request by this much
 
 
 def _problem(status: int, detail: str) -> tuple[int, bytes]:
-    body = {"type": "https://nexa.dev/problems/idempotency", "title": "idempotency", "status": status, "detail": detail,
-            "field": "Idempotency-Key"}
+    body = {
+        "type": "https://nexa.dev/problems/idempotency",
+        "title": "idempotency",
+        "status": status,
+        "detail": detail,
+        "field": "Idempotency-Key",
+    }
     return status, json.dumps(body).encode()
 
 
@@ -48,7 +53,9 @@ class IdempotencyMiddleware:
             return
         body = await read_body(receive) or b""  # the guard in front already capped its size
         caller = hashlib.sha256(principal.encode()).hexdigest()
-        fingerprint = hashlib.sha256(b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])).hexdigest()
+        fingerprint = hashlib.sha256(
+            b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
         earlier = await idempotency.claim(self.db, caller, key.decode(), fingerprint, ttl=self.ttl)
         if earlier is not None:
             if earlier.request_hash != fingerprint:
@@ -56,7 +63,13 @@ class IdempotencyMiddleware:
             elif earlier.status_code is None:
                 await respond(send, *_problem(409, "Idempotency-Key: the first request with this key is still running"))
             else:
-                await respond(send, earlier.status_code, earlier.response or b"", earlier.content_type, [(b"idempotent-replayed", b"true")])
+                await respond(
+                    send,
+                    earlier.status_code,
+                    earlier.response or b"",
+                    earlier.content_type,
+                    [(b"idempotent-replayed", b"true")],
+                )
             return
         captured: dict[str, Any] = {"body": []}
 
@@ -73,5 +86,12 @@ class IdempotencyMiddleware:
         finally:
             status, content_type = captured.get("status"), captured.get("content_type", "")
             keep = status is not None and status < 500 and not content_type.startswith("text/event-stream")
-            await idempotency.settle(self.db, caller, key.decode(), status=status, body=b"".join(captured["body"]),
-                                     content_type=content_type, keep=keep)
+            await idempotency.settle(
+                self.db,
+                caller,
+                key.decode(),
+                status=status,
+                body=b"".join(captured["body"]),
+                content_type=content_type,
+                keep=keep,
+            )

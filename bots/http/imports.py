@@ -50,16 +50,33 @@ def _listed(value: list[str] | str) -> list[str]:
 
 
 @post("/", status_code=202, request_max_body_size=MAX_UPLOAD)
-async def start_import(request: Request, nexa: AppState, actor: Actor,
-                       data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)]) -> ImportStatus:
+async def start_import(
+    request: Request,
+    nexa: AppState,
+    actor: Actor,
+    data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> ImportStatus:
     """Start importing a CSV file (same options as `nexa import`); poll `GET /api/v1/imports/{id}` for the report."""
-    options = ImportOptions(preset=data.preset, columns=parse_map(_listed(data.map)), values=parse_values(_listed(data.values)),
-                            owner=data.owner, dry_run=data.dry_run, update_existing=data.update_existing,
-                            date_format=data.date_format, create_accounts=data.create_accounts)
+    options = ImportOptions(
+        preset=data.preset,
+        columns=parse_map(_listed(data.map)),
+        values=parse_values(_listed(data.values)),
+        owner=data.owner,
+        dry_run=data.dry_run,
+        update_existing=data.update_existing,
+        date_format=data.date_format,
+        create_accounts=data.create_accounts,
+    )
     async with nexa.db.session() as session:
         job = await ImportJobService(session, actor).create(data.resource, data.file.filename or "upload.csv", options)
-        await audit(session, actor, action="api:imports.create", arguments={"resource": data.resource, "filename": job.filename},
-                    status="ok", record_ids=[job.id])
+        await audit(
+            session,
+            actor,
+            action="api:imports.create",
+            arguments={"resource": data.resource, "filename": job.filename},
+            status="ok",
+            record_ids=[job.id],
+        )
         answer = ImportStatus(**describe(job))
     handle, name = tempfile.mkstemp(prefix="nexa-import-", suffix=".csv")
     path = Path(name)
@@ -80,5 +97,9 @@ async def import_status(nexa: AppState, actor: Actor, import_id: uuid.UUID) -> I
         return ImportStatus(**describe(await ImportJobService(session, actor).get(import_id)))
 
 
-imports_router = Router(path="/api/v1/imports", route_handlers=[start_import, import_status], tags=["imports"],
-                        dependencies={"actor": Provide(current_actor)})
+imports_router = Router(
+    path="/api/v1/imports",
+    route_handlers=[start_import, import_status],
+    tags=["imports"],
+    dependencies={"actor": Provide(current_actor)},
+)

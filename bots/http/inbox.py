@@ -33,21 +33,29 @@ from store.models.inbox import ConversationStatus, PresenceState
 from store.schemas import Input, Instant, parse
 from store.services.audit import audit
 
-MAX_INBOUND = 64 * 1024 * 1024  # bytes of one raw message posted to the webhook (a 30 MB attachment fits, base64-encoded)
+MAX_INBOUND = (
+    64 * 1024 * 1024
+)  # bytes of one raw message posted to the webhook (a 30 MB attachment fits, base64-encoded)
 SECRET_HEADER = "X-Nexa-Inbox-Secret"
 RAW_TYPES = ("message/rfc822", "application/octet-stream")
 
 
 @post("/{inbox:str}/inbound", status_code=202, request_max_body_size=MAX_INBOUND, tags=["inbox"])
-async def inbound(request: Request, nexa: AppState, inbox: str,
-                  secret: Annotated[str | None, Parameter(header=SECRET_HEADER, max_length=200)] = None) -> Inbound:
+async def inbound(
+    request: Request,
+    nexa: AppState,
+    inbox: str,
+    secret: Annotated[str | None, Parameter(header=SECRET_HEADER, max_length=200)] = None,
+) -> Inbound:
     """One raw RFC 822 message (`Content-Type: message/rfc822`) for the inbox, authenticated by its secret in the
     `X-Nexa-Inbox-Secret` header. Answers what became of it: new_thread, threaded or duplicate, and any problems."""
     if not secret:
         raise NotAuthorizedException(f"{SECRET_HEADER}: the inbox's secret is required")
     ctype = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if ctype not in RAW_TYPES:
-        raise HTTPException(status_code=415, detail=f"Content-Type: send the raw message as message/rfc822 (got '{ctype or 'none'}')")
+        raise HTTPException(
+            status_code=415, detail=f"Content-Type: send the raw message as message/rfc822 (got '{ctype or 'none'}')"
+        )
     raw = await request.body()
     if not raw.strip():
         raise HTTPException(status_code=400, detail="body: an empty message")
@@ -70,8 +78,21 @@ async def inboxes(nexa: AppState, actor: Actor) -> Inboxes:
     """The inboxes the caller works, with their view counts."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        return msgspec.convert({"items": [{"name": i.name, "address": i.address, "team": i.team, "kind": i.kind.value,
-                                            "counts": await service.counts(inbox=i.name)} for i in await service.inboxes()]}, Inboxes)
+        return msgspec.convert(
+            {
+                "items": [
+                    {
+                        "name": i.name,
+                        "address": i.address,
+                        "team": i.team,
+                        "kind": i.kind.value,
+                        "counts": await service.counts(inbox=i.name),
+                    }
+                    for i in await service.inboxes()
+                ]
+            },
+            Inboxes,
+        )
 
 
 @get("/conversations", tags=["inbox"], description=f"Filters: {', '.join(ConversationFilters.model_fields)}.")
@@ -82,11 +103,26 @@ async def conversations(request: Request, nexa: AppState, actor: Actor) -> Conve
     filters = parse(ConversationFilters, dict(request.query_params))
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        page = await service.conversations(inbox=filters.inbox, status=filters.status, assignee=filters.assignee,
-                                           sla_state=filters.sla, q=filters.q, limit=filters.limit, after=filters.after)
+        page = await service.conversations(
+            inbox=filters.inbox,
+            status=filters.status,
+            assignee=filters.assignee,
+            sla_state=filters.sla,
+            q=filters.q,
+            limit=filters.limit,
+            after=filters.after,
+        )
         names = {i.id: i.name for i in await service.inboxes()}
-        return msgspec.convert({"total": page.total, "limit": filters.limit, "after": page.after, "counts": page.counts,
-                                "items": [service.brief(c, names.get(c.inbox_id)) for c in page.items]}, ConversationPage)
+        return msgspec.convert(
+            {
+                "total": page.total,
+                "limit": filters.limit,
+                "after": page.after,
+                "counts": page.counts,
+                "items": [service.brief(c, names.get(c.inbox_id)) for c in page.items],
+            },
+            ConversationPage,
+        )
 
 
 @get("/conversations/{conversation_id:uuid}", tags=["inbox"])
@@ -109,11 +145,20 @@ async def reply(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: 
     """Send a reply from the inbox's address (queued for SMTP). 409 with `since` (the messages you have not read)
     when someone else wrote since you last read the thread: send again with `confirm: true`."""
     async with nexa.db.session() as session:
-        message = await InboxService(session, actor).reply(conversation_id, data.body, nexa.settings, confirm=data.confirm,
-                                                           status=data.status)
-        await audit(session, actor, action="api:inbox.reply", arguments={"confirm": data.confirm, "status": data.status,
-                    "chars": len(data.body)}, status="ok", record_ids=[conversation_id, message.id])
-        return ReplySent(id=str(message.id), message_id=message.message_id, state=message.state.value, subject=message.subject)
+        message = await InboxService(session, actor).reply(
+            conversation_id, data.body, nexa.settings, confirm=data.confirm, status=data.status
+        )
+        await audit(
+            session,
+            actor,
+            action="api:inbox.reply",
+            arguments={"confirm": data.confirm, "status": data.status, "chars": len(data.body)},
+            status="ok",
+            record_ids=[conversation_id, message.id],
+        )
+        return ReplySent(
+            id=str(message.id), message_id=message.message_id, state=message.state.value, subject=message.subject
+        )
 
 
 class AssignIn(BaseModel):
@@ -126,7 +171,14 @@ async def assign(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data:
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
         found = await service.assign(conversation_id, data.assignee_id)
-        await audit(session, actor, action="api:inbox.assign", arguments=data.model_dump(mode="json"), status="ok", record_ids=[conversation_id])
+        await audit(
+            session,
+            actor,
+            action="api:inbox.assign",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[conversation_id],
+        )
         return msgspec.convert(service.brief(found), ConversationBrief)
 
 
@@ -149,10 +201,22 @@ async def add_note(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, dat
     """An internal note; @mentions of the inbox's agents are resolved (and DM'd on Slack when mapped)."""
     async with nexa.db.session() as session:
         note, mentioned = await InboxService(session, actor).add_note(conversation_id, data.body)
-        await audit(session, actor, action="api:inbox.note", arguments={"mentioned": [u.id for u in mentioned]}, status="ok",
-                    record_ids=[conversation_id, note.id])
-        return msgspec.convert({"id": str(note.id), "body": note.body, "mentioned": [{"id": str(u.id), "name": u.name} for u in mentioned]},
-                               NoteAdded)
+        await audit(
+            session,
+            actor,
+            action="api:inbox.note",
+            arguments={"mentioned": [u.id for u in mentioned]},
+            status="ok",
+            record_ids=[conversation_id, note.id],
+        )
+        return msgspec.convert(
+            {
+                "id": str(note.id),
+                "body": note.body,
+                "mentioned": [{"id": str(u.id), "name": u.name} for u in mentioned],
+            },
+            NoteAdded,
+        )
 
 
 class StatusIn(Input):
@@ -166,8 +230,17 @@ async def set_status(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, d
     """open, pending, snoozed (with `snoozed_until`) or closed; optionally a new priority (moves the SLA due times)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
-        found = await service.set_status(conversation_id, data.status, snoozed_until=data.snoozed_until, priority=data.priority)
-        await audit(session, actor, action="api:inbox.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[conversation_id])
+        found = await service.set_status(
+            conversation_id, data.status, snoozed_until=data.snoozed_until, priority=data.priority
+        )
+        await audit(
+            session,
+            actor,
+            action="api:inbox.status",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[conversation_id],
+        )
         return msgspec.convert(service.brief(found), ConversationBrief)
 
 
@@ -187,7 +260,9 @@ async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -
     """The thread's summary, intent and sentiment, and a suggested reply grounded in the public help center (citations
     [n]) with similar resolved tickets beside it. Nothing is sent: the agent edits it and sends it with /reply."""
     async with nexa.db.session() as session:
-        return msgspec.convert(redact(actor, (await suggest(session, actor, conversation_id, nexa.embedder)).to_dict()), ReplySuggestion)
+        return msgspec.convert(
+            redact(actor, (await suggest(session, actor, conversation_id, nexa.embedder)).to_dict()), ReplySuggestion
+        )
 
 
 @get("/attachments/{attachment_id:uuid}", tags=["inbox"])
@@ -196,9 +271,27 @@ async def attachment(nexa: AppState, actor: Actor, attachment_id: uuid.UUID) -> 
     async with nexa.db.session() as session:
         found = await InboxService(session, actor).attachment(attachment_id)
         safe = "".join(ch for ch in found.filename if ch.isalnum() or ch in "._- ")[:100] or "attachment"
-        return Response(found.content or b"", media_type="application/octet-stream",
-                        headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"})
+        return Response(
+            found.content or b"",
+            media_type="application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"},
+        )
 
 
-inbox_router = Router(path="/inbox", route_handlers=[inbound, inboxes, conversations, conversation, reply, assign, claim,
-                                                     add_note, set_status, presence, suggestion, attachment])
+inbox_router = Router(
+    path="/inbox",
+    route_handlers=[
+        inbound,
+        inboxes,
+        conversations,
+        conversation,
+        reply,
+        assign,
+        claim,
+        add_note,
+        set_status,
+        presence,
+        suggestion,
+        attachment,
+    ],
+)

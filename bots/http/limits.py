@@ -60,10 +60,12 @@ def rules(settings: Settings) -> list[Rule]:
     (NEXA_WIDGET_PER_IP) and per widget session (NEXA_WIDGET_PER_SESSION); web-to-lead form posts per client
     address (NEXA_FORMS_PER_IP). Principals come from
     `PrincipalMiddleware`: two spellings of one token are one bucket."""
-    return [Rule("rate_api", settings.api_per_minute, _api_call, principal_of),
-            Rule("rate_widget_ip", settings.widget_per_ip, _widget_question, _address),
-            Rule("rate_widget_session", settings.widget_per_session, _widget_question, principal_of),
-            Rule("rate_form_ip", settings.forms_per_ip, _form_post, _address)]
+    return [
+        Rule("rate_api", settings.api_per_minute, _api_call, principal_of),
+        Rule("rate_widget_ip", settings.widget_per_ip, _widget_question, _address),
+        Rule("rate_widget_session", settings.widget_per_session, _widget_question, principal_of),
+        Rule("rate_form_ip", settings.forms_per_ip, _form_post, _address),
+    ]
 
 
 class RateLimitMiddleware:
@@ -102,5 +104,9 @@ class RateLimitMiddleware:
 
 
 def _headers(remaining: int, limit: int, left: int) -> dict[str, str]:
-    return {"RateLimit-Policy": f"{limit}; w={WINDOW_S}", "RateLimit-Limit": str(limit),
-            "RateLimit-Remaining": str(remaining), "RateLimit-Reset": str(left)}
+    return {
+        "RateLimit-Policy": f"{limit}; w={WINDOW_S}",
+        "RateLimit-Limit": str(limit),
+        "RateLimit-Remaining": str(remaining),
+        "RateLimit-Reset": str(left),
+    }

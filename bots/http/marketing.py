@@ -108,7 +108,14 @@ async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> ListOut
     async with nexa.db.session() as session:
         service = ListService(session, actor)
         made = await service.create(data)
-        await audit(session, actor, action="api:lists.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        await audit(
+            session,
+            actor,
+            action="api:lists.create",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[made.id],
+        )
         return _list(made, await service.count(made))
 
 
@@ -131,7 +138,9 @@ async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: Li
 
 
 @get("/lists/{list_id:uuid}/members", tags=["lists"])
-async def list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> ListMembers:
+async def list_members(
+    nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
+) -> ListMembers:
     """The list's contacts the caller may read."""
     async with nexa.db.session() as session:
         rows, total = await ListService(session, actor).members(list_id, limit=limit, offset=offset)
@@ -143,7 +152,14 @@ async def add_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, dat
     """Add contacts to a static list."""
     async with nexa.db.session() as session:
         added = await ListService(session, actor).add(list_id, data)
-        await audit(session, actor, action="api:lists.add", arguments=data.model_dump(mode="json"), status="ok", record_ids=[list_id])
+        await audit(
+            session,
+            actor,
+            action="api:lists.add",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[list_id],
+        )
         return Added(added=added)
 
 
@@ -152,12 +168,21 @@ async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, 
     """Take contacts off a static list."""
     async with nexa.db.session() as session:
         removed = await ListService(session, actor).remove(list_id, data)
-        await audit(session, actor, action="api:lists.remove", arguments=data.model_dump(mode="json"), status="ok", record_ids=[list_id])
+        await audit(
+            session,
+            actor,
+            action="api:lists.remove",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[list_id],
+        )
         return Removed(removed=removed)
 
 
 @get("/campaigns", tags=["campaigns"])
-async def list_campaigns(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> Campaigns:
+async def list_campaigns(
+    nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0
+) -> Campaigns:
     async with nexa.db.session() as session:
         rows, total = await CampaignService(session, actor).search(q=q, limit=limit, offset=offset)
         return Campaigns(total=total, items=[CampaignOut(**to_dict(c)) for c in rows])
@@ -167,7 +192,14 @@ async def list_campaigns(nexa: AppState, actor: Actor, q: Query = None, limit: L
 async def create_campaign(nexa: AppState, actor: Actor, data: CampaignCreate) -> CampaignOut:
     async with nexa.db.session() as session:
         made = await CampaignService(session, actor).create(data)
-        await audit(session, actor, action="api:campaigns.create", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        await audit(
+            session,
+            actor,
+            action="api:campaigns.create",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[made.id],
+        )
         return CampaignOut(**to_dict(made))
 
 
@@ -185,23 +217,35 @@ async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, 
     async with nexa.db.session() as session:
         changes = data.model_dump()
         changed = await CampaignService(session, actor).update(campaign_id, changes)
-        await audit(session, actor, action="api:campaigns.update", arguments=changes, status="ok", record_ids=[campaign_id])
+        await audit(
+            session, actor, action="api:campaigns.update", arguments=changes, status="ok", record_ids=[campaign_id]
+        )
         return CampaignOut(**to_dict(changed))
 
 
 @get("/campaigns/{campaign_id:uuid}/members", tags=["campaigns"])
-async def campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0) -> CampaignMembers:
+async def campaign_members(
+    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
+) -> CampaignMembers:
     async with nexa.db.session() as session:
         rows, total = await CampaignService(session, actor).members(campaign_id, limit=limit, offset=offset)
         return CampaignMembers(total=total, items=[CampaignMember(**row) for row in rows])
 
 
 @post("/campaigns/{campaign_id:uuid}/members", status_code=200, tags=["campaigns"])
-async def add_campaign_members(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignMembersChange) -> Added:
+async def add_campaign_members(
+    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignMembersChange
+) -> Added:
     async with nexa.db.session() as session:
         added = await CampaignService(session, actor).add_members(campaign_id, data)
-        await audit(session, actor, action="api:campaigns.members", arguments=data.model_dump(mode="json"), status="ok",
-                    record_ids=[campaign_id])
+        await audit(
+            session,
+            actor,
+            action="api:campaigns.members",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[campaign_id],
+        )
         return Added(added=added)
 
 
@@ -218,7 +262,9 @@ def _email_out(email: Any) -> MassEmailOut:
 @get("/campaigns/{campaign_id:uuid}/emails", tags=["campaigns"])
 async def campaign_emails(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> MassEmails:
     async with nexa.db.session() as session:
-        return MassEmails(items=[_email_out(e) for e in await MassEmailService(session, actor).of_campaign(campaign_id)])
+        return MassEmails(
+            items=[_email_out(e) for e in await MassEmailService(session, actor).of_campaign(campaign_id)]
+        )
 
 
 @post("/campaigns/{campaign_id:uuid}/emails", status_code=201, tags=["campaigns"])
@@ -226,7 +272,14 @@ async def create_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, dat
     """A campaign email: subject and HTML body are Jinja templates (merge fields: contact.*, account.*, campaign.name)."""
     async with nexa.db.session() as session:
         made = await MassEmailService(session, actor).create(campaign_id, data)
-        await audit(session, actor, action="api:campaigns.email", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        await audit(
+            session,
+            actor,
+            action="api:campaigns.email",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[made.id],
+        )
         return _email_out(made)
 
 
@@ -242,12 +295,15 @@ async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_
     """The email with its progress (recipients by send status, opens, clicks)."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
-        return MassEmailDetail(**_email(await _owned_email(service, campaign_id, email_id)), progress=await service.progress(email_id))
+        return MassEmailDetail(
+            **_email(await _owned_email(service, campaign_id, email_id)), progress=await service.progress(email_id)
+        )
 
 
 @patch("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
-async def update_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID,
-                       data: MassEmailUpdate) -> MassEmailOut:
+async def update_email(
+    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: MassEmailUpdate
+) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
@@ -266,7 +322,14 @@ async def add_drip_step(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, da
     """Append a drip step to a nurture campaign: sent `delay_hours` after enrolment (step 1) or after the previous step."""
     async with nexa.db.session() as session:
         made = await DripService(session, actor).add_step(campaign_id, data, nexa.settings)
-        await audit(session, actor, action="api:campaigns.step", arguments=data.model_dump(mode="json"), status="ok", record_ids=[made.id])
+        await audit(
+            session,
+            actor,
+            action="api:campaigns.step",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[made.id],
+        )
         return _email_out(made)
 
 
@@ -284,18 +347,24 @@ class SendAt(BaseModel):
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/preview", status_code=200, tags=["campaigns"])
-async def preview_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: PreviewFor) -> MassEmailPreview:
+async def preview_email(
+    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: PreviewFor
+) -> MassEmailPreview:
     """The email rendered for a recipient (the given contact, else the first one); an unknown merge field is a 400 naming it."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
         shown = await service.preview(email_id, nexa.settings, contact_id=data.contact_id)
         audience = await service.audience(email_id)
-        return MassEmailPreview(**shown, audience=Audience(recipients=audience.recipients, suppressed=audience.suppressed))
+        return MassEmailPreview(
+            **shown, audience=Audience(recipients=audience.recipients, suppressed=audience.suppressed)
+        )
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/test", status_code=200, tags=["campaigns"])
-async def test_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: TestSend) -> TestSent:
+async def test_email(
+    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: TestSend
+) -> TestSent:
     """Send one [TEST] copy to an address now (nothing tracked)."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
@@ -305,13 +374,22 @@ async def test_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/send", status_code=202, tags=["campaigns"])
-async def send_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: SendAt) -> MassEmailSent:
+async def send_email(
+    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: SendAt
+) -> MassEmailSent:
     """Send now (or at `at`) to the list's sendable recipients, in the background; a second send is a 409."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
         audience = await service.send(email_id, nexa.settings, at=data.at)
-        await audit(session, actor, action="api:campaigns.send", arguments=data.model_dump(mode="json"), status="ok", record_ids=[email_id])
+        await audit(
+            session,
+            actor,
+            action="api:campaigns.send",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[email_id],
+        )
         email = await service.get(email_id)
         return MassEmailSent(**_email(email), recipients=audience.recipients, suppressed=audience.suppressed)
 
@@ -340,23 +418,52 @@ async def create_form(nexa: AppState, actor: Actor, data: FormCreate) -> WebForm
 
 
 def marketing_routes() -> list[Any]:
-    return [create_form, list_lists, list_fields, preview_list, create_list, get_list, update_list, list_members, add_list_members,
-            remove_list_members, list_campaigns, create_campaign, get_campaign, update_campaign, campaign_members,
-            add_campaign_members, campaign_emails, create_email, get_email, update_email, preview_email, test_email, send_email,
-            pause_email, resume_email, drip_steps, add_drip_step]
+    return [
+        create_form,
+        list_lists,
+        list_fields,
+        preview_list,
+        create_list,
+        get_list,
+        update_list,
+        list_members,
+        add_list_members,
+        remove_list_members,
+        list_campaigns,
+        create_campaign,
+        get_campaign,
+        update_campaign,
+        campaign_members,
+        add_campaign_members,
+        campaign_emails,
+        create_email,
+        get_email,
+        update_email,
+        preview_email,
+        test_email,
+        send_email,
+        pause_email,
+        resume_email,
+        drip_steps,
+        add_drip_step,
+    ]
 
 
 # -- public links ------------------------------------------------------------------------------------------------
 
-_PAGE = ("<!doctype html><meta charset=utf-8><title>Unsubscribe</title><body style='font-family:sans-serif;max-width:30em;margin:3em auto'>"
-         "{body}</body>")
+_PAGE = (
+    "<!doctype html><meta charset=utf-8><title>Unsubscribe</title><body style='font-family:sans-serif;max-width:30em;margin:3em auto'>"
+    "{body}</body>"
+)
 
 
 @get("/u/{token:str}", include_in_schema=False, media_type=MediaType.HTML)
 async def unsubscribe_page(nexa: AppState, token: str) -> str:
     """The unsubscribe link's page: one button (a GET never unsubscribes: mail scanners follow links)."""
     verify(nexa.settings.signing_key(), "u", token)
-    return _PAGE.format(body="<p>Stop receiving campaign emails from us?</p><form method=post><button>Unsubscribe</button></form>")
+    return _PAGE.format(
+        body="<p>Stop receiving campaign emails from us?</p><form method=post><button>Unsubscribe</button></form>"
+    )
 
 
 @post("/u/{token:str}", include_in_schema=False, status_code=200, media_type=MediaType.HTML)
@@ -365,7 +472,9 @@ async def unsubscribe(nexa: AppState, token: str) -> str:
     send_id, _ = verify(nexa.settings.signing_key(), "u", token)
     async with nexa.db.session() as session:
         address = await mass_events.unsubscribed(session, send_id)
-    return _PAGE.format(body=f"<p>{address.split('@')[0][:2]}…@{address.split('@')[-1]} will receive no more campaign emails.</p>")
+    return _PAGE.format(
+        body=f"<p>{address.split('@')[0][:2]}…@{address.split('@')[-1]} will receive no more campaign emails.</p>"
+    )
 
 
 @get("/t/o/{token:str}", include_in_schema=False)
@@ -403,12 +512,11 @@ async def submit_form(request: Request, nexa: AppState, slug: str) -> dict[str, 
     if isinstance(body.get("consent"), str):
         body["consent"] = body["consent"].lower() in ("1", "true", "on", "yes")
     async with nexa.db.session() as session:
-        lead = await FormService(session, Actor.system()).submit(slug, body, ip=request.client.host if request.client else None)
+        lead = await FormService(session, Actor.system()).submit(
+            slug, body, ip=request.client.host if request.client else None
+        )
         return {"status": "received", "lead_id": str(lead.id) if lead else None}
 
 
 def public_routes() -> list[Any]:
     return [unsubscribe_page, unsubscribe, open_pixel, click, submit_form]
-
-
-

@@ -46,7 +46,9 @@ class PrincipalMiddleware:
             actor = await self._actor(scope)
             if actor is not None:
                 scope[ACTOR] = actor
-                scope[PRINCIPAL] = f"widget:{actor.customer_session}" if actor.customer_session else f"user:{actor.user_id}"
+                scope[PRINCIPAL] = (
+                    f"widget:{actor.customer_session}" if actor.customer_session else f"user:{actor.user_id}"
+                )
             else:
                 client = scope.get("client") or ("-", 0)
                 scope[PRINCIPAL] = f"anonymous:{client[0]}"

@@ -16,8 +16,13 @@ log = logging.getLogger("nexa.http")
 
 
 def problem(status: int, code: str, detail: str, field: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
-    body = {"type": f"https://nexa.dev/problems/{code}", "title": code.replace("_", " "), "status": status,
-            "detail": detail, "field": field} | extra
+    body = {
+        "type": f"https://nexa.dev/problems/{code}",
+        "title": code.replace("_", " "),
+        "status": status,
+        "detail": detail,
+        "field": field,
+    } | extra
     return Response(body, status_code=status, media_type=MEDIA_TYPE)
 
 
@@ -40,8 +45,15 @@ def validation_error(_: Request, err: ValidationException) -> Response[dict[str,
 
 def http_error(_: Request, err: HTTPException) -> Response[dict[str, Any]]:
     """Litestar's own refusals (401, 404 route, 405, 413, 429...) in the same shape."""
-    code = {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
-            429: "rate_limited"}.get(err.status_code, "error")
+    code = {
+        400: "invalid",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+        429: "rate_limited",
+    }.get(err.status_code, "error")
     field = "body" if err.status_code == 400 and "JSON" in err.detail else None
     if err.status_code == 413 and not err.detail.startswith("message"):
         field = "body"
@@ -81,5 +93,11 @@ def unexpected(request: Request, err: Exception) -> Response[dict[str, Any]]:
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "internal", "the server failed; nothing was written")
 
 
-HANDLERS = {DomainError: domain_error, ValidationException: validation_error, HTTPException: http_error,
-            DatabaseBusy: pool_exhausted, **dict.fromkeys(DATABASE_DOWN, unavailable), Exception: unexpected}
+HANDLERS = {
+    DomainError: domain_error,
+    ValidationException: validation_error,
+    HTTPException: http_error,
+    DatabaseBusy: pool_exhausted,
+    **dict.fromkeys(DATABASE_DOWN, unavailable),
+    Exception: unexpected,
+}

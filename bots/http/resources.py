@@ -162,7 +162,10 @@ class Resource:
 
     @cached_property
     def page(self) -> type[msgspec.Struct]:
-        return msgspec.defstruct(f"{self.model.__name__}Page", [("total", int), ("limit", int), ("offset", int), ("items", list[self.out])])  # type: ignore[name-defined]
+        return msgspec.defstruct(
+            f"{self.model.__name__}Page",
+            [("total", int), ("limit", int), ("offset", int), ("items", list[self.out])],  # type: ignore[name-defined]
+        )
 
     # What a request does with the row, whichever adapter asks (the HTTP handlers below, `nexa records`); `channel`
     # prefixes the audit action (api:, cli:).
@@ -172,14 +175,29 @@ class Resource:
 
     async def add(self, session: Any, actor: Actor, data: BaseModel, *, channel: str) -> Any:
         made = await getattr(self.service(session, actor), self.make)(data)
-        await audit(session, actor, action=f"{channel}:{self.name}.create", arguments=data.model_dump(mode="json"), status="ok",
-                    record_ids=[made.id])
+        await audit(
+            session,
+            actor,
+            action=f"{channel}:{self.name}.create",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[made.id],
+        )
         return made
 
-    async def change(self, session: Any, actor: Actor, record_id: uuid.UUID | str, data: BaseModel, *, channel: str) -> Any:
+    async def change(
+        self, session: Any, actor: Actor, record_id: uuid.UUID | str, data: BaseModel, *, channel: str
+    ) -> Any:
         changes = data.model_dump()
         changed = await self.service(session, actor).update(record_id, changes)
-        await audit(session, actor, action=f"{channel}:{self.name}.update", arguments=changes, status="ok", record_ids=[record_id])
+        await audit(
+            session,
+            actor,
+            action=f"{channel}:{self.name}.update",
+            arguments=changes,
+            status="ok",
+            record_ids=[record_id],
+        )
         return changed
 
 
@@ -188,30 +206,133 @@ def _common(f: Paging) -> dict[str, Any]:
 
 
 RESOURCES = [
-    Resource("leads", Lead, LeadService, LeadFilters, lambda s, f: s.search(q=f.q, status=f.status, **_common(f)), "get",
-             LeadCreate, "create", LeadUpdate),
-    Resource("contacts", Contact, ContactService, ContactFilters, lambda s, f: s.search(q=f.q, account_id=f.account_id, **_common(f)), "get",
-             ContactCreate, "create", ContactUpdate),
-    Resource("accounts", Account, AccountService, Paging, lambda s, f: s.search(q=f.q, **_common(f)), "get",
-             AccountCreate, "create", AccountUpdate),
-    Resource("deals", Deal, DealService, DealFilters, lambda s, f: s.search(q=f.q, stage=f.stage, account_id=f.account_id, owner_id=f.owner_id,
-                                                                      open_only=f.open_only, **_common(f)), "get",
-             DealCreate, "create", DealUpdate),
-    Resource("tickets", Ticket, TicketService, TicketFilters, lambda s, f: s.search(
-        q=f.q, status=f.status, priority=f.priority, account_id=f.account_id, contact_id=f.contact_id, assignee_id=f.assignee_id,
-        open_only=f.open_only, sentiment=f.sentiment, intent=f.intent, **_common(f)), "get", TicketCreate, "create", TicketUpdate),
-    Resource("tasks", Task, TaskService, TaskFilters, lambda s, f: s.search(assignee_id=f.assignee_id, status=f.status, related_type=f.related_type,
-                                                                      related_id=f.related_id, **_common(f)), "get",
-             TaskCreate, "create", TaskUpdate, remove=True),
-    Resource("calls", Call, EngagementService, CallFilters, lambda s, f: s.list_calls(contact_id=f.contact_id, lead_id=f.lead_id,
-                                                                                 deal_id=f.deal_id, **_common(f)), "get_call",
-             CallCreate, "log_call"),
-    Resource("meetings", Meeting, EngagementService, MeetingFilters, lambda s, f: s.list_meetings(start=f.start, end=f.end, **_common(f)),
-             "get_meeting", MeetingCreate, "schedule_meeting"),
-    Resource("notes", Note, EngagementService, NoteFilters, lambda s, f: s.list_notes(f.related_type, f.related_id, **_common(f)),
-             "get_note", NoteCreate, "add_note"),
-    Resource("products", Product, ProductService, ProductFilters, lambda s, f: s.search(q=f.q, active_only=f.active_only, **_common(f)), "get",
-             ProductCreate, "create", ProductUpdate),
+    Resource(
+        "leads",
+        Lead,
+        LeadService,
+        LeadFilters,
+        lambda s, f: s.search(q=f.q, status=f.status, **_common(f)),
+        "get",
+        LeadCreate,
+        "create",
+        LeadUpdate,
+    ),
+    Resource(
+        "contacts",
+        Contact,
+        ContactService,
+        ContactFilters,
+        lambda s, f: s.search(q=f.q, account_id=f.account_id, **_common(f)),
+        "get",
+        ContactCreate,
+        "create",
+        ContactUpdate,
+    ),
+    Resource(
+        "accounts",
+        Account,
+        AccountService,
+        Paging,
+        lambda s, f: s.search(q=f.q, **_common(f)),
+        "get",
+        AccountCreate,
+        "create",
+        AccountUpdate,
+    ),
+    Resource(
+        "deals",
+        Deal,
+        DealService,
+        DealFilters,
+        lambda s, f: s.search(
+            q=f.q, stage=f.stage, account_id=f.account_id, owner_id=f.owner_id, open_only=f.open_only, **_common(f)
+        ),
+        "get",
+        DealCreate,
+        "create",
+        DealUpdate,
+    ),
+    Resource(
+        "tickets",
+        Ticket,
+        TicketService,
+        TicketFilters,
+        lambda s, f: s.search(
+            q=f.q,
+            status=f.status,
+            priority=f.priority,
+            account_id=f.account_id,
+            contact_id=f.contact_id,
+            assignee_id=f.assignee_id,
+            open_only=f.open_only,
+            sentiment=f.sentiment,
+            intent=f.intent,
+            **_common(f),
+        ),
+        "get",
+        TicketCreate,
+        "create",
+        TicketUpdate,
+    ),
+    Resource(
+        "tasks",
+        Task,
+        TaskService,
+        TaskFilters,
+        lambda s, f: s.search(
+            assignee_id=f.assignee_id,
+            status=f.status,
+            related_type=f.related_type,
+            related_id=f.related_id,
+            **_common(f),
+        ),
+        "get",
+        TaskCreate,
+        "create",
+        TaskUpdate,
+        remove=True,
+    ),
+    Resource(
+        "calls",
+        Call,
+        EngagementService,
+        CallFilters,
+        lambda s, f: s.list_calls(contact_id=f.contact_id, lead_id=f.lead_id, deal_id=f.deal_id, **_common(f)),
+        "get_call",
+        CallCreate,
+        "log_call",
+    ),
+    Resource(
+        "meetings",
+        Meeting,
+        EngagementService,
+        MeetingFilters,
+        lambda s, f: s.list_meetings(start=f.start, end=f.end, **_common(f)),
+        "get_meeting",
+        MeetingCreate,
+        "schedule_meeting",
+    ),
+    Resource(
+        "notes",
+        Note,
+        EngagementService,
+        NoteFilters,
+        lambda s, f: s.list_notes(f.related_type, f.related_id, **_common(f)),
+        "get_note",
+        NoteCreate,
+        "add_note",
+    ),
+    Resource(
+        "products",
+        Product,
+        ProductService,
+        ProductFilters,
+        lambda s, f: s.search(q=f.q, active_only=f.active_only, **_common(f)),
+        "get",
+        ProductCreate,
+        "create",
+        ProductUpdate,
+    ),
 ]
 
 
@@ -225,7 +346,9 @@ class CsvStream(Stream):
         return super().to_asgi_response(*args, **(kwargs | {"media_type": self.media_type}))
 
 
-async def export_csv(db: Any, actor: Actor, resource: str, filters: Paging, *, limit: int | None = None) -> AsyncIterator[str]:
+async def export_csv(
+    db: Any, actor: Actor, resource: str, filters: Paging, *, limit: int | None = None
+) -> AsyncIterator[str]:
     """The records the JSON list returns for these filters (every page, or `limit` of them), as CSV text in chunks.
 
     Each page is read in its own short transaction; the columns are those the import reads back, without the
@@ -257,11 +380,16 @@ def _router(r: Resource) -> Router:
         if r.name in EXPORTABLE and "text/csv" in request.headers.get("accept", ""):
             explicit = "limit" in request.query_params
             rows = export_csv(nexa.db, actor, r.name, filters, limit=filters.limit if explicit else None)
-            return CsvStream(rows, media_type="text/csv; charset=utf-8",
-                          headers={"Content-Disposition": f'attachment; filename="{r.name}.csv"'})
+            return CsvStream(
+                rows,
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{r.name}.csv"'},
+            )
         async with nexa.db.session() as session:
             items, total = await r.list(r.service(session, actor), filters)
-            return page_type(total=total, limit=filters.limit, offset=filters.offset, items=[out(**record(actor, i)) for i in items])
+            return page_type(
+                total=total, limit=filters.limit, offset=filters.offset, items=[out(**record(actor, i)) for i in items]
+            )
 
     async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
@@ -272,23 +400,38 @@ def _router(r: Resource) -> Router:
             return out(**record(actor, await r.add(session, actor, data, channel="api")))
 
     handlers = [
-        get("/", name=f"list_{r.name}", summary=f"List {r.name}", description=f"Filters: {', '.join(r.filters.model_fields)}.")(list_records),
+        get(
+            "/",
+            name=f"list_{r.name}",
+            summary=f"List {r.name}",
+            description=f"Filters: {', '.join(r.filters.model_fields)}.",
+        )(list_records),
         get("/{record_id:uuid}", name=f"get_{r.name}", summary=f"Get one of the {r.name}")(get_record),
         post("/", name=f"create_{r.name}", summary=f"Create one of the {r.name}", status_code=201)(create_record),
     ]
     if update_model is not None:
+
         async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> out:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
                 return out(**record(actor, await r.change(session, actor, record_id, data, channel="api")))
 
-        handlers.append(patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(update_record))
+        handlers.append(
+            patch("/{record_id:uuid}", name=f"update_{r.name}", summary=f"Change some fields of one of the {r.name}")(
+                update_record
+            )
+        )
     if r.remove:
+
         async def delete_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> None:
             async with nexa.db.session() as session:
                 await r.service(session, actor).delete(record_id)
                 await audit(session, actor, action=f"api:{r.name}.delete", status="ok", record_ids=[record_id])
 
-        handlers.append(delete("/{record_id:uuid}", name=f"delete_{r.name}", summary=f"Delete one of the {r.name}", status_code=204)(delete_record))
+        handlers.append(
+            delete(
+                "/{record_id:uuid}", name=f"delete_{r.name}", summary=f"Delete one of the {r.name}", status_code=204
+            )(delete_record)
+        )
     return Router(path=f"/{r.name}", route_handlers=handlers, tags=[r.name])
 
 
@@ -308,10 +451,20 @@ async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: L
     """Convert a lead into a contact, an account and (by default) a deal, in one transaction."""
     async with nexa.db.session() as session:
         done = await LeadService(session, actor).convert(lead_id, data)
-        await audit(session, actor, action="api:leads.convert", arguments=data.model_dump(mode="json"), status="ok",
-                    record_ids=[lead_id, done.contact.id, done.account.id, done.deal.id if done.deal else None])
-        return Conversion(lead=LeadOut(**record(actor, done.lead)), contact=ContactOut(**record(actor, done.contact)),
-                          account=AccountOut(**record(actor, done.account)), deal=DealOut(**record(actor, done.deal)) if done.deal else None)
+        await audit(
+            session,
+            actor,
+            action="api:leads.convert",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[lead_id, done.contact.id, done.account.id, done.deal.id if done.deal else None],
+        )
+        return Conversion(
+            lead=LeadOut(**record(actor, done.lead)),
+            contact=ContactOut(**record(actor, done.contact)),
+            account=AccountOut(**record(actor, done.account)),
+            deal=DealOut(**record(actor, done.deal)) if done.deal else None,
+        )
 
 
 @post("/leads/{lead_id:uuid}/status", status_code=200, tags=["leads"])
@@ -319,7 +472,14 @@ async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: St
     """Move a lead along its lifecycle (lost needs a reason; qualified may record BANT)."""
     async with nexa.db.session() as session:
         lead = await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant)
-        await audit(session, actor, action="api:leads.status", arguments=data.model_dump(mode="json"), status="ok", record_ids=[lead_id])
+        await audit(
+            session,
+            actor,
+            action="api:leads.status",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[lead_id],
+        )
         return LeadOut(**record(actor, lead))
 
 
@@ -328,7 +488,14 @@ async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Sta
     """Move a deal to a stage (closed_lost needs a reason; closed_won runs the onboarding automation)."""
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason)
-        await audit(session, actor, action="api:deals.stage", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
+        await audit(
+            session,
+            actor,
+            action="api:deals.stage",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[deal_id],
+        )
         return DealOut(**record(actor, deal))
 
 

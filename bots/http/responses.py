@@ -146,6 +146,7 @@ class ReportOut(msgspec.Struct):
 
 # -- lists and campaigns ---------------------------------------------------------------------------------------
 
+
 class CampaignMetrics(msgspec.Struct):
     """Members by status, leads created, influenced pipeline, won revenue, cost per lead and ROI (money as strings)."""
 
@@ -176,7 +177,9 @@ else:
     HOURS = {"drip_delay": float | None}  # a drip step's delay, in hours
     MassEmailOut = shape(MassEmail, override=HOURS)
     MassEmailDetail = shape(MassEmail, override=HOURS, extra=[("progress", dict[str, int])], name="MassEmailDetail")
-    MassEmailSent = shape(MassEmail, override=HOURS, extra=[("recipients", int), ("suppressed", int)], name="MassEmailSent")
+    MassEmailSent = shape(
+        MassEmail, override=HOURS, extra=[("recipients", int), ("suppressed", int)], name="MassEmailSent"
+    )
     WebFormOut = shape(WebForm)
 
 
@@ -277,6 +280,7 @@ class Marked(msgspec.Struct):
 
 # -- orders and quotes -----------------------------------------------------------------------------------------
 
+
 class OrderLineOut(msgspec.Struct, kw_only=True):
     """An order line; the prices are left out for a role that may not see them."""
 
@@ -300,7 +304,9 @@ if TYPE_CHECKING:
     OrderDetail: TypeAlias = msgspec.Struct
 else:
     OrderOut = record_out(Order)  # its name is the order number
-    OrderDetail = shape(Order, extra=[("name", str), ("lines", list[OrderLineOut])], may_hide=MAY_HIDE, name="OrderDetail")
+    OrderDetail = shape(
+        Order, extra=[("name", str), ("lines", list[OrderLineOut])], may_hide=MAY_HIDE, name="OrderDetail"
+    )
 
 
 class Orders(msgspec.Struct):
@@ -324,6 +330,7 @@ class QuoteSent(msgspec.Struct):
 
 
 # -- the help-center widget --------------------------------------------------------------------------------------
+
 
 class WidgetSession(msgspec.Struct):
     session: str
@@ -363,11 +370,16 @@ if TYPE_CHECKING:
     DealLineOut: TypeAlias = msgspec.Struct
     DealWithLines: TypeAlias = msgspec.Struct
 else:
-    DealLineOut = shape(DealLineItem, exclude=frozenset({"total"}), extra=[("amount", str)], may_hide=MAY_HIDE, name="DealLineOut")
-    DealWithLines = shape(Deal, extra=[("name", str), ("line_items", list[DealLineOut])], may_hide=MAY_HIDE, name="DealWithLines")
+    DealLineOut = shape(
+        DealLineItem, exclude=frozenset({"total"}), extra=[("amount", str)], may_hide=MAY_HIDE, name="DealLineOut"
+    )
+    DealWithLines = shape(
+        Deal, extra=[("name", str), ("line_items", list[DealLineOut])], may_hide=MAY_HIDE, name="DealWithLines"
+    )
 
 
 # -- CSV imports -------------------------------------------------------------------------------------------------
+
 
 class ImportStatus(msgspec.Struct):
     """An import: queued, running, done or failed; rows done so far; its report (counts, refused rows) once done."""
@@ -382,6 +394,7 @@ class ImportStatus(msgspec.Struct):
 
 
 # -- the shared inbox --------------------------------------------------------------------------------------------
+
 
 class Inbound(msgspec.Struct):
     """What became of a message posted to an inbox's webhook: new_thread, threaded or duplicate, and what was wrong."""
@@ -565,6 +578,7 @@ class ReplySuggestion(msgspec.Struct):
 
 # -- account insights, the handoff list, commission statements ---------------------------------------------------
 
+
 class HealthFactor(msgspec.Struct):
     factor: str
     value: str
@@ -662,6 +676,7 @@ class CommissionStatement(msgspec.Struct):
 
 
 # -- chat approvals ----------------------------------------------------------------------------------------------
+
 
 class PendingWrite(msgspec.Struct):
     """A write waiting for the user's approval (POST /chat/{conversation_id}/approvals/{id})."""

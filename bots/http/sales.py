@@ -56,28 +56,47 @@ def _period(query: dict[str, Any]) -> tuple[Any, Any, str]:
     return values.start or now.replace(month=1, day=1), values.end or now.replace(month=12, day=31), values.group_by
 
 
-@get("/reports/{metric:str}", tags=["reports"], description="Query: start, end (default: this year), group_by (rep, team, source, period, none).")
+@get(
+    "/reports/{metric:str}",
+    tags=["reports"],
+    description="Query: start, end (default: this year), group_by (rep, team, source, period, none).",
+)
 async def report(request: Request, nexa: AppState, actor: Actor, metric: str) -> ReportOut:
     """A sales report with how it was computed; a period with no data gives no rows."""
     start, end, group_by = _period(dict(request.query_params))
     async with nexa.db.session() as session:
-        return ReportOut(**redact(actor, (await ReportService(session, actor).run(metric, start=start, end=end, group_by=group_by)).to_dict()))
+        return ReportOut(
+            **redact(
+                actor,
+                (await ReportService(session, actor).run(metric, start=start, end=end, group_by=group_by)).to_dict(),
+            )
+        )
 
 
-@get("/commissions/statement", tags=["commissions"], description="Query: user_id (default: the caller), start, end (default: this year).")
-async def commission_statement(request: Request, nexa: AppState, actor: Actor, user_id: uuid.UUID | None = None) -> CommissionStatement:
+@get(
+    "/commissions/statement",
+    tags=["commissions"],
+    description="Query: user_id (default: the caller), start, end (default: this year).",
+)
+async def commission_statement(
+    request: Request, nexa: AppState, actor: Actor, user_id: uuid.UUID | None = None
+) -> CommissionStatement:
     """A rep's commission lines and total in the period."""
     query = {k: v for k, v in request.query_params.items() if k != "user_id"}
     start, end, _ = _period(query)
     async with nexa.db.session() as session:
-        return CommissionStatement(**plain(asdict(await CommissionService(session, actor).statement(user_id=user_id, start=start, end=end))))
+        return CommissionStatement(
+            **plain(asdict(await CommissionService(session, actor).statement(user_id=user_id, start=start, end=end)))
+        )
 
 
 @get("/commissions/plans", tags=["commissions"])
 async def commission_plans(nexa: AppState, actor: Actor) -> CommissionPlans:
     """Active commission plans the caller may see."""
     async with nexa.db.session() as session:
-        return CommissionPlans(items=[CommissionPlanOut(**to_dict(p)) for p in await CommissionService(session, actor).plans()])
+        return CommissionPlans(
+            items=[CommissionPlanOut(**to_dict(p)) for p in await CommissionService(session, actor).plans()]
+        )
 
 
 @post("/commissions/plans", status_code=201, tags=["commissions"])
@@ -85,13 +104,21 @@ async def create_commission_plan(nexa: AppState, actor: Actor, data: PlanCreate)
     """A commission plan (rate 0-1 of the amount; accelerator_rate above quota); a negative rate is a 400 naming the field."""
     async with nexa.db.session() as session:
         plan = await CommissionService(session, actor).create_plan(data)
-        await audit(session, actor, action="api:commissions.plan", arguments=data.model_dump(mode="json"), status="ok", record_ids=[plan.id])
+        await audit(
+            session,
+            actor,
+            action="api:commissions.plan",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[plan.id],
+        )
         return CommissionPlanOut(**to_dict(plan))
 
 
 @get("/notifications", tags=["notifications"])
-async def notifications(nexa: AppState, actor: Actor, unread_only: bool = False,
-                        limit: Annotated[int, Parameter(ge=1, le=200)] = 50) -> Notifications:
+async def notifications(
+    nexa: AppState, actor: Actor, unread_only: bool = False, limit: Annotated[int, Parameter(ge=1, le=200)] = 50
+) -> Notifications:
     """The caller's notifications, newest first, and the unread count."""
     async with nexa.db.session() as session:
         rows, unread = await NotificationService(session, actor).mine(unread_only=unread_only, limit=limit)
@@ -113,21 +140,27 @@ async def read_notifications(nexa: AppState, actor: Actor, data: ReadIds) -> Mar
 async def account_health(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountHealth:
     """Health score 0-100, churn risk and lifetime value, with the factors behind the score."""
     async with nexa.db.session() as session:
-        return AccountHealth(**redact(actor, (await AccountInsightService(session, actor).health(account_id)).to_dict()))
+        return AccountHealth(
+            **redact(actor, (await AccountInsightService(session, actor).health(account_id)).to_dict())
+        )
 
 
 @get("/accounts/{account_id:uuid}/consolidated", tags=["accounts"])
 async def account_consolidated(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> Consolidated:
     """Revenue, lifetime value and deal totals over the account and all its subsidiaries."""
     async with nexa.db.session() as session:
-        return Consolidated(**redact(actor, plain(await AccountInsightService(session, actor).consolidated(account_id))))
+        return Consolidated(
+            **redact(actor, plain(await AccountInsightService(session, actor).consolidated(account_id)))
+        )
 
 
 @get("/accounts/{account_id:uuid}/team", tags=["accounts"])
 async def account_team(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountTeam:
     """The account owner and the account team with their roles."""
     async with nexa.db.session() as session:
-        return AccountTeam(items=[TeamMember(**m) for m in await AccountInsightService(session, actor).team(account_id)])
+        return AccountTeam(
+            items=[TeamMember(**m) for m in await AccountInsightService(session, actor).team(account_id)]
+        )
 
 
 class TeamRole(BaseModel):
@@ -135,12 +168,21 @@ class TeamRole(BaseModel):
 
 
 @put("/accounts/{account_id:uuid}/team/{user_id:uuid}", status_code=200, tags=["accounts"])
-async def set_account_team_member(nexa: AppState, actor: Actor, account_id: uuid.UUID, user_id: uuid.UUID, data: TeamRole) -> AccountTeam:
+async def set_account_team_member(
+    nexa: AppState, actor: Actor, account_id: uuid.UUID, user_id: uuid.UUID, data: TeamRole
+) -> AccountTeam:
     """Add a user to the account team in a role (or change the role)."""
     async with nexa.db.session() as session:
         service = AccountInsightService(session, actor)
         await service.set_member(account_id, user_id, data.role)
-        await audit(session, actor, action="api:accounts.team", arguments=data.model_dump(mode="json"), status="ok", record_ids=[account_id, user_id])
+        await audit(
+            session,
+            actor,
+            action="api:accounts.team",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[account_id, user_id],
+        )
         return AccountTeam(items=[TeamMember(**m) for m in await service.team(account_id)])
 
 
@@ -148,7 +190,9 @@ async def set_account_team_member(nexa: AppState, actor: Actor, account_id: uuid
 async def handoffs(nexa: AppState, actor: Actor, status: str | None = "pending") -> CsHandoffs:
     """The customer-success handoff list (won deals), newest first."""
     async with nexa.db.session() as session:
-        return CsHandoffs(items=[CsHandoff(**h) for h in await AccountInsightService(session, actor).handoffs(status=status)])
+        return CsHandoffs(
+            items=[CsHandoff(**h) for h in await AccountInsightService(session, actor).handoffs(status=status)]
+        )
 
 
 class Reopen(BaseModel):
@@ -161,11 +205,31 @@ async def reopen_deal(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Re
     """Reopen a closed deal into an open stage (a won deal's commissions are reversed)."""
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).reopen(deal_id, data.stage, reason=data.reason)
-        await audit(session, actor, action="api:deals.reopen", arguments=data.model_dump(mode="json"), status="ok", record_ids=[deal_id])
+        await audit(
+            session,
+            actor,
+            action="api:deals.reopen",
+            arguments=data.model_dump(mode="json"),
+            status="ok",
+            record_ids=[deal_id],
+        )
         return DealOut(**record(actor, deal))
 
 
-sales_router = Router(path="/", route_handlers=[
-    report, commission_statement, commission_plans, create_commission_plan, notifications, read_notifications,
-    account_health, account_consolidated, account_team, set_account_team_member, handoffs, reopen_deal,
-])
+sales_router = Router(
+    path="/",
+    route_handlers=[
+        report,
+        commission_statement,
+        commission_plans,
+        create_commission_plan,
+        notifications,
+        read_notifications,
+        account_health,
+        account_consolidated,
+        account_team,
+        set_account_team_member,
+        handoffs,
+        reopen_deal,
+    ],
+)

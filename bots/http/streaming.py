@@ -27,18 +27,25 @@ def wants_stream(request: Request) -> bool:
 
 def reply(result: TurnResult) -> dict[str, Any]:
     """The JSON shape of a finished turn (also the data of the `final` event)."""
-    return {"conversation_id": result.conversation_id, "answer": result.answer, "outcome": result.outcome.value,
-            "citations": result.citations,
-            "pending": [asdict(p) for p in result.pending], "references": result.references,
-            "tool_calls": result.tool_calls, "notice": result.notice}
+    return {
+        "conversation_id": result.conversation_id,
+        "answer": result.answer,
+        "outcome": result.outcome.value,
+        "citations": result.citations,
+        "pending": [asdict(p) for p in result.pending],
+        "references": result.references,
+        "tool_calls": result.tool_calls,
+        "notice": result.notice,
+    }
 
 
 def _event(kind: str, data: dict[str, Any]) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=json.dumps(data, default=str), event=kind)
 
 
-async def events(agent: Agent, actor: Actor, message: str, conversation_id: str | None,
-                 shape=reply) -> AsyncIterator[ServerSentEventMessage]:
+async def events(
+    agent: Agent, actor: Actor, message: str, conversation_id: str | None, shape=reply
+) -> AsyncIterator[ServerSentEventMessage]:
     """The agent's events. Every stream ends with a `final` or an `error` event: any failure inside the turn,
     after the response began, becomes an `error` event (a bug is logged and reported as a 500 without detail)."""
     customer, ended = actor.role is CallerRole.customer, False
@@ -62,8 +69,15 @@ async def events(agent: Agent, actor: Actor, message: str, conversation_id: str 
         yield _event("error", {"status": 502, "code": "model_unavailable", "field": None, "detail": str(err)})
     except DATABASE_DOWN as err:
         log.warning("chat stream: database unavailable (%s)", err.__class__.__name__)
-        yield _event("error", {"status": 503, "code": "unavailable", "field": None,
-                               "detail": "the database is unavailable; retry shortly"})
+        yield _event(
+            "error",
+            {
+                "status": 503,
+                "code": "unavailable",
+                "field": None,
+                "detail": "the database is unavailable; retry shortly",
+            },
+        )
     except Exception:  # a stream must end with an event whatever failed; the bug is logged
         log.exception("chat stream failed")
         yield _event("error", {"status": 500, "code": "internal", "field": None, "detail": "the server failed"})

@@ -67,7 +67,9 @@ async def history(request: Request, nexa: AppState) -> WidgetHistory:
         return WidgetHistory(messages=await service.history(), ticket_number=await service.ticket_number())
 
 
-@post("/messages", status_code=200, media_type="text/event-stream")  # Litestar lets a handler's media type win over a stream's
+@post(
+    "/messages", status_code=200, media_type="text/event-stream"
+)  # Litestar lets a handler's media type win over a stream's
 async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
     """Ask the help center; `Accept: text/event-stream` streams the answer."""
     actor = _customer(request)
@@ -82,7 +84,7 @@ async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
 
 @post("/feedback", status_code=200)
 async def feedback(request: Request, nexa: AppState, data: Feedback) -> Ok:
-    """"That helped" (or not)."""
+    """ "That helped" (or not)."""
     async with nexa.db.session() as session:
         await WidgetService(session, _customer(request)).feedback(data.helpful)
     return Ok(ok=True)
@@ -96,8 +98,10 @@ async def handoff(request: Request, nexa: AppState, data: HandoffRequest) -> Han
         ticket = await WidgetService(session, _customer(request)).handoff(data)
     mailed = await mail_verification(nexa.settings, ticket, str(request.base_url))
     confirm = " We sent you an email: follow its link so that we can find your account." if mailed else ""
-    return Handoff(ticket_number=ticket.number,
-                   message=f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}.{confirm}")
+    return Handoff(
+        ticket_number=ticket.number,
+        message=f"Thanks! A person from our team will answer by email. Your ticket number is #{ticket.number}.{confirm}",
+    )
 
 
 @get("/verify", media_type="text/html")
@@ -105,8 +109,10 @@ async def verify(nexa: AppState, token: Annotated[str, Parameter(max_length=2000
     """The link mailed to a handoff's email: proves the address and links the ticket to its contact."""
     async with nexa.db.session() as session:
         ticket = await verify_requester(session, nexa.settings.signing_key(), token)
-    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>Email confirmed</title><body><main>"
-            f"<h1>Thank you</h1><p>Your email is confirmed for ticket #{ticket.number}.</p></main></body></html>")
+    page = (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>Email confirmed</title><body><main>"
+        f"<h1>Thank you</h1><p>Your email is confirmed for ticket #{ticket.number}.</p></main></body></html>"
+    )
     return Response(page, media_type="text/html")
 
 
@@ -141,10 +147,14 @@ async def article_page(article_id: Any, nexa: AppState) -> Response[str]:
     if article is None:
         raise NotFoundException(f"article_id: no public article {article_id}")
     paragraphs = "".join(f"<p>{html.escape(p.strip())}</p>" for p in article.content.split("\n\n") if p.strip())
-    page = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(article.title)}</title>"
-            f"<body><main><h1>{html.escape(article.title)}</h1>{paragraphs}</main></body></html>")
+    page = (
+        f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(article.title)}</title>"
+        f"<body><main><h1>{html.escape(article.title)}</h1>{paragraphs}</main></body></html>"
+    )
     return Response(page, media_type="text/html")
 
 
-widget_api = Router(path="/api/v1/widget", route_handlers=[open_session, history, ask, feedback, handoff, verify, csat], tags=["widget"])
+widget_api = Router(
+    path="/api/v1/widget", route_handlers=[open_session, history, ask, feedback, handoff, verify, csat], tags=["widget"]
+)
 widget_pages = [script, styles, demo, article_page]

@@ -28,8 +28,13 @@ def mcp_mount(db: Database, agent: Agent) -> tuple[Any, Callable[[Any], Abstract
         try:
             await nexa.caller_of(Request(scope))  # type: ignore[arg-type]
         except Unauthorized as err:
-            body = {"type": "https://nexa.dev/problems/unauthorized", "title": "unauthorized", "status": 401,
-                    "detail": str(err), "field": "Authorization"}
+            body = {
+                "type": "https://nexa.dev/problems/unauthorized",
+                "title": "unauthorized",
+                "status": 401,
+                "detail": str(err),
+                "field": "Authorization",
+            }
             await respond(send, 401, json.dumps(body).encode(), extra=[(b"www-authenticate", b'Bearer realm="nexa"')])
             return
         await manager.handle_request(scope, receive, send)  # type: ignore[arg-type]

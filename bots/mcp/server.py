@@ -43,8 +43,13 @@ APPROVAL_SCHEMA = {
     "additionalProperties": False,
 }
 DECISIONS = {
-    "approve_action": (("Apply a write proposed earlier (by its approval_id), after the user agreed to its summary. "
-                        "Refused if the record changed since the proposal (stale) or the action was already decided."), True),
+    "approve_action": (
+        (
+            "Apply a write proposed earlier (by its approval_id), after the user agreed to its summary. "
+            "Refused if the record changed since the proposal (stale) or the action was already decided."
+        ),
+        True,
+    ),
     "reject_action": ("Drop a write proposed earlier (by its approval_id) that the user does not want.", False),
 }
 
@@ -60,9 +65,14 @@ class NexaMCP:
         self.db, self.agent = db, agent
         self.actor = replace(actor, channel=Channel.mcp) if actor is not None else None
         self.server: Server[Any] = Server(
-            "nexa", version="1.0.0", title="Nexa CRM", instructions=INSTRUCTIONS,
-            on_list_tools=self.list_tools, on_call_tool=self.call_tool,
-            on_list_resources=self.list_resources, on_read_resource=self.read_resource,
+            "nexa",
+            version="1.0.0",
+            title="Nexa CRM",
+            instructions=INSTRUCTIONS,
+            on_list_tools=self.list_tools,
+            on_call_tool=self.call_tool,
+            on_list_resources=self.list_resources,
+            on_read_resource=self.read_resource,
         )
 
     async def caller_of(self, request: Any) -> Actor:
@@ -80,14 +90,27 @@ class NexaMCP:
     async def list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
         actor = await self.caller_of(ctx.request)
         tools = self.agent.tools_for(actor)
-        listed = [types.Tool(name=t.name, description=t.spec.description, input_schema=t.spec.parameters,
-                             annotations=types.ToolAnnotations(read_only_hint=not t.writes, destructive_hint=False,
-                                                               open_world_hint=t.area == "emails" and t.writes))
-                  for t in tools.values()]
+        listed = [
+            types.Tool(
+                name=t.name,
+                description=t.spec.description,
+                input_schema=t.spec.parameters,
+                annotations=types.ToolAnnotations(
+                    read_only_hint=not t.writes, destructive_hint=False, open_world_hint=t.area == "emails" and t.writes
+                ),
+            )
+            for t in tools.values()
+        ]
         if any(t.writes for t in tools.values()):
-            listed += [types.Tool(name=name, description=text, input_schema=APPROVAL_SCHEMA,
-                                  annotations=types.ToolAnnotations(read_only_hint=False, destructive_hint=applies))
-                       for name, (text, applies) in DECISIONS.items()]
+            listed += [
+                types.Tool(
+                    name=name,
+                    description=text,
+                    input_schema=APPROVAL_SCHEMA,
+                    annotations=types.ToolAnnotations(read_only_hint=False, destructive_hint=applies),
+                )
+                for name, (text, applies) in DECISIONS.items()
+            ]
         return types.ListToolsResult(tools=listed)
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -97,21 +120,43 @@ class NexaMCP:
             return await self._decide(actor, params.name, arguments)
         tool = self.agent.toolset.get(params.name)
         if tool is not None and not allowed(actor, tool.area, "write" if tool.writes else "read"):
-            refusal = PermissionDenied(tool.area, f"a {actor.role} may not {'write' if tool.writes else 'read'} {tool.area}")
+            refusal = PermissionDenied(
+                tool.area, f"a {actor.role} may not {'write' if tool.writes else 'read'} {tool.area}"
+            )
             async with self.db.session() as session:
-                await audit(session, actor, action=f"tool:{params.name}", arguments=arguments, status="refused", error=str(refusal))
+                await audit(
+                    session,
+                    actor,
+                    action=f"tool:{params.name}",
+                    arguments=arguments,
+                    status="refused",
+                    error=str(refusal),
+                )
             return _result({"ok": False, "error": refusal.to_dict()}, error=True)
         outcome = await self.agent.invoke(actor, params.name, arguments, external_ref=_conversation_ref(actor))
-        return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.content)], is_error=not outcome.ok)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=outcome.content)], is_error=not outcome.ok
+        )
 
     async def _decide(self, actor: Actor, name: str, arguments: dict[str, Any]) -> types.CallToolResult:
         approval = arguments.get("approval_id")
         if not isinstance(approval, str) or set(arguments) != {"approval_id"}:
-            return _result({"ok": False, "error": {"code": "invalid", "field": "approval_id",
-                                                   "reason": "give exactly one argument, approval_id (a string)"}}, error=True)
+            return _result(
+                {
+                    "ok": False,
+                    "error": {
+                        "code": "invalid",
+                        "field": "approval_id",
+                        "reason": "give exactly one argument, approval_id (a string)",
+                    },
+                },
+                error=True,
+            )
         try:
             async with self.db.session() as session:
-                conversation = await ConversationService(session, actor).open(None, external_ref=_conversation_ref(actor))
+                conversation = await ConversationService(session, actor).open(
+                    None, external_ref=_conversation_ref(actor)
+                )
                 conversation_id = conversation.id
             result = await self.agent.decide(actor, conversation_id, approval, name == "approve_action")
         except DomainError as err:
@@ -124,17 +169,33 @@ class NexaMCP:
         actor = await self.caller_of(ctx.request)
         async with self.db.session() as session:
             articles = await readable_articles(session, actor)
-        return types.ListResourcesResult(resources=[
-            types.Resource(name=a.title, title=a.title, uri=f"{ARTICLE_URI}{a.id}", mime_type="text/markdown",
-                           description=f"{a.visibility.value} help-center article") for a in articles])
+        return types.ListResourcesResult(
+            resources=[
+                types.Resource(
+                    name=a.title,
+                    title=a.title,
+                    uri=f"{ARTICLE_URI}{a.id}",
+                    mime_type="text/markdown",
+                    description=f"{a.visibility.value} help-center article",
+                )
+                for a in articles
+            ]
+        )
 
     async def read_resource(self, ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         actor = await self.caller_of(ctx.request)
         uri = str(params.uri)
         async with self.db.session() as session:
-            article = await readable_article(session, actor, uri.removeprefix(ARTICLE_URI) if uri.startswith(ARTICLE_URI) else "")
-        return types.ReadResourceResult(contents=[types.TextResourceContents(uri=uri, mime_type="text/markdown",
-                                                                             text=f"# {article.title}\n\n{article.content}")])
+            article = await readable_article(
+                session, actor, uri.removeprefix(ARTICLE_URI) if uri.startswith(ARTICLE_URI) else ""
+            )
+        return types.ReadResourceResult(
+            contents=[
+                types.TextResourceContents(
+                    uri=uri, mime_type="text/markdown", text=f"# {article.title}\n\n{article.content}"
+                )
+            ]
+        )
 
 
 def _conversation_ref(actor: Actor) -> str:
@@ -143,4 +204,6 @@ def _conversation_ref(actor: Actor) -> str:
 
 
 def _result(data: dict[str, Any], *, error: bool) -> types.CallToolResult:
-    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(data, default=str))], is_error=error)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=json.dumps(data, default=str))], is_error=error
+    )

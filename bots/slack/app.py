@@ -52,8 +52,10 @@ _SLACK_MARKUP = re.compile(r"<(?:mailto:)?([^<>|]+)(?:\|([^<>]*))?>")
 def unmapped(email: str | None) -> str:
     """What a Slack user who is not a Nexa user is told (and nothing else)."""
     who = f"your Slack email ({email})" if email else "your Slack profile (it shows no email)"
-    return (f":no_entry: I can't find a Nexa user for {who}, so I can't show you any CRM data. "
-            "Ask your Nexa admin to add you with the email you use in Slack.")
+    return (
+        f":no_entry: I can't find a Nexa user for {who}, so I can't show you any CRM data. "
+        "Ask your Nexa admin to add you with the email you use in Slack."
+    )
 
 
 def plain_text(text: str, bot_user_id: str | None) -> str:
@@ -87,15 +89,27 @@ class SlackBot:
 
     # -- conversations ---------------------------------------------------------------------------
 
-    async def mention(self, body: dict[str, Any], request: AsyncBoltRequest, event: dict[str, Any],
-                      context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def mention(
+        self,
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
         """@Nexa in a channel: answered in the thread the mention is in (or starts)."""
         async with self.jobs:
             if await self.dedupe.claim(body, request):
                 await self._converse(client, event, context)
 
-    async def direct_message(self, body: dict[str, Any], request: AsyncBoltRequest, event: dict[str, Any],
-                             context: AsyncBoltContext, client: AsyncWebClient) -> None:
+    async def direct_message(
+        self,
+        body: dict[str, Any],
+        request: AsyncBoltRequest,
+        event: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
+    ) -> None:
         """A DM to Nexa: answered in its thread."""
         async with self.jobs:
             if await self.dedupe.claim(body, request):
@@ -116,17 +130,23 @@ class SlackBot:
         messages = await self._turn(identity.actor, plain_text(event.get("text") or "", context.bot_user_id), ref, user)
         await publish(client, channel, thinking["ts"], thread, messages)
 
-    async def command(self, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
-                      respond: AsyncRespond) -> None:
+    async def command(
+        self, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         """`/nexa <question>`: the question and its answer in the channel (ephemeral where Nexa cannot post)."""
-        text, channel, user = plain_text(command.get("text") or "", None), command.get("channel_id"), command.get("user_id")
+        text, channel, user = (
+            plain_text(command.get("text") or "", None),
+            command.get("channel_id"),
+            command.get("user_id"),
+        )
         if not (text and channel and user):
             return  # the ack showed the usage
         async with self.jobs:
             await self._command(client, respond, text, channel, user, context.team_id or command.get("team_id"))
 
-    async def _command(self, client: AsyncWebClient, respond: AsyncRespond, text: str, channel: str, user: str,
-                       team: str | None) -> None:
+    async def _command(
+        self, client: AsyncWebClient, respond: AsyncRespond, text: str, channel: str, user: str, team: str | None
+    ) -> None:
         identity = await self.directory.identify(client, user)
         if identity.actor is None:
             await respond(text=unmapped(identity.email), response_type="ephemeral")
@@ -137,13 +157,22 @@ class SlackBot:
         except SlackApiError as err:  # not in that channel (or a DM between people): answer privately
             log.info("cannot post in %s (%s); answering /nexa ephemerally", channel, err.response.get("error"))
             for message in await self._turn(identity.actor, text, None, user, lead=asked):
-                await respond(text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False)
+                await respond(
+                    text=message.text, blocks=message.blocks, response_type="ephemeral", replace_original=False
+                )
             return
         ref = f"slack:{team}:{channel}:{thinking['ts']}"
-        await publish(client, channel, thinking["ts"], thinking["ts"], await self._turn(identity.actor, text, ref, user, lead=asked))
+        await publish(
+            client,
+            channel,
+            thinking["ts"],
+            thinking["ts"],
+            await self._turn(identity.actor, text, ref, user, lead=asked),
+        )
 
-    async def _turn(self, actor: Actor, text: str, ref: str | None, slack_user: str,
-                    lead: list[blocks.Block] | None = None) -> list[Message]:
+    async def _turn(
+        self, actor: Actor, text: str, ref: str | None, slack_user: str, lead: list[blocks.Block] | None = None
+    ) -> list[Message]:
         """Run one turn and render it; a refusal or failure becomes a message too."""
         lead = lead or []
         if not text:
@@ -156,7 +185,9 @@ class SlackBot:
             return blocks.plain(f":warning: The language model is unavailable ({blocks.escape(str(err))}).", lead=lead)
         except Exception:  # the adapter's boundary: log it, tell the user, keep serving
             log.exception("a Slack turn failed")
-            return blocks.plain(":warning: Something went wrong on my side (it is logged). Please try again.", lead=lead)
+            return blocks.plain(
+                ":warning: Something went wrong on my side (it is logged). Please try again.", lead=lead
+            )
         return blocks.answer(result, self.public_url, lead=lead)
 
     async def _run(self, actor: Actor, text: str, ref: str | None, slack_user: str) -> TurnResult:
@@ -186,17 +217,25 @@ class SlackBot:
             value = json.loads(action.get("value") or "")
             conversation_id, action_id = str(value["conversation_id"]), str(value["action_id"])
         except (ValueError, TypeError, KeyError):
-            await client.chat_postEphemeral(channel=channel, user=user, text="I cannot read that button; nothing was changed.")
+            await client.chat_postEphemeral(
+                channel=channel, user=user, text="I cannot read that button; nothing was changed."
+            )
             return
         identity = await self.directory.identify(client, user)
         if identity.actor is None:
             await client.chat_postEphemeral(channel=channel, user=user, text=unmapped(identity.email))
             return
         try:
-            result = await self.agent.decide(identity.actor, conversation_id, action_id, action.get("action_id") == APPROVE)
+            result = await self.agent.decide(
+                identity.actor, conversation_id, action_id, action.get("action_id") == APPROVE
+            )
         except DomainError:  # another user's conversation, or an approval that does not exist
-            await client.chat_postEphemeral(channel=channel, user=user, text="Only the person who asked can decide this "
-                                            "approval, and only while it exists; nothing was changed.")
+            await client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text="Only the person who asked can decide this "
+                "approval, and only while it exists; nothing was changed.",
+            )
             return
         if result.outcome is Outcome.already_decided:  # a second click: only the clicker hears it
             await client.chat_postEphemeral(channel=channel, user=user, text=blocks.mrkdwn(result.answer))
@@ -204,14 +243,20 @@ class SlackBot:
         outcome = f"{blocks.mrkdwn(result.answer)} (<@{user}>)"
         message, ts = body.get("message"), (body.get("container") or {}).get("message_ts")
         if message and ts:
-            await client.chat_update(channel=channel, ts=ts, text=outcome,
-                                     blocks=blocks.decided(message.get("blocks") or [], action_id, outcome))
+            await client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=outcome,
+                blocks=blocks.decided(message.get("blocks") or [], action_id, outcome),
+            )
         else:  # an ephemeral answer: it cannot be updated, so the outcome comes as its own note
             await client.chat_postEphemeral(channel=channel, user=user, text=outcome)
 
     # -- App Home ----------------------------------------------------------------------------------
 
-    async def home(self, body: dict[str, Any], request: AsyncBoltRequest, event: dict[str, Any], client: AsyncWebClient) -> None:
+    async def home(
+        self, body: dict[str, Any], request: AsyncBoltRequest, event: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """The Home tab: the user's open pipeline by stage, tasks due within 7 days, and alerts."""
         user = event.get("user")
         if not user or event.get("tab", "home") != "home":
@@ -240,8 +285,15 @@ class SlackBot:
                 alerts = await find_alerts(session, actor, today=today)
             except PermissionDenied:
                 alerts = []
-        return blocks.home(actor.name, pipeline=pipeline, tasks=tasks, alerts=alerts, due_by=due_by, today=today,
-                           public_url=self.public_url)
+        return blocks.home(
+            actor.name,
+            pipeline=pipeline,
+            tasks=tasks,
+            alerts=alerts,
+            due_by=due_by,
+            today=today,
+            public_url=self.public_url,
+        )
 
 
 async def _on_error(error: Exception, response: BoltResponse | None, logger: logging.Logger) -> BoltResponse | None:
@@ -276,7 +328,9 @@ async def publish(client: AsyncWebClient, channel: str, ts: str, thread: str, me
         await client.chat_update(channel=channel, ts=ts, text=first.text, blocks=first.blocks)
     except SlackApiError as err:  # never leave "Thinking..." standing
         log.error("Slack refused an answer (%s)", err.response.get("error"))
-        await client.chat_update(channel=channel, ts=ts, text=f":warning: Slack refused my answer ({err.response.get('error')}).")
+        await client.chat_update(
+            channel=channel, ts=ts, text=f":warning: Slack refused my answer ({err.response.get('error')})."
+        )
         return
     for message in rest:
         await client.chat_postMessage(channel=channel, thread_ts=thread, text=message.text, blocks=message.blocks)
@@ -294,9 +348,13 @@ class OffLoop:
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="nexa-offline-model")
 
     async def request(self, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec]) -> ModelResponse:
-        return await asyncio.get_running_loop().run_in_executor(self.thread, lambda: asyncio.run(self.model.request(messages, tools)))
+        return await asyncio.get_running_loop().run_in_executor(
+            self.thread, lambda: asyncio.run(self.model.request(messages, tools))
+        )
 
-    async def stream(self, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec]) -> AsyncIterator[TextDelta | ModelResponse]:
+    async def stream(
+        self, messages: Sequence[ModelMessage], tools: Sequence[ToolSpec]
+    ) -> AsyncIterator[TextDelta | ModelResponse]:
         response = await self.request(messages, tools)
         if response.message.content:
             yield TextDelta(response.message.content)

@@ -41,6 +41,7 @@ class Message:
 
 # -- text ----------------------------------------------------------------------------------------
 
+
 def escape(text: str) -> str:
     """Slack's three control characters, escaped."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -71,7 +72,7 @@ def split(text: str, limit: int = SECTION_CHARS) -> list[str]:
     text = text.strip()
     while len(text) > limit:
         cut, skip = _cut(text, limit - 4)  # room to close a code block
-        piece, text = text[:cut].rstrip(), text[cut + skip:].lstrip()
+        piece, text = text[:cut].rstrip(), text[cut + skip :].lstrip()
         if piece.count("```") % 2:
             piece, text = piece + "\n```", "```\n" + text
         pieces.append(piece)
@@ -95,6 +96,7 @@ def _balanced(text: str) -> bool:
 
 
 # -- records -------------------------------------------------------------------------------------
+
 
 def record_url(ref: dict[str, str], public_url: str | None) -> str | None:
     """Where a record reference points: the HTTP API record, a help-center article, or nowhere."""
@@ -120,7 +122,9 @@ def link_records(text: str, refs: list[dict[str, str]], public_url: str | None) 
     names = {escape(str(r.get("name") or "")): r for r in refs if r.get("name")}
     if not names:
         return text, list(refs)
-    pattern = re.compile(r"<[^>]*>|(?<!\w)(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)")
+    pattern = re.compile(
+        r"<[^>]*>|(?<!\w)(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?!\w)"
+    )
     mentioned: set[str] = set()
 
     def replace(match: re.Match[str]) -> str:
@@ -136,6 +140,7 @@ def link_records(text: str, refs: list[dict[str, str]], public_url: str | None) 
 
 # -- answers -------------------------------------------------------------------------------------
 
+
 def section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
@@ -143,7 +148,10 @@ def section(text: str) -> Block:
 def context(texts: list[str]) -> list[Block]:
     """Context blocks holding `texts` (each under the section limit), ten elements per block."""
     elements = [{"type": "mrkdwn", "text": piece} for text in texts for piece in split(text)]
-    return [{"type": "context", "elements": elements[i:i + CONTEXT_ELEMENTS]} for i in range(0, len(elements), CONTEXT_ELEMENTS)]
+    return [
+        {"type": "context", "elements": elements[i : i + CONTEXT_ELEMENTS]}
+        for i in range(0, len(elements), CONTEXT_ELEMENTS)
+    ]
 
 
 def plain(text: str, *, lead: list[Block] | None = None) -> list[Message]:
@@ -155,8 +163,20 @@ def approval(conversation_id: str, pending: Pending) -> list[Block]:
     """A pending write: its summary and Approve / Reject buttons carrying the conversation and action ids."""
     value = json.dumps({"conversation_id": conversation_id, "action_id": pending.id})
     buttons = [
-        {"type": "button", "action_id": APPROVE, "style": "primary", "value": value, "text": {"type": "plain_text", "text": "Approve"}},
-        {"type": "button", "action_id": REJECT, "style": "danger", "value": value, "text": {"type": "plain_text", "text": "Reject"}},
+        {
+            "type": "button",
+            "action_id": APPROVE,
+            "style": "primary",
+            "value": value,
+            "text": {"type": "plain_text", "text": "Approve"},
+        },
+        {
+            "type": "button",
+            "action_id": REJECT,
+            "style": "danger",
+            "value": value,
+            "text": {"type": "plain_text", "text": "Reject"},
+        },
     ]
     summary = context([f":hourglass: {escape(pending.summary)}"])[0] | {"block_id": f"{pending.id}:summary"}
     return [summary, {"type": "actions", "block_id": pending.id, "elements": buttons}]
@@ -172,8 +192,11 @@ def answer(result: TurnResult, public_url: str | None, *, lead: list[Block] | No
     if unmentioned:
         blocks += context(["Records: " + " · ".join(record(r, public_url) for r in unmentioned)])
     if result.citations:
-        sources = [f"[{c['number']}] " + record({"type": KbArticle.record_type, "id": c["article_id"], "name": c["title"]}, public_url)
-                   for c in result.citations]
+        sources = [
+            f"[{c['number']}] "
+            + record({"type": KbArticle.record_type, "id": c["article_id"], "name": c["title"]}, public_url)
+            for c in result.citations
+        ]
         blocks += context(["Sources: " + "  ".join(sources)])
     for pending in result.pending:
         blocks += approval(result.conversation_id, pending)
@@ -208,23 +231,41 @@ def _fallback(blocks: list[Block]) -> str:
 
 def decided(blocks: list[Block], action_id: str, outcome: str) -> list[Block]:
     """An approval message's blocks with that approval's summary and buttons replaced by its outcome."""
-    return [context([outcome])[0] | {"block_id": action_id} if b.get("block_id") == action_id else b
-            for b in blocks if b.get("block_id") != f"{action_id}:summary"]
+    return [
+        context([outcome])[0] | {"block_id": action_id} if b.get("block_id") == action_id else b
+        for b in blocks
+        if b.get("block_id") != f"{action_id}:summary"
+    ]
 
 
 # -- App Home ------------------------------------------------------------------------------------
 
-def home(name: str, *, pipeline: Pipeline | None, tasks: list[Task], alerts: list[Alert], due_by: date, today: date,
-         public_url: str | None) -> Block:
+
+def home(
+    name: str,
+    *,
+    pipeline: Pipeline | None,
+    tasks: list[Task],
+    alerts: list[Alert],
+    due_by: date,
+    today: date,
+    public_url: str | None,
+) -> Block:
     """The Home tab: open pipeline by stage, tasks due by `due_by`, and recent alerts."""
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": f"Nexa for {name}"[:150]}}]
     if pipeline is None:
         blocks.append(section("*Your open pipeline*\nNot available for your role."))
     else:
-        lines = [f"• {escape(r.key.replace('_', ' '))}: {r.count} deal{'' if r.count == 1 else 's'}, {money_short(r.amount)} "
-                 f"({money_short(r.weighted_value)} weighted)" for r in pipeline.rows if r.count] or ["No open deals."]
-        lines.append(f"*Total {money_short(pipeline.amount)}, weighted {money_short(pipeline.weighted_value)}*; "
-                     f"closed won {money_short(pipeline.won_amount)} ({pipeline.won_count})")
+        lines = [
+            f"• {escape(r.key.replace('_', ' '))}: {r.count} deal{'' if r.count == 1 else 's'}, {money_short(r.amount)} "
+            f"({money_short(r.weighted_value)} weighted)"
+            for r in pipeline.rows
+            if r.count
+        ] or ["No open deals."]
+        lines.append(
+            f"*Total {money_short(pipeline.amount)}, weighted {money_short(pipeline.weighted_value)}*; "
+            f"closed won {money_short(pipeline.won_amount)} ({pipeline.won_count})"
+        )
         blocks += [section(piece) for piece in split("*Your open pipeline*\n" + "\n".join(lines))]
     blocks.append({"type": "divider"})
     shown = [_task_line(t, today, public_url) for t in tasks[:HOME_TASKS]] or ["Nothing due."]
@@ -246,4 +287,7 @@ def _task_line(task: Task, today: date, public_url: str | None) -> str:
 
 def unmapped_home(note: str) -> Block:
     """The Home tab of a Slack user who is not a Nexa user: the reason, and no data."""
-    return {"type": "home", "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "Nexa"}}, section(note)]}
+    return {
+        "type": "home",
+        "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "Nexa"}}, section(note)],
+    }

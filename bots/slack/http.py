@@ -28,10 +28,15 @@ def slack_events(bolt: AsyncApp, signing_secret: str) -> HTTPRouteHandler:
         try:
             bolt_request = AsyncBoltRequest(body=raw, query=request.url.query, headers={**headers})
         except (ValueError, TypeError, AttributeError, KeyError):
-            signed = verifier.is_valid(raw, headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", ""))
+            signed = verifier.is_valid(
+                raw, headers.get("x-slack-request-timestamp", "0"), headers.get("x-slack-signature", "")
+            )
             log.info("unparseable Slack request (%s)", "signed" if signed else "unsigned")
-            return Response(b'{"error": "malformed payload"}' if signed else b'{"error": "invalid request"}',
-                            status_code=400 if signed else 401, media_type="application/json")
+            return Response(
+                b'{"error": "malformed payload"}' if signed else b'{"error": "invalid request"}',
+                status_code=400 if signed else 401,
+                media_type="application/json",
+            )
         answer = await bolt.async_dispatch(bolt_request)
         answer_headers = answer.first_headers_without_set_cookie()
         media_type = answer_headers.pop("content-type", "text/plain;charset=utf-8")

@@ -23,7 +23,9 @@ STATIC = HERE / "static"
 
 
 def _filters(engine: JinjaTemplateEngine) -> None:
-    engine.engine.filters["money"] = lambda amount, currency="USD": "" if amount is None else money_short(amount, currency)
+    engine.engine.filters["money"] = lambda amount, currency="USD": (
+        "" if amount is None else money_short(amount, currency)
+    )
 
 
 def template_config() -> TemplateConfig:
@@ -34,9 +36,16 @@ def template_config() -> TemplateConfig:
 def console_routers(signing_key: bytes) -> list[Any]:
     """The pages (errors as HTML messages), the dashboards' JSON (errors as problem+json) and the vendored static files."""
     user = {"user": Provide(console_actor)}
-    pages = Router(path=PATH, route_handlers=[*PAGES, *INBOX], dependencies=user, guards=[csrf_guard(signing_key)],
-                   exception_handlers=PAGE_HANDLERS, include_in_schema=False)  # type: ignore[arg-type]
+    pages = Router(
+        path=PATH,
+        route_handlers=[*PAGES, *INBOX],
+        dependencies=user,
+        guards=[csrf_guard(signing_key)],
+        exception_handlers=PAGE_HANDLERS,  # type: ignore[arg-type]
+        include_in_schema=False,
+    )
     data = Router(path=f"{PATH}/data", route_handlers=DATA, dependencies=user, include_in_schema=False)
-    static = create_static_files_router(path=f"{PATH}/static", directories=[STATIC], include_in_schema=False,
-                                        cache_control=None)
+    static = create_static_files_router(
+        path=f"{PATH}/static", directories=[STATIC], include_in_schema=False, cache_control=None
+    )
     return [pages, data, static]

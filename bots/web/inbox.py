@@ -31,8 +31,17 @@ from store.services.people import PeopleService
 from store.services.views import ViewService
 
 View = Literal["unassigned", "mine", "all"]
-VIEWS: dict[str, tuple[str, Assignee]] = {"unassigned": ("Unassigned", "none"), "mine": ("Mine", "me"), "all": ("All", None)}
-SLA_LABELS = {"breached": "SLA breached", "due_soon": "Due within the hour", "on_track": "On track", "none": "No SLA clock"}
+VIEWS: dict[str, tuple[str, Assignee]] = {
+    "unassigned": ("Unassigned", "none"),
+    "mine": ("Mine", "me"),
+    "all": ("All", None),
+}
+SLA_LABELS = {
+    "breached": "SLA breached",
+    "due_soon": "Due within the hour",
+    "on_track": "On track",
+    "none": "No SLA clock",
+}
 STATUSES = [s.value for s in ConversationStatus]
 
 
@@ -52,27 +61,61 @@ def _back(request: Request, conversation_id: uuid.UUID) -> Response:
 
 
 @get("/inbox", name="console_inbox")
-async def inbox_list(request: Request, nexa: AppState, user: Actor, view: View = "unassigned",
-                     status: ConversationStatus | None = None,
-                     sla: Literal["breached", "due_soon", "on_track", "none"] | None = None,
-                     inbox: Annotated[str | None, Parameter(max_length=50)] = None,
-                     q: Annotated[str | None, Parameter(max_length=200)] = None,
-                     after: Annotated[str | None, Parameter(max_length=80)] = None) -> Template:
+async def inbox_list(
+    request: Request,
+    nexa: AppState,
+    user: Actor,
+    view: View = "unassigned",
+    status: ConversationStatus | None = None,
+    sla: Literal["breached", "due_soon", "on_track", "none"] | None = None,
+    inbox: Annotated[str | None, Parameter(max_length=50)] = None,
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    after: Annotated[str | None, Parameter(max_length=80)] = None,
+) -> Template:
     """Conversations of the inboxes the agent works, by view (unassigned, mine, all), status, SLA state and inbox;
     100 a page, `after` the previous page's last one."""
     async with nexa.db.session() as session:
         service = InboxService(session, user)
         inboxes = await service.inboxes()
-        found = await service.conversations(inbox=inbox or None, status=status, assignee=VIEWS[view][1], sla_state=sla,
-                                            q=q or None, limit=100, after=after or None)
+        found = await service.conversations(
+            inbox=inbox or None,
+            status=status,
+            assignee=VIEWS[view][1],
+            sla_state=sla,
+            q=q or None,
+            limit=100,
+            after=after or None,
+        )
         names = {i.id: i.name for i in inboxes}
         items = [service.brief(c, names.get(c.inbox_id)) for c in found.items]
         people = {str(p.id): p.name for p in await PeopleService(session, user).teammates()}
-    filters = {"view": view, "status": status.value if status else "", "sla": sla or "", "inbox": inbox or "", "q": q or ""}
-    return page(request, "inbox.html", items=items, total=found.total, counts=found.counts, inboxes=inboxes, view=view, views=VIEWS,
-                status_filter=filters["status"], sla=filters["sla"], inbox=filters["inbox"], q=filters["q"], statuses=STATUSES,
-                sla_labels=SLA_LABELS, people=people,
-                next_url=f"{PATH}/inbox?{urlencode({k: v for k, v in filters.items() if v} | {'after': found.after})}" if found.after else None)
+    filters = {
+        "view": view,
+        "status": status.value if status else "",
+        "sla": sla or "",
+        "inbox": inbox or "",
+        "q": q or "",
+    }
+    return page(
+        request,
+        "inbox.html",
+        items=items,
+        total=found.total,
+        counts=found.counts,
+        inboxes=inboxes,
+        view=view,
+        views=VIEWS,
+        status_filter=filters["status"],
+        sla=filters["sla"],
+        inbox=filters["inbox"],
+        q=filters["q"],
+        statuses=STATUSES,
+        sla_labels=SLA_LABELS,
+        people=people,
+        next_url=f"{PATH}/inbox?{urlencode({k: v for k, v in filters.items() if v} | {'after': found.after})}"
+        if found.after
+        else None,
+    )
 
 
 @get("/inbox/{conversation_id:uuid}", name="console_inbox_thread")
@@ -89,8 +132,17 @@ async def thread(request: Request, nexa: AppState, user: Actor, conversation_id:
             except DomainError:  # a contact the agent may not read: no panel, the thread still shows
                 customer = None
         people = await PeopleService(session, user).teammates()
-    return page(request, "thread.html", c=data, customer=customer, people=people, statuses=STATUSES, sla_labels=SLA_LABELS,
-                priorities=[p.value for p in Priority], names={str(p.id): p.name for p in people})
+    return page(
+        request,
+        "thread.html",
+        c=data,
+        customer=customer,
+        people=people,
+        statuses=STATUSES,
+        sla_labels=SLA_LABELS,
+        priorities=[p.value for p in Priority],
+        names={str(p.id): p.name for p in people},
+    )
 
 
 @get("/inbox/{conversation_id:uuid}/suggestion", name="console_inbox_suggestion")
@@ -109,10 +161,21 @@ async def reply(request: Request, nexa: AppState, user: Actor, conversation_id: 
     if status not in STATUSES:
         raise InvalidInput("status", f"'{status}' is not one of {', '.join(STATUSES)}")
     async with nexa.db.session() as session:
-        message = await InboxService(session, user).reply(conversation_id, form.get("body", ""), nexa.settings,
-                                                          confirm=form.get("confirm") == "true", status=ConversationStatus(status))
-        await audit(session, user, action="console:inbox.reply", arguments={"confirm": form.get("confirm") == "true", "status": status,
-                    "chars": len(form.get("body", ""))}, status="ok", record_ids=[conversation_id, message.id])
+        message = await InboxService(session, user).reply(
+            conversation_id,
+            form.get("body", ""),
+            nexa.settings,
+            confirm=form.get("confirm") == "true",
+            status=ConversationStatus(status),
+        )
+        await audit(
+            session,
+            user,
+            action="console:inbox.reply",
+            arguments={"confirm": form.get("confirm") == "true", "status": status, "chars": len(form.get("body", ""))},
+            status="ok",
+            record_ids=[conversation_id, message.id],
+        )
     return _back(request, conversation_id)
 
 
@@ -134,7 +197,14 @@ async def assign(request: Request, nexa: AppState, user: Actor, conversation_id:
         raise InvalidInput("assignee_id", f"'{raw}' is not a user id") from None
     async with nexa.db.session() as session:
         await InboxService(session, user).assign(conversation_id, assignee)
-        await audit(session, user, action="console:inbox.assign", arguments={"assignee_id": assignee}, status="ok", record_ids=[conversation_id])
+        await audit(
+            session,
+            user,
+            action="console:inbox.assign",
+            arguments={"assignee_id": assignee},
+            status="ok",
+            record_ids=[conversation_id],
+        )
     return _back(request, conversation_id)
 
 
@@ -149,10 +219,20 @@ async def set_status(request: Request, nexa: AppState, user: Actor, conversation
         raise InvalidInput("priority", f"'{priority}' is not a priority")
     until = _moment(form.get("snoozed_until", ""), form.get("tz_offset", "0")) if status == "snoozed" else None
     async with nexa.db.session() as session:
-        await InboxService(session, user).set_status(conversation_id, ConversationStatus(status), snoozed_until=until,
-                                                     priority=Priority(priority) if priority else None)
-        await audit(session, user, action="console:inbox.status", arguments={"status": status, "snoozed_until": until, "priority": priority},
-                    status="ok", record_ids=[conversation_id])
+        await InboxService(session, user).set_status(
+            conversation_id,
+            ConversationStatus(status),
+            snoozed_until=until,
+            priority=Priority(priority) if priority else None,
+        )
+        await audit(
+            session,
+            user,
+            action="console:inbox.status",
+            arguments={"status": status, "snoozed_until": until, "priority": priority},
+            status="ok",
+            record_ids=[conversation_id],
+        )
     return _back(request, conversation_id)
 
 
@@ -161,8 +241,14 @@ async def add_note(request: Request, nexa: AppState, user: Actor, conversation_i
     form = await _form(request)
     async with nexa.db.session() as session:
         note, mentioned = await InboxService(session, user).add_note(conversation_id, form.get("body", ""))
-        await audit(session, user, action="console:inbox.note", arguments={"mentioned": [u.id for u in mentioned]}, status="ok",
-                    record_ids=[conversation_id, note.id])
+        await audit(
+            session,
+            user,
+            action="console:inbox.note",
+            arguments={"mentioned": [u.id for u in mentioned]},
+            status="ok",
+            record_ids=[conversation_id, note.id],
+        )
     return _back(request, conversation_id)
 
 
@@ -184,8 +270,11 @@ async def attachment(nexa: AppState, user: Actor, attachment_id: uuid.UUID) -> R
     async with nexa.db.session() as session:
         found = await InboxService(session, user).attachment(attachment_id)
     safe = "".join(ch for ch in found.filename if ch.isalnum() or ch in "._- ")[:100] or "attachment"
-    return Response(found.content or b"", media_type="application/octet-stream",
-                    headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"})
+    return Response(
+        found.content or b"",
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{safe}"', "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def _moment(local: str, offset_minutes: str) -> datetime:

@@ -33,8 +33,14 @@ from store.services.audit import audit
 from store.services.deals import DealService
 from store.signin import sign_in, sign_out
 
-STAGE_LABELS = {"prospecting": "Prospecting", "qualification": "Qualification", "proposal": "Proposal",
-                "negotiation": "Negotiation", "closed_won": "Closed won", "closed_lost": "Closed lost"}
+STAGE_LABELS = {
+    "prospecting": "Prospecting",
+    "qualification": "Qualification",
+    "proposal": "Proposal",
+    "negotiation": "Negotiation",
+    "closed_won": "Closed won",
+    "closed_lost": "Closed lost",
+}
 TASK_LABELS = {"todo": "To do", "in_progress": "In progress", "done": "Done"}
 
 
@@ -52,8 +58,11 @@ async def _form(request: Request) -> dict[str, str]:
 
 # ------------------------------------------------------------------ signing in and out
 
+
 @get("/signin", name="console_signin_form")
-async def signin_form(request: Request, next_: Annotated[str | None, Parameter(query="next", max_length=300)] = None) -> Template:
+async def signin_form(
+    request: Request, next_: Annotated[str | None, Parameter(query="next", max_length=300)] = None
+) -> Template:
     """The sign-in form (a pre-session cookie carries its CSRF token)."""
     value, new = presession(request)
     request.scope["nexa.presession"] = value  # type: ignore[typeddict-unknown-key]
@@ -69,14 +78,27 @@ async def signin(request: Request, nexa: AppState) -> Response:
     form = await _form(request)
     email, password = form.get("email", "").strip(), form.get("password", "")
     if not email or not password:
-        return page(request, "signin.html", status=400, next=_next(form.get("next")), email=email,
-                    error="Enter your email and your password.")
+        return page(
+            request,
+            "signin.html",
+            status=400,
+            next=_next(form.get("next")),
+            email=email,
+            error="Enter your email and your password.",
+        )
     async with nexa.db.session() as session:
-        signed = await sign_in(session, email, password, client_ip=client_ip(request),
-                               user_agent=request.headers.get("user-agent", ""))
+        signed = await sign_in(
+            session, email, password, client_ip=client_ip(request), user_agent=request.headers.get("user-agent", "")
+        )
     if signed is None:  # the failure was committed above, for the rate limit
-        return page(request, "signin.html", status=401, next=_next(form.get("next")), email=email,
-                    error="The email or the password is wrong.")
+        return page(
+            request,
+            "signin.html",
+            status=401,
+            next=_next(form.get("next")),
+            email=email,
+            error="The email or the password is wrong.",
+        )
     response = Redirect(_next(form.get("next")), status_code=303)
     response.set_cookie(session_cookie(signed.token))
     response.set_cookie(expired(PRESESSION_COOKIE))
@@ -103,10 +125,15 @@ async def home(user: Actor) -> Redirect:
 
 # ------------------------------------------------------------------ pipeline board
 
-async def _board(request: Request, nexa: AppState, user: Actor, *, template: str, status: int = 200, **extra: Any) -> Template:
+
+async def _board(
+    request: Request, nexa: AppState, user: Actor, *, template: str, status: int = 200, **extra: Any
+) -> Template:
     async with nexa.db.session() as session:
         columns = await PipelineService(session, user).board()
-    return page(request, template, status=status, columns=columns, labels=STAGE_LABELS, stages=list(STAGE_LABELS), **extra)
+    return page(
+        request, template, status=status, columns=columns, labels=STAGE_LABELS, stages=list(STAGE_LABELS), **extra
+    )
 
 
 @get("/pipeline", name="console_pipeline")
@@ -124,8 +151,14 @@ async def move_deal(request: Request, nexa: AppState, user: Actor, deal_id: uuid
         raise InvalidInput("stage", f"'{stage}' is not one of {', '.join(STAGE_LABELS)}")
     async with nexa.db.session() as session:
         deal = await DealService(session, user).move_stage(deal_id, DealStage(stage), reason=reason)
-        await audit(session, user, action="console:deals.stage", arguments={"stage": stage, "reason": reason}, status="ok",
-                    record_ids=[deal_id])
+        await audit(
+            session,
+            user,
+            action="console:deals.stage",
+            arguments={"stage": stage, "reason": reason},
+            status="ok",
+            record_ids=[deal_id],
+        )
         moved = f"{deal.deal_name} moved to {STAGE_LABELS[stage]}."
     if not is_htmx(request):
         return Redirect(f"{PATH}/pipeline", status_code=303)
@@ -137,15 +170,27 @@ async def move_deal(request: Request, nexa: AppState, user: Actor, deal_id: uuid
 Scope = Literal["mine", "team"]
 
 
-async def _tasks(request: Request, nexa: AppState, user: Actor, scope: Scope, *, template: str, **extra: Any) -> Template:
+async def _tasks(
+    request: Request, nexa: AppState, user: Actor, scope: Scope, *, template: str, **extra: Any
+) -> Template:
     async with nexa.db.session() as session:
         columns = await TaskService(session, user).board(team=scope == "team")
-    return page(request, template, columns=columns, labels=TASK_LABELS, statuses=list(TASK_LABELS), whose=scope,
-                can_team=user.sees_everything or user.role is CallerRole.manager, **extra)
+    return page(
+        request,
+        template,
+        columns=columns,
+        labels=TASK_LABELS,
+        statuses=list(TASK_LABELS),
+        whose=scope,
+        can_team=user.sees_everything or user.role is CallerRole.manager,
+        **extra,
+    )
 
 
 @get("/tasks", name="console_tasks")
-async def tasks(request: Request, nexa: AppState, user: Actor, whose: Annotated[Scope, Parameter(query="scope")] = "mine") -> Template:
+async def tasks(
+    request: Request, nexa: AppState, user: Actor, whose: Annotated[Scope, Parameter(query="scope")] = "mine"
+) -> Template:
     """To do / in progress / done over the user's tasks (`scope=team`: a manager's team's). (`scope` is Litestar's name
     for the ASGI scope, hence `whose`.)"""
     return await _tasks(request, nexa, user, whose, template="tasks.html")
@@ -162,7 +207,14 @@ async def move_task(request: Request, nexa: AppState, user: Actor, task_id: uuid
         raise InvalidInput("scope", "is mine or team")
     async with nexa.db.session() as session:
         task = await TaskService(session, user).update(task_id, {"status": TaskStatus(status)})
-        await audit(session, user, action="console:tasks.update", arguments={"status": status}, status="ok", record_ids=[task_id])
+        await audit(
+            session,
+            user,
+            action="console:tasks.update",
+            arguments={"status": status},
+            status="ok",
+            record_ids=[task_id],
+        )
         moved = f"{task.title}: {TASK_LABELS[status]}."
     if not is_htmx(request):
         return Redirect(f"{PATH}/tasks?scope={scope}", status_code=303)
@@ -171,11 +223,17 @@ async def move_task(request: Request, nexa: AppState, user: Actor, task_id: uuid
 
 # ------------------------------------------------------------------ dashboards
 
+
 @get("/dashboards", name="console_dashboards")
 async def dashboards(request: Request, user: Actor) -> Template:
     """Charts drawn in the browser from the JSON of `bots.web.data` (only those the user's role may read)."""
-    return page(request, "dashboards.html", sales=allowed(user, "pipeline", "read"), support=allowed(user, "tickets", "read"),
-                marketing=allowed(user, "campaigns", "read"))
+    return page(
+        request,
+        "dashboards.html",
+        sales=allowed(user, "pipeline", "read"),
+        support=allowed(user, "tickets", "read"),
+        marketing=allowed(user, "campaigns", "read"),
+    )
 
 
 PAGES = [signin_form, signin, signout, home, pipeline, move_deal, tasks, move_task, dashboards]

@@ -18,9 +18,16 @@ from store.signin import TooManyAttempts
 
 log = logging.getLogger("nexa.console")
 # Scripts and styles only from /console/static (htmx is told not to inject styles nor to eval), no framing.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-NAV = (("inbox", "Inbox", "inbox"), ("pipeline", "Pipeline", "pipeline"), ("tasks", "Tasks", "tasks"), ("dashboards", "Dashboards", None))
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+NAV = (
+    ("inbox", "Inbox", "inbox"),
+    ("pipeline", "Pipeline", "pipeline"),
+    ("tasks", "Tasks", "tasks"),
+    ("dashboards", "Dashboards", None),
+)
 
 
 def is_htmx(request: Request) -> bool:
@@ -37,9 +44,21 @@ def nav(actor: Actor | None) -> list[dict[str, str]]:
 def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Template:
     """A console template with what every page needs: the user, the nav, the CSRF token."""
     state = request.app.state["nexa_state"]
-    actor = cast("Actor | None", request.scope.get("nexa.console_actor"))  # an extension key of the scope (see bots.web.session)
-    return Template(template_name=template, status_code=status, headers={"Content-Security-Policy": CSP}, context={
-        "actor": actor, "nav": nav(actor), "csrf": page_csrf(request, state), "path": request.url.path, **context})
+    actor = cast(
+        "Actor | None", request.scope.get("nexa.console_actor")
+    )  # an extension key of the scope (see bots.web.session)
+    return Template(
+        template_name=template,
+        status_code=status,
+        headers={"Content-Security-Policy": CSP},
+        context={
+            "actor": actor,
+            "nav": nav(actor),
+            "csrf": page_csrf(request, state),
+            "path": request.url.path,
+            **context,
+        },
+    )
 
 
 def _message(request: Request, status: int, message: str, field: str | None = None) -> Response:
@@ -80,4 +99,9 @@ def unexpected(request: Request, err: Exception) -> Response:
     return _message(request, 500, "the server failed; nothing was written")
 
 
-PAGE_HANDLERS = {SignInRequired: sign_in_required, DomainError: domain_error, HTTPException: http_error, Exception: unexpected}
+PAGE_HANDLERS = {
+    SignInRequired: sign_in_required,
+    DomainError: domain_error,
+    HTTPException: http_error,
+    Exception: unexpected,
+}

@@ -46,7 +46,9 @@ def secure_cookies() -> bool:
 
 def cookie(key: str, value: str, *, max_age: int | None = None) -> Cookie:
     """A console cookie: HttpOnly, SameSite=Lax, Secure, path /console."""
-    return Cookie(key=key, value=value, path=PATH, httponly=True, samesite="lax", secure=secure_cookies(), max_age=max_age)
+    return Cookie(
+        key=key, value=value, path=PATH, httponly=True, samesite="lax", secure=secure_cookies(), max_age=max_age
+    )
 
 
 def session_cookie(token: str) -> Cookie:
@@ -71,7 +73,9 @@ def presession(request: Request) -> tuple[str, bool]:
 async def console_actor(request: Request, nexa: AppState) -> Actor:
     """The signed-in user (SignInRequired otherwise), looked up once per request."""
     if "nexa.console_actor" in request.scope:
-        return cast(Actor, request.scope.get("nexa.console_actor"))  # an extension key: litestar types the scope as a closed TypedDict
+        return cast(
+            Actor, request.scope.get("nexa.console_actor")
+        )  # an extension key: litestar types the scope as a closed TypedDict
     token = request.cookies.get(SESSION_COOKIE, "")
     actor = None
     if token:
@@ -85,7 +89,11 @@ async def console_actor(request: Request, nexa: AppState) -> Actor:
 
 def page_csrf(request: Request, nexa: AppState) -> str:
     """The CSRF token for forms on the page answering `request` (signed-in or not)."""
-    value = request.cookies.get(SESSION_COOKIE) or cast("str | None", request.scope.get("nexa.presession")) or presession(request)[0]
+    value = (
+        request.cookies.get(SESSION_COOKIE)
+        or cast("str | None", request.scope.get("nexa.presession"))
+        or presession(request)[0]
+    )
     return csrf_for(nexa.settings.signing_key(), value)
 
 
@@ -101,6 +109,8 @@ def csrf_guard(key: bytes) -> Any:
             sent = (await request.form()).get(CSRF_FIELD)
         cookies = [v for v in (request.cookies.get(SESSION_COOKIE), request.cookies.get(PRESESSION_COOKIE)) if v]
         if not (isinstance(sent, str) and sent and any(hmac.compare_digest(sent, csrf_for(key, v)) for v in cookies)):
-            raise PermissionDeniedException("the form's security token is missing or out of date: reload the page and try again")
+            raise PermissionDeniedException(
+                "the form's security token is missing or out of date: reload the page and try again"
+            )
 
     return guard

@@ -43,13 +43,38 @@ class _Writer(Protocol):
     async def update(self, record_id: uuid.UUID, data: dict[str, Any], /) -> Entity: ...
 
 
-MODELS: dict[str, type[Account | Contact | Lead | Deal | Ticket | Product]] = {"accounts": Account, "contacts": Contact, "leads": Lead, "deals": Deal, "tickets": Ticket, "products": Product}
-SERVICES: dict[str, Callable[[AsyncSession, Actor], _Writer]] = {"accounts": AccountService, "contacts": ContactService, "leads": LeadService, "deals": DealService,
-            "tickets": TicketService, "products": ProductService}
-UPDATES: dict[str, type[Input]] = {"accounts": AccountUpdate, "contacts": ContactUpdate, "leads": LeadUpdate, "deals": DealUpdate,
-           "tickets": TicketUpdate, "products": ProductUpdate}
-NATURAL = {"accounts": "account_name", "contacts": "email", "leads": "email", "deals": "deal_name", "tickets": "subject",
-           "products": "sku"}
+MODELS: dict[str, type[Account | Contact | Lead | Deal | Ticket | Product]] = {
+    "accounts": Account,
+    "contacts": Contact,
+    "leads": Lead,
+    "deals": Deal,
+    "tickets": Ticket,
+    "products": Product,
+}
+SERVICES: dict[str, Callable[[AsyncSession, Actor], _Writer]] = {
+    "accounts": AccountService,
+    "contacts": ContactService,
+    "leads": LeadService,
+    "deals": DealService,
+    "tickets": TicketService,
+    "products": ProductService,
+}
+UPDATES: dict[str, type[Input]] = {
+    "accounts": AccountUpdate,
+    "contacts": ContactUpdate,
+    "leads": LeadUpdate,
+    "deals": DealUpdate,
+    "tickets": TicketUpdate,
+    "products": ProductUpdate,
+}
+NATURAL = {
+    "accounts": "account_name",
+    "contacts": "email",
+    "leads": "email",
+    "deals": "deal_name",
+    "tickets": "subject",
+    "products": "sku",
+}
 BULK = {"contacts"}  # new records of these are created a batch at a time (`_RowWriter.bulk`)
 NO_REASON = "no reason given in the imported file"
 MAX_ERRORS = 1000  # kept in the report; all are counted
@@ -113,21 +138,37 @@ class Importer:
 
     def __init__(self, db: Database, actor: Actor, resource: str, options: ImportOptions | None = None) -> None:
         self.db, self.resource, self.options = db, resource, options or ImportOptions()
-        self.actor = Actor(role=actor.role, user_id=actor.user_id, name=actor.name, email=actor.email, team=actor.team,
-                           channel=Channel.csv_import)
+        self.actor = Actor(
+            role=actor.role,
+            user_id=actor.user_id,
+            name=actor.name,
+            email=actor.email,
+            team=actor.team,
+            channel=Channel.csv_import,
+        )
         self.users: dict[str, uuid.UUID] = {}
         self.default_owner: uuid.UUID | None = None
         self.parents: list[tuple[int, str, uuid.UUID | None, str]] = []  # (row, column, account id, parent name)
         self.names: set[str] = set()  # account names of this file (a dry run links parents to them)
         self.accounts: dict[str, uuid.UUID] = {}  # accounts found by name, kept for the whole file (bulk path)
 
-    async def run(self, raw: BinaryIO, *, filename: str = "", size: int = 0, progress: Progress | None = None) -> ImportReport:
+    async def run(
+        self, raw: BinaryIO, *, filename: str = "", size: int = 0, progress: Progress | None = None
+    ) -> ImportReport:
         table = open_table(raw, size)
         o = self.options
-        mapping = Mapping.build(self.resource, table.header, preset=o.preset, columns=o.columns, values=o.values,
-                                date_format=o.date_format)
-        report = ImportReport(resource=self.resource, filename=filename, dry_run=o.dry_run, encoding=table.encoding,
-                              delimiter=table.delimiter, columns=mapping.columns, custom_columns=mapping.custom)
+        mapping = Mapping.build(
+            self.resource, table.header, preset=o.preset, columns=o.columns, values=o.values, date_format=o.date_format
+        )
+        report = ImportReport(
+            resource=self.resource,
+            filename=filename,
+            dry_run=o.dry_run,
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            columns=mapping.columns,
+            custom_columns=mapping.custom,
+        )
         await self._load_users()
         batch: list[Item] = []
         for item in table.rows():
@@ -142,15 +183,28 @@ class Importer:
         await _tell(progress, report.rows, table.bytes_read)
         if not o.dry_run:
             async with self.db.session() as session:
-                await audit(session, self.actor, action=f"import:{self.resource}", status="ok" if not report.failed else "partial",
-                            arguments={"filename": filename, "rows": report.rows, "created": report.created,
-                                       "updated": report.updated, "unchanged": report.unchanged, "failed": report.failed})
+                await audit(
+                    session,
+                    self.actor,
+                    action=f"import:{self.resource}",
+                    status="ok" if not report.failed else "partial",
+                    arguments={
+                        "filename": filename,
+                        "rows": report.rows,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "failed": report.failed,
+                    },
+                )
         report.errors.sort(key=lambda e: e.row)
         return report
 
     async def _load_users(self) -> None:
         async with self.db.session() as session:
-            for user_id, email, name in await session.execute(select(User.id, User.email, User.name).where(User.is_active.is_(True))):
+            for user_id, email, name in await session.execute(
+                select(User.id, User.email, User.name).where(User.is_active.is_(True))
+            ):
                 self.users[email.lower()] = user_id
                 self.users.setdefault(" ".join(name.lower().split()), user_id)
         if self.options.owner:
@@ -179,7 +233,9 @@ class Importer:
                     continue
                 except DomainError as err:
                     await savepoint.rollback()
-                    report.fail(number, mapping.column_of(err.field), f"{err.field}: {err.reason}" if err.field else err.reason)
+                    report.fail(
+                        number, mapping.column_of(err.field), f"{err.field}: {err.reason}" if err.field else err.reason
+                    )
                     continue
                 except DBAPIError as err:  # a value the database refuses that no rule caught: still only this row
                     await savepoint.rollback()
@@ -297,7 +353,11 @@ class _RowWriter:
         for (item, _), result in zip(fresh, results, strict=True):
             report.rows += 1
             if isinstance(result, DomainError):
-                report.fail(item[0], self.mapping.column_of(result.field), f"{result.field}: {result.reason}" if result.field else result.reason)
+                report.fail(
+                    item[0],
+                    self.mapping.column_of(result.field),
+                    f"{result.field}: {result.reason}" if result.field else result.reason,
+                )
             else:
                 report.created += 1
         return sorted(rest, key=lambda item: item[0])
@@ -306,7 +366,9 @@ class _RowWriter:
         """Find the accounts of these names that the file has not met yet, in one query."""
         missing = [n for n in names if n.lower() not in self.importer.accounts]
         if missing:
-            rows = await self.session.execute(select(Account.account_name, Account.id).where(among(Account.account_name, missing)))
+            rows = await self.session.execute(
+                select(Account.account_name, Account.id).where(among(Account.account_name, missing))
+            )
             for name, account_id in rows:
                 self.importer.accounts.setdefault(name.lower(), account_id)
 
@@ -319,9 +381,17 @@ class _RowWriter:
         emails = [d["email"] for d in rows if d.get("email")]
         found: set[str] = set()
         if externals:
-            found |= {f"external_id:{e}" for e in await self.session.scalars(select(model.external_id).where(among(model.external_id, externals)))}
+            found |= {
+                f"external_id:{e}"
+                for e in await self.session.scalars(
+                    select(model.external_id).where(among(model.external_id, externals))
+                )
+            }
         if emails:
-            found |= {f"email:{m.lower()}" for m in await self.session.scalars(select(model.email).where(among(model.email, emails)))}
+            found |= {
+                f"email:{m.lower()}"
+                for m in await self.session.scalars(select(model.email).where(among(model.email, emails)))
+            }
         return found
 
     async def write(self, number: int, row: dict[str, str]) -> str:
@@ -333,7 +403,11 @@ class _RowWriter:
         if self.resource == "deals" and data.get("stage") in (DealStage.closed_won, DealStage.closed_lost):
             moves["stage"] = data.pop("stage")
             data.pop("probability", None)
-        elif self.resource == "deals" and "probability" in data and data["probability"] == STAGE_PROBABILITY.get(data.get("stage", "qualification")):
+        elif (
+            self.resource == "deals"
+            and "probability" in data
+            and data["probability"] == STAGE_PROBABILITY.get(data.get("stage", "qualification"))
+        ):
             data.pop("probability")
         parent = data.pop("parent_account", None)
         await self._resolve(data)
@@ -354,7 +428,9 @@ class _RowWriter:
         if not self.options.update_existing:
             return "unchanged"
         allowed = UPDATES[self.resource].model_fields
-        changes = {k: v for k, v in data.items() if k in allowed and k != NATURAL[self.resource] and getattr(record, k) != v}
+        changes = {
+            k: v for k, v in data.items() if k in allowed and k != NATURAL[self.resource] and getattr(record, k) != v
+        }
         if "custom_fields" in changes:
             merged = (record.custom_fields or {}) | changes["custom_fields"]
             changes.pop("custom_fields")
@@ -375,7 +451,9 @@ class _RowWriter:
             await self.service.move_stage(record.id, target, reason=reason)
         elif isinstance(self.service, LeadService):
             if target == LeadStatus.converted:
-                raise RowError(self.mapping.column_of("status"), "a converted lead is imported as a contact (and its deal)")
+                raise RowError(
+                    self.mapping.column_of("status"), "a converted lead is imported as a contact (and its deal)"
+                )
             if target == LeadStatus.new:
                 return False
             await self.service.set_status(record.id, target, reason=reason if target == LeadStatus.lost else None)
@@ -392,14 +470,20 @@ class _RowWriter:
                 name = data.pop(ref, None)
                 user = self.importer.users.get(" ".join(name.lower().split())) if name else None
                 if name and user is None and self.importer.default_owner is None:
-                    raise RowError(column, f"no user '{name}' (by email or full name); pass --owner EMAIL for unknown owners")
+                    raise RowError(
+                        column, f"no user '{name}' (by email or full name); pass --owner EMAIL for unknown owners"
+                    )
                 if user or self.importer.default_owner:
                     data[id_field] = user or self.importer.default_owner
             elif ref in data:
                 value = data.pop(ref)
-                data[id_field] = await (self._account(value, data, column) if ref == "account" else self._contact(value, column, data))
+                data[id_field] = await (
+                    self._account(value, data, column) if ref == "account" else self._contact(value, column, data)
+                )
         if self.resource == "tickets" and data.get("requester_email") and not data.get("requester_contact_id"):
-            data["requester_contact_id"] = await self.session.scalar(select(Contact.id).where(Contact.email == data["requester_email"]))
+            data["requester_contact_id"] = await self.session.scalar(
+                select(Contact.id).where(Contact.email == data["requester_email"])
+            )
 
     async def _account(self, name: str, data: dict[str, Any], column: str | None) -> uuid.UUID:
         if name.lower() in self.accounts:
@@ -411,7 +495,9 @@ class _RowWriter:
         if not self.options.create_accounts:
             raise RowError(column, f"no account named '{name}' (add --create-accounts to create missing accounts)")
         owner = data.get("owner_id") or data.get("assignee_id")
-        account = await AccountService(self.session, self.importer.actor).create({"account_name": name, "account_owner_id": owner})
+        account = await AccountService(self.session, self.importer.actor).create(
+            {"account_name": name, "account_owner_id": owner}
+        )
         return account.id
 
     async def _contact(self, email: str, column: str | None, data: dict[str, Any]) -> uuid.UUID | None:
@@ -434,7 +520,9 @@ class _RowWriter:
             return None
         stmt = select(model).where(getattr(model, NATURAL[self.resource]) == key)
         if self.resource == "deals":
-            stmt = stmt.where(Deal.account_id == data["account_id"] if data.get("account_id") else Deal.account_id.is_(None))
+            stmt = stmt.where(
+                Deal.account_id == data["account_id"] if data.get("account_id") else Deal.account_id.is_(None)
+            )
             stmt = stmt.where(func.lower(Deal.deal_name) == key.lower())
         elif self.resource == "tickets":
             if data.get("requester_contact_id"):

@@ -40,12 +40,20 @@ class ImportJobService(Service):
 
 
 def describe(job: ImportJob) -> dict[str, Any]:
-    return {"id": str(job.id), "resource": job.resource, "filename": job.filename, "status": job.status,
-            "rows_done": job.rows_done, "options": job.options, "report": job.report}
+    return {
+        "id": str(job.id),
+        "resource": job.resource,
+        "filename": job.filename,
+        "status": job.status,
+        "rows_done": job.rows_done,
+        "options": job.options,
+        "report": job.report,
+    }
 
 
 async def run_job(db: Database, actor: Actor, job_id: uuid.UUID, path: Path) -> None:
     """Import the uploaded file of a job, recording progress and the report; the file is removed afterwards."""
+
     async def set_(**values: Any) -> None:
         async with db.session() as session:
             await session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
@@ -57,11 +65,15 @@ async def run_job(db: Database, actor: Actor, job_id: uuid.UUID, path: Path) -> 
     try:
         with path.open("rb") as raw:
             report = await Importer(db, actor, resource, options).run(
-                raw, filename=job.filename, size=path.stat().st_size, progress=lambda rows, _: set_(rows_done=rows))
+                raw, filename=job.filename, size=path.stat().st_size, progress=lambda rows, _: set_(rows_done=rows)
+            )
             await set_(status="done", rows_done=report.rows, report=report.to_dict())
     except DomainError as err:
         await set_(status="failed", report={"error": err.to_dict()})
     except Exception as err:  # noqa: BLE001 - a background job records why it stopped instead of dying silently
-        await set_(status="failed", report={"error": {"code": "failed", "field": None, "reason": f"{type(err).__name__}: {err}"}})
+        await set_(
+            status="failed",
+            report={"error": {"code": "failed", "field": None, "reason": f"{type(err).__name__}: {err}"}},
+        )
     finally:
         path.unlink(missing_ok=True)

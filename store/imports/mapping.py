@@ -16,28 +16,59 @@ from store.schemas import AccountCreate, ContactCreate, DealCreate, Input, LeadC
 
 # Reference fields name another record by its natural key; each feeds an id field of the create schema.
 REFS: dict[str, dict[str, str]] = {
-    "accounts": {"parent_account": "parent_account_id", "owner": "account_owner_id", "primary_contact": "primary_contact_id"},
+    "accounts": {
+        "parent_account": "parent_account_id",
+        "owner": "account_owner_id",
+        "primary_contact": "primary_contact_id",
+    },
     "contacts": {"account": "account_id", "owner": "owner_id", "reporting_to": "reporting_to_id"},
     "leads": {"owner": "assigned_to_id"},
     "deals": {"account": "account_id", "primary_contact": "primary_contact_id", "owner": "owner_id"},
     "tickets": {"account": "account_id", "requester": "requester_contact_id", "assignee": "assignee_id"},
     "products": {},
 }
-SCHEMAS: dict[str, type[Input]] = {"accounts": AccountCreate, "contacts": ContactCreate, "leads": LeadCreate, "deals": DealCreate, "tickets": TicketCreate,
-           "products": ProductCreate}
+SCHEMAS: dict[str, type[Input]] = {
+    "accounts": AccountCreate,
+    "contacts": ContactCreate,
+    "leads": LeadCreate,
+    "deals": DealCreate,
+    "tickets": TicketCreate,
+    "products": ProductCreate,
+}
 EXTRA = {"leads": {"status", "lost_reason"}, "deals": {"lost_reason"}, "tickets": {"status"}}
 SKIP = {"line_items", "billing_address", "shipping_address"}
 # Our own export's and common spreadsheets' headers that differ from the field names.
 ALIASES: dict[str, dict[str, str]] = {
-    "accounts": {"name": "account_name", "account_owner": "owner", "owner_email": "owner", "parent_account_name": "parent_account",
-                 "parent": "parent_account"},
+    "accounts": {
+        "name": "account_name",
+        "account_owner": "owner",
+        "owner_email": "owner",
+        "parent_account_name": "parent_account",
+        "parent": "parent_account",
+    },
     "contacts": {"account_name": "account", "company": "account", "owner_email": "owner", "job_title": "title"},
     "leads": {"assigned_to": "owner", "owner_email": "owner", "lead_source": "source", "job_title": "title"},
-    "deals": {"name": "deal_name", "account_name": "account", "owner_email": "owner", "deal_stage": "stage",
-              "primary_contact_email": "primary_contact", "contact_email": "primary_contact"},
-    "tickets": {"requester_email": "requester", "assignee_email": "assignee", "account_name": "account", "name": "subject"},
-    "products": {"product_name": "name", "product_code": "sku", "price": "unit_price", "list_price": "unit_price",
-                 "billing_frequency": "billing"},
+    "deals": {
+        "name": "deal_name",
+        "account_name": "account",
+        "owner_email": "owner",
+        "deal_stage": "stage",
+        "primary_contact_email": "primary_contact",
+        "contact_email": "primary_contact",
+    },
+    "tickets": {
+        "requester_email": "requester",
+        "assignee_email": "assignee",
+        "account_name": "account",
+        "name": "subject",
+    },
+    "products": {
+        "product_name": "name",
+        "product_code": "sku",
+        "price": "unit_price",
+        "list_price": "unit_price",
+        "billing_frequency": "billing",
+    },
 }
 MONEY = {"amount", "annual_revenue", "total_mrr", "unit_price"}
 DATES = {"close_date"}
@@ -72,8 +103,16 @@ class Mapping:
     date_format: str | None = None
 
     @classmethod
-    def build(cls, resource: str, header: list[str], *, preset: str | None = None, columns: dict[str, str] | None = None,
-              values: dict[str, dict[str, str]] | None = None, date_format: str | None = None) -> Mapping:
+    def build(
+        cls,
+        resource: str,
+        header: list[str],
+        *,
+        preset: str | None = None,
+        columns: dict[str, str] | None = None,
+        values: dict[str, dict[str, str]] | None = None,
+        date_format: str | None = None,
+    ) -> Mapping:
         """Explicit `columns` first, then the preset's, then headers that name a field (loosely), then aliases."""
         if resource not in SCHEMAS:
             raise InvalidInput("resource", f"'{resource}' cannot be imported; one of {', '.join(RESOURCES)}")
@@ -91,7 +130,9 @@ class Mapping:
         taken: set[str] = set()
         for column in header:
             name = v.key(column)
-            target = explicit.get(name) or from_preset.get(name) or (name if name in known else None) or aliases.get(name)
+            target = (
+                explicit.get(name) or from_preset.get(name) or (name if name in known else None) or aliases.get(name)
+            )
             if name == "custom_fields":
                 target = "custom_fields"
             if target is None or (target in taken and target != "custom_fields"):
@@ -99,7 +140,7 @@ class Mapping:
                 continue
             mapped[column] = target
             taken.add(target)
-        for field_name in (values or {}):
+        for field_name in values or {}:
             if field_name not in known:
                 raise InvalidInput("values", f"'{field_name}' is not a field of {resource}")
         lowered = {f: {v.key(src): ours for src, ours in m.items()} for f, m in (values or {}).items()}
@@ -170,7 +211,9 @@ class Mapping:
         ours = ours or VALUES.get(target, {}).get(name) or name
         allowed = self.choices.get(target)
         if allowed and ours not in allowed and cell.strip() not in allowed:
-            raise v.CellError(f"'{cell}' is not one of {', '.join(allowed)}; map it with --values \"{target}:{cell}=...\"")
+            raise v.CellError(
+                f"'{cell}' is not one of {', '.join(allowed)}; map it with --values \"{target}:{cell}=...\""
+            )
         return ours if not allowed or ours in allowed else cell.strip()
 
 

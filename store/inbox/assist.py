@@ -31,7 +31,9 @@ from store.models import Contact, InboxConversation, InboxMessage, Ticket
 from store.models.enums import TicketStatus, Visibility
 from store.models.inbox import Direction, MailKind
 
-SIMILAR_SCORE = 0.45  # cosine between the question and a resolved ticket's message below which the ticket is not "similar"
+SIMILAR_SCORE = (
+    0.45  # cosine between the question and a resolved ticket's message below which the ticket is not "similar"
+)
 
 
 @dataclass
@@ -52,28 +54,54 @@ class Suggestion:
 
 def turns(messages: list[InboxMessage]) -> list[Turn]:
     """The people's messages of a thread (automated mail left out), new text only."""
-    return [Turn("Customer" if m.direction is Direction.inbound else f"Agent {m.from_name or ''}".strip(),
-                 m.reply_text or m.text_body, m.created_at) for m in messages if m.kind is MailKind.normal]
+    return [
+        Turn(
+            "Customer" if m.direction is Direction.inbound else f"Agent {m.from_name or ''}".strip(),
+            m.reply_text or m.text_body,
+            m.created_at,
+        )
+        for m in messages
+        if m.kind is MailKind.normal
+    ]
 
 
-async def summarize(session: AsyncSession, actor: Actor, conversation_id: uuid.UUID | str, embedder: Embedder, *,
-                    writer: Writer | None = None) -> InboxConversation:
+async def summarize(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: uuid.UUID | str,
+    embedder: Embedder,
+    *,
+    writer: Writer | None = None,
+) -> InboxConversation:
     """Refresh the thread's stored summary, intent and sentiment (stored only for callers who may work the inbox)."""
     service = InboxService(session, actor)
     conversation = await service.get(conversation_id)
-    messages = list(await session.scalars(select(InboxMessage).where(InboxMessage.conversation_id == conversation.id)
-                                          .order_by(InboxMessage.seq)))
+    messages = list(
+        await session.scalars(
+            select(InboxMessage).where(InboxMessage.conversation_id == conversation.id).order_by(InboxMessage.seq)
+        )
+    )
     thread = turns(messages)
     said = [t.text for t in thread if t.speaker == "Customer"]
-    found_intent, found_sentiment = intent(" ".join([conversation.subject, *said])), sentiment(said or [conversation.subject])
+    found_intent, found_sentiment = (
+        intent(" ".join([conversation.subject, *said])),
+        sentiment(said or [conversation.subject]),
+    )
     if conversation.ticket_id is not None and allowed(actor, "tickets", "read"):
         text = (await summarize_ticket(session, actor, conversation.ticket_id, embedder, writer=writer)).text
     else:
         who = conversation.customer_email or "an unknown sender"
-        headline = (f"'{conversation.subject}': {len(thread)} message(s) with {who}; "
-                    f"{found_intent.replace('_', ' ')}, {found_sentiment} sentiment.")
-        text = "\n".join([headline, *key_lines(thread, embedder, focus=conversation.subject),
-                          *[f"Open question: {q}" for q in open_questions(thread)]])
+        headline = (
+            f"'{conversation.subject}': {len(thread)} message(s) with {who}; "
+            f"{found_intent.replace('_', ' ')}, {found_sentiment} sentiment."
+        )
+        text = "\n".join(
+            [
+                headline,
+                *key_lines(thread, embedder, focus=conversation.subject),
+                *[f"Open question: {q}" for q in open_questions(thread)],
+            ]
+        )
     if allowed(actor, "inbox", "write"):
         conversation.summary, conversation.summary_at = text, utcnow()
         conversation.intent, conversation.sentiment = found_intent, found_sentiment
@@ -81,47 +109,96 @@ async def summarize(session: AsyncSession, actor: Actor, conversation_id: uuid.U
     return conversation
 
 
-async def suggest(session: AsyncSession, actor: Actor, conversation_id: uuid.UUID | str, embedder: Embedder) -> Suggestion:
+async def suggest(
+    session: AsyncSession, actor: Actor, conversation_id: uuid.UUID | str, embedder: Embedder
+) -> Suggestion:
     """A reply the agent can edit and send: grounded in the best public article (cited [1]) and beside it the similar
     resolved tickets; the summary is refreshed first when messages arrived since it was written."""
     service = InboxService(session, actor)
     conversation = await service.get(conversation_id)
     if conversation.summary_at is None or conversation.summary_at <= conversation.last_message_at:
         conversation = await summarize(session, actor, conversation.id, embedder)
-    last = await session.scalar(select(InboxMessage).where(
-        InboxMessage.conversation_id == conversation.id, InboxMessage.direction == Direction.inbound,
-        InboxMessage.kind == MailKind.normal).order_by(InboxMessage.seq.desc()).limit(1))
-    question = " ".join(filter(None, [conversation.subject, (last.reply_text or last.text_body)[:1500] if last else None]))
+    last = await session.scalar(
+        select(InboxMessage)
+        .where(
+            InboxMessage.conversation_id == conversation.id,
+            InboxMessage.direction == Direction.inbound,
+            InboxMessage.kind == MailKind.normal,
+        )
+        .order_by(InboxMessage.seq.desc())
+        .limit(1)
+    )
+    question = " ".join(
+        filter(None, [conversation.subject, (last.reply_text or last.text_body)[:1500] if last else None])
+    )
     contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
     greeting = f"Hi {contact.first_name}," if contact and contact.first_name else "Hi,"
     suggestion = Suggestion(conversation.summary, conversation.intent, conversation.sentiment, reply="")
-    hits = [h for h in await kb_search(session, embedder, question, limit=3, visibilities=(Visibility.public,))
-            if h.score >= RELEVANCE_FLOOR]
+    hits = [
+        h
+        for h in await kb_search(session, embedder, question, limit=3, visibilities=(Visibility.public,))
+        if h.score >= RELEVANCE_FLOOR
+    ]
     if hits:
         composed = await answer_from(session, embedder, question, hits[0].article_id)
-        suggestion.reply = (f"{greeting}\n\nThanks for getting in touch about {conversation.subject}. {composed.text.strip()} [1]\n\n"
-                            "Let me know if that solves it.")
-        suggestion.citations = [{"n": n, "type": "article", "article_id": str(h.article_id), "title": h.title, "url": h.url,
-                                 "snippet": h.snippet, "score": round(h.score, 3)} for n, h in enumerate(hits, start=1)]
+        suggestion.reply = (
+            f"{greeting}\n\nThanks for getting in touch about {conversation.subject}. {composed.text.strip()} [1]\n\n"
+            "Let me know if that solves it."
+        )
+        suggestion.citations = [
+            {
+                "n": n,
+                "type": "article",
+                "article_id": str(h.article_id),
+                "title": h.title,
+                "url": h.url,
+                "snippet": h.snippet,
+                "score": round(h.score, 3),
+            }
+            for n, h in enumerate(hits, start=1)
+        ]
         suggestion.grounded = True
     else:
-        suggestion.reply = (f"{greeting}\n\nThanks for getting in touch about {conversation.subject}. "
-                            "We are looking into it and will get back to you shortly.")
+        suggestion.reply = (
+            f"{greeting}\n\nThanks for getting in touch about {conversation.subject}. "
+            "We are looking into it and will get back to you shortly."
+        )
     suggestion.similar_tickets = await _similar_resolved(session, actor, embedder, question, conversation.ticket_id)
     return suggestion
 
 
-async def _similar_resolved(session: AsyncSession, actor: Actor, embedder: Embedder, question: str,
-                            own_ticket: uuid.UUID | None) -> list[dict[str, Any]]:
+async def _similar_resolved(
+    session: AsyncSession, actor: Actor, embedder: Embedder, question: str, own_ticket: uuid.UUID | None
+) -> list[dict[str, Any]]:
     """Resolved or closed tickets whose threads are nearest the question (the thread's own ticket left out)."""
     if not allowed(actor, "tickets", "read"):
         return []
-    matches = [m for m in await search_memory(session, embedder, actor, question, limit=10)
-               if m.kind == "ticket" and m.score >= SIMILAR_SCORE and m.record_id != str(own_ticket)]
+    matches = [
+        m
+        for m in await search_memory(session, embedder, actor, question, limit=10)
+        if m.kind == "ticket" and m.score >= SIMILAR_SCORE and m.record_id != str(own_ticket)
+    ]
     if not matches:
         return []
-    done = {t.id: t for t in await session.scalars(select(Ticket).where(
-        Ticket.id.in_([uuid.UUID(m.record_id) for m in matches]), Ticket.status.in_([TicketStatus.resolved, TicketStatus.closed])))}
-    return [{"type": "ticket", "ticket_id": m.record_id, "number": done[uuid.UUID(m.record_id)].number, "subject": done[uuid.UUID(m.record_id)].subject,
-             "summary": done[uuid.UUID(m.record_id)].summary, "matched": m.text[:300], "score": round(m.score, 3)}
-            for m in matches if uuid.UUID(m.record_id) in done][:3]
+    done = {
+        t.id: t
+        for t in await session.scalars(
+            select(Ticket).where(
+                Ticket.id.in_([uuid.UUID(m.record_id) for m in matches]),
+                Ticket.status.in_([TicketStatus.resolved, TicketStatus.closed]),
+            )
+        )
+    }
+    return [
+        {
+            "type": "ticket",
+            "ticket_id": m.record_id,
+            "number": done[uuid.UUID(m.record_id)].number,
+            "subject": done[uuid.UUID(m.record_id)].subject,
+            "summary": done[uuid.UUID(m.record_id)].summary,
+            "matched": m.text[:300],
+            "score": round(m.score, 3),
+        }
+        for m in matches
+        if uuid.UUID(m.record_id) in done
+    ][:3]

@@ -64,14 +64,24 @@ class ImapTarget:
         parts = urlsplit(url)
         modes = {"imap": ("plain", 143), "imap+starttls": ("starttls", 143), "imaps": ("ssl", 993)}
         if parts.scheme not in modes or not parts.hostname or not parts.username:
-            raise InvalidInput("imap_url", "expected imap://, imap+starttls:// or imaps://user:password@host[:port][/folder]")
+            raise InvalidInput(
+                "imap_url", "expected imap://, imap+starttls:// or imaps://user:password@host[:port][/folder]"
+            )
         mode, port = modes[parts.scheme]
-        return cls(parts.hostname, parts.port or port, mode, unquote(parts.username), unquote(parts.password or ""),
-                   unquote(parts.path.strip("/")) or "INBOX")
+        return cls(
+            parts.hostname,
+            parts.port or port,
+            mode,
+            unquote(parts.username),
+            unquote(parts.password or ""),
+            unquote(parts.path.strip("/")) or "INBOX",
+        )
 
     def connect(self) -> BaseMailBox:
         kind = {"plain": MailBoxUnencrypted, "starttls": MailBoxStartTls, "ssl": MailBox}[self.mode]
-        mailbox: BaseMailBox = kind(self.host, self.port, timeout=60).login(self.username, self.password, initial_folder=self.folder)
+        mailbox: BaseMailBox = kind(self.host, self.port, timeout=60).login(
+            self.username, self.password, initial_folder=self.folder
+        )
         return mailbox
 
 
@@ -135,7 +145,9 @@ class Connection:
         try:
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
-                responses = await self._run(self._box.idle.poll, min(IDLE_SLICE_S, max(deadline - time.monotonic(), 0.0)))
+                responses = await self._run(
+                    self._box.idle.poll, min(IDLE_SLICE_S, max(deadline - time.monotonic(), 0.0))
+                )
                 if any(line.rstrip().upper().endswith(b"EXISTS") for line in responses):
                     return True
             return False
@@ -170,11 +182,15 @@ async def _mailbox_of(db: Database, inbox_name: str) -> str:
         raise InvalidInput("inbox", f"no inbox '{inbox_name}'")
     url = imap_url(inbox)
     if url is None:
-        raise InvalidInput("imap_url", f"inbox {inbox_name} has no mailbox (set its imap_url or NEXA_IMAP_URL_{inbox_name.upper()})")
+        raise InvalidInput(
+            "imap_url", f"inbox {inbox_name} has no mailbox (set its imap_url or NEXA_IMAP_URL_{inbox_name.upper()})"
+        )
     return url
 
 
-async def read_new(db: Database, inbox_name: str, connection: Connection, settings: Settings, *, batch: int = BATCH) -> PollResult:
+async def read_new(
+    db: Database, inbox_name: str, connection: Connection, settings: Settings, *, batch: int = BATCH
+) -> PollResult:
     """Ingest up to `batch` new messages of the inbox from an open connection (see the module's docstring)."""
     async with db.session() as session:
         inbox = await session.scalar(select(Inbox).where(Inbox.name == inbox_name))
@@ -184,7 +200,9 @@ async def read_new(db: Database, inbox_name: str, connection: Connection, settin
     result = PollResult(inbox_name)
     server_validity = await connection.uidvalidity()
     if validity is not None and validity != server_validity:
-        log.warning("inbox %s: UIDVALIDITY changed (%s -> %s); reading the folder again", inbox_name, validity, server_validity)
+        log.warning(
+            "inbox %s: UIDVALIDITY changed (%s -> %s); reading the folder again", inbox_name, validity, server_validity
+        )
         last_uid, result.uidvalidity_reset = 0, True
     if validity != server_validity:
         async with db.session() as session:
@@ -254,7 +272,9 @@ async def watch_inbox(db: Database, inbox_name: str, settings: Settings, *, idle
             await connection.close()
 
 
-async def watch_inboxes(db: Database, settings: Settings, *, every: float = SUPERVISE_S, idle_s: float = IDLE_S) -> None:
+async def watch_inboxes(
+    db: Database, settings: Settings, *, every: float = SUPERVISE_S, idle_s: float = IDLE_S
+) -> None:
     """Keep one `watch_inbox` per inbox with a mailbox, until cancelled: start watchers for new inboxes, restart
     those whose mailbox changed or whose connection failed (at the next look), stop those whose inbox is gone.
     A mailbox without IDLE is left to the minute poll until its URL changes."""
@@ -282,7 +302,10 @@ async def watch_inboxes(db: Database, settings: Settings, *, every: float = SUPE
                     del watchers[name]
             for name, url in wanted.items():
                 if name not in watchers and no_idle.get(name) != url:
-                    watchers[name] = (url, asyncio.create_task(watch_inbox(db, name, settings, idle_s=idle_s), name=f"imap-idle:{name}"))
+                    watchers[name] = (
+                        url,
+                        asyncio.create_task(watch_inbox(db, name, settings, idle_s=idle_s), name=f"imap-idle:{name}"),
+                    )
             await asyncio.sleep(every)
     finally:
         for _, task in watchers.values():

@@ -30,7 +30,9 @@ MAX_ATTACHMENT = 25 * 1024 * 1024  # bytes of one attachment kept in the databas
 MSGID = re.compile(r"<[^<>\s]+>")
 _REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "sv", "pl", "cs"]
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.I)
-_AUTO_SUBJECT = re.compile(r"^\s*(auto(matic)?[ -]?reply|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique)\b", re.I)
+_AUTO_SUBJECT = re.compile(
+    r"^\s*(auto(matic)?[ -]?reply|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique)\b", re.I
+)
 _NUL = "\x00"
 
 
@@ -139,7 +141,9 @@ def parse(raw: bytes, *, max_attachment: int = MAX_ATTACHMENT) -> ParsedMail:
     message_id = normalize_id(first.get("message-id"))
     if message_id is None:
         message_id = f"<{hashlib.sha256(raw).hexdigest()[:40]}@missing-id.nexa>"
-        problems.append("no Message-ID: one was derived from the message's bytes, so a second delivery is still recognised")
+        problems.append(
+            "no Message-ID: one was derived from the message's bytes, so a second delivery is still recognised"
+        )
     in_reply_to = normalize_id(first.get("in-reply-to"))
     references = [m[:998] for m in MSGID.findall(first.get("references", ""))][-50:]
 
@@ -163,10 +167,21 @@ def parse(raw: bytes, *, max_attachment: int = MAX_ATTACHMENT) -> ParsedMail:
         text = html_to_text(markup)
     text = text.replace(_NUL, "")
     return ParsedMail(
-        message_id=message_id, in_reply_to=in_reply_to, references=references, from_address=from_address,
-        from_name=(from_name.strip() or None) if from_name else None, to_addresses=to, cc_addresses=cc, subject=subject,
-        text=text, reply_text=strip_quoted(text), html=safe_html, headers=headers,
-        kind=classify(message, first, from_address, subject), attachments=attachments, problems=list(dict.fromkeys(problems)),
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        from_address=from_address,
+        from_name=(from_name.strip() or None) if from_name else None,
+        to_addresses=to,
+        cc_addresses=cc,
+        subject=subject,
+        text=text,
+        reply_text=strip_quoted(text),
+        html=safe_html,
+        headers=headers,
+        kind=classify(message, first, from_address, subject),
+        attachments=attachments,
+        problems=list(dict.fromkeys(problems)),
     )
 
 
@@ -179,8 +194,11 @@ def classify(message: Message, first: dict[str, str], sender: str | None, subjec
         return MailKind.loop
     if message.get_content_type() == "multipart/report" or (sender and _BOUNCE_SENDERS.match(sender)):
         return MailKind.bounce
-    if first.get("auto-submitted", "no").strip().lower() not in ("", "no") or any(
-            h in first for h in ("x-autoreply", "x-autorespond", "x-auto-response-suppress")) or _AUTO_SUBJECT.match(subject):
+    if (
+        first.get("auto-submitted", "no").strip().lower() not in ("", "no")
+        or any(h in first for h in ("x-autoreply", "x-autorespond", "x-auto-response-suppress"))
+        or _AUTO_SUBJECT.match(subject)
+    ):
         return MailKind.auto_reply
     if first.get("precedence", "").strip().lower() in ("bulk", "junk", "list") or "list-id" in first:
         return MailKind.bulk
@@ -202,7 +220,9 @@ def _addresses(value: str) -> list[str]:
     return [addr.lower() for _, addr in getaddresses([value]) if "@" in addr][:100]
 
 
-def _bodies(message: EmailMessage, problems: list[str], max_attachment: int) -> tuple[str, str | None, list[Attachment]]:
+def _bodies(
+    message: EmailMessage, problems: list[str], max_attachment: int
+) -> tuple[str, str | None, list[Attachment]]:
     """The first text/plain and text/html bodies (not attachments), and the attachments."""
     text: str | None = None
     markup: str | None = None

@@ -39,8 +39,15 @@ def our_message_id(inbox: Inbox, message_uuid: uuid.UUID) -> str:
     return f"<{message_uuid}.{inbox.name}@{inbox.address.rpartition('@')[2]}>"
 
 
-def compose_reply(inbox: Inbox, conversation: InboxConversation, answered: InboxMessage, author: User, text: str, *,
-                  ticket_number: int | None) -> InboxMessage:
+def compose_reply(
+    inbox: Inbox,
+    conversation: InboxConversation,
+    answered: InboxMessage,
+    author: User,
+    text: str,
+    *,
+    ticket_number: int | None,
+) -> InboxMessage:
     """The outbound message (state queued, MIME composed) answering `answered`, the customer's latest message."""
     message_uuid = uuid.uuid4()
     subject = conversation.subject if conversation.subject.lower().startswith("re:") else f"Re: {conversation.subject}"
@@ -59,10 +66,24 @@ def compose_reply(inbox: Inbox, conversation: InboxConversation, answered: Inbox
     mime["Auto-Submitted"] = "no"
     mime.set_content(text)
     return InboxMessage(
-        id=message_uuid, inbox_id=inbox.id, conversation_id=conversation.id, direction=Direction.outbound, state=DeliveryState.queued,
-        message_id=mime["Message-ID"], in_reply_to=answered.message_id, references=references, from_address=inbox.address,
-        from_name=author.name, to_addresses=[mime["To"]], subject=subject[:500], text_body=text, reply_text=text,
-        headers=[[k, str(v)] for k, v in mime.items()], raw_mime=mime.as_bytes(), author_id=author.id)
+        id=message_uuid,
+        inbox_id=inbox.id,
+        conversation_id=conversation.id,
+        direction=Direction.outbound,
+        state=DeliveryState.queued,
+        message_id=mime["Message-ID"],
+        in_reply_to=answered.message_id,
+        references=references,
+        from_address=inbox.address,
+        from_name=author.name,
+        to_addresses=[mime["To"]],
+        subject=subject[:500],
+        text_body=text,
+        reply_text=text,
+        headers=[[k, str(v)] for k, v in mime.items()],
+        raw_mime=mime.as_bytes(),
+        author_id=author.id,
+    )
 
 
 async def _claim(db: Database, message_id: uuid.UUID) -> bytes | None:
@@ -74,7 +95,9 @@ async def _claim(db: Database, message_id: uuid.UUID) -> bytes | None:
         return message.raw_mime if claim(message, field="state", what=f"inbox reply {message_id}") else None
 
 
-async def deliver(db: Database, message_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool) -> DeliveryState | None:
+async def deliver(
+    db: Database, message_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool
+) -> DeliveryState | None:
     """Send a queued reply over SMTP and put it on the timeline; the state it ends in (None: it was not queued)."""
     message_id = uuid.UUID(str(message_id))
     raw = await _claim(db, message_id)
@@ -85,7 +108,11 @@ async def deliver(db: Database, message_id: uuid.UUID | str, settings: Settings,
         await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
     except (OSError, smtplib.SMTPException, InvalidInput) as err:
         async with db.session() as session:
-            release(await session.get(InboxMessage, message_id, with_for_update=True), field="state", last_attempt=last_attempt)
+            release(
+                await session.get(InboxMessage, message_id, with_for_update=True),
+                field="state",
+                last_attempt=last_attempt,
+            )
         raise ReplyFailed(f"inbox reply {message_id}: {err}") from err
     async with db.session() as session:
         message = await session.get(InboxMessage, message_id, with_for_update=True)
@@ -93,9 +120,16 @@ async def deliver(db: Database, message_id: uuid.UUID | str, settings: Settings,
         conversation = await session.get(InboxConversation, message.conversation_id)  # type: ignore[union-attr]
         author = await session.get(User, message.author_id) if message.author_id else None  # type: ignore[union-attr]
         await record_activity(
-            session, Actor.system(), type=ActivityType.email, action="sent",
+            session,
+            Actor.system(),
+            type=ActivityType.email,
+            action="sent",
             subject=f"Email sent by {author.name if author else 'an agent'} to {', '.join(message.to_addresses)}: {message.subject}",  # type: ignore[union-attr]
-            on=[(RecordType.contact, conversation.contact_id), (RecordType.ticket, conversation.ticket_id),  # type: ignore[union-attr]
-                (RecordType.deal, conversation.deal_id)],  # type: ignore[union-attr]
-            details={"conversation_id": str(message.conversation_id), "message_id": str(message.id)})  # type: ignore[union-attr]
+            on=[
+                (RecordType.contact, conversation.contact_id),  # type: ignore[union-attr]
+                (RecordType.ticket, conversation.ticket_id),  # type: ignore[union-attr]
+                (RecordType.deal, conversation.deal_id),  # type: ignore[union-attr]
+            ],
+            details={"conversation_id": str(message.conversation_id), "message_id": str(message.id)},  # type: ignore[union-attr]
+        )
     return DeliveryState.sent

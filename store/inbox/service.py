@@ -68,8 +68,11 @@ class ReplyCollision(Conflict):
 
     def __init__(self, since: list[dict[str, Any]]) -> None:
         who = ", ".join(sorted({m["from"] or "?" for m in since}))
-        super().__init__("confirm", f"{len(since)} message(s) arrived or were sent since you last read this thread "
-                                    f"(from {who}); read them and send again with confirm=true")
+        super().__init__(
+            "confirm",
+            f"{len(since)} message(s) arrived or were sent since you last read this thread "
+            f"(from {who}); read them and send again with confirm=true",
+        )
         self.extra = {"since": since}
 
 
@@ -95,8 +98,9 @@ Group = tuple[ConversationStatus, bool, bool, str, int]  # status, unassigned, t
 # the SLA clock's 5-second slot. A change committed while the counts were being read can show up to COUNTS_REUSE late.
 COUNTS_REUSE = timedelta(seconds=5)
 _COUNTED: dict[tuple[Any, ...], tuple[float, list[Group]]] = {}
-_CHANGES = select(column("last_value"), func.pg_relation_filenode(literal_column("'inbox_conversations'::regclass"))) \
-    .select_from(table("inbox_conversations_changes"))
+_CHANGES = select(
+    column("last_value"), func.pg_relation_filenode(literal_column("'inbox_conversations'::regclass"))
+).select_from(table("inbox_conversations_changes"))
 
 
 def _after(conversation: InboxConversation) -> str:
@@ -131,8 +135,16 @@ class InboxService(Service):
 
     # ---------------------------------------------------------------- inboxes
 
-    async def create_inbox(self, *, name: str, address: str, team: str | None, kind: InboxKind = InboxKind.support,
-                           rules: dict[str, Any] | None = None, imap_url: str | None = None) -> tuple[Inbox, str]:
+    async def create_inbox(
+        self,
+        *,
+        name: str,
+        address: str,
+        team: str | None,
+        kind: InboxKind = InboxKind.support,
+        rules: dict[str, Any] | None = None,
+        imap_url: str | None = None,
+    ) -> tuple[Inbox, str]:
         """A new inbox and its inbound webhook secret (returned once; only its hash is stored). Admins only."""
         self._admin("create an inbox")
         if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,49}", name):
@@ -143,8 +155,15 @@ class InboxService(Service):
         if "default_priority" in rules:
             Priority(rules["default_priority"])
         secret = secrets.token_urlsafe(32)
-        inbox = Inbox(name=name, address=address.lower(), team=team, kind=kind, rules=rules, secret_hash=secret_hash(secret),
-                      imap_url=imap_url)
+        inbox = Inbox(
+            name=name,
+            address=address.lower(),
+            team=team,
+            kind=kind,
+            rules=rules,
+            secret_hash=secret_hash(secret),
+            imap_url=imap_url,
+        )
         self.session.add(inbox)
         await self.flush()
         return inbox, secret
@@ -173,9 +192,17 @@ class InboxService(Service):
 
     # ---------------------------------------------------------------- views
 
-    async def conversations(self, *, inbox: str | None = None, status: ConversationStatus | None = None,
-                            assignee: Assignee = None, sla_state: str | None = None, q: str | None = None,
-                            limit: int = 50, after: str | None = None) -> Page:
+    async def conversations(
+        self,
+        *,
+        inbox: str | None = None,
+        status: ConversationStatus | None = None,
+        assignee: Assignee = None,
+        sla_state: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> Page:
         """One page of the caller's inboxes' conversations, most recent activity first, with how many match and
         every view's count (one grouped pass gives both); `after` is the previous page's `after` (keyset paging).
 
@@ -197,10 +224,17 @@ class InboxService(Service):
             page = page.where(tuple_(c.last_message_at, c.id) < tuple_(*_cursor(after)))
         rows = list(await self.session.scalars(page.order_by(c.last_message_at.desc(), c.id.desc()).limit(limit + 1)))
         counted = q is None and (assignee in (None, "none", "me") or assignee == self.actor.user_id)
-        total = (sum(n for g_status, unassigned, mine, g_sla, n in groups
-                     if (status is None or g_status == status) and (sla_state is None or g_sla == sla_state)
-                     and (assignee is None or (unassigned if assignee == "none" else mine)))
-                 if counted else int(await self.session.scalar(select(func.count()).select_from(c).where(*conditions)) or 0))
+        total = (
+            sum(
+                n
+                for g_status, unassigned, mine, g_sla, n in groups
+                if (status is None or g_status == status)
+                and (sla_state is None or g_sla == sla_state)
+                and (assignee is None or (unassigned if assignee == "none" else mine))
+            )
+            if counted
+            else int(await self.session.scalar(select(func.count()).select_from(c).where(*conditions)) or 0)
+        )
         more = len(rows) > limit
         rows = rows[:limit]
         return Page(rows, total, self._views(groups), _after(rows[-1]) if more else None)
@@ -225,20 +259,26 @@ class InboxService(Service):
         """(status, unassigned, mine, SLA state, how many) over the inboxes: one pass that every count is summed from,
         reused for COUNTS_REUSE while no conversation changes (see `_COUNTED`)."""
         changes = tuple((await self.session.execute(_CHANGES)).one())
-        key = (None if ids is None else tuple(sorted(ids)), self.actor.user_id, changes,
-               (now - EPOCH) // COUNTS_REUSE)
+        key = (None if ids is None else tuple(sorted(ids)), self.actor.user_id, changes, (now - EPOCH) // COUNTS_REUSE)
         kept = _COUNTED.get(key)
         if kept is not None and time.monotonic() - kept[0] < COUNTS_REUSE.total_seconds():
             return kept[1]
         c = InboxConversation
         me = c.assignee_id == self.actor.user_id if self.actor.user_id else false()
-        inner = select(c.status.label("status"), c.assignee_id.is_(None).label("unassigned"), func.coalesce(me, false()).label("mine"),
-                       sla.state_sql(now).label("sla"))
+        inner = select(
+            c.status.label("status"),
+            c.assignee_id.is_(None).label("unassigned"),
+            func.coalesce(me, false()).label("mine"),
+            sla.state_sql(now).label("sla"),
+        )
         if ids is not None:
             inner = inner.where(c.inbox_id.in_(ids))
         g = inner.subquery()
-        rows = await self.session.execute(select(g.c.status, g.c.unassigned, g.c.mine, g.c.sla, func.count())
-                                          .group_by(g.c.status, g.c.unassigned, g.c.mine, g.c.sla))
+        rows = await self.session.execute(
+            select(g.c.status, g.c.unassigned, g.c.mine, g.c.sla, func.count()).group_by(
+                g.c.status, g.c.unassigned, g.c.mine, g.c.sla
+            )
+        )
         groups: list[Group] = [tuple(row) for row in rows]
         if len(_COUNTED) > 1000:
             _COUNTED.clear()
@@ -247,8 +287,13 @@ class InboxService(Service):
 
     @staticmethod
     def _views(groups: list[Group]) -> dict[str, int]:
-        views = {"unassigned": 0, "mine": 0, "all": 0, **{s.value: 0 for s in ConversationStatus},
-                 **{f"sla_{s}": 0 for s in sla.SLA_STATES if s != "none"}}
+        views = {
+            "unassigned": 0,
+            "mine": 0,
+            "all": 0,
+            **{s.value: 0 for s in ConversationStatus},
+            **{f"sla_{s}": 0 for s in sla.SLA_STATES if s != "none"},
+        }
         for status, unassigned, mine, state, n in groups:
             views[status.value] += n
             if state != "none":
@@ -264,27 +309,50 @@ class InboxService(Service):
         the ones waiting on that person, oldest due first."""
         require(self.actor, "inbox", "read")
         user_id = user_id or self.actor.user_id
-        last_direction = (select(InboxMessage.direction).where(InboxMessage.conversation_id == InboxConversation.id,
-                                                               InboxMessage.kind == MailKind.normal)
-                          .order_by(InboxMessage.seq.desc()).limit(1).scalar_subquery())
-        stmt = (select(InboxConversation).join(Inbox, Inbox.id == InboxConversation.inbox_id)
-                .where(self._team_inboxes(), InboxConversation.assignee_id == user_id,
-                       InboxConversation.status == ConversationStatus.open, last_direction == Direction.inbound)
-                .order_by(InboxConversation.resolution_due.asc().nulls_last()).limit(limit))
+        last_direction = (
+            select(InboxMessage.direction)
+            .where(InboxMessage.conversation_id == InboxConversation.id, InboxMessage.kind == MailKind.normal)
+            .order_by(InboxMessage.seq.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(InboxConversation)
+            .join(Inbox, Inbox.id == InboxConversation.inbox_id)
+            .where(
+                self._team_inboxes(),
+                InboxConversation.assignee_id == user_id,
+                InboxConversation.status == ConversationStatus.open,
+                last_direction == Direction.inbound,
+            )
+            .order_by(InboxConversation.resolution_due.asc().nulls_last())
+            .limit(limit)
+        )
         return list(await self.session.scalars(stmt))
 
     async def find(self, words: str, *, limit: int = 5) -> list[InboxConversation]:
         """Conversations matching words of their subject, sender, contact or account name (open ones first)."""
         require(self.actor, "inbox", "read")
         pattern = f"%{words.strip()}%"
-        stmt = (select(InboxConversation).join(Inbox, Inbox.id == InboxConversation.inbox_id)
-                .outerjoin(Contact, Contact.id == InboxConversation.contact_id)
-                .outerjoin(Account, Account.id == Contact.account_id)
-                .where(self._team_inboxes(), or_(
-                    InboxConversation.subject.ilike(pattern), InboxConversation.customer_email.ilike(pattern),
-                    (Contact.first_name + " " + Contact.last_name).ilike(pattern), Account.account_name.ilike(pattern)))
-                .order_by((InboxConversation.status == ConversationStatus.closed).asc(), InboxConversation.last_message_at.desc())
-                .limit(limit))
+        stmt = (
+            select(InboxConversation)
+            .join(Inbox, Inbox.id == InboxConversation.inbox_id)
+            .outerjoin(Contact, Contact.id == InboxConversation.contact_id)
+            .outerjoin(Account, Account.id == Contact.account_id)
+            .where(
+                self._team_inboxes(),
+                or_(
+                    InboxConversation.subject.ilike(pattern),
+                    InboxConversation.customer_email.ilike(pattern),
+                    (Contact.first_name + " " + Contact.last_name).ilike(pattern),
+                    Account.account_name.ilike(pattern),
+                ),
+            )
+            .order_by(
+                (InboxConversation.status == ConversationStatus.closed).asc(), InboxConversation.last_message_at.desc()
+            )
+            .limit(limit)
+        )
         return list(await self.session.scalars(stmt))
 
     async def pick(self, thread: str) -> InboxConversation:
@@ -292,16 +360,23 @@ class InboxService(Service):
         subject, sender, contact or account (open threads first). Several matches: InvalidInput listing them."""
         text = (thread or "").strip()
         if not text:
-            raise InvalidInput("thread", "name the thread: words of its subject, the customer or company, or its ticket number")
+            raise InvalidInput(
+                "thread", "name the thread: words of its subject, the customer or company, or its ticket number"
+            )
         try:
             return await self.get(uuid.UUID(text))
         except ValueError:
             pass
         number = re.fullmatch(r"#?(\d{3,9})", text)
         if number:
-            found = list(await self.session.scalars(
-                select(InboxConversation).join(Inbox, Inbox.id == InboxConversation.inbox_id).join(Ticket, Ticket.id == InboxConversation.ticket_id)
-                .where(self._team_inboxes(), Ticket.number == int(number.group(1)))))
+            found = list(
+                await self.session.scalars(
+                    select(InboxConversation)
+                    .join(Inbox, Inbox.id == InboxConversation.inbox_id)
+                    .join(Ticket, Ticket.id == InboxConversation.ticket_id)
+                    .where(self._team_inboxes(), Ticket.number == int(number.group(1)))
+                )
+            )
         else:
             found = await self.find(text, limit=6)
             found = [c for c in found if c.status is not ConversationStatus.closed] or found
@@ -319,11 +394,16 @@ class InboxService(Service):
         stmt = select(User).where(User.is_active.is_(True), User.role.in_(AGENT_ROLES))
         if inbox.team is not None:
             stmt = stmt.where(User.team == inbox.team)
-        matches = [u for u in await self.session.scalars(stmt)
-                   if key in (u.email.lower(), u.name.lower(), u.name.split()[0].lower() if u.name else "")]
+        matches = [
+            u
+            for u in await self.session.scalars(stmt)
+            if key in (u.email.lower(), u.name.lower(), u.name.split()[0].lower() if u.name else "")
+        ]
         if len(matches) != 1:
-            raise InvalidInput("assignee", f"{'no' if not matches else 'more than one'} agent of the {inbox.name} inbox "
-                                           f"is called '{who}'")
+            raise InvalidInput(
+                "assignee",
+                f"{'no' if not matches else 'more than one'} agent of the {inbox.name} inbox is called '{who}'",
+            )
         return matches[0]
 
     # ---------------------------------------------------------------- one thread
@@ -342,19 +422,35 @@ class InboxService(Service):
         agents viewing or drafting it; reading it records how far the caller has read (see `reply`)."""
         conversation = await self.get(conversation_id)
         inbox = await self.session.get(Inbox, conversation.inbox_id)
-        messages = list(await self.session.scalars(select(InboxMessage).where(
-            InboxMessage.conversation_id == conversation.id).order_by(InboxMessage.seq)))
+        messages = list(
+            await self.session.scalars(
+                select(InboxMessage).where(InboxMessage.conversation_id == conversation.id).order_by(InboxMessage.seq)
+            )
+        )
         attachments: dict[uuid.UUID, list[InboxAttachment]] = {}
         if messages:
-            for a in await self.session.scalars(select(InboxAttachment).where(
-                    InboxAttachment.message_id.in_([m.id for m in messages])).order_by(InboxAttachment.created_at)):
+            for a in await self.session.scalars(
+                select(InboxAttachment)
+                .where(InboxAttachment.message_id.in_([m.id for m in messages]))
+                .order_by(InboxAttachment.created_at)
+            ):
                 attachments.setdefault(a.message_id, []).append(a)
-        notes = list(await self.session.scalars(select(InboxNote).where(InboxNote.conversation_id == conversation.id)
-                                                .order_by(InboxNote.created_at)))
+        notes = list(
+            await self.session.scalars(
+                select(InboxNote).where(InboxNote.conversation_id == conversation.id).order_by(InboxNote.created_at)
+            )
+        )
         if mark_read and self.actor.user_id is not None:
             await self._presence(conversation.id, PresenceState.viewing, read_seq=messages[-1].seq if messages else 0)
-        return Thread(conversation, inbox, messages, attachments, notes, await self._links(conversation),  # type: ignore[arg-type]
-                      await self.others(conversation.id))
+        return Thread(
+            conversation,
+            inbox,  # type: ignore[arg-type]
+            messages,
+            attachments,
+            notes,
+            await self._links(conversation),
+            await self.others(conversation.id),
+        )
 
     async def attachment(self, attachment_id: uuid.UUID | str) -> InboxAttachment:
         """One stored attachment (with its content) of a conversation the caller may read."""
@@ -376,11 +472,21 @@ class InboxService(Service):
 
     async def others(self, conversation_id: uuid.UUID) -> list[dict[str, str]]:
         """Other agents who viewed or drafted in this conversation in the last two minutes."""
-        rows = (await self.session.execute(
-            select(User.id, User.name, InboxPresence.state, InboxPresence.seen_at).join(User, User.id == InboxPresence.user_id)
-            .where(InboxPresence.conversation_id == conversation_id, InboxPresence.seen_at >= utcnow() - PRESENCE_FRESH,
-                   InboxPresence.user_id != self.actor.user_id if self.actor.user_id else true()))).all()
-        return [{"user_id": str(uid), "name": name, "state": state.value, "since": plain(seen)} for uid, name, state, seen in rows]
+        rows = (
+            await self.session.execute(
+                select(User.id, User.name, InboxPresence.state, InboxPresence.seen_at)
+                .join(User, User.id == InboxPresence.user_id)
+                .where(
+                    InboxPresence.conversation_id == conversation_id,
+                    InboxPresence.seen_at >= utcnow() - PRESENCE_FRESH,
+                    InboxPresence.user_id != self.actor.user_id if self.actor.user_id else true(),
+                )
+            )
+        ).all()
+        return [
+            {"user_id": str(uid), "name": name, "state": state.value, "since": plain(seen)}
+            for uid, name, state, seen in rows
+        ]
 
     # ---------------------------------------------------------------- changes
 
@@ -393,13 +499,22 @@ class InboxService(Service):
             user = await self.session.get(User, assignee_id)
             if user is None or not user.is_active:
                 raise NotFound("assignee_id", f"no active user with id {assignee_id}")
-            if user.role not in AGENT_ROLES or (inbox.team is not None and user.team != inbox.team and user.role is not Role.admin):  # type: ignore[union-attr]
-                raise InvalidInput("assignee_id", f"{user.name} does not work the {inbox.name} inbox (team {inbox.team})")  # type: ignore[union-attr]
+            if user.role not in AGENT_ROLES or (
+                inbox.team is not None and user.team != inbox.team and user.role is not Role.admin  # type: ignore[union-attr]
+            ):
+                raise InvalidInput(
+                    "assignee_id",
+                    f"{user.name} does not work the {inbox.name} inbox (team {inbox.team})",  # type: ignore[union-attr]
+                )
         if conversation.assignee_id != assignee_id:
             conversation.assignee_id = assignee_id
             await self.flush()
-            await self._log(conversation, "assigned", f"Inbox thread '{conversation.subject}' assigned to "
-                                                       f"{await self._name(assignee_id) if assignee_id else 'nobody'}")
+            await self._log(
+                conversation,
+                "assigned",
+                f"Inbox thread '{conversation.subject}' assigned to "
+                f"{await self._name(assignee_id) if assignee_id else 'nobody'}",
+            )
             if conversation.ticket_id and assignee_id is not None:
                 user = await self.session.get(User, assignee_id)
                 if user.role in (Role.support, Role.manager, Role.admin):  # type: ignore[union-attr]
@@ -413,8 +528,14 @@ class InboxService(Service):
             raise Conflict("assignee_id", f"already assigned to {await self._name(conversation.assignee_id)}")
         return await self.assign(conversation.id, self.actor.user_id)
 
-    async def set_status(self, conversation_id: uuid.UUID | str, status: ConversationStatus, *,
-                         snoozed_until: datetime | None = None, priority: Priority | None = None) -> InboxConversation:
+    async def set_status(
+        self,
+        conversation_id: uuid.UUID | str,
+        status: ConversationStatus,
+        *,
+        snoozed_until: datetime | None = None,
+        priority: Priority | None = None,
+    ) -> InboxConversation:
         """open, pending, snoozed (until a future time) or closed; a priority change moves the SLA due times."""
         require(self.actor, "inbox", "write")
         conversation = await self.get(conversation_id, lock=True)
@@ -435,20 +556,28 @@ class InboxService(Service):
             conversation.priority, changed = priority, True
         await self.flush()
         if changed:
-            await self._log(conversation, "status", f"Inbox thread '{conversation.subject}' is {status.value}"
-                            + (f" until {snoozed_until:%Y-%m-%d %H:%M} UTC" if snoozed_until else ""))
+            await self._log(
+                conversation,
+                "status",
+                f"Inbox thread '{conversation.subject}' is {status.value}"
+                + (f" until {snoozed_until:%Y-%m-%d %H:%M} UTC" if snoozed_until else ""),
+            )
             if conversation.ticket_id:
-                ticket_status = {ConversationStatus.closed: TicketStatus.resolved,
-                                 ConversationStatus.pending: TicketStatus.pending}.get(status, TicketStatus.open)
+                ticket_status = {
+                    ConversationStatus.closed: TicketStatus.resolved,
+                    ConversationStatus.pending: TicketStatus.pending,
+                }.get(status, TicketStatus.open)
                 await TicketService(self.session, self.actor).update(conversation.ticket_id, {"status": ticket_status})
         return conversation
 
     async def wake_snoozed(self) -> int:
         """Snoozed conversations whose time has come are open again; how many woke."""
         result = await self.session.execute(
-            update(InboxConversation).where(InboxConversation.status == ConversationStatus.snoozed,
-                                            InboxConversation.snoozed_until <= utcnow())
-            .values(status=ConversationStatus.open, snoozed_until=None).execution_options(synchronize_session=False))
+            update(InboxConversation)
+            .where(InboxConversation.status == ConversationStatus.snoozed, InboxConversation.snoozed_until <= utcnow())
+            .values(status=ConversationStatus.open, snoozed_until=None)
+            .execution_options(synchronize_session=False)
+        )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def add_note(self, conversation_id: uuid.UUID | str, body: str) -> tuple[InboxNote, list[User]]:
@@ -463,7 +592,9 @@ class InboxService(Service):
         conversation = await self.get(conversation_id)
         inbox = await self.session.get(Inbox, conversation.inbox_id)
         mentioned = await self._mentions(text, inbox)  # type: ignore[arg-type]
-        note = InboxNote(conversation_id=conversation.id, author_id=self.actor.user_id, body=text, mentions=[u.id for u in mentioned])
+        note = InboxNote(
+            conversation_id=conversation.id, author_id=self.actor.user_id, body=text, mentions=[u.id for u in mentioned]
+        )
         self.session.add(note)
         await self.flush()
         for user in mentioned:
@@ -471,8 +602,15 @@ class InboxService(Service):
                 await defer(self.session, "inbox.mention", note_id=str(note.id), user_id=str(user.id))
         return note, mentioned
 
-    async def reply(self, conversation_id: uuid.UUID | str, body: str, settings: Settings, *, confirm: bool = False,
-                    status: ConversationStatus = ConversationStatus.pending) -> InboxMessage:
+    async def reply(
+        self,
+        conversation_id: uuid.UUID | str,
+        body: str,
+        settings: Settings,
+        *,
+        confirm: bool = False,
+        status: ConversationStatus = ConversationStatus.pending,
+    ) -> InboxMessage:
         """Send a reply from the inbox's address (queued for SMTP in this transaction: an `inbox.send` job).
 
         Refused with `ReplyCollision` when someone else wrote since the caller last read the thread, unless `confirm`.
@@ -490,21 +628,52 @@ class InboxService(Service):
         conversation = await self.get(conversation_id, lock=True)  # replies to one conversation queue up here
         inbox = await self.session.get(Inbox, conversation.inbox_id)
         answered = await self.session.scalar(
-            select(InboxMessage).where(InboxMessage.conversation_id == conversation.id, InboxMessage.direction == Direction.inbound,
-                                       InboxMessage.kind == MailKind.normal).order_by(InboxMessage.seq.desc()).limit(1))
+            select(InboxMessage)
+            .where(
+                InboxMessage.conversation_id == conversation.id,
+                InboxMessage.direction == Direction.inbound,
+                InboxMessage.kind == MailKind.normal,
+            )
+            .order_by(InboxMessage.seq.desc())
+            .limit(1)
+        )
         if answered is None or not conversation.customer_email:
-            raise Conflict("conversation_id", "this thread holds only automated mail (auto-replies, bounces or our own "
-                                              "mail coming back): answering it would feed a loop")
-        read = await self.session.scalar(select(InboxPresence.read_seq).where(
-            InboxPresence.conversation_id == conversation.id, InboxPresence.user_id == self.actor.user_id)) or 0
-        unseen = list(await self.session.scalars(select(InboxMessage).where(
-            InboxMessage.conversation_id == conversation.id, InboxMessage.seq > read,
-            or_(InboxMessage.author_id.is_(None), InboxMessage.author_id != self.actor.user_id)).order_by(InboxMessage.seq)))
+            raise Conflict(
+                "conversation_id",
+                "this thread holds only automated mail (auto-replies, bounces or our own "
+                "mail coming back): answering it would feed a loop",
+            )
+        read = (
+            await self.session.scalar(
+                select(InboxPresence.read_seq).where(
+                    InboxPresence.conversation_id == conversation.id, InboxPresence.user_id == self.actor.user_id
+                )
+            )
+            or 0
+        )
+        unseen = list(
+            await self.session.scalars(
+                select(InboxMessage)
+                .where(
+                    InboxMessage.conversation_id == conversation.id,
+                    InboxMessage.seq > read,
+                    or_(InboxMessage.author_id.is_(None), InboxMessage.author_id != self.actor.user_id),
+                )
+                .order_by(InboxMessage.seq)
+            )
+        )
         if unseen and not confirm:
             raise ReplyCollision([self._brief(m) for m in unseen])
         ticket = await self.session.get(Ticket, conversation.ticket_id) if conversation.ticket_id else None
         author = await self.session.get(User, self.actor.user_id)
-        message = compose_reply(inbox, conversation, answered, author, text, ticket_number=ticket.number if ticket else None)  # type: ignore[arg-type]
+        message = compose_reply(
+            inbox,  # type: ignore[arg-type]
+            conversation,
+            answered,
+            author,  # type: ignore[arg-type]
+            text,
+            ticket_number=ticket.number if ticket else None,
+        )
         self.session.add(message)
         await self.flush()
         now = utcnow()
@@ -524,34 +693,80 @@ class InboxService(Service):
     def brief(self, conversation: InboxConversation, inbox_name: str | None = None) -> dict[str, Any]:
         """A conversation as list views show it."""
         return {
-            "id": str(conversation.id), "inbox": inbox_name, "subject": conversation.subject, "status": conversation.status.value,
-            "snoozed_until": plain(conversation.snoozed_until), "priority": conversation.priority.value,
-            "assignee_id": plain(conversation.assignee_id), "customer_email": conversation.customer_email,
-            "automated": conversation.automated, "last_message_at": plain(conversation.last_message_at),
-            "first_response_due": plain(conversation.first_response_due), "resolution_due": plain(conversation.resolution_due),
-            "first_response_at": plain(conversation.first_response_at), "sla": sla.state(conversation, utcnow()),
-            "summary": conversation.summary, "intent": conversation.intent, "sentiment": conversation.sentiment,
+            "id": str(conversation.id),
+            "inbox": inbox_name,
+            "subject": conversation.subject,
+            "status": conversation.status.value,
+            "snoozed_until": plain(conversation.snoozed_until),
+            "priority": conversation.priority.value,
+            "assignee_id": plain(conversation.assignee_id),
+            "customer_email": conversation.customer_email,
+            "automated": conversation.automated,
+            "last_message_at": plain(conversation.last_message_at),
+            "first_response_due": plain(conversation.first_response_due),
+            "resolution_due": plain(conversation.resolution_due),
+            "first_response_at": plain(conversation.first_response_at),
+            "sla": sla.state(conversation, utcnow()),
+            "summary": conversation.summary,
+            "intent": conversation.intent,
+            "sentiment": conversation.sentiment,
         }
 
     def full(self, thread: Thread) -> dict[str, Any]:
         """A thread as its page shows it: messages (sanitized HTML only, never the raw MIME), notes, links, presence."""
         return self.brief(thread.conversation, thread.inbox.name) | {
-            "inbox_address": thread.inbox.address, "links": thread.links, "others": thread.others,
-            "messages": [self._brief(m) | {
-                "to": m.to_addresses, "cc": m.cc_addresses, "subject": m.subject, "text": m.text_body, "html": m.html_body,
-                "problems": m.problems, "state": m.state.value, "message_id": m.message_id,
-                "attachments": [{"id": str(a.id), "filename": a.filename, "content_type": a.content_type, "size": a.size,
-                                 "dropped": a.dropped} for a in thread.attachments.get(m.id, [])],
-            } for m in thread.messages],
-            "notes": [{"id": str(n.id), "author_id": plain(n.author_id), "body": n.body, "at": plain(n.created_at),
-                       "mentions": [str(u) for u in n.mentions]} for n in thread.notes],
+            "inbox_address": thread.inbox.address,
+            "links": thread.links,
+            "others": thread.others,
+            "messages": [
+                self._brief(m)
+                | {
+                    "to": m.to_addresses,
+                    "cc": m.cc_addresses,
+                    "subject": m.subject,
+                    "text": m.text_body,
+                    "html": m.html_body,
+                    "problems": m.problems,
+                    "state": m.state.value,
+                    "message_id": m.message_id,
+                    "attachments": [
+                        {
+                            "id": str(a.id),
+                            "filename": a.filename,
+                            "content_type": a.content_type,
+                            "size": a.size,
+                            "dropped": a.dropped,
+                        }
+                        for a in thread.attachments.get(m.id, [])
+                    ],
+                }
+                for m in thread.messages
+            ],
+            "notes": [
+                {
+                    "id": str(n.id),
+                    "author_id": plain(n.author_id),
+                    "body": n.body,
+                    "at": plain(n.created_at),
+                    "mentions": [str(u) for u in n.mentions],
+                }
+                for n in thread.notes
+            ],
         }
 
     @staticmethod
     def _brief(message: InboxMessage) -> dict[str, Any]:
-        return {"id": str(message.id), "seq": message.seq, "direction": message.direction.value, "kind": message.kind.value,
-                "from": message.from_name or message.from_address, "from_address": message.from_address,
-                "author_id": plain(message.author_id), "at": plain(message.created_at), "reply_text": message.reply_text}
+        return {
+            "id": str(message.id),
+            "seq": message.seq,
+            "direction": message.direction.value,
+            "kind": message.kind.value,
+            "from": message.from_name or message.from_address,
+            "from_address": message.from_address,
+            "author_id": plain(message.author_id),
+            "at": plain(message.created_at),
+            "reply_text": message.reply_text,
+        }
 
     # ---------------------------------------------------------------- rules
 
@@ -560,15 +775,24 @@ class InboxService(Service):
             raise PermissionDenied("inbox", f"only an admin may {what}")
 
     def _works(self, inbox: Inbox | None) -> bool:
-        return inbox is not None and (self.actor.sees_everything or (self.actor.team is not None and inbox.team == self.actor.team))
+        return inbox is not None and (
+            self.actor.sees_everything or (self.actor.team is not None and inbox.team == self.actor.team)
+        )
 
     def _team_inboxes(self) -> ColumnElement[bool]:
         if self.actor.sees_everything:
             return true()
         return Inbox.team == self.actor.team if self.actor.team else Inbox.id.is_(None)
 
-    def _filters(self, *, status: ConversationStatus | None, assignee: Assignee, sla_state: str | None, q: str | None,
-                 now: datetime) -> list[ColumnElement[bool]]:
+    def _filters(
+        self,
+        *,
+        status: ConversationStatus | None,
+        assignee: Assignee,
+        sla_state: str | None,
+        q: str | None,
+        now: datetime,
+    ) -> list[ColumnElement[bool]]:
         c, found = InboxConversation, []
         if status:
             found.append(c.status == status)
@@ -589,17 +813,29 @@ class InboxService(Service):
         return found
 
     async def _presence(self, conversation_id: uuid.UUID, state: PresenceState, *, read_seq: int | None = None) -> None:
-        values: dict[str, Any] = {"conversation_id": conversation_id, "user_id": self.actor.user_id, "state": state, "seen_at": utcnow()}
+        values: dict[str, Any] = {
+            "conversation_id": conversation_id,
+            "user_id": self.actor.user_id,
+            "state": state,
+            "seen_at": utcnow(),
+        }
         changes: dict[str, Any] = {"state": state, "seen_at": values["seen_at"]}
         if read_seq is not None:
             values["read_seq"] = read_seq
             changes["read_seq"] = func.greatest(InboxPresence.read_seq, read_seq)
-        await self.session.execute(insert(InboxPresence).values(**values).on_conflict_do_update(
-            index_elements=["conversation_id", "user_id"], set_=changes))
+        await self.session.execute(
+            insert(InboxPresence)
+            .values(**values)
+            .on_conflict_do_update(index_elements=["conversation_id", "user_id"], set_=changes)
+        )
 
     async def _links(self, conversation: InboxConversation) -> list[dict[str, str]]:
         links = []
-        for model, record_id in ((Contact, conversation.contact_id), (Ticket, conversation.ticket_id), (Deal, conversation.deal_id)):
+        for model, record_id in (
+            (Contact, conversation.contact_id),
+            (Ticket, conversation.ticket_id),
+            (Deal, conversation.deal_id),
+        ):
             record = await self.session.get(model, record_id) if record_id else None
             if record is not None and await self.readable(record):
                 links.append(ref(record))
@@ -615,7 +851,11 @@ class InboxService(Service):
             stmt = stmt.where(or_(User.team == inbox.team, User.role == Role.admin))
         found = []
         for user in await self.session.scalars(stmt):
-            names = {user.email.lower(), user.email.split("@")[0].lower(), user.name.split()[0].lower() if user.name else ""}
+            names = {
+                user.email.lower(),
+                user.email.split("@")[0].lower(),
+                user.name.split()[0].lower() if user.name else "",
+            }
             if names & handles:
                 found.append(user)
         return found
@@ -624,9 +864,15 @@ class InboxService(Service):
         return await self.session.scalar(select(User.name).where(User.id == user_id)) or "nobody"
 
     async def _log(self, conversation: InboxConversation, action: str, subject: str) -> None:
-        await record_activity(self.session, self.actor, type=ActivityType.email, action=action, subject=subject,
-                              on=[(RecordType.contact, conversation.contact_id), (RecordType.ticket, conversation.ticket_id)],
-                              details={"conversation_id": str(conversation.id)})
+        await record_activity(
+            self.session,
+            self.actor,
+            type=ActivityType.email,
+            action=action,
+            subject=subject,
+            on=[(RecordType.contact, conversation.contact_id), (RecordType.ticket, conversation.ticket_id)],
+            details={"conversation_id": str(conversation.id)},
+        )
 
 
 async def receive(session: AsyncSession, name: str, secret: str, raw: bytes, settings: Settings) -> Ingested:
@@ -646,8 +892,13 @@ async def mention_text(session: AsyncSession, note_id: uuid.UUID, user_id: uuid.
         return None
     conversation = await session.get(InboxConversation, note.conversation_id)
     author = await session.get(User, note.author_id) if note.author_id else None
-    return user.slack_user_id, (f"{author.name if author else 'Someone'} mentioned you on '{conversation.subject}':"  # type: ignore[union-attr]
-                                f" {note.body[:500]}")
+    return (
+        user.slack_user_id,
+        (
+            f"{author.name if author else 'Someone'} mentioned you on '{conversation.subject}':"  # type: ignore[union-attr]
+            f" {note.body[:500]}"
+        ),
+    )
 
 
 def verify_secret(inbox: Inbox | None, secret: str | None) -> Inbox:
@@ -659,4 +910,3 @@ def verify_secret(inbox: Inbox | None, secret: str | None) -> Inbox:
     if inbox.secret_hash is None or not hmac.compare_digest(secret_hash(secret), inbox.secret_hash):
         raise PermissionDenied("X-Nexa-Inbox-Secret", "wrong secret for this inbox")
     return inbox
-

@@ -69,9 +69,15 @@ def state(conversation: InboxConversation, now: datetime) -> SlaState:
 def state_sql(now: datetime) -> ColumnElement[str]:
     """Each conversation's SLA state in SQL, one CASE (the same rule as `state`): for filters and grouped counts."""
     c = InboxConversation
-    nearest = func.least(c.resolution_due, case((c.first_response_at.is_(None), c.first_response_due)))  # LEAST skips NULLs
-    return case((or_(c.status == ConversationStatus.closed, c.resolution_due.is_(None)), "none"),
-                (nearest <= now, "breached"), (nearest <= now + DUE_SOON, "due_soon"), else_="on_track")
+    nearest = func.least(
+        c.resolution_due, case((c.first_response_at.is_(None), c.first_response_due))
+    )  # LEAST skips NULLs
+    return case(
+        (or_(c.status == ConversationStatus.closed, c.resolution_due.is_(None)), "none"),
+        (nearest <= now, "breached"),
+        (nearest <= now + DUE_SOON, "due_soon"),
+        else_="on_track",
+    )
 
 
 @dataclass(frozen=True)
@@ -92,23 +98,36 @@ class Breach:
 
     def message(self, now: datetime) -> str:
         what = "first response" if self.clock == "first_response" else "resolution"
-        return (f"{self.label()} ({self.conversation.priority} priority) missed its {what} target by "
-                f"{self.late_minutes(now)} min (due {self.due:%Y-%m-%d %H:%M} UTC)")
+        return (
+            f"{self.label()} ({self.conversation.priority} priority) missed its {what} target by "
+            f"{self.late_minutes(now)} min (due {self.due:%Y-%m-%d %H:%M} UTC)"
+        )
 
 
-async def breaches(session: AsyncSession, now: datetime, *, since: date | None = None, teams: set[str] | None = None,
-                   limit: int = 200) -> list[Breach]:
+async def breaches(
+    session: AsyncSession, now: datetime, *, since: date | None = None, teams: set[str] | None = None, limit: int = 200
+) -> list[Breach]:
     """Open conversations past a due time (due on or after `since`), limited to inboxes of `teams` (None: all)."""
     c = InboxConversation
-    stmt = (select(c, Inbox).join(Inbox, Inbox.id == c.inbox_id)
-            .where(c.status != ConversationStatus.closed,
-                   or_(c.resolution_due <= now, and_(c.first_response_at.is_(None), c.first_response_due <= now)))
-            .order_by(c.resolution_due).limit(limit))
+    stmt = (
+        select(c, Inbox)
+        .join(Inbox, Inbox.id == c.inbox_id)
+        .where(
+            c.status != ConversationStatus.closed,
+            or_(c.resolution_due <= now, and_(c.first_response_at.is_(None), c.first_response_due <= now)),
+        )
+        .order_by(c.resolution_due)
+        .limit(limit)
+    )
     if teams is not None:
         stmt = stmt.where(Inbox.team.in_(teams))
     found = []
     for conversation, inbox in (await session.execute(stmt)).all():
-        if conversation.first_response_at is None and conversation.first_response_due and conversation.first_response_due <= now:
+        if (
+            conversation.first_response_at is None
+            and conversation.first_response_due
+            and conversation.first_response_due <= now
+        ):
             found.append(Breach(conversation, inbox, "first_response", conversation.first_response_due))
         elif conversation.resolution_due and conversation.resolution_due <= now:
             found.append(Breach(conversation, inbox, "resolution", conversation.resolution_due))

@@ -43,8 +43,12 @@ class Health:
     factors: list[Factor]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"health_score": self.score, "churn_risk": self.churn_risk, "lifetime_value": str(self.lifetime_value),
-                "factors": [asdict(f) for f in self.factors]}
+        return {
+            "health_score": self.score,
+            "churn_risk": self.churn_risk,
+            "lifetime_value": str(self.lifetime_value),
+            "factors": [asdict(f) for f in self.factors],
+        }
 
 
 def churn_band(score: int) -> str:
@@ -71,21 +75,36 @@ async def gather(session: AsyncSession, account_ids: list[uuid.UUID], now: datet
     """The facts for every account in `account_ids`: four queries, whatever their number."""
     since = now - timedelta(days=WINDOW_DAYS)
     facts: dict[uuid.UUID, Facts] = defaultdict(Facts)
-    for account_id, status, priority, mood, subject, description in await session.execute(select(
-            Ticket.account_id, Ticket.status, Ticket.priority, Ticket.sentiment, Ticket.subject, Ticket.description)
-            .where(Ticket.account_id.in_(account_ids), Ticket.created_at >= since)):
-        facts[cast(uuid.UUID, account_id)].tickets.append((status, priority, mood or sentiment(" ".join(filter(None, [subject, description])))))
+    for account_id, status, priority, mood, subject, description in await session.execute(
+        select(
+            Ticket.account_id, Ticket.status, Ticket.priority, Ticket.sentiment, Ticket.subject, Ticket.description
+        ).where(Ticket.account_id.in_(account_ids), Ticket.created_at >= since)
+    ):
+        facts[cast(uuid.UUID, account_id)].tickets.append(
+            (status, priority, mood or sentiment(" ".join(filter(None, [subject, description]))))
+        )
     for account_id, last in await session.execute(
-            select(ActivityLink.record_id, func.max(Activity.occurred_at)).join(Activity, ActivityLink.activity_id == Activity.id)
-            .where(ActivityLink.record_type == RecordType.account, ActivityLink.record_id.in_(account_ids), Activity.type.in_(TOUCH_TYPES))
-            .group_by(ActivityLink.record_id)):
+        select(ActivityLink.record_id, func.max(Activity.occurred_at))
+        .join(Activity, ActivityLink.activity_id == Activity.id)
+        .where(
+            ActivityLink.record_type == RecordType.account,
+            ActivityLink.record_id.in_(account_ids),
+            Activity.type.in_(TOUCH_TYPES),
+        )
+        .group_by(ActivityLink.record_id)
+    ):
         facts[account_id].last_touch = last
-    for account_id, amount, created in await session.execute(select(Order.account_id, Order.amount, Order.created_at).where(
-            Order.account_id.in_(account_ids), Order.status != OrderStatus.cancelled)):
+    for account_id, amount, created in await session.execute(
+        select(Order.account_id, Order.amount, Order.created_at).where(
+            Order.account_id.in_(account_ids), Order.status != OrderStatus.cancelled
+        )
+    ):
         facts[cast(uuid.UUID, account_id)].orders.append((amount, created))
-    for account_id, risky in await session.execute(select(Deal.account_id, func.count()).where(
-            Deal.account_id.in_(account_ids), Deal.stage.in_(OPEN_STAGES), func.cardinality(Deal.risk_factors) > 0)
-            .group_by(Deal.account_id)):
+    for account_id, risky in await session.execute(
+        select(Deal.account_id, func.count())
+        .where(Deal.account_id.in_(account_ids), Deal.stage.in_(OPEN_STAGES), func.cardinality(Deal.risk_factors) > 0)
+        .group_by(Deal.account_id)
+    ):
         facts[cast(uuid.UUID, account_id)].risky = risky
     return facts
 
@@ -101,14 +120,26 @@ def health(facts: Facts, now: datetime) -> Health:
     recent_order = any(created >= now - timedelta(days=365) for _, created in orders)
     factors = [
         Factor("base", "", BASE),
-        Factor("support load", f"{len(open_tickets)} open tickets in {WINDOW_DAYS} days, {len(urgent)} high/urgent",
-               -min(30, 6 * len(open_tickets)) - min(15, 5 * len(urgent))),
-        Factor("support sentiment", f"{negative} negative, {positive} positive of {len(facts.tickets)} tickets",
-               -min(15, 5 * negative) + min(9, 3 * positive)),
-        Factor("engagement recency", f"last touch {days} days ago" if days is not None else "no call, meeting, email or note",
-               _touch_points(days)),
-        Factor("orders", f"{len(orders)} orders" + (", one in the last year" if recent_order else ""),
-               (10 if orders else 0) + (5 if recent_order else 0)),
+        Factor(
+            "support load",
+            f"{len(open_tickets)} open tickets in {WINDOW_DAYS} days, {len(urgent)} high/urgent",
+            -min(30, 6 * len(open_tickets)) - min(15, 5 * len(urgent)),
+        ),
+        Factor(
+            "support sentiment",
+            f"{negative} negative, {positive} positive of {len(facts.tickets)} tickets",
+            -min(15, 5 * negative) + min(9, 3 * positive),
+        ),
+        Factor(
+            "engagement recency",
+            f"last touch {days} days ago" if days is not None else "no call, meeting, email or note",
+            _touch_points(days),
+        ),
+        Factor(
+            "orders",
+            f"{len(orders)} orders" + (", one in the last year" if recent_order else ""),
+            (10 if orders else 0) + (5 if recent_order else 0),
+        ),
         Factor("open risks", f"{risky} open deals with risk factors", -min(12, 4 * risky)),
     ]
     score = max(0, min(100, round(sum(f.points for f in factors))))
@@ -124,7 +155,11 @@ async def assess(session: AsyncSession, account: Account, now: datetime) -> Heal
 async def refresh_account(session: AsyncSession, account: Account, now: datetime) -> Health:
     """Store health score, churn risk, lifetime value and the factors on the account."""
     found = await assess(session, account, now)
-    account.health_score, account.churn_risk, account.lifetime_value = found.score, found.churn_risk, found.lifetime_value
+    account.health_score, account.churn_risk, account.lifetime_value = (
+        found.score,
+        found.churn_risk,
+        found.lifetime_value,
+    )
     account.health_factors = [asdict(f) for f in found.factors]
     await session.flush()
     return found

@@ -31,9 +31,16 @@ async def post_new_alerts(db: Database, post: Post, *, window_days: int = 7) -> 
         found = await find_alerts(session, Actor.system(), today=today(), window_days=window_days)
         claimed = set()
         if found:
-            rows = [{"key": alert_key(a), "kind": str(a.kind), "message": a.message, "claimed_at": utcnow()} for a in found]
-            claimed = set((await session.scalars(
-                insert(PostedAlert).values(rows).on_conflict_do_nothing().returning(PostedAlert.key))).all())
+            rows = [
+                {"key": alert_key(a), "kind": str(a.kind), "message": a.message, "claimed_at": utcnow()} for a in found
+            ]
+            claimed = set(
+                (
+                    await session.scalars(
+                        insert(PostedAlert).values(rows).on_conflict_do_nothing().returning(PostedAlert.key)
+                    )
+                ).all()
+            )
     posted = []
     for alert in (a for a in found if alert_key(a) in claimed):
         try:
@@ -43,6 +50,8 @@ async def post_new_alerts(db: Database, post: Post, *, window_days: int = 7) -> 
                 await session.execute(delete(PostedAlert).where(PostedAlert.key == alert_key(alert)))
             raise
         async with db.session() as session:
-            await session.execute(update(PostedAlert).where(PostedAlert.key == alert_key(alert)).values(posted_at=utcnow()))
+            await session.execute(
+                update(PostedAlert).where(PostedAlert.key == alert_key(alert)).values(posted_at=utcnow())
+            )
         posted.append(alert)
     return posted

@@ -30,8 +30,9 @@ from store.serialize import plain, ref
 from store.services.visibility import owner_visible
 
 Direction = Literal["up", "down", "both"]
-AlertKind = Literal["account_tickets", "product_tickets", "slipping_deals", "pipeline_drop", "rep_activity", "inbox_sla",
-                    "stuck_deal"]
+AlertKind = Literal[
+    "account_tickets", "product_tickets", "slipping_deals", "pipeline_drop", "rep_activity", "inbox_sla", "stuck_deal"
+]
 Series = Sequence[tuple[date, float]]
 
 MAD_TO_SD = 1.4826  # MAD x 1.4826 estimates the standard deviation of normal data
@@ -58,8 +59,14 @@ class Anomaly:
 
 
 def detect(
-    series: Series, *, window_days: int = 7, direction: Direction = "both", threshold: float = THRESHOLD,
-    min_history: int = MIN_HISTORY, min_scale: float = 1.0, counts: bool = True,
+    series: Series,
+    *,
+    window_days: int = 7,
+    direction: Direction = "both",
+    threshold: float = THRESHOLD,
+    min_history: int = MIN_HISTORY,
+    min_scale: float = 1.0,
+    counts: bool = True,
 ) -> list[Anomaly]:
     """Days of the last `window_days` of a daily series whose robust z-score crosses `threshold` in `direction`.
 
@@ -99,7 +106,9 @@ def _baseline(history: Series, weekday: int, *, min_scale: float, counts: bool) 
 
 def rolling_sum(series: Series, span: int) -> list[tuple[date, float]]:
     """Each point's value summed with the `span - 1` points before it (the first ones are dropped)."""
-    return [(series[i][0], sum(value for _, value in series[i - span + 1 : i + 1])) for i in range(span - 1, len(series))]
+    return [
+        (series[i][0], sum(value for _, value in series[i - span + 1 : i + 1])) for i in range(span - 1, len(series))
+    ]
 
 
 @dataclass(frozen=True)
@@ -144,7 +153,12 @@ class Window:
 
 
 async def find_alerts(
-    session: AsyncSession, actor: Actor, *, today: date, window_days: int = 7, history_days: int = 56,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    today: date,
+    window_days: int = 7,
+    history_days: int = 56,
 ) -> list[Alert]:
     """Unusual days in the last `window_days` (up to `today`), strongest first, one per subject.
 
@@ -178,9 +192,23 @@ async def _inbox_sla_alerts(session: AsyncSession, actor: Actor, window: Window)
     teams = None if actor.sees_everything else ({actor.team} if actor.team else set())
     found = []
     for breach in await sla.breaches(session, now, since=window.scan_from, teams=teams):
-        found.append(Alert(kind="inbox_sla", subject=f"{breach.label()} ({breach.clock.replace('_', ' ')})", day=breach.due.date(),
-                           observed=float(breach.late_minutes(now)), expected=0.0, scale=1.0, z=0.0, message=breach.message(now),
-                           record={"type": InboxConversation.record_type, "id": str(breach.conversation.id), "name": breach.label()}))
+        found.append(
+            Alert(
+                kind="inbox_sla",
+                subject=f"{breach.label()} ({breach.clock.replace('_', ' ')})",
+                day=breach.due.date(),
+                observed=float(breach.late_minutes(now)),
+                expected=0.0,
+                scale=1.0,
+                z=0.0,
+                message=breach.message(now),
+                record={
+                    "type": InboxConversation.record_type,
+                    "id": str(breach.conversation.id),
+                    "name": breach.label(),
+                },
+            )
+        )
     return found
 
 
@@ -190,13 +218,19 @@ async def _account_ticket_alerts(session: AsyncSession, actor: Actor, window: Wi
         select(Ticket.account_id, day, func.count())
         .join(Account, Account.id == Ticket.account_id)
         .where(_within(Ticket.created_at, window.start, window.end), owner_visible(actor, Account.account_owner_id))
-        .where(Ticket.account_id.in_(select(Ticket.account_id).where(_within(Ticket.created_at, window.scan_from, window.end))))
+        .where(
+            Ticket.account_id.in_(
+                select(Ticket.account_id).where(_within(Ticket.created_at, window.scan_from, window.end))
+            )
+        )
         .group_by(Ticket.account_id, day)
     )
     found = _strongest_per_key(await _series_by_key(session, stmt, window), window, direction="up")
     accounts = await _records(session, Account, found)
     return [
-        _alert("account_tickets", accounts[key], anomaly, f"{_count(anomaly.observed, 'ticket')} on {_date(anomaly.day)}")
+        _alert(
+            "account_tickets", accounts[key], anomaly, f"{_count(anomaly.observed, 'ticket')} on {_date(anomaly.day)}"
+        )
         for key, anomaly in found.items()
     ]
 
@@ -207,12 +241,19 @@ async def _product_ticket_alerts(session: AsyncSession, window: Window) -> list[
     stmt = (
         select(Ticket.product, day, func.count())
         .where(_within(Ticket.created_at, window.start, window.end))
-        .where(Ticket.product.in_(select(Ticket.product).where(_within(Ticket.created_at, window.scan_from, window.end))))
+        .where(
+            Ticket.product.in_(select(Ticket.product).where(_within(Ticket.created_at, window.scan_from, window.end)))
+        )
         .group_by(Ticket.product, day)
     )
     found = _strongest_per_key(await _series_by_key(session, stmt, window), window, direction="up")
     return [
-        _alert("product_tickets", f"Product {product}", anomaly, f"{_count(anomaly.observed, 'ticket')} on {_date(anomaly.day)}")
+        _alert(
+            "product_tickets",
+            f"Product {product}",
+            anomaly,
+            f"{_count(anomaly.observed, 'ticket')} on {_date(anomaly.day)}",
+        )
         for product, anomaly in found.items()
     ]
 
@@ -222,7 +263,11 @@ async def _slipping_deal_alerts(session: AsyncSession, actor: Actor, window: Win
     last = window.end - timedelta(days=1)
     stmt = (
         select(Deal.close_date, func.count())
-        .where(Deal.stage.in_(OPEN_STAGES), Deal.close_date.between(window.start, last), owner_visible(actor, Deal.owner_id))
+        .where(
+            Deal.stage.in_(OPEN_STAGES),
+            Deal.close_date.between(window.start, last),
+            owner_visible(actor, Deal.owner_id),
+        )
         .group_by(Deal.close_date)
     )
     by_day = {day: float(n) for day, n in await session.execute(stmt) if day is not None}  # between() excludes NULL
@@ -239,18 +284,34 @@ async def _stuck_deal_alerts(session: AsyncSession, actor: Actor, today: date) -
     Not a statistical anomaly: `observed` is the days in stage, `expected` the threshold, and `z` scales the two onto
     the anomalies' THRESHOLD so that a deal stuck twice as long ranks like a twice-as-strong anomaly.
     """
-    stmt = (select(Deal).where(Deal.stage.in_(OPEN_STAGES), owner_visible(actor, Deal.owner_id),
-                               func.array_to_string(Deal.risk_factors, "|").like("stuck%"))
-            .order_by(Deal.stage_changed_at).limit(50))
+    stmt = (
+        select(Deal)
+        .where(
+            Deal.stage.in_(OPEN_STAGES),
+            owner_visible(actor, Deal.owner_id),
+            func.array_to_string(Deal.risk_factors, "|").like("stuck%"),
+        )
+        .order_by(Deal.stage_changed_at)
+        .limit(50)
+    )
     alerts = []
     for deal in await session.scalars(stmt):
         days = (today - deal.stage_changed_at.date()).days
         threshold = float(stuck.group(1)) if (stuck := re.search(r">= (\d+)", deal.risk_factors[0])) else 14.0
-        alerts.append(Alert(kind="stuck_deal", subject=deal.deal_name, day=deal.stage_changed_at.date(), observed=float(days),
-                            expected=threshold, scale=1.0, z=round(THRESHOLD * days / threshold, 2),
-                            message=f"Deal {deal.deal_name} stuck {days} days in {deal.stage}: risk of stalling"
-                                    + (f". Suggested: {deal.next_best_action}" if deal.next_best_action else ""),
-                            record=ref(deal)))
+        alerts.append(
+            Alert(
+                kind="stuck_deal",
+                subject=deal.deal_name,
+                day=deal.stage_changed_at.date(),
+                observed=float(days),
+                expected=threshold,
+                scale=1.0,
+                z=round(THRESHOLD * days / threshold, 2),
+                message=f"Deal {deal.deal_name} stuck {days} days in {deal.stage}: risk of stalling"
+                + (f". Suggested: {deal.next_best_action}" if deal.next_best_action else ""),
+                record=ref(deal),
+            )
+        )
     return alerts
 
 
@@ -258,9 +319,11 @@ async def _pipeline_drop_alerts(session: AsyncSession, actor: Actor, window: Win
     """Day-over-day change of the open pipeline, rebuilt from when deals were created and closed."""
     visible = owner_visible(actor, Deal.owner_id)
     added = select(_day(Deal.created_at).label("day"), Deal.amount.label("delta")).where(
-        _within(Deal.created_at, window.start, window.end), visible)
+        _within(Deal.created_at, window.start, window.end), visible
+    )
     closed = select(_day(Deal.closed_at).label("day"), (-Deal.amount).label("delta")).where(
-        _within(Deal.closed_at, window.start, window.end), visible)
+        _within(Deal.closed_at, window.start, window.end), visible
+    )
     moves = sa.union_all(added, closed).subquery()
     stmt = select(moves.c.day, func.sum(moves.c.delta)).group_by(moves.c.day)
     by_day = {day: float(delta) for day, delta in await session.execute(stmt)}
@@ -268,9 +331,14 @@ async def _pipeline_drop_alerts(session: AsyncSession, actor: Actor, window: Win
         return []
     deltas = _dense(by_day, window.days())
     start = _midnight(window.start)
-    level = float(await session.scalar(
-        select(func.coalesce(func.sum(Deal.amount), 0)).where(Deal.created_at < start, or_(Deal.closed_at.is_(None), Deal.closed_at >= start), visible)
-    ) or 0)  # coalesce() is never NULL; the scalar is typed as optional
+    level = float(
+        await session.scalar(
+            select(func.coalesce(func.sum(Deal.amount), 0)).where(
+                Deal.created_at < start, or_(Deal.closed_at.is_(None), Deal.closed_at >= start), visible
+            )
+        )
+        or 0
+    )  # coalesce() is never NULL; the scalar is typed as optional
     levels = []
     for _, delta in deltas[: (window.scan_from - window.start).days]:
         level += delta
@@ -293,18 +361,26 @@ async def _rep_activity_alerts(session: AsyncSession, actor: Actor, window: Wind
         .where(Activity.type.in_(WORK_TYPES), _within(Activity.occurred_at, window.start, window.end))
         .group_by(Activity.actor_id, day)
     )
-    weekly = {key: rolling_sum(series, ACTIVITY_SPAN) for key, series in (await _series_by_key(session, stmt, window)).items()}
+    weekly = {
+        key: rolling_sum(series, ACTIVITY_SPAN) for key, series in (await _series_by_key(session, stmt, window)).items()
+    }
     found = _strongest_per_key(weekly, window, direction="down")
     reps = await _records(session, User, found)
     return [
-        _alert("rep_activity", reps[key], anomaly,
-               f"{_count(anomaly.observed, 'call, meeting, email or note', 'calls, meetings, emails and notes')} "
-               f"in the {ACTIVITY_SPAN} days to {_date(anomaly.day)}")
+        _alert(
+            "rep_activity",
+            reps[key],
+            anomaly,
+            f"{_count(anomaly.observed, 'call, meeting, email or note', 'calls, meetings, emails and notes')} "
+            f"in the {ACTIVITY_SPAN} days to {_date(anomaly.day)}",
+        )
         for key, anomaly in found.items()
     ]
 
 
-async def _series_by_key(session: AsyncSession, stmt: Select[*tuple[Any, ...]], window: Window) -> dict[Hashable, list[tuple[date, float]]]:
+async def _series_by_key(
+    session: AsyncSession, stmt: Select[*tuple[Any, ...]], window: Window
+) -> dict[Hashable, list[tuple[date, float]]]:
     """Rows of (key, day, value) as one dense daily series per key over the window."""
     values: dict[Hashable, dict[date, float]] = defaultdict(dict)
     for key, day, value in await session.execute(stmt):
@@ -322,8 +398,13 @@ def _strongest(found: list[Anomaly]) -> Anomaly | None:
     return max(found, key=lambda anomaly: abs(anomaly.z), default=None)
 
 
-def _strongest_per_key(series_by_key: dict[Hashable, list[tuple[date, float]]], window: Window, *, direction: Direction) -> dict[Hashable, Anomaly]:
-    found = {key: _strongest(detect(series, window_days=window.length, direction=direction)) for key, series in series_by_key.items()}
+def _strongest_per_key(
+    series_by_key: dict[Hashable, list[tuple[date, float]]], window: Window, *, direction: Direction
+) -> dict[Hashable, Anomaly]:
+    found = {
+        key: _strongest(detect(series, window_days=window.length, direction=direction))
+        for key, series in series_by_key.items()
+    }
     return {key: anomaly for key, anomaly in found.items() if anomaly is not None}
 
 
@@ -333,13 +414,20 @@ async def _records(session: AsyncSession, model: type[Entity], ids: dict[Hashabl
     return {record.id: record for record in await session.scalars(select(model).where(model.id.in_(list(ids))))}
 
 
-def _alert(kind: AlertKind, subject: Entity | str, anomaly: Anomaly, evidence: str, *, typical: str | None = None) -> Alert:
+def _alert(
+    kind: AlertKind, subject: Entity | str, anomaly: Anomaly, evidence: str, *, typical: str | None = None
+) -> Alert:
     """The alert for `anomaly`; `subject` is a record (referenced) or a plain label."""
     label = subject if isinstance(subject, str) else str(subject.name)  # type: ignore[attr-defined]
     typical = typical or f"{anomaly.expected:g}"
     return Alert(
-        kind=kind, subject=label, day=anomaly.day, observed=anomaly.observed, expected=anomaly.expected,
-        scale=round(anomaly.scale, 2), z=round(anomaly.z, 2),
+        kind=kind,
+        subject=label,
+        day=anomaly.day,
+        observed=anomaly.observed,
+        expected=anomaly.expected,
+        scale=round(anomaly.scale, 2),
+        z=round(anomaly.z, 2),
         message=f"{label}: {evidence} vs typical {typical} (robust z {anomaly.z:.1f})",
         record=None if isinstance(subject, str) else ref(subject),
     )

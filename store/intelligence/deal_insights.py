@@ -41,7 +41,9 @@ PRIOR_WEIGHT = 5
 BATCH = 1000
 QUIET_DAYS = 14
 MULTI_THREAD_STAGES = (DealStage.proposal, DealStage.negotiation)
-COMPETITOR = re.compile(r"\b(?:vs\.?|versus|against|competitor:?|comparing (?:us )?(?:with|to|against))\s+([A-Z][\w.&-]+(?:\s[A-Z][\w.&-]+)?)")
+COMPETITOR = re.compile(
+    r"\b(?:vs\.?|versus|against|competitor:?|comparing (?:us )?(?:with|to|against))\s+([A-Z][\w.&-]+(?:\s[A-Z][\w.&-]+)?)"
+)
 
 
 @dataclass
@@ -56,12 +58,16 @@ class WinModel:
         if stage not in OPEN_STAGES:
             return prior, f"closed ({stage})"
         if self.closed < min_deals:
-            return prior, (f"stage probability for {stage} ({prior:.0%}): {self.closed} closed deals so far, "
-                           f"a model is fitted from {min_deals}")
+            return prior, (
+                f"stage probability for {stage} ({prior:.0%}): {self.closed} closed deals so far, "
+                f"a model is fitted from {min_deals}"
+            )
         n, won = self.reached.get(stage, (0, 0))
         p = (won + PRIOR_WEIGHT * prior) / (n + PRIOR_WEIGHT)
-        return p, (f"model on {self.closed} closed deals: {won} of the {n} that reached {stage} were won, "
-                   f"smoothed toward the stage probability {prior:.0%} (weight {PRIOR_WEIGHT}) = {p:.0%}")
+        return p, (
+            f"model on {self.closed} closed deals: {won} of the {n} that reached {stage} were won, "
+            f"smoothed toward the stage probability {prior:.0%} (weight {PRIOR_WEIGHT}) = {p:.0%}"
+        )
 
 
 async def fit_win_model(session: AsyncSession) -> WinModel:
@@ -72,10 +78,16 @@ async def fit_win_model(session: AsyncSession) -> WinModel:
     furthest = (
         select(func.max(rank).label("furthest"), (closed.c.stage == DealStage.closed_won.value).label("won"))
         .join(closed, closed.c.id == DealStageChange.deal_id)
-        .where(DealStageChange.to_stage.in_(OPEN_STAGES)).group_by(closed.c.id, closed.c.stage).subquery()
+        .where(DealStageChange.to_stage.in_(OPEN_STAGES))
+        .group_by(closed.c.id, closed.c.stage)
+        .subquery()
     )
-    counts = {int(f): (n, won) for f, n, won in await session.execute(
-        select(furthest.c.furthest, func.count(), func.count().filter(furthest.c.won)).group_by(furthest.c.furthest))}
+    counts = {
+        int(f): (n, won)
+        for f, n, won in await session.execute(
+            select(furthest.c.furthest, func.count(), func.count().filter(furthest.c.won)).group_by(furthest.c.furthest)
+        )
+    }
     reached = {}
     for i, stage in enumerate(OPEN_STAGES):
         at_or_after = [v for f, v in counts.items() if f >= i]
@@ -96,22 +108,45 @@ async def risk_facts(session: AsyncSession, deals: list[Deal]) -> dict[uuid.UUID
     for deals at a multi-threaded stage) and the competitors on its field or named in its notes ("Comparing vs HubSpot")."""
     facts = {deal.id: RiskFacts(competitors=list(deal.competitors or [])) for deal in deals}
     threaded = [deal.id for deal in deals if deal.stage in MULTI_THREAD_STAGES]
-    involved: dict[uuid.UUID, set[uuid.UUID]] = {deal.id: {deal.primary_contact_id} if deal.primary_contact_id else set() for deal in deals if deal.stage in MULTI_THREAD_STAGES}
+    involved: dict[uuid.UUID, set[uuid.UUID]] = {
+        deal.id: {deal.primary_contact_id} if deal.primary_contact_id else set()
+        for deal in deals
+        if deal.stage in MULTI_THREAD_STAGES
+    }
     if threaded:
-        for stmt in (select(Call.deal_id, Call.contact_id).where(Call.deal_id.in_(threaded), Call.contact_id.isnot(None)),
-                     select(EmailMessage.deal_id, EmailMessage.contact_id).where(
-                         EmailMessage.deal_id.in_(threaded), EmailMessage.contact_id.isnot(None)),
-                     select(Meeting.related_id, MeetingAttendee.contact_id).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-                     .where(Meeting.related_type == RecordType.deal, Meeting.related_id.in_(threaded), MeetingAttendee.contact_id.isnot(None))):
+        for stmt in (
+            select(Call.deal_id, Call.contact_id).where(Call.deal_id.in_(threaded), Call.contact_id.isnot(None)),
+            select(EmailMessage.deal_id, EmailMessage.contact_id).where(
+                EmailMessage.deal_id.in_(threaded), EmailMessage.contact_id.isnot(None)
+            ),
+            select(Meeting.related_id, MeetingAttendee.contact_id)
+            .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(
+                Meeting.related_type == RecordType.deal,
+                Meeting.related_id.in_(threaded),
+                MeetingAttendee.contact_id.isnot(None),
+            ),
+        ):
             for deal_id, contact_id in await session.execute(stmt.distinct()):
                 involved[cast(uuid.UUID, deal_id)].add(cast(uuid.UUID, contact_id))  # both filtered non-null above
         ids = set().union(*involved.values())
-        names = {c: f"{first} {last}" for c, first, last in await session.execute(
-            select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids)))} if ids else {}
+        names = (
+            {
+                c: f"{first} {last}"
+                for c, first, last in await session.execute(
+                    select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
         for deal_id, people in involved.items():
             facts[deal_id].people = {names[c] for c in people if c in names}
-    for deal_id, body in await session.execute(select(Note.related_id, Note.body).where(
-            Note.related_type == RecordType.deal, Note.related_id.in_(list(facts))).order_by(Note.created_at, Note.id)):
+    for deal_id, body in await session.execute(
+        select(Note.related_id, Note.body)
+        .where(Note.related_type == RecordType.deal, Note.related_id.in_(list(facts)))
+        .order_by(Note.created_at, Note.id)
+    ):
         facts[deal_id].competitors += [m.group(1) for m in COMPETITOR.finditer(body)]
     for found in facts.values():
         found.competitors = list(dict.fromkeys(n.strip() for n in found.competitors if n.strip()))
@@ -137,7 +172,10 @@ def risk_factors(state: DealState, facts: RiskFacts, settings: Settings) -> list
     elif state.last_touch is not None and (now - state.last_touch).days >= QUIET_DAYS:
         risks.append(f"no activity for {(now - state.last_touch).days} days")
     if deal.stage in MULTI_THREAD_STAGES and len(facts.people) <= 1:
-        risks.append("single-threaded: " + (f"only {next(iter(facts.people))} is involved" if facts.people else "no buyer contact is involved"))
+        risks.append(
+            "single-threaded: "
+            + (f"only {next(iter(facts.people))} is involved" if facts.people else "no buyer contact is involved")
+        )
     if facts.competitors:
         risks.append(f"competitor named: {', '.join(facts.competitors)}")
     return risks
@@ -158,8 +196,9 @@ def insights(state: DealState, facts: RiskFacts, model: WinModel, settings: Sett
     return Insights(round(probability, 4), basis, risk_factors(state, facts, settings), action)
 
 
-async def compute_many(session: AsyncSession, deals: list[Deal], now: datetime, model: WinModel,
-                       settings: Settings) -> dict[uuid.UUID, Insights]:
+async def compute_many(
+    session: AsyncSession, deals: list[Deal], now: datetime, model: WinModel, settings: Settings
+) -> dict[uuid.UUID, Insights]:
     """The insights of every deal in `deals`, from a fixed number of queries."""
     states, facts = await deal_states(session, deals, now), await risk_facts(session, deals)
     return {deal.id: insights(states[deal.id], facts[deal.id], model, settings) for deal in deals}
@@ -170,17 +209,29 @@ def stuck_notice(deal: Deal, found: Insights) -> Notice | None:
     stuck = next((r for r in found.risk_factors if r.startswith("stuck")), None)
     if not stuck or not deal.owner_id:
         return None
-    return Notice(deal.owner_id, "deal_stuck",
-                  f"Deal {deal.deal_name} is {stuck}." + (f" Suggested: {found.next_best_action}." if found.next_best_action else ""),
-                  (RecordType.deal, deal.id), f"deal_stuck:{deal.id}:{deal.stage_changed_at.isoformat()}")
+    return Notice(
+        deal.owner_id,
+        "deal_stuck",
+        f"Deal {deal.deal_name} is {stuck}."
+        + (f" Suggested: {found.next_best_action}." if found.next_best_action else ""),
+        (RecordType.deal, deal.id),
+        f"deal_stuck:{deal.id}:{deal.stage_changed_at.isoformat()}",
+    )
 
 
-async def refresh_deal(session: AsyncSession, deal: Deal, now: datetime, *, model: WinModel | None = None,
-                       settings: Settings | None = None) -> Insights:
+async def refresh_deal(
+    session: AsyncSession, deal: Deal, now: datetime, *, model: WinModel | None = None, settings: Settings | None = None
+) -> Insights:
     """Store the deal's AI fields (after each change: the `deals.refresh` job); a stuck deal notifies its owner."""
-    found = (await compute_many(session, [deal], now, model or await fit_win_model(session), settings or get_settings()))[deal.id]
+    found = (
+        await compute_many(session, [deal], now, model or await fit_win_model(session), settings or get_settings())
+    )[deal.id]
     deal.win_probability, deal.win_probability_basis = found.win_probability, found.basis
-    deal.risk_factors, deal.next_best_action, deal.insights_refreshed_at = found.risk_factors, found.next_best_action, now
+    deal.risk_factors, deal.next_best_action, deal.insights_refreshed_at = (
+        found.risk_factors,
+        found.next_best_action,
+        now,
+    )
     if notice := stuck_notice(deal, found):
         await notify_many(session, [notice])
     await session.flush()
@@ -194,12 +245,22 @@ def loaded(session: AsyncSession, model: type, record_id: uuid.UUID, **values: A
             set_committed_value(record, name, value)
 
 
-_WRITE = (update(cast(Table, Deal.__table__)).where(Deal.__table__.c.id == bindparam("_id")).values(
-    win_probability=bindparam("_p"), win_probability_basis=bindparam("_basis"), risk_factors=bindparam("_risks"),
-    next_best_action=bindparam("_action"), insights_refreshed_at=bindparam("_at")))
+_WRITE = (
+    update(cast(Table, Deal.__table__))
+    .where(Deal.__table__.c.id == bindparam("_id"))
+    .values(
+        win_probability=bindparam("_p"),
+        win_probability_basis=bindparam("_basis"),
+        risk_factors=bindparam("_risks"),
+        next_best_action=bindparam("_action"),
+        insights_refreshed_at=bindparam("_at"),
+    )
+)
 
 
-async def refresh_open_deals(session: AsyncSession, now: datetime, settings: Settings | None = None, *, batch: int = BATCH) -> int:
+async def refresh_open_deals(
+    session: AsyncSession, now: datetime, settings: Settings | None = None, *, batch: int = BATCH
+) -> int:
     """Refresh every open deal with one fitted model (the nightly job), `batch` deals at a time: their facts in a few
     queries, their fields in one executemany UPDATE, the stuck ones' notifications in one INSERT. How many were refreshed."""
     rules, model = settings or get_settings(), await fit_win_model(session)
@@ -210,11 +271,31 @@ async def refresh_open_deals(session: AsyncSession, now: datetime, settings: Set
         if not deals:
             return count
         found = await compute_many(session, deals, now, model, rules)
-        await session.execute(_WRITE, [{"_id": d.id, "_p": f.win_probability, "_basis": f.basis, "_risks": f.risk_factors,
-                                        "_action": f.next_best_action, "_at": now} for d, f in ((d, found[d.id]) for d in deals)])
+        await session.execute(
+            _WRITE,
+            [
+                {
+                    "_id": d.id,
+                    "_p": f.win_probability,
+                    "_basis": f.basis,
+                    "_risks": f.risk_factors,
+                    "_action": f.next_best_action,
+                    "_at": now,
+                }
+                for d, f in ((d, found[d.id]) for d in deals)
+            ],
+        )
         await notify_many(session, [n for d in deals if (n := stuck_notice(d, found[d.id]))])
         for d in deals:
             f = found[d.id]
-            loaded(session, Deal, d.id, win_probability=f.win_probability, win_probability_basis=f.basis, risk_factors=f.risk_factors,
-                   next_best_action=f.next_best_action, insights_refreshed_at=now)
+            loaded(
+                session,
+                Deal,
+                d.id,
+                win_probability=f.win_probability,
+                win_probability_basis=f.basis,
+                risk_factors=f.risk_factors,
+                next_best_action=f.next_best_action,
+                insights_refreshed_at=now,
+            )
         count, after = count + len(deals), deals[-1].id

@@ -30,25 +30,38 @@ class Factor:
     points: float
 
 
-async def activity_counts(session: AsyncSession, contact_ids: list[uuid.UUID], now: datetime) -> dict[uuid.UUID, dict[str, int]]:
+async def activity_counts(
+    session: AsyncSession, contact_ids: list[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, dict[str, int]]:
     """Per contact, over the window: emails received and sent, inbound and other calls, meetings attended (zeros left out)."""
     since = now - timedelta(days=WINDOW_DAYS)
     queries = {
         "replies": select(EmailMessage.contact_id, func.count()).where(
-            EmailMessage.status == EmailStatus.received, EmailMessage.created_at >= since, EmailMessage.contact_id.in_(contact_ids)),
+            EmailMessage.status == EmailStatus.received,
+            EmailMessage.created_at >= since,
+            EmailMessage.contact_id.in_(contact_ids),
+        ),
         "sent": select(EmailMessage.contact_id, func.count()).where(
-            EmailMessage.status == EmailStatus.sent, EmailMessage.sent_at >= since, EmailMessage.contact_id.in_(contact_ids)),
+            EmailMessage.status == EmailStatus.sent,
+            EmailMessage.sent_at >= since,
+            EmailMessage.contact_id.in_(contact_ids),
+        ),
         "inbound": select(Call.contact_id, func.count()).where(
-            Call.direction == CallDirection.inbound, Call.call_at >= since, Call.contact_id.in_(contact_ids)),
+            Call.direction == CallDirection.inbound, Call.call_at >= since, Call.contact_id.in_(contact_ids)
+        ),
         "calls": select(Call.contact_id, func.count()).where(
-            Call.direction != CallDirection.inbound, Call.call_at >= since, Call.contact_id.in_(contact_ids)),
-        "met": select(MeetingAttendee.contact_id, func.count()).join(Meeting, Meeting.id == MeetingAttendee.meeting_id).where(
-            Meeting.start_at >= since, Meeting.start_at <= now, MeetingAttendee.contact_id.in_(contact_ids)),
+            Call.direction != CallDirection.inbound, Call.call_at >= since, Call.contact_id.in_(contact_ids)
+        ),
+        "met": select(MeetingAttendee.contact_id, func.count())
+        .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
+        .where(Meeting.start_at >= since, Meeting.start_at <= now, MeetingAttendee.contact_id.in_(contact_ids)),
     }
     counts: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
     for name, stmt in queries.items():
         for contact_id, n in await session.execute(stmt.group_by(stmt.selected_columns[0])):
-            counts[cast(uuid.UUID, contact_id)][name] = n  # the attendee's contact is nullable; the IN filter leaves no None
+            counts[cast(uuid.UUID, contact_id)][name] = (
+                n  # the attendee's contact is nullable; the IN filter leaves no None
+            )
     return counts
 
 
@@ -60,8 +73,11 @@ def score(counts: dict[str, int], last_activity: datetime | None, now: datetime)
         Factor("replies (emails and inbound calls)", replies + inbound, min(40, 12 * (replies + inbound))),
         Factor("meetings attended", met, min(30, 15 * met)),
         Factor("calls and emails from us", calls + sent, min(10, 2 * (calls + sent))),
-        Factor("days since last activity", days if days is not None else -1,
-               20 if days is not None and days <= 7 else 10 if days is not None and days <= 30 else 0),
+        Factor(
+            "days since last activity",
+            days if days is not None else -1,
+            20 if days is not None and days <= 7 else 10 if days is not None and days <= 30 else 0,
+        ),
     ]
     return max(0, min(100, round(sum(f.points for f in factors)))), [f for f in factors if f.points]
 

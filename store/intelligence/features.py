@@ -79,20 +79,31 @@ class LeadFeatures:
 
 
 def _engagement() -> tuple[Select[*tuple[Any, ...]], Select[*tuple[Any, ...]], Select[*tuple[Any, ...]]]:
-    calls = select(
-        Call.lead_id.label("lead_id"),
-        func.count().filter(Call.direction == CallDirection.outbound).label("out"),
-        func.count().filter(Call.direction == CallDirection.inbound).label("inb"),
-        func.max(Call.call_at).filter(Call.direction == CallDirection.inbound).label("last_in"),
-    ).where(Call.lead_id.is_not(None)).group_by(Call.lead_id)
-    emails = select(
-        EmailMessage.lead_id.label("lead_id"),
-        func.count().filter(EmailMessage.status == EmailStatus.sent).label("out"),
-        func.count().filter(EmailMessage.status == EmailStatus.received).label("inb"),
-        func.max(EmailMessage.created_at).filter(EmailMessage.status == EmailStatus.received).label("last_in"),
-    ).where(EmailMessage.lead_id.is_not(None)).group_by(EmailMessage.lead_id)
-    meetings = select(Meeting.related_id.label("lead_id"), func.count().label("n")).where(
-        Meeting.related_type == RecordType.lead).group_by(Meeting.related_id)
+    calls = (
+        select(
+            Call.lead_id.label("lead_id"),
+            func.count().filter(Call.direction == CallDirection.outbound).label("out"),
+            func.count().filter(Call.direction == CallDirection.inbound).label("inb"),
+            func.max(Call.call_at).filter(Call.direction == CallDirection.inbound).label("last_in"),
+        )
+        .where(Call.lead_id.is_not(None))
+        .group_by(Call.lead_id)
+    )
+    emails = (
+        select(
+            EmailMessage.lead_id.label("lead_id"),
+            func.count().filter(EmailMessage.status == EmailStatus.sent).label("out"),
+            func.count().filter(EmailMessage.status == EmailStatus.received).label("inb"),
+            func.max(EmailMessage.created_at).filter(EmailMessage.status == EmailStatus.received).label("last_in"),
+        )
+        .where(EmailMessage.lead_id.is_not(None))
+        .group_by(EmailMessage.lead_id)
+    )
+    meetings = (
+        select(Meeting.related_id.label("lead_id"), func.count().label("n"))
+        .where(Meeting.related_type == RecordType.lead)
+        .group_by(Meeting.related_id)
+    )
     return calls, emails, meetings
 
 
@@ -102,8 +113,14 @@ def features_query(where: ColumnElement[bool] | None = None) -> Select[*tuple[An
     last_touch = func.greatest(Lead.last_contacted, calls.c.last_in, emails.c.last_in)
     stmt = (
         select(
-            Lead.id, Lead.source, Lead.company_size, Lead.title, Lead.industry, Lead.status,
-            Lead.converted_at, Lead.updated_at,
+            Lead.id,
+            Lead.source,
+            Lead.company_size,
+            Lead.title,
+            Lead.industry,
+            Lead.status,
+            Lead.converted_at,
+            Lead.updated_at,
             (func.coalesce(calls.c.out, 0) + func.coalesce(emails.c.out, 0)).label("outbound"),
             (func.coalesce(calls.c.inb, 0) + func.coalesce(emails.c.inb, 0)).label("replies"),
             func.coalesce(meetings.c.n, 0).label("meetings"),
@@ -121,14 +138,26 @@ def _row_features(row: Row[*tuple[Any, ...]], now: datetime) -> LeadFeatures:
     as_of = (row.converted_at or row.updated_at) if closed else now
     days = (as_of - row.last_touch).total_seconds() / 86400 if row.last_touch else None
     return LeadFeatures(
-        lead_id=row.id, source=str(row.source), company_size=str(row.company_size) if row.company_size else None,
-        level=title_level(row.title), industry=row.industry, outbound=int(row.outbound), replies=int(row.replies),
-        meetings=int(row.meetings), days_since_touch=max(days, 0.0) if days is not None else None, status=row.status,
+        lead_id=row.id,
+        source=str(row.source),
+        company_size=str(row.company_size) if row.company_size else None,
+        level=title_level(row.title),
+        industry=row.industry,
+        outbound=int(row.outbound),
+        replies=int(row.replies),
+        meetings=int(row.meetings),
+        days_since_touch=max(days, 0.0) if days is not None else None,
+        status=row.status,
     )
 
 
-async def lead_features(session: AsyncSession, lead_ids: list[uuid.UUID] | None = None, *,
-                        outcomes_only: bool = False, now: datetime | None = None) -> list[LeadFeatures]:
+async def lead_features(
+    session: AsyncSession,
+    lead_ids: list[uuid.UUID] | None = None,
+    *,
+    outcomes_only: bool = False,
+    now: datetime | None = None,
+) -> list[LeadFeatures]:
     """Features of the given leads (all leads when None), or of every converted/lost lead."""
     conditions = []
     if lead_ids is not None:

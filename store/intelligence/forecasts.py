@@ -65,14 +65,20 @@ class QuarterForecast:
     @property
     def projected(self) -> dict[str, Decimal]:
         """Closed-won plus the open deals' expected value and interval."""
-        return {"expected": self.closed_won + self.expected, "low": self.closed_won + self.low, "high": self.closed_won + self.high}
+        return {
+            "expected": self.closed_won + self.expected,
+            "low": self.closed_won + self.low,
+            "high": self.closed_won + self.high,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         fields: dict[str, Any] = plain(asdict(self) | {"projected": self.projected})
         return fields
 
 
-async def pipeline_forecast(session: AsyncSession, actor: Actor, *, today: date, quarters: int = 2) -> list[QuarterForecast]:
+async def pipeline_forecast(
+    session: AsyncSession, actor: Actor, *, today: date, quarters: int = 2
+) -> list[QuarterForecast]:
     """This quarter and the next `quarters - 1`, over the deals the caller may see (as in the pipeline service)."""
     require(actor, "pipeline", "read")
     visible = owner_visible(actor, Deal.owner_id)
@@ -105,16 +111,33 @@ async def _win_rates(session: AsyncSession, visible: ColumnElement[bool], *, unt
 
 
 async def _quarter(
-    session: AsyncSession, visible: ColumnElement[bool], rates: dict[str, StageRate], start: date, *, today: date,
+    session: AsyncSession,
+    visible: ColumnElement[bool],
+    rates: dict[str, StageRate],
+    start: date,
+    *,
+    today: date,
 ) -> QuarterForecast:
     end = _quarter_starts(start, 2)[1] - timedelta(days=1)
     won_until = _midnight(min(end, today) + timedelta(days=1))
-    won_amount, won_count = (await session.execute(
-        select(func.coalesce(func.sum(Deal.amount), 0), func.count())
-        .where(Deal.stage == DealStage.closed_won, Deal.closed_at >= _midnight(start), Deal.closed_at < won_until, visible)
-    )).one()
+    won_amount, won_count = (
+        await session.execute(
+            select(func.coalesce(func.sum(Deal.amount), 0), func.count()).where(
+                Deal.stage == DealStage.closed_won,
+                Deal.closed_at >= _midnight(start),
+                Deal.closed_at < won_until,
+                visible,
+            )
+        )
+    ).one()
     open_by_stage = await session.execute(
-        select(Deal.stage, func.count(), func.sum(Deal.amount), func.sum(Deal.weighted_value), func.sum(Deal.amount * Deal.amount))
+        select(
+            Deal.stage,
+            func.count(),
+            func.sum(Deal.amount),
+            func.sum(Deal.weighted_value),
+            func.sum(Deal.amount * Deal.amount),
+        )
         .where(Deal.stage.in_(OPEN_STAGES), Deal.close_date.between(start, end), visible)
         .group_by(Deal.stage)
     )
@@ -126,9 +149,17 @@ async def _quarter(
         variance += p * (1 - p) * float(squares)
     spread = Z80 * math.sqrt(variance)
     return QuarterForecast(
-        label=f"{start.year}-Q{(start.month - 1) // 3 + 1}", start=start, end=end,
-        closed_won=Decimal(won_amount), won_count=won_count, deal_count=count, open_amount=amount, weighted=weighted,
-        expected=_money(expected), low=_money(max(0.0, expected - spread)), high=_money(min(float(amount), expected + spread)),
+        label=f"{start.year}-Q{(start.month - 1) // 3 + 1}",
+        start=start,
+        end=end,
+        closed_won=Decimal(won_amount),
+        won_count=won_count,
+        deal_count=count,
+        open_amount=amount,
+        weighted=weighted,
+        expected=_money(expected),
+        low=_money(max(0.0, expected - spread)),
+        high=_money(min(float(amount), expected + spread)),
         win_rates=rates,
     )
 
@@ -163,7 +194,12 @@ class VolumeForecast:
 
 
 async def ticket_volume_forecast(
-    session: AsyncSession, actor: Actor, *, today: date, horizon_days: int = 14, history_days: int = 120,
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    today: date,
+    horizon_days: int = 14,
+    history_days: int = 120,
 ) -> VolumeForecast:
     """New tickets per day from `today` for `horizon_days`, learnt from up to `history_days` full days before it.
 
@@ -173,12 +209,16 @@ async def ticket_volume_forecast(
     day = sa.cast(func.timezone("UTC", Ticket.created_at), sa.Date)
     stmt = (
         select(day, func.count())
-        .where(Ticket.created_at >= _midnight(today - timedelta(days=history_days)), Ticket.created_at < _midnight(today))
+        .where(
+            Ticket.created_at >= _midnight(today - timedelta(days=history_days)), Ticket.created_at < _midnight(today)
+        )
         .group_by(day)
     )
     counts = {d: float(n) for d, n in await session.execute(stmt)}
     first = min(counts, default=today - timedelta(days=1))
-    series = [(first + timedelta(days=i), counts.get(first + timedelta(days=i), 0.0)) for i in range((today - first).days)]
+    series = [
+        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0.0)) for i in range((today - first).days)
+    ]
     return forecast_series(series, horizon_days)
 
 
@@ -197,7 +237,12 @@ def forecast_series(series: Series, horizon: int) -> VolumeForecast:
     spread = Z80 * (float(np.std(residuals, ddof=1)) if len(residuals) > 1 else 0.0)
     last = series[-1][0]
     days = [
-        DayForecast(last + timedelta(days=i + 1), round(max(0.0, m), 2), round(max(0.0, m - spread), 2), round(max(0.0, m + spread), 2))
+        DayForecast(
+            last + timedelta(days=i + 1),
+            round(max(0.0, m), 2),
+            round(max(0.0, m - spread), 2),
+            round(max(0.0, m + spread), 2),
+        )
         for i, m in enumerate(mean)
     ]
     return VolumeForecast(method=method, history_days=len(values), days=days)
@@ -207,7 +252,9 @@ def _holt_winters(values: np.ndarray, horizon: int) -> tuple[list[float], np.nda
     from statsmodels.tools.sm_exceptions import ConvergenceWarning  # statsmodels takes seconds to import: only here
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    model = ExponentialSmoothing(values, trend="add", damped_trend=True, seasonal="add", seasonal_periods=7, initialization_method="estimated")
+    model = ExponentialSmoothing(
+        values, trend="add", damped_trend=True, seasonal="add", seasonal_periods=7, initialization_method="estimated"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = model.fit()

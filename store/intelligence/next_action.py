@@ -89,24 +89,53 @@ def deal_actions(s: DealState) -> list[Action]:
     who = s.contact_name or "the buyer"
     actions: list[Action] = []
     if s.days_in_stage >= STUCK_DAYS:
-        actions.append(Action(f"Schedule an executive call with {who}'s leadership",
-                              f"stuck in {d.stage} for {s.days_in_stage} days (>= {STUCK_DAYS})", 90, today + timedelta(days=2)))
+        actions.append(
+            Action(
+                f"Schedule an executive call with {who}'s leadership",
+                f"stuck in {d.stage} for {s.days_in_stage} days (>= {STUCK_DAYS})",
+                90,
+                today + timedelta(days=2),
+            )
+        )
     if d.stage is DealStage.proposal and s.emails_since_stage == 0:
-        actions.append(Action(f"Send the proposal to {who} within {PROPOSAL_HOURS} hours",
-                              f"moved to proposal {s.days_in_stage} days ago and no email has gone out since",
-                              85, (d.stage_changed_at + timedelta(hours=PROPOSAL_HOURS)).date()))
+        actions.append(
+            Action(
+                f"Send the proposal to {who} within {PROPOSAL_HOURS} hours",
+                f"moved to proposal {s.days_in_stage} days ago and no email has gone out since",
+                85,
+                (d.stage_changed_at + timedelta(hours=PROPOSAL_HOURS)).date(),
+            )
+        )
     if d.close_date and d.close_date < today:
-        actions.append(Action("Update the close date or close the deal",
-                              f"close date {d.close_date} passed {(today - d.close_date).days} days ago while still {d.stage}", 80, today))
+        actions.append(
+            Action(
+                "Update the close date or close the deal",
+                f"close date {d.close_date} passed {(today - d.close_date).days} days ago while still {d.stage}",
+                80,
+                today,
+            )
+        )
     elif d.close_date and (d.close_date - today).days <= 14 and s.next_meeting is None:
-        actions.append(Action(f"Book a closing call with {who}", f"closes in {(d.close_date - today).days} days and no meeting is booked", 75,
-                              today + timedelta(days=3)))
+        actions.append(
+            Action(
+                f"Book a closing call with {who}",
+                f"closes in {(d.close_date - today).days} days and no meeting is booked",
+                75,
+                today + timedelta(days=3),
+            )
+        )
     for title in s.overdue_tasks:
         actions.append(Action(f"Finish the overdue task '{title}'", "the task is past its due date", 70, today))
     quiet = (s.now - s.last_touch).days if s.last_touch else None
     if quiet is None or quiet >= QUIET_DAYS:
-        actions.append(Action(f"Follow up with {who}", "no call, meeting or email logged yet" if quiet is None
-                              else f"no touch for {quiet} days", 60, today + timedelta(days=1)))
+        actions.append(
+            Action(
+                f"Follow up with {who}",
+                "no call, meeting or email logged yet" if quiet is None else f"no touch for {quiet} days",
+                60,
+                today + timedelta(days=1),
+            )
+        )
     actions.append(_stage_step(d, who, s.days_in_stage, s.emails_since_stage))
     return actions
 
@@ -114,7 +143,9 @@ def deal_actions(s: DealState) -> list[Action]:
 def _stage_step(d: Deal, who: str, days: int, emails: int) -> Action:
     """The step that moves a deal to its next stage: always there, lowest priority."""
     if d.stage is DealStage.prospecting:
-        return Action(f"Qualify {who}: confirm budget, authority, need and timeline", f"prospecting for {days} days", 40)
+        return Action(
+            f"Qualify {who}: confirm budget, authority, need and timeline", f"prospecting for {days} days", 40
+        )
     if d.stage is DealStage.qualification:
         return Action(f"Prepare a proposal for {who}", f"qualification for {days} days; the next stage is proposal", 40)
     if d.stage is DealStage.proposal and emails:
@@ -132,23 +163,47 @@ def lead_actions(s: LeadState) -> list[Action]:
     actions: list[Action] = []
     replied = max((s.now - s.last_reply).days, 0) if s.last_reply else None
     if replied is not None and replied <= RESPONSIVE_DAYS and s.upcoming_meetings == 0:
-        actions.append(Action(f"Schedule a demo call with {lead.first_name}",
-                              f"replied {replied} days ago (score {lead.score}, {band(lead.score)}): a buying signal", 90,
-                              today + timedelta(days=2)))
+        actions.append(
+            Action(
+                f"Schedule a demo call with {lead.first_name}",
+                f"replied {replied} days ago (score {lead.score}, {band(lead.score)}): a buying signal",
+                90,
+                today + timedelta(days=2),
+            )
+        )
     if lead.status is LeadStatus.new and lead.last_contacted is None:
         how = "Call" if lead.score >= HIGH else "Email"
-        actions.append(Action(f"{how} {lead.first_name} for a first contact within 24 hours",
-                              f"new lead, never contacted, score {lead.score} ({band(lead.score)})", 80 if lead.score >= HIGH else 65,
-                              today + timedelta(days=1)))
+        actions.append(
+            Action(
+                f"{how} {lead.first_name} for a first contact within 24 hours",
+                f"new lead, never contacted, score {lead.score} ({band(lead.score)})",
+                80 if lead.score >= HIGH else 65,
+                today + timedelta(days=1),
+            )
+        )
     bant = [lead.bant_budget, lead.bant_authority, lead.bant_need, lead.bant_timeline]
     if lead.status is LeadStatus.qualified and all(bant):
-        actions.append(Action(f"Convert {lead.name} into a contact, account and deal", "qualified with all four BANT criteria", 85, today))
+        actions.append(
+            Action(
+                f"Convert {lead.name} into a contact, account and deal",
+                "qualified with all four BANT criteria",
+                85,
+                today,
+            )
+        )
     elif lead.status is LeadStatus.qualified:
         missing = [n for n, v in zip(("budget", "authority", "need", "timeline"), bant, strict=True) if not v]
-        actions.append(Action(f"Confirm {', '.join(missing)} with {lead.first_name}", "qualified but BANT is incomplete", 70))
+        actions.append(
+            Action(f"Confirm {', '.join(missing)} with {lead.first_name}", "qualified but BANT is incomplete", 70)
+        )
     if lead.last_contacted and (s.now - lead.last_contacted).days >= 14 and replied is None:
-        actions.append(Action(f"Re-engage {lead.first_name} with a short check-in email",
-                              f"no contact for {(s.now - lead.last_contacted).days} days and no reply yet", 55))
+        actions.append(
+            Action(
+                f"Re-engage {lead.first_name} with a short check-in email",
+                f"no contact for {(s.now - lead.last_contacted).days} days and no reply yet",
+                55,
+            )
+        )
     return actions
 
 
@@ -158,15 +213,33 @@ def contact_actions(s: ContactState) -> list[Action]:
     actions: list[Action] = []
     for ticket in s.open_tickets:
         if ticket.priority.value in ("high", "urgent"):
-            actions.append(Action(f"Check ticket #{ticket.number} before reaching out",
-                                  f"{ticket.priority} ticket '{ticket.subject}' is {ticket.status}", 85, today))
+            actions.append(
+                Action(
+                    f"Check ticket #{ticket.number} before reaching out",
+                    f"{ticket.priority} ticket '{ticket.subject}' is {ticket.status}",
+                    85,
+                    today,
+                )
+            )
     quiet = (s.now - c.last_activity).days if c.last_activity else None
     if quiet is None or quiet >= CHECK_IN_DAYS:
-        actions.append(Action(f"Check in with {c.first_name}", "no activity logged yet" if quiet is None else f"no activity for {quiet} days", 60,
-                              today + timedelta(days=3)))
+        actions.append(
+            Action(
+                f"Check in with {c.first_name}",
+                "no activity logged yet" if quiet is None else f"no activity for {quiet} days",
+                60,
+                today + timedelta(days=3),
+            )
+        )
     if s.open_deals and s.next_meeting is None:
         deal = max(s.open_deals, key=lambda d: d.amount)
-        actions.append(Action(f"Book the next meeting on {deal.deal_name}", f"{len(s.open_deals)} open deal(s) and nothing scheduled", 65))
+        actions.append(
+            Action(
+                f"Book the next meeting on {deal.deal_name}",
+                f"{len(s.open_deals)} open deal(s) and nothing scheduled",
+                65,
+            )
+        )
     return actions
 
 
@@ -179,31 +252,59 @@ async def deal_states(session: AsyncSession, deals: list[Deal], now: datetime) -
     states = {deal.id: DealState(deal, now) for deal in deals}
     ids = list(states)
     contact_ids = {deal.primary_contact_id for deal in deals} - {None}
-    names = {c: f"{first} {last}" for c, first, last in await session.execute(
-        select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(contact_ids)))} if contact_ids else {}
+    names = (
+        {
+            c: f"{first} {last}"
+            for c, first, last in await session.execute(
+                select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(contact_ids))
+            )
+        }
+        if contact_ids
+        else {}
+    )
     for deal in deals:
         states[deal.id].contact_name = names.get(deal.primary_contact_id) if deal.primary_contact_id else None
     on_deal = (Meeting.related_type == RecordType.deal, Meeting.related_id.in_(ids))
     touches = (
         select(Call.deal_id, func.max(Call.call_at)).where(Call.deal_id.in_(ids)).group_by(Call.deal_id),
-        select(EmailMessage.deal_id, func.max(EmailMessage.sent_at)).where(EmailMessage.deal_id.in_(ids)).group_by(EmailMessage.deal_id),
-        select(Meeting.related_id, func.max(Meeting.start_at)).where(*on_deal, Meeting.start_at <= now).group_by(Meeting.related_id),
+        select(EmailMessage.deal_id, func.max(EmailMessage.sent_at))
+        .where(EmailMessage.deal_id.in_(ids))
+        .group_by(EmailMessage.deal_id),
+        select(Meeting.related_id, func.max(Meeting.start_at))
+        .where(*on_deal, Meeting.start_at <= now)
+        .group_by(Meeting.related_id),
     )
     for stmt in touches:
         for deal_id, at in await session.execute(stmt):
             state = states[cast(uuid.UUID, deal_id)]  # the columns are nullable; the IN filter leaves no None
             state.last_touch = max(filter(None, [state.last_touch, at]), default=None)
     for deal_id, n in await session.execute(
-            select(EmailMessage.deal_id, func.count()).join(Deal, Deal.id == EmailMessage.deal_id)
-            .where(EmailMessage.deal_id.in_(ids), EmailMessage.status == EmailStatus.sent, EmailMessage.sent_at >= Deal.stage_changed_at)
-            .group_by(EmailMessage.deal_id)):
+        select(EmailMessage.deal_id, func.count())
+        .join(Deal, Deal.id == EmailMessage.deal_id)
+        .where(
+            EmailMessage.deal_id.in_(ids),
+            EmailMessage.status == EmailStatus.sent,
+            EmailMessage.sent_at >= Deal.stage_changed_at,
+        )
+        .group_by(EmailMessage.deal_id)
+    ):
         states[cast(uuid.UUID, deal_id)].emails_since_stage = n
-    for deal_id, title in await session.execute(select(Task.related_id, Task.title).where(
-            Task.related_type == RecordType.deal, Task.related_id.in_(ids), Task.status != TaskStatus.done, Task.due_date < now.date())
-            .order_by(Task.due_date, Task.id)):
+    for deal_id, title in await session.execute(
+        select(Task.related_id, Task.title)
+        .where(
+            Task.related_type == RecordType.deal,
+            Task.related_id.in_(ids),
+            Task.status != TaskStatus.done,
+            Task.due_date < now.date(),
+        )
+        .order_by(Task.due_date, Task.id)
+    ):
         states[cast(uuid.UUID, deal_id)].overdue_tasks.append(title)
     for deal_id, at in await session.execute(
-            select(Meeting.related_id, func.min(Meeting.start_at)).where(*on_deal, Meeting.start_at > now).group_by(Meeting.related_id)):
+        select(Meeting.related_id, func.min(Meeting.start_at))
+        .where(*on_deal, Meeting.start_at > now)
+        .group_by(Meeting.related_id)
+    ):
         states[cast(uuid.UUID, deal_id)].next_meeting = at
     return states
 
@@ -214,32 +315,49 @@ async def deal_state(session: AsyncSession, deal: Deal, now: datetime) -> DealSt
 
 async def lead_state(session: AsyncSession, lead: Lead, now: datetime) -> LeadState:
     state = LeadState(lead, now)
-    inbound_call = await session.scalar(select(func.max(Call.call_at)).where(Call.lead_id == lead.id, Call.direction == CallDirection.inbound))
-    inbound_mail = await session.scalar(select(func.max(EmailMessage.created_at)).where(
-        EmailMessage.lead_id == lead.id, EmailMessage.status == EmailStatus.received))
+    inbound_call = await session.scalar(
+        select(func.max(Call.call_at)).where(Call.lead_id == lead.id, Call.direction == CallDirection.inbound)
+    )
+    inbound_mail = await session.scalar(
+        select(func.max(EmailMessage.created_at)).where(
+            EmailMessage.lead_id == lead.id, EmailMessage.status == EmailStatus.received
+        )
+    )
     state.last_reply = max(filter(None, [inbound_call, inbound_mail]), default=None)
-    state.upcoming_meetings = await session.scalar(select(func.count()).where(
-        Meeting.related_type == RecordType.lead, Meeting.related_id == lead.id, Meeting.start_at > now)) or 0
+    state.upcoming_meetings = (
+        await session.scalar(
+            select(func.count()).where(
+                Meeting.related_type == RecordType.lead, Meeting.related_id == lead.id, Meeting.start_at > now
+            )
+        )
+        or 0
+    )
     return state
 
 
 async def contact_state(session: AsyncSession, contact: Contact, now: datetime) -> ContactState:
     state = ContactState(contact, now)
-    state.open_tickets = list(await session.scalars(select(Ticket).where(
-        Ticket.requester_contact_id == contact.id, Ticket.status.in_(OPEN_TICKET))))
-    state.open_deals = list(await session.scalars(select(Deal).where(
-        Deal.primary_contact_id == contact.id, Deal.stage.in_(OPEN_STAGES))))
+    state.open_tickets = list(
+        await session.scalars(
+            select(Ticket).where(Ticket.requester_contact_id == contact.id, Ticket.status.in_(OPEN_TICKET))
+        )
+    )
+    state.open_deals = list(
+        await session.scalars(select(Deal).where(Deal.primary_contact_id == contact.id, Deal.stage.in_(OPEN_STAGES)))
+    )
     attended = select(MeetingAttendee.meeting_id).where(MeetingAttendee.contact_id == contact.id)
-    state.next_meeting = await session.scalar(select(func.min(Meeting.start_at)).where(
-        Meeting.id.in_(attended), Meeting.start_at > now))
+    state.next_meeting = await session.scalar(
+        select(func.min(Meeting.start_at)).where(Meeting.id.in_(attended), Meeting.start_at > now)
+    )
     return state
 
 
-async def next_actions(session: AsyncSession, kind: RecordType, record: Deal | Lead | Contact, now: datetime) -> list[Action]:
+async def next_actions(
+    session: AsyncSession, kind: RecordType, record: Deal | Lead | Contact, now: datetime
+) -> list[Action]:
     """Ranked actions for a record the caller has already been allowed to read."""
     if kind is RecordType.deal:
         return ranked(deal_actions(await deal_state(session, record, now)))  # type: ignore[arg-type]
     if kind is RecordType.lead:
         return ranked(lead_actions(await lead_state(session, record, now)))  # type: ignore[arg-type]
     return ranked(contact_actions(await contact_state(session, record, now)))  # type: ignore[arg-type]
-

@@ -22,13 +22,26 @@ from store.intelligence.deal_insights import BATCH, loaded, refresh_open_deals
 from store.models import Account, Contact
 from store.settings import Settings
 
-_ACCOUNTS = update(cast(Table, Account.__table__)).where(Account.__table__.c.id == bindparam("_id")).values(
-    health_score=bindparam("_score"), churn_risk=bindparam("_churn"), lifetime_value=bindparam("_ltv"),
-    health_factors=bindparam("_factors"))
-_CONTACTS = update(cast(Table, Contact.__table__)).where(Contact.__table__.c.id == bindparam("_id")).values(engagement_score=bindparam("_score"))
+_ACCOUNTS = (
+    update(cast(Table, Account.__table__))
+    .where(Account.__table__.c.id == bindparam("_id"))
+    .values(
+        health_score=bindparam("_score"),
+        churn_risk=bindparam("_churn"),
+        lifetime_value=bindparam("_ltv"),
+        health_factors=bindparam("_factors"),
+    )
+)
+_CONTACTS = (
+    update(cast(Table, Contact.__table__))
+    .where(Contact.__table__.c.id == bindparam("_id"))
+    .values(engagement_score=bindparam("_score"))
+)
 
 
-async def _batches(session: AsyncSession, stmt: Select[*tuple[Any, ...]], key: Any, batch: int) -> AsyncIterator[list[Any]]:
+async def _batches(
+    session: AsyncSession, stmt: Select[*tuple[Any, ...]], key: Any, batch: int
+) -> AsyncIterator[list[Any]]:
     """The rows of `stmt` in keyset batches ordered by `key` (the batch's last row's first column)."""
     after = None
     while True:
@@ -46,11 +59,29 @@ async def refresh_accounts(session: AsyncSession, now: datetime, *, batch: int =
         ids: list[uuid.UUID] = [r[0] for r in rows]
         facts = await account_health.gather(session, ids, now)
         found = {i: account_health.health(facts.get(i, account_health.Facts()), now) for i in ids}
-        await session.execute(_ACCOUNTS, [{"_id": i, "_score": h.score, "_churn": h.churn_risk, "_ltv": h.lifetime_value,
-                                           "_factors": [asdict(f) for f in h.factors]} for i, h in found.items()])
+        await session.execute(
+            _ACCOUNTS,
+            [
+                {
+                    "_id": i,
+                    "_score": h.score,
+                    "_churn": h.churn_risk,
+                    "_ltv": h.lifetime_value,
+                    "_factors": [asdict(f) for f in h.factors],
+                }
+                for i, h in found.items()
+            ],
+        )
         for i, h in found.items():
-            loaded(session, Account, i, health_score=h.score, churn_risk=h.churn_risk, lifetime_value=h.lifetime_value,
-                   health_factors=[asdict(f) for f in h.factors])
+            loaded(
+                session,
+                Account,
+                i,
+                health_score=h.score,
+                churn_risk=h.churn_risk,
+                lifetime_value=h.lifetime_value,
+                health_factors=[asdict(f) for f in h.factors],
+            )
         count += len(ids)
     return count
 

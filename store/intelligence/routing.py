@@ -33,9 +33,18 @@ class Route:
 
 
 async def _least_loaded(session: AsyncSession, seniorities: tuple[Seniority, ...]) -> User | None:
-    leads = select(Lead.assigned_to_id.label("uid"), func.count().label("n"), func.max(Lead.created_at).label("last")).where(
-        Lead.status.in_(OPEN_LEAD)).group_by(Lead.assigned_to_id).subquery()
-    deals = select(Deal.owner_id.label("uid"), func.count().label("n")).where(Deal.stage.in_(OPEN_STAGES)).group_by(Deal.owner_id).subquery()
+    leads = (
+        select(Lead.assigned_to_id.label("uid"), func.count().label("n"), func.max(Lead.created_at).label("last"))
+        .where(Lead.status.in_(OPEN_LEAD))
+        .group_by(Lead.assigned_to_id)
+        .subquery()
+    )
+    deals = (
+        select(Deal.owner_id.label("uid"), func.count().label("n"))
+        .where(Deal.stage.in_(OPEN_STAGES))
+        .group_by(Deal.owner_id)
+        .subquery()
+    )
     load = func.coalesce(leads.c.n, 0) + func.coalesce(deals.c.n, 0)
     stmt = (
         select(User)
@@ -65,7 +74,9 @@ async def route_lead(session: AsyncSession, lead: Lead, settings: Settings | Non
         rep = await _least_loaded(session, (Seniority.senior,)) or await _least_loaded(session, (Seniority.standard,))
         label = "High"
     elif score >= rules.route_medium:
-        rep = await _least_loaded(session, (Seniority.standard, Seniority.junior)) or await _least_loaded(session, (Seniority.senior,))
+        rep = await _least_loaded(session, (Seniority.standard, Seniority.junior)) or await _least_loaded(
+            session, (Seniority.senior,)
+        )
         label = "Medium"
     else:
         campaign = await nurture_campaign(session, rules.nurture_campaign)

@@ -36,9 +36,17 @@ REPLY_POINTS, REPLY_CAP = 5, 15
 MEETING_POINTS, MEETING_CAP = 4, 8
 STALE_DAYS = ((60, -20), (30, -10))
 
-FAMILIES = {"source": "source", "size": "company size", "level": "title seniority", "industry": "industry",
-            "log_replies": "replies", "log_meetings": "meetings", "log_outbound": "outreach",
-            "responsiveness": "responsiveness", "recency": "recency"}
+FAMILIES = {
+    "source": "source",
+    "size": "company size",
+    "level": "title seniority",
+    "industry": "industry",
+    "log_replies": "replies",
+    "log_meetings": "meetings",
+    "log_outbound": "outreach",
+    "responsiveness": "responsiveness",
+    "recency": "recency",
+}
 
 
 def band(score: int) -> str:
@@ -65,11 +73,17 @@ class Scorer(Protocol):
 
 def _value(features: LeadFeatures, family: str) -> str:
     return {
-        "source": features.source, "company size": features.company_size or "unknown",
-        "title seniority": features.level, "industry": features.industry or "unknown",
-        "replies": str(features.replies), "meetings": str(features.meetings), "outreach": str(features.outbound),
+        "source": features.source,
+        "company size": features.company_size or "unknown",
+        "title seniority": features.level,
+        "industry": features.industry or "unknown",
+        "replies": str(features.replies),
+        "meetings": str(features.meetings),
+        "outreach": str(features.outbound),
         "responsiveness": f"{features.responsiveness:.2f}",
-        "recency": "never contacted" if features.days_since_touch is None else f"{features.days_since_touch:.0f} days since last touch",
+        "recency": "never contacted"
+        if features.days_since_touch is None
+        else f"{features.days_since_touch:.0f} days since last touch",
     }[family]
 
 
@@ -145,7 +159,8 @@ def _clip(points: float) -> int:
 async def current_scorer(session: AsyncSession) -> Scorer:
     """The newest active trained model, or the rule prior when none has been trained."""
     model = await session.scalar(
-        select(ScoringModel).where(ScoringModel.active.is_(True)).order_by(ScoringModel.created_at.desc()).limit(1))
+        select(ScoringModel).where(ScoringModel.active.is_(True)).order_by(ScoringModel.created_at.desc()).limit(1)
+    )
     return TrainedScorer(model) if model is not None else RulePrior()
 
 
@@ -160,8 +175,13 @@ class Explanation:
     factors: list[Factor]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lead_id": str(self.lead_id), "score": self.score, "band": self.band, "scorer": self.scorer,
-                "factors": [asdict(f) for f in self.factors]}
+        return {
+            "lead_id": str(self.lead_id),
+            "score": self.score,
+            "band": self.band,
+            "scorer": self.scorer,
+            "factors": [asdict(f) for f in self.factors],
+        }
 
 
 async def explain_lead(session: AsyncSession, lead_id: uuid.UUID, *, now: datetime | None = None) -> Explanation:
@@ -201,9 +221,13 @@ async def rescore(session: AsyncSession, lead: Lead, *, reason: str) -> int:
         old, lead.score = lead.score, new
         await session.flush()
         await record_activity(
-            session, Actor.system(), type=ActivityType.lead, action="score_changed",
+            session,
+            Actor.system(),
+            type=ActivityType.lead,
+            action="score_changed",
             subject=f"Lead {lead.name} score {old} -> {new} ({band(new)}): {reason}",
-            on=[(RecordType.lead, lead.id)], details={"from": old, "to": new, "scorer": scorer.name, "reason": reason},
+            on=[(RecordType.lead, lead.id)],
+            details={"from": old, "to": new, "scorer": scorer.name, "reason": reason},
         )
     return new
 
@@ -211,11 +235,14 @@ async def rescore(session: AsyncSession, lead: Lead, *, reason: str) -> int:
 async def rescore_open_leads(session: AsyncSession) -> int:
     """Rescore every open lead in bulk (after training); returns how many scores changed."""
     scorer = await current_scorer(session)
-    open_ids = list(await session.scalars(select(Lead.id).where(Lead.status.in_(
-        [LeadStatus.new, LeadStatus.contacted, LeadStatus.qualified]))))
+    open_ids = list(
+        await session.scalars(
+            select(Lead.id).where(Lead.status.in_([LeadStatus.new, LeadStatus.contacted, LeadStatus.qualified]))
+        )
+    )
     changed = 0
     for start in range(0, len(open_ids), 2000):
-        batch = await lead_features(session, open_ids[start:start + 2000])
+        batch = await lead_features(session, open_ids[start : start + 2000])
         scores = {f.lead_id: scorer.score(f) for f in batch}
         current = dict((await session.execute(select(Lead.id, Lead.score).where(Lead.id.in_(list(scores))))).all())
         for lead_id, score in scores.items():
@@ -245,7 +272,9 @@ def _matrix(rows: list[LeadFeatures], names: list[str]) -> np.ndarray:
     return np.asarray([[r.vector().get(n, 0.0) for n in names] for r in rows])
 
 
-def evaluate(train_rows: list[LeadFeatures], test_rows: list[LeadFeatures]) -> tuple[Any, list[str], float, float, float]:
+def evaluate(
+    train_rows: list[LeadFeatures], test_rows: list[LeadFeatures]
+) -> tuple[Any, list[str], float, float, float]:
     """Fit on `train_rows`, measure on `test_rows`: (fitted estimator, names, auc, brier, prior auc)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -260,25 +289,44 @@ def evaluate(train_rows: list[LeadFeatures], test_rows: list[LeadFeatures]) -> t
     return estimator, names, float(roc_auc_score(y_test, p)), float(brier_score_loss(y_test, p)), float(prior_auc)
 
 
-async def train(session: AsyncSession, *, holdout: float = 0.25, seed: int = 7, min_outcomes: int = MIN_OUTCOMES) -> Training:
+async def train(
+    session: AsyncSession, *, holdout: float = 0.25, seed: int = 7, min_outcomes: int = MIN_OUTCOMES
+) -> Training:
     """Train on every converted/lost lead, report held-out quality, store and activate the model."""
     from sklearn.model_selection import train_test_split
 
     rows = await lead_features(session, outcomes_only=True)
     converted = sum(r.status is LeadStatus.converted for r in rows)
     if len(rows) < min_outcomes or min(converted, len(rows) - converted) < MIN_PER_CLASS:
-        raise InvalidInput("leads", f"training needs {min_outcomes} converted or lost leads with {MIN_PER_CLASS} of each; "
-                                    f"there are {len(rows)} ({converted} converted)")
+        raise InvalidInput(
+            "leads",
+            f"training needs {min_outcomes} converted or lost leads with {MIN_PER_CLASS} of each; "
+            f"there are {len(rows)} ({converted} converted)",
+        )
     labels = [r.status is LeadStatus.converted for r in rows]
     train_rows, test_rows = train_test_split(rows, test_size=holdout, random_state=seed, stratify=labels)
     _, _, auc, brier, prior_auc = evaluate(train_rows, test_rows)
     estimator, names, *_ = evaluate(rows, test_rows)  # the stored model learns from every outcome
     means = _matrix(rows, names).mean(axis=0)
     await session.execute(update(ScoringModel).where(ScoringModel.active.is_(True)).values(active=False))
-    metrics = {"auc": auc, "brier": brier, "prior_auc": prior_auc, "outcomes": len(rows), "converted": converted,
-               "holdout": len(test_rows), "trained_at": utcnow().isoformat()}
-    model = ScoringModel(algorithm=TrainedScorer.name, features=names, coefficients=estimator.coef_[0].tolist(),
-                         intercept=float(estimator.intercept_[0]), means=means.tolist(), metrics=metrics, active=True)
+    metrics = {
+        "auc": auc,
+        "brier": brier,
+        "prior_auc": prior_auc,
+        "outcomes": len(rows),
+        "converted": converted,
+        "holdout": len(test_rows),
+        "trained_at": utcnow().isoformat(),
+    }
+    model = ScoringModel(
+        algorithm=TrainedScorer.name,
+        features=names,
+        coefficients=estimator.coef_[0].tolist(),
+        intercept=float(estimator.intercept_[0]),
+        means=means.tolist(),
+        metrics=metrics,
+        active=True,
+    )
     session.add(model)
     await session.flush()
     return Training(len(rows), converted, len(test_rows), auc, brier, prior_auc, model.id)

@@ -93,8 +93,15 @@ class Turn:
 
 # ---------------------------------------------------------------- extractive core
 
-def rank(sentences: Sequence[str], embedder: Embedder, k: int = 3, *, focus: str | None = None,
-         position_weight: float = POSITION_WEIGHT) -> list[int]:
+
+def rank(
+    sentences: Sequence[str],
+    embedder: Embedder,
+    k: int = 3,
+    *,
+    focus: str | None = None,
+    position_weight: float = POSITION_WEIGHT,
+) -> list[int]:
     """Indices of the `k` most central sentences, in their original order.
 
     Centrality is a sentence's mean cosine similarity to the others (one batched embedding call),
@@ -130,10 +137,14 @@ def key_lines(turns: Sequence[Turn], embedder: Embedder, k: int = 3, *, focus: s
 
 # ---------------------------------------------------------------- writing the text
 
+
 async def _ask(write: Writer, kind: str, facts: dict[str, Any], turns: Sequence[Turn]) -> str | None:
     """The model's summary, or None when the endpoint fails or answers nothing."""
-    request = render(f"summaries/{kind}.md", facts=json.dumps(facts, indent=2, ensure_ascii=False, default=str),
-                     thread=[t.line() for t in turns])
+    request = render(
+        f"summaries/{kind}.md",
+        facts=json.dumps(facts, indent=2, ensure_ascii=False, default=str),
+        thread=[t.line() for t in turns],
+    )
     try:
         return await write(render("summaries/system.md"), request) or None
     except WriterError as err:
@@ -141,8 +152,17 @@ async def _ask(write: Writer, kind: str, facts: dict[str, Any], turns: Sequence[
         return None
 
 
-async def _write(kind: str, facts: dict[str, Any], turns: Sequence[Turn], embedder: Embedder, writer: Writer | None, *,
-                 headline: str, extra: Sequence[str] = (), focus: str | None = None) -> tuple[str, Method]:
+async def _write(
+    kind: str,
+    facts: dict[str, Any],
+    turns: Sequence[Turn],
+    embedder: Embedder,
+    writer: Writer | None,
+    *,
+    headline: str,
+    extra: Sequence[str] = (),
+    focus: str | None = None,
+) -> tuple[str, Method]:
     """The model's text when a model is given and answers, else headline + key sentences + extra lines."""
     if writer is not None and (text := await _ask(writer, kind, facts, turns)):
         return text, "llm"
@@ -154,6 +174,7 @@ def _count(n: int, noun: str) -> str:
 
 
 # ---------------------------------------------------------------- tickets
+
 
 def sees_internal_notes(actor: Actor) -> bool:
     """Internal ticket notes are for support, managers, admins and the system; not for reps."""
@@ -175,7 +196,7 @@ def ticket_turns(ticket: Ticket, messages: Sequence[TicketMessage]) -> list[Turn
 def open_questions(turns: Sequence[Turn]) -> list[str]:
     """Customer questions that no later agent or assistant reply followed."""
     replied = max((i for i, t in enumerate(turns) if t.speaker != "Customer"), default=-1)
-    return [q for t in turns[replied + 1:] if t.speaker == "Customer" for q in questions(t.text)]
+    return [q for t in turns[replied + 1 :] if t.speaker == "Customer" for q in questions(t.text)]
 
 
 async def _last_action(session: AsyncSession, ticket: Ticket, turns: Sequence[Turn]) -> dict[str, str] | None:
@@ -191,37 +212,54 @@ async def _last_action(session: AsyncSession, ticket: Ticket, turns: Sequence[Tu
     return {"at": at.isoformat(), "what": what}
 
 
-async def _ticket_facts(session: AsyncSession, ticket: Ticket, turns: Sequence[Turn]) -> tuple[dict[str, Any], list[Entity]]:
+async def _ticket_facts(
+    session: AsyncSession, ticket: Ticket, turns: Sequence[Turn]
+) -> tuple[dict[str, Any], list[Entity]]:
     """The ticket's facts (from the public thread) and the records they name."""
     contact = await session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None
     account = await session.get(Account, ticket.account_id) if ticket.account_id else None
     assignee = await session.get(User, ticket.assignee_id) if ticket.assignee_id else None
     said = [t.text for t in turns if t.speaker == "Customer"]
     facts = {
-        "ticket": ticket.name, "status": ticket.status.value, "priority": ticket.priority.value,
+        "ticket": ticket.name,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
         "customer": contact.name if contact else account.name if account else ticket.requester_email,
-        "customer_email": contact.email if contact else ticket.requester_email, "account": account.name if account else None,
-        "assignee": assignee.name if assignee else None, "product": ticket.product, "opened": ticket.created_at.isoformat(),
-        "sentiment": sentiment(said), "intent": intent(" ".join([ticket.subject, *said])),
-        "error_codes": error_codes("\n".join([ticket.subject, *said])), "last_action": await _last_action(session, ticket, turns),
-        "open_questions": open_questions(turns), "messages": len(turns),
+        "customer_email": contact.email if contact else ticket.requester_email,
+        "account": account.name if account else None,
+        "assignee": assignee.name if assignee else None,
+        "product": ticket.product,
+        "opened": ticket.created_at.isoformat(),
+        "sentiment": sentiment(said),
+        "intent": intent(" ".join([ticket.subject, *said])),
+        "error_codes": error_codes("\n".join([ticket.subject, *said])),
+        "last_action": await _last_action(session, ticket, turns),
+        "open_questions": open_questions(turns),
+        "messages": len(turns),
     }
     return facts, [r for r in (ticket, contact, account) if r is not None]
 
 
 def _ticket_extras(facts: dict[str, Any]) -> tuple[str, list[str]]:
     """Headline and closing lines (open questions, last action) of an extractive ticket summary."""
-    who = f"{facts['customer']} ({facts['account']})" if facts["account"] and facts["customer"] != facts["account"] else facts["customer"]
-    headline = (f"Ticket {facts['ticket']}: {facts['status']}, {facts['priority']} priority, from {who or 'an unknown requester'}; "
-                f"{facts['intent'].replace('_', ' ')}, {facts['sentiment']} sentiment.")
+    who = (
+        f"{facts['customer']} ({facts['account']})"
+        if facts["account"] and facts["customer"] != facts["account"]
+        else facts["customer"]
+    )
+    headline = (
+        f"Ticket {facts['ticket']}: {facts['status']}, {facts['priority']} priority, from {who or 'an unknown requester'}; "
+        f"{facts['intent'].replace('_', ' ')}, {facts['sentiment']} sentiment."
+    )
     extra = [f"Open question: {q}" for q in facts["open_questions"]]
     if last := facts["last_action"]:
         extra.append(f"Last action ({last['at'][:10]}): {last['what']}")
     return headline, extra
 
 
-async def summarize_ticket(session: AsyncSession, actor: Actor, ticket_id: uuid.UUID | str, embedder: Embedder, *,
-                           writer: Writer | None = None) -> Summary:
+async def summarize_ticket(
+    session: AsyncSession, actor: Actor, ticket_id: uuid.UUID | str, embedder: Embedder, *, writer: Writer | None = None
+) -> Summary:
     """Summarize a ticket's thread and save summary, sentiment and intent on the ticket.
 
     Needs tickets read. The summary is saved only when the caller may also update tickets; a
@@ -235,39 +273,66 @@ async def summarize_ticket(session: AsyncSession, actor: Actor, ticket_id: uuid.
     turns = ticket_turns(ticket, messages)
     facts, records = await _ticket_facts(session, ticket, turns)
     headline, extra = _ticket_extras(facts)
-    text, method = await _write("ticket", facts, turns, embedder, writer, headline=headline, extra=extra, focus=ticket.subject)
+    text, method = await _write(
+        "ticket", facts, turns, embedder, writer, headline=headline, extra=extra, focus=ticket.subject
+    )
     stored = allowed(actor, "tickets", "write")
     if stored:
         ticket.summary, ticket.sentiment, ticket.intent = text, facts["sentiment"], facts["intent"]
         await tickets.flush()
     if sees_internal_notes(actor):
         facts["internal_notes"] = [Turn("Internal note", m.body, m.created_at).line() for m in messages if m.internal]
-    return Summary(text=text, facts=facts, sentiment=facts["sentiment"], intent=facts["intent"],
-                   sources=[ref(r) for r in records], method=method, stored=stored)
+    return Summary(
+        text=text,
+        facts=facts,
+        sentiment=facts["sentiment"],
+        intent=facts["intent"],
+        sources=[ref(r) for r in records],
+        method=method,
+        stored=stored,
+    )
 
 
 # ---------------------------------------------------------------- assistant conversations
 
-async def summarize_conversation(session: AsyncSession, actor: Actor, conversation_id: uuid.UUID | str, embedder: Embedder, *,
-                                 writer: Writer | None = None) -> Summary:
+
+async def summarize_conversation(
+    session: AsyncSession,
+    actor: Actor,
+    conversation_id: uuid.UUID | str,
+    embedder: Embedder,
+    *,
+    writer: Writer | None = None,
+) -> Summary:
     """Summarize one of the caller's assistant conversations (another caller's does not exist for them)."""
     conversations = ConversationService(session, actor)
     conversation = await conversations.get(conversation_id)
     history = await conversations.history(conversation, limit=500)
-    turns = [Turn("User" if m.role == "user" else "Assistant", m.content, m.created_at)
-             for m in history if m.role in ("user", "assistant") and m.content and m.content.strip()]
+    turns = [
+        Turn("User" if m.role == "user" else "Assistant", m.content, m.created_at)
+        for m in history
+        if m.role in ("user", "assistant") and m.content and m.content.strip()
+    ]
     asked = [t.text for t in turns if t.speaker == "User"]
     mood, purpose = sentiment(asked), intent(" ".join(asked))
     tools = Counter(c["name"] for m in history for c in m.tool_calls or [])
     pending = [p.summary for p in await conversations.pending(conversation)]
     facts = {
-        "title": conversation.title, "channel": conversation.channel.value, "started": conversation.created_at.isoformat(),
-        "last_message": turns[-1].at.isoformat() if turns else None, "user_messages": len(asked),
-        "assistant_messages": len(turns) - len(asked), "tools_used": dict(tools), "pending_approvals": pending,
-        "sentiment": mood, "intent": purpose,
+        "title": conversation.title,
+        "channel": conversation.channel.value,
+        "started": conversation.created_at.isoformat(),
+        "last_message": turns[-1].at.isoformat() if turns else None,
+        "user_messages": len(asked),
+        "assistant_messages": len(turns) - len(asked),
+        "tools_used": dict(tools),
+        "pending_approvals": pending,
+        "sentiment": mood,
+        "intent": purpose,
     }
-    headline = (f"Conversation{f' {conversation.title!r}' if conversation.title else ''} on {conversation.channel.value}, "
-                f"{conversation.created_at:%Y-%m-%d}: {_count(len(asked), 'user message')}, {_count(sum(tools.values()), 'tool call')}.")
+    headline = (
+        f"Conversation{f' {conversation.title!r}' if conversation.title else ''} on {conversation.channel.value}, "
+        f"{conversation.created_at:%Y-%m-%d}: {_count(len(asked), 'user message')}, {_count(sum(tools.values()), 'tool call')}."
+    )
     extra = [f"Waiting for approval: {p}" for p in pending]
     text, method = await _write("conversation", facts, turns, embedder, writer, headline=headline, extra=extra)
     return Summary(text=text, facts=facts, sentiment=mood, intent=purpose, sources=[ref(conversation)], method=method)
@@ -275,12 +340,14 @@ async def summarize_conversation(session: AsyncSession, actor: Actor, conversati
 
 # ---------------------------------------------------------------- calls
 
+
 def _minutes(seconds: int) -> str:
     return f"{round(seconds / 60)} min" if seconds >= 60 else f"{seconds} s"
 
 
-async def summarize_call(session: AsyncSession, actor: Actor, call_id: uuid.UUID | str, embedder: Embedder, *,
-                         writer: Writer | None = None) -> Summary:
+async def summarize_call(
+    session: AsyncSession, actor: Actor, call_id: uuid.UUID | str, embedder: Embedder, *, writer: Writer | None = None
+) -> Summary:
     """Summarize a logged call: who, when, how long, the outcome, the related records and the notes.
 
     Needs activities read and read rights on each record the call is about (contact, lead, deal, account).
@@ -288,22 +355,37 @@ async def summarize_call(session: AsyncSession, actor: Actor, call_id: uuid.UUID
     require(actor, "activities", "read")
     engagements = EngagementService(session, actor)
     call = await engagements.load(Call, call_id, field="call_id")
-    related = {kind: await engagements.target_for_read(kind, rid) for kind, rid in (
-        (RecordType.contact, call.contact_id), (RecordType.lead, call.lead_id),
-        (RecordType.deal, call.deal_id), (RecordType.account, call.account_id)) if rid}
+    related = {
+        kind: await engagements.target_for_read(kind, rid)
+        for kind, rid in (
+            (RecordType.contact, call.contact_id),
+            (RecordType.lead, call.lead_id),
+            (RecordType.deal, call.deal_id),
+            (RecordType.account, call.account_id),
+        )
+        if rid
+    }
     caller = await session.get(User, call.user_id) if call.user_id else None
     person = related.get(RecordType.contact) or related.get(RecordType.lead)
     turns = [Turn("Notes", call.notes, call.call_at)] if call.notes else []
     mood, purpose = (sentiment(call.notes), intent(call.notes)) if call.notes else (None, None)
     facts = {
-        "direction": call.direction.value, "outcome": call.outcome.value, "when": call.call_at.isoformat(),
-        "duration_seconds": call.duration, "by": caller.name if caller else None, "with": person.name if person else None,
-        "related": {kind.value: record.name for kind, record in related.items()}, "sentiment": mood, "intent": purpose,
+        "direction": call.direction.value,
+        "outcome": call.outcome.value,
+        "when": call.call_at.isoformat(),
+        "duration_seconds": call.duration,
+        "by": caller.name if caller else None,
+        "with": person.name if person else None,
+        "related": {kind.value: record.name for kind, record in related.items()},
+        "sentiment": mood,
+        "intent": purpose,
     }
     about = ", ".join(f"{kind.value} {record.name}" for kind, record in related.items() if record is not person)
-    headline = (f"{call.direction.value.capitalize()} call with {facts['with'] or 'an unknown person'} on {call.call_at:%Y-%m-%d}"
-                f"{f' by {caller.name}' if caller else ''}: {_minutes(call.duration)}, {call.outcome.value.replace('_', ' ')}"
-                f"{f' ({about})' if about else ''}.")
+    headline = (
+        f"{call.direction.value.capitalize()} call with {facts['with'] or 'an unknown person'} on {call.call_at:%Y-%m-%d}"
+        f"{f' by {caller.name}' if caller else ''}: {_minutes(call.duration)}, {call.outcome.value.replace('_', ' ')}"
+        f"{f' ({about})' if about else ''}."
+    )
     if not call.notes:
         headline += " No notes were taken."
     text, method = await _write("call", facts, turns, embedder, writer, headline=headline)
@@ -312,6 +394,7 @@ async def summarize_call(session: AsyncSession, actor: Actor, call_id: uuid.UUID
 
 
 # ---------------------------------------------------------------- accounts
+
 
 def _pipeline(deals: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Facts on the open deals of a 360 view: count, value and {stage: {count, value}}.
@@ -327,7 +410,9 @@ def _pipeline(deals: Sequence[dict[str, Any]]) -> dict[str, Any]:
         stage["value"] += Decimal(deal["amount"]) if priced else 0
     facts: dict[str, Any] = {
         "open_deals": len(open_deals),
-        "pipeline_by_stage": {k: {"count": s["count"]} | ({"value": str(s["value"])} if priced else {}) for k, s in stages.items()},
+        "pipeline_by_stage": {
+            k: {"count": s["count"]} | ({"value": str(s["value"])} if priced else {}) for k, s in stages.items()
+        },
     }
     if priced:
         facts["open_pipeline"] = str(sum((s["value"] for s in stages.values()), Decimal(0)))
@@ -340,32 +425,51 @@ def _account_headline(facts: dict[str, Any]) -> str:
     by_stage = ", ".join(f"{stage} {s['count']}" for stage, s in facts["pipeline_by_stage"].items())
     by_priority = ", ".join(f"{n} {p}" for p, n in facts["open_tickets_by_priority"].items())
     worth = f" worth {money_short(Decimal(facts['open_pipeline']))}" if "open_pipeline" in facts else ""
-    headline = (f"{facts['account']} ({kind}){health}: {_count(facts['open_deals'], 'open deal')}{worth}"
-                f"{f' ({by_stage})' if by_stage else ''}; "
-                f"{_count(len(facts['open_tickets']), 'open ticket')}{f' ({by_priority})' if by_priority else ''}.")
+    headline = (
+        f"{facts['account']} ({kind}){health}: {_count(facts['open_deals'], 'open deal')}{worth}"
+        f"{f' ({by_stage})' if by_stage else ''}; "
+        f"{_count(len(facts['open_tickets']), 'open ticket')}{f' ({by_priority})' if by_priority else ''}."
+    )
     last = facts["last_activity"]
     return headline + (f" Last activity {last['at'][:10]}: {last['what']}" if last else "")
 
 
-async def summarize_account(session: AsyncSession, actor: Actor, account_id: uuid.UUID | str, embedder: Embedder, *,
-                            writer: Writer | None = None) -> Summary:
+async def summarize_account(
+    session: AsyncSession,
+    actor: Actor,
+    account_id: uuid.UUID | str,
+    embedder: Embedder,
+    *,
+    writer: Writer | None = None,
+) -> Summary:
     """Summarize an account from its 360 view: pipeline, open tickets, health and recent activity and notes.
 
     Needs read rights on the account; deals are those the caller may see.
     """
     view = await ViewService(session, actor).account_360(account_id, timeline_limit=30)
     info = view["account"]
-    notes = await session.scalars(select(Note).where(Note.related_type == RecordType.account, Note.related_id == uuid.UUID(info["id"]))
-                                  .order_by(Note.created_at.desc()).limit(20))
+    notes = await session.scalars(
+        select(Note)
+        .where(Note.related_type == RecordType.account, Note.related_id == uuid.UUID(info["id"]))
+        .order_by(Note.created_at.desc())
+        .limit(20)
+    )
     turns = [Turn("Note", n.body, n.created_at) for n in notes]
-    turns += [Turn(a["type"].capitalize(), a["subject"], datetime.fromisoformat(a["at"]))
-              for a in view["timeline"] if a["type"] not in ("account", "note")]
+    turns += [
+        Turn(a["type"].capitalize(), a["subject"], datetime.fromisoformat(a["at"]))
+        for a in view["timeline"]
+        if a["type"] not in ("account", "note")
+    ]
     turns.sort(key=lambda t: t.at, reverse=True)  # newest first
     tickets = view["open_tickets"]
     last = view["timeline"][0] if view["timeline"] else None
     facts = {
-        "account": info["name"], "type": info["type"], "tier": info["tier"], "owner": info["owner"],
-        "health_score": info["health_score"], **_pipeline(view["deals"]),
+        "account": info["name"],
+        "type": info["type"],
+        "tier": info["tier"],
+        "owner": info["owner"],
+        "health_score": info["health_score"],
+        **_pipeline(view["deals"]),
         "open_tickets": [{k: t[k] for k in ("number", "subject", "status", "priority")} for t in tickets],
         "open_tickets_by_priority": dict(Counter(t["priority"] for t in tickets)),
         "last_activity": {"at": last["at"], "what": last["subject"]} if last else None,

@@ -41,4 +41,3 @@ async def nightly(context: JobContext, timestamp: int) -> None:
     nexa = deps(context)
     async with nexa.db.session() as session:
         await refresh_all(session, nexa.settings)
-

@@ -21,17 +21,35 @@ _DEFER = text(
 )
 
 
-async def defer(session: AsyncSession, task: str, *, lock: str | None = None, queueing_lock: str | None = None,
-                queue: str = "default", at: datetime | None = None, **args: Any) -> int | None:
+async def defer(
+    session: AsyncSession,
+    task: str,
+    *,
+    lock: str | None = None,
+    queueing_lock: str | None = None,
+    queue: str = "default",
+    at: datetime | None = None,
+    **args: Any,
+) -> int | None:
     """Queue `task(**args)` in the session's transaction; its id, or None when `queueing_lock` is already queued.
 
     `lock` runs jobs sharing it one at a time; `queueing_lock` keeps at most one of them waiting.
     """
     try:
         async with session.begin_nested():
-            job_id: int = (await session.execute(_DEFER, {
-                "queue": queue, "task": task, "lock": lock, "queueing_lock": queueing_lock,
-                "args": json.dumps(args), "at": at})).scalar_one()
+            job_id: int = (
+                await session.execute(
+                    _DEFER,
+                    {
+                        "queue": queue,
+                        "task": task,
+                        "lock": lock,
+                        "queueing_lock": queueing_lock,
+                        "args": json.dumps(args),
+                        "at": at,
+                    },
+                )
+            ).scalar_one()
             return job_id
     except IntegrityError:
         if queueing_lock is None:

@@ -13,4 +13,6 @@ from store.services.email_delivery import deliver as deliver_email
 async def deliver(context: JobContext, email_id: str) -> None:
     """Hand one queued email to the SMTP server, at most once (see `store.services.email_delivery`)."""
     nexa = deps(context)
-    await deliver_email(nexa.db, email_id, nexa.settings, last_attempt=context.job.attempts >= (RETRY.max_attempts or 0))
+    await deliver_email(
+        nexa.db, email_id, nexa.settings, last_attempt=context.job.attempts >= (RETRY.max_attempts or 0)
+    )

@@ -46,7 +46,9 @@ async def mention(context: JobContext, note_id: str, user_id: str) -> None:
     if found is None:
         return
     channel, text = found
-    await AsyncWebClient(token=nexa.settings.slack_bot_token, base_url=nexa.settings.slack_api_url).chat_postMessage(channel=channel, text=text)
+    await AsyncWebClient(token=nexa.settings.slack_bot_token, base_url=nexa.settings.slack_api_url).chat_postMessage(
+        channel=channel, text=text
+    )
 
 
 @app.periodic(cron="* * * * *", periodic_id="inbox.poll")

@@ -19,13 +19,23 @@ from sqlalchemy.engine import make_url
 from store.errors import InvalidInput, NotFound
 from store.jobs import STATUSES
 
-TASK_MODULES = ("store.jobs.emails", "store.jobs.campaigns", "store.jobs.knowledge", "store.jobs.scoring", "store.jobs.alerts",
-                "store.jobs.inbox", "store.jobs.notifications", "store.jobs.deals", "store.jobs.maintenance")
+TASK_MODULES = (
+    "store.jobs.emails",
+    "store.jobs.campaigns",
+    "store.jobs.knowledge",
+    "store.jobs.scoring",
+    "store.jobs.alerts",
+    "store.jobs.inbox",
+    "store.jobs.notifications",
+    "store.jobs.deals",
+    "store.jobs.maintenance",
+)
 
 # The connector gets its connection string when a worker or `nexa jobs` opens the queue (`open_queue`).
 app = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=list(TASK_MODULES))
 # A failing job is tried again after 2, 4, 8, 16 and 32 s, then it is `failed` (`nexa jobs --retry ID` queues it again).
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+
 
 def conninfo(url: str) -> str:
     """A libpq connection string from our SQLAlchemy URL (the embedded server's socket query included)."""
@@ -59,8 +69,20 @@ async def list_jobs(queue: procrastinate.App, *, status: str | None = None) -> l
         raise InvalidInput("status", f"'{status}' is not one of {list(STATUSES)}")
     rows = await queue.job_manager.list_jobs_async(status=STATUSES[status] if status else None)
     label = {v: k for k, v in STATUSES.items()}
-    return sorted((JobRow(job.id or 0, job.task_name, label.get(str(job.status), str(job.status)) if job.status else "?",
-                          job.attempts, job.task_kwargs, job.scheduled_at) for job in rows), key=lambda r: -r.id)
+    return sorted(
+        (
+            JobRow(
+                job.id or 0,
+                job.task_name,
+                label.get(str(job.status), str(job.status)) if job.status else "?",
+                job.attempts,
+                job.task_kwargs,
+                job.scheduled_at,
+            )
+            for job in rows
+        ),
+        key=lambda r: -r.id,
+    )
 
 
 async def retry_failed(queue: procrastinate.App, job_id: int) -> None:

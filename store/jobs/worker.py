@@ -92,8 +92,16 @@ def _schedules(enabled: bool) -> Iterator[None]:
         app.periodic_registry = kept
 
 
-async def run_worker(db: Database, settings: Settings, *, concurrency: int | None = None, wait: bool = True,
-                     name: str = "worker", install_signal_handlers: bool = True, extra: dict[str, Any] | None = None) -> None:
+async def run_worker(
+    db: Database,
+    settings: Settings,
+    *,
+    concurrency: int | None = None,
+    wait: bool = True,
+    name: str = "worker",
+    install_signal_handlers: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Run jobs until stopped (SIGINT/SIGTERM, or cancellation); with `wait=False`, until the queue is empty."""
     load_tasks(settings)
     concurrency = concurrency or settings.worker_concurrency
@@ -104,11 +112,18 @@ async def run_worker(db: Database, settings: Settings, *, concurrency: int | Non
         try:
             with _schedules(wait):
                 await app.run_worker_async(
-                    name=name, concurrency=concurrency, wait=wait, install_signal_handlers=install_signal_handlers,
-                    fetch_job_polling_interval=settings.jobs_poll_s, abort_job_polling_interval=settings.jobs_poll_s,
-                    update_heartbeat_interval=settings.jobs_heartbeat_s, stalled_worker_timeout=settings.jobs_stalled_s,
-                    shutdown_graceful_timeout=settings.jobs_stalled_s, listen_notify=wait,
-                    additional_context={"nexa": Deps(db, settings, extra or {})})
+                    name=name,
+                    concurrency=concurrency,
+                    wait=wait,
+                    install_signal_handlers=install_signal_handlers,
+                    fetch_job_polling_interval=settings.jobs_poll_s,
+                    abort_job_polling_interval=settings.jobs_poll_s,
+                    update_heartbeat_interval=settings.jobs_heartbeat_s,
+                    stalled_worker_timeout=settings.jobs_stalled_s,
+                    shutdown_graceful_timeout=settings.jobs_stalled_s,
+                    listen_notify=wait,
+                    additional_context={"nexa": Deps(db, settings, extra or {})},
+                )
         finally:
             for watcher in watchers:
                 watcher.cancel()

@@ -36,21 +36,35 @@ TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the artic
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
-STAFF_FIT = 0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
+STAFF_FIT = (
+    0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
+)
 STANDOUT_FLOOR = 0.22  # a best article scoring between this and the relevance floor answers only when it stands out:
-STANDOUT_RATIO = 0.85  # the next article scores under this share of it (set on dev paraphrases vs unanswerable questions)
+STANDOUT_RATIO = (
+    0.85  # the next article scores under this share of it (set on dev paraphrases vs unanswerable questions)
+)
 
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.IGNORECASE)
 _PROBLEM = re.compile(
     r"\b(?:won'?t|can'?t|cannot|can not|couldn'?t|doesn'?t|don'?t|isn'?t|aren'?t|not (?:working|loading|arriving|showing|"
     r"scanning|coming)|stopp?(?:ed|s)|fail\w*|broken|declin\w*|reject\w*|stuck|late|kick\w*|bounc\w*|spins?|errors?|"
-    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps?|anymore|problem|issue)\b", re.IGNORECASE)
-_HOWTO = re.compile(r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
-                    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b", re.IGNORECASE)
-_ASKS_FIGURE = re.compile(r"\bhow (?:much|many|long|often|fast|soon|big)\b|\bwhat(?:'s| is| are) (?:the|my|your)\b.{0,40}\b(?:fee|limit|"
-                          r"price|cost|rate|apy|apr|bonus|minimum|maximum|cap)s?\b|\bis there (?:a|any) (?:fee|limit|charge|cap|minimum)\b",
-                          re.IGNORECASE)
-_YESNO = re.compile(r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b", re.IGNORECASE)
+    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps?|anymore|problem|issue)\b",
+    re.IGNORECASE,
+)
+_HOWTO = re.compile(
+    r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
+    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b",
+    re.IGNORECASE,
+)
+_ASKS_FIGURE = re.compile(
+    r"\bhow (?:much|many|long|often|fast|soon|big)\b|\bwhat(?:'s| is| are) (?:the|my|your)\b.{0,40}\b(?:fee|limit|"
+    r"price|cost|rate|apy|apr|bonus|minimum|maximum|cap)s?\b|\bis there (?:a|any) (?:fee|limit|charge|cap|minimum)\b",
+    re.IGNORECASE,
+)
+_YESNO = re.compile(
+    r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b",
+    re.IGNORECASE,
+)
 _WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
@@ -58,31 +72,135 @@ _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
 _IDENTIFIER = re.compile(r"\b\w*_\w*")  # nor is a tool or field name ("deposit_check_3847")
-_ASKS_AMOUNT = re.compile(r"\bhow (?:much|many)(?:\s+\w+)?\s+(?:do|does|did|can|could|will|would|is|are|was|were|should|may|"
-                          r"might|must|has|have)\b", re.IGNORECASE)  # asked, not reported ("how much they'll get")
-_ATTRIBUTES = [(re.compile(ask, re.IGNORECASE), re.compile(said, re.IGNORECASE)) for ask, said in [  # asked -> stated
-    (r"\b(?:fees?|costs?|price|cheaper)\b", r"\b(?:fees?|free|charges?|costs?|price[sd]?)\b|\$"),
-    (r"\b(?:limits?|caps?|maximum|max|minimum|min)\b", r"\b(?:limits?|caps?|maximum|max|minimum|min|up to|at least|at most)\b"),
-    (r"\b(?:rates?|apy|apr|interest)\b", r"\b(?:rates?|apy|apr|interest)\b|%"),
-]]
-_ASKS_TIME = re.compile(r"^\s*when\b|\bwhen (?:does|do|did|will|would|is|are|can|should)\b|\bhow (?:long|soon)\b|\bwhat time\b",
-                       re.IGNORECASE)
-_TIME = re.compile(r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
-                   r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b", re.IGNORECASE)
-_CONDITION = re.compile(r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not|cannot|must)\b",
-                        re.IGNORECASE)
-_SCOPE = re.compile(r"^(?:procedure|process|guide|guidance|instructions) (?:for|to|on)\b|^this (?:article|guide|page|procedure|document|"
-                    r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b", re.IGNORECASE)
+_ASKS_AMOUNT = re.compile(
+    r"\bhow (?:much|many)(?:\s+\w+)?\s+(?:do|does|did|can|could|will|would|is|are|was|were|should|may|"
+    r"might|must|has|have)\b",
+    re.IGNORECASE,
+)  # asked, not reported ("how much they'll get")
+_ATTRIBUTES = [
+    (re.compile(ask, re.IGNORECASE), re.compile(said, re.IGNORECASE))
+    for ask, said in [  # asked -> stated
+        (r"\b(?:fees?|costs?|price|cheaper)\b", r"\b(?:fees?|free|charges?|costs?|price[sd]?)\b|\$"),
+        (
+            r"\b(?:limits?|caps?|maximum|max|minimum|min)\b",
+            r"\b(?:limits?|caps?|maximum|max|minimum|min|up to|at least|at most)\b",
+        ),
+        (r"\b(?:rates?|apy|apr|interest)\b", r"\b(?:rates?|apy|apr|interest)\b|%"),
+    ]
+]
+_ASKS_TIME = re.compile(
+    r"^\s*when\b|\bwhen (?:does|do|did|will|would|is|are|can|should)\b|\bhow (?:long|soon)\b|\bwhat time\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b\d+(?:\s*[-\u2013]\s*\d+)?\s*(?:business |calendar )?(?:days?|hours?|minutes?|weeks?|months?|years?)\b|"
+    r"\b(?:immediately|instantly|right away|same day|at any time|next \w+(?: \w+)?|takes? effect)\b",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(
+    r"\b(?:if|within|only|unless|until|after|before|except|provided|when|up to|at least|not|cannot|must)\b",
+    re.IGNORECASE,
+)
+_SCOPE = re.compile(
+    r"^(?:procedure|process|guide|guidance|instructions) (?:for|to|on)\b|^this (?:article|guide|page|procedure|document|"
+    r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b",
+    re.IGNORECASE,
+)
 SHORT_LIST = 5  # a rule's list of up to this many items is given whole when one of its items answers
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
-_ANAPHORA = re.compile(r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise|for (?:example|instance)|"
-                       r"e\.g\.|similarly)\b", re.IGNORECASE)  # leans on the sentence before: the rule an example shows
-_TROUBLE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
-                      r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b", re.IGNORECASE)
+_ANAPHORA = re.compile(
+    r"^(?:after (?:those|that|this)|then|this|these|that|those|it|they|otherwise|for (?:example|instance)|"
+    r"e\.g\.|similarly)\b",
+    re.IGNORECASE,
+)  # leans on the sentence before: the rule an example shows
+_TROUBLE = re.compile(
+    r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
+    r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b",
+    re.IGNORECASE,
+)
 _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
-_HOWTO_TITLE = re.compile(r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE)
+_HOWTO_TITLE = re.compile(
+    r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
+)
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$%.,'-]*[a-z0-9%]|[a-z0-9]", re.IGNORECASE)
-_STOP = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "for", "with", "at", "by", "from", "as", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i", "we", "you", "my", "our", "your", "me", "it", "its", "this", "that", "what", "how", "why", "when", "where", "which", "who", "can", "could", "should", "would", "will", "may", "not", "no", "so", "than", "then", "there", "here", "about", "into", "out", "up", "get", "got", "have", "has", "had", "just", "any", "all", "some", "one", "more", "most", "very"])
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "i",
+        "we",
+        "you",
+        "my",
+        "our",
+        "your",
+        "me",
+        "it",
+        "its",
+        "this",
+        "that",
+        "what",
+        "how",
+        "why",
+        "when",
+        "where",
+        "which",
+        "who",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "not",
+        "no",
+        "so",
+        "than",
+        "then",
+        "there",
+        "here",
+        "about",
+        "into",
+        "out",
+        "up",
+        "get",
+        "got",
+        "have",
+        "has",
+        "had",
+        "just",
+        "any",
+        "all",
+        "some",
+        "one",
+        "more",
+        "most",
+        "very",
+    ]
+)
 
 
 @dataclass
@@ -128,18 +246,27 @@ def question_need(question: str) -> Need:
 
 _WANTED: dict[Need, tuple[str, ...]] = {"fix": ("fix", "steps"), "steps": ("steps", "fix"), "cause": ("cause",)}
 _FOR_FACTS: dict[Need, tuple[str, ...]] = {  # sections that may hold the answer when no section of the wanted role does
-    "fact": ("limits", "rule", "overview", "steps", "fix", "cause"), "rule": ("rule", "limits", "overview", "steps", "fix", "cause"),
-    "fix": ("overview", "steps", "rule", "limits", "cause"), "steps": ("overview", "rule", "limits"), "cause": ("overview", "rule")}
+    "fact": ("limits", "rule", "overview", "steps", "fix", "cause"),
+    "rule": ("rule", "limits", "overview", "steps", "fix", "cause"),
+    "fix": ("overview", "steps", "rule", "limits", "cause"),
+    "steps": ("overview", "rule", "limits"),
+    "cause": ("overview", "rule"),
+}
 
 
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
     """Every chunk of an article in order, with its cosine similarity to the question's vector."""
     rows = await session.execute(
-        text("SELECT id, ordinal, heading, section, content, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim "
-             "FROM kb_chunks WHERE article_id = :a ORDER BY ordinal"),
-        {"a": article_id, "v": str(list(map(float, vector)))})
-    return [Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, r.content), r.content, float(r.sim))
-            for r in rows]
+        text(
+            "SELECT id, ordinal, heading, section, content, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim "
+            "FROM kb_chunks WHERE article_id = :a ORDER BY ordinal"
+        ),
+        {"a": article_id, "v": str(list(map(float, vector)))},
+    )
+    return [
+        Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, r.content), r.content, float(r.sim))
+        for r in rows
+    ]
 
 
 def compose(question: str, passages: list[Passage], embedder: Embedder) -> Composed:
@@ -152,8 +279,12 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     headed = len({p.heading for p in passages if p.heading}) >= 2
     if need in ("fix", "steps") and not headed and sum(len(p.content) for p in passages) <= SHORT_ARTICLE:
         # a short article without sections is the whole resolution of a how-to or a problem
-        return Composed(_join([u for p in passages for u in _units(p.content)]), need, [p.section for p in passages],
-                        [p.content for p in passages])
+        return Composed(
+            _join([u for p in passages for u in _units(p.content)]),
+            need,
+            [p.section for p in passages],
+            [p.content for p in passages],
+        )
     wanted = _WANTED.get(need, ())
     chosen = _best_section(passages, wanted, question)
     if chosen is None and headed:  # the section holding the sentence that best gives the rule or figure
@@ -204,14 +335,19 @@ def _best_section(passages: list[Passage], wanted: tuple[str, ...], question: st
     def fit(p: Passage) -> float:
         listed = sum(bool(_NUMBERED.match(line)) for line in p.content.splitlines()) >= 2
         shared = len(asked & _stems(p.heading or "")) if p.heading else 0
-        return (p.similarity + (0.05 if p.section == wanted[0] else 0.0) + (0.08 if listed and wanted[0] == "steps" else 0.0)
-                + HEADING_WORD * min(shared, 2))
+        return (
+            p.similarity
+            + (0.05 if p.section == wanted[0] else 0.0)
+            + (0.08 if listed and wanted[0] == "steps" else 0.0)
+            + HEADING_WORD * min(shared, 2)
+        )
 
     return max(candidates, key=fit)
 
 
-def _answering_section(passages: list[Passage], roles: tuple[str, ...], question: str, embedder: Embedder,
-                       need: Need) -> Passage | None:
+def _answering_section(
+    passages: list[Passage], roles: tuple[str, ...], question: str, embedder: Embedder, need: Need
+) -> Passage | None:
     """The passage of one of `roles` holding the sentence that answers best (similarity plus what the need looks for)."""
     pool = [(u, c, p) for p in passages if p.section in roles for u, c in _in_context(p)]
     if not pool:
@@ -240,15 +376,23 @@ def _from_sentences(question: str, passages: list[Passage], embedder: Embedder, 
     pool = [(u, c, p) for p in passages if p.section != "symptom" for u, c in _in_context(p)]
     if not pool:
         pool = [(u, c, p) for p in passages for u, c in _in_context(p)]
-    picked = _pick(question, [u for u, _, _ in pool], embedder, need, keep=3 if need in ("fix", "steps") else 2,
-                   contexts=[c for _, c, _ in pool])
+    picked = _pick(
+        question,
+        [u for u, _, _ in pool],
+        embedder,
+        need,
+        keep=3 if need in ("fix", "steps") else 2,
+        contexts=[c for _, c, _ in pool],
+    )
     used = [p for u, _, p in pool if u in picked]
-    return Composed(_join(picked), need, list(dict.fromkeys(p.section for p in used)),
-                    list(dict.fromkeys(p.content for p in used)))
+    return Composed(
+        _join(picked), need, list(dict.fromkeys(p.section for p in used)), list(dict.fromkeys(p.content for p in used))
+    )
 
 
-def _pick(question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int,
-          contexts: list[str] | None = None) -> list[str]:
+def _pick(
+    question: str, units: list[str], embedder: Embedder, need: Need, *, keep: int, contexts: list[str] | None = None
+) -> list[str]:
     """Up to `keep` units close to the best-answering one, in their original order, with what they lean on: the
     sentence before one that starts "This..."/"For example...", the list after one that ends with a colon, and for
     a rule, fact or cause the rest of a short list one of them is an item of."""
@@ -281,6 +425,7 @@ def stands_out(scores: Sequence[float]) -> bool:
 def _short_list(units: list[str], i: int) -> list[int]:
     """The whole list that unit `i` is an item of, with the line leading into it, when it has at most SHORT_LIST items
     (a rule's conditions go together); nothing for a unit outside a list or in a long one."""
+
     def item(k: int) -> bool:
         return 0 <= k < len(units) and bool(_NUMBERED.match(units[k]) or _BULLET.match(units[k]))
 
@@ -297,8 +442,14 @@ def _short_list(units: list[str], i: int) -> list[int]:
     return lead + list(range(first, last + 1))
 
 
-def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float]], embedder: Embedder,
-                 *, margin: float = PICK_MARGIN, staff: bool = False) -> uuid.UUID:
+def pick_article(
+    question: str,
+    candidates: Sequence[tuple[uuid.UUID, str, float]],
+    embedder: Embedder,
+    *,
+    margin: float = PICK_MARGIN,
+    staff: bool = False,
+) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
@@ -320,6 +471,7 @@ def pick_article(question: str, candidates: Sequence[tuple[uuid.UUID, str, float
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
+
     return close[max(range(len(close)), key=rank)][0]
 
 
@@ -345,8 +497,10 @@ def _scores(question: str, units: list[str], contexts: list[str], embedder: Embe
     in_context = _similarities(embedder, question, framed) if any(contexts) else plain
     states = [_states_asked(u, question) if need == "fact" else None for u in units]
     off = UNASKED if any(states) else 0.0  # when some unit states what is asked, the others cannot answer
-    return [(a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0)
-            for u, a, b, said in zip(units, plain, in_context, states)]
+    return [
+        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0)
+        for u, a, b, said in zip(units, plain, in_context, states)
+    ]
 
 
 def _has_figure(unit: str) -> bool:
@@ -431,7 +585,11 @@ def _join(units: list[str]) -> str:
     out: list[str] = []
     for unit in units:
         is_item = bool(_NUMBERED.match(unit) or _BULLET.match(unit))
-        if out and not is_item and not (_NUMBERED.match(out[-1].splitlines()[-1]) or _BULLET.match(out[-1].splitlines()[-1])):
+        if (
+            out
+            and not is_item
+            and not (_NUMBERED.match(out[-1].splitlines()[-1]) or _BULLET.match(out[-1].splitlines()[-1]))
+        ):
             out[-1] = f"{out[-1]} {unit}"
         elif out and is_item:
             out[-1] = f"{out[-1]}\n{unit}"
@@ -455,8 +613,14 @@ _MARKERS = re.compile(r"\s?\[\d{1,2}\]")
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"(*])")
 
 
-def faithful(answer: str, evidence: Sequence[str], embedder: Embedder, *, floor: float = SUPPORT_FLOOR,
-             keep_prefixes: tuple[str, ...] = ("See also",)) -> str:
+def faithful(
+    answer: str,
+    evidence: Sequence[str],
+    embedder: Embedder,
+    *,
+    floor: float = SUPPORT_FLOOR,
+    keep_prefixes: tuple[str, ...] = ("See also",),
+) -> str:
     """`answer` without the sentences that no evidence passage supports (best sentence cosine below `floor`).
 
     A sentence copied from a passage scores 1; a faithful paraphrase stays well above the floor; a
@@ -465,21 +629,29 @@ def faithful(answer: str, evidence: Sequence[str], embedder: Embedder, *, floor:
     support = [_plain(u) for passage in evidence for u in _units(passage)]
     if not support or not answer.strip():
         return answer
-    lines: list[tuple[str | None, str, list[str], list[str]]] = []  # (kept as is, list lead, sentences, their plain text) per line
+    lines: list[
+        tuple[str | None, str, list[str], list[str]]
+    ] = []  # (kept as is, list lead, sentences, their plain text) per line
     for line in answer.splitlines():
         if not line.strip() or line.strip().startswith(keep_prefixes):
             lines.append((line, "", [], []))
             continue
         lead = re.match(r"^\s*(?:\d+[.)]|[-*])\s+", line)
-        sentences = [s for s in _SPLIT.split(line[lead.end():] if lead else line) if s.strip()]
-        lines.append((None, lead.group(0) if lead else "", sentences,
-                      [_MARKERS.sub("", s).replace("**", "").strip() for s in sentences]))
+        sentences = [s for s in _SPLIT.split(line[lead.end() :] if lead else line) if s.strip()]
+        lines.append(
+            (
+                None,
+                lead.group(0) if lead else "",
+                sentences,
+                [_MARKERS.sub("", s).replace("**", "").strip() for s in sentences],
+            )
+        )
     verbatim = " ".join(support)
     unsure = list(dict.fromkeys(p for *_, plain in lines for p in plain if p and p not in verbatim))
     supported = set()
     if unsure:  # sentences copied from a passage score 1 without asking the model
         vectors = embed_cached(embedder, [*unsure, *support])
-        scores = (vectors[:len(unsure)] @ vectors[len(unsure):].T).max(axis=1)
+        scores = (vectors[: len(unsure)] @ vectors[len(unsure) :].T).max(axis=1)
         supported = {p for p, score in zip(unsure, scores) if score >= floor}
     kept_lines = []
     for whole, prefix, sentences, plain in lines:

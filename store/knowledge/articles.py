@@ -38,7 +38,9 @@ async def readable_article(session: AsyncSession, actor: Actor, article_id: uuid
     return article
 
 
-async def readable_articles_page(session: AsyncSession, actor: Actor, *, limit: int, offset: int) -> tuple[list[KbArticle], int]:
+async def readable_articles_page(
+    session: AsyncSession, actor: Actor, *, limit: int, offset: int
+) -> tuple[list[KbArticle], int]:
     """One page of the articles the caller may read, by title, and how many there are in all."""
     require(actor, "kb", "read")
     visible = KbArticle.visibility.in_(visible_to(actor))
@@ -67,5 +69,8 @@ async def article_index(session: AsyncSession) -> list[IndexedArticle]:
     """Every article with its number of chunks, by title (the operators' CLI: no caller)."""
     rows = await session.execute(
         select(KbArticle.id, KbArticle.title, KbArticle.visibility, KbArticle.source, func.count(KbChunk.id))
-        .outerjoin(KbChunk, KbChunk.article_id == KbArticle.id).group_by(KbArticle.id).order_by(KbArticle.title))
+        .outerjoin(KbChunk, KbChunk.article_id == KbArticle.id)
+        .group_by(KbArticle.id)
+        .order_by(KbArticle.title)
+    )
     return [IndexedArticle(*row) for row in rows]

@@ -39,7 +39,7 @@ def _sections(text: str) -> list[tuple[str | None, str]]:
     heading: str | None = None
     start = 0
     for match in _HEADING.finditer(text):
-        sections.append((heading, text[start:match.start()]))
+        sections.append((heading, text[start : match.start()]))
         heading, start = match.group(2).strip(), match.end()
     sections.append((heading, text[start:]))
     return [(h, b.strip()) for h, b in sections if b.strip()]
@@ -73,7 +73,7 @@ def _pack(paragraphs: list[str], target: int, overlap: int) -> list[str]:
         if current and len(current) + len(paragraph) + 2 > target:
             chunks.append(current)
             tail = current[-overlap:]
-            current = tail[tail.find(" ") + 1:] if " " in tail else ""
+            current = tail[tail.find(" ") + 1 :] if " " in tail else ""
         current = f"{current}\n\n{paragraph}".strip() if current else paragraph
     if current:
         chunks.append(current)

@@ -27,11 +27,23 @@ class Document:
     url: str | None = None
 
     def to_json(self) -> dict[str, str | None]:
-        return {"source": self.source, "title": self.title, "content": self.content, "visibility": self.visibility.value, "url": self.url}
+        return {
+            "source": self.source,
+            "title": self.title,
+            "content": self.content,
+            "visibility": self.visibility.value,
+            "url": self.url,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, str | None]) -> Document:
-        return cls(str(data["source"]), str(data["title"]), str(data["content"]), Visibility(str(data["visibility"])), data.get("url"))
+        return cls(
+            str(data["source"]),
+            str(data["title"]),
+            str(data["content"]),
+            Visibility(str(data["visibility"])),
+            data.get("url"),
+        )
 
     @property
     def content_hash(self) -> str:
@@ -95,8 +107,13 @@ def read_file(path: Path) -> Iterator[Document | Skipped]:
         meta, body = _front_matter(text)
         heading = re.search(r"^#\s+(.+)$", body, re.M)
         title = meta.get("title") or (heading.group(1).strip() if heading else _title_from_name(path))
-        yield Document(source=str(path), title=title, content=body.strip(), visibility=_visibility(meta.get("visibility"), title),
-                       url=meta.get("url"))
+        yield Document(
+            source=str(path),
+            title=title,
+            content=body.strip(),
+            visibility=_visibility(meta.get("visibility"), title),
+            url=meta.get("url"),
+        )
 
 
 def _json_articles(path: Path, text: str) -> Iterator[Document | Skipped]:
@@ -107,11 +124,18 @@ def _json_articles(path: Path, text: str) -> Iterator[Document | Skipped]:
         return
     items = data if isinstance(data, list) else [data]
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not all(isinstance(value := item.get(k), str) and value.strip() for k in ("id", "title", "content")):
+        if not isinstance(item, dict) or not all(
+            isinstance(value := item.get(k), str) and value.strip() for k in ("id", "title", "content")
+        ):
             yield Skipped(f"{path}#{index}", 'a JSON article needs non-empty "id", "title" and "content" strings')
             continue
-        yield Document(source=item["id"], title=item["title"].strip(), content=item["content"].strip(),
-                       visibility=_visibility(item.get("visibility"), item["title"]), url=item.get("url"))
+        yield Document(
+            source=item["id"],
+            title=item["title"].strip(),
+            content=item["content"].strip(),
+            visibility=_visibility(item.get("visibility"), item["title"]),
+            url=item.get("url"),
+        )
 
 
 def _visibility(value: object, title: str) -> Visibility:
@@ -133,7 +157,7 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
         key, sep, value = line.partition(":")
         if sep:
             meta[key.strip().lower()] = value.strip().strip("\"'")
-    return meta, text[match.end():]
+    return meta, text[match.end() :]
 
 
 def _title_from_name(path: Path) -> str:

@@ -36,14 +36,19 @@ class IngestReport:
     chunks: int = 0
 
 
-async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], embedder: Embedder,
-                 *, progress: Progress | None = None) -> IngestReport:
+async def ingest(
+    session: AsyncSession, items: Iterable[Document | Skipped], embedder: Embedder, *, progress: Progress | None = None
+) -> IngestReport:
     """Add new articles, replace changed ones (old chunks deleted in the same transaction), skip unchanged."""
     report = IngestReport()
     pending: list[tuple[KbArticle, Document]] = []
     items = list(items)
     sources = [item.source for item in items if isinstance(item, Document)]
-    known = {a.source: a for a in await session.scalars(select(KbArticle).where(KbArticle.source.in_(sources)))} if sources else {}
+    known = (
+        {a.source: a for a in await session.scalars(select(KbArticle).where(KbArticle.source.in_(sources)))}
+        if sources
+        else {}
+    )
     for item in items:
         if isinstance(item, Skipped):
             report.skipped.append(item)
@@ -69,20 +74,44 @@ async def ingest(session: AsyncSession, items: Iterable[Document | Skipped], emb
         article.kind = article_kind(article.title, (p.section for p in pieces))
         rows += [(article, piece) for piece in pieces]
     async for batch, vectors in _embedded(embedder, rows, lambda row: row[1].embed_text(row[0].title)):
-        await _copy_chunks(session, [
-            (article.id, piece.ordinal, article.title, article.visibility.value, piece.heading, piece.section, piece.content,
-             vector, embedder.name)
-            for (article, piece), vector in zip(batch, vectors)
-        ])
+        await _copy_chunks(
+            session,
+            [
+                (
+                    article.id,
+                    piece.ordinal,
+                    article.title,
+                    article.visibility.value,
+                    piece.heading,
+                    piece.section,
+                    piece.content,
+                    vector,
+                    embedder.name,
+                )
+                for (article, piece), vector in zip(batch, vectors)
+            ],
+        )
         report.chunks += len(batch)
         if progress:
             progress(len(batch))
     return report
 
 
-_CHUNK_COPY = ("COPY kb_chunks (article_id, ordinal, title, visibility, heading, section, content, embedding, embedding_model) "
-               "FROM STDIN (FORMAT BINARY)")
-_CHUNK_TYPES = ["uuid", "int4", "text", "text", "text", "text", "text", "vector", "text"]  # an enum's binary form is its label
+_CHUNK_COPY = (
+    "COPY kb_chunks (article_id, ordinal, title, visibility, heading, section, content, embedding, embedding_model) "
+    "FROM STDIN (FORMAT BINARY)"
+)
+_CHUNK_TYPES = [
+    "uuid",
+    "int4",
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "vector",
+    "text",
+]  # an enum's binary form is its label
 
 
 async def _copy_chunks(session: AsyncSession, rows: list[tuple[object, ...]]) -> None:
@@ -103,10 +132,12 @@ async def _copy_chunks(session: AsyncSession, rows: list[tuple[object, ...]]) ->
         raise DBAPIError.instance(_CHUNK_COPY, None, err, connection.dialect.loaded_dbapi.Error) from err
 
 
-async def _embedded(embedder: Embedder, rows: Sequence[T], text: Callable[[T], str]) -> AsyncIterator[tuple[Sequence[T], np.ndarray]]:
+async def _embedded(
+    embedder: Embedder, rows: Sequence[T], text: Callable[[T], str]
+) -> AsyncIterator[tuple[Sequence[T], np.ndarray]]:
     """`rows` in batches of EMBED_BATCH with their vectors. The next batch is embedded (in a worker thread) while the
     caller writes this one, so writing adds no time to the encoder's."""
-    batches = [rows[start:start + EMBED_BATCH] for start in range(0, len(rows), EMBED_BATCH)]
+    batches = [rows[start : start + EMBED_BATCH] for start in range(0, len(rows), EMBED_BATCH)]
 
     def embed(batch: Sequence[T]) -> asyncio.Task[np.ndarray]:
         return asyncio.ensure_future(asyncio.to_thread(embedder.embed, [text(row) for row in batch]))
@@ -145,8 +176,14 @@ async def find_article(session: AsyncSession, source_or_id: str) -> KbArticle:
 
 async def stale_chunks(session: AsyncSession, model_name: str) -> int:
     """How many chunks were embedded with another model than `model_name`."""
-    return int(await session.scalar(select(func.count()).select_from(KbChunk).where(
-        (KbChunk.embedding_model != model_name) | KbChunk.embedding_model.is_(None))) or 0)
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(KbChunk)
+            .where((KbChunk.embedding_model != model_name) | KbChunk.embedding_model.is_(None))
+        )
+        or 0
+    )
 
 
 def _to_reembed(model_name: str, everything: bool) -> Select[uuid.UUID, str, str | None, str]:
@@ -161,16 +198,27 @@ def _chunk_text(row: Row[uuid.UUID, str, str | None, str]) -> str:
     return Chunk(0, heading, content).embed_text(title)
 
 
-async def _reembed(session: AsyncSession, embedder: Embedder, rows: Sequence[Row[uuid.UUID, str, str | None, str]],
-                   progress: Progress | None = None) -> None:
+async def _reembed(
+    session: AsyncSession,
+    embedder: Embedder,
+    rows: Sequence[Row[uuid.UUID, str, str | None, str]],
+    progress: Progress | None = None,
+) -> None:
     async for batch, vectors in _embedded(embedder, rows, _chunk_text):
-        await session.execute(update(KbChunk), [{"id": chunk_id, "embedding": vector, "embedding_model": embedder.name}
-                                                for (chunk_id, *_), vector in zip(batch, vectors)])
+        await session.execute(
+            update(KbChunk),
+            [
+                {"id": chunk_id, "embedding": vector, "embedding_model": embedder.name}
+                for (chunk_id, *_), vector in zip(batch, vectors)
+            ],
+        )
         if progress:
             progress(len(batch))
 
 
-async def reindex(session: AsyncSession, embedder: Embedder, *, progress: Progress | None = None, everything: bool = False) -> int:
+async def reindex(
+    session: AsyncSession, embedder: Embedder, *, progress: Progress | None = None, everything: bool = False
+) -> int:
     """Re-embed the chunks whose model differs from `embedder` (or all of them); returns how many."""
     rows = (await session.execute(_to_reembed(embedder.name, everything))).all()
     await _reembed(session, embedder, rows, progress)
@@ -200,8 +248,13 @@ async def queue_ingest(session: AsyncSession, items: Iterable[Document | Skipped
         if isinstance(item, Skipped):
             queued.skipped.append(item)
             continue
-        job = await defer(session, "kb.ingest", lock=f"kb:{item.source}", queueing_lock=f"kb:{item.source}:{item.content_hash}",
-                          document=item.to_json())
+        job = await defer(
+            session,
+            "kb.ingest",
+            lock=f"kb:{item.source}",
+            queueing_lock=f"kb:{item.source}:{item.content_hash}",
+            document=item.to_json(),
+        )
         queued.jobs += job is not None
         queued.already_queued += job is None
     return queued
@@ -212,6 +265,6 @@ async def queue_reindex(session: AsyncSession, model_name: str, *, everything: b
     ids = [str(row.id) for row in (await session.execute(_to_reembed(model_name, everything))).all()]
     queued = Queued()
     for start in range(0, len(ids), EMBED_BATCH):
-        await defer(session, "kb.reembed", chunk_ids=ids[start:start + EMBED_BATCH])
+        await defer(session, "kb.reembed", chunk_ids=ids[start : start + EMBED_BATCH])
         queued.jobs += 1
     return queued

@@ -44,28 +44,39 @@ async def index_pending(session: AsyncSession, embedder: Embedder, *, limit: int
     return done
 
 
-async def search_memory(session: AsyncSession, embedder: Embedder, actor: Actor, query: str, *, limit: int = 5) -> list[Match]:
+async def search_memory(
+    session: AsyncSession, embedder: Embedder, actor: Actor, query: str, *, limit: int = 5
+) -> list[Match]:
     """Ticket threads (when the caller may read tickets) and the caller's own conversations nearest to `query`."""
     await index_pending(session, embedder)
     vector = str(embedder.embed([query])[0].tolist())
     matches: list[Match] = []
     if allowed(actor, "tickets", "read"):
-        rows = await session.execute(text(
-            "SELECT t.id, t.number, t.subject, m.body, m.created_at, 1 - (m.embedding <=> CAST(:v AS vector)) AS score "
-            "FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.embedding IS NOT NULL "
-            "ORDER BY m.embedding <=> CAST(:v AS vector) LIMIT :k"), {"v": vector, "k": limit * 3})
+        rows = await session.execute(
+            text(
+                "SELECT t.id, t.number, t.subject, m.body, m.created_at, 1 - (m.embedding <=> CAST(:v AS vector)) AS score "
+                "FROM ticket_messages m JOIN tickets t ON t.id = m.ticket_id WHERE m.embedding IS NOT NULL "
+                "ORDER BY m.embedding <=> CAST(:v AS vector) LIMIT :k"
+            ),
+            {"v": vector, "k": limit * 3},
+        )
         seen = set()
         for r in rows:
             if r.id not in seen:
                 seen.add(r.id)
-                matches.append(Match("ticket", str(r.id), f"#{r.number} {r.subject}", r.body, float(r.score), r.created_at))
+                matches.append(
+                    Match("ticket", str(r.id), f"#{r.number} {r.subject}", r.body, float(r.score), r.created_at)
+                )
     if actor.user_id is not None or actor.customer_session is not None:
-        rows = await session.execute(text(
-            "SELECT c.id, coalesce(c.title, 'conversation') AS title, m.content, m.created_at, "
-            "1 - (m.embedding <=> CAST(:v AS vector)) AS score FROM conversation_messages m "
-            "JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE m.embedding IS NOT NULL AND (c.user_id = :uid OR c.customer_session = :cs) "
-            "ORDER BY m.embedding <=> CAST(:v AS vector) LIMIT :k"),
-            {"v": vector, "k": limit, "uid": actor.user_id, "cs": actor.customer_session})
+        rows = await session.execute(
+            text(
+                "SELECT c.id, coalesce(c.title, 'conversation') AS title, m.content, m.created_at, "
+                "1 - (m.embedding <=> CAST(:v AS vector)) AS score FROM conversation_messages m "
+                "JOIN conversations c ON c.id = m.conversation_id "
+                "WHERE m.embedding IS NOT NULL AND (c.user_id = :uid OR c.customer_session = :cs) "
+                "ORDER BY m.embedding <=> CAST(:v AS vector) LIMIT :k"
+            ),
+            {"v": vector, "k": limit, "uid": actor.user_id, "cs": actor.customer_session},
+        )
         matches += [Match("conversation", str(r.id), r.title, r.content, float(r.score), r.created_at) for r in rows]
     return sorted(matches, key=lambda m: m.score, reverse=True)[:limit]

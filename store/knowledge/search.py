@@ -33,7 +33,9 @@ SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which 
 RRF_K = 60
 RANK_CAP = 1000  # full-text matches ranked per query: bounds latency when common words match most of a large index
 COMMON_SHARE = 0.02  # full-text candidates match a query term in at most this share of chunks (ANALYZE's figures)
-PRESCORED = 200  # of those, the best by ts_rank (term frequencies, cheap) are ranked by cover density (costly for long queries)
+PRESCORED = (
+    200  # of those, the best by ts_rank (term frequencies, cheap) are ranked by cover density (costly for long queries)
+)
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
 _WORD = re.compile(r"\w", re.U)
 
@@ -66,9 +68,16 @@ def has_words(query: str) -> bool:
 
 
 async def search(
-    session: AsyncSession, embedder: Embedder, query: str, *, limit: int = 5,
-    visibilities: Sequence[Visibility] = (Visibility.public,), method: Method = "hybrid",
-    alpha: float | None = None, per_article: bool = True, candidates: int = 40,
+    session: AsyncSession,
+    embedder: Embedder,
+    query: str,
+    *,
+    limit: int = 5,
+    visibilities: Sequence[Visibility] = (Visibility.public,),
+    method: Method = "hybrid",
+    alpha: float | None = None,
+    per_article: bool = True,
+    candidates: int = 40,
 ) -> list[Hit]:
     """The best passages for `query` among articles of the given visibilities.
 
@@ -78,7 +87,9 @@ async def search(
     if not has_words(query):
         return []
     vector = (await asyncio.to_thread(embed_cached, embedder, [query]))[0].tolist()
-    rows = await _candidates(session, query, vector, [v.value for v in visibilities], max(candidates, limit * 4), method)
+    rows = await _candidates(
+        session, query, vector, [v.value for v in visibilities], max(candidates, limit * 4), method
+    )
     if not rows:
         return []
     best_text = max(r.text_score for r in rows) or 1.0
@@ -88,7 +99,7 @@ async def search(
     scored = []
     for row in rows:
         coverage = row.matched / terms
-        v, t = row.vector_score, row.text_score / best_text * coverage ** power
+        v, t = row.vector_score, row.text_score / best_text * coverage**power
         if method == "vector":
             score = v
         elif method == "text":
@@ -97,8 +108,21 @@ async def search(
             score = _rrf(row.dense_rank) + _rrf(row.text_rank)
         else:
             score = weight * v + (1 - weight) * t
-        scored.append(Hit(chunk_id=row.id, article_id=row.article_id, title=row.title, source=row.source, url=row.url,
-                          heading=row.heading, content=row.content, score=score, vector_score=v, text_score=t, coverage=coverage))
+        scored.append(
+            Hit(
+                chunk_id=row.id,
+                article_id=row.article_id,
+                title=row.title,
+                source=row.source,
+                url=row.url,
+                heading=row.heading,
+                content=row.content,
+                score=score,
+                vector_score=v,
+                text_score=t,
+                coverage=coverage,
+            )
+        )
     scored.sort(key=lambda h: h.score, reverse=True)
     if per_article:
         best: dict[uuid.UUID, Hit] = {}  # the first (best) hit of each article, in order
@@ -169,9 +193,19 @@ ORDER BY k.dense_rank NULLS LAST, k.text_rank
 """).bindparams(bindparam("vis", expanding=True))
 
 
-async def _candidates(session: AsyncSession, query: str, vector: list[float], visible: list[str], k: int,
-                      method: Method) -> list[Any]:
+async def _candidates(
+    session: AsyncSession, query: str, vector: list[float], visible: list[str], k: int, method: Method
+) -> list[Any]:
     """Every candidate of either side with both scores (one round trip)."""
-    params = {"v": str(vector), "q": query, "vis": visible, "k": k, "cap": RANK_CAP, "pre": PRESCORED, "common": COMMON_SHARE,
-              "dense": method != "text", "sparse": method != "vector"}
+    params = {
+        "v": str(vector),
+        "q": query,
+        "vis": visible,
+        "k": k,
+        "cap": RANK_CAP,
+        "pre": PRESCORED,
+        "common": COMMON_SHARE,
+        "dense": method != "text",
+        "sparse": method != "vector",
+    }
     return list((await session.execute(_CANDIDATES, params)).all())

@@ -16,24 +16,41 @@ Kind = Literal["troubleshooting", "howto", "reference"]
 
 _HEADING_PATTERNS: list[tuple[Role, str]] = [
     ("symptom", r"\bsymptoms?\b|\bwhat you see\b|\bthe problem\b"),
-    ("fix", (r"\bfix(es)?\b|\bsolutions?\b|\bresol(ve|ution)\b|\bwhat (to|you can|you should) do\b|\bworkaround\b|"
-            r"\btroubleshoot|\bhow to proceed\b|\bif errors persist\b|\blost your\b|\brecover|\bwhat to do next\b")),
+    (
+        "fix",
+        (
+            r"\bfix(es)?\b|\bsolutions?\b|\bresol(ve|ution)\b|\bwhat (to|you can|you should) do\b|\bworkaround\b|"
+            r"\btroubleshoot|\bhow to proceed\b|\bif errors persist\b|\blost your\b|\brecover|\bwhat to do next\b"
+        ),
+    ),
     ("cause", r"\bcauses?\b|\breasons?\b|\bwhy\b|\bwhat it means\b|\bmeaning\b|\bblockers?\b"),
-    ("steps", (r"\bsteps?\b|\bhow to\b|\bprocedure\b|\bset ?up\b|\bgetting started\b|\bcreate\b|\benable\b|\brun\b|"
-              r"\bconnect\b|\binvite\b|\bactivate\b|\buse it\b|\bprepare\b|\brequest\b|\bapply\b|\bto refer\b")),
+    (
+        "steps",
+        (
+            r"\bsteps?\b|\bhow to\b|\bprocedure\b|\bset ?up\b|\bgetting started\b|\bcreate\b|\benable\b|\brun\b|"
+            r"\bconnect\b|\binvite\b|\bactivate\b|\buse it\b|\bprepare\b|\brequest\b|\bapply\b|\bto refer\b"
+        ),
+    ),
     ("limits", r"\blimits?\b|\blimitations?\b|\brestrictions?\b|\bcaps?\b|\bmaximum\b|\bretention\b"),
-    ("rule", (r"\bpolic(y|ies)\b|\bfees?\b|\bpric(e|ing)\b|\bcosts?\b|\brules?\b|\banswer\b|\bterms\b|\beligib|"
-             r"\brequirements?\b|\bavailability\b|\bcharges?\b|\brates?\b")),
+    (
+        "rule",
+        (
+            r"\bpolic(y|ies)\b|\bfees?\b|\bpric(e|ing)\b|\bcosts?\b|\brules?\b|\banswer\b|\bterms\b|\beligib|"
+            r"\brequirements?\b|\bavailability\b|\bcharges?\b|\brates?\b"
+        ),
+    ),
 ]
 _BY_HEADING = [(role, re.compile(p, re.IGNORECASE)) for role, p in _HEADING_PATTERNS]
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+", re.MULTILINE)
-VERBS = ("choose|open|go|click|tap|select|clear|create|add|enter|set|sign|use|ask|contact|split|filter|acknowledge|"
-         "synchroni[sz]e|update|reconnect|remove|delete|check|verify|confirm|enable|disable|turn|try|wait|refresh|regenerate|"
-         "increase|clean|review|call|request|file|replace|drop|map|start|export|import|tag|revoke|escalate|run|compare|send|"
-         "save|scan|find|edit|trim|adjust|complete|navigate|view|log|keep|make|pay|provide|include|report|share|track|remind|"
-         "ensure|schedule|submit|follow|pick|download|install|allow|type|press|copy|paste|give|invite|connect|mention|"
-         "deposit|transfer|move|cancel|block|unblock|regenerate|retry|reset|activate|generate|reveal|label|retain|monitor|"
-         "lower|reduce|consolidate|plan|space|inform|enroll|dispute|upload|rename|exclude|assign|mark")
+VERBS = (
+    "choose|open|go|click|tap|select|clear|create|add|enter|set|sign|use|ask|contact|split|filter|acknowledge|"
+    "synchroni[sz]e|update|reconnect|remove|delete|check|verify|confirm|enable|disable|turn|try|wait|refresh|regenerate|"
+    "increase|clean|review|call|request|file|replace|drop|map|start|export|import|tag|revoke|escalate|run|compare|send|"
+    "save|scan|find|edit|trim|adjust|complete|navigate|view|log|keep|make|pay|provide|include|report|share|track|remind|"
+    "ensure|schedule|submit|follow|pick|download|install|allow|type|press|copy|paste|give|invite|connect|mention|"
+    "deposit|transfer|move|cancel|block|unblock|regenerate|retry|reset|activate|generate|reveal|label|retain|monitor|"
+    "lower|reduce|consolidate|plan|space|inform|enroll|dispute|upload|rename|exclude|assign|mark"
+)
 IMPERATIVE = re.compile(rf"^(?:\d+[.)]\s+|[-*]\s+)?(?:\*\*)?(?:{VERBS})\b", re.IGNORECASE)
 _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b")
 

@@ -17,8 +17,9 @@ def run() -> None:
         raise RuntimeError("alembic: sqlalchemy.url is not set")
     engine = create_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True,
-                          include_object=include_object)
+        context.configure(
+            connection=connection, target_metadata=Base.metadata, compare_type=True, include_object=include_object
+        )
         with context.begin_transaction():
             connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LOCK_KEY})
             context.run_migrations()

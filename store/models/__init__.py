@@ -44,7 +44,9 @@ def _record_types() -> dict[str, type[Entity]]:
         model = mapper.class_
         if issubclass(model, Entity):
             if model.record_type in found:
-                raise TypeError(f"{model.__name__} and {found[model.record_type].__name__} both say record_type {model.record_type!r}")
+                raise TypeError(
+                    f"{model.__name__} and {found[model.record_type].__name__} both say record_type {model.record_type!r}"
+                )
             found[model.record_type] = model
     return found
 

@@ -61,8 +61,6 @@ class AccountTeamMember(Base):
 
     __tablename__ = "account_team"
 
-    account_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(sa.String(50), default="member", server_default="member")

@@ -27,7 +27,9 @@ class Activity(Entity):
     source_type: Mapped[RecordType | None] = enum_column(RecordType, nullable=True)
     source_id: Mapped[uuid.UUID | None]
     actor_id: Mapped[uuid.UUID | None] = fk("users.id")
-    occurred_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
+    occurred_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
+    )
 
 
 class ActivityLink(Base):
@@ -36,8 +38,6 @@ class ActivityLink(Base):
     __tablename__ = "activity_links"
     __table_args__ = (sa.Index("ix_activity_links_record", "record_type", "record_id"),)
 
-    activity_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
-    )
+    activity_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
     record_type: Mapped[RecordType] = enum_column(RecordType, primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -20,7 +20,9 @@ class AuditEntry(IdMixin, Base):
 
     __tablename__ = "audit_log"
 
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now(), index=True)
+    at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now(), index=True
+    )
     actor_id: Mapped[uuid.UUID | None] = fk("users.id")
     actor_label: Mapped[str] = mapped_column(sa.String(320))
     on_behalf_of_id: Mapped[uuid.UUID | None] = fk("users.id")

@@ -61,9 +61,7 @@ def money(**kw: Any) -> Any:
 
 def fk(target: str, *, ondelete: str = "SET NULL", use_alter: bool = False, **kw: Any) -> Any:
     """A UUID foreign key column, indexed."""
-    return mapped_column(
-        sa.ForeignKey(target, ondelete=ondelete, use_alter=use_alter), index=True, **kw
-    )
+    return mapped_column(sa.ForeignKey(target, ondelete=ondelete, use_alter=use_alter), index=True, **kw)
 
 
 class IdMixin:

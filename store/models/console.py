@@ -30,8 +30,10 @@ class SignInFailure(IdMixin, Base):
     """One refused sign-in: counted per email and per client address to slow down password guessing."""
 
     __tablename__ = "console_sign_in_failures"
-    __table_args__ = (sa.Index("ix_console_sign_in_failures_email_at", "email", "at"),
-                      sa.Index("ix_console_sign_in_failures_client_ip_at", "client_ip", "at"))
+    __table_args__ = (
+        sa.Index("ix_console_sign_in_failures_email_at", "email", "at"),
+        sa.Index("ix_console_sign_in_failures_client_ip_at", "client_ip", "at"),
+    )
 
     email: Mapped[str] = mapped_column(CITEXT)
     client_ip: Mapped[str] = mapped_column(sa.String(64))

@@ -30,7 +30,9 @@ class Conversation(Entity):
     helpful: Mapped[bool | None]  # the customer's "That helped"
     csat_rating: Mapped[int | None] = mapped_column(sa.SmallInteger)
     csat_comment: Mapped[str | None] = mapped_column(sa.Text)
-    tokens_used: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")  # model tokens, against the budget
+    tokens_used: Mapped[int] = mapped_column(
+        sa.BigInteger, default=0, server_default="0"
+    )  # model tokens, against the budget
 
 
 class ConversationMessage(Entity):
@@ -39,20 +41,31 @@ class ConversationMessage(Entity):
     __tablename__ = "conversation_messages"
     record_type: ClassVar[str] = "conversation_message"
     __table_args__ = (
-        sa.Index("ix_conversation_messages_embedding", "embedding", postgresql_using="hnsw",
-                 postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
+        sa.Index(
+            "ix_conversation_messages_embedding",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
     )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
-    seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # insertion order, whatever the clock says
+    seq: Mapped[int] = mapped_column(
+        sa.BigInteger, sa.Identity(), unique=True
+    )  # insertion order, whatever the clock says
     role: Mapped[str] = mapped_column(sa.String(20))
     content: Mapped[str | None] = mapped_column(sa.Text)
-    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB(none_as_null=True))  # None: SQL NULL
+    tool_calls: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        sa.dialects.postgresql.JSONB(none_as_null=True)
+    )  # None: SQL NULL
     tool_call_id: Mapped[str | None] = mapped_column(sa.String(100))
     name: Mapped[str | None] = mapped_column(sa.String(100))
-    citations: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.dialects.postgresql.JSONB(none_as_null=True))  # of a final answer
+    citations: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        sa.dialects.postgresql.JSONB(none_as_null=True)
+    )  # of a final answer
     embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
 
 

@@ -36,8 +36,19 @@ class Deal(ImportedMixin, Entity):
         sa.CheckConstraint("total_mrr IS NULL OR total_mrr >= 0", name="mrr_nonneg"),
         sa.CheckConstraint("contract_term IS NULL OR contract_term > 0", name="term_positive"),
         # Covering (index-only) indexes for the pipeline summaries: company-wide, and per owner or team.
-        sa.Index("ix_deals_stage_close_date", "stage", "close_date", postgresql_include=["owner_id", "amount", "weighted_value"]),
-        sa.Index("ix_deals_owner_stage_close_date", "owner_id", "stage", "close_date", postgresql_include=["amount", "weighted_value"]),
+        sa.Index(
+            "ix_deals_stage_close_date",
+            "stage",
+            "close_date",
+            postgresql_include=["owner_id", "amount", "weighted_value"],
+        ),
+        sa.Index(
+            "ix_deals_owner_stage_close_date",
+            "owner_id",
+            "stage",
+            "close_date",
+            postgresql_include=["amount", "weighted_value"],
+        ),
         sa.Index(
             "ix_deals_open_stage_changed_at",
             "stage_changed_at",
@@ -53,7 +64,9 @@ class Deal(ImportedMixin, Entity):
 
     deal_name: Mapped[str] = mapped_column(sa.String(300), index=True)
     amount: Mapped[Decimal] = money(default=Decimal(0), server_default="0")
-    amount_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # False: amount follows the lines
+    amount_override: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )  # False: amount follows the lines
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD", server_default="USD")
     probability: Mapped[int] = mapped_column(default=25, server_default="25")
     probability_override: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -102,12 +115,12 @@ class DealStageChange(IdMixin, Base):
 
     __tablename__ = "deal_stage_history"
 
-    deal_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("deals.id", ondelete="CASCADE"), index=True
-    )
+    deal_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("deals.id", ondelete="CASCADE"), index=True)
     from_stage: Mapped[DealStage | None] = enum_column(DealStage, check_name="from_stage", nullable=True)
     to_stage: Mapped[DealStage] = enum_column(DealStage, check_name="to_stage")
-    changed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
+    changed_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
+    )
     changed_by_id: Mapped[uuid.UUID | None] = fk("users.id")
 
 

@@ -84,13 +84,20 @@ class InboxConversation(Entity):
     # The list walks one of these in its order (most recent activity first, the id breaking ties) and stops at a
     # page: every view, the unassigned and mine views, the status views; woken snoozes are found by their time.
     # The view counts read every row of the inboxes, from the narrow `counts` index alone (an index-only scan).
-    __table_args__ = (sa.Index("ix_inbox_conversations_inbox_status_last", "inbox_id", "status", "last_message_at"),
-                      sa.Index("ix_inbox_conversations_counts", "inbox_id", "status", "assignee_id",
-                               postgresql_include=["resolution_due", "first_response_due", "first_response_at"]),
-                      sa.Index("ix_inbox_conversations_recent", sa.desc("last_message_at"), sa.desc("id")),
-                      sa.Index("ix_inbox_conversations_assignee_recent", "assignee_id", sa.desc("last_message_at"), sa.desc("id")),
-                      sa.Index("ix_inbox_conversations_status_recent", "status", sa.desc("last_message_at"), sa.desc("id")),
-                      sa.Index("ix_inbox_conversations_snoozed", "snoozed_until", postgresql_where=sa.text("status = 'snoozed'")))
+    __table_args__ = (
+        sa.Index("ix_inbox_conversations_inbox_status_last", "inbox_id", "status", "last_message_at"),
+        sa.Index(
+            "ix_inbox_conversations_counts",
+            "inbox_id",
+            "status",
+            "assignee_id",
+            postgresql_include=["resolution_due", "first_response_due", "first_response_at"],
+        ),
+        sa.Index("ix_inbox_conversations_recent", sa.desc("last_message_at"), sa.desc("id")),
+        sa.Index("ix_inbox_conversations_assignee_recent", "assignee_id", sa.desc("last_message_at"), sa.desc("id")),
+        sa.Index("ix_inbox_conversations_status_recent", "status", sa.desc("last_message_at"), sa.desc("id")),
+        sa.Index("ix_inbox_conversations_snoozed", "snoozed_until", postgresql_where=sa.text("status = 'snoozed'")),
+    )
 
     inbox_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inboxes.id", ondelete="CASCADE"))  # indexes: see above
     contact_id: Mapped[uuid.UUID | None] = fk("contacts.id")
@@ -102,12 +109,16 @@ class InboxConversation(Entity):
     snoozed_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     assignee_id: Mapped[uuid.UUID | None] = fk("users.id")
     priority: Mapped[Priority] = enum_column(Priority, default=Priority.medium)
-    automated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # every inbound is auto/bounce/loop
+    automated: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )  # every inbound is auto/bounce/loop
     first_response_due: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     resolution_due: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     first_response_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    last_message_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
+    last_message_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
+    )
     summary: Mapped[str | None] = mapped_column(sa.Text)
     summary_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     intent: Mapped[str | None] = mapped_column(sa.String(50))
@@ -127,7 +138,9 @@ class InboxMessage(Entity):
 
     seq: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), unique=True)  # order of arrival, for "read up to"
     inbox_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inboxes.id", ondelete="CASCADE"))
-    conversation_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), index=True
+    )
     direction: Mapped[Direction] = enum_column(Direction)
     kind: Mapped[MailKind] = enum_column(MailKind, default=MailKind.normal)
     state: Mapped[DeliveryState] = enum_column(DeliveryState, default=DeliveryState.received)
@@ -140,11 +153,17 @@ class InboxMessage(Entity):
     cc_addresses: Mapped[list[str]] = mapped_column(ARRAY(sa.Text), default=list, server_default="{}")
     subject: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     text_body: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    reply_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # the new part, quoted history stripped
-    html_body: Mapped[str | None] = mapped_column(sa.Text)  # sanitized (nh3); the unsanitized HTML lives only in raw_mime
+    reply_text: Mapped[str] = mapped_column(
+        sa.Text, default="", server_default=""
+    )  # the new part, quoted history stripped
+    html_body: Mapped[str | None] = mapped_column(
+        sa.Text
+    )  # sanitized (nh3); the unsanitized HTML lives only in raw_mime
     headers: Mapped[list[Any]] = mapped_column(JSONB, default=list, server_default="[]")  # [[name, decoded value], ...]
     raw_mime: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    problems: Mapped[list[Any]] = mapped_column(JSONB, default=list, server_default="[]")  # what parsing found wrong, and what was done
+    problems: Mapped[list[Any]] = mapped_column(
+        JSONB, default=list, server_default="[]"
+    )  # what parsing found wrong, and what was done
     author_id: Mapped[uuid.UUID | None] = fk("users.id")
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
@@ -169,7 +188,9 @@ class InboxNote(Entity):
     __tablename__ = "inbox_notes"
     record_type: ClassVar[str] = "inbox_note"
 
-    conversation_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), index=True
+    )
     author_id: Mapped[uuid.UUID | None] = fk("users.id")
     body: Mapped[str] = mapped_column(sa.Text)
     mentions: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(sa.Uuid), default=list, server_default="{}")
@@ -180,7 +201,9 @@ class InboxPresence(Base):
 
     __tablename__ = "inbox_presence"
 
-    conversation_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("inbox_conversations.id", ondelete="CASCADE"), primary_key=True
+    )
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[PresenceState] = enum_column(PresenceState, default=PresenceState.viewing)
     seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -25,7 +25,9 @@ class KbArticle(Entity):
     url: Mapped[str | None] = mapped_column(sa.String(1000))
     visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)
     content: Mapped[str] = mapped_column(sa.Text)
-    kind: Mapped[str | None] = mapped_column(sa.String(20))  # troubleshooting, howto or reference (store.knowledge.sections)
+    kind: Mapped[str | None] = mapped_column(
+        sa.String(20)
+    )  # troubleshooting, howto or reference (store.knowledge.sections)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
 
 
@@ -39,13 +41,16 @@ class KbChunk(IdMixin, Base):
     __tablename__ = "kb_chunks"
     __table_args__ = (
         sa.Index("ix_kb_chunks_tsv", "tsv", postgresql_using="gin"),
-        sa.Index("ix_kb_chunks_embedding", "embedding", postgresql_using="hnsw",
-                 postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
+        sa.Index(
+            "ix_kb_chunks_embedding",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
     )
 
-    article_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(500), server_default="")
     visibility: Mapped[Visibility] = enum_column(Visibility, default=Visibility.public)

@@ -20,8 +20,10 @@ class Campaign(Entity):
 
     __tablename__ = "campaigns"
     record_type: ClassVar[str] = "campaign"
-    __table_args__ = (sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_nonneg"),
-                      sa.CheckConstraint("actual_cost IS NULL OR actual_cost >= 0", name="actual_cost_nonneg"))
+    __table_args__ = (
+        sa.CheckConstraint("budget IS NULL OR budget >= 0", name="budget_nonneg"),
+        sa.CheckConstraint("actual_cost IS NULL OR actual_cost >= 0", name="actual_cost_nonneg"),
+    )
 
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
     type: Mapped[CampaignType] = enum_column(CampaignType)
@@ -45,9 +47,20 @@ class CampaignMember(Base):
     __table_args__ = (
         sa.CheckConstraint("(contact_id IS NULL) <> (lead_id IS NULL)", name="one_member"),
         sa.UniqueConstraint("campaign_id", "contact_id", "lead_id", name="uq_campaign_member"),
-        sa.Index("uq_campaign_members_contact", "campaign_id", "contact_id", unique=True,
-                 postgresql_where=sa.text("contact_id IS NOT NULL")),
-        sa.Index("uq_campaign_members_lead", "campaign_id", "lead_id", unique=True, postgresql_where=sa.text("lead_id IS NOT NULL")),
+        sa.Index(
+            "uq_campaign_members_contact",
+            "campaign_id",
+            "contact_id",
+            unique=True,
+            postgresql_where=sa.text("contact_id IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_campaign_members_lead",
+            "campaign_id",
+            "lead_id",
+            unique=True,
+            postgresql_where=sa.text("lead_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

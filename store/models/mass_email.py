@@ -24,8 +24,15 @@ class MassEmail(Entity):
 
     __tablename__ = "campaign_emails"
     record_type: ClassVar[str] = "campaign_email"
-    __table_args__ = (sa.Index("uq_campaign_emails_drip_step", "campaign_id", "drip_step", unique=True,
-                               postgresql_where=sa.text("drip_step IS NOT NULL")),)
+    __table_args__ = (
+        sa.Index(
+            "uq_campaign_emails_drip_step",
+            "campaign_id",
+            "drip_step",
+            unique=True,
+            postgresql_where=sa.text("drip_step IS NOT NULL"),
+        ),
+    )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
     list_id: Mapped[uuid.UUID | None] = fk("contact_lists.id")
@@ -76,7 +83,9 @@ class Suppression(Base):
     detail: Mapped[str | None] = mapped_column(sa.Text)
     contact_id: Mapped[uuid.UUID | None] = fk("contacts.id", ondelete="SET NULL")
     campaign_id: Mapped[uuid.UUID | None] = fk("campaigns.id", ondelete="SET NULL")
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now())
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, server_default=sa.func.now()
+    )
 
 
 class WebForm(Entity):
@@ -90,6 +99,9 @@ class WebForm(Entity):
     campaign_id: Mapped[uuid.UUID | None] = fk("campaigns.id")
     welcome_subject: Mapped[str | None] = mapped_column(sa.String(500))
     welcome_body: Mapped[str | None] = mapped_column(sa.Text)
-    consent_text: Mapped[str] = mapped_column(sa.Text, default="I agree to be contacted about my request.",
-                                              server_default="I agree to be contacted about my request.")
+    consent_text: Mapped[str] = mapped_column(
+        sa.Text,
+        default="I agree to be contacted about my request.",
+        server_default="I agree to be contacted about my request.",
+    )
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")

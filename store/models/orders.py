@@ -27,9 +27,7 @@ class Order(Entity):
         unique=True,
         server_default=sa.text("'ORD-' || lpad(nextval('order_number_seq')::text, 6, '0')"),
     )
-    deal_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("deals.id", ondelete="SET NULL"), unique=True
-    )
+    deal_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("deals.id", ondelete="SET NULL"), unique=True)
     account_id: Mapped[uuid.UUID | None] = fk("accounts.id")
     amount: Mapped[Decimal] = money()
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD", server_default="USD")

@@ -18,7 +18,9 @@ class Notification(IdMixin, Base):
     """Something a user should see (the console lists them; Slack gets a DM when the user is mapped)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "created_at", postgresql_where=sa.text("read_at IS NULL")),)
+    __table_args__ = (
+        sa.Index("ix_notifications_user_unread", "user_id", "created_at", postgresql_where=sa.text("read_at IS NULL")),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
@@ -41,7 +43,9 @@ class CommissionPlan(Entity):
     record_type: ClassVar[str] = "commission_plan"
     __table_args__ = (
         sa.CheckConstraint("rate >= 0 AND rate <= 1", name="rate_range"),
-        sa.CheckConstraint("accelerator_rate IS NULL OR (accelerator_rate >= 0 AND accelerator_rate <= 1)", name="accelerator_range"),
+        sa.CheckConstraint(
+            "accelerator_rate IS NULL OR (accelerator_rate >= 0 AND accelerator_rate <= 1)", name="accelerator_range"
+        ),
         sa.CheckConstraint("quota IS NULL OR quota >= 0", name="quota_nonneg"),
     )
 

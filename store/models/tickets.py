@@ -22,9 +22,7 @@ class Ticket(ImportedMixin, Entity):
     __tablename__ = "tickets"
     record_type: ClassVar[str] = RecordType.ticket
 
-    number: Mapped[int] = mapped_column(
-        sa.Integer, unique=True, server_default=sa.text("nextval('ticket_number_seq')")
-    )
+    number: Mapped[int] = mapped_column(sa.Integer, unique=True, server_default=sa.text("nextval('ticket_number_seq')"))
     subject: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[TicketStatus] = enum_column(TicketStatus, default=TicketStatus.open, index=True)
@@ -54,8 +52,13 @@ class TicketMessage(Entity):
     __tablename__ = "ticket_messages"
     record_type: ClassVar[str] = "ticket_message"
     __table_args__ = (
-        sa.Index("ix_ticket_messages_embedding", "embedding", postgresql_using="hnsw",
-                 postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"}),
+        sa.Index(
+            "ix_ticket_messages_embedding",
+            "embedding",
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        ),
     )
 
     ticket_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)

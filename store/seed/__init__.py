@@ -32,8 +32,14 @@ async def load_help_center(db: Database, embedder: Embedder) -> IngestReport:
         return await ingest(session, read_paths([HELP_CENTER]), embedder)
 
 
-async def seed(db: Database, *, scale: int = 1, random_seed: int = 7, progress: Callable[[str, int], None] | None = None,
-               embedder: Embedder | None = None) -> Counts:
+async def seed(
+    db: Database,
+    *,
+    scale: int = 1,
+    random_seed: int = 7,
+    progress: Callable[[str, int], None] | None = None,
+    embedder: Embedder | None = None,
+) -> Counts:
     """Load the story (its users sign in to the console with `DEMO_PASSWORD`), then the generated CRM at `scale`,
     into an empty database.
 

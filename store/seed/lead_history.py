@@ -49,11 +49,18 @@ class GeneratedLead:
 
 def latent(source: str, size: str, title: str, industry: str) -> float:
     """The hidden log-odds of a lead before engagement."""
-    return (INTERCEPT + SOURCE_W[source] + SIZE_W[size] + LEVEL_W[title_level(title)]
-            + (ICP_W if industry.lower() in ICP_INDUSTRIES else 0.0))
+    return (
+        INTERCEPT
+        + SOURCE_W[source]
+        + SIZE_W[size]
+        + LEVEL_W[title_level(title)]
+        + (ICP_W if industry.lower() in ICP_INDUSTRIES else 0.0)
+    )
 
 
-def generate_lead(rng: random.Random, now: datetime, *, source: str, size: str, title: str, industry: str) -> GeneratedLead:
+def generate_lead(
+    rng: random.Random, now: datetime, *, source: str, size: str, title: str, industry: str
+) -> GeneratedLead:
     """Draw engagement and an outcome for a lead with these firmographics."""
     z = latent(source, size, title, industry) + rng.gauss(0, NOISE)
     closing = rng.random() < CLOSED_SHARE
@@ -66,6 +73,20 @@ def generate_lead(rng: random.Random, now: datetime, *, source: str, size: str, 
     if closing:
         status = "converted" if rng.random() < p else "lost"
         closed = min(created + timedelta(days=rng.randint(5, 40)), now)
-    features = LeadFeatures(uuid.uuid4(), source, size, title_level(title), industry, outbound, replies, 0, None, LeadStatus(status))
-    return GeneratedLead(features.lead_id, source, size, title, industry, status, outbound, replies, created, closed, p,
-                         RulePrior().score(features))
+    features = LeadFeatures(
+        uuid.uuid4(), source, size, title_level(title), industry, outbound, replies, 0, None, LeadStatus(status)
+    )
+    return GeneratedLead(
+        features.lead_id,
+        source,
+        size,
+        title,
+        industry,
+        status,
+        outbound,
+        replies,
+        created,
+        closed,
+        p,
+        RulePrior().score(features),
+    )

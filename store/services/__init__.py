@@ -15,6 +15,21 @@ from store.services.tickets import TicketService
 from store.services.views import ViewService
 
 __all__ = [
-    "AccountService", "ContactService", "Conversion", "DealService", "EmailService", "EngagementService", "LeadService",
-    "OrderRollup", "OrderService", "Pipeline", "PipelineService", "ProductService", "QuoteService", "Rollup", "TaskService", "TicketService", "ViewService",
+    "AccountService",
+    "ContactService",
+    "Conversion",
+    "DealService",
+    "EmailService",
+    "EngagementService",
+    "LeadService",
+    "OrderRollup",
+    "OrderService",
+    "Pipeline",
+    "PipelineService",
+    "ProductService",
+    "QuoteService",
+    "Rollup",
+    "TaskService",
+    "TicketService",
+    "ViewService",
 ]

@@ -38,18 +38,30 @@ class AccountInsightService(Service):
         over the accounts the caller may read; `hidden_accounts` counts those left out."""
         account = await AccountService(self.session, self.actor).get(account_id)
         tree = descendants_cte(account.id)
-        rows = list(await self.session.execute(
-            select(Account, tree.c.depth).join(tree, tree.c.id == Account.id).order_by(tree.c.depth, Account.account_name)))
+        rows = list(
+            await self.session.execute(
+                select(Account, tree.c.depth)
+                .join(tree, tree.c.id == Account.id)
+                .order_by(tree.c.depth, Account.account_name)
+            )
+        )
         visible = [(a, depth) for a, depth in rows if await self.readable(a)]
         ids = [a.id for a, _ in visible]
-        ltv = dict((await self.session.execute(
-            select(Order.account_id, func.sum(Order.amount)).where(Order.account_id.in_(ids), Order.status != OrderStatus.cancelled)
-            .group_by(Order.account_id))).all())
+        ltv = dict(
+            (
+                await self.session.execute(
+                    select(Order.account_id, func.sum(Order.amount))
+                    .where(Order.account_id.in_(ids), Order.status != OrderStatus.cancelled)
+                    .group_by(Order.account_id)
+                )
+            ).all()
+        )
         deals = Decimal(0)
         won = Decimal(0)
         open_count = 0
-        for amount, stage in await self.session.execute(select(Deal.amount, Deal.stage).where(
-                Deal.account_id.in_(ids), owner_visible(self.actor, Deal.owner_id))):
+        for amount, stage in await self.session.execute(
+            select(Deal.amount, Deal.stage).where(Deal.account_id.in_(ids), owner_visible(self.actor, Deal.owner_id))
+        ):
             if stage.value != "closed_lost":
                 deals += amount
             if stage.value == "closed_won":
@@ -57,22 +69,38 @@ class AccountInsightService(Service):
             elif stage.value != "closed_lost":
                 open_count += 1
         return {
-            "account_id": str(account.id), "account_name": account.account_name,
+            "account_id": str(account.id),
+            "account_name": account.account_name,
             "annual_revenue": sum((a.annual_revenue or Decimal(0) for a, _ in visible), Decimal(0)),
             "lifetime_value": sum((Decimal(v) for v in ltv.values()), Decimal(0)),
-            "total_deal_value": deals, "total_closed_won": won, "open_deals": open_count,
-            "accounts": [{"id": str(a.id), "account_name": a.account_name, "depth": depth, "annual_revenue": a.annual_revenue,
-                          "lifetime_value": Decimal(ltv.get(a.id, 0)), "health_score": a.health_score, "churn_risk": a.churn_risk}
-                         for a, depth in visible],
+            "total_deal_value": deals,
+            "total_closed_won": won,
+            "open_deals": open_count,
+            "accounts": [
+                {
+                    "id": str(a.id),
+                    "account_name": a.account_name,
+                    "depth": depth,
+                    "annual_revenue": a.annual_revenue,
+                    "lifetime_value": Decimal(ltv.get(a.id, 0)),
+                    "health_score": a.health_score,
+                    "churn_risk": a.churn_risk,
+                }
+                for a, depth in visible
+            ],
             "hidden_accounts": len(rows) - len(visible),
             "method": "the account and all its descendants (parent_account_id, recursive); annual revenue and lifetime value "
-                      "(orders not cancelled) summed; deal value = open + won deals, the caller's visible deals only",
+            "(orders not cancelled) summed; deal value = open + won deals, the caller's visible deals only",
         }
 
     async def team(self, account_id: uuid.UUID | str) -> list[dict[str, Any]]:
         account = await AccountService(self.session, self.actor).get(account_id)
-        rows = await self.session.execute(select(User, AccountTeamMember.role).join(AccountTeamMember, AccountTeamMember.user_id == User.id)
-                                          .where(AccountTeamMember.account_id == account.id).order_by(User.name))
+        rows = await self.session.execute(
+            select(User, AccountTeamMember.role)
+            .join(AccountTeamMember, AccountTeamMember.user_id == User.id)
+            .where(AccountTeamMember.account_id == account.id)
+            .order_by(User.name)
+        )
         owner = await self.session.get(User, account.account_owner_id) if account.account_owner_id else None
         members = [{"user_id": str(owner.id), "name": owner.name, "role": "account_owner"}] if owner else []
         return members + [{"user_id": str(u.id), "name": u.name, "role": role} for u, role in rows]
@@ -84,30 +112,54 @@ class AccountInsightService(Service):
         account = await self.load(Account, account_id, field="account_id", lock=True)
         await self.check("accounts", "write", account.account_owner_id)
         await self.ensure_user(user_id, "user_id")
-        await self.session.execute(insert(AccountTeamMember).values(account_id=account.id, user_id=user_id, role=role)
-                                   .on_conflict_do_update(index_elements=["account_id", "user_id"], set_={"role": role}))
+        await self.session.execute(
+            insert(AccountTeamMember)
+            .values(account_id=account.id, user_id=user_id, role=role)
+            .on_conflict_do_update(index_elements=["account_id", "user_id"], set_={"role": role})
+        )
         name = await self.session.scalar(select(User.name).where(User.id == user_id))
-        await record_activity(self.session, self.actor, type=ActivityType.account, action="team_changed",
-                              subject=f"{name} joins the {account.account_name} team as {role.replace('_', ' ')}",
-                              on=[(RecordType.account, account.id)])
+        await record_activity(
+            self.session,
+            self.actor,
+            type=ActivityType.account,
+            action="team_changed",
+            subject=f"{name} joins the {account.account_name} team as {role.replace('_', ' ')}",
+            on=[(RecordType.account, account.id)],
+        )
 
     async def remove_member(self, account_id: uuid.UUID | str, user_id: uuid.UUID) -> None:
         account = await self.load(Account, account_id, field="account_id", lock=True)
         await self.check("accounts", "write", account.account_owner_id)
-        await self.session.execute(delete(AccountTeamMember).where(AccountTeamMember.account_id == account.id,
-                                                                   AccountTeamMember.user_id == user_id))
+        await self.session.execute(
+            delete(AccountTeamMember).where(
+                AccountTeamMember.account_id == account.id, AccountTeamMember.user_id == user_id
+            )
+        )
 
     async def handoffs(self, *, status: str | None = "pending", limit: int = 100) -> list[dict[str, Any]]:
         """The customer-success handoff list: won deals waiting for (or taken by) customer success, newest first."""
         require(self.actor, "accounts", "read")
         if status is not None and status not in HANDOFF_STATUSES:
             raise InvalidInput("status", f"'{status}' is not one of {list(HANDOFF_STATUSES)}")
-        stmt = (select(CustomerSuccessHandoff, Deal.deal_name, Account.account_name)
-                .join(Deal, Deal.id == CustomerSuccessHandoff.deal_id).outerjoin(Account, Account.id == CustomerSuccessHandoff.account_id)
-                .where(owner_visible(self.actor, Deal.owner_id)))
+        stmt = (
+            select(CustomerSuccessHandoff, Deal.deal_name, Account.account_name)
+            .join(Deal, Deal.id == CustomerSuccessHandoff.deal_id)
+            .outerjoin(Account, Account.id == CustomerSuccessHandoff.account_id)
+            .where(owner_visible(self.actor, Deal.owner_id))
+        )
         if status:
             stmt = stmt.where(CustomerSuccessHandoff.status == status)
         rows = await self.session.execute(stmt.order_by(CustomerSuccessHandoff.created_at.desc()).limit(limit))
-        return [{"id": str(h.id), "deal_id": str(h.deal_id), "deal": deal, "account_id": str(h.account_id) if h.account_id else None,
-                 "account": account, "status": h.status, "notes": h.notes, "created_at": h.created_at.isoformat()}
-                for h, deal, account in rows]
+        return [
+            {
+                "id": str(h.id),
+                "deal_id": str(h.deal_id),
+                "deal": deal,
+                "account_id": str(h.account_id) if h.account_id else None,
+                "account": account,
+                "status": h.status,
+                "notes": h.notes,
+                "created_at": h.created_at.isoformat(),
+            }
+            for h, deal, account in rows
+        ]

@@ -35,7 +35,9 @@ class Rollup:
 def descendants_cte(root: uuid.UUID) -> CTE:
     """Recursive CTE of an account and everything below it."""
     tree = select(Account.id, literal(0).label("depth")).where(Account.id == root).cte("tree", recursive=True)
-    return tree.union_all(select(Account.id, tree.c.depth + 1).where(Account.parent_account_id == tree.c.id, tree.c.depth < 50))
+    return tree.union_all(
+        select(Account.id, tree.c.depth + 1).where(Account.parent_account_id == tree.c.id, tree.c.depth < 50)
+    )
 
 
 class AccountService(OwnedService[Account]):
@@ -53,8 +55,12 @@ class AccountService(OwnedService[Account]):
         self.session.add(account)
         await self.flush()
         await record_activity(
-            self.session, self.actor, type=ActivityType.account, action="created",
-            subject=f"Account {account.account_name} created", on=[(RecordType.account, account.id), (RecordType.account, account.parent_account_id)],
+            self.session,
+            self.actor,
+            type=ActivityType.account,
+            action="created",
+            subject=f"Account {account.account_name} created",
+            on=[(RecordType.account, account.id), (RecordType.account, account.parent_account_id)],
         )
         return account
 
@@ -72,14 +78,22 @@ class AccountService(OwnedService[Account]):
         await self.flush()
         if diff:
             await record_activity(
-                self.session, self.actor, type=ActivityType.account, action="updated",
+                self.session,
+                self.actor,
+                type=ActivityType.account,
+                action="updated",
                 subject=f"Account {account.account_name} updated: {', '.join(diff)}",
-                on=[(RecordType.account, account.id)], details={k: new for k, (_, new) in diff.items()},
+                on=[(RecordType.account, account.id)],
+                details={k: new for k, (_, new) in diff.items()},
             )
         return account
 
     async def children(self, account_id: uuid.UUID) -> list[Account]:
-        return list(await self.session.scalars(select(Account).where(Account.parent_account_id == account_id).order_by(Account.account_name)))
+        return list(
+            await self.session.scalars(
+                select(Account).where(Account.parent_account_id == account_id).order_by(Account.account_name)
+            )
+        )
 
     async def rollup(self, account_id: uuid.UUID | str) -> Rollup:
         """Deal totals over the account and all its descendants (the deals the caller may read)."""
@@ -89,14 +103,18 @@ class AccountService(OwnedService[Account]):
         not_lost = Deal.stage != DealStage.closed_lost
         won = Deal.stage == DealStage.closed_won
         open_ = Deal.stage.notin_([DealStage.closed_won, DealStage.closed_lost])
-        row = (await self.session.execute(
-            select(
-                func.coalesce(func.sum(Deal.amount).filter(not_lost), 0),
-                func.coalesce(func.sum(Deal.amount).filter(won), 0),
-                func.count().filter(open_),
-            ).where(Deal.account_id.in_(select(tree.c.id)), owner_visible(self.actor, Deal.owner_id))
-        )).one()
-        return Rollup(account_ids=ids, total_deal_value=Decimal(row[0]), total_closed_won=Decimal(row[1]), open_deals=row[2])
+        row = (
+            await self.session.execute(
+                select(
+                    func.coalesce(func.sum(Deal.amount).filter(not_lost), 0),
+                    func.coalesce(func.sum(Deal.amount).filter(won), 0),
+                    func.count().filter(open_),
+                ).where(Deal.account_id.in_(select(tree.c.id)), owner_visible(self.actor, Deal.owner_id))
+            )
+        ).one()
+        return Rollup(
+            account_ids=ids, total_deal_value=Decimal(row[0]), total_closed_won=Decimal(row[1]), open_deals=row[2]
+        )
 
     async def search(self, *, q: str | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Account], int]:
         stmt = self.visible()
@@ -114,4 +132,3 @@ class AccountService(OwnedService[Account]):
         up = up.union(select(Account.id, Account.parent_account_id).where(Account.id == up.c.parent_account_id))
         if await self.session.scalar(select(func.count()).select_from(up).where(up.c.id == account_id)):
             raise InvalidInput("parent_account_id", "would make the account its own ancestor (a cycle)")
-

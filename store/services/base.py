@@ -44,10 +44,16 @@ class Service:
         self.session = session
         self.actor = actor
 
-    async def page(self, stmt: Select[*tuple[Any, ...]], *order: Any, limit: int | None, offset: int) -> tuple[list[Any], int]:
+    async def page(
+        self, stmt: Select[*tuple[Any, ...]], *order: Any, limit: int | None, offset: int
+    ) -> tuple[list[Any], int]:
         """One page of `stmt`'s records in `order` (every record for no `limit`), and how many records match in all, in
         one statement (a window count); only a page past the end counts apart."""
-        rows = (await self.session.execute(stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset))).all()
+        rows = (
+            await self.session.execute(
+                stmt.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)
+            )
+        ).all()
         if rows:
             return [row[0] for row in rows], int(rows[0][1])
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery())) if offset else 0
@@ -74,8 +80,12 @@ class Service:
     @overload
     async def referenced(self, model: RecordType, record_id: uuid.UUID | str, *, field: str) -> Entity: ...
     @overload
-    async def referenced(self, model: RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Entity | None: ...
-    async def referenced(self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str) -> Entity | None:
+    async def referenced(
+        self, model: RecordType, record_id: uuid.UUID | str | None, *, field: str
+    ) -> Entity | None: ...
+    async def referenced(
+        self, model: type[T] | RecordType, record_id: uuid.UUID | str | None, *, field: str
+    ) -> Entity | None:
         """The record a write points at (None for no id), loaded through the caller's READ check.
 
         Every id a write references (account, contact, deal, lead, related record, attendee, requester,
@@ -90,7 +100,9 @@ class Service:
             model = RECORD_MODELS[model]  # type: ignore[assignment]
         record = await self.load(model, record_id, field=field)  # type: ignore[arg-type]
         if not await self.readable(record):
-            raise PermissionDenied(field, f"{self.actor.label} may not read this {record.record_type}, so cannot link to it")
+            raise PermissionDenied(
+                field, f"{self.actor.label} may not read this {record.record_type}, so cannot link to it"
+            )
         return record
 
     async def owners(self, model: type[Entity], ids: set[uuid.UUID | None]) -> dict[uuid.UUID, uuid.UUID | None]:
@@ -102,8 +114,15 @@ class Service:
         rows = await self.session.execute(select(model.id, getattr(model, owner_attr)).where(model.id.in_(ids)))
         return {key: owner for key, owner in rows}
 
-    def linkable(self, model: type[Entity], found: dict[uuid.UUID, uuid.UUID | None], record_id: uuid.UUID | None,
-                 teams: dict[uuid.UUID, str | None], *, field: str) -> None:
+    def linkable(
+        self,
+        model: type[Entity],
+        found: dict[uuid.UUID, uuid.UUID | None],
+        record_id: uuid.UUID | None,
+        teams: dict[uuid.UUID, str | None],
+        *,
+        field: str,
+    ) -> None:
         """`referenced` for records loaded in bulk by `owners` (owners' teams in `teams`): the same errors, naming `field`."""
         if record_id is None:
             return
@@ -114,14 +133,19 @@ class Service:
         try:
             check_record(self.actor, READ_RULES[model][0], "read", owner, teams.get(owner) if owner else None)
         except PermissionDenied:
-            raise PermissionDenied(field, f"{self.actor.label} may not read this {kind}, so cannot link to it") from None
+            raise PermissionDenied(
+                field, f"{self.actor.label} may not read this {kind}, so cannot link to it"
+            ) from None
 
     async def teams(self, user_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str | None]:
         """{user id: team} of the users that exist among `user_ids`, in one query."""
         user_ids.discard(None)
         if not user_ids:
             return {}
-        return {key: team for key, team in await self.session.execute(select(User.id, User.team).where(User.id.in_(user_ids)))}
+        return {
+            key: team
+            for key, team in await self.session.execute(select(User.id, User.team).where(User.id.in_(user_ids)))
+        }
 
     async def readable(self, record: Entity) -> bool:
         """True when the caller may read `record` (one of READ_RULES' models)."""

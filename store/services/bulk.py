@@ -17,7 +17,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def copy_rows(session: AsyncSession, model: type, rows: list[dict[str, Any]], *, shared: dict[str, Any] | None = None) -> None:
+async def copy_rows(
+    session: AsyncSession, model: type, rows: list[dict[str, Any]], *, shared: dict[str, Any] | None = None
+) -> None:
     """COPY `rows` ({column key: value}) into `model`'s table in one statement.
 
     Values go through the columns' own bind processing (enums to their values, JSON wrapped), exactly as an INSERT
@@ -36,8 +38,11 @@ async def copy_rows(session: AsyncSession, model: type, rows: list[dict[str, Any
     columns: list[Column[Any]] = [c for c in table.columns if c.key in given or _python_default(c)]
     processors = {c.key: c.type._cached_bind_processor(dialect) for c in columns}
     constants = {key: _text(_processed(processors[key], value)) for key, value in shared.items()}
-    plan = [(c.key, processors[c.key], c.default if c.default is not None and not c.default.is_sequence else None)
-            for c in columns if c.key not in constants]
+    plan = [
+        (c.key, processors[c.key], c.default if c.default is not None and not c.default.is_sequence else None)
+        for c in columns
+        if c.key not in constants
+    ]
     slots = [constants.get(c.key) for c in columns]
     positions = [i for i, c in enumerate(columns) if c.key not in constants]
     quote = dialect.identifier_preparer

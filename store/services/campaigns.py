@@ -25,8 +25,17 @@ from store.services.base import Service
 from store.services.visibility import owner_visible
 
 # A member's status only moves forward (opened after clicked stays clicked); bounced and unsubscribed end it.
-RANK = [MemberStatus.enrolled, MemberStatus.sent, MemberStatus.delivered, MemberStatus.opened, MemberStatus.clicked,
-        MemberStatus.responded, MemberStatus.converted, MemberStatus.unsubscribed, MemberStatus.bounced]
+RANK = [
+    MemberStatus.enrolled,
+    MemberStatus.sent,
+    MemberStatus.delivered,
+    MemberStatus.opened,
+    MemberStatus.clicked,
+    MemberStatus.responded,
+    MemberStatus.converted,
+    MemberStatus.unsubscribed,
+    MemberStatus.bounced,
+]
 
 
 def advance(status: MemberStatus) -> Any:
@@ -112,7 +121,9 @@ class CampaignService(Service):
         if q:
             stmt = stmt.where(Campaign.name.ilike(f"%{q.strip()}%"))
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Campaign.start_date.desc().nulls_last(), Campaign.name).limit(limit).offset(offset))
+        rows = await self.session.scalars(
+            stmt.order_by(Campaign.start_date.desc().nulls_last(), Campaign.name).limit(limit).offset(offset)
+        )
         return list(rows), int(total or 0)
 
     async def add_members(self, campaign_id: uuid.UUID | str, data: CampaignMembersChange | dict[str, Any]) -> int:
@@ -127,55 +138,118 @@ class CampaignService(Service):
         for column, ids in (("contact_id", values.contact_ids), ("lead_id", values.lead_ids)):
             if ids:
                 result = await self.session.execute(
-                    insert(CampaignMember).values([{"id": uuid.uuid4(), "campaign_id": campaign.id, column: i} for i in dict.fromkeys(ids)])
-                    .on_conflict_do_nothing(index_elements=["campaign_id", column], index_where=getattr(CampaignMember, column).is_not(None))
-                    .returning(CampaignMember.id))
+                    insert(CampaignMember)
+                    .values([{"id": uuid.uuid4(), "campaign_id": campaign.id, column: i} for i in dict.fromkeys(ids)])
+                    .on_conflict_do_nothing(
+                        index_elements=["campaign_id", column], index_where=getattr(CampaignMember, column).is_not(None)
+                    )
+                    .returning(CampaignMember.id)
+                )
                 added += len(result.all())
         return added
 
-    async def members(self, campaign_id: uuid.UUID | str, *, status: MemberStatus | None = None, limit: int = 50,
-                      offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    async def members(
+        self, campaign_id: uuid.UUID | str, *, status: MemberStatus | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
         """Members the caller may read (contacts and leads), with their status."""
         campaign = await self.get(campaign_id)
-        stmt = (select(CampaignMember, Contact, Lead).outerjoin(Contact, Contact.id == CampaignMember.contact_id)
-                .outerjoin(Lead, Lead.id == CampaignMember.lead_id)
-                .where(CampaignMember.campaign_id == campaign.id,
-                       or_(and_(CampaignMember.contact_id.is_not(None), owner_visible(self.actor, Contact.owner_id)),
-                           and_(CampaignMember.lead_id.is_not(None), owner_visible(self.actor, Lead.assigned_to_id)))))
+        stmt = (
+            select(CampaignMember, Contact, Lead)
+            .outerjoin(Contact, Contact.id == CampaignMember.contact_id)
+            .outerjoin(Lead, Lead.id == CampaignMember.lead_id)
+            .where(
+                CampaignMember.campaign_id == campaign.id,
+                or_(
+                    and_(CampaignMember.contact_id.is_not(None), owner_visible(self.actor, Contact.owner_id)),
+                    and_(CampaignMember.lead_id.is_not(None), owner_visible(self.actor, Lead.assigned_to_id)),
+                ),
+            )
+        )
         if status is not None:
             stmt = stmt.where(CampaignMember.status == status.value)
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.execute(stmt.order_by(CampaignMember.added_at, CampaignMember.id).limit(limit).offset(offset))
-        return [{"kind": "contact" if c else "lead", "id": str((c or lead).id), "name": (c or lead).name, "email": (c or lead).email,
-                 "status": m.status, "added_at": m.added_at.isoformat()} for m, c, lead in rows], int(total or 0)
+        rows = await self.session.execute(
+            stmt.order_by(CampaignMember.added_at, CampaignMember.id).limit(limit).offset(offset)
+        )
+        return [
+            {
+                "kind": "contact" if c else "lead",
+                "id": str((c or lead).id),
+                "name": (c or lead).name,
+                "email": (c or lead).email,
+                "status": m.status,
+                "added_at": m.added_at.isoformat(),
+            }
+            for m, c, lead in rows
+        ], int(total or 0)
 
-    async def set_member_status(self, campaign_id: uuid.UUID, status: MemberStatus, *, contact_id: uuid.UUID | None = None,
-                                lead_id: uuid.UUID | None = None) -> None:
+    async def set_member_status(
+        self,
+        campaign_id: uuid.UUID,
+        status: MemberStatus,
+        *,
+        contact_id: uuid.UUID | None = None,
+        lead_id: uuid.UUID | None = None,
+    ) -> None:
         """Move a member forward to `status` (no-op when it is already further, or not a member)."""
         column, value = (CampaignMember.contact_id, contact_id) if contact_id else (CampaignMember.lead_id, lead_id)
-        await self.session.execute(update(CampaignMember).where(CampaignMember.campaign_id == campaign_id, column == value)
-                                   .values(status=advance(status)))
+        await self.session.execute(
+            update(CampaignMember)
+            .where(CampaignMember.campaign_id == campaign_id, column == value)
+            .values(status=advance(status))
+        )
 
     async def metrics(self, campaign_id: uuid.UUID | str) -> Metrics:
         campaign = await self.get(campaign_id)
-        by_status = dict((await self.session.execute(select(CampaignMember.status, func.count()).where(
-            CampaignMember.campaign_id == campaign.id).group_by(CampaignMember.status))).all())
-        leads_created = await self.session.scalar(select(func.count()).where(
-            CampaignMember.campaign_id == campaign.id, CampaignMember.lead_created.is_(True))) or 0
+        by_status = dict(
+            (
+                await self.session.execute(
+                    select(CampaignMember.status, func.count())
+                    .where(CampaignMember.campaign_id == campaign.id)
+                    .group_by(CampaignMember.status)
+                )
+            ).all()
+        )
+        leads_created = (
+            await self.session.scalar(
+                select(func.count()).where(
+                    CampaignMember.campaign_id == campaign.id, CampaignMember.lead_created.is_(True)
+                )
+            )
+            or 0
+        )
         member_before = exists().where(
-            CampaignMember.campaign_id == campaign.id, CampaignMember.added_at < Deal.created_at,
-            or_(CampaignMember.contact_id == Deal.primary_contact_id,
-                CampaignMember.lead_id.in_(select(Lead.id).where(Lead.converted_deal_id == Deal.id))))
-        count, pipeline, won = (await self.session.execute(select(
-            func.count(), func.coalesce(func.sum(case((Deal.stage.in_(OPEN_STAGES), Deal.amount), else_=0)), 0),
-            func.coalesce(func.sum(case((Deal.stage == DealStage.closed_won, Deal.amount), else_=0)), 0),
-        ).where(member_before))).one()
+            CampaignMember.campaign_id == campaign.id,
+            CampaignMember.added_at < Deal.created_at,
+            or_(
+                CampaignMember.contact_id == Deal.primary_contact_id,
+                CampaignMember.lead_id.in_(select(Lead.id).where(Lead.converted_deal_id == Deal.id)),
+            ),
+        )
+        count, pipeline, won = (
+            await self.session.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(case((Deal.stage.in_(OPEN_STAGES), Deal.amount), else_=0)), 0),
+                    func.coalesce(func.sum(case((Deal.stage == DealStage.closed_won, Deal.amount), else_=0)), 0),
+                ).where(member_before)
+            )
+        ).one()
         cost = campaign.actual_cost
         return Metrics(
-            members=sum(by_status.values()), by_status=by_status, leads_created=int(leads_created), influenced_deals=int(count),
-            influenced_pipeline=Decimal(pipeline), won_revenue=Decimal(won), budget=campaign.budget, actual_cost=cost,
-            cost_per_lead=(cost / leads_created).quantize(Decimal("0.01")) if cost is not None and leads_created else None,
-            roi=round(float((Decimal(won) - cost) / cost), 4) if cost else None)
+            members=sum(by_status.values()),
+            by_status=by_status,
+            leads_created=int(leads_created),
+            influenced_deals=int(count),
+            influenced_pipeline=Decimal(pipeline),
+            won_revenue=Decimal(won),
+            budget=campaign.budget,
+            actual_cost=cost,
+            cost_per_lead=(cost / leads_created).quantize(Decimal("0.01"))
+            if cost is not None and leads_created
+            else None,
+            roi=round(float((Decimal(won) - cost) / cost), 4) if cost else None,
+        )
 
     async def roi(self, *, limit: int = 10) -> list[tuple[Campaign, Metrics]]:
         """The latest `limit` campaigns the caller may read (as `search` orders them), each with its metrics."""
@@ -183,7 +257,11 @@ class CampaignService(Service):
         return [(campaign, await self.metrics(campaign.id)) for campaign in campaigns]
 
     async def of_contact(self, contact_id: uuid.UUID) -> list[str]:
-        return list(await self.session.scalars(select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact_id)))
+        return list(
+            await self.session.scalars(
+                select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact_id)
+            )
+        )
 
     async def _name_free(self, name: str) -> None:
         if await self.session.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.lower())):

@@ -94,8 +94,13 @@ class CommissionService(Service):
         require(self.actor, "commissions", "read")
         stmt = select(CommissionPlan).where(CommissionPlan.active.is_(True))
         if not self.actor.sees_everything:
-            stmt = stmt.where(or_(CommissionPlan.team == self.actor.team, CommissionPlan.user_id == self.actor.user_id,
-                                  (CommissionPlan.team.is_(None) & CommissionPlan.user_id.is_(None))))
+            stmt = stmt.where(
+                or_(
+                    CommissionPlan.team == self.actor.team,
+                    CommissionPlan.user_id == self.actor.user_id,
+                    (CommissionPlan.team.is_(None) & CommissionPlan.user_id.is_(None)),
+                )
+            )
         return list(await self.session.scalars(stmt.order_by(CommissionPlan.name)))
 
     async def on_won(self, deal: Deal) -> list[CommissionLine]:
@@ -103,13 +108,28 @@ class CommissionService(Service):
         if deal.owner_id is None or deal.stage is not DealStage.closed_won:
             return []
         owner = await self.session.get(User, deal.owner_id)
-        items = list(await self.session.execute(select(DealLineItem.product_id, DealLineItem.total).where(DealLineItem.deal_id == deal.id)))
-        parts: list[tuple[uuid.UUID | None, Decimal]] = [(product, Decimal(total)) for product, total in items] or [(None, Decimal(deal.amount))]
+        items = list(
+            await self.session.execute(
+                select(DealLineItem.product_id, DealLineItem.total).where(DealLineItem.deal_id == deal.id)
+            )
+        )
+        parts: list[tuple[uuid.UUID | None, Decimal]] = [(product, Decimal(total)) for product, total in items] or [
+            (None, Decimal(deal.amount))
+        ]
         closed_at = deal.closed_at or utcnow()
         start, _ = quarter_of(closed_at.date())
-        won_before = Decimal(await self.session.scalar(select(func.coalesce(func.sum(Deal.amount), 0)).where(
-            Deal.owner_id == deal.owner_id, Deal.stage == DealStage.closed_won, Deal.id != deal.id,
-            Deal.closed_at >= _midnight(start), Deal.closed_at <= closed_at)) or 0)
+        won_before = Decimal(
+            await self.session.scalar(
+                select(func.coalesce(func.sum(Deal.amount), 0)).where(
+                    Deal.owner_id == deal.owner_id,
+                    Deal.stage == DealStage.closed_won,
+                    Deal.id != deal.id,
+                    Deal.closed_at >= _midnight(start),
+                    Deal.closed_at <= closed_at,
+                )
+            )
+            or 0
+        )
         lines = []
         for product, base in parts:
             plan = await self._plan_for(owner, product, deal.type)  # type: ignore[arg-type]
@@ -117,8 +137,16 @@ class CommissionService(Service):
                 continue
             amount, text = self._earned(plan, base, won_before)
             won_before += base
-            line = CommissionLine(deal_id=deal.id, user_id=deal.owner_id, plan_id=plan.id, base=base, rate=plan.rate,
-                                  amount=amount, explanation=f"{deal.deal_name}: {text} (plan {plan.name})", created_at=utcnow())
+            line = CommissionLine(
+                deal_id=deal.id,
+                user_id=deal.owner_id,
+                plan_id=plan.id,
+                base=base,
+                rate=plan.rate,
+                amount=amount,
+                explanation=f"{deal.deal_name}: {text} (plan {plan.name})",
+                created_at=utcnow(),
+            )
             self.session.add(line)
             lines.append(line)
         await self.flush()
@@ -127,11 +155,29 @@ class CommissionService(Service):
     async def on_reopened(self, deal: Deal) -> list[CommissionLine]:
         """Reverse every line of the deal not reversed yet."""
         reversed_ids = select(CommissionLine.reverses_id).where(CommissionLine.reverses_id.isnot(None))
-        earned = list(await self.session.scalars(select(CommissionLine).where(
-            CommissionLine.deal_id == deal.id, CommissionLine.reverses_id.is_(None), CommissionLine.id.notin_(reversed_ids))))
-        reversals = [CommissionLine(deal_id=deal.id, user_id=line.user_id, plan_id=line.plan_id, base=-line.base, rate=line.rate,
-                                    amount=-line.amount, reverses_id=line.id, created_at=utcnow(),
-                                    explanation=f"{deal.deal_name}: reopened, reverses {line.amount:,.2f}") for line in earned]
+        earned = list(
+            await self.session.scalars(
+                select(CommissionLine).where(
+                    CommissionLine.deal_id == deal.id,
+                    CommissionLine.reverses_id.is_(None),
+                    CommissionLine.id.notin_(reversed_ids),
+                )
+            )
+        )
+        reversals = [
+            CommissionLine(
+                deal_id=deal.id,
+                user_id=line.user_id,
+                plan_id=line.plan_id,
+                base=-line.base,
+                rate=line.rate,
+                amount=-line.amount,
+                reverses_id=line.id,
+                created_at=utcnow(),
+                explanation=f"{deal.deal_name}: reopened, reverses {line.amount:,.2f}",
+            )
+            for line in earned
+        ]
         self.session.add_all(reversals)
         await self.flush()
         return reversals
@@ -147,17 +193,36 @@ class CommissionService(Service):
         rep = await self.session.get(User, rep_id)
         if rep is None:
             raise InvalidInput("user_id", f"no user with id {rep_id}")
-        if not (self.actor.sees_everything or rep_id == self.actor.user_id
-                or (self.actor.role is CallerRole.manager and rep.team == self.actor.team)):
+        if not (
+            self.actor.sees_everything
+            or rep_id == self.actor.user_id
+            or (self.actor.role is CallerRole.manager and rep.team == self.actor.team)
+        ):
             raise PermissionDenied("user_id", f"{self.actor.label} may not read {rep.name}'s commissions")
         lo, hi = _midnight(start), _midnight(end + timedelta(days=1))
-        rows = list(await self.session.execute(
-            select(CommissionLine, Deal.deal_name).join(Deal, Deal.id == CommissionLine.deal_id)
-            .where(CommissionLine.user_id == rep_id, CommissionLine.created_at >= lo, CommissionLine.created_at < hi)
-            .order_by(CommissionLine.created_at, CommissionLine.reverses_id.isnot(None), CommissionLine.id)))
-        lines = [{"deal_id": str(line.deal_id), "deal": name, "base": str(line.base), "rate": str(line.rate), "amount": str(line.amount),
-                  "explanation": line.explanation, "reversal": line.reverses_id is not None, "created_at": line.created_at.isoformat()}
-                 for line, name in rows]
+        rows = list(
+            await self.session.execute(
+                select(CommissionLine, Deal.deal_name)
+                .join(Deal, Deal.id == CommissionLine.deal_id)
+                .where(
+                    CommissionLine.user_id == rep_id, CommissionLine.created_at >= lo, CommissionLine.created_at < hi
+                )
+                .order_by(CommissionLine.created_at, CommissionLine.reverses_id.isnot(None), CommissionLine.id)
+            )
+        )
+        lines = [
+            {
+                "deal_id": str(line.deal_id),
+                "deal": name,
+                "base": str(line.base),
+                "rate": str(line.rate),
+                "amount": str(line.amount),
+                "explanation": line.explanation,
+                "reversal": line.reverses_id is not None,
+                "created_at": line.created_at.isoformat(),
+            }
+            for line, name in rows
+        ]
         return Statement(rep_id, rep.name, start, end, lines, sum((line.amount for line, _ in rows), Decimal(0)))
 
     async def _plan_for(self, owner: User, product: uuid.UUID | None, deal_type: DealType) -> CommissionPlan | None:
@@ -171,7 +236,12 @@ class CommissionService(Service):
         candidates = list(await self.session.scalars(stmt))
 
         def specificity(plan: CommissionPlan) -> tuple[int, int, int, str]:
-            return (2 if plan.user_id else 1 if plan.team else 0, plan.product_id is not None, plan.deal_type is not None, plan.name)
+            return (
+                2 if plan.user_id else 1 if plan.team else 0,
+                plan.product_id is not None,
+                plan.deal_type is not None,
+                plan.name,
+            )
 
         return max(candidates, key=specificity, default=None)
 
@@ -183,5 +253,7 @@ class CommissionService(Service):
         below = max(Decimal(0), plan.quota - won_before)
         above = base - below
         amount = (below * plan.rate + above * plan.accelerator_rate).quantize(CENT)
-        return amount, (f"{below:,.2f} x {plan.rate:.2%} + {above:,.2f} above quota {plan.quota:,.2f} x {plan.accelerator_rate:.2%} "
-                        f"= {amount:,.2f}")
+        return amount, (
+            f"{below:,.2f} x {plan.rate:.2%} + {above:,.2f} above quota {plan.quota:,.2f} x {plan.accelerator_rate:.2%} "
+            f"= {amount:,.2f}"
+        )

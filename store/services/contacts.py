@@ -32,8 +32,12 @@ class ContactService(OwnedService[Contact]):
         self.session.add(contact)
         await self.flush()
         await record_activity(
-            self.session, self.actor, type=ActivityType.contact, action="created",
-            subject=f"Contact {contact.name} created", on=[(RecordType.contact, contact.id), (RecordType.account, contact.account_id)],
+            self.session,
+            self.actor,
+            type=ActivityType.contact,
+            action="created",
+            subject=f"Contact {contact.name} created",
+            on=[(RecordType.contact, contact.id), (RecordType.account, contact.account_id)],
         )
         return contact
 
@@ -51,9 +55,16 @@ class ContactService(OwnedService[Contact]):
                 results.append(value)
                 continue
             contact_id = uuid.uuid4()
-            rows.append(value.model_dump(exclude={"owner_id"}) | {"id": contact_id, "owner_id": value.owner_id or self.actor.user_id})
-            entries.append((f"Contact {value.first_name} {value.last_name} created",
-                            [(RecordType.contact, contact_id), (RecordType.account, value.account_id)]))
+            rows.append(
+                value.model_dump(exclude={"owner_id"})
+                | {"id": contact_id, "owner_id": value.owner_id or self.actor.user_id}
+            )
+            entries.append(
+                (
+                    f"Contact {value.first_name} {value.last_name} created",
+                    [(RecordType.contact, contact_id), (RecordType.account, value.account_id)],
+                )
+            )
             results.append(contact_id)
         now = utcnow()
         await copy_rows(self.session, Contact, rows, shared={"created_at": now, "updated_at": now})
@@ -73,9 +84,15 @@ class ContactService(OwnedService[Contact]):
         values = [v for v in parsed if isinstance(v, ContactCreate)]
         accounts = await self.owners(Account, {v.account_id for v in values})
         managers = await self.owners(Contact, {v.reporting_to_id for v in values})
-        teams = await self.teams({v.owner_id or self.actor.user_id for v in values} | set(accounts.values()) | set(managers.values()))
+        teams = await self.teams(
+            {v.owner_id or self.actor.user_id for v in values} | set(accounts.values()) | set(managers.values())
+        )
         emails = [v.email for v in values]
-        taken = {e.lower() for e in await self.session.scalars(select(Contact.email).where(among(Contact.email, emails)))} if emails else set()
+        taken = (
+            {e.lower() for e in await self.session.scalars(select(Contact.email).where(among(Contact.email, emails)))}
+            if emails
+            else set()
+        )
         vetted: list[ContactCreate | DomainError] = []
         for value in parsed:
             try:
@@ -109,19 +126,29 @@ class ContactService(OwnedService[Contact]):
         await self.flush()
         if diff:
             await record_activity(
-                self.session, self.actor, type=ActivityType.contact, action="updated",
+                self.session,
+                self.actor,
+                type=ActivityType.contact,
+                action="updated",
                 subject=f"Contact {contact.name} updated: {', '.join(diff)}",
-                on=[(RecordType.contact, contact.id)], details={k: new for k, (_, new) in diff.items()},
+                on=[(RecordType.contact, contact.id)],
+                details={k: new for k, (_, new) in diff.items()},
             )
         return contact
 
-    async def search(self, *, q: str | None = None, account_id: uuid.UUID | None = None, limit: int = 20, offset: int = 0) -> tuple[list[Contact], int]:
+    async def search(
+        self, *, q: str | None = None, account_id: uuid.UUID | None = None, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Contact], int]:
         stmt = self.visible()
         if q:
             like = f"%{q.strip()}%"
-            stmt = stmt.outerjoin(Account, Account.id == Contact.account_id).where(or_(
-                (Contact.first_name + " " + Contact.last_name).ilike(like), Contact.email.ilike(like), Account.account_name.ilike(like),
-            ))
+            stmt = stmt.outerjoin(Account, Account.id == Contact.account_id).where(
+                or_(
+                    (Contact.first_name + " " + Contact.last_name).ilike(like),
+                    Contact.email.ilike(like),
+                    Account.account_name.ilike(like),
+                )
+            )
         if account_id:
             stmt = stmt.where(Contact.account_id == account_id)
         return await self.page(stmt, Contact.last_name, Contact.first_name, limit=limit, offset=offset)

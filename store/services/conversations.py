@@ -26,7 +26,9 @@ class ConversationService(Service):
         super().__init__(session, actor)
         self._created: set[uuid.UUID] = set()  # opened new by this service and written nothing since: no rows to read
 
-    async def open(self, conversation_id: uuid.UUID | str | None, *, external_ref: str | None = None, title: str | None = None) -> Conversation:
+    async def open(
+        self, conversation_id: uuid.UUID | str | None, *, external_ref: str | None = None, title: str | None = None
+    ) -> Conversation:
         """The caller's conversation with that id (or external reference), or a new one."""
         if conversation_id is not None:
             return await self.get(conversation_id)
@@ -35,8 +37,13 @@ class ConversationService(Service):
             if found is not None:
                 self._own(found)
                 return found
-        conversation = Conversation(user_id=self.actor.user_id, customer_session=self.actor.customer_session,
-                                    channel=self.actor.channel, external_ref=external_ref, title=title)
+        conversation = Conversation(
+            user_id=self.actor.user_id,
+            customer_session=self.actor.customer_session,
+            channel=self.actor.channel,
+            external_ref=external_ref,
+            title=title,
+        )
         self.session.add(conversation)
         await self.flush()
         self._created.add(conversation.id)
@@ -52,8 +59,10 @@ class ConversationService(Service):
         if conversation.id in self._created:
             return []
         rows = await self.session.scalars(
-            select(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
-            .order_by(ConversationMessage.seq.desc()).limit(limit)
+            select(ConversationMessage)
+            .where(ConversationMessage.conversation_id == conversation.id)
+            .order_by(ConversationMessage.seq.desc())
+            .limit(limit)
         )
         return list(reversed(list(rows)))
 
@@ -63,7 +72,9 @@ class ConversationService(Service):
         if not messages:
             return
         self._created.discard(conversation.id)
-        rows = [{"conversation_id": conversation.id, "created_at": utcnow(), **_BLANK, **message} for message in messages]
+        rows = [
+            {"conversation_id": conversation.id, "created_at": utcnow(), **_BLANK, **message} for message in messages
+        ]
         try:  # the table's insert, the same keys in every row: one statement compiled once, and None is SQL NULL
             await self.session.execute(insert(cast(Table, ConversationMessage.__table__)), rows)
         except IntegrityError as err:
@@ -80,7 +91,8 @@ class ConversationService(Service):
         if conversation.id in self._created:
             return []
         rows = await self.session.scalars(
-            select(PendingAction).where(PendingAction.conversation_id == conversation.id, PendingAction.status == "pending")
+            select(PendingAction)
+            .where(PendingAction.conversation_id == conversation.id, PendingAction.status == "pending")
             .order_by(PendingAction.created_at)
         )
         return list(rows)
@@ -88,8 +100,10 @@ class ConversationService(Service):
     async def claim(self, action_id: uuid.UUID, status: str) -> bool:
         """Atomically move a pending action to `status`; False when someone decided it already."""
         claimed = await self.session.execute(
-            update(PendingAction).where(PendingAction.id == action_id, PendingAction.status == "pending")
-            .values(status=status, decided_at=utcnow()).returning(PendingAction.id)
+            update(PendingAction)
+            .where(PendingAction.id == action_id, PendingAction.status == "pending")
+            .values(status=status, decided_at=utcnow())
+            .returning(PendingAction.id)
         )
         return claimed.first() is not None
 
@@ -101,6 +115,7 @@ class ConversationService(Service):
 
     def _own(self, conversation: Conversation) -> None:
         mine = (conversation.user_id is not None and conversation.user_id == self.actor.user_id) or (
-            conversation.customer_session is not None and conversation.customer_session == self.actor.customer_session)
+            conversation.customer_session is not None and conversation.customer_session == self.actor.customer_session
+        )
         if not mine:
             raise NotFound("conversation_id", "no such conversation")

@@ -76,32 +76,61 @@ class CrmSearchService(Service):
                 stmt = stmt.where(Lead.status != LeadStatus.converted)
             rows = list(await self.session.scalars(stmt.limit(50)))
             typos = [w for w in words if len(w) > 3]
-            if not rows and typos:  # no word as written: a misspelt name ("brightfeild") by trigram similarity (pg_trgm)
-                near = or_(*[func.word_similarity(w.lower(), func.lower(col)) >= TYPO_SIMILARITY for col in columns() for w in typos])
+            if (
+                not rows and typos
+            ):  # no word as written: a misspelt name ("brightfeild") by trigram similarity (pg_trgm)
+                near = or_(
+                    *[
+                        func.word_similarity(w.lower(), func.lower(col)) >= TYPO_SIMILARITY
+                        for col in columns()
+                        for w in typos
+                    ]
+                )
                 fuzzy = select(model).where(near, owner_visible(self.actor, owner))
                 if model is Lead:
                     fuzzy = fuzzy.where(Lead.status != LeadStatus.converted)
                 rows = list(await self.session.scalars(fuzzy.limit(50)))
             for record in rows:
                 exact = _core(record.name) == _core(query)  # "Acme" names "Acme Corp" exactly, not "Acme UK"
-                score = 100 if exact else max(fuzz.WRatio(query, record.name), fuzz.token_set_ratio(query, _label(record)))
+                score = (
+                    100 if exact else max(fuzz.WRatio(query, record.name), fuzz.token_set_ratio(query, _label(record)))
+                )
                 found.append((exact, score, kind, record))
         account_ids = {r.account_id for _, _, kind, r in found if kind == "contact" and r.account_id}
-        companies = dict((await self.session.execute(select(Account.id, Account.account_name).where(Account.id.in_(account_ids)))).all()) \
-            if account_ids else {}
+        companies = (
+            dict(
+                (
+                    await self.session.execute(
+                        select(Account.id, Account.account_name).where(Account.id.in_(account_ids))
+                    )
+                ).all()
+            )
+            if account_ids
+            else {}
+        )
         found.sort(key=lambda item: (item[0], item[1]), reverse=True)
         found = found[: max(1, min(limit, 20))]
         people = await self._deal_contacts([r for _, _, kind, r in found if kind == "deal"])
-        return [Match(kind, r, score, exact, _deal_detail(r, people) if kind == "deal" else _label(r, companies).removeprefix(r.name).strip(),
-                      getattr(r, SOURCES[kind][2].key) == self.actor.user_id)
-                for exact, score, kind, r in found]
+        return [
+            Match(
+                kind,
+                r,
+                score,
+                exact,
+                _deal_detail(r, people) if kind == "deal" else _label(r, companies).removeprefix(r.name).strip(),
+                getattr(r, SOURCES[kind][2].key) == self.actor.user_id,
+            )
+            for exact, score, kind, r in found
+        ]
 
     async def _deal_contacts(self, deals: list[Deal]) -> dict[Any, str]:
         """The names of the deals' primary contacts, when the caller may read contacts (a deal is told apart by its person)."""
         ids = {d.primary_contact_id for d in deals if d.primary_contact_id}
         if not ids or not allowed(self.actor, "contacts", "read"):
             return {}
-        rows = await self.session.execute(select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids)))
+        rows = await self.session.execute(
+            select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids))
+        )
         return {cid: f"{first} {last}" for cid, first, last in rows.tuples()}
 
 

@@ -62,7 +62,9 @@ async def _claim(db: Database, email_id: uuid.UUID, settings: Settings) -> MimeM
         return compose(email, settings, attachments)
 
 
-async def deliver(db: Database, email_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool) -> EmailStatus | None:
+async def deliver(
+    db: Database, email_id: uuid.UUID | str, settings: Settings, *, last_attempt: bool
+) -> EmailStatus | None:
     """Send a queued email over SMTP and log it on the timeline; the status it ends in (None: it was not queued)."""
     email_id = uuid.UUID(str(email_id))
     mime = await _claim(db, email_id, settings)
@@ -72,12 +74,17 @@ async def deliver(db: Database, email_id: uuid.UUID | str, settings: Settings, *
         await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
     except (OSError, smtplib.SMTPException, InvalidInput) as err:
         async with db.session() as session:
-            release(await session.get(EmailMessage, email_id, with_for_update=True), field="status", last_attempt=last_attempt)
+            release(
+                await session.get(EmailMessage, email_id, with_for_update=True),
+                field="status",
+                last_attempt=last_attempt,
+            )
         raise DeliveryFailed(f"email {email_id}: {err}") from err
     async with db.session() as session:
         email = await session.get_one(EmailMessage, email_id, with_for_update=True)
         email.status, email.sent_at = EmailStatus.sent, utcnow()
         author = await session.get(User, email.author_id) if email.author_id else None
         await EmailService(session, actor_for(author) if author else Actor.system()).touch(
-            email, "sent", f"Email sent to {', '.join(email.to_addresses)}: {email.subject}")
+            email, "sent", f"Email sent to {', '.join(email.to_addresses)}: {email.subject}"
+        )
     return EmailStatus.sent

@@ -49,13 +49,20 @@ class SmtpTarget:
         if parts.scheme not in modes or not parts.hostname:
             raise InvalidInput("NEXA_SMTP_URL", f"'{url}' is not smtp://, smtp+starttls:// or smtps://host[:port]")
         mode, port = modes[parts.scheme]
-        return cls(parts.hostname, parts.port or port, mode, unquote(parts.username) if parts.username else None,
-                   unquote(parts.password) if parts.password else None)
+        return cls(
+            parts.hostname,
+            parts.port or port,
+            mode,
+            unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None,
+        )
 
     def connect(self, timeout: float = 30) -> smtplib.SMTP:
         """An open, authenticated connection (blocking; run it in a thread)."""
         if self.mode == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                self.host, self.port, timeout=timeout, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(self.host, self.port, timeout=timeout)
         try:
@@ -77,9 +84,17 @@ class SmtpTarget:
 class EmailService(Service):
     """Drafts, sends and records emails about contacts, leads and deals."""
 
-    async def draft(self, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
-                    purpose: str = "follow_up", tone: str = "friendly", notes: str | None = None,
-                    writer: Writer | None = None) -> tuple[EmailMessage, Draft]:
+    async def draft(
+        self,
+        *,
+        contact_id: uuid.UUID | None = None,
+        lead_id: uuid.UUID | None = None,
+        deal_id: uuid.UUID | None = None,
+        purpose: str = "follow_up",
+        tone: str = "friendly",
+        notes: str | None = None,
+        writer: Writer | None = None,
+    ) -> tuple[EmailMessage, Draft]:
         """Write a draft grounded in the record (read rights checked) and save it with status draft."""
         require(self.actor, "emails", "write")
         if purpose not in PURPOSES:
@@ -92,11 +107,15 @@ class EmailService(Service):
             if contact_id is None:
                 raise InvalidInput("contact_id", f"deal {deal.deal_name} has no primary contact; name the recipient")
         if (contact_id is None) == (lead_id is None):
-            raise InvalidInput("contact_id", "name exactly one recipient: a contact, a lead, or a deal with a primary contact")
+            raise InvalidInput(
+                "contact_id", "name exactly one recipient: a contact, a lead, or a deal with a primary contact"
+            )
         contact = await self.referenced(Contact, contact_id, field="contact_id")
         lead = await self.referenced(Lead, lead_id, field="lead_id")
         sender = await self.session.get(User, self.actor.user_id) if self.actor.user_id else None
-        facts = await gather_facts(self.session, self.actor, sender, contact=contact, lead=lead, deal=deal, now=utcnow())
+        facts = await gather_facts(
+            self.session, self.actor, sender, contact=contact, lead=lead, deal=deal, now=utcnow()
+        )
         composed = from_template(facts, purpose, tone, notes)
         if writer is not None:
             try:
@@ -104,10 +123,19 @@ class EmailService(Service):
             except WriterError:
                 pass  # the template draft stands; its method says so
         person = contact or lead
-        email = EmailMessage(status=EmailStatus.draft, from_address=sender.email if sender else None, to_addresses=[person.email],  # type: ignore[union-attr]
-                             subject=composed.subject[:500], body=composed.body, tone=tone, author_id=self.actor.user_id,
-                             contact_id=contact.id if contact else None, lead_id=lead.id if lead else None,
-                             deal_id=deal.id if deal else None, account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None))
+        email = EmailMessage(
+            status=EmailStatus.draft,
+            from_address=sender.email if sender else None,
+            to_addresses=[person.email],  # type: ignore[union-attr]
+            subject=composed.subject[:500],
+            body=composed.body,
+            tone=tone,
+            author_id=self.actor.user_id,
+            contact_id=contact.id if contact else None,
+            lead_id=lead.id if lead else None,
+            deal_id=deal.id if deal else None,
+            account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None),
+        )
         self.session.add(email)
         await self.flush()
         return email, composed
@@ -148,10 +176,18 @@ class EmailService(Service):
             raise InvalidInput("contact_id", "name exactly one sender: a contact or a lead")
         person = contact or lead
         deal = await self.referenced(Deal, data.get("deal_id"), field="deal_id")
-        email = EmailMessage(status=EmailStatus.received, from_address=person.email, to_addresses=[self.actor.email or "team@nexa"],  # type: ignore[union-attr]
-                             subject=(subject or "(no subject)")[:500], body=body, contact_id=contact.id if contact else None,
-                             lead_id=lead.id if lead else None, deal_id=deal.id if deal else None,
-                             account_id=contact.account_id if contact else None, sent_at=utcnow())
+        email = EmailMessage(
+            status=EmailStatus.received,
+            from_address=person.email,  # type: ignore[union-attr]
+            to_addresses=[self.actor.email or "team@nexa"],
+            subject=(subject or "(no subject)")[:500],
+            body=body,
+            contact_id=contact.id if contact else None,
+            lead_id=lead.id if lead else None,
+            deal_id=deal.id if deal else None,
+            account_id=contact.account_id if contact else None,
+            sent_at=utcnow(),
+        )
         self.session.add(email)
         await self.flush()
         await self.touch(email, "received", f"Email from {person.name}: {email.subject}")  # type: ignore[union-attr]
@@ -160,8 +196,12 @@ class EmailService(Service):
         return email
 
     def _own(self, email: EmailMessage) -> None:
-        if not (self.actor.sees_everything or email.author_id is None or email.author_id == self.actor.user_id
-                or str(self.actor.role) == "manager"):
+        if not (
+            self.actor.sees_everything
+            or email.author_id is None
+            or email.author_id == self.actor.user_id
+            or str(self.actor.role) == "manager"
+        ):
             raise PermissionDenied("emails", "only the author (or a manager or admin) may read or send this draft")
 
     async def touch(self, email: EmailMessage, action: str, subject: str) -> None:
@@ -178,8 +218,18 @@ class EmailService(Service):
         if contact is not None:
             await refresh_contact(self.session, contact, now)
         await record_activity(
-            self.session, self.actor, type=ActivityType.email, action=action, subject=subject,
-            on=[(RecordType.email, email.id), (RecordType.contact, email.contact_id), (RecordType.lead, email.lead_id),
-                (RecordType.deal, email.deal_id), (RecordType.account, email.account_id)],
-            source=(RecordType.email, email.id), details={"to": email.to_addresses},
+            self.session,
+            self.actor,
+            type=ActivityType.email,
+            action=action,
+            subject=subject,
+            on=[
+                (RecordType.email, email.id),
+                (RecordType.contact, email.contact_id),
+                (RecordType.lead, email.lead_id),
+                (RecordType.deal, email.deal_id),
+                (RecordType.account, email.account_id),
+            ],
+            source=(RecordType.email, email.id),
+            details={"to": email.to_addresses},
         )

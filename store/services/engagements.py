@@ -35,9 +35,15 @@ class EngagementService(Service):
         contact = await self._target(RecordType.contact, values.contact_id, "contact_id")
         lead = await self._target(RecordType.lead, values.lead_id, "lead_id")
         when = values.call_at or utcnow()
-        call = Call(**values.model_dump(exclude={"call_at"}), call_at=when, user_id=self.actor.user_id,
-                    account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None))
-        if deal is not None and contact is None and deal.primary_contact_id:  # the deal's contact, if the caller may read it
+        call = Call(
+            **values.model_dump(exclude={"call_at"}),
+            call_at=when,
+            user_id=self.actor.user_id,
+            account_id=(contact.account_id if contact else None) or (deal.account_id if deal else None),
+        )
+        if (
+            deal is not None and contact is None and deal.primary_contact_id
+        ):  # the deal's contact, if the caller may read it
             primary = await self.session.get(Contact, deal.primary_contact_id)
             call.contact_id = primary.id if primary is not None and await self.readable(primary) else None
         self.session.add(call)
@@ -45,10 +51,19 @@ class EngagementService(Service):
         who = contact.name if contact else lead.name if lead else deal.deal_name
         await self._touched(when, contact_id=call.contact_id, lead=lead)
         await record_activity(
-            self.session, self.actor, type=ActivityType.call, action="logged",
-            subject=f"{values.direction.value.capitalize()} call with {who}" + (f": {values.notes}" if values.notes else ""),
-            on=[(RecordType.call, call.id), (RecordType.contact, call.contact_id), (RecordType.lead, call.lead_id),
-                (RecordType.deal, call.deal_id), (RecordType.account, call.account_id)],
+            self.session,
+            self.actor,
+            type=ActivityType.call,
+            action="logged",
+            subject=f"{values.direction.value.capitalize()} call with {who}"
+            + (f": {values.notes}" if values.notes else ""),
+            on=[
+                (RecordType.call, call.id),
+                (RecordType.contact, call.contact_id),
+                (RecordType.lead, call.lead_id),
+                (RecordType.deal, call.deal_id),
+                (RecordType.account, call.account_id),
+            ],
             source=(RecordType.call, call.id),
         )
         await queue_refresh(self.session, call.deal_id)
@@ -59,16 +74,23 @@ class EngagementService(Service):
         require(self.actor, "activities", "write")
         if not values.contact_ids and not values.user_ids and values.related_id is None:
             raise InvalidInput("contact_ids", "a meeting needs at least one attendee or a related record")
-        contacts = [await self._target(RecordType.contact, cid, f"contact_ids.{i}") for i, cid in enumerate(values.contact_ids)]
+        contacts = [
+            await self._target(RecordType.contact, cid, f"contact_ids.{i}") for i, cid in enumerate(values.contact_ids)
+        ]
         for i, uid in enumerate(values.user_ids):
             await self.ensure_user(uid, f"user_ids.{i}")
         related = None
         if values.related_type is not None:
             related = await self._target(values.related_type, values.related_id, "related_id")
         meeting = Meeting(
-            title=values.title, start_at=values.start_at, end_at=values.end_at or values.start_at + DEFAULT_MEETING,
-            location=values.location, description=values.description, organizer_id=self.actor.user_id,
-            related_type=values.related_type, related_id=values.related_id,
+            title=values.title,
+            start_at=values.start_at,
+            end_at=values.end_at or values.start_at + DEFAULT_MEETING,
+            location=values.location,
+            description=values.description,
+            organizer_id=self.actor.user_id,
+            related_type=values.related_type,
+            related_id=values.related_id,
         )
         self.session.add(meeting)
         await self.flush()
@@ -89,9 +111,13 @@ class EngagementService(Service):
         if values.related_type is not None:
             refs.append((values.related_type, values.related_id))
         await record_activity(
-            self.session, self.actor, type=ActivityType.meeting, action="scheduled",
+            self.session,
+            self.actor,
+            type=ActivityType.meeting,
+            action="scheduled",
             subject=f"Meeting '{meeting.title}' with {names} on {meeting.start_at:%Y-%m-%d %H:%M %Z}",
-            on=refs, source=(RecordType.meeting, meeting.id),
+            on=refs,
+            source=(RecordType.meeting, meeting.id),
         )
         if values.related_type is RecordType.deal:
             await queue_refresh(self.session, values.related_id)
@@ -101,13 +127,22 @@ class EngagementService(Service):
         values = parse(NoteCreate, data)
         require(self.actor, "activities", "write")
         record = await self._target(values.related_type, values.related_id, "related_id")
-        note = Note(body=values.body, related_type=values.related_type, related_id=values.related_id, author_id=self.actor.user_id)
+        note = Note(
+            body=values.body,
+            related_type=values.related_type,
+            related_id=values.related_id,
+            author_id=self.actor.user_id,
+        )
         self.session.add(note)
         await self.flush()
         label = getattr(record, "name", str(values.related_id))
         await record_activity(
-            self.session, self.actor, type=ActivityType.note, action="added",
-            subject=f"Note on {label}: {values.body[:200]}", on=[(values.related_type, values.related_id), (RecordType.note, note.id)],
+            self.session,
+            self.actor,
+            type=ActivityType.note,
+            action="added",
+            subject=f"Note on {label}: {values.body[:200]}",
+            on=[(values.related_type, values.related_id), (RecordType.note, note.id)],
             source=(RecordType.note, note.id),
         )
         if values.related_type is RecordType.deal:
@@ -117,31 +152,48 @@ class EngagementService(Service):
     async def get_call(self, call_id: uuid.UUID | str) -> Call:
         """A call the caller made, or one about a record they may read."""
         call = await self.load(Call, call_id, field="call_id")
-        await self._readable(call.user_id, [(RecordType.contact, call.contact_id), (RecordType.lead, call.lead_id),
-                                            (RecordType.deal, call.deal_id)])
+        await self._readable(
+            call.user_id,
+            [(RecordType.contact, call.contact_id), (RecordType.lead, call.lead_id), (RecordType.deal, call.deal_id)],
+        )
         return call
 
     async def get_meeting(self, meeting_id: uuid.UUID | str) -> Meeting:
         """A meeting the caller organised or attends, or one about a record they may read."""
         meeting = await self.load(Meeting, meeting_id, field="meeting_id")
-        attends = await self.session.scalar(select(MeetingAttendee.id).where(
-            MeetingAttendee.meeting_id == meeting.id, MeetingAttendee.user_id == self.actor.user_id))
+        attends = await self.session.scalar(
+            select(MeetingAttendee.id).where(
+                MeetingAttendee.meeting_id == meeting.id, MeetingAttendee.user_id == self.actor.user_id
+            )
+        )
         related = [(meeting.related_type, meeting.related_id)] if meeting.related_type in RECORD_MODELS else []
         await self._readable(self.actor.user_id if attends else meeting.organizer_id, related)
         return meeting
 
     async def get_note(self, note_id: uuid.UUID | str) -> Note:
         note = await self.load(Note, note_id, field="note_id")
-        await self._readable(note.author_id, [(note.related_type, note.related_id)] if note.related_type in RECORD_MODELS else [])
+        await self._readable(
+            note.author_id, [(note.related_type, note.related_id)] if note.related_type in RECORD_MODELS else []
+        )
         return note
 
-    async def list_calls(self, *, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, deal_id: uuid.UUID | None = None,
-                         limit: int = 20, offset: int = 0) -> tuple[list[Call], int]:
+    async def list_calls(
+        self,
+        *,
+        contact_id: uuid.UUID | None = None,
+        lead_id: uuid.UUID | None = None,
+        deal_id: uuid.UUID | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[list[Call], int]:
         """Calls about a record the caller may read, else the caller's own; newest first."""
         require(self.actor, "activities", "read")
         stmt = select(Call)
-        for kind, key, column in ((RecordType.contact, contact_id, Call.contact_id), (RecordType.lead, lead_id, Call.lead_id),
-                                  (RecordType.deal, deal_id, Call.deal_id)):
+        for kind, key, column in (
+            (RecordType.contact, contact_id, Call.contact_id),
+            (RecordType.lead, lead_id, Call.lead_id),
+            (RecordType.deal, deal_id, Call.deal_id),
+        ):
             if key is not None:
                 await self._target(kind, key, f"{kind}_id")
                 stmt = stmt.where(column == key)
@@ -149,30 +201,40 @@ class EngagementService(Service):
             stmt = stmt.where(Call.user_id == self.actor.user_id)
         return await self.page(stmt, Call.call_at.desc(), limit=limit, offset=offset)
 
-    async def list_meetings(self, *, start: datetime | None = None, end: datetime | None = None,
-                            limit: int | None = 20, offset: int = 0) -> tuple[list[Meeting], int]:
+    async def list_meetings(
+        self, *, start: datetime | None = None, end: datetime | None = None, limit: int | None = 20, offset: int = 0
+    ) -> tuple[list[Meeting], int]:
         """The caller's meetings (as an attendee) in a window, soonest first (all of them for no `limit`)."""
         require(self.actor, "activities", "read")
-        stmt = select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id).where(
-            MeetingAttendee.user_id == self.actor.user_id)
+        stmt = (
+            select(Meeting)
+            .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(MeetingAttendee.user_id == self.actor.user_id)
+        )
         if start:
             stmt = stmt.where(Meeting.start_at >= start)
         if end:
             stmt = stmt.where(Meeting.start_at < end)
         return await self.page(stmt, Meeting.start_at, limit=limit, offset=offset)
 
-    async def list_notes(self, related_type: RecordType, related_id: uuid.UUID, *, limit: int = 20, offset: int = 0) -> tuple[list[Note], int]:
+    async def list_notes(
+        self, related_type: RecordType, related_id: uuid.UUID, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Note], int]:
         """Notes on a record the caller may read, newest first."""
         await self._target(related_type, related_id, "related_id")
         stmt = select(Note).where(Note.related_type == related_type, Note.related_id == related_id)
         return await self.page(stmt, Note.created_at.desc(), limit=limit, offset=offset)
 
-    async def _readable(self, owner: uuid.UUID | None, related: Sequence[tuple[RecordType | None, uuid.UUID | None]]) -> None:
+    async def _readable(
+        self, owner: uuid.UUID | None, related: Sequence[tuple[RecordType | None, uuid.UUID | None]]
+    ) -> None:
         """Refuse unless the caller is `owner`, sees everything, or may read one of the related records."""
         require(self.actor, "activities", "read")
         if self.actor.sees_everything or (owner is not None and owner == self.actor.user_id):
             return
-        last: Exception = PermissionDenied("activities", "this engagement is neither yours nor about a record you may read")
+        last: Exception = PermissionDenied(
+            "activities", "this engagement is neither yours nor about a record you may read"
+        )
         for kind, key in related:
             if kind is not None and key is not None:
                 try:
@@ -208,4 +270,3 @@ class EngagementService(Service):
             await refresh_contact(self.session, contact, utcnow())
         if lead is not None:
             await scoring.rescore(self.session, lead, reason="new engagement logged")
-

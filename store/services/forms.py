@@ -78,12 +78,22 @@ class FormService(Service):
         system = Actor.system()
         if await self.session.scalar(select(Lead.id).where(Lead.email == values.email)):
             raise Conflict("email", "this address has already asked; we will be in touch")
-        lead = await LeadService(self.session, system).create({
-            "first_name": values.first_name, "last_name": values.last_name, "email": values.email, "company": values.company,
-            "title": values.title, "phone": values.phone, "source": LeadSource.website.value,
-            "custom_fields": {"form": form.slug, "message": values.message,
-                              "consent": {"text": form.consent_text, "at": utcnow().isoformat(), "ip": ip}},
-        })
+        lead = await LeadService(self.session, system).create(
+            {
+                "first_name": values.first_name,
+                "last_name": values.last_name,
+                "email": values.email,
+                "company": values.company,
+                "title": values.title,
+                "phone": values.phone,
+                "source": LeadSource.website.value,
+                "custom_fields": {
+                    "form": form.slug,
+                    "message": values.message,
+                    "consent": {"text": form.consent_text, "at": utcnow().isoformat(), "ip": ip},
+                },
+            }
+        )
         if form.campaign_id:
             self.session.add(CampaignMember(campaign_id=form.campaign_id, lead_id=lead.id, lead_created=True))
         await self.flush()

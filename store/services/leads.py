@@ -60,7 +60,9 @@ class LeadService(OwnedService[Lead]):
         values = parse(LeadCreate, data)
         owner = await self.new_owner(values.assigned_to_id)
         await self._email_free(values.email)
-        lead = Lead(**values.model_dump(exclude={"assigned_to_id", "score"}), assigned_to_id=owner, score=values.score or 0)
+        lead = Lead(
+            **values.model_dump(exclude={"assigned_to_id", "score"}), assigned_to_id=owner, score=values.score or 0
+        )
         self.session.add(lead)
         await self.flush()
         if values.score is None:
@@ -68,8 +70,14 @@ class LeadService(OwnedService[Lead]):
         subject = f"Lead {lead.name} created (source: {lead.source}), score {lead.score} ({scoring.band(lead.score)})"
         if values.assigned_to_id is None and self.actor.role is not CallerRole.rep:
             subject += f"; routed: {(await route_lead(self.session, lead)).reason}"
-        await record_activity(self.session, self.actor, type=ActivityType.lead, action="created",
-                              subject=subject, on=[(RecordType.lead, lead.id)])
+        await record_activity(
+            self.session,
+            self.actor,
+            type=ActivityType.lead,
+            action="created",
+            subject=subject,
+            on=[(RecordType.lead, lead.id)],
+        )
         await on_lead_created(self.session, self.actor, lead, self.settings)
         return lead
 
@@ -85,14 +93,22 @@ class LeadService(OwnedService[Lead]):
         await self.flush()
         if diff:
             await record_activity(
-                self.session, self.actor, type=ActivityType.lead, action="updated",
+                self.session,
+                self.actor,
+                type=ActivityType.lead,
+                action="updated",
                 subject=f"Lead {lead.name} updated: {', '.join(diff)}",
-                on=[(RecordType.lead, lead.id)], details={k: v[1] for k, v in diff.items()},
+                on=[(RecordType.lead, lead.id)],
+                details={k: v[1] for k, v in diff.items()},
             )
         return lead
 
     async def set_status(
-        self, lead_id: uuid.UUID | str, status: LeadStatus | str, *, reason: str | None = None,
+        self,
+        lead_id: uuid.UUID | str,
+        status: LeadStatus | str,
+        *,
+        reason: str | None = None,
         bant: Bant | dict[str, Any] | None = None,
     ) -> Lead:
         """Move a lead along its lifecycle; lost needs a reason, qualified records BANT."""
@@ -116,17 +132,26 @@ class LeadService(OwnedService[Lead]):
         if target is LeadStatus.qualified and self.settings.qualify_requires_bant:
             for key in BANT:
                 if not (getattr(lead, f"bant_{key}") or "").strip():
-                    raise InvalidInput(f"bant.{key}", f"qualifying needs the {key} answered (BANT); say what it is, or 'unknown'")
+                    raise InvalidInput(
+                        f"bant.{key}", f"qualifying needs the {key} answered (BANT); say what it is, or 'unknown'"
+                    )
         previous, lead.status = lead.status, target
         await self.flush()
         await record_activity(
-            self.session, self.actor, type=ActivityType.lead, action="status_changed",
-            subject=f"Lead {lead.name}: {previous} -> {target}" + (f" ({lead.lost_reason})" if target is LeadStatus.lost else ""),
-            on=[(RecordType.lead, lead.id)], details={"from": previous, "to": target, "reason": reason},
+            self.session,
+            self.actor,
+            type=ActivityType.lead,
+            action="status_changed",
+            subject=f"Lead {lead.name}: {previous} -> {target}"
+            + (f" ({lead.lost_reason})" if target is LeadStatus.lost else ""),
+            on=[(RecordType.lead, lead.id)],
+            details={"from": previous, "to": target, "reason": reason},
         )
         return lead
 
-    async def convert(self, lead_id: uuid.UUID | str, data: LeadConversion | dict[str, Any] | None = None) -> Conversion:
+    async def convert(
+        self, lead_id: uuid.UUID | str, data: LeadConversion | dict[str, Any] | None = None
+    ) -> Conversion:
         """Convert a lead into contact, account and (optionally) deal, in this one transaction.
 
         The lead row is locked, so two racing conversions serialise and the second
@@ -141,29 +166,38 @@ class LeadService(OwnedService[Lead]):
         override = (options.override_reason or "").strip()
         if self.settings.convert_requires_qualified and lead.status is not LeadStatus.qualified:
             if not override:
-                raise InvalidTransition("status", f"lead {lead.name} is {lead.status}, not qualified: qualify it (BANT) first, "
-                                                  "or give override_reason to convert it anyway")
+                raise InvalidTransition(
+                    "status",
+                    f"lead {lead.name} is {lead.status}, not qualified: qualify it (BANT) first, "
+                    "or give override_reason to convert it anyway",
+                )
             lead.conversion_override_by_id, lead.conversion_override_reason = self.actor.user_id, override
             await record_activity(
-                self.session, self.actor, type=ActivityType.lead, action="conversion_override",
+                self.session,
+                self.actor,
+                type=ActivityType.lead,
+                action="conversion_override",
                 subject=f"Lead {lead.name} converted while {lead.status} (not qualified) by {self.actor.label}: {override}",
-                on=[(RecordType.lead, lead.id)], details={"by": self.actor.label, "reason": override, "status": lead.status},
+                on=[(RecordType.lead, lead.id)],
+                details={"by": self.actor.label, "reason": override, "status": lead.status},
             )
         owner = lead.assigned_to_id or self.actor.user_id
         account = await self._account_for(lead, options.account_id, owner)
         contact = await self._contact_for(lead, account, owner)
         deal = None
         if options.create_deal:
-            deal = await DealService(self.session, self.actor).create({
-                "deal_name": options.deal_name or f"{account.account_name} - New Business",
-                "amount": options.amount or 0,
-                "close_date": options.close_date or (utcnow() + timedelta(days=CONVERSION_CLOSE_DAYS)).date(),
-                "stage": DealStage.qualification,
-                "account_id": account.id,
-                "primary_contact_id": contact.id,
-                "owner_id": owner,
-                "lead_source": lead.source.value,
-            })
+            deal = await DealService(self.session, self.actor).create(
+                {
+                    "deal_name": options.deal_name or f"{account.account_name} - New Business",
+                    "amount": options.amount or 0,
+                    "close_date": options.close_date or (utcnow() + timedelta(days=CONVERSION_CLOSE_DAYS)).date(),
+                    "stage": DealStage.qualification,
+                    "account_id": account.id,
+                    "primary_contact_id": contact.id,
+                    "owner_id": owner,
+                    "lead_source": lead.source.value,
+                }
+            )
             contact.lifecycle_stage = LifecycleStage.opportunity
         lead.status = LeadStatus.converted
         lead.converted_at = utcnow()
@@ -173,23 +207,41 @@ class LeadService(OwnedService[Lead]):
             account.primary_contact_id = contact.id
         await self.flush()
         await record_activity(
-            self.session, self.actor, type=ActivityType.lead, action="converted",
+            self.session,
+            self.actor,
+            type=ActivityType.lead,
+            action="converted",
             subject=f"Lead {lead.name} converted" + (f" with deal {deal.deal_name}" if deal else ""),
-            on=[(RecordType.lead, lead.id), (RecordType.contact, contact.id), (RecordType.account, account.id),
-                (RecordType.deal, deal.id if deal else None)],
+            on=[
+                (RecordType.lead, lead.id),
+                (RecordType.contact, contact.id),
+                (RecordType.account, account.id),
+                (RecordType.deal, deal.id if deal else None),
+            ],
         )
         return Conversion(lead=lead, contact=contact, account=account, deal=deal)
 
-    async def search(self, *, q: str | None = None, status: LeadStatus | None = None, limit: int = 20, offset: int = 0,
-                     by_score: bool = False) -> tuple[list[Lead], int]:
+    async def search(
+        self,
+        *,
+        q: str | None = None,
+        status: LeadStatus | None = None,
+        limit: int = 20,
+        offset: int = 0,
+        by_score: bool = False,
+    ) -> tuple[list[Lead], int]:
         """Leads the caller may see, filtered by free text (name, email, company) and status; newest first, or with
         `by_score` the highest score first."""
         stmt = self.visible()
         if q:
             like = f"%{q.strip()}%"
-            stmt = stmt.where(or_(
-                (Lead.first_name + " " + Lead.last_name).ilike(like), Lead.email.ilike(like), Lead.company.ilike(like),
-            ))
+            stmt = stmt.where(
+                or_(
+                    (Lead.first_name + " " + Lead.last_name).ilike(like),
+                    Lead.email.ilike(like),
+                    Lead.company.ilike(like),
+                )
+            )
         if status:
             stmt = stmt.where(Lead.status == status)
         order = (Lead.score.desc().nulls_last(), Lead.created_at.desc()) if by_score else (Lead.created_at.desc(),)
@@ -209,20 +261,31 @@ class LeadService(OwnedService[Lead]):
             return await self.referenced(Account, account_id, field="account_id")
         name = (lead.company or f"{lead.first_name} {lead.last_name}").strip()
         created = await self.session.scalar(
-            pg_insert(Account).values(account_name=name, industry=lead.industry, account_owner_id=owner)
-            .on_conflict_do_nothing(index_elements=[Account.account_name]).returning(Account.id)
+            pg_insert(Account)
+            .values(account_name=name, industry=lead.industry, account_owner_id=owner)
+            .on_conflict_do_nothing(index_elements=[Account.account_name])
+            .returning(Account.id)
         )
         account = await self.session.scalar(
-            select(Account).where(Account.account_name == name).with_for_update()
+            select(Account)
+            .where(Account.account_name == name)
+            .with_for_update()
             .execution_options(populate_existing=True)
         )
         if created is None and not await self.readable(account):  # type: ignore[arg-type]
-            raise Conflict("company", f"an account named {name} already exists and {self.actor.label} may not read it; "
-                                      "convert into an account you may read (account_id) or change the lead's company")
+            raise Conflict(
+                "company",
+                f"an account named {name} already exists and {self.actor.label} may not read it; "
+                "convert into an account you may read (account_id) or change the lead's company",
+            )
         if created is not None:
             await record_activity(
-                self.session, self.actor, type=ActivityType.account, action="created",
-                subject=f"Account {name} created from lead {lead.name}", on=[(RecordType.account, created)],
+                self.session,
+                self.actor,
+                type=ActivityType.account,
+                action="created",
+                subject=f"Account {name} created from lead {lead.name}",
+                on=[(RecordType.account, created)],
             )
         return account  # type: ignore[return-value]
 
@@ -231,12 +294,20 @@ class LeadService(OwnedService[Lead]):
         existing = await self.session.scalar(select(Contact).where(Contact.email == lead.email))
         if existing:
             if not await self.readable(existing):
-                raise Conflict("email", f"a contact with email {lead.email} already exists and {self.actor.label} may not read it")
+                raise Conflict(
+                    "email", f"a contact with email {lead.email} already exists and {self.actor.label} may not read it"
+                )
             existing.account_id = existing.account_id or account.id
             return existing
         contact = Contact(
-            first_name=lead.first_name, last_name=lead.last_name, email=lead.email, phone=lead.phone,
-            title=lead.title, account_id=account.id, owner_id=owner, last_activity=lead.last_contacted,
+            first_name=lead.first_name,
+            last_name=lead.last_name,
+            email=lead.email,
+            phone=lead.phone,
+            title=lead.title,
+            account_id=account.id,
+            owner_id=owner,
+            last_activity=lead.last_contacted,
         )
         self.session.add(contact)
         await self.flush()

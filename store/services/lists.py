@@ -72,13 +72,17 @@ class ListService(Service):
             return await self.load(ContactList, uuid.UUID(str(name_or_id)), field="list_id")
         except ValueError:
             pass
-        found = await self.session.scalar(select(ContactList).where(func.lower(ContactList.name) == name_or_id.strip().lower()))
+        found = await self.session.scalar(
+            select(ContactList).where(func.lower(ContactList.name) == name_or_id.strip().lower())
+        )
         if found is None:
             names = ", ".join(await self.session.scalars(select(ContactList.name).order_by(ContactList.name).limit(20)))
             raise InvalidInput("list", f"no list named '{name_or_id}' (lists: {names or 'none yet'})")
         return found
 
-    async def search(self, *, q: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[tuple[ContactList, int]], int]:
+    async def search(
+        self, *, q: str | None = None, limit: int = 50, offset: int = 0
+    ) -> tuple[list[tuple[ContactList, int]], int]:
         """Lists with the number of their members the caller may see."""
         require(self.actor, "lists", "read")
         stmt = select(ContactList)
@@ -98,13 +102,20 @@ class ListService(Service):
         return Contact.id.in_(select(ContactListMember.contact_id).where(ContactListMember.list_id == found.id))
 
     async def count(self, found: ContactList) -> int:
-        return int(await self.session.scalar(select(func.count()).select_from(self.members_query(found).subquery())) or 0)
+        return int(
+            await self.session.scalar(select(func.count()).select_from(self.members_query(found).subquery())) or 0
+        )
 
     async def members(self, list_id: uuid.UUID | str, *, limit: int = 50, offset: int = 0) -> tuple[list[Contact], int]:
         found = await self.get(list_id)
         ids = self.members_query(found)
-        rows = await self.session.scalars(select(Contact).where(Contact.id.in_(ids))
-                                          .order_by(Contact.last_name, Contact.first_name, Contact.id).limit(limit).offset(offset))
+        rows = await self.session.scalars(
+            select(Contact)
+            .where(Contact.id.in_(ids))
+            .order_by(Contact.last_name, Contact.first_name, Contact.id)
+            .limit(limit)
+            .offset(offset)
+        )
         return list(rows), await self.count(found)
 
     async def preview(self, criteria: dict[str, Any], *, limit: int = 10) -> tuple[int, list[Contact]]:
@@ -117,10 +128,20 @@ class ListService(Service):
         """How many contacts match and the first `limit` by name, from one scan: the matches (id and name) are kept
         once in a CTE that both the count and the first rows read."""
         matched = audience(Contact.id, Contact.last_name, Contact.first_name).where(*where).cte("matched")
-        first = select(matched.c.id).order_by(matched.c.last_name, matched.c.first_name, matched.c.id).limit(limit).scalar_subquery()
+        first = (
+            select(matched.c.id)
+            .order_by(matched.c.last_name, matched.c.first_name, matched.c.id)
+            .limit(limit)
+            .scalar_subquery()
+        )
         total = select(func.count()).select_from(matched).scalar_subquery()
-        rows = (await self.session.execute(select(Contact, total).where(Contact.id.in_(first))
-                                           .order_by(Contact.last_name, Contact.first_name, Contact.id))).all()
+        rows = (
+            await self.session.execute(
+                select(Contact, total)
+                .where(Contact.id.in_(first))
+                .order_by(Contact.last_name, Contact.first_name, Contact.id)
+            )
+        ).all()
         if rows:
             return int(rows[0][1]), [contact for contact, _ in rows]
         return 0, []
@@ -128,25 +149,38 @@ class ListService(Service):
     async def add(self, list_id: uuid.UUID | str, data: ListMembersChange | dict[str, Any]) -> int:
         """Add contacts (each read-checked) to a static list; how many were new."""
         found, ids = await self._change(list_id, data)
-        result = await self.session.execute(insert(ContactListMember).values([{"list_id": found.id, "contact_id": i} for i in ids])
-                                            .on_conflict_do_nothing().returning(ContactListMember.contact_id))
+        result = await self.session.execute(
+            insert(ContactListMember)
+            .values([{"list_id": found.id, "contact_id": i} for i in ids])
+            .on_conflict_do_nothing()
+            .returning(ContactListMember.contact_id)
+        )
         return len(result.all())
 
     async def remove(self, list_id: uuid.UUID | str, data: ListMembersChange | dict[str, Any]) -> int:
         """Take contacts off a static list; how many were on it."""
         found, ids = await self._change(list_id, data)
-        result = await self.session.execute(delete(ContactListMember).where(
-            ContactListMember.list_id == found.id, ContactListMember.contact_id.in_(ids)).returning(ContactListMember.contact_id))
+        result = await self.session.execute(
+            delete(ContactListMember)
+            .where(ContactListMember.list_id == found.id, ContactListMember.contact_id.in_(ids))
+            .returning(ContactListMember.contact_id)
+        )
         return len(result.all())
 
-    async def _change(self, list_id: uuid.UUID | str, data: ListMembersChange | dict[str, Any]) -> tuple[ContactList, list[uuid.UUID]]:
+    async def _change(
+        self, list_id: uuid.UUID | str, data: ListMembersChange | dict[str, Any]
+    ) -> tuple[ContactList, list[uuid.UUID]]:
         values = parse(ListMembersChange, data)
         found = await self.load(ContactList, list_id, field="list_id", lock=True)
         await self.check("lists", "write", found.owner_id)
         if found.criteria is not None:
-            raise InvalidInput("list_id", f"'{found.name}' is a dynamic list: its members come from its filter, not by hand")
+            raise InvalidInput(
+                "list_id", f"'{found.name}' is a dynamic list: its members come from its filter, not by hand"
+            )
         for n, contact_id in enumerate(values.contact_ids):
-            await self.referenced(Contact, contact_id, field=f"contact_ids.{n}" if len(values.contact_ids) > 1 else "contact_ids")
+            await self.referenced(
+                Contact, contact_id, field=f"contact_ids.{n}" if len(values.contact_ids) > 1 else "contact_ids"
+            )
         return found, list(dict.fromkeys(values.contact_ids))
 
     async def lists_of(self, contact_id: uuid.UUID) -> list[str]:

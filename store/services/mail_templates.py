@@ -31,12 +31,25 @@ def form_welcome(form: Any, lead: Any) -> tuple[str, str] | None:
     """A web form's own welcome email (subject, body) rendered for the lead it created; None when it has none."""
     if not (form.welcome_subject and form.welcome_body):
         return None
-    context = {"contact": {"first_name": lead.first_name, "last_name": lead.last_name, "name": lead.name, "email": lead.email,
-                           "title": lead.title or "", "department": ""},
-               "account": {"name": lead.company or "", "industry": lead.industry or "", "tier": ""}, "campaign": {"name": form.name},
-               "unsubscribe_url": ""}
-    subject = render(compile_template(form.welcome_subject, "welcome_subject", html_body=False), context, "welcome_subject")
-    return subject[:500], render(compile_template(form.welcome_body, "welcome_body", html_body=False), context, "welcome_body")
+    context = {
+        "contact": {
+            "first_name": lead.first_name,
+            "last_name": lead.last_name,
+            "name": lead.name,
+            "email": lead.email,
+            "title": lead.title or "",
+            "department": "",
+        },
+        "account": {"name": lead.company or "", "industry": lead.industry or "", "tier": ""},
+        "campaign": {"name": form.name},
+        "unsubscribe_url": "",
+    }
+    subject = render(
+        compile_template(form.welcome_subject, "welcome_subject", html_body=False), context, "welcome_subject"
+    )
+    return subject[:500], render(
+        compile_template(form.welcome_body, "welcome_body", html_body=False), context, "welcome_body"
+    )
 
 
 def compile_template(source: str, field: str, *, html_body: bool = True) -> Template:
@@ -50,13 +63,21 @@ def compile_template(source: str, field: str, *, html_body: bool = True) -> Temp
         if name not in MERGE_FIELDS:
             raise InvalidInput(field, f"unknown merge field '{name}'; known: {', '.join(known())}")
     for node in tree.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name in MERGE_FIELDS and node.attr not in MERGE_FIELDS[node.node.name]:
-            raise InvalidInput(field, f"unknown merge field '{node.node.name}.{node.attr}'; known: {', '.join(known())}")
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in MERGE_FIELDS
+            and node.attr not in MERGE_FIELDS[node.node.name]
+        ):
+            raise InvalidInput(
+                field, f"unknown merge field '{node.node.name}.{node.attr}'; known: {', '.join(known())}"
+            )
     return env.from_string(source)
 
 
 def known() -> list[str]:
-    return [f"{k}.{a}" for k, attrs in MERGE_FIELDS.items() for a in attrs] + [k for k, a in MERGE_FIELDS.items() if not a]
+    return [f"{k}.{a}" for k, attrs in MERGE_FIELDS.items() for a in attrs] + [
+        k for k, a in MERGE_FIELDS.items() if not a
+    ]
 
 
 def render(template: Template, context: dict[str, Any], field: str) -> str:
@@ -64,7 +85,13 @@ def render(template: Template, context: dict[str, Any], field: str) -> str:
         return template.render(**context)
     except UndefinedError as err:
         raise InvalidInput(field, f"unknown merge field: {err.message}") from None
-    except (TemplateError, ArithmeticError, LookupError, TypeError, ValueError) as err:  # the template's own logic failed
+    except (
+        TemplateError,
+        ArithmeticError,
+        LookupError,
+        TypeError,
+        ValueError,
+    ) as err:  # the template's own logic failed
         raise InvalidInput(field, f"the template fails when rendered: {err}") from None
 
 
@@ -75,6 +102,7 @@ def links(body: str) -> list[str]:
 
 def track(body_html: str, click_url: Any, pixel_url: str | None) -> str:
     """The body with its literal links pointing at their signed redirects and, when given, an open pixel at the end."""
+
     def swap(match: re.Match[str]) -> str:
         url = click_url(match.group(1))
         return f'href="{html.escape(url)}"' if url else match.group(0)
@@ -101,6 +129,8 @@ def to_text(body_html: str) -> str:
 
 def footer(postal_address: str, unsubscribe_url: str) -> tuple[str, str]:
     """The footer every campaign email carries (HTML, text): the sender's postal address and the unsubscribe link."""
-    return (f'<p style="font-size:12px;color:#666">{html.escape(postal_address)}<br>'
-            f'<a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>',
-            f"\n\n--\n{postal_address}\nUnsubscribe: {unsubscribe_url}\n")
+    return (
+        f'<p style="font-size:12px;color:#666">{html.escape(postal_address)}<br>'
+        f'<a href="{html.escape(unsubscribe_url)}">Unsubscribe</a></p>',
+        f"\n\n--\n{postal_address}\nUnsubscribe: {unsubscribe_url}\n",
+    )

@@ -57,7 +57,8 @@ RETRY_BASE_S = 30  # a 4xx is tried again after 30 s, 60 s, 120 s, 240 s
 _CLAIM = text(
     "WITH done AS (UPDATE campaign_sends SET status = 'sent', sent_at = :now WHERE id = :done AND status = 'sending') "
     "UPDATE campaign_sends SET status = 'sending', attempts = attempts + 1 WHERE id = :id AND status = 'pending' "
-    "AND NOT EXISTS (SELECT 1 FROM email_suppressions s WHERE s.address = campaign_sends.address) RETURNING attempts")
+    "AND NOT EXISTS (SELECT 1 FROM email_suppressions s WHERE s.address = campaign_sends.address) RETURNING attempts"
+)
 
 # One "sent" entry per recipient of a batch on its contact's (or lead's) timeline, in one statement.
 _LOG_SENT = text(
@@ -69,7 +70,8 @@ _LOG_SENT = text(
     "sent_at, :now, :now FROM sent) "
     "INSERT INTO activity_links (activity_id, record_type, record_id) "
     "SELECT activity_id, 'contact', contact_id FROM sent WHERE contact_id IS NOT NULL "
-    "UNION ALL SELECT activity_id, 'lead', lead_id FROM sent WHERE lead_id IS NOT NULL")
+    "UNION ALL SELECT activity_id, 'lead', lead_id FROM sent WHERE lead_id IS NOT NULL"
+)
 
 _EOL = re.compile(rb"(?:\r\n|\n|\r(?!\n))")
 _DOT = re.compile(rb"(?m)^\.")
@@ -91,8 +93,11 @@ class Claims:
 
     async def flush(self) -> None:
         if self.sent is not None:
-            await self.conn.execute(update(MassEmailSend).where(MassEmailSend.id == self.sent, MassEmailSend.status == SendStatus.sending)
-                                    .values(status=SendStatus.sent, sent_at=utcnow()))
+            await self.conn.execute(
+                update(MassEmailSend)
+                .where(MassEmailSend.id == self.sent, MassEmailSend.status == SendStatus.sending)
+                .values(status=SendStatus.sent, sent_at=utcnow())
+            )
             self._confirmed()
 
     def _confirmed(self) -> None:
@@ -233,8 +238,11 @@ async def deliver_mass_email(db: Database, email_id: uuid.UUID | str, settings: 
         email = await session.get(MassEmail, email_id, with_for_update=True)
         if email is None or email.status not in (MassEmailStatus.scheduled, MassEmailStatus.sending):
             return email.status if email else None
-        await session.execute(update(MassEmailSend).where(MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.sending)
-                              .values(status=SendStatus.unknown, error="its worker stopped during the SMTP exchange; not sent again"))
+        await session.execute(
+            update(MassEmailSend)
+            .where(MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.sending)
+            .values(status=SendStatus.unknown, error="its worker stopped during the SMTP exchange; not sent again")
+        )
         resumed = email.status is MassEmailStatus.sending
         email.status, email.started_at = MassEmailStatus.sending, email.started_at or utcnow()
         plan = Plan.of(email, await session.get(Campaign, email.campaign_id), settings)  # type: ignore[arg-type]
@@ -247,7 +255,10 @@ async def deliver_mass_email(db: Database, email_id: uuid.UUID | str, settings: 
                 await _log_sent(conn, plan, await _unlogged(conn, email_id))
             sender = Sender(db, Claims(conn), mailer, plan)
             try:
-                while await conn.scalar(select(MassEmail.status).where(MassEmail.id == email_id)) is MassEmailStatus.sending:
+                while (
+                    await conn.scalar(select(MassEmail.status).where(MassEmail.id == email_id))
+                    is MassEmailStatus.sending
+                ):
                     rows = await _due(conn, email_id)
                     if not rows:
                         break
@@ -270,35 +281,69 @@ async def deliver_mass_email(db: Database, email_id: uuid.UUID | str, settings: 
 async def _log_sent(conn: AsyncConnection, plan: Plan, ids: list[int]) -> None:
     """A "sent" entry on the timeline of each recipient in `ids` (emptied), in one statement."""
     if ids:
-        await conn.execute(_LOG_SENT, {"ids": list(ids), "subject": f"Campaign email '{plan.subject_source}'"[:300],
-                                       "campaign_id": str(plan.campaign_id), "email_id": str(plan.email_id), "now": utcnow()})
+        await conn.execute(
+            _LOG_SENT,
+            {
+                "ids": list(ids),
+                "subject": f"Campaign email '{plan.subject_source}'"[:300],
+                "campaign_id": str(plan.campaign_id),
+                "email_id": str(plan.email_id),
+                "now": utcnow(),
+            },
+        )
         ids.clear()
 
 
 async def _unlogged(conn: AsyncConnection, email_id: uuid.UUID) -> list[int]:
     """Recipients sent by a run that stopped before it put them on their timelines."""
-    return list(await conn.scalars(text(
-        "SELECT s.id FROM campaign_sends s WHERE s.email_id = :email_id AND s.status = 'sent' AND NOT EXISTS ("
-        "SELECT 1 FROM activity_links l JOIN activities a ON a.id = l.activity_id WHERE l.record_type IN ('contact', 'lead') "
-        "AND l.record_id = coalesce(s.contact_id, s.lead_id) AND a.action = 'sent' AND a.details->>'send_id' = s.id::text)"),
-        {"email_id": email_id}))
+    return list(
+        await conn.scalars(
+            text(
+                "SELECT s.id FROM campaign_sends s WHERE s.email_id = :email_id AND s.status = 'sent' AND NOT EXISTS ("
+                "SELECT 1 FROM activity_links l JOIN activities a ON a.id = l.activity_id WHERE l.record_type IN ('contact', 'lead') "
+                "AND l.record_id = coalesce(s.contact_id, s.lead_id) AND a.action = 'sent' AND a.details->>'send_id' = s.id::text)"
+            ),
+            {"email_id": email_id},
+        )
+    )
 
 
 async def _due(conn: AsyncConnection, email_id: uuid.UUID) -> list[Any]:
     """The next pending recipients whose time has come, with their merge data (suppressed ones are skipped first)."""
-    await conn.execute(update(MassEmailSend).where(
-        MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending,
-        MassEmailSend.address.in_(select(Suppression.address))).values(status=SendStatus.skipped, error="suppressed"))
-    stmt = (select(MassEmailSend.id, MassEmailSend.address, MassEmailSend.contact_id, MassEmailSend.lead_id,
-                   func.coalesce(Contact.first_name, Lead.first_name).label("first_name"),
-                   func.coalesce(Contact.last_name, Lead.last_name).label("last_name"),
-                   func.coalesce(Contact.title, Lead.title, "").label("title"), func.coalesce(Contact.department, "").label("department"),
-                   func.coalesce(Account.account_name, Lead.company, "").label("account_name"),
-                   func.coalesce(Account.industry, Lead.industry, "").label("industry"), Account.tier)
-            .outerjoin(Contact, Contact.id == MassEmailSend.contact_id).outerjoin(Account, Account.id == Contact.account_id)
-            .outerjoin(Lead, Lead.id == MassEmailSend.lead_id)
-            .where(MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending, MassEmailSend.due_at <= utcnow())
-            .order_by(MassEmailSend.id).limit(BATCH))
+    await conn.execute(
+        update(MassEmailSend)
+        .where(
+            MassEmailSend.email_id == email_id,
+            MassEmailSend.status == SendStatus.pending,
+            MassEmailSend.address.in_(select(Suppression.address)),
+        )
+        .values(status=SendStatus.skipped, error="suppressed")
+    )
+    stmt = (
+        select(
+            MassEmailSend.id,
+            MassEmailSend.address,
+            MassEmailSend.contact_id,
+            MassEmailSend.lead_id,
+            func.coalesce(Contact.first_name, Lead.first_name).label("first_name"),
+            func.coalesce(Contact.last_name, Lead.last_name).label("last_name"),
+            func.coalesce(Contact.title, Lead.title, "").label("title"),
+            func.coalesce(Contact.department, "").label("department"),
+            func.coalesce(Account.account_name, Lead.company, "").label("account_name"),
+            func.coalesce(Account.industry, Lead.industry, "").label("industry"),
+            Account.tier,
+        )
+        .outerjoin(Contact, Contact.id == MassEmailSend.contact_id)
+        .outerjoin(Account, Account.id == Contact.account_id)
+        .outerjoin(Lead, Lead.id == MassEmailSend.lead_id)
+        .where(
+            MassEmailSend.email_id == email_id,
+            MassEmailSend.status == SendStatus.pending,
+            MassEmailSend.due_at <= utcnow(),
+        )
+        .order_by(MassEmailSend.id)
+        .limit(BATCH)
+    )
     return list((await conn.execute(stmt)).all())
 
 
@@ -316,13 +361,21 @@ class Sender:
 
     async def send(self, row: Any) -> bool:
         """Compose, wait for the exchange in flight, start this one while claiming it; False when it was not claimed."""
-        person = {"first_name": row.first_name, "last_name": row.last_name, "name": f"{row.first_name} {row.last_name}",
-                  "email": row.address, "title": row.title, "department": row.department}
+        person = {
+            "first_name": row.first_name,
+            "last_name": row.last_name,
+            "name": f"{row.first_name} {row.last_name}",
+            "email": row.address,
+            "title": row.title,
+            "department": row.department,
+        }
         account = {"name": row.account_name, "industry": row.industry, "tier": row.tier.value if row.tier else ""}
         data = wire_bytes(self.plan.message(row.address, person, account, send_id=row.id))
         await self.settle()
         go, claimed = threading.Event(), [False]
-        exchange = asyncio.ensure_future(asyncio.to_thread(self.mailer.exchange, self.envelope_from, row.address, data, go, claimed))
+        exchange = asyncio.ensure_future(
+            asyncio.to_thread(self.mailer.exchange, self.envelope_from, row.address, data, go, claimed)
+        )
         try:
             attempts = await self.claims.claim(row.id)
             claimed[0] = attempts is not None
@@ -351,36 +404,84 @@ class Sender:
                 await bounce(self.db, self.plan, row, f"{code} {reason}")
                 return
             failed = attempts >= MAX_ATTEMPTS
-            await self.claims.conn.execute(update(MassEmailSend).where(MassEmailSend.id == row.id).values(
-                status=SendStatus.failed if failed else SendStatus.pending, error=f"{code or 'connection'} {reason}"[:1000],
-                due_at=utcnow() + timedelta(seconds=RETRY_BASE_S * 2 ** (attempts - 1))))
-            log.warning("mass email %s to %s: %s %s (%s)", self.plan.email_id, row.address, code, reason, "failed" if failed else "will retry")
+            await self.claims.conn.execute(
+                update(MassEmailSend)
+                .where(MassEmailSend.id == row.id)
+                .values(
+                    status=SendStatus.failed if failed else SendStatus.pending,
+                    error=f"{code or 'connection'} {reason}"[:1000],
+                    due_at=utcnow() + timedelta(seconds=RETRY_BASE_S * 2 ** (attempts - 1)),
+                )
+            )
+            log.warning(
+                "mass email %s to %s: %s %s (%s)",
+                self.plan.email_id,
+                row.address,
+                code,
+                reason,
+                "failed" if failed else "will retry",
+            )
             return
         self.claims.sent = row.id
 
 
 async def _members_sent(conn: AsyncConnection, plan: Plan) -> None:
     """The campaign members this email was sent to -> sent (unless further already): one statement per kind of member."""
-    for column, member in ((MassEmailSend.contact_id, CampaignMember.contact_id), (MassEmailSend.lead_id, CampaignMember.lead_id)):
-        await conn.execute(update(CampaignMember).where(
-            CampaignMember.campaign_id == plan.campaign_id, CampaignMember.status == MemberStatus.enrolled.value,
-            member.in_(select(column).where(MassEmailSend.email_id == plan.email_id, MassEmailSend.status == SendStatus.sent)),
-        ).values(status=advance(MemberStatus.sent)))
+    for column, member in (
+        (MassEmailSend.contact_id, CampaignMember.contact_id),
+        (MassEmailSend.lead_id, CampaignMember.lead_id),
+    ):
+        await conn.execute(
+            update(CampaignMember)
+            .where(
+                CampaignMember.campaign_id == plan.campaign_id,
+                CampaignMember.status == MemberStatus.enrolled.value,
+                member.in_(
+                    select(column).where(
+                        MassEmailSend.email_id == plan.email_id, MassEmailSend.status == SendStatus.sent
+                    )
+                ),
+            )
+            .values(status=advance(MemberStatus.sent))
+        )
 
 
 async def bounce(db: Database, plan: Plan, row: Any, reason: str) -> None:
     """A 5xx: the recipient is bounced, the address suppressed, the member marked and the contact's timeline told."""
     async with db.session() as session:
-        await session.execute(update(MassEmailSend).where(MassEmailSend.id == row.id).values(status=SendStatus.bounced, error=reason[:1000]))
-        await session.execute(insert(Suppression).values(address=row.address, reason="bounced", detail=reason[:1000],
-                                                         contact_id=row.contact_id, campaign_id=plan.campaign_id).on_conflict_do_nothing())
-        column, value = (CampaignMember.contact_id, row.contact_id) if row.contact_id else (CampaignMember.lead_id, row.lead_id)
-        await session.execute(update(CampaignMember).where(CampaignMember.campaign_id == plan.campaign_id, column == value)
-                              .values(status=advance(MemberStatus.bounced)))
-        await record_activity(session, Actor.system(), type=ActivityType.email, action="bounced",
-                              subject=f"Campaign email to {row.address} bounced ({reason[:200]}); the address is suppressed",
-                              on=[(RecordType.contact, row.contact_id), (RecordType.lead, row.lead_id)],
-                              details={"campaign_id": str(plan.campaign_id), "email_id": str(plan.email_id)})
+        await session.execute(
+            update(MassEmailSend)
+            .where(MassEmailSend.id == row.id)
+            .values(status=SendStatus.bounced, error=reason[:1000])
+        )
+        await session.execute(
+            insert(Suppression)
+            .values(
+                address=row.address,
+                reason="bounced",
+                detail=reason[:1000],
+                contact_id=row.contact_id,
+                campaign_id=plan.campaign_id,
+            )
+            .on_conflict_do_nothing()
+        )
+        column, value = (
+            (CampaignMember.contact_id, row.contact_id) if row.contact_id else (CampaignMember.lead_id, row.lead_id)
+        )
+        await session.execute(
+            update(CampaignMember)
+            .where(CampaignMember.campaign_id == plan.campaign_id, column == value)
+            .values(status=advance(MemberStatus.bounced))
+        )
+        await record_activity(
+            session,
+            Actor.system(),
+            type=ActivityType.email,
+            action="bounced",
+            subject=f"Campaign email to {row.address} bounced ({reason[:200]}); the address is suppressed",
+            on=[(RecordType.contact, row.contact_id), (RecordType.lead, row.lead_id)],
+            details={"campaign_id": str(plan.campaign_id), "email_id": str(plan.email_id)},
+        )
 
 
 async def _finish(db: Database, email_id: uuid.UUID) -> MassEmailStatus:
@@ -389,8 +490,11 @@ async def _finish(db: Database, email_id: uuid.UUID) -> MassEmailStatus:
         email = await session.get(MassEmail, email_id, with_for_update=True)
         if email is None or email.status is not MassEmailStatus.sending:
             return email.status if email else MassEmailStatus.sent
-        retry_at = await session.scalar(select(func.min(MassEmailSend.due_at)).where(
-            MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending))
+        retry_at = await session.scalar(
+            select(func.min(MassEmailSend.due_at)).where(
+                MassEmailSend.email_id == email_id, MassEmailSend.status == SendStatus.pending
+            )
+        )
         if retry_at is not None:
             await requeue(session, email_id, retry_at)
             return MassEmailStatus.sending

@@ -36,15 +36,28 @@ async def _load(session: AsyncSession, send_id: int) -> tuple[MassEmailSend, Mas
 
 
 async def _member(session: AsyncSession, email: MassEmail, row: MassEmailSend, status: MemberStatus) -> None:
-    column, value = (CampaignMember.contact_id, row.contact_id) if row.contact_id else (CampaignMember.lead_id, row.lead_id)
-    await session.execute(update(CampaignMember).where(CampaignMember.campaign_id == email.campaign_id, column == value)
-                          .values(status=advance(status)))
+    column, value = (
+        (CampaignMember.contact_id, row.contact_id) if row.contact_id else (CampaignMember.lead_id, row.lead_id)
+    )
+    await session.execute(
+        update(CampaignMember)
+        .where(CampaignMember.campaign_id == email.campaign_id, column == value)
+        .values(status=advance(status))
+    )
 
 
-async def _log(session: AsyncSession, email: MassEmail, row: MassEmailSend, action: str, subject: str, **details: Any) -> None:
-    await record_activity(session, Actor.system(), type=ActivityType.email, action=action, subject=subject,
-                          on=[(RecordType.contact, row.contact_id), (RecordType.lead, row.lead_id)],
-                          details={"campaign_id": str(email.campaign_id), "email_id": str(email.id), **details})
+async def _log(
+    session: AsyncSession, email: MassEmail, row: MassEmailSend, action: str, subject: str, **details: Any
+) -> None:
+    await record_activity(
+        session,
+        Actor.system(),
+        type=ActivityType.email,
+        action=action,
+        subject=subject,
+        on=[(RecordType.contact, row.contact_id), (RecordType.lead, row.lead_id)],
+        details={"campaign_id": str(email.campaign_id), "email_id": str(email.id), **details},
+    )
     if row.lead_id and action in ("opened", "clicked"):
         lead = await session.get(Lead, row.lead_id)
         if lead is not None:
@@ -77,9 +90,17 @@ async def clicked(session: AsyncSession, send_id: int, index: int) -> str:
 async def unsubscribed(session: AsyncSession, send_id: int) -> str:
     """Suppress the recipient's address for every campaign (idempotent); the address."""
     row, email = await _load(session, send_id)
-    done = await session.scalar(insert(Suppression).values(
-        address=row.address, reason="unsubscribed", contact_id=row.contact_id, campaign_id=email.campaign_id,
-    ).on_conflict_do_nothing().returning(Suppression.address))
+    done = await session.scalar(
+        insert(Suppression)
+        .values(
+            address=row.address,
+            reason="unsubscribed",
+            contact_id=row.contact_id,
+            campaign_id=email.campaign_id,
+        )
+        .on_conflict_do_nothing()
+        .returning(Suppression.address)
+    )
     if done is not None:
         await _member(session, email, row, MemberStatus.unsubscribed)
         await _log(session, email, row, "unsubscribed", f"Unsubscribed from campaign email (via '{email.subject}')")
@@ -94,10 +115,16 @@ async def suppressed(session: AsyncSession, address: str) -> str | None:
 async def delivered(session: AsyncSession, after: timedelta) -> int:
     """Members sent a message longer than `after` ago whose address has not bounced -> delivered; how many moved."""
     sent = exists().where(
-        MassEmail.id == MassEmailSend.email_id, MassEmail.campaign_id == CampaignMember.campaign_id,
+        MassEmail.id == MassEmailSend.email_id,
+        MassEmail.campaign_id == CampaignMember.campaign_id,
         or_(MassEmailSend.contact_id == CampaignMember.contact_id, MassEmailSend.lead_id == CampaignMember.lead_id),
-        MassEmailSend.status == SendStatus.sent, MassEmailSend.sent_at <= utcnow() - after,
-        ~exists().where(and_(Suppression.address == MassEmailSend.address, Suppression.reason == "bounced")))
-    result = await session.execute(update(CampaignMember).where(CampaignMember.status == MemberStatus.sent.value, sent)
-                                   .values(status=MemberStatus.delivered.value))
+        MassEmailSend.status == SendStatus.sent,
+        MassEmailSend.sent_at <= utcnow() - after,
+        ~exists().where(and_(Suppression.address == MassEmailSend.address, Suppression.reason == "bounced")),
+    )
+    result = await session.execute(
+        update(CampaignMember)
+        .where(CampaignMember.status == MemberStatus.sent.value, sent)
+        .values(status=MemberStatus.delivered.value)
+    )
     return cast(CursorResult[Any], result).rowcount or 0

@@ -39,21 +39,50 @@ async def notify_many(session: AsyncSession, notices: list[Notice]) -> list[uuid
         return []
     now = utcnow()
     ids = [uuid.uuid4() for _ in notices]
-    rows = [{"id": id_, "user_id": n.user_id, "kind": n.kind, "message": n.message, "created_at": now,
-             "record_type": n.record[0] if n.record else None, "record_id": n.record[1] if n.record else None,
-             "dedupe_key": n.dedupe_key} for id_, n in zip(ids, notices, strict=True)]
-    created = dict((await session.execute(insert(Notification).values(rows).on_conflict_do_nothing()
-                                          .returning(Notification.id, Notification.user_id))).all())
+    rows = [
+        {
+            "id": id_,
+            "user_id": n.user_id,
+            "kind": n.kind,
+            "message": n.message,
+            "created_at": now,
+            "record_type": n.record[0] if n.record else None,
+            "record_id": n.record[1] if n.record else None,
+            "dedupe_key": n.dedupe_key,
+        }
+        for id_, n in zip(ids, notices, strict=True)
+    ]
+    created = dict(
+        (
+            await session.execute(
+                insert(Notification)
+                .values(rows)
+                .on_conflict_do_nothing()
+                .returning(Notification.id, Notification.user_id)
+            )
+        ).all()
+    )
     if created:
-        on_slack = set(await session.scalars(select(User.id).where(User.id.in_(set(created.values())), User.slack_user_id.is_not(None))))
+        on_slack = set(
+            await session.scalars(
+                select(User.id).where(User.id.in_(set(created.values())), User.slack_user_id.is_not(None))
+            )
+        )
         for notification_id, user_id in created.items():
             if user_id in on_slack:
                 await defer(session, "notifications.slack", notification_id=str(notification_id))
     return [id_ for id_ in ids if id_ in created]
 
 
-async def notify(session: AsyncSession, user_id: uuid.UUID, kind: str, message: str, *, record: tuple[RecordType, uuid.UUID] | None = None,
-                 dedupe_key: str | None = None) -> Notification | None:
+async def notify(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    kind: str,
+    message: str,
+    *,
+    record: tuple[RecordType, uuid.UUID] | None = None,
+    dedupe_key: str | None = None,
+) -> Notification | None:
     """Store a notification for `user_id` and queue its Slack DM (see `notify_many`); None when `dedupe_key` was notified before."""
     created = await notify_many(session, [Notice(user_id, kind, message, record, dedupe_key)])
     return await session.get(Notification, created[0]) if created else None
@@ -70,17 +99,23 @@ class NotificationService(Service):
         if unread_only:
             stmt = stmt.where(Notification.read_at.is_(None))
         rows = await self.session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id).limit(limit))
-        unread = await self.session.scalar(select(func.count()).where(
-            Notification.user_id == self.actor.user_id, Notification.read_at.is_(None)))
+        unread = await self.session.scalar(
+            select(func.count()).where(Notification.user_id == self.actor.user_id, Notification.read_at.is_(None))
+        )
         return list(rows), int(unread or 0)
 
     async def mark_read(self, notification_ids: list[uuid.UUID]) -> int:
         """Mark the caller's notifications read; ids of other users' notifications are refused."""
         if not notification_ids:
             return 0
-        owners = set(await self.session.scalars(select(Notification.user_id).where(Notification.id.in_(notification_ids))))
+        owners = set(
+            await self.session.scalars(select(Notification.user_id).where(Notification.id.in_(notification_ids)))
+        )
         if owners - {self.actor.user_id}:
             raise InvalidInput("ids", "only your own notifications can be marked read")
-        result = await self.session.execute(update(Notification).where(
-            Notification.id.in_(notification_ids), Notification.read_at.is_(None)).values(read_at=utcnow()))
+        result = await self.session.execute(
+            update(Notification)
+            .where(Notification.id.in_(notification_ids), Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE returns a CursorResult; execute() is typed Result

@@ -33,12 +33,18 @@ class OrderService(Service):
     """The read side of orders."""
 
     def _visible(self) -> ColumnElement[bool]:
-        return or_(and_(Order.deal_id.is_not(None), owner_visible(self.actor, Deal.owner_id)),
-                   and_(Order.deal_id.is_(None), owner_visible(self.actor, Account.account_owner_id)))
+        return or_(
+            and_(Order.deal_id.is_not(None), owner_visible(self.actor, Deal.owner_id)),
+            and_(Order.deal_id.is_(None), owner_visible(self.actor, Account.account_owner_id)),
+        )
 
     def _base(self) -> Select[Order]:
-        return (select(Order).outerjoin(Deal, Deal.id == Order.deal_id).outerjoin(Account, Account.id == Order.account_id)
-                .where(self._visible()))
+        return (
+            select(Order)
+            .outerjoin(Deal, Deal.id == Order.deal_id)
+            .outerjoin(Account, Account.id == Order.account_id)
+            .where(self._visible())
+        )
 
     async def get(self, order_id: uuid.UUID | str) -> Order:
         require(self.actor, "orders", "read")
@@ -54,8 +60,15 @@ class OrderService(Service):
     async def lines(self, order_id: uuid.UUID) -> list[OrderLine]:
         return list(await self.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)))
 
-    async def search(self, *, account_id: uuid.UUID | None = None, status: OrderStatus | None = None, q: str | None = None,
-                     limit: int = 20, offset: int = 0) -> tuple[list[Order], int]:
+    async def search(
+        self,
+        *,
+        account_id: uuid.UUID | None = None,
+        status: OrderStatus | None = None,
+        q: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[list[Order], int]:
         """Orders the caller may read, newest first; by account (whose read right is checked), status or number."""
         require(self.actor, "orders", "read")
         await self.referenced(Account, account_id, field="account_id")
@@ -67,7 +80,9 @@ class OrderService(Service):
         if q:
             stmt = stmt.where(Order.order_number.ilike(f"%{q.strip()}%"))
         total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = await self.session.scalars(stmt.order_by(Order.created_at.desc(), Order.order_number.desc()).limit(limit).offset(offset))
+        rows = await self.session.scalars(
+            stmt.order_by(Order.created_at.desc(), Order.order_number.desc()).limit(limit).offset(offset)
+        )
         return list(rows), int(total or 0)
 
     async def rollup(self, account_id: uuid.UUID | str) -> OrderRollup:
@@ -78,8 +93,10 @@ class OrderService(Service):
         amounts: dict[str, Decimal] = {}
         statuses: dict[str, int] = {}
         for currency, status, count, amount in await self.session.execute(
-                select(visible.c.currency, visible.c.status, func.count(), func.sum(visible.c.amount))
-                .group_by(visible.c.currency, visible.c.status)):
+            select(visible.c.currency, visible.c.status, func.count(), func.sum(visible.c.amount)).group_by(
+                visible.c.currency, visible.c.status
+            )
+        ):
             if status != OrderStatus.cancelled:
                 amounts[currency] = amounts.get(currency, Decimal(0)) + amount
             statuses[str(status)] = statuses.get(str(status), 0) + count

@@ -18,22 +18,36 @@ class PeopleService(Service):
         require(self.actor, "users", "read")
         stmt = select(User).where(User.is_active.is_(True)).order_by(User.name)
         if not self.actor.sees_everything:
-            stmt = stmt.where(User.team == self.actor.team) if self.actor.team else stmt.where(User.id == self.actor.user_id)
+            stmt = (
+                stmt.where(User.team == self.actor.team)
+                if self.actor.team
+                else stmt.where(User.id == self.actor.user_id)
+            )
         return list(await self.session.scalars(stmt))
 
     async def teammate(self, who: str, *, field: str = "person") -> User:
         """The user named by email, full or first name ("me" is the caller), if the caller may act on their work:
         themselves, their team for managers, anyone for admins."""
         key = who.strip().lower()
-        named = User.id == self.actor.user_id if key in ("me", "myself", "i") else (
-            (func.lower(User.email) == key) | (func.lower(User.name) == key) | func.lower(User.name).startswith(key + " "))
+        named = (
+            User.id == self.actor.user_id
+            if key in ("me", "myself", "i")
+            else (
+                (func.lower(User.email) == key)
+                | (func.lower(User.name) == key)
+                | func.lower(User.name).startswith(key + " ")
+            )
+        )
         found = list(await self.session.scalars(select(User).where(named)))
         if not found:
             raise NotFound(field, f"no user named {who!r}")
         if len(found) > 1:
             raise DomainError(field, f"{who!r} names {len(found)} people: {', '.join(u.name for u in found)}")
         user = found[0]
-        if user.id != self.actor.user_id and not self.actor.sees_everything and not (
-                self.actor.role is CallerRole.manager and user.team == self.actor.team):
+        if (
+            user.id != self.actor.user_id
+            and not self.actor.sees_everything
+            and not (self.actor.role is CallerRole.manager and user.team == self.actor.team)
+        ):
             raise PermissionDenied(field, "only managers (for their team) and admins see or assign other people's work")
         return user

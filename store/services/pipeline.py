@@ -85,8 +85,14 @@ class PipelineService(Service):
     """Read-only pipeline queries, limited to the deals the caller may see."""
 
     def _scope(
-        self, owner: ColumnElement[Any] | QueryableAttribute[Any], close_date: ColumnElement[Any] | QueryableAttribute[Any], *,
-        owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None,
+        self,
+        owner: ColumnElement[Any] | QueryableAttribute[Any],
+        close_date: ColumnElement[Any] | QueryableAttribute[Any],
+        *,
+        owner_id: uuid.UUID | None,
+        team: str | None,
+        close_from: date | None,
+        close_to: date | None,
     ) -> list[ColumnElement[bool]]:
         """The conditions on an owner and a close-date column that limit rows to the caller's visible, asked-for deals."""
         require(self.actor, "pipeline", "read")
@@ -101,14 +107,23 @@ class PipelineService(Service):
             conditions.append(close_date <= close_to)
         return conditions
 
-    def _deals(self, *, owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None) -> Select[Deal]:
-        scope = self._scope(Deal.owner_id, Deal.close_date, owner_id=owner_id, team=team, close_from=close_from, close_to=close_to)
+    def _deals(
+        self, *, owner_id: uuid.UUID | None, team: str | None, close_from: date | None, close_to: date | None
+    ) -> Select[Deal]:
+        scope = self._scope(
+            Deal.owner_id, Deal.close_date, owner_id=owner_id, team=team, close_from=close_from, close_to=close_to
+        )
         return select(Deal).where(*scope)
 
     async def summary(
-        self, *, owner_id: uuid.UUID | None = None, team: str | None = None,
-        close_from: date | None = None, close_to: date | None = None,
-        group_by: Literal["stage", "owner"] = "stage", live: bool = False,
+        self,
+        *,
+        owner_id: uuid.UUID | None = None,
+        team: str | None = None,
+        close_from: date | None = None,
+        close_to: date | None = None,
+        group_by: Literal["stage", "owner"] = "stage",
+        live: bool = False,
     ) -> Pipeline:
         """Count, amount and weighted value of open deals by stage (in pipeline order) or by owner.
 
@@ -124,9 +139,23 @@ class PipelineService(Service):
             source, count = pipeline_summary.c, func.sum(pipeline_summary.c.deals)
         keys = [source.stage] if group_by == "stage" else [source.stage, source.owner_id]
         totals = (
-            select(*keys, count.label("n"), func.sum(source.amount).label("amount"), func.sum(source.weighted_value).label("weighted"))
-            .where(*self._scope(source.owner_id, source.close_date, owner_id=owner_id, team=team, close_from=close_from, close_to=close_to),
-                   source.stage.in_(stages))
+            select(
+                *keys,
+                count.label("n"),
+                func.sum(source.amount).label("amount"),
+                func.sum(source.weighted_value).label("weighted"),
+            )
+            .where(
+                *self._scope(
+                    source.owner_id,
+                    source.close_date,
+                    owner_id=owner_id,
+                    team=team,
+                    close_from=close_from,
+                    close_to=close_to,
+                ),
+                source.stage.in_(stages),
+            )
             .group_by(*keys)
             .having(count != 0)  # the summary's rows of a key whose deals all left it sum to none
             .subquery()
@@ -158,12 +187,21 @@ class PipelineService(Service):
         """
         since = utcnow() - timedelta(days=closed_days)
         visible = self._deals(owner_id=None, team=None, close_from=None, close_to=None).where(
-            Deal.stage.in_(OPEN_STAGES) | (Deal.closed_at >= since))
+            Deal.stage.in_(OPEN_STAGES) | (Deal.closed_at >= since)
+        )
         deals = visible.subquery()
         ranked = select(
             deals,
-            func.row_number().over(partition_by=deals.c.stage, order_by=(
-                deals.c.closed_at.desc().nulls_last(), deals.c.close_date.asc().nulls_last(), deals.c.deal_name)).label("rank"),
+            func.row_number()
+            .over(
+                partition_by=deals.c.stage,
+                order_by=(
+                    deals.c.closed_at.desc().nulls_last(),
+                    deals.c.close_date.asc().nulls_last(),
+                    deals.c.deal_name,
+                ),
+            )
+            .label("rank"),
             func.count().over(partition_by=deals.c.stage).label("total"),
             func.sum(deals.c.amount).over(partition_by=deals.c.stage).label("stage_amount"),
         ).subquery()
@@ -179,30 +217,55 @@ class PipelineService(Service):
         for row in (await self.session.execute(stmt)).mappings():
             column = columns[DealStage(row["stage"])]
             column.total, column.amount = row["total"], row["stage_amount"] or Decimal(0)
-            column.cards.append(redact(self.actor, {
-                "id": str(row["id"]), "deal_name": row["deal_name"], "account": row["account_name"], "owner": row["owner_name"],
-                "amount": row["amount"], "currency": row["currency"], "probability": row["probability"],
-                "close_date": row["close_date"], "days_in_stage": (now - row["stage_changed_at"]).days,
-            }))
+            column.cards.append(
+                redact(
+                    self.actor,
+                    {
+                        "id": str(row["id"]),
+                        "deal_name": row["deal_name"],
+                        "account": row["account_name"],
+                        "owner": row["owner_name"],
+                        "amount": row["amount"],
+                        "currency": row["currency"],
+                        "probability": row["probability"],
+                        "close_date": row["close_date"],
+                        "days_in_stage": (now - row["stage_changed_at"]).days,
+                    },
+                )
+            )
         return list(columns.values())
 
     async def win_rate_trend(self, *, months: int = 12) -> list[WinRateMonth]:
         """Deals won and lost in each of the last `months` calendar months (this one included), and the win rate
         (None for a month without a closed deal)."""
         first = _month_start(utcnow().date(), -(months - 1))
-        deals = self._deals(owner_id=None, team=None, close_from=None, close_to=None).where(
-            Deal.stage.in_([DealStage.closed_won, DealStage.closed_lost]), Deal.closed_at >= datetime.combine(first, time(), UTC)).subquery()
+        deals = (
+            self._deals(owner_id=None, team=None, close_from=None, close_to=None)
+            .where(
+                Deal.stage.in_([DealStage.closed_won, DealStage.closed_lost]),
+                Deal.closed_at >= datetime.combine(first, time(), UTC),
+            )
+            .subquery()
+        )
         month = func.date_trunc("month", func.timezone("UTC", deals.c.closed_at))
-        counts = {(m.date(), stage): n for m, stage, n in await self.session.execute(
-            select(month, deals.c.stage, func.count()).group_by(month, deals.c.stage))}
+        counts = {
+            (m.date(), stage): n
+            for m, stage, n in await self.session.execute(
+                select(month, deals.c.stage, func.count()).group_by(month, deals.c.stage)
+            )
+        }
         trend = []
         for i in range(months):
             start = _month_start(first, i)
             won, lost = counts.get((start, "closed_won"), 0), counts.get((start, "closed_lost"), 0)
-            trend.append(WinRateMonth(start.strftime("%Y-%m"), won, lost, round(won / (won + lost), 3) if won + lost else None))
+            trend.append(
+                WinRateMonth(start.strftime("%Y-%m"), won, lost, round(won / (won + lost), 3) if won + lost else None)
+            )
         return trend
 
-    async def stuck(self, *, min_days: int = 14, owner_id: uuid.UUID | None = None, team: str | None = None, limit: int = 50) -> list[Deal]:
+    async def stuck(
+        self, *, min_days: int = 14, owner_id: uuid.UUID | None = None, team: str | None = None, limit: int = 50
+    ) -> list[Deal]:
         """Open deals that have sat in their stage for more than `min_days` days, longest first."""
         cutoff = utcnow() - timedelta(days=min_days)
         stmt = (
@@ -213,7 +276,9 @@ class PipelineService(Service):
         )
         return list(await self.session.scalars(stmt))
 
-    async def closing(self, *, start: date, end: date, owner_id: uuid.UUID | None = None, team: str | None = None, limit: int = 100) -> list[Deal]:
+    async def closing(
+        self, *, start: date, end: date, owner_id: uuid.UUID | None = None, team: str | None = None, limit: int = 100
+    ) -> list[Deal]:
         """Open deals whose close date falls in [start, end], soonest first."""
         stmt = (
             self._deals(owner_id=owner_id, team=team, close_from=start, close_to=end)

@@ -34,9 +34,16 @@ class PricedLine:
         return (self.quantity * self.unit_price * (1 - self.discount_pct / 100)).quantize(CENT)
 
     def to_dict(self) -> dict[str, str | int]:
-        return {"product_id": str(self.product.id), "sku": self.product.sku, "name": self.product.name,
-                "billing": self.product.billing.value, "quantity": self.quantity, "unit_price": f"{self.unit_price:.2f}",
-                "discount_pct": f"{self.discount_pct:.2f}", "amount": f"{self.total:.2f}"}
+        return {
+            "product_id": str(self.product.id),
+            "sku": self.product.sku,
+            "name": self.product.name,
+            "billing": self.product.billing.value,
+            "quantity": self.quantity,
+            "unit_price": f"{self.unit_price:.2f}",
+            "discount_pct": f"{self.discount_pct:.2f}",
+            "amount": f"{self.total:.2f}",
+        }
 
 
 def amount(lines: list[PricedLine]) -> Decimal:
@@ -48,7 +55,9 @@ def mrr(lines: list[PricedLine]) -> Decimal | None:
     recurring = [line for line in lines if line.product.billing is not Billing.one_time]
     if not recurring:
         return None
-    monthly = sum((line.total if line.product.billing is Billing.monthly else line.total / 12 for line in recurring), Decimal(0))
+    monthly = sum(
+        (line.total if line.product.billing is Billing.monthly else line.total / 12 for line in recurring), Decimal(0)
+    )
     return monthly.quantize(CENT)
 
 
@@ -58,11 +67,15 @@ def check_term(lines: list[PricedLine], term: int | None) -> int | None:
         return term
     term = term or 12
     if term % 12 and any(line.product.billing is Billing.annual for line in lines):
-        raise InvalidInput("contract_term", f"{term} months: annually billed lines need a term in whole years (12, 24, ...)")
+        raise InvalidInput(
+            "contract_term", f"{term} months: annually billed lines need a term in whole years (12, 24, ...)"
+        )
     return term
 
 
-async def price(session: AsyncSession, items: list[LineItemInput], *, currency: str, field: str = "line_items") -> list[PricedLine]:
+async def price(
+    session: AsyncSession, items: list[LineItemInput], *, currency: str, field: str = "line_items"
+) -> list[PricedLine]:
     """The lines priced from the catalog (the list price unless a line names its own); each product must be active
     and sold in `currency`. Errors name `field.<index>.product_id`."""
     ids = {item.product_id for item in items}

@@ -47,7 +47,9 @@ class ProductService(Service):
         if await self.session.scalar(select(Product.id).where(Product.sku == sku)) is not None:
             raise Conflict("sku", f"a product with SKU {sku} exists already")
 
-    async def search(self, *, q: str | None = None, active_only: bool = False, limit: int = 20, offset: int = 0) -> tuple[list[Product], int]:
+    async def search(
+        self, *, q: str | None = None, active_only: bool = False, limit: int = 20, offset: int = 0
+    ) -> tuple[list[Product], int]:
         """Products by part of the name or SKU, by name."""
         require(self.actor, "products", "read")
         stmt = select(Product)

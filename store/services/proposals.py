@@ -58,12 +58,18 @@ class ProposalService(Service):
         email = await self.session.get(EmailMessage, uuid.UUID(str(email_id)), populate_existing=True)
         if email is None:
             return None
-        contact = await self.session.get(Contact, email.contact_id, populate_existing=True) if email.contact_id else None
+        contact = (
+            await self.session.get(Contact, email.contact_id, populate_existing=True) if email.contact_id else None
+        )
         lead = await self.session.get(Lead, email.lead_id, populate_existing=True) if email.lead_id else None
         own = {address.lower() for address in (contact and contact.email, lead and lead.email) if address}
         if not own and email.deal_id:
             deal = await self.session.get(Deal, email.deal_id)
-            contact = await self.session.get(Contact, deal.primary_contact_id) if deal and deal.primary_contact_id else None
+            contact = (
+                await self.session.get(Contact, deal.primary_contact_id) if deal and deal.primary_contact_id else None
+            )
             if contact is not None and contact.email:
                 own.add(contact.email.lower())
-        return Draft(subject=email.subject, to=list(email.to_addresses or []), cc=list(email.cc_addresses or []), own=own)
+        return Draft(
+            subject=email.subject, to=list(email.to_addresses or []), cc=list(email.cc_addresses or []), own=own
+        )

@@ -22,10 +22,17 @@ class QuoteView:
     def variables(self) -> dict[str, Any]:
         q = self.quote
         accepted = f"{q.accepted_tier} by {q.accepted_by} on {q.accepted_at:%Y-%m-%d}" if q.accepted_at else None
-        return {"number": q.quote_number, "customer": self.account.account_name if self.account else self.deal.deal_name,
-                "contact": self.contact.name if self.contact else None, "deal": self.deal.deal_name,
-                "valid_until": f"{q.valid_until:%B %-d, %Y}", "seller": self.owner.name if self.owner else "Sales",
-                "currency": q.currency, "tiers": q.tiers, "accepted": accepted}
+        return {
+            "number": q.quote_number,
+            "customer": self.account.account_name if self.account else self.deal.deal_name,
+            "contact": self.contact.name if self.contact else None,
+            "deal": self.deal.deal_name,
+            "valid_until": f"{q.valid_until:%B %-d, %Y}",
+            "seller": self.owner.name if self.owner else "Sales",
+            "currency": q.currency,
+            "tiers": q.tiers,
+            "accepted": accepted,
+        }
 
 
 def html(view: QuoteView, *, accept_token: str | None = None) -> str:
@@ -51,8 +58,11 @@ def pdf(view: QuoteView) -> bytes:
     doc.set_font("Helvetica", "B", 18)
     doc.cell(0, 10, _latin(f"Quote {v['number']}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     doc.set_font("Helvetica", size=10)
-    lines = [f"For {v['customer']}" + (f", attention {v['contact']}" if v["contact"] else ""), f"Deal: {v['deal']}",
-             f"Valid until {v['valid_until']}. Prepared by {v['seller']}."]
+    lines = [
+        f"For {v['customer']}" + (f", attention {v['contact']}" if v["contact"] else ""),
+        f"Deal: {v['deal']}",
+        f"Valid until {v['valid_until']}. Prepared by {v['seller']}.",
+    ]
     if v["accepted"]:
         lines.append(f"Accepted: {v['accepted']}")
     for line in lines:
@@ -62,13 +72,29 @@ def pdf(view: QuoteView) -> bytes:
         doc.set_font("Helvetica", "B", 13)
         doc.cell(0, 8, _latin(tier["name"]), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         doc.set_font("Helvetica", size=9)
-        with doc.table(col_widths=(22, 52, 18, 12, 24, 16, 26), text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT")) as table:
+        with doc.table(
+            col_widths=(22, 52, 18, 12, 24, 16, 26),
+            text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        ) as table:
             table.row(["SKU", "Product", "Billing", "Qty", "Unit price", "Discount", "Total"])
             for item in tier["lines"]:
-                table.row([_latin(item["sku"]), _latin(item["name"]), item["billing"], str(item["quantity"]), item["unit_price"],
-                           f"{item['discount_pct']}%", item["amount"]])
+                table.row(
+                    [
+                        _latin(item["sku"]),
+                        _latin(item["name"]),
+                        item["billing"],
+                        str(item["quantity"]),
+                        item["unit_price"],
+                        f"{item['discount_pct']}%",
+                        item["amount"],
+                    ]
+                )
         doc.set_font("Helvetica", "B", 10)
-        doc.cell(0, 7, _latin(f"Total ({v['currency']}): {tier['amount']}"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        doc.cell(
+            0, 7, _latin(f"Total ({v['currency']}): {tier['amount']}"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         if tier["total_mrr"]:
-            doc.cell(0, 6, _latin(f"Monthly recurring: {tier['total_mrr']}"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            doc.cell(
+                0, 6, _latin(f"Monthly recurring: {tier['total_mrr']}"), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+            )
     return bytes(doc.output())

@@ -23,8 +23,23 @@ from store.errors import InvalidInput, located
 from store.models import Account, Contact, Lead, MassEmailSend
 from store.models.enums import AccountTier, AccountType, CustomerStatus, LeadSource, LeadStatus, LifecycleStage
 
-Op = Literal["eq", "ne", "in", "not_in", "contains", "not_contains", "starts_with", "gt", "gte", "lt", "lte",
-             "is_empty", "is_not_empty", "within_days", "not_within_days"]
+Op = Literal[
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "contains",
+    "not_contains",
+    "starts_with",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "is_empty",
+    "is_not_empty",
+    "within_days",
+    "not_within_days",
+]
 TEXT_OPS = ("eq", "ne", "in", "not_in", "contains", "not_contains", "starts_with", "is_empty", "is_not_empty")
 CHOICE_OPS = ("eq", "ne", "in", "not_in", "is_empty", "is_not_empty")
 NUMBER_OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "is_empty", "is_not_empty")
@@ -44,7 +59,9 @@ class Field_:
 
     @property
     def ops(self) -> tuple[str, ...]:
-        return {"text": TEXT_OPS, "choice": CHOICE_OPS, "number": NUMBER_OPS, "moment": MOMENT_OPS, "event": EVENT_OPS}[self.kind]
+        return {"text": TEXT_OPS, "choice": CHOICE_OPS, "number": NUMBER_OPS, "moment": MOMENT_OPS, "event": EVENT_OPS}[
+            self.kind
+        ]
 
 
 def _opened_since(since: datetime) -> ColumnElement[bool]:
@@ -93,7 +110,9 @@ class Rule(BaseModel):
         if spec is None:
             raise ValueError(f"field: unknown field '{self.field}'; one of {', '.join(FIELDS)}")
         if self.op not in spec.ops:
-            raise ValueError(f"op: '{self.op}' does not apply to {self.field} ({spec.kind}); use one of {', '.join(spec.ops)}")
+            raise ValueError(
+                f"op: '{self.op}' does not apply to {self.field} ({spec.kind}); use one of {', '.join(spec.ops)}"
+            )
         self.value = _value(spec, self.op, self.value)
         return self
 
@@ -199,8 +218,10 @@ def condition(node: Rule | Group, now: datetime) -> ColumnElement[bool]:
         return hit if node.op == "within_days" else not_(hit)
     test = _compare(spec, node.op, node.value, now)
     if spec.on == "lead":  # two uncorrelated sets (hashed once), not a lookup of the leads per contact
-        return or_(Contact.id.in_(select(Lead.converted_contact_id).where(test, Lead.converted_contact_id.is_not(None))),
-                   Contact.email.in_(select(Lead.email).where(test, Lead.email.is_not(None))))
+        return or_(
+            Contact.id.in_(select(Lead.converted_contact_id).where(test, Lead.converted_contact_id.is_not(None))),
+            Contact.email.in_(select(Lead.email).where(test, Lead.email.is_not(None))),
+        )
     return test
 
 
@@ -216,10 +237,17 @@ def _compare(spec: Field_, op: str, value: Any, now: datetime) -> ColumnElement[
     if spec.kind == "text":
         col, value = func.lower(col), [v.lower() for v in value] if isinstance(value, list) else value.lower()
     positive: ColumnElement[bool] = {
-        "eq": lambda: col == value, "ne": lambda: col == value, "in": lambda: col.in_(value), "not_in": lambda: col.in_(value),
-        "contains": lambda: col.contains(value, autoescape=True), "not_contains": lambda: col.contains(value, autoescape=True),
+        "eq": lambda: col == value,
+        "ne": lambda: col == value,
+        "in": lambda: col.in_(value),
+        "not_in": lambda: col.in_(value),
+        "contains": lambda: col.contains(value, autoescape=True),
+        "not_contains": lambda: col.contains(value, autoescape=True),
         "starts_with": lambda: col.startswith(value, autoescape=True),
-        "gt": lambda: col > value, "gte": lambda: col >= value, "lt": lambda: col < value, "lte": lambda: col <= value,
+        "gt": lambda: col > value,
+        "gte": lambda: col >= value,
+        "lt": lambda: col < value,
+        "lte": lambda: col <= value,
     }[op]()
     if op in ("ne", "not_in", "not_contains"):  # "is not X" includes the records where it is empty
         return or_(spec.column.is_(None), not_(positive))
@@ -233,8 +261,15 @@ def audience(*columns: Any) -> Select[*tuple[Any, ...]]:
 
 def fields_catalog() -> list[dict[str, Any]]:
     """The filterable fields, their kind, operators and allowed values (for clients and the assistant)."""
-    return [{"field": name, "kind": f.kind, "ops": list(f.ops), **({"values": [m.value for m in f.choices]} if f.choices else {})}
-            for name, f in FIELDS.items()]
+    return [
+        {
+            "field": name,
+            "kind": f.kind,
+            "ops": list(f.ops),
+            **({"values": [m.value for m in f.choices]} if f.choices else {}),
+        }
+        for name, f in FIELDS.items()
+    ]
 
 
 # The spec's rule (a contact at an enterprise-tier account is "added to Enterprise Prospects automatically").

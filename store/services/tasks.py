@@ -33,13 +33,20 @@ class TaskService(Service):
             raise InvalidInput("related_type", "say what kind of record related_id is")
         if values.related_type is not None:
             await self.referenced(values.related_type, values.related_id, field="related_id")
-        task = Task(**values.model_dump(exclude={"assignee_id"}), assignee_id=assignee, created_by_id=self.actor.user_id)
+        task = Task(
+            **values.model_dump(exclude={"assignee_id"}), assignee_id=assignee, created_by_id=self.actor.user_id
+        )
         self.session.add(task)
         await self.flush()
         await record_activity(
-            self.session, self.actor, type=ActivityType.task, action="created",
+            self.session,
+            self.actor,
+            type=ActivityType.task,
+            action="created",
             subject=f"Task: {task.title}" + (f" (due {task.due_date})" if task.due_date else ""),
-            on=[(RecordType.task, task.id), (task.related_type, task.related_id)] if task.related_type else [(RecordType.task, task.id)],
+            on=[(RecordType.task, task.id), (task.related_type, task.related_id)]
+            if task.related_type
+            else [(RecordType.task, task.id)],
         )
         return task
 
@@ -54,7 +61,10 @@ class TaskService(Service):
         await self.flush()
         if diff:
             await record_activity(
-                self.session, self.actor, type=ActivityType.task, action="completed" if task.status is TaskStatus.done else "updated",
+                self.session,
+                self.actor,
+                type=ActivityType.task,
+                action="completed" if task.status is TaskStatus.done else "updated",
                 subject=f"Task {task.title}: {', '.join(diff)}",
                 on=[(RecordType.task, task.id)] + ([(task.related_type, task.related_id)] if task.related_type else []),
             )
@@ -67,9 +77,16 @@ class TaskService(Service):
         await self._may_assign(task.assignee_id)
         return task
 
-    async def search(self, *, assignee_id: uuid.UUID | None = None, status: TaskStatus | None = None,
-                     related_type: RecordType | None = None, related_id: uuid.UUID | None = None,
-                     limit: int = 20, offset: int = 0) -> tuple[list[Task], int]:
+    async def search(
+        self,
+        *,
+        assignee_id: uuid.UUID | None = None,
+        status: TaskStatus | None = None,
+        related_type: RecordType | None = None,
+        related_id: uuid.UUID | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[list[Task], int]:
         """Tasks of one assignee (the caller by default), by status and related record."""
         require(self.actor, "tasks", "read")
         assignee = assignee_id or self.actor.user_id
@@ -91,7 +108,9 @@ class TaskService(Service):
         await self.session.delete(task)
         await self.flush()
 
-    async def for_user(self, user_id: uuid.UUID, *, due_before: date | None = None, include_done: bool = False) -> list[Task]:
+    async def for_user(
+        self, user_id: uuid.UUID, *, due_before: date | None = None, include_done: bool = False
+    ) -> list[Task]:
         """A user's tasks, soonest due first (undated last)."""
         require(self.actor, "tasks", "read")
         stmt = select(Task).where(Task.assignee_id == user_id)
@@ -114,13 +133,19 @@ class TaskService(Service):
             raise PermissionDenied("person", "only managers (for their team) and admins see other people's tasks")
         stmt = select(Task, User.name).join(User, User.id == Task.assignee_id).where(Task.status != TaskStatus.done)
         if not self.actor.sees_everything:
-            stmt = stmt.where(User.team == self.actor.team) if self.actor.team else stmt.where(User.id == self.actor.user_id)
+            stmt = (
+                stmt.where(User.team == self.actor.team)
+                if self.actor.team
+                else stmt.where(User.id == self.actor.user_id)
+            )
         if due_before:
             stmt = stmt.where(Task.due_date <= due_before)
         rows = await self.session.execute(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit))
         return [(task, name) for task, name in rows.tuples()]
 
-    async def board(self, *, team: bool = False, done_days: int = 14, per_column: int = 100) -> dict[str, dict[str, Any]]:
+    async def board(
+        self, *, team: bool = False, done_days: int = 14, per_column: int = 100
+    ) -> dict[str, dict[str, Any]]:
         """The caller's tasks by status, or with `team` a manager's team's (an admin's: everyone's); done tasks only when
         completed in the last `done_days`. Each status: its `total` and at most `per_column` `cards`, soonest due first."""
         require(self.actor, "tasks", "read")
@@ -131,25 +156,51 @@ class TaskService(Service):
         elif self.actor.sees_everything:
             whose = Task.assignee_id.is_not(None)
         else:
-            whose = Task.assignee_id.in_(select(User.id).where(User.team == self.actor.team)) if self.actor.team else \
-                Task.assignee_id == self.actor.user_id
+            whose = (
+                Task.assignee_id.in_(select(User.id).where(User.team == self.actor.team))
+                if self.actor.team
+                else Task.assignee_id == self.actor.user_id
+            )
         since = utcnow() - timedelta(days=done_days)
         ranked = (
-            select(Task.id, Task.title, Task.status, Task.priority, Task.due_date, Task.related_type, Task.assignee_id,
-                   func.row_number().over(partition_by=Task.status, order_by=(Task.due_date.asc().nulls_last(), Task.created_at)).label("rank"),
-                   func.count().over(partition_by=Task.status).label("total"))
+            select(
+                Task.id,
+                Task.title,
+                Task.status,
+                Task.priority,
+                Task.due_date,
+                Task.related_type,
+                Task.assignee_id,
+                func.row_number()
+                .over(partition_by=Task.status, order_by=(Task.due_date.asc().nulls_last(), Task.created_at))
+                .label("rank"),
+                func.count().over(partition_by=Task.status).label("total"),
+            )
             .where(whose, (Task.status != TaskStatus.done) | (Task.completed_at >= since))
             .subquery()
         )
-        stmt = (select(ranked, User.name).outerjoin(User, User.id == ranked.c.assignee_id)
-                .where(ranked.c.rank <= per_column).order_by(ranked.c.rank))
+        stmt = (
+            select(ranked, User.name)
+            .outerjoin(User, User.id == ranked.c.assignee_id)
+            .where(ranked.c.rank <= per_column)
+            .order_by(ranked.c.rank)
+        )
         columns: dict[str, dict[str, Any]] = {status.value: {"total": 0, "cards": []} for status in TaskStatus}
         for row in (await self.session.execute(stmt)).mappings():
             column = columns[row["status"]]
             column["total"] = row["total"]
-            column["cards"].append({"id": str(row["id"]), "title": row["title"], "status": row["status"], "priority": row["priority"],
-                                    "due_date": row["due_date"], "related_type": row["related_type"], "assignee": row["name"],
-                                    "assignee_id": str(row["assignee_id"]) if row["assignee_id"] else None})
+            column["cards"].append(
+                {
+                    "id": str(row["id"]),
+                    "title": row["title"],
+                    "status": row["status"],
+                    "priority": row["priority"],
+                    "due_date": row["due_date"],
+                    "related_type": row["related_type"],
+                    "assignee": row["name"],
+                    "assignee_id": str(row["assignee_id"]) if row["assignee_id"] else None,
+                }
+            )
         return columns
 
     async def _may_assign(self, assignee: uuid.UUID | None) -> None:

@@ -36,11 +36,22 @@ class TicketService(Service):
         await self.flush()
         body = first_message or values.description
         if body:
-            self.session.add(TicketMessage(ticket_id=ticket.id, author_type=AuthorType.customer, author_contact_id=ticket.requester_contact_id, body=body))
+            self.session.add(
+                TicketMessage(
+                    ticket_id=ticket.id,
+                    author_type=AuthorType.customer,
+                    author_contact_id=ticket.requester_contact_id,
+                    body=body,
+                )
+            )
         await self.flush()
         await record_activity(
-            self.session, self.actor, type=ActivityType.ticket, action="created",
-            subject=f"Ticket #{ticket.number} opened: {ticket.subject} ({ticket.priority})", on=self._refs(ticket),
+            self.session,
+            self.actor,
+            type=ActivityType.ticket,
+            action="created",
+            subject=f"Ticket #{ticket.number} opened: {ticket.subject} ({ticket.priority})",
+            on=self._refs(ticket),
         )
         return ticket
 
@@ -71,8 +82,13 @@ class TicketService(Service):
         if diff:
             text, details = described_changes(diff)
             await record_activity(
-                self.session, self.actor, type=ActivityType.ticket, action="updated",
-                subject=f"Ticket #{ticket.number}: {text}", on=self._refs(ticket), details=details,
+                self.session,
+                self.actor,
+                type=ActivityType.ticket,
+                action="updated",
+                subject=f"Ticket #{ticket.number}: {text}",
+                on=self._refs(ticket),
+                details=details,
             )
         return ticket
 
@@ -85,7 +101,13 @@ class TicketService(Service):
         if not body or not body.strip():
             raise InvalidInput("body", "a message needs text")
         ticket = await self.load(Ticket, ticket_id, field="ticket_id")
-        message = TicketMessage(ticket_id=ticket.id, author_type=AuthorType.agent, author_user_id=self.actor.user_id, body=body.strip(), internal=internal)
+        message = TicketMessage(
+            ticket_id=ticket.id,
+            author_type=AuthorType.agent,
+            author_user_id=self.actor.user_id,
+            body=body.strip(),
+            internal=internal,
+        )
         self.session.add(message)
         await self.flush()
         return message
@@ -97,9 +119,19 @@ class TicketService(Service):
         return list(await self.session.scalars(stmt.order_by(TicketMessage.created_at)))
 
     async def search(
-        self, *, q: str | None = None, status: TicketStatus | None = None, priority: Priority | None = None,
-        account_id: uuid.UUID | None = None, contact_id: uuid.UUID | None = None, assignee_id: uuid.UUID | None = None,
-        open_only: bool = False, sentiment: str | None = None, intent: str | None = None, limit: int = 20, offset: int = 0,
+        self,
+        *,
+        q: str | None = None,
+        status: TicketStatus | None = None,
+        priority: Priority | None = None,
+        account_id: uuid.UUID | None = None,
+        contact_id: uuid.UUID | None = None,
+        assignee_id: uuid.UUID | None = None,
+        open_only: bool = False,
+        sentiment: str | None = None,
+        intent: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
     ) -> tuple[list[Ticket], int]:
         """Tickets by text, status, priority, account, requester, assignee, and the sentiment/intent a summary stored."""
         require(self.actor, "tickets", "read")
@@ -128,24 +160,39 @@ class TicketService(Service):
         """The names on a ticket the caller reads: who reported it (the requester contact, else their email) and who has it."""
         contact = await self.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None
         assignee = await self.session.get(User, ticket.assignee_id) if ticket.assignee_id else None
-        return {"requester": contact.name if contact else ticket.requester_email,
-                "assignee": assignee.name if assignee else None}
+        return {
+            "requester": contact.name if contact else ticket.requester_email,
+            "assignee": assignee.name if assignee else None,
+        }
 
     async def assignee_named(self, who: str, *, field: str = "assignee") -> User:
         """The active user who can take tickets (support, managers, admins) named by email, full name or first name
         ("me" is the caller); several matches are asked back by name, never picked."""
         require(self.actor, "tickets", "write")
         key = who.strip().lower()
-        named = User.id == self.actor.user_id if key in ("me", "myself", "i") else (
-            (func.lower(User.email) == key) | (func.lower(User.name) == key) | func.lower(User.name).startswith(key + " "))
-        found = list(await self.session.scalars(select(User).where(named, User.is_active.is_(True)).order_by(User.name)))
+        named = (
+            User.id == self.actor.user_id
+            if key in ("me", "myself", "i")
+            else (
+                (func.lower(User.email) == key)
+                | (func.lower(User.name) == key)
+                | func.lower(User.name).startswith(key + " ")
+            )
+        )
+        found = list(
+            await self.session.scalars(select(User).where(named, User.is_active.is_(True)).order_by(User.name))
+        )
         takers = [u for u in found if u.role in (Role.support, Role.manager, Role.admin)]
         if not takers:
             if found:
-                raise InvalidInput(field, f"{found[0].name} is a {found[0].role}; tickets go to support, managers or admins")
+                raise InvalidInput(
+                    field, f"{found[0].name} is a {found[0].role}; tickets go to support, managers or admins"
+                )
             raise NotFound(field, f"no user named {who!r}")
         if len(takers) > 1:
-            raise DomainError(field, f"{who!r} names {len(takers)} people ({', '.join(u.name for u in takers)}): which one?")
+            raise DomainError(
+                field, f"{who!r} names {len(takers)} people ({', '.join(u.name for u in takers)}): which one?"
+            )
         return takers[0]
 
     async def _ensure_assignee(self, user_id: uuid.UUID | None) -> None:
@@ -155,8 +202,14 @@ class TicketService(Service):
         if user is None:
             raise NotFound("assignee_id", f"no user with id {user_id}")
         if user.role not in (Role.support, Role.manager, Role.admin):
-            raise InvalidInput("assignee_id", f"{user.name} is a {user.role}; tickets go to support, managers or admins")
+            raise InvalidInput(
+                "assignee_id", f"{user.name} is a {user.role}; tickets go to support, managers or admins"
+            )
 
     @staticmethod
     def _refs(ticket: Ticket) -> list[tuple[RecordType, uuid.UUID | None]]:
-        return [(RecordType.ticket, ticket.id), (RecordType.contact, ticket.requester_contact_id), (RecordType.account, ticket.account_id)]
+        return [
+            (RecordType.ticket, ticket.id),
+            (RecordType.contact, ticket.requester_contact_id),
+            (RecordType.account, ticket.account_id),
+        ]

@@ -35,9 +35,11 @@ def fact(path: str) -> str:
 
 
 def described_changes(diff: dict[str, tuple[Any, Any]]) -> tuple[str, dict[str, Any]]:
-    """"field old -> new" text for a diff, and details holding the values (so restricted ones can be redacted)."""
+    """ "field old -> new" text for a diff, and details holding the values (so restricted ones can be redacted)."""
     text = ", ".join(f"{k} {fact(f'changes.{k}.from')} -> {fact(f'changes.{k}.to')}" for k in diff)
-    return text, {k: new for k, (_, new) in diff.items()} | {"changes": {k: {"from": old, "to": new} for k, (old, new) in diff.items()}}
+    return text, {k: new for k, (_, new) in diff.items()} | {
+        "changes": {k: {"from": old, "to": new} for k, (old, new) in diff.items()}
+    }
 
 
 def render(subject: str, details: dict[str, Any]) -> str:
@@ -90,8 +92,9 @@ async def record_activity(
     return activity
 
 
-async def record_activities(session: AsyncSession, actor: Actor, *, type: ActivityType, action: str,
-                            entries: list[tuple[str, list[Ref]]]) -> None:
+async def record_activities(
+    session: AsyncSession, actor: Actor, *, type: ActivityType, action: str, entries: list[tuple[str, list[Ref]]]
+) -> None:
     """Many activities of one kind in two COPY statements (the bulk writes of imports): `entries` are (subject, records)."""
     if not entries:
         return
@@ -101,10 +104,25 @@ async def record_activities(session: AsyncSession, actor: Actor, *, type: Activi
         text, details = _marked(actor, subject, None)
         activity_id = uuid.uuid4()
         activities.append({"id": activity_id, "subject": text})
-        links += [{"activity_id": activity_id, "record_type": kind, "record_id": record_id}
-                  for kind, record_id in dict.fromkeys(on) if record_id is not None]
-    await copy_rows(session, Activity, activities, shared={"type": type, "action": action, "details": details, "actor_id": actor.user_id,
-                                                           "occurred_at": now, "created_at": now, "updated_at": now})
+        links += [
+            {"activity_id": activity_id, "record_type": kind, "record_id": record_id}
+            for kind, record_id in dict.fromkeys(on)
+            if record_id is not None
+        ]
+    await copy_rows(
+        session,
+        Activity,
+        activities,
+        shared={
+            "type": type,
+            "action": action,
+            "details": details,
+            "actor_id": actor.user_id,
+            "occurred_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
     await copy_rows(session, ActivityLink, links)
 
 
@@ -115,7 +133,9 @@ def _marked(actor: Actor, subject: str, details: dict[str, Any] | None) -> tuple
     return subject, details or {}
 
 
-async def timeline(session: AsyncSession, record_type: RecordType, record_id: uuid.UUID, *, limit: int = 50) -> list[Activity]:
+async def timeline(
+    session: AsyncSession, record_type: RecordType, record_id: uuid.UUID, *, limit: int = 50
+) -> list[Activity]:
     """The newest activities on one record's timeline, unfiltered and unredacted: for services that reason over
     the history itself. Anything shown to a reader goes through `TimelineService.entries` instead."""
     stmt = (
@@ -141,8 +161,9 @@ def _jsonable(value: Any) -> Any:
 class TimelineService(Service):
     """Timelines as one reader may see them: the only way entries leave the store."""
 
-    async def entries(self, kind: RecordType, record_id: uuid.UUID | str, *, limit: int = 50,
-                      types: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    async def entries(
+        self, kind: RecordType, record_id: uuid.UUID | str, *, limit: int = 50, types: Iterable[str] | None = None
+    ) -> list[dict[str, Any]]:
         """The newest entries on a record the caller may read, without what the caller may not see."""
         record = await self.referenced(kind, record_id, field=f"{kind}_id")
         stmt = (
@@ -160,9 +181,15 @@ class TimelineService(Service):
         """One entry for the caller: details redacted once, the subject rendered from what is left."""
         details = redact(self.actor, activity.details or {})
         return {
-            "id": str(activity.id), "at": activity.occurred_at.isoformat(), "type": activity.type.value, "action": activity.action,
-            "subject": render(activity.subject, details), "details": details,
-            "source": {"type": activity.source_type.value, "id": str(activity.source_id)} if activity.source_type else None,
+            "id": str(activity.id),
+            "at": activity.occurred_at.isoformat(),
+            "type": activity.type.value,
+            "action": activity.action,
+            "subject": render(activity.subject, details),
+            "details": details,
+            "source": {"type": activity.source_type.value, "id": str(activity.source_id)}
+            if activity.source_type
+            else None,
         }
 
     def _visible(self) -> ColumnElement[bool]:
@@ -171,9 +198,12 @@ class TimelineService(Service):
         if not hidden:
             return true()
         link = ActivityLink.__table__.alias("other_link")
-        return not_(exists().where(link.c.activity_id == Activity.id, or_(*[
-            and_(link.c.record_type == kind, link.c.record_id.in_(ids)) for kind, ids in hidden.items()
-        ])))
+        return not_(
+            exists().where(
+                link.c.activity_id == Activity.id,
+                or_(*[and_(link.c.record_type == kind, link.c.record_id.in_(ids)) for kind, ids in hidden.items()]),
+            )
+        )
 
     def _hidden_ids(self) -> dict[RecordType, Any]:
         """Per record type, a subquery of the ids the caller may not read."""

@@ -27,7 +27,11 @@ def sign(key: bytes, purpose: str, send_id: int, extra: str = "0") -> str:
 def verify(key: bytes, purpose: str, token: str) -> tuple[int, str]:
     """(send id, extra) of a valid token; NotFound for anything else."""
     parts = token.split("-", 2)
-    if len(parts) == 3 and parts[0].isdigit() and hmac.compare_digest(parts[2], _mac(key, purpose, int(parts[0]), parts[1])):
+    if (
+        len(parts) == 3
+        and parts[0].isdigit()
+        and hmac.compare_digest(parts[2], _mac(key, purpose, int(parts[0]), parts[1]))
+    ):
         return int(parts[0]), parts[1]
     raise NotFound("token", "this link is not valid (it may have been altered)")
 

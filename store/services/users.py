@@ -37,10 +37,14 @@ class UserService:
 
     async def active_by_slack_id(self, slack_user_id: str) -> User | None:
         """The active user linked to that Slack user id."""
-        return await self.session.scalar(select(User).where(User.slack_user_id == slack_user_id, User.is_active.is_(True)))
+        return await self.session.scalar(
+            select(User).where(User.slack_user_id == slack_user_id, User.is_active.is_(True))
+        )
 
     async def link_slack(self, user: User, slack_user_id: str) -> None:
         """Link `user` to a Slack user id, taking it from any other user (a deactivated one may have held it)."""
         if user.slack_user_id != slack_user_id:
-            await self.session.execute(update(User).where(User.slack_user_id == slack_user_id).values(slack_user_id=None))
+            await self.session.execute(
+                update(User).where(User.slack_user_id == slack_user_id).values(slack_user_id=None)
+            )
             user.slack_user_id = slack_user_id

@@ -44,34 +44,92 @@ class ViewService(Service):
         contact = await ContactService(self.session, self.actor).get(contact_id)
         s = self.session
         account = await s.get(Account, contact.account_id) if contact.account_id else None
-        deals = await s.scalars(select(Deal).where(Deal.primary_contact_id == contact.id, owner_visible(self.actor, Deal.owner_id)).order_by(Deal.close_date))
-        tickets = await s.scalars(select(Ticket).where(Ticket.requester_contact_id == contact.id).order_by(Ticket.created_at.desc()))
-        tasks = await s.scalars(select(Task).where(Task.related_type == RecordType.contact, Task.related_id == contact.id).order_by(Task.due_date))
-        meetings = await s.scalars(
-            select(Meeting).join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
-            .where(MeetingAttendee.contact_id == contact.id, *[
-                or_(Meeting.related_type != kind, Meeting.related_type.is_(None), about_readable(self.actor, Meeting.related_id, model))
-                for kind, model in RECORD_MODELS.items()]).order_by(Meeting.start_at.desc())
+        deals = await s.scalars(
+            select(Deal)
+            .where(Deal.primary_contact_id == contact.id, owner_visible(self.actor, Deal.owner_id))
+            .order_by(Deal.close_date)
         )
-        calls = await s.scalars(select(Call).where(
-            Call.contact_id == contact.id, about_readable(self.actor, Call.deal_id, Deal), about_readable(self.actor, Call.lead_id, Lead),
-        ).order_by(Call.call_at.desc()))
+        tickets = await s.scalars(
+            select(Ticket).where(Ticket.requester_contact_id == contact.id).order_by(Ticket.created_at.desc())
+        )
+        tasks = await s.scalars(
+            select(Task)
+            .where(Task.related_type == RecordType.contact, Task.related_id == contact.id)
+            .order_by(Task.due_date)
+        )
+        meetings = await s.scalars(
+            select(Meeting)
+            .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+            .where(
+                MeetingAttendee.contact_id == contact.id,
+                *[
+                    or_(
+                        Meeting.related_type != kind,
+                        Meeting.related_type.is_(None),
+                        about_readable(self.actor, Meeting.related_id, model),
+                    )
+                    for kind, model in RECORD_MODELS.items()
+                ],
+            )
+            .order_by(Meeting.start_at.desc())
+        )
+        calls = await s.scalars(
+            select(Call)
+            .where(
+                Call.contact_id == contact.id,
+                about_readable(self.actor, Call.deal_id, Deal),
+                about_readable(self.actor, Call.lead_id, Lead),
+            )
+            .order_by(Call.call_at.desc())
+        )
         lists = await ListService(s, self.actor).lists_of(contact.id)
-        campaigns = await s.scalars(select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id))
+        campaigns = await s.scalars(
+            select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id)
+        )
         deal_rows = list(deals)
-        return redact(self.actor, {
-            "contact": to_dict(contact) | {"name": contact.name, "owner": await self._user(contact.owner_id)},
-            "account": _brief(account),
-            "deals": [_deal(d) for d in deal_rows],
-            "total_deals_value": str(sum((d.amount for d in deal_rows if d.stage.value != "closed_lost"), 0)),
-            "tickets": [{"id": str(t.id), "number": t.number, "subject": t.subject, "status": t.status.value, "priority": t.priority.value} for t in tickets],
-            "tasks": [{"id": str(t.id), "title": t.title, "status": t.status.value, "due_date": t.due_date and t.due_date.isoformat()} for t in tasks],
-            "meetings": [{"id": str(m.id), "title": m.title, "start_at": m.start_at.isoformat()} for m in meetings],
-            "calls": [{"id": str(c.id), "direction": c.direction.value, "call_at": c.call_at.isoformat(), "notes": c.notes} for c in calls],
-            "lists": list(lists),
-            "campaigns": list(campaigns),
-            "timeline": await TimelineService(self.session, self.actor).entries(RecordType.contact, contact.id, limit=timeline_limit),
-        })
+        return redact(
+            self.actor,
+            {
+                "contact": to_dict(contact) | {"name": contact.name, "owner": await self._user(contact.owner_id)},
+                "account": _brief(account),
+                "deals": [_deal(d) for d in deal_rows],
+                "total_deals_value": str(sum((d.amount for d in deal_rows if d.stage.value != "closed_lost"), 0)),
+                "tickets": [
+                    {
+                        "id": str(t.id),
+                        "number": t.number,
+                        "subject": t.subject,
+                        "status": t.status.value,
+                        "priority": t.priority.value,
+                    }
+                    for t in tickets
+                ],
+                "tasks": [
+                    {
+                        "id": str(t.id),
+                        "title": t.title,
+                        "status": t.status.value,
+                        "due_date": t.due_date and t.due_date.isoformat(),
+                    }
+                    for t in tasks
+                ],
+                "meetings": [{"id": str(m.id), "title": m.title, "start_at": m.start_at.isoformat()} for m in meetings],
+                "calls": [
+                    {
+                        "id": str(c.id),
+                        "direction": c.direction.value,
+                        "call_at": c.call_at.isoformat(),
+                        "notes": c.notes,
+                    }
+                    for c in calls
+                ],
+                "lists": list(lists),
+                "campaigns": list(campaigns),
+                "timeline": await TimelineService(self.session, self.actor).entries(
+                    RecordType.contact, contact.id, limit=timeline_limit
+                ),
+            },
+        )
 
     async def account_360(self, account_id: uuid.UUID | str, *, timeline_limit: int = 20) -> dict[str, Any]:
         accounts = AccountService(self.session, self.actor)
@@ -79,22 +137,48 @@ class ViewService(Service):
         s = self.session
         rollup = await accounts.rollup(account.id)
         parent = await s.get(Account, account.parent_account_id) if account.parent_account_id else None
-        contacts = await s.scalars(select(Contact).where(Contact.account_id == account.id, owner_visible(self.actor, Contact.owner_id))
-                                   .order_by(Contact.last_name))
-        deals = await s.scalars(select(Deal).where(Deal.account_id == account.id, owner_visible(self.actor, Deal.owner_id)).order_by(Deal.close_date))
-        tickets = await s.scalars(select(Ticket).where(Ticket.account_id == account.id, Ticket.status.notin_(DONE)).order_by(Ticket.created_at.desc()))
-        return redact(self.actor, {
-            "account": to_dict(account) | {"name": account.account_name, "owner": await self._user(account.account_owner_id)},
-            "parent": _brief(parent),
-            "children": [_brief(c) for c in await accounts.children(account.id)],
-            "contacts": [{"id": str(c.id), "name": c.name, "title": c.title, "email": c.email} for c in contacts],
-            "deals": [_deal(d) for d in deals],
-            "open_tickets": [{"id": str(t.id), "number": t.number, "subject": t.subject, "status": t.status.value, "priority": t.priority.value} for t in tickets],
-            "total_deal_value": str(rollup.total_deal_value),
-            "total_closed_won": str(rollup.total_closed_won),
-            "open_deals_in_hierarchy": rollup.open_deals,
-            "timeline": await TimelineService(self.session, self.actor).entries(RecordType.account, account.id, limit=timeline_limit),
-        })
+        contacts = await s.scalars(
+            select(Contact)
+            .where(Contact.account_id == account.id, owner_visible(self.actor, Contact.owner_id))
+            .order_by(Contact.last_name)
+        )
+        deals = await s.scalars(
+            select(Deal)
+            .where(Deal.account_id == account.id, owner_visible(self.actor, Deal.owner_id))
+            .order_by(Deal.close_date)
+        )
+        tickets = await s.scalars(
+            select(Ticket)
+            .where(Ticket.account_id == account.id, Ticket.status.notin_(DONE))
+            .order_by(Ticket.created_at.desc())
+        )
+        return redact(
+            self.actor,
+            {
+                "account": to_dict(account)
+                | {"name": account.account_name, "owner": await self._user(account.account_owner_id)},
+                "parent": _brief(parent),
+                "children": [_brief(c) for c in await accounts.children(account.id)],
+                "contacts": [{"id": str(c.id), "name": c.name, "title": c.title, "email": c.email} for c in contacts],
+                "deals": [_deal(d) for d in deals],
+                "open_tickets": [
+                    {
+                        "id": str(t.id),
+                        "number": t.number,
+                        "subject": t.subject,
+                        "status": t.status.value,
+                        "priority": t.priority.value,
+                    }
+                    for t in tickets
+                ],
+                "total_deal_value": str(rollup.total_deal_value),
+                "total_closed_won": str(rollup.total_closed_won),
+                "open_deals_in_hierarchy": rollup.open_deals,
+                "timeline": await TimelineService(self.session, self.actor).entries(
+                    RecordType.account, account.id, limit=timeline_limit
+                ),
+            },
+        )
 
     async def _user(self, user_id: uuid.UUID | None) -> str | None:
         user = await self.session.get(User, user_id) if user_id else None
@@ -104,13 +188,23 @@ class ViewService(Service):
 def _brief(account: Account | None) -> dict[str, Any] | None:
     if account is None:
         return None
-    return {"id": str(account.id), "name": account.account_name, "type": account.type.value, "tier": account.tier and account.tier.value}
+    return {
+        "id": str(account.id),
+        "name": account.account_name,
+        "type": account.type.value,
+        "tier": account.tier and account.tier.value,
+    }
 
 
 def _deal(deal: Deal) -> dict[str, Any]:
     return {
-        "id": str(deal.id), "deal_name": deal.deal_name, "stage": deal.stage.value, "amount": str(deal.amount),
-        "probability": deal.probability, "weighted_value": str(deal.weighted_value),
-        "close_date": deal.close_date and deal.close_date.isoformat(), "open": deal.stage in OPEN_STAGES,
+        "id": str(deal.id),
+        "deal_name": deal.deal_name,
+        "stage": deal.stage.value,
+        "amount": str(deal.amount),
+        "probability": deal.probability,
+        "weighted_value": str(deal.weighted_value),
+        "close_date": deal.close_date and deal.close_date.isoformat(),
+        "open": deal.stage in OPEN_STAGES,
         "days_in_stage": deal.days_in_stage,
     }

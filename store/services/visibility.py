@@ -16,7 +16,11 @@ def owner_visible(actor: Actor, owner_column: ColumnElement[Any] | QueryableAttr
     """Owned records the caller may read: all for admins/support, the own team's for reps and managers."""
     if actor.sees_everything or actor.role is CallerRole.support:
         return true()
-    teammates = select(User.id).where(User.team == actor.team) if actor.team else select(User.id).where(User.id == actor.user_id)
+    teammates = (
+        select(User.id).where(User.team == actor.team)
+        if actor.team
+        else select(User.id).where(User.id == actor.user_id)
+    )
     return or_(owner_column.is_(None), owner_column == actor.user_id, owner_column.in_(teammates))
 
 
@@ -34,7 +38,9 @@ def unreadable(actor: Actor, model: type[Entity]) -> Select[*tuple[Any, ...]] | 
     return select(model.id).where(not_(owner_visible(actor, getattr(model, owner_attr))))
 
 
-def about_readable(actor: Actor, column: ColumnElement[Any] | QueryableAttribute[Any], model: type[Entity]) -> ColumnElement[bool]:
+def about_readable(
+    actor: Actor, column: ColumnElement[Any] | QueryableAttribute[Any], model: type[Entity]
+) -> ColumnElement[bool]:
     """Rows whose reference `column` (to `model`) is empty or a record the caller may read."""
     hidden = unreadable(actor, model)
     return true() if hidden is None else or_(column.is_(None), column.notin_(hidden))

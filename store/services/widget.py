@@ -91,7 +91,9 @@ class WidgetService(Service):
         found = await self.session.scalar(select(Conversation).where(Conversation.external_ref == self.external_ref))
         if found is not None or not create:
             return found
-        return await ConversationService(self.session, self.actor).open(None, external_ref=self.external_ref, title="Help center chat")
+        return await ConversationService(self.session, self.actor).open(
+            None, external_ref=self.external_ref, title="Help center chat"
+        )
 
     async def history(self) -> list[dict[str, Any]]:
         """The visible turns: the customer's messages and the assistant's final answers with their citations."""
@@ -99,10 +101,15 @@ class WidgetService(Service):
         if conversation is None:
             return []
         rows = await self.session.scalars(
-            select(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
-            .order_by(ConversationMessage.created_at, ConversationMessage.id))
-        return [{"role": m.role, "content": m.content, "citations": m.citations or [], "at": m.created_at.isoformat()}
-                for m in rows if m.role in ("user", "assistant") and m.content and not m.tool_calls]
+            select(ConversationMessage)
+            .where(ConversationMessage.conversation_id == conversation.id)
+            .order_by(ConversationMessage.created_at, ConversationMessage.id)
+        )
+        return [
+            {"role": m.role, "content": m.content, "citations": m.citations or [], "at": m.created_at.isoformat()}
+            for m in rows
+            if m.role in ("user", "assistant") and m.content and not m.tool_calls
+        ]
 
     async def ticket_number(self) -> int | None:
         """The number of the ticket this session's conversation was handed off to, if any."""
@@ -132,12 +139,16 @@ class WidgetService(Service):
         turns = await self.history()
         first = next((t["content"] for t in turns if t["role"] == "user"), values.reason or "Help request")
         transcript = "\n\n".join(f"{'Customer' if t['role'] == 'user' else 'Assistant'}: {t['content']}" for t in turns)
-        ticket = await TicketService(self.session, Actor.system()).create({
-            "subject": f"Widget: {first[:120]}", "channel": TicketChannel.widget, "priority": Priority.medium,
-            "requester_email": values.email,
-            "description": f"Email given in the widget: {values.email}\n\n"
-                           f"Reason: {values.reason or 'not given'}\n\nTranscript of the help-center chat:\n\n{transcript}",
-        })
+        ticket = await TicketService(self.session, Actor.system()).create(
+            {
+                "subject": f"Widget: {first[:120]}",
+                "channel": TicketChannel.widget,
+                "priority": Priority.medium,
+                "requester_email": values.email,
+                "description": f"Email given in the widget: {values.email}\n\n"
+                f"Reason: {values.reason or 'not given'}\n\nTranscript of the help-center chat:\n\n{transcript}",
+            }
+        )
         ticket.requester_verified = False
         conversation.handoff_ticket_id = ticket.id
         await self.flush()
@@ -175,9 +186,11 @@ async def mail_verification(settings: Settings, ticket: Ticket, base_url: str) -
     mime = MimeMessage()
     mime["From"], mime["To"] = settings.smtp_from or "nexa@localhost", ticket.requester_email
     mime["Subject"] = f"Confirm your email for ticket #{ticket.number}"
-    mime.set_content(f"You asked for help and gave this address. To let our team link ticket #{ticket.number} to your "
-                     f"account, open this link within {VERIFY_HOURS} hours:\n\n{link}\n\n"
-                     "If this was not you, ignore this message: nothing is linked without it.")
+    mime.set_content(
+        f"You asked for help and gave this address. To let our team link ticket #{ticket.number} to your "
+        f"account, open this link within {VERIFY_HOURS} hours:\n\n{link}\n\n"
+        "If this was not you, ignore this message: nothing is linked without it."
+    )
     try:
         await asyncio.to_thread(SmtpTarget.parse(settings.smtp_url).send, mime)
     except (DomainError, OSError) as err:  # the handoff stands; only the link is missing

@@ -49,7 +49,9 @@ from tests.support.live import live_server
 # A fixed seed and derandomized Hypothesis: every run sends the same requests. NEXA_FUZZ_EXAMPLES and
 # NEXA_FUZZ_SEED make a deeper or a different run (see the README section "Fuzzing the API and property tests").
 SEED = int(os.environ.get("NEXA_FUZZ_SEED", "20261124"))
-MAX_EXAMPLES = int(os.environ.get("NEXA_FUZZ_EXAMPLES", "20"))  # per operation in the fuzzing phase; the coverage phase adds its own
+MAX_EXAMPLES = int(
+    os.environ.get("NEXA_FUZZ_EXAMPLES", "20")
+)  # per operation in the fuzzing phase; the coverage phase adds its own
 PROBLEM = "application/problem+json"
 
 # Rate limits are not under test here (tests/e2e/test_widget_api.py covers them); the fuzzer sends
@@ -58,21 +60,64 @@ UNLIMITED = {"NEXA_API_PER_MINUTE": "1000000", "NEXA_WIDGET_PER_IP": "1000000", 
 
 # Classic fuzzing dictionaries: a NUL (PostgreSQL text refuses it), quoting and escapes, bidi and astral
 # characters; integers past 32 and 64 bits and below zero (database column and LIMIT/OFFSET ranges).
-NASTY_STRINGS = ["\x00", "nul\x00byte", "' OR '1'='1", "\\", "%00", "\u202etxt.exe", "\U0001f600", "null", "-1",
-                 "remind me in 9999999999 days"]
+NASTY_STRINGS = [
+    "\x00",
+    "nul\x00byte",
+    "' OR '1'='1",
+    "\\",
+    "%00",
+    "\u202etxt.exe",
+    "\U0001f600",
+    "null",
+    "-1",
+    "remind me in 9999999999 days",
+]
 BIG_INTEGERS = [-1, 2**31, -(2**31) - 1, 2**63, -(2**63) - 1, 10**20]
 # Instants and dates at and past the ends of what Python and PostgreSQL hold (issue 12: they once broke every read)
-EXTREME_INSTANTS = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "9999-12-31T23:45:00+00:00",
-                    "1899-12-31T23:59:59+00:00", "0001-01-01T00:00:00+14:00", "2200-01-01T00:00:00-12:00"]
+EXTREME_INSTANTS = [
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:00:00-05:00",
+    "9999-12-31T23:45:00+00:00",
+    "1899-12-31T23:59:59+00:00",
+    "0001-01-01T00:00:00+14:00",
+    "2200-01-01T00:00:00-12:00",
+]
 EXTREME_DATES = ["0001-01-01", "9999-12-31", "1899-12-31", "2200-01-01"]
 # Schemathesis binds a dictionary by type only to parameters that are plainly a string or an integer
 # (not `string | null`); the others are bound by name: the free-text and integer fields of the bodies
 # and the optional query parameters.
 QUERY_TEXT = ["q", "team", "action", "record_id"]
 QUERY_INTEGERS = ["limit", "offset"]
-TEXT_FIELDS = ["first_name", "last_name", "account_name", "deal_name", "title", "subject", "description", "notes", "body",
-               "message", "reason", "comment", "company", "industry", "location", "product", "website", "department"]
-INTEGER_FIELDS = ["employees", "duration", "contract_term", "health_score", "score", "probability", "rating", "quantity"]
+TEXT_FIELDS = [
+    "first_name",
+    "last_name",
+    "account_name",
+    "deal_name",
+    "title",
+    "subject",
+    "description",
+    "notes",
+    "body",
+    "message",
+    "reason",
+    "comment",
+    "company",
+    "industry",
+    "location",
+    "product",
+    "website",
+    "department",
+]
+INTEGER_FIELDS = [
+    "employees",
+    "duration",
+    "contract_term",
+    "health_score",
+    "score",
+    "probability",
+    "rating",
+    "quantity",
+]
 
 # What each fuzzed operation answered, by status: the `reached` fixture checks that the token reached them.
 SEEN: dict[str, Counter[int]] = defaultdict(Counter)
@@ -83,13 +128,19 @@ async def admin(database) -> dict[str, Any]:
     """An admin (every endpoint reachable) with a bearer token, a rep to own things, and a public article."""
     await empty_database(database)  # this module shares one server and one seed
     async with database.session() as s:
-        user = await factories.user(s, name="Ada Admin", email="ada@nexa.test", role=Role.admin, team=None,
-                                    seniority=Seniority.senior)
+        user = await factories.user(
+            s, name="Ada Admin", email="ada@nexa.test", role=Role.admin, team=None, seniority=Seniority.senior
+        )
         rep = await factories.user(s, name="Rex Rep", email="rex@nexa.test", role=Role.rep, team="Enterprise")
         token = await issue_token(s, user)
         content = "How to reset your password.\n\nOpen Settings, then Security, then Reset."
-        article = KbArticle(title="Reset your password", source="fuzz/reset.md", visibility=Visibility.public,
-                            content=content, content_hash=hashlib.sha256(content.encode()).hexdigest())
+        article = KbArticle(
+            title="Reset your password",
+            source="fuzz/reset.md",
+            visibility=Visibility.public,
+            content=content,
+            content_hash=hashlib.sha256(content.encode()).hexdigest(),
+        )
         s.add(article)
         await s.flush()
         return {"token": token, "user_id": str(user.id), "rep_id": str(rep.id), "article_id": str(article.id)}
@@ -117,27 +168,83 @@ def seeded(base, admin) -> dict[str, str]:
 
     ids = {"user": admin["user_id"], "rep": admin["rep_id"], "article": admin["article_id"]}
     ids["parent_account"] = made(api.post("/accounts", json={"account_name": "Initech Holdings"}))["id"]
-    ids["account"] = made(api.post("/accounts", json={"account_name": "Initech", "parent_account_id": ids["parent_account"]}))["id"]
-    ids["contact"] = made(api.post("/contacts", json={"first_name": "Peter", "last_name": "Gibbons", "email": "peter@initech.test",
-                                                      "account_id": ids["account"]}))["id"]
-    ids["lead"] = made(api.post("/leads", json={"first_name": "Dana", "last_name": "Whitfield", "email": "dana@brightwave.test",
-                                                "company": "Brightwave", "source": "referral"}))["id"]
-    ids["lead_to_convert"] = made(api.post("/leads", json={"first_name": "Milton", "last_name": "Waddams", "email": "milton@initech.test",
-                                                           "company": "Initech", "source": "website"}))["id"]
-    ids["deal"] = made(api.post("/deals", json={"deal_name": "Acme Corp - Enterprise Plan", "amount": 50000, "account_id": ids["account"],
-                                                "primary_contact_id": ids["contact"]}))["id"]
-    ids["ticket"] = made(api.post("/tickets", json={"subject": "Sync fails", "requester_contact_id": ids["contact"]}))["id"]
-    ids["task"] = made(api.post("/tasks", json={"title": "Send the specs", "related_type": "deal", "related_id": ids["deal"]}))["id"]
+    ids["account"] = made(
+        api.post("/accounts", json={"account_name": "Initech", "parent_account_id": ids["parent_account"]})
+    )["id"]
+    ids["contact"] = made(
+        api.post(
+            "/contacts",
+            json={
+                "first_name": "Peter",
+                "last_name": "Gibbons",
+                "email": "peter@initech.test",
+                "account_id": ids["account"],
+            },
+        )
+    )["id"]
+    ids["lead"] = made(
+        api.post(
+            "/leads",
+            json={
+                "first_name": "Dana",
+                "last_name": "Whitfield",
+                "email": "dana@brightwave.test",
+                "company": "Brightwave",
+                "source": "referral",
+            },
+        )
+    )["id"]
+    ids["lead_to_convert"] = made(
+        api.post(
+            "/leads",
+            json={
+                "first_name": "Milton",
+                "last_name": "Waddams",
+                "email": "milton@initech.test",
+                "company": "Initech",
+                "source": "website",
+            },
+        )
+    )["id"]
+    ids["deal"] = made(
+        api.post(
+            "/deals",
+            json={
+                "deal_name": "Acme Corp - Enterprise Plan",
+                "amount": 50000,
+                "account_id": ids["account"],
+                "primary_contact_id": ids["contact"],
+            },
+        )
+    )["id"]
+    ids["ticket"] = made(api.post("/tickets", json={"subject": "Sync fails", "requester_contact_id": ids["contact"]}))[
+        "id"
+    ]
+    ids["task"] = made(
+        api.post("/tasks", json={"title": "Send the specs", "related_type": "deal", "related_id": ids["deal"]})
+    )["id"]
     ids["call"] = made(api.post("/calls", json={"contact_id": ids["contact"], "notes": "wants a demo"}))["id"]
-    ids["meeting"] = made(api.post("/meetings", json={"title": "Demo", "start_at": "2030-01-02T10:00:00+00:00",
-                                                      "contact_ids": [ids["contact"]]}))["id"]
-    ids["note"] = made(api.post("/notes", json={"related_type": "deal", "related_id": ids["deal"], "body": "renewal in Q3"}))["id"]
+    ids["meeting"] = made(
+        api.post(
+            "/meetings",
+            json={"title": "Demo", "start_at": "2030-01-02T10:00:00+00:00", "contact_ids": [ids["contact"]]},
+        )
+    )["id"]
+    ids["note"] = made(
+        api.post("/notes", json={"related_type": "deal", "related_id": ids["deal"], "body": "renewal in Q3"})
+    )["id"]
     turn = made(api.post("/chat", json={"message": "move Acme Enterprise Plan to proposal"}))
     assert turn["pending"], turn  # a write waiting for approval, so that the approvals operation reaches a real one
     ids["conversation"], ids["approval"] = turn["conversation_id"], turn["pending"][0]["id"]
     widget = httpx.Client(base_url=f"{base}/api/v1/widget", timeout=60)
     ids["widget_session"] = made(widget.post("/session"))["session"]
-    made(widget.post("/messages", json={"message": "how do I reset my password?"}, headers={"X-Nexa-Session": ids["widget_session"]}))
+    made(
+        widget.post(
+            "/messages",
+            json={"message": "how do I reset my password?"},
+            headers={"X-Nexa-Session": ids["widget_session"]},
+        )
+    )
     return ids
 
 
@@ -145,44 +252,70 @@ def seeded(base, admin) -> dict[str, str]:
 def api_schema(base, seeded):
     """The live OpenAPI document, loaded by schemathesis with a fixed seed and the seeded ids as dictionaries."""
     users = [seeded["user"], seeded["rep"]]
-    config = schemathesis.Config.from_dict({
-        "seed": SEED,
-        "request-timeout": 60,
-        "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none",
-                       "with-security-parameters": False,
-                       # Now and then a value known to break naive code, in any string or integer of any operation.
-                       "dictionaries": {"string": {"dictionary": "nasty-strings", "probability": 0.1},
-                                        "integer": {"dictionary": "big-integers", "probability": 0.1}}},
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},
-                   "stateful": {"enabled": False}},
-        # Ids in bodies: now and then one that exists, so that links are followed instead of refused.
-        "dictionaries": {
-            "nasty-strings": {"values": NASTY_STRINGS},
-            "big-integers": {"values": BIG_INTEGERS},
-            "accounts": {"values": [seeded["account"], seeded["parent_account"]]},
-            "contacts": {"values": [seeded["contact"]]},
-            "users": {"values": users},
-            "records": {"values": [seeded[k] for k in ("lead", "contact", "account", "deal", "ticket")]},
-            "emails": {"values": [f"fuzz{n}@example.test" for n in range(50)]},
-            "extreme-instants": {"values": EXTREME_INSTANTS},
-            "extreme-dates": {"values": EXTREME_DATES},
-        },
-        "parameters": {
-            **{f"body.{field}": {"dictionary": "accounts", "probability": 0.3} for field in ("account_id", "parent_account_id")},
-            **{f"body.{field}": {"dictionary": "contacts", "probability": 0.3}
-               for field in ("contact_id", "primary_contact_id", "requester_contact_id", "reporting_to_id")},
-            **{f"body.{field}": {"dictionary": "users", "probability": 0.3}
-               for field in ("owner_id", "assignee_id", "assigned_to_id", "account_owner_id")},
-            "body.related_id": {"dictionary": "records", "probability": 0.3},
-            "body.email": {"dictionary": "emails", "probability": 0.5},
-            **{f"body.{field}": {"dictionary": "extreme-instants", "probability": 0.3} for field in ("call_at", "start_at", "end_at")},
-            **{f"body.{field}": {"dictionary": "extreme-dates", "probability": 0.3} for field in ("close_date", "due_date")},
-            **{f"body.{field}": {"dictionary": "nasty-strings", "probability": 0.1} for field in TEXT_FIELDS},
-            **{f"body.{field}": {"dictionary": "big-integers", "probability": 0.1} for field in INTEGER_FIELDS},
-            **{f"query.{name}": {"dictionary": "nasty-strings", "probability": 0.1} for name in QUERY_TEXT},
-            **{f"query.{name}": {"dictionary": "big-integers", "probability": 0.1} for name in QUERY_INTEGERS},
-        },
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "request-timeout": 60,
+            "generation": {
+                "mode": "all",
+                "max-examples": MAX_EXAMPLES,
+                "deterministic": True,
+                "database": "none",
+                "with-security-parameters": False,
+                # Now and then a value known to break naive code, in any string or integer of any operation.
+                "dictionaries": {
+                    "string": {"dictionary": "nasty-strings", "probability": 0.1},
+                    "integer": {"dictionary": "big-integers", "probability": 0.1},
+                },
+            },
+            "phases": {
+                "examples": {"enabled": True},
+                "coverage": {"enabled": True},
+                "fuzzing": {"enabled": True},
+                "stateful": {"enabled": False},
+            },
+            # Ids in bodies: now and then one that exists, so that links are followed instead of refused.
+            "dictionaries": {
+                "nasty-strings": {"values": NASTY_STRINGS},
+                "big-integers": {"values": BIG_INTEGERS},
+                "accounts": {"values": [seeded["account"], seeded["parent_account"]]},
+                "contacts": {"values": [seeded["contact"]]},
+                "users": {"values": users},
+                "records": {"values": [seeded[k] for k in ("lead", "contact", "account", "deal", "ticket")]},
+                "emails": {"values": [f"fuzz{n}@example.test" for n in range(50)]},
+                "extreme-instants": {"values": EXTREME_INSTANTS},
+                "extreme-dates": {"values": EXTREME_DATES},
+            },
+            "parameters": {
+                **{
+                    f"body.{field}": {"dictionary": "accounts", "probability": 0.3}
+                    for field in ("account_id", "parent_account_id")
+                },
+                **{
+                    f"body.{field}": {"dictionary": "contacts", "probability": 0.3}
+                    for field in ("contact_id", "primary_contact_id", "requester_contact_id", "reporting_to_id")
+                },
+                **{
+                    f"body.{field}": {"dictionary": "users", "probability": 0.3}
+                    for field in ("owner_id", "assignee_id", "assigned_to_id", "account_owner_id")
+                },
+                "body.related_id": {"dictionary": "records", "probability": 0.3},
+                "body.email": {"dictionary": "emails", "probability": 0.5},
+                **{
+                    f"body.{field}": {"dictionary": "extreme-instants", "probability": 0.3}
+                    for field in ("call_at", "start_at", "end_at")
+                },
+                **{
+                    f"body.{field}": {"dictionary": "extreme-dates", "probability": 0.3}
+                    for field in ("close_date", "due_date")
+                },
+                **{f"body.{field}": {"dictionary": "nasty-strings", "probability": 0.1} for field in TEXT_FIELDS},
+                **{f"body.{field}": {"dictionary": "big-integers", "probability": 0.1} for field in INTEGER_FIELDS},
+                **{f"query.{name}": {"dictionary": "nasty-strings", "probability": 0.1} for name in QUERY_TEXT},
+                **{f"query.{name}": {"dictionary": "big-integers", "probability": 0.1} for name in QUERY_INTEGERS},
+            },
+        }
+    )
     return schemathesis.openapi.from_url(f"{base}/schema/openapi.json", config=config)
 
 
@@ -206,9 +339,20 @@ REAL_PATH_IDS = {
     ("/api/v1/chat/{conversation_id}/approvals/{approval_id}", "conversation_id"): "conversation",
     ("/api/v1/chat/{conversation_id}/approvals/{approval_id}", "approval_id"): "approval",
     ("/kb/articles/{article_id}", "article_id"): "article",
-} | {(f"/api/v1/{name}/{{record_id}}", "record_id"): key for name, key in (
-    ("leads", "lead"), ("contacts", "contact"), ("accounts", "account"), ("deals", "deal"), ("tickets", "ticket"),
-    ("tasks", "task"), ("calls", "call"), ("meetings", "meeting"), ("notes", "note"))}
+} | {
+    (f"/api/v1/{name}/{{record_id}}", "record_id"): key
+    for name, key in (
+        ("leads", "lead"),
+        ("contacts", "contact"),
+        ("accounts", "account"),
+        ("deals", "deal"),
+        ("tickets", "ticket"),
+        ("tasks", "task"),
+        ("calls", "call"),
+        ("meetings", "meeting"),
+        ("notes", "note"),
+    )
+}
 
 
 def headers_for(path: str, seeded: dict[str, str], token: str) -> dict[str, str]:
@@ -227,8 +371,9 @@ def problem_details(ctx, response, case) -> None:
     if case.method.upper() == "HEAD":
         return  # no body by definition
     body = response.json()
-    assert isinstance(body, dict) and isinstance(body.get("detail"), str) and body["detail"], \
+    assert isinstance(body, dict) and isinstance(body.get("detail"), str) and body["detail"], (
         f"a {response.status_code} problem without a detail: {body!r}"
+    )
     assert body.get("status") == response.status_code, f"problem status {body.get('status')} != {response.status_code}"
 
 
@@ -250,8 +395,11 @@ def server_traceback(log: Path):
         """A 5xx fails with the server's own account of it."""
         if response.status_code >= 500:
             path = response.request.path_url.partition("?")[0]
-            raise AssertionError(f"{response.status_code} from the server; its log says:\n"
-                                 f"{last_failure(log, response.request.method, path)}")
+            raise AssertionError(
+                f"{response.status_code} from the server; its log says:\n"
+                f"{last_failure(log, response.request.method, path)}"
+            )
+
     return server_traceback
 
 
@@ -295,8 +443,9 @@ def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrateg
     kind = args[0] if get_origin(annotation) is not None and args else annotation
     if get_origin(kind) is Annotated:  # Instant, Day: the type under the rules
         kind = get_args(kind)[0]
-    garbage = st.text(max_size=30) | st.sampled_from([*NASTY_STRINGS, *map(str, BIG_INTEGERS), "", "0", "true", "1e309", "NaN",
-                                                      "2026-13-45", "x" * 300])
+    garbage = st.text(max_size=30) | st.sampled_from(
+        [*NASTY_STRINGS, *map(str, BIG_INTEGERS), "", "0", "true", "1e309", "NaN", "2026-13-45", "x" * 300]
+    )
     if isinstance(kind, type) and issubclass(kind, Enum):
         valid = st.sampled_from([m.value for m in kind])
     elif kind is bool:
@@ -306,8 +455,9 @@ def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrateg
     elif kind is uuid.UUID:
         valid = st.sampled_from(sorted(v for k, v in seeded.items() if k != "widget_session")) | st.uuids().map(str)
     elif kind in (datetime, AwareDatetime):
-        valid = st.datetimes(timezones=st.sampled_from([UTC, None, timezone(timedelta(hours=14)),
-                                                        timezone(timedelta(hours=-12))])).map(datetime.isoformat)
+        valid = st.datetimes(
+            timezones=st.sampled_from([UTC, None, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))])
+        ).map(datetime.isoformat)
         valid |= st.sampled_from(EXTREME_INSTANTS)
     elif kind is date:
         valid = st.dates().map(date.isoformat) | st.sampled_from(EXTREME_DATES)
@@ -320,22 +470,32 @@ def _value_strategy(annotation: Any, seeded: dict[str, str]) -> st.SearchStrateg
 def test_list_filters_from_the_filter_models(resource, base, seeded, admin, server_log):
     """GET /api/v1/<records> with any mix of its filters (declared in its filter model, not in the OpenAPI document)."""
     fields = resource.filters.model_fields
-    query = st.fixed_dictionaries({}, optional={name: _value_strategy(f.annotation, seeded) for name, f in fields.items()}
-                                  | {"unknown": st.text(max_size=10)})
+    query = st.fixed_dictionaries(
+        {},
+        optional={name: _value_strategy(f.annotation, seeded) for name, f in fields.items()}
+        | {"unknown": st.text(max_size=10)},
+    )
     client = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {admin['token']}"}, timeout=60)
 
-    @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate, Phase.shrink],
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate, Phase.shrink],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(params=query)
     @example(params={"offset": str(2**63)})  # past PostgreSQL's bigint
     @example(params={"offset": "-1", "limit": "0"})
     @seed(SEED)
     def run(params: dict[str, str]) -> None:
         response = client.get(f"/{resource.name}", params=params)
-        assert response.status_code < 500, (f"GET /api/v1/{resource.name}?{response.request.url.query.decode()} -> "
-                                             f"{response.status_code}; the server log says:\n"
-                                             f"{last_failure(server_log, 'GET', f'/api/v1/{resource.name}')}")
+        assert response.status_code < 500, (
+            f"GET /api/v1/{resource.name}?{response.request.url.query.decode()} -> "
+            f"{response.status_code}; the server log says:\n"
+            f"{last_failure(server_log, 'GET', f'/api/v1/{resource.name}')}"
+        )
         if response.status_code >= 400:
             assert response.headers["content-type"].startswith(PROBLEM), response.text
             assert response.json()["detail"], response.text

@@ -30,8 +30,12 @@ def base(shared_server):
 async def people(db):
     tokens, ids = {}, {}
     async with db.session() as s:
-        for key, role, team in (("john", Role.rep, "Enterprise"), ("carl", Role.rep, "Mid-Market"),
-                                ("maria", Role.manager, "Enterprise"), ("sam", Role.support, "Support")):
+        for key, role, team in (
+            ("john", Role.rep, "Enterprise"),
+            ("carl", Role.rep, "Mid-Market"),
+            ("maria", Role.manager, "Enterprise"),
+            ("sam", Role.support, "Support"),
+        ):
             user = await factories.user(s, name=key.title(), email=f"{key}@nexa.test", role=role, team=team)
             tokens[key], ids[key] = await issue_token(s, user), user.id
     return tokens, ids
@@ -50,8 +54,12 @@ async def test_catalog_quote_and_order_over_http(base, mail, people, db):
     tokens, ids = people
     inbox, _ = mail
     maria, john, carl, sam = (api(base, tokens[k]) for k in ("maria", "john", "carl", "sam"))
-    seat = maria.post("/products", json={"name": "Seat", "sku": "SEAT-M", "unit_price": "50", "billing": "monthly"}).json()
-    setup = maria.post("/products", json={"name": "Onboarding", "sku": "SETUP", "unit_price": "2500", "billing": "one_time"}).json()
+    seat = maria.post(
+        "/products", json={"name": "Seat", "sku": "SEAT-M", "unit_price": "50", "billing": "monthly"}
+    ).json()
+    setup = maria.post(
+        "/products", json={"name": "Onboarding", "sku": "SETUP", "unit_price": "2500", "billing": "one_time"}
+    ).json()
     refused(john.post("/products", json={"name": "X", "sku": "X", "unit_price": "1"}), 403, "products")
     refused(maria.post("/products", json={"name": "X", "sku": "SEAT-M", "unit_price": "1"}), 409, "sku")
     refused(maria.post("/products", json={"name": "X", "sku": "Y", "unit_price": "-1"}), 400, "unit_price")
@@ -59,20 +67,40 @@ async def test_catalog_quote_and_order_over_http(base, mail, people, db):
     assert "unit_price" not in sam.get(f"/products/{seat['id']}").json()
 
     account = john.post("/accounts", json={"account_name": "Acme Corp"}).json()
-    contact = john.post("/contacts", json={"first_name": "Sarah", "last_name": "Buyer", "email": "sarah@acme.test",
-                                           "account_id": account["id"]}).json()
-    deal = john.post("/deals", json={"deal_name": "Acme - Seats", "account_id": account["id"], "primary_contact_id": contact["id"],
-                                     "stage": "proposal"}).json()
-    lines = john.put(f"/deals/{deal['id']}/line_items", json={"line_items": [{"product_id": seat["id"], "quantity": 10},
-                                                                            {"product_id": setup["id"]}]})
+    contact = john.post(
+        "/contacts",
+        json={"first_name": "Sarah", "last_name": "Buyer", "email": "sarah@acme.test", "account_id": account["id"]},
+    ).json()
+    deal = john.post(
+        "/deals",
+        json={
+            "deal_name": "Acme - Seats",
+            "account_id": account["id"],
+            "primary_contact_id": contact["id"],
+            "stage": "proposal",
+        },
+    ).json()
+    lines = john.put(
+        f"/deals/{deal['id']}/line_items",
+        json={"line_items": [{"product_id": seat["id"], "quantity": 10}, {"product_id": setup["id"]}]},
+    )
     assert lines.status_code == 200, lines.text
-    assert (lines.json()["amount"], lines.json()["total_mrr"], lines.json()["contract_term"]) == ("3000.00", "500.00", 12)
-    refused(john.put(f"/deals/{deal['id']}/line_items", json={"line_items": [{"product_id": seat["id"], "quantity": 0}]}), 400,
-            "line_items.0.quantity")
+    assert (lines.json()["amount"], lines.json()["total_mrr"], lines.json()["contract_term"]) == (
+        "3000.00",
+        "500.00",
+        12,
+    )
+    refused(
+        john.put(f"/deals/{deal['id']}/line_items", json={"line_items": [{"product_id": seat["id"], "quantity": 0}]}),
+        400,
+        "line_items.0.quantity",
+    )
     refused(carl.put(f"/deals/{deal['id']}/line_items", json={"line_items": []}), 403, "deals")
 
-    tiers = [{"name": "Good", "line_items": [{"product_id": seat["id"], "quantity": 10}]},
-             {"name": "Better", "line_items": [{"product_id": seat["id"], "quantity": 20}, {"product_id": setup["id"]}]}]
+    tiers = [
+        {"name": "Good", "line_items": [{"product_id": seat["id"], "quantity": 10}]},
+        {"name": "Better", "line_items": [{"product_id": seat["id"], "quantity": 20}, {"product_id": setup["id"]}]},
+    ]
     quote = john.post(f"/deals/{deal['id']}/quotes", json={"tiers": tiers})
     assert quote.status_code == 201, quote.text
     quote = quote.json()

@@ -13,8 +13,22 @@ from store.imports.export import EXPORTABLE
 from store.imports.mapping import RESOURCES
 from store.services.reports import METRICS
 
-HEAVY = ("sqlalchemy", "pydantic", "numpy", "torch", "sentence_transformers", "statsmodels", "sklearn", "spacy",
-         "litestar", "mcp", "procrastinate", "assistant.agent", "tools", "store.models")
+HEAVY = (
+    "sqlalchemy",
+    "pydantic",
+    "numpy",
+    "torch",
+    "sentence_transformers",
+    "statsmodels",
+    "sklearn",
+    "spacy",
+    "litestar",
+    "mcp",
+    "procrastinate",
+    "assistant.agent",
+    "tools",
+    "store.models",
+)
 
 
 def test_the_command_line_imports_nothing_heavy_until_a_command_runs():

@@ -54,6 +54,7 @@ def drag(card, target) -> None:
 
 # ------------------------------------------------------------------ sign-in
 
+
 def test_sign_in_wrong_password_then_right_one_then_sign_out(server: str, context, database_url: str):
     page = watched(context.new_page())
     sign_in(page, server, "john@nexa.test", "not the password at all")
@@ -66,10 +67,18 @@ def test_sign_in_wrong_password_then_right_one_then_sign_out(server: str, contex
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{server}/console/pipeline")  # back where the user was going
     expect(page.get_by_role("heading", name="Pipeline", exact=True)).to_be_visible()
-    expect(page.get_by_role("navigation", name="Console sections").get_by_role("link", name="Pipeline")).to_have_attribute("aria-current", "page")
+    expect(
+        page.get_by_role("navigation", name="Console sections").get_by_role("link", name="Pipeline")
+    ).to_have_attribute("aria-current", "page")
     session = next(c for c in context.cookies() if c["name"] == "nexa_console")
     assert session["httpOnly"] and session["secure"] and session["sameSite"] == "Lax" and session["path"] == "/console"
-    assert rows(database_url, "SELECT count(*) FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'john@nexa.test'")[0][0] >= 1
+    assert (
+        rows(
+            database_url,
+            "SELECT count(*) FROM console_sessions s JOIN users u ON u.id = s.user_id WHERE u.email = 'john@nexa.test'",
+        )[0][0]
+        >= 1
+    )
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/console/signin$"))
@@ -91,6 +100,7 @@ def test_support_sees_no_pipeline_and_is_told_so(server: str, context):
 
 # ------------------------------------------------------------------ CSRF over plain HTTP
 
+
 class Browserless:
     """An HTTP client that keeps the console's cookies by hand (they are Secure; httpx keeps those for https only)."""
 
@@ -99,7 +109,9 @@ class Browserless:
         self.cookies: dict[str, str] = {}
 
     def send(self, method: str, path: str, **kw) -> httpx.Response:
-        headers = kw.pop("headers", {}) | ({"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {})
+        headers = kw.pop("headers", {}) | (
+            {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        )
         response = self.http.request(method, path, headers=headers, **kw)
         for header in response.headers.get_list("set-cookie"):
             name, _, rest = header.partition("=")
@@ -123,8 +135,11 @@ class Browserless:
 
 
 def test_forged_posts_are_refused(server: str, database_url: str):
-    deal_id, stage = rows(database_url, "SELECT d.id, d.stage FROM deals d JOIN users u ON u.id = d.owner_id "
-                                        "WHERE u.email = 'john@nexa.test' AND d.stage = 'qualification' LIMIT 1")[0]
+    deal_id, stage = rows(
+        database_url,
+        "SELECT d.id, d.stage FROM deals d JOIN users u ON u.id = d.owner_id "
+        "WHERE u.email = 'john@nexa.test' AND d.stage = 'qualification' LIMIT 1",
+    )[0]
     path = f"/console/deals/{deal_id}/stage"
 
     anonymous = Browserless(server)  # a sign-in form posted from elsewhere (login CSRF)
@@ -134,11 +149,17 @@ def test_forged_posts_are_refused(server: str, database_url: str):
     john, other = Browserless(server), Browserless(server)
     token, others_token = john.sign_in("john@nexa.test"), other.sign_in("mike@nexa.test")
     assert token != others_token
-    for forged in ({"stage": "proposal"}, {"stage": "proposal", "_csrf": ""}, {"stage": "proposal", "_csrf": others_token},
-                   {"stage": "proposal", "_csrf": "0" * 64}):
+    for forged in (
+        {"stage": "proposal"},
+        {"stage": "proposal", "_csrf": ""},
+        {"stage": "proposal", "_csrf": others_token},
+        {"stage": "proposal", "_csrf": "0" * 64},
+    ):
         answer = john.send("POST", path, data=forged)
         assert answer.status_code == 403 and "security token" in answer.text, (forged, answer.status_code)
-    answer = john.send("POST", path, data={"stage": "proposal"}, headers={"X-CSRF-Token": others_token, "HX-Request": "true"})
+    answer = john.send(
+        "POST", path, data={"stage": "proposal"}, headers={"X-CSRF-Token": others_token, "HX-Request": "true"}
+    )
     assert answer.status_code == 403 and answer.headers["HX-Retarget"] == "#flash"
     assert rows(database_url, "SELECT stage FROM deals WHERE id = %s", deal_id)[0][0] == stage  # nothing was written
 
@@ -156,17 +177,31 @@ def test_forged_posts_are_refused(server: str, database_url: str):
 
 # ------------------------------------------------------------------ pipeline board
 
+
 def test_pipeline_board_shows_only_visible_deals_and_moves_them(server: str, context, database_url: str):
     page = watched(context.new_page())
     sign_in(page, server, "john@nexa.test")
     expect(column(page, "prospecting")).to_be_visible()
-    visible = {str(i): s for i, s in rows(database_url, """
+    visible = {
+        str(i): s
+        for i, s in rows(
+            database_url,
+            """
         SELECT d.id, d.stage FROM deals d LEFT JOIN users u ON u.id = d.owner_id
-        WHERE d.owner_id IS NULL OR u.team = 'Enterprise'""")}
-    hidden = {str(i) for (i,) in rows(database_url, "SELECT d.id FROM deals d JOIN users u ON u.id = d.owner_id WHERE u.team = 'Mid-Market'")}
+        WHERE d.owner_id IS NULL OR u.team = 'Enterprise'""",
+        )
+    }
+    hidden = {
+        str(i)
+        for (i,) in rows(
+            database_url, "SELECT d.id FROM deals d JOIN users u ON u.id = d.owner_id WHERE u.team = 'Mid-Market'"
+        )
+    }
     assert hidden, "the demo has another team's deals to hide"
     cards = page.get_by_test_id("deal-card")
-    shown = {cards.nth(i).get_attribute("data-id"): cards.nth(i).get_attribute("data-current") for i in range(cards.count())}
+    shown = {
+        cards.nth(i).get_attribute("data-id"): cards.nth(i).get_attribute("data-current") for i in range(cards.count())
+    }
     assert shown and not set(shown) & hidden
     assert all(visible[deal] == stage for deal, stage in shown.items())
     for stage in OPEN_STAGES:  # every open deal John may see is on the board, in its column
@@ -201,13 +236,25 @@ def test_pipeline_board_shows_only_visible_deals_and_moves_them(server: str, con
     page.keyboard.press("Enter")
     expect(column(page, "closed_lost").locator(f'[data-id="{deal_id}"]')).to_be_visible()
     expect(column(page, "closed_lost").locator(f'[data-id="{deal_id}"] [data-move-open]')).to_be_focused()
-    assert rows(database_url, "SELECT stage, lost_reason FROM deals WHERE id = %s", deal_id)[0] == ("closed_lost", "Chose a competitor")
-    assert rows(database_url, "SELECT count(*) FROM audit_log WHERE action = 'console:deals.stage' AND %s = ANY(record_ids)", deal_id)[0][0] == 2
+    assert rows(database_url, "SELECT stage, lost_reason FROM deals WHERE id = %s", deal_id)[0] == (
+        "closed_lost",
+        "Chose a competitor",
+    )
+    assert (
+        rows(
+            database_url,
+            "SELECT count(*) FROM audit_log WHERE action = 'console:deals.stage' AND %s = ANY(record_ids)",
+            deal_id,
+        )[0][0]
+        == 2
+    )
 
     mid_market = next(iter(hidden))  # another team's deal, by its URL: refused by the service, shown as a message
-    answer = page.evaluate("""async ([url, token]) => { const r = await fetch(url, {method: 'POST', headers: {'X-CSRF-Token': token,
+    answer = page.evaluate(
+        """async ([url, token]) => { const r = await fetch(url, {method: 'POST', headers: {'X-CSRF-Token': token,
         'HX-Request': 'true', 'Content-Type': 'application/x-www-form-urlencoded'}, body: 'stage=proposal'}); return [r.status, await r.text()]; }""",
-                           [f"/console/deals/{mid_market}/stage", page.locator('meta[name="csrf-token"]').get_attribute("content")])
+        [f"/console/deals/{mid_market}/stage", page.locator('meta[name="csrf-token"]').get_attribute("content")],
+    )
     assert answer[0] == 403 and "may not write this record" in answer[1]
     no_script_errors(page)
 
@@ -227,11 +274,15 @@ def test_pipeline_at_phone_width(server: str, browser: Browser):
 
 # ------------------------------------------------------------------ task board
 
+
 def test_task_board_moves_a_task_and_a_manager_sees_the_team(server: str, context, database_url: str):
     page = watched(context.new_page())
     sign_in(page, server, "john@nexa.test", path="/console/tasks")
     expect(page).to_have_url(f"{server}/console/tasks")
-    mine = rows(database_url, "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE u.email = 'john@nexa.test' AND t.status = 'todo'")[0][0]
+    mine = rows(
+        database_url,
+        "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE u.email = 'john@nexa.test' AND t.status = 'todo'",
+    )[0][0]
     expect(column(page, "todo").locator(".count")).to_have_text(str(mine))
     expect(page.get_by_role("link", name="My team's")).to_have_count(0)  # a rep sees only their own
     card = column(page, "todo").get_by_test_id("task-card").first
@@ -250,27 +301,49 @@ def test_task_board_moves_a_task_and_a_manager_sees_the_team(server: str, contex
 
     manager = watched(context.browser.new_context(viewport=DESKTOP).new_page())
     sign_in(manager, server, "maria@nexa.test", path="/console/tasks?scope=team")
-    team = rows(database_url, "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE u.team = 'Enterprise' AND t.status = 'todo'")[0][0]
+    team = rows(
+        database_url,
+        "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE u.team = 'Enterprise' AND t.status = 'todo'",
+    )[0][0]
     expect(column(manager, "todo").locator(".count")).to_have_text(str(team))
-    assert team > int(rows(database_url, "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE u.email = 'maria@nexa.test' AND t.status = 'todo'")[0][0])
+    assert team > int(
+        rows(
+            database_url,
+            "SELECT count(*) FROM tasks t JOIN users u ON u.id = t.assignee_id WHERE u.email = 'maria@nexa.test' AND t.status = 'todo'",
+        )[0][0]
+    )
     expect(manager.locator("#tasks-board")).to_contain_text("John Miller")
     manager.context.close()
 
 
 # ------------------------------------------------------------------ dashboards
 
+
 def test_dashboards_draw_their_charts_from_the_services(server: str, context, database_url: str):
     # The seeded "Q4 Promo" campaign gets a cost and, as members since before their deals, the contacts of two won deals.
-    won = rows(database_url, """SELECT d.primary_contact_id, d.amount FROM deals d WHERE d.stage = 'closed_won'
-                                AND d.primary_contact_id IS NOT NULL ORDER BY d.amount DESC, d.id LIMIT 2""")
+    won = rows(
+        database_url,
+        """SELECT d.primary_contact_id, d.amount FROM deals d WHERE d.stage = 'closed_won'
+                                AND d.primary_contact_id IS NOT NULL ORDER BY d.amount DESC, d.id LIMIT 2""",
+    )
     assert len(won) == 2 and won[0][0] != won[1][0]
     rows(database_url, "UPDATE campaigns SET actual_cost = 5000 WHERE name = 'Q4 Promo' RETURNING id")
     for contact_id, _ in won:
-        rows(database_url, """INSERT INTO campaign_members (id, campaign_id, contact_id, status, added_at)
+        rows(
+            database_url,
+            """INSERT INTO campaign_members (id, campaign_id, contact_id, status, added_at)
                               SELECT gen_random_uuid(), c.id, %s, 'converted', (SELECT min(created_at) FROM deals) - interval '1 day'
-                              FROM campaigns c WHERE c.name = 'Q4 Promo' RETURNING id""", contact_id)
-    revenue = float(rows(database_url, """SELECT sum(amount) FROM deals WHERE stage = 'closed_won'
-                                          AND primary_contact_id = ANY(%s)""", [c for c, _ in won])[0][0])
+                              FROM campaigns c WHERE c.name = 'Q4 Promo' RETURNING id""",
+            contact_id,
+        )
+    revenue = float(
+        rows(
+            database_url,
+            """SELECT sum(amount) FROM deals WHERE stage = 'closed_won'
+                                          AND primary_contact_id = ANY(%s)""",
+            [c for c, _ in won],
+        )[0][0]
+    )
     page = watched(context.new_page())
     sign_in(page, server, "maria@nexa.test", path="/console/dashboards")
     charts = page.locator("canvas[data-chart]")
@@ -278,15 +351,22 @@ def test_dashboards_draw_their_charts_from_the_services(server: str, context, da
     for name in ("pipeline", "forecast", "win-rate", "tickets", "campaigns"):
         canvas = page.locator(f'canvas[data-chart="{name}"]')
         expect(canvas).to_have_attribute("data-state", "ready")
-        drawn = page.evaluate("""(c) => { const chart = Chart.getChart(c);
+        drawn = page.evaluate(
+            """(c) => { const chart = Chart.getChart(c);
             return chart.data.datasets.map(d => d.data.filter(v => v !== null && !(Array.isArray(v) && v[1] === 0) && v !== 0).length); }""",
-                              canvas.element_handle())
+            canvas.element_handle(),
+        )
         assert drawn[0] > 0, (name, drawn)
-    points = {name: int(page.locator(f'canvas[data-chart="{name}"]').get_attribute("data-points"))
-              for name in ("pipeline", "forecast", "win-rate", "tickets", "campaigns")}
+    points = {
+        name: int(page.locator(f'canvas[data-chart="{name}"]').get_attribute("data-points"))
+        for name in ("pipeline", "forecast", "win-rate", "tickets", "campaigns")
+    }
     assert points == {"pipeline": 4, "forecast": 2, "win-rate": 12, "tickets": 14, "campaigns": 2}
-    roi = page.evaluate("""(c) => { const chart = Chart.getChart(c); const i = chart.data.labels.indexOf("Q4 Promo");
-        return chart.data.datasets.map(d => [d.label, d.data[i]]); }""", page.locator('canvas[data-chart="campaigns"]').element_handle())
+    roi = page.evaluate(
+        """(c) => { const chart = Chart.getChart(c); const i = chart.data.labels.indexOf("Q4 Promo");
+        return chart.data.datasets.map(d => [d.label, d.data[i]]); }""",
+        page.locator('canvas[data-chart="campaigns"]').element_handle(),
+    )
     assert roi[:2] == [["Actual cost", 5000], ["Won revenue", revenue]]
     assert roi[2][0] == "ROI (%)" and roi[2][1] == pytest.approx((revenue - 5000) / 5000 * 100, abs=0.1)
     shot(page, "dashboards")

@@ -22,7 +22,9 @@ from tests.support.factories import SYSTEM
 from tests.support.inbox_mail import mail
 from tests.support.live import wait_for
 
-SARAH = "sarah.johnson@acme.test"  # the demo's contact at Acme, primary contact of the open "Acme Corp - Enterprise Plan"
+SARAH = (
+    "sarah.johnson@acme.test"  # the demo's contact at Acme, primary contact of the open "Acme Corp - Enterprise Plan"
+)
 
 
 pytestmark = pytest.mark.server("mail")
@@ -39,13 +41,19 @@ async def world(database, shared_server: str, smtp):
     await empty_database(database)
     await seed(database)
     async with database.session() as session:
-        _, secret = await InboxService(session, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
+        _, secret = await InboxService(session, SYSTEM).create_inbox(
+            name="support", address="support@nexa.test", team="Support"
+        )
     return {"base": shared_server, "secret": secret}
 
 
 def post_mail(world: dict, raw: bytes) -> dict:
-    answer = httpx.post(f"{world['base']}/api/v1/inbox/support/inbound", content=raw, timeout=120,
-                        headers={"Content-Type": "message/rfc822", "X-Nexa-Inbox-Secret": world["secret"]})
+    answer = httpx.post(
+        f"{world['base']}/api/v1/inbox/support/inbound",
+        content=raw,
+        timeout=120,
+        headers={"Content-Type": "message/rfc822", "X-Nexa-Inbox-Secret": world["secret"]},
+    )
     assert answer.status_code == 202, answer.text
     return answer.json()
 
@@ -59,8 +67,16 @@ def agent(browser: Browser, world: dict, who: str, path: str) -> Page:
 
 
 def test_work_a_thread_from_the_unassigned_view_to_the_customers_answer(world: dict, browser: Browser, smtp):
-    first = post_mail(world, mail(sender=SARAH, name="Sarah Johnson", subject="Cannot export the pipeline report",
-                                  body="Hi, the export button does nothing since yesterday.", message_id="<c1@acme.test>"))
+    first = post_mail(
+        world,
+        mail(
+            sender=SARAH,
+            name="Sarah Johnson",
+            subject="Cannot export the pipeline report",
+            body="Hi, the export button does nothing since yesterday.",
+            message_id="<c1@acme.test>",
+        ),
+    )
     cid = first["conversation_id"]
     base = world["base"]
 
@@ -87,7 +103,9 @@ def test_work_a_thread_from_the_unassigned_view_to_the_customers_answer(world: d
 
     suggestion = sam.get_by_test_id("suggestion")
     expect(suggestion.get_by_label(re.compile("Draft"))).to_have_value(re.compile(r"^Hi Sarah,"))
-    suggestion.get_by_label(re.compile("Draft")).fill(suggestion.get_by_label(re.compile("Draft")).input_value() + "\nSam")
+    suggestion.get_by_label(re.compile("Draft")).fill(
+        suggestion.get_by_label(re.compile("Draft")).input_value() + "\nSam"
+    )
     suggestion.get_by_role("button", name="Insert into reply").click()
     reply = sam.get_by_label(re.compile("Your reply to"))
     expect(reply).to_have_value(re.compile(r"^Hi Sarah,[\s\S]*\nSam$"))
@@ -99,7 +117,9 @@ def test_work_a_thread_from_the_unassigned_view_to_the_customers_answer(world: d
     expect(noah.get_by_test_id("message").filter(has_text="Noah here: we are on it.")).to_be_visible()
 
     sam.get_by_role("button", name="Send reply").click()  # Sam has not seen Noah's reply: asked to confirm, draft kept
-    expect(sam.get_by_test_id("flash-error")).to_contain_text("1 message(s) arrived or were sent since you last read this thread")
+    expect(sam.get_by_test_id("flash-error")).to_contain_text(
+        "1 message(s) arrived or were sent since you last read this thread"
+    )
     expect(sam.get_by_test_id("flash-error")).to_contain_text("Noah Kim")
     expect(reply).to_have_value(re.compile(r"^Hi Sarah,"))
     shot(sam, "inbox-collision")
@@ -112,8 +132,18 @@ def test_work_a_thread_from_the_unassigned_view_to_the_customers_answer(world: d
     sent = [email.message_from_bytes(m.content, policy=policy.default) for m in smtp[0].messages]
     ours = next(m for m in sent if "Sam" in m.get_body(preferencelist=("plain",)).get_content())
     assert ours["From"].addresses[0].addr_spec == "support@nexa.test" and ours["In-Reply-To"] == "<c1@acme.test>"
-    back = post_mail(world, mail(sender=SARAH, name="Sarah Johnson", subject=str(ours["Subject"]), body="It works now, thanks!",
-                                 message_id="<c2@acme.test>", in_reply_to=ours["Message-ID"], references=["<c1@acme.test>", ours["Message-ID"]]))
+    back = post_mail(
+        world,
+        mail(
+            sender=SARAH,
+            name="Sarah Johnson",
+            subject=str(ours["Subject"]),
+            body="It works now, thanks!",
+            message_id="<c2@acme.test>",
+            in_reply_to=ours["Message-ID"],
+            references=["<c1@acme.test>", ours["Message-ID"]],
+        ),
+    )
     assert back["outcome"] == "threaded" and back["conversation_id"] == cid
     sam.reload()
     expect(sam.get_by_test_id("message").last).to_contain_text("It works now, thanks!")

@@ -25,7 +25,9 @@ async def john(db, base):
     async with db.session() as s:
         user = await factories.user(s, name="John", email="john@nexa.test")
         token = await issue_token(s, user)
-        contact = await factories.contact(s, first_name="Tom", last_name="Smith", email="tom@acme.test", owner_id=user.id)
+        contact = await factories.contact(
+            s, first_name="Tom", last_name="Smith", email="tom@acme.test", owner_id=user.id
+        )
     client = httpx.Client(base_url=f"{base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=60)
     return client, str(contact.id)
 
@@ -37,9 +39,15 @@ def refused(response: httpx.Response, field: str, status: int = 400) -> dict:
     return body
 
 
-OUT_OF_WINDOW = ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "9999-12-31T23:45:00+00:00",
-                 "1899-12-31T23:59:59+00:00", "1900-01-01T00:30:00+01:00", "2200-01-01T00:00:00+00:00",
-                 "2199-12-31T23:00:00-05:00"]
+OUT_OF_WINDOW = [
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:00:00-05:00",
+    "9999-12-31T23:45:00+00:00",
+    "1899-12-31T23:59:59+00:00",
+    "1900-01-01T00:30:00+01:00",
+    "2200-01-01T00:00:00+00:00",
+    "2199-12-31T23:00:00-05:00",
+]
 
 
 @pytest.mark.parametrize("value", OUT_OF_WINDOW)
@@ -47,7 +55,10 @@ async def test_datetimes_outside_the_window_are_refused_naming_the_field(john, d
     client, contact = john
     refused(client.post("/calls", json={"contact_id": contact, "call_at": value}), "call_at")
     refused(client.post("/meetings", json={"title": "Demo", "start_at": value, "contact_ids": [contact]}), "start_at")
-    refused(client.post("/meetings", json={"title": "Demo", "start_at": "2030-01-02T10:00:00+00:00", "end_at": value}), "end_at")
+    refused(
+        client.post("/meetings", json={"title": "Demo", "start_at": "2030-01-02T10:00:00+00:00", "end_at": value}),
+        "end_at",
+    )
     refused(client.get("/meetings", params={"start": value}), "start")
     refused(client.get("/meetings", params={"end": value}), "end")
     async with db.session() as s:
@@ -62,7 +73,9 @@ async def test_inside_the_window_is_normalised_to_utc_and_a_zone_is_required(joh
     call = client.post("/calls", json={"contact_id": contact, "call_at": "1900-01-01T10:00:00+09:00"})
     assert call.status_code == 201 and call.json()["call_at"].startswith("1900-01-01T01:00:00"), call.text
     refused(client.post("/calls", json={"contact_id": contact, "call_at": "2030-01-02T10:00:00"}), "call_at")
-    assert client.post("/calls", json={"contact_id": contact, "call_at": "1900-01-01T00:00:00+00:00"}).status_code == 201
+    assert (
+        client.post("/calls", json={"contact_id": contact, "call_at": "1900-01-01T00:00:00+00:00"}).status_code == 201
+    )
     assert client.get("/meetings", params={"start": "2199-12-31T12:00:00+00:00"}).status_code == 200
 
 
@@ -78,14 +91,20 @@ async def test_dates_outside_the_window_are_refused_naming_the_field(john, db, v
         assert await s.scalar(select(func.count()).select_from(Task)) == 0
 
 
-@pytest.mark.parametrize(("tool", "arguments", "field"), [
-    ("schedule_meeting", {"title": "Demo", "start_at": "9999-12-31T23:45:00+00:00"}, "start_at"),
-    ("schedule_meeting", {"title": "Demo", "start_at": "0001-01-01T00:00:00+14:00"}, "start_at"),
-    ("schedule_meeting", {"title": "Demo", "start_at": "2199-12-31T23:00:00+00:00", "duration_minutes": 10**12},
-     "duration_minutes"),
-    ("create_task", {"title": "x", "due_date": "0001-01-01"}, "due_date"),
-    ("create_deal", {"deal_name": "x", "amount": 1, "close_date": "9999-12-31"}, "close_date"),
-])
+@pytest.mark.parametrize(
+    ("tool", "arguments", "field"),
+    [
+        ("schedule_meeting", {"title": "Demo", "start_at": "9999-12-31T23:45:00+00:00"}, "start_at"),
+        ("schedule_meeting", {"title": "Demo", "start_at": "0001-01-01T00:00:00+14:00"}, "start_at"),
+        (
+            "schedule_meeting",
+            {"title": "Demo", "start_at": "2199-12-31T23:00:00+00:00", "duration_minutes": 10**12},
+            "duration_minutes",
+        ),
+        ("create_task", {"title": "x", "due_date": "0001-01-01"}, "due_date"),
+        ("create_deal", {"deal_name": "x", "amount": 1, "close_date": "9999-12-31"}, "close_date"),
+    ],
+)
 def test_tool_arguments_use_the_same_window(tool, arguments, field):
     with pytest.raises(InvalidInput) as refused_:
         TOOLSET.get(tool).parse(arguments)
@@ -109,13 +128,21 @@ async def test_deeply_nested_json_is_refused_on_every_route(john, base, depth):
     nested = b'{"first_name": ' + b"[" * depth + b"]" * depth + b"}"
     headers = {"Content-Type": "application/json"}
     refused(client.post("/leads", content=nested, headers=headers), "body")
-    refused(client.post("/chat", content=b'{"message": "hi", "x": ' + b"{\"a\": " * depth + b"1" + b"}" * depth + b"}",
-                        headers=headers), "body")
+    refused(
+        client.post(
+            "/chat",
+            content=b'{"message": "hi", "x": ' + b'{"a": ' * depth + b"1" + b"}" * depth + b"}",
+            headers=headers,
+        ),
+        "body",
+    )
     for path in ("/api/v1/widget/session", "/api/v1/widget/handoff", "/api/v1/widget/messages"):
         refused(httpx.post(f"{base}{path}", content=nested, headers=headers | {"X-Nexa-Session": "s" * 32}), "body")
 
 
 async def test_ordinary_nesting_still_passes(john):
     client, _ = john
-    account = client.post("/accounts", json={"account_name": "Nested", "billing_address": {"lines": [["a", {"b": [1]}]]}})
+    account = client.post(
+        "/accounts", json={"account_name": "Nested", "billing_address": {"lines": [["a", {"b": [1]}]]}}
+    )
     assert account.status_code == 201, account.text

@@ -74,7 +74,9 @@ def test_an_unknown_runtime_is_refused_by_name() -> None:
         embedder_from_settings(replace(Settings(), embed_runtime="tensorflow"))
 
 
-def test_onnx_vectors_are_close_to_torch_vectors(onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder) -> None:
+def test_onnx_vectors_are_close_to_torch_vectors(
+    onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder
+) -> None:
     onnx, torch = onnx_embedder.embed(SENTENCES), torch_embedder.embed(SENTENCES)
     assert onnx.shape == torch.shape == (len(SENTENCES), 384)
     assert np.allclose(np.linalg.norm(onnx, axis=1), 1, atol=1e-5)
@@ -89,7 +91,9 @@ def test_a_vector_does_not_depend_on_its_batch(onnx_embedder: OnnxEmbedder) -> N
     assert np.allclose(together, alone, atol=1e-6)
 
 
-def test_both_runtimes_find_the_same_passage(onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder) -> None:
+def test_both_runtimes_find_the_same_passage(
+    onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder
+) -> None:
     def top1(embedder: OnnxEmbedder | SentenceTransformerEmbedder) -> list[int]:
         return list((embedder.embed(QUESTIONS) @ embedder.embed(PASSAGES).T).argmax(axis=1))
 
@@ -108,8 +112,16 @@ BUILD = textwrap.dedent("""
 
 def test_two_processes_starting_at_once_build_the_export_once_and_later_loads_reuse_it(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    starts = [subprocess.Popen([sys.executable, "-c", BUILD, str(cache)], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUILD, str(cache)],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
     outcomes = [p.communicate(timeout=600) for p in starts]
     assert [p.returncode for p in starts] == [0, 0], outcomes
     paths = {out.strip() for out, _ in outcomes}
@@ -126,7 +138,8 @@ def test_two_processes_starting_at_once_build_the_export_once_and_later_loads_re
 
 
 async def test_a_runtime_change_makes_the_index_stale_and_reindex_re_embeds_it_with_progress(
-        db, onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder) -> None:
+    db, onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder
+) -> None:
     async with db.session() as s:
         report = await ingest(s, read_paths([ROOT / "tests" / "data" / "kb"]), torch_embedder)
     async with db.session() as s:
@@ -137,6 +150,12 @@ async def test_a_runtime_change_makes_the_index_stale_and_reindex_re_embeds_it_w
     async with db.session() as s:
         assert await stale_chunks(s, onnx_embedder.name) == 0
         models = set(await s.scalars(select(KbChunk.embedding_model)))
-        hits = await search(s, onnx_embedder, "Can I refund $800 without approval?", visibilities=(Visibility.internal,), method="vector")
+        hits = await search(
+            s,
+            onnx_embedder,
+            "Can I refund $800 without approval?",
+            visibilities=(Visibility.internal,),
+            method="vector",
+        )
     assert models == {onnx_embedder.name}
     assert hits and hits[0].title == "Internal: refund approval limits"

@@ -18,7 +18,12 @@ from tests.support.paths import DATA, ROOT
 EVAL = DATA / "eval"
 # dev: written by the NLU's developers (100 % measured); dev2, dev3 and dev4: written by someone who never read the NLU
 # code, tuned on since (98.8 %, 97.1 % and 93.8 % measured; dev4 was 69.2 % before). Each floor sits a little under its score.
-FLOORS = {"dev_assistant.yaml": 0.97, "dev2_assistant.yaml": 0.9, "dev3_assistant.yaml": 0.94, "dev4_assistant.yaml": 0.9}
+FLOORS = {
+    "dev_assistant.yaml": 0.97,
+    "dev2_assistant.yaml": 0.9,
+    "dev3_assistant.yaml": 0.94,
+    "dev4_assistant.yaml": 0.9,
+}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -27,23 +32,42 @@ def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: s
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     nexa = Path(sys.executable).with_name("nexa")
-    done = subprocess.run([str(nexa), "eval", str(EVAL / name), "--json"], env=env, capture_output=True,
-                          text=True, timeout=1800, check=False)
+    done = subprocess.run(
+        [str(nexa), "eval", str(EVAL / name), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     failed = "\n".join(f"{f['case']}: {'; '.join(f['failures'])}" for f in report["failed"])
     assert report["wrong_record_writes"] == 0, failed
     floor = FLOORS[name]
-    assert report["pass_rate"] >= floor, f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
-    assert report["cases"] >= 100 and set(report["per_category"]) >= {"read", "write", "ai", "kb", "manager", "support",
-                                                                        "safety", "smalltalk", "context"}
+    assert report["pass_rate"] >= floor, (
+        f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
+    )
+    assert report["cases"] >= 100 and set(report["per_category"]) >= {
+        "read",
+        "write",
+        "ai",
+        "kb",
+        "manager",
+        "support",
+        "safety",
+        "smalltalk",
+        "context",
+    }
 
 
 def test_a_case_file_with_an_unknown_check_is_refused(tmp_path: Path):
     from assistant.evaluation import load_cases
 
     bad = tmp_path / "bad.yaml"
-    bad.write_text('now: "2026-06-10T09:00:00+00:00"\ncases:\n  - {id: a, as: john@nexa.test, turns: ["hi"], expect: {answer_hs: ["x"]}}\n')
+    bad.write_text(
+        'now: "2026-06-10T09:00:00+00:00"\ncases:\n  - {id: a, as: john@nexa.test, turns: ["hi"], expect: {answer_hs: ["x"]}}\n'
+    )
     try:
         load_cases(bad)
     except ValueError as err:
@@ -82,15 +106,30 @@ def test_a_mention_links_to_one_record_or_is_asked_back():
         return {"name": name, "type": kind, "score": score, "exact": False, "mine": mine, "detail": detail}
 
     pilots = [hit("Northfield Technologies - Pilot 64"), hit("Northfield Technologies - Pilot 54", mine=False)]
-    assert link("northfield pilot", "move the northfield pilot to won", pilots, writing=True) == (pilots[0], [])  # the user's own
-    assert link("northfeild pilot", "move the northfeild pilot to won", pilots, writing=True)[1] == pilots  # a typo: no own-guess
+    assert link("northfield pilot", "move the northfield pilot to won", pilots, writing=True) == (
+        pilots[0],
+        [],
+    )  # the user's own
+    assert (
+        link("northfeild pilot", "move the northfeild pilot to won", pilots, writing=True)[1] == pilots
+    )  # a typo: no own-guess
     spelled = [hit("Northfield Technologies - Pilot 64"), hit("Northfield Technologies - Renewal 142")]
-    assert link("northfield technologies", "set the probability on northfield technologies - pilot 64 to 90%", spelled,
-                writing=True) == (spelled[0], [])
+    assert link(
+        "northfield technologies",
+        "set the probability on northfield technologies - pilot 64 to 90%",
+        spelled,
+        writing=True,
+    ) == (spelled[0], [])
     other = [hit("Novaline Systems - Platform 56", score=95)]
-    assert link("Novaline Systems - Expansion 188", "move Novaline Systems - Expansion 188 to won", other, writing=True)[1] == other
+    assert (
+        link("Novaline Systems - Expansion 188", "move Novaline Systems - Expansion 188 to won", other, writing=True)[1]
+        == other
+    )
     people = [hit("Tom Smith", "contact", detail="Procurement Director at Acme Corp")]
-    assert link("tom smyth", "log a call w/ tom smyth", people, writing=True) == (people[0], [])  # one record, typo allowed
+    assert link("tom smyth", "log a call w/ tom smyth", people, writing=True) == (
+        people[0],
+        [],
+    )  # one record, typo allowed
     brightwave = [hit("Dana Whitfield", "lead", detail="Brightwave")]
     assert link("Brightwave", "mark the Brightwave lead as qualified", brightwave, writing=True) == (brightwave[0], [])
 
@@ -100,15 +139,24 @@ def test_nexa_eval_scores_a_kb_set(tmp_path):
     """`nexa eval FILE.jsonl` on a knowledge-base set: the help center ingested into its own embedded server, the
     question answered with the fix and its citation, the measures as JSON."""
     cases = tmp_path / "kb.jsonl"
-    cases.write_text("\n".join(line for line in (EVAL / "dev_kb.jsonl").read_text().splitlines() if '"dev001"' in line) + "\n")
+    cases.write_text(
+        "\n".join(line for line in (EVAL / "dev_kb.jsonl").read_text().splitlines() if '"dev001"' in line) + "\n"
+    )
     env = {**os.environ, "NEXA_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         env.pop(var, None)
     nexa = Path(sys.executable).with_name("nexa")
-    done = subprocess.run([str(nexa), "eval", str(cases), "--json"], env=env, capture_output=True, text=True, timeout=600,
-                          check=False)
+    done = subprocess.run(
+        [str(nexa), "eval", str(cases), "--json"], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     assert report["summary"]["overall"] | {"first_event_p50_ms": None} == {
-        "n": 1, "resolution": 1.0, "citation_accuracy": 1.0, "false_not_found": 0.0, "wrong_answers": 0.0, "first_event_p50_ms": None}
+        "n": 1,
+        "resolution": 1.0,
+        "citation_accuracy": 1.0,
+        "false_not_found": 0.0,
+        "wrong_answers": 0.0,
+        "first_event_p50_ms": None,
+    }
     assert report["failures"] == [] and set(report["summary"]) == {"overall", "by_corpus", "by_kind", "by_audience"}

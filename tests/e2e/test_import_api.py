@@ -31,8 +31,12 @@ def base(shared_server):
 async def tokens(db):
     out = {}
     async with db.session() as s:
-        for key, name, role, team in (("john", "John Smith", Role.rep, "Sales East"), ("maria", "Maria Garcia", Role.manager, "Sales East"),
-                                      ("sam", "Sam Support", Role.support, "Support"), ("admin", "Ada Admin", Role.admin, None)):
+        for key, name, role, team in (
+            ("john", "John Smith", Role.rep, "Sales East"),
+            ("maria", "Maria Garcia", Role.manager, "Sales East"),
+            ("sam", "Sam Support", Role.support, "Support"),
+            ("admin", "Ada Admin", Role.admin, None),
+        ):
             user = await factories.user(s, name=name, email=f"{key}@nexa.test", role=role, team=team)
             out[key] = await issue_token(s, user)
     return out
@@ -67,9 +71,21 @@ def test_upload_polls_to_a_report_and_only_its_owner_sees_it(base, tokens):
         assert job["status"] == "done" and job["rows_done"] == 7
         report = job["report"]
         assert (report["created"], report["failed"]) == (4, 3)
-        assert {(e["row"], e["column"]) for e in report["errors"]} == {(5, "Email"), (6, "Contact owner"), (7, "Last Name")}
-        dry = upload(admin, "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts="true", dry_run="true",
-                     map=["Opportunity Name=deal_name"], values="type:New Customer=new_business")
+        assert {(e["row"], e["column"]) for e in report["errors"]} == {
+            (5, "Email"),
+            (6, "Contact owner"),
+            (7, "Last Name"),
+        }
+        dry = upload(
+            admin,
+            "deals",
+            "salesforce_opportunities.csv",
+            preset="salesforce",
+            create_accounts="true",
+            dry_run="true",
+            map=["Opportunity Name=deal_name"],
+            values="type:New Customer=new_business",
+        )
         assert dry["report"]["dry_run"] and dry["report"]["created"] == 5
         assert admin.get("/deals").json()["total"] == 0
         bad = admin.post("/imports", data={"resource": "invoices"}, files={"file": ("p.csv", b"name\nx\n", "text/csv")})
@@ -94,7 +110,12 @@ def test_csv_export_applies_filters_and_redaction_and_round_trips(base, tokens):
         rows = read_csv(admin.get("/deals", headers={"Accept": "text/csv"}))
         assert len(rows) == 5 and rows[0]["amount"]
         acme = next(r for r in rows if r["deal_name"] == "Acme Corp - Platform Expansion")
-        assert (acme["account"], acme["owner"], acme["stage"], acme["amount"]) == ("Acme Corp", "john@nexa.test", "negotiation", "45000.00")
+        assert (acme["account"], acme["owner"], acme["stage"], acme["amount"]) == (
+            "Acme Corp",
+            "john@nexa.test",
+            "negotiation",
+            "45000.00",
+        )
         assert json.loads(acme["custom_fields"]) == {"Next Step": "Send MSA redlines", "Fiscal Period": "Q1-2025"}
         won = read_csv(admin.get("/deals", params={"stage": "closed_won"}, headers={"Accept": "text/csv"}))
         assert [r["deal_name"] for r in won] == ["Globex - Renewal 2025"]
@@ -116,21 +137,48 @@ def _nexa(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_import_and_export_round_trip(database_url, tokens, tmp_path):
-    run = _nexa(database_url, "import", "accounts", str(IMPORTS / "accounts_windows1252_semicolon.csv"), "--preset", "salesforce",
-                "--as", "admin@nexa.test", "--json")
+    run = _nexa(
+        database_url,
+        "import",
+        "accounts",
+        str(IMPORTS / "accounts_windows1252_semicolon.csv"),
+        "--preset",
+        "salesforce",
+        "--as",
+        "admin@nexa.test",
+        "--json",
+    )
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert (report["created"], report["failed"], report["encoding"]) == (4, 2, "cp1252")
-    shown = _nexa(database_url, "import", "accounts", str(IMPORTS / "accounts_windows1252_semicolon.csv"), "--preset", "salesforce",
-                  "--as", "admin@nexa.test", "--dry-run")
-    assert "0 would be created" in shown.stdout and "4 unchanged" in shown.stdout and "Nonexistent Holding" in shown.stdout
+    shown = _nexa(
+        database_url,
+        "import",
+        "accounts",
+        str(IMPORTS / "accounts_windows1252_semicolon.csv"),
+        "--preset",
+        "salesforce",
+        "--as",
+        "admin@nexa.test",
+        "--dry-run",
+    )
+    assert (
+        "0 would be created" in shown.stdout and "4 unchanged" in shown.stdout and "Nonexistent Holding" in shown.stdout
+    )
     exported = _nexa(database_url, "export", "accounts", "--as", "admin@nexa.test", "--where", "q=Société")
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
-    assert {r["account_name"]: r["parent_account"] for r in rows} == {"Société Générale": "", "Société Générale Digital": "Société Générale"}
+    assert {r["account_name"]: r["parent_account"] for r in rows} == {
+        "Société Générale": "",
+        "Société Générale Digital": "Société Générale",
+    }
     path = tmp_path / "accounts.csv"
     path.write_text(exported.stdout, encoding="utf-8")
-    back = json.loads(_nexa(database_url, "import", "accounts", str(path), "--as", "admin@nexa.test", "--update-existing", "--json").stdout)
+    back = json.loads(
+        _nexa(
+            database_url, "import", "accounts", str(path), "--as", "admin@nexa.test", "--update-existing", "--json"
+        ).stdout
+    )
     assert (back["created"], back["updated"], back["unchanged"], back["failed"]) == (0, 0, 2, 0), back
     refused = _nexa(database_url, "import", "accounts", str(path), "--as", "admin@nexa.test", "--map", "nonsense")
     assert refused.returncode == 2 and "map" in refused.stdout

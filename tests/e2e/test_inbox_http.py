@@ -43,8 +43,14 @@ async def world(db, smtp):
         sam = await factories.user(s, role=Role.support, team="Support", name="Sam Agent", email="sam@nexa.test")
         sue = await factories.user(s, role=Role.support, team="Support", name="Sue Agent", email="sue@nexa.test")
         olga = await factories.user(s, role=Role.support, team="Billing", name="Olga Outside", email="olga@nexa.test")
-        _, secret = await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
-        tokens = {"sam": await issue_token(s, sam), "sue": await issue_token(s, sue), "olga": await issue_token(s, olga)}
+        _, secret = await InboxService(s, SYSTEM).create_inbox(
+            name="support", address="support@nexa.test", team="Support"
+        )
+        tokens = {
+            "sam": await issue_token(s, sam),
+            "sue": await issue_token(s, sue),
+            "olga": await issue_token(s, olga),
+        }
     return {"secret": secret, "tokens": tokens, "sue_id": str(sue.id)}
 
 
@@ -52,7 +58,9 @@ def api(base: str, token: str) -> httpx.Client:
     return httpx.Client(base_url=f"{base}/api/v1/inbox", headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
-def post_mail(base: str, raw: bytes, secret: str | None, *, inbox: str = "support", headers: dict | None = None) -> httpx.Response:
+def post_mail(
+    base: str, raw: bytes, secret: str | None, *, inbox: str = "support", headers: dict | None = None
+) -> httpx.Response:
     sent = RFC822 | ({"X-Nexa-Inbox-Secret": secret} if secret is not None else {}) | (headers or {})
     return httpx.post(f"{base}/api/v1/inbox/{inbox}/inbound", content=raw, headers=sent, timeout=120)
 
@@ -73,16 +81,33 @@ def test_the_webhook_refuses_forged_or_missing_secrets_and_other_bodies(base, wo
 
 async def test_bad_mail_is_kept_with_a_record_of_what_happened(base, world, db):
     secret = world["secret"]
-    malformed = b"From: broken@globex.test\r\nSubject: half a MIME\r\nMessage-ID: <bad1@g>\r\nContent-Type: multipart/mixed; boundary=\"zzz\"\r\n\r\n--zzz\r\nContent-Type: text/plain\r\n\r\nthe body survives\r\n"
-    eight_bit = (b"From: =?utf-8?q?J=C3=BCrgen?= <jurgen@globex.test>\r\nTo: support@nexa.test\r\nSubject: Gr\xfc\xdfe aus K\xf6ln\r\n"
-                 b"Message-ID: <bad2@g>\r\nContent-Type: text/plain; charset=x-unknown-charset\r\n\r\nK\xf6ln ist sch\xf6n\r\n")
-    scripts = mail(message_id="<bad3@g>", html='<p onclick="steal()">Hi<script>alert(document.cookie)</script>'
-                                                '<a href="javascript:alert(1)">x</a><img src=x onerror=alert(2)></p>')
-    big = mail(message_id="<bad4@g>", body="see attached", attachments=[("huge.bin", "application/octet-stream", b"\x01" * (30 * 1024 * 1024)),
-                                                                     ("small.txt", "text/plain", b"hello")])
+    malformed = b'From: broken@globex.test\r\nSubject: half a MIME\r\nMessage-ID: <bad1@g>\r\nContent-Type: multipart/mixed; boundary="zzz"\r\n\r\n--zzz\r\nContent-Type: text/plain\r\n\r\nthe body survives\r\n'
+    eight_bit = (
+        b"From: =?utf-8?q?J=C3=BCrgen?= <jurgen@globex.test>\r\nTo: support@nexa.test\r\nSubject: Gr\xfc\xdfe aus K\xf6ln\r\n"
+        b"Message-ID: <bad2@g>\r\nContent-Type: text/plain; charset=x-unknown-charset\r\n\r\nK\xf6ln ist sch\xf6n\r\n"
+    )
+    scripts = mail(
+        message_id="<bad3@g>",
+        html='<p onclick="steal()">Hi<script>alert(document.cookie)</script>'
+        '<a href="javascript:alert(1)">x</a><img src=x onerror=alert(2)></p>',
+    )
+    big = mail(
+        message_id="<bad4@g>",
+        body="see attached",
+        attachments=[
+            ("huge.bin", "application/octet-stream", b"\x01" * (30 * 1024 * 1024)),
+            ("small.txt", "text/plain", b"hello"),
+        ],
+    )
     unknown = mail(message_id="<bad5@g>", subject="Re: something", in_reply_to="<never-sent-by-us@nexa.test>")
     outcomes = {}
-    for name, raw in (("malformed", malformed), ("eight_bit", eight_bit), ("scripts", scripts), ("big", big), ("unknown", unknown)):
+    for name, raw in (
+        ("malformed", malformed),
+        ("eight_bit", eight_bit),
+        ("scripts", scripts),
+        ("big", big),
+        ("unknown", unknown),
+    ):
         response = post_mail(base, raw, secret)
         assert response.status_code == 202, (name, response.text)
         outcomes[name] = response.json()
@@ -93,24 +118,41 @@ async def test_bad_mail_is_kept_with_a_record_of_what_happened(base, world, db):
         rows = {m.message_id: m for m in await s.scalars(select(InboxMessage))}
         assert "the body survives" in rows["<bad1@g>"].text_body
         german = rows["<bad2@g>"]
-        assert german.subject == "Grüße aus Köln" and "Köln ist schön" in german.text_body and german.raw_mime == eight_bit
+        assert (
+            german.subject == "Grüße aus Köln" and "Köln ist schön" in german.text_body and german.raw_mime == eight_bit
+        )
         safe = rows["<bad3@g>"].html_body
-        assert "script" not in safe and "onclick" not in safe and "javascript:" not in safe and "onerror" not in safe and "Hi" in safe
+        assert (
+            "script" not in safe
+            and "onclick" not in safe
+            and "javascript:" not in safe
+            and "onerror" not in safe
+            and "Hi" in safe
+        )
         files = {a.filename: a for a in await s.scalars(select(InboxAttachment))}
         assert files["huge.bin"].dropped and files["huge.bin"].size == 30 * 1024 * 1024
         assert files["small.txt"].dropped is None and files["small.txt"].size == 5
     with api(base, world["tokens"]["sam"]) as client:
         thread = client.get(f"/conversations/{outcomes['scripts']['conversation_id']}").json()
         assert "<script" not in str(thread) and "raw_mime" not in str(thread)
-        small = next(a for a in client.get(f"/conversations/{outcomes['big']['conversation_id']}").json()["messages"][0]["attachments"]
-                     if a["filename"] == "small.txt")
+        small = next(
+            a
+            for a in client.get(f"/conversations/{outcomes['big']['conversation_id']}").json()["messages"][0][
+                "attachments"
+            ]
+            if a["filename"] == "small.txt"
+        )
         download = client.get(f"/attachments/{small['id']}")
         assert download.content == b"hello" and download.headers["content-disposition"].startswith("attachment")
 
 
 def test_a_mail_loop_is_recorded_and_not_answered(base, world):
-    ours = mail(sender="support@nexa.test", message_id="<loop@nexa.test>", subject="Re: your request",
-                headers={"X-Nexa-Inbox": "support"})
+    ours = mail(
+        sender="support@nexa.test",
+        message_id="<loop@nexa.test>",
+        subject="Re: your request",
+        headers={"X-Nexa-Inbox": "support"},
+    )
     got = post_mail(base, ours, world["secret"]).json()
     assert got["kind"] == "loop"
     with api(base, world["tokens"]["sam"]) as client:
@@ -131,7 +173,11 @@ def _wait_for(predicate, seconds: float = 30):
 async def test_work_a_thread_reply_collide_and_the_answer_threads_back(base, world, smtp, db):
     first = post_mail(base, mail(message_id="<w1@globex.test>"), world["secret"]).json()
     cid = first["conversation_id"]
-    with api(base, world["tokens"]["sam"]) as sam, api(base, world["tokens"]["sue"]) as sue, api(base, world["tokens"]["olga"]) as olga:
+    with (
+        api(base, world["tokens"]["sam"]) as sam,
+        api(base, world["tokens"]["sue"]) as sue,
+        api(base, world["tokens"]["olga"]) as olga,
+    ):
         listed = sam.get("/conversations", params={"assignee": "none", "status": "open", "sla": "on_track"}).json()
         assert [c["id"] for c in listed["items"]] == [cid] and listed["counts"]["unassigned"] == 1
         assert sam.get("/conversations", params={"sla": "sometimes"}).json()["field"] == "sla"
@@ -142,17 +188,28 @@ async def test_work_a_thread_reply_collide_and_the_answer_threads_back(base, wor
         assert note["mentioned"][0]["name"] == "Sue Agent"
         sam.get(f"/conversations/{cid}")
         sue.get(f"/conversations/{cid}")
-        assert sam.post(f"/conversations/{cid}/presence", json={"state": "drafting"}).json()["others"][0]["name"] == "Sue Agent"
+        assert (
+            sam.post(f"/conversations/{cid}/presence", json={"state": "drafting"}).json()["others"][0]["name"]
+            == "Sue Agent"
+        )
         assert sue.post(f"/conversations/{cid}/reply", json={"body": "Sue: we reset your SSO."}).status_code == 202
         collided = sam.post(f"/conversations/{cid}/reply", json={"body": "Sam: please retry."})
         assert collided.status_code == 409 and collided.json()["since"][0]["reply_text"] == "Sue: we reset your SSO."
-        assert sam.post(f"/conversations/{cid}/reply", json={"body": "Sam: please retry.", "confirm": True}).status_code == 202
+        assert (
+            sam.post(f"/conversations/{cid}/reply", json={"body": "Sam: please retry.", "confirm": True}).status_code
+            == 202
+        )
         _wait_for(lambda: len(smtp[0].messages) == 2)
         sent = [email.message_from_bytes(m.content, policy=policy.default) for m in smtp[0].messages]
         assert {m["From"].addresses[0].addr_spec for m in sent} == {"support@nexa.test"}
         assert all(m["In-Reply-To"] == "<w1@globex.test>" and "[#1001]" in m["Subject"] for m in sent)
-        answer = mail(message_id="<w2@globex.test>", subject=str(sent[0]["Subject"]).replace("Re: ", "RE: "),
-                      in_reply_to=sent[0]["Message-ID"], references=["<w1@globex.test>", sent[0]["Message-ID"]], body="Works now, thanks!")
+        answer = mail(
+            message_id="<w2@globex.test>",
+            subject=str(sent[0]["Subject"]).replace("Re: ", "RE: "),
+            in_reply_to=sent[0]["Message-ID"],
+            references=["<w1@globex.test>", sent[0]["Message-ID"]],
+            body="Works now, thanks!",
+        )
         back = post_mail(base, answer, world["secret"]).json()
         assert back["outcome"] == "threaded" and back["conversation_id"] == cid
         thread = sam.get(f"/conversations/{cid}").json()
@@ -165,5 +222,7 @@ async def test_work_a_thread_reply_collide_and_the_answer_threads_back(base, wor
     async with db.session() as s:
         assert (await s.scalar(select(Ticket))).status.value == "resolved"
         assert await s.scalar(select(Contact).where(Contact.email == "jane@globex.test")) is not None
-        states = {m.state.value for m in await s.scalars(select(InboxMessage).where(InboxMessage.direction == "outbound"))}
+        states = {
+            m.state.value for m in await s.scalars(select(InboxMessage).where(InboxMessage.direction == "outbound"))
+        }
         assert states == {"sent"}

@@ -55,12 +55,20 @@ async def test_polling_ingests_each_message_once_across_restarts_and_a_new_uidva
     client.create(folder)
     client.logout()
     async with db.session() as s:
-        await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support",
-                                                  imap_url=f"imap://support:s3cret@{host}:{port}/{folder}")
+        await InboxService(s, SYSTEM).create_inbox(
+            name="support",
+            address="support@nexa.test",
+            team="Support",
+            imap_url=f"imap://support:s3cret@{host}:{port}/{folder}",
+        )
     assert await polled_inboxes(db) == ["support"]
 
-    _append(imap_server, mail(message_id="<i1@g>"), mail(message_id="<i2@g>", subject="Re: SSO login fails", in_reply_to="<i1@g>"),
-            folder=folder)
+    _append(
+        imap_server,
+        mail(message_id="<i1@g>"),
+        mail(message_id="<i2@g>", subject="Re: SSO login fails", in_reply_to="<i1@g>"),
+        folder=folder,
+    )
     first = await poll_inbox(db, "support", SETTINGS)
     assert first.fetched == 2 and first.outcomes == {"new_thread": 1, "threaded": 1}
     again = await poll_inbox(db, "support", SETTINGS)  # a restart reads the bookkeeping: nothing new, nothing twice
@@ -73,8 +81,13 @@ async def test_polling_ingests_each_message_once_across_restarts_and_a_new_uidva
         assert inbox.imap_last_uid == 3 and inbox.imap_uidvalidity
 
     _recreate(imap_server, folder)  # new UIDVALIDITY; two old messages come back with new UIDs, one is new
-    _append(imap_server, mail(message_id="<i1@g>"), mail(message_id="<i3@g>", subject="Billing"), mail(message_id="<i4@g>", subject="New"),
-            folder=folder)
+    _append(
+        imap_server,
+        mail(message_id="<i1@g>"),
+        mail(message_id="<i3@g>", subject="Billing"),
+        mail(message_id="<i4@g>", subject="New"),
+        folder=folder,
+    )
     reset = await poll_inbox(db, "support", SETTINGS)
     assert reset.uidvalidity_reset and reset.outcomes == {"duplicate": 2, "new_thread": 1}
     assert await _count(db) == 4
@@ -101,7 +114,10 @@ async def test_nexa_inbox_poll_reads_new_mail(db, clock, imap_server, database_u
     async with db.session() as s:
         await InboxService(s, SYSTEM).create_inbox(name="cli", address="cli@nexa.test", team="Support")
     _append(imap_server, mail(to="cli@nexa.test", message_id="<cli1@g>"), folder="INBOX")
-    env: dict[str, str | None] = {"DATABASE_URL": database_url, "NEXA_IMAP_URL_CLI": f"imap://support:s3cret@{host}:{port}/INBOX"}
+    env: dict[str, str | None] = {
+        "DATABASE_URL": database_url,
+        "NEXA_IMAP_URL_CLI": f"imap://support:s3cret@{host}:{port}/INBOX",
+    }
     done = await nexa_async("inbox", "poll", "cli", env=env)
     assert done.returncode == 0, done.stderr
     assert "cli: 1 message(s): new_thread 1" in " ".join(done.stdout.split())
@@ -120,7 +136,9 @@ async def _wait_for(predicate, seconds: float) -> float:
     return time.monotonic() - start
 
 
-async def test_idle_watcher_reads_mail_as_it_arrives_and_a_restart_fetches_nothing_again(db, clock, imap_server, monkeypatch):
+async def test_idle_watcher_reads_mail_as_it_arrives_and_a_restart_fetches_nothing_again(
+    db, clock, imap_server, monkeypatch
+):
     import asyncio
     from contextlib import suppress
 
@@ -140,8 +158,9 @@ async def test_idle_watcher_reads_mail_as_it_arrives_and_a_restart_fetches_nothi
     client.create("Idle")
     client.logout()
     async with db.session() as s:
-        await InboxService(s, SYSTEM).create_inbox(name="idle", address="idle@nexa.test", team="Support",
-                                                  imap_url=f"imap://support:s3cret@{host}:{port}/Idle")
+        await InboxService(s, SYSTEM).create_inbox(
+            name="idle", address="idle@nexa.test", team="Support", imap_url=f"imap://support:s3cret@{host}:{port}/Idle"
+        )
     _append(imap_server, mail(message_id="<w1@g>"), folder="Idle")  # waiting before the watcher starts: caught up first
 
     async def count_is(n):
@@ -155,7 +174,9 @@ async def test_idle_watcher_reads_mail_as_it_arrives_and_a_restart_fetches_nothi
         async with imap.reader_lock(db, "idle") as free:
             assert not free  # one reader per mailbox: the minute poll and other workers keep off
         assert await imap.watch_inbox(db, "idle", SETTINGS) == "elsewhere"
-        _append(imap_server, mail(message_id="<w2@g>", subject="Re: SSO login fails", in_reply_to="<w1@g>"), folder="Idle")
+        _append(
+            imap_server, mail(message_id="<w2@g>", subject="Re: SSO login fails", in_reply_to="<w1@g>"), folder="Idle"
+        )
         assert await _wait_for(lambda: count_is(2), 5) < 5
     finally:
         supervisor.cancel()
@@ -163,7 +184,9 @@ async def test_idle_watcher_reads_mail_as_it_arrives_and_a_restart_fetches_nothi
             await supervisor
     assert fetched == [1, 2]
 
-    restarted = asyncio.create_task(imap.watch_inbox(db, "idle", SETTINGS, idle_s=600))  # a new process: reads the bookkeeping
+    restarted = asyncio.create_task(
+        imap.watch_inbox(db, "idle", SETTINGS, idle_s=600)
+    )  # a new process: reads the bookkeeping
     try:
         await asyncio.sleep(1.5)
         assert fetched == [1, 2] and not restarted.done()
@@ -186,8 +209,12 @@ async def test_a_server_without_idle_is_left_to_the_minute_poll(db, clock):
     no_idle = "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS\n"
     with dovecot({"support": "s3cret"}, extra_config=no_idle) as (host, port):
         async with db.session() as s:
-            await InboxService(s, SYSTEM).create_inbox(name="plain", address="plain@nexa.test", team="Support",
-                                                      imap_url=f"imap://support:s3cret@{host}:{port}/INBOX")
+            await InboxService(s, SYSTEM).create_inbox(
+                name="plain",
+                address="plain@nexa.test",
+                team="Support",
+                imap_url=f"imap://support:s3cret@{host}:{port}/INBOX",
+            )
         _append((host, port), mail(message_id="<p1@g>"))
         assert await imap.watch_inbox(db, "plain", SETTINGS) == "no-idle"
         async with imap.reader_lock(db, "plain") as free:
@@ -210,10 +237,15 @@ async def test_nexa_worker_keeps_the_mailbox_in_idle(db, clock, imap_server, dat
     client.create("Worker")
     client.logout()
     async with db.session() as s:
-        await InboxService(s, SYSTEM).create_inbox(name="worker", address="worker@nexa.test", team="Support",
-                                                  imap_url=f"imap://support:s3cret@{host}:{port}/Worker")
+        await InboxService(s, SYSTEM).create_inbox(
+            name="worker",
+            address="worker@nexa.test",
+            team="Support",
+            imap_url=f"imap://support:s3cret@{host}:{port}/Worker",
+        )
     worker = start_worker(database_url, tmp_path / "worker.log", NEXA_JOBS_POLL="0.5")
     try:
+
         async def watching():
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
             async with imap.reader_lock(db, "worker") as free:

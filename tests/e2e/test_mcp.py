@@ -38,14 +38,26 @@ async def crm(db):
         john = await factories.user(s, name="John Smith", email="john@nexa.test", role=Role.rep)
         sam = await factories.user(s, name="Sam Support", email="sam@nexa.test", role=Role.support, team="Support")
         deal = await factories.deal(s, deal_name="Acme Corp - Enterprise Plan", owner_id=john.id, amount=50000)
-        for title, visibility in (("Exporting reports", Visibility.public), ("Internal: discount policy", Visibility.internal)):
-            s.add(KbArticle(title=title, source=f"{title}.md", visibility=visibility, content=f"About {title}.", content_hash=title))
+        for title, visibility in (
+            ("Exporting reports", Visibility.public),
+            ("Internal: discount policy", Visibility.internal),
+        ):
+            s.add(
+                KbArticle(
+                    title=title,
+                    source=f"{title}.md",
+                    visibility=visibility,
+                    content=f"About {title}.",
+                    content_hash=title,
+                )
+            )
         return {"john": await issue_token(s, john), "sam": await issue_token(s, sam), "deal": str(deal.id)}
 
 
 def http_client(base: str, token: str) -> Client:
-    transport = streamable_http_client(f"{base}/mcp", http_client=httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"},
-                                                                                    timeout=60))
+    transport = streamable_http_client(
+        f"{base}/mcp", http_client=httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    )
     return Client(transport, cache=None)
 
 
@@ -60,7 +72,9 @@ async def _deal(db, deal_id: str) -> Deal:
 
 async def _audit(db) -> list[tuple[str, str, str]]:
     async with db.session() as s:
-        return [(e.channel.value, e.action, e.status) for e in await s.scalars(select(AuditEntry).order_by(AuditEntry.at))]
+        return [
+            (e.channel.value, e.action, e.status) for e in await s.scalars(select(AuditEntry).order_by(AuditEntry.at))
+        ]
 
 
 async def test_http_lists_role_tools_reads_and_writes_only_after_approval(base, crm, db):
@@ -129,9 +143,17 @@ async def test_http_refuses_writes_for_a_role_bad_arguments_and_bad_tokens(base,
 
 
 async def test_stdio_server_for_desktop_clients(database_url, crm, db):
-    env = {"DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1", "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path.cwd()))}
-    params = StdioServerParameters(command=sys.executable, args=["-c", "from bots.cli import app; app()", "mcp", "--as", "john@nexa.test"],
-                                   env=env, cwd=str(ROOT))
+    env = {
+        "DATABASE_URL": database_url,
+        "HF_HUB_OFFLINE": "1",
+        "PYTHONPATH": os.environ.get("PYTHONPATH", str(Path.cwd())),
+    }
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-c", "from bots.cli import app; app()", "mcp", "--as", "john@nexa.test"],
+        env=env,
+        cwd=str(ROOT),
+    )
     async with Client(params, cache=None) as client:
         assert "move_deal_stage" in {t.name for t in (await client.list_tools()).tools}
         found = await client.call_tool("get_deal", {"deal_id": crm["deal"]})

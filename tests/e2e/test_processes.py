@@ -60,24 +60,39 @@ async def test_two_servers_and_a_worker_share_one_database(db, database_url):
             token = await issue_token(s, john)
             amy_token = await issue_token(s, await factories.user(s, name="Amy", email="amy@nexa.test"))
             sarah = await factories.contact(s, first_name="Sarah", owner_id=john.id, email="sarah@acme.test")
-        model = ScriptedModel(call("draft_email", {"contact_id": str(sarah.id), "purpose": "demo"}),
-                              lambda msgs: call("send_email", {"email_id": json.loads(
-                                  [m for m in msgs if m.role == "tool"][-1].content)["data"]["email_id"]}))
-        proposed = await Agent(db, model, settings=settings).run(actor_for(john), "email Sarah about a demo and send it")
+        model = ScriptedModel(
+            call("draft_email", {"contact_id": str(sarah.id), "purpose": "demo"}),
+            lambda msgs: call(
+                "send_email",
+                {"email_id": json.loads([m for m in msgs if m.role == "tool"][-1].content)["data"]["email_id"]},
+            ),
+        )
+        proposed = await Agent(db, model, settings=settings).run(
+            actor_for(john), "email Sarah about a demo and send it"
+        )
         (pending,) = proposed.pending
         env = FAST | {"NEXA_SMTP_URL": smtp_url, "NEXA_API_PER_MINUTE": str(PER_MINUTE)}
         worker = start_worker(database_url, logs / "worker.log", **env)
         try:
-            with live_server(database_url, log=logs / "a.log", args=("--workers", "2"), **env) as a, live_server(database_url, log=logs / "b.log", **env) as b:
+            with (
+                live_server(database_url, log=logs / "a.log", args=("--workers", "2"), **env) as a,
+                live_server(database_url, log=logs / "b.log", **env) as b,
+            ):
                 http = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=60)
                 # An Idempotency-Key used on one process replays on the other.
-                first = await http.post(f"{a}/api/v1/tasks", json={"title": "Call Ivy"}, headers={"Idempotency-Key": "t-1"})
-                again = await http.post(f"{b}/api/v1/tasks", json={"title": "Call Ivy"}, headers={"Idempotency-Key": "t-1"})
+                first = await http.post(
+                    f"{a}/api/v1/tasks", json={"title": "Call Ivy"}, headers={"Idempotency-Key": "t-1"}
+                )
+                again = await http.post(
+                    f"{b}/api/v1/tasks", json={"title": "Call Ivy"}, headers={"Idempotency-Key": "t-1"}
+                )
                 assert first.status_code == again.status_code == 201 and first.json() == again.json()
                 assert again.headers.get("idempotent-replayed") == "true"
                 # A rate limit counts one caller's requests on both processes together.
                 amy = {"Authorization": f"Bearer {amy_token}"}
-                codes = [(await http.get(f"{base}/api/v1/tasks", headers=amy)).status_code for base in [a, b] * PER_MINUTE]
+                codes = [
+                    (await http.get(f"{base}/api/v1/tasks", headers=amy)).status_code for base in [a, b] * PER_MINUTE
+                ]
                 assert codes == [200] * PER_MINUTE + [429] * PER_MINUTE, codes
                 # Both processes approve the same send at once: it applies once, and the email goes out once.
                 path = f"/api/v1/chat/{proposed.conversation_id}/approvals/{pending.id}"
@@ -103,7 +118,9 @@ async def test_two_servers_and_a_worker_share_one_database(db, database_url):
         assert await s.scalar(select(func.count()).select_from(Task).where(Task.title == "Call Ivy")) == 1
         assert (await s.scalar(select(EmailMessage))).status is EmailStatus.sent
     assert set(await _statuses(db)) == {"succeeded"}
-    print(f"workers that ran the 30 jobs (pid: jobs): {dict(sorted({p: [line.split()[1] for line in _lines(record)].count(p) for p in {line.split()[1] for line in _lines(record)}}.items()))}")
+    print(
+        f"workers that ran the 30 jobs (pid: jobs): {dict(sorted({p: [line.split()[1] for line in _lines(record)].count(p) for p in {line.split()[1] for line in _lines(record)}}.items()))}"
+    )
 
 
 async def test_a_job_of_a_killed_worker_runs_again_on_another_and_completes_once(db, database_url):
@@ -114,7 +131,9 @@ async def test_a_job_of_a_killed_worker_runs_again_on_another_and_completes_once
     async with db.session() as s:
         job_id = await defer(s, "test.block", path=str(trace), release=str(release))
     try:
-        await _wait(lambda: _lines(trace) == [f"start {first.pid}"], timeout=90, what="the job's start on the first worker")
+        await _wait(
+            lambda: _lines(trace) == [f"start {first.pid}"], timeout=90, what="the job's start on the first worker"
+        )
     finally:
         os.kill(first.pid, signal.SIGKILL)
         first.wait()
@@ -122,7 +141,9 @@ async def test_a_job_of_a_killed_worker_runs_again_on_another_and_completes_once
     release.touch()  # the job may finish now, on whichever worker runs it next
     second = start_worker(database_url, logs / "second.log", **env)
     try:
-        recovered = await _wait(lambda: any(line.startswith("done") for line in _lines(trace)), timeout=90, what="the job's completion")
+        recovered = await _wait(
+            lambda: any(line.startswith("done") for line in _lines(trace)), timeout=90, what="the job's completion"
+        )
         await asyncio.sleep(2)
     finally:
         second.terminate()
@@ -131,5 +152,7 @@ async def test_a_job_of_a_killed_worker_runs_again_on_another_and_completes_once
     async with open_queue(db.url) as queue:
         (job,) = [j for j in await list_jobs(queue) if j.task == "test.block"]
     assert (job.id, job.status, job.attempts) == (job_id, "succeeded", 2)  # two runs: the killed one, the finished one
-    print(f"killed worker's job completed on the second worker {recovered:.1f} s after the kill "
-          f"({time.monotonic() - killed_at:.1f} s incl. the wait); stalled after 3 s, checked every 1 s")
+    print(
+        f"killed worker's job completed on the second worker {recovered:.1f} s after the kill "
+        f"({time.monotonic() - killed_at:.1f} s incl. the wait); stalled after 3 s, checked every 1 s"
+    )

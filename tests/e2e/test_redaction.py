@@ -57,8 +57,15 @@ async def demo(db, offline, embedder):
     async with db.session() as s:
         john = await actor_for_email(s, "john@nexa.test")
         acme = await s.scalar(select(Account).where(Account.account_name == "Acme Corp"))
-        await LeadService(s, john).create({"first_name": "Quentin", "last_name": "Zabriskie", "email": "qz@zabriskie.test",
-                                           "company": "Zabriskie Labs", "source": "event"})
+        await LeadService(s, john).create(
+            {
+                "first_name": "Quentin",
+                "last_name": "Zabriskie",
+                "email": "qz@zabriskie.test",
+                "company": "Zabriskie Labs",
+                "source": "event",
+            }
+        )
         await DealService(s, john).create({"deal_name": "Zephyr Rollout", "amount": 77_700, "account_id": acme.id})
         await s.commit()
     return Agent(db, offline, embedder=embedder)
@@ -107,9 +114,17 @@ async def test_support_chats_render_without_amounts_and_without_crashing(db, dem
         return result
 
     monkeypatch.setattr(registry.Tool, "run", spy)
-    for text in ("show me Sarah Johnson", "what do we know about Acme?", "show me Tom Smith", "summarize Acme Corp",
-                 "what do we know about Acme Corp?", "show me Zephyr Rollout", "open tickets for Acme",
-                 "draft a follow-up to Acme", "summarize ticket 1001"):
+    for text in (
+        "show me Sarah Johnson",
+        "what do we know about Acme?",
+        "show me Tom Smith",
+        "summarize Acme Corp",
+        "what do we know about Acme Corp?",
+        "show me Zephyr Rollout",
+        "open tickets for Acme",
+        "draft a follow-up to Acme",
+        "summarize ticket 1001",
+    ):
         answer = (await demo.run(sam, text)).answer
         assert "went wrong" not in answer and not _leaks(answer, amounts), (text, answer)
     assert {name for name, _ in results} >= {"get_contact", "get_account", "summarize_account_status", "draft_email"}
@@ -131,19 +146,45 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
         return render(template, **values)
 
     monkeypatch.setattr(offline_module, "render", spy)
-    chats = [(admin, t) for t in (
-        "what's my pipeline?", "which deals are stuck?", "what are my tasks this week?", "show me Sarah Johnson",
-        "what do we know about Acme?", "show me the Acme Corp account", "open tickets for Acme", "summarize Acme Corp", "draft a follow-up to Acme",
-        "what should I do next on the Acme Enterprise Plan deal?", "show me Zephyr Rollout", "show me Quentin Zabriskie",
-        "why does Quentin Zabriskie have that score?", "what can you do?", "how do I reset my password?",
-        "have we seen this before: export to CSV fails", "create a ticket for Sarah", "show me Sarah",
-        "anything unusual this week?", "what will we close this quarter?", "forecast ticket volume",
-        "why does Zorblax Quuxington have that score?", "we won the Acme deal", "book me a flight to Paris",
-        "what's Sarah Johnson's phone number?", "list my open leads", "what meetings do I have this week?",
-        "good morning!", "show me ticket 1001", "what's our win rate by source this year?",
-        f"suggest a reply to ticket {odd.number}",
-    )] + [(Actor.customer("redaction-test"), text) for text in ("how do I reset my password?",
-                                                                "how do I configure the quantum flux capacitor?")]
+    chats = [
+        (admin, t)
+        for t in (
+            "what's my pipeline?",
+            "which deals are stuck?",
+            "what are my tasks this week?",
+            "show me Sarah Johnson",
+            "what do we know about Acme?",
+            "show me the Acme Corp account",
+            "open tickets for Acme",
+            "summarize Acme Corp",
+            "draft a follow-up to Acme",
+            "what should I do next on the Acme Enterprise Plan deal?",
+            "show me Zephyr Rollout",
+            "show me Quentin Zabriskie",
+            "why does Quentin Zabriskie have that score?",
+            "what can you do?",
+            "how do I reset my password?",
+            "have we seen this before: export to CSV fails",
+            "create a ticket for Sarah",
+            "show me Sarah",
+            "anything unusual this week?",
+            "what will we close this quarter?",
+            "forecast ticket volume",
+            "why does Zorblax Quuxington have that score?",
+            "we won the Acme deal",
+            "book me a flight to Paris",
+            "what's Sarah Johnson's phone number?",
+            "list my open leads",
+            "what meetings do I have this week?",
+            "good morning!",
+            "show me ticket 1001",
+            "what's our win rate by source this year?",
+            f"suggest a reply to ticket {odd.number}",
+        )
+    ] + [
+        (Actor.customer("redaction-test"), text)
+        for text in ("how do I reset my password?", "how do I configure the quantum flux capacitor?")
+    ]
     chats.append((sam, "we won the Acme deal"))
     answers = []
     for actor, text in chats:
@@ -159,14 +200,26 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
 async def test_carlos_sees_nothing_of_a_deal_he_cannot_read_on_his_own_contact(db, demo):
     carlos, john = await _as(db, "carlos@nexa.test"), await _as(db, "john@nexa.test")
     async with db.session() as s:
-        mine = await ContactService(s, carlos).create({"first_name": "Mia", "last_name": "Own", "email": "mia@own.test"})
+        mine = await ContactService(s, carlos).create(
+            {"first_name": "Mia", "last_name": "Own", "email": "mia@own.test"}
+        )
         # another team's deal on carlos's contact (linked by someone who may: the system, e.g. an import)
-        deal = await DealService(s, SYSTEM).create({"deal_name": "Hidden Deal", "amount": 123_456, "owner_id": john.user_id,
-                                                    "primary_contact_id": mine.id})
+        deal = await DealService(s, SYSTEM).create(
+            {"deal_name": "Hidden Deal", "amount": 123_456, "owner_id": john.user_id, "primary_contact_id": mine.id}
+        )
         await DealService(s, SYSTEM).update(deal.id, {"amount": 654_321})
-        await EngagementService(s, SYSTEM).log_call({"deal_id": deal.id, "contact_id": mine.id, "notes": "confidential: 30% discount"})
-        await EngagementService(s, SYSTEM).schedule_meeting({"title": "Hidden negotiation", "start_at": utcnow() + timedelta(days=2),
-                                                              "contact_ids": [mine.id], "related_type": "deal", "related_id": deal.id})
+        await EngagementService(s, SYSTEM).log_call(
+            {"deal_id": deal.id, "contact_id": mine.id, "notes": "confidential: 30% discount"}
+        )
+        await EngagementService(s, SYSTEM).schedule_meeting(
+            {
+                "title": "Hidden negotiation",
+                "start_at": utcnow() + timedelta(days=2),
+                "contact_ids": [mine.id],
+                "related_type": "deal",
+                "related_id": deal.id,
+            }
+        )
         await EngagementService(s, carlos).log_call({"contact_id": mine.id, "notes": "intro call"})
         await s.commit()
     async with db.session() as s:
@@ -189,8 +242,10 @@ async def test_the_http_timeline_and_write_responses_are_redacted_for_their_read
     amounts = await _amounts(db)
     async with db.session() as s:
         sarah = await s.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
-        tokens = {name: await issue_token(s, await s.scalar(select(User).where(User.email == f"{name}@nexa.test")))
-                  for name in ("sam", "john", "carlos")}
+        tokens = {
+            name: await issue_token(s, await s.scalar(select(User).where(User.email == f"{name}@nexa.test")))
+            for name in ("sam", "john", "carlos")
+        }
         await s.commit()
 
     def api(name: str) -> httpx.Client:

@@ -28,7 +28,11 @@ def _nexa(home: Path, *args: str, stdin: str = "") -> subprocess.CompletedProces
 def test_demo_starts_embedded_postgres_migrates_seeds_and_reuses_it(tmp_path):
     first = _nexa(tmp_path, "demo")
     assert first.returncode == 0, first.stderr
-    assert "Sarah Johnson" in first.stdout and "Acme Corp - Enterprise Plan" in first.stdout and "Open pipeline" in first.stdout
+    assert (
+        "Sarah Johnson" in first.stdout
+        and "Acme Corp - Enterprise Plan" in first.stdout
+        and "Open pipeline" in first.stdout
+    )
     assert (tmp_path / "pgdata" / "PG_VERSION").exists()
     again = _nexa(tmp_path, "seed")
     assert again.returncode == 0 and "already loaded" in again.stdout
@@ -45,13 +49,17 @@ async def test_migrated_schema_matches_the_models(database_url):
     with psycopg.connect(database_url.replace("postgresql+psycopg", "postgresql")) as conn:
         extensions = {row[0] for row in conn.execute("SELECT extname FROM pg_extension")}
         assert {"vector", "citext"} <= extensions
-        column = conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'kb_chunks'::regclass AND attname = 'embedding'").fetchone()
+        column = conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'kb_chunks'::regclass AND attname = 'embedding'"
+        ).fetchone()
         assert column[0] == "vector(384)"
 
 
 async def test_audit_log_is_append_only(db):
     async with db.session() as s:
-        await s.execute(text("INSERT INTO audit_log (actor_label, channel, action, status) VALUES ('x', 'cli', 'test', 'ok')"))
+        await s.execute(
+            text("INSERT INTO audit_log (actor_label, channel, action, status) VALUES ('x', 'cli', 'test', 'ok')")
+        )
     async with db.engine.connect() as conn:
         try:
             await conn.execute(text("UPDATE audit_log SET status = 'forged'"))
@@ -70,8 +78,20 @@ async def test_seed_tells_the_specs_story_reproducibly(db):
         acme = await s.scalar(select(Account).where(Account.account_name == "Acme Corp"))
         children = set(await s.scalars(select(Account.account_name).where(Account.parent_account_id == acme.id)))
         assert children == {"Acme USA", "Acme UK", "Acme APAC"}
-        titles = dict((await s.execute(select(Contact.first_name + " " + Contact.last_name, Contact.title).where(Contact.account_id == acme.id))).all())
-        assert titles["Tom Smith"] == "Procurement Director" and titles["Lisa Chen"] == "IT Manager" and "Sarah Johnson" in titles
+        titles = dict(
+            (
+                await s.execute(
+                    select(Contact.first_name + " " + Contact.last_name, Contact.title).where(
+                        Contact.account_id == acme.id
+                    )
+                )
+            ).all()
+        )
+        assert (
+            titles["Tom Smith"] == "Procurement Director"
+            and titles["Lisa Chen"] == "IT Manager"
+            and "Sarah Johnson" in titles
+        )
         deal = await s.scalar(select(Deal).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))
         assert deal.amount == 50000 and deal.account_id == acme.id
         sarah = await s.scalar(select(Lead).where(Lead.email == "sarah.johnson@acme.test"))
@@ -83,7 +103,13 @@ async def test_seed_tells_the_specs_story_reproducibly(db):
         first_names = list(await s.scalars(select(Contact.email).order_by(Contact.email).limit(5)))
     # a second load of the same seed into an emptied database produces the same generated rows
     async with db.engine.begin() as conn:
-        tables = (await conn.execute(text("SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))).scalar_one()
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+        ).scalar_one()
         await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     await seed(db)
     async with db.session() as s:

@@ -40,13 +40,17 @@ async def test_handoff_validates_then_opens_one_ticket_with_the_transcript(base,
     alice = session(base)
     assert alice.post("/handoff", json={"email": "a@b.test", "consent": True}).json()["field"] == "conversation"
     alice.post("/messages", json={"message": "My export keeps failing with EXP-999"})
-    refused = [alice.post("/handoff", json={"email": "a@b.test", "consent": False, "reason": "need help"}),
-               alice.post("/handoff", json={"email": "not-an-email", "consent": True}),
-               alice.post("/handoff", json={"email": "a@b.test"})]
+    refused = [
+        alice.post("/handoff", json={"email": "a@b.test", "consent": False, "reason": "need help"}),
+        alice.post("/handoff", json={"email": "not-an-email", "consent": True}),
+        alice.post("/handoff", json={"email": "a@b.test"}),
+    ]
     assert [(r.status_code, r.json()["field"]) for r in refused] == [(400, "consent"), (400, "email"), (400, "consent")]
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Ticket)) == 0
-    done = alice.post("/handoff", json={"email": "alice@customer.test", "consent": True, "reason": "the article did not help"})
+    done = alice.post(
+        "/handoff", json={"email": "alice@customer.test", "consent": True, "reason": "the article did not help"}
+    )
     assert done.status_code == 201
     number = done.json()["ticket_number"]
     assert f"#{number}" in done.json()["message"]
@@ -78,13 +82,20 @@ async def test_oversized_and_rate_limited_messages(base, db):
     assert big.status_code == 413 and big.json()["field"] == "message" and "4000" in big.json()["detail"]
     statuses = [alice.post("/messages", json={"message": f"question {i}?"}).status_code for i in range(5)]
     assert statuses[:3] == [200, 200, 200] and statuses[-1] == 429
-    assert session(base).post("/messages", json={"message": "hello?"}).status_code == 200  # another session is not limited
+    assert (
+        session(base).post("/messages", json={"message": "hello?"}).status_code == 200
+    )  # another session is not limited
 
 
 async def test_the_widget_api_answers_cross_origin_pages(base, db):
-    preflight = httpx.options(f"{base}/api/v1/widget/messages", headers={
-        "Origin": "https://help.customer.test", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type, x-nexa-session"})
+    preflight = httpx.options(
+        f"{base}/api/v1/widget/messages",
+        headers={
+            "Origin": "https://help.customer.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, x-nexa-session",
+        },
+    )
     assert preflight.status_code in (200, 204)
     assert preflight.headers["access-control-allow-origin"] in ("*", "https://help.customer.test")
     assert "x-nexa-session" in preflight.headers["access-control-allow-headers"].lower()

@@ -26,12 +26,23 @@ from tests.support.paths import ARTIFACTS
 SCREENSHOT = ARTIFACTS / "widget-answer.png"
 
 QUESTION = "How do I reset my password?"
-ARTICLE_URL = re.compile(r"^http://127\.0\.0\.1:\d+/kb/articles/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+ARTICLE_URL = re.compile(
+    r"^http://127\.0\.0\.1:\d+/kb/articles/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
 EMAIL = "pat.customer@example.test"
 REASON = "The reset link never arrives in my inbox"
 # Facts of the seeded CRM (store/seed/story.py) and of internal-only articles that a customer must never see.
-CRM_FACTS = ["sarah.johnson@acme.test", "tom.smith@acme.test", "sarah.connor@globex.test", "Acme Corp - Enterprise Plan",
-             "$50K", "50,000", "+1 415 555 0100", "Procurement Director", "Cannot export pipeline report"]
+CRM_FACTS = [
+    "sarah.johnson@acme.test",
+    "tom.smith@acme.test",
+    "sarah.connor@globex.test",
+    "Acme Corp - Enterprise Plan",
+    "$50K",
+    "50,000",
+    "+1 415 555 0100",
+    "Procurement Director",
+    "Cannot export pipeline report",
+]
 INTERNAL_FACTS = ["Internal:", "Billing Console", "finance director", "Admin Console"]
 ASSISTANT = "[data-testid=nexa-message][data-role=assistant]"
 pytestmark = pytest.mark.server("plain")
@@ -41,6 +52,7 @@ ANSWER_TIMEOUT_MS = 30_000
 
 
 # ------------------------------------------------------------------ fixtures
+
 
 @pytest.fixture(scope="module")
 async def server(database, shared_server: str):
@@ -71,6 +83,7 @@ def stranger(server: str, browser: Browser) -> Iterator[Page]:
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def rows(database_url: str, sql: str, *params) -> list[tuple]:
     with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
@@ -134,6 +147,7 @@ def problem(response: httpx.Response, status: int, field: str | None) -> dict:
 
 # ------------------------------------------------------------------ tests
 
+
 def test_streamed_answer_with_citation_links(server: str, customer: Page):
     """(a) The one-line embed renders; a question streams an answer whose [n] links open the cited article."""
     page = customer
@@ -142,7 +156,9 @@ def test_streamed_answer_with_citation_links(server: str, customer: Page):
     panel = page.get_by_role("dialog", name="Acme Help")
     expect(panel).to_be_visible()
     expect(page.get_by_test_id("nexa-greeting")).to_have_text("Hi! Ask me anything about Acme.")
-    colour = page.evaluate("getComputedStyle(document.getElementById('nexa-widget')).getPropertyValue('--nexa-color').trim()")
+    colour = page.evaluate(
+        "getComputedStyle(document.getElementById('nexa-widget')).getPropertyValue('--nexa-color').trim()"
+    )
     assert colour == "#0b6e4f"
     expect(page.get_by_test_id("nexa-input")).to_be_focused()
 
@@ -230,7 +246,9 @@ def test_history_survives_a_reload(server: str, customer: Page, database_url: st
     answer.get_by_test_id("nexa-helped").click()
     expect(answer.get_by_test_id("nexa-helped-thanks")).to_be_visible()
     expect(page.get_by_test_id("nexa-csat")).to_be_visible()
-    assert rows(database_url, "SELECT helpful FROM conversations WHERE external_ref = %s", external_ref(token)) == [(True,)]
+    assert rows(database_url, "SELECT helpful FROM conversations WHERE external_ref = %s", external_ref(token)) == [
+        (True,)
+    ]
     no_script_errors(page)
 
 
@@ -246,7 +264,8 @@ def test_handoff_needs_consent_then_opens_a_ticket_and_takes_a_rating(server: st
     page.get_by_test_id("nexa-reason").fill(REASON)
     expect(page.get_by_test_id("nexa-consent")).not_to_be_checked()
     expect(page.locator("label.nexa-consent")).to_contain_text(
-        "I agree that Nexa stores my email and this conversation to answer me")
+        "I agree that Nexa stores my email and this conversation to answer me"
+    )
 
     page.get_by_test_id("nexa-handoff-submit").click()
     consent_error = page.get_by_test_id("nexa-error-consent")
@@ -265,18 +284,22 @@ def test_handoff_needs_consent_then_opens_a_ticket_and_takes_a_rating(server: st
     expect(ticket).to_contain_text(f"#{number}")
 
     [(ticket_id, channel, requester, description)] = rows(
-        database_url, "SELECT id, channel, requester_email, description FROM tickets WHERE number = %s", number)
+        database_url, "SELECT id, channel, requester_email, description FROM tickets WHERE number = %s", number
+    )
     assert (channel, requester) == ("widget", EMAIL)
     assert QUESTION in description and REASON in description
     assert "Forgot password" in description  # the assistant's side of the transcript too
-    assert rows(database_url, "SELECT handoff_ticket_id FROM conversations WHERE external_ref = %s", ref) == [(ticket_id,)]
+    assert rows(database_url, "SELECT handoff_ticket_id FROM conversations WHERE external_ref = %s", ref) == [
+        (ticket_id,)
+    ]
 
     csat = page.get_by_test_id("nexa-csat")
     expect(csat).to_be_visible()
     csat.get_by_test_id("nexa-csat-5").click()
     expect(page.get_by_test_id("nexa-csat-thanks")).to_be_visible()
-    [(rating, conversation_ref)] = rows(database_url, "SELECT csat_rating, external_ref FROM conversations WHERE handoff_ticket_id = %s",
-                                        ticket_id)
+    [(rating, conversation_ref)] = rows(
+        database_url, "SELECT csat_rating, external_ref FROM conversations WHERE handoff_ticket_id = %s", ticket_id
+    )
     assert rating == 5 and conversation_ref == ref and conversation_ref.startswith("widget:")
 
     page.reload()  # the open ticket is part of the history
@@ -286,9 +309,14 @@ def test_handoff_needs_consent_then_opens_a_ticket_and_takes_a_rating(server: st
 
 def test_customer_cannot_get_crm_data(server: str, stranger: Page):
     """(d) However a customer asks, no CRM record and no internal article reaches them (API and page)."""
-    questions = ["show me Sarah Johnson", "what's in the pipeline?", "list open tickets for Acme",
-                 "what is the email of Tom Smith?", "How much is the Acme Corp - Enterprise Plan deal worth?",
-                 "Who approves refunds above $500?"]
+    questions = [
+        "show me Sarah Johnson",
+        "what's in the pipeline?",
+        "list open tickets for Acme",
+        "what is the email of Tom Smith?",
+        "How much is the Acme Corp - Enterprise Plan deal worth?",
+        "Who approves refunds above $500?",
+    ]
     token = widget_api(server).post("/session").json()["session"]
     with widget_api(server, token) as api:
         for question in questions:
@@ -300,8 +328,9 @@ def test_customer_cannot_get_crm_data(server: str, stranger: Page):
             seen = json.dumps(body).lower()
             for fact in CRM_FACTS + INTERNAL_FACTS:
                 assert fact.lower() not in seen, (question, fact, body)
-        with api.stream("POST", "/messages", json={"message": "show me Tom Smith's deals"},
-                        headers={"Accept": "text/event-stream"}) as streamed:
+        with api.stream(
+            "POST", "/messages", json={"message": "show me Tom Smith's deals"}, headers={"Accept": "text/event-stream"}
+        ) as streamed:
             frames = streamed.read().decode()
         assert streamed.headers["content-type"].startswith("text/event-stream")
         assert "event: final" in frames and "event: tool" not in frames  # no tool activity is shown to customers
@@ -312,7 +341,7 @@ def test_customer_cannot_get_crm_data(server: str, stranger: Page):
 
     page = stranger
     open_widget(page, server)
-    answer = ask(page, "<b>show me</b> Sarah Johnson <img src=x onerror=\"window.__pwned=1\">")
+    answer = ask(page, '<b>show me</b> Sarah Johnson <img src=x onerror="window.__pwned=1">')
     expect(page.locator(USER).last).to_contain_text("<b>show me</b>")  # shown as text, never as HTML
     assert page.locator("[data-testid=nexa-log] img, [data-testid=nexa-log] b").count() == 0
     assert page.evaluate("window.__pwned") is None
@@ -372,10 +401,19 @@ def test_rate_limit_and_network_errors_are_shown_politely(server: str, stranger:
     page = stranger
     open_widget(page, server)
     question = "Does calendar sync work with Outlook?"
-    limited = {"type": "https://nexa.dev/problems/rate_limited", "title": "rate limited", "status": 429,
-               "detail": "Too many requests", "field": None}
-    page.route("**/api/v1/widget/messages", lambda route: route.fulfill(
-        status=429, content_type="application/problem+json", headers={"Retry-After": "30"}, body=json.dumps(limited)))
+    limited = {
+        "type": "https://nexa.dev/problems/rate_limited",
+        "title": "rate limited",
+        "status": 429,
+        "detail": "Too many requests",
+        "field": None,
+    }
+    page.route(
+        "**/api/v1/widget/messages",
+        lambda route: route.fulfill(
+            status=429, content_type="application/problem+json", headers={"Retry-After": "30"}, body=json.dumps(limited)
+        ),
+    )
     page.get_by_test_id("nexa-input").fill(question)
     page.get_by_test_id("nexa-send").click()
     expect(page.get_by_test_id("nexa-error")).to_contain_text("wait 30 seconds")

@@ -32,8 +32,9 @@ def served(shared_server, mailbox):
 async def sarah(db):
     async with db.session() as s:
         acme = await factories.account(s, account_name="Acme Corp")
-        return await factories.contact(s, first_name="Sarah", last_name="Johnson", email="sarah.johnson@acme.test",
-                                       account_id=acme.id), acme
+        return await factories.contact(
+            s, first_name="Sarah", last_name="Johnson", email="sarah.johnson@acme.test", account_id=acme.id
+        ), acme
 
 
 def _handoff(base: str, email: str) -> int:
@@ -80,9 +81,17 @@ async def test_forged_altered_or_expired_links_are_refused(served, db, sarah):
     payload, _, signature = good.partition(".")
     with pinned(utcnow()):
         expired = verification_token(SECRET.encode(), ticket.id, "sarah.johnson@acme.test", hours=-1)
-    forged = [verification_token(b"another key", ticket.id, "sarah.johnson@acme.test"), f"{payload}.{signature[:-2]}AA",
-              f"{verification_token(SECRET.encode(), uuid.uuid4(), 'x@y.test').partition('.')[0]}.{signature}", payload,
-              "", "not-a-token", "ü.ü", expired, verification_token(SECRET.encode(), ticket.id, "mallory@evil.test")]
+    forged = [
+        verification_token(b"another key", ticket.id, "sarah.johnson@acme.test"),
+        f"{payload}.{signature[:-2]}AA",
+        f"{verification_token(SECRET.encode(), uuid.uuid4(), 'x@y.test').partition('.')[0]}.{signature}",
+        payload,
+        "",
+        "not-a-token",
+        "ü.ü",
+        expired,
+        verification_token(SECRET.encode(), ticket.id, "mallory@evil.test"),
+    ]
     for token in forged:
         refused = httpx.get(f"{base}/api/v1/widget/verify", params={"token": token}, timeout=60)
         assert refused.status_code == 400 and refused.json()["field"] == "token", (token, refused.text)

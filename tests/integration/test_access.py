@@ -39,7 +39,9 @@ async def test_managers_act_on_their_team_only(db):
     async with db.session() as s:
         who, deal = await _world(s)
         await DealService(s, who["maria"]).move_stage(deal.id, "proposal")
-        carl_lead = await LeadService(s, who["carl"]).create({"first_name": "C", "last_name": "L", "email": "cl@x.test", "source": "event"})
+        carl_lead = await LeadService(s, who["carl"]).create(
+            {"first_name": "C", "last_name": "L", "email": "cl@x.test", "source": "event"}
+        )
         with pytest.raises(PermissionDenied):
             await LeadService(s, who["maria"]).set_status(carl_lead.id, "contacted")
 
@@ -51,7 +53,9 @@ async def test_support_reads_deals_works_tickets_and_writes_no_deals(db):
         with pytest.raises(PermissionDenied):
             await DealService(s, who["sam"]).update(deal.id, {"amount": 1})
         with pytest.raises(PermissionDenied):
-            await LeadService(s, who["sam"]).create({"first_name": "A", "last_name": "B", "email": "ab@x.test", "source": "event"})
+            await LeadService(s, who["sam"]).create(
+                {"first_name": "A", "last_name": "B", "email": "ab@x.test", "source": "event"}
+            )
         ticket = await TicketService(s, who["sam"]).create({"subject": "Login fails"})
         assert ticket.number >= 1001
 
@@ -60,8 +64,12 @@ async def test_a_customer_reaches_no_crm_record(db):
     async with db.session() as s:
         _, deal = await _world(s)
         customer = Actor.customer("session-1")
-        for call in (DealService(s, customer).get(deal.id), PipelineService(s, customer).summary(),
-                     LeadService(s, customer).search(), TicketService(s, customer).search()):
+        for call in (
+            DealService(s, customer).get(deal.id),
+            PipelineService(s, customer).summary(),
+            LeadService(s, customer).search(),
+            TicketService(s, customer).search(),
+        ):
             with pytest.raises(PermissionDenied):
                 await call
 

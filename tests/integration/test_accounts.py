@@ -29,7 +29,11 @@ async def test_rollups_cover_the_account_and_all_descendants(db):
         await factories.deal(s, amount=5000, account_id=uk.id)
         accounts = AccountService(s, SYSTEM)
         top = await accounts.rollup(acme.id)
-        assert (top.total_deal_value, top.total_closed_won, top.open_deals) == (Decimal("75000.00"), Decimal("20000.00"), 2)
+        assert (top.total_deal_value, top.total_closed_won, top.open_deals) == (
+            Decimal("75000.00"),
+            Decimal("20000.00"),
+            2,
+        )
         assert set(top.account_ids) == {acme.id, usa.id, east.id, uk.id}
         assert (await accounts.rollup(usa.id)).total_closed_won == Decimal("20000.00")
 

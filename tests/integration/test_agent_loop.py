@@ -29,12 +29,21 @@ async def _rep_and_deal(db):
 
 async def test_a_read_turn_runs_the_tools_the_model_asks_for(db):
     john, _, deal, _ = await _rep_and_deal(db)
-    model = ScriptedModel(call("search_crm", {"query": "Acme Enterprise"}), call("get_deal", {"deal_id": str(deal.id)}), say("It is $50K in qualification."))
+    model = ScriptedModel(
+        call("search_crm", {"query": "Acme Enterprise"}),
+        call("get_deal", {"deal_id": str(deal.id)}),
+        say("It is $50K in qualification."),
+    )
     result = await Agent(db, model).run(john, "how is the Acme deal?")
-    assert [c["name"] for c in result.tool_calls] == ["search_crm", "get_deal"] and all(c["ok"] for c in result.tool_calls)
+    assert [c["name"] for c in result.tool_calls] == ["search_crm", "get_deal"] and all(
+        c["ok"] for c in result.tool_calls
+    )
     found = model.tool_results(1)[0]
     assert found["data"][0]["id"] == str(deal.id) and found["refs"][0]["name"] == "Acme Corp - Enterprise Plan"
-    assert result.answer == "It is $50K in qualification." and {"type": "deal", "id": str(deal.id), "name": "Acme Corp - Enterprise Plan"} in result.references
+    assert (
+        result.answer == "It is $50K in qualification."
+        and {"type": "deal", "id": str(deal.id), "name": "Acme Corp - Enterprise Plan"} in result.references
+    )
     assert model.requests[0][0].role == "system" and "John Miller" in model.requests[0][0].content
 
 
@@ -53,7 +62,10 @@ async def test_a_write_waits_for_yes_and_applies_once(db):
     assert again.answer.startswith("Already decided")
     async with db.session() as s:
         assert (await s.get(Deal, deal.id)).stage is DealStage.proposal
-        assert await s.scalar(select(func.count()).select_from(PendingAction).where(PendingAction.status == "applied")) == 1
+        assert (
+            await s.scalar(select(func.count()).select_from(PendingAction).where(PendingAction.status == "applied"))
+            == 1
+        )
 
 
 async def test_no_rejects_and_nothing_changes(db):
@@ -81,9 +93,14 @@ async def test_an_approval_is_refused_when_the_record_changed_since(db):
 
 async def test_a_forbidden_write_fails_at_proposal_and_is_never_pending(db):
     john, _, _, theirs = await _rep_and_deal(db)
-    model = ScriptedModel(call("move_deal_stage", {"deal_id": str(theirs.id), "stage": "closed_won"}), say("You may not change that deal."))
+    model = ScriptedModel(
+        call("move_deal_stage", {"deal_id": str(theirs.id), "stage": "closed_won"}),
+        say("You may not change that deal."),
+    )
     result = await Agent(db, model).run(john, "mark Initech as won")
-    assert result.pending == [] and result.tool_calls == [{"name": "move_deal_stage", "arguments": {"deal_id": str(theirs.id), "stage": "closed_won"}, "ok": False}]
+    assert result.pending == [] and result.tool_calls == [
+        {"name": "move_deal_stage", "arguments": {"deal_id": str(theirs.id), "stage": "closed_won"}, "ok": False}
+    ]
     assert model.tool_results(1)[0]["error"]["code"] in ("forbidden", "not_found")
 
 

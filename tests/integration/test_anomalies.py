@@ -44,20 +44,26 @@ def test_detector_needs_history_and_keeps_flat_series_calm():
 async def test_a_ticket_spike_on_one_account_is_found_with_its_evidence(db):
     async with db.session() as s:
         accounts, rows = await accounts_with_tickets(s, seed=7)
-        on_spike_day = sum(1 for r in rows if r["account_id"] == accounts["Acme Corp"] and r["created_at"].date() == SPIKE_DAY)
+        on_spike_day = sum(
+            1 for r in rows if r["account_id"] == accounts["Acme Corp"] and r["created_at"].date() == SPIKE_DAY
+        )
         # planted without a product, so that only the account (not a product) stands out
         await s.execute(insert(Ticket), [ticket(accounts["Acme Corp"], SPIKE_DAY, hour=9)] * (9 - on_spike_day))
         alerts = await find_alerts(s, SYSTEM, today=TODAY)
     acme_tuesdays = [
         sum(1 for r in rows if r["account_id"] == accounts["Acme Corp"] and r["created_at"].date() == day)
-        for day in DAYS if day < WINDOW.scan_from and day.weekday() == SPIKE_DAY.weekday()
+        for day in DAYS
+        if day < WINDOW.scan_from and day.weekday() == SPIKE_DAY.weekday()
     ]
     [alert] = alerts
     assert (alert.kind, alert.subject, alert.day, alert.observed) == ("account_tickets", "Acme Corp", SPIKE_DAY, 9)
     assert alert.expected == statistics.median(acme_tuesdays)
     assert alert.z == pytest.approx((9 - alert.expected) / alert.scale, abs=0.01) and alert.z >= 3.5
     assert alert.record == {"type": "account", "id": str(accounts["Acme Corp"]), "name": "Acme Corp"}
-    assert alert.message == f"Acme Corp: 9 tickets on Tue 2026-11-24 vs typical {alert.expected:g} (robust z {alert.z:.1f})"
+    assert (
+        alert.message
+        == f"Acme Corp: 9 tickets on Tue 2026-11-24 vs typical {alert.expected:g} (robust z {alert.z:.1f})"
+    )
     assert alert.to_dict()["day"] == "2026-11-24"
 
 
@@ -79,12 +85,25 @@ async def test_a_reps_activity_falling_off_is_found(db):
                 continue  # nobody logs work at weekends
             quiet = day >= date(2026, 11, 23)  # Dana goes quiet from Monday
             for rep, rate in ((dana, 0.5 if quiet else 8), (sam, 8)):
-                rows += [{"type": kinds[int(rng.integers(4))], "action": "logged", "subject": "Touch", "actor_id": rep.id,
-                          "occurred_at": at(day, int(rng.integers(8, 18)))} for _ in range(rng.poisson(rate))]
+                rows += [
+                    {
+                        "type": kinds[int(rng.integers(4))],
+                        "action": "logged",
+                        "subject": "Touch",
+                        "actor_id": rep.id,
+                        "occurred_at": at(day, int(rng.integers(8, 18))),
+                    }
+                    for _ in range(rng.poisson(rate))
+                ]
         await s.execute(insert(Activity), rows)
         alerts = await find_alerts(s, SYSTEM, today=TODAY)
     [alert] = alerts
-    assert (alert.kind, alert.subject, alert.record["type"], alert.record["id"]) == ("rep_activity", "Dana Reyes", "user", str(dana.id))
+    assert (alert.kind, alert.subject, alert.record["type"], alert.record["id"]) == (
+        "rep_activity",
+        "Dana Reyes",
+        "user",
+        str(dana.id),
+    )
     assert alert.observed < 15 and alert.expected > 30 and alert.z <= -3.5
     assert "calls, meetings, emails and notes in the 7 days to" in alert.message
 
@@ -93,14 +112,40 @@ async def test_deals_slipping_past_their_close_date_and_a_pipeline_drop(db):
     async with db.session() as s:
         owner = await factories.user(s)
         long_ago = at(date(2026, 1, 5))
-        base = [Deal(deal_name=f"Base {i}", amount=Decimal(25000), owner_id=owner.id, created_at=long_ago) for i in range(20)]
-        daily = [Deal(deal_name=f"New {day}", amount=Decimal(10000), owner_id=owner.id, created_at=at(day)) for day in DAYS]
-        slipping = [Deal(deal_name=f"Late {i}", amount=Decimal(5000), owner_id=owner.id, close_date=date(2026, 11, 23),
-                         created_at=long_ago) for i in range(5)]
+        base = [
+            Deal(deal_name=f"Base {i}", amount=Decimal(25000), owner_id=owner.id, created_at=long_ago)
+            for i in range(20)
+        ]
+        daily = [
+            Deal(deal_name=f"New {day}", amount=Decimal(10000), owner_id=owner.id, created_at=at(day)) for day in DAYS
+        ]
+        slipping = [
+            Deal(
+                deal_name=f"Late {i}",
+                amount=Decimal(5000),
+                owner_id=owner.id,
+                close_date=date(2026, 11, 23),
+                created_at=long_ago,
+            )
+            for i in range(5)
+        ]
         others = [
-            Deal(deal_name="Slipped in October", amount=Decimal(5000), owner_id=owner.id, close_date=date(2026, 10, 7), created_at=long_ago),
-            Deal(deal_name="Won early", amount=Decimal(5000), owner_id=owner.id, close_date=date(2026, 11, 23), created_at=long_ago,
-                 stage=DealStage.closed_won, closed_at=at(date(2026, 9, 1))),  # closed: not slipping
+            Deal(
+                deal_name="Slipped in October",
+                amount=Decimal(5000),
+                owner_id=owner.id,
+                close_date=date(2026, 10, 7),
+                created_at=long_ago,
+            ),
+            Deal(
+                deal_name="Won early",
+                amount=Decimal(5000),
+                owner_id=owner.id,
+                close_date=date(2026, 11, 23),
+                created_at=long_ago,
+                stage=DealStage.closed_won,
+                closed_at=at(date(2026, 9, 1)),
+            ),  # closed: not slipping
         ]
         s.add_all(base + daily + slipping + others)
         await s.flush()
@@ -111,7 +156,9 @@ async def test_deals_slipping_past_their_close_date_and_a_pipeline_drop(db):
     assert set(alerts) == {"slipping_deals", "pipeline_drop"}
     late = alerts["slipping_deals"]
     assert (late.day, late.observed, late.expected) == (date(2026, 11, 23), 5, 0)
-    assert late.message.startswith("Deals past their close date: 5 open deals due Mon 2026-11-23 still open vs typical 0")
+    assert late.message.startswith(
+        "Deals past their close date: 5 open deals due Mon 2026-11-23 still open vs typical 0"
+    )
     drop = alerts["pipeline_drop"]
     assert (drop.day, drop.observed, drop.expected) == (date(2026, 11, 24), -190000, 10000)
     assert drop.message.startswith("Open pipeline: changed by -$190K on Tue 2026-11-24 vs typical +$10K (robust z -")
@@ -128,8 +175,18 @@ async def test_callers_see_alerts_only_about_what_they_may_see(db):
         rows = [ticket(account.id, day) for account in (westco, eastco) for day in DAYS]
         rows += [ticket(westco.id, SPIKE_DAY)] * 9
         await s.execute(insert(Ticket), rows)
-        s.add_all([Deal(deal_name=f"West late {i}", amount=Decimal(1000), owner_id=west.id, close_date=date(2026, 11, 23),
-                        created_at=at(date(2026, 1, 5))) for i in range(5)])
+        s.add_all(
+            [
+                Deal(
+                    deal_name=f"West late {i}",
+                    amount=Decimal(1000),
+                    owner_id=west.id,
+                    close_date=date(2026, 11, 23),
+                    created_at=at(date(2026, 1, 5)),
+                )
+                for i in range(5)
+            ]
+        )
         await s.flush()
 
         async def seen(user) -> set[tuple[str, str]]:

@@ -20,7 +20,10 @@ async def test_a_hesitant_reply_does_not_apply_the_pending_write(db, reply):
         rep = await factories.user(s, name="John Miller", email="john@nexa.test", team="Enterprise")
         deal = await factories.deal(s, deal_name="Acme Plan", amount=50000, owner_id=rep.id)
     john = actor_for(rep)
-    agent = Agent(db, ScriptedModel(call("update_deal", {"deal_id": str(deal.id), "changes": {"amount": 45000}}), say("Understood.")))
+    agent = Agent(
+        db,
+        ScriptedModel(call("update_deal", {"deal_id": str(deal.id), "changes": {"amount": 45000}}), say("Understood.")),
+    )
     first = await agent.run(john, "set the Acme amount to 45k")
     assert len(first.pending) == 1
     second = await agent.run(john, reply, first.conversation_id)

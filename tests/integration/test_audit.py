@@ -23,7 +23,9 @@ async def test_every_tool_call_and_approval_is_on_the_trail(db):
         deal = await factories.deal(s, deal_name="Acme Plan", amount=50000, owner_id=john.user_id)
         theirs = await factories.deal(s, deal_name="Initech", amount=9000, owner_id=carl.user_id)
     model = ScriptedModel(
-        call("get_deal", {"deal_id": str(deal.id)}), call("get_deal", {"deal_id": str(theirs.id)}), call("no_such_tool", {}),
+        call("get_deal", {"deal_id": str(deal.id)}),
+        call("get_deal", {"deal_id": str(theirs.id)}),
+        call("no_such_tool", {}),
         call("move_deal_stage", {"deal_id": str(deal.id), "stage": "proposal"}),
     )
     agent = Agent(db, model)
@@ -31,8 +33,13 @@ async def test_every_tool_call_and_approval_is_on_the_trail(db):
     await agent.run(john, "yes", first.conversation_id)
     async with db.session() as s:
         rows = [(e.action, e.status) for e in reversed(await AuditService(s, admin).entries())]
-        assert rows == [("tool:get_deal", "ok"), ("tool:get_deal", "refused"), ("tool:no_such_tool", "invalid"),
-                        ("tool:move_deal_stage", "proposed"), ("approve:move_deal_stage", "applied")]
+        assert rows == [
+            ("tool:get_deal", "ok"),
+            ("tool:get_deal", "refused"),
+            ("tool:no_such_tool", "invalid"),
+            ("tool:move_deal_stage", "proposed"),
+            ("approve:move_deal_stage", "applied"),
+        ]
         entry = (await AuditService(s, admin).entries(action="approve:"))[0]
         assert entry.actor_id == john.user_id and entry.channel.value == "cli" and str(deal.id) in entry.record_ids
         assert entry.arguments == {"deal_id": str(deal.id), "stage": "proposal", "reason": None, "amount": None}

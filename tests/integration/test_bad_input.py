@@ -20,15 +20,52 @@ async def _counts(db) -> tuple[int, int, int, int]:
 
 
 CASES = [
-    ("invalid enum", lambda s: LeadService(s, SYSTEM).create({"first_name": "A", "last_name": "B", "email": "a@b.test", "source": "carrier_pigeon"}), InvalidInput, "source"),
-    ("negative amount", lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "amount": -5}), InvalidInput, "amount"),
-    ("probability over 100", lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "probability": 140}), InvalidInput, "probability"),
-    ("bad email", lambda s: ContactService(s, SYSTEM).create({"first_name": "A", "last_name": "B", "email": "not-an-email"}), InvalidInput, "email"),
-    ("unknown account", lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "account_id": uuid.uuid4()}), NotFound, "account_id"),
-    ("unknown field", lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "amount_usd": 5}), InvalidInput, "amount_usd"),
+    (
+        "invalid enum",
+        lambda s: LeadService(s, SYSTEM).create(
+            {"first_name": "A", "last_name": "B", "email": "a@b.test", "source": "carrier_pigeon"}
+        ),
+        InvalidInput,
+        "source",
+    ),
+    (
+        "negative amount",
+        lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "amount": -5}),
+        InvalidInput,
+        "amount",
+    ),
+    (
+        "probability over 100",
+        lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "probability": 140}),
+        InvalidInput,
+        "probability",
+    ),
+    (
+        "bad email",
+        lambda s: ContactService(s, SYSTEM).create({"first_name": "A", "last_name": "B", "email": "not-an-email"}),
+        InvalidInput,
+        "email",
+    ),
+    (
+        "unknown account",
+        lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "account_id": uuid.uuid4()}),
+        NotFound,
+        "account_id",
+    ),
+    (
+        "unknown field",
+        lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "amount_usd": 5}),
+        InvalidInput,
+        "amount_usd",
+    ),
     ("unknown lead", lambda s: LeadService(s, SYSTEM).set_status(uuid.uuid4(), "contacted"), NotFound, "lead_id"),
     ("malformed id", lambda s: DealService(s, SYSTEM).get("deal-42"), NotFound, "deal_id"),
-    ("created closed", lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "stage": "closed_won"}), InvalidInput, "stage"),
+    (
+        "created closed",
+        lambda s: DealService(s, SYSTEM).create({"deal_name": "X", "stage": "closed_won"}),
+        InvalidInput,
+        "stage",
+    ),
     ("ticket without subject", lambda s: TicketService(s, SYSTEM).create({"subject": ""}), InvalidInput, "subject"),
 ]
 

@@ -29,8 +29,12 @@ async def _catalog(s):
     products = ProductService(s, SYSTEM)
     return {
         "seat": await products.create({"name": "Seat", "sku": "SEAT-M", "unit_price": "50", "billing": "monthly"}),
-        "platform": await products.create({"name": "Platform", "sku": "PLAT-Y", "unit_price": "12000", "billing": "annual"}),
-        "setup": await products.create({"name": "Onboarding", "sku": "SETUP", "unit_price": "2500", "billing": "one_time"}),
+        "platform": await products.create(
+            {"name": "Platform", "sku": "PLAT-Y", "unit_price": "12000", "billing": "annual"}
+        ),
+        "setup": await products.create(
+            {"name": "Onboarding", "sku": "SETUP", "unit_price": "2500", "billing": "one_time"}
+        ),
     }
 
 
@@ -42,7 +46,9 @@ async def test_products_are_read_by_sellers_and_priced_by_managers(db):
         with pytest.raises(PermissionDenied):
             await ProductService(s, rep).create({"name": "Other", "sku": "X-1", "unit_price": "1"})
         with pytest.raises(InvalidInput) as bad:
-            await ProductService(s, manager).create({"name": "Bad", "sku": "B-1", "unit_price": "1", "billing": "weekly"})
+            await ProductService(s, manager).create(
+                {"name": "Bad", "sku": "B-1", "unit_price": "1", "billing": "weekly"}
+            )
         assert bad.value.field == "billing"
         with pytest.raises(Conflict) as dup:
             await ProductService(s, manager).create({"name": "Seat again", "sku": "SEAT-M", "unit_price": "2"})
@@ -58,9 +64,20 @@ async def test_line_items_drive_amount_mrr_and_term_unless_the_amount_is_overrid
         p = await _catalog(s)
         deals = DealService(s, SYSTEM)
         deal = await factories.deal(s, amount=0, line_items=[{"product_id": p["seat"].id, "quantity": 10}])
-        assert (deal.amount, deal.total_mrr, deal.contract_term, deal.amount_override) == (Decimal("500.00"), Decimal("500.00"), 12, False)
-        await deals.set_line_items(deal.id, [{"product_id": p["seat"].id, "quantity": 20, "discount_pct": 10},
-                                             {"product_id": p["platform"].id}, {"product_id": p["setup"].id}])
+        assert (deal.amount, deal.total_mrr, deal.contract_term, deal.amount_override) == (
+            Decimal("500.00"),
+            Decimal("500.00"),
+            12,
+            False,
+        )
+        await deals.set_line_items(
+            deal.id,
+            [
+                {"product_id": p["seat"].id, "quantity": 20, "discount_pct": 10},
+                {"product_id": p["platform"].id},
+                {"product_id": p["setup"].id},
+            ],
+        )
         assert deal.amount == Decimal("900.00") + Decimal("12000.00") + Decimal("2500.00")
         assert deal.total_mrr == Decimal("1900.00")  # 900 monthly + 12000 / 12
         with pytest.raises(InvalidInput) as term:
@@ -88,12 +105,26 @@ async def _quoted(s, clock_now):
     p = await _catalog(s)
     owner = await factories.user(s, role=Role.rep, name="Jane Seller", email="jane@nexa.test")
     account = await factories.account(s, account_name="Acme Corp", account_owner_id=owner.id)
-    buyer = await factories.contact(s, first_name="Sarah", last_name="Buyer", email="sarah@acme.test", account_id=account.id)
-    deal = await factories.deal(s, deal_name="Acme - Platform", account_id=account.id, primary_contact_id=buyer.id,
-                                owner_id=owner.id, stage="proposal", amount=0)
-    tiers = [{"name": "Good", "line_items": [{"product_id": p["seat"].id, "quantity": 10}]},
-             {"name": "Better", "line_items": [{"product_id": p["seat"].id, "quantity": 25}, {"product_id": p["setup"].id}]},
-             {"name": "Best", "line_items": [{"product_id": p["platform"].id}, {"product_id": p["setup"].id, "discount_pct": 50}]}]
+    buyer = await factories.contact(
+        s, first_name="Sarah", last_name="Buyer", email="sarah@acme.test", account_id=account.id
+    )
+    deal = await factories.deal(
+        s,
+        deal_name="Acme - Platform",
+        account_id=account.id,
+        primary_contact_id=buyer.id,
+        owner_id=owner.id,
+        stage="proposal",
+        amount=0,
+    )
+    tiers = [
+        {"name": "Good", "line_items": [{"product_id": p["seat"].id, "quantity": 10}]},
+        {"name": "Better", "line_items": [{"product_id": p["seat"].id, "quantity": 25}, {"product_id": p["setup"].id}]},
+        {
+            "name": "Best",
+            "line_items": [{"product_id": p["platform"].id}, {"product_id": p["setup"].id, "discount_pct": 50}],
+        },
+    ]
     quote = await QuoteService(s, actor_for(owner)).create(deal.id, {"tiers": tiers})
     return quote, deal, owner
 
@@ -102,18 +133,25 @@ async def test_a_quote_has_three_numbered_tiers_and_renders_as_html_and_pdf(db, 
     async with db.session() as s:
         quote, deal, owner = await _quoted(s, clock)
         seat = quote.tiers[0]["lines"][0]["product_id"]
-        second = await QuoteService(s, SYSTEM).create(deal.id, {"tiers": [{"name": "Only", "line_items": [{"product_id": seat}]}]})
+        second = await QuoteService(s, SYSTEM).create(
+            deal.id, {"tiers": [{"name": "Only", "line_items": [{"product_id": seat}]}]}
+        )
         assert quote.quote_number.startswith("Q-") and second.quote_number > quote.quote_number
         assert quote.valid_until == clock.date() + timedelta(days=30)
         assert [(t["name"], t["amount"], t["total_mrr"]) for t in quote.tiers] == [
-            ("Good", "500.00", "500.00"), ("Better", "3750.00", "1250.00"), ("Best", "13250.00", "1000.00")]
+            ("Good", "500.00", "500.00"),
+            ("Better", "3750.00", "1250.00"),
+            ("Best", "13250.00", "1000.00"),
+        ]
         view = await QuoteService(s, actor_for(owner)).view(quote)
         page = html(view)
         assert "Acme Corp" in page and "Better" in page and "13250.00" in page and "<form" not in page
         document = pdf(view)
         assert document.startswith(b"%PDF-") and len(document) > 1000
         with pytest.raises(InvalidInput) as four:
-            await QuoteService(s, SYSTEM).create(deal.id, {"tiers": [{"name": f"T{i}", "line_items": [{"product_id": seat}]} for i in range(4)]})
+            await QuoteService(s, SYSTEM).create(
+                deal.id, {"tiers": [{"name": f"T{i}", "line_items": [{"product_id": seat}]} for i in range(4)]}
+            )
         assert four.value.field == "tiers"
         with pytest.raises(InvalidInput) as none:
             await QuoteService(s, SYSTEM).create(deal.id, {})
@@ -146,8 +184,14 @@ async def test_a_sent_quote_carries_its_pdf_and_its_link_moves_the_deal_to_negot
         message = email_lib.message_from_bytes(envelope.content)
         assert envelope.rcpt_tos == ["sarah@acme.test"]
         (attachment,) = [part for part in message.walk() if part.get_filename()]
-        assert attachment.get_filename() == f"{quote.quote_number}.pdf" and attachment.get_payload(decode=True).startswith(b"%PDF-")
-        body = next(part for part in message.walk() if part.get_content_type() == "text/plain").get_payload(decode=True).decode()
+        assert attachment.get_filename() == f"{quote.quote_number}.pdf" and attachment.get_payload(
+            decode=True
+        ).startswith(b"%PDF-")
+        body = (
+            next(part for part in message.walk() if part.get_content_type() == "text/plain")
+            .get_payload(decode=True)
+            .decode()
+        )
         token = body.split("/quotes/accept?token=")[1].split()[0]
         key = settings.signing_key()
         async with db.session() as s:
@@ -159,11 +203,19 @@ async def test_a_sent_quote_carries_its_pdf_and_its_link_moves_the_deal_to_negot
             assert tier.value.field == "tier"
         async with db.session() as s:
             accepted = await QuoteService(s, SYSTEM).accept(token, "best", key)
-            assert (accepted.status, accepted.accepted_tier, accepted.accepted_by) == (QuoteStatus.accepted, "Best", "sarah@acme.test")
+            assert (accepted.status, accepted.accepted_tier, accepted.accepted_by) == (
+                QuoteStatus.accepted,
+                "Best",
+                "sarah@acme.test",
+            )
         async with db.session() as s:
             moved = await s.get(Deal, deal.id)
             assert (moved.stage, moved.probability, moved.amount, moved.total_mrr) == (
-                DealStage.negotiation, 75, Decimal("13250.00"), Decimal("1000.00"))
+                DealStage.negotiation,
+                75,
+                Decimal("13250.00"),
+                Decimal("1000.00"),
+            )
             history = list(await s.scalars(select(DealStageChange.to_stage).where(DealStageChange.deal_id == deal.id)))
             assert DealStage.negotiation in history
             with pytest.raises(Conflict):
@@ -190,14 +242,24 @@ async def test_orders_are_read_through_their_deal_and_rolled_up_per_account(db, 
         account = await factories.account(s, account_name="Globex", account_owner_id=owner.id)
         deals = DealService(s, SYSTEM)
         for n in range(2):
-            deal = await factories.deal(s, account_id=account.id, owner_id=owner.id, amount=0, line_items=[{"product_id": p["seat"].id, "quantity": n + 1}])
+            deal = await factories.deal(
+                s,
+                account_id=account.id,
+                owner_id=owner.id,
+                amount=0,
+                line_items=[{"product_id": p["seat"].id, "quantity": n + 1}],
+            )
             await deals.move_stage(deal.id, "closed_won")
         mine = actor_for(owner)
         orders, total = await OrderService(s, mine).search(account_id=account.id)
         assert total == 2 and {o.amount for o in orders} == {Decimal("50.00"), Decimal("100.00")}
         assert len(await OrderService(s, mine).lines(orders[0].id)) == 1
         rollup = await OrderService(s, mine).rollup(account.id)
-        assert (rollup.count, rollup.amount_by_currency, rollup.count_by_status) == (2, {"USD": Decimal("150.00")}, {"pending": 2})
+        assert (rollup.count, rollup.amount_by_currency, rollup.count_by_status) == (
+            2,
+            {"USD": Decimal("150.00")},
+            {"pending": 2},
+        )
         assert (await OrderService(s, outsider).search())[1] == 0
         with pytest.raises(PermissionDenied):
             await OrderService(s, outsider).get(orders[0].id)
@@ -218,17 +280,27 @@ async def test_products_import_from_a_hubspot_export_by_sku(db):
     async with db.session() as s:
         manager = actor_for(await factories.user(s, role=Role.manager))
         rep = actor_for(await factories.user(s, role=Role.rep))
-    report = await Importer(db, manager, "products", ImportOptions(preset="hubspot")).run(io.BytesIO(raw), filename="p.csv")
+    report = await Importer(db, manager, "products", ImportOptions(preset="hubspot")).run(
+        io.BytesIO(raw), filename="p.csv"
+    )
     assert (report.rows, report.created, report.failed) == (6, 3, 3)
     assert {e.row: e.column for e in report.errors} == {5: "Unit price", 6: "Billing frequency", 7: "Name"}
     async with db.session() as s:
         products = {p.sku: p for p in await s.scalars(select(Product))}
     assert {sku: (p.unit_price, p.billing.value, p.external_id) for sku, p in products.items()} == {
-        "SEAT-M": (Decimal("50.00"), "monthly", "9001"), "PLAT-Y": (Decimal("12000.00"), "annual", "9002"),
-        "SETUP": (Decimal("2500.00"), "one_time", "9003")}
+        "SEAT-M": (Decimal("50.00"), "monthly", "9001"),
+        "PLAT-Y": (Decimal("12000.00"), "annual", "9002"),
+        "SETUP": (Decimal("2500.00"), "one_time", "9003"),
+    }
     assert products["SETUP"].custom_fields == {"Description": "Kick-off,\ntraining and setup"}
-    again = await Importer(db, manager, "products", ImportOptions(preset="hubspot")).run(io.BytesIO(raw), filename="p.csv")
+    again = await Importer(db, manager, "products", ImportOptions(preset="hubspot")).run(
+        io.BytesIO(raw), filename="p.csv"
+    )
     assert (again.created, again.unchanged) == (0, 3)
     fresh = raw.replace(b"SEAT-M", b"SEAT-X").replace(b"9001", b"9101")
-    refused = await Importer(db, rep, "products", ImportOptions(preset="hubspot")).run(io.BytesIO(fresh), filename="p.csv")
-    assert refused.created == 0 and {e.row: e.reason for e in refused.errors}[2].startswith("products:")  # reps do not price the catalog
+    refused = await Importer(db, rep, "products", ImportOptions(preset="hubspot")).run(
+        io.BytesIO(fresh), filename="p.csv"
+    )
+    assert refused.created == 0 and {e.row: e.reason for e in refused.errors}[2].startswith(
+        "products:"
+    )  # reps do not price the catalog

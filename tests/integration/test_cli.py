@@ -32,11 +32,18 @@ def _ask(home: Path, message: str, *extra: str) -> dict:
 
 def test_ask_json_prints_one_object_and_yes_approves(home):
     first = _ask(home, "move Acme Enterprise Plan to proposal")
-    assert set(first) == {"conversation_id", "answer", "outcome", "tool_calls", "pending"} and first["outcome"] == "proposed"
-    assert [c["name"] for c in first["tool_calls"]] == ["search_crm", "move_deal_stage"] and all(c["ok"] for c in first["tool_calls"])
+    assert (
+        set(first) == {"conversation_id", "answer", "outcome", "tool_calls", "pending"}
+        and first["outcome"] == "proposed"
+    )
+    assert [c["name"] for c in first["tool_calls"]] == ["search_crm", "move_deal_stage"] and all(
+        c["ok"] for c in first["tool_calls"]
+    )
     assert first["pending"][0]["tool"] == "move_deal_stage" and first["pending"][0]["arguments"]["stage"] == "proposal"
     done = _ask(home, "yes", "--conversation", first["conversation_id"])
-    assert done["answer"].startswith("Done: Move deal Acme Corp - Enterprise Plan to proposal") and done["pending"] == []
+    assert (
+        done["answer"].startswith("Done: Move deal Acme Corp - Enterprise Plan to proposal") and done["pending"] == []
+    )
     assert done["outcome"] == "applied"
     view = _ask(home, "show me the Acme Corp - Enterprise Plan deal")
     assert "proposal" in view["answer"]
@@ -55,7 +62,9 @@ def test_users_token_prints_a_new_bearer_token_for_active_users_only(home):
 
 
 def test_demo_reads_one_message_per_line_from_a_pipe(home):
-    run = _nexa(home, "demo", stdin="what's my pipeline?\ncreate a ticket for Sarah Johnson: login loop, urgent\nno\nquit\n")
+    run = _nexa(
+        home, "demo", stdin="what's my pipeline?\ncreate a ticket for Sarah Johnson: login loop, urgent\nno\nquit\n"
+    )
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "Contact 360" in out and "offline" in out and "Your pipeline by stage" in out
@@ -70,11 +79,16 @@ def test_kb_commands(home):
     assert "added 0, updated 0" in again.stdout
     queued = _nexa(home, "kb", "ingest", str(Path(corpus) / "exp-503.md"))
     assert "queued 1 article(s) to ingest (0 already queued)" in queued.stdout
-    assert "queued 0 article(s) to ingest (1 already queued)" in _nexa(home, "kb", "ingest", str(Path(corpus) / "exp-503.md")).stdout
+    assert (
+        "queued 0 article(s) to ingest (1 already queued)"
+        in _nexa(home, "kb", "ingest", str(Path(corpus) / "exp-503.md")).stdout
+    )
     jobs = _nexa(home, "jobs", "--status", "queued").stdout
     assert "kb.ingest: 1 queued" in jobs and '"source":' in jobs
     found = json.loads(_nexa(home, "kb", "search", "--json", "--limit", "3", "EXP-503").stdout)
-    assert found[0]["title"] == "Export queue is full" and {"article_id", "source", "title", "score", "snippet"} <= set(found[0])
+    assert found[0]["title"] == "Export queue is full" and {"article_id", "source", "title", "score", "snippet"} <= set(
+        found[0]
+    )
     assert found[0]["source"].endswith("exp-503.md")
     stop_words = _nexa(home, "kb", "search", "the of and")
     assert stop_words.returncode == 0 and "only stop words or punctuation" in stop_words.stdout
@@ -100,11 +114,25 @@ def test_lists_and_campaigns_commands(home):
     assert "Enterprise Prospects" in lists.stdout and "dynamic" in lists.stdout and "VIP" in lists.stdout
     members = _nexa(home, "lists", "members", "enterprise prospects", "--as", "maria@nexa.test")
     assert members.returncode == 0 and "Sarah Johnson" in members.stdout, members.stdout + members.stderr
-    bad = _nexa(home, "lists", "preview", '{"field": "contact.shoe", "op": "eq", "value": "9"}', "--as", "maria@nexa.test")
+    bad = _nexa(
+        home, "lists", "preview", '{"field": "contact.shoe", "op": "eq", "value": "9"}', "--as", "maria@nexa.test"
+    )
     assert bad.returncode == 2 and "criteria.field: unknown field 'contact.shoe'" in bad.stdout
     shown = _nexa(home, "campaigns", "show", "Q4 Promo", "--as", "maria@nexa.test")
     assert shown.returncode == 0 and "Q4 Promo" in shown.stdout and "roi:" in shown.stdout, shown.stdout + shown.stderr
-    bad_step = _nexa(home, "campaigns", "step", "Nurture", "Hi", "-", "--delay-hours", "-1", "--as", "maria@nexa.test", stdin="<p>x</p>")
+    bad_step = _nexa(
+        home,
+        "campaigns",
+        "step",
+        "Nurture",
+        "Hi",
+        "-",
+        "--delay-hours",
+        "-1",
+        "--as",
+        "maria@nexa.test",
+        stdin="<p>x</p>",
+    )
     assert bad_step.returncode == 2 and "delay_hours" in bad_step.stdout, bad_step.stdout + bad_step.stderr
     steps = _nexa(home, "campaigns", "steps", "Nurture", "--as", "maria@nexa.test")
     assert steps.returncode == 0 and steps.stdout.strip() == "", steps.stdout + steps.stderr

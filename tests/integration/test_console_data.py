@@ -28,7 +28,14 @@ async def test_an_empty_crm_gives_empty_boards_and_empty_series(db, clock):
         trend = await PipelineService(session, rep).win_rate_trend(months=12)
         quarters = await pipeline_forecast(session, rep, today=today())
         tickets = await ticket_volume_forecast(session, rep, today=today())
-    assert [c.stage for c in board] == ["prospecting", "qualification", "proposal", "negotiation", "closed_won", "closed_lost"]
+    assert [c.stage for c in board] == [
+        "prospecting",
+        "qualification",
+        "proposal",
+        "negotiation",
+        "closed_won",
+        "closed_lost",
+    ]
     assert all(c.total == 0 and c.cards == [] for c in board)
     assert tasks == {s: {"total": 0, "cards": []} for s in ("todo", "in_progress", "done")}
     assert len(trend) == 12 and trend[-1].month == "2026-06" and trend[0].month == "2025-07"
@@ -42,15 +49,23 @@ async def test_win_rate_trend_counts_the_months_closed_deals_the_caller_may_see(
         rep = await factories.user(session, team="East")
         other = await factories.user(session, team="West")
         manager = as_actor(await factories.user(session, role=Role.manager, team="East"))
-        closings = [(rep, "closed_won", datetime(2026, 6, 2, tzinfo=UTC)), (rep, "closed_lost", datetime(2026, 6, 9, tzinfo=UTC)),
-                    (rep, "closed_won", datetime(2026, 4, 30, 23, 0, tzinfo=UTC)), (other, "closed_won", datetime(2026, 6, 3, tzinfo=UTC)),
-                    (rep, "closed_won", datetime(2025, 6, 15, tzinfo=UTC))]  # a month before the window
+        closings = [
+            (rep, "closed_won", datetime(2026, 6, 2, tzinfo=UTC)),
+            (rep, "closed_lost", datetime(2026, 6, 9, tzinfo=UTC)),
+            (rep, "closed_won", datetime(2026, 4, 30, 23, 0, tzinfo=UTC)),
+            (other, "closed_won", datetime(2026, 6, 3, tzinfo=UTC)),
+            (rep, "closed_won", datetime(2025, 6, 15, tzinfo=UTC)),
+        ]  # a month before the window
         for owner, stage, at in closings:
             deal = await factories.deal(session, owner_id=owner.id)
             await session.execute(update(Deal).where(Deal.id == deal.id).values(stage=stage, closed_at=at))
         trend = {m.month: m for m in await PipelineService(session, manager).win_rate_trend(months=3)}
         board = {c.stage: c for c in await PipelineService(session, manager).board(closed_days=30)}
     assert list(trend) == ["2026-04", "2026-05", "2026-06"]
-    assert (trend["2026-06"].won, trend["2026-06"].lost, trend["2026-06"].rate) == (1, 1, 0.5)  # West's win is not East's
+    assert (trend["2026-06"].won, trend["2026-06"].lost, trend["2026-06"].rate) == (
+        1,
+        1,
+        0.5,
+    )  # West's win is not East's
     assert (trend["2026-04"].won, trend["2026-04"].rate) == (1, 1.0) and trend["2026-05"].rate is None
     assert board["closed_won"].total == 1 and board["closed_lost"].total == 1  # closed in the last 30 days, East only

@@ -51,8 +51,10 @@ async def test_a_password_is_stored_as_argon2id_and_signs_in(db, john, clock):
     assert actor is not None and actor.email == "john@nexa.test" and actor.role.value == "rep"
 
 
-@pytest.mark.parametrize("email,password", [("john@nexa.test", "wrong password!!"), ("nobody@nexa.test", PASSWORD),
-                                            ("", PASSWORD), ("john@nexa.test", "")])
+@pytest.mark.parametrize(
+    "email,password",
+    [("john@nexa.test", "wrong password!!"), ("nobody@nexa.test", PASSWORD), ("", PASSWORD), ("john@nexa.test", "")],
+)
 async def test_wrong_credentials_sign_nobody_in_and_are_counted(db, john, clock, email, password):
     async with db.session() as session:
         assert await sign_in(session, email, password, client_ip="10.0.0.1") is None
@@ -73,7 +75,12 @@ async def test_failures_lock_the_email_then_the_window_reopens_it(db, john, cloc
         async with db.session() as session:
             assert await sign_in(session, "john@nexa.test", PASSWORD, client_ip="10.9.9.9") is not None
         async with db.session() as session:  # success clears the email's failures
-            assert await session.scalar(select(func.count()).select_from(SignInFailure).where(SignInFailure.email == "john@nexa.test")) == 0
+            assert (
+                await session.scalar(
+                    select(func.count()).select_from(SignInFailure).where(SignInFailure.email == "john@nexa.test")
+                )
+                == 0
+            )
 
 
 async def test_failures_from_one_client_lock_that_client_for_every_email(db, john, clock):

@@ -45,9 +45,22 @@ async def test_each_item_passes_the_rules_of_create_or_comes_back_as_its_error(d
                 one_by_one.append((type(err), err.field))
     bulk = [None if isinstance(r, uuid.UUID) else (type(r), r.field) for r in results]
     assert bulk[:8] == one_by_one[:8]
-    assert [b and b[1] for b in bulk] == [None, "email", "contacts", "contacts", "account_id", "account_id", "email", None, "email"]
+    assert [b and b[1] for b in bulk] == [
+        None,
+        "email",
+        "contacts",
+        "contacts",
+        "account_id",
+        "account_id",
+        "email",
+        None,
+        "email",
+    ]
     async with db.session() as s:
-        assert set(await s.scalars(select(Contact.email).where(Contact.owner_id == rep.id))) == {"ok1@example.test", "ok2@example.test"}
+        assert set(await s.scalars(select(Contact.email).where(Contact.owner_id == rep.id))) == {
+            "ok1@example.test",
+            "ok2@example.test",
+        }
         subjects = set(await s.scalars(select(Activity.subject).where(Activity.subject.like("Contact Ok%"))))
         assert subjects == {"Contact Ok One created", "Contact Ok Two created"}
         assert await s.scalar(select(func.count()).select_from(Contact)) == 3

@@ -46,8 +46,14 @@ def test_revision_with_no_model_change_writes_nothing(database_url, tmp_path):
 
 def test_revision_writes_the_new_table_as_the_next_numbered_migration(database_url, tmp_path):
     head = _head()
-    scratch = Table("scratch_gadgets", Base.metadata, Column("id", Integer, primary_key=True),
-                    Column("label", String(80), nullable=False), Column("embedding", Vector(8)), Index("ix_scratch_gadgets_label", "label"))
+    scratch = Table(
+        "scratch_gadgets",
+        Base.metadata,
+        Column("id", Integer, primary_key=True),
+        Column("label", String(80), nullable=False),
+        Column("embedding", Vector(8)),
+        Index("ix_scratch_gadgets_label", "label"),
+    )
     try:
         path = write_revision(database_url, "Add scratch gadgets!", into=tmp_path)
     finally:
@@ -58,7 +64,9 @@ def test_revision_writes_the_new_table_as_the_next_numbered_migration(database_u
     assert f"revision = '{number:04d}_add_scratch_gadgets'" in source and f"down_revision = '{head}'" in source
     assert "op.create_table('scratch_gadgets'" in source and "op.create_index('ix_scratch_gadgets_label'" in source
     assert "op.drop_table('scratch_gadgets')" in source
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", str(path)], capture_output=True, text=True)
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", str(path)], capture_output=True, text=True
+    )
     assert lint.returncode == 0, lint.stdout  # its imports are the ones it uses (pgvector's among them), sorted
     compile(source, str(path), "exec")
 

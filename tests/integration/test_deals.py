@@ -29,7 +29,13 @@ async def test_stage_moves_set_probability_and_history(db):
         await deals.update(deal.id, {"amount": 45000})
         await deals.move_stage(deal.id, DealStage.negotiation)
         assert deal.weighted_value == Decimal("33750.00")
-        history = list(await s.scalars(select(DealStageChange.to_stage).where(DealStageChange.deal_id == deal.id).order_by(DealStageChange.changed_at)))
+        history = list(
+            await s.scalars(
+                select(DealStageChange.to_stage)
+                .where(DealStageChange.deal_id == deal.id)
+                .order_by(DealStageChange.changed_at)
+            )
+        )
         assert history == [DealStage.qualification, DealStage.proposal, DealStage.negotiation]
         assert deal.days_in_stage == 0
 
@@ -64,8 +70,14 @@ async def test_closed_won_makes_a_customer_an_order_and_onboarding_tasks(db):
         product = Product(name="Enterprise Plan", sku="ENT-1", unit_price=Decimal("25000"))
         s.add(product)
         await s.flush()
-        deal = await factories.deal(s, deal_name="Acme Corp - Enterprise Plan", amount=0, account_id=account.id, owner_id=owner.id,
-                                    line_items=[{"product_id": product.id, "quantity": 2}])
+        deal = await factories.deal(
+            s,
+            deal_name="Acme Corp - Enterprise Plan",
+            amount=0,
+            account_id=account.id,
+            owner_id=owner.id,
+            line_items=[{"product_id": product.id, "quantity": 2}],
+        )
         assert deal.amount == Decimal("50000.00")
         await DealService(s, SYSTEM).move_stage(deal.id, "closed_won")
     async with db.session() as s:
@@ -95,20 +107,34 @@ async def test_the_specs_weighted_pipeline_is_2_6_million(db):
 
     Closed won ($5M) is reported apart from the open pipeline.
     """
-    plan = [("prospecting", 10, 500_000), ("qualification", 15, 1_000_000), ("proposal", 20, 1_500_000), ("negotiation", 10, 2_000_000), ("closed_won", 50, 5_000_000)]
+    plan = [
+        ("prospecting", 10, 500_000),
+        ("qualification", 15, 1_000_000),
+        ("proposal", 20, 1_500_000),
+        ("negotiation", 10, 2_000_000),
+        ("closed_won", 50, 5_000_000),
+    ]
     async with db.session() as s:
         deals = DealService(s, SYSTEM)
         for stage, count, total in plan:
             share = (Decimal(total) / count).quantize(Decimal("0.01"))
             amounts = [share] * (count - 1) + [Decimal(total) - share * (count - 1)]
             for i, amount in enumerate(amounts):
-                deal = await deals.create({"deal_name": f"{stage} {i}", "amount": amount, "stage": "prospecting" if stage == "closed_won" else stage})
+                deal = await deals.create(
+                    {
+                        "deal_name": f"{stage} {i}",
+                        "amount": amount,
+                        "stage": "prospecting" if stage == "closed_won" else stage,
+                    }
+                )
                 if stage == "closed_won":
                     await deals.move_stage(deal.id, "closed_won")
         pipeline = await PipelineService(s, SYSTEM).summary()
     assert [(r.key, r.count, r.amount) for r in pipeline.rows] == [
-        ("prospecting", 10, Decimal("500000")), ("qualification", 15, Decimal("1000000")),
-        ("proposal", 20, Decimal("1500000")), ("negotiation", 10, Decimal("2000000")),
+        ("prospecting", 10, Decimal("500000")),
+        ("qualification", 15, Decimal("1000000")),
+        ("proposal", 20, Decimal("1500000")),
+        ("negotiation", 10, Decimal("2000000")),
     ]
     assert abs(pipeline.weighted_value - Decimal("2550000")) < Decimal("0.10")  # per-deal rounding to cents
     assert money_short(pipeline.weighted_value) == "$2.6M"
@@ -128,7 +154,10 @@ async def test_pipeline_filters_by_owner_team_and_window_and_groups_by_owner(clo
         assert (await pipe.summary(owner_id=west.id)).amount == Decimal("3000")
         assert (await pipe.summary(close_from=today, close_to=today + timedelta(days=30))).count == 1
         by_owner = await pipe.summary(group_by="owner")
-        assert [(r.key, r.weighted_value) for r in by_owner.rows] == [("Walt", Decimal("750.00")), ("Eve", Decimal("250.00"))]
+        assert [(r.key, r.weighted_value) for r in by_owner.rows] == [
+            ("Walt", Decimal("750.00")),
+            ("Eve", Decimal("250.00")),
+        ]
 
 
 @EACH_DAY_OF_A_WEEK

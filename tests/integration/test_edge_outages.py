@@ -87,16 +87,25 @@ async def test_database_down_answers_503_with_retry_after_everywhere(throwaway_s
         stop()
         await db.engine.dispose()  # the pooled connections died with the server
         widget = {"X-Nexa-Session": session}
-        calls = [("GET", "/api/v1/leads", auth, None), ("GET", "/api/v1/contacts", auth, None),
-                 ("POST", "/api/v1/tasks", auth, {"title": "x"}), ("GET", "/api/v1/pipeline", auth, None),
-                 ("POST", "/api/v1/chat", auth, {"message": "hi"}), ("GET", "/api/v1/widget/history", widget, None),
-                 ("POST", "/api/v1/widget/messages", widget, {"message": "hi"}),
-                 ("POST", "/api/v1/tasks", auth | {"Idempotency-Key": "k1"}, {"title": "x"})]
+        calls = [
+            ("GET", "/api/v1/leads", auth, None),
+            ("GET", "/api/v1/contacts", auth, None),
+            ("POST", "/api/v1/tasks", auth, {"title": "x"}),
+            ("GET", "/api/v1/pipeline", auth, None),
+            ("POST", "/api/v1/chat", auth, {"message": "hi"}),
+            ("GET", "/api/v1/widget/history", widget, None),
+            ("POST", "/api/v1/widget/messages", widget, {"message": "hi"}),
+            ("POST", "/api/v1/tasks", auth | {"Idempotency-Key": "k1"}, {"title": "x"}),
+        ]
         for method, path, headers, body in calls:
             response = await client.request(method, path, headers=headers, json=body)
             assert response.status_code == 503, (path, response.text)
-            assert response.headers["Retry-After"] == "5" and response.json()["detail"].startswith("the database is unavailable")
-        streamed = await client.post("/api/v1/chat", json={"message": "hi"}, headers=auth | {"Accept": "text/event-stream"})
+            assert response.headers["Retry-After"] == "5" and response.json()["detail"].startswith(
+                "the database is unavailable"
+            )
+        streamed = await client.post(
+            "/api/v1/chat", json={"message": "hi"}, headers=auth | {"Accept": "text/event-stream"}
+        )
         assert streamed.status_code == 503 or sse_events(streamed.text)[-1][1]["status"] == 503
         assert (await client.get("/ready")).status_code == 503
     await db.close()

@@ -74,15 +74,25 @@ async def test_a_claim_left_by_a_killed_server_expires(base, db):
     fingerprint = hashlib.sha256(b"\n".join([b"POST", b"/api/v1/tasks", b"", body])).hexdigest()
     async with db.session() as s:  # what a kill -9 mid-request leaves behind: a claim with no response
         for key, age in (("stale", "10 minutes"), ("running", "5 seconds")):
-            await s.execute(text("INSERT INTO idempotency_keys (caller, key, request_hash, created_at) VALUES "
-                                 f"(:caller, :key, :hash, now() - interval '{age}')"), {"caller": caller, "key": key, "hash": fingerprint})
+            await s.execute(
+                text(
+                    "INSERT INTO idempotency_keys (caller, key, request_hash, created_at) VALUES "
+                    f"(:caller, :key, :hash, now() - interval '{age}')"
+                ),
+                {"caller": caller, "key": key, "hash": fingerprint},
+            )
     json_body = {"content": body, "headers": {"Content-Type": "application/json", "Idempotency-Key": "stale"}}
     retried = await _call(base, f"Bearer {token}", "POST", **json_body)
     assert retried.status_code == 201, retried.text
     replayed = await _call(base, f"Bearer {token}", "POST", **json_body)
     assert replayed.headers.get("idempotent-replayed") == "true" and replayed.json()["id"] == retried.json()["id"]
-    running = await _call(base, f"Bearer {token}", "POST", content=body,
-                    headers={"Content-Type": "application/json", "Idempotency-Key": "running"})
+    running = await _call(
+        base,
+        f"Bearer {token}",
+        "POST",
+        content=body,
+        headers={"Content-Type": "application/json", "Idempotency-Key": "running"},
+    )
     assert running.status_code == 409 and "still running" in running.json()["detail"]
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Task)) == 1

@@ -30,7 +30,9 @@ def at(day: date, hour: int = 12) -> datetime:
 async def closed_deal(s, owner, amount: int, path: list[str], closed_on: date) -> Deal:
     """A deal walked through `path` (its first stage at creation, its last a closed one), closed on `closed_on`."""
     deals = DealService(s, SYSTEM)
-    deal = await deals.create({"deal_name": f"Closed {'-'.join(path)} {amount}", "amount": amount, "owner_id": owner.id, "stage": path[0]})
+    deal = await deals.create(
+        {"deal_name": f"Closed {'-'.join(path)} {amount}", "amount": amount, "owner_id": owner.id, "stage": path[0]}
+    )
     for stage in path[1:]:
         await deals.move_stage(deal.id, stage, reason="price" if stage == "closed_lost" else None)
     await s.execute(update(Deal).where(Deal.id == deal.id).values(closed_at=at(closed_on)))
@@ -41,7 +43,9 @@ async def test_pipeline_forecast_matches_hand_computed_numbers(db):
     async with db.session() as s:
         east = await factories.user(s, team="East")
         west = await factories.user(s, team="West")
-        await closed_deal(s, east, 40000, ["prospecting", "qualification", "proposal", "closed_won"], date(2026, 10, 15))
+        await closed_deal(
+            s, east, 40000, ["prospecting", "qualification", "proposal", "closed_won"], date(2026, 10, 15)
+        )
         await closed_deal(s, east, 9000, ["qualification", "proposal", "closed_lost"], date(2026, 9, 10))
         await closed_deal(s, east, 7000, ["qualification", "closed_lost"], date(2026, 8, 1))
         await closed_deal(s, east, 15000, ["qualification", "closed_won"], date(2026, 7, 20))
@@ -54,18 +58,27 @@ async def test_pipeline_forecast_matches_hand_computed_numbers(db):
             ("D", "qualification", 8000, date(2027, 5, 1), east, {}),  # the quarter after next
             ("W", "proposal", 30000, date(2026, 12, 1), west, {}),
         ]:
-            await deals.create({"deal_name": name, "stage": stage, "amount": amount, "close_date": close, "owner_id": owner.id} | extra)
+            await deals.create(
+                {"deal_name": name, "stage": stage, "amount": amount, "close_date": close, "owner_id": owner.id} | extra
+            )
         q4, q1 = await pipeline_forecast(s, actor_for(east), today=TODAY)
         everyone_q4, _ = await pipeline_forecast(s, SYSTEM, today=TODAY)
 
     # East sees its own history: prospecting reached by 1 deal (won), qualification by 4 (2 won),
     # proposal by 2 (1 won), negotiation by none; each blended with the stage default, worth 10 outcomes.
     rates = {stage: r.rate for stage, r in q4.win_rates.items()}
-    assert rates == pytest.approx({"prospecting": 2 / 11, "qualification": 4.5 / 14, "proposal": 6 / 12, "negotiation": 0.75})
+    assert rates == pytest.approx(
+        {"prospecting": 2 / 11, "qualification": 4.5 / 14, "proposal": 6 / 12, "negotiation": 0.75}
+    )
     assert (q4.win_rates["qualification"].won, q4.win_rates["qualification"].closed) == (2, 4)
 
     assert (q4.label, q4.start, q4.end) == ("2026-Q4", date(2026, 10, 1), date(2026, 12, 31))
-    assert (q4.closed_won, q4.won_count, q4.deal_count, q4.open_amount) == (Decimal("40000.00"), 1, 2, Decimal("30000.00"))
+    assert (q4.closed_won, q4.won_count, q4.deal_count, q4.open_amount) == (
+        Decimal("40000.00"),
+        1,
+        2,
+        Decimal("30000.00"),
+    )
     assert q4.weighted == Decimal("9000.00")  # 10000 x 10% + 20000 x 40% (its own probability)
     expected = 10000 * 2 / 11 + 20000 * 0.5
     spread = Z80 * math.sqrt(10000**2 * (2 / 11) * (9 / 11) + 20000**2 * 0.25)
@@ -75,11 +88,17 @@ async def test_pipeline_forecast_matches_hand_computed_numbers(db):
 
     assert (q1.label, q1.closed_won, q1.deal_count, q1.weighted) == ("2027-Q1", Decimal(0), 1, Decimal("37500.00"))
     spread = Z80 * math.sqrt(50000**2 * 0.75 * 0.25)
-    assert (float(q1.expected), float(q1.low), float(q1.high)) == pytest.approx((37500, 37500 - spread, 50000), abs=0.01)  # high capped at the amount
+    assert (float(q1.expected), float(q1.low), float(q1.high)) == pytest.approx(
+        (37500, 37500 - spread, 50000), abs=0.01
+    )  # high capped at the amount
 
     # Everyone: West's won proposal deal joins the history, and its open deal and win join Q4.
     assert everyone_q4.win_rates["proposal"].rate == pytest.approx(7 / 13)
-    assert (everyone_q4.closed_won, everyone_q4.deal_count, everyone_q4.weighted) == (Decimal("139000.00"), 3, Decimal("24000.00"))
+    assert (everyone_q4.closed_won, everyone_q4.deal_count, everyone_q4.weighted) == (
+        Decimal("139000.00"),
+        3,
+        Decimal("24000.00"),
+    )
     assert everyone_q4.to_dict()["win_rates"]["proposal"]["won"] == 2
 
 
@@ -104,10 +123,14 @@ async def test_ticket_forecast_follows_the_weekly_season(db):
     series = weekly_series(TODAY - timedelta(days=120), 134, seed=5)
     history, future = series[:120], series[120:]
     async with db.session() as s:
-        await s.execute(insert(Ticket), [
-            {"subject": "Help", "created_at": at(day, hour), "updated_at": at(day, hour)}
-            for day, n in history for hour in np.resize(np.arange(24), int(n))
-        ])
+        await s.execute(
+            insert(Ticket),
+            [
+                {"subject": "Help", "created_at": at(day, hour), "updated_at": at(day, hour)}
+                for day, n in history
+                for hour in np.resize(np.arange(24), int(n))
+            ],
+        )
         forecast = await ticket_volume_forecast(s, SYSTEM, today=TODAY, horizon_days=14)
     assert (forecast.method, forecast.history_days) == ("holt_winters", 120)
     assert [d.day for d in forecast.days] == [day for day, _ in future]
@@ -116,7 +139,9 @@ async def test_ticket_forecast_follows_the_weekly_season(db):
     # comfortably between the two.
     mape = backtest(series, 14)
     assert mape < 30
-    assert mape == pytest.approx(100 * np.mean([abs(a - d.expected) / a for (_, a), d in zip(future, forecast.days)]), abs=0.01)
+    assert mape == pytest.approx(
+        100 * np.mean([abs(a - d.expected) / a for (_, a), d in zip(future, forecast.days)]), abs=0.01
+    )
     inside = sum(d.low <= actual <= d.high for (_, actual), d in zip(future, forecast.days))
     assert inside >= 9  # 80% intervals: most of the 14 actuals
     assert all(d.low <= d.expected <= d.high and d.low >= 0 for d in forecast.days)

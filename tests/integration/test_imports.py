@@ -44,7 +44,9 @@ async def _count(db, model) -> int:
 
 async def test_hubspot_contacts_export_with_bom_quoted_newlines_and_bad_rows(db):
     people = await _people(db)
-    report = await _import(db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot", create_accounts=True)
+    report = await _import(
+        db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot", create_accounts=True
+    )
     assert report.encoding == "utf-8-sig" and report.delimiter == ","
     assert (report.rows, report.created, report.failed) == (7, 4, 3)
     errors = _errors(report)
@@ -65,16 +67,27 @@ async def test_hubspot_contacts_export_with_bom_quoted_newlines_and_bad_rows(db)
         assert chloe.lifecycle_stage == "advocate" and chloe.custom_fields["Notes"] == 'Loves the "Insights" tab'
         names = set(await session.scalars(select(Account.account_name)))
         assert names == {"Brightwave", "Northwind Traders", "Acme Corp"}  # Globex and Initech only came with bad rows
-        subjects = list(await session.scalars(select(Activity.subject).where(Activity.details["imported"].astext == "true")))
+        subjects = list(
+            await session.scalars(select(Activity.subject).where(Activity.details["imported"].astext == "true"))
+        )
         assert any(s == "Contact Ana Lima created (imported)" for s in subjects)
         entry = await session.scalar(select(AuditEntry).where(AuditEntry.action == "import:contacts"))
         assert entry.channel == "import" and entry.arguments["created"] == 4
 
-    again = await _import(db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot", create_accounts=True)
+    again = await _import(
+        db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot", create_accounts=True
+    )
     assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 4, 3)
     assert await _count(db, Contact) == 4
-    updated = await _import(db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot", create_accounts=True,
-                            update_existing=True)
+    updated = await _import(
+        db,
+        people["admin"],
+        "contacts",
+        "hubspot_contacts.csv",
+        preset="hubspot",
+        create_accounts=True,
+        update_existing=True,
+    )
     assert (updated.created, updated.updated, updated.unchanged) == (0, 0, 4)
 
 
@@ -82,13 +95,18 @@ async def test_accounts_are_not_created_unless_asked(db):
     people = await _people(db)
     report = await _import(db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot")
     assert report.created == 0
-    assert _errors(report)[2] == ("Company Name", "no account named 'Brightwave' (add --create-accounts to create missing accounts)")
+    assert _errors(report)[2] == (
+        "Company Name",
+        "no account named 'Brightwave' (add --create-accounts to create missing accounts)",
+    )
     assert await _count(db, Contact) == 0 and await _count(db, Account) == 0
 
 
 async def test_salesforce_opportunities_with_stages_money_us_dates_and_bad_rows(db):
     people = await _people(db)
-    report = await _import(db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True)
+    report = await _import(
+        db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True
+    )
     errors = _errors(report)
     assert (report.rows, report.created, report.failed) == (9, 5, 4), errors
     assert errors[6] == ("Amount", "'n/a' is not an amount")
@@ -98,17 +116,30 @@ async def test_salesforce_opportunities_with_stages_money_us_dates_and_bad_rows(
     async with db.session() as session:
         deals = {d.deal_name: d for d in await session.scalars(select(Deal))}
         acme = deals["Acme Corp - Platform Expansion"]
-        assert (acme.amount, str(acme.close_date), acme.stage, acme.probability, acme.type) == (45000, "2025-03-31", "negotiation", 75, "upsell")
+        assert (acme.amount, str(acme.close_date), acme.stage, acme.probability, acme.type) == (
+            45000,
+            "2025-03-31",
+            "negotiation",
+            75,
+            "upsell",
+        )
         assert acme.probability_override is False and acme.weighted_value == 33750
-        assert acme.external_id == "0068b00001AbCdE" and acme.custom_fields == {"Next Step": "Send MSA redlines", "Fiscal Period": "Q1-2025"}
+        assert acme.external_id == "0068b00001AbCdE" and acme.custom_fields == {
+            "Next Step": "Send MSA redlines",
+            "Fiscal Period": "Q1-2025",
+        }
         assert deals["Globex - Renewal 2025"].stage == DealStage.closed_won
         assert await session.scalar(select(func.count()).select_from(Order)) == 1  # closing won ran the same rules
         assert deals["Initech - Pilot"].stage == DealStage.closed_lost and deals["Initech - Pilot"].lost_reason
         wayne = deals["Wayne - Multi-year"]
         assert (wayne.stage, wayne.probability, wayne.probability_override) == ("proposal", 60, True)
         assert wayne.owner_id == people["maria"].user_id and wayne.lead_source == "Employee Referral"
-        assert "Brightwave" not in set(await session.scalars(select(Account.account_name)))  # its row failed: nothing kept
-    again = await _import(db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True)
+        assert "Brightwave" not in set(
+            await session.scalars(select(Account.account_name))
+        )  # its row failed: nothing kept
+    again = await _import(
+        db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True
+    )
     assert (again.created, again.unchanged, again.failed) == (0, 5, 4)
 
 
@@ -131,17 +162,28 @@ async def test_windows_1252_semicolons_eu_money_and_parents_in_any_order(db):
 
 async def test_dry_run_writes_nothing_and_reports_the_same(db):
     people = await _people(db)
-    dry = await _import(db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True,
-                        dry_run=True)
+    dry = await _import(
+        db,
+        people["admin"],
+        "deals",
+        "salesforce_opportunities.csv",
+        preset="salesforce",
+        create_accounts=True,
+        dry_run=True,
+    )
     assert (dry.created, dry.failed, dry.dry_run) == (5, 4, True)
     assert await _count(db, Deal) == 0 and await _count(db, Account) == 0 and await _count(db, AuditEntry) == 0
-    real = await _import(db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True)
+    real = await _import(
+        db, people["admin"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True
+    )
     assert [(e.row, e.column) for e in real.errors] == [(e.row, e.column) for e in dry.errors]
 
 
 async def test_rows_run_with_the_importing_users_rights(db):
     people = await _people(db)
-    report = await _import(db, people["john"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True)
+    report = await _import(
+        db, people["john"], "deals", "salesforce_opportunities.csv", preset="salesforce", create_accounts=True
+    )
     errors = _errors(report)
     assert errors[3][1].startswith("deals: john@nexa.test may not write")  # Maria's deal
     async with db.session() as session:
@@ -152,7 +194,9 @@ async def test_rows_run_with_the_importing_users_rights(db):
 async def test_tab_separated_file_without_preset_maps_columns_by_name(db):
     people = await _people(db)
     await _import(db, people["admin"], "contacts", "hubspot_contacts.csv", preset="hubspot", create_accounts=True)
-    report = await _import(db, people["admin"], "tickets", "tickets_tab.tsv", values={"priority": {"super-high": "urgent"}})
+    report = await _import(
+        db, people["admin"], "tickets", "tickets_tab.tsv", values={"priority": {"super-high": "urgent"}}
+    )
     assert report.delimiter == "\t" and report.failed == 0, report.errors
     async with db.session() as session:
         tickets = {t.subject: t for t in await session.scalars(select(Ticket))}
@@ -162,16 +206,22 @@ async def test_tab_separated_file_without_preset_maps_columns_by_name(db):
         assert tickets["Invoice shows wrong VAT"].requester_email == "billing@unknown.test"
         assert tickets["Invoice shows wrong VAT"].status == "pending"
         assert tickets["Login loop"].priority == "urgent"
-    again = await _import(db, people["admin"], "tickets", "tickets_tab.tsv", values={"priority": {"super-high": "urgent"}})
+    again = await _import(
+        db, people["admin"], "tickets", "tickets_tab.tsv", values={"priority": {"super-high": "urgent"}}
+    )
     assert again.unchanged == 3 and await _count(db, Ticket) == 3
 
 
 async def test_big_file_streams_in_batches(db):
     people = await _people(db)
-    lines = ["first_name,last_name,email,source,company"] + [f"Lead,N{i},lead{i}@bulk.test,Web,Bulk {i % 7}" for i in range(1200)]
+    lines = ["first_name,last_name,email,source,company"] + [
+        f"Lead,N{i},lead{i}@bulk.test,Web,Bulk {i % 7}" for i in range(1200)
+    ]
     raw = io.BytesIO("\n".join(lines).encode())
     seen: list[int] = []
-    report = await Importer(db, people["admin"], "leads", ImportOptions(batch=500)).run(raw, progress=lambda rows, _: seen.append(rows))
+    report = await Importer(db, people["admin"], "leads", ImportOptions(batch=500)).run(
+        raw, progress=lambda rows, _: seen.append(rows)
+    )
     assert report.created == 1200 and seen == [500, 1000, 1200]
 
 
@@ -181,7 +231,13 @@ def test_money_and_dates():
     assert money("USD 45,000") == (45000, "USD")
     with pytest.raises(CellError):
         money("-5")
-    assert str(day("2025-03-31")) == str(day("03/31/2025")) == str(day("31.03.2025")) == str(day("Mar 31, 2025")) == "2025-03-31"
+    assert (
+        str(day("2025-03-31"))
+        == str(day("03/31/2025"))
+        == str(day("31.03.2025"))
+        == str(day("Mar 31, 2025"))
+        == "2025-03-31"
+    )
     with pytest.raises(CellError, match="date-format"):
         day("03/04/2025")
     assert str(day("03/04/2025", "eu")) == "2025-04-03" and str(day("03/04/2025", "us")) == "2025-03-04"

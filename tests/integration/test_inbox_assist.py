@@ -34,21 +34,61 @@ def embedder():
 @pytest.fixture
 async def world(db, clock, embedder):
     async with db.session() as s:
-        await kb_ingest(s, read_paths([HELPCENTER / "sso-saml.md", HELPCENTER / "sso-310-clock-skew.md",
-                                       HELPCENTER / "internal-sso-checklist.md", HELPCENTER / "change-plan.md"]), embedder)
+        await kb_ingest(
+            s,
+            read_paths(
+                [
+                    HELPCENTER / "sso-saml.md",
+                    HELPCENTER / "sso-310-clock-skew.md",
+                    HELPCENTER / "internal-sso-checklist.md",
+                    HELPCENTER / "change-plan.md",
+                ]
+            ),
+            embedder,
+        )
         sam = await factories.user(s, role=Role.support, team="Support", name="Sam Agent")
         rep = await factories.user(s, role=Role.rep, team="Sales East", name="John Rep")
-        support, _ = await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
-        sales, _ = await InboxService(s, SYSTEM).create_inbox(name="sales", address="sales@nexa.test", team="Sales East", kind=InboxKind.sales)
-        old = await TicketService(s, SYSTEM).create({"subject": "SAML login rejected"},
-                                                   first_message="Our SAML single sign-on login is rejected with SSO-310 clock skew.")
+        support, _ = await InboxService(s, SYSTEM).create_inbox(
+            name="support", address="support@nexa.test", team="Support"
+        )
+        sales, _ = await InboxService(s, SYSTEM).create_inbox(
+            name="sales", address="sales@nexa.test", team="Sales East", kind=InboxKind.sales
+        )
+        old = await TicketService(s, SYSTEM).create(
+            {"subject": "SAML login rejected"},
+            first_message="Our SAML single sign-on login is rejected with SSO-310 clock skew.",
+        )
         await TicketService(s, SYSTEM).update(old.id, {"status": "resolved"})
-        got = await ingest(s, support, mail(message_id="<a1@g>", subject="SSO login rejected",
-                                            body="Hi, our SAML SSO login is rejected with error SSO-310. What should we do?"), Settings())
-        pitch = await ingest(s, sales, mail(to="sales@nexa.test", sender="cto@initech.test", name="Ina Tech", message_id="<p1@i>",
-                                            subject="Pricing for 50 seats", body="Could you send pricing for 50 seats? We are keen."), Settings())
-    return {"sam": actor_for(sam), "rep": actor_for(rep), "thread": got.conversation.id, "sales": pitch.conversation.id,
-            "old_ticket": old.number}
+        got = await ingest(
+            s,
+            support,
+            mail(
+                message_id="<a1@g>",
+                subject="SSO login rejected",
+                body="Hi, our SAML SSO login is rejected with error SSO-310. What should we do?",
+            ),
+            Settings(),
+        )
+        pitch = await ingest(
+            s,
+            sales,
+            mail(
+                to="sales@nexa.test",
+                sender="cto@initech.test",
+                name="Ina Tech",
+                message_id="<p1@i>",
+                subject="Pricing for 50 seats",
+                body="Could you send pricing for 50 seats? We are keen.",
+            ),
+            Settings(),
+        )
+    return {
+        "sam": actor_for(sam),
+        "rep": actor_for(rep),
+        "thread": got.conversation.id,
+        "sales": pitch.conversation.id,
+        "old_ticket": old.number,
+    }
 
 
 async def test_the_summary_is_stored_and_refreshed_when_mail_arrives(db, world, embedder):
@@ -57,8 +97,17 @@ async def test_the_summary_is_stored_and_refreshed_when_mail_arrives(db, world, 
         first = conversation.summary
         assert first and "SSO-310" in first and conversation.intent and conversation.sentiment
         support = await InboxService(s, SYSTEM).inbox("support")
-        await ingest(s, support, mail(message_id="<a2@g>", subject="Re: SSO login rejected", in_reply_to="<a1@g>",
-                                      body="Update: it also fails for every admin. This is urgent, we are blocked!"), Settings())
+        await ingest(
+            s,
+            support,
+            mail(
+                message_id="<a2@g>",
+                subject="Re: SSO login rejected",
+                in_reply_to="<a1@g>",
+                body="Update: it also fails for every admin. This is urgent, we are blocked!",
+            ),
+            Settings(),
+        )
         assert (await suggest(s, world["sam"], world["thread"], embedder)).summary != first  # stale: refreshed first
         sales = await summarize(s, SYSTEM, world["sales"], embedder)
         assert "Pricing for 50 seats" in sales.summary and "Open question" in sales.summary
@@ -68,7 +117,9 @@ async def test_the_suggested_reply_cites_public_articles_and_similar_resolved_ti
     async with db.session() as s:
         suggestion = await suggest(s, world["sam"], world["thread"], embedder)
         internal = {a.id for a in await s.scalars(select(KbArticle).where(KbArticle.visibility == "internal"))}
-        sent = await s.scalar(select(func.count()).select_from(InboxMessage).where(InboxMessage.direction == "outbound"))
+        sent = await s.scalar(
+            select(func.count()).select_from(InboxMessage).where(InboxMessage.direction == "outbound")
+        )
     assert suggestion.grounded and suggestion.reply.startswith("Hi Jane,") and "[1]" in suggestion.reply
     assert suggestion.citations and all(c["article_id"] not in {str(i) for i in internal} for c in suggestion.citations)
     assert any("SSO" in c["title"] or "SAML" in c["title"] for c in suggestion.citations)

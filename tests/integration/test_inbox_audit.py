@@ -36,40 +36,69 @@ async def world(db, clock):
         sue = await factories.user(s, role=Role.support, team="Support", name="Sue Agent", email="sue@nexa.test")
         for email in ("sam@nexa.test", "sue@nexa.test"):
             await set_password(s, email, PASSWORD)
-        inbox, _ = await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
+        inbox, _ = await InboxService(s, SYSTEM).create_inbox(
+            name="support", address="support@nexa.test", team="Support"
+        )
         got = await ingest(s, inbox, mail(message_id="<audit1@g>"), SETTINGS)
         consoles = {u.email: (await sign_in(s, u.email, PASSWORD, client_ip="10.0.0.1")).token for u in (sam, sue)}
         sue_token = await issue_token(s, sue)
     async with AsyncTestClient(create_app(db, settings=SETTINGS, agent=Agent(db, ScriptedModel(say("hi"))))) as client:
-        yield {"client": client, "cid": str(got.conversation.id), "sam": sam, "sue": sue, "consoles": consoles, "sue_token": sue_token}
+        yield {
+            "client": client,
+            "cid": str(got.conversation.id),
+            "sam": sam,
+            "sue": sue,
+            "consoles": consoles,
+            "sue_token": sue_token,
+        }
 
 
 async def _console_post(world, who: str, path: str, form: dict[str, str]):
     token = world["consoles"][who]
-    return await world["client"].post(f"/console{path}", data=form | {"_csrf": csrf_for(SETTINGS.signing_key(), token)},
-                                      headers={"Cookie": f"{SESSION_COOKIE}={token}"}, follow_redirects=False)
+    return await world["client"].post(
+        f"/console{path}",
+        data=form | {"_csrf": csrf_for(SETTINGS.signing_key(), token)},
+        headers={"Cookie": f"{SESSION_COOKIE}={token}"},
+        follow_redirects=False,
+    )
 
 
 async def _entries(db) -> list[AuditEntry]:
     async with db.session() as s:
-        return list(await s.scalars(select(AuditEntry).where(AuditEntry.action.like("%inbox.%")).order_by(AuditEntry.at, AuditEntry.action)))
+        return list(
+            await s.scalars(
+                select(AuditEntry).where(AuditEntry.action.like("%inbox.%")).order_by(AuditEntry.at, AuditEntry.action)
+            )
+        )
 
 
 async def test_console_and_api_inbox_writes_are_audited_under_their_own_channel(db, world):
     cid, sam, sue = world["cid"], world["sam"], world["sue"]
     assert (await _console_post(world, "sam@nexa.test", f"/inbox/{cid}/claim", {})).status_code == 303
-    assert (await _console_post(world, "sam@nexa.test", f"/inbox/{cid}/notes", {"body": "@Sue can you check SSO?"})).status_code == 303
-    assert (await _console_post(world, "sam@nexa.test", f"/inbox/{cid}/status", {"status": "pending", "priority": "high"})).status_code == 303
+    assert (
+        await _console_post(world, "sam@nexa.test", f"/inbox/{cid}/notes", {"body": "@Sue can you check SSO?"})
+    ).status_code == 303
+    assert (
+        await _console_post(world, "sam@nexa.test", f"/inbox/{cid}/status", {"status": "pending", "priority": "high"})
+    ).status_code == 303
     refused = await _console_post(world, "sue@nexa.test", f"/inbox/{cid}/claim", {})  # Sam has it
     assert refused.status_code == 409
-    answer = await world["client"].post(f"/api/v1/inbox/conversations/{cid}/assign", json={"assignee_id": str(sue.id)},
-                                        headers={"Authorization": f"Bearer {world['sue_token']}"})
+    answer = await world["client"].post(
+        f"/api/v1/inbox/conversations/{cid}/assign",
+        json={"assignee_id": str(sue.id)},
+        headers={"Authorization": f"Bearer {world['sue_token']}"},
+    )
     assert answer.status_code == 200, answer.text
 
     entries = await _entries(db)
     console = [(e.action, e.actor_id, e.status) for e in entries if e.channel is Channel.console]
-    assert sorted(console) == sorted([("console:inbox.claim", sam.id, "ok"), ("console:inbox.note", sam.id, "ok"),
-                                      ("console:inbox.status", sam.id, "ok")])  # Sue's refused claim wrote nothing
+    assert sorted(console) == sorted(
+        [
+            ("console:inbox.claim", sam.id, "ok"),
+            ("console:inbox.note", sam.id, "ok"),
+            ("console:inbox.status", sam.id, "ok"),
+        ]
+    )  # Sue's refused claim wrote nothing
     note = next(e for e in entries if e.action == "console:inbox.note")
     assert note.arguments == {"mentioned": [str(sue.id)]} and note.record_ids[0] == cid
     status = next(e for e in entries if e.action == "console:inbox.status")

@@ -31,11 +31,23 @@ async def world(db, clock):
         sue = await factories.user(s, role=Role.support, team="Support", name="Sue Agent", email="sue@nexa.test")
         outsider = await factories.user(s, role=Role.support, team="Billing", name="Olga Outside")
         john = await factories.user(s, role=Role.rep, team="Sales East", name="John Rep")
-        support, secret = await InboxService(s, SYSTEM).create_inbox(name="support", address="support@nexa.test", team="Support")
-        sales, _ = await InboxService(s, SYSTEM).create_inbox(name="sales", address="sales@nexa.test", team="Sales East",
-                                                              kind=InboxKind.sales)
-    return {"sam": actor_for(sam), "sue": actor_for(sue), "outsider": actor_for(outsider), "john": actor_for(john),
-            "support": support, "sales": sales, "secret": secret, "sam_id": sam.id, "sue_id": sue.id}
+        support, secret = await InboxService(s, SYSTEM).create_inbox(
+            name="support", address="support@nexa.test", team="Support"
+        )
+        sales, _ = await InboxService(s, SYSTEM).create_inbox(
+            name="sales", address="sales@nexa.test", team="Sales East", kind=InboxKind.sales
+        )
+    return {
+        "sam": actor_for(sam),
+        "sue": actor_for(sue),
+        "outsider": actor_for(outsider),
+        "john": actor_for(john),
+        "support": support,
+        "sales": sales,
+        "secret": secret,
+        "sam_id": sam.id,
+        "sue_id": sue.id,
+    }
 
 
 async def _in(db, inbox, raw):
@@ -50,7 +62,11 @@ async def test_a_new_thread_opens_a_ticket_makes_an_unverified_contact_and_lands
         contact = await s.scalar(select(Contact).where(Contact.email == "jane@globex.test"))
         ticket = await s.get(Ticket, got.conversation.ticket_id)
         assert contact.first_name == "Jane" and contact.custom_fields == {"verified": False, "source": "inbox:support"}
-        assert ticket.subject == "SSO login fails" and ticket.requester_contact_id == contact.id and not ticket.requester_verified
+        assert (
+            ticket.subject == "SSO login fails"
+            and ticket.requester_contact_id == contact.id
+            and not ticket.requester_verified
+        )
         activity = await s.scalar(select(Activity).where(Activity.action == "received"))
         assert "Jane Doe" in activity.subject and "support@nexa.test" in activity.subject
         conversation = await InboxService(s, world["sam"]).get(got.conversation.id)
@@ -59,13 +75,22 @@ async def test_a_new_thread_opens_a_ticket_makes_an_unverified_contact_and_lands
 
 async def test_replies_thread_by_in_reply_to_references_and_ticket_token(db, world):
     first = await _in(db, world["support"], mail(message_id="<m1@globex.test>"))
-    by_reply = await _in(db, world["support"], mail(message_id="<m2@globex.test>", subject="Re: SSO login fails",
-                                                     in_reply_to="<m1@globex.test>"))
-    by_refs = await _in(db, world["support"], mail(message_id="<m3@globex.test>", subject="Fwd: SSO", references=["<m1@globex.test>", "<unknown@x>"]))
+    by_reply = await _in(
+        db,
+        world["support"],
+        mail(message_id="<m2@globex.test>", subject="Re: SSO login fails", in_reply_to="<m1@globex.test>"),
+    )
+    by_refs = await _in(
+        db,
+        world["support"],
+        mail(message_id="<m3@globex.test>", subject="Fwd: SSO", references=["<m1@globex.test>", "<unknown@x>"]),
+    )
     async with db.session() as s:
         number = (await s.get(Ticket, first.conversation.ticket_id)).number
     by_token = await _in(db, world["support"], mail(message_id="<m4@globex.test>", subject=f"Still broken [#{number}]"))
-    unknown = await _in(db, world["support"], mail(message_id="<m5@globex.test>", subject="Re: old", in_reply_to="<never-seen@x>"))
+    unknown = await _in(
+        db, world["support"], mail(message_id="<m5@globex.test>", subject="Re: old", in_reply_to="<never-seen@x>")
+    )
     assert {by_reply.conversation.id, by_refs.conversation.id, by_token.conversation.id} == {first.conversation.id}
     assert unknown.outcome == "new_thread" and unknown.conversation.id != first.conversation.id
     async with db.session() as s:
@@ -83,15 +108,33 @@ async def test_the_same_message_twice_is_stored_once(db, world):
 
 
 async def test_automated_mail_is_recorded_but_opens_nothing(db, world):
-    auto = await _in(db, world["support"], mail(sender="noreply@vendor.test", message_id="<a1@v>", subject="Out of office",
-                                                headers={"Auto-Submitted": "auto-replied"}))
-    bulk = await _in(db, world["support"], mail(sender="news@vendor.test", message_id="<a2@v>", headers={"Precedence": "bulk"}))
+    auto = await _in(
+        db,
+        world["support"],
+        mail(
+            sender="noreply@vendor.test",
+            message_id="<a1@v>",
+            subject="Out of office",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+    )
+    bulk = await _in(
+        db, world["support"], mail(sender="news@vendor.test", message_id="<a2@v>", headers={"Precedence": "bulk"})
+    )
     loop = await _in(db, world["support"], mail(sender="support@nexa.test", message_id="<a3@v>"))
-    assert (auto.message.kind, bulk.message.kind, loop.message.kind) == (MailKind.auto_reply, MailKind.bulk, MailKind.loop)
+    assert (auto.message.kind, bulk.message.kind, loop.message.kind) == (
+        MailKind.auto_reply,
+        MailKind.bulk,
+        MailKind.loop,
+    )
     async with db.session() as s:
         assert await s.scalar(select(Ticket)) is None and await s.scalar(select(Contact)) is None
         conversation = await InboxService(s, world["sam"]).get(auto.conversation.id)
-        assert conversation.automated and conversation.status is ConversationStatus.closed and conversation.resolution_due is None
+        assert (
+            conversation.automated
+            and conversation.status is ConversationStatus.closed
+            and conversation.resolution_due is None
+        )
         with pytest.raises(Conflict, match="automated"):
             await InboxService(s, world["sam"]).reply(auto.conversation.id, "hello?", SETTINGS, confirm=True)
 
@@ -106,7 +149,9 @@ async def test_a_sales_inbox_links_the_contacts_open_deal(db, world):
 
 async def test_views_assignment_and_team_boundaries(db, world):
     one = await _in(db, world["support"], mail(message_id="<v1@g>", subject="SSO login fails"))
-    two = await _in(db, world["support"], mail(message_id="<v2@g>", subject="Invoice question", sender="bob@initech.test"))
+    two = await _in(
+        db, world["support"], mail(message_id="<v2@g>", subject="Invoice question", sender="bob@initech.test")
+    )
     async with db.session() as s:
         sam = InboxService(s, world["sam"])
         assert (await sam.conversations(assignee="none"))[1] == 2
@@ -131,7 +176,13 @@ async def test_pages_follow_the_cursor_and_totals_agree_with_the_counts(db, worl
     got = []
     for i in range(5):
         with pinned(clock + timedelta(minutes=i // 2)):  # two pairs share a moment: the id breaks the tie
-            got.append((await _in(db, world["support"], mail(message_id=f"<p{i}@g>", sender=f"p{i}@g.test", subject=f"Page {i}"))).conversation)
+            got.append(
+                (
+                    await _in(
+                        db, world["support"], mail(message_id=f"<p{i}@g>", sender=f"p{i}@g.test", subject=f"Page {i}")
+                    )
+                ).conversation
+            )
     async with db.session() as s:
         sam = InboxService(s, world["sam"])
         await sam.assign(got[0].id, world["sue_id"])
@@ -147,8 +198,12 @@ async def test_pages_follow_the_cursor_and_totals_agree_with_the_counts(db, worl
         assert seen == [c.id for c in expected]  # every conversation once, most recent first
         assert (await sam.conversations(assignee="none")).total == 4
         assert (await sam.conversations(assignee=world["sue_id"])).total == 1  # counted by its own query
-        await s.execute(update(InboxConversation).where(InboxConversation.id == got[1].id).values(assignee_id=world["sue_id"]))
-        again = await sam.conversations(assignee="none")  # any change to a conversation, by any writer, is counted at once
+        await s.execute(
+            update(InboxConversation).where(InboxConversation.id == got[1].id).values(assignee_id=world["sue_id"])
+        )
+        again = await sam.conversations(
+            assignee="none"
+        )  # any change to a conversation, by any writer, is counted at once
         assert again.total == 3 and again.counts["unassigned"] == 3
         assert (await sam.conversations(q="Page 3")).total == 1
         assert (await sam.conversations(inbox="nope")).total == 0
@@ -160,9 +215,15 @@ async def test_pages_follow_the_cursor_and_totals_agree_with_the_counts(db, worl
 
 async def test_round_robin_gives_new_threads_to_each_agent_in_turn(db, world):
     async with db.session() as s:
-        inbox, _ = await InboxService(s, SYSTEM).create_inbox(name="rr", address="rr@nexa.test", team="Support", rules={"round_robin": True})
-    owners = [(await _in(db, inbox, mail(to="rr@nexa.test", message_id=f"<rr{i}@g>", sender=f"c{i}@g.test"))).conversation.assignee_id
-              for i in range(4)]
+        inbox, _ = await InboxService(s, SYSTEM).create_inbox(
+            name="rr", address="rr@nexa.test", team="Support", rules={"round_robin": True}
+        )
+    owners = [
+        (
+            await _in(db, inbox, mail(to="rr@nexa.test", message_id=f"<rr{i}@g>", sender=f"c{i}@g.test"))
+        ).conversation.assignee_id
+        for i in range(4)
+    ]
     assert owners == [world["sam_id"], world["sue_id"], world["sam_id"], world["sue_id"]]
 
 
@@ -171,8 +232,12 @@ async def test_snooze_wakes_at_its_time_and_status_follows_the_ticket(db, world,
     async with db.session() as s:
         service = InboxService(s, world["sam"])
         with pytest.raises(InvalidInput, match="future"):
-            await service.set_status(got.conversation.id, ConversationStatus.snoozed, snoozed_until=clock - timedelta(hours=1))
-        await service.set_status(got.conversation.id, ConversationStatus.snoozed, snoozed_until=clock + timedelta(hours=2))
+            await service.set_status(
+                got.conversation.id, ConversationStatus.snoozed, snoozed_until=clock - timedelta(hours=1)
+            )
+        await service.set_status(
+            got.conversation.id, ConversationStatus.snoozed, snoozed_until=clock + timedelta(hours=2)
+        )
         assert (await service.conversations(status=ConversationStatus.snoozed))[1] == 1
     with pinned(clock + timedelta(hours=3)):
         async with db.session() as s:
@@ -184,7 +249,9 @@ async def test_snooze_wakes_at_its_time_and_status_follows_the_ticket(db, world,
 async def test_sla_states_follow_the_clock(db, world, clock):
     got = await _in(db, world["support"], mail(message_id="<sla@g>"))  # medium: first response 8 h, resolution 48 h
     async with db.session() as s:
-        assert [c.id for c in (await InboxService(s, world["sam"]).conversations(sla_state="on_track"))[0]] == [got.conversation.id]
+        assert [c.id for c in (await InboxService(s, world["sam"]).conversations(sla_state="on_track"))[0]] == [
+            got.conversation.id
+        ]
     with pinned(clock + timedelta(hours=7, minutes=30)):
         async with db.session() as s:
             assert (await InboxService(s, world["sam"]).conversations(sla_state="due_soon"))[1] == 1
@@ -197,7 +264,9 @@ async def test_sla_states_follow_the_clock(db, world, clock):
 async def test_notes_resolve_mentions_of_the_inbox_team(db, world):
     got = await _in(db, world["support"], mail(message_id="<n1@g>"))
     async with db.session() as s:
-        note, mentioned = await InboxService(s, world["sam"]).add_note(got.conversation.id, "@sue can you check SSO? cc @olga")
+        note, mentioned = await InboxService(s, world["sam"]).add_note(
+            got.conversation.id, "@sue can you check SSO? cc @olga"
+        )
         assert [u.email for u in mentioned] == ["sue@nexa.test"] and note.mentions == [world["sue_id"]]
 
 
@@ -207,7 +276,9 @@ async def test_a_reply_after_someone_elses_reply_must_be_confirmed(db, world):
         await InboxService(s, world["sam"]).thread(got.conversation.id)
         await InboxService(s, world["sue"]).thread(got.conversation.id)
     async with db.session() as s:
-        sent = await InboxService(s, world["sue"]).reply(got.conversation.id, "Sue here: resetting your SSO now.", SETTINGS)
+        sent = await InboxService(s, world["sue"]).reply(
+            got.conversation.id, "Sue here: resetting your SSO now.", SETTINGS
+        )
         assert sent.in_reply_to == "<c1@g>" and sent.references == ["<c1@g>"] and b"[#1001]" in sent.raw_mime
     with pytest.raises(ReplyCollision) as refused:
         async with db.session() as s:
@@ -256,7 +327,9 @@ async def test_a_customer_writing_to_a_closed_thread_reopens_it_and_its_ticket(d
     async with db.session() as s:
         await InboxService(s, world["sam"]).set_status(got.conversation.id, ConversationStatus.closed)
     with pinned(clock + timedelta(days=3)):
-        again = await _in(db, world["support"], mail(message_id="<r2@g>", subject="Re: SSO login fails", in_reply_to="<r1@g>"))
+        again = await _in(
+            db, world["support"], mail(message_id="<r2@g>", subject="Re: SSO login fails", in_reply_to="<r1@g>")
+        )
         async with db.session() as s:
             conversation = await InboxService(s, world["sam"]).get(again.conversation.id)
             assert again.conversation.id == got.conversation.id and conversation.status is ConversationStatus.open
@@ -278,10 +351,16 @@ async def test_a_mention_of_a_slack_mapped_user_reaches_slack_as_a_direct_messag
     got = await _in(db, world["support"], mail(message_id="<sl@g>"))
     async with db.session() as s:
         (await s.get(User, world["sue_id"])).slack_user_id = "U0SUE"
-        await s.execute(text("DELETE FROM procrastinate_jobs WHERE task_name = 'inbox.summarize'"))  # not this test's subject
+        await s.execute(
+            text("DELETE FROM procrastinate_jobs WHERE task_name = 'inbox.summarize'")
+        )  # not this test's subject
     async with db.session() as s:
         note, _ = await InboxService(s, world["sam"]).add_note(got.conversation.id, "@sue@nexa.test please take over")
-        jobs = (await s.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
+        jobs = (
+            (await s.execute(text("SELECT args FROM procrastinate_jobs WHERE task_name = 'inbox.mention'")))
+            .scalars()
+            .all()
+        )
         assert jobs == [{"note_id": str(note.id), "user_id": str(world["sue_id"])}]
         assert await mention_text(s, note.id, world["sam_id"]) is None  # not mentioned, and not on Slack
     before = len(slack_api.find("chat.postMessage"))
@@ -290,7 +369,11 @@ async def test_a_mention_of_a_slack_mapped_user_reaches_slack_as_a_direct_messag
     assert [c.params["channel"] for c in posted] == ["U0SUE"]
     assert posted[0].params["text"] == "Sam Agent mentioned you on 'SSO login fails': @sue@nexa.test please take over"
     async with db.session() as s:
-        states = (await s.execute(text("SELECT status FROM procrastinate_jobs WHERE task_name = 'inbox.mention'"))).scalars().all()
+        states = (
+            (await s.execute(text("SELECT status FROM procrastinate_jobs WHERE task_name = 'inbox.mention'")))
+            .scalars()
+            .all()
+        )
         assert states == ["succeeded"]
 
 
@@ -305,7 +388,9 @@ async def test_a_reply_goes_out_at_most_once_with_the_claim_drafted_emails_use(d
     replies = []
     async with db.session() as s:
         for text_ in ("First answer", "Second answer", "Third answer"):
-            replies.append((await InboxService(s, world["sam"]).reply(got.conversation.id, text_, SETTINGS, confirm=True)).id)
+            replies.append(
+                (await InboxService(s, world["sam"]).reply(got.conversation.id, text_, SETTINGS, confirm=True)).id
+            )
 
     async def state(message_id):
         async with db.session() as s:

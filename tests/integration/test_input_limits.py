@@ -48,7 +48,11 @@ async def test_the_agent_refuses_empty_and_over_long_messages_and_stores_nothing
         assert (empty.value.field, empty.value.reason, empty.value.status) == ("message", "must not be empty", 400)
     with pytest.raises(MessageTooLong) as long:
         await agent.run(john, "x" * 21)
-    assert long.value.field == "message" and long.value.status == 413 and "at most 20 characters (21 sent)" in str(long.value)
+    assert (
+        long.value.field == "message"
+        and long.value.status == 413
+        and "at most 20 characters (21 sent)" in str(long.value)
+    )
     assert model.requests == [] and await _conversations(db) == 0
     ok = await agent.run(john, "  " + "x" * 20 + "  ")  # surrounding blanks do not count
     assert ok.answer == "hi" and ok.outcome is Outcome.answered
@@ -65,9 +69,14 @@ async def test_http_chat_refuses_with_4xx_as_json_and_before_a_stream(db):
             empty = await client.post("/api/v1/chat", json={"message": "   "}, headers=headers)
             assert empty.status_code == 400 and empty.json()["field"] == "message", empty.text
             long = await client.post("/api/v1/chat", json={"message": "y" * 21}, headers=headers)
-            assert long.status_code == 413 and long.json()["field"] == "message" and "at most 20" in long.json()["detail"]
-            widget = await client.post("/api/v1/widget/messages", json={"message": "y" * 21},
-                                       headers={"Accept": accept, "X-Nexa-Session": "s" * 32})
+            assert (
+                long.status_code == 413 and long.json()["field"] == "message" and "at most 20" in long.json()["detail"]
+            )
+            widget = await client.post(
+                "/api/v1/widget/messages",
+                json={"message": "y" * 21},
+                headers={"Accept": accept, "X-Nexa-Session": "s" * 32},
+            )
             assert widget.status_code == 413 and widget.json()["field"] == "message", widget.text
         fine = await client.post("/api/v1/chat", json={"message": "hello"}, headers=auth)
         assert fine.status_code == 200 and fine.json()["answer"] == "hi" and fine.json()["outcome"] == "answered"
@@ -88,8 +97,13 @@ async def test_outcomes_of_a_proposal_and_its_decisions(db):
     john_user, john, _ = await _john(db)
     async with db.session() as s:
         deal = await factories.deal(s, deal_name="Acme Corp - Enterprise Plan", amount=50000, owner_id=john_user.id)
-    agent = Agent(db, ScriptedModel(call("move_deal_stage", {"deal_id": str(deal.id), "stage": "proposal"}),
-                                    call("move_deal_stage", {"deal_id": str(deal.id), "stage": "negotiation"})))
+    agent = Agent(
+        db,
+        ScriptedModel(
+            call("move_deal_stage", {"deal_id": str(deal.id), "stage": "proposal"}),
+            call("move_deal_stage", {"deal_id": str(deal.id), "stage": "negotiation"}),
+        ),
+    )
     first = await agent.run(john, "move Acme to proposal")
     assert first.outcome is Outcome.proposed
     done = await agent.decide(john, first.conversation_id, first.pending[0].id, True)

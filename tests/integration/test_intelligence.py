@@ -28,10 +28,26 @@ from tests.support.job_tasks import drain
 from tests.support.scripted_models import FailingModel, ScriptedModel, call, say
 from tests.support.smtp import smtp_server
 
-SARAH = {"first_name": "Sarah", "last_name": "Johnson", "email": "sarah@acme.test", "company": "Acme Corp", "title": "VP Operations",
-         "industry": "Manufacturing", "company_size": "5000+", "source": "referral"}
-COLD = {"first_name": "Cal", "last_name": "Cold", "email": "cal@tiny.test", "company": "Tiny", "title": "Engineer",
-        "industry": "Retail", "company_size": "1-10", "source": "cold_call"}
+SARAH = {
+    "first_name": "Sarah",
+    "last_name": "Johnson",
+    "email": "sarah@acme.test",
+    "company": "Acme Corp",
+    "title": "VP Operations",
+    "industry": "Manufacturing",
+    "company_size": "5000+",
+    "source": "referral",
+}
+COLD = {
+    "first_name": "Cal",
+    "last_name": "Cold",
+    "email": "cal@tiny.test",
+    "company": "Tiny",
+    "title": "Engineer",
+    "industry": "Retail",
+    "company_size": "1-10",
+    "source": "cold_call",
+}
 
 
 async def _team(s):
@@ -49,7 +65,9 @@ async def test_the_specs_story_scores_85_then_90_when_sarah_replies(db):
         why = await explain_lead(s, lead.id)
         top = [f.factor for f in why.factors[1:3]]
         assert why.band == "High" and top == ["source", "company size"] and sum(f.points for f in why.factors) == 85
-        await EmailService(s, actor_for(john)).receive({"lead_id": lead.id, "subject": "Re: demo", "body": "Yes, let's talk next week."})
+        await EmailService(s, actor_for(john)).receive(
+            {"lead_id": lead.id, "subject": "Re: demo", "body": "Yes, let's talk next week."}
+        )
         assert lead.score == 90
         changes = [a.subject for a in await timeline(s, RecordType.lead, lead.id) if a.action == "score_changed"]
         assert changes == ["Lead Sarah Johnson score 85 -> 90 (High): Sarah replied"]
@@ -69,7 +87,10 @@ async def test_routing_high_to_the_least_loaded_senior_rep_in_turn_medium_to_a_r
         first = await leads.create(SARAH)
         second = await leads.create(SARAH | {"email": "s2@acme.test"})
         third = await leads.create(SARAH | {"email": "s3@acme.test"})
-        assert first.assigned_to_id in (john.id, ann.id) and {first.assigned_to_id, second.assigned_to_id} == {john.id, ann.id}
+        assert first.assigned_to_id in (john.id, ann.id) and {first.assigned_to_id, second.assigned_to_id} == {
+            john.id,
+            ann.id,
+        }
         assert third.assigned_to_id in (john.id, ann.id)
         medium = await leads.create(SARAH | {"email": "m@acme.test", "source": "website", "company_size": "51-200"})
         assert 50 <= medium.score < 75 and medium.assigned_to_id == rita.id
@@ -123,14 +144,27 @@ async def test_next_best_action_covers_the_specs_cases(clock, db):
         john, *_ = await _team(s)
         rep = actor_for(john)
         contact = await factories.contact(s, first_name="Sarah", last_name="Johnson", owner_id=john.id)
-        stuck = await factories.deal(s, deal_name="Stuck", owner_id=john.id, primary_contact_id=contact.id, stage="negotiation",
-                                     close_date=clock.date() + timedelta(days=40))
+        stuck = await factories.deal(
+            s,
+            deal_name="Stuck",
+            owner_id=john.id,
+            primary_contact_id=contact.id,
+            stage="negotiation",
+            close_date=clock.date() + timedelta(days=40),
+        )
         stuck.stage_changed_at = now - timedelta(days=15)
-        proposal = await factories.deal(s, deal_name="Fresh proposal", owner_id=john.id, primary_contact_id=contact.id,
-                                        close_date=clock.date() + timedelta(days=40))
+        proposal = await factories.deal(
+            s,
+            deal_name="Fresh proposal",
+            owner_id=john.id,
+            primary_contact_id=contact.id,
+            close_date=clock.date() + timedelta(days=40),
+        )
         await DealService(s, rep).move_stage(proposal.id, DealStage.proposal)
         lead = await LeadService(s, rep).create(SARAH)
-        await EngagementService(s, rep).log_call({"lead_id": lead.id, "direction": "inbound", "notes": "Sarah called back, interested"})
+        await EngagementService(s, rep).log_call(
+            {"lead_id": lead.id, "direction": "inbound", "notes": "Sarah called back, interested"}
+        )
         await s.flush()
         first = (await next_actions(s, RecordType.deal, stuck, now))[0]
         assert first.action.startswith("Schedule an executive call") and "15 days" in first.reason
@@ -145,16 +179,32 @@ async def test_a_draft_names_the_right_people_and_facts_and_nothing_else(db):
         john, *_ = await _team(s)
         rep = actor_for(john)
         acme = await factories.account(s, account_name="Acme Corp")
-        sarah = await factories.contact(s, first_name="Sarah", last_name="Johnson", account_id=acme.id, owner_id=john.id)
+        sarah = await factories.contact(
+            s, first_name="Sarah", last_name="Johnson", account_id=acme.id, owner_id=john.id
+        )
         other = await factories.contact(s, first_name="Tom", last_name="Other", owner_id=john.id)
-        deal = await factories.deal(s, deal_name="Acme Corp - Enterprise Plan", amount=50000, owner_id=john.id,
-                                    primary_contact_id=sarah.id, account_id=acme.id, close_date=date(2027, 3, 31))
-        await factories.deal(s, deal_name="Other Co Renewal", amount=7000, owner_id=john.id, primary_contact_id=other.id)
+        deal = await factories.deal(
+            s,
+            deal_name="Acme Corp - Enterprise Plan",
+            amount=50000,
+            owner_id=john.id,
+            primary_contact_id=sarah.id,
+            account_id=acme.id,
+            close_date=date(2027, 3, 31),
+        )
+        await factories.deal(
+            s, deal_name="Other Co Renewal", amount=7000, owner_id=john.id, primary_contact_id=other.id
+        )
         await EngagementService(s, rep).log_call({"contact_id": other.id, "notes": "Tom wants a discount"})
         email, draft = await EmailService(s, rep).draft(deal_id=deal.id, purpose="follow_up", tone="formal")
         text = email.subject + email.body
         assert email.status is EmailStatus.draft and email.to_addresses == [sarah.email] and draft.method == "template"
-        assert "Dear Sarah Johnson" in text and "Acme Corp - Enterprise Plan" in text and "March 31" in text and "John" in text
+        assert (
+            "Dear Sarah Johnson" in text
+            and "Acme Corp - Enterprise Plan" in text
+            and "March 31" in text
+            and "John" in text
+        )
         assert "Tom" not in text and "Other Co" not in text and "discount" not in text
         brief, _ = await EmailService(s, rep).draft(contact_id=sarah.id, purpose="check_in", tone="brief")
         assert brief.body.startswith("Hi Sarah,") and len(brief.body) < len(email.body)
@@ -168,10 +218,14 @@ async def test_the_llm_writes_the_draft_online_and_the_template_stands_in_when_i
         john, *_ = await _team(s)
         sarah = await factories.contact(s, first_name="Sarah", last_name="Johnson", owner_id=john.id)
         online = ScriptedModel(say("Subject: Demo next week\n\nHi Sarah, shall we book the demo? John"))
-        email, draft = await EmailService(s, actor_for(john)).draft(contact_id=sarah.id, purpose="demo", writer=writer_for(online))
+        email, draft = await EmailService(s, actor_for(john)).draft(
+            contact_id=sarah.id, purpose="demo", writer=writer_for(online)
+        )
         assert (email.subject, draft.method) == ("Demo next week", "llm")
         assert "Sarah Johnson" in online.requests[0][0].content and "never invent" in online.requests[0][0].content
-        _, fallback = await EmailService(s, actor_for(john)).draft(contact_id=sarah.id, purpose="demo", writer=writer_for(FailingModel()))
+        _, fallback = await EmailService(s, actor_for(john)).draft(
+            contact_id=sarah.id, purpose="demo", writer=writer_for(FailingModel())
+        )
         assert fallback.method == "template"
 
 
@@ -185,10 +239,14 @@ async def test_the_smtp_server_receives_the_email_only_after_approval(db, smtp):
     inbox, url = smtp
     async with db.session() as s:
         john, *_ = await _team(s)
-        sarah = await factories.contact(s, first_name="Sarah", last_name="Johnson", owner_id=john.id, email="sarah@acme.test")
+        sarah = await factories.contact(
+            s, first_name="Sarah", last_name="Johnson", owner_id=john.id, email="sarah@acme.test"
+        )
     settings = Settings(smtp_url=url)
-    model = ScriptedModel(call("draft_email", {"contact_id": str(sarah.id), "purpose": "demo"}),
-                          lambda msgs: call("send_email", {"email_id": _last_result(msgs)["data"]["email_id"]}))
+    model = ScriptedModel(
+        call("draft_email", {"contact_id": str(sarah.id), "purpose": "demo"}),
+        lambda msgs: call("send_email", {"email_id": _last_result(msgs)["data"]["email_id"]}),
+    )
     agent = Agent(db, model, settings=settings)
     first = await agent.run(actor_for(john), "email Sarah about a demo and send it")
     assert len(first.pending) == 1 and first.pending[0].summary.startswith("Send the email 'Demo of Nexa")

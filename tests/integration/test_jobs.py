@@ -50,7 +50,9 @@ async def test_an_approved_email_is_queued_then_sent_once_even_when_its_job_runs
         email, john, sarah = await _approved_email(db, settings)
         assert await _status(db, email.id) is EmailStatus.queued and inbox.messages == []
         async with open_queue(db.url) as queue:
-            (job,) = [j for j in await list_jobs(queue, status="queued") if not j.task.startswith(("alerts.", "scoring."))]
+            (job,) = [
+                j for j in await list_jobs(queue, status="queued") if not j.task.startswith(("alerts.", "scoring."))
+            ]
         assert job.task == "emails.deliver" and job.args == {"email_id": str(email.id)}
         with pytest.raises(Conflict):  # approving it a second time queues nothing
             async with db.session() as s:
@@ -67,7 +69,10 @@ async def test_an_approved_email_is_queued_then_sent_once_even_when_its_job_runs
             assert sent.status is EmailStatus.sent and sent.sent_at is not None
             assert [a.action for a in await timeline(s, RecordType.contact, sarah.id)].count("sent") == 1
         async with open_queue(db.url) as queue:
-            assert [j.status for j in await list_jobs(queue) if j.task == "emails.deliver"] == ["succeeded", "succeeded"]
+            assert [j.status for j in await list_jobs(queue) if j.task == "emails.deliver"] == [
+                "succeeded",
+                "succeeded",
+            ]
 
 
 async def test_a_delivery_cut_off_after_its_claim_is_never_sent_again(db):
@@ -117,9 +122,12 @@ async def test_a_failed_job_is_listed_and_retried_by_id(db):
 
 # -- periodic and knowledge-base jobs -------------------------------------------------------------------------------
 
+
 async def test_the_alert_scan_posts_each_new_alert_to_slack_once(db):
     with running(FakeSlack(closed={"C-CLOSED"})) as slack:
-        settings = replace(Settings(), slack_bot_token="xoxb-test", slack_api_url=slack.api_url, slack_alerts_channel="C-CLOSED")
+        settings = replace(
+            Settings(), slack_bot_token="xoxb-test", slack_api_url=slack.api_url, slack_alerts_channel="C-CLOSED"
+        )
         with pinned(datetime.combine(TODAY, time(18), UTC)):
             async with db.session() as s:
                 accounts, _ = await accounts_with_tickets(s, seed=7)
@@ -181,12 +189,19 @@ async def test_ingestion_and_reembedding_run_as_one_job_per_article_and_per_batc
         chunks = await s.scalar(select(func.count()).select_from(KbChunk))
         await s.execute(update(KbChunk).values(embedding_model="old-model"))
     assert articles == queued.jobs and chunks > 0
-    monkeypatch.setattr(sys.modules["store.knowledge.ingest"], "EMBED_BATCH", 4)  # the package re-exports a function `ingest`
+    monkeypatch.setattr(
+        sys.modules["store.knowledge.ingest"], "EMBED_BATCH", 4
+    )  # the package re-exports a function `ingest`
     async with db.session() as s:
         assert (await queue_reindex(s, default_embedder().name)).jobs == -(-chunks // 4)
     await drain(db, Settings())
     async with db.session() as s:
-        assert await s.scalar(select(func.count()).select_from(KbChunk).where(KbChunk.embedding_model == default_embedder().name)) == chunks
+        assert (
+            await s.scalar(
+                select(func.count()).select_from(KbChunk).where(KbChunk.embedding_model == default_embedder().name)
+            )
+            == chunks
+        )
     async with open_queue(db.url) as queue:
         jobs = [j for j in await list_jobs(queue) if j.task.startswith("kb.")]
     assert {j.status for j in jobs} == {"succeeded"} and len(jobs) == queued.jobs + -(-chunks // 4)

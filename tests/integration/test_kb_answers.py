@@ -51,15 +51,18 @@ def test_sections_know_their_role_and_articles_their_type():
     assert article_kind("Refund policy", ["overview"]) == "reference"
 
 
-@pytest.mark.parametrize(("question", "need"), [
-    ("my calendar sync stopped and shows SYNC-502, what do I do?", "fix"),
-    ("I keep getting kicked back to the login page", "fix"),
-    ("how do I bring my contacts over from a spreadsheet?", "steps"),
-    ("can I get a refund on a yearly plan?", "rule"),
-    ("how much is the Professional plan?", "fact"),
-    ("why was I charged a fee on my savings account?", "cause"),
-    ("we moved to yearly billing, when does that kick in?", "fact"),
-])
+@pytest.mark.parametrize(
+    ("question", "need"),
+    [
+        ("my calendar sync stopped and shows SYNC-502, what do I do?", "fix"),
+        ("I keep getting kicked back to the login page", "fix"),
+        ("how do I bring my contacts over from a spreadsheet?", "steps"),
+        ("can I get a refund on a yearly plan?", "rule"),
+        ("how much is the Professional plan?", "fact"),
+        ("why was I charged a fee on my savings account?", "cause"),
+        ("we moved to yearly billing, when does that kick in?", "fact"),
+    ],
+)
 def test_the_question_need(question, need):
     assert question_need(question) == need
 
@@ -86,8 +89,10 @@ def test_an_article_without_headings_answers_with_the_rule_and_its_condition(emb
 
 def test_faithfulness_drops_what_no_passage_supports(embedder):
     evidence = ["Choose **Reconnect** on the calendar integration and sign in with your provider again."]
-    answer = ("Choose Reconnect on the calendar integration and sign in again [1]. "
-              "You will also get a 20% discount on your next invoice.")
+    answer = (
+        "Choose Reconnect on the calendar integration and sign in again [1]. "
+        "You will also get a 20% discount on your next invoice."
+    )
     kept = faithful(answer, evidence, embedder)
     assert kept.startswith("Choose Reconnect") and "discount" not in kept
     assert faithful("See also: Other article [2].", evidence, embedder) == "See also: Other article [2]."
@@ -96,17 +101,24 @@ def test_faithfulness_drops_what_no_passage_supports(embedder):
 async def test_ingestion_stores_section_roles_and_the_article_type(helpcenter):
     async with helpcenter.session() as s:
         article = await s.scalar(select(KbArticle).where(KbArticle.title == "Calendar sync stops with SYNC-502"))
-        sections = list(await s.scalars(select(KbChunk.section).where(KbChunk.article_id == article.id).order_by(KbChunk.ordinal)))
+        sections = list(
+            await s.scalars(select(KbChunk.section).where(KbChunk.article_id == article.id).order_by(KbChunk.ordinal))
+        )
     assert article.kind == "troubleshooting" and sections == ["symptom", "cause", "fix"]
 
 
-@pytest.mark.parametrize(("question", "fix"), [
-    ("my calendar sync stopped and shows SYNC-502, what do I do?", "Reconnect"),
-    ("I keep getting kicked back to the login page after changing my password", "Clear the cookies"),
-    ("how do I bring my contacts over from a spreadsheet?", "Open Contacts > Import"),
-])
+@pytest.mark.parametrize(
+    ("question", "fix"),
+    [
+        ("my calendar sync stopped and shows SYNC-502, what do I do?", "Reconnect"),
+        ("I keep getting kicked back to the login page after changing my password", "Clear the cookies"),
+        ("how do I bring my contacts over from a spreadsheet?", "Open Contacts > Import"),
+    ],
+)
 async def test_a_customer_gets_the_fix_with_its_citation(helpcenter, embedder, question, fix):
-    result = await Agent(helpcenter, OfflineModel(embedder), embedder=embedder).run(Actor.customer("visitor-kb-1"), question)
+    result = await Agent(helpcenter, OfflineModel(embedder), embedder=embedder).run(
+        Actor.customer("visitor-kb-1"), question
+    )
     assert fix in result.answer and "[1]" in result.answer and result.citations
 
 
@@ -114,16 +126,24 @@ async def test_support_gets_the_same_composition_with_internal_articles(helpcent
     async with helpcenter.session() as s:
         sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
     agent = Agent(helpcenter, OfflineModel(embedder), embedder=embedder)
-    result = await agent.run(sam, "a customer needs an export bigger than the scheduled export allows, how do I run it?")
+    result = await agent.run(
+        sam, "a customer needs an export bigger than the scheduled export allows, how do I run it?"
+    )
     assert "--chunked" in result.answer and result.citations[0]["title"].startswith("Internal")
-    customer = await agent.run(Actor.customer("visitor-kb-2"), "I need an export bigger than the scheduled export allows")
+    customer = await agent.run(
+        Actor.customer("visitor-kb-2"), "I need an export bigger than the scheduled export allows"
+    )
     assert "--chunked" not in customer.answer
 
 
 async def test_a_model_answer_loses_the_sentences_its_passages_do_not_support(helpcenter, embedder):
-    model = ScriptedModel(call("kb_search", {"query": "SYNC-502"}),
-                          say("Choose Reconnect on the calendar integration and sign in with your provider again [1]. "
-                              "Nexa will refund your subscription for the downtime [1]."))
+    model = ScriptedModel(
+        call("kb_search", {"query": "SYNC-502"}),
+        say(
+            "Choose Reconnect on the calendar integration and sign in with your provider again [1]. "
+            "Nexa will refund your subscription for the downtime [1]."
+        ),
+    )
     result = await Agent(helpcenter, model, embedder=embedder).run(Actor.customer("visitor-kb-3"), "SYNC-502?")
     assert "Reconnect" in result.answer and "refund" not in result.answer and result.citations
 
@@ -155,11 +175,14 @@ Whether you move money from checking to savings or back, the app makes it simple
 """
 
 
-@pytest.mark.parametrize(("question", "expected"), [
-    ("there's a debit card charge I didn't make, how much could I be on the hook for?", "$50"),
-    ("is there a fee to move money from my checking to my savings?", "no fee"),
-    ("when can I use the money from a check I deposited?", "1-2 business days"),
-])
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("there's a debit card charge I didn't make, how much could I be on the hook for?", "$50"),
+        ("is there a fee to move money from my checking to my savings?", "no fee"),
+        ("when can I use the money from a check I deposited?", "1-2 business days"),
+    ],
+)
 def test_a_fact_question_gets_the_sentence_stating_what_it_asks(embedder, question, expected):
     """A "how much", a named fee or a "when" is answered by the unit stating the figure, the fee or the time, not by
     the sentence most like the question's topic."""
@@ -180,12 +203,18 @@ Points are always rounded down to the nearest whole number. For example, a $126.
 def test_a_rule_comes_whole_and_an_example_with_what_it_illustrates(embedder):
     """A rule's short list is given with its lead line, never the sentence saying what the article is for; an example
     brings the sentence it illustrates."""
-    answer = compose("how long does a temporary ATM limit increase last, and can it be repeated?", _passages(TEMPORARY_LIMIT),
-                     embedder).text
+    answer = compose(
+        "how long does a temporary ATM limit increase last, and can it be repeated?",
+        _passages(TEMPORARY_LIMIT),
+        embedder,
+    ).text
     assert "Procedure for" not in answer
     assert all(part in answer for part in ("Limit Increase Rules:", "150%", "24 hours", "Only one"))
-    answer = compose("I bought something for $126.77 and only got 126 points, shouldn't it be 127?", _passages(TEMPORARY_LIMIT),
-                     embedder).text
+    answer = compose(
+        "I bought something for $126.77 and only got 126 points, shouldn't it be 127?",
+        _passages(TEMPORARY_LIMIT),
+        embedder,
+    ).text
     assert "For example" in answer and "rounded down" in answer
 
 
@@ -196,7 +225,10 @@ def test_a_low_best_match_answers_only_when_it_stands_out():
 
 def test_staff_are_answered_from_the_internal_runbook_on_the_topic(embedder):
     public, internal = uuid.uuid4(), uuid.uuid4()
-    candidates = [(internal, "Internal: EXP-504 workaround details", 0.575), (public, "Report export times out (EXP-504)", 0.504)]
+    candidates = [
+        (internal, "Internal: EXP-504 workaround details", 0.575),
+        (public, "Report export times out (EXP-504)", 0.504),
+    ]
     question = "a customer's export is too big even for the scheduled export, how do I get them their data?"
     assert pick_article(question, candidates, embedder, staff=True) == internal
     assert pick_article(question, candidates, embedder) == public  # a problem's troubleshooting title, for anyone else

@@ -33,8 +33,14 @@ async def test_a_search_is_one_statement(db):
         try:
             for case in CASES:
                 statements.clear()
-                await search(s, embedder, case["query"], limit=5, method=case["method"],
-                             visibilities=tuple(Visibility(v) for v in case["visibilities"]))
+                await search(
+                    s,
+                    embedder,
+                    case["query"],
+                    limit=5,
+                    method=case["method"],
+                    visibilities=tuple(Visibility(v) for v in case["visibilities"]),
+                )
                 assert len(statements) <= 1, (case["query"], statements)
         finally:
             event.remove(db.engine.sync_engine, "before_cursor_execute", count)

@@ -51,7 +51,9 @@ async def test_ingestion_is_idempotent(kb, embedder):
     chunks = await _count(kb, KbChunk)
     async with kb.session() as s:
         again = await ingest(s, read_paths([CORPUS]), embedder)
-    assert (again.added, again.updated, again.chunks) == ([], [], 0) and len(again.unchanged) == await _count(kb, KbArticle)
+    assert (again.added, again.updated, again.chunks) == ([], [], 0) and len(again.unchanged) == await _count(
+        kb, KbArticle
+    )
     assert await _count(kb, KbChunk) == chunks
 
 
@@ -78,7 +80,9 @@ async def test_bad_files_are_reported_by_name_and_the_rest_ingests(db, embedder,
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02binary")
     (tmp_path / "empty.md").write_text("   \n")
     (tmp_path / "broken.json").write_text("{not json")
-    (tmp_path / "partial.json").write_text(json.dumps([{"id": "a1", "title": "No content"}, {"id": "a2", "title": "Fine", "content": "Body."}]))
+    (tmp_path / "partial.json").write_text(
+        json.dumps([{"id": "a1", "title": "No content"}, {"id": "a2", "title": "Fine", "content": "Body."}])
+    )
     (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     (tmp_path / "manual.pdf").write_bytes(b"%PDF-1.4")
     items = list(read_paths([tmp_path, tmp_path / "missing.md"]))
@@ -86,15 +90,26 @@ async def test_bad_files_are_reported_by_name_and_the_rest_ingests(db, embedder,
         report = await ingest(s, items, embedder)
     reasons = {Path(k.path.split("#")[0]).name: k.reason for k in report.skipped}
     assert reasons == {
-        "binary.txt": "binary file", "broken.json": reasons["broken.json"], "empty.md": "empty file", "latin1.txt": "not UTF-8 text",
-        "manual.pdf": reasons["manual.pdf"], "missing.md": "no such file or folder", "partial.json": reasons["partial.json"],
+        "binary.txt": "binary file",
+        "broken.json": reasons["broken.json"],
+        "empty.md": "empty file",
+        "latin1.txt": "not UTF-8 text",
+        "manual.pdf": reasons["manual.pdf"],
+        "missing.md": "no such file or folder",
+        "partial.json": reasons["partial.json"],
     }
-    assert reasons["broken.json"].startswith("invalid JSON") and "unsupported" in reasons["manual.pdf"] and '"content"' in reasons["partial.json"]
+    assert (
+        reasons["broken.json"].startswith("invalid JSON")
+        and "unsupported" in reasons["manual.pdf"]
+        and '"content"' in reasons["partial.json"]
+    )
     assert sorted(report.added) == sorted(["a2", str(tmp_path / "good.md")])
 
 
 def test_an_oversized_article_is_chunked_without_losing_text():
-    paragraphs = [f"Paragraph {i} explains step {i} of the migration in some detail, with numbers {i * 7}." for i in range(400)]
+    paragraphs = [
+        f"Paragraph {i} explains step {i} of the migration in some detail, with numbers {i * 7}." for i in range(400)
+    ]
     body = "# Big guide\n\n" + "\n\n".join(paragraphs[:200]) + "\n\n## Part two\n\n" + " ".join(paragraphs[200:])
     pieces = chunk(body)
     joined = "\n".join(p.content for p in pieces)
@@ -103,12 +118,17 @@ def test_an_oversized_article_is_chunked_without_losing_text():
     assert {p.heading for p in pieces} == {"Big guide", "Part two"}
 
 
-@pytest.mark.parametrize(("query", "expected", "alone_fails"), [
-    ("EXP-503", "Export queue is full", "vector"),  # an exact code among look-alike articles
-    ("EXP-501", "Export refused: missing permission", "vector"),
-    ("where do I find the PDF of last month's charge", "Download invoices and receipts", "text"),  # a paraphrase
-])
-async def test_hybrid_ranks_exact_terms_and_paraphrases_where_one_side_fails(kb, embedder, query, expected, alone_fails):
+@pytest.mark.parametrize(
+    ("query", "expected", "alone_fails"),
+    [
+        ("EXP-503", "Export queue is full", "vector"),  # an exact code among look-alike articles
+        ("EXP-501", "Export refused: missing permission", "vector"),
+        ("where do I find the PDF of last month's charge", "Download invoices and receipts", "text"),  # a paraphrase
+    ],
+)
+async def test_hybrid_ranks_exact_terms_and_paraphrases_where_one_side_fails(
+    kb, embedder, query, expected, alone_fails
+):
     async with kb.session() as s:
         hybrid = await search(s, embedder, query, limit=3)
         alone = await search(s, embedder, query, limit=3, method=alone_fails)
@@ -122,7 +142,10 @@ async def test_internal_articles_never_reach_a_customer(kb, embedder):
     async with kb.session() as s:
         sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
         for who, sees in ((Actor.customer("visitor-1"), False), (sam, True)):
-            result = await tool.run(ToolContext(session=s, actor=who, settings=Settings(), embedder=embedder), {"query": "refund over 500 dollars"})
+            result = await tool.run(
+                ToolContext(session=s, actor=who, settings=Settings(), embedder=embedder),
+                {"query": "refund over 500 dollars"},
+            )
             titles = [p["title"] for p in result.data["passages"]]
             assert ("Internal: refund approval limits" in titles) is sees
         public = await search(s, embedder, "refund approval limits internal", limit=10)
@@ -136,14 +159,20 @@ async def test_a_customer_gets_a_cited_answer_pointing_at_real_articles(kb, embe
     async with kb.session() as s:
         for citation in result.citations:
             article = await s.get(KbArticle, citation["article_id"])
-            assert article is not None and article.title == citation["title"] and citation["url"].endswith(citation["article_id"])
+            assert (
+                article is not None
+                and article.title == citation["title"]
+                and citation["url"].endswith(citation["article_id"])
+            )
     assert result.citations[0]["title"] == "Download invoices and receipts"
 
 
 async def test_below_the_threshold_the_answer_is_not_found(kb, embedder):
     agent = Agent(kb, OfflineModel(embedder))
     result = await agent.run(Actor.customer("visitor-3"), "What is the capital of France?")
-    assert result.answer.startswith("I couldn't find an answer") and "person" in result.answer and result.citations == []
+    assert (
+        result.answer.startswith("I couldn't find an answer") and "person" in result.answer and result.citations == []
+    )
     async with kb.session() as s:
         assert await search(s, embedder, "the and of it") == [] and await search(s, embedder, "?!...") == []
 
@@ -157,15 +186,25 @@ def test_citations_keep_only_markers_backed_by_passages_and_no_urls():
 async def test_memory_finds_a_past_ticket_within_the_callers_rights(db, embedder):
     async with db.session() as s:
         sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
-        await TicketService(s, SYSTEM).create({"subject": "Calendar stops syncing"}, first_message="Every night the Outlook sync dies with SYNC-502.")
-        await TicketService(s, SYSTEM).create({"subject": "Invoice wrong"}, first_message="The proration on my invoice looks off.")
+        await TicketService(s, SYSTEM).create(
+            {"subject": "Calendar stops syncing"}, first_message="Every night the Outlook sync dies with SYNC-502."
+        )
+        await TicketService(s, SYSTEM).create(
+            {"subject": "Invoice wrong"}, first_message="The proration on my invoice looks off."
+        )
     tool = TOOLSET.get("search_conversations")
     async with db.session() as s:
-        found = await tool.run(ToolContext(session=s, actor=sam, settings=Settings(), embedder=embedder), {"query": "outlook calendar keeps failing"})
+        found = await tool.run(
+            ToolContext(session=s, actor=sam, settings=Settings(), embedder=embedder),
+            {"query": "outlook calendar keeps failing"},
+        )
         assert found.data[0]["label"] == "#1001 Calendar stops syncing"
     with pytest.raises(Exception) as err:
         async with db.session() as s:
-            await tool.run(ToolContext(session=s, actor=Actor.customer("v"), settings=Settings(), embedder=embedder), {"query": "calendar"})
+            await tool.run(
+                ToolContext(session=s, actor=Actor.customer("v"), settings=Settings(), embedder=embedder),
+                {"query": "calendar"},
+            )
     assert getattr(err.value, "code", None) == "forbidden"
 
 
@@ -179,7 +218,10 @@ async def test_memory_shows_a_rep_only_their_own_conversations(db, embedder):
     tool = TOOLSET.get("search_conversations")
     async with db.session() as s:
         for who, sees in ((john, True), (mike, False)):
-            result = await tool.run(ToolContext(session=s, actor=who, settings=Settings(), embedder=embedder), {"query": "SSO outage at Acme"})
+            result = await tool.run(
+                ToolContext(session=s, actor=who, settings=Settings(), embedder=embedder),
+                {"query": "SSO outage at Acme"},
+            )
             assert any(m["kind"] == "conversation" for m in result.data) is sees
 
 
@@ -193,10 +235,13 @@ async def test_a_model_change_is_detected_and_reindex_re_embeds(kb, embedder):
         assert await stale_chunks(s, embedder.name) == 0
 
 
-
 async def test_have_we_seen_this_before_finds_the_ticket_offline(db, embedder):
     async with db.session() as s:
         sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
-        await TicketService(s, SYSTEM).create({"subject": "Calendar stops syncing"}, first_message="Every night the Outlook sync dies with SYNC-502.")
+        await TicketService(s, SYSTEM).create(
+            {"subject": "Calendar stops syncing"}, first_message="Every night the Outlook sync dies with SYNC-502."
+        )
     result = await Agent(db, OfflineModel(embedder)).run(sam, "have we seen SYNC-502 outlook sync failures before?")
-    assert [c["name"] for c in result.tool_calls] == ["search_conversations"] and "#1001 Calendar stops syncing" in result.answer
+    assert [c["name"] for c in result.tool_calls] == [
+        "search_conversations"
+    ] and "#1001 Calendar stops syncing" in result.answer

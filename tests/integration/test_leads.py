@@ -24,7 +24,16 @@ async def test_lifecycle_moves_forward_and_records_bant(db):
         lead = await factories.lead(s)
         leads = LeadService(s, SYSTEM)
         await leads.set_status(lead.id, "contacted")
-        await leads.set_status(lead.id, LeadStatus.qualified, bant={"budget": "$50K approved", "authority": "decision maker", "need": "current tool inadequate", "timeline": "Q1"})
+        await leads.set_status(
+            lead.id,
+            LeadStatus.qualified,
+            bant={
+                "budget": "$50K approved",
+                "authority": "decision maker",
+                "need": "current tool inadequate",
+                "timeline": "Q1",
+            },
+        )
         assert (lead.status, lead.bant_budget, lead.bant_timeline) == (LeadStatus.qualified, "$50K approved", "Q1")
         with pytest.raises(InvalidTransition) as err:
             await leads.set_status(lead.id, "contacted")
@@ -54,18 +63,41 @@ async def test_logging_a_call_moves_last_contacted(db):
 async def test_conversion_creates_contact_account_and_deal(db):
     """The spec's example: Sarah converts into contact, account Acme Corp and a $50K deal."""
     async with db.session() as s:
-        lead = await factories.lead(s, first_name="Sarah", last_name="Johnson", email="sarah@acme.test", company="Acme Corp", source="referral", title="VP Operations")
+        lead = await factories.lead(
+            s,
+            first_name="Sarah",
+            last_name="Johnson",
+            email="sarah@acme.test",
+            company="Acme Corp",
+            source="referral",
+            title="VP Operations",
+        )
         await factories.qualify(s, lead.id)
-        result = await LeadService(s, SYSTEM).convert(lead.id, {"amount": "50000", "deal_name": "Acme Corp - Enterprise Plan"})
+        result = await LeadService(s, SYSTEM).convert(
+            lead.id, {"amount": "50000", "deal_name": "Acme Corp - Enterprise Plan"}
+        )
     async with db.session() as s:
         lead = await s.get(Lead, lead.id)
         deal = await s.get(Deal, result.deal.id)
         contact = await s.get(Contact, result.contact.id)
         account = await s.get(Account, result.account.id)
-        assert lead.status is LeadStatus.converted and lead.converted_contact_id == contact.id and lead.converted_deal_id == deal.id
-        assert (contact.name, contact.account_id, contact.lifecycle_stage) == ("Sarah Johnson", account.id, LifecycleStage.opportunity)
+        assert (
+            lead.status is LeadStatus.converted
+            and lead.converted_contact_id == contact.id
+            and lead.converted_deal_id == deal.id
+        )
+        assert (contact.name, contact.account_id, contact.lifecycle_stage) == (
+            "Sarah Johnson",
+            account.id,
+            LifecycleStage.opportunity,
+        )
         assert account.account_name == "Acme Corp" and account.primary_contact_id == contact.id
-        assert (deal.stage, deal.probability, deal.amount, deal.weighted_value) == (DealStage.qualification, 25, Decimal("50000.00"), Decimal("12500.00"))
+        assert (deal.stage, deal.probability, deal.amount, deal.weighted_value) == (
+            DealStage.qualification,
+            25,
+            Decimal("50000.00"),
+            Decimal("12500.00"),
+        )
         assert deal.close_date == (utcnow() + timedelta(days=90)).date()
         assert deal.primary_contact_id == contact.id and deal.account_id == account.id
 

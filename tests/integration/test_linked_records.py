@@ -43,8 +43,15 @@ async def test_carlos_cannot_convert_his_way_into_acme(db, demo, company):
     carlos = await demo("carlos@nexa.test")
     before = await _snapshot(db)
     async with db.session() as s:
-        lead = await LeadService(s, carlos).create({"first_name": "Tom", "last_name": "Smith", "email": "tom.smith@acme.test",
-                                                    "company": company, "source": "website"})
+        lead = await LeadService(s, carlos).create(
+            {
+                "first_name": "Tom",
+                "last_name": "Smith",
+                "email": "tom.smith@acme.test",
+                "company": company,
+                "source": "website",
+            }
+        )
         await factories.qualify(s, lead.id)
         await s.commit()
     with pytest.raises(Conflict) as err:  # raised out of the session: the request's transaction rolls back
@@ -53,16 +60,26 @@ async def test_carlos_cannot_convert_his_way_into_acme(db, demo, company):
     assert err.value.field == "company"
     async with db.session() as s:
         assert (await s.get(Lead, lead.id)).converted_account_id is None
-        assert await s.scalar(select(func.count()).select_from(Deal).where(Deal.account_id == before[0])) == \
-            await s.scalar(select(func.count()).select_from(Deal).where(Deal.account_id == before[0], Deal.owner_id != carlos.user_id))
+        assert await s.scalar(
+            select(func.count()).select_from(Deal).where(Deal.account_id == before[0])
+        ) == await s.scalar(
+            select(func.count()).select_from(Deal).where(Deal.account_id == before[0], Deal.owner_id != carlos.user_id)
+        )
     assert await _snapshot(db) == before
 
 
 async def test_an_existing_contact_by_email_is_linked_only_when_readable(db, demo):
     carlos = await demo("carlos@nexa.test")
     async with db.session() as s:
-        lead = await LeadService(s, carlos).create({"first_name": "Tom", "last_name": "Smith", "email": "tom.smith@acme.test",
-                                                    "company": "Smithworks", "source": "website"})
+        lead = await LeadService(s, carlos).create(
+            {
+                "first_name": "Tom",
+                "last_name": "Smith",
+                "email": "tom.smith@acme.test",
+                "company": "Smithworks",
+                "source": "website",
+            }
+        )
         await factories.qualify(s, lead.id)
         await s.commit()
     with pytest.raises(Conflict) as err:
@@ -70,7 +87,9 @@ async def test_an_existing_contact_by_email_is_linked_only_when_readable(db, dem
             await LeadService(s, carlos).convert(lead.id)
     assert err.value.field == "email"
     async with db.session() as s:
-        assert await s.scalar(select(Account).where(Account.account_name == "Smithworks")) is None  # nothing half-written
+        assert (
+            await s.scalar(select(Account).where(Account.account_name == "Smithworks")) is None
+        )  # nothing half-written
 
 
 async def test_convert_into_another_teams_account_or_deal_on_it_is_refused(db, demo):
@@ -78,8 +97,15 @@ async def test_convert_into_another_teams_account_or_deal_on_it_is_refused(db, d
     before = await _snapshot(db)
     acme_id, tom_id = before[0], before[1]
     async with db.session() as s:
-        lead = await LeadService(s, carlos).create({"first_name": "Ann", "last_name": "Other", "email": "ann@other.test",
-                                                    "company": "Other Co", "source": "website"})
+        lead = await LeadService(s, carlos).create(
+            {
+                "first_name": "Ann",
+                "last_name": "Other",
+                "email": "ann@other.test",
+                "company": "Other Co",
+                "source": "website",
+            }
+        )
         await factories.qualify(s, lead.id)
         await s.commit()
     for attempt in (
@@ -98,8 +124,15 @@ async def test_convert_into_another_teams_account_or_deal_on_it_is_refused(db, d
 async def test_a_readable_account_with_the_company_name_is_linked_and_won(db, demo):
     john = await demo("john@nexa.test")  # Acme's team
     async with db.session() as s:
-        lead = await LeadService(s, john).create({"first_name": "Nia", "last_name": "Newhire", "email": "nia@acme.test",
-                                                  "company": "acme corp", "source": "referral"})
+        lead = await LeadService(s, john).create(
+            {
+                "first_name": "Nia",
+                "last_name": "Newhire",
+                "email": "nia@acme.test",
+                "company": "acme corp",
+                "source": "referral",
+            }
+        )
         await factories.qualify(s, lead.id)
         done = await LeadService(s, john).convert(lead.id, {"amount": 1000})
         await DealService(s, john).move_stage(done.deal.id, "closed_won")
@@ -132,8 +165,12 @@ async def test_ten_racing_conversions_into_one_new_company_share_one_account(db)
     accounts = await asyncio.gather(*tasks)
     assert len(set(accounts)) == 1
     async with db.session() as s:
-        assert await s.scalar(select(func.count()).select_from(Account).where(Account.account_name == "samecorp x")) == 1
-        assert await s.scalar(select(func.count()).select_from(Lead).where(Lead.converted_account_id == accounts[0])) == 10
+        assert (
+            await s.scalar(select(func.count()).select_from(Account).where(Account.account_name == "samecorp x")) == 1
+        )
+        assert (
+            await s.scalar(select(func.count()).select_from(Lead).where(Lead.converted_account_id == accounts[0])) == 10
+        )
         account = await s.get(Account, accounts[0])
         assert account.primary_contact_id is not None
 

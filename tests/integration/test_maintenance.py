@@ -18,28 +18,44 @@ SETTINGS = replace(Settings(), job_modules=("tests.support.job_tasks",))
 
 async def test_the_prune_deletes_what_expired_and_keeps_what_is_live(db):
     async with db.session() as s:
-        await s.execute(text("INSERT INTO idempotency_keys (caller, key, request_hash, status_code, created_at) VALUES "
-                             "('amy', 'old', 'h', 201, now() - interval '25 hours'), "
-                             "('amy', 'running', 'h', NULL, now() - interval '26 hours'), "
-                             "('amy', 'fresh', 'h', 201, now() - interval '23 hours')"))
-        await s.execute(text("INSERT INTO rate_windows (rule, key, hits, resets_at) VALUES "
-                             "('rate_api', 'gone', 3, now() - interval '1 second'), ('rate_widget_ip', 'gone', 9, now() - interval '2 hours'), "
-                             "('rate_api', 'live', 3, now() + interval '30 seconds')"))
+        await s.execute(
+            text(
+                "INSERT INTO idempotency_keys (caller, key, request_hash, status_code, created_at) VALUES "
+                "('amy', 'old', 'h', 201, now() - interval '25 hours'), "
+                "('amy', 'running', 'h', NULL, now() - interval '26 hours'), "
+                "('amy', 'fresh', 'h', 201, now() - interval '23 hours')"
+            )
+        )
+        await s.execute(
+            text(
+                "INSERT INTO rate_windows (rule, key, hits, resets_at) VALUES "
+                "('rate_api', 'gone', 3, now() - interval '1 second'), ('rate_widget_ip', 'gone', 9, now() - interval '2 hours'), "
+                "('rate_api', 'live', 3, now() + interval '30 seconds')"
+            )
+        )
         week_old = await defer(s, "test.noop")
         recent = await defer(s, "test.noop")
         failed = await defer(s, "test.fail")
     await drain(db, SETTINGS)
     async with db.session() as s:
-        await s.execute(text("UPDATE procrastinate_events SET at = at - interval '8 days' WHERE job_id IN (:a, :b)"),
-                        {"a": week_old, "b": failed})
+        await s.execute(
+            text("UPDATE procrastinate_events SET at = at - interval '8 days' WHERE job_id IN (:a, :b)"),
+            {"a": week_old, "b": failed},
+        )
         await defer(s, "maintenance.prune", timestamp=0)
     await drain(db, SETTINGS)
     async with db.session() as s:
         assert (await s.scalars(text("SELECT key FROM idempotency_keys"))).all() == ["fresh"]
         assert (await s.execute(text("SELECT rule, key FROM rate_windows"))).all() == [("rate_api", "live")]
-        left = (await s.execute(text("SELECT id, status::text FROM procrastinate_jobs WHERE task_name LIKE 'test.%' ORDER BY id"))).all()
+        left = (
+            await s.execute(
+                text("SELECT id, status::text FROM procrastinate_jobs WHERE task_name LIKE 'test.%' ORDER BY id")
+            )
+        ).all()
         assert left == [(recent, "succeeded"), (failed, "failed")]  # a failed job waits for `nexa jobs --retry`
-        assert await s.scalar(text("SELECT count(*) FROM procrastinate_events WHERE job_id = :id"), {"id": week_old}) == 0
+        assert (
+            await s.scalar(text("SELECT count(*) FROM procrastinate_events WHERE job_id = :id"), {"id": week_old}) == 0
+        )
 
 
 def test_the_prune_is_scheduled_every_hour():

@@ -45,9 +45,19 @@ async def nurture(db, clock):
     async with db.session() as s:
         boss = await factories.user(s, role=Role.manager, name="Maria")
         rep = await factories.user(s, role=Role.rep, name="John")
-        leads = {name: await LeadService(s, SYSTEM).create({"first_name": name.title(), "last_name": "Low", "email": f"{name}@x.test",
-                                                             "company": f"{name.title()} Ltd", "source": "social_media", "score": 20})
-                 for name in ("lou", "sam", "uma")}
+        leads = {
+            name: await LeadService(s, SYSTEM).create(
+                {
+                    "first_name": name.title(),
+                    "last_name": "Low",
+                    "email": f"{name}@x.test",
+                    "company": f"{name.title()} Ltd",
+                    "source": "social_media",
+                    "score": 20,
+                }
+            )
+            for name in ("lou", "sam", "uma")
+        }
         (campaign,), _ = await CampaignService(s, SYSTEM).search(q="Nurture")
     return {"boss": actor_for(boss), "rep": actor_for(rep), "leads": leads, "campaign": campaign}
 
@@ -57,10 +67,16 @@ async def test_a_low_score_lead_gets_step_1_then_step_2_after_its_delay_and_noth
         settings = settings_for(url)
         async with db.session() as s:
             drips = DripService(s, nurture["boss"])
-            first = await drips.add_step(nurture["campaign"].id, {"subject": STEP1[0], "body": STEP1[1], "delay_hours": 0}, settings)
-            second = await drips.add_step(nurture["campaign"].id, {"subject": STEP2[0], "body": STEP2[1], "delay_hours": 48}, settings)
+            first = await drips.add_step(
+                nurture["campaign"].id, {"subject": STEP1[0], "body": STEP1[1], "delay_hours": 0}, settings
+            )
+            second = await drips.add_step(
+                nurture["campaign"].id, {"subject": STEP2[0], "body": STEP2[1], "delay_hours": 48}, settings
+            )
             assert [(st.drip_step, st.drip_delay) for st in await drips.steps(nurture["campaign"].id)] == [
-                (1, timedelta(0)), (2, timedelta(hours=48))]
+                (1, timedelta(0)),
+                (2, timedelta(hours=48)),
+            ]
         await _tick(db, settings)
         assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["lou@x.test", "sam@x.test", "uma@x.test"]
         lou = parsed(next(m for m in inbox.messages if m.rcpt_tos == ["lou@x.test"]))
@@ -95,13 +111,24 @@ async def test_a_lead_enrolled_later_starts_the_drip_from_its_own_enrolment_and_
         settings = settings_for(url)
         async with db.session() as s:
             drips = DripService(s, nurture["boss"])
-            await drips.add_step(nurture["campaign"].id, {"subject": STEP1[0], "body": STEP1[1], "delay_hours": 24}, settings)
-            await drips.add_step(nurture["campaign"].id, {"subject": STEP2[0], "body": STEP2[1], "delay_hours": 24}, settings)
+            await drips.add_step(
+                nurture["campaign"].id, {"subject": STEP1[0], "body": STEP1[1], "delay_hours": 24}, settings
+            )
+            await drips.add_step(
+                nurture["campaign"].id, {"subject": STEP2[0], "body": STEP2[1], "delay_hours": 24}, settings
+            )
         with pinned(clock + timedelta(hours=12)):
             async with db.session() as s:
                 for name in ("max", "zoe"):
-                    await LeadService(s, SYSTEM).create({"first_name": name.title(), "last_name": "Late", "email": f"{name}@x.test",
-                                                         "source": "social_media", "score": 10})
+                    await LeadService(s, SYSTEM).create(
+                        {
+                            "first_name": name.title(),
+                            "last_name": "Late",
+                            "email": f"{name}@x.test",
+                            "source": "social_media",
+                            "score": 10,
+                        }
+                    )
         with pinned(clock + timedelta(hours=25)):
             await _tick(db, settings)
         assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["lou@x.test", "sam@x.test", "uma@x.test"]
@@ -110,19 +137,28 @@ async def test_a_lead_enrolled_later_starts_the_drip_from_its_own_enrolment_and_
         assert sorted(m.rcpt_tos[0] for m in inbox.messages[3:]) == ["zoe@x.test"]  # Max's address bounced
         with pinned(clock + timedelta(hours=62)):
             await _tick(db, settings)
-        assert sorted(m.rcpt_tos[0] for m in inbox.messages[4:]) == ["lou@x.test", "sam@x.test", "uma@x.test", "zoe@x.test"]
+        assert sorted(m.rcpt_tos[0] for m in inbox.messages[4:]) == [
+            "lou@x.test",
+            "sam@x.test",
+            "uma@x.test",
+            "zoe@x.test",
+        ]
         async with db.session() as s:
-            statuses = sorted((await s.scalars(select(MassEmailSend.status).where(MassEmailSend.address == "max@x.test"))).all())
+            statuses = sorted(
+                (await s.scalars(select(MassEmailSend.status).where(MassEmailSend.address == "max@x.test"))).all()
+            )
             assert statuses == [SendStatus.bounced]
 
 
 async def test_bad_steps_are_refused_naming_the_field_and_reps_may_not_write_them(db, clock, nurture):
     settings = settings_for("smtp://127.0.0.1:2525")
     campaign = nurture["campaign"].id
-    cases = [({"subject": "Hi", "body": "<p>x</p>", "delay_hours": -1}, "delay_hours"),
-             ({"subject": "Hi", "body": "<p>{{ contact.favourite_color }}</p>", "delay_hours": 1}, "body"),
-             ({"subject": "Hi {{ lead.name }}", "body": "<p>x</p>", "delay_hours": 1}, "subject"),
-             ({"subject": "Hi", "body": "<p>x</p>"}, "delay_hours")]
+    cases = [
+        ({"subject": "Hi", "body": "<p>x</p>", "delay_hours": -1}, "delay_hours"),
+        ({"subject": "Hi", "body": "<p>{{ contact.favourite_color }}</p>", "delay_hours": 1}, "body"),
+        ({"subject": "Hi {{ lead.name }}", "body": "<p>x</p>", "delay_hours": 1}, "subject"),
+        ({"subject": "Hi", "body": "<p>x</p>"}, "delay_hours"),
+    ]
     for data, field in cases:
         async with db.session() as s:
             with pytest.raises(InvalidInput) as err:
@@ -131,10 +167,14 @@ async def test_bad_steps_are_refused_naming_the_field_and_reps_may_not_write_the
     async with db.session() as s:
         other = await CampaignService(s, SYSTEM).create({"name": "Q4 Promo", "type": "email"})
         with pytest.raises(InvalidInput) as err:
-            await DripService(s, nurture["boss"]).add_step(other.id, {"subject": "Hi", "body": "<p>x</p>", "delay_hours": 1}, settings)
+            await DripService(s, nurture["boss"]).add_step(
+                other.id, {"subject": "Hi", "body": "<p>x</p>", "delay_hours": 1}, settings
+            )
         assert err.value.field == "campaign_id"
         with pytest.raises(PermissionDenied):
-            await DripService(s, nurture["rep"]).add_step(campaign, {"subject": "Hi", "body": "<p>x</p>", "delay_hours": 1}, settings)
+            await DripService(s, nurture["rep"]).add_step(
+                campaign, {"subject": "Hi", "body": "<p>x</p>", "delay_hours": 1}, settings
+            )
         assert await DripService(s, nurture["boss"]).steps(campaign) == []
 
 
@@ -148,8 +188,14 @@ async def test_api_defines_and_lists_steps_and_refuses_bad_ones_with_a_400_namin
         headers = {"Authorization": f"Bearer {token}"}
         negative = await http.post(path, headers=headers, json={"subject": "Hi", "body": "<p>x</p>", "delay_hours": -2})
         assert negative.status_code == 400 and negative.json()["field"] == "delay_hours"
-        unknown = await http.post(path, headers=headers, json={"subject": "Hi", "body": "{{ contact.shoe }}", "delay_hours": 2})
-        assert unknown.status_code == 400 and unknown.json()["field"] == "body" and "contact.shoe" in unknown.json()["detail"]
+        unknown = await http.post(
+            path, headers=headers, json={"subject": "Hi", "body": "{{ contact.shoe }}", "delay_hours": 2}
+        )
+        assert (
+            unknown.status_code == 400
+            and unknown.json()["field"] == "body"
+            and "contact.shoe" in unknown.json()["detail"]
+        )
         made = await http.post(path, headers=headers, json={"subject": STEP2[0], "body": STEP2[1], "delay_hours": 48})
         assert made.status_code == 201 and made.json()["drip_step"] == 1 and made.json()["drip_delay"] == 48
         listed = (await http.get(path, headers=headers)).json()["items"]

@@ -26,13 +26,19 @@ from tests.support.marketing import BODY, html_of, parsed, settings_for
 from tests.support.smtp import Inbox, smtp_server
 
 
-async def _email(db, marketing_crm, body: str = BODY, subject: str = "Hi {{ contact.first_name }}", list_id=None) -> MassEmail:
+async def _email(
+    db, marketing_crm, body: str = BODY, subject: str = "Hi {{ contact.first_name }}", list_id=None
+) -> MassEmail:
     async with db.session() as s:
-        return await MassEmailService(s, marketing_crm["boss"]).create(marketing_crm["campaign"].id, {"subject": subject, "body": body,
-                                                                                 "list_id": list_id or marketing_crm["vip"].id})
+        return await MassEmailService(s, marketing_crm["boss"]).create(
+            marketing_crm["campaign"].id,
+            {"subject": subject, "body": body, "list_id": list_id or marketing_crm["vip"].id},
+        )
 
 
-async def test_a_send_delivers_one_message_per_recipient_with_headers_merge_fields_footer_and_suppression(db, marketing_crm):
+async def test_a_send_delivers_one_message_per_recipient_with_headers_merge_fields_footer_and_suppression(
+    db, marketing_crm
+):
     with smtp_server(Inbox(refuse={"bob@big.test": "550 5.1.1 <bob@big.test>: no such user"})) as (inbox, url):
         settings = settings_for(url)
         mass = await _email(db, marketing_crm)
@@ -41,7 +47,9 @@ async def test_a_send_delivers_one_message_per_recipient_with_headers_merge_fiel
         assert (audience.recipients, audience.suppressed) == (3, 1) and inbox.messages == []
         await drain(db, settings)
     assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["ann@big.test", "dee@big.test"]
-    assert all(len(m.rcpt_tos) == 1 for m in inbox.messages) and inbox.sessions == 1  # one connection for the whole send
+    assert (
+        all(len(m.rcpt_tos) == 1 for m in inbox.messages) and inbox.sessions == 1
+    )  # one connection for the whole send
     messages = {m.rcpt_tos[0]: parsed(m) for m in inbox.messages}
     ann = messages["ann@big.test"]
     assert ann["Subject"] == "Hi Ann" and ann["From"] == "news@nexa.test" and ann["To"] == "ann@big.test"
@@ -55,30 +63,46 @@ async def test_a_send_delivers_one_message_per_recipient_with_headers_merge_fiel
     assert "Dear Dee at Big Co" in html_of(messages["dee@big.test"])
     async with db.session() as s:
         rows = dict((await s.execute(select(MassEmailSend.address, MassEmailSend.status))).all())
-        assert rows == {"ann@big.test": SendStatus.sent, "bob@big.test": SendStatus.bounced, "dee@big.test": SendStatus.sent}
+        assert rows == {
+            "ann@big.test": SendStatus.sent,
+            "bob@big.test": SendStatus.bounced,
+            "dee@big.test": SendStatus.sent,
+        }
         assert (await s.get(Suppression, "bob@big.test")).reason == "bounced"
         members = dict((await s.execute(select(CampaignMember.contact_id, CampaignMember.status))).all())
-        assert members[marketing_crm["people"]["bob"].id] == "bounced" and members[marketing_crm["people"]["ann"].id] == "sent"
+        assert (
+            members[marketing_crm["people"]["bob"].id] == "bounced"
+            and members[marketing_crm["people"]["ann"].id] == "sent"
+        )
         assert (await s.get(MassEmail, mass.id)).status is MassEmailStatus.sent
         bob_timeline = await timeline(s, RecordType.contact, marketing_crm["people"]["bob"].id)
         assert any(a.action == "bounced" and "550" in a.subject for a in bob_timeline)
     # Bounced and unsubscribed addresses get nothing from any later campaign email.
     async with db.session() as s:
-        other = await CampaignService(s, SYSTEM).create({"name": "Webinar", "type": "webinar", "owner_id": marketing_crm["boss"].user_id})
-        later = await MassEmailService(s, marketing_crm["boss"]).create(other.id, {"subject": "Join", "body": "<p>Hi</p>", "list_id": marketing_crm["vip"].id})
+        other = await CampaignService(s, SYSTEM).create(
+            {"name": "Webinar", "type": "webinar", "owner_id": marketing_crm["boss"].user_id}
+        )
+        later = await MassEmailService(s, marketing_crm["boss"]).create(
+            other.id, {"subject": "Join", "body": "<p>Hi</p>", "list_id": marketing_crm["vip"].id}
+        )
         audience = await MassEmailService(s, marketing_crm["boss"]).audience(later.id)
     assert (audience.recipients, audience.suppressed) == (2, 2)
 
 
-@pytest.mark.parametrize(("body", "named"), [
-    ("<p>{{ contact.favourite_color }}</p>", "contact.favourite_color"),
-    ("<p>{{ coupon_code }}</p>", "coupon_code"),
-    ("<p>{% if contact.first_name %}</p>", "template error on line 1"),
-])
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ("<p>{{ contact.favourite_color }}</p>", "contact.favourite_color"),
+        ("<p>{{ coupon_code }}</p>", "coupon_code"),
+        ("<p>{% if contact.first_name %}</p>", "template error on line 1"),
+    ],
+)
 async def test_an_unknown_merge_field_is_refused_naming_it(db, marketing_crm, body, named):
     async with db.session() as s:
         with pytest.raises(InvalidInput) as bad:
-            await MassEmailService(s, marketing_crm["boss"]).create(marketing_crm["campaign"].id, {"subject": "x", "body": body})
+            await MassEmailService(s, marketing_crm["boss"]).create(
+                marketing_crm["campaign"].id, {"subject": "x", "body": body}
+            )
     assert bad.value.field == "body" and named in bad.value.reason
 
 
@@ -92,7 +116,11 @@ async def test_no_sendable_recipients_send_twice_and_a_rep_are_refused_and_nothi
         with pytest.raises(InvalidInput) as empty:
             async with db.session() as s:
                 await MassEmailService(s, marketing_crm["boss"]).send(nobody.id, settings)
-        assert empty.value.field == "list_id" and "no sendable recipients" in empty.value.reason and "1 suppressed" in empty.value.reason
+        assert (
+            empty.value.field == "list_id"
+            and "no sendable recipients" in empty.value.reason
+            and "1 suppressed" in empty.value.reason
+        )
         with pytest.raises(PermissionDenied):
             async with db.session() as s:
                 await MassEmailService(s, marketing_crm["rep"]).send(nobody.id, settings)
@@ -108,9 +136,16 @@ async def test_no_sendable_recipients_send_twice_and_a_rep_are_refused_and_nothi
                 await MassEmailService(s, marketing_crm["boss"]).send(mass.id, settings)
         assert twice.value.field == "status" and "already scheduled" in twice.value.reason
         async with db.session() as s:
-            assert await s.scalar(select(func.count()).select_from(MassEmailSend).where(MassEmailSend.email_id == nobody.id)) == 0
+            assert (
+                await s.scalar(
+                    select(func.count()).select_from(MassEmailSend).where(MassEmailSend.email_id == nobody.id)
+                )
+                == 0
+            )
         async with open_queue(db.url) as queue:
-            assert [j.args for j in await list_jobs(queue) if j.task == "campaigns.send"] == [{"email_id": str(mass.id)}]
+            assert [j.args for j in await list_jobs(queue) if j.task == "campaigns.send"] == [
+                {"email_id": str(mass.id)}
+            ]
         await drain(db, settings)
     assert len(inbox.messages) == 3
 
@@ -123,7 +158,11 @@ async def test_preview_test_send_and_pause_resume(db, marketing_crm):
             service = MassEmailService(s, marketing_crm["boss"])
             shown = await service.preview(mass.id, settings, contact_id=marketing_crm["people"]["dee"].id)
             await service.test_send(mass.id, settings, to="maria@nexa.test")
-        assert shown["subject"] == "Hi Dee" and "Dear Dee at Big Co" in shown["html"] and "Dear Dee at Big Co" in shown["text"]
+        assert (
+            shown["subject"] == "Hi Dee"
+            and "Dear Dee at Big Co" in shown["html"]
+            and "Dear Dee at Big Co" in shown["text"]
+        )
         (test,) = inbox.messages
         assert test.rcpt_tos == ["maria@nexa.test"] and parsed(test)["Subject"].startswith("[TEST] Hi ")
         async with db.session() as s:
@@ -137,7 +176,9 @@ async def test_preview_test_send_and_pause_resume(db, marketing_crm):
     assert sorted(m.rcpt_tos[0] for m in inbox.messages[1:]) == ["ann@big.test", "bob@big.test", "dee@big.test"]
 
 
-async def test_each_recipient_gets_a_sent_entry_written_in_bulk_and_becomes_delivered_when_no_bounce_came_in_time(db, marketing_crm, clock):
+async def test_each_recipient_gets_a_sent_entry_written_in_bulk_and_becomes_delivered_when_no_bounce_came_in_time(
+    db, marketing_crm, clock
+):
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args) -> None:
@@ -154,18 +195,28 @@ async def test_each_recipient_gets_a_sent_entry_written_in_bulk_and_becomes_deli
         finally:
             event.remove(db.engine.sync_engine, "before_cursor_execute", count)
     assert len(inbox.messages) == 2
-    assert len([q for q in statements if "INSERT INTO activities" in q]) == 2  # one for both "sent" entries, one for Bob's bounce
+    assert (
+        len([q for q in statements if "INSERT INTO activities" in q]) == 2
+    )  # one for both "sent" entries, one for Bob's bounce
     async with db.session() as s:
         for name in ("ann", "dee"):
-            (entry,) = [a for a in await timeline(s, RecordType.contact, marketing_crm["people"][name].id) if a.action == "sent"]
+            (entry,) = [
+                a for a in await timeline(s, RecordType.contact, marketing_crm["people"][name].id) if a.action == "sent"
+            ]
             assert entry.subject == f"Campaign email 'Hi {{{{ contact.first_name }}}}' sent to {name}@big.test"
             assert entry.details["email_id"] == str(mass.id) and entry.occurred_at == clock
-        assert not [a for a in await timeline(s, RecordType.contact, marketing_crm["people"]["bob"].id) if a.action == "sent"]
+        assert not [
+            a for a in await timeline(s, RecordType.contact, marketing_crm["people"]["bob"].id) if a.action == "sent"
+        ]
 
     async def statuses() -> dict[str, str]:
         await drain(db, settings)
         async with db.session() as s:
-            rows = await s.execute(select(Contact.first_name, CampaignMember.status).join(CampaignMember, CampaignMember.contact_id == Contact.id))
+            rows = await s.execute(
+                select(Contact.first_name, CampaignMember.status).join(
+                    CampaignMember, CampaignMember.contact_id == Contact.id
+                )
+            )
             return dict(rows.all())
 
     for hours, expected in ((23, "sent"), (25, "delivered")):

@@ -59,18 +59,39 @@ async def test_api_send_then_open_click_and_one_click_unsubscribe_are_recorded(d
             api = Api(http, "/api/v1", {"Authorization": f"Bearer {tokens['boss']}"})
             as_rep = Api(http, "/api/v1", {"Authorization": f"Bearer {tokens['rep']}"})
             public = Api(http, "", {})
-            bad = await api.post("/lists/preview", json={"criteria": {"field": "contact.shoe", "op": "eq", "value": "9"}})
+            bad = await api.post(
+                "/lists/preview", json={"criteria": {"field": "contact.shoe", "op": "eq", "value": "9"}}
+            )
             assert bad.status_code == 400 and bad.json()["field"] == "criteria.field"
-            preview = (await api.post("/lists/preview", json={"criteria": {"field": "account.tier", "op": "eq", "value": "enterprise"}})).json()
+            preview = (
+                await api.post(
+                    "/lists/preview", json={"criteria": {"field": "account.tier", "op": "eq", "value": "enterprise"}}
+                )
+            ).json()
             assert preview["count"] == 2
-            made = await api.post("/lists", json={"name": "Enterprise", "criteria": {"field": "account.tier", "op": "eq", "value": "enterprise"}})
+            made = await api.post(
+                "/lists",
+                json={"name": "Enterprise", "criteria": {"field": "account.tier", "op": "eq", "value": "enterprise"}},
+            )
             assert made.status_code == 201 and made.json()["kind"] == "dynamic" and made.json()["members"] == 2
             assert (await api.get(f"/lists/{made.json()['id']}/members")).json()["total"] == 2
-            campaign = (await api.post("/campaigns", json={"name": "Q4 Promo", "type": "email", "actual_cost": "100"})).json()
-            unknown = await api.post(f"/campaigns/{campaign['id']}/emails", json={"subject": "Hi", "body": "{{ contact.shoe }}"})
-            assert unknown.status_code == 400 and unknown.json()["field"] == "body" and "contact.shoe" in unknown.json()["detail"]
-            mass = (await api.post(f"/campaigns/{campaign['id']}/emails", json={"subject": "Hi {{ contact.first_name }}", "body": BODY,
-                                                                        "list_id": made.json()["id"]})).json()
+            campaign = (
+                await api.post("/campaigns", json={"name": "Q4 Promo", "type": "email", "actual_cost": "100"})
+            ).json()
+            unknown = await api.post(
+                f"/campaigns/{campaign['id']}/emails", json={"subject": "Hi", "body": "{{ contact.shoe }}"}
+            )
+            assert (
+                unknown.status_code == 400
+                and unknown.json()["field"] == "body"
+                and "contact.shoe" in unknown.json()["detail"]
+            )
+            mass = (
+                await api.post(
+                    f"/campaigns/{campaign['id']}/emails",
+                    json={"subject": "Hi {{ contact.first_name }}", "body": BODY, "list_id": made.json()["id"]},
+                )
+            ).json()
             path = f"/campaigns/{campaign['id']}/emails/{mass['id']}"
             shown = (await api.post(f"{path}/preview", json={"contact_id": str(ann.id)})).json()
             assert shown["subject"] == "Hi Ann" and shown["audience"] == {"recipients": 2, "suppressed": 0}
@@ -81,7 +102,9 @@ async def test_api_send_then_open_click_and_one_click_unsubscribe_are_recorded(d
             assert again.status_code == 409 and again.json()["field"] == "status"
             await drain(db, settings)
             assert len(inbox.messages) == 2
-            message = email.message_from_bytes(next(m for m in inbox.messages if m.rcpt_tos == ["ann@big.test"]).content)
+            message = email.message_from_bytes(
+                next(m for m in inbox.messages if m.rcpt_tos == ["ann@big.test"]).content
+            )
             body = html_of(message)
             pixel = re.search(r'<img src="([^"]+)"', body).group(1)
             click = re.search(r'href="(http://nexa\.test/t/c/[^"]+)"', body).group(1)
@@ -91,13 +114,18 @@ async def test_api_send_then_open_click_and_one_click_unsubscribe_are_recorded(d
             assert hop.status_code == 302 and hop.headers["location"] == "https://nexa.test/offer"
             forged = _path(click)[:-3] + "AAA"
             assert (await public.get(forged)).status_code == 404
-            assert (await public.get(_path(click).replace("-0-", "-1-"))).status_code == 404  # another index: not signed, never a redirect
+            assert (
+                await public.get(_path(click).replace("-0-", "-1-"))
+            ).status_code == 404  # another index: not signed, never a redirect
             assert (await public.get(_path(unsubscribe))).status_code == 200  # the page; a GET changes nothing
             async with db.session() as s:
                 assert await s.get(Suppression, "ann@big.test") is None
             for _ in range(2):  # RFC 8058 one-click POST, idempotent
-                done = await public.post(_path(unsubscribe), content="List-Unsubscribe=One-Click",
-                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+                done = await public.post(
+                    _path(unsubscribe),
+                    content="List-Unsubscribe=One-Click",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
                 assert done.status_code == 200
             metrics = (await api.get(f"/campaigns/{campaign['id']}")).json()["metrics"]
             assert metrics["by_status"] == {"unsubscribed": 1, "sent": 1}
@@ -105,6 +133,13 @@ async def test_api_send_then_open_click_and_one_click_unsubscribe_are_recorded(d
         row = await s.scalar(select(MassEmailSend).where(MassEmailSend.address == "ann@big.test"))
         assert row.opened_at is not None and row.clicked_at is not None
         assert (await s.get(Suppression, "ann@big.test")).reason == "unsubscribed"
-        actions = list(await s.scalars(select(Activity.action).join(ActivityLink).where(ActivityLink.record_id == ann.id)
-                                       .where(Activity.action.in_(["opened", "clicked", "unsubscribed"])).order_by(Activity.occurred_at)))
+        actions = list(
+            await s.scalars(
+                select(Activity.action)
+                .join(ActivityLink)
+                .where(ActivityLink.record_id == ann.id)
+                .where(Activity.action.in_(["opened", "clicked", "unsubscribed"]))
+                .order_by(Activity.occurred_at)
+            )
+        )
         assert sorted(actions) == ["clicked", "opened", "unsubscribed"]

@@ -19,8 +19,12 @@ from store.services.segments import ENTERPRISE_PROSPECTS
 from tests.support import factories
 from tests.support.factories import SYSTEM
 
-CTO_AT_ENTERPRISE = {"and": [{"field": "contact.title", "op": "contains", "value": "cto"},
-                             {"field": "account.tier", "op": "eq", "value": "enterprise"}]}
+CTO_AT_ENTERPRISE = {
+    "and": [
+        {"field": "contact.title", "op": "contains", "value": "cto"},
+        {"field": "account.tier", "op": "eq", "value": "enterprise"},
+    ]
+}
 
 
 @pytest.fixture
@@ -32,10 +36,18 @@ async def world(db, clock):
         big = await factories.account(s, account_name="Big Co", tier="enterprise", billing_address={"country": "DE"})
         small = await factories.account(s, account_name="Small Co", tier="smb")
         people = {
-            "ann": await factories.contact(s, first_name="Ann", title="CTO", account_id=big.id, owner_id=east.id, email="ann@big.test"),
-            "bob": await factories.contact(s, first_name="Bob", title="CFO", account_id=big.id, owner_id=west.id, email="bob@big.test"),
-            "cid": await factories.contact(s, first_name="Cid", title="Cto", account_id=small.id, owner_id=east.id, email="cid@small.test"),
-            "dee": await factories.contact(s, first_name="Dee", title="CTO", account_id=big.id, owner_id=west.id, email="dee@big.test"),
+            "ann": await factories.contact(
+                s, first_name="Ann", title="CTO", account_id=big.id, owner_id=east.id, email="ann@big.test"
+            ),
+            "bob": await factories.contact(
+                s, first_name="Bob", title="CFO", account_id=big.id, owner_id=west.id, email="bob@big.test"
+            ),
+            "cid": await factories.contact(
+                s, first_name="Cid", title="Cto", account_id=small.id, owner_id=east.id, email="cid@small.test"
+            ),
+            "dee": await factories.contact(
+                s, first_name="Dee", title="CTO", account_id=big.id, owner_id=west.id, email="dee@big.test"
+            ),
         }
     return {"east": actor_for(east), "west": actor_for(west), "boss": actor_for(boss), "people": people, "big": big}
 
@@ -55,7 +67,9 @@ async def test_a_dynamic_list_is_one_sql_query_and_follows_the_records(db, world
             event.remove(s.bind.sync_engine, "before_cursor_execute", listen)
         assert len(statements) == 1 and "lower(contacts.title) LIKE" in statements[0]
     async with db.session() as s:  # Cid's account becomes enterprise: Cid is on the list, with nothing to refresh
-        await s.execute(update(Contact).where(Contact.id == world["people"]["cid"].id).values(account_id=world["big"].id))
+        await s.execute(
+            update(Contact).where(Contact.id == world["people"]["cid"].id).values(account_id=world["big"].id)
+        )
     async with db.session() as s:
         members, total = await ListService(s, SYSTEM).members(ctos.id)
         assert total == 3 and [m.first_name for m in members] == sorted(m.first_name for m in members)
@@ -77,13 +91,39 @@ async def test_a_rep_sees_only_the_members_whose_contacts_they_may_read(db, worl
     assert (east_total, west_total, all_total, count) == (1, 1, 2, 1)
 
 
-@pytest.mark.parametrize(("criteria", "field", "words"), [
-    ({"field": "contact.shoe_size", "op": "eq", "value": "9"}, "criteria.field", "unknown field 'contact.shoe_size'"),
-    ({"and": [{"field": "account.tier", "op": "eq", "value": "huge"}]}, "criteria.and.0.value", "'huge' is not one of"),
-    ({"or": [{"field": "lead.score", "op": "contains", "value": "7"}]}, "criteria.or.0.op", "does not apply to lead.score"),
-    ({"field": "contact.last_activity", "op": "within_days", "value": -3}, "criteria.value", "whole number of days"),
-    ({"and": [{"field": "contact.title", "op": "eq", "value": "x"}], "or": [{"field": "contact.title", "op": "eq", "value": "y"}]}, "criteria", "exactly one of 'and' or 'or'"),
-])
+@pytest.mark.parametrize(
+    ("criteria", "field", "words"),
+    [
+        (
+            {"field": "contact.shoe_size", "op": "eq", "value": "9"},
+            "criteria.field",
+            "unknown field 'contact.shoe_size'",
+        ),
+        (
+            {"and": [{"field": "account.tier", "op": "eq", "value": "huge"}]},
+            "criteria.and.0.value",
+            "'huge' is not one of",
+        ),
+        (
+            {"or": [{"field": "lead.score", "op": "contains", "value": "7"}]},
+            "criteria.or.0.op",
+            "does not apply to lead.score",
+        ),
+        (
+            {"field": "contact.last_activity", "op": "within_days", "value": -3},
+            "criteria.value",
+            "whole number of days",
+        ),
+        (
+            {
+                "and": [{"field": "contact.title", "op": "eq", "value": "x"}],
+                "or": [{"field": "contact.title", "op": "eq", "value": "y"}],
+            },
+            "criteria",
+            "exactly one of 'and' or 'or'",
+        ),
+    ],
+)
 async def test_an_invalid_filter_names_the_place_and_saves_nothing(db, world, criteria, field, words):
     async with db.session() as s:
         with pytest.raises(InvalidInput) as bad:
@@ -100,13 +140,25 @@ async def test_activity_rules_opened_recently_and_quiet_for_long(db, world, cloc
         email = MassEmail(campaign_id=campaign.id, subject="s", body="b")
         s.add(email)
         await s.flush()
-        s.add_all([MassEmailSend(email_id=email.id, contact_id=ann.id, address=ann.email, opened_at=clock - timedelta(days=3)),
-                   MassEmailSend(email_id=email.id, contact_id=bob.id, address=bob.email, opened_at=clock - timedelta(days=45))])
+        s.add_all(
+            [
+                MassEmailSend(
+                    email_id=email.id, contact_id=ann.id, address=ann.email, opened_at=clock - timedelta(days=3)
+                ),
+                MassEmailSend(
+                    email_id=email.id, contact_id=bob.id, address=bob.email, opened_at=clock - timedelta(days=45)
+                ),
+            ]
+        )
         await s.execute(update(Contact).where(Contact.id == bob.id).values(last_activity=clock - timedelta(days=120)))
         await s.execute(update(Contact).where(Contact.id != bob.id).values(last_activity=clock - timedelta(days=5)))
     async with db.session() as s:
-        opened, _ = await ListService(s, SYSTEM).preview({"field": "activity.campaign_email_opened", "op": "within_days", "value": 30})
-        quiet, rows = await ListService(s, SYSTEM).preview({"field": "contact.last_activity", "op": "not_within_days", "value": 90})
+        opened, _ = await ListService(s, SYSTEM).preview(
+            {"field": "activity.campaign_email_opened", "op": "within_days", "value": 30}
+        )
+        quiet, rows = await ListService(s, SYSTEM).preview(
+            {"field": "contact.last_activity", "op": "not_within_days", "value": 90}
+        )
         german, _ = await ListService(s, SYSTEM).preview({"field": "account.country", "op": "eq", "value": "de"})
     assert opened == 1 and quiet == 1 and rows[0].id == bob.id and german == 3
 
@@ -129,7 +181,9 @@ async def test_campaign_metrics_attribute_leads_deals_and_roi(db, world, clock):
         s.add(CampaignMember(campaign_id=q4.id, lead_id=lead.id, lead_created=True))
         await s.flush()
         await s.execute(update(CampaignMember).values(added_at=clock - timedelta(days=10)))
-        before = await factories.deal(s, amount=99999, primary_contact_id=ann.id)  # created before Ann joined: not influenced
+        before = await factories.deal(
+            s, amount=99999, primary_contact_id=ann.id
+        )  # created before Ann joined: not influenced
         await s.execute(update(Deal).where(Deal.id == before.id).values(created_at=clock - timedelta(days=20)))
         await factories.deal(s, amount=10000, primary_contact_id=ann.id, stage="proposal")
         won = await factories.deal(s, amount=6000, primary_contact_id=ann.id)

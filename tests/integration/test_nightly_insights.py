@@ -27,9 +27,13 @@ SNAPSHOT = {
     "contacts": "SELECT id, engagement_score FROM contacts ORDER BY id",
     "stuck": "SELECT user_id, record_id, message, dedupe_key FROM notifications WHERE kind = 'deal_stuck' ORDER BY dedupe_key",
 }
-CLEAR = ["UPDATE deals SET win_probability = NULL, win_probability_basis = NULL, risk_factors = '{}', next_best_action = NULL, "
-         "insights_refreshed_at = NULL", "UPDATE accounts SET health_score = NULL, churn_risk = NULL, lifetime_value = NULL, "
-         "health_factors = NULL", "UPDATE contacts SET engagement_score = NULL", "DELETE FROM notifications"]
+CLEAR = [
+    "UPDATE deals SET win_probability = NULL, win_probability_basis = NULL, risk_factors = '{}', next_best_action = NULL, "
+    "insights_refreshed_at = NULL",
+    "UPDATE accounts SET health_score = NULL, churn_risk = NULL, lifetime_value = NULL, health_factors = NULL",
+    "UPDATE contacts SET engagement_score = NULL",
+    "DELETE FROM notifications",
+]
 
 
 async def _snapshot(db) -> dict[str, list[tuple]]:
@@ -47,9 +51,12 @@ async def test_the_batched_nightly_pass_writes_what_the_per_record_refreshes_wri
     await seed(db)
     async with db.session() as s:  # a competitor named in a note, on a deal at a multi-threaded stage
         proposal = await s.scalar(select(Deal).where(Deal.stage == "proposal").order_by(Deal.id).limit(1))
-        await EngagementService(s, SYSTEM).add_note({"body": "Comparing vs HubSpot and against Zoho CRM",
-                                                     "related_type": "deal", "related_id": proposal.id})
-        won = await s.scalar(select(Deal).where(Deal.stage == "negotiation", Deal.account_id.is_not(None)).order_by(Deal.id).limit(1))
+        await EngagementService(s, SYSTEM).add_note(
+            {"body": "Comparing vs HubSpot and against Zoho CRM", "related_type": "deal", "related_id": proposal.id}
+        )
+        won = await s.scalar(
+            select(Deal).where(Deal.stage == "negotiation", Deal.account_id.is_not(None)).order_by(Deal.id).limit(1)
+        )
         await DealService(s, SYSTEM).move_stage(won.id, "closed_won")  # an order: lifetime value
     settings = Settings()
     await _clear(db)
@@ -74,8 +81,11 @@ async def test_the_batched_nightly_pass_writes_what_the_per_record_refreshes_wri
             await refresh_contact(s, contact, clock)
     per_record = await _snapshot(db)
 
-    assert counts == {"deals": sum(1 for d in batched["deals"] if d[1] is not None), "accounts": len(batched["accounts"]),
-                      "contacts": len(batched["contacts"])}
+    assert counts == {
+        "deals": sum(1 for d in batched["deals"] if d[1] is not None),
+        "accounts": len(batched["accounts"]),
+        "contacts": len(batched["contacts"]),
+    }
     for name in SNAPSHOT:
         assert batched[name] == per_record[name], name
     # The data exercised the rules: risks, a competitor, varied health, engagement, stuck notices.
@@ -97,8 +107,14 @@ async def test_the_nightly_pass_keeps_records_already_loaded_in_the_session_curr
         contact = await s.scalar(select(Contact).order_by(Contact.id).limit(1))
         await s.execute(update(Contact).where(Contact.id == contact.id).values(engagement_score=None))
         await refresh_all(s)
-        stored = (await s.execute(text("SELECT win_probability, engagement_score FROM deals, contacts WHERE deals.id = :d AND contacts.id = :c"),
-                                  {"d": deal.id, "c": contact.id})).one()
+        stored = (
+            await s.execute(
+                text(
+                    "SELECT win_probability, engagement_score FROM deals, contacts WHERE deals.id = :d AND contacts.id = :c"
+                ),
+                {"d": deal.id, "c": contact.id},
+            )
+        ).one()
         assert (deal.win_probability, contact.engagement_score) == tuple(stored) and stored[0] is not None
 
 
@@ -106,10 +122,20 @@ async def test_a_contacts_engagement_score_moves_when_they_engage_not_only_at_ni
     async with db.session() as s:
         contact = await factories.contact(s)
         assert contact.engagement_score is None
-        await EngagementService(s, SYSTEM).log_call({"contact_id": contact.id, "direction": "outbound", "call_at": clock - timedelta(days=40)})
+        await EngagementService(s, SYSTEM).log_call(
+            {"contact_id": contact.id, "direction": "outbound", "call_at": clock - timedelta(days=40)}
+        )
         assert contact.engagement_score == 2  # a call from us, 40 days ago: no recency points
-        await EmailService(s, SYSTEM).receive({"contact_id": contact.id, "subject": "Re: pricing", "body": "Can we talk on Friday?"})
+        await EmailService(s, SYSTEM).receive(
+            {"contact_id": contact.id, "subject": "Re: pricing", "body": "Can we talk on Friday?"}
+        )
         assert contact.engagement_score == 2 + 12 + 20  # and a reply today: recent
-        stored, factors = await s.scalar(select(Contact.engagement_score).where(Contact.id == contact.id)), await engagement(s, contact, clock)
-        assert stored == factors[0] and [f.factor for f in factors[1]] == ["replies (emails and inbound calls)", "calls and emails from us",
-                                                                           "days since last activity"]
+        stored, factors = (
+            await s.scalar(select(Contact.engagement_score).where(Contact.id == contact.id)),
+            await engagement(s, contact, clock),
+        )
+        assert stored == factors[0] and [f.factor for f in factors[1]] == [
+            "replies (emails and inbound calls)",
+            "calls and emails from us",
+            "days since last activity",
+        ]

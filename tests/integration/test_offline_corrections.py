@@ -11,16 +11,26 @@ from assistant.offline.amend import corrected_values, is_correction, retarget
 from store.models import Call, Note, Ticket
 
 
-@pytest.mark.parametrize(("text", "correction"), [
-    ("make it urgent", True), ("no wait, thursday", True), ("actually 45k", True), ("put it on the Globex account instead", True),
-    ("show me Sarah Johnson", False), ("what's my pipeline?", False), ("create a ticket for Lisa Chen: cannot export", False),
-])
+@pytest.mark.parametrize(
+    ("text", "correction"),
+    [
+        ("make it urgent", True),
+        ("no wait, thursday", True),
+        ("actually 45k", True),
+        ("put it on the Globex account instead", True),
+        ("show me Sarah Johnson", False),
+        ("what's my pipeline?", False),
+        ("create a ticket for Lisa Chen: cannot export", False),
+    ],
+)
 def test_what_reads_as_a_correction(text, correction):
     assert is_correction(text) is correction
 
 
 def test_a_correction_never_brings_a_name_or_free_text():
-    assert corrected_values({"name": "oh", "notes": "it was inbound", "direction": "inbound", "priority": None}) == {"direction": "inbound"}
+    assert corrected_values({"name": "oh", "notes": "it was inbound", "direction": "inbound", "priority": None}) == {
+        "direction": "inbound"
+    }
     assert retarget("wait, put it on the Globex account instead") == ("Globex", "account")
     assert retarget("make it urgent instead") is None
 
@@ -75,12 +85,19 @@ async def test_they_after_viewing_an_account_lists_its_deals(demo_chat):
     assert any(c["name"] == "search_deals" and c["arguments"].get("account_id") for c in deals.tool_calls), deals.answer
 
 
-@pytest.mark.parametrize(("who", "message", "arguments"), [
-    ("john@nexa.test", "my deals sitting in proposal?", {"stage": "proposal", "mine": True}),
-    ("maria@nexa.test", "largest opportunities in negotiation", {"stage": "negotiation", "mine": False}),
-    ("john@nexa.test", "which deals have we lost this quarter", {"stage": "closed_lost", "period": "this_quarter"}),
-    ("maria@nexa.test", "how many opps does mike have in qualification", {"stage": "qualification", "owner": "mike"}),
-])
+@pytest.mark.parametrize(
+    ("who", "message", "arguments"),
+    [
+        ("john@nexa.test", "my deals sitting in proposal?", {"stage": "proposal", "mine": True}),
+        ("maria@nexa.test", "largest opportunities in negotiation", {"stage": "negotiation", "mine": False}),
+        ("john@nexa.test", "which deals have we lost this quarter", {"stage": "closed_lost", "period": "this_quarter"}),
+        (
+            "maria@nexa.test",
+            "how many opps does mike have in qualification",
+            {"stage": "qualification", "owner": "mike"},
+        ),
+    ],
+)
 async def test_deal_lists_a_question_names(demo_chat, who, message, arguments):
     agent, as_ = demo_chat
     result = await agent.run(await as_(who), message)
@@ -118,7 +135,9 @@ async def test_a_draft_is_redone_in_the_tone_asked(demo_chat):
     first = await agent.run(john, "draft an email to Lisa Chen about the security review")
     again = await agent.run(john, "actually make it formal", first.conversation_id)
     call = next(c for c in again.tool_calls if c["name"] == "draft_email")
-    assert call["arguments"]["tone"] == "formal" and "security review" in (call["arguments"]["notes"] or ""), again.answer
+    assert call["arguments"]["tone"] == "formal" and "security review" in (call["arguments"]["notes"] or ""), (
+        again.answer
+    )
 
 
 async def test_a_call_logged_with_her_goes_to_the_person_in_focus(demo_chat):
@@ -129,14 +148,32 @@ async def test_a_call_logged_with_her_goes_to_the_person_in_focus(demo_chat):
     assert logged.pending and "Lisa Chen" in logged.pending[0].summary, logged.answer
 
 
-@pytest.mark.parametrize(("who", "message", "tool", "arguments"), [
-    ("maria@nexa.test", "what's our close rate this year by rep", "sales_report", {"metric": "win_rate", "group_by": "rep"}),
-    ("maria@nexa.test", "typical deal size this quarter?", "sales_report", {"metric": "avg_deal_size", "period": "this_quarter"}),
-    ("sam@nexa.test", "how much ticket volume should we expect next month", "forecast_tickets", {"days": 30}),
-    ("john@nexa.test", "anything odd going on with my accounts?", "find_anomalies", {}),
-    ("maria@nexa.test", "which deals did mike close this quarter", "search_deals", {"stage": "closed_won", "owner": "mike"}),
-    ("john@nexa.test", "send Tom Smith a quick thank-you email", "draft_email", {}),
-])
+@pytest.mark.parametrize(
+    ("who", "message", "tool", "arguments"),
+    [
+        (
+            "maria@nexa.test",
+            "what's our close rate this year by rep",
+            "sales_report",
+            {"metric": "win_rate", "group_by": "rep"},
+        ),
+        (
+            "maria@nexa.test",
+            "typical deal size this quarter?",
+            "sales_report",
+            {"metric": "avg_deal_size", "period": "this_quarter"},
+        ),
+        ("sam@nexa.test", "how much ticket volume should we expect next month", "forecast_tickets", {"days": 30}),
+        ("john@nexa.test", "anything odd going on with my accounts?", "find_anomalies", {}),
+        (
+            "maria@nexa.test",
+            "which deals did mike close this quarter",
+            "search_deals",
+            {"stage": "closed_won", "owner": "mike"},
+        ),
+        ("john@nexa.test", "send Tom Smith a quick thank-you email", "draft_email", {}),
+    ],
+)
 async def test_ai_and_report_questions_reach_their_service(demo_chat, who, message, tool, arguments):
     agent, as_ = demo_chat
     result = await agent.run(await as_(who), message)
@@ -149,7 +186,9 @@ async def test_a_task_is_completed_by_words_of_its_title_and_never_by_a_guess(db
     agent, as_ = demo_chat
     john = await as_("john@nexa.test")
     done = await agent.run(john, "tick off the specs for lisa task")
-    assert done.pending and done.pending[0].tool == "update_task" and done.pending[0].arguments["status"] == "done", done.answer
+    assert done.pending and done.pending[0].tool == "update_task" and done.pending[0].arguments["status"] == "done", (
+        done.answer
+    )
     unknown = await agent.run(john, "mark the quarterly board deck task as done")
     assert not unknown.pending and "couldn't find" in unknown.answer
 
@@ -174,7 +213,9 @@ async def test_it_after_a_view_answers_the_field_or_the_service(demo_chat):
     assert any(c["name"] == "next_best_action" for c in step.tool_calls), step.answer
     ticket = await agent.run(sam, "show ticket 1036")
     summary = await agent.run(sam, "give me a summary of it", ticket.conversation_id)
-    assert any(c["name"] == "summarize_ticket" and c["arguments"]["number"] == 1036 for c in summary.tool_calls), summary.answer
+    assert any(c["name"] == "summarize_ticket" and c["arguments"]["number"] == 1036 for c in summary.tool_calls), (
+        summary.answer
+    )
 
 
 async def test_a_manager_gives_a_teammate_a_task_about_the_forecast(demo_chat):

@@ -29,17 +29,32 @@ def _end_of_march(today: date) -> date:
 async def test_a_lead_goes_from_creation_to_conversion(db, demo_chat):
     agent, as_ = demo_chat
     john = await as_("john@nexa.test")
-    first = await agent.run(john, "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, came from a webinar")
+    first = await agent.run(
+        john, "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, came from a webinar"
+    )
     async with db.session() as s:
         assert await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io")) is None  # nothing before yes
     await agent.run(john, "yes", first.conversation_id)
-    await _approve(agent, john, "mark the Brightwave lead as qualified: budget 35k approved, Dana decides, needs a new CRM, go-live by Q3")
+    await _approve(
+        agent,
+        john,
+        "mark the Brightwave lead as qualified: budget 35k approved, Dana decides, needs a new CRM, go-live by Q3",
+    )
     await _approve(agent, john, "convert Dana Whitfield, deal worth 35k closing end of March")
     async with db.session() as s:
         lead = await s.scalar(select(Lead).where(Lead.email == "dana@brightwave.io"))
-        assert (lead.source.value, lead.title, lead.company, lead.status) == ("event", "CTO", "Brightwave", LeadStatus.converted)
+        assert (lead.source.value, lead.title, lead.company, lead.status) == (
+            "event",
+            "CTO",
+            "Brightwave",
+            LeadStatus.converted,
+        )
         deal = await s.get(Deal, lead.converted_deal_id)
-        assert (deal.amount, deal.close_date, deal.stage) == (Decimal("35000.00"), _end_of_march(utcnow().date()), DealStage.qualification)
+        assert (deal.amount, deal.close_date, deal.stage) == (
+            Decimal("35000.00"),
+            _end_of_march(utcnow().date()),
+            DealStage.qualification,
+        )
 
 
 async def test_a_lost_lead_keeps_its_reason(db, demo_chat):
@@ -62,7 +77,10 @@ async def test_deals_move_win_and_lose(db, demo_chat):
     async with db.session() as s:
         acme = await s.scalar(select(Deal).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))
         globex = await s.scalar(select(Deal).where(Deal.deal_name == "Globex - Platform Upgrade"))
-        assert acme.stage is DealStage.closed_won and await s.scalar(select(func.count()).select_from(Order).where(Order.deal_id == acme.id)) == 1
+        assert (
+            acme.stage is DealStage.closed_won
+            and await s.scalar(select(func.count()).select_from(Order).where(Order.deal_id == acme.id)) == 1
+        )
         assert globex.stage is DealStage.closed_lost and globex.lost_reason == "price"
 
 
@@ -78,7 +96,11 @@ async def test_calls_notes_meetings_and_tasks_are_logged(db, demo_chat):
         assert await s.scalar(select(Call.notes).where(Call.notes == "asked for a security review"))
         assert await s.scalar(select(Note.body).where(Note.body == "renewal in Q3"))
         meeting = await s.scalar(select(Meeting).where(Meeting.title == "Demo"))
-        assert meeting.start_at.weekday() == 2 and meeting.start_at.hour == 10 and meeting.start_at.date() > utcnow().date()
+        assert (
+            meeting.start_at.weekday() == 2
+            and meeting.start_at.hour == 10
+            and meeting.start_at.date() > utcnow().date()
+        )
         task = await s.scalar(select(Task).where(Task.title.ilike("send the contract to tom%")))
         assert task.due_date.weekday() == 4 and 0 <= (task.due_date - utcnow().date()).days <= 7
 
@@ -98,16 +120,19 @@ async def test_tickets_are_opened_and_closed(db, demo_chat):
         assert (await s.scalar(select(Ticket).where(Ticket.number == 1042))).status is TicketStatus.closed
 
 
-@pytest.mark.parametrize(("message", "tools", "expected"), [
-    ("what's my pipeline?", ["pipeline_summary"], "Your pipeline"),
-    ("weighted pipeline by stage this quarter", ["pipeline_summary"], "closing this quarter"),
-    ("which deals are stuck?", ["stuck_deals"], "more than 14 days"),
-    ("deals closing this month", ["deals_closing"], "closing this month"),
-    ("what are my tasks this week?", ["my_tasks"], "Send technical specs to Lisa Chen"),
-    ("show me Sarah Johnson", ["search_crm", "get_contact"], "Acme Corp - Enterprise Plan"),
-    ("what do we know about Acme?", ["search_crm", "get_account"], "Acme UK"),
-    ("open tickets for Acme", ["search_crm", "search_tickets"], "Cannot export pipeline report to CSV"),
-])
+@pytest.mark.parametrize(
+    ("message", "tools", "expected"),
+    [
+        ("what's my pipeline?", ["pipeline_summary"], "Your pipeline"),
+        ("weighted pipeline by stage this quarter", ["pipeline_summary"], "closing this quarter"),
+        ("which deals are stuck?", ["stuck_deals"], "more than 14 days"),
+        ("deals closing this month", ["deals_closing"], "closing this month"),
+        ("what are my tasks this week?", ["my_tasks"], "Send technical specs to Lisa Chen"),
+        ("show me Sarah Johnson", ["search_crm", "get_contact"], "Acme Corp - Enterprise Plan"),
+        ("what do we know about Acme?", ["search_crm", "get_account"], "Acme UK"),
+        ("open tickets for Acme", ["search_crm", "search_tickets"], "Cannot export pipeline report to CSV"),
+    ],
+)
 async def test_read_families(demo_chat, message, tools, expected):
     agent, as_ = demo_chat
     john = await as_("john@nexa.test")
@@ -126,7 +151,9 @@ async def test_out_of_scope_gets_an_honest_answer_and_no_action(demo_chat):
     john = await as_("john@nexa.test")
     for message in ("what's the weather in Paris?", "write me a poem about tacos"):
         result = await agent.run(john, message)
-        assert {c["name"] for c in result.tool_calls} <= {"kb_search"} and not result.pending  # a look in the help center, no action
+        assert {c["name"] for c in result.tool_calls} <= {
+            "kb_search"
+        } and not result.pending  # a look in the help center, no action
         assert "can't" in result.answer and "pipeline" in result.answer
     result = await agent.run(john, "what can you do?")
     assert "offline assistant" in result.answer
@@ -147,8 +174,9 @@ async def test_support_cannot_be_talked_into_moving_deals(db, demo_chat):
     result = await agent.run(sam, "we won the Acme deal")
     assert not result.pending and "cannot" in result.answer
     async with db.session() as s:
-        assert (await s.scalar(select(Deal.stage).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))) is DealStage.qualification
-
+        assert (
+            await s.scalar(select(Deal.stage).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))
+        ) is DealStage.qualification
 
 
 async def test_the_intelligence_layer_answers_offline(db, demo_chat):
@@ -159,9 +187,15 @@ async def test_the_intelligence_layer_answers_offline(db, demo_chat):
     assert "Sarah" in draft.answer and "Acme Corp - Enterprise Plan" in draft.answer and not draft.pending
     formal = await agent.run(john, "write a formal email to Tom Smith")
     assert "Dear Tom Smith" in formal.answer
-    await _approve(agent, john, "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, referred by a partner")
+    await _approve(
+        agent, john, "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, referred by a partner"
+    )
     score = await agent.run(john, "why does Dana Whitfield have that score?")
-    assert "scores **" in score.answer and "source (referral): +30.0" in score.answer and "title seniority (c_level)" in score.answer
+    assert (
+        "scores **" in score.answer
+        and "source (referral): +30.0" in score.answer
+        and "title seniority (c_level)" in score.answer
+    )
     nba = await agent.run(john, "what should I do next on the Acme Enterprise Plan deal?")
     assert [c["name"] for c in nba.tool_calls][-1] == "next_best_action" and "1." in nba.answer
     maria = await as_("maria@nexa.test")
@@ -196,7 +230,10 @@ async def test_converting_an_unqualified_lead_asks_why_before_proposing(db, demo
     assert ask.answer.startswith("To do that I need override reason") and not ask.pending, ask.answer
     assert "not qualified" in ask.answer
     done = await agent.run(john, "the CFO signed the order form already", ask.conversation_id)
-    assert len(done.pending) == 1 and done.pending[0].arguments["override_reason"] == "the CFO signed the order form already"
+    assert (
+        len(done.pending) == 1
+        and done.pending[0].arguments["override_reason"] == "the CFO signed the order form already"
+    )
 
 
 async def test_a_manager_reads_a_teammates_deals_and_gives_them_a_task(db, demo_chat):
@@ -207,7 +244,9 @@ async def test_a_manager_reads_a_teammates_deals_and_gives_them_a_task(db, demo_
     call = next(c for c in deals.tool_calls if c["name"] == "search_deals")
     assert call["arguments"]["owner"] == "mike" and call["arguments"]["stage"] == "negotiation", deals.answer
     won = await agent.run(maria, "what did the team win last month")
-    assert any(c["name"] == "search_deals" and c["arguments"]["period"] == "last_month" for c in won.tool_calls), won.answer
+    assert any(c["name"] == "search_deals" and c["arguments"]["period"] == "last_month" for c in won.tool_calls), (
+        won.answer
+    )
     first = await _approve(agent, maria, "create a task for john: prep the QBR deck, due Friday")
     assert first.pending[0].arguments["assignee"] == "john"
     async with db.session() as s:

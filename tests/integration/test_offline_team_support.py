@@ -50,7 +50,9 @@ async def test_escalating_makes_a_ticket_urgent(db, demo_chat):
         assert ticket is not None
         number = ticket.number
     result = await agent.run(sam, f"escalate {number}")
-    assert result.pending and result.pending[0].arguments == {"number": number, "changes": {"priority": "urgent"}}, result.answer
+    assert result.pending and result.pending[0].arguments == {"number": number, "changes": {"priority": "urgent"}}, (
+        result.answer
+    )
 
 
 async def test_a_stage_move_with_a_new_amount_changes_both(db, demo_chat):

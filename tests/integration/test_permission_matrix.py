@@ -54,7 +54,12 @@ def expected(role: str, kind: str, owner: str, op: str) -> bool:
 
 SERVICES = {"lead": LeadService, "contact": ContactService, "account": AccountService, "deal": DealService}
 OWNER_FIELD = {"lead": "assigned_to_id", "contact": "owner_id", "account": "account_owner_id", "deal": "owner_id"}
-CHANGE = {"lead": {"title": "CTO"}, "contact": {"title": "CTO"}, "account": {"industry": "Retail"}, "deal": {"amount": 1234}}
+CHANGE = {
+    "lead": {"title": "CTO"},
+    "contact": {"title": "CTO"},
+    "account": {"industry": "Retail"},
+    "deal": {"amount": 1234},
+}
 
 
 @dataclass
@@ -68,13 +73,17 @@ class Cast:
 async def cast(db) -> Cast:
     async with db.session() as s:
         users = {
-            "admin": await factories.user(s, role=Role.admin, team=None), "service": await factories.user(s, role=Role.service, team=None),
-            "manager": await factories.user(s, role=Role.manager, team="East"), "rep": await factories.user(s, role=Role.rep, team="East"),
+            "admin": await factories.user(s, role=Role.admin, team=None),
+            "service": await factories.user(s, role=Role.service, team=None),
+            "manager": await factories.user(s, role=Role.manager, team="East"),
+            "rep": await factories.user(s, role=Role.rep, team="East"),
             "support": await factories.user(s, role=Role.support, team="Support"),
         }
         teammate = await factories.user(s, role=Role.rep, team="East")
         stranger = await factories.user(s, role=Role.rep, team="West")
-        actors = {role: actor_for(user) for role, user in users.items()} | {"customer": Actor.customer("matrix-session")}
+        actors = {role: actor_for(user) for role, user in users.items()} | {
+            "customer": Actor.customer("matrix-session")
+        }
         records = {}
         for role in ROLES:  # records owned relative to each caller: their own, a teammate's, another team's, nobody's
             me = users.get(role)
@@ -85,14 +94,19 @@ async def cast(db) -> Cast:
                 lead.assigned_to_id = owner_id  # creation may have routed an unowned lead: pin the owner under test
                 records[(role, owner, "lead")] = lead
                 records[(role, owner, "contact")] = await factories.contact(s, owner_id=owner_id, last_name=tag)
-                records[(role, owner, "account")] = await factories.account(s, account_owner_id=owner_id, account_name=f"Acct {tag}")
+                records[(role, owner, "account")] = await factories.account(
+                    s, account_owner_id=owner_id, account_name=f"Acct {tag}"
+                )
                 records[(role, owner, "deal")] = await factories.deal(s, owner_id=owner_id, deal_name=f"Deal {tag}")
         s.add(ContactList(name="Matrix list"))  # unowned: every rep and manager may add to it (add_to_list's row)
         return Cast(actors, records, {"teammate": teammate.email, "other_team": stranger.email})
 
 
-CELLS = [(r, k, o, op) for r, k, o, op in itertools.product(ROLES, KINDS, OWNERS, OPS)
-         if not (r == "customer" and o == "own") and not (r in ("admin", "service") and o == "teammate")]
+CELLS = [
+    (r, k, o, op)
+    for r, k, o, op in itertools.product(ROLES, KINDS, OWNERS, OPS)
+    if not (r == "customer" and o == "own") and not (r in ("admin", "service") and o == "teammate")
+]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -118,15 +132,28 @@ async def test_the_matrix(db, cast, role):
 
 def test_the_matrix_covers_every_cell():
     assert len(CELLS) == 6 * 4 * 4 * 2 - 4 * 2 - 2 * 4 * 2
-    assert {CallerRole(r) for r in ROLES} == {CallerRole.admin, CallerRole.service, CallerRole.manager, CallerRole.rep,
-                                                CallerRole.support, CallerRole.customer}
+    assert {CallerRole(r) for r in ROLES} == {
+        CallerRole.admin,
+        CallerRole.service,
+        CallerRole.manager,
+        CallerRole.rep,
+        CallerRole.support,
+        CallerRole.customer,
+    }
 
 
 # -- The dimension "a write references a record of another team" ---------------------------------------------
 # Every id a write points at is read-checked (Service.referenced): a write may reference exactly the records its
 # caller may read, i.e. `expected(role, kind, owner, "read")` above. One row per (input schema, reference field).
 
-USER_FIELDS = {"owner_id", "assigned_to_id", "assignee_id", "account_owner_id", "user_ids", "product_id"}  # users, catalog
+USER_FIELDS = {
+    "owner_id",
+    "assigned_to_id",
+    "assignee_id",
+    "account_owner_id",
+    "user_ids",
+    "product_id",
+}  # users, catalog
 NOT_REFERENCES = {"external_id"}  # another system's key for the record itself (imports), not a link to one of ours
 # Lists are not owner-scoped for reading (their members are cut per contact), so any caller of the area may name one.
 SHARED_RECORDS = {"list_id"}
@@ -160,48 +187,181 @@ async def _campaign_add(session, actor, members):
 
 def _rows() -> list[RefWrite]:
     rows = [
-        RefWrite("DealCreate", "account_id", "account", lambda s, a, m, t: DealService(s, a).create({"deal_name": _new("D"), "amount": 1, "account_id": t})),
-        RefWrite("DealCreate", "primary_contact_id", "contact",
-                 lambda s, a, m, t: DealService(s, a).create({"deal_name": _new("D"), "amount": 1, "primary_contact_id": t})),
-        RefWrite("DealUpdate", "account_id", "account", lambda s, a, m, t: DealService(s, a).update(m["deal"].id, {"account_id": t})),
-        RefWrite("DealUpdate", "primary_contact_id", "contact", lambda s, a, m, t: DealService(s, a).update(m["deal"].id, {"primary_contact_id": t})),
-        RefWrite("ContactCreate", "account_id", "account", lambda s, a, m, t: ContactService(s, a).create(
-            {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test", "account_id": t})),
-        RefWrite("ContactCreate", "reporting_to_id", "contact", lambda s, a, m, t: ContactService(s, a).create(
-            {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test", "reporting_to_id": t})),
-        RefWrite("ContactUpdate", "account_id", "account", lambda s, a, m, t: ContactService(s, a).update(m["contact"].id, {"account_id": t})),
-        RefWrite("ContactUpdate", "reporting_to_id", "contact", lambda s, a, m, t: ContactService(s, a).update(m["contact"].id, {"reporting_to_id": t})),
-        RefWrite("AccountCreate", "parent_account_id", "account", lambda s, a, m, t: AccountService(s, a).create({"account_name": _new("A"), "parent_account_id": t})),
-        RefWrite("AccountCreate", "primary_contact_id", "contact", lambda s, a, m, t: AccountService(s, a).create({"account_name": _new("A"), "primary_contact_id": t})),
-        RefWrite("AccountUpdate", "parent_account_id", "account", lambda s, a, m, t: AccountService(s, a).update(m["account"].id, {"parent_account_id": t})),
-        RefWrite("AccountUpdate", "primary_contact_id", "contact", lambda s, a, m, t: AccountService(s, a).update(m["account"].id, {"primary_contact_id": t})),
-        RefWrite("LeadConversion", "account_id", "account", lambda s, a, m, t: LeadService(s, a).convert(m["lead"].id, {"account_id": t, "override_reason": "matrix test"})),
-        RefWrite("TicketCreate", "requester_contact_id", "contact", lambda s, a, m, t: TicketService(s, a).create({"subject": "x", "requester_contact_id": t})),
-        RefWrite("TicketCreate", "account_id", "account", lambda s, a, m, t: TicketService(s, a).create({"subject": "x", "account_id": t})),
-        RefWrite("MeetingCreate", "contact_ids", "contact", lambda s, a, m, t: EngagementService(s, a).schedule_meeting(
-            {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]}), error_field="contact_ids.0"),
-        RefWrite("EmailService.draft", "contact_id", "contact", lambda s, a, m, t: EmailService(s, a).draft(contact_id=t)),
+        RefWrite(
+            "DealCreate",
+            "account_id",
+            "account",
+            lambda s, a, m, t: DealService(s, a).create({"deal_name": _new("D"), "amount": 1, "account_id": t}),
+        ),
+        RefWrite(
+            "DealCreate",
+            "primary_contact_id",
+            "contact",
+            lambda s, a, m, t: DealService(s, a).create({"deal_name": _new("D"), "amount": 1, "primary_contact_id": t}),
+        ),
+        RefWrite(
+            "DealUpdate",
+            "account_id",
+            "account",
+            lambda s, a, m, t: DealService(s, a).update(m["deal"].id, {"account_id": t}),
+        ),
+        RefWrite(
+            "DealUpdate",
+            "primary_contact_id",
+            "contact",
+            lambda s, a, m, t: DealService(s, a).update(m["deal"].id, {"primary_contact_id": t}),
+        ),
+        RefWrite(
+            "ContactCreate",
+            "account_id",
+            "account",
+            lambda s, a, m, t: ContactService(s, a).create(
+                {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test", "account_id": t}
+            ),
+        ),
+        RefWrite(
+            "ContactCreate",
+            "reporting_to_id",
+            "contact",
+            lambda s, a, m, t: ContactService(s, a).create(
+                {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test", "reporting_to_id": t}
+            ),
+        ),
+        RefWrite(
+            "ContactUpdate",
+            "account_id",
+            "account",
+            lambda s, a, m, t: ContactService(s, a).update(m["contact"].id, {"account_id": t}),
+        ),
+        RefWrite(
+            "ContactUpdate",
+            "reporting_to_id",
+            "contact",
+            lambda s, a, m, t: ContactService(s, a).update(m["contact"].id, {"reporting_to_id": t}),
+        ),
+        RefWrite(
+            "AccountCreate",
+            "parent_account_id",
+            "account",
+            lambda s, a, m, t: AccountService(s, a).create({"account_name": _new("A"), "parent_account_id": t}),
+        ),
+        RefWrite(
+            "AccountCreate",
+            "primary_contact_id",
+            "contact",
+            lambda s, a, m, t: AccountService(s, a).create({"account_name": _new("A"), "primary_contact_id": t}),
+        ),
+        RefWrite(
+            "AccountUpdate",
+            "parent_account_id",
+            "account",
+            lambda s, a, m, t: AccountService(s, a).update(m["account"].id, {"parent_account_id": t}),
+        ),
+        RefWrite(
+            "AccountUpdate",
+            "primary_contact_id",
+            "contact",
+            lambda s, a, m, t: AccountService(s, a).update(m["account"].id, {"primary_contact_id": t}),
+        ),
+        RefWrite(
+            "LeadConversion",
+            "account_id",
+            "account",
+            lambda s, a, m, t: LeadService(s, a).convert(
+                m["lead"].id, {"account_id": t, "override_reason": "matrix test"}
+            ),
+        ),
+        RefWrite(
+            "TicketCreate",
+            "requester_contact_id",
+            "contact",
+            lambda s, a, m, t: TicketService(s, a).create({"subject": "x", "requester_contact_id": t}),
+        ),
+        RefWrite(
+            "TicketCreate",
+            "account_id",
+            "account",
+            lambda s, a, m, t: TicketService(s, a).create({"subject": "x", "account_id": t}),
+        ),
+        RefWrite(
+            "MeetingCreate",
+            "contact_ids",
+            "contact",
+            lambda s, a, m, t: EngagementService(s, a).schedule_meeting(
+                {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]}
+            ),
+            error_field="contact_ids.0",
+        ),
+        RefWrite(
+            "EmailService.draft", "contact_id", "contact", lambda s, a, m, t: EmailService(s, a).draft(contact_id=t)
+        ),
         RefWrite("EmailService.draft", "lead_id", "lead", lambda s, a, m, t: EmailService(s, a).draft(lead_id=t)),
-        RefWrite("EmailService.draft", "deal_id", "deal", lambda s, a, m, t: EmailService(s, a).draft(contact_id=m["contact"].id, deal_id=t)),
-        RefWrite("EmailService.receive", "contact_id", "contact", lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "contact_id": t})),
-        RefWrite("EmailService.receive", "lead_id", "lead", lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "lead_id": t})),
+        RefWrite(
+            "EmailService.draft",
+            "deal_id",
+            "deal",
+            lambda s, a, m, t: EmailService(s, a).draft(contact_id=m["contact"].id, deal_id=t),
+        ),
+        RefWrite(
+            "EmailService.receive",
+            "contact_id",
+            "contact",
+            lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "contact_id": t}),
+        ),
+        RefWrite(
+            "EmailService.receive",
+            "lead_id",
+            "lead",
+            lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "lead_id": t}),
+        ),
         RefWrite("ListMembersChange", "contact_ids", "contact", lambda s, a, m, t: _static_list_add(s, a, t)),
-        RefWrite("CampaignMembersChange", "contact_ids", "contact", lambda s, a, m, t: _campaign_add(s, a, {"contact_ids": [t]})),
-        RefWrite("CampaignMembersChange", "lead_ids", "lead", lambda s, a, m, t: _campaign_add(s, a, {"lead_ids": [t]})),
-        RefWrite("EmailService.receive", "deal_id", "deal",
-                 lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "contact_id": m["contact"].id, "deal_id": t})),
+        RefWrite(
+            "CampaignMembersChange",
+            "contact_ids",
+            "contact",
+            lambda s, a, m, t: _campaign_add(s, a, {"contact_ids": [t]}),
+        ),
+        RefWrite(
+            "CampaignMembersChange", "lead_ids", "lead", lambda s, a, m, t: _campaign_add(s, a, {"lead_ids": [t]})
+        ),
+        RefWrite(
+            "EmailService.receive",
+            "deal_id",
+            "deal",
+            lambda s, a, m, t: EmailService(s, a).receive({"body": "hi", "contact_id": m["contact"].id, "deal_id": t}),
+        ),
     ]
     for kind, field in KIND_ID.items():
         if kind != "account":  # a call is logged against a contact, a lead or a deal
-            rows.append(RefWrite("CallCreate", field, kind, lambda s, a, m, t, f=field: EngagementService(s, a).log_call({f: t})))
+            rows.append(
+                RefWrite(
+                    "CallCreate", field, kind, lambda s, a, m, t, f=field: EngagementService(s, a).log_call({f: t})
+                )
+            )
     for kind in KIND_ID:
         rows += [
-            RefWrite("MeetingCreate", "related_id", kind, lambda s, a, m, t, k=kind: EngagementService(s, a).schedule_meeting(
-                {"title": "x", "start_at": utcnow() + timedelta(days=1), "related_type": k, "related_id": t})),
-            RefWrite("NoteCreate", "related_id", kind, lambda s, a, m, t, k=kind: EngagementService(s, a).add_note(
-                {"body": "x", "related_type": k, "related_id": t})),
-            RefWrite("TaskCreate", "related_id", kind, lambda s, a, m, t, k=kind: TaskService(s, a).create(
-                {"title": "x", "related_type": k, "related_id": t})),
+            RefWrite(
+                "MeetingCreate",
+                "related_id",
+                kind,
+                lambda s, a, m, t, k=kind: EngagementService(s, a).schedule_meeting(
+                    {"title": "x", "start_at": utcnow() + timedelta(days=1), "related_type": k, "related_id": t}
+                ),
+            ),
+            RefWrite(
+                "NoteCreate",
+                "related_id",
+                kind,
+                lambda s, a, m, t, k=kind: EngagementService(s, a).add_note(
+                    {"body": "x", "related_type": k, "related_id": t}
+                ),
+            ),
+            RefWrite(
+                "TaskCreate",
+                "related_id",
+                kind,
+                lambda s, a, m, t, k=kind: TaskService(s, a).create({"title": "x", "related_type": k, "related_id": t}),
+            ),
         ]
     return rows
 
@@ -237,7 +397,11 @@ def test_every_reference_field_of_every_write_input_is_in_the_matrix():
         if model.__name__.endswith("Fields"):
             continue  # the fields a record's Create and Update share: checked through those two
         for name in model.model_fields:
-            if name.endswith(("_id", "_ids")) and name not in USER_FIELDS | NOT_REFERENCES | SHARED_RECORDS and (model.__name__, name) not in covered:
+            if (
+                name.endswith(("_id", "_ids"))
+                and name not in USER_FIELDS | NOT_REFERENCES | SHARED_RECORDS
+                and (model.__name__, name) not in covered
+            ):
                 missing.append(f"{model.__name__}.{name}")
     assert not missing, f"reference fields without a row in REF_WRITES: {missing}"
 
@@ -253,11 +417,19 @@ def _inputs(base: type) -> list[type]:
 # is refused, one to a record of the caller's own team is not.
 TOOL_REF_ARGS: dict[tuple[str, str], tuple[str, object]] = {  # (tool, argument) -> (referenced kind, arguments)
     ("add_note", "related_id"): ("deal", lambda m, t: {"related_type": "deal", "related_id": t, "body": "x"}),
-    ("create_account", "parent_account_id"): ("account", lambda m, t: {"account_name": _new("A"), "parent_account_id": t}),
-    ("create_contact", "account_id"): ("account", lambda m, t: {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test",
-                                                               "account_id": t}),
+    ("create_account", "parent_account_id"): (
+        "account",
+        lambda m, t: {"account_name": _new("A"), "parent_account_id": t},
+    ),
+    ("create_contact", "account_id"): (
+        "account",
+        lambda m, t: {"first_name": "A", "last_name": "B", "email": f"{_new('c')}@example.test", "account_id": t},
+    ),
     ("create_deal", "account_id"): ("account", lambda m, t: {"deal_name": _new("D"), "amount": 1, "account_id": t}),
-    ("create_deal", "primary_contact_id"): ("contact", lambda m, t: {"deal_name": _new("D"), "amount": 1, "primary_contact_id": t}),
+    ("create_deal", "primary_contact_id"): (
+        "contact",
+        lambda m, t: {"deal_name": _new("D"), "amount": 1, "primary_contact_id": t},
+    ),
     ("create_task", "related_id"): ("deal", lambda m, t: {"title": "x", "related_type": "deal", "related_id": t}),
     ("create_ticket", "requester_contact_id"): ("contact", lambda m, t: {"subject": "x", "requester_contact_id": t}),
     ("log_call", "contact_id"): ("contact", lambda m, t: {"contact_id": t}),
@@ -265,16 +437,36 @@ TOOL_REF_ARGS: dict[tuple[str, str], tuple[str, object]] = {  # (tool, argument)
     ("log_call", "deal_id"): ("deal", lambda m, t: {"deal_id": t}),
     ("log_email_received", "contact_id"): ("contact", lambda m, t: {"contact_id": t, "subject": "x", "body": "x"}),
     ("log_email_received", "lead_id"): ("lead", lambda m, t: {"lead_id": t, "subject": "x", "body": "x"}),
-    ("log_email_received", "deal_id"): ("deal", lambda m, t: {"contact_id": m["contact"].id, "deal_id": t, "subject": "x", "body": "x"}),
-    ("schedule_meeting", "contact_ids"): ("contact", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]}),
-    ("schedule_meeting", "related_id"): ("account", lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1),
-                                                                 "related_type": "account", "related_id": t}),
+    ("log_email_received", "deal_id"): (
+        "deal",
+        lambda m, t: {"contact_id": m["contact"].id, "deal_id": t, "subject": "x", "body": "x"},
+    ),
+    ("schedule_meeting", "contact_ids"): (
+        "contact",
+        lambda m, t: {"title": "x", "start_at": utcnow() + timedelta(days=1), "contact_ids": [t]},
+    ),
+    ("schedule_meeting", "related_id"): (
+        "account",
+        lambda m, t: {
+            "title": "x",
+            "start_at": utcnow() + timedelta(days=1),
+            "related_type": "account",
+            "related_id": t,
+        },
+    ),
     ("add_to_list", "contact_ids"): ("contact", lambda m, t: {"list_name": "Matrix list", "contact_ids": [t]}),
-    ("update_deal", "changes.account_id"): ("account", lambda m, t: {"deal_id": m["deal"].id, "changes": {"account_id": str(t)}}),
-    ("update_contact", "changes.reporting_to_id"): ("contact", lambda m, t: {"contact_id": m["contact"].id,
-                                                                             "changes": {"reporting_to_id": str(t)}}),
-    ("update_account", "changes.parent_account_id"): ("account", lambda m, t: {"account_id": m["account"].id,
-                                                                               "changes": {"parent_account_id": str(t)}}),
+    ("update_deal", "changes.account_id"): (
+        "account",
+        lambda m, t: {"deal_id": m["deal"].id, "changes": {"account_id": str(t)}},
+    ),
+    ("update_contact", "changes.reporting_to_id"): (
+        "contact",
+        lambda m, t: {"contact_id": m["contact"].id, "changes": {"reporting_to_id": str(t)}},
+    ),
+    ("update_account", "changes.parent_account_id"): (
+        "account",
+        lambda m, t: {"account_id": m["account"].id, "changes": {"parent_account_id": str(t)}},
+    ),
 }
 OWN_RECORD_ARGS = {"task_id", "email_id", "quote_id"}  # the record the tool changes, checked for write by its service
 
@@ -287,7 +479,9 @@ async def test_write_tools_reference_only_records_the_caller_may_read(db, cast, 
         target = cast.records[(role, owner, kind)]
         try:
             async with db.session() as s:
-                await TOOLSET.tools[name].run(ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(mine, target.id))
+                await TOOLSET.tools[name].run(
+                    ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(mine, target.id)
+                )
                 await s.rollback()
             outcome = "allowed"
         except PermissionDenied:
@@ -300,9 +494,13 @@ async def test_write_tools_reference_only_records_the_caller_may_read(db, cast, 
 def test_every_reference_argument_of_every_write_tool_is_in_the_matrix():
     covered = set(TOOL_REF_ARGS)
     missing = [
-        f"{name}.{arg}" for name, tool in TOOLSET.tools.items() if tool.writes
+        f"{name}.{arg}"
+        for name, tool in TOOLSET.tools.items()
+        if tool.writes
         for arg in tool.spec.parameters["properties"]
-        if arg.endswith(("_id", "_ids")) and arg not in OWN_RECORD_ARGS and (tool.target is None or tool.target[1] != arg)
+        if arg.endswith(("_id", "_ids"))
+        and arg not in OWN_RECORD_ARGS
+        and (tool.target is None or tool.target[1] != arg)
         and (name, arg) not in covered
     ]
     assert not missing, f"write tools with reference arguments that have no row in TOOL_REF_ARGS: {missing}"
@@ -329,7 +527,9 @@ async def test_tools_name_only_the_teammates_the_caller_may_act_for(db, cast, ro
     for ((name, arg), args), owner in itertools.product(TOOL_PERSON_ARGS.items(), ("teammate", "other_team")):
         try:
             async with db.session() as s:
-                await TOOLSET.tools[name].run(ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(cast.emails[owner]))
+                await TOOLSET.tools[name].run(
+                    ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(cast.emails[owner])
+                )
                 await s.rollback()
             outcome = "allowed"
         except PermissionDenied:
@@ -344,6 +544,10 @@ def test_every_person_argument_of_every_tool_is_in_the_matrix():
     # a teammate's task list (its own tests); the inbox's and the ticket's assignment rules (support, managers, admins:
     # tests/integration/test_offline_team_support.py)
     own_rules = {"team_tasks", "assign_inbox_thread", "assign_ticket"}
-    missing = [f"{name}.{arg}" for name, tool in TOOLSET.tools.items() for arg in tool.spec.parameters["properties"]
-               if arg in names and (name, arg) not in TOOL_PERSON_ARGS and name not in own_rules]
+    missing = [
+        f"{name}.{arg}"
+        for name, tool in TOOLSET.tools.items()
+        for arg in tool.spec.parameters["properties"]
+        if arg in names and (name, arg) not in TOOL_PERSON_ARGS and name not in own_rules
+    ]
     assert not missing, f"tools naming a teammate with no row in TOOL_PERSON_ARGS: {missing}"

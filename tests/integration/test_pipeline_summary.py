@@ -28,12 +28,25 @@ async def _summary_rows(db) -> set[tuple]:
     rows; then the table compacted, which must leave exactly those rows."""
     async with db.session() as s:
         keys = (pipeline_summary.c.owner_id, pipeline_summary.c.stage, pipeline_summary.c.close_date)
-        kept = set(await s.execute(select(*keys, func.sum(pipeline_summary.c.deals), func.sum(pipeline_summary.c.amount),
-                                          func.sum(pipeline_summary.c.weighted_value)).group_by(*keys)
-                                   .having(func.sum(pipeline_summary.c.deals) != 0)))
+        kept = set(
+            await s.execute(
+                select(
+                    *keys,
+                    func.sum(pipeline_summary.c.deals),
+                    func.sum(pipeline_summary.c.amount),
+                    func.sum(pipeline_summary.c.weighted_value),
+                )
+                .group_by(*keys)
+                .having(func.sum(pipeline_summary.c.deals) != 0)
+            )
+        )
         grain = (Deal.owner_id, Deal.stage, Deal.close_date)
-        fresh = {(o, st.value, d, n, a, w) for o, st, d, n, a, w in await s.execute(
-            select(*grain, func.count(), func.sum(Deal.amount), func.sum(Deal.weighted_value)).group_by(*grain))}
+        fresh = {
+            (o, st.value, d, n, a, w)
+            for o, st, d, n, a, w in await s.execute(
+                select(*grain, func.count(), func.sum(Deal.amount), func.sum(Deal.weighted_value)).group_by(*grain)
+            )
+        }
     async with db.autocommit() as conn:
         await compact_summary(conn)
     async with db.session() as s:
@@ -44,8 +57,14 @@ async def _summary_rows(db) -> set[tuple]:
 async def _assert_summary_matches_live(db, actors: list[Actor], users: list[User]) -> int:
     """Every pipeline summary each caller can ask for equals the live aggregate; returns how many were compared."""
     window = {"close_from": TODAY - timedelta(days=10), "close_to": TODAY + timedelta(days=45)}
-    asks = [{}, {"group_by": "owner"}, window, window | {"group_by": "owner"},
-            {"team": "Sales East"}, {"team": "Sales West", "group_by": "owner"}]
+    asks = [
+        {},
+        {"group_by": "owner"},
+        window,
+        window | {"group_by": "owner"},
+        {"team": "Sales East"},
+        {"team": "Sales West", "group_by": "owner"},
+    ]
     asks += [{"owner_id": u.id} for u in users] + [{"owner_id": u.id, "group_by": "owner"} | window for u in users]
     compared = 0
     async with db.session() as s:
@@ -85,13 +104,23 @@ async def test_summary_follows_every_kind_of_deal_change(db, team):
     async with db.session() as s:
         first, second = await factories.account(s), await factories.account(s)
         made = [
-            await factories.deal(s, amount=50000, owner_id=ann, account_id=first.id, close_date=TODAY + timedelta(days=20)),
-            await factories.deal(s, amount=12000, owner_id=ann, close_date=TODAY + timedelta(days=20), stage="proposal"),
-            await factories.deal(s, amount=8000, owner_id=bob, account_id=second.id, close_date=TODAY + timedelta(days=3)),
-            await factories.deal(s, amount=30000, owner_id=cy, close_date=TODAY + timedelta(days=90), stage="negotiation"),
+            await factories.deal(
+                s, amount=50000, owner_id=ann, account_id=first.id, close_date=TODAY + timedelta(days=20)
+            ),
+            await factories.deal(
+                s, amount=12000, owner_id=ann, close_date=TODAY + timedelta(days=20), stage="proposal"
+            ),
+            await factories.deal(
+                s, amount=8000, owner_id=bob, account_id=second.id, close_date=TODAY + timedelta(days=3)
+            ),
+            await factories.deal(
+                s, amount=30000, owner_id=cy, close_date=TODAY + timedelta(days=90), stage="negotiation"
+            ),
             await factories.deal(s, amount=5000, owner_id=cy),  # no close date
             await factories.deal(s, amount=7000, close_date=TODAY + timedelta(days=20)),  # unassigned
-            await factories.deal(s, amount=9000, owner_id=bob, close_date=TODAY - timedelta(days=5), stage="prospecting"),
+            await factories.deal(
+                s, amount=9000, owner_id=bob, close_date=TODAY - timedelta(days=5), stage="prospecting"
+            ),
         ]
         await s.commit()
     assert await _assert_summary_matches_live(db, _actors(team), list(team.values())) > 0
@@ -135,17 +164,33 @@ async def test_a_key_left_without_deals_leaves_the_summary(db, team):
 
 async def test_bulk_copy_updates_and_deletes_keep_the_summary(db, team):
     owners = [team["ann"].id, team["bob"].id, team["cy"].id, None]
-    stages = [DealStage.prospecting, DealStage.qualification, DealStage.proposal, DealStage.negotiation, DealStage.closed_won]
-    rows = [{"deal_name": f"Bulk {i}", "amount": Decimal(1000 + 250 * (i % 13)), "probability": 10 + i % 80,
-             "stage": stages[i % 5], "owner_id": owners[i % 4], "close_date": TODAY + timedelta(days=i % 40 - 10) if i % 9 else None}
-            for i in range(600)]
+    stages = [
+        DealStage.prospecting,
+        DealStage.qualification,
+        DealStage.proposal,
+        DealStage.negotiation,
+        DealStage.closed_won,
+    ]
+    rows = [
+        {
+            "deal_name": f"Bulk {i}",
+            "amount": Decimal(1000 + 250 * (i % 13)),
+            "probability": 10 + i % 80,
+            "stage": stages[i % 5],
+            "owner_id": owners[i % 4],
+            "close_date": TODAY + timedelta(days=i % 40 - 10) if i % 9 else None,
+        }
+        for i in range(600)
+    ]
     async with db.session() as s:
         await copy_rows(s, Deal, rows)  # one COPY statement: one trigger call for all 600 deals
         await s.commit()
     await _assert_summary_matches_live(db, _actors(team), list(team.values()))
     async with db.session() as s:  # set-based changes, as imports and clean-ups make them
         await s.execute(update(Deal).where(Deal.owner_id == team["bob"].id).values(owner_id=team["cy"].id))
-        await s.execute(update(Deal).where(Deal.stage == DealStage.qualification).values(amount=Deal.amount * 2, probability=50))
+        await s.execute(
+            update(Deal).where(Deal.stage == DealStage.qualification).values(amount=Deal.amount * 2, probability=50)
+        )
         await s.execute(update(Deal).where(Deal.close_date < TODAY).values(stage=DealStage.closed_lost))
         await s.execute(delete(Deal).where(Deal.owner_id.is_(None), Deal.stage == DealStage.proposal))
         await s.commit()
@@ -174,7 +219,9 @@ async def test_two_writers_on_one_new_key_both_count(db, team):
         await second.commit()
     async with db.autocommit() as conn:
         await compact_summary(conn)
-        assert list(await conn.execute(select(pipeline_summary.c.deals, pipeline_summary.c.amount))) == [(2, Decimal(3000))]
+        assert list(await conn.execute(select(pipeline_summary.c.deals, pipeline_summary.c.amount))) == [
+            (2, Decimal(3000))
+        ]
 
 
 async def test_writers_crossing_keys_in_opposite_orders_do_not_deadlock(db, team):
@@ -206,4 +253,3 @@ async def test_the_summary_keeps_the_pipeline_rights(db, team):
         support = await factories.user(s, role=Role.support, team=None)
         with pytest.raises(PermissionDenied):
             await PipelineService(s, as_user(support)).summary()
-

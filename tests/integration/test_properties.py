@@ -53,29 +53,109 @@ from tests.support.factories import SYSTEM
 PURE = settings(max_examples=300, derandomize=True, deadline=None, database=None)
 # The service properties share one emptied database per test (function-scoped `db`), so each
 # example makes its own records; a few dozen sequences keep the module at a few seconds.
-SERVICE = settings(max_examples=25, derandomize=True, deadline=None, database=None,
-                   suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SERVICE = settings(
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 TODAYS = st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31))
 
 # Words that read like CRM text to the parsers, mixed with arbitrary text by the crash properties.
 VOCABULARY = [
-    "in", "on", "by", "at", "the", "of", "end", "next", "this", "coming", "before", "until", "day", "days", "week",
-    "weeks", "month", "months", "quarter", "year", "today", "tomorrow", "tonight", "after", "eom", "eoq", "Q1", "q4",
-    "am", "pm", "noon", "midnight", "half", "an", "hour", "hours", "minutes", "min", "k", "m", "M", "bn", "grand",
-    "thousand", "million", "usd", "dollars", "euros", "$", "€", "£", ",", ".", "/", ":", "-", "%", "#",
-    "deal", "lead", "with", "for", "call", "Acme", "Sarah", "Tom", "Smith", "worth", "closing", "lost", "won",
-    *calendar.month_name[1:], *calendar.month_abbr[1:], *WEEKDAYS,
+    "in",
+    "on",
+    "by",
+    "at",
+    "the",
+    "of",
+    "end",
+    "next",
+    "this",
+    "coming",
+    "before",
+    "until",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "months",
+    "quarter",
+    "year",
+    "today",
+    "tomorrow",
+    "tonight",
+    "after",
+    "eom",
+    "eoq",
+    "Q1",
+    "q4",
+    "am",
+    "pm",
+    "noon",
+    "midnight",
+    "half",
+    "an",
+    "hour",
+    "hours",
+    "minutes",
+    "min",
+    "k",
+    "m",
+    "M",
+    "bn",
+    "grand",
+    "thousand",
+    "million",
+    "usd",
+    "dollars",
+    "euros",
+    "$",
+    "€",
+    "£",
+    ",",
+    ".",
+    "/",
+    ":",
+    "-",
+    "%",
+    "#",
+    "deal",
+    "lead",
+    "with",
+    "for",
+    "call",
+    "Acme",
+    "Sarah",
+    "Tom",
+    "Smith",
+    "worth",
+    "closing",
+    "lost",
+    "won",
+    *calendar.month_name[1:],
+    *calendar.month_abbr[1:],
+    *WEEKDAYS,
 ]
-NUMBERS = st.one_of(st.integers(0, 10**12), st.integers(0, 99), st.sampled_from([2**31, 2**63, 10**9, 999_999_999]),
-                    st.decimals(0, 10**7, places=2, allow_nan=False, allow_infinity=False)).map(str)
+NUMBERS = st.one_of(
+    st.integers(0, 10**12),
+    st.integers(0, 99),
+    st.sampled_from([2**31, 2**63, 10**9, 999_999_999]),
+    st.decimals(0, 10**7, places=2, allow_nan=False, allow_infinity=False),
+).map(str)
 CRM_TEXT = st.one_of(
     st.text(max_size=80),
-    st.lists(st.one_of(st.sampled_from(VOCABULARY), NUMBERS, st.text(string.printable, max_size=6)), max_size=12)
-    .map(" ".join),
-    st.tuples(st.sampled_from(["in", "for", "by", "at", "worth", "next"]), NUMBERS,
-              st.sampled_from(["days", "weeks", "months", "hours", "minutes", "k", "m", "dollars", "pm", "Friday"]))
-    .map(" ".join),
+    st.lists(st.one_of(st.sampled_from(VOCABULARY), NUMBERS, st.text(string.printable, max_size=6)), max_size=12).map(
+        " ".join
+    ),
+    st.tuples(
+        st.sampled_from(["in", "for", "by", "at", "worth", "next"]),
+        NUMBERS,
+        st.sampled_from(["days", "weeks", "months", "hours", "minutes", "k", "m", "dollars", "pm", "Friday"]),
+    ).map(" ".join),
 )
 
 
@@ -89,6 +169,7 @@ def _no_raise(parse, *args, **kwargs):
 
 
 # ----------------------------------------------------------------------------------- money
+
 
 def _plain(value: Decimal) -> str:
     """A decimal as people write it: no exponent, no trailing zeros after the point."""
@@ -124,8 +205,11 @@ def written_amounts(draw) -> tuple[str, Decimal]:
         return f"{_plain(thousands)}{suffix}", thousands * 1000
     if shape == "m":  # $1.2M / 1.5m / 2 million / 3bn
         millions = draw(st.decimals(min_value=0, max_value=10**3, places=2, allow_nan=False, allow_infinity=False))
-        suffix, scale = draw(st.sampled_from([("M", 10**6), ("m", 10**6), ("MM", 10**6), (" million", 10**6),
-                                              ("bn", 10**9), (" billion", 10**9)]))
+        suffix, scale = draw(
+            st.sampled_from(
+                [("M", 10**6), ("m", 10**6), ("MM", 10**6), (" million", 10**6), ("bn", 10**9), (" billion", 10**9)]
+            )
+        )
         return f"{draw(st.sampled_from(['', '$']))}{_plain(millions)}{suffix}", millions * scale
     if shape == "word":  # 45k USD
         thousands = draw(st.integers(1, 999))
@@ -134,8 +218,14 @@ def written_amounts(draw) -> tuple[str, Decimal]:
     return f"{draw(st.sampled_from(['€', '£']))}{_grouped(value)}", value
 
 
-SENTENCES = ["{}", "deal worth {} closing soon", "convert Dana Whitfield, deal worth {}", "budget is {}.",
-             "update the amount to {}", "they offered {}, we asked for more"]
+SENTENCES = [
+    "{}",
+    "deal worth {} closing soon",
+    "convert Dana Whitfield, deal worth {}",
+    "budget is {}.",
+    "update the amount to {}",
+    "they offered {}, we asked for more",
+]
 
 
 @PURE
@@ -149,7 +239,7 @@ def test_an_amount_reads_back_as_written(written, sentence):
     found = find_amount(sentence.format(text))
     assert found is not None, f"nothing found in {sentence.format(text)!r}"
     assert found.value == value, f"{sentence.format(text)!r} read as {found.value}, written as {value}"
-    assert sentence.format(text)[found.start:found.end].strip() == text
+    assert sentence.format(text)[found.start : found.end].strip() == text
 
 
 @PURE
@@ -161,12 +251,13 @@ def test_the_amount_parser_never_fails_and_reports_its_span(text):
         return
     assert 0 <= found.start < found.end <= len(text)
     assert found.value >= 0
-    again = find_amount(text[found.start:found.end])  # the span it consumed says the same on its own
+    again = find_amount(text[found.start : found.end])  # the span it consumed says the same on its own
     assert again is not None and again.value == found.value
     assert len(mask(text, found)) == len(text) and MASK * (found.end - found.start) in mask(text, found)
 
 
 # ----------------------------------------------------------------------------------- dates
+
 
 def _friday_of_week(day: date, weeks_ahead: int = 0) -> date:
     return day - timedelta(days=day.weekday()) + timedelta(days=4 + 7 * weeks_ahead)
@@ -199,7 +290,11 @@ def test_in_n_months_lands_in_that_month_on_the_same_day_or_its_last(today, n):
 
 
 @PURE
-@given(today=TODAYS, name=st.sampled_from(sorted(WEEKDAYS)), modifier=st.sampled_from(["", "on ", "by ", "this ", "next ", "coming "]))
+@given(
+    today=TODAYS,
+    name=st.sampled_from(sorted(WEEKDAYS)),
+    modifier=st.sampled_from(["", "on ", "by ", "this ", "next ", "coming "]),
+)
 def test_a_weekday_is_the_right_day_in_the_right_week(today, name, modifier):
     found = find_date(f"call Tom {modifier}{name}", today)
     assert found is not None
@@ -225,13 +320,20 @@ def test_fixed_relative_phrases(today):
     assert at("today") == at("tonight") == today
     assert at("tomorrow") == today + timedelta(days=1)
     assert at("the day after tomorrow") == today + timedelta(days=2)
-    assert at("end of month") == at("eom") == at("this month") == date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    assert (
+        at("end of month")
+        == at("eom")
+        == at("this month")
+        == date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    )
     assert at("end of quarter") == at("by end of the quarter") == at("eoq") == _quarter_end(today)
     assert at("end of year") == at("this year") == date(today.year, 12, 31)
     assert at("next year") == date(today.year + 1, 12, 31)
     assert at("this week") == _friday_of_week(today) and at("next week") == _friday_of_week(today, 1)
     next_month = at("next month")
-    assert _is_month_end(next_month) and (next_month.year * 12 + next_month.month) - (today.year * 12 + today.month) == 1
+    assert (
+        _is_month_end(next_month) and (next_month.year * 12 + next_month.month) - (today.year * 12 + today.month) == 1
+    )
     next_quarter = at("end of next quarter")
     assert next_quarter == _quarter_end(next_quarter) and 28 <= (next_quarter - _quarter_end(today)).days <= 92
 
@@ -271,7 +373,9 @@ def test_an_iso_date_is_taken_as_written(written, today):
 
 
 # "in N days/weeks/months" with any N a user could type.
-SPANS_AHEAD = st.tuples(st.sampled_from(["remind me in", "closing in", "in"]), NUMBERS, st.sampled_from(["days", "weeks", "months"])).map(" ".join)
+SPANS_AHEAD = st.tuples(
+    st.sampled_from(["remind me in", "closing in", "in"]), NUMBERS, st.sampled_from(["days", "weeks", "months"])
+).map(" ".join)
 
 
 @PURE
@@ -288,9 +392,14 @@ def test_the_date_and_time_parsers_never_fail(text, today):
 # ----------------------------------------------------------------------------------- names
 
 NAME_WORD = st.from_regex(r"\A[A-Z][a-z]{1,9}\Z").filter(lambda w: w.lower() not in STOPWORDS)
-TEMPLATES = [("show me {}", ()), ("what do we know about {}?", ()), ("log a call with {}: asked for a demo", ("with",)),
-             ("move the {} deal to proposal", ()), ("book a demo with {} next Wednesday 10am", ("with",)),
-             ("remind me to email {} by Friday", ("email",))]
+TEMPLATES = [
+    ("show me {}", ()),
+    ("what do we know about {}?", ()),
+    ("log a call with {}: asked for a demo", ("with",)),
+    ("move the {} deal to proposal", ()),
+    ("book a demo with {} next Wednesday 10am", ("with",)),
+    ("remind me to email {} by Friday", ("email",)),
+]
 
 
 @PURE
@@ -312,7 +421,7 @@ def test_names_never_contain_stop_words_and_never_fail(text, after):
         assert not [t for t in tokens(run.value) if t.key in STOPWORDS], run
     if found is None:
         return
-    assert text[found.start:found.end] == found.value and found.value.strip()
+    assert text[found.start : found.end] == found.value and found.value.strip()
     words = tokens(found.value)
     assert 1 <= len(words) <= 4
     assert not [w.text for w in words if w.key in STOPWORDS or w.key in after or w.key.isdigit()], found
@@ -320,7 +429,14 @@ def test_names_never_contain_stop_words_and_never_fail(text, after):
 
 # ----------------------------------------------------------------------------------- services
 
-STAGE_PROBABILITY = {"prospecting": 10, "qualification": 25, "proposal": 50, "negotiation": 75, "closed_won": 100, "closed_lost": 0}
+STAGE_PROBABILITY = {
+    "prospecting": 10,
+    "qualification": 25,
+    "proposal": 50,
+    "negotiation": 75,
+    "closed_won": 100,
+    "closed_lost": 0,
+}
 CLOSED = {"closed_won", "closed_lost"}
 
 
@@ -331,8 +447,10 @@ def weighted(amount: Decimal, probability: int) -> Decimal:
 
 DEAL_STEPS = st.one_of(
     st.tuples(st.just("move"), st.sampled_from(list(STAGE_PROBABILITY)), st.sampled_from([None, "", "  ", "price"])),
-    st.tuples(st.just("amount"), st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2,
-                                             allow_nan=False, allow_infinity=False)),
+    st.tuples(
+        st.just("amount"),
+        st.decimals(min_value=0, max_value=Decimal("999999999999.99"), places=2, allow_nan=False, allow_infinity=False),
+    ),
     st.tuples(st.just("probability"), st.none() | st.integers(0, 100)),
 )
 
@@ -348,12 +466,16 @@ async def _try(db, work) -> DomainError | None:
 
 
 @SERVICE
-@given(stage=st.sampled_from(["prospecting", "qualification", "proposal", "negotiation"]),
-       amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
-       steps=st.lists(DEAL_STEPS, max_size=8))
+@given(
+    stage=st.sampled_from(["prospecting", "qualification", "proposal", "negotiation"]),
+    amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
+    steps=st.lists(DEAL_STEPS, max_size=8),
+)
 async def test_weighted_value_follows_amount_and_probability_and_closed_stages_are_final(db, stage, amount, steps):
     async with db.session() as s:
-        deal_id = (await DealService(s, SYSTEM).create({"deal_name": f"Deal {uuid.uuid4()}", "amount": amount, "stage": stage})).id
+        deal_id = (
+            await DealService(s, SYSTEM).create({"deal_name": f"Deal {uuid.uuid4()}", "amount": amount, "stage": stage})
+        ).id
     model = {"stage": stage, "amount": amount, "probability": STAGE_PROBABILITY[stage], "override": False}
     for step in steps:
         kind, *args = step
@@ -378,7 +500,11 @@ async def test_weighted_value_follows_amount_and_probability_and_closed_stages_a
             model["probability"] = STAGE_PROBABILITY[model["stage"]] if args[0] is None else args[0]
         async with db.session() as s:
             deal = await s.get(Deal, deal_id)
-            assert (deal.stage.value, deal.amount, deal.probability) == (model["stage"], model["amount"], model["probability"]), step
+            assert (deal.stage.value, deal.amount, deal.probability) == (
+                model["stage"],
+                model["amount"],
+                model["probability"],
+            ), step
             assert deal.weighted_value == weighted(deal.amount, deal.probability), (step, deal.amount, deal.probability)
 
 
@@ -403,14 +529,29 @@ _leads = itertools.count(1)
 async def test_a_lead_only_follows_its_lifecycle(db, steps):
     n = next(_leads)
     async with db.session() as s:
-        lead_id = (await LeadService(s, SYSTEM).create({"first_name": "Prop", "last_name": f"Lead{n}", "email": f"prop{n}-{uuid.uuid4().hex[:8]}@example.test",
-                                                        "source": "website", "company": f"Prop Co {uuid.uuid4()}"})).id
+        lead_id = (
+            await LeadService(s, SYSTEM).create(
+                {
+                    "first_name": "Prop",
+                    "last_name": f"Lead{n}",
+                    "email": f"prop{n}-{uuid.uuid4().hex[:8]}@example.test",
+                    "source": "website",
+                    "company": f"Prop Co {uuid.uuid4()}",
+                }
+            )
+        ).id
     status, lost_reason = "new", None
     for step in steps:
         if step[0] == "status":
             _, target, reason = step
-            bant = {"budget": "unknown", "authority": "unknown", "need": "unknown", "timeline": "unknown"} if target == "qualified" else None
-            error = await _try(db, lambda s: LeadService(s, SYSTEM).set_status(lead_id, target, reason=reason, bant=bant))
+            bant = (
+                {"budget": "unknown", "authority": "unknown", "need": "unknown", "timeline": "unknown"}
+                if target == "qualified"
+                else None
+            )
+            error = await _try(
+                db, lambda s: LeadService(s, SYSTEM).set_status(lead_id, target, reason=reason, bant=bant)
+            )
             if target not in LEAD_MOVES[status]:
                 assert isinstance(error, InvalidTransition), (status, step, error)
             elif target == "lost" and not (reason or "").strip():
@@ -454,16 +595,22 @@ async def test_account_parents_never_make_a_cycle(db, size, steps):
     parents: dict[int, int | None] = dict.fromkeys(range(size))
     for child, parent in steps:
         child, parent = child % size, None if parent is None else parent % size
-        error = await _try(db, lambda s: AccountService(s, SYSTEM).update(
-            ids[child], {"parent_account_id": None if parent is None else ids[parent]}))
+        error = await _try(
+            db,
+            lambda s: AccountService(s, SYSTEM).update(
+                ids[child], {"parent_account_id": None if parent is None else ids[parent]}
+            ),
+        )
         if parent is not None and (parent == child or child in _ancestors(parents, parent)):
             assert isinstance(error, InvalidInput) and error.field == "parent_account_id", (child, parent, error)
         else:
             assert error is None, (child, parent, error)
             parents[child] = parent
         async with db.session() as s:
-            stored = {ids.index(a.id): (ids.index(a.parent_account_id) if a.parent_account_id else None)
-                      for a in [await s.get(Account, i) for i in ids]}
+            stored = {
+                ids.index(a.id): (ids.index(a.parent_account_id) if a.parent_account_id else None)
+                for a in [await s.get(Account, i) for i in ids]
+            }
             assert stored == parents
             for node in range(size):
                 assert node not in _ancestors(parents, node)  # acyclic
@@ -480,10 +627,13 @@ async def test_a_cycle_through_a_deep_chain_is_refused(db, depth):
         accounts = AccountService(s, SYSTEM)
         chain = [await accounts.create({"account_name": f"Chain {depth} 0"})]
         for level in range(1, depth):
-            chain.append(await accounts.create({"account_name": f"Chain {depth} {level}", "parent_account_id": chain[-1].id}))
+            chain.append(
+                await accounts.create({"account_name": f"Chain {depth} {level}", "parent_account_id": chain[-1].id})
+            )
         top, bottom = chain[0].id, chain[-1].id
     error = await _try(db, lambda s: AccountService(s, SYSTEM).update(top, {"parent_account_id": bottom}))
-    assert isinstance(error, InvalidInput) and error.field == "parent_account_id", \
+    assert isinstance(error, InvalidInput) and error.field == "parent_account_id", (
         f"making the top of a {depth}-level chain a child of its bottom was not refused: {error!r}"
+    )
     async with db.session() as s:
         assert (await s.get(Account, top)).parent_account_id is None

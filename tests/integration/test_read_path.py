@@ -70,16 +70,24 @@ async def test_the_pool_reconnects_after_its_connections_are_killed(database_url
     async with db.session() as s:
         token = await issue_token(s, await factories.user(s, name="John", email="john@nexa.test"))
     async with db.engine.connect() as conn:
-        before = set((await conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))).scalars())
+        before = set(
+            (await conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))).scalars()
+        )
     served = Database(database_url, settings=Settings())
     app = create_app(served, settings=Settings(), agent=Agent(served, ScriptedModel(say("hi"))))
     auth = {"Authorization": f"Bearer {token}"}
     async with AsyncTestClient(app) as client:
         assert (await client.get("/api/v1/leads", headers=auth)).status_code == 200
         async with db.engine.connect() as conn:
-            killed = (await conn.execute(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND NOT pid = ANY(:before)"), {"before": list(before)})).scalar_one()
+            killed = (
+                await conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND pid <> pg_backend_pid() AND NOT pid = ANY(:before)"
+                    ),
+                    {"before": list(before)},
+                )
+            ).scalar_one()
         assert killed >= 1
         statuses = [(await client.get("/api/v1/leads", headers=auth)).status_code for _ in range(4)]
     assert statuses in ([200] * 4, [503] + [200] * 3), statuses  # at most one request meets a dead connection

@@ -56,9 +56,22 @@ from tests.support.job_tasks import drain
 from tests.support.smtp import smtp_server
 
 DAY_1 = datetime(2026, 6, 1, 10, 0, tzinfo=UTC)  # a Monday
-SARAH = {"first_name": "Sarah", "last_name": "Johnson", "email": "sarah@acme.test", "company": "Acme Corp", "title": "VP Operations",
-         "industry": "Software", "company_size": "1001-5000", "source": "referral"}
-BANT = {"budget": "$50K approved", "authority": "Sarah is the decision-maker", "need": "current system inadequate", "timeline": "need a solution by Q1"}
+SARAH = {
+    "first_name": "Sarah",
+    "last_name": "Johnson",
+    "email": "sarah@acme.test",
+    "company": "Acme Corp",
+    "title": "VP Operations",
+    "industry": "Software",
+    "company_size": "1001-5000",
+    "source": "referral",
+}
+BANT = {
+    "budget": "$50K approved",
+    "authority": "Sarah is the decision-maker",
+    "need": "current system inadequate",
+    "timeline": "need a solution by Q1",
+}
 
 
 def day(n: int, hour: int = 10) -> datetime:
@@ -85,7 +98,9 @@ async def _sarah_qualified_and_converted(db, form, john, settings: Settings) -> 
     with pinned(day(7)):
         async with db.session() as s:
             await LeadService(s, john).set_status(lead.id, "qualified", bant=BANT)
-            done = await LeadService(s, john).convert(lead.id, {"amount": 50000, "deal_name": "Acme Corp - Enterprise Plan"})
+            done = await LeadService(s, john).convert(
+                lead.id, {"amount": 50000, "deal_name": "Acme Corp - Enterprise Plan"}
+            )
             return lead.id, done.contact.id, done.account.id, done.deal.id
 
 
@@ -93,7 +108,9 @@ async def test_leads_flow(db):
     """Leads > Real-World Flow Example: Day 1, Day 3, Day 7."""
     form, john, mike = await _people(db)
     with smtp_server() as (inbox, url):
-        settings = replace(Settings(), smtp_url=url, welcome_sources=("referral",))  # the demo-request form asks for a welcome email
+        settings = replace(
+            Settings(), smtp_url=url, welcome_sources=("referral",)
+        )  # the demo-request form asks for a welcome email
 
         # Day 1. 1-2: Sarah fills out the "Request Demo" form; the lead is created in the CRM.
         with pinned(day(1)):
@@ -109,7 +126,11 @@ async def test_leads_flow(db):
                 # 5: John receives a notification and an AI email draft suggestion; his follow-up call is due in 4 business hours.
                 (note,) = (await s.scalars(select(Notification).where(Notification.user_id == john.user_id))).all()
                 assert "Sarah Johnson" in note.message and "draft email is ready" in note.message
-                draft = await s.scalar(select(EmailMessage).where(EmailMessage.lead_id == lead_id, EmailMessage.status == EmailStatus.draft))
+                draft = await s.scalar(
+                    select(EmailMessage).where(
+                        EmailMessage.lead_id == lead_id, EmailMessage.status == EmailStatus.draft
+                    )
+                )
                 assert draft.author_id == john.user_id and "Acme Corp" in draft.subject
                 task = await s.scalar(select(Task).where(Task.related_id == lead_id))
                 assert task.title.startswith("Call Sarah Johnson") and task.due_at == day(1, hour=14)
@@ -125,8 +146,13 @@ async def test_leads_flow(db):
         # Day 3. 7: Sarah responds (engagement tracked); 8: her score goes up (responsive = buying signal).
         with pinned(day(3)):
             async with db.session() as s:
-                await EmailService(s, john).receive({"lead_id": lead_id, "subject": "Re: Nexa for Acme Corp",
-                                                      "body": "Thanks John, a demo next week would be great."})
+                await EmailService(s, john).receive(
+                    {
+                        "lead_id": lead_id,
+                        "subject": "Re: Nexa for Acme Corp",
+                        "body": "Thanks John, a demo next week would be great.",
+                    }
+                )
                 lead = await s.get(Lead, lead_id)
                 assert lead.score > day1_score
                 assert any(e.action == "received" for e in await timeline(s, RecordType.lead, lead_id))
@@ -134,8 +160,9 @@ async def test_leads_flow(db):
                 (first, *_) = await next_actions(s, RecordType.lead, lead, day(3))
                 assert first.action == "Schedule a demo call with Sarah"
                 # 10: John books the meeting.
-                await EngagementService(s, john).schedule_meeting({"title": "Nexa demo", "start_at": day(7, hour=15),
-                                                                   "related_type": "lead", "related_id": lead_id})
+                await EngagementService(s, john).schedule_meeting(
+                    {"title": "Nexa demo", "start_at": day(7, hour=15), "related_type": "lead", "related_id": lead_id}
+                )
 
         # Day 7. 11: demo completed, Sarah qualified (has budget, timeline).
         with pinned(day(7, hour=16)):
@@ -144,7 +171,11 @@ async def test_leads_flow(db):
                 assert (lead.bant_budget, lead.bant_timeline) == ("$50K approved", "need a solution by Q1")
                 # 12-13: John clicks "Convert Lead": contact Sarah, account Acme Corp, a $50K deal.
                 done = await LeadService(s, john).convert(lead_id, {"amount": 50000})
-                assert (done.contact.name, done.account.account_name, done.deal.amount) == ("Sarah Johnson", "Acme Corp", Decimal("50000.00"))
+                assert (done.contact.name, done.account.account_name, done.deal.amount) == (
+                    "Sarah Johnson",
+                    "Acme Corp",
+                    Decimal("50000.00"),
+                )
                 # 14: the lead is archived as converted.
                 assert done.lead.status is LeadStatus.converted and done.lead.converted_deal_id == done.deal.id
 
@@ -157,21 +188,42 @@ async def test_accounts_flow(db):
     lead_id, sarah_id, acme_id, deal_id = await _sarah_qualified_and_converted(db, form, john, settings)
     with pinned(week(2)):
         async with db.session() as s:
-            acme = await AccountService(s, john).update(acme_id, {"account_owner_id": mike.user_id, "annual_revenue": 8_000_000})
+            acme = await AccountService(s, john).update(
+                acme_id, {"account_owner_id": mike.user_id, "annual_revenue": 8_000_000}
+            )
             assert (acme.account_name, acme.industry, acme.type) == ("Acme Corp", "Software", AccountType.prospect)
             await AccountInsightService(s, mike).set_member(acme_id, john.user_id, "sales_engineer")
             assert [(m["name"], m["role"]) for m in await AccountInsightService(s, mike).team(acme_id)] == [
-                ("Mike", "account_owner"), ("John", "sales_engineer")]
+                ("Mike", "account_owner"),
+                ("John", "sales_engineer"),
+            ]
 
-    # 2. Multi-contact relationship: Sarah is the primary contact; Mike adds Tom Smith and Lisa Chen, all on Acme.
+        # 2. Multi-contact relationship: Sarah is the primary contact; Mike adds Tom Smith and Lisa Chen, all on Acme.
         async with db.session() as s:
             assert (await s.get(Account, acme_id)).primary_contact_id == sarah_id
-            tom = await ContactService(s, mike).create({"first_name": "Tom", "last_name": "Smith", "email": "tom@acme.test",
-                                                        "title": "Procurement Director", "account_id": acme_id})
-            lisa = await ContactService(s, mike).create({"first_name": "Lisa", "last_name": "Chen", "email": "lisa@acme.test",
-                                                         "title": "IT Manager", "account_id": acme_id})
+            tom = await ContactService(s, mike).create(
+                {
+                    "first_name": "Tom",
+                    "last_name": "Smith",
+                    "email": "tom@acme.test",
+                    "title": "Procurement Director",
+                    "account_id": acme_id,
+                }
+            )
+            lisa = await ContactService(s, mike).create(
+                {
+                    "first_name": "Lisa",
+                    "last_name": "Chen",
+                    "email": "lisa@acme.test",
+                    "title": "IT Manager",
+                    "account_id": acme_id,
+                }
+            )
             assert set(await s.scalars(select(Contact.email).where(Contact.account_id == acme_id))) == {
-                "sarah@acme.test", "tom@acme.test", "lisa@acme.test"}
+                "sarah@acme.test",
+                "tom@acme.test",
+                "lisa@acme.test",
+            }
 
     # 3. Deal creation: Sarah requests a proposal (the $50K deal); Tom negotiates pricing; Lisa needs technical specs.
     with pinned(week(3)):
@@ -179,11 +231,21 @@ async def test_accounts_flow(db):
             deal = await s.get(Deal, deal_id)
             assert (deal.amount, deal.account_id) == (Decimal("50000.00"), acme_id)
             await DealService(s, john).update(deal_id, {"amount": 47000})
-            await EngagementService(s, mike).log_call({"contact_id": tom.id, "deal_id": deal_id, "notes": "Tom negotiates pricing"})
-            await TaskService(s, mike).create({"title": "Send technical specs to Lisa", "related_type": "contact", "related_id": lisa.id,
-                                               "due_date": (week(3) + timedelta(days=2)).date()})
+            await EngagementService(s, mike).log_call(
+                {"contact_id": tom.id, "deal_id": deal_id, "notes": "Tom negotiates pricing"}
+            )
+            await TaskService(s, mike).create(
+                {
+                    "title": "Send technical specs to Lisa",
+                    "related_type": "contact",
+                    "related_id": lisa.id,
+                    "due_date": (week(3) + timedelta(days=2)).date(),
+                }
+            )
             subjects = [e.subject for e in await timeline(s, RecordType.account, acme_id, limit=100)]
-            assert any("amount" in x for x in subjects) and any("Tom" in x for x in subjects)  # all tracked under Acme Corp
+            assert any("amount" in x for x in subjects) and any(
+                "Tom" in x for x in subjects
+            )  # all tracked under Acme Corp
 
     # 4. Post-sale: the deal closes: Acme becomes a customer, onboarding tasks, tickets come in, a health score is calculated.
     with pinned(week(6)):
@@ -195,7 +257,9 @@ async def test_accounts_flow(db):
     with pinned(week(7)):
         async with db.session() as s:
             for subject in ("Cannot export reports", "SSO login fails, very frustrated"):
-                await TicketService(s, john).create({"subject": subject, "account_id": acme_id, "requester_contact_id": lisa.id})
+                await TicketService(s, john).create(
+                    {"subject": subject, "account_id": acme_id, "requester_contact_id": lisa.id}
+                )
         await drain(db, settings)  # the deal-change job refreshed Acme's health; the nightly pass does every account
         async with db.session() as s:
             acme = await s.get(Account, acme_id)
@@ -205,9 +269,11 @@ async def test_accounts_flow(db):
             assert 0 <= health.score <= 100 and health.churn_risk in ("low", "medium", "high")
             assert health.lifetime_value == Decimal("47000.00")
 
-    # 5. Expansion: Acme acquires a UK subsidiary: child account Acme UK under Acme Corp; consolidated revenue $10M.
+        # 5. Expansion: Acme acquires a UK subsidiary: child account Acme UK under Acme Corp; consolidated revenue $10M.
         async with db.session() as s:
-            await AccountService(s, mike).create({"account_name": "Acme UK", "parent_account_id": acme_id, "annual_revenue": 2_000_000})
+            await AccountService(s, mike).create(
+                {"account_name": "Acme UK", "parent_account_id": acme_id, "annual_revenue": 2_000_000}
+            )
             total = await AccountInsightService(s, mike).consolidated(acme_id)
             assert total["annual_revenue"] == Decimal("10000000.00")
             assert [a["account_name"] for a in total["accounts"]] == ["Acme Corp", "Acme UK"]
@@ -228,23 +294,36 @@ async def test_deals_flow(db):
         await drain(db, settings)
     async with db.session() as s:
         deal = await s.get(Deal, deal_id)
-        assert (deal.deal_name, deal.amount, deal.stage, deal.probability) == ("Acme Corp - Enterprise Plan", Decimal("50000.00"),
-                                                                               DealStage.qualification, 25)
+        assert (deal.deal_name, deal.amount, deal.stage, deal.probability) == (
+            "Acme Corp - Enterprise Plan",
+            Decimal("50000.00"),
+            DealStage.qualification,
+            25,
+        )
         assert deal.close_date == day(7).date() + timedelta(days=90) and deal.weighted_value == Decimal("12500.00")
         assert deal.win_probability == 0.25 and "stage probability" in deal.win_probability_basis
 
     # Week 2. 3: discovery call with Sarah (a meeting); 4: BANT confirmed; 5: move to Proposal; 6: 50%; 7: "Send proposal within 24 hours".
     with pinned(week(2)):
         async with db.session() as s:
-            await EngagementService(s, john).schedule_meeting({"title": "Discovery call", "start_at": week(2) - timedelta(hours=2),
-                                                               "contact_ids": [sarah_id], "related_type": "deal", "related_id": deal_id})
+            await EngagementService(s, john).schedule_meeting(
+                {
+                    "title": "Discovery call",
+                    "start_at": week(2) - timedelta(hours=2),
+                    "contact_ids": [sarah_id],
+                    "related_type": "deal",
+                    "related_id": deal_id,
+                }
+            )
             lead = await s.get(Lead, lead_id)
             assert all([lead.bant_budget, lead.bant_authority, lead.bant_need, lead.bant_timeline])
             deal = await DealService(s, john).move_stage(deal_id, "proposal")
             assert deal.probability == 50
         await drain(db, settings)
         async with db.session() as s:
-            assert (await s.get(Deal, deal_id)).next_best_action.startswith("Send the proposal to Sarah Johnson within 24 hours")
+            assert (await s.get(Deal, deal_id)).next_best_action.startswith(
+                "Send the proposal to Sarah Johnson within 24 hours"
+            )
 
     # Week 4. 8-9: the proposal is emailed (tracked); 10: Sarah's reply is logged; 11: a follow-up call is scheduled (task).
     with smtp_server() as (inbox, url), pinned(week(4)):
@@ -255,22 +334,37 @@ async def test_deals_flow(db):
         await drain(db, mail)
         assert [m.rcpt_tos for m in inbox.messages] == [["sarah@acme.test"]]
         async with db.session() as s:
-            await EmailService(s, john).receive({"contact_id": sarah_id, "deal_id": deal_id, "subject": "Re: proposal", "body": "Reading it now."})
-            await TaskService(s, john).create({"title": "Follow-up call with Sarah", "related_type": "deal", "related_id": deal_id,
-                                               "due_date": (week(4) + timedelta(days=3)).date()})
+            await EmailService(s, john).receive(
+                {"contact_id": sarah_id, "deal_id": deal_id, "subject": "Re: proposal", "body": "Reading it now."}
+            )
+            await TaskService(s, john).create(
+                {
+                    "title": "Follow-up call with Sarah",
+                    "related_type": "deal",
+                    "related_id": deal_id,
+                    "due_date": (week(4) + timedelta(days=3)).date(),
+                }
+            )
 
     # Week 6. 12-13: Sarah asks for a discount: $45,000; 14: competitor note; 15-16: Negotiation, 75%.
     with pinned(week(6)):
         async with db.session() as s:
             await DealService(s, john).update(deal_id, {"amount": 45000})
-            await EngagementService(s, john).add_note({"body": "Comparing vs HubSpot", "related_type": "deal", "related_id": deal_id})
+            await EngagementService(s, john).add_note(
+                {"body": "Comparing vs HubSpot", "related_type": "deal", "related_id": deal_id}
+            )
             deal = await DealService(s, john).move_stage(deal_id, "negotiation")
-            assert (deal.amount, deal.probability, deal.weighted_value) == (Decimal("45000.00"), 75, Decimal("33750.00"))
+            assert (deal.amount, deal.probability, deal.weighted_value) == (
+                Decimal("45000.00"),
+                75,
+                Decimal("33750.00"),
+            )
     # 17: two weeks later nothing has moved: "Deal stuck 14 days, risk of stalling" reaches John; 18: "Schedule executive call to close".
     stuck_day = week(6) + timedelta(days=14)
     with pinned(stuck_day):
         async with db.session() as s:
             from store.intelligence.nightly import refresh_all  # noqa: PLC0415 - the nightly job's body
+
             await refresh_all(s, settings)
         async with db.session() as s:
             deal = await s.get(Deal, deal_id)
@@ -285,18 +379,29 @@ async def test_deals_flow(db):
     # Week 8. 19: CEO call; 20-21: terms agreed, Closed Won; 22: customer, onboarding, order, handoff, forecast, commission.
     with pinned(week(8)):
         async with db.session() as s:
-            await EngagementService(s, john).schedule_meeting({"title": "CEO call", "start_at": week(8) - timedelta(hours=3),
-                                                               "contact_ids": [sarah_id], "related_type": "deal", "related_id": deal_id})
+            await EngagementService(s, john).schedule_meeting(
+                {
+                    "title": "CEO call",
+                    "start_at": week(8) - timedelta(hours=3),
+                    "contact_ids": [sarah_id],
+                    "related_type": "deal",
+                    "related_id": deal_id,
+                }
+            )
             await DealService(s, john).move_stage(deal_id, "closed_won")
         await drain(db, settings)
         async with db.session() as s:
             assert (await s.get(Account, acme_id)).type is AccountType.customer
             assert (await s.get(Contact, sarah_id)).lifecycle_stage is LifecycleStage.customer
-            assert await s.scalar(select(Task.id).where(Task.related_id == deal_id, Task.title == "Kick-off call with Acme Corp"))
+            assert await s.scalar(
+                select(Task.id).where(Task.related_id == deal_id, Task.title == "Kick-off call with Acme Corp")
+            )
             assert (await s.scalar(select(Order).where(Order.deal_id == deal_id))).amount == Decimal("45000.00")
             handoff = await s.scalar(select(CustomerSuccessHandoff).where(CustomerSuccessHandoff.deal_id == deal_id))
             assert handoff.status == "pending" and "Sarah Johnson" in handoff.notes
-            assert [h["deal"] for h in await AccountInsightService(s, john).handoffs()] == ["Acme Corp - Enterprise Plan"]
+            assert [h["deal"] for h in await AccountInsightService(s, john).handoffs()] == [
+                "Acme Corp - Enterprise Plan"
+            ]
             pipeline = await PipelineService(s, john).summary()
             assert (pipeline.won_count, pipeline.won_amount) == (1, Decimal("45000.00"))
             deal = await s.get(Deal, deal_id)
@@ -307,10 +412,15 @@ async def test_deals_flow(db):
         async with db.session() as s:
             year = (date(2026, 1, 1), date(2026, 12, 31))
             win = await ReportService(s, john).run("win_rate", start=year[0], end=year[1], group_by="source")
-            assert [(r["key"], r["won"], r["win_rate"]) for r in win.rows] == [("referral", 1, 1.0)] and "won / (won + lost)" in win.method
+            assert [(r["key"], r["won"], r["win_rate"]) for r in win.rows] == [
+                ("referral", 1, 1.0)
+            ] and "won / (won + lost)" in win.method
             size = await ReportService(s, john).run("avg_deal_size", start=year[0], end=year[1])
             assert size.total["avg_deal_size"] == Decimal("45000.00")
             cycle = await ReportService(s, john).run("sales_cycle", start=year[0], end=year[1])
             assert cycle.rows[0]["avg_days"] == 43.0  # created on day 7 (June 7), won in week 8 (July 20)
             statement = await CommissionService(s, john).statement(start=year[0], end=year[1])
-            assert statement.total == Decimal("4500.00") and "45,000.00 x 10.00% = 4,500.00" in statement.lines[0]["explanation"]
+            assert (
+                statement.total == Decimal("4500.00")
+                and "45,000.00 x 10.00% = 4,500.00" in statement.lines[0]["explanation"]
+            )

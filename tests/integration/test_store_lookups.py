@@ -35,8 +35,16 @@ async def test_a_slack_id_moves_from_a_deactivated_user_to_the_active_one(db):
 
 
 async def _articles(s) -> None:
-    for title, visibility in (("Billing", Visibility.internal), ("Aliases", Visibility.public), ("Cancel", Visibility.public)):
-        s.add(KbArticle(title=title, source=f"{title}.md", visibility=visibility, content=f"{title} text", content_hash=title))
+    for title, visibility in (
+        ("Billing", Visibility.internal),
+        ("Aliases", Visibility.public),
+        ("Cancel", Visibility.public),
+    ):
+        s.add(
+            KbArticle(
+                title=title, source=f"{title}.md", visibility=visibility, content=f"{title} text", content_hash=title
+            )
+        )
     await s.flush()
 
 
@@ -59,4 +67,7 @@ async def test_the_operators_index_counts_chunks(db):
         s.add(KbChunk(article_id=billing.id, ordinal=0, content="Billing text"))
         await s.flush()
         assert [(a.title, a.visibility, a.chunks) for a in await article_index(s)] == [
-            ("Aliases", Visibility.public, 0), ("Billing", Visibility.internal, 1), ("Cancel", Visibility.public, 0)]
+            ("Aliases", Visibility.public, 0),
+            ("Billing", Visibility.internal, 1),
+            ("Cancel", Visibility.public, 0),
+        ]

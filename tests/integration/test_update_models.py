@@ -19,20 +19,39 @@ from tests.support.scripted_models import ScriptedModel, say
 from tools import TOOLSET, ToolContext
 
 RECORDS = ["Lead", "Contact", "Account", "Product", "Deal", "Ticket", "Task", "List", "Campaign", "MassEmail"]
-CREATE_ONLY = {"Deal": {"stage", "line_items"}, "Ticket": {"channel", "requester_contact_id", "requester_email", "account_id"},
-               "Task": {"related_type", "related_id"}}
+CREATE_ONLY = {
+    "Deal": {"stage", "line_items"},
+    "Ticket": {"channel", "requester_contact_id", "requester_email", "account_id"},
+    "Task": {"related_type", "related_id"},
+}
 UPDATE_ONLY = {"Ticket": {"status"}, "Task": {"status"}}  # moved by a lifecycle, not set on a new record
-TOOLS = {"update_lead": "Lead", "update_contact": "Contact", "update_account": "Account", "update_deal": "Deal", "update_ticket": "Ticket"}
-PATCHES = {"/api/v1/leads/{record_id}": "Lead", "/api/v1/contacts/{record_id}": "Contact", "/api/v1/accounts/{record_id}": "Account",
-           "/api/v1/products/{record_id}": "Product", "/api/v1/deals/{record_id}": "Deal", "/api/v1/tickets/{record_id}": "Ticket",
-           "/api/v1/tasks/{record_id}": "Task", "/api/v1/lists/{list_id}": "List", "/api/v1/campaigns/{campaign_id}": "Campaign",
-           "/api/v1/campaigns/{campaign_id}/emails/{email_id}": "MassEmail"}
+TOOLS = {
+    "update_lead": "Lead",
+    "update_contact": "Contact",
+    "update_account": "Account",
+    "update_deal": "Deal",
+    "update_ticket": "Ticket",
+}
+PATCHES = {
+    "/api/v1/leads/{record_id}": "Lead",
+    "/api/v1/contacts/{record_id}": "Contact",
+    "/api/v1/accounts/{record_id}": "Account",
+    "/api/v1/products/{record_id}": "Product",
+    "/api/v1/deals/{record_id}": "Deal",
+    "/api/v1/tickets/{record_id}": "Ticket",
+    "/api/v1/tasks/{record_id}": "Task",
+    "/api/v1/lists/{list_id}": "List",
+    "/api/v1/campaigns/{campaign_id}": "Campaign",
+    "/api/v1/campaigns/{campaign_id}/emails/{email_id}": "MassEmail",
+}
 
 
 @pytest.mark.parametrize("name", RECORDS)
 def test_an_update_takes_every_field_of_its_create_with_the_same_rules(name):
     create, update = getattr(schemas, f"{name}Create"), getattr(schemas, f"{name}Update")
-    assert set(update.model_fields) == set(create.model_fields) - CREATE_ONLY.get(name, set()) | UPDATE_ONLY.get(name, set())
+    assert set(update.model_fields) == set(create.model_fields) - CREATE_ONLY.get(name, set()) | UPDATE_ONLY.get(
+        name, set()
+    )
     assert not any(f.is_required() for f in update.model_fields.values())
     made, changed = create.model_json_schema()["properties"], update.model_json_schema()["properties"]
     for field in set(made) & set(changed):
@@ -74,11 +93,19 @@ async def test_patch_bodies_list_the_update_fields_and_refuse_unknown_ones(db):
             assert set(body["properties"]) == set(getattr(schemas, f"{name}Update").model_fields), path
         auth = {"Authorization": f"Bearer {token}"}
         url = f"/api/v1/deals/{deal.id}"
-        changed = await client.patch(url, json={"currency": "EUR", "contract_term": 12, "total_mrr": "250.00", "lead_source": "event"},
-                                     headers=auth)
+        changed = await client.patch(
+            url,
+            json={"currency": "EUR", "contract_term": 12, "total_mrr": "250.00", "lead_source": "event"},
+            headers=auth,
+        )
         assert changed.status_code == 200, changed.text
         assert {k: changed.json()[k] for k in ("currency", "contract_term", "total_mrr", "lead_source", "amount")} == {
-            "currency": "EUR", "contract_term": 12, "total_mrr": "250.00", "lead_source": "event", "amount": "1000.00"}
+            "currency": "EUR",
+            "contract_term": 12,
+            "total_mrr": "250.00",
+            "lead_source": "event",
+            "amount": "1000.00",
+        }
         refused = await client.patch(url, json={"amount": 5, "colour": "red"}, headers=auth)
         assert refused.status_code == 400 and "colour" in refused.text, refused.text
     async with db.session() as s:

@@ -22,8 +22,13 @@ def nexa(*args: str, env: dict[str, str | None], stdin: str = "") -> subprocess.
     """
     get_settings.cache_clear()
     # A module's rich Console keeps the COLUMNS of when it was imported: give each the width this run asks for.
-    consoles = [c for name, m in list(sys.modules.items()) if name.startswith("bots.")
-                for c in vars(m).values() if isinstance(c, Console)]
+    consoles = [
+        c
+        for name, m in list(sys.modules.items())
+        if name.startswith("bots.")
+        for c in vars(m).values()
+        if isinstance(c, Console)
+    ]
     widths = [c._width for c in consoles]
     for console in consoles:
         console._width = int(env["COLUMNS"]) if env.get("COLUMNS") else None

@@ -12,7 +12,9 @@ from tests.support.paths import ARTIFACTS
 DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
 
 
-def sign_in(page: Page, base: str, email: str, password: str = DEMO_PASSWORD, *, path: str = "/console/pipeline") -> None:
+def sign_in(
+    page: Page, base: str, email: str, password: str = DEMO_PASSWORD, *, path: str = "/console/pipeline"
+) -> None:
     page.goto(f"{base}{path}")
     expect(page).to_have_url(re.compile(r"/console/signin"))
     page.get_by_label("Email").fill(email)

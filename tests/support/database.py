@@ -61,15 +61,23 @@ async def empty_database(database: Database) -> None:
 
 async def _empty(database: Database) -> None:
     async with database.engine.begin() as conn:
-        tables = (await conn.execute(text(
-            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'procrastinate_workers')"
-        ))).scalar_one()
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+                    "WHERE schemaname = 'public' AND tablename NOT IN ('alembic_version', 'procrastinate_workers')"
+                )
+            )
+        ).scalar_one()
         await conn.execute(text("SET session_replication_role = replica"))
         await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await conn.execute(text("SET session_replication_role = DEFAULT"))
-        for (sequence,) in await conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
-                                                         "AND sequencename <> 'procrastinate_workers_id_seq'")):
+        for (sequence,) in await conn.execute(
+            text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
+                "AND sequencename <> 'procrastinate_workers_id_seq'"
+            )
+        ):
             await conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
 
 

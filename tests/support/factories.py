@@ -19,8 +19,14 @@ _n = itertools.count(1)
 
 async def user(session: AsyncSession, *, role: Role = Role.rep, team: str | None = "Sales East", **kw: Any) -> User:
     n = next(_n)
-    record = User(name=kw.pop("name", f"User {n}"), email=kw.pop("email", f"user{n}@nexa.test"), role=role,
-                  team=team, seniority=kw.pop("seniority", Seniority.standard), **kw)
+    record = User(
+        name=kw.pop("name", f"User {n}"),
+        email=kw.pop("email", f"user{n}@nexa.test"),
+        role=role,
+        team=team,
+        seniority=kw.pop("seniority", Seniority.standard),
+        **kw,
+    )
     session.add(record)
     await session.flush()
     return record
@@ -28,7 +34,13 @@ async def user(session: AsyncSession, *, role: Role = Role.rep, team: str | None
 
 async def lead(session: AsyncSession, **kw: Any):
     n = next(_n)
-    data = {"first_name": "Lead", "last_name": f"N{n}", "email": f"lead{n}@example.test", "source": "website", "company": f"Company {n}"} | kw
+    data = {
+        "first_name": "Lead",
+        "last_name": f"N{n}",
+        "email": f"lead{n}@example.test",
+        "source": "website",
+        "company": f"Company {n}",
+    } | kw
     return await LeadService(session, SYSTEM).create(data)
 
 
@@ -47,7 +59,9 @@ async def account(session: AsyncSession, **kw: Any):
 
 async def contact(session: AsyncSession, **kw: Any):
     n = next(_n)
-    return await ContactService(session, SYSTEM).create({"first_name": "Con", "last_name": f"Tact{n}", "email": f"contact{n}@example.test"} | kw)
+    return await ContactService(session, SYSTEM).create(
+        {"first_name": "Con", "last_name": f"Tact{n}", "email": f"contact{n}@example.test"} | kw
+    )
 
 
 async def deal(session: AsyncSession, **kw: Any):

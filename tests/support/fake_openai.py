@@ -70,7 +70,12 @@ class FakeOpenAI:
             await _send(send, reply.status, json.dumps(error).encode(), "application/json", reply.headers)
             return
         if request.get("stream"):
-            await _send(send, 200, b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in _chunks(reply)) + b"data: [DONE]\n\n", "text/event-stream")
+            await _send(
+                send,
+                200,
+                b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in _chunks(reply)) + b"data: [DONE]\n\n",
+                "text/event-stream",
+            )
         else:
             await _send(send, 200, json.dumps(_completion(reply)).encode(), "application/json")
 
@@ -84,34 +89,69 @@ async def _send(send, status: int, body: bytes, content_type: str, headers: dict
 def _embeddings(request: dict[str, Any]) -> dict[str, Any]:
     """Deterministic vectors of the requested size (a text's hash spread over the dimensions)."""
     size = request.get("dimensions", 1536)
-    data = [{"object": "embedding", "index": i, "embedding": [((hash(t) >> (k % 60)) % 97) / 97 + 0.01 for k in range(size)]}
-            for i, t in enumerate(request["input"])]
+    data = [
+        {
+            "object": "embedding",
+            "index": i,
+            "embedding": [((hash(t) >> (k % 60)) % 97) / 97 + 0.01 for k in range(size)],
+        }
+        for i, t in enumerate(request["input"])
+    ]
     return {"object": "list", "data": data, "model": request["model"], "usage": {"prompt_tokens": 1, "total_tokens": 1}}
 
 
 def _completion(reply: Reply) -> dict[str, Any]:
-    calls = [{"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}} for i, (n, a) in enumerate(reply.tool_calls)]
+    calls = [
+        {"id": f"call_{i}", "type": "function", "function": {"name": n, "arguments": a}}
+        for i, (n, a) in enumerate(reply.tool_calls)
+    ]
     message: dict[str, Any] = {"role": "assistant", "content": reply.text}
     if calls:
         message["tool_calls"] = calls
-    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": "fake-model",
-            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "fake-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
+        "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
+    }
 
 
 def _chunks(reply: Reply) -> list[dict[str, Any]]:
     """Text split into small deltas; each tool call as id/name first, then its arguments in pieces."""
-    base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": "fake-model"}
+    base = {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "fake-model",
+    }
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         return base | {"choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
     out = [chunk({"role": "assistant", "content": ""})]
     text = reply.text or ""
-    out += [chunk({"content": text[i:i + 4]}) for i in range(0, len(text), 4)]
+    out += [chunk({"content": text[i : i + 4]}) for i in range(0, len(text), 4)]
     for index, (name, arguments) in enumerate(reply.tool_calls):
-        out.append(chunk({"tool_calls": [{"index": index, "id": f"call_{index}", "type": "function", "function": {"name": name, "arguments": ""}}]}))
-        out += [chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[i:i + 5]}}]}) for i in range(0, len(arguments), 5)]
+        out.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": f"call_{index}",
+                            "type": "function",
+                            "function": {"name": name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
+        out += [
+            chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[i : i + 5]}}]})
+            for i in range(0, len(arguments), 5)
+        ]
     out.append(chunk({}, "tool_calls" if reply.tool_calls else "stop"))
     out.append(base | {"choices": [], "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}})
     return out

@@ -37,7 +37,9 @@ class Call:
 
     def text(self) -> str:
         """Everything readable in the call: its text and every text in its blocks or view."""
-        return json.dumps([self.params.get("text"), self.params.get("blocks"), self.params.get("view")], ensure_ascii=False)
+        return json.dumps(
+            [self.params.get("text"), self.params.get("blocks"), self.params.get("view")], ensure_ascii=False
+        )
 
 
 @dataclass
@@ -62,13 +64,16 @@ class FakeSlack:
     def find(self, method: str, predicate: Callable[[Call], bool] = lambda c: True) -> list[Call]:
         return [c for c in list(self.calls) if c.method == method and predicate(c)]
 
-    def wait(self, method: str, predicate: Callable[[Call], bool] = lambda c: True, *, count: int = 1,
-             timeout: float = 20) -> list[Call]:
+    def wait(
+        self, method: str, predicate: Callable[[Call], bool] = lambda c: True, *, count: int = 1, timeout: float = 20
+    ) -> list[Call]:
         """The calls of `method` matching `predicate`, once there are at least `count` of them."""
         deadline = time.monotonic() + timeout
         while len(found := self.find(method, predicate)) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{count} x {method} not seen in {timeout} s; calls: {[c.method for c in self.calls]}")
+                raise AssertionError(
+                    f"{count} x {method} not seen in {timeout} s; calls: {[c.method for c in self.calls]}"
+                )
             time.sleep(0.05)
         return found
 
@@ -103,12 +108,29 @@ class FakeSlack:
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update") and channel in self.closed:
             return {"ok": False, "error": "not_in_channel"}
         if method == "auth.test":
-            return {"ok": True, "url": "https://nexa-test.slack.com/", "team": "Nexa Test", "user": "nexa",
-                    "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
+            return {
+                "ok": True,
+                "url": "https://nexa-test.slack.com/",
+                "team": "Nexa Test",
+                "user": "nexa",
+                "team_id": TEAM,
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
         if method == "chat.postMessage":
             ts = f"{1700000000 + next(self._ts)}.000100"
-            return {"ok": True, "channel": channel, "ts": ts, "message": {"type": "message", "text": params.get("text"),
-                                                                         "ts": ts, "blocks": params.get("blocks", [])}}
+            return {
+                "ok": True,
+                "channel": channel,
+                "ts": ts,
+                "message": {
+                    "type": "message",
+                    "text": params.get("text"),
+                    "ts": ts,
+                    "blocks": params.get("blocks", []),
+                },
+            }
         if method == "chat.update":
             return {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text")}
         if method == "chat.postEphemeral":
@@ -118,8 +140,16 @@ class FakeSlack:
             if user not in self.users:
                 return {"ok": False, "error": "user_not_found"}
             email = self.users[user]
-            return {"ok": True, "user": {"id": user, "team_id": TEAM, "name": user.lower(), "is_bot": False,
-                                         "profile": {"real_name": user, **({"email": email} if email else {})}}}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "team_id": TEAM,
+                    "name": user.lower(),
+                    "is_bot": False,
+                    "profile": {"real_name": user, **({"email": email} if email else {})},
+                },
+            }
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V0HOME", **(params.get("view") or {})}}
         if method == "apps.connections.open":

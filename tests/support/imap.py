@@ -81,13 +81,24 @@ def dovecot(users: dict[str, str], *, extra_config: str = "") -> Iterator[tuple[
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir()
     (root / "passwd").write_text("".join(f"{name}:{{PLAIN}}{password}\n" for name, password in users.items()))
-    (root / "dovecot.conf").write_text(CONFIG.format(root=root, user=account.pw_name, group=grp.getgrgid(account.pw_gid).gr_name, uid=account.pw_uid,
-                                                     gid=account.pw_gid, port=port) + extra_config)
+    (root / "dovecot.conf").write_text(
+        CONFIG.format(
+            root=root,
+            user=account.pw_name,
+            group=grp.getgrgid(account.pw_gid).gr_name,
+            uid=account.pw_uid,
+            gid=account.pw_gid,
+            port=port,
+        )
+        + extra_config
+    )
     if os.getuid() == 0:
         root.chmod(0o755)
         for sub in ("mail", "home", "state"):
             os.chown(root / sub, account.pw_uid, account.pw_gid)
-    process = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -109,4 +120,3 @@ def dovecot(users: dict[str, str], *, extra_config: str = "") -> Iterator[tuple[
         except subprocess.TimeoutExpired:
             process.kill()
         shutil.rmtree(root, ignore_errors=True)
-

@@ -7,10 +7,20 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 
-def mail(*, sender: str = "jane@globex.test", name: str = "Jane Doe", to: str = "support@nexa.test", subject: str = "SSO login fails",
-         body: str = "Hi, our SSO login fails since this morning.", message_id: str | None = None, in_reply_to: str | None = None,
-         references: list[str] | None = None, html: str | None = None, headers: dict[str, str] | None = None,
-         attachments: list[tuple[str, str, bytes]] = ()) -> bytes:
+def mail(
+    *,
+    sender: str = "jane@globex.test",
+    name: str = "Jane Doe",
+    to: str = "support@nexa.test",
+    subject: str = "SSO login fails",
+    body: str = "Hi, our SSO login fails since this morning.",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: list[str] | None = None,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+) -> bytes:
     """One message as bytes; `attachments` are (filename, content type, bytes)."""
     message = EmailMessage()
     message["From"] = formataddr((name, sender))

@@ -37,8 +37,13 @@ def live_server(database_url: str, *, log: Path | None = None, args: tuple[str, 
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEXA_LLM_BASE_URL"):
         environment.pop(var, None)
     log = log or Path(tempfile.mkdtemp(prefix="nexa-serve-")) / "serve.log"
-    process = subprocess.Popen([str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port), *args], env=environment,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(NEXA), "serve", "--host", "127.0.0.1", "--port", str(port), *args],
+        env=environment,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300  # a shared, loaded machine can take this long to import and warm up
@@ -94,7 +99,9 @@ class SharedServers:
 def start_worker(database_url: str, log: Path, **env: str) -> subprocess.Popen:
     """Start `nexa worker` against the test database (stop it with terminate() or kill())."""
     environment = _environment(database_url, env)
-    return subprocess.Popen([str(NEXA), "worker"], env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [str(NEXA), "worker"], env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True
+    )
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float = 60) -> None:

@@ -16,13 +16,20 @@ from store.settings import Settings
 from tests.support import factories
 from tests.support.factories import SYSTEM
 
-BODY = ('<html><body><p>Dear {{ contact.first_name }} at {{ account.name }},</p>'
-        '<p><a href="https://nexa.test/offer">See the offer</a></p></body></html>')
+BODY = (
+    "<html><body><p>Dear {{ contact.first_name }} at {{ account.name }},</p>"
+    '<p><a href="https://nexa.test/offer">See the offer</a></p></body></html>'
+)
 
 
 def settings_for(url: str) -> Settings:
-    return Settings(smtp_url=url, mail_postal_address="Nexa Inc., 1 Main Street, Springfield", secret_key="test-secret",
-                    public_url="http://nexa.test", smtp_from="news@nexa.test")
+    return Settings(
+        smtp_url=url,
+        mail_postal_address="Nexa Inc., 1 Main Street, Springfield",
+        secret_key="test-secret",
+        public_url="http://nexa.test",
+        smtp_from="news@nexa.test",
+    )
 
 
 @pytest.fixture
@@ -32,7 +39,10 @@ async def marketing_crm(db, clock):
         boss = await factories.user(s, role=Role.manager, team="East", name="Maria")
         rep = await factories.user(s, role=Role.rep, team="East", name="John")
         big = await factories.account(s, account_name="Big Co")
-        people = {n: await factories.contact(s, first_name=n.title(), account_id=big.id, email=f"{n}@big.test") for n in ("ann", "bob", "cid", "dee")}
+        people = {
+            n: await factories.contact(s, first_name=n.title(), account_id=big.id, email=f"{n}@big.test")
+            for n in ("ann", "bob", "cid", "dee")
+        }
         vip = await ListService(s, SYSTEM).create({"name": "VIP"})
         await ListService(s, SYSTEM).add(vip.id, {"contact_ids": [p.id for p in people.values()]})
         campaign = await CampaignService(s, SYSTEM).create({"name": "Q4 Promo", "type": "email", "owner_id": boss.id})

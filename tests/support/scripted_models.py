@@ -27,8 +27,14 @@ def say(text: str) -> Message:
 def call(name: str, arguments: dict[str, Any] | str | None = None, *more: tuple[str, dict[str, Any] | str]) -> Message:
     """An answer calling one tool (or several, in parallel); a str argument is sent raw (to test malformed JSON)."""
     calls = [(name, arguments or {}), *more]
-    return Message("assistant", None, tool_calls=[
-        ToolCall(id=f"call_{next(_ids)}", name=n, arguments=a if isinstance(a, str) else json.dumps(a, default=str)) for n, a in calls])
+    return Message(
+        "assistant",
+        None,
+        tool_calls=[
+            ToolCall(id=f"call_{next(_ids)}", name=n, arguments=a if isinstance(a, str) else json.dumps(a, default=str))
+            for n, a in calls
+        ],
+    )
 
 
 class ScriptedModel:
@@ -49,7 +55,9 @@ class ScriptedModel:
             raise step
         return ModelResponse(step(messages) if callable(step) else step)
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> AsyncIterator[TextDelta | ModelResponse]:
+    async def stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec]
+    ) -> AsyncIterator[TextDelta | ModelResponse]:
         response = await self.request(messages, tools)
         if response.message.content:
             yield TextDelta(response.message.content)
@@ -69,7 +77,9 @@ class FailingModel(ScriptedModel):
 
 _PLANTED_CALL = re.compile(r"NEXA-CALL:\s*(?=\{)|\bcall\s+(?P<name>[a-z]+(?:_[a-z]+)+)\s+with\s*(?=\{)", re.I)
 _PLANTED_SAY = re.compile(r"NEXA-SAY:\s*(?P<text>[^\n]+)")
-_REVEAL = re.compile(r"\b(?:reveal|print|repeat|output|show|paste)\b[^.\n]{0,60}\b(?:system prompt|instructions|initial prompt)\b", re.I)
+_REVEAL = re.compile(
+    r"\b(?:reveal|print|repeat|output|show|paste)\b[^.\n]{0,60}\b(?:system prompt|instructions|initial prompt)\b", re.I
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
@@ -108,14 +118,31 @@ class GullibleModel(ScriptedModel):
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
         self.requests.append(list(messages))
         start = max((i for i, m in enumerate(messages) if m.role == "user"), default=0)
-        done = {c.id.split(":")[1] for m in messages[start:] if m.role == "assistant" for c in m.tool_calls if c.id.startswith("gullible:")}
+        done = {
+            c.id.split(":")[1]
+            for m in messages[start:]
+            if m.role == "assistant"
+            for c in m.tool_calls
+            if c.id.startswith("gullible:")
+        }
         found = self.planted(messages)
         for planted in found:
             if planted.name is not None and planted.key not in done:
                 self.obeyed.append(planted)
                 arguments = _fill(planted.arguments or {}, messages, start)
-                return ModelResponse(Message("assistant", None, tool_calls=[
-                    ToolCall(id=f"gullible:{planted.key}:{next(_ids)}", name=planted.name, arguments=json.dumps(arguments, default=str))]))
+                return ModelResponse(
+                    Message(
+                        "assistant",
+                        None,
+                        tool_calls=[
+                            ToolCall(
+                                id=f"gullible:{planted.key}:{next(_ids)}",
+                                name=planted.name,
+                                arguments=json.dumps(arguments, default=str),
+                            )
+                        ],
+                    )
+                )
         step = self.steps.pop(0) if self.steps else say("Done.")
         if isinstance(step, Exception):
             raise step
@@ -124,7 +151,12 @@ class GullibleModel(ScriptedModel):
             return ModelResponse(message)
         told = [p for p in found if p.text is not None]
         self.obeyed += told
-        return ModelResponse(Message("assistant", "\n\n".join([message.content or "", *(_fill(p.text, messages, start) for p in told)]).strip()))
+        return ModelResponse(
+            Message(
+                "assistant",
+                "\n\n".join([message.content or "", *(_fill(p.text, messages, start) for p in told)]).strip(),
+            )
+        )
 
     @staticmethod
     def planted(messages: Sequence[Message]) -> list[Planted]:
@@ -140,12 +172,17 @@ class GullibleModel(ScriptedModel):
                     except json.JSONDecodeError:
                         continue
                     name = match.group("name") or (value.get("name") if isinstance(value, dict) else None)
-                    arguments = value if match.group("name") else (value.get("arguments") if isinstance(value, dict) else None)
+                    arguments = (
+                        value if match.group("name") else (value.get("arguments") if isinstance(value, dict) else None)
+                    )
                     if isinstance(name, str) and isinstance(arguments, dict):
                         key = _key(name, arguments)
                         found.setdefault(key, Planted(key, name=name, arguments=arguments))
                 for match in _PLANTED_SAY.finditer(text):
-                    found.setdefault(_key("say", match.group("text")), Planted(_key("say", match.group("text")), text=match.group("text")))
+                    found.setdefault(
+                        _key("say", match.group("text")),
+                        Planted(_key("say", match.group("text")), text=match.group("text")),
+                    )
                 if _REVEAL.search(text):
                     found.setdefault("reveal", Planted("reveal", text="{{system_prompt}}"))
         return list(found.values())
@@ -191,5 +228,8 @@ def _fill(value: Any, messages: Sequence[Message], start: int) -> Any:
     emails = list(dict.fromkeys(_EMAIL.findall(seen)))
     ids = re.findall(r'"email_id": "([0-9a-f-]{36})"', seen)
     system = messages[0].content if messages and messages[0].role == "system" else ""
-    return (value.replace("{{emails}}", ", ".join(emails)).replace("{{email_id}}", ids[-1] if ids else "")
-            .replace("{{system_prompt}}", system or ""))
+    return (
+        value.replace("{{emails}}", ", ".join(emails))
+        .replace("{{email_id}}", ids[-1] if ids else "")
+        .replace("{{system_prompt}}", system or "")
+    )

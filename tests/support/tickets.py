@@ -25,7 +25,13 @@ def at(day: date, hour: int = 12) -> datetime:
 
 
 def ticket(account_id: uuid.UUID | None, day: date, *, product: str | None = None, hour: int = 12) -> dict:
-    return {"subject": "Something broke", "account_id": account_id, "product": product, "created_at": at(day, hour), "updated_at": at(day, hour)}
+    return {
+        "subject": "Something broke",
+        "account_id": account_id,
+        "product": product,
+        "created_at": at(day, hour),
+        "updated_at": at(day, hour),
+    }
 
 
 def poisson_tickets(accounts: dict[str, uuid.UUID], *, seed: int) -> list[dict]:
@@ -33,7 +39,9 @@ def poisson_tickets(accounts: dict[str, uuid.UUID], *, seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
     return [
         ticket(accounts[name], day, product=str(rng.choice(PRODUCTS)), hour=int(rng.integers(0, 24)))
-        for name, rate in RATES.items() for day in DAYS for _ in range(rng.poisson(rate))
+        for name, rate in RATES.items()
+        for day in DAYS
+        for _ in range(rng.poisson(rate))
     ]
 
 

@@ -12,9 +12,13 @@ from assistant.offline.intents import IntentClassifier
 from store.embeddings import Embedder, default_embedder
 from store.settings import get_settings
 
-EXAMPLES = [("what's my pipeline?", "pipeline"), ("show me the pipeline by stage", "pipeline"),
-            ("what tasks do I have today", "my_tasks"), ("list my open tickets", "list_tickets"),
-            ("what is the capital of France", "unknown")]
+EXAMPLES = [
+    ("what's my pipeline?", "pipeline"),
+    ("show me the pipeline by stage", "pipeline"),
+    ("what tasks do I have today", "my_tasks"),
+    ("list my open tickets", "list_tickets"),
+    ("what is the capital of France", "unknown"),
+]
 
 
 class Recording:

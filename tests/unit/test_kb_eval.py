@@ -1,7 +1,5 @@
 """The answer-quality measures of assistant/kb_eval.py (pure logic) and the dev set's format."""
 
-
-
 import pytest
 
 from assistant.kb_eval import Case, Outcome, article_key, load_cases, resolves, summarize
@@ -58,5 +56,7 @@ def test_a_kb_set_is_told_from_a_conversation_set(tmp_path):
 
     assert is_kb_set(DEV)
     conversations = tmp_path / "c.jsonl"
-    conversations.write_text('{"id": "a", "now": "2026-06-10T09:00:00+00:00", "as": "john@nexa.test", "turns": ["hi"]}\n')
+    conversations.write_text(
+        '{"id": "a", "now": "2026-06-10T09:00:00+00:00", "as": "john@nexa.test", "turns": ["hi"]}\n'
+    )
     assert not is_kb_set(conversations) and not is_kb_set(DEV.with_name("dev_assistant.yaml"))

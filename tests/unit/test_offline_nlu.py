@@ -38,8 +38,12 @@ NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 EVAL_PATH = DATA / "offline_utterances.jsonl"
 # How a JSON value of each slot key becomes the typed value `understand` returns.
-SLOT_TYPES = {"amount": Decimal, "close_date": date.fromisoformat, "due_date": date.fromisoformat,
-              "start": datetime.fromisoformat}
+SLOT_TYPES = {
+    "amount": Decimal,
+    "close_date": date.fromisoformat,
+    "due_date": date.fromisoformat,
+    "start": datetime.fromisoformat,
+}
 
 
 @pytest.fixture(scope="module")
@@ -116,41 +120,88 @@ def test_accuracy_on_eval_set(classifier: IntentClassifier) -> None:
     assert slot_accuracy >= 0.90
 
 
-@pytest.mark.parametrize("text", [
-    "what's the capital of Australia", "zxcvbnm poiuy", "write me a sonnet about autumn",
-    "can you recommend a restaurant nearby", "how many legs does a spider have",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the capital of Australia",
+        "zxcvbnm poiuy",
+        "write me a sonnet about autumn",
+        "can you recommend a restaurant nearby",
+        "how many legs does a spider have",
+    ],
+)
 def test_out_of_scope_is_unknown(classifier: IntentClassifier, text: str) -> None:
     assert classifier.classify(text)[0] == "unknown"
 
 
-@pytest.mark.parametrize("text, intent, slots", [
-    ("new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, came from a webinar", "create_lead",
-     {"first_name": "Dana", "last_name": "Whitfield", "title": "CTO", "company": "Brightwave",
-      "email": "dana@brightwave.io", "source": "event"}),
-    ("convert Dana Whitfield, deal worth 35k closing end of March", "convert_lead",
-     {"name": "Dana Whitfield", "amount": Decimal(35000), "close_date": date(2027, 3, 31)}),
-    ("the Globex deal is lost on price", "move_deal_stage", {"name": "Globex", "stage": "closed_lost", "reason": "price"}),
-    ("remind me to send the contract to Tom by Friday", "create_task",
-     {"title": "Send the contract to Tom", "due_date": date(2026, 11, 27), "name": "Tom"}),
-    ("book a demo with Lisa Chen next Wednesday 10am", "schedule_meeting",
-     {"name": "Lisa Chen", "title": "Demo", "start": datetime(2026, 12, 2, 10, tzinfo=UTC)}),
-    ("create a ticket for Sarah: cannot export reports, high priority", "create_ticket",
-     {"name": "Sarah", "subject": "Cannot export reports", "priority": "high"}),
-    ("just got off the phone with Sarah, she wants a demo next week", "log_call",
-     {"name": "Sarah", "notes": "she wants a demo next week"}),
-    ("set ticket #1043 to high priority", "update_ticket", {"ticket_number": 1043, "priority": "high"}),
-])
+@pytest.mark.parametrize(
+    "text, intent, slots",
+    [
+        (
+            "new lead: Dana Whitfield, CTO at Brightwave, dana@brightwave.io, came from a webinar",
+            "create_lead",
+            {
+                "first_name": "Dana",
+                "last_name": "Whitfield",
+                "title": "CTO",
+                "company": "Brightwave",
+                "email": "dana@brightwave.io",
+                "source": "event",
+            },
+        ),
+        (
+            "convert Dana Whitfield, deal worth 35k closing end of March",
+            "convert_lead",
+            {"name": "Dana Whitfield", "amount": Decimal(35000), "close_date": date(2027, 3, 31)},
+        ),
+        (
+            "the Globex deal is lost on price",
+            "move_deal_stage",
+            {"name": "Globex", "stage": "closed_lost", "reason": "price"},
+        ),
+        (
+            "remind me to send the contract to Tom by Friday",
+            "create_task",
+            {"title": "Send the contract to Tom", "due_date": date(2026, 11, 27), "name": "Tom"},
+        ),
+        (
+            "book a demo with Lisa Chen next Wednesday 10am",
+            "schedule_meeting",
+            {"name": "Lisa Chen", "title": "Demo", "start": datetime(2026, 12, 2, 10, tzinfo=UTC)},
+        ),
+        (
+            "create a ticket for Sarah: cannot export reports, high priority",
+            "create_ticket",
+            {"name": "Sarah", "subject": "Cannot export reports", "priority": "high"},
+        ),
+        (
+            "just got off the phone with Sarah, she wants a demo next week",
+            "log_call",
+            {"name": "Sarah", "notes": "she wants a demo next week"},
+        ),
+        ("set ticket #1043 to high priority", "update_ticket", {"ticket_number": 1043, "priority": "high"}),
+    ],
+)
 def test_brief_examples(classifier: IntentClassifier, text: str, intent: str, slots: dict) -> None:
     parse = understand(text, now=NOW, classifier=classifier)
     assert isinstance(parse, Parse) and parse.intent == intent
     assert slots_correct(slots, parse.slots), parse.slots
 
 
-@pytest.mark.parametrize("text, value", [
-    ("40k", "40000"), ("$1.2M", "1200000"), ("35,000", "35000"), ("$50,000", "50000"), ("45k USD", "45000"),
-    ("1.5m", "1500000"), ("8,500 dollars", "8500"), ("worth 12000", "12000"), ("$99.50", "99.50"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("40k", "40000"),
+        ("$1.2M", "1200000"),
+        ("35,000", "35000"),
+        ("$50,000", "50000"),
+        ("45k USD", "45000"),
+        ("1.5m", "1500000"),
+        ("8,500 dollars", "8500"),
+        ("worth 12000", "12000"),
+        ("$99.50", "99.50"),
+    ],
+)
 def test_amounts(text: str, value: str) -> None:
     found = find_amount(f"a deal {text} for Acme")
     assert found is not None and found.value == Decimal(value) and isinstance(found.value, Decimal)
@@ -161,18 +212,39 @@ def test_not_amounts(text: str) -> None:
     assert find_amount(text) is None
 
 
-@pytest.mark.parametrize("text, value", [
-    ("today", date(2026, 11, 24)), ("tomorrow", date(2026, 11, 25)), ("day after tomorrow", date(2026, 11, 26)),
-    ("next week", date(2026, 12, 4)), ("by Friday", date(2026, 11, 27)), ("on monday", date(2026, 11, 30)),
-    ("Tuesday", date(2026, 12, 1)), ("this Tuesday", date(2026, 11, 24)), ("next Tuesday", date(2026, 12, 1)),
-    ("next Wednesday", date(2026, 12, 2)), ("this Friday", date(2026, 11, 27)), ("in 3 days", date(2026, 11, 27)),
-    ("in two weeks", date(2026, 12, 8)), ("end of week", date(2026, 11, 27)), ("end of month", date(2026, 11, 30)),
-    ("end of quarter", date(2026, 12, 31)), ("end of the year", date(2026, 12, 31)),
-    ("end of next quarter", date(2027, 3, 31)), ("end of March", date(2027, 3, 31)),
-    ("end of November", date(2026, 11, 30)), ("March 15", date(2027, 3, 15)), ("Dec 3rd", date(2026, 12, 3)),
-    ("15 January 2028", date(2028, 1, 15)), ("2027-02-15", date(2027, 2, 15)), ("next month", date(2026, 12, 31)),
-    ("Q1", date(2027, 3, 31)), ("Q4", date(2026, 12, 31)), ("November 20", date(2027, 11, 20)),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("today", date(2026, 11, 24)),
+        ("tomorrow", date(2026, 11, 25)),
+        ("day after tomorrow", date(2026, 11, 26)),
+        ("next week", date(2026, 12, 4)),
+        ("by Friday", date(2026, 11, 27)),
+        ("on monday", date(2026, 11, 30)),
+        ("Tuesday", date(2026, 12, 1)),
+        ("this Tuesday", date(2026, 11, 24)),
+        ("next Tuesday", date(2026, 12, 1)),
+        ("next Wednesday", date(2026, 12, 2)),
+        ("this Friday", date(2026, 11, 27)),
+        ("in 3 days", date(2026, 11, 27)),
+        ("in two weeks", date(2026, 12, 8)),
+        ("end of week", date(2026, 11, 27)),
+        ("end of month", date(2026, 11, 30)),
+        ("end of quarter", date(2026, 12, 31)),
+        ("end of the year", date(2026, 12, 31)),
+        ("end of next quarter", date(2027, 3, 31)),
+        ("end of March", date(2027, 3, 31)),
+        ("end of November", date(2026, 11, 30)),
+        ("March 15", date(2027, 3, 15)),
+        ("Dec 3rd", date(2026, 12, 3)),
+        ("15 January 2028", date(2028, 1, 15)),
+        ("2027-02-15", date(2027, 2, 15)),
+        ("next month", date(2026, 12, 31)),
+        ("Q1", date(2027, 3, 31)),
+        ("Q4", date(2026, 12, 31)),
+        ("November 20", date(2027, 11, 20)),
+    ],
+)
 def test_dates(text: str, value: date) -> None:
     found = find_date(f"please do it {text} thanks", TODAY)
     assert found is not None and found.value == value
@@ -193,10 +265,19 @@ def test_period_ends_across_year_boundaries() -> None:
     assert find_date("end of february", date(2027, 3, 1)).value == date(2028, 2, 29)
 
 
-@pytest.mark.parametrize("text, value", [
-    ("10am", time(10)), ("2 pm", time(14)), ("14:30", time(14, 30)), ("at noon", time(12)),
-    ("10:15 a.m.", time(10, 15)), ("12am", time(0)), ("at 3", time(15)), ("at 11", time(11)),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("10am", time(10)),
+        ("2 pm", time(14)),
+        ("14:30", time(14, 30)),
+        ("at noon", time(12)),
+        ("10:15 a.m.", time(10, 15)),
+        ("12am", time(0)),
+        ("at 3", time(15)),
+        ("at 11", time(11)),
+    ],
+)
 def test_times(text: str, value: time) -> None:
     found = find_time(f"meet {text} please")
     assert found is not None and found.value == value
@@ -210,9 +291,17 @@ def test_combine_date_and_time() -> None:
     assert combine(None, time(8), NOW.astimezone(new_york)) == datetime(2026, 11, 24, 8, tzinfo=new_york)
 
 
-@pytest.mark.parametrize("text, minutes", [
-    ("30 minutes", 30), ("45 min", 45), ("an hour", 60), ("half an hour", 30), ("1.5 hours", 90), ("2h", 120),
-])
+@pytest.mark.parametrize(
+    "text, minutes",
+    [
+        ("30 minutes", 30),
+        ("45 min", 45),
+        ("an hour", 60),
+        ("half an hour", 30),
+        ("1.5 hours", 90),
+        ("2h", 120),
+    ],
+)
 def test_durations(text: str, minutes: int) -> None:
     assert find_duration(f"a {text} call").value == minutes
 
@@ -227,10 +316,15 @@ def test_emails() -> None:
     assert find_email("no address here @ all") is None
 
 
-@pytest.mark.parametrize("text, value", [
-    ("+1 415 555 0100", "+14155550100"), ("(415) 555-0100", "4155550100"), ("415.555.0100", "4155550100"),
-    ("+44 20 7946 0958", "+442079460958"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("+1 415 555 0100", "+14155550100"),
+        ("(415) 555-0100", "4155550100"),
+        ("415.555.0100", "4155550100"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
 def test_phones(text: str, value: str) -> None:
     assert find_phone(f"call {text} after lunch").value == value
 
@@ -240,23 +334,32 @@ def test_not_phones(text: str) -> None:
     assert find_phone(text) is None
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("the Globex deal is lost on price", "price"), ("Dana is lost, went with a competitor", "went with a competitor"),
-    ("dead deal, lost because of timing", "timing"), ("lost due to budget cuts.", "budget cuts"), ("we lost Acme", None),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("the Globex deal is lost on price", "price"),
+        ("Dana is lost, went with a competitor", "went with a competitor"),
+        ("dead deal, lost because of timing", "timing"),
+        ("lost due to budget cuts.", "budget cuts"),
+        ("we lost Acme", None),
+    ],
+)
 def test_lost_reasons(text: str, reason: str | None) -> None:
     found = find_reason(text)
     assert (found.value if found else None) == reason
 
 
-@pytest.mark.parametrize("text, kwargs, name", [
-    ("mark the Brightwave lead as qualified", {}, "Brightwave"),
-    ("bump umbrella corp's deal up", {}, "umbrella corp"),
-    ("had a call with the Initech team yesterday", {"after": ("with",)}, "Initech"),
-    ("I left a message for Victor Chan", {}, "Victor Chan"),
-    ("send the contract to Tom by Friday", {"after": ("to",), "fallback": False}, "Tom"),
-    ("what is the status", {}, None),
-])
+@pytest.mark.parametrize(
+    "text, kwargs, name",
+    [
+        ("mark the Brightwave lead as qualified", {}, "Brightwave"),
+        ("bump umbrella corp's deal up", {}, "umbrella corp"),
+        ("had a call with the Initech team yesterday", {"after": ("with",)}, "Initech"),
+        ("I left a message for Victor Chan", {}, "Victor Chan"),
+        ("send the contract to Tom by Friday", {"after": ("to",), "fallback": False}, "Tom"),
+        ("what is the status", {}, None),
+    ],
+)
 def test_names(text: str, kwargs: dict, name: str | None) -> None:
     found = find_name(text, **kwargs)
     assert (found.value if found else None) == name
@@ -272,10 +375,18 @@ def test_contact_changes_new_contacts_and_ticket_assignments_are_rule_intents():
     now = datetime(2026, 6, 10, 9, tzinfo=UTC)
     assert rule_intent("set tara ueda's phone to +1 212 555 0199") == "update_contact"
     assert FILLERS["update_contact"]("set tara ueda's phone to +1 212 555 0199", now) == {
-        "field": "phone", "value": "+1 212 555 0199", "name": "tara ueda"}
+        "field": "phone",
+        "value": "+1 212 555 0199",
+        "name": "tara ueda",
+    }
     assert FILLERS["update_contact"]("update ines baker's title to COO", now)["value"] == "COO"
-    assert rule_intent("new contact at Acme UK - Oliver Grant, Finance Director, oliver.grant@acme.test") == "create_contact"
-    slots = FILLERS["create_contact"]("new contact at Acme UK - Oliver Grant, Finance Director, oliver.grant@acme.test", now)
+    assert (
+        rule_intent("new contact at Acme UK - Oliver Grant, Finance Director, oliver.grant@acme.test")
+        == "create_contact"
+    )
+    slots = FILLERS["create_contact"](
+        "new contact at Acme UK - Oliver Grant, Finance Director, oliver.grant@acme.test", now
+    )
     assert (slots["first_name"], slots["last_name"], slots["company"]) == ("Oliver", "Grant", "Acme UK")
     assert rule_intent("assign ticket 1002 to me") == "assign_ticket"
     assert rule_intent("send an email to Tom about the renewal") != "update_contact"
@@ -291,7 +402,9 @@ def test_what_the_user_typed_about_a_call_or_a_company_is_kept():
 
     now = datetime(2026, 6, 10, 9, tzinfo=UTC)
     assert FILLERS["log_call"]("called grace jensen, left a voicemail", now)["outcome"] == "left_voicemail"
-    lead = FILLERS["create_lead"]("lead: Aiko Sato, aiko@hanamitech.jp, Hanami Tech, 51-200 employees, signed up on our website", now)
+    lead = FILLERS["create_lead"](
+        "lead: Aiko Sato, aiko@hanamitech.jp, Hanami Tech, 51-200 employees, signed up on our website", now
+    )
     assert (lead["company_size"], lead["source"], lead["company"]) == ("51-200", "website", "Hanami Tech")
 
 
@@ -316,7 +429,10 @@ def test_a_teammate_is_read_from_where_a_person_stands_not_from_any_lone_word():
 
     assert possessor("break down emma's pipeline by stage", STOPWORDS) == "emma"
     assert possessor("mikes deals in negotiation?", STOPWORDS) == "mikes"  # tried as written, then as "mike"
-    assert possessor("whats my pipeline", STOPWORDS) is None and possessor("hows the team pipeline looking", STOPWORDS) is None
+    assert (
+        possessor("whats my pipeline", STOPWORDS) is None
+        and possessor("hows the team pipeline looking", STOPWORDS) is None
+    )
     assert stands_for_person("what's emma got due", "emma") and stands_for_person("what's overdue for John?", "John")
     assert not stands_for_person("which rep has the biggest pipeline rn", "rn")
 
@@ -327,16 +443,34 @@ def test_what_a_write_message_says_is_kept_in_its_slots():
     from assistant.offline.nlu import FILLERS
 
     now = datetime(2026, 6, 10, 9, tzinfo=UTC)
-    deal = FILLERS["create_deal"]("create a deal called Globex - Analytics Add-on, 15k, closes aug 31, stage qualification", now)
+    deal = FILLERS["create_deal"](
+        "create a deal called Globex - Analytics Add-on, 15k, closes aug 31, stage qualification", now
+    )
     assert (deal["deal_name"], deal["name"], deal["stage"]) == ("Globex - Analytics Add-on", "Globex", "qualification")
-    meeting = FILLERS["schedule_meeting"]("book a meeting with sarah connor on june 18 at 2pm, 45 mins, to walk through the proposal", now)
+    meeting = FILLERS["schedule_meeting"](
+        "book a meeting with sarah connor on june 18 at 2pm, 45 mins, to walk through the proposal", now
+    )
     assert meeting["name"] == "sarah connor" and "names" not in meeting
-    assert FILLERS["schedule_meeting"]("meeting with sarah johnson and lisa chen friday 11am to go over the specs", now)["names"] == [
-        "sarah johnson", "lisa chen"]
+    assert FILLERS["schedule_meeting"](
+        "meeting with sarah johnson and lisa chen friday 11am to go over the specs", now
+    )["names"] == ["sarah johnson", "lisa chen"]
     call = FILLERS["log_call"]("log a call with sarah johnson - outbound, 30 mins, she confirmed budget", now)
     assert (call["direction"], call["duration_minutes"], call["notes"]) == ("outbound", 30, "she confirmed budget")
-    assert FILLERS["update_deal"]("update the globex deal: amount 30k, close date july 15, probability 60", now)["probability"] == 60
-    task = FILLERS["create_task"]("create a high priority task to prepare the SOW for acme, due friday, link it to the acme enterprise deal", now)
-    assert (task["title"], task["name"], task["related_kind"]) == ("Prepare the SOW for acme", "acme enterprise", "deal")
-    ticket = FILLERS["create_ticket"]("new ticket for lisa chen: SSO login fails, urgent, product is Authentication", now)
+    assert (
+        FILLERS["update_deal"]("update the globex deal: amount 30k, close date july 15, probability 60", now)[
+            "probability"
+        ]
+        == 60
+    )
+    task = FILLERS["create_task"](
+        "create a high priority task to prepare the SOW for acme, due friday, link it to the acme enterprise deal", now
+    )
+    assert (task["title"], task["name"], task["related_kind"]) == (
+        "Prepare the SOW for acme",
+        "acme enterprise",
+        "deal",
+    )
+    ticket = FILLERS["create_ticket"](
+        "new ticket for lisa chen: SSO login fails, urgent, product is Authentication", now
+    )
     assert (ticket["product"], ticket["priority"]) == ("Authentication", "urgent")

@@ -27,9 +27,11 @@ def test_every_record_model_declares_a_distinct_record_type():
 
 def test_a_model_without_a_record_type_is_refused_before_it_is_mapped():
     with pytest.raises(TypeError, match="Gadget must declare its record_type"):
+
         class Gadget(Entity):
             __tablename__ = "gadgets"
             label: Mapped[str] = mapped_column()
+
     assert "gadgets" not in Base.metadata.tables
 
 
@@ -42,7 +44,9 @@ def test_the_references_enum_and_the_lookups_agree_with_the_models():
 
 def test_refs_use_the_record_type_not_the_table_name():
     email = EmailMessage(id=uuid.uuid4(), subject="Pricing")
-    assert ref(email)["type"] == "email" == RecordType.email and TARGETS[ref(email)["type"]] is EmailMessage  # was "email_message"
+    assert (
+        ref(email)["type"] == "email" == RecordType.email and TARGETS[ref(email)["type"]] is EmailMessage
+    )  # was "email_message"
     assert ref(Lead(id=uuid.uuid4(), first_name="Dana", last_name="Whitfield"))["type"] == "lead"
     assert (KbArticle.record_type, InboxConversation.record_type) == ("kb_article", "inbox_conversation")
 
@@ -53,7 +57,10 @@ def test_a_draft_is_found_in_history_whatever_its_ref_was_called_when_stored(sto
     history = [
         Message("user", "draft an email to Sarah"),
         Message("assistant", tool_calls=[ToolCall("c1", "draft_email", json.dumps({"contact_id": str(uuid.uuid4())}))]),
-        Message("tool", json.dumps({"ok": True, "data": {}, "refs": [{"type": stored_type, "id": draft_id, "name": "Pricing"}]}),
-                tool_call_id="c1"),
+        Message(
+            "tool",
+            json.dumps({"ok": True, "data": {}, "refs": [{"type": stored_type, "id": draft_id, "name": "Pricing"}]}),
+            tool_call_id="c1",
+        ),
     ]
     assert focus_of(history).draft_id == draft_id

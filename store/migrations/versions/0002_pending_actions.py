@@ -32,7 +32,12 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), server_default=sa.text("gen_random_uuid()"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.ForeignKeyConstraint(["conversation_id"], ["conversations.id"], name=op.f("fk_pending_actions_conversation_id_conversations"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["conversation_id"],
+            ["conversations.id"],
+            name=op.f("fk_pending_actions_conversation_id_conversations"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_actions")),
     )
     op.create_index(op.f("ix_pending_actions_conversation_id"), "pending_actions", ["conversation_id"], unique=False)

@@ -25,14 +25,28 @@ EMBEDDED = ("kb_chunks", "conversation_messages", "ticket_messages")
 
 def upgrade() -> None:
     op.add_column("kb_chunks", sa.Column("title", sa.String(length=500), server_default="", nullable=False))
-    op.add_column("kb_chunks", sa.Column(
-        "visibility", sa.Enum("public", "internal", name="visibility", native_enum=False, create_constraint=True, length=32),
-        server_default="public", nullable=False))
-    op.add_column("kb_chunks", sa.Column("tsv", postgresql.TSVECTOR(), sa.Computed(TSV, persisted=True), nullable=False))
+    op.add_column(
+        "kb_chunks",
+        sa.Column(
+            "visibility",
+            sa.Enum("public", "internal", name="visibility", native_enum=False, create_constraint=True, length=32),
+            server_default="public",
+            nullable=False,
+        ),
+    )
+    op.add_column(
+        "kb_chunks", sa.Column("tsv", postgresql.TSVECTOR(), sa.Computed(TSV, persisted=True), nullable=False)
+    )
     op.create_index("ix_kb_chunks_tsv", "kb_chunks", ["tsv"], postgresql_using="gin")
     for table in EMBEDDED:
-        op.create_index(f"ix_{table}_embedding", table, ["embedding"], postgresql_using="hnsw",
-                        postgresql_with={"m": 16, "ef_construction": 64}, postgresql_ops={"embedding": "vector_cosine_ops"})
+        op.create_index(
+            f"ix_{table}_embedding",
+            table,
+            ["embedding"],
+            postgresql_using="hnsw",
+            postgresql_with={"m": 16, "ef_construction": 64},
+            postgresql_ops={"embedding": "vector_cosine_ops"},
+        )
 
 
 def downgrade() -> None:

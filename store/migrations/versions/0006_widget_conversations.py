@@ -17,13 +17,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("conversation_messages", sa.Column("citations", postgresql.JSONB(astext_type=sa.Text()), nullable=True))
+    op.add_column(
+        "conversation_messages", sa.Column("citations", postgresql.JSONB(astext_type=sa.Text()), nullable=True)
+    )
     op.add_column("conversations", sa.Column("handoff_ticket_id", sa.Uuid(), nullable=True))
     op.add_column("conversations", sa.Column("helpful", sa.Boolean(), nullable=True))
     op.add_column("conversations", sa.Column("csat_rating", sa.SmallInteger(), nullable=True))
     op.add_column("conversations", sa.Column("csat_comment", sa.Text(), nullable=True))
-    op.create_foreign_key(op.f("fk_conversations_handoff_ticket_id_tickets"), "conversations", "tickets",
-                          ["handoff_ticket_id"], ["id"], ondelete="SET NULL")
+    op.create_foreign_key(
+        op.f("fk_conversations_handoff_ticket_id_tickets"),
+        "conversations",
+        "tickets",
+        ["handoff_ticket_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
     op.create_check_constraint(op.f("ck_conversations_csat_range"), "conversations", "csat_rating BETWEEN 1 AND 5")
 
 

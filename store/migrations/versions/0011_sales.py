@@ -18,7 +18,20 @@ down_revision = "0011_marketing"
 branch_labels = None
 depends_on = None
 
-RECORD_TYPES = ("lead", "contact", "account", "deal", "ticket", "task", "meeting", "call", "note", "email", "order", "user")
+RECORD_TYPES = (
+    "lead",
+    "contact",
+    "account",
+    "deal",
+    "ticket",
+    "task",
+    "meeting",
+    "call",
+    "note",
+    "email",
+    "order",
+    "user",
+)
 DEAL_TYPES = ("new_business", "upsell", "renewal", "cross_sell")
 
 
@@ -36,16 +49,30 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(40), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.Column("record_type", sa.Enum(*RECORD_TYPES, name="recordtype", native_enum=False, create_constraint=True, length=32), nullable=True),
+        sa.Column(
+            "record_type",
+            sa.Enum(*RECORD_TYPES, name="recordtype", native_enum=False, create_constraint=True, length=32),
+            nullable=True,
+        ),
         sa.Column("record_id", sa.Uuid(), nullable=True),
         sa.Column("dedupe_key", sa.String(200), nullable=True),
-        _ts("created_at", False), _ts("read_at"), _ts("slack_sent_at"), _id(),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users"), ondelete="CASCADE"),
+        _ts("created_at", False),
+        _ts("read_at"),
+        _ts("slack_sent_at"),
+        _id(),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_notifications_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_notifications_dedupe_key")),
     )
     op.create_index(op.f("ix_notifications_user_id"), "notifications", ["user_id"])
-    op.create_index("ix_notifications_user_unread", "notifications", ["user_id", "created_at"], postgresql_where=sa.text("read_at IS NULL"))
+    op.create_index(
+        "ix_notifications_user_unread",
+        "notifications",
+        ["user_id", "created_at"],
+        postgresql_where=sa.text("read_at IS NULL"),
+    )
 
     op.create_table(
         "commission_plans",
@@ -53,19 +80,30 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=True),
         sa.Column("team", sa.String(100), nullable=True),
         sa.Column("product_id", sa.Uuid(), nullable=True),
-        sa.Column("deal_type", sa.Enum(*DEAL_TYPES, name="dealtype", native_enum=False, create_constraint=True, length=32), nullable=True),
+        sa.Column(
+            "deal_type",
+            sa.Enum(*DEAL_TYPES, name="dealtype", native_enum=False, create_constraint=True, length=32),
+            nullable=True,
+        ),
         sa.Column("rate", sa.Numeric(6, 4), nullable=False),
         sa.Column("quota", sa.Numeric(14, 2), nullable=True),
         sa.Column("accelerator_rate", sa.Numeric(6, 4), nullable=True),
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
-        _id(), sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        _id(),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("rate >= 0 AND rate <= 1", name=op.f("ck_commission_plans_rate_range")),
-        sa.CheckConstraint("accelerator_rate IS NULL OR (accelerator_rate >= 0 AND accelerator_rate <= 1)",
-                           name=op.f("ck_commission_plans_accelerator_range")),
+        sa.CheckConstraint(
+            "accelerator_rate IS NULL OR (accelerator_rate >= 0 AND accelerator_rate <= 1)",
+            name=op.f("ck_commission_plans_accelerator_range"),
+        ),
         sa.CheckConstraint("quota IS NULL OR quota >= 0", name=op.f("ck_commission_plans_quota_nonneg")),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_commission_plans_user_id_users"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_commission_plans_product_id_products"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_commission_plans_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["product_id"], ["products.id"], name=op.f("fk_commission_plans_product_id_products"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commission_plans")),
     )
     op.create_index(op.f("ix_commission_plans_user_id"), "commission_plans", ["user_id"])
@@ -81,12 +119,26 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(14, 2), nullable=False),
         sa.Column("explanation", sa.Text(), nullable=False),
         sa.Column("reverses_id", sa.Uuid(), nullable=True),
-        _ts("created_at", False), _id(),
-        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"], name=op.f("fk_commission_lines_deal_id_deals"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_commission_lines_user_id_users"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["plan_id"], ["commission_plans.id"], name=op.f("fk_commission_lines_plan_id_commission_plans"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["reverses_id"], ["commission_lines.id"], name=op.f("fk_commission_lines_reverses_id_commission_lines"),
-                                ondelete="SET NULL"),
+        _ts("created_at", False),
+        _id(),
+        sa.ForeignKeyConstraint(
+            ["deal_id"], ["deals.id"], name=op.f("fk_commission_lines_deal_id_deals"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_commission_lines_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["commission_plans.id"],
+            name=op.f("fk_commission_lines_plan_id_commission_plans"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reverses_id"],
+            ["commission_lines.id"],
+            name=op.f("fk_commission_lines_reverses_id_commission_lines"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_commission_lines")),
     )
     for column in ("deal_id", "user_id", "plan_id", "reverses_id"):
@@ -114,10 +166,17 @@ def upgrade() -> None:
         sa.Column("sales_owner_id", sa.Uuid(), nullable=True),
         sa.Column("status", sa.String(20), server_default="pending", nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
-        _ts("created_at", False), _id(),
-        sa.ForeignKeyConstraint(["deal_id"], ["deals.id"], name=op.f("fk_cs_handoffs_deal_id_deals"), ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_cs_handoffs_account_id_accounts"), ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["sales_owner_id"], ["users.id"], name=op.f("fk_cs_handoffs_sales_owner_id_users"), ondelete="SET NULL"),
+        _ts("created_at", False),
+        _id(),
+        sa.ForeignKeyConstraint(
+            ["deal_id"], ["deals.id"], name=op.f("fk_cs_handoffs_deal_id_deals"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_cs_handoffs_account_id_accounts"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["sales_owner_id"], ["users.id"], name=op.f("fk_cs_handoffs_sales_owner_id_users"), ondelete="SET NULL"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cs_handoffs")),
         sa.UniqueConstraint("deal_id", name=op.f("uq_cs_handoffs_deal_id")),
     )
@@ -126,7 +185,14 @@ def upgrade() -> None:
 
     op.add_column("leads", sa.Column("conversion_override_by_id", sa.Uuid(), nullable=True))
     op.add_column("leads", sa.Column("conversion_override_reason", sa.Text(), nullable=True))
-    op.create_foreign_key(op.f("fk_leads_conversion_override_by_id_users"), "leads", "users", ["conversion_override_by_id"], ["id"], ondelete="SET NULL")
+    op.create_foreign_key(
+        op.f("fk_leads_conversion_override_by_id_users"),
+        "leads",
+        "users",
+        ["conversion_override_by_id"],
+        ["id"],
+        ondelete="SET NULL",
+    )
     op.create_index(op.f("ix_leads_conversion_override_by_id"), "leads", ["conversion_override_by_id"])
     op.add_column("deals", sa.Column("win_probability_basis", sa.Text(), nullable=True))
     op.add_column("deals", _ts("insights_refreshed_at"))

@@ -28,23 +28,43 @@ def _channels(values: tuple[str, ...]) -> None:
 
 
 def upgrade() -> None:
-    op.create_index("ix_inbox_conversations_recent", "inbox_conversations", [sa.text("last_message_at DESC"), sa.text("id DESC")])
-    op.create_index("ix_inbox_conversations_assignee_recent", "inbox_conversations",
-                    ["assignee_id", sa.text("last_message_at DESC"), sa.text("id DESC")])
-    op.create_index("ix_inbox_conversations_status_recent", "inbox_conversations",
-                    ["status", sa.text("last_message_at DESC"), sa.text("id DESC")])
-    op.create_index("ix_inbox_conversations_snoozed", "inbox_conversations", ["snoozed_until"],
-                    postgresql_where=sa.text("status = 'snoozed'"))
-    op.create_index("ix_inbox_conversations_counts", "inbox_conversations", ["inbox_id", "status", "assignee_id"],
-                    postgresql_include=["resolution_due", "first_response_due", "first_response_at"])
+    op.create_index(
+        "ix_inbox_conversations_recent", "inbox_conversations", [sa.text("last_message_at DESC"), sa.text("id DESC")]
+    )
+    op.create_index(
+        "ix_inbox_conversations_assignee_recent",
+        "inbox_conversations",
+        ["assignee_id", sa.text("last_message_at DESC"), sa.text("id DESC")],
+    )
+    op.create_index(
+        "ix_inbox_conversations_status_recent",
+        "inbox_conversations",
+        ["status", sa.text("last_message_at DESC"), sa.text("id DESC")],
+    )
+    op.create_index(
+        "ix_inbox_conversations_snoozed",
+        "inbox_conversations",
+        ["snoozed_until"],
+        postgresql_where=sa.text("status = 'snoozed'"),
+    )
+    op.create_index(
+        "ix_inbox_conversations_counts",
+        "inbox_conversations",
+        ["inbox_id", "status", "assignee_id"],
+        postgresql_include=["resolution_due", "first_response_due", "first_response_at"],
+    )
     op.drop_index("ix_inbox_conversations_status", table_name="inbox_conversations")
     op.drop_index("ix_inbox_conversations_inbox_id", table_name="inbox_conversations")
     # Every changed conversation row moves this sequence on: the view counts are reused while it stands still.
     op.execute("CREATE SEQUENCE inbox_conversations_changes")
-    op.execute("CREATE FUNCTION inbox_conversations_changed() RETURNS trigger LANGUAGE plpgsql AS "
-               "$$ BEGIN PERFORM nextval('inbox_conversations_changes'); RETURN NULL; END $$")
-    op.execute("CREATE TRIGGER inbox_conversations_changed AFTER INSERT OR UPDATE OR DELETE ON inbox_conversations "
-               "FOR EACH ROW EXECUTE FUNCTION inbox_conversations_changed()")
+    op.execute(
+        "CREATE FUNCTION inbox_conversations_changed() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM nextval('inbox_conversations_changes'); RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER inbox_conversations_changed AFTER INSERT OR UPDATE OR DELETE ON inbox_conversations "
+        "FOR EACH ROW EXECUTE FUNCTION inbox_conversations_changed()"
+    )
     _channels(CHANNELS)
 
 

@@ -18,8 +18,13 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("campaign_emails", sa.Column("drip_step", sa.Integer(), nullable=True))
     op.add_column("campaign_emails", sa.Column("drip_delay", sa.Interval(), nullable=True))
-    op.create_index("uq_campaign_emails_drip_step", "campaign_emails", ["campaign_id", "drip_step"], unique=True,
-                    postgresql_where=sa.text("drip_step IS NOT NULL"))
+    op.create_index(
+        "uq_campaign_emails_drip_step",
+        "campaign_emails",
+        ["campaign_id", "drip_step"],
+        unique=True,
+        postgresql_where=sa.text("drip_step IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:

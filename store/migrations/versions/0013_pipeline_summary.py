@@ -64,19 +64,34 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(), nullable=False),
         sa.Column("weighted_value", sa.Numeric(), nullable=False),
     )
-    op.create_index("uq_pipeline_summary_key", "pipeline_summary", ["owner_id", "stage", "close_date"], unique=True,
-                    postgresql_nulls_not_distinct=True)
+    op.create_index(
+        "uq_pipeline_summary_key",
+        "pipeline_summary",
+        ["owner_id", "stage", "close_date"],
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    )
     for name, (event, transitions, source) in TRIGGERS.items():
-        op.execute(f"CREATE FUNCTION pipeline_summary_{name}() RETURNS trigger LANGUAGE plpgsql AS "
-                   f"$$ {APPLY.format(source=source)} $$")
-        op.execute(f"CREATE TRIGGER pipeline_summary_{name} AFTER {event} ON deals {transitions} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION pipeline_summary_{name}()")
-    op.execute("CREATE FUNCTION pipeline_summary_truncated() RETURNS trigger LANGUAGE plpgsql AS "
-               "$$ BEGIN DELETE FROM pipeline_summary; RETURN NULL; END $$")  # a TRUNCATE naming both tables holds it
-    op.execute("CREATE TRIGGER pipeline_summary_truncated AFTER TRUNCATE ON deals "
-               "FOR EACH STATEMENT EXECUTE FUNCTION pipeline_summary_truncated()")
-    op.execute(f"INSERT INTO pipeline_summary ({KEY}, deals, amount, weighted_value) "
-               f"SELECT {KEY}, count(*), sum(amount), sum(weighted_value) FROM deals GROUP BY {KEY}")
+        op.execute(
+            f"CREATE FUNCTION pipeline_summary_{name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ {APPLY.format(source=source)} $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER pipeline_summary_{name} AFTER {event} ON deals {transitions} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION pipeline_summary_{name}()"
+        )
+    op.execute(
+        "CREATE FUNCTION pipeline_summary_truncated() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN DELETE FROM pipeline_summary; RETURN NULL; END $$"
+    )  # a TRUNCATE naming both tables holds it
+    op.execute(
+        "CREATE TRIGGER pipeline_summary_truncated AFTER TRUNCATE ON deals "
+        "FOR EACH STATEMENT EXECUTE FUNCTION pipeline_summary_truncated()"
+    )
+    op.execute(
+        f"INSERT INTO pipeline_summary ({KEY}, deals, amount, weighted_value) "
+        f"SELECT {KEY}, count(*), sum(amount), sum(weighted_value) FROM deals GROUP BY {KEY}"
+    )
 
 
 def downgrade() -> None:

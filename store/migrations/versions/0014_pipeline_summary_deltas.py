@@ -76,8 +76,10 @@ END
 
 def _functions(body: str) -> None:
     for name, source in SOURCES.items():
-        op.execute(f"CREATE OR REPLACE FUNCTION pipeline_summary_{name}() RETURNS trigger LANGUAGE plpgsql AS "
-                   f"$$ {body.format(source=source)} $$")
+        op.execute(
+            f"CREATE OR REPLACE FUNCTION pipeline_summary_{name}() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ {body.format(source=source)} $$"
+        )
 
 
 def upgrade() -> None:
@@ -90,12 +92,19 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("LOCK TABLE deals IN SHARE ROW EXCLUSIVE MODE")
     op.execute("DROP FUNCTION pipeline_summary_compact()")
-    op.execute("CREATE TEMPORARY TABLE folded ON COMMIT DROP AS SELECT owner_id, stage, close_date, sum(deals) AS deals, "
-               "sum(amount) AS amount, sum(weighted_value) AS weighted_value FROM pipeline_summary "
-               f"GROUP BY {KEY} HAVING sum(deals) <> 0")
+    op.execute(
+        "CREATE TEMPORARY TABLE folded ON COMMIT DROP AS SELECT owner_id, stage, close_date, sum(deals) AS deals, "
+        "sum(amount) AS amount, sum(weighted_value) AS weighted_value FROM pipeline_summary "
+        f"GROUP BY {KEY} HAVING sum(deals) <> 0"
+    )
     op.execute("DELETE FROM pipeline_summary")
     op.execute("INSERT INTO pipeline_summary SELECT * FROM folded")
     op.drop_index("ix_pipeline_summary_key", table_name="pipeline_summary")
-    op.create_index("uq_pipeline_summary_key", "pipeline_summary", ["owner_id", "stage", "close_date"], unique=True,
-                    postgresql_nulls_not_distinct=True)
+    op.create_index(
+        "uq_pipeline_summary_key",
+        "pipeline_summary",
+        ["owner_id", "stage", "close_date"],
+        unique=True,
+        postgresql_nulls_not_distinct=True,
+    )
     _functions(UPSERT)
