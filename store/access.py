@@ -151,6 +151,11 @@ def check_record(actor: Actor, area: str, op: str, owner_id: uuid.UUID | None, o
 _Data = TypeVar("_Data")
 
 
+def may_see(actor: Actor, field: str) -> bool:
+    """Whether the caller's role may see a field (not in its RESTRICTED_FIELDS): for text built from a field's value."""
+    return field not in RESTRICTED_FIELDS.get(actor.role, frozenset())
+
+
 def redact(actor: Actor, data: _Data) -> _Data:
     """`data` without the fields the caller's role may not see (at any depth of dicts and lists)."""
     hidden = RESTRICTED_FIELDS.get(actor.role)

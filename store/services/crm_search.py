@@ -10,7 +10,7 @@ from typing import Any, Literal
 from rapidfuzz import fuzz
 from sqlalchemy import func, or_, select
 
-from store.access import allowed
+from store.access import allowed, may_see
 from store.models import Account, Contact, Deal, Lead
 from store.models.enums import LeadStatus
 from store.services.base import Service
@@ -117,7 +117,9 @@ class CrmSearchService(Service):
                 r,
                 score,
                 exact,
-                _deal_detail(r, people) if kind == "deal" else _label(r, companies).removeprefix(r.name).strip(),
+                _deal_detail(r, people, amount=may_see(self.actor, "amount"))
+                if kind == "deal"
+                else _label(r, companies).removeprefix(r.name).strip(),
                 getattr(r, SOURCES[kind][2].key) == self.actor.user_id,
             )
             for exact, score, kind, r in found
@@ -134,11 +136,13 @@ class CrmSearchService(Service):
         return {cid: f"{first} {last}" for cid, first, last in rows.tuples()}
 
 
-def _deal_detail(deal: Deal, people: dict[Any, str]) -> str:
-    """What tells two deals with like names apart: the stage, the amount and the primary contact ("proposal, $20K, with Dev
-    Novak"), so that "the 20k one" can pick it."""
+def _deal_detail(deal: Deal, people: dict[Any, str], *, amount: bool) -> str:
+    """What tells two deals with like names apart: the stage, the amount (when the caller may see amounts) and the primary
+    contact ("proposal, $20K, with Dev Novak"), so that "the 20k one" can pick it."""
     person = people.get(deal.primary_contact_id)
-    amount = float(deal.amount or 0)
-    size = f"${amount / 1e6:.1f}M" if amount >= 1e6 else f"${amount / 1e3:.1f}K" if amount >= 1e3 else f"${amount:.0f}"
-    size = size.replace(".0M", "M").replace(".0K", "K")
-    return f"{deal.stage.value.replace('_', ' ')}, {size}" + (f", with {person}" if person else "")
+    parts = [deal.stage.value.replace("_", " ")]
+    if amount:
+        value = float(deal.amount or 0)
+        size = f"${value / 1e6:.1f}M" if value >= 1e6 else f"${value / 1e3:.1f}K" if value >= 1e3 else f"${value:.0f}"
+        parts.append(size.replace(".0M", "M").replace(".0K", "K"))
+    return ", ".join(parts) + (f", with {person}" if person else "")
