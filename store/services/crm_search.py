@@ -133,7 +133,7 @@ class CrmSearchService(Service):
         rows = await self.session.execute(
             select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids))
         )
-        return {cid: f"{first} {last}" for cid, first, last in rows.tuples()}
+        return {cid: f"{first} {last}" for cid, first, last in rows}
 
 
 def _deal_detail(deal: Deal, people: dict[Any, str], *, amount: bool) -> str:

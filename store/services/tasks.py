@@ -141,7 +141,7 @@ class TaskService(Service):
         if due_before:
             stmt = stmt.where(Task.due_date <= due_before)
         rows = await self.session.execute(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit))
-        return [(task, name) for task, name in rows.tuples()]
+        return [(task, name) for task, name in rows]
 
     async def board(
         self, *, team: bool = False, done_days: int = 14, per_column: int = 100
