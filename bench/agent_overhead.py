@@ -16,6 +16,7 @@ import statistics
 import tempfile
 import time
 
+import common  # noqa: F401 - puts the repository root on the import path (tests.support)
 from rich.console import Console
 from rich.table import Table
 

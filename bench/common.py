@@ -16,6 +16,12 @@ import httpx
 
 from store.settings import Settings
 
+# The benchmarks run as scripts (`python bench/x.py`); some use the tests' helpers (tests.support), so the repository
+# root goes on the import path when this module is imported, as every benchmark does first.
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
 
 def throwaway_settings() -> tuple[Settings, Path | None]:
     """The settings, with NEXA_HOME in a new temporary folder unless DATABASE_URL names a server (then None)."""

@@ -21,9 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import throwaway_settings
 from sqlalchemy import text
 
-from bench.common import throwaway_settings
 from store.access import Actor
 from store.auth import actor_for
 from store.db import Database

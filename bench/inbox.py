@@ -43,9 +43,7 @@ from store.models import InboxMessage, User
 from store.models.enums import Role
 from store.settings import Settings
 from store.signin import set_password, sign_in
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support.inbox_mail import mail  # noqa: E402 - the tests' message builder, so bench and tests send the same mail
+from tests.support.inbox_mail import mail  # the tests' message builder, so bench and tests send the same mail
 
 LIST_TARGET_MS = 150
 console = Console(width=max(110, shutil.get_terminal_size().columns))

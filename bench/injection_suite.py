@@ -45,6 +45,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import common  # noqa: F401 - puts the repository root on the import path (tests.support)
 import numpy as np
 from sqlalchemy import select, text
 

@@ -20,11 +20,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import throwaway_settings
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select, text
 
-from bench.common import throwaway_settings
 from store.auth import actor_for
 from store.db import Database
 from store.jobs.defer import defer

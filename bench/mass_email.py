@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from common import pct, throwaway_settings
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert, select, text
 
-from bench.common import pct, throwaway_settings
 from store.access import Actor
 from store.db import Database
 from store.models import ContactList, ContactListMember, MassEmail

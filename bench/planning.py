@@ -15,11 +15,12 @@ import asyncio
 import time
 from pathlib import Path
 
+from common import pct
+
 from assistant.evaluation import load_cases
 from assistant.messages import Message
 from assistant.offline import english
 from assistant.offline_model import OfflineModel
-from bench.common import pct
 from store.clock import pinned
 from store.embeddings import default_embedder
 from tools import TOOLSET

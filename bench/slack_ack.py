@@ -21,13 +21,12 @@ import json
 import multiprocessing
 import os
 import shutil
-import sys
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import aiohttp
+from common import pct, start_server, throwaway_settings
 from rich.console import Console
 from rich.table import Table
 
@@ -37,11 +36,7 @@ from store.models import User
 from store.models.enums import Role, Seniority
 from store.services import DealService
 from store.settings import Settings
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the fake Slack and free_port live with the tests
-from common import pct, start_server, throwaway_settings  # noqa: E402
-
-from tests.support.fake_slack import BOT_USER, TEAM, FakeSlack, running  # noqa: E402
+from tests.support.fake_slack import BOT_USER, TEAM, FakeSlack, running  # the fake Slack lives with the tests
 
 TARGET_P99_S = 0.5
 SECRET = "bench-signing-secret"
