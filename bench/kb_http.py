@@ -3,9 +3,10 @@
     .venv/bin/python bench/kb_http.py [--rounds 3]
 
 Ingests the demo help center into a throwaway database, starts `nexa serve`, then, one request at a time, in
-alternating rounds: the embedding of each help-center question (the model in this process, one torch thread,
-as the server's NEXA_EMBED_THREADS default), the raw pgvector nearest-neighbour query (the anchor: one SELECT on a
-plain connection), and the HTTP search. Target: HTTP p50 <= embedding p50 + 5 ms. Prints the load average.
+alternating rounds: the embedding of each help-center question (the model in this process, built by the server's own
+factory from the same environment: NEXA_EMBED_RUNTIME torch or onnx, NEXA_EMBED_THREADS threads), the raw pgvector
+nearest-neighbour query (the anchor: one SELECT on a plain connection), and the HTTP search. Target: HTTP p50 <=
+embedding p50 + 5 ms. Prints the runtime and the load average.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import select
 
 from bots.http.auth import issue_token
 from store.db import Database
-from store.embeddings import SentenceTransformerEmbedder
+from store.embeddings import embedder_from_settings
 from store.knowledge import ingest, read_paths
 from store.models import User
 from store.seed.story import load_story
@@ -53,8 +54,8 @@ def main() -> None:
     questions = [
         json.loads(line)["query"] for line in (HERE / "data" / "helpcenter_questions.jsonl").read_text().splitlines()
     ]
-    embedder = SentenceTransformerEmbedder(threads=1)
     settings, home = throwaway_settings()
+    embedder = embedder_from_settings(settings)  # what the server embeds with: same runtime, same thread count
     url, token = asyncio.run(prepare(settings, embedder))
     env = os.environ | {"NEXA_HOME": str(settings.home), "DATABASE_URL": url, "NEXA_API_PER_MINUTE": "1000000"}
     process, base = start_server(env)
@@ -85,7 +86,9 @@ def main() -> None:
             shutil.rmtree(home, ignore_errors=True)
     med = {name: statistics.median(v) for name, v in (("embed", embed_ms), ("raw", raw_ms), ("http", http_ms))}
     print(
-        f"KB search, {len(http_ms)} questions one at a time, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f"KB search, {len(http_ms)} questions one at a time, embedder {embedder.name} "
+        f"({settings.embed_runtime}, {settings.embed_threads} thread(s)), "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     print(
         f"  query embedding p50 {med['embed']:.1f} ms; raw pgvector query p50 {med['raw']:.2f} ms; "
