@@ -20,9 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import vector_connection
 from store.embeddings import Embedder, embed_cached
 from store.models.enums import Visibility
 
@@ -32,7 +34,8 @@ SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question onl
 SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
 RANK_CAP = 1000  # full-text matches ranked per query: bounds latency when common words match most of a large index
-COMMON_SHARE = 0.02  # full-text candidates match a query term in at most this share of chunks (ANALYZE's figures)
+COMMON_SHARE = 0.02  # full-text candidates match a query term in at most this share of chunks (kb_lexemes' figures)
+TERM_BUDGET = 5000  # the rarest terms whose chunks add up to less than this find the full-text candidates
 PRESCORED = (
     200  # of those, the best by ts_rank (term frequencies, cheap) are ranked by cover density (costly for long queries)
 )
@@ -86,7 +89,7 @@ async def search(
     """
     if not has_words(query):
         return []
-    vector = (await asyncio.to_thread(embed_cached, embedder, [query]))[0].tolist()
+    vector = (await asyncio.to_thread(embed_cached, embedder, [query]))[0]
     rows = await _candidates(
         session, query, vector, [v.value for v in visibilities], max(candidates, limit * 4), method
     )
@@ -149,24 +152,29 @@ def _rrf(rank: int | None) -> float:
 
 # One statement: the query's terms, the nearest chunks through the HNSW index (the connection sets
 # hnsw.iterative_scan and hnsw.ef_search, `store.db`), and full-text candidates found through the GIN index by the
-# query's terms that are not common (in at most COMMON_SHARE of the chunks by ANALYZE's lexeme figures; all terms when
-# every one is common or the table has no figures): on a large index a long query's common words match nearly every
-# chunk, and the GIN bitmap of all of them alone cost 140 ms. At most RANK_CAP of those, the PRESCORED best by ts_rank
-# (title and heading weighted up), those ranked by cover density (ts_rank_cd, whose cost grows with the query's terms);
-# then both scores, the terms matched and the display fields of every candidate of either side. A query of stop words
-# only ("the", "and of it") has no terms: nothing is found.
+# query's rare terms: those in at most COMMON_SHARE of the chunks by the exact figures of `kb_lexemes` (every term when
+# none is that rare), rarest first while the chunks they match add up to less than TERM_BUDGET (the rarest always). On a
+# large index a long query's common words match nearly every chunk: the GIN bitmap of all of them alone cost 140 ms,
+# and ANALYZE's figures (about a thousand lexemes listed) let the unlisted common words of a 100k-chunk index through.
+# At most RANK_CAP of those chunks, the PRESCORED best by ts_rank (title and heading weighted up), those ranked by cover
+# density (ts_rank_cd, whose cost grows with the query's terms); then both scores, the terms matched and the display
+# fields of every candidate of either side. A query of stop words only ("the", "and of it") has no terms: nothing is
+# found.
 _CANDIDATES = text("""
 WITH q AS (
     SELECT CAST(:v AS vector) AS v, to_tsvector('english', :q) AS tv
-), common AS (
-    SELECT CAST(CAST(most_common_elems AS text) AS text[]) AS lexemes, most_common_elem_freqs AS shares FROM pg_stats
-    WHERE schemaname = current_schema() AND tablename = 'kb_chunks' AND attname = 'tsv'
+), figures AS MATERIALIZED (
+    SELECT lexeme, df, row_number() OVER w AS n, sum(df) OVER w - df AS before,
+           df <= :common * (SELECT coalesce(sum(chunks), 0) FROM kb_lexemes WHERE lexeme = '') AS rare
+    FROM (SELECT u.lexeme, coalesce((SELECT sum(l.chunks) FROM kb_lexemes l WHERE l.lexeme = u.lexeme), 0) AS df
+          FROM q, unnest(q.tv) u) terms
+    WINDOW w AS (ORDER BY df, lexeme ROWS UNBOUNDED PRECEDING)
 ), t AS (
-    SELECT v, tv, (SELECT count(*) FROM unnest(tv)) AS terms, tsvector_to_array(tv) AS lexemes,
-           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery) AS query,
-           coalesce(CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv) LEFT JOIN common ON true
-               WHERE coalesce(common.shares[array_position(common.lexemes, lexeme)], 0) <= :common) AS tsquery),
-               CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery)) AS rare FROM q
+    SELECT v, tv, (SELECT count(*) FROM figures) AS terms, tsvector_to_array(tv) AS lexemes,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM figures) AS tsquery) AS query,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM figures
+                 WHERE (rare OR NOT EXISTS (SELECT FROM figures WHERE rare)) AND (n = 1 OR before < :budget)) AS tsquery)
+               AS rare FROM q
 ), dense AS (
     SELECT id, row_number() OVER () AS rank FROM (
         SELECT id FROM kb_chunks WHERE :dense AND visibility IN :vis AND embedding IS NOT NULL AND (SELECT terms FROM t) > 0
@@ -194,17 +202,19 @@ ORDER BY k.dense_rank NULLS LAST, k.text_rank
 
 
 async def _candidates(
-    session: AsyncSession, query: str, vector: list[float], visible: list[str], k: int, method: Method
+    session: AsyncSession, query: str, vector: np.ndarray, visible: list[str], k: int, method: Method
 ) -> list[Any]:
-    """Every candidate of either side with both scores (one round trip)."""
+    """Every candidate of either side with both scores (one round trip; the query vector goes in binary)."""
+    await vector_connection(session)
     params = {
-        "v": str(vector),
+        "v": vector,
         "q": query,
         "vis": visible,
         "k": k,
         "cap": RANK_CAP,
         "pre": PRESCORED,
         "common": COMMON_SHARE,
+        "budget": TERM_BUDGET,
         "dense": method != "text",
         "sparse": method != "vector",
     }
