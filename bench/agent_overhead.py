@@ -91,8 +91,8 @@ async def planning(runs: int) -> list[float]:
 
 
 async def chat_overhead(db: Database, runs: int) -> tuple[list[float], list[float], list[float]]:
-    """Milliseconds of whole offline turns of CHAT, of the tool call the turn makes run alone, and of the message's
-    embedding alone (in a worker thread, as the turn embeds it), alternately."""
+    """Milliseconds of whole offline turns of CHAT and of the tool call the turn makes run alone, alternately; then
+    of the message's embedding alone (in a worker thread, as the turn embeds it)."""
     async with db.session() as s:
         john = await actor_for_email(s, "john@nexa.test")
     embedder = default_embedder()
@@ -110,12 +110,13 @@ async def chat_overhead(db: Database, runs: int) -> tuple[list[float], list[floa
             await tool.run(
                 ToolContext(session=s, actor=john, settings=get_settings(), embedder=embedder), called["arguments"]
             )
-        end = time.perf_counter()
-        await asyncio.to_thread(embedder.embed, [CHAT])
         if i >= 3:
             turns.append((middle - start) * 1000)
-            alone.append((end - middle) * 1000)
-            embedding.append((time.perf_counter() - end) * 1000)
+            alone.append((time.perf_counter() - middle) * 1000)
+    for _ in range(runs):
+        start = time.perf_counter()
+        await asyncio.to_thread(embedder.embed, [CHAT])
+        embedding.append((time.perf_counter() - start) * 1000)
     return turns, alone, embedding
 
 

@@ -10,6 +10,7 @@ import psycopg
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from store.access import Actor
 from store.clock import utcnow
@@ -45,10 +46,30 @@ class ConversationService(Service):
             external_ref=external_ref,
             title=title,
         )
-        self.session.add(conversation)
-        await self.flush()
+        if external_ref is None:
+            await self._insert(conversation)
+        else:  # a reference is unique: a concurrent first use is a conflict, in a savepoint
+            self.session.add(conversation)
+            await self.flush()
         self._created.add(conversation.id)
         return conversation
+
+    async def _insert(self, conversation: Conversation) -> None:
+        """INSERT a new conversation by one compiled statement, then hand the row to the session as stored (every
+        column set, nothing to load): a chat turn starts with this, and the unit of work's flush cost it ~1 ms of
+        the event loop's CPU."""
+        now = utcnow()
+        values: dict[str, Any] = {"id": uuid.uuid4(), "tokens_used": 0, "created_at": now, "updated_at": now}
+        table = cast(Table, Conversation.__table__)
+        for column in table.columns:
+            values.setdefault(column.key, getattr(conversation, column.key))
+            setattr(conversation, column.key, values[column.key])
+        try:
+            await self.session.execute(insert(table), [values])
+        except IntegrityError as err:
+            raise from_integrity(err) from None
+        make_transient_to_detached(conversation)
+        self.session.add(conversation)
 
     async def get(self, conversation_id: uuid.UUID | str) -> Conversation:
         conversation = await self.load(Conversation, conversation_id, field="conversation_id")
