@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
@@ -34,7 +36,8 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     )
     if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = pick_article(
+    chosen = await asyncio.to_thread(  # it embeds the titles: off the event loop
+        pick_article,
         query,
         [(h.article_id, h.title, h.score) for h in relevant],
         embedder,

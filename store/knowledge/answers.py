@@ -14,6 +14,7 @@ passage supports (by embedding similarity) is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Sequence
@@ -665,6 +666,8 @@ def faithful(
 
 
 async def answer_from(session: AsyncSession, embedder: Embedder, question: str, article_id: uuid.UUID) -> Composed:
-    """Compose the answer to `question` from the article `article_id` (its passages read in full)."""
-    vector = embed_cached(embedder, [question])[0]
-    return compose(question, await article_passages(session, article_id, vector), embedder)
+    """Compose the answer to `question` from the article `article_id` (its passages read in full); the embedding
+    runs in worker threads, off the event loop."""
+    vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    passages = await article_passages(session, article_id, vector)
+    return await asyncio.to_thread(compose, question, passages, embedder)
