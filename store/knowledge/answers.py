@@ -106,7 +106,7 @@ _SCOPE = re.compile(
     r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b",
     re.IGNORECASE,
 )
-ANSWER_CHARS = 600  # an answer is completed with the next best-answering units of its article up to about this long
+ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
 EXTEND_MARGIN = 0.15  # units scoring within this of the best-answering unit may complete the answer
 PART_FLOOR = 0.3  # a unit answers a part of a several-part question when it scores at least this on the part
 PART_COVERED = 0.6  # the answer already answers a part when one of its sentences is this close to it
