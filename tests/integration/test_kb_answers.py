@@ -15,6 +15,7 @@ from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths
 from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, stands_out
 from store.knowledge.chunking import chunk
+from store.knowledge.search import COVERAGE_FLOOR, coverage
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role
@@ -255,3 +256,16 @@ def test_each_part_of_a_question_is_answered(embedder):
         "how fast do normal transfers arrive and what does an instant one cost?", _passages(text), embedder
     )
     assert "12 hours" in answer.text and "$0.75" in answer.text
+
+
+async def test_coverage_weighs_the_question_words_an_article_holds(helpcenter):
+    """An unanswerable question's distinctive words are missing from the article it matches weakly; a paraphrase's
+    words that no passage holds ("excel spreadsheet") do not count against the article that answers it."""
+    async with helpcenter.session() as s:
+        ids = {title: id_ for title, id_ in await s.execute(select(KbArticle.title, KbArticle.id))}
+        mortgage = await coverage(s, "what's your current rate on a 30 year fixed mortgage?", ids["Plans and pricing"])
+        excel = await coverage(
+            s, "how do i bring my contacts over from an excel spreadsheet?", ids["Import contacts from a CSV file"]
+        )
+        nothing_known = await coverage(s, "zxqv wibble?", ids["Plans and pricing"])
+    assert mortgage < COVERAGE_FLOOR <= excel and nothing_known == 1.0
