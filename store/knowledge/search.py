@@ -14,6 +14,7 @@ scenarios for long queries, paraphrased help-center questions and error codes fo
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import uuid
 from collections.abc import Sequence
@@ -40,6 +41,9 @@ PRESCORED = (
     200  # of those, the best by ts_rank (term frequencies, cheap) are ranked by cover density (costly for long queries)
 )
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
+WEAK_SCORE = 0.35  # a best match under this fused score answers only when its article holds the question's words:
+COVERAGE_FLOOR = 0.4  # at least this rarity-weighted share of them (set on dev paraphrases vs unanswerable questions)
+COVERAGE_CAP = 10_000  # passages holding a word counted up to this many (a common word's count costs, not its weight)
 _WORD = re.compile(r"\w", re.U)
 
 
@@ -144,6 +148,32 @@ def fusion_params(terms: int) -> tuple[float, float]:
 async def has_terms(session: AsyncSession, query: str) -> bool:
     """False when the query is only stop words ("the", "and of it"): there is nothing to look for."""
     return bool(await session.scalar(text("SELECT to_tsvector('english', :q) <> ''::tsvector"), {"q": query}))
+
+
+async def coverage(
+    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> float:
+    """The share of the query's words that the article holds, each word weighted by its rarity among the visible
+    passages (log of passages over passages holding it, counted up to COVERAGE_CAP); words no passage holds are left
+    out ("spreadsheet" in a help center that says "CSV"). 1.0 when the query has no word the index holds."""
+    rows = (
+        await session.execute(
+            _COVERAGE, {"q": query, "a": article_id, "vis": [v.value for v in visibilities], "cap": COVERAGE_CAP}
+        )
+    ).all()
+    known = [(math.log(r.total / r.holding), r.held) for r in rows if r.holding]
+    whole = sum(w for w, _ in known)
+    return sum(w for w, held in known if held) / whole if whole else 1.0
+
+
+_COVERAGE = text("""
+WITH words AS (SELECT CAST(quote_literal(lexeme) AS tsquery) AS word FROM unnest(to_tsvector('english', :q)))
+SELECT (SELECT count(*) FROM kb_chunks WHERE visibility IN :vis) + 1 AS total,
+       (SELECT count(*) FROM (SELECT 1 FROM kb_chunks WHERE tsv @@ words.word AND visibility IN :vis LIMIT :cap) s)
+           AS holding,
+       EXISTS (SELECT 1 FROM kb_chunks WHERE article_id = :a AND tsv @@ words.word) AS held
+FROM words
+""").bindparams(bindparam("vis", expanding=True))
 
 
 def _rrf(rank: int | None) -> float:
