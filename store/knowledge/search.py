@@ -201,8 +201,8 @@ WITH q AS (
     WINDOW w AS (ORDER BY df, lexeme ROWS UNBOUNDED PRECEDING)
 ), t AS (
     SELECT v, tv, (SELECT count(*) FROM figures) AS terms, tsvector_to_array(tv) AS lexemes,
-           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM figures) AS tsquery) AS query,
-           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM figures
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ' ORDER BY lexeme) FROM figures) AS tsquery) AS query,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ' ORDER BY lexeme) FROM figures
                  WHERE (rare OR NOT EXISTS (SELECT FROM figures WHERE rare)) AND (n = 1 OR before < :budget)) AS tsquery)
                AS rare FROM q
 ), dense AS (
