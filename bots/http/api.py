@@ -15,7 +15,6 @@ from pydantic import BaseModel, Field
 from assistant.input_limits import accepted
 from bots.http.auth import caller
 from bots.http.inbox import inbox_router
-from bots.http.limits import OVERLAP
 from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
@@ -135,7 +134,7 @@ async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: O
         )
 
 
-@get("/kb/search", opt={OVERLAP: True})  # the rate-limit count runs while the query is embedded
+@get("/kb/search")
 async def kb_search_route(
     nexa: AppState,
     actor: Actor,
