@@ -8,6 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 async def compact_lexemes(conn: AsyncConnection) -> int:
-    """Fold each lexeme's appended rows into one (migration 0015_kbspeed); returns how many rows went. Nothing happens
+    """Fold each lexeme's appended rows into one (migration 0015_kb_lexemes); returns how many rows went. Nothing happens
     while another compaction runs."""
     return int(await conn.scalar(text("SELECT kb_lexemes_compact()")) or 0)

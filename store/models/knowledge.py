@@ -71,7 +71,7 @@ class KbChunk(IdMixin, Base):
 
 
 # How many chunks hold each full-text lexeme (lexeme '': the chunks themselves), as signed rows whose sums are the
-# figures: appended by the statement triggers of migration 0015_kbspeed on every INSERT (COPY included), UPDATE of a
+# figures: appended by the statement triggers of migration 0015_kb_lexemes on every INSERT (COPY included), UPDATE of a
 # chunk's text and DELETE of kb_chunks, emptied by a TRUNCATE, folded to one row per lexeme by `kb_lexemes_compact()`.
 # The knowledge-base search picks its full-text candidates by these figures (store/knowledge/search.py).
 kb_lexemes = sa.Table(

@@ -11,7 +11,7 @@ chunks whose text changed (re-embedding changes none).
 Rate-limit windows move to an unlogged table: a hit writes no WAL, so its commit waits for no disk flush (most of a
 hit's time on a busy disk); after a crash PostgreSQL empties the table and every caller starts a fresh window.
 
-Revision ID: 0015_kbspeed
+Revision ID: 0015_kb_lexemes
 Revises: 0014_pipeline_summary_deltas
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015_kbspeed"
+revision = "0015_kb_lexemes"
 down_revision = "0014_pipeline_summary_deltas"
 branch_labels = None
 depends_on = None
