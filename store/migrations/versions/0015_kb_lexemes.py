@@ -5,7 +5,7 @@ by ANALYZE's most common lexemes, which list about a thousand: in a large index 
 rare, and one such word put thousands of chunks into the candidates. This table holds the exact figure for every
 lexeme. As with the pipeline summary (0014), a change of chunks only appends its grouped signed rows (a writer never
 waits on another), the row of lexeme '' (no lexeme is empty) counts the chunks themselves, readers sum a lexeme's rows,
-and `kb_lexemes_compact()` (the job kb.compact, every minute) folds each lexeme's rows into one. An UPDATE counts only
+and `kb_lexemes_compact()` (the job lexemes.compact, every minute) folds each lexeme's rows into one. An UPDATE counts only
 chunks whose text changed (re-embedding changes none).
 
 Rate-limit windows move to an unlogged table: a hit writes no WAL, so its commit waits for no disk flush (most of a
