@@ -38,10 +38,22 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
+from assistant.offline.handoff import Handoff, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
-from assistant.offline.slots import STOPWORDS, find_date, find_name, find_stage, name_runs
+from assistant.offline.slots import (
+    STOPWORDS,
+    clauses,
+    find_date,
+    find_name,
+    find_priority,
+    find_stage,
+    find_ticket_status,
+    mask,
+    name_runs,
+    tokens,
+)
 from assistant.offline.support import asks_reply
 from prompts import render
 from prompts.money import money_short
@@ -281,6 +293,14 @@ _SUFFIXES = {
 }
 
 
+def _clean_words(text: str) -> str:
+    """The words naming a record, without the article and the type word ("the acme enterprise deal" -> "acme
+    enterprise")."""
+    return re.sub(
+        r"^\W*(?:the|a|an|that|this)\s+|\s+(?:deal|opportunity|opp)\W*$", "", text.strip(), flags=re.I
+    ).strip()
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
@@ -358,6 +378,13 @@ def link(
     if writing or rivals:  # a write never goes to a record the user's words do not all point to
         return top, [top, *rivals]
     return top, []
+
+
+def _other_mentions(text: str, tried: str) -> list[str]:
+    """The message's other name-like runs than the one tried (at most three), each of up to four words."""
+    tried_words = set(_words(tried))
+    runs = [run.value for run in name_runs(text) if not set(_words(run.value)) <= tried_words]
+    return [" ".join(run.split()[:4]) for run in runs[:3]]
 
 
 def _kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
@@ -607,6 +634,16 @@ class Plan:
             chosen = [h for h in hits if _line(h) == pick]
             if len(chosen) == 1:
                 return chosen[0]
+        if not hits and not pick and not self.writing:  # "curious what stage globex is at": another mention names one
+            for other in _other_mentions(self.text, str(name)):
+                found = [
+                    h
+                    for h in self.call("search_crm", query=other, types=kinds, limit=8)["data"]
+                    if h["score"] >= MATCH_FLOOR
+                ]
+                record, doubt = link(other, self.text, found, writing=True) if found else (None, [])
+                if record is not None and not doubt:
+                    return record
         if not hits:
             if required and "kb_search" in self.tools and (not self.writing or self.parse.confidence < RULE_CONFIDENCE):
                 self.do_kb_question(fallback=True)  # nothing in the CRM by that name: a question for the help center?
@@ -662,6 +699,11 @@ class Plan:
             and is_staff_question(text)
             and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_howto(text))
         )
+        if (
+            handed := handoff(text, {str(r.get("type")) for r in self.focus.records})
+        ) is not None:  # "give emma's falconpath deal to carlos"
+            self.writing = True
+            self.do_handoff(handed)
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
@@ -677,6 +719,8 @@ class Plan:
             self.do_ticket_reply(number)
         asks_a_task = _TASK_REQUEST.search(text) and not is_question(text)
         for pattern, insight in _INSIGHTS:
+            if insight == "forecast" and asked_field(text) == "close_date":
+                continue  # "when is the globex upgrade expected to close": that deal's close date
             if pattern.search(text) and not (
                 asks_a_task and insight != "draft_email"
             ):  # "a task to update the forecast"
@@ -719,6 +763,16 @@ class Plan:
         ):  # "bump it to urgent" after looking at a ticket
             self.slots = {**self.slots, "ticket_number": focused}
         if (
+            (is_question(text) or field_request(text) or _MY_LIST.match(text))
+            and intent == "help"
+            and self.parse.confidence < RULE_CONFIDENCE
+            and not _ASKS_HELP.search(text)
+        ):
+            read = (
+                self._read_intent()
+            )  # "whats sam working on": a vote for the help text yields to words that say the read
+            intent = read if read in _EVIDENT_READS else "help"
+        elif (
             (is_question(text) or field_request(text) or _MY_LIST.match(text))
             and intent not in ("help",)
             and not _CHANGE_FIELD.search(text)
@@ -806,14 +860,24 @@ class Plan:
         ):
             return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
         if (
-            _DEAL_WORDS.search(lowered)
+            (_DEAL_WORDS.search(lowered) or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said)))
             and find_stage(self.text)
             and not _WON.search(lowered)
             and not self.slots.get("name")
         ):
-            return "stage_deals"
+            return "stage_deals"  # "which of my deals are in proposal"; "which of those are" after the pipeline
         if self.role == "support" and _WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
             return "list_tickets"
+        working = _WORKING_ON.search(self.text)
+        queue_of = (working and (working[1] or working[2])) or possessor(self.text, STOPWORDS)
+        if (
+            queue_of
+            and queue_of.lower() not in _NOT_A_NAME
+            and (re.search(r"\b(?:queue|tickets|cases)\b", lowered) or (self.role == "support" and working))
+            and not self.slots.get("ticket_number")
+        ):
+            self.slots = {**self.slots, "assignee": queue_of}
+            return "list_tickets"  # "whats sam working on", "noah's queue": a teammate's tickets
         if (
             _DEAL_WORDS.search(lowered)
             and not self.slots.get("name")
@@ -1125,6 +1189,9 @@ class Plan:
             bare := _BARE_TICKET.search(self.text)
         ):  # "summarize 1047": an agent's numbers are tickets
             self.answer("summary", d=self.call("summarize_ticket", number=int(bare[1]))["data"])
+        described = self._described_ticket(focused=bool(self.focus.of(["ticket"]) or self._tickets_shown()))
+        if described is not None:  # "summarise sarah johnson's ticket about the csv export"
+            self.answer("summary", d=self.call("summarize_ticket", number=described)["data"])
         record = self._named(ANYTHING, "a ticket number or a record")
         if record["type"] != "account":  # "summarize Sarah Johnson": what we know about the person or deal
             tool, arg = NEXT_VIEW[record["type"]]
@@ -1584,13 +1651,47 @@ class Plan:
             assignee=assignee,
         )
 
+    def do_handoff(self, handed: Handoff) -> None:
+        """Give a deal or a task to a teammate: the one record the words name for sure (a task among the open ones of
+        the person it belongs to: the caller's, or the teammate's the message names); else ask which."""
+        if handed.kind == "ticket":  # "hand the falconstone export ticket over to sam"
+            number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
+            self.slots = {**self.slots, "assignee": handed.to, "ticket_number": number}
+            self.do_assign_ticket()
+        if handed.kind == "deal":
+            named = self.slots.get("name") if self.slots.get("pick") else _clean_words(handed.words)
+            self.slots = {**self.slots, "name": named}
+            deal = self.find(["deal"], what="a deal")
+            self.write("reassign_deal", deal_id=deal["id"], owner=handed.to)
+        task = self._task(handed.words, handed.owner)
+        self.write("update_task", task_id=task["id"], assignee=handed.to)
+
     def do_complete_task(self) -> None:
-        """Mark one of the caller's open tasks done: the one whose title holds every word the user wrote about it
-        (typos allowed); several are asked back, none is said."""
-        words = " ".join(run.value for run in name_runs(self.text, STOPWORDS | _TASK_NOISE))
-        if not words:
+        """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
+        task")."""
+        said = _COMPLETE_TASK.search(self.text)
+        assert said is not None
+        clause = next((c.value for c in clauses(self.text) if _COMPLETE_TASK.search(c.value)), said[0])
+        owner = re.search(r"\b([a-z]+)['’]s\b", clause, re.I)
+        words = clause[: owner.start()] + clause[owner.end() :] if owner else clause
+        task = self._task(words, owner[1] if owner else None)
+        self.write("update_task", task_id=task["id"], status="done")
+
+    def _task(self, words: str, owner: str | None) -> dict[str, Any]:
+        """The one open task whose title holds every word the user wrote about it (typos allowed; a number as
+        written: "follow up #28"), among the caller's or the named teammate's; several are asked back, none is said."""
+        key = " ".join(t.text for t in tokens(words) if t.key not in STOPWORDS | _TASK_NOISE or t.key.isdigit()).strip()
+        if not key:
             self.need("name", hint="Which task (a few words of its title)?")
-        tasks = [t for t in self.call("my_tasks")["data"]["tasks"] if t.get("status") != "done"]
+        if owner and owner.lower() not in ("my", "our", "me", "i"):
+            # A teammate's task titles are their own text: a turn that reads them proposes no write (the injection
+            # guard), so the change is not offered rather than made on a title nobody showed the caller.
+            self.answer(
+                "error",
+                field=None,
+                reason=f"I can show {owner.capitalize()}'s tasks (\"{owner}'s tasks\") but not change them from the chat yet.",
+            )
+        tasks = self.call("my_tasks")["data"]["tasks"]
         lines = [
             {
                 "name": t["title"],
@@ -1599,16 +1700,16 @@ class Plan:
                 "id": t["id"],
             }
             for t in tasks
-            if _covers(words, t["title"])
+            if t.get("status") != "done" and _covers(key, t["title"])
         ]
         picked = [line for line in lines if _line(line) == self.slots.get("pick")]
         if len(lines) > 1 and len(picked) == 1:
             lines = picked
         if not lines:
-            self.answer("not_found", what="an open task of yours", name=words)
+            self.answer("not_found", what="an open task", name=key)
         if len(lines) > 1:
             self.answer("clarify", candidates=lines[:4], confirm=False)
-        self.write("update_task", task_id=lines[0]["id"], status="done")
+        return lines[0]
 
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
@@ -1644,6 +1745,16 @@ class Plan:
             or _WAITING_ON_ME.search(self.text)
         ) and self.role != "customer":
             arguments["mine"] = True
+        if self.slots.get("assignee"):
+            arguments = {**arguments, "assignee": str(self.slots["assignee"]), "mine": False}
+            result = self.attempt("search_tickets", **arguments)
+            if not result.get("ok"):
+                error = result.get("error", {})
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+            data = result["data"]
+            who = str(self.slots["assignee"]).capitalize()
+            title = f"{status.capitalize() if status else 'Open'} tickets assigned to {who}"
+            self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
         data = self.call("search_tickets", **arguments)["data"]
         title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (
             f" for {record['name']}" if record else ""
@@ -1670,7 +1781,13 @@ class Plan:
             number = int(bare[1])
         if number is None:
             number = self._focus_ticket()
+        if number is None:
+            number = self._described_ticket(focused=self._tickets_shown())
         return int(number) if number is not None else None
+
+    def _tickets_shown(self) -> bool:
+        """Whether the last answer listed tickets (so "the one from rosa rossi" is one of them)."""
+        return any(r.get("type") == "ticket" for r in self.focus.records)
 
     def do_ticket_reply(self, number: int) -> None:
         """A reply to suggest for a ticket: the help center's answer to its subject, cited (only what the articles
@@ -1690,11 +1807,16 @@ class Plan:
         orbitpath"): the open tickets whose subject holds the words, of the account or requester named after "from"/"for"
         (or the caller's own, for "my"), asked back by number even when one (the pick names it); none leaves the number to
         ask."""
-        m = _TICKET_WORDS.search(self.text)
-        if m is None or self.slots.get("ticket_number"):
+        if self.slots.get("ticket_number"):
             return
         if (chosen := re.match(r"#(\d+)\b", str(self.slots.get("pick") or ""))) is not None:
             self.slots = {**self.slots, "ticket_number": int(chosen[1])}
+            return
+        if (number := self._described_ticket(focused=self._tickets_shown())) is not None:
+            self.slots = {**self.slots, "ticket_number": number}
+            return
+        m = _TICKET_WORDS.search(self.text)
+        if m is None:
             return
         topic = " ".join(run.value for run in name_runs(m[1], STOPWORDS))
         if not topic:
@@ -1723,6 +1845,37 @@ class Plan:
         ]
         if lines:  # asked back even when one: reading tickets' customer text leaves no write offered in this turn
             self.answer("clarify", candidates=lines[:4], confirm=len(lines) == 1)
+
+    def _described_ticket(self, *, focused: bool = False) -> int | None:
+        """The number of the one open ticket the message describes by its words ("the calendar sync ticket for the
+        legal team", "maya dubois's sso ticket", "the one from rosa rossi" after a list of tickets): each word is in its
+        subject, its requester's or its account's name (`find_tickets`, which returns no customer text, so a change can
+        follow). Several are asked back by number; None when the message describes none."""
+        words = _ticket_description(self.text, focused=focused)
+        if not words:
+            return None
+        mine = bool(re.search(r"\bmy\s+(?:[\w-]+\s+){0,3}?(?:ticket|case|queue)", self.text, re.I))
+        found = self.call("find_tickets", description=words, open_only=True, mine=mine, limit=5)["data"]
+        shown = {str(r.get("id")) for r in self.focus.records if r.get("type") == "ticket"}
+        if focused and len(listed := [t for t in found if str(t.get("id")) in shown]) >= 1:
+            found = listed  # "the one from rosa rossi": among the tickets just listed
+        if len(found) == 1:
+            return int(found[0]["number"])
+        if found:  # told apart by their subjects (read now: no change follows in this turn anyway)
+            subjects = [self.call("get_ticket", number=int(t["number"]))["data"].get("subject") for t in found[:4]]
+            self.answer(
+                "clarify",
+                candidates=[
+                    {
+                        "name": f"#{t['number']} {subject or ''}".strip(),
+                        "type": "ticket",
+                        "detail": ", ".join(str(v) for v in (t["status"], t["priority"], t.get("requester")) if v),
+                    }
+                    for t, subject in zip(found, subjects)
+                ],
+                confirm=False,
+            )
+        return None
 
     def do_update_ticket(self) -> None:
         self._ticket_named()
@@ -1788,7 +1941,8 @@ FIELD_KEYS = {
     },
 }
 _BARE_MENTION = re.compile(
-    r"^\W*(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)(?:\s+(?:deal|account|lead|contact|opportunity|opp))?\W*$",
+    r"^\W*(?:(?:please|pls|and|ok(?:ay)?|now)[,\s]+)?(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)"
+    r"(?:\s+(?:deal|account|lead|contact|opportunity|opp|record|page|profile))?(?:[,\s]+(?:please|pls|thanks|thx))?\W*$",
     re.I,
 )
 _COACH = re.compile(
@@ -1798,6 +1952,36 @@ _WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\
 _MY_REPS = re.compile(
     r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
 )
+_TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
+_TICKET_VERBS = frozenset(
+    "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
+    "summarize suggest reply draft respond answer pls plz please over urgent high low medium normal priority pending "
+    "resolved closed open one tix".split()
+)
+_TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
+
+
+def _ticket_description(text: str, *, focused: bool = False) -> str:
+    """The words a message uses for a ticket: those of the clause naming a ticket ("the one" too, after a list of
+    tickets), without its verbs, its new status or priority, whom it goes to and the words every message has."""
+    parts = clauses(text)
+    if not focused and not any(_TICKET_NOUN.search(c.value) for c in parts):
+        return ""
+    said = [
+        c.value for c in parts if _TICKET_NOUN.search(c.value) or re.search(r"\bthe\s+(?:\w+\s+)?one\b", c.value, re.I)
+    ]
+    if not said:
+        return ""
+    clause = " ".join(
+        _TICKET_TARGET.sub("", mask(c, find_priority(c, loose=True), find_ticket_status(c))) for c in said
+    )
+    return " ".join(
+        t.text.lower()
+        for t in tokens(clause)
+        if t.key not in STOPWORDS and t.key not in _TICKET_VERBS and not t.key.isdigit()
+    )
+
+
 _TICKET_WORDS = re.compile(
     r"\b(?:the|my|that|this|our|their)\s+((?:[\w-]+\s+){1,3}?)(?:ticket|case|issue)\b"
     r"(?:\s+(?:from|for|at|of|with|by)\s+([^,.;?!]+?))?\s*(?=[,.;?!]|$)",
@@ -1864,6 +2048,15 @@ _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
 _ONE_WORD = re.compile(r"^[a-z]+$", re.I)
 _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
+_ASKS_HELP = re.compile(
+    r"\bhelp\b|\bwhat\s+(?:can|do|could)\s+you\b|\bhow\s+do\s+(?:i|you)\s+use\b|\bcommands?\b", re.I
+)
+_THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
+_WORKING_ON = re.compile(
+    r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
+    r"|\bwhat\s+(?:does|has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b",
+    re.I,
+)
 _WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
 _TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
@@ -1896,7 +2089,12 @@ _INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b",
             "draft_email",
         ),
-        (r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b", "explain_score"),
+        (
+            r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b"
+            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:driving|behind|pushing|dragging|holding)\b.{0,40}\bscor"
+            r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b",
+            "explain_score",
+        ),
         (
             r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
             r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"

@@ -143,6 +143,20 @@ async def update_deal(ctx: ToolContext, deal_id: uuid.UUID, changes: DealUpdate)
     return ToolResult(data=_brief(deal), refs=[ref(deal)])
 
 
+@tool(area="deals", writes=True, target=(Deal.record_type, "deal_id"), summary="Give deal {target} to {owner}")
+async def reassign_deal(ctx: ToolContext, deal_id: uuid.UUID, owner: str) -> ToolResult:
+    """Hand a deal to another owner, e.g. "give the Acme deal to Mike" (managers: within their team; admins: anyone).
+
+    Args:
+        deal_id: the deal's id
+        owner: the new owner: a teammate's email, full or first name
+    """
+    new_owner = await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")
+    deals = DealService(ctx.session, ctx.actor)
+    deal = await deals.update(deal_id, {"owner_id": new_owner.id})
+    return ToolResult(data=_brief(deal) | {"owner": new_owner.name}, refs=[ref(deal)])
+
+
 @tool(
     area="deals",
     writes=True,

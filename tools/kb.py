@@ -9,7 +9,7 @@ from store.embeddings import default_embedder
 from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, pick_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import RELEVANCE_FLOOR
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, WEAK_SCORE, coverage
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -44,6 +44,12 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
         staff=ctx.actor.role is not CallerRole.customer,
     )
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
+    if (
+        max(h.score for h in relevant) < WEAK_SCORE
+        and await coverage(ctx.session, query, chosen, visible) < COVERAGE_FLOOR
+    ):
+        # a weak match whose article lacks the question's distinctive words ("mortgage", "notarize"): not an answer
+        return ToolResult(data={"found": False, "passages": []}, refs=[])
     relevant = relevant[: max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)
     if not composed.text:

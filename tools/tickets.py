@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any, Literal
 
@@ -11,6 +12,7 @@ from store.models.enums import Priority, TicketStatus
 from store.schemas import TicketUpdate
 from store.serialize import plain, ref, to_dict
 from store.services import TicketService
+from store.services.people import PeopleService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
@@ -48,6 +50,7 @@ async def search_tickets(
     intent: Literal["billing", "bug", "how_to", "access", "cancellation", "feature_request", "other"] | None = None,
     limit: int = 10,
     mine: bool = False,
+    assignee: str | None = None,
 ) -> ToolResult:
     """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
 
@@ -62,7 +65,11 @@ async def search_tickets(
         intent: only tickets whose summary found this intent
         limit: at most this many tickets
         mine: only tickets assigned to the user (their queue)
+        assignee: only tickets assigned to this teammate (their queue): email, full or first name
     """
+    assignee_id = ctx.actor.user_id if mine else None
+    if assignee:
+        assignee_id = (await PeopleService(ctx.session, ctx.actor).colleague(assignee, field="assignee")).id
     tickets, total = await TicketService(ctx.session, ctx.actor).search(
         q=query,
         status=status,
@@ -70,12 +77,54 @@ async def search_tickets(
         account_id=account_id,
         contact_id=contact_id,
         open_only=open_only,
-        assignee_id=ctx.actor.user_id if mine else None,
+        assignee_id=assignee_id,
         sentiment=sentiment,
         intent=intent,
         limit=min(limit, 50),
     )
     return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
+
+
+_NOT_DESCRIPTIVE = frozenset(
+    "the a an my our their his her its this that ticket tickets case cases issue one from for of about with by at on".split()
+)
+
+
+@tool(area="tickets")
+async def find_tickets(
+    ctx: ToolContext, description: str, open_only: bool = True, mine: bool = False, limit: int = 5
+) -> ToolResult:
+    """The numbers of the tickets a description names, e.g. "the calendar sync ticket for the legal team" or "maya
+    dubois's sso ticket": every word must be in a ticket's subject, its requester's name or its account's name. It
+    returns numbers, status, priority, requester and account but not the subject, so a change can follow in the same
+    turn; read a ticket with get_ticket.
+
+    Args:
+        description: the words the user used for the ticket (subject words, requester, account)
+        open_only: only tickets not yet resolved or closed
+        mine: only tickets assigned to the user
+        limit: at most this many tickets
+    """
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*", description.lower()) if w not in _NOT_DESCRIPTIVE]
+    if not words:
+        raise InvalidInput("description", "say something about the ticket: words of its subject, who raised it")
+    found = await TicketService(ctx.session, ctx.actor).described(
+        words, open_only=open_only, assignee_id=ctx.actor.user_id if mine else None, limit=min(limit, 20)
+    )
+    return ToolResult(
+        data=[
+            {
+                "id": str(t.id),
+                "number": t.number,
+                "status": t.status.value,
+                "priority": t.priority.value,
+                "requester": requester,
+                "account": account,
+            }
+            for t, requester, account in found
+        ],
+        refs=[ref(t) for t, _, _ in found],
+    )
 
 
 @tool(area="tickets", untrusted=True)

@@ -136,18 +136,30 @@ async def create_task(
     return ToolResult(data={"id": str(task.id), "title": task.title, "due_date": plain(task.due_date)})
 
 
-@tool(area="tasks", writes=True, summary="Update task {task_id}:[ status {status}][ due {due_date}]")
+@tool(
+    area="tasks",
+    writes=True,
+    summary="Update task {task_id}:[ status {status}][ due {due_date}][ give it to {assignee}]",
+)
 async def update_task(
-    ctx: ToolContext, task_id: uuid.UUID, status: TaskStatus | None = None, due_date: Day | None = None
+    ctx: ToolContext,
+    task_id: uuid.UUID,
+    status: TaskStatus | None = None,
+    due_date: Day | None = None,
+    *,
+    assignee: str | None = None,
 ) -> ToolResult:
-    """Complete, start or reschedule a task.
+    """Complete, start, reschedule or reassign a task.
 
     Args:
         task_id: the task's id
         status: todo, in_progress or done
         due_date: the new due date
+        assignee: hand the task to this teammate: email, full or first name (managers: their team; admins: anyone)
     """
-    changes = {k: v for k, v in {"status": status, "due_date": due_date}.items() if v is not None}
+    changes: dict[str, object] = {k: v for k, v in {"status": status, "due_date": due_date}.items() if v is not None}
+    if assignee:
+        changes["assignee_id"] = (await PeopleService(ctx.session, ctx.actor).teammate(assignee, field="assignee")).id
     task = await TaskService(ctx.session, ctx.actor).update(task_id, changes)
     return ToolResult(
         data={"id": str(task.id), "title": task.title, "status": task.status.value, "due_date": plain(task.due_date)}

@@ -68,6 +68,15 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "export data in bulk",
         ),
         (
+            r"\b(?:e-?mail|message|text|blast|mail)\s+(?:all|every|each)(?:\s+(?:of\s+)?(?:our|my|the))?\s+(?:\w+\s+)?"
+            r"(?:contacts?|customers?|clients?|leads?|accounts?|prospects?)\b",
+            "send bulk emails",
+        ),
+        (
+            r"\b(?:tweets?|retweet|instagram\s+post|linkedin\s+post|post\s+on\s+(?:twitter|linkedin|x|social))\b",
+            "post to social media",
+        ),
+        (
             r"\b(?:stock price|share price|news|headlines|sports?|scores? of the|recipe|jokes?|poem|song|movie)\b",
             "answer general questions",
         ),
@@ -90,11 +99,6 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "configure workflows or users",
         ),
         (r"\b(?:reassign|transfer)\b.{0,40}\b(?:all|every)\b", "reassign records in bulk"),
-        (
-            r"\b(?:reassign|give|hand(?:\s+over)?|transfer)\b.{0,60}\b(?:deal|opportunity|opp)\b.{0,30}\bto\s+(?!me\b)[a-z]+\b"
-            r"|\breassign\b.{0,40}\b(?:task|to-?do|follow[\s-]?up\s+#?\d+)\b",
-            "hand a deal or a task to another owner",
-        ),
     ]
 ]
 
@@ -168,7 +172,8 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
     for p, name in [
         (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
         (
-            r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b",
+            r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b"
+            r"|['’]s\s+(?:boss|line\s+manager|superior|direct\s+manager)\b|\bwho\s+(?:does|do)\s+\S+(?:\s+\S+)?\s+work\s+(?:for|under)\b",
             "reports_to",
         ),
         (
@@ -224,7 +229,11 @@ RECORD_FIELDS = {
     "source",
     "close_date",
 }
-_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S", re.IGNORECASE)
+_VALUE = re.compile(
+    r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S|\b(?:should\s+(?:be|read)|is\s+now|now\s+(?:is|at))\s+\S"
+    r"|\d\s*%",
+    re.IGNORECASE,
+)
 
 
 def field_request(text: str) -> str | None:
@@ -335,6 +344,7 @@ class Focus:
     records: list[dict[str, Any]] = field(default_factory=list)
     draft_id: str | None = None
     shown: list[str] = field(default_factory=list)
+    said: str = ""  # the user's previous message
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -379,6 +389,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records[0]["number"] = arguments["number"]  # a ticket is named by its number
         if message.role == "user" and focus.records:
             break
+    focus.said = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
     answers = [m.content for m in history if m.role == "assistant" and m.content and not m.tool_calls]
     if answers:
         focus.shown = re.findall(r"^(?:- |\d+\. )(.+)$", answers[-1], re.M)

@@ -108,7 +108,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"\b(?:schedule|book|arrange|set\s+up|organi[sz]e|plan)\b.{0,40}\b(?:meeting|call|demo|review|lunch|dinner|"
-            r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b",
+            r"coffee|session|sync|catch-up|kickoff|presentation|walkthrough|workshop|qbr|visit)\b|^\W*meet\s+with\b"
+            r"|\b(?:add|invite|put)\b.{0,40}\b(?:to|into|on|for)\s+(?:a|the|our|my)\s+(?:meeting|call|demo|review|session|sync)\b"
+            r"(?=.{0,40}\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|.{0,40}\b(?:tomorrow|today|at\s+\d|\d{1,2}\s*[ap]m)\b)",
             "schedule_meeting",
         ),
         (

@@ -175,7 +175,7 @@ def _update_lead_status(text: str, now: datetime) -> Slots:
     bant = find_bant(text) if slots.get("status") == "qualified" else {}
     slots.update(bant)
     reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("status") == "lost" else None
-    head = mask(text[: reason.start] if reason else text, status)
+    head = mask(text, reason, status)
     if bant:
         head = _split_detail(head)[0]
     _put(slots, "name", find_name(head))
@@ -285,7 +285,7 @@ def _move_deal_stage(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     stage = _put(slots, "stage", sl.find_stage(text))
     reason = _put(slots, "reason", sl.find_reason(text)) if slots.get("stage") == "closed_lost" else None
-    head = text[: reason.start] if reason else text
+    head = mask(text, reason)
     amount = sl.find_amount(head)
     if amount is not None and (
         _MONEY_MARK.search(head[amount.start : amount.end])

@@ -383,19 +383,49 @@ _REASON_LEAD = re.compile(
 _REASON_AFTER_SEP = re.compile(r"[,;:–—-]\s*(\S.*)$", re.S)
 
 
+_LOST_TO = re.compile(r"^\s+(?:it\s+|them\s+|him\s+|her\s+)?(to\s+(?:a|an|the|their)?\s*\S.*)", re.I | re.S)
+_REASON_CUE = re.compile(
+    r"\b(?:went|going|gone|chose|chosen|picked|signed|competitor|competition|cheaper|price|pricing|budget|expensive|"
+    r"costs?|timing|funding|froze|frozen|freeze|cuts?|in-?house|acquired|ghosted|unresponsive|dark|fit|priorit\w+|"
+    r"no\s+longer|not\s+interested|no\s+need|renewed\s+with|stayed\s+with|sticking\s+with)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(r"\s[-–—]\s|[,;:()!?]|\.(?:\s|$)")
+
+
+def clauses(text: str) -> list[Found[str]]:
+    """The clauses of a message (split at commas, colons, semicolons, spaced dashes and sentence ends), stripped."""
+    found, start = [], 0
+    for end in [*(m for m in _CLAUSE_END.finditer(text)), None]:
+        stop = end.start() if end is not None else len(text)
+        part = text[start:stop]
+        value = part.strip(" \x00\t\n")
+        if value:
+            offset = start + part.index(value)
+            found.append(Found(value, offset, offset + len(value)))
+        start = end.end() if end is not None else len(text)
+    return found
+
+
 def find_reason(text: str) -> Found[str] | None:
     """Why a deal or lead was lost, read after the last "lost"-like word: "lost on price" ->
-    "price", "dead, lost because of timing" -> "timing", "lost, went with X" -> "went with X"."""
+    "price", "dead, lost because of timing" -> "timing", "lost, went with X" -> "went with X", "lost it to
+    Initech" -> "lost to Initech"; else the one other clause that gives a reason ("they went with a competitor,
+    mark it lost" -> "they went with a competitor")."""
     starts = list(_REASON_START.finditer(text))
     if not starts:
         return None
     m = starts[-1]
     rest = text[m.end() :]
     found = _REASON_LEAD.match(rest) or _REASON_AFTER_SEP.search(rest)
-    if found is None:
-        return None
-    reason = found[1].strip(" \x00.,;:!?")
-    return Found(reason, m.end() + found.start(1), len(text)) if reason else None
+    if found is not None:
+        reason = found[1].strip(" \x00.,;:!?")
+        return Found(reason, m.end() + found.start(1), len(text)) if reason else None
+    lost_to = _LOST_TO.match(rest)
+    if lost_to is not None and m[0].lower() == "lost":
+        return Found(f"lost {lost_to[1].strip(' .,;:!?')}", m.end() + lost_to.start(1), len(text))
+    said = [c for c in clauses(text) if not _REASON_START.search(c.value) and _REASON_CUE.search(c.value)]
+    return said[0] if len(said) == 1 else None
 
 
 # ----------------------------------------------------------------------------------- contacts
@@ -617,6 +647,7 @@ many much across right recently recent lately lose losing waiting work works wor
 haven't hasn't isn't aren't don't doesn't didn't won't can't uncontacted unqualified havent hasnt isnt arent wasnt werent dont doesnt didnt wont cant couldnt shouldnt wouldnt yet never ever
 rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
+grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

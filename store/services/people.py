@@ -25,6 +25,23 @@ class PeopleService(Service):
             )
         return list(await self.session.scalars(stmt))
 
+    async def colleague(self, who: str, *, field: str = "person") -> User:
+        """A user of the caller's team (anyone for admins) named by email, full or first name ("me" is the caller), to
+        narrow what the caller already sees to their work ("what is sam working on?"); it grants no other access."""
+        key = who.strip().lower()
+        if key in ("me", "myself", "i"):
+            key = (self.actor.email or "").lower()
+        found = [
+            u
+            for u in await self.teammates()
+            if key in (u.email.lower(), u.name.lower()) or u.name.lower().startswith(key + " ")
+        ]
+        if not found:
+            raise NotFound(field, f"no one on your team is named {who!r}")
+        if len(found) > 1:
+            raise DomainError(field, f"{who!r} names {len(found)} people: {', '.join(u.name for u in found)}")
+        return found[0]
+
     async def teammate(self, who: str, *, field: str = "person") -> User:
         """The user named by email, full or first name ("me" is the caller), if the caller may act on their work:
         themselves, their team for managers, anyone for admins."""

@@ -55,6 +55,8 @@ class TaskService(Service):
         require(self.actor, "tasks", "write")
         task = await self.load(Task, task_id, field="task_id", lock=True)
         await self._may_assign(task.assignee_id)
+        if "assignee_id" in changes:  # handing it on: the new assignee must be someone the caller manages too
+            await self._may_assign(changes["assignee_id"])
         if changes.get("status") is TaskStatus.done and task.status is not TaskStatus.done:
             task.completed_at = utcnow()
         diff = self.apply(task, changes)

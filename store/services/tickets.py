@@ -156,6 +156,31 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.intent == intent)
         return await self.page(stmt, Ticket.created_at.desc(), limit=limit, offset=offset)
 
+    async def described(
+        self, words: list[str], *, open_only: bool = True, assignee_id: uuid.UUID | None = None, limit: int = 5
+    ) -> list[tuple[Ticket, str | None, str | None]]:
+        """Tickets every word describes, each found in the subject, the requester's name or the account's (the
+        ticket's, else the requester's) name ("the calendar sync ticket for the legal team", "maya dubois's sso
+        ticket"), newest first, with those two names."""
+        require(self.actor, "tickets", "read")
+        requester = func.concat(Contact.first_name, " ", Contact.last_name)
+        stmt = (
+            select(Ticket, requester, Account.account_name)
+            .outerjoin(Contact, Contact.id == Ticket.requester_contact_id)
+            .outerjoin(Account, Account.id == func.coalesce(Ticket.account_id, Contact.account_id))
+        )
+        for word in words:
+            pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            stmt = stmt.where(
+                Ticket.subject.ilike(pattern) | requester.ilike(pattern) | Account.account_name.ilike(pattern)
+            )
+        if open_only:
+            stmt = stmt.where(Ticket.status.notin_(DONE))
+        if assignee_id:
+            stmt = stmt.where(Ticket.assignee_id == assignee_id)
+        rows = await self.session.execute(stmt.order_by(Ticket.created_at.desc()).limit(limit))
+        return [(ticket, name, account) for ticket, name, account in rows]
+
     async def people(self, ticket: Ticket) -> dict[str, str | None]:
         """The names on a ticket the caller reads: who reported it (the requester contact, else their email) and who has it."""
         contact = await self.session.get(Contact, ticket.requester_contact_id) if ticket.requester_contact_id else None

@@ -189,6 +189,10 @@ async def _stage(s, w):
     assert (await s.get(Deal, w.ids["deal"])).stage is DealStage.proposal
 
 
+async def _owned_by_maria(s, w):
+    assert (await s.get(Deal, w.ids["deal"])).owner_id == w.maria.user_id
+
+
 async def _ticket_closed(s, w):
     assert (await s.scalar(select(Ticket).where(Ticket.number == w.ids["ticket"]))).status.value == "closed"
 
@@ -264,11 +268,13 @@ ROWS: dict[str, Row] = {
     "update_deal": Row(
         lambda i: {"deal_id": i["deal"], "changes": {"amount": 45000}}, "john", "carl", _exists(Deal, amount=45000)
     ),
+    "reassign_deal": Row(lambda i: {"deal_id": i["deal"], "owner": "Maria"}, "maria", "carl", _owned_by_maria),
     "move_deal_stage": Row(lambda i: {"deal_id": i["deal"], "stage": "proposal"}, "maria", "carl", _stage),
     "pipeline_summary": Row(lambda i: {"scope": "all"}, "maria", "sam"),
     "stuck_deals": Row(lambda i: {"min_days": 0, "scope": "all"}, "john", "sam"),
     "deals_closing": Row(lambda i: {"period": "this_quarter", "scope": "all"}, "john", "sam"),
     "search_tickets": Row(lambda i: {"open_only": True}, "sam", None),
+    "find_tickets": Row(lambda i: {"description": "sarah export"}, "sam", None),
     "get_ticket": Row(lambda i: {"number": i["ticket"]}, "sam", None),
     "create_ticket": Row(
         lambda i: {"subject": "Login loop", "priority": "high"}, "sam", None, _exists(Ticket, subject="Login loop")

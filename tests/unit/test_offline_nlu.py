@@ -342,6 +342,10 @@ def test_not_phones(text: str) -> None:
         ("dead deal, lost because of timing", "timing"),
         ("lost due to budget cuts.", "budget cuts"),
         ("we lost Acme", None),
+        ("they went with a competitor, mark it lost", "they went with a competitor"),
+        ("globex - they chose a cheaper vendor. mark it lost", "they chose a cheaper vendor"),
+        ("the acme deal fell through (they picked a cheaper tool)", "they picked a cheaper tool"),
+        ("mark acme lost", None),
     ],
 )
 def test_lost_reasons(text: str, reason: str | None) -> None:

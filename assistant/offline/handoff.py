@@ -1,0 +1,91 @@
+"""A record handed to another person: "give emma's falconpath upgrade 60 deal to carlos", "reassign the follow up #28
+task to mike", "make mike the owner of the acme deal". What is handed on must be named by its type (a deal, a task);
+tickets have their own assignment ("assign 1002 to sam"), and a name that is no teammate is refused by the tool.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS
+
+_LEAD = r"^\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
+_WHO = r"(?P<who>[a-z][\w.+-]*(?:@[\w.-]+)?)"
+_PATTERNS = [
+    re.compile(p, re.I | re.S)
+    for p in (
+        _LEAD
+        + r"(?:(?:re-?)?assign|give|hand(?:\s+off)?|transfer|pass)\s+(?:over\s+)?(?P<what>.+?)\s+(?:over\s+|across\s+)?"
+        r"to\s+" + _WHO + r"\b(?!['’]s\b)",
+        _LEAD
+        + r"(?:change|set|switch|update|move)\s+(?:the\s+)?owner(?:ship)?\s+(?:of|on|for)\s+(?P<what>.+?)\s+to\s+"
+        + _WHO
+        + r"\b",
+        _LEAD + r"make\s+" + _WHO + r"\s+(?:the\s+)?(?:new\s+)?(?:owner|assignee)\s+(?:of|on|for)\s+(?P<what>.+?)\W*$",
+    )
+]
+_KINDS = [
+    (re.compile(r"\b(?:tickets?|cases?)\b", re.I), "ticket"),
+    (re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?)\b", re.I), "deal"),
+    (re.compile(r"\b(?:tasks?|to-?dos?|reminders?)\b|\bfollow[\s-]?up\s*#\s*\d+", re.I), "task"),
+]
+_NOT_A_PERSON = {
+    "prospecting",
+    "qualification",
+    "proposal",
+    "negotiation",
+    "won",
+    "lost",
+    "closed",
+    "end",
+    "stage",
+    "next",
+    "this",
+    "q1",
+    "q2",
+    "q3",
+    "q4",
+    "him",
+    "her",
+    "them",
+    "someone",
+    "somebody",
+    "another",
+}
+_POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """A record of `kind` named by `words`, to be given to `to` (a teammate's name or email; "me" for the caller);
+    `owner` is whose it is now when the message says so ("emma's follow up #28")."""
+
+    kind: str
+    words: str
+    to: str
+    owner: str | None
+
+
+def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
+    """The hand-off a message asks for, if it asks for one and says what kind of record it hands on (or, for "the ops
+    one", the one kind of record in `focused`, those the conversation just showed)."""
+    for pattern in _PATTERNS:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        who, what = m["who"], m["what"]
+        if who.lower() in _NOT_A_PERSON or who.lower() in MONTHS or who.lower() in WEEKDAYS:
+            return None
+        if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):
+            return None
+        kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
+        if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
+            kinds = set(focused) & {"ticket", "deal"}
+        if len(kinds) != 1 or re.search(r"\b(?:all|every|each)\b", what, re.I):
+            return None  # no type said, two of them, or a bulk hand-off
+        owner = _POSSESSIVE.match(what)
+        words = what[owner.end() :] if owner else what
+        return Handoff(kinds.pop(), words.strip(), who, owner[1] if owner else None)
+    return None
