@@ -41,7 +41,10 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
         staff=ctx.actor.role is not CallerRole.customer,
     )
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
-    if max(h.score for h in relevant) < WEAK_SCORE and await coverage(ctx.session, query, chosen, visible) < COVERAGE_FLOOR:
+    if (
+        max(h.score for h in relevant) < WEAK_SCORE
+        and await coverage(ctx.session, query, chosen, visible) < COVERAGE_FLOOR
+    ):
         # a weak match whose article lacks the question's distinctive words ("mortgage", "notarize"): not an answer
         return ToolResult(data={"found": False, "passages": []}, refs=[])
     relevant = relevant[: max(1, min(limit, 10))]
