@@ -132,6 +132,10 @@ def test_a_mention_links_to_one_record_or_is_asked_back():
     )  # one record, typo allowed
     brightwave = [hit("Dana Whitfield", "lead", detail="Brightwave")]
     assert link("Brightwave", "mark the Brightwave lead as qualified", brightwave, writing=True) == (brightwave[0], [])
+    orbitpath = [hit("Orbitpath Holdings 34", "account", score=70)]
+    assert link("northpath", "what deals do i have with northpath", orbitpath, writing=False)[1] == orbitpath  # a read
+    acme = [hit("Acme Corp", "account", score=80)]
+    assert link("acme corporation", "show me acme corporation", acme, writing=False) == (acme[0], [])  # a suffix
 
 
 @pytest.mark.slow
