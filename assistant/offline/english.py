@@ -23,6 +23,7 @@ def _nlp() -> Any:
 _SLANG = {
     "w": "with",
     "w/": "with",
+    "w/o": "without",
     "tix": "tickets",
     "tkt": "ticket",
     "tkts": "tickets",
