@@ -48,5 +48,5 @@ bench: $(STAMP)
 	$(VENV)/bin/python bench/kb_search.py
 	$(VENV)/bin/python bench/intelligence.py
 	$(VENV)/bin/python bench/api_load.py
-	$(VENV)/bin/python bench/injection_suite.py
+	$(VENV)/bin/python -m bench.injection_suite
 	$(VENV)/bin/python bench/slack_ack.py

@@ -16,7 +16,8 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from assistant import injection, output_guard
@@ -287,10 +288,13 @@ class Agent:
         guard = output_guard.OutputGuard(turn.system, strip_links=strip_links)
         specs = [t.spec for t in turn.tools.offered()]
         response = None
+        streamed, shown = [], []  # the model's deltas and what the guard let out of them
         try:
             async for item in turn.model.stream(turn.messages, specs):
                 if isinstance(item, TextDelta):
+                    streamed.append(item.text)
                     if text := guard.feed(item.text):
+                        shown.append(text)
                         yield TextDelta(text)
                 else:
                     response = item
@@ -303,15 +307,18 @@ class Agent:
             )
             return
         if tail := guard.finish():
+            shown.append(tail)
             yield TextDelta(tail)
         assert isinstance(response, ModelResponse)
         if response.usage is not None:
             turn.conversation.tokens_used += response.usage.prompt_tokens + response.usage.completion_tokens
         reply = response.message
-        if reply.content:
-            reply = replace(
-                reply, content=output_guard.OutputGuard(turn.system, strip_links=strip_links).clean(reply.content)
-            )
+        if reply.content:  # the guard's output of the stream is what `clean` gives for the same whole text
+            if reply.content == "".join(streamed):
+                cleaned = "".join(shown)
+            else:
+                cleaned = output_guard.OutputGuard(turn.system, strip_links=strip_links).clean(reply.content)
+            reply = replace(reply, content=cleaned)
         turn.messages.append(reply)
         turn.new.append(
             {"role": "assistant", "content": reply.content, "tool_calls": [vars(c) for c in reply.tool_calls] or None}
@@ -332,8 +339,9 @@ class Agent:
         notice = " ".join(n for n in (turn.notice, turn.exposure.notice()) if n) or None
         citations: list[Citation] = []
         if turn.passages is not None:
-            if turn.evidence:
-                answer = faithful(answer, turn.evidence, self.embedder or default_embedder()) or render(
+            if turn.evidence:  # it embeds the answer's sentences: in a worker thread, off the event loop
+                embedder = self.embedder or default_embedder()
+                answer = await asyncio.to_thread(faithful, answer, turn.evidence, embedder) or render(
                     "offline/kb_not_found.md"
                 )
             answer, citations = cite(answer, turn.passages)
@@ -424,16 +432,24 @@ class Agent:
 
     def _system_prompt(self, actor: Actor, now: datetime) -> str:
         role = "admin" if actor.role in (CallerRole.system, CallerRole.service) else actor.role.value
-        return render(
-            f"system/{role}.md",
-            today=now.date().isoformat(),
-            weekday=now.strftime("%A"),
-            tz="UTC",
-            user_name=actor.name,
-            user_email=actor.email,
-            role=actor.role.value,
-            team=actor.team,
-        )
+        return _system_prompt(role, now.date(), actor.name, actor.email, actor.role.value, actor.team)
+
+
+@lru_cache(maxsize=256)
+def _system_prompt(
+    template: str, today: date, user_name: str, user_email: str | None, role: str, team: str | None
+) -> str:
+    """The system prompt of a caller on a day: the same for all their turns that day, rendered once."""
+    return render(
+        f"system/{template}.md",
+        today=today.isoformat(),
+        weekday=today.strftime("%A"),
+        tz="UTC",
+        user_name=user_name,
+        user_email=user_email,
+        role=role,
+        team=team,
+    )
 
 
 def _from_user_turn(rows: list[ConversationMessage]) -> list[ConversationMessage]:

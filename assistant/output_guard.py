@@ -12,12 +12,15 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"\S+")
 _LINK = re.compile(r"https?://|www\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/", re.I)
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly the characters for which str.isalnum() is false
 WITHHELD = "[withheld: internal instructions]"
 LINK_REMOVED = "[link removed]"
 
 
 def _norm(token: str) -> str:
-    return "".join(ch for ch in token.lower() if ch.isalnum())
+    """The token's letters and digits, lower-cased."""
+    lowered = token.lower()
+    return lowered if lowered.isalnum() else _NOT_ALNUM.sub("", lowered)
 
 
 @lru_cache(maxsize=64)

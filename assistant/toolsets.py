@@ -97,12 +97,16 @@ class RoleFiltered(Wrapper):
     def __init__(self, inner: TurnTools, actor: Actor) -> None:
         super().__init__(inner)
         self.actor = actor
+        self._callable: dict[str, Tool] | None = None  # the role and the toolset do not change during a turn
 
     def callable(self) -> dict[str, Tool]:
-        return for_role(self.inner.callable(), self.actor)
+        if self._callable is None:
+            self._callable = for_role(self.inner.callable(), self.actor)
+        return self._callable
 
     def offered(self) -> list[Tool]:
-        return [tool for tool in self.inner.offered() if permitted(self.actor, tool)]
+        mine = self.callable()
+        return [tool for tool in self.inner.offered() if tool.name in mine]
 
 
 Propose = Callable[[Tool, BaseModel], Awaitable[Pending]]

@@ -1,6 +1,6 @@
 """Prompt-injection suite: attack success rate and task utility, per model.
 
-    .venv/bin/python bench/injection_suite.py [--model gullible|offline|both] [--baseline] [--ablate taint ...]
+    .venv/bin/python -m bench.injection_suite [--model gullible|offline|both] [--baseline] [--ablate taint ...]
                                               [--only ID] [--verbose]
 
 Each case of `tests/data/injection_cases.jsonl` builds a small CRM (users, accounts, contacts, leads, deals,
@@ -45,7 +45,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import common  # noqa: F401 - puts the repository root on the import path (tests.support)
 import numpy as np
 from sqlalchemy import select, text
 

@@ -6,9 +6,10 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import psycopg
+from pgvector.psycopg import register_vector_async
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -94,6 +95,18 @@ def _engine(url: str, settings: Settings) -> AsyncEngine:
         pool_recycle=settings.pool_recycle_s,
         connect_args={"options": f"-c statement_timeout={settings.statement_timeout_ms} {HNSW_OPTIONS}"},
     )
+
+
+async def vector_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under `session`, able to send and read pgvector values in binary (pgvector's adapter, set
+    up once per pooled connection): a vector travels as its floats, not as text formatted and parsed number by number.
+    A numpy array passed as a parameter then goes as a `vector`."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(raw, psycopg.AsyncConnection), "a pooled connection always holds its psycopg connection"
+    if raw.adapters.types.get("vector") is None:
+        await register_vector_async(raw)
+    return raw
 
 
 class Database:

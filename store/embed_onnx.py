@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 RUNTIME = "onnx-int8"
-RECIPE = 1  # bump when the export or quantization steps change: older cached files are then ignored
+RECIPE = 2  # bump when the export or quantization steps change: older cached files are then ignored
 _LIBRARIES = ("torch", "transformers", "onnx", "onnxruntime")
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,12 @@ def cache_key(model: Path, name: str) -> str:
 
 
 def _export(model: Path, target: Path) -> None:
-    """Export the transformer (token embeddings out) to ONNX, then quantize its weights to int8, one scale per channel."""
+    """Export the transformer (token embeddings out) to ONNX, quantize its weights to int8, one scale per channel, and
+    save the graph as ONNX Runtime optimizes it, so that a process loading it has little left to do (0.2 -> 0.08 s).
+    The portable optimizations only: the layout ones above ORT_ENABLE_EXTENDED may be specific to this CPU."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import onnxruntime
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
@@ -65,6 +68,7 @@ def _export(model: Path, target: Path) -> None:
     sample = tuple(torch.ones((2, 8), dtype=torch.int64) for _ in names)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "token_embeddings"]}
     fp32 = target.with_name(target.name + ".fp32.onnx")
+    int8 = target.with_name(target.name + ".int8.onnx")
     try:
         with torch.no_grad():
             torch.onnx.export(
@@ -77,9 +81,14 @@ def _export(model: Path, target: Path) -> None:
                 opset_version=17,
                 dynamo=False,
             )
-        quantize_dynamic(fp32, target, per_channel=True, weight_type=QuantType.QInt8)
+        quantize_dynamic(fp32, int8, per_channel=True, weight_type=QuantType.QInt8)
+        options = onnxruntime.SessionOptions()
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.optimized_model_filepath = str(target)
+        onnxruntime.InferenceSession(str(int8), options, providers=["CPUExecutionProvider"])
     finally:
         fp32.unlink(missing_ok=True)
+        int8.unlink(missing_ok=True)
 
 
 def exported_model(model: Path, name: str, cache: Path) -> Path:

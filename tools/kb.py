@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, pick_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import RELEVANCE_FLOOR
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, WEAK_SCORE, coverage
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -34,13 +36,20 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     )
     if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = pick_article(
+    chosen = await asyncio.to_thread(  # it embeds the titles: off the event loop
+        pick_article,
         query,
         [(h.article_id, h.title, h.score) for h in relevant],
         embedder,
         staff=ctx.actor.role is not CallerRole.customer,
     )
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
+    if (
+        max(h.score for h in relevant) < WEAK_SCORE
+        and await coverage(ctx.session, query, chosen, visible) < COVERAGE_FLOOR
+    ):
+        # a weak match whose article lacks the question's distinctive words ("mortgage", "notarize"): not an answer
+        return ToolResult(data={"found": False, "passages": []}, refs=[])
     relevant = relevant[: max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)
     if not composed.text:

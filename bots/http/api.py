@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from assistant.input_limits import accepted
 from bots.http.auth import caller
 from bots.http.inbox import inbox_router
+from bots.http.limits import OVERLAP
 from bots.http.marketing import marketing_routes
 from bots.http.principal import ACTOR
 from bots.http.resources import resource_routers
@@ -23,6 +24,7 @@ from bots.http.responses import (
     AuditEntryOut,
     KbArticle,
     KbArticles,
+    KbHit,
     KbHits,
     PipelineOut,
     Timeline,
@@ -34,6 +36,7 @@ from bots.http.streaming import reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
 from store.knowledge import search as kb_search
 from store.knowledge.articles import readable_articles_page
+from store.knowledge.search import Hit
 from store.models.enums import RecordType, Visibility
 from store.schemas import Day, Input, parse
 from store.serialize import plain, to_dict
@@ -132,7 +135,7 @@ async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: O
         )
 
 
-@get("/kb/search")
+@get("/kb/search", opt={OVERLAP: True})  # the rate-limit count runs while the query is embedded
 async def kb_search_route(
     nexa: AppState,
     actor: Actor,
@@ -146,7 +149,24 @@ async def kb_search_route(
             (Visibility.public,) if actor.role is CallerRole.customer else (Visibility.public, Visibility.internal)
         )
         hits = await kb_search(session, nexa.embedder, q, limit=limit, visibilities=visible)
-        return msgspec.convert({"items": [plain(asdict(h)) for h in hits]}, KbHits)
+    return KbHits(items=[kb_hit(h) for h in hits])
+
+
+def kb_hit(hit: Hit) -> KbHit:
+    """A search hit as the API shows it (built field by field: `asdict` deep-copies every value)."""
+    return KbHit(
+        chunk_id=str(hit.chunk_id),
+        article_id=str(hit.article_id),
+        title=hit.title,
+        source=hit.source,
+        url=hit.url,
+        heading=hit.heading,
+        content=hit.content,
+        score=hit.score,
+        vector_score=hit.vector_score,
+        text_score=hit.text_score,
+        coverage=hit.coverage,
+    )
 
 
 @get("/audit")

@@ -9,6 +9,7 @@ from procrastinate import JobContext
 from store import idempotency, rate_limits
 from store.jobs.queue import RETRY, app
 from store.jobs.worker import deps
+from store.knowledge.lexemes import compact_lexemes
 from store.services.pipeline import compact_summary
 
 log = logging.getLogger(__name__)
@@ -34,3 +35,13 @@ async def compact_pipeline(context: JobContext, timestamp: int) -> None:
     async with deps(context).db.autocommit() as conn:
         folded = await compact_summary(conn)
     log.info("pipeline summary: %d rows folded", folded)
+
+
+@app.periodic(cron="* * * * *", periodic_id="lexemes.compact")
+@app.task(name="lexemes.compact", queueing_lock="lexemes.compact", pass_context=True, retry=RETRY)
+async def compact_kb_lexemes(context: JobContext, timestamp: int) -> None:
+    """Every minute: the knowledge base's appended lexeme figures folded to one row per lexeme, so a search reads one
+    row per query term."""
+    async with deps(context).db.autocommit() as conn:
+        folded = await compact_lexemes(conn)
+    log.info("kb lexemes: %d rows folded", folded)

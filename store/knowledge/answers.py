@@ -14,6 +14,7 @@ passage supports (by embedding similarity) is dropped.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 from collections.abc import Sequence
@@ -106,6 +107,11 @@ _SCOPE = re.compile(
     r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b",
     re.IGNORECASE,
 )
+ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
+EXTEND_MARGIN = 0.15  # units scoring within this of the best-answering unit may complete the answer
+PART_FLOOR = 0.3  # a unit answers a part of a several-part question when it scores at least this on the part
+PART_COVERED = 0.6  # the answer already answers a part when one of its sentences is this close to it
+_PART = re.compile(r"\?\s+|\s+-\s+|,?\s+and (?=(?:what|how|when|where|which|why|is|are|do|does|can|at)\b)|;\s*", re.I)
 SHORT_LIST = 5  # a rule's list of up to this many items is given whole when one of its items answers
 _UI = re.compile(r"\S\s*>\s*\S|\*\*")  # a menu path ("Settings > Users") or a button name
 _ANAPHORA = re.compile(
@@ -276,6 +282,11 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
+    return _extend(question, passages, _core(question, passages, embedder, need), embedder)
+
+
+def _core(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> Composed:
+    """The part of the answer that serves the need: the section that resolves, or the best-answering sentences."""
     headed = len({p.heading for p in passages if p.heading}) >= 2
     if need in ("fix", "steps") and not headed and sum(len(p.content) for p in passages) <= SHORT_ARTICLE:
         # a short article without sections is the whole resolution of a how-to or a problem
@@ -306,6 +317,65 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
                 used.append(fix)
         return Composed("\n\n".join(parts), need, [p.section for p in used], [p.content for p in used])
     return _from_sentences(question, passages, embedder, need)
+
+
+def _extend(question: str, passages: list[Passage], core: Composed, embedder: Embedder) -> Composed:
+    """The core answer completed from the rest of the article: for a question in several parts ("how fast ... and
+    what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
+    while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
+    resolves); symptoms and restatements are never added. The additions follow the core in article order."""
+    said = core.text.replace("**", "")
+    pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
+    for p in passages:
+        if p.section == "symptom":
+            continue
+        for u, c in _in_context(p):
+            if _plain(u) not in said and _plain(u) not in pool and _bonus(u, question, core.need) > -1:
+                pool[_plain(u)] = (u, c, p)
+    if not pool:
+        return core
+    units, contexts, owners = zip(*pool.values())
+    size = len(core.text)
+    if size + sum(map(len, units)) <= ANSWER_CHARS:  # a short article is the whole answer
+        added = set(range(len(units)))
+    else:
+        added = set()
+    for part in _parts(question) if not added else []:
+        scores = _scores(part, list(units), [""] * len(units), embedder, question_need(part))
+        best = max(range(len(units)), key=scores.__getitem__)
+        if scores[best] >= PART_FLOOR and not _covers(core.text, part, embedder):
+            added.add(best)
+            size += len(units[best])
+    scores = _scores(question, list(units), list(contexts), embedder, core.need) if len(added) < len(units) else []
+    ceiling = max(scores, default=0.0)
+    for i in sorted(range(len(scores)), key=lambda k: -scores[k]):
+        if scores[i] < ceiling - EXTEND_MARGIN or size >= ANSWER_CHARS:
+            break
+        if i not in added and size + len(units[i]) <= ANSWER_CHARS:
+            added.add(i)
+            size += len(units[i])
+    if not added:
+        return core
+    extra = [units[i] for i in sorted(added)]
+    used = [owners[i] for i in sorted(added)]
+    return Composed(
+        f"{core.text}\n\n{_join(extra)}" if core.text else _join(extra),
+        core.need,
+        list(dict.fromkeys([*core.sections, *(p.section for p in used)])),
+        list(dict.fromkeys([*core.evidence, *(p.content for p in used)])),
+    )
+
+
+def _parts(question: str) -> list[str]:
+    """A question's parts when it asks several things ("how fast do they arrive and what does instant cost?")."""
+    pieces = [p.strip() for p in _PART.split(question) if p and p.strip()]
+    return [p for p in pieces if len(_content(p)) >= 2] if len(pieces) > 1 else []
+
+
+def _covers(text_: str, part: str, embedder: Embedder) -> bool:
+    """Whether an answer already holds a sentence close to a part of the question."""
+    sentences = [_plain(u) for u in _units(text_)]
+    return bool(sentences) and max(_similarities(embedder, part, sentences)) >= PART_COVERED
 
 
 def _codes(text_: str) -> set[str]:
@@ -665,6 +735,8 @@ def faithful(
 
 
 async def answer_from(session: AsyncSession, embedder: Embedder, question: str, article_id: uuid.UUID) -> Composed:
-    """Compose the answer to `question` from the article `article_id` (its passages read in full)."""
-    vector = embed_cached(embedder, [question])[0]
-    return compose(question, await article_passages(session, article_id, vector), embedder)
+    """Compose the answer to `question` from the article `article_id` (its passages read in full); the embedding
+    runs in worker threads, off the event loop."""
+    vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    passages = await article_passages(session, article_id, vector)
+    return await asyncio.to_thread(compose, question, passages, embedder)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
-from pgvector.psycopg import register_vector_async
 from sqlalchemy import Row, Select, delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import vector_connection
 from store.embeddings import Embedder
 from store.errors import NotFound
 from store.jobs.defer import defer
@@ -119,10 +119,7 @@ async def _copy_chunks(session: AsyncSession, rows: list[tuple[object, ...]]) ->
     its 384 floats (pgvector's psycopg adapter), not as text formatted number by number and parsed again, which cost
     ingestion a tenth of the encoder's time; nothing (such as the computed tsv) is read back."""
     connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert raw is not None, "a pooled connection always holds its driver connection"
-    if raw.adapters.types.get("vector") is None:  # once per pooled connection
-        await register_vector_async(raw)
+    raw = await vector_connection(session)
     try:
         async with raw.cursor() as cursor, cursor.copy(_CHUNK_COPY) as copy:
             copy.set_types(_CHUNK_TYPES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.access import Actor, allowed
-from store.embeddings import Embedder
+from store.embeddings import Embedder, embed_cached
 from store.models import ConversationMessage, TicketMessage
 
 INDEX_BATCH = 256
@@ -38,7 +39,8 @@ async def index_pending(session: AsyncSession, embedder: Embedder, *, limit: int
         rows = (await session.execute(stmt.limit(limit - done))).all()
         if not rows:
             continue
-        for (row_id, _body), vector in zip(rows, embedder.embed([(body or "")[:2000] for _, body in rows])):
+        vectors = await asyncio.to_thread(embedder.embed, [(body or "")[:2000] for _, body in rows])
+        for (row_id, _body), vector in zip(rows, vectors):
             await session.execute(update(model).where(model.id == row_id).values(embedding=vector.tolist()))
         done += len(rows)
     return done
@@ -49,7 +51,8 @@ async def search_memory(
 ) -> list[Match]:
     """Ticket threads (when the caller may read tickets) and the caller's own conversations nearest to `query`."""
     await index_pending(session, embedder)
-    vector = str(embedder.embed([query])[0].tolist())
+    # the question's vector, off the event loop; the chat turn that asks it has usually embedded it already
+    vector = str((await asyncio.to_thread(embed_cached, embedder, [query]))[0].tolist())
     matches: list[Match] = []
     if allowed(actor, "tickets", "read"):
         rows = await session.execute(

@@ -14,15 +14,18 @@ scenarios for long queries, paraphrased help-center questions and error codes fo
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from store.db import vector_connection
 from store.embeddings import Embedder, embed_cached
 from store.models.enums import Visibility
 
@@ -32,11 +35,15 @@ SHORT_POWER, LONG_POWER = 6.0, 1.0  # coverage exponent: in a short question onl
 SHORT_TERMS, LONG_TERMS = 8, 40  # query lengths (distinct terms) between which both slide
 RRF_K = 60
 RANK_CAP = 1000  # full-text matches ranked per query: bounds latency when common words match most of a large index
-COMMON_SHARE = 0.02  # full-text candidates match a query term in at most this share of chunks (ANALYZE's figures)
+COMMON_SHARE = 0.02  # full-text candidates match a query term in at most this share of chunks (kb_lexemes' figures)
+TERM_BUDGET = 5000  # the rarest terms whose chunks add up to less than this find the full-text candidates
 PRESCORED = (
     200  # of those, the best by ts_rank (term frequencies, cheap) are ranked by cover density (costly for long queries)
 )
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
+WEAK_SCORE = 0.35  # a best match under this fused score answers only when its article holds the question's words:
+COVERAGE_FLOOR = 0.4  # at least this rarity-weighted share of them (set on dev paraphrases vs unanswerable questions)
+COVERAGE_CAP = 10_000  # passages holding a word counted up to this many (a common word's count costs, not its weight)
 _WORD = re.compile(r"\w", re.U)
 
 
@@ -86,7 +93,7 @@ async def search(
     """
     if not has_words(query):
         return []
-    vector = (await asyncio.to_thread(embed_cached, embedder, [query]))[0].tolist()
+    vector = (await asyncio.to_thread(embed_cached, embedder, [query]))[0]
     rows = await _candidates(
         session, query, vector, [v.value for v in visibilities], max(candidates, limit * 4), method
     )
@@ -143,30 +150,61 @@ async def has_terms(session: AsyncSession, query: str) -> bool:
     return bool(await session.scalar(text("SELECT to_tsvector('english', :q) <> ''::tsvector"), {"q": query}))
 
 
+async def coverage(
+    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> float:
+    """The share of the query's words that the article holds, each word weighted by its rarity among the visible
+    passages (log of passages over passages holding it, counted up to COVERAGE_CAP); words no passage holds are left
+    out ("spreadsheet" in a help center that says "CSV"). 1.0 when the query has no word the index holds."""
+    rows = (
+        await session.execute(
+            _COVERAGE, {"q": query, "a": article_id, "vis": [v.value for v in visibilities], "cap": COVERAGE_CAP}
+        )
+    ).all()
+    known = [(math.log(r.total / r.holding), r.held) for r in rows if r.holding]
+    whole = sum(w for w, _ in known)
+    return sum(w for w, held in known if held) / whole if whole else 1.0
+
+
+_COVERAGE = text("""
+WITH words AS (SELECT CAST(quote_literal(lexeme) AS tsquery) AS word FROM unnest(to_tsvector('english', :q)))
+SELECT (SELECT count(*) FROM kb_chunks WHERE visibility IN :vis) + 1 AS total,
+       (SELECT count(*) FROM (SELECT 1 FROM kb_chunks WHERE tsv @@ words.word AND visibility IN :vis LIMIT :cap) s)
+           AS holding,
+       EXISTS (SELECT 1 FROM kb_chunks WHERE article_id = :a AND tsv @@ words.word) AS held
+FROM words
+""").bindparams(bindparam("vis", expanding=True))
+
+
 def _rrf(rank: int | None) -> float:
     return 1 / (RRF_K + rank) if rank is not None else 0.0
 
 
 # One statement: the query's terms, the nearest chunks through the HNSW index (the connection sets
 # hnsw.iterative_scan and hnsw.ef_search, `store.db`), and full-text candidates found through the GIN index by the
-# query's terms that are not common (in at most COMMON_SHARE of the chunks by ANALYZE's lexeme figures; all terms when
-# every one is common or the table has no figures): on a large index a long query's common words match nearly every
-# chunk, and the GIN bitmap of all of them alone cost 140 ms. At most RANK_CAP of those, the PRESCORED best by ts_rank
-# (title and heading weighted up), those ranked by cover density (ts_rank_cd, whose cost grows with the query's terms);
-# then both scores, the terms matched and the display fields of every candidate of either side. A query of stop words
-# only ("the", "and of it") has no terms: nothing is found.
+# query's rare terms: those in at most COMMON_SHARE of the chunks by the exact figures of `kb_lexemes` (every term when
+# none is that rare), rarest first while the chunks they match add up to less than TERM_BUDGET (the rarest always). On a
+# large index a long query's common words match nearly every chunk: the GIN bitmap of all of them alone cost 140 ms,
+# and ANALYZE's figures (about a thousand lexemes listed) let the unlisted common words of a 100k-chunk index through.
+# At most RANK_CAP of those chunks, the PRESCORED best by ts_rank (title and heading weighted up), those ranked by cover
+# density (ts_rank_cd, whose cost grows with the query's terms); then both scores, the terms matched and the display
+# fields of every candidate of either side. A query of stop words only ("the", "and of it") has no terms: nothing is
+# found.
 _CANDIDATES = text("""
 WITH q AS (
     SELECT CAST(:v AS vector) AS v, to_tsvector('english', :q) AS tv
-), common AS (
-    SELECT CAST(CAST(most_common_elems AS text) AS text[]) AS lexemes, most_common_elem_freqs AS shares FROM pg_stats
-    WHERE schemaname = current_schema() AND tablename = 'kb_chunks' AND attname = 'tsv'
+), figures AS MATERIALIZED (
+    SELECT lexeme, df, row_number() OVER w AS n, sum(df) OVER w - df AS before,
+           df <= :common * (SELECT coalesce(sum(chunks), 0) FROM kb_lexemes WHERE lexeme = '') AS rare
+    FROM (SELECT u.lexeme, coalesce((SELECT sum(l.chunks) FROM kb_lexemes l WHERE l.lexeme = u.lexeme), 0) AS df
+          FROM q, unnest(q.tv) u) terms
+    WINDOW w AS (ORDER BY df, lexeme ROWS UNBOUNDED PRECEDING)
 ), t AS (
-    SELECT v, tv, (SELECT count(*) FROM unnest(tv)) AS terms, tsvector_to_array(tv) AS lexemes,
-           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery) AS query,
-           coalesce(CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv) LEFT JOIN common ON true
-               WHERE coalesce(common.shares[array_position(common.lexemes, lexeme)], 0) <= :common) AS tsquery),
-               CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM unnest(tv)) AS tsquery)) AS rare FROM q
+    SELECT v, tv, (SELECT count(*) FROM figures) AS terms, tsvector_to_array(tv) AS lexemes,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM figures) AS tsquery) AS query,
+           CAST((SELECT string_agg(quote_literal(lexeme), ' | ') FROM figures
+                 WHERE (rare OR NOT EXISTS (SELECT FROM figures WHERE rare)) AND (n = 1 OR before < :budget)) AS tsquery)
+               AS rare FROM q
 ), dense AS (
     SELECT id, row_number() OVER () AS rank FROM (
         SELECT id FROM kb_chunks WHERE :dense AND visibility IN :vis AND embedding IS NOT NULL AND (SELECT terms FROM t) > 0
@@ -194,17 +232,19 @@ ORDER BY k.dense_rank NULLS LAST, k.text_rank
 
 
 async def _candidates(
-    session: AsyncSession, query: str, vector: list[float], visible: list[str], k: int, method: Method
+    session: AsyncSession, query: str, vector: np.ndarray, visible: list[str], k: int, method: Method
 ) -> list[Any]:
-    """Every candidate of either side with both scores (one round trip)."""
+    """Every candidate of either side with both scores (one round trip; the query vector goes in binary)."""
+    await vector_connection(session)
     params = {
-        "v": str(vector),
+        "v": vector,
         "q": query,
         "vis": visible,
         "k": k,
         "cap": RANK_CAP,
         "pre": PRESCORED,
         "common": COMMON_SHARE,
+        "budget": TERM_BUDGET,
         "dense": method != "text",
         "sparse": method != "vector",
     }

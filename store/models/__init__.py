@@ -19,7 +19,7 @@ from store.models.emails import EmailMessage
 from store.models.idempotency import IdempotencyKey
 from store.models.imports import ImportJob
 from store.models.inbox import Inbox, InboxAttachment, InboxConversation, InboxMessage, InboxNote, InboxPresence
-from store.models.knowledge import KbArticle, KbChunk
+from store.models.knowledge import KbArticle, KbChunk, kb_lexemes
 from store.models.leads import Lead
 from store.models.marketing import Campaign, CampaignMember, ContactList, ContactListMember
 from store.models.mass_email import MassEmail, MassEmailSend, Suppression, WebForm
@@ -113,5 +113,6 @@ __all__ = [
     "TicketMessage",
     "User",
     "WebForm",
+    "kb_lexemes",
     "pipeline_summary",
 ]

@@ -68,3 +68,16 @@ class KbChunk(IdMixin, Base):
     )
     embedding: Mapped[list[float] | None] = mapped_column(Vector(384))
     embedding_model: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+# How many chunks hold each full-text lexeme (lexeme '': the chunks themselves), as signed rows whose sums are the
+# figures: appended by the statement triggers of migration 0015_kbspeed on every INSERT (COPY included), UPDATE of a
+# chunk's text and DELETE of kb_chunks, emptied by a TRUNCATE, folded to one row per lexeme by `kb_lexemes_compact()`.
+# The knowledge-base search picks its full-text candidates by these figures (store/knowledge/search.py).
+kb_lexemes = sa.Table(
+    "kb_lexemes",
+    Base.metadata,
+    sa.Column("lexeme", sa.Text, nullable=False),
+    sa.Column("chunks", sa.BigInteger, nullable=False),
+    sa.Index("ix_kb_lexemes_lexeme", "lexeme"),
+)
