@@ -19,14 +19,14 @@ from typing import Any, Literal, NoReturn, overload
 from rapidfuzz import fuzz
 
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
-from assistant.offline import IntentClassifier, Parse, understand
+from assistant.offline import IntentClassifier, Parse, english, understand
 from assistant.offline.acts import change_intent
 from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
 from assistant.offline.dialogue import (
-    FIELDS,
     RECORD_FIELDS,
     Focus,
     asked_field,
+    asked_fields,
     field_request,
     focus_of,
     is_howto,
@@ -45,6 +45,7 @@ from assistant.offline.reports import asked_grouping, asked_metric, report_lines
 from assistant.offline.slots import (
     STOPWORDS,
     clauses,
+    find_amount,
     find_date,
     find_name,
     find_priority,
@@ -125,13 +126,13 @@ class OfflineModel:
 
     async def prepare(self, message: str) -> None:
         """Embed the message in a worker thread, off the event loop, ahead of the request that classifies it."""
-        await asyncio.to_thread(self.classifier.prepare, message)
+        await asyncio.to_thread(self.classifier.prepare, english.plain_words(message))
 
     async def request(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
         """The plan's next step; in a worker thread unless the last message is classified without embedding
         (prepared, or an earlier step's), since an embedding costs milliseconds of CPU that would hold up the event
         loop's other requests."""
-        last = next((m.content or "" for m in reversed(messages) if m.role == "user"), "")
+        last = english.plain_words(next((m.content or "" for m in reversed(messages) if m.role == "user"), ""))
         if self.classifier.ready(last):
             return self._respond(messages, tools)
         return await asyncio.to_thread(self._respond, messages, tools)
@@ -165,8 +166,12 @@ class OfflineModel:
         """The request to serve (merged with the one we asked about), this turn's steps, the caller's role and the
         request's text (the original one when this message answers our "which one" question)."""
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
-        text = messages[last_user].content or ""
-        before = [m for m in messages[:last_user] if m.role in ("user", "assistant") and m.content]
+        text = _without_greeting(english.plain_words(messages[last_user].content or ""))
+        before = [
+            Message(m.role, english.plain_words(m.content or "") if m.role == "user" else m.content)
+            for m in messages[:last_user]
+            if m.role in ("user", "assistant") and m.content
+        ]
         now = self.now()
         parse = None
         proposed = proposal_turn(messages, last_user)
@@ -184,9 +189,12 @@ class OfflineModel:
                 chosen = _choose(prompt, text)
                 number = re.match(r"^\W*#?(\d{3,})\W*$", text)
                 if chosen:
-                    parse = Parse(
-                        original.intent, original.confidence, {**original.slots, "name": chosen[0], "pick": chosen[1]}
-                    )
+                    slots = {**original.slots, "name": chosen[0], "pick": chosen[1]}
+                    extra = _beyond_choice(text, chosen[1])
+                    if extra and original.intent in FILLERS:  # what the reply adds: "10 min, she said the PO is ..."
+                        more = FILLERS[original.intent](f"{before[-2].content}: {extra}", now)
+                        slots.update({k: v for k, v in more.items() if k not in ("name", "pick") and not slots.get(k)})
+                    parse = Parse(original.intent, original.confidence, slots)
                     text = before[-2].content or ""
                 elif number and re.search(
                     r"^\d\. #\d+ ", prompt, re.M
@@ -312,7 +320,7 @@ def _same(word: str, other: str) -> bool:
 
 def _covers(query: str, name: str) -> bool:
     """Whether every word the user wrote is in the record's name (typos allowed: rapidfuzz ratio >= 80 per word)."""
-    words = [w for w in _words(query) if w not in _NAME_NOISE]
+    words = [w for w in _words(query) if w not in _NAME_NOISE and w not in _SUFFIXES]
     have = _words(name)
     return bool(words) and all(any(_same(w, h) for h in have) for w in words)
 
@@ -347,9 +355,9 @@ def link(
     """The record a mention names among search hits, and the candidates to ask about (none when sure).
 
     Sure: one exact name; one record whose whole name the message spells out; or one record that every word the user
-    wrote points to (typos allowed), with fewer unwritten words than any other (the user's own among equals, when the
-    words are exact). Several equal candidates are asked back. Never a guess for a write: a record the words do not all
-    point to is asked back (the proposal then names it); a read takes the best match unless it is tied.
+    wrote points to (typos allowed, company suffixes aside), with fewer unwritten words than any other (the user's own
+    among equals, when the words are exact). Several equal candidates are asked back. Never a guess, for a write or a
+    read: a record the words do not all point to is asked back ("did you mean ...?").
     """
     exact = [h for h in hits if h["exact"]]
     if len(exact) == 1:
@@ -375,9 +383,20 @@ def link(
         for h in hits[1:]
         if h["score"] >= top["score"] - (WRITE_MARGIN if writing else TIE_MARGIN) and h["name"] != top["name"]
     ]
-    if writing or rivals:  # a write never goes to a record the user's words do not all point to
-        return top, [top, *rivals]
-    return top, []
+    if not writing and not rivals and _covers(_own_words(str(top["name"])), query):
+        return top, []  # "what tickets has lumenpoint raised": every word of the record's own name was said
+    return top, [top, *rivals]  # never a guess: a record the user's words do not all point to is asked back
+
+
+def _own_words(name: str) -> str:
+    """A record's distinctive words: its name without company suffixes and numbers ("Lumenpoint Holdings 41" ->
+    "lumenpoint")."""
+    return " ".join(w for w in _words(name) if w not in _SUFFIXES and not w.isdigit())
+
+
+def _task_words(text: str) -> str:
+    """The words of a message that can name a task (its title's words and numbers: "follow up #28" -> "follow 28")."""
+    return " ".join(t.text for t in tokens(text) if t.key not in STOPWORDS | _TASK_NOISE or t.key.isdigit()).strip()
 
 
 def _other_mentions(text: str, tried: str) -> list[str]:
@@ -437,6 +456,21 @@ _NOT_A_NAME = {
 }
 
 
+_GREETING_LEAD = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|yo|morning|good\s+(?:morning|afternoon|evening)|afternoon|evening)(?:\s+(?:there|nexa|all|team))?"
+    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)",
+    re.I,
+)
+
+
+def _without_greeting(text: str) -> str:
+    """The request after a greeting that opens it ("morning! whats in my queue today"); a greeting alone stays."""
+    if smalltalk(text):
+        return text
+    rest = _GREETING_LEAD.sub("", text, count=1)
+    return rest if re.search(r"\w", rest) else text
+
+
 def follow_up(previous: str, text: str) -> str | None:
     """The question an elliptical follow-up asks ("and john's?", "what about Mike?"): the previous question (a read
     only) with its person, or its "my", replaced by the one named now."""
@@ -470,6 +504,20 @@ def bant_reply(question: str, reply: str, slots: Slots) -> Slots:
     if len(missing) == 1 and not find_bant(reply):
         return {missing[0]: reply.strip().rstrip(".")}
     return {}
+
+
+def _beyond_choice(reply: str, line: str) -> str:
+    """What a reply to our "which one" question says besides the choice: its clauses that name no word of the chosen
+    line ("johnson, the acme one. 10 min, she said the PO is going through" -> "10 min, she said the PO is going
+    through")."""
+    chosen = {w for w in re.findall(r"[a-z0-9]+", line.lower()) if len(w) > 2}
+    kept = [
+        c.value
+        for c in clauses(reply)
+        if not ({w for w in re.findall(r"[a-z0-9]+", c.value.lower())} & chosen)
+        and not re.fullmatch(r"\W*(?:the\s+)?(?:\w+\s+)?(?:one|that|this|it|yes|yeah|yep|#?\d)\W*", c.value, re.I)
+    ]
+    return ", ".join(kept) if len(" ".join(kept).split()) >= 2 else ""
 
 
 def _choose(question: str, reply: str) -> tuple[str, str] | None:
@@ -590,6 +638,15 @@ class Plan:
             named = [r for r in listed if _covers(str(name), str(r.get("name") or ""))]
             if len(named) == 1:
                 return named[0]
+        worth = _THE_AMOUNT_ONE.search(self.text)
+        if not name and len(listed) > 1 and worth and (amount := find_amount(worth[0])) is not None:
+            said = money_short(amount.value).lower()  # "move the 120k one to qualification": its line says $120K
+            lines = [line for line in self.focus.shown if said in line.lower()]
+            named = [r for r in listed if len(lines) == 1 and r.get("name") and str(r["name"]) in lines[0]]
+            if len(named) == 1:
+                if self.slots.get("amount") == amount.value:
+                    self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
+                return named[0]
         if not name:
             focused = self.focus.of(kinds)
             if focused is not None and focused.get("id"):
@@ -657,7 +714,7 @@ class Plan:
         record, doubt = link(str(name), self.text, hits, writing=self.writing)
         if record is not None and not doubt:
             return record
-        if record is not None and (self.writing or len(doubt) > 1):
+        if record is not None and doubt:
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
 
@@ -733,7 +790,10 @@ class Plan:
             and asked_field(text) not in RECORD_FIELDS
         ):
             self.do_kb_question()
-        if _COMPLETE_TASK.search(text) and not is_question(text):
+        if (
+            _COMPLETE_TASK.search(text)
+            or (_DONE_WITH_IT.search(text) and not self.focus.of(["ticket", "deal", "lead"]))
+        ) and not is_question(text):
             self.writing = True
             self.do_complete_task()
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
@@ -807,6 +867,15 @@ class Plan:
         manager = self.role in ("manager", "admin")
         if (
             not person
+            and manager
+            and _THEIR_THINGS.search(self.text)
+            and (asked := _PERFORMANCE_WHO.search(self.focus.said))
+        ):
+            person = self.slots["person"] = (
+                asked[1] or asked[2]
+            )  # "how's emma doing" then "which of her deals are past due"
+        if (
+            not person
             and _ONE_WORD.match(str(self.slots.get("name") or ""))
             and (
                 (manager and _PERFORMANCE.search(self.text))
@@ -835,8 +904,8 @@ class Plan:
             _LOST.search(lowered)
             and not _TASK_WORDS.search(lowered)
             and not re.search(r"\bleads?\b", lowered)
-            and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered))
-        ):  # "why did we lose X": that deal
+            and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered) and not person)
+        ):  # "why did we lose X": that deal (but "how many did emma lose and why": hers)
             return "lost_deals"
         if (
             person
@@ -869,7 +938,7 @@ class Plan:
         if self.role == "support" and _WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
             return "list_tickets"
         working = _WORKING_ON.search(self.text)
-        queue_of = (working and (working[1] or working[2])) or possessor(self.text, STOPWORDS)
+        queue_of = (working and next((g for g in working.groups() if g), None)) or possessor(self.text, STOPWORDS)
         if (
             queue_of
             and queue_of.lower() not in _NOT_A_NAME
@@ -914,6 +983,22 @@ class Plan:
             and not person
         ):
             return "show_record"  # "ironpath platform 31 - what stage and how much": a named record's fields
+        if (
+            self.slots.get("name")
+            and intent in ("pipeline", "stuck_deals", "deals_closing")
+            and not (self.slots.get("period") or self.slots.get("within_days") or self.slots.get("scope"))
+            and not _DEAL_WORDS.search(lowered)
+            and not _STUCK.search(lowered)
+        ):
+            return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
+        if (
+            self.slots.get("name")
+            and intent in ("pipeline", "stuck_deals", "deals_closing")
+            and not (self.slots.get("period") or self.slots.get("within_days") or self.slots.get("scope"))
+            and not _DEAL_WORDS.search(lowered)
+            and not _STUCK.search(lowered)
+        ):
+            return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
@@ -1094,6 +1179,18 @@ class Plan:
                 self.answer("kb_not_found")
             if _WHO_IS.match(self.text) and read_slots(self.text, self.model.now()).get("name"):
                 return  # "who is lisa chen": a person the CRM may know
+            named = read_slots(self.text, self.model.now()).get("name")
+            if self.parse.intent == "unknown" and not fallback and named and is_question(self.text):
+                self.slots = {**self.slots, "name": named}  # "when did i have the discovery call w sarah johnson"
+                if self.find(ANYTHING, what="a record", required=False) is not None:
+                    self.writing = False
+                    self.do_show_record()
+            named = read_slots(self.text, self.model.now()).get("name")
+            if self.parse.intent == "unknown" and not fallback and named and is_question(self.text):
+                self.slots = {**self.slots, "name": named}  # "when did i have the discovery call w sarah johnson"
+                if self.find(ANYTHING, what="a record", required=False) is not None:
+                    self.writing = False
+                    self.do_show_record()
             if (
                 self.parse.intent == "unknown"
                 and not fallback
@@ -1138,8 +1235,13 @@ class Plan:
         lowered = self.text.lower()
         purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")
         tone = next((t for word, t in _TONES if word in lowered), "friendly")
-        topic = re.search(r"\b(?:about|regarding|re:?|on the subject of|covering)\s+(.+?)\s*[.?!]*$", self.text, re.I)
-        notes = f"About {topic[1]}." if topic else None
+        topic = re.search(
+            r"\b(about|regarding|re:?|on the subject of|covering|after|following|with(?=\s+(?:the|our|his|her|their)\b))\s+(.+?)\s*[.?!]*$",
+            self.text,
+            re.I,
+        )
+        lead = {"regarding": "about", "re": "about", "re:": "about", "covering": "about", "on the subject of": "about"}
+        notes = f"{lead.get(topic[1].lower(), topic[1].lower()).capitalize()} {topic[2]}." if topic else None
         data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone, notes=notes)["data"]
         self.answer("draft", d=data)
 
@@ -1220,12 +1322,8 @@ class Plan:
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
         field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
-        if (
-            field
-            and record["type"] == "deal"
-            and len({name for pattern, name in FIELDS if pattern.search(self.text)}) > 1
-        ):
-            field = None  # "what stage and how much": the deal's line says both
+        if field and len(asked_fields(self.text)) > 1:
+            field = None  # "what stage and how much", "what industry and how big": the record's view says both
         if field:
             self._answer_field(record["type"], data, field)
         if record["type"] in ("contact", "account"):
@@ -1315,8 +1413,17 @@ class Plan:
         )
 
     def do_list_deals(self) -> None:
-        account = self.find(["account"], what="an account")
+        """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the
+        account's own."""
         open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
+        named = " ".join(w for w in _words(str(self.slots.get("name") or "")) if w not in _NAME_NOISE | _SUFFIXES)
+        if named and not self.slots.get("pick"):
+            mine = bool(re.search(r"\b(?:i|my)\b", self.text, re.I)) and self.role == "rep"
+            found = self.call("search_deals", query=named, open_only=open_only, mine=mine, limit=20)["data"]["deals"]
+            if found and all(_covers(named, str(d["deal_name"])) for d in found):
+                title = f"{'Your o' if mine else 'O'}{'pen deals' if open_only else 'deals'} named {named.title()}"
+                self.answer("deals", deals=found, title=title, empty="")
+        account = self.find(["account"], what="an account")
         data = self.call("search_deals", account_id=account["id"], open_only=open_only, limit=20)["data"]
         self.answer(
             "deals",
@@ -1493,10 +1600,14 @@ class Plan:
         )
 
     def _deal(self) -> dict[str, Any]:
-        """The deal the request names: by deal name first, else the one open deal of the named account.
+        """The deal the request names: by deal name first, else the one open deal of the named account; a deal said to
+        be someone's ("carlos's orbitpath platform deal") only among that person's deals.
 
         "Dana is lost" names a lead, not a deal: that becomes the lead's status change.
         """
+        owned = self._owned_deal()
+        if owned is not None:
+            return owned
         deal = self.find(["deal"], what="a deal", required=False)
         if deal is not None:
             return deal
@@ -1516,6 +1627,35 @@ class Plan:
                 confirm=False,
             )
         self.answer("not_found", what="an open deal of", name=account["name"])
+        raise AssertionError("unreachable")
+
+    def _owned_deal(self) -> dict[str, Any] | None:
+        """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their deals
+        (`search_deals` with `owner`, which says when the caller may not see them); None when the possessive names no
+        teammate ("acme's deal") or none is said."""
+        said = _OWNER_OF_DEAL.search(self.text)
+        if said is None or said[1].lower() in STOPWORDS:
+            return None
+        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)
+        error = result.get("error") or {}
+        if not result.get("ok") and error.get("code") == "not_found" and error.get("field") == "owner":
+            return None  # no teammate by that name: an account's or a record's name
+        if not result.get("ok"):
+            reason = error.get("reason", "it failed")
+            self.answer("error", field=None, reason=f"you can't change {said[1].capitalize()}'s deals here ({reason}).")
+        words = " ".join(run.value for run in name_runs(said[2]))
+        number = re.search(r"\b(\d{1,4})\b", said[2])
+        key = f"{words} {number[1]}" if number else words
+        deals = [d for d in result["data"]["deals"] if key.strip() and _covers(key, str(d["deal_name"]))]
+        if len(deals) == 1:
+            return {"type": "deal", "id": deals[0]["id"], "name": deals[0]["deal_name"]}
+        if deals:
+            self.answer(
+                "clarify",
+                candidates=[{"name": d["deal_name"], "type": "deal", "detail": d.get("stage")} for d in deals[:4]],
+                confirm=False,
+            )
+        self.answer("not_found", what=f"a deal of {said[1].capitalize()}'s", name=key.strip() or said[2])
         raise AssertionError("unreachable")
 
     def do_pipeline(self) -> None:
@@ -1669,9 +1809,14 @@ class Plan:
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
         task")."""
-        said = _COMPLETE_TASK.search(self.text)
+        said = _COMPLETE_TASK.search(self.text) or _DONE_WITH_IT.search(self.text)
         assert said is not None
-        clause = next((c.value for c in clauses(self.text) if _COMPLETE_TASK.search(c.value)), said[0])
+        parts = clauses(self.text)
+        clause = next((c.value for c in parts if _COMPLETE_TASK.search(c.value)), said[0])
+        if not _task_words(clause):  # "finished the follow up with X, tick it off": the words of another clause
+            clause = next((c.value for c in parts if _task_words(c.value)), clause)
+        if not _task_words(clause) and len(self.focus.shown) == 1:  # "mark it done" after a list of one task
+            clause = re.sub(r"\s+\((?:due|overdue)\b.*$", "", self.focus.shown[0])
         owner = re.search(r"\b([a-z]+)['’]s\b", clause, re.I)
         words = clause[: owner.start()] + clause[owner.end() :] if owner else clause
         task = self._task(words, owner[1] if owner else None)
@@ -1680,7 +1825,7 @@ class Plan:
     def _task(self, words: str, owner: str | None) -> dict[str, Any]:
         """The one open task whose title holds every word the user wrote about it (typos allowed; a number as
         written: "follow up #28"), among the caller's or the named teammate's; several are asked back, none is said."""
-        key = " ".join(t.text for t in tokens(words) if t.key not in STOPWORDS | _TASK_NOISE or t.key.isdigit()).strip()
+        key = _task_words(words)
         if not key:
             self.need("name", hint="Which task (a few words of its title)?")
         if owner and owner.lower() not in ("my", "our", "me", "i"):
@@ -2026,7 +2171,8 @@ _EVIDENT_READS = (
 _WON = re.compile(
     r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
     r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
-    r"|\b(?:wins|closed[\s-]won\s+deals)\b",
+    r"|\b(?:wins|closed[\s-]won\s+deals)\b"
+    r"|\bdid\s+(?:i|we|he|she|they|\w+)\s+(?:close|win|sign|book)\s+(?:anything|any|something|much|many|a\s+deal)\b",
     re.I,
 )
 _LOST = re.compile(
@@ -2040,8 +2186,27 @@ _COMPLETE_TASK = re.compile(
     r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
+_DONE_WITH_IT = re.compile(
+    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this)\s+"
+    r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
+    re.I,
+)
 _TASK_NOISE = frozenset(
-    {"task", "tasks", "done", "complete", "completed", "finish", "finished", "tick", "cross", "off", "out", "todo"}
+    {
+        "task",
+        "tasks",
+        "done",
+        "complete",
+        "completed",
+        "finish",
+        "finished",
+        "tick",
+        "cross",
+        "off",
+        "out",
+        "todo",
+        "morning",
+    }
 )
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
 _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
@@ -2051,10 +2216,21 @@ _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b"
 _ASKS_HELP = re.compile(
     r"\bhelp\b|\bwhat\s+(?:can|do|could)\s+you\b|\bhow\s+do\s+(?:i|you)\s+use\b|\bcommands?\b", re.I
 )
+_THEIR_THINGS = re.compile(
+    r"\b(?:her|his|their)\s+(?:\w+\s+)?(?:deals|pipeline|tasks|opps|opportunities|numbers|quota)\b", re.I
+)
+_PERFORMANCE_WHO = re.compile(
+    r"\bhow(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b([a-z]+)['’]s\s+(?:pipeline|deals|numbers)\b",
+    re.I,
+)
+_OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|opportunity|opp)\b", re.I)
+_THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 _WORKING_ON = re.compile(
     r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
-    r"|\bwhat\s+(?:does|has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b",
+    r"|\bwhat(?:'?s|\s+does|\s+has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b"
+    r"|\btickets\s+(?:does|has|is)\s+([a-z]+)\s+(?:have|got|holding|carrying|working|handling)\b"
+    r"|\bassigned\s+to\s+(?!me\b|myself\b|us\b)([a-z]+)\b",
     re.I,
 )
 _WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)

@@ -70,7 +70,8 @@ async def search_tickets(
     assignee_id = ctx.actor.user_id if mine else None
     if assignee:
         assignee_id = (await PeopleService(ctx.session, ctx.actor).colleague(assignee, field="assignee")).id
-    tickets, total = await TicketService(ctx.session, ctx.actor).search(
+    service = TicketService(ctx.session, ctx.actor)
+    tickets, total = await service.search(
         q=query,
         status=status,
         priority=priority,
@@ -82,7 +83,11 @@ async def search_tickets(
         intent=intent,
         limit=min(limit, 50),
     )
-    return ToolResult(data={"total": total, "tickets": [_brief(t) for t in tickets]}, refs=[ref(t) for t in tickets])
+    requesters = await service.requesters(tickets)
+    return ToolResult(
+        data={"total": total, "tickets": [_brief(t) | {"requester": requesters.get(t.id)} for t in tickets]},
+        refs=[ref(t) for t in tickets],
+    )
 
 
 _NOT_DESCRIPTIVE = frozenset(

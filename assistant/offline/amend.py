@@ -27,7 +27,8 @@ _RETARGET = re.compile(
 # "no sorry, the other prismpoint pilot - 109", "no, I meant the renewal": the record the user meant instead.
 _OTHER = re.compile(
     r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)+(?:the\s+other\s+(?:one\b[\s,:-]*)?|i\s+meant\s+|not\s+that\s+one\b[\s,:;-]*)"
-    r"(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+(?:[-–]\s+)?[\w&.'-]+){0,4}?)(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
+    r"(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+(?:[-–]\s+)?[\w&.'-]+){0,4}?)(?:\s+(account|deal|contact|lead|company|opportunity))?"
+    r"(?:\W+not\s+the\s+[\w\s&.'-]+)?\W*$",
     re.IGNORECASE,
 )
 # Keys a correction may set: a name or a free text read from "oh and he called me" would be a guess.

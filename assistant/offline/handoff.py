@@ -76,6 +76,8 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         if m is None:
             continue
         who, what = m["who"], m["what"]
+        if re.match(r"\W*[a-z]+\s+(?:a|an|another|some)\s", what, re.I):
+            return None  # "give john a task to refresh the forecast": a new task for john, nothing handed on
         if who.lower() in _NOT_A_PERSON or who.lower() in MONTHS or who.lower() in WEEKDAYS:
             return None
         if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):

@@ -42,7 +42,7 @@ def understand(text: str, *, now: datetime, classifier: IntentClassifier) -> Par
 # ----------------------------------------------------------------------------------- helpers
 
 _SEPARATORS = (re.compile(r"(?<!\d):(?!\d)"), re.compile(r"\s[-–—]\s|\s*[–—]\s*"))
-_EDGE_JUNK = re.compile(r"^[\s\x00,;:.!?'\"()-]+|[\s\x00,;:.!?'\"()-]+$")
+_EDGE_JUNK = re.compile(r"^[\s\x00,;:.!?'\"()~-]+|[\s\x00,;:.!?'\"()~-]+$")
 _DANGLING = re.compile(r"(?:\s+(?:by|on|due|before|until|at|for|in|the|and|of))+\s*$", re.I)
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
 
@@ -92,8 +92,20 @@ def _split_detail(text: str, words: tuple[str, ...] = ()) -> tuple[str, str]:
     return text, ""
 
 
+_SAY_SO = re.compile(
+    r"\W*(?:(?:pls|please|thx|thanks)\W+)*(?:(?:log|record|save|note|add|capture)\s+(?:it|that|this)(?:\s+(?:down|for\s+me))?)?"
+    r"(?:\W+(?:pls|please|thx|thanks))*\W*",
+    re.I,
+)
+
+
 def _segments(tail: str) -> list[str]:
-    return [part for part in re.split(r"[,;]", tail) if part.strip(" \x00")]
+    """The parts of a message's details, split at commas, semicolons and sentence ends; a closing "log it pls" (the
+    request itself) is no part."""
+    parts = [part for part in re.split(r"[,;]|(?<=[a-z0-9)])\.\s+", tail) if part.strip(" \x00")]
+    while parts and _SAY_SO.fullmatch(parts[-1]):
+        parts = parts[:-1]
+    return parts
 
 
 def _drop_edges(parts: list[str], empty: Callable[[str], bool]) -> list[str]:
@@ -400,6 +412,7 @@ _MEETING_NOUNS = frozenset(
 def _meeting_title(text: str) -> Found[str] | None:
     """The kind of meeting: a meeting noun and up to two modifiers before it ("pricing review")."""
     words = sl.tokens(text)
+    found: list[tuple[int, Found[str]]] = []
     for i in range(len(words)):
         if words[i].key in _MEETING_NOUNS:
             first = i
@@ -410,8 +423,9 @@ def _meeting_title(text: str) -> Found[str] | None:
             ):
                 first -= 1
             start, end = words[first].start, words[i].end
-            return Found(_capitalised(text[start:end]), start, end)
-    return None
+            found.append((i - first, Found(_capitalised(text[start:end]), start, end)))
+    # "a meeting w tom smith, pricing review": the kind with modifiers, else the first one said
+    return next((f for modifiers, f in found if modifiers), found[0][1] if found else None)
 
 
 def _schedule_meeting(text: str, now: datetime) -> Slots:

@@ -648,6 +648,7 @@ haven't hasn't isn't aren't don't doesn't didn't won't can't uncontacted unquali
 rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
+carrying raised holding handling
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

@@ -156,6 +156,17 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.intent == intent)
         return await self.page(stmt, Ticket.created_at.desc(), limit=limit, offset=offset)
 
+    async def requesters(self, tickets: list[Ticket]) -> dict[uuid.UUID, str]:
+        """The names of the contacts who raised `tickets`, by ticket id (tickets raised by an email alone have none)."""
+        ids = {t.requester_contact_id for t in tickets if t.requester_contact_id}
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids))
+        )
+        names = {contact: f"{first} {last}" for contact, first, last in rows}
+        return {t.id: names[t.requester_contact_id] for t in tickets if t.requester_contact_id in names}
+
     async def described(
         self, words: list[str], *, open_only: bool = True, assignee_id: uuid.UUID | None = None, limit: int = 5
     ) -> list[tuple[Ticket, str | None, str | None]]:

@@ -16,13 +16,15 @@ import pytest
 from tests.support.paths import DATA, ROOT
 
 EVAL = DATA / "eval"
-# dev: written by the NLU's developers (100 % measured); dev2, dev3 and dev4: written by someone who never read the NLU
-# code, tuned on since (98.8 %, 97.1 % and 93.8 % measured; dev4 was 69.2 % before). Each floor sits a little under its score.
+# dev: written by the NLU's developers (100 % measured); dev2 to dev5: written by someone who never read the NLU
+# code, tuned on since (98.8 %, 97.1 %, 96.2 % and 90.8 % measured; dev4 was 69.2 % and dev5 65.8 % before). Each floor
+# sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
     "dev2_assistant.yaml": 0.9,
     "dev3_assistant.yaml": 0.94,
-    "dev4_assistant.yaml": 0.9,
+    "dev4_assistant.yaml": 0.92,
+    "dev5_assistant.yaml": 0.85,
 }
 
 
@@ -132,6 +134,10 @@ def test_a_mention_links_to_one_record_or_is_asked_back():
     )  # one record, typo allowed
     brightwave = [hit("Dana Whitfield", "lead", detail="Brightwave")]
     assert link("Brightwave", "mark the Brightwave lead as qualified", brightwave, writing=True) == (brightwave[0], [])
+    orbitpath = [hit("Orbitpath Holdings 34", "account", score=70)]
+    assert link("northpath", "what deals do i have with northpath", orbitpath, writing=False)[1] == orbitpath  # a read
+    acme = [hit("Acme Corp", "account", score=80)]
+    assert link("acme corporation", "show me acme corporation", acme, writing=False) == (acme[0], [])  # a suffix
 
 
 @pytest.mark.slow

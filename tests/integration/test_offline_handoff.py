@@ -34,6 +34,7 @@ def test_a_handoff_names_the_kind_the_words_and_the_new_owner():
         "assign 1002 to sam",
         "give tom a call",
         "reassign all of john's deals to mike",
+        "give john a task to refresh the forecast by friday",
     ):
         assert handoff(not_a_handoff) is None, not_a_handoff
 

@@ -478,3 +478,31 @@ def test_what_a_write_message_says_is_kept_in_its_slots():
         "new ticket for lisa chen: SSO login fails, urgent, product is Authentication", now
     )
     assert (ticket["product"], ticket["priority"]) == ("Authentication", "urgent")
+
+
+def test_chat_shorthand_is_spelt_out_where_it_stands_alone() -> None:
+    from assistant.offline.english import plain_words
+
+    assert plain_words("any urgent tix w sam rn?") == "any urgent tickets with sam right now?"
+    assert plain_words("amt on the vertexlabs upgrade") == "amount on the vertexlabs upgrade"
+    assert plain_words("mail sam.w@acme.test re wk 3") == "mail sam.w@acme.test re week 3"  # an address stays
+
+
+def test_a_call_note_keeps_its_sentences_and_drops_the_request_itself() -> None:
+    from assistant.offline.nlu import FILLERS
+
+    slots = FILLERS["log_call"](
+        "just got off the phone w grace gupta at atlaswave, ~15 mins. she likes the upgrade but needs sign off from "
+        "her cfo. log it pls",
+        NOW,
+    )
+    assert slots["duration_minutes"] == 15
+    assert slots["notes"] == "she likes the upgrade but needs sign off from her cfo"
+
+
+def test_a_meeting_is_titled_by_its_most_specific_kind() -> None:
+    from assistant.offline.nlu import FILLERS
+
+    slots = FILLERS["schedule_meeting"]("schedule a meeting w tom smith next tue 2pm, pricing review", NOW)
+    assert slots["title"] == "Pricing review"
+    assert FILLERS["schedule_meeting"]("book a meeting with Tom tomorrow at 3", NOW)["title"] == "Meeting"
