@@ -151,6 +151,8 @@ TRUSTED_READS = {
     "commission_statement",
     "account_health",
     "consolidated_account",
+    # ticket numbers, statuses, requesters' and accounts' names: never a subject or a message
+    "find_tickets",
     # names, numbers and statuses written inside the CRM by its users: lists, campaigns, products, orders
     "list_contact_lists",
     "list_members",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from store.access import Actor, CallerRole
 from store.auth import actor_for
 from store.clock import utcnow
 from store.errors import NotFound, PermissionDenied
-from store.models import ContactList
+from store.models import ContactList, Task
 from store.models.enums import Role
 from store.services import AccountService, ContactService, DealService, LeadService
 from store.services.campaigns import CampaignService
@@ -509,11 +510,14 @@ def test_every_reference_argument_of_every_write_tool_is_in_the_matrix():
 # -- The dimension "a tool argument names a teammate" --------------------------------------------------------------
 # A teammate named by email or name (a task's assignee, whose deals or pipeline): the caller themselves always; their
 # team for managers; anyone for admins; nobody else's for reps and support.
-TOOL_PERSON_ARGS: dict[tuple[str, str], object] = {
-    ("create_task", "assignee"): lambda who: {"title": "x", "assignee": who},
-    ("search_deals", "owner"): lambda who: {"owner": who},
-    ("pipeline_summary", "owner"): lambda who: {"owner": who},
-    ("stuck_deals", "owner"): lambda who: {"owner": who},
+# `mine` holds ids of the caller's own records: a deal they own, a task assigned to them.
+TOOL_PERSON_ARGS: dict[tuple[str, str], Callable[[str, dict[str, uuid.UUID]], dict[str, object]]] = {
+    ("create_task", "assignee"): lambda who, mine: {"title": "x", "assignee": who},
+    ("update_task", "assignee"): lambda who, mine: {"task_id": mine["task"], "assignee": who},
+    ("reassign_deal", "owner"): lambda who, mine: {"deal_id": mine["deal"], "owner": who},
+    ("search_deals", "owner"): lambda who, mine: {"owner": who},
+    ("pipeline_summary", "owner"): lambda who, mine: {"owner": who},
+    ("stuck_deals", "owner"): lambda who, mine: {"owner": who},
 }
 
 
@@ -524,11 +528,16 @@ def may_name(role: str, owner: str) -> bool:
 @pytest.mark.parametrize("role", ["admin", "manager", "rep", "support"])
 async def test_tools_name_only_the_teammates_the_caller_may_act_for(db, cast, role):
     failures = []
+    actor = cast.actors[role]
+    async with db.session() as s:
+        task = Task(title=f"{role}'s task", assignee_id=actor.user_id, created_by_id=actor.user_id)
+        s.add(task)
+    mine = {"deal": cast.records[(role, "own", "deal")].id, "task": task.id}
     for ((name, arg), args), owner in itertools.product(TOOL_PERSON_ARGS.items(), ("teammate", "other_team")):
         try:
             async with db.session() as s:
                 await TOOLSET.tools[name].run(
-                    ToolContext(session=s, actor=cast.actors[role], settings=Settings()), args(cast.emails[owner])
+                    ToolContext(session=s, actor=actor, settings=Settings()), args(cast.emails[owner], mine)
                 )
                 await s.rollback()
             outcome = "allowed"
@@ -542,8 +551,8 @@ async def test_tools_name_only_the_teammates_the_caller_may_act_for(db, cast, ro
 def test_every_person_argument_of_every_tool_is_in_the_matrix():
     names = {"assignee", "owner", "person"}
     # a teammate's task list (its own tests); the inbox's and the ticket's assignment rules (support, managers, admins:
-    # tests/integration/test_offline_team_support.py)
-    own_rules = {"team_tasks", "assign_inbox_thread", "assign_ticket"}
+    # tests/integration/test_offline_team_support.py); a ticket queue by its assignee (the test below)
+    own_rules = {"team_tasks", "assign_inbox_thread", "assign_ticket", "search_tickets"}
     missing = [
         f"{name}.{arg}"
         for name, tool in TOOLSET.tools.items()
@@ -551,3 +560,15 @@ def test_every_person_argument_of_every_tool_is_in_the_matrix():
         if arg in names and (name, arg) not in TOOL_PERSON_ARGS and name not in own_rules
     ]
     assert not missing, f"tools naming a teammate with no row in TOOL_PERSON_ARGS: {missing}"
+
+
+@pytest.mark.parametrize("role", ["manager", "rep", "support"])
+async def test_a_ticket_queue_is_named_only_within_the_callers_team(db, cast, role):
+    """search_tickets' assignee narrows what the caller already sees to a colleague's queue (PeopleService.colleague):
+    someone of another team is not found, whatever the caller's role."""
+    async with db.session() as s:
+        with pytest.raises((NotFound, PermissionDenied)):
+            await TOOLSET.tools["search_tickets"].run(
+                ToolContext(session=s, actor=cast.actors[role], settings=Settings()),
+                {"assignee": cast.emails["other_team"]},
+            )
