@@ -11,7 +11,9 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +38,23 @@ def cache_key(model: Path, name: str) -> str:
     facts = {"model": name, "weights": weights, "recipe": RECIPE, **{lib: metadata.version(lib) for lib in _LIBRARIES}}
     digest = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
     return f"{name}-{RUNTIME}-{digest}"
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the export's notes (the tracer's and exporter's warnings, the quantizer's root-logger hint, the weights'
+    progress bar): they speak to the model's authors, not to someone starting Nexa for the first time."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(logging.NOTSET)
+        hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 def _export(model: Path, target: Path) -> None:
@@ -106,7 +125,8 @@ def exported_model(model: Path, name: str, cache: Path) -> Path:
             os.close(handle)
             try:
                 start = time.perf_counter()
-                _export(model, Path(temp))
+                with _quiet():
+                    _export(model, Path(temp))
                 os.replace(temp, final)
                 log.info("built the ONNX export of %s in %.1f s: %s", name, time.perf_counter() - start, final)
             finally:
