@@ -991,14 +991,6 @@ class Plan:
             and not _STUCK.search(lowered)
         ):
             return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
-        if (
-            self.slots.get("name")
-            and intent in ("pipeline", "stuck_deals", "deals_closing")
-            and not (self.slots.get("period") or self.slots.get("within_days") or self.slots.get("scope"))
-            and not _DEAL_WORDS.search(lowered)
-            and not _STUCK.search(lowered)
-        ):
-            return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:
