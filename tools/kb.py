@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
-from store.knowledge.answers import PICK_POOL, answer_from, pick_article, stands_out
+from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
 from store.knowledge.memory import search_memory
 from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, WEAK_SCORE, coverage
 from store.models import KbArticle
@@ -36,11 +34,11 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     )
     if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = await asyncio.to_thread(  # it embeds the titles: off the event loop
-        pick_article,
+    chosen = await choose_article(
+        ctx.session,
+        embedder,
         query,
         [(h.article_id, h.title, h.score) for h in relevant],
-        embedder,
         staff=ctx.actor.role is not CallerRole.customer,
     )
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]

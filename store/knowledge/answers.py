@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,6 +34,9 @@ SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
+SENTENCE_WEIGHT = (
+    1.0  # weight of the cosine of the article's best sentence (set on dev2_kb, checked on dev3_kb, dev_kb)
+)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
@@ -512,6 +515,12 @@ def _short_list(units: list[str], i: int) -> list[int]:
     return lead + list(range(first, last + 1))
 
 
+def contenders(candidates: Sequence[tuple[uuid.UUID, str, float]], *, margin: float = PICK_MARGIN) -> list[uuid.UUID]:
+    """The retrieved articles `(id, title, score)` (best first) that compete for the answer: within `margin` of the best."""
+    top = candidates[0][2]
+    return [c[0] for c in candidates[:PICK_POOL] if c[2] >= top - margin]
+
+
 def pick_article(
     question: str,
     candidates: Sequence[tuple[uuid.UUID, str, float]],
@@ -519,20 +528,22 @@ def pick_article(
     *,
     margin: float = PICK_MARGIN,
     staff: bool = False,
+    passages: Mapping[uuid.UUID, list[Passage]] | None = None,
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
-    how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
-    article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
-    topic. Near-duplicate articles are told apart by their titles."""
-    top = candidates[0][2]
-    close = [c for c in candidates[:PICK_POOL] if c[2] >= top - margin]
+    how well the title matches the question, how well the article's best sentence does (given its `passages`: a
+    passage's embedding blurs the one sentence that tells near-duplicate articles apart), and a title of the
+    question's kind (a problem's troubleshooting article, a how-to's "How do I ..."); for staff, an internal runbook
+    over the public article on the same topic."""
+    ids = set(contenders(candidates, margin=margin))
+    close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
 
     def rank(i: int) -> float:
-        _, title, score = close[i]
+        article, title, score = close[i]
         kind = 0.0
         if need in ("fix", "cause") and _TROUBLE.search(title):
             kind = KIND_FIT
@@ -540,9 +551,17 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
+        sentence = best_sentence(question, (passages or {}).get(article, []), embedder)
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + SENTENCE_WEIGHT * sentence + kind
 
     return close[max(range(len(close)), key=rank)][0]
+
+
+def best_sentence(question: str, passages: list[Passage], embedder: Embedder) -> float:
+    """The highest cosine between the question and a sentence or list item of an article (symptoms left out); 0
+    without passages."""
+    units = [u for p in passages if p.section != "symptom" for u in _units(p.content)]
+    return max(_similarities(embedder, question, units)) if units else 0.0
 
 
 def _in_context(passage: Passage) -> list[tuple[str, str]]:
@@ -740,3 +759,21 @@ async def answer_from(session: AsyncSession, embedder: Embedder, question: str, 
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, article_id, vector)
     return await asyncio.to_thread(compose, question, passages, embedder)
+
+
+async def choose_article(
+    session: AsyncSession,
+    embedder: Embedder,
+    question: str,
+    candidates: Sequence[tuple[uuid.UUID, str, float]],
+    *,
+    staff: bool = False,
+) -> uuid.UUID:
+    """`pick_article` over retrieved articles `(id, title, score)`, reading the passages of those that compete; the
+    embedding runs in worker threads, off the event loop."""
+    ids = contenders(candidates)
+    if len(ids) == 1:
+        return ids[0]
+    vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    passages = {article: await article_passages(session, article, vector) for article in ids}
+    return await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff, passages=passages)

@@ -269,3 +269,27 @@ async def test_coverage_weighs_the_question_words_an_article_holds(helpcenter):
         )
         nothing_known = await coverage(s, "zxqv wibble?", ids["Plans and pricing"])
     assert mortgage < COVERAGE_FLOOR <= excel and nothing_known == 1.0
+
+
+def test_near_duplicate_articles_are_told_apart_by_their_best_sentence(embedder):
+    """Two articles on mobile deposits: the product one ranks as well and its title reads as close, but only the
+    general one has a sentence answering a rejected photo."""
+    product, general = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (product, "Lime Green Account: Mobile Deposits and Daily Limits", 0.59),
+        (general, "Depositing a Check Into Your Account", 0.58),
+    ]
+    passages = {
+        product: _passages(
+            "## Mobile deposits\n\nLime Green customers can deposit checks in the app up to $5,000 a day. "
+            "Deposits made before 8 p.m. post the next business day. Monthly mobile deposits are capped at $20,000."
+        ),
+        general: _passages(
+            "## Depositing a check\n\nEndorse the check and open Mobile Check Deposit in the app.\n\n"
+            "## Common issues\n\nIf the app rejects your check photo for image quality, retake it on a dark surface "
+            "in good light with all four corners visible."
+        ),
+    }
+    question = "mobile check deposit keeps rejecting my photos with an image quality error"
+    assert pick_article(question, candidates, embedder) == product  # on scores and titles alone
+    assert pick_article(question, candidates, embedder, passages=passages) == general
