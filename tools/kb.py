@@ -40,7 +40,10 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
         query,
         [(h.article_id, h.title, h.score) for h in relevant],
         staff=ctx.actor.role is not CallerRole.customer,
+        referable=[(h.article_id, h.title) for h in hits if h not in relevant],
     )
+    if all(h.article_id != chosen for h in relevant):  # an article under the floor that the chosen one refers to
+        relevant.insert(0, next(h for h in hits if h.article_id == chosen))
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
     if (
         max(h.score for h in relevant) < WEAK_SCORE

@@ -127,6 +127,9 @@ _TROUBLE = re.compile(
     r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b",
     re.IGNORECASE,
 )
+_REFERENCE = re.compile(
+    r"\b(?:see|refer to|read)\b[^\"\u201c']{0,40}[\"\u201c']([^\"\u201d']{3,120}?[?]?)[\"\u201d']", re.IGNORECASE
+)  # a sentence sending the reader to a titled article
 _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
@@ -529,21 +532,22 @@ def pick_article(
     margin: float = PICK_MARGIN,
     staff: bool = False,
     passages: Mapping[uuid.UUID, list[Passage]] | None = None,
+    referable: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, how well the article's best sentence does (given its `passages`: a
     passage's embedding blurs the one sentence that tells near-duplicate articles apart), and a title of the
     question's kind (a problem's troubleshooting article, a how-to's "How do I ..."); for staff, an internal runbook
-    over the public article on the same topic."""
+    over the public article on the same topic. When that best sentence sends the reader to another article by its
+    title (among the competing and the `referable` ones: those retrieved under the relevance floor), that one."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
-    if len(close) == 1:
-        return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+    best = [best_sentence(question, (passages or {}).get(article, []), embedder) for article, _, _ in close]
 
     def rank(i: int) -> float:
-        article, title, score = close[i]
+        _, title, score = close[i]
         kind = 0.0
         if need in ("fix", "cause") and _TROUBLE.search(title):
             kind = KIND_FIT
@@ -551,17 +555,33 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        sentence = best_sentence(question, (passages or {}).get(article, []), embedder)
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + SENTENCE_WEIGHT * sentence + kind
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + SENTENCE_WEIGHT * best[i][0] + kind
 
-    return close[max(range(len(close)), key=rank)][0]
+    chosen = max(range(len(close)), key=rank)
+    others = [(article, title) for article, title, _ in close] + list(referable)
+    referred = _referred(best[chosen][1], [title for _, title in others])
+    return close[chosen][0] if referred is None else others[referred][0]
 
 
-def best_sentence(question: str, passages: list[Passage], embedder: Embedder) -> float:
-    """The highest cosine between the question and a sentence or list item of an article (symptoms left out); 0
+def best_sentence(question: str, passages: list[Passage], embedder: Embedder) -> tuple[float, str]:
+    """The sentence or list item of an article closest to the question (symptoms left out), with its cosine; (0, "")
     without passages."""
     units = [u for p in passages if p.section != "symptom" for u in _units(p.content)]
-    return max(_similarities(embedder, question, units)) if units else 0.0
+    if not units:
+        return 0.0, ""
+    scores = _similarities(embedder, question, units)
+    i = max(range(len(units)), key=scores.__getitem__)
+    return scores[i], units[i]
+
+
+def _referred(sentence: str, titles: list[str]) -> int | None:
+    """The title (its index) that a sentence sends the reader to ('see "Import file too large (IMP-413)"', "refer
+    to 'How can I close ...?'"): the answer is in that article."""
+    for quoted in _REFERENCE.findall(sentence):
+        for i, title in enumerate(titles):
+            if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
+                return i
+    return None
 
 
 def _in_context(passage: Passage) -> list[tuple[str, str]]:
@@ -768,12 +788,12 @@ async def choose_article(
     candidates: Sequence[tuple[uuid.UUID, str, float]],
     *,
     staff: bool = False,
+    referable: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> uuid.UUID:
     """`pick_article` over retrieved articles `(id, title, score)`, reading the passages of those that compete; the
     embedding runs in worker threads, off the event loop."""
-    ids = contenders(candidates)
-    if len(ids) == 1:
-        return ids[0]
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
-    passages = {article: await article_passages(session, article, vector) for article in ids}
-    return await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff, passages=passages)
+    passages = {article: await article_passages(session, article, vector) for article in contenders(candidates)}
+    return await asyncio.to_thread(
+        pick_article, question, candidates, embedder, staff=staff, passages=passages, referable=referable
+    )

@@ -12,16 +12,18 @@ from assistant.offline_model import OfflineModel
 from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
-from store.knowledge import ingest, read_paths
+from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, stands_out
 from store.knowledge.chunking import chunk
-from store.knowledge.search import COVERAGE_FLOOR, coverage
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
-from store.models.enums import Role
+from store.models.enums import Role, Visibility
 from store.seed import HELP_CENTER
+from store.settings import Settings
 from tests.support import factories
 from tests.support.scripted_models import ScriptedModel, call, say
+from tools import TOOLSET, ToolContext
 
 SYNC_502 = (HELP_CENTER / "sync-502-calendar-gateway.md").read_text().split("---", 2)[2]
 
@@ -293,3 +295,32 @@ def test_near_duplicate_articles_are_told_apart_by_their_best_sentence(embedder)
     question = "mobile check deposit keeps rejecting my photos with an image quality error"
     assert pick_article(question, candidates, embedder) == product  # on scores and titles alone
     assert pick_article(question, candidates, embedder, passages=passages) == general
+
+
+def test_an_article_that_sends_the_reader_elsewhere_hands_over_the_answer(embedder):
+    """The import article's sentence closest to the question points to the IMP-413 article by its title: that one is
+    answered from, also when it was retrieved under the relevance floor."""
+    guide, error = uuid.uuid4(), uuid.uuid4()
+    text = (HELP_CENTER / "import-contacts-csv.md").read_text().split("---", 2)[2]
+    question = "my contact file is too big to import, what can I do?"
+    passages = {guide: _passages(text)}
+    candidates = [(guide, "Import contacts from a CSV file", 0.62)]
+    assert pick_article(question, candidates, embedder, passages=passages) == guide
+    referable = [(error, "Import file too large (IMP-413)")]
+    assert pick_article(question, candidates, embedder, passages=passages, referable=referable) == error
+
+
+async def test_an_article_under_the_floor_that_the_best_one_refers_to_is_cited_first(helpcenter, embedder):
+    """The import guide answers "too large" by naming the IMP-413 article, which retrieval scores under the floor."""
+    tool = TOOLSET.get("kb_search")
+    query = "customer's contact import got refused as too large, what's the cap and how do they get around it?"
+    async with helpcenter.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+        hits = await search(s, embedder, query, limit=6, visibilities=(Visibility.public, Visibility.internal))
+        result = await tool.run(
+            ToolContext(session=s, actor=sam, settings=Settings(), embedder=embedder), {"query": query}
+        )
+    below = [h for h in hits if h.title == "Import file too large (IMP-413)"]
+    assert below and below[0].score < RELEVANCE_FLOOR <= hits[0].score
+    assert result.data["passages"][0]["title"] == "Import file too large (IMP-413)"
+    assert "Split the file" in result.data["answer"]["text"]
