@@ -7,7 +7,7 @@ from store.embeddings import default_embedder
 from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import COVERAGE_FLOOR, NAME_SCORE, RELEVANCE_FLOOR, WEAK_SCORE, coverage, unknown_names
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, WEAK_SCORE, coverage
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -32,8 +32,7 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or (
         [hits[0]] if stands_out([h.score for h in hits]) else []
     )
-    if not relevant or (relevant[0].score < NAME_SCORE and await unknown_names(ctx.session, query, visible)):
-        # nothing close, or a match not strong enough to answer a question naming what no passage mentions
+    if not relevant:
         return ToolResult(data={"found": False, "passages": []}, refs=[])
     chosen = await choose_article(
         ctx.session,
