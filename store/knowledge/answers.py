@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -34,9 +34,6 @@ SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
-SENTENCE_WEIGHT = (
-    1.0  # weight of the cosine of the article's best sentence (set on dev2_kb, checked on dev3_kb, dev_kb)
-)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
@@ -531,20 +528,17 @@ def pick_article(
     *,
     margin: float = PICK_MARGIN,
     staff: bool = False,
-    passages: Mapping[uuid.UUID, list[Passage]] | None = None,
-    referable: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
-    how well the title matches the question, how well the article's best sentence does (given its `passages`: a
-    passage's embedding blurs the one sentence that tells near-duplicate articles apart), and a title of the
-    question's kind (a problem's troubleshooting article, a how-to's "How do I ..."); for staff, an internal runbook
-    over the public article on the same topic. When that best sentence sends the reader to another article by its
-    title (among the competing and the `referable` ones: those retrieved under the relevance floor), that one."""
+    how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
+    article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
+    topic. Near-duplicate articles are told apart by their titles."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
+    if len(close) == 1:
+        return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
-    best = [best_sentence(question, (passages or {}).get(article, []), embedder) for article, _, _ in close]
 
     def rank(i: int) -> float:
         _, title, score = close[i]
@@ -555,12 +549,22 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + SENTENCE_WEIGHT * best[i][0] + kind
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
 
-    chosen = max(range(len(close)), key=rank)
-    others = [(article, title) for article, title, _ in close] + list(referable)
-    referred = _referred(best[chosen][1], [title for _, title in others])
-    return close[chosen][0] if referred is None else others[referred][0]
+    return close[max(range(len(close)), key=rank)][0]
+
+
+def referred(
+    question: str, passages: list[Passage], others: Sequence[tuple[uuid.UUID, str]], embedder: Embedder
+) -> uuid.UUID | None:
+    """The article among `others` `(id, title)` that an article's sentence closest to the question sends the reader to
+    by its title ('see "Import file too large (IMP-413)"', "refer to 'How can I close ...?'"): the answer is there."""
+    _, sentence = best_sentence(question, passages, embedder)
+    for quoted in _REFERENCE.findall(sentence):
+        for article, title in others:
+            if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
+                return article
+    return None
 
 
 def best_sentence(question: str, passages: list[Passage], embedder: Embedder) -> tuple[float, str]:
@@ -572,16 +576,6 @@ def best_sentence(question: str, passages: list[Passage], embedder: Embedder) ->
     scores = _similarities(embedder, question, units)
     i = max(range(len(units)), key=scores.__getitem__)
     return scores[i], units[i]
-
-
-def _referred(sentence: str, titles: list[str]) -> int | None:
-    """The title (its index) that a sentence sends the reader to ('see "Import file too large (IMP-413)"', "refer
-    to 'How can I close ...?'"): the answer is in that article."""
-    for quoted in _REFERENCE.findall(sentence):
-        for i, title in enumerate(titles):
-            if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
-                return i
-    return None
 
 
 def _in_context(passage: Passage) -> list[tuple[str, str]]:
@@ -790,10 +784,13 @@ async def choose_article(
     staff: bool = False,
     referable: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> uuid.UUID:
-    """`pick_article` over retrieved articles `(id, title, score)`, reading the passages of those that compete; the
-    embedding runs in worker threads, off the event loop."""
+    """`pick_article` over retrieved articles `(id, title, score)`, or the article its sentence closest to the question
+    sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance
+    floor); the embedding runs in worker threads, off the event loop."""
+    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
-    passages = {article: await article_passages(session, article, vector) for article in contenders(candidates)}
-    return await asyncio.to_thread(
-        pick_article, question, candidates, embedder, staff=staff, passages=passages, referable=referable
-    )
+    passages = await article_passages(session, chosen, vector)
+    ids = set(contenders(candidates))
+    others = [(article, title) for article, title, _ in candidates if article in ids and article != chosen]
+    elsewhere = await asyncio.to_thread(referred, question, passages, [*others, *referable], embedder)
+    return elsewhere or chosen

@@ -13,7 +13,7 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
-from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, stands_out
+from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, referred, stands_out
 from store.knowledge.chunking import chunk
 from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage
 from store.knowledge.sections import article_kind, section_role
@@ -273,41 +273,19 @@ async def test_coverage_weighs_the_question_words_an_article_holds(helpcenter):
     assert mortgage < COVERAGE_FLOOR <= excel and nothing_known == 1.0
 
 
-def test_near_duplicate_articles_are_told_apart_by_their_best_sentence(embedder):
-    """Two articles on mobile deposits: the product one ranks as well and its title reads as close, but only the
-    general one has a sentence answering a rejected photo."""
-    product, general = uuid.uuid4(), uuid.uuid4()
-    candidates = [
-        (product, "Lime Green Account: Mobile Deposits and Daily Limits", 0.59),
-        (general, "Depositing a Check Into Your Account", 0.58),
-    ]
-    passages = {
-        product: _passages(
-            "## Mobile deposits\n\nLime Green customers can deposit checks in the app up to $5,000 a day. "
-            "Deposits made before 8 p.m. post the next business day. Monthly mobile deposits are capped at $20,000."
-        ),
-        general: _passages(
-            "## Depositing a check\n\nEndorse the check and open Mobile Check Deposit in the app.\n\n"
-            "## Common issues\n\nIf the app rejects your check photo for image quality, retake it on a dark surface "
-            "in good light with all four corners visible."
-        ),
-    }
-    question = "mobile check deposit keeps rejecting my photos with an image quality error"
-    assert pick_article(question, candidates, embedder) == product  # on scores and titles alone
-    assert pick_article(question, candidates, embedder, passages=passages) == general
-
-
 def test_an_article_that_sends_the_reader_elsewhere_hands_over_the_answer(embedder):
-    """The import article's sentence closest to the question points to the IMP-413 article by its title: that one is
-    answered from, also when it was retrieved under the relevance floor."""
-    guide, error = uuid.uuid4(), uuid.uuid4()
-    text = (HELP_CENTER / "import-contacts-csv.md").read_text().split("---", 2)[2]
+    """The import guide's sentence closest to the question points to the IMP-413 article by its title."""
+    error = uuid.uuid4()
+    guide = _passages((HELP_CENTER / "import-contacts-csv.md").read_text().split("---", 2)[2])
     question = "my contact file is too big to import, what can I do?"
-    passages = {guide: _passages(text)}
-    candidates = [(guide, "Import contacts from a CSV file", 0.62)]
-    assert pick_article(question, candidates, embedder, passages=passages) == guide
-    referable = [(error, "Import file too large (IMP-413)")]
-    assert pick_article(question, candidates, embedder, passages=passages, referable=referable) == error
+    assert referred(question, guide, [(error, "Import file too large (IMP-413)")], embedder) == error
+    assert referred(question, guide, [(error, "Export times out (EXP-504)")], embedder) is None
+    assert (
+        referred(
+            "which columns does the import recognise?", guide, [(error, "Import file too large (IMP-413)")], embedder
+        )
+        is None
+    )
 
 
 async def test_an_article_under_the_floor_that_the_best_one_refers_to_is_cited_first(helpcenter, embedder):
