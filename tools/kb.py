@@ -7,7 +7,7 @@ from store.embeddings import default_embedder
 from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, WEAK_SCORE, coverage
+from store.knowledge.search import RELEVANCE_FLOOR, WEAK_SCORE, weak_match_answers
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -45,11 +45,10 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     if all(h.article_id != chosen for h in relevant):  # an article under the floor that the chosen one refers to
         relevant.insert(0, next(h for h in hits if h.article_id == chosen))
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
-    if (
-        max(h.score for h in relevant) < WEAK_SCORE
-        and await coverage(ctx.session, query, chosen, visible) < COVERAGE_FLOOR
+    if max(h.score for h in relevant) < WEAK_SCORE and not await weak_match_answers(
+        ctx.session, query, chosen, visible
     ):
-        # a weak match whose article lacks the question's distinctive words ("mortgage", "notarize"): not an answer
+        # a weak match whose article lacks a short question's distinctive words ("mortgage", "notarize"): no answer
         return ToolResult(data={"found": False, "passages": []}, refs=[])
     relevant = relevant[: max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)

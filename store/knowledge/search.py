@@ -42,7 +42,9 @@ PRESCORED = (
 )
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
 WEAK_SCORE = 0.35  # a best match under this fused score answers only when its article holds the question's words:
-COVERAGE_FLOOR = 0.4  # at least this rarity-weighted share of them (set on dev paraphrases vs unanswerable questions)
+COVERAGE_FLOOR = (
+    0.4  # at least this rarity-weighted share of them, in a short question (dev paraphrases vs unanswerables)
+)
 COVERAGE_CAP = 10_000  # passages holding a word counted up to this many (a common word's count costs, not its weight)
 _WORD = re.compile(r"\w", re.U)
 
@@ -156,11 +158,29 @@ async def coverage(
     """The share of the query's words that the article holds, each word weighted by its rarity among the visible
     passages (log of passages over passages holding it, counted up to COVERAGE_CAP); words no passage holds are left
     out ("spreadsheet" in a help center that says "CSV"). 1.0 when the query has no word the index holds."""
-    rows = (
-        await session.execute(
-            _COVERAGE, {"q": query, "a": article_id, "vis": [v.value for v in visibilities], "cap": COVERAGE_CAP}
-        )
-    ).all()
+    return _share(await _coverage_rows(session, query, article_id, visibilities))
+
+
+async def weak_match_answers(
+    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> bool:
+    """Whether the article of a weak best match (under WEAK_SCORE) still answers: for a short question (up to
+    SHORT_TERMS lexemes) only when it holds the question's distinctive words (`coverage` at least COVERAGE_FLOOR:
+    "a 30-year fixed mortgage rate" is not answered by the savings rates); a longer question tells a scenario whose
+    incidental words ("our developer is building an integration and asked me for ...") no article holds, so it is."""
+    rows = await _coverage_rows(session, query, article_id, visibilities)
+    return len(rows) > SHORT_TERMS or _share(rows) >= COVERAGE_FLOOR
+
+
+async def _coverage_rows(
+    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility]
+) -> list[Any]:
+    """One row per lexeme of the query: the passages, those holding it, and whether the article does."""
+    params = {"q": query, "a": article_id, "vis": [v.value for v in visibilities], "cap": COVERAGE_CAP}
+    return list((await session.execute(_COVERAGE, params)).all())
+
+
+def _share(rows: list[Any]) -> float:
     known = [(math.log(r.total / r.holding), r.held) for r in rows if r.holding]
     whole = sum(w for w, _ in known)
     return sum(w for w, held in known if held) / whole if whole else 1.0

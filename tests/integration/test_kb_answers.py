@@ -15,7 +15,7 @@ from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, referred, stands_out
 from store.knowledge.chunking import chunk
-from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role, Visibility
@@ -271,6 +271,25 @@ async def test_coverage_weighs_the_question_words_an_article_holds(helpcenter):
         )
         nothing_known = await coverage(s, "zxqv wibble?", ids["Plans and pricing"])
     assert mortgage < COVERAGE_FLOOR <= excel and nothing_known == 1.0
+
+
+async def test_a_scenario_told_at_length_is_not_held_to_the_coverage_floor(helpcenter):
+    """A long question's incidental words lower any article's coverage: a weak match still answers it, while a
+    short question whose distinctive words the article lacks stays unanswered."""
+    scenario = (
+        "our developer is building an integration for the warehouse system we run and asked me for an API key, "
+        "where do I make one and what should I send over to him?"
+    )
+    async with helpcenter.session() as s:
+        ids = {title: id_ for title, id_ in await s.execute(select(KbArticle.title, KbArticle.id))}
+        tokens = ids["Create and use API tokens"]
+        assert await coverage(s, scenario, tokens) < COVERAGE_FLOOR
+        assert await weak_match_answers(s, scenario, tokens)
+        mortgage = "what's your current rate on a 30 year fixed mortgage?"
+        assert not await weak_match_answers(s, mortgage, ids["Plans and pricing"])
+        assert await weak_match_answers(
+            s, "how do i bring my contacts over from an excel spreadsheet?", ids["Import contacts from a CSV file"]
+        )
 
 
 def test_an_article_that_sends_the_reader_elsewhere_hands_over_the_answer(embedder):
