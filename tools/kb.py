@@ -7,7 +7,7 @@ from store.embeddings import default_embedder
 from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import RELEVANCE_FLOOR, WEAK_SCORE, weak_match_answers
+from store.knowledge.search import NAME_SCORE, RELEVANCE_FLOOR, WEAK_SCORE, unknown_names, weak_match_answers
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -32,7 +32,8 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or (
         [hits[0]] if stands_out([h.score for h in hits]) else []
     )
-    if not relevant:
+    if not relevant or (relevant[0].score < NAME_SCORE and await unknown_names(ctx.session, query, visible)):
+        # nothing close, or a match not strong enough to answer a question naming what no passage mentions
         return ToolResult(data={"found": False, "passages": []}, refs=[])
     chosen = await choose_article(
         ctx.session,

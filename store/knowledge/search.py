@@ -45,6 +45,7 @@ WEAK_SCORE = 0.35  # a best match under this fused score answers only when its a
 COVERAGE_FLOOR = (
     0.4  # at least this rarity-weighted share of them, in a short question (dev paraphrases vs unanswerables)
 )
+NAME_SCORE = 0.5  # a best match under this fused score answers no short question naming what no passage mentions
 COVERAGE_CAP = 10_000  # passages holding a word counted up to this many (a common word's count costs, not its weight)
 _WORD = re.compile(r"\w", re.U)
 
@@ -185,6 +186,45 @@ def _share(rows: list[Any]) -> float:
     whole = sum(w for w, _ in known)
     return sum(w for w, held in known if held) / whole if whole else 1.0
 
+
+_NAME = re.compile(r"[A-Za-z][\w'-]*")
+_NAMED = re.compile(r"[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}s?")  # "QuickBooks", "EU", "SLAs"
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;\"(-])\s*$")
+
+
+def names(query: str) -> list[str]:
+    """The words of a question that name something: capitalised inside a sentence ("Shopify", "Spain"), in capitals
+    ("EU", "SLA") or in camel case ("QuickBooks"); "I" and a sentence's first word are no names."""
+    found = []
+    for m in _NAME.finditer(query):
+        word = m.group(0)
+        if word == "I" or word.startswith("I'"):
+            continue
+        if _NAMED.fullmatch(word) or (word[0].isupper() and not _SENTENCE_START.search(query[: m.start()])):
+            found.append(word)
+    return found
+
+
+async def unknown_names(
+    session: AsyncSession, query: str, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> list[str]:
+    """The names in a short query (`names`; up to SHORT_TERMS lexemes) that no visible passage holds: what a help
+    center never mentions ("a QuickBooks sync", "a mortgage in Spain") it cannot answer, unlike a paraphrase's common
+    words ("spreadsheet"). A longer question tells a scenario whose names are incidental ("charged again in January",
+    "an ATM in Cancun"): none."""
+    asked = names(query)
+    if not asked:
+        return []
+    params = {"names": asked, "q": query, "short": SHORT_TERMS, "vis": [v.value for v in visibilities]}
+    rows = await session.execute(_UNKNOWN, params)
+    return [r.name for r in rows]
+
+
+_UNKNOWN = text("""
+SELECT name FROM unnest(CAST(:names AS text[])) AS name
+WHERE length(to_tsvector('english', :q)) <= :short AND numnode(plainto_tsquery('english', name)) > 0
+  AND NOT EXISTS (SELECT 1 FROM kb_chunks WHERE tsv @@ plainto_tsquery('english', name) AND visibility IN :vis)
+""").bindparams(bindparam("vis", expanding=True))
 
 _COVERAGE = text("""
 WITH words AS (SELECT CAST(quote_literal(lexeme) AS tsquery) AS word FROM unnest(to_tsvector('english', :q)))

@@ -15,7 +15,7 @@ from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, referred, stands_out
 from store.knowledge.chunking import chunk
-from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, weak_match_answers
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, unknown_names, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role, Visibility
@@ -321,3 +321,20 @@ async def test_an_article_under_the_floor_that_the_best_one_refers_to_is_cited_f
     assert below and below[0].score < RELEVANCE_FLOOR <= hits[0].score
     assert result.data["passages"][0]["title"] == "Import file too large (IMP-413)"
     assert "Split the file" in result.data["answer"]["text"]
+
+
+async def test_a_short_question_naming_what_the_help_center_never_mentions_is_not_found(helpcenter, embedder):
+    """ "QuickBooks" is in no passage: the invoices article it matches fairly well does not answer it. In a scenario
+    told at length a name is incidental ("in April")."""
+    tool = TOOLSET.get("kb_search")
+    visitor = Actor.customer("visitor-names")
+    long = "I cancelled our monthly subscription half way through April, do we get the unused half of the month back?"
+    async with helpcenter.session() as s:
+        assert await unknown_names(s, "do you sync invoices with QuickBooks?") == ["QuickBooks"]
+        assert await unknown_names(s, "Where do I find the Invoices page in Settings?") == []
+        assert await unknown_names(s, long) == []
+        context = ToolContext(session=s, actor=visitor, settings=Settings(), embedder=embedder)
+        unknown = await tool.run(context, {"query": "do you sync invoices with QuickBooks?"})
+        known = await tool.run(context, {"query": "how do I download invoices as PDF?"})
+    assert unknown.data == {"found": False, "passages": []}
+    assert known.data["found"]
