@@ -121,7 +121,7 @@ _ANAPHORA = re.compile(
 )  # leans on the sentence before: the rule an example shows
 _TROUBLE = re.compile(
     r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
-    r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b",
+    r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch|trouble\w*|problems?)\b",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(

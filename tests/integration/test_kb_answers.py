@@ -338,3 +338,14 @@ async def test_a_short_question_naming_what_the_help_center_never_mentions_is_no
         known = await tool.run(context, {"query": "how do I download invoices as PDF?"})
     assert unknown.data == {"found": False, "passages": []}
     assert known.data["found"]
+
+
+def test_a_having_trouble_title_is_a_troubleshooting_title(embedder):
+    """A problem is answered from "Having Trouble ...", which retrieval ranks first, over a look-alike "Why ..." title."""
+    trouble, replacement = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (trouble, "Having Trouble Making Purchases with Your Card?", 0.532),
+        (replacement, "Why was your credit card replacement request rejected", 0.468),
+    ]
+    question = "my credit card keeps getting declined even though I'm way under my limit"
+    assert pick_article(question, candidates, embedder) == trouble
