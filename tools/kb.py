@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
-from store.knowledge.answers import PICK_POOL, answer_from, pick_article, stands_out
+from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, WEAK_SCORE, coverage
+from store.knowledge.search import NAME_SCORE, RELEVANCE_FLOOR, WEAK_SCORE, unknown_names, weak_match_answers
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -34,21 +32,24 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or (
         [hits[0]] if stands_out([h.score for h in hits]) else []
     )
-    if not relevant:
+    if not relevant or (relevant[0].score < NAME_SCORE and await unknown_names(ctx.session, query, visible)):
+        # nothing close, or a match not strong enough to answer a question naming what no passage mentions
         return ToolResult(data={"found": False, "passages": []}, refs=[])
-    chosen = await asyncio.to_thread(  # it embeds the titles: off the event loop
-        pick_article,
+    chosen = await choose_article(
+        ctx.session,
+        embedder,
         query,
         [(h.article_id, h.title, h.score) for h in relevant],
-        embedder,
         staff=ctx.actor.role is not CallerRole.customer,
+        referable=[(h.article_id, h.title) for h in hits if h not in relevant],
     )
+    if all(h.article_id != chosen for h in relevant):  # an article under the floor that the chosen one refers to
+        relevant.insert(0, next(h for h in hits if h.article_id == chosen))
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
-    if (
-        max(h.score for h in relevant) < WEAK_SCORE
-        and await coverage(ctx.session, query, chosen, visible) < COVERAGE_FLOOR
+    if max(h.score for h in relevant) < WEAK_SCORE and not await weak_match_answers(
+        ctx.session, query, chosen, visible
     ):
-        # a weak match whose article lacks the question's distinctive words ("mortgage", "notarize"): not an answer
+        # a weak match whose article lacks a short question's distinctive words ("mortgage", "notarize"): no answer
         return ToolResult(data={"found": False, "passages": []}, refs=[])
     relevant = relevant[: max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)

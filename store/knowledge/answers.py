@@ -121,9 +121,12 @@ _ANAPHORA = re.compile(
 )  # leans on the sentence before: the rule an example shows
 _TROUBLE = re.compile(
     r"\b[A-Z]{2,6}-\d{2,4}\b|^(?:why|troubleshoot)|\b(?:fails?|failed|errors?|declined|not working|can'?t|won'?t|"
-    r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch)\b",
+    r"isn'?t|hasn'?t|doesn'?t|does not|too large|delays?|stops?|times? out|mismatch|trouble\w*|problems?)\b",
     re.IGNORECASE,
 )
+_REFERENCE = re.compile(
+    r"\b(?:see|refer to|read)\b[^\"\u201c']{0,40}[\"\u201c']([^\"\u201d']{3,120}?[?]?)[\"\u201d']", re.IGNORECASE
+)  # a sentence sending the reader to a titled article
 _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
@@ -512,6 +515,12 @@ def _short_list(units: list[str], i: int) -> list[int]:
     return lead + list(range(first, last + 1))
 
 
+def contenders(candidates: Sequence[tuple[uuid.UUID, str, float]], *, margin: float = PICK_MARGIN) -> list[uuid.UUID]:
+    """The retrieved articles `(id, title, score)` (best first) that compete for the answer: within `margin` of the best."""
+    top = candidates[0][2]
+    return [c[0] for c in candidates[:PICK_POOL] if c[2] >= top - margin]
+
+
 def pick_article(
     question: str,
     candidates: Sequence[tuple[uuid.UUID, str, float]],
@@ -524,8 +533,8 @@ def pick_article(
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
     topic. Near-duplicate articles are told apart by their titles."""
-    top = candidates[0][2]
-    close = [c for c in candidates[:PICK_POOL] if c[2] >= top - margin]
+    ids = set(contenders(candidates, margin=margin))
+    close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
@@ -543,6 +552,30 @@ def pick_article(
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
 
     return close[max(range(len(close)), key=rank)][0]
+
+
+def referred(
+    question: str, passages: list[Passage], others: Sequence[tuple[uuid.UUID, str]], embedder: Embedder
+) -> uuid.UUID | None:
+    """The article among `others` `(id, title)` that an article's sentence closest to the question sends the reader to
+    by its title ('see "Import file too large (IMP-413)"', "refer to 'How can I close ...?'"): the answer is there."""
+    _, sentence = best_sentence(question, passages, embedder)
+    for quoted in _REFERENCE.findall(sentence):
+        for article, title in others:
+            if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
+                return article
+    return None
+
+
+def best_sentence(question: str, passages: list[Passage], embedder: Embedder) -> tuple[float, str]:
+    """The sentence or list item of an article closest to the question (symptoms left out), with its cosine; (0, "")
+    without passages."""
+    units = [u for p in passages if p.section != "symptom" for u in _units(p.content)]
+    if not units:
+        return 0.0, ""
+    scores = _similarities(embedder, question, units)
+    i = max(range(len(units)), key=scores.__getitem__)
+    return scores[i], units[i]
 
 
 def _in_context(passage: Passage) -> list[tuple[str, str]]:
@@ -740,3 +773,24 @@ async def answer_from(session: AsyncSession, embedder: Embedder, question: str, 
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, article_id, vector)
     return await asyncio.to_thread(compose, question, passages, embedder)
+
+
+async def choose_article(
+    session: AsyncSession,
+    embedder: Embedder,
+    question: str,
+    candidates: Sequence[tuple[uuid.UUID, str, float]],
+    *,
+    staff: bool = False,
+    referable: Sequence[tuple[uuid.UUID, str]] = (),
+) -> uuid.UUID:
+    """`pick_article` over retrieved articles `(id, title, score)`, or the article its sentence closest to the question
+    sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance
+    floor); the embedding runs in worker threads, off the event loop."""
+    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
+    vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    passages = await article_passages(session, chosen, vector)
+    ids = set(contenders(candidates))
+    others = [(article, title) for article, title, _ in candidates if article in ids and article != chosen]
+    elsewhere = await asyncio.to_thread(referred, question, passages, [*others, *referable], embedder)
+    return elsewhere or chosen

@@ -42,7 +42,10 @@ PRESCORED = (
 )
 RELEVANCE_FLOOR = 0.30  # below this fused score nothing is "found"; set on paraphrases vs unanswerable questions (bench/kb_answers.py)
 WEAK_SCORE = 0.35  # a best match under this fused score answers only when its article holds the question's words:
-COVERAGE_FLOOR = 0.4  # at least this rarity-weighted share of them (set on dev paraphrases vs unanswerable questions)
+COVERAGE_FLOOR = (
+    0.4  # at least this rarity-weighted share of them, in a short question (dev paraphrases vs unanswerables)
+)
+NAME_SCORE = 0.5  # a best match under this fused score answers no short question naming what no passage mentions
 COVERAGE_CAP = 10_000  # passages holding a word counted up to this many (a common word's count costs, not its weight)
 _WORD = re.compile(r"\w", re.U)
 
@@ -156,15 +159,72 @@ async def coverage(
     """The share of the query's words that the article holds, each word weighted by its rarity among the visible
     passages (log of passages over passages holding it, counted up to COVERAGE_CAP); words no passage holds are left
     out ("spreadsheet" in a help center that says "CSV"). 1.0 when the query has no word the index holds."""
-    rows = (
-        await session.execute(
-            _COVERAGE, {"q": query, "a": article_id, "vis": [v.value for v in visibilities], "cap": COVERAGE_CAP}
-        )
-    ).all()
+    return _share(await _coverage_rows(session, query, article_id, visibilities))
+
+
+async def weak_match_answers(
+    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> bool:
+    """Whether the article of a weak best match (under WEAK_SCORE) still answers: for a short question (up to
+    SHORT_TERMS lexemes) only when it holds the question's distinctive words (`coverage` at least COVERAGE_FLOOR:
+    "a 30-year fixed mortgage rate" is not answered by the savings rates); a longer question tells a scenario whose
+    incidental words ("our developer is building an integration and asked me for ...") no article holds, so it is."""
+    rows = await _coverage_rows(session, query, article_id, visibilities)
+    return len(rows) > SHORT_TERMS or _share(rows) >= COVERAGE_FLOOR
+
+
+async def _coverage_rows(
+    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility]
+) -> list[Any]:
+    """One row per lexeme of the query: the passages, those holding it, and whether the article does."""
+    params = {"q": query, "a": article_id, "vis": [v.value for v in visibilities], "cap": COVERAGE_CAP}
+    return list((await session.execute(_COVERAGE, params)).all())
+
+
+def _share(rows: list[Any]) -> float:
     known = [(math.log(r.total / r.holding), r.held) for r in rows if r.holding]
     whole = sum(w for w, _ in known)
     return sum(w for w, held in known if held) / whole if whole else 1.0
 
+
+_NAME = re.compile(r"[A-Za-z][\w'-]*")
+_NAMED = re.compile(r"[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}s?")  # "QuickBooks", "EU", "SLAs"
+_SENTENCE_START = re.compile(r"(?:^|[.?!:;\"(-])\s*$")
+
+
+def names(query: str) -> list[str]:
+    """The words of a question that name something: capitalised inside a sentence ("Shopify", "Spain"), in capitals
+    ("EU", "SLA") or in camel case ("QuickBooks"); "I" and a sentence's first word are no names."""
+    found = []
+    for m in _NAME.finditer(query):
+        word = m.group(0)
+        if word == "I" or word.startswith("I'"):
+            continue
+        if _NAMED.fullmatch(word) or (word[0].isupper() and not _SENTENCE_START.search(query[: m.start()])):
+            found.append(word)
+    return found
+
+
+async def unknown_names(
+    session: AsyncSession, query: str, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> list[str]:
+    """The names in a short query (`names`; up to SHORT_TERMS lexemes) that no visible passage holds: what a help
+    center never mentions ("a QuickBooks sync", "a mortgage in Spain") it cannot answer, unlike a paraphrase's common
+    words ("spreadsheet"). A longer question tells a scenario whose names are incidental ("charged again in January",
+    "an ATM in Cancun"): none."""
+    asked = names(query)
+    if not asked:
+        return []
+    params = {"names": asked, "q": query, "short": SHORT_TERMS, "vis": [v.value for v in visibilities]}
+    rows = await session.execute(_UNKNOWN, params)
+    return [r.name for r in rows]
+
+
+_UNKNOWN = text("""
+SELECT name FROM unnest(CAST(:names AS text[])) AS name
+WHERE length(to_tsvector('english', :q)) <= :short AND numnode(plainto_tsquery('english', name)) > 0
+  AND NOT EXISTS (SELECT 1 FROM kb_chunks WHERE tsv @@ plainto_tsquery('english', name) AND visibility IN :vis)
+""").bindparams(bindparam("vis", expanding=True))
 
 _COVERAGE = text("""
 WITH words AS (SELECT CAST(quote_literal(lexeme) AS tsquery) AS word FROM unnest(to_tsvector('english', :q)))

@@ -12,16 +12,18 @@ from assistant.offline_model import OfflineModel
 from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
-from store.knowledge import ingest, read_paths
-from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, stands_out
+from store.knowledge import ingest, read_paths, search
+from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, referred, stands_out
 from store.knowledge.chunking import chunk
-from store.knowledge.search import COVERAGE_FLOOR, coverage
+from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, unknown_names, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
-from store.models.enums import Role
+from store.models.enums import Role, Visibility
 from store.seed import HELP_CENTER
+from store.settings import Settings
 from tests.support import factories
 from tests.support.scripted_models import ScriptedModel, call, say
+from tools import TOOLSET, ToolContext
 
 SYNC_502 = (HELP_CENTER / "sync-502-calendar-gateway.md").read_text().split("---", 2)[2]
 
@@ -269,3 +271,81 @@ async def test_coverage_weighs_the_question_words_an_article_holds(helpcenter):
         )
         nothing_known = await coverage(s, "zxqv wibble?", ids["Plans and pricing"])
     assert mortgage < COVERAGE_FLOOR <= excel and nothing_known == 1.0
+
+
+async def test_a_scenario_told_at_length_is_not_held_to_the_coverage_floor(helpcenter):
+    """A long question's incidental words lower any article's coverage: a weak match still answers it, while a
+    short question whose distinctive words the article lacks stays unanswered."""
+    scenario = (
+        "our developer is building an integration for the warehouse system we run and asked me for an API key, "
+        "where do I make one and what should I send over to him?"
+    )
+    async with helpcenter.session() as s:
+        ids = {title: id_ for title, id_ in await s.execute(select(KbArticle.title, KbArticle.id))}
+        tokens = ids["Create and use API tokens"]
+        assert await coverage(s, scenario, tokens) < COVERAGE_FLOOR
+        assert await weak_match_answers(s, scenario, tokens)
+        mortgage = "what's your current rate on a 30 year fixed mortgage?"
+        assert not await weak_match_answers(s, mortgage, ids["Plans and pricing"])
+        assert await weak_match_answers(
+            s, "how do i bring my contacts over from an excel spreadsheet?", ids["Import contacts from a CSV file"]
+        )
+
+
+def test_an_article_that_sends_the_reader_elsewhere_hands_over_the_answer(embedder):
+    """The import guide's sentence closest to the question points to the IMP-413 article by its title."""
+    error = uuid.uuid4()
+    guide = _passages((HELP_CENTER / "import-contacts-csv.md").read_text().split("---", 2)[2])
+    question = "my contact file is too big to import, what can I do?"
+    assert referred(question, guide, [(error, "Import file too large (IMP-413)")], embedder) == error
+    assert referred(question, guide, [(error, "Export times out (EXP-504)")], embedder) is None
+    assert (
+        referred(
+            "which columns does the import recognise?", guide, [(error, "Import file too large (IMP-413)")], embedder
+        )
+        is None
+    )
+
+
+async def test_an_article_under_the_floor_that_the_best_one_refers_to_is_cited_first(helpcenter, embedder):
+    """The import guide answers "too large" by naming the IMP-413 article, which retrieval scores under the floor."""
+    tool = TOOLSET.get("kb_search")
+    query = "customer's contact import got refused as too large, what's the cap and how do they get around it?"
+    async with helpcenter.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+        hits = await search(s, embedder, query, limit=6, visibilities=(Visibility.public, Visibility.internal))
+        result = await tool.run(
+            ToolContext(session=s, actor=sam, settings=Settings(), embedder=embedder), {"query": query}
+        )
+    below = [h for h in hits if h.title == "Import file too large (IMP-413)"]
+    assert below and below[0].score < RELEVANCE_FLOOR <= hits[0].score
+    assert result.data["passages"][0]["title"] == "Import file too large (IMP-413)"
+    assert "Split the file" in result.data["answer"]["text"]
+
+
+async def test_a_short_question_naming_what_the_help_center_never_mentions_is_not_found(helpcenter, embedder):
+    """ "QuickBooks" is in no passage: the invoices article it matches fairly well does not answer it. In a scenario
+    told at length a name is incidental ("in April")."""
+    tool = TOOLSET.get("kb_search")
+    visitor = Actor.customer("visitor-names")
+    long = "I cancelled our monthly subscription half way through April, do we get the unused half of the month back?"
+    async with helpcenter.session() as s:
+        assert await unknown_names(s, "do you sync invoices with QuickBooks?") == ["QuickBooks"]
+        assert await unknown_names(s, "Where do I find the Invoices page in Settings?") == []
+        assert await unknown_names(s, long) == []
+        context = ToolContext(session=s, actor=visitor, settings=Settings(), embedder=embedder)
+        unknown = await tool.run(context, {"query": "do you sync invoices with QuickBooks?"})
+        known = await tool.run(context, {"query": "how do I download invoices as PDF?"})
+    assert unknown.data == {"found": False, "passages": []}
+    assert known.data["found"]
+
+
+def test_a_having_trouble_title_is_a_troubleshooting_title(embedder):
+    """A problem is answered from "Having Trouble ...", which retrieval ranks first, over a look-alike "Why ..." title."""
+    trouble, replacement = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (trouble, "Having Trouble Making Purchases with Your Card?", 0.532),
+        (replacement, "Why was your credit card replacement request rejected", 0.468),
+    ]
+    question = "my credit card keeps getting declined even though I'm way under my limit"
+    assert pick_article(question, candidates, embedder) == trouble
