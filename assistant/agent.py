@@ -350,7 +350,7 @@ class Agent:
             turn.new.append(final)
         else:
             turn.new[-1] = turn.new[-1] | final
-        await turn.conversations.append(turn.conversation, turn.new)
+        await turn.conversations.append(turn.conversation, turn.new, durable=False)  # a model turn applies no write
         return TurnResult(
             conversation_id=str(turn.conversation.id),
             answer=answer,

@@ -97,13 +97,19 @@ def _engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
+async def psycopg_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
+    """The psycopg connection under `session` (its transaction's), for what only the driver does: pipeline mode, COPY."""
+    connection = await session.connection()
+    raw = (await connection.get_raw_connection()).driver_connection
+    assert isinstance(raw, psycopg.AsyncConnection), "a pooled connection always holds its psycopg connection"
+    return raw
+
+
 async def vector_connection(session: AsyncSession) -> psycopg.AsyncConnection[Any]:
     """The psycopg connection under `session`, able to send and read pgvector values in binary (pgvector's adapter, set
     up once per pooled connection): a vector travels as its floats, not as text formatted and parsed number by number.
     A numpy array passed as a parameter then goes as a `vector`."""
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
-    assert isinstance(raw, psycopg.AsyncConnection), "a pooled connection always holds its psycopg connection"
+    raw = await psycopg_connection(session)
     if raw.adapters.types.get("vector") is None:
         await register_vector_async(raw)
     return raw

@@ -117,7 +117,9 @@ async def world(db, clock) -> World:
         call = await EngagementService(s, actor_for(john)).log_call(
             {"contact_id": contact.id, "notes": "Sarah wants a demo. Budget is approved."}
         )
-        conversation = await ConversationService(s, actor_for(john)).open(None)
+        conversations = ConversationService(s, actor_for(john))
+        conversation = await conversations.open(None)  # stored with its first message, as a turn stores it
+        await conversations.append(conversation, [{"role": "user", "content": "what's my pipeline?"}])
         support, _ = await InboxService(s, SYSTEM).create_inbox(
             name="support", address="support@nexa.test", team="Support"
         )
