@@ -614,6 +614,24 @@ class Plan:
         self.call(name, **{k: v for k, v in arguments.items() if v is not None})
         self.answer("error", field=None, reason="the change was not accepted.")
 
+    def write_all(self, name: str, calls: list[dict[str, Any]]) -> NoReturn:
+        """Propose several writes of one tool at once (one yes approves them all); if one was refused, say why."""
+        for step in self.steps:
+            if step.name == name and not step.result.get("ok", False):
+                error = step.result.get("error", {})
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        if name not in self.tools:
+            self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
+        if self.steps and self.steps[-1].name == name:
+            self.answer("error", field=None, reason="the change was not accepted.")
+        raise Done(
+            Message(
+                "assistant",
+                None,
+                tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(a))) for a in calls],
+            )
+        )
+
     def need(self, *slots: str, hint: str = "") -> None:
         missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
         if missing:
@@ -1786,6 +1804,8 @@ class Plan:
     def do_handoff(self, handed: Handoff) -> None:
         """Give a deal or a task to a teammate: the one record the words name for sure (a task among the open ones of
         the person it belongs to: the caller's, or the teammate's the message names); else ask which."""
+        if handed.kind == "ticket" and handed.bulk:
+            self._assign_tickets(handed)
         if handed.kind == "ticket":  # "hand the falconstone export ticket over to sam"
             number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
             self.slots = {**self.slots, "assignee": handed.to, "ticket_number": number}
@@ -1797,6 +1817,24 @@ class Plan:
             self.write("reassign_deal", deal_id=deal["id"], owner=handed.to)
         task = self._task(handed.words, handed.owner)
         self.write("update_task", task_id=task["id"], assignee=handed.to)
+
+    def _assign_tickets(self, handed: Handoff) -> None:
+        """Every open ticket the words describe ("assign all the globex calendar sync tickets to me": each word in its
+        subject, requester's or account's name, `find_tickets`), proposed together; more than ten are not guessed at."""
+        words = _ticket_description(handed.words)
+        if not words:
+            self.answer("ask", missing="tickets", hint="Which tickets (words of their subject, account or requester)?")
+        found = self.call("find_tickets", description=words, open_only=True, limit=BULK_LIMIT + 1)["data"]
+        if not found:
+            self.answer("not_found", what="open tickets", name=words)
+        if len(found) > BULK_LIMIT:
+            self.answer(
+                "error",
+                field=None,
+                reason=f'more than {BULK_LIMIT} open tickets match "{words}": say more about the ones you mean.',
+            )
+        to = self.caller if handed.to.lower() in ("me", "myself") and self.caller else handed.to
+        self.write_all("assign_ticket", [{"number": int(t["number"]), "assignee": to} for t in found])
 
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
@@ -1816,18 +1854,13 @@ class Plan:
 
     def _task(self, words: str, owner: str | None) -> dict[str, Any]:
         """The one open task whose title holds every word the user wrote about it (typos allowed; a number as
-        written: "follow up #28"), among the caller's or the named teammate's; several are asked back, none is said."""
+        written: "follow up #28"), else whose title and the name of the record it is about hold them ("the follow up
+        with ava ito"), among the caller's or the named teammate's; several are asked back, none is said."""
         key = _task_words(words)
         if not key:
             self.need("name", hint="Which task (a few words of its title)?")
         if owner and owner.lower() not in ("my", "our", "me", "i"):
-            # A teammate's task titles are their own text: a turn that reads them proposes no write (the injection
-            # guard), so the change is not offered rather than made on a title nobody showed the caller.
-            self.answer(
-                "error",
-                field=None,
-                reason=f"I can show {owner.capitalize()}'s tasks (\"{owner}'s tasks\") but not change them from the chat yet.",
-            )
+            return self._teammate_task(key, owner)
         tasks = self.call("my_tasks")["data"]["tasks"]
         lines = [
             {
@@ -1837,16 +1870,36 @@ class Plan:
                 "id": t["id"],
             }
             for t in tasks
-            if t.get("status") != "done" and _covers(key, t["title"])
+            if t.get("status") != "done"
         ]
-        picked = [line for line in lines if _line(line) == self.slots.get("pick")]
-        if len(lines) > 1 and len(picked) == 1:
-            lines = picked
-        if not lines:
+        matched = [line for line in lines if _covers(key, line["name"])]
+        if not matched:  # the words name what the task is about, not only its title
+            described = self.attempt("find_tasks", description=key)
+            ids = {t["id"] for t in described.get("data") or []} if described.get("ok") else set()
+            matched = [line for line in lines if line["id"] in ids]
+        picked = [line for line in matched if _line(line) == self.slots.get("pick")]
+        if len(matched) > 1 and len(picked) == 1:
+            matched = picked
+        if not matched:
             self.answer("not_found", what="an open task", name=key)
-        if len(lines) > 1:
-            self.answer("clarify", candidates=lines[:4], confirm=False)
-        return lines[0]
+        if len(matched) > 1:
+            self.answer("clarify", candidates=matched[:4], confirm=False)
+        return matched[0]
+
+    def _teammate_task(self, key: str, owner: str) -> dict[str, Any]:
+        """The one open task of a teammate the words name (`find_tasks`: a teammate's titles are their own text, and a
+        turn that reads them proposes no write, so they are matched where they are kept and never read here)."""
+        found = self.call("find_tasks", description=key, person=owner)["data"]
+        if not found:
+            self.answer("not_found", what=f"an open task of {owner.capitalize()}'s", name=key)
+        if len(found) > 1:
+            self.answer(
+                "error",
+                field=None,
+                reason=f'{len(found)} of {owner.capitalize()}\'s open tasks match "{key}": say more of its title '
+                f'("{owner}\'s tasks" lists them).',
+            )
+        return {"type": "task", "id": found[0]["id"], "name": ""}
 
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
@@ -2089,6 +2142,7 @@ _WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\
 _MY_REPS = re.compile(
     r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
 )
+BULK_LIMIT = 10  # tickets handed on in one request, at most
 _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
     "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
@@ -2198,6 +2252,7 @@ _TASK_NOISE = frozenset(
         "out",
         "todo",
         "morning",
+        "overdue",
     }
 )
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
