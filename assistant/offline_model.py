@@ -614,21 +614,24 @@ class Plan:
         self.call(name, **{k: v for k, v in arguments.items() if v is not None})
         self.answer("error", field=None, reason="the change was not accepted.")
 
-    def write_all(self, name: str, calls: list[dict[str, Any]]) -> NoReturn:
-        """Propose several writes of one tool at once (one yes approves them all); if one was refused, say why."""
+    def write_all(self, calls: list[tuple[str, dict[str, Any]]]) -> NoReturn:
+        """Propose several writes at once (one yes approves them all); if one was refused, say why."""
+        names = {name for name, _ in calls}
         for step in self.steps:
-            if step.name == name and not step.result.get("ok", False):
+            if step.name in names and not step.result.get("ok", False):
                 error = step.result.get("error", {})
                 self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
-        if name not in self.tools:
+        for name in sorted(names - self.tools):
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
-        if self.steps and self.steps[-1].name == name:
+        if self.steps and self.steps[-1].name in names:
             self.answer("error", field=None, reason="the change was not accepted.")
         raise Done(
             Message(
                 "assistant",
                 None,
-                tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(a))) for a in calls],
+                tool_calls=[
+                    ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments))) for name, arguments in calls
+                ],
             )
         )
 
@@ -697,7 +700,7 @@ class Plan:
             dashed and "deal" in kinds
         ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
             name = f"{name} - {dashed[1]}"
-        elif numbered and "deal" in kinds:  # "northfield pilot 64": the number that ends a deal's name
+        elif numbered and {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
             name = f"{name} {numbered[1]}"
         hits: list[dict[str, Any]] = [
             h
@@ -735,6 +738,10 @@ class Plan:
         if record is not None and doubt:
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _focus_ticket_kind(self) -> bool:
+        """Whether the one record in focus is a ticket."""
+        return self.focus.of(["ticket"]) is not None
 
     def _focus_ticket(self) -> int | None:
         """The number of the one ticket in focus (a list names its tickets by id: the ticket then says its number)."""
@@ -822,6 +829,33 @@ class Plan:
                 changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept}
             )  # see acts.change_intent
             self.slots, framed = self.parse.slots, True
+        if (
+            self.parse.intent != "update_contact"
+            and not is_question(text)
+            and not _NEW_PERSON.search(text)
+            and (said := FILLERS["update_contact"](text, self.model.now())).get("value")
+        ):  # "tom smith got promoted - title is VP Procurement now": a person's field set to a value is that change
+            self.parse = Parse("update_contact", self.parse.confidence, said)
+            self.slots, framed = self.parse.slots, True
+        elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
+            framed = True
+        created = _NEW_RECORD.match(text)
+        made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
+        if made and not is_question(text):  # "give emma a task: call yara ...", "log a note on her: ..."
+            if self.parse.intent != made:
+                self.parse = Parse(made, self.parse.confidence, FILLERS[made](text, self.model.now()))
+                self.slots = self.parse.slots
+            framed = True
+        if (
+            self.parse.intent != "assign_ticket"
+            and _TAKE_TICKET.search(text)
+            and (_BARE_TICKET.search(text) or self._focus_ticket_kind())
+        ):  # "i'll take 1002 off the unassigned pile, put it on me"
+            self.parse = Parse("assign_ticket", self.parse.confidence, FILLERS["assign_ticket"](text, self.model.now()))
+            self.slots, framed = self.parse.slots, True
+        if framed and _IT_AFTER_VERB.match(text) and self.focus.records and self.slots.get("name"):
+            # "ok bump it to proposal, sarah confirmed the budget": "it" is the record in focus, not a name said later
+            self.slots = {k: v for k, v in self.slots.items() if k != "name"}
         if (
             self.parse.confidence < RULE_CONFIDENCE
             and (bare := _BARE_MENTION.match(text))
@@ -947,7 +981,11 @@ class Plan:
         ):
             return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
         if (
-            (_DEAL_WORDS.search(lowered) or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said)))
+            (
+                _DEAL_WORDS.search(lowered)
+                or _IN_STAGE.search(lowered)
+                or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said))
+            )
             and find_stage(self.text)
             and not _WON.search(lowered)
             and not self.slots.get("name")
@@ -1493,9 +1531,10 @@ class Plan:
         field = str(self.slots.get("field") or "phone")
         self.need("value", hint=f"What should the {field.replace('_url', '')} be?")
         who = self.find(PERSON, what="a contact or lead")
+        changes = dict(self.slots.get("changes") or {field: self.slots["value"]})  # several fields in one message
         if who["type"] == "lead":
-            field = {"mobile": "phone"}.get(field, field)
-        self.write(f"update_{who['type']}", **{f"{who['type']}_id": who["id"]}, changes={field: self.slots["value"]})
+            changes = {{"mobile": "phone"}.get(k, k): v for k, v in changes.items()}
+        self.write(f"update_{who['type']}", **{f"{who['type']}_id": who["id"]}, changes=changes)
 
     def do_assign_ticket(self) -> None:
         self._ticket_named()
@@ -1503,11 +1542,30 @@ class Plan:
         assignee = str(
             self.slots.get("assignee") or "me"
         )  # a name is resolved by the tool; several people are asked back
-        self.write(
+        self._ticket_writes(
             "assign_ticket",
-            number=self.slots["ticket_number"],
-            assignee=self.caller if assignee == "me" and self.caller else assignee,
+            {
+                "number": self.slots["ticket_number"],
+                "assignee": self.caller if assignee == "me" and self.caller else assignee,
+            },
         )
+
+    def _ticket_writes(self, tool: str, arguments: dict[str, Any]) -> NoReturn:
+        """The ticket change asked for and the other one a further clause asks for ("assign it to noah and set it to
+        pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
+        calls, number = [(tool, arguments)], arguments["number"]
+        for part in _TICKET_CLAUSES.split(self.text)[1:]:
+            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part)):
+                to = self.caller if who[1].lower() in ("me", "myself") and self.caller else who[1]
+                calls.append(("assign_ticket", {"number": number, "assignee": to}))
+            elif tool == "assign_ticket" and _SETS.match(part):
+                said = FILLERS["update_ticket"](part, self.model.now())
+                changes = {k: said[k] for k in ("status", "priority") if said.get(k)}
+                if changes:
+                    calls.append(("update_ticket", {"number": number, "changes": changes}))
+        if len(calls) == 1:
+            self.write(tool, **arguments)
+        self.write_all(calls)
 
     def do_update_lead_status(self) -> None:
         self.need("status", hint="Contacted, qualified or lost?")
@@ -1578,7 +1636,10 @@ class Plan:
         account = self.find(["account"], what="an account", required=False)
         company = account["name"] if account else self.slots.get("name") or "New deal"
         named = self.slots.get("deal_name")
-        if named and account and account["name"].lower() not in str(named).lower():
+        said_account = (
+            " - " in str(named) and _covers(str(named).split(" - ")[0], account["name"]) if account else False
+        )
+        if named and account and account["name"].lower() not in str(named).lower() and not said_account:
             named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
         self.write(
             "create_deal",
@@ -1834,7 +1895,7 @@ class Plan:
                 reason=f'more than {BULK_LIMIT} open tickets match "{words}": say more about the ones you mean.',
             )
         to = self.caller if handed.to.lower() in ("me", "myself") and self.caller else handed.to
-        self.write_all("assign_ticket", [{"number": int(t["number"]), "assignee": to} for t in found])
+        self.write_all([("assign_ticket", {"number": int(t["number"]), "assignee": to}) for t in found])
 
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
@@ -2073,7 +2134,7 @@ class Plan:
         changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
         if not changes:
             self.need("status", hint="What should change: the status or the priority?")
-        self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
+        self._ticket_writes("update_ticket", {"number": self.slots["ticket_number"], "changes": changes})
 
 
 EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -2081,7 +2142,7 @@ EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
     "update_lead_status": (("status", "name"),),
     "convert_lead": (("name",),),
     "create_deal": (("amount",),),
-    "update_deal": (("amount", "name"), ("close_date", "name")),
+    "update_deal": (("amount", "name"), ("close_date", "name"), ("probability", "name")),
     "move_deal_stage": (("stage", "name"),),
     "log_call": (("name", "notes"),),
     "add_note": (("body", "name"),),
@@ -2142,6 +2203,16 @@ _WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\
 _MY_REPS = re.compile(
     r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
 )
+_TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
+_ALSO_ASSIGN = re.compile(
+    r"^\W*(?:(?:please|pls)\s+)?(?:assign|reassign|give|hand|put|pass)\s+(?:it|this|that|the\s+ticket)\s+(?:over\s+)?"
+    r"(?:to|on)\s+(me|myself|[a-z]+)\b",
+    re.I,
+)
+_SETS = re.compile(
+    r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
+    re.I,
+)
 BULK_LIMIT = 10  # tickets handed on in one request, at most
 _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
@@ -2195,6 +2266,29 @@ _TASK_WORDS = re.compile(
     re.I,
 )
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
+_NEW_PERSON = re.compile(
+    r"\b(?:new|add|create|met|meet)\b[^.:]{0,30}\b(?:contacts?|leads?|prospects?)\b|^\W*new\b", re.I
+)
+_NEW_RECORD = re.compile(
+    r"^\W*(?:(?:please|pls|can\s+you|could\s+you|ok(?:ay)?|also|and)\W+)*(?:give|assign|create|add|make|set\s+up|put\s+in|"
+    r"log|jot(?:\s+down)?|leave|write(?:\s+down)?|drop)\s+(?:[a-z]+\s+)?(?:a|an)\s+(?:new\s+|quick\s+|short\s+)?"
+    r"(task|to-?do|reminder|note)\b",
+    re.I,
+)  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
+_NEW_KINDS = {
+    "task": "create_task",
+    "todo": "create_task",
+    "to-do": "create_task",
+    "reminder": "create_task",
+    "note": "add_note",
+}
+_TAKE_TICKET = re.compile(
+    r"(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
+    re.I,
+)
+_IT_AFTER_VERB = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|also|now|so|then|please|pls)[,\s]+)*[a-z]+\s+(?:it|this|that)\b", re.I
+)
 _FOR_TEAMMATE = re.compile(
     r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
     r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
@@ -2227,13 +2321,16 @@ _LOST = re.compile(
     re.I,
 )
 _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_IN_STAGE = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
+)  # only deals
 _COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
-    r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
+    r"|\b(?:tasks?|follow[\s-]?up\s*#\s*\d+)\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
 _DONE_WITH_IT = re.compile(
-    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this)\s+"
+    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
     r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
@@ -2253,6 +2350,8 @@ _TASK_NOISE = frozenset(
         "todo",
         "morning",
         "overdue",
+        "one",
+        "mark",
     }
 )
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)

@@ -229,6 +229,7 @@ RECORD_FIELDS = {
     "source",
     "close_date",
 }
+_NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%")  # an address, a number, a share
 _VALUE = re.compile(
     r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S|\b(?:should\s+(?:be|read)|is\s+now|now\s+(?:is|at))\s+\S"
     r"|\d\s*%",
@@ -238,10 +239,14 @@ _VALUE = re.compile(
 
 def field_request(text: str) -> str | None:
     """The record field a short request asks for without a question's form ("tom smith title", "ines baker email pls",
-    "health score for Silverline"): no command verb leads it and it carries no new value."""
-    if _COMMAND_START.match(text) or _VALUE.search(text) or len(text.split()) > 9:
+    "health score for Silverline"; "tom smith's number pls, need to call him": the first clause asks, the rest says why):
+    no command verb leads it and it carries no new value."""
+    if _COMMAND_START.match(text) or _NEW_VALUE.search(text):
         return None
-    return asked_field(text)
+    if len(text.split()) <= 9:
+        return None if _VALUE.search(text) else asked_field(text)
+    head = re.split(r"[,;]|\s[-–—]\s", text, maxsplit=1)[0]
+    return asked_field(head) if len(head.split()) <= 6 and not _VALUE.search(head) else None
 
 
 def smalltalk(text: str) -> str | None:
@@ -435,16 +440,18 @@ _ABOUT_ONE = {"draft_email", "explain_score", "next_best_action", "summarize_acc
 
 
 def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, Any]]:
-    """The records a proposed write is about: its target id, or the person a new lead names."""
+    """The records a proposed write is about: the person a new lead or contact names (not the account it joins), its
+    target id."""
     if tool == "next_best_action" and arguments.get("record_id"):
         return [{"type": arguments.get("record_type"), "id": str(arguments["record_id"]), "name": ""}]
+    if tool in ("create_lead", "create_contact") and arguments.get("first_name"):
+        kind = "lead" if tool == "create_lead" else "contact"
+        return [
+            {"type": kind, "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}
+        ]
     for key, kind in (("deal_id", "deal"), ("lead_id", "lead"), ("contact_id", "contact"), ("account_id", "account")):
         if arguments.get(key):
             return [{"type": kind, "id": str(arguments[key]), "name": ""}]
-    if tool == "create_lead" and arguments.get("first_name"):
-        return [
-            {"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}
-        ]
     if tool in ("update_ticket", "assign_ticket") and arguments.get("number"):
         return [{"type": "ticket", "id": None, "name": f"#{arguments['number']}"}]
     if tool == "create_deal" and arguments.get("deal_name"):
