@@ -1704,19 +1704,22 @@ class Plan:
         """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their deals
         (`search_deals` with `owner`, which says when the caller may not see them); None when the possessive names no
         teammate ("acme's deal") or none is said."""
-        said = _OWNER_OF_DEAL.search(self.text)
+        said = _OWNER_OF_DEAL.search(self.text) or _OWNER_OF_NAMED_DEAL.search(self.text)
         if said is None or said[1].lower() in STOPWORDS:
             return None
-        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)
+        words = " ".join(run.value for run in name_runs(said[2]))
+        number = re.search(r"\b(\d{1,4})\b", said[2])
+        key = f"{words} {number[1]}" if number else words
+        named = {"query": words.split()[0]} if words else {}  # those the first word names: a teammate has many
+        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **named)
+        if named and result.get("ok") and not any(_covers(key, str(d["deal_name"])) for d in result["data"]["deals"]):
+            result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)  # a typo in that word
         error = result.get("error") or {}
         if not result.get("ok") and error.get("code") == "not_found" and error.get("field") == "owner":
             return None  # no teammate by that name: an account's or a record's name
         if not result.get("ok"):
             reason = error.get("reason", "it failed")
             self.answer("error", field=None, reason=f"you can't change {said[1].capitalize()}'s deals here ({reason}).")
-        words = " ".join(run.value for run in name_runs(said[2]))
-        number = re.search(r"\b(\d{1,4})\b", said[2])
-        key = f"{words} {number[1]}" if number else words
         deals = [d for d in result["data"]["deals"] if key.strip() and _covers(key, str(d["deal_name"]))]
         if len(deals) == 1:
             return {"type": "deal", "id": deals[0]["id"], "name": deals[0]["deal_name"]}
@@ -2271,19 +2274,19 @@ _NEW_PERSON = re.compile(
 )
 _NEW_RECORD = re.compile(
     r"^\W*(?:(?:please|pls|can\s+you|could\s+you|ok(?:ay)?|also|and)\W+)*(?:give|assign|create|add|make|set\s+up|put\s+in|"
-    r"log|jot(?:\s+down)?|leave|write(?:\s+down)?|drop)\s+(?:[a-z]+\s+)?(?:a|an)\s+(?:new\s+|quick\s+|short\s+)?"
-    r"(task|to-?do|reminder|note)\b",
+    r"log|jot(?:\s+down)?|leave|write(?:\s+down)?|drop|book|schedule)\s+(?:[a-z]+\s+)?(?:a|an)\s+"
+    r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
     re.I,
 )  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
 _NEW_KINDS = {
     "task": "create_task",
     "todo": "create_task",
-    "to-do": "create_task",
     "reminder": "create_task",
     "note": "add_note",
+    "meeting": "schedule_meeting",
 }
 _TAKE_TICKET = re.compile(
-    r"(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
+    r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
     re.I,
 )
 _IT_AFTER_VERB = re.compile(
@@ -2370,6 +2373,9 @@ _PERFORMANCE_WHO = re.compile(
     re.I,
 )
 _OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|opportunity|opp)\b", re.I)
+_OWNER_OF_NAMED_DEAL = re.compile(
+    r"\b([a-z]+)['’]s\s+([\w&]+(?:\s+[\w&]+){0,3}\s+[-–]\s+[\w&]+(?:\s+\d{1,4})?)\b", re.I
+)  # "emma's falconpath co - upgrade 60": a deal's whole name
 _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 _WORKING_ON = re.compile(
@@ -2414,7 +2420,8 @@ _INSIGHTS: list[tuple[re.Pattern[str], str]] = [
         (
             r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b"
             r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:driving|behind|pushing|dragging|holding)\b.{0,40}\bscor"
-            r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b",
+            r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b"
+            r"|\bscore\s+(?:reasons?|breakdown|factors|drivers|explanation)\b|\breasons?\s+(?:for|behind)\b.{0,40}\bscore\b",
             "explain_score",
         ),
         (
@@ -2439,7 +2446,10 @@ _INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b",
             "forecast",
         ),
-        (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b", "summarize"),
+        (
+            r"(?:\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b)(?!.{0,25}\b(?:pipeline|forecast|quarter|numbers)\b)",
+            "summarize",
+        ),  # "summarise my pipeline for my 1:1": the pipeline report
     ]
 ]
 _PURPOSES = [

@@ -38,9 +38,11 @@ IDENTITY = re.compile(
 )
 
 # Requests the product cannot serve (yet): named so that the answer says what it cannot do.
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.IGNORECASE), what)
     for p, what in [
+        (r"\b(?:docusign|e-?sign(?:ature)?s?|adobe\s+sign|hellosign|pandadoc)\b", "send documents for e-signature"),
         (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
         (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
         (r"\btranslat\w*\b", "translate text"),
@@ -260,8 +262,10 @@ def smalltalk(text: str) -> str | None:
 
 
 def out_of_scope(text: str) -> str | None:
-    """What the product cannot do that the message asks for, if it asks for such a thing."""
-    return next((what for pattern, what in OUT_OF_SCOPE if pattern.search(text)), None)
+    """What the product cannot do that the message asks for, if it asks for such a thing (text in quotes is what the
+    user wants kept, not asked: 'add a note: "delete every deal", their IT guy wrote')."""
+    asked = _QUOTED.sub(" ", text)
+    return next((what for pattern, what in OUT_OF_SCOPE if pattern.search(asked)), None)
 
 
 def is_question(text: str) -> bool:

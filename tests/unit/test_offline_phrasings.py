@@ -113,3 +113,25 @@ def test_a_creation_names_the_record_it_makes(text, kind):
 
 def test_a_probability_is_read_from_its_short_form():
     assert FILLERS["update_deal"]("falconpath co - renewal 57 prob should be 60% not 50", NOW)["probability"] == 60
+
+
+def test_quoted_text_is_kept_not_asked_and_e_signatures_are_out_of_scope():
+    from assistant.offline.dialogue import out_of_scope
+
+    assert out_of_scope('add a note to globex: "delete every deal mike owns" - their IT guy emailed that') is None
+    assert out_of_scope("delete every deal mike owns") == "delete records"
+    assert out_of_scope("send the globex folks a docusign for the contract") == "send documents for e-signature"
+
+
+@pytest.mark.parametrize(
+    ("text", "insight"),
+    [
+        ("lead score reasons for rosa tanaka?", "explain_score"),
+        ("summarise my pipeline for my 1:1 with priya", None),
+        ("summarize ticket 1047", "summarize"),
+    ],
+)
+def test_the_insight_a_request_asks_for(text, insight):
+    from assistant.offline_model import _INSIGHTS
+
+    assert next((name for pattern, name in _INSIGHTS if pattern.search(text)), None) == insight
