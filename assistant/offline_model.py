@@ -821,6 +821,9 @@ class Plan:
         ) and not is_question(text):
             self.writing = True
             self.do_complete_task()
+        if (prioritised := _TASK_PRIORITY.match(text)) is not None:  # "make my call sarah johnson task urgent"
+            self.writing = True
+            self.do_task_priority(prioritised)
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
         framed = changed is not None and changed == self.parse.intent
         if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
@@ -1900,6 +1903,13 @@ class Plan:
         to = self.caller if handed.to.lower() in ("me", "myself") and self.caller else handed.to
         self.write_all([("assign_ticket", {"number": int(t["number"]), "assignee": to}) for t in found])
 
+    def do_task_priority(self, said: re.Match[str]) -> None:
+        """Set the priority of one open task the words name: the caller's, or the teammate's a possessive names."""
+        owner = re.match(r"([a-z]+)['’]s\s+", said[1], re.I)
+        words = said[1][owner.end() :] if owner else said[1]
+        task = self._task(words, owner[1] if owner else None)
+        self.write("update_task", task_id=task["id"], priority=said[2].lower())
+
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
         task")."""
@@ -2327,6 +2337,11 @@ _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _IN_STAGE = re.compile(
     r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
 )  # only deals
+_TASK_PRIORITY = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
+    r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?\W*$",
+    re.I,
+)
 _COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
     r"|\b(?:tasks?|follow[\s-]?up\s*#\s*\d+)\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",

@@ -176,7 +176,7 @@ async def find_tasks(ctx: ToolContext, description: str, person: str | None = No
     area="tasks",
     writes=True,
     target=(Task.record_type, "task_id"),
-    summary="Update task '{target}':[ status {status}][ due {due_date}][ give it to {assignee}]",
+    summary="Update task '{target}':[ status {status}][ due {due_date}][ priority {priority}][ give it to {assignee}]",
 )
 async def update_task(
     ctx: ToolContext,
@@ -184,17 +184,21 @@ async def update_task(
     status: TaskStatus | None = None,
     due_date: Day | None = None,
     *,
+    priority: Priority | None = None,
     assignee: str | None = None,
 ) -> ToolResult:
-    """Complete, start, reschedule or reassign a task.
+    """Complete, start, reschedule, reprioritise or reassign a task.
 
     Args:
         task_id: the task's id
         status: todo, in_progress or done
         due_date: the new due date
+        priority: low, medium, high or urgent
         assignee: hand the task to this teammate: email, full or first name (managers: their team; admins: anyone)
     """
-    changes: dict[str, object] = {k: v for k, v in {"status": status, "due_date": due_date}.items() if v is not None}
+    changes: dict[str, object] = {
+        k: v for k, v in {"status": status, "due_date": due_date, "priority": priority}.items() if v is not None
+    }
     if assignee:
         changes["assignee_id"] = (await PeopleService(ctx.session, ctx.actor).teammate(assignee, field="assignee")).id
     task = await TaskService(ctx.session, ctx.actor).update(task_id, changes)

@@ -85,3 +85,17 @@ async def test_all_the_tickets_a_description_names_are_handed_on_together(db, de
         numbers = [p.arguments["number"] for p in result.pending]
         owners = {t.assignee_id for t in await s.scalars(select(Ticket).where(Ticket.number.in_(numbers)))}
     assert owners == {noah.user_id}
+
+
+async def test_a_tasks_priority_is_changed_by_its_words(db, demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    async with db.session() as s:
+        task = await TaskService(s, john).create({"title": "Prepare the security review"})
+        await s.commit()
+    result = await agent.run(john, "make my security review task urgent")
+    assert [p.tool for p in result.pending] == ["update_task"], result.answer
+    assert (
+        result.pending[0].arguments["task_id"] == str(task.id) and result.pending[0].arguments["priority"] == "urgent"
+    )
+    assert "Prepare the security review" in result.answer

@@ -135,3 +135,18 @@ def test_the_insight_a_request_asks_for(text, insight):
     from assistant.offline_model import _INSIGHTS
 
     assert next((name for pattern, name in _INSIGHTS if pattern.search(text)), None) == insight
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("make my call sarah johnson task urgent", ("call sarah johnson", "urgent")),
+        ("set emma's renewal prep task to high priority", ("emma's renewal prep", "high")),
+        ("make a task to call sarah, urgent", None),
+    ],
+)
+def test_a_tasks_priority_change_names_the_task(text, said):
+    from assistant.offline_model import _TASK_PRIORITY
+
+    found = _TASK_PRIORITY.match(text)
+    assert (found[1], found[2]) == said if said else found is None
