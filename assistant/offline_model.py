@@ -1390,6 +1390,8 @@ class Plan:
             if len(deals) == 1 and deals[0].get("id"):
                 self._answer_field("deal", self.call("get_deal", deal_id=str(deals[0]["id"]))["data"], field)
             return
+        if kind == "deal" and field == "stage" and _STATUS_OF.search(self.text):
+            self.answer("deal", d=data)  # "status of the northline pilot?": where it stands, not only its stage
         if kind == "deal" and field == "contact" and data.get("primary_contact_id"):
             view = self.call("get_contact", contact_id=str(data["primary_contact_id"]))["data"]
             self.answer(
@@ -2337,6 +2339,7 @@ _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _IN_STAGE = re.compile(
     r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
 )  # only deals
+_STATUS_OF = re.compile(r"\bstatus\b|\bwhere\b.{0,30}\bstands?\b|\bhow(?:'?s|\s+is)\b.{0,30}\bgoing\b", re.I)
 _TASK_PRIORITY = re.compile(
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
     r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?\W*$",

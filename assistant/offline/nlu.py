@@ -473,6 +473,7 @@ _TASK_COMMAND = re.compile(
     r"(?:task|to-?do|reminder)s?\b(?:\s+(?:for\s+me|to))?",
     re.I,
 )
+_TASK_PARTS = re.compile(r",|\s[-–—]\s(?=.*\b(?:tasks?|to-?dos?|reminders?)\b)")  # "... - make it a task for me"
 _TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
 _TASK_WORD_START = re.compile(r"^\W*(?:(?:a|new)\s+)?(?:task|to-?do|reminder)\b[\s:,-]*", re.I)
 _PRIORITY_WORDS = re.compile(
@@ -511,7 +512,7 @@ def _create_task(text: str, now: datetime) -> Slots:
     linked = _LINKED.search(body)
     if linked:
         body = body[: linked.start()]
-    parts = [part for part in body.split(",") if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
+    parts = [part for part in _TASK_PARTS.split(body) if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
     parts = _drop_edges(parts, lambda part: _blank(part) or bool(_TASK_META.search(part)))
     title = _clean(",".join(parts))
     if title:

@@ -150,3 +150,20 @@ def test_a_tasks_priority_change_names_the_task(text, said):
 
     found = _TASK_PRIORITY.match(text)
     assert (found[1], found[2]) == said if said else found is None
+
+
+def test_a_task_said_after_a_dash_keeps_what_to_do():
+    slots = FILLERS["create_task"]("remind me friday to review the acme deal with john - make it a task for me", NOW)
+    assert slots["title"] == "Review the acme deal with john" and slots["due_date"] == date(2026, 6, 12)
+    named = FILLERS["create_task"]("create a task: call Globex - Platform Upgrade contact by friday", NOW)
+    assert named["title"] == "Call Globex - Platform Upgrade contact"
+
+
+@pytest.mark.parametrize(
+    ("text", "overall"),
+    [("status of the northline pilot?", True), ("what stage is the northline pilot in", False)],
+)
+def test_a_deals_status_is_where_it_stands(text, overall):
+    from assistant.offline_model import _STATUS_OF
+
+    assert bool(_STATUS_OF.search(text)) is overall
