@@ -614,6 +614,27 @@ class Plan:
         self.call(name, **{k: v for k, v in arguments.items() if v is not None})
         self.answer("error", field=None, reason="the change was not accepted.")
 
+    def write_all(self, calls: list[tuple[str, dict[str, Any]]]) -> NoReturn:
+        """Propose several writes at once (one yes approves them all); if one was refused, say why."""
+        names = {name for name, _ in calls}
+        for step in self.steps:
+            if step.name in names and not step.result.get("ok", False):
+                error = step.result.get("error", {})
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        for name in sorted(names - self.tools):
+            self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
+        if self.steps and self.steps[-1].name in names:
+            self.answer("error", field=None, reason="the change was not accepted.")
+        raise Done(
+            Message(
+                "assistant",
+                None,
+                tool_calls=[
+                    ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments))) for name, arguments in calls
+                ],
+            )
+        )
+
     def need(self, *slots: str, hint: str = "") -> None:
         missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
         if missing:
@@ -679,7 +700,7 @@ class Plan:
             dashed and "deal" in kinds
         ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
             name = f"{name} - {dashed[1]}"
-        elif numbered and "deal" in kinds:  # "northfield pilot 64": the number that ends a deal's name
+        elif numbered and {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
             name = f"{name} {numbered[1]}"
         hits: list[dict[str, Any]] = [
             h
@@ -717,6 +738,10 @@ class Plan:
         if record is not None and doubt:
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _focus_ticket_kind(self) -> bool:
+        """Whether the one record in focus is a ticket."""
+        return self.focus.of(["ticket"]) is not None
 
     def _focus_ticket(self) -> int | None:
         """The number of the one ticket in focus (a list names its tickets by id: the ticket then says its number)."""
@@ -796,6 +821,9 @@ class Plan:
         ) and not is_question(text):
             self.writing = True
             self.do_complete_task()
+        if (prioritised := _TASK_PRIORITY.match(text)) is not None:  # "make my call sarah johnson task urgent"
+            self.writing = True
+            self.do_task_priority(prioritised)
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
         framed = changed is not None and changed == self.parse.intent
         if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
@@ -804,6 +832,33 @@ class Plan:
                 changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept}
             )  # see acts.change_intent
             self.slots, framed = self.parse.slots, True
+        if (
+            self.parse.intent != "update_contact"
+            and not is_question(text)
+            and not _NEW_PERSON.search(text)
+            and (said := FILLERS["update_contact"](text, self.model.now())).get("value")
+        ):  # "tom smith got promoted - title is VP Procurement now": a person's field set to a value is that change
+            self.parse = Parse("update_contact", self.parse.confidence, said)
+            self.slots, framed = self.parse.slots, True
+        elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
+            framed = True
+        created = _NEW_RECORD.match(text)
+        made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
+        if made and not is_question(text):  # "give emma a task: call yara ...", "log a note on her: ..."
+            if self.parse.intent != made:
+                self.parse = Parse(made, self.parse.confidence, FILLERS[made](text, self.model.now()))
+                self.slots = self.parse.slots
+            framed = True
+        if (
+            self.parse.intent != "assign_ticket"
+            and _TAKE_TICKET.search(text)
+            and (_BARE_TICKET.search(text) or self._focus_ticket_kind())
+        ):  # "i'll take 1002 off the unassigned pile, put it on me"
+            self.parse = Parse("assign_ticket", self.parse.confidence, FILLERS["assign_ticket"](text, self.model.now()))
+            self.slots, framed = self.parse.slots, True
+        if framed and _IT_AFTER_VERB.match(text) and self.focus.records and self.slots.get("name"):
+            # "ok bump it to proposal, sarah confirmed the budget": "it" is the record in focus, not a name said later
+            self.slots = {k: v for k, v in self.slots.items() if k != "name"}
         if (
             self.parse.confidence < RULE_CONFIDENCE
             and (bare := _BARE_MENTION.match(text))
@@ -929,7 +984,11 @@ class Plan:
         ):
             return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
         if (
-            (_DEAL_WORDS.search(lowered) or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said)))
+            (
+                _DEAL_WORDS.search(lowered)
+                or _IN_STAGE.search(lowered)
+                or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said))
+            )
             and find_stage(self.text)
             and not _WON.search(lowered)
             and not self.slots.get("name")
@@ -1331,6 +1390,8 @@ class Plan:
             if len(deals) == 1 and deals[0].get("id"):
                 self._answer_field("deal", self.call("get_deal", deal_id=str(deals[0]["id"]))["data"], field)
             return
+        if kind == "deal" and field == "stage" and _STATUS_OF.search(self.text):
+            self.answer("deal", d=data)  # "status of the northline pilot?": where it stands, not only its stage
         if kind == "deal" and field == "contact" and data.get("primary_contact_id"):
             view = self.call("get_contact", contact_id=str(data["primary_contact_id"]))["data"]
             self.answer(
@@ -1475,9 +1536,10 @@ class Plan:
         field = str(self.slots.get("field") or "phone")
         self.need("value", hint=f"What should the {field.replace('_url', '')} be?")
         who = self.find(PERSON, what="a contact or lead")
+        changes = dict(self.slots.get("changes") or {field: self.slots["value"]})  # several fields in one message
         if who["type"] == "lead":
-            field = {"mobile": "phone"}.get(field, field)
-        self.write(f"update_{who['type']}", **{f"{who['type']}_id": who["id"]}, changes={field: self.slots["value"]})
+            changes = {{"mobile": "phone"}.get(k, k): v for k, v in changes.items()}
+        self.write(f"update_{who['type']}", **{f"{who['type']}_id": who["id"]}, changes=changes)
 
     def do_assign_ticket(self) -> None:
         self._ticket_named()
@@ -1485,11 +1547,30 @@ class Plan:
         assignee = str(
             self.slots.get("assignee") or "me"
         )  # a name is resolved by the tool; several people are asked back
-        self.write(
+        self._ticket_writes(
             "assign_ticket",
-            number=self.slots["ticket_number"],
-            assignee=self.caller if assignee == "me" and self.caller else assignee,
+            {
+                "number": self.slots["ticket_number"],
+                "assignee": self.caller if assignee == "me" and self.caller else assignee,
+            },
         )
+
+    def _ticket_writes(self, tool: str, arguments: dict[str, Any]) -> NoReturn:
+        """The ticket change asked for and the other one a further clause asks for ("assign it to noah and set it to
+        pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
+        calls, number = [(tool, arguments)], arguments["number"]
+        for part in _TICKET_CLAUSES.split(self.text)[1:]:
+            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part)):
+                to = self.caller if who[1].lower() in ("me", "myself") and self.caller else who[1]
+                calls.append(("assign_ticket", {"number": number, "assignee": to}))
+            elif tool == "assign_ticket" and _SETS.match(part):
+                said = FILLERS["update_ticket"](part, self.model.now())
+                changes = {k: said[k] for k in ("status", "priority") if said.get(k)}
+                if changes:
+                    calls.append(("update_ticket", {"number": number, "changes": changes}))
+        if len(calls) == 1:
+            self.write(tool, **arguments)
+        self.write_all(calls)
 
     def do_update_lead_status(self) -> None:
         self.need("status", hint="Contacted, qualified or lost?")
@@ -1560,7 +1641,10 @@ class Plan:
         account = self.find(["account"], what="an account", required=False)
         company = account["name"] if account else self.slots.get("name") or "New deal"
         named = self.slots.get("deal_name")
-        if named and account and account["name"].lower() not in str(named).lower():
+        said_account = (
+            " - " in str(named) and _covers(str(named).split(" - ")[0], account["name"]) if account else False
+        )
+        if named and account and account["name"].lower() not in str(named).lower() and not said_account:
             named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
         self.write(
             "create_deal",
@@ -1625,19 +1709,22 @@ class Plan:
         """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their deals
         (`search_deals` with `owner`, which says when the caller may not see them); None when the possessive names no
         teammate ("acme's deal") or none is said."""
-        said = _OWNER_OF_DEAL.search(self.text)
+        said = _OWNER_OF_DEAL.search(self.text) or _OWNER_OF_NAMED_DEAL.search(self.text)
         if said is None or said[1].lower() in STOPWORDS:
             return None
-        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)
+        words = " ".join(run.value for run in name_runs(said[2]))
+        number = re.search(r"\b(\d{1,4})\b", said[2])
+        key = f"{words} {number[1]}" if number else words
+        named = {"query": words.split()[0]} if words else {}  # those the first word names: a teammate has many
+        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **named)
+        if named and result.get("ok") and not any(_covers(key, str(d["deal_name"])) for d in result["data"]["deals"]):
+            result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)  # a typo in that word
         error = result.get("error") or {}
         if not result.get("ok") and error.get("code") == "not_found" and error.get("field") == "owner":
             return None  # no teammate by that name: an account's or a record's name
         if not result.get("ok"):
             reason = error.get("reason", "it failed")
             self.answer("error", field=None, reason=f"you can't change {said[1].capitalize()}'s deals here ({reason}).")
-        words = " ".join(run.value for run in name_runs(said[2]))
-        number = re.search(r"\b(\d{1,4})\b", said[2])
-        key = f"{words} {number[1]}" if number else words
         deals = [d for d in result["data"]["deals"] if key.strip() and _covers(key, str(d["deal_name"]))]
         if len(deals) == 1:
             return {"type": "deal", "id": deals[0]["id"], "name": deals[0]["deal_name"]}
@@ -1786,6 +1873,8 @@ class Plan:
     def do_handoff(self, handed: Handoff) -> None:
         """Give a deal or a task to a teammate: the one record the words name for sure (a task among the open ones of
         the person it belongs to: the caller's, or the teammate's the message names); else ask which."""
+        if handed.kind == "ticket" and handed.bulk:
+            self._assign_tickets(handed)
         if handed.kind == "ticket":  # "hand the falconstone export ticket over to sam"
             number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
             self.slots = {**self.slots, "assignee": handed.to, "ticket_number": number}
@@ -1797,6 +1886,31 @@ class Plan:
             self.write("reassign_deal", deal_id=deal["id"], owner=handed.to)
         task = self._task(handed.words, handed.owner)
         self.write("update_task", task_id=task["id"], assignee=handed.to)
+
+    def _assign_tickets(self, handed: Handoff) -> None:
+        """Every open ticket the words describe ("assign all the globex calendar sync tickets to me": each word in its
+        subject, requester's or account's name, `find_tickets`), proposed together; more than ten are not guessed at."""
+        words = _ticket_description(handed.words)
+        if not words:
+            self.answer("ask", missing="tickets", hint="Which tickets (words of their subject, account or requester)?")
+        found = self.call("find_tickets", description=words, open_only=True, limit=BULK_LIMIT + 1)["data"]
+        if not found:
+            self.answer("not_found", what="open tickets", name=words)
+        if len(found) > BULK_LIMIT:
+            self.answer(
+                "error",
+                field=None,
+                reason=f'more than {BULK_LIMIT} open tickets match "{words}": say more about the ones you mean.',
+            )
+        to = self.caller if handed.to.lower() in ("me", "myself") and self.caller else handed.to
+        self.write_all([("assign_ticket", {"number": int(t["number"]), "assignee": to}) for t in found])
+
+    def do_task_priority(self, said: re.Match[str]) -> None:
+        """Set the priority of one open task the words name: the caller's, or the teammate's a possessive names."""
+        owner = re.match(r"([a-z]+)['’]s\s+", said[1], re.I)
+        words = said[1][owner.end() :] if owner else said[1]
+        task = self._task(words, owner[1] if owner else None)
+        self.write("update_task", task_id=task["id"], priority=said[2].lower())
 
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
@@ -1816,18 +1930,13 @@ class Plan:
 
     def _task(self, words: str, owner: str | None) -> dict[str, Any]:
         """The one open task whose title holds every word the user wrote about it (typos allowed; a number as
-        written: "follow up #28"), among the caller's or the named teammate's; several are asked back, none is said."""
+        written: "follow up #28"), else whose title and the name of the record it is about hold them ("the follow up
+        with ava ito"), among the caller's or the named teammate's; several are asked back, none is said."""
         key = _task_words(words)
         if not key:
             self.need("name", hint="Which task (a few words of its title)?")
         if owner and owner.lower() not in ("my", "our", "me", "i"):
-            # A teammate's task titles are their own text: a turn that reads them proposes no write (the injection
-            # guard), so the change is not offered rather than made on a title nobody showed the caller.
-            self.answer(
-                "error",
-                field=None,
-                reason=f"I can show {owner.capitalize()}'s tasks (\"{owner}'s tasks\") but not change them from the chat yet.",
-            )
+            return self._teammate_task(key, owner)
         tasks = self.call("my_tasks")["data"]["tasks"]
         lines = [
             {
@@ -1837,16 +1946,36 @@ class Plan:
                 "id": t["id"],
             }
             for t in tasks
-            if t.get("status") != "done" and _covers(key, t["title"])
+            if t.get("status") != "done"
         ]
-        picked = [line for line in lines if _line(line) == self.slots.get("pick")]
-        if len(lines) > 1 and len(picked) == 1:
-            lines = picked
-        if not lines:
+        matched = [line for line in lines if _covers(key, line["name"])]
+        if not matched:  # the words name what the task is about, not only its title
+            described = self.attempt("find_tasks", description=key)
+            ids = {t["id"] for t in described.get("data") or []} if described.get("ok") else set()
+            matched = [line for line in lines if line["id"] in ids]
+        picked = [line for line in matched if _line(line) == self.slots.get("pick")]
+        if len(matched) > 1 and len(picked) == 1:
+            matched = picked
+        if not matched:
             self.answer("not_found", what="an open task", name=key)
-        if len(lines) > 1:
-            self.answer("clarify", candidates=lines[:4], confirm=False)
-        return lines[0]
+        if len(matched) > 1:
+            self.answer("clarify", candidates=matched[:4], confirm=False)
+        return matched[0]
+
+    def _teammate_task(self, key: str, owner: str) -> dict[str, Any]:
+        """The one open task of a teammate the words name (`find_tasks`: a teammate's titles are their own text, and a
+        turn that reads them proposes no write, so they are matched where they are kept and never read here)."""
+        found = self.call("find_tasks", description=key, person=owner)["data"]
+        if not found:
+            self.answer("not_found", what=f"an open task of {owner.capitalize()}'s", name=key)
+        if len(found) > 1:
+            self.answer(
+                "error",
+                field=None,
+                reason=f'{len(found)} of {owner.capitalize()}\'s open tasks match "{key}": say more of its title '
+                f'("{owner}\'s tasks" lists them).',
+            )
+        return {"type": "task", "id": found[0]["id"], "name": ""}
 
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
@@ -2020,7 +2149,7 @@ class Plan:
         changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
         if not changes:
             self.need("status", hint="What should change: the status or the priority?")
-        self.write("update_ticket", number=self.slots["ticket_number"], changes=changes)
+        self._ticket_writes("update_ticket", {"number": self.slots["ticket_number"], "changes": changes})
 
 
 EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -2028,7 +2157,7 @@ EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
     "update_lead_status": (("status", "name"),),
     "convert_lead": (("name",),),
     "create_deal": (("amount",),),
-    "update_deal": (("amount", "name"), ("close_date", "name")),
+    "update_deal": (("amount", "name"), ("close_date", "name"), ("probability", "name")),
     "move_deal_stage": (("stage", "name"),),
     "log_call": (("name", "notes"),),
     "add_note": (("body", "name"),),
@@ -2089,6 +2218,17 @@ _WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\
 _MY_REPS = re.compile(
     r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
 )
+_TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
+_ALSO_ASSIGN = re.compile(
+    r"^\W*(?:(?:please|pls)\s+)?(?:assign|reassign|give|hand|put|pass)\s+(?:it|this|that|the\s+ticket)\s+(?:over\s+)?"
+    r"(?:to|on)\s+(me|myself|[a-z]+)\b",
+    re.I,
+)
+_SETS = re.compile(
+    r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
+    re.I,
+)
+BULK_LIMIT = 10  # tickets handed on in one request, at most
 _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
     "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
@@ -2141,6 +2281,29 @@ _TASK_WORDS = re.compile(
     re.I,
 )
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
+_NEW_PERSON = re.compile(
+    r"\b(?:new|add|create|met|meet)\b[^.:]{0,30}\b(?:contacts?|leads?|prospects?)\b|^\W*new\b", re.I
+)
+_NEW_RECORD = re.compile(
+    r"^\W*(?:(?:please|pls|can\s+you|could\s+you|ok(?:ay)?|also|and)\W+)*(?:give|assign|create|add|make|set\s+up|put\s+in|"
+    r"log|jot(?:\s+down)?|leave|write(?:\s+down)?|drop|book|schedule)\s+(?:[a-z]+\s+)?(?:a|an)\s+"
+    r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
+    re.I,
+)  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
+_NEW_KINDS = {
+    "task": "create_task",
+    "todo": "create_task",
+    "reminder": "create_task",
+    "note": "add_note",
+    "meeting": "schedule_meeting",
+}
+_TAKE_TICKET = re.compile(
+    r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
+    re.I,
+)
+_IT_AFTER_VERB = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|also|now|so|then|please|pls)[,\s]+)*[a-z]+\s+(?:it|this|that)\b", re.I
+)
 _FOR_TEAMMATE = re.compile(
     r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
     r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
@@ -2173,13 +2336,22 @@ _LOST = re.compile(
     re.I,
 )
 _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_IN_STAGE = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
+)  # only deals
+_STATUS_OF = re.compile(r"\bstatus\b|\bwhere\b.{0,30}\bstands?\b|\bhow(?:'?s|\s+is)\b.{0,30}\bgoing\b", re.I)
+_TASK_PRIORITY = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
+    r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?\W*$",
+    re.I,
+)
 _COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
-    r"|\btasks?\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
+    r"|\b(?:tasks?|follow[\s-]?up\s*#\s*\d+)\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
 _DONE_WITH_IT = re.compile(
-    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this)\s+"
+    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
     r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
@@ -2198,6 +2370,9 @@ _TASK_NOISE = frozenset(
         "out",
         "todo",
         "morning",
+        "overdue",
+        "one",
+        "mark",
     }
 )
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
@@ -2216,6 +2391,9 @@ _PERFORMANCE_WHO = re.compile(
     re.I,
 )
 _OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|opportunity|opp)\b", re.I)
+_OWNER_OF_NAMED_DEAL = re.compile(
+    r"\b([a-z]+)['’]s\s+([\w&]+(?:\s+[\w&]+){0,3}\s+[-–]\s+[\w&]+(?:\s+\d{1,4})?)\b", re.I
+)  # "emma's falconpath co - upgrade 60": a deal's whole name
 _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 _WORKING_ON = re.compile(
@@ -2260,7 +2438,8 @@ _INSIGHTS: list[tuple[re.Pattern[str], str]] = [
         (
             r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b"
             r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:driving|behind|pushing|dragging|holding)\b.{0,40}\bscor"
-            r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b",
+            r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b"
+            r"|\bscore\s+(?:reasons?|breakdown|factors|drivers|explanation)\b|\breasons?\s+(?:for|behind)\b.{0,40}\bscore\b",
             "explain_score",
         ),
         (
@@ -2285,7 +2464,10 @@ _INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b",
             "forecast",
         ),
-        (r"\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b", "summarize"),
+        (
+            r"(?:\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b)(?!.{0,25}\b(?:pipeline|forecast|quarter|numbers)\b)",
+            "summarize",
+        ),  # "summarise my pipeline for my 1:1": the pipeline report
     ]
 ]
 _PURPOSES = [

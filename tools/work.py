@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from store.errors import InvalidInput
+from store.models import Task
 from store.models.enums import CallDirection, CallOutcome, Priority, TaskStatus
 from store.schemas import Day, Instant
 from store.serialize import plain
@@ -18,6 +21,9 @@ from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
 
 Related = Literal["lead", "contact", "account", "deal", "ticket"]
+_NOT_DESCRIPTIVE = frozenset(
+    "the a an my our their his her its this that task tasks to-do todo one for of about with".split()
+)
 Minutes = Annotated[int, Field(ge=0, le=24 * 60)]  # a meeting's length; a day at most
 
 
@@ -136,10 +142,41 @@ async def create_task(
     return ToolResult(data={"id": str(task.id), "title": task.title, "due_date": plain(task.due_date)})
 
 
+@tool(area="tasks")
+async def find_tasks(ctx: ToolContext, description: str, person: str | None = None) -> ToolResult:
+    """The open tasks a description names, the user's or (managers: their team; admins: anyone) a teammate's, e.g.
+    "follow up #16" or "the chloe petrov follow up": every word must start a word of the task's title or of the name
+    of the record it is about. It returns ids, due dates, status, priority and that record's name but not the title,
+    so a change can follow in the same turn; list the titles with my_tasks or team_tasks.
+
+    Args:
+        description: the words the user used for the task (title words, who or what it is about)
+        person: whose tasks: the teammate's email, full name or first name; none for the user's own
+    """
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*", description.lower()) if w not in _NOT_DESCRIPTIVE]
+    if not words:
+        raise InvalidInput("description", "say something about the task: words of its title, who it is about")
+    assignee = (await PeopleService(ctx.session, ctx.actor).teammate(person)).id if person else None
+    found = await TaskService(ctx.session, ctx.actor).described(words, assignee_id=assignee)
+    return ToolResult(
+        data=[
+            {
+                "id": str(t.id),
+                "status": t.status.value,
+                "due_date": plain(t.due_date),
+                "priority": t.priority.value,
+                "about": about,
+            }
+            for t, about in found
+        ]
+    )
+
+
 @tool(
     area="tasks",
     writes=True,
-    summary="Update task {task_id}:[ status {status}][ due {due_date}][ give it to {assignee}]",
+    target=(Task.record_type, "task_id"),
+    summary="Update task '{target}':[ status {status}][ due {due_date}][ priority {priority}][ give it to {assignee}]",
 )
 async def update_task(
     ctx: ToolContext,
@@ -147,17 +184,21 @@ async def update_task(
     status: TaskStatus | None = None,
     due_date: Day | None = None,
     *,
+    priority: Priority | None = None,
     assignee: str | None = None,
 ) -> ToolResult:
-    """Complete, start, reschedule or reassign a task.
+    """Complete, start, reschedule, reprioritise or reassign a task.
 
     Args:
         task_id: the task's id
         status: todo, in_progress or done
         due_date: the new due date
+        priority: low, medium, high or urgent
         assignee: hand the task to this teammate: email, full or first name (managers: their team; admins: anyone)
     """
-    changes: dict[str, object] = {k: v for k, v in {"status": status, "due_date": due_date}.items() if v is not None}
+    changes: dict[str, object] = {
+        k: v for k, v in {"status": status, "due_date": due_date, "priority": priority}.items() if v is not None
+    }
     if assignee:
         changes["assignee_id"] = (await PeopleService(ctx.session, ctx.actor).teammate(assignee, field="assignee")).id
     task = await TaskService(ctx.session, ctx.actor).update(task_id, changes)

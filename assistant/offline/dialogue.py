@@ -38,9 +38,11 @@ IDENTITY = re.compile(
 )
 
 # Requests the product cannot serve (yet): named so that the answer says what it cannot do.
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.IGNORECASE), what)
     for p, what in [
+        (r"\b(?:docusign|e-?sign(?:ature)?s?|adobe\s+sign|hellosign|pandadoc)\b", "send documents for e-signature"),
         (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
         (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
         (r"\btranslat\w*\b", "translate text"),
@@ -229,6 +231,7 @@ RECORD_FIELDS = {
     "source",
     "close_date",
 }
+_NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%")  # an address, a number, a share
 _VALUE = re.compile(
     r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S|\b(?:should\s+(?:be|read)|is\s+now|now\s+(?:is|at))\s+\S"
     r"|\d\s*%",
@@ -238,10 +241,14 @@ _VALUE = re.compile(
 
 def field_request(text: str) -> str | None:
     """The record field a short request asks for without a question's form ("tom smith title", "ines baker email pls",
-    "health score for Silverline"): no command verb leads it and it carries no new value."""
-    if _COMMAND_START.match(text) or _VALUE.search(text) or len(text.split()) > 9:
+    "health score for Silverline"; "tom smith's number pls, need to call him": the first clause asks, the rest says why):
+    no command verb leads it and it carries no new value."""
+    if _COMMAND_START.match(text) or _NEW_VALUE.search(text):
         return None
-    return asked_field(text)
+    if len(text.split()) <= 9:
+        return None if _VALUE.search(text) else asked_field(text)
+    head = re.split(r"[,;]|\s[-–—]\s", text, maxsplit=1)[0]
+    return asked_field(head) if len(head.split()) <= 6 and not _VALUE.search(head) else None
 
 
 def smalltalk(text: str) -> str | None:
@@ -255,8 +262,10 @@ def smalltalk(text: str) -> str | None:
 
 
 def out_of_scope(text: str) -> str | None:
-    """What the product cannot do that the message asks for, if it asks for such a thing."""
-    return next((what for pattern, what in OUT_OF_SCOPE if pattern.search(text)), None)
+    """What the product cannot do that the message asks for, if it asks for such a thing (text in quotes is what the
+    user wants kept, not asked: 'add a note: "delete every deal", their IT guy wrote')."""
+    asked = _QUOTED.sub(" ", text)
+    return next((what for pattern, what in OUT_OF_SCOPE if pattern.search(asked)), None)
 
 
 def is_question(text: str) -> bool:
@@ -435,16 +444,18 @@ _ABOUT_ONE = {"draft_email", "explain_score", "next_best_action", "summarize_acc
 
 
 def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, Any]]:
-    """The records a proposed write is about: its target id, or the person a new lead names."""
+    """The records a proposed write is about: the person a new lead or contact names (not the account it joins), its
+    target id."""
     if tool == "next_best_action" and arguments.get("record_id"):
         return [{"type": arguments.get("record_type"), "id": str(arguments["record_id"]), "name": ""}]
+    if tool in ("create_lead", "create_contact") and arguments.get("first_name"):
+        kind = "lead" if tool == "create_lead" else "contact"
+        return [
+            {"type": kind, "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}
+        ]
     for key, kind in (("deal_id", "deal"), ("lead_id", "lead"), ("contact_id", "contact"), ("account_id", "account")):
         if arguments.get(key):
             return [{"type": kind, "id": str(arguments[key]), "name": ""}]
-    if tool == "create_lead" and arguments.get("first_name"):
-        return [
-            {"type": "lead", "id": None, "name": f"{arguments['first_name']} {arguments.get('last_name', '')}".strip()}
-        ]
     if tool in ("update_ticket", "assign_ticket") and arguments.get("number"):
         return [{"type": "ticket", "id": None, "name": f"#{arguments['number']}"}]
     if tool == "create_deal" and arguments.get("deal_name"):

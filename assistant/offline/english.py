@@ -46,16 +46,26 @@ _SLANG = {
     "convo": "conversation",
     "yday": "yesterday",
     "tmr": "tomorrow",
+    "tmrw": "tomorrow",
+    "r": "are",
+    "btw": "",
+    "fyi": "",
+    "tbh": "",
+    "lol": "",
 }
 _SLANG_WORD = re.compile(
-    r"(?<![\w@.#/-])(" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w@-])", re.I
+    r"(?<![\w@.#/&'’-])(" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w@&'’-])",
+    re.I,
 )
 
 
 def plain_words(text: str) -> str:
-    """Chat shorthand spelt out ("any urgent tix w sam rn" -> "any urgent tickets with sam right now"); a word is
-    replaced only where it stands alone (not inside an email address, a name or a number)."""
-    return _SLANG_WORD.sub(lambda m: _SLANG[m[1].lower()], text)
+    """Chat shorthand spelt out ("any urgent tix w sam rn" -> "any urgent tickets with sam right now") and asides that
+    carry nothing dropped ("btw", "lol"); a word is replaced only where it stands alone (not inside an email address, a
+    name or a number)."""
+    plain = _SLANG_WORD.sub(lambda m: _SLANG[m[1].lower()], text)
+    dropped = any(not _SLANG[m[1].lower()] for m in _SLANG_WORD.finditer(text))
+    return re.sub(r"\s+(?=[,.;!?]|$)|(?<=\s)\s+", "", plain).strip() if dropped else plain
 
 
 def warm_up() -> None:

@@ -1,6 +1,7 @@
 """A record handed to another person: "give emma's falconpath upgrade 60 deal to carlos", "reassign the follow up #28
 task to mike", "make mike the owner of the acme deal". What is handed on must be named by its type (a deal, a task);
 tickets have their own assignment ("assign 1002 to sam"), and a name that is no teammate is refused by the tool.
+Only tickets are handed on in bulk ("assign all the globex calendar sync tickets to me"), each one the words describe.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _PATTERNS = [
 _KINDS = [
     (re.compile(r"\b(?:tickets?|cases?)\b", re.I), "ticket"),
     (re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?)\b", re.I), "deal"),
-    (re.compile(r"\b(?:tasks?|to-?dos?|reminders?)\b|\bfollow[\s-]?up\s*#\s*\d+", re.I), "task"),
+    (re.compile(r"\b(?:tasks?|to-?dos?|reminders?|follow[\s-]?ups?)\b", re.I), "task"),
 ]
 _NOT_A_PERSON = {
     "prospecting",
@@ -60,12 +61,14 @@ _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
 @dataclass(frozen=True)
 class Handoff:
     """A record of `kind` named by `words`, to be given to `to` (a teammate's name or email; "me" for the caller);
-    `owner` is whose it is now when the message says so ("emma's follow up #28")."""
+    `owner` is whose it is now when the message says so ("emma's follow up #28"); `bulk` when every record the words
+    describe is meant ("all the globex tickets")."""
 
     kind: str
     words: str
     to: str
     owner: str | None
+    bulk: bool = False
 
 
 def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
@@ -85,9 +88,10 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
         if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
             kinds = set(focused) & {"ticket", "deal"}
-        if len(kinds) != 1 or re.search(r"\b(?:all|every|each)\b", what, re.I):
-            return None  # no type said, two of them, or a bulk hand-off
+        bulk = bool(re.search(r"\b(?:all|every|each)\b", what, re.I))
+        if len(kinds) != 1 or (bulk and kinds != {"ticket"}):
+            return None  # no type said, two of them, or a bulk hand-off of deals or tasks
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
-        return Handoff(kinds.pop(), words.strip(), who, owner[1] if owner else None)
+        return Handoff(kinds.pop(), words.strip(), who, owner[1] if owner else None, bulk)
     return None

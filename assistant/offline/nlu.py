@@ -202,7 +202,8 @@ def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found[Deci
     return mask(text, close), amount
 
 
-_CALLED = re.compile(r"\b(?:called|named|titled)\s+", re.I)
+_CALLED = re.compile(r"\b(?:called|named|titled|(?:call|name)\s+it)\s+", re.I)
+_QUOTED = re.compile(r"\s*['\"‘“]([^'\"‘’“”]+)['\"’”]")
 _DEAL_NAME = re.compile(
     r"(?:(?!(?:closing|closes|close|due|by|worth|for|with|at|in|on|to|and|valued|expected|from|deal|"
     r"opportunity|opp)\b)"
@@ -215,6 +216,8 @@ def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
     """A deal's own name: up to four words after "called"/"named", or right after the amount
     ("20k platform upgrade closing ..." -> "platform upgrade")."""
     called = _CALLED.search(text)
+    if called and (quoted := _QUOTED.match(text, called.end())):  # "call it 'Lumenbridge - Analytics Add-on'"
+        return Found(quoted[1].strip(), quoted.start(1), quoted.end(1))
     if called:  # "called Globex - Analytics Add-on, 15k": the name as typed, up to the next part
         typed = re.match(
             r"[^,;:\x00]+?(?=\s+(?:closing|closes|close|due|worth|valued|expected|for|with|in\s+stage)\b|\s*[,;:\x00]|\s*$)",
@@ -276,7 +279,7 @@ def _update_deal(text: str, now: datetime) -> Slots:
     percent = _PERCENT.search(text)
     if (
         percent
-        and re.search(r"\b(?:probability|odds|likelihood|chance)", text, re.I)
+        and re.search(r"\b(?:probability|prob|odds|likelihood|chance)", text, re.I)
         and int(percent[1] or percent[2]) <= 100
     ):
         slots["probability"] = int(percent[1] or percent[2])
@@ -364,7 +367,7 @@ def _log_call(text: str, now: datetime) -> Slots:
     head = mask(head, duration)
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
     pronoun = re.search(
-        r"\b(?:with|to|from)\s+(?:her|him|them)\b", head, re.I
+        r"\b(?:with|to|from|called|rang|phoned|pinged|reached|emailed|texted)\s+(?:her|him|them)\b", head, re.I
     )  # the person in focus: no name in the notes
     parts = _segments(tail)
     while parts:
@@ -470,10 +473,15 @@ _TASK_COMMAND = re.compile(
     r"(?:task|to-?do|reminder)s?\b(?:\s+(?:for\s+me|to))?",
     re.I,
 )
+_TASK_PARTS = re.compile(r",|\s[-–—]\s(?=.*\b(?:tasks?|to-?dos?|reminders?)\b)")  # "... - make it a task for me"
 _TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
 _TASK_WORD_START = re.compile(r"^\W*(?:(?:a|new)\s+)?(?:task|to-?do|reminder)\b[\s:,-]*", re.I)
 _PRIORITY_WORDS = re.compile(
     r"\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+priority|priority\s+(?:high|low|medium))\b[\s:,-]*", re.I
+)
+_RECIPIENT = re.compile(
+    r"^(?:send|email|give|show|forward|get|hand)\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:the|a|an|our|my|some|updated)\b",
+    re.I,
 )
 _TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "phone", "meet", "contact", "about")
 
@@ -488,6 +496,9 @@ def _create_task(text: str, now: datetime) -> Slots:
     due = _put(slots, "due_date", _date(text, now))
     text = mask(text, due)
     colon = _SEPARATORS[0].search(text)
+    dash = _SEPARATORS[1].search(text)
+    if colon is None and dash is not None and _TASK_META.search(text[: dash.start()]):
+        colon = dash  # "give mike a task - send lisa chen the whitepaper": what to do follows the dash
     body = text[colon.end() :] if colon else text
     if m := _TASK_LEAD.search(body):
         body = m[1]
@@ -501,12 +512,15 @@ def _create_task(text: str, now: datetime) -> Slots:
     linked = _LINKED.search(body)
     if linked:
         body = body[: linked.start()]
-    parts = [part for part in body.split(",") if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
+    parts = [part for part in _TASK_PARTS.split(body) if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
     parts = _drop_edges(parts, lambda part: _blank(part) or bool(_TASK_META.search(part)))
     title = _clean(",".join(parts))
     if title:
         slots["title"] = _capitalised(title)
         _put(slots, "name", find_name(title, after=_TASK_PEOPLE, fallback=False, before=()))
+        given = _RECIPIENT.match(title)
+        if "name" not in slots and given and all(t.key not in sl.STOPWORDS for t in sl.tokens(given[1])):
+            slots["name"] = given[1]  # "send sarah connor the SOW": the one it goes to
     if linked and (related := find_name(linked[1], before=("deal", "account", "lead", "opportunity"))):
         slots["name"] = related.value  # "link it to the acme enterprise deal": the record the task is about
         slots["related_kind"] = (re.search(r"\b(deal|account|lead|contact)\b", linked[1], re.I) or [None, None])[1]
@@ -729,28 +743,55 @@ _FIELD_CHANGE = re.compile(
     r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)\s*[.!]*$",
     re.I | re.S,
 )
+_FIELDS = r"(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)"
+_FIELD_SET = re.compile(
+    r"^.*?(?:(?:['’]s|\b(?:his|her|their|the|new))\s+|^\W*)(?:new\s+)?" + _FIELDS + r"(?:\s+(?:number|address))?"
+    r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)(?:\s+now)?\s*[.!]*$",
+    re.I | re.S,
+)
+_CLAUSE_CUT = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+")
 _FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
 
 
 def _update_contact(text: str, now: datetime) -> Slots:
-    """ "set Tara Ueda's phone to +1 212 555 0199": the person (before the field), the field and its new value."""
+    """ "set Tara Ueda's phone to +1 212 555 0199": the person (before the field), the field and its new value; each
+    clause may change one more ("title is VP Procurement now, and his new mobile is 415 555 0122": `changes`)."""
     slots: Slots = {}
-    m = _FIELD_CHANGE.search(text)
-    if m is None:
-        return slots
-    field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
-    field = _FIELD_NAMES.get(field, field)
-    typed = m[2].strip(" '\"")
-    value: str | None = typed
-    if field in ("phone", "mobile"):  # kept as typed ("+1 212 555 0199"), once it reads as a phone number
-        value = typed[phone.start : phone.end].strip() if (phone := sl.find_phone(typed)) else None
-    elif field == "email":
-        value = email.value if (email := sl.find_email(typed)) else None
+    found = [(m, offset) for offset, part in _parts(text) if (m := _FIELD_SET.match(part))]
+    if not found:
+        m = _FIELD_CHANGE.search(text)
+        if m is None:
+            return slots
+        found = [(m, 0)]
+    changes: dict[str, str | None] = {}
+    for m, _ in found:
+        field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
+        field = _FIELD_NAMES.get(field, field)
+        typed = m[2].strip(" '\"")
+        value: str | None = typed
+        if field in ("phone", "mobile"):  # kept as typed ("+1 212 555 0199"), once it reads as a phone number
+            value = typed[phone.start : phone.end].strip() if (phone := sl.find_phone(typed)) else None
+        elif field == "email":
+            value = email.value if (email := sl.find_email(typed)) else None
+        changes.setdefault(field, value)
+    field, value = next(iter(changes.items()))
     slots["field"] = field
     if value:
         slots["value"] = value
-    _put(slots, "name", find_name(text[: m.start()], after=("set", "update", "change", "make")))
+    if len(changes) > 1 and all(changes.values()):
+        slots["changes"] = changes
+    first, offset = found[0]
+    _put(slots, "name", find_name(text[: offset + first.start(1)], after=("set", "update", "change", "make")))
     return slots
+
+
+def _parts(text: str) -> list[tuple[int, str]]:
+    """The clauses of a message with their offsets (split at commas, semicolons, spaced dashes and "and")."""
+    parts, at = [], 0
+    for cut in _CLAUSE_CUT.finditer(text):
+        parts.append((at, text[at : cut.start()]))
+        at = cut.end()
+    return [*parts, (at, text[at:])]
 
 
 def _create_contact(text: str, now: datetime) -> Slots:

@@ -4,7 +4,7 @@ Every `find_*` function scans a text and returns a `Found` (value plus the chara
 came from, so callers can mask what was consumed) or None. Nothing here knows about intents.
 
 Date rules, all relative to `today` (the caller's local date):
-- "today"/"tonight", "tomorrow", "day after tomorrow"; "in N days/weeks/months".
+- "today"/"tonight", "tomorrow", "day after tomorrow", "yesterday" (a meeting or call being logged); "in N days/weeks/months".
 - "<weekday>", "on/by/before/until <weekday>": the first such day strictly after today
   (said on a Tuesday, "Tuesday" is a week away). "this <weekday>": the first on or after today.
   "next <weekday>": that weekday in the following calendar week (weeks start on Monday), so on
@@ -216,8 +216,10 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
     ),
     (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.I), lambda t, m: t + timedelta(days=2)),
     (
-        re.compile(r"\b(today|tonight|tomorrow|tmrw)\b", re.I),
-        lambda t, m: t if m[1].lower() in ("today", "tonight") else t + timedelta(days=1),
+        re.compile(r"\b(today|tonight|tomorrow|tmrw|yesterday)\b", re.I),
+        lambda t, m: {"today": t, "tonight": t, "yesterday": t - timedelta(days=1)}.get(
+            m[1].lower(), t + timedelta(days=1)
+        ),
     ),
     (
         re.compile(r"\bin\s+" + _NUM + r"\s+(days?|weeks?|months?)\b", re.I),
@@ -635,7 +637,7 @@ contacts customer client person team stage status value amount worth price close
 pipeline ticket tickets task tasks todo to-do comment call calls phone everything support queue issue
 issues case cases problem problems bug bugs request requests escalation escalations
 meeting meetings demo lunch dinner breakfast coffee session sync check-in catch-up kickoff visit onsite
-today tomorrow tonight week month quarter year morning afternoon evening end soon later ago
+today tomorrow tonight yesterday week month quarter year morning afternoon evening end soon later ago
 monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri
 qualification prospecting proposal negotiation won lost win signed stuck stalled
 high medium low urgent critical priority inbound outbound pending resolved hold
@@ -648,7 +650,7 @@ haven't hasn't isn't aren't don't doesn't didn't won't can't uncontacted unquali
 rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
-carrying raised holding handling
+carrying raised holding handling supposed meant touched untouched converted unconverted
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
@@ -678,11 +680,14 @@ def tokens(text: str) -> list[Token]:
     return found
 
 
+_CONTRACTED = re.compile(r"[a-z](?:'(?:ve|re|ll|d|m)|n't)$")  # "what've", "they'd", "shouldn't": never a name
+
+
 def name_runs(text: str, stop: frozenset[str] = STOPWORDS) -> list[Found[str]]:
     """Maximal runs of non-stop words separated only by spaces (punctuation breaks a run)."""
     runs: list[list[Token]] = []
     for token in tokens(text):
-        if token.key in stop or token.key.isdigit():
+        if token.key in stop or token.key.isdigit() or _CONTRACTED.search(token.key):
             runs.append([])
         elif runs and runs[-1] and text[runs[-1][-1].end : token.start].strip(" ") == "":
             runs[-1].append(token)

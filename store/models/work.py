@@ -33,6 +33,10 @@ class Task(Entity):
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     due_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
+    @property
+    def name(self) -> str:
+        return self.title
+
 
 class Meeting(Entity):
     """A calendar meeting with contacts and users as attendees."""

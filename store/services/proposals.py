@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 
 from store.errors import NotFound, PermissionDenied
-from store.models import Account, Contact, Deal, EmailMessage, Lead, Ticket
+from store.models import Account, Contact, Deal, EmailMessage, Lead, Task, Ticket
 from store.services.base import READ_RULES, Service
+from store.services.tasks import TaskService
 
-TARGETS: dict[str, type[Lead | Contact | Account | Deal | Ticket | EmailMessage]] = {
-    model.record_type: model for model in (Lead, Contact, Account, Deal, Ticket, EmailMessage)
+TARGETS: dict[str, type[Lead | Contact | Account | Deal | Ticket | Task | EmailMessage]] = {
+    model.record_type: model for model in (Lead, Contact, Account, Deal, Ticket, Task, EmailMessage)
 }
 
 
@@ -45,6 +46,8 @@ class ProposalService(Service):
             raise NotFound(f"{kind}_id", f"no {kind} {key}")
         if model in READ_RULES and not await self.readable(record):
             raise PermissionDenied(f"{kind}_id", f"{self.actor.label} may not read this {kind}")
+        if model is Task:  # the caller's own, their team's (managers), any (admins)
+            await TaskService(self.session, self.actor).get(record.id)
         return record
 
     async def changed_since(self, kind: str, record_id: str, version: datetime | None) -> bool:

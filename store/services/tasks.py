@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from store.access import CallerRole, require
 from store.clock import utcnow
 from store.errors import InvalidInput, PermissionDenied
-from store.models import Task, User
+from store.models import Account, Contact, Deal, Lead, Task, User
 from store.models.enums import ActivityType, RecordType, TaskStatus
 from store.schemas import TaskCreate, TaskUpdate, parse
 from store.services.base import Service
@@ -128,6 +130,35 @@ class TaskService(Service):
         user = await PeopleService(self.session, self.actor).teammate(who)
         return user, await self.for_user(user.id, due_before=due_before)
 
+    async def described(
+        self, words: list[str], *, assignee_id: uuid.UUID | None = None, limit: int = 5
+    ) -> list[tuple[Task, str | None]]:
+        """The open tasks of one assignee (the caller by default; a teammate's as `search` allows) that every word
+        describes, each word starting a word of the title or of the name of the record the task is about ("mike's
+        follow up #16", "the chloe petrov follow up"; a number must be whole), soonest due first, with that name."""
+        require(self.actor, "tasks", "read")
+        assignee = assignee_id or self.actor.user_id
+        await self._may_assign(assignee)
+        about = func.coalesce(
+            select(func.concat(Contact.first_name, " ", Contact.last_name))
+            .where(Task.related_type == RecordType.contact, Contact.id == Task.related_id)
+            .scalar_subquery(),
+            select(func.concat(Lead.first_name, " ", Lead.last_name, " ", Lead.company))
+            .where(Task.related_type == RecordType.lead, Lead.id == Task.related_id)
+            .scalar_subquery(),
+            select(Account.account_name)
+            .where(Task.related_type == RecordType.account, Account.id == Task.related_id)
+            .scalar_subquery(),
+            select(Deal.deal_name)
+            .where(Task.related_type == RecordType.deal, Deal.id == Task.related_id)
+            .scalar_subquery(),
+        )
+        stmt = select(Task, about).where(Task.assignee_id == assignee, Task.status != TaskStatus.done)
+        for word in words:
+            stmt = stmt.where(_starts_a_word(Task.title, word) | _starts_a_word(about, word))
+        rows = await self.session.execute(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit))
+        return [(task, name) for task, name in rows]
+
     async def of_team(self, *, due_before: date | None = None, limit: int = 50) -> list[tuple[Task, str]]:
         """The open tasks of the caller's team (a manager's; everyone's for admins) with their assignee's name, soonest due first."""
         require(self.actor, "tasks", "read")
@@ -211,3 +242,9 @@ class TaskService(Service):
         if self.actor.role is CallerRole.manager and await self.team_of(assignee) == self.actor.team:
             return
         raise PermissionDenied("assignee_id", "only managers (for their team) and admins manage other people's tasks")
+
+
+def _starts_a_word(column: ColumnElement[str | None] | InstrumentedAttribute[str], word: str) -> ColumnElement[bool]:
+    """`column` has a word starting with `word` (letters, digits and dashes only; a number must be the whole word)."""
+    clean = re.sub(r"[^\w-]", "", word.lower())
+    return column.op("~*", is_comparison=True)(r"\m" + clean + (r"\M" if clean.isdigit() else ""))

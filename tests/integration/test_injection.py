@@ -153,6 +153,8 @@ TRUSTED_READS = {
     "consolidated_account",
     # ticket numbers, statuses, requesters' and accounts' names: never a subject or a message
     "find_tickets",
+    # task ids, due dates, statuses and the names of the records they are about: never a title
+    "find_tasks",
     # names, numbers and statuses written inside the CRM by its users: lists, campaigns, products, orders
     "list_contact_lists",
     "list_members",

@@ -514,6 +514,7 @@ def test_every_reference_argument_of_every_write_tool_is_in_the_matrix():
 TOOL_PERSON_ARGS: dict[tuple[str, str], Callable[[str, dict[str, uuid.UUID]], dict[str, object]]] = {
     ("create_task", "assignee"): lambda who, mine: {"title": "x", "assignee": who},
     ("update_task", "assignee"): lambda who, mine: {"task_id": mine["task"], "assignee": who},
+    ("find_tasks", "person"): lambda who, mine: {"description": "follow", "person": who},
     ("reassign_deal", "owner"): lambda who, mine: {"deal_id": mine["deal"], "owner": who},
     ("search_deals", "owner"): lambda who, mine: {"owner": who},
     ("pipeline_summary", "owner"): lambda who, mine: {"owner": who},

@@ -287,6 +287,7 @@ ROWS: dict[str, Row] = {
     "assign_ticket": Row(lambda i: {"number": i["ticket"], "assignee": i["sam_email"]}, "sam", None),
     "my_tasks": Row(lambda i: {}, "john", None),
     "team_tasks": Row(lambda i: {"person": i["sam_email"]}, "sam", "john"),
+    "find_tasks": Row(lambda i: {"description": "follow up", "person": i["sam_email"]}, "sam", "john"),
     "create_task": Row(lambda i: {"title": "Send contract"}, "john", None, _exists(Task, title="Send contract")),
     "update_task": Row(lambda i: {"task_id": i["task"], "status": "done"}, "john", "carl"),
     "log_call": Row(
