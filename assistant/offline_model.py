@@ -546,6 +546,9 @@ def _choose(question: str, reply: str) -> tuple[str, str] | None:
     ]
     best = max((n for n, _ in scored), default=0)
     top = [option for n, option in scored if n == best]
+    still_open = [option for option in top if not re.search(r"\(deal, closed (?:won|lost)\b", option[1])]
+    if best and len(top) > 1 and len(still_open) == 1:
+        return still_open[0]  # "the expansion one" of one open and one closed expansion deal: the open one
     return top[0] if best and len(top) == 1 else None
 
 
@@ -647,6 +650,8 @@ class Plan:
     def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
         """Resolve the request's `name` slot to one record of `kinds` (see `link`), asking when it is ambiguous."""
         name = self.slots.get("name")
+        if isinstance(name, str) and name.lower() in ("one", "that one", "this one"):
+            name = None  # "move the 120k one to qualification": no name, a pick among the records shown
         listed = [r for r in self.focus.records if r.get("type") in kinds and r.get("id")]
         nth = _NTH.search(self.text)
         if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
@@ -1013,8 +1018,8 @@ class Plan:
             and self.focus.of(["account"])
         ):
             return "list_deals"  # "what deals do they have open?" after looking at an account
-        if _MEETING_WORDS.search(lowered):
-            return "my_meetings"
+        if _MEETING_WORDS.search(lowered) and not re.search(r"\btickets\b", lowered):
+            return "my_meetings"  # "calendar sync tickets" are tickets
         if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
             return "my_tasks"
         if self.slots.get("ticket_number"):
@@ -1986,6 +1991,8 @@ class Plan:
         self.answer("tasks", tasks=data["tasks"], period=period, label="overdue" if period == "overdue" else "")
 
     def do_list_tickets(self) -> None:
+        if _CAME_IN_TODAY.search(self.text):
+            self._tickets_today()
         record = self.find(["account", "contact"], what="an account or contact", required=False)
         status = self.slots.get("status")
         if _WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
@@ -2027,6 +2034,22 @@ class Plan:
         )
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
+
+    def _tickets_today(self) -> None:
+        """The tickets that came in today, about a topic when the words before "tickets" name one ("how many calendar
+        sync tickets came in today?"), counted; "what's going on" with them adds what the newest one says."""
+        said = _TICKET_TOPIC.search(self.text)
+        topic = " ".join(w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC)
+        today = self.model.now().date().isoformat()
+        found = self.call("search_tickets", query=topic or None, open_only=False, limit=50)["data"]["tickets"]
+        tickets = [t for t in found if str(t.get("created_at") or "").startswith(today)]
+        title = f"{topic.capitalize() + ' tickets' if topic else 'Tickets'} that came in today"
+        note = None
+        if tickets and _WHATS_GOING_ON.search(self.text):
+            newest = self.call("get_ticket", number=int(tickets[0]["number"]))["data"]
+            if newest.get("description"):
+                note = f"#{newest['number']} says: {newest['description']}"
+        self.answer("tickets", tickets=tickets, total=len(tickets), title=title, note=note)
 
     def do_create_ticket(self) -> None:
         self.need("subject", hint="What is the problem?")
@@ -2334,6 +2357,17 @@ _LOST = re.compile(
     r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
     r"|\bclosed[\s-]lost\s+deals\b",
     re.I,
+)
+_CAME_IN_TODAY = re.compile(
+    r"\btickets?\b.{0,40}\b(?:today|this\s+morning)\b|\b(?:today|this\s+morning)['’]?s\s+tickets\b", re.I
+)
+_TICKET_TOPIC = re.compile(r"\b((?:[a-z][\w-]*\s+){1,3}?)tickets\b", re.I)
+_NOT_A_TOPIC = frozenset(
+    "how many much any all these those the my our new open of are were have has did do what whats what's is going on "
+    "with w about".split()
+)
+_WHATS_GOING_ON = re.compile(
+    r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
 _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _IN_STAGE = re.compile(
