@@ -458,7 +458,7 @@ _NOT_A_NAME = {
 
 _GREETING_LEAD = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|yo|morning|good\s+(?:morning|afternoon|evening)|afternoon|evening)(?:\s+(?:there|nexa|all|team))?"
-    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)",
+    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)|^\W*(?:(?:hey|hi|ok|so)[,\s]+)?quick\s+(?:one|q|question)\s*[!,.:;-]+\s*",
     re.I,
 )
 
@@ -717,7 +717,9 @@ class Plan:
             chosen = [h for h in hits if _line(h) == pick]
             if len(chosen) == 1:
                 return chosen[0]
-        if not hits and not pick and not self.writing:  # "curious what stage globex is at": another mention names one
+        if (
+            not hits and not pick
+        ):  # "curious what stage globex is at", "acme came back, ... bump the enterprise plan deal"
             for other in _other_mentions(self.text, str(name)):
                 found = [
                     h
@@ -784,13 +786,41 @@ class Plan:
         howto = (
             "kb_search" in self.tools
             and is_staff_question(text)
-            and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_howto(text))
-        )
+            and not (
+                self.parse.intent in WRITES
+                and (
+                    self.parse.confidence >= RULE_CONFIDENCE
+                    or (self._evident(self.parse.intent) and not is_question(text))
+                )
+                and not is_howto(text)
+            )
+        )  # "customer confirmed the fix worked on 1047, resolve it pls": a change the message fully states
         if (
             handed := handoff(text, {str(r.get("type")) for r in self.focus.records})
         ) is not None:  # "give emma's falconpath deal to carlos"
             self.writing = True
             self.do_handoff(handed)
+        if _ON_THE_LEAD.search(text) and (bant := find_bant(text)) and not is_question(text):
+            self.writing = True  # "spoke w rosa tanaka, budget is 60k ..., put that on her lead": its BANT answers
+            person = find_name(text, after=("with", "w", "to"))
+            self.slots = {**self.slots, "name": self.slots.get("name") or (person and person.value)}
+            lead = self.find(["lead"], what="a lead")
+            self.write("update_lead", lead_id=lead["id"], changes={f"bant_{k}": v for k, v in bant.items()})
+        if (
+            self.role == "support"
+            and self.parse.intent not in ("assign_ticket", "create_ticket", "list_tickets")
+            and not self.slots.get("ticket_number")
+            and not _TAKE_TICKET.search(text)
+            and (bare := _BARE_TICKET.search(text)) is not None
+        ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
+            numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
+            if (numbered.get("status") or numbered.get("priority")) and not is_question(text):
+                self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
+                self.writing = True
+                self.do_update_ticket()
+            self.parse, self.slots = Parse("show_ticket", self.parse.confidence, numbered), numbered
+            self.writing = False
+            self.do_show_ticket()
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
@@ -857,8 +887,12 @@ class Plan:
         if (
             self.parse.intent != "assign_ticket"
             and _TAKE_TICKET.search(text)
-            and (_BARE_TICKET.search(text) or self._focus_ticket_kind())
-        ):  # "i'll take 1002 off the unassigned pile, put it on me"
+            and (
+                _BARE_TICKET.search(text)
+                or self._focus_ticket_kind()
+                or (re.search(r"\bticket\b", text, re.I) and self.parse.intent != "update_ticket")
+            )
+        ):  # "i'll take 1002 off the unassigned pile, put it on me"; "the finance team calendar sync ticket"
             self.parse = Parse("assign_ticket", self.parse.confidence, FILLERS["assign_ticket"](text, self.model.now()))
             self.slots, framed = self.parse.slots, True
         if framed and _IT_AFTER_VERB.match(text) and self.focus.records and self.slots.get("name"):
@@ -2256,7 +2290,7 @@ _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
     "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
     "summarize suggest reply draft respond answer pls plz please over urgent high low medium normal priority pending "
-    "resolved closed open one tix".split()
+    "resolved closed open one tix take grab".split()
 )
 _TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
 
@@ -2356,6 +2390,11 @@ _WON = re.compile(
 _LOST = re.compile(
     r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
     r"|\bclosed[\s-]lost\s+deals\b",
+    re.I,
+)
+_ON_THE_LEAD = re.compile(
+    r"\b(?:put|add|save|store|note|log|record)\s+(?:that|this|it|those|these|them|all\s+that)\s+(?:on|to|in|against)\s+"
+    r"(?:her|his|their|the)\s+lead\b",
     re.I,
 )
 _CAME_IN_TODAY = re.compile(

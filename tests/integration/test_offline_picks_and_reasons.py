@@ -39,3 +39,58 @@ async def test_a_word_two_options_share_picks_the_one_still_open(demo_chat):
     assert "Expansion 18" in asked.answer and "Expansion 88 (deal, closed won" in asked.answer, asked.answer
     picked = await agent.run(mike, "the expansion one", asked.conversation_id)
     assert picked.pending and "Granitewave Systems - Expansion 18 to negotiation" in picked.answer, picked.answer
+
+
+async def test_an_agents_four_digit_number_is_a_ticket(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    urgent = await agent.run(
+        sam, "the acme export one is hurting them bad, their month end is friday. make 1001 urgent"
+    )
+    assert urgent.pending and urgent.pending[0].tool == "update_ticket", urgent.answer
+    assert urgent.pending[0].arguments == {"number": 1001, "changes": {"priority": "urgent"}}
+    resolved = await agent.run(sam, "customer confirmed the fix worked on 1047, resolve it pls")
+    assert resolved.pending and resolved.pending[0].arguments["changes"] == {"status": "resolved"}, resolved.answer
+    shown = await agent.run(sam, "catch me up on 1001 real quick")
+    assert "EXP-504" in shown.answer and not shown.pending, shown.answer
+
+
+async def test_a_ticket_taken_by_its_description_is_assigned_to_the_caller(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    result = await agent.run(noah, "i'll take the finance team calendar sync ticket, put it on me")
+    assert result.pending and result.pending[0].tool == "assign_ticket", result.answer
+    assert result.pending[0].arguments == {"number": 1002, "assignee": "noah@nexa.test"}
+
+
+async def test_the_person_a_message_names_first_is_who_a_ticket_or_a_task_is_for(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    ticket = await agent.run(
+        sam, "sarah connor from globex just called, their SSO login throws SSO-310. open a ticket for her, high prio"
+    )
+    assert ticket.pending and ticket.pending[0].arguments.get("requester_contact_id"), ticket.answer
+    mike = await as_("mike@nexa.test")
+    task = await agent.run(mike, "ping me friday to chase tom smith on the PO")
+    assert task.pending and task.pending[0].arguments.get("related_type") == "contact", task.answer
+    assert task.pending[0].arguments["title"] == "Chase tom smith on the PO"
+
+
+async def test_a_new_cell_number_updates_the_contact_and_bant_goes_on_the_lead(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    cell = await agent.run(john, "sarah connor's got a new cell, +1 650 555 0199, can u update her record")
+    assert cell.pending and cell.pending[0].tool == "update_contact", cell.answer
+    bant = await agent.run(
+        john, "spoke w rosa tanaka, budget is 60k signed off by cfo, want live by sept. put that on her lead"
+    )
+    assert bant.pending and bant.pending[0].tool == "update_lead", bant.answer
+    changes = bant.pending[0].arguments["changes"]
+    assert "60k" in changes["bant_budget"] and "sept" in changes["bant_timeline"], changes
+
+
+async def test_a_meeting_title_in_quotes_is_kept(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    result = await agent.run(john, "set up a meeting w sarah johnson next tue 3pm, title 'Acme demo', 1 hr")
+    assert result.pending and result.pending[0].arguments["title"] == "Acme demo", result.answer
