@@ -721,6 +721,8 @@ class Plan:
             not hits and not pick
         ):  # "curious what stage globex is at", "acme came back, ... bump the enterprise plan deal"
             for other in _other_mentions(self.text, str(name)):
+                if self.writing and len(other.split()) < 2:
+                    continue  # a write follows only a whole name said elsewhere ("the enterprise plan deal")
                 found = [
                     h
                     for h in self.call("search_crm", query=other, types=kinds, limit=8)["data"]
@@ -988,7 +990,13 @@ class Plan:
             manager
             and not person
             and _ONE_WORD.match(str(self.slots.get("name") or ""))
-            and (tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered))
+            and (
+                tasks
+                or _DEAL_WORDS.search(lowered)
+                or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
+                or _WON.search(lowered)
+                or _LOST.search(lowered)
+            )
             and stands_for_person(self.text, str(self.slots["name"]))
         ):
             person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
@@ -1005,7 +1013,12 @@ class Plan:
             person
             and (
                 manager
-                and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text) or coached)
+                and (
+                    _TEAMMATE_DEALS.search(lowered)
+                    or _IN_STAGE.search(lowered)
+                    or _PERFORMANCE.search(self.text)
+                    or coached
+                )
                 or _STUCK.search(lowered)
                 and _TEAMMATE_DEALS.search(lowered)
             )
@@ -1242,7 +1255,8 @@ class Plan:
                     "deals",
                     deals=data["deals"],
                     empty=f"{self._who(person)} has no deals {what}.",
-                    title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}",
+                    title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}"
+                    + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""),
                 )
         error = result.get("error", {})
         if error.get("code") != "not_found":

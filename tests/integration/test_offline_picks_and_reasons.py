@@ -94,3 +94,22 @@ async def test_a_meeting_title_in_quotes_is_kept(demo_chat):
     john = await as_("john@nexa.test")
     result = await agent.run(john, "set up a meeting w sarah johnson next tue 3pm, title 'Acme demo', 1 hr")
     assert result.pending and result.pending[0].arguments["title"] == "Acme demo", result.answer
+
+
+async def test_a_teammates_deals_in_a_stage_come_with_their_total(demo_chat):
+    agent, as_ = demo_chat
+    maria = await as_("maria@nexa.test")
+    result = await agent.run(maria, "how much has john got in negotiation rn")
+    assert result.answer.startswith("John's deals in negotiation: ") and "in total" in result.answer, result.answer
+    assert not result.pending
+
+
+async def test_faxes_and_other_crms_are_out_of_scope_but_a_lost_reason_naming_one_is_not(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    fax = await agent.run(john, "fax the signed contract to acme procurement pls")
+    assert "can't send faxes" in fax.answer, fax.answer
+    other = await agent.run(john, "can u also update the opportunity in our old salesforce org")
+    assert "can't change records in another CRM" in other.answer and not other.pending, other.answer
+    lost = await agent.run(john, "ava lopez at deltaworks - total dead end, they went with hubspot. mark her lost")
+    assert lost.pending and lost.pending[0].tool == "update_lead_status", lost.answer
