@@ -2032,9 +2032,12 @@ class Plan:
 
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
+        label = f"due in the next {within} days"
+        if not period and not within and re.search(r"\b(?:due|for)\s+(?:tomorrow|tmrw|tmr)\b", self.text, re.I):
+            within, label = 1, "due by tomorrow"  # "tasks due tmrw?": the late ones, today's and tomorrow's
         if within:
             data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
-            self.answer("tasks", tasks=data["tasks"], period=None, label=f"due in the next {within} days")
+            self.answer("tasks", tasks=data["tasks"], period=None, label=label)
         data = self.call("my_tasks", period=period, include_done=False)["data"]
         self.answer("tasks", tasks=data["tasks"], period=period, label="overdue" if period == "overdue" else "")
 

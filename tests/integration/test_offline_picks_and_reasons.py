@@ -4,6 +4,8 @@ Real agent, real database, the demo CRM seeded at the test's clock."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 
 async def test_tickets_that_came_in_today_about_a_topic_are_counted(demo_chat):
     agent, as_ = demo_chat
@@ -113,3 +115,17 @@ async def test_faxes_and_other_crms_are_out_of_scope_but_a_lost_reason_naming_on
     assert "can't change records in another CRM" in other.answer and not other.pending, other.answer
     lost = await agent.run(john, "ava lopez at deltaworks - total dead end, they went with hubspot. mark her lost")
     assert lost.pending and lost.pending[0].tool == "update_lead_status", lost.answer
+
+
+async def test_missed_due_dates_and_passed_close_dates_are_overdue_and_tomorrow_bounds_tasks(demo_chat, clock):
+    agent, as_ = demo_chat
+    mike = await as_("mike@nexa.test")
+    blown = await agent.run(mike, "ugh been slacking. which of my tasks did i blow the due date on")
+    assert blown.answer.startswith("Your open tasks overdue"), blown.answer
+    tomorrow = await agent.run(mike, "tasks due tmrw?")
+    assert tomorrow.answer.startswith("Your open tasks due by tomorrow"), tomorrow.answer
+    dates = [line.split("due ")[-1][:10] for line in tomorrow.answer.splitlines() if line.startswith("- ")]
+    assert dates and all(date.fromisoformat(d) <= clock.date() + timedelta(days=1) for d in dates), tomorrow.answer
+    john = await as_("john@nexa.test")
+    passed = await agent.run(john, "which of my deals had a close date that already passed but are still open")
+    assert "past their close date" in passed.answer and not passed.pending, passed.answer
