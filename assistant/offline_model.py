@@ -458,7 +458,7 @@ _NOT_A_NAME = {
 
 _GREETING_LEAD = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|yo|morning|good\s+(?:morning|afternoon|evening)|afternoon|evening)(?:\s+(?:there|nexa|all|team))?"
-    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)",
+    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)|^\W*(?:(?:hey|hi|ok|so)[,\s]+)?quick\s+(?:one|q|question)\s*[!,.:;-]+\s*",
     re.I,
 )
 
@@ -546,6 +546,9 @@ def _choose(question: str, reply: str) -> tuple[str, str] | None:
     ]
     best = max((n for n, _ in scored), default=0)
     top = [option for n, option in scored if n == best]
+    still_open = [option for option in top if not re.search(r"\(deal, closed (?:won|lost)\b", option[1])]
+    if best and len(top) > 1 and len(still_open) == 1:
+        return still_open[0]  # "the expansion one" of one open and one closed expansion deal: the open one
     return top[0] if best and len(top) == 1 else None
 
 
@@ -647,6 +650,8 @@ class Plan:
     def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
         """Resolve the request's `name` slot to one record of `kinds` (see `link`), asking when it is ambiguous."""
         name = self.slots.get("name")
+        if isinstance(name, str) and name.lower() in ("one", "that one", "this one"):
+            name = None  # "move the 120k one to qualification": no name, a pick among the records shown
         listed = [r for r in self.focus.records if r.get("type") in kinds and r.get("id")]
         nth = _NTH.search(self.text)
         if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
@@ -712,8 +717,12 @@ class Plan:
             chosen = [h for h in hits if _line(h) == pick]
             if len(chosen) == 1:
                 return chosen[0]
-        if not hits and not pick and not self.writing:  # "curious what stage globex is at": another mention names one
+        if (
+            not hits and not pick
+        ):  # "curious what stage globex is at", "acme came back, ... bump the enterprise plan deal"
             for other in _other_mentions(self.text, str(name)):
+                if self.writing and len(other.split()) < 2:
+                    continue  # a write follows only a whole name said elsewhere ("the enterprise plan deal")
                 found = [
                     h
                     for h in self.call("search_crm", query=other, types=kinds, limit=8)["data"]
@@ -779,13 +788,41 @@ class Plan:
         howto = (
             "kb_search" in self.tools
             and is_staff_question(text)
-            and not (self.parse.intent in WRITES and self.parse.confidence >= RULE_CONFIDENCE and not is_howto(text))
-        )
+            and not (
+                self.parse.intent in WRITES
+                and (
+                    self.parse.confidence >= RULE_CONFIDENCE
+                    or (self._evident(self.parse.intent) and not is_question(text))
+                )
+                and not is_howto(text)
+            )
+        )  # "customer confirmed the fix worked on 1047, resolve it pls": a change the message fully states
         if (
             handed := handoff(text, {str(r.get("type")) for r in self.focus.records})
         ) is not None:  # "give emma's falconpath deal to carlos"
             self.writing = True
             self.do_handoff(handed)
+        if _ON_THE_LEAD.search(text) and (bant := find_bant(text)) and not is_question(text):
+            self.writing = True  # "spoke w rosa tanaka, budget is 60k ..., put that on her lead": its BANT answers
+            person = find_name(text, after=("with", "w", "to"))
+            self.slots = {**self.slots, "name": self.slots.get("name") or (person and person.value)}
+            lead = self.find(["lead"], what="a lead")
+            self.write("update_lead", lead_id=lead["id"], changes={f"bant_{k}": v for k, v in bant.items()})
+        if (
+            self.role == "support"
+            and self.parse.intent not in ("assign_ticket", "create_ticket", "list_tickets")
+            and not self.slots.get("ticket_number")
+            and not _TAKE_TICKET.search(text)
+            and (bare := _BARE_TICKET.search(text)) is not None
+        ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
+            numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
+            if (numbered.get("status") or numbered.get("priority")) and not is_question(text):
+                self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
+                self.writing = True
+                self.do_update_ticket()
+            self.parse, self.slots = Parse("show_ticket", self.parse.confidence, numbered), numbered
+            self.writing = False
+            self.do_show_ticket()
         cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot)
@@ -852,8 +889,12 @@ class Plan:
         if (
             self.parse.intent != "assign_ticket"
             and _TAKE_TICKET.search(text)
-            and (_BARE_TICKET.search(text) or self._focus_ticket_kind())
-        ):  # "i'll take 1002 off the unassigned pile, put it on me"
+            and (
+                _BARE_TICKET.search(text)
+                or self._focus_ticket_kind()
+                or (re.search(r"\bticket\b", text, re.I) and self.parse.intent != "update_ticket")
+            )
+        ):  # "i'll take 1002 off the unassigned pile, put it on me"; "the finance team calendar sync ticket"
             self.parse = Parse("assign_ticket", self.parse.confidence, FILLERS["assign_ticket"](text, self.model.now()))
             self.slots, framed = self.parse.slots, True
         if framed and _IT_AFTER_VERB.match(text) and self.focus.records and self.slots.get("name"):
@@ -949,7 +990,13 @@ class Plan:
             manager
             and not person
             and _ONE_WORD.match(str(self.slots.get("name") or ""))
-            and (tasks or _DEAL_WORDS.search(lowered) or _WON.search(lowered) or _LOST.search(lowered))
+            and (
+                tasks
+                or _DEAL_WORDS.search(lowered)
+                or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
+                or _WON.search(lowered)
+                or _LOST.search(lowered)
+            )
             and stands_for_person(self.text, str(self.slots["name"]))
         ):
             person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
@@ -966,7 +1013,12 @@ class Plan:
             person
             and (
                 manager
-                and (_TEAMMATE_DEALS.search(lowered) or _PERFORMANCE.search(self.text) or coached)
+                and (
+                    _TEAMMATE_DEALS.search(lowered)
+                    or _IN_STAGE.search(lowered)
+                    or _PERFORMANCE.search(self.text)
+                    or coached
+                )
                 or _STUCK.search(lowered)
                 and _TEAMMATE_DEALS.search(lowered)
             )
@@ -1013,8 +1065,8 @@ class Plan:
             and self.focus.of(["account"])
         ):
             return "list_deals"  # "what deals do they have open?" after looking at an account
-        if _MEETING_WORDS.search(lowered):
-            return "my_meetings"
+        if _MEETING_WORDS.search(lowered) and not re.search(r"\btickets\b", lowered):
+            return "my_meetings"  # "calendar sync tickets" are tickets
         if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
             return "my_tasks"
         if self.slots.get("ticket_number"):
@@ -1203,7 +1255,8 @@ class Plan:
                     "deals",
                     deals=data["deals"],
                     empty=f"{self._who(person)} has no deals {what}.",
-                    title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}",
+                    title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}"
+                    + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""),
                 )
         error = result.get("error", {})
         if error.get("code") != "not_found":
@@ -1979,13 +2032,18 @@ class Plan:
 
     def do_my_tasks(self) -> None:
         period, within = self.slots.get("period"), self.slots.get("within_days")
+        label = f"due in the next {within} days"
+        if not period and not within and re.search(r"\b(?:due|for)\s+(?:tomorrow|tmrw|tmr)\b", self.text, re.I):
+            within, label = 1, "due by tomorrow"  # "tasks due tmrw?": the late ones, today's and tomorrow's
         if within:
             data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
-            self.answer("tasks", tasks=data["tasks"], period=None, label=f"due in the next {within} days")
+            self.answer("tasks", tasks=data["tasks"], period=None, label=label)
         data = self.call("my_tasks", period=period, include_done=False)["data"]
         self.answer("tasks", tasks=data["tasks"], period=period, label="overdue" if period == "overdue" else "")
 
     def do_list_tickets(self) -> None:
+        if _CAME_IN_TODAY.search(self.text):
+            self._tickets_today()
         record = self.find(["account", "contact"], what="an account or contact", required=False)
         status = self.slots.get("status")
         if _WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
@@ -2027,6 +2085,22 @@ class Plan:
         )
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
+
+    def _tickets_today(self) -> None:
+        """The tickets that came in today, about a topic when the words before "tickets" name one ("how many calendar
+        sync tickets came in today?"), counted; "what's going on" with them adds what the newest one says."""
+        said = _TICKET_TOPIC.search(self.text)
+        topic = " ".join(w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC)
+        today = self.model.now().date().isoformat()
+        found = self.call("search_tickets", query=topic or None, open_only=False, limit=50)["data"]["tickets"]
+        tickets = [t for t in found if str(t.get("created_at") or "").startswith(today)]
+        title = f"{topic.capitalize() + ' tickets' if topic else 'Tickets'} that came in today"
+        note = None
+        if tickets and _WHATS_GOING_ON.search(self.text):
+            newest = self.call("get_ticket", number=int(tickets[0]["number"]))["data"]
+            if newest.get("description"):
+                note = f"#{newest['number']} says: {newest['description']}"
+        self.answer("tickets", tickets=tickets, total=len(tickets), title=title, note=note)
 
     def do_create_ticket(self) -> None:
         self.need("subject", hint="What is the problem?")
@@ -2233,7 +2307,7 @@ _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
     "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
     "summarize suggest reply draft respond answer pls plz please over urgent high low medium normal priority pending "
-    "resolved closed open one tix".split()
+    "resolved closed open one tix take grab".split()
 )
 _TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
 
@@ -2334,6 +2408,22 @@ _LOST = re.compile(
     r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
     r"|\bclosed[\s-]lost\s+deals\b",
     re.I,
+)
+_ON_THE_LEAD = re.compile(
+    r"\b(?:put|add|save|store|note|log|record)\s+(?:that|this|it|those|these|them|all\s+that)\s+(?:on|to|in|against)\s+"
+    r"(?:her|his|their|the)\s+lead\b",
+    re.I,
+)
+_CAME_IN_TODAY = re.compile(
+    r"\btickets?\b.{0,40}\b(?:today|this\s+morning)\b|\b(?:today|this\s+morning)['’]?s\s+tickets\b", re.I
+)
+_TICKET_TOPIC = re.compile(r"\b((?:[a-z][\w-]*\s+){1,3}?)tickets\b", re.I)
+_NOT_A_TOPIC = frozenset(
+    "how many much any all these those the my our new open of are were have has did do what whats what's is going on "
+    "with w about".split()
+)
+_WHATS_GOING_ON = re.compile(
+    r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
 _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _IN_STAGE = re.compile(

@@ -148,7 +148,10 @@ class LeadFields(ImportedFields):
 
 
 class LeadUpdate(LeadFields, Update):
-    pass
+    bant_budget: str | None = Field(None, max_length=500)
+    bant_authority: str | None = Field(None, max_length=500)
+    bant_need: str | None = Field(None, max_length=500)
+    bant_timeline: str | None = Field(None, max_length=500)
 
 
 class LeadCreate(Imported, LeadFields):

@@ -31,7 +31,7 @@ def _brief(deal: Deal) -> dict[str, Any]:
     }
 
 
-@tool(area="deals")
+@tool(area="deals", untrusted=("lost_reason",))
 async def search_deals(
     ctx: ToolContext,
     query: str | None = None,
@@ -74,7 +74,7 @@ async def search_deals(
     return ToolResult(
         data={
             "total": total,
-            "deals": [_brief(d) for d in deals],
+            "deals": [_brief(d) | ({"lost_reason": d.lost_reason} if d.lost_reason else {}) for d in deals],
             "from": plain(close_from),
             "to": plain(close_to),
             "amount": plain(sum((d.amount or Decimal(0) for d in deals), Decimal(0))) if total <= len(deals) else None,

@@ -45,6 +45,12 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         (r"\b(?:docusign|e-?sign(?:ature)?s?|adobe\s+sign|hellosign|pandadoc)\b", "send documents for e-signature"),
         (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
         (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
+        (r"\bfax(?:es|ed|ing)?\b", "send faxes"),
+        (
+            r"\b(?:in|on|to|into|from)\s+(?:our\s+|the\s+)?(?:old\s+)?(?:salesforce|hubspot|pipedrive|zoho|dynamics)\b"
+            r"|\b(?:salesforce|hubspot|pipedrive|zoho)\s+(?:org|instance|crm)\b",
+            "change records in another CRM",
+        ),
         (r"\btranslat\w*\b", "translate text"),
         (
             r"\b(?:campaigns?|newsletters?|mailing lists?|marketing emails?|ad spend|adwords)\b",

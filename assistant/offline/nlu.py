@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from assistant.offline import english
 from assistant.offline import slots as sl
 from assistant.offline.intents import IntentClassifier
-from assistant.offline.slots import Found, find_name, mask
+from assistant.offline.slots import Found, find_name, mask, name_runs
 
 Slots = dict[str, Any]  # slot name -> value; the type varies by slot (text, number, date, money, list)
 T = TypeVar("T")
@@ -431,6 +431,9 @@ def _meeting_title(text: str) -> Found[str] | None:
     return next((f for modifiers, f in found if modifiers), found[0][1] if found else None)
 
 
+_TITLED = re.compile(r"\b(?:title[d]?|called|named)\s*(?:is|:|=)?\s*(['\"“‘])(.+?)(['\"”’])", re.I)
+
+
 def _schedule_meeting(text: str, now: datetime) -> Slots:
     """Start from the date and time phrases (see `slots.combine`); the title is "Meeting" when
     no kind of meeting is named."""
@@ -444,7 +447,8 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     start = sl.combine(day.value if day else None, clock.value if clock else None, now)
     if start is not None:
         slots["start"] = start
-    title = _meeting_title(text)
+    named = _TITLED.search(text)  # "title 'Acme demo'": the title as typed
+    title = Found(named[2], named.start(), named.end()) if named else _meeting_title(text)
     slots["title"] = title.value if title else "Meeting"
     rest = mask(text, title)
     _put(slots, "name", find_name(rest, after=("with", "for")))
@@ -466,7 +470,8 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
 
 
 _TASK_LEAD = re.compile(
-    r"\b(?:remind(?:er)?|forget|need|have|got|task|to-?do|list|make sure|want)\b.*?\bto\s+(\S.*)$", re.I | re.S
+    r"\b(?:remind(?:er)?|(?:ping|nudge|bug)\s+me|forget|need|have|got|task|to-?do|list|make sure|want)\b.*?\bto\s+(\S.*)$",
+    re.I | re.S,
 )
 _TASK_COMMAND = re.compile(
     r"^\W*(?:please\s+)?(?:(?:add|create|make|set|new|put)\s+)?(?:a\s+)?(?:new\s+)?"
@@ -483,7 +488,22 @@ _RECIPIENT = re.compile(
     r"^(?:send|email|give|show|forward|get|hand)\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:the|a|an|our|my|some|updated)\b",
     re.I,
 )
-_TASK_PEOPLE = ("to", "with", "from", "for", "call", "email", "ping", "text", "phone", "meet", "contact", "about")
+_TASK_PEOPLE = (
+    "to",
+    "with",
+    "from",
+    "for",
+    "call",
+    "email",
+    "ping",
+    "text",
+    "phone",
+    "meet",
+    "contact",
+    "about",
+    "chase",
+    "nudge",
+)
 
 
 _LINKED = re.compile(
@@ -517,7 +537,8 @@ def _create_task(text: str, now: datetime) -> Slots:
     title = _clean(",".join(parts))
     if title:
         slots["title"] = _capitalised(title)
-        _put(slots, "name", find_name(title, after=_TASK_PEOPLE, fallback=False, before=()))
+        plain = re.sub(r"\b[A-Z]{2,4}\b", lambda m: m[0].lower(), title)  # "chase tom smith on the PO": no name in PO
+        _put(slots, "name", find_name(plain, after=_TASK_PEOPLE, fallback=False, before=()))
         given = _RECIPIENT.match(title)
         if "name" not in slots and given and all(t.key not in sl.STOPWORDS for t in sl.tokens(given[1])):
             slots["name"] = given[1]  # "send sarah connor the SOW": the one it goes to
@@ -544,6 +565,9 @@ def _create_ticket(text: str, now: datetime) -> Slots:
         text = text[: product.start()] + " " * (product.end() - product.start()) + text[product.end() :]
     head, tail = _split_detail(text, ("about", "that", "saying"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
+    runs = name_runs(text)
+    if re.search(r"\bfor\s+(?:her|him|them)\b", text, re.I) and runs and len(runs[0].value.split()) > 1:
+        slots["name"] = runs[0].value  # "sarah connor from globex just called, ... open a ticket for her": she
     parts = _drop_edges(_segments(tail), _ticket_noise)
     subject = _ARTICLE.sub("", _clean(",".join(parts)))
     if subject:
@@ -749,6 +773,11 @@ _FIELD_SET = re.compile(
     r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)(?:\s+now)?\s*[.!]*$",
     re.I | re.S,
 )
+_NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can u update her record"
+    r"\b(?:has|have|got|gets)\s+(?:a\s+)?new\s+(phone|mobile|cell|e-?mail)(?:\s+(?:number|address))?\s*[:,;-]?\s+"
+    r"(\+?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+)",
+    re.I,
+)
 _CLAUSE_CUT = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+")
 _FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
 
@@ -759,7 +788,7 @@ def _update_contact(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     found = [(m, offset) for offset, part in _parts(text) if (m := _FIELD_SET.match(part))]
     if not found:
-        m = _FIELD_CHANGE.search(text)
+        m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text)
         if m is None:
             return slots
         found = [(m, 0)]

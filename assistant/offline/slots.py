@@ -572,7 +572,11 @@ find_direction = _keyword_map(
 
 find_period = _keyword_map(
     [
-        (r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b", "overdue"),
+        (
+            r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b"
+            r"|\b(?:blew|blow|blown)\s+(?:the\s+|a\s+)?(?:due\s+dates?|deadlines?)\b|\bclose\s+dates?\b.{0,20}\b(?:already\s+)?passed\b",
+            "overdue",
+        ),
         (r"\btoday\b|\btonight\b", "today"),
         (r"\bnext\s+week\b", "next_week"),
         (r"\b(?:this|the|current)\s+week\b|\bend of (?:the )?week\b", "this_week"),

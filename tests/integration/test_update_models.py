@@ -24,7 +24,11 @@ CREATE_ONLY = {
     "Ticket": {"channel", "requester_contact_id", "requester_email", "account_id"},
     "Task": {"related_type", "related_id"},
 }
-UPDATE_ONLY = {"Ticket": {"status"}, "Task": {"status"}}  # moved by a lifecycle, not set on a new record
+UPDATE_ONLY = {  # moved by a lifecycle, or answered while working a lead (BANT), not set on a new record
+    "Ticket": {"status"},
+    "Task": {"status"},
+    "Lead": {"bant_budget", "bant_authority", "bant_need", "bant_timeline"},
+}
 TOOLS = {
     "update_lead": "Lead",
     "update_contact": "Contact",
