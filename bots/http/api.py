@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal, cast
 import msgspec
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
 from assistant.input_limits import accepted
@@ -30,7 +30,7 @@ from bots.http.responses import (
     TurnOut,
 )
 from bots.http.sales import sales_router
-from bots.http.state import AppState
+from bots.http.state import Caller, Nexa
 from bots.http.streaming import reply, stream, wants_stream
 from store.access import Actor, CallerRole, require
 from store.knowledge import search as kb_search
@@ -47,7 +47,7 @@ Limit = Annotated[int, Parameter(ge=1, le=200)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
-async def current_actor(request: Request, nexa: AppState) -> Actor:
+async def current_actor(request: Request, nexa: Nexa) -> Actor:
     """The bearer token's user (401 without one), as `PrincipalMiddleware` found it."""
     if ACTOR in request.scope:
         return cast(
@@ -69,7 +69,7 @@ class Decision(BaseModel):
 @post(
     "/chat", status_code=200, media_type="text/event-stream"
 )  # Litestar lets a handler's media type win over a stream's
-async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> Any:
+async def chat(request: Request, nexa: Nexa, actor: Caller, data: JSONBody[ChatIn]) -> Any:
     """One turn as the token's user: JSON, or server-sent events with `Accept: text/event-stream`."""
     text = accepted(data.message, nexa.agent.settings)  # refused here too, so that a stream starts only for a turn
     conversation = str(data.conversation_id) if data.conversation_id else None
@@ -80,7 +80,11 @@ async def chat(request: Request, nexa: AppState, actor: Actor, data: ChatIn) -> 
 
 @post("/chat/{conversation_id:uuid}/approvals/{approval_id:uuid}", status_code=200)
 async def decide(
-    nexa: AppState, actor: Actor, conversation_id: uuid.UUID, approval_id: uuid.UUID, data: Decision
+    nexa: Nexa,
+    actor: Caller,
+    conversation_id: FromPath[uuid.UUID],
+    approval_id: FromPath[uuid.UUID],
+    data: JSONBody[Decision],
 ) -> TurnOut:
     """Approve or reject a pending write; applied at most once."""
     return TurnOut(**reply(await nexa.agent.decide(actor, conversation_id, approval_id, data.approve)))
@@ -95,7 +99,7 @@ class PipelineFilters(Input):
 
 
 @get("/pipeline", description=f"Filters: {', '.join(PipelineFilters.model_fields)}.")
-async def pipeline(request: Request, nexa: AppState, actor: Actor) -> PipelineOut:
+async def pipeline(request: Request, nexa: Nexa, actor: Caller) -> PipelineOut:
     """Open pipeline (count, amount, weighted) by stage or owner, with closed-won apart."""
     filters = parse(PipelineFilters, dict(request.query_params))
     async with nexa.db.reader() as session:
@@ -104,7 +108,7 @@ async def pipeline(request: Request, nexa: AppState, actor: Actor) -> PipelineOu
 
 
 @get("/contacts/{contact_id:uuid}/timeline")
-async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, limit: Limit = 50) -> Timeline:
+async def contact_timeline(nexa: Nexa, actor: Caller, contact_id: FromPath[uuid.UUID], limit: Limit = 50) -> Timeline:
     """A contact's activities, newest first."""
     async with nexa.db.session() as session:
         return msgspec.convert(
@@ -114,7 +118,7 @@ async def contact_timeline(nexa: AppState, actor: Actor, contact_id: uuid.UUID, 
 
 
 @get("/kb/articles")
-async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: Offset = 0) -> KbArticles:
+async def kb_articles(nexa: Nexa, actor: Caller, limit: Limit = 50, offset: Offset = 0) -> KbArticles:
     """Help-center articles (id, title, visibility, source, updated_at)."""
     require(actor, "kb", "read")
     async with nexa.db.session() as session:
@@ -136,8 +140,8 @@ async def kb_articles(nexa: AppState, actor: Actor, limit: Limit = 50, offset: O
 
 @get("/kb/search")
 async def kb_search_route(
-    nexa: AppState,
-    actor: Actor,
+    nexa: Nexa,
+    actor: Caller,
     q: Annotated[str, Parameter(min_length=1, max_length=500)],
     limit: Annotated[int, Parameter(ge=1, le=20)] = 5,
 ) -> KbHits:
@@ -170,11 +174,11 @@ def kb_hit(hit: Hit) -> KbHit:
 
 @get("/audit")
 async def audit_trail(
-    nexa: AppState,
-    actor: Actor,
-    actor_id: uuid.UUID | None = None,
-    action: str | None = None,
-    record_id: str | None = None,
+    nexa: Nexa,
+    actor: Caller,
+    actor_id: FromQuery[uuid.UUID | None] = None,
+    action: FromQuery[str | None] = None,
+    record_id: FromQuery[str | None] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> AuditEntries:

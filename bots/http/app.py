@@ -20,7 +20,7 @@ from bots.http.idempotency import IdempotencyMiddleware
 from bots.http.limits import RateLimitMiddleware
 from bots.http.principal import PrincipalMiddleware
 from bots.http.problems import HANDLERS
-from bots.http.state import AppState
+from bots.http.state import AppState, Nexa
 from bots.http.widget import SESSION_HEADER, widget_api, widget_pages
 from store.db import Database
 from store.jobs.worker import in_process_worker
@@ -34,7 +34,7 @@ async def health() -> dict[str, str]:
 
 
 @get("/ready", include_in_schema=False)
-async def ready(nexa: AppState) -> dict[str, str]:
+async def ready(nexa: Nexa) -> dict[str, str]:
     """The database answers and is migrated."""
     try:
         await nexa.db.check_ready()

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, Router, get, post, put
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
 from bots.http.api import current_actor
@@ -28,7 +28,7 @@ from bots.http.responses import (
     Quotes,
     QuoteSent,
 )
-from bots.http.state import AppState
+from bots.http.state import Caller, Nexa
 from store.access import Actor, redact
 from store.models.enums import OrderStatus
 from store.schemas import EmailStr, Input, LineItems, QuoteCreate, parse
@@ -47,14 +47,16 @@ async def deal_with_lines(actor: Actor, deals: DealService, deal_id: uuid.UUID) 
 
 
 @get("/deals/{deal_id:uuid}/line_items", tags=["deals"])
-async def get_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> DealWithLines:
+async def get_line_items(nexa: Nexa, actor: Caller, deal_id: FromPath[uuid.UUID]) -> DealWithLines:
     """A deal with its line items."""
     async with nexa.db.session() as session:
         return await deal_with_lines(actor, DealService(session, actor), deal_id)
 
 
 @put("/deals/{deal_id:uuid}/line_items", tags=["deals"])
-async def put_line_items(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: LineItems) -> DealWithLines:
+async def put_line_items(
+    nexa: Nexa, actor: Caller, deal_id: FromPath[uuid.UUID], data: JSONBody[LineItems]
+) -> DealWithLines:
     """Replace a deal's line items; its amount follows them unless it was set by hand, and so do total_mrr and the term."""
     async with nexa.db.session() as session:
         deals = DealService(session, actor)
@@ -75,7 +77,9 @@ def quote_record(actor: Actor, quote: Any) -> QuoteOut:
 
 
 @post("/deals/{deal_id:uuid}/quotes", status_code=201, tags=["quotes"])
-async def create_quote(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: QuoteCreate) -> QuoteOut:
+async def create_quote(
+    nexa: Nexa, actor: Caller, deal_id: FromPath[uuid.UUID], data: JSONBody[QuoteCreate]
+) -> QuoteOut:
     """Draft a numbered quote for the deal: up to three tiers (without tiers, the deal's own lines)."""
     async with nexa.db.session() as session:
         quote = await QuoteService(session, actor).create(deal_id, data)
@@ -91,20 +95,20 @@ async def create_quote(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Q
 
 
 @get("/deals/{deal_id:uuid}/quotes", tags=["quotes"])
-async def deal_quotes(nexa: AppState, actor: Actor, deal_id: uuid.UUID) -> Quotes:
+async def deal_quotes(nexa: Nexa, actor: Caller, deal_id: FromPath[uuid.UUID]) -> Quotes:
     """The deal's quotes, oldest first."""
     async with nexa.db.session() as session:
         return Quotes(items=[quote_record(actor, q) for q in await QuoteService(session, actor).of_deal(deal_id)])
 
 
 @get("/quotes/{quote_id:uuid}", tags=["quotes"])
-async def get_quote(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> QuoteOut:
+async def get_quote(nexa: Nexa, actor: Caller, quote_id: FromPath[uuid.UUID]) -> QuoteOut:
     async with nexa.db.session() as session:
         return quote_record(actor, await QuoteService(session, actor).get(quote_id))
 
 
 @get("/quotes/{quote_id:uuid}/html", tags=["quotes"], media_type="text/html")
-async def quote_html(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> Response[str]:
+async def quote_html(nexa: Nexa, actor: Caller, quote_id: FromPath[uuid.UUID]) -> Response[str]:
     """The quote as a web page."""
     async with nexa.db.session() as session:
         quotes = QuoteService(session, actor)
@@ -112,7 +116,7 @@ async def quote_html(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> Respo
 
 
 @get("/quotes/{quote_id:uuid}/pdf", tags=["quotes"], media_type="application/pdf")
-async def quote_pdf(nexa: AppState, actor: Actor, quote_id: uuid.UUID) -> Response[bytes]:
+async def quote_pdf(nexa: Nexa, actor: Caller, quote_id: FromPath[uuid.UUID]) -> Response[bytes]:
     """The quote as a PDF document."""
     async with nexa.db.session() as session:
         quotes = QuoteService(session, actor)
@@ -129,7 +133,9 @@ class SendQuote(Input):
 
 
 @post("/quotes/{quote_id:uuid}/send", status_code=200, tags=["quotes"])
-async def send_quote(request: Request, nexa: AppState, actor: Actor, quote_id: uuid.UUID, data: SendQuote) -> QuoteSent:
+async def send_quote(
+    request: Request, nexa: Nexa, actor: Caller, quote_id: FromPath[uuid.UUID], data: JSONBody[SendQuote]
+) -> QuoteSent:
     """Mail the quote as a PDF with its signed acceptance link (queued for the delivery job)."""
     async with nexa.db.session() as session:
         email = await QuoteService(session, actor).send(
@@ -177,7 +183,7 @@ def order_out(actor: Actor, order: Any) -> OrderOut:
 
 
 @get("/orders", tags=["orders"])
-async def list_orders(request: Request, nexa: AppState, actor: Actor) -> Orders:
+async def list_orders(request: Request, nexa: Nexa, actor: Caller) -> Orders:
     """Orders the caller may read (through their deals), newest first. Filters: account_id, status, q, limit, offset."""
     filters = parse(OrderFilters, dict(request.query_params))
     async with nexa.db.session() as session:
@@ -194,14 +200,14 @@ async def list_orders(request: Request, nexa: AppState, actor: Actor) -> Orders:
 
 
 @get("/orders/{order_id:uuid}", tags=["orders"])
-async def get_order(nexa: AppState, actor: Actor, order_id: uuid.UUID) -> OrderDetail:
+async def get_order(nexa: Nexa, actor: Caller, order_id: FromPath[uuid.UUID]) -> OrderDetail:
     async with nexa.db.session() as session:
         orders = OrderService(session, actor)
         return await order_record(actor, orders, await orders.get(order_id))
 
 
 @get("/accounts/{account_id:uuid}/orders", tags=["orders"])
-async def account_orders(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountOrders:
+async def account_orders(nexa: Nexa, actor: Caller, account_id: FromPath[uuid.UUID]) -> AccountOrders:
     """An account's orders with their roll-up: count, amount by currency (cancelled ones left out), count by status."""
     async with nexa.db.session() as session:
         orders = OrderService(session, actor)
@@ -246,7 +252,7 @@ class Acceptance(BaseModel):
 
 
 @get("/quotes/accept", media_type="text/html", include_in_schema=False)
-async def acceptance_page(nexa: AppState, token: Annotated[str, Parameter(max_length=2000)]) -> Response[str]:
+async def acceptance_page(nexa: Nexa, token: Annotated[str, Parameter(max_length=2000)]) -> Response[str]:
     """The page the mailed link opens: the quote, with an Accept button per tier."""
     claims = read_token(nexa.settings.signing_key(), token)
     async with nexa.db.session() as session:
@@ -259,7 +265,7 @@ async def acceptance_page(nexa: AppState, token: Annotated[str, Parameter(max_le
 
 @post("/quotes/accept", status_code=200, media_type="text/html", include_in_schema=False)
 async def accept_quote(
-    nexa: AppState, data: Annotated[Acceptance, Body(media_type=RequestEncodingType.URL_ENCODED)]
+    nexa: Nexa, data: Annotated[Acceptance, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Response[str]:
     """The buyer's Accept button: records the acceptance and moves the deal to negotiation."""
     async with nexa.db.session() as session:

@@ -12,14 +12,13 @@ from litestar import Request, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from pydantic import BaseModel, Field
 
 from bots.http.api import current_actor
 from bots.http.guards import MAX_UPLOAD
 from bots.http.responses import ImportStatus
-from bots.http.state import AppState
-from store.access import Actor
+from bots.http.state import Caller, Nexa
 from store.imports import ImportOptions
 from store.imports.jobs import ImportJobService, describe, run_job
 from store.imports.mapping import parse_map, parse_values
@@ -52,8 +51,8 @@ def _listed(value: list[str] | str) -> list[str]:
 @post("/", status_code=202, request_max_body_size=MAX_UPLOAD)
 async def start_import(
     request: Request,
-    nexa: AppState,
-    actor: Actor,
+    nexa: Nexa,
+    actor: Caller,
     data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> ImportStatus:
     """Start importing a CSV file (same options as `nexa import`); poll `GET /api/v1/imports/{id}` for the report."""
@@ -91,7 +90,7 @@ async def start_import(
 
 
 @get("/{import_id:uuid}")
-async def import_status(nexa: AppState, actor: Actor, import_id: uuid.UUID) -> ImportStatus:
+async def import_status(nexa: Nexa, actor: Caller, import_id: FromPath[uuid.UUID]) -> ImportStatus:
     """An import's status (queued, running, done, failed), rows done so far, and its report once done."""
     async with nexa.db.session() as session:
         return ImportStatus(**describe(await ImportJobService(session, actor).get(import_id)))

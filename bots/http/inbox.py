@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.exceptions import HTTPException, NotAuthorizedException
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from pydantic import BaseModel, Field
 
 from bots.http.responses import (
@@ -24,8 +24,8 @@ from bots.http.responses import (
     ReplySent,
     ReplySuggestion,
 )
-from bots.http.state import AppState
-from store.access import Actor, redact
+from bots.http.state import Caller, Nexa
+from store.access import redact
 from store.inbox.assist import suggest
 from store.inbox.service import MAX_BODY, InboxService, receive
 from store.models.enums import Priority
@@ -43,9 +43,9 @@ RAW_TYPES = ("message/rfc822", "application/octet-stream")
 @post("/{inbox:str}/inbound", status_code=202, request_max_body_size=MAX_INBOUND, tags=["inbox"])
 async def inbound(
     request: Request,
-    nexa: AppState,
-    inbox: str,
-    secret: Annotated[str | None, Parameter(header=SECRET_HEADER, max_length=200)] = None,
+    nexa: Nexa,
+    inbox: FromPath[str],
+    secret: Annotated[str | None, HeaderParameter(name=SECRET_HEADER, max_length=200)] = None,
 ) -> Inbound:
     """One raw RFC 822 message (`Content-Type: message/rfc822`) for the inbox, authenticated by its secret in the
     `X-Nexa-Inbox-Secret` header. Answers what became of it: new_thread, threaded or duplicate, and any problems."""
@@ -74,7 +74,7 @@ class ConversationFilters(Input):
 
 
 @get("/inboxes", tags=["inbox"])
-async def inboxes(nexa: AppState, actor: Actor) -> Inboxes:
+async def inboxes(nexa: Nexa, actor: Caller) -> Inboxes:
     """The inboxes the caller works, with their view counts."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
@@ -96,7 +96,7 @@ async def inboxes(nexa: AppState, actor: Actor) -> Inboxes:
 
 
 @get("/conversations", tags=["inbox"], description=f"Filters: {', '.join(ConversationFilters.model_fields)}.")
-async def conversations(request: Request, nexa: AppState, actor: Actor) -> ConversationPage:
+async def conversations(request: Request, nexa: Nexa, actor: Caller) -> ConversationPage:
     """Conversations of the caller's inboxes, most recent first: filter by inbox, status, assignee (me, none or a user
     id) and SLA state (breached, due_soon, on_track, none); `counts` holds every view's size; `after` (null on the
     last page) asks for the next page."""
@@ -126,7 +126,7 @@ async def conversations(request: Request, nexa: AppState, actor: Actor) -> Conve
 
 
 @get("/conversations/{conversation_id:uuid}", tags=["inbox"])
-async def conversation(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> ConversationThread:
+async def conversation(nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID]) -> ConversationThread:
     """One thread with its messages (sanitized HTML only), attachments, notes, linked records and who else is on it.
     Reading it marks it read up to its last message (a later reply by someone else then needs a confirmation)."""
     async with nexa.db.session() as session:
@@ -141,7 +141,7 @@ class ReplyIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/reply", status_code=202, tags=["inbox"])
-async def reply(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: ReplyIn) -> ReplySent:
+async def reply(nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID], data: JSONBody[ReplyIn]) -> ReplySent:
     """Send a reply from the inbox's address (queued for SMTP). 409 with `since` (the messages you have not read)
     when someone else wrote since you last read the thread: send again with `confirm: true`."""
     async with nexa.db.session() as session:
@@ -166,7 +166,9 @@ class AssignIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/assign", status_code=200, tags=["inbox"])
-async def assign(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: AssignIn) -> ConversationBrief:
+async def assign(
+    nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID], data: JSONBody[AssignIn]
+) -> ConversationBrief:
     """Give the conversation to an agent of its inbox's team (`null` unassigns)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
@@ -183,7 +185,7 @@ async def assign(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data:
 
 
 @post("/conversations/{conversation_id:uuid}/claim", status_code=200, tags=["inbox"])
-async def claim(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> ConversationBrief:
+async def claim(nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID]) -> ConversationBrief:
     """Take the conversation (409 when another agent has it)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
@@ -197,7 +199,9 @@ class NoteIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/notes", status_code=201, tags=["inbox"])
-async def add_note(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: NoteIn) -> NoteAdded:
+async def add_note(
+    nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID], data: JSONBody[NoteIn]
+) -> NoteAdded:
     """An internal note; @mentions of the inbox's agents are resolved (and DM'd on Slack when mapped)."""
     async with nexa.db.session() as session:
         note, mentioned = await InboxService(session, actor).add_note(conversation_id, data.body)
@@ -226,7 +230,9 @@ class StatusIn(Input):
 
 
 @post("/conversations/{conversation_id:uuid}/status", status_code=200, tags=["inbox"])
-async def set_status(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: StatusIn) -> ConversationBrief:
+async def set_status(
+    nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID], data: JSONBody[StatusIn]
+) -> ConversationBrief:
     """open, pending, snoozed (with `snoozed_until`) or closed; optionally a new priority (moves the SLA due times)."""
     async with nexa.db.session() as session:
         service = InboxService(session, actor)
@@ -249,14 +255,16 @@ class PresenceIn(BaseModel):
 
 
 @post("/conversations/{conversation_id:uuid}/presence", status_code=200, tags=["inbox"])
-async def presence(nexa: AppState, actor: Actor, conversation_id: uuid.UUID, data: PresenceIn) -> Others:
+async def presence(
+    nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID], data: JSONBody[PresenceIn]
+) -> Others:
     """Say you are viewing or drafting (every minute while true); answers who else is."""
     async with nexa.db.session() as session:
         return msgspec.convert({"others": await InboxService(session, actor).mark(conversation_id, data.state)}, Others)
 
 
 @get("/conversations/{conversation_id:uuid}/suggestion", tags=["inbox"])
-async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -> ReplySuggestion:
+async def suggestion(nexa: Nexa, actor: Caller, conversation_id: FromPath[uuid.UUID]) -> ReplySuggestion:
     """The thread's summary, intent and sentiment, and a suggested reply grounded in the public help center (citations
     [n]) with similar resolved tickets beside it. Nothing is sent: the agent edits it and sends it with /reply."""
     async with nexa.db.session() as session:
@@ -266,7 +274,7 @@ async def suggestion(nexa: AppState, actor: Actor, conversation_id: uuid.UUID) -
 
 
 @get("/attachments/{attachment_id:uuid}", tags=["inbox"])
-async def attachment(nexa: AppState, actor: Actor, attachment_id: uuid.UUID) -> Response[bytes]:
+async def attachment(nexa: Nexa, actor: Caller, attachment_id: FromPath[uuid.UUID]) -> Response[bytes]:
     """A stored attachment, always as a download (never rendered inline)."""
     async with nexa.db.session() as session:
         found = await InboxService(session, actor).attachment(attachment_id)

@@ -11,7 +11,7 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get, patch, post
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import Redirect
 from pydantic import AwareDatetime, BaseModel, Field
 
@@ -40,7 +40,7 @@ from bots.http.responses import (
     TestSent,
     WebFormOut,
 )
-from bots.http.state import AppState
+from bots.http.state import Caller, Nexa
 from store.access import Actor
 from store.errors import InvalidInput, NotFound
 from store.schemas import (
@@ -81,7 +81,7 @@ class Preview(BaseModel):
 
 
 @get("/lists", tags=["lists"])
-async def list_lists(nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> Lists:
+async def list_lists(nexa: Nexa, actor: Caller, q: Query = None, limit: Limit = 50, offset: Offset = 0) -> Lists:
     """Contact lists with the number of members the caller may see."""
     async with nexa.db.session() as session:
         rows, total = await ListService(session, actor).search(q=q, limit=limit, offset=offset)
@@ -95,7 +95,7 @@ async def list_fields() -> ListFields:
 
 
 @post("/lists/preview", status_code=200, tags=["lists"])
-async def preview_list(nexa: AppState, actor: Actor, data: Preview) -> ListPreview:
+async def preview_list(nexa: Nexa, actor: Caller, data: JSONBody[Preview]) -> ListPreview:
     """How many contacts a filter selects (of those the caller may read) and the first of them, before saving it."""
     async with nexa.db.session() as session:
         count, sample = await ListService(session, actor).preview(data.criteria, limit=data.limit)
@@ -103,7 +103,7 @@ async def preview_list(nexa: AppState, actor: Actor, data: Preview) -> ListPrevi
 
 
 @post("/lists", status_code=201, tags=["lists"])
-async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> ListOut:
+async def create_list(nexa: Nexa, actor: Caller, data: JSONBody[ListCreate]) -> ListOut:
     """A static list (no criteria) or a dynamic one (criteria: a filter, see /lists/fields)."""
     async with nexa.db.session() as session:
         service = ListService(session, actor)
@@ -120,7 +120,7 @@ async def create_list(nexa: AppState, actor: Actor, data: ListCreate) -> ListOut
 
 
 @get("/lists/{list_id:uuid}", tags=["lists"])
-async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> ListOut:
+async def get_list(nexa: Nexa, actor: Caller, list_id: FromPath[uuid.UUID]) -> ListOut:
     async with nexa.db.session() as session:
         service = ListService(session, actor)
         found = await service.get(list_id)
@@ -128,7 +128,7 @@ async def get_list(nexa: AppState, actor: Actor, list_id: uuid.UUID) -> ListOut:
 
 
 @patch("/lists/{list_id:uuid}", tags=["lists"])
-async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListUpdate) -> ListOut:
+async def update_list(nexa: Nexa, actor: Caller, list_id: FromPath[uuid.UUID], data: JSONBody[ListUpdate]) -> ListOut:
     async with nexa.db.session() as session:
         service = ListService(session, actor)
         changes = data.model_dump()
@@ -139,7 +139,7 @@ async def update_list(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: Li
 
 @get("/lists/{list_id:uuid}/members", tags=["lists"])
 async def list_members(
-    nexa: AppState, actor: Actor, list_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
+    nexa: Nexa, actor: Caller, list_id: FromPath[uuid.UUID], limit: Limit = 50, offset: Offset = 0
 ) -> ListMembers:
     """The list's contacts the caller may read."""
     async with nexa.db.session() as session:
@@ -148,7 +148,9 @@ async def list_members(
 
 
 @post("/lists/{list_id:uuid}/members", status_code=200, tags=["lists"])
-async def add_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> Added:
+async def add_list_members(
+    nexa: Nexa, actor: Caller, list_id: FromPath[uuid.UUID], data: JSONBody[ListMembersChange]
+) -> Added:
     """Add contacts to a static list."""
     async with nexa.db.session() as session:
         added = await ListService(session, actor).add(list_id, data)
@@ -164,7 +166,9 @@ async def add_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, dat
 
 
 @post("/lists/{list_id:uuid}/members/remove", status_code=200, tags=["lists"])
-async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, data: ListMembersChange) -> Removed:
+async def remove_list_members(
+    nexa: Nexa, actor: Caller, list_id: FromPath[uuid.UUID], data: JSONBody[ListMembersChange]
+) -> Removed:
     """Take contacts off a static list."""
     async with nexa.db.session() as session:
         removed = await ListService(session, actor).remove(list_id, data)
@@ -181,7 +185,7 @@ async def remove_list_members(nexa: AppState, actor: Actor, list_id: uuid.UUID, 
 
 @get("/campaigns", tags=["campaigns"])
 async def list_campaigns(
-    nexa: AppState, actor: Actor, q: Query = None, limit: Limit = 50, offset: Offset = 0
+    nexa: Nexa, actor: Caller, q: Query = None, limit: Limit = 50, offset: Offset = 0
 ) -> Campaigns:
     async with nexa.db.session() as session:
         rows, total = await CampaignService(session, actor).search(q=q, limit=limit, offset=offset)
@@ -189,7 +193,7 @@ async def list_campaigns(
 
 
 @post("/campaigns", status_code=201, tags=["campaigns"])
-async def create_campaign(nexa: AppState, actor: Actor, data: CampaignCreate) -> CampaignOut:
+async def create_campaign(nexa: Nexa, actor: Caller, data: JSONBody[CampaignCreate]) -> CampaignOut:
     async with nexa.db.session() as session:
         made = await CampaignService(session, actor).create(data)
         await audit(
@@ -204,7 +208,7 @@ async def create_campaign(nexa: AppState, actor: Actor, data: CampaignCreate) ->
 
 
 @get("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
-async def get_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> CampaignDetail:
+async def get_campaign(nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID]) -> CampaignDetail:
     """The campaign with its metrics: members by status, leads created, influenced pipeline, won revenue, cost per lead, ROI."""
     async with nexa.db.session() as session:
         service = CampaignService(session, actor)
@@ -213,7 +217,9 @@ async def get_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> 
 
 
 @patch("/campaigns/{campaign_id:uuid}", tags=["campaigns"])
-async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignUpdate) -> CampaignOut:
+async def update_campaign(
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], data: JSONBody[CampaignUpdate]
+) -> CampaignOut:
     async with nexa.db.session() as session:
         changes = data.model_dump()
         changed = await CampaignService(session, actor).update(campaign_id, changes)
@@ -225,7 +231,7 @@ async def update_campaign(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, 
 
 @get("/campaigns/{campaign_id:uuid}/members", tags=["campaigns"])
 async def campaign_members(
-    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, limit: Limit = 50, offset: Offset = 0
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], limit: Limit = 50, offset: Offset = 0
 ) -> CampaignMembers:
     async with nexa.db.session() as session:
         rows, total = await CampaignService(session, actor).members(campaign_id, limit=limit, offset=offset)
@@ -234,7 +240,7 @@ async def campaign_members(
 
 @post("/campaigns/{campaign_id:uuid}/members", status_code=200, tags=["campaigns"])
 async def add_campaign_members(
-    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: CampaignMembersChange
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], data: JSONBody[CampaignMembersChange]
 ) -> Added:
     async with nexa.db.session() as session:
         added = await CampaignService(session, actor).add_members(campaign_id, data)
@@ -260,7 +266,7 @@ def _email_out(email: Any) -> MassEmailOut:
 
 
 @get("/campaigns/{campaign_id:uuid}/emails", tags=["campaigns"])
-async def campaign_emails(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> MassEmails:
+async def campaign_emails(nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID]) -> MassEmails:
     async with nexa.db.session() as session:
         return MassEmails(
             items=[_email_out(e) for e in await MassEmailService(session, actor).of_campaign(campaign_id)]
@@ -268,7 +274,9 @@ async def campaign_emails(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) 
 
 
 @post("/campaigns/{campaign_id:uuid}/emails", status_code=201, tags=["campaigns"])
-async def create_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: MassEmailCreate) -> MassEmailOut:
+async def create_email(
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], data: JSONBody[MassEmailCreate]
+) -> MassEmailOut:
     """A campaign email: subject and HTML body are Jinja templates (merge fields: contact.*, account.*, campaign.name)."""
     async with nexa.db.session() as session:
         made = await MassEmailService(session, actor).create(campaign_id, data)
@@ -291,7 +299,9 @@ async def _owned_email(service: MassEmailService, campaign_id: uuid.UUID, email_
 
 
 @get("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
-async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> MassEmailDetail:
+async def get_email(
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], email_id: FromPath[uuid.UUID]
+) -> MassEmailDetail:
     """The email with its progress (recipients by send status, opens, clicks)."""
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
@@ -302,7 +312,11 @@ async def get_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_
 
 @patch("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}", tags=["campaigns"])
 async def update_email(
-    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: MassEmailUpdate
+    nexa: Nexa,
+    actor: Caller,
+    campaign_id: FromPath[uuid.UUID],
+    email_id: FromPath[uuid.UUID],
+    data: JSONBody[MassEmailUpdate],
 ) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
@@ -311,14 +325,16 @@ async def update_email(
 
 
 @get("/campaigns/{campaign_id:uuid}/steps", tags=["campaigns"])
-async def drip_steps(nexa: AppState, actor: Actor, campaign_id: uuid.UUID) -> MassEmails:
+async def drip_steps(nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID]) -> MassEmails:
     """A nurture campaign's drip steps, in order (each a campaign email: see its progress under /emails/{id})."""
     async with nexa.db.session() as session:
         return MassEmails(items=[_email_out(e) for e in await DripService(session, actor).steps(campaign_id)])
 
 
 @post("/campaigns/{campaign_id:uuid}/steps", status_code=201, tags=["campaigns"])
-async def add_drip_step(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, data: DripStepCreate) -> MassEmailOut:
+async def add_drip_step(
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], data: JSONBody[DripStepCreate]
+) -> MassEmailOut:
     """Append a drip step to a nurture campaign: sent `delay_hours` after enrolment (step 1) or after the previous step."""
     async with nexa.db.session() as session:
         made = await DripService(session, actor).add_step(campaign_id, data, nexa.settings)
@@ -348,7 +364,11 @@ class SendAt(BaseModel):
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/preview", status_code=200, tags=["campaigns"])
 async def preview_email(
-    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: PreviewFor
+    nexa: Nexa,
+    actor: Caller,
+    campaign_id: FromPath[uuid.UUID],
+    email_id: FromPath[uuid.UUID],
+    data: JSONBody[PreviewFor],
 ) -> MassEmailPreview:
     """The email rendered for a recipient (the given contact, else the first one); an unknown merge field is a 400 naming it."""
     async with nexa.db.session() as session:
@@ -363,7 +383,7 @@ async def preview_email(
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/test", status_code=200, tags=["campaigns"])
 async def test_email(
-    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: TestSend
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], email_id: FromPath[uuid.UUID], data: JSONBody[TestSend]
 ) -> TestSent:
     """Send one [TEST] copy to an address now (nothing tracked)."""
     async with nexa.db.session() as session:
@@ -375,7 +395,7 @@ async def test_email(
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/send", status_code=202, tags=["campaigns"])
 async def send_email(
-    nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID, data: SendAt
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], email_id: FromPath[uuid.UUID], data: JSONBody[SendAt]
 ) -> MassEmailSent:
     """Send now (or at `at`) to the list's sendable recipients, in the background; a second send is a 409."""
     async with nexa.db.session() as session:
@@ -395,7 +415,9 @@ async def send_email(
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/pause", status_code=200, tags=["campaigns"])
-async def pause_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> MassEmailOut:
+async def pause_email(
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], email_id: FromPath[uuid.UUID]
+) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
@@ -403,7 +425,9 @@ async def pause_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, emai
 
 
 @post("/campaigns/{campaign_id:uuid}/emails/{email_id:uuid}/resume", status_code=200, tags=["campaigns"])
-async def resume_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, email_id: uuid.UUID) -> MassEmailOut:
+async def resume_email(
+    nexa: Nexa, actor: Caller, campaign_id: FromPath[uuid.UUID], email_id: FromPath[uuid.UUID]
+) -> MassEmailOut:
     async with nexa.db.session() as session:
         service = MassEmailService(session, actor)
         await _owned_email(service, campaign_id, email_id)
@@ -411,7 +435,7 @@ async def resume_email(nexa: AppState, actor: Actor, campaign_id: uuid.UUID, ema
 
 
 @post("/forms", status_code=201, tags=["campaigns"])
-async def create_form(nexa: AppState, actor: Actor, data: FormCreate) -> WebFormOut:
+async def create_form(nexa: Nexa, actor: Caller, data: JSONBody[FormCreate]) -> WebFormOut:
     """A web-to-lead form at POST /forms/{slug} (welcome templates use the campaign email merge fields)."""
     async with nexa.db.session() as session:
         return WebFormOut(**to_dict(await FormService(session, actor).create(data)))
@@ -458,7 +482,7 @@ _PAGE = (
 
 
 @get("/u/{token:str}", include_in_schema=False, media_type=MediaType.HTML)
-async def unsubscribe_page(nexa: AppState, token: str) -> str:
+async def unsubscribe_page(nexa: Nexa, token: FromPath[str]) -> str:
     """The unsubscribe link's page: one button (a GET never unsubscribes: mail scanners follow links)."""
     verify(nexa.settings.signing_key(), "u", token)
     return _PAGE.format(
@@ -467,7 +491,7 @@ async def unsubscribe_page(nexa: AppState, token: str) -> str:
 
 
 @post("/u/{token:str}", include_in_schema=False, status_code=200, media_type=MediaType.HTML)
-async def unsubscribe(nexa: AppState, token: str) -> str:
+async def unsubscribe(nexa: Nexa, token: FromPath[str]) -> str:
     """RFC 8058 one-click unsubscribe (`List-Unsubscribe=One-Click` body) and the page's button: idempotent."""
     send_id, _ = verify(nexa.settings.signing_key(), "u", token)
     async with nexa.db.session() as session:
@@ -478,7 +502,7 @@ async def unsubscribe(nexa: AppState, token: str) -> str:
 
 
 @get("/t/o/{token:str}", include_in_schema=False)
-async def open_pixel(nexa: AppState, token: str) -> Response[bytes]:
+async def open_pixel(nexa: Nexa, token: FromPath[str]) -> Response[bytes]:
     """The 1x1 open pixel (recorded once per recipient); an invalid token still gets the image, and nothing is recorded."""
     try:
         send_id, _ = verify(nexa.settings.signing_key(), "o", token.removesuffix(".gif"))
@@ -490,7 +514,7 @@ async def open_pixel(nexa: AppState, token: str) -> Response[bytes]:
 
 
 @get("/t/c/{token:str}", include_in_schema=False, status_code=302)
-async def click(nexa: AppState, token: str) -> Redirect:
+async def click(nexa: Nexa, token: FromPath[str]) -> Redirect:
     """A tracked click: recorded, then redirected to that link of the email's template (404 for any other token)."""
     send_id, index = verify(nexa.settings.signing_key(), "c", token)
     if not index.isdigit():
@@ -501,7 +525,7 @@ async def click(nexa: AppState, token: str) -> Redirect:
 
 
 @post("/forms/{slug:str}", include_in_schema=False, status_code=201)
-async def submit_form(request: Request, nexa: AppState, slug: str) -> dict[str, Any]:
+async def submit_form(request: Request, nexa: Nexa, slug: FromPath[str]) -> dict[str, Any]:
     """A web-to-lead form (form-encoded or JSON): creates the lead; rate-limited per address (NEXA_FORMS_PER_IP a minute)."""
     if request.headers.get("content-type", "").startswith("application/json"):
         body = await request.json()

@@ -15,11 +15,12 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Router, delete, get, patch, post
+from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
 from bots.http.responses import AccountOut, ContactOut, Conversion, DealOut, LeadOut, record_out
-from bots.http.state import AppState
+from bots.http.state import Caller, Nexa
 from store.access import Actor, redact
 from store.imports.export import EXPORTABLE, header, to_csv
 from store.imports.export import rows as csv_rows
@@ -375,7 +376,7 @@ def _router(r: Resource) -> Router:
     """The handlers of one resource, made from its row."""
     create_model, update_model, out, page_type = r.create, r.update, r.out, r.page
 
-    async def list_records(request: Request, nexa: AppState, actor: Actor) -> page_type:  # type: ignore[valid-type]
+    async def list_records(request: Request, nexa: Nexa, actor: Caller) -> page_type:  # type: ignore[valid-type]
         filters = parse(r.filters, dict(request.query_params))
         if r.name in EXPORTABLE and "text/csv" in request.headers.get("accept", ""):
             explicit = "limit" in request.query_params
@@ -391,11 +392,11 @@ def _router(r: Resource) -> Router:
                 total=total, limit=filters.limit, offset=filters.offset, items=[out(**record(actor, i)) for i in items]
             )
 
-    async def get_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> out:  # type: ignore[valid-type]
+    async def get_record(nexa: Nexa, actor: Caller, record_id: FromPath[uuid.UUID]) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
             return out(**record(actor, await r.fetch(session, actor, record_id)))
 
-    async def create_record(nexa: AppState, actor: Actor, data: create_model) -> out:  # type: ignore[valid-type]
+    async def create_record(nexa: Nexa, actor: Caller, data: JSONBody[create_model]) -> out:  # type: ignore[valid-type]
         async with nexa.db.session() as session:
             return out(**record(actor, await r.add(session, actor, data, channel="api")))
 
@@ -411,7 +412,12 @@ def _router(r: Resource) -> Router:
     ]
     if update_model is not None:
 
-        async def update_record(nexa: AppState, actor: Actor, record_id: uuid.UUID, data: update_model) -> out:  # type: ignore[valid-type]
+        async def update_record(
+            nexa: Nexa,
+            actor: Caller,
+            record_id: FromPath[uuid.UUID],
+            data: JSONBody[update_model],  # type: ignore[valid-type]
+        ) -> out:  # type: ignore[valid-type]
             async with nexa.db.session() as session:
                 return out(**record(actor, await r.change(session, actor, record_id, data, channel="api")))
 
@@ -422,7 +428,7 @@ def _router(r: Resource) -> Router:
         )
     if r.remove:
 
-        async def delete_record(nexa: AppState, actor: Actor, record_id: uuid.UUID) -> None:
+        async def delete_record(nexa: Nexa, actor: Caller, record_id: FromPath[uuid.UUID]) -> None:
             async with nexa.db.session() as session:
                 await r.service(session, actor).delete(record_id)
                 await audit(session, actor, action=f"api:{r.name}.delete", status="ok", record_ids=[record_id])
@@ -447,7 +453,9 @@ class StageMove(BaseModel):
 
 
 @post("/leads/{lead_id:uuid}/convert", status_code=201, tags=["leads"])
-async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: LeadConversion) -> Conversion:
+async def convert_lead(
+    nexa: Nexa, actor: Caller, lead_id: FromPath[uuid.UUID], data: JSONBody[LeadConversion]
+) -> Conversion:
     """Convert a lead into a contact, an account and (by default) a deal, in one transaction."""
     async with nexa.db.session() as session:
         done = await LeadService(session, actor).convert(lead_id, data)
@@ -468,7 +476,7 @@ async def convert_lead(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: L
 
 
 @post("/leads/{lead_id:uuid}/status", status_code=200, tags=["leads"])
-async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: StatusChange) -> LeadOut:
+async def lead_status(nexa: Nexa, actor: Caller, lead_id: FromPath[uuid.UUID], data: JSONBody[StatusChange]) -> LeadOut:
     """Move a lead along its lifecycle (lost needs a reason; qualified may record BANT)."""
     async with nexa.db.session() as session:
         lead = await LeadService(session, actor).set_status(lead_id, data.status, reason=data.reason, bant=data.bant)
@@ -484,7 +492,7 @@ async def lead_status(nexa: AppState, actor: Actor, lead_id: uuid.UUID, data: St
 
 
 @post("/deals/{deal_id:uuid}/stage", status_code=200, tags=["deals"])
-async def deal_stage(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: StageMove) -> DealOut:
+async def deal_stage(nexa: Nexa, actor: Caller, deal_id: FromPath[uuid.UUID], data: JSONBody[StageMove]) -> DealOut:
     """Move a deal to a stage (closed_lost needs a reason; closed_won runs the onboarding automation)."""
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).move_stage(deal_id, data.stage, reason=data.reason)

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from litestar import Request, Router, get, post, put
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
 from bots.http.resources import record
@@ -29,8 +29,8 @@ from bots.http.responses import (
     ReportOut,
     TeamMember,
 )
-from bots.http.state import AppState
-from store.access import Actor, redact
+from bots.http.state import Caller, Nexa
+from store.access import redact
 from store.clock import today
 from store.models.enums import DealStage
 from store.schemas import Day, Input, parse
@@ -61,7 +61,7 @@ def _period(query: dict[str, Any]) -> tuple[Any, Any, str]:
     tags=["reports"],
     description="Query: start, end (default: this year), group_by (rep, team, source, period, none).",
 )
-async def report(request: Request, nexa: AppState, actor: Actor, metric: str) -> ReportOut:
+async def report(request: Request, nexa: Nexa, actor: Caller, metric: FromPath[str]) -> ReportOut:
     """A sales report with how it was computed; a period with no data gives no rows."""
     start, end, group_by = _period(dict(request.query_params))
     async with nexa.db.session() as session:
@@ -79,7 +79,7 @@ async def report(request: Request, nexa: AppState, actor: Actor, metric: str) ->
     description="Query: user_id (default: the caller), start, end (default: this year).",
 )
 async def commission_statement(
-    request: Request, nexa: AppState, actor: Actor, user_id: uuid.UUID | None = None
+    request: Request, nexa: Nexa, actor: Caller, user_id: FromQuery[uuid.UUID | None] = None
 ) -> CommissionStatement:
     """A rep's commission lines and total in the period."""
     query = {k: v for k, v in request.query_params.items() if k != "user_id"}
@@ -91,7 +91,7 @@ async def commission_statement(
 
 
 @get("/commissions/plans", tags=["commissions"])
-async def commission_plans(nexa: AppState, actor: Actor) -> CommissionPlans:
+async def commission_plans(nexa: Nexa, actor: Caller) -> CommissionPlans:
     """Active commission plans the caller may see."""
     async with nexa.db.session() as session:
         return CommissionPlans(
@@ -100,7 +100,7 @@ async def commission_plans(nexa: AppState, actor: Actor) -> CommissionPlans:
 
 
 @post("/commissions/plans", status_code=201, tags=["commissions"])
-async def create_commission_plan(nexa: AppState, actor: Actor, data: PlanCreate) -> CommissionPlanOut:
+async def create_commission_plan(nexa: Nexa, actor: Caller, data: JSONBody[PlanCreate]) -> CommissionPlanOut:
     """A commission plan (rate 0-1 of the amount; accelerator_rate above quota); a negative rate is a 400 naming the field."""
     async with nexa.db.session() as session:
         plan = await CommissionService(session, actor).create_plan(data)
@@ -117,7 +117,7 @@ async def create_commission_plan(nexa: AppState, actor: Actor, data: PlanCreate)
 
 @get("/notifications", tags=["notifications"])
 async def notifications(
-    nexa: AppState, actor: Actor, unread_only: bool = False, limit: Annotated[int, Parameter(ge=1, le=200)] = 50
+    nexa: Nexa, actor: Caller, unread_only: FromQuery[bool] = False, limit: Annotated[int, Parameter(ge=1, le=200)] = 50
 ) -> Notifications:
     """The caller's notifications, newest first, and the unread count."""
     async with nexa.db.session() as session:
@@ -130,14 +130,14 @@ class ReadIds(BaseModel):
 
 
 @post("/notifications/read", status_code=200, tags=["notifications"])
-async def read_notifications(nexa: AppState, actor: Actor, data: ReadIds) -> Marked:
+async def read_notifications(nexa: Nexa, actor: Caller, data: JSONBody[ReadIds]) -> Marked:
     """Mark the caller's notifications read."""
     async with nexa.db.session() as session:
         return Marked(marked=await NotificationService(session, actor).mark_read(data.ids))
 
 
 @get("/accounts/{account_id:uuid}/health", tags=["accounts"])
-async def account_health(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountHealth:
+async def account_health(nexa: Nexa, actor: Caller, account_id: FromPath[uuid.UUID]) -> AccountHealth:
     """Health score 0-100, churn risk and lifetime value, with the factors behind the score."""
     async with nexa.db.session() as session:
         return AccountHealth(
@@ -146,7 +146,7 @@ async def account_health(nexa: AppState, actor: Actor, account_id: uuid.UUID) ->
 
 
 @get("/accounts/{account_id:uuid}/consolidated", tags=["accounts"])
-async def account_consolidated(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> Consolidated:
+async def account_consolidated(nexa: Nexa, actor: Caller, account_id: FromPath[uuid.UUID]) -> Consolidated:
     """Revenue, lifetime value and deal totals over the account and all its subsidiaries."""
     async with nexa.db.session() as session:
         return Consolidated(
@@ -155,7 +155,7 @@ async def account_consolidated(nexa: AppState, actor: Actor, account_id: uuid.UU
 
 
 @get("/accounts/{account_id:uuid}/team", tags=["accounts"])
-async def account_team(nexa: AppState, actor: Actor, account_id: uuid.UUID) -> AccountTeam:
+async def account_team(nexa: Nexa, actor: Caller, account_id: FromPath[uuid.UUID]) -> AccountTeam:
     """The account owner and the account team with their roles."""
     async with nexa.db.session() as session:
         return AccountTeam(
@@ -169,7 +169,7 @@ class TeamRole(BaseModel):
 
 @put("/accounts/{account_id:uuid}/team/{user_id:uuid}", status_code=200, tags=["accounts"])
 async def set_account_team_member(
-    nexa: AppState, actor: Actor, account_id: uuid.UUID, user_id: uuid.UUID, data: TeamRole
+    nexa: Nexa, actor: Caller, account_id: FromPath[uuid.UUID], user_id: FromPath[uuid.UUID], data: JSONBody[TeamRole]
 ) -> AccountTeam:
     """Add a user to the account team in a role (or change the role)."""
     async with nexa.db.session() as session:
@@ -187,7 +187,7 @@ async def set_account_team_member(
 
 
 @get("/handoffs", tags=["accounts"])
-async def handoffs(nexa: AppState, actor: Actor, status: str | None = "pending") -> CsHandoffs:
+async def handoffs(nexa: Nexa, actor: Caller, status: FromQuery[str | None] = "pending") -> CsHandoffs:
     """The customer-success handoff list (won deals), newest first."""
     async with nexa.db.session() as session:
         return CsHandoffs(
@@ -201,7 +201,7 @@ class Reopen(BaseModel):
 
 
 @post("/deals/{deal_id:uuid}/reopen", status_code=200, tags=["deals"])
-async def reopen_deal(nexa: AppState, actor: Actor, deal_id: uuid.UUID, data: Reopen) -> DealOut:
+async def reopen_deal(nexa: Nexa, actor: Caller, deal_id: FromPath[uuid.UUID], data: JSONBody[Reopen]) -> DealOut:
     """Reopen a closed deal into an open stage (a won deal's commissions are reversed)."""
     async with nexa.db.session() as session:
         deal = await DealService(session, actor).reopen(deal_id, data.stage, reason=data.reason)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
+
+from litestar.di import NamedDependency
 
 from assistant.agent import Agent
+from store.access import Actor
 from store.db import Database
 from store.embeddings import Embedder
 from store.settings import Settings
@@ -12,7 +16,7 @@ from store.settings import Settings
 
 @dataclass
 class AppState:
-    """Injected into handlers as `state` (Litestar's `State` subclass is not needed: this is read-only)."""
+    """Injected into handlers as `nexa` (Litestar's `State` subclass is not needed: this is read-only)."""
 
     db: Database
     agent: Agent
@@ -24,3 +28,10 @@ class AppState:
         if self.agent.embedder is None:
             raise RuntimeError("this server's agent has no embedding model")
         return self.agent.embedder
+
+
+Nexa: TypeAlias = NamedDependency[AppState]
+"""A handler's `nexa` parameter: the app's state, injected by name."""
+
+Caller: TypeAlias = NamedDependency[Actor]
+"""A handler's `actor` parameter (`user` in the console): who is calling, injected by name."""

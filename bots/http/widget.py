@@ -13,13 +13,13 @@ from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, Router, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.response import File
 from pydantic import BaseModel
 
 from assistant.input_limits import accepted
 from bots.http.responses import Handoff, Ok, WidgetHistory, WidgetSession
-from bots.http.state import AppState
+from bots.http.state import Nexa
 from bots.http.streaming import stream, wants_stream
 from store.knowledge.articles import public_article
 from store.services.widget import (
@@ -60,7 +60,7 @@ async def open_session() -> WidgetSession:
 
 
 @get("/history")
-async def history(request: Request, nexa: AppState) -> WidgetHistory:
+async def history(request: Request, nexa: Nexa) -> WidgetHistory:
     """This session's visible conversation (customer messages and cited answers)."""
     async with nexa.db.session() as session:
         service = WidgetService(session, _customer(request))
@@ -70,7 +70,7 @@ async def history(request: Request, nexa: AppState) -> WidgetHistory:
 @post(
     "/messages", status_code=200, media_type="text/event-stream"
 )  # Litestar lets a handler's media type win over a stream's
-async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
+async def ask(request: Request, nexa: Nexa, data: JSONBody[WidgetMessage]) -> Any:
     """Ask the help center; `Accept: text/event-stream` streams the answer."""
     actor = _customer(request)
     text = accepted(data.message, nexa.agent.settings)  # before a conversation is opened or a stream started
@@ -83,7 +83,7 @@ async def ask(request: Request, nexa: AppState, data: WidgetMessage) -> Any:
 
 
 @post("/feedback", status_code=200)
-async def feedback(request: Request, nexa: AppState, data: Feedback) -> Ok:
+async def feedback(request: Request, nexa: Nexa, data: JSONBody[Feedback]) -> Ok:
     """ "That helped" (or not)."""
     async with nexa.db.session() as session:
         await WidgetService(session, _customer(request)).feedback(data.helpful)
@@ -91,7 +91,7 @@ async def feedback(request: Request, nexa: AppState, data: Feedback) -> Ok:
 
 
 @post("/handoff", status_code=201)
-async def handoff(request: Request, nexa: AppState, data: HandoffRequest) -> Handoff:
+async def handoff(request: Request, nexa: Nexa, data: JSONBody[HandoffRequest]) -> Handoff:
     """Hand the conversation to a person: a ticket with the transcript; says its number. The email stays unverified
     (the ticket unlinked) until its owner follows the link mailed to it."""
     async with nexa.db.session() as session:
@@ -105,7 +105,7 @@ async def handoff(request: Request, nexa: AppState, data: HandoffRequest) -> Han
 
 
 @get("/verify", media_type="text/html")
-async def verify(nexa: AppState, token: Annotated[str, Parameter(max_length=2000)]) -> Response[str]:
+async def verify(nexa: Nexa, token: Annotated[str, Parameter(max_length=2000)]) -> Response[str]:
     """The link mailed to a handoff's email: proves the address and links the ticket to its contact."""
     async with nexa.db.session() as session:
         ticket = await verify_requester(session, nexa.settings.signing_key(), token)
@@ -117,7 +117,7 @@ async def verify(nexa: AppState, token: Annotated[str, Parameter(max_length=2000
 
 
 @post("/csat", status_code=200)
-async def csat(request: Request, nexa: AppState, data: CsatRequest) -> Ok:
+async def csat(request: Request, nexa: Nexa, data: JSONBody[CsatRequest]) -> Ok:
     """A 1-5 rating of the conversation, with an optional comment."""
     async with nexa.db.session() as session:
         await WidgetService(session, _customer(request)).csat(data)
@@ -140,7 +140,7 @@ async def demo() -> File:
 
 
 @get("/kb/articles/{article_id:uuid}", media_type="text/html")
-async def article_page(article_id: Any, nexa: AppState) -> Response[str]:
+async def article_page(article_id: FromPath[Any], nexa: Nexa) -> Response[str]:
     """A public help-center article (the target of the widget's citation links)."""
     async with nexa.db.session() as session:
         article = await public_article(session, article_id)

@@ -14,13 +14,13 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, Parameter
 from litestar.response import Redirect, Template
 
-from bots.http.state import AppState
+from bots.http.state import Caller, Nexa
 from bots.web.render import is_htmx, page
 from bots.web.session import PATH
-from store.access import Actor, redact
+from store.access import redact
 from store.errors import DomainError, InvalidInput
 from store.inbox.assist import suggest
 from store.inbox.service import Assignee, InboxService
@@ -63,11 +63,11 @@ def _back(request: Request, conversation_id: uuid.UUID) -> Response:
 @get("/inbox", name="console_inbox")
 async def inbox_list(
     request: Request,
-    nexa: AppState,
-    user: Actor,
-    view: View = "unassigned",
-    status: ConversationStatus | None = None,
-    sla: Literal["breached", "due_soon", "on_track", "none"] | None = None,
+    nexa: Nexa,
+    user: Caller,
+    view: FromQuery[View] = "unassigned",
+    status: FromQuery[ConversationStatus | None] = None,
+    sla: FromQuery[Literal["breached", "due_soon", "on_track", "none"] | None] = None,
     inbox: Annotated[str | None, Parameter(max_length=50)] = None,
     q: Annotated[str | None, Parameter(max_length=200)] = None,
     after: Annotated[str | None, Parameter(max_length=80)] = None,
@@ -119,7 +119,7 @@ async def inbox_list(
 
 
 @get("/inbox/{conversation_id:uuid}", name="console_inbox_thread")
-async def thread(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Template:
+async def thread(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Template:
     """One thread: reading it marks it read up to its last message and shows the agent as viewing it."""
     async with nexa.db.session() as session:
         service = InboxService(session, user)
@@ -146,7 +146,7 @@ async def thread(request: Request, nexa: AppState, user: Actor, conversation_id:
 
 
 @get("/inbox/{conversation_id:uuid}/suggestion", name="console_inbox_suggestion")
-async def suggestion(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Template:
+async def suggestion(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Template:
     """The summary and a suggested reply grounded in the help center, with its citations (a fragment)."""
     async with nexa.db.session() as session:
         found = redact(user, (await suggest(session, user, conversation_id, nexa.embedder)).to_dict())
@@ -154,7 +154,7 @@ async def suggestion(request: Request, nexa: AppState, user: Actor, conversation
 
 
 @post("/inbox/{conversation_id:uuid}/reply", name="console_inbox_reply")
-async def reply(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
+async def reply(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Response:
     """Send the (edited) reply; a reply after someone else's unread message is refused until confirmed."""
     form = await _form(request)
     status = form.get("status") or ConversationStatus.pending.value
@@ -180,7 +180,7 @@ async def reply(request: Request, nexa: AppState, user: Actor, conversation_id: 
 
 
 @post("/inbox/{conversation_id:uuid}/claim", name="console_inbox_claim")
-async def claim(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
+async def claim(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Response:
     async with nexa.db.session() as session:
         await InboxService(session, user).claim(conversation_id)
         await audit(session, user, action="console:inbox.claim", status="ok", record_ids=[conversation_id])
@@ -188,7 +188,7 @@ async def claim(request: Request, nexa: AppState, user: Actor, conversation_id: 
 
 
 @post("/inbox/{conversation_id:uuid}/assign", name="console_inbox_assign")
-async def assign(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
+async def assign(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Response:
     form = await _form(request)
     raw = form.get("assignee_id", "")
     try:
@@ -209,7 +209,7 @@ async def assign(request: Request, nexa: AppState, user: Actor, conversation_id:
 
 
 @post("/inbox/{conversation_id:uuid}/status", name="console_inbox_status")
-async def set_status(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
+async def set_status(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Response:
     """open, pending, snoozed until a time (the browser's local time, sent with its offset) or closed; a priority."""
     form = await _form(request)
     status, priority = form.get("status", ""), form.get("priority") or None
@@ -237,7 +237,7 @@ async def set_status(request: Request, nexa: AppState, user: Actor, conversation
 
 
 @post("/inbox/{conversation_id:uuid}/notes", name="console_inbox_note")
-async def add_note(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Response:
+async def add_note(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Response:
     form = await _form(request)
     async with nexa.db.session() as session:
         note, mentioned = await InboxService(session, user).add_note(conversation_id, form.get("body", ""))
@@ -253,7 +253,7 @@ async def add_note(request: Request, nexa: AppState, user: Actor, conversation_i
 
 
 @post("/inbox/{conversation_id:uuid}/presence", name="console_inbox_presence")
-async def presence(request: Request, nexa: AppState, user: Actor, conversation_id: uuid.UUID) -> Template:
+async def presence(request: Request, nexa: Nexa, user: Caller, conversation_id: FromPath[uuid.UUID]) -> Template:
     """The agent is viewing or drafting (the page says so every 30 s, and when typing); answers who else is."""
     form = await _form(request)
     state = form.get("state", "viewing")
@@ -265,7 +265,7 @@ async def presence(request: Request, nexa: AppState, user: Actor, conversation_i
 
 
 @get("/inbox/attachments/{attachment_id:uuid}", name="console_inbox_attachment")
-async def attachment(nexa: AppState, user: Actor, attachment_id: uuid.UUID) -> Response[bytes]:
+async def attachment(nexa: Nexa, user: Caller, attachment_id: FromPath[uuid.UUID]) -> Response[bytes]:
     """A stored attachment of a thread the agent may read, always as a download (never rendered inline)."""
     async with nexa.db.session() as session:
         found = await InboxService(session, user).attachment(attachment_id)

@@ -10,10 +10,10 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
-from bots.http.state import AppState
+from bots.http.state import AppState, Caller, Nexa
 from bots.web.render import is_htmx, page
 from bots.web.session import (
     PATH,
@@ -61,7 +61,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 @get("/signin", name="console_signin_form")
 async def signin_form(
-    request: Request, next_: Annotated[str | None, Parameter(query="next", max_length=300)] = None
+    request: Request, next_: Annotated[str | None, QueryParameter(name="next", max_length=300)] = None
 ) -> Template:
     """The sign-in form (a pre-session cookie carries its CSRF token)."""
     value, new = presession(request)
@@ -73,7 +73,7 @@ async def signin_form(
 
 
 @post("/signin", name="console_signin", status_code=303)
-async def signin(request: Request, nexa: AppState) -> Response:
+async def signin(request: Request, nexa: Nexa) -> Response:
     """Check the email and password; a new server-side session on success."""
     form = await _form(request)
     email, password = form.get("email", "").strip(), form.get("password", "")
@@ -106,7 +106,7 @@ async def signin(request: Request, nexa: AppState) -> Response:
 
 
 @post("/signout", name="console_signout", status_code=303)
-async def signout(request: Request, nexa: AppState) -> Response:
+async def signout(request: Request, nexa: Nexa) -> Response:
     """End this browser's session."""
     token = request.cookies.get(SESSION_COOKIE, "")
     if token:
@@ -118,7 +118,7 @@ async def signout(request: Request, nexa: AppState) -> Response:
 
 
 @get("/", name="console_home")
-async def home(user: Actor) -> Redirect:
+async def home(user: Caller) -> Redirect:
     first = next((area for area in ("pipeline", "inbox") if allowed(user, area, "read")), "tasks")
     return Redirect(f"{PATH}/{first}", status_code=303)
 
@@ -137,13 +137,13 @@ async def _board(
 
 
 @get("/pipeline", name="console_pipeline")
-async def pipeline(request: Request, nexa: AppState, user: Actor) -> Template:
+async def pipeline(request: Request, nexa: Nexa, user: Caller) -> Template:
     """The kanban of the deals the user may see, by stage."""
     return await _board(request, nexa, user, template="pipeline.html")
 
 
 @post("/deals/{deal_id:uuid}/stage", name="console_deal_stage")
-async def move_deal(request: Request, nexa: AppState, user: Actor, deal_id: uuid.UUID) -> Response:
+async def move_deal(request: Request, nexa: Nexa, user: Caller, deal_id: FromPath[uuid.UUID]) -> Response:
     """Move a card: the API's stage change (DealService.move_stage), same rules, same audit."""
     form = await _form(request)
     stage, reason = form.get("stage", ""), (form.get("reason") or "").strip() or None
@@ -189,7 +189,7 @@ async def _tasks(
 
 @get("/tasks", name="console_tasks")
 async def tasks(
-    request: Request, nexa: AppState, user: Actor, whose: Annotated[Scope, Parameter(query="scope")] = "mine"
+    request: Request, nexa: Nexa, user: Caller, whose: Annotated[Scope, QueryParameter(name="scope")] = "mine"
 ) -> Template:
     """To do / in progress / done over the user's tasks (`scope=team`: a manager's team's). (`scope` is Litestar's name
     for the ASGI scope, hence `whose`.)"""
@@ -197,7 +197,7 @@ async def tasks(
 
 
 @post("/tasks/{task_id:uuid}/status", name="console_task_status")
-async def move_task(request: Request, nexa: AppState, user: Actor, task_id: uuid.UUID) -> Response:
+async def move_task(request: Request, nexa: Nexa, user: Caller, task_id: FromPath[uuid.UUID]) -> Response:
     """Move a task card: its status through TaskService.update (the API's PATCH)."""
     form = await _form(request)
     status, scope = form.get("status", ""), form.get("scope", "mine")
@@ -225,7 +225,7 @@ async def move_task(request: Request, nexa: AppState, user: Actor, task_id: uuid
 
 
 @get("/dashboards", name="console_dashboards")
-async def dashboards(request: Request, user: Actor) -> Template:
+async def dashboards(request: Request, user: Caller) -> Template:
     """Charts drawn in the browser from the JSON of `bots.web.data` (only those the user's role may read)."""
     return page(
         request,

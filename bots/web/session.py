@@ -21,7 +21,7 @@ from litestar.datastructures import Cookie
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 
-from bots.http.state import AppState
+from bots.http.state import AppState, Nexa
 from store.access import Actor
 from store.settings import get_settings
 from store.signin import IDLE, session_actor
@@ -70,7 +70,7 @@ def presession(request: Request) -> tuple[str, bool]:
     return (value, False) if len(value) >= 32 else (secrets.token_urlsafe(32), True)
 
 
-async def console_actor(request: Request, nexa: AppState) -> Actor:
+async def console_actor(request: Request, nexa: Nexa) -> Actor:
     """The signed-in user (SignInRequired otherwise), looked up once per request."""
     if "nexa.console_actor" in request.scope:
         return cast(
