@@ -69,6 +69,7 @@ _YESNO = re.compile(
 _WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
+_PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
@@ -285,7 +286,37 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
+    if _leaves_out(question, passages, embedder, need):
+        return Composed("", need, [])
+    passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)
+
+
+def _leaves_out(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> bool:
+    """Whether the unit that answers best gives its value as missing ("a late fee of $[value not available]"): the
+    article names what is asked but does not say it, so it does not answer."""
+    pool = [(u, p.heading or "") for p in passages if p.section != "symptom" for u in _all_units(p.content)]
+    if not any(_PLACEHOLDER.search(u) for u, _ in pool):
+        return False
+    units = [u for u, _ in pool]
+    scores = _scores(question, units, [c for _, c in pool], embedder, need)
+    return bool(_PLACEHOLDER.search(units[max(range(len(units)), key=scores.__getitem__)]))
+
+
+def _code_section(question: str, passages: list[Passage]) -> list[Passage]:
+    """The passages under the heading naming the error code the question asks about ("CODE 05 - Do Not Honor")."""
+    asked = _codes(question)
+    return [p for p in passages if asked and p.heading and asked & _codes(p.heading)]
+
+
+def names_code(question: str, passages: list[Passage]) -> bool:
+    """Whether an article holds the error code the question names in a heading or a list item (a code reference)."""
+    asked = _codes(question)
+    return bool(asked) and any(
+        asked & _codes(p.heading or "")
+        or any(asked & _codes(u) for u in _units(p.content) if _NUMBERED.match(u) or _BULLET.match(u))
+        for p in passages
+    )
 
 
 def _core(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> Composed:
@@ -647,6 +678,12 @@ def _content(text_: str) -> set[str]:
 
 
 def _units(content: str) -> list[str]:
+    """Sentences and list items that state something: those giving a value as missing ("[value not available]") left
+    out."""
+    return [u for u in _all_units(content) if not _PLACEHOLDER.search(u)]
+
+
+def _all_units(content: str) -> list[str]:
     """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped. A nested
     list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000")."""
     units: list[str] = []
@@ -790,6 +827,11 @@ async def choose_article(
     chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, chosen, vector)
+    if _codes(question) and not names_code(question, passages):  # the article listing the code the question names
+        for article, _, _ in candidates[:PICK_POOL]:
+            if article != chosen and names_code(question, found := await article_passages(session, article, vector)):
+                chosen, passages = article, found
+                break
     ids = set(contenders(candidates))
     others = [(article, title) for article, title, _ in candidates if article in ids and article != chosen]
     elsewhere = await asyncio.to_thread(referred, question, passages, [*others, *referable], embedder)

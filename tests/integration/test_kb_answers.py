@@ -13,7 +13,16 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
-from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, referred, stands_out
+from store.knowledge.answers import (
+    Passage,
+    compose,
+    faithful,
+    names_code,
+    pick_article,
+    question_need,
+    referred,
+    stands_out,
+)
 from store.knowledge.chunking import chunk
 from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, unknown_names, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
@@ -349,3 +358,49 @@ def test_a_having_trouble_title_is_a_troubleshooting_title(embedder):
     ]
     question = "my credit card keeps getting declined even though I'm way under my limit"
     assert pick_article(question, candidates, embedder) == trouble
+
+
+LATE_FEES = """## Late fees
+
+- Late fee per missed installment: $[value not available] (USD)
+- Each missed installment can trigger a late fee.
+
+## Avoiding late fees
+
+- Track due dates and schedule payments before the due time.
+- Keep a valid, funded payment method on file.
+"""
+
+
+def test_an_article_that_leaves_the_asked_value_out_does_not_answer(embedder):
+    """The unit that answers best gives the value as missing: no answer (the caller says "not found"); a question the
+    article does answer never gets the placeholder."""
+    assert compose("how much is the late fee if I miss an installment?", _passages(LATE_FEES), embedder).text == ""
+    answer = compose("how do I avoid paying late fees?", _passages(LATE_FEES), embedder).text
+    assert "Track due dates" in answer and "not available" not in answer
+
+
+DECLINE_CODES = """## Error reference
+- Error 101 - Invalid account details
+  - Ask the customer to re-enter the account number.
+- Error 903 - Account closure blocked
+  - Ask the customer to wait 48 hours and try again.
+
+## CODE 05 - Do Not Honor
+
+1. **Card Status**: check the card's status field. If FROZEN, offer to unfreeze it.
+2. **Velocity Block**: if velocity_blocked is TRUE, the block lifts by itself after 30 minutes.
+
+## CODE 54 - Expired Card
+
+The card has passed its expiration date.
+1. Check the expiration_date field.
+2. If a replacement exists, direct the customer to the new card.
+"""
+
+
+def test_an_error_code_heading_is_the_section_answered_from(embedder):
+    passages = _passages(DECLINE_CODES)
+    answer = compose("decline code 05 and velocity_blocked is true, does it clear by itself?", passages, embedder).text
+    assert "30 minutes" in answer and "expiration" not in answer
+    assert names_code("a card declined with code 54", passages) and not names_code("error 777 on login", passages)
