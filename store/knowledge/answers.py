@@ -34,6 +34,7 @@ SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
+TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
@@ -563,13 +564,21 @@ def pick_article(
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
-    topic. Near-duplicate articles are told apart by their titles."""
+    topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
+    a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
+    next to "Depositing a Check" for a question naming no account)."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+    asked = _stems(question)
+    words = [_stems(_INTERNAL_TITLE.sub("", title)) for _, title, _ in close]  # "Internal" is no qualifier
+    told = [
+        -TITLE_EXTRA * min((len(w - v - asked) for j, v in enumerate(words) if j != i and w & v), default=0)
+        for i, w in enumerate(words)
+    ]  # a near-duplicate (a title sharing words with another's) qualified by words the question does not use
 
     def rank(i: int) -> float:
         _, title, score = close[i]
@@ -580,7 +589,7 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
 

@@ -404,3 +404,15 @@ def test_an_error_code_heading_is_the_section_answered_from(embedder):
     answer = compose("decline code 05 and velocity_blocked is true, does it clear by itself?", passages, embedder).text
     assert "30 minutes" in answer and "expiration" not in answer
     assert names_code("a card declined with code 54", passages) and not names_code("error 777 on login", passages)
+
+
+def test_a_near_duplicate_qualified_by_words_the_question_lacks_loses(embedder):
+    """Siblings (titles sharing a word) are told apart by what each adds: a product the question does not name loses;
+    titles with nothing in common are not compared this way."""
+    product, general = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (product, "Lime Green Account: Mobile Deposits and Daily Limits", 0.62),
+        (general, "Depositing a Check Into Your Account", 0.60),
+    ]
+    assert pick_article("mobile check deposit keeps rejecting my photos", candidates, embedder) == general
+    assert pick_article("lime green mobile deposit limit per day?", candidates, embedder) == product
