@@ -130,6 +130,9 @@ _REFERENCE = re.compile(
     r"\b(?:see|refer to|read)\b[^\"\u201c']{0,40}[\"\u201c']([^\"\u201d']{3,120}?[?]?)[\"\u201d']", re.IGNORECASE
 )  # a sentence sending the reader to a titled article
 _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
+_UNQUALIFIED = re.compile(
+    r"^\s*internal\b|\bpersonal\b", re.IGNORECASE
+)  # an audience, or the default one: no qualifier
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
 )
@@ -574,7 +577,7 @@ def pick_article(
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
     asked = _stems(question)
-    words = [_stems(_INTERNAL_TITLE.sub("", title)) for _, title, _ in close]  # "Internal" is no qualifier
+    words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
     told = [
         -TITLE_EXTRA * min((len(w - v - asked) for j, v in enumerate(words) if j != i and w & v), default=0)
         for i, w in enumerate(words)

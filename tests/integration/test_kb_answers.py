@@ -416,3 +416,14 @@ def test_a_near_duplicate_qualified_by_words_the_question_lacks_loses(embedder):
     ]
     assert pick_article("mobile check deposit keeps rejecting my photos", candidates, embedder) == general
     assert pick_article("lime green mobile deposit limit per day?", candidates, embedder) == product
+
+
+def test_personal_is_the_default_and_business_a_qualifier(embedder):
+    business, personal = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (business, "Internal: Closing Business Checking Accounts", 0.5),
+        (personal, "Internal: Closing Personal Checking Accounts", 0.5),
+    ]
+    question = "customer wants to close a Blue Account they opened 40 days ago, is there a fee?"
+    assert pick_article(question, candidates, embedder, staff=True) == personal
+    assert pick_article("closing a business checking account early, any fee?", candidates, embedder) == business
