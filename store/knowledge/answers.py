@@ -25,11 +25,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
+from store.knowledge.chunking import OVERLAP_CHARS
 from store.knowledge.sections import IMPERATIVE, section_role
 
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
 SUPPORT_FLOOR = 0.7  # cosine between an answer sentence and its best passage sentence below which it is unsupported
 SHORT_PASSAGE = 480  # a chosen passage up to this long is given whole
+MIN_OVERLAP = 20  # a chunk's start repeating at least this much of the previous chunk's end is chunking's overlap
 SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's or a problem's whole answer
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
@@ -277,10 +279,22 @@ async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector:
         ),
         {"a": article_id, "v": str(list(map(float, vector)))},
     )
-    return [
-        Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, r.content), r.content, float(r.sim))
-        for r in rows
-    ]
+    passages, before = [], ""
+    for r in rows:
+        content = _after_overlap(before, r.content)
+        before = r.content
+        passages.append(
+            Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, content), content, float(r.sim))
+        )
+    return passages
+
+
+def _after_overlap(before: str, content: str) -> str:
+    """A chunk without the tail of the chunk before that chunking repeats at its start (read once, not twice)."""
+    for size in range(min(len(before), len(content), OVERLAP_CHARS), MIN_OVERLAP - 1, -1):
+        if content[:size] == before[-size:]:
+            return content[size:].lstrip() or content
+    return content
 
 
 def compose(question: str, passages: list[Passage], embedder: Embedder) -> Composed:

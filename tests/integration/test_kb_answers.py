@@ -15,6 +15,7 @@ from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
     Passage,
+    _after_overlap,
     compose,
     faithful,
     names_code,
@@ -427,3 +428,14 @@ def test_personal_is_the_default_and_business_a_qualifier(embedder):
     question = "customer wants to close a Blue Account they opened 40 days ago, is there a fee?"
     assert pick_article(question, candidates, embedder, staff=True) == personal
     assert pick_article("closing a business checking account early, any fee?", candidates, embedder) == business
+
+
+def test_the_overlap_chunking_repeats_is_read_once():
+    """Each chunk repeats the end of the one before; an article's passages are read without that repeat, so no
+    answer says a sentence twice (once whole, once cut at the chunk's start)."""
+    sentences = [f"Rule {i}: a recurring block stops every subscription payment on card {i}." for i in range(40)]
+    text = "\n\n".join(sentences)
+    chunks = chunk(text)
+    assert len(chunks) > 2 and chunks[1].content[:20] in chunks[0].content  # chunking overlaps
+    parts = [chunks[0].content] + [_after_overlap(a.content, b.content) for a, b in zip(chunks, chunks[1:])]
+    assert "\n\n".join(parts) == text
