@@ -38,6 +38,7 @@ PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete o
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
+LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 STAFF_FIT = (
@@ -392,8 +393,10 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         added = set(range(len(units)))
     else:
         added = set()
+    named = _named_leads(question, list(contexts))  # a part is read as the whole question names its list
     for part in _parts(question) if not added else []:
         scores = _scores(part, list(units), [""] * len(units), embedder, question_need(part))
+        scores = [x + (LEAD_FIT if c in named else 0.0) for x, c in zip(scores, contexts)]
         best = max(range(len(units)), key=scores.__getitem__)
         if scores[best] >= PART_FLOOR and not _covers(core.text, part, embedder):
             added.add(best)
@@ -657,10 +660,30 @@ def _scores(question: str, units: list[str], contexts: list[str], embedder: Embe
     in_context = _similarities(embedder, question, framed) if any(contexts) else plain
     states = [_states_asked(u, question) if need == "fact" else None for u in units]
     off = UNASKED if any(states) else 0.0  # when some unit states what is asked, the others cannot answer
+    named = _named_leads(question, contexts)
     return [
-        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0)
-        for u, a, b, said in zip(units, plain, in_context, states)
+        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0) + (LEAD_FIT if c in named else 0.0)
+        for u, c, a, b, said in zip(units, contexts, plain, in_context, states)
     ]
+
+
+def _named_leads(question: str, contexts: list[str]) -> set[str]:
+    """The lead lines of sibling lists ("ENTRY TIER:", "MID TIER:") whose own words the question uses ("an entry-tier
+    account"): the list about what the question names answers, not its sibling about another tier, card or plan."""
+    words = {c: _bare_stems(c) for c in contexts if c.rstrip().endswith(":")}
+    asked = _bare_stems(question)
+    named: set[str] = set()
+    unnamed: set[str] = set()
+    for lead, own in words.items():
+        siblings = [w for other, w in words.items() if other != lead and own & w]
+        if siblings:
+            (named if own.difference(*siblings) & asked else unnamed).add(lead)
+    return named if unnamed else set()
+
+
+def _bare_stems(text_: str) -> set[str]:
+    """`_stems` of a text's words split at hyphens too ("entry-tier" -> "entry", "tier")."""
+    return _stems(re.sub(r"[-/]", " ", text_))
 
 
 def _has_figure(unit: str) -> bool:

@@ -439,3 +439,44 @@ def test_the_overlap_chunking_repeats_is_read_once():
     assert len(chunks) > 2 and chunks[1].content[:20] in chunks[0].content  # chunking overlaps
     parts = [chunks[0].content] + [_after_overlap(a.content, b.content) for a, b in zip(chunks, chunks[1:])]
     assert "\n\n".join(parts) == text
+
+
+TIERS = """When a customer asks for a replacement debit card, the rules vary by the checking account's tier.
+
+ENTRY TIER:
+- Maximum 2 replacement cards per rolling 12-month period
+- If customer has exceeded the 2-card limit, they must wait, OR pay a $25 excess replacement fee
+
+MID TIER:
+- Maximum 3 replacement cards per rolling 12-month period
+- If customer has exceeded the 3-card limit, they must wait, OR pay a $15 excess replacement fee
+
+PREMIUM TIER:
+- Maximum 5 replacement cards per rolling 12-month period
+- If customer has exceeded the 5-card limit, they must wait (no fee option)
+
+ELITE TIER:
+- Unlimited replacement cards
+- Complimentary shipping on all replacements, standard, expedited and rush alike
+
+Card design fees:
+- CLASSIC design: design_fee $0 on every tier
+- PREMIUM design (metallic silver): design_fee $10, complimentary on the premium and elite tiers
+- CUSTOM design (uploaded image): design_fee $25, discounted to $15 on the premium tier
+
+How to Check Replacement History:
+1) Retrieve all cards for the account
+2) Count cards issued within the last 12 months
+"""
+
+
+def test_the_list_under_the_lead_the_question_names_answers(embedder):
+    """Sibling lists ("ENTRY TIER:", "MID TIER:"): the one the question names answers, although a sibling's item is
+    closer to another of its words ("third" next to the 3-card limit): its item is in the answer."""
+    answer = compose(
+        "Customer with an entry-tier checking account lost her debit card again - this would be her third replacement "
+        "in the past year. What are her options?",
+        _passages(TIERS),
+        embedder,
+    ).text
+    assert "pay a $25 excess" in answer
