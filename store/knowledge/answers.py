@@ -37,6 +37,7 @@ PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
+EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
@@ -595,10 +596,10 @@ def pick_article(
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
     asked = _stems(question)
     words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
-    told = [
-        -TITLE_EXTRA * min((len(w - v - asked) for j, v in enumerate(words) if j != i and w & v), default=0)
-        for i, w in enumerate(words)
-    ]  # a near-duplicate (a title sharing words with another's) qualified by words the question does not use
+    told = []  # a near-duplicate (a title sharing words with another's) qualified by words the question does not use
+    for i, w in enumerate(words):
+        extra = [len(w - v - asked) for j, v in enumerate(words) if j != i and w & v]
+        told.append(-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0)
 
     def rank(i: int) -> float:
         _, title, score = close[i]
