@@ -6,7 +6,8 @@ a "why" wants the cause then the fix, and a yes/no, policy or "how much" questio
 holding the rule or the figure, with its condition. Articles without headings (or without the
 wanted section) are answered by their sentences ranked on how well they answer: similarity to the
 question plus what the need looks for (a figure, a condition, an instruction), never a sentence
-that only repeats the question or describes the symptom.
+that only repeats the question or describes the symptom. A value the article gives as missing ("[value not
+available]") is never said, and when it is what answers best the article does not answer.
 
 `faithful` is the check every answer passes, offline or from a language model: a sentence no cited
 passage supports (by embedding similarity) is dropped.
@@ -281,10 +282,10 @@ async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector:
         ),
         {"a": article_id, "v": str(list(map(float, vector)))},
     )
-    passages, before = [], ""
-    for r in rows:
-        content = _after_overlap(before, r.content)
-        before = r.content
+    passages, before, heading = [], "", None
+    for r in rows:  # chunking repeats a tail only inside a section
+        content = _after_overlap(before, r.content) if r.heading == heading else r.content
+        before, heading = r.content, r.heading
         passages.append(
             Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, content), content, float(r.sim))
         )
@@ -871,9 +872,10 @@ async def choose_article(
     staff: bool = False,
     referable: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> uuid.UUID:
-    """`pick_article` over retrieved articles `(id, title, score)`, or the article its sentence closest to the question
-    sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance
-    floor); the embedding runs in worker threads, off the event loop."""
+    """`pick_article` over retrieved articles `(id, title, score)` (or the first of them listing the error code the
+    question names, when the picked one does not), or the article its sentence closest to the question sends the
+    reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
+    the embedding runs in worker threads, off the event loop."""
     chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, chosen, vector)
