@@ -6,7 +6,8 @@ a "why" wants the cause then the fix, and a yes/no, policy or "how much" questio
 holding the rule or the figure, with its condition. Articles without headings (or without the
 wanted section) are answered by their sentences ranked on how well they answer: similarity to the
 question plus what the need looks for (a figure, a condition, an instruction), never a sentence
-that only repeats the question or describes the symptom.
+that only repeats the question or describes the symptom. A value the article gives as missing ("[value not
+available]") is never said, and when it is what answers best the article does not answer.
 
 `faithful` is the check every answer passes, offline or from a language model: a sentence no cited
 passage supports (by embedding similarity) is dropped.
@@ -25,16 +26,21 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
+from store.knowledge.chunking import OVERLAP_CHARS
 from store.knowledge.sections import IMPERATIVE, section_role
 
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
 SUPPORT_FLOOR = 0.7  # cosine between an answer sentence and its best passage sentence below which it is unsupported
 SHORT_PASSAGE = 480  # a chosen passage up to this long is given whole
+MIN_OVERLAP = 20  # a chunk's start repeating at least this much of the previous chunk's end is chunking's overlap
 SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's or a problem's whole answer
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
+TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
+EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
+LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 STAFF_FIT = (
@@ -69,6 +75,7 @@ _YESNO = re.compile(
 _WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
+_PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
@@ -128,6 +135,9 @@ _REFERENCE = re.compile(
     r"\b(?:see|refer to|read)\b[^\"\u201c']{0,40}[\"\u201c']([^\"\u201d']{3,120}?[?]?)[\"\u201d']", re.IGNORECASE
 )  # a sentence sending the reader to a titled article
 _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
+_UNQUALIFIED = re.compile(
+    r"^\s*internal\b|\bpersonal\b", re.IGNORECASE
+)  # an audience, or the default one: no qualifier
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
 )
@@ -272,10 +282,22 @@ async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector:
         ),
         {"a": article_id, "v": str(list(map(float, vector)))},
     )
-    return [
-        Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, r.content), r.content, float(r.sim))
-        for r in rows
-    ]
+    passages, before, heading = [], "", None
+    for r in rows:  # chunking repeats a tail only inside a section
+        content = _after_overlap(before, r.content) if r.heading == heading else r.content
+        before, heading = r.content, r.heading
+        passages.append(
+            Passage(r.id, r.ordinal, r.heading, r.section or section_role(r.heading, content), content, float(r.sim))
+        )
+    return passages
+
+
+def _after_overlap(before: str, content: str) -> str:
+    """A chunk without the tail of the chunk before that chunking repeats at its start (read once, not twice)."""
+    for size in range(min(len(before), len(content), OVERLAP_CHARS), MIN_OVERLAP - 1, -1):
+        if content[:size] == before[-size:]:
+            return content[size:].lstrip() or content
+    return content
 
 
 def compose(question: str, passages: list[Passage], embedder: Embedder) -> Composed:
@@ -285,7 +307,37 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
+    if _leaves_out(question, passages, embedder, need):
+        return Composed("", need, [])
+    passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)
+
+
+def _leaves_out(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> bool:
+    """Whether the unit that answers best gives its value as missing ("a late fee of $[value not available]"): the
+    article names what is asked but does not say it, so it does not answer."""
+    pool = [(u, p.heading or "") for p in passages if p.section != "symptom" for u in _all_units(p.content)]
+    if not any(_PLACEHOLDER.search(u) for u, _ in pool):
+        return False
+    units = [u for u, _ in pool]
+    scores = _scores(question, units, [c for _, c in pool], embedder, need)
+    return bool(_PLACEHOLDER.search(units[max(range(len(units)), key=scores.__getitem__)]))
+
+
+def _code_section(question: str, passages: list[Passage]) -> list[Passage]:
+    """The passages under the heading naming the error code the question asks about ("CODE 05 - Do Not Honor")."""
+    asked = _codes(question)
+    return [p for p in passages if asked and p.heading and asked & _codes(p.heading)]
+
+
+def names_code(question: str, passages: list[Passage]) -> bool:
+    """Whether an article holds the error code the question names in a heading or a list item (a code reference)."""
+    asked = _codes(question)
+    return bool(asked) and any(
+        asked & _codes(p.heading or "")
+        or any(asked & _codes(u) for u in _units(p.content) if _NUMBERED.match(u) or _BULLET.match(u))
+        for p in passages
+    )
 
 
 def _core(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> Composed:
@@ -343,8 +395,10 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         added = set(range(len(units)))
     else:
         added = set()
+    named = _named_leads(question, list(contexts))  # a part is read as the whole question names its list
     for part in _parts(question) if not added else []:
         scores = _scores(part, list(units), [""] * len(units), embedder, question_need(part))
+        scores = [x + (LEAD_FIT if c in named else 0.0) for x, c in zip(scores, contexts)]
         best = max(range(len(units)), key=scores.__getitem__)
         if scores[best] >= PART_FLOOR and not _covers(core.text, part, embedder):
             added.add(best)
@@ -532,13 +586,21 @@ def pick_article(
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
-    topic. Near-duplicate articles are told apart by their titles."""
+    topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
+    a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
+    next to "Depositing a Check" for a question naming no account)."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+    asked = _stems(question)
+    words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
+    told = []  # a near-duplicate (a title sharing words with another's) qualified by words the question does not use
+    for i, w in enumerate(words):
+        extra = [len(w - v - asked) for j, v in enumerate(words) if j != i and w & v]
+        told.append(-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0)
 
     def rank(i: int) -> float:
         _, title, score = close[i]
@@ -549,7 +611,7 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
 
@@ -600,10 +662,30 @@ def _scores(question: str, units: list[str], contexts: list[str], embedder: Embe
     in_context = _similarities(embedder, question, framed) if any(contexts) else plain
     states = [_states_asked(u, question) if need == "fact" else None for u in units]
     off = UNASKED if any(states) else 0.0  # when some unit states what is asked, the others cannot answer
+    named = _named_leads(question, contexts)
     return [
-        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0)
-        for u, a, b, said in zip(units, plain, in_context, states)
+        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0) + (LEAD_FIT if c in named else 0.0)
+        for u, c, a, b, said in zip(units, contexts, plain, in_context, states)
     ]
+
+
+def _named_leads(question: str, contexts: list[str]) -> set[str]:
+    """The lead lines of sibling lists ("ENTRY TIER:", "MID TIER:") whose own words the question uses ("an entry-tier
+    account"): the list about what the question names answers, not its sibling about another tier, card or plan."""
+    words = {c: _bare_stems(c) for c in contexts if c.rstrip().endswith(":")}
+    asked = _bare_stems(question)
+    named: set[str] = set()
+    unnamed: set[str] = set()
+    for lead, own in words.items():
+        siblings = [w for other, w in words.items() if other != lead and own & w]
+        if siblings:
+            (named if own.difference(*siblings) & asked else unnamed).add(lead)
+    return named if unnamed else set()
+
+
+def _bare_stems(text_: str) -> set[str]:
+    """`_stems` of a text's words split at hyphens too ("entry-tier" -> "entry", "tier")."""
+    return _stems(re.sub(r"[-/]", " ", text_))
 
 
 def _has_figure(unit: str) -> bool:
@@ -647,6 +729,12 @@ def _content(text_: str) -> set[str]:
 
 
 def _units(content: str) -> list[str]:
+    """Sentences and list items that state something: those giving a value as missing ("[value not available]") left
+    out."""
+    return [u for u in _all_units(content) if not _PLACEHOLDER.search(u)]
+
+
+def _all_units(content: str) -> list[str]:
     """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped. A nested
     list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000")."""
     units: list[str] = []
@@ -784,12 +872,18 @@ async def choose_article(
     staff: bool = False,
     referable: Sequence[tuple[uuid.UUID, str]] = (),
 ) -> uuid.UUID:
-    """`pick_article` over retrieved articles `(id, title, score)`, or the article its sentence closest to the question
-    sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance
-    floor); the embedding runs in worker threads, off the event loop."""
+    """`pick_article` over retrieved articles `(id, title, score)` (or the first of them listing the error code the
+    question names, when the picked one does not), or the article its sentence closest to the question sends the
+    reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
+    the embedding runs in worker threads, off the event loop."""
     chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, chosen, vector)
+    if _codes(question) and not names_code(question, passages):  # the article listing the code the question names
+        for article, _, _ in candidates[:PICK_POOL]:
+            if article != chosen and names_code(question, found := await article_passages(session, article, vector)):
+                chosen, passages = article, found
+                break
     ids = set(contenders(candidates))
     others = [(article, title) for article, title, _ in candidates if article in ids and article != chosen]
     elsewhere = await asyncio.to_thread(referred, question, passages, [*others, *referable], embedder)

@@ -13,7 +13,17 @@ from store.access import Actor
 from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
-from store.knowledge.answers import Passage, compose, faithful, pick_article, question_need, referred, stands_out
+from store.knowledge.answers import (
+    Passage,
+    _after_overlap,
+    compose,
+    faithful,
+    names_code,
+    pick_article,
+    question_need,
+    referred,
+    stands_out,
+)
 from store.knowledge.chunking import chunk
 from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, unknown_names, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
@@ -349,3 +359,124 @@ def test_a_having_trouble_title_is_a_troubleshooting_title(embedder):
     ]
     question = "my credit card keeps getting declined even though I'm way under my limit"
     assert pick_article(question, candidates, embedder) == trouble
+
+
+LATE_FEES = """## Late fees
+
+- Late fee per missed installment: $[value not available] (USD)
+- Each missed installment can trigger a late fee.
+
+## Avoiding late fees
+
+- Track due dates and schedule payments before the due time.
+- Keep a valid, funded payment method on file.
+"""
+
+
+def test_an_article_that_leaves_the_asked_value_out_does_not_answer(embedder):
+    """The unit that answers best gives the value as missing: no answer (the caller says "not found"); a question the
+    article does answer never gets the placeholder."""
+    assert compose("how much is the late fee if I miss an installment?", _passages(LATE_FEES), embedder).text == ""
+    answer = compose("how do I avoid paying late fees?", _passages(LATE_FEES), embedder).text
+    assert "Track due dates" in answer and "not available" not in answer
+
+
+DECLINE_CODES = """## Error reference
+- Error 101 - Invalid account details
+  - Ask the customer to re-enter the account number.
+- Error 903 - Account closure blocked
+  - Ask the customer to wait 48 hours and try again.
+
+## CODE 05 - Do Not Honor
+
+1. **Card Status**: check the card's status field. If FROZEN, offer to unfreeze it.
+2. **Velocity Block**: if velocity_blocked is TRUE, the block lifts by itself after 30 minutes.
+
+## CODE 54 - Expired Card
+
+The card has passed its expiration date.
+1. Check the expiration_date field.
+2. If a replacement exists, direct the customer to the new card.
+"""
+
+
+def test_an_error_code_heading_is_the_section_answered_from(embedder):
+    passages = _passages(DECLINE_CODES)
+    answer = compose("decline code 05 and velocity_blocked is true, does it clear by itself?", passages, embedder).text
+    assert "30 minutes" in answer and "expiration" not in answer
+    assert names_code("a card declined with code 54", passages) and not names_code("error 777 on login", passages)
+
+
+def test_a_near_duplicate_qualified_by_words_the_question_lacks_loses(embedder):
+    """Siblings (titles sharing a word) are told apart by what each adds: a product the question does not name loses;
+    titles with nothing in common are not compared this way."""
+    product, general = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (product, "Lime Green Account: Mobile Deposits and Daily Limits", 0.62),
+        (general, "Depositing a Check Into Your Account", 0.60),
+    ]
+    assert pick_article("mobile check deposit keeps rejecting my photos", candidates, embedder) == general
+    assert pick_article("lime green mobile deposit limit per day?", candidates, embedder) == product
+
+
+def test_personal_is_the_default_and_business_a_qualifier(embedder):
+    business, personal = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (business, "Internal: Closing Business Checking Accounts", 0.5),
+        (personal, "Internal: Closing Personal Checking Accounts", 0.5),
+    ]
+    question = "customer wants to close a Blue Account they opened 40 days ago, is there a fee?"
+    assert pick_article(question, candidates, embedder, staff=True) == personal
+    assert pick_article("closing a business checking account early, any fee?", candidates, embedder) == business
+
+
+def test_the_overlap_chunking_repeats_is_read_once():
+    """Each chunk repeats the end of the one before; an article's passages are read without that repeat, so no
+    answer says a sentence twice (once whole, once cut at the chunk's start)."""
+    sentences = [f"Rule {i}: a recurring block stops every subscription payment on card {i}." for i in range(40)]
+    text = "\n\n".join(sentences)
+    chunks = chunk(text)
+    assert len(chunks) > 2 and chunks[1].content[:20] in chunks[0].content  # chunking overlaps
+    parts = [chunks[0].content] + [_after_overlap(a.content, b.content) for a, b in zip(chunks, chunks[1:])]
+    assert "\n\n".join(parts) == text
+
+
+TIERS = """When a customer asks for a replacement debit card, the rules vary by the checking account's tier.
+
+ENTRY TIER:
+- Maximum 2 replacement cards per rolling 12-month period
+- If customer has exceeded the 2-card limit, they must wait, OR pay a $25 excess replacement fee
+
+MID TIER:
+- Maximum 3 replacement cards per rolling 12-month period
+- If customer has exceeded the 3-card limit, they must wait, OR pay a $15 excess replacement fee
+
+PREMIUM TIER:
+- Maximum 5 replacement cards per rolling 12-month period
+- If customer has exceeded the 5-card limit, they must wait (no fee option)
+
+ELITE TIER:
+- Unlimited replacement cards
+- Complimentary shipping on all replacements, standard, expedited and rush alike
+
+Card design fees:
+- CLASSIC design: design_fee $0 on every tier
+- PREMIUM design (metallic silver): design_fee $10, complimentary on the premium and elite tiers
+- CUSTOM design (uploaded image): design_fee $25, discounted to $15 on the premium tier
+
+How to Check Replacement History:
+1) Retrieve all cards for the account
+2) Count cards issued within the last 12 months
+"""
+
+
+def test_the_list_under_the_lead_the_question_names_answers(embedder):
+    """Sibling lists ("ENTRY TIER:", "MID TIER:"): the one the question names answers, although a sibling's item is
+    closer to another of its words ("third" next to the 3-card limit): its item is in the answer."""
+    answer = compose(
+        "Customer with an entry-tier checking account lost her debit card again - this would be her third replacement "
+        "in the past year. What are her options?",
+        _passages(TIERS),
+        embedder,
+    ).text
+    assert "pay a $25 excess" in answer
