@@ -153,20 +153,11 @@ async def has_terms(session: AsyncSession, query: str) -> bool:
     return bool(await session.scalar(text("SELECT to_tsvector('english', :q) <> ''::tsvector"), {"q": query}))
 
 
-async def coverage(
-    session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility] = (Visibility.public,)
-) -> float:
-    """The share of the query's words that the article holds, each word weighted by its rarity among the visible
-    passages (log of passages over passages holding it, counted up to COVERAGE_CAP); words no passage holds are left
-    out ("spreadsheet" in a help center that says "CSV"). 1.0 when the query has no word the index holds."""
-    return _share(await _coverage_rows(session, query, article_id, visibilities))
-
-
 async def weak_match_answers(
     session: AsyncSession, query: str, article_id: uuid.UUID, visibilities: Sequence[Visibility] = (Visibility.public,)
 ) -> bool:
     """Whether the article of a weak best match (under WEAK_SCORE) still answers: for a short question (up to
-    SHORT_TERMS lexemes) only when it holds the question's distinctive words (`coverage` at least COVERAGE_FLOOR:
+    SHORT_TERMS lexemes) only when it holds the question's distinctive words (`_share` at least COVERAGE_FLOOR:
     "a 30-year fixed mortgage rate" is not answered by the savings rates); a longer question tells a scenario whose
     incidental words ("our developer is building an integration and asked me for ...") no article holds, so it is."""
     rows = await _coverage_rows(session, query, article_id, visibilities)
@@ -182,6 +173,9 @@ async def _coverage_rows(
 
 
 def _share(rows: list[Any]) -> float:
+    """The share of the query's words that the article holds, each word weighted by its rarity among the visible
+    passages (log of passages over passages holding it, counted up to COVERAGE_CAP); words no passage holds are left
+    out ("spreadsheet" in a help center that says "CSV"). 1.0 when the query has no word the index holds."""
     known = [(math.log(r.total / r.holding), r.held) for r in rows if r.holding]
     whole = sum(w for w, _ in known)
     return sum(w for w, held in known if held) / whole if whole else 1.0

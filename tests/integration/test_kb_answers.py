@@ -25,7 +25,7 @@ from store.knowledge.answers import (
     stands_out,
 )
 from store.knowledge.chunking import chunk
-from store.knowledge.search import COVERAGE_FLOOR, RELEVANCE_FLOOR, coverage, unknown_names, weak_match_answers
+from store.knowledge.search import RELEVANCE_FLOOR, unknown_names, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role, Visibility
@@ -270,22 +270,23 @@ def test_each_part_of_a_question_is_answered(embedder):
     assert "12 hours" in answer.text and "$0.75" in answer.text
 
 
-async def test_coverage_weighs_the_question_words_an_article_holds(helpcenter):
+async def test_a_weak_match_answers_a_short_question_only_when_it_holds_its_distinctive_words(helpcenter):
     """An unanswerable question's distinctive words are missing from the article it matches weakly; a paraphrase's
-    words that no passage holds ("excel spreadsheet") do not count against the article that answers it."""
+    words that no passage holds ("excel spreadsheet") do not count against the article that answers it, nor do the
+    words of a question the index knows nothing of."""
     async with helpcenter.session() as s:
         ids = {title: id_ for title, id_ in await s.execute(select(KbArticle.title, KbArticle.id))}
-        mortgage = await coverage(s, "what's your current rate on a 30 year fixed mortgage?", ids["Plans and pricing"])
-        excel = await coverage(
+        mortgage = "what's your current rate on a 30 year fixed mortgage?"
+        assert not await weak_match_answers(s, mortgage, ids["Plans and pricing"])
+        assert await weak_match_answers(
             s, "how do i bring my contacts over from an excel spreadsheet?", ids["Import contacts from a CSV file"]
         )
-        nothing_known = await coverage(s, "zxqv wibble?", ids["Plans and pricing"])
-    assert mortgage < COVERAGE_FLOOR <= excel and nothing_known == 1.0
+        assert await weak_match_answers(s, "zxqv wibble?", ids["Plans and pricing"])
 
 
 async def test_a_scenario_told_at_length_is_not_held_to_the_coverage_floor(helpcenter):
-    """A long question's incidental words lower any article's coverage: a weak match still answers it, while a
-    short question whose distinctive words the article lacks stays unanswered."""
+    """A long question's incidental words would sink any article's coverage: a weak match still answers it, while
+    the same distinctive words asked briefly, without the article's own, do not."""
     scenario = (
         "our developer is building an integration for the warehouse system we run and asked me for an API key, "
         "where do I make one and what should I send over to him?"
@@ -293,13 +294,8 @@ async def test_a_scenario_told_at_length_is_not_held_to_the_coverage_floor(helpc
     async with helpcenter.session() as s:
         ids = {title: id_ for title, id_ in await s.execute(select(KbArticle.title, KbArticle.id))}
         tokens = ids["Create and use API tokens"]
-        assert await coverage(s, scenario, tokens) < COVERAGE_FLOOR
         assert await weak_match_answers(s, scenario, tokens)
-        mortgage = "what's your current rate on a 30 year fixed mortgage?"
-        assert not await weak_match_answers(s, mortgage, ids["Plans and pricing"])
-        assert await weak_match_answers(
-            s, "how do i bring my contacts over from an excel spreadsheet?", ids["Import contacts from a CSV file"]
-        )
+        assert not await weak_match_answers(s, "warehouse system developer integration?", tokens)
 
 
 def test_an_article_that_sends_the_reader_elsewhere_hands_over_the_answer(embedder):
