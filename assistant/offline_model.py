@@ -38,6 +38,7 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
+from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
 from assistant.offline.handoff import Handoff, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
@@ -144,7 +145,8 @@ class OfflineModel:
         system = messages[0].content if messages and messages[0].role == "system" else ""
         caller = (re.search(r"<([^<>\s]+@[^<>\s]+)>", system or "") or [None, None])[1]
         try:
-            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller).run()
+            latest = english.plain_words(messages[last_user].content or "")
+            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller, latest=latest).run()
         except Done as done:
             return ModelResponse(done.message)
         raise AssertionError("a plan always ends with Done")
@@ -584,9 +586,11 @@ class Plan:
         focus: Focus | None = None,
         *,
         caller: str | None = None,
+        latest: str = "",
     ) -> None:
         self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
         self.caller = caller
+        self.latest = latest  # the user's message of this turn (`text` is the request it answers, when it answers)
         self.slots = parse.slots
         self.focus = focus or Focus()
         self.writing = parse.intent in WRITES
@@ -614,7 +618,9 @@ class Plan:
 
     def write(self, name: str, **arguments: Any) -> NoReturn:
         """Propose a write (the loop pauses for approval); if it was refused at proposal, say why."""
-        self.call(name, **{k: v for k, v in arguments.items() if v is not None})
+        given = {k: v for k, v in arguments.items() if v is not None}
+        self.verify([(name, given)])
+        self.call(name, **given)
         self.answer("error", field=None, reason="the change was not accepted.")
 
     def write_all(self, calls: list[tuple[str, dict[str, Any]]]) -> NoReturn:
@@ -628,6 +634,7 @@ class Plan:
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
         if self.steps and self.steps[-1].name in names:
             self.answer("error", field=None, reason="the change was not accepted.")
+        self.verify(calls)
         raise Done(
             Message(
                 "assistant",
@@ -637,6 +644,30 @@ class Plan:
                 ],
             )
         )
+
+    def verify(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        """Ask "which one" instead of proposing `calls` when a record they name is not tied to what the user said, the
+        focus or the user's pick (`assistant/offline/guard.py`: the one check every proposed write passes)."""
+        if any(step.name == name for step in self.steps for name, _ in calls):
+            return  # proposed already: this is the turn's answer after it
+        for name, arguments in calls:
+            if asked := misread(name, arguments):
+                self.answer("misread", request=asked, what=ACT_NAMES.get(name, "write down"))
+        said = self.text if self.latest in self.text else f"{self.text} {self.latest}"
+        ledger = Ledger()
+        for step in self.steps:
+            ledger.step(step.name, step.arguments, step.result, said)
+        doubt = unsure(
+            [(name, _jsonable(arguments)) for name, arguments in calls],
+            ledger,
+            said,
+            focus=self.focus.records,
+            shown=self.focus.shown,
+            picked=str(self.slots.get("pick") or ""),
+            latest=self.latest,
+        )
+        if doubt:
+            self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1)
 
     def need(self, *slots: str, hint: str = "") -> None:
         missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
