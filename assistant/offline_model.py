@@ -743,6 +743,14 @@ class Plan:
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
             if h["score"] >= MATCH_FLOOR
         ]
+        bare = re.sub(r"^(\w{3,})s\b", r"\1", str(name))
+        if not hits and bare != str(name):  # "need toms direct line": a possessive typed without its apostrophe
+            hits = [
+                h
+                for h in self.call("search_crm", query=bare, types=kinds, limit=8)["data"]
+                if h["score"] >= MATCH_FLOOR
+            ]
+            name = bare if hits else name
         pick = self.slots.get("pick")
         if pick:  # the reply to our "which one" question names the line it chose
             chosen = [h for h in hits if _line(h) == pick]
@@ -910,7 +918,7 @@ class Plan:
             self.slots, framed = self.parse.slots, True
         elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
             framed = True
-        created = _NEW_RECORD.match(text)
+        created = _NEW_RECORD.match(text) or _HAD_MEETING.match(text)
         made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
         if made and not is_question(text):  # "give emma a task: call yara ...", "log a note on her: ..."
             if self.parse.intent != made:
@@ -2395,7 +2403,15 @@ _NEW_RECORD = re.compile(
     r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
     re.I,
 )  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
+_HAD_MEETING = re.compile(
+    r"^\W*(?:just\s+)?(?:had|held|did|ran|finished|wrapped\s+up)\s+(?:a|an|the|my|our)\s+(?:\w+\s+)?(meeting|mtg|demo|qbr)\b"
+    r"(?=.*\b(?:log|record|capture|add|put|note)\b)",
+    re.I,
+)  # "had a mtg yesterday w sarah connor and lisa chen ..., can u log that": a meeting held, to be recorded
 _NEW_KINDS = {
+    "mtg": "schedule_meeting",
+    "demo": "schedule_meeting",
+    "qbr": "schedule_meeting",
     "task": "create_task",
     "todo": "create_task",
     "reminder": "create_task",

@@ -189,7 +189,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "contact",
         ),
         (r"\bmobile\b|\bcell\b", "mobile"),
-        (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
+        (r"\bphone\b|\b(?:direct|desk|office)\s+line\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
         (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
         (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
         (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
@@ -281,7 +281,19 @@ def is_question(text: str) -> bool:
     polite = _ASK_YOU.match(text)
     if polite:
         return polite[1].lower() in _READ_VERBS
-    return bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text)) or text.rstrip().endswith("?")
+    return bool(
+        _QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text) or _LAST_CLAUSE_ASKS.search(text)
+    ) or text.rstrip().endswith("?")
+
+
+# "customer keeps getting SSO-310, what do i tell them", "remind me, the acme deal is at which stage again", "lisa
+# chen - remind me what she does": the message ends in a question, whatever it opens with
+_LAST_CLAUSE_ASKS = re.compile(
+    r"(?:^|[,;:.!]\s*|\s[-–—]\s)(?:remind\s+me\s*(?:,|what|which|who|when|where|how)"
+    r"|(?:what|what'?s|whats|who|whose|which|when|where|how|why)\s+(?!a\s|an\s)"
+    r"|(?:is|are)\s+there\s+(?:a|an|any)\b|should\s+i\s+\w+\s+(?:it|them|this|that)\s+or\b)[^,;:.!]*$",
+    re.I,
+)
 
 
 # "Sarah Johnson - what's her title": a question after the name it is about

@@ -194,11 +194,17 @@ def _update_lead_status(text: str, now: datetime) -> Slots:
     return slots
 
 
+# A value the user rules out ("isnt closing in oct anymore, push it out to nov 30"): up to the end of its clause.
+_RULED_OUT = re.compile(r"\b(?:isn'?t|is\s+not|aren'?t|not|no\s+longer|won'?t\s+be|never)\b[^,;.]*", re.I)
+
+
 def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found[Decimal] | None]:
-    """Fill amount and close_date; return the text with both masked, and the amount found."""
-    amount = _put(slots, "amount", sl.find_amount(text))
+    """Fill amount and close_date (never one the user rules out); return the text with both masked, and the amount
+    found."""
+    ruled = _RULED_OUT.sub(lambda m: sl.MASK * len(m[0]), text)
+    amount = _put(slots, "amount", sl.find_amount(ruled))
     text = mask(text, amount)
-    close = _put(slots, "close_date", _date(text, now))
+    close = _put(slots, "close_date", _date(mask(ruled, amount), now))
     return mask(text, close), amount
 
 
@@ -727,6 +733,9 @@ _NEGATED = re.compile(
 _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 
 
+_FIELD_PHRASE = re.compile(r"\b(?:direct|desk|office)\s+line\b|\b(?:phone|mobile|cell)\s+(?:number|no)\b", re.I)
+
+
 def read_slots(text: str, now: datetime) -> Slots:
     """The slots of a question (a read): what to look at, and its filters; never a write's fields."""
     slots: Slots = {}
@@ -750,8 +759,9 @@ def read_slots(text: str, now: datetime) -> Slots:
         slots["lead_status"] = "new" if lead_status[1].lower() == "contacted" else None
     elif lead_status:
         slots["lead_status"] = lead_status[1].lower()
+    said = _FIELD_PHRASE.sub(lambda m: sl.MASK * len(m[0]), text)  # "need toms direct line": the name is "toms"
     name = find_name(
-        mask(text, *(f for f in [sl.find_period(text)] if f)),
+        mask(said, *(f for f in [sl.find_period(said)] if f)),
         after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"),
     )
     if name is not None:

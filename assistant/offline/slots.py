@@ -573,7 +573,7 @@ find_direction = _keyword_map(
 find_period = _keyword_map(
     [
         (
-            r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b"
+            r"\b(?:overdue|past due|late|missed)\b|\bbehind\s+on\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b"
             r"|\b(?:blew|blow|blown)\s+(?:the\s+|a\s+)?(?:due\s+dates?|deadlines?)\b|\bclose\s+dates?\b.{0,20}\b(?:already\s+)?passed\b",
             "overdue",
         ),

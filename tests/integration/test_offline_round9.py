@@ -1,0 +1,52 @@
+"""Offline model, round 9 (issue #14): a message that ends in a question is a read, a value the user rules out is never
+written, a meeting already held is recorded as a meeting, a field named by a phrase ("direct line") with a possessive
+typed without its apostrophe, and the write guard asking back a record the words do not point to.
+Real agent, real database, the demo CRM seeded at the test's clock."""
+
+from __future__ import annotations
+
+
+async def test_a_message_ending_in_a_question_reads_and_proposes_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    stage = await agent.run(john, "remind me, the acme deal is at which stage again")
+    assert "qualification" in stage.answer and not stage.pending, stage.answer
+    sam = await as_("sam@nexa.test")
+    howto = await agent.run(sam, "customer keeps getting SSO-310 when logging in, what do i tell them")
+    assert not howto.pending and "ticket" not in howto.answer.lower(), howto.answer
+
+
+async def test_a_close_date_the_user_rules_out_is_not_the_one_written(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    pushed = await agent.run(john, "cedarforg upgrade isnt closing in oct anymore, push it out to nov 30")
+    assert pushed.pending and pushed.pending[0].tool == "update_deal", pushed.answer
+    assert pushed.pending[0].arguments["changes"] == {"close_date": "2026-11-30"}, pushed.pending[0].arguments
+
+
+async def test_a_meeting_already_held_is_recorded_with_everyone_in_it(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    held = await agent.run(
+        john, "had a mtg yesterday w sarah connor and lisa chen going over the upgrade scope, can u log that"
+    )
+    assert held.pending and held.pending[0].tool == "schedule_meeting", held.answer
+    assert "Sarah Connor, Lisa Chen" in held.answer and "2026-06-09" in held.answer, held.answer
+
+
+async def test_a_direct_line_asked_with_a_possessive_missing_its_apostrophe(demo_chat):
+    agent, as_ = demo_chat
+    mike = await as_("mike@nexa.test")
+    line = await agent.run(mike, "need toms direct line")
+    assert "555 0111" in line.answer and not line.pending, line.answer
+
+
+async def test_a_change_request_read_as_a_new_note_is_asked_back_not_written(demo_chat):
+    agent, as_ = demo_chat
+    mike = await as_("mike@nexa.test")
+    asked = await agent.run(
+        mike,
+        "acme has a new cfo, raj patel, raj.patel@acme.test / +1 415 555 0199 - get him in as a contact under acme",
+    )
+    assert not asked.pending, asked.answer
+    assert "?" in asked.answer, asked.answer
