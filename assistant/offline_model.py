@@ -41,7 +41,7 @@ from assistant.offline.dialogue import (
 from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
 from assistant.offline.handoff import Handoff, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
+from assistant.offline.nlu import FILLERS, NOTE_AFTER, Slots, find_bant, read_slots
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
 from assistant.offline.slots import (
     STOPWORDS,
@@ -920,6 +920,8 @@ class Plan:
             framed = True
         created = _NEW_RECORD.match(text) or _HAD_MEETING.match(text)
         made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
+        if not made and (noted := NOTE_AFTER.search(text)) and re.search(r"\bnote\b", noted[0], re.I):
+            made = "add_note"  # "..., put a note on her": what comes before is the note
         if made and not is_question(text):  # "give emma a task: call yara ...", "log a note on her: ..."
             if self.parse.intent != made:
                 self.parse = Parse(made, self.parse.confidence, FILLERS[made](text, self.model.now()))

@@ -257,10 +257,13 @@ def field_request(text: str) -> str | None:
     return asked_field(head) if len(head.split()) <= 6 and not _VALUE.search(head) else None
 
 
+_ACKNOWLEDGED = re.compile(r"^\W*(?:ok(?:ay)?|great|perfect|cool|nice|awesome|got\s+it|thanks?|thx)\b[,!.\s]*", re.I)
+
+
 def smalltalk(text: str) -> str | None:
     """ "greeting", "thanks" or "identity" for a message that is only that, else None."""
-    if len(text) > 80:
-        return None
+    if len(text) > 80 or _COMMAND_START.match(_ACKNOWLEDGED.sub("", text)):
+        return None  # "ok move it to negotiation": a command after the acknowledgement
     for pattern, kind in ((GREETING, "greeting"), (THANKS, "thanks"), (IDENTITY, "identity")):
         if pattern.search(text):
             return kind

@@ -50,3 +50,45 @@ async def test_a_change_request_read_as_a_new_note_is_asked_back_not_written(dem
     )
     assert not asked.pending, asked.answer
     assert "?" in asked.answer, asked.answer
+
+
+async def test_two_changes_to_one_ticket_approved_by_one_yes_are_both_applied(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    proposed = await agent.run(sam, "1054 is getting worse - bump it to high and hand it to noah")
+    assert [p.tool for p in proposed.pending] == ["update_ticket", "assign_ticket"], proposed.answer
+    done = await agent.run(sam, "yes", proposed.conversation_id)
+    assert "Not done" not in done.answer and done.answer.count("Done: ") == 2, done.answer
+    shown = await agent.run(sam, "show ticket 1054")
+    assert "high" in shown.answer and "Noah" in shown.answer, shown.answer
+
+
+async def test_an_acknowledgement_before_a_command_is_no_small_talk(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "pull up the globex deal")
+    moved = await agent.run(john, "ok move it to negotiation", shown.conversation_id)
+    assert moved.pending and moved.pending[0].tool == "move_deal_stage", moved.answer
+    assert "Globex - Platform Upgrade to negotiation" in moved.answer, moved.answer
+
+
+async def test_a_hand_on_in_a_later_clause_and_a_meeting_with_her_about_a_topic(demo_chat):
+    agent, as_ = demo_chat
+    maria = await as_("maria@nexa.test")
+    handed = await agent.run(maria, "mike's drowning, hand the northworks pilot 169 deal over to john")
+    assert handed.pending and handed.pending[0].tool == "reassign_deal", handed.answer
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "show me sarah connor")
+    booked = await agent.run(john, "book a mtg w her thu 2pm re the upgrade", shown.conversation_id)
+    assert booked.pending and booked.pending[0].tool == "schedule_meeting", booked.answer
+    assert "Sarah Connor" in booked.answer, booked.answer
+
+
+async def test_a_note_asked_for_after_what_it_says_keeps_that_text(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    noted = await agent.run(
+        john, "fyi sarah johnson prefers email over calls and she's ooo jun 20-27, put a note on her"
+    )
+    assert noted.pending and noted.pending[0].tool == "add_note", noted.answer
+    assert noted.pending[0].arguments["body"].startswith("sarah johnson prefers email"), noted.pending[0].arguments
