@@ -671,6 +671,9 @@ class Plan:
 
     def need(self, *slots: str, hint: str = "") -> None:
         missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
+        if missing and self.writing and asked_fields(self.text) and not _ORDERED.match(self.text):
+            self.writing = False  # "globex numbers pls - amount and when its supposed to close": fields named, no value
+            getattr(self, f"do_{self._read_intent()}")()
         if missing:
             self.answer("ask", missing=" and ".join(s.replace("_", " ") for s in missing), hint=hint)
 
@@ -743,14 +746,19 @@ class Plan:
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
             if h["score"] >= MATCH_FLOOR
         ]
-        bare = re.sub(r"^(\w{3,})s\b", r"\1", str(name))
-        if not hits and bare != str(name):  # "need toms direct line": a possessive typed without its apostrophe
+        retries = [
+            re.sub(r"^(\w{3,})s\b", r"\1", str(name)),  # "need toms direct line": a possessive without its apostrophe
+            " ".join(str(name).split()[:2]),  # "why's sarah johnson scored 90": a name run that took the verb after it
+        ]
+        for shorter in dict.fromkeys(r for r in retries if r != str(name)):
+            if hits:
+                break
             hits = [
                 h
-                for h in self.call("search_crm", query=bare, types=kinds, limit=8)["data"]
+                for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
                 if h["score"] >= MATCH_FLOOR
             ]
-            name = bare if hits else name
+            name = shorter if hits else name
         pick = self.slots.get("pick")
         if pick:  # the reply to our "which one" question names the line it chose
             chosen = [h for h in hits if _line(h) == pick]
@@ -2405,6 +2413,12 @@ _NEW_RECORD = re.compile(
     r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
     re.I,
 )  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
+# A message that opens by telling us to do something (a write's missing field is then asked, never read instead).
+_ORDERED = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?|so|and|also|now)[,\s]+)*(?:can\s+you\s+|could\s+you\s+)?(?:update|change|set|edit|"
+    r"bump|raise|lower|move|push|make|mark|put|add|create|log|book|schedule|give|assign|close|convert|qualify)\b",
+    re.I,
+)
 _HAD_MEETING = re.compile(
     r"^\W*(?:just\s+)?(?:had|held|did|ran|finished|wrapped\s+up)\s+(?:a|an|the|my|our)\s+(?:\w+\s+)?(meeting|mtg|demo|qbr)\b"
     r"(?=.*\b(?:log|record|capture|add|put|note)\b)",

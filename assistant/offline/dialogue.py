@@ -169,7 +169,7 @@ HOWTO = re.compile(
 _HOWTO_TOPIC = re.compile(
     r"\b(?:sso|saml|password|reset|log\s*in|login|sign(?:ed)?\s*(?:in|out)|2fa|two[- ]factor|api|token|rate\s*limits?|webhooks?|"
     r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
-    r"integrations?|slack\s+app|mobile|offline|duplicates?|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
+    r"integrations?|slack\s+app|mobile|offline|duplicates?|dupes?|merg(?:e|ing)|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
     r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
     r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b",
     re.IGNORECASE,
@@ -519,7 +519,7 @@ def stands_for_person(text: str, word: str) -> bool:
     w = re.escape(word)
     return bool(
         re.search(
-            rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes)\b"
+            rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes|sitting|holding|carrying)\b"
             rf"|\b(?:for|of|does|did|has|have|is|was|by)\s+{w}\b(?!\s*(?:['’]s)?\s+(?:account|deal|corp|inc|co)\b)",
             text,
             re.IGNORECASE,

@@ -92,3 +92,14 @@ async def test_a_note_asked_for_after_what_it_says_keeps_that_text(demo_chat):
     )
     assert noted.pending and noted.pending[0].tool == "add_note", noted.answer
     assert noted.pending[0].arguments["body"].startswith("sarah johnson prefers email"), noted.pending[0].arguments
+
+
+async def test_fields_named_without_a_value_are_read_and_a_teammate_sitting_on_overdue_work(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    numbers = await agent.run(john, "globex numbers pls - amount and when its supposed to close")
+    assert "$28K" in numbers.answer and not numbers.pending, numbers.answer
+    assert "I need" not in numbers.answer, numbers.answer
+    maria = await as_("maria@nexa.test")
+    overdue = await agent.run(maria, "what's mike sitting on that's overdue")
+    assert "Follow up #16" in overdue.answer and "Mike" in overdue.answer, overdue.answer
