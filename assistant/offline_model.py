@@ -1598,7 +1598,8 @@ class Plan:
         period = self.slots.get("period") or (
             "overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None
         )
-        person = self.slots.get("person")
+        person = None if _WHO_ON_TEAM.search(self.text) else self.slots.get("person")  # "who on my team is furthest
+        # behind": the whole team's, not a person named "furthest"
         result = self._as_teammate("team_tasks", "person", person=str(person) if person else None, period=period)
         if not result.get("ok"):
             error = result.get("error", {})
@@ -2419,6 +2420,7 @@ _ORDERED = re.compile(
     r"bump|raise|lower|move|push|make|mark|put|add|create|log|book|schedule|give|assign|close|convert|qualify)\b",
     re.I,
 )
+_WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
 _HAD_MEETING = re.compile(
     r"^\W*(?:just\s+)?(?:had|held|did|ran|finished|wrapped\s+up)\s+(?:a|an|the|my|our)\s+(?:\w+\s+)?(meeting|mtg|demo|qbr)\b"
     r"(?=.*\b(?:log|record|capture|add|put|note)\b)",

@@ -294,7 +294,9 @@ def is_question(text: str) -> bool:
 _LAST_CLAUSE_ASKS = re.compile(
     r"(?:^|[,;:.!]\s*|\s[-–—]\s)(?:remind\s+me\s*(?:,|what|which|who|when|where|how)"
     r"|(?:what|what'?s|whats|who|whose|which|when|where|how|why)\s+(?!a\s|an\s)"
-    r"|(?:is|are)\s+there\s+(?:a|an|any)\b|should\s+i\s+\w+\s+(?:it|them|this|that)\s+or\b)[^,;:.!]*$",
+    r"|(?:is|are)\s+there\s+(?:a|an|any)\b|should\s+i\s+\w+\s+(?:it|them|this|that)\s+or\b"
+    r"|(?:can|could|would)\s+(?:you|u)\s+(?:grab|get|find|pull|look\s+up|dig\s+up|send\s+me|give\s+me)\s+(?:it|that|this|them)\b"
+    r"(?!.*\b(?:make|log|add|create|book|schedule|update|set|change|move|assign|mark|task)\b))[^,;:.!]*$",
     re.I,
 )
 

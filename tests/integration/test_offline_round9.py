@@ -103,3 +103,15 @@ async def test_fields_named_without_a_value_are_read_and_a_teammate_sitting_on_o
     maria = await as_("maria@nexa.test")
     overdue = await agent.run(maria, "what's mike sitting on that's overdue")
     assert "Follow up #16" in overdue.answer and "Mike" in overdue.answer, overdue.answer
+
+
+async def test_can_you_grab_it_reads_and_who_on_my_team_is_the_whole_team(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    number = await agent.run(
+        john, "about to dial sarah johnson at acme and i dont have her number on me, can u grab it"
+    )
+    assert "555 0100" in number.answer and not number.pending, number.answer
+    maria = await as_("maria@nexa.test")
+    behind = await agent.run(maria, "who on my team is furthest behind on their tasks")
+    assert "Mike Brown" in behind.answer and "furthest" not in behind.answer, behind.answer
