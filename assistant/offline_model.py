@@ -749,14 +749,15 @@ class Plan:
         retries = [
             re.sub(r"^(\w{3,})s\b", r"\1", str(name)),  # "need toms direct line": a possessive without its apostrophe
             " ".join(str(name).split()[:2]),  # "why's sarah johnson scored 90": a name run that took the verb after it
+            str(name).split()[0] if len(str(name).split()[0]) > 3 else str(name),  # "acme came back, ..."
         ]
         for shorter in dict.fromkeys(r for r in retries if r != str(name)):
             if hits:
                 break
-            hits = [
+            hits = [  # a shorter name is kept only when its words are all in the record's ("vera" is no "vertexlabs")
                 h
                 for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
-                if h["score"] >= MATCH_FLOOR
+                if h["score"] >= MATCH_FLOOR and _covers(shorter, f"{h['name']} {h.get('detail') or ''}")
             ]
             name = shorter if hits else name
         pick = self.slots.get("pick")
@@ -778,6 +779,8 @@ class Plan:
                 record, doubt = link(other, self.text, found, writing=True) if found else (None, [])
                 if record is not None and not doubt:
                     return record
+        if not hits and refers_back(self.text) and (focused := self.focus.of(kinds)) is not None and focused.get("id"):
+            return focused  # "ok they got the proposal doc yesterday, move it to proposal": no "doc", "it" is the focus
         if not hits:
             if required and "kb_search" in self.tools and (not self.writing or self.parse.confidence < RULE_CONFIDENCE):
                 self.do_kb_question(fallback=True)  # nothing in the CRM by that name: a question for the help center?

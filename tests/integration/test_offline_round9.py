@@ -115,3 +115,15 @@ async def test_can_you_grab_it_reads_and_who_on_my_team_is_the_whole_team(demo_c
     maria = await as_("maria@nexa.test")
     behind = await agent.run(maria, "who on my team is furthest behind on their tasks")
     assert "Mike Brown" in behind.answer and "furthest" not in behind.answer, behind.answer
+
+
+async def test_it_is_the_focus_when_the_name_said_matches_nothing_and_a_name_that_took_a_verb(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "whats the acme enterprise deal at")
+    moved = await agent.run(john, "ok they got the proposal doc yesterday, move it to proposal", shown.conversation_id)
+    assert moved.pending and "Acme Corp - Enterprise Plan to proposal" in moved.answer, moved.answer
+    trimmed = await agent.run(john, "acme came back, budget got trimmed. bump the enterprise plan deal down to 45k")
+    assert trimmed.pending and "Acme Corp - Enterprise Plan: amount = 45000" in trimmed.answer, trimmed.answer
+    lost = await agent.run(john, "mark Vera Petrov as lost, they went with a competitor")
+    assert "Vertex" not in lost.answer, lost.answer
