@@ -86,6 +86,7 @@ class Approvals:
         """Approve or reject `actions`; each is claimed first, so it is applied at most once."""
         outcomes: list[dict[str, str]] = []
         calls: list[dict[str, Any]] = []
+        written: set[tuple[str, str]] = set()  # records this decision changed already (their version moved on)
         for action in actions:
             if not await self.conversations.claim(action.id, "approved" if approve else "rejected"):
                 outcomes.append({"status": "decided", "summary": action.summary, "detail": ""})
@@ -101,7 +102,9 @@ class Approvals:
                     record_ids=[action.id],
                 )
                 continue
-            status, detail = await self._apply(action)
+            status, detail = await self._apply(action, ours=written)
+            if status == "applied" and action.target_type and action.target_id:
+                written.add((action.target_type, str(action.target_id)))
             action.status, action.result = status, {"detail": detail}
             await audit(
                 self.ctx.session,
@@ -122,12 +125,13 @@ class Approvals:
             tool_calls=calls,
         )
 
-    async def _apply(self, action: PendingAction) -> tuple[str, str]:
-        """Re-read the target; refuse if it changed since the proposal; else run the write."""
+    async def _apply(self, action: PendingAction, *, ours: set[tuple[str, str]]) -> tuple[str, str]:
+        """Re-read the target; refuse if it changed since the proposal (other than by an earlier write of the same
+        decision, "bump it to high and hand it to noah", whose own check covered the time before); else run the write."""
         tool = self.toolset.get(action.tool)
         if tool is None:
             return "failed", f"the tool {action.tool} no longer exists"
-        if action.target_type and action.target_id:
+        if action.target_type and action.target_id and (action.target_type, str(action.target_id)) not in ours:
             if await self.targets.changed_since(action.target_type, action.target_id, action.target_version):
                 return "stale", ""
         try:

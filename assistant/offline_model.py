@@ -38,9 +38,10 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
+from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
 from assistant.offline.handoff import Handoff, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.nlu import FILLERS, Slots, find_bant, read_slots
+from assistant.offline.nlu import FILLERS, NOTE_AFTER, Slots, find_bant, read_slots
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
 from assistant.offline.slots import (
     STOPWORDS,
@@ -144,7 +145,8 @@ class OfflineModel:
         system = messages[0].content if messages and messages[0].role == "system" else ""
         caller = (re.search(r"<([^<>\s]+@[^<>\s]+)>", system or "") or [None, None])[1]
         try:
-            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller).run()
+            latest = english.plain_words(messages[last_user].content or "")
+            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller, latest=latest).run()
         except Done as done:
             return ModelResponse(done.message)
         raise AssertionError("a plan always ends with Done")
@@ -584,9 +586,11 @@ class Plan:
         focus: Focus | None = None,
         *,
         caller: str | None = None,
+        latest: str = "",
     ) -> None:
         self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
         self.caller = caller
+        self.latest = latest  # the user's message of this turn (`text` is the request it answers, when it answers)
         self.slots = parse.slots
         self.focus = focus or Focus()
         self.writing = parse.intent in WRITES
@@ -614,7 +618,9 @@ class Plan:
 
     def write(self, name: str, **arguments: Any) -> NoReturn:
         """Propose a write (the loop pauses for approval); if it was refused at proposal, say why."""
-        self.call(name, **{k: v for k, v in arguments.items() if v is not None})
+        given = {k: v for k, v in arguments.items() if v is not None}
+        self.verify([(name, given)])
+        self.call(name, **given)
         self.answer("error", field=None, reason="the change was not accepted.")
 
     def write_all(self, calls: list[tuple[str, dict[str, Any]]]) -> NoReturn:
@@ -628,6 +634,7 @@ class Plan:
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
         if self.steps and self.steps[-1].name in names:
             self.answer("error", field=None, reason="the change was not accepted.")
+        self.verify(calls)
         raise Done(
             Message(
                 "assistant",
@@ -638,8 +645,35 @@ class Plan:
             )
         )
 
+    def verify(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        """Ask "which one" instead of proposing `calls` when a record they name is not tied to what the user said, the
+        focus or the user's pick (`assistant/offline/guard.py`: the one check every proposed write passes)."""
+        if any(step.name == name for step in self.steps for name, _ in calls):
+            return  # proposed already: this is the turn's answer after it
+        for name, arguments in calls:
+            if asked := misread(name, arguments):
+                self.answer("misread", request=asked, what=ACT_NAMES.get(name, "write down"))
+        said = self.text if self.latest in self.text else f"{self.text} {self.latest}"
+        ledger = Ledger()
+        for step in self.steps:
+            ledger.step(step.name, step.arguments, step.result, said)
+        doubt = unsure(
+            [(name, _jsonable(arguments)) for name, arguments in calls],
+            ledger,
+            said,
+            focus=self.focus.records,
+            shown=self.focus.shown,
+            picked=str(self.slots.get("pick") or ""),
+            latest=self.latest,
+        )
+        if doubt:
+            self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1)
+
     def need(self, *slots: str, hint: str = "") -> None:
         missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
+        if missing and self.writing and asked_fields(self.text) and not _ORDERED.match(self.text):
+            self.writing = False  # "globex numbers pls - amount and when its supposed to close": fields named, no value
+            getattr(self, f"do_{self._read_intent()}")()
         if missing:
             self.answer("ask", missing=" and ".join(s.replace("_", " ") for s in missing), hint=hint)
 
@@ -712,6 +746,20 @@ class Plan:
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
             if h["score"] >= MATCH_FLOOR
         ]
+        retries = [
+            re.sub(r"^(\w{3,})s\b", r"\1", str(name)),  # "need toms direct line": a possessive without its apostrophe
+            " ".join(str(name).split()[:2]),  # "why's sarah johnson scored 90": a name run that took the verb after it
+            str(name).split()[0] if len(str(name).split()[0]) > 3 else str(name),  # "acme came back, ..."
+        ]
+        for shorter in dict.fromkeys(r for r in retries if r != str(name)):
+            if hits:
+                break
+            hits = [  # a shorter name is kept only when its words are all in the record's ("vera" is no "vertexlabs")
+                h
+                for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
+                if h["score"] >= MATCH_FLOOR and _covers(shorter, f"{h['name']} {h.get('detail') or ''}")
+            ]
+            name = shorter if hits else name
         pick = self.slots.get("pick")
         if pick:  # the reply to our "which one" question names the line it chose
             chosen = [h for h in hits if _line(h) == pick]
@@ -731,6 +779,8 @@ class Plan:
                 record, doubt = link(other, self.text, found, writing=True) if found else (None, [])
                 if record is not None and not doubt:
                     return record
+        if not hits and refers_back(self.text) and (focused := self.focus.of(kinds)) is not None and focused.get("id"):
+            return focused  # "ok they got the proposal doc yesterday, move it to proposal": no "doc", "it" is the focus
         if not hits:
             if required and "kb_search" in self.tools and (not self.writing or self.parse.confidence < RULE_CONFIDENCE):
                 self.do_kb_question(fallback=True)  # nothing in the CRM by that name: a question for the help center?
@@ -879,8 +929,10 @@ class Plan:
             self.slots, framed = self.parse.slots, True
         elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
             framed = True
-        created = _NEW_RECORD.match(text)
+        created = _NEW_RECORD.match(text) or _HAD_MEETING.match(text)
         made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
+        if not made and (noted := NOTE_AFTER.search(text)) and re.search(r"\bnote\b", noted[0], re.I):
+            made = "add_note"  # "..., put a note on her": what comes before is the note
         if made and not is_question(text):  # "give emma a task: call yara ...", "log a note on her: ..."
             if self.parse.intent != made:
                 self.parse = Parse(made, self.parse.confidence, FILLERS[made](text, self.model.now()))
@@ -1549,7 +1601,8 @@ class Plan:
         period = self.slots.get("period") or (
             "overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None
         )
-        person = self.slots.get("person")
+        person = None if _WHO_ON_TEAM.search(self.text) else self.slots.get("person")  # "who on my team is furthest
+        # behind": the whole team's, not a person named "furthest"
         result = self._as_teammate("team_tasks", "person", person=str(person) if person else None, period=period)
         if not result.get("ok"):
             error = result.get("error", {})
@@ -2364,7 +2417,22 @@ _NEW_RECORD = re.compile(
     r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
     re.I,
 )  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
+# A message that opens by telling us to do something (a write's missing field is then asked, never read instead).
+_ORDERED = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?|so|and|also|now)[,\s]+)*(?:can\s+you\s+|could\s+you\s+)?(?:update|change|set|edit|"
+    r"bump|raise|lower|move|push|make|mark|put|add|create|log|book|schedule|give|assign|close|convert|qualify)\b",
+    re.I,
+)
+_WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
+_HAD_MEETING = re.compile(
+    r"^\W*(?:just\s+)?(?:had|held|did|ran|finished|wrapped\s+up)\s+(?:a|an|the|my|our)\s+(?:\w+\s+)?(meeting|mtg|demo|qbr)\b"
+    r"(?=.*\b(?:log|record|capture|add|put|note)\b)",
+    re.I,
+)  # "had a mtg yesterday w sarah connor and lisa chen ..., can u log that": a meeting held, to be recorded
 _NEW_KINDS = {
+    "mtg": "schedule_meeting",
+    "demo": "schedule_meeting",
+    "qbr": "schedule_meeting",
     "task": "create_task",
     "todo": "create_task",
     "reminder": "create_task",

@@ -169,7 +169,7 @@ HOWTO = re.compile(
 _HOWTO_TOPIC = re.compile(
     r"\b(?:sso|saml|password|reset|log\s*in|login|sign(?:ed)?\s*(?:in|out)|2fa|two[- ]factor|api|token|rate\s*limits?|webhooks?|"
     r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
-    r"integrations?|slack\s+app|mobile|offline|duplicates?|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
+    r"integrations?|slack\s+app|mobile|offline|duplicates?|dupes?|merg(?:e|ing)|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
     r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
     r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b",
     re.IGNORECASE,
@@ -189,7 +189,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "contact",
         ),
         (r"\bmobile\b|\bcell\b", "mobile"),
-        (r"\bphone\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
+        (r"\bphone\b|\b(?:direct|desk|office)\s+line\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
         (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
         (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
         (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
@@ -257,10 +257,13 @@ def field_request(text: str) -> str | None:
     return asked_field(head) if len(head.split()) <= 6 and not _VALUE.search(head) else None
 
 
+_ACKNOWLEDGED = re.compile(r"^\W*(?:ok(?:ay)?|great|perfect|cool|nice|awesome|got\s+it|thanks?|thx)\b[,!.\s]*", re.I)
+
+
 def smalltalk(text: str) -> str | None:
     """ "greeting", "thanks" or "identity" for a message that is only that, else None."""
-    if len(text) > 80:
-        return None
+    if len(text) > 80 or _COMMAND_START.match(_ACKNOWLEDGED.sub("", text)):
+        return None  # "ok move it to negotiation": a command after the acknowledgement
     for pattern, kind in ((GREETING, "greeting"), (THANKS, "thanks"), (IDENTITY, "identity")):
         if pattern.search(text):
             return kind
@@ -281,7 +284,21 @@ def is_question(text: str) -> bool:
     polite = _ASK_YOU.match(text)
     if polite:
         return polite[1].lower() in _READ_VERBS
-    return bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text)) or text.rstrip().endswith("?")
+    return bool(
+        _QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text) or _LAST_CLAUSE_ASKS.search(text)
+    ) or text.rstrip().endswith("?")
+
+
+# "customer keeps getting SSO-310, what do i tell them", "remind me, the acme deal is at which stage again", "lisa
+# chen - remind me what she does": the message ends in a question, whatever it opens with
+_LAST_CLAUSE_ASKS = re.compile(
+    r"(?:^|[,;:.!]\s*|\s[-–—]\s)(?:remind\s+me\s*(?:,|what|which|who|when|where|how)"
+    r"|(?:what|what'?s|whats|who|whose|which|when|where|how|why)\s+(?!a\s|an\s)"
+    r"|(?:is|are)\s+there\s+(?:a|an|any)\b|should\s+i\s+\w+\s+(?:it|them|this|that)\s+or\b"
+    r"|(?:can|could|would)\s+(?:you|u)\s+(?:grab|get|find|pull|look\s+up|dig\s+up|send\s+me|give\s+me)\s+(?:it|that|this|them)\b"
+    r"(?!.*\b(?:make|log|add|create|book|schedule|update|set|change|move|assign|mark|task)\b))[^,;:.!]*$",
+    re.I,
+)
 
 
 # "Sarah Johnson - what's her title": a question after the name it is about
@@ -504,7 +521,7 @@ def stands_for_person(text: str, word: str) -> bool:
     w = re.escape(word)
     return bool(
         re.search(
-            rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes)\b"
+            rf"\b{w}(?:['’]s?|s['’])?\s+(?:is|was|doing|got|has|have|had|closing|closed|behind|working|won|lost|did|owes|sitting|holding|carrying)\b"
             rf"|\b(?:for|of|does|did|has|have|is|was|by)\s+{w}\b(?!\s*(?:['’]s)?\s+(?:account|deal|corp|inc|co)\b)",
             text,
             re.IGNORECASE,

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS
 
-_LEAD = r"^\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
+# at the start, or of a later clause ("mike's drowning, hand the northworks pilot 169 deal over to john")
+_LEAD = r"^(?:.*?(?:[,;:.!]|\s[-–—])\s+)?\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
 _WHO = r"(?P<who>[a-z][\w.+-]*(?:@[\w.-]+)?)"
 _PATTERNS = [
     re.compile(p, re.I | re.S)

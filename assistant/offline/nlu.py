@@ -194,11 +194,17 @@ def _update_lead_status(text: str, now: datetime) -> Slots:
     return slots
 
 
+# A value the user rules out ("isnt closing in oct anymore, push it out to nov 30"): up to the end of its clause.
+_RULED_OUT = re.compile(r"\b(?:isn'?t|is\s+not|aren'?t|not|no\s+longer|won'?t\s+be|never)\b[^,;.]*", re.I)
+
+
 def _deal_money(text: str, now: datetime, slots: Slots) -> tuple[str, Found[Decimal] | None]:
-    """Fill amount and close_date; return the text with both masked, and the amount found."""
-    amount = _put(slots, "amount", sl.find_amount(text))
+    """Fill amount and close_date (never one the user rules out); return the text with both masked, and the amount
+    found."""
+    ruled = _RULED_OUT.sub(lambda m: sl.MASK * len(m[0]), text)
+    amount = _put(slots, "amount", sl.find_amount(ruled))
     text = mask(text, amount)
-    close = _put(slots, "close_date", _date(text, now))
+    close = _put(slots, "close_date", _date(mask(ruled, amount), now))
     return mask(text, close), amount
 
 
@@ -393,8 +399,34 @@ def _log_call(text: str, now: datetime) -> Slots:
     return slots
 
 
+# A note asked for after what it should say ("fyi she prefers email ..., put a note on her", "legal at globex wants a
+# DPA - stick that on the deal as a note"): the text before is the note, the words after "on" name its record.
+NOTE_AFTER = re.compile(
+    r"(?:[,;.!]|\s[-–—])\s*(?:pls\s+|please\s+|can\s+you\s+|could\s+you\s+)?(?:put|stick|add|leave|drop|save|pop)\s+"
+    r"(?:a\s+note|that|this|it)\s+(?:on|to|against)\s+(?P<on>[^,;.!]*?)(?:\s+as\s+a\s+note)?\W*$",
+    re.I,
+)
+
+
 def _add_note(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    after = NOTE_AFTER.search(text)
+    if after and (re.search(r"\bnote\b", after[0], re.I)):
+        body = _clean(re.sub(r"^\W*(?:fyi|btw|heads\s+up)\b[,:\s]*", "", text[: after.start()], flags=re.I))
+        on = re.sub(
+            r"^\W*(?:the|his|her|their|its)\s+(?:deal|lead|contact|account|record)\b|^\W*(?:her|him|them|it)\b",
+            "",
+            after["on"],
+        )
+        named = find_name(on) if on.strip() else None
+        runs = sl.name_runs(body)
+        if named is not None:
+            slots["name"] = named.value
+        elif runs:  # "sarah johnson prefers email ...": the person the note opens with
+            slots["name"] = " ".join(runs[0].value.split()[:2])
+        if body:
+            slots["body"] = body
+        return slots
     head, tail = _split_detail(text, ("that", "saying", "says"))
     name = _put(slots, "name", find_name(head, after=("to", "on", "for", "about")))
     if name is None and tail and (named := find_name(tail)) is not None and named.value[:1].isupper():
@@ -451,6 +483,8 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     title = Found(named[2], named.start(), named.end()) if named else _meeting_title(text)
     slots["title"] = title.value if title else "Meeting"
     rest = mask(text, title)
+    if re.search(r"\b(?:with|w)\s+(?:her|him|them)\b", rest, re.I):
+        return slots  # "book a mtg w her thu 2pm re the upgrade": the person in focus; "the upgrade" is the topic
     _put(slots, "name", find_name(rest, after=("with", "for")))
     with_ = re.search(r"\b(?:with|for)\s+(.*)$", rest, re.I | re.S)
     if with_:
@@ -727,6 +761,9 @@ _NEGATED = re.compile(
 _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 
 
+_FIELD_PHRASE = re.compile(r"\b(?:direct|desk|office)\s+line\b|\b(?:phone|mobile|cell)\s+(?:number|no)\b", re.I)
+
+
 def read_slots(text: str, now: datetime) -> Slots:
     """The slots of a question (a read): what to look at, and its filters; never a write's fields."""
     slots: Slots = {}
@@ -750,8 +787,9 @@ def read_slots(text: str, now: datetime) -> Slots:
         slots["lead_status"] = "new" if lead_status[1].lower() == "contacted" else None
     elif lead_status:
         slots["lead_status"] = lead_status[1].lower()
+    said = _FIELD_PHRASE.sub(lambda m: sl.MASK * len(m[0]), text)  # "need toms direct line": the name is "toms"
     name = find_name(
-        mask(text, *(f for f in [sl.find_period(text)] if f)),
+        mask(said, *(f for f in [sl.find_period(said)] if f)),
         after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"),
     )
     if name is not None:

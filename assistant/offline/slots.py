@@ -473,7 +473,11 @@ def _keyword_map(table: list[tuple[str, str]]) -> Callable[[str], Found[str] | N
 
 find_source = _keyword_map(
     [
-        (r"\b(?:webinar|conference|trade\s*show|expo|meetup|event)\b", "event"),
+        (
+            r"\b(?:webinar|conference|trade\s*show|expo|meetup|event|summit|booth)\b"
+            r"|^\W*(?:just\s+)?met\s+(?:\w+\s+){1,3}at\s+[a-z]\w*\s+(?:yesterday|today|last|this|on)\b",
+            "event",
+        ),  # "met priya nair at saastr yesterday": met at a named place and time is an event
         (r"\b(?:linkedin|twitter|facebook|instagram|social media|x\.com|on x)\b", "social_media"),
         (r"\b(?:cold[\s-]?call(?:ed|ing)?|outbound call)\b", "cold_call"),
         (r"\b(?:referr(?:al|ed)|intro(?:duction|duced)? (?:from|by)|recommended by)\b", "referral"),
@@ -573,7 +577,7 @@ find_direction = _keyword_map(
 find_period = _keyword_map(
     [
         (
-            r"\b(?:overdue|past due|late|missed)\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b"
+            r"\b(?:overdue|past due|late|missed)\b|\bbehind\s+on\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b"
             r"|\b(?:blew|blow|blown)\s+(?:the\s+|a\s+)?(?:due\s+dates?|deadlines?)\b|\bclose\s+dates?\b.{0,20}\b(?:already\s+)?passed\b",
             "overdue",
         ),

@@ -18,7 +18,8 @@ from tests.support.paths import DATA, ROOT
 EVAL = DATA / "eval"
 # dev: written by the NLU's developers (100 % measured); dev2 to dev6: written by someone who never read the NLU
 # code, tuned on since (98.8 %, 97.1 %, 96.2 %, 90.8 % and 91.5 % measured; dev4 was 69.2 %, dev5 65.8 % and dev6 70.0 %
-# before); dev7 likewise (55.8 % before, 73.3 % after round 8). Each floor sits a little under its score.
+# before); dev7 likewise (55.8 % before, 73.3 % after round 8, 79.2 % after round 9); dev8 likewise (62.5 % before,
+# 76.7 % after round 9). Each floor sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
     "dev2_assistant.yaml": 0.9,
@@ -26,7 +27,8 @@ FLOORS = {
     "dev4_assistant.yaml": 0.92,
     "dev5_assistant.yaml": 0.85,
     "dev6_assistant.yaml": 0.85,
-    "dev7_assistant.yaml": 0.68,
+    "dev7_assistant.yaml": 0.72,
+    "dev8_assistant.yaml": 0.72,
 }
 
 
