@@ -38,7 +38,7 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
-from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
+from assistant.offline.guard import ACT_NAMES, COMPANY_SUFFIXES, Ledger, misread, unsure
 from assistant.offline.handoff import Handoff, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, Slots, find_bant, read_slots
@@ -285,22 +285,6 @@ _NAME_NOISE = {
     "co",
     "s",
 }
-_SUFFIXES = {
-    "corp",
-    "corporation",
-    "inc",
-    "llc",
-    "ltd",
-    "co",
-    "group",
-    "gmbh",
-    "plc",
-    "holdings",
-    "partners",
-    "systems",
-    "technologies",
-    "labs",
-}
 
 
 def _clean_words(text: str) -> str:
@@ -322,7 +306,7 @@ def _same(word: str, other: str) -> bool:
 
 def _covers(query: str, name: str) -> bool:
     """Whether every word the user wrote is in the record's name (typos allowed: rapidfuzz ratio >= 80 per word)."""
-    words = [w for w in _words(query) if w not in _NAME_NOISE and w not in _SUFFIXES]
+    words = [w for w in _words(query) if w not in _NAME_NOISE and w not in COMPANY_SUFFIXES]
     have = _words(name)
     return bool(words) and all(any(_same(w, h) for h in have) for w in words)
 
@@ -336,7 +320,7 @@ def _typed(query: str, name: str) -> bool:
 def _named_in(name: str, text: str) -> bool:
     """Whether the message spells out the record's whole name (each of its own words, company suffixes aside)."""
     said = set(_words(text))
-    own = [w for w in _words(name) if w not in _SUFFIXES]
+    own = [w for w in _words(name) if w not in COMPANY_SUFFIXES]
     return len(own) >= 2 and all(w in said for w in own)
 
 
@@ -393,7 +377,7 @@ def link(
 def _own_words(name: str) -> str:
     """A record's distinctive words: its name without company suffixes and numbers ("Lumenpoint Holdings 41" ->
     "lumenpoint")."""
-    return " ".join(w for w in _words(name) if w not in _SUFFIXES and not w.isdigit())
+    return " ".join(w for w in _words(name) if w not in COMPANY_SUFFIXES and not w.isdigit())
 
 
 def _task_words(text: str) -> str:
@@ -1574,7 +1558,9 @@ class Plan:
         """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the
         account's own."""
         open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
-        named = " ".join(w for w in _words(str(self.slots.get("name") or "")) if w not in _NAME_NOISE | _SUFFIXES)
+        named = " ".join(
+            w for w in _words(str(self.slots.get("name") or "")) if w not in _NAME_NOISE | COMPANY_SUFFIXES
+        )
         if named and not self.slots.get("pick"):
             mine = bool(re.search(r"\b(?:i|my)\b", self.text, re.I)) and self.role == "rep"
             found = self.call("search_deals", query=named, open_only=open_only, mine=mine, limit=20)["data"]["deals"]

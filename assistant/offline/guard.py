@@ -44,31 +44,27 @@ _TARGET_KEYS = {
 _TICKET_NUMBER_TOOLS = {"update_ticket", "assign_ticket"}
 # Lookups that return only records every word of their `description` matched.
 _DESCRIBED = {"find_tasks", "find_tickets"}
+# The legal-form and generic endings of company names: "Initech Corp" is named by "initech".
+COMPANY_SUFFIXES = frozenset(
+    {
+        "corp",
+        "corporation",
+        "inc",
+        "llc",
+        "ltd",
+        "co",
+        "group",
+        "gmbh",
+        "plc",
+        "holdings",
+        "partners",
+        "systems",
+        "technologies",
+        "labs",
+    }
+)
 # Words that say nothing about which record: company suffixes, record-type words.
-_GENERIC = {
-    "corp",
-    "corporation",
-    "inc",
-    "llc",
-    "ltd",
-    "co",
-    "group",
-    "gmbh",
-    "plc",
-    "holdings",
-    "partners",
-    "systems",
-    "technologies",
-    "labs",
-    "deal",
-    "account",
-    "lead",
-    "contact",
-    "ticket",
-    "task",
-    "new",
-    "business",
-}
+_GENERIC = COMPANY_SUFFIXES | {"deal", "account", "lead", "contact", "ticket", "task", "new", "business"}
 
 
 @dataclass
