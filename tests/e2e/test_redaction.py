@@ -180,6 +180,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "show me ticket 1001",
             "what's our win rate by source this year?",
             f"suggest a reply to ticket {odd.number}",
+            "add a note to Sarah Johnson: get her in as a contact under acme corp",
         )
     ] + [
         (Actor.customer("redaction-test"), text)
