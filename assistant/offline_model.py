@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, NoReturn, overload
 
-from rapidfuzz import fuzz
-
 from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
 from assistant.offline import IntentClassifier, Parse, english, understand
 from assistant.offline.acts import change_intent
@@ -38,7 +36,7 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
-from assistant.offline.guard import ACT_NAMES, COMPANY_SUFFIXES, Ledger, misread, unsure
+from assistant.offline.guard import ACT_NAMES, COMPANY_SUFFIXES, Ledger, misread, name_words, same_word, unsure
 from assistant.offline.handoff import Handoff, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, Slots, find_bant, read_slots
@@ -295,39 +293,30 @@ def _clean_words(text: str) -> str:
     ).strip()
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _same(word: str, other: str) -> bool:
-    """The same word, or the same with a typo (rapidfuzz ratio >= 80, words of four letters or more)."""
-    return word == other or (len(word) > 3 and len(other) > 3 and fuzz.ratio(word, other) >= 80)
-
-
 def _covers(query: str, name: str) -> bool:
     """Whether every word the user wrote is in the record's name (typos allowed: rapidfuzz ratio >= 80 per word)."""
-    words = [w for w in _words(query) if w not in _NAME_NOISE and w not in COMPANY_SUFFIXES]
-    have = _words(name)
-    return bool(words) and all(any(_same(w, h) for h in have) for w in words)
+    words = [w for w in name_words(query) if w not in _NAME_NOISE and w not in COMPANY_SUFFIXES]
+    have = name_words(name)
+    return bool(words) and all(any(same_word(w, h) for h in have) for w in words)
 
 
 def _typed(query: str, name: str) -> bool:
     """Whether the user's words name the record without a typo (each word is one of the name's words as written)."""
-    have = set(_words(name))
-    return all(w in have for w in _words(query) if w not in _NAME_NOISE)
+    have = set(name_words(name))
+    return all(w in have for w in name_words(query) if w not in _NAME_NOISE)
 
 
 def _named_in(name: str, text: str) -> bool:
     """Whether the message spells out the record's whole name (each of its own words, company suffixes aside)."""
-    said = set(_words(text))
-    own = [w for w in _words(name) if w not in COMPANY_SUFFIXES]
+    said = set(name_words(text))
+    own = [w for w in name_words(name) if w not in COMPANY_SUFFIXES]
     return len(own) >= 2 and all(w in said for w in own)
 
 
 def _extra(query: str, name: str) -> int:
     """How many words of the record's name the user did not write (fewer: the record the user meant more precisely)."""
-    said = _words(query)
-    return sum(1 for h in _words(name) if not any(_same(w, h) for w in said))
+    said = name_words(query)
+    return sum(1 for h in name_words(name) if not any(same_word(w, h) for w in said))
 
 
 def _line(hit: dict[str, Any]) -> str:
@@ -377,7 +366,7 @@ def link(
 def _own_words(name: str) -> str:
     """A record's distinctive words: its name without company suffixes and numbers ("Lumenpoint Holdings 41" ->
     "lumenpoint")."""
-    return " ".join(w for w in _words(name) if w not in COMPANY_SUFFIXES and not w.isdigit())
+    return " ".join(w for w in name_words(name) if w not in COMPANY_SUFFIXES and not w.isdigit())
 
 
 def _task_words(text: str) -> str:
@@ -387,8 +376,8 @@ def _task_words(text: str) -> str:
 
 def _other_mentions(text: str, tried: str) -> list[str]:
     """The message's other name-like runs than the one tried (at most three), each of up to four words."""
-    tried_words = set(_words(tried))
-    runs = [run.value for run in name_runs(text) if not set(_words(run.value)) <= tried_words]
+    tried_words = set(name_words(tried))
+    runs = [run.value for run in name_runs(text) if not set(name_words(run.value)) <= tried_words]
     return [" ".join(run.split()[:4]) for run in runs[:3]]
 
 
@@ -1559,7 +1548,7 @@ class Plan:
         account's own."""
         open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
         named = " ".join(
-            w for w in _words(str(self.slots.get("name") or "")) if w not in _NAME_NOISE | COMPANY_SUFFIXES
+            w for w in name_words(str(self.slots.get("name") or "")) if w not in _NAME_NOISE | COMPANY_SUFFIXES
         )
         if named and not self.slots.get("pick"):
             mine = bool(re.search(r"\b(?:i|my)\b", self.text, re.I)) and self.role == "rep"
@@ -1938,7 +1927,7 @@ class Plan:
         if who and find_date(who, self.model.now().date()) is None:
             # "a task for john: ...": a teammate, unless a CRM record goes by that name ("a task for tomorrow": a day)
             hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]
-            if not any(_same(who.lower(), (_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
+            if not any(same_word(who.lower(), (name_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
                 if self.role not in ("manager", "admin"):
                     self.answer(
                         "error",

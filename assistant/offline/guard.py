@@ -146,18 +146,19 @@ def misread(tool: str, arguments: Mapping[str, Any]) -> str:
     return ""
 
 
-def _words(text: str) -> list[str]:
+def name_words(text: str) -> list[str]:
+    """The lowercase words and numbers of a text."""
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def _same(word: str, other: str) -> bool:
+def same_word(word: str, other: str) -> bool:
     """The same word, or the same with a typo (rapidfuzz ratio >= 80, words of four letters or more)."""
     return word == other or (len(word) > 3 and len(other) > 3 and fuzz.ratio(word, other) >= 80)
 
 
 def own_words(name: str) -> list[str]:
     """A record's words that can tell it apart: its name's words without stop words, suffixes and type words."""
-    return [w for w in _words(name) if w not in _GENERIC and w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
+    return [w for w in name_words(name) if w not in _GENERIC and w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
 
 
 _NEGATED = re.compile(r"\b(?:not|instead\s+of|rather\s+than)\s+(?:the\s+|that\s+|this\s+)?[\w-]+", re.I)
@@ -166,14 +167,14 @@ _NEGATED = re.compile(r"\b(?:not|instead\s+of|rather\s+than)\s+(?:the\s+|that\s+
 def tie(known: Known, text: str) -> int:
     """How many of the record's own words (or its number, or an email of it) the message says, not counting a word it
     rules out ("the upgrade, not the renewal"); 0: not tied."""
-    said = _words(_NEGATED.sub(" ", text))
+    said = name_words(_NEGATED.sub(" ", text))
     emails = {e.lower() for e in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)}
     if emails & {e.lower() for e in re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", f"{known.name} {known.detail}")}:
         return 9
     if known.number is not None and str(known.number) in said:
         return 9
     own = own_words(known.name)
-    return sum(1 for w in dict.fromkeys(own) if (w in said if w.isdigit() else any(_same(w, s) for s in said)))
+    return sum(1 for w in dict.fromkeys(own) if (w in said if w.isdigit() else any(same_word(w, s) for s in said)))
 
 
 class Ledger:
@@ -277,8 +278,8 @@ def _rows(data: Any) -> Iterable[dict[str, Any]]:
 
 def _all_said(description: str, text: str) -> bool:
     """Whether every word of a lookup's description is a word of the message (the plan took them from it)."""
-    said = set(_words(text))
-    words = _words(description)
+    said = set(name_words(text))
+    words = name_words(description)
     return bool(words) and all(w in said for w in words)
 
 
@@ -319,7 +320,7 @@ def _pointed_line(shown: Sequence[str], text: str) -> str:
     ("the second one", "the last one")."""
     if len(shown) == 1:
         return shown[0]
-    said = _words(text)
+    said = name_words(text)
     index = next((_ORDINAL[w] for w in said if w in _ORDINAL), len(shown) if "last" in said else 0)
     return shown[index - 1] if 1 <= index <= len(shown) else ""
 
@@ -335,7 +336,7 @@ def _vouched(
     latest: str = "",
 ) -> bool:
     """Whether the record is tied to the conversation (see the module)."""
-    if target.number is not None and str(target.number) in _words(text):
+    if target.number is not None and str(target.number) in name_words(text):
         return True  # "resolve 1047"
     if target.key in focused or (
         known is not None and (known.id in focused or (known.number is not None and f"#{known.number}" in focused))
