@@ -98,15 +98,15 @@ def test_field_values_compare_the_way_the_case_format_says():
 
 
 def test_a_write_names_only_the_record_every_word_points_to():
-    from assistant.offline_model import _covers
+    from assistant.offline.linking import covers
 
-    assert _covers("cedarline renewl", "Cedarline Co - Renewal 172")  # a typo still names it
-    assert not _covers("cedarline renewl", "Cedarline Co - Pilot 134")
-    assert not _covers("initech renewal", "Cedarline Co - Renewal 172")
+    assert covers("cedarline renewl", "Cedarline Co - Renewal 172")  # a typo still names it
+    assert not covers("cedarline renewl", "Cedarline Co - Pilot 134")
+    assert not covers("initech renewal", "Cedarline Co - Renewal 172")
 
 
 def test_a_mention_links_to_one_record_or_is_asked_back():
-    from assistant.offline_model import link
+    from assistant.offline.linking import link
 
     def hit(name, kind="deal", score=90, mine=True, detail=""):
         return {"name": name, "type": kind, "score": score, "exact": False, "mine": mine, "detail": detail}

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-import assistant.offline_model as offline_module
+import assistant.offline.plan.core as plan_core
 from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
 from bots.http.auth import issue_token
@@ -145,7 +145,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
         seen.setdefault(template, []).append(values)
         return render(template, **values)
 
-    monkeypatch.setattr(offline_module, "render", spy)
+    monkeypatch.setattr(plan_core, "render", spy)
     chats = [
         (admin, t)
         for t in (

@@ -105,9 +105,9 @@ def test_only_tickets_are_handed_on_in_bulk():
     ],
 )
 def test_a_creation_names_the_record_it_makes(text, kind):
-    from assistant.offline_model import _NEW_RECORD
+    from assistant.offline.plan.route import NEW_RECORD
 
-    made = _NEW_RECORD.match(text)
+    made = NEW_RECORD.match(text)
     assert (made[1].lower() if made else None) == kind
 
 
@@ -132,9 +132,9 @@ def test_quoted_text_is_kept_not_asked_and_e_signatures_are_out_of_scope():
     ],
 )
 def test_the_insight_a_request_asks_for(text, insight):
-    from assistant.offline_model import _INSIGHTS
+    from assistant.offline.plan.route import INSIGHTS
 
-    assert next((name for pattern, name in _INSIGHTS if pattern.search(text)), None) == insight
+    assert next((name for pattern, name in INSIGHTS if pattern.search(text)), None) == insight
 
 
 @pytest.mark.parametrize(
@@ -146,9 +146,9 @@ def test_the_insight_a_request_asks_for(text, insight):
     ],
 )
 def test_a_tasks_priority_change_names_the_task(text, said):
-    from assistant.offline_model import _TASK_PRIORITY
+    from assistant.offline.plan.route import TASK_PRIORITY
 
-    found = _TASK_PRIORITY.match(text)
+    found = TASK_PRIORITY.match(text)
     assert (found[1], found[2]) == said if said else found is None
 
 
@@ -164,6 +164,6 @@ def test_a_task_said_after_a_dash_keeps_what_to_do():
     [("status of the northline pilot?", True), ("what stage is the northline pilot in", False)],
 )
 def test_a_deals_status_is_where_it_stands(text, overall):
-    from assistant.offline_model import _STATUS_OF
+    from assistant.offline.plan.lookups import STATUS_OF
 
-    assert bool(_STATUS_OF.search(text)) is overall
+    assert bool(STATUS_OF.search(text)) is overall

@@ -1,0 +1,135 @@
+"""Linking a mention to a CRM record among search hits: sure only when every word the user wrote points to it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.offline.guard import COMPANY_SUFFIXES, name_words, same_word
+from assistant.offline.slots import name_runs
+
+# When the words do not all point to one record, the top hit's rivals are the hits within this many points of it
+# (search_crm's 0-100 score): a wider margin for a write, so that a near tie is asked back as "which one".
+TIE_MARGIN, WRITE_MARGIN = 4, 8
+NAME_NOISE = {
+    "the",
+    "a",
+    "an",
+    "one",
+    "deal",
+    "deals",
+    "opportunity",
+    "opp",
+    "account",
+    "lead",
+    "contact",
+    "corp",
+    "inc",
+    "co",
+    "s",
+}
+
+
+def clean_words(text: str) -> str:
+    """The words naming a record, without the article and the type word ("the acme enterprise deal" -> "acme
+    enterprise")."""
+    return re.sub(
+        r"^\W*(?:the|a|an|that|this)\s+|\s+(?:deal|opportunity|opp)\W*$", "", text.strip(), flags=re.I
+    ).strip()
+
+
+def covers(query: str, name: str) -> bool:
+    """Whether every word the user wrote is in the record's name (typos allowed: rapidfuzz ratio >= 80 per word)."""
+    words = [w for w in name_words(query) if w not in NAME_NOISE and w not in COMPANY_SUFFIXES]
+    have = name_words(name)
+    return bool(words) and all(any(same_word(w, h) for h in have) for w in words)
+
+
+def _typed(query: str, name: str) -> bool:
+    """Whether the user's words name the record without a typo (each word is one of the name's words as written)."""
+    have = set(name_words(name))
+    return all(w in have for w in name_words(query) if w not in NAME_NOISE)
+
+
+def _named_in(name: str, text: str) -> bool:
+    """Whether the message spells out the record's whole name (each of its own words, company suffixes aside)."""
+    said = set(name_words(text))
+    own = [w for w in name_words(name) if w not in COMPANY_SUFFIXES]
+    return len(own) >= 2 and all(w in said for w in own)
+
+
+def _extra(query: str, name: str) -> int:
+    """How many words of the record's name the user did not write (fewer: the record the user meant more precisely)."""
+    said = name_words(query)
+    return sum(1 for h in name_words(name) if not any(same_word(w, h) for w in said))
+
+
+def candidate_line(hit: dict[str, Any]) -> str:
+    """A candidate as the "which one" question lists it (prompts/offline/clarify.md)."""
+    return f"{hit['name']} ({hit['type']}{', ' + hit['detail'] if hit.get('detail') else ''})"
+
+
+def link(
+    query: str, text: str, hits: list[dict[str, Any]], *, writing: bool
+) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The record a mention names among search hits, and the candidates to ask about (none when sure).
+
+    Sure: one exact name; one record whose whole name the message spells out; or one record that every word the user
+    wrote points to (typos allowed, company suffixes aside), with fewer unwritten words than any other (the user's own
+    among equals, when the words are exact). Several equal candidates are asked back. Never a guess, for a write or a
+    read: a record the words do not all point to is asked back ("did you mean ...?").
+    """
+    exact = [h for h in hits if h["exact"]]
+    if len(exact) == 1:
+        return exact[0], []
+    if len(exact) > 1:
+        return exact[0], exact
+    spelled = [h for h in hits if _named_in(h["name"], text)]
+    if len(spelled) == 1:
+        return spelled[0], []
+    covering = [
+        h for h in hits if covers(query, f"{h['name']} {h.get('detail') or ''}")
+    ]  # "the Brightwave lead", "Tom at Acme"
+    if covering:
+        fewest = min(_extra(query, h["name"]) for h in covering)
+        best = [h for h in covering if _extra(query, h["name"]) == fewest]
+        own = [h for h in best if h.get("mine")]
+        if len(best) > 1 and len(own) == 1 and _typed(query, f"{own[0]['name']} {own[0].get('detail') or ''}"):
+            best = own
+        return (best[0], []) if len(best) == 1 else (best[0], best)
+    top = hits[0]
+    rivals = [
+        h
+        for h in hits[1:]
+        if h["score"] >= top["score"] - (WRITE_MARGIN if writing else TIE_MARGIN) and h["name"] != top["name"]
+    ]
+    if not writing and not rivals and covers(_own_words(str(top["name"])), query):
+        return top, []  # "what tickets has lumenpoint raised": every word of the record's own name was said
+    return top, [top, *rivals]  # never a guess: a record the user's words do not all point to is asked back
+
+
+def _own_words(name: str) -> str:
+    """A record's distinctive words: its name without company suffixes and numbers ("Lumenpoint Holdings 41" ->
+    "lumenpoint")."""
+    return " ".join(w for w in name_words(name) if w not in COMPANY_SUFFIXES and not w.isdigit())
+
+
+def other_mentions(text: str, tried: str) -> list[str]:
+    """The message's other name-like runs than the one tried (at most three), each of up to four words."""
+    tried_words = set(name_words(tried))
+    runs = [run.value for run in name_runs(text) if not set(name_words(run.value)) <= tried_words]
+    return [" ".join(run.split()[:4]) for run in runs[:3]]
+
+
+def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
+    """The record type a word right after the name says ("the Cedarforge deal", "Acme's account"), if among `kinds`."""
+    at = text.lower().find(name.lower())
+    if at < 0:
+        return kinds
+    after = re.match(r"(?:['’]s)?\s+(deal|deals|opportunity|opp|account|company|lead)\b", text[at + len(name) :], re.I)
+    if after is None:
+        return kinds
+    kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(
+        after[1].lower(), after[1].lower()
+    )
+    return [kind] if kind in kinds else kinds

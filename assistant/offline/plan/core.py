@@ -1,0 +1,424 @@
+"""The building blocks every plan uses: calling a tool (or reusing this turn's result), proposing writes through
+the guard, asking for what is missing, and resolving a name to one record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
+
+from assistant.messages import Message, ToolCall
+from assistant.offline import Parse
+from assistant.offline.dialogue import Focus, asked_fields, refers_back
+from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
+from assistant.offline.intents import RULE_CONFIDENCE
+from assistant.offline.linking import candidate_line, covers, kind_hint, link, other_mentions
+from assistant.offline.replies import ORDINALS
+from assistant.offline.slots import find_amount, find_name
+from prompts import render
+from prompts.money import money_short
+
+if TYPE_CHECKING:
+    from assistant.offline_model import OfflineModel
+
+MATCH_FLOOR = 60  # search_crm hits scoring under this are no match
+WRITES = {
+    "create_contact",
+    "update_contact",
+    "assign_ticket",
+    "create_lead",
+    "update_lead_status",
+    "convert_lead",
+    "create_deal",
+    "update_deal",
+    "move_deal_stage",
+    "log_call",
+    "add_note",
+    "schedule_meeting",
+    "create_task",
+    "create_ticket",
+    "update_ticket",
+}
+PERSON, ANYTHING = ["contact", "lead"], ["contact", "lead", "account", "deal"]
+NEXT_VIEW = {
+    "contact": ("get_contact", "contact_id"),
+    "account": ("get_account", "account_id"),
+    "lead": ("get_lead", "lead_id"),
+    "deal": ("get_deal", "deal_id"),
+}
+
+
+@dataclass
+class Step:
+    """A tool this turn already called, with its arguments and parsed result."""
+
+    name: str
+    arguments: dict[str, Any]
+    result: dict[str, Any]
+
+
+class Done(Exception):
+    """Raised by a plan with the message to send (a tool call or the answer)."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+
+
+_NTH = re.compile(r"\bthe\s+(first|second|third|fourth|fifth|last)\s+(?:one|deal|lead|contact|account)\b", re.I)
+# A message that opens by telling us to do something (a write's missing field is then asked, never read instead).
+_ORDERED = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?|so|and|also|now)[,\s]+)*(?:can\s+you\s+|could\s+you\s+)?(?:update|change|set|edit|"
+    r"bump|raise|lower|move|push|make|mark|put|add|create|log|book|schedule|give|assign|close|convert|qualify)\b",
+    re.I,
+)
+_THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
+_TO_PRONOUN = re.compile(
+    r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I
+)
+_PERSON_PRONOUN = re.compile(r"\b(?:him|her|he|she|his)\b", re.I)
+_PLURAL_PRONOUN = re.compile(r"\b(?:them|they|their)\b", re.I)
+STUCK = re.compile(
+    r"\b(?:stuck|stalled|stalling|stale|sitting|parked|not\s+moving|no\s+movement|haven'?t\s+moved|hasn'?t\s+moved)\b",
+    re.I,
+)
+
+
+def _jsonable(value: Any) -> Any:
+    """`value` as a tool call carries it (dates as ISO strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _whole(result: dict[str, Any], plan: PlanCore) -> dict[str, Any]:
+    """`result`, unless the loop cut it to fit the model's context (no `data` left to read): then say so plainly."""
+    if result.get("truncated"):
+        plan.answer(
+            "error",
+            field=None,
+            reason="that is more than I can show at once; narrow it down (a stage, a period or a name).",
+        )
+    return result
+
+
+class PlanCore(ABC):
+    """One intent's sequence of tool calls, resumed from the steps already taken: the shared building blocks."""
+
+    def __init__(
+        self,
+        model: OfflineModel,
+        parse: Parse,
+        steps: list[Step],
+        role: str,
+        tools: set[str],
+        text: str,
+        focus: Focus | None = None,
+        *,
+        caller: str | None = None,
+        latest: str = "",
+    ) -> None:
+        self.model, self.parse, self.steps, self.role, self.tools, self.text = model, parse, steps, role, tools, text
+        self.caller = caller
+        self.latest = latest  # the user's message of this turn (`text` is the request it answers, when it answers)
+        self.slots = parse.slots
+        self.focus = focus or Focus()
+        self.writing = parse.intent in WRITES
+
+    def answer(self, template: str, **values: Any) -> NoReturn:
+        raise Done(Message("assistant", render(f"offline/{template}.md", **values)))
+
+    def call(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """The result of `name(arguments)` if this turn called it already; else call it now."""
+        for step in self.steps:
+            if step.name == name and step.arguments == _jsonable(arguments):
+                if not step.result.get("ok", False):
+                    error = step.result.get("error", {})
+                    self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+                return _whole(step.result, self)
+        if name not in self.tools:
+            self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
+        raise Done(
+            Message(
+                "assistant", None, tool_calls=[ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments)))]
+            )
+        )
+
+    def write(self, name: str, **arguments: Any) -> NoReturn:
+        """Propose a write (the loop pauses for approval); if it was refused at proposal, say why."""
+        given = {k: v for k, v in arguments.items() if v is not None}
+        self.verify([(name, given)])
+        self.call(name, **given)
+        self.answer("error", field=None, reason="the change was not accepted.")
+
+    def write_all(self, calls: list[tuple[str, dict[str, Any]]]) -> NoReturn:
+        """Propose several writes at once (one yes approves them all); if one was refused, say why."""
+        names = {name for name, _ in calls}
+        for step in self.steps:
+            if step.name in names and not step.result.get("ok", False):
+                error = step.result.get("error", {})
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        for name in sorted(names - self.tools):
+            self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")
+        if self.steps and self.steps[-1].name in names:
+            self.answer("error", field=None, reason="the change was not accepted.")
+        self.verify(calls)
+        raise Done(
+            Message(
+                "assistant",
+                None,
+                tool_calls=[
+                    ToolCall(self.model.next_id(), name, json.dumps(_jsonable(arguments))) for name, arguments in calls
+                ],
+            )
+        )
+
+    def verify(self, calls: list[tuple[str, dict[str, Any]]]) -> None:
+        """Ask "which one" instead of proposing `calls` when a record they name is not tied to what the user said, the
+        focus or the user's pick (`assistant/offline/guard.py`: the one check every proposed write passes)."""
+        if any(step.name == name for step in self.steps for name, _ in calls):
+            return  # proposed already: this is the turn's answer after it
+        for name, arguments in calls:
+            if asked := misread(name, arguments):
+                self.answer("misread", request=asked, what=ACT_NAMES.get(name, "write down"))
+        said = self.text if self.latest in self.text else f"{self.text} {self.latest}"
+        ledger = Ledger()
+        for step in self.steps:
+            ledger.step(step.name, step.arguments, step.result, said)
+        doubt = unsure(
+            [(name, _jsonable(arguments)) for name, arguments in calls],
+            ledger,
+            said,
+            focus=self.focus.records,
+            shown=self.focus.shown,
+            picked=str(self.slots.get("pick") or ""),
+            latest=self.latest,
+        )
+        if doubt:
+            self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1)
+
+    def need(self, *slots: str, hint: str = "") -> None:
+        missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
+        if missing and self.writing and asked_fields(self.text) and not _ORDERED.match(self.text):
+            self.writing = False  # "globex numbers pls - amount and when its supposed to close": fields named, no value
+            getattr(self, f"do_{self._read_intent()}")()
+        if missing:
+            self.answer("ask", missing=" and ".join(s.replace("_", " ") for s in missing), hint=hint)
+
+    @overload
+    def find(self, kinds: list[str], *, what: str = ..., required: Literal[True] = ...) -> dict[str, Any]: ...
+    @overload
+    def find(self, kinds: list[str], *, what: str = ..., required: bool) -> dict[str, Any] | None: ...
+    def find(self, kinds: list[str], *, what: str = "a record", required: bool = True) -> dict[str, Any] | None:
+        """Resolve the request's `name` slot to one record of `kinds` (see `link`), asking when it is ambiguous."""
+        name = self.slots.get("name")
+        if isinstance(name, str) and name.lower() in ("one", "that one", "this one"):
+            name = None  # "move the 120k one to qualification": no name, a pick among the records shown
+        listed = [r for r in self.focus.records if r.get("type") in kinds and r.get("id")]
+        nth = _NTH.search(self.text)
+        if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
+            word = nth[1].lower()
+            picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
+            if picked is not None:
+                return picked
+            self.need("name", hint="Which one (its name)?")  # the list shown does not say which record: never a guess
+        if name and len(listed) > 1:  # "push the cedarline one": the one listed record the words point to
+            named = [r for r in listed if covers(str(name), str(r.get("name") or ""))]
+            if len(named) == 1:
+                return named[0]
+        worth = _THE_AMOUNT_ONE.search(self.text)
+        if not name and len(listed) > 1 and worth and (amount := find_amount(worth[0])) is not None:
+            said = money_short(amount.value).lower()  # "move the 120k one to qualification": its line says $120K
+            lines = [line for line in self.focus.shown if said in line.lower()]
+            named = [r for r in listed if len(lines) == 1 and r.get("name") and str(r["name"]) in lines[0]]
+            if len(named) == 1:
+                if self.slots.get("amount") == amount.value:
+                    self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
+                return named[0]
+        if not name:
+            focused = self.focus.of(kinds)
+            if focused is not None and focused.get("id"):
+                return focused
+            name = focused["name"] if focused else None
+            if (
+                focused is None
+                and "contact" in kinds
+                and (
+                    _PERSON_PRONOUN.search(self.text)
+                    or (set(kinds) <= set(PERSON) and _PLURAL_PRONOUN.search(self.text))
+                )
+            ):
+                contact = self._focus_person()  # "log a call with him" after looking at a deal: its primary contact
+                if contact is not None:
+                    return contact
+        if not name:
+            if required:
+                self.need("name", hint=f"Who or what is it about ({what})?")
+            return None
+        kinds = kind_hint(self.text, str(name), kinds)
+        dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
+        numbered = re.search(
+            re.escape(str(name))
+            + r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))",
+            self.text,
+            re.I,
+        )
+        if (
+            dashed and "deal" in kinds
+        ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
+            name = f"{name} - {dashed[1]}"
+        elif numbered and {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
+            name = f"{name} {numbered[1]}"
+        hits: list[dict[str, Any]] = [
+            h
+            for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
+            if h["score"] >= MATCH_FLOOR
+        ]
+        retries = [
+            re.sub(r"^(\w{3,})s\b", r"\1", str(name)),  # "need toms direct line": a possessive without its apostrophe
+            " ".join(str(name).split()[:2]),  # "why's sarah johnson scored 90": a name run that took the verb after it
+            str(name).split()[0] if len(str(name).split()[0]) > 3 else str(name),  # "acme came back, ..."
+        ]
+        for shorter in dict.fromkeys(r for r in retries if r != str(name)):
+            if hits:
+                break
+            hits = [  # a shorter name is kept only when its words are all in the record's ("vera" is no "vertexlabs")
+                h
+                for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
+                if h["score"] >= MATCH_FLOOR and covers(shorter, f"{h['name']} {h.get('detail') or ''}")
+            ]
+            name = shorter if hits else name
+        pick = self.slots.get("pick")
+        if pick:  # the reply to our "which one" question names the line it chose
+            chosen = [h for h in hits if candidate_line(h) == pick]
+            if len(chosen) == 1:
+                return chosen[0]
+        if (
+            not hits and not pick
+        ):  # "curious what stage globex is at", "acme came back, ... bump the enterprise plan deal"
+            for other in other_mentions(self.text, str(name)):
+                if self.writing and len(other.split()) < 2:
+                    continue  # a write follows only a whole name said elsewhere ("the enterprise plan deal")
+                found = [
+                    h
+                    for h in self.call("search_crm", query=other, types=kinds, limit=8)["data"]
+                    if h["score"] >= MATCH_FLOOR
+                ]
+                record, doubt = link(other, self.text, found, writing=True) if found else (None, [])
+                if record is not None and not doubt:
+                    return record
+        if not hits and refers_back(self.text) and (focused := self.focus.of(kinds)) is not None and focused.get("id"):
+            return focused  # "ok they got the proposal doc yesterday, move it to proposal": no "doc", "it" is the focus
+        if not hits:
+            if required and "kb_search" in self.tools and (not self.writing or self.parse.confidence < RULE_CONFIDENCE):
+                self.do_kb_question(fallback=True)  # nothing in the CRM by that name: a question for the help center?
+            if required:
+                self.answer("not_found", what=what, name=name)
+            return None
+        at = re.search(re.escape(str(name)) + r"\s+(?:at|from|@|of)\s+([A-Za-z][\w&-]*)", self.text, re.I)
+        employed = [h for h in hits if at and h["type"] in PERSON and covers(at[1], str(h.get("detail") or ""))]
+        if employed:  # "rosa rossi at lumenpoint": the Rosa Rossi who works there
+            hits = employed
+        record, doubt = link(str(name), self.text, hits, writing=self.writing)
+        if record is not None and not doubt:
+            return record
+        if record is not None and doubt:
+            self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
+        return record or hits[0]
+
+    def _focus_ticket_kind(self) -> bool:
+        """Whether the one record in focus is a ticket."""
+        return self.focus.of(["ticket"]) is not None
+
+    def _focus_ticket(self) -> int | None:
+        """The number of the one ticket in focus (a list names its tickets by id: the ticket then says its number)."""
+        ticket = self.focus.of(["ticket"])
+        if ticket is None or not (ticket.get("number") or ticket.get("id")):
+            return None
+        if ticket.get("number"):
+            return int(ticket["number"])
+        return int(self.call("get_ticket", ticket_id=str(ticket["id"]))["data"]["number"])
+
+    def _focus_person(self) -> dict[str, Any] | None:
+        """The person of the one deal or ticket in focus: the deal's primary contact, the ticket's requester."""
+        deal, ticket = self.focus.of(["deal"]), self.focus.of(["ticket"])
+        contact_id = None
+        if deal is not None and deal.get("id"):
+            contact_id = self.call("get_deal", deal_id=str(deal["id"]))["data"].get("primary_contact_id")
+        elif ticket is not None and ticket.get("number"):
+            contact_id = self.call("get_ticket", number=int(ticket["number"]))["data"].get("requester_contact_id")
+        return {"type": "contact", "id": str(contact_id), "name": ""} if contact_id else None
+
+    def attempt(self, name: str, **arguments: Any) -> dict[str, Any]:
+        """Like `call`, but a failed result is returned for the plan to handle instead of said."""
+        for step in self.steps:
+            if step.name == name and step.arguments == _jsonable(arguments):
+                return _whole(step.result, self)
+        return self.call(name, **arguments)
+
+    def _as_teammate(self, tool: str, key: str, **arguments: Any) -> dict[str, Any]:
+        """`attempt(tool)` for a teammate named in `arguments[key]`; "emmas deals" (a possessive without its apostrophe)
+        is tried as written, then without the "s" when nobody goes by that name."""
+        result = self.attempt(tool, **arguments)
+        person = str(arguments.get(key) or "")
+        if (
+            not result.get("ok")
+            and (result.get("error") or {}).get("code") == "not_found"
+            and len(person) > 3
+            and person.endswith("s")
+        ):
+            result = self.attempt(tool, **{**arguments, key: person[:-1]})
+            if result.get("ok"):
+                self.slots = {**self.slots, "person": person[:-1]}
+        return result
+
+    def _who(self, person: str) -> str:
+        """The teammate's name as found (see `_as_teammate`), capitalised."""
+        return str(self.slots.get("person") or person).capitalize()
+
+    def _teammate(self) -> str | None:
+        """The teammate a manager's or admin's question is about ("mike's deals"), else None (the caller's own)."""
+        person = self.slots.get("person")
+        if (
+            person
+            and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team")
+            and (self.role in ("manager", "admin") or STUCK.search(self.text))
+        ):
+            return str(person)
+        return None
+
+    @overload
+    def _named(self, kinds: list[str], what: str, *, required: Literal[True] = ...) -> dict[str, Any]: ...
+    @overload
+    def _named(self, kinds: list[str], what: str, *, required: bool) -> dict[str, Any] | None: ...
+    def _named(self, kinds: list[str], what: str, *, required: bool = True) -> dict[str, Any] | None:
+        """The record the request names after "to", "for", "on", "about", "with" or "of"."""
+        if not self.slots.get("pick"):
+            recipient = re.match(
+                r"^\W*(?:please\s+)?(?:e-?mail|write|draft|send|compose|message)\s+(?!(?:a|an|the|me|to|up|out|back|some)\b)"
+                r"(.+?)\s+(?:a|an|the|about|re|with|regarding)\b",
+                self.text,
+                re.I,
+            )
+            found = (
+                find_name(recipient[1])
+                if recipient
+                else find_name(self.text, after=("to", "for", "on", "about", "with", "of", "is"))
+            )
+            if _TO_PRONOUN.search(self.text) and (recipient is None or _PERSON_PRONOUN.fullmatch(recipient[1].strip())):
+                found = None  # "draft an email to them about the renewal": the record in focus, not the topic
+            self.slots = {**self.slots, "name": found.value if found else None}
+        return self.find(kinds, what=what, required=required)
+
+    def _scope(self) -> str:
+        return self.slots.get("scope") or (
+            "team" if self.role == "manager" else "mine" if self.role == "rep" else "all"
+        )
+
+    @abstractmethod
+    def _read_intent(self) -> str:
+        """The read a question asks for (`route.Plan`)."""
+
+    @abstractmethod
+    def do_kb_question(self, *, fallback: bool = False) -> None:
+        """Answer from the help center (`lookups.RecordReads`); `find` falls back to it."""

@@ -1,0 +1,335 @@
+"""Deal plans: the pipeline and its reports, a teammate's deals, creating, changing and moving a deal."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.offline.guard import COMPANY_SUFFIXES, name_words
+from assistant.offline.linking import NAME_NOISE, covers
+from assistant.offline.nlu import read_slots
+from assistant.offline.plan.core import STUCK
+from assistant.offline.plan.lookups import RecordReads
+from assistant.offline.reports import asked_grouping, asked_metric, report_lines
+from assistant.offline.slots import STOPWORDS, find_stage, name_runs
+from prompts.money import money_short
+
+COACH = re.compile(
+    r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I
+)
+_BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
+_OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|opportunity|opp)\b", re.I)
+_OWNER_OF_NAMED_DEAL = re.compile(
+    r"\b([a-z]+)['’]s\s+([\w&]+(?:\s+[\w&]+){0,3}\s+[-–]\s+[\w&]+(?:\s+\d{1,4})?)\b", re.I
+)  # "emma's falconpath co - upgrade 60": a deal's whole name
+TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+PERFORMANCE = re.compile(
+    r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
+)
+PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
+
+
+class DealActs(RecordReads):
+    """Plans over deals and the pipeline."""
+
+    def do_won_deals(self, stage: str = "closed_won", verb: str = "won") -> None:
+        """The deals won (or lost) in a period (this quarter unless said): the caller's, a teammate's, or the team's."""
+        period = (
+            self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
+        )
+        person = self._teammate()
+        mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
+        result = self._as_teammate(
+            "search_deals", "owner", stage=stage, period=period, mine=mine, owner=person, limit=50
+        )
+        if not result.get("ok"):
+            error = result.get("error", {})
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        data = result["data"]
+        who = f"{self._who(person)} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
+        label = str(period).replace("_", " ")
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            empty=f"No deals were {verb} {label} ({data['from']} to {data['to']}).",
+            title=f"{who} {label} ({data['from']} to {data['to']}): {data['total']} deal{'s' if data['total'] != 1 else ''}"
+            + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""),
+        )
+
+    def do_sales_report(self) -> None:
+        """A sales metric (win rate, deal size, cycle, conversions, quota attainment) for a period (this year, or this
+        quarter for quotas, unless said), split as asked, with how it is computed."""
+        metric = str(asked_metric(self.text))
+        period = read_slots(self.text, self.model.now()).get("period")
+        period = (
+            period
+            if period not in (None, "overdue", "today")
+            else "this_quarter"
+            if metric == "quota_attainment"
+            else "this_year"
+        )
+        data = self.call("sales_report", metric=metric, group_by=asked_grouping(self.text), period=period)["data"]
+        title = metric.replace("_", " ").replace("avg", "average").capitalize()
+        self.answer("report", d=data, lines=report_lines(data), title=f"{title}, {str(period).replace('_', ' ')}")
+
+    def do_lost_deals(self) -> None:
+        self.do_won_deals("closed_lost", "lost")
+
+    def do_stage_deals(self) -> None:
+        """The deals in one stage ("which of my deals are in negotiation", "biggest deals in proposal across the team"):
+        the caller's for a rep or when they say "my", else the team's; the biggest first when asked; with the count."""
+        stage = find_stage(self.text)
+        assert stage is not None
+        mine = self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I))
+        period = self.slots.get("period") if self.slots.get("period") not in ("overdue",) else None
+        data = self.call("search_deals", stage=stage.value, mine=mine, period=period, limit=50)["data"]
+        deals = data["deals"]
+        if _BIGGEST.search(self.text):
+            deals = sorted(deals, key=lambda d: -float(d.get("amount") or 0))[:10]
+        label = stage.value.replace("_", " ")
+        total = f": {data['total']} deal{'s' if data['total'] != 1 else ''}" + (
+            f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
+        )
+        self.answer(
+            "deals",
+            deals=deals,
+            title=f"{'Your' if mine else 'Team'} deals in {label}{total}",
+            empty=f"{'You have' if mine else 'The team has'} no deals in {label}.",
+        )
+
+    def do_teammate_deals(self) -> None:
+        """A teammate's deals (a stage or open ones) or their pipeline figures; a name that is no teammate is an account."""
+        person = str(self._teammate())
+        if STUCK.search(self.text):
+            days = int(self.slots.get("days") or 14)
+            result = self._as_teammate("stuck_deals", "owner", min_days=days, scope="all", limit=10, owner=person)
+            if result.get("ok"):
+                self.answer(
+                    "deals",
+                    deals=result["data"]["deals"],
+                    empty=f"None of {self._who(person)}'s deals has been stuck for more than {days} days.",
+                    title=f"{self._who(person)}'s deals with no stage change for more than {days} days",
+                )
+        elif PIPELINE_WORDS.search(self.text) or PERFORMANCE.search(self.text) or COACH.search(self.text):
+            result = self._as_teammate(
+                "pipeline_summary",
+                "owner",
+                scope="all",
+                group_by="stage",
+                period=self.slots.get("period"),
+                owner=person,
+            )
+            if result.get("ok"):
+                self.answer("pipeline", d=result["data"], title=f"{self._who(person)}'s pipeline by stage")
+        else:
+            stage = find_stage(self.text)
+            period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
+            arguments = {
+                "stage": stage.value if stage else None,
+                "open_only": stage is None,
+                "owner": person,
+                "period": period,
+                "limit": 50 if period or stage else 25,
+            }
+            result = self._as_teammate("search_deals", "owner", **arguments)
+            if result.get("ok"):
+                data = result["data"]
+                what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
+                    f" closing {str(period).replace('_', ' ')}" if period else ""
+                )
+                self.answer(
+                    "deals",
+                    deals=data["deals"],
+                    empty=f"{self._who(person)} has no deals {what}.",
+                    title=f"{self._who(person)}'s deals {what}: {data['total']} deal{'s' if data['total'] != 1 else ''}"
+                    + (f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""),
+                )
+        error = result.get("error", {})
+        if error.get("code") != "not_found":
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        if PERFORMANCE.search(self.text) and not TEAMMATE_DEALS.search(self.text):
+            self.do_show_record()  # "how is Acme doing": an account
+        self.do_list_deals()  # "Acme's deals": an account's
+
+    def do_list_deals(self) -> None:
+        """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the
+        account's own."""
+        open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
+        named = " ".join(
+            w for w in name_words(str(self.slots.get("name") or "")) if w not in NAME_NOISE | COMPANY_SUFFIXES
+        )
+        if named and not self.slots.get("pick"):
+            mine = bool(re.search(r"\b(?:i|my)\b", self.text, re.I)) and self.role == "rep"
+            found = self.call("search_deals", query=named, open_only=open_only, mine=mine, limit=20)["data"]["deals"]
+            if found and all(covers(named, str(d["deal_name"])) for d in found):
+                title = f"{'Your o' if mine else 'O'}{'pen deals' if open_only else 'deals'} named {named.title()}"
+                self.answer("deals", deals=found, title=title, empty="")
+        account = self.find(["account"], what="an account")
+        data = self.call("search_deals", account_id=account["id"], open_only=open_only, limit=20)["data"]
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"{'Open deals' if open_only else 'Deals'} of {account['name']}",
+            empty=f"{account['name']} has no {'open ' if open_only else ''}deals.",
+        )
+
+    def do_create_deal(self) -> None:
+        self.need("amount", hint="How much is the deal worth?")
+        account = self.find(["account"], what="an account", required=False)
+        company = account["name"] if account else self.slots.get("name") or "New deal"
+        named = self.slots.get("deal_name")
+        said_account = " - " in str(named) and covers(str(named).split(" - ")[0], account["name"]) if account else False
+        if named and account and account["name"].lower() not in str(named).lower() and not said_account:
+            named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
+        self.write(
+            "create_deal",
+            deal_name=named or f"{company} - New Business",
+            amount=self.slots["amount"],
+            account_id=account and account["id"],
+            close_date=self.slots.get("close_date"),
+            stage=self.slots.get("stage"),
+        )
+
+    def do_update_deal(self) -> None:
+        changes = {k: self.slots[k] for k in ("amount", "close_date", "probability") if self.slots.get(k) is not None}
+        if not changes:
+            self.need("amount", hint="What should change: the amount or the close date?")
+        deal = self._deal()
+        self.write("update_deal", deal_id=deal["id"], changes=changes)
+
+    def do_move_deal_stage(self) -> None:
+        self.need("stage", hint="Which stage: prospecting, qualification, proposal, negotiation, won or lost?")
+        if self.slots["stage"] == "closed_lost":
+            self.need("reason", hint="Why was it lost?")
+        deal = self._deal()
+        self.write(
+            "move_deal_stage",
+            deal_id=deal["id"],
+            stage=self.slots["stage"],
+            reason=self.slots.get("reason"),
+            amount=self.slots.get("amount"),
+        )
+
+    def _deal(self) -> dict[str, Any]:
+        """The deal the request names: by deal name first, else the one open deal of the named account; a deal said to
+        be someone's ("carlos's orbitpath platform deal") only among that person's deals.
+
+        "Dana is lost" names a lead, not a deal: that becomes the lead's status change.
+        """
+        owned = self._owned_deal()
+        if owned is not None:
+            return owned
+        deal = self.find(["deal"], what="a deal", required=False)
+        if deal is not None:
+            return deal
+        account = self.find(["account"], what="a deal or account", required=self.slots.get("stage") != "closed_lost")
+        if account is None:
+            lead = self.find(["lead"], what="a deal, account or lead")
+            self.write("update_lead_status", lead_id=lead["id"], status="lost", reason=self.slots.get("reason"))
+        deals: list[dict[str, Any]] = self.call("search_deals", account_id=account["id"], open_only=True, limit=10)[
+            "data"
+        ]["deals"]
+        if len(deals) == 1:
+            return deals[0]
+        if deals:
+            self.answer(
+                "clarify",
+                candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals],
+                confirm=False,
+            )
+        self.answer("not_found", what="an open deal of", name=account["name"])
+        raise AssertionError("unreachable")
+
+    def _owned_deal(self) -> dict[str, Any] | None:
+        """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their deals
+        (`search_deals` with `owner`, which says when the caller may not see them); None when the possessive names no
+        teammate ("acme's deal") or none is said."""
+        said = _OWNER_OF_DEAL.search(self.text) or _OWNER_OF_NAMED_DEAL.search(self.text)
+        if said is None or said[1].lower() in STOPWORDS:
+            return None
+        words = " ".join(run.value for run in name_runs(said[2]))
+        number = re.search(r"\b(\d{1,4})\b", said[2])
+        key = f"{words} {number[1]}" if number else words
+        named = {"query": words.split()[0]} if words else {}  # those the first word names: a teammate has many
+        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **named)
+        if named and result.get("ok") and not any(covers(key, str(d["deal_name"])) for d in result["data"]["deals"]):
+            result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)  # a typo in that word
+        error = result.get("error") or {}
+        if not result.get("ok") and error.get("code") == "not_found" and error.get("field") == "owner":
+            return None  # no teammate by that name: an account's or a record's name
+        if not result.get("ok"):
+            reason = error.get("reason", "it failed")
+            self.answer("error", field=None, reason=f"you can't change {said[1].capitalize()}'s deals here ({reason}).")
+        deals = [d for d in result["data"]["deals"] if key.strip() and covers(key, str(d["deal_name"]))]
+        if len(deals) == 1:
+            return {"type": "deal", "id": deals[0]["id"], "name": deals[0]["deal_name"]}
+        if deals:
+            self.answer(
+                "clarify",
+                candidates=[{"name": d["deal_name"], "type": "deal", "detail": d.get("stage")} for d in deals[:4]],
+                confirm=False,
+            )
+        self.answer("not_found", what=f"a deal of {said[1].capitalize()}'s", name=key.strip() or said[2])
+        raise AssertionError("unreachable")
+
+    def do_pipeline(self) -> None:
+        scope = self.slots.get("scope") or (
+            "team" if self.role == "manager" else "mine" if self.role == "rep" else "all"
+        )
+        data = self.call(
+            "pipeline_summary",
+            scope=scope,
+            group_by=self.slots.get("group_by") or "stage",
+            period=self.slots.get("period"),
+        )["data"]
+        title = {"mine": "Your pipeline", "team": "Your team's pipeline", "all": "The pipeline"}[scope]
+        if data["group_by"] == "owner":  # "which rep has the biggest pipeline": the biggest first, named
+            data = {**data, "rows": sorted(data["rows"], key=lambda r: -float(r.get("amount") or 0))}
+        reps = []
+        if scope == "team" and data["group_by"] == "stage":  # a manager's team pipeline says who holds it too
+            owners = self.call("pipeline_summary", scope=scope, group_by="owner", period=self.slots.get("period"))[
+                "data"
+            ]
+            reps = sorted(owners["rows"], key=lambda r: -float(r.get("amount") or 0))
+        self.answer(
+            "pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"), reps=reps
+        )
+
+    def do_stuck_deals(self) -> None:
+        days = int(self.slots.get("days") or 14)
+        data = self.call("stuck_deals", min_days=days, scope=self._scope(), limit=10)["data"]
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"Deals with no stage change for more than {days} days",
+            empty=f"No deals have been stuck for more than {days} days.",
+        )
+
+    def do_deals_closing(self) -> None:
+        within = self.slots.get("within_days")
+        if within:
+            data = self.call("deals_closing", period="this_month", scope=self._scope(), limit=20, within_days=within)[
+                "data"
+            ]
+            self.answer(
+                "deals",
+                deals=data["deals"],
+                title=f"Open deals closing in the next {within} days ({data['from']} to {data['to']})",
+                empty=f"No open deals close in the next {within} days.",
+            )
+        period = self.slots.get("period") or "this_month"
+        data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
+        if period == "overdue":
+            self.answer(
+                "deals",
+                deals=data["deals"],
+                title="Open deals past their close date",
+                empty="No open deal is past its close date.",
+            )
+        label = period.replace("_", " ")
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"Open deals closing {label} ({data['from']} to {data['to']})",
+            empty=f"No open deals close {label}.",
+        )

@@ -1,0 +1,50 @@
+"""Handing records on: a deal, a task or several tickets given to a teammate in one request."""
+
+from __future__ import annotations
+
+from assistant.offline.handoff import Handoff
+from assistant.offline.linking import clean_words
+from assistant.offline.nlu import read_slots
+from assistant.offline.plan.tasks import TaskActs
+from assistant.offline.plan.tickets import TicketActs, ticket_description
+
+BULK_LIMIT = 10  # tickets handed on in one request, at most
+
+
+class HandoffActs(TaskActs, TicketActs):
+    """Plans that hand records on to a teammate."""
+
+    def do_handoff(self, handed: Handoff) -> None:
+        """Give a deal or a task to a teammate: the one record the words name for sure (a task among the open ones of
+        the person it belongs to: the caller's, or the teammate's the message names); else ask which."""
+        if handed.kind == "ticket" and handed.bulk:
+            self._assign_tickets(handed)
+        if handed.kind == "ticket":  # "hand the falconstone export ticket over to sam"
+            number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
+            self.slots = {**self.slots, "assignee": handed.to, "ticket_number": number}
+            self.do_assign_ticket()
+        if handed.kind == "deal":
+            named = self.slots.get("name") if self.slots.get("pick") else clean_words(handed.words)
+            self.slots = {**self.slots, "name": named}
+            deal = self.find(["deal"], what="a deal")
+            self.write("reassign_deal", deal_id=deal["id"], owner=handed.to)
+        task = self._task(handed.words, handed.owner)
+        self.write("update_task", task_id=task["id"], assignee=handed.to)
+
+    def _assign_tickets(self, handed: Handoff) -> None:
+        """Every open ticket the words describe ("assign all the globex calendar sync tickets to me": each word in its
+        subject, requester's or account's name, `find_tickets`), proposed together; more than ten are not guessed at."""
+        words = ticket_description(handed.words)
+        if not words:
+            self.answer("ask", missing="tickets", hint="Which tickets (words of their subject, account or requester)?")
+        found = self.call("find_tickets", description=words, open_only=True, limit=BULK_LIMIT + 1)["data"]
+        if not found:
+            self.answer("not_found", what="open tickets", name=words)
+        if len(found) > BULK_LIMIT:
+            self.answer(
+                "error",
+                field=None,
+                reason=f'more than {BULK_LIMIT} open tickets match "{words}": say more about the ones you mean.',
+            )
+        to = self.caller if handed.to.lower() in ("me", "myself") and self.caller else handed.to
+        self.write_all([("assign_ticket", {"number": int(t["number"]), "assignee": to}) for t in found])

@@ -1,0 +1,220 @@
+"""Reads of one record or a simple list: a record and its fields, leads, meetings, past conversations and
+the help center.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.offline.dialogue import asked_field, asked_fields, field_request, is_question
+from assistant.offline.nlu import read_slots
+from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, PlanCore
+
+FIELD_KEYS = {
+    "contact": {
+        "phone": "phone",
+        "mobile": "mobile",
+        "email": "email",
+        "title": "title",
+        "owner": "owner",
+        "department": "department",
+    },
+    "lead": {
+        "phone": "phone",
+        "email": "email",
+        "title": "title",
+        "score": "score",
+        "stage": "status",
+        "owner": "owner",
+        "industry": "industry",
+        "employees": "company_size",
+        "source": "source",
+    },
+    "account": {
+        "owner": "owner",
+        "phone": "phone",
+        "account_number": "account_number",
+        "health_score": "health_score",
+        "industry": "industry",
+        "employees": "employees",
+        "website": "website",
+        "revenue": "annual_revenue",
+        "tier": "tier",
+        "address": "billing_address",
+    },
+    "deal": {
+        "amount": "amount",
+        "close_date": "close_date",
+        "stage": "stage",
+        "owner": "owner",
+        "probability": "probability",
+    },
+}
+_WHO_IS = re.compile(r"^\W*(?:who(?:'?s|\s+is|\s+was)|whos)\s+(?!the\b|my\b|our\b|on\b|working\b)", re.I)
+MEETING_PERIODS = ("today", "this_week", "next_week", "this_month", "next_month")
+# Reads whose words alone say what to show ("what did I win", "mike's deals"): a question the classifier could not
+# place goes to them rather than to the help text.
+EVIDENT_READS = (
+    "won_deals",
+    "lost_deals",
+    "stage_deals",
+    "teammate_deals",
+    "team_tasks",
+    "my_meetings",
+    "my_tasks",
+    "list_tickets",
+    "list_leads",
+)
+STATUS_OF = re.compile(r"\bstatus\b|\bwhere\b.{0,30}\bstands?\b|\bhow(?:'?s|\s+is)\b.{0,30}\bgoing\b", re.I)
+SEEN_BEFORE = re.compile(
+    r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I
+)
+MEMORY_FLOOR = 0.3
+
+
+class RecordReads(PlanCore):
+    """Plans that read one record or a simple list."""
+
+    def do_memory(self) -> None:
+        """Earlier tickets and conversations like the problem the user describes."""
+        problem = SEEN_BEFORE.sub(" ", self.text).strip(" ?.,:;-") or self.text
+        matches = [
+            m for m in self.call("search_conversations", query=problem, limit=5)["data"] if m["score"] >= MEMORY_FLOOR
+        ]
+        self.answer("memory", matches=matches, problem=problem)
+
+    def do_kb_question(self, *, fallback: bool = False) -> None:
+        """Answer from the help center only, with the passage composed for the question's need (store.knowledge.answers),
+        cited as [1]; say so plainly when nothing matches. Staff questions that the help center does not answer go on
+        to the CRM intents."""
+        data = self.call("kb_search", query=self.text, limit=3)["data"]
+        if not data["found"]:
+            if self.role == "customer":
+                self.answer("kb_not_found")
+            if _WHO_IS.match(self.text) and read_slots(self.text, self.model.now()).get("name"):
+                return  # "who is lisa chen": a person the CRM may know
+            named = read_slots(self.text, self.model.now()).get("name")
+            if self.parse.intent == "unknown" and not fallback and named and is_question(self.text):
+                self.slots = {**self.slots, "name": named}  # "when did i have the discovery call w sarah johnson"
+                if self.find(ANYTHING, what="a record", required=False) is not None:
+                    self.writing = False
+                    self.do_show_record()
+            named = read_slots(self.text, self.model.now()).get("name")
+            if self.parse.intent == "unknown" and not fallback and named and is_question(self.text):
+                self.slots = {**self.slots, "name": named}  # "when did i have the discovery call w sarah johnson"
+                if self.find(ANYTHING, what="a record", required=False) is not None:
+                    self.writing = False
+                    self.do_show_record()
+            if (
+                self.parse.intent == "unknown"
+                and not fallback
+                and not (is_question(self.text) and self._read_intent() in EVIDENT_READS)
+            ):
+                self.answer("help", unknown=True)
+            return
+        self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
+
+    def do_show_record(self) -> None:
+        record = self.find(ANYTHING, what="a contact, lead, account or deal")
+        tool, arg = NEXT_VIEW[record["type"]]
+        data = self.call(tool, **{arg: record["id"]})["data"]
+        field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
+        if field and len(asked_fields(self.text)) > 1:
+            field = None  # "what stage and how much", "what industry and how big": the record's view says both
+        if field:
+            self._answer_field(record["type"], data, field)
+        if record["type"] in ("contact", "account"):
+            self.answer(record["type"], v=data)
+        self.answer(record["type"], d=data)
+
+    def _answer_field(self, kind: str, data: dict[str, Any], field: str) -> None:
+        """One field of the record, said first; the view follows when the field is not one it holds. A deal's field
+        asked of its account ("the win probability on globex") is the account's one open deal's; a deal's contact is its
+        primary contact's view."""
+        if kind == "account" and field in FIELD_KEYS["deal"] and field not in FIELD_KEYS["account"]:
+            deals = [d for d in data.get("deals") or [] if d.get("stage") not in ("closed_won", "closed_lost")]
+            if len(deals) == 1 and deals[0].get("id"):
+                self._answer_field("deal", self.call("get_deal", deal_id=str(deals[0]["id"]))["data"], field)
+            return
+        if kind == "deal" and field == "stage" and STATUS_OF.search(self.text):
+            self.answer("deal", d=data)  # "status of the northline pilot?": where it stands, not only its stage
+        if kind == "deal" and field == "contact" and data.get("primary_contact_id"):
+            view = self.call("get_contact", contact_id=str(data["primary_contact_id"]))["data"]
+            self.answer(
+                "field",
+                name=data.get("deal_name") or "",
+                label="main contact",
+                fallback="",
+                value=f"{view['contact']['name']}"
+                + (f", {view['contact']['title']}" if view["contact"].get("title") else "")
+                + (f" ({view['contact']['email']})" if view["contact"].get("email") else ""),
+            )
+        own = data.get(kind) if kind in ("contact", "account") else data
+        if (
+            kind == "contact" and field == "reports_to" and isinstance(own, dict)
+        ):  # "who does she report to": that contact
+            boss = (
+                self.call("get_contact", contact_id=str(own["reporting_to_id"]))["data"]["contact"]
+                if own.get("reporting_to_id")
+                else None
+            )
+            self.answer(
+                "field",
+                name=own.get("name") or "",
+                label="manager (reports to)",
+                fallback="",
+                value=f"{boss['name']}" + (f", {boss['title']}" if boss.get("title") else "") if boss else None,
+            )
+        if not isinstance(own, dict) or field not in FIELD_KEYS.get(kind, {}):
+            return
+        key = FIELD_KEYS[kind][field]
+        value = own.get(key)
+        fallback = ""
+        if field == "mobile" and not value and own.get("phone"):
+            fallback = f"the phone number is {own['phone']}"
+        if field in ("amount", "revenue") and value is not None:
+            from prompts.money import money_short
+
+            value = money_short(value)
+        if isinstance(value, dict):  # an address
+            value = ", ".join(str(v) for v in value.values() if v)
+        if field == "probability" and value is not None:
+            value = f"{value}%"
+        label = {
+            "close_date": "close date",
+            "account_number": "account number",
+            "health_score": "health score",
+            "employees": "number of employees" if kind == "account" else "company size",
+            "revenue": "annual revenue",
+        }.get(field, field)
+        self.answer(
+            "field", name=own.get("name") or own.get("deal_name") or "", label=label, value=value, fallback=fallback
+        )
+
+    def do_list_leads(self) -> None:
+        status = self.slots.get("lead_status")
+        hot = bool(
+            re.search(
+                r"\b(?:hot|hottest|top|best|highest|warmest|rank\w*|sort\w*)\b|\bby\s+(?:lead\s+)?score\b",
+                self.text,
+                re.I,
+            )
+        )
+        data = self.call(
+            "search_leads", query=None, status=status, limit=25 if hot else 20, order="score" if hot else "newest"
+        )["data"]
+        leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
+        if hot:  # the highest scores first
+            leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
+        title = f"{'Your ' if self.role == 'rep' else ''}{status or 'open'} leads".strip()
+        self.answer(
+            "leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:]
+        )
+
+    def do_my_meetings(self) -> None:
+        period = str(self.slots["period"]) if self.slots.get("period") in MEETING_PERIODS else "this_week"
+        if re.search(r"\btomorrow\b", self.text, re.I):
+            period = "next_week" if self.model.now().weekday() == 6 else "this_week"
+        data = self.call("my_meetings", period=period)["data"]
+        self.answer("meetings", meetings=data, label=period.replace("_", " "))

@@ -1,0 +1,546 @@
+"""The plan of a turn: which act the request asks for (a read is never turned into a write), then that act."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.offline import Parse
+from assistant.offline.acts import change_intent
+from assistant.offline.dialogue import (
+    RECORD_FIELDS,
+    asked_field,
+    field_request,
+    is_howto,
+    is_question,
+    is_staff_question,
+    out_of_scope,
+    possessor,
+    refers_back,
+    smalltalk,
+    stands_for_person,
+)
+from assistant.offline.handoff import handoff
+from assistant.offline.intents import RULE_CONFIDENCE
+from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
+from assistant.offline.plan.activities import ActivityActs
+from assistant.offline.plan.core import ANYTHING, STUCK, WRITES
+from assistant.offline.plan.deals import COACH, PERFORMANCE, PIPELINE_WORDS, TEAMMATE_DEALS
+from assistant.offline.plan.handoffs import HandoffActs
+from assistant.offline.plan.insights import InsightActs
+from assistant.offline.plan.lookups import EVIDENT_READS, SEEN_BEFORE
+from assistant.offline.plan.people import PeopleActs
+from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
+from assistant.offline.plan.tickets import BARE_TICKET, WAITING_ON_ME
+from assistant.offline.replies import NOT_A_NAME
+from assistant.offline.reports import asked_metric
+from assistant.offline.slots import STOPWORDS, find_name, find_stage, name_runs
+from assistant.offline.support import asks_reply
+
+# Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
+WRITE_CONFIDENCE = 0.85
+READS = {"show_record", "pipeline", "stuck_deals", "deals_closing", "my_tasks", "list_tickets", "help"}
+EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "create_lead": (("first_name", "email"),),
+    "update_lead_status": (("status", "name"),),
+    "convert_lead": (("name",),),
+    "create_deal": (("amount",),),
+    "update_deal": (("amount", "name"), ("close_date", "name"), ("probability", "name")),
+    "move_deal_stage": (("stage", "name"),),
+    "log_call": (("name", "notes"),),
+    "add_note": (("body", "name"),),
+    "schedule_meeting": (("start", "name"),),
+    "create_task": (("title",),),
+    "create_ticket": (("subject",),),
+    "update_ticket": (("ticket_number", "status"), ("ticket_number", "priority")),
+}
+_BARE_MENTION = re.compile(
+    r"^\W*(?:(?:please|pls|and|ok(?:ay)?|now)[,\s]+)?(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)"
+    r"(?:\s+(?:deal|account|lead|contact|opportunity|opp|record|page|profile))?(?:[,\s]+(?:please|pls|thanks|thx))?\W*$",
+    re.I,
+)
+_MY_REPS = re.compile(
+    r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
+)
+_MY_LIST = re.compile(
+    r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
+    r"meetings|accounts|contacts|opportunities|opps|pipeline)\b|^\W*(?:deals|leads|tickets|tasks|meetings|contacts|opps)\s+"
+    r"(?:on|for|at|of|with|in)\b",
+    re.I,
+)  # a noun phrase: "my hottest leads", "john's overdue tasks", "deals on Acme"
+_CHANGE_FIELD = re.compile(
+    r"(?:['’]s|\b(?:his|her|their|the))\s+(?:phone|mobile|cell|e-?mail|title|job\s+title|department)"
+    r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S",
+    re.I,
+)
+_TASK_WORDS = re.compile(
+    r"\btasks?\b|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)",
+    re.I,
+)
+_MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
+_NEW_PERSON = re.compile(
+    r"\b(?:new|add|create|met|meet)\b[^.:]{0,30}\b(?:contacts?|leads?|prospects?)\b|^\W*new\b", re.I
+)
+NEW_RECORD = re.compile(
+    r"^\W*(?:(?:please|pls|can\s+you|could\s+you|ok(?:ay)?|also|and)\W+)*(?:give|assign|create|add|make|set\s+up|put\s+in|"
+    r"log|jot(?:\s+down)?|leave|write(?:\s+down)?|drop|book|schedule)\s+(?:[a-z]+\s+)?(?:a|an)\s+"
+    r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
+    re.I,
+)  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
+_HAD_MEETING = re.compile(
+    r"^\W*(?:just\s+)?(?:had|held|did|ran|finished|wrapped\s+up)\s+(?:a|an|the|my|our)\s+(?:\w+\s+)?(meeting|mtg|demo|qbr)\b"
+    r"(?=.*\b(?:log|record|capture|add|put|note)\b)",
+    re.I,
+)  # "had a mtg yesterday w sarah connor and lisa chen ..., can u log that": a meeting held, to be recorded
+_NEW_KINDS = {
+    "mtg": "schedule_meeting",
+    "demo": "schedule_meeting",
+    "qbr": "schedule_meeting",
+    "task": "create_task",
+    "todo": "create_task",
+    "reminder": "create_task",
+    "note": "add_note",
+    "meeting": "schedule_meeting",
+}
+_TAKE_TICKET = re.compile(
+    r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
+    re.I,
+)
+_IT_AFTER_VERB = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|also|now|so|then|please|pls)[,\s]+)*[a-z]+\s+(?:it|this|that)\b", re.I
+)
+_WON = re.compile(
+    r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
+    r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
+    r"|\b(?:wins|closed[\s-]won\s+deals)\b"
+    r"|\bdid\s+(?:i|we|he|she|they|\w+)\s+(?:close|win|sign|book)\s+(?:anything|any|something|much|many|a\s+deal)\b",
+    re.I,
+)
+_LOST = re.compile(
+    r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
+    r"|\bclosed[\s-]lost\s+deals\b",
+    re.I,
+)
+_ON_THE_LEAD = re.compile(
+    r"\b(?:put|add|save|store|note|log|record)\s+(?:that|this|it|those|these|them|all\s+that)\s+(?:on|to|in|against)\s+"
+    r"(?:her|his|their|the)\s+lead\b",
+    re.I,
+)
+_DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+_IN_STAGE = re.compile(
+    r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
+)  # only deals
+TASK_PRIORITY = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
+    r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?\W*$",
+    re.I,
+)
+_TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
+_DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
+_ONE_WORD = re.compile(r"^[a-z]+$", re.I)
+_ASKS_HELP = re.compile(
+    r"\bhelp\b|\bwhat\s+(?:can|do|could)\s+you\b|\bhow\s+do\s+(?:i|you)\s+use\b|\bcommands?\b", re.I
+)
+_THEIR_THINGS = re.compile(
+    r"\b(?:her|his|their)\s+(?:\w+\s+)?(?:deals|pipeline|tasks|opps|opportunities|numbers|quota)\b", re.I
+)
+_PERFORMANCE_WHO = re.compile(
+    r"\bhow(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b([a-z]+)['’]s\s+(?:pipeline|deals|numbers)\b",
+    re.I,
+)
+_THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
+_WORKING_ON = re.compile(
+    r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
+    r"|\bwhat(?:'?s|\s+does|\s+has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b"
+    r"|\btickets\s+(?:does|has|is)\s+([a-z]+)\s+(?:have|got|holding|carrying|working|handling)\b"
+    r"|\bassigned\s+to\s+(?!me\b|myself\b|us\b)([a-z]+)\b",
+    re.I,
+)
+SEND_IT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
+    r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$",
+    re.I,
+)
+INSIGHTS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.I), name)
+    for p, name in [
+        (
+            r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
+            r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
+            r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
+            r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+            r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b",
+            "draft_email",
+        ),
+        (
+            r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b"
+            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:driving|behind|pushing|dragging|holding)\b.{0,40}\bscor"
+            r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b"
+            r"|\bscore\s+(?:reasons?|breakdown|factors|drivers|explanation)\b|\breasons?\s+(?:for|behind)\b.{0,40}\bscore\b",
+            "explain_score",
+        ),
+        (
+            r"\bnext best action\b|\bwhat should (?:i|we) do next\b|\bnext steps? (?:on|for|with)\b"
+            r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:the\s+|my\s+|our\s+)?next\s+(?:best\s+)?(?:steps?|move)\b"
+            r"|\bwhat should (?:i|we) (?:do|focus on) (?:about|with|on|for)\b|\bhow (?:do|can|should) (?:i|we) (?:move|push|unstick|rescue|save)\b"
+            r"|\b(?:risks?|red\s+flags?|blockers?|concerns?|worries)\s+(?:on|for|with|in|around)\b|\bis\s+\S+(?:\s+\S+){0,4}\s+at\s+risk\b",
+            "next_best_action",
+        ),
+        (
+            r"\b(?:likely|going|about|set|expected)\s+to\s+slip\b|\b(?:might|may|could|will)\s+slip\b|\bat\s+risk\s+of\s+slipping\b"
+            r"|\b(?:deals?|opps?|opportunities)\b.{0,30}\bat\s+risk\b(?!\s+of\s+(?:churn|losing\s+the\s+account))",
+            "slipping",
+        ),
+        (
+            r"\b(?:unusual|anomal\w*|out of the ordinary|spikes?|weird|odd|strange|suspicious|fishy)\b|\bany (?:alerts|red flags)\b",
+            "anomalies",
+        ),
+        (
+            r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
+            r"|\bhow many tickets will\b|\btickets?\b.{0,30}\bexpect\b|\bexpect\b.{0,30}\btickets?\b|\bticket\s+volume\b"
+            r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b",
+            "forecast",
+        ),
+        (
+            r"(?:\bsummar(?:y|i[sz]e)\b|\brecap\b|\btl;?dr\b|\bgist\b)(?!.{0,25}\b(?:pipeline|forecast|quarter|numbers)\b)",
+            "summarize",
+        ),  # "summarise my pipeline for my 1:1": the pipeline report
+    ]
+]
+_QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)
+
+
+class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
+    """One request's plan: the act it asks for, then that act's plan."""
+
+    def run(self) -> None:
+        """Serve the request: the act its words say (a question reads), then that act's plan; ends in `Done`."""
+        text = self.text
+        if self.role == "customer" and "kb_search" in self.tools:
+            self.do_kb_question()
+        kind = smalltalk(text)
+        if kind:
+            self.answer("smalltalk", kind=kind)
+        if SEND_IT.match(text) and self.focus.draft_id:
+            self.writing = True
+            self.write("send_email", email_id=self.focus.draft_id)
+        if "search_conversations" in self.tools and SEEN_BEFORE.search(text):
+            self.do_memory()
+        howto = (
+            "kb_search" in self.tools
+            and is_staff_question(text)
+            and not (
+                self.parse.intent in WRITES
+                and (
+                    self.parse.confidence >= RULE_CONFIDENCE
+                    or (self._evident(self.parse.intent) and not is_question(text))
+                )
+                and not is_howto(text)
+            )
+        )  # "customer confirmed the fix worked on 1047, resolve it pls": a change the message fully states
+        if (
+            handed := handoff(text, {str(r.get("type")) for r in self.focus.records})
+        ) is not None:  # "give emma's falconpath deal to carlos"
+            self.writing = True
+            self.do_handoff(handed)
+        if _ON_THE_LEAD.search(text) and (bant := find_bant(text)) and not is_question(text):
+            self.writing = True  # "spoke w rosa tanaka, budget is 60k ..., put that on her lead": its BANT answers
+            person = find_name(text, after=("with", "w", "to"))
+            self.slots = {**self.slots, "name": self.slots.get("name") or (person and person.value)}
+            lead = self.find(["lead"], what="a lead")
+            self.write("update_lead", lead_id=lead["id"], changes={f"bant_{k}": v for k, v in bant.items()})
+        if (
+            self.role == "support"
+            and self.parse.intent not in ("assign_ticket", "create_ticket", "list_tickets")
+            and not self.slots.get("ticket_number")
+            and not _TAKE_TICKET.search(text)
+            and (bare := BARE_TICKET.search(text)) is not None
+        ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
+            numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
+            if (numbered.get("status") or numbered.get("priority")) and not is_question(text):
+                self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
+                self.writing = True
+                self.do_update_ticket()
+            self.parse, self.slots = Parse("show_ticket", self.parse.confidence, numbered), numbered
+            self.writing = False
+            self.do_show_ticket()
+        cannot = None if howto else out_of_scope(text)
+        if cannot:
+            self.answer("cannot", what=cannot)
+        if asked_metric(text) and not (
+            self.parse.intent in WRITES
+            and self.parse.confidence >= RULE_CONFIDENCE
+            and not is_question(text)
+            and self._evident(self.parse.intent)
+        ):  # "avg deal size for the team" writes nothing
+            self.do_sales_report()
+        if asks_reply(text) and (number := self._ticket_number()) is not None:
+            self.writing = False
+            self.do_ticket_reply(number)
+        asks_a_task = _TASK_REQUEST.search(text) and not is_question(text)
+        for pattern, insight in INSIGHTS:
+            if insight == "forecast" and asked_field(text) == "close_date":
+                continue  # "when is the globex upgrade expected to close": that deal's close date
+            if pattern.search(text) and not (
+                asks_a_task and insight != "draft_email"
+            ):  # "a task to update the forecast"
+                self.writing = False
+                getattr(self, f"do_{insight}")()
+        if howto or (
+            "kb_search" in self.tools
+            and self.parse.intent == "unknown"
+            and _QUESTION.search(text)
+            and asked_field(text) not in RECORD_FIELDS
+        ):
+            self.do_kb_question()
+        if (
+            COMPLETE_TASK.search(text) or (DONE_WITH_IT.search(text) and not self.focus.of(["ticket", "deal", "lead"]))
+        ) and not is_question(text):
+            self.writing = True
+            self.do_complete_task()
+        if (prioritised := TASK_PRIORITY.match(text)) is not None:  # "make my call sarah johnson task urgent"
+            self.writing = True
+            self.do_task_priority(prioritised)
+        changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
+        framed = changed is not None and changed == self.parse.intent
+        if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
+            kept = {k: v for k, v in self.slots.items() if k in ("pick",)}  # the reply to our "which one" stays
+            self.parse = Parse(
+                changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept}
+            )  # see acts.change_intent
+            self.slots, framed = self.parse.slots, True
+        if (
+            self.parse.intent != "update_contact"
+            and not is_question(text)
+            and not _NEW_PERSON.search(text)
+            and (said := FILLERS["update_contact"](text, self.model.now())).get("value")
+        ):  # "tom smith got promoted - title is VP Procurement now": a person's field set to a value is that change
+            self.parse = Parse("update_contact", self.parse.confidence, said)
+            self.slots, framed = self.parse.slots, True
+        elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
+            framed = True
+        created = NEW_RECORD.match(text) or _HAD_MEETING.match(text)
+        made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
+        if not made and (noted := NOTE_AFTER.search(text)) and re.search(r"\bnote\b", noted[0], re.I):
+            made = "add_note"  # "..., put a note on her": what comes before is the note
+        if made and not is_question(text):  # "give emma a task: call yara ...", "log a note on her: ..."
+            if self.parse.intent != made:
+                self.parse = Parse(made, self.parse.confidence, FILLERS[made](text, self.model.now()))
+                self.slots = self.parse.slots
+            framed = True
+        if (
+            self.parse.intent != "assign_ticket"
+            and _TAKE_TICKET.search(text)
+            and (
+                BARE_TICKET.search(text)
+                or self._focus_ticket_kind()
+                or (re.search(r"\bticket\b", text, re.I) and self.parse.intent != "update_ticket")
+            )
+        ):  # "i'll take 1002 off the unassigned pile, put it on me"; "the finance team calendar sync ticket"
+            self.parse = Parse("assign_ticket", self.parse.confidence, FILLERS["assign_ticket"](text, self.model.now()))
+            self.slots, framed = self.parse.slots, True
+        if framed and _IT_AFTER_VERB.match(text) and self.focus.records and self.slots.get("name"):
+            # "ok bump it to proposal, sarah confirmed the budget": "it" is the record in focus, not a name said later
+            self.slots = {k: v for k, v in self.slots.items() if k != "name"}
+        if (
+            self.parse.confidence < RULE_CONFIDENCE
+            and (bare := _BARE_MENTION.match(text))
+            and not smalltalk(text)
+            and [run.value for run in name_runs(bare[1])] == [bare[1]]
+        ):
+            self.parse = Parse(
+                "show_record", self.parse.confidence, {"name": bare[1]}
+            )  # "globex deal": a mention is a look at it
+            self.slots = self.parse.slots
+        intent = self.parse.intent
+        if (
+            intent in ("update_ticket", "assign_ticket")
+            and not self.slots.get("ticket_number")
+            and refers_back(text)
+            and (focused := self._focus_ticket()) is not None
+        ):  # "bump it to urgent" after looking at a ticket
+            self.slots = {**self.slots, "ticket_number": focused}
+        if (
+            (is_question(text) or field_request(text) or _MY_LIST.match(text))
+            and intent == "help"
+            and self.parse.confidence < RULE_CONFIDENCE
+            and not _ASKS_HELP.search(text)
+        ):
+            read = (
+                self._read_intent()
+            )  # "whats sam working on": a vote for the help text yields to words that say the read
+            intent = read if read in EVIDENT_READS else "help"
+        elif (
+            (is_question(text) or field_request(text) or _MY_LIST.match(text))
+            and intent not in ("help",)
+            and not _CHANGE_FIELD.search(text)
+        ):
+            intent = self._read_intent()
+        elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent) and not framed:
+            self.answer("help", unknown=True)
+        self.writing = intent in WRITES
+        handler = getattr(self, f"do_{intent}", None)
+        if handler is None:
+            self.answer("help", unknown=intent != "help")
+        handler()
+
+    def _evident(self, intent: str) -> bool:
+        """Whether the message carries what the write needs (a weakly classified write is acted on only then)."""
+        return any(all(self.slots.get(k) not in (None, "", []) for k in keys) for keys in EVIDENCE.get(intent, ()))
+
+    def _read_intent(self) -> str:
+        """The read a question asks for: a question is never turned into a write (nor asked for a write's field)."""
+        lowered, intent = self.text.lower(), self.parse.intent
+        kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
+        self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
+        if self.role == "support" and not self.slots.get("ticket_number") and (bare := BARE_TICKET.search(self.text)):
+            self.slots = {
+                **self.slots,
+                "ticket_number": int(bare[1]),
+            }  # "who is working on 1047?": an agent's numbers are tickets
+        coached = COACH.search(self.text) if self.role in ("manager", "admin") else None
+        person = self.slots.get("person") or possessor(self.text, STOPWORDS) or (coached and (coached[1] or coached[2]))
+        if person:
+            self.slots = {**self.slots, "person": person}
+        manager = self.role in ("manager", "admin")
+        if (
+            not person
+            and manager
+            and _THEIR_THINGS.search(self.text)
+            and (asked := _PERFORMANCE_WHO.search(self.focus.said))
+        ):
+            person = self.slots["person"] = (
+                asked[1] or asked[2]
+            )  # "how's emma doing" then "which of her deals are past due"
+        if (
+            not person
+            and _ONE_WORD.match(str(self.slots.get("name") or ""))
+            and ((manager and PERFORMANCE.search(self.text)) or STUCK.search(lowered) or PIPELINE_WORDS.search(lowered))
+            and re.search(
+                rf"\b{re.escape(str(self.slots['name']))}(?:['’]s|\s+(?:is|doing|got|has))\b", self.text, re.I
+            )
+        ):
+            person = self.slots["person"] = str(
+                self.slots["name"]
+            )  # "how is emma doing", "what is stuck in john's pipeline"
+        tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
+        if (
+            manager
+            and not person
+            and _ONE_WORD.match(str(self.slots.get("name") or ""))
+            and (
+                tasks
+                or _DEAL_WORDS.search(lowered)
+                or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
+                or _WON.search(lowered)
+                or _LOST.search(lowered)
+            )
+            and stands_for_person(self.text, str(self.slots["name"]))
+        ):
+            person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
+        if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
+            return "won_deals"
+        if (
+            _LOST.search(lowered)
+            and not _TASK_WORDS.search(lowered)
+            and not re.search(r"\bleads?\b", lowered)
+            and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered) and not person)
+        ):  # "why did we lose X": that deal (but "how many did emma lose and why": hers)
+            return "lost_deals"
+        if (
+            person
+            and (
+                manager
+                and (
+                    TEAMMATE_DEALS.search(lowered)
+                    or _IN_STAGE.search(lowered)
+                    or PERFORMANCE.search(self.text)
+                    or coached
+                )
+                or STUCK.search(lowered)
+                and TEAMMATE_DEALS.search(lowered)
+            )
+            and not self.slots.get("ticket_number")
+        ):
+            return "teammate_deals"  # a rep asking about a teammate's deals is told what they may see
+        if (
+            manager
+            and "team_tasks" in self.tools
+            and tasks
+            and (
+                person
+                or ((self.slots.get("scope") == "team" or _MY_REPS.search(lowered)) and not self.slots.get("name"))
+            )
+        ):
+            return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
+        if (
+            (
+                _DEAL_WORDS.search(lowered)
+                or _IN_STAGE.search(lowered)
+                or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said))
+            )
+            and find_stage(self.text)
+            and not _WON.search(lowered)
+            and not self.slots.get("name")
+        ):
+            return "stage_deals"  # "which of my deals are in proposal"; "which of those are" after the pipeline
+        if self.role == "support" and WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
+            return "list_tickets"
+        working = _WORKING_ON.search(self.text)
+        queue_of = (working and next((g for g in working.groups() if g), None)) or possessor(self.text, STOPWORDS)
+        if (
+            queue_of
+            and queue_of.lower() not in NOT_A_NAME
+            and (re.search(r"\b(?:queue|tickets|cases)\b", lowered) or (self.role == "support" and working))
+            and not self.slots.get("ticket_number")
+        ):
+            self.slots = {**self.slots, "assignee": queue_of}
+            return "list_tickets"  # "whats sam working on", "noah's queue": a teammate's tickets
+        if (
+            _DEAL_WORDS.search(lowered)
+            and not self.slots.get("name")
+            and refers_back(self.text)
+            and self.focus.of(["account"])
+        ):
+            return "list_deals"  # "what deals do they have open?" after looking at an account
+        if _MEETING_WORDS.search(lowered) and not re.search(r"\btickets\b", lowered):
+            return "my_meetings"  # "calendar sync tickets" are tickets
+        if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
+            return "my_tasks"
+        if self.slots.get("ticket_number"):
+            return "show_ticket"
+        if re.search(
+            r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered
+        ):
+            return "list_tickets"
+        if re.search(r"\bleads\b", lowered) and not self.slots.get("name"):
+            return "list_leads"
+        if (
+            re.search(r"\b(?:deals|opportunities|opps)\b", lowered)
+            and self.slots.get("name")
+            and not re.search(r"\b(?:stuck|stalled|closing|close|pipeline|moved?|movement|total|sum)\b", lowered)
+        ):
+            return "list_deals"
+        if self.slots.get("name") and (asked_field(self.text) in RECORD_FIELDS):
+            return "show_record"
+        if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
+            return "show_record"  # "when does it close?" after looking at a deal
+        if (
+            self.slots.get("name")
+            and asked_field(self.text) in ("stage", "amount", "owner")
+            and not _DEAL_WORDS.search(lowered)
+            and not person
+        ):
+            return "show_record"  # "ironpath platform 31 - what stage and how much": a named record's fields
+        if (
+            self.slots.get("name")
+            and intent in ("pipeline", "stuck_deals", "deals_closing")
+            and not (self.slots.get("period") or self.slots.get("within_days") or self.slots.get("scope"))
+            and not _DEAL_WORDS.search(lowered)
+            and not STUCK.search(lowered)
+        ):
+            return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
+        if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
+            return intent
+        if intent == "show_record" or self.slots.get("name") or self.focus.records:
+            return "show_record"
+        return intent if intent in READS else "help"

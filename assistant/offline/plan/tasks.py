@@ -1,0 +1,193 @@
+"""Task plans: creating, finishing and re-prioritising a task, and the caller's or a teammate's task lists."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from assistant.offline.guard import name_words, same_word
+from assistant.offline.linking import candidate_line, covers
+from assistant.offline.plan.core import ANYTHING, PlanCore
+from assistant.offline.slots import STOPWORDS, clauses, find_date, tokens
+
+
+def _task_words(text: str) -> str:
+    """The words of a message that can name a task (its title's words and numbers: "follow up #28" -> "follow 28")."""
+    return " ".join(t.text for t in tokens(text) if t.key not in STOPWORDS | _TASK_NOISE or t.key.isdigit()).strip()
+
+
+_WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
+_FOR_TEAMMATE = re.compile(
+    r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
+    r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
+    r"|\b(?:give|assign)\s+(?!me\b|us\b|myself\b)([a-z]+)\s+an?\s+(?:task|reminder|to-?do)\b",
+    re.I,
+)
+COMPLETE_TASK = re.compile(
+    r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
+    r"|\b(?:tasks?|follow[\s-]?up\s*#\s*\d+)\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
+    re.I,
+)
+DONE_WITH_IT = re.compile(
+    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
+    r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
+    re.I,
+)
+_TASK_NOISE = frozenset(
+    {
+        "task",
+        "tasks",
+        "done",
+        "complete",
+        "completed",
+        "finish",
+        "finished",
+        "tick",
+        "cross",
+        "off",
+        "out",
+        "todo",
+        "morning",
+        "overdue",
+        "one",
+        "mark",
+    }
+)
+
+
+class TaskActs(PlanCore):
+    """Plans over tasks."""
+
+    def do_team_tasks(self) -> None:
+        period = self.slots.get("period") or (
+            "overdue" if re.search(r"\bbehind\b|\boverdue\b|\blate\b", self.text, re.I) else None
+        )
+        person = None if _WHO_ON_TEAM.search(self.text) else self.slots.get("person")  # "who on my team is furthest
+        # behind": the whole team's, not a person named "furthest"
+        result = self._as_teammate("team_tasks", "person", person=str(person) if person else None, period=period)
+        if not result.get("ok"):
+            error = result.get("error", {})
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        data = result["data"]
+        self.answer(
+            "tasks",
+            tasks=data["tasks"],
+            period=period,
+            person=data["person"],
+            team=person is None,
+            label="overdue" if period == "overdue" else "",
+        )
+
+    def do_create_task(self) -> None:
+        assignee = None
+        named = _FOR_TEAMMATE.search(self.text)
+        who = next((group for group in named.groups() if group), "") if named else ""
+        if who and find_date(who, self.model.now().date()) is None:
+            # "a task for john: ...": a teammate, unless a CRM record goes by that name ("a task for tomorrow": a day)
+            hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]
+            if not any(same_word(who.lower(), (name_words(str(h.get("name") or "")) or [""])[0]) for h in hits):
+                if self.role not in ("manager", "admin"):
+                    self.answer(
+                        "error",
+                        field="assignee",
+                        reason="only managers (for their team) and admins give tasks to others.",
+                    )
+                assignee = who
+        self.need("title", hint="What should I remind you to do?")
+        kind = self.slots.get("related_kind")
+        related = self.find([str(kind)] if kind in ANYTHING else ANYTHING, what="a record", required=bool(kind))
+        title = str(self.slots["title"])
+        if related and related.get("name") and not self.slots.get("name"):
+            title = re.sub(r"\b(?:him|her|them|it)\b", related["name"], title, count=1)
+        self.write(
+            "create_task",
+            title=title,
+            due_date=self.slots.get("due_date"),
+            priority=self.slots.get("priority"),
+            related_type=related and related["type"],
+            related_id=related and related["id"],
+            assignee=assignee,
+        )
+
+    def do_task_priority(self, said: re.Match[str]) -> None:
+        """Set the priority of one open task the words name: the caller's, or the teammate's a possessive names."""
+        owner = re.match(r"([a-z]+)['’]s\s+", said[1], re.I)
+        words = said[1][owner.end() :] if owner else said[1]
+        task = self._task(words, owner[1] if owner else None)
+        self.write("update_task", task_id=task["id"], priority=said[2].lower())
+
+    def do_complete_task(self) -> None:
+        """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
+        task")."""
+        said = COMPLETE_TASK.search(self.text) or DONE_WITH_IT.search(self.text)
+        assert said is not None
+        parts = clauses(self.text)
+        clause = next((c.value for c in parts if COMPLETE_TASK.search(c.value)), said[0])
+        if not _task_words(clause):  # "finished the follow up with X, tick it off": the words of another clause
+            clause = next((c.value for c in parts if _task_words(c.value)), clause)
+        if not _task_words(clause) and len(self.focus.shown) == 1:  # "mark it done" after a list of one task
+            clause = re.sub(r"\s+\((?:due|overdue)\b.*$", "", self.focus.shown[0])
+        owner = re.search(r"\b([a-z]+)['’]s\b", clause, re.I)
+        words = clause[: owner.start()] + clause[owner.end() :] if owner else clause
+        task = self._task(words, owner[1] if owner else None)
+        self.write("update_task", task_id=task["id"], status="done")
+
+    def _task(self, words: str, owner: str | None) -> dict[str, Any]:
+        """The one open task whose title holds every word the user wrote about it (typos allowed; a number as
+        written: "follow up #28"), else whose title and the name of the record it is about hold them ("the follow up
+        with ava ito"), among the caller's or the named teammate's; several are asked back, none is said."""
+        key = _task_words(words)
+        if not key:
+            self.need("name", hint="Which task (a few words of its title)?")
+        if owner and owner.lower() not in ("my", "our", "me", "i"):
+            return self._teammate_task(key, owner)
+        tasks = self.call("my_tasks")["data"]["tasks"]
+        lines = [
+            {
+                "name": t["title"],
+                "type": "task",
+                "detail": f"due {t['due_date']}" if t.get("due_date") else "",
+                "id": t["id"],
+            }
+            for t in tasks
+            if t.get("status") != "done"
+        ]
+        matched = [line for line in lines if covers(key, line["name"])]
+        if not matched:  # the words name what the task is about, not only its title
+            described = self.attempt("find_tasks", description=key)
+            ids = {t["id"] for t in described.get("data") or []} if described.get("ok") else set()
+            matched = [line for line in lines if line["id"] in ids]
+        picked = [line for line in matched if candidate_line(line) == self.slots.get("pick")]
+        if len(matched) > 1 and len(picked) == 1:
+            matched = picked
+        if not matched:
+            self.answer("not_found", what="an open task", name=key)
+        if len(matched) > 1:
+            self.answer("clarify", candidates=matched[:4], confirm=False)
+        return matched[0]
+
+    def _teammate_task(self, key: str, owner: str) -> dict[str, Any]:
+        """The one open task of a teammate the words name (`find_tasks`: a teammate's titles are their own text, and a
+        turn that reads them proposes no write, so they are matched where they are kept and never read here)."""
+        found = self.call("find_tasks", description=key, person=owner)["data"]
+        if not found:
+            self.answer("not_found", what=f"an open task of {owner.capitalize()}'s", name=key)
+        if len(found) > 1:
+            self.answer(
+                "error",
+                field=None,
+                reason=f'{len(found)} of {owner.capitalize()}\'s open tasks match "{key}": say more of its title '
+                f'("{owner}\'s tasks" lists them).',
+            )
+        return {"type": "task", "id": found[0]["id"], "name": ""}
+
+    def do_my_tasks(self) -> None:
+        period, within = self.slots.get("period"), self.slots.get("within_days")
+        label = f"due in the next {within} days"
+        if not period and not within and re.search(r"\b(?:due|for)\s+(?:tomorrow|tmrw|tmr)\b", self.text, re.I):
+            within, label = 1, "due by tomorrow"  # "tasks due tmrw?": the late ones, today's and tomorrow's
+        if within:
+            data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
+            self.answer("tasks", tasks=data["tasks"], period=None, label=label)
+        data = self.call("my_tasks", period=period, include_done=False)["data"]
+        self.answer("tasks", tasks=data["tasks"], period=period, label="overdue" if period == "overdue" else "")

@@ -1,0 +1,292 @@
+"""Ticket plans: queues, one ticket, creating, changing and assigning tickets, and suggested replies."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NoReturn
+
+from assistant.offline.nlu import FILLERS, read_slots
+from assistant.offline.plan.core import PlanCore
+from assistant.offline.slots import STOPWORDS, clauses, find_priority, find_ticket_status, mask, name_runs, tokens
+from assistant.offline.support import asks_reply
+
+_TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
+_ALSO_ASSIGN = re.compile(
+    r"^\W*(?:(?:please|pls)\s+)?(?:assign|reassign|give|hand|put|pass)\s+(?:it|this|that|the\s+ticket)\s+(?:over\s+)?"
+    r"(?:to|on)\s+(me|myself|[a-z]+)\b",
+    re.I,
+)
+_SETS = re.compile(
+    r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
+    re.I,
+)
+_TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
+_TICKET_VERBS = frozenset(
+    "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
+    "summarize suggest reply draft respond answer pls plz please over urgent high low medium normal priority pending "
+    "resolved closed open one tix take grab".split()
+)
+_TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
+
+
+def ticket_description(text: str, *, focused: bool = False) -> str:
+    """The words a message uses for a ticket: those of the clause naming a ticket ("the one" too, after a list of
+    tickets), without its verbs, its new status or priority, whom it goes to and the words every message has."""
+    parts = clauses(text)
+    if not focused and not any(_TICKET_NOUN.search(c.value) for c in parts):
+        return ""
+    said = [
+        c.value for c in parts if _TICKET_NOUN.search(c.value) or re.search(r"\bthe\s+(?:\w+\s+)?one\b", c.value, re.I)
+    ]
+    if not said:
+        return ""
+    clause = " ".join(
+        _TICKET_TARGET.sub("", mask(c, find_priority(c, loose=True), find_ticket_status(c))) for c in said
+    )
+    return " ".join(
+        t.text.lower()
+        for t in tokens(clause)
+        if t.key not in STOPWORDS and t.key not in _TICKET_VERBS and not t.key.isdigit()
+    )
+
+
+_TICKET_WORDS = re.compile(
+    r"\b(?:the|my|that|this|our|their)\s+((?:[\w-]+\s+){1,3}?)(?:ticket|case|issue)\b"
+    r"(?:\s+(?:from|for|at|of|with|by)\s+([^,.;?!]+?))?\s*(?=[,.;?!]|$)",
+    re.I,
+)
+_CAME_IN_TODAY = re.compile(
+    r"\btickets?\b.{0,40}\b(?:today|this\s+morning)\b|\b(?:today|this\s+morning)['’]?s\s+tickets\b", re.I
+)
+_TICKET_TOPIC = re.compile(r"\b((?:[a-z][\w-]*\s+){1,3}?)tickets\b", re.I)
+_NOT_A_TOPIC = frozenset(
+    "how many much any all these those the my our new open of are were have has did do what whats what's is going on "
+    "with w about".split()
+)
+_WHATS_GOING_ON = re.compile(
+    r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
+)
+WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
+BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
+
+
+class TicketActs(PlanCore):
+    """Plans over support tickets."""
+
+    def do_show_ticket(self) -> None:
+        self.answer("ticket", d=self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"])
+
+    def do_assign_ticket(self) -> None:
+        self._ticket_named()
+        self.need("ticket_number", hint="Which ticket number?")
+        assignee = str(
+            self.slots.get("assignee") or "me"
+        )  # a name is resolved by the tool; several people are asked back
+        self._ticket_writes(
+            "assign_ticket",
+            {
+                "number": self.slots["ticket_number"],
+                "assignee": self.caller if assignee == "me" and self.caller else assignee,
+            },
+        )
+
+    def _ticket_writes(self, tool: str, arguments: dict[str, Any]) -> NoReturn:
+        """The ticket change asked for and the other one a further clause asks for ("assign it to noah and set it to
+        pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
+        calls, number = [(tool, arguments)], arguments["number"]
+        for part in _TICKET_CLAUSES.split(self.text)[1:]:
+            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part)):
+                to = self.caller if who[1].lower() in ("me", "myself") and self.caller else who[1]
+                calls.append(("assign_ticket", {"number": number, "assignee": to}))
+            elif tool == "assign_ticket" and _SETS.match(part):
+                said = FILLERS["update_ticket"](part, self.model.now())
+                changes = {k: said[k] for k in ("status", "priority") if said.get(k)}
+                if changes:
+                    calls.append(("update_ticket", {"number": number, "changes": changes}))
+        if len(calls) == 1:
+            self.write(tool, **arguments)
+        self.write_all(calls)
+
+    def do_list_tickets(self) -> None:
+        if _CAME_IN_TODAY.search(self.text):
+            self._tickets_today()
+        record = self.find(["account", "contact"], what="an account or contact", required=False)
+        status = self.slots.get("status")
+        if WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
+            status = None  # "waiting on me" is the caller's queue, not the pending status
+        history = bool(
+            re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I)
+        )  # closed ones too
+        arguments = {
+            "query": None,
+            "status": status,
+            "priority": self.slots.get("priority"),
+            "account_id": record["id"] if record and record["type"] == "account" else None,
+            "contact_id": record["id"] if record and record["type"] == "contact" else None,
+            "open_only": status is None and not history,
+            "limit": 10,
+        }
+        if (
+            re.search(
+                r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b",
+                self.text,
+                re.I,
+            )
+            or WAITING_ON_ME.search(self.text)
+        ) and self.role != "customer":
+            arguments["mine"] = True
+        if self.slots.get("assignee"):
+            arguments = {**arguments, "assignee": str(self.slots["assignee"]), "mine": False}
+            result = self.attempt("search_tickets", **arguments)
+            if not result.get("ok"):
+                error = result.get("error", {})
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+            data = result["data"]
+            who = str(self.slots["assignee"]).capitalize()
+            title = f"{status.capitalize() if status else 'Open'} tickets assigned to {who}"
+            self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
+        data = self.call("search_tickets", **arguments)["data"]
+        title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (
+            f" for {record['name']}" if record else ""
+        )
+        title = title[:1].upper() + title[1:]
+        self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
+
+    def _tickets_today(self) -> None:
+        """The tickets that came in today, about a topic when the words before "tickets" name one ("how many calendar
+        sync tickets came in today?"), counted; "what's going on" with them adds what the newest one says."""
+        said = _TICKET_TOPIC.search(self.text)
+        topic = " ".join(w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC)
+        today = self.model.now().date().isoformat()
+        found = self.call("search_tickets", query=topic or None, open_only=False, limit=50)["data"]["tickets"]
+        tickets = [t for t in found if str(t.get("created_at") or "").startswith(today)]
+        title = f"{topic.capitalize() + ' tickets' if topic else 'Tickets'} that came in today"
+        note = None
+        if tickets and _WHATS_GOING_ON.search(self.text):
+            newest = self.call("get_ticket", number=int(tickets[0]["number"]))["data"]
+            if newest.get("description"):
+                note = f"#{newest['number']} says: {newest['description']}"
+        self.answer("tickets", tickets=tickets, total=len(tickets), title=title, note=note)
+
+    def do_create_ticket(self) -> None:
+        self.need("subject", hint="What is the problem?")
+        who = self.find(["contact"], what="a contact", required=False)
+        self.write(
+            "create_ticket",
+            subject=self.slots["subject"],
+            priority=self.slots.get("priority") or "medium",
+            requester_contact_id=who and who["id"],
+            product=self.slots.get("product"),
+        )
+
+    def _ticket_number(self) -> int | None:
+        """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
+        number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
+        bare = re.search(r"(?<![$\d.,])\b(\d{4})\b(?!\s*(?:k|m|%|[.,]\d))", self.text, re.I)
+        if number is None and bare:
+            number = int(bare[1])
+        if number is None:
+            number = self._focus_ticket()
+        if number is None:
+            number = self._described_ticket(focused=self._tickets_shown())
+        return int(number) if number is not None else None
+
+    def _tickets_shown(self) -> bool:
+        """Whether the last answer listed tickets (so "the one from rosa rossi" is one of them)."""
+        return any(r.get("type") == "ticket" for r in self.focus.records)
+
+    def do_ticket_reply(self, number: int) -> None:
+        """A reply to suggest for a ticket: the help center's answer to its subject, cited (only what the articles
+        support is kept, so the reply is the cited answer itself)."""
+        ticket = self.call("get_ticket", number=number)["data"]
+        said = re.search(
+            rf"\b{number}\b\s*[,:;-]?\s*(.{{12,}})$", self.text
+        )  # what the agent adds about it: "1038, they keep ..."
+        extra = said[1] if said and not asks_reply(said[1]) else ""
+        data = self.call("kb_search", query=f"{ticket.get('subject') or ''}. {extra}".strip(" ."), limit=3)["data"]
+        if not data["found"]:
+            self.answer("ticket_no_reply", d=ticket)
+        self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
+
+    def _ticket_named(self) -> None:
+        """Link a ticket named by its subject rather than its number ("escalate my sso ticket", "the sso ticket from
+        orbitpath"): the open tickets whose subject holds the words, of the account or requester named after "from"/"for"
+        (or the caller's own, for "my"), asked back by number even when one (the pick names it); none leaves the number to
+        ask."""
+        if self.slots.get("ticket_number"):
+            return
+        if (chosen := re.match(r"#(\d+)\b", str(self.slots.get("pick") or ""))) is not None:
+            self.slots = {**self.slots, "ticket_number": int(chosen[1])}
+            return
+        if (number := self._described_ticket(focused=self._tickets_shown())) is not None:
+            self.slots = {**self.slots, "ticket_number": number}
+            return
+        m = _TICKET_WORDS.search(self.text)
+        if m is None:
+            return
+        topic = " ".join(run.value for run in name_runs(m[1], STOPWORDS))
+        if not topic:
+            return
+        arguments: dict[str, Any] = {
+            "query": topic,
+            "open_only": True,
+            "limit": 5,
+            "mine": bool(re.search(r"\bmy\b", m[0], re.I)),
+        }
+        if m[2]:
+            slots, self.slots = self.slots, {**self.slots, "name": m[2]}
+            whose = self.find(["account", "contact"], what="an account or contact", required=False)
+            self.slots = slots
+            if whose is not None:
+                arguments[f"{whose['type']}_id"] = whose["id"]
+        tickets = self.call("search_tickets", **arguments)["data"]["tickets"]
+        lines = [
+            {
+                "name": f"#{t['number']} {t['subject']}",
+                "type": "ticket",
+                "detail": f"{t['status']}, {t['priority']}",
+                "number": t["number"],
+            }
+            for t in tickets
+        ]
+        if lines:  # asked back even when one: reading tickets' customer text leaves no write offered in this turn
+            self.answer("clarify", candidates=lines[:4], confirm=len(lines) == 1)
+
+    def _described_ticket(self, *, focused: bool = False) -> int | None:
+        """The number of the one open ticket the message describes by its words ("the calendar sync ticket for the
+        legal team", "maya dubois's sso ticket", "the one from rosa rossi" after a list of tickets): each word is in its
+        subject, its requester's or its account's name (`find_tickets`, which returns no customer text, so a change can
+        follow). Several are asked back by number; None when the message describes none."""
+        words = ticket_description(self.text, focused=focused)
+        if not words:
+            return None
+        mine = bool(re.search(r"\bmy\s+(?:[\w-]+\s+){0,3}?(?:ticket|case|queue)", self.text, re.I))
+        found = self.call("find_tickets", description=words, open_only=True, mine=mine, limit=5)["data"]
+        shown = {str(r.get("id")) for r in self.focus.records if r.get("type") == "ticket"}
+        if focused and len(listed := [t for t in found if str(t.get("id")) in shown]) >= 1:
+            found = listed  # "the one from rosa rossi": among the tickets just listed
+        if len(found) == 1:
+            return int(found[0]["number"])
+        if found:  # told apart by their subjects (read now: no change follows in this turn anyway)
+            subjects = [self.call("get_ticket", number=int(t["number"]))["data"].get("subject") for t in found[:4]]
+            self.answer(
+                "clarify",
+                candidates=[
+                    {
+                        "name": f"#{t['number']} {subject or ''}".strip(),
+                        "type": "ticket",
+                        "detail": ", ".join(str(v) for v in (t["status"], t["priority"], t.get("requester")) if v),
+                    }
+                    for t, subject in zip(found, subjects)
+                ],
+                confirm=False,
+            )
+        return None
+
+    def do_update_ticket(self) -> None:
+        self._ticket_named()
+        self.need("ticket_number", hint="Which ticket number?")
+        changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
+        if not changes:
+            self.need("status", hint="What should change: the status or the priority?")
+        self._ticket_writes("update_ticket", {"number": self.slots["ticket_number"], "changes": changes})

@@ -1,0 +1,154 @@
+"""The user's replies to our own questions ("which one?", "I need ...") and follow-ups to the last question."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.offline.dialogue import is_question, smalltalk
+from assistant.offline.nlu import Slots, find_bant, read_slots
+from assistant.offline.slots import clauses
+from store.clock import utcnow
+
+ASK, CLARIFY = "To do that I need", "Which one did you mean?"
+BANT_KEYS = ("budget", "authority", "need", "timeline")
+ORDINALS = ["first", "second", "third", "fourth", "fifth"]
+YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
+_UNKNOWN = re.compile(
+    r"^\W*(?:(?:all|rest|the\s+rest|others?|everything\s+else|both|them)\s+(?:are\s+|is\s+)?)?"
+    r"(?:unknown|not\s+sure|no\s+idea|tbd|n/?a|don'?t\s+know|dunno|not\s+known)\W*$",
+    re.I,
+)
+_ELLIPSIS = re.compile(
+    r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
+    re.I,
+)
+NOT_A_NAME = {
+    "you",
+    "me",
+    "us",
+    "them",
+    "him",
+    "her",
+    "it",
+    "that",
+    "this",
+    "then",
+    "now",
+    "so",
+    "yes",
+    "no",
+    "thanks",
+    "more",
+}
+_GREETING_LEAD = re.compile(
+    r"^\W*(?:hi|hello|hey|hiya|yo|morning|good\s+(?:morning|afternoon|evening)|afternoon|evening)(?:\s+(?:there|nexa|all|team))?"
+    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)|^\W*(?:(?:hey|hi|ok|so)[,\s]+)?quick\s+(?:one|q|question)\s*[!,.:;-]+\s*",
+    re.I,
+)
+
+
+def without_greeting(text: str) -> str:
+    """The request after a greeting that opens it ("morning! whats in my queue today"); a greeting alone stays."""
+    if smalltalk(text):
+        return text
+    rest = _GREETING_LEAD.sub("", text, count=1)
+    return rest if re.search(r"\w", rest) else text
+
+
+def follow_up(previous: str, text: str) -> str | None:
+    """The question an elliptical follow-up asks ("and john's?", "what about Mike?"): the previous question (a read
+    only) with its person, or its "my", replaced by the one named now."""
+    m = _ELLIPSIS.match(text)
+    if m is None or m[1].lower() in NOT_A_NAME or not is_question(previous):
+        return None
+    slots = read_slots(previous, utcnow())
+    for named in (slots.get("name"), slots.get("person")):
+        if named and re.search(rf"\b{re.escape(str(named))}\b", previous, re.I):
+            return re.sub(rf"\b{re.escape(str(named))}\b", m[1], previous, count=1, flags=re.I)
+    if re.search(r"\bmy\b", previous, re.I):
+        return re.sub(r"\bmy\b", f"{m[1]}'s", previous, count=1, flags=re.I)
+    return None
+
+
+def bant_reply(question: str, reply: str, slots: Slots) -> Slots:
+    """The BANT answers a reply gives to our question for the missing ones: labelled parts are read by the filler;
+    "unknown" (alone or as "rest unknown") answers every field still missing; a lone unlabelled answer to a
+    question for one field is that field."""
+    asked = (
+        [k for k in BANT_KEYS if re.search(rf"\b{k}\b", question[len(ASK) :].split(".")[0])]
+        if question.startswith(ASK)
+        else []
+    )
+    missing = [k for k in asked if not str(slots.get(k) or "").strip()]
+    if YES.match(reply):
+        return {}
+    parts = [p.strip() for p in re.split(r"[,;]|\.\s", reply) if p.strip()]
+    if missing and parts and _UNKNOWN.match(parts[-1]):
+        return {k: "unknown" for k in missing}
+    if len(missing) == 1 and not find_bant(reply):
+        return {missing[0]: reply.strip().rstrip(".")}
+    return {}
+
+
+def beyond_choice(reply: str, line: str) -> str:
+    """What a reply to our "which one" question says besides the choice: its clauses that name no word of the chosen
+    line ("johnson, the acme one. 10 min, she said the PO is going through" -> "10 min, she said the PO is going
+    through")."""
+    chosen = {w for w in re.findall(r"[a-z0-9]+", line.lower()) if len(w) > 2}
+    kept = [
+        c.value
+        for c in clauses(reply)
+        if not ({w for w in re.findall(r"[a-z0-9]+", c.value.lower())} & chosen)
+        and not re.fullmatch(r"\W*(?:the\s+)?(?:\w+\s+)?(?:one|that|this|it|yes|yeah|yep|#?\d)\W*", c.value, re.I)
+    ]
+    return ", ".join(kept) if len(" ".join(kept).split()) >= 2 else ""
+
+
+def choose(question: str, reply: str) -> tuple[str, str] | None:
+    """The candidate (name, listed line) a reply to our "which one" question picks: by number, by name, by a word of
+    its details ("the one at Globex"), or "yes" when there was one candidate."""
+    lines = re.findall(r"^\d+\. (.+)$", question, re.M)
+    options = [(re.sub(r" \(.*$", "", line), line) for line in lines]
+    number = re.search(
+        r"^\W*(\d)\W*$|\b(?:number|no\.?|#|option)\s*(\d)\b|\b(first|second|third|fourth|fifth|last)\b", reply, re.I
+    )
+    if number:
+        word = (number.group(3) or "").lower()
+        digit = number.group(1) or number.group(2)
+        index = int(digit) if digit else len(options) if word == "last" else ORDINALS.index(word) + 1
+        if 1 <= index <= len(options):
+            return options[index - 1]
+    if len(options) == 1 and YES.match(reply):
+        return options[0]
+    lowered = reply.lower()
+    picked = [o for o in options if o[1].lower() in lowered or o[0].lower() in lowered or lowered in o[0].lower()]
+    if len({o[1] for o in picked}) == 1:
+        return picked[0]
+    words = {w for w in re.findall(r"[a-z0-9]+", lowered) if len(w) > 1 and w not in _FILLER_WORDS}
+    scored = [
+        (len(words & set(re.findall(r"[a-z0-9]+", line.lower()))), option) for line, option in zip(lines, options)
+    ]
+    best = max((n for n, _ in scored), default=0)
+    top = [option for n, option in scored if n == best]
+    still_open = [option for option in top if not re.search(r"\(deal, closed (?:won|lost)\b", option[1])]
+    if best and len(top) > 1 and len(still_open) == 1:
+        return still_open[0]  # "the expansion one" of one open and one closed expansion deal: the open one
+    return top[0] if best and len(top) == 1 else None
+
+
+_FILLER_WORDS = {
+    "the",
+    "one",
+    "that",
+    "this",
+    "with",
+    "from",
+    "for",
+    "and",
+    "deal",
+    "contact",
+    "lead",
+    "account",
+    "mean",
+    "meant",
+}
