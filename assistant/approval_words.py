@@ -27,6 +27,7 @@ YES_PHRASES = (
     "confirm",
     "confirmed",
     "go ahead",
+    "go",
     "go for it",
     "do it",
     "please do",

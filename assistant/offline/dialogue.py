@@ -12,9 +12,11 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from assistant.messages import Message
+from assistant.offline import slots
 from store.models import EmailMessage
 
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
@@ -57,7 +59,7 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "manage marketing campaigns",
         ),
         (
-            r"\b(?:salary|salaries|raises?|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b",
+            r"\b(?:salary|salaries|raises?(?!\s+(?:it|this|that|the|#?\d+)\b)|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b",
             "handle HR or payroll",
         ),
         (
@@ -99,7 +101,7 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "move money or make payments",
         ),
         (
-            r"\bout\s+of\s+(?:the\s+)?office\b|\bauto-?reply\b|\b(?:post|message|ping)\b.{0,30}\b(?:slack|channel|teams)\b",
+            r"\bout\s+of\s+(?:the\s+)?office\b|\bauto-?reply\b|\b(?:slack|teams|chat)\s+status\b|\bstatus\s+to\s+ooo\b|\b(?:post|message|ping)\b.{0,30}\b(?:slack|channel|teams)\b",
             "post to chat channels or set auto-replies",
         ),
         (
@@ -163,7 +165,9 @@ HOWTO = re.compile(
     r"(?:is|are)\s+there\s+(?:a|an|any)\s+(?:way|limit|setting|option)\b|where\s+(?:do|can)\s+(?:i|we|you)\s+(?:find|set|change|turn)\b|"
     r"(?:can|could)\s+(?:i|we|customers?|users?)\s+(?!see\b|get\b|have\b)\w+|should\s+(?:i|we)\b.{0,60}\bor\b|"
     r"what\s+(?:do|should)\s+(?:i|we)\s+(?:do|tell)\s+(?:when|if)\b|why\s+(?:do|does|is|are|would)\s+(?:my|our|the|a|an|"
-    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b)",
+    r"customers?|users?|they)\b|what\s+does\s+\S+\s+mean\b|what('?s|\s+is)\s+the\s+fix\b|"
+    r"if\s+(?:i|we|a\s+(?:customer|user)|customers|users|someone|they)\s+\w+[^,?]{0,80},\s*(?:can|could|will|would|do|does|"
+    r"is|are|what|how)\b[^?]*\?\s*$)",
     re.IGNORECASE,
 )
 _HOWTO_TOPIC = re.compile(
@@ -265,10 +269,42 @@ def field_request(text: str) -> str | None:
 _ACKNOWLEDGED = re.compile(r"^\W*(?:ok(?:ay)?|great|perfect|cool|nice|awesome|got\s+it|thanks?|thx)\b[,!.\s]*", re.I)
 
 
+_HOLD_OFF = re.compile(
+    r"^\W*(?:(?:no+|nah|nope|actually|oh|hmm+|ok(?:ay)?)[,.!\s]+)*(?:wait|hold\s+(?:off|on|up|that)|not\s+yet|"
+    r"scratch\s+that|don'?t\s+(?:do\s+(?:it|that|anything)\s+)?yet|never\s*mind|let'?s\s+not)\b",
+    re.I,
+)
+
+
+_NEGATED_CLAUSE = re.compile(
+    r"\b(?:\w+n['’]?t|not|never|no\s+longer)\b[^,;.]*", re.I
+)  # "they haven't signed yet": a reason
+_ANY_DAY = date(2026, 1, 5)  # whether a date is said does not hang on the day it is said
+
+
+def _new_value(text: str) -> bool:
+    """Whether a correction carries a value ("no wait, tuesday", "hold on, make it 40k"): then it is no hold-off."""
+    return any(
+        found is not None
+        for found in (
+            slots.find_date(text, _ANY_DAY),
+            slots.find_amount(text),
+            slots.find_stage(text),
+            slots.find_priority(text, loose=True),
+            slots.find_time(text),
+        )
+    )
+
+
 def smalltalk(text: str) -> str | None:
-    """ "greeting", "thanks" or "identity" for a message that is only that, else None."""
+    """ "greeting", "thanks", "identity" or "held" (the user holds off what we proposed) for a message that is only
+    that, else None."""
     if len(text) > 80 or _COMMAND_START.match(_ACKNOWLEDGED.sub("", text)):
         return None  # "ok move it to negotiation": a command after the acknowledgement
+    held = _HOLD_OFF.match(text)
+    rest = text[held.end() :] if held else ""
+    if held and not _WRITE_VERB.search(rest) and not _new_value(_NEGATED_CLAUSE.sub(" ", rest)):
+        return "held"  # "wait, hold off on that", "no wait, they haven't countersigned yet": nothing is done
     for pattern, kind in ((GREETING, "greeting"), (THANKS, "thanks"), (IDENTITY, "identity")):
         if pattern.search(text):
             return kind
@@ -420,7 +456,15 @@ class Focus:
         if self.shown:
             line = self.shown[index - 1] if 1 <= index <= len(self.shown) else ""
             named = [r for r in matching if r.get("name") and str(r["name"]) in line]
-            return named[0] if len(named) == 1 else None
+            if len(named) == 1:
+                return named[0]
+            if any(sum(str(r.get("name") or "\0") in shown for r in matching) == 1 for shown in self.shown):
+                return None  # a list with a line per record: the line picked names none of `kinds`
+            said = "\n".join(self.shown)  # a view naming its deals in one line ("Deals: A (...); B (...)"): their order
+            placed = sorted(
+                {said.find(str(r["name"])): r for r in matching if r.get("name") and str(r["name"]) in said}.items()
+            )
+            return placed[index - 1][1] if 1 <= index <= len(placed) else None
         return matching[index - 1] if 1 <= index <= len(matching) else None
 
 

@@ -516,7 +516,8 @@ _TASK_PARTS = re.compile(r",|\s[-–—]\s(?=.*\b(?:tasks?|to-?dos?|reminders?)\
 _TASK_META = re.compile(r"\b(?:tasks?|to-?dos?|my list|reminders?)\b", re.I)
 _TASK_WORD_START = re.compile(r"^\W*(?:(?:a|new)\s+)?(?:task|to-?do|reminder)\b[\s:,-]*", re.I)
 _PRIORITY_WORDS = re.compile(
-    r"\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+priority|priority\s+(?:high|low|medium))\b[\s:,-]*", re.I
+    r"[\s,]*\b(?:urgent(?:ly)?|asap|(?:high|low|medium|top)[\s-]+prio(?:rity)?|prio(?:rity)?\s+(?:high|low|medium))\b[\s:,-]*",
+    re.I,
 )
 _RECIPIENT = re.compile(
     r"^(?:send|email|give|show|forward|get|hand)\s+([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)\s+(?:the|a|an|our|my|some|updated)\b",
@@ -836,6 +837,13 @@ _CLAUSE_CUT = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+")
 _FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
 
 
+_ROLE_NOW = re.compile(
+    r"\b(?:he|she|they)(?:['’]s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|our\s+|their\s+)?"
+    r"([A-Z][\w&/-]*(?:\s+(?:of\s+)?[A-Z&][\w&/-]*){0,4})(?:\s+now)?\s*(?:[.,;!]|$)"
+)
+_TITLE_UPDATE = re.compile(r"\b(?:update|change|fix|edit|set)\s+(?:his|her|their|the)\s+(?:job\s+)?title\b", re.I)
+
+
 def _update_contact(text: str, now: datetime) -> Slots:
     """ "set Tara Ueda's phone to +1 212 555 0199": the person (before the field), the field and its new value; each
     clause may change one more ("title is VP Procurement now, and his new mobile is 415 555 0122": `changes`)."""
@@ -843,6 +851,11 @@ def _update_contact(text: str, now: datetime) -> Slots:
     found = [(m, offset) for offset, part in _parts(text) if (m := _FIELD_SET.match(part))]
     if not found:
         m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text)
+        role = _ROLE_NOW.search(text) if m is None and _TITLE_UPDATE.search(text) else None
+        if role is not None:  # "tom smith got promoted, he's VP Procurement now. update his title"
+            slots = {"field": "title", "value": role[1]}
+            _put(slots, "name", find_name(text[: role.start()], after=("set", "update", "change", "make")))
+            return slots
         if m is None:
             return slots
         found = [(m, 0)]

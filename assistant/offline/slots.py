@@ -550,7 +550,9 @@ _PRIORITY_STRICT = re.compile(
     r"|\bpri(?:ority|o)\b\W*(?:to\s+|of\s+|is\s+|as\s+)?(high|medium|normal|low|urgent|critical)\b",
     re.I,
 )
-_PRIORITY_LOOSE = re.compile(r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b", re.I)
+_PRIORITY_LOOSE = re.compile(
+    r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b|,\s*(high|medium|normal|low|urgent)\s*[.!]*$", re.I
+)  # "file a ticket, high"
 
 
 def find_priority(text: str, *, loose: bool = False) -> Found[str] | None:
@@ -659,7 +661,7 @@ rank ranked ranking sort sorted order ordered size sized rep reps risk risks ris
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted
-few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager
+few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager thurs tues weds covering
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

@@ -5,6 +5,9 @@ Real agent, real database, the demo CRM seeded at the test's clock."""
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 
 async def test_a_ticket_to_close_or_resolve_is_changed_not_opened_anew(demo_chat):
     agent, as_ = demo_chat
@@ -45,3 +48,37 @@ async def test_a_task_made_for_a_teammate_is_given_to_them(demo_chat):
     given = await agent.run(maria, "pls ping mike - create a task for him to update the acme close date, due friday")
     assert given.pending and given.pending[0].tool == "create_task", given.answer
     assert given.pending[0].arguments.get("assignee") == "mike", given.pending[0].arguments
+
+
+async def test_saying_no_wait_to_a_proposal_writes_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    proposed = await agent.run(john, "mark the globex deal closed won")
+    assert proposed.pending, proposed.answer
+    held = await agent.run(john, "no wait, legal still has the contract", proposed.conversation_id)
+    assert not held.pending and "nothing was changed" in held.answer, held.answer
+
+
+async def test_two_fields_asked_at_once_are_both_answered(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    both = await agent.run(john, "lisa chen: who's her boss and what's her email")
+    assert "Tom Smith" in both.answer and "lisa.chen@acme.test" in both.answer and not both.pending, both.answer
+
+
+async def test_a_stage_move_with_a_new_close_date_proposes_both(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    both = await agent.run(john, "globex: they'll sign by aug 20 - update the close date and move it to negotiation")
+    assert [p.tool for p in both.pending] == ["move_deal_stage", "update_deal"], both.answer
+    assert both.pending[1].arguments["changes"] == {"close_date": "2026-08-20"}, both.pending[1].arguments
+
+
+async def test_a_teammates_deals_closing_in_the_next_days_are_only_those(demo_chat, clock):
+    agent, as_ = demo_chat
+    maria = await as_("maria@nexa.test")
+    soon = await agent.run(maria, "which of john's deals close in the next 20 days")
+    assert not soon.pending and "next 20 days" in soon.answer, soon.answer
+    today = clock.date()
+    for closing in re.findall(r"closing (\d{4}-\d{2}-\d{2})", soon.answer):
+        assert today <= date.fromisoformat(closing) <= today + timedelta(days=20), soon.answer

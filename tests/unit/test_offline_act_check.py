@@ -51,3 +51,24 @@ def test_a_task_the_words_give_a_teammate_is_proposed_with_that_assignee():
 def test_changes_are_checked_only_against_creations():
     assert asked_change("update_ticket", {"number": 1}, "close it out") is None
     assert asks_creation("log_call", "log the call with vera") and not asks_creation("log_call", "qualify vera")
+
+
+def test_holding_off_a_proposal_is_no_new_request_but_a_correction_is():
+    from assistant.offline.dialogue import smalltalk
+
+    assert smalltalk("wait, hold off on that") == "held"
+    assert smalltalk("no wait, the customer hasn't signed yet") == "held"
+    assert smalltalk("no wait, thursday") is None  # a new day: the correction is planned
+    assert smalltalk("hold on, make it 40k") is None
+
+
+def test_a_window_back_from_today():
+    from datetime import date
+
+    from assistant.offline.slots import find_window
+
+    wednesday = date(2026, 9, 16)
+    assert find_window("calls over the past 10 days", wednesday) == (date(2026, 9, 6), wednesday)
+    assert find_window("anything since monday?", wednesday) == (date(2026, 9, 14), wednesday)
+    assert find_window("since the start of the month", wednesday) == (date(2026, 9, 1), wednesday)
+    assert find_window("closing in the next 10 days", wednesday) is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from assistant.offline.guard import COMPANY_SUFFIXES, name_words
@@ -11,7 +13,7 @@ from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import STUCK
 from assistant.offline.plan.lookups import RecordReads
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
-from assistant.offline.slots import STOPWORDS, find_stage, name_runs
+from assistant.offline.slots import STOPWORDS, find_date, find_stage, name_runs
 from prompts.money import money_short
 
 COACH = re.compile(
@@ -27,6 +29,11 @@ PERFORMANCE = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
 )
 PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
+_NEW_CLOSE_DATE = re.compile(r"\bclose\s+date\b|\bclos(?:e|es|ing)\s+(?:on|by)\b|\bsign(?:s|ing)?\s+(?:on|by)\b", re.I)
+_REST_OF_MONTH = re.compile(
+    r"\b(?:between\s+now\s+and|from\s+now\s+(?:to|till|until)|rest\s+of)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?month\b",
+    re.I,
+)
 
 
 class DealActs(RecordReads):
@@ -124,12 +131,15 @@ class DealActs(RecordReads):
         else:
             stage = find_stage(self.text)
             period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
+            today, within = self.model.now().date(), self.slots.get("within_days")
+            rest = _REST_OF_MONTH.search(self.text)
+            period = "this_month" if rest else period
             arguments = {
                 "stage": stage.value if stage else None,
                 "open_only": stage is None,
                 "owner": person,
                 "period": period,
-                "limit": 50 if period or stage else 25,
+                "limit": 100 if within or rest else 50 if period or stage else 25,
             }
             result = self._as_teammate("search_deals", "owner", **arguments)
             if result.get("ok"):
@@ -137,6 +147,23 @@ class DealActs(RecordReads):
                 what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
                     f" closing {str(period).replace('_', ' ')}" if period else ""
                 )
+                if within or rest:  # "in the next 10 days", "between now and end of month": from today on
+                    end = today + timedelta(days=int(within)) if within else date.max
+                    kept = [
+                        d
+                        for d in data["deals"]
+                        if today.isoformat() <= str(d.get("close_date"))[:10] <= end.isoformat()
+                    ]
+                    what = f"still open closing {f'in the next {within} days' if within else 'from today to the end of the month'}"
+                    data = {
+                        **data,
+                        "deals": kept,
+                        "total": len(kept),
+                        "amount": sum(Decimal(str(d.get("amount") or 0)) for d in kept),
+                    }
+                if _BIGGEST.search(self.text):  # "what's the biggest one": the largest first
+                    data = {**data, "deals": sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))}
+                    what += ", biggest first"
                 self.answer(
                     "deals",
                     deals=data["deals"],
@@ -202,13 +229,23 @@ class DealActs(RecordReads):
         if self.slots["stage"] == "closed_lost":
             self.need("reason", hint="Why was it lost?")
         deal = self._deal()
-        self.write(
-            "move_deal_stage",
-            deal_id=deal["id"],
-            stage=self.slots["stage"],
-            reason=self.slots.get("reason"),
-            amount=self.slots.get("amount"),
-        )
+        moved = {
+            "deal_id": deal["id"],
+            "stage": self.slots["stage"],
+            "reason": self.slots.get("reason"),
+            "amount": self.slots.get("amount"),
+        }
+        today = self.model.now().date()
+        when = find_date(self.text, today) if _NEW_CLOSE_DATE.search(self.text) else None
+        if when is not None and when.value >= today and self.slots["stage"] not in ("closed_won", "closed_lost"):
+            # "they'll sign by dec 1 - move the close date and set it to proposal": both changes, one approval
+            self.write_all(
+                [
+                    ("move_deal_stage", {k: v for k, v in moved.items() if v is not None}),
+                    ("update_deal", {"deal_id": deal["id"], "changes": {"close_date": when.value}}),
+                ]
+            )
+        self.write("move_deal_stage", **moved)
 
     def _deal(self) -> dict[str, Any]:
         """The deal the request names: by deal name first, else the one open deal of the named account; a deal said to

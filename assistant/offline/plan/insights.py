@@ -45,12 +45,14 @@ class InsightActs(TicketActs):
         purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")
         tone = next((t for word, t in _TONES if word in lowered), "friendly")
         topic = re.search(
-            r"\b(about|regarding|re:?|on the subject of|covering|after|following|with(?=\s+(?:the|our|his|her|their)\b))\s+(.+?)\s*[.?!]*$",
+            r"\b(about|regarding|re:?|on the subject of|covering|after|following|with(?=\s+(?:the|our|his|her|their)\b)"
+            r"|thanking\s+(?:him|her|them|\w+)\s+for|to\s+thank\s+(?:him|her|them|\w+)\s+for)\s+(.+?)\s*[.?!]*$",
             self.text,
             re.I,
         )
         lead = {"regarding": "about", "re": "about", "re:": "about", "covering": "about", "on the subject of": "about"}
-        notes = f"{lead.get(topic[1].lower(), topic[1].lower()).capitalize()} {topic[2]}." if topic else None
+        opening = "thanks for" if topic and "thank" in topic[1].lower() else topic and topic[1].lower()
+        notes = f"{lead.get(str(opening), str(opening)).capitalize()} {topic[2]}." if topic else None
         data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone, notes=notes)["data"]
         self.answer("draft", d=data)
 

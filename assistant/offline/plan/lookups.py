@@ -73,6 +73,9 @@ SEEN_BEFORE = re.compile(
     r"\b(have we|did we|has anyone)\b.*?\b(seen|had|hit|met)\b.*?\bbefore\b|\bsimilar (tickets?|issues?|cases?)\b", re.I
 )
 MEMORY_FLOOR = 0.3
+# "the second one - what's the close date" after an account's view: the second of its deals
+_ORDINAL_PICK = re.compile(r"\bthe\s+(?:first|second|third|fourth|fifth|last)\s+(?:one|deal)\b", re.I)
+_DEAL_ONLY = ("close_date", "stage", "probability", "amount")
 
 
 class RecordReads(PlanCore):
@@ -118,7 +121,8 @@ class RecordReads(PlanCore):
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
     def do_show_record(self) -> None:
-        record = self.find(ANYTHING, what="a contact, lead, account or deal")
+        ordinal = _ORDINAL_PICK.search(self.text) and asked_field(self.text) in _DEAL_ONLY
+        record = self.find(["deal"] if ordinal else ANYTHING, what="a contact, lead, account or deal")
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
         field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None

@@ -92,7 +92,9 @@ _HAD_MEETING = re.compile(
     r"(?=.*\b(?:log|record|capture|add|put|note)\b)",
     re.I,
 )  # "had a mtg yesterday w sarah connor and lisa chen ..., can u log that": a meeting held, to be recorded
+_REMIND_ME = re.compile(r"^\W*(?:(?:please|pls)\s+)?(?:ping|nudge|poke|remind)\s+me\s+(?:to|about)\b()", re.I)
 _NEW_KINDS = {
+    "": "create_task",  # "ping me to chase sarah connor about the questionnaire on monday": a reminder
     "mtg": "schedule_meeting",
     "demo": "schedule_meeting",
     "qbr": "schedule_meeting",
@@ -126,6 +128,9 @@ _ON_THE_LEAD = re.compile(
     r"(?:her|his|their|the)\s+lead\b",
     re.I,
 )
+_ROLL_UP = re.compile(r"\btotal\s+(?:open\s+)?(?:deal\s+)?(?:value|amount|worth)\s+(?:on|of|for|at|across)\b", re.I)
+_OPENING_WORD = re.compile(r"^\W*([a-z]+)\b", re.I)
+_CLOSING = re.compile(r"\bclosing\b(?!\s+date)", re.I)
 _DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _IN_STAGE = re.compile(
     r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
@@ -138,6 +143,11 @@ TASK_PRIORITY = re.compile(
 _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
 _ONE_WORD = re.compile(r"^[a-z]+$", re.I)
+_CAPABILITIES = re.compile(
+    r"\bwhat\s+(?:kinds?\s+of\s+|sorts?\s+of\s+|other\s+)?(?:things|stuff)\s+(?:can|could|do)\s+(?:you|u)\b"
+    r"|\bwhat\s+(?:can|could)\s+(?:you|u)\s+(?:do|help)\b|\bhow\s+(?:can|could)\s+(?:you|u)\s+help\s+me\b",
+    re.I,
+)
 _ASKS_HELP = re.compile(
     r"\bhelp\b|\bwhat\s+(?:can|do|could)\s+you\b|\bhow\s+do\s+(?:i|you)\s+use\b|\bcommands?\b", re.I
 )
@@ -148,6 +158,16 @@ _PERFORMANCE_WHO = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b([a-z]+)['’]s\s+(?:pipeline|deals|numbers)\b",
     re.I,
 )
+_SUPERLATIVE = re.compile(r"\b(biggest|largest|smallest|cheapest|lowest|highest)\b", re.I)
+_LINE_AMOUNT = re.compile(r"\$(\d+(?:\.\d+)?)([KM]?)\b")
+
+
+def _line_amount(line: str) -> float | None:
+    """The first money amount a line we showed carries ("$120K"), in dollars."""
+    m = _LINE_AMOUNT.search(line)
+    return float(m[1]) * {"": 1, "K": 1e3, "M": 1e6}[m[2]] if m else None
+
+
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 _WORKING_ON = re.compile(
     r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
@@ -168,8 +188,9 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
             r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
             r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
-            r"|^\W*(?:please\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
-            r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b",
+            r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+            r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b"
+            r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:draft|write|compose)\s+(?:something|a\s+few\s+lines|a\s+line)\s+(?:to|for)\s+\w+",
             "draft_email",
         ),
         (
@@ -196,7 +217,7 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             "anomalies",
         ),
         (
-            r"\bforecast\b|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
+            r"\bforecast\b(?!\s+(?:call|meeting|review|sync)\b)|\bwill we (?:close|win)\b|\b(?:expect(?:ed)?|going) to close\b(?!.{0,30}\b(?:month|week)\b)"
             r"|\bhow many tickets will\b|\btickets?\b.{0,30}\bexpect\b|\bexpect\b.{0,30}\btickets?\b|\bticket\s+volume\b"
             r"|\bhit\s+(?:the|our|my)\s+(?:number|target|forecast)\b",
             "forecast",
@@ -221,6 +242,10 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
         kind = smalltalk(text)
         if kind:
             self.answer("smalltalk", kind=kind)
+        if _THOSE.search(text) and (superlative := _SUPERLATIVE.search(text)) and is_question(text):
+            self._pick_from_shown(superlative[1].lower())  # "which of those is the biggest" after a list of deals
+        if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
+            self.answer("help", unknown=False)
         if SEND_IT.match(text) and self.focus.draft_id:
             self.writing = True
             self.write("send_email", email_id=self.focus.draft_id)
@@ -323,7 +348,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             self.slots, framed = self.parse.slots, True
         elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
             framed = True
-        created = NEW_RECORD.match(text) or _HAD_MEETING.match(text)
+        created = NEW_RECORD.match(text) or _HAD_MEETING.match(text) or _REMIND_ME.match(text)
         made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
         if not made and (noted := NOTE_AFTER.search(text)) and re.search(r"\bnote\b", noted[0], re.I):
             made = "add_note"  # "..., put a note on her": what comes before is the note
@@ -388,6 +413,15 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             self.answer("help", unknown=intent != "help")
         handler()
 
+    def _pick_from_shown(self, superlative: str) -> None:
+        """The line of the list we showed with the largest (or smallest) amount; nothing when the lines carry none."""
+        priced = [(amount, line) for line in self.focus.shown if (amount := _line_amount(line)) is not None]
+        if not priced:
+            return
+        smallest = superlative in ("smallest", "cheapest", "lowest")
+        amount, line = (min if smallest else max)(priced, key=lambda p: p[0])
+        self.answer("picked", which=superlative, line=line.strip(" -*"))
+
     def _ticket_change(self, text: str) -> bool:
         """Whether the words change a ticket: a new status or priority, or a teammate it is handed to."""
         said = FILLERS["update_ticket"](text, self.model.now())
@@ -433,6 +467,16 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
                 self.slots["name"]
             )  # "how is emma doing", "what is stuck in john's pipeline"
         tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
+        opener = _OPENING_WORD.match(self.text)
+        if (
+            manager
+            and not person
+            and opener
+            and opener[1].lower() not in STOPWORDS
+            and stands_for_person(self.text, opener[1])
+            and (_IN_STAGE.search(lowered) or _CLOSING.search(lowered) or _DEAL_WORDS.search(lowered))
+        ):
+            person = self.slots["person"] = opener[1]  # "carlos has a bunch of stuff in negotiation, ..."
         if (
             manager
             and not person
@@ -440,6 +484,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             and (
                 tasks
                 or _DEAL_WORDS.search(lowered)
+                or _CLOSING.search(lowered)
                 or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
                 or _WON.search(lowered)
                 or _LOST.search(lowered)
@@ -463,6 +508,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
                 and (
                     TEAMMATE_DEALS.search(lowered)
                     or _IN_STAGE.search(lowered)
+                    or _CLOSING.search(lowered)  # "what's john got closing between now and end of month"
                     or PERFORMANCE.search(self.text)
                     or coached
                 )
@@ -493,7 +539,11 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             and not self.slots.get("name")
         ):
             return "stage_deals"  # "which of my deals are in proposal"; "which of those are" after the pipeline
-        if self.role == "support" and WAITING_ON_ME.search(lowered) and not _TASK_WORDS.search(lowered):
+        if (
+            self.role == "support"
+            and WAITING_ON_ME.search(lowered)
+            and not re.search(r"\btasks?\b|\bto-?dos?\b", lowered)
+        ):  # an agent's plate is their queue
             return "list_tickets"
         working = _WORKING_ON.search(self.text)
         queue_of = (working and next((g for g in working.groups() if g), None)) or possessor(self.text, STOPWORDS)
@@ -549,6 +599,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             and not STUCK.search(lowered)
         ):
             return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
+        if self.slots.get("name") and not person and _ROLL_UP.search(lowered):
+            return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:

@@ -22,6 +22,9 @@ _SETS = re.compile(
     r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
     re.I,
 )
+_COMPANY_ASKED = re.compile(
+    r"\b(?:what|which)\s+(?:company|account|customer|org(?:anization|anisation)?)\b|\bcompany\b", re.I
+)
 _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
     "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
@@ -76,7 +79,13 @@ class TicketActs(PlanCore):
     """Plans over support tickets."""
 
     def do_show_ticket(self) -> None:
-        self.answer("ticket", d=self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"])
+        data = self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"]
+        account = None
+        if _COMPANY_ASKED.search(self.text) and data.get(
+            "account_id"
+        ):  # "who's the requester on 1042 and what company"
+            account = self.call("get_account", account_id=str(data["account_id"]))["data"]["account"]["name"]
+        self.answer("ticket", d=data, account=account)
 
     def do_assign_ticket(self) -> None:
         self._ticket_named()
