@@ -184,7 +184,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
     for p, name in [
         (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
         (
-            r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b"
+            r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\breports?\s+into\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b"
             r"|['’]s\s+(?:boss|line\s+manager|superior|direct\s+manager|manager)\b|\bwho\s+(?:does|do)\s+\S+(?:\s+\S+)?\s+work\s+(?:for|under)\b",
             "reports_to",
         ),
@@ -198,7 +198,11 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "phone",
         ),
         (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
-        (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
+        (
+            r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b"
+            r"|\bwhat\s+(?:he|she|they)\s+do(?:es)?\b",
+            "title",
+        ),
         (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
         (r"\bhealth(?:\s+score)?\b", "health_score"),
         (r"\bscore\b", "score"),
@@ -220,6 +224,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "close_date",
         ),
         (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
+        (r"\bcompany\b(?!\s+size)", "company"),
         (r"\bsubsidiar\w*|\broll\s+up\b|\bchild\s+accounts\b|\bparent\s+(?:account|company)\b", "subsidiaries"),
     ]
 ]
@@ -245,6 +250,7 @@ RECORD_FIELDS = {
     "source",
     "close_date",
     "subsidiaries",
+    "company",
 }
 _NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%")  # an address, a number, a share
 _VALUE = re.compile(

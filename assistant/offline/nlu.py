@@ -563,7 +563,7 @@ def _create_task(text: str, now: datetime) -> Slots:
     priority = sl.find_priority(body) or sl.find_priority(text)
     if priority is not None:
         slots["priority"] = priority.value
-        body = _PRIORITY_WORDS.sub(" ", body)
+        body = _PRIORITY_WORDS.sub(", ", body)
     linked = _LINKED.search(body)
     if linked:
         body = body[: linked.start()]

@@ -661,7 +661,7 @@ rank ranked ranking sort sorted order ordered size sized rep reps risk risks ris
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted
-few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager thurs tues weds covering
+few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager thurs tues weds covering reports
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

@@ -154,6 +154,18 @@ class RecordReads(PlanCore):
         """One field of the record, said first; the view follows when the field is not one it holds. A deal's field
         asked of its account ("the win probability on globex") is the account's one open deal's; a deal's contact is its
         primary contact's view."""
+        if kind == "account" and field == "contact" and len(data.get("contacts") or []) == 1:
+            # "whos our main contact at globex": its one contact, whose view puts her in focus ("whats her email")
+            person = self.call("get_contact", contact_id=str(data["contacts"][0]["id"]))["data"]["contact"]
+            self.answer(
+                "field",
+                name=str((data.get("account") or {}).get("name") or ""),
+                label="main contact",
+                fallback="",
+                value=person["name"]
+                + (f", {person['title']}" if person.get("title") else "")
+                + (f" ({person['email']})" if person.get("email") else ""),
+            )
         if kind == "account" and field in FIELD_KEYS["deal"] and field not in FIELD_KEYS["account"]:
             deals = [d for d in data.get("deals") or [] if d.get("stage") not in ("closed_won", "closed_lost")]
             if len(deals) == 1 and deals[0].get("id"):
@@ -173,6 +185,9 @@ class RecordReads(PlanCore):
                 + (f" ({view['contact']['email']})" if view["contact"].get("email") else ""),
             )
         own = data.get(kind) if kind in ("contact", "account") else data
+        if kind == "contact" and field == "company" and isinstance(own, dict):  # "sarah connor, title and company?"
+            company = (data.get("account") or {}).get("name")
+            self.answer("field", name=own.get("name") or "", label="company", value=company, fallback="")
         if (
             kind == "contact" and field == "reports_to" and isinstance(own, dict)
         ):  # "who does she report to": that contact
