@@ -20,7 +20,9 @@ async def test_a_ticket_stays_in_focus_after_a_suggested_reply_cites_articles(db
     assert "[1]" in reply.answer and not reply.pending, reply.answer  # the reply cites the help center
     bumped = await agent.run(sam, "escalate it to urgent", summary.conversation_id)
     assert [p.tool for p in bumped.pending] == ["update_ticket"], bumped.answer
-    assert bumped.pending[0].arguments == {"number": 1001, "changes": {"priority": "urgent"}}, bumped.pending[0].arguments
+    assert bumped.pending[0].arguments == {"number": 1001, "changes": {"priority": "urgent"}}, bumped.pending[
+        0
+    ].arguments
 
 
 async def test_yes_to_a_question_listing_several_records_asks_it_again_and_a_pick_then_acts(demo_chat):
