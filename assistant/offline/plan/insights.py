@@ -50,7 +50,7 @@ class InsightActs(TicketActs):
             re.I,
         )
         lead = {"regarding": "about", "re": "about", "re:": "about", "covering": "about", "on the subject of": "about"}
-        notes = f"{lead.get(topic[1].lower(), topic[1].lower()).capitalize()} {topic[2]}." if topic else None
+        notes = f"I'm also writing {lead.get(topic[1].lower(), topic[1].lower())} {topic[2]}." if topic else None
         data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone, notes=notes)["data"]
         self.answer("draft", d=data)
 
