@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
@@ -24,10 +25,12 @@ from assistant.offline.plan.core import WRITES, Done, Step
 from assistant.offline.plan.route import SEND_IT
 from assistant.offline.replies import ASK, CLARIFY, YES, bant_reply, beyond_choice, choose, follow_up, without_greeting
 from assistant.offline.slots import find_date
+from prompts import render
 from store.clock import utcnow
 from store.embeddings import Embedder
 from tools.spec import ToolSpec
 
+log = logging.getLogger(__name__)
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
 
 
@@ -65,6 +68,9 @@ class OfflineModel:
             Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller, latest=latest).run()
         except Done as done:
             return ModelResponse(done.message)
+        except Exception:  # a rule that breaks on one message must not break the conversation: logged, nothing done
+            log.exception("the offline plan failed on a message")
+            return ModelResponse(Message("assistant", render("offline/failed.md")))
         raise AssertionError("a plan always ends with Done")
 
     async def stream(

@@ -252,7 +252,8 @@ class PlanCore(ABC):
                 if contact is not None:
                     return contact
         if not name:
-            if required:
+            if required:  # the name slot may hold words that name nothing ("that one" with nothing shown): asked
+                self.slots = {**self.slots, "name": None}
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None
         kinds = kind_hint(self.text, str(name), kinds)

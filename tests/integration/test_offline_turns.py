@@ -1,5 +1,7 @@
-"""Offline model: the record a conversation is about stays its focus across a help-center lookup (issue #14's
-"conversation state"). Real agent, real database, the demo CRM and help center seeded at the test's clock."""
+"""Offline model across turns (issue #14's "conversation state" and "never act on a guess"): the record in focus
+survives a help-center lookup, "yes" to a which-one question listing several asks it again, a request naming nothing
+is asked about, and a plan that breaks answers that it got stuck instead of breaking the conversation.
+Real agent, real database, the demo CRM (and help center) seeded at the test's clock."""
 
 from __future__ import annotations
 
@@ -35,3 +37,26 @@ async def test_yes_to_a_question_listing_several_records_asks_it_again_and_a_pic
     picked = await agent.run(john, "the acme one", asked.conversation_id)
     assert [p.tool for p in picked.pending] == ["log_call"], picked.answer
     assert "pricing for 50 seats" in picked.pending[0].arguments["notes"], picked.pending[0].arguments
+
+
+async def test_a_lost_one_with_nothing_in_focus_asks_which_record(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "that one is lost, they went with a competitor")
+    assert not asked.pending and "?" in asked.answer, asked.answer
+
+
+async def test_a_plan_that_breaks_answers_that_it_got_stuck_and_the_eval_counts_the_crash(demo_chat, monkeypatch):
+    from assistant.evaluation import _Crashes
+    from assistant.offline.plan import Plan
+
+    def broken(self):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    monkeypatch.setattr(Plan, "run", broken)  # a rule's bug, injected: the conversation goes on
+    with _Crashes() as crashes:
+        stuck = await agent.run(john, "move acme to proposal")
+    assert stuck.answer.startswith("Sorry, I got stuck") and not stuck.pending, stuck.answer
+    assert crashes.seen == ["TypeError: 'NoneType' object is not subscriptable"]
