@@ -72,7 +72,10 @@ _YESNO = re.compile(
     r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b",
     re.IGNORECASE,
 )
-_WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
+_WHY = re.compile(
+    r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b|\bwhy(?: not)?\s*\?*\s*$",
+    re.IGNORECASE,
+)  # "why" leading the question, or closing it ("... I'm a new user, why?", "... never paid back. why not?")
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out

@@ -74,6 +74,8 @@ def test_sections_know_their_role_and_articles_their_type():
         ("how much is the Professional plan?", "fact"),
         ("why was I charged a fee on my savings account?", "cause"),
         ("we moved to yearly billing, when does that kick in?", "fact"),
+        ("it won't let me send more than 750 today - I'm a new user, why?", "cause"),
+        ("the last two ATM operator fees were never paid back to me. why not?", "cause"),
     ],
 )
 def test_the_question_need(question, need):
