@@ -38,6 +38,7 @@ PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
+RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
@@ -141,6 +142,9 @@ _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
 _UNQUALIFIED = re.compile(
     r"^\s*internal\b|\bpersonal\b", re.IGNORECASE
 )  # an audience, or the default one: no qualifier
+_NOT = re.compile(
+    r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
+)  # a qualifier ruled out: "(not Silver Plus)", "not the business card"
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
 )
@@ -578,6 +582,13 @@ def contenders(candidates: Sequence[tuple[uuid.UUID, str, float]], *, margin: fl
     return [c[0] for c in candidates[:PICK_POOL] if c[2] >= top - margin]
 
 
+def negated(question: str) -> set[str]:
+    """The words a question rules out ("(not Silver Plus)", "not the business card") that it does not also use
+    elsewhere: "not the business card" rules out "business", not "card"."""
+    spans = [m.group(1) or m.group(2) for m in _NOT.finditer(question)]
+    return _stems(" ".join(spans)) - _stems(_NOT.sub(" ", question)) if spans else set()
+
+
 def pick_article(
     question: str,
     candidates: Sequence[tuple[uuid.UUID, str, float]],
@@ -591,19 +602,21 @@ def pick_article(
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
     topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
     a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
-    next to "Depositing a Check" for a question naming no account)."""
+    next to "Depositing a Check" for a question naming no account), and more for each word the question rules out
+    ("Business ..." for "my Silver Rewards card (personal one, not the business card)")."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
-    asked = _stems(question)
+    ruled_out = negated(question)
+    asked = _stems(question) - ruled_out
     words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
     told = []  # a near-duplicate (a title sharing words with another's) qualified by words the question does not use
     for i, w in enumerate(words):
         extra = [len(w - v - asked) for j, v in enumerate(words) if j != i and w & v]
-        told.append(-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0)
+        told.append((-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0) - RULED_OUT * len(w & ruled_out))
 
     def rank(i: int) -> float:
         _, title, score = close[i]

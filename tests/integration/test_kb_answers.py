@@ -19,6 +19,7 @@ from store.knowledge.answers import (
     compose,
     faithful,
     names_code,
+    negated,
     pick_article,
     question_need,
     referred,
@@ -426,6 +427,21 @@ def test_personal_is_the_default_and_business_a_qualifier(embedder):
     question = "customer wants to close a Blue Account they opened 40 days ago, is there a fee?"
     assert pick_article(question, candidates, embedder, staff=True) == personal
     assert pick_article("closing a business checking account early, any fee?", candidates, embedder) == business
+
+
+def test_a_qualifier_the_question_rules_out_loses(embedder):
+    """ "not the business card" names the business card only to rule it out: its near-duplicate wins, although
+    retrieval put it first; a question that does not rule it out keeps retrieval's order."""
+    business, personal = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (business, "Business Silver Rewards Card: How to File a Travel Insurance Claim", 0.39),
+        (personal, "Silver Rewards Card: How to File a Travel Insurance Claim", 0.36),
+    ]
+    question = "my flight got delayed and I paid the hotel myself. it was booked on my Silver Rewards card ({}). how do I claim it back?"
+    assert negated(question.format("personal one, not the business card")) == {"busines"}
+    assert pick_article(question.format("personal one, not the business card"), candidates, embedder) == personal
+    assert pick_article(question.format("the business card"), candidates, embedder) == business
+    assert negated("Our business Silver Saver (not Silver Plus) had 8 transfers out") == {"plu"}
 
 
 def test_the_overlap_chunking_repeats_is_read_once():
