@@ -119,6 +119,7 @@ _SCOPE = re.compile(
     re.IGNORECASE,
 )
 ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
+LIST_SLACK = 200  # the answer may run this far over ANSWER_CHARS to give a short list whole
 EXTEND_MARGIN = 0.15  # units scoring within this of the best-answering unit may complete the answer
 PART_FLOOR = 0.3  # a unit answers a part of a several-part question when it scores at least this on the part
 PART_COVERED = 0.6  # the answer already answers a part when one of its sentences is this close to it
@@ -385,7 +386,8 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     """The core answer completed from the rest of the article: for a question in several parts ("how fast ... and
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
-    resolves); symptoms and restatements are never added. The additions follow the core in article order."""
+    resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms
+    and restatements are never added. The additions follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
@@ -418,6 +420,13 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         if i not in added and size + len(units[i]) <= ANSWER_CHARS:
             added.add(i)
             size += len(units[i])
+    for i in sorted(
+        added
+    ):  # a short list one of whose items is added goes whole, with its lead (its rules go together)
+        rest = [j for j in _short_list(list(units), i) if owners[j] is owners[i] and j not in added]
+        if size + sum(len(units[j]) for j in rest) <= ANSWER_CHARS + LIST_SLACK:
+            added.update(rest)
+            size += sum(len(units[j]) for j in rest)
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]

@@ -14,8 +14,12 @@ from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
+    Composed,
     Passage,
     _after_overlap,
+    _extend,
+    _join,
+    _units,
     compose,
     faithful,
     names_code,
@@ -442,6 +446,34 @@ def test_a_qualifier_the_question_rules_out_loses(embedder):
     assert pick_article(question.format("personal one, not the business card"), candidates, embedder) == personal
     assert pick_article(question.format("the business card"), candidates, embedder) == business
     assert negated("Our business Silver Saver (not Silver Plus) had 8 transfers out") == {"plu"}
+
+
+RAISES = """## Eligibility
+
+Before granting a temporary raise of a debit card's ATM limit, verify all of the following:
+1. The linked checking account is open and in good standing, with no holds or restrictions placed on it by the bank.
+2. The account is at least 60 days old on the day of the request, counted from the day it was opened.
+3. No overdraft fees were charged on the account in the last 30 days, whatever their amount.
+4. The debit card is active, not frozen, not reported lost or stolen, and not waiting for activation.
+
+## Raise rules
+
+Temporary ATM limit raises follow these rules:
+- Maximum raise: the new temporary ATM limit cannot exceed 150% of the card's current daily limit, whatever is asked.
+- Duration: a temporary raise lasts 24 hours from the moment it is granted, and then the limit goes back on its own.
+- Frequency: only one temporary raise can be granted per card in any 24-hour period, even when the first one was small.
+"""
+
+
+def test_a_short_list_completing_the_answer_is_given_whole(embedder):
+    """The answer so far (the eligibility checks) leaves room for one rule only; the rules go together, so the short
+    list it belongs to is given whole, with the line leading into it."""
+    passages = _passages(RAISES)
+    core = Composed(_join(_units(passages[0].content)), "fact", [passages[0].section], [passages[0].content])
+    question = "customer wants their debit ATM limit raised from $500 to $1,000 for a trip tomorrow. can I do that?"
+    answer = _extend(question, passages, core, embedder).text
+    assert answer.startswith(core.text)
+    assert all(rule in answer for rule in ("150%", "lasts 24 hours", "only one temporary raise", "follow these rules:"))
 
 
 def test_the_overlap_chunking_repeats_is_read_once():
