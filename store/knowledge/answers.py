@@ -56,7 +56,7 @@ _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.
 _PROBLEM = re.compile(
     r"\b(?:won'?t|can'?t|cannot|can not|couldn'?t|doesn'?t|don'?t|isn'?t|aren'?t|not (?:working|loading|arriving|showing|"
     r"scanning|coming)|stopp?(?:ed|s)|fail\w*|broken|declin\w*|reject\w*|stuck|late|kick\w*|bounc\w*|spins?|errors?|"
-    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps?|anymore|problem|issue)\b",
+    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps? (?:on|\w+ing)|anymore|problem|issue)\b",
     re.IGNORECASE,
 )
 _HOWTO = re.compile(
@@ -74,7 +74,7 @@ _YESNO = re.compile(
     re.IGNORECASE,
 )
 _WHY = re.compile(
-    r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b|\bwhy(?: not)?\s*\?*\s*$",
+    r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|were|do|does|did)(?:n'?t)?\b|\bwhy(?: not)?\s*\?*\s*$",
     re.IGNORECASE,
 )  # "why" leading the question, or closing it ("... I'm a new user, why?", "... never paid back. why not?")
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)

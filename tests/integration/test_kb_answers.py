@@ -81,6 +81,8 @@ def test_sections_know_their_role_and_articles_their_type():
         ("we moved to yearly billing, when does that kick in?", "fact"),
         ("it won't let me send more than 750 today - I'm a new user, why?", "cause"),
         ("the last two ATM operator fees were never paid back to me. why not?", "cause"),
+        ("we keep about 26k in the account but still got the monthly fee. Why wasn't it waived?", "cause"),
+        ("the app keeps rejecting my check photo", "fix"),
     ],
 )
 def test_the_question_need(question, need):
