@@ -70,9 +70,10 @@ _ASKS_FIGURE = re.compile(
     re.IGNORECASE,
 )
 _YESNO = re.compile(
-    r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b",
+    r"(?:^|[.?!;]\s+|\s[-\u2013]\s+)(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|"
+    r"\beligible\b",
     re.IGNORECASE,
-)
+)  # a question opening with the verb, also after the context told first ("I have the EcoCard - do both bonuses add up?")
 _WHY = re.compile(
     r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|were|do|does|did)(?:n'?t)?\b|\bwhy(?: not)?\s*\?*\s*$",
     re.IGNORECASE,

@@ -83,6 +83,8 @@ def test_sections_know_their_role_and_articles_their_type():
         ("the last two ATM operator fees were never paid back to me. why not?", "cause"),
         ("we keep about 26k in the account but still got the monthly fee. Why wasn't it waived?", "cause"),
         ("the app keeps rejecting my check photo", "fix"),
+        ("Business Gold cardholder wants to downgrade to the Bronze card. Can I do that?", "rule"),
+        ("I have the Gold Rewards card and the EcoCard - do both savings bonuses add up?", "rule"),
     ],
 )
 def test_the_question_need(question, need):
