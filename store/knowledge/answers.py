@@ -42,6 +42,7 @@ RULED_OUT = 0.05  # held against a title per word the question rules out ("not t
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
+QUOTED = 0.06  # bonus of a unit stating the dollar amount the question quotes ("we got charged $25")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 STAFF_FIT = (
@@ -81,6 +82,7 @@ _WHY = re.compile(
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out
+_DOLLARS = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
@@ -682,17 +684,28 @@ def _in_context(passage: Passage) -> list[tuple[str, str]]:
 def _scores(question: str, units: list[str], contexts: list[str], embedder: Embedder, need: Need) -> list[float]:
     """How well each unit answers: its similarity to the question (half of it read in its context, so a list item
     under "Funds availability" is about availability) and what the need looks for; a fact question's units that
-    do not state the figure or attribute asked for are held back when another unit states it."""
+    do not state the figure or attribute asked for are held back when another unit states it, and a unit stating the
+    dollar amount the question quotes ("we got charged $25") is about what the customer saw."""
     plain = _similarities(embedder, question, units)
     framed = [f"{c}: {_plain(u)}" if c else u for u, c in zip(units, contexts)]
     in_context = _similarities(embedder, question, framed) if any(contexts) else plain
     states = [_states_asked(u, question) if need == "fact" else None for u in units]
     off = UNASKED if any(states) else 0.0  # when some unit states what is asked, the others cannot answer
     named = _named_leads(question, contexts)
+    quoted = _amounts(question)
     return [
-        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0) + (LEAD_FIT if c in named else 0.0)
+        (a + b) / 2
+        + _bonus(u, question, need)
+        - (off if said is False else 0.0)
+        + (LEAD_FIT if c in named else 0.0)
+        + (QUOTED if quoted & _amounts(u) else 0.0)
         for u, c, a, b, said in zip(units, contexts, plain, in_context, states)
     ]
+
+
+def _amounts(text_: str) -> set[float]:
+    """The dollar amounts a text states ("$25" and "$25.00" are one)."""
+    return {float(m.replace(",", "")) for m in _DOLLARS.findall(text_)}
 
 
 def _named_leads(question: str, contexts: list[str]) -> set[str]:

@@ -19,6 +19,7 @@ from store.knowledge.answers import (
     _after_overlap,
     _extend,
     _join,
+    _scores,
     _units,
     compose,
     faithful,
@@ -478,6 +479,21 @@ def test_a_short_list_completing_the_answer_is_given_whole(embedder):
     answer = _extend(question, passages, core, embedder).text
     assert answer.startswith(core.text)
     assert all(rule in answer for rule in ("150%", "lasts 24 hours", "only one temporary raise", "follow these rules:"))
+
+
+def test_the_unit_stating_the_amount_the_customer_quotes_answers(embedder):
+    """A customer quoting the amount they were charged ("$25", "$12.50") is answered by the unit stating that amount
+    ("$25.00"), not by its sibling that only reads closer."""
+    units = [
+        "- Personal accounts: a returned deposit fee of $12.50 is charged per returned item.",
+        "- Business accounts: a returned deposit fee of $25.00 is charged per returned item.",
+    ]
+    for question, stated in [
+        ("I was charged $25 for a returned deposit, which account fee is that?", 1),
+        ("there's a $12.50 returned deposit fee on my statement, why?", 0),
+    ]:
+        scores = _scores(question, units, ["", ""], embedder, question_need(question))
+        assert max(range(2), key=scores.__getitem__) == stated
 
 
 def test_the_overlap_chunking_repeats_is_read_once():
