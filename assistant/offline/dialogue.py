@@ -181,7 +181,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
         (r"\baccount\s+(?:number|no\.?|#)|\bacct\s*(?:#|no\b|number)", "account_number"),
         (
             r"\breport(?:s|ing)?\s+(?:in\s+)?to\b|\bwho(?:'?s|\s+is)\s+(?:her|his|their)\s+(?:boss|manager|superior)\b"
-            r"|['’]s\s+(?:boss|line\s+manager|superior|direct\s+manager)\b|\bwho\s+(?:does|do)\s+\S+(?:\s+\S+)?\s+work\s+(?:for|under)\b",
+            r"|['’]s\s+(?:boss|line\s+manager|superior|direct\s+manager|manager)\b|\bwho\s+(?:does|do)\s+\S+(?:\s+\S+)?\s+work\s+(?:for|under)\b",
             "reports_to",
         ),
         (
@@ -189,7 +189,10 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "contact",
         ),
         (r"\bmobile\b|\bcell\b", "mobile"),
-        (r"\bphone\b|\b(?:direct|desk|office)\s+line\b|\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b", "phone"),
+        (
+            r"\bphone\b|\b(?:direct|desk|office)\s+line\b|(?<!weighted\s)(?<!total\s)\bnumber\b(?!\s+of)|\bcall\s+(?:her|him|them)\s+on\b",
+            "phone",
+        ),
         (r"\be-?mail(?:\s+address)?\b|\breach\b.{0,30}\bby\s+e-?mail\b", "email"),
         (r"\b(?:job\s+)?title\b|\brole\b|\bposition\b|\bwhat\s+does\s+\S+(?:\s+\S+)?\s+do\b", "title"),
         (r"\bwho\s+owns\b|\bowner\b|\bwho'?s\s+(?:the\s+)?(?:rep|owner|responsible)\b|\bassigned\s+to\b", "owner"),
@@ -213,6 +216,7 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "close_date",
         ),
         (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
+        (r"\bsubsidiar\w*|\broll\s+up\b|\bchild\s+accounts\b|\bparent\s+(?:account|company)\b", "subsidiaries"),
     ]
 ]
 # Fields only a record holds (a question about one of them is about a record, not a report).
@@ -236,6 +240,7 @@ RECORD_FIELDS = {
     "probability",
     "source",
     "close_date",
+    "subsidiaries",
 }
 _NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%")  # an address, a number, a share
 _VALUE = re.compile(
@@ -284,9 +289,20 @@ def is_question(text: str) -> bool:
     polite = _ASK_YOU.match(text)
     if polite:
         return polite[1].lower() in _READ_VERBS
-    return bool(
-        _QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text) or _LAST_CLAUSE_ASKS.search(text)
-    ) or text.rstrip().endswith("?")
+    asked_then = _ASKED_THEN.search(text)  # "sara jonson's email? need to cc her": a question, then why
+    return (
+        bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text) or _LAST_CLAUSE_ASKS.search(text))
+        or text.rstrip().endswith("?")
+        or bool(asked_then and not _WRITE_VERB.search(asked_then[1]))
+    )
+
+
+_ASKED_THEN = re.compile(r"\?\s+([^?]*)$")
+_WRITE_VERB = re.compile(
+    r"\b(?:make|log|add|create|book|schedule|update|set|change|move|assign|mark|close|resolve|qualify|pass|hand|give|"
+    r"put|bump|raise|escalate|file|open|convert|reassign|push|drop|send|draft|write|email|remind|note|loop)\b",
+    re.I,
+)
 
 
 # "customer keeps getting SSO-310, what do i tell them", "remind me, the acme deal is at which stage again", "lisa

@@ -764,6 +764,11 @@ _PERSON_FOR = ("is", "for", "of", "does", "has", "about", "on", "show", "what")
 _FIELD_PHRASE = re.compile(r"\b(?:direct|desk|office)\s+line\b|\b(?:phone|mobile|cell)\s+(?:number|no)\b", re.I)
 
 
+# "tom smith from acme": a person and where they work; "sara jonson's email": the record a question opens with.
+_PERSON_AT = re.compile(r"\b([a-z]+\s+[a-z]+)\s+(?:from|at|@)\s+([a-z][\w&-]*)", re.I)
+_OWNER_FIRST = re.compile(r"^\W*(?:so\s+|and\s+)?([a-z]+(?:\s+[a-z]+)?)['’]s\s+(?!been\b|got\b|going\b|not\b)", re.I)
+
+
 def read_slots(text: str, now: datetime) -> Slots:
     """The slots of a question (a read): what to look at, and its filters; never a write's fields."""
     slots: Slots = {}
@@ -792,6 +797,17 @@ def read_slots(text: str, now: datetime) -> Slots:
         mask(said, *(f for f in [sl.find_period(said)] if f)),
         after=("about", "on", "for", "of", "regarding", "with", "to", "at", "from", "is", "does", "did"),
     )
+    person = _PERSON_AT.search(said)
+    owned = _OWNER_FIRST.match(said)
+    if owned and [run.value for run in sl.name_runs(owned[1])] == [owned[1]]:
+        name = Found(owned[1], owned.start(1), owned.end(1))  # "sara jonson's email? need to cc her": hers
+    elif (
+        name is not None
+        and person
+        and person[2].lower() == name.value.lower().split()[0]
+        and [run.value for run in sl.name_runs(person[1])] == [person[1]]
+    ):
+        name = Found(person[1], person.start(1), person.end(1))  # "tom smith from acme ... his number": the person
     if name is not None:
         slots["name"] = name.value
         first = name.value.split()[0]

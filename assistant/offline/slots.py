@@ -659,6 +659,7 @@ rank ranked ranking sort sorted order ordered size sized rep reps risk risks ris
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted
+few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""
@@ -732,3 +733,44 @@ def find_name(
         return None
     kept = tokens(chosen.value)[:4]
     return Found(chosen.value[: kept[-1].end], chosen.start, chosen.start + kept[-1].end)
+
+
+# ----------------------------------------------------------------------------------- windows
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_PAST_SPAN = re.compile(
+    r"\b(?:last|past|previous)\s+(\d+|a|one|two|three|four|five|six|seven|ten|fourteen|thirty)\s+(days?|weeks?)\b"
+    r"|\b(?:the\s+)?(?:past|last)\s+(week|fortnight)\b(?!\s+of\b)",
+    re.I,
+)
+_SINCE = re.compile(
+    r"\bsince\s+(?:the\s+)?(?:(start|beginning)\s+of\s+(?:the\s+|this\s+)?(month|week|quarter)|(last\s+)?("
+    + "|".join(_WEEKDAYS)
+    + r"|mon|tue|wed|thu|fri))\b",
+    re.I,
+)
+_SPAN_COUNT = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10}
+_SPAN_COUNT |= {"fourteen": 14, "thirty": 30}
+
+
+def find_window(text: str, today: date) -> tuple[date, date] | None:
+    """A window of days back from today that the words name: "over the last 7 days", "the past week", "since monday",
+    "since the start of the month" (both ends included); None when there is none."""
+    if (span := _PAST_SPAN.search(text)) is not None:
+        if span[3]:
+            days = 14 if span[3].lower() == "fortnight" else 7
+        else:
+            count = int(span[1]) if span[1].isdigit() else _SPAN_COUNT[span[1].lower()]
+            days = count * (7 if span[2].lower().startswith("w") else 1)
+        return today - timedelta(days=days), today
+    if (since := _SINCE.search(text)) is None:
+        return None
+    if since[2]:
+        unit = since[2].lower()
+        if unit == "week":
+            return today - timedelta(days=today.weekday()), today
+        month = today.month if unit == "month" else (today.month - 1) // 3 * 3 + 1
+        return date(today.year, month, 1), today
+    day = next(i for i, name in enumerate(_WEEKDAYS) if name.startswith(since[4].lower()[:3]))
+    back = (today.weekday() - day) % 7 or (7 if since[3] else 0)
+    return today - timedelta(days=back), today

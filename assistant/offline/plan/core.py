@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 from assistant.messages import Message, ToolCall
 from assistant.offline import Parse
+from assistant.offline.act_check import Asked, asked_change
 from assistant.offline.dialogue import Focus, asked_fields, refers_back
 from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import candidate_line, covers, kind_hint, link, other_mentions
+from assistant.offline.nlu import FILLERS
 from assistant.offline.replies import ORDINALS
 from assistant.offline.slots import find_amount, find_name
 from prompts import render
@@ -124,6 +126,7 @@ class PlanCore(ABC):
         self.slots = parse.slots
         self.focus = focus or Focus()
         self.writing = parse.intent in WRITES
+        self.redone = False  # whether the act check already replaced a creation by the change the words ask for
 
     def answer(self, template: str, **values: Any) -> NoReturn:
         raise Done(Message("assistant", render(f"offline/{template}.md", **values)))
@@ -178,10 +181,12 @@ class PlanCore(ABC):
         focus or the user's pick (`assistant/offline/guard.py`: the one check every proposed write passes)."""
         if any(step.name == name for step in self.steps for name, _ in calls):
             return  # proposed already: this is the turn's answer after it
+        said = self.text if self.latest in self.text else f"{self.text} {self.latest}"
         for name, arguments in calls:
+            if not self.redone and (change := asked_change(name, arguments, said)) is not None:
+                self.redo(change)
             if asked := misread(name, arguments):
                 self.answer("misread", request=asked, what=ACT_NAMES.get(name, "write down"))
-        said = self.text if self.latest in self.text else f"{self.text} {self.latest}"
         ledger = Ledger()
         for step in self.steps:
             ledger.step(step.name, step.arguments, step.result, said)
@@ -196,6 +201,17 @@ class PlanCore(ABC):
         )
         if doubt:
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1)
+
+    def redo(self, change: Asked) -> NoReturn:
+        """Plan the change the words ask for instead of a creation (`act_check`): its own steps, its record guard; a
+        change that cannot be planned is asked about, never replaced by the creation."""
+        self.redone = True
+        slots = {**FILLERS[change.intent](self.text, self.model.now()), **change.slots}
+        if change.intent == "create_task":
+            slots = {**self.slots, **change.slots}
+        self.parse, self.slots, self.writing = Parse(change.intent, self.parse.confidence, slots), slots, True
+        getattr(self, f"do_{change.intent}")()
+        self.answer("misread", request=change.words, what=ACT_NAMES.get(change.intent, "write down"))
 
     def need(self, *slots: str, hint: str = "") -> None:
         missing = [s for s in slots if self.slots.get(s) in (None, "", [])]
@@ -252,7 +268,7 @@ class PlanCore(ABC):
                 if contact is not None:
                     return contact
         if not name:
-            if required:  # the name slot may hold words that name nothing ("that one" with nothing shown): asked
+            if required:  # a name slot that names nothing ("the biggest one", "that one" with nothing shown): asked
                 self.slots = {**self.slots, "name": None}
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.messages import Message
 from assistant.offline.dialogue import asked_field, asked_fields, field_request, is_question
 from assistant.offline.nlu import read_slots
-from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, PlanCore
+from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
+from assistant.offline.slots import find_window
 
 FIELD_KEYS = {
     "contact": {
@@ -120,13 +122,29 @@ class RecordReads(PlanCore):
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
         field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
-        if field and len(asked_fields(self.text)) > 1:
+        if field and len(fields := asked_fields(self.text)) > 1:
+            self._answer_fields(record["type"], data, fields)
             field = None  # "what stage and how much", "what industry and how big": the record's view says both
         if field:
             self._answer_field(record["type"], data, field)
         if record["type"] in ("contact", "account"):
             self.answer(record["type"], v=data)
         self.answer(record["type"], d=data)
+
+    def _answer_fields(self, kind: str, data: dict[str, Any], fields: list[str]) -> None:
+        """Several fields asked at once ("who does she report to and what's her email"), one line each, when the record
+        holds every one of them (else the record's view, which says them all, follows)."""
+        lines = []
+        for field in fields:
+            try:
+                self._answer_field(kind, data, field)
+            except Done as said:
+                if said.message.tool_calls or not said.message.content:
+                    raise  # a lookup the field needs (a manager's contact, an account's one deal)
+                lines.append(said.message.content)
+            else:
+                return
+        raise Done(Message("assistant", "\n".join(lines)))
 
     def _answer_field(self, kind: str, data: dict[str, Any], field: str) -> None:
         """One field of the record, said first; the view follows when the field is not one it holds. A deal's field
@@ -213,6 +231,14 @@ class RecordReads(PlanCore):
         )
 
     def do_my_meetings(self) -> None:
+        today = self.model.now().date()
+        if (window := find_window(self.text, today)) is not None:  # "over the last 7 days", "since monday"
+            start, end = window
+            months = ["last_month", "this_month"] if start.month != today.month else ["this_month"]
+            held = [m for period in months for m in self.call("my_meetings", period=period)["data"]]
+            inside = [m for m in held if start.isoformat() <= str(m["start_at"])[:10] <= end.isoformat()]
+            label = f"from {start.isoformat()} to {end.isoformat()}"
+            self.answer("meetings", meetings=sorted(inside, key=lambda m: str(m["start_at"])), label=label)
         period = str(self.slots["period"]) if self.slots.get("period") in MEETING_PERIODS else "this_week"
         if re.search(r"\btomorrow\b", self.text, re.I):
             period = "next_week" if self.model.now().weekday() == 6 else "this_week"

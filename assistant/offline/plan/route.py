@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.offline import Parse
+from assistant.offline.act_check import asks_creation, handed_to
 from assistant.offline.acts import change_intent
 from assistant.offline.dialogue import (
     RECORD_FIELDS,
@@ -250,13 +251,17 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             self.write("update_lead", lead_id=lead["id"], changes={f"bant_{k}": v for k, v in bant.items()})
         if (
             self.role == "support"
-            and self.parse.intent not in ("assign_ticket", "create_ticket", "list_tickets")
+            and self.parse.intent not in ("assign_ticket", "list_tickets")
+            and (
+                self.parse.intent != "create_ticket"
+                or (not asks_creation("create_ticket", text) and not asks_reply(text) and self._ticket_change(text))
+            )  # "customer on 1054 says webhooks are down. escalate to urgent and loop in noah": no new ticket
             and not self.slots.get("ticket_number")
             and not _TAKE_TICKET.search(text)
             and (bare := BARE_TICKET.search(text)) is not None
         ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
             numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
-            if (numbered.get("status") or numbered.get("priority")) and not is_question(text):
+            if (numbered.get("status") or numbered.get("priority") or handed_to(text)) and not is_question(text):
                 self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
                 self.writing = True
                 self.do_update_ticket()
@@ -382,6 +387,11 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
         if handler is None:
             self.answer("help", unknown=intent != "help")
         handler()
+
+    def _ticket_change(self, text: str) -> bool:
+        """Whether the words change a ticket: a new status or priority, or a teammate it is handed to."""
+        said = FILLERS["update_ticket"](text, self.model.now())
+        return bool(said.get("status") or said.get("priority") or handed_to(text))
 
     def _evident(self, intent: str) -> bool:
         """Whether the message carries what the write needs (a weakly classified write is acted on only then)."""

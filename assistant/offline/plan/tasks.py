@@ -81,7 +81,7 @@ class TaskActs(PlanCore):
     def do_create_task(self) -> None:
         assignee = None
         named = _FOR_TEAMMATE.search(self.text)
-        who = next((group for group in named.groups() if group), "") if named else ""
+        who = next((group for group in named.groups() if group), "") if named else str(self.slots.get("assignee") or "")
         if who and find_date(who, self.model.now().date()) is None:
             # "a task for john: ...": a teammate, unless a CRM record goes by that name ("a task for tomorrow": a day)
             hits = self.call("search_crm", query=who, types=ANYTHING, limit=8)["data"]

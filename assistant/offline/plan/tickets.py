@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
+from assistant.offline.act_check import handed_to
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.plan.core import PlanCore
 from assistant.offline.slots import STOPWORDS, clauses, find_priority, find_ticket_status, mask, name_runs, tokens
 from assistant.offline.support import asks_reply
 
-_TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
+_TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
 _ALSO_ASSIGN = re.compile(
     r"^\W*(?:(?:please|pls)\s+)?(?:assign|reassign|give|hand|put|pass)\s+(?:it|this|that|the\s+ticket)\s+(?:over\s+)?"
     r"(?:to|on)\s+(me|myself|[a-z]+)\b",
     re.I,
 )
+_LOOP_IN = re.compile(r"^\W*(?:(?:please|pls)\s+)?loop\s+in\s+(?!me\b|the\b|him\b|her\b|them\b)([a-z]+)\b", re.I)
 _SETS = re.compile(
     r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
     re.I,
@@ -95,7 +97,7 @@ class TicketActs(PlanCore):
         pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
         calls, number = [(tool, arguments)], arguments["number"]
         for part in _TICKET_CLAUSES.split(self.text)[1:]:
-            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part)):
+            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part) or _LOOP_IN.search(part)):
                 to = self.caller if who[1].lower() in ("me", "myself") and self.caller else who[1]
                 calls.append(("assign_ticket", {"number": number, "assignee": to}))
             elif tool == "assign_ticket" and _SETS.match(part):
@@ -287,6 +289,9 @@ class TicketActs(PlanCore):
         self._ticket_named()
         self.need("ticket_number", hint="Which ticket number?")
         changes = {k: self.slots[k] for k in ("status", "priority") if self.slots.get(k)}
+        if not changes and (who := handed_to(self.text)):  # "1033 is an SSO thing really, pass it to noah"
+            self.slots = {**self.slots, "assignee": who}
+            self.do_assign_ticket()
         if not changes:
             self.need("status", hint="What should change: the status or the priority?")
         self._ticket_writes("update_ticket", {"number": self.slots["ticket_number"], "changes": changes})

@@ -1,0 +1,53 @@
+"""The act check beside the write guard (assistant/offline/act_check.py): a proposed creation is what the words ask
+for. One test per class of wrong-act write seen in the dev sets (a ticket opened where one was to be closed or
+resolved, a call logged where the lead was to be qualified, a ticket opened where one was handed on, a task made but
+not given to the teammate named), each with the creation the words do ask for going through."""
+
+from __future__ import annotations
+
+from assistant.offline.act_check import asked_change, asks_creation, handed_to
+
+
+def test_closing_or_resolving_a_ticket_is_no_new_ticket():
+    closed = asked_change("create_ticket", {"subject": "x"}, "2044 works again per the customer. go ahead and close it")
+    assert closed is not None and closed.intent == "update_ticket"
+    resolved = asked_change("create_ticket", {"subject": "x"}, "refund went out for 1062, please mark it as resolved")
+    assert resolved is not None and resolved.intent == "update_ticket"
+    assert (
+        asked_change("create_ticket", {"subject": "x"}, "new ticket: customer cannot close the export dialog") is None
+    )
+
+
+def test_qualifying_a_lead_is_no_call_or_note():
+    qualified = asked_change("log_call", {"notes": "x"}, "spoke with dana, budget is there and she signs. qualify her")
+    assert qualified is not None and qualified.intent == "update_lead_status"
+    marked = asked_change("add_note", {"body": "x"}, "mark him as qualified, they want to start in march")
+    assert marked is not None and marked.intent == "update_lead_status"
+    assert asked_change("log_call", {"notes": "x"}, "log a call with dana: budget approved, qualify her") is None
+
+
+def test_winning_a_deal_is_no_note():
+    won = asked_change("add_note", {"body": "x"}, "signed contract came in this morning, mark the deal closed won")
+    assert won is not None and won.intent == "move_deal_stage"
+
+
+def test_handing_a_ticket_on_is_no_new_ticket_and_names_the_teammate():
+    passed = asked_change("create_ticket", {"subject": "x"}, "this is really a billing question, hand it over to priya")
+    assert passed is not None and passed.intent == "assign_ticket" and passed.slots == {"assignee": "priya"}
+    assert handed_to("webhooks down again on 1036, loop in noah") == "noah"
+    assert handed_to("give it to him") is None
+    assert asked_change("create_ticket", {"subject": "x"}, "file a ticket for sarah and assign it to noah") is None
+
+
+def test_a_task_the_words_give_a_teammate_is_proposed_with_that_assignee():
+    given = asked_change("create_task", {"title": "x"}, "ping emma, make a task for her to send the renewal quote")
+    assert given is not None and given.intent == "create_task" and given.slots == {"assignee": "emma"}
+    said = asked_change("create_task", {"title": "x"}, "add a task for carlos to review the msa by friday")
+    assert said is not None and said.slots == {"assignee": "carlos"}
+    assert asked_change("create_task", {"title": "x", "assignee": "emma"}, "ping emma, a task for her to call") is None
+    assert asked_change("create_task", {"title": "x"}, "a task for tomorrow to call sarah") is None
+
+
+def test_changes_are_checked_only_against_creations():
+    assert asked_change("update_ticket", {"number": 1}, "close it out") is None
+    assert asks_creation("log_call", "log the call with vera") and not asks_creation("log_call", "qualify vera")
