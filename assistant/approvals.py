@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel
@@ -24,6 +25,7 @@ from tools import Tool, ToolContext, Toolset
 Target = tuple[
     str | None, str | None, datetime | None, str | None
 ]  # (type, id, version) of the record a write changes, and a name
+MONEY_FIELDS = {"amount", "annual_revenue", "unit_price"}
 NAMED_BY = (("contact", "contact_id"), ("lead", "lead_id"), ("deal", "deal_id"), ("contact", "requester_contact_id"))
 
 
@@ -154,11 +156,22 @@ def _outcome(statuses: list[str]) -> Outcome:
 
 
 def _show(value: Any) -> Any:
+    """A tool argument as a proposal's summary shows it; a changes mapping as "field = value" pairs."""
     if value is None:
         return ""
     if isinstance(value, dict):
-        return ", ".join(f"{k} = {v}" for k, v in value.items())
+        return ", ".join(f"{k} = {_figure(k, v)}" for k, v in value.items())
     return plain(value)
+
+
+def _figure(field: str, value: Any) -> Any:
+    """A money field's value with thousands separators ("amount = 45,000"; the currency is the record's own)."""
+    if field in MONEY_FIELDS:
+        try:
+            return f"{Decimal(str(value)):,}"
+        except InvalidOperation:
+            return value
+    return value
 
 
 class _Blank(dict[str, Any]):

@@ -10,6 +10,7 @@ wrong-record write.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import time
@@ -94,6 +95,7 @@ class Report:
             "pass_rate": _rate(r.passed for r in self.runs),
             "pass_k": _rate(all(r.passed for r in runs) for runs in by_case.values()),
             "wrong_record_writes": sum(r.wrong_records for r in self.runs),
+            "crashes": sum(any(f.startswith("crashed: ") for f in r.failures) for r in self.runs),
             "per_category": _grouped(self.runs, lambda r: r.category),
             "per_intent": _grouped([r for r in self.runs if r.expected_tool], lambda r: r.expected_tool),
             "confusions": [
@@ -198,15 +200,20 @@ class Evaluator:
                 writer=writer_for(self.model) if self.fallback else None,
             )
             conversation, results = None, []
-            for turn in case.get("turns") or []:
-                result = await agent.run(actor, str(turn), conversation)
-                conversation = result.conversation_id
-                results.append(result)
+            with _Crashes() as crashes:
+                try:
+                    for turn in case.get("turns") or []:
+                        result = await agent.run(actor, str(turn), conversation)
+                        conversation = result.conversation_id
+                        results.append(result)
+                except Exception as err:  # one case's crash is its failure; the others still run
+                    crashes.seen.append(f"{type(err).__name__}: {err}")
             async with db.session() as session:
                 changes = diff(self.baseline, await snapshot(session))
                 done = await writes(session, sorted({r.conversation_id for r in results}))
                 expect = case.get("expect") or {}
                 failures, wrong = await _check(session, expect, results, changes, done)
+            failures += [f"crashed: {crash}" for crash in crashes.seen]
         intent, confidence = self._intent(case)
         last = results[-1] if results else None
         return Run(
@@ -230,6 +237,26 @@ class Evaluator:
             return None, None
         intent, confidence = self.offline.classifier.classify(str(turns[0]))
         return intent, round(float(confidence), 3)
+
+
+class _Crashes(logging.Handler):
+    """The crashes of one case: errors the assistant logged and went on from (the offline model answers "I got stuck"
+    and logs why), and one that ended the case."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        self.seen.append(f"{type(error).__name__}: {error}" if error else record.getMessage())
+
+    def __enter__(self) -> _Crashes:
+        logging.getLogger("assistant").addHandler(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        logging.getLogger("assistant").removeHandler(self)
 
 
 def _taken(results: list[Any]) -> str:

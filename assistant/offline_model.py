@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
@@ -24,10 +25,12 @@ from assistant.offline.plan.core import WRITES, Done, Step
 from assistant.offline.plan.route import SEND_IT
 from assistant.offline.replies import ASK, CLARIFY, YES, bant_reply, beyond_choice, choose, follow_up, without_greeting
 from assistant.offline.slots import find_date
+from prompts import render
 from store.clock import utcnow
 from store.embeddings import Embedder
 from tools.spec import ToolSpec
 
+log = logging.getLogger(__name__)
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
 
 
@@ -65,6 +68,9 @@ class OfflineModel:
             Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller, latest=latest).run()
         except Done as done:
             return ModelResponse(done.message)
+        except Exception:  # a rule that breaks on one message must not break the conversation: logged, nothing done
+            log.exception("the offline plan failed on a message")
+            return ModelResponse(Message("assistant", render("offline/failed.md")))
         raise AssertionError("a plan always ends with Done")
 
     async def stream(
@@ -102,7 +108,8 @@ class OfflineModel:
             text = f"{text}. {messages[drafted].content}"  # "make it more formal": the same draft again, as now asked
         prompt = before[-1].content or "" if before else ""
         if parse is None and len(before) >= 2 and before[-1].role == "assistant" and prompt.startswith((ASK, CLARIFY)):
-            original = understand(before[-2].content or "", now=now, classifier=self.classifier)
+            request = _asked_request(before) if prompt.startswith(CLARIFY) else before[-2].content or ""
+            original = understand(request, now=now, classifier=self.classifier)
             if prompt.startswith(CLARIFY):
                 chosen = choose(prompt, text)
                 number = re.match(r"^\W*#?(\d{3,})\W*$", text)
@@ -110,25 +117,27 @@ class OfflineModel:
                     slots = {**original.slots, "name": chosen[0], "pick": chosen[1]}
                     extra = beyond_choice(text, chosen[1])
                     if extra and original.intent in FILLERS:  # what the reply adds: "10 min, she said the PO is ..."
-                        more = FILLERS[original.intent](f"{before[-2].content}: {extra}", now)
+                        more = FILLERS[original.intent](f"{request}: {extra}", now)
                         slots.update({k: v for k, v in more.items() if k not in ("name", "pick") and not slots.get(k)})
                     parse = Parse(original.intent, original.confidence, slots)
-                    text = before[-2].content or ""
+                    text = request
                 elif number and re.search(
                     r"^\d\. #\d+ ", prompt, re.M
                 ):  # a ticket's number, listed or not, answers "which ticket"
                     parse = Parse(
                         original.intent, original.confidence, {**original.slots, "ticket_number": int(number[1])}
                     )
-                    text = before[-2].content or ""
+                    text = request
+                elif YES.match(text):  # "yes" to a question listing several picks none: asked again
+                    parse, text = original, request
             elif original.intent in FILLERS:
-                slots = FILLERS[original.intent](f"{before[-2].content}. {text}", now)
+                slots = FILLERS[original.intent](f"{request}. {text}", now)
                 asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", prompt)
                 if asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not YES.match(text):
                     slots[asked[1].replace(" ", "_")] = text.strip().rstrip(".")
                 slots.update(bant_reply(prompt, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
-                text = f"{before[-2].content}. {text}"
+                text = f"{request}. {text}"
         if (
             parse is None
             and (said := [m.content or "" for m in before if m.role == "user"])
@@ -185,3 +194,17 @@ class OfflineModel:
 
 
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
+
+
+def _asked_request(before: Sequence[Message]) -> str:
+    """The request our "which one" question asks about: the user's message before it, past any "yes" that answered an
+    earlier "which one" listing several records (it picked none, so the question was asked again)."""
+    at = len(before) - 2
+    while (
+        at >= 2
+        and YES.match(before[at].content or "")
+        and (before[at - 1].content or "").startswith(CLARIFY)
+        and len(re.findall(r"^\d+\. ", before[at - 1].content or "", re.M)) > 1
+    ):
+        at -= 2
+    return before[at].content or ""

@@ -99,7 +99,7 @@ def show(s: dict[str, Any]) -> None:
     )
     console.print(
         f"pass rate [bold]{s['pass_rate']:.1%}[/], pass^{s['k']} [bold]{s['pass_k']:.1%}[/], "
-        f"wrong-record writes [bold]{s['wrong_record_writes']}[/]"
+        f"wrong-record writes [bold]{s['wrong_record_writes']}[/], crashes [bold]{s['crashes']}[/]"
     )
     for title, rows in (("category", s["per_category"]), ("expected tool", s["per_intent"])):
         _print_table(

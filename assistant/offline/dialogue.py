@@ -495,7 +495,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = (
                     [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
                 )
-            elif call.name != "search_crm" and refs:
+            elif call.name not in _NOT_FOCUS and refs:
                 focus.records = refs
             if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):
                 focus.records[0]["number"] = arguments["number"]  # a ticket is named by its number
@@ -530,6 +530,9 @@ def _names(history: Sequence[Message], calls: dict[str, Any]) -> dict[str, str]:
 # declared one (refs were then named after the table).
 DRAFT_TYPES = (EmailMessage.record_type, "email_message")
 _ABOUT_ONE = {"draft_email", "explain_score", "next_best_action", "summarize_account_status"}
+# Lookups whose results are no record the conversation is about: name candidates, and help-center articles (a
+# suggested reply cites them; the ticket it answers stays in focus).
+_NOT_FOCUS = {"search_crm", "kb_search"}
 
 
 def _proposal_records(tool: str, arguments: dict[str, Any]) -> list[dict[str, Any]]:

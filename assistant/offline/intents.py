@@ -48,7 +48,6 @@ INTENTS = (
 )
 EXAMPLES_PATH = Path(__file__).with_name("examples.jsonl")
 RULE_CONFIDENCE = 0.95
-RULE_ONLY = ("create_contact", "update_contact", "assign_ticket")  # intents only a keyword rule picks (no examples)
 _CONTACT_FIELD = r"(?:phone|mobile|cell|e-?mail(?:\s+address)?|job\s+title|title|department|linkedin)(?:\s+number)?"
 
 _VERB_TICKET = (

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from litestar import Request, Router, get, post, put
+from litestar import Request, Router, delete, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from pydantic import BaseModel, Field
 
@@ -186,6 +186,24 @@ async def set_account_team_member(
         return AccountTeam(items=[TeamMember(**m) for m in await service.team(account_id)])
 
 
+@delete("/accounts/{account_id:uuid}/team/{user_id:uuid}", status_code=200, tags=["accounts"])
+async def remove_account_team_member(
+    nexa: Nexa, actor: Caller, account_id: FromPath[uuid.UUID], user_id: FromPath[uuid.UUID]
+) -> AccountTeam:
+    """Take a user off the account team; 404 naming `user_id` when they are not on it."""
+    async with nexa.db.session() as session:
+        service = AccountInsightService(session, actor)
+        await service.remove_member(account_id, user_id)
+        await audit(
+            session,
+            actor,
+            action="api:accounts.team.remove",
+            status="ok",
+            record_ids=[account_id, user_id],
+        )
+        return AccountTeam(items=[TeamMember(**m) for m in await service.team(account_id)])
+
+
 @get("/handoffs", tags=["accounts"])
 async def handoffs(nexa: Nexa, actor: Caller, status: FromQuery[str | None] = "pending") -> CsHandoffs:
     """The customer-success handoff list (won deals), newest first."""
@@ -229,6 +247,7 @@ sales_router = Router(
         account_consolidated,
         account_team,
         set_account_team_member,
+        remove_account_team_member,
         handoffs,
         reopen_deal,
     ],

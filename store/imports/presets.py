@@ -10,10 +10,6 @@ user's email or full name.
 
 from __future__ import annotations
 
-from typing import Literal
-
-Preset = Literal["hubspot", "salesforce"]
-
 COLUMNS: dict[str, dict[str, dict[str, str]]] = {
     "hubspot": {
         "products": {  # Products export (Sales > Products)

@@ -38,9 +38,11 @@ PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
 TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
+RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
+QUOTED = 0.06  # bonus of a unit stating the dollar amount the question quotes ("we got charged $25")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 STAFF_FIT = (
@@ -55,7 +57,7 @@ _CODE = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?\d{2,4}\b", re.
 _PROBLEM = re.compile(
     r"\b(?:won'?t|can'?t|cannot|can not|couldn'?t|doesn'?t|don'?t|isn'?t|aren'?t|not (?:working|loading|arriving|showing|"
     r"scanning|coming)|stopp?(?:ed|s)|fail\w*|broken|declin\w*|reject\w*|stuck|late|kick\w*|bounc\w*|spins?|errors?|"
-    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps?|anymore|problem|issue)\b",
+    r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps? (?:on|\w+ing)|anymore|problem|issue)\b",
     re.IGNORECASE,
 )
 _HOWTO = re.compile(
@@ -69,13 +71,18 @@ _ASKS_FIGURE = re.compile(
     re.IGNORECASE,
 )
 _YESNO = re.compile(
-    r"^\s*(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|\beligible\b",
+    r"(?:^|[.?!;]\s+|\s[-\u2013]\s+)(?:can|could|is|are|do|does|did|will|would|should|may|am|if)\b|\bpolicy\b|\ballowed\b|"
+    r"\beligible\b",
     re.IGNORECASE,
-)
-_WHY = re.compile(r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|do|does|did)\b", re.IGNORECASE)
+)  # a question opening with the verb, also after the context told first ("I have the EcoCard - do both bonuses add up?")
+_WHY = re.compile(
+    r"^\s*why\b|\bwhat does .{1,40} mean\b|\bwhy (?:is|was|am|are|were|do|does|did)(?:n'?t)?\b|\bwhy(?: not)?\s*\?*\s*$",
+    re.IGNORECASE,
+)  # "why" leading the question, or closing it ("... I'm a new user, why?", "... never paid back. why not?")
 _CODES = re.compile(r"\b[A-Z]{2,6}-\d{2,4}\b|\b(?:error|code)\s*#?(\d{2,4})\b", re.IGNORECASE)
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out
+_DOLLARS = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _BULLET = re.compile(r"^\s*[-*]\s+")
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
@@ -115,6 +122,7 @@ _SCOPE = re.compile(
     re.IGNORECASE,
 )
 ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
+LIST_SLACK = 200  # the answer may run this far over ANSWER_CHARS to give a short list whole
 EXTEND_MARGIN = 0.15  # units scoring within this of the best-answering unit may complete the answer
 PART_FLOOR = 0.3  # a unit answers a part of a several-part question when it scores at least this on the part
 PART_COVERED = 0.6  # the answer already answers a part when one of its sentences is this close to it
@@ -138,6 +146,9 @@ _INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
 _UNQUALIFIED = re.compile(
     r"^\s*internal\b|\bpersonal\b", re.IGNORECASE
 )  # an audience, or the default one: no qualifier
+_NOT = re.compile(
+    r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
+)  # a qualifier ruled out: "(not Silver Plus)", "not the business card"
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
 )
@@ -378,7 +389,8 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     """The core answer completed from the rest of the article: for a question in several parts ("how fast ... and
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
-    resolves); symptoms and restatements are never added. The additions follow the core in article order."""
+    resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms
+    and restatements are never added. The additions follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
@@ -411,6 +423,13 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         if i not in added and size + len(units[i]) <= ANSWER_CHARS:
             added.add(i)
             size += len(units[i])
+    for i in sorted(
+        added
+    ):  # a short list one of whose items is added goes whole, with its lead (its rules go together)
+        rest = [j for j in _short_list(list(units), i) if owners[j] is owners[i] and j not in added]
+        if size + sum(len(units[j]) for j in rest) <= ANSWER_CHARS + LIST_SLACK:
+            added.update(rest)
+            size += sum(len(units[j]) for j in rest)
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]
@@ -575,6 +594,13 @@ def contenders(candidates: Sequence[tuple[uuid.UUID, str, float]], *, margin: fl
     return [c[0] for c in candidates[:PICK_POOL] if c[2] >= top - margin]
 
 
+def negated(question: str) -> set[str]:
+    """The words a question rules out ("(not Silver Plus)", "not the business card") that it does not also use
+    elsewhere: "not the business card" rules out "business", not "card"."""
+    spans = [m.group(1) or m.group(2) for m in _NOT.finditer(question)]
+    return _stems(" ".join(spans)) - _stems(_NOT.sub(" ", question)) if spans else set()
+
+
 def pick_article(
     question: str,
     candidates: Sequence[tuple[uuid.UUID, str, float]],
@@ -588,19 +614,21 @@ def pick_article(
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
     topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
     a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
-    next to "Depositing a Check" for a question naming no account)."""
+    next to "Depositing a Check" for a question naming no account), and more for each word the question rules out
+    ("Business ..." for "my Silver Rewards card (personal one, not the business card)")."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
     titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
-    asked = _stems(question)
+    ruled_out = negated(question)
+    asked = _stems(question) - ruled_out
     words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
     told = []  # a near-duplicate (a title sharing words with another's) qualified by words the question does not use
     for i, w in enumerate(words):
         extra = [len(w - v - asked) for j, v in enumerate(words) if j != i and w & v]
-        told.append(-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0)
+        told.append((-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0) - RULED_OUT * len(w & ruled_out))
 
     def rank(i: int) -> float:
         _, title, score = close[i]
@@ -656,17 +684,28 @@ def _in_context(passage: Passage) -> list[tuple[str, str]]:
 def _scores(question: str, units: list[str], contexts: list[str], embedder: Embedder, need: Need) -> list[float]:
     """How well each unit answers: its similarity to the question (half of it read in its context, so a list item
     under "Funds availability" is about availability) and what the need looks for; a fact question's units that
-    do not state the figure or attribute asked for are held back when another unit states it."""
+    do not state the figure or attribute asked for are held back when another unit states it, and a unit stating the
+    dollar amount the question quotes ("we got charged $25") is about what the customer saw."""
     plain = _similarities(embedder, question, units)
     framed = [f"{c}: {_plain(u)}" if c else u for u, c in zip(units, contexts)]
     in_context = _similarities(embedder, question, framed) if any(contexts) else plain
     states = [_states_asked(u, question) if need == "fact" else None for u in units]
     off = UNASKED if any(states) else 0.0  # when some unit states what is asked, the others cannot answer
     named = _named_leads(question, contexts)
+    quoted = _amounts(question)
     return [
-        (a + b) / 2 + _bonus(u, question, need) - (off if said is False else 0.0) + (LEAD_FIT if c in named else 0.0)
+        (a + b) / 2
+        + _bonus(u, question, need)
+        - (off if said is False else 0.0)
+        + (LEAD_FIT if c in named else 0.0)
+        + (QUOTED if quoted & _amounts(u) else 0.0)
         for u, c, a, b, said in zip(units, contexts, plain, in_context, states)
     ]
+
+
+def _amounts(text_: str) -> set[float]:
+    """The dollar amounts a text states ("$25" and "$25.00" are one)."""
+    return {float(m.replace(",", "")) for m in _DOLLARS.findall(text_)}
 
 
 def _named_leads(question: str, contexts: list[str]) -> set[str]:

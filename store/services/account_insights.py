@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from store.access import require
 from store.clock import utcnow
-from store.errors import InvalidInput
+from store.errors import InvalidInput, NotFound
 from store.intelligence.account_health import Health, assess
 from store.models import Account, AccountTeamMember, CustomerSuccessHandoff, Deal, Order, User
 from store.models.enums import ActivityType, OrderStatus, RecordType
@@ -128,12 +128,24 @@ class AccountInsightService(Service):
         )
 
     async def remove_member(self, account_id: uuid.UUID | str, user_id: uuid.UUID) -> None:
+        """Take a user off the account team (the owner is not a member: a new owner is set on the account)."""
         account = await self.load(Account, account_id, field="account_id", lock=True)
         await self.check("accounts", "write", account.account_owner_id)
-        await self.session.execute(
-            delete(AccountTeamMember).where(
-                AccountTeamMember.account_id == account.id, AccountTeamMember.user_id == user_id
-            )
+        removed = await self.session.scalar(
+            delete(AccountTeamMember)
+            .where(AccountTeamMember.account_id == account.id, AccountTeamMember.user_id == user_id)
+            .returning(AccountTeamMember.role)
+        )
+        if removed is None:
+            raise NotFound("user_id", f"user {user_id} is not on the {account.account_name} team")
+        name = await self.session.scalar(select(User.name).where(User.id == user_id))
+        await record_activity(
+            self.session,
+            self.actor,
+            type=ActivityType.account,
+            action="team_changed",
+            subject=f"{name} leaves the {account.account_name} team ({removed.replace('_', ' ')})",
+            on=[(RecordType.account, account.id)],
         )
 
     async def handoffs(self, *, status: str | None = "pending", limit: int = 100) -> list[dict[str, Any]]:

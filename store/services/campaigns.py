@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, update
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
 from store.access import require
@@ -183,22 +183,6 @@ class CampaignService(Service):
             for m, c, lead in rows
         ], int(total or 0)
 
-    async def set_member_status(
-        self,
-        campaign_id: uuid.UUID,
-        status: MemberStatus,
-        *,
-        contact_id: uuid.UUID | None = None,
-        lead_id: uuid.UUID | None = None,
-    ) -> None:
-        """Move a member forward to `status` (no-op when it is already further, or not a member)."""
-        column, value = (CampaignMember.contact_id, contact_id) if contact_id else (CampaignMember.lead_id, lead_id)
-        await self.session.execute(
-            update(CampaignMember)
-            .where(CampaignMember.campaign_id == campaign_id, column == value)
-            .values(status=advance(status))
-        )
-
     async def metrics(self, campaign_id: uuid.UUID | str) -> Metrics:
         campaign = await self.get(campaign_id)
         by_status = dict(
@@ -255,13 +239,6 @@ class CampaignService(Service):
         """The latest `limit` campaigns the caller may read (as `search` orders them), each with its metrics."""
         campaigns, _ = await self.search(limit=limit)
         return [(campaign, await self.metrics(campaign.id)) for campaign in campaigns]
-
-    async def of_contact(self, contact_id: uuid.UUID) -> list[str]:
-        return list(
-            await self.session.scalars(
-                select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact_id)
-            )
-        )
 
     async def _name_free(self, name: str) -> None:
         if await self.session.scalar(select(Campaign.id).where(func.lower(Campaign.name) == name.lower())):

@@ -61,10 +61,12 @@ class PeopleService(Service):
         if len(found) > 1:
             raise DomainError(field, f"{who!r} names {len(found)} people: {', '.join(u.name for u in found)}")
         user = found[0]
-        if (
-            user.id != self.actor.user_id
-            and not self.actor.sees_everything
-            and not (self.actor.role is CallerRole.manager and user.team == self.actor.team)
-        ):
+        if user.id == self.actor.user_id or self.actor.sees_everything:
+            return user
+        if self.actor.role is not CallerRole.manager:
             raise PermissionDenied(field, "only managers (for their team) and admins see or assign other people's work")
+        if user.team != self.actor.team:
+            raise PermissionDenied(
+                field, f"{user.name} is not on your team; a manager sees and assigns their own team's work"
+            )
         return user

@@ -51,7 +51,7 @@ def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: s
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout)
     failed = "\n".join(f"{f['case']}: {'; '.join(f['failures'])}" for f in report["failed"])
-    assert report["wrong_record_writes"] == 0, failed
+    assert report["wrong_record_writes"] == 0 and report["crashes"] == 0, failed
     floor = FLOORS[name]
     assert report["pass_rate"] >= floor, (
         f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"

@@ -14,11 +14,17 @@ from store.auth import actor_for
 from store.embeddings import default_embedder
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
+    Composed,
     Passage,
     _after_overlap,
+    _extend,
+    _join,
+    _scores,
+    _units,
     compose,
     faithful,
     names_code,
+    negated,
     pick_article,
     question_need,
     referred,
@@ -74,6 +80,12 @@ def test_sections_know_their_role_and_articles_their_type():
         ("how much is the Professional plan?", "fact"),
         ("why was I charged a fee on my savings account?", "cause"),
         ("we moved to yearly billing, when does that kick in?", "fact"),
+        ("it won't let me send more than 750 today - I'm a new user, why?", "cause"),
+        ("the last two ATM operator fees were never paid back to me. why not?", "cause"),
+        ("we keep about 26k in the account but still got the monthly fee. Why wasn't it waived?", "cause"),
+        ("the app keeps rejecting my check photo", "fix"),
+        ("Business Gold cardholder wants to downgrade to the Bronze card. Can I do that?", "rule"),
+        ("I have the Gold Rewards card and the EcoCard - do both savings bonuses add up?", "rule"),
     ],
 )
 def test_the_question_need(question, need):
@@ -424,6 +436,64 @@ def test_personal_is_the_default_and_business_a_qualifier(embedder):
     question = "customer wants to close a Blue Account they opened 40 days ago, is there a fee?"
     assert pick_article(question, candidates, embedder, staff=True) == personal
     assert pick_article("closing a business checking account early, any fee?", candidates, embedder) == business
+
+
+def test_a_qualifier_the_question_rules_out_loses(embedder):
+    """ "not the business card" names the business card only to rule it out: its near-duplicate wins, although
+    retrieval put it first; a question that does not rule it out keeps retrieval's order."""
+    business, personal = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (business, "Business Silver Rewards Card: How to File a Travel Insurance Claim", 0.39),
+        (personal, "Silver Rewards Card: How to File a Travel Insurance Claim", 0.36),
+    ]
+    question = "my flight got delayed and I paid the hotel myself. it was booked on my Silver Rewards card ({}). how do I claim it back?"
+    assert negated(question.format("personal one, not the business card")) == {"busines"}
+    assert pick_article(question.format("personal one, not the business card"), candidates, embedder) == personal
+    assert pick_article(question.format("the business card"), candidates, embedder) == business
+    assert negated("Our business Silver Saver (not Silver Plus) had 8 transfers out") == {"plu"}
+
+
+RAISES = """## Eligibility
+
+Before granting a temporary raise of a debit card's ATM limit, verify all of the following:
+1. The linked checking account is open and in good standing, with no holds or restrictions placed on it by the bank.
+2. The account is at least 60 days old on the day of the request, counted from the day it was opened.
+3. No overdraft fees were charged on the account in the last 30 days, whatever their amount.
+4. The debit card is active, not frozen, not reported lost or stolen, and not waiting for activation.
+
+## Raise rules
+
+Temporary ATM limit raises follow these rules:
+- Maximum raise: the new temporary ATM limit cannot exceed 150% of the card's current daily limit, whatever is asked.
+- Duration: a temporary raise lasts 24 hours from the moment it is granted, and then the limit goes back on its own.
+- Frequency: only one temporary raise can be granted per card in any 24-hour period, even when the first one was small.
+"""
+
+
+def test_a_short_list_completing_the_answer_is_given_whole(embedder):
+    """The answer so far (the eligibility checks) leaves room for one rule only; the rules go together, so the short
+    list it belongs to is given whole, with the line leading into it."""
+    passages = _passages(RAISES)
+    core = Composed(_join(_units(passages[0].content)), "fact", [passages[0].section], [passages[0].content])
+    question = "customer wants their debit ATM limit raised from $500 to $1,000 for a trip tomorrow. can I do that?"
+    answer = _extend(question, passages, core, embedder).text
+    assert answer.startswith(core.text)
+    assert all(rule in answer for rule in ("150%", "lasts 24 hours", "only one temporary raise", "follow these rules:"))
+
+
+def test_the_unit_stating_the_amount_the_customer_quotes_answers(embedder):
+    """A customer quoting the amount they were charged ("$25", "$12.50") is answered by the unit stating that amount
+    ("$25.00"), not by its sibling that only reads closer."""
+    units = [
+        "- Personal accounts: a returned deposit fee of $12.50 is charged per returned item.",
+        "- Business accounts: a returned deposit fee of $25.00 is charged per returned item.",
+    ]
+    for question, stated in [
+        ("I was charged $25 for a returned deposit, which account fee is that?", 1),
+        ("there's a $12.50 returned deposit fee on my statement, why?", 0),
+    ]:
+        scores = _scores(question, units, ["", ""], embedder, question_need(question))
+        assert max(range(2), key=scores.__getitem__) == stated
 
 
 def test_the_overlap_chunking_repeats_is_read_once():

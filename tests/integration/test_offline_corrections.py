@@ -135,9 +135,8 @@ async def test_a_draft_is_redone_in_the_tone_asked(demo_chat):
     first = await agent.run(john, "draft an email to Lisa Chen about the security review")
     again = await agent.run(john, "actually make it formal", first.conversation_id)
     call = next(c for c in again.tool_calls if c["name"] == "draft_email")
-    assert call["arguments"]["tone"] == "formal" and "security review" in (call["arguments"]["notes"] or ""), (
-        again.answer
-    )
+    assert call["arguments"]["tone"] == "formal", again.answer
+    assert call["arguments"]["notes"] == "I'm also writing about the security review.", call["arguments"]  # a sentence
 
 
 async def test_a_call_logged_with_her_goes_to_the_person_in_focus(demo_chat):

@@ -124,6 +124,6 @@ async def test_it_is_the_focus_when_the_name_said_matches_nothing_and_a_name_tha
     moved = await agent.run(john, "ok they got the proposal doc yesterday, move it to proposal", shown.conversation_id)
     assert moved.pending and "Acme Corp - Enterprise Plan to proposal" in moved.answer, moved.answer
     trimmed = await agent.run(john, "acme came back, budget got trimmed. bump the enterprise plan deal down to 45k")
-    assert trimmed.pending and "Acme Corp - Enterprise Plan: amount = 45000" in trimmed.answer, trimmed.answer
+    assert trimmed.pending and "Acme Corp - Enterprise Plan: amount = 45,000" in trimmed.answer, trimmed.answer
     lost = await agent.run(john, "mark Vera Petrov as lost, they went with a competitor")
     assert "Vertex" not in lost.answer, lost.answer

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from store import schemas
 from store.access import Actor, CallerRole
 from store.auth import actor_for
 from store.clock import utcnow
 from store.errors import NotFound, PermissionDenied
-from store.models import ContactList, Task
+from store.models import ContactList, Task, User
 from store.models.enums import Role
 from store.services import AccountService, ContactService, DealService, LeadService
 from store.services.campaigns import CampaignService
@@ -547,6 +548,17 @@ async def test_tools_name_only_the_teammates_the_caller_may_act_for(db, cast, ro
         if outcome != ("allowed" if may_name(role, owner) else "refused"):
             failures.append(f"{role}: {name}({arg}=<{owner}>): {outcome}")
     assert not failures, "\n".join(failures)
+
+
+async def test_a_manager_naming_someone_outside_their_team_is_told_so_by_name(db, cast):
+    async with db.session() as s:
+        with pytest.raises(PermissionDenied) as refused:
+            await TOOLSET.tools["search_deals"].run(
+                ToolContext(session=s, actor=cast.actors["manager"], settings=Settings()),
+                {"owner": cast.emails["other_team"]},
+            )
+        stranger = await s.scalar(select(User.name).where(User.email == cast.emails["other_team"]))
+    assert refused.value.field == "owner" and f"{stranger} is not on your team" in refused.value.reason
 
 
 def test_every_person_argument_of_every_tool_is_in_the_matrix():

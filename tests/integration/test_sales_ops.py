@@ -19,7 +19,7 @@ from store.auth import actor_for
 from store.clock import pinned
 from store.errors import InvalidInput, InvalidTransition, PermissionDenied
 from store.intelligence.deal_insights import fit_win_model, refresh_deal
-from store.models import CommissionLine, CustomerSuccessHandoff, Deal, Order, Quota
+from store.models import Activity, CommissionLine, CustomerSuccessHandoff, Deal, Order, Quota
 from store.models.enums import DealStage, OrderStatus, Role
 from store.services import DealService, EngagementService
 from store.services.commissions import CommissionService
@@ -233,7 +233,12 @@ async def test_http_routes_and_bad_input(db):
     async with db.session() as s:
         admin = await factories.user(s, role=Role.admin, name="Ada", team=None)
         john = await factories.user(s, name="John", team="East")
-        token, john_token = await issue_token(s, admin), await issue_token(s, john)
+        wes = await factories.user(s, name="Wes", team="West")
+        token, john_token, wes_token = (
+            await issue_token(s, admin),
+            await issue_token(s, john),
+            await issue_token(s, wes),
+        )
         account = await factories.account(
             s, account_name="Acme Corp", account_owner_id=john.id, annual_revenue=8_000_000
         )
@@ -288,10 +293,24 @@ async def test_http_routes_and_bad_input(db):
         assert (await http.put(f"/accounts/{account.id}/team/{admin.id}", json={"role": "boss"}, headers=rep)).json()[
             "field"
         ] == "role"
+        other_team = await http.delete(
+            f"/accounts/{account.id}/team/{admin.id}", headers={"Authorization": f"Bearer {wes_token}"}
+        )
+        assert other_team.status_code in (403, 404)  # another team's account: refused, the member stays
+        removed = await http.delete(f"/accounts/{account.id}/team/{admin.id}", headers=rep)
+        assert removed.status_code == 200 and str(admin.id) not in {m["user_id"] for m in removed.json()["items"]}
+        again = await http.delete(f"/accounts/{account.id}/team/{admin.id}", headers=rep)
+        assert again.status_code == 404 and again.json()["field"] == "user_id"
         assert (await http.get("/handoffs", params={"status": "withdrawn"}, headers=rep)).json()["items"][0][
             "deal_id"
         ] == str(deal.id)
         assert (await http.get("/notifications", headers=rep)).json() == {"unread": 0, "items": []}
+    async with db.session() as s:
+        team_changes = set(await s.scalars(select(Activity.subject).where(Activity.action == "team_changed")))
+    assert team_changes == {
+        "Ada joins the Acme Corp team as executive sponsor",
+        "Ada leaves the Acme Corp team (executive sponsor)",
+    }
 
 
 @pytest.fixture

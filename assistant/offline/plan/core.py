@@ -268,8 +268,8 @@ class PlanCore(ABC):
                 if contact is not None:
                     return contact
         if not name:
-            if required:
-                self.slots = {**self.slots, "name": None}  # "the biggest one": no name said, so it is asked for
+            if required:  # a name slot that names nothing ("the biggest one", "that one" with nothing shown): asked
+                self.slots = {**self.slots, "name": None}
                 self.need("name", hint=f"Who or what is it about ({what})?")
             return None
         kinds = kind_hint(self.text, str(name), kinds)

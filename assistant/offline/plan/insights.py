@@ -51,8 +51,11 @@ class InsightActs(TicketActs):
             re.I,
         )
         lead = {"regarding": "about", "re": "about", "re:": "about", "covering": "about", "on the subject of": "about"}
-        opening = "thanks for" if topic and "thank" in topic[1].lower() else topic and topic[1].lower()
-        notes = f"{lead.get(str(opening), str(opening)).capitalize()} {topic[2]}." if topic else None
+        thanks = bool(topic and "thank" in topic[1].lower())  # "a note thanking him for the procurement review"
+        opening = topic and ("" if thanks else lead.get(topic[1].lower(), topic[1].lower()))
+        notes = (
+            (f"Thank you for {topic[2]}." if thanks else f"I'm also writing {opening} {topic[2]}.") if topic else None
+        )
         data = self.call("draft_email", **{f"{kind}_id": record_id}, purpose=purpose, tone=tone, notes=notes)["data"]
         self.answer("draft", d=data)
 

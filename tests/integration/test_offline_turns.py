@@ -1,0 +1,62 @@
+"""Offline model across turns (issue #14's "conversation state" and "never act on a guess"): the record in focus
+survives a help-center lookup, "yes" to a which-one question listing several asks it again, a request naming nothing
+is asked about, and a plan that breaks answers that it got stuck instead of breaking the conversation.
+Real agent, real database, the demo CRM (and help center) seeded at the test's clock."""
+
+from __future__ import annotations
+
+from assistant.agent import Agent
+from store.knowledge import ingest, read_paths
+from store.seed import HELP_CENTER
+
+
+async def test_a_ticket_stays_in_focus_after_a_suggested_reply_cites_articles(db, demo_chat, offline):
+    _, as_ = demo_chat
+    embedder = offline.classifier.embedder
+    async with db.session() as s:
+        await ingest(s, read_paths([HELP_CENTER]), embedder)
+    agent = Agent(db, offline, embedder=embedder)
+    sam = await as_("sam@nexa.test")
+    summary = await agent.run(sam, "summarize 1001")
+    reply = await agent.run(sam, "suggest a reply for it", summary.conversation_id)
+    assert "[1]" in reply.answer and not reply.pending, reply.answer  # the reply cites the help center
+    bumped = await agent.run(sam, "escalate it to urgent", summary.conversation_id)
+    assert [p.tool for p in bumped.pending] == ["update_ticket"], bumped.answer
+    assert bumped.pending[0].arguments == {"number": 1001, "changes": {"priority": "urgent"}}, bumped.pending[
+        0
+    ].arguments
+
+
+async def test_yes_to_a_question_listing_several_records_asks_it_again_and_a_pick_then_acts(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "log a call with sarah, she wants pricing for 50 seats")
+    assert asked.answer.startswith("Which one did you mean?") and "Sarah Johnson" in asked.answer, asked.answer
+    again = await agent.run(john, "yes", asked.conversation_id)
+    assert again.answer == asked.answer and not again.pending, again.answer
+    picked = await agent.run(john, "the acme one", asked.conversation_id)
+    assert [p.tool for p in picked.pending] == ["log_call"], picked.answer
+    assert "pricing for 50 seats" in picked.pending[0].arguments["notes"], picked.pending[0].arguments
+
+
+async def test_a_lost_one_with_nothing_in_focus_asks_which_record(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "that one is lost, they went with a competitor")
+    assert not asked.pending and "?" in asked.answer, asked.answer
+
+
+async def test_a_plan_that_breaks_answers_that_it_got_stuck_and_the_eval_counts_the_crash(demo_chat, monkeypatch):
+    from assistant.evaluation import _Crashes
+    from assistant.offline.plan import Plan
+
+    def broken(self):
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    monkeypatch.setattr(Plan, "run", broken)  # a rule's bug, injected: the conversation goes on
+    with _Crashes() as crashes:
+        stuck = await agent.run(john, "move acme to proposal")
+    assert stuck.answer.startswith("Sorry, I got stuck") and not stuck.pending, stuck.answer
+    assert crashes.seen == ["TypeError: 'NoneType' object is not subscriptable"]
