@@ -47,8 +47,9 @@ _CHANGES: list[tuple[re.Pattern[str], str]] = [
             "move_deal_stage",
         ),
         (
-            rf"\b(?:assign|reassign|pass|hand|give|route|transfer|send)\s+{_TICKET_REF}\s+(?:over\s+|back\s+)?to\s+"
-            r"(?!me\b|myself\b|the\b|a\b|him\b|her\b|them\b)([a-z]+)\b|\bloop\s+in\s+(?!me\b|the\b|him\b|her\b|them\b)([a-z]+)\b",
+            rf"\b(?:assign|reassign|pass|hand|give|route|transfer|send|escalate)\s+{_TICKET_REF}\s+(?:over\s+|back\s+|up\s+)?"
+            r"to\s+(?!me\b|myself\b|the\b|a\b|him\b|her\b|them\b|urgent\b|high\b|low\b|medium\b|normal\b|critical\b|"
+            r"p\d\b)([a-z]+)\b|\bloop\s+in\s+(?!me\b|the\b|him\b|her\b|them\b)([a-z]+)\b",
             "assign_ticket",
         ),
     ]

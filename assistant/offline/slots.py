@@ -662,6 +662,7 @@ largest smallest most least newest oldest average avg sitting sit sits parked ha
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted
 few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager thurs tues weds covering reports
+together altogether thing things
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

@@ -72,3 +72,8 @@ def test_a_window_back_from_today():
     assert find_window("anything since monday?", wednesday) == (date(2026, 9, 14), wednesday)
     assert find_window("since the start of the month", wednesday) == (date(2026, 9, 1), wednesday)
     assert find_window("closing in the next 10 days", wednesday) is None
+
+
+def test_escalating_to_a_teammate_hands_the_ticket_on_but_to_a_priority_does_not():
+    assert handed_to("1034 is getting ugly, escalate it to noah") == "noah"
+    assert handed_to("escalate it to urgent") is None

@@ -572,7 +572,9 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered
         ):
             return "list_tickets"
-        if re.search(r"\bleads\b", lowered) and not self.slots.get("name"):
+        if re.search(
+            r"\bleads\b|\b(?:hottest|warmest|top|best|highest[\s-]scor\w*)\s+lead\b", lowered
+        ) and not self.slots.get("name"):  # "whos my hottest lead right now, by score"
             return "list_leads"
         if (
             re.search(r"\b(?:deals|opportunities|opps)\b", lowered)

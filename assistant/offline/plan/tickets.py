@@ -114,6 +114,8 @@ class TicketActs(PlanCore):
                 changes = {k: said[k] for k in ("status", "priority") if said.get(k)}
                 if changes:
                     calls.append(("update_ticket", {"number": number, "changes": changes}))
+        if tool == "update_ticket" and len(calls) == 1 and (handed := handed_to(self.text)):
+            calls.append(("assign_ticket", {"number": number, "assignee": handed}))  # "escalate it to noah"
         if len(calls) == 1:
             self.write(tool, **arguments)
         self.write_all(calls)
