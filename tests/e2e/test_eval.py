@@ -19,7 +19,7 @@ EVAL = DATA / "eval"
 # dev: written by the NLU's developers (100 % measured); dev2 to dev6: written by someone who never read the NLU
 # code, tuned on since (98.8 %, 97.1 %, 96.2 %, 90.8 % and 91.5 % measured; dev4 was 69.2 %, dev5 65.8 % and dev6 70.0 %
 # before); dev7 likewise (55.8 % before, 73.3 % after round 8, 79.2 % after round 9, 85.8 % after round 10); dev8 likewise (62.5 % before,
-# 76.7 % after round 9, 81.7 % after round 10); dev9 likewise (64.2 % before, 93.3 % after round 10). Each floor sits a
+# 76.7 % after round 9, 81.7 % after round 10); dev9 likewise (64.2 % before, 94.2 % after round 10). Each floor sits a
 # little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,

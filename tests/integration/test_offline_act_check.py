@@ -82,3 +82,14 @@ async def test_a_teammates_deals_closing_in_the_next_days_are_only_those(demo_ch
     today = clock.date()
     for closing in re.findall(r"closing (\d{4}-\d{2}-\d{2})", soon.answer):
         assert today <= date.fromisoformat(closing) <= today + timedelta(days=20), soon.answer
+
+
+async def test_the_second_deal_of_an_account_just_viewed(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    viewed = await agent.run(john, "what's open on cedarforge holdings for me")
+    deals = re.search(r"Deals: (.+)", viewed.answer)
+    assert deals, viewed.answer
+    second = deals[1].split("; ")[1].split(" (")[0]
+    picked = await agent.run(john, "the second one - what's the close date", viewed.conversation_id)
+    assert second in picked.answer and "close date" in picked.answer, picked.answer

@@ -232,6 +232,14 @@ class PlanCore(ABC):
             name = None  # "move the 120k one to qualification": no name, a pick among the records shown
         listed = [r for r in self.focus.records if r.get("type") in kinds and r.get("id")]
         nth = _NTH.search(self.text)
+        account = self.focus.of(["account"])
+        if nth and len(listed) <= 1 and kinds == ["deal"] and account is not None and account.get("id"):
+            # "the second one - what's the close date" after an account's view: the second of the deals it showed
+            deals = self.call("get_account", account_id=str(account["id"]))["data"].get("deals") or []
+            word = nth[1].lower()
+            index = len(deals) if word == "last" else ORDINALS.index(word) + 1
+            if 1 <= index <= len(deals) and deals[index - 1].get("id"):
+                return {"type": "deal", "id": str(deals[index - 1]["id"]), "name": deals[index - 1].get("deal_name")}
         if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
             word = nth[1].lower()
             picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
