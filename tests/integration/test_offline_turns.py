@@ -60,3 +60,16 @@ async def test_a_plan_that_breaks_answers_that_it_got_stuck_and_the_eval_counts_
         stuck = await agent.run(john, "move acme to proposal")
     assert stuck.answer.startswith("Sorry, I got stuck") and not stuck.pending, stuck.answer
     assert crashes.seen == ["TypeError: 'NoneType' object is not subscriptable"]
+
+
+async def test_a_manager_asking_who_or_what_a_rep_is_working_on_gets_the_team(demo_chat):
+    agent, as_ = demo_chat
+    maria = await as_("maria@nexa.test")
+    overdue = await agent.run(maria, "who has overdue tasks?")
+    assert [c["name"] for c in overdue.tool_calls] == ["team_tasks"], overdue.answer
+    assert overdue.answer.startswith("Your team's open tasks overdue"), overdue.answer
+    working = await agent.run(maria, "what's mike working on?")
+    assert [c["name"] for c in working.tool_calls] == ["search_deals"], working.answer
+    assert working.tool_calls[0]["arguments"]["owner"] == "mike" and working.answer.startswith("Mike's deals"), (
+        working.answer
+    )

@@ -169,6 +169,8 @@ def _line_amount(line: str) -> float | None:
 
 
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
+# A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
+_WHO_ASKED = re.compile(r"^\W*who(?:'?s|\s+is|\s+has|\s+have|\s+got)?\b", re.I)
 _WORKING_ON = re.compile(
     r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
     r"|\bwhat(?:'?s|\s+does|\s+has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b"
@@ -524,10 +526,13 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             and tasks
             and (
                 person
-                or ((self.slots.get("scope") == "team" or _MY_REPS.search(lowered)) and not self.slots.get("name"))
+                or (
+                    (self.slots.get("scope") == "team" or _MY_REPS.search(lowered) or _WHO_ASKED.match(lowered))
+                    and not self.slots.get("name")
+                )
             )
         ):
-            return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?")
+            return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?", "who has ...")
         if (
             (
                 _DEAL_WORDS.search(lowered)
@@ -555,6 +560,9 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
         ):
             self.slots = {**self.slots, "assignee": queue_of}
             return "list_tickets"  # "whats sam working on", "noah's queue": a teammate's tickets
+        if manager and working and queue_of and queue_of.lower() not in NOT_A_NAME:
+            self.slots = {**self.slots, "person": queue_of}
+            return "teammate_deals"  # "what's mike working on" from his manager: the deals he has open
         if (
             _DEAL_WORDS.search(lowered)
             and not self.slots.get("name")
