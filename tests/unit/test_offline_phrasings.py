@@ -167,3 +167,19 @@ def test_a_deals_status_is_where_it_stands(text, overall):
     from assistant.offline.plan.lookups import STATUS_OF
 
     assert bool(STATUS_OF.search(text)) is overall
+
+
+@pytest.mark.parametrize(
+    ("text", "staff"),
+    [
+        ("Enterprise customer needs a single export of ~400k rows. What's our internal way to get it done?", True),
+        ("a customer says someone logged into their account, what's our procedure?", True),
+        ("our users keep asking for dark mode", True),
+        ("what's the status of ticket 1047?", False),
+        ("move the acme deal to proposal", False),
+    ],
+)
+def test_a_customers_situation_told_with_an_adjective_is_a_staff_question(text, staff):
+    from assistant.offline.dialogue import is_staff_question
+
+    assert is_staff_question(text) is staff
