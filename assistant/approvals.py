@@ -15,7 +15,7 @@ from assistant import injection
 from assistant.events import Outcome, Pending, TurnResult
 from prompts import render
 from store.errors import DomainError
-from store.models import Contact, Conversation, EmailMessage, PendingAction
+from store.models import MONEY_FIELDS, Contact, Conversation, EmailMessage, PendingAction
 from store.serialize import plain
 from store.services.audit import audit
 from store.services.conversations import ConversationService
@@ -25,7 +25,6 @@ from tools import Tool, ToolContext, Toolset
 Target = tuple[
     str | None, str | None, datetime | None, str | None
 ]  # (type, id, version) of the record a write changes, and a name
-MONEY_FIELDS = {"amount", "annual_revenue", "unit_price"}
 NAMED_BY = (("contact", "contact_id"), ("lead", "lead_id"), ("deal", "deal_id"), ("contact", "requester_contact_id"))
 
 

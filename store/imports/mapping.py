@@ -11,6 +11,7 @@ from typing import Any, get_args
 from store.errors import InvalidInput
 from store.imports import values as v
 from store.imports.presets import COLUMNS, RESOURCE_VALUES, VALUES
+from store.models import MONEY_FIELDS
 from store.models.enums import LeadStatus, TicketStatus
 from store.schemas import AccountCreate, ContactCreate, DealCreate, Input, LeadCreate, ProductCreate, TicketCreate
 
@@ -70,7 +71,6 @@ ALIASES: dict[str, dict[str, str]] = {
         "billing_frequency": "billing",
     },
 }
-MONEY = {"amount", "annual_revenue", "total_mrr", "unit_price"}
 DATES = {"close_date"}
 INTS = {"employees", "probability", "contract_term", "score", "health_score"}
 LISTS = {"competitors"}
@@ -179,7 +179,7 @@ class Mapping:
         return data, custom
 
     def _cell(self, data: dict[str, Any], target: str, cell: str) -> None:
-        if target in MONEY:
+        if target in MONEY_FIELDS:
             data[target], currency = v.money(cell)
             if currency and target in ("amount", "unit_price") and "currency" not in data:
                 data["currency"] = currency

@@ -6,6 +6,8 @@ Every module of the package is imported, so a model in a new module is mapped (f
 import importlib
 import pkgutil
 
+import sqlalchemy as sa
+
 from store.models.accounts import Account, AccountTeamMember
 from store.models.activities import Activity, ActivityLink
 from store.models.alerts import PostedAlert
@@ -52,8 +54,16 @@ def _record_types() -> dict[str, type[Entity]]:
 
 
 RECORD_TYPES = _record_types()  # record_type -> model: what a reference's type names
+# The fields that hold an amount of money (NUMERIC(14,2) columns, `base.money`): read and shown as money.
+MONEY_FIELDS = frozenset(
+    column.key
+    for table in Base.metadata.tables.values()
+    for column in table.columns
+    if isinstance(column.type, sa.Numeric) and (column.type.precision, column.type.scale) == (14, 2)
+)
 
 __all__ = [
+    "MONEY_FIELDS",
     "RECORD_TYPES",
     "Account",
     "AccountTeamMember",
