@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 
-from prompts.money import money_short
+from prompts.money import money_exact, money_short
 
 HERE = Path(__file__).parent
 RESTRICTED = "restricted"
@@ -19,6 +19,13 @@ def _money(value: Any, currency: str = "USD") -> str:
     if isinstance(value, Undefined):
         return RESTRICTED
     return money_short(value, currency)
+
+
+def _price(value: Any, currency: str = "USD") -> str:
+    """A price to the cent ("restricted" when redacted, as `_money`)."""
+    if isinstance(value, Undefined):
+        return RESTRICTED
+    return money_exact(value, currency)
 
 
 @lru_cache(maxsize=1)
@@ -32,6 +39,7 @@ def _env() -> Environment:
         autoescape=False,
     )
     env.filters["money"] = _money
+    env.filters["price"] = _price
     return env
 
 

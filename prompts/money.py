@@ -13,3 +13,10 @@ def money_short(amount: Decimal | float | int, currency: str = "USD") -> str:
         if abs(value) >= size:
             return f"{symbol}{value / size:.1f}".rstrip("0").rstrip(".") + suffix
     return f"{symbol}{value:,.0f}"
+
+
+def money_exact(amount: Decimal | float | int | str, currency: str = "USD") -> str:
+    """An amount to the cent, as a price list shows it: $50,000, $49.50."""
+    symbol = "$" if currency == "USD" else f"{currency} "
+    value = Decimal(str(amount))
+    return f"{symbol}{value:,.0f}" if value == value.to_integral_value() else f"{symbol}{value:,.2f}"

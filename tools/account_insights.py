@@ -6,20 +6,23 @@ import uuid
 
 from store.serialize import plain
 from store.services.account_insights import AccountInsightService
+from store.services.accounts import AccountService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
 
 @tool(area="accounts")
 async def account_health(ctx: ToolContext, account_id: uuid.UUID) -> ToolResult:
-    """An account's health score (0-100), churn risk band and lifetime value, with the factors behind the score
-    (support load and sentiment, engagement recency, orders, open risks).
+    """An account's health score (0-100) computed now, churn risk band and lifetime value, with the factors behind the
+    score (support load and sentiment, engagement recency, orders, open risks), and the score on the account's record
+    (`recorded_score`: the last nightly pass's, or an import's).
 
     Args:
         account_id: the account's id (from search_crm)
     """
     health = await AccountInsightService(ctx.session, ctx.actor).health(account_id)
-    return ToolResult(data=health.to_dict())
+    recorded = (await AccountService(ctx.session, ctx.actor).get(account_id)).health_score
+    return ToolResult(data=health.to_dict() | {"recorded_score": recorded})
 
 
 @tool(area="accounts")

@@ -54,12 +54,10 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "change records in another CRM",
         ),
         (r"\btranslat\w*\b", "translate text"),
+        (r"\b(?:ad\s+spend|adwords|google\s+ads|facebook\s+ads|ad\s+campaigns?)\b", "run paid advertising"),
         (
-            r"\b(?:campaigns?|newsletters?|mailing lists?|marketing emails?|ad spend|adwords)\b",
-            "manage marketing campaigns",
-        ),
-        (
-            r"\b(?:salary|salaries|raises?(?!\s+(?:it|this|that|the|#?\d+)\b)|payroll|bonus(?:es)?|commissions?|expense reports?|pto|vacation days)\b",
+            r"\b(?:salary|salaries|raises?(?!\s+(?:it|this|that|the|#?\d+)\b)|payroll|paychecks?|bonus(?:es)?|expense reports?|pto|vacation days)\b"
+            r"|\bhow\s+much\s+(?:are|do|did)\s+we\s+pay(?:ing)?\b|\b(?:gross|net)\s+pay\b",
             "handle HR or payroll",
         ),
         (
@@ -175,7 +173,7 @@ _HOWTO_TOPIC = re.compile(
     r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
     r"integrations?|slack\s+app|mobile|offline|duplicates?|dupes?|merg(?:e|ing)|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
     r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
-    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix)\b",
+    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix|lists?|segments?|campaigns?)\b",
     re.IGNORECASE,
 )
 
@@ -315,6 +313,16 @@ def smalltalk(text: str) -> str | None:
         if pattern.search(text):
             return kind
     return None
+
+
+# What Nexa does, but not from a chat message: where it is done instead.
+DONE_ELSEWHERE = {
+    "export data in bulk": "`nexa export contacts --as YOU > contacts.csv` (or leads, accounts, deals, tickets) writes "
+    "every record you may read as CSV, and so does the API's list route with `Accept: text/csv`.",
+    "send bulk emails": "mass email goes out as a campaign email to a contact list, with a preview of its recipients, "
+    "sent by a manager (`nexa campaigns email` and `send`, or the campaign's page in the API). I can show the lists "
+    "and campaigns, and add people to a list.",
+}
 
 
 def out_of_scope(text: str) -> str | None:

@@ -67,6 +67,6 @@ class PeopleService(Service):
             raise PermissionDenied(field, "only managers (for their team) and admins see or assign other people's work")
         if user.team != self.actor.team:
             raise PermissionDenied(
-                field, f"{user.name} is not on your team; a manager sees and assigns their own team's work"
+                field, f"{user.name} is not on your team; a manager can only see and assign their own team's work"
             )
         return user

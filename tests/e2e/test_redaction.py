@@ -24,6 +24,8 @@ from store.access import Actor, redact
 from store.auth import actor_for_email
 from store.clock import utcnow
 from store.embeddings import default_embedder
+from store.inbox.ingest import ingest as receive_mail
+from store.inbox.service import InboxService
 from store.models import Account, Contact, Deal, User
 from store.models.enums import RecordType
 from store.seed import seed
@@ -31,7 +33,9 @@ from store.services import ContactService, DealService, LeadService, TicketServi
 from store.services.engagements import EngagementService
 from store.services.timeline import TimelineService
 from store.services.views import ViewService
+from store.settings import get_settings
 from tests.support.factories import SYSTEM
+from tests.support.inbox_mail import mail
 from tests.support.paths import ROOT
 from tools import registry
 
@@ -139,6 +143,10 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
     admin, sam = await _as(db, "admin@nexa.test"), await _as(db, "sam@nexa.test")
     async with db.session() as s:  # a ticket the help center has nothing on: its suggested reply says so
         odd = await TicketService(s, admin).create({"subject": "The quantum flux capacitor hums at night"})
+        inbox, _ = await InboxService(s, admin).create_inbox(
+            name="support", address="support@nexa.test", team="Support"
+        )
+        await receive_mail(s, inbox, mail(message_id="<sso@globex.test>"), get_settings())  # a thread to summarize
         await s.commit()
     seen: dict[str, list[dict]] = {}
 
@@ -182,6 +190,18 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "what's our win rate by source this year?",
             f"suggest a reply to ticket {odd.number}",
             "add a note to Sarah Johnson: get her in as a contact under acme corp",
+            "what lists do we have?",
+            "who's on the VIP list?",
+            "which campaigns are running?",
+            "how did the Q4 Promo do?",
+            "draft a nurture email for the VIP list, subject: hello",
+            "what's my commission this quarter?",
+            "what products do we sell?",
+            "any orders from acme?",
+            "how healthy is acme?",
+            "give me the rolled up view of acme corp, subs included",
+            "any unassigned threads in the inbox?",
+            "summarize the SSO thread",
         )
     ] + [
         (Actor.customer("redaction-test"), text)

@@ -178,6 +178,19 @@ class DealActs(RecordReads):
             self.do_show_record()  # "how is Acme doing": an account
         self.do_list_deals()  # "Acme's deals": an account's
 
+    def do_my_deals(self) -> None:
+        """The caller's open deals ("list my deals", "show me all my opps"): how many, their total, the first 20."""
+        data = self.call("search_deals", mine=True, open_only=True, limit=20)["data"]
+        count = f"{data['total']} deal{'s' if data['total'] != 1 else ''}"
+        total = f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
+        shown = f", the first {len(data['deals'])}" if data["total"] > len(data["deals"]) else ""
+        self.answer(
+            "deals",
+            deals=data["deals"],
+            title=f"Your open deals ({count}{total}{shown})",
+            empty="You have no open deals.",
+        )
+
     def do_list_deals(self) -> None:
         """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the
         account's own."""

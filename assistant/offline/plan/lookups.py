@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from assistant.messages import Message
-from assistant.offline.dialogue import asked_field, asked_fields, field_request, is_question
+from assistant.offline.dialogue import asked_field, asked_fields, field_request, is_howto, is_question
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
 from assistant.offline.slots import find_window
@@ -105,12 +105,8 @@ class RecordReads(PlanCore):
                 if self.find(ANYTHING, what="a record", required=False) is not None:
                     self.writing = False
                     self.do_show_record()
-            named = read_slots(self.text, self.model.now()).get("name")
-            if self.parse.intent == "unknown" and not fallback and named and is_question(self.text):
-                self.slots = {**self.slots, "name": named}  # "when did i have the discovery call w sarah johnson"
-                if self.find(ANYTHING, what="a record", required=False) is not None:
-                    self.writing = False
-                    self.do_show_record()
+            if is_howto(self.text) and not fallback:
+                self.answer("kb_none")  # "how do I add contacts to a list?": a how-to never turns into a change
             if (
                 self.parse.intent == "unknown"
                 and not fallback

@@ -7,7 +7,9 @@ import re
 from assistant.offline import Parse
 from assistant.offline.act_check import asks_creation, handed_to
 from assistant.offline.acts import change_intent
+from assistant.offline.areas import Asked, asked_area
 from assistant.offline.dialogue import (
+    DONE_ELSEWHERE,
     RECORD_FIELDS,
     asked_field,
     field_request,
@@ -24,11 +26,14 @@ from assistant.offline.handoff import handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.activities import ActivityActs
+from assistant.offline.plan.commerce import CommerceActs
 from assistant.offline.plan.core import ANYTHING, STUCK, WRITES
 from assistant.offline.plan.deals import COACH, PERFORMANCE, PIPELINE_WORDS, TEAMMATE_DEALS
 from assistant.offline.plan.handoffs import HandoffActs
+from assistant.offline.plan.inbox import InboxActs
 from assistant.offline.plan.insights import InsightActs
 from assistant.offline.plan.lookups import EVIDENT_READS, SEEN_BEFORE
+from assistant.offline.plan.marketing import MarketingActs
 from assistant.offline.plan.people import PeopleActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
 from assistant.offline.plan.tickets import BARE_TICKET, WAITING_ON_ME
@@ -168,6 +173,11 @@ def _line_amount(line: str) -> float | None:
     return float(m[1]) * {"": 1, "K": 1e3, "M": 1e6}[m[2]] if m else None
 
 
+_MY_DEALS = re.compile(
+    r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?)?"
+    r"(?:all\s+(?:of\s+)?)?my\s+(?:open\s+|current\s+|active\s+)?(?:deals|opps|opportunities)(?:\s+(?:please|pls))?\W*$",
+    re.I,
+)  # "list my deals": the deals themselves (the pipeline report sums them by stage)
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 # A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
 _WHO_ASKED = re.compile(r"^\W*who(?:'?s|\s+is|\s+has|\s+have|\s+got)?\b", re.I)
@@ -233,7 +243,11 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
 _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do|does|should|which|who)\b", re.I)
 
 
-class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
+# The acts of the areas around the records (`assistant.offline.areas`) that take what the words named.
+_NAMING_ACTS = frozenset({"list_members", "add_to_list", "campaign_email", "thread_summary", "assign_thread"})
+
+
+class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, InboxActs, CommerceActs):
     """One request's plan: the act it asks for, then that act's plan."""
 
     def run(self) -> None:
@@ -265,6 +279,10 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
                 and not is_howto(text)
             )
         )  # "customer confirmed the fix worked on 1047, resolve it pls": a change the message fully states
+        if not howto and not out_of_scope(text) and (asked := asked_area(text)) is not None:
+            self._serve_area(
+                asked
+            )  # "who's on the VIP list", "how did the Q4 promo do", "what's waiting on me in support@"
         if (
             handed := handoff(text, {str(r.get("type")) for r in self.focus.records})
         ) is not None:  # "give emma's falconpath deal to carlos"
@@ -297,7 +315,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             self.do_show_ticket()
         cannot = None if howto else out_of_scope(text)
         if cannot:
-            self.answer("cannot", what=cannot)
+            self.answer("cannot", what=cannot, elsewhere=DONE_ELSEWHERE.get(cannot))
         if asked_metric(text) and not (
             self.parse.intent in WRITES
             and self.parse.confidence >= RULE_CONFIDENCE
@@ -414,6 +432,13 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
         if handler is None:
             self.answer("help", unknown=intent != "help")
         handler()
+
+    def _serve_area(self, asked: Asked) -> None:
+        """The act of a list, campaign, commission, catalog, order, health or shared-inbox request (a price asked of
+        no product the catalog holds goes on to the other readings)."""
+        self.writing = False
+        act = getattr(self, f"do_{asked.act}")
+        act(asked) if asked.act in _NAMING_ACTS else act()
 
     def _pick_from_shown(self, superlative: str) -> None:
         """The line of the list we showed with the largest (or smallest) amount; nothing when the lines carry none."""
@@ -611,6 +636,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
         if self.slots.get("name") and not person and _ROLL_UP.search(lowered):
             return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
+        if _MY_DEALS.match(self.text):
+            return "my_deals"
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:

@@ -1,0 +1,65 @@
+"""Which area around the records a request asks about (`assistant.offline.areas`): lists, campaigns, commissions,
+the catalog, orders, an account's health and the shared inbox; and the words that only look alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.offline.areas import Asked, asked_area, list_name
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("what lists do we have?", Asked("lists")),
+        ("which contact lists are there", Asked("lists")),
+        ("who's on the VIP list?", Asked("list_members", name="VIP")),
+        ("how many ppl in the enterprise prospects segment", Asked("list_members", name="enterprise prospects")),
+        ("add lisa chen to the vip list", Asked("add_to_list", name="vip", who="lisa chen")),
+        ("pls put her on our VIP list", Asked("add_to_list", name="VIP", who="her")),
+        ("how did the Q4 promo do?", Asked("campaign")),
+        ("which campaigns are running right now", Asked("campaigns")),
+        ("what's my commission this quarter?", Asked("commissions")),
+        ("how much did I earn last quarter", Asked("commissions")),
+        ("any orders from acme?", Asked("orders")),
+        ("how healthy is globex", Asked("account_health")),
+        ("is initech a churn risk?", Asked("account_health")),
+        ("what does the enterprise plan cost?", Asked("price")),
+        ("give me the rolled up view of northworks, subs included", Asked("consolidated")),
+        ("what products do we sell?", Asked("catalog")),
+        ("what's waiting on me in the inbox?", Asked("inbox_waiting")),
+        ("any emails waiting on me?", Asked("inbox_waiting")),
+        ("unassigned threads in support@", Asked("inbox")),
+        ("summarize the thread from globex about SSO", Asked("thread_summary", name="globex SSO")),
+        ("assign the SSO thread to sam", Asked("assign_thread", name="SSO", who="sam")),
+    ],
+)
+def test_a_request_about_an_area_names_its_act(text: str, asked: Asked) -> None:
+    assert asked_area(text) == asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "add a task to my to-do list: call tom friday",
+        "put sarah on my call list for tomorrow",
+        "how do I add contacts to a list?",  # a how-to: the help center's
+        "how much is the acme deal worth?",  # a deal's amount
+        "email all my customers about the price change",  # a command, not a price question
+        "we need the signed form in order to close",
+        "list my deals",
+        "move acme to proposal",
+        "escalate 1054 - customer's threatening to churn. make it urgent",
+        "qualify the farid adams lead: budget 25k, timeline Q4, needs a shared inbox, CEO decides",
+        "get tom smith to docusign the order form",
+        "how big are they and which subsidiaries roll up under them?",  # the account's view
+    ],
+)
+def test_words_that_only_look_alike_are_no_area(text: str) -> None:
+    assert asked_area(text) is None
+
+
+def test_a_list_is_named_by_the_words_before_list_but_not_a_to_do_or_call_list() -> None:
+    assert list_name("show me the Enterprise Prospects list") == "Enterprise Prospects"
+    assert list_name("what's on my to-do list") is None
+    assert list_name("add him to the call list") is None
