@@ -1,4 +1,4 @@
-"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev9_assistant.yaml) against the test server: a
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev9_assistant.yaml, pillars_assistant.yaml) against the test server: a
 score floor and no wrong-record write. The floor sits a little under the dev score; a change that makes the assistant understand less
 fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
 
@@ -31,6 +31,7 @@ FLOORS = {
     "dev7_assistant.yaml": 0.72,
     "dev8_assistant.yaml": 0.72,
     "dev9_assistant.yaml": 0.88,
+    "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
 
 
@@ -56,6 +57,8 @@ def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: s
     assert report["pass_rate"] >= floor, (
         f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
     )
+    if name.startswith("pillars"):
+        return  # 40 requests about the areas around the records, not the whole mix
     assert report["cases"] >= 100 and set(report["per_category"]) >= {
         "read",
         "write",
