@@ -23,7 +23,8 @@ from bots.web.session import PATH
 from store.access import redact
 from store.errors import DomainError, InvalidInput
 from store.inbox.assist import suggest
-from store.inbox.service import Assignee, InboxService
+from store.inbox.service import InboxService
+from store.inbox.views import Assignee
 from store.models.enums import Priority
 from store.models.inbox import ConversationStatus, PresenceState
 from store.services.audit import audit
