@@ -7,7 +7,8 @@ holding the rule or the figure, with its condition. Articles without headings (o
 wanted section) are answered by their sentences ranked on how well they answer: similarity to the
 question plus what the need looks for (a figure, a condition, an instruction), never a sentence
 that only repeats the question or describes the symptom. A value the article gives as missing ("[value not
-available]") is never said, and when it is what answers best the article does not answer.
+available]") is never said, and when it is what answers best the article does not answer; nor does an article
+stating no value of the kind a fact question asks for (`store.knowledge.answerable`).
 
 `faithful` is the check every answer passes, offline or from a language model: a sentence no cited
 passage supports (by embedding similarity) is dropped.
@@ -26,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
+from store.knowledge.answerable import states_asked
 from store.knowledge.chunking import OVERLAP_CHARS
 from store.knowledge.sections import IMPERATIVE, section_role
 
@@ -318,7 +320,9 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
-    if _leaves_out(question, passages, embedder, need):
+    if _leaves_out(question, passages, embedder, need) or (
+        need == "fact" and not states_asked(question, "\n".join(u for p in passages for u in _units(p.content)))
+    ):  # the article names what is asked without saying it, or states no value of the kind asked
         return Composed("", need, [])
     passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)
