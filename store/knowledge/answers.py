@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -612,6 +612,7 @@ def pick_article(
     *,
     margin: float = PICK_MARGIN,
     staff: bool = False,
+    common: Collection[str] = (),
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
@@ -619,13 +620,14 @@ def pick_article(
     topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
     a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
     next to "Depositing a Check" for a question naming no account), and more for each word the question rules out
-    ("Business ..." for "my Silver Rewards card (personal one, not the business card)")."""
+    ("Business ..." for "my Silver Rewards card (personal one, not the business card)"). The `common` words (the
+    knowledge base's own name) are left out of the question and the titles when they are compared."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
-    titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+    titles = embed_cached(embedder, [_without(text_, common) for text_ in (question, *(t for _, t, _ in close))])
     ruled_out = negated(question)
     asked = _stems(question) - ruled_out
     words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
@@ -646,6 +648,14 @@ def pick_article(
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
+
+
+def _without(text_: str, words: Collection[str]) -> str:
+    """A text without the given words (case-insensitive)."""
+    drop = {w.lower() for w in words}
+    return (
+        re.sub(r"[A-Za-z][\w'-]*", lambda m: "" if m.group(0).lower() in drop else m.group(0), text_) if drop else text_
+    )
 
 
 def referred(
@@ -914,12 +924,14 @@ async def choose_article(
     *,
     staff: bool = False,
     referable: Sequence[tuple[uuid.UUID, str]] = (),
+    common: Collection[str] = (),
 ) -> uuid.UUID:
     """`pick_article` over retrieved articles `(id, title, score)` (or the first of them listing the error code the
     question names, when the picked one does not), or the article its sentence closest to the question sends the
     reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
-    the embedding runs in worker threads, off the event loop."""
-    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
+    `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`); the embedding runs in
+    worker threads, off the event loop."""
+    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff, common=common)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, chosen, vector)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names
