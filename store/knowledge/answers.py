@@ -62,6 +62,10 @@ _PROBLEM = re.compile(
     r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps? (?:on|\w+ing)|anymore|problem|issue)\b",
     re.IGNORECASE,
 )
+_PREFERENCE = re.compile(
+    r"\b(?:do|does|did)(?:n'?t| not) (?:need|want|use|plan|intend|like|care)\b(?: (?:it|them|this|that))?(?: anymore)?",
+    re.IGNORECASE,
+)  # what the asker no longer wants is no problem ("we don't need it anymore")
 _HOWTO = re.compile(
     r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
     r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b",
@@ -259,7 +263,7 @@ class Composed:
 
 def question_need(question: str) -> Need:
     """What would resolve the question: a fix, steps, the cause, a figure, or a rule."""
-    problem = bool(_CODE.search(question) or _PROBLEM.search(question))
+    problem = bool(_CODE.search(question) or _PROBLEM.search(_PREFERENCE.sub(" ", question)))
     howto = bool(_HOWTO.search(question))
     if _WHY.search(question) and not howto:
         return "cause"

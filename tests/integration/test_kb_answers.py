@@ -86,6 +86,8 @@ def test_sections_know_their_role_and_articles_their_type():
         ("the app keeps rejecting my check photo", "fix"),
         ("Business Gold cardholder wants to downgrade to the Bronze card. Can I do that?", "rule"),
         ("I have the Gold Rewards card and the EcoCard - do both savings bonuses add up?", "rule"),
+        ("it renewed two weeks ago and we don't need it anymore. Can we get money back?", "rule"),  # no problem
+        ("the invitation link doesn't work anymore", "fix"),
     ],
 )
 def test_the_question_need(question, need):
