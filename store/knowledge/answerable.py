@@ -4,7 +4,8 @@ A question no article answers often matches one well by its words ("how many mon
 asking you to reconsider?" and the article on reconsideration), and the answer composed from it then says something
 else. What the question asks for tells them apart when it is a value of a kind: an amount ("how much does it cost",
 "what's the fee": a dollar figure, or that it is free), a percentage ("what percentage"), a duration ("how long",
-"how many days": a number of days, hours... or "immediately"), or a count of what "how many" names ("how many webhook
+"how many days": a number of days, hours... or "immediately"), a size ("how big", "the biggest payload": in MB,
+rows, characters...), or a count of what "how many" names ("how many webhook
 endpoints": a number said of endpoints). An article stating no value of that kind does not answer.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-Kind = Literal["amount", "percentage", "duration", "count"]
+Kind = Literal["amount", "percentage", "duration", "size", "count"]
 
 _UNITS = r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
 _NUMBER_WORDS = (
@@ -26,6 +27,7 @@ _ASKS_AMOUNT = re.compile(
 )
 _ASKS_PERCENTAGE = re.compile(r"\bpercent(?:age)?\b|\bwhat %", re.IGNORECASE)
 _ASKS_DURATION = re.compile(rf"\bhow long\b|\bhow soon\b|\bhow many (?:business |calendar )?{_UNITS}\b", re.IGNORECASE)
+_ASKS_SIZE = re.compile(r"\bhow (?:big|large)\b|\b(?:biggest|largest|max(?:imum)? size|what size)\b", re.IGNORECASE)
 _ASKS_COUNT = re.compile(r"\bhow many ((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)", re.IGNORECASE)
 _COUNT_STOP = frozenset(
     "can could do does did will would should is are was were come comes one we i you they he she it my our your per a "
@@ -44,6 +46,9 @@ _DURATION = re.compile(
     r"\b(?:immediately|instantly|right away|same[- ]day|next business day|overnight)\b",
     re.IGNORECASE,
 )
+_SIZE = re.compile(
+    r"\d\s?(?:[kmgt]i?b|bytes?|kilobytes?|megabytes?|gigabytes?|characters?|rows?|pixels?|px)\b", re.IGNORECASE
+)
 _NUMBER = re.compile(rf"(?<![\w$.,-])(?:\d[\d,]*|{_NUMBER_WORDS}|unlimited)\b(?!\s?%)", re.IGNORECASE)
 _WINDOW = 5  # words either side of a number that may say what it counts ("9 complimentary visits", "visits: 9")
 _WORDS = re.compile(r"[a-z]+", re.IGNORECASE)
@@ -56,6 +61,8 @@ def asked_kinds(question: str) -> dict[Kind, frozenset[str]]:
         kinds["amount"] = frozenset()
     if _ASKS_PERCENTAGE.search(question):
         kinds["percentage"] = frozenset()
+    if _ASKS_SIZE.search(question):
+        kinds["size"] = frozenset()
     if _ASKS_DURATION.search(question):
         kinds["duration"] = frozenset()
     elif counted := _ASKS_COUNT.search(question):
@@ -87,6 +94,8 @@ def _states(kind: Kind, counted: frozenset[str], text: str) -> bool:
         return bool(_PERCENTAGE.search(text))
     if kind == "duration":
         return bool(_DURATION.search(text))
+    if kind == "size":
+        return bool(_SIZE.search(text))
     plain = re.sub(r"\$\s?\d[\d,.]*", " ", text)  # money is no count
     if not counted:  # "how many times": any number
         return bool(_NUMBER.search(plain))

@@ -18,6 +18,7 @@ from store.knowledge.answerable import asked_kinds, states_asked
         ("how many webhook endpoints can we register per workspace?", {"count": {"endpoint"}}),
         ("how many free airport lounge visits come with the card?", {"count": {"visit"}}),
         ("how many times a month can I move money out?", {"count": set()}),  # any number counts times
+        ("whats the biggest payload a webhook delivery can have?", {"size": set()}),
         ("can I pay my invoice with bitcoin?", {}),
     ],
 )
@@ -42,6 +43,8 @@ def test_a_fact_question_asks_for_a_value_of_a_kind(question, kinds):
         ("how many separate pipelines can we create?", "Every workspace starts with six stages.", False),
         ("how many times a month can I withdraw?", "You may make up to 30 withdrawals a cycle.", True),
         ("how many times a month can I withdraw?", "Withdrawals over $500 need approval.", False),  # money no count
+        ("how big can an import file be?", "Files up to 50 MB or 100,000 rows import.", True),
+        ("whats the biggest payload a webhook can have?", "Answer each delivery within 5 seconds.", False),
         ("can I pay with bitcoin?", "We accept cards.", True),  # no value asked
     ],
 )
