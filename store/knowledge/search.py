@@ -185,6 +185,10 @@ def _share(rows: list[Any]) -> float:
 
 
 _NAME = re.compile(r"[A-Za-z][\w'-]*")
+_WORD_RUN = re.compile(r"[A-Za-z0-9][\w'-]*")
+_EXISTS = re.compile(
+    r"\b(?:do|does) (?:you|\w+) (?:have|offer|support|provide|sell)\b|\b(?:is|are) there (?:a|an|any)\b", re.IGNORECASE
+)  # a question whether something exists
 _NAMED = re.compile(r"[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}s?")  # "QuickBooks", "EU", "SLAs"
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"(-])\s*$")
 
@@ -207,9 +211,12 @@ async def unknown_names(
 ) -> list[str]:
     """The names in a short query (`names`; up to SHORT_TERMS lexemes) that no visible passage holds: what a help
     center never mentions ("a QuickBooks sync", "a mortgage in Spain") it cannot answer, unlike a paraphrase's common
-    words ("spreadsheet"). A longer question tells a scenario whose names are incidental ("charged again in January",
-    "an ATM in Cancun"): none."""
-    asked = names(query)
+    words ("spreadsheet"). A short question whether something exists ("do you offer a 529 college savings plan?",
+    "does nexa have a dark mode?") names it with all the words after its verb, capitalised or not: a help center
+    holding no "529" or "college" cannot say it does. A longer question tells a scenario whose names are incidental ("charged
+    again in January", "an ATM in Cancun"): none."""
+    exists = _EXISTS.search(query)
+    asked = list(dict.fromkeys(names(query) + (_WORD_RUN.findall(query[exists.end() :]) if exists else [])))
     if not asked:
         return []
     params = {"names": asked, "q": query, "short": SHORT_TERMS, "vis": [v.value for v in visibilities]}

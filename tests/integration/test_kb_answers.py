@@ -353,6 +353,8 @@ async def test_a_short_question_naming_what_the_help_center_never_mentions_is_no
         assert await unknown_names(s, "do you sync invoices with QuickBooks?") == ["QuickBooks"]
         assert await unknown_names(s, "Where do I find the Invoices page in Settings?") == []
         assert await unknown_names(s, long) == []
+        assert await unknown_names(s, "does nexa have a dark mode?") == ["dark", "mode"]  # whether something exists
+        assert await unknown_names(s, "do you offer a mobile app?") == []  # the asking verb is no name
         context = ToolContext(session=s, actor=visitor, settings=Settings(), embedder=embedder)
         unknown = await tool.run(context, {"query": "do you sync invoices with QuickBooks?"})
         known = await tool.run(context, {"query": "how do I download invoices as PDF?"})
