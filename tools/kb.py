@@ -7,7 +7,14 @@ from store.embeddings import default_embedder
 from store.knowledge import search
 from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
 from store.knowledge.memory import search_memory
-from store.knowledge.search import NAME_SCORE, RELEVANCE_FLOOR, WEAK_SCORE, unknown_names, weak_match_answers
+from store.knowledge.search import (
+    NAME_SCORE,
+    RELEVANCE_FLOOR,
+    WEAK_SCORE,
+    own_names,
+    unknown_names,
+    weak_match_answers,
+)
 from store.models import KbArticle
 from store.models.enums import Visibility
 from tools.context import ToolContext
@@ -42,6 +49,7 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
         [(h.article_id, h.title, h.score) for h in relevant],
         staff=ctx.actor.role is not CallerRole.customer,
         referable=[(h.article_id, h.title) for h in hits if h not in relevant],
+        common=await own_names(ctx.session, query, visible),
     )
     if all(h.article_id != chosen for h in relevant):  # an article under the floor that the chosen one refers to
         relevant.insert(0, next(h for h in hits if h.article_id == chosen))

@@ -7,7 +7,8 @@ holding the rule or the figure, with its condition. Articles without headings (o
 wanted section) are answered by their sentences ranked on how well they answer: similarity to the
 question plus what the need looks for (a figure, a condition, an instruction), never a sentence
 that only repeats the question or describes the symptom. A value the article gives as missing ("[value not
-available]") is never said, and when it is what answers best the article does not answer.
+available]") is never said, and when it is what answers best the article does not answer; nor does an article
+stating no value of the kind a fact question asks for (`store.knowledge.answerable`).
 
 `faithful` is the check every answer passes, offline or from a language model: a sentence no cited
 passage supports (by embedding similarity) is dropped.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
+from store.knowledge.answerable import states_asked
 from store.knowledge.chunking import OVERLAP_CHARS
 from store.knowledge.sections import IMPERATIVE, section_role
 
@@ -60,6 +62,10 @@ _PROBLEM = re.compile(
     r"locked|too (?:big|large)|denied|forbidden|wrong|mismatch|lost|missing|disappear\w*|keeps? (?:on|\w+ing)|anymore|problem|issue)\b",
     re.IGNORECASE,
 )
+_PREFERENCE = re.compile(
+    r"\b(?:do|does|did)(?:n'?t| not) (?:need|want|use|plan|intend|like|care)\b(?: (?:it|them|this|that))?(?: anymore)?",
+    re.IGNORECASE,
+)  # what the asker no longer wants is no problem ("we don't need it anymore")
 _HOWTO = re.compile(
     r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
     r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b",
@@ -257,7 +263,7 @@ class Composed:
 
 def question_need(question: str) -> Need:
     """What would resolve the question: a fix, steps, the cause, a figure, or a rule."""
-    problem = bool(_CODE.search(question) or _PROBLEM.search(question))
+    problem = bool(_CODE.search(question) or _PROBLEM.search(_PREFERENCE.sub(" ", question)))
     howto = bool(_HOWTO.search(question))
     if _WHY.search(question) and not howto:
         return "cause"
@@ -318,7 +324,9 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
-    if _leaves_out(question, passages, embedder, need):
+    if _leaves_out(question, passages, embedder, need) or (
+        need == "fact" and not states_asked(question, "\n".join(u for p in passages for u in _units(p.content)))
+    ):  # the article names what is asked without saying it, or states no value of the kind asked
         return Composed("", need, [])
     passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)
@@ -608,6 +616,7 @@ def pick_article(
     *,
     margin: float = PICK_MARGIN,
     staff: bool = False,
+    common: Collection[str] = (),
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
@@ -615,13 +624,14 @@ def pick_article(
     topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
     a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
     next to "Depositing a Check" for a question naming no account), and more for each word the question rules out
-    ("Business ..." for "my Silver Rewards card (personal one, not the business card)")."""
+    ("Business ..." for "my Silver Rewards card (personal one, not the business card)"). The `common` words (the
+    knowledge base's own name) are left out of the question and the titles when they are compared."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
         return close[0][0]
     need = question_need(question)
-    titles = embed_cached(embedder, [question, *(title for _, title, _ in close)])
+    titles = embed_cached(embedder, [_without(text_, common) for text_ in (question, *(t for _, t, _ in close))])
     ruled_out = negated(question)
     asked = _stems(question) - ruled_out
     words = [_stems(_UNQUALIFIED.sub("", title)) for _, title, _ in close]
@@ -642,6 +652,14 @@ def pick_article(
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
+
+
+def _without(text_: str, words: Collection[str]) -> str:
+    """A text without the given words (case-insensitive)."""
+    drop = {w.lower() for w in words}
+    return (
+        re.sub(r"[A-Za-z][\w'-]*", lambda m: "" if m.group(0).lower() in drop else m.group(0), text_) if drop else text_
+    )
 
 
 def referred(
@@ -910,12 +928,14 @@ async def choose_article(
     *,
     staff: bool = False,
     referable: Sequence[tuple[uuid.UUID, str]] = (),
+    common: Collection[str] = (),
 ) -> uuid.UUID:
     """`pick_article` over retrieved articles `(id, title, score)` (or the first of them listing the error code the
     question names, when the picked one does not), or the article its sentence closest to the question sends the
     reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
-    the embedding runs in worker threads, off the event loop."""
-    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff)
+    `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`); the embedding runs in
+    worker threads, off the event loop."""
+    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff, common=common)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     passages = await article_passages(session, chosen, vector)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names

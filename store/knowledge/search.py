@@ -46,6 +46,9 @@ COVERAGE_FLOOR = (
     0.4  # at least this rarity-weighted share of them, in a short question (dev paraphrases vs unanswerables)
 )
 NAME_SCORE = 0.5  # a best match under this fused score answers no short question naming what no passage mentions
+OWN_SHARE = 0.2  # a word held by at least this share of the passages and written as a name names the help center itself
+NAME_CASE = 0.8  # a word is written as a name when at least this share of its uses inside a sentence are capitalised
+NAME_SAMPLE = 50  # passages read to tell how a word is written
 COVERAGE_CAP = 10_000  # passages holding a word counted up to this many (a common word's count costs, not its weight)
 _WORD = re.compile(r"\w", re.U)
 
@@ -182,6 +185,10 @@ def _share(rows: list[Any]) -> float:
 
 
 _NAME = re.compile(r"[A-Za-z][\w'-]*")
+_WORD_RUN = re.compile(r"[A-Za-z0-9][\w'-]*")
+_EXISTS = re.compile(
+    r"\b(?:do|does) (?:you|\w+) (?:have|offer|support|provide|sell)\b|\b(?:is|are) there (?:a|an|any)\b", re.IGNORECASE
+)  # a question whether something exists
 _NAMED = re.compile(r"[A-Z][a-z]+[A-Z]\w*|[A-Z]{2,}s?")  # "QuickBooks", "EU", "SLAs"
 _SENTENCE_START = re.compile(r"(?:^|[.?!:;\"(-])\s*$")
 
@@ -204,15 +211,47 @@ async def unknown_names(
 ) -> list[str]:
     """The names in a short query (`names`; up to SHORT_TERMS lexemes) that no visible passage holds: what a help
     center never mentions ("a QuickBooks sync", "a mortgage in Spain") it cannot answer, unlike a paraphrase's common
-    words ("spreadsheet"). A longer question tells a scenario whose names are incidental ("charged again in January",
-    "an ATM in Cancun"): none."""
-    asked = names(query)
+    words ("spreadsheet"). A short question whether something exists ("do you offer a 529 college savings plan?",
+    "does nexa have a dark mode?") names it with all the words after its verb, capitalised or not: a help center
+    holding no "529" or "college" cannot say it does. A longer question tells a scenario whose names are incidental ("charged
+    again in January", "an ATM in Cancun"): none."""
+    exists = _EXISTS.search(query)
+    asked = list(dict.fromkeys(names(query) + (_WORD_RUN.findall(query[exists.end() :]) if exists else [])))
     if not asked:
         return []
     params = {"names": asked, "q": query, "short": SHORT_TERMS, "vis": [v.value for v in visibilities]}
     rows = await session.execute(_UNKNOWN, params)
     return [r.name for r in rows]
 
+
+async def own_names(
+    session: AsyncSession, query: str, visibilities: Sequence[Visibility] = (Visibility.public,)
+) -> list[str]:
+    """The words of a query that name the knowledge base itself ("Nexa" in Nexa's help center): held by at least
+    OWN_SHARE of the passages (`kb_lexemes`' figures) and written capitalised inside their sentences (NAME_CASE of
+    the uses in up to NAME_SAMPLE passages). They tell no article from another, so a title naming them ("Your first
+    login to Nexa CRM") is no closer to "how do I stop paying for nexa?" than "Cancel your subscription"."""
+    words = list(dict.fromkeys(w.lower() for w in _NAME.findall(query)))
+    if not words:
+        return []
+    params = {"words": words, "share": OWN_SHARE, "sample": NAME_SAMPLE, "vis": [v.value for v in visibilities]}
+    return [r.word for r in await session.execute(_OWN, params) if _written_as_name(r.word, r.contents)]
+
+
+def _written_as_name(word: str, contents: Sequence[str]) -> bool:
+    """Whether the passages write `word` capitalised inside their sentences (after a lower-case word or a comma)."""
+    uses = [m.group(1) for c in contents for m in re.finditer(rf"(?<=[a-z,;] )({re.escape(word)})\b", c, re.I)]
+    return bool(uses) and sum(u[0].isupper() for u in uses) >= NAME_CASE * len(uses)
+
+
+_OWN = text("""
+SELECT word, ARRAY(SELECT content FROM kb_chunks WHERE tsv @@ plainto_tsquery('english', word) AND visibility IN :vis
+                   LIMIT :sample) AS contents
+FROM unnest(CAST(:words AS text[])) AS word
+WHERE numnode(plainto_tsquery('english', word)) = 1
+  AND (SELECT coalesce(sum(chunks), 0) FROM kb_lexemes WHERE lexeme = (tsvector_to_array(to_tsvector('english', word)))[1])
+      >= :share * (SELECT coalesce(sum(chunks), 0) FROM kb_lexemes WHERE lexeme = '')
+""").bindparams(bindparam("vis", expanding=True))
 
 _UNKNOWN = text("""
 SELECT name FROM unnest(CAST(:names AS text[])) AS name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.knowledge.search import names
+from store.knowledge.search import _written_as_name, names
 
 
 @pytest.mark.parametrize(
@@ -21,3 +21,10 @@ from store.knowledge.search import names
 )
 def test_names_are_capitalised_inside_a_sentence_in_capitals_or_camel_case(question, named):
     assert names(question) == named
+
+
+def test_a_word_is_written_as_a_name_when_sentences_capitalise_it():
+    passages = ["Open Settings in Nexa and choose a plan.", "Your data stays in Nexa, and admins see it."]
+    assert _written_as_name("nexa", passages)
+    assert not _written_as_name("plan", passages)  # lower case inside the sentence
+    assert not _written_as_name("open", passages)  # only at a sentence's start

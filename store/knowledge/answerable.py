@@ -1,0 +1,114 @@
+"""What kind of value a fact question asks for, and whether an article states one of that kind.
+
+A question no article answers often matches one well by its words ("how many months must I keep $250k in before
+asking you to reconsider?" and the article on reconsideration), and the answer composed from it then says something
+else. What the question asks for tells them apart when it is a value of a kind: an amount ("how much does it cost",
+"what's the fee": a dollar figure, or that it is free), a percentage ("what percentage"), a duration ("how long",
+"how many days": a number of days, hours... or "immediately"), a size ("how big", "the biggest payload": in MB,
+rows, characters...), or a count of what "how many" names ("how many webhook
+endpoints": a number said of endpoints). An article stating no value of that kind does not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Kind = Literal["amount", "percentage", "duration", "size", "count"]
+
+_UNITS = r"(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety"
+)
+_ASKS_AMOUNT = re.compile(
+    r"\bhow much (?:will|would|does|do|did|is|are|was)\b.{0,50}\b(?:cost|charge|fee|pay)\w*|"
+    r"\bwhat (?:does|will|would) (?:it|that|this|\w+) cost\b|\bwhat(?:'s| is) the (?:\w+ ){0,2}(?:fee|price|cost)\b",
+    re.IGNORECASE,
+)
+_ASKS_PERCENTAGE = re.compile(r"\bpercent(?:age)?\b|\bwhat %", re.IGNORECASE)
+_ASKS_DURATION = re.compile(rf"\bhow long\b|\bhow soon\b|\bhow many (?:business |calendar )?{_UNITS}\b", re.IGNORECASE)
+_ASKS_SIZE = re.compile(r"\bhow (?:big|large)\b|\b(?:biggest|largest|max(?:imum)? size|what size)\b", re.IGNORECASE)
+_ASKS_COUNT = re.compile(r"\bhow many ((?:[a-z][\w-]*\s+){0,3}[a-z][\w-]*)", re.IGNORECASE)
+_COUNT_STOP = frozenset(
+    "can could do does did will would should is are was were come comes one we i you they he she it my our your per a "
+    "an in on at before after for of with to from each every there out".split()
+)  # the words after "how many" up to its verb or preposition name what is counted
+_GENERIC = frozenset({"time", "free", "separate", "different", "more", "total", "other", "extra", "additional"})
+
+_AMOUNT = re.compile(
+    r"\$\s?\d|\b\d[\d,.]*\s?(?:usd|dollars)\b|\b(?:fees?|charges?|costs?|prices?)\s+(?:of|is|are)\s+\$?\d|"
+    r"\b(?:free|no (?:fee|charge|cost)|waived|complimentary|at no (?:cost|charge)|(?:does|do) not charge)\b",
+    re.IGNORECASE,
+)
+_PERCENTAGE = re.compile(r"\d\s?%|\bpercent\b", re.IGNORECASE)
+_DURATION = re.compile(
+    rf"\b(?:\d+(?:\.\d+)?|{_NUMBER_WORDS}|an?)(?:\s*[-\u2013]\s*\d+)?[\s-]*(?:business |calendar )?{_UNITS}\b|"
+    r"\b(?:immediately|instantly|right away|same[- ]day|next business day|overnight)\b",
+    re.IGNORECASE,
+)
+_SIZE = re.compile(
+    r"\d\s?(?:[kmgt]i?b|bytes?|kilobytes?|megabytes?|gigabytes?|characters?|rows?|pixels?|px)\b", re.IGNORECASE
+)
+_NUMBER = re.compile(rf"(?<![\w$.,-])(?:\d[\d,]*|{_NUMBER_WORDS}|unlimited)\b(?!\s?%)", re.IGNORECASE)
+_WINDOW = 5  # words either side of a number that may say what it counts ("9 complimentary visits", "visits: 9")
+_WORDS = re.compile(r"[a-z]+", re.IGNORECASE)
+
+
+def asked_kinds(question: str) -> dict[Kind, frozenset[str]]:
+    """The kinds of value a question asks for, each with the words naming what is counted (for a count only)."""
+    kinds: dict[Kind, frozenset[str]] = {}
+    if _ASKS_AMOUNT.search(question):
+        kinds["amount"] = frozenset()
+    if _ASKS_PERCENTAGE.search(question):
+        kinds["percentage"] = frozenset()
+    if _ASKS_SIZE.search(question):
+        kinds["size"] = frozenset()
+    if _ASKS_DURATION.search(question):
+        kinds["duration"] = frozenset()
+    elif counted := _ASKS_COUNT.search(question):
+        kinds["count"] = frozenset(_counted(counted.group(1).split()))
+    return kinds
+
+
+def _counted(words: list[str]) -> set[str]:
+    """What "how many" counts: the last word before its verb or preposition ("webhook endpoints can ..." ->
+    "endpoint"), plural cut; nothing for a generic one ("how many times")."""
+    phrase: list[str] = []
+    for word in words:
+        if word.lower() in _COUNT_STOP:
+            break
+        phrase.append(word)
+    head = _WORDS.findall(phrase[-1]) if phrase else []
+    return {_stem(head[-1])} - _GENERIC if head else set()
+
+
+def states_asked(question: str, text: str) -> bool:
+    """Whether `text` states a value of every kind the question asks for (True when it asks for none)."""
+    return all(_states(kind, counted, text) for kind, counted in asked_kinds(question).items())
+
+
+def _states(kind: Kind, counted: frozenset[str], text: str) -> bool:
+    if kind == "amount":
+        return bool(_AMOUNT.search(text))
+    if kind == "percentage":
+        return bool(_PERCENTAGE.search(text))
+    if kind == "duration":
+        return bool(_DURATION.search(text))
+    if kind == "size":
+        return bool(_SIZE.search(text))
+    plain = re.sub(r"\$\s?\d[\d,.]*", " ", text)  # money is no count
+    if not counted:  # "how many times": any number
+        return bool(_NUMBER.search(plain))
+    for m in _NUMBER.finditer(plain):
+        around = _WORDS.findall(plain[: m.start()])[-_WINDOW:] + _WORDS.findall(plain[m.end() :])[:_WINDOW]
+        if counted & {_stem(w) for w in around}:
+            return True
+    return False
+
+
+def _stem(word: str) -> str:
+    """A word without its plural ending ("endpoints" -> "endpoint", "policies" -> "policy"), lower case."""
+    word = word.lower()
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word

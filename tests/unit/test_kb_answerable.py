@@ -1,0 +1,52 @@
+"""The kind of value a fact question asks for, and whether an article states one (store.knowledge.answerable)."""
+
+from __future__ import annotations
+
+import pytest
+
+from store.knowledge.answerable import asked_kinds, states_asked
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds"),
+    [
+        ("how much does an instant transfer cost with Everyone Pay?", {"amount": set()}),
+        ("what's the fee for sending an international wire?", {"amount": set()}),
+        ("what's the percentage foreign transaction fee abroad?", {"percentage": set()}),
+        ("after how many days does the request expire on its own?", {"duration": set()}),
+        ("how long does the password reset link stay valid?", {"duration": set()}),
+        ("how many webhook endpoints can we register per workspace?", {"count": {"endpoint"}}),
+        ("how many free airport lounge visits come with the card?", {"count": {"visit"}}),
+        ("how many times a month can I move money out?", {"count": set()}),  # any number counts times
+        ("whats the biggest payload a webhook delivery can have?", {"size": set()}),
+        ("can I pay my invoice with bitcoin?", {}),
+    ],
+)
+def test_a_fact_question_asks_for_a_value_of_a_kind(question, kinds):
+    assert {kind: set(counted) for kind, counted in asked_kinds(question).items()} == kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "states"),
+    [
+        ("how much is the late fee?", "A late fee of $25.00 applies.", True),
+        ("what does it cost to get it sent fast?", "Expedited shipping is complimentary for Gold.", True),
+        ("how much will the next box of checks cost?", "Additional orders are billed at standard rates.", False),
+        ("what's the percentage fee on purchases abroad?", "Each foreign ATM withdrawal costs $4.00.", False),
+        ("what's the percentage fee on purchases abroad?", "A fee of 3% of each purchase applies.", True),
+        ("how long until the redemption shows up?", "Confirm your balance meets the 30 threshold.", False),
+        ("how long until the redemption shows up?", "It arrives within 2-3 business days.", True),
+        ("how many days does the request stay open?", "Members pay within the window of 16.", False),
+        ("how many free lounge visits do I get?", "You receive 9 complimentary visits per year.", True),
+        ("how many free lounge visits do I get?", "Lounge benefits: visits per year: 9", True),
+        ("how many webhook endpoints can we register?", "Answer each delivery within 5 seconds.", False),
+        ("how many separate pipelines can we create?", "Every workspace starts with six stages.", False),
+        ("how many times a month can I withdraw?", "You may make up to 30 withdrawals a cycle.", True),
+        ("how many times a month can I withdraw?", "Withdrawals over $500 need approval.", False),  # money no count
+        ("how big can an import file be?", "Files up to 50 MB or 100,000 rows import.", True),
+        ("whats the biggest payload a webhook can have?", "Answer each delivery within 5 seconds.", False),
+        ("can I pay with bitcoin?", "We accept cards.", True),  # no value asked
+    ],
+)
+def test_an_article_answers_only_with_a_value_of_the_kind_asked(question, text, states):
+    assert states_asked(question, text) is states
