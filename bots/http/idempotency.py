@@ -4,7 +4,8 @@ An ASGI middleware around `/api/v1` POST, PATCH and DELETE requests that carry t
 `PrincipalMiddleware`: an unauthenticated request claims nothing (its handler answers 401 or 400), and keys
 belong to the authenticated principal (a user, or a widget session), never to the spelling of a header.
 The key is claimed in its own committed transaction before the handler runs (so a concurrent duplicate sees
-it), and the response is stored after; a 5xx or a streamed response frees the key again. A claim left
+it), and the response is stored before its last part is sent (a retry sent as soon as the first answer arrives
+replays it); a 5xx or a streamed response frees the key again. A claim left
 behind by a killed server expires `ttl` seconds after it was made (the turn time limit plus 30 s).
 """
 
@@ -71,21 +72,12 @@ class IdempotencyMiddleware:
                     [(b"idempotent-replayed", b"true")],
                 )
             return
-        captured: dict[str, Any] = {"body": []}
+        captured: dict[str, Any] = {"body": [], "settled": False}
 
-        async def capture(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode()
-            elif message["type"] == "http.response.body":
-                captured["body"].append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replay(body, receive), capture)
-        finally:
+        async def settle() -> None:
             status, content_type = captured.get("status"), captured.get("content_type", "")
             keep = status is not None and status < 500 and not content_type.startswith("text/event-stream")
+            captured["settled"] = True
             await idempotency.settle(
                 self.db,
                 caller,
@@ -95,3 +87,19 @@ class IdempotencyMiddleware:
                 content_type=content_type,
                 keep=keep,
             )
+
+        async def capture(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["content_type"] = dict(message.get("headers", [])).get(b"content-type", b"").decode()
+            elif message["type"] == "http.response.body":
+                captured["body"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    await settle()  # stored before the client has the whole response: its retry finds it
+            await send(message)
+
+        try:
+            await self.app(scope, replay(body, receive), capture)
+        finally:
+            if not captured["settled"]:
+                await settle()  # the handler failed or the client left before the end: the key is freed

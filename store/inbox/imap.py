@@ -244,11 +244,17 @@ async def mailboxes(db: Database) -> dict[str, str]:
 @asynccontextmanager
 async def reader_lock(db: Database, inbox_name: str) -> AsyncIterator[bool]:
     """Whether this block may read the inbox's mailbox: a session advisory lock on a connection of its own (not
-    the pool's), held for the block, so one process at a time reads a mailbox; released if the process dies."""
+    the pool's), held for the block and released at its end, so one process at a time reads a mailbox; released
+    with the connection if the process dies."""
     key = zlib.crc32(f"nexa.inbox.reader:{inbox_name}".encode()) - 2**31
     async with await psycopg.AsyncConnection.connect(conninfo(db.url), autocommit=True) as conn:
         got = (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0]  # type: ignore[index]
-        yield bool(got)  # the lock ends with the connection
+        try:
+            yield bool(got)
+        finally:
+            if got:  # let go now: the server ends a closed connection's session (and its locks) a moment later
+                with suppress(psycopg.Error):
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 async def watch_inbox(db: Database, inbox_name: str, settings: Settings, *, idle_s: float = IDLE_S) -> str:
