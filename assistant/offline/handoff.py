@@ -2,6 +2,8 @@
 task to mike", "make mike the owner of the acme deal". What is handed on must be named by its type (a deal, a task);
 tickets have their own assignment ("assign 1002 to sam"), and a name that is no teammate is refused by the tool.
 Only tickets are handed on in bulk ("assign all the globex calendar sync tickets to me"), each one the words describe.
+A ticket the words point back to or number is handed on too ("pass it to noah", "loop in noah", "put it on me":
+`handed_to`), by the planner's ticket steps and by the act check.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS
+from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS, is_priority
 
 # at the start, or of a later clause ("mike's drowning, hand the northworks pilot 169 deal over to john")
 _LEAD = r"^(?:.*?(?:[,;:.!]|\s[-–—])\s+)?\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
@@ -95,4 +97,33 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
         return Handoff(kinds.pop(), words.strip(), who, owner[1] if owner else None, bulk)
+    return None
+
+
+_HANDED = re.compile(
+    r"\b(?:(?:re-?)?assign|give|hand(?:\s+off)?|transfer|pass|route|send|escalate|put)\s+"
+    r"(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+(?:ticket|case|issue)|(?:ticket|case)\s*#?\d{3,5}|#?\d{3,5})\s+"
+    r"(?:over\s+|back\s+|up\s+|across\s+)?(?:to|on(?=\s+(?:me|myself)\b))\s+" + _WHO + r"\b(?!['’]s\b)"
+    r"|\bloop\s+in\s+(?P<looped>[a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    re.I,
+)
+
+
+def handed_to(text: str) -> str | None:
+    """Whom the words hand a ticket on to, the ticket said as "it", "the ticket" or its number ("pass it to noah",
+    "escalate 1034 to noah", "loop in noah"; "me" for "put it on me"); None when they hand it to no one ("escalate it
+    to urgent", "give it to him")."""
+    handed = ticket_handed(text)
+    return handed[0] if handed else None
+
+
+def ticket_handed(text: str) -> tuple[str, str] | None:
+    """`handed_to` with the words that hand the ticket on."""
+    for named in _HANDED.finditer(text):
+        who = (named["who"] or named["looped"]).lower()
+        if who in ("me", "myself"):
+            return "me", named[0]
+        if who in STOPWORDS or who in _NOT_A_PERSON or who in MONTHS or who in WEEKDAYS or is_priority(who):
+            continue
+        return named["who"] or named["looped"], named[0]
     return None

@@ -555,6 +555,11 @@ _PRIORITY_LOOSE = re.compile(
 )  # "file a ticket, high"
 
 
+def is_priority(word: str) -> bool:
+    """Whether a single word names a ticket priority ("urgent", "p2", "low")."""
+    return word.lower() in _PRIORITY_WORDS
+
+
 def find_priority(text: str, *, loose: bool = False) -> Found[str] | None:
     """Ticket priority (low|medium|high|urgent); `loose` also accepts "to high"-style phrases."""
     m = _PRIORITY_STRICT.search(text) or (_PRIORITY_LOOSE.search(text) if loose else None)

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.offline import Parse
-from assistant.offline.act_check import asks_creation, handed_to
-from assistant.offline.acts import change_intent
+from assistant.offline.acts import asks_creation, change_intent
 from assistant.offline.dialogue import (
     RECORD_FIELDS,
     asked_field,
@@ -20,7 +19,7 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
-from assistant.offline.handoff import handoff
+from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.activities import ActivityActs

@@ -5,19 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
-from assistant.offline.act_check import handed_to
+from assistant.offline.handoff import handed_to
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.plan.core import PlanCore
 from assistant.offline.slots import STOPWORDS, clauses, find_priority, find_ticket_status, mask, name_runs, tokens
 from assistant.offline.support import asks_reply
 
 _TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
-_ALSO_ASSIGN = re.compile(
-    r"^\W*(?:(?:please|pls)\s+)?(?:assign|reassign|give|hand|put|pass)\s+(?:it|this|that|the\s+ticket)\s+(?:over\s+)?"
-    r"(?:to|on)\s+(me|myself|[a-z]+)\b",
-    re.I,
-)
-_LOOP_IN = re.compile(r"^\W*(?:(?:please|pls)\s+)?loop\s+in\s+(?!me\b|the\b|him\b|her\b|them\b)([a-z]+)\b", re.I)
 _SETS = re.compile(
     r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
     re.I,
@@ -97,25 +91,28 @@ class TicketActs(PlanCore):
             "assign_ticket",
             {
                 "number": self.slots["ticket_number"],
-                "assignee": self.caller if assignee == "me" and self.caller else assignee,
+                "assignee": self._person(assignee),
             },
         )
+
+    def _person(self, who: str) -> str:
+        """The assignee a ticket is handed to: the caller for "me", else the name or email said."""
+        return self.caller if who.lower() in ("me", "myself") and self.caller else who
 
     def _ticket_writes(self, tool: str, arguments: dict[str, Any]) -> NoReturn:
         """The ticket change asked for and the other one a further clause asks for ("assign it to noah and set it to
         pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
         calls, number = [(tool, arguments)], arguments["number"]
         for part in _TICKET_CLAUSES.split(self.text)[1:]:
-            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part) or _LOOP_IN.search(part)):
-                to = self.caller if who[1].lower() in ("me", "myself") and self.caller else who[1]
-                calls.append(("assign_ticket", {"number": number, "assignee": to}))
+            if tool == "update_ticket" and (who := handed_to(part)):
+                calls.append(("assign_ticket", {"number": number, "assignee": self._person(who)}))
             elif tool == "assign_ticket" and _SETS.match(part):
                 said = FILLERS["update_ticket"](part, self.model.now())
                 changes = {k: said[k] for k in ("status", "priority") if said.get(k)}
                 if changes:
                     calls.append(("update_ticket", {"number": number, "changes": changes}))
-        if tool == "update_ticket" and len(calls) == 1 and (handed := handed_to(self.text)):
-            calls.append(("assign_ticket", {"number": number, "assignee": handed}))  # "escalate it to noah"
+        if tool == "update_ticket" and len(calls) == 1 and (handed := handed_to(self.text)):  # "escalate it to noah"
+            calls.append(("assign_ticket", {"number": number, "assignee": self._person(handed)}))
         if len(calls) == 1:
             self.write(tool, **arguments)
         self.write_all(calls)
