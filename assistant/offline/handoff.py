@@ -59,6 +59,9 @@ _NOT_A_PERSON = {
     "another",
 }
 _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
+_PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
+# the person a message names before its hand-off: "john's going on leave, ...", "john is out, ..."
+_NAMED_BEFORE = re.compile(r"\b([a-z]+)(?:['’]s|\s+(?:is|was|has)\b)", re.I)
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,11 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
             return None  # no type said, two of them, or a bulk hand-off of deals or tasks
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
-        return Handoff(kinds.pop(), words.strip(), who, owner[1] if owner else None, bulk)
+        whose = owner[1] if owner else None
+        if owner is None and (pronoun := _PRONOUN.match(what)):  # "john's going on leave, assign his follow up ..."
+            before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
+            words, whose = what[pronoun.end() :], before[-1] if before else None
+        return Handoff(kinds.pop(), words.strip(), who, whose, bulk)
     return None
 
 

@@ -478,8 +478,9 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             and (_IN_STAGE.search(lowered) or _CLOSING.search(lowered) or _DEAL_WORDS.search(lowered))
         ):
             person = self.slots["person"] = opener[1]  # "carlos has a bunch of stuff in negotiation, ..."
+        reads_team = manager or self.role == "rep"  # a rep reads the team's deals ("covering for john")
         if (
-            manager
+            (manager or (reads_team and not tasks))
             and not person
             and _ONE_WORD.match(str(self.slots.get("name") or ""))
             and (
@@ -505,7 +506,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
         if (
             person
             and (
-                manager
+                reads_team
                 and (
                     TEAMMATE_DEALS.search(lowered)
                     or _IN_STAGE.search(lowered)
@@ -518,7 +519,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs):
             )
             and not self.slots.get("ticket_number")
         ):
-            return "teammate_deals"  # a rep asking about a teammate's deals is told what they may see
+            return "teammate_deals"  # a teammate's deals: the tool says when the caller may not see them
         if (
             manager
             and "team_tasks" in self.tools

@@ -65,6 +65,13 @@ _NOT_A_TOPIC = frozenset(
 _WHATS_GOING_ON = re.compile(
     r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
+_UNASSIGNED = re.compile(
+    r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bno\s+(?:one|assignee|owner)\b|\bnobody(?:'?s|\s+(?:has|owns|took))\b",
+    re.I,
+)
+_OLDEST = re.compile(
+    r"\b(?:oldest|earliest|longest[\s-]+(?:waiting|open|running)|been\s+(?:open|waiting)\s+longest)\b", re.I
+)
 WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
 BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
 
@@ -120,6 +127,9 @@ class TicketActs(PlanCore):
     def do_list_tickets(self) -> None:
         if _CAME_IN_TODAY.search(self.text):
             self._tickets_today()
+        unassigned = bool(_UNASSIGNED.search(self.text))
+        if unassigned and str(self.slots.get("name") or "").lower() == "unassigned":
+            self.slots = {**self.slots, "name": None}  # "whats sitting unassigned": a queue, no account named
         record = self.find(["account", "contact"], what="an account or contact", required=False)
         status = self.slots.get("status")
         if WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
@@ -136,6 +146,11 @@ class TicketActs(PlanCore):
             "open_only": status is None and not history,
             "limit": 10,
         }
+        if unassigned:  # "whats sitting unassigned in the queue?": the tickets no one has
+            arguments["unassigned"] = True
+        oldest = bool(_OLDEST.search(self.text))
+        if oldest:  # "the oldest open one in my queue": the longest waiting first
+            arguments["order"] = "oldest"
         if (
             re.search(
                 r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b",
@@ -156,8 +171,12 @@ class TicketActs(PlanCore):
             title = f"{status.capitalize() if status else 'Open'} tickets assigned to {who}"
             self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
         data = self.call("search_tickets", **arguments)["data"]
-        title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (
-            f" for {record['name']}" if record else ""
+        title = (
+            f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')}"
+            + (" unassigned" if unassigned else "")
+            + " tickets"
+            + (f" for {record['name']}" if record else "")
+            + (", oldest first" if oldest else "")
         )
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
@@ -166,7 +185,9 @@ class TicketActs(PlanCore):
         """The tickets that came in today, about a topic when the words before "tickets" name one ("how many calendar
         sync tickets came in today?"), counted; "what's going on" with them adds what the newest one says."""
         said = _TICKET_TOPIC.search(self.text)
-        topic = " ".join(w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC)
+        topic = " ".join(  # "so many calendar tickets": a topic is told by content words, not "so" or "many"
+            w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC | STOPWORDS
+        )
         today = self.model.now().date().isoformat()
         found = self.call("search_tickets", query=topic or None, open_only=False, limit=50)["data"]["tickets"]
         tickets = [t for t in found if str(t.get("created_at") or "").startswith(today)]
