@@ -91,6 +91,11 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "answer general questions",
         ),
         (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
+        (
+            r"\b(?:list|show|give|get|dump|print|reveal|send|tell|read)\b.{0,40}\b(?:passwords?(?:\s+hash(?:es)?)?|"
+            r"password\s+hash(?:es)?|credentials?|api\s+keys?|secret\s+keys?|private\s+keys?)\b",
+            "reveal passwords, credentials or keys",
+        ),
         (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
         (
             r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b",

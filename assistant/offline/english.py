@@ -48,6 +48,7 @@ _SLANG = {
     "tmr": "tomorrow",
     "tmrw": "tomorrow",
     "r": "are",
+    "brand new": "new",
     "n": "and",
     "btw": "",
     "fyi": "",

@@ -59,6 +59,8 @@ _NOT_A_PERSON = {
     "another",
 }
 _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
+# a deal named as its company, its kind and its number, no type word: "john's cedarline pilot 134"
+_DEAL_NAME = re.compile(r"^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$", re.I)
 _PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
 # the person a message names before its hand-off: "john's going on leave, ...", "john is out, ..."
 _NAMED_BEFORE = re.compile(r"\b([a-z]+)(?:['’]s|\s+(?:is|was|has)\b)", re.I)
@@ -92,6 +94,8 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):
             return None
         kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
+        if not kinds and _DEAL_NAME.match(what):  # "give john's cedarline pilot 134 to mike": a deal by its name
+            kinds = {"deal"}
         if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
             kinds = set(focused) & {"ticket", "deal"}
         bulk = bool(re.search(r"\b(?:all|every|each)\b", what, re.I))

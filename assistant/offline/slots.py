@@ -521,7 +521,8 @@ find_ticket_status = _keyword_map(
         (r"\bre-?open\w*\b", "open"),
         (r"\bclos(?:e|ed|ing)\b", "closed"),
         (r"\b(?:resolved?|fixed|solved)\b", "resolved"),
-        (r"\b(?:pending|on hold|waiting)\b", "pending"),
+        # "waiting" is the status, not how long it waited ("been waiting since this morning", "waiting the longest")
+        (r"\b(?:pending|on hold|(?<!been )waiting(?!\s+(?:since|for|the\s+longest|longest)))\b", "pending"),
         (r"\bopen\b", "open"),
     ]
 )

@@ -78,3 +78,102 @@ async def test_a_staff_question_of_what_to_check_goes_to_the_help_center_not_a_r
         sam, "got a ticket from a customer whose Okta login broke after the SSO change - what do I check?"
     )
     assert asked.tool_calls[0]["name"] == "kb_search" and not asked.pending, asked.tool_calls  # asked first
+
+
+async def test_yes_to_a_question_for_a_value_is_no_value(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "open a ticket for sarah johnson, high prio")
+    assert not asked.pending and "subject" in asked.answer, asked.answer
+    again = await agent.run(john, "yes", asked.conversation_id)
+    assert not again.pending and "subject" in again.answer, again.answer
+
+
+async def test_two_changes_said_in_one_message_are_proposed_together(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    moved = await agent.run(john, "acme enterprise plan is in proposal now, and push the close to sept 30")
+    assert [p.tool for p in moved.pending] == ["move_deal_stage", "update_deal"], moved.answer
+    assert moved.pending[1].arguments["changes"] == {"close_date": "2026-09-30"}
+    task = await agent.run(john, "make the lisa chen specs task high priority and move it to monday")
+    assert [p.tool for p in task.pending] == ["update_task"], task.answer
+    assert task.pending[0].arguments["priority"] == "high" and task.pending[0].arguments["due_date"], task.pending
+
+
+async def test_a_call_on_a_past_day_and_a_teammates_queue_and_a_reply_that_changes_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john, noah, sam = await as_("john@nexa.test"), await as_("noah@nexa.test"), await as_("sam@nexa.test")
+    called = await agent.run(
+        john, "oh forgot - i called sarah johnson yesterday, she wants the pricing sheet. can u log it"
+    )
+    assert [p.tool for p in called.pending] == ["log_call"], called.answer
+    assert called.pending[0].arguments["called_on"] and "can u" not in called.pending[0].arguments["notes"]
+    queue = await agent.run(noah, "show me sams open tickets")
+    assert queue.answer.startswith("Open tickets assigned to Sam"), queue.answer
+    reply = await agent.run(sam, "draft a reply for 1001 pls, she's been waiting since this morning")
+    assert not reply.pending and any(c["name"] == "get_ticket" for c in reply.tool_calls), reply.answer
+
+
+async def test_across_my_team_is_the_teams_deals(demo_chat):
+    agent, as_ = demo_chat
+    priya = await as_("priya@nexa.test")
+    biggest = await agent.run(priya, "biggest deals in proposal across my team")
+    call = next(c for c in biggest.tool_calls if c["name"] == "search_deals")
+    assert call["arguments"]["mine"] is False and biggest.answer.startswith("Team deals in proposal"), biggest.answer
+
+
+async def test_log_call_takes_the_past_day_it_took_place_and_refuses_a_future_one(db, demo_chat, clock):
+    from datetime import timedelta
+
+    import pytest
+    from sqlalchemy import select
+
+    from store.errors import InvalidInput
+    from store.models import Call, Contact
+    from store.settings import Settings
+    from tools import TOOLSET, ToolContext
+
+    _, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    async with db.session() as s:
+        contact = await s.scalar(select(Contact).where(Contact.email == "sarah.johnson@acme.test"))
+        assert contact is not None
+        ctx = ToolContext(session=s, actor=john, settings=Settings())
+        day = clock.date() - timedelta(days=3)
+        logged = await TOOLSET.tools["log_call"].run(ctx, {"contact_id": str(contact.id), "called_on": day.isoformat()})
+        call = await s.get(Call, logged.data["id"])
+        assert call is not None and call.call_at.date() == day
+        with pytest.raises(InvalidInput):
+            await TOOLSET.tools["log_call"].run(
+                ctx, {"contact_id": str(contact.id), "called_on": (clock.date() + timedelta(days=1)).isoformat()}
+            )
+        await s.rollback()
+
+
+async def test_several_tickets_handed_to_one_person_by_their_numbers(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    handed = await agent.run(noah, "1059 and 1041 both to sam pls, im out monday")
+    assert [(p.tool, p.arguments["number"]) for p in handed.pending] == [
+        ("assign_ticket", 1059),
+        ("assign_ticket", 1041),
+    ], handed.answer
+
+
+async def test_a_ticket_looked_at_is_the_one_given_to_a_teammate(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    shown = await agent.run(noah, "1008")
+    assert shown.answer.startswith("**Ticket #1008**") and not shown.pending, shown.answer
+    given = await agent.run(noah, "give it to sam", shown.conversation_id)
+    assert [(p.tool, p.arguments["number"], p.arguments["assignee"]) for p in given.pending] == [
+        ("assign_ticket", 1008, "sam")
+    ], given.answer
+
+
+async def test_what_is_still_open_for_a_support_agent_is_tickets(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    asked = await agent.run(noah, "anything from lumenpoint still open?")
+    call = next(c for c in asked.tool_calls if c["name"] == "search_tickets")
+    assert call["arguments"]["account_id"] and asked.answer.startswith("Open tickets for Lumenpoint"), asked.answer

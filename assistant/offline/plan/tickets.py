@@ -60,7 +60,7 @@ _CAME_IN_TODAY = re.compile(
 _TICKET_TOPIC = re.compile(r"\b((?:[a-z][\w-]*\s+){1,3}?)tickets\b", re.I)
 _NOT_A_TOPIC = frozenset(
     "how many much any all these those the my our new open of are were have has did do what whats what's is going on "
-    "with w about".split()
+    "with w about so such lots lot very really getting".split()  # "so many calendar tickets": the topic is "calendar"
 )
 _WHATS_GOING_ON = re.compile(
     r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
@@ -70,9 +70,16 @@ _UNASSIGNED = re.compile(
     re.I,
 )
 _OLDEST = re.compile(
-    r"\b(?:oldest|earliest|longest[\s-]+(?:waiting|open|running)|been\s+(?:open|waiting)\s+longest)\b", re.I
+    r"\b(?:oldest|earliest|longest[\s-]+(?:waiting|open|running)|(?:open|waiting)\s+(?:the\s+)?longest)\b", re.I
 )
-WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
+# whose queue: "sam's open tickets", "sams tickets" (a possessive without its apostrophe is tried as written, then not)
+_QUEUE_OF = re.compile(
+    r"\b([a-z]+)(?:['’]s|s['’]|(?<=s))\s+(?:(?:open|urgent|pending|new|current|high)\s+)*(?:tickets|queue|cases)\b",
+    re.I,
+)
+WAITING_ON_ME = re.compile(
+    r"\b(?:waiting|pending|sitting|parked)\s+(?:on|for|with)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I
+)
 BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
 
 
@@ -127,16 +134,38 @@ class TicketActs(PlanCore):
     def do_list_tickets(self) -> None:
         if _CAME_IN_TODAY.search(self.text):
             self._tickets_today()
+        status = self.slots.get("status")
+        if (WAITING_ON_ME.search(self.text) or _OLDEST.search(self.text)) and not re.search(
+            r"\bpending\b", self.text, re.I
+        ):
+            status = None  # "waiting on me" is the caller's queue, "waiting the longest" its oldest: no pending status
+        history = bool(
+            re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I)
+        )  # closed ones too
+        whose, nobody = _QUEUE_OF.search(self.text), None
+        who = self.slots.get("assignee") or (whose[1] if whose and whose[1].lower() not in STOPWORDS else None)
+        if who and self.role != "customer":  # a teammate's queue ("sams open tickets"), before any account or contact
+            queue = self._as_teammate(
+                "search_tickets",
+                "assignee",
+                assignee=str(who),
+                status=status,
+                priority=self.slots.get("priority"),
+                open_only=status is None and not history,
+                limit=10,
+            )
+            if queue.get("ok"):
+                title = f"{status.capitalize() if status else 'Open'} tickets assigned to {self._who(str(who))}"
+                self.answer("tickets", tickets=queue["data"]["tickets"], total=queue["data"]["total"], title=title)
+            if (error := queue.get("error", {})).get("code") != "not_found":
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+            self.slots, nobody = {**self.slots, "assignee": None}, error  # no teammate: an account's or contact's?
         unassigned = bool(_UNASSIGNED.search(self.text))
         if unassigned and str(self.slots.get("name") or "").lower() == "unassigned":
             self.slots = {**self.slots, "name": None}  # "whats sitting unassigned": a queue, no account named
         record = self.find(["account", "contact"], what="an account or contact", required=False)
-        status = self.slots.get("status")
-        if WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
-            status = None  # "waiting on me" is the caller's queue, not the pending status
-        history = bool(
-            re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I)
-        )  # closed ones too
+        if nobody and record is None:  # neither a teammate nor a record by that name: say so, list nothing else
+            self.answer("error", field=nobody.get("field"), reason=nobody.get("reason", "it failed"))
         arguments = {
             "query": None,
             "status": status,
@@ -160,16 +189,6 @@ class TicketActs(PlanCore):
             or WAITING_ON_ME.search(self.text)
         ) and self.role != "customer":
             arguments["mine"] = True
-        if self.slots.get("assignee"):
-            arguments = {**arguments, "assignee": str(self.slots["assignee"]), "mine": False}
-            result = self.attempt("search_tickets", **arguments)
-            if not result.get("ok"):
-                error = result.get("error", {})
-                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
-            data = result["data"]
-            who = str(self.slots["assignee"]).capitalize()
-            title = f"{status.capitalize() if status else 'Open'} tickets assigned to {who}"
-            self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
         data = self.call("search_tickets", **arguments)["data"]
         title = (
             f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')}"
@@ -185,9 +204,7 @@ class TicketActs(PlanCore):
         """The tickets that came in today, about a topic when the words before "tickets" name one ("how many calendar
         sync tickets came in today?"), counted; "what's going on" with them adds what the newest one says."""
         said = _TICKET_TOPIC.search(self.text)
-        topic = " ".join(  # "so many calendar tickets": a topic is told by content words, not "so" or "many"
-            w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC | STOPWORDS
-        )
+        topic = " ".join(w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC)
         today = self.model.now().date().isoformat()
         found = self.call("search_tickets", query=topic or None, open_only=False, limit=50)["data"]["tickets"]
         tickets = [t for t in found if str(t.get("created_at") or "").startswith(today)]
