@@ -131,7 +131,8 @@ class OfflineModel:
                 elif YES.match(text):  # "yes" to a question listing several picks none: asked again
                     parse, text = original, request
             elif original.intent in FILLERS:
-                slots = FILLERS[original.intent](f"{request}. {text}", now)
+                reply = request if YES.match(text) else f"{request}. {text}"  # "yes" to "what is the problem?" is none
+                slots = FILLERS[original.intent](reply, now)
                 asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", prompt)
                 if asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not YES.match(text):
                     slots[asked[1].replace(" ", "_")] = text.strip().rstrip(".")

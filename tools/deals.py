@@ -52,13 +52,13 @@ async def search_deals(
         account_id: only this account's deals
         open_only: only deals not yet won or lost
         mine: only the user's own deals
-        owner: only this teammate's deals: email, full or first name (managers: their team; admins: anyone)
+        owner: only this teammate's deals: email, full or first name (your team; admins: anyone)
         period: only deals whose close date falls in this period
         limit: at most this many deals
     """
     owner_id = ctx.actor.user_id if mine else None
     if owner:
-        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner", reading=True)).id
     close_from, close_to = period_range(period, ctx.now.date()) if period else (None, None)
     service = DealService(ctx.session, ctx.actor)
     deals, total = await service.search(
@@ -200,13 +200,13 @@ async def pipeline_summary(
         period: only deals whose close date falls in this period
         owner_id: one owner's deals (managers)
         team: one team's deals (managers)
-        owner: one teammate's deals by email, full or first name (managers: their team; admins: anyone)
+        owner: one teammate's deals by email, full or first name (your team; admins: anyone)
     """
     close_from = close_to = None
     if period:
         close_from, close_to = period_range(period, ctx.now.date())
     if owner:
-        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner", reading=True)).id
     whose = owner_id or (ctx.actor.user_id if scope == "mine" else None)
     team_name = team or (ctx.actor.team if scope == "team" and not owner_id else None)
     result = await PipelineService(ctx.session, ctx.actor).summary(
@@ -248,11 +248,11 @@ async def stuck_deals(
         min_days: days in the current stage
         scope: the user's own deals, their team's, or all they may see
         limit: at most this many deals
-        owner: only this teammate's deals: email, full or first name (managers: their team; admins: anyone)
+        owner: only this teammate's deals: email, full or first name (your team; admins: anyone)
     """
     owner_id = ctx.actor.user_id if scope == "mine" else None
     if owner:
-        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")).id
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner", reading=True)).id
     team = ctx.actor.team if scope == "team" and not owner else None
     deals = await PipelineService(ctx.session, ctx.actor).stuck(
         min_days=min_days, owner_id=owner_id, team=team, limit=min(limit, 50)

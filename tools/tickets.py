@@ -51,6 +51,8 @@ async def search_tickets(
     limit: int = 10,
     mine: bool = False,
     assignee: str | None = None,
+    unassigned: bool = False,
+    order: Literal["newest", "oldest"] = "newest",
 ) -> ToolResult:
     """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
 
@@ -66,6 +68,8 @@ async def search_tickets(
         limit: at most this many tickets
         mine: only tickets assigned to the user (their queue)
         assignee: only tickets assigned to this teammate (their queue): email, full or first name
+        unassigned: only tickets assigned to no one ("what's sitting unassigned")
+        order: newest first, or oldest first ("the oldest open ticket in my queue")
     """
     assignee_id = ctx.actor.user_id if mine else None
     if assignee:
@@ -81,6 +85,8 @@ async def search_tickets(
         assignee_id=assignee_id,
         sentiment=sentiment,
         intent=intent,
+        unassigned=unassigned,
+        oldest_first=order == "oldest",
         limit=min(limit, 50),
     )
     requesters = await service.requesters(tickets)

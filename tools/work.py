@@ -218,6 +218,7 @@ async def log_call(
     direction: CallDirection = CallDirection.outbound,
     duration_minutes: int = 0,
     outcome: CallOutcome = CallOutcome.connected,
+    called_on: Day | None = None,
 ) -> ToolResult:
     """Log a phone call with a contact or lead (and optionally a deal); it lands on their timelines.
 
@@ -229,7 +230,10 @@ async def log_call(
         direction: inbound or outbound
         duration_minutes: how long it lasted
         outcome: connected, no_answer, left_voicemail or busy
+        called_on: the day the call took place, when not today ("i called her on tuesday"); never a future day
     """
+    if called_on is not None and called_on > ctx.now.date():
+        raise InvalidInput("called_on", "a call is logged once it has taken place: not on a future day")
     call = await EngagementService(ctx.session, ctx.actor).log_call(
         {
             "contact_id": contact_id,
@@ -239,6 +243,9 @@ async def log_call(
             "direction": direction,
             "duration": duration_minutes * 60,
             "outcome": outcome,
+            "call_at": datetime.combine(called_on, ctx.now.timetz())
+            if called_on and called_on < ctx.now.date()
+            else None,
         }
     )
     return ToolResult(data={"id": str(call.id), "notes": call.notes, "call_at": plain(call.call_at)})

@@ -5,6 +5,10 @@ The nearest-neighbour vote mixes both (a deal's new amount lies as close to "new
 said ("new", "add", "create", "open", "got a", "met", ...) or carries a new record's own details (an email address);
 a change says the state a record is in now ("is now 32k", "went up to", "changed to"). A message that changes and
 does not create is never planned as a creation.
+
+The same words decide the act check beside the write guard (`act_check`): whether a message asks for the creation of a
+kind of record (`asks_creation`: "file a ticket", "log the call", a note or a task named at all) and which change of an
+existing record it names instead (`named_change`: "close it out", "mark him as qualified", "mark the deal closed won").
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from collections.abc import Collection
 
 from assistant.offline import slots
 
+# The words that make a record by themselves ("new", "log", "file"); "make" and "cut" do only with the record named.
+_MAKING = r"new|add|create|open|start|set\s+up|log|capture|enter|book|schedule|file|raise|submit|report|register"
 CREATION = re.compile(
-    r"\b(?:new|add|create|open|start|set\s+up|log|capture|enter|book|schedule|file|raise|submit|report|register|"
-    r"got\s+(?:a|an)|have\s+(?:a|an)|there'?s\s+(?:a|an)|met|meet|referred|introduced)\b|[\w.+-]+@[\w-]+\.\w",
+    rf"\b(?:{_MAKING}|got\s+(?:a|an)|have\s+(?:a|an)|there'?s\s+(?:a|an)|met|meet|referred|introduced)\b"
+    r"|[\w.+-]+@[\w-]+\.\w",
     re.I,
 )
 CHANGE = re.compile(
@@ -77,4 +83,95 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
         return "update_deal"
     if kind == "lead" and slots.find_lead_status(text):
         return "update_lead_status"
+    return None
+
+
+# The words each creation's record is called by. A note, a task or a meeting is asked for by being named at all ("note
+# she has budget", "remind me", "book a slot"); the others by a making word before their noun ("file a ticket", "log
+# the call", "new lead", "add him as a contact").
+_RECORD_NOUNS = {
+    "create_ticket": r"tickets?|cases?",
+    "log_call": r"calls?",
+    "add_note": r"notes?",
+    "create_task": r"tasks?|reminders?|to-?dos?",
+    "schedule_meeting": r"meetings?|mtgs?",
+    "create_lead": r"leads?",
+    "create_contact": r"contacts?",
+    "create_deal": r"deals?|opps?|opportunit(?:y|ies)",
+}
+_NAMED_ALONE = {
+    "add_note": r"\bnotes?\b",
+    "create_task": r"\b(?:tasks?|reminders?|to-?dos?|remind)\b",
+    "schedule_meeting": r"\b(?:meetings?|mtgs?|book|schedule|set\s+up)\b",
+    "log_call": r"\bcall\s+(?:log|notes?)\b",
+}
+CREATIONS = frozenset(_RECORD_NOUNS)
+
+
+def asks_creation(tool: str, text: str) -> bool:
+    """Whether the words ask for the record the creation `tool` makes: a making word before its noun, a few words
+    apart at most ("file a ticket", "log a quick call", "add him as a new contact"), or, for a note, a task or a
+    meeting, its name said at all."""
+    if tool not in _RECORD_NOUNS:
+        return False
+    made = rf"\b(?:{_MAKING}|make|cut)\s+(?:[\w'-]+\s+){{0,3}}?(?:{_RECORD_NOUNS[tool]})\b"
+    return re.search(made, text, re.I) is not None or (
+        tool in _NAMED_ALONE and re.search(_NAMED_ALONE[tool], text, re.I) is not None
+    )
+
+
+_TICKET_REF = (
+    r"(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+(?:ticket|case|issue)|(?:ticket|case)\s*#?\d{3,5}|#?\d{3,5})"
+)
+_PERSON_REF = r"(?:her|him|them|the\s+lead|this\s+lead|that\s+lead)"
+_DEAL_REF = r"(?:the\s+deal|this\s+deal|the\s+opp)"
+# A record set to a value ("mark it as resolved", "mark him qualified", "mark the deal closed won"): which change it
+# is follows from the record said and the value, read by the slot readers.
+_SET_TO = re.compile(
+    rf"\b(?:mark|set|move|flip)\s+(?:(?P<ticket>the\s+(?:ticket|case|issue)|(?:ticket|case)\s*#?\d{{3,5}}|#?\d{{3,5}})"
+    rf"|(?P<lead>{_PERSON_REF})|(?P<deal>{_DEAL_REF})|(?P<any>it|this(?:\s+one)?|that(?:\s+one)?))\s+(?:as\s+|to\s+)?"
+    r"(?P<value>closed[\s_-]?(?:won|lost)|re-?opened|[a-z]+)\b",
+    re.I,
+)
+# A verb that is itself the new state: a ticket closed, resolved or reopened, a lead qualified.
+_VERB_IS_STATE = [
+    (
+        re.compile(
+            rf"\b(?:close|resolve|solve|reopen|re-open)\s+{_TICKET_REF}(?:\s+out)?\b|\bclose\s+out\s+{_TICKET_REF}",
+            re.I,
+        ),
+        "update_ticket",
+    ),
+    (
+        re.compile(
+            rf"\b(?:qualify|disqualify|unqualify)\s+(?:{_PERSON_REF}|[a-z]+(?:\s+[a-z]+)?)\s*(?:[.!,;]|$)", re.I
+        ),
+        "update_lead_status",
+    ),
+]
+
+
+def _set_to(named: re.Match[str]) -> str | None:
+    """The change intent of a record set to a value, from the record said and what its value reads as."""
+    value = named["value"]
+    if (named["deal"] or named["any"]) and re.search(r"\b(?:won|lost)\b", value, re.I) and slots.find_stage(value):
+        return "move_deal_stage"
+    state = slots.find_ticket_status(value)  # "open" only as "reopened": "set it to open" says no change
+    if (named["ticket"] or named["any"]) and state and (state.value != "open" or value.lower().startswith("re")):
+        return "update_ticket"
+    if named["lead"] and (status := slots.find_lead_status(value)) and status.value != "new":
+        return "update_lead_status"
+    return None
+
+
+def named_change(text: str) -> tuple[str, str] | None:
+    """The change of an existing record the words name anywhere in the message, as its intent and the words naming
+    it ("go ahead and close it": update_ticket; "mark him as qualified": update_lead_status; "mark the deal closed
+    won": move_deal_stage); None when they name none."""
+    for pattern, intent in _VERB_IS_STATE:
+        if named := pattern.search(text):
+            return intent, named[0].strip()
+    for named in _SET_TO.finditer(text):
+        if (changed := _set_to(named)) is not None:
+            return changed, named[0].strip()
     return None

@@ -89,6 +89,11 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             "answer general questions",
         ),
         (r"\b(?:write|fix|debug)\s+(?:some\s+)?(?:code|sql|python|a script|javascript)\b", "write code"),
+        (
+            r"\b(?:list|show|give|get|dump|print|reveal|send|tell|read)\b.{0,40}\b(?:passwords?(?:\s+hash(?:es)?)?|"
+            r"password\s+hash(?:es)?|credentials?|api\s+keys?|secret\s+keys?|private\s+keys?)\b",
+            "reveal passwords, credentials or keys",
+        ),
         (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
         (
             r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b",
@@ -376,7 +381,11 @@ _QUESTION_CLAUSE = re.compile(
 _HOWTO_ANYWHERE = re.compile(
     r"\bwhat(?:'?s|\s+is)\s+the\s+(?:fix|workaround|solution)\b|\bhow\s+(?:do|can|should)\s+(?:i|we)\s+"
     r"(?:fix|solve|resolve|help|handle|get\s+around)\b|[,;:-]\s*how\s+(?:do|can|should)\s+(?:i|we)\b|"
-    r"\b(?:a|the|my|our)\s+(?:customer|client)s?\s+(?:says?|needs?|reports?|wants?|asks?|can'?t)\b",
+    r"\b(?:a|the|my|our)\s+(?:customer|client)s?\s+(?:says?|needs?|reports?|wants?|asks?|can'?t)\b"
+    # asking what to check or where to start: troubleshooting, whatever the message told first ("got a ticket from a
+    # customer whose Okta login broke - what do I check?")
+    r"|\bwhat\s+(?:do|should|can|would)\s+(?:i|we)\s+(?:check|look\s+(?:at|for|into)|try|verify)\b"
+    r"|\bwhere\s+(?:do|should)\s+(?:i|we)\s+(?:start|look)\b",
     re.IGNORECASE,
 )
 

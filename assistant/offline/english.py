@@ -48,13 +48,17 @@ _SLANG = {
     "tmr": "tomorrow",
     "tmrw": "tomorrow",
     "r": "are",
+    "brand new": "new",
+    "n": "and",
     "btw": "",
     "fyi": "",
     "tbh": "",
     "lol": "",
 }
 _SLANG_WORD = re.compile(
-    r"(?<![\w@.#/&'’-])(" + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True)) + r")(?![\w@&'’-])",
+    r"(?<![\w@.#/&'’-])("
+    + "|".join(re.escape(w) for w in sorted(_SLANG, key=len, reverse=True))
+    + r")(?![\w@&'’-]|\.\w)",  # not a part of an address ("n.kim@acme.test")
     re.I,
 )
 

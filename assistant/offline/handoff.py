@@ -2,6 +2,8 @@
 task to mike", "make mike the owner of the acme deal". What is handed on must be named by its type (a deal, a task);
 tickets have their own assignment ("assign 1002 to sam"), and a name that is no teammate is refused by the tool.
 Only tickets are handed on in bulk ("assign all the globex calendar sync tickets to me"), each one the words describe.
+A ticket the words point back to or number is handed on too ("pass it to noah", "loop in noah", "put it on me":
+`handed_to`), by the planner's ticket steps and by the act check.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS
+from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS, is_priority
 
 # at the start, or of a later clause ("mike's drowning, hand the northworks pilot 169 deal over to john")
 _LEAD = r"^(?:.*?(?:[,;:.!]|\s[-–—])\s+)?\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
@@ -57,6 +59,11 @@ _NOT_A_PERSON = {
     "another",
 }
 _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
+# a deal named as its company, its kind and its number, no type word: "john's cedarline pilot 134"
+_DEAL_NAME = re.compile(r"^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$", re.I)
+_PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
+# the person a message names before its hand-off: "john's going on leave, ...", "john is out, ..."
+_NAMED_BEFORE = re.compile(r"\b([a-z]+)(?:['’]s|\s+(?:is|was|has)\b)", re.I)
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,8 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):
             return None
         kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
+        if not kinds and _DEAL_NAME.match(what):  # "give john's cedarline pilot 134 to mike": a deal by its name
+            kinds = {"deal"}
         if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
             kinds = set(focused) & {"ticket", "deal"}
         bulk = bool(re.search(r"\b(?:all|every|each)\b", what, re.I))
@@ -94,5 +103,38 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
             return None  # no type said, two of them, or a bulk hand-off of deals or tasks
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
-        return Handoff(kinds.pop(), words.strip(), who, owner[1] if owner else None, bulk)
+        whose = owner[1] if owner else None
+        if owner is None and (pronoun := _PRONOUN.match(what)):  # "john's going on leave, assign his follow up ..."
+            before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
+            words, whose = what[pronoun.end() :], before[-1] if before else None
+        return Handoff(kinds.pop(), words.strip(), who, whose, bulk)
+    return None
+
+
+_HANDED = re.compile(
+    r"\b(?:(?:re-?)?assign|give|hand(?:\s+off)?|transfer|pass|route|send|escalate|put)\s+"
+    r"(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+(?:ticket|case|issue)|(?:ticket|case)\s*#?\d{3,5}|#?\d{3,5})\s+"
+    r"(?:over\s+|back\s+|up\s+|across\s+)?(?:to|on(?=\s+(?:me|myself)\b))\s+" + _WHO + r"\b(?!['’]s\b)"
+    r"|\bloop\s+in\s+(?P<looped>[a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    re.I,
+)
+
+
+def handed_to(text: str) -> str | None:
+    """Whom the words hand a ticket on to, the ticket said as "it", "the ticket" or its number ("pass it to noah",
+    "escalate 1034 to noah", "loop in noah"; "me" for "put it on me"); None when they hand it to no one ("escalate it
+    to urgent", "give it to him")."""
+    handed = ticket_handed(text)
+    return handed[0] if handed else None
+
+
+def ticket_handed(text: str) -> tuple[str, str] | None:
+    """`handed_to` with the words that hand the ticket on."""
+    for named in _HANDED.finditer(text):
+        who = (named["who"] or named["looped"]).lower()
+        if who in ("me", "myself"):
+            return "me", named[0]
+        if who in STOPWORDS or who in _NOT_A_PERSON or who in MONTHS or who in WEEKDAYS or is_priority(who):
+            continue
+        return named["who"] or named["looped"], named[0]
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -41,7 +41,8 @@ def understand(text: str, *, now: datetime, classifier: IntentClassifier) -> Par
 
 # ----------------------------------------------------------------------------------- helpers
 
-_SEPARATORS = (re.compile(r"(?<!\d):(?!\d)"), re.compile(r"\s[-–—]\s|\s*[–—]\s*"))
+# a colon, not a time's ("10:30"); after a number when a space follows ("add a note to northfield pilot 64: ...")
+_SEPARATORS = (re.compile(r"(?<!\d):(?!\d)|(?<=\d):(?=\s)"), re.compile(r"\s[-–—]\s|\s*[–—]\s*"))
 _EDGE_JUNK = re.compile(r"^[\s\x00,;:.!?'\"()~-]+|[\s\x00,;:.!?'\"()~-]+$")
 _DANGLING = re.compile(r"(?:\s+(?:by|on|due|before|until|at|for|in|the|and|of))+\s*$", re.I)
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.I)
@@ -93,7 +94,8 @@ def _split_detail(text: str, words: tuple[str, ...] = ()) -> tuple[str, str]:
 
 
 _SAY_SO = re.compile(
-    r"\W*(?:(?:pls|please|thx|thanks)\W+)*(?:(?:log|record|save|note|add|capture)\s+(?:it|that|this)(?:\s+(?:down|for\s+me))?)?"
+    r"\W*(?:(?:pls|please|thx|thanks)\W+)*(?:(?:can|could)\s+(?:you|u)\s+)?"
+    r"(?:(?:log|record|save|note|add|capture)\s+(?:it|that|this)(?:\s+(?:down|for\s+me))?)?"
     r"(?:\W+(?:pls|please|thx|thanks))*\W*",
     re.I,
 )
@@ -371,6 +373,11 @@ def _log_call(text: str, now: datetime) -> Slots:
     head, tail = _split_detail(text)
     duration = _put(slots, "duration_minutes", sl.find_duration(head))
     head = mask(head, duration)
+    if (day := sl.find_date(head, now.date())) is not None:  # "i called rosa rossi on tuesday": the day it took place
+        on = day.value - timedelta(days=7) if 0 < (day.value - now.date()).days <= 7 else day.value  # the last one
+        if on < now.date():
+            slots["called_on"] = on
+        head = mask(head, day)
     name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
     pronoun = re.search(
         r"\b(?:with|to|from|called|rang|phoned|pinged|reached|emailed|texted)\s+(?:her|him|them)\b", head, re.I
@@ -598,7 +605,8 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     if product:  # "product is Authentication"
         slots["product"] = product[1].strip()
         text = text[: product.start()] + " " * (product.end() - product.start()) + text[product.end() :]
-    head, tail = _split_detail(text, ("about", "that", "saying"))
+    # "sarah johnson says SSO login is broken ... open a ticket for her": what the customer reports is the problem
+    head, tail = _split_detail(text, ("about", "that", "saying", "says", "said", "reports", "reported"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
     runs = name_runs(text)
     if re.search(r"\bfor\s+(?:her|him|them)\b", text, re.I) and runs and len(runs[0].value.split()) > 1:
@@ -825,7 +833,8 @@ _FIELD_CHANGE = re.compile(
 _FIELDS = r"(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)"
 _FIELD_SET = re.compile(
     r"^.*?(?:(?:['’]s|\b(?:his|her|their|the|new))\s+|^\W*)(?:new\s+)?" + _FIELDS + r"(?:\s+(?:number|address))?"
-    r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)(?:\s+now)?\s*[.!]*$",
+    # "is now", "to", ...; a number or an address needs none ("new mobile +1 415 555 0199")
+    r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@))(.+?)(?:\s+now)?\s*[.!]*$",
     re.I | re.S,
 )
 _NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can u update her record"
@@ -833,12 +842,12 @@ _NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can
     r"(\+?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+)",
     re.I,
 )
-_CLAUSE_CUT = re.compile(r"\s*(?:[,;]|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+")
+_CLAUSE_CUT = re.compile(r"\s*(?:[,;]|\s[-–—]\s|(?<=[a-z)])\.\s)\s*(?:and\s+)?|\s+and\s+")
 _FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
 
 
 _ROLE_NOW = re.compile(
-    r"\b(?:he|she|they)(?:['’]s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|our\s+|their\s+)?"
+    r"\b(?:he|she|they)(?:['’]?s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|our\s+|their\s+)?"
     r"([A-Z][\w&/-]*(?:\s+(?:of\s+)?[A-Z&][\w&/-]*){0,4})(?:\s+now)?\s*(?:[.,;!]|$)"
 )
 _TITLE_UPDATE = re.compile(r"\b(?:update|change|fix|edit|set)\s+(?:his|her|their|the)\s+(?:job\s+)?title\b", re.I)
@@ -860,6 +869,9 @@ def _update_contact(text: str, now: datetime) -> Slots:
             return slots
         found = [(m, 0)]
     changes: dict[str, str | None] = {}
+    for _, part in _parts(text):  # "hes VP Procurement now. new mobile ...": a promotion said beside another change
+        if (role := _ROLE_NOW.search(part)) and _TITLE_WORDS & set(role[1].lower().split()):
+            changes["title"] = role[1]
     for m, _ in found:
         field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
         field = _FIELD_NAMES.get(field, field)

@@ -42,7 +42,8 @@ NOT_A_NAME = {
 }
 _GREETING_LEAD = re.compile(
     r"^\W*(?:hi|hello|hey|hiya|yo|morning|good\s+(?:morning|afternoon|evening)|afternoon|evening)(?:\s+(?:there|nexa|all|team))?"
-    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)|^\W*(?:(?:hey|hi|ok|so)[,\s]+)?quick\s+(?:one|q|question)\s*[!,.:;-]+\s*",
+    r"\s*[!,.:;-]+\s*|^\W*(?:hi|hello|hey)\s+(?=\w)|^\W*(?:(?:hey|hi|ok|so)[,\s]+)?quick\s+(?:one|q|question)\s*[!,.:;-]+\s*"
+    r"|^\W*(?:oh\s+)?(?:i\s+)?(?:forgot|almost\s+forgot|oops|one\s+more\s+thing)\s*[!,.:;-]+\s*",  # "oh forgot - i called ..."
     re.I,
 )
 

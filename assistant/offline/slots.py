@@ -521,7 +521,8 @@ find_ticket_status = _keyword_map(
         (r"\bre-?open\w*\b", "open"),
         (r"\bclos(?:e|ed|ing)\b", "closed"),
         (r"\b(?:resolved?|fixed|solved)\b", "resolved"),
-        (r"\b(?:pending|on hold|waiting)\b", "pending"),
+        # "waiting" is the status, not how long it waited ("been waiting since this morning", "waiting the longest")
+        (r"\b(?:pending|on hold|(?<!been )waiting(?!\s+(?:since|for|the\s+longest|longest)))\b", "pending"),
         (r"\bopen\b", "open"),
     ]
 )
@@ -553,6 +554,11 @@ _PRIORITY_STRICT = re.compile(
 _PRIORITY_LOOSE = re.compile(
     r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b|,\s*(high|medium|normal|low|urgent)\s*[.!]*$", re.I
 )  # "file a ticket, high"
+
+
+def is_priority(word: str) -> bool:
+    """Whether a single word names a ticket priority ("urgent", "p2", "low")."""
+    return word.lower() in _PRIORITY_WORDS
 
 
 def find_priority(text: str, *, loose: bool = False) -> Found[str] | None:

@@ -42,9 +42,10 @@ class PeopleService(Service):
             raise DomainError(field, f"{who!r} names {len(found)} people: {', '.join(u.name for u in found)}")
         return found[0]
 
-    async def teammate(self, who: str, *, field: str = "person") -> User:
+    async def teammate(self, who: str, *, field: str = "person", reading: bool = False) -> User:
         """The user named by email, full or first name ("me" is the caller), if the caller may act on their work:
-        themselves, their team for managers, anyone for admins."""
+        themselves, their team for managers, anyone for admins; `reading` (to narrow a read to that person's records),
+        also their team for reps, who read their team's records (`access.can_touch`)."""
         key = who.strip().lower()
         named = (
             User.id == self.actor.user_id
@@ -63,7 +64,7 @@ class PeopleService(Service):
         user = found[0]
         if user.id == self.actor.user_id or self.actor.sees_everything:
             return user
-        if self.actor.role is not CallerRole.manager:
+        if self.actor.role is not CallerRole.manager and not (reading and self.actor.role is CallerRole.rep):
             raise PermissionDenied(field, "only managers (for their team) and admins see or assign other people's work")
         if user.team != self.actor.team:
             raise PermissionDenied(

@@ -130,10 +130,13 @@ class TicketService(Service):
         open_only: bool = False,
         sentiment: str | None = None,
         intent: str | None = None,
+        unassigned: bool = False,
+        oldest_first: bool = False,
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Ticket], int]:
-        """Tickets by text, status, priority, account, requester, assignee, and the sentiment/intent a summary stored."""
+        """Tickets by text, status, priority, account, requester, assignee (or none: `unassigned`), and the
+        sentiment/intent a summary stored; the newest first, or the oldest (`oldest_first`)."""
         require(self.actor, "tickets", "read")
         stmt = select(Ticket)
         if q:
@@ -154,7 +157,10 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.sentiment == sentiment)
         if intent:
             stmt = stmt.where(Ticket.intent == intent)
-        return await self.page(stmt, Ticket.created_at.desc(), limit=limit, offset=offset)
+        if unassigned:
+            stmt = stmt.where(Ticket.assignee_id.is_(None))
+        order = Ticket.created_at.asc() if oldest_first else Ticket.created_at.desc()
+        return await self.page(stmt, order, limit=limit, offset=offset)
 
     async def requesters(self, tickets: list[Ticket]) -> dict[uuid.UUID, str]:
         """The names of the contacts who raised `tickets`, by ticket id (tickets raised by an email alone have none)."""

@@ -83,6 +83,9 @@ class ViewService(Service):
             .order_by(Call.call_at.desc())
         )
         lists = await ListService(s, self.actor).lists_of(contact.id)
+        lead = await s.scalar(  # the lead this contact was converted from, when the caller may read it
+            select(Lead).where(Lead.converted_contact_id == contact.id, owner_visible(self.actor, Lead.assigned_to_id))
+        )
         campaigns = await s.scalars(
             select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id)
         )
@@ -92,6 +95,7 @@ class ViewService(Service):
             {
                 "contact": to_dict(contact) | {"name": contact.name, "owner": await self._user(contact.owner_id)},
                 "account": _brief(account),
+                "converted_from": {"id": str(lead.id), "name": lead.name, "score": lead.score} if lead else None,
                 "deals": [_deal(d) for d in deal_rows],
                 "total_deals_value": str(sum((d.amount for d in deal_rows if d.stage.value != "closed_lost"), 0)),
                 "tickets": [

@@ -66,9 +66,9 @@ async def test_a_stage_move_with_a_new_amount_changes_both(db, demo_chat):
     assert deal is not None and deal.stage.value == "negotiation" and deal.amount == 110000
 
 
-async def test_a_teammates_stuck_deals_for_a_manager_and_not_for_a_rep(db, demo_chat):
+async def test_a_teammates_stuck_deals_for_a_manager_and_a_rep_of_the_team_not_another_team(db, demo_chat):
     agent, as_ = demo_chat
-    maria, john = await as_("maria@nexa.test"), await as_("john@nexa.test")
+    maria, john, emma = await as_("maria@nexa.test"), await as_("john@nexa.test"), await as_("emma@nexa.test")
     shown = await agent.run(maria, "show mike's stalled deals")
     assert shown.answer.startswith("Mike's deals with no stage change"), shown.answer
     async with db.session() as s:
@@ -76,8 +76,10 @@ async def test_a_teammates_stuck_deals_for_a_manager_and_not_for_a_rep(db, demo_
         names = set((await s.scalars(select(Deal.deal_name).where(Deal.owner_id == mike.id))).all())  # type: ignore[union-attr]
     listed = [line[2:].split(":")[0] for line in shown.answer.splitlines() if line.startswith("- ")]
     assert listed and set(listed) <= names
-    refused = await agent.run(john, "show me mike's stuck deals")
-    assert "only managers" in refused.answer and not refused.pending, refused.answer
+    covering = await agent.run(john, "show me mike's stuck deals")  # a rep reads his team's deals
+    assert covering.answer.startswith("Mike's deals with no stage change"), covering.answer
+    refused = await agent.run(emma, "show me mike's stuck deals")  # Mike is on another team than Emma's
+    assert "not on your team" in refused.answer and not refused.pending, refused.answer
 
 
 async def test_team_figures_for_a_manager(db, demo_chat):

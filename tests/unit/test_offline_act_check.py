@@ -5,7 +5,9 @@ not given to the teammate named), each with the creation the words do ask for go
 
 from __future__ import annotations
 
-from assistant.offline.act_check import asked_change, asks_creation, handed_to
+from assistant.offline.act_check import asked_change
+from assistant.offline.acts import asks_creation
+from assistant.offline.handoff import handed_to
 
 
 def test_closing_or_resolving_a_ticket_is_no_new_ticket():
@@ -77,3 +79,26 @@ def test_a_window_back_from_today():
 def test_escalating_to_a_teammate_hands_the_ticket_on_but_to_a_priority_does_not():
     assert handed_to("1034 is getting ugly, escalate it to noah") == "noah"
     assert handed_to("escalate it to urgent") is None
+
+
+def test_a_record_set_to_a_value_is_the_change_that_value_reads_as():
+    from assistant.offline.acts import named_change
+
+    assert named_change("signed this morning, mark it closed won") == ("move_deal_stage", "mark it closed won")
+    assert named_change("customer confirmed, mark it resolved") == ("update_ticket", "mark it resolved")
+    assert named_change("mark ticket 1042 as reopened")[0] == "update_ticket"  # type: ignore[index]
+    assert named_change("she's a good fit, mark her as qualified")[0] == "update_lead_status"  # type: ignore[index]
+    assert named_change("set it to open") is None and named_change("mark it for later") is None
+
+
+def test_a_creation_is_asked_by_a_making_word_before_its_record_or_by_naming_a_note_or_task():
+    assert asks_creation("create_contact", "add him as a new contact, then qualify him")
+    assert asks_creation("log_call", "log a quick call with vera") and asks_creation("add_note", "note she has budget")
+    assert not asks_creation("create_ticket", "the ticket from acme - close it out")
+    assert not asks_creation("update_ticket", "file a ticket")
+
+
+def test_a_ticket_handed_on_names_the_person_or_the_caller():
+    assert handed_to("escalate 1034 to noah, it's an sso thing") == "noah"
+    assert handed_to("bump it to urgent and put it on me") == "me"
+    assert handed_to("put it on hold") is None and handed_to("send it to p1") is None

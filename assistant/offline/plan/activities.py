@@ -18,6 +18,7 @@ class ActivityActs(PlanCore):
             direction=self.slots.get("direction"),
             duration_minutes=self.slots.get("duration_minutes"),
             outcome=self.slots.get("outcome"),
+            called_on=self.slots.get("called_on"),
         )
 
     def do_add_note(self) -> None:

@@ -82,6 +82,7 @@ _TO_PRONOUN = re.compile(
 )
 _PERSON_PRONOUN = re.compile(r"\b(?:him|her|he|she|his)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(?:them|they|their)\b", re.I)
+_ASKING = re.compile(r"(?:what|whats|how|which|who|whose|when|where|why|is|are|does|do|did|can|could)\b", re.I)
 STUCK = re.compile(
     r"\b(?:stuck|stalled|stalling|stale|sitting|parked|not\s+moving|no\s+movement|haven'?t\s+moved|hasn'?t\s+moved)\b",
     re.I,
@@ -289,8 +290,9 @@ class PlanCore(ABC):
             re.I,
         )
         if (
-            dashed and "deal" in kinds
-        ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too
+            dashed and "deal" in kinds and not _ASKING.match(dashed[1])
+        ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too ("northworks inc -
+            # how many ppl ...": no deal's name goes on with a question word)
             name = f"{name} - {dashed[1]}"
         elif numbered and {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
             name = f"{name} {numbered[1]}"
@@ -402,12 +404,13 @@ class PlanCore(ABC):
         return str(self.slots.get("person") or person).capitalize()
 
     def _teammate(self) -> str | None:
-        """The teammate a manager's or admin's question is about ("mike's deals"), else None (the caller's own)."""
+        """The teammate a question is about ("mike's deals"; managers and admins, and reps, who read their team's
+        records), else None (the caller's own)."""
         person = self.slots.get("person")
         if (
             person
             and str(person).lower() not in ("i", "my", "me", "we", "our", "the", "team")
-            and (self.role in ("manager", "admin") or STUCK.search(self.text))
+            and (self.role in ("manager", "admin", "rep") or STUCK.search(self.text))
         ):
             return str(person)
         return None

@@ -28,8 +28,14 @@ TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 PERFORMANCE = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
 )
+# the caller's own: "my deals", "i won" ("across my team" is the team's)
+_MINE = re.compile(r"\b(?:i|me|mine)\b|\bmy\b(?!\s+(?:whole\s+|own\s+)?(?:team|reps|people|org|group)\b)", re.I)
 PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
-_NEW_CLOSE_DATE = re.compile(r"\bclose\s+date\b|\bclos(?:e|es|ing)\s+(?:on|by)\b|\bsign(?:s|ing)?\s+(?:on|by)\b", re.I)
+_NEW_CLOSE_DATE = re.compile(
+    r"\bclose\s+date\b|\bclos(?:e|es|ing)\s+(?:on|by)\b|\bsign(?:s|ing)?\s+(?:on|by)\b"
+    r"|\b(?:push|move|pull|slip|bump)\w*\s+(?:the\s+|its\s+)?close\b",  # "push the close to sept 30": "the close" is its date
+    re.I,
+)
 _REST_OF_MONTH = re.compile(
     r"\b(?:between\s+now\s+and|from\s+now\s+(?:to|till|until)|rest\s+of)\s+(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?month\b",
     re.I,
@@ -45,7 +51,7 @@ class DealActs(RecordReads):
             self.slots.get("period") if self.slots.get("period") not in (None, "overdue", "today") else "this_quarter"
         )
         person = self._teammate()
-        mine = person is None and (self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I)))
+        mine = person is None and (self.role == "rep" or bool(_MINE.search(self.text)))
         result = self._as_teammate(
             "search_deals", "owner", stage=stage, period=period, mine=mine, owner=person, limit=50
         )
@@ -87,7 +93,7 @@ class DealActs(RecordReads):
         the caller's for a rep or when they say "my", else the team's; the biggest first when asked; with the count."""
         stage = find_stage(self.text)
         assert stage is not None
-        mine = self.role == "rep" or bool(re.search(r"\b(?:i|my|me|mine)\b", self.text, re.I))
+        mine = self.role == "rep" or bool(_MINE.search(self.text))
         period = self.slots.get("period") if self.slots.get("period") not in ("overdue",) else None
         data = self.call("search_deals", stage=stage.value, mine=mine, period=period, limit=50)["data"]
         deals = data["deals"]

@@ -60,7 +60,14 @@ class InsightActs(TicketActs):
         self.answer("draft", d=data)
 
     def do_explain_score(self) -> None:
-        lead = self._named(["lead"], "a lead")
+        """A lead's score and its factors; a contact's are those of the lead it was converted from."""
+        lead = self._named(["lead"], "a lead", required=False) or self._named(["contact"], "a lead")
+        if lead["type"] == "contact":  # "sarah johnson lead score": a lead converted since is found as the contact
+            lead = self.call("get_contact", contact_id=lead["id"])["data"].get("converted_from") or {}
+            if not lead.get("id"):
+                self.answer(
+                    "error", field=None, reason="they are a contact that was never a lead, so they have no score."
+                )
         self.answer("score", d=self.call("explain_score", lead_id=lead["id"])["data"])
 
     def do_next_best_action(self) -> None:

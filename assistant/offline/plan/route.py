@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.offline import Parse
-from assistant.offline.act_check import asks_creation, handed_to
-from assistant.offline.acts import change_intent
+from assistant.offline.acts import asks_creation, change_intent
 from assistant.offline.areas import Asked, asked_area
 from assistant.offline.dialogue import (
     DONE_ELSEWHERE,
@@ -22,7 +21,7 @@ from assistant.offline.dialogue import (
     smalltalk,
     stands_for_person,
 )
-from assistant.offline.handoff import handoff
+from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.activities import ActivityActs
@@ -39,7 +38,7 @@ from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
 from assistant.offline.plan.tickets import BARE_TICKET, WAITING_ON_ME
 from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
-from assistant.offline.slots import STOPWORDS, find_name, find_stage, name_runs
+from assistant.offline.slots import STOPWORDS, find_name, find_stage, is_priority, name_runs
 from assistant.offline.support import asks_reply
 
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
@@ -89,7 +88,7 @@ _NEW_PERSON = re.compile(
 NEW_RECORD = re.compile(
     r"^\W*(?:(?:please|pls|can\s+you|could\s+you|ok(?:ay)?|also|and)\W+)*(?:give|assign|create|add|make|set\s+up|put\s+in|"
     r"log|jot(?:\s+down)?|leave|write(?:\s+down)?|drop|book|schedule)\s+(?:[a-z]+\s+)?(?:a|an)\s+"
-    r"(?:new\s+|quick\s+|short\s+)?(task|to-?do|reminder|note|meeting)\b",
+    r"(?:[\w-]+\s+){0,2}?(task|to-?do|reminder|note|meeting)\b",  # "a high priority task"
     re.I,
 )  # the record a creation names, whatever the vote ("give emma a task", "log a note on her")
 _HAD_MEETING = re.compile(
@@ -109,6 +108,11 @@ _NEW_KINDS = {
     "note": "add_note",
     "meeting": "schedule_meeting",
 }
+# several tickets handed to one person by their numbers alone: "1059 and 1041 both to sam pls"
+_NUMBERS_TO = re.compile(
+    r"\b\d{4,5}(?:\s*(?:,|and|&)\s*#?\d{4,5})+\s+(?:(?:both|all|each)\s+)?(?:over\s+)?to\s+([a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    re.I,
+)
 _TAKE_TICKET = re.compile(
     r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
     re.I,
@@ -142,7 +146,8 @@ _IN_STAGE = re.compile(
 )  # only deals
 TASK_PRIORITY = re.compile(
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
-    r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?\W*$",
+    r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?"
+    r"(?:\s*(?:,|and)\s+(.+?))?\W*$",  # "... high priority and move it to monday": its due date too
     re.I,
 )
 _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
@@ -202,7 +207,8 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
             r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
             r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b"
-            r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:draft|write|compose)\s+(?:something|a\s+few\s+lines|a\s+line)\s+(?:to|for)\s+\w+",
+            r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:draft|write|compose)\s+(?:something|a\s+few\s+lines|a\s+line)\s+(?:to|for)\s+\w+"
+            r"|^\W*(?:an?\s+)?(?:short|quick|brief)\s+(?:e-?mail|message)\s+to\s+\w+",  # "short email to quinn zhou ..."
             "draft_email",
         ),
         (
@@ -301,10 +307,15 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
                 self.parse.intent != "create_ticket"
                 or (not asks_creation("create_ticket", text) and not asks_reply(text) and self._ticket_change(text))
             )  # "customer on 1054 says webhooks are down. escalate to urgent and loop in noah": no new ticket
-            and not self.slots.get("ticket_number")
+            and (not self.slots.get("ticket_number") or self.parse.intent == "update_ticket")
             and not _TAKE_TICKET.search(text)
+            and not asks_reply(text)  # "draft a reply for 1001 pls": the reply's own step below
             and (bare := BARE_TICKET.search(text)) is not None
         ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
+            if (many := _NUMBERS_TO.search(text)) and not is_priority(many[1]) and many[1].lower() not in STOPWORDS:
+                self.writing = True  # "1059 and 1041 both to sam pls": each one handed on, one approval
+                numbers = dict.fromkeys(int(n) for n in re.findall(r"\d{4,5}", many[0]))
+                self.write_all([("assign_ticket", {"number": n, "assignee": self._person(many[1])}) for n in numbers])
             numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
             if (numbered.get("status") or numbered.get("priority") or handed_to(text)) and not is_question(text):
                 self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
@@ -388,6 +399,15 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         ):  # "i'll take 1002 off the unassigned pile, put it on me"; "the finance team calendar sync ticket"
             self.parse = Parse("assign_ticket", self.parse.confidence, FILLERS["assign_ticket"](text, self.model.now()))
             self.slots, framed = self.parse.slots, True
+        elif (
+            self.parse.intent != "assign_ticket"
+            and (who := handed_to(text))
+            and refers_back(text)
+            and self._focus_ticket_kind()
+            and not is_question(text)
+        ):  # "give it to sam" after a look at a ticket: that ticket handed on
+            self.parse = Parse("assign_ticket", self.parse.confidence, {"assignee": who})
+            self.slots, framed = self.parse.slots, True
         if framed and _IT_AFTER_VERB.match(text) and self.focus.records and self.slots.get("name"):
             # "ok bump it to proposal, sarah confirmed the budget": "it" is the record in focus, not a name said later
             self.slots = {k: v for k, v in self.slots.items() if k != "name"}
@@ -468,6 +488,15 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
                 **self.slots,
                 "ticket_number": int(bare[1]),
             }  # "who is working on 1047?": an agent's numbers are tickets
+        if (
+            self.role == "support"
+            and re.search(r"\b(?:still\s+)?open\b|\boutstanding\b", lowered)
+            and not _DEAL_WORDS.search(lowered)
+            and not re.search(r"\b(?:deal|lead|task|ticket|case)s?\b|\bqueue\b", lowered)  # tickets said: read below
+            and not self.slots.get("ticket_number")
+            and not (self.slots.get("name") and stands_for_person(self.text, str(self.slots["name"])))
+        ):  # ("what's sam got open": sam's queue, read below)
+            return "list_tickets"  # "anything from lumenpoint still open?": what is open for a support agent is tickets
         coached = COACH.search(self.text) if self.role in ("manager", "admin") else None
         person = self.slots.get("person") or possessor(self.text, STOPWORDS) or (coached and (coached[1] or coached[2]))
         if person:
@@ -504,8 +533,9 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             and (_IN_STAGE.search(lowered) or _CLOSING.search(lowered) or _DEAL_WORDS.search(lowered))
         ):
             person = self.slots["person"] = opener[1]  # "carlos has a bunch of stuff in negotiation, ..."
+        reads_team = manager or self.role == "rep"  # a rep reads the team's deals ("covering for john")
         if (
-            manager
+            (manager or (reads_team and not tasks))
             and not person
             and _ONE_WORD.match(str(self.slots.get("name") or ""))
             and (
@@ -531,7 +561,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         if (
             person
             and (
-                manager
+                reads_team
                 and (
                     TEAMMATE_DEALS.search(lowered)
                     or _IN_STAGE.search(lowered)
@@ -544,7 +574,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             )
             and not self.slots.get("ticket_number")
         ):
-            return "teammate_deals"  # a rep asking about a teammate's deals is told what they may see
+            return "teammate_deals"  # a teammate's deals: the tool says when the caller may not see them
         if (
             manager
             and "team_tasks" in self.tools

@@ -110,11 +110,15 @@ class TaskActs(PlanCore):
         )
 
     def do_task_priority(self, said: re.Match[str]) -> None:
-        """Set the priority of one open task the words name: the caller's, or the teammate's a possessive names."""
+        """Set the priority of one open task the words name: the caller's, or the teammate's a possessive names; and
+        the due date a further clause gives ("... high priority and move it to monday")."""
         owner = re.match(r"([a-z]+)['’]s\s+", said[1], re.I)
         words = said[1][owner.end() :] if owner else said[1]
         task = self._task(words, owner[1] if owner else None)
-        self.write("update_task", task_id=task["id"], priority=said[2].lower())
+        due = find_date(said[3], self.model.now().date()) if said[3] else None
+        self.write(
+            "update_task", task_id=task["id"], priority=said[2].lower(), **({"due_date": due.value} if due else {})
+        )
 
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16

@@ -5,19 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
-from assistant.offline.act_check import handed_to
+from assistant.offline.handoff import handed_to
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.plan.core import PlanCore
 from assistant.offline.slots import STOPWORDS, clauses, find_priority, find_ticket_status, mask, name_runs, tokens
 from assistant.offline.support import asks_reply
 
 _TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
-_ALSO_ASSIGN = re.compile(
-    r"^\W*(?:(?:please|pls)\s+)?(?:assign|reassign|give|hand|put|pass)\s+(?:it|this|that|the\s+ticket)\s+(?:over\s+)?"
-    r"(?:to|on)\s+(me|myself|[a-z]+)\b",
-    re.I,
-)
-_LOOP_IN = re.compile(r"^\W*(?:(?:please|pls)\s+)?loop\s+in\s+(?!me\b|the\b|him\b|her\b|them\b)([a-z]+)\b", re.I)
 _SETS = re.compile(
     r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
     re.I,
@@ -66,12 +60,26 @@ _CAME_IN_TODAY = re.compile(
 _TICKET_TOPIC = re.compile(r"\b((?:[a-z][\w-]*\s+){1,3}?)tickets\b", re.I)
 _NOT_A_TOPIC = frozenset(
     "how many much any all these those the my our new open of are were have has did do what whats what's is going on "
-    "with w about".split()
+    "with w about so such lots lot very really getting".split()  # "so many calendar tickets": the topic is "calendar"
 )
 _WHATS_GOING_ON = re.compile(
     r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
-WAITING_ON_ME = re.compile(r"\b(?:waiting|pending)\s+(?:on|for)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I)
+_UNASSIGNED = re.compile(
+    r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bno\s+(?:one|assignee|owner)\b|\bnobody(?:'?s|\s+(?:has|owns|took))\b",
+    re.I,
+)
+_OLDEST = re.compile(
+    r"\b(?:oldest|earliest|longest[\s-]+(?:waiting|open|running)|(?:open|waiting)\s+(?:the\s+)?longest)\b", re.I
+)
+# whose queue: "sam's open tickets", "sams tickets" (a possessive without its apostrophe is tried as written, then not)
+_QUEUE_OF = re.compile(
+    r"\b([a-z]+)(?:['’]s|s['’]|(?<=s))\s+(?:(?:open|urgent|pending|new|current|high)\s+)*(?:tickets|queue|cases)\b",
+    re.I,
+)
+WAITING_ON_ME = re.compile(
+    r"\b(?:waiting|pending|sitting|parked)\s+(?:on|for|with)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I
+)
 BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
 
 
@@ -97,25 +105,28 @@ class TicketActs(PlanCore):
             "assign_ticket",
             {
                 "number": self.slots["ticket_number"],
-                "assignee": self.caller if assignee == "me" and self.caller else assignee,
+                "assignee": self._person(assignee),
             },
         )
+
+    def _person(self, who: str) -> str:
+        """The assignee a ticket is handed to: the caller for "me", else the name or email said."""
+        return self.caller if who.lower() in ("me", "myself") and self.caller else who
 
     def _ticket_writes(self, tool: str, arguments: dict[str, Any]) -> NoReturn:
         """The ticket change asked for and the other one a further clause asks for ("assign it to noah and set it to
         pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
         calls, number = [(tool, arguments)], arguments["number"]
         for part in _TICKET_CLAUSES.split(self.text)[1:]:
-            if tool == "update_ticket" and (who := _ALSO_ASSIGN.search(part) or _LOOP_IN.search(part)):
-                to = self.caller if who[1].lower() in ("me", "myself") and self.caller else who[1]
-                calls.append(("assign_ticket", {"number": number, "assignee": to}))
+            if tool == "update_ticket" and (who := handed_to(part)):
+                calls.append(("assign_ticket", {"number": number, "assignee": self._person(who)}))
             elif tool == "assign_ticket" and _SETS.match(part):
                 said = FILLERS["update_ticket"](part, self.model.now())
                 changes = {k: said[k] for k in ("status", "priority") if said.get(k)}
                 if changes:
                     calls.append(("update_ticket", {"number": number, "changes": changes}))
-        if tool == "update_ticket" and len(calls) == 1 and (handed := handed_to(self.text)):
-            calls.append(("assign_ticket", {"number": number, "assignee": handed}))  # "escalate it to noah"
+        if tool == "update_ticket" and len(calls) == 1 and (handed := handed_to(self.text)):  # "escalate it to noah"
+            calls.append(("assign_ticket", {"number": number, "assignee": self._person(handed)}))
         if len(calls) == 1:
             self.write(tool, **arguments)
         self.write_all(calls)
@@ -123,13 +134,38 @@ class TicketActs(PlanCore):
     def do_list_tickets(self) -> None:
         if _CAME_IN_TODAY.search(self.text):
             self._tickets_today()
-        record = self.find(["account", "contact"], what="an account or contact", required=False)
         status = self.slots.get("status")
-        if WAITING_ON_ME.search(self.text) and not re.search(r"\bpending\b", self.text, re.I):
-            status = None  # "waiting on me" is the caller's queue, not the pending status
+        if (WAITING_ON_ME.search(self.text) or _OLDEST.search(self.text)) and not re.search(
+            r"\bpending\b", self.text, re.I
+        ):
+            status = None  # "waiting on me" is the caller's queue, "waiting the longest" its oldest: no pending status
         history = bool(
             re.search(r"\b(?:history|before|ever|all|past|previous|else)\b", self.text, re.I)
         )  # closed ones too
+        whose, nobody = _QUEUE_OF.search(self.text), None
+        who = self.slots.get("assignee") or (whose[1] if whose and whose[1].lower() not in STOPWORDS else None)
+        if who and self.role != "customer":  # a teammate's queue ("sams open tickets"), before any account or contact
+            queue = self._as_teammate(
+                "search_tickets",
+                "assignee",
+                assignee=str(who),
+                status=status,
+                priority=self.slots.get("priority"),
+                open_only=status is None and not history,
+                limit=10,
+            )
+            if queue.get("ok"):
+                title = f"{status.capitalize() if status else 'Open'} tickets assigned to {self._who(str(who))}"
+                self.answer("tickets", tickets=queue["data"]["tickets"], total=queue["data"]["total"], title=title)
+            if (error := queue.get("error", {})).get("code") != "not_found":
+                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+            self.slots, nobody = {**self.slots, "assignee": None}, error  # no teammate: an account's or contact's?
+        unassigned = bool(_UNASSIGNED.search(self.text))
+        if unassigned and str(self.slots.get("name") or "").lower() == "unassigned":
+            self.slots = {**self.slots, "name": None}  # "whats sitting unassigned": a queue, no account named
+        record = self.find(["account", "contact"], what="an account or contact", required=False)
+        if nobody and record is None:  # neither a teammate nor a record by that name: say so, list nothing else
+            self.answer("error", field=nobody.get("field"), reason=nobody.get("reason", "it failed"))
         arguments = {
             "query": None,
             "status": status,
@@ -139,6 +175,11 @@ class TicketActs(PlanCore):
             "open_only": status is None and not history,
             "limit": 10,
         }
+        if unassigned:  # "whats sitting unassigned in the queue?": the tickets no one has
+            arguments["unassigned"] = True
+        oldest = bool(_OLDEST.search(self.text))
+        if oldest:  # "the oldest open one in my queue": the longest waiting first
+            arguments["order"] = "oldest"
         if (
             re.search(
                 r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b",
@@ -148,19 +189,13 @@ class TicketActs(PlanCore):
             or WAITING_ON_ME.search(self.text)
         ) and self.role != "customer":
             arguments["mine"] = True
-        if self.slots.get("assignee"):
-            arguments = {**arguments, "assignee": str(self.slots["assignee"]), "mine": False}
-            result = self.attempt("search_tickets", **arguments)
-            if not result.get("ok"):
-                error = result.get("error", {})
-                self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
-            data = result["data"]
-            who = str(self.slots["assignee"]).capitalize()
-            title = f"{status.capitalize() if status else 'Open'} tickets assigned to {who}"
-            self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
         data = self.call("search_tickets", **arguments)["data"]
-        title = f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')} tickets" + (
-            f" for {record['name']}" if record else ""
+        title = (
+            f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')}"
+            + (" unassigned" if unassigned else "")
+            + " tickets"
+            + (f" for {record['name']}" if record else "")
+            + (", oldest first" if oldest else "")
         )
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
