@@ -41,6 +41,12 @@ _ADD_TO_NAMED = re.compile(
     r"(?!(?:a|an|the|this|that|my|our|some|new)\b)(?P<who>[\w' -]+?)\s+(?:on|to|in|into|onto)\s+(?:the\s+)?"
     r"(?P<name>[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,2})(?:\s+(?:pls|please|asap|thanks?|thx))?\W*$"
 )
+# "add tom smith to it" after "who's on the VIP list": the list the previous message named.
+_ADD_TO_IT = re.compile(
+    r"^\W*(?:(?:please|pls|and|also|ok(?:ay)?|now)[,\s]+)*(?:add|put|include|stick)\s+(?P<who>.+?)\s+"
+    r"(?:on|to|in|into|onto)\s+(?:it|that|this|that\s+one|(?:that|this|the)\s+list|(?:that|this|the)\s+segment)\W*$",
+    re.I,
+)
 # "who's in enterprise prospects": people in something that may be a list.
 _WHO_IN = re.compile(r"\bwho(?:'?s|\s+is|\s+are)\s+(?:in|on)\s+(?:the\s+)?(?P<name>[\w&' -]+?)\W*$", re.I)
 _CAMPAIGN_EMAIL = re.compile(
@@ -117,11 +123,18 @@ def list_name(text: str) -> str | None:
     return None
 
 
-def asked_area(text: str) -> Asked | None:
+def asked_area(text: str, said: str = "") -> Asked | None:
     """What a request asks of lists, campaigns, commissions, the catalog, orders, an account's health or the shared
-    inbox; None when it is about none of them (or is a how-to question for the help center)."""
+    inbox; None when it is about none of them (or is a how-to question for the help center). `said` is the user's
+    previous message, which "it" in "add tom to it" may point back to."""
     if _HOWTO.search(text):
         return None
+    if (
+        (added := _ADD_TO_IT.match(text))
+        and (before := asked_area(said)) is not None
+        and before.act in ("list_members", "add_to_list")
+    ):
+        return Asked("add_to_list", name=before.name, who=added["who"], sure=before.sure)
     if _INBOX.search(text) and (inboxed := _inbox(text)) is not None:
         return inboxed
     if (added := _ADD_TO.search(text)) and list_name(f"the {added['name']} list"):

@@ -73,3 +73,13 @@ async def test_a_manager_asking_who_or_what_a_rep_is_working_on_gets_the_team(de
     assert working.tool_calls[0]["arguments"]["owner"] == "mike" and working.answer.startswith("Mike's deals"), (
         working.answer
     )
+
+
+async def test_a_queue_question_after_looking_at_a_person_is_about_the_queue(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    viewed = await agent.run(john, "show me lisa chen")
+    queue = await agent.run(john, "oldest unassigned ticket?", viewed.conversation_id)
+    assert queue.tool_calls[-1]["name"] == "search_tickets", queue.tool_calls
+    assert queue.tool_calls[-1]["arguments"].get("contact_id") is None, queue.tool_calls[-1]  # not "Lisa Chen's tickets"
+    assert queue.tool_calls[-1]["arguments"]["unassigned"] is True

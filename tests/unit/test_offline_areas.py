@@ -63,3 +63,10 @@ def test_a_list_is_named_by_the_words_before_list_but_not_a_to_do_or_call_list()
     assert list_name("show me the Enterprise Prospects list") == "Enterprise Prospects"
     assert list_name("what's on my to-do list") is None
     assert list_name("add him to the call list") is None
+
+
+def test_it_in_an_addition_is_the_list_the_previous_message_named() -> None:
+    assert asked_area("add tom smith to it", "who's on the VIP list?") == Asked(
+        "add_to_list", name="VIP", who="tom smith"
+    )
+    assert asked_area("add tom smith to it", "show me the acme account") is None  # not a list: another reading's

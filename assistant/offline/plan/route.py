@@ -285,7 +285,7 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
                 and not is_howto(text)
             )
         )  # "customer confirmed the fix worked on 1047, resolve it pls": a change the message fully states
-        if not howto and not out_of_scope(text) and (asked := asked_area(text)) is not None:
+        if not howto and not out_of_scope(text) and (asked := asked_area(text, self.focus.said)) is not None:
             self._serve_area(
                 asked
             )  # "who's on the VIP list", "how did the Q4 promo do", "what's waiting on me in support@"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
+from assistant.offline.dialogue import refers_back
 from assistant.offline.handoff import handed_to
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.plan.core import PlanCore
@@ -163,7 +164,12 @@ class TicketActs(PlanCore):
         unassigned = bool(_UNASSIGNED.search(self.text))
         if unassigned and str(self.slots.get("name") or "").lower() == "unassigned":
             self.slots = {**self.slots, "name": None}  # "whats sitting unassigned": a queue, no account named
-        record = self.find(["account", "contact"], what="an account or contact", required=False)
+        queue_asked = bool(unassigned or _OLDEST.search(self.text) or WAITING_ON_ME.search(self.text)) and not (
+            self.slots.get("name") or refers_back(self.text)
+        )  # "oldest unassigned ticket?" after looking at lisa chen: the queue's, not hers
+        record = (
+            None if queue_asked else self.find(["account", "contact"], what="an account or contact", required=False)
+        )
         if nobody and record is None:  # neither a teammate nor a record by that name: say so, list nothing else
             self.answer("error", field=nobody.get("field"), reason=nobody.get("reason", "it failed"))
         arguments = {
