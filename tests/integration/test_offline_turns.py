@@ -81,5 +81,6 @@ async def test_a_queue_question_after_looking_at_a_person_is_about_the_queue(dem
     viewed = await agent.run(john, "show me lisa chen")
     queue = await agent.run(john, "oldest unassigned ticket?", viewed.conversation_id)
     assert queue.tool_calls[-1]["name"] == "search_tickets", queue.tool_calls
-    assert queue.tool_calls[-1]["arguments"].get("contact_id") is None, queue.tool_calls[-1]  # not "Lisa Chen's tickets"
+    # the queue's oldest unassigned tickets, not Lisa Chen's
+    assert queue.tool_calls[-1]["arguments"].get("contact_id") is None, queue.tool_calls[-1]
     assert queue.tool_calls[-1]["arguments"]["unassigned"] is True
