@@ -174,8 +174,8 @@ def _inbox(text: str) -> Asked | None:
         return Asked("assign_thread", name=_thread_words(handed["thread"]), who=handed["who"])
     if _WAITING.search(text):
         return Asked("inbox_waiting")
-    if _SUMMARY.search(text) and re.search(r"\bthread\b", text, re.I):
-        return Asked("thread_summary", name=_thread_words(text))
+    if _SUMMARY.search(text) and re.search(r"\bthread\b", text, re.I) and _thread_words(text):
+        return Asked("thread_summary", name=_thread_words(text))  # not "summarize this thread": no thread named
     if re.search(r"\binbox(?:es)?\b|@", text, re.I) and (
         is_question(text) or _SHOW.match(text) or re.search(r"\b(?:threads|e-?mails|conversations)\b", text, re.I)
     ):

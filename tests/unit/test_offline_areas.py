@@ -53,6 +53,7 @@ def test_a_request_about_an_area_names_its_act(text: str, asked: Asked) -> None:
         "qualify the farid adams lead: budget 25k, timeline Q4, needs a shared inbox, CEO decides",
         "get tom smith to docusign the order form",
         "how big are they and which subsidiaries roll up under them?",  # the account's view
+        "summarize this thread",  # a Slack thread, not an inbox thread: no thread named
     ],
 )
 def test_words_that_only_look_alike_are_no_area(text: str) -> None:
