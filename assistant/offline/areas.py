@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.offline.dialogue import is_question
+from assistant.offline.dialogue import is_howto, is_question, opens_with_command
 
 _LIST_NOUN = r"(?:contact\s+|mailing\s+|marketing\s+|email\s+)?(?:list|segment)\b"
 # "on the VIP list", "to our Enterprise Prospects list", "the vip list": the words before "list" name it.
@@ -29,21 +29,22 @@ _LISTS = re.compile(
     r"|\bwhat\s+lists?\b|\bwhich\s+lists?\b",
     re.I,
 )
+# The opening of a request to add someone to something (any case: the list name after it may be case-sensitive).
+_ADDING = r"(?i:^\W*(?:(?:please|pls|can\s+you|could\s+you|and|also|ok(?:ay)?|now)[,\s]+)*(?:add|put|include|stick|throw|drop)\s+)"
 _ADD_TO = re.compile(
-    r"^\W*(?:(?:please|pls|can\s+you|could\s+you|and|also|ok(?:ay)?)[,\s]+)*(?:add|put|include|stick|throw|drop)\s+"
-    r"(?P<who>.+?)\s+(?:on|to|in|into|onto)\s+(?:the\s+|our\s+|my\s+)?(?P<name>[\w&'-]+(?:\s+[\w&'-]+){0,3}?)\s+"
+    _ADDING
+    + r"(?P<who>.+?)\s+(?:on|to|in|into|onto)\s+(?:the\s+|our\s+|my\s+)?(?P<name>[\w&'-]+(?:\s+[\w&'-]+){0,3}?)\s+"
     + _LIST_NOUN,
     re.I,
 )
 # "put lisa chen on VIP pls", "add tom to Enterprise Prospects": a capitalised name that may be a list's.
 _ADD_TO_NAMED = re.compile(
-    r"^\W*(?:(?:please|pls|can\s+you|could\s+you|and|also|ok(?:ay)?)[,\s]+)*(?:add|put|include|stick)\s+"
-    r"(?!(?:a|an|the|this|that|my|our|some|new)\b)(?P<who>[\w' -]+?)\s+(?:on|to|in|into|onto)\s+(?:the\s+)?"
+    _ADDING + r"(?!(?:a|an|the|this|that|my|our|some|new)\b)(?P<who>[\w' -]+?)\s+(?:on|to|in|into|onto)\s+(?:the\s+)?"
     r"(?P<name>[A-Z][\w&'-]*(?:\s+[A-Z][\w&'-]*){0,2})(?:\s+(?:pls|please|asap|thanks?|thx))?\W*$"
 )
 # "add tom smith to it" after "who's on the VIP list": the list the previous message named.
 _ADD_TO_IT = re.compile(
-    r"^\W*(?:(?:please|pls|and|also|ok(?:ay)?|now)[,\s]+)*(?:add|put|include|stick)\s+(?P<who>.+?)\s+"
+    _ADDING + r"(?P<who>.+?)\s+"
     r"(?:on|to|in|into|onto)\s+(?:it|that|this|that\s+one|(?:that|this|the)\s+list|(?:that|this|the)\s+segment)\W*$",
     re.I,
 )
@@ -58,10 +59,6 @@ _NEW_PRODUCT = re.compile(
 _ROLLED_UP = re.compile(
     r"\broll(?:ed)?[\s-]?up\s+(?:view|numbers|totals?|figures|revenue)\b|\bconsolidated\b|\bsubs(?:idiaries)?\s+included\b"
     r"|\bincluding\s+(?:its\s+|their\s+|the\s+|all\s+)?subs(?:idiaries)?\b|\bgroup[\s-]wide\b|\bwhole\s+group\b",
-    re.I,
-)
-_COMMAND = re.compile(
-    r"^\W*(?:(?:please|pls)\s+)?(?:e-?mail|send|write|draft|tell|message|notify|update|change|set|add|create|log|move|mark)\b",
     re.I,
 )
 _CAMPAIGN = re.compile(r"\bcampaigns?\b|\bnewsletters?\b|\bpromos?\b|\bnurture\b|\be-?mail\s+blasts?\b", re.I)
@@ -101,7 +98,6 @@ _ASSIGN_THREAD = re.compile(
     re.I,
 )
 _SHOW = re.compile(r"^\W*(?:(?:please|pls)\s+)?(?:list|show|check|open|pull\s+up|any|anything)\b", re.I)
-_HOWTO = re.compile(r"^\W*(?:how\s+(?:do|can|should|would)\s+(?:i|we|you)|is\s+there\s+a\s+way|where\s+do\s+i)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -127,7 +123,7 @@ def asked_area(text: str, said: str = "") -> Asked | None:
     """What a request asks of lists, campaigns, commissions, the catalog, orders, an account's health or the shared
     inbox; None when it is about none of them (or is a how-to question for the help center). `said` is the user's
     previous message, which "it" in "add tom to it" may point back to."""
-    if _HOWTO.search(text):
+    if is_howto(text):
         return None
     if (
         (added := _ADD_TO_IT.match(text))
@@ -162,7 +158,7 @@ def asked_area(text: str, said: str = "") -> Asked | None:
         return Asked("account_health")  # not "escalate 1054, they're threatening to churn"
     if _ROLLED_UP.search(text):
         return Asked("consolidated")
-    if _PRODUCTS.search(text) and not _RECORD_WORDS.search(text) and not _COMMAND.search(text):
+    if _PRODUCTS.search(text) and not _RECORD_WORDS.search(text) and not opens_with_command(text):
         return Asked("catalog" if _CATALOG.search(text) else "price")
     return None
 

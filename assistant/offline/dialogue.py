@@ -337,6 +337,11 @@ def out_of_scope(text: str) -> str | None:
     return next((what for pattern, what in OUT_OF_SCOPE if pattern.search(asked)), None)
 
 
+def opens_with_command(text: str) -> bool:
+    """Whether the message opens by telling us to do something ("email all my customers ...", "add a note ...")."""
+    return bool(_COMMAND_START.match(text))
+
+
 def is_question(text: str) -> bool:
     """A request to read: a question or a show/list/tell command, and no command verb leading it."""
     if _COMMAND_START.match(text):

@@ -133,3 +133,16 @@ def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
         after[1].lower(), after[1].lower()
     )
     return [kind] if kind in kinds else kinds
+
+
+def _word_set(text: str) -> set[str]:
+    return {w for w in name_words(text) if len(w) > 1}
+
+
+def best_named(names: list[str], text: str) -> str | None:
+    """The one name of `names` that the words of `text` cover best (most of its words said); None on a tie or none."""
+    said = _word_set(text)
+    scored = sorted(((len(_word_set(n) & said) / max(len(_word_set(n)), 1), n) for n in names), reverse=True)
+    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from assistant.offline.linking import best_named
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import PlanCore
-from assistant.offline.plan.marketing import best_named
 from assistant.offline.slots import STOPWORDS
 
 _REP_OWNS = re.compile(

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from assistant.offline.areas import Asked
+from assistant.offline.linking import best_named
 from assistant.offline.plan.core import PlanCore
 from prompts import render
 
@@ -18,19 +19,6 @@ _SAYING = re.compile(r"\b(?:say|saying|tell(?:ing)?\s+them|letting\s+them\s+know
 _ACTIVE = re.compile(r"\b(?:running|live|active|current(?:ly)?|going\s+on|on\s+right\s+now|in\s+flight)\b", re.I)
 _PRONOUN = re.compile(r"^(?:him|her|them|this\s+one|that\s+one|this\s+person|that\s+person|it)$", re.I)
 _SEPARATOR = re.compile(r"\s*(?:,|&|\band\b|\bplus\b)\s*", re.I)
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 1}
-
-
-def best_named(names: list[str], text: str) -> str | None:
-    """The one name of `names` that the words of `text` cover best (most of its words said); None on a tie or none."""
-    said = _words(text)
-    scored = sorted(((len(_words(n) & said) / max(len(_words(n)), 1), n) for n in names), reverse=True)
-    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return None
-    return scored[0][1]
 
 
 class MarketingActs(PlanCore):

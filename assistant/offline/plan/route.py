@@ -285,7 +285,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
                 and not is_howto(text)
             )
         )  # "customer confirmed the fix worked on 1047, resolve it pls": a change the message fully states
-        if not howto and not out_of_scope(text) and (asked := asked_area(text, self.focus.said)) is not None:
+        cannot = None if howto else out_of_scope(text)
+        if not howto and not cannot and (asked := asked_area(text, self.focus.said)) is not None:
             self._serve_area(
                 asked
             )  # "who's on the VIP list", "how did the Q4 promo do", "what's waiting on me in support@"
@@ -324,7 +325,6 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             self.parse, self.slots = Parse("show_ticket", self.parse.confidence, numbered), numbered
             self.writing = False
             self.do_show_ticket()
-        cannot = None if howto else out_of_scope(text)
         if cannot:
             self.answer("cannot", what=cannot, elsewhere=DONE_ELSEWHERE.get(cannot))
         if asked_metric(text) and not (
