@@ -1,8 +1,8 @@
 """Rate limits per caller, counted in PostgreSQL so that every server process shares the windows.
 
 Each rule counts the requests it applies to in fixed one-minute windows per key (a principal, or a client
-address), with one atomic statement per rule and request (`store.rate_limits.hit`): no lock in the process, no read then
-write, no lost counts between processes. A request over a limit gets 429 with `Retry-After`; every counted
+address), shared by every process through `store.rate_limits.Leases`: a process takes a key's hits from the table a
+batch at a time, so most requests count without a round trip, and no process can admit past the shared limit. A request over a limit gets 429 with `Retry-After`; every counted
 request carries the `RateLimit-*` headers of its tightest rule.
 """
 
@@ -72,7 +72,7 @@ class RateLimitMiddleware:
     """ASGI middleware applying `rules` (runs after `PrincipalMiddleware`)."""
 
     def __init__(self, app: Any, db: Database, settings: Settings) -> None:
-        self.app, self.db, self.rules = app, db, rules(settings)
+        self.app, self.leases, self.rules = app, rate_limits.Leases(db), rules(settings)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -82,7 +82,7 @@ class RateLimitMiddleware:
         for rule in self.rules:
             if not rule.applies(scope):
                 continue
-            count, left = await rate_limits.hit(self.db, rule.namespace, rule.key(scope), window=WINDOW_S)
+            count, left = await self.leases.hit(rule.namespace, rule.key(scope), window=WINDOW_S, limit=rule.limit)
             state = (max(rule.limit - count, 0), rule.limit, left)
             if count > rule.limit:
                 raise TooManyRequestsException(headers=_headers(*state) | {"Retry-After": str(max(left, 1))})

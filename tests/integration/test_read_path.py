@@ -1,4 +1,5 @@
 """The read path's shortcuts keep their promises: the rate-limit window counts every hit once across connections,
+a process's batch of hits never admits past the shared limit,
 a cached token is refused once its cache time has passed, a page's window count equals the live count, and a pool
 without a ping per checkout recovers after its connections are killed. In-process app over real PostgreSQL."""
 
@@ -9,7 +10,7 @@ import asyncio
 import pytest
 from litestar.exceptions import NotAuthorizedException
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from assistant.agent import Agent
 from bots.http.app import create_app
@@ -17,6 +18,7 @@ from bots.http.auth import TokenCache, issue_token
 from store import rate_limits
 from store.db import Database
 from store.models.enums import LeadStatus
+from store.models.rate_limits import RateWindow
 from store.services import LeadService
 from store.settings import Settings
 from tests.support import factories
@@ -30,6 +32,33 @@ async def test_concurrent_hits_are_each_counted_once_and_a_passed_window_starts_
     assert (await rate_limits.hit(db, "rate_test", "bob", window=60))[0] == 1  # keys apart
     await rate_limits.hit(db, "rate_test", "old", window=0)  # a window that has already passed
     assert (await rate_limits.hit(db, "rate_test", "old", window=60))[0] == 1
+
+
+async def _table_hits(db, rule: str, key: str) -> int:
+    async with db.session() as s:
+        return await s.scalar(select(RateWindow.hits).where(RateWindow.rule == rule, RateWindow.key == key))
+
+
+async def test_a_process_counts_a_batch_of_hits_per_round_trip_and_never_admits_past_the_shared_limit(db):
+    clock = [0.0]
+    one, two = (rate_limits.Leases(db, clock=lambda: clock[0]) for _ in range(2))  # two server processes
+    counts = [(await one.hit("rate_lease", "amy", window=60, limit=500))[0] for _ in range(3)]
+    assert counts == [1, 2, 3] and await _table_hits(db, "rate_lease", "amy") == 10  # one batch of 500 / 50 taken
+    clock[0] += 61  # the process's window has ended: it asks the table again
+    await one.hit("rate_lease", "amy", window=60, limit=500)
+    assert await _table_hits(db, "rate_lease", "amy") == 20
+
+    admitted = [(await leases.hit("rate_lease", "bob", window=60, limit=100))[0] <= 100 for leases in [one, two] * 60]
+    assert 99 <= sum(admitted) <= 100  # batches of 2: at most one hit left unused in the other process
+
+
+async def test_a_spent_window_is_refused_without_asking_the_table_again(db):
+    one, two = rate_limits.Leases(db), rate_limits.Leases(db)
+    assert [(await one.hit("rate_spent", "amy", window=60, limit=4))[0] for _ in range(4)] == [1, 2, 3, 4]
+    count, left = await two.hit("rate_spent", "amy", window=60, limit=4)
+    assert count == 5 and 0 < left <= 60
+    refused = [(await leases.hit("rate_spent", "amy", window=60, limit=4))[0] for leases in [one, two, one]]
+    assert all(c > 4 for c in refused) and await _table_hits(db, "rate_spent", "amy") == 5
 
 
 async def test_a_cached_token_is_trusted_until_its_time_is_up_then_refused_when_revoked(db):
