@@ -18,6 +18,7 @@ from datetime import datetime
 from assistant.messages import Message, ModelResponse, TextDelta
 from assistant.offline import IntentClassifier, Parse, english, understand
 from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
+from assistant.offline.areas import asked_area
 from assistant.offline.dialogue import focus_of, smalltalk
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan import Plan
@@ -139,6 +140,8 @@ class OfflineModel:
                 slots.update(bant_reply(prompt, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
                 text = f"{request}. {text}"
+            elif asked_area(request) is not None:
+                text = f"{request}: {text}"  # "which products?" answered: "10 pro seats" completes "quote acme"
         if (
             parse is None
             and (said := [m.content or "" for m in before if m.role == "user"])

@@ -158,6 +158,18 @@ async def get_quote(ctx: ToolContext, quote_id: uuid.UUID) -> ToolResult:
     return ToolResult(data=_quote(quote), refs=[ref(quote)])
 
 
+@tool(area="deals")  # our own words only: tiers and products are staff's, an accepted tier is one of them
+async def list_quotes(ctx: ToolContext, deal_id: uuid.UUID) -> ToolResult:
+    """A deal's quotes, newest first: number, status (draft, sent, accepted, ...), validity and tiers ("what did we quote Acme?").
+
+    Args:
+        deal_id: the deal's id
+    """
+    deal = await DealService(ctx.session, ctx.actor).get(deal_id)
+    quotes = list(reversed(await QuoteService(ctx.session, ctx.actor).of_deal(deal.id)))
+    return ToolResult(data={"quotes": [_quote(q) for q in quotes]}, refs=[ref(deal), *(ref(q) for q in quotes)])
+
+
 @tool(area="emails", writes=True, summary="Email quote {quote_id} as PDF[ to {to}]")
 async def send_quote(ctx: ToolContext, quote_id: uuid.UUID, to: EmailStr | None = None) -> ToolResult:
     """Email a quote as a PDF attachment with its signed acceptance link. Needs the user's approval.

@@ -1,5 +1,5 @@
 """Requests about the areas around the core records: contact lists and campaigns (marketing), commissions, the
-product catalog and orders, an account's health, and the shared inbox.
+product catalog, quotes and orders, an account's health, and the shared inbox.
 
 Each is told by the words that name its area ("the VIP list", "campaign", "commission", "inbox", "orders"); a how-to
 question about them ("how do I add contacts to a list?") is the help center's, and words about tasks or tickets keep
@@ -52,6 +52,28 @@ _ADD_TO_IT = re.compile(
 _WHO_IN = re.compile(r"\bwho(?:'?s|\s+is|\s+are)\s+(?:in|on)\s+(?:the\s+)?(?P<name>[\w&' -]+?)\W*$", re.I)
 _CAMPAIGN_EMAIL = re.compile(
     r"\b(?:draft|write|compose|prepare|set\s+up|put\s+together)\b.{0,40}\b(?:e-?mails?|blasts?|newsletters?)\b", re.I
+)
+_QUOTE = re.compile(r"\bquot(?:e|es|ed)\b(?!\s+me\s+on\b)", re.I)
+# "create a task to send the quote", "remind me to quote acme": a task whose subject is a quote.
+_TASKED = re.compile(r"\b(?:task|reminder|remind\s+me|to-?do|follow[\s-]?up)\b", re.I)
+# "send the quote to ...", "email sarah the acme quote": the quote is what is sent (not "email sarah about the quote").
+_SENDING = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?|now|can\s+you|could\s+you|go\s+ahead\s+and)[,\s]+)*"
+    r"(?:send|e-?mail|shoot|fire\s+off|mail)\s+(?:over\s+|out\s+)?(?:[\w.@-]+\s+)?(?:the|that|this|our|my)\s+"
+    r"(?:[\w-]+\s+){0,2}?quotes?\b",
+    re.I,
+)
+_DRAFTING_QUOTE = re.compile(
+    r"\b(?:draft|make|create|prepare|build|put\s+together|write|generate|whip\s+up|start|need)\s+(?:me\s+|us\s+)?"
+    r"(?:(?:a|an|the|up\s+a)\s+)?(?:[\w-]+\s+){0,2}?quote\b"
+    r"|^\W*(?:(?:please|pls|can\s+you|could\s+you)[,\s]+)*quote\b",
+    re.I,
+)
+# "send the Q4 promo email to the VIP list", "send out our nurture blast": a campaign's email, not one person's.
+_SEND_CAMPAIGN = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?|now|go\s+ahead\s+and)[,\s]+)*send\s+(?:out\s+)?(?:the|our|this|that)\s+"
+    r"(?:[\w&'-]+\s+){0,4}?(?:e-?mail|blast|newsletter|campaign)\b",
+    re.I,
 )
 _NEW_PRODUCT = re.compile(
     r"^\W*(?:(?:please|pls)\s+)?(?:add|create|set\s+up|make)\s+(?:a\s+)?(?:new\s+)?products?\b", re.I
@@ -137,6 +159,14 @@ def asked_area(text: str, said: str = "") -> Asked | None:
         return Asked("add_to_list", name=list_name(f"the {added['name']} list"), who=added["who"])
     if added := _ADD_TO_NAMED.match(text):
         return Asked("add_to_list", name=added["name"], who=added["who"], sure=False)
+    if _QUOTE.search(text) and not _TASKED.search(text):
+        if _SENDING.search(text) or _DRAFTING_QUOTE.search(text):
+            return Asked("send_quote" if _SENDING.search(text) else "quote")
+        if is_question(text) or _SHOW.match(text):
+            return Asked("quotes")  # not "remind me to send the quote friday": a task's
+
+    if _SEND_CAMPAIGN.search(text) and _CAMPAIGN.search(text):
+        return Asked("send_campaign", name=list_name(text))
     if _CAMPAIGN_EMAIL.search(text) and (_CAMPAIGN.search(text) or list_name(text)):
         return Asked("campaign_email", name=list_name(text))
     if _NEW_PRODUCT.search(text):

@@ -468,7 +468,7 @@ class Focus:
     and the latest draft (for "send it")."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
-    draft_id: str | None = None
+    draft: Draft | None = None
     shown: list[str] = field(default_factory=list)
     said: str = ""  # the user's previous message
 
@@ -506,8 +506,8 @@ def focus_of(history: Sequence[Message]) -> Focus:
             call = calls[message.tool_call_id]
             result = _loads(message.content)
             refs = [r for r in result.get("refs") or [] if isinstance(r, dict) and r.get("id")]
-            if call.name == "draft_email" and focus.draft_id is None:
-                focus.draft_id = next((str(r["id"]) for r in refs if r.get("type") in DRAFT_TYPES), None)
+            if focus.draft is None:
+                focus.draft = _draft(call.name, _loads(call.arguments), result, refs)
             if focus.records:
                 continue
             arguments = _loads(call.arguments)
@@ -546,6 +546,28 @@ def _names(history: Sequence[Message], calls: dict[str, Any]) -> dict[str, str]:
                 if isinstance(hit, dict) and hit.get("id"):
                     names[str(hit["id"])] = str(hit.get("name") or "")
     return names
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What "send it" sends: an email draft (`email_id`), a campaign email (`email_id`), or a deal's latest quote
+    (`deal_id`; a quote has its id only once its proposal is approved)."""
+
+    tool: str
+    id: str
+
+
+def _draft(tool: str, arguments: dict[str, Any], result: dict[str, Any], refs: list[dict[str, Any]]) -> Draft | None:
+    """The draft a tool call left, if it made one."""
+    if tool == "draft_email":
+        found = next((str(r["id"]) for r in refs if r.get("type") in DRAFT_TYPES), None)
+    elif tool == "draft_campaign_email":
+        found = str((result.get("data") or {}).get("email_id") or "") or None
+    elif tool == "draft_quote":
+        found = str(arguments.get("deal_id") or "") or None
+    else:
+        return None
+    return Draft(tool, found) if found else None
 
 
 # A draft_email result's ref: its model's record_type, or "email_message" in conversations stored before models

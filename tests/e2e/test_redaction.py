@@ -202,6 +202,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "give me the rolled up view of acme corp, subs included",
             "any unassigned threads in the inbox?",
             "summarize the SSO thread",
+            "what quotes does the acme deal have?",
         )
     ] + [
         (Actor.customer("redaction-test"), text)

@@ -4,14 +4,28 @@ orders, an account's health and the shared inbox (they used to be refused as "ou
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+
+import pytest
 from sqlalchemy import select
 
 from assistant.agent import Agent
 from store.inbox.ingest import ingest as receive_mail
 from store.inbox.service import InboxService
-from store.models import Contact, ContactList, ContactListMember, InboxConversation, MassEmail
+from store.models import Contact, ContactList, ContactListMember, Deal, InboxConversation, MassEmail, Product, Quote
 from store.settings import get_settings
 from tests.support.inbox_mail import mail
+from tests.support.smtp import smtp_server
+
+
+@pytest.fixture
+def smtp(demo_chat):
+    """A real SMTP server the demo agent may send through (a proposal checks that mail can go out)."""
+    agent, _ = demo_chat
+    with smtp_server() as (inbox, url):
+        agent.settings = replace(agent.settings, smtp_url=url, mail_postal_address="1 Demo Street, Springfield")
+        yield inbox
 
 
 async def test_a_list_s_members_are_read_and_adding_someone_waits_for_yes(db, demo_chat):
@@ -130,3 +144,50 @@ async def test_a_product_is_proposed_to_a_manager_and_refused_to_a_rep(demo_chat
     ], proposed.answer
     refused = await agent.run(john, "add a new product 'Training Day' sku TRAIN-1 at 2000")
     assert not refused.pending and "cannot" in refused.answer, refused.answer
+
+
+async def test_a_quote_is_drafted_with_the_products_said_and_send_it_or_an_address_proposes_sending_it(
+    db, demo_chat, smtp
+):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "make a quote for the acme deal")
+    assert not asked.pending and "Which products" in asked.answer, asked.answer
+    proposed = await agent.run(john, "10 professional plan seats and the onboarding package", asked.conversation_id)
+    assert [p.tool for p in proposed.pending] == ["draft_quote"], proposed.answer
+    async with db.session() as s:
+        deal = await s.scalar(select(Deal).where(Deal.deal_name == "Acme Corp - Enterprise Plan"))
+        skus = {p.id: p.sku for p in await s.scalars(select(Product))}
+    arguments = proposed.pending[0].arguments
+    assert arguments["deal_id"] == str(deal.id)
+    lines = [(skus[uuid.UUID(i["product_id"])], i["quantity"]) for i in arguments["tiers"][0]["line_items"]]
+    assert lines == [("PRO-ANNUAL", 10), ("ONBOARD", 1)], lines
+    await agent.run(john, "yes", proposed.conversation_id)
+    async with db.session() as s:
+        quote = await s.scalar(select(Quote).where(Quote.deal_id == deal.id))
+    send_it = await agent.run(john, "send it", proposed.conversation_id)
+    assert [(p.tool, p.arguments.get("quote_id")) for p in send_it.pending] == [("send_quote", str(quote.id))]
+    listed = await agent.run(john, "what quotes does the acme deal have?")
+    assert listed.tool_calls[-1]["name"] == "list_quotes" and "draft" in listed.answer, listed.answer
+    send = await agent.run(john, "send the quote to buyer@acme.test", listed.conversation_id)
+    assert [(p.tool, p.arguments) for p in send.pending] == [
+        ("send_quote", {"quote_id": str(quote.id), "to": "buyer@acme.test"})
+    ], send.answer
+
+
+async def test_send_it_sends_a_campaign_email_draft_and_a_rep_is_told_who_sends_it(db, demo_chat, smtp):
+    agent, as_ = demo_chat
+    maria, john = await as_("maria@nexa.test"), await as_("john@nexa.test")
+    drafted = await agent.run(
+        maria, "draft a q4 promo email for the vip list, subject: Year-end offer, say 20% off till dec 31"
+    )
+    assert drafted.tool_calls[-1]["name"] == "draft_campaign_email", drafted.answer
+    sent = await agent.run(maria, "send it", drafted.conversation_id)
+    assert [p.tool for p in sent.pending] == ["send_campaign_email"], sent.answer
+    async with db.session() as s:
+        draft = await s.scalar(select(MassEmail).where(MassEmail.subject == "Year-end offer"))
+    assert sent.pending[0].arguments["email_id"] == str(draft.id)
+    named = await agent.run(maria, "send the q4 promo email to the vip list")
+    assert [(p.tool, p.arguments.get("list_name")) for p in named.pending] == [("send_campaign_email", "VIP")]
+    refused = await agent.run(john, "send the q4 promo email to the vip list")
+    assert not refused.pending and "manager" in refused.answer, refused.answer

@@ -385,6 +385,7 @@ ROWS: dict[str, Row] = {
         _exists(Quote, status=QuoteStatus.draft),
     ),
     "get_quote": Row(lambda i: {"quote_id": i["quote"]}, "maria", "carl"),
+    "list_quotes": Row(lambda i: {"deal_id": i["deal"]}, "john", "carl"),
     "send_quote": Row(
         lambda i: {"quote_id": i["quote"], "to": "buyer@acme.test"},
         "john",

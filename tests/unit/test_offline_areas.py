@@ -1,11 +1,13 @@
 """Which area around the records a request asks about (`assistant.offline.areas`): lists, campaigns, commissions,
-the catalog, orders, an account's health and the shared inbox; and the words that only look alike."""
+the catalog, quotes, orders, an account's health and the shared inbox; and the words that only look alike. And the
+products a quote request names (`assistant.offline.plan.quotes.said_products`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant.offline.areas import Asked, asked_area, list_name
+from assistant.offline.plan.quotes import said_products
 
 
 @pytest.mark.parametrize(
@@ -32,6 +34,14 @@ from assistant.offline.areas import Asked, asked_area, list_name
         ("unassigned threads in support@", Asked("inbox")),
         ("summarize the thread from globex about SSO", Asked("thread_summary", name="globex SSO")),
         ("assign the SSO thread to sam", Asked("assign_thread", name="SSO", who="sam")),
+        ("make a quote for the acme deal, 10 pro seats", Asked("quote")),
+        ("can you quote globex 5 starter plans", Asked("quote")),
+        ("need a 3-tier quote for initech", Asked("quote")),
+        ("what did we quote initech?", Asked("quotes")),
+        ("pls send the quote to buyer@acme.test", Asked("send_quote")),
+        ("email sarah the revised acme quote", Asked("send_quote")),
+        ("send the q4 promo email to the VIP list", Asked("send_campaign", name="VIP")),
+        ("ok send out our nurture newsletter", Asked("send_campaign")),
     ],
 )
 def test_a_request_about_an_area_names_its_act(text: str, asked: Asked) -> None:
@@ -54,6 +64,11 @@ def test_a_request_about_an_area_names_its_act(text: str, asked: Asked) -> None:
         "get tom smith to docusign the order form",
         "how big are they and which subsidiaries roll up under them?",  # the account's view
         "summarize this thread",  # a Slack thread, not an inbox thread: no thread named
+        "don't quote me on that but acme will likely sign friday",
+        "send sarah an email about the webinar",  # one person's email, not a campaign's
+        "create a task to send the revised quote to anika dubois by june 15",  # a task about a quote
+        "remind me to send the quote to acme friday",
+        "email sarah about the quote",  # an email about it: a draft
     ],
 )
 def test_words_that_only_look_alike_are_no_area(text: str) -> None:
@@ -71,3 +86,25 @@ def test_it_in_an_addition_is_the_list_the_previous_message_named() -> None:
         "add_to_list", name="VIP", who="tom smith"
     )
     assert asked_area("add tom smith to it", "show me the acme account") is None  # not a list: another reading's
+
+
+PRODUCTS = [
+    {"id": "e", "name": "Enterprise Plan"},
+    {"id": "p", "name": "Professional Plan"},
+    {"id": "o", "name": "Onboarding Package"},
+    {"id": "s", "name": "Premium Support"},
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("10 professional plan seats and the onboarding package", [("p", 10), ("o", 1)]),
+        ("premium suport plus 3x enterprise", [("s", 1), ("e", 3)]),  # a typo; in the order said
+        ("professional plan x 12", [("p", 12)]),
+        ("20 seats of the enterprise plan", [("e", 20)]),
+        ("the usual", []),
+    ],
+)
+def test_a_quote_s_products_are_the_catalog_s_names_said_with_their_counts(text: str, lines: list) -> None:
+    assert [(p["id"], n) for p, n in said_products(PRODUCTS, text)] == lines

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant.messages import Message, ToolCall
-from assistant.offline.dialogue import focus_of
+from assistant.offline.dialogue import Draft, focus_of
 from store.models import RECORD_TYPES, EmailMessage, InboxConversation, KbArticle, Lead
 from store.models.base import Base, Entity
 from store.models.enums import RecordType
@@ -63,4 +63,4 @@ def test_a_draft_is_found_in_history_whatever_its_ref_was_called_when_stored(sto
             tool_call_id="c1",
         ),
     ]
-    assert focus_of(history).draft_id == draft_id
+    assert focus_of(history).draft == Draft("draft_email", draft_id)

@@ -1,5 +1,5 @@
 """Contact lists and campaigns: what lists there are and who is on one, adding contacts to a list, the campaigns and
-how one did."""
+how one did, drafting and sending a campaign's email."""
 
 from __future__ import annotations
 
@@ -75,6 +75,23 @@ class MarketingActs(PlanCore):
         arguments = {"campaign": named, "subject": title, "body": body, "list_name": listed}
         data = self.call("draft_campaign_email", **{k: v for k, v in arguments.items() if v})["data"]
         self.answer("campaign_draft", d=data, subject=title)
+
+    def do_send_campaign(self, asked: Asked) -> None:
+        """Propose sending the named campaign's latest unsent email (to the list said instead, when one is); a rep
+        is told who sends campaign email."""
+        campaigns = self._campaigns()
+        named = best_named([c["name"] for c in campaigns], self.text)
+        if named is None:
+            self.need("campaign", hint="Which campaign? " + ", ".join(c["name"] for c in campaigns) + ".")
+        emails = self.call("campaign_metrics", campaign=named)["data"].get("emails")
+        if emails is None:
+            self.answer("error", field=None, reason="campaign email is sent by a manager or an admin.")
+        unsent = [e for e in emails if e["status"] == "draft"]
+        if not unsent:
+            self.answer("error", field=None, reason=f"{named} has no unsent email; draft one first.")
+        self.writing = True
+        listed = self._list(asked) if asked.name else None
+        self.write("send_campaign_email", email_id=unsent[-1]["email_id"], list_name=listed)
 
     def _campaigns(self) -> list[dict[str, Any]]:
         return list(self.call("list_campaigns")["data"]["campaigns"])

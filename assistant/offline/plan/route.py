@@ -34,6 +34,7 @@ from assistant.offline.plan.insights import InsightActs
 from assistant.offline.plan.lookups import EVIDENT_READS, SEEN_BEFORE
 from assistant.offline.plan.marketing import MarketingActs
 from assistant.offline.plan.people import PeopleActs
+from assistant.offline.plan.quotes import QuoteActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
 from assistant.offline.plan.tickets import BARE_TICKET, WAITING_ON_ME
 from assistant.offline.replies import NOT_A_NAME
@@ -250,10 +251,12 @@ _QUESTION = re.compile(r"\?\s*$|^\s*(how|what|why|where|when|can|could|is|are|do
 
 
 # The acts of the areas around the records (`assistant.offline.areas`) that take what the words named.
-_NAMING_ACTS = frozenset({"list_members", "add_to_list", "campaign_email", "thread_summary", "assign_thread"})
+_NAMING_ACTS = frozenset(
+    {"list_members", "add_to_list", "campaign_email", "send_campaign", "thread_summary", "assign_thread"}
+)
 
 
-class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, InboxActs, CommerceActs):
+class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, InboxActs, CommerceActs, QuoteActs):
     """One request's plan: the act it asks for, then that act's plan."""
 
     def run(self) -> None:
@@ -268,9 +271,9 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             self._pick_from_shown(superlative[1].lower())  # "which of those is the biggest" after a list of deals
         if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
             self.answer("help", unknown=False)
-        if SEND_IT.match(text) and self.focus.draft_id:
+        if SEND_IT.match(text) and self.focus.draft:
             self.writing = True
-            self.write("send_email", email_id=self.focus.draft_id)
+            self.do_send_draft(self.focus.draft)
         if "search_conversations" in self.tools and SEEN_BEFORE.search(text):
             self.do_memory()
         howto = (
