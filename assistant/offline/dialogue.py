@@ -471,6 +471,7 @@ class Focus:
     draft: Draft | None = None
     shown: list[str] = field(default_factory=list)
     said: str = ""  # the user's previous message
+    turns: list[tuple[str, str]] = field(default_factory=list)  # each earlier request and the answer it got
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -524,6 +525,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
         if message.role == "user" and focus.records:
             break
     focus.said = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
+    focus.turns = _turns(history)
     answers = [m.content for m in history if m.role == "assistant" and m.content and not m.tool_calls]
     if answers:
         focus.shown = re.findall(r"^(?:- |\d+\. )(.+)$", answers[-1], re.M)
@@ -531,6 +533,30 @@ def focus_of(history: Sequence[Message]) -> Focus:
     for record in focus.records:
         record["name"] = record.get("name") or names.get(str(record.get("id")), "")
     return focus
+
+
+def _turns(history: Sequence[Message]) -> list[tuple[str, str]]:
+    """Each user message of the conversation with the first line of the answer that closed its turn."""
+    turns: list[tuple[str, str]] = []
+    for message in history:
+        if message.role == "user" and message.content:
+            turns.append((message.content, ""))
+        elif message.role == "assistant" and message.content and not message.tool_calls and turns:
+            turns[-1] = (turns[-1][0], message.content.strip().splitlines()[0])
+    return turns
+
+
+_RECAP = re.compile(
+    r"\b(?:summar(?:y|i[sz]e)|recap|tl;?dr|sum\s+up)\b.{0,25}\b(?:this|our|the)\s+(?:thread|conversation|chat|discussion)\b"
+    r"|\bwhat\s+(?:have|did)\s+we\s+(?:just\s+)?(?:cover(?:ed)?|discuss(?:ed)?|talk(?:ed)?\s+about|do(?:ne)?)\s+"
+    r"(?:so\s+far|here|in\s+(?:this|our)\s+(?:thread|conversation|chat))\b",
+    re.I,
+)
+
+
+def asks_recap(text: str) -> bool:
+    """Whether the message asks for a recap of this conversation ("summarize this thread", "what did we cover?")."""
+    return bool(_RECAP.search(text))
 
 
 def _names(history: Sequence[Message], calls: dict[str, Any]) -> dict[str, str]:

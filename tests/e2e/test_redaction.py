@@ -203,6 +203,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "any unassigned threads in the inbox?",
             "summarize the SSO thread",
             "what quotes does the acme deal have?",
+            "summarize this thread",
         )
     ] + [
         (Actor.customer("redaction-test"), text)

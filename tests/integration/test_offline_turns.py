@@ -1,6 +1,7 @@
 """Offline model across turns (issue #14's "conversation state" and "never act on a guess"): the record in focus
 survives a help-center lookup, "yes" to a which-one question listing several asks it again, a request naming nothing
-is asked about, and a plan that breaks answers that it got stuck instead of breaking the conversation.
+is asked about, a plan that breaks answers that it got stuck instead of breaking the conversation, and "summarize this
+thread" recaps the conversation itself.
 Real agent, real database, the demo CRM (and help center) seeded at the test's clock."""
 
 from __future__ import annotations
@@ -84,3 +85,19 @@ async def test_a_queue_question_after_looking_at_a_person_is_about_the_queue(dem
     # the queue's oldest unassigned tickets, not Lisa Chen's
     assert queue.tool_calls[-1]["arguments"].get("contact_id") is None, queue.tool_calls[-1]
     assert queue.tool_calls[-1]["arguments"]["unassigned"] is True
+
+
+async def test_summarize_this_thread_recaps_the_conversation_itself_and_calls_no_tool(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    first = await agent.run(john, "summarize this thread")
+    assert first.answer.startswith("Nothing yet") and not first.tool_calls, first.answer
+    pipeline = await agent.run(john, "what's my pipeline?")
+    await agent.run(john, "show me Sarah Johnson", pipeline.conversation_id)
+    recap = await agent.run(john, "can you sum up this conversation", pipeline.conversation_id)
+    assert not recap.tool_calls and not recap.pending, recap.tool_calls
+    lines = [line for line in recap.answer.splitlines() if line[:2] in ("1.", "2.")]
+    assert lines[0].startswith('1. You: "what\'s my pipeline?" -> ') and lines[1].startswith(
+        '2. You: "show me Sarah Johnson" -> '
+    ), recap.answer
+    assert "3." not in recap.answer and "Sarah Johnson" in lines[1], recap.answer

@@ -1,6 +1,6 @@
 """Round-7 phrasings the offline model reads by rule, no database: asides dropped, a field asked in a first clause,
 several contact fields changed in one message, the person a task goes to, "yesterday", contractions that are never a
-name, a quoted deal name, a bulk hand-off of tickets. Dates resolve against Wednesday 10 June 2026, 09:00 UTC."""
+name, a quoted deal name, a bulk hand-off of tickets; a recap of this conversation asked, not of a call. Dates resolve against Wednesday 10 June 2026, 09:00 UTC."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assistant.offline.dialogue import field_request
+from assistant.offline.dialogue import asks_recap, field_request
 from assistant.offline.english import plain_words
 from assistant.offline.handoff import handoff
 from assistant.offline.nlu import FILLERS
@@ -183,3 +183,19 @@ def test_a_customers_situation_told_with_an_adjective_is_a_staff_question(text, 
     from assistant.offline.dialogue import is_staff_question
 
     assert is_staff_question(text) is staff
+
+
+@pytest.mark.parametrize(
+    ("text", "recap"),
+    [
+        ("summarize this thread", True),
+        ("can you give me a quick recap of our conversation", True),
+        ("tl;dr this chat pls", True),
+        ("what have we covered so far?", True),
+        ("what did we discuss with acme on the last call?", False),
+        ("summarize the SSO thread", False),  # a thread of the shared inbox
+        ("summarize the acme account", False),
+    ],
+)
+def test_a_recap_is_of_this_conversation_not_of_a_call_or_an_inbox_thread(text, recap):
+    assert asks_recap(text) is recap

@@ -11,6 +11,7 @@ from assistant.offline.dialogue import (
     DONE_ELSEWHERE,
     RECORD_FIELDS,
     asked_field,
+    asks_recap,
     field_request,
     is_howto,
     is_question,
@@ -269,6 +270,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             self.answer("smalltalk", kind=kind)
         if _THOSE.search(text) and (superlative := _SUPERLATIVE.search(text)) and is_question(text):
             self._pick_from_shown(superlative[1].lower())  # "which of those is the biggest" after a list of deals
+        if asks_recap(text):  # "summarize this thread": the conversation itself
+            self.answer("recap", turns=self.focus.turns)
         if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
             self.answer("help", unknown=False)
         if SEND_IT.match(text) and self.focus.draft:
