@@ -57,6 +57,7 @@ MIN_WORDS = 3  # shorter lines (greetings, sign-offs) are never picked as key se
 POSITION_WEIGHT = 0.15
 FOCUS_WEIGHT = 0.35
 INTERNAL_READERS = {CallerRole.support, CallerRole.manager}
+KEY_CONTACTS = 3  # people an account summary names (whom to talk to)
 HUMAN_WRITTEN = {"Note", "Call", "Meeting", "Email"}  # account timeline entries whose words carry the customer's mood
 
 
@@ -430,8 +431,13 @@ def _account_headline(facts: dict[str, Any]) -> str:
         f"{f' ({by_stage})' if by_stage else ''}; "
         f"{_count(len(facts['open_tickets']), 'open ticket')}{f' ({by_priority})' if by_priority else ''}."
     )
+    people = ", ".join(f"{c['name']} ({c['title']})" if c["title"] else c["name"] for c in facts["contacts"])
     last = facts["last_activity"]
-    return headline + (f" Last activity {last['at'][:10]}: {last['what']}" if last else "")
+    return (
+        headline
+        + (f" Contacts: {people}." if people else "")
+        + (f" Last activity {last['at'][:10]}: {last['what']}" if last else "")
+    )
 
 
 async def summarize_account(
@@ -473,6 +479,7 @@ async def summarize_account(
         "open_tickets": [{k: t[k] for k in ("number", "subject", "status", "priority")} for t in tickets],
         "open_tickets_by_priority": dict(Counter(t["priority"] for t in tickets)),
         "last_activity": {"at": last["at"], "what": last["subject"]} if last else None,
+        "contacts": [{"name": c["name"], "title": c["title"]} for c in view["contacts"][:KEY_CONTACTS]],
     }
     said = [t.text for t in reversed(turns) if t.speaker in HUMAN_WRITTEN]  # oldest first: the latest weighs most
     mood = sentiment(said) if said else None

@@ -360,11 +360,12 @@ async def test_call_summary_needs_rights_on_the_records_it_is_about(db, embedder
     assert err.value.field == "contact_id"  # the reference the caller may not follow
 
 
-async def test_account_summary_carries_pipeline_tickets_health_and_recent_notes(db, embedder):
+async def test_account_summary_carries_pipeline_tickets_health_contacts_and_recent_notes(db, embedder):
     async with db.session() as s:
         account = await factories.account(
             s, account_name="Umbrella", type="customer", tier="enterprise", health_score=58
         )
+        await factories.contact(s, first_name="Alice", last_name="Wesker", title="CFO", account_id=account.id)
         await factories.deal(s, deal_name="Umbrella expansion", amount=10000, stage="proposal", account_id=account.id)
         await factories.deal(s, deal_name="Umbrella renewal", amount=25000, stage="negotiation", account_id=account.id)
         pilot = await factories.deal(s, deal_name="Umbrella pilot", amount=5000, account_id=account.id)
@@ -399,7 +400,8 @@ async def test_account_summary_carries_pipeline_tickets_health_and_recent_notes(
     assert summary.text.startswith(
         "Umbrella (customer, enterprise), health 58: 2 open deals worth $35K (proposal 1, negotiation 1); 1 open ticket (1 urgent)."
     )
-    assert "evaluating a competitor" in summary.text
+    assert "evaluating a competitor" in summary.text and " Contacts: Alice Wesker (CFO). Last activity " in summary.text
+    assert facts["contacts"] == [{"name": "Alice Wesker", "title": "CFO"}]
     assert {"Umbrella expansion", "Umbrella renewal"} <= {
         r["name"] for r in summary.sources
     } and "Umbrella pilot" not in json.dumps(summary.sources)
