@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,7 +38,8 @@ MIN_OVERLAP = 20  # a chunk's start repeating at least this much of the previous
 SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's or a problem's whole answer
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
-TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
+TITLE_WEIGHT = 0.3  # weight of the question-title cosine when picking the article
+OPENING_WEIGHT = 0.2  # weight of the cosine to the article's opening passage (its title, heading and first chunk)
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
 RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
@@ -288,6 +289,21 @@ _FOR_FACTS: dict[Need, tuple[str, ...]] = {  # sections that may hold the answer
     "steps": ("overview", "rule", "limits"),
     "cause": ("overview", "rule"),
 }
+
+
+async def opening_similarities(
+    session: AsyncSession, article_ids: Collection[uuid.UUID], vector: Sequence[float]
+) -> dict[uuid.UUID, float]:
+    """The cosine similarity of the question's vector to each article's opening passage (its first chunk, embedded
+    with the title and heading at ingestion): what the article is about, where the best passage may only mention it."""
+    rows = await session.execute(
+        text(
+            "SELECT article_id, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim FROM kb_chunks "
+            "WHERE article_id = ANY(:ids) AND ordinal = 0"
+        ),
+        {"ids": list(article_ids), "v": str(list(map(float, vector)))},
+    )
+    return {r.article_id: float(r.sim) for r in rows}
 
 
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
@@ -617,9 +633,11 @@ def pick_article(
     margin: float = PICK_MARGIN,
     staff: bool = False,
     common: Collection[str] = (),
+    openings: Mapping[uuid.UUID, float] | None = None,
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
-    how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
+    how well the title matches the question and how close the article's opening passage is to it (`openings`, by
+    article: what the article is about, read past its short title; 0 for an article without one), and a title of the question's kind (a problem's troubleshooting
     article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
     topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
     a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
@@ -649,7 +667,8 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind + told[i]
+        opening = OPENING_WEIGHT * (openings or {}).get(close[i][0], 0.0)
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
 
@@ -930,13 +949,16 @@ async def choose_article(
     referable: Sequence[tuple[uuid.UUID, str]] = (),
     common: Collection[str] = (),
 ) -> uuid.UUID:
-    """`pick_article` over retrieved articles `(id, title, score)` (or the first of them listing the error code the
-    question names, when the picked one does not), or the article its sentence closest to the question sends the
-    reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
+    """`pick_article` over retrieved articles `(id, title, score)` and their opening passages (or the first of them
+    listing the error code the question names, when the picked one does not), or the article its sentence closest to
+    the question sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
     `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`); the embedding runs in
     worker threads, off the event loop."""
-    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff, common=common)
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    openings = await opening_similarities(session, contenders(candidates), vector)
+    chosen = await asyncio.to_thread(
+        pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings
+    )
     passages = await article_passages(session, chosen, vector)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names
         for article, _, _ in candidates[:PICK_POOL]:

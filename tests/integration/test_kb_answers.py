@@ -11,7 +11,7 @@ from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
 from store.access import Actor
 from store.auth import actor_for
-from store.embeddings import default_embedder
+from store.embeddings import default_embedder, embed_cached
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
     Composed,
@@ -21,10 +21,12 @@ from store.knowledge.answers import (
     _join,
     _scores,
     _units,
+    choose_article,
     compose,
     faithful,
     names_code,
     negated,
+    opening_similarities,
     pick_article,
     question_need,
     referred,
@@ -341,6 +343,24 @@ async def test_an_article_under_the_floor_that_the_best_one_refers_to_is_cited_f
     assert below and below[0].score < RELEVANCE_FLOOR <= hits[0].score
     assert result.data["passages"][0]["title"] == "Import file too large (IMP-413)"
     assert "Split the file" in result.data["answer"]["text"]
+
+
+GUIDE, TOO_LARGE = "Import contacts from a CSV file", "Import file too large (IMP-413)"
+
+
+async def test_the_opening_passage_tells_what_an_article_is_about(helpcenter, embedder):
+    """The import guide matches "too big to import" best by retrieval, but it opens on preparing the file; the IMP-413
+    article opens on the upload failing, the question's problem: with the openings read, it is the one answered from."""
+    question = "my contact file is too big to import, what can I do?"
+    async with helpcenter.session() as s:
+        hits = await search(s, embedder, question, limit=6)
+        candidates = [(h.article_id, h.title, h.score) for h in hits if h.score >= RELEVANCE_FLOOR]
+        openings = await opening_similarities(s, [a for a, _, _ in candidates], embed_cached(embedder, [question])[0])
+        chosen = await choose_article(s, embedder, question, candidates)
+    guide, too_large = (next(a for a, t, _ in candidates if t == title) for title in (GUIDE, TOO_LARGE))
+    assert candidates[0][0] == guide and openings[too_large] > openings[guide]
+    assert pick_article(question, candidates, embedder) == guide  # titles and retrieval alone
+    assert chosen == too_large
 
 
 async def test_a_short_question_naming_what_the_help_center_never_mentions_is_not_found(helpcenter, embedder):
