@@ -360,9 +360,15 @@ def _leaves_out(question: str, passages: list[Passage], embedder: Embedder, need
 
 
 def _code_section(question: str, passages: list[Passage]) -> list[Passage]:
-    """The passages under the heading naming the error code the question asks about ("CODE 05 - Do Not Honor")."""
+    """The passages under the heading naming the error code the question asks about ("CODE 05 - Do Not Honor"); for a
+    question naming no code, those under no code's heading: a code's entry answers that code's problem, not the
+    article's topic ("CODE 87 - No Cash Back" in an article on replacing a card abroad). Empty when none are told
+    apart this way."""
     asked = _codes(question)
-    return [p for p in passages if asked and p.heading and asked & _codes(p.heading)]
+    if asked:
+        return [p for p in passages if p.heading and asked & _codes(p.heading)]
+    coded = [bool(_codes(p.heading or "")) for p in passages]
+    return [p for p, c in zip(passages, coded) if not c] if any(coded) else []
 
 
 def names_code(question: str, passages: list[Passage]) -> bool:

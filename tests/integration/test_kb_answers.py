@@ -453,6 +453,31 @@ def test_an_error_code_heading_is_the_section_answered_from(embedder):
     assert names_code("a card declined with code 54", passages) and not names_code("error 777 on login", passages)
 
 
+TRAVEL_REPLACEMENT = """## Timeline
+- If your card is lost or stolen while abroad, an emergency replacement can typically reach you within 2 days.
+
+## Accessing funds while you wait
+- If you need a bank-issued instrument, a cashier's check can be provided for a fee of $8.
+
+## CODE 87 - Purchase Amount Only, No Cash Back
+
+The transaction was declined because it included a cash back request that isn't permitted.
+1. If customer needs cash: 'For cash withdrawals, you can use any Rho-Bank ATM for free.'
+"""
+
+
+def test_a_question_naming_no_code_is_not_answered_from_a_codes_entry(embedder):
+    """A decline code's entry answers that code's problem, not the article's topic: "get cash in the meantime" after a
+    lost card is the cashier's check, not the cash-back decline's advice; asked by its code, the entry answers."""
+    question = "lost my debit card abroad. how fast do I get a new one, and how do I get cash in the meantime?"
+    answer = compose(question, _passages(TRAVEL_REPLACEMENT), embedder).text
+    assert "2 days" in answer and "cashier's check" in answer and "cash back" not in answer
+    coded = compose(
+        "my purchase got declined with code 87, how do I get cash?", _passages(TRAVEL_REPLACEMENT), embedder
+    )
+    assert "cash back" in coded.text
+
+
 def test_a_near_duplicate_qualified_by_words_the_question_lacks_loses(embedder):
     """Siblings (titles sharing a word) are told apart by what each adds: a product the question does not name loses;
     titles with nothing in common are not compared this way."""
