@@ -419,8 +419,8 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     """The core answer completed from the rest of the article: for a question in several parts ("how fast ... and
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
-    resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms
-    and restatements are never added. The additions follow the core in article order."""
+    resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms,
+    restatements and a lead line without its list ("... one of the following codes:") are never added. The additions follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
@@ -460,6 +460,7 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         if size + sum(len(units[j]) for j in rest) <= ANSWER_CHARS + LIST_SLACK:
             added.update(rest)
             size += sum(len(units[j]) for j in rest)
+    added -= {i for i in added if _plain(units[i]).rstrip().endswith(":") and i + 1 not in added}  # a lead, no list
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]

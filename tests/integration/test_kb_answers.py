@@ -478,6 +478,43 @@ def test_a_question_naming_no_code_is_not_answered_from_a_codes_entry(embedder):
     assert "cash back" in coded.text
 
 
+ACCOUNT_FAQ = """## Frequently asked questions
+
+### Do I pay for paper statements?
+- Yes, paper statements delivered by mail cost $2.50 per month.
+
+### Does this account earn interest?
+- Yes. Your balance earns 0.11% APY.
+
+### What is the fee for using a non-network ATM?
+- The fee for out-of-network withdrawals is $3.00 per withdrawal.
+
+### How long do transfers to another bank take?
+- Transfers to external banks generally complete in 3 business days.
+
+### What happens if a check I deposit is returned unpaid?
+- A returned deposit incurs a fee of $17.50.
+
+## Debit Card Decline Codes - PIN-Related Issues
+
+If your debit card is declined due to PIN problems, you may see one of the following codes:
+
+### CODE 55 - Incorrect PIN
+
+Wrong PIN was entered. The card's pin_locked and pin_attempts_remaining fields show the status.
+
+### CODE 83 - Unable to Verify PIN
+
+The network couldn't verify the PIN due to a technical issue - this does NOT mean the PIN was wrong.
+"""
+
+
+def test_a_lead_line_is_not_added_without_its_list(embedder):
+    """The line leading into the codes' list completes no answer once the codes' entries are left out."""
+    answer = compose("can I get paper statements mailed for my account?", _passages(ACCOUNT_FAQ), embedder).text
+    assert "$2.50" in answer and "following codes" not in answer
+
+
 def test_a_near_duplicate_qualified_by_words_the_question_lacks_loses(embedder):
     """Siblings (titles sharing a word) are told apart by what each adds: a product the question does not name loses;
     titles with nothing in common are not compared this way."""
