@@ -420,7 +420,8 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
     resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms,
-    restatements and a lead line without its list ("... one of the following codes:") are never added. The additions follow the core in article order."""
+    restatements and a lead line without its list ("... one of the following codes:") are never added. The additions
+    follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
@@ -644,13 +645,14 @@ def pick_article(
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question and how close the article's opening passage is to it (`openings`, by
-    article: what the article is about, read past its short title; 0 for an article without one), and a title of the question's kind (a problem's troubleshooting
-    article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
-    topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
-    a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
-    next to "Depositing a Check" for a question naming no account), and more for each word the question rules out
-    ("Business ..." for "my Silver Rewards card (personal one, not the business card)"). The `common` words (the
-    knowledge base's own name) are left out of the question and the titles when they are compared."""
+    article: what the article is about, read past its short title; 0 for an article without one), and a title of the
+    question's kind (a problem's troubleshooting article, a how-to's "How do I ..."); for staff, an internal runbook
+    over the public article on the same topic. Near-duplicate articles are told apart by their titles: a title loses
+    a little for each word it adds over a sibling's (one sharing a word with it) that the question does not use ("Lime
+    Green Account: Mobile Deposits" next to "Depositing a Check" for a question naming no account), and more for each
+    word the question rules out ("Business ..." for "my Silver Rewards card (personal one, not the business card)").
+    The `common` words (the knowledge base's own name) are left out of the question and the titles when they are
+    compared."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
@@ -958,9 +960,9 @@ async def choose_article(
 ) -> uuid.UUID:
     """`pick_article` over retrieved articles `(id, title, score)` and their opening passages (or the first of them
     listing the error code the question names, when the picked one does not), or the article its sentence closest to
-    the question sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
-    `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`); the embedding runs in
-    worker threads, off the event loop."""
+    the question sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under
+    the relevance floor); `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`);
+    the embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     openings = await opening_similarities(session, contenders(candidates), vector)
     chosen = await asyncio.to_thread(
