@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,7 +38,8 @@ MIN_OVERLAP = 20  # a chunk's start repeating at least this much of the previous
 SHORT_ARTICLE = 600  # an article without sections up to this long is a how-to's or a problem's whole answer
 PICK_POOL = 6  # retrieved articles the answer may be taken from
 PICK_MARGIN = 0.15  # retrieved articles within this score of the best compete on their titles
-TITLE_WEIGHT = 0.4  # weight of the question-title cosine when picking the article
+TITLE_WEIGHT = 0.3  # weight of the question-title cosine when picking the article
+OPENING_WEIGHT = 0.2  # weight of the cosine to the article's opening passage (its title, heading and first chunk)
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
 RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
@@ -290,6 +291,21 @@ _FOR_FACTS: dict[Need, tuple[str, ...]] = {  # sections that may hold the answer
 }
 
 
+async def opening_similarities(
+    session: AsyncSession, article_ids: Collection[uuid.UUID], vector: Sequence[float]
+) -> dict[uuid.UUID, float]:
+    """The cosine similarity of the question's vector to each article's opening passage (its first chunk, embedded
+    with the title and heading at ingestion): what the article is about, where the best passage may only mention it."""
+    rows = await session.execute(
+        text(
+            "SELECT article_id, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim FROM kb_chunks "
+            "WHERE article_id = ANY(:ids) AND ordinal = 0"
+        ),
+        {"ids": list(article_ids), "v": str(list(map(float, vector)))},
+    )
+    return {r.article_id: float(r.sim) for r in rows}
+
+
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
     """Every chunk of an article in order, with its cosine similarity to the question's vector."""
     rows = await session.execute(
@@ -344,9 +360,15 @@ def _leaves_out(question: str, passages: list[Passage], embedder: Embedder, need
 
 
 def _code_section(question: str, passages: list[Passage]) -> list[Passage]:
-    """The passages under the heading naming the error code the question asks about ("CODE 05 - Do Not Honor")."""
+    """The passages under the heading naming the error code the question asks about ("CODE 05 - Do Not Honor"); for a
+    question naming no code, those under no code's heading: a code's entry answers that code's problem, not the
+    article's topic ("CODE 87 - No Cash Back" in an article on replacing a card abroad). Empty when none are told
+    apart this way."""
     asked = _codes(question)
-    return [p for p in passages if asked and p.heading and asked & _codes(p.heading)]
+    if asked:
+        return [p for p in passages if p.heading and asked & _codes(p.heading)]
+    coded = [bool(_codes(p.heading or "")) for p in passages]
+    return [p for p, c in zip(passages, coded) if not c] if any(coded) else []
 
 
 def names_code(question: str, passages: list[Passage]) -> bool:
@@ -397,8 +419,9 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     """The core answer completed from the rest of the article: for a question in several parts ("how fast ... and
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
-    resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms
-    and restatements are never added. The additions follow the core in article order."""
+    resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms,
+    restatements and a lead line without its list ("... one of the following codes:") are never added. The additions
+    follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
@@ -438,6 +461,7 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         if size + sum(len(units[j]) for j in rest) <= ANSWER_CHARS + LIST_SLACK:
             added.update(rest)
             size += sum(len(units[j]) for j in rest)
+    added -= {i for i in added if _plain(units[i]).rstrip().endswith(":") and i + 1 not in added}  # a lead, no list
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]
@@ -617,15 +641,18 @@ def pick_article(
     margin: float = PICK_MARGIN,
     staff: bool = False,
     common: Collection[str] = (),
+    openings: Mapping[uuid.UUID, float] | None = None,
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
-    how well the title matches the question, and a title of the question's kind (a problem's troubleshooting
-    article, a how-to's "How do I ..."); for staff, an internal runbook over the public article on the same
-    topic. Near-duplicate articles are told apart by their titles: a title loses a little for each word it adds over
-    a sibling's (one sharing a word with it) that the question does not use ("Lime Green Account: Mobile Deposits"
-    next to "Depositing a Check" for a question naming no account), and more for each word the question rules out
-    ("Business ..." for "my Silver Rewards card (personal one, not the business card)"). The `common` words (the
-    knowledge base's own name) are left out of the question and the titles when they are compared."""
+    how well the title matches the question and how close the article's opening passage is to it (`openings`, by
+    article: what the article is about, read past its short title; 0 for an article without one), and a title of the
+    question's kind (a problem's troubleshooting article, a how-to's "How do I ..."); for staff, an internal runbook
+    over the public article on the same topic. Near-duplicate articles are told apart by their titles: a title loses
+    a little for each word it adds over a sibling's (one sharing a word with it) that the question does not use ("Lime
+    Green Account: Mobile Deposits" next to "Depositing a Check" for a question naming no account), and more for each
+    word the question rules out ("Business ..." for "my Silver Rewards card (personal one, not the business card)").
+    The `common` words (the knowledge base's own name) are left out of the question and the titles when they are
+    compared."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
@@ -649,7 +676,8 @@ def pick_article(
             kind = KIND_FIT / 2
         if staff and _INTERNAL_TITLE.match(title):
             kind += STAFF_FIT
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + kind + told[i]
+        opening = OPENING_WEIGHT * (openings or {}).get(close[i][0], 0.0)
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
 
@@ -930,13 +958,16 @@ async def choose_article(
     referable: Sequence[tuple[uuid.UUID, str]] = (),
     common: Collection[str] = (),
 ) -> uuid.UUID:
-    """`pick_article` over retrieved articles `(id, title, score)` (or the first of them listing the error code the
-    question names, when the picked one does not), or the article its sentence closest to the question sends the
-    reader to (`referred`), among the competing ones and the `referable` ones (retrieved under the relevance floor);
-    `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`); the embedding runs in
-    worker threads, off the event loop."""
-    chosen = await asyncio.to_thread(pick_article, question, candidates, embedder, staff=staff, common=common)
+    """`pick_article` over retrieved articles `(id, title, score)` and their opening passages (or the first of them
+    listing the error code the question names, when the picked one does not), or the article its sentence closest to
+    the question sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under
+    the relevance floor); `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`);
+    the embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    openings = await opening_similarities(session, contenders(candidates), vector)
+    chosen = await asyncio.to_thread(
+        pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings
+    )
     passages = await article_passages(session, chosen, vector)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names
         for article, _, _ in candidates[:PICK_POOL]:

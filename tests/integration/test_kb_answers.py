@@ -11,7 +11,7 @@ from assistant.agent import Agent
 from assistant.offline_model import OfflineModel
 from store.access import Actor
 from store.auth import actor_for
-from store.embeddings import default_embedder
+from store.embeddings import default_embedder, embed_cached
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
     Composed,
@@ -21,10 +21,12 @@ from store.knowledge.answers import (
     _join,
     _scores,
     _units,
+    choose_article,
     compose,
     faithful,
     names_code,
     negated,
+    opening_similarities,
     pick_article,
     question_need,
     referred,
@@ -343,6 +345,24 @@ async def test_an_article_under_the_floor_that_the_best_one_refers_to_is_cited_f
     assert "Split the file" in result.data["answer"]["text"]
 
 
+GUIDE, TOO_LARGE = "Import contacts from a CSV file", "Import file too large (IMP-413)"
+
+
+async def test_the_opening_passage_tells_what_an_article_is_about(helpcenter, embedder):
+    """The import guide matches "too big to import" best by retrieval, but it opens on preparing the file; the IMP-413
+    article opens on the upload failing, the question's problem: with the openings read, it is the one answered from."""
+    question = "my contact file is too big to import, what can I do?"
+    async with helpcenter.session() as s:
+        hits = await search(s, embedder, question, limit=6)
+        candidates = [(h.article_id, h.title, h.score) for h in hits if h.score >= RELEVANCE_FLOOR]
+        openings = await opening_similarities(s, [a for a, _, _ in candidates], embed_cached(embedder, [question])[0])
+        chosen = await choose_article(s, embedder, question, candidates)
+    guide, too_large = (next(a for a, t, _ in candidates if t == title) for title in (GUIDE, TOO_LARGE))
+    assert candidates[0][0] == guide and openings[too_large] > openings[guide]
+    assert pick_article(question, candidates, embedder) == guide  # titles and retrieval alone
+    assert chosen == too_large
+
+
 async def test_a_short_question_naming_what_the_help_center_never_mentions_is_not_found(helpcenter, embedder):
     """ "QuickBooks" is in no passage: the invoices article it matches fairly well does not answer it. In a scenario
     told at length a name is incidental ("in April")."""
@@ -431,6 +451,68 @@ def test_an_error_code_heading_is_the_section_answered_from(embedder):
     answer = compose("decline code 05 and velocity_blocked is true, does it clear by itself?", passages, embedder).text
     assert "30 minutes" in answer and "expiration" not in answer
     assert names_code("a card declined with code 54", passages) and not names_code("error 777 on login", passages)
+
+
+TRAVEL_REPLACEMENT = """## Timeline
+- If your card is lost or stolen while abroad, an emergency replacement can typically reach you within 2 days.
+
+## Accessing funds while you wait
+- If you need a bank-issued instrument, a cashier's check can be provided for a fee of $8.
+
+## CODE 87 - Purchase Amount Only, No Cash Back
+
+The transaction was declined because it included a cash back request that isn't permitted.
+1. If customer needs cash: 'For cash withdrawals, you can use any Rho-Bank ATM for free.'
+"""
+
+
+def test_a_question_naming_no_code_is_not_answered_from_a_codes_entry(embedder):
+    """A decline code's entry answers that code's problem, not the article's topic: "get cash in the meantime" after a
+    lost card is the cashier's check, not the cash-back decline's advice; asked by its code, the entry answers."""
+    question = "lost my debit card abroad. how fast do I get a new one, and how do I get cash in the meantime?"
+    answer = compose(question, _passages(TRAVEL_REPLACEMENT), embedder).text
+    assert "2 days" in answer and "cashier's check" in answer and "cash back" not in answer
+    coded = compose(
+        "my purchase got declined with code 87, how do I get cash?", _passages(TRAVEL_REPLACEMENT), embedder
+    )
+    assert "cash back" in coded.text
+
+
+ACCOUNT_FAQ = """## Frequently asked questions
+
+### Do I pay for paper statements?
+- Yes, paper statements delivered by mail cost $2.50 per month.
+
+### Does this account earn interest?
+- Yes. Your balance earns 0.11% APY.
+
+### What is the fee for using a non-network ATM?
+- The fee for out-of-network withdrawals is $3.00 per withdrawal.
+
+### How long do transfers to another bank take?
+- Transfers to external banks generally complete in 3 business days.
+
+### What happens if a check I deposit is returned unpaid?
+- A returned deposit incurs a fee of $17.50.
+
+## Debit Card Decline Codes - PIN-Related Issues
+
+If your debit card is declined due to PIN problems, you may see one of the following codes:
+
+### CODE 55 - Incorrect PIN
+
+Wrong PIN was entered. The card's pin_locked and pin_attempts_remaining fields show the status.
+
+### CODE 83 - Unable to Verify PIN
+
+The network couldn't verify the PIN due to a technical issue - this does NOT mean the PIN was wrong.
+"""
+
+
+def test_a_lead_line_is_not_added_without_its_list(embedder):
+    """The line leading into the codes' list completes no answer once the codes' entries are left out."""
+    answer = compose("can I get paper statements mailed for my account?", _passages(ACCOUNT_FAQ), embedder).text
+    assert "$2.50" in answer and "following codes" not in answer
 
 
 def test_a_near_duplicate_qualified_by_words_the_question_lacks_loses(embedder):
