@@ -13,7 +13,7 @@ from store.errors import InvalidInput
 from store.models import Task
 from store.models.enums import CallDirection, CallOutcome, Priority, TaskStatus
 from store.schemas import Day, Instant
-from store.serialize import plain
+from store.serialize import plain, ref
 from store.services import EngagementService, TaskService
 from store.services.people import PeopleService
 from tools.context import ToolContext
@@ -59,7 +59,8 @@ async def my_tasks(
                 }
                 for t in tasks
             ],
-        }
+        },
+        refs=[ref(t) for t in tasks],  # "give it to emma" after the list: the tasks it showed
     )
 
 
@@ -91,7 +92,8 @@ async def team_tasks(ctx: ToolContext, person: str | None = None, period: Period
                     }
                     for t, name in team
                 ],
-            }
+            },
+            refs=[ref(t) for t, _ in team],
         )
     user, tasks = await service.of_teammate(person, due_before=due_before)
     return ToolResult(
@@ -108,7 +110,8 @@ async def team_tasks(ctx: ToolContext, person: str | None = None, period: Period
                 }
                 for t in tasks
             ],
-        }
+        },
+        refs=[ref(t) for t in tasks],
     )
 
 

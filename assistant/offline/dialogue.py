@@ -354,6 +354,28 @@ def is_question(text: str) -> bool:
         bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text) or _LAST_CLAUSE_ASKS.search(text))
         or text.rstrip().endswith("?")
         or bool(asked_then and not _WRITE_VERB.search(asked_then[1]))
+        or names_records(text)
+    )
+
+
+# Records a short phrase can name: a kind in the plural ("carlos past-due deals"), or one deal by a superlative
+# ("emma's biggest deal").
+_RECORDS_NOUN = re.compile(
+    r"\b(?:deals|opps|opportunities|pipeline|tasks|to-?dos|tickets|cases|calls|meetings|leads|stuff|numbers|score)\b"
+    r"|\b(?:biggest|largest|smallest|oldest|newest|latest|top)\s+(?:open\s+)?deal\b",
+    re.I,
+)
+_NOT_A_READ = re.compile(r"\bnew\b|->|[:$]|\d+\s*k\b", re.I)
+
+
+def names_records(text: str) -> bool:
+    """A short phrase that only names records, with no verb of change ("emma's biggest deal", "recent calls with sarah
+    johnson", "team tasks due this week"): a request to see them."""
+    return (
+        len(text.split()) <= 8
+        and bool(_RECORDS_NOUN.search(text))
+        and not _WRITE_VERB.search(text)
+        and not _NOT_A_READ.search(text)
     )
 
 
@@ -639,10 +661,11 @@ def _loads(text: str | None) -> dict[str, Any]:
 
 _TEAM_NOUNS = (
     r"(?:deals|opportunities|opps|pipeline|tasks?|to-?dos?|numbers|quota|plate|calendar|meetings|leads|accounts|book|"
-    r"forecast|activity|queue|tickets)"
+    r"forecast|activity|queue|tickets|stuff|(?<=biggest\s)deal|(?<=largest\s)deal|(?<=open\s)deal(?=\W*$))"
 )
+# a lookahead, so that matches overlap: "whats mikes pipeline" is tried at "mikes" too
 _POSSESSOR = re.compile(
-    r"\b([a-z]+)(?:['’]s\b|s['’]|(?<=s))\s+(?:[\w#-]+\s+){0,3}?" + _TEAM_NOUNS + r"\b", re.IGNORECASE
+    r"(?=(?<!['’])\b([a-z]{2,})(?:['’]s\b|s['’]|(?<=s))\s+(?:[\w#-]+\s+){0,3}?" + _TEAM_NOUNS + r"\b)", re.IGNORECASE
 )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from assistant.offline.slots import STOPWORDS
+from assistant.offline.slots import ORDINALS, STOPWORDS
 
 # The argument of a write tool that names a record, and that record's type (user emails such as owner or assignee
 # name people of the team, not CRM records).
@@ -312,16 +312,13 @@ def unsure(
     return []
 
 
-_ORDINAL = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "1st": 1, "2nd": 2, "3rd": 3}
-
-
 def _pointed_line(shown: Sequence[str], text: str) -> str:
     """The line of the list we showed last that the message points at: the only one, or the one its ordinal names
     ("the second one", "the last one")."""
     if len(shown) == 1:
         return shown[0]
     said = name_words(text)
-    index = next((_ORDINAL[w] for w in said if w in _ORDINAL), len(shown) if "last" in said else 0)
+    index = next((ORDINALS[w] for w in said if w in ORDINALS), len(shown) if "last" in said else 0)
     return shown[index - 1] if 1 <= index <= len(shown) else ""
 
 
@@ -338,6 +335,8 @@ def _vouched(
     """Whether the record is tied to the conversation (see the module)."""
     if target.number is not None and str(target.number) in name_words(text):
         return True  # "resolve 1047"
+    if target.number is not None and re.search(rf"(?:^|\|\s)#{target.number}\b", picked):
+        return True  # "give the first one to sam": the ticket the line pointed at starts with its number
     if target.key in focused or (
         known is not None and (known.id in focused or (known.number is not None and f"#{known.number}" in focused))
     ):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from assistant.offline.slots import MONTHS, STOPWORDS, WEEKDAYS, is_priority
+from assistant.offline.slots import MONTHS, ORDINALS, STOPWORDS, WEEKDAYS, is_priority
 
 # at the start, or of a later clause ("mike's drowning, hand the northworks pilot 169 deal over to john")
 _LEAD = r"^(?:.*?(?:[,;:.!]|\s[-–—])\s+)?\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
@@ -98,6 +98,8 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
             kinds = {"deal"}
         if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
             kinds = set(focused) & {"ticket", "deal"}
+        if not kinds and pointed(what) is not None and len(set(focused) & {"ticket", "deal", "task"}) == 1:
+            kinds = set(focused) & {"ticket", "deal", "task"}  # "give it to emma" after a list of one kind
         bulk = bool(re.search(r"\b(?:all|every|each)\b", what, re.I))
         if len(kinds) != 1 or (bulk and kinds != {"ticket"}):
             return None  # no type said, two of them, or a bulk hand-off of deals or tasks
@@ -109,6 +111,22 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
             words, whose = what[pronoun.end() :], before[-1] if before else None
         return Handoff(kinds.pop(), words.strip(), who, whose, bulk)
     return None
+
+
+_POINTED = re.compile(
+    r"^\W*(?:(?P<back>it|this|that|(?:this|that)\s+one)|the\s+(?P<nth>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)"
+    r"(?:\s+one)?)\W*$",
+    re.I,
+)
+
+
+def pointed(words: str) -> int | None:
+    """The record words point to among those the conversation just showed: 0 for the one in focus ("it", "that one"),
+    n for the n-th listed ("the first one"); None when the words name a record instead."""
+    m = _POINTED.match(words)
+    if m is None:
+        return None
+    return 0 if m["back"] else ORDINALS[m["nth"].lower()]
 
 
 _HANDED = re.compile(

@@ -714,6 +714,21 @@ def name_runs(text: str, stop: frozenset[str] = STOPWORDS) -> list[Found[str]]:
     return [Found(text[run[0].start : run[-1].end], run[0].start, run[-1].end) for run in runs if run]
 
 
+# The position words of a list ("the second one"), 1-based.
+ORDINALS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+    "5th": 5,
+}
+
+
 def find_name(
     text: str,
     *,

@@ -6,6 +6,8 @@ Real agent, real database, the demo CRM (and help center) seeded at the test's c
 
 from __future__ import annotations
 
+import re
+
 from assistant.agent import Agent
 from store.knowledge import ingest, read_paths
 from store.seed import HELP_CENTER
@@ -101,3 +103,21 @@ async def test_summarize_this_thread_recaps_the_conversation_itself_and_calls_no
         '2. You: "show me Sarah Johnson" -> '
     ), recap.answer
     assert "3." not in recap.answer and "Sarah Johnson" in lines[1], recap.answer
+
+
+async def test_the_first_one_just_shown_is_handed_on_a_bare_phrase_reads_and_a_task_set_for_someone_is_theirs(
+    demo_chat,
+):
+    agent, as_ = demo_chat
+    noah, priya = await as_("noah@nexa.test"), await as_("priya@nexa.test")
+    listed = await agent.run(noah, "unassigned tickets")
+    first = re.search(r"^- #(\d+) ", listed.answer, re.M)
+    assert first is not None, listed.answer
+    handed = await agent.run(noah, "give the first one to sam", listed.conversation_id)
+    assert [(p.tool, p.arguments) for p in handed.pending] == [
+        ("assign_ticket", {"number": int(first[1]), "assignee": "sam"})
+    ], handed.answer
+    biggest = await agent.run(priya, "emma's biggest deal")
+    assert biggest.tool_calls[-1]["arguments"].get("owner") == "emma", (biggest.tool_calls, biggest.answer)
+    set_for = await agent.run(priya, "set emma a task to call sarah connor by friday")
+    assert [(p.tool, p.arguments.get("assignee")) for p in set_for.pending] == [("create_task", "emma")], set_for.answer

@@ -78,6 +78,13 @@ def test_a_ticket_is_changed_by_the_number_said_or_in_focus_only():
     assert unsure(write, Ledger(), "resolve it", focus=[{"type": "ticket", "id": "t1", "number": 1047}]) == []
 
 
+def test_a_ticket_on_the_line_an_ordinal_points_at_is_the_users_choice():
+    shown = ["#1002 Calendar sync fails for Finance (open, high)", "#1003 Calendar sync fails for Sales (open, high)"]
+    second = [("assign_ticket", {"number": 1003, "assignee": "sam"})]
+    assert unsure(second, Ledger(), "give the second one to sam", shown=shown) == []
+    assert unsure(second, Ledger(), "give the first one to sam", shown=shown) != []
+
+
 def test_a_task_found_by_the_words_typed_goes_through_and_one_found_by_other_words_does_not():
     text = "done with the lisa chen specs task, close it out"
     found = ("find_tasks", {"description": "lisa chen specs"}, {"ok": True, "data": [{"id": "t1", "status": "todo"}]})

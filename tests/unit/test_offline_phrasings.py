@@ -1,6 +1,7 @@
 """Round-7 phrasings the offline model reads by rule, no database: asides dropped, a field asked in a first clause,
 several contact fields changed in one message, the person a task goes to, "yesterday", contractions that are never a
-name, a quoted deal name, a bulk hand-off of tickets; a recap of this conversation asked, not of a call. Dates resolve against Wednesday 10 June 2026, 09:00 UTC."""
+name, a quoted deal name, a bulk hand-off of tickets; a recap of this conversation asked, not of a call; a short phrase naming records is a read, and "it" or "the first
+one" hands on what was just listed. Dates resolve against Wednesday 10 June 2026, 09:00 UTC."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from assistant.offline.dialogue import asks_recap, field_request
+from assistant.offline.dialogue import asks_recap, field_request, is_question, possessor
 from assistant.offline.english import plain_words
-from assistant.offline.handoff import handoff
+from assistant.offline.handoff import Handoff, handoff, pointed
 from assistant.offline.nlu import FILLERS
-from assistant.offline.slots import find_date, name_runs
+from assistant.offline.slots import STOPWORDS, find_date, name_runs
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 
@@ -199,3 +200,34 @@ def test_a_customers_situation_told_with_an_adjective_is_a_staff_question(text, 
 )
 def test_a_recap_is_of_this_conversation_not_of_a_call_or_an_inbox_thread(text, recap):
     assert asks_recap(text) is recap
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("emma's biggest deal", True),
+        ("carlos past-due deals", True),
+        ("recent calls with sarah johnson", True),
+        ("team tasks due this week", True),
+        ("acme deal 60k", False),  # a change said short
+        ("new lead: dana whitfield, cto at brightwave", False),
+        ("lunch with tom tomorrow at noon", False),
+        ("log a call with sarah, she wants 50 seats", False),
+    ],
+)
+def test_a_short_phrase_naming_records_is_a_read(text, read):
+    assert is_question(text) is read
+
+
+def test_a_teammate_s_things_are_found_after_another_word_ending_in_s():
+    assert possessor("whats mikes pipeline", STOPWORDS) == "mikes"  # "whats" tried first, then "mikes"
+    assert possessor("emma's biggest deal", STOPWORDS) == "emma"
+    assert possessor("what stage is john's acme deal in", STOPWORDS) is None  # one deal's stage: a record's
+    assert possessor("how's my team's pipeline", STOPWORDS) is None  # no one's: the "s" of "how's" is no name
+
+
+def test_it_or_the_nth_one_hands_on_the_one_kind_the_conversation_showed():
+    assert [pointed(w) for w in ("it", "that one", "the first one", "the 2nd", "the ops one")] == [0, 0, 1, 2, None]
+    assert handoff("give it to emma", {"task"}) == Handoff("task", "it", "emma", None)
+    assert handoff("give the first one to sam", {"ticket"}) == Handoff("ticket", "the first one", "sam", None)
+    assert handoff("give it to emma", {"task", "deal"}) is None  # two kinds shown: which one is not said

@@ -24,7 +24,9 @@ _OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|
 _OWNER_OF_NAMED_DEAL = re.compile(
     r"\b([a-z]+)['’]s\s+([\w&]+(?:\s+[\w&]+){0,3}\s+[-–]\s+[\w&]+(?:\s+\d{1,4})?)\b", re.I
 )  # "emma's falconpath co - upgrade 60": a deal's whole name
-TEAMMATE_DEALS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
+TEAMMATE_DEALS = re.compile(
+    r"\b(?:deals|opportunities|opps|pipeline)\b|\b(?:biggest|largest|top)\s+(?:open\s+)?deal\b", re.I
+)  # "mike's deals", "emma's biggest deal"
 PERFORMANCE = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
 )
@@ -185,15 +187,18 @@ class DealActs(RecordReads):
         self.do_list_deals()  # "Acme's deals": an account's
 
     def do_my_deals(self) -> None:
-        """The caller's open deals ("list my deals", "show me all my opps"): how many, their total, the first 20."""
-        data = self.call("search_deals", mine=True, open_only=True, limit=20)["data"]
+        """The caller's open deals ("list my deals", "show me all my opps"; "my biggest deal": the largest first): how
+        many, their total, the first 20."""
+        biggest = bool(_BIGGEST.search(self.text))
+        data = self.call("search_deals", mine=True, open_only=True, limit=50 if biggest else 20)["data"]
+        deals = sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))[:20] if biggest else data["deals"]
         count = f"{data['total']} deal{'s' if data['total'] != 1 else ''}"
         total = f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
-        shown = f", the first {len(data['deals'])}" if data["total"] > len(data["deals"]) else ""
+        shown = f", the first {len(deals)}" if data["total"] > len(deals) else ""
         self.answer(
             "deals",
-            deals=data["deals"],
-            title=f"Your open deals ({count}{total}{shown})",
+            deals=deals,
+            title=f"Your open deals{', biggest first' if biggest else ''} ({count}{total}{shown})",
             empty="You have no open deals.",
         )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.offline.handoff import Handoff
+import re
+
+from assistant.offline.handoff import Handoff, pointed
 from assistant.offline.linking import clean_words
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.tasks import TaskActs
@@ -19,6 +21,8 @@ class HandoffActs(TaskActs, TicketActs):
         the person it belongs to: the caller's, or the teammate's the message names); else ask which."""
         if handed.kind == "ticket" and handed.bulk:
             self._assign_tickets(handed)
+        if (index := pointed(handed.words)) is not None:
+            self._hand_on_shown(handed, index)
         if handed.kind == "ticket":  # "hand the falconstone export ticket over to sam"
             number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
             self.slots = {**self.slots, "assignee": handed.to, "ticket_number": number}
@@ -30,6 +34,24 @@ class HandoffActs(TaskActs, TicketActs):
             self.write("reassign_deal", deal_id=deal["id"], owner=handed.to)
         task = self._task(handed.words, handed.owner)
         self.write("update_task", task_id=task["id"], assignee=handed.to)
+
+    def _hand_on_shown(self, handed: Handoff, index: int) -> None:
+        """Give on the record "it" or "the n-th one" points to among those the last turn showed; ask which when none
+        (or several) of that kind is in focus."""
+        line = self.focus.shown[index - 1] if 0 < index <= len(self.focus.shown) else ""
+        if handed.kind == "ticket" and (listed := re.match(r"#(\d+)\b", line)):  # a ticket's line starts "#1002 ..."
+            self.slots = {**self.slots, "assignee": handed.to, "ticket_number": int(listed[1])}
+            self.do_assign_ticket()
+        record = self.focus.pick(index, [handed.kind]) if index else self.focus.of([handed.kind])
+        if record is None or not record.get("id"):
+            self.answer("ask", missing=f"the {handed.kind}", hint=f"Which {handed.kind} (a few words of it)?")
+        if handed.kind == "ticket":
+            number = record.get("number") or self.call("get_ticket", ticket_id=str(record["id"]))["data"]["number"]
+            self.slots = {**self.slots, "assignee": handed.to, "ticket_number": int(number)}
+            self.do_assign_ticket()
+        if handed.kind == "deal":
+            self.write("reassign_deal", deal_id=record["id"], owner=handed.to)
+        self.write("update_task", task_id=record["id"], assignee=handed.to)
 
     def _assign_tickets(self, handed: Handoff) -> None:
         """Every open ticket the words describe ("assign all the globex calendar sync tickets to me": each word in its

@@ -182,9 +182,10 @@ def _line_amount(line: str) -> float | None:
 
 _MY_DEALS = re.compile(
     r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?)?"
-    r"(?:all\s+(?:of\s+)?)?my\s+(?:open\s+|current\s+|active\s+)?(?:deals|opps|opportunities)(?:\s+(?:please|pls))?\W*$",
+    r"(?:all\s+(?:of\s+)?)?my\s+(?:(?:biggest|largest|top)\s+)?(?:open\s+|current\s+|active\s+)?"
+    r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$",
     re.I,
-)  # "list my deals": the deals themselves (the pipeline report sums them by stage)
+)  # "list my deals", "my biggest deal": the deals themselves (the pipeline report sums them by stage)
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 # A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
 _WHO_ASKED = re.compile(r"^\W*who(?:'?s|\s+is|\s+has|\s+have|\s+got)?\b", re.I)
