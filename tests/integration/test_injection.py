@@ -163,6 +163,7 @@ TRUSTED_READS = {
     "search_products",
     "list_orders",
     "get_order",
+    "list_quotes",  # numbers, statuses, tiers and products named by staff (an accepted tier is one of them)
 }
 
 
