@@ -10,7 +10,11 @@ from store.knowledge.answerable import asked_kinds, states_asked
 @pytest.mark.parametrize(
     ("question", "kinds"),
     [
-        ("how much does an instant transfer cost with Everyone Pay?", {"amount": set()}),
+        ("how much does an instant transfer cost with Everyone Pay?", {"amount": {"transfer"}}),
+        ("how much does it cost per year to rent a safe deposit box at Rho-Bank?", {"amount": {"box"}}),
+        ("exactly how much will the next box of checks cost me?", {"amount": {"box"}}),
+        ("what does it cost to get the new one sent fast?", {"amount": set()}),  # named before
+        ("what does closing cost them?", {"amount": set()}),  # an act is priced in other words ("closure fee")
         ("what's the fee for sending an international wire?", {"amount": set()}),
         ("what's the percentage foreign transaction fee abroad?", {"percentage": set()}),
         ("after how many days does the request expire on its own?", {"duration": set()}),
@@ -32,6 +36,9 @@ def test_a_fact_question_asks_for_a_value_of_a_kind(question, kinds):
         ("how much is the late fee?", "A late fee of $25.00 applies.", True),
         ("what does it cost to get it sent fast?", "Expedited shipping is complimentary for Gold.", True),
         ("how much will the next box of checks cost?", "Additional orders are billed at standard rates.", False),
+        ("how much does it cost to rent a safe deposit box?", "ATM fees are reimbursed up to $32 per month.", False),
+        ("how much does it cost to rent a safe deposit box?", "A small box rents for $60 per year.", True),
+        ("how much will the next box of checks cost?", "Each additional box costs $12.", True),
         ("what's the percentage fee on purchases abroad?", "Each foreign ATM withdrawal costs $4.00.", False),
         ("what's the percentage fee on purchases abroad?", "A fee of 3% of each purchase applies.", True),
         ("how long until the redemption shows up?", "Confirm your balance meets the 30 threshold.", False),
