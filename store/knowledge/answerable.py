@@ -7,7 +7,8 @@ else. What the question asks for tells them apart when it is a value of a kind: 
 "how many days": a number of days, hours... or "immediately"), a size ("how big", "the biggest payload": in MB,
 rows, characters...), or a count of what "how many" names ("how many webhook
 endpoints": a number said of endpoints). An amount asked of a thing the question names ("how much does it cost to
-rent a safe deposit box") is likewise said of it ("$60 per box"), not of something else ("ATM fees up to $32").
+rent a safe deposit box") is likewise said of it ("$60 per box"), not of something else ("ATM fees up to $32"), and
+so is a rate asked of one ("what APR do you offer on auto loans": a percentage said of loans, not of margin advances).
 An article stating no value of that kind does not answer.
 """
 
@@ -41,6 +42,11 @@ _COSTED = re.compile(
     r"(?:cost|charge)s?\b(?: (?:me|us|you|them))?(?: (?:per|a|each) \w+)?(?: to \w+ (?P<object>[^?.,;!]*))?",
     re.IGNORECASE,
 )  # "how much will the next box of checks cost", "how much does it cost per year to rent a safe deposit box"
+_RATE_ON = re.compile(r"\b(?:rates?|aprs?|apys?)\b(?: do you \w+)? (?:on|for) (?P<named>[^?.,;!]*)", re.IGNORECASE)
+_RATES = re.compile(
+    r"\bwhat(?:'s| is| are) (?:your|the) (?:current )?(?P<named>(?:[\w'-]+ ){1,4}?)(?:rates?|aprs?|apys?)\b",
+    re.IGNORECASE,
+)  # a rate asked of a thing: "what APR do you offer on auto loans", "what are your certificate of deposit rates"
 _PRONOUNS = frozenset({"it", "that", "this", "they", "one"})
 _DETERMINERS = frozenset({"a", "an", "the", "my", "our", "your", "their", "his", "her", "its", "this", "that", "next"})
 
@@ -70,6 +76,8 @@ def asked_kinds(question: str) -> dict[Kind, frozenset[str]]:
         kinds["amount"] = frozenset(_costed(question))
     if _ASKS_PERCENTAGE.search(question):
         kinds["percentage"] = frozenset()
+    elif rate := _RATE_ON.search(question) or _RATES.search(question):
+        kinds["percentage"] = frozenset(_named(rate.group("named").split()))
     if _ASKS_SIZE.search(question):
         kinds["size"] = frozenset()
     if _ASKS_DURATION.search(question):
@@ -92,20 +100,24 @@ def _counted(words: list[str]) -> set[str]:
 
 
 def _costed(question: str) -> set[str]:
-    """What an amount question prices, as `_counted` reads a count: the subject of "cost" ("the next box of checks"
-    -> "box"), or the object of the verb after it when the subject is a pronoun ("it costs ... to rent a safe deposit
-    box" -> "box"); nothing when the question names neither ("what does it cost to get the new one sent fast") or
-    prices an act ("what does closing cost": "the closure fee")."""
+    """What an amount question prices (`_named`): the subject of "cost" ("the next box of checks" -> "box"), or the
+    object of the verb after it when the subject is a pronoun ("it costs ... to rent a safe deposit box" -> "box")."""
     m = _COSTED.search(question)
     if m is None:
         return set()
     subject = m.group("subject").split()
-    phrase = subject if subject[-1].lower() not in _PRONOUNS else (m.group("object") or "").split()
+    return _named(subject if subject[-1].lower() not in _PRONOUNS else (m.group("object") or "").split())
+
+
+def _named(phrase: list[str]) -> set[str]:
+    """The thing a noun phrase names, as `_counted` reads it, after its determiners ("a safe deposit box at ..." ->
+    "box"); nothing for a pronoun ("the new one": named before, not here) or an act ("closing": priced in other
+    words, "the closure fee")."""
     while phrase and phrase[0].lower() in _DETERMINERS:
         phrase = phrase[1:]
-    if any(w.lower() in _PRONOUNS for w in phrase[:2]):  # "the new one": named before, not here
+    if any(w.lower() in _PRONOUNS for w in phrase[:2]):
         return set()
-    return {w for w in _counted(phrase) if not w.endswith("ing")}  # an act priced is said in other words
+    return {w for w in _counted(phrase) if not w.endswith("ing")}
 
 
 def states_asked(question: str, text: str) -> bool:
@@ -116,8 +128,8 @@ def states_asked(question: str, text: str) -> bool:
 def _states(kind: Kind, counted: frozenset[str], text: str) -> bool:
     if kind == "amount":  # an amount said of what is priced ("$20 per box"), when the question names it
         return _said_of(counted, _AMOUNT, text) if counted else bool(_AMOUNT.search(text))
-    if kind == "percentage":
-        return bool(_PERCENTAGE.search(text))
+    if kind == "percentage":  # a rate said of the thing the question names ("7.0% APR on advances")
+        return _said_of(counted, _PERCENTAGE, text) if counted else bool(_PERCENTAGE.search(text))
     if kind == "duration":
         return bool(_DURATION.search(text))
     if kind == "size":
