@@ -44,7 +44,8 @@ _COSTED = re.compile(
 )  # "how much will the next box of checks cost", "how much does it cost per year to rent a safe deposit box"
 _RATE_ON = re.compile(r"\b(?:rates?|aprs?|apys?)\b(?: do you \w+)? (?:on|for) (?P<named>[^?.,;!]*)", re.IGNORECASE)
 _RATES = re.compile(
-    r"\bwhat(?:'s| is| are) (?:your|the) (?:current )?(?P<named>(?:[\w'-]+ ){1,4}?)(?:rates?|aprs?|apys?)\b",
+    r"\bwhat(?:'s| is| are) (?:your|the) (?:current )?(?P<named>(?:[\w'-]+ ){1,4}?)(?:rates?|aprs?|apys?)\b"
+    r"(?! limits?\b)",  # "the API rate limit" is a limit
     re.IGNORECASE,
 )  # a rate asked of a thing: "what APR do you offer on auto loans", "what are your certificate of deposit rates"
 _PRONOUNS = frozenset({"it", "that", "this", "they", "one"})

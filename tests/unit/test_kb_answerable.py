@@ -19,6 +19,7 @@ from store.knowledge.answerable import asked_kinds, states_asked
         ("what's the percentage foreign transaction fee abroad?", {"percentage": set()}),
         ("thinking of financing a used car, what APR do you offer on auto loans?", {"percentage": {"loan"}}),
         ("what are your certificate of deposit rates right now?", {"percentage": {"certificate"}}),
+        ("what's the API rate limit?", {}),  # a limit, not a rate
         ("after how many days does the request expire on its own?", {"duration": set()}),
         ("how long does the password reset link stay valid?", {"duration": set()}),
         ("how many webhook endpoints can we register per workspace?", {"count": {"endpoint"}}),
