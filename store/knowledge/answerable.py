@@ -6,7 +6,10 @@ else. What the question asks for tells them apart when it is a value of a kind: 
 "what's the fee": a dollar figure, or that it is free), a percentage ("what percentage"), a duration ("how long",
 "how many days": a number of days, hours... or "immediately"), a size ("how big", "the biggest payload": in MB,
 rows, characters...), or a count of what "how many" names ("how many webhook
-endpoints": a number said of endpoints). An article stating no value of that kind does not answer.
+endpoints": a number said of endpoints). An amount asked of a thing the question names ("how much does it cost to
+rent a safe deposit box") is likewise said of it ("$60 per box"), not of something else ("ATM fees up to $32"), and
+so is a rate asked of one ("what APR do you offer on auto loans": a percentage said of loans, not of margin advances).
+An article stating no value of that kind does not answer.
 """
 
 from __future__ import annotations
@@ -34,6 +37,19 @@ _COUNT_STOP = frozenset(
     "an in on at before after for of with to from each every there out".split()
 )  # the words after "how many" up to its verb or preposition name what is counted
 _GENERIC = frozenset({"time", "free", "separate", "different", "more", "total", "other", "extra", "additional"})
+_COSTED = re.compile(
+    r"\b(?:how much (?:will|would|does|do|did|is|are|was)|what (?:does|will|would)) (?P<subject>(?:[\w'-]+ ){1,6}?)"
+    r"(?:cost|charge)s?\b(?: (?:me|us|you|them))?(?: (?:per|a|each) \w+)?(?: to \w+ (?P<object>[^?.,;!]*))?",
+    re.IGNORECASE,
+)  # "how much will the next box of checks cost", "how much does it cost per year to rent a safe deposit box"
+_RATE_ON = re.compile(r"\b(?:rates?|aprs?|apys?)\b(?: do you \w+)? (?:on|for) (?P<named>[^?.,;!]*)", re.IGNORECASE)
+_RATES = re.compile(
+    r"\bwhat(?:'s| is| are) (?:your|the) (?:current )?(?P<named>(?:[\w'-]+ ){1,4}?)(?:rates?|aprs?|apys?)\b"
+    r"(?! limits?\b)",  # "the API rate limit" is a limit
+    re.IGNORECASE,
+)  # a rate asked of a thing: "what APR do you offer on auto loans", "what are your certificate of deposit rates"
+_PRONOUNS = frozenset({"it", "that", "this", "they", "one"})
+_DETERMINERS = frozenset({"a", "an", "the", "my", "our", "your", "their", "his", "her", "its", "this", "that", "next"})
 
 _AMOUNT = re.compile(
     r"\$\s?\d|\b\d[\d,.]*\s?(?:usd|dollars)\b|\b(?:fees?|charges?|costs?|prices?)\s+(?:of|is|are)\s+\$?\d|"
@@ -58,9 +74,11 @@ def asked_kinds(question: str) -> dict[Kind, frozenset[str]]:
     """The kinds of value a question asks for, each with the words naming what is counted (for a count only)."""
     kinds: dict[Kind, frozenset[str]] = {}
     if _ASKS_AMOUNT.search(question):
-        kinds["amount"] = frozenset()
+        kinds["amount"] = frozenset(_costed(question))
     if _ASKS_PERCENTAGE.search(question):
         kinds["percentage"] = frozenset()
+    elif rate := _RATE_ON.search(question) or _RATES.search(question):
+        kinds["percentage"] = frozenset(_named(rate.group("named").split()))
     if _ASKS_SIZE.search(question):
         kinds["size"] = frozenset()
     if _ASKS_DURATION.search(question):
@@ -82,16 +100,37 @@ def _counted(words: list[str]) -> set[str]:
     return {_stem(head[-1])} - _GENERIC if head else set()
 
 
+def _costed(question: str) -> set[str]:
+    """What an amount question prices (`_named`): the subject of "cost" ("the next box of checks" -> "box"), or the
+    object of the verb after it when the subject is a pronoun ("it costs ... to rent a safe deposit box" -> "box")."""
+    m = _COSTED.search(question)
+    if m is None:
+        return set()
+    subject = m.group("subject").split()
+    return _named(subject if subject[-1].lower() not in _PRONOUNS else (m.group("object") or "").split())
+
+
+def _named(phrase: list[str]) -> set[str]:
+    """The thing a noun phrase names, as `_counted` reads it, after its determiners ("a safe deposit box at ..." ->
+    "box"); nothing for a pronoun ("the new one": named before, not here) or an act ("closing": priced in other
+    words, "the closure fee")."""
+    while phrase and phrase[0].lower() in _DETERMINERS:
+        phrase = phrase[1:]
+    if any(w.lower() in _PRONOUNS for w in phrase[:2]):
+        return set()
+    return {w for w in _counted(phrase) if not w.endswith("ing")}
+
+
 def states_asked(question: str, text: str) -> bool:
     """Whether `text` states a value of every kind the question asks for (True when it asks for none)."""
     return all(_states(kind, counted, text) for kind, counted in asked_kinds(question).items())
 
 
 def _states(kind: Kind, counted: frozenset[str], text: str) -> bool:
-    if kind == "amount":
-        return bool(_AMOUNT.search(text))
-    if kind == "percentage":
-        return bool(_PERCENTAGE.search(text))
+    if kind == "amount":  # an amount said of what is priced ("$20 per box"), when the question names it
+        return _said_of(counted, _AMOUNT, text) if counted else bool(_AMOUNT.search(text))
+    if kind == "percentage":  # a rate said of the thing the question names ("7.0% APR on advances")
+        return _said_of(counted, _PERCENTAGE, text) if counted else bool(_PERCENTAGE.search(text))
     if kind == "duration":
         return bool(_DURATION.search(text))
     if kind == "size":
@@ -99,8 +138,13 @@ def _states(kind: Kind, counted: frozenset[str], text: str) -> bool:
     plain = re.sub(r"\$\s?\d[\d,.]*", " ", text)  # money is no count
     if not counted:  # "how many times": any number
         return bool(_NUMBER.search(plain))
-    for m in _NUMBER.finditer(plain):
-        around = _WORDS.findall(plain[: m.start()])[-_WINDOW:] + _WORDS.findall(plain[m.end() :])[:_WINDOW]
+    return _said_of(counted, _NUMBER, plain)
+
+
+def _said_of(counted: frozenset[str], value: re.Pattern[str], text: str) -> bool:
+    """Whether a value of the pattern is said within _WINDOW words of one of the `counted` words."""
+    for m in value.finditer(text):
+        around = _WORDS.findall(text[: m.start()])[-_WINDOW:] + _WORDS.findall(text[m.end() :])[:_WINDOW]
         if counted & {_stem(w) for w in around}:
             return True
     return False

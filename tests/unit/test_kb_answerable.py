@@ -10,9 +10,16 @@ from store.knowledge.answerable import asked_kinds, states_asked
 @pytest.mark.parametrize(
     ("question", "kinds"),
     [
-        ("how much does an instant transfer cost with Everyone Pay?", {"amount": set()}),
+        ("how much does an instant transfer cost with Everyone Pay?", {"amount": {"transfer"}}),
+        ("how much does it cost per year to rent a safe deposit box at Rho-Bank?", {"amount": {"box"}}),
+        ("exactly how much will the next box of checks cost me?", {"amount": {"box"}}),
+        ("what does it cost to get the new one sent fast?", {"amount": set()}),  # named before
+        ("what does closing cost them?", {"amount": set()}),  # an act is priced in other words ("closure fee")
         ("what's the fee for sending an international wire?", {"amount": set()}),
         ("what's the percentage foreign transaction fee abroad?", {"percentage": set()}),
+        ("thinking of financing a used car, what APR do you offer on auto loans?", {"percentage": {"loan"}}),
+        ("what are your certificate of deposit rates right now?", {"percentage": {"certificate"}}),
+        ("what's the API rate limit?", {}),  # a limit, not a rate
         ("after how many days does the request expire on its own?", {"duration": set()}),
         ("how long does the password reset link stay valid?", {"duration": set()}),
         ("how many webhook endpoints can we register per workspace?", {"count": {"endpoint"}}),
@@ -32,8 +39,13 @@ def test_a_fact_question_asks_for_a_value_of_a_kind(question, kinds):
         ("how much is the late fee?", "A late fee of $25.00 applies.", True),
         ("what does it cost to get it sent fast?", "Expedited shipping is complimentary for Gold.", True),
         ("how much will the next box of checks cost?", "Additional orders are billed at standard rates.", False),
+        ("how much does it cost to rent a safe deposit box?", "ATM fees are reimbursed up to $32 per month.", False),
+        ("how much does it cost to rent a safe deposit box?", "A small box rents for $60 per year.", True),
+        ("how much will the next box of checks cost?", "Each additional box costs $12.", True),
         ("what's the percentage fee on purchases abroad?", "Each foreign ATM withdrawal costs $4.00.", False),
         ("what's the percentage fee on purchases abroad?", "A fee of 3% of each purchase applies.", True),
+        ("what APR do you offer on auto loans?", "Margin advances carry a 7.0% APR.", False),
+        ("what APR do you offer on auto loans?", "Auto loans start at 6.5% APR.", True),
         ("how long until the redemption shows up?", "Confirm your balance meets the 30 threshold.", False),
         ("how long until the redemption shows up?", "It arrives within 2-3 business days.", True),
         ("how many days does the request stay open?", "Members pay within the window of 16.", False),
