@@ -498,12 +498,17 @@ class Focus:
 
 def focus_of(history: Sequence[Message]) -> Focus:
     """The focus left by earlier turns (newest first): the records a view or list returned (their refs: type and id,
-    kept even when the rest of the result is not replayed), the record a proposal targets, or the names it used."""
+    kept even when the rest of the result is not replayed), the record a proposal targets, or the names it used.
+
+    A turn that looked a name up and settled on no record (not found, or "which one" left unanswered) ends the focus
+    before it: "update the zyxw deal" -> not found -> "ok move it to negotiation" is not about the deal shown before."""
     focus = Focus()
     calls = {c.id: c for m in history if m.role == "assistant" for c in m.tool_calls}
+    searched = False  # a later turn looked a name up and settled on no record: "it" is that name now, not older focus
     for message in reversed(history):
         if message.role == "tool" and message.tool_call_id in calls:
             call = calls[message.tool_call_id]
+            searched = searched or call.name == "search_crm"
             result = _loads(message.content)
             refs = [r for r in result.get("refs") or [] if isinstance(r, dict) and r.get("id")]
             if call.name == "draft_email" and focus.draft_id is None:
@@ -521,7 +526,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = refs
             if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):
                 focus.records[0]["number"] = arguments["number"]  # a ticket is named by its number
-        if message.role == "user" and focus.records:
+        if message.role == "user" and (focus.records or searched):
             break
     focus.said = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
     answers = [m.content for m in history if m.role == "assistant" and m.content and not m.tool_calls]

@@ -90,6 +90,13 @@ def organisations(text: str) -> list[str]:
     return [value for label, value, _, _ in entities(text) if label == "ORG"]
 
 
+@lru_cache(maxsize=512)
+def nouns(text: str) -> frozenset[str]:
+    """The lowercase words spaCy tags as nouns or proper nouns ("lisa wong: wants a demo" -> lisa, wong, demo; "acme
+    came back" -> acme)."""
+    return frozenset(t.text.lower() for t in _nlp()(text) if t.pos_ in ("NOUN", "PROPN"))
+
+
 _DATEISH = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)\b|\bfortnight\b|\bweeks?\s+from\b|\bday\s+after\b|\bin\s+a\s+(?:week|month)\b"
     r"|\b(?:next|this)\s+(?:mon|tues?|wed|thurs?|fri)\b",

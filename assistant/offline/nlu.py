@@ -627,14 +627,11 @@ def _ticket_noise(part: str) -> bool:
     return _blank(mask(part, priority)) or bool(re.search(r"\b(?:ticket|case)\b", part, re.I))
 
 
-_NUMBER = re.compile(r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?(\d+)\b|#(\d+)\b|\b(\d+)\b", re.I)
-
-
 def _update_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    number = _NUMBER.search(text)
+    number = _TICKET_NO.search(text) or sl.BARE_TICKET.search(text)  # "down 3 days" names no ticket
     if number:
-        slots["ticket_number"] = int(next(group for group in number.groups() if group))
+        slots["ticket_number"] = int(number[1])
     _put(slots, "status", sl.find_ticket_status(text))
     _put(slots, "priority", sl.find_priority(text, loose=True))
     return slots

@@ -27,6 +27,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
+# A ticket's number said bare ("make 1001 urgent"): four or five digits (tickets are numbered from 1001), not an amount
+# or a duration ("$1500", "2000k", "1200 days"); "ticket 12", "case #12" and "#12" say the number as a ticket's.
+BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
+
 T = TypeVar("T")
 
 

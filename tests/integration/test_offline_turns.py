@@ -84,3 +84,37 @@ async def test_a_queue_question_after_looking_at_a_person_is_about_the_queue(dem
     # the queue's oldest unassigned tickets, not Lisa Chen's
     assert queue.tool_calls[-1]["arguments"].get("contact_id") is None, queue.tool_calls[-1]
     assert queue.tool_calls[-1]["arguments"]["unassigned"] is True
+
+
+async def test_it_after_a_name_that_was_not_found_is_asked_about_not_the_record_shown_before(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "show me the globex deal")
+    missing = await agent.run(john, "update the zyxwcorp deal to 40k", shown.conversation_id)
+    assert "couldn't find" in missing.answer, missing.answer
+    moved = await agent.run(john, "ok move it to negotiation", shown.conversation_id)
+    assert not moved.pending and "?" in moved.answer, moved.answer  # not Globex: "it" was the deal not found
+
+
+async def test_a_duration_said_with_a_change_is_no_ticket_number(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    shown = await agent.run(sam, "show ticket 1003")
+    bumped = await agent.run(sam, "bump it to urgent, customer down 3 days", shown.conversation_id)
+    assert [(p.tool, p.arguments["number"]) for p in bumped.pending] == [("update_ticket", 1003)], bumped.answer
+
+
+async def test_a_look_alike_found_by_letters_alone_is_named_not_offered_for_a_yes(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "log a call w john re pricing")
+    assert "couldn't find" in asked.answer and "Sarah Johnson" in asked.answer, asked.answer
+    after = await agent.run(john, "yes", asked.conversation_id)
+    assert not after.pending, after.answer  # "yes" confirms no one: Sarah Johnson was never offered
+
+
+async def test_a_surname_that_is_not_the_records_is_no_match_for_a_write(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    noted = await agent.run(john, "add a note to lisa wong: wants a demo")
+    assert not noted.pending and "couldn't find" in noted.answer, noted.answer  # not Lisa Chen

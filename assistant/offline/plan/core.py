@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 from assistant.messages import Message, ToolCall
-from assistant.offline import Parse
+from assistant.offline import Parse, english
 from assistant.offline.act_check import Asked, asked_change
 from assistant.offline.dialogue import Focus, asked_fields, refers_back
 from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.linking import candidate_line, covers, kind_hint, link, other_mentions
+from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
 from assistant.offline.nlu import FILLERS
 from assistant.offline.replies import ORDINALS
 from assistant.offline.slots import find_amount, find_name
@@ -309,6 +309,9 @@ class PlanCore(ABC):
         for shorter in dict.fromkeys(r for r in retries if r != str(name)):
             if hits:
                 break
+            dropped = {w.lower() for w in str(name).split()[len(shorter.split()) :]}
+            if self.writing and dropped & english.nouns(self.text):
+                continue  # "add a note to lisa wong": a write never follows "lisa" alone when "wong" was said as a name
             hits = [  # a shorter name is kept only when its words are all in the record's ("vera" is no "vertexlabs")
                 h
                 for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
@@ -350,6 +353,8 @@ class PlanCore(ABC):
         if record is not None and not doubt:
             return record
         if record is not None and doubt:
+            if self.writing and len(doubt) == 1 and far(str(name), doubt[0]):  # never "yes" to a look-alike for a write
+                self.answer("not_found_near", what=what, name=name, near=candidate_line(doubt[0]))
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
 

@@ -35,10 +35,10 @@ from assistant.offline.plan.lookups import EVIDENT_READS, SEEN_BEFORE
 from assistant.offline.plan.marketing import MarketingActs
 from assistant.offline.plan.people import PeopleActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
-from assistant.offline.plan.tickets import BARE_TICKET, WAITING_ON_ME
+from assistant.offline.plan.tickets import WAITING_ON_ME
 from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
-from assistant.offline.slots import STOPWORDS, find_name, find_stage, is_priority, name_runs
+from assistant.offline.slots import BARE_TICKET, STOPWORDS, find_name, find_stage, is_priority, name_runs
 from assistant.offline.support import asks_reply
 
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).

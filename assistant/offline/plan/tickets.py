@@ -9,7 +9,16 @@ from assistant.offline.dialogue import refers_back
 from assistant.offline.handoff import handed_to
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.plan.core import PlanCore
-from assistant.offline.slots import STOPWORDS, clauses, find_priority, find_ticket_status, mask, name_runs, tokens
+from assistant.offline.slots import (
+    BARE_TICKET,
+    STOPWORDS,
+    clauses,
+    find_priority,
+    find_ticket_status,
+    mask,
+    name_runs,
+    tokens,
+)
 from assistant.offline.support import asks_reply
 
 _TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
@@ -81,7 +90,6 @@ _QUEUE_OF = re.compile(
 WAITING_ON_ME = re.compile(
     r"\b(?:waiting|pending|sitting|parked)\s+(?:on|for|with)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I
 )
-BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
 
 
 class TicketActs(PlanCore):
@@ -236,7 +244,7 @@ class TicketActs(PlanCore):
     def _ticket_number(self) -> int | None:
         """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
         number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
-        bare = re.search(r"(?<![$\d.,])\b(\d{4})\b(?!\s*(?:k|m|%|[.,]\d))", self.text, re.I)
+        bare = BARE_TICKET.search(self.text)
         if number is None and bare:
             number = int(bare[1])
         if number is None:
