@@ -67,7 +67,8 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     """The update intent of a change command, from the record type it is about and the value it sets, whatever the
     classifier's vote: the type is a word of the message ("the ticket") or, for "it"/"this", the one record type in
     focus; the value says the field ("bump it to urgent" after a ticket: its priority; "move it to proposal" after a
-    deal: its stage). None when the message is no change command or its type or value is unclear."""
+    deal: its stage; after an account, its deal's). None when the message is no change command or its type or value is
+    unclear."""
     if not _CHANGE_COMMAND.match(text):
         return None
     said = {kind for pattern, kind in _TYPE_WORDS if pattern.search(text)}
@@ -75,6 +76,8 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     if len(kinds) != 1:
         return None
     kind = kinds.pop()
+    if kind == "account":  # "bump it to 15k" after an account's view: an account has no stage or amount, its deal has
+        kind = "deal"
     if kind == "ticket" and (slots.find_priority(text, loose=True) or slots.find_ticket_status(text)):
         return "update_ticket"
     if kind == "deal" and slots.find_stage(text):

@@ -155,7 +155,7 @@ _COMMAND_START = re.compile(
     + _POLITE
     + r"(?:add|create|new(?!\s+(?:leads|deals|tickets)\b)|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
     r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
-    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|"
+    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|hand|give(?=\s+(?:it|this|that|them)\s+to\b)|"
     r"e-?mail(?!\s+(?:address|addy|for|of|is|please|pls)\b)(?=\s+\w+\s+\w+))\b",
     re.IGNORECASE,
 )

@@ -49,6 +49,8 @@ _SLANG = {
     "tmrw": "tomorrow",
     "r": "are",
     "brand new": "new",
+    "->": "to",  # "cedarline renewal -> negotiation", "close date → nov 20": set to
+    "→": "to",
     "n": "and",
     "btw": "",
     "fyi": "",

@@ -834,6 +834,11 @@ _FIELD_SET = re.compile(
     r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@))(.+?)(?:\s+now)?\s*[.!]*$",
     re.I | re.S,
 )
+_NAMED_FIELD = re.compile(  # "rosa rossi title -> Head of Procurement" (the arrow read as "to"): the name, then the field
+    r"^\W*(?:(?:update|set|change)\s+)?[a-z]+(?:\s+[a-z]+)?\s+" + _FIELDS + r"(?:\s+(?:number|address))?"
+    r"\s+(?:to|is\s+now|=)\s+(.+?)\s*[.!]*$",
+    re.I | re.S,
+)
 _NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can u update her record"
     r"\b(?:has|have|got|gets)\s+(?:a\s+)?new\s+(phone|mobile|cell|e-?mail)(?:\s+(?:number|address))?\s*[:,;-]?\s+"
     r"(\+?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+)",
@@ -856,7 +861,7 @@ def _update_contact(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     found = [(m, offset) for offset, part in _parts(text) if (m := _FIELD_SET.match(part))]
     if not found:
-        m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text)
+        m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text) or _NAMED_FIELD.search(text)
         role = _ROLE_NOW.search(text) if m is None and _TITLE_UPDATE.search(text) else None
         if role is not None:  # "tom smith got promoted, he's VP Procurement now. update his title"
             slots = {"field": "title", "value": role[1]}

@@ -118,3 +118,29 @@ async def test_a_surname_that_is_not_the_records_is_no_match_for_a_write(demo_ch
     john = await as_("john@nexa.test")
     noted = await agent.run(john, "add a note to lisa wong: wants a demo")
     assert not noted.pending and "couldn't find" in noted.answer, noted.answer  # not Lisa Chen
+
+
+async def test_moving_a_task_named_by_its_title_gives_it_a_new_due_date_and_creates_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    moved = await agent.run(john, "move my task 'Call Sarah Johnson (Acme Corp)' to next tuesday")
+    assert [p.tool for p in moved.pending] == ["update_task"], moved.answer
+    arguments = moved.pending[0].arguments
+    assert arguments["due_date"] and arguments["status"] is None, arguments  # a new due date, nothing else
+
+
+async def test_a_command_after_a_dash_is_no_part_of_the_deals_name(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    set_ = await agent.run(john, "the acme enterprise plan - set amount to 90k")
+    assert [p.tool for p in set_.pending] == ["update_deal"], set_.answer
+    assert set_.pending[0].arguments["changes"] == {"amount": "90000"}, set_.pending[0].arguments
+    assert "Enterprise Plan" in set_.pending[0].summary, set_.pending[0].summary
+
+
+async def test_a_stage_move_named_by_words_two_deals_share_goes_to_the_open_one(demo_chat):
+    agent, as_ = demo_chat
+    carlos = await as_("carlos@nexa.test")
+    moved = await agent.run(carlos, "orbitpath renewal -> proposal")
+    assert [p.tool for p in moved.pending] == ["move_deal_stage"], moved.answer
+    assert "Renewal 32" in moved.pending[0].summary, moved.pending[0].summary  # not the closed-lost Renewal 137

@@ -62,3 +62,82 @@ def test_the_nouns_of_a_message_tell_a_dropped_name_word_from_a_verb():
 
     assert {"lisa", "wong"} <= nouns("add a note to lisa wong: wants a demo")
     assert not {"came", "back"} & nouns("acme came back, bump the enterprise plan deal")
+
+
+def test_an_arrow_between_a_record_and_a_value_is_set_to():
+    from assistant.offline.english import plain_words
+
+    assert plain_words("cedarline renewal -> negotiation") == "cedarline renewal to negotiation"
+    assert plain_words("close date → nov 20") == "close date to nov 20"
+
+
+def test_a_field_said_after_a_name_with_its_new_value_is_that_change():
+    slots = FILLERS["update_contact"]("rosa rossi title to Head of Procurement", NOW)
+    assert (slots["name"], slots["field"], slots["value"]) == ("rosa rossi", "title", "Head of Procurement")
+    assert not FILLERS["update_contact"]("move sarah to negotiation", NOW).get("value")
+
+
+def test_a_closed_deal_is_no_rival_of_an_open_one_and_a_said_amount_ties():
+    from assistant.offline.guard import Known, Ledger, unsure
+
+    ledger = Ledger()
+    open_, lost = (
+        Known("deal", "d-32", "Orbitpath Holdings - Renewal 32", "qualification, $80K, with Kara Zhou"),
+        Known("deal", "d-137", "Orbitpath Holdings - Renewal 137", "closed lost, $120K, with Bruno Lopez"),
+    )
+    ledger.searched = [ledger.add(open_), ledger.add(lost)]
+    moved = [("move_deal_stage", {"deal_id": "d-32", "stage": "proposal"})]
+    assert unsure(moved, ledger, "orbitpath renewal to proposal") == []
+    lost_one = [("add_note", {"related_type": "deal", "related_id": "d-137", "body": "x"})]
+    assert unsure(lost_one, ledger, "note on the orbitpath renewal: x") != []  # the closed one is named as such
+    assert unsure(lost_one, ledger, "note on the orbitpath renewal, the 120k one: x") == []  # its amount tells it apart
+
+
+def test_handing_it_on_after_an_acknowledgement_is_a_command_not_thanks():
+    from assistant.offline.dialogue import smalltalk
+
+    assert smalltalk("ok give it to sam") is None
+    assert smalltalk("ok great, thanks") == "thanks"
+
+
+def test_sorry_the_other_record_retargets_the_proposal_and_a_value_does_not():
+    from assistant.offline.amend import retarget
+
+    assert retarget("sorry, the silverline expansion") == ("silverline expansion", None)
+    assert retarget("no, the proposal stage") is None  # a stage: the value is corrected, not the record
+    assert retarget("actually the end of the month") is None
+
+
+def test_a_change_to_it_after_an_accounts_view_is_its_deals():
+    from assistant.offline.acts import change_intent
+
+    assert change_intent("bump it to 15k", {"account"}) == "update_deal"
+    assert change_intent("move it to proposal", {"account"}) == "move_deal_stage"
+
+
+def test_a_deal_an_accounts_lookup_lists_is_reached_from_that_account():
+    from assistant.offline.guard import Ledger, unsure
+
+    ledger = Ledger()
+    ledger.step(
+        "search_deals",
+        {"account_id": "a-1", "open_only": True},
+        {"ok": True, "data": {"deals": [{"id": "d-1", "deal_name": "Solarforge Partners - Upgrade 175"}]}},
+        "bump it to 15k",
+    )
+    write = [("update_deal", {"deal_id": "d-1", "changes": {"amount": 15000}})]
+    assert unsure(write, ledger, "bump it to 15k", focus=[{"type": "account", "id": "a-1"}]) == []
+    assert unsure(write, ledger, "bump it to 15k", focus=[{"type": "account", "id": "a-2"}]) != []
+
+
+def test_someones_deal_named_by_its_company_and_kind_is_handed_on_as_a_deal():
+    from assistant.offline.handoff import handoff
+
+    handed = handoff("reassign mike's vertexlabs upgrade to john")
+    assert handed is not None and (handed.kind, handed.words, handed.owner, handed.to) == (
+        "deal",
+        "vertexlabs upgrade",
+        "mike",
+        "john",
+    )
+    assert handoff("give the acme renewal to mike") is None  # no owner, no number, no type word: not a hand-off

@@ -14,7 +14,7 @@ from assistant.messages import Message, ToolCall
 from assistant.offline import Parse, english
 from assistant.offline.act_check import Asked, asked_change
 from assistant.offline.dialogue import Focus, asked_fields, refers_back
-from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
+from assistant.offline.guard import ACT_NAMES, Ledger, amount_said, closed, misread, unsure
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
 from assistant.offline.nlu import FILLERS
@@ -290,7 +290,7 @@ class PlanCore(ABC):
             re.I,
         )
         if (
-            dashed and "deal" in kinds and not _ASKING.match(dashed[1])
+            dashed and "deal" in kinds and not _ASKING.match(dashed[1]) and not _ORDERED.match(dashed[1])
         ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too ("northworks inc -
             # how many ppl ...": no deal's name goes on with a question word)
             name = f"{name} - {dashed[1]}"
@@ -352,11 +352,30 @@ class PlanCore(ABC):
         record, doubt = link(str(name), self.text, hits, writing=self.writing)
         if record is not None and not doubt:
             return record
+        if len(doubt) > 1 and (told := self._told_apart(doubt)) is not None:
+            return told
         if record is not None and doubt:
             if self.writing and len(doubt) == 1 and far(str(name), doubt[0]):  # never "yes" to a look-alike for a write
+                if not required:
+                    return None  # "a task to review the acme deal w john": John is no record; the task links to none
                 self.answer("not_found_near", what=what, name=name, near=candidate_line(doubt[0]))
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _told_apart(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The one candidate the rest of the message tells apart: the one whose amount it says ("vertexfield pilot, the
+        80k one"), or the one open deal among closed ones ("orbitpath renewal -> proposal": the work is on the open
+        deal; a closed one is named as such, "the lost one"); None when that leaves more than one."""
+        worth = _THE_AMOUNT_ONE.search(self.text)
+        if worth and len(said := [c for c in candidates if amount_said(str(c.get("detail") or ""), worth[0])]) == 1:
+            if (amount := find_amount(worth[0])) is not None and self.slots.get("amount") == amount.value:
+                self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
+            return said[0]
+        deals = [c for c in candidates if c.get("type") == "deal"]
+        open_ = [c for c in deals if not closed(str(c.get("detail") or ""))]
+        if len(deals) == len(candidates) and len(open_) == 1:
+            return open_[0]
+        return None
 
     def _focus_ticket_kind(self) -> bool:
         """Whether the one record in focus is a ticket."""
