@@ -49,7 +49,7 @@ def changes_only(text: str) -> bool:
 
 _CHANGE_COMMAND = re.compile(
     r"^\W*(?:(?:please|ok(?:ay)?|and|also|now)[,\s]+)*(?:bump|set|make|change|update|mark|move|push|raise|lower|escalate|"
-    r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take)\b",
+    r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take|kill)\b",
     re.I,
 )
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)

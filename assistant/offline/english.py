@@ -49,6 +49,9 @@ _SLANG = {
     "tmrw": "tomorrow",
     "r": "are",
     "brand new": "new",
+    "update me on": "tell me about",  # a read: "update me on prismlogic pilot 179" changes nothing
+    "catch me up on": "tell me about",
+    "fill me in on": "tell me about",
     "->": "to",  # "cedarline renewal -> negotiation", "close date → nov 20": set to
     "→": "to",
     "n": "and",

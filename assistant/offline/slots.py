@@ -381,7 +381,7 @@ def find_amount(text: str) -> Found[Decimal] | None:
 # ----------------------------------------------------------------------------------- reasons
 
 _REASON_START = re.compile(
-    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I
+    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested|kill(?:ed)?)\b", re.I
 )
 _REASON_LEAD = re.compile(
     r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S
@@ -510,7 +510,10 @@ find_lead_status = _keyword_map(
 
 find_stage = _keyword_map(
     [
-        (r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b", "closed_lost"),
+        (
+            r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b|\bkill(?:ed)?\b",
+            "closed_lost",
+        ),  # "kill the summitgate platform deal": it is lost
         (r"\bclosed[\s_-]?won\b|\bwon\b|\bsigned\b|\bclosed\b|\bwe got\b|\bwin\b", "closed_won"),
         (r"\bnegotiat\w*\b", "negotiation"),
         (r"\bproposal\b|\bquote sent\b", "proposal"),

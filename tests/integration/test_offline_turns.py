@@ -144,3 +144,12 @@ async def test_a_stage_move_named_by_words_two_deals_share_goes_to_the_open_one(
     moved = await agent.run(carlos, "orbitpath renewal -> proposal")
     assert [p.tool for p in moved.pending] == ["move_deal_stage"], moved.answer
     assert "Renewal 32" in moved.pending[0].summary, moved.pending[0].summary  # not the closed-lost Renewal 137
+
+
+async def test_naming_another_record_when_asked_why_it_was_lost_is_no_reason_and_writes_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "mark the acme enterprise plan deal lost")
+    assert "reason" in asked.answer and not asked.pending, asked.answer
+    meant = await agent.run(john, "no sorry, i meant the globex platform upgrade", asked.conversation_id)
+    assert not meant.pending and "reason" in meant.answer, meant.answer  # not Acme lost "because i meant globex"

@@ -141,3 +141,18 @@ def test_someones_deal_named_by_its_company_and_kind_is_handed_on_as_a_deal():
         "john",
     )
     assert handoff("give the acme renewal to mike") is None  # no owner, no number, no type word: not a hand-off
+
+
+def test_update_me_on_a_record_is_a_read():
+    from assistant.offline.english import plain_words
+
+    assert plain_words("update me on prismlogic pilot 179") == "tell me about prismlogic pilot 179"
+
+
+def test_killing_a_deal_is_losing_it_and_what_follows_is_why():
+    from assistant.offline.slots import find_reason, find_stage
+
+    said = "kill the summitgate platform deal, they went dark and chose a competitor on price"
+    stage, reason = find_stage(said), find_reason(said)
+    assert stage is not None and stage.value == "closed_lost"
+    assert reason is not None and reason.value == "they went dark and chose a competitor on price"
