@@ -471,6 +471,7 @@ class Focus:
     draft_id: str | None = None
     shown: list[str] = field(default_factory=list)
     said: str = ""  # the user's previous message
+    answer: str = ""  # our previous answer
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -531,6 +532,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
     focus.said = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
     answers = [m.content for m in history if m.role == "assistant" and m.content and not m.tool_calls]
     if answers:
+        focus.answer = answers[-1]
         focus.shown = re.findall(r"^(?:- |\d+\. )(.+)$", answers[-1], re.M)
     names = _names(history, calls)
     for record in focus.records:

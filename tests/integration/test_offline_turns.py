@@ -153,3 +153,16 @@ async def test_naming_another_record_when_asked_why_it_was_lost_is_no_reason_and
     assert "reason" in asked.answer and not asked.pending, asked.answer
     meant = await agent.run(john, "no sorry, i meant the globex platform upgrade", asked.conversation_id)
     assert not meant.pending and "reason" in meant.answer, meant.answer  # not Acme lost "because i meant globex"
+
+
+async def test_a_person_named_by_the_title_our_last_answer_listed_is_that_person(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "who do we know over at acme corp")
+    assert "Tom Smith (Procurement Director)" in shown.answer, shown.answer
+    logged = await agent.run(
+        john, "log a call w the procurement director, he's pushing for 10% off", shown.conversation_id
+    )
+    assert [p.tool for p in logged.pending] == ["log_call"] and "Tom Smith" in logged.pending[0].summary, logged.answer
+    ceo = await agent.run(john, "log a call w the ceo, wants a discount", shown.conversation_id)
+    assert not ceo.pending, ceo.answer  # no title of the answer holds "ceo": nobody is guessed

@@ -76,6 +76,9 @@ _ORDERED = re.compile(
     r"bump|raise|lower|move|push|make|mark|put|add|create|log|book|schedule|give|assign|close|convert|qualify)\b",
     re.I,
 )
+_NAMED_TITLE = re.compile(
+    r"\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,2})\s+\(([A-Za-z][^()]{1,40})\)"
+)  # "Tom Smith (Procurement Director)"
 _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
 _TO_PRONOUN = re.compile(
     r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I
@@ -337,6 +340,8 @@ class PlanCore(ABC):
                 record, doubt = link(other, self.text, found, writing=True) if found else (None, [])
                 if record is not None and not doubt:
                     return record
+        if not hits and "contact" in kinds and (titled := self._titled(str(name))) is not None:
+            return titled  # "log a call w the procurement director" after an account's view: its contact of that title
         if not hits and refers_back(self.text) and (focused := self.focus.of(kinds)) is not None and focused.get("id"):
             return focused  # "ok they got the proposal doc yesterday, move it to proposal": no "doc", "it" is the focus
         if not hits:
@@ -361,6 +366,22 @@ class PlanCore(ABC):
                 self.answer("not_found_near", what=what, name=name, near=candidate_line(doubt[0]))
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _titled(self, words: str) -> dict[str, Any] | None:
+        """The one person our last answer listed with a title holding every word said ("log a call w the procurement
+        director" after "Contacts: ..., Tom Smith (Procurement Director)"), found by that name; else None. (The view is
+        not read again: a write is not proposed in a turn that read other people's text.)"""
+        titled = [name for name, title in _NAMED_TITLE.findall(self.focus.answer) if covers(words, title)]
+        if len(titled) != 1:
+            return None
+        hits = [h for h in self.call("search_crm", query=titled[0], types=["contact"], limit=8)["data"] if h["exact"]]
+        if len(hits) != 1:
+            return None
+        self.slots = {
+            **self.slots,
+            "pick": titled[0],
+        }  # the line of our answer the words point at, as the guard reads it
+        return hits[0]
 
     def _told_apart(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The one candidate the rest of the message tells apart: the one whose amount it says ("vertexfield pilot, the
