@@ -109,9 +109,11 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
         whose = owner[1] if owner else None
+        before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
         if owner is None and (pronoun := _PRONOUN.match(what)):  # "john's going on leave, assign his follow up ..."
-            before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
             words, whose = what[pronoun.end() :], before[-1] if before else None
+        elif owner is None and kinds == {"task"} and before:  # "mike's swamped, hand follow up #17 over to john"
+            whose = before[-1]
         return Handoff(kinds.pop(), words.strip(), who, whose, bulk)
     return None
 

@@ -166,3 +166,11 @@ async def test_a_person_named_by_the_title_our_last_answer_listed_is_that_person
     assert [p.tool for p in logged.pending] == ["log_call"] and "Tom Smith" in logged.pending[0].summary, logged.answer
     ceo = await agent.run(john, "log a call w the ceo, wants a discount", shown.conversation_id)
     assert not ceo.pending, ceo.answer  # no title of the answer holds "ceo": nobody is guessed
+
+
+async def test_what_sits_unassigned_is_the_ticket_queue_not_stuck_deals(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    asked = await agent.run(sam, "anything sitting unassigned atm?")
+    assert asked.tool_calls[-1]["name"] == "search_tickets", asked.tool_calls
+    assert asked.tool_calls[-1]["arguments"]["unassigned"] is True

@@ -156,3 +156,17 @@ def test_killing_a_deal_is_losing_it_and_what_follows_is_why():
     stage, reason = find_stage(said), find_reason(said)
     assert stage is not None and stage.value == "closed_lost"
     assert reason is not None and reason.value == "they went dark and chose a competitor on price"
+
+
+def test_a_task_handed_on_after_its_owner_is_named_is_that_persons():
+    from assistant.offline.handoff import handoff
+
+    handed = handoff("mike's swamped, hand follow up #17 over to john")
+    assert handed is not None and (handed.kind, handed.words, handed.owner, handed.to) == (
+        "task",
+        "follow up #17",
+        "mike",
+        "john",
+    )
+    mine = handoff("hand follow up #17 over to john")
+    assert mine is not None and mine.owner is None

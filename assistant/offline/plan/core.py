@@ -374,13 +374,11 @@ class PlanCore(ABC):
         titled = [name for name, title in _NAMED_TITLE.findall(self.focus.answer) if covers(words, title)]
         if len(titled) != 1:
             return None
-        hits = [h for h in self.call("search_crm", query=titled[0], types=["contact"], limit=8)["data"] if h["exact"]]
+        found = self.call("search_crm", query=titled[0], types=["contact"], limit=8)["data"]
+        hits: list[dict[str, Any]] = [h for h in found if h["exact"]]
         if len(hits) != 1:
             return None
-        self.slots = {
-            **self.slots,
-            "pick": titled[0],
-        }  # the line of our answer the words point at, as the guard reads it
+        self.slots = {**self.slots, "pick": titled[0]}  # the line of our answer the words point at (the guard reads it)
         return hits[0]
 
     def _told_apart(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ from assistant.offline.plan.lookups import EVIDENT_READS, SEEN_BEFORE
 from assistant.offline.plan.marketing import MarketingActs
 from assistant.offline.plan.people import PeopleActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
-from assistant.offline.plan.tickets import WAITING_ON_ME
+from assistant.offline.plan.tickets import UNASSIGNED, WAITING_ON_ME
 from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
 from assistant.offline.slots import BARE_TICKET, STOPWORDS, find_date, find_name, find_stage, is_priority, name_runs
@@ -680,6 +680,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
         if _MY_DEALS.match(self.text):
             return "my_deals"
+        if intent in ("pipeline", "stuck_deals", "deals_closing") and UNASSIGNED.search(self.text):
+            return "list_tickets"  # "anything sitting unassigned atm?": every deal has an owner, the queue is asked
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:

@@ -75,7 +75,7 @@ _NOT_A_TOPIC = frozenset(
 _WHATS_GOING_ON = re.compile(
     r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
-_UNASSIGNED = re.compile(
+UNASSIGNED = re.compile(
     r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bno\s+(?:one|assignee|owner)\b|\bnobody(?:'?s|\s+(?:has|owns|took))\b",
     re.I,
 )
@@ -169,7 +169,7 @@ class TicketActs(PlanCore):
             if (error := queue.get("error", {})).get("code") != "not_found":
                 self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
             self.slots, nobody = {**self.slots, "assignee": None}, error  # no teammate: an account's or contact's?
-        unassigned = bool(_UNASSIGNED.search(self.text))
+        unassigned = bool(UNASSIGNED.search(self.text))
         if unassigned and str(self.slots.get("name") or "").lower() == "unassigned":
             self.slots = {**self.slots, "name": None}  # "whats sitting unassigned": a queue, no account named
         queue_asked = bool(unassigned or _OLDEST.search(self.text) or WAITING_ON_ME.search(self.text)) and not (
