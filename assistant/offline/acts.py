@@ -154,6 +154,10 @@ _VERB_IS_STATE = [
 ]
 
 
+# A lead's new status said as its state: "spoke to bruno quist ... so his lead is contacted now".
+_LEAD_STATE_NOW = re.compile(r"\blead\s+is\s+(?:now\s+)?(?:contacted|qualified)\b", re.I)
+
+
 def _set_to(named: re.Match[str]) -> str | None:
     """The change intent of a record set to a value, from the record said and what its value reads as."""
     value = named["value"]
@@ -169,11 +173,13 @@ def _set_to(named: re.Match[str]) -> str | None:
 
 def named_change(text: str) -> tuple[str, str] | None:
     """The change of an existing record the words name anywhere in the message, as its intent and the words naming
-    it ("go ahead and close it": update_ticket; "mark him as qualified": update_lead_status; "mark the deal closed
-    won": move_deal_stage); None when they name none."""
+    it ("go ahead and close it": update_ticket; "mark him as qualified", "his lead is contacted now":
+    update_lead_status; "mark the deal closed won": move_deal_stage); None when they name none."""
     for pattern, intent in _VERB_IS_STATE:
         if named := pattern.search(text):
             return intent, named[0].strip()
+    if named := _LEAD_STATE_NOW.search(text):
+        return "update_lead_status", named[0].strip()
     for named in _SET_TO.finditer(text):
         if (changed := _set_to(named)) is not None:
             return changed, named[0].strip()

@@ -161,13 +161,14 @@ def own_words(name: str) -> list[str]:
     return [w for w in name_words(name) if w not in _GENERIC and w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
 
 
-# A closed deal is history: deals named by words they share are the open one ("the orbitpath renewal" of an open one
-# and one closed lost), a closed one is named as such ("the lost one").
-_CLOSED = re.compile(r"^closed\b", re.I)
+# A closed deal, a lost or converted lead, is history: records named by words they share are the live one ("the
+# orbitpath renewal" of an open deal and one closed lost), a closed one is named as such ("the lost one").
+_CLOSED = re.compile(r"^(?:closed|lost|converted)\b", re.I)
 
 
 def closed(detail: str) -> bool:
-    """Whether a deal's search detail ("closed lost, $120K, with Bruno Lopez") says it is closed."""
+    """Whether a deal's or lead's search detail ("closed lost, $120K, with Bruno Lopez", "lost, Atlasgate Group") says
+    it is no longer worked."""
     return bool(_CLOSED.match(detail.strip()))
 
 
@@ -381,10 +382,10 @@ def _vouched(
 def _rivals(known: Known, ledger: Ledger, text: str) -> list[Known]:
     """The other records of the same type found this turn that match more of the user's words, or as many when the
     user did not say all of the record's own words and it is not theirs while the other is not (a near tie: "the
-    orbitpath platform deal" of two). A closed deal is no rival of an open one."""
+    orbitpath platform deal" of two). A closed deal or a lost lead is no rival of a live one."""
     score = tie(known, text)
     whole = score >= len(set(own_words(known.name)))
-    settled = known.type == "deal" and not closed(known.detail)
+    settled = known.type in ("deal", "lead") and not closed(known.detail)
     return [
         k
         for k in dict.fromkeys(ledger.searched)

@@ -174,3 +174,15 @@ async def test_what_sits_unassigned_is_the_ticket_queue_not_stuck_deals(demo_cha
     asked = await agent.run(sam, "anything sitting unassigned atm?")
     assert asked.tool_calls[-1]["name"] == "search_tickets", asked.tool_calls
     assert asked.tool_calls[-1]["arguments"]["unassigned"] is True
+
+
+async def test_of_two_leads_of_one_name_the_live_one_is_changed_not_the_lost_one(db, demo_chat):
+    from store.models import Lead
+
+    agent, as_ = demo_chat
+    emma = await as_("emma@nexa.test")
+    said = await agent.run(emma, "spoke to bruno quist on tuesday so his lead is contacted now")
+    assert [p.tool for p in said.pending] == ["update_lead_status"], said.answer
+    async with db.session() as s:
+        lead = await s.get(Lead, said.pending[0].arguments["lead_id"])
+    assert lead is not None and lead.name == "Bruno Quist" and lead.status.value != "lost", lead

@@ -170,3 +170,22 @@ def test_a_task_handed_on_after_its_owner_is_named_is_that_persons():
     )
     mine = handoff("hand follow up #17 over to john")
     assert mine is not None and mine.owner is None
+
+
+def test_a_lost_lead_says_so_in_its_search_detail():
+    from store.models import Lead
+    from store.models.enums import LeadStatus
+    from store.services.crm_search import _lead_detail
+
+    lost = Lead(first_name="Bruno", last_name="Quist", company="Atlasgate Group", status=LeadStatus.lost)
+    live = Lead(first_name="Bruno", last_name="Quist", company="Pinebridge Systems", status=LeadStatus.new)
+    assert (_lead_detail(lost), _lead_detail(live)) == ("lost, Atlasgate Group", "Pinebridge Systems")
+
+
+def test_a_leads_state_said_now_names_its_status_change():
+    from assistant.offline.acts import named_change
+
+    assert named_change("spoke to bruno quist on tuesday so his lead is contacted now") == (
+        "update_lead_status",
+        "lead is contacted",
+    )

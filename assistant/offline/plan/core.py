@@ -383,17 +383,18 @@ class PlanCore(ABC):
 
     def _told_apart(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The one candidate the rest of the message tells apart: the one whose amount it says ("vertexfield pilot, the
-        80k one"), or the one open deal among closed ones ("orbitpath renewal -> proposal": the work is on the open
-        deal; a closed one is named as such, "the lost one"); None when that leaves more than one."""
+        80k one"), or the one live deal or lead among closed or lost ones of its kind ("orbitpath renewal -> proposal":
+        the work is on the open deal; a closed one is named as such, "the lost one"); None when that leaves more than
+        one."""
         worth = _THE_AMOUNT_ONE.search(self.text)
         if worth and len(said := [c for c in candidates if amount_said(str(c.get("detail") or ""), worth[0])]) == 1:
             if (amount := find_amount(worth[0])) is not None and self.slots.get("amount") == amount.value:
                 self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
             return said[0]
-        deals = [c for c in candidates if c.get("type") == "deal"]
-        open_ = [c for c in deals if not closed(str(c.get("detail") or ""))]
-        if len(deals) == len(candidates) and len(open_) == 1:
-            return open_[0]
+        kinds = {c.get("type") for c in candidates}
+        live = [c for c in candidates if not closed(str(c.get("detail") or ""))]
+        if len(kinds) == 1 and kinds <= {"deal", "lead"} and len(live) == 1:
+            return live[0]
         return None
 
     def _focus_ticket_kind(self) -> bool:
