@@ -831,7 +831,8 @@ _FIELDS = r"(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)"
 _FIELD_SET = re.compile(
     r"^.*?(?:(?:['’]s|\b(?:his|her|their|the|new))\s+|^\W*)(?:new\s+)?" + _FIELDS + r"(?:\s+(?:number|address))?"
     # "is now", "to", ...; a number or an address needs none ("new mobile +1 415 555 0199")
-    r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@))(.+?)(?:\s+now)?\s*[.!]*$",
+    r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@)"
+    r"|(?<=^title)\s+(?=(?-i:[A-Z])))(.+?)(?:\s+now)?\s*[.!]*$",  # "..., title Lead Engineer": a clause of its own
     re.I | re.S,
 )
 _NAMED_FIELD = re.compile(  # "rosa rossi title -> Head of Procurement" (the arrow read as "to"): the name, then the field

@@ -21,7 +21,7 @@ EVAL = DATA / "eval"
 # before); dev7 likewise (55.8 % before, 73.3 % after round 8, 79.2 % after round 9, 85.8 % after round 10); dev8 likewise (62.5 % before,
 # 76.7 % after round 9, 81.7 % after round 10, 84.2 % after round 11); dev9 likewise (64.2 % before, 94.2 % after round
 # 10, 100 % after round 11); dev10 likewise (79.2 % before, 95.8 % after round 11); dev11 likewise (72.0 % before,
-# 91.0 % after round 12; dev7 90.0 %, dev8 85.8 % after it). Each floor sits a little under its score.
+# 92.0 % after round 12; dev7 90.0 %, dev8 85.8 % after it). Each floor sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
     "dev2_assistant.yaml": 0.9,
@@ -33,7 +33,7 @@ FLOORS = {
     "dev8_assistant.yaml": 0.72,
     "dev9_assistant.yaml": 0.88,
     "dev10_assistant.yaml": 0.9,
-    "dev11_assistant.yaml": 0.86,  # look-alike names, records across turns: 72.0 % (1 wrong-record write) -> 91.0 % (0)
+    "dev11_assistant.yaml": 0.87,  # look-alike names, records across turns: 72.0 % (1 wrong-record write) -> 92.0 % (0)
     "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
 

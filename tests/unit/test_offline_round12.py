@@ -189,3 +189,9 @@ def test_a_leads_state_said_now_names_its_status_change():
         "update_lead_status",
         "lead is contacted",
     )
+
+
+def test_a_title_opening_its_own_clause_with_its_value_is_that_change():
+    slots = FILLERS["update_contact"]("update vera hansen at ironpath systems, title Lead Engineer", NOW)
+    assert (slots["field"], slots["value"]) == ("title", "Lead Engineer")
+    assert FILLERS["update_contact"]("whats her title", NOW) == {}
