@@ -10,6 +10,7 @@ wrong-record write.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import re
@@ -39,6 +40,7 @@ from store.evaluation import (
     Snapshot,
     Write,
     check_record,
+    conversation_messages,
     diff,
     sandbox,
     snapshot,
@@ -50,6 +52,10 @@ CHECKS = {"answer_has", "answer_has_any", "answer_lacks", "no_write", "pending",
 HELPERS = {"search_crm"}  # tools that resolve a name on the way to the real one
 _ASKS = re.compile(r"\?|\b(?:which one|i need|please (?:tell|specify|confirm|say))\b", re.IGNORECASE)
 BUCKETS = (0.0, 0.5, 0.7, 0.85, 0.95, 1.01)
+# search_crm's 0-100 score of the record a write names (its latest search in the conversation), and its lead over the
+# runner-up of that search
+SCORE_BUCKETS = (0, 70, 80, 90, 100, 101)
+MARGIN_BUCKETS = (-100, 0, 1, 5, 10, 20, 101)  # under 0: another hit of that search scored higher
 CASE_DB = f"nexa_eval_case_{os.getpid()}"  # per process: two evals on one machine never share a copy
 
 
@@ -69,6 +75,18 @@ class Run:
     answer: str
     seconds: float
     transcript: list[str] = field(default_factory=list)  # each turn's answer, for reading a failure
+    links: list[Link] = field(default_factory=list)  # how each write's record was found, and whether it was right
+
+
+@dataclass
+class Link:
+    """A record a write names, with the search score that found it (None: not found by a search of this case)."""
+
+    tool: str
+    right: bool
+    score: int | None
+    margin: int | None
+    exact: bool
 
 
 @dataclass
@@ -105,6 +123,7 @@ class Report:
                 ).most_common(12)
             ],
             "calibration": _calibration(first),
+            "link_calibration": _link_calibration([link for r in first for link in r.links]),
             "seconds": round(self.seconds, 1),
             "failed": [
                 {"case": r.case, "failures": r.failures, "taken": r.taken, "answer": r.answer[:300]}
@@ -133,6 +152,25 @@ def _calibration(runs: list[Run]) -> list[dict[str, Any]]:
         inside = [r.passed for r in runs if r.confidence is not None and low <= r.confidence < high]
         if inside:
             rows.append({"confidence": f"{low:.2f}-{min(high, 1.0):.2f}", "n": len(inside), "accuracy": _rate(inside)})
+    return rows
+
+
+def _link_calibration(links: list[Link]) -> list[dict[str, Any]]:
+    """The writes' records by how they were found (no search: the focus, a number, a lookup; else the search score and
+    its lead over the runner-up) against the share that were the record the case names."""
+    rows = []
+
+    def row(how: str, inside: list[Link]) -> None:
+        if inside:
+            rows.append({"how": how, "n": len(inside), "right": _rate(link.right for link in inside)})
+
+    row("no search", [link for link in links if link.score is None])
+    row("exact name", [link for link in links if link.exact])
+    fuzzy = [link for link in links if link.score is not None and not link.exact]
+    for low, high in itertools.pairwise(SCORE_BUCKETS):
+        row(f"score {low}-{min(high, 100)}", [link for link in fuzzy if low <= (link.score or 0) < high])
+    for low, high in itertools.pairwise(MARGIN_BUCKETS):
+        row(f"lead {low}-{min(high, 100)}", [link for link in fuzzy if low <= (link.margin or 0) < high])
     return rows
 
 
@@ -212,7 +250,8 @@ class Evaluator:
                 changes = diff(self.baseline, await snapshot(session))
                 done = await writes(session, sorted({r.conversation_id for r in results}))
                 expect = case.get("expect") or {}
-                failures, wrong = await _check(session, expect, results, changes, done)
+                failures, wrong, judged = await _check(session, expect, results, changes, done)
+                found = await _search_hits(session, sorted({r.conversation_id for r in results}))
             failures += [f"crashed: {crash}" for crash in crashes.seen]
         intent, confidence = self._intent(case)
         last = results[-1] if results else None
@@ -229,6 +268,7 @@ class Evaluator:
             answer=last.answer if last else "",
             seconds=time.perf_counter() - started,
             transcript=[r.answer for r in results],
+            links=_links(judged, found),
         )
 
     def _intent(self, case: dict[str, Any]) -> tuple[str | None, float | None]:
@@ -282,8 +322,9 @@ def _taken(results: list[Any]) -> str:
 
 async def _check(
     session: DbSession, expect: dict[str, Any], results: list[Any], changes: Changes, done: list[Write]
-) -> tuple[list[str], int]:
-    """The failed checks of a case, and its wrong-record write count."""
+) -> tuple[list[str], int, list[tuple[Write, bool]]]:
+    """The failed checks of a case, its wrong-record write count, and the writes judged right or wrong (applied ones,
+    and pending ones when the case names records)."""
     failures: list[str] = []
     answer = (results[-1].answer if results else "") or ""
     lowered = answer.lower()
@@ -317,12 +358,46 @@ async def _check(
             wrong += sum(
                 1 for i in outcome.matched if any(changes.field_changed(outcome.kind, i, k) for k in outcome.failing)
             )
+    judged = []
     for write in done:
-        if _unnamed(write, changes, named, bool(entries)):
-            wrong += 1
+        astray = _unnamed(write, changes, named, bool(entries))
+        wrong += astray
+        if write.status == "applied" or entries:
+            judged.append((write, not astray))
     if wrong:
         failures.append(f"{wrong} wrong-record write(s)")
-    return failures, wrong
+    return failures, wrong, judged
+
+
+async def _search_hits(session: DbSession, conversation_ids: list[str]) -> dict[str, tuple[int, int, bool]]:
+    """Each record the conversations' searches found: its score, its lead over the search's best other hit, exact."""
+    found: dict[str, tuple[int, int, bool]] = {}
+    names: dict[str, str] = {}
+    for message in await conversation_messages(session, conversation_ids):
+        for call in message.tool_calls or []:
+            names[str(call.get("id"))] = str(call.get("name"))
+        if message.role != "tool" or names.get(str(message.tool_call_id)) != "search_crm":
+            continue
+        try:
+            hits = [h for h in json.loads(message.content or "{}").get("data") or [] if isinstance(h, dict)]
+        except (ValueError, AttributeError):
+            continue
+        for hit in hits:
+            others = [int(h.get("score") or 0) for h in hits if h.get("id") != hit.get("id")]
+            score = int(hit.get("score") or 0)
+            found[str(hit.get("id"))] = (score, score - max(others, default=0), bool(hit.get("exact")))
+    return found
+
+
+def _links(judged: list[tuple[Write, bool]], found: dict[str, tuple[int, int, bool]]) -> list[Link]:
+    """The records of the judged writes with the search that found them."""
+    links = []
+    for write, right in judged:
+        records = [write.target] if write.target is not None else write.references
+        for _kind, record in records:
+            score, margin, exact = found.get(record, (None, None, False))
+            links.append(Link(write.tool, right, score, margin, exact))
+    return links
 
 
 def _unnamed(write: Write, changes: Changes, named: dict[str, set[str]], has_entries: bool) -> bool:

@@ -132,10 +132,13 @@ class OfflineModel:
                 elif YES.match(text):  # "yes" to a question listing several picks none: asked again
                     parse, text = original, request
             elif original.intent in FILLERS:
-                reply = request if YES.match(text) else f"{request}. {text}"  # "yes" to "what is the problem?" is none
+                meant = retarget(text)  # "no sorry, i meant the platform 171 one": another record, not the reason
+                reply = request if YES.match(text) or meant else f"{request}. {text}"  # "yes" to "what is the problem?"
                 slots = FILLERS[original.intent](reply, now)
                 asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", prompt)
-                if asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not YES.match(text):
+                if meant is not None:
+                    slots["name"] = meant[0]
+                elif asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not YES.match(text):
                     slots[asked[1].replace(" ", "_")] = text.strip().rstrip(".")
                 slots.update(bant_reply(prompt, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})

@@ -117,6 +117,11 @@ def show(s: dict[str, Any]) -> None:
         ("confidence", "n", "accuracy"),
         [(row["confidence"], str(row["n"]), f"{row['accuracy']:.0%}") for row in s["calibration"]],
     )
+    _print_table(
+        "link calibration (how each write's record was found -> share right)",
+        ("found by", "n", "right"),
+        [(row["how"], str(row["n"]), f"{row['right']:.0%}") for row in s["link_calibration"]],
+    )
 
 
 def _print_table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

@@ -29,6 +29,7 @@ from store.models import (
     Account,
     Call,
     Contact,
+    ConversationMessage,
     Deal,
     Lead,
     Meeting,
@@ -265,6 +266,13 @@ async def writes(session: AsyncSession, conversation_ids: list[str]) -> list[Wri
         target = (action.target_type, str(action.target_id)) if action.target_type and action.target_id else None
         found.append(Write(action.tool, action.status, target, refs))
     return found
+
+
+async def conversation_messages(session: AsyncSession, conversation_ids: list[str]) -> list[ConversationMessage]:
+    """The stored messages of these conversations, in the order they were written."""
+    ids = [uuid.UUID(c) for c in conversation_ids]
+    query = select(ConversationMessage).where(ConversationMessage.conversation_id.in_(ids))
+    return list((await session.scalars(query.order_by(ConversationMessage.seq))).all())
 
 
 # -------------------------------------------------------------------------------- record checks

@@ -49,7 +49,7 @@ def changes_only(text: str) -> bool:
 
 _CHANGE_COMMAND = re.compile(
     r"^\W*(?:(?:please|ok(?:ay)?|and|also|now)[,\s]+)*(?:bump|set|make|change|update|mark|move|push|raise|lower|escalate|"
-    r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take)\b",
+    r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take|kill)\b",
     re.I,
 )
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)
@@ -67,7 +67,8 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     """The update intent of a change command, from the record type it is about and the value it sets, whatever the
     classifier's vote: the type is a word of the message ("the ticket") or, for "it"/"this", the one record type in
     focus; the value says the field ("bump it to urgent" after a ticket: its priority; "move it to proposal" after a
-    deal: its stage). None when the message is no change command or its type or value is unclear."""
+    deal: its stage; after an account, its deal's). None when the message is no change command or its type or value is
+    unclear."""
     if not _CHANGE_COMMAND.match(text):
         return None
     said = {kind for pattern, kind in _TYPE_WORDS if pattern.search(text)}
@@ -75,6 +76,8 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     if len(kinds) != 1:
         return None
     kind = kinds.pop()
+    if kind == "account":  # "bump it to 15k" after an account's view: an account has no stage or amount, its deal has
+        kind = "deal"
     if kind == "ticket" and (slots.find_priority(text, loose=True) or slots.find_ticket_status(text)):
         return "update_ticket"
     if kind == "deal" and slots.find_stage(text):
@@ -151,6 +154,10 @@ _VERB_IS_STATE = [
 ]
 
 
+# A lead's new status said as its state: "spoke to bruno quist ... so his lead is contacted now".
+_LEAD_STATE_NOW = re.compile(r"\blead\s+is\s+(?:now\s+)?(?:contacted|qualified)\b", re.I)
+
+
 def _set_to(named: re.Match[str]) -> str | None:
     """The change intent of a record set to a value, from the record said and what its value reads as."""
     value = named["value"]
@@ -166,11 +173,13 @@ def _set_to(named: re.Match[str]) -> str | None:
 
 def named_change(text: str) -> tuple[str, str] | None:
     """The change of an existing record the words name anywhere in the message, as its intent and the words naming
-    it ("go ahead and close it": update_ticket; "mark him as qualified": update_lead_status; "mark the deal closed
-    won": move_deal_stage); None when they name none."""
+    it ("go ahead and close it": update_ticket; "mark him as qualified", "his lead is contacted now":
+    update_lead_status; "mark the deal closed won": move_deal_stage); None when they name none."""
     for pattern, intent in _VERB_IS_STATE:
         if named := pattern.search(text):
             return intent, named[0].strip()
+    if named := _LEAD_STATE_NOW.search(text):
+        return "update_lead_status", named[0].strip()
     for named in _SET_TO.finditer(text):
         if (changed := _set_to(named)) is not None:
             return changed, named[0].strip()

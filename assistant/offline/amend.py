@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from assistant.messages import Message
+from assistant.offline import slots
 
 # How a correction starts, or a word that marks it anywhere.
 _MARKER = re.compile(
@@ -29,6 +31,13 @@ _OTHER = re.compile(
     r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)+(?:the\s+other\s+(?:one\b[\s,:-]*)?|i\s+meant\s+|not\s+that\s+one\b[\s,:;-]*)"
     r"(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+(?:[-–]\s+)?[\w&.'-]+){0,4}?)(?:\s+(account|deal|contact|lead|company|opportunity))?"
     r"(?:\W+not\s+the\s+[\w\s&.'-]+)?\W*$",
+    re.IGNORECASE,
+)
+# "sorry, the silverline expansion": the record meant, named right after the marker (a value said so, "actually the
+# 15th", "no, the proposal stage", is a correction of the value, not of the record).
+_THE_ONE_MEANT = re.compile(
+    r"^\W*(?:(?:no+|nope|sorry|actually|oops)\b[\s,.!:;-]*)+the\s+([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}?)"
+    r"(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
     re.IGNORECASE,
 )
 # Keys a correction may set: a name or a free text read from "oh and he called me" would be a guess.
@@ -84,6 +93,8 @@ def corrected_values(slots: dict[str, object]) -> dict[str, object]:
 def retarget(text: str) -> tuple[str, str | None] | None:
     """The record a correction moves the write to, and the record type it names: ("Acme", "account")."""
     m = _RETARGET.search(text) or _OTHER.match(text)
+    if m is None and (meant := _THE_ONE_MEANT.match(text)) is not None and not _says_value(meant[1]):
+        m = meant
     if m is None or m[1].lower() in {"it", "that", "this", "him", "her", "them", "me"}:
         return None
     kind = (m[2] or "").lower() or None
@@ -96,3 +107,15 @@ def _status(content: str | None) -> str | None:
     except json.JSONDecodeError:
         return None
     return value.get("status") if isinstance(value, dict) else None
+
+
+def _says_value(words: str) -> bool:
+    """Whether words read as a field's value (a stage, priority, status or amount) or hold a common word ("the end of
+    the month") rather than name a record."""
+    return (
+        any(
+            find(words) for find in (slots.find_stage, slots.find_priority, slots.find_ticket_status, slots.find_amount)
+        )
+        or slots.find_date(words, date.today()) is not None
+        or any(w in slots.STOPWORDS for w in words.lower().split())
+    )

@@ -155,7 +155,7 @@ _COMMAND_START = re.compile(
     + _POLITE
     + r"(?:add|create|new(?!\s+(?:leads|deals|tickets)\b)|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
     r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
-    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|"
+    r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|hand|give(?=\s+(?:it|this|that|them)\s+to\b)|"
     r"e-?mail(?!\s+(?:address|addy|for|of|is|please|pls)\b)(?=\s+\w+\s+\w+))\b",
     re.IGNORECASE,
 )
@@ -494,6 +494,7 @@ class Focus:
     shown: list[str] = field(default_factory=list)
     said: str = ""  # the user's previous message
     turns: list[tuple[str, str]] = field(default_factory=list)  # each earlier request and the answer it got
+    answer: str = ""  # our previous answer
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -521,12 +522,17 @@ class Focus:
 
 def focus_of(history: Sequence[Message]) -> Focus:
     """The focus left by earlier turns (newest first): the records a view or list returned (their refs: type and id,
-    kept even when the rest of the result is not replayed), the record a proposal targets, or the names it used."""
+    kept even when the rest of the result is not replayed), the record a proposal targets, or the names it used.
+
+    A turn that looked a name up and settled on no record (not found, or "which one" left unanswered) ends the focus
+    before it: "update the zyxw deal" -> not found -> "ok move it to negotiation" is not about the deal shown before."""
     focus = Focus()
     calls = {c.id: c for m in history if m.role == "assistant" for c in m.tool_calls}
+    searched = False  # a later turn looked a name up and settled on no record: "it" is that name now, not older focus
     for message in reversed(history):
         if message.role == "tool" and message.tool_call_id in calls:
             call = calls[message.tool_call_id]
+            searched = searched or call.name == "search_crm"
             result = _loads(message.content)
             refs = [r for r in result.get("refs") or [] if isinstance(r, dict) and r.get("id")]
             if focus.draft is None:
@@ -544,12 +550,13 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = refs
             if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):
                 focus.records[0]["number"] = arguments["number"]  # a ticket is named by its number
-        if message.role == "user" and focus.records:
+        if message.role == "user" and (focus.records or searched):
             break
     focus.said = next((m.content or "" for m in reversed(history) if m.role == "user"), "")
     focus.turns = _turns(history)
     answers = [m.content for m in history if m.role == "assistant" and m.content and not m.tool_calls]
     if answers:
+        focus.answer = answers[-1]
         focus.shown = re.findall(r"^(?:- |\d+\. )(.+)$", answers[-1], re.M)
     names = _names(history, calls)
     for record in focus.records:

@@ -49,6 +49,11 @@ _SLANG = {
     "tmrw": "tomorrow",
     "r": "are",
     "brand new": "new",
+    "update me on": "tell me about",  # a read: "update me on prismlogic pilot 179" changes nothing
+    "catch me up on": "tell me about",
+    "fill me in on": "tell me about",
+    "->": "to",  # "cedarline renewal -> negotiation", "close date → nov 20": set to
+    "→": "to",
     "n": "and",
     "btw": "",
     "fyi": "",
@@ -88,6 +93,13 @@ def people(text: str) -> list[str]:
 
 def organisations(text: str) -> list[str]:
     return [value for label, value, _, _ in entities(text) if label == "ORG"]
+
+
+@lru_cache(maxsize=512)
+def nouns(text: str) -> frozenset[str]:
+    """The lowercase words spaCy tags as nouns or proper nouns ("lisa wong: wants a demo" -> lisa, wong, demo; "acme
+    came back" -> acme)."""
+    return frozenset(t.text.lower() for t in _nlp()(text) if t.pos_ in ("NOUN", "PROPN"))
 
 
 _DATEISH = re.compile(

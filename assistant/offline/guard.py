@@ -161,6 +161,23 @@ def own_words(name: str) -> list[str]:
     return [w for w in name_words(name) if w not in _GENERIC and w not in STOPWORDS and (len(w) > 2 or w.isdigit())]
 
 
+# A closed deal, a lost or converted lead, is history: records named by words they share are the live one ("the
+# orbitpath renewal" of an open deal and one closed lost), a closed one is named as such ("the lost one").
+_CLOSED = re.compile(r"^(?:closed|lost|converted)\b", re.I)
+
+
+def closed(detail: str) -> bool:
+    """Whether a deal's or lead's search detail ("closed lost, $120K, with Bruno Lopez", "lost, Atlasgate Group") says
+    it is no longer worked."""
+    return bool(_CLOSED.match(detail.strip()))
+
+
+def amount_said(detail: str, text: str) -> bool:
+    """Whether the message says the amount a record's detail shows ("the 80k one" for "proposal, $80K, ...")."""
+    shown = re.search(r"\$(\d+(?:\.\d+)?[KM]?)\b", detail)
+    return shown is not None and shown[1].lower() in name_words(text)
+
+
 _NEGATED = re.compile(r"\b(?:not|instead\s+of|rather\s+than)\s+(?:the\s+|that\s+|this\s+)?[\w-]+", re.I)
 
 
@@ -174,7 +191,8 @@ def tie(known: Known, text: str) -> int:
     if known.number is not None and str(known.number) in said:
         return 9
     own = own_words(known.name)
-    return sum(1 for w in dict.fromkeys(own) if (w in said if w.isdigit() else any(same_word(w, s) for s in said)))
+    named = sum(1 for w in dict.fromkeys(own) if (w in said if w.isdigit() else any(same_word(w, s) for s in said)))
+    return named + (named > 0 and amount_said(known.detail, text))  # "vertexfield pilot, the 80k one"
 
 
 class Ledger:
@@ -244,6 +262,7 @@ class Ledger:
                         str(row.get("title") or row.get("deal_name") or row.get("subject") or ""),
                         number=int(number) if isinstance(number, int) else None,
                         described=described,
+                        from_ids=about - {str(row["id"])},  # an account's deals, listed by its id: reached from it
                     )
                 )
             origin = {str(row["id"])} if row.get("id") else about
@@ -362,14 +381,16 @@ def _vouched(
 def _rivals(known: Known, ledger: Ledger, text: str) -> list[Known]:
     """The other records of the same type found this turn that match more of the user's words, or as many when the
     user did not say all of the record's own words and it is not theirs while the other is not (a near tie: "the
-    orbitpath platform deal" of two)."""
+    orbitpath platform deal" of two). A closed deal or a lost lead is no rival of a live one."""
     score = tie(known, text)
     whole = score >= len(set(own_words(known.name)))
+    settled = known.type in ("deal", "lead") and not closed(known.detail)
     return [
         k
         for k in dict.fromkeys(ledger.searched)
         if k.type == known.type
         and k.id != known.id
         and k.name != known.name
+        and not (settled and closed(k.detail))
         and (tie(k, text) > score or (tie(k, text) == score and not whole and not (known.mine and not k.mine)))
     ]

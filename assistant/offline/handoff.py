@@ -60,7 +60,12 @@ _NOT_A_PERSON = {
 }
 _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
 # a deal named as its company, its kind and its number, no type word: "john's cedarline pilot 134"
-_DEAL_NAME = re.compile(r"^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$", re.I)
+# or someone's deal by its company and kind: "mike's vertexlabs upgrade", "emma's silverfield renewal"
+_DEAL_NAME = re.compile(
+    r"^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$"
+    r"|^\W*(?:the\s+)?[a-z]+['’]s\s+[a-z]+(?:\s+[a-z]+)?\s+(?:pilot|upgrade|renewal|expansion|platform)\W*$",
+    re.I,
+)
 _PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
 # the person a message names before its hand-off: "john's going on leave, ...", "john is out, ..."
 _NAMED_BEFORE = re.compile(r"\b([a-z]+)(?:['’]s|\s+(?:is|was|has)\b)", re.I)
@@ -106,9 +111,11 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
         whose = owner[1] if owner else None
+        before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
         if owner is None and (pronoun := _PRONOUN.match(what)):  # "john's going on leave, assign his follow up ..."
-            before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
             words, whose = what[pronoun.end() :], before[-1] if before else None
+        elif owner is None and kinds == {"task"} and before:  # "mike's swamped, hand follow up #17 over to john"
+            whose = before[-1]
         return Handoff(kinds.pop(), words.strip(), who, whose, bulk)
     return None
 

@@ -45,6 +45,14 @@ def covers(query: str, name: str) -> bool:
     return bool(words) and all(any(same_word(w, h) for h in have) for w in words)
 
 
+def far(query: str, hit: dict[str, Any]) -> bool:
+    """Whether a search hit shares no word with what the user wrote (typos allowed): "john" is far from Sarah Johnson,
+    whom only the letters matched."""
+    words = [w for w in name_words(query) if w not in NAME_NOISE and w not in COMPANY_SUFFIXES]
+    have = name_words(f"{hit['name']} {hit.get('detail') or ''}")
+    return not any(same_word(w, h) for w in words for h in have)
+
+
 def _typed(query: str, name: str) -> bool:
     """Whether the user's words name the record without a typo (each word is one of the name's words as written)."""
     have = set(name_words(name))

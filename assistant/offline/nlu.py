@@ -627,14 +627,11 @@ def _ticket_noise(part: str) -> bool:
     return _blank(mask(part, priority)) or bool(re.search(r"\b(?:ticket|case)\b", part, re.I))
 
 
-_NUMBER = re.compile(r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?(\d+)\b|#(\d+)\b|\b(\d+)\b", re.I)
-
-
 def _update_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    number = _NUMBER.search(text)
+    number = _TICKET_NO.search(text) or sl.BARE_TICKET.search(text)  # "down 3 days" names no ticket
     if number:
-        slots["ticket_number"] = int(next(group for group in number.groups() if group))
+        slots["ticket_number"] = int(number[1])
     _put(slots, "status", sl.find_ticket_status(text))
     _put(slots, "priority", sl.find_priority(text, loose=True))
     return slots
@@ -834,7 +831,13 @@ _FIELDS = r"(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)"
 _FIELD_SET = re.compile(
     r"^.*?(?:(?:['’]s|\b(?:his|her|their|the|new))\s+|^\W*)(?:new\s+)?" + _FIELDS + r"(?:\s+(?:number|address))?"
     # "is now", "to", ...; a number or an address needs none ("new mobile +1 415 555 0199")
-    r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@))(.+?)(?:\s+now)?\s*[.!]*$",
+    r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@)"
+    r"|(?<=^title)\s+(?=(?-i:[A-Z])))(.+?)(?:\s+now)?\s*[.!]*$",  # "..., title Lead Engineer": a clause of its own
+    re.I | re.S,
+)
+_NAMED_FIELD = re.compile(  # "rosa rossi title -> Head of Procurement" (the arrow read as "to"): the name, then the field
+    r"^\W*(?:(?:update|set|change)\s+)?[a-z]+(?:\s+[a-z]+)?\s+" + _FIELDS + r"(?:\s+(?:number|address))?"
+    r"\s+(?:to|is\s+now|=)\s+(.+?)\s*[.!]*$",
     re.I | re.S,
 )
 _NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can u update her record"
@@ -859,7 +862,7 @@ def _update_contact(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     found = [(m, offset) for offset, part in _parts(text) if (m := _FIELD_SET.match(part))]
     if not found:
-        m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text)
+        m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text) or _NAMED_FIELD.search(text)
         role = _ROLE_NOW.search(text) if m is None and _TITLE_UPDATE.search(text) else None
         if role is not None:  # "tom smith got promoted, he's VP Procurement now. update his title"
             slots = {"field": "title", "value": role[1]}

@@ -27,6 +27,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
+# A ticket's number said bare ("make 1001 urgent"): four or five digits (tickets are numbered from 1001), not an amount
+# or a duration ("$1500", "2000k", "1200 days"); "ticket 12", "case #12" and "#12" say the number as a ticket's.
+BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
+
 T = TypeVar("T")
 
 
@@ -377,7 +381,7 @@ def find_amount(text: str) -> Found[Decimal] | None:
 # ----------------------------------------------------------------------------------- reasons
 
 _REASON_START = re.compile(
-    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested)\b", re.I
+    r"\b(?:closed[\s_-]?lost|lost|dead|fell through|disqualif\w*|unqualified|not interested|kill(?:ed)?)\b", re.I
 )
 _REASON_LEAD = re.compile(
     r"^[\s,;:-]*(?:on|over|because(?:\s+of)?|due\s+to|since|as|reason:?|for)\s+(\S.*)", re.I | re.S
@@ -506,7 +510,10 @@ find_lead_status = _keyword_map(
 
 find_stage = _keyword_map(
     [
-        (r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b", "closed_lost"),
+        (
+            r"\bclosed[\s_-]?lost\b|\blost\b|\bfell through\b|\bdead\b|\bwent with (?:a|another)\b|\bkill(?:ed)?\b",
+            "closed_lost",
+        ),  # "kill the summitgate platform deal": it is lost
         (r"\bclosed[\s_-]?won\b|\bwon\b|\bsigned\b|\bclosed\b|\bwe got\b|\bwin\b", "closed_won"),
         (r"\bnegotiat\w*\b", "negotiation"),
         (r"\bproposal\b|\bquote sent\b", "proposal"),

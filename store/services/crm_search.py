@@ -119,6 +119,8 @@ class CrmSearchService(Service):
                 exact,
                 _deal_detail(r, people, amount=may_see(self.actor, "amount"))
                 if kind == "deal"
+                else _lead_detail(r)
+                if kind == "lead"
                 else _label(r, companies).removeprefix(r.name).strip(),
                 getattr(r, SOURCES[kind][2].key) == self.actor.user_id,
             )
@@ -134,6 +136,14 @@ class CrmSearchService(Service):
             select(Contact.id, Contact.first_name, Contact.last_name).where(Contact.id.in_(ids))
         )
         return {cid: f"{first} {last}" for cid, first, last in rows}
+
+
+def _lead_detail(lead: Lead) -> str:
+    """What tells two leads of one name apart: the company, after the status when the lead is no longer worked ("lost,
+    Atlasgate Group")."""
+    company = _label(lead).removeprefix(lead.name).strip()
+    done = lead.status in (LeadStatus.lost, LeadStatus.converted)
+    return ", ".join(part for part in (lead.status.value if done else "", company) if part)
 
 
 def _deal_detail(deal: Deal, people: dict[Any, str], *, amount: bool) -> str:

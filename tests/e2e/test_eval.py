@@ -1,4 +1,4 @@
-"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev10_assistant.yaml, pillars_assistant.yaml) against
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev11_assistant.yaml, pillars_assistant.yaml) against
 the test server: a score floor and no wrong-record write. The floor sits a little under the dev score; a change that
 makes the assistant understand less fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
 
@@ -20,8 +20,8 @@ EVAL = DATA / "eval"
 # code, tuned on since (98.8 %, 97.1 %, 96.2 %, 90.8 % and 91.5 % measured; dev4 was 69.2 %, dev5 65.8 % and dev6 70.0 %
 # before); dev7 likewise (55.8 % before, 73.3 % after round 8, 79.2 % after round 9, 85.8 % after round 10); dev8 likewise (62.5 % before,
 # 76.7 % after round 9, 81.7 % after round 10, 84.2 % after round 11); dev9 likewise (64.2 % before, 94.2 % after round
-# 10, 100 % after round 11); dev10 likewise (79.2 % before, 95.8 % after round 11). Each floor sits a little under its
-# score.
+# 10, 100 % after round 11); dev10 likewise (79.2 % before, 95.8 % after round 11); dev11 likewise (72.0 % before,
+# 92.0 % after round 12; dev7 90.0 %, dev8 85.8 % after it). Each floor sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
     "dev2_assistant.yaml": 0.9,
@@ -33,8 +33,13 @@ FLOORS = {
     "dev8_assistant.yaml": 0.72,
     "dev9_assistant.yaml": 0.88,
     "dev10_assistant.yaml": 0.9,
+    "dev11_assistant.yaml": 0.87,  # look-alike names, records across turns: 72.0 % (1 wrong-record write) -> 92.0 % (0)
     "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
+
+# Sets about one part of the assistant, not the whole mix of categories: the areas around the records (40 requests);
+# look-alike names, records across turns, managers, reads and refusals (dev11, 100).
+FOCUSED = {"pillars_assistant.yaml", "dev11_assistant.yaml"}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
@@ -59,8 +64,8 @@ def test_the_dev_sets_score_above_their_floor_with_no_wrong_record_write(name: s
     assert report["pass_rate"] >= floor, (
         f"{name} score {report['pass_rate']:.1%} under the floor {floor:.0%}:\n{failed}"
     )
-    if name.startswith("pillars"):
-        return  # 40 requests about the areas around the records, not the whole mix
+    if name in FOCUSED:
+        return  # not the whole mix
     assert report["cases"] >= 100 and set(report["per_category"]) >= {
         "read",
         "write",

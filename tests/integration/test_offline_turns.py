@@ -121,3 +121,105 @@ async def test_the_first_one_just_shown_is_handed_on_a_bare_phrase_reads_and_a_t
     assert biggest.tool_calls[-1]["arguments"].get("owner") == "emma", (biggest.tool_calls, biggest.answer)
     set_for = await agent.run(priya, "set emma a task to call sarah connor by friday")
     assert [(p.tool, p.arguments.get("assignee")) for p in set_for.pending] == [("create_task", "emma")], set_for.answer
+
+
+async def test_it_after_a_name_that_was_not_found_is_asked_about_not_the_record_shown_before(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "show me the globex deal")
+    missing = await agent.run(john, "update the zyxwcorp deal to 40k", shown.conversation_id)
+    assert "couldn't find" in missing.answer, missing.answer
+    moved = await agent.run(john, "ok move it to negotiation", shown.conversation_id)
+    assert not moved.pending and "?" in moved.answer, moved.answer  # not Globex: "it" was the deal not found
+
+
+async def test_a_duration_said_with_a_change_is_no_ticket_number(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    shown = await agent.run(sam, "show ticket 1003")
+    bumped = await agent.run(sam, "bump it to urgent, customer down 3 days", shown.conversation_id)
+    assert [(p.tool, p.arguments["number"]) for p in bumped.pending] == [("update_ticket", 1003)], bumped.answer
+
+
+async def test_a_look_alike_found_by_letters_alone_is_named_not_offered_for_a_yes(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "log a call w john re pricing")
+    assert "couldn't find" in asked.answer and "Sarah Johnson" in asked.answer, asked.answer
+    after = await agent.run(john, "yes", asked.conversation_id)
+    assert not after.pending, after.answer  # "yes" confirms no one: Sarah Johnson was never offered
+
+
+async def test_a_surname_that_is_not_the_records_is_no_match_for_a_write(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    noted = await agent.run(john, "add a note to lisa wong: wants a demo")
+    assert not noted.pending and "couldn't find" in noted.answer, noted.answer  # not Lisa Chen
+
+
+async def test_moving_a_task_named_by_its_title_gives_it_a_new_due_date_and_creates_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    moved = await agent.run(john, "move my task 'Call Sarah Johnson (Acme Corp)' to next tuesday")
+    assert [p.tool for p in moved.pending] == ["update_task"], moved.answer
+    arguments = moved.pending[0].arguments
+    assert arguments["due_date"] and arguments["status"] is None, arguments  # a new due date, nothing else
+
+
+async def test_a_command_after_a_dash_is_no_part_of_the_deals_name(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    set_ = await agent.run(john, "the acme enterprise plan - set amount to 90k")
+    assert [p.tool for p in set_.pending] == ["update_deal"], set_.answer
+    assert set_.pending[0].arguments["changes"] == {"amount": "90000"}, set_.pending[0].arguments
+    assert "Enterprise Plan" in set_.pending[0].summary, set_.pending[0].summary
+
+
+async def test_a_stage_move_named_by_words_two_deals_share_goes_to_the_open_one(demo_chat):
+    agent, as_ = demo_chat
+    carlos = await as_("carlos@nexa.test")
+    moved = await agent.run(carlos, "orbitpath renewal -> proposal")
+    assert [p.tool for p in moved.pending] == ["move_deal_stage"], moved.answer
+    assert "Renewal 32" in moved.pending[0].summary, moved.pending[0].summary  # not the closed-lost Renewal 137
+
+
+async def test_naming_another_record_when_asked_why_it_was_lost_is_no_reason_and_writes_nothing(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "mark the acme enterprise plan deal lost")
+    assert "reason" in asked.answer and not asked.pending, asked.answer
+    meant = await agent.run(john, "no sorry, i meant the globex platform upgrade", asked.conversation_id)
+    assert not meant.pending and "reason" in meant.answer, meant.answer  # not Acme lost "because i meant globex"
+
+
+async def test_a_person_named_by_the_title_our_last_answer_listed_is_that_person(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    shown = await agent.run(john, "who do we know over at acme corp")
+    assert "Tom Smith (Procurement Director)" in shown.answer, shown.answer
+    logged = await agent.run(
+        john, "log a call w the procurement director, he's pushing for 10% off", shown.conversation_id
+    )
+    assert [p.tool for p in logged.pending] == ["log_call"] and "Tom Smith" in logged.pending[0].summary, logged.answer
+    ceo = await agent.run(john, "log a call w the ceo, wants a discount", shown.conversation_id)
+    assert not ceo.pending, ceo.answer  # no title of the answer holds "ceo": nobody is guessed
+
+
+async def test_what_sits_unassigned_is_the_ticket_queue_not_stuck_deals(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    asked = await agent.run(sam, "anything sitting unassigned atm?")
+    assert asked.tool_calls[-1]["name"] == "search_tickets", asked.tool_calls
+    assert asked.tool_calls[-1]["arguments"]["unassigned"] is True
+
+
+async def test_of_two_leads_of_one_name_the_live_one_is_changed_not_the_lost_one(db, demo_chat):
+    from store.models import Lead
+
+    agent, as_ = demo_chat
+    emma = await as_("emma@nexa.test")
+    said = await agent.run(emma, "spoke to bruno quist on tuesday so his lead is contacted now")
+    assert [p.tool for p in said.pending] == ["update_lead_status"], said.answer
+    async with db.session() as s:
+        lead = await s.get(Lead, said.pending[0].arguments["lead_id"])
+    assert lead is not None and lead.name == "Bruno Quist" and lead.status.value != "lost", lead

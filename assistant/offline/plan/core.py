@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, overload
 
 from assistant.messages import Message, ToolCall
-from assistant.offline import Parse
+from assistant.offline import Parse, english
 from assistant.offline.act_check import Asked, asked_change
 from assistant.offline.dialogue import Focus, asked_fields, refers_back
-from assistant.offline.guard import ACT_NAMES, Ledger, misread, unsure
+from assistant.offline.guard import ACT_NAMES, Ledger, amount_said, closed, misread, unsure
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.linking import candidate_line, covers, kind_hint, link, other_mentions
+from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
 from assistant.offline.nlu import FILLERS
 from assistant.offline.replies import ORDINALS
 from assistant.offline.slots import find_amount, find_name
@@ -76,6 +76,9 @@ _ORDERED = re.compile(
     r"bump|raise|lower|move|push|make|mark|put|add|create|log|book|schedule|give|assign|close|convert|qualify)\b",
     re.I,
 )
+_NAMED_TITLE = re.compile(
+    r"\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,2})\s+\(([A-Za-z][^()]{1,40})\)"
+)  # "Tom Smith (Procurement Director)"
 _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
 _TO_PRONOUN = re.compile(
     r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I
@@ -290,7 +293,7 @@ class PlanCore(ABC):
             re.I,
         )
         if (
-            dashed and "deal" in kinds and not _ASKING.match(dashed[1])
+            dashed and "deal" in kinds and not _ASKING.match(dashed[1]) and not _ORDERED.match(dashed[1])
         ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too ("northworks inc -
             # how many ppl ...": no deal's name goes on with a question word)
             name = f"{name} - {dashed[1]}"
@@ -309,6 +312,9 @@ class PlanCore(ABC):
         for shorter in dict.fromkeys(r for r in retries if r != str(name)):
             if hits:
                 break
+            dropped = {w.lower() for w in str(name).split()[len(shorter.split()) :]}
+            if self.writing and dropped & english.nouns(self.text):
+                continue  # "add a note to lisa wong": a write never follows "lisa" alone when "wong" was said as a name
             hits = [  # a shorter name is kept only when its words are all in the record's ("vera" is no "vertexlabs")
                 h
                 for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
@@ -334,6 +340,8 @@ class PlanCore(ABC):
                 record, doubt = link(other, self.text, found, writing=True) if found else (None, [])
                 if record is not None and not doubt:
                     return record
+        if not hits and "contact" in kinds and (titled := self._titled(str(name))) is not None:
+            return titled  # "log a call w the procurement director" after an account's view: its contact of that title
         if not hits and refers_back(self.text) and (focused := self.focus.of(kinds)) is not None and focused.get("id"):
             return focused  # "ok they got the proposal doc yesterday, move it to proposal": no "doc", "it" is the focus
         if not hits:
@@ -349,9 +357,45 @@ class PlanCore(ABC):
         record, doubt = link(str(name), self.text, hits, writing=self.writing)
         if record is not None and not doubt:
             return record
+        if len(doubt) > 1 and (told := self._told_apart(doubt)) is not None:
+            return told
         if record is not None and doubt:
+            if self.writing and len(doubt) == 1 and far(str(name), doubt[0]):  # never "yes" to a look-alike for a write
+                if not required:
+                    return None  # "a task to review the acme deal w john": John is no record; the task links to none
+                self.answer("not_found_near", what=what, name=name, near=candidate_line(doubt[0]))
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _titled(self, words: str) -> dict[str, Any] | None:
+        """The one person our last answer listed with a title holding every word said ("log a call w the procurement
+        director" after "Contacts: ..., Tom Smith (Procurement Director)"), found by that name; else None. (The view is
+        not read again: a write is not proposed in a turn that read other people's text.)"""
+        titled = [name for name, title in _NAMED_TITLE.findall(self.focus.answer) if covers(words, title)]
+        if len(titled) != 1:
+            return None
+        found = self.call("search_crm", query=titled[0], types=["contact"], limit=8)["data"]
+        hits: list[dict[str, Any]] = [h for h in found if h["exact"]]
+        if len(hits) != 1:
+            return None
+        self.slots = {**self.slots, "pick": titled[0]}  # the line of our answer the words point at (the guard reads it)
+        return hits[0]
+
+    def _told_apart(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The one candidate the rest of the message tells apart: the one whose amount it says ("vertexfield pilot, the
+        80k one"), or the one live deal or lead among closed or lost ones of its kind ("orbitpath renewal -> proposal":
+        the work is on the open deal; a closed one is named as such, "the lost one"); None when that leaves more than
+        one."""
+        worth = _THE_AMOUNT_ONE.search(self.text)
+        if worth and len(said := [c for c in candidates if amount_said(str(c.get("detail") or ""), worth[0])]) == 1:
+            if (amount := find_amount(worth[0])) is not None and self.slots.get("amount") == amount.value:
+                self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
+            return said[0]
+        kinds = {c.get("type") for c in candidates}
+        live = [c for c in candidates if not closed(str(c.get("detail") or ""))]
+        if len(kinds) == 1 and kinds <= {"deal", "lead"} and len(live) == 1:
+            return live[0]
+        return None
 
     def _focus_ticket_kind(self) -> bool:
         """Whether the one record in focus is a ticket."""

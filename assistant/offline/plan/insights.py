@@ -9,7 +9,8 @@ import re
 from assistant.offline.dialogue import refers_back
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW
-from assistant.offline.plan.tickets import BARE_TICKET, TicketActs
+from assistant.offline.plan.tickets import TicketActs
+from assistant.offline.slots import BARE_TICKET
 
 _PURPOSES = [
     ("intro", "intro"),

@@ -37,10 +37,10 @@ from assistant.offline.plan.marketing import MarketingActs
 from assistant.offline.plan.people import PeopleActs
 from assistant.offline.plan.quotes import QuoteActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
-from assistant.offline.plan.tickets import BARE_TICKET, WAITING_ON_ME
+from assistant.offline.plan.tickets import UNASSIGNED, WAITING_ON_ME
 from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
-from assistant.offline.slots import STOPWORDS, find_name, find_stage, is_priority, name_runs
+from assistant.offline.slots import BARE_TICKET, STOPWORDS, find_date, find_name, find_stage, is_priority, name_runs
 from assistant.offline.support import asks_reply
 
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
@@ -150,6 +150,14 @@ TASK_PRIORITY = re.compile(
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
     r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?"
     r"(?:\s*(?:,|and)\s+(.+?))?\W*$",  # "... high priority and move it to monday": its due date too
+    re.I,
+)
+# "move my task 'Send specs to Lisa Chen' to next tuesday", "push my follow up task to friday": a task that exists
+# gets a new due date (named by its title's words: never a new task called by the rest of the sentence)
+TASK_DUE = re.compile(
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:move|push|reschedule|shift|bump|postpone)\s+"
+    r"((?:my\s+|the\s+|[a-z]+['’]s\s+)?(?:(?:task|to-?do|reminder)\s+['\"‘“].+?['\"’”]|.+?\s+(?:task|to-?do|reminder)))"
+    r"\s+(?:to|till|until|out\s+to)\s+(.+?)\W*$",
     re.I,
 )
 _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
@@ -368,6 +376,10 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         if (prioritised := TASK_PRIORITY.match(text)) is not None:  # "make my call sarah johnson task urgent"
             self.writing = True
             self.do_task_priority(prioritised)
+        moved = TASK_DUE.match(text)
+        if moved is not None and (due := find_date(moved[2], self.model.now().date())) is not None:
+            self.writing = True
+            self.do_task_due(moved[1], due.value)
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
         framed = changed is not None and changed == self.parse.intent
         if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
@@ -675,6 +687,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
         if _MY_DEALS.match(self.text):
             return "my_deals"
+        if intent in ("pipeline", "stuck_deals", "deals_closing") and UNASSIGNED.search(self.text):
+            return "list_tickets"  # "anything sitting unassigned atm?": every deal has an owner, the queue is asked
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from assistant.offline.guard import name_words, same_word
@@ -119,6 +120,12 @@ class TaskActs(PlanCore):
         self.write(
             "update_task", task_id=task["id"], priority=said[2].lower(), **({"due_date": due.value} if due else {})
         )
+
+    def do_task_due(self, words: str, due: date) -> None:
+        """Give one open task the words name a new due date: the caller's, or the teammate's a possessive names."""
+        owner = re.match(r"([a-z]+)['’]s\s+", words, re.I)
+        task = self._task(words[owner.end() :] if owner else words, owner[1] if owner else None)
+        self.write("update_task", task_id=task["id"], due_date=due)
 
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16

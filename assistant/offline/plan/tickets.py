@@ -9,7 +9,16 @@ from assistant.offline.dialogue import refers_back
 from assistant.offline.handoff import handed_to
 from assistant.offline.nlu import FILLERS, read_slots
 from assistant.offline.plan.core import PlanCore
-from assistant.offline.slots import STOPWORDS, clauses, find_priority, find_ticket_status, mask, name_runs, tokens
+from assistant.offline.slots import (
+    BARE_TICKET,
+    STOPWORDS,
+    clauses,
+    find_priority,
+    find_ticket_status,
+    mask,
+    name_runs,
+    tokens,
+)
 from assistant.offline.support import asks_reply
 
 _TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
@@ -66,7 +75,7 @@ _NOT_A_TOPIC = frozenset(
 _WHATS_GOING_ON = re.compile(
     r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
-_UNASSIGNED = re.compile(
+UNASSIGNED = re.compile(
     r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bno\s+(?:one|assignee|owner)\b|\bnobody(?:'?s|\s+(?:has|owns|took))\b",
     re.I,
 )
@@ -81,7 +90,6 @@ _QUEUE_OF = re.compile(
 WAITING_ON_ME = re.compile(
     r"\b(?:waiting|pending|sitting|parked)\s+(?:on|for|with)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I
 )
-BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
 
 
 class TicketActs(PlanCore):
@@ -161,7 +169,7 @@ class TicketActs(PlanCore):
             if (error := queue.get("error", {})).get("code") != "not_found":
                 self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
             self.slots, nobody = {**self.slots, "assignee": None}, error  # no teammate: an account's or contact's?
-        unassigned = bool(_UNASSIGNED.search(self.text))
+        unassigned = bool(UNASSIGNED.search(self.text))
         if unassigned and str(self.slots.get("name") or "").lower() == "unassigned":
             self.slots = {**self.slots, "name": None}  # "whats sitting unassigned": a queue, no account named
         queue_asked = bool(unassigned or _OLDEST.search(self.text) or WAITING_ON_ME.search(self.text)) and not (
@@ -236,7 +244,7 @@ class TicketActs(PlanCore):
     def _ticket_number(self) -> int | None:
         """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
         number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
-        bare = re.search(r"(?<![$\d.,])\b(\d{4})\b(?!\s*(?:k|m|%|[.,]\d))", self.text, re.I)
+        bare = BARE_TICKET.search(self.text)
         if number is None and bare:
             number = int(bare[1])
         if number is None:
