@@ -1,4 +1,4 @@
-"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev11_assistant.yaml, pillars_assistant.yaml) against
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev12_assistant.yaml, pillars_assistant.yaml) against
 the test server: a score floor and no wrong-record write. The floor sits a little under the dev score; a change that
 makes the assistant understand less fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
 
@@ -21,7 +21,8 @@ EVAL = DATA / "eval"
 # before); dev7 likewise (55.8 % before, 73.3 % after round 8, 79.2 % after round 9, 85.8 % after round 10); dev8 likewise (62.5 % before,
 # 76.7 % after round 9, 81.7 % after round 10, 84.2 % after round 11); dev9 likewise (64.2 % before, 94.2 % after round
 # 10, 100 % after round 11); dev10 likewise (79.2 % before, 95.8 % after round 11); dev11 likewise (72.0 % before,
-# 92.0 % after round 12; dev7 90.0 %, dev8 85.8 % after it). Each floor sits a little under its score.
+# 92.0 % after round 12; dev7 90.0 %, dev8 85.8 % after it); dev12 likewise (78.2 % before, 88.1 % after the lead's reading
+# round). Each floor sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
     "dev2_assistant.yaml": 0.9,
@@ -34,12 +35,14 @@ FLOORS = {
     "dev9_assistant.yaml": 0.88,
     "dev10_assistant.yaml": 0.9,
     "dev11_assistant.yaml": 0.87,  # look-alike names, records across turns: 72.0 % (1 wrong-record write) -> 92.0 % (0)
+    "dev12_assistant.yaml": 0.83,  # managers, support agents, follow-up turns: 78.2 % (1 wrong-record write) -> 88.1 % (0)
     "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
 
 # Sets about one part of the assistant, not the whole mix of categories: the areas around the records (40 requests);
-# look-alike names, records across turns, managers, reads and refusals (dev11, 100).
-FOCUSED = {"pillars_assistant.yaml", "dev11_assistant.yaml"}
+# look-alike names, records across turns, managers, reads and refusals (dev11, 100); managers, support agents and
+# follow-up turns (dev12, 101).
+FOCUSED = {"pillars_assistant.yaml", "dev11_assistant.yaml", "dev12_assistant.yaml"}
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
