@@ -121,6 +121,8 @@ async def test_the_first_one_just_shown_is_handed_on_a_bare_phrase_reads_and_a_t
     assert biggest.tool_calls[-1]["arguments"].get("owner") == "emma", (biggest.tool_calls, biggest.answer)
     set_for = await agent.run(priya, "set emma a task to call sarah connor by friday")
     assert [(p.tool, p.arguments.get("assignee")) for p in set_for.pending] == [("create_task", "emma")], set_for.answer
+    mine = await agent.run(priya, "remind me friday to review the acme deal - make it a task for me")
+    assert [(p.tool, p.arguments.get("assignee")) for p in mine.pending] == [("create_task", None)], mine.answer
 
 
 async def test_it_after_a_name_that_was_not_found_is_asked_about_not_the_record_shown_before(demo_chat):
