@@ -17,14 +17,25 @@ from datetime import datetime
 
 from assistant.messages import Message, ModelResponse, TextDelta
 from assistant.offline import IntentClassifier, Parse, english, understand
-from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, retarget
+from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, restyles, retarget
 from assistant.offline.areas import asked_area
 from assistant.offline.dialogue import focus_of, smalltalk
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan import Plan
 from assistant.offline.plan.core import WRITES, Done, Step
 from assistant.offline.plan.route import SEND_IT
-from assistant.offline.replies import ASK, CLARIFY, YES, bant_reply, beyond_choice, choose, follow_up, without_greeting
+from assistant.offline.replies import (
+    ASK,
+    CLARIFY,
+    YES,
+    bant_reply,
+    beyond_choice,
+    choose,
+    follow_up,
+    object_implied,
+    ticket_pointed,
+    without_greeting,
+)
 from assistant.offline.slots import find_date
 from prompts import render
 from store.clock import utcnow
@@ -97,6 +108,9 @@ class OfflineModel:
             for m in messages[:last_user]
             if m.role in ("user", "assistant") and m.content
         ]
+        if before and before[-1].role == "assistant":
+            text = ticket_pointed(text, before[-1].content or "")  # "the export one" of the tickets just listed
+            text = object_implied(text)  # "set to pending": the record just shown
         now = self.now()
         parse = None
         proposed = proposal_turn(messages, last_user)
@@ -105,7 +119,12 @@ class OfflineModel:
             if corrected is not None:
                 parse, text = corrected
         drafted = draft_turn(messages, last_user)
-        if parse is None and drafted is not None and is_correction(text) and not SEND_IT.match(text):
+        if (
+            parse is None
+            and drafted is not None
+            and (is_correction(text) or restyles(text))
+            and not SEND_IT.match(text)
+        ):
             text = f"{text}. {messages[drafted].content}"  # "make it more formal": the same draft again, as now asked
         prompt = before[-1].content or "" if before else ""
         if parse is None and len(before) >= 2 and before[-1].role == "assistant" and prompt.startswith((ASK, CLARIFY)):

@@ -85,6 +85,18 @@ def is_correction(text: str) -> bool:
     return len(text.split()) <= 14 and "?" not in text and bool(_MARKER.search(text))
 
 
+_RESTYLE = re.compile(
+    r"^\W*(?:make\s+it\s+)?(?:a\s+(?:bit|little|lot)\s+|way\s+|much\s+|even\s+)?(?:(?:more|less)\s+[a-z-]+|shorter|"
+    r"longer|friendlier|warmer|punchier|simpler|briefer|tighter)(?:\s+(?:pls|plz|please|thanks|thx))?\W*$",
+    re.IGNORECASE,
+)
+
+
+def restyles(text: str) -> bool:
+    """Whether a short reply only asks for another style of what was drafted ("more formal pls", "shorter")."""
+    return bool(_RESTYLE.match(text))
+
+
 def corrected_values(slots: dict[str, object]) -> dict[str, object]:
     """The values a correction states (a filler's reading of it, names and free text aside)."""
     return {k: v for k, v in slots.items() if k not in _NOT_AMENDED and v not in (None, "", [])}

@@ -575,6 +575,30 @@ def _turns(history: Sequence[Message]) -> list[tuple[str, str]]:
     return turns
 
 
+# A question about what already passed between us and a person or company: calls, meetings, notes, emails ("recent
+# calls with sarah johnson", "did i talk to her lately? what came out of it", "what got logged on the acme account?")
+_CONTACT_ACT = re.compile(
+    r"\b(?:calls?|meetings?|notes?|emails?|activit(?:y|ies)|touch\s*points?|interactions?|talk(?:ed)?|spoke|spoken|"
+    r"speak|met|called|emailed|heard|logged)\b",
+    re.I,
+)
+_PAST = re.compile(
+    r"\b(?:recent(?:ly)?|last|latest|lately|logged|ever|so\s+far|history|did|had|was\s+said|came\s+out|"
+    r"ha(?:ve|s)\s+(?:i|we|you|anyone|anybody|someone|somebody)|what'?s\s+been)\b",
+    re.I,
+)
+HISTORY_KINDS = {"call": r"\bcall", "meeting": r"\b(?:meetings?|met)\b", "note": r"\bnotes?\b", "email": r"\bemail"}
+
+
+def asks_history(text: str) -> str | None:
+    """Whether a read asks what already passed with a record, and of which kind ("call", "meeting", "note", "email";
+    "any" when it names none or several): None when it does not."""
+    if not is_question(text) or not (_CONTACT_ACT.search(text) and _PAST.search(text)):
+        return None
+    kinds = [kind for kind, pattern in HISTORY_KINDS.items() if re.search(pattern, text, re.I)]
+    return kinds[0] if len(kinds) == 1 else "any"
+
+
 _RECAP = re.compile(
     r"\b(?:summar(?:y|i[sz]e)|recap|tl;?dr|sum\s+up)\b.{0,25}\b(?:this|our|the)\s+(?:thread|conversation|chat|discussion)\b"
     r"|\bwhat\s+(?:have|did)\s+we\s+(?:just\s+)?(?:cover(?:ed)?|discuss(?:ed)?|talk(?:ed)?\s+about|do(?:ne)?)\s+"

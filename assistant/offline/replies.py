@@ -153,3 +153,47 @@ _FILLER_WORDS = {
     "mean",
     "meant",
 }
+
+
+# "the export one", "the webhook ticket": a ticket of the list we just showed, named by words of its line
+_THE_WORDS_ONE = re.compile(r"\bthe\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:one|ticket|case)\b", re.I)
+_TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
+_NOT_POINTING = {"other", "same", "new", "last", "next", "right", "wrong", "that", "this", *ORDINALS}
+
+
+def ticket_pointed(text: str, answer: str) -> str:
+    """`text` with "the export one" turned into "ticket 1059" when exactly one ticket line of our last answer holds
+    every word of it (the start of a word is enough: "the finance one" of "... for the Finance team")."""
+    said = _THE_WORDS_ONE.search(text)
+    lines = _TICKET_LINE.findall(answer)
+    if said is None or len(lines) < 2:
+        return text
+    words = [w for w in re.findall(r"[a-z0-9]+", said[1].lower()) if w not in ("the", "a")]
+    if not words or any(w in _NOT_POINTING for w in words):
+        return text
+    held = [
+        number
+        for number, line in lines
+        if all(
+            any(
+                lw.startswith(w) or (len(lw) >= 4 and w.startswith(lw)) for lw in re.findall(r"[a-z0-9]+", line.lower())
+            )
+            for w in words
+        )
+    ]
+    return text[: said.start()] + f"ticket {held[0]}" + text[said.end() :] if len(held) == 1 else text
+
+
+_NO_OBJECT = re.compile(
+    r"^(\W*(?:(?:ok|okay|so|and|now|please|pls)[,\s]+)*(?:set|mark|move|change|switch|flip|bump|push|put)(?:\s+(?:it|this))?)"
+    r"\s+(to|as|back\s+to|up\s+to|down\s+to)\b",
+    re.I,
+)
+
+
+def object_implied(text: str) -> str:
+    """ "set to pending, waiting on logs" after a look at a record: "set it to pending", the record in focus."""
+    said = _NO_OBJECT.match(text)
+    if said is None or re.search(r"\b(?:it|this)$", said[1], re.I):
+        return text
+    return f"{said[1]} it {said[2]}{text[said.end() :]}"

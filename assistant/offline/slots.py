@@ -27,6 +27,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
+from dateutil.relativedelta import relativedelta
+
 # A ticket's number said bare ("make 1001 urgent"): four or five digits (tickets are numbered from 1001), not an amount
 # or a duration ("$1500", "2000k", "1200 days"); "ticket 12", "case #12" and "#12" say the number as a ticket's.
 BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
@@ -805,3 +807,24 @@ def find_window(text: str, today: date) -> tuple[date, date] | None:
     day = next(i for i, name in enumerate(_WEEKDAYS) if name.startswith(since[4].lower()[:3]))
     back = (today.weekday() - day) % 7 or (7 if since[3] else 0)
     return today - timedelta(days=back), today
+
+
+_COUNTS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "couple": 2, "few": 3}
+_SHIFT = re.compile(
+    r"\b(?:push|slip|slide|move|bump|delay|kick|shift)(?:s|ed|ing)?\b(?:\s+(?!by\b|out\b|back\b)[\w'-]+){0,4}?"
+    r"(?:\s+(?:out|back))?\s+(?:by\s+)?(?:a\s+)?(\d{1,2}|an?|one|two|three|four|five|six|couple(?:\s+of)?|few)\s+"
+    r"(days?|weeks?|months?)\b(?!\s+(?:ago|from\s+now))",
+    re.I,
+)
+
+
+def find_shift(text: str) -> Found[relativedelta] | None:
+    """A date moved by a span said ("push it a week", "slip the close date out two weeks", "delay by 10 days")."""
+    said = _SHIFT.search(text)
+    if said is None:
+        return None
+    word = said[1].lower().removesuffix(" of")
+    count = int(word) if word.isdigit() else _COUNTS[word]
+    unit = said[2].lower().rstrip("s")
+    span = {"day": relativedelta(days=count), "week": relativedelta(weeks=count), "month": relativedelta(months=count)}
+    return Found(span[unit], said.start(1), said.end())

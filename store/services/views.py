@@ -73,19 +73,19 @@ class ViewService(Service):
             )
             .order_by(Meeting.start_at.desc())
         )
-        calls = await s.scalars(
+        lead = await s.scalar(  # the lead this contact was converted from, when the caller may read it
+            select(Lead).where(Lead.converted_contact_id == contact.id, owner_visible(self.actor, Lead.assigned_to_id))
+        )
+        calls = await s.scalars(  # with the contact, and with the lead it was before its conversion
             select(Call)
             .where(
-                Call.contact_id == contact.id,
+                or_(Call.contact_id == contact.id, Call.lead_id == lead.id) if lead else Call.contact_id == contact.id,
                 about_readable(self.actor, Call.deal_id, Deal),
                 about_readable(self.actor, Call.lead_id, Lead),
             )
             .order_by(Call.call_at.desc())
         )
         lists = await ListService(s, self.actor).lists_of(contact.id)
-        lead = await s.scalar(  # the lead this contact was converted from, when the caller may read it
-            select(Lead).where(Lead.converted_contact_id == contact.id, owner_visible(self.actor, Lead.assigned_to_id))
-        )
         campaigns = await s.scalars(
             select(Campaign.name).join(CampaignMember).where(CampaignMember.contact_id == contact.id)
         )

@@ -205,6 +205,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "what quotes does the acme deal have?",
             "summarize this thread",
             "log a call w john re pricing",  # a look-alike found by letters alone: named, not offered
+            "has anyone logged a call with Sarah Johnson?",
         )
     ] + [
         (Actor.customer("redaction-test"), text)

@@ -13,7 +13,7 @@ from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import STUCK
 from assistant.offline.plan.lookups import RecordReads
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
-from assistant.offline.slots import STOPWORDS, find_date, find_stage, name_runs
+from assistant.offline.slots import STOPWORDS, find_date, find_shift, find_stage, name_runs
 from prompts.money import money_short
 
 COACH = re.compile(
@@ -192,6 +192,10 @@ class DealActs(RecordReads):
         biggest = bool(_BIGGEST.search(self.text))
         data = self.call("search_deals", mine=True, open_only=True, limit=50 if biggest else 20)["data"]
         deals = sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))[:20] if biggest else data["deals"]
+        alone = len(deals) == 1 or (len(deals) > 1 and deals[0].get("amount") != deals[1].get("amount"))
+        if biggest and alone and re.search(r"\bdeal\b|\bopp(?:ortunity)?\b", self.text, re.I):
+            # "whats my biggest deal": that one deal (no tie), in focus for "move it to negotiation"
+            self.answer("deal", d=self.call("get_deal", deal_id=str(deals[0]["id"]))["data"])
         count = f"{data['total']} deal{'s' if data['total'] != 1 else ''}"
         total = f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
         shown = f", the first {len(deals)}" if data["total"] > len(deals) else ""
@@ -243,9 +247,15 @@ class DealActs(RecordReads):
 
     def do_update_deal(self) -> None:
         changes = {k: self.slots[k] for k in ("amount", "close_date", "probability") if self.slots.get(k) is not None}
-        if not changes:
+        shift = find_shift(self.text) if "close_date" not in changes else None
+        if not changes and shift is None:
             self.need("amount", hint="What should change: the amount or the close date?")
         deal = self._deal()
+        if shift is not None:  # "push it a week": its close date, a week later
+            closing = self.call("get_deal", deal_id=str(deal["id"]))["data"].get("close_date")
+            if not closing:
+                self.need("close_date", hint="It has no close date yet: which date?")
+            changes["close_date"] = date.fromisoformat(str(closing)) + shift.value
         self.write("update_deal", deal_id=deal["id"], changes=changes)
 
     def do_move_deal_stage(self) -> None:

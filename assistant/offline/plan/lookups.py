@@ -8,7 +8,14 @@ import re
 from typing import Any
 
 from assistant.messages import Message
-from assistant.offline.dialogue import asked_field, asked_fields, field_request, is_howto, is_question
+from assistant.offline.dialogue import (
+    asked_field,
+    asked_fields,
+    asks_history,
+    field_request,
+    is_howto,
+    is_question,
+)
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
 from assistant.offline.slots import find_window
@@ -121,6 +128,8 @@ class RecordReads(PlanCore):
         record = self.find(["deal"] if ordinal else ANYTHING, what="a contact, lead, account or deal")
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
+        if (kind := asks_history(self.text)) and record["type"] in ("contact", "account"):
+            self._answer_history(record["type"], data, kind)
         field = asked_field(self.text) if is_question(self.text) or field_request(self.text) else None
         if field and len(fields := asked_fields(self.text)) > 1:
             self._answer_fields(record["type"], data, fields)
@@ -130,6 +139,36 @@ class RecordReads(PlanCore):
         if record["type"] in ("contact", "account"):
             self.answer(record["type"], v=data)
         self.answer(record["type"], d=data)
+
+    def _answer_history(self, kind: str, data: dict[str, Any], asked: str) -> None:
+        """What already passed with a contact or account, newest first: calls (a contact's include those of the lead it
+        was converted from), meetings, notes and emails, or only the kind asked; meetings still ahead apart."""
+        logged: tuple[str, ...] = ("call", "meeting", "note", "email")  # an account's: its timeline has them all
+        entries: list[dict[str, Any]] = []
+        if kind == "contact":
+            entries = [
+                {"at": c["call_at"], "kind": "call", "text": f"{c['direction'].capitalize()} call: {c['notes'] or ''}"}
+                for c in data.get("calls") or []
+            ] + [{"at": m["start_at"], "kind": "meeting", "text": f"Meeting '{m['title']}'"} for m in data["meetings"]]
+            logged = ("note", "email")  # a contact's calls and meetings come from their own lists
+        entries += [
+            {"at": e["at"], "kind": e["type"], "text": e["subject"]}
+            for e in data.get("timeline") or []
+            if e["type"] in logged
+        ]
+        entries = sorted(  # a call asked about may be a meeting called one ("the discovery call")
+            (e for e in entries if asked in ("any", e["kind"]) or asked in e["text"].lower()),
+            key=lambda e: str(e["at"]),
+            reverse=True,
+        )
+        now = self.model.now().isoformat()
+        self.answer(
+            "history",
+            name=str(data[kind]["name"]),
+            what={"any": "", "call": "calls", "meeting": "meetings", "note": "notes", "email": "emails"}[asked],
+            past=[e for e in entries if str(e["at"]) <= now][:8],
+            ahead=sorted((e for e in entries if str(e["at"]) > now), key=lambda e: str(e["at"]))[:3],
+        )
 
     def _answer_fields(self, kind: str, data: dict[str, Any], fields: list[str]) -> None:
         """Several fields asked at once ("who does she report to and what's her email"), one line each, when the record
@@ -246,6 +285,12 @@ class RecordReads(PlanCore):
         )
 
     def do_my_meetings(self) -> None:
+        named = read_slots(self.text, self.model.now()).get("name")
+        if named and asks_history(self.text):  # "did i have any meetings w sarah johnson recently?": hers
+            said, self.slots = self.slots, {**self.slots, "name": named}
+            if self.find(["contact", "account"], what="a contact or account", required=False) is not None:
+                self.do_show_record()
+            self.slots = said  # "over the last 7 days": no one's name
         today = self.model.now().date()
         if (window := find_window(self.text, today)) is not None:  # "over the last 7 days", "since monday"
             start, end = window

@@ -40,7 +40,16 @@ from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
 from assistant.offline.plan.tickets import UNASSIGNED, WAITING_ON_ME
 from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
-from assistant.offline.slots import BARE_TICKET, STOPWORDS, find_date, find_name, find_stage, is_priority, name_runs
+from assistant.offline.slots import (
+    BARE_TICKET,
+    STOPWORDS,
+    find_date,
+    find_name,
+    find_shift,
+    find_stage,
+    is_priority,
+    name_runs,
+)
 from assistant.offline.support import asks_reply
 
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
@@ -189,7 +198,8 @@ def _line_amount(line: str) -> float | None:
 
 
 _MY_DEALS = re.compile(
-    r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?)?"
+    r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?"
+    r"|(?:what|which)(?:'?s|\s+is|\s+are)\s+|whats\s+)?"
     r"(?:all\s+(?:of\s+)?)?my\s+(?:(?:biggest|largest|top)\s+)?(?:open\s+|current\s+|active\s+)?"
     r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$",
     re.I,
@@ -380,6 +390,16 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         if moved is not None and (due := find_date(moved[2], self.model.now().date())) is not None:
             self.writing = True
             self.do_task_due(moved[1], due.value)
+        if (
+            (shift := find_shift(text)) is not None
+            and not is_question(text)
+            and not re.search(r"\b(?:task|to-?do|meeting|call|demo|ticket)s?\b", text, re.I)
+            and (self.focus.of(["deal", "account"]) or re.search(r"\b(?:deal|close|closing)\b", text, re.I))
+        ):  # "push it a week" after a look at a deal: its close date, a week later
+            rest = text[: shift.start] + text[shift.end :]  # "two weeks" is no deal's name
+            self.parse = Parse("update_deal", self.parse.confidence, FILLERS["update_deal"](rest, self.model.now()))
+            self.slots, self.writing = self.parse.slots, True
+            self.do_update_deal()
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
         framed = changed is not None and changed == self.parse.intent
         if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
@@ -434,10 +454,11 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             self.parse.confidence < RULE_CONFIDENCE
             and (bare := _BARE_MENTION.match(text))
             and not smalltalk(text)
-            and [run.value for run in name_runs(bare[1])] == [bare[1]]
+            and [run.value for run in name_runs(bare[1])] == [re.sub(r"\s+\d+$", "", bare[1])]  # "upgrade 145"
         ):
+            picked = {k: v for k, v in self.slots.items() if k == "pick"}  # the reply to our "which one" stays
             self.parse = Parse(
-                "show_record", self.parse.confidence, {"name": bare[1]}
+                "show_record", self.parse.confidence, {"name": bare[1], **picked}
             )  # "globex deal": a mention is a look at it
             self.slots = self.parse.slots
         intent = self.parse.intent
@@ -668,6 +689,14 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             return "show_record"
         if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
             return "show_record"  # "when does it close?" after looking at a deal
+        if (
+            asked_field(self.text) in RECORD_FIELDS
+            and len(self.text.split()) <= 6
+            and is_question(self.text)
+            and not (self.slots.get("period") or self.slots.get("within_days"))
+            and self.focus.of(ANYTHING)
+        ):
+            return "show_record"  # "what's the close date" right after looking at a deal: that deal's
         if (
             self.slots.get("name")
             and asked_field(self.text) in ("stage", "amount", "owner")

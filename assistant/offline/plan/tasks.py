@@ -151,6 +151,12 @@ class TaskActs(PlanCore):
         key = _task_words(words)
         if not key:
             self.need("name", hint="Which task (a few words of its title)?")
+        listed = [r for r in self.focus.records if r.get("type") == "task" and r.get("id")]
+        shown = [re.sub(r"\s+\((?:due|overdue)\b.*$", "", line) for line in self.focus.shown]
+        if listed and len(shown) == len(listed):  # "give follow up #17 to john" after mike's tasks: our list's line
+            held = [i for i, line in enumerate(shown) if covers(key, line)]
+            if len(held) == 1:
+                return listed[held[0]]
         if owner and owner.lower() not in ("my", "our", "me", "i"):
             return self._teammate_task(key, owner)
         tasks = self.call("my_tasks")["data"]["tasks"]

@@ -1,0 +1,108 @@
+"""Round 13's readers (no database): a question about what already passed with a record, a ticket picked by words of
+the list we showed, a change said with no object."""
+
+from __future__ import annotations
+
+import pytest
+from dateutil.relativedelta import relativedelta
+
+from assistant.offline.amend import restyles
+from assistant.offline.dialogue import asks_history
+from assistant.offline.replies import object_implied, ticket_pointed
+from assistant.offline.slots import find_shift
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("recent calls with sarah johnson", "call"),
+        ("has anyone logged a call with sarah johnson?", "call"),
+        ("what was said on the last call w sarah johnson", "call"),
+        ("did i have any meetings w sarah johnson recently? when was the last one", "meeting"),
+        ("any notes on acme corp? what did tom want", "note"),
+        ("did i talk to sarah johnson recently? what came out of it", "any"),
+        ("what got logged on the acme corp account?", "any"),
+        ("log a call with sarah johnson, she wants pricing", None),  # a write
+        ("show me sarah johnson", None),
+        ("what's the last deal we won?", None),  # no call, meeting, note or email
+        ("schedule a meeting with lisa chen next week", None),
+    ],
+)
+def test_asks_history(text, kind):
+    assert asks_history(text) == kind
+
+
+TICKETS = (
+    "Your open tickets (3):\n\n- #1059 Export to CSV times out (open, urgent, from Hiro Ito)\n"
+    "- #1008 Cannot log in after password reset (open, urgent, from Bruno Hansen)\n"
+    "- #1032 Cannot log in after password reset (pending, urgent, from Pablo Ito)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("the export one - lower it to high", "ticket 1059 - lower it to high"),
+        ("set the csv one to high", "set ticket 1059 to high"),
+        ("summarize the pending one", "summarize ticket 1032"),
+        ("the login one - make it high", "the login one - make it high"),  # two lines say login: no pick
+        ("the second one - make it high", "the second one - make it high"),  # a position, read elsewhere
+        ("the other one", "the other one"),
+    ],
+)
+def test_ticket_pointed(text, meant):
+    assert ticket_pointed(text, TICKETS) == meant
+
+
+def test_ticket_pointed_needs_a_list_of_tickets():
+    assert ticket_pointed("the export one - make it high", "**Ticket #1059** Export to CSV times out") == (
+        "the export one - make it high"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("set to pending, waiting on logs", "set it to pending, waiting on logs"),
+        ("ok move to negotiation", "ok move it to negotiation"),
+        ("set it to pending", "set it to pending"),
+        ("set the acme deal to proposal", "set the acme deal to proposal"),
+        ("move on to the next one", "move on to the next one"),
+    ],
+)
+def test_object_implied(text, meant):
+    assert object_implied(text) == meant
+
+
+@pytest.mark.parametrize(
+    ("text", "shift"),
+    [
+        ("push it a week", relativedelta(weeks=1)),
+        ("push the close date out two weeks", relativedelta(weeks=2)),
+        ("slip the globex deal by 10 days", relativedelta(days=10)),
+        ("push the globex deal out a month", relativedelta(months=1)),
+        ("delay it a couple of weeks", relativedelta(weeks=2)),
+        ("push it to next friday", None),  # a date, read by the date reader
+        ("we moved 3 weeks ago", None),
+        ("moving forward, two weeks from now", None),
+    ],
+)
+def test_find_shift(text, shift):
+    found = find_shift(text)
+    assert (found.value if found else None) == shift
+
+
+@pytest.mark.parametrize(
+    ("text", "restyled"),
+    [
+        ("more formal pls", True),
+        ("a bit shorter", True),
+        ("shorter", True),
+        ("less salesy please", True),
+        ("more leads please", True),  # only after a draft is this read at all
+        ("send it", False),
+        ("more formal and add the pricing", False),
+    ],
+)
+def test_restyles(text, restyled):
+    assert restyles(text) is restyled
