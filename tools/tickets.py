@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Any, Literal
 
 from store.errors import InvalidInput
@@ -52,6 +53,7 @@ async def search_tickets(
     mine: bool = False,
     assignee: str | None = None,
     unassigned: bool = False,
+    created_since: date | None = None,
     order: Literal["newest", "oldest"] = "newest",
 ) -> ToolResult:
     """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
@@ -69,6 +71,7 @@ async def search_tickets(
         mine: only tickets assigned to the user (their queue)
         assignee: only tickets assigned to this teammate (their queue): email, full or first name
         unassigned: only tickets assigned to no one ("what's sitting unassigned")
+        created_since: only tickets that came in on or after this day ("tickets that came in today")
         order: newest first, or oldest first ("the oldest open ticket in my queue")
     """
     assignee_id = ctx.actor.user_id if mine else None
@@ -86,6 +89,7 @@ async def search_tickets(
         sentiment=sentiment,
         intent=intent,
         unassigned=unassigned,
+        created_since=created_since,
         oldest_first=order == "oldest",
         limit=min(limit, 50),
     )

@@ -257,7 +257,7 @@ RECORD_FIELDS = {
 }
 _NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%")  # an address, a number, a share
 _VALUE = re.compile(
-    r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+\S|\b(?:should\s+(?:be|read)|is\s+now|now\s+(?:is|at))\s+\S"
+    r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+(?!who(?:m)?\b|what\b)\S|\b(?:should\s+(?:be|read)|is\s+now|now\s+(?:is|at))\s+\S"
     r"|\d\s*%",
     re.IGNORECASE,
 )
@@ -431,6 +431,7 @@ _PROCEDURE = re.compile(
     r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:our|the)\s+(?:\w+\s+){0,2}(?:procedure|policy|process|rules?|protocol|playbook|steps|cap|limit|fee)\b"
     r"|\bhow\s+(?:is|are)\s+(?:the\s+|a\s+)?(?:\w+\s+){0,4}(?:calculated|computed|determined|defined|measured|worked\s+out)\b"
     r"|\bwhat\s+can\s+(?:someone|a\s+user|users|people|an?\s+\w+)\s+with\b|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b"
+    r"|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+(?:tell|say\s+to|reply\s+to|answer)\s+(?:them|him|her|the\s+customer)\b"
     r"|\banything\s+(?:special|else)\s+(?:i|we)\s+(?:need|should|have)\b|\bis\s+there\s+an?\s+(?:fee|cap|limit|notice\s+period|charge|penalty)\b",
     re.IGNORECASE,
 )

@@ -662,7 +662,7 @@ contacts customer client person team stage status value amount worth price close
 pipeline ticket tickets task tasks todo to-do comment call calls phone everything support queue issue
 issues case cases problem problems bug bugs request requests escalation escalations
 meeting meetings demo lunch dinner breakfast coffee session sync check-in catch-up kickoff visit onsite
-today tomorrow tonight yesterday week month quarter year morning afternoon evening end soon later ago
+today tomorrow tonight yesterday week month quarter year morning afternoon evening end soon later ago due overdue
 monday tuesday wednesday thursday friday saturday sunday mon tue wed thu fri
 qualification prospecting proposal negotiation won lost win signed stuck stalled
 high medium low urgent critical priority inbound outbound pending resolved hold

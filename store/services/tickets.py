@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -131,12 +132,13 @@ class TicketService(Service):
         sentiment: str | None = None,
         intent: str | None = None,
         unassigned: bool = False,
+        created_since: date | None = None,
         oldest_first: bool = False,
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Ticket], int]:
-        """Tickets by text, status, priority, account, requester, assignee (or none: `unassigned`), and the
-        sentiment/intent a summary stored; the newest first, or the oldest (`oldest_first`)."""
+        """Tickets by text, status, priority, account, requester, assignee (or none: `unassigned`), the day they came in
+        from (`created_since`, UTC) and the sentiment/intent a summary stored; the newest first, or the oldest."""
         require(self.actor, "tickets", "read")
         stmt = select(Ticket)
         if q:
@@ -159,6 +161,8 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.intent == intent)
         if unassigned:
             stmt = stmt.where(Ticket.assignee_id.is_(None))
+        if created_since:
+            stmt = stmt.where(Ticket.created_at >= datetime.combine(created_since, time.min, tzinfo=UTC))
         order = Ticket.created_at.asc() if oldest_first else Ticket.created_at.desc()
         return await self.page(stmt, order, limit=limit, offset=offset)
 

@@ -2,11 +2,18 @@
 contact's calls include those of the lead it was converted from), a ticket of the list just shown is picked by words of
 its line, a change said with no object is about the record just shown, a field asked right after a record's view is
 that record's, and "my biggest deal" is that one deal.
-Real agent, real database, the demo CRM seeded at the test's clock."""
+Real agent, real database, the demo CRM seeded at the test's clock; tickets are also searched by the day they came in."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+
+from assistant.agent import Agent
+from store.clock import pinned
+from store.knowledge import ingest, read_paths
+from store.seed import HELP_CENTER
+from store.services import TicketService
+from tests.support.factories import SYSTEM
 
 
 async def test_calls_with_a_contact_include_the_ones_logged_while_she_was_a_lead(demo_chat):
@@ -132,3 +139,37 @@ async def test_a_task_of_a_teammates_list_is_handed_on_by_its_title(demo_chat):
     title = next(line[2:].split(" (")[0] for line in listed.answer.splitlines() if line.startswith("- Follow up"))
     handed = await agent.run(maria, f"give {title.lower()} to john", listed.conversation_id)
     assert [p.tool for p in handed.pending] == ["update_task"] and title in handed.answer, handed.answer
+
+
+async def test_tickets_are_searched_by_the_day_they_came_in(db, clock):
+    async with db.session() as s:
+        with pinned(clock - timedelta(days=1)):
+            await TicketService(s, SYSTEM).create({"subject": "Yesterday's export error"})
+        await TicketService(s, SYSTEM).create({"subject": "Today's export error"})
+        await s.commit()
+        today, _ = await TicketService(s, SYSTEM).search(created_since=clock.date(), q="export error")
+        both, _ = await TicketService(s, SYSTEM).search(
+            created_since=clock.date() - timedelta(days=1), q="export error"
+        )
+    assert [t.subject for t in today] == ["Today's export error"]
+    assert len(both) == 2
+
+
+async def test_support_and_manager_reads_said_in_passing(demo_chat):
+    agent, as_ = demo_chat
+    maria, mike, noah = await as_("maria@nexa.test"), await as_("mike@nexa.test"), await as_("noah@nexa.test")
+    team = await agent.run(maria, "team tasks due this week")  # "due" is no one's name
+    assert team.tool_calls[-1]["name"] == "team_tasks", team.tool_calls
+    boss = await agent.run(mike, "lisa chen reports to who again")
+    assert boss.answer.startswith("Lisa Chen's manager (reports to): Tom Smith"), boss.answer
+    company = await agent.run(noah, "what's open for globex")  # a company after "for", not a teammate
+    assert company.answer.startswith("Open tickets for Globex"), company.answer
+
+
+async def test_an_error_code_then_what_do_i_tell_them_is_a_help_center_question(db, demo_chat, offline):
+    _, as_ = demo_chat
+    async with db.session() as s:
+        await ingest(s, read_paths([HELP_CENTER]), offline.classifier.embedder)
+    agent = Agent(db, offline, embedder=offline.classifier.embedder)
+    told = await agent.run(await as_("sam@nexa.test"), "SYNC-502 what do i tell them")
+    assert "Reconnect" in told.answer and "[1]" in told.answer, told.answer

@@ -24,6 +24,7 @@ from assistant.offline.dialogue import (
 )
 from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
+from assistant.offline.linking import covers
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.activities import ActivityActs
 from assistant.offline.plan.commerce import CommerceActs
@@ -514,6 +515,11 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         said = FILLERS["update_ticket"](text, self.model.now())
         return bool(said.get("status") or said.get("priority") or handed_to(text))
 
+    def _names_account(self, name: str) -> bool:
+        """Whether an account's name holds every word of `name` (a company, not a teammate, said after "for")."""
+        hits = self.call("search_crm", query=name, types=["account"], limit=3)["data"]
+        return any(covers(name, str(h.get("name") or "")) for h in hits)
+
     def _evident(self, intent: str) -> bool:
         """Whether the message carries what the write needs (a weakly classified write is acted on only then)."""
         return any(all(self.slots.get(k) not in (None, "", []) for k in keys) for keys in EVIDENCE.get(intent, ()))
@@ -534,7 +540,11 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             and not _DEAL_WORDS.search(lowered)
             and not re.search(r"\b(?:deal|lead|task|ticket|case)s?\b|\bqueue\b", lowered)  # tickets said: read below
             and not self.slots.get("ticket_number")
-            and not (self.slots.get("name") and stands_for_person(self.text, str(self.slots["name"])))
+            and not (
+                self.slots.get("name")
+                and stands_for_person(self.text, str(self.slots["name"]))
+                and not self._names_account(str(self.slots["name"]))  # "what's open for blueforge": the company's
+            )
         ):  # ("what's sam got open": sam's queue, read below)
             return "list_tickets"  # "anything from lumenpoint still open?": what is open for a support agent is tickets
         coached = COACH.search(self.text) if self.role in ("manager", "admin") else None

@@ -220,8 +220,7 @@ class TicketActs(PlanCore):
         said = _TICKET_TOPIC.search(self.text)
         topic = " ".join(w for w in (said[1].split() if said else []) if w.lower() not in _NOT_A_TOPIC)
         today = self.model.now().date().isoformat()
-        found = self.call("search_tickets", query=topic or None, open_only=False, limit=50)["data"]["tickets"]
-        tickets = [t for t in found if str(t.get("created_at") or "").startswith(today)]
+        tickets = self.call("search_tickets", query=topic or None, created_since=today, limit=50)["data"]["tickets"]
         title = f"{topic.capitalize() + ' tickets' if topic else 'Tickets'} that came in today"
         note = None
         if tickets and _WHATS_GOING_ON.search(self.text):
