@@ -17,7 +17,15 @@ from datetime import datetime
 
 from assistant.messages import Message, ModelResponse, TextDelta
 from assistant.offline import IntentClassifier, Parse, english, understand
-from assistant.offline.amend import corrected_values, draft_turn, is_correction, proposal_turn, restyles, retarget
+from assistant.offline.amend import (
+    corrected_values,
+    draft_turn,
+    is_correction,
+    proposal_turn,
+    proposed_tool,
+    restyles,
+    retarget,
+)
 from assistant.offline.areas import asked_area
 from assistant.offline.dialogue import focus_of, smalltalk
 from assistant.offline.nlu import FILLERS
@@ -32,8 +40,8 @@ from assistant.offline.replies import (
     beyond_choice,
     choose,
     follow_up,
+    line_pointed,
     object_implied,
-    ticket_pointed,
     without_greeting,
 )
 from assistant.offline.slots import find_date
@@ -109,13 +117,13 @@ class OfflineModel:
             if m.role in ("user", "assistant") and m.content
         ]
         if before and before[-1].role == "assistant":
-            text = ticket_pointed(text, before[-1].content or "")  # "the export one" of the tickets just listed
+            text = line_pointed(text, before[-1].content or "")  # "the export one" of the tickets just listed
             text = object_implied(text)  # "set to pending": the record just shown
         now = self.now()
         parse = None
         proposed = proposal_turn(messages, last_user)
         if proposed is not None and is_correction(text) and not smalltalk(text):
-            corrected = self._correct(messages[: proposed + 1], text)
+            corrected = self._correct(messages[: proposed + 1], text, proposed_tool(messages, last_user))
             if corrected is not None:
                 parse, text = corrected
         drafted = draft_turn(messages, last_user)
@@ -185,10 +193,13 @@ class OfflineModel:
         role = stated[1] if (stated := re.search(r"role is (\w+)", system or "")) else "rep"
         return parse, steps, role, text
 
-    def _correct(self, proposal: Sequence[Message], correction: str) -> tuple[Parse, str] | None:
+    def _correct(self, proposal: Sequence[Message], correction: str, tool: str | None) -> tuple[Parse, str] | None:
         """The proposal's request with the values a correction states ("make it urgent", "no wait, tuesday", "put it
-        on the Acme account instead"), or None when the correction states nothing the proposal's write takes."""
+        on the Acme account instead"), or None when the correction states nothing the proposal's write takes. The
+        request is read as the write proposed (`tool`) when the plan proposed another act than the words' first reading."""
         original, _, _, said = self._read(proposal)
+        if tool in FILLERS and tool != original.intent:
+            original = Parse(tool, original.confidence, FILLERS[tool](said, self.now()))
         filler = FILLERS.get(original.intent)
         if original.intent not in WRITES or filler is None:
             return None
@@ -208,10 +219,19 @@ class OfflineModel:
         target = retarget(correction)
         if not values and target is None:
             return None
+        if (number := values.get("ticket_number")) and (old := original.slots.get("ticket_number")):
+            said = re.sub(rf"\b{old}\b", str(number), said)  # "close 1050" -> "not that one, 1054": that ticket
         slots = {**original.slots, **values}
         if target is not None:  # the record named now goes first, so its type word ("the Acme account") is read
-            slots = {**{k: v for k, v in slots.items() if k != "pick"}, "name": target[0]}
-            said = f"{target[0]} {target[1] or ''}. {said}"
+            meant = target[0]
+            if (
+                original.intent in _ABOUT_A_PERSON
+                and re.search(r"\sone$", meant, re.I)
+                and isinstance(before := original.slots.get("name"), str)
+            ):
+                meant = f"{before} {meant[:-4]}"  # "no, the northpath one": the same person, the one at northpath
+            slots = {**{k: v for k, v in slots.items() if k != "pick"}, "name": meant}
+            said = f"{meant} {target[1] or ''}. {said}"
         return Parse(original.intent, original.confidence, slots), said
 
     def next_id(self) -> str:
@@ -220,6 +240,11 @@ class OfflineModel:
 
 
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
+
+
+# Writes about one person, whose "no, the northpath one" is the same name at another company (a deal's "the globex one"
+# is another deal)
+_ABOUT_A_PERSON = {"update_contact", "log_call", "schedule_meeting", "update_lead_status", "convert_lead"}
 
 
 def _asked_request(before: Sequence[Message]) -> str:

@@ -16,7 +16,7 @@ from assistant.offline import slots
 # How a correction starts, or a word that marks it anywhere.
 _MARKER = re.compile(
     r"^\W*(?:(?:no+|nope|nah|wait|actually|oh|oops|sorry|hmm+|hold\s+on|scratch\s+that|correction|and|also|plus|but|sorry)\b[\s,.!:;-]*)+"
-    r"|\binstead\b|\brather\b"
+    r"|\binstead\b|\brather\b|^\W*not\s+(?:that|this)\s+one\b"
     r"|^\W*(?:make|change|set|switch|put|move|bump|mark)\s+(?:it|that|this)\b",
     re.IGNORECASE,
 )
@@ -28,7 +28,7 @@ _RETARGET = re.compile(
 )
 # "no sorry, the other prismpoint pilot - 109", "no, I meant the renewal": the record the user meant instead.
 _OTHER = re.compile(
-    r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)+(?:the\s+other\s+(?:one\b[\s,:-]*)?|i\s+meant\s+|not\s+that\s+one\b[\s,:;-]*)"
+    r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)*(?:the\s+other\s+(?:one\b[\s,:-]*)?|i\s+meant\s+|not\s+that\s+one\b[\s,:;-]*)"
     r"(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+(?:[-–]\s+)?[\w&.'-]+){0,4}?)(?:\s+(account|deal|contact|lead|company|opportunity))?"
     r"(?:\W+not\s+the\s+[\w\s&.'-]+)?\W*$",
     re.IGNORECASE,
@@ -69,6 +69,21 @@ def proposal_turn(messages: Sequence[Message], last_user: int) -> int | None:
         if message.role == "tool" and _status(message.content) == "pending_approval":
             return start
     return None
+
+
+def proposed_tool(messages: Sequence[Message], last_user: int) -> str | None:
+    """The write the previous turn left waiting for approval (the plan's act, which may differ from the words' first
+    reading: "vera hansen at ironpath is Lead Engineer now" is read as a new lead, proposed as a contact's change)."""
+    start = proposal_turn(messages, last_user)
+    if start is None:
+        return None
+    calls = {c.id: c.name for m in messages[start + 1 : last_user] if m.role == "assistant" for c in m.tool_calls}
+    pending = [
+        calls.get(m.tool_call_id or "")
+        for m in messages[start + 1 : last_user]
+        if m.role == "tool" and _status(m.content) == "pending_approval"
+    ]
+    return pending[-1] if pending else None
 
 
 def draft_turn(messages: Sequence[Message], last_user: int) -> int | None:

@@ -255,7 +255,14 @@ RECORD_FIELDS = {
     "subsidiaries",
     "company",
 }
-_NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%")  # an address, a number, a share
+# an address, a number, a share, a title said after its field ("title Lead Engineer")
+# A deal's field said with its new value: "amount 15k", "close date may 31"
+_DEAL_VALUE = (
+    r"\b(?:amount|value|close\s+date|closing\s+date)\s*(?:[:=-]|to|is|of)?\s*"
+    r"(?:\$?\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+)
+DEAL_VALUE = re.compile(_DEAL_VALUE, re.I)
+_NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%|\btitle\s+(?-i:[A-Z])|" + _DEAL_VALUE, re.I)
 _VALUE = re.compile(
     r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\b(?:to|=)\s+(?!who(?:m)?\b|what\b)\S|\b(?:should\s+(?:be|read)|is\s+now|now\s+(?:is|at))\s+\S"
     r"|\d\s*%",

@@ -832,7 +832,7 @@ _FIELD_SET = re.compile(
     r"^.*?(?:(?:['’]s|\b(?:his|her|their|the|new))\s+|^\W*)(?:new\s+)?" + _FIELDS + r"(?:\s+(?:number|address))?"
     # "is now", "to", ...; a number or an address needs none ("new mobile +1 415 555 0199")
     r"(?:\s+(?:is\s+now|is|to|=|should\s+be|now)\s+|\s*[:-]?\s*(?=\+?\d|[\w.+-]+@)"
-    r"|(?<=^title)\s+(?=(?-i:[A-Z])))(.+?)(?:\s+now)?\s*[.!]*$",  # "..., title Lead Engineer": a clause of its own
+    r"|(?<=\btitle)\s+(?=(?-i:[A-Z])))(.+?)(?:\s+now)?(?:\s+(?:pls|plz|please|thanks|thx))?\s*[.!]*$",  # "..., title Lead Engineer"
     re.I | re.S,
 )
 _NAMED_FIELD = re.compile(  # "rosa rossi title -> Head of Procurement" (the arrow read as "to"): the name, then the field
@@ -853,6 +853,12 @@ _ROLE_NOW = re.compile(
     r"\b(?:he|she|they)(?:['’]?s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|our\s+|their\s+)?"
     r"([A-Z][\w&/-]*(?:\s+(?:of\s+)?[A-Z&][\w&/-]*){0,4})(?:\s+now)?\s*(?:[.,;!]|$)"
 )
+# "dev ueda at cedarforge is Head of Procurement now", "tara ueda at crestlogic is the CFO now": a person's new title
+_NAMED_ROLE_NOW = re.compile(
+    r"^\W*([a-z]+(?:\s+[a-z]+)?(?:\s+(?:at|@|from)\s+[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)?)\s+(?:is|['’]s)\s+(?:now\s+)?"
+    r"(?:the\s+|our\s+|their\s+)?((?-i:[A-Z][\w&/-]*)(?:\s+(?:of\s+)?(?-i:[A-Z&][\w&/-]*)){0,4})(?:\s+now)?\s*(?:[.,;!]|$)",
+    re.I,
+)
 _TITLE_UPDATE = re.compile(r"\b(?:update|change|fix|edit|set)\s+(?:his|her|their|the)\s+(?:job\s+)?title\b", re.I)
 
 
@@ -868,10 +874,17 @@ def _update_contact(text: str, now: datetime) -> Slots:
             slots = {"field": "title", "value": role[1]}
             _put(slots, "name", find_name(text[: role.start()], after=("set", "update", "change", "make")))
             return slots
+        if (
+            m is None and (named := _named_role(text)) is not None
+        ):  # "dev ueda at cedarforge is Head of Procurement now"
+            return {"field": "title", "value": named[1], "name": named[0]}
         if m is None:
             return slots
         found = [(m, 0)]
     changes: dict[str, str | None] = {}
+    named = _named_role(_parts(text)[0][1])  # "kara zhou at northfield is COO, and her mobile is ...": both changes
+    if named is not None:
+        changes["title"] = named[1]
     for _, part in _parts(text):  # "hes VP Procurement now. new mobile ...": a promotion said beside another change
         if (role := _ROLE_NOW.search(part)) and _TITLE_WORDS & set(role[1].lower().split()):
             changes["title"] = role[1]
@@ -892,8 +905,19 @@ def _update_contact(text: str, now: datetime) -> Slots:
     if len(changes) > 1 and all(changes.values()):
         slots["changes"] = changes
     first, offset = found[0]
-    _put(slots, "name", find_name(text[: offset + first.start(1)], after=("set", "update", "change", "make")))
+    if named is not None:
+        slots["name"] = named[0]
+    else:
+        _put(slots, "name", find_name(text[: offset + first.start(1)], after=("set", "update", "change", "make")))
     return slots
+
+
+def _named_role(text: str) -> tuple[str, str] | None:
+    """The person (with the company said after "at") and the title a clause gives them ("... is the CFO now")."""
+    said = _NAMED_ROLE_NOW.match(text)
+    if said is None or not _TITLE_WORDS & set(said[2].lower().split()):
+        return None
+    return re.split(r"\s+(?:at|@|from)\s+", said[1], maxsplit=1, flags=re.I)[0], said[2]
 
 
 def _parts(text: str) -> list[tuple[int, str]]:

@@ -155,25 +155,36 @@ _FILLER_WORDS = {
 }
 
 
-# "the export one", "the webhook ticket": a ticket of the list we just showed, named by words of its line
-_THE_WORDS_ONE = re.compile(r"\bthe\s+((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+(?:one|ticket|case)\b", re.I)
+# "the export one", "the webhook ticket", "the 120k one", "the one from liam dubois", "the one in negotiation": a record
+# of the list we just showed, named by words of its line
+_THE_WORDS_ONE = re.compile(
+    r"\bthe\s+(?:((?:[$a-z0-9][\w$.-]*\s+){0,2}[$a-z0-9][\w$.-]*)\s+(?:one|ticket|case|deal)"
+    r"|one\s+(?:from|in|with|at|for|about|by)\s+([a-z0-9][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,2}?))"
+    r"(?=\s*(?:[-–—,:;.!?]|$|\s+(?:is|was|to)\b))",
+    re.I,
+)
 _TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
+_DEAL_LINE = re.compile(
+    r"^- (?!#)([^:\n]+?): ((?:prospecting|qualification|proposal|negotiation|closed_\w+)\b.*)$", re.M
+)
 _NOT_POINTING = {"other", "same", "new", "last", "next", "right", "wrong", "that", "this", *ORDINALS}
 
 
-def ticket_pointed(text: str, answer: str) -> str:
-    """`text` with "the export one" turned into "ticket 1059" when exactly one ticket line of our last answer holds
-    every word of it (the start of a word is enough: "the finance one" of "... for the Finance team")."""
+def line_pointed(text: str, answer: str) -> str:
+    """`text` with "the export one" turned into the record of the one line of our last answer (a list of tickets or
+    deals) holding every word of it: "ticket 1059", or the deal's name (the start of a word is enough: "the finance one"
+    of "... for the Finance team"). Unchanged when no line or several hold them."""
     said = _THE_WORDS_ONE.search(text)
-    lines = _TICKET_LINE.findall(answer)
-    if said is None or len(lines) < 2:
+    lines = [(f"ticket {n}", line) for n, line in _TICKET_LINE.findall(answer)]
+    lines += [(name, f"{name} {rest}") for name, rest in _DEAL_LINE.findall(answer)]
+    if said is None or not lines:
         return text
-    words = [w for w in re.findall(r"[a-z0-9]+", said[1].lower()) if w not in ("the", "a")]
+    words = [w for w in re.findall(r"[a-z0-9]+", (said[1] or said[2]).lower()) if w not in ("the", "a")]
     if not words or any(w in _NOT_POINTING for w in words):
         return text
     held = [
-        number
-        for number, line in lines
+        record
+        for record, line in lines
         if all(
             any(
                 lw.startswith(w) or (len(lw) >= 4 and w.startswith(lw)) for lw in re.findall(r"[a-z0-9]+", line.lower())
@@ -181,7 +192,7 @@ def ticket_pointed(text: str, answer: str) -> str:
             for w in words
         )
     ]
-    return text[: said.start()] + f"ticket {held[0]}" + text[said.end() :] if len(held) == 1 else text
+    return text[: said.start()] + held[0] + text[said.end() :] if len(held) == 1 else text
 
 
 _NO_OBJECT = re.compile(

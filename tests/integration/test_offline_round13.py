@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
 from assistant.agent import Agent
 from store.clock import pinned
 from store.knowledge import ingest, read_paths
+from store.models import Contact
 from store.seed import HELP_CENTER
 from store.services import TicketService
 from tests.support.factories import SYSTEM
@@ -173,3 +176,57 @@ async def test_an_error_code_then_what_do_i_tell_them_is_a_help_center_question(
     agent = Agent(db, offline, embedder=offline.classifier.embedder)
     told = await agent.run(await as_("sam@nexa.test"), "SYNC-502 what do i tell them")
     assert "Reconnect" in told.answer and "[1]" in told.answer, told.answer
+
+
+async def _contact_id(db, email: str) -> str:
+    async with db.session() as s:
+        return str(await s.scalar(select(Contact.id).where(Contact.email == email)))
+
+
+async def test_a_persons_new_title_said_with_the_company_changes_the_one_there_and_no_the_other_one_moves_it(
+    db, demo_chat
+):
+    agent, as_ = demo_chat
+    admin = await as_("admin@nexa.test")  # may change either Rosa Rossi
+    said = await agent.run(admin, "rosa rossi at granitewave is Head of Procurement now")
+    [proposal] = said.pending
+    assert proposal.tool == "update_contact" and proposal.arguments["changes"] == {"title": "Head of Procurement"}
+    assert proposal.arguments["contact_id"] == await _contact_id(db, "rosa.rossi.103@example.test"), said.answer
+    moved = await agent.run(admin, "no, the lumenpoint one", said.conversation_id)
+    [proposal] = moved.pending
+    assert proposal.arguments["contact_id"] == await _contact_id(db, "rosa.rossi.41@example.test"), moved.answer
+
+
+async def test_not_that_one_with_another_ticket_number_moves_the_change_to_it(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    closing = await agent.run(sam, "close 1001")
+    moved = await agent.run(sam, "not that one, 1002", closing.conversation_id)
+    assert [(p.tool, p.arguments) for p in moved.pending] == [
+        ("update_ticket", {"number": 1002, "changes": {"status": "closed"}})
+    ], moved.answer
+
+
+async def test_a_deal_of_the_list_is_picked_by_its_stage_and_a_field_said_with_its_value_is_set(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    listed = await agent.run(john, "my deals at northpath")
+    lines = [line[2:] for line in listed.answer.splitlines() if line.startswith("- ")]
+    stage = next(
+        s
+        for s in ("negotiation", "proposal", "qualification", "prospecting")
+        if sum(f": {s}," in line for line in lines) == 1
+    )
+    name = next(line.split(":")[0] for line in lines if f": {stage}," in line)
+    picked = await agent.run(john, f"the one in {stage} - amount 15k", listed.conversation_id)
+    assert [(p.tool, p.arguments["changes"]) for p in picked.pending] == [("update_deal", {"amount": "15000"})]
+    assert name in picked.answer, (name, picked.answer)
+    said = await agent.run(john, f"{name} - close date may 31")
+    assert [p.tool for p in said.pending] == ["update_deal"], said.answer
+
+
+async def test_a_write_naming_no_record_asks_which_one_and_changes_nothing(demo_chat):
+    agent, as_ = demo_chat
+    mike = await as_("mike@nexa.test")
+    asked = await agent.run(mike, "update zara fenwick's title to CTO")
+    assert "Which one did you mean?" in asked.answer and not asked.pending, asked.answer

@@ -3,12 +3,15 @@ the list we showed, a change said with no object."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from assistant.offline.amend import restyles
+from assistant.offline.amend import restyles, retarget
 from assistant.offline.dialogue import asks_history
-from assistant.offline.replies import object_implied, ticket_pointed
+from assistant.offline.nlu import FILLERS
+from assistant.offline.replies import line_pointed, object_implied
 from assistant.offline.slots import find_shift
 
 
@@ -32,6 +35,7 @@ def test_asks_history(text, kind):
     assert asks_history(text) == kind
 
 
+NOW = datetime(2027, 3, 15, 15, 40, tzinfo=UTC)
 TICKETS = (
     "Your open tickets (3):\n\n- #1059 Export to CSV times out (open, urgent, from Hiro Ito)\n"
     "- #1008 Cannot log in after password reset (open, urgent, from Bruno Hansen)\n"
@@ -50,12 +54,12 @@ TICKETS = (
         ("the other one", "the other one"),
     ],
 )
-def test_ticket_pointed(text, meant):
-    assert ticket_pointed(text, TICKETS) == meant
+def test_line_pointed(text, meant):
+    assert line_pointed(text, TICKETS) == meant
 
 
-def test_ticket_pointed_needs_a_list_of_tickets():
-    assert ticket_pointed("the export one - make it high", "**Ticket #1059** Export to CSV times out") == (
+def test_line_pointed_needs_a_list_of_tickets():
+    assert line_pointed("the export one - make it high", "**Ticket #1059** Export to CSV times out") == (
         "the export one - make it high"
     )
 
@@ -106,3 +110,60 @@ def test_find_shift(text, shift):
 )
 def test_restyles(text, restyled):
     assert restyles(text) is restyled
+
+
+DEALS = (
+    "Your open deals named Northpath:\n\n- Northpath LLC - Platform 121: prospecting, $120K, 276 days in stage\n"
+    "- Northpath LLC - Platform 66: negotiation, $80K, 33 days in stage"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("the 120k one - close date may 31", "Northpath LLC - Platform 121 - close date may 31"),
+        ("the one in negotiation - we won it", "Northpath LLC - Platform 66 - we won it"),
+        ("the platform one - we won it", "the platform one - we won it"),  # both lines say platform
+    ],
+)
+def test_line_pointed_picks_a_deal_of_the_list(text, meant):
+    assert line_pointed(text, DEALS) == meant
+
+
+def test_line_pointed_reads_the_requester_of_a_ticket_line():
+    assert line_pointed("the one from hiro ito - set it to high", TICKETS) == "ticket 1059 - set it to high"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        (
+            "dev ueda at cedarforge is Head of Procurement now",
+            {"field": "title", "value": "Head of Procurement", "name": "dev ueda"},
+        ),
+        (
+            "tara ueda at crestlogic is the CFO now, update her title",
+            {"field": "title", "value": "CFO", "name": "tara ueda"},
+        ),
+        (
+            "bruno okafor @ ironpath - new title Head of Procurement",
+            {"field": "title", "value": "Head of Procurement", "name": "bruno okafor"},
+        ),
+        ("acme is Customer now", {}),  # no title word: no person's title
+    ],
+)
+def test_a_persons_new_title_said_without_a_verb(text, slots):
+    assert FILLERS["update_contact"](text, NOW) == slots
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("not that one, the globex deal", ("globex", "deal")),
+        ("no, the northpath one", ("northpath one", None)),
+        ("not that one, 1054", None),  # a number: the ticket's, read as the value it changes
+        ("thanks", None),
+    ],
+)
+def test_retarget(text, target):
+    assert retarget(text) == target

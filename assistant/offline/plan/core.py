@@ -347,8 +347,8 @@ class PlanCore(ABC):
         if not hits:
             if required and "kb_search" in self.tools and (not self.writing or self.parse.confidence < RULE_CONFIDENCE):
                 self.do_kb_question(fallback=True)  # nothing in the CRM by that name: a question for the help center?
-            if required:
-                self.answer("not_found", what=what, name=name)
+            if required:  # a write asks which record it meant (nothing is changed on a guess)
+                self.answer("not_found", what=what, name=name, writing=self.writing)
             return None
         at = re.search(re.escape(str(name)) + r"\s+(?:at|from|@|of)\s+([A-Za-z][\w&-]*)", self.text, re.I)
         employed = [h for h in hits if at and h["type"] in PERSON and covers(at[1], str(h.get("detail") or ""))]

@@ -8,6 +8,7 @@ from assistant.offline import Parse
 from assistant.offline.acts import asks_creation, change_intent
 from assistant.offline.areas import Asked, asked_area
 from assistant.offline.dialogue import (
+    DEAL_VALUE,
     DONE_ELSEWHERE,
     RECORD_FIELDS,
     asked_field,
@@ -391,6 +392,16 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         if moved is not None and (due := find_date(moved[2], self.model.now().date())) is not None:
             self.writing = True
             self.do_task_due(moved[1], due.value)
+        if (
+            self.parse.intent in ("pipeline", "stuck_deals", "deals_closing", "show_record")
+            and DEAL_VALUE.search(text)
+            and not is_question(text)
+            and (said := FILLERS["update_deal"](text, self.model.now())).get("name")
+            and (said.get("close_date") or said.get("amount"))
+        ):  # "northline expansion 118 close date 2027-05-15": that deal's change, not the deals closing
+            self.parse = Parse("update_deal", self.parse.confidence, said)
+            self.slots, self.writing = said, True
+            self.do_update_deal()
         if (
             (shift := find_shift(text)) is not None
             and not is_question(text)
