@@ -308,7 +308,7 @@ class DealActs(RecordReads):
                 candidates=[{"name": d["deal_name"], "type": "deal", "detail": d["stage"]} for d in deals],
                 confirm=False,
             )
-        self.answer("not_found", what="an open deal of", name=account["name"])
+        self.answer("not_found", what="an open deal of", name=account["name"], writing=self.writing)
         raise AssertionError("unreachable")
 
     def _owned_deal(self) -> dict[str, Any] | None:
@@ -340,7 +340,9 @@ class DealActs(RecordReads):
                 candidates=[{"name": d["deal_name"], "type": "deal", "detail": d.get("stage")} for d in deals[:4]],
                 confirm=False,
             )
-        self.answer("not_found", what=f"a deal of {said[1].capitalize()}'s", name=key.strip() or said[2])
+        self.answer(
+            "not_found", what=f"a deal of {said[1].capitalize()}'s", name=key.strip() or said[2], writing=self.writing
+        )
         raise AssertionError("unreachable")
 
     def do_pipeline(self) -> None:

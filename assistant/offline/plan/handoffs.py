@@ -61,7 +61,7 @@ class HandoffActs(TaskActs, TicketActs):
             self.answer("ask", missing="tickets", hint="Which tickets (words of their subject, account or requester)?")
         found = self.call("find_tickets", description=words, open_only=True, limit=BULK_LIMIT + 1)["data"]
         if not found:
-            self.answer("not_found", what="open tickets", name=words)
+            self.answer("not_found", what="open tickets", name=words, writing=self.writing)
         if len(found) > BULK_LIMIT:
             self.answer(
                 "error",

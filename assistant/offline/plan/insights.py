@@ -40,7 +40,7 @@ class InsightActs(TicketActs):
         if kind == "account":
             deals = self.call("search_deals", account_id=record_id, open_only=True, limit=1)["data"]["deals"]
             if not deals:
-                self.answer("not_found", what="an open deal of", name=record["name"])
+                self.answer("not_found", what="an open deal of", name=record["name"], writing=self.writing)
             kind, record_id = "deal", deals[0]["id"]
         lowered = self.text.lower()
         purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")

@@ -179,7 +179,7 @@ class TaskActs(PlanCore):
         if len(matched) > 1 and len(picked) == 1:
             matched = picked
         if not matched:
-            self.answer("not_found", what="an open task", name=key)
+            self.answer("not_found", what="an open task", name=key, writing=self.writing)
         if len(matched) > 1:
             self.answer("clarify", candidates=matched[:4], confirm=False)
         return matched[0]
@@ -189,7 +189,7 @@ class TaskActs(PlanCore):
         turn that reads them proposes no write, so they are matched where they are kept and never read here)."""
         found = self.call("find_tasks", description=key, person=owner)["data"]
         if not found:
-            self.answer("not_found", what=f"an open task of {owner.capitalize()}'s", name=key)
+            self.answer("not_found", what=f"an open task of {owner.capitalize()}'s", name=key, writing=self.writing)
         if len(found) > 1:
             self.answer(
                 "error",
