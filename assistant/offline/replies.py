@@ -6,12 +6,11 @@ import re
 
 from assistant.offline.dialogue import is_question, smalltalk
 from assistant.offline.nlu import Slots, find_bant, read_slots
-from assistant.offline.slots import clauses
+from assistant.offline.slots import ORDINALS, clauses
 from store.clock import utcnow
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
 BANT_KEYS = ("budget", "authority", "need", "timeline")
-ORDINALS = ["first", "second", "third", "fourth", "fifth"]
 YES = re.compile(r"^\W*(?:y|yes|yep|yeah|sure|ok|okay|correct|right|that one|exactly)\W*$", re.I)
 _UNKNOWN = re.compile(
     r"^\W*(?:(?:all|rest|the\s+rest|others?|everything\s+else|both|them)\s+(?:are\s+|is\s+)?)?"
@@ -116,7 +115,7 @@ def choose(question: str, reply: str) -> tuple[str, str] | None:
     if number:
         word = (number.group(3) or "").lower()
         digit = number.group(1) or number.group(2)
-        index = int(digit) if digit else len(options) if word == "last" else ORDINALS.index(word) + 1
+        index = int(digit) if digit else len(options) if word == "last" else ORDINALS[word]
         if 1 <= index <= len(options):
             return options[index - 1]
     if len(options) == 1 and YES.match(reply):

@@ -18,8 +18,7 @@ from assistant.offline.guard import ACT_NAMES, Ledger, amount_said, closed, misr
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
 from assistant.offline.nlu import FILLERS
-from assistant.offline.replies import ORDINALS
-from assistant.offline.slots import find_amount, find_name
+from assistant.offline.slots import ORDINALS, find_amount, find_name
 from prompts import render
 from prompts.money import money_short
 
@@ -241,12 +240,12 @@ class PlanCore(ABC):
             # "the second one - what's the close date" after an account's view: the second of the deals it showed
             deals = self.call("get_account", account_id=str(account["id"]))["data"].get("deals") or []
             word = nth[1].lower()
-            index = len(deals) if word == "last" else ORDINALS.index(word) + 1
+            index = len(deals) if word == "last" else ORDINALS[word]
             if 1 <= index <= len(deals) and deals[index - 1].get("id"):
                 return {"type": "deal", "id": str(deals[index - 1]["id"]), "name": deals[index - 1].get("deal_name")}
         if nth and len(listed) > 1:  # "the second one" of the list the last turn showed
             word = nth[1].lower()
-            picked = self.focus.pick(len(listed) if word == "last" else ORDINALS.index(word) + 1, kinds)
+            picked = self.focus.pick(len(listed) if word == "last" else ORDINALS[word], kinds)
             if picked is not None:
                 return picked
             self.need("name", hint="Which one (its name)?")  # the list shown does not say which record: never a guess
