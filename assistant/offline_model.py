@@ -12,11 +12,13 @@ import asyncio
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from assistant.messages import Message, ModelResponse, TextDelta
-from assistant.offline import IntentClassifier, Parse, english, understand
+from assistant.messages import Message, ModelResponse, TextDelta, ToolCall
+from assistant.offline import IntentClassifier, Parse, compound, english, understand
 from assistant.offline.amend import (
     corrected_values,
     draft_turn,
@@ -51,6 +53,9 @@ from store.embeddings import Embedder
 from tools.spec import ToolSpec
 
 log = logging.getLogger(__name__)
+# The reads a part of a two-change message may make to find its record: none of them carries other people's text, which
+# would withhold every write of the turn (a help-center search for a part that names nothing would).
+_LOOKUPS = {"search_crm", "search_deals"}
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
 
 
@@ -78,20 +83,35 @@ class OfflineModel:
         return await asyncio.to_thread(self._respond, messages, tools)
 
     def _respond(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> ModelResponse:
-        parse, steps, role, text = self._read(messages)
+        parse, steps, role, text, fresh = self._read(messages)
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
         focus = focus_of(messages[:last_user])
         system = messages[0].content if messages and messages[0].role == "system" else ""
         caller = (re.search(r"<([^<>\s]+@[^<>\s]+)>", system or "") or [None, None])[1]
+        latest = english.plain_words(messages[last_user].content or "")
+        names = {t.name for t in tools}
         try:
-            latest = english.plain_words(messages[last_user].content or "")
-            Plan(self, parse, steps, role, {t.name for t in tools}, text, focus, caller=caller, latest=latest).run()
-        except Done as done:
-            return ModelResponse(done.message)
+            if fresh and (requests := compound.parts(text)) is not None:
+                writes: list[ToolCall] = []
+                focused = focus  # a part after the first is about the record the part before wrote, unless it names one
+                for part in requests:  # each part planned alone; proposed together only when every one writes
+                    plan = Plan(self, self._understand(part), steps, role, names, part, focused, caller=caller)
+                    step = _ended(plan)
+                    if not step.tool_calls or not {c.name for c in step.tool_calls} <= WRITES | _LOOKUPS:
+                        break  # a part that asks, answers or reads more than a lookup: the message is planned whole
+                    if not {c.name for c in step.tool_calls} <= WRITES:
+                        return ModelResponse(step)  # the lookup this part needs first
+                    writes.extend(step.tool_calls)
+                    written = _written(step.tool_calls[0], steps)
+                    focused = replace(focus, records=[written]) if written else focus
+                else:
+                    return ModelResponse(Message("assistant", None, tool_calls=writes))
+            return ModelResponse(
+                _ended(Plan(self, parse, steps, role, names, text, focus, caller=caller, latest=latest))
+            )
         except Exception:  # a rule that breaks on one message must not break the conversation: logged, nothing done
             log.exception("the offline plan failed on a message")
             return ModelResponse(Message("assistant", render("offline/failed.md")))
-        raise AssertionError("a plan always ends with Done")
 
     async def stream(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]
@@ -106,9 +126,13 @@ class OfflineModel:
         some messages need it, and a server should start fast)."""
         self.classifier.classify("hello")
 
-    def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str, str]:
-        """The request to serve (merged with the one we asked about), this turn's steps, the caller's role and the
-        request's text (the original one when this message answers our "which one" question)."""
+    def _understand(self, text: str) -> Parse:
+        return understand(text, now=self.now(), classifier=self.classifier)
+
+    def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str, str, bool]:
+        """The request to serve (merged with the one we asked about), this turn's steps, the caller's role, the
+        request's text (the original one when this message answers our "which one" question) and whether the request
+        is this message alone (no question of ours, no correction of a proposal and no follow-up merged into it)."""
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
         text = without_greeting(english.plain_words(messages[last_user].content or ""))
         before = [
@@ -178,6 +202,7 @@ class OfflineModel:
             and (again := follow_up(said[-1], text))
         ):
             text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
+        fresh = parse is None and text == without_greeting(english.plain_words(messages[last_user].content or ""))
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [
@@ -191,13 +216,13 @@ class OfflineModel:
         ]
         system = messages[0].content if messages and messages[0].role == "system" else ""
         role = stated[1] if (stated := re.search(r"role is (\w+)", system or "")) else "rep"
-        return parse, steps, role, text
+        return parse, steps, role, text, fresh
 
     def _correct(self, proposal: Sequence[Message], correction: str, tool: str | None) -> tuple[Parse, str] | None:
         """The proposal's request with the values a correction states ("make it urgent", "no wait, tuesday", "put it
         on the Acme account instead"), or None when the correction states nothing the proposal's write takes. The
         request is read as the write proposed (`tool`) when the plan proposed another act than the words' first reading."""
-        original, _, _, said = self._read(proposal)
+        original, _, _, said, _ = self._read(proposal)
         if tool in FILLERS and tool != original.intent:
             original = Parse(tool, original.confidence, FILLERS[tool](said, self.now()))
         filler = FILLERS.get(original.intent)
@@ -245,6 +270,39 @@ _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\
 # Writes about one person, whose "no, the northpath one" is the same name at another company (a deal's "the globex one"
 # is another deal)
 _ABOUT_A_PERSON = {"update_contact", "log_call", "schedule_meeting", "update_lead_status", "convert_lead"}
+
+
+def _written(call: ToolCall, steps: Sequence[Step]) -> dict[str, Any] | None:
+    """The record a proposed write targets, as this turn's steps found it (type, id and name)."""
+    arguments = json.loads(call.arguments or "{}")
+    key = next((k for k in arguments if k.endswith("_id")), None)
+    if key is None:
+        return None
+    record = {"type": key[:-3], "id": str(arguments[key])}
+    for step in steps:
+        for hit in _dicts(step.result):
+            if str(hit.get("id")) == record["id"] and (hit.get("name") or hit.get("deal_name")):
+                return record | {"name": hit.get("name") or hit.get("deal_name")}
+    return record
+
+
+def _dicts(value: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping inside a tool result."""
+    if isinstance(value, dict):
+        yield value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _dicts(item)
+
+
+def _ended(plan: Plan) -> Message:
+    """The message a plan ends with: its next tool call(s) or its answer."""
+    try:
+        plan.run()
+    except Done as done:
+        return done.message
+    raise AssertionError("a plan always ends with Done")
 
 
 def _asked_request(before: Sequence[Message]) -> str:

@@ -26,8 +26,9 @@ CREATION = re.compile(
     re.I,
 )
 CHANGE = re.compile(
-    r"\b(?:is|are|was)\s+now\b|\bnow\s+(?:is|at|worth)\b|\b(?:changed?|updated?|increased?|decreased?|raised?|lowered?|"
-    r"bumped?|dropped|reduced|revised|adjusted|corrected|went\s+(?:up|down)|goes\s+(?:up|down)|moved?|pushed?|slipped|"
+    r"\b(?:is|are|was)\s+now\b|\bnow\s+(?:is|at|worth)\b|\b(?:changed?|updated?|increased?|decreased?|raised?|"
+    r"lower(?:ed|s)?|bump(?:ed|s)?|drop(?:ped|s)?|reduced?|revised?|adjust(?:ed|s)?|corrected|went\s+(?:up|down)|"
+    r"goes\s+(?:up|down)|moved?|pushed?|slipped|"
     r"grew|grown|grows|rose|risen|jumped|climbed|expanded|shrank|shrunk|fell|cut|trimmed|doubled|halved)\b"
     r"|\bfrom\s+\$?\d[\d.,]*\s*[km]?\s+to\b|\bshould\s+(?:be|read)\b"
     r"|^\W*(?:please\s+)?(?:mark|set|close|resolve|escalate|assign|reassign|reopen|re-open)\b",

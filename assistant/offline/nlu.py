@@ -364,6 +364,12 @@ _OUTCOMES = [
 ]
 
 
+_CALLER_FROM = re.compile(
+    r"^\W*[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}\s+(?:from|at|@)\s+[\w&'-]+(?:\s+[\w&'-]+)?\s+(?:called|rang|phoned)\b",
+    re.I,
+)
+
+
 def _log_call(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     _put(slots, "direction", sl.find_direction(text))
@@ -378,7 +384,8 @@ def _log_call(text: str, now: datetime) -> Slots:
         if on < now.date():
             slots["called_on"] = on
         head = mask(head, day)
-    name = _put(slots, "name", find_name(head, after=("with", "to", "from")))
+    caller = _CALLER_FROM.match(head)  # "nils varga from falconpath called": the caller, not the company
+    name = _put(slots, "name", find_name(head, after=("with", "to") if caller else ("with", "to", "from")))
     pronoun = re.search(
         r"\b(?:with|to|from|called|rang|phoned|pinged|reached|emailed|texted)\s+(?:her|him|them)\b", head, re.I
     )  # the person in focus: no name in the notes

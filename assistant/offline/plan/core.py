@@ -14,11 +14,20 @@ from assistant.messages import Message, ToolCall
 from assistant.offline import Parse, english
 from assistant.offline.act_check import Asked, asked_change
 from assistant.offline.dialogue import Focus, asked_fields, refers_back
-from assistant.offline.guard import ACT_NAMES, Ledger, amount_said, closed, misread, unsure
+from assistant.offline.guard import (
+    ACT_NAMES,
+    COMPANY_SUFFIXES,
+    Ledger,
+    amount_said,
+    closed,
+    misread,
+    name_words,
+    unsure,
+)
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
 from assistant.offline.nlu import FILLERS
-from assistant.offline.slots import ORDINALS, find_amount, find_name
+from assistant.offline.slots import ORDINALS, STOPWORDS, find_amount, find_name
 from prompts import render
 from prompts.money import money_short
 
@@ -353,6 +362,9 @@ class PlanCore(ABC):
         employed = [h for h in hits if at and h["type"] in PERSON and covers(at[1], str(h.get("detail") or ""))]
         if employed:  # "rosa rossi at lumenpoint": the Rosa Rossi who works there
             hits = employed
+        namesakes = [h for h in hits if str(h["name"]).lower() == str(hits[0]["name"]).lower()]
+        if len(namesakes) > 1 and (placed := self._placed(namesakes)) is not None:
+            hits = [placed, *(h for h in hits if h not in namesakes)]  # "olga zhou silverfield - title?"
         record, doubt = link(str(name), self.text, hits, writing=self.writing)
         if record is not None and not doubt:
             return record
@@ -394,6 +406,23 @@ class PlanCore(ABC):
         live = [c for c in candidates if not closed(str(c.get("detail") or ""))]
         if len(kinds) == 1 and kinds <= {"deal", "lead"} and len(live) == 1:
             return live[0]
+        return self._placed(candidates)
+
+    def _placed(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The one person of a shared name whose company, else whose title, the rest of the message says ("nils varga
+        from falconpath called", "ben weber (the ceo one)"); never a word of a value the message sets ("set tara ueda's
+        title to IT Director": "director" is the new title, not the Director of Finance)."""
+        if len({str(c.get("name")).lower() for c in candidates}) != 1 or any(
+            c["type"] not in PERSON for c in candidates
+        ):
+            return None
+        values = " ".join(str(v) for k, v in self.slots.items() if k not in ("name", "pick") and isinstance(v, str))
+        said = set(name_words(self.text)) - set(name_words(str(candidates[0]["name"]))) - set(name_words(values))
+        said = {w for w in said if w not in STOPWORDS and w not in COMPANY_SUFFIXES and not w.isdigit()}
+        for part in (1, 0):  # the company first, then the title
+            placed = [c for c in candidates if said & set(_where_and_what(c)[part])]
+            if len(placed) == 1:
+                return placed[0]
         return None
 
     def _focus_ticket_kind(self) -> bool:
@@ -493,3 +522,11 @@ class PlanCore(ABC):
     @abstractmethod
     def do_kb_question(self, *, fallback: bool = False) -> None:
         """Answer from the help center (`lookups.RecordReads`); `find` falls back to it."""
+
+
+def _where_and_what(candidate: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A person's title words and company words, from its search line ("CEO at Helixforge Holdings 30, email"; a
+    lead's is its company)."""
+    detail = str(candidate.get("detail") or "").split(",")[0]
+    title, _, company = detail.rpartition(" at ") if candidate["type"] == "contact" else ("", "", detail)
+    return name_words(title), [w for w in name_words(company) if w not in COMPANY_SUFFIXES and not w.isdigit()]

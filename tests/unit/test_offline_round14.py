@@ -1,0 +1,67 @@
+"""Round 14's readers (no database): a message cut into the changes it asks for, a change said with "bump" or "lower",
+and the caller named before the company they called from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from assistant.offline.acts import changes_only
+from assistant.offline.compound import parts
+from assistant.offline.nlu import FILLERS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("close 1050 and 1054", ["close 1050", "close 1054"]),
+        (
+            "novaline expansion 188 won, and move upgrade 190 to qualification",
+            ["novaline expansion 188 won", "move upgrade 190 to qualification"],
+        ),
+        (
+            "ben dubois lead - mark contacted, and add a task to call him back friday",
+            ["ben dubois lead - mark contacted", "add a task to call him back friday"],
+        ),
+        (
+            "set ines silva's phone to +1 415 555 0150 and log a call: she's out till monday",
+            ["set ines silva's phone to +1 415 555 0150", "log a call: she's out till monday"],
+        ),
+        ("assign 1002 and 1003 to noah", None),  # what follows the numbers is said of both: one request
+        ("log a call with sarah and tom", None),  # a second person, no second request
+        ("granitewave pilot 139: 90k and negotiation", None),
+        ("add a note to acme: they want sso and scim", None),  # the note's own "and"
+        ("log a call with rosa - they want sso and move the deal to proposal", None),  # a body before the join
+        ("what's the amount on orbitpath platform 151 and when does it close?", None),  # a question reads
+        ("move acme to proposal", None),
+    ],
+)
+def test_parts(text, expected):
+    assert parts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "changes"),
+    [
+        ("bump crestlogic renewal 62 to 5k", True),
+        ("lower the acme deal to 20k", True),
+        ("drop it to 5k", True),
+        ("new deal for acme 20k", False),
+        ("add a 20k deal for acme", False),
+    ],
+)
+def test_bump_lower_and_drop_change_a_record_and_create_none(text, changes):
+    assert changes_only(text) is changes
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("nils varga from falconpath called, they're ready for legal review. log it pls", "nils varga"),
+        ("rosa rossi at lumenpoint rang, wants a demo - log it", "rosa rossi"),
+        ("got a call from nils varga, 10 min, wants pricing", "nils varga"),  # "from" before the caller
+    ],
+)
+def test_the_caller_is_the_person_named_before_the_company(text, name):
+    assert FILLERS["log_call"](text, datetime(2027, 4, 7, 10, 15, tzinfo=UTC))["name"] == name
