@@ -60,10 +60,10 @@ _NOT_A_PERSON = {
 }
 _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
 # a deal named as its company, its kind and its number, no type word: "john's cedarline pilot 134"
-# or someone's deal by its company and kind: "mike's vertexlabs upgrade", "emma's silverfield renewal"
+# or a deal by its company and kind: "mike's vertexlabs upgrade", "the cedarline pilot"
 _DEAL_NAME = re.compile(
     r"^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$"
-    r"|^\W*(?:the\s+)?[a-z]+['’]s\s+[a-z]+(?:\s+[a-z]+)?\s+(?:pilot|upgrade|renewal|expansion|platform)\W*$",
+    r"|^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:pilot|upgrade|renewal|expansion|platform)\W*$",
     re.I,
 )
 _PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
