@@ -29,7 +29,7 @@ from assistant.offline.amend import (
     retarget,
 )
 from assistant.offline.areas import asked_area
-from assistant.offline.dialogue import focus_of, smalltalk
+from assistant.offline.dialogue import Focus, focus_of, is_question, other_shown, smalltalk
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan import Plan
 from assistant.offline.plan.core import WRITES, Done, Step
@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 # The reads a part of a two-change message may make to find its record: none of them carries other people's text, which
 # would withhold every write of the turn (a help-center search for a part that names nothing would).
 _LOOKUPS = {"search_crm", "search_deals"}
+_VIEWS = {"get_deal", "get_contact", "get_account", "get_lead"}  # what a question answered beside a write may read
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
 
 
@@ -92,26 +93,40 @@ class OfflineModel:
         names = {t.name for t in tools}
         try:
             if fresh and (requests := compound.parts(text)) is not None:
-                writes: list[ToolCall] = []
-                focused = focus  # a part after the first is about the record the part before wrote, unless it names one
-                for part in requests:  # each part planned alone; proposed together only when every one writes
-                    plan = Plan(self, self._understand(part), steps, role, names, part, focused, caller=caller)
-                    step = _ended(plan)
-                    if not step.tool_calls or not {c.name for c in step.tool_calls} <= WRITES | _LOOKUPS:
-                        break  # a part that asks, answers or reads more than a lookup: the message is planned whole
-                    if not {c.name for c in step.tool_calls} <= WRITES:
-                        return ModelResponse(step)  # the lookup this part needs first
-                    writes.extend(step.tool_calls)
-                    written = _written(step.tool_calls[0], steps)
-                    focused = replace(focus, records=[written]) if written else focus
-                else:
-                    return ModelResponse(Message("assistant", None, tool_calls=writes))
+                together = self._together(requests, steps, role, names, focus, caller)
+                if together is not None:
+                    return ModelResponse(together)
             return ModelResponse(
                 _ended(Plan(self, parse, steps, role, names, text, focus, caller=caller, latest=latest))
             )
         except Exception:  # a rule that breaks on one message must not break the conversation: logged, nothing done
             log.exception("the offline plan failed on a message")
             return ModelResponse(Message("assistant", render("offline/failed.md")))
+
+    def _together(
+        self, requests: list[str], steps: list[Step], role: str, names: set[str], focus: Focus, caller: str | None
+    ) -> Message | None:
+        """The next step of a message of several requests (`compound`): a lookup a part needs, else every part's write
+        proposed at once, a question first answered beside them; None when a part does not end in a write (or a
+        question in its answer), or needs another read: the message is then planned whole."""
+        writes: list[ToolCall] = []
+        answer = None
+        focused = focus  # a part after the first is about the record the part before wrote or showed
+        for index, part in enumerate(requests):
+            asked = index == 0 and is_question(part)
+            step = _ended(Plan(self, self._understand(part), steps, role, names, part, focused, caller=caller))
+            called = {c.name for c in step.tool_calls}
+            if asked and not step.tool_calls:
+                answer, record = step.content, _shown(steps)  # "what's the amount on X?": answered, X in focus
+            elif step.tool_calls and called <= (_VIEWS | _LOOKUPS if asked else _LOOKUPS):
+                return step  # the read this part needs first
+            elif step.tool_calls and called <= WRITES:
+                writes.extend(step.tool_calls)
+                record = _record(step.tool_calls[0].arguments, steps)
+            else:
+                return None
+            focused = replace(focus, records=[record]) if record else focus
+        return Message("assistant", answer, tool_calls=writes) if writes else None
 
     async def stream(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]
@@ -143,6 +158,9 @@ class OfflineModel:
         if before and before[-1].role == "assistant":
             text = line_pointed(text, before[-1].content or "")  # "the export one" of the tickets just listed
             text = object_implied(text)  # "set to pending": the record just shown
+            if _THE_OTHER.search(text) and proposal_turn(messages, last_user) is None:
+                other = other_shown(messages[:last_user])  # "assign the other one to sam" after two tickets shown
+                text = _THE_OTHER.sub(other, text) if other else text
         now = self.now()
         parse = None
         proposed = proposal_turn(messages, last_user)
@@ -264,6 +282,7 @@ class OfflineModel:
         return f"offline_{self._counter}"
 
 
+_THE_OTHER = re.compile(r"\bthe\s+other\s+(?:one|ticket|deal|contact|lead|account)\b", re.I)
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
 
 
@@ -272,9 +291,15 @@ _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\
 _ABOUT_A_PERSON = {"update_contact", "log_call", "schedule_meeting", "update_lead_status", "convert_lead"}
 
 
-def _written(call: ToolCall, steps: Sequence[Step]) -> dict[str, Any] | None:
-    """The record a proposed write targets, as this turn's steps found it (type, id and name)."""
-    arguments = json.loads(call.arguments or "{}")
+def _shown(steps: Sequence[Step]) -> dict[str, Any] | None:
+    """The record this turn's latest view showed."""
+    view = next((s for s in reversed(steps) if s.name in _VIEWS), None)
+    return _record(json.dumps(view.arguments), steps) if view else None
+
+
+def _record(called: str | None, steps: Sequence[Step]) -> dict[str, Any] | None:
+    """The record a call's arguments name by id, as this turn's steps found it (type, id and name)."""
+    arguments = json.loads(called or "{}")
     key = next((k for k in arguments if k.endswith("_id")), None)
     if key is None:
         return None

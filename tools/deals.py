@@ -41,9 +41,10 @@ async def search_deals(
     mine: bool = False,
     owner: str | None = None,
     period: Period | None = None,
+    min_amount: Decimal | None = None,
     limit: int = 10,
 ) -> ToolResult:
-    """List deals the user may see, by name, stage, account, owner and close-date period ("what did we win this
+    """List deals the user may see, by name, stage, account, owner, close-date period and least amount ("what did we win this
     quarter": stage closed_won, period this_quarter), with their total amount.
 
     Args:
@@ -54,6 +55,7 @@ async def search_deals(
         mine: only the user's own deals
         owner: only this teammate's deals: email, full or first name (your team; admins: anyone)
         period: only deals whose close date falls in this period
+        min_amount: only deals worth at least this much ("my deals over 100k": 100000)
         limit: at most this many deals
     """
     owner_id = ctx.actor.user_id if mine else None
@@ -69,6 +71,7 @@ async def search_deals(
         open_only=open_only,
         close_from=close_from,
         close_to=close_to,
+        min_amount=min_amount,
         limit=min(limit, 50),
     )
     return ToolResult(

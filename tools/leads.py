@@ -23,6 +23,7 @@ async def search_leads(
     status: LeadStatus | None = None,
     limit: int = 10,
     order: Literal["newest", "score"] = "newest",
+    min_score: int | None = None,
 ) -> ToolResult:
     """List leads the user may see, by free text (name, email, company) and status; looked up by text, each also says
     which BANT answers it still lacks (bant_missing: qualifying needs all four).
@@ -32,9 +33,10 @@ async def search_leads(
         status: only leads in this status
         limit: at most this many leads
         order: newest first, or the highest score first ("my hottest leads")
+        min_score: only leads scoring at least this (0-100; "leads scoring above 80": 81)
     """
     leads, total = await LeadService(ctx.session, ctx.actor).search(
-        q=query, status=status, limit=min(limit, 50), by_score=order == "score"
+        q=query, status=status, limit=min(limit, 50), by_score=order == "score", min_score=min_score
     )
     return ToolResult(
         data={

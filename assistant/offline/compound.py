@@ -13,9 +13,10 @@ import re
 
 from assistant.offline.dialogue import is_question
 
-# Where a second request starts: "and" (then/also), "also", "then", ";" or "&"; never inside a number or a name.
+# Where a second request starts: "and" (then/also), "also", "then", ";", "&" or a question mark; never inside a number or
+# a name.
 _JOIN = re.compile(
-    r"\s*;\s*|\s*,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|\s*,\s*(?:also|then|plus)\s+|\s*\.\s+(?:also|and|then)\s+",
+    r"(?<=\?)\s+(?:and\s+|also\s+|then\s+|plus\s+)?|\s*;\s*|\s*,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|\s*,\s*(?:also|then|plus)\s+|\s*\.\s+(?:also|and|then)\s+",
     re.I,
 )
 _BARE_NUMBER = re.compile(r"^#?(\d{3,5})\W*$")
@@ -31,10 +32,9 @@ _BODY = re.compile(
 
 
 def parts(text: str) -> list[str] | None:
-    """The requests of a message that makes two or more changes; None for one request. A part that is only a number
-    takes the verb of the part before it ("close 1050 and 1054" -> "close 1054")."""
-    if is_question(text):
-        return None
+    """The requests of a message that makes two or more changes, the first maybe a question ("what's the amount on
+    orbitpath platform 151? also push it to end of may"); None for one request. A part that is only a number takes the
+    verb of the part before it ("close 1050 and 1054" -> "close 1054")."""
     pieces = [p.strip(" ,.") for p in _JOIN.split(text.strip())]
     if len(pieces) < 2 or any(not p for p in pieces):
         return None
@@ -45,8 +45,8 @@ def parts(text: str) -> list[str] | None:
             return None  # "assign 1002 and 1003 to noah": what follows the numbers is said of both
         if bare and said and (number := _NUMBER.search(said[-1])):
             piece = f"{said[-1][: number.start()]}{bare[1]}{said[-1][number.end() :]}"
-        elif len(piece.split()) < 2 or is_question(piece):
-            return None  # "log a call with sarah and tom": one request
+        elif len(piece.split()) < 2 or (said and is_question(piece)):
+            return None  # "log a call with sarah and tom": one request; a question comes first or not at all
         said.append(piece)
     if any(_BODY.search(p) for p in said[:-1]):
         return None  # "note on acme: they want sso and scim": the body's "and"

@@ -572,6 +572,22 @@ def focus_of(history: Sequence[Message]) -> Focus:
     return focus
 
 
+def other_shown(history: Sequence[Message]) -> str | None:
+    """What "the other one" names after two turns that each showed one record of one type ("show me ticket 1041",
+    "now show me ticket 1053", "assign the other one to sam"): the one shown first ("ticket 1041", or its name)."""
+    users = [i for i, m in enumerate(history) if m.role == "user"]
+    if not users:
+        return None
+    now, before = focus_of(history).records, focus_of(history[: users[-1]]).records
+    if len(now) != 1 or len(before) != 1 or now[0].get("type") != before[0].get("type"):
+        return None
+    if (now[0].get("id"), now[0].get("number")) == (before[0].get("id"), before[0].get("number")):
+        return None
+    if before[0].get("number"):
+        return f"ticket {before[0]['number']}"
+    return str(before[0].get("name") or "") or None
+
+
 def _turns(history: Sequence[Message]) -> list[tuple[str, str]]:
     """Each user message of the conversation with the first line of the answer that closed its turn."""
     turns: list[tuple[str, str]] = []

@@ -67,6 +67,7 @@ _DEAL_NAME = re.compile(
     re.I,
 )
 _PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
+_FROM_OWNER = re.compile(r"\s+from\s+([a-z]+)\W*$", re.I)  # whose it is now, said after it: "... from mike"
 # the person a message names before its hand-off: "john's going on leave, ...", "john is out, ..."
 _NAMED_BEFORE = re.compile(r"\b([a-z]+)(?:['’]s|\s+(?:is|was|has)\b)", re.I)
 
@@ -111,6 +112,9 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         owner = _POSSESSIVE.match(what)
         words = what[owner.end() :] if owner else what
         whose = owner[1] if owner else None
+        giver = _FROM_OWNER.search(what) if kinds != {"ticket"} else None  # a ticket "from sarah" is her request
+        if owner is None and giver and giver[1].lower() not in STOPWORDS:
+            words, whose = what[: giver.start()], giver[1]  # "reassign follow up #17 from mike to john"
         before = [n[1] for n in _NAMED_BEFORE.finditer(text[: m.start("what")]) if n[1].lower() not in STOPWORDS]
         if owner is None and (pronoun := _PRONOUN.match(what)):  # "john's going on leave, assign his follow up ..."
             words, whose = what[pronoun.end() :], before[-1] if before else None

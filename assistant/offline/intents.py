@@ -78,7 +78,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
             r"|\b(?:add|create|new|make|set)\s+(?:me\s+|up\s+)?(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
             r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b"
-            r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b",
+            r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b"
+            r"|\b(?:give|set|make|assign)\s+(?!me\b|us\b|it\b|up\b)[a-z]+\s+an?\s+(?:new\s+)?(?:task|to-?do|reminder)\b",  # "set john a task"
             "create_task",
         ),
         (

@@ -380,6 +380,28 @@ def find_amount(text: str) -> Found[Decimal] | None:
     return None
 
 
+_FLOOR = re.compile(
+    r"\b(?:(?P<strict>over|above|more\s+than|greater\s+than|bigger\s+than|higher\s+than|north\s+of)|at\s+least|min(?:imum)?)"
+    r"\s+(?P<said>\$?\d[\d.,]*\s*(?:k|m|mm)?\b)|(?P<sign>>=?)\s*(?P<signed>\$?\d[\d.,]*\s*(?:k|m|mm)?\b)",
+    re.I,
+)
+
+
+def find_floor(text: str) -> Found[tuple[Decimal, bool]] | None:
+    """The least value a list is asked for ("my deals over 100k", "leads scoring above 80", "at least 50k"): the number
+    (money as `find_amount` reads it, else the plain number) and whether it is itself left out ("over", "above", ">")."""
+    m = _FLOOR.search(text)
+    if m is None:
+        return None
+    said = m["said"] or m["signed"]
+    amount = find_amount(said)
+    try:
+        value = amount.value if amount is not None else Decimal(said.strip("$ ").replace(",", ""))
+    except InvalidOperation:
+        return None
+    return Found((value, bool(m["strict"]) or m["sign"] == ">"), m.start(), m.end())
+
+
 # ----------------------------------------------------------------------------------- reasons
 
 _REASON_START = re.compile(

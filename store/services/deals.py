@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -102,10 +103,12 @@ class DealService(OwnedService[Deal]):
         open_only: bool = False,
         close_from: date | None = None,
         close_to: date | None = None,
+        min_amount: Decimal | None = None,
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Deal], int]:
-        """Deals the caller may see, by name, stage, account, owner and close date (inclusive); soonest close first."""
+        """Deals the caller may see, by name, stage, account, owner, close date (inclusive) and least amount; soonest
+        close first."""
         stmt = self.visible()
         if q:
             stmt = stmt.where(Deal.deal_name.ilike(f"%{q.strip()}%"))
@@ -121,6 +124,8 @@ class DealService(OwnedService[Deal]):
             stmt = stmt.where(Deal.close_date >= close_from)
         if close_to:
             stmt = stmt.where(Deal.close_date <= close_to)
+        if min_amount is not None:
+            stmt = stmt.where(Deal.amount >= min_amount)
         return await self.page(stmt, Deal.close_date.asc().nulls_last(), Deal.deal_name, limit=limit, offset=offset)
 
     async def update(self, deal_id: uuid.UUID | str, data: DealUpdate | dict[str, Any]) -> Deal:

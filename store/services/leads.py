@@ -229,9 +229,10 @@ class LeadService(OwnedService[Lead]):
         limit: int = 20,
         offset: int = 0,
         by_score: bool = False,
+        min_score: int | None = None,
     ) -> tuple[list[Lead], int]:
-        """Leads the caller may see, filtered by free text (name, email, company) and status; newest first, or with
-        `by_score` the highest score first."""
+        """Leads the caller may see, filtered by free text (name, email, company), status and least score; newest first,
+        or with `by_score` the highest score first."""
         stmt = self.visible()
         if q:
             like = f"%{q.strip()}%"
@@ -244,6 +245,8 @@ class LeadService(OwnedService[Lead]):
             )
         if status:
             stmt = stmt.where(Lead.status == status)
+        if min_score is not None:
+            stmt = stmt.where(Lead.score >= min_score)
         order = (Lead.score.desc().nulls_last(), Lead.created_at.desc()) if by_score else (Lead.created_at.desc(),)
         return await self.page(stmt, *order, limit=limit, offset=offset)
 

@@ -4,13 +4,16 @@ and the caller named before the company they called from."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from assistant.offline.acts import changes_only
 from assistant.offline.compound import parts
 from assistant.offline.handoff import handoff
+from assistant.offline.intents import rule_intent
 from assistant.offline.nlu import FILLERS
+from assistant.offline.slots import find_floor
 
 
 @pytest.mark.parametrize(
@@ -80,3 +83,43 @@ def test_the_caller_is_the_person_named_before_the_company(text, name):
 def test_a_deal_named_by_company_and_kind_is_handed_on(text, kind):
     handed = handoff(text)
     assert (handed.kind if handed else None) == kind
+
+
+def test_a_task_handed_on_from_its_owner_names_the_owner_apart_from_the_task():
+    handed = handoff("reassign follow up #17 from mike to john")
+    assert handed is not None and (handed.kind, handed.words, handed.owner, handed.to) == (
+        "task",
+        "follow up #17",
+        "mike",
+        "john",
+    )
+    ticket = handoff("give the acme ticket from sarah to noah")  # a ticket "from sarah" is her request
+    assert ticket is not None and ticket.owner is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("set john a task: call rosa rossi at lumenpoint about the renewal, due friday", "create_task"),
+        ("give mike a task - send lisa the deck", "create_task"),
+        ("set up a call with tom", "schedule_meeting"),  # "set up" is no teammate
+    ],
+)
+def test_a_task_set_for_a_teammate_is_a_task(text, intent):
+    assert rule_intent(text) == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "floor"),
+    [
+        ("my deals over 100k", (Decimal(100000), True)),
+        ("leads scoring above 80", (Decimal(80), True)),
+        ("deals of at least 50k", (Decimal(50000), False)),
+        ("leads with score >= 70", (Decimal(70), False)),
+        ("over the weekend", None),
+        ("my deals", None),
+    ],
+)
+def test_the_least_value_a_list_is_asked_for(text, floor):
+    found = find_floor(text)
+    assert (found.value if found else None) == floor

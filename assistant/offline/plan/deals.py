@@ -13,7 +13,7 @@ from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import STUCK
 from assistant.offline.plan.lookups import RecordReads
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
-from assistant.offline.slots import STOPWORDS, find_date, find_shift, find_stage, name_runs
+from assistant.offline.slots import STOPWORDS, find_date, find_floor, find_shift, find_stage, name_runs
 from prompts.money import money_short
 
 COACH = re.compile(
@@ -33,8 +33,16 @@ PERFORMANCE = re.compile(
 # the caller's own: "my deals", "i won" ("across my team" is the team's)
 _MINE = re.compile(r"\b(?:i|me|mine)\b|\bmy\b(?!\s+(?:whole\s+|own\s+)?(?:team|reps|people|org|group)\b)", re.I)
 PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
+# A new open stage said beside a deal's other changes ("90k and negotiation", "close june 30, to proposal"), never a
+# stage naming the deals ("the proposal deal").
+_STAGE_TOO = re.compile(
+    r"(?:\band|,|->|→|\bto|\binto)\s+(?:stage\s+)?(prospecting|qualification|proposal|negotiations?)\b"
+    r"(?!\s+(?:deals?|stage\b|one\b))",
+    re.I,
+)
 _NEW_CLOSE_DATE = re.compile(
     r"\bclose\s+date\b|\bclos(?:e|es|ing)\s+(?:on|by)\b|\bsign(?:s|ing)?\s+(?:on|by)\b"
+    r"|\bclos(?:e|es|ing)\s+(?=(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d|\d{1,2}/\d|end\s+of\b)"
     r"|\b(?:push|move|pull|slip|bump)\w*\s+(?:the\s+|its\s+)?close\b",  # "push the close to sept 30": "the close" is its date
     re.I,
 )
@@ -190,7 +198,10 @@ class DealActs(RecordReads):
         """The caller's open deals ("list my deals", "show me all my opps"; "my biggest deal": the largest first): how
         many, their total, the first 20."""
         biggest = bool(_BIGGEST.search(self.text))
-        data = self.call("search_deals", mine=True, open_only=True, limit=50 if biggest else 20)["data"]
+        floor = find_floor(self.text)
+        least = floor.value[0] if floor is not None and floor.value[0] >= 1000 else None  # "my deals over 100k"
+        over = {"min_amount": least} if least is not None else {}
+        data = self.call("search_deals", mine=True, open_only=True, **over, limit=50 if biggest else 20)["data"]
         deals = sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))[:20] if biggest else data["deals"]
         alone = len(deals) == 1 or (len(deals) > 1 and deals[0].get("amount") != deals[1].get("amount"))
         if biggest and alone and re.search(r"\bdeal\b|\bopp(?:ortunity)?\b", self.text, re.I):
@@ -199,11 +210,12 @@ class DealActs(RecordReads):
         count = f"{data['total']} deal{'s' if data['total'] != 1 else ''}"
         total = f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
         shown = f", the first {len(deals)}" if data["total"] > len(deals) else ""
+        worth = f" of {money_short(least)} or more" if least is not None else ""
         self.answer(
             "deals",
             deals=deals,
-            title=f"Your open deals{', biggest first' if biggest else ''} ({count}{total}{shown})",
-            empty="You have no open deals.",
+            title=f"Your open deals{worth}{', biggest first' if biggest else ''} ({count}{total}{shown})",
+            empty=f"You have no open deals{worth}.",
         )
 
     def do_list_deals(self) -> None:
@@ -256,6 +268,9 @@ class DealActs(RecordReads):
             if not closing:
                 self.need("close_date", hint="It has no close date yet: which date?")
             changes["close_date"] = date.fromisoformat(str(closing)) + shift.value
+        if (stage := _STAGE_TOO.search(self.text)) is not None:  # "granitewave pilot 139: 90k and negotiation"
+            moved = {"deal_id": deal["id"], "stage": stage[1].lower().rstrip("s")}
+            self.write_all([("move_deal_stage", moved), ("update_deal", {"deal_id": deal["id"], "changes": changes})])
         self.write("update_deal", deal_id=deal["id"], changes=changes)
 
     def do_move_deal_stage(self) -> None:

@@ -18,7 +18,7 @@ from assistant.offline.dialogue import (
 )
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
-from assistant.offline.slots import find_window
+from assistant.offline.slots import find_floor, find_window
 
 FIELD_KEYS = {
     "contact": {
@@ -273,13 +273,21 @@ class RecordReads(PlanCore):
                 re.I,
             )
         )
+        floor = find_floor(self.text)
+        least = int(floor.value[0]) + floor.value[1] if floor is not None and floor.value[0] <= 100 else None
         data = self.call(
-            "search_leads", query=None, status=status, limit=25 if hot else 20, order="score" if hot else "newest"
+            "search_leads",
+            query=None,
+            status=status,
+            limit=25 if hot else 20,
+            order="score" if hot or least is not None else "newest",  # "leads scoring above 80": the highest first
+            **({"min_score": least} if least is not None else {}),
         )["data"]
         leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
         if hot:  # the highest scores first
             leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
         title = f"{'Your ' if self.role == 'rep' else ''}{status or 'open'} leads".strip()
+        title += f" scoring {least} or more" if least is not None else ""
         self.answer(
             "leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:]
         )

@@ -46,6 +46,7 @@ from assistant.offline.slots import (
     BARE_TICKET,
     STOPWORDS,
     find_date,
+    find_floor,
     find_name,
     find_shift,
     find_stage,
@@ -278,6 +279,20 @@ _NAMING_ACTS = frozenset(
 )
 
 
+# Asked to be briefed on someone or something before talking to them: a read, whatever else the message says.
+_BRIEFING = re.compile(
+    r"\b(?:(?:give|get)\s+me\s+(?:a\s+|the\s+)?(?:quick\s+)?(?:rundown|run\s+down|low-?down|briefing)|brief\s+me|prep\s+me|"
+    r"get\s+me\s+up\s+to\s+speed|catch\s+me\s+up\s+on|what\s+(?:should|do)\s+i\s+(?:need\s+to\s+)?know\s+(?:about|before))\b",
+    re.I,
+)
+_MY_QUEUE = re.compile(r"\bassigned\s+to\s+me\b|\bon\s+my\s+plate\b|\bin\s+my\s+queue\b")
+_MY_DEALS_SAID = re.compile(r"\bmy\s+(?:open\s+|current\s+|active\s+)?(?:deals|opps|opportunities)\b")
+# A ticket's field asked about, in a few words, after looking at the ticket.
+_TICKET_FIELD = re.compile(
+    r"\b(?:requester|requestor|reporter|reported|raised|filed|opened|assignee|assigned|priority|status|subject)\b"
+)
+
+
 class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, InboxActs, CommerceActs, QuoteActs):
     """One request's plan: the act it asks for, then that act's plan."""
 
@@ -295,6 +310,14 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             self.answer("recap", turns=self.focus.turns)
         if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
             self.answer("help", unknown=False)
+        if _BRIEFING.search(text) and (named := read_slots(text, self.model.now()).get("name")):
+            # "ive got a call with quinn zhou in 10, give me the rundown": a look at the person, no call logged
+            self.parse, self.slots, self.writing = (
+                Parse("show_record", self.parse.confidence, {"name": named}),
+                {"name": named},
+                False,
+            )
+            self.do_show_record()
         if SEND_IT.match(text) and self.focus.draft:
             self.writing = True
             self.do_send_draft(self.focus.draft)
@@ -558,6 +581,8 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             )
         ):  # ("what's sam got open": sam's queue, read below)
             return "list_tickets"  # "anything from lumenpoint still open?": what is open for a support agent is tickets
+        if self.role == "support" and not self.slots.get("ticket_number") and _MY_QUEUE.search(lowered):
+            return "list_tickets"  # "urgent stuff assigned to me": a support agent's own queue
         coached = COACH.search(self.text) if self.role in ("manager", "admin") else None
         person = self.slots.get("person") or possessor(self.text, STOPWORDS) or (coached and (coached[1] or coached[2]))
         if person:
@@ -692,6 +717,18 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             return "my_tasks"
         if self.slots.get("ticket_number"):
             return "show_ticket"
+        if (
+            _TICKET_FIELD.search(lowered)
+            and len(self.text.split()) <= 6
+            and (number := self._focus_ticket()) is not None
+        ):  # "who's the requester" right after looking at a ticket: that ticket's
+            self.slots = {**self.slots, "ticket_number": number}
+            return "show_ticket"
+        if (floor := find_floor(self.text)) is not None:  # "my deals over 100k", "leads scoring above 80"
+            if _MY_DEALS_SAID.search(lowered) and floor.value[0] >= 1000:
+                return "my_deals"
+            if re.search(r"\bleads\b", lowered) and floor.value[0] <= 100:
+                return "list_leads"
         if re.search(
             r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered
         ):

@@ -21,7 +21,7 @@ _WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhi
 _FOR_TEAMMATE = re.compile(
     r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
     r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
-    r"|\b(?:give|assign|set|make|create)\s+(?!(?:me|us|myself|up|it|this|that|them)\b)([a-z]+)\s+an?\s+"
+    r"|\b(?:give|assign|set|make|create)\s+(?!(?:me|us|myself|up|it|this|that|them|him|her)\b)([a-z]+)\s+an?\s+"
     r"(?:task|reminder|to-?do)\b",
     re.I,
 )
