@@ -79,15 +79,17 @@ async def test_bump_to_an_amount_changes_the_deal_and_creates_none(db, demo_chat
     assert "create_deal" not in {c["name"] for c in asked.tool_calls}
 
 
-
-
 async def test_one_deals_amount_and_stage_said_together_are_both_proposed(db, demo_chat):
     agent, as_ = demo_chat
     admin = await as_("admin@nexa.test")
     deal = await _id(db, Deal, deal_name="Granitewave Systems - Pilot 139")
     asked = await agent.run(admin, "granitewave pilot 139: 90k and negotiation")
     moved, changed = asked.pending
-    assert (moved.tool, moved.arguments["deal_id"], moved.arguments["stage"]) == ("move_deal_stage", deal, "negotiation")
+    assert (moved.tool, moved.arguments["deal_id"], moved.arguments["stage"]) == (
+        "move_deal_stage",
+        deal,
+        "negotiation",
+    )
     assert (changed.tool, changed.arguments) == ("update_deal", {"deal_id": deal, "changes": {"amount": "90000"}})
     dated = await agent.run(admin, "granitewave pilot 139 - prospecting -> proposal, close june 15")
     assert [p.tool for p in dated.pending] == ["move_deal_stage", "update_deal"], dated.answer

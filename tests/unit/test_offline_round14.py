@@ -76,7 +76,7 @@ def test_the_caller_is_the_person_named_before_the_company(text, name):
     [
         ("give the northline pilot to emma", "deal"),  # a deal named by its company and kind, no type word
         ("give the cedarline pilot to mike", "deal"),
-        ("give the acme renewal to mike", "deal"),  # round 12 left it out; two writers' managers say it so (dev13, dev15)
+        ("give the acme renewal to mike", "deal"),  # round 12 left it out; dev13's and dev15's managers say it so
         ("give the northline to emma", None),  # no kind said: not a hand-off of a guessed record
     ],
 )
