@@ -350,7 +350,10 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
 
 def _leaves_out(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> bool:
     """Whether the unit that answers best gives its value as missing ("a late fee of $[value not available]"): the
-    article names what is asked but does not say it, so it does not answer."""
+    article names what is asked but does not say it, so it does not answer. Only a value or a rule can be missing: a fix
+    or steps asked ("how do I avoid paying late fees?") are answered from the units that state them."""
+    if need not in ("fact", "rule"):
+        return False
     pool = [(u, p.heading or "") for p in passages if p.section != "symptom" for u in _all_units(p.content)]
     if not any(_PLACEHOLDER.search(u) for u, _ in pool):
         return False
