@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
 from store.knowledge.answerable import states_asked
-from store.knowledge.chunking import OVERLAP_CHARS
+from store.knowledge.chunking import OVERLAP_CHARS, Chunk
 from store.knowledge.sections import IMPERATIVE, section_role
 
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
@@ -149,9 +149,11 @@ _TROUBLE = re.compile(
 _REFERENCE = re.compile(
     r"\b(?:see|refer to|read)\b[^\"\u201c']{0,40}[\"\u201c']([^\"\u201d']{3,120}?[?]?)[\"\u201d']", re.IGNORECASE
 )  # a sentence sending the reader to a titled article
-_INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
+_INTERNAL_TITLE = re.compile(
+    r"^\s*internal\b|\(internal\)\s*$", re.IGNORECASE
+)  # a staff runbook, marked before its title ("Internal: ...") or after it ("... (Internal)")
 _UNQUALIFIED = re.compile(
-    r"^\s*internal\b|\bpersonal\b", re.IGNORECASE
+    r"^\s*internal\b|\(internal\)\s*$|\bpersonal\b", re.IGNORECASE
 )  # an audience, or the default one: no qualifier
 _NOT = re.compile(
     r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
@@ -292,10 +294,30 @@ _FOR_FACTS: dict[Need, tuple[str, ...]] = {  # sections that may hold the answer
 
 
 async def opening_similarities(
-    session: AsyncSession, article_ids: Collection[uuid.UUID], vector: Sequence[float]
+    session: AsyncSession,
+    article_ids: Collection[uuid.UUID],
+    vector: Sequence[float],
+    *,
+    embedder: Embedder | None = None,
+    question: str = "",
+    common: Collection[str] = (),
 ) -> dict[uuid.UUID, float]:
     """The cosine similarity of the question's vector to each article's opening passage (its first chunk, embedded
-    with the title and heading at ingestion): what the article is about, where the best passage may only mention it."""
+    with the title and heading at ingestion): what the article is about, where the best passage may only mention it.
+    With `common` words (the knowledge base's own name) and an `embedder`, the opening and the `question` are compared
+    without them, embedded again: "Your first login to Nexa CRM", whose opening names Nexa in every sentence, is no
+    closer to "is there a free trial of nexa?" than "Plans and pricing"."""
+    if common and embedder is not None:
+        rows = await session.execute(
+            text(
+                "SELECT article_id, title, heading, content FROM kb_chunks WHERE article_id = ANY(:ids) AND ordinal = 0"
+            ),
+            {"ids": list(article_ids)},
+        )
+        openings = [(r.article_id, Chunk(0, r.heading, r.content).embed_text(r.title)) for r in rows]
+        texts = [_without(t, common) for t in (question, *(o for _, o in openings))]
+        vectors = await asyncio.to_thread(embed_cached, embedder, texts)
+        return {article: float(vectors[i + 1] @ vectors[0]) for i, (article, _) in enumerate(openings)}
     rows = await session.execute(
         text(
             "SELECT article_id, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim FROM kb_chunks "
@@ -369,6 +391,12 @@ def _code_section(question: str, passages: list[Passage]) -> list[Passage]:
         return [p for p in passages if p.heading and asked & _codes(p.heading)]
     coded = [bool(_codes(p.heading or "")) for p in passages]
     return [p for p, c in zip(passages, coded) if not c] if any(coded) else []
+
+
+def titled_code(question: str, title: str) -> bool:
+    """Whether an article's title names an error code the question names ("Report export times out (EXP-504)" for
+    "... then says EXP-504. it's like 80k rows"): the code is the problem, however much else a long question tells."""
+    return bool(_codes(question) & _codes(title))
 
 
 def names_code(question: str, passages: list[Passage]) -> bool:
@@ -674,8 +702,8 @@ def pick_article(
             kind = KIND_FIT
         elif need == "steps" and _HOWTO_TITLE.search(title):
             kind = KIND_FIT / 2
-        if staff and _INTERNAL_TITLE.match(title):
-            kind += STAFF_FIT
+        if _INTERNAL_TITLE.search(title):  # a runbook answers staff, and a customer only when nothing else does
+            kind += STAFF_FIT if staff else -STAFF_FIT / 2
         opening = OPENING_WEIGHT * (openings or {}).get(close[i][0], 0.0)
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i]
 
@@ -964,7 +992,9 @@ async def choose_article(
     the relevance floor); `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`);
     the embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
-    openings = await opening_similarities(session, contenders(candidates), vector)
+    openings = await opening_similarities(
+        session, contenders(candidates), vector, embedder=embedder, question=question, common=common
+    )
     chosen = await asyncio.to_thread(
         pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings
     )
