@@ -721,13 +721,20 @@ def _without(text_: str, words: Collection[str]) -> str:
 def referred(
     question: str, passages: list[Passage], others: Sequence[tuple[uuid.UUID, str]], embedder: Embedder
 ) -> uuid.UUID | None:
-    """The article among `others` `(id, title)` that an article's sentence closest to the question sends the reader to
-    by its title ('see "Import file too large (IMP-413)"', "refer to 'How can I close ...?'"): the answer is there."""
-    _, sentence = best_sentence(question, passages, embedder)
-    for quoted in _REFERENCE.findall(sentence):
-        for article, title in others:
-            if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
-                return article
+    """The article among `others` `(id, title)` that an article's sentence closest to the question, or the sentence
+    right after it, sends the reader to by its title ('see "Import file too large (IMP-413)"', "refer to 'How can I
+    close ...?'"): the answer is there. A reference follows the fact it is about ("One file may hold up to 50 MB.
+    Larger files are refused with error IMP-413; see ...")."""
+    units = [u for p in passages if p.section != "symptom" for u in _units(p.content)]
+    if not units:
+        return None
+    scores = _similarities(embedder, question, units)
+    best = max(range(len(units)), key=scores.__getitem__)
+    for sentence in units[best : best + 2]:
+        for quoted in _REFERENCE.findall(sentence):
+            for article, title in others:
+                if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
+                    return article
     return None
 
 

@@ -21,6 +21,7 @@ from store.knowledge.answers import (
     _join,
     _scores,
     _units,
+    best_sentence,
     choose_article,
     compose,
     faithful,
@@ -690,3 +691,14 @@ async def test_a_long_question_naming_an_articles_error_code_is_answered_from_it
         context = ToolContext(session=s, actor=Actor.customer("visitor-code"), settings=Settings(), embedder=embedder)
         result = await TOOLSET.get("kb_search").run(context, {"query": question})
     assert result.data["found"] and result.data["passages"][0]["title"] == "Report export times out (EXP-504)"
+
+
+def test_a_reference_right_after_the_closest_sentence_hands_over_the_answer(embedder):
+    """ "If I zip it, will it get under your import limit?" is closest to the limit itself ("up to 100,000 rows and 50
+    MB"); the sentence after it sends the reader to the IMP-413 article, which answers (compressing does not help)."""
+    error = uuid.uuid4()
+    guide = _passages((HELP_CENTER / "import-contacts-csv.md").read_text().split("---", 2)[2])
+    question = "Our contact CSV is 70MB. If I zip it, will it get under your import limit?"
+    _, closest = best_sentence(question, guide, embedder)
+    assert "IMP-413" not in closest
+    assert referred(question, guide, [(error, "Import file too large (IMP-413)")], embedder) == error
