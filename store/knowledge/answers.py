@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
-from store.knowledge.answerable import states_asked
+from store.knowledge.answerable import names_alternative, states_asked
 from store.knowledge.chunking import OVERLAP_CHARS, Chunk
 from store.knowledge.sections import IMPERATIVE, section_role
 
@@ -362,9 +362,12 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
-    if _leaves_out(question, passages, embedder, need) or (
-        need == "fact" and not states_asked(question, "\n".join(u for p in passages for u in _units(p.content)))
-    ):  # the article names what is asked without saying it, or states no value of the kind asked
+    said = "\n".join(u for p in passages for u in _units(p.content))
+    if (
+        _leaves_out(question, passages, embedder, need)
+        or (need == "fact" and not states_asked(question, said))
+        or not names_alternative(question, said)
+    ):  # the article names what is asked without saying it, states no value of the kind asked, or never names it
         return Composed("", need, [])
     passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)

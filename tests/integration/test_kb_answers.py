@@ -702,3 +702,13 @@ def test_a_reference_right_after_the_closest_sentence_hands_over_the_answer(embe
     _, closest = best_sentence(question, guide, embedder)
     assert "IMP-413" not in closest
     assert referred(question, guide, [(error, "Import file too large (IMP-413)")], embedder) == error
+
+
+def test_an_article_that_never_names_the_alternative_asked_does_not_answer(embedder):
+    """The email-tracking article tells of opens only: whether tracking also records link clicks it cannot say."""
+    text = (HELP_CENTER / "email-tracking.md").read_text().split("---", 2)[2]
+    assert (
+        compose("Does Nexa email tracking also record link clicks, or only opens?", _passages(text), embedder).text
+        == ""
+    )
+    assert compose("does email tracking record opens?", _passages(text), embedder).text
