@@ -5,7 +5,7 @@ from __future__ import annotations
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
-from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out
+from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out, titled_code
 from store.knowledge.memory import search_memory
 from store.knowledge.search import (
     NAME_SCORE,
@@ -36,8 +36,10 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     )
     embedder = ctx.embedder or default_embedder()
     hits = await search(ctx.session, embedder, query, limit=max(min(limit, 10), PICK_POOL), visibilities=visible)
-    relevant = [h for h in hits if h.score >= RELEVANCE_FLOOR] or (
-        [hits[0]] if stands_out([h.score for h in hits]) else []
+    relevant = (
+        [h for h in hits if h.score >= RELEVANCE_FLOOR]
+        or ([hits[0]] if stands_out([h.score for h in hits]) else [])
+        or [h for h in hits if titled_code(query, h.title)][:1]  # the article of the error code the question names
     )
     if not relevant or (relevant[0].score < NAME_SCORE and await unknown_names(ctx.session, query, visible)):
         # nothing close, or a match not strong enough to answer a question naming what no passage mentions

@@ -9,7 +9,9 @@ rows, characters...), or a count of what "how many" names ("how many webhook
 endpoints": a number said of endpoints). An amount asked of a thing the question names ("how much does it cost to
 rent a safe deposit box") is likewise said of it ("$60 per box"), not of something else ("ATM fees up to $32"), and
 so is a rate asked of one ("what APR do you offer on auto loans": a percentage said of loans, not of margin advances).
-An article stating no value of that kind does not answer.
+An article stating no value of that kind does not answer. Nor does one that never names what a question asks
+for besides the thing it names ("does the bot also work in microsoft teams, or only slack?": an article on the Slack
+app that says nothing of Microsoft or Teams cannot say whether it also works there).
 """
 
 from __future__ import annotations
@@ -68,6 +70,10 @@ _SIZE = re.compile(
 _NUMBER = re.compile(rf"(?<![\w$.,-])(?:\d[\d,]*|{_NUMBER_WORDS}|unlimited)\b(?!\s?%)", re.IGNORECASE)
 _WINDOW = 5  # words either side of a number that may say what it counts ("9 complimentary visits", "visits: 9")
 _WORDS = re.compile(r"[a-z]+", re.IGNORECASE)
+_ALSO_ONLY = re.compile(r"\balso (?P<verb>[a-z]+) (?P<asked>[^,?;.!]+?),? or (?:only|just)\b", re.IGNORECASE)
+_FUNCTION = frozenset(
+    "a an the in on at to of for with by from into and or my our your their its it them this that these those".split()
+)  # the words of an asked phrase that name nothing
 
 
 def asked_kinds(question: str) -> dict[Kind, frozenset[str]]:
@@ -156,3 +162,14 @@ def _stem(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+def names_alternative(question: str, text: str) -> bool:
+    """Whether `text` names any word of what a question asks for besides the thing it names: "... also record link
+    clicks, or only opens?" asks of "link clicks" ("also", its verb, then the words up to "or only"); True when the
+    question asks no such alternative."""
+    m = _ALSO_ONLY.search(question)
+    if m is None:
+        return True
+    asked = {_stem(w) for w in _WORDS.findall(m.group("asked")) if w.lower() not in _FUNCTION}
+    return not asked or bool(asked & {_stem(w) for w in _WORDS.findall(text)})

@@ -27,8 +27,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
-from store.knowledge.answerable import states_asked
-from store.knowledge.chunking import OVERLAP_CHARS
+from store.knowledge.answerable import names_alternative, states_asked
+from store.knowledge.chunking import OVERLAP_CHARS, Chunk
 from store.knowledge.sections import IMPERATIVE, section_role
 
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
@@ -149,9 +149,11 @@ _TROUBLE = re.compile(
 _REFERENCE = re.compile(
     r"\b(?:see|refer to|read)\b[^\"\u201c']{0,40}[\"\u201c']([^\"\u201d']{3,120}?[?]?)[\"\u201d']", re.IGNORECASE
 )  # a sentence sending the reader to a titled article
-_INTERNAL_TITLE = re.compile(r"^\s*internal\b", re.IGNORECASE)
+_INTERNAL_TITLE = re.compile(
+    r"^\s*internal\b|\(internal\)\s*$", re.IGNORECASE
+)  # a staff runbook, marked before its title ("Internal: ...") or after it ("... (Internal)")
 _UNQUALIFIED = re.compile(
-    r"^\s*internal\b|\bpersonal\b", re.IGNORECASE
+    r"^\s*internal\b|\(internal\)\s*$|\bpersonal\b", re.IGNORECASE
 )  # an audience, or the default one: no qualifier
 _NOT = re.compile(
     r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
@@ -292,10 +294,30 @@ _FOR_FACTS: dict[Need, tuple[str, ...]] = {  # sections that may hold the answer
 
 
 async def opening_similarities(
-    session: AsyncSession, article_ids: Collection[uuid.UUID], vector: Sequence[float]
+    session: AsyncSession,
+    article_ids: Collection[uuid.UUID],
+    vector: Sequence[float],
+    *,
+    embedder: Embedder | None = None,
+    question: str = "",
+    common: Collection[str] = (),
 ) -> dict[uuid.UUID, float]:
     """The cosine similarity of the question's vector to each article's opening passage (its first chunk, embedded
-    with the title and heading at ingestion): what the article is about, where the best passage may only mention it."""
+    with the title and heading at ingestion): what the article is about, where the best passage may only mention it.
+    With `common` words (the knowledge base's own name) and an `embedder`, the opening and the `question` are compared
+    without them, embedded again: "Your first login to Nexa CRM", whose opening names Nexa in every sentence, is no
+    closer to "is there a free trial of nexa?" than "Plans and pricing"."""
+    if common and embedder is not None:
+        rows = await session.execute(
+            text(
+                "SELECT article_id, title, heading, content FROM kb_chunks WHERE article_id = ANY(:ids) AND ordinal = 0"
+            ),
+            {"ids": list(article_ids)},
+        )
+        openings = [(r.article_id, Chunk(0, r.heading, r.content).embed_text(r.title)) for r in rows]
+        texts = [_without(t, common) for t in (question, *(o for _, o in openings))]
+        vectors = await asyncio.to_thread(embed_cached, embedder, texts)
+        return {article: float(vectors[i + 1] @ vectors[0]) for i, (article, _) in enumerate(openings)}
     rows = await session.execute(
         text(
             "SELECT article_id, coalesce(1 - (embedding <=> CAST(:v AS vector)), 0) AS sim FROM kb_chunks "
@@ -340,9 +362,12 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
-    if _leaves_out(question, passages, embedder, need) or (
-        need == "fact" and not states_asked(question, "\n".join(u for p in passages for u in _units(p.content)))
-    ):  # the article names what is asked without saying it, or states no value of the kind asked
+    said = "\n".join(u for p in passages for u in _units(p.content))
+    if (
+        _leaves_out(question, passages, embedder, need)
+        or (need == "fact" and not states_asked(question, said))
+        or not names_alternative(question, said)
+    ):  # the article names what is asked without saying it, states no value of the kind asked, or never names it
         return Composed("", need, [])
     passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)
@@ -372,6 +397,12 @@ def _code_section(question: str, passages: list[Passage]) -> list[Passage]:
         return [p for p in passages if p.heading and asked & _codes(p.heading)]
     coded = [bool(_codes(p.heading or "")) for p in passages]
     return [p for p, c in zip(passages, coded) if not c] if any(coded) else []
+
+
+def titled_code(question: str, title: str) -> bool:
+    """Whether an article's title names an error code the question names ("Report export times out (EXP-504)" for
+    "... then says EXP-504. it's like 80k rows"): the code is the problem, however much else a long question tells."""
+    return bool(_codes(question) & _codes(title))
 
 
 def names_code(question: str, passages: list[Passage]) -> bool:
@@ -677,8 +708,8 @@ def pick_article(
             kind = KIND_FIT
         elif need == "steps" and _HOWTO_TITLE.search(title):
             kind = KIND_FIT / 2
-        if staff and _INTERNAL_TITLE.match(title):
-            kind += STAFF_FIT
+        if _INTERNAL_TITLE.search(title):  # a runbook answers staff, and a customer only when nothing else does
+            kind += STAFF_FIT if staff else -STAFF_FIT / 2
         opening = OPENING_WEIGHT * (openings or {}).get(close[i][0], 0.0)
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i]
 
@@ -696,13 +727,20 @@ def _without(text_: str, words: Collection[str]) -> str:
 def referred(
     question: str, passages: list[Passage], others: Sequence[tuple[uuid.UUID, str]], embedder: Embedder
 ) -> uuid.UUID | None:
-    """The article among `others` `(id, title)` that an article's sentence closest to the question sends the reader to
-    by its title ('see "Import file too large (IMP-413)"', "refer to 'How can I close ...?'"): the answer is there."""
-    _, sentence = best_sentence(question, passages, embedder)
-    for quoted in _REFERENCE.findall(sentence):
-        for article, title in others:
-            if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
-                return article
+    """The article among `others` `(id, title)` that an article's sentence closest to the question, or the sentence
+    right after it, sends the reader to by its title ('see "Import file too large (IMP-413)"', "refer to 'How can I
+    close ...?'"): the answer is there. A reference follows the fact it is about ("One file may hold up to 50 MB.
+    Larger files are refused with error IMP-413; see ...")."""
+    units = [u for p in passages if p.section != "symptom" for u in _units(p.content)]
+    if not units:
+        return None
+    scores = _similarities(embedder, question, units)
+    best = max(range(len(units)), key=scores.__getitem__)
+    for sentence in units[best : best + 2]:
+        for quoted in _REFERENCE.findall(sentence):
+            for article, title in others:
+                if quoted.strip().rstrip(".").lower() == title.strip().rstrip(".").lower():
+                    return article
     return None
 
 
@@ -967,7 +1005,9 @@ async def choose_article(
     the relevance floor); `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`);
     the embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
-    openings = await opening_similarities(session, contenders(candidates), vector)
+    openings = await opening_similarities(
+        session, contenders(candidates), vector, embedder=embedder, question=question, common=common
+    )
     chosen = await asyncio.to_thread(
         pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings
     )

@@ -21,6 +21,7 @@ from store.knowledge.answers import (
     _join,
     _scores,
     _units,
+    best_sentence,
     choose_article,
     compose,
     faithful,
@@ -647,3 +648,68 @@ def test_the_list_under_the_lead_the_question_names_answers(embedder):
         embedder,
     ).text
     assert "pay a $25 excess" in answer
+
+
+def test_a_runbook_marked_internal_after_its_title_is_a_runbook(embedder):
+    """ "Provisional Credit Eligibility Guidelines (Internal)" is staff's runbook as much as "Internal: ..." is: staff
+    are answered from it, and a customer from the customer-facing article when one competes."""
+    marked, other = uuid.uuid4(), uuid.uuid4()
+    question = "a cardholder disputes a large unauthorized charge, what's the most provisional credit we can give?"
+    candidates = [
+        (other, "What is Provisional Credit?", 0.53),
+        (marked, "Provisional Credit Eligibility Guidelines (Internal)", 0.50),
+    ]
+    assert pick_article(question, candidates, embedder, staff=True) == marked
+    assert pick_article(question, candidates, embedder) == other
+
+
+async def test_the_opening_is_compared_without_the_help_centers_own_name(helpcenter, embedder):
+    """The first-login article opens on "Nexa" in every sentence: with the own name left out of the question and the
+    openings (embedded again), a trial question about nexa is closest to the pricing page, not to the first login."""
+    question = "thinking about trying nexa for my 6 person team. is there a free trial and do we need to put a card in?"
+    async with helpcenter.session() as s:
+        titles = {a.title: a.id for a in (await s.execute(select(KbArticle))).scalars()}
+        ids = [titles["Plans and pricing"], titles["Your first login to Nexa CRM"]]
+        vector = embed_cached(embedder, [question])[0]
+        stored = await opening_similarities(s, ids, vector)
+        common = await own_names(s, question)
+        plain = await opening_similarities(s, ids, vector, embedder=embedder, question=question, common=common)
+    assert common == ["nexa"]
+    assert stored[ids[1]] > stored[ids[0]]  # the name draws the first login close
+    assert plain[ids[0]] > plain[ids[1]]
+
+
+async def test_a_long_question_naming_an_articles_error_code_is_answered_from_it(helpcenter, embedder):
+    """A long story around an error code scores under the relevance floor (its many words are in no passage), but the
+    code named in an article's title is the problem: that article answers."""
+    question = (
+        "trying to pull every closed deal since 2019 into a spreadsheet for the board. the download thing spins "
+        "forever and then says EXP-504. it's like 80k rows. how do i actually get the file?"
+    )
+    async with helpcenter.session() as s:
+        hits = await search(s, embedder, question, limit=6)
+        assert hits[0].score < RELEVANCE_FLOOR
+        context = ToolContext(session=s, actor=Actor.customer("visitor-code"), settings=Settings(), embedder=embedder)
+        result = await TOOLSET.get("kb_search").run(context, {"query": question})
+    assert result.data["found"] and result.data["passages"][0]["title"] == "Report export times out (EXP-504)"
+
+
+def test_a_reference_right_after_the_closest_sentence_hands_over_the_answer(embedder):
+    """ "If I zip it, will it get under your import limit?" is closest to the limit itself ("up to 100,000 rows and 50
+    MB"); the sentence after it sends the reader to the IMP-413 article, which answers (compressing does not help)."""
+    error = uuid.uuid4()
+    guide = _passages((HELP_CENTER / "import-contacts-csv.md").read_text().split("---", 2)[2])
+    question = "Our contact CSV is 70MB. If I zip it, will it get under your import limit?"
+    _, closest = best_sentence(question, guide, embedder)
+    assert "IMP-413" not in closest
+    assert referred(question, guide, [(error, "Import file too large (IMP-413)")], embedder) == error
+
+
+def test_an_article_that_never_names_the_alternative_asked_does_not_answer(embedder):
+    """The email-tracking article tells of opens only: whether tracking also records link clicks it cannot say."""
+    text = (HELP_CENTER / "email-tracking.md").read_text().split("---", 2)[2]
+    assert (
+        compose("Does Nexa email tracking also record link clicks, or only opens?", _passages(text), embedder).text
+        == ""
+    )
+    assert compose("does email tracking record opens?", _passages(text), embedder).text

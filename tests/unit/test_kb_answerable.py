@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.knowledge.answerable import asked_kinds, states_asked
+from store.knowledge.answerable import asked_kinds, names_alternative, states_asked
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,21 @@ def test_a_fact_question_asks_for_a_value_of_a_kind(question, kinds):
 )
 def test_an_article_answers_only_with_a_value_of_the_kind_asked(question, text, states):
     assert states_asked(question, text) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "named"),
+    [
+        ("does the nexa bot also work in microsoft teams, or only slack?", "Mention @Nexa in a Slack channel.", False),
+        (
+            "does the bot also work in Microsoft Teams, or just Slack?",
+            "The bot works in Slack and Microsoft Teams.",
+            True,
+        ),
+        ("Does Nexa email tracking also record link clicks, or only opens?", "Opens appear on the timeline.", False),
+        ("does tracking also record link clicks or only opens?", "Opens and clicked links are recorded.", True),
+        ("can I export to excel?", "Exports are CSV files.", True),  # no alternative asked
+    ],
+)
+def test_an_article_names_what_is_asked_besides_what_the_question_names(question, text, named):
+    assert names_alternative(question, text) is named
