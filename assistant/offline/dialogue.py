@@ -57,7 +57,7 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         (r"\b(?:ad\s+spend|adwords|google\s+ads|facebook\s+ads|ad\s+campaigns?)\b", "run paid advertising"),
         (
             r"\b(?:salary|salaries|raises?(?!\s+(?:it|this|that|the|#?\d+)\b)|payroll|paychecks?|bonus(?:es)?|expense reports?|pto|vacation days)\b"
-            r"|\bhow\s+much\s+(?:are|do|did)\s+we\s+pay(?:ing)?\b|\b(?:gross|net)\s+pay\b",
+            r"|\bhow\s+much\s+(?:are|do|did)\s+we\s+pay(?:ing)?\b|\b(?:gross|net|base|take-?home)\s+pay\b|\bpay\s+(?:rise|raise|cut)\b",
             "handle HR or payroll",
         ),
         (

@@ -123,3 +123,10 @@ def test_a_task_set_for_a_teammate_is_a_task(text, intent):
 def test_the_least_value_a_list_is_asked_for(text, floor):
     found = find_floor(text)
     assert (found.value if found else None) == floor
+
+
+def test_a_change_to_someones_pay_is_out_of_scope_not_a_deal_change():
+    from assistant.offline.dialogue import out_of_scope
+
+    assert out_of_scope("bump carlos's base pay by 5% starting next month") == "handle HR or payroll"
+    assert out_of_scope("bump the acme deal to 50k") is None
