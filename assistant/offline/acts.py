@@ -27,7 +27,8 @@ CREATION = re.compile(
 )
 CHANGE = re.compile(
     r"\b(?:is|are|was)\s+now\b|\bnow\s+(?:is|at|worth)\b|\b(?:changed?|updated?|increased?|decreased?|raised?|"
-    r"lower(?:ed|s)?|bump(?:ed|s)?|drop(?:ped|s)?|reduced?|revised?|adjust(?:ed|s)?|corrected|went\s+(?:up|down)|"
+    r"bump(?:ed|s)?|(?:lower|drop)(?:ed|ped|s)?\b(?=.{0,40}\b(?:to|by)\s+\$?\d)|reduced?|revised?|adjust(?:ed|s)?|corrected|"
+    r"went\s+(?:up|down)|"
     r"goes\s+(?:up|down)|moved?|pushed?|slipped|"
     r"grew|grown|grows|rose|risen|jumped|climbed|expanded|shrank|shrunk|fell|cut|trimmed|doubled|halved)\b"
     r"|\bfrom\s+\$?\d[\d.,]*\s*[km]?\s+to\b|\bshould\s+(?:be|read)\b"

@@ -104,7 +104,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
             r"|\b(?:spoke|talked|got\s+off)\b.{0,40}\b(?:phone|call)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang)\b"
             r"|\b(?:called|phoned|rang)\s+(?:me|us)\b|\b(?:spoke|talked|chatted)\s+(?:to|with)\b"
-            r"|\b(?:called|phoned|rang)\b.{0,80}\blog\s+(?:it|that|this)\b",  # "nils varga called, ... log it pls"
+            r"|\b(?:called|phoned|rang)\b.{0,80}\blog\s+(?:it|that|this)\b(?!\s+(?:as|in|on|under)\s)",  # "x called, ... log it"
             "log_call",
         ),
         (

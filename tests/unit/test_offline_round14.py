@@ -130,3 +130,14 @@ def test_a_change_to_someones_pay_is_out_of_scope_not_a_deal_change():
 
     assert out_of_scope("bump carlos's base pay by 5% starting next month") == "handle HR or payroll"
     assert out_of_scope("bump the acme deal to 50k") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ticket for acme, lower priority",  # "lower" as a word of the new record
+        "drop a ticket for sarah: sso broken",
+    ],
+)
+def test_lower_and_drop_without_a_new_value_are_no_change(text):
+    assert not changes_only(text)
