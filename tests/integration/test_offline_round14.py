@@ -69,6 +69,8 @@ async def test_a_shared_name_is_told_apart_by_the_company_or_title_said(db, demo
     titled = await agent.run(admin, "set tara ueda's title to IT Director - the cedarline one")
     [proposal] = titled.pending  # "director" is the new title, not the other Tara Ueda's "Director of Finance"
     assert proposal.arguments["contact_id"] == await _id(db, Contact, email="tara.ueda.29@example.test"), titled.answer
+    noted = await agent.run(admin, "add a note to tara ueda: she's moving to crestlogic next month")
+    assert not noted.pending and "Which one did you mean?" in noted.answer  # a company in the body qualifies no one
 
 
 async def test_bump_to_an_amount_changes_the_deal_and_creates_none(db, demo_chat):

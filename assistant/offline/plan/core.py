@@ -88,6 +88,10 @@ _NAMED_TITLE = re.compile(
     r"\b([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,2})\s+\(([A-Za-z][^()]{1,40})\)"
 )  # "Tom Smith (Procurement Director)"
 _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b", re.I)
+# What qualifies a name right after it: "from falconpath", "@ brightline", "over at crestlogic", "(northfield)",
+# "- the cedarline one", or the company's words alone ("olga zhou silverfield"); and "the cedarline one" anywhere.
+_QUALIFIED = r"(?:['’]s)?\s*[(\-–]?\s*(?:(?:over\s+)?at|from|@|of|with)?\s*((?:[\w&'-]+\s*){1,2})"
+_THE_ONE = re.compile(r"\bthe\s+((?:[\w-]+\s+){1,2})one\b", re.I)
 # A person picked by title: "the ceo one", "the one who's cfo", "whos ceo at northfield".
 _TITLE_PICK = re.compile(
     r"\bthe\s+((?:[\w-]+\s+){1,3})one\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?((?:[\w-]+\s+){0,2}[\w-]+)", re.I
@@ -413,10 +417,11 @@ class PlanCore(ABC):
         return self._placed(candidates)
 
     def _placed(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The one person of a shared name whose company the rest of the message says ("nils varga from falconpath
-        called"), else whose title it says as a pick ("ben weber (the ceo one)", "the kara zhou whos ceo"; a title word
-        said otherwise, "my manager wants ...", picks no one); never a word of a value the message sets ("set tara
-        ueda's title to IT Director": "director" is the new title, not the Director of Finance)."""
+        """The one person of a shared name whose company the message says as a qualifier of the name ("nils varga from
+        falconpath called", "olga zhou silverfield - title?", "the cedarline one"; a company in a note's body, "she's
+        moving to crestlogic", picks no one), else whose title it says as a pick ("ben weber (the ceo one)", "the kara
+        zhou whos ceo"); never a word of a value the message sets ("set tara ueda's title to IT Director": "director"
+        is the new title, not the Director of Finance)."""
         if len({str(c.get("name")).lower() for c in candidates}) != 1 or any(
             c["type"] not in PERSON for c in candidates
         ):
@@ -425,7 +430,12 @@ class PlanCore(ABC):
         said = set(name_words(self.text)) - set(name_words(str(candidates[0]["name"]))) - set(name_words(values))
         said = {w for w in said if w not in STOPWORDS and w not in COMPANY_SUFFIXES and not w.isdigit()}
         picked = {w for m in _TITLE_PICK.finditer(self.text) for w in name_words(m[1] or m[2])}
-        for part, words in ((1, said), (0, said & picked)):  # the company first, then the title said as a pick
+        named = re.escape(str(candidates[0]["name"])).replace(r"\ ", r"\s+")
+        after = re.search(named + _QUALIFIED, self.text, re.I)
+        qualified = {w for m in _THE_ONE.finditer(self.text) for w in name_words(m[1])} | set(
+            name_words(after[1]) if after else []
+        )
+        for part, words in ((1, said & qualified), (0, said & picked)):  # the company, else the title said as a pick
             placed = [c for c in candidates if words & set(_where_and_what(c)[part])]
             if len(placed) == 1:
                 return placed[0]
