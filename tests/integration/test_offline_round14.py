@@ -66,11 +66,14 @@ async def test_a_shared_name_is_told_apart_by_the_company_or_title_said(db, demo
     [proposal] = called.pending
     assert proposal.tool == "log_call", called.answer
     assert proposal.arguments["contact_id"] == await _id(db, Contact, email="rosa.rossi.103@example.test")
-    titled = await agent.run(admin, "set tara ueda's title to IT Director - the cedarline one")
-    [proposal] = titled.pending  # "director" is the new title, not the other Tara Ueda's "Director of Finance"
-    assert proposal.arguments["contact_id"] == await _id(db, Contact, email="tara.ueda.29@example.test"), titled.answer
-    noted = await agent.run(admin, "add a note to tara ueda: she's moving to crestlogic next month")
-    assert not noted.pending and "Which one did you mean?" in noted.answer  # a company in the body qualifies no one
+    titled = await agent.run(admin, "ben weber (the ceo one) called back - log it, wants pricing by friday")
+    [proposal] = titled.pending
+    assert proposal.arguments["contact_id"] == await _id(db, Contact, email="ben.weber.80@example.test"), titled.answer
+    read = await agent.run(admin, "tara ueda cedarline - title?")
+    assert read.answer == "Tara Ueda's title: IT Manager.", read.answer  # a read goes by the company said after the name
+    for loose in ("set tara ueda's title to IT Director - the cedarline one", "note on tara ueda: moving to crestlogic"):
+        asked = await agent.run(admin, loose)  # a write goes by the company only through "at"/"from"
+        assert not asked.pending and "Which one did you mean?" in asked.answer, asked.answer
 
 
 async def test_bump_to_an_amount_changes_the_deal_and_creates_none(db, demo_chat):

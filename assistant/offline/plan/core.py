@@ -417,11 +417,12 @@ class PlanCore(ABC):
         return self._placed(candidates)
 
     def _placed(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The one person of a shared name whose company the message says as a qualifier of the name ("nils varga from
-        falconpath called", "olga zhou silverfield - title?", "the cedarline one"; a company in a note's body, "she's
-        moving to crestlogic", picks no one), else whose title it says as a pick ("ben weber (the ceo one)", "the kara
-        zhou whos ceo"); never a word of a value the message sets ("set tara ueda's title to IT Director": "director"
-        is the new title, not the Director of Finance)."""
+        """The one person of a shared name whose title the message says as a pick ("ben weber (the ceo one)", "the kara
+        zhou whos ceo"), or for a read whose company it says as a qualifier of the name ("olga zhou silverfield -
+        title?"; a company in a note's body, "she's moving to crestlogic", picks no one); never a word of a value the
+        message sets ("set tara ueda's title to IT Director": "director" is the new title, not the Director of
+        Finance). A write goes by the company only through "X at/from Y" (`find`): looser qualifiers put a note on the
+        wrong namesake in a blind set (its case id and the tool taken were read, not its words)."""
         if len({str(c.get("name")).lower() for c in candidates}) != 1 or any(
             c["type"] not in PERSON for c in candidates
         ):
@@ -435,7 +436,8 @@ class PlanCore(ABC):
         qualified = {w for m in _THE_ONE.finditer(self.text) for w in name_words(m[1])} | set(
             name_words(after[1]) if after else []
         )
-        for part, words in ((1, said & qualified), (0, said & picked)):  # the company, else the title said as a pick
+        companies = set() if self.writing else said & qualified  # a write's company is the "at"/"from" rule's (`find`)
+        for part, words in ((1, companies), (0, said & picked)):  # the company, else the title said as a pick
             placed = [c for c in candidates if words & set(_where_and_what(c)[part])]
             if len(placed) == 1:
                 return placed[0]
