@@ -70,9 +70,10 @@ async def test_a_shared_name_is_told_apart_by_the_company_or_title_said(db, demo
     [proposal] = titled.pending
     assert proposal.arguments["contact_id"] == await _id(db, Contact, email="ben.weber.80@example.test"), titled.answer
     read = await agent.run(admin, "tara ueda cedarline - title?")
-    assert read.answer == "Tara Ueda's title: IT Manager.", read.answer  # a read goes by the company said after the name
-    for loose in ("set tara ueda's title to IT Director - the cedarline one", "note on tara ueda: moving to crestlogic"):
-        asked = await agent.run(admin, loose)  # a write goes by the company only through "at"/"from"
+    assert read.answer == "Tara Ueda's title: IT Manager.", read.answer  # a read: the company said after the name
+    loose = ["set tara ueda's title to IT Director - the cedarline one", "note on tara ueda: moving to crestlogic"]
+    for said in loose:
+        asked = await agent.run(admin, said)  # a write goes by the company only through "at"/"from"
         assert not asked.pending and "Which one did you mean?" in asked.answer, asked.answer
 
 
