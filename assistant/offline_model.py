@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 # The reads a part of a two-change message may make to find its record: none of them carries other people's text, which
 # would withhold every write of the turn (a help-center search for a part that names nothing would).
 _LOOKUPS = {"search_crm", "search_deals"}
+_PART = "part_"  # the id prefix of a lookup made for one part of a message of several requests
 _VIEWS = {"get_deal", "get_contact", "get_account", "get_lead"}  # what a question answered beside a write may read
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
 
@@ -96,8 +97,9 @@ class OfflineModel:
                 together = self._together(requests, steps, role, names, focus, caller)
                 if together is not None:
                     return ModelResponse(together)
+            whole = [s for s in steps if not s.part]  # the parts' lookups are none of the whole message's
             return ModelResponse(
-                _ended(Plan(self, parse, steps, role, names, text, focus, caller=caller, latest=latest))
+                _ended(Plan(self, parse, whole, role, names, text, focus, caller=caller, latest=latest))
             )
         except Exception:  # a rule that breaks on one message must not break the conversation: logged, nothing done
             log.exception("the offline plan failed on a message")
@@ -119,7 +121,7 @@ class OfflineModel:
             if asked and not step.tool_calls:
                 answer, record = step.content, _shown(steps)  # "what's the amount on X?": answered, X in focus
             elif step.tool_calls and called <= (_VIEWS | _LOOKUPS if asked else _LOOKUPS):
-                return step  # the read this part needs first
+                return replace(step, tool_calls=[replace(c, id=f"{_PART}{c.id}") for c in step.tool_calls])
             elif step.tool_calls and called <= WRITES:
                 writes.extend(step.tool_calls)
                 record = _record(step.tool_calls[0].arguments, steps)
@@ -228,6 +230,7 @@ class OfflineModel:
                 calls[m.tool_call_id].name,
                 json.loads(calls[m.tool_call_id].arguments or "{}"),
                 json.loads(m.content or "{}"),
+                part=m.tool_call_id.startswith(_PART),
             )
             for m in messages[last_user:]
             if m.role == "tool" and m.tool_call_id in calls

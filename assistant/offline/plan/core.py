@@ -68,6 +68,7 @@ class Step:
     name: str
     arguments: dict[str, Any]
     result: dict[str, Any]
+    part: bool = False  # called for one part of a message of several requests (`compound`), not for the whole
 
 
 class Done(Exception):
