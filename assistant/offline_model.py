@@ -144,6 +144,7 @@ class OfflineModel:
         self.classifier.classify("hello")
 
     def _understand(self, text: str) -> Parse:
+        """`text` classified and its slots read at the model's clock."""
         return understand(text, now=self.now(), classifier=self.classifier)
 
     def _read(self, messages: Sequence[Message]) -> tuple[Parse, list[Step], str, str, bool]:

@@ -104,8 +104,9 @@ def start_worker(database_url: str, log: Path, **env: str) -> subprocess.Popen:
     )
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 60) -> None:
-    """Poll `predicate` until it holds (a live server's own worker finishes jobs in its own time)."""
+def wait_for(predicate: Callable[[], bool], seconds: float = 180) -> None:
+    """Poll `predicate` until it holds (a live server's own worker finishes jobs in its own time; on a loaded machine a
+    minute was not always enough)."""
     deadline = time.monotonic() + seconds
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
