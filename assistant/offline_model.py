@@ -124,7 +124,7 @@ class OfflineModel:
                 return replace(step, tool_calls=[replace(c, id=f"{_PART}{c.id}") for c in step.tool_calls])
             elif step.tool_calls and called <= WRITES:
                 writes.extend(step.tool_calls)
-                record = _record(step.tool_calls[0].arguments, steps)
+                record = _record(json.loads(step.tool_calls[0].arguments or "{}"), steps)
             else:
                 return None
             focused = replace(focus, records=[record]) if record else focus
@@ -298,12 +298,11 @@ _ABOUT_A_PERSON = {"update_contact", "log_call", "schedule_meeting", "update_lea
 def _shown(steps: Sequence[Step]) -> dict[str, Any] | None:
     """The record this turn's latest view showed."""
     view = next((s for s in reversed(steps) if s.name in _VIEWS), None)
-    return _record(json.dumps(view.arguments), steps) if view else None
+    return _record(view.arguments, steps) if view else None
 
 
-def _record(called: str | None, steps: Sequence[Step]) -> dict[str, Any] | None:
+def _record(arguments: dict[str, Any], steps: Sequence[Step]) -> dict[str, Any] | None:
     """The record a call's arguments name by id, as this turn's steps found it (type, id and name)."""
-    arguments = json.loads(called or "{}")
     key = next((k for k in arguments if k.endswith("_id")), None)
     if key is None:
         return None

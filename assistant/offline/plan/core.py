@@ -94,9 +94,7 @@ _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b
 _QUALIFIED = r"(?:['’]s)?\s*[(\-–]?\s*(?:(?:over\s+)?at|from|@|of|with)?\s*((?:[\w&'-]+\s*){1,2})"
 _THE_ONE = re.compile(r"\bthe\s+((?:[\w-]+\s+){1,2})one\b", re.I)
 # A person picked by title: "the ceo one", "the one who's cfo", "whos ceo at northfield".
-_TITLE_PICK = re.compile(
-    r"\bthe\s+((?:[\w-]+\s+){1,3})one\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?((?:[\w-]+\s+){0,2}[\w-]+)", re.I
-)
+_TITLE_PICK = re.compile(_THE_ONE.pattern + r"|\bwho(?:'?s|\s+is)\s+(?:the\s+)?((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 _TO_PRONOUN = re.compile(
     r"^\W*(?:please\s+)?(?:\w+\s+){0,5}?(?:to|for|with|on|at)\s+(?:him|her|them|it|this\s+one|that\s+one)\b", re.I
 )
