@@ -1,8 +1,10 @@
-"""Ingesting documents: unchanged ones are skipped (content hash), changed ones replace their chunks atomically."""
+"""Ingesting documents: unchanged ones are skipped (a hash of how they are indexed), changed ones replace their chunks
+atomically."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,12 +21,31 @@ from store.errors import NotFound
 from store.jobs.defer import defer
 from store.knowledge.chunking import Chunk, chunk
 from store.knowledge.documents import Document, Skipped
-from store.knowledge.sections import article_kind
+from store.knowledge.sections import Kind, article_kind
 from store.models import KbArticle, KbChunk
 
 EMBED_BATCH = 256
 Progress = Callable[[int], None]
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """How an article is indexed: its passages, its kind, and a hash of both with the document's own fields."""
+
+    pieces: list[Chunk]
+    kind: Kind
+    fingerprint: str
+
+
+def indexed(doc: Document) -> Indexed:
+    """The article as the index holds it. Its fingerprint changes with the text and with the rules that split and
+    label it (chunking, section roles, kind), so an upgraded splitter re-indexes the articles it splits differently."""
+    pieces = chunk(doc.content)
+    kind = article_kind(doc.title, (p.section for p in pieces))
+    layout = "\n".join(f"{p.heading}\x1f{p.section}\x1f{p.content}" for p in pieces)
+    fingerprint = hashlib.sha256(f"{doc.content_hash}\n{kind}\n{layout}".encode()).hexdigest()
+    return Indexed(pieces, kind, fingerprint)
 
 
 @dataclass
@@ -41,7 +62,7 @@ async def ingest(
 ) -> IngestReport:
     """Add new articles, replace changed ones (old chunks deleted in the same transaction), skip unchanged."""
     report = IngestReport()
-    pending: list[tuple[KbArticle, Document]] = []
+    pending: list[tuple[KbArticle, Indexed]] = []
     items = list(items)
     sources = [item.source for item in items if isinstance(item, Document)]
     known = (
@@ -53,8 +74,8 @@ async def ingest(
         if isinstance(item, Skipped):
             report.skipped.append(item)
             continue
-        existing = known.get(item.source)
-        if existing is not None and existing.content_hash == item.content_hash:
+        existing, index = known.get(item.source), indexed(item)
+        if existing is not None and existing.content_hash == index.fingerprint:
             report.unchanged.append(item.source)
             continue
         if existing is None:
@@ -65,14 +86,12 @@ async def ingest(
             await session.execute(delete(KbChunk).where(KbChunk.article_id == existing.id))
             report.updated.append(item.source)
         existing.title, existing.content, existing.visibility = item.title, item.content, item.visibility
-        existing.url, existing.content_hash = item.url, item.content_hash
-        pending.append((existing, item))
+        existing.url, existing.content_hash, existing.kind = item.url, index.fingerprint, index.kind
+        pending.append((existing, index))
     await session.flush()
     rows = []
-    for article, doc in pending:
-        pieces = chunk(doc.content)
-        article.kind = article_kind(article.title, (p.section for p in pieces))
-        rows += [(article, piece) for piece in pieces]
+    for article, index in pending:
+        rows += [(article, piece) for piece in index.pieces]
     async for batch, vectors in _embedded(embedder, rows, lambda row: row[1].embed_text(row[0].title)):
         await _copy_chunks(
             session,

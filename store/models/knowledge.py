@@ -28,7 +28,7 @@ class KbArticle(Entity):
     kind: Mapped[str | None] = mapped_column(
         sa.String(20)
     )  # troubleshooting, howto or reference (store.knowledge.sections)
-    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))  # of the text and its passages (`ingest.indexed`)
 
 
 class KbChunk(IdMixin, Base):

@@ -16,6 +16,7 @@ from store.embeddings import default_embedder
 from store.knowledge import delete_article, ingest, read_paths, reindex, search, stale_chunks
 from store.knowledge.chunking import OVERLAP_CHARS, TARGET_CHARS, chunk
 from store.knowledge.citations import cite
+from store.knowledge.documents import Document
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role, Visibility
 from store.services import TicketService
@@ -73,6 +74,28 @@ async def test_a_changed_file_replaces_its_chunks_and_a_removed_one_can_be_delet
     async with db.session() as s:
         await delete_article(s, str(article))
     assert await _count(db, KbArticle) == 0 and await _count(db, KbChunk) == 0
+
+
+async def test_an_article_split_by_older_rules_is_indexed_again(db, embedder, tmp_path):
+    """The text is the same, but the index holds it as an older Nexa left it (other section labels, another kind, a
+    hash of the text alone): the next ingestion re-indexes that article and leaves the current one alone."""
+    (tmp_path / "sync.md").write_text("# SYNC-502\n\n## Fix\n\nReconnect the calendar under Integrations.\n")
+    (tmp_path / "plans.md").write_text("# Plans\n\nThe Starter plan costs $15 per user per month.\n")
+    sync = next(d for d in read_paths([tmp_path / "sync.md"]) if isinstance(d, Document))
+    async with db.session() as s:
+        await ingest(s, read_paths([tmp_path]), embedder)
+        await s.execute(update(KbChunk).values(section="overview"))
+        await s.execute(
+            update(KbArticle)
+            .where(KbArticle.title == "SYNC-502")
+            .values(kind="reference", content_hash=sync.content_hash)
+        )
+    async with db.session() as s:
+        again = await ingest(s, read_paths([tmp_path]), embedder)
+        article = await s.scalar(select(KbArticle).where(KbArticle.title == "SYNC-502"))
+        sections = set(await s.scalars(select(KbChunk.section).where(KbChunk.article_id == article.id)))
+    assert again.updated == [str(tmp_path / "sync.md")] and again.unchanged == [str(tmp_path / "plans.md")]
+    assert article.kind == "troubleshooting" and sections == {"fix"}
 
 
 async def test_bad_files_are_reported_by_name_and_the_rest_ingests(db, embedder, tmp_path):
