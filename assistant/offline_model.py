@@ -29,7 +29,7 @@ from assistant.offline.amend import (
     retarget,
 )
 from assistant.offline.areas import asked_area
-from assistant.offline.dialogue import Focus, focus_of, is_question, other_shown, smalltalk
+from assistant.offline.dialogue import Focus, company_in_brackets, focus_of, is_question, other_shown, smalltalk
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan import Plan
 from assistant.offline.plan.core import WRITES, Done, Step
@@ -152,7 +152,7 @@ class OfflineModel:
         request's text (the original one when this message answers our "which one" question) and whether the request
         is this message alone (no question of ours, no correction of a proposal and no follow-up merged into it)."""
         last_user = max(i for i, m in enumerate(messages) if m.role == "user")
-        text = without_greeting(english.plain_words(messages[last_user].content or ""))
+        text = _as_said(messages[last_user].content or "")
         before = [
             Message(m.role, english.plain_words(m.content or "") if m.role == "user" else m.content)
             for m in messages[:last_user]
@@ -223,7 +223,7 @@ class OfflineModel:
             and (again := follow_up(said[-1], text))
         ):
             text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
-        fresh = parse is None and text == without_greeting(english.plain_words(messages[last_user].content or ""))
+        fresh = parse is None and text == _as_said(messages[last_user].content or "")
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [
@@ -251,7 +251,7 @@ class OfflineModel:
         if original.intent not in WRITES or filler is None:
             return None
         now = self.now()
-        values = corrected_values(filler(correction, now))
+        values = corrected_values(filler(correction, now), filler("", now))
         start = original.slots.get("start")
         hour = _BARE_HOUR.search(correction)
         if (
@@ -271,12 +271,9 @@ class OfflineModel:
         slots = {**original.slots, **values}
         if target is not None:  # the record named now goes first, so its type word ("the Acme account") is read
             meant = target[0]
-            if (
-                original.intent in _ABOUT_A_PERSON
-                and re.search(r"\sone$", meant, re.I)
-                and isinstance(before := original.slots.get("name"), str)
-            ):
-                meant = f"{before} {meant[:-4]}"  # "no, the northpath one": the same person, the one at northpath
+            before = original.slots.get("name")
+            if original.intent in _ABOUT_A_PERSON and isinstance(before, str):
+                meant = _same_person(meant, before)
             slots = {**{k: v for k, v in slots.items() if k != "pick"}, "name": meant}
             said = f"{meant} {target[1] or ''}. {said}"
         return Parse(original.intent, original.confidence, slots), said
@@ -286,6 +283,12 @@ class OfflineModel:
         return f"offline_{self._counter}"
 
 
+def _as_said(content: str) -> str:
+    """A user's message in plain words, without its greeting, a company in brackets after a person read as where they
+    work ("nils varga (brightpath) direct line ..." is Nils Varga at Brightpath)."""
+    return company_in_brackets(without_greeting(english.plain_words(content)))
+
+
 _THE_OTHER = re.compile(r"\bthe\s+other\s+(?:one|ticket|deal|contact|lead|account)\b", re.I)
 _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\s*(?:instead)?\W*$", re.I)
 
@@ -293,6 +296,17 @@ _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\
 # Writes about one person, whose "no, the northpath one" is the same name at another company (a deal's "the globex one"
 # is another deal)
 _ABOUT_A_PERSON = {"update_contact", "log_call", "schedule_meeting", "update_lead_status", "convert_lead"}
+
+
+def _same_person(meant: str, before: str) -> str:
+    """The person a correction means when it names the company of the same name: "no, the northpath one" and "the
+    helixfield ben weber" after a proposal about Ben Weber are Ben Weber at Northpath or Helixfield."""
+    name = re.sub(r"\s+(?:at|from|@)\s+.*$", "", before, flags=re.I)
+    if re.search(r"\sone$", meant, re.I):
+        return f"{before} {meant[:-4]}"
+    if meant.lower().endswith(f" {name.lower()}"):
+        return f"{name} at {meant[: -len(name) - 1]}"
+    return meant
 
 
 def _shown(steps: Sequence[Step]) -> dict[str, Any] | None:

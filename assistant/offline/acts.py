@@ -54,6 +54,10 @@ _CHANGE_COMMAND = re.compile(
     r"put|switch|drop|downgrade|upgrade|flag|close|resolve|reopen|re-open|advance|take|kill)\b",
     re.I,
 )
+# "to $30,000", "to 30k", "to 45000": a sum of money (not "to 10 am", "to 12 seats")
+_TO_MONEY = re.compile(
+    r"\bto\s+(?:\$\s?\d|\d[\d,.]*\s*(?:k|m|grand)\b|\d{4,}(?![\d,.]*\s*(?:am|pm|seats?|users?|licen[cs]es?)\b))", re.I
+)
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)
 _TYPE_WORDS = [
     (re.compile(p, re.I), kind)
@@ -75,6 +79,8 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
         return None
     said = {kind for pattern, kind in _TYPE_WORDS if pattern.search(text)}
     kinds = said or (set(focused) if _BACK.search(text) else set())
+    if not kinds and not _BACK.search(text) and (slots.find_stage(text) or _TO_MONEY.search(text)):
+        kinds = {"deal"}  # "set globex platform upgrade to 30k": only a deal has a stage or an amount
     if len(kinds) != 1:
         return None
     kind = kinds.pop()

@@ -40,6 +40,20 @@ _THE_ONE_MEANT = re.compile(
     r"(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
     re.IGNORECASE,
 )
+# What a correction says before the record it means instead: "no wait,", "sorry wrong number,", "not the renewal -".
+_LEAD_IN = re.compile(
+    r"^\W*(?:(?:no+|nope|nah|wait|actually|oops|oh|sorry|hmm+|my\s+bad|i\s+meant|i\s+mean|"
+    r"wrong\s+(?:one|number|deal|ticket|contact|person|name|record)|not\s+(?:that|this)\s+one|"
+    r"not\s+the\s+[\w&.'-]+(?:\s+[\w&.'-]+){0,3}?(?=\s*(?:[,;:]|\s[-–—]\s)))\b[\s,.!:;–—-]*)+",
+    re.IGNORECASE,
+)
+# The record named after the lead-in: a few words, a number at most at the end ("pilot 134", "the helixfield ben weber").
+_NAMED = re.compile(
+    r"^(?:the\s+)?([a-z][\w&'-]*(?:\s+(?:[-–—]\s+)?[a-z][\w&'-]*){0,4}(?:\s+\d{1,4})?)"
+    r"(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
+    re.IGNORECASE,
+)
+_TYPE_WORD = r"(?:deal|one|account|contact|lead|company|opportunity|opp)"
 # Keys a correction may set: a name or a free text read from "oh and he called me" would be a guess.
 _NOT_AMENDED = {
     "name",
@@ -112,9 +126,14 @@ def restyles(text: str) -> bool:
     return bool(_RESTYLE.match(text))
 
 
-def corrected_values(slots: dict[str, object]) -> dict[str, object]:
-    """The values a correction states (a filler's reading of it, names and free text aside)."""
-    return {k: v for k, v in slots.items() if k not in _NOT_AMENDED and v not in (None, "", [])}
+def corrected_values(slots: dict[str, object], defaults: dict[str, object]) -> dict[str, object]:
+    """The values a correction states (a filler's reading of it, names and free text aside): not those the filler
+    gives to any text (`defaults`: "sorry wrong number, 1014" hands the ticket to no one new)."""
+    return {
+        k: v
+        for k, v in slots.items()
+        if k not in _NOT_AMENDED and v not in (None, "", []) and not (k in defaults and defaults[k] == v)
+    }
 
 
 def retarget(text: str) -> tuple[str, str | None] | None:
@@ -122,10 +141,25 @@ def retarget(text: str) -> tuple[str, str | None] | None:
     m = _RETARGET.search(text) or _OTHER.match(text)
     if m is None and (meant := _THE_ONE_MEANT.match(text)) is not None and not _says_value(meant[1]):
         m = meant
+    if m is None and (lead := _LEAD_IN.match(text)) is not None and lead.end() < len(text):
+        named = _NAMED.match(text[lead.end() :])
+        name = _one_name(named[1]) if named is not None else ""
+        if named is not None and not _says_value(name) and not _says_value(re.sub(r"\s+\d+$", "", name)):
+            m = named
     if m is None or m[1].lower() in {"it", "that", "this", "him", "her", "them", "me"}:
         return None
     kind = (m[2] or "").lower() or None
-    return m[1], {"company": "account", "opportunity": "deal"}.get(kind or "", kind)
+    return _one_name(m[1]), {"company": "account", "opportunity": "deal"}.get(kind or "", kind)
+
+
+def _one_name(words: str) -> str:
+    """A name said in two parts across a dash: the second alone after a type word ("the platform deal - platform 36"),
+    else a person and their company ("tara - crestlogic": tara at crestlogic)."""
+    parts = re.split(r"\s+[-–—]\s+", words, maxsplit=1)
+    if len(parts) == 1:
+        return words
+    first, second = parts
+    return second if re.search(rf"\b{_TYPE_WORD}$", first, re.I) else f"{first} at {second}"
 
 
 def _status(content: str | None) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.messages import Message
 from assistant.offline import slots
+from assistant.offline.amend import retarget
 from store.models import EmailMessage
 
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
@@ -258,8 +259,9 @@ RECORD_FIELDS = {
 # an address, a number, a share, a title said after its field ("title Lead Engineer")
 # A deal's field said with its new value: "amount 15k", "close date may 31"
 _DEAL_VALUE = (
-    r"\b(?:amount|value|close\s+date|closing\s+date)\s*(?:[:=-]|to|is|of)?\s*"
-    r"(?:\$?\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)"
+    r"\b(?:amount|value|close\s+date|closing\s+date)\s*(?:[:=-]|to|is|of)?\s*(?:the\s+)?"
+    r"(?:\$?\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|(?:next|end\s+of|tomorrow|mon|tue|wed|thu|fri)[a-z]*\b)"
 )
 DEAL_VALUE = re.compile(_DEAL_VALUE, re.I)
 _NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%|\btitle\s+(?-i:[A-Z])|" + _DEAL_VALUE, re.I)
@@ -268,6 +270,28 @@ _VALUE = re.compile(
     r"|\d\s*%",
     re.IGNORECASE,
 )
+
+
+# "nils varga (brightpath)", "ben weber (helixfield, the engineer)": a person's name, then their company in brackets
+_BRACKETED = re.compile(
+    r"\b([a-z][\w'-]*\s+[a-z][\w'-]*)\s+\((?!the\b|an?\b)([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)(?:,[^)]*)?\)", re.I
+)
+
+
+def company_in_brackets(text: str) -> str:
+    """The company said in brackets after a person's name said as where they work ("nils varga at brightpath"), when
+    it reads as no title, record type or number ("ben weber (the ceo one)", "(lead)" stay)."""
+
+    def at(m: re.Match[str]) -> str:
+        said = m[2].lower().split()
+        if set(said) & _NOT_A_COMPANY or any(w in slots.STOPWORDS for w in said):
+            return m[0]
+        return f"{m[1]} at {m[2]}"
+
+    return _BRACKETED.sub(at, text)
+
+
+_NOT_A_COMPANY = {"lead", "contact", "deal", "account", "one", "ceo", "cfo", "cto", "coo", "vp", "engineer", "manager"}
 
 
 def field_request(text: str) -> str | None:
@@ -319,7 +343,7 @@ def smalltalk(text: str) -> str | None:
         return None  # "ok move it to negotiation": a command after the acknowledgement
     held = _HOLD_OFF.match(text)
     rest = text[held.end() :] if held else ""
-    if held and not _WRITE_VERB.search(rest) and not _new_value(_NEGATED_CLAUSE.sub(" ", rest)):
+    if held and not _WRITE_VERB.search(rest) and not _new_value(_NEGATED_CLAUSE.sub(" ", rest)) and not retarget(text):
         return "held"  # "wait, hold off on that", "no wait, they haven't countersigned yet": nothing is done
     for pattern, kind in ((GREETING, "greeting"), (THANKS, "thanks"), (IDENTITY, "identity")):
         if pattern.search(text):

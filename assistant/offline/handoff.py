@@ -100,7 +100,7 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):
             return None
         kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
-        if not kinds and _DEAL_NAME.match(what):  # "give john's cedarline pilot 134 to mike": a deal by its name
+        if not kinds and _DEAL_NAME.match(_FROM_OWNER.sub("", what)):  # "give john's cedarline pilot 134 to mike"
             kinds = {"deal"}
         if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
             kinds = set(focused) & {"ticket", "deal"}

@@ -834,7 +834,9 @@ _FIELD_CHANGE = re.compile(
     r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+(.+?)\s*[.!]*$",
     re.I | re.S,
 )
-_FIELDS = r"(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin)"
+_FIELDS = (
+    r"(phone|mobile|cell|e-?mail|job\s+title|title|department|linkedin|direct\s+line|(?:work|office)\s+phone|landline)"
+)
 _FIELD_SET = re.compile(
     r"^.*?(?:(?:['’]s|\b(?:his|her|their|the|new))\s+|^\W*)(?:new\s+)?" + _FIELDS + r"(?:\s+(?:number|address))?"
     # "is now", "to", ...; a number or an address needs none ("new mobile +1 415 555 0199")
@@ -847,13 +849,26 @@ _NAMED_FIELD = re.compile(  # "rosa rossi title -> Head of Procurement" (the arr
     r"\s+(?:to|is\s+now|=)\s+(.+?)\s*[.!]*$",
     re.I | re.S,
 )
+_FIELD_VALUE = re.compile(  # "nils varga at brightpath direct line +1 415 555 0123": a field, then a number or an address
+    r"\b" + _FIELDS + r"(?:\s+(?:number|address))?\s*(?:is\s+now|is|to|=|:|-)?\s*"
+    r"(\+?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+)",
+    re.I,
+)
 _NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can u update her record"
     r"\b(?:has|have|got|gets)\s+(?:a\s+)?new\s+(phone|mobile|cell|e-?mail)(?:\s+(?:number|address))?\s*[:,;-]?\s+"
     r"(\+?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+)",
     re.I,
 )
-_CLAUSE_CUT = re.compile(r"\s*(?:[,;]|\s[-–—]\s|(?<=[a-z)])\.\s)\s*(?:and\s+)?|\s+and\s+")
-_FIELD_NAMES = {"cell": "mobile", "job title": "title", "linkedin": "linkedin_url"}
+_CLAUSE_CUT = re.compile(r"\s*(?:[,;]|(?<!\d):(?!\d)|(?<=\))\s|\s[-–—]\s|(?<=[a-z)])\.\s)\s*(?:and\s+)?|\s+and\s+")
+_FIELD_NAMES = {
+    "cell": "mobile",
+    "job title": "title",
+    "linkedin": "linkedin_url",
+    "direct line": "phone",
+    "work phone": "phone",
+    "office phone": "phone",
+    "landline": "phone",
+}
 
 
 _ROLE_NOW = re.compile(
@@ -875,7 +890,12 @@ def _update_contact(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     found = [(m, offset) for offset, part in _parts(text) if (m := _FIELD_SET.match(part))]
     if not found:
-        m = _FIELD_CHANGE.search(text) or _NEW_FIELD.search(text) or _NAMED_FIELD.search(text)
+        m = (
+            _FIELD_CHANGE.search(text)
+            or _NEW_FIELD.search(text)
+            or _NAMED_FIELD.search(text)
+            or _FIELD_VALUE.search(text)
+        )
         role = _ROLE_NOW.search(text) if m is None and _TITLE_UPDATE.search(text) else None
         if role is not None:  # "tom smith got promoted, he's VP Procurement now. update his title"
             slots = {"field": "title", "value": role[1]}
@@ -899,6 +919,8 @@ def _update_contact(text: str, now: datetime) -> Slots:
         field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
         field = _FIELD_NAMES.get(field, field)
         typed = m[2].strip(" '\"")
+        if field == "title":  # "title CTO -> VP Engineering": the new one
+            typed = re.sub(r"^(?:from\s+)?[^,]+?\s+(?:to|->|→)\s+(?!the\b)(?=\S)", "", typed, flags=re.I)
         value: str | None = typed
         if field in ("phone", "mobile"):  # kept as typed ("+1 212 555 0199"), once it reads as a phone number
             value = typed[phone.start : phone.end].strip() if (phone := sl.find_phone(typed)) else None

@@ -166,16 +166,31 @@ _TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
 _DEAL_LINE = re.compile(
     r"^- (?!#)([^:\n]+?): ((?:prospecting|qualification|proposal|negotiation|closed_\w+)\b.*)$", re.M
 )
+# A record view's inline lists: "Tickets: #1058 Invoice shows wrong amount (pending); #1059 ..." and "Deals: Northline
+# Partners - Pilot 144 (proposal, $120K); ..."
+_VIEW_LIST = re.compile(r"^(Tickets|Deals): (.+)$", re.M)
 _NOT_POINTING = {"other", "same", "new", "last", "next", "right", "wrong", "that", "this", *ORDINALS}
+
+
+def _listed(answer: str) -> list[tuple[str, str]]:
+    """The records our answer listed, one line each or inline in a view, as (how to name it, its line)."""
+    lines = [(f"ticket {n}", line) for n, line in _TICKET_LINE.findall(answer)]
+    lines += [(name, f"{name} {rest}") for name, rest in _DEAL_LINE.findall(answer)]
+    for kind, items in _VIEW_LIST.findall(answer):
+        for item in items.split("; "):
+            if kind == "Tickets" and (ticket := re.match(r"#(\d+) ", item)):
+                lines.append((f"ticket {ticket[1]}", item))
+            elif kind == "Deals" and (deal := re.match(r"(.+?) \(", item)):
+                lines.append((deal[1], item))
+    return lines
 
 
 def line_pointed(text: str, answer: str) -> str:
     """`text` with "the export one" turned into the record of the one line of our last answer (a list of tickets or
-    deals) holding every word of it: "ticket 1059", or the deal's name (the start of a word is enough: "the finance one"
+    deals, or a view's) holding every word of it: "ticket 1059", or the deal's name (the start of a word is enough: "the finance one"
     of "... for the Finance team"). Unchanged when no line or several hold them."""
     said = _THE_WORDS_ONE.search(text)
-    lines = [(f"ticket {n}", line) for n, line in _TICKET_LINE.findall(answer)]
-    lines += [(name, f"{name} {rest}") for name, rest in _DEAL_LINE.findall(answer)]
+    lines = _listed(answer)
     if said is None or not lines:
         return text
     words = [w for w in re.findall(r"[a-z0-9]+", (said[1] or said[2]).lower()) if w not in ("the", "a")]

@@ -28,9 +28,9 @@ def test_what_reads_as_a_correction(text, correction):
 
 
 def test_a_correction_never_brings_a_name_or_free_text():
-    assert corrected_values({"name": "oh", "notes": "it was inbound", "direction": "inbound", "priority": None}) == {
-        "direction": "inbound"
-    }
+    stated = {"name": "oh", "notes": "it was inbound", "direction": "inbound", "priority": None}
+    assert corrected_values(stated, {}) == {"direction": "inbound"}
+    assert corrected_values({"ticket_number": 1014, "assignee": "me"}, {"assignee": "me"}) == {"ticket_number": 1014}
     assert retarget("wait, put it on the Globex account instead") == ("Globex", "account")
     assert retarget("make it urgent instead") is None
 

@@ -1,0 +1,93 @@
+"""Offline model, round 15 (issue #14): a correction after a proposal moves the write to the record it names ("no wait,
+not the renewal - pilot 134", "sorry wrong number, 1014") and keeps what it does not restate; a deal named without
+the word "deal" is changed by its amount; a hand-off says whose record it was ("from john to mike"); a view's inline
+list answers "the pending one". Real agent, real database, the demo CRM seeded at the test's clock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from store.models import Deal, Ticket
+
+
+async def _id(db, model, **where) -> str:
+    async with db.session() as session:
+        return str((await session.scalars(select(model.id).filter_by(**where))).one())
+
+
+async def test_a_correction_naming_another_deal_moves_the_proposed_change_to_it(db, demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "move cedarline renewal to negotiation")
+    renewal = await _id(db, Deal, deal_name="Cedarline Co - Renewal 172")
+    assert [p.arguments["deal_id"] for p in asked.pending] == [renewal], asked.answer
+    corrected = await agent.run(john, "no wait, not the renewal - pilot 134", asked.conversation_id)
+    pilot = await _id(db, Deal, deal_name="Cedarline Co - Pilot 134")
+    assert [(p.tool, p.arguments["deal_id"], p.arguments["stage"]) for p in corrected.pending] == [
+        ("move_deal_stage", pilot, "negotiation")
+    ], corrected.answer
+    await agent.run(john, "yes", asked.conversation_id)
+    async with db.session() as session:
+        stages = dict(
+            (await session.execute(select(Deal.deal_name, Deal.stage).where(Deal.id.in_([renewal, pilot])))).all()
+        )
+    assert str(stages["Cedarline Co - Pilot 134"]) == "negotiation"
+    assert str(stages["Cedarline Co - Renewal 172"]) != "negotiation"
+
+
+async def test_a_corrected_ticket_number_keeps_the_assignee_said_before(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    asked = await agent.run(noah, "give 1041 to sam")
+    corrected = await agent.run(noah, "sorry wrong number, 1014", asked.conversation_id)
+    [proposal] = corrected.pending
+    assert proposal.tool == "assign_ticket" and proposal.arguments["number"] == 1014, corrected.answer
+    assert proposal.arguments["assignee"] == "sam", corrected.answer
+
+
+async def test_a_correction_that_only_says_a_date_is_no_record(db, demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "push northpath platform 121 to may 15")
+    corrected = await agent.run(john, "no wait, june 15", asked.conversation_id)
+    [proposal] = corrected.pending
+    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Northpath LLC - Platform 121")
+    assert proposal.arguments["changes"]["close_date"].endswith("-06-15"), corrected.answer
+
+
+async def test_a_deal_named_without_the_word_deal_is_changed_by_its_new_amount(db, demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    asked = await agent.run(john, "set globex platform upgrade to 30k")
+    [proposal] = asked.pending
+    assert proposal.tool == "update_deal", asked.answer
+    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Globex - Platform Upgrade")
+    assert Decimal(proposal.arguments["changes"]["amount"]) == 30000
+
+
+async def test_a_hand_off_that_says_whose_deal_it_was(db, demo_chat):
+    agent, as_ = demo_chat
+    admin = await as_("admin@nexa.test")
+    asked = await agent.run(admin, "reassign emberpoint renewal 107 from john to mike")
+    [proposal] = asked.pending
+    assert proposal.tool == "reassign_deal", asked.answer
+    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Emberpoint Group - Renewal 107")
+
+
+async def test_the_pending_one_of_a_contacts_view_is_that_ticket(db, demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    shown = await agent.run(sam, "what's open for hiro ito at northworks partners")
+    async with db.session() as session:
+        pending = (
+            await session.scalars(
+                select(Ticket.number).where(Ticket.subject == "Invoice shows wrong amount", Ticket.status == "pending")
+            )
+        ).all()
+    assert len(pending) >= 1 and f"#{pending[0]}" in shown.answer, shown.answer
+    asked = await agent.run(sam, "bump the pending one to high", shown.conversation_id)
+    [proposal] = asked.pending
+    assert proposal.tool == "update_ticket" and proposal.arguments["number"] in pending, asked.answer
+    assert proposal.arguments["changes"]["priority"] == "high"
