@@ -8,11 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from store.models import Contact, Deal, Ticket
-
-
-async def _id(db, model, **where) -> str:
-    async with db.session() as session:
-        return str((await session.scalars(select(model.id).filter_by(**where))).one())
+from tests.support.offline import record_id
 
 
 async def test_two_tickets_closed_in_one_message_are_both_proposed_and_one_yes_closes_both(db, demo_chat):
@@ -34,8 +30,8 @@ async def test_two_deals_changed_in_one_message_each_on_the_deal_its_part_names(
     admin = await as_("admin@nexa.test")
     asked = await agent.run(admin, "novaline expansion 188 won, and move novaline upgrade 190 to qualification")
     assert [(p.tool, p.arguments["deal_id"], p.arguments["stage"]) for p in asked.pending] == [
-        ("move_deal_stage", await _id(db, Deal, deal_name="Novaline Systems - Expansion 188"), "closed_won"),
-        ("move_deal_stage", await _id(db, Deal, deal_name="Novaline Systems - Upgrade 190"), "qualification"),
+        ("move_deal_stage", await record_id(db, Deal, deal_name="Novaline Systems - Expansion 188"), "closed_won"),
+        ("move_deal_stage", await record_id(db, Deal, deal_name="Novaline Systems - Upgrade 190"), "qualification"),
     ], asked.answer
 
 
@@ -43,7 +39,7 @@ async def test_a_part_naming_no_record_is_about_the_one_the_part_before_changes(
     agent, as_ = demo_chat
     john = await as_("john@nexa.test")  # sees one Ines Silva
     asked = await agent.run(john, "set ines silva's phone to +1 415 555 0150 and log a call: she's out till monday")
-    ines = await _id(db, Contact, email="ines.silva.52@example.test")
+    ines = await record_id(db, Contact, email="ines.silva.52@example.test")
     assert [(p.tool, p.arguments["contact_id"]) for p in asked.pending] == [
         ("update_contact", ines),
         ("log_call", ines),
@@ -65,10 +61,12 @@ async def test_a_shared_name_is_told_apart_by_the_company_or_title_said(db, demo
     called = await agent.run(admin, "rosa rossi from granitewave called, wants a demo. log it pls")
     [proposal] = called.pending
     assert proposal.tool == "log_call", called.answer
-    assert proposal.arguments["contact_id"] == await _id(db, Contact, email="rosa.rossi.103@example.test")
+    assert proposal.arguments["contact_id"] == await record_id(db, Contact, email="rosa.rossi.103@example.test")
     titled = await agent.run(admin, "ben weber (the ceo one) called back - log it, wants pricing by friday")
     [proposal] = titled.pending
-    assert proposal.arguments["contact_id"] == await _id(db, Contact, email="ben.weber.80@example.test"), titled.answer
+    assert proposal.arguments["contact_id"] == await record_id(db, Contact, email="ben.weber.80@example.test"), (
+        titled.answer
+    )
     read = await agent.run(admin, "tara ueda cedarline - title?")
     assert read.answer == "Tara Ueda's title: IT Manager.", read.answer  # a read: the company said after the name
     loose = ["set tara ueda's title to IT Director - the cedarline one", "note on tara ueda: moving to crestlogic"]
@@ -88,7 +86,7 @@ async def test_bump_to_an_amount_changes_the_deal_and_creates_none(db, demo_chat
 async def test_one_deals_amount_and_stage_said_together_are_both_proposed(db, demo_chat):
     agent, as_ = demo_chat
     admin = await as_("admin@nexa.test")
-    deal = await _id(db, Deal, deal_name="Granitewave Systems - Pilot 139")
+    deal = await record_id(db, Deal, deal_name="Granitewave Systems - Pilot 139")
     asked = await agent.run(admin, "granitewave pilot 139: 90k and negotiation")
     moved, changed = asked.pending
     assert (moved.tool, moved.arguments["deal_id"], moved.arguments["stage"]) == (
@@ -180,6 +178,6 @@ async def test_a_question_then_a_change_of_the_same_record_is_answered_and_the_c
     assert asked.answer.startswith("Granitewave Systems - Pilot 139's amount:"), asked.answer
     [proposal] = asked.pending
     assert proposal.tool == "update_deal" and proposal.arguments["changes"]["close_date"].endswith("-05-31")
-    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Granitewave Systems - Pilot 139")
+    assert proposal.arguments["deal_id"] == await record_id(db, Deal, deal_name="Granitewave Systems - Pilot 139")
     read = await agent.run(admin, "whats the close date on granitewave pilot 139? need it for a report")
     assert not read.pending and "close date" in read.answer, read.answer

@@ -10,21 +10,17 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from store.models import Deal, Ticket
-
-
-async def _id(db, model, **where) -> str:
-    async with db.session() as session:
-        return str((await session.scalars(select(model.id).filter_by(**where))).one())
+from tests.support.offline import record_id
 
 
 async def test_a_correction_naming_another_deal_moves_the_proposed_change_to_it(db, demo_chat):
     agent, as_ = demo_chat
     john = await as_("john@nexa.test")
     asked = await agent.run(john, "move cedarline renewal to negotiation")
-    renewal = await _id(db, Deal, deal_name="Cedarline Co - Renewal 172")
+    renewal = await record_id(db, Deal, deal_name="Cedarline Co - Renewal 172")
     assert [p.arguments["deal_id"] for p in asked.pending] == [renewal], asked.answer
     corrected = await agent.run(john, "no wait, not the renewal - pilot 134", asked.conversation_id)
-    pilot = await _id(db, Deal, deal_name="Cedarline Co - Pilot 134")
+    pilot = await record_id(db, Deal, deal_name="Cedarline Co - Pilot 134")
     assert [(p.tool, p.arguments["deal_id"], p.arguments["stage"]) for p in corrected.pending] == [
         ("move_deal_stage", pilot, "negotiation")
     ], corrected.answer
@@ -53,7 +49,7 @@ async def test_a_correction_that_only_says_a_date_is_no_record(db, demo_chat):
     asked = await agent.run(john, "push northpath platform 121 to may 15")
     corrected = await agent.run(john, "no wait, june 15", asked.conversation_id)
     [proposal] = corrected.pending
-    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Northpath LLC - Platform 121")
+    assert proposal.arguments["deal_id"] == await record_id(db, Deal, deal_name="Northpath LLC - Platform 121")
     assert proposal.arguments["changes"]["close_date"].endswith("-06-15"), corrected.answer
 
 
@@ -63,7 +59,7 @@ async def test_a_deal_named_without_the_word_deal_is_changed_by_its_new_amount(d
     asked = await agent.run(john, "set globex platform upgrade to 30k")
     [proposal] = asked.pending
     assert proposal.tool == "update_deal", asked.answer
-    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Globex - Platform Upgrade")
+    assert proposal.arguments["deal_id"] == await record_id(db, Deal, deal_name="Globex - Platform Upgrade")
     assert Decimal(proposal.arguments["changes"]["amount"]) == 30000
 
 
@@ -73,7 +69,7 @@ async def test_a_hand_off_that_says_whose_deal_it_was(db, demo_chat):
     asked = await agent.run(admin, "reassign emberpoint renewal 107 from john to mike")
     [proposal] = asked.pending
     assert proposal.tool == "reassign_deal", asked.answer
-    assert proposal.arguments["deal_id"] == await _id(db, Deal, deal_name="Emberpoint Group - Renewal 107")
+    assert proposal.arguments["deal_id"] == await record_id(db, Deal, deal_name="Emberpoint Group - Renewal 107")
 
 
 async def test_the_pending_one_of_a_contacts_view_is_that_ticket(db, demo_chat):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import select
 
 from assistant.agent import Agent
 from store.access import Actor
@@ -38,3 +39,9 @@ async def demo_chat(db: Database, clock, offline: OfflineModel) -> tuple[Agent, 
             return await actor_for_email(s, email)
 
     return Agent(db, offline), as_
+
+
+async def record_id(db: Database, model: Any, **where: object) -> str:
+    """The id of the one record of `model` matching `where` (e.g. a demo deal by its name)."""
+    async with db.session() as session:
+        return str((await session.scalars(select(model.id).filter_by(**where))).one())
