@@ -101,6 +101,14 @@ _LIMIT_PERIOD = re.compile(
     r"\b(?:limits?|caps?|maximum|max|minimum)\s+(?:per|a|each)\s+(day|week|month|year)\b",
     re.IGNORECASE,
 )  # "a monthly spending limit", "the cap per day"
+_ASKS_PLACE = re.compile(
+    r"\b(?:which|what) (?:country|countries|region|city|cities|location|data cent(?:er|re))\b|"
+    r"\bwhere (?:is|are|was|were) (?:[\w'-]+ ){1,5}?(?:located|hosted|stored|planted|based|held|kept|made)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(
+    r"\b(?:in|at|from|within) (?:the )?[A-Z][\w-]+|\b(?:countr(?:y|ies)|regions?|located|headquartered)\b"
+)
 _AGE_GROUP = re.compile(r"\b(?:over|under)[- ]?(\d{1,3})s\b|\b(\d{1,3})\+", re.IGNORECASE)
 _FUNCTION = frozenset(
     "a an the in on at to of for with by from into and or my our your their its it them this that these those".split()
@@ -218,6 +226,14 @@ def _periods(pattern: re.Pattern[str], question: str) -> frozenset[str]:
     """The periods the pattern's groups find in a question, as nouns ("daily" -> "day")."""
     found = (w.lower() for m in pattern.finditer(question) for w in m.groups() if w)
     return frozenset(PERIOD_NOUNS.get(w, w) for w in found)
+
+
+def names_place(question: str, text: str) -> bool:
+    """Whether `text` names a place when the question asks where something is ("where are the trees actually planted,
+    which country or partner?", "which region is our data hosted in?"): a place's name after "in", "at" or "from" ("in
+    Brazil", "at the EU data centre"), or a country or region spoken of; True when it asks none. An article telling how
+    trees are earned but never where they grow cannot say where."""
+    return not _ASKS_PLACE.search(question) or bool(_PLACE.search(text))
 
 
 def asked_ages(question: str) -> frozenset[str]:

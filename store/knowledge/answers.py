@@ -36,6 +36,7 @@ from store.knowledge.answerable import (
     names_alternative,
     names_limit_period,
     names_periods,
+    names_place,
     states_asked,
 )
 from store.knowledge.chunking import OVERLAP_CHARS, Chunk
@@ -378,8 +379,9 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
         or (need == "fact" and not states_asked(question, said))
         or not names_alternative(question, said)
         or not names_limit_period(question, said)
+        or not names_place(question, said)
     ):  # the article names what is asked without saying it, states no value of the kind asked, or never names it (an
-        # alternative asked, the period of a limit asked)
+        # alternative asked, the period of a limit asked, a place)
         return Composed("", need, [])
     passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)

@@ -809,3 +809,13 @@ def test_a_period_adjective_is_its_period_when_titles_are_told_apart(embedder):
     ]
     question = "what is the daily sending limit on Everyone Pay for a verified account?"
     assert pick_article(question, candidates, embedder) == by_period
+
+
+def test_an_article_never_naming_a_place_does_not_say_where(embedder):
+    """How trees are earned is no answer to where they are planted; how they are earned is answered."""
+    text = (
+        "Each time your eligible spend reaches another multiple of $750, a tree is scheduled for planting. Trees are "
+        "queued after eligible transactions settle. Your tracker shows the amount remaining to reach $750."
+    )
+    assert compose("where are the trees actually planted, which country?", _passages(text), embedder).text == ""
+    assert "$750" in compose("how much do I need to spend for a tree to be planted?", _passages(text), embedder).text

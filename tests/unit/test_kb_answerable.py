@@ -11,6 +11,7 @@ from store.knowledge.answerable import (
     names_alternative,
     names_limit_period,
     names_periods,
+    names_place,
     states_asked,
 )
 
@@ -127,3 +128,17 @@ def test_an_article_names_the_age_a_group_is_named_by():
     assert names_ages(question, "Designed for customers aged 62 and older.")
     assert not names_ages(question, "Foreign ATM fee: $3.50 per withdrawal ($62.50 a year at most).")
     assert names_ages("is there a fee at 62 ATMs?", "No fee.")  # a number, not a group named by its age
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "named"),
+    [
+        ("where are the trees actually planted, which country or partner?", "A tree is planted per $750 spent.", False),
+        ("where are the trees actually planted?", "Our partners plant trees in Brazil and Kenya.", True),
+        ("which region is our data hosted in?", "Data is stored in the EU by default.", True),
+        ("which region is our data hosted in?", "Exports are CSV files you can download.", False),
+        ("where do I find my invoices?", "Open Billing > Invoices.", True),  # a how-to: no place asked
+    ],
+)
+def test_an_article_names_a_place_when_asked_where_something_is(question, text, named):
+    assert names_place(question, text) is named
