@@ -11,7 +11,10 @@ rent a safe deposit box") is likewise said of it ("$60 per box"), not of somethi
 so is a rate asked of one ("what APR do you offer on auto loans": a percentage said of loans, not of margin advances).
 An article stating no value of that kind does not answer. Nor does one that never names what a question asks
 for besides the thing it names ("does the bot also work in microsoft teams, or only slack?": an article on the Slack
-app that says nothing of Microsoft or Teams cannot say whether it also works there).
+app that says nothing of Microsoft or Teams cannot say whether it also works there), nor one that never names the
+period of a limit asked ("a monthly spending limit" of an article on a daily cap). A period qualifying what is asked
+("the daily sending limit") and an age naming a group ("the checking for over-62s") tell near-duplicate articles
+apart: the one that never names them cannot be the one asked about.
 """
 
 from __future__ import annotations
@@ -71,6 +74,42 @@ _NUMBER = re.compile(rf"(?<![\w$.,-])(?:\d[\d,]*|{_NUMBER_WORDS}|unlimited)\b(?!
 _WINDOW = 5  # words either side of a number that may say what it counts ("9 complimentary visits", "visits: 9")
 _WORDS = re.compile(r"[a-z]+", re.IGNORECASE)
 _ALSO_ONLY = re.compile(r"\balso (?P<verb>[a-z]+) (?P<asked>[^,?;.!]+?),? or (?:only|just)\b", re.IGNORECASE)
+_PERIOD_ASKED = re.compile(
+    r"\b(daily|weekly|monthly|yearly|annual|hourly)\b|\b(?:per|a|an|each|every) (day|week|month|year|hour)\b(?! ago\b)",
+    re.IGNORECASE,
+)
+PERIOD_NOUNS = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "yearly": "year",
+    "annual": "year",
+    "hourly": "hour",
+}
+_PERIOD_SAID = {
+    period: re.compile(rf"\b(?:{period}s?|{adjective})\b", re.IGNORECASE)
+    for period, adjective in [
+        ("day", "daily"),
+        ("week", "weekly"),
+        ("month", "monthly"),
+        ("year", "yearly|annual(?:ly)?"),
+        ("hour", "hourly"),
+    ]
+}
+_LIMIT_PERIOD = re.compile(
+    r"\b(daily|weekly|monthly|yearly|annual)\s+(?:[a-z]+\s+)?(?:limits?|caps?|maximum|max|minimum)\b|"
+    r"\b(?:limits?|caps?|maximum|max|minimum)\s+(?:per|a|each)\s+(day|week|month|year)\b",
+    re.IGNORECASE,
+)  # "a monthly spending limit", "the cap per day"
+_ASKS_PLACE = re.compile(
+    r"\b(?:which|what) (?:country|countries|region|city|cities|location|data cent(?:er|re))\b|"
+    r"\bwhere (?:is|are|was|were) (?:[\w'-]+ ){1,5}?(?:located|hosted|stored|planted|based|held|kept|made)\b",
+    re.IGNORECASE,
+)
+_PLACE = re.compile(
+    r"\b(?:in|at|from|within) (?:the )?[A-Z][\w-]+|\b(?:countr(?:y|ies)|regions?|located|headquartered)\b"
+)
+_AGE_GROUP = re.compile(r"\b(?:over|under)[- ]?(\d{1,3})s\b|\b(\d{1,3})\+", re.IGNORECASE)
 _FUNCTION = frozenset(
     "a an the in on at to of for with by from into and or my our your their its it them this that these those".split()
 )  # the words of an asked phrase that name nothing
@@ -162,6 +201,50 @@ def _stem(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
+def asked_periods(question: str) -> frozenset[str]:
+    """The periods a question qualifies what it asks with ("the daily sending limit", "how many times a month"): "day",
+    "week", "month", "year" or "hour"; a time past ("an hour ago") is none."""
+    return _periods(_PERIOD_ASKED, question)
+
+
+def names_periods(question: str, text: str) -> bool:
+    """Whether `text` names every period the question qualifies what it asks with (True when it names none): an
+    article never saying "day" or "daily" does not give a daily limit."""
+    return all(_PERIOD_SAID[period].search(text) for period in asked_periods(question))
+
+
+def names_limit_period(question: str, text: str) -> bool:
+    """Whether `text` names the period of a limit the question asks about ("a monthly spending limit", "the cap per
+    day"); True when it asks of none. An article on the daily cap of a card that never says "month" or "monthly" does
+    not say whether there is a monthly limit, nor what it is."""
+    return all(_PERIOD_SAID[period].search(text) for period in _periods(_LIMIT_PERIOD, question))
+
+
+def _periods(pattern: re.Pattern[str], question: str) -> frozenset[str]:
+    """The periods the pattern's groups find in a question, as nouns ("daily" -> "day")."""
+    found = (w.lower() for m in pattern.finditer(question) for w in m.groups() if w)
+    return frozenset(PERIOD_NOUNS.get(w, w) for w in found)
+
+
+def names_place(question: str, text: str) -> bool:
+    """Whether `text` names a place when the question asks where something is ("where are the trees actually planted,
+    which country or partner?", "which region is our data hosted in?"): a place's name after "in", "at" or "from" ("in
+    Brazil", "at the EU data centre"), or a country or region spoken of; True when it asks none. An article telling how
+    trees are earned but never where they grow cannot say where."""
+    return not _ASKS_PLACE.search(question) or bool(_PLACE.search(text))
+
+
+def asked_ages(question: str) -> frozenset[str]:
+    """The ages a question names a group of people by ("the checking for over-62s", "62+", "under-18s")."""
+    return frozenset(m.group(1) or m.group(2) for m in _AGE_GROUP.finditer(question))
+
+
+def names_ages(question: str, text: str) -> bool:
+    """Whether `text` names every age the question names a group of people by (the product for "over-62s" is the one
+    "for customers aged 62 and older"); True when it names none."""
+    return all(re.search(rf"(?<![\d.,$]){age}(?![\d,]|\.\d)", text) for age in asked_ages(question))
 
 
 def names_alternative(question: str, text: str) -> bool:

@@ -27,7 +27,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.embeddings import Embedder, embed_cached
-from store.knowledge.answerable import names_alternative, states_asked
+from store.knowledge.answerable import (
+    PERIOD_NOUNS,
+    asked_ages,
+    asked_kinds,
+    asked_periods,
+    names_ages,
+    names_alternative,
+    names_limit_period,
+    names_periods,
+    names_place,
+    states_asked,
+)
 from store.knowledge.chunking import OVERLAP_CHARS, Chunk
 from store.knowledge.sections import IMPERATIVE, section_role
 
@@ -362,15 +373,23 @@ def compose(question: str, passages: list[Passage], embedder: Embedder) -> Compo
     if coded is not None:
         unit, passage = coded
         return Composed(unit, need, [passage.section], [passage.content])
-    said = "\n".join(u for p in passages for u in _units(p.content))
+    said = _said(passages)
     if (
         _leaves_out(question, passages, embedder, need)
         or (need == "fact" and not states_asked(question, said))
         or not names_alternative(question, said)
-    ):  # the article names what is asked without saying it, states no value of the kind asked, or never names it
+        or not names_limit_period(question, said)
+        or not names_place(question, said)
+    ):  # the article names what is asked without saying it, states no value of the kind asked, or never names it (an
+        # alternative asked, the period of a limit asked, a place)
         return Composed("", need, [])
     passages = _code_section(question, passages) or passages
     return _extend(question, passages, _core(question, passages, embedder, need), embedder)
+
+
+def _said(passages: list[Passage]) -> str:
+    """What an article states: its units, one a line."""
+    return "\n".join(u for p in passages for u in _units(p.content))
 
 
 def _leaves_out(question: str, passages: list[Passage], embedder: Embedder, need: Need) -> bool:
@@ -570,8 +589,9 @@ def _answering_section(
 
 
 def _stems(text_: str) -> set[str]:
-    """Content words with common endings cut ("unblocking" -> "unblock", "fees" -> "fee")."""
-    return {re.sub(r"(?<=\w{3})(?:ing|ed|es|s)$", "", w) for w in _content(text_)}
+    """Content words with common endings cut ("unblocking" -> "unblock", "fees" -> "fee"), a period's adjective
+    as its noun ("daily" -> "day", "monthly" -> "month")."""
+    return {PERIOD_NOUNS.get(w, re.sub(r"(?<=\w{3})(?:ing|ed|es|s)$", "", w)) for w in _content(text_)}
 
 
 def _give(passage: Passage, question: str, embedder: Embedder, need: Need) -> str:
@@ -714,6 +734,32 @@ def pick_article(
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i]
 
     return close[max(range(len(close)), key=rank)][0]
+
+
+async def _answering(
+    session: AsyncSession,
+    question: str,
+    candidates: Sequence[tuple[uuid.UUID, str, float]],
+    vector: Sequence[float],
+) -> Sequence[tuple[uuid.UUID, str, float]]:
+    """The retrieved articles `(id, title, score)` without the competing ones that cannot say what is asked when
+    another competing one can: those never naming a period the question qualifies what it asks with ("the daily
+    sending limit": a day; "Sending limits - per day and month" over "How do I increase my sending limit?"), or an age
+    it names a group of people by ("the checking for over-62s"); and for steps or a rule asked with a value ("How do
+    I get it raised, and how long does that take?"), those stating no value of the kind asked (a fact question's
+    article is checked when the answer is composed: it answers, or nothing does). All of them when none or all can."""
+    valued = bool(asked_kinds(question)) and question_need(question) != "fact"
+    if not valued and not asked_periods(question) and not asked_ages(question):
+        return candidates
+    ids = contenders(candidates)
+    titles = {article: title for article, title, _ in candidates}
+    said = {a: f"{titles[a]}\n{_said(await article_passages(session, a, vector))}" for a in ids}
+    silent = {
+        a
+        for a, t in said.items()
+        if not (names_periods(question, t) and names_ages(question, t)) or (valued and not states_asked(question, t))
+    }
+    return [c for c in candidates if c[0] not in silent] if silent and len(silent) < len(ids) else candidates
 
 
 def _without(text_: str, words: Collection[str]) -> str:
@@ -999,12 +1045,13 @@ async def choose_article(
     referable: Sequence[tuple[uuid.UUID, str]] = (),
     common: Collection[str] = (),
 ) -> uuid.UUID:
-    """`pick_article` over retrieved articles `(id, title, score)` and their opening passages (or the first of them
-    listing the error code the question names, when the picked one does not), or the article its sentence closest to
-    the question sends the reader to (`referred`), among the competing ones and the `referable` ones (retrieved under
-    the relevance floor); `common` are the words naming the knowledge base itself (`store.knowledge.search.own_names`);
-    the embedding runs in worker threads, off the event loop."""
+    """`pick_article` over retrieved articles `(id, title, score)` that can say what is asked (`_answering`) and their
+    opening passages (or the first of them listing the error code the question names, when the picked one does not),
+    or the article its sentence closest to the question sends the reader to (`referred`), among the competing ones and
+    the `referable` ones (retrieved under the relevance floor); `common` are the words naming the knowledge base
+    itself (`store.knowledge.search.own_names`); the embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
+    candidates = await _answering(session, question, candidates, vector)
     openings = await opening_similarities(
         session, contenders(candidates), vector, embedder=embedder, question=question, common=common
     )

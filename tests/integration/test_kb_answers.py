@@ -713,3 +713,109 @@ def test_an_article_that_never_names_the_alternative_asked_does_not_answer(embed
         == ""
     )
     assert compose("does email tracking record opens?", _passages(text), embedder).text
+
+
+SIBLINGS = {
+    "raise-limit.md": (
+        "How do I increase my sending limit?",
+        "Open Settings > Limits and choose Request increase. Add a reason and submit; we email you our decision.",
+    ),
+    "limits-by-period.md": (
+        "Sending limits by period",
+        "Verified members can send up to $2,500 each day and $10,000 each month. New members start lower.",
+    ),
+    "senior-checking.md": (
+        "Evening Account specifications",
+        "Designed for customers aged 62 and older. Foreign ATM fee: $0.00. Monthly fee: $0.00.",
+    ),
+    "everyday-atm.md": (
+        "Foreign ATM fees for Everyday checking",
+        "Each foreign ATM withdrawal costs $3.50. Fees are listed on your statement.",
+    ),
+    "rent-payments.md": (
+        "Sending money for rent",
+        "Pay your landlord from the app. Add the landlord as a contact and choose Send.",
+    ),
+    "raise-timing.md": (
+        "Getting your sending limit raised",
+        "Choose Request increase under Settings > Limits. Requests are reviewed within 2 business days.",
+    ),
+}
+
+
+@pytest.fixture
+async def siblings(db, embedder, tmp_path):
+    for name, (title, body) in SIBLINGS.items():
+        (tmp_path / name).write_text(f"---\ntitle: {title}\nvisibility: public\n---\n{body}\n")
+    async with db.session() as s:
+        await ingest(s, read_paths([tmp_path]), embedder)
+        ids = {a.title: a.id for a in (await s.scalars(select(KbArticle))).all()}
+    return db, ids
+
+
+async def _chosen(db, ids, embedder, question: str, scored: list[tuple[str, float]]) -> str:
+    candidates = [(ids[title], title, score) for title, score in scored]
+    async with db.session() as s:
+        chosen = await choose_article(s, embedder, question, candidates)
+    return next(title for title, _ in scored if ids[title] == chosen)
+
+
+async def test_a_sibling_never_naming_the_period_asked_does_not_answer(siblings, embedder):
+    """ "the daily sending limit" asks of a day: the how-to on raising the limit, retrieved first, never names one, so
+    its sibling giving the limit per day and month answers; a question naming no period keeps the usual pick."""
+    db, ids = siblings
+    scored = [("How do I increase my sending limit?", 0.7), ("Sending limits by period", 0.6)]
+    question = "what is the daily sending limit for a verified member?"
+    assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
+    assert await _chosen(db, ids, embedder, question, scored) == "Sending limits by period"
+    assert await _chosen(db, ids, embedder, "how do I get my sending limit raised?", scored) == scored[0][0]
+
+
+async def test_a_product_named_by_the_age_of_its_customers_is_the_one_answered_from(siblings, embedder):
+    """ "the checking for over-62s" is the account "designed for customers aged 62 and older", whatever its name."""
+    db, ids = siblings
+    scored = [("Foreign ATM fees for Everyday checking", 0.5), ("Evening Account specifications", 0.45)]
+    question = "I have the checking for over-62s. do I still pay the foreign ATM fee when I travel?"
+    assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
+    assert await _chosen(db, ids, embedder, question, scored) == "Evening Account specifications"
+
+
+async def test_steps_asked_with_a_duration_are_answered_by_a_sibling_stating_one(siblings, embedder):
+    """ "How do I get it raised, and how long does that take?" asks a duration besides the steps: the rent article
+    retrieved first states none, the one on raising the limit does ("within 2 business days")."""
+    db, ids = siblings
+    scored = [("Sending money for rent", 0.5), ("Getting your sending limit raised", 0.42)]
+    question = (
+        "I pay my rent with the app and keep hitting the cap. How do I get it raised, and how long does that take?"
+    )
+    assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
+    assert await _chosen(db, ids, embedder, question, scored) == "Getting your sending limit raised"
+
+
+def test_an_article_never_naming_the_period_of_the_limit_asked_does_not_answer(embedder):
+    """An article on a driver card's daily cap cannot say whether a monthly limit can be set besides it."""
+    text = "Set a daily cap per driver card up to $1,250. Caps reset at midnight. Change caps under Card controls."
+    asked = "Besides the daily cap, can I set a monthly spending limit on each driver card, and what's the maximum?"
+    assert compose(asked, _passages(text), embedder).text == ""
+    assert "$1,250" in compose("what's the daily cap on a driver card?", _passages(text), embedder).text
+
+
+def test_a_period_adjective_is_its_period_when_titles_are_told_apart(embedder):
+    """ "daily" is "day": the title "Sending limits - per day and month" adds no word the question lacks."""
+    by_period, raise_ = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (raise_, "How do I increase my Everyone Pay sending limit?", 0.566),
+        (by_period, "Sending limits — per day and month", 0.598),
+    ]
+    question = "what is the daily sending limit on Everyone Pay for a verified account?"
+    assert pick_article(question, candidates, embedder) == by_period
+
+
+def test_an_article_never_naming_a_place_does_not_say_where(embedder):
+    """How trees are earned is no answer to where they are planted; how they are earned is answered."""
+    text = (
+        "Each time your eligible spend reaches another multiple of $750, a tree is scheduled for planting. Trees are "
+        "queued after eligible transactions settle. Your tracker shows the amount remaining to reach $750."
+    )
+    assert compose("where are the trees actually planted, which country?", _passages(text), embedder).text == ""
+    assert "$750" in compose("how much do I need to spend for a tree to be planted?", _passages(text), embedder).text

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from store.knowledge.answerable import asked_kinds, names_alternative, states_asked
+from store.knowledge.answerable import (
+    asked_kinds,
+    asked_periods,
+    names_ages,
+    names_alternative,
+    names_limit_period,
+    names_periods,
+    names_place,
+    states_asked,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,3 +89,56 @@ def test_an_article_answers_only_with_a_value_of_the_kind_asked(question, text, 
 )
 def test_an_article_names_what_is_asked_besides_what_the_question_names(question, text, named):
     assert names_alternative(question, text) is named
+
+
+@pytest.mark.parametrize(
+    ("question", "periods"),
+    [
+        ("what is the daily sending limit on Everyone Pay?", {"day"}),
+        ("how many times a month can I use another bank's ATM?", {"month"}),
+        ("how much can she send per day, and is there a weekly cap?", {"day", "week"}),
+        ("what's the annual fee?", {"year"}),
+        ("sent it to the wrong person half an hour ago, can I cancel?", set()),  # a time past
+        ("how do I reset my password?", set()),
+    ],
+)
+def test_the_periods_a_question_qualifies_what_it_asks_with(question, periods):
+    assert asked_periods(question) == periods
+
+
+def test_an_article_names_the_period_asked_or_does_not():
+    question = "what is the daily sending limit for a verified account?"
+    assert names_periods(question, "Verified accounts can send up to $3,500 per day.")
+    assert names_periods(question, "Daily: $3,500; Monthly: $35,000")
+    assert not names_periods(question, "Ask for an increase in Settings > Limits.")
+    assert names_periods("how do I raise my limit?", "Ask for an increase in Settings > Limits.")  # none asked
+
+
+def test_an_article_names_the_period_of_the_limit_asked_or_cannot_say():
+    question = "Besides the daily cap, can I set a monthly spending limit on each driver card, and what's the maximum?"
+    daily = "Set a daily cap per driver card up to $1,250. Caps reset at midnight."
+    assert not names_limit_period(question, daily)
+    assert names_limit_period(question, daily + " A monthly limit of up to $20,000 may be added.")
+    assert names_limit_period("what's the daily cap on a driver card?", daily)
+    assert names_limit_period("my monthly allowance transfer failed, why?", daily)  # no limit asked
+
+
+def test_an_article_names_the_age_a_group_is_named_by():
+    question = "I have the checking for over-62s. do I still pay the foreign ATM fee?"
+    assert names_ages(question, "Designed for customers aged 62 and older.")
+    assert not names_ages(question, "Foreign ATM fee: $3.50 per withdrawal ($62.50 a year at most).")
+    assert names_ages("is there a fee at 62 ATMs?", "No fee.")  # a number, not a group named by its age
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "named"),
+    [
+        ("where are the trees actually planted, which country or partner?", "A tree is planted per $750 spent.", False),
+        ("where are the trees actually planted?", "Our partners plant trees in Brazil and Kenya.", True),
+        ("which region is our data hosted in?", "Data is stored in the EU by default.", True),
+        ("which region is our data hosted in?", "Exports are CSV files you can download.", False),
+        ("where do I find my invoices?", "Open Billing > Invoices.", True),  # a how-to: no place asked
+    ],
+)
+def test_an_article_names_a_place_when_asked_where_something_is(question, text, named):
+    assert names_place(question, text) is named
