@@ -30,6 +30,7 @@ from assistant.offline.amend import (
 )
 from assistant.offline.areas import asked_area
 from assistant.offline.dialogue import Focus, company_in_brackets, focus_of, is_question, other_shown, smalltalk
+from assistant.offline.handoff import handoff
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan import Plan
 from assistant.offline.plan.core import WRITES, Done, Step
@@ -245,6 +246,10 @@ class OfflineModel:
         on the Acme account instead"), or None when the correction states nothing the proposal's write takes. The
         request is read as the write proposed (`tool`) when the plan proposed another act than the words' first reading."""
         original, _, _, said, _ = self._read(proposal)
+        target = retarget(correction)
+        if target is not None and (handed := handoff(said)) is not None and handed.words:
+            # "sorry, pilot 184" after "reassign silverline platform 26 to carlos": the hand-off, of that record
+            return original, said.replace(handed.words, f"{handed.kind} {target[0]}", 1)
         if tool in FILLERS and tool != original.intent:
             original = Parse(tool, original.confidence, FILLERS[tool](said, self.now()))
         filler = FILLERS.get(original.intent)
@@ -263,11 +268,12 @@ class OfflineModel:
         stated = values.get("start")
         if isinstance(stated, datetime) and isinstance(start, datetime) and find_date(correction, now.date()) is None:
             values["start"] = datetime.combine(start.date(), stated.timetz())  # "make it 3pm": same day
-        target = retarget(correction)
         if not values and target is None:
             return None
-        if (number := values.get("ticket_number")) and (old := original.slots.get("ticket_number")):
-            said = re.sub(rf"\b{old}\b", str(number), said)  # "close 1050" -> "not that one, 1054": that ticket
+        for key, value in values.items():  # "close 1050" -> "not that one, 1054"; "set 1048 to high" -> "no - make it
+            old = original.slots.get(key)  # urgent": the words the plan reads again say the new value
+            if isinstance(old, (str, int)) and isinstance(value, (str, int)) and not isinstance(old, bool):
+                said = re.sub(rf"\b{re.escape(str(old))}\b", str(value), said, flags=re.I)
         slots = {**original.slots, **values}
         if target is not None:  # the record named now goes first, so its type word ("the Acme account") is read
             meant = target[0]

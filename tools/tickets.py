@@ -7,12 +7,12 @@ import uuid
 from datetime import date
 from typing import Any, Literal
 
-from store.errors import InvalidInput
+from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Ticket
 from store.models.enums import Priority, TicketStatus
 from store.schemas import TicketUpdate
 from store.serialize import plain, ref, to_dict
-from store.services import TicketService
+from store.services import ContactService, TicketService
 from store.services.people import PeopleService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
@@ -162,8 +162,19 @@ async def get_ticket(ctx: ToolContext, number: int | None = None, ticket_id: uui
                 for m in messages
             ]
         },
-        refs=[ref(ticket)],
+        refs=[ref(ticket), *await _requester(ctx, ticket)],
     )
+
+
+async def _requester(ctx: ToolContext, ticket: Ticket) -> list[dict[str, str]]:
+    """The ticket's requester as a record reference when the caller may read that contact (a later "open a new ticket
+    for her" names her), else none."""
+    if ticket.requester_contact_id is None:
+        return []
+    try:
+        return [ref(await ContactService(ctx.session, ctx.actor).get(ticket.requester_contact_id))]
+    except (NotFound, PermissionDenied):
+        return []
 
 
 @tool(area="tickets", writes=True, summary="Open a {priority} ticket: {subject}[ for {target}]")

@@ -58,6 +58,13 @@ _CHANGE_COMMAND = re.compile(
 _TO_MONEY = re.compile(
     r"\bto\s+(?:\$\s?\d|\d[\d,.]*\s*(?:k|m|grand)\b|\d{4,}(?![\d,.]*\s*(?:am|pm|seats?|users?|licen[cs]es?)\b))", re.I
 )
+# A record of a named type set to a value with no verb, the arrow read as "to": "umar novak's webhook ticket -> high"
+_SET_BY_ARROW = re.compile(
+    r"^(?!\W*(?:how|what|why|when|where|who|which|can|could|should|do|does|is|are)\b)[^?]*?"
+    r"\b(?:ticket|case|deal|opportunity|opp|lead)\s+to\s+(?:urgent|high|medium|low|pending|open|resolved|"
+    r"closed|prospecting|qualification|proposal|negotiation|closed[\s_-]?(?:won|lost)|won|lost|contacted|qualified)\b",
+    re.I,
+)
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)
 _TYPE_WORDS = [
     (re.compile(p, re.I), kind)
@@ -75,7 +82,7 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     focus; the value says the field ("bump it to urgent" after a ticket: its priority; "move it to proposal" after a
     deal: its stage; after an account, its deal's). None when the message is no change command or its type or value is
     unclear."""
-    if not _CHANGE_COMMAND.match(text):
+    if not _CHANGE_COMMAND.match(text) and not _SET_BY_ARROW.match(text):
         return None
     said = {kind for pattern, kind in _TYPE_WORDS if pattern.search(text)}
     kinds = said or (set(focused) if _BACK.search(text) else set())

@@ -57,7 +57,7 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         (r"\btranslat\w*\b", "translate text"),
         (r"\b(?:ad\s+spend|adwords|google\s+ads|facebook\s+ads|ad\s+campaigns?)\b", "run paid advertising"),
         (
-            r"\b(?:salary|salaries|raises?(?!\s+(?:it|this|that|the|#?\d+)\b)|payroll|paychecks?|bonus(?:es)?|expense reports?|pto|vacation days)\b"
+            r"\b(?:salary|salaries|raises?(?!\s+(?:it|this|that|the|#?\d+)\b)|payroll|paychecks?|bonus(?:es)?|expense reports?|pto|vacation(?:\s+(?:days?|requests?))?|time\s+off|leave\s+requests?)\b"
             r"|\bhow\s+much\s+(?:are|do|did)\s+we\s+pay(?:ing)?\b|\b(?:gross|net|base|take-?home)\s+pay\b|\bpay\s+(?:rise|raise|cut)\b",
             "handle HR or payroll",
         ),
@@ -99,6 +99,15 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         (
             r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b",
             "bill or refund customers",
+        ),
+        (
+            r"\b(?:refund\w*|credit(?!\s+cards?\b)s?)\b.{0,40}\b(?:stripe|billing|chargebee|quickbooks|xero)\b"
+            r"|\b(?:issue|give|apply|process)\s+(?:an?\s+|the\s+)?\$?[\d,.]*\s*(?:credit|refund)\b",
+            "issue refunds or credits in a billing system",
+        ),
+        (
+            r"\b(?:sla|service[- ]level)\s+(?:contract|agreement|terms)\b|\bcontract\s+(?:terms|clauses?)\b",
+            "read contracts (they are not kept in the CRM)",
         ),
         (
             r"\b(?:wire|pay)\b.{0,30}(?:\$|\bmoney\b|\bfunds\b|\bpayment\b|\bbank\b)|\bbank\s+(?:account|transfer)\b|\btransfer\s+(?:money|funds)\b",
@@ -527,6 +536,9 @@ class Focus:
     said: str = ""  # the user's previous message
     turns: list[tuple[str, str]] = field(default_factory=list)  # each earlier request and the answer it got
     answer: str = ""  # our previous answer
+    people: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # the people a record's view named (a ticket's requester)
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
@@ -578,6 +590,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = (
                     [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
                 )
+                focus.people = [r for r in refs[1:] if r.get("type") == "contact"]
             elif call.name not in _NOT_FOCUS and refs:
                 focus.records = refs
             if arguments.get("number") and len(focus.records) == 1 and focus.records[0].get("type") in ("ticket", None):

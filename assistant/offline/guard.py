@@ -113,12 +113,18 @@ def targets(tool: str, arguments: Mapping[str, Any]) -> list[Target]:
 # The arguments of a write that carry the user's own text into a new record.
 _FREE_TEXT = ("notes", "body", "title", "subject", "description")
 # A clause that asks the assistant to change a record that exists, or to file what was said as another kind of record.
+# A text that only sets a value: "Make it urgent", "set them to pending".
+_ONLY_A_VALUE = re.compile(
+    r"^\W*(?:make|set|bump|mark|move|switch|change)\s+(?:it|that|this|them|both)\s+(?:to\s+|as\s+)?"
+    r"(?:urgent|high|low|medium|pending|resolved|closed|open|solved)(?:\s+(?:pls|please|priority))?\W*$",
+    re.I,
+)
 _REQUEST = re.compile(
     r"^\W*(?:(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+|pls\s+|please\s+)?"
     r"(?:(?:get|put|add|enter|save|store)\s+(?:him|her|them|it|that|this)\s+(?:in|on|as|into|under)\b"
     r"|(?:tick|check|cross|mark)\s+(?:it|that|this)\s+(?:off|done|complete|as)\b"
     r"|(?:update|change|fix|edit)\s+(?:his|her|their|its|the|that)\s+(?:record|lead|contact|deal|account|details|info)\b"
-    r"|(?:assign|give|put)\s+(?:it|that|this)\s+(?:to|on)\s+me\b"
+    r"|(?:assign|give|put|hand)\s+(?:it|that|this|them|both|all\s+of\s+them)\s+(?:to|on)\s+[a-z]+\b"
     r"|(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+)(?:update|change|edit|assign|reassign|close|complete|convert|qualify|move)\b))",
     re.I,
 )
@@ -135,10 +141,13 @@ ACT_NAMES = {
 
 
 def misread(tool: str, arguments: Mapping[str, Any]) -> str:
-    """The clause of a new record's text that is a request to the assistant ("" when none: the text tells what
-    happened)."""
+    """The clause of a new record's text that is a request to the assistant, or the whole text when it only sets a
+    value of a record ("Make it urgent": no new ticket says only that); "" when none: the text tells what happened."""
     if tool.startswith(("update_", "assign_", "move_", "reassign_", "convert_")):
         return ""
+    for key in _FREE_TEXT:
+        if _ONLY_A_VALUE.match(str(arguments.get(key) or "")):
+            return str(arguments[key]).strip()
     for key in _FREE_TEXT:
         for clause in re.split(r"[,;.!?]|\s+-\s+|\band\b", str(arguments.get(key) or "")):
             if _REQUEST.match(clause):

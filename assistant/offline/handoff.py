@@ -17,6 +17,11 @@ from assistant.offline.slots import MONTHS, ORDINALS, STOPWORDS, WEEKDAYS, is_pr
 # at the start, or of a later clause ("mike's drowning, hand the northworks pilot 169 deal over to john")
 _LEAD = r"^(?:.*?(?:[,;:.!]|\s[-–—])\s+)?\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
 _WHO = r"(?P<who>[a-z][\w.+-]*(?:@[\w.-]+)?)"
+# a verb opening a message that is no hand-off when no verb of handing follows ("move it to proposal", "push it to may")
+_VERBS = (
+    r"move|push|set|change|bump|update|switch|mark|make|close|drop|raise|lower|escalate|send|email|draft|write|reply|"
+    r"log|add|create|open|schedule|book|remind|note|call|talk|speak|reach|go|get|take|add|link"
+)
 _PATTERNS = [
     re.compile(p, re.I | re.S)
     for p in (
@@ -28,6 +33,12 @@ _PATTERNS = [
         + _WHO
         + r"\b",
         _LEAD + r"make\s+" + _WHO + r"\s+(?:the\s+)?(?:new\s+)?(?:owner|assignee)\s+(?:of|on|for)\s+(?P<what>.+?)\W*$",
+        # no verb: "1006 -> sam pls", "the webhook one -> sam" (the arrow read as "to"), "mike's follow up #17 task to john"
+        r"^\W*(?!(?:"
+        + _VERBS
+        + r")\b)(?P<what>[\w#'’ -]+?)\s+to\s+"
+        + _WHO
+        + r"(?:\s+(?:pls|please|plz|thx|thanks))?\W*$",
     )
 ]
 _KINDS = [
@@ -36,6 +47,12 @@ _KINDS = [
     (re.compile(r"\b(?:tasks?|to-?dos?|reminders?|follow[\s-]?ups?)\b", re.I), "task"),
 ]
 _NOT_A_PERSON = {
+    "pending",
+    "open",
+    "resolved",
+    "today",
+    "tomorrow",
+    "tonight",
     "prospecting",
     "qualification",
     "proposal",
@@ -62,10 +79,18 @@ _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
 # a deal named as its company, its kind and its number, no type word: "john's cedarline pilot 134"
 # or a deal by its company and kind: "mike's vertexlabs upgrade", "the cedarline pilot"
 _DEAL_NAME = re.compile(
-    r"^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$"
-    r"|^\W*(?:the\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:pilot|upgrade|renewal|expansion|platform)\W*$",
+    r"^\W*(?:the\s+|his\s+|her\s+|their\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+[a-z]+\s+\d{1,4}\W*$"
+    r"|^\W*(?:the\s+|his\s+|her\s+|their\s+)?(?:[a-z]+['’]s\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:pilot|upgrade|renewal|expansion|platform)\W*$",
     re.I,
 )
+# the record named in a clause before the hand-off that says "it": "Atlasstone LLC - Platform 6 - give it to john"
+_NAMED_FIRST = re.compile(
+    r"^\W*(.+?)\s*(?:[,;:]|\s[-–—])\s+(?:(?:please|pls|and|then|ok)\s+)?(?:re-?assign|give|hand|transfer|pass)\s+"
+    r"(?:it|this|that)\b",
+    re.I,
+)
+# a deal by its whole name: "Atlasstone LLC - Platform 6"
+_WHOLE_DEAL_NAME = re.compile(r"^\W*[a-z][\w&'.]*(?:\s+[\w&'.]+)*\s+-\s+[a-z]+(?:\s+[a-z]+)?(?:\s+\d{1,4})?\W*$", re.I)
 _PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
 _FROM_OWNER = re.compile(r"\s+from\s+([a-z]+)\W*$", re.I)  # whose it is now, said after it: "... from mike"
 # the person a message names before its hand-off: "john's going on leave, ...", "john is out, ..."
@@ -93,19 +118,18 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         if m is None:
             continue
         who, what = m["who"], m["what"]
+        named = _NAMED_FIRST.match(text) if pointed(what) == 0 else None
+        if named and len(_kinds(named[1], ())) == 1:  # "Atlasstone LLC - Platform 6 - give it to john": that deal
+            what = named[1]
         if re.match(r"\W*[a-z]+\s+(?:a|an|another|some)\s", what, re.I):
             return None  # "give john a task to refresh the forecast": a new task for john, nothing handed on
         if who.lower() in _NOT_A_PERSON or who.lower() in MONTHS or who.lower() in WEEKDAYS:
             return None
         if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):
             return None
-        kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
-        if not kinds and _DEAL_NAME.match(_FROM_OWNER.sub("", what)):  # "give john's cedarline pilot 134 to mike"
-            kinds = {"deal"}
-        if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
-            kinds = set(focused) & {"ticket", "deal"}
-        if not kinds and pointed(what) is not None and len(set(focused) & {"ticket", "deal", "task"}) == 1:
-            kinds = set(focused) & {"ticket", "deal", "task"}  # "give it to emma" after a list of one kind
+        kinds = _kinds(what, focused)
+        if not kinds and pattern is _PATTERNS[-1] and re.fullmatch(r"\W*#?\d{3,5}\W*", what):
+            kinds = {"ticket"}  # "1006 -> sam": a ticket by its number ("assign 1006 to sam" is the ticket's own rule)
         bulk = bool(re.search(r"\b(?:all|every|each)\b", what, re.I))
         if len(kinds) != 1 or (bulk and kinds != {"ticket"}):
             return None  # no type said, two of them, or a bulk hand-off of deals or tasks
@@ -129,6 +153,19 @@ _POINTED = re.compile(
     r"(?:\s+one)?)\W*$",
     re.I,
 )
+
+
+def _kinds(what: str, focused: Collection[str]) -> set[str]:
+    """The record types the words handed on can be: said by a type word, a deal by its name, or
+    the one kind of record in `focused` for "the ops one", "it", "the second one"."""
+    kinds = {kind for kind_pattern, kind in _KINDS if kind_pattern.search(what)}
+    if not kinds and (_DEAL_NAME.match(_FROM_OWNER.sub("", what)) or _WHOLE_DEAL_NAME.match(what)):
+        kinds = {"deal"}  # "give john's cedarline pilot 134 to mike", "Atlasstone LLC - Platform 6"
+    if not kinds and re.search(r"\bone\b", what, re.I) and len(set(focused) & {"ticket", "deal"}) == 1:
+        kinds = set(focused) & {"ticket", "deal"}
+    if not kinds and pointed(what) is not None and len(set(focused) & {"ticket", "deal", "task"}) == 1:
+        kinds = set(focused) & {"ticket", "deal", "task"}  # "give it to emma" after a list of one kind
+    return kinds
 
 
 def pointed(words: str) -> int | None:

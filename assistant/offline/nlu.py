@@ -599,10 +599,16 @@ def _create_task(text: str, now: datetime) -> Slots:
 
 def _list_tickets(text: str, now: datetime) -> Slots:
     slots: Slots = {}
-    _put(slots, "status", sl.find_ticket_status(text))
+    if not _NOT_DONE.search(text):  # "tickets that aren't resolved": the open ones, whatever their status
+        _put(slots, "status", sl.find_ticket_status(text))
     _put(slots, "priority", sl.find_priority(text))
     _put(slots, "name", find_name(text, after=("for", "from", "of", "at")))
     return slots
+
+
+_NOT_DONE = re.compile(
+    r"(?:\bnot|n['’]t)\s+(?:yet\s+)?(?:been\s+)?(?:resolved|closed|solved|fixed)\b|\bunresolved\b", re.I
+)
 
 
 def _create_ticket(text: str, now: datetime) -> Slots:
@@ -616,8 +622,17 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     head, tail = _split_detail(text, ("about", "that", "saying", "says", "said", "reports", "reported"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
     runs = name_runs(text)
-    if re.search(r"\bfor\s+(?:her|him|them)\b", text, re.I) and runs and len(runs[0].value.split()) > 1:
+    pointed = re.search(r"\bfor\s+(?:her|him|them)\b", text, re.I)
+    if pointed and runs and len(runs[0].value.split()) > 1 and runs[0].start < pointed.start():
         slots["name"] = runs[0].value  # "sarah connor from globex just called, ... open a ticket for her": she
+    elif pointed:
+        slots.pop("name", None)  # "open a new ticket for her: wants webhook retries configurable": the one in focus
+    elif (
+        "name" not in slots
+        and (reporter := _REPORTER.match(tail))
+        and not set(reporter[1].lower().split()[:2]) & sl.STOPWORDS
+    ):
+        slots["name"] = reporter[1]  # "new ticket: grace young at lumenbridge can't see her webhook logs"
     parts = _drop_edges(_segments(tail), _ticket_noise)
     subject = _ARTICLE.sub("", _clean(",".join(parts)))
     if subject:
@@ -625,6 +640,12 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     return slots
 
 
+# A ticket's text opening with the customer who reports it: a full name, where they work, then what they say or hit.
+_REPORTER = re.compile(
+    r"^\W*([a-z]+\s+[a-z]+(?:\s+(?:at|from|@)\s+[a-z][\w&'-]*)?)\s+"
+    r"(?:can'?t|cannot|can\s+not|could\s+not|couldn'?t|says|said|reports|reported|keeps|is\s+getting|gets|sees|wants|needs)\b",
+    re.I,
+)
 _PRODUCT = re.compile(r"[,;]?\s*\bproduct\s*(?:is|=|:)?\s+([A-Za-z][\w -]{1,40}?)\s*(?=[,;.]|$)", re.I)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.offline.acts import CHANGE, CREATION
 from assistant.offline.dialogue import is_question, smalltalk
 from assistant.offline.nlu import Slots, find_bant, read_slots
 from assistant.offline.slots import ORDINALS, clauses
@@ -18,9 +19,11 @@ _UNKNOWN = re.compile(
     re.I,
 )
 _ELLIPSIS = re.compile(
-    r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+([A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
+    r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+"
+    r"(the\s+[a-z][\w&'-]*\s+one|[A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
     re.I,
 )
+_THE_COMPANY_ONE = re.compile(r"the\s+([a-z][\w&'-]*)\s+one", re.I)
 NOT_A_NAME = {
     "you",
     "me",
@@ -56,18 +59,29 @@ def without_greeting(text: str) -> str:
 
 
 def follow_up(previous: str, text: str) -> str | None:
-    """The question an elliptical follow-up asks ("and john's?", "what about Mike?"): the previous question (a read
-    only) with its person, or its "my", replaced by the one named now."""
+    """The question an elliptical follow-up asks ("and john's?", "what about Mike?", "same for john"): the previous
+    question or read with its person, or its "my", replaced by the one named now."""
     m = _ELLIPSIS.match(text)
-    if m is None or m[1].lower() in NOT_A_NAME or not is_question(previous):
+    if m is None or m[1].lower() in NOT_A_NAME or not (is_question(previous) or _reads(previous)):
         return None
     slots = read_slots(previous, utcnow())
+    elsewhere = _THE_COMPANY_ONE.fullmatch(m[1])
     for named in (slots.get("name"), slots.get("person")):
-        if named and re.search(rf"\b{re.escape(str(named))}\b", previous, re.I):
+        if named and elsewhere:  # "and the ironpath one?" after a question about vera hansen at northpath
+            said = rf"\b{re.escape(str(named))}\s+(?:at|from|@)\s+[\w&'-]+"
+            if re.search(said, previous, re.I):
+                return re.sub(said, f"{named} at {elsewhere[1]}", previous, count=1, flags=re.I)
+        elif named and re.search(rf"\b{re.escape(str(named))}\b", previous, re.I):
             return re.sub(rf"\b{re.escape(str(named))}\b", m[1], previous, count=1, flags=re.I)
     if re.search(r"\bmy\b", previous, re.I):
         return re.sub(r"\bmy\b", f"{m[1]}'s", previous, count=1, flags=re.I)
     return None
+
+
+def _reads(request: str) -> bool:
+    """Whether a request that is no question still only reads ("win rate for mike this year"): it says neither a
+    change nor a creation."""
+    return not CHANGE.search(request) and not CREATION.search(request)
 
 
 def bant_reply(question: str, reply: str, slots: Slots) -> Slots:

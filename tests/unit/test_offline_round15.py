@@ -1,6 +1,6 @@
 """Round 15 of the offline model's reading (issue #14): the record a correction means, what a correction states, a
-view's inline lists, a deal named by its new value, a hand-off from a named owner, a field said before its value, and
-a company in brackets."""
+view's inline lists, a deal named by its new value, a hand-off from a named owner, a field said before its value, a
+company in brackets, an account's field, and "and the X one?" about a person."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from assistant.offline.account_fields import account_change
 from assistant.offline.acts import change_intent
 from assistant.offline.amend import corrected_values, retarget
-from assistant.offline.dialogue import company_in_brackets, field_request, smalltalk
+from assistant.offline.dialogue import company_in_brackets, field_request, out_of_scope, smalltalk
+from assistant.offline.guard import misread
 from assistant.offline.handoff import handoff
 from assistant.offline.nlu import FILLERS
-from assistant.offline.replies import line_pointed
+from assistant.offline.replies import follow_up, line_pointed
 
 NOW = datetime(2027, 5, 18, 11, 30, tzinfo=UTC)
 
@@ -87,9 +89,12 @@ def test_a_views_inline_lists_answer_the_x_one(text, meant):
         ("change the meeting to 10 am", None),
         ("set x to 12 users", None),
         ("set it to 30k", None),
+        ("umar novak's webhook ticket to high, it's not a full outage", "update_ticket"),
+        ("the globex deal to proposal", "move_deal_stage"),
+        ("how do I get the ticket to high", None),
     ],
 )
-def test_a_change_command_without_a_type_word_is_a_deals_by_its_value(text, intent):
+def test_a_change_said_by_its_value_without_a_verb_or_a_type_word(text, intent):
     assert change_intent(text, set()) == intent
 
 
@@ -132,3 +137,113 @@ def test_a_company_in_brackets_after_a_name(text, said):
 def test_a_contacts_field_and_its_new_value(text, field, value):
     slots = FILLERS["update_contact"](text, NOW)
     assert (slots["field"], slots["value"]) == (field, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "changes"),
+    [
+        ("northworks inc - headcount is 18000 now, update it", "northworks inc", {"employees": 18000}),
+        ("set globex's industry to Fintech", "globex", {"industry": "Fintech"}),
+        ("set the industry of northworks inc to Fintech", "northworks inc", {"industry": "Fintech"}),
+        ("acme website -> acme-corp.com", "acme", {"website": "acme-corp.com"}),
+        ("initech annual revenue is 12m", "initech", {"annual_revenue": "12000000"}),
+        ("update the acme corp account: employees 1.2k", "acme corp", {"employees": 1200}),
+    ],
+)
+def test_an_accounts_field_and_its_new_value(text, name, changes):
+    assert account_change(text) == {"name": name, "changes": changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "whats the headcount at acme?",
+        "new lead dana at brightwave, 500 employees",
+        "her website is x.com",
+        "log a call with sarah, their revenue is up",
+        "set her title to CFO",
+    ],
+)
+def test_no_account_change_without_an_accounts_field_set_to_a_value(text):
+    assert account_change(text) is None
+
+
+def test_and_the_company_one_after_a_question_about_a_person_at_a_company():
+    previous = "vera hansen at northpath - when did we last talk"
+    assert follow_up(previous, "and the ironpath one?") == "vera hansen at ironpath - when did we last talk"
+    assert follow_up("what is the amount on the globex deal?", "and the acme one?") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("refund farid adams's invoice in stripe, 1046 is about it", "issue refunds or credits in a billing system"),
+        ("issue a $200 credit to ben weber's account in billing", "issue refunds or credits in a billing system"),
+        ("approve mike's vacation request for next week", "handle HR or payroll"),
+        (
+            "what does globex's SLA contract say about first response time?",
+            "read contracts (they are not kept in the CRM)",
+        ),
+        ("credit card declined on ticket 1046", None),
+        ("log a call: they want a credit on the next invoice", None),
+    ],
+)
+def test_what_the_crm_cannot_do(text, what):
+    assert out_of_scope(text) == what
+
+
+@pytest.mark.parametrize(
+    ("subject", "asked"),
+    [
+        ("Make it urgent", "Make it urgent"),
+        ("Put both on sam", "Put both on sam"),
+        ("Customer wants it urgent", ""),
+        ("SSO login fails, make it urgent", ""),
+    ],
+)
+def test_a_new_tickets_subject_that_only_asks_for_a_change_is_a_misread(subject, asked):
+    assert misread("create_ticket", {"subject": subject}) == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "focused", "handed"),
+    [
+        ("1006 to sam pls", (), ("ticket", "1006", "sam")),
+        ("the webhook one to sam", ("ticket",), ("ticket", "the webhook one", "sam")),
+        ("mike's follow up #17 task to john pls", (), ("task", "follow up #17 task", "john")),
+        (
+            "carlos is swamped, hand his northline partners upgrade 135 to emma",
+            (),
+            ("deal", "northline partners upgrade 135", "emma"),
+        ),
+        ("Atlasstone LLC - Platform 6 - give it to john", ("deal",), ("deal", "Atlasstone LLC - Platform 6", "john")),
+        ("sarah called, give it to noah", ("ticket",), ("ticket", "it", "noah")),
+    ],
+)
+def test_a_hand_off_without_a_verb_or_of_a_record_named_before_it(text, focused, handed):
+    found = handoff(text, focused)
+    assert found is not None and (found.kind, found.words, found.to) == handed
+
+
+@pytest.mark.parametrize(
+    "text", ["1048 to high", "the 120k one to negotiation", "1048 to pending", "move it to proposal"]
+)
+def test_a_value_after_to_is_no_hand_off(text):
+    assert handoff(text, ("ticket", "deal")) is None
+
+
+def test_tickets_that_are_not_resolved_are_the_open_ones():
+    assert "status" not in FILLERS["list_tickets"]("how many tickets have i got that aren't resolved", NOW)
+    assert FILLERS["list_tickets"]("resolved tickets this week", NOW)["status"] == "resolved"
+
+
+def test_a_new_tickets_reporter_said_first():
+    slots = FILLERS["create_ticket"]("new ticket: grace young at lumenbridge can't see her webhook logs", NOW)
+    assert slots["name"] == "grace young at lumenbridge"
+    assert "name" not in FILLERS["create_ticket"]("new ticket: the export keeps failing", NOW)
+    assert "name" not in FILLERS["create_ticket"]("open a new ticket for her: wants webhook retries configurable", NOW)
+
+
+def test_same_for_a_teammate_after_a_read_that_is_no_question():
+    assert follow_up("win rate for mike this year", "same for john") == "win rate for john this year"
+    assert follow_up("log a call with mike", "same for john") is None

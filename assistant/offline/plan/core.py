@@ -213,7 +213,7 @@ class PlanCore(ABC):
             [(name, _jsonable(arguments)) for name, arguments in calls],
             ledger,
             said,
-            focus=self.focus.records,
+            focus=[*self.focus.records, *self.focus.people],  # the records and people the last view showed
             shown=self.focus.shown,
             picked=str(self.slots.get("pick") or ""),
             latest=self.latest,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from assistant.offline import Parse
+from assistant.offline.account_fields import account_change
 from assistant.offline.acts import asks_creation, change_intent
 from assistant.offline.areas import Asked, asked_area
 from assistant.offline.dialogue import (
@@ -27,6 +28,7 @@ from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import covers
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
+from assistant.offline.plan.accounts import AccountActs
 from assistant.offline.plan.activities import ActivityActs
 from assistant.offline.plan.commerce import CommerceActs
 from assistant.offline.plan.core import ANYTHING, STUCK, WRITES
@@ -74,7 +76,8 @@ EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 _BARE_MENTION = re.compile(
     r"^\W*(?:(?:please|pls|and|ok(?:ay)?|now)[,\s]+)?(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)"
-    r"(?:\s+(?:deal|account|lead|contact|opportunity|opp|record|page|profile))?(?:[,\s]+(?:please|pls|thanks|thx))?\W*$",
+    r"(?:['’]s)?(?:\s+(?:deal|account|lead|contact|opportunity|opp|record|page|profile|details|info|information|card))?"
+    r"(?:[,\s]+(?:please|pls|thanks|thx))?\W*$",
     re.I,
 )
 _MY_REPS = re.compile(
@@ -289,11 +292,19 @@ _MY_QUEUE = re.compile(r"\bassigned\s+to\s+me\b|\bon\s+my\s+plate\b|\bin\s+my\s+
 _MY_DEALS_SAID = re.compile(r"\bmy\s+(?:open\s+|current\s+|active\s+)?(?:deals|opps|opportunities)\b")
 # A ticket's field asked about, in a few words, after looking at the ticket.
 _TICKET_FIELD = re.compile(
-    r"\b(?:requester|requestor|reporter|reported|raised|filed|opened|assignee|assigned|priority|status|subject)\b"
+    r"\b(?:requester|requestor|reporter|reported|raised|filed|opened|assignee|assigned|priority|status|subject|customer|"
+    r"client)\b"
 )
 
 
-class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, InboxActs, CommerceActs, QuoteActs):
+def _one_name(words: str) -> bool:
+    """Whether the words are one name and nothing else (a number after it aside: "upgrade 145")."""
+    return [run.value for run in name_runs(words)] == [re.sub(r"\s+\d+$", "", words)]
+
+
+class Plan(
+    HandoffActs, InsightActs, PeopleActs, AccountActs, ActivityActs, MarketingActs, InboxActs, CommerceActs, QuoteActs
+):
     """One request's plan: the act it asks for, then that act's plan."""
 
     def run(self) -> None:
@@ -345,6 +356,9 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
         ) is not None:  # "give emma's falconpath deal to carlos"
             self.writing = True
             self.do_handoff(handed)
+        if not is_question(text) and (change := account_change(text)) is not None:
+            self.writing = True  # "northworks inc - headcount is 18000 now"
+            self.do_update_account(change)
         if _ON_THE_LEAD.search(text) and (bant := find_bant(text)) and not is_question(text):
             self.writing = True  # "spoke w rosa tanaka, budget is 60k ..., put that on her lead": its BANT answers
             person = find_name(text, after=("with", "w", "to"))
@@ -489,11 +503,11 @@ class Plan(HandoffActs, InsightActs, PeopleActs, ActivityActs, MarketingActs, In
             self.parse.confidence < RULE_CONFIDENCE
             and (bare := _BARE_MENTION.match(text))
             and not smalltalk(text)
-            and [run.value for run in name_runs(bare[1])] == [re.sub(r"\s+\d+$", "", bare[1])]  # "upgrade 145"
+            and _one_name(mention := re.sub(r"['’]s$", "", bare[1]))  # "upgrade 145", "lisa chen's details"
         ):
             picked = {k: v for k, v in self.slots.items() if k == "pick"}  # the reply to our "which one" stays
             self.parse = Parse(
-                "show_record", self.parse.confidence, {"name": bare[1], **picked}
+                "show_record", self.parse.confidence, {"name": mention, **picked}
             )  # "globex deal": a mention is a look at it
             self.slots = self.parse.slots
         intent = self.parse.intent

@@ -92,6 +92,9 @@ WAITING_ON_ME = re.compile(
 )
 
 
+_FOR_THEM = re.compile(r"\bfor\s+(?:her|him|them)\b", re.I)
+
+
 class TicketActs(PlanCore):
     """Plans over support tickets."""
 
@@ -231,7 +234,10 @@ class TicketActs(PlanCore):
 
     def do_create_ticket(self) -> None:
         self.need("subject", hint="What is the problem?")
-        who = self.find(["contact"], what="a contact", required=False)
+        if not self.slots.get("name") and _FOR_THEM.search(self.text) and len(self.focus.people) == 1:
+            who: dict[str, Any] | None = self.focus.people[0]  # "open a new ticket for her" after her ticket's view
+        else:
+            who = self.find(["contact"], what="a contact", required=False)
         self.write(
             "create_ticket",
             subject=self.slots["subject"],
