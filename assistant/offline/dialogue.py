@@ -536,9 +536,8 @@ class Focus:
     said: str = ""  # the user's previous message
     turns: list[tuple[str, str]] = field(default_factory=list)  # each earlier request and the answer it got
     answer: str = ""  # our previous answer
-    people: list[dict[str, Any]] = field(
-        default_factory=list
-    )  # the people a record's view named (a ticket's requester)
+    # the people a record's view named (a ticket's requester), beside the record itself
+    people: list[dict[str, Any]] = field(default_factory=list)
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
         """The record in focus of one of `kinds`, when exactly one such record is in focus."""
