@@ -606,6 +606,7 @@ def _list_tickets(text: str, now: datetime) -> Slots:
     return slots
 
 
+FOR_THEM = re.compile(r"\bfor\s+(?:her|him|them)\b", re.I)  # "open a ticket for her": the person in the conversation
 _NOT_DONE = re.compile(
     r"(?:\bnot|n['’]t)\s+(?:yet\s+)?(?:been\s+)?(?:resolved|closed|solved|fixed)\b|\bunresolved\b", re.I
 )
@@ -622,7 +623,7 @@ def _create_ticket(text: str, now: datetime) -> Slots:
     head, tail = _split_detail(text, ("about", "that", "saying", "says", "said", "reports", "reported"))
     _put(slots, "name", find_name(mask(head, priority), after=("for", "from", "of")))
     runs = name_runs(text)
-    pointed = re.search(r"\bfor\s+(?:her|him|them)\b", text, re.I)
+    pointed = FOR_THEM.search(text)
     if pointed and runs and len(runs[0].value.split()) > 1 and runs[0].start < pointed.start():
         slots["name"] = runs[0].value  # "sarah connor from globex just called, ... open a ticket for her": she
     elif pointed:

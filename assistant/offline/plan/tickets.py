@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 from assistant.offline.dialogue import refers_back
 from assistant.offline.handoff import handed_to
-from assistant.offline.nlu import FILLERS, read_slots
+from assistant.offline.nlu import FILLERS, FOR_THEM, read_slots
 from assistant.offline.plan.core import PlanCore
 from assistant.offline.slots import (
     BARE_TICKET,
@@ -90,9 +90,6 @@ _QUEUE_OF = re.compile(
 WAITING_ON_ME = re.compile(
     r"\b(?:waiting|pending|sitting|parked)\s+(?:on|for|with)\s+me\b|\bon\s+my\s+plate\b|\bmy\s+queue\b", re.I
 )
-
-
-_FOR_THEM = re.compile(r"\bfor\s+(?:her|him|them)\b", re.I)
 
 
 class TicketActs(PlanCore):
@@ -234,7 +231,7 @@ class TicketActs(PlanCore):
 
     def do_create_ticket(self) -> None:
         self.need("subject", hint="What is the problem?")
-        if not self.slots.get("name") and _FOR_THEM.search(self.text) and len(self.focus.people) == 1:
+        if not self.slots.get("name") and FOR_THEM.search(self.text) and len(self.focus.people) == 1:
             who: dict[str, Any] | None = self.focus.people[0]  # "open a new ticket for her" after her ticket's view
         else:
             who = self.find(["contact"], what="a contact", required=False)
