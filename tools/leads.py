@@ -1,4 +1,4 @@
-"""Lead tools: find, read, create, update, qualify or lose, convert."""
+"""Lead tools: find, read, create, update, hand on, qualify or lose, convert."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from store.schemas import Day, LeadUpdate
 from store.serialize import plain, ref, to_dict
 from store.services import LeadService
 from store.services.leads import BANT
+from store.services.people import PeopleService
 from tools.context import ToolContext
 from tools.registry import ToolResult, tool
 
@@ -70,6 +71,19 @@ async def get_lead(ctx: ToolContext, lead_id: uuid.UUID) -> ToolResult:
     """
     lead = await LeadService(ctx.session, ctx.actor).get(lead_id)
     return ToolResult(data=to_dict(lead) | {"name": lead.name}, refs=[ref(lead)])
+
+
+@tool(area="leads", writes=True, target=(Lead.record_type, "lead_id"), summary="Give lead {target} to {owner}")
+async def reassign_lead(ctx: ToolContext, lead_id: uuid.UUID, owner: str) -> ToolResult:
+    """Hand a lead to another owner, e.g. "give the Brightwave lead to Mike" (managers: within their team; admins: anyone).
+
+    Args:
+        lead_id: the lead's id
+        owner: the new owner: a teammate's email, full or first name
+    """
+    new_owner = await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner")
+    lead = await LeadService(ctx.session, ctx.actor).update(lead_id, {"assigned_to_id": new_owner.id})
+    return ToolResult(data={"id": str(lead.id), "name": lead.name, "owner": new_owner.name}, refs=[ref(lead)])
 
 
 @tool(

@@ -15,6 +15,7 @@ from store.serialize import plain, ref, to_dict
 from store.services import ContactService, TicketService
 from store.services.people import PeopleService
 from tools.context import ToolContext
+from tools.periods import Period, period_range
 from tools.registry import ToolResult, tool
 
 
@@ -54,6 +55,7 @@ async def search_tickets(
     assignee: str | None = None,
     unassigned: bool = False,
     created_since: date | None = None,
+    resolved_in: Period | None = None,
     order: Literal["newest", "oldest"] = "newest",
 ) -> ToolResult:
     """List support tickets by text, status, priority, account, requester, or the sentiment and intent their summary found.
@@ -72,11 +74,13 @@ async def search_tickets(
         assignee: only tickets assigned to this teammate (their queue): email, full or first name
         unassigned: only tickets assigned to no one ("what's sitting unassigned")
         created_since: only tickets that came in on or after this day ("tickets that came in today")
+        resolved_in: only tickets resolved in this period ("how many tickets did we close last week": last_week)
         order: newest first, or oldest first ("the oldest open ticket in my queue")
     """
     assignee_id = ctx.actor.user_id if mine else None
     if assignee:
         assignee_id = (await PeopleService(ctx.session, ctx.actor).colleague(assignee, field="assignee")).id
+    resolved = period_range(resolved_in, ctx.now.date()) if resolved_in else (None, None)
     service = TicketService(ctx.session, ctx.actor)
     tickets, total = await service.search(
         q=query,
@@ -90,6 +94,8 @@ async def search_tickets(
         intent=intent,
         unassigned=unassigned,
         created_since=created_since,
+        resolved_from=resolved[0],
+        resolved_to=resolved[1],
         oldest_first=order == "oldest",
         limit=min(limit, 50),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -256,29 +256,50 @@ async def log_call(
 
 @tool(area="activities", untrusted=("notes",))
 async def search_calls(
-    ctx: ToolContext, contact_id: uuid.UUID | None = None, lead_id: uuid.UUID | None = None, limit: int = 10
+    ctx: ToolContext,
+    contact_id: uuid.UUID | None = None,
+    lead_id: uuid.UUID | None = None,
+    person: str | None = None,
+    period: Period | None = None,
+    limit: int = 10,
 ) -> ToolResult:
-    """Recent calls, the user's own or those with a contact or lead.
+    """Recent calls and how many there were: the user's own, a teammate's, or those with a contact or lead, in a period
+    when given ("how many calls has mike logged this week": person mike, period this_week).
 
     Args:
         contact_id: calls with this contact
         lead_id: calls with this lead
+        person: calls this teammate logged: email, full or first name (your team; admins: anyone)
+        period: only calls made in this period
         limit: at most this many calls
     """
-    calls, _ = await EngagementService(ctx.session, ctx.actor).list_calls(
-        contact_id=contact_id, lead_id=None if contact_id else lead_id, limit=min(limit, 50)
+    user = await PeopleService(ctx.session, ctx.actor).teammate(person, reading=True) if person else None
+    start, end = period_range(period, ctx.now.date()) if period else (None, None)
+    calls, total = await EngagementService(ctx.session, ctx.actor).list_calls(
+        contact_id=contact_id,
+        lead_id=None if contact_id else lead_id,
+        user_id=user.id if user else None,
+        since=datetime.combine(start, time(), UTC) if start else None,
+        until=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
+        limit=min(limit, 50),
     )
     return ToolResult(
-        data=[
-            {
-                "id": str(c.id),
-                "call_at": plain(c.call_at),
-                "direction": c.direction.value,
-                "outcome": c.outcome.value,
-                "notes": c.notes,
-            }
-            for c in calls
-        ]
+        data={
+            "total": total,
+            "person": user.name if user else None,
+            "from": plain(start),
+            "to": plain(end),
+            "calls": [
+                {
+                    "id": str(c.id),
+                    "call_at": plain(c.call_at),
+                    "direction": c.direction.value,
+                    "outcome": c.outcome.value,
+                    "notes": c.notes,
+                }
+                for c in calls
+            ],
+        }
     )
 
 

@@ -183,12 +183,20 @@ class EngagementService(Service):
         contact_id: uuid.UUID | None = None,
         lead_id: uuid.UUID | None = None,
         deal_id: uuid.UUID | None = None,
+        user_id: uuid.UUID | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Call], int]:
-        """Calls about a record the caller may read, else the caller's own; newest first."""
+        """Calls about a record the caller may read, else those a user logged (the caller's own unless `user_id`, a
+        teammate the caller may read for, is given), in [`since`, `until`) when given; newest first."""
         require(self.actor, "activities", "read")
         stmt = select(Call)
+        if since is not None:
+            stmt = stmt.where(Call.call_at >= since)
+        if until is not None:
+            stmt = stmt.where(Call.call_at < until)
         for kind, key, column in (
             (RecordType.contact, contact_id, Call.contact_id),
             (RecordType.lead, lead_id, Call.lead_id),
@@ -198,7 +206,7 @@ class EngagementService(Service):
                 await self._target(kind, key, f"{kind}_id")
                 stmt = stmt.where(column == key)
         if contact_id is None and lead_id is None and deal_id is None:
-            stmt = stmt.where(Call.user_id == self.actor.user_id)
+            stmt = stmt.where(Call.user_id == (user_id or self.actor.user_id))
         return await self.page(stmt, Call.call_at.desc(), limit=limit, offset=offset)
 
     async def list_meetings(

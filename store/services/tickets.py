@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -133,12 +133,15 @@ class TicketService(Service):
         intent: str | None = None,
         unassigned: bool = False,
         created_since: date | None = None,
+        resolved_from: date | None = None,
+        resolved_to: date | None = None,
         oldest_first: bool = False,
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Ticket], int]:
         """Tickets by text, status, priority, account, requester, assignee (or none: `unassigned`), the day they came in
-        from (`created_since`, UTC) and the sentiment/intent a summary stored; the newest first, or the oldest."""
+        from (`created_since`, UTC), the days they were resolved on (`resolved_from` to `resolved_to`, UTC, inclusive)
+        and the sentiment/intent a summary stored; the newest first, or the oldest."""
         require(self.actor, "tickets", "read")
         stmt = select(Ticket)
         if q:
@@ -163,6 +166,12 @@ class TicketService(Service):
             stmt = stmt.where(Ticket.assignee_id.is_(None))
         if created_since:
             stmt = stmt.where(Ticket.created_at >= datetime.combine(created_since, time.min, tzinfo=UTC))
+        if resolved_from:
+            stmt = stmt.where(Ticket.resolved_at >= datetime.combine(resolved_from, time.min, tzinfo=UTC))
+        if resolved_to:
+            stmt = stmt.where(
+                Ticket.resolved_at < datetime.combine(resolved_to + timedelta(days=1), time.min, tzinfo=UTC)
+            )
         order = Ticket.created_at.asc() if oldest_first else Ticket.created_at.desc()
         return await self.page(stmt, order, limit=limit, offset=offset)
 

@@ -518,13 +518,15 @@ TOOL_PERSON_ARGS: dict[tuple[str, str], Callable[[str, dict[str, uuid.UUID]], di
     ("update_task", "assignee"): lambda who, mine: {"task_id": mine["task"], "assignee": who},
     ("find_tasks", "person"): lambda who, mine: {"description": "follow", "person": who},
     ("reassign_deal", "owner"): lambda who, mine: {"deal_id": mine["deal"], "owner": who},
+    ("reassign_lead", "owner"): lambda who, mine: {"lead_id": mine["lead"], "owner": who},
     ("search_deals", "owner"): lambda who, mine: {"owner": who},
     ("pipeline_summary", "owner"): lambda who, mine: {"owner": who},
     ("stuck_deals", "owner"): lambda who, mine: {"owner": who},
+    ("search_calls", "person"): lambda who, mine: {"person": who},
 }
 
 
-READS_NAMING = {"search_deals", "pipeline_summary", "stuck_deals"}
+READS_NAMING = {"search_deals", "pipeline_summary", "stuck_deals", "search_calls"}
 
 
 def may_name(role: str, owner: str, tool: str) -> bool:
@@ -542,7 +544,7 @@ async def test_tools_name_only_the_teammates_the_caller_may_act_for(db, cast, ro
     async with db.session() as s:
         task = Task(title=f"{role}'s task", assignee_id=actor.user_id, created_by_id=actor.user_id)
         s.add(task)
-    mine = {"deal": cast.records[(role, "own", "deal")].id, "task": task.id}
+    mine = {kind: cast.records[(role, "own", kind)].id for kind in ("deal", "lead")} | {"task": task.id}
     for ((name, arg), args), owner in itertools.product(TOOL_PERSON_ARGS.items(), ("teammate", "other_team")):
         try:
             async with db.session() as s:

@@ -195,6 +195,10 @@ async def _owned_by_maria(s, w):
     assert (await s.get(Deal, w.ids["deal"])).owner_id == w.maria.user_id
 
 
+async def _assigned_to_maria(s, w):
+    assert (await s.get(Lead, w.ids["lead"])).assigned_to_id == w.maria.user_id
+
+
 async def _ticket_closed(s, w):
     assert (await s.scalar(select(Ticket).where(Ticket.number == w.ids["ticket"]))).status.value == "closed"
 
@@ -233,6 +237,7 @@ ROWS: dict[str, Row] = {
     "update_lead": Row(
         lambda i: {"lead_id": i["lead"], "changes": {"title": "CTO"}}, "john", "carl", _exists(Lead, title="CTO")
     ),
+    "reassign_lead": Row(lambda i: {"lead_id": i["lead"], "owner": "Maria"}, "maria", "carl", _assigned_to_maria),
     "update_lead_status": Row(
         lambda i: {
             "lead_id": i["lead"],
