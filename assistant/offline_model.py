@@ -31,10 +31,12 @@ from assistant.offline.amend import (
 from assistant.offline.areas import asked_area
 from assistant.offline.dialogue import Focus, company_in_brackets, focus_of, is_question, other_shown, smalltalk
 from assistant.offline.handoff import handoff
+from assistant.offline.listed import line_pointed
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan import Plan
 from assistant.offline.plan.core import WRITES, Done, Step
 from assistant.offline.plan.route import SEND_IT
+from assistant.offline.refine import refined
 from assistant.offline.replies import (
     ASK,
     CLARIFY,
@@ -43,7 +45,7 @@ from assistant.offline.replies import (
     beyond_choice,
     choose,
     follow_up,
-    line_pointed,
+    object_first,
     object_implied,
     without_greeting,
 )
@@ -165,6 +167,7 @@ class OfflineModel:
             if _THE_OTHER.search(text) and proposal_turn(messages, last_user) is None:
                 other = other_shown(messages[:last_user])  # "assign the other one to sam" after two tickets shown
                 text = _THE_OTHER.sub(other, text) if other else text
+        text = object_first(text)  # "prismpoint sso ticket - put it on me": "put prismpoint sso ticket on me"
         now = self.now()
         parse = None
         proposed = proposal_turn(messages, last_user)
@@ -218,13 +221,15 @@ class OfflineModel:
                 text = f"{request}. {text}"
             elif asked_area(request) is not None:
                 text = f"{request}: {text}"  # "which products?" answered: "10 pro seats" completes "quote acme"
-        if (
+        if parse is None and (again := refined(_exchanges(before), text)):
+            text = again  # "only the ones over 50k" after "emma's deals in proposal": that list again, as refined
+        elif (
             parse is None
             and (said := [m.content or "" for m in before if m.role == "user"])
             and (again := follow_up(said[-1], text))
         ):
             text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
-        fresh = parse is None and text == _as_said(messages[last_user].content or "")
+        fresh = parse is None and text == object_first(_as_said(messages[last_user].content or ""))
         parse = parse or understand(text, now=now, classifier=self.classifier)
         calls = {c.id: c for m in messages[last_user:] if m.role == "assistant" for c in m.tool_calls}
         steps = [
@@ -351,6 +356,17 @@ def _ended(plan: Plan) -> Message:
     except Done as done:
         return done.message
     raise AssertionError("a plan always ends with Done")
+
+
+def _exchanges(before: Sequence[Message]) -> list[tuple[str, str]]:
+    """Each user message of the conversation with the answer that closed its turn."""
+    turns: list[tuple[str, str]] = []
+    for message in before:
+        if message.role == "user":
+            turns.append((message.content or "", ""))
+        elif turns:
+            turns[-1] = (turns[-1][0], message.content or "")
+    return turns
 
 
 def _asked_request(before: Sequence[Message]) -> str:

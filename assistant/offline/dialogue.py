@@ -383,7 +383,10 @@ def opens_with_command(text: str) -> bool:
 
 
 def is_question(text: str) -> bool:
-    """A request to read: a question or a show/list/tell command, and no command verb leading it."""
+    """A request to read: a question or a show/list/tell command, and no command verb leading it (a field of a record
+    said alone reads it: "close date on novaline expansion 188")."""
+    if _FIELD_OF.match(text) and not _NEW_VALUE.search(text):
+        return True
     if _COMMAND_START.match(text):
         return False
     polite = _ASK_YOU.match(text)
@@ -396,6 +399,20 @@ def is_question(text: str) -> bool:
         or bool(asked_then and not _WRITE_VERB.search(asked_then[1]))
         or names_records(text)
     )
+
+
+# A field of a record, said alone: "close date on novaline expansion 188", "email for jane doe" (a value after "to" or
+# an arrow sets it instead)
+_FIELD_OF = re.compile(
+    r"^\W*(?:and\s+)?(?:the\s+)?(?:close\s+date|closing\s+date|amount|value|stage|owner|phone(?:\s+number)?|mobile|e-?mail"
+    r"|title|headcount|industry|status|priority|assignee|requester|website)\s+(?:on|of|for)\s+\S",
+    re.I,
+)
+_NEW_VALUE = re.compile(
+    r"\bto\b|->|→|:|=|\bis\s+now\b|\b\d{4}-\d\d-\d\d\b|\$\s*\d|\b\d+(?:\.\d+)?\s*[km]\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d",
+    re.I,
+)
 
 
 # Records a short phrase can name: a kind in the plural ("carlos past-due deals"), or one deal by a superlative

@@ -1,5 +1,6 @@
 """A record handed to another person: "give emma's falconpath upgrade 60 deal to carlos", "reassign the follow up #28
-task to mike", "make mike the owner of the acme deal". What is handed on must be named by its type (a deal, a task);
+task to mike", "make mike the owner of the acme deal", "the rosa fischer lead should be john's now". What is handed on
+must be named by its type (a deal, a task, a lead);
 tickets have their own assignment ("assign 1002 to sam"), and a name that is no teammate is refused by the tool.
 Only tickets are handed on in bulk ("assign all the globex calendar sync tickets to me"), each one the words describe.
 A ticket the words point back to or number is handed on too ("pass it to noah", "loop in noah", "put it on me":
@@ -33,6 +34,10 @@ _PATTERNS = [
         + _WHO
         + r"\b",
         _LEAD + r"make\s+" + _WHO + r"\s+(?:the\s+)?(?:new\s+)?(?:owner|assignee)\s+(?:of|on|for)\s+(?P<what>.+?)\W*$",
+        # "put the prismpoint sso ticket on me", "put 1042 on sam"
+        _LEAD + r"put\s+(?P<what>.+?)\s+on\s+" + _WHO + r"\b(?!['’]s\b)",
+        # whose it is to be: "the rosa fischer lead should be john's now", "the acme deal is mike's now"
+        _LEAD + r"(?P<what>.+?)\s+(?:should\s+be|is\s+now|is(?=\s+[a-z]+['’]s\s+now\b))\s+" + _WHO + r"['’]s\b",
         # no verb: "1006 -> sam pls", "the webhook one -> sam" (the arrow read as "to"), "mike's follow up #17 task to john"
         r"^\W*(?!(?:"
         + _VERBS
@@ -45,6 +50,7 @@ _KINDS = [
     (re.compile(r"\b(?:tickets?|cases?)\b", re.I), "ticket"),
     (re.compile(r"\b(?:deals?|opportunit(?:y|ies)|opps?)\b", re.I), "deal"),
     (re.compile(r"\b(?:tasks?|to-?dos?|reminders?|follow[\s-]?ups?)\b", re.I), "task"),
+    (re.compile(r"\bleads?\b", re.I), "lead"),
 ]
 _NOT_A_PERSON = {
     "pending",
@@ -74,6 +80,8 @@ _NOT_A_PERSON = {
     "someone",
     "somebody",
     "another",
+    "hold",
+    "ice",
 }
 _POSSESSIVE = re.compile(r"^\W*(?:the\s+)?([a-z]+)['’]s\s+(?=\S)", re.I)
 # a deal named as its company, its kind and its number, no type word: "john's cedarline pilot 134"

@@ -820,7 +820,8 @@ def read_slots(text: str, now: datetime) -> Slots:
         slots["days"] = days.value
     _put(slots, "scope", sl.find_scope(text))
     _put(slots, "group_by", sl.find_group_by(text))
-    _put(slots, "status", sl.find_ticket_status(text))
+    if not _NOT_DONE.search(text):  # "how many tickets have i got that aren't resolved": the open ones
+        _put(slots, "status", sl.find_ticket_status(text))
     _put(slots, "priority", sl.find_priority(text))
     lead_status = re.search(r"(?:\b|(?<=un))(new|contacted|qualified|lost|converted)\b", text, re.I)
     if lead_status and _NEGATED.search(text[: lead_status.start()]):  # "haven't been contacted yet": still new

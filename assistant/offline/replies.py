@@ -168,61 +168,6 @@ _FILLER_WORDS = {
 }
 
 
-# "the export one", "the webhook ticket", "the 120k one", "the one from liam dubois", "the one in negotiation": a record
-# of the list we just showed, named by words of its line
-_THE_WORDS_ONE = re.compile(
-    r"\bthe\s+(?:((?:[$a-z0-9][\w$.-]*\s+){0,2}[$a-z0-9][\w$.-]*)\s+(?:one|ticket|case|deal)"
-    r"|one\s+(?:from|in|with|at|for|about|by)\s+([a-z0-9][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,2}?))"
-    r"(?=\s*(?:[-–—,:;.!?]|$|\s+(?:is|was|to)\b))",
-    re.I,
-)
-_TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
-_DEAL_LINE = re.compile(
-    r"^- (?!#)([^:\n]+?): ((?:prospecting|qualification|proposal|negotiation|closed_\w+)\b.*)$", re.M
-)
-# A record view's inline lists: "Tickets: #1058 Invoice shows wrong amount (pending); #1059 ..." and "Deals: Northline
-# Partners - Pilot 144 (proposal, $120K); ..."
-_VIEW_LIST = re.compile(r"^(Tickets|Deals): (.+)$", re.M)
-_NOT_POINTING = {"other", "same", "new", "last", "next", "right", "wrong", "that", "this", *ORDINALS}
-
-
-def _listed(answer: str) -> list[tuple[str, str]]:
-    """The records our answer listed, one line each or inline in a view, as (how to name it, its line)."""
-    lines = [(f"ticket {n}", line) for n, line in _TICKET_LINE.findall(answer)]
-    lines += [(name, f"{name} {rest}") for name, rest in _DEAL_LINE.findall(answer)]
-    for kind, items in _VIEW_LIST.findall(answer):
-        for item in items.split("; "):
-            if kind == "Tickets" and (ticket := re.match(r"#(\d+) ", item)):
-                lines.append((f"ticket {ticket[1]}", item))
-            elif kind == "Deals" and (deal := re.match(r"(.+?) \(", item)):
-                lines.append((deal[1], item))
-    return lines
-
-
-def line_pointed(text: str, answer: str) -> str:
-    """`text` with "the export one" turned into the record of the one line of our last answer (a list of tickets or
-    deals, or a view's) holding every word of it: "ticket 1059", or the deal's name (the start of a word is enough: "the finance one"
-    of "... for the Finance team"). Unchanged when no line or several hold them."""
-    said = _THE_WORDS_ONE.search(text)
-    lines = _listed(answer)
-    if said is None or not lines:
-        return text
-    words = [w for w in re.findall(r"[a-z0-9]+", (said[1] or said[2]).lower()) if w not in ("the", "a")]
-    if not words or any(w in _NOT_POINTING for w in words):
-        return text
-    held = [
-        record
-        for record, line in lines
-        if all(
-            any(
-                lw.startswith(w) or (len(lw) >= 4 and w.startswith(lw)) for lw in re.findall(r"[a-z0-9]+", line.lower())
-            )
-            for w in words
-        )
-    ]
-    return text[: said.start()] + held[0] + text[said.end() :] if len(held) == 1 else text
-
-
 _NO_OBJECT = re.compile(
     r"^(\W*(?:(?:ok|okay|so|and|now|please|pls)[,\s]+)*(?:set|mark|move|change|switch|flip|bump|push|put)(?:\s+(?:it|this))?)"
     r"\s+(to|as|back\s+to|up\s+to|down\s+to)\b",
@@ -236,3 +181,20 @@ def object_implied(text: str) -> str:
     if said is None or re.search(r"\b(?:it|this)$", said[1], re.I):
         return text
     return f"{said[1]} it {said[2]}{text[said.end() :]}"
+
+
+# "the emberpoint csv export one, make it urgent", "prismpoint sso ticket - put it on me": a record described first,
+# then what is done to "it"
+_DESCRIBED_FIRST = re.compile(
+    r"^\W*(?P<what>(?:[\w'’#]+\s+){0,6}?(?:one|ticket|case|deal|lead|task))\s*[-–—,:;]\s*"
+    r"(?:(?:pls|please|and|then|so|ok)\s+)?(?P<verb>make|set|put|move|push|mark|give|assign|close|resolve|escalate|bump"
+    r"|change|reassign|hand|pass|drop|raise|lower|reopen)\s+it\b(?P<rest>.*)$",
+    re.I | re.S,
+)
+
+
+def object_first(text: str) -> str:
+    """A record described before what is done to "it", said as that verb's object: "the emberpoint csv export one,
+    make it urgent" -> "make the emberpoint csv export one urgent"."""
+    said = _DESCRIBED_FIRST.match(text)
+    return f"{said['verb']} {said['what']}{said['rest']}" if said else text

@@ -14,8 +14,9 @@ from assistant.offline.amend import corrected_values, retarget
 from assistant.offline.dialogue import company_in_brackets, field_request, out_of_scope, smalltalk
 from assistant.offline.guard import misread
 from assistant.offline.handoff import handoff
+from assistant.offline.listed import line_pointed
 from assistant.offline.nlu import FILLERS
-from assistant.offline.replies import follow_up, line_pointed
+from assistant.offline.replies import follow_up
 
 NOW = datetime(2027, 5, 18, 11, 30, tzinfo=UTC)
 

@@ -1,8 +1,31 @@
-"""Activity plans: logging a call or a note and scheduling a meeting."""
+"""Activity plans: logging a call or a note, scheduling a meeting, and the calls someone logged."""
 
 from __future__ import annotations
 
+import re
+
+from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, PERSON, PlanCore
+
+# "how many calls has mike logged this week", "calls i made last week", "number of calls john did today"
+CALLS_LOGGED = re.compile(
+    r"\b(?:how\s+many|number\s+of|count\s+of|#\s*of)\s+(?:\w+\s+)?calls?\b"
+    r"|\bcalls?\s+(?:has|have|did)\s+[a-z]+\s+(?:logged|made|log|make|done|do|had)\b",
+    re.I,
+)
+_CALLER = re.compile(
+    r"\b(?:has|have|did)\s+([a-z]+)\b|\b([a-z]+)['’]s\s+calls\b|\bcalls?\s+(?:by|from|for)\s+([a-z]+)\b", re.I
+)
+_CALL_PERIODS = {
+    "today",
+    "this_week",
+    "last_week",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "this_year",
+}
 
 
 class ActivityActs(PlanCore):
@@ -43,3 +66,14 @@ class ActivityActs(PlanCore):
             contact_ids=list(dict.fromkeys(people)),
             duration_minutes=self.slots.get("duration_minutes"),
         )
+
+    def do_calls_logged(self) -> None:
+        """How many calls the caller or a teammate logged in a period (this week unless said), and the latest ones."""
+        said = _CALLER.search(self.text)
+        person = next((g for g in said.groups() if g), None) if said else None
+        person = None if person is None or person.lower() in ("i", "we", "you", "my", "me", "the") else person
+        period = read_slots(self.text, self.model.now()).get("period")
+        period = period if period in _CALL_PERIODS else "this_week"
+        data = self.call("search_calls", person=person, period=period, limit=20)["data"]
+        who = str(data.get("person") or "You") if person else "You"
+        self.answer("calls", d=data, who=who, label=str(period).replace("_", " "))

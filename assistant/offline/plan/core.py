@@ -27,6 +27,7 @@ from assistant.offline.guard import (
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
 from assistant.offline.nlu import FILLERS
+from assistant.offline.refine import deals_in_order
 from assistant.offline.slots import ORDINALS, STOPWORDS, find_amount, find_name
 from prompts import render
 from prompts.money import money_short
@@ -148,6 +149,10 @@ class PlanCore(ABC):
         self.redone = False  # whether the act check already replaced a creation by the change the words ask for
 
     def answer(self, template: str, **values: Any) -> NoReturn:
+        """End the turn with `template` rendered; a list of deals in the order the request asks ("sort by amount")."""
+        if template == "deals" and values.get("deals"):
+            values["deals"], order = deals_in_order(self.text, list(values["deals"]))
+            values["title"] = values.get("title", "") + (order if order not in values.get("title", "") else "")
         raise Done(Message("assistant", render(f"offline/{template}.md", **values)))
 
     def call(self, name: str, **arguments: Any) -> dict[str, Any]:

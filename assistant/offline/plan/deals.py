@@ -105,7 +105,7 @@ class DealActs(RecordReads):
         assert stage is not None
         mine = self.role == "rep" or bool(_MINE.search(self.text))
         period = self.slots.get("period") if self.slots.get("period") not in ("overdue",) else None
-        data = self.call("search_deals", stage=stage.value, mine=mine, period=period, limit=50)["data"]
+        data = self.call("search_deals", stage=stage.value, mine=mine, period=period, limit=50, **self._floor())["data"]
         deals = data["deals"]
         if _BIGGEST.search(self.text):
             deals = sorted(deals, key=lambda d: -float(d.get("amount") or 0))[:10]
@@ -156,6 +156,7 @@ class DealActs(RecordReads):
                 "owner": person,
                 "period": period,
                 "limit": 100 if within or rest else 50 if period or stage else 25,
+                **self._floor(),
             }
             result = self._as_teammate("search_deals", "owner", **arguments)
             if result.get("ok"):
@@ -163,6 +164,8 @@ class DealActs(RecordReads):
                 what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
                     f" closing {str(period).replace('_', ' ')}" if period else ""
                 )
+                if isinstance(least := arguments.get("min_amount"), Decimal):
+                    what += f" of {money_short(least)} or more"
                 if within or rest:  # "in the next 10 days", "between now and end of month": from today on
                     end = today + timedelta(days=int(within)) if within else date.max
                     kept = [
@@ -177,9 +180,6 @@ class DealActs(RecordReads):
                         "total": len(kept),
                         "amount": sum(Decimal(str(d.get("amount") or 0)) for d in kept),
                     }
-                if _BIGGEST.search(self.text):  # "what's the biggest one": the largest first
-                    data = {**data, "deals": sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))}
-                    what += ", biggest first"
                 self.answer(
                     "deals",
                     deals=data["deals"],
@@ -198,9 +198,8 @@ class DealActs(RecordReads):
         """The caller's open deals ("list my deals", "show me all my opps"; "my biggest deal": the largest first): how
         many, their total, the first 20."""
         biggest = bool(_BIGGEST.search(self.text))
-        floor = find_floor(self.text)
-        least = floor.value[0] if floor is not None and floor.value[0] >= 1000 else None  # "my deals over 100k"
-        over = {"min_amount": least} if least is not None else {}
+        over = self._floor()
+        least = over.get("min_amount")
         data = self.call("search_deals", mine=True, open_only=True, **over, limit=50 if biggest else 20)["data"]
         deals = sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))[:20] if biggest else data["deals"]
         alone = len(deals) == 1 or (len(deals) > 1 and deals[0].get("amount") != deals[1].get("amount"))
@@ -217,6 +216,12 @@ class DealActs(RecordReads):
             title=f"Your open deals{worth}{', biggest first' if biggest else ''} ({count}{total}{shown})",
             empty=f"You have no open deals{worth}.",
         )
+
+    def _floor(self) -> dict[str, Decimal]:
+        """The least amount a deal list is asked for ("my deals over 100k", "only the ones over 50k"), as the
+        `search_deals` argument; none for a number below 1,000 (a count, not money)."""
+        floor = find_floor(self.text)
+        return {"min_amount": floor.value[0]} if floor is not None and floor.value[0] >= 1000 else {}
 
     def do_list_deals(self) -> None:
         """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the

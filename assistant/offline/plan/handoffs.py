@@ -1,4 +1,4 @@
-"""Handing records on: a deal, a task or several tickets given to a teammate in one request."""
+"""Handing records on: a deal, a lead, a task or several tickets given to a teammate in one request."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class HandoffActs(TaskActs, TicketActs):
     """Plans that hand records on to a teammate."""
 
     def do_handoff(self, handed: Handoff) -> None:
-        """Give a deal or a task to a teammate: the one record the words name for sure (a task among the open ones of
+        """Give a deal, a lead or a task to a teammate: the one record the words name for sure (a task among the open ones of
         the person it belongs to: the caller's, or the teammate's the message names); else ask which."""
         if handed.kind == "ticket" and handed.bulk:
             self._assign_tickets(handed)
@@ -32,6 +32,13 @@ class HandoffActs(TaskActs, TicketActs):
             self.slots = {**self.slots, "name": named}
             deal = self.find(["deal"], what="a deal")
             self.write("reassign_deal", deal_id=deal["id"], owner=handed.to)
+        if handed.kind == "lead":
+            self.slots = {
+                **self.slots,
+                "name": self.slots.get("name") if self.slots.get("pick") else clean_words(handed.words),
+            }
+            lead = self.find(["lead"], what="a lead")
+            self.write("reassign_lead", lead_id=lead["id"], owner=handed.to)
         task = self._task(handed.words, handed.owner)
         self.write("update_task", task_id=task["id"], assignee=handed.to)
 
@@ -49,8 +56,8 @@ class HandoffActs(TaskActs, TicketActs):
             number = record.get("number") or self.call("get_ticket", ticket_id=str(record["id"]))["data"]["number"]
             self.slots = {**self.slots, "assignee": handed.to, "ticket_number": int(number)}
             self.do_assign_ticket()
-        if handed.kind == "deal":
-            self.write("reassign_deal", deal_id=record["id"], owner=handed.to)
+        if handed.kind in ("deal", "lead"):
+            self.write(f"reassign_{handed.kind}", **{f"{handed.kind}_id": record["id"]}, owner=handed.to)
         self.write("update_task", task_id=record["id"], assignee=handed.to)
 
     def _assign_tickets(self, handed: Handoff) -> None:

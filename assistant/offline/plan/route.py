@@ -27,9 +27,10 @@ from assistant.offline.dialogue import (
 from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import covers
+from assistant.offline.listed import asked_most, the_most
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.accounts import AccountActs
-from assistant.offline.plan.activities import ActivityActs
+from assistant.offline.plan.activities import CALLS_LOGGED, ActivityActs
 from assistant.offline.plan.commerce import CommerceActs
 from assistant.offline.plan.core import ANYTHING, STUCK, WRITES
 from assistant.offline.plan.deals import COACH, PERFORMANCE, PIPELINE_WORDS, TEAMMATE_DEALS
@@ -193,16 +194,6 @@ _PERFORMANCE_WHO = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b([a-z]+)['’]s\s+(?:pipeline|deals|numbers)\b",
     re.I,
 )
-_SUPERLATIVE = re.compile(r"\b(biggest|largest|smallest|cheapest|lowest|highest)\b", re.I)
-_LINE_AMOUNT = re.compile(r"\$(\d+(?:\.\d+)?)([KM]?)\b")
-
-
-def _line_amount(line: str) -> float | None:
-    """The first money amount a line we showed carries ("$120K"), in dollars."""
-    m = _LINE_AMOUNT.search(line)
-    return float(m[1]) * {"": 1, "K": 1e3, "M": 1e6}[m[2]] if m else None
-
-
 _MY_DEALS = re.compile(
     r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?"
     r"|(?:what|which)(?:'?s|\s+is|\s+are)\s+|whats\s+)?"
@@ -210,6 +201,7 @@ _MY_DEALS = re.compile(
     r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$",
     re.I,
 )  # "list my deals", "my biggest deal": the deals themselves (the pipeline report sums them by stage)
+_GOT_OPEN = re.compile(r"\bhow\s+much\b.*\b(?:got|have|has)\s+open\b")
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 # A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
 _WHO_ASKED = re.compile(r"^\W*who(?:'?s|\s+is|\s+has|\s+have|\s+got)?\b", re.I)
@@ -315,8 +307,10 @@ class Plan(
         kind = smalltalk(text)
         if kind:
             self.answer("smalltalk", kind=kind)
-        if _THOSE.search(text) and (superlative := _SUPERLATIVE.search(text)) and is_question(text):
-            self._pick_from_shown(superlative[1].lower())  # "which of those is the biggest" after a list of deals
+        if (most := asked_most(text)) and (line := the_most(most, self.focus.answer)):
+            self.answer(
+                "picked", which="top" if most in ("more", "most", "best") else most, line=line.text
+            )  # "which one closes first" of the deals just listed
         if asks_recap(text):  # "summarize this thread": the conversation itself
             self.answer("recap", turns=self.focus.turns)
         if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
@@ -391,6 +385,8 @@ class Plan(
             self.do_show_ticket()
         if cannot:
             self.answer("cannot", what=cannot, elsewhere=DONE_ELSEWHERE.get(cannot))
+        if CALLS_LOGGED.search(text) and "search_calls" in self.tools:
+            self.do_calls_logged()  # "how many calls has mike logged this week"
         if asked_metric(text) and not (
             self.parse.intent in WRITES
             and self.parse.confidence >= RULE_CONFIDENCE
@@ -549,15 +545,6 @@ class Plan(
         act = getattr(self, f"do_{asked.act}")
         act(asked) if asked.act in _NAMING_ACTS else act()
 
-    def _pick_from_shown(self, superlative: str) -> None:
-        """The line of the list we showed with the largest (or smallest) amount; nothing when the lines carry none."""
-        priced = [(amount, line) for line in self.focus.shown if (amount := _line_amount(line)) is not None]
-        if not priced:
-            return
-        smallest = superlative in ("smallest", "cheapest", "lowest")
-        amount, line = (min if smallest else max)(priced, key=lambda p: p[0])
-        self.answer("picked", which=superlative, line=line.strip(" -*"))
-
     def _ticket_change(self, text: str) -> bool:
         """Whether the words change a ticket: a new status or priority, or a teammate it is handed to."""
         said = FILLERS["update_ticket"](text, self.model.now())
@@ -584,7 +571,9 @@ class Plan(
             }  # "who is working on 1047?": an agent's numbers are tickets
         if (
             self.role == "support"
-            and re.search(r"\b(?:still\s+)?open\b|\boutstanding\b", lowered)
+            and re.search(
+                r"\b(?:still\s+)?open\b|\boutstanding\b|^\W*anything\s+(?:new\s+)?(?:from|for|on|with)\b", lowered
+            )
             and not _DEAL_WORDS.search(lowered)
             and not re.search(r"\b(?:deal|lead|task|ticket|case)s?\b|\bqueue\b", lowered)  # tickets said: read below
             and not self.slots.get("ticket_number")
@@ -643,13 +632,18 @@ class Plan(
                 or _DEAL_WORDS.search(lowered)
                 or _CLOSING.search(lowered)
                 or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
+                or _GOT_OPEN.search(lowered)  # "how much has john got open rn"
                 or _WON.search(lowered)
                 or _LOST.search(lowered)
             )
             and stands_for_person(self.text, str(self.slots["name"]))
         ):
             person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
-        if _WON.search(lowered) and not _TASK_WORDS.search(lowered):
+        if (
+            _WON.search(lowered)
+            and not _TASK_WORDS.search(lowered)
+            and not re.search(r"\b(?:tickets?|cases?)\b", lowered)
+        ):
             return "won_deals"
         if (
             _LOST.search(lowered)
@@ -776,6 +770,10 @@ class Plan(
             and not person
         ):
             return "show_record"  # "ironpath platform 31 - what stage and how much": a named record's fields
+        if UNASSIGNED.search(self.text) and (
+            intent in ("pipeline", "stuck_deals", "deals_closing", "my_tasks") or self.role == "support"
+        ):
+            return "list_tickets"  # "anything sitting with nobody on it?": every deal has an owner, the queue is asked
         if (
             self.slots.get("name")
             and intent in ("pipeline", "stuck_deals", "deals_closing")
@@ -788,8 +786,6 @@ class Plan(
             return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
         if _MY_DEALS.match(self.text):
             return "my_deals"
-        if intent in ("pipeline", "stuck_deals", "deals_closing") and UNASSIGNED.search(self.text):
-            return "list_tickets"  # "anything sitting unassigned atm?": every deal has an owner, the queue is asked
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:

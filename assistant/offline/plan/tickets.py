@@ -76,7 +76,8 @@ _WHATS_GOING_ON = re.compile(
     r"\bwhat['’]?s?\s+(?:is\s+)?(?:going\s+on|happening|up)\b|\bwhats\s+(?:going\s+on|happening|up)\b|\bwhy\b", re.I
 )
 UNASSIGNED = re.compile(
-    r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bno\s+(?:one|assignee|owner)\b|\bnobody(?:'?s|\s+(?:has|owns|took))\b",
+    r"\bunassigned\b|\bnot\s+(?:yet\s+)?assigned\b|\bno\s+(?:one|assignee|owner)\b|\bnobody(?:'?s|\s+(?:has|owns|took|on))\b"
+    r"|\bwith\s+(?:nobody|no\s+one)\b",
     re.I,
 )
 _OLDEST = re.compile(
@@ -144,6 +145,9 @@ class TicketActs(PlanCore):
         if _CAME_IN_TODAY.search(self.text):
             self._tickets_today()
         status = self.slots.get("status")
+        period = read_slots(self.text, self.model.now()).get("period")
+        if status in ("resolved", "closed") and period not in (None, "overdue"):
+            self._tickets_resolved(str(period))
         if (WAITING_ON_ME.search(self.text) or _OLDEST.search(self.text)) and not re.search(
             r"\bpending\b", self.text, re.I
         ):
@@ -161,7 +165,7 @@ class TicketActs(PlanCore):
                 status=status,
                 priority=self.slots.get("priority"),
                 open_only=status is None and not history,
-                limit=10,
+                limit=20,
             )
             if queue.get("ok"):
                 title = f"{status.capitalize() if status else 'Open'} tickets assigned to {self._who(str(who))}"
@@ -187,7 +191,7 @@ class TicketActs(PlanCore):
             "account_id": record["id"] if record and record["type"] == "account" else None,
             "contact_id": record["id"] if record and record["type"] == "contact" else None,
             "open_only": status is None and not history,
-            "limit": 10,
+            "limit": 20,
         }
         if unassigned:  # "whats sitting unassigned in the queue?": the tickets no one has
             arguments["unassigned"] = True
@@ -209,6 +213,7 @@ class TicketActs(PlanCore):
             + (" unassigned" if unassigned else "")
             + " tickets"
             + (f" for {record['name']}" if record else "")
+            + (f", {arguments['priority']} priority" if arguments.get("priority") else "")
             + (", oldest first" if oldest else "")
         )
         title = title[:1].upper() + title[1:]
@@ -242,6 +247,15 @@ class TicketActs(PlanCore):
             requester_contact_id=who and who["id"],
             product=self.slots.get("product"),
         )
+
+    def _tickets_resolved(self, period: str) -> None:
+        """The tickets resolved or closed in a period ("how many tickets did we close last week"): the caller's for
+        "my"/"i", else every ticket they see."""
+        mine = bool(re.search(r"\b(?:my|i)\b", self.text, re.I)) and self.role != "customer"
+        data = self.call("search_tickets", resolved_in=period, mine=mine, limit=20)["data"]
+        label = period.replace("_", " ")
+        title = f"{'Your t' if mine else 'T'}ickets resolved {label}"
+        self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
     def _ticket_number(self) -> int | None:
         """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
