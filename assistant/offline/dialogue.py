@@ -385,7 +385,7 @@ def opens_with_command(text: str) -> bool:
 def is_question(text: str) -> bool:
     """A request to read: a question or a show/list/tell command, and no command verb leading it (a field of a record
     said alone reads it: "close date on novaline expansion 188")."""
-    if _FIELD_OF.match(text) and not _NEW_VALUE.search(text):
+    if _FIELD_OF.match(text) and not _SETS_VALUE.search(text):
         return True
     if _COMMAND_START.match(text):
         return False
@@ -408,7 +408,7 @@ _FIELD_OF = re.compile(
     r"|title|headcount|industry|status|priority|assignee|requester|website)\s+(?:on|of|for)\s+\S",
     re.I,
 )
-_NEW_VALUE = re.compile(
+_SETS_VALUE = re.compile(
     r"\bto\b|->|→|:|=|\bis\s+now\b|\b\d{4}-\d\d-\d\d\b|\$\s*\d|\b\d+(?:\.\d+)?\s*[km]\b"
     r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d",
     re.I,

@@ -186,7 +186,8 @@ def object_implied(text: str) -> str:
 # "the emberpoint csv export one, make it urgent", "prismpoint sso ticket - put it on me": a record described first,
 # then what is done to "it"
 _DESCRIBED_FIRST = re.compile(
-    r"^\W*(?P<what>(?:[\w'’#]+\s+){0,6}?(?:one|ticket|case|deal|lead|task))\s*[-–—,:;]\s*"
+    r"^\W*(?P<what>(?:[\w'’#]+\s+){0,6}?(?:one|ticket|case|deal|lead|task|(?P<task>follow[\s-]?up\s*#\s*\d+)))"
+    r"(?:\s+(?:is|was|'s)\s+(?:overdue|late|stale|stuck|slipping|behind))?\s*[-–—,:;]\s*"
     r"(?:(?:pls|please|and|then|so|ok)\s+)?(?P<verb>make|set|put|move|push|mark|give|assign|close|resolve|escalate|bump"
     r"|change|reassign|hand|pass|drop|raise|lower|reopen)\s+it\b(?P<rest>.*)$",
     re.I | re.S,
@@ -195,6 +196,9 @@ _DESCRIBED_FIRST = re.compile(
 
 def object_first(text: str) -> str:
     """A record described before what is done to "it", said as that verb's object: "the emberpoint csv export one,
-    make it urgent" -> "make the emberpoint csv export one urgent"."""
+    make it urgent" -> "make the emberpoint csv export one urgent", "mike's follow up #16 is overdue - push it to
+    friday" -> "push mike's follow up #16 task to friday"."""
     said = _DESCRIBED_FIRST.match(text)
-    return f"{said['verb']} {said['what']}{said['rest']}" if said else text
+    if said is None:
+        return text
+    return f"{said['verb']} {said['what']}{' task' if said['task'] else ''}{said['rest']}"

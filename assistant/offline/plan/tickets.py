@@ -33,8 +33,9 @@ _TICKET_NOUN = re.compile(r"\b(?:ticket|case|issue)s?\b", re.I)
 _TICKET_VERBS = frozenset(
     "escalate escalated bump hand give pass assign reassign resolve close reopen mark put set change move summarise "
     "summarize suggest reply draft respond answer pls plz please over urgent high low medium normal priority pending "
-    "resolved closed open one tix take grab".split()
+    "resolved closed open one tix take grab drop raise lower make push wait waiting while".split()
 )
+_THEIR_TICKET = re.compile(r"^\W*(?:his|her|their)\s+(?:ticket|case|issue)\W*$", re.I)
 _TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
 
 
@@ -47,8 +48,8 @@ def ticket_description(text: str, *, focused: bool = False) -> str:
     said = [
         c.value for c in parts if _TICKET_NOUN.search(c.value) or re.search(r"\bthe\s+(?:\w+\s+)?one\b", c.value, re.I)
     ]
-    if not said:
-        return ""
+    if said and _THEIR_TICKET.match(said[0]) and parts[0].value != said[0]:
+        said = [parts[0].value]  # "jonas young at deltaline - his ticket, close it": the person said first
     clause = " ".join(
         _TICKET_TARGET.sub("", mask(c, find_priority(c, loose=True), find_ticket_status(c))) for c in said
     )
@@ -200,7 +201,8 @@ class TicketActs(PlanCore):
             arguments["order"] = "oldest"
         if (
             re.search(
-                r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b",
+                r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b"
+                r"|\btickets\b.*\b(?:have\s+i\s+got|do\s+i\s+have|i(?:'ve|\s+have)?\s+got)\b",
                 self.text,
                 re.I,
             )
