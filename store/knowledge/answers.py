@@ -53,6 +53,7 @@ TITLE_WEIGHT = 0.3  # weight of the question-title cosine when picking the artic
 OPENING_WEIGHT = 0.2  # weight of the cosine to the article's opening passage (its title, heading and first chunk)
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
 RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
+OTHER_QUALIFIER = 0.1  # held against a title whose qualifier in brackets is not the one the question names of a sibling
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
@@ -80,7 +81,8 @@ _PREFERENCE = re.compile(
 )  # what the asker no longer wants is no problem ("we don't need it anymore")
 _HOWTO = re.compile(
     r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
-    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b",
+    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b|"
+    r"\b(?:in )?what order\b|\bwhat (?:else )?(?:am i|are we|is \w+) (?:supposed|meant|expected) to do\b",
     re.IGNORECASE,
 )
 _ASKS_FIGURE = re.compile(
@@ -169,6 +171,7 @@ _UNQUALIFIED = re.compile(
 _NOT = re.compile(
     r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
 )  # a qualifier ruled out: "(not Silver Plus)", "not the business card"
+_BRACKET = re.compile(r"\(([^)]{2,30})\)")  # a qualifier in brackets: "Green Account (savings)"
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
 )
@@ -680,6 +683,25 @@ def contenders(candidates: Sequence[tuple[uuid.UUID, str, float]], *, margin: fl
     return [c[0] for c in candidates[:PICK_POOL] if c[2] >= top - margin]
 
 
+def other_bracket(question: str, titles: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs `(i, j)` of titles naming one thing told apart by a qualifier in brackets ("Green Account (checking)",
+    "Green Account (savings)") where the question names title j's qualifier and not title i's ("my Green savings
+    account"): title i is about the other one. An audience mark ("(Internal)") is no qualifier."""
+    asked = _stems(question)
+    split = []
+    for title in titles:
+        m = _BRACKET.search(title)
+        qualifier = _stems(m.group(1)) if m and not _INTERNAL_TITLE.search(m.group(0)) else set()
+        named = _stems(title[: m.start()].rsplit(":", 1)[-1]) if m and qualifier else set()  # what it qualifies
+        split.append((named, qualifier))
+    return [
+        (i, j)
+        for i, (head, own) in enumerate(split)
+        for j, (other_head, other) in enumerate(split)
+        if own and other and i != j and head == other_head and other != own and other <= asked and not own & asked
+    ]
+
+
 def negated(question: str) -> set[str]:
     """The words a question rules out ("(not Silver Plus)", "not the business card") that it does not also use
     elsewhere: "not the business card" rules out "business", not "card"."""
@@ -704,7 +726,9 @@ def pick_article(
     over the public article on the same topic. Near-duplicate articles are told apart by their titles: a title loses
     a little for each word it adds over a sibling's (one sharing a word with it) that the question does not use ("Lime
     Green Account: Mobile Deposits" next to "Depositing a Check" for a question naming no account), and more for each
-    word the question rules out ("Business ..." for "my Silver Rewards card (personal one, not the business card)").
+    word the question rules out ("Business ..." for "my Silver Rewards card (personal one, not the business card)"),
+    and most for a qualifier in brackets when the question names a sibling's ("FAQ: Green Account (checking)" for "my
+    Green savings account", next to "Green Account (savings): ...": `other_bracket`).
     The `common` words (the knowledge base's own name) are left out of the question and the titles when they are
     compared."""
     ids = set(contenders(candidates, margin=margin))
@@ -720,6 +744,8 @@ def pick_article(
     for i, w in enumerate(words):
         extra = [len(w - v - asked) for j, v in enumerate(words) if j != i and w & v]
         told.append((-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0) - RULED_OUT * len(w & ruled_out))
+    for i in {i for i, _ in other_bracket(question, [t for _, t, _ in close])}:
+        told[i] -= OTHER_QUALIFIER  # "Green Account (checking)" when the question names the "(savings)" one
 
     def rank(i: int) -> float:
         _, title, score = close[i]

@@ -28,6 +28,7 @@ from store.knowledge.answers import (
     names_code,
     negated,
     opening_similarities,
+    other_bracket,
     pick_article,
     question_need,
     referred,
@@ -91,6 +92,8 @@ def test_sections_know_their_role_and_articles_their_type():
         ("I have the Gold Rewards card and the EcoCard - do both savings bonuses add up?", "rule"),
         ("it renewed two weeks ago and we don't need it anymore. Can we get money back?", "rule"),  # no problem
         ("the invitation link doesn't work anymore", "fix"),
+        ("savings interest was calculated without the APY boost. What order do I do things in to fix it?", "steps"),
+        ("wallet stolen and the card is frozen. what else am I supposed to do?", "steps"),
     ],
 )
 def test_the_question_need(question, need):
@@ -553,6 +556,22 @@ def test_a_qualifier_the_question_rules_out_loses(embedder):
     assert pick_article(question.format("personal one, not the business card"), candidates, embedder) == personal
     assert pick_article(question.format("the business card"), candidates, embedder) == business
     assert negated("Our business Silver Saver (not Silver Plus) had 8 transfers out") == {"plu"}
+
+
+def test_a_bracketed_qualifier_the_question_names_of_a_sibling_decides(embedder):
+    """ "Green Account (checking)" and "Green Account (savings)" name one product line told apart in brackets: a question
+    naming the savings one is not answered by the checking one, though retrieval put it first; a question naming
+    neither keeps retrieval's order, and an audience mark in brackets is no qualifier."""
+    checking, savings = uuid.uuid4(), uuid.uuid4()
+    titles = ["FAQ: Green Account (checking)", "Green Account (savings): Why is paperless required?"]
+    candidates = [(checking, titles[0], 0.63), (savings, titles[1], 0.575)]
+    question = "can I get paper statements mailed for my Green savings account?"
+    assert other_bracket(question, titles) == [(0, 1)]
+    assert pick_article(question, candidates, embedder) == savings
+    assert other_bracket("can I get paper statements mailed for my Green account?", titles) == []
+    assert pick_article("can I get paper statements for my Green account?", candidates, embedder) == checking
+    internal = ["Applying a Statement Credit (Internal)", "Applying a Statement Credit (personal)"]
+    assert other_bracket("applying a personal statement credit", internal) == []
 
 
 RAISES = """## Eligibility
