@@ -25,7 +25,9 @@ from store.knowledge.answers import (
     choose_article,
     compose,
     faithful,
+    name_phrases,
     names_code,
+    names_other,
     negated,
     opening_similarities,
     other_bracket,
@@ -759,6 +761,16 @@ SIBLINGS = {
         "Getting your sending limit raised",
         "Choose Request increase under Settings > Limits. Requests are reviewed within 2 business days.",
     ),
+    "close-personal.md": (
+        "Internal: Closing Personal Checking Accounts",
+        "Tiers:\n\n- ENTRY TIER (Light Blue Account): early closure fee $15 within 30 days; notice 0 days\n"
+        "- MID TIER (Blue Account, Green Account): early closure fee $25 within 60 days; notice 3 days",
+    ),
+    "close-business.md": (
+        "Internal: Closing Business Checking Accounts",
+        "Tiers:\n\n- ENTRY TIER (Navy Blue): early closure fee $20 within 30 days; notice 5 days\n"
+        "- MID TIER (True Blue, Sky Blue): early closure fee $40 within 60 days; notice 10 days",
+    ),
 }
 
 
@@ -809,6 +821,36 @@ async def test_steps_asked_with_a_duration_are_answered_by_a_sibling_stating_one
     )
     assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
     assert await _chosen(db, ids, embedder, question, scored) == "Getting your sending limit raised"
+
+
+def test_the_names_a_question_writes_and_an_article_naming_only_their_siblings():
+    """A name of several words is read whole, also opening the question, without what the question rules out; an
+    article writing "Navy Blue" and "True Blue" but never "Blue Account" (whole: "Light Blue Account" is another) names
+    only its siblings."""
+    assert name_phrases("Customer opened a Blue Account about 5 weeks ago. Is there a fee?") == ["Blue Account"]
+    assert name_phrases("Gold Plus Saver - how many times a month can I move money out?") == ["Gold Plus Saver"]
+    assert name_phrases("Our business Silver Saver (not Silver Plus) had 8 transfers out") == ["Silver Saver"]
+    assert name_phrases("Do Rho-Bank employees get a discount?") == []
+    assert names_other("Blue Account", "ENTRY TIER (Navy Blue); MID TIER (True Blue, Sky Blue)")
+    assert not names_other("Blue Account", "MID TIER (Blue Account, Green Account)")
+    assert names_other("Blue Account", "FAQ: Light Blue Account")
+    assert not names_other("Everyone Pay", "Sending limits per day and month")  # no sibling named: it may be implied
+
+
+async def test_an_article_naming_only_siblings_of_the_product_asked_loses(siblings, embedder):
+    """The business closing runbook lists Navy Blue and True Blue, never the Blue Account the question names: the
+    personal one, which lists it, answers, though titles alone pick the business one."""
+    db, ids = siblings
+    scored = [
+        ("Internal: Closing Business Checking Accounts", 0.50),
+        ("Internal: Closing Personal Checking Accounts", 0.49),
+    ]
+    question = "Customer opened a Blue Account about 5 weeks ago and now wants to close it. Is there a fee?"
+    assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
+    assert await _chosen(db, ids, embedder, question, scored) == scored[1][0]
+    question = "Customer opened a checking account 5 weeks ago and wants to close it. Is there a fee?"  # no name
+    expected = pick_article(question, [(ids[t], t, s) for t, s in scored], embedder)
+    assert ids[await _chosen(db, ids, embedder, question, scored)] == expected
 
 
 def test_an_article_never_naming_the_period_of_the_limit_asked_does_not_answer(embedder):
