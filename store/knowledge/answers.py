@@ -171,8 +171,11 @@ _UNQUALIFIED = re.compile(
     r"^\s*internal\b|\(internal\)\s*$|\bpersonal\b", re.IGNORECASE
 )  # an audience, or the default one: no qualifier
 _NOT = re.compile(
-    r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
-)  # a qualifier ruled out: "(not Silver Plus)", "not the business card"
+    r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)|"
+    r"\b(?:(?:has|have|had|with) no|(?:do|does|did)(?:n'?t| not) have (?:a|an|any)) ([\w -]{2,40}?)(?=[,.;:)!?]|$| with\b)",
+    re.IGNORECASE,
+)  # a qualifier ruled out: "(not Silver Plus)", "not the business card", or what the asker lacks ("has no checking
+# account with us": opening one is not what is asked)
 _BRACKET = re.compile(r"\(([^)]{2,30})\)")  # a qualifier in brackets: "Green Account (savings)"
 _NAME_WORD = re.compile(r"[A-Za-z][\w'-]*")
 _IN_LONGER_NAME = re.compile(r"[A-Z][\w'-]* $")  # a name's word right before: "Light Blue Account" is no "Blue Account"
@@ -739,9 +742,9 @@ def names_other(name: str, text_: str) -> bool:
 
 
 def negated(question: str) -> set[str]:
-    """The words a question rules out ("(not Silver Plus)", "not the business card") that it does not also use
-    elsewhere: "not the business card" rules out "business", not "card"."""
-    spans = [m.group(1) or m.group(2) for m in _NOT.finditer(question)]
+    """The words a question rules out ("(not Silver Plus)", "not the business card", "has no checking account") that
+    it does not also use elsewhere: "not the business card" rules out "business", not "card"."""
+    spans = [m.group(1) or m.group(2) or m.group(3) for m in _NOT.finditer(question)]
     return _stems(" ".join(spans)) - _stems(_NOT.sub(" ", question)) if spans else set()
 
 

@@ -560,6 +560,21 @@ def test_a_qualifier_the_question_rules_out_loses(embedder):
     assert negated("Our business Silver Saver (not Silver Plus) had 8 transfers out") == {"plu"}
 
 
+def test_what_the_asker_has_none_of_is_not_what_is_asked(embedder):
+    """ "has no checking account with us" tells what the customer lacks: the runbook on opening a checking account,
+    retrieved first, is not the one on opening the savings account asked about."""
+    checking, savings = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (checking, "Internal: Opening Personal Checking Accounts", 0.525),
+        (savings, "Internal: Opening Personal Savings Accounts", 0.522),
+    ]
+    question = "customer wants to open a personal savings account but has no checking account with us, can I?"
+    assert negated(question) == {"check"}
+    assert negated("she doesn't have a checking account. can she open a savings account?") == {"check"}
+    assert pick_article(question, candidates, embedder, staff=True) == savings
+    assert pick_article("customer wants to open a personal checking account, can I?", candidates, embedder) == checking
+
+
 def test_a_bracketed_qualifier_the_question_names_of_a_sibling_decides(embedder):
     """ "Green Account (checking)" and "Green Account (savings)" name one product line told apart in brackets: a question
     naming the savings one is not answered by the checking one, though retrieval put it first; a question naming
