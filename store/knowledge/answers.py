@@ -40,6 +40,7 @@ from store.knowledge.answerable import (
     states_asked,
 )
 from store.knowledge.chunking import OVERLAP_CHARS, Chunk
+from store.knowledge.search import names
 from store.knowledge.sections import IMPERATIVE, section_role
 
 Need = Literal["fix", "steps", "cause", "fact", "rule"]
@@ -53,6 +54,8 @@ TITLE_WEIGHT = 0.3  # weight of the question-title cosine when picking the artic
 OPENING_WEIGHT = 0.2  # weight of the cosine to the article's opening passage (its title, heading and first chunk)
 TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a title sharing words) the question lacks
 RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
+OTHER_QUALIFIER = 0.1  # held against a title whose qualifier in brackets is not the one the question names of a sibling
+OTHER_NAME = 0.05  # held against a competing article writing siblings of a name the question writes, never the name
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
@@ -80,7 +83,8 @@ _PREFERENCE = re.compile(
 )  # what the asker no longer wants is no problem ("we don't need it anymore")
 _HOWTO = re.compile(
     r"\bhow (?:do|can|should|would|to|does one)\b|\bwhere (?:do|can|is|are)\b|\bwhat (?:do|should|can) (?:i|we)\b|"
-    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b",
+    r"\bset ?up\b|\bsteps?\b|\bwhat(?:'s| is) the (?:way|process)\b|\bhow (?:i|we) (?:can|should)\b|"
+    r"\b(?:in )?what order\b|\bwhat (?:else )?(?:am i|are we|is \w+) (?:supposed|meant|expected) to do\b",
     re.IGNORECASE,
 )
 _ASKS_FIGURE = re.compile(
@@ -167,8 +171,14 @@ _UNQUALIFIED = re.compile(
     r"^\s*internal\b|\(internal\)\s*$|\bpersonal\b", re.IGNORECASE
 )  # an audience, or the default one: no qualifier
 _NOT = re.compile(
-    r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)", re.IGNORECASE
-)  # a qualifier ruled out: "(not Silver Plus)", "not the business card"
+    r"\(not ([^)]{2,40})\)|\bnot (?:the|a|an|my|our|your) ([\w -]{2,40}?)(?=[,.;:)!?]|$)|"
+    r"\b(?:(?:has|have|had|with) no|(?:do|does|did)(?:n'?t| not) have (?:a|an|any)) ([\w -]{2,40}?)(?=[,.;:)!?]|$| with\b)",
+    re.IGNORECASE,
+)  # a qualifier ruled out: "(not Silver Plus)", "not the business card", or what the asker lacks ("has no checking
+# account with us": opening one is not what is asked)
+_BRACKET = re.compile(r"\(([^)]{2,30})\)")  # a qualifier in brackets: "Green Account (savings)"
+_NAME_WORD = re.compile(r"[A-Za-z][\w'-]*")
+_IN_LONGER_NAME = re.compile(r"[A-Z][\w'-]* $")  # a name's word right before: "Light Blue Account" is no "Blue Account"
 _HOWTO_TITLE = re.compile(
     r"^(?:how (?:do|to|can)|set ?up|setting up|create|connect|import|invite|turn on|enable)\b", re.IGNORECASE
 )
@@ -680,10 +690,61 @@ def contenders(candidates: Sequence[tuple[uuid.UUID, str, float]], *, margin: fl
     return [c[0] for c in candidates[:PICK_POOL] if c[2] >= top - margin]
 
 
+def other_bracket(question: str, titles: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs `(i, j)` of titles naming one thing told apart by a qualifier in brackets ("Green Account (checking)",
+    "Green Account (savings)") where the question names title j's qualifier and not title i's ("my Green savings
+    account"): title i is about the other one. An audience mark ("(Internal)") is no qualifier."""
+    asked = _stems(question)
+    split = []
+    for title in titles:
+        m = _BRACKET.search(title)
+        qualifier = _stems(m.group(1)) if m and not _INTERNAL_TITLE.search(m.group(0)) else set()
+        named = _stems(title[: m.start()].rsplit(":", 1)[-1]) if m and qualifier else set()  # what it qualifies
+        split.append((named, qualifier))
+    return [
+        (i, j)
+        for i, (head, own) in enumerate(split)
+        for j, (other_head, other) in enumerate(split)
+        if own and other and i != j and head == other_head and other != own and other <= asked and not own & asked
+    ]
+
+
+def name_phrases(question: str) -> list[str]:
+    """The names of two or more words a question writes (`search.names` side by side: "Blue Account", "Gold Plus
+    Saver"), without those it rules out ("(not Silver Plus)")."""
+    kept = _NOT.sub(" ", question)
+    named = set(names(kept))
+    runs: list[str] = []
+    run: list[str] = []
+    end = -1
+    for m in _NAME_WORD.finditer(kept):
+        word = m.group(0)
+        if word in named and run and kept[end : m.start()] == " ":
+            run.append(word)
+        else:
+            runs += [" ".join(run)] if len(run) >= 2 else []
+            # a name opening a sentence ("Gold Plus Saver - how many ..."): its first word is capitalised like any
+            run = [word] if word in named or (word[0].isupper() and word.lower() not in _STOP) else []
+        end = m.end()
+    runs += [" ".join(run)] if len(run) >= 2 else []
+    return list(dict.fromkeys(r for r in runs if sum(w in named for w in r.split()) >= len(r.split()) - 1))
+
+
+def names_other(name: str, text_: str) -> bool:
+    """Whether a text never writes a name whole (any case; not as the end of a longer one: "Light Blue Account" is no
+    "Blue Account") but writes a sibling: another name sharing one of its words but the last ("Navy Blue", "True Blue"
+    for "Blue Account"). Such an article is about the sibling products, not the one asked about."""
+    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text_, re.IGNORECASE):
+        if not _IN_LONGER_NAME.search(text_[: m.start()]):
+            return False
+    words = name.split()[:-1]
+    return any(re.search(rf"\b[A-Z][\w'-]* {re.escape(w)}\b|\b{re.escape(w)} [A-Z][\w'-]*", text_) for w in words)
+
+
 def negated(question: str) -> set[str]:
-    """The words a question rules out ("(not Silver Plus)", "not the business card") that it does not also use
-    elsewhere: "not the business card" rules out "business", not "card"."""
-    spans = [m.group(1) or m.group(2) for m in _NOT.finditer(question)]
+    """The words a question rules out ("(not Silver Plus)", "not the business card", "has no checking account") that
+    it does not also use elsewhere: "not the business card" rules out "business", not "card"."""
+    spans = [m.group(1) or m.group(2) or m.group(3) for m in _NOT.finditer(question)]
     return _stems(" ".join(spans)) - _stems(_NOT.sub(" ", question)) if spans else set()
 
 
@@ -696,6 +757,7 @@ def pick_article(
     staff: bool = False,
     common: Collection[str] = (),
     openings: Mapping[uuid.UUID, float] | None = None,
+    named: Mapping[uuid.UUID, int] | None = None,
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question and how close the article's opening passage is to it (`openings`, by
@@ -704,7 +766,11 @@ def pick_article(
     over the public article on the same topic. Near-duplicate articles are told apart by their titles: a title loses
     a little for each word it adds over a sibling's (one sharing a word with it) that the question does not use ("Lime
     Green Account: Mobile Deposits" next to "Depositing a Check" for a question naming no account), and more for each
-    word the question rules out ("Business ..." for "my Silver Rewards card (personal one, not the business card)").
+    word the question rules out ("Business ..." for "my Silver Rewards card (personal one, not the business card)"),
+    and most for a qualifier in brackets when the question names a sibling's ("FAQ: Green Account (checking)" for "my
+    Green savings account", next to "Green Account (savings): ...": `other_bracket`). An article writing siblings of a
+    name the question writes and never the name itself (`named`, by article: how many such names; "Navy Blue" and
+    "True Blue" in the business closing runbook, for "a Blue Account") is about the siblings and loses a little.
     The `common` words (the knowledge base's own name) are left out of the question and the titles when they are
     compared."""
     ids = set(contenders(candidates, margin=margin))
@@ -720,6 +786,8 @@ def pick_article(
     for i, w in enumerate(words):
         extra = [len(w - v - asked) for j, v in enumerate(words) if j != i and w & v]
         told.append((-TITLE_EXTRA * min([EXTRA_CAP, *extra]) if extra else 0.0) - RULED_OUT * len(w & ruled_out))
+    for i in {i for i, _ in other_bracket(question, [t for _, t, _ in close])}:
+        told[i] -= OTHER_QUALIFIER  # "Green Account (checking)" when the question names the "(savings)" one
 
     def rank(i: int) -> float:
         _, title, score = close[i]
@@ -731,7 +799,8 @@ def pick_article(
         if _INTERNAL_TITLE.search(title):  # a runbook answers staff, and a customer only when nothing else does
             kind += STAFF_FIT if staff else -STAFF_FIT / 2
         opening = OPENING_WEIGHT * (openings or {}).get(close[i][0], 0.0)
-        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i]
+        other = OTHER_NAME * (named or {}).get(close[i][0], 0)
+        return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i] - other
 
     return close[max(range(len(close)), key=rank)][0]
 
@@ -1049,14 +1118,22 @@ async def choose_article(
     opening passages (or the first of them listing the error code the question names, when the picked one does not),
     or the article its sentence closest to the question sends the reader to (`referred`), among the competing ones and
     the `referable` ones (retrieved under the relevance floor); `common` are the words naming the knowledge base
-    itself (`store.knowledge.search.own_names`); the embedding runs in worker threads, off the event loop."""
+    itself (`store.knowledge.search.own_names`); a competing article's title and text are read for the names the
+    question writes (`name_phrases`, `names_other`); the embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     candidates = await _answering(session, question, candidates, vector)
     openings = await opening_similarities(
         session, contenders(candidates), vector, embedder=embedder, question=question, common=common
     )
+    phrases = name_phrases(question)
+    named = {}
+    if phrases:  # how many of the names the question writes each competing article writes only siblings of
+        titles = {article: title for article, title, _ in candidates}
+        for article in contenders(candidates):
+            said = f"{titles[article]}\n{_said(await article_passages(session, article, vector))}"
+            named[article] = sum(names_other(name, said) for name in phrases)
     chosen = await asyncio.to_thread(
-        pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings
+        pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings, named=named
     )
     passages = await article_passages(session, chosen, vector)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names

@@ -25,9 +25,12 @@ from store.knowledge.answers import (
     choose_article,
     compose,
     faithful,
+    name_phrases,
     names_code,
+    names_other,
     negated,
     opening_similarities,
+    other_bracket,
     pick_article,
     question_need,
     referred,
@@ -91,6 +94,8 @@ def test_sections_know_their_role_and_articles_their_type():
         ("I have the Gold Rewards card and the EcoCard - do both savings bonuses add up?", "rule"),
         ("it renewed two weeks ago and we don't need it anymore. Can we get money back?", "rule"),  # no problem
         ("the invitation link doesn't work anymore", "fix"),
+        ("savings interest was calculated without the APY boost. What order do I do things in to fix it?", "steps"),
+        ("wallet stolen and the card is frozen. what else am I supposed to do?", "steps"),
     ],
 )
 def test_the_question_need(question, need):
@@ -555,6 +560,37 @@ def test_a_qualifier_the_question_rules_out_loses(embedder):
     assert negated("Our business Silver Saver (not Silver Plus) had 8 transfers out") == {"plu"}
 
 
+def test_what_the_asker_has_none_of_is_not_what_is_asked(embedder):
+    """ "has no checking account with us" tells what the customer lacks: the runbook on opening a checking account,
+    retrieved first, is not the one on opening the savings account asked about."""
+    checking, savings = uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (checking, "Internal: Opening Personal Checking Accounts", 0.525),
+        (savings, "Internal: Opening Personal Savings Accounts", 0.522),
+    ]
+    question = "customer wants to open a personal savings account but has no checking account with us, can I?"
+    assert negated(question) == {"check"}
+    assert negated("she doesn't have a checking account. can she open a savings account?") == {"check"}
+    assert pick_article(question, candidates, embedder, staff=True) == savings
+    assert pick_article("customer wants to open a personal checking account, can I?", candidates, embedder) == checking
+
+
+def test_a_bracketed_qualifier_the_question_names_of_a_sibling_decides(embedder):
+    """ "Green Account (checking)" and "Green Account (savings)" name one product line told apart in brackets: a question
+    naming the savings one is not answered by the checking one, though retrieval put it first; a question naming
+    neither keeps retrieval's order, and an audience mark in brackets is no qualifier."""
+    checking, savings = uuid.uuid4(), uuid.uuid4()
+    titles = ["FAQ: Green Account (checking)", "Green Account (savings): Why is paperless required?"]
+    candidates = [(checking, titles[0], 0.63), (savings, titles[1], 0.575)]
+    question = "can I get paper statements mailed for my Green savings account?"
+    assert other_bracket(question, titles) == [(0, 1)]
+    assert pick_article(question, candidates, embedder) == savings
+    assert other_bracket("can I get paper statements mailed for my Green account?", titles) == []
+    assert pick_article("can I get paper statements for my Green account?", candidates, embedder) == checking
+    internal = ["Applying a Statement Credit (Internal)", "Applying a Statement Credit (personal)"]
+    assert other_bracket("applying a personal statement credit", internal) == []
+
+
 RAISES = """## Eligibility
 
 Before granting a temporary raise of a debit card's ATM limit, verify all of the following:
@@ -740,6 +776,16 @@ SIBLINGS = {
         "Getting your sending limit raised",
         "Choose Request increase under Settings > Limits. Requests are reviewed within 2 business days.",
     ),
+    "close-personal.md": (
+        "Internal: Closing Personal Checking Accounts",
+        "Tiers:\n\n- ENTRY TIER (Light Blue Account): early closure fee $15 within 30 days; notice 0 days\n"
+        "- MID TIER (Blue Account, Green Account): early closure fee $25 within 60 days; notice 3 days",
+    ),
+    "close-business.md": (
+        "Internal: Closing Business Checking Accounts",
+        "Tiers:\n\n- ENTRY TIER (Navy Blue): early closure fee $20 within 30 days; notice 5 days\n"
+        "- MID TIER (True Blue, Sky Blue): early closure fee $40 within 60 days; notice 10 days",
+    ),
 }
 
 
@@ -790,6 +836,36 @@ async def test_steps_asked_with_a_duration_are_answered_by_a_sibling_stating_one
     )
     assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
     assert await _chosen(db, ids, embedder, question, scored) == "Getting your sending limit raised"
+
+
+def test_the_names_a_question_writes_and_an_article_naming_only_their_siblings():
+    """A name of several words is read whole, also opening the question, without what the question rules out; an
+    article writing "Navy Blue" and "True Blue" but never "Blue Account" (whole: "Light Blue Account" is another) names
+    only its siblings."""
+    assert name_phrases("Customer opened a Blue Account about 5 weeks ago. Is there a fee?") == ["Blue Account"]
+    assert name_phrases("Gold Plus Saver - how many times a month can I move money out?") == ["Gold Plus Saver"]
+    assert name_phrases("Our business Silver Saver (not Silver Plus) had 8 transfers out") == ["Silver Saver"]
+    assert name_phrases("Do Rho-Bank employees get a discount?") == []
+    assert names_other("Blue Account", "ENTRY TIER (Navy Blue); MID TIER (True Blue, Sky Blue)")
+    assert not names_other("Blue Account", "MID TIER (Blue Account, Green Account)")
+    assert names_other("Blue Account", "FAQ: Light Blue Account")
+    assert not names_other("Everyone Pay", "Sending limits per day and month")  # no sibling named: it may be implied
+
+
+async def test_an_article_naming_only_siblings_of_the_product_asked_loses(siblings, embedder):
+    """The business closing runbook lists Navy Blue and True Blue, never the Blue Account the question names: the
+    personal one, which lists it, answers, though titles alone pick the business one."""
+    db, ids = siblings
+    scored = [
+        ("Internal: Closing Business Checking Accounts", 0.50),
+        ("Internal: Closing Personal Checking Accounts", 0.49),
+    ]
+    question = "Customer opened a Blue Account about 5 weeks ago and now wants to close it. Is there a fee?"
+    assert pick_article(question, [(ids[t], t, s) for t, s in scored], embedder) == ids[scored[0][0]]
+    assert await _chosen(db, ids, embedder, question, scored) == scored[1][0]
+    question = "Customer opened a checking account 5 weeks ago and wants to close it. Is there a fee?"  # no name
+    expected = pick_article(question, [(ids[t], t, s) for t, s in scored], embedder)
+    assert ids[await _chosen(db, ids, embedder, question, scored)] == expected
 
 
 def test_an_article_never_naming_the_period_of_the_limit_asked_does_not_answer(embedder):
