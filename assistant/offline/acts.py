@@ -58,10 +58,11 @@ _CHANGE_COMMAND = re.compile(
 _TO_MONEY = re.compile(
     r"\bto\s+(?:\$\s?\d|\d[\d,.]*\s*(?:k|m|grand)\b|\d{4,}(?![\d,.]*\s*(?:am|pm|seats?|users?|licen[cs]es?)\b))", re.I
 )
-# A record of a named type set to a value with no verb, the arrow read as "to": "umar novak's webhook ticket -> high"
+# A record of a named type set to a value with no verb, the arrow read as "to": "umar novak's webhook ticket -> high",
+# "the sso ticket from helixfield -> pending"
 _SET_BY_ARROW = re.compile(
     r"^(?!\W*(?:how|what|why|when|where|who|which|can|could|should|do|does|is|are)\b)[^?]*?"
-    r"\b(?:ticket|case|deal|opportunity|opp|lead)\s+to\s+(?:urgent|high|medium|low|pending|open|resolved|"
+    r"\b(?:ticket|case|deal|opportunity|opp|lead)(?:\s+(?:from|for|of|at|with)\s+[\w'’-]+(?:\s+[\w'’-]+)?)?\s+to\s+(?:urgent|high|medium|low|pending|open|resolved|"
     r"closed|prospecting|qualification|proposal|negotiation|closed[\s_-]?(?:won|lost)|won|lost|contacted|qualified)\b",
     re.I,
 )

@@ -432,8 +432,14 @@ def names_records(text: str) -> bool:
         len(text.split()) <= 8
         and bool(_RECORDS_NOUN.search(text))
         and not _WRITE_VERB.search(text)
-        and not _NOT_A_READ.search(text)
+        and not _NOT_A_READ.search(_FLOOR_SAID.sub("", text))
     )
+
+
+# A floor or ceiling on what is listed ("deals over 100k"): no new value
+_FLOOR_SAID = re.compile(
+    r"\b(?:over|above|under|below|(?:more|less|bigger|smaller)\s+than|at\s+least)\s+\$?\d[\d.,]*\s*[km]?\b", re.I
+)
 
 
 _ASKED_THEN = re.compile(r"\?\s+([^?]*)$")

@@ -844,6 +844,8 @@ def read_slots(text: str, now: datetime) -> Slots:
         and [run.value for run in sl.name_runs(person[1])] == [person[1]]
     ):
         name = Found(person[1], person.start(1), person.end(1))  # "tom smith from acme ... his number": the person
+    if name is not None and re.fullmatch(r"\$?\d[\d.,]*\s*[km]?", name.value, re.I):
+        name = None  # "my deals over 100k": an amount, never a name
     if name is not None:
         slots["name"] = name.value
         first = name.value.split()[0]

@@ -29,13 +29,15 @@ _MOST = re.compile(
 )
 _ANY = re.compile(_LEAD + r"any\s+(?:of\s+them\s+|ones?\s+)?(?P<said>\S.*?)\W*$", re.I)
 _OF_THAT = re.compile(
-    _LEAD + r"how\s+(?:much|many)\s+of\s+(?:that|those|them|these|it)\s+(?:is|are)\s+(?P<said>\S.*?)\W*$", re.I
+    _LEAD + r"(?:how\s+(?:much|many)|which(?:\s+ones?)?)\s+of\s+(?:that|those|them|these|it)\s+(?:is|are)\s+"
+    r"(?P<said>\S.*?)\W*$",
+    re.I,
 )
 # What a list can be narrowed by: an amount's floor or ceiling, a stage, a priority or status, a period, a company
 _ONE_FILTER = (
     r"(?:(?:over|above|under|below|(?:more|less|bigger|smaller)\s+than|at\s+least|>|<)\s*\$?\d[\d.,]*\s*[km]?"
     r"|(?:in\s+)?(?:prospecting|qualification|proposal|negotiation)(?:\s+stage)?|urgent|high(?:\s+priority)?|low"
-    r"|open|pending|closed|won|lost|overdue|unassigned|late"
+    r"|open|pending|closed|won|lost|overdue|unassigned|late|mine|assigned\s+to\s+me"
     r"|(?:closing|due|created|opened)\s+(?:this|next|last)\s+(?:week|month|quarter|year)|(?:closing|due)\s+(?:today|tomorrow)"
     r"|(?:this|next|last)\s+(?:week|month|quarter|year)|(?:for|from|at|with)\s+[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)"
 )
@@ -55,7 +57,8 @@ def refinement(text: str) -> str | None:
     said = _ANY.match(text) or _OF_THAT.match(text) or _ONLY.match(text)
     if said is None or not _FILTER.fullmatch(said["said"]):
         return None
-    return re.sub(r"^the\s+|\s+(?:ones?|deals?|tickets?|tasks?)$", "", said["said"], flags=re.I)
+    added = re.sub(r"^the\s+|\s+(?:ones?|deals?|tickets?|tasks?)$", "", said["said"], flags=re.I)
+    return "assigned to me" if added.lower() == "mine" else added  # "which of them are mine": the caller's own
 
 
 def refined(turns: Sequence[tuple[str, str]], text: str) -> str | None:
