@@ -99,9 +99,14 @@ async def search_tickets(
         oldest_first=order == "oldest",
         limit=min(limit, 50),
     )
-    requesters = await service.requesters(tickets)
+    requesters, accounts = await service.requesters(tickets), await service.accounts(tickets)
     return ToolResult(
-        data={"total": total, "tickets": [_brief(t) | {"requester": requesters.get(t.id)} for t in tickets]},
+        data={
+            "total": total,
+            "tickets": [
+                _brief(t) | {"requester": requesters.get(t.id), "account": accounts.get(t.id)} for t in tickets
+            ],
+        },
         refs=[ref(t) for t in tickets],
     )
 

@@ -431,11 +431,13 @@ def names_records(text: str) -> bool:
     return (
         len(text.split()) <= 8
         and bool(_RECORDS_NOUN.search(text))
-        and not _WRITE_VERB.search(text)
+        and not _WRITE_VERB.search(_OPEN_RECORDS.sub("", text))
         and not _NOT_A_READ.search(_FLOOR_SAID.sub("", text))
     )
 
 
+# "open" saying which records, not asking to open one: "emma's biggest open deal", "open tickets for acme"
+_OPEN_RECORDS = re.compile(r"\bopen\s+(?=(?:deals?|tickets?|tasks?|leads?|opps?|opportunit(?:y|ies)|cases?)\b)", re.I)
 # A floor or ceiling on what is listed ("deals over 100k"): no new value
 _FLOOR_SAID = re.compile(
     r"\b(?:over|above|under|below|(?:more|less|bigger|smaller)\s+than|at\s+least)\s+\$?\d[\d.,]*\s*[km]?\b", re.I
@@ -595,7 +597,13 @@ def focus_of(history: Sequence[Message]) -> Focus:
     focus = Focus()
     calls = {c.id: c for m in history if m.role == "assistant" for c in m.tool_calls}
     searched = False  # a later turn looked a name up and settled on no record: "it" is that name now, not older focus
+    unsettled = False  # the turn being read ended asking "which one" of several: none of its records is the focus
     for message in reversed(history):
+        if message.role == "assistant" and message.content and not message.tool_calls and not focus.records:
+            unsettled = _ASKED_WHICH.match(message.content) is not None
+            searched = searched or unsettled
+        if message.role == "tool" and message.tool_call_id in calls and unsettled:
+            continue
         if message.role == "tool" and message.tool_call_id in calls:
             call = calls[message.tool_call_id]
             searched = searched or call.name == "search_crm"
@@ -629,6 +637,9 @@ def focus_of(history: Sequence[Message]) -> Focus:
     for record in focus.records:
         record["name"] = record.get("name") or names.get(str(record.get("id")), "")
     return focus
+
+
+_ASKED_WHICH = re.compile(r"^Which one did you mean\?\n(?:.*\n)*?1\. .*\n2\. ", re.M)
 
 
 def other_shown(history: Sequence[Message]) -> str | None:

@@ -34,6 +34,8 @@ _PATTERNS = [
         + _WHO
         + r"\b",
         _LEAD + r"make\s+" + _WHO + r"\s+(?:the\s+)?(?:new\s+)?(?:owner|assignee)\s+(?:of|on|for)\s+(?P<what>.+?)\W*$",
+        # "move mike's follow up task over to john"
+        _LEAD + r"move\s+(?P<what>.+?)\s+over\s+to\s+" + _WHO + r"\b(?!['’]s\b)",
         # "put the prismpoint sso ticket on me", "put 1042 on sam"
         _LEAD + r"put\s+(?P<what>.+?)\s+on\s+" + _WHO + r"\b(?!['’]s\b)",
         # whose it is to be: "the rosa fischer lead should be john's now", "the acme deal is mike's now"

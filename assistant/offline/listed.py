@@ -28,9 +28,13 @@ _THE_WORDS_ONE = re.compile(
     re.I,
 )
 # "the biggest one", "their oldest overdue one", "the most recent ticket": the record the most of something the lines show
+# "the biggest one", "their oldest overdue one", "the most recent ticket", "move the biggest to proposal", "biggest one
+# -> negotiation", "the one closing first": the record the most of something the lines show
 _THE_MOST_ONE = re.compile(
-    r"\b(?:the|their|his|her|my|your)\s+(biggest|largest|smallest|oldest|earliest|soonest|newest|latest|top|highest"
-    r"|lowest|most\s+(?:recent|overdue|valuable))(?:\s+(?:open|overdue|urgent|pending|late))*\s+(?:one|ticket|deal|task|lead)\b",
+    r"(?:\b(?:the|their|his|her|my|your)\s+|^\W*)(?P<most>biggest|largest|smallest|oldest|earliest|soonest|newest|latest"
+    r"|top|highest|lowest|most\s+(?:recent|overdue|valuable))(?:\s+(?:open|overdue|urgent|pending|late))*"
+    r"(?:\s+(?:one|ticket|deal|task|lead)\b|(?=\s*(?:to\b|->|→|[-–—,:])))"
+    r"|\bthe\s+one\s+(?:closing|due|that\s+closes|that'?s\s+due)\s+(?P<when>first|soonest|next|last|latest)\b",
     re.I,
 )
 _TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
@@ -75,7 +79,8 @@ def line_pointed(text: str, answer: str) -> str:
     if not lines:
         return text
     if most := _THE_MOST_ONE.search(text):
-        line = the_most(re.sub(r"\s+", " ", most[1].lower()), answer)
+        said = most["most"] or ("latest" if most["when"].lower() in ("last", "latest") else "soonest")
+        line = the_most(re.sub(r"\s+", " ", said.lower()), answer)
         return _named(text, most, line) if line else text
     said = _THE_WORDS_ONE.search(text)
     if said is None:
@@ -94,7 +99,13 @@ def line_pointed(text: str, answer: str) -> str:
             for w in words
         )
     ]
-    return _named(text, said, held[0]) if len(held) == 1 else text
+    if len(held) == 1:
+        return _named(text, said, held[0])
+    kinds = {line.kind for line in lines}
+    if not held and said[1] and kinds in ({"task"}, {"ticket"}) and said[0].lower().endswith(" one"):
+        # "push the ava baker one to friday" after a list of tasks: a task the words describe, of those or others
+        return text[: said.start()] + said[0][: -len("one")] + kinds.pop() + text[said.end() :]
+    return text
 
 
 # what is done to the record pointed at first: "the oldest one - summarize it", "the brightfield one closes today - push

@@ -186,6 +186,18 @@ class TicketService(Service):
         names = {contact: f"{first} {last}" for contact, first, last in rows}
         return {t.id: names[t.requester_contact_id] for t in tickets if t.requester_contact_id in names}
 
+    async def accounts(self, tickets: list[Ticket]) -> dict[uuid.UUID, str]:
+        """The names of the accounts `tickets` are about (the ticket's, else its requester's), by ticket id."""
+        if not tickets:
+            return {}
+        rows = await self.session.execute(
+            select(Ticket.id, Account.account_name)
+            .outerjoin(Contact, Contact.id == Ticket.requester_contact_id)
+            .join(Account, Account.id == func.coalesce(Ticket.account_id, Contact.account_id))
+            .where(Ticket.id.in_([t.id for t in tickets]))
+        )
+        return {ticket: name for ticket, name in rows}
+
     async def described(
         self, words: list[str], *, open_only: bool = True, assignee_id: uuid.UUID | None = None, limit: int = 5
     ) -> list[tuple[Ticket, str | None, str | None]]:

@@ -1,4 +1,4 @@
-"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev18_assistant.yaml, pillars_assistant.yaml) against
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev19_assistant.yaml, pillars_assistant.yaml) against
 the test server: a score floor and no wrong-record write. The floor sits a little under the dev score; a change that
 makes the assistant understand less fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
 
@@ -24,7 +24,7 @@ EVAL = DATA / "eval"
 # 92.0 % after round 12; dev7 90.0 %, dev8 85.8 % after it); dev12 likewise (78.2 % before, 88.1 % after the lead's reading
 # round, 95.0 % after round 13); dev13 and dev14 likewise (80.0 % and 72.3 % before, 92.0 % and 86.1 % after round 13);
 # dev15 likewise (81.4 % before, 93.1 % after round 14); dev16 and dev17 likewise (67.3 % and 58.4 % before, 84.2 % and
-# 69.3 % after round 15); dev18 likewise (72.5 % before round 16).
+# 69.3 % after round 15); dev18 and dev19 likewise (72.5 % and 67.7 % before round 16).
 # Each floor sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
@@ -42,9 +42,10 @@ FLOORS = {
     "dev13_assistant.yaml": 0.87,  # a working day as Slack threads: 80.0 % (1 wrong-record write) -> 92.0 % (0)
     "dev14_assistant.yaml": 0.82,  # writes that could land on the wrong record: 72.3 % (0) -> 86.1 % (0)
     "dev15_assistant.yaml": 0.88,  # writes on the wrong record, two changes in a message: 81.4 % (2) -> 93.1 % (0)
-    "dev16_assistant.yaml": 0.82,  # writes on the wrong record, corrections, pointers: 67.3 % (0) -> 84.2 % -> DEV16 (0)
-    "dev17_assistant.yaml": 0.8,  # managers, support agents, follow-ups: 58.4 % (5) -> 69.3 % -> DEV17 (0)
-    "dev18_assistant.yaml": 0.88,  # reads, refinements of a list, follow-ups: 72.5 % (0) -> DEV18 (0)
+    "dev16_assistant.yaml": 0.84,  # writes on the wrong record, corrections, pointers: 67.3 % (0) -> 84.2 % -> 89.1 % (0)
+    "dev17_assistant.yaml": 0.8,  # managers, support agents, follow-ups: 58.4 % (5) -> 69.3 % -> 85.2 % (0)
+    "dev18_assistant.yaml": 0.9,  # reads, refinements of a list, follow-ups: 72.5 % (0) -> 98.0 % (0)
+    "dev19_assistant.yaml": 0.72,  # wrong-record traps, pointers into lists: 67.7 % (1) -> 78.4 % (0)
     "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
 
@@ -53,7 +54,7 @@ FLOORS = {
 # follow-up turns (dev12, 101); a working day as threads of turns (dev13, 100); writes that could land on the wrong record
 # (dev14, 101; dev15, 102, with two changes in one message; dev16, 101, with corrections and pointers); managers,
 # support agents and their follow-ups again (dev17, 101); reads, refinements of the list just shown and follow-ups
-# (dev18, 102).
+# (dev18, 102); writes that could land on the wrong record again, pointers into lists among the traps (dev19, 102).
 FOCUSED = {
     "pillars_assistant.yaml",
     "dev11_assistant.yaml",
@@ -64,6 +65,7 @@ FOCUSED = {
     "dev16_assistant.yaml",
     "dev17_assistant.yaml",
     "dev18_assistant.yaml",
+    "dev19_assistant.yaml",
 }
 
 

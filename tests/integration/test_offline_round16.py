@@ -10,8 +10,8 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from store.models import Call, Deal, Lead, Ticket, User
-from store.models.enums import DealStage
+from store.models import Call, Deal, Lead, Task, Ticket, User
+from store.models.enums import DealStage, TaskStatus
 from tests.support.offline import record_id
 
 
@@ -122,3 +122,30 @@ async def test_a_field_said_alone_reads_that_deal(demo_chat):
     john = await as_("john@nexa.test")
     asked = await agent.run(john, "close date on cedarline pilot 134")
     assert asked.answer.startswith("Cedarline Co - Pilot 134's close date: "), asked.answer
+
+
+async def test_a_ticket_number_nobody_has_is_asked_back_and_nothing_written(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    asked = await agent.run(noah, "set 1099 to pending")
+    assert "no ticket 1099" in asked.answer and "Which one did you mean?" in asked.answer, asked.answer
+    assert not asked.pending
+
+
+async def test_a_task_shown_by_its_title_is_it_for_the_next_turn(db, demo_chat):
+    agent, as_ = demo_chat
+    mike = await as_("mike@nexa.test")
+    async with db.session() as session:
+        titles = list(
+            await session.scalars(
+                select(Task.title)
+                .join(User, User.id == Task.assignee_id)
+                .where(User.email == "mike@nexa.test", Task.status != TaskStatus.done, Task.title.like("Follow up #%"))
+            )
+        )
+    title = titles[0]
+    shown = await agent.run(mike, f"show me my {title.lower()} task")
+    assert re.findall(r"^- (.+?) \(due", shown.answer, re.M) == [title], shown.answer
+    pushed = await agent.run(mike, "push it to monday", shown.conversation_id)
+    task = await record_id(db, Task, title=title, assignee_id=(await as_("mike@nexa.test")).user_id)
+    assert [(p.tool, p.arguments["task_id"]) for p in pushed.pending] == [("update_task", task)], pushed.answer

@@ -10,8 +10,9 @@ from dateutil.relativedelta import relativedelta
 
 from assistant.offline.amend import restyles, retarget
 from assistant.offline.dialogue import asks_history
+from assistant.offline.listed import line_pointed
 from assistant.offline.nlu import FILLERS
-from assistant.offline.replies import line_pointed, object_implied
+from assistant.offline.replies import object_implied
 from assistant.offline.slots import find_shift
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.offline.dialogue import is_question
+from assistant.messages import Message, ToolCall
+from assistant.offline.dialogue import focus_of, is_question
 from assistant.offline.handoff import handoff
 from assistant.offline.listed import asked_most, line_pointed, the_most
 from assistant.offline.plan.tickets import UNASSIGNED
@@ -191,3 +192,36 @@ def test_a_queue_nobody_holds_is_the_unassigned_tickets(said):
 )
 def test_a_record_described_before_what_is_done_to_it_is_that_verbs_object(said, meant):
     assert object_first(said) == meant
+
+
+def test_a_record_moved_over_to_someone_is_handed_to_them():
+    handed = handoff("move mike's follow up task over to john")
+    assert handed is not None and (handed.kind, handed.owner, handed.to) == ("task", "mike", "john")
+    assert handoff("move the acme deal to proposal") is None
+
+
+@pytest.mark.parametrize(
+    ("said", "meant"),
+    [
+        ("push the one closing first to dec 15", "push Silverline Systems - Pilot 184 to dec 15"),
+        ("move the biggest to proposal", "move Falconpath Co - Renewal 57 to proposal"),
+        ("biggest one -> negotiation", "Falconpath Co - Renewal 57 -> negotiation"),
+    ],
+)
+def test_the_most_of_a_list_is_pointed_at_without_the_word_one(said, meant):
+    assert line_pointed(said, DEALS) == meant
+
+
+def test_open_said_of_the_records_asked_for_is_no_command():
+    assert is_question("emma's biggest open deal")
+    assert not is_question("open a ticket for acme")
+
+
+def test_a_turn_that_asked_which_one_of_several_leaves_no_focus():
+    history = [
+        Message("user", "give the invoice one to noah"),
+        Message("assistant", None, tool_calls=[ToolCall("c1", "get_ticket", '{"number": 1040}')]),
+        Message("tool", '{"refs": [{"type": "ticket", "id": "t1040", "name": "Invoice"}]}', tool_call_id="c1"),
+        Message("assistant", "Which one did you mean?\n1. #1034 Invoice\n2. #1040 Invoice"),
+    ]
+    assert focus_of(history).records == []

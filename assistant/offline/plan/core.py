@@ -161,7 +161,8 @@ class PlanCore(ABC):
             if step.name == name and step.arguments == _jsonable(arguments):
                 if not step.result.get("ok", False):
                     error = step.result.get("error", {})
-                    self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+                    missing = self.writing and error.get("code") == "not_found"  # "set 1099 to pending": which one?
+                    self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"), ask=missing)
                 return _whole(step.result, self)
         if name not in self.tools:
             self.answer("error", field=None, reason=f"your role cannot use {name.replace('_', ' ')}.")

@@ -35,7 +35,10 @@ class HandoffActs(TaskActs, TicketActs):
         if handed.kind == "lead":
             self.slots = {
                 **self.slots,
-                "name": self.slots.get("name") if self.slots.get("pick") else clean_words(handed.words),
+                "name": self.slots.get("name")
+                if self.slots.get("pick")
+                else re.sub(r"\s+lead\b.*$|\s+(?:at|from|@)\s+.*$", "", clean_words(handed.words), flags=re.I),
+                # "the bruno quist lead at pinebridge": Bruno Quist, told apart by the company the words also say
             }
             lead = self.find(["lead"], what="a lead")
             self.write("reassign_lead", lead_id=lead["id"], owner=handed.to)

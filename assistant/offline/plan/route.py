@@ -27,7 +27,7 @@ from assistant.offline.dialogue import (
 from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import covers
-from assistant.offline.listed import asked_most, the_most
+from assistant.offline.listed import asked_most, listed, the_most
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.accounts import AccountActs
 from assistant.offline.plan.activities import CALLS_LOGGED, ActivityActs
@@ -176,6 +176,11 @@ TASK_DUE = re.compile(
     r"\s+(?:to|till|until|out\s+to)\s+(.+?)\W*$",
     re.I,
 )
+_IT_DUE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|so|pls|please|and)[,\s]+)*(?:move|push|reschedule|shift|bump|postpone)\s+(?:it|that)\s+"
+    r"(?:back\s+|out\s+)?(?:to|till|until)\s+(.+?)\W*$",
+    re.I,
+)
 _TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
 _ONE_WORD = re.compile(r"^[a-z]+$", re.I)
@@ -201,6 +206,7 @@ _MY_DEALS = re.compile(
     r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$",
     re.I,
 )  # "list my deals", "my biggest deal": the deals themselves (the pipeline report sums them by stage)
+_WHOLE_DEAL = re.compile(r"\b[a-z][\w&'.]*\s+-\s+[a-z]+\s+\d{1,4}\b", re.I)  # "Brightfield Partners - Expansion 108"
 _GOT_OPEN = re.compile(r"\bhow\s+much\b.*\b(?:got|have|has)\s+open\b")
 _THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
 # A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
@@ -425,6 +431,14 @@ class Plan(
         if moved is not None and (due := find_date(moved[2], self.model.now().date())) is not None:
             self.writing = True
             self.do_task_due(moved[1], due.value)
+        tasks = [line for line in listed(self.focus.answer) if line.kind == "task"]
+        if (
+            len(tasks) == 1
+            and (moved := _IT_DUE.match(text)) is not None
+            and (due := find_date(moved[1], self.model.now().date())) is not None
+        ):  # "push it to monday" after the one task shown
+            self.writing = True
+            self.do_task_due(tasks[0].name, due.value)
         if (
             self.parse.intent in ("pipeline", "stuck_deals", "deals_closing", "show_record")
             and DEAL_VALUE.search(text)
@@ -439,7 +453,11 @@ class Plan(
             (shift := find_shift(text)) is not None
             and not is_question(text)
             and not re.search(r"\b(?:task|to-?do|meeting|call|demo|ticket)s?\b", text, re.I)
-            and (self.focus.of(["deal", "account"]) or re.search(r"\b(?:deal|close|closing)\b", text, re.I))
+            and (
+                self.focus.of(["deal", "account"])
+                or re.search(r"\b(?:deal|close|closing)\b", text, re.I)
+                or _WHOLE_DEAL.search(text)  # "push Brightfield Partners - Expansion 108 2 weeks"
+            )
         ):  # "push it a week" after a look at a deal: its close date, a week later
             rest = text[: shift.start] + text[shift.end :]  # "two weeks" is no deal's name
             self.parse = Parse("update_deal", self.parse.confidence, FILLERS["update_deal"](rest, self.model.now()))

@@ -17,6 +17,7 @@ def _task_words(text: str) -> str:
     return " ".join(t.text for t in tokens(text) if t.key not in STOPWORDS | _TASK_NOISE or t.key.isdigit()).strip()
 
 
+_IN_PROGRESS = re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bunderway\b", re.I)
 _WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
 _FOR_TEAMMATE = re.compile(
     r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
@@ -194,8 +195,8 @@ class TaskActs(PlanCore):
             self.answer(
                 "error",
                 field=None,
-                reason=f'{len(found)} of {owner.capitalize()}\'s open tasks match "{key}": say more of its title '
-                f'("{owner}\'s tasks" lists them).',
+                reason=f'{len(found)} of {owner.capitalize()}\'s open tasks match "{key}". Which one did you mean? Say '
+                f'more of its title ("{owner}\'s tasks" lists them).',
             )
         return {"type": "task", "id": found[0]["id"], "name": ""}
 
@@ -208,4 +209,11 @@ class TaskActs(PlanCore):
             data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
             self.answer("tasks", tasks=data["tasks"], period=None, label=label)
         data = self.call("my_tasks", period=period, include_done=False)["data"]
-        self.answer("tasks", tasks=data["tasks"], period=period, label="overdue" if period == "overdue" else "")
+        tasks, label = data["tasks"], "overdue" if period == "overdue" else ""
+        if _IN_PROGRESS.search(self.text):  # "which of my tasks are in progress"
+            tasks, label = [t for t in tasks if t.get("status") == "in_progress"], "in progress"
+        key = _task_words(self.text)
+        named = [t for t in tasks if key and covers(key, str(t.get("title") or ""))]
+        if named:  # "show me my follow up #2 task": that one, in focus for "push it to monday"
+            tasks, label = named, f'matching "{key}"'
+        self.answer("tasks", tasks=tasks, period=period, label=label)

@@ -202,7 +202,7 @@ class TicketActs(PlanCore):
         if (
             re.search(
                 r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b"
-                r"|\btickets\b.*\b(?:have\s+i\s+got|do\s+i\s+have|i(?:'ve|\s+have)?\s+got)\b",
+                r"|\btickets\b.*\b(?:have\s+i\s+got|do\s+i\s+have|i(?:'ve|\s+have)?\s+got)\b|\btickets\s+on\s+me\b",
                 self.text,
                 re.I,
             )
