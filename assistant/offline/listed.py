@@ -150,29 +150,34 @@ def asked_most(text: str) -> str | None:
 
 
 def the_most(most: str, answer: str) -> Line | None:
-    """The one record of our answer's list that is the most of what `most` says (`_MOST_WORDS`): a deal's amount or
-    close date, a lead's score, a task's due date, a ticket's age (ticket lists are newest first unless their title
-    says otherwise, and only a whole list has a last one), or the amount any other listed line carries ("- Carlos Diaz:
-    31 deals, $1.3M"); None for a tie, a list of mixed kinds, or a measure the lines do not show."""
+    """The one record of our answer's list that is the most of what `most` says (`most_of`), None for a tie."""
+    lines = most_of(most, answer)
+    return lines[0] if len(lines) == 1 else None
+
+
+def most_of(most: str, answer: str) -> list[Line]:
+    """The records of our answer's list that are the most of what `most` says (`_MOST_WORDS`), several on a tie: a
+    deal's amount or close date, a lead's score, a task's due date, a ticket's age (ticket lists are newest first unless
+    their title says otherwise, and only a whole list has a last one), or the amount any other listed line carries ("-
+    Carlos Diaz: 31 deals, $1.3M"); none for a list of mixed kinds or a measure the lines do not show."""
     end = _MOST_WORDS.get(most)
     lines = listed(answer) or [
         Line(line.split(":")[0], line, "priced") for line in re.findall(r"^- (.+\$.+)$", answer, re.M)
     ]
     kinds = {line.kind for line in lines}
     if end is None or len(kinds) != 1:
-        return None
-    kind = kinds.pop()
-    if kind == "ticket":
+        return []
+    if kinds == {"ticket"}:
         whole = not re.search(r"^Showing \d+ of \d+", answer, re.M)
-        if end in ("first", "last"):
-            oldest = (end == "first") != (", oldest first" in answer)  # "the oldest" of a newest-first list: its last
-            return lines[-1] if oldest and whole else lines[0] if not oldest else None
-        return None
+        if end not in ("first", "last"):
+            return []
+        oldest = (end == "first") != (", oldest first" in answer)  # "the oldest" of a newest-first list: its last
+        return [lines[-1]] if oldest and whole else [lines[0]] if not oldest else []
     values = [(value, line) for line in lines if (value := _measure(line, end)) is not None]
     if len(values) != len(lines) or not values:
-        return None
-    ranked = sorted(values, key=lambda v: v[0], reverse=end in ("top", "last"))
-    return ranked[0][1] if len(ranked) == 1 or ranked[0][0] != ranked[1][0] else None
+        return []
+    best = (max if end in ("top", "last") else min)(value for value, _ in values)
+    return [line for value, line in values if value == best]
 
 
 def _measure(line: Line, end: str) -> float | str | None:

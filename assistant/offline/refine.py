@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from assistant.offline.listed import asked_most, the_most
+from assistant.offline.listed import asked_most, most_of
 
 _LEAD = r"^\W*(?:(?:ok(?:ay)?|and|now|so|cool|great|thanks|pls|please|can\s+you|could\s+you)[,!.\s]+)*"
 _ONLY = re.compile(
@@ -67,7 +67,7 @@ def refined(turns: Sequence[tuple[str, str]], text: str) -> str | None:
     added = refinement(text)
     if added is None or not turns or not _LIST_LINE.search(turns[-1][1]):
         return None
-    if (most := asked_most(text)) and the_most(most, turns[-1][1]):
+    if (most := asked_most(text)) and most_of(most, turns[-1][1]):
         return None  # "which one's the biggest" of a whole list: its line, picked by the plan
     words = [added]
     for request, _ in reversed(turns):

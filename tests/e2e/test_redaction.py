@@ -206,6 +206,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "summarize this thread",
             "log a call w john re pricing",  # a look-alike found by letters alone: named, not offered
             "has anyone logged a call with Sarah Johnson?",
+            "how many calls did i make this week?",
         )
     ] + [
         (Actor.customer("redaction-test"), text)

@@ -50,7 +50,8 @@ TICKETS = (
         ("the export one - lower it to high", "ticket 1059 - lower it to high"),
         ("set the csv one to high", "set ticket 1059 to high"),
         ("summarize the pending one", "summarize ticket 1032"),
-        ("the login one - make it high", "the login one - make it high"),  # two lines say login: no pick
+        # no line says "login" as written: a ticket those words describe, never a pick of one of the two "log in" lines
+        ("the login one - make it high", "the login ticket - make it high"),
         ("the second one - make it high", "the second one - make it high"),  # a position, read elsewhere
         ("the other one", "the other one"),
     ],

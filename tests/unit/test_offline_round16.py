@@ -9,7 +9,7 @@ import pytest
 from assistant.messages import Message, ToolCall
 from assistant.offline.dialogue import focus_of, is_question
 from assistant.offline.handoff import handoff
-from assistant.offline.listed import asked_most, line_pointed, the_most
+from assistant.offline.listed import asked_most, line_pointed, most_of, the_most
 from assistant.offline.plan.tickets import UNASSIGNED
 from assistant.offline.refine import deals_in_order, refined, refinement
 from assistant.offline.replies import object_first
@@ -225,3 +225,11 @@ def test_a_turn_that_asked_which_one_of_several_leaves_no_focus():
         Message("assistant", "Which one did you mean?\n1. #1034 Invoice\n2. #1040 Invoice"),
     ]
     assert focus_of(history).records == []
+
+
+def test_a_tie_for_the_most_is_every_tied_line():
+    tied = DEALS.replace("$135K", "$35K")
+    assert [line.name for line in most_of("biggest", tied)] == [
+        "Falconpath Co - Renewal 57",
+        "Brightfield Partners - Expansion 108",
+    ]

@@ -27,7 +27,7 @@ from assistant.offline.dialogue import (
 from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import covers
-from assistant.offline.listed import asked_most, listed, the_most
+from assistant.offline.listed import asked_most, listed, most_of
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.accounts import AccountActs
 from assistant.offline.plan.activities import CALLS_LOGGED, ActivityActs
@@ -313,10 +313,9 @@ class Plan(
         kind = smalltalk(text)
         if kind:
             self.answer("smalltalk", kind=kind)
-        if (most := asked_most(text)) and (line := the_most(most, self.focus.answer)):
-            self.answer(
-                "picked", which="top" if most in ("more", "most", "best") else most, line=line.text
-            )  # "which one closes first" of the deals just listed
+        if (most := asked_most(text)) and (lines := most_of(most, self.focus.answer)):
+            which = "top" if most in ("more", "most", "best") else most  # "which one closes first" of the deals listed
+            self.answer("picked", which=which, lines=[line.text for line in lines])
         if asks_recap(text):  # "summarize this thread": the conversation itself
             self.answer("recap", turns=self.focus.turns)
         if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
