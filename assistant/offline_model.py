@@ -58,7 +58,7 @@ from tools.spec import ToolSpec
 log = logging.getLogger(__name__)
 # The reads a part of a two-change message may make to find its record: none of them carries other people's text, which
 # would withhold every write of the turn (a help-center search for a part that names nothing would).
-_LOOKUPS = {"search_crm", "search_deals"}
+_LOOKUPS = {"search_crm", "search_deals", "my_tasks", "find_tasks", "find_tickets"}  # what a part may look up first
 _PART = "part_"  # the id prefix of a lookup made for one part of a message of several requests
 _VIEWS = {"get_deal", "get_contact", "get_account", "get_lead"}  # what a question answered beside a write may read
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
@@ -97,7 +97,8 @@ class OfflineModel:
         names = {t.name for t in tools}
         try:
             if fresh and (requests := compound.parts(text)) is not None:
-                together = self._together(requests, steps, role, names, focus, caller)
+                writes = {t.name for t in tools if t.writes}
+                together = self._together(requests, steps, role, names, writes, focus, caller)
                 if together is not None:
                     return ModelResponse(together)
             whole = [s for s in steps if not s.part]  # the parts' lookups are none of the whole message's
@@ -109,12 +110,19 @@ class OfflineModel:
             return ModelResponse(Message("assistant", render("offline/failed.md")))
 
     def _together(
-        self, requests: list[str], steps: list[Step], role: str, names: set[str], focus: Focus, caller: str | None
+        self,
+        requests: list[str],
+        steps: list[Step],
+        role: str,
+        names: set[str],
+        writes: set[str],
+        focus: Focus,
+        caller: str | None,
     ) -> Message | None:
         """The next step of a message of several requests (`compound`): a lookup a part needs, else every part's write
         proposed at once, a question first answered beside them; None when a part does not end in a write (or a
         question in its answer), or needs another read: the message is then planned whole."""
-        writes: list[ToolCall] = []
+        proposed: list[ToolCall] = []
         answer = None
         focused = focus  # a part after the first is about the record the part before wrote or showed
         for index, part in enumerate(requests):
@@ -125,13 +133,13 @@ class OfflineModel:
                 answer, record = step.content, _shown(steps)  # "what's the amount on X?": answered, X in focus
             elif step.tool_calls and called <= (_VIEWS | _LOOKUPS if asked else _LOOKUPS):
                 return replace(step, tool_calls=[replace(c, id=f"{_PART}{c.id}") for c in step.tool_calls])
-            elif step.tool_calls and called <= WRITES:
-                writes.extend(step.tool_calls)
+            elif step.tool_calls and called <= writes:
+                proposed.extend(step.tool_calls)
                 record = _record(json.loads(step.tool_calls[0].arguments or "{}"), steps)
             else:
                 return None
             focused = replace(focus, records=[record]) if record else focus
-        return Message("assistant", answer, tool_calls=writes) if writes else None
+        return Message("assistant", answer, tool_calls=proposed) if proposed else None
 
     async def stream(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]

@@ -25,9 +25,10 @@ async def search_leads(
     limit: int = 10,
     order: Literal["newest", "score"] = "newest",
     min_score: int | None = None,
+    owner: str | None = None,
 ) -> ToolResult:
-    """List leads the user may see, by free text (name, email, company) and status; looked up by text, each also says
-    which BANT answers it still lacks (bant_missing: qualifying needs all four).
+    """List leads the user may see, by free text (name, email, company), status and whose they are; looked up by text,
+    each also says which BANT answers it still lacks (bant_missing: qualifying needs all four).
 
     Args:
         query: free text over name, email and company
@@ -35,9 +36,18 @@ async def search_leads(
         limit: at most this many leads
         order: newest first, or the highest score first ("my hottest leads")
         min_score: only leads scoring at least this (0-100; "leads scoring above 80": 81)
+        owner: only this teammate's leads: email, full or first name (your team; admins: anyone)
     """
+    owner_id = None
+    if owner:
+        owner_id = (await PeopleService(ctx.session, ctx.actor).teammate(owner, field="owner", reading=True)).id
     leads, total = await LeadService(ctx.session, ctx.actor).search(
-        q=query, status=status, limit=min(limit, 50), by_score=order == "score", min_score=min_score
+        q=query,
+        status=status,
+        limit=min(limit, 50),
+        by_score=order == "score",
+        min_score=min_score,
+        assigned_to_id=owner_id,
     )
     return ToolResult(
         data={

@@ -58,7 +58,7 @@ class Tool:
     def spec(self) -> ToolSpec:
         schema = self.args_model.model_json_schema()
         schema.pop("title", None)
-        return ToolSpec(name=self.name, description=self.description, parameters=schema)
+        return ToolSpec(name=self.name, description=self.description, parameters=schema, writes=self.writes)
 
     def parse(self, arguments: dict[str, Any]) -> BaseModel:
         """Validate arguments, raising a domain error that names the field."""

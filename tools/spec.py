@@ -8,8 +8,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ToolSpec:
-    """A tool's name, description and the JSON schema of its arguments."""
+    """A tool's name, description, the JSON schema of its arguments and whether it writes (asks for approval)."""
 
     name: str
     description: str
     parameters: dict[str, Any]
+    writes: bool = False

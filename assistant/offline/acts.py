@@ -19,7 +19,10 @@ from collections.abc import Collection
 from assistant.offline import slots
 
 # The words that make a record by themselves ("new", "log", "file"); "make" and "cut" do only with the record named.
-_MAKING = r"new|add|create|open|start|set\s+up|log|capture|enter|book|schedule|file|raise|submit|report|register"
+_MAKING = (  # "open" as in "open deals", "emma's open pipeline" makes nothing
+    r"new|add|create|open(?!\s+(?:deals|tickets|tasks|leads|pipeline|opps|opportunities|ones|items|cases|issues|quotes)\b)"
+    r"|start|set\s+up|log|capture|enter|book|schedule|file|raise|submit|report|register"
+)
 CREATION = re.compile(
     rf"\b(?:{_MAKING}|got\s+(?:a|an)|have\s+(?:a|an)|there'?s\s+(?:a|an)|met|meet|referred|introduced)\b"
     r"|[\w.+-]+@[\w-]+\.\w",

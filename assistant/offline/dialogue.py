@@ -173,7 +173,8 @@ HOWTO = re.compile(
     r"^\W*"
     + _POLITE
     + r"(?:how\s+(?:do|can|should|would)\s+(?:i|we|you|a\s+customer|customers|users?|they|one)\b|how\s+to\b|"
-    r"how\s+long\s+(?:do|does|is|are|will)\b|what(?:\s+is|\s+are|'?s)\s+(?:the|our)\s+(?:\w+\s+){0,3}"
+    r"how\s+long\s+(?:do|does|is|are|will|until|till|before|after)\b|what(?:\s+is|\s+are|'?s)\s+the\s+difference\s+between\b|"
+    r"(?:checklist|steps|procedure|playbook|runbook)\s+(?:for|to|on)\b|what(?:\s+is|\s+are|'?s)\s+(?:the|our)\s+(?:\w+\s+){0,3}"
     r"(?:policy|policies|limits?|process|procedure|steps|rules?|sla|workaround|fix|checklist)\b|"
     r"(?:is|are)\s+there\s+(?:a|an|any)\s+(?:way|limit|setting|option)\b|where\s+(?:do|can)\s+(?:i|we|you)\s+(?:find|set|change|turn)\b|"
     r"(?:can|could)\s+(?:i|we|customers?|users?)\s+(?!see\b|get\b|have\b)\w+|should\s+(?:i|we)\b.{0,60}\bor\b|"
@@ -187,8 +188,8 @@ _HOWTO_TOPIC = re.compile(
     r"\b(?:sso|saml|password|reset|log\s*in|login|sign(?:ed)?\s*(?:in|out)|2fa|two[- ]factor|api|token|rate\s*limits?|webhooks?|"
     r"import|export|csv|invoices?|billing|refunds?|plan|pricing|subscription|cancel\w*|calendar|outlook|gmail|email\s+sync|"
     r"integrations?|slack\s+app|mobile|offline|duplicates?|dupes?|merg(?:e|ing)|gdpr|retention|data|permissions?|teammates?|invite|errors?|"
-    r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delete|account\s+takeover|chargebacks?|trial|seats?|"
-    r"pipeline\s+stages?|mark\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix|lists?|segments?|campaigns?)\b",
+    r"[A-Z]{2,5}-\d{3}|settings?|workspace|recycle\s+bin|delet(?:e|es|ed|ing)|account\s+takeover|chargebacks?|trial|seats?|"
+    r"pipeline\s+stages?|mark(?:ing)?\s+it\s+lost|dead\s+deal|signed\s+out|sync\w*|fix|lists?|segments?|campaigns?)\b",
     re.IGNORECASE,
 )
 
@@ -477,7 +478,8 @@ _HOWTO_ANYWHERE = re.compile(
     # asking what to check or where to start: troubleshooting, whatever the message told first ("got a ticket from a
     # customer whose Okta login broke - what do I check?")
     r"|\bwhat\s+(?:do|should|can|would)\s+(?:i|we)\s+(?:check|look\s+(?:at|for|into)|try|verify)\b"
-    r"|\bwhere\s+(?:do|should)\s+(?:i|we)\s+(?:start|look)\b",
+    r"|\bwhere\s+(?:do|should)\s+(?:i|we)\s+(?:start|look)\b"
+    r"|\bhow\s+long\s+(?:until|till|before|after)\b",  # "after a failed payment how long until it goes read only"
     re.IGNORECASE,
 )
 
@@ -563,10 +565,15 @@ class Focus:
     answer: str = ""  # our previous answer
     # the people a record's view named (a ticket's requester), beside the record itself
     people: list[dict[str, Any]] = field(default_factory=list)
+    # the records the same turn viewed on the way to those in focus (the deal whose contact was asked for)
+    behind: list[dict[str, Any]] = field(default_factory=list)
 
     def of(self, kinds: Sequence[str]) -> dict[str, Any] | None:
-        """The record in focus of one of `kinds`, when exactly one such record is in focus."""
-        matching = [r for r in self.records if r.get("type") in kinds]
+        """The record in focus of one of `kinds`, when exactly one such record is in focus; else the one of them the
+        turn viewed on the way ("who's the contact on it", then "set the amount to 9k": the deal)."""
+        matching = [r for r in self.records if r.get("type") in kinds] or [
+            r for r in self.behind if r.get("type") in kinds
+        ]
         return matching[0] if len({r.get("id") or r.get("name") for r in matching}) == 1 else None
 
     def pick(self, index: int, kinds: Sequence[str]) -> dict[str, Any] | None:
@@ -612,6 +619,8 @@ def focus_of(history: Sequence[Message]) -> Focus:
             if focus.draft is None:
                 focus.draft = _draft(call.name, _loads(call.arguments), result, refs)
             if focus.records:
+                if call.name.startswith("get_") and refs[:1] and refs[0].get("name"):
+                    focus.behind.append(refs[0])
                 continue
             arguments = _loads(call.arguments)
             if result.get("status") == "pending_approval":

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from assistant.offline.slots import MONTHS, ORDINALS, STOPWORDS, WEEKDAYS, is_priority
+from assistant.offline.slots import MONTHS, ORDINALS, STOPWORDS, WEEKDAYS, find_stage, is_priority
 
 # at the start, or of a later clause ("mike's drowning, hand the northworks pilot 169 deal over to john")
 _LEAD = r"^(?:.*?(?:[,;:.!]|\s[-–—])\s+)?\W*(?:(?:please|pls|ok(?:ay)?|can\s+you|could\s+you|i\s+need\s+you\s+to|let'?s)[,\s]+)*"
@@ -34,8 +34,10 @@ _PATTERNS = [
         + _WHO
         + r"\b",
         _LEAD + r"make\s+" + _WHO + r"\s+(?:the\s+)?(?:new\s+)?(?:owner|assignee)\s+(?:of|on|for)\s+(?P<what>.+?)\W*$",
-        # "move mike's follow up task over to john"
+        # "move mike's follow up task over to john", "move john's follow up #15 task to mike" (never "move it to eod" nor
+        # a date: "move follow up #15 to aug 30")
         _LEAD + r"move\s+(?P<what>.+?)\s+over\s+to\s+" + _WHO + r"\b(?!['’]s\b)",
+        _LEAD + r"move\s+(?!(?:it|this|that)\b)(?P<what>.+?)\s+to\s+" + _WHO + r"\b(?!['’]s\b)(?!\s*\d)\W*$",
         # "put the prismpoint sso ticket on me", "put 1042 on sam"
         _LEAD + r"put\s+(?P<what>.+?)\s+on\s+" + _WHO + r"\b(?!['’]s\b)",
         # whose it is to be: "the rosa fischer lead should be john's now", "the acme deal is mike's now"
@@ -133,7 +135,7 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
             what = named[1]
         if re.match(r"\W*[a-z]+\s+(?:a|an|another|some)\s", what, re.I):
             return None  # "give john a task to refresh the forecast": a new task for john, nothing handed on
-        if who.lower() in _NOT_A_PERSON or who.lower() in MONTHS or who.lower() in WEEKDAYS:
+        if who.lower() in _NOT_A_PERSON or who.lower() in MONTHS or who.lower() in WEEKDAYS or find_stage(who):
             return None
         if who.lower() in STOPWORDS and who.lower() not in ("me", "myself"):
             return None
@@ -159,7 +161,8 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
 
 
 _POINTED = re.compile(
-    r"^\W*(?:(?P<back>it|this|that|(?:this|that)\s+one)|the\s+(?P<nth>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)"
+    r"^\W*(?:(?P<back>it|this|that|(?:this|that)\s+one|(?:the|this|that)\s+(?:deal|opportunity|opp|lead|ticket|case|task))"
+    r"|the\s+(?P<nth>first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)"
     r"(?:\s+one)?)\W*$",
     re.I,
 )
@@ -179,8 +182,8 @@ def _kinds(what: str, focused: Collection[str]) -> set[str]:
 
 
 def pointed(words: str) -> int | None:
-    """The record words point to among those the conversation just showed: 0 for the one in focus ("it", "that one"),
-    n for the n-th listed ("the first one"); None when the words name a record instead."""
+    """The record words point to among those the conversation just showed: 0 for the one in focus ("it", "that one",
+    "the deal"), n for the n-th listed ("the first one"); None when the words name a record instead."""
     m = _POINTED.match(words)
     if m is None:
         return None

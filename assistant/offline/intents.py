@@ -51,7 +51,7 @@ RULE_CONFIDENCE = 0.95
 _CONTACT_FIELD = r"(?:phone|mobile|cell|e-?mail(?:\s+address)?|job\s+title|title|department|linkedin)(?:\s+number)?"
 
 _VERB_TICKET = (
-    r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?:\s+[\w-]+){0,3}?"
+    r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?!\s+(?:the|that|this|his|her|their|its)\b)(?:\s+[\w-]+){0,3}?"
     r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b"
 )
 # Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
@@ -66,7 +66,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             "assign_ticket",
         ),
         (
-            r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|#\d+\b(?!.{0,20}\b(?:task|to-?do|reminder)s?\b)"
+            r"\b(?:ticket|case)s?\s*(?:#|no\.?|number)?\s*#?\d+\b|(?<!up\s)(?<!up)#\d+\b(?!.{0,20}\b(?:task|to-?do|reminder)s?\b)"
             r"|\bescalat\w*\s+(?:#?\d{3,}|it|this|that)\b",
             "update_ticket",
         ),
@@ -93,6 +93,12 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         (
             r"(?:['’]s|\b(?:his|her|their|the))\s+" + _CONTACT_FIELD + r"\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S",
             "update_contact",
+        ),
+        (  # "open falconpath upgrade 60", "pull up the acme deal": a record looked at ("open deals" are a list)
+            r"^\W*(?:(?:pls|please|can\s+you|could\s+you)\s+)?(?:open(?:\s+up)?|pull\s+up|bring\s+up)\s+"
+            r"(?!(?:a|an|new|another|one|it|this|that)\b)(?!.*\b(?:deals|tickets|tasks|leads|opps|opportunities|issues|cases|"
+            r"items|meetings|ones)\b)",
+            "show_record",
         ),
         (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
         (

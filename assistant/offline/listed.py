@@ -91,13 +91,7 @@ def line_pointed(text: str, answer: str) -> str:
     held = [
         line
         for line in lines
-        if all(
-            any(
-                lw.startswith(w) or (len(lw) >= 4 and w.startswith(lw))
-                for lw in re.findall(r"[a-z0-9]+", line.text.lower())
-            )
-            for w in words
-        )
+        if all(any(lw.startswith(w) or (len(lw) >= 4 and w.startswith(lw)) for lw in _line_words(line)) for w in words)
     ]
     if len(held) == 1:
         return _named(text, said, held[0])
@@ -108,6 +102,12 @@ def line_pointed(text: str, answer: str) -> str:
     return text
 
 
+def _line_words(line: Line) -> list[str]:
+    """A line's words, and each two neighbours run together ("log in" is also "login", "set up" "setup")."""
+    words = re.findall(r"[a-z0-9]+", line.text.lower())
+    return words + [a + b for a, b in zip(words, words[1:])]
+
+
 # what is done to the record pointed at first: "the oldest one - summarize it", "the brightfield one closes today - push
 # it 2 weeks"
 _THEN_IT = re.compile(
@@ -116,11 +116,12 @@ _THEN_IT = re.compile(
 
 
 def _named(text: str, pointer: re.Match[str], line: Line) -> str:
-    """`text` with the record `pointer` points at named; a deal or task pointed at first, before what is done to "it",
-    is said as the object of that verb ("the brightfield one closes today - push it 2 weeks" -> "push Brightfield
-    Partners - Expansion 108 2 weeks"; a ticket's number is read anywhere: "ticket 1059 - make it high")."""
-    if line.kind != "ticket" and pointer.start() == 0 and (then := _THEN_IT.match(text, pointer.end())):
-        return f"{then['verb']} {line.name} {then['rest']}".strip()
+    """`text` with the record `pointer` points at named; a record pointed at first, before what is done to "it", is
+    said as the object of that verb ("the brightfield one closes today - push it 2 weeks" -> "push Brightfield
+    Partners - Expansion 108 2 weeks", "the login one - assign it to me" -> "assign #1038 to me")."""
+    if pointer.start() == 0 and (then := _THEN_IT.match(text, pointer.end())):
+        named = f"#{line.name.split()[-1]}" if line.kind == "ticket" else line.name  # "make #1030 high": no new ticket
+        return f"{then['verb']} {named} {then['rest']}".strip()
     return text[: pointer.start()] + line.name + text[pointer.end() :]
 
 

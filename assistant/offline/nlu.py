@@ -615,6 +615,8 @@ _NOT_DONE = re.compile(
 def _create_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     priority = _put(slots, "priority", sl.find_priority(text, loose=True))
+    if priority is not None:  # "..., seat limit error. high": the priority is no part of the problem
+        text = text[: priority.start] + " " * (priority.end - priority.start) + text[priority.end :]
     product = _PRODUCT.search(text)
     if product:  # "product is Authentication"
         slots["product"] = product[1].strip()

@@ -29,7 +29,8 @@ _MOST = re.compile(
 )
 _ANY = re.compile(_LEAD + r"any\s+(?:of\s+them\s+|ones?\s+)?(?P<said>\S.*?)\W*$", re.I)
 _OF_THAT = re.compile(
-    _LEAD + r"(?:how\s+(?:much|many)|which(?:\s+ones?)?)\s+of\s+(?:that|those|them|these|it)\s+(?:is|are)\s+"
+    _LEAD
+    + r"(?:(?:how\s+(?:much|many)|which(?:\s+ones?)?)\s+of\s+(?:that|those|them|these|it)|which(?:\s+ones?)?)\s+(?:is|are)\s+"
     r"(?P<said>\S.*?)\W*$",
     re.I,
 )

@@ -7,7 +7,7 @@ import re
 from assistant.offline.acts import CHANGE, CREATION
 from assistant.offline.dialogue import is_question, smalltalk
 from assistant.offline.nlu import Slots, find_bant, read_slots
-from assistant.offline.slots import ORDINALS, clauses
+from assistant.offline.slots import NUMBERED_TASK, ORDINALS, clauses, find_period
 from store.clock import utcnow
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
@@ -22,6 +22,10 @@ _ELLIPSIS = re.compile(
     r"^\W*(?:and|what\s+about|how\s+about|same\s+for|and\s+for)\s+"
     r"(the\s+[a-z][\w&'-]*\s+one|[A-Za-z][\w.-]*(?:\s+[A-Za-z][\w.-]*)?)(['’]s)?\s*\??\W*$",
     re.I,
+)
+# "now the lost ones" after the deals won: the same list, of the other outcome
+_THE_OTHER_OUTCOME = re.compile(
+    r"^\W*(?:(?:and|now|ok|so)\s+)*(?:(?:what|how)\s+about\s+|show\s+(?:me\s+)?)?the\s+(won|lost)\s+ones\W*$", re.I
 )
 _THE_COMPANY_ONE = re.compile(r"the\s+([a-z][\w&'-]*)\s+one", re.I)
 NOT_A_NAME = {
@@ -59,11 +63,17 @@ def without_greeting(text: str) -> str:
 
 
 def follow_up(previous: str, text: str) -> str | None:
-    """The question an elliptical follow-up asks ("and john's?", "what about Mike?", "same for john"): the previous
-    question or read with its person, or its "my", replaced by the one named now."""
+    """The question an elliptical follow-up asks ("and john's?", "what about Mike?", "same for john", "what about last
+    quarter"): the previous question or read with its person, its "my" or its period replaced by the one named now."""
+    swap = _THE_OTHER_OUTCOME.match(text)
+    if swap and (said := re.search(r"\b(?:won|lost|win|lose)\b", previous, re.I)) and _reads(previous):
+        return f"{previous[: said.start()]}{swap[1].lower()}{previous[said.end() :]}"  # "now the lost ones"
     m = _ELLIPSIS.match(text)
     if m is None or m[1].lower() in NOT_A_NAME or not (is_question(previous) or _reads(previous)):
         return None
+    if (when := find_period(m[1])) is not None and when.end - when.start == len(m[1]):  # "what about last quarter"
+        before = find_period(previous)
+        return f"{previous[: before.start]}{m[1]}{previous[before.end :]}" if before else f"{previous} {m[1]}"
     slots = read_slots(previous, utcnow())
     elsewhere = _THE_COMPANY_ONE.fullmatch(m[1])
     for named in (slots.get("name"), slots.get("person")):
@@ -75,6 +85,10 @@ def follow_up(previous: str, text: str) -> str | None:
             return re.sub(rf"\b{re.escape(str(named))}\b", m[1], previous, count=1, flags=re.I)
     if re.search(r"\bmy\b", previous, re.I):
         return re.sub(r"\bmy\b", f"{m[1]}'s", previous, count=1, flags=re.I)
+    if re.search(r"\b(?:of\s+mine|assigned\s+to\s+me|on\s+me)\b", previous, re.I):  # "pending tickets of mine"
+        return re.sub(
+            r"\b(?:of\s+mine|assigned\s+to\s+me|on\s+me)\b", f"assigned to {m[1]}", previous, count=1, flags=re.I
+        )
     return None
 
 
@@ -186,7 +200,8 @@ def object_implied(text: str) -> str:
 # "the emberpoint csv export one, make it urgent", "prismpoint sso ticket - put it on me": a record described first,
 # then what is done to "it"
 _DESCRIBED_FIRST = re.compile(
-    r"^\W*(?P<what>(?:[\w'’#]+\s+){0,6}?(?:one|ticket|case|deal|lead|task|(?P<task>follow[\s-]?up\s*#\s*\d+)))"
+    rf"^\W*(?P<what>(?:[\w'’#]+\s+){{0,6}}?(?:one|ticket|case|deal|lead|task|(?P<task>{NUMBERED_TASK}))"
+    r"(?:\s+(?:for|from|at|of|with)\s+[\w'’-]+(?:\s+[\w'’-]+)?)?)"  # "the webhook ticket for deltaline, set it to ..."
     r"(?:\s+(?:is|was|'s)\s+(?:overdue|late|stale|stuck|slipping|behind))?\s*[-–—,:;]\s*"
     r"(?:(?:pls|please|and|then|so|ok)\s+)?(?P<verb>make|set|put|move|push|mark|give|assign|close|resolve|escalate|bump"
     r"|change|reassign|hand|pass|drop|raise|lower|reopen)\s+it\b(?P<rest>.*)$",

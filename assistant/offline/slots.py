@@ -29,6 +29,8 @@ from typing import Any, Generic, TypeVar
 
 from dateutil.relativedelta import relativedelta
 
+# A task named by its numbered title, as the demo CRM's follow-ups are ("follow up #29"): never a ticket number
+NUMBERED_TASK = r"follow[\s-]?up\s*#\s*\d+"
 # A ticket's number said bare ("make 1001 urgent"): four or five digits (tickets are numbered from 1001), not an amount
 # or a duration ("$1500", "2000k", "1200 days"); "ticket 12", "case #12" and "#12" say the number as a ticket's.
 BARE_TICKET = re.compile(r"(?<![$\d.,#])\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))", re.I)
@@ -583,8 +585,13 @@ _PRIORITY_STRICT = re.compile(
     re.I,
 )
 _PRIORITY_LOOSE = re.compile(
-    r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b|,\s*(high|medium|normal|low|urgent)\s*[.!]*$", re.I
-)  # "file a ticket, high"
+    r"\b(?:to|as|make\s+it|it'?s|now)\s+(high|medium|normal|low)\b|[,.]\s*(high|medium|normal|low|urgent)\s*[.!]*$"
+    r"|\b(?:make|set|mark|bump)\s+(?:(?:ticket|case)\s*)?#?\d{3,5}\s+(high|medium|normal|low)\b"
+    # "make the sso ticket from olga zhou high": said last (a look-ahead: the words before it still name the ticket)
+    r"|^(?=\W*(?:make|set|mark|bump)\s+(?:[\w'’#-]+\s+){1,7}?(?:ticket|case|one)\s+(?:(?:for|from|of|at)\s+(?:[\w'’-]+\s+){1,2})?"
+    r"(high|medium|normal|low)\s*[.!]*$)",
+    re.I,
+)  # "file a ticket, high", "make 1058 high"
 
 
 def is_priority(word: str) -> bool:
@@ -699,7 +706,7 @@ largest smallest most least newest oldest average avg sitting sit sits parked ha
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted
 few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager thurs tues weds covering reports
-together altogether thing things
+together altogether thing things ones other others more less fewer
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

@@ -230,10 +230,13 @@ class LeadService(OwnedService[Lead]):
         offset: int = 0,
         by_score: bool = False,
         min_score: int | None = None,
+        assigned_to_id: uuid.UUID | None = None,
     ) -> tuple[list[Lead], int]:
-        """Leads the caller may see, filtered by free text (name, email, company), status and least score; newest first,
-        or with `by_score` the highest score first."""
+        """Leads the caller may see, filtered by free text (name, email, company), status, least score and whose they
+        are; newest first, or with `by_score` the highest score first."""
         stmt = self.visible()
+        if assigned_to_id is not None:
+            stmt = stmt.where(Lead.assigned_to_id == assigned_to_id)
         if q:
             like = f"%{q.strip()}%"
             stmt = stmt.where(

@@ -520,13 +520,14 @@ TOOL_PERSON_ARGS: dict[tuple[str, str], Callable[[str, dict[str, uuid.UUID]], di
     ("reassign_deal", "owner"): lambda who, mine: {"deal_id": mine["deal"], "owner": who},
     ("reassign_lead", "owner"): lambda who, mine: {"lead_id": mine["lead"], "owner": who},
     ("search_deals", "owner"): lambda who, mine: {"owner": who},
+    ("search_leads", "owner"): lambda who, mine: {"owner": who},
     ("pipeline_summary", "owner"): lambda who, mine: {"owner": who},
     ("stuck_deals", "owner"): lambda who, mine: {"owner": who},
     ("search_calls", "person"): lambda who, mine: {"person": who},
 }
 
 
-READS_NAMING = {"search_deals", "pipeline_summary", "stuck_deals", "search_calls"}
+READS_NAMING = {"search_deals", "search_leads", "pipeline_summary", "stuck_deals", "search_calls"}
 
 
 def may_name(role: str, owner: str, tool: str) -> bool:

@@ -219,7 +219,7 @@ class PlanCore(ABC):
             [(name, _jsonable(arguments)) for name, arguments in calls],
             ledger,
             said,
-            focus=[*self.focus.records, *self.focus.people],  # the records and people the last view showed
+            focus=[*self.focus.records, *self.focus.people, *self.focus.behind],  # what the last turn viewed
             shown=self.focus.shown,
             picked=str(self.slots.get("pick") or ""),
             latest=self.latest,
@@ -275,6 +275,9 @@ class PlanCore(ABC):
             named = [r for r in listed if covers(str(name), str(r.get("name") or ""))]
             if len(named) == 1:
                 return named[0]
+            if len(named) > 1 and self.writing and all(r.get("type") in PERSON for r in named):
+                # "the maya one" of a list with two Mayas: asked, never a third Maya
+                self.answer("clarify", candidates=[self._hit_of(r) for r in named[:4]], confirm=False)
         worth = _THE_AMOUNT_ONE.search(self.text)
         if not name and len(listed) > 1 and worth and (amount := find_amount(worth[0])) is not None:
             said = money_short(amount.value).lower()  # "move the 120k one to qualification": its line says $120K
@@ -391,6 +394,12 @@ class PlanCore(ABC):
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
 
+    def _hit_of(self, record: dict[str, Any]) -> dict[str, Any]:
+        """A record shown, as search finds it (with the detail a "which one" question lists and its reply is matched
+        by)."""
+        found = self.call("search_crm", query=str(record["name"]), types=[str(record["type"])], limit=8)["data"]
+        return next((h for h in found if str(h["id"]) == str(record["id"])), {**record, "detail": ""})
+
     def _titled(self, words: str) -> dict[str, Any] | None:
         """The one person our last answer listed with a title holding every word said ("log a call w the procurement
         director" after "Contacts: ..., Tom Smith (Procurement Director)"), found by that name; else None. (The view is
@@ -423,7 +432,7 @@ class PlanCore(ABC):
 
     def _placed(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The one person of a shared name whose title the message says as a pick ("ben weber (the ceo one)", "the kara
-        zhou whos ceo"), or for a read whose company it says as a qualifier of the name ("olga zhou silverfield -
+        zhou whos ceo", "ben weber the engineer"), or for a read whose company it says as a qualifier of the name ("olga zhou silverfield -
         title?"; a company in a note's body, "she's moving to crestlogic", picks no one); never a word of a value the
         message sets ("set tara ueda's title to IT Director": "director" is the new title, not the Director of
         Finance). A write goes by the company only through "X at/from Y" (`find`): looser qualifiers put a note on the
@@ -435,8 +444,11 @@ class PlanCore(ABC):
         values = " ".join(str(v) for k, v in self.slots.items() if k not in ("name", "pick") and isinstance(v, str))
         said = set(name_words(self.text)) - set(name_words(str(candidates[0]["name"]))) - set(name_words(values))
         said = {w for w in said if w not in STOPWORDS and w not in COMPANY_SUFFIXES and not w.isdigit()}
-        picked = {w for m in _TITLE_PICK.finditer(self.text) for w in name_words(m[1] or m[2])}
         named = re.escape(str(candidates[0]["name"])).replace(r"\ ", r"\s+")
+        titled = re.search(named + r"\s*,?\s+the\s+((?:[\w-]+\s+)?[\w-]+)", self.text, re.I)  # "ben weber the ceo"
+        picked = {w for m in _TITLE_PICK.finditer(self.text) for w in name_words(m[1] or m[2])} | set(
+            name_words(titled[1]) if titled else []
+        )
         after = re.search(named + _QUALIFIED, self.text, re.I)
         qualified = {w for m in _THE_ONE.finditer(self.text) for w in name_words(m[1])} | set(
             name_words(after[1]) if after else []
@@ -462,8 +474,11 @@ class PlanCore(ABC):
         return int(self.call("get_ticket", ticket_id=str(ticket["id"]))["data"]["number"])
 
     def _focus_person(self) -> dict[str, Any] | None:
-        """The person of the one deal or ticket in focus: the deal's primary contact, the ticket's requester."""
+        """The person of the one deal or ticket in focus: the deal's primary contact, the ticket's requester (the one
+        its view named: the ticket is not read again, since a turn that reads customer text proposes no write)."""
         deal, ticket = self.focus.of(["deal"]), self.focus.of(["ticket"])
+        if ticket is not None and len(people := [p for p in self.focus.people if p.get("id")]) == 1:
+            return {"type": "contact", "id": str(people[0]["id"]), "name": str(people[0].get("name") or "")}
         contact_id = None
         if deal is not None and deal.get("id"):
             contact_id = self.call("get_deal", deal_id=str(deal["id"]))["data"].get("primary_contact_id")
@@ -493,6 +508,14 @@ class PlanCore(ABC):
             if result.get("ok"):
                 self.slots = {**self.slots, "person": person[:-1]}
         return result
+
+    def within_reach(self, person: str, doing: str) -> None:
+        """Refuse, with the tool's reason, when `person` is someone the caller may not act for ("give carlos's pilot
+        144 to john", "a task for emma" from another team's manager); a name that is nobody's passes (a record's)."""
+        result = self.attempt("search_deals", owner=person, open_only=True, limit=1)  # open deals: no customer text
+        error = result.get("error") or {}
+        if not result.get("ok") and not (error.get("code") == "not_found" and error.get("field") == "owner"):
+            self.answer("error", field=None, reason=f"you can't {doing} ({error.get('reason', 'it failed')}).")
 
     def _who(self, person: str) -> str:
         """The teammate's name as found (see `_as_teammate`), capitalised."""

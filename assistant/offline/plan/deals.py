@@ -13,13 +13,15 @@ from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import STUCK
 from assistant.offline.plan.lookups import RecordReads
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
-from assistant.offline.slots import STOPWORDS, find_date, find_floor, find_shift, find_stage, name_runs
+from assistant.offline.slots import STOPWORDS, find_date, find_floor, find_period, find_shift, find_stage, name_runs
 from prompts.money import money_short
 
 COACH = re.compile(
     r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I
 )
 _BIGGEST = re.compile(r"\b(?:biggest|largest|top|highest|most\s+valuable|big)\b", re.I)
+_AT_COMPANY = re.compile(r"\b(?:at|with|w)\s+([a-z][\w&'-]+)\W*$", re.I)  # "john's open deals at cedarline"
+_ONE_DEAL = re.compile(r"\bdeal\b|\bopp(?:ortunity)?\b", re.I)
 _OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|opportunity|opp)\b", re.I)
 _OWNER_OF_NAMED_DEAL = re.compile(
     r"\b([a-z]+)['’]s\s+([\w&]+(?:\s+[\w&]+){0,3}\s+[-–]\s+[\w&]+(?:\s+\d{1,4})?)\b", re.I
@@ -133,7 +135,13 @@ class DealActs(RecordReads):
                     empty=f"None of {self._who(person)}'s deals has been stuck for more than {days} days.",
                     title=f"{self._who(person)}'s deals with no stage change for more than {days} days",
                 )
-        elif PIPELINE_WORDS.search(self.text) or PERFORMANCE.search(self.text) or COACH.search(self.text):
+        elif (
+            (
+                PIPELINE_WORDS.search(self.text) and not find_stage(self.text)
+            )  # "carlos negotiation deals + total": a list
+            or PERFORMANCE.search(self.text)
+            or COACH.search(self.text)
+        ):
             result = self._as_teammate(
                 "pipeline_summary",
                 "owner",
@@ -150,19 +158,25 @@ class DealActs(RecordReads):
             today, within = self.model.now().date(), self.slots.get("within_days")
             rest = _REST_OF_MONTH.search(self.text)
             period = "this_month" if rest else period
+            at = _AT_COMPANY.search(self.text)
+            company = at[1] if at and at[1].lower() not in STOPWORDS and not find_period(at[1]) else None
             arguments = {
+                "query": company,  # "john's open deals at cedarline": those whose names hold it
                 "stage": stage.value if stage else None,
                 "open_only": stage is None,
                 "owner": person,
                 "period": period,
-                "limit": 100 if within or rest else 50 if period or stage else 25,
+                "limit": 100 if within or rest else 50 if period or stage or _BIGGEST.search(self.text) else 25,
                 **self._floor(),
             }
             result = self._as_teammate("search_deals", "owner", **arguments)
             if result.get("ok"):
                 data = result["data"]
-                what = (f"in {stage.value.replace('_', ' ')}" if stage else "still open") + (
-                    f" closing {str(period).replace('_', ' ')}" if period else ""
+                self._the_biggest(data)
+                what = (
+                    (f"in {stage.value.replace('_', ' ')}" if stage else "still open")
+                    + (f" at {company.capitalize()}" if company else "")
+                    + (f" closing {str(period).replace('_', ' ')}" if period else "")
                 )
                 if isinstance(least := arguments.get("min_amount"), Decimal):
                     what += f" of {money_short(least)} or more"
@@ -201,11 +215,8 @@ class DealActs(RecordReads):
         over = self._floor()
         least = over.get("min_amount")
         data = self.call("search_deals", mine=True, open_only=True, **over, limit=50 if biggest else 20)["data"]
+        self._the_biggest(data)
         deals = sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))[:20] if biggest else data["deals"]
-        alone = len(deals) == 1 or (len(deals) > 1 and deals[0].get("amount") != deals[1].get("amount"))
-        if biggest and alone and re.search(r"\bdeal\b|\bopp(?:ortunity)?\b", self.text, re.I):
-            # "whats my biggest deal": that one deal (no tie), in focus for "move it to negotiation"
-            self.answer("deal", d=self.call("get_deal", deal_id=str(deals[0]["id"]))["data"])
         count = f"{data['total']} deal{'s' if data['total'] != 1 else ''}"
         total = f", {money_short(data['amount'])} in total" if data.get("amount") is not None else ""
         shown = f", the first {len(deals)}" if data["total"] > len(deals) else ""
@@ -216,6 +227,15 @@ class DealActs(RecordReads):
             title=f"Your open deals{worth}{', biggest first' if biggest else ''} ({count}{total}{shown})",
             empty=f"You have no open deals{worth}.",
         )
+
+    def _the_biggest(self, data: dict[str, Any]) -> None:
+        """ "whats my biggest deal", "emma's biggest open deal": the one largest deal of a whole list (no tie), shown
+        alone and in focus for "move it to negotiation"; nothing for deals said in the plural."""
+        if not (_BIGGEST.search(self.text) and _ONE_DEAL.search(self.text)) or data["total"] > len(data["deals"]):
+            return
+        ranked = sorted(data["deals"], key=lambda d: -float(d.get("amount") or 0))
+        if len(ranked) == 1 or (len(ranked) > 1 and ranked[0].get("amount") != ranked[1].get("amount")):
+            self.answer("deal", d=self.call("get_deal", deal_id=str(ranked[0]["id"]))["data"])
 
     def _floor(self) -> dict[str, Decimal]:
         """The least amount a deal list is asked for ("my deals over 100k", "only the ones over 50k"), as the

@@ -28,6 +28,8 @@ class HandoffActs(TaskActs, TicketActs):
             self.slots = {**self.slots, "assignee": handed.to, "ticket_number": number}
             self.do_assign_ticket()
         if handed.kind == "deal":
+            if handed.owner:  # "give carlos's northline pilot 144 to john": carlos must be within the caller's reach
+                self.within_reach(handed.owner, f"hand on {handed.owner.capitalize()}'s deals")
             named = self.slots.get("name") if self.slots.get("pick") else clean_words(handed.words)
             self.slots = {**self.slots, "name": named}
             deal = self.find(["deal"], what="a deal")

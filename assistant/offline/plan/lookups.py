@@ -15,10 +15,11 @@ from assistant.offline.dialogue import (
     field_request,
     is_howto,
     is_question,
+    possessor,
 )
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
-from assistant.offline.slots import find_floor, find_window
+from assistant.offline.slots import STOPWORDS, find_floor, find_window
 
 FIELD_KEYS = {
     "contact": {
@@ -275,18 +276,26 @@ class RecordReads(PlanCore):
         )
         floor = find_floor(self.text)
         least = int(floor.value[0]) + floor.value[1] if floor is not None and floor.value[0] <= 100 else None
-        data = self.call(
+        whose = self._teammate() or possessor(self.text, STOPWORDS)  # "mike's new leads": his
+        result = self._as_teammate(
             "search_leads",
+            "owner",
             query=None,
             status=status,
             limit=25 if hot else 20,
             order="score" if hot or least is not None else "newest",  # "leads scoring above 80": the highest first
             **({"min_score": least} if least is not None else {}),
-        )["data"]
+            **({"owner": whose} if whose else {}),
+        )
+        if not result.get("ok"):
+            error = result.get("error") or {}
+            self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
+        data = result["data"]
         leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
         if hot:  # the highest scores first
             leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
-        title = f"{'Your ' if self.role == 'rep' else ''}{status or 'open'} leads".strip()
+        owner = f"{self._who(whose)}'s " if whose else "Your " if self.role == "rep" else ""
+        title = f"{owner}{status or 'open'} leads".strip()
         title += f" scoring {least} or more" if least is not None else ""
         self.answer(
             "leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:]

@@ -47,6 +47,7 @@ from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
 from assistant.offline.slots import (
     BARE_TICKET,
+    NUMBERED_TASK,
     STOPWORDS,
     find_date,
     find_floor,
@@ -96,7 +97,7 @@ _CHANGE_FIELD = re.compile(
     re.I,
 )
 _TASK_WORDS = re.compile(
-    r"\btasks?\b|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0,20}\bdeals?\b)",
+    rf"\btasks?\b|\b{NUMBERED_TASK}|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0, 20}\bdeals?\b)",
     re.I,
 )
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
@@ -128,7 +129,12 @@ _NEW_KINDS = {
 }
 # several tickets handed to one person by their numbers alone: "1059 and 1041 both to sam pls"
 _NUMBERS_TO = re.compile(
-    r"\b\d{4,5}(?:\s*(?:,|and|&)\s*#?\d{4,5})+\s+(?:(?:both|all|each)\s+)?(?:over\s+)?to\s+([a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    r"\b\d{4,5}(?:\s*(?:,|and|&)\s*#?\d{4,5})+[,\s]+(?:(?:both|all|each)\s+)?(?:over\s+)?to\s+([a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    re.I,
+)
+# a change said of a ticket number, whatever the value: "set 1062 priority", "1042 to 50k"
+_CHANGES_TICKET = re.compile(
+    r"^\W*(?:(?:please|pls)\s+)?(?:set|change|update|make|bump|raise|lower|mark)\b|^\W*#?\d{4,5}\s+(?:to|->|→)\s+\S",
     re.I,
 )
 _TAKE_TICKET = re.compile(
@@ -172,7 +178,8 @@ TASK_PRIORITY = re.compile(
 # gets a new due date (named by its title's words: never a new task called by the rest of the sentence)
 TASK_DUE = re.compile(
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:move|push|reschedule|shift|bump|postpone)\s+"
-    r"((?:my\s+|the\s+|[a-z]+['’]s\s+)?(?:(?:task|to-?do|reminder)\s+['\"‘“].+?['\"’”]|.+?\s+(?:task|to-?do|reminder)))"
+    r"((?:my\s+|the\s+|[a-z]+['’]s\s+)?(?:(?:task|to-?do|reminder)\s+['\"‘“].+?['\"’”]|.+?\s+(?:task|to-?do|reminder)"
+    rf"|{NUMBERED_TASK}))"
     r"\s+(?:to|till|until|out\s+to)\s+(.+?)\W*$",
     re.I,
 )
@@ -376,12 +383,18 @@ class Plan(
             and not asks_reply(text)  # "draft a reply for 1001 pls": the reply's own step below
             and (bare := BARE_TICKET.search(text)) is not None
         ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
-            if (many := _NUMBERS_TO.search(text)) and not is_priority(many[1]) and many[1].lower() not in STOPWORDS:
+            if (
+                (many := _NUMBERS_TO.search(text))
+                and not is_priority(many[1])
+                and (many[1].lower() in ("me", "myself") or many[1].lower() not in STOPWORDS)
+            ):
                 self.writing = True  # "1059 and 1041 both to sam pls": each one handed on, one approval
                 numbers = dict.fromkeys(int(n) for n in re.findall(r"\d{4,5}", many[0]))
                 self.write_all([("assign_ticket", {"number": n, "assignee": self._person(many[1])}) for n in numbers])
             numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
-            if (numbered.get("status") or numbered.get("priority") or handed_to(text)) and not is_question(text):
+            if (
+                numbered.get("status") or numbered.get("priority") or handed_to(text) or _CHANGES_TICKET.match(text)
+            ) and not is_question(text):  # "set 1062 priority", "1042 to 50k": what should change is asked
                 self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
                 self.writing = True
                 self.do_update_ticket()
@@ -608,6 +621,14 @@ class Plan(
         if person:
             self.slots = {**self.slots, "person": person}
         manager = self.role in ("manager", "admin")
+        named = str(self.slots.get("name") or "")
+        if (
+            self.role in ("manager", "admin", "rep")
+            and re.search(r"\bleads\b", lowered)
+            and (person or (_ONE_WORD.match(named) and stands_for_person(self.text, named)))
+        ):  # "mike's new leads", "what leads does emma have": theirs (the tool says when the caller may not see them)
+            self.slots = {**self.slots, "name": None, "person": person or named}
+            return "list_leads"
         if (
             not person
             and manager

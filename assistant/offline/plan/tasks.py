@@ -9,7 +9,7 @@ from typing import Any
 from assistant.offline.guard import name_words, same_word
 from assistant.offline.linking import candidate_line, covers
 from assistant.offline.plan.core import ANYTHING, PlanCore
-from assistant.offline.slots import STOPWORDS, clauses, find_date, tokens
+from assistant.offline.slots import NUMBERED_TASK, STOPWORDS, clauses, find_date, tokens
 
 
 def _task_words(text: str) -> str:
@@ -20,7 +20,7 @@ def _task_words(text: str) -> str:
 _IN_PROGRESS = re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bunderway\b", re.I)
 _WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
 _FOR_TEAMMATE = re.compile(
-    r"\b(?:task|reminder|to-?do)\s+for\s+(?!me\b|myself\b|us\b|the\b|a\b)([a-z]+)\s*[:,-]"
+    r"\b(?:task|reminder|to-?do)\s+for\s+(?!(?:me|myself|us|the|a|him|her|them)\b)([a-z]+)(?:\s*[:,-]|\s+to\b)"
     r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
     r"|\b(?:give|assign|set|make|create)\s+(?!(?:me|us|myself|up|it|this|that|them|him|her)\b)([a-z]+)\s+an?\s+"
     r"(?:task|reminder|to-?do)\b",
@@ -28,7 +28,7 @@ _FOR_TEAMMATE = re.compile(
 )
 COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
-    r"|\b(?:tasks?|follow[\s-]?up\s*#\s*\d+)\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
+    rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
 DONE_WITH_IT = re.compile(
@@ -96,6 +96,7 @@ class TaskActs(PlanCore):
                         reason="only managers (for their team) and admins give tasks to others.",
                     )
                 assignee = who
+                self.within_reach(who, f"give {who.capitalize()} a task")
         self.need("title", hint="What should I remind you to do?")
         kind = self.slots.get("related_kind")
         related = self.find([str(kind)] if kind in ANYTHING else ANYTHING, what="a record", required=bool(kind))

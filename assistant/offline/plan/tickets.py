@@ -35,6 +35,16 @@ _TICKET_VERBS = frozenset(
     "summarize suggest reply draft respond answer pls plz please over urgent high low medium normal priority pending "
     "resolved closed open one tix take grab drop raise lower make push wait waiting while".split()
 )
+
+
+def _said_as_topic(words: str, text: str) -> bool:
+    """Whether `words` are said as the subject of tickets: "invoice tickets", "tickets about sso"."""
+    w = re.escape(words)
+    return bool(
+        re.search(rf"\b{w}\s+(?:tickets?|tix|cases?|issues?)\b|\b(?:about|regarding|re|mentioning)\s+{w}\b", text, re.I)
+    )
+
+
 _THEIR_TICKET = re.compile(r"^\W*(?:his|her|their)\s+(?:ticket|case|issue)\W*$", re.I)
 _TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
 
@@ -185,8 +195,10 @@ class TicketActs(PlanCore):
         )
         if nobody and record is None:  # neither a teammate nor a record by that name: say so, list nothing else
             self.answer("error", field=nobody.get("field"), reason=nobody.get("reason", "it failed"))
+        named = str(self.slots.get("name") or "")
+        subject = named if record is None and not nobody and _said_as_topic(named, self.text) else None
         arguments = {
-            "query": None,
+            "query": subject,  # "invoice tickets still open", "tickets about sso": no account or person, a subject
             "status": status,
             "priority": self.slots.get("priority"),
             "account_id": record["id"] if record and record["type"] == "account" else None,
@@ -201,7 +213,7 @@ class TicketActs(PlanCore):
             arguments["order"] = "oldest"
         if (
             re.search(
-                r"\bmy\s+(?:\w+\s+)?(?:queue|tickets)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b"
+                r"\bmy\s+(?:\w+\s+){0,2}(?:queue|tickets?|ones?)\b|\bassigned\s+to\s+me\b|\bmy\s+(?:own\s+)?(?:cases|queue)\b|\bof\s+mine\b"
                 r"|\btickets\b.*\b(?:have\s+i\s+got|do\s+i\s+have|i(?:'ve|\s+have)?\s+got)\b|\btickets\s+on\s+me\b",
                 self.text,
                 re.I,
@@ -214,7 +226,8 @@ class TicketActs(PlanCore):
             f"{'Your ' if arguments.get('mine') else ''}{status or ('all' if history else 'open')}"
             + (" unassigned" if unassigned else "")
             + " tickets"
-            + (f" for {record['name']}" if record else "")
+            + (f" for {record.get('name') or 'them'}" if record else "")
+            + (f' about "{subject}"' if subject else "")
             + (f", {arguments['priority']} priority" if arguments.get("priority") else "")
             + (", oldest first" if oldest else "")
         )
