@@ -5,7 +5,7 @@ from __future__ import annotations
 from store.access import CallerRole
 from store.embeddings import default_embedder
 from store.knowledge import search
-from store.knowledge.answers import PICK_POOL, answer_from, choose_article, stands_out, titled_code
+from store.knowledge.answers import PICK_POOL, answer_from, choose_article, question_need, stands_out, titled_code
 from store.knowledge.memory import search_memory
 from store.knowledge.search import (
     NAME_SCORE,
@@ -56,10 +56,14 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     if all(h.article_id != chosen for h in relevant):  # an article under the floor that the chosen one refers to
         relevant.insert(0, next(h for h in hits if h.article_id == chosen))
     relevant.sort(key=lambda h: h.article_id != chosen)  # the article answered from is [1]
-    if max(h.score for h in relevant) < WEAK_SCORE and not await weak_match_answers(
-        ctx.session, query, chosen, visible
+    if (
+        max(h.score for h in relevant) < WEAK_SCORE
+        and not (question_need(query) == "steps" and stands_out([h.score for h in hits]))
+        and not await weak_match_answers(ctx.session, query, chosen, visible)
     ):
-        # a weak match whose article lacks a short question's distinctive words ("mortgage", "notarize"): no answer
+        # a weak match whose article lacks a short question's distinctive words ("mortgage", "notarize"): no answer;
+        # unless the question asks how to do something and one article stands well clear of the rest: a how-to in
+        # other words than its article ("add a colleague to our workspace": "Invite teammates")
         return ToolResult(data={"found": False, "passages": []}, refs=[])
     relevant = relevant[: max(1, min(limit, 10))]
     composed = await answer_from(ctx.session, embedder, query, chosen)

@@ -71,6 +71,10 @@ _SIZE = re.compile(
     r"\d\s?(?:[kmgt]i?b|bytes?|kilobytes?|megabytes?|gigabytes?|characters?|rows?|pixels?|px)\b", re.IGNORECASE
 )
 _NUMBER = re.compile(rf"(?<![\w$.,-])(?:\d[\d,]*|{_NUMBER_WORDS}|unlimited)\b(?!\s?%)", re.IGNORECASE)
+_POINTS_BACK = re.compile(
+    r"^\s*(?:[-*]\s+)?(?:th(?:e|is|at|ese|ose) (?:limit|cap|maximum|allowance|fee|charge|rate|count)s?|this|it)\b",
+    re.IGNORECASE,
+)  # a line about the value just stated ("The limit applies to outbound movements such as ...")
 _WINDOW = 5  # words either side of a number that may say what it counts ("9 complimentary visits", "visits: 9")
 _WORDS = re.compile(r"[a-z]+", re.IGNORECASE)
 _ALSO_ONLY = re.compile(r"\balso (?P<verb>[a-z]+) (?P<asked>[^,?;.!]+?),? or (?:only|just)\b", re.IGNORECASE)
@@ -187,10 +191,15 @@ def _states(kind: Kind, counted: frozenset[str], text: str) -> bool:
 
 
 def _said_of(counted: frozenset[str], value: re.Pattern[str], text: str) -> bool:
-    """Whether a value of the pattern is said within _WINDOW words of one of the `counted` words."""
+    """Whether a value of the pattern is said within _WINDOW words of one of the `counted` words, or of what the line
+    right after it says the value applies to, pointing back at it ("up to 30 withdrawals during each monthly cycle." /
+    "The limit applies to ... electronic transfers": a count of transfers)."""
     for m in value.finditer(text):
         around = _WORDS.findall(text[: m.start()])[-_WINDOW:] + _WORDS.findall(text[m.end() :])[:_WINDOW]
         if counted & {_stem(w) for w in around}:
+            return True
+        after = [line for line in text[m.end() :].split("\n")[1:3] if line.strip()][:1]
+        if after and _POINTS_BACK.match(after[0]) and counted & {_stem(w) for w in _WORDS.findall(after[0])}:
             return True
     return False
 

@@ -143,6 +143,10 @@ _SCOPE = re.compile(
     r"section) (?:explains|describes|covers|shows|is)\b|^use this (?:guide|procedure|article)\b",
     re.IGNORECASE,
 )
+_UNSAID = re.compile(
+    r"\b(?:the|any) (?:required|correct|right|proper|exact|specific|approved) ((?:[a-z]+ ){0,2}[a-z]+)", re.IGNORECASE
+)  # a reference to something the answer does not spell out ("include the required restrictive wording")
+_SPELLS = re.compile(r"[\"\u201c\u2018][^\"\u201d\u2019]{3,60}[\"\u201d\u2019]|\bfor example\b|\be\.g\.", re.IGNORECASE)
 ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
 LIST_SLACK = 200  # the answer may run this far over ANSWER_CHARS to give a short list whole
 EXTEND_MARGIN = 0.15  # units scoring within this of the best-answering unit may complete the answer
@@ -525,6 +529,10 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
             added.update(rest)
             size += sum(len(units[j]) for j in rest)
     added -= {i for i in added if _plain(units[i]).rstrip().endswith(":") and i + 1 not in added}  # a lead, no list
+    for i in _spelled_out(" ".join([core.text, *(units[j] for j in added)]), list(units)):
+        if i not in added and size + len(units[i]) <= ANSWER_CHARS + LIST_SLACK:
+            added.add(i)
+            size += len(units[i])
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]
@@ -535,6 +543,20 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         list(dict.fromkeys([*core.sections, *(p.section for p in used)])),
         list(dict.fromkeys([*core.evidence, *(p.content for p in used)])),
     )
+
+
+def _spelled_out(answer: str, units: list[str]) -> list[int]:
+    """The units that spell out what an answer refers to without saying it ("include the required restrictive
+    wording"): a unit quoting it, or giving it as an example, that names the same thing ("Include any required
+    restrictive endorsement (for example, "For mobile deposit only")"). A reader told to use "the required wording"
+    needs the wording."""
+    found = []
+    for m in _UNSAID.finditer(_plain(answer)):
+        named = _stems(m.group(1))
+        found += [
+            i for i, u in enumerate(units) if _SPELLS.search(u) and named & _stems(u) and _plain(u) not in answer
+        ][:1]
+    return list(dict.fromkeys(found))
 
 
 def _parts(question: str) -> list[str]:

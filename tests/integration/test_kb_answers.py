@@ -20,6 +20,7 @@ from store.knowledge.answers import (
     _extend,
     _join,
     _scores,
+    _spelled_out,
     _units,
     best_sentence,
     choose_article,
@@ -37,7 +38,7 @@ from store.knowledge.answers import (
     stands_out,
 )
 from store.knowledge.chunking import chunk
-from store.knowledge.search import RELEVANCE_FLOOR, own_names, unknown_names, weak_match_answers
+from store.knowledge.search import RELEVANCE_FLOOR, WEAK_SCORE, own_names, unknown_names, weak_match_answers
 from store.knowledge.sections import article_kind, section_role
 from store.models import KbArticle, KbChunk
 from store.models.enums import Role, Visibility
@@ -895,3 +896,56 @@ def test_an_article_never_naming_a_place_does_not_say_where(embedder):
     )
     assert compose("where are the trees actually planted, which country?", _passages(text), embedder).text == ""
     assert "$750" in compose("how much do I need to spend for a tree to be planted?", _passages(text), embedder).text
+
+
+CHECK_DEPOSIT = """## Before you start
+- Confirm the check is payable to you and is not altered or damaged.
+- Endorse the back of the check. Include any required restrictive endorsement (for example, "For mobile deposit only").
+
+## Step-by-step: Mobile check deposit
+1. Open the mobile app and sign in.
+2. Choose Mobile Check Deposit and enter the check amount exactly as printed.
+3. Photograph the front and the back of the check, then submit.
+
+## Funds availability
+- Standard deposits are typically available within 1-2 business days.
+- Certain deposits may be held for extended review; the app shows the expected availability date.
+- Deposits made after 8 pm count as made on the next business day.
+
+## Common issues and how to resolve them
+- Image quality error: Retake photos with better lighting and ensure all corners are visible.
+- Endorsement missing: Sign the back and include the required restrictive wording, then resubmit.
+- Amount mismatch: Edit the entered amount to exactly match the check and resubmit.
+- Duplicate deposit detected: Do not attempt to redeposit; contact support through the app.
+"""
+
+
+def test_an_answer_referring_to_what_it_does_not_spell_out_gets_the_unit_that_does(embedder):
+    """ "Include the required restrictive wording" tells the customer to write something without saying what: the
+    unit quoting it ("For mobile deposit only") completes the answer; an answer naming nothing unsaid gets nothing."""
+    units = _units(CHECK_DEPOSIT)
+    endorse = next(i for i, u in enumerate(units) if "For mobile deposit only" in u)
+    missing = next(u for u in units if u.startswith("- Endorsement missing"))
+    assert _spelled_out(missing, units) == [endorse]
+    assert _spelled_out(units[endorse], units) == []  # already said
+    assert _spelled_out("- Retake photos with better lighting.", units) == []
+    question = "my phone keeps bouncing my check back saying something about the endorsement. what am I doing wrong"
+    answer = compose(question, _passages(CHECK_DEPOSIT), embedder).text
+    assert "Endorsement missing" in answer and "For mobile deposit only" in answer
+
+
+async def test_a_how_to_whose_article_stands_clear_is_answered_under_the_weak_match_score(helpcenter, embedder):
+    """ "Add a colleague to our workspace" holds none of the invitation article's words and scores under WEAK_SCORE,
+    but it asks how to do something and that article stands well clear of every other: it answers. A yes/no question
+    about what no article says (a nonprofit discount), however clear its best match, stays unanswered."""
+    tool = TOOLSET.get("kb_search")
+    visitor = Actor.customer("visitor-howto")
+    async with helpcenter.session() as s:
+        context = ToolContext(session=s, actor=visitor, settings=Settings(), embedder=embedder)
+        hits = await search(s, embedder, "how do I add a colleague to our workspace?", limit=6)
+        howto = await tool.run(context, {"query": "how do I add a colleague to our workspace?"})
+        discount = await tool.run(context, {"query": "is there a discount for registered nonprofits / charities?"})
+    assert hits[0].title == "Invite teammates and assign roles" and hits[0].score < WEAK_SCORE
+    assert stands_out([h.score for h in hits])
+    assert howto.data["found"] and howto.data["passages"][0]["title"] == "Invite teammates and assign roles"
+    assert discount.data == {"found": False, "passages": []}

@@ -142,3 +142,14 @@ def test_an_article_names_the_age_a_group_is_named_by():
 )
 def test_an_article_names_a_place_when_asked_where_something_is(question, text, named):
     assert names_place(question, text) is named
+
+
+def test_a_count_is_said_of_what_the_line_after_it_says_the_limit_applies_to():
+    """ "How many transfers out" is answered by "up to 30 withdrawals" when the next line says what the limit applies
+    to ("The limit applies to ... electronic transfers"); a line that does not point back at the value says nothing
+    of it, and neither does a count of something else."""
+    question = "how many transfers out per month can we make from our business savings before it's a problem?"
+    limit = "- You may make up to 30 withdrawals during each monthly cycle.\n"
+    assert states_asked(question, limit + "- The limit applies to outbound movements such as electronic transfers.")
+    assert not states_asked(question, limit + "- Electronic transfers are free of charge.")
+    assert not states_asked(question, limit + "- The limit applies to cash withdrawals at a branch.")
