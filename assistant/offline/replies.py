@@ -200,7 +200,7 @@ def object_implied(text: str) -> str:
 # "the emberpoint csv export one, make it urgent", "prismpoint sso ticket - put it on me": a record described first,
 # then what is done to "it"
 _DESCRIBED_FIRST = re.compile(
-    rf"^\W*(?P<what>(?:[\w'’#]+\s+){{0,6}}?(?:one|ticket|case|deal|lead|task|(?P<task>{NUMBERED_TASK}))"
+    rf"^\W*(?P<what>(?:(?!(?:has|have|had|is|was|got)\b)[\w'’#]+\s+){{0,6}}?(?:one|ticket|case|deal|lead|task|(?P<task>{NUMBERED_TASK}))"
     r"(?:\s+(?:for|from|at|of|with)\s+[\w'’-]+(?:\s+[\w'’-]+)?)?)"  # "the webhook ticket for deltaline, set it to ..."
     r"(?:\s+(?:is|was|'s)\s+(?:overdue|late|stale|stuck|slipping|behind))?\s*[-–—,:;]\s*"
     r"(?:(?:pls|please|and|then|so|ok)\s+)?(?P<verb>make|set|put|move|push|mark|give|assign|close|resolve|escalate|bump"

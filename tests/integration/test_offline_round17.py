@@ -6,6 +6,7 @@ demo CRM seeded at the test's clock."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -131,3 +132,32 @@ async def test_tickets_asked_for_by_subject_are_those_of_that_subject(db, demo_c
             )
         )
     assert {int(n) for n in re.findall(r"^- #(\d+) ", shown.answer, re.M)} == numbers, shown.answer
+
+
+async def test_a_teammates_overdue_task_named_in_passing_is_handed_on(db, demo_chat, clock):
+    agent, as_ = demo_chat
+    maria = await as_("maria@nexa.test")
+    john = await _user_id(db, "john@nexa.test")
+    async with db.session() as session:
+        late = Task(
+            title="Send the pricing sheet",
+            assignee_id=john,
+            created_by_id=john,
+            due_date=clock.date() - timedelta(days=3),
+        )
+        soon = Task(
+            title="Send the pricing sheet again",
+            assignee_id=john,
+            created_by_id=john,
+            due_date=clock.date() + timedelta(days=3),
+        )
+        session.add_all([late, soon])
+    asked = await agent.run(maria, "john has an overdue pricing sheet task - give it to mike")
+    assert [(p.tool, p.arguments["task_id"]) for p in asked.pending] == [("update_task", str(late.id))], asked.answer
+
+
+async def test_a_refund_on_a_ticket_is_said_to_be_outside_what_nexa_does(demo_chat):
+    agent, as_ = demo_chat
+    sam = await as_("sam@nexa.test")
+    asked = await agent.run(sam, "refund the customer on 1010 $200 pls")
+    assert "can't" in asked.answer and "Ticket #1010" not in asked.answer and not asked.pending, asked.answer

@@ -381,6 +381,7 @@ class Plan(
             and (not self.slots.get("ticket_number") or self.parse.intent == "update_ticket")
             and not _TAKE_TICKET.search(text)
             and not asks_reply(text)  # "draft a reply for 1001 pls": the reply's own step below
+            and not cannot  # "refund the customer on 1010 $200": what the product cannot do, said so below
             and (bare := BARE_TICKET.search(text)) is not None
         ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
             if (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from collections.abc import Collection
 from typing import Any
 
 from assistant.offline.guard import name_words, same_word
@@ -17,6 +18,7 @@ def _task_words(text: str) -> str:
     return " ".join(t.text for t in tokens(text) if t.key not in STOPWORDS | _TASK_NOISE or t.key.isdigit()).strip()
 
 
+_WHOSE_TASKS = re.compile(r"^([A-Z][a-z]+)(?: [A-Z][\w'-]+)*'s open tasks\b")  # "Emma Wilson's open tasks ...:"
 _IN_PROGRESS = re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bunderway\b", re.I)
 _WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
 _FOR_TEAMMATE = re.compile(
@@ -159,8 +161,10 @@ class TaskActs(PlanCore):
             held = [i for i, line in enumerate(shown) if covers(key, line)]
             if len(held) == 1:
                 return listed[held[0]]
+        whose = _WHOSE_TASKS.match(self.focus.answer)
+        owner = owner or (whose[1] if whose and listed else None)  # "the yara quist one" of emma's tasks: hers
         if owner and owner.lower() not in ("my", "our", "me", "i"):
-            return self._teammate_task(key, owner)
+            return self._teammate_task(key, owner, shown={str(r["id"]) for r in listed})
         tasks = self.call("my_tasks")["data"]["tasks"]
         lines = [
             {
@@ -177,6 +181,11 @@ class TaskActs(PlanCore):
             described = self.attempt("find_tasks", description=key)
             ids = {t["id"] for t in described.get("data") or []} if described.get("ok") else set()
             matched = [line for line in lines if line["id"] in ids]
+        if (
+            len(matched) > 1
+            and len(among := [m for m in matched if str(m["id"]) in {str(r["id"]) for r in listed}]) == 1
+        ):
+            matched = among  # "the yara quist one is done" after a list: the one of those our last answer listed
         picked = [line for line in matched if candidate_line(line) == self.slots.get("pick")]
         if len(matched) > 1 and len(picked) == 1:
             matched = picked
@@ -186,10 +195,17 @@ class TaskActs(PlanCore):
             self.answer("clarify", candidates=matched[:4], confirm=False)
         return matched[0]
 
-    def _teammate_task(self, key: str, owner: str) -> dict[str, Any]:
+    def _teammate_task(self, key: str, owner: str, shown: Collection[str] = ()) -> dict[str, Any]:
         """The one open task of a teammate the words name (`find_tasks`: a teammate's titles are their own text, and a
-        turn that reads them proposes no write, so they are matched where they are kept and never read here)."""
+        turn that reads them proposes no write, so they are matched where they are kept and never read here); among
+        several, the one of those our last answer listed."""
+        key = " ".join(w for w in key.split() if w.lower() != owner.lower()) or key  # "john has an overdue follow up"
         found = self.call("find_tasks", description=key, person=owner)["data"]
+        today = self.model.now().date().isoformat()
+        if len(found) > 1 and re.search(r"\boverdue\b", self.text, re.I):  # "john has an overdue follow up": that one
+            found = [t for t in found if str(t.get("due_date") or "9999") < today] or found
+        if len(found) > 1 and len(listed := [t for t in found if str(t["id"]) in shown]) == 1:
+            found = listed
         if not found:
             self.answer("not_found", what=f"an open task of {owner.capitalize()}'s", name=key, writing=self.writing)
         if len(found) > 1:
