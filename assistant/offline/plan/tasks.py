@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from collections.abc import Collection
+from datetime import date
 from typing import Any
 
 from assistant.offline.guard import name_words, same_word
