@@ -66,8 +66,8 @@ def follow_up(previous: str, text: str) -> str | None:
     """The question an elliptical follow-up asks ("and john's?", "what about Mike?", "same for john", "what about last
     quarter"): the previous question or read with its person, its "my" or its period replaced by the one named now."""
     swap = _THE_OTHER_OUTCOME.match(text)
-    if swap and (said := re.search(r"\b(?:won|lost|win|lose)\b", previous, re.I)) and _reads(previous):
-        return f"{previous[: said.start()]}{swap[1].lower()}{previous[said.end() :]}"  # "now the lost ones"
+    if swap and (outcome := re.search(r"\b(?:won|lost|win|lose)\b", previous, re.I)) and _reads(previous):
+        return f"{previous[: outcome.start()]}{swap[1].lower()}{previous[outcome.end() :]}"  # "now the lost ones"
     m = _ELLIPSIS.match(text)
     if m is None or m[1].lower() in NOT_A_NAME or not (is_question(previous) or _reads(previous)):
         return None
