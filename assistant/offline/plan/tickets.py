@@ -41,7 +41,12 @@ def _said_as_topic(words: str, text: str) -> bool:
     """Whether `words` are said as the subject of tickets: "invoice tickets", "tickets about sso"."""
     w = re.escape(words)
     return bool(
-        re.search(rf"\b{w}\s+(?:tickets?|tix|cases?|issues?)\b|\b(?:about|regarding|re|mentioning)\s+{w}\b", text, re.I)
+        re.search(
+            rf"\b{w}\s+(?:tickets?|tix|cases?|issues?)\b"
+            rf"|\b(?:tickets?|tix|cases?|issues?|ones?)\s+(?:about|regarding|re|mentioning)\s+{w}\b",
+            text,
+            re.I,
+        )
     )
 
 
