@@ -96,8 +96,9 @@ def line_pointed(text: str, answer: str) -> str:
     if len(held) == 1:
         return _named(text, said, held[0])
     kinds = {line.kind for line in lines}
-    if not held and said[1] and kinds in ({"task"}, {"ticket"}) and said[0].lower().endswith(" one"):
+    if len(held) != 1 and said[1] and kinds in ({"task"}, {"ticket"}) and said[0].lower().endswith(" one"):
         # "push the ava baker one to friday" after a list of tasks: a task the words describe, of those or others
+        # (several lines holding the words: asked among those the words describe)
         return text[: said.start()] + said[0][: -len("one")] + kinds.pop() + text[said.end() :]
     return text
 
