@@ -97,7 +97,7 @@ _CHANGE_FIELD = re.compile(
     re.I,
 )
 _TASK_WORDS = re.compile(
-    rf"\btasks?\b|\b{NUMBERED_TASK}|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{0, 20}\bdeals?\b)",
+    rf"\btasks?\b|\b{NUMBERED_TASK}|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{{0,20}}\bdeals?\b)",
     re.I,
 )
 _MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
