@@ -97,7 +97,7 @@ _DEAL_NAME = re.compile(
 )
 # the record named in a clause before the hand-off that says "it": "Atlasstone LLC - Platform 6 - give it to john"
 _NAMED_FIRST = re.compile(
-    r"^\W*(.+?)\s*(?:[,;:]|\s[-–—])\s+(?:(?:please|pls|and|then|ok)\s+)?(?:re-?assign|give|hand|transfer|pass)\s+"
+    r"^\W*(.+?)\s*(?:[,;:]|\s[-–—])\s+(?:(?:please|pls|and|then|ok)\s+)?(?:(?:re-?)?assign|give|hand|transfer|pass)\s+"
     r"(?:it|this|that)\b",
     re.I,
 )

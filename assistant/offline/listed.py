@@ -117,12 +117,11 @@ _THEN_IT = re.compile(
 
 
 def _named(text: str, pointer: re.Match[str], line: Line) -> str:
-    """`text` with the record `pointer` points at named; a record pointed at first, before what is done to "it", is
-    said as the object of that verb ("the brightfield one closes today - push it 2 weeks" -> "push Brightfield
-    Partners - Expansion 108 2 weeks", "the login one - assign it to me" -> "assign #1038 to me")."""
-    if pointer.start() == 0 and (then := _THEN_IT.match(text, pointer.end())):
-        named = f"#{line.name.split()[-1]}" if line.kind == "ticket" else line.name  # "make #1030 high": no new ticket
-        return f"{then['verb']} {named} {then['rest']}".strip()
+    """`text` with the record `pointer` points at named; a deal or task pointed at first, before what is done to "it",
+    is said as the object of that verb ("the brightfield one closes today - push it 2 weeks" -> "push Brightfield
+    Partners - Expansion 108 2 weeks"; a ticket's number is read anywhere: "ticket 1059 - make it high")."""
+    if line.kind != "ticket" and pointer.start() == 0 and (then := _THEN_IT.match(text, pointer.end())):
+        return f"{then['verb']} {line.name} {then['rest']}".strip()
     return text[: pointer.start()] + line.name + text[pointer.end() :]
 
 

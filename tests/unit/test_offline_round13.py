@@ -47,7 +47,7 @@ TICKETS = (
 @pytest.mark.parametrize(
     ("text", "meant"),
     [
-        ("the export one - lower it to high", "lower #1059 to high"),
+        ("the export one - lower it to high", "ticket 1059 - lower it to high"),
         ("set the csv one to high", "set ticket 1059 to high"),
         ("summarize the pending one", "summarize ticket 1032"),
         # no line says "login" as written: a ticket those words describe, never a pick of one of the two "log in" lines
@@ -133,7 +133,7 @@ def test_line_pointed_picks_a_deal_of_the_list(text, meant):
 
 
 def test_line_pointed_reads_the_requester_of_a_ticket_line():
-    assert line_pointed("the one from hiro ito - set it to high", TICKETS) == "set #1059 to high"
+    assert line_pointed("the one from hiro ito - set it to high", TICKETS) == "ticket 1059 - set it to high"
 
 
 @pytest.mark.parametrize(

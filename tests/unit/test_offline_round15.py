@@ -72,7 +72,7 @@ Tickets: #1058 Invoice shows wrong amount (pending); #1059 Export to CSV times o
     ("text", "meant"),
     [
         ("bump the pending one to high", "bump ticket 1058 to high"),
-        ("the export one - close it", "close #1059"),
+        ("the export one - close it", "ticket 1059 - close it"),
         ("the 120k one -> negotiation", "Northworks Partners - Pilot 144 -> negotiation"),
         ("the open one", "ticket 1059"),
     ],

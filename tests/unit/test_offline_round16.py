@@ -124,7 +124,7 @@ def test_the_oldest_ticket_of_a_list_cut_short_is_not_guessed():
     [
         ("the sarah johnson one - push it to friday", TASKS, "push the Call Sarah Johnson task to friday"),
         ("give their oldest overdue one to john", TEAM_TASKS, "give the Follow up #16 task to john"),
-        ("the oldest one - summarize it", TICKETS, "summarize #1009"),
+        ("the oldest one - summarize it", TICKETS, "ticket 1009 - summarize it"),
         (
             "the brightfield one closes today - push it 2 weeks",
             DEALS,

@@ -73,11 +73,13 @@ def test_a_move_to_a_date_a_stage_or_from_it_is_no_hand_off(said):
 
 
 def test_a_pointer_holds_two_words_of_a_line_run_together():
-    assert line_pointed("the login one - assign it to me", TICKETS) == "assign #1038 to me"
+    assert line_pointed("the login one - assign it to me", TICKETS) == "ticket 1038 - assign it to me"
 
 
-def test_a_ticket_pointed_at_first_is_the_object_of_the_verb_never_a_new_ticket():
-    assert line_pointed("the webhook one - make it high", TICKETS) == "make #1030 high"
+def test_a_ticket_pointed_at_first_is_named_by_its_number_and_handed_on():
+    assert line_pointed("the webhook one - make it high", TICKETS) == "ticket 1030 - make it high"
+    handed = handoff("ticket 1038 - assign it to me")
+    assert handed is not None and (handed.kind, handed.words, handed.to) == ("ticket", "ticket 1038", "me")
 
 
 @pytest.mark.parametrize("said", ["make 1058 high", "make #1030 high", "set ticket 1030 low"])
