@@ -234,7 +234,7 @@ class OfflineModel:
         elif (
             parse is None
             and (said := [m.content or "" for m in before if m.role == "user"])
-            and (again := follow_up(said[-1], text))
+            and (again := follow_up(said[-1], text, now))
         ):
             text = again  # "and john's?" after "show mike's overdue tasks": the same question about john
         fresh = parse is None and text == object_first(_as_said(messages[last_user].content or ""))

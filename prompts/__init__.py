@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 
 from prompts.money import money_exact, money_short
+from prompts.periods import period_words
 
 HERE = Path(__file__).parent
 RESTRICTED = "restricted"
@@ -40,6 +41,7 @@ def _env() -> Environment:
     )
     env.filters["money"] = _money
     env.filters["price"] = _price
+    env.filters["period"] = period_words
     return env
 
 

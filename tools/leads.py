@@ -26,6 +26,7 @@ async def search_leads(
     order: Literal["newest", "score"] = "newest",
     min_score: int | None = None,
     owner: str | None = None,
+    open_only: bool = False,
 ) -> ToolResult:
     """List leads the user may see, by free text (name, email, company), status and whose they are; looked up by text,
     each also says which BANT answers it still lacks (bant_missing: qualifying needs all four).
@@ -37,6 +38,7 @@ async def search_leads(
         order: newest first, or the highest score first ("my hottest leads")
         min_score: only leads scoring at least this (0-100; "leads scoring above 80": 81)
         owner: only this teammate's leads: email, full or first name (your team; admins: anyone)
+        open_only: only leads still being worked (new, contacted or qualified; "my open leads")
     """
     owner_id = None
     if owner:
@@ -48,6 +50,7 @@ async def search_leads(
         by_score=order == "score",
         min_score=min_score,
         assigned_to_id=owner_id,
+        open_only=open_only,
     )
     return ToolResult(
         data={

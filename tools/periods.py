@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
+Month = Literal[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+MONTHS: tuple[str, ...] = get_args(Month)
 Period = Literal[
     "today",
     "this_week",
@@ -19,6 +34,7 @@ Period = Literal[
     "last_month",
     "last_quarter",
     "last_year",
+    Month,
 ]
 
 
@@ -28,7 +44,15 @@ def _month_end(year: int, month: int) -> date:
 
 
 def period_range(period: Period, today: date) -> tuple[date | None, date]:
-    """The first and last day of `period` around `today` (overdue: open start, ends yesterday)."""
+    """The first and last day of `period` around `today` (overdue: open start, ends yesterday; a month by name: its
+    nearest one, this year's on a tie, "august" in January is last August's, in September this year's)."""
+    if period in MONTHS:
+        month = MONTHS.index(period) + 1
+        year = min(
+            (today.year - 1, today.year, today.year + 1),
+            key=lambda y: (abs(y * 12 + month - today.year * 12 - today.month), y != today.year),
+        )
+        return date(year, month, 1), _month_end(year, month)
     if period == "today":
         return today, today
     if period == "overdue":

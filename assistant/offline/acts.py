@@ -33,7 +33,8 @@ CHANGE = re.compile(
     r"bump(?:ed|s)?|(?:lower|drop)(?:ed|ped|s)?\b(?=.{0,40}\b(?:to|by)\s+\$?\d)|reduced?|revised?|adjust(?:ed|s)?|corrected|"
     r"went\s+(?:up|down)|"
     r"goes\s+(?:up|down)|moved?|pushed?|slipped|"
-    r"grew|grown|grows|rose|risen|jumped|climbed|expanded|shrank|shrunk|fell|cut|trimmed|doubled|halved)\b"
+    r"grew|grown|grows|rose|risen|jumped|climbed|expanded|shrank|shrunk|fell|cut|trimmed|doubled|halved|slash(?:ed|es)?|"
+    r"chop(?:ped|s)?|knock(?:ed|s)?\s+(?:it\s+)?down)\b"
     r"|\bfrom\s+\$?\d[\d.,]*\s*[km]?\s+to\b|\bshould\s+(?:be|read)\b"
     r"|^\W*(?:please\s+)?(?:mark|set|close|resolve|escalate|assign|reassign|reopen|re-open)\b",
     re.I,

@@ -44,7 +44,7 @@ _THE_ONE_MEANT = re.compile(
 _LEAD_IN = re.compile(
     r"^\W*(?:(?:no+|nope|nah|wait|actually|oops|oh|sorry|hmm+|my\s+bad|i\s+meant|i\s+mean|"
     r"wrong\s+(?:one|number|deal|ticket|contact|person|name|record)|not\s+(?:that|this)\s+one|"
-    r"not\s+the\s+[\w&.'-]+(?:\s+[\w&.'-]+){0,3}?(?=\s*(?:[,;:]|\s[-–—]\s)))\b[\s,.!:;–—-]*)+",
+    r"not\s+(?:the\s+)?[\w&.'-]+(?:\s+[\w&.'-]+){0,3}?(?=\s*(?:[,;:]|\s[-–—]\s)))\b[\s,.!:;–—-]*)+",
     re.IGNORECASE,
 )
 # The record named after the lead-in: a few words, a number at most at the end ("pilot 134", "the helixfield ben weber").

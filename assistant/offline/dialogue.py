@@ -48,6 +48,11 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         (r"\b(?:docusign|e-?sign(?:ature)?s?|adobe\s+sign|hellosign|pandadoc)\b", "send documents for e-signature"),
         (r"\b(?:flights?|hotels?|airbnb|travel|trip|uber|taxi|cab|car rental|train tickets?)\b", "book travel"),
         (r"\bweather\b|\btemperature\s+(?:in|outside)\b", "check the weather"),
+        (
+            r"\b(?:forecast|predict|project(?:ion)?|estimate)\w*\b.{0,40}\b(?:in|for|by|of)\s+(?:20[3-9]\d|next\s+(?:few\s+)?years?|"
+            r"the\s+next\s+(?:\w+\s+)?years?|\d+\s+years)\b",
+            "forecast years ahead",
+        ),  # "forecast our revenue for 2030"
         (r"\bfax(?:es|ed|ing)?\b", "send faxes"),
         (
             r"\b(?:in|on|to|into|from)\s+(?:our\s+|the\s+)?(?:old\s+)?(?:salesforce|hubspot|pipedrive|zoho|dynamics)\b"

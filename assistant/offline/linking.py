@@ -122,11 +122,23 @@ def _own_words(name: str) -> str:
     return " ".join(w for w in name_words(name) if w not in COMPANY_SUFFIXES and not w.isdigit())
 
 
+# A number said right after a name ends it ("northfield pilot 64"), unless it is an amount, a time or a length.
+_NUMBER_AFTER = r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))"
+
+
+def numbered(name: str, text: str) -> str:
+    """The name with the number the message says right after it ("orbitpath platform" -> "orbitpath platform 61"):
+    a record whose name ends in another number is not the one meant."""
+    after = re.search(re.escape(name) + _NUMBER_AFTER, text, re.I)
+    return f"{name} {after[1]}" if after else name
+
+
 def other_mentions(text: str, tried: str) -> list[str]:
-    """The message's other name-like runs than the one tried (at most three), each of up to four words."""
+    """The message's other name-like runs than the one tried (at most three), each of up to four words and the number
+    said after them."""
     tried_words = set(name_words(tried))
     runs = [run.value for run in name_runs(text) if not set(name_words(run.value)) <= tried_words]
-    return [" ".join(run.split()[:4]) for run in runs[:3]]
+    return [numbered(" ".join(run.split()[:4]), text) for run in runs[:3]]
 
 
 def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:

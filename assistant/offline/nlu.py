@@ -851,7 +851,11 @@ def read_slots(text: str, now: datetime) -> Slots:
     if name is not None:
         slots["name"] = name.value
         first = name.value.split()[0]
-        if first[:1].isupper() or re.search(rf"\b{re.escape(first)}['’]s\b", text, re.I):
+        if (
+            first[:1].isupper()
+            or re.search(rf"\b{re.escape(first)}['’]s\b", text, re.I)
+            or re.search(rf"\b(?:has|does|did)\s+{re.escape(first)}\s+(?:got|gotten|have|has|had)\b", text, re.I)
+        ):  # "mike's deals", "how much has john got open": a teammate's, if they are one
             slots["person"] = first
     return slots
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from assistant.offline.acts import CHANGE, CREATION
 from assistant.offline.dialogue import is_question, smalltalk
 from assistant.offline.nlu import Slots, find_bant, read_slots
 from assistant.offline.slots import NUMBERED_TASK, ORDINALS, clauses, find_period
-from store.clock import utcnow
 
 ASK, CLARIFY = "To do that I need", "Which one did you mean?"
 BANT_KEYS = ("budget", "authority", "need", "timeline")
@@ -62,7 +62,7 @@ def without_greeting(text: str) -> str:
     return rest if re.search(r"\w", rest) else text
 
 
-def follow_up(previous: str, text: str) -> str | None:
+def follow_up(previous: str, text: str, now: datetime) -> str | None:
     """The question an elliptical follow-up asks ("and john's?", "what about Mike?", "same for john", "what about last
     quarter"): the previous question or read with its person, its "my" or its period replaced by the one named now."""
     swap = _THE_OTHER_OUTCOME.match(text)
@@ -74,7 +74,7 @@ def follow_up(previous: str, text: str) -> str | None:
     if (when := find_period(m[1])) is not None and when.end - when.start == len(m[1]):  # "what about last quarter"
         before = find_period(previous)
         return f"{previous[: before.start]}{m[1]}{previous[before.end :]}" if before else f"{previous} {m[1]}"
-    slots = read_slots(previous, utcnow())
+    slots = read_slots(previous, now)
     elsewhere = _THE_COMPANY_ONE.fullmatch(m[1])
     for named in (slots.get("name"), slots.get("person")):
         if named and elsewhere:  # "and the ironpath one?" after a question about vera hansen at northpath
@@ -200,19 +200,28 @@ def object_implied(text: str) -> str:
 # "the emberpoint csv export one, make it urgent", "prismpoint sso ticket - put it on me": a record described first,
 # then what is done to "it"
 _DESCRIBED_FIRST = re.compile(
-    rf"^\W*(?P<what>(?:(?!(?:has|have|had|is|was|got)\b)[\w'’#]+\s+){{0,6}}?(?:one|ticket|case|deal|lead|task|(?P<task>{NUMBERED_TASK}))"
+    rf"^\W*(?P<what>(?:(?!(?:has|have|had|is|was|got)\b)[\w'’#]+\s+){{0,6}}?(?:one|ticket|case|deal|lead|task|(?P<task>{NUMBERED_TASK})|#?\d{{4,5}})"
     r"(?:\s+(?:for|from|at|of|with)\s+[\w'’-]+(?:\s+[\w'’-]+)?)?)"  # "the webhook ticket for deltaline, set it to ..."
     r"(?:\s+(?:is|was|'s)\s+(?:overdue|late|stale|stuck|slipping|behind))?\s*[-–—,:;]\s*"
     r"(?:(?:pls|please|and|then|so|ok)\s+)?(?P<verb>make|set|put|move|push|mark|give|assign|close|resolve|escalate|bump"
-    r"|change|reassign|hand|pass|drop|raise|lower|reopen)\s+it\b(?P<rest>.*)$",
+    r"|change|reassign|hand|pass|drop|raise|lower|reopen)(?:\s+it\b|(?=\s+to\s))(?P<rest>.*)$",
     re.I | re.S,
+)
+# A support agent taking a ticket: "take 1004", "i'll grab #1004 - assign to me".
+_TAKE_TICKET = re.compile(
+    r"^\W*(?:i'?ll\s+|let\s+me\s+)?(?:take|grab)\s+(?:ticket\s+|#)?(\d{4,5})\b"
+    r"(?:\s*[-–—,:;]\s*(?:assign\s+(?:it\s+)?to\s+me|it'?s\s+mine|mine))?\W*(?:pls|please|thanks)?\W*$",
+    re.I,
 )
 
 
 def object_first(text: str) -> str:
     """A record described before what is done to "it", said as that verb's object: "the emberpoint csv export one,
     make it urgent" -> "make the emberpoint csv export one urgent", "mike's follow up #16 is overdue - push it to
-    friday" -> "push mike's follow up #16 task to friday"."""
+    friday" -> "push mike's follow up #16 task to friday", "1004 - assign to me" -> "assign 1004 to me"; a ticket
+    taken ("take 1004") is assigned to the caller."""
+    if taken := _TAKE_TICKET.match(text):
+        return f"assign ticket {taken[1]} to me"
     said = _DESCRIBED_FIRST.match(text)
     if said is None:
         return text

@@ -79,7 +79,7 @@ def _value(key: str, value: Any) -> str:
     if value is None:
         return "-"
     if key in _RATIOS:
-        return f"{float(value) * 100:.0f}%"
+        return f"{float(value) * 100:.1f}".removesuffix(".0") + "%"  # 68.8%, 50%
     if key in _MONEY:
         return money_short(Decimal(str(value)))
     return str(value)

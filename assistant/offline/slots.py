@@ -620,11 +620,11 @@ find_direction = _keyword_map(
 )
 """Call direction enum (inbound|outbound), only when the user says so."""
 
-find_period = _keyword_map(
+_PERIOD_WORDS = _keyword_map(
     [
         (
             r"\b(?:overdue|past due|late|missed)\b|\bbehind\s+on\b|\bpast\s+(?:their|the|its|a|his|her)\s+close\s+dates?\b"
-            r"|\b(?:blew|blow|blown)\s+(?:the\s+|a\s+)?(?:due\s+dates?|deadlines?)\b|\bclose\s+dates?\b.{0,20}\b(?:already\s+)?passed\b",
+            r"|\b(?:blew|blow|blown|missed|past)\s+(?:the\s+|a\s+|their\s+|its\s+)?(?:(?:due|close|closing)\s+dates?|deadlines?)\b|\bclose\s+dates?\b.{0,20}\b(?:already\s+)?passed\b",
             "overdue",
         ),
         (r"\btoday\b|\btonight\b", "today"),
@@ -641,7 +641,23 @@ find_period = _keyword_map(
         (r"\b(?:last|previous|past)\s+year\b", "last_year"),
     ]
 )
-"""Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...)."""
+# "closed won in august", "calls during march": a month by name as the period (never a date: "in august 3rd")
+_IN_MONTH = re.compile(
+    r"\b(?:in|for|during|over|from)\s+(?:the\s+month\s+of\s+)?(" + _MONTH_NAMES + r")\b\.?(?!\s*\d)"
+    r"|^\W*(" + _MONTH_NAMES + r")\W*$",
+    re.I,
+)  # "and for august?", "what about august": the month alone
+
+
+def find_period(text: str) -> Found[str] | None:
+    """Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...|a month's name)."""
+    found = _PERIOD_WORDS(text)
+    month = _IN_MONTH.search(text)
+    if found is not None or month is None:
+        return found
+    name = (month[1] or month[2]).lower()
+    return Found(calendar.month_name[MONTHS[name]].lower(), month.start(), month.end())
+
 
 find_scope = _keyword_map(
     [
@@ -681,7 +697,7 @@ and or but if because as since while per behalf back away around regarding re ah
 show see view display open pull bring give get got find look lookup search tell know check list fetch
 info information details detail rundown summary overview profile record records history page latest
 add create new make log put set change update edit mark move moved push bump advance convert turn
-increase decrease lower raise reduce delay slip slipped expected expect expecting correct promote
+increase decrease lower raise reduce slash slashed cut trim chop knock nuke kill scrap ditch axe drop delete remove cancel delay slip slipped expected expect expecting correct promote
 book schedule arrange organize organise plan invite meet remind remember note notes jot write attach
 save leave enter capture file submit report reported go going went let lets let's want wants need needs
 like ready qualify qualified reset reached reach contacted spoke spoken talked emailed called named

@@ -231,10 +231,14 @@ class LeadService(OwnedService[Lead]):
         by_score: bool = False,
         min_score: int | None = None,
         assigned_to_id: uuid.UUID | None = None,
+        open_only: bool = False,
     ) -> tuple[list[Lead], int]:
-        """Leads the caller may see, filtered by free text (name, email, company), status, least score and whose they
-        are; newest first, or with `by_score` the highest score first."""
+        """Leads the caller may see, filtered by free text (name, email, company), status, least score, whose they
+        are and, with `open_only`, those still being worked (neither converted nor lost); newest first, or with
+        `by_score` the highest score first."""
         stmt = self.visible()
+        if open_only:
+            stmt = stmt.where(Lead.status.not_in((LeadStatus.converted, LeadStatus.lost)))
         if assigned_to_id is not None:
             stmt = stmt.where(Lead.assigned_to_id == assigned_to_id)
         if q:

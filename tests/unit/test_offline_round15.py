@@ -171,8 +171,8 @@ def test_no_account_change_without_an_accounts_field_set_to_a_value(text):
 
 def test_and_the_company_one_after_a_question_about_a_person_at_a_company():
     previous = "vera hansen at northpath - when did we last talk"
-    assert follow_up(previous, "and the ironpath one?") == "vera hansen at ironpath - when did we last talk"
-    assert follow_up("what is the amount on the globex deal?", "and the acme one?") is None
+    assert follow_up(previous, "and the ironpath one?", NOW) == "vera hansen at ironpath - when did we last talk"
+    assert follow_up("what is the amount on the globex deal?", "and the acme one?", NOW) is None
 
 
 @pytest.mark.parametrize(
@@ -246,5 +246,5 @@ def test_a_new_tickets_reporter_said_first():
 
 
 def test_same_for_a_teammate_after_a_read_that_is_no_question():
-    assert follow_up("win rate for mike this year", "same for john") == "win rate for john this year"
-    assert follow_up("log a call with mike", "same for john") is None
+    assert follow_up("win rate for mike this year", "same for john", NOW) == "win rate for john this year"
+    assert follow_up("log a call with mike", "same for john", NOW) is None

@@ -120,7 +120,7 @@ def test_a_record_viewed_on_the_way_stays_in_reach_for_a_field_only_it_has():
     ],
 )
 def test_an_elliptical_follow_up_asks_the_last_question_again_as_changed(previous, said, asked):
-    assert follow_up(previous, said) == asked
+    assert follow_up(previous, said, NOW) == asked
 
 
 @pytest.mark.parametrize(

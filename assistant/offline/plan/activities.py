@@ -6,15 +6,20 @@ import re
 
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, PERSON, PlanCore
+from prompts.periods import period_words
+from tools.periods import MONTHS
 
 # "how many calls has mike logged this week", "calls i made last week", "number of calls john did today"
 CALLS_LOGGED = re.compile(
     r"\b(?:how\s+many|number\s+of|count\s+of|#\s*of)\s+(?:\w+\s+)?calls?\b"
-    r"|\bcalls?\s+(?:has|have|did)\s+[a-z]+\s+(?:logged|made|log|make|done|do|had)\b",
+    r"|\bcalls?\s+(?:has|have|did)\s+[a-z]+\s+(?:logged|made|log|make|done|do|had)\b"
+    r"|\b(?:my|[a-z]+['’]s)\s+calls\b|\bcalls\s+(?:by\s+[a-z]+|[a-z]+\s+(?:logged|made|had))\b",
     re.I,
-)
+)  # "emma's calls this month", "calls by emma", "calls emma logged last month"
 _CALLER = re.compile(
-    r"\b(?:has|have|did)\s+([a-z]+)\b|\b([a-z]+)['’]s\s+calls\b|\bcalls?\s+(?:by|from|for)\s+([a-z]+)\b", re.I
+    r"\b(?:has|have|did)\s+([a-z]+)\b|\b([a-z]+)['’]s\s+calls\b|\bcalls?\s+(?:by|from|for)\s+([a-z]+)\b"
+    r"|\bcalls\s+([a-z]+)\s+(?:logged|made|had)\b",
+    re.I,
 )
 _CALL_PERIODS = {
     "today",
@@ -73,7 +78,7 @@ class ActivityActs(PlanCore):
         person = next((g for g in said.groups() if g), None) if said else None
         person = None if person is None or person.lower() in ("i", "we", "you", "my", "me", "the") else person
         period = read_slots(self.text, self.model.now()).get("period")
-        period = period if period in _CALL_PERIODS else "this_week"
+        period = period if period in _CALL_PERIODS or period in MONTHS else "this_week"
         data = self.call("search_calls", person=person, period=period, limit=20)["data"]
         who = str(data.get("person") or "You") if person else "You"
-        self.answer("calls", d=data, who=who, label=str(period).replace("_", " "))
+        self.answer("calls", d=data, who=who, label=period_words(str(period)))

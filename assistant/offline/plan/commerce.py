@@ -8,6 +8,7 @@ from assistant.offline.linking import best_named
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import PlanCore
 from assistant.offline.slots import STOPWORDS
+from prompts.periods import period_words
 
 _REP_OWNS = re.compile(
     r"\b([a-z][\w.-]*)(?:['’]s|s['’])\s+(?:\w+\s+){0,2}?(?:commissions?|comp|earnings|payouts?|statement)\b", re.I
@@ -45,7 +46,7 @@ class CommerceActs(PlanCore):
         data = self.call("commission_statement", period=period or "this_quarter", **({"rep": rep} if rep else {}))[
             "data"
         ]
-        self.answer("commissions", d=data, period=str(period or "this_quarter").replace("_", " "))
+        self.answer("commissions", d=data, period=period_words(str(period or "this_quarter")))
 
     def do_catalog(self) -> None:
         self.answer("products", products=self.call("search_products", limit=50)["data"]["products"], asked=None)

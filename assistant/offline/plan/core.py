@@ -25,7 +25,7 @@ from assistant.offline.guard import (
     unsure,
 )
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, other_mentions
+from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, numbered, other_mentions
 from assistant.offline.nlu import FILLERS
 from assistant.offline.refine import deals_in_order
 from assistant.offline.slots import ORDINALS, STOPWORDS, find_amount, find_name
@@ -310,19 +310,13 @@ class PlanCore(ABC):
             return None
         kinds = kind_hint(self.text, str(name), kinds)
         dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
-        numbered = re.search(
-            re.escape(str(name))
-            + r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))",
-            self.text,
-            re.I,
-        )
         if (
             dashed and "deal" in kinds and not _ASKING.match(dashed[1]) and not _ORDERED.match(dashed[1])
         ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too ("northworks inc -
             # how many ppl ...": no deal's name goes on with a question word)
             name = f"{name} - {dashed[1]}"
-        elif numbered and {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
-            name = f"{name} {numbered[1]}"
+        elif {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
+            name = numbered(str(name), self.text)
         hits: list[dict[str, Any]] = [
             h
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]

@@ -15,6 +15,7 @@ from assistant.offline.plan.lookups import RecordReads
 from assistant.offline.reports import asked_grouping, asked_metric, report_lines
 from assistant.offline.slots import STOPWORDS, find_date, find_floor, find_period, find_shift, find_stage, name_runs
 from prompts.money import money_short
+from prompts.periods import period_words
 
 COACH = re.compile(
     r"\bcoach(?:ing)?\s+([a-z]+)\b|\bwhere\s+is\s+([a-z]+)\s+(?:weakest|struggling|falling\s+short)\b", re.I
@@ -26,9 +27,14 @@ _OWNER_OF_DEAL = re.compile(r"\b([a-z]+)['’]s\s+((?:[\w&-]+\s+){1,5}?)(?:deal|
 _OWNER_OF_NAMED_DEAL = re.compile(
     r"\b([a-z]+)['’]s\s+([\w&]+(?:\s+[\w&]+){0,3}\s+[-–]\s+[\w&]+(?:\s+\d{1,4})?)\b", re.I
 )  # "emma's falconpath co - upgrade 60": a deal's whole name
+_OWNER_OF_NUMBERED_DEAL = re.compile(
+    r"\b([a-z]+)['’]s\s+([a-z][\w&]*(?:\s+[a-z][\w&]*){1,3}\s+\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d))", re.I
+)  # "carlos's orbitpath platform 61": a deal's name ending in its number
 TEAMMATE_DEALS = re.compile(
-    r"\b(?:deals|opportunities|opps|pipeline)\b|\b(?:biggest|largest|top)\s+(?:open\s+)?deal\b", re.I
-)  # "mike's deals", "emma's biggest deal"
+    r"\b(?:deals|opportunities|opps|pipeline)\b|\b(?:biggest|largest|top)\s+(?:open\s+)?deal\b"
+    r"|\bhow\s+much\b.*\bopen\b",
+    re.I,
+)  # "mike's deals", "emma's biggest deal", "how much has john got open"
 PERFORMANCE = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
 )
@@ -72,7 +78,7 @@ class DealActs(RecordReads):
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
         who = f"{self._who(person)} {verb}" if person else f"You {verb}" if mine else verb.capitalize()
-        label = str(period).replace("_", " ")
+        label = period_words(str(period))
         self.answer(
             "deals",
             deals=data["deals"],
@@ -85,7 +91,8 @@ class DealActs(RecordReads):
         """A sales metric (win rate, deal size, cycle, conversions, quota attainment) for a period (this year, or this
         quarter for quotas, unless said), split as asked, with how it is computed."""
         metric = str(asked_metric(self.text))
-        period = read_slots(self.text, self.model.now()).get("period")
+        slots = read_slots(self.text, self.model.now())
+        period = slots.get("period")
         period = (
             period
             if period not in (None, "overdue", "today")
@@ -95,7 +102,14 @@ class DealActs(RecordReads):
         )
         data = self.call("sales_report", metric=metric, group_by=asked_grouping(self.text), period=period)["data"]
         title = metric.replace("_", " ").replace("avg", "average").capitalize()
-        self.answer("report", d=data, lines=report_lines(data), title=f"{title}, {str(period).replace('_', ' ')}")
+        said = slots.get("person") or slots.get("name")
+        if said and data.get("group_by") == "none" and self.role in ("manager", "admin"):
+            # "win rate for mike this year": his line of the figures by rep (a name that is no rep: the whole report)
+            by_rep = self.call("sales_report", metric=metric, group_by="rep", period=period)["data"]
+            rows = [r for r in by_rep.get("rows") or [] if covers(str(said), str(r.get("key") or ""))]
+            if len(rows) == 1:
+                data, title = {**by_rep, "rows": rows, "total": None}, f"{title} of {rows[0]['key']}"
+        self.answer("report", d=data, lines=report_lines(data), title=f"{title}, {period_words(str(period))}")
 
     def do_lost_deals(self) -> None:
         self.do_won_deals("closed_lost", "lost")
@@ -141,6 +155,7 @@ class DealActs(RecordReads):
             )  # "carlos negotiation deals + total": a list
             or PERFORMANCE.search(self.text)
             or COACH.search(self.text)
+            or re.search(r"\bhow\s+much\b", self.text, re.I)  # "how much has john got open": the figures
         ):
             result = self._as_teammate(
                 "pipeline_summary",
@@ -154,7 +169,8 @@ class DealActs(RecordReads):
                 self.answer("pipeline", d=result["data"], title=f"{self._who(person)}'s pipeline by stage")
         else:
             stage = find_stage(self.text)
-            period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") else None
+            late = self.slots.get("period") == "overdue" and stage is None  # "john's deals that blew the close date"
+            period = self.slots.get("period") if self.slots.get("period") not in ("overdue", "today") or late else None
             today, within = self.model.now().date(), self.slots.get("within_days")
             rest = _REST_OF_MONTH.search(self.text)
             period = "this_month" if rest else period
@@ -176,7 +192,7 @@ class DealActs(RecordReads):
                 what = (
                     (f"in {stage.value.replace('_', ' ')}" if stage else "still open")
                     + (f" at {company.capitalize()}" if company else "")
-                    + (f" closing {str(period).replace('_', ' ')}" if period else "")
+                    + (" past their close date" if late else f" closing {period_words(str(period))}" if period else "")
                 )
                 if isinstance(least := arguments.get("min_amount"), Decimal):
                     what += f" of {money_short(least)} or more"
@@ -355,7 +371,11 @@ class DealActs(RecordReads):
         """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their deals
         (`search_deals` with `owner`, which says when the caller may not see them); None when the possessive names no
         teammate ("acme's deal") or none is said."""
-        said = _OWNER_OF_DEAL.search(self.text) or _OWNER_OF_NAMED_DEAL.search(self.text)
+        said = (
+            _OWNER_OF_DEAL.search(self.text)
+            or _OWNER_OF_NAMED_DEAL.search(self.text)
+            or _OWNER_OF_NUMBERED_DEAL.search(self.text)
+        )
         if said is None or said[1].lower() in STOPWORDS:
             return None
         words = " ".join(run.value for run in name_runs(said[2]))
@@ -364,7 +384,8 @@ class DealActs(RecordReads):
         named = {"query": words.split()[0]} if words else {}  # those the first word names: a teammate has many
         result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **named)
         if named and result.get("ok") and not any(covers(key, str(d["deal_name"])) for d in result["data"]["deals"]):
-            result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50)  # a typo in that word
+            by_number = {"query": number[1]} if number else {}  # a typo in that word: the deal's number, else all
+            result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **by_number)
         error = result.get("error") or {}
         if not result.get("ok") and error.get("code") == "not_found" and error.get("field") == "owner":
             return None  # no teammate by that name: an account's or a record's name
@@ -439,7 +460,7 @@ class DealActs(RecordReads):
                 title="Open deals past their close date",
                 empty="No open deal is past its close date.",
             )
-        label = period.replace("_", " ")
+        label = period_words(period)
         self.answer(
             "deals",
             deals=data["deals"],

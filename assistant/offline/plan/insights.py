@@ -11,6 +11,7 @@ from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW
 from assistant.offline.plan.tickets import TicketActs
 from assistant.offline.slots import BARE_TICKET
+from prompts.periods import period_words
 
 _PURPOSES = [
     ("intro", "intro"),
@@ -47,11 +48,17 @@ class InsightActs(TicketActs):
         tone = next((t for word, t in _TONES if word in lowered), "friendly")
         topic = re.search(
             r"\b(about|regarding|re:?|on the subject of|covering|after|following|with(?=\s+(?:the|our|his|her|their)\b)"
-            r"|thanking\s+(?:him|her|them|\w+)\s+for|to\s+thank\s+(?:him|her|them|\w+)\s+for)\s+(.+?)\s*[.?!]*$",
+            r"|check(?:ing)?\s+in\s+(?:on|about)|thanking\s+(?:him|her|them|\w+)\s+for|to\s+thank\s+(?:him|her|them|\w+)\s+for)"
+            r"\s+(.+?)(?:,?\s+(?:pls|plz|please|thx|thanks))?\s*[.?!]*$",
             self.text,
             re.I,
         )
         lead = {"regarding": "about", "re": "about", "re:": "about", "covering": "about", "on the subject of": "about"}
+        lead |= {
+            "checking in on": "to check in on",
+            "check in on": "to check in on",
+            "checking in about": "to check in on",
+        }
         thanks = bool(topic and "thank" in topic[1].lower())  # "a note thanking him for the procurement review"
         opening = topic and ("" if thanks else lead.get(topic[1].lower(), topic[1].lower()))
         notes = (
@@ -96,7 +103,7 @@ class InsightActs(TicketActs):
         period = period if period not in (None, "overdue", "today") else "this_month"
         data = self.call("deals_closing", period=period, scope=self._scope(), limit=20)["data"]
         deals = sorted(data["deals"], key=lambda d: -int(d.get("days_in_stage") or 0))
-        label = str(period).replace("_", " ")
+        label = period_words(str(period))
         self.answer(
             "deals",
             deals=deals,

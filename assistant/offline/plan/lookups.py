@@ -20,6 +20,7 @@ from assistant.offline.dialogue import (
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
 from assistant.offline.slots import STOPWORDS, find_floor, find_window
+from prompts.periods import period_words
 
 FIELD_KEYS = {
     "contact": {
@@ -286,20 +287,19 @@ class RecordReads(PlanCore):
             order="score" if hot or least is not None else "newest",  # "leads scoring above 80": the highest first
             **({"min_score": least} if least is not None else {}),
             **({"owner": whose} if whose else {}),
+            **({} if status else {"open_only": True}),
         )
         if not result.get("ok"):
             error = result.get("error") or {}
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
-        leads = [lead for lead in data["leads"] if status or lead["status"] not in ("converted", "lost")]
+        leads = data["leads"]
         if hot:  # the highest scores first
             leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
         owner = f"{self._who(whose)}'s " if whose else "Your " if self.role == "rep" else ""
         title = f"{owner}{status or 'open'} leads".strip()
         title += f" scoring {least} or more" if least is not None else ""
-        self.answer(
-            "leads", leads=leads, total=len(leads) if not status else data["total"], title=title[0].upper() + title[1:]
-        )
+        self.answer("leads", leads=leads, total=data["total"], title=title[0].upper() + title[1:])
 
     def do_my_meetings(self) -> None:
         named = read_slots(self.text, self.model.now()).get("name")
@@ -320,4 +320,4 @@ class RecordReads(PlanCore):
         if re.search(r"\btomorrow\b", self.text, re.I):
             period = "next_week" if self.model.now().weekday() == 6 else "this_week"
         data = self.call("my_meetings", period=period)["data"]
-        self.answer("meetings", meetings=data, label=period.replace("_", " "))
+        self.answer("meetings", meetings=data, label=period_words(period))

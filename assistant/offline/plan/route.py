@@ -29,7 +29,7 @@ from assistant.offline.intents import RULE_CONFIDENCE
 from assistant.offline.linking import covers
 from assistant.offline.listed import asked_most, listed, most_of
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
-from assistant.offline.plan.accounts import AccountActs
+from assistant.offline.plan.accounts import NEW_ACCOUNT, AccountActs
 from assistant.offline.plan.activities import CALLS_LOGGED, ActivityActs
 from assistant.offline.plan.commerce import CommerceActs
 from assistant.offline.plan.core import ANYTHING, STUCK, WRITES
@@ -230,17 +230,32 @@ SEND_IT = re.compile(
     r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$",
     re.I,
 )
+# Where a request starts: the message's start, or a sentence's ("more formal pls. email grace ...": a restyle said first)
+_STARTS = r"(?:^|[.!?]\s+)\W*"
 INSIGHTS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.I), name)
     for p, name in [
         (
             r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
-            r"note\s+to)\b|^\W*(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
-            r"intro|proposal|pricing|quote)\b|^\W*(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
-            r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
+            r"note\s+to)\b|"
+            + _STARTS
+            + r"(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
+            r"intro|proposal|pricing|quote)\b|" + _STARTS + r"(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
+            r"|"
+            + _STARTS
+            + r"(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:write|draft|compose|send)\s+(?!a\b|an\b|the\b|me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:[\w-]+\s+){0,3}?"
             r"(?:note|e-?mail|message|thank[- ]?you|follow[- ]?up|reply)\b"
-            r"|^\W*(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:draft|write|compose)\s+(?:something|a\s+few\s+lines|a\s+line)\s+(?:to|for)\s+\w+"
-            r"|^\W*(?:an?\s+)?(?:short|quick|brief)\s+(?:e-?mail|message)\s+to\s+\w+",  # "short email to quinn zhou ..."
+            r"|"
+            + _STARTS
+            + r"(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:draft|write|compose)\s+(?:something|a\s+few\s+lines|a\s+line)\s+(?:to|for)\s+\w+"
+            r"|"
+            + _STARTS
+            + r"(?:please\s+|pls\s+)?(?:an?\s+)?(?:(?:short|quick|brief|follow[- ]?up|thank[- ]?you)\s+)?(?:e-?mail|message)\s+to\s+\w+"
+            r"|" + _STARTS + r"(?:please\s+|pls\s+)?e-?mail\s+(?!address)\w+.{0,40}\bre\b"
+            r"|"
+            + _STARTS
+            + r"(?:please\s+|pls\s+)?(?:shoot|send|fire\s+off|drop)\s+(?!a\b|an\b|the\b|me\b|it\b)\w+(?:\s+\w+)?\s+an?\s+(?:quick\s+|short\s+)?e-?mail\b",
+            # "short email to quinn zhou ...", "follow up email to umar ito about ...", "email grace re the legal review"
             "draft_email",
         ),
         (
@@ -289,7 +304,7 @@ _NAMING_ACTS = frozenset(
 
 # Asked to be briefed on someone or something before talking to them: a read, whatever else the message says.
 _BRIEFING = re.compile(
-    r"\b(?:(?:give|get)\s+me\s+(?:a\s+|the\s+)?(?:quick\s+)?(?:rundown|run\s+down|low-?down|briefing)|brief\s+me|prep\s+me|"
+    r"\b(?:(?:give|get)\s+me\s+(?:a\s+|the\s+)?(?:quick\s+)?(?:rundown|run\s+down|low-?down|briefing)|brief\s+me|prep\s+me|(?:meeting|call)\s+prep\s+(?:on|for|with)|prep\s+(?:notes?\s+)?(?:on|for)|"
     r"get\s+me\s+up\s+to\s+speed|catch\s+me\s+up\s+on|what\s+(?:should|do)\s+i\s+(?:need\s+to\s+)?know\s+(?:about|before))\b",
     re.I,
 )
@@ -338,6 +353,12 @@ class Plan(
         if SEND_IT.match(text) and self.focus.draft:
             self.writing = True
             self.do_send_draft(self.focus.draft)
+        if SEND_IT.match(text):  # "send it" with no draft in this conversation: never a task called "Send it"
+            self.answer(
+                "error",
+                field=None,
+                reason='there is no draft here to send; ask me for one first ("draft a follow-up to Sarah Johnson about pricing").',
+            )
         if "search_conversations" in self.tools and SEEN_BEFORE.search(text):
             self.do_memory()
         howto = (
@@ -362,7 +383,10 @@ class Plan(
         ) is not None:  # "give emma's falconpath deal to carlos"
             self.writing = True
             self.do_handoff(handed)
-        if not is_question(text) and (change := account_change(text)) is not None:
+        if "create_account" in self.tools and (new := NEW_ACCOUNT.match(text)) is not None:
+            self.writing = True
+            self.do_create_account(new)
+        if not is_question(text) and not cannot and (change := account_change(text)) is not None:
             self.writing = True  # "northworks inc - headcount is 18000 now"
             self.do_update_account(change)
         if _ON_THE_LEAD.search(text) and (bant := find_bant(text)) and not is_question(text):

@@ -30,9 +30,11 @@ _FOR_TEAMMATE = re.compile(
 )
 COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
-    rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b",
+    rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b"
+    r"|\b(?:nuke|kill|scrap|ditch|axe|bin|drop|cancel|remove|delete|clear|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
+    rf"(?:{NUMBERED_TASK}|(?:\S+\s+){{0,4}}?task)\b",
     re.I,
-)
+)  # "kill follow up #17": a task closed (none is deleted)
 DONE_WITH_IT = re.compile(
     r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
     r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
@@ -56,6 +58,18 @@ _TASK_NOISE = frozenset(
         "overdue",
         "one",
         "mark",
+        "nuke",
+        "kill",
+        "scrap",
+        "ditch",
+        "axe",
+        "bin",
+        "drop",
+        "cancel",
+        "remove",
+        "delete",
+        "clear",
+        "rid",
     }
 )
 

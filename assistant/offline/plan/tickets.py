@@ -20,6 +20,7 @@ from assistant.offline.slots import (
     tokens,
 )
 from assistant.offline.support import asks_reply
+from prompts.periods import period_words
 
 _TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
 _SETS = re.compile(
@@ -273,7 +274,7 @@ class TicketActs(PlanCore):
         "my"/"i", else every ticket they see."""
         mine = bool(re.search(r"\b(?:my|i)\b", self.text, re.I)) and self.role != "customer"
         data = self.call("search_tickets", resolved_in=period, mine=mine, limit=20)["data"]
-        label = period.replace("_", " ")
+        label = period_words(period)
         title = f"{'Your t' if mine else 'T'}ickets resolved {label}"
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
