@@ -20,6 +20,8 @@ Month = Literal[
     "december",
 ]
 MONTHS: tuple[str, ...] = get_args(Month)
+Quarter = Literal["q1", "q2", "q3", "q4"]
+QUARTERS: tuple[str, ...] = get_args(Quarter)
 Period = Literal[
     "today",
     "this_week",
@@ -35,6 +37,7 @@ Period = Literal[
     "last_quarter",
     "last_year",
     Month,
+    Quarter,
 ]
 
 
@@ -44,8 +47,15 @@ def _month_end(year: int, month: int) -> date:
 
 
 def period_range(period: Period, today: date) -> tuple[date | None, date]:
-    """The first and last day of `period` around `today` (overdue: open start, ends yesterday; a month by name: its
-    nearest one, this year's on a tie, "august" in January is last August's, in September this year's)."""
+    """The first and last day of `period` around `today` (overdue: open start, ends yesterday; a month or a quarter by
+    name: its nearest one, this year's on a tie, "august" in January is last August's, in September this year's)."""
+    if period in QUARTERS:
+        quarter = QUARTERS.index(period)
+        year = min(
+            (today.year - 1, today.year, today.year + 1),
+            key=lambda y: (abs(y * 4 + quarter - today.year * 4 - (today.month - 1) // 3), y != today.year),
+        )
+        return date(year, quarter * 3 + 1, 1), _month_end(year, quarter * 3 + 3)
     if period in MONTHS:
         month = MONTHS.index(period) + 1
         year = min(

@@ -55,6 +55,19 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         ),  # "forecast our revenue for 2030"
         (r"\bfax(?:es|ed|ing)?\b", "send faxes"),
         (
+            r"^\W*(?:(?:pls|please|can\s+you|could\s+you)\s+)?text\s+(?!me\b)[a-z]+|\b(?:sms|whatsapp|imessage)\b"
+            r"|\bsend\s+(?:him|her|them|\w+)?\s*(?:an?\s+)?text(?:\s+message)?\b",
+            "send text messages",
+        ),  # "text nils kowalski on his mobile that i'm running late"
+        (
+            r"\bconvert\s+\$?\d[\d.,]*\s*k?\s*(?:euros?|eur|dollars?|usd|gbp|pounds?|yen|francs?)\b|\bexchange\s+rates?\b",
+            "convert currencies",
+        ),
+        (
+            r"\b(?:super\s*bowl|world\s+cup|world\s+series|nba|nfl|premier\s+league|stock\s+price|bitcoin|crypto|lottery)\b",
+            "answer general-knowledge questions",
+        ),
+        (
             r"\b(?:in|on|to|into|from)\s+(?:our\s+|the\s+)?(?:old\s+)?(?:salesforce|hubspot|pipedrive|zoho|dynamics)\b"
             r"|\b(?:salesforce|hubspot|pipedrive|zoho)\s+(?:org|instance|crm)\b",
             "change records in another CRM",

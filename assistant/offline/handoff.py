@@ -57,6 +57,11 @@ _KINDS = [
     (re.compile(r"\bleads?\b", re.I), "lead"),
 ]
 _NOT_A_PERSON = {
+    "urgent",
+    "high",
+    "low",
+    "medium",
+    "critical",
     "pending",
     "open",
     "resolved",

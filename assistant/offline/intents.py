@@ -52,8 +52,8 @@ _CONTACT_FIELD = r"(?:phone|mobile|cell|e-?mail(?:\s+address)?|job\s+title|title
 
 _VERB_TICKET = (
     r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?!\s+(?:the|that|this|his|her|their|its)\b)(?:\s+[\w-]+){0,3}?"
-    r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b"
-)
+    r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b(?!\s*#?\d)"
+)  # "make ticket 1059 high priority" is the ticket numbered so, no new one
 # Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
 _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(pattern, re.I), intent)
@@ -97,10 +97,16 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         (  # "open falconpath upgrade 60", "pull up the acme deal": a record looked at ("open deals" are a list)
             r"^\W*(?:(?:pls|please|can\s+you|could\s+you)\s+)?(?:open(?:\s+up)?|pull\s+up|bring\s+up)\s+"
             r"(?!(?:a|an|new|another|one|it|this|that)\b)(?!.*\b(?:deals|tickets|tasks|leads|opps|opportunities|issues|cases|"
-            r"items|meetings|ones)\b)",
+            r"items|meetings|ones)\b)"
+            r"|^\W*(?:recent|latest|last)\s+(?:activity|activities|touches|interactions)\s+(?:w|with|on|for|at)\s+"
+            r"|^\W*show\s+me\s+(?:the\s+)?[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}\s+\d{1,4}\W*$"  # "show me summitgate platform 1"
+            # "rosa ueda lead", "the cedarline account": a record named with its type and nothing else is looked at
+            r"|^\W*(?:the\s+)?(?!(?:new|add|create|capture|enter|make|open|log|another|a|an|my|our|your|hot|cold|warm|"
+            r"qualified|best|top|next|any|no|which|what|who|whose|show|list|find)\b)[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}"
+            r"\s+(?:lead|contact|account)\W*$",
             "show_record",
         ),
-        (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity)\b", "create_deal"),
+        (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity|opp)\b", "create_deal"),
         (
             r"\b(?:add|put|attach|write|jot|leave|make|save|stick|drop)\b(?:\s+[\w-]+){0,2}?\s+(?:note|comment)\b"
             r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b",

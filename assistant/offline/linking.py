@@ -72,6 +72,13 @@ def _extra(query: str, name: str) -> int:
     return sum(1 for h in name_words(name) if not any(same_word(w, h) for w in said))
 
 
+def other_number(query: str, name: str) -> bool:
+    """Whether the user numbered the record and its name holds other numbers ("summitgate platform 1" is no "Platform
+    186")."""
+    said, held = set(re.findall(r"\b\d{1,4}\b", query)), set(re.findall(r"\b\d{1,4}\b", name))
+    return bool(said and held and not said & held)
+
+
 def candidate_line(hit: dict[str, Any]) -> str:
     """A candidate as the "which one" question lists it (prompts/offline/clarify.md)."""
     return f"{hit['name']} ({hit['type']}{', ' + hit['detail'] if hit.get('detail') else ''})"

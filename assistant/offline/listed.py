@@ -3,10 +3,11 @@ one", "the sarah johnson one") or by the most of something the lines show ("the 
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
-from assistant.offline.slots import ORDINALS, find_amount
+from assistant.offline.slots import MONTHS, ORDINALS, find_amount
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Line:
 # of the list we just showed, named by words of its line
 _THE_WORDS_ONE = re.compile(
     r"\bthe\s+(?:((?:[$a-z0-9][\w$.-]*\s+){0,2}[$a-z0-9][\w$.-]*)\s+(?:one|ticket|case|deal|task)"
-    r"|one\s+(?:from|in|with|at|for|about|by)\s+([a-z0-9][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,2}?))"
+    r"|one\s+(?:from|in|with|at|for|about|by|due|closing)\s+([a-z0-9][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,4}?))"
     r"(?=\s*(?:[-–—,:;.!?]|$|\s+(?:is|was|to|has|had|needs|should|will|closes|closing|got|slipped|moved)\b))",
     re.I,
 )
@@ -37,6 +38,7 @@ _THE_MOST_ONE = re.compile(
     r"|\bthe\s+one\s+(?:closing|due|that\s+closes|that'?s\s+due)\s+(?P<when>first|soonest|next|last|latest)\b",
     re.I,
 )
+_WHEN_AFTER = re.compile(r"\s+(?:closing|due)\s+((?:in|on|by)\s+)?([a-z]+(?:\s+\d{1,2})?)\b", re.I)
 _TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
 _DEAL_LINE = re.compile(
     r"^- (?!#)([^:\n]+?): ((?:prospecting|qualification|proposal|negotiation|closed_\w+)\b.*)$", re.M
@@ -85,7 +87,10 @@ def line_pointed(text: str, answer: str) -> str:
     said = _THE_WORDS_ONE.search(text)
     if said is None:
         return text
-    words = [w for w in re.findall(r"[a-z0-9]+", (said[1] or said[2]).lower()) if w not in ("the", "a")]
+    when = _WHEN_AFTER.match(text, said.end())  # "the one in qualification closing in january": its month too
+    when = when if when and when[2].split()[0].lower() in MONTHS else None
+    described = f"{said[1] or said[2]} {when[2] if when else ''}"
+    words = [w for w in re.findall(r"[a-z0-9]+", described.lower()) if w not in ("the", "a", "in", "on", "by")]
     if not words or any(w in _NOT_POINTING for w in words):
         return text
     held = [
@@ -104,9 +109,12 @@ def line_pointed(text: str, answer: str) -> str:
 
 
 def _line_words(line: Line) -> list[str]:
-    """A line's words, and each two neighbours run together ("log in" is also "login", "set up" "setup")."""
+    """A line's words, and each two neighbours run together ("log in" is also "login", "set up" "setup"); a date's
+    month by name and its day ("2028-01-10" is also "january" and "10": "the one closing in january")."""
     words = re.findall(r"[a-z0-9]+", line.text.lower())
-    return words + [a + b for a, b in zip(words, words[1:])]
+    dates = re.findall(r"\b\d{4}-(\d\d)-(\d\d)\b", line.text)
+    said = [w for month, day in dates for w in (calendar.month_name[int(month)].lower(), str(int(day)))]
+    return words + said + [a + b for a, b in zip(words, words[1:])]
 
 
 # what is done to the record pointed at first: "the oldest one - summarize it", "the brightfield one closes today - push

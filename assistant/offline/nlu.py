@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from assistant.offline import english
 from assistant.offline import slots as sl
+from assistant.offline.handoff import handed_to
 from assistant.offline.intents import IntentClassifier
 from assistant.offline.slots import Found, find_name, mask, name_runs
 
@@ -138,7 +139,7 @@ _BANT = [
         "authority",
         re.compile(
             r"\bdecid\w*|\bdecision[- ]?maker\b|\bsigns?\s+off\b|\bsign-?off\b|\bauthority\b|\bapprover\b"
-            r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b",
+            r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b|\bapprov(?:es|ed|al)\b|\bsigns\b|\bsigns?\s+the\s+(?:contract|deal|po)\b",
             re.I,
         ),
     ),
@@ -1005,8 +1006,9 @@ _ASSIGNEE = re.compile(r"\bto\s+(me|myself|[a-z][\w.+-]*@[\w.-]+|[A-Za-z]+)\b", 
 
 def _assign_ticket(text: str, now: datetime) -> Slots:
     slots = _update_ticket(text, now)
+    handed = handed_to(text)  # "escalate 1013 to urgent and put it on me": me, no one called "urgent"
     who = _ASSIGNEE.search(text)
-    slots["assignee"] = "me" if who is None or who[1].lower() in ("me", "myself") else who[1]
+    slots["assignee"] = handed or ("me" if who is None or who[1].lower() in ("me", "myself") else who[1])
     return slots
 
 

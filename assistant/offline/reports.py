@@ -14,7 +14,7 @@ METRICS: list[tuple[re.Pattern[str], str]] = [
     for p, metric in [
         (r"\bquotas?\b|\battainment\b|\b(?:on|behind|ahead\s+of)\s+target\b", "quota_attainment"),
         (
-            r"\bwin(?:ning)?\s*(?:rate|ratio|%|percentage)\b|\bclose\s+rate\b|\bhow\s+often\s+(?:do\s+)?(?:we|i)\s+win\b",
+            r"\bwin(?:ning)?\s*(?:rates?|ratios?|%|percentages?)\b|\bclose\s+rates?\b|\bhow\s+often\s+(?:do\s+)?(?:we|i)\s+win\b",
             "win_rate",
         ),
         (
@@ -41,7 +41,8 @@ _GROUPS = [
     (re.compile(p, re.IGNORECASE), group)
     for p, group in [
         (
-            r"\b(?:by|per|each|for\s+each|across)\s+(?:sales\s+)?(?:rep|owner|person|seller|salesperson|ae)s?\b|\bwhich\s+rep\b|\bleaderboard\b",
+            r"\b(?:by|per|each|for\s+each|across)\s+(?:sales\s+)?(?:rep|owner|person|seller|salesperson|ae)s?\b|\bwhich\s+rep\b|\bleaderboard\b"
+            r"|\b(?:for|of)\s+(?:my|our|the)\s+(?:reps|team|sellers|aes)\b",
             "rep",
         ),
         (r"\b(?:by|per|each)\s+(?:lead\s+)?source\b", "source"),

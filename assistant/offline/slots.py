@@ -641,21 +641,25 @@ _PERIOD_WORDS = _keyword_map(
         (r"\b(?:last|previous|past)\s+year\b", "last_year"),
     ]
 )
-# "closed won in august", "calls during march": a month by name as the period (never a date: "in august 3rd")
-_IN_MONTH = re.compile(
+# "closed won in august", "calls during march", "pipe for q4": a month or a quarter by name as the period (never a
+# date: "in august 3rd")
+_NAMED_PERIOD = re.compile(
     r"\b(?:in|for|during|over|from)\s+(?:the\s+month\s+of\s+)?(" + _MONTH_NAMES + r")\b\.?(?!\s*\d)"
-    r"|^\W*(" + _MONTH_NAMES + r")\W*$",
+    r"|^\W*(" + _MONTH_NAMES + r")\W*$"
+    r"|\b(?:in|for|during|over|of)\s+(?:the\s+)?q([1-4])\b(?!\s*(?:forecast|target|quota))",
     re.I,
 )  # "and for august?", "what about august": the month alone
 
 
 def find_period(text: str) -> Found[str] | None:
-    """Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...|a month's name)."""
+    """Reporting period enum (today|overdue|this_week|next_week|this_month|next_month|...|a month's name|q1..q4)."""
     found = _PERIOD_WORDS(text)
-    month = _IN_MONTH.search(text)
+    month = _NAMED_PERIOD.search(text)
     if found is not None or month is None:
         return found
-    name = (month[1] or month[2]).lower()
+    name = (month[1] or month[2] or "").lower()
+    if month[3]:  # "wheres my pipe at for q4": the quarter by its number
+        return Found(f"q{month[3]}", month.start(), month.end())
     return Found(calendar.month_name[MONTHS[name]].lower(), month.start(), month.end())
 
 

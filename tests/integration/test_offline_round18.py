@@ -5,6 +5,8 @@ seeded at the test's clock."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from store.models import Account, Deal, Lead, Task
@@ -115,3 +117,28 @@ async def test_a_correction_saying_what_it_is_not_moves_the_write(db, demo_chat)
     assert [(p.tool, p.arguments["deal_id"]) for p in corrected.pending] == [("move_deal_stage", deal)], (
         corrected.answer
     )
+
+
+async def test_a_managers_question_about_a_rep_behind_lists_his_overdue_tasks(demo_chat):
+    agent, as_ = demo_chat
+    maria = await as_("maria@nexa.test")
+    asked = await agent.run(maria, "mike overdue list")
+    assert asked.answer.startswith("Mike Brown's open tasks overdue"), asked.answer
+
+
+async def test_a_ticket_escalated_and_taken_in_one_message_gets_both_changes(demo_chat):
+    agent, as_ = demo_chat
+    noah = await as_("noah@nexa.test")
+    asked = await agent.run(noah, "escalate 1013 to urgent and put it on me")
+    assert sorted((p.tool, json.dumps(p.arguments, sort_keys=True)) for p in asked.pending) == [
+        ("assign_ticket", json.dumps({"assignee": "noah@nexa.test", "number": 1013}, sort_keys=True)),
+        ("update_ticket", json.dumps({"changes": {"priority": "urgent"}, "number": 1013}, sort_keys=True)),
+    ], asked.answer
+
+
+async def test_a_restyled_draft_keeps_its_recipient_and_topic(demo_chat):
+    agent, as_ = demo_chat
+    john = await as_("john@nexa.test")
+    drafted = await agent.run(john, "email sarah johnson re the pricing review")
+    shorter = await agent.run(john, "make it shorter", drafted.conversation_id)
+    assert "Sarah" in shorter.answer and "pricing review" in shorter.answer, shorter.answer

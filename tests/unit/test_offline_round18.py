@@ -11,11 +11,15 @@ import pytest
 from assistant.offline.acts import CHANGE
 from assistant.offline.amend import retarget
 from assistant.offline.dialogue import out_of_scope
+from assistant.offline.intents import rule_intent
 from assistant.offline.linking import numbered, other_mentions
+from assistant.offline.listed import line_pointed
+from assistant.offline.nlu import FILLERS
 from assistant.offline.plan.accounts import NEW_ACCOUNT
 from assistant.offline.plan.activities import CALLS_LOGGED
-from assistant.offline.plan.route import _BRIEFING, INSIGHTS
+from assistant.offline.plan.route import _BRIEFING, _MY_REPS, _WHOSE_LATE, INSIGHTS, _briefed
 from assistant.offline.plan.tasks import COMPLETE_TASK
+from assistant.offline.plan.tickets import _TAKEN_BACK
 from assistant.offline.replies import follow_up, object_first
 from assistant.offline.reports import report_lines
 from assistant.offline.slots import find_period
@@ -163,3 +167,76 @@ def test_meeting_prep_is_a_briefing():
 def test_a_rate_keeps_its_decimal():
     data = {"rows": [{"key": "John Miller", "won": 11, "closed": 16, "win_rate": 0.6875}], "total": None}
     assert report_lines(data) == ["John Miller: won 11, closed 16, win rate 68.8%"]
+
+
+def test_a_quarter_by_name_is_its_nearest_one():
+    assert find_period("wheres my pipe at for q4").value == "q4"
+    assert period_range("q4", date(2027, 11, 17)) == (date(2027, 10, 1), date(2027, 12, 31))
+    assert period_range("q4", date(2028, 2, 1)) == (date(2027, 10, 1), date(2027, 12, 31))  # last quarter's
+    assert period_words("q4") == "in Q4"
+
+
+@pytest.mark.parametrize(
+    ("said", "who"), [("mike overdue list", "mike"), ("what's john behind on", "john"), ("is emma behind", "emma")]
+)
+def test_a_teammate_behind_is_named(said, who):
+    late = _WHOSE_LATE.search(said)
+    assert late is not None and next(g for g in late.groups() if g) == who
+
+
+def test_which_rep_asks_about_the_team():
+    assert _MY_REPS.search("which rep has more overdue tasks, john or mike")
+
+
+def test_a_ticket_escalated_to_a_priority_is_handed_to_no_one_called_so():
+    assert FILLERS["assign_ticket"]("escalate 1013 to urgent and put it on me", NOW)["assignee"] == "me"
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"), [("rosa ueda lead", "show_record"), ("new opp for rapidpoint co 45, 18k", "create_deal")]
+)
+def test_a_name_with_its_type_is_looked_at_and_a_new_opp_is_made(said, intent):
+    assert rule_intent(said) == intent
+
+
+@pytest.mark.parametrize("said", ["new lead", "add a lead for acme", "make ticket 1059 high priority"])
+def test_no_look_at_a_new_record_and_no_new_ticket_by_its_number(said):
+    assert rule_intent(said) not in ("show_record", "create_ticket")
+
+
+@pytest.mark.parametrize(
+    ("said", "what"),
+    [
+        ("text nils kowalski on his mobile that i'm running late", "send text messages"),
+        ("convert 500 euros to dollars", "convert currencies"),
+        ("who's gonna win the super bowl", "answer general-knowledge questions"),
+    ],
+)
+def test_what_the_product_cannot_do_is_said(said, what):
+    assert out_of_scope(said) == what
+
+
+def test_a_note_about_a_text_is_in_scope():
+    assert out_of_scope("add a note with the text of the email") is None
+
+
+DEALS = """Open deals named Orbitpath:
+
+- Orbitpath Holdings - Expansion 168: qualification, $3K, 173 days in stage, closing 2027-12-13
+- Orbitpath Holdings - Renewal 32: qualification, $80K, 105 days in stage, closing 2028-01-10
+- Orbitpath Holdings - Platform 61: negotiation, $80K, 21 days in stage, closing 2028-04-09"""
+
+
+def test_a_listed_deal_is_pointed_at_by_its_closing_month():
+    said = "the one in qualification closing in january - bump it to 95k"
+    assert line_pointed(said, DEALS) == "bump Orbitpath Holdings - Renewal 32 to 95k"
+    assert line_pointed("the one in qualification - bump it to 95k", DEALS).startswith("the one")  # two: unchanged
+
+
+def test_a_briefing_names_the_person_after_a_dash():
+    assert _briefed(" - liam jensen") == "liam jensen"
+    assert COMPLETE_TASK.search("terminate the follow up #28 task, no longer needed")
+
+
+def test_a_change_taken_back_is_no_part_of_the_request():
+    assert _TAKEN_BACK.search("bump it to high... no wait, its already urgent, leave it")

@@ -25,7 +25,16 @@ from assistant.offline.guard import (
     unsure,
 )
 from assistant.offline.intents import RULE_CONFIDENCE
-from assistant.offline.linking import candidate_line, covers, far, kind_hint, link, numbered, other_mentions
+from assistant.offline.linking import (
+    candidate_line,
+    covers,
+    far,
+    kind_hint,
+    link,
+    numbered,
+    other_mentions,
+    other_number,
+)
 from assistant.offline.nlu import FILLERS
 from assistant.offline.refine import deals_in_order
 from assistant.offline.slots import ORDINALS, STOPWORDS, find_amount, find_name
@@ -317,10 +326,11 @@ class PlanCore(ABC):
             name = f"{name} - {dashed[1]}"
         elif {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
             name = numbered(str(name), self.text)
+        said = str(name)  # a record whose name holds other numbers than the ones said is never it ("platform 1")
         hits: list[dict[str, Any]] = [
             h
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
-            if h["score"] >= MATCH_FLOOR
+            if h["score"] >= MATCH_FLOOR and not other_number(said, str(h["name"]))
         ]
         retries = [
             re.sub(r"^(\w{3,})s\b", r"\1", str(name)),  # "need toms direct line": a possessive without its apostrophe
@@ -336,7 +346,9 @@ class PlanCore(ABC):
             hits = [  # a shorter name is kept only when its words are all in the record's ("vera" is no "vertexlabs")
                 h
                 for h in self.call("search_crm", query=shorter, types=kinds, limit=8)["data"]
-                if h["score"] >= MATCH_FLOOR and covers(shorter, f"{h['name']} {h.get('detail') or ''}")
+                if h["score"] >= MATCH_FLOOR
+                and covers(shorter, f"{h['name']} {h.get('detail') or ''}")
+                and not other_number(said, str(h["name"]))
             ]
             name = shorter if hits else name
         pick = self.slots.get("pick")

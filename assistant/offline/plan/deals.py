@@ -368,9 +368,10 @@ class DealActs(RecordReads):
         raise AssertionError("unreachable")
 
     def _owned_deal(self) -> dict[str, Any] | None:
-        """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their deals
-        (`search_deals` with `owner`, which says when the caller may not see them); None when the possessive names no
-        teammate ("acme's deal") or none is said."""
+        """The deal of the person a possessive names ("carlos's orbitpath platform deal"), found among their open deals
+        (`search_deals` with `owner`, which says when the caller may not see them; a closed deal's lost reason is
+        other people's text, which would withhold the write); None when the possessive names no teammate ("acme's
+        deal") or none is said."""
         said = (
             _OWNER_OF_DEAL.search(self.text)
             or _OWNER_OF_NAMED_DEAL.search(self.text)
@@ -382,10 +383,10 @@ class DealActs(RecordReads):
         number = re.search(r"\b(\d{1,4})\b", said[2])
         key = f"{words} {number[1]}" if number else words
         named = {"query": words.split()[0]} if words else {}  # those the first word names: a teammate has many
-        result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **named)
+        result = self.attempt("search_deals", owner=said[1], open_only=True, limit=50, **named)
         if named and result.get("ok") and not any(covers(key, str(d["deal_name"])) for d in result["data"]["deals"]):
             by_number = {"query": number[1]} if number else {}  # a typo in that word: the deal's number, else all
-            result = self.attempt("search_deals", owner=said[1], open_only=False, limit=50, **by_number)
+            result = self.attempt("search_deals", owner=said[1], open_only=True, limit=50, **by_number)
         error = result.get("error") or {}
         if not result.get("ok") and error.get("code") == "not_found" and error.get("field") == "owner":
             return None  # no teammate by that name: an account's or a record's name

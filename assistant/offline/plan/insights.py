@@ -34,8 +34,9 @@ _TONES = [
 class InsightActs(TicketActs):
     """Plans of the AI services."""
 
-    def do_draft_email(self) -> None:
-        """A draft to a contact or lead, or to the primary contact of a deal (or of an account's open deal)."""
+    def do_draft_email(self, restyle: str = "") -> None:
+        """A draft to a contact or lead, or to the primary contact of a deal (or of an account's open deal); in the
+        tone a restyle asks for ("make it shorter") when the draft is asked again with one."""
         record = self._named(ANYTHING, "a contact, lead, deal or account")
         kind, record_id = record["type"], record["id"]
         if kind == "account":
@@ -45,9 +46,10 @@ class InsightActs(TicketActs):
             kind, record_id = "deal", deals[0]["id"]
         lowered = self.text.lower()
         purpose = next((p for word, p in _PURPOSES if word in lowered), "follow_up")
-        tone = next((t for word, t in _TONES if word in lowered), "friendly")
+        tone = next((t for word, t in _TONES if word in (restyle.lower() or lowered)), "friendly")
         topic = re.search(
             r"\b(about|regarding|re:?|on the subject of|covering|after|following|with(?=\s+(?:the|our|his|her|their)\b)"
+            r"|(?<=email\s)on|(?<=e-mail\s)on|(?<=note\s)on|(?<=message\s)on|asking\s+(?:for|about)|to\s+ask\s+(?:for|about)"
             r"|check(?:ing)?\s+in\s+(?:on|about)|thanking\s+(?:him|her|them|\w+)\s+for|to\s+thank\s+(?:him|her|them|\w+)\s+for)"
             r"\s+(.+?)(?:,?\s+(?:pls|plz|please|thx|thanks))?\s*[.?!]*$",
             self.text,
@@ -59,6 +61,7 @@ class InsightActs(TicketActs):
             "check in on": "to check in on",
             "checking in about": "to check in on",
         }
+        lead |= {"on": "about", "asking for": "to ask for", "asking about": "to ask about"}
         thanks = bool(topic and "thank" in topic[1].lower())  # "a note thanking him for the procurement review"
         opening = topic and ("" if thanks else lead.get(topic[1].lower(), topic[1].lower()))
         notes = (

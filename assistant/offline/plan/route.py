@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.offline import Parse
+from assistant.offline import Parse, understand
 from assistant.offline.account_fields import account_change
 from assistant.offline.acts import asks_creation, change_intent
+from assistant.offline.amend import restyles
 from assistant.offline.areas import Asked, asked_area
 from assistant.offline.dialogue import (
     DEAL_VALUE,
@@ -25,7 +26,7 @@ from assistant.offline.dialogue import (
     stands_for_person,
 )
 from assistant.offline.handoff import handed_to, handoff
-from assistant.offline.intents import RULE_CONFIDENCE
+from assistant.offline.intents import RULE_CONFIDENCE, rule_intent
 from assistant.offline.linking import covers
 from assistant.offline.listed import asked_most, listed, most_of
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
@@ -83,7 +84,15 @@ _BARE_MENTION = re.compile(
     re.I,
 )
 _MY_REPS = re.compile(
-    r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b", re.I
+    r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b"
+    r"|\bwhich\s+(?:rep|one\s+of\s+(?:them|my\s+reps))\b",
+    re.I,
+)
+# A teammate whose late work a manager asks about: "mike overdue list", "what's john behind on", "is emma behind"
+_WHOSE_LATE = re.compile(
+    r"^\W*([a-z]+)(?:['’]?s)?\s+(?:overdue|late)\s+(?:tasks?|to-?dos?|list|stuff|items)\b"
+    r"|\bwhat(?:'?s|\s+is)\s+([a-z]+)\s+behind\s+on\b|\bis\s+([a-z]+)\s+behind\b",
+    re.I,
 )
 _MY_LIST = re.compile(
     r"^\W*(?:(?:my|our|all|new|open|hot|stale|the|team'?s?|\w+['’]s|biggest|largest|top|best|hottest|latest|recent|\d+)\s+){1,3}(?:\w+\s+){0,2}(?:leads|deals|tasks|tickets|"
@@ -250,7 +259,7 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             + r"(?:(?:can|could|would)\s+(?:you|u)\s+|please\s+|pls\s+)?(?:draft|write|compose)\s+(?:something|a\s+few\s+lines|a\s+line)\s+(?:to|for)\s+\w+"
             r"|"
             + _STARTS
-            + r"(?:please\s+|pls\s+)?(?:an?\s+)?(?:(?:short|quick|brief|follow[- ]?up|thank[- ]?you)\s+)?(?:e-?mail|message)\s+to\s+\w+"
+            + r"(?:please\s+|pls\s+)?(?:an?\s+)?(?:(?:short|quick|brief|follow[- ]?up|thank[- ]?you)\s+)?(?:e-?mail|message)\s+(?:to|on|about|for|re)\s+\w+"
             r"|" + _STARTS + r"(?:please\s+|pls\s+)?e-?mail\s+(?!address)\w+.{0,40}\bre\b"
             r"|"
             + _STARTS
@@ -304,7 +313,7 @@ _NAMING_ACTS = frozenset(
 
 # Asked to be briefed on someone or something before talking to them: a read, whatever else the message says.
 _BRIEFING = re.compile(
-    r"\b(?:(?:give|get)\s+me\s+(?:a\s+|the\s+)?(?:quick\s+)?(?:rundown|run\s+down|low-?down|briefing)|brief\s+me|prep\s+me|(?:meeting|call)\s+prep\s+(?:on|for|with)|prep\s+(?:notes?\s+)?(?:on|for)|"
+    r"\b(?:(?:give|get)\s+me\s+(?:a\s+|the\s+)?(?:quick\s+)?(?:rundown|run\s+down|low-?down|briefing)|brief\s+me|prep\s+me|(?:meeting|call)\s+prep(?:\s+(?:on|for|with)|\s*[-:–—]\s*)|prep\s+(?:notes?\s+)?(?:on|for)|"
     r"get\s+me\s+up\s+to\s+speed|catch\s+me\s+up\s+on|what\s+(?:should|do)\s+i\s+(?:need\s+to\s+)?know\s+(?:about|before))\b",
     re.I,
 )
@@ -315,6 +324,12 @@ _TICKET_FIELD = re.compile(
     r"\b(?:requester|requestor|reporter|reported|raised|filed|opened|assignee|assigned|priority|status|subject|customer|"
     r"client)\b"
 )
+
+
+def _briefed(rest: str) -> str | None:
+    """The name said right after a briefing's words ("meeting prep - liam jensen"), if the rest is one name."""
+    words = re.sub(r"^\W+|\W*(?:pls|please|thanks)?\W*$", "", rest)
+    return words if words and _one_name(words) else None
 
 
 def _one_name(words: str) -> bool:
@@ -342,7 +357,8 @@ class Plan(
             self.answer("recap", turns=self.focus.turns)
         if _CAPABILITIES.search(text):  # "first week here, what kinds of things can you help me with?"
             self.answer("help", unknown=False)
-        if _BRIEFING.search(text) and (named := read_slots(text, self.model.now()).get("name")):
+        briefing = _BRIEFING.search(text)
+        if briefing and (named := _briefed(text[briefing.end() :]) or read_slots(text, self.model.now()).get("name")):
             # "ive got a call with quinn zhou in 10, give me the rundown": a look at the person, no call logged
             self.parse, self.slots, self.writing = (
                 Parse("show_record", self.parse.confidence, {"name": named}),
@@ -353,6 +369,13 @@ class Plan(
         if SEND_IT.match(text) and self.focus.draft:
             self.writing = True
             self.do_send_draft(self.focus.draft)
+        restyle, _, asked = text.partition(". ")
+        if self.focus.draft and self.focus.draft.tool == "draft_email" and restyles(restyle) and asked:
+            self.text, self.slots = (
+                asked,
+                understand(asked, now=self.model.now(), classifier=self.model.classifier).slots,
+            )
+            self.do_draft_email(restyle)  # "make it shorter" after a draft: the draft first asked for, in that style
         if SEND_IT.match(text):  # "send it" with no draft in this conversation: never a task called "Send it"
             self.answer(
                 "error",
@@ -428,6 +451,17 @@ class Plan(
             self.do_show_ticket()
         if cannot:
             self.answer("cannot", what=cannot, elsewhere=DONE_ELSEWHERE.get(cannot))
+        late = _WHOSE_LATE.search(text)
+        if (
+            late
+            and "team_tasks" in self.tools
+            and (who := next(g for g in late.groups() if g)).lower() not in STOPWORDS
+        ):
+            self.slots = {**self.slots, "person": who, "period": "overdue"}  # "mike overdue list": his overdue tasks
+            self.do_team_tasks()
+        if "team_tasks" in self.tools and _MY_REPS.search(text) and _TASK_WORDS.search(text.lower()):
+            self.slots = {**self.slots, "person": None}  # "which rep has more overdue tasks, john or mike": the team's
+            self.do_team_tasks()
         if CALLS_LOGGED.search(text) and "search_calls" in self.tools:
             self.do_calls_logged()  # "how many calls has mike logged this week"
         if asked_metric(text) and not (
@@ -502,7 +536,12 @@ class Plan(
             self.do_update_deal()
         changed = change_intent(text, {str(r.get("type")) for r in self.focus.records})
         framed = changed is not None and changed == self.parse.intent
-        if changed and changed != self.parse.intent and self.parse.confidence < RULE_CONFIDENCE and changed in FILLERS:
+        if (
+            changed
+            and changed != self.parse.intent
+            and (self.parse.confidence < RULE_CONFIDENCE or rule_intent(text) is None)  # a vote, however unanimous
+            and changed in FILLERS
+        ):
             kept = {k: v for k, v in self.slots.items() if k in ("pick",)}  # the reply to our "which one" stays
             self.parse = Parse(
                 changed, self.parse.confidence, {**FILLERS[changed](text, self.model.now()), **kept}

@@ -25,13 +25,13 @@ _FOR_TEAMMATE = re.compile(
     r"\b(?:task|reminder|to-?do)\s+for\s+(?!(?:me|myself|us|the|a|him|her|them)\b)([a-z]+)(?:\s*[:,-]|\s+to\b)"
     r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
     r"|\b(?:give|assign|set|make|create)\s+(?!(?:me|us|myself|up|it|this|that|them|him|her)\b)([a-z]+)\s+an?\s+"
-    r"(?:task|reminder|to-?do)\b",
+    r"(?:(?:new|quick|high|low|urgent|top|priority|follow[- ]?up)[\s-]+){0,3}(?:task|reminder|to-?do)\b",
     re.I,
 )
 COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
     rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b"
-    r"|\b(?:nuke|kill|scrap|ditch|axe|bin|drop|cancel|remove|delete|clear|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
+    r"|\b(?:nuke|kill|scrap|ditch|axe|bin|drop|cancel|terminate|remove|delete|clear|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
     rf"(?:{NUMBERED_TASK}|(?:\S+\s+){{0,4}}?task)\b",
     re.I,
 )  # "kill follow up #17": a task closed (none is deleted)
@@ -66,6 +66,7 @@ _TASK_NOISE = frozenset(
         "bin",
         "drop",
         "cancel",
+        "terminate",
         "remove",
         "delete",
         "clear",

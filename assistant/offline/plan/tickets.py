@@ -23,6 +23,9 @@ from assistant.offline.support import asks_reply
 from prompts.periods import period_words
 
 _TICKET_CLAUSES = re.compile(r"\s*(?:[,;]|[.!?]\s|\s[-–—]\s)\s*(?:and\s+)?|\s+and\s+(?:then\s+)?|\s+also\s+")
+_TAKEN_BACK = re.compile(
+    r"\bno\s+wait\b|\bscratch\s+that\b|\bleave\s+it\b|\bnever\s*mind\b|\bforget\s+(?:it|that)\b", re.I
+)
 _SETS = re.compile(
     r"^\W*(?:(?:please|pls|then)\s+)?(?:set|make|mark|bump|change|move|escalate|switch|raise|lower|close|resolve|reopen)\b",
     re.I,
@@ -141,10 +144,13 @@ class TicketActs(PlanCore):
         return self.caller if who.lower() in ("me", "myself") and self.caller else who
 
     def _ticket_writes(self, tool: str, arguments: dict[str, Any]) -> NoReturn:
-        """The ticket change asked for and the other one a further clause asks for ("assign it to noah and set it to
-        pending", "escalate ... to urgent and put it on me"), proposed together; else the one."""
+        """The ticket change asked for and the other one another clause asks for ("assign it to noah and set it to
+        pending", "escalate 1013 to urgent and put it on me"), proposed together; else the one."""
         calls, number = [(tool, arguments)], arguments["number"]
-        for part in _TICKET_CLAUSES.split(self.text)[1:]:
+        clauses = _TICKET_CLAUSES.split(self.text)
+        taken_back = [i for i, part in enumerate(clauses) if _TAKEN_BACK.search(part)]
+        clauses = clauses[taken_back[-1] + 1 :] if taken_back else clauses  # "bump it to high... no wait, leave it"
+        for part in clauses[1:] if tool == "update_ticket" or handed_to(clauses[0]) else clauses:
             if tool == "update_ticket" and (who := handed_to(part)):
                 calls.append(("assign_ticket", {"number": number, "assignee": self._person(who)}))
             elif tool == "assign_ticket" and _SETS.match(part):
