@@ -106,6 +106,7 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out
 _DOLLARS = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _BULLET = re.compile(r"^\s*[-*]\s+")
+_LETTERED = re.compile(r"^[a-h][.)]\s+\S")  # a lettered sub-step of a numbered one: "a. ...", "b) ..."
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
 _IDENTIFIER = re.compile(r"\b\w*_\w*")  # nor is a tool or field name ("deposit_check_3847")
@@ -999,7 +1000,9 @@ def _units(content: str) -> list[str]:
 
 def _all_units(content: str) -> list[str]:
     """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped. A nested
-    list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000")."""
+    list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000"), and the items
+    nested under a lettered sub-step belong to it ("a. **Check Authorization Holds**: ..." and its "- These holds
+    typically release in 1-3 business days": the step's detail is what resolves)."""
     units: list[str] = []
     parent_indent: int | None = None  # indentation of the last top-level list item, while its children follow
     for raw in content.splitlines():
@@ -1019,6 +1022,10 @@ def _all_units(content: str) -> list[str]:
             else:
                 units.append(line)
                 parent_indent = indent
+            continue
+        if _LETTERED.match(line):  # a lettered sub-step ("a. **Check holds**: ...") holds the items nested under it
+            units.append(line)
+            parent_indent = len(raw) - len(raw.lstrip())
             continue
         parent_indent = None
         units += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(*])", line) if s.strip()]

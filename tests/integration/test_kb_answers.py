@@ -949,3 +949,37 @@ async def test_a_how_to_whose_article_stands_clear_is_answered_under_the_weak_ma
     assert stands_out([h.score for h in hits])
     assert howto.data["found"] and howto.data["passages"][0]["title"] == "Invite teammates and assign roles"
     assert discount.data == {"found": False, "passages": []}
+
+
+INSUFFICIENT_FUNDS = """## CODE 51 - Insufficient Funds
+
+The account doesn't have enough funds for the transaction.
+
+1. **Check Current Balance**: Look up the customer's accounts to get the checking account balance.
+
+2. **If balance APPEARS sufficient** for the transaction amount:
+
+   a. **Check Authorization Holds**: Ask the customer if they have any recent authorization holds.
+      - Common sources: gas stations (often $75-$150 pre-auth), hotels, car rentals.
+      - If holds exist, explain that these holds typically release in 1-3 business days.
+
+   b. **Check Pending Transactions**: Review recent transaction history for pending transactions.
+      - Pending debits reduce available balance.
+
+3. **If balance is genuinely insufficient**:
+   - Inform customer of their balance.
+"""
+
+
+def test_the_items_nested_under_a_lettered_sub_step_belong_to_it(embedder):
+    """A lettered sub-step ("a. **Check Authorization Holds**: ...") holds the items nested under it, as a list item
+    holds its own: the step's detail ("these holds typically release in 1-3 business days") comes with it, and the
+    next lettered step is a unit of its own."""
+    units = _units(INSUFFICIENT_FUNDS)
+    holds = next(u for u in units if u.startswith("a. **Check Authorization Holds**"))
+    assert "gas stations" in holds and "1-3 business days" in holds and "Pending debits" not in holds
+    assert any(u.startswith("b. **Check Pending Transactions**") and "Pending debits" in u for u in units)
+    assert "3. **If balance is genuinely insufficient**: Inform customer of their balance." in units
+    question = "debit card declined with code 51 but the app shows enough money, and I filled up at a gas station"
+    answer = compose(question, _passages(INSUFFICIENT_FUNDS), embedder).text
+    assert "authorization holds" in answer and "1-3 business days" in answer
