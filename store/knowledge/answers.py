@@ -147,6 +147,10 @@ _SCOPE = re.compile(
 _UNSAID = re.compile(
     r"\b(?:the|any) (?:required|correct|right|proper|exact|specific|approved) ((?:[a-z]+ ){0,2}[a-z]+)", re.IGNORECASE
 )  # a reference to something the answer does not spell out ("include the required restrictive wording")
+_WORDING = re.compile(
+    r"\bwhat (?:do|should|must|can) (?:i|we|they|you) (?:write|put|enter|type|say|tell)\b|\bwhat (?:wording|words)\b",
+    re.IGNORECASE,
+)  # a question asking for the words themselves ("what do I write on the back of a check?")
 _SPELLS = re.compile(r"[\"\u201c\u2018][^\"\u201d\u2019]{3,60}[\"\u201d\u2019]|\bfor example\b|\be\.g\.", re.IGNORECASE)
 ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
 LIST_SLACK = 200  # the answer may run this far over ANSWER_CHARS to give a short list whole
@@ -534,6 +538,16 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         if i not in added and size + len(units[i]) <= ANSWER_CHARS + LIST_SLACK:
             added.add(i)
             size += len(units[i])
+    if _WORDING.search(question) and not _SPELLS.search(" ".join([core.text, *(units[j] for j in added)])):
+        quoting = [i for i in range(len(units)) if _SPELLS.search(units[i]) and i not in added]
+        if quoting:  # the words to write, asked for and not yet given: the best-answering unit quoting some
+            wording = _scores(
+                question, [units[i] for i in quoting], [contexts[i] for i in quoting], embedder, core.need
+            )
+            best = quoting[max(range(len(quoting)), key=wording.__getitem__)]
+            if size + len(units[best]) <= ANSWER_CHARS + LIST_SLACK:
+                added.add(best)
+                size += len(units[best])
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]

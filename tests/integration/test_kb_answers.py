@@ -14,6 +14,7 @@ from store.auth import actor_for
 from store.embeddings import default_embedder, embed_cached
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
+    _WORDING,
     Composed,
     Passage,
     _after_overlap,
@@ -983,3 +984,48 @@ def test_the_items_nested_under_a_lettered_sub_step_belong_to_it(embedder):
     question = "debit card declined with code 51 but the app shows enough money, and I filled up at a gas station"
     answer = compose(question, _passages(INSUFFICIENT_FUNDS), embedder).text
     assert "authorization holds" in answer and "1-3 business days" in answer
+
+
+DEPOSIT_STEPS = """## Summary
+Customers deposit checks with mobile check deposit. The customer takes a photo of the front and back of the check in
+the app. Standard deposits are typically available within 1-2 business days.
+
+## Before you start
+- Confirm the check is payable to the account owner and is not altered or damaged.
+- Endorse the back of the check. Include any required restrictive endorsement (for example, "For mobile deposit only").
+- Ensure the check date and numeric/written amounts match.
+
+## Step-by-step: Mobile check deposit
+1. Open the mobile app and sign in.
+2. Select the checking or savings account you want to deposit into.
+3. Choose Mobile Check Deposit.
+4. Enter the check amount exactly as printed.
+5. Capture photos:
+   - Front: all four corners visible, no shadows or glare.
+   - Back: clear endorsement and all corners visible.
+6. Review deposit details, confirm the destination account, and submit.
+7. Keep the paper check in a secure place until the deposit is posted, then destroy it.
+
+## If you are working with an agent
+- The agent will give you access to the deposit_check tool.
+- You will be prompted to call deposit_check(account_id, check_amount) from within the app to give the account and amount.
+- The agent cannot deposit checks on your behalf. You must complete the deposit yourself in the mobile app.
+
+## Photo and submission tips
+- Place the check on a dark, flat background with good, even lighting.
+- Turn off flash if it causes glare; avoid shadows and folded edges.
+
+## After you submit
+- Monitor deposit status in the app's transaction history for updates and availability.
+- Retain the paper check until the deposit shows as posted and available, then securely destroy it.
+"""
+
+
+def test_a_question_asking_what_to_write_gets_the_words_quoted(embedder):
+    """ "What do I write on the back of a check" asks for the words themselves: the steps say only "clear
+    endorsement", so the unit quoting the wording ("For mobile deposit only") completes the answer."""
+    question = "what do I write on the back of a check before depositing it in the app?"
+    answer = compose(question, _passages(DEPOSIT_STEPS), embedder).text
+    assert "1. Open the mobile app" in answer and "For mobile deposit only" in answer
+    assert _WORDING.search("What should we put in the memo line?") and _WORDING.search("what wording do I use")
+    assert not _WORDING.search("what do I do if the check bounces?")
