@@ -492,8 +492,9 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
     resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms,
-    restatements and a lead line without its list ("... one of the following codes:") are never added. The additions
-    follow the core in article order."""
+    restatements and a lead line without its list ("... one of the following codes:") are never added; a question asking
+    for the words to write or say ("what do I write on the back of a check?") gets the best unit quoting some when the
+    answer quotes none. The additions follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
