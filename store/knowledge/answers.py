@@ -61,6 +61,8 @@ HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares,
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
 QUOTED = 0.06  # bonus of a unit stating the dollar amount the question quotes ("we got charged $25")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
+CASE_FIT = 0.08  # bonus of an instruction for a case ("If customer only wants to ..., advise ...") the question tells
+CASE_SHARE = 0.75  # ... in at least this share of the case's content words (three or more)
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 STAFF_FIT = (
     0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
@@ -151,6 +153,9 @@ _WORDING = re.compile(
     r"\bwhat (?:do|should|must|can) (?:i|we|they|you) (?:write|put|enter|type|say|tell)\b|\bwhat (?:wording|words)\b",
     re.IGNORECASE,
 )  # a question asking for the words themselves ("what do I write on the back of a check?")
+_IF_CASE = re.compile(
+    r"(?:if|when)\s+(.{5,120}?),\s+\w", re.IGNORECASE
+)  # an instruction for a case: "If customer only wants to block one merchant, advise them to cancel directly ..."
 _SPELLS = re.compile(r"[\"\u201c\u2018][^\"\u201d\u2019]{3,60}[\"\u201d\u2019]|\bfor example\b|\be\.g\.", re.IGNORECASE)
 ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
 LIST_SLACK = 200  # the answer may run this far over ANSWER_CHARS to give a short list whole
@@ -994,7 +999,19 @@ def _bonus(unit: str, question: str, need: Need) -> float:
         bonus += 0.06
     if need in ("fix", "steps") and _UI.search(unit):
         bonus += 0.06
+    if need in ("fix", "steps", "rule") and _tells_case(unit, question):
+        bonus += CASE_FIT
     return bonus
+
+
+def _tells_case(unit: str, question: str) -> bool:
+    """Whether a unit is an instruction for a case ("If customer only wants to block one merchant, advise them to
+    cancel directly with that merchant") that the question tells in its own words ("she wants only that one gym
+    blocked"): most of the case's content words, three or more, are the question's. A reader looks for the line
+    about their situation, which embeddings rank below the general procedure ("only one" weighs little in a vector)."""
+    m = _IF_CASE.match(_plain(unit))
+    case = _stems(m.group(1)) if m else set()
+    return len(case) >= 3 and len(case & _stems(question)) >= CASE_SHARE * len(case)
 
 
 def _restates(unit: str, question: str) -> bool:

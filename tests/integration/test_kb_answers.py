@@ -22,6 +22,7 @@ from store.knowledge.answers import (
     _join,
     _scores,
     _spelled_out,
+    _tells_case,
     _units,
     best_sentence,
     choose_article,
@@ -1029,3 +1030,58 @@ def test_a_question_asking_what_to_write_gets_the_words_quoted(embedder):
     assert "1. Open the mobile app" in answer and "For mobile deposit only" in answer
     assert _WORDING.search("What should we put in the memo line?") and _WORDING.search("what wording do I use")
     assert not _WORDING.search("what do I do if the check bounces?")
+
+
+RECURRING_BLOCK = """When a customer has issues with recurring debit card charges (subscriptions, memberships, automatic payments),
+there are two different processes depending on what they need.
+
+**DISPUTE (Past Charges):**
+Use the standard debit dispute process for charges that have already occurred. This applies when:
+- Customer cancelled with merchant but was charged after cancellation
+- Customer never authorized the recurring charge
+- Amount charged differs from agreed amount
+
+For recurring charge disputes, the dispute_category should be 'recurring_charge_after_cancellation'.
+
+**BLOCK RECURRING PAYMENTS (Future Charges):**
+To prevent future recurring charges on a debit card, use the recurring block feature. This blocks ALL
+recurring/subscription payments on the card - not just a specific merchant.
+
+Blocking Process:
+1. Verify customer identity
+2. Explain that this will block ALL recurring payments on the card, not just one merchant
+3. Use set_recurring_block with the card_id and block_recurring: true
+4. Inform customer:
+   - Block takes effect within 24 hours
+   - One-time purchases are not affected - only recurring/subscription charges
+   - This does not cancel their subscriptions with merchants - they must still contact merchants directly
+   - Block remains active until customer requests it to be removed
+
+**When Customer Needs BOTH:**
+
+If customer was charged after cancellation AND wants to prevent future charges:
+1. First file the dispute for past charges
+2. Then set up the recurring block for future protection
+3. Still advise customer to confirm cancellation directly with merchant in writing
+
+**Important Notes:**
+- The recurring block affects ALL recurring payments, not just specific merchants
+- If customer only wants to block one merchant, advise them to cancel directly with that merchant
+- Customer can unblock recurring payments at any time by calling back
+"""
+
+
+def test_the_instruction_for_the_case_the_question_tells_answers(embedder):
+    """ "She wants only that one gym blocked" is the case of "If customer only wants to block one merchant, advise them
+    to cancel directly with that merchant": the line about the asker's situation answers, beside the procedure, which
+    blocks every recurring payment. A case the question does not tell gets no bonus."""
+    case = "- If customer only wants to block one merchant, advise them to cancel directly with that merchant"
+    question = (
+        "customer keeps getting charged by a gym she cancelled, she wants only that one gym blocked from her debit "
+        "card going forward. what do we do?"
+    )
+    assert _tells_case(case, question)
+    assert not _tells_case(case, "how do I block all recurring payments on a card?")
+    assert not _tells_case("1. Verify customer identity", question)
+    answer = compose(question, _passages(RECURRING_BLOCK), embedder).text
+    assert "cancel directly with that merchant" in answer
