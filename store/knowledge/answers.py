@@ -61,6 +61,8 @@ HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares,
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
 QUOTED = 0.06  # bonus of a unit stating the dollar amount the question quotes ("we got charged $25")
 UNASKED = 0.5  # held against a unit that does not state the figure or attribute asked for, when another does
+CASE_FIT = 0.08  # bonus of an instruction for a case ("If customer only wants to ..., advise ...") the question tells
+CASE_SHARE = 0.75  # ... in at least this share of the case's content words (three or more)
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
 STAFF_FIT = (
     0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
@@ -106,6 +108,7 @@ _NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _PLACEHOLDER = re.compile(r"\[(?:value )?(?:not available|unavailable|n/a|tbd)\]", re.IGNORECASE)  # a value left out
 _DOLLARS = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
 _BULLET = re.compile(r"^\s*[-*]\s+")
+_LETTERED = re.compile(r"^[a-h][.)]\s+\S")  # a lettered sub-step of a numbered one: "a. ...", "b) ..."
 _DIGIT = re.compile(r"[\d$%]")
 _PHONE = re.compile(r"\b1-800-[\w-]+|\b24/7\b")  # a phone number or "24/7" is no figure
 _IDENTIFIER = re.compile(r"\b\w*_\w*")  # nor is a tool or field name ("deposit_check_3847")
@@ -146,6 +149,13 @@ _SCOPE = re.compile(
 _UNSAID = re.compile(
     r"\b(?:the|any) (?:required|correct|right|proper|exact|specific|approved) ((?:[a-z]+ ){0,2}[a-z]+)", re.IGNORECASE
 )  # a reference to something the answer does not spell out ("include the required restrictive wording")
+_WORDING = re.compile(
+    r"\bwhat (?:do|should|must|can) (?:i|we|they|you) (?:write|put|enter|type|say|tell)\b|\bwhat (?:wording|words)\b",
+    re.IGNORECASE,
+)  # a question asking for the words themselves ("what do I write on the back of a check?")
+_IF_CASE = re.compile(
+    r"(?:if|when)\s+(.{5,120}?),\s+\w", re.IGNORECASE
+)  # an instruction for a case: "If customer only wants to block one merchant, advise them to cancel directly ..."
 _SPELLS = re.compile(r"[\"\u201c\u2018][^\"\u201d\u2019]{3,60}[\"\u201d\u2019]|\bfor example\b|\be\.g\.", re.IGNORECASE)
 ANSWER_CHARS = 800  # an answer is completed with the next best-answering units of its article up to about this long
 LIST_SLACK = 200  # the answer may run this far over ANSWER_CHARS to give a short list whole
@@ -487,8 +497,9 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
     what does it cost?") the unit that best answers each part the core leaves out, then the next best-answering units
     while the answer stays under ANSWER_CHARS (a one-sentence answer often misses the condition, figure or step that
     resolves), each short list an addition is an item of given whole with its lead (up to LIST_SLACK over); symptoms,
-    restatements and a lead line without its list ("... one of the following codes:") are never added. The additions
-    follow the core in article order."""
+    restatements and a lead line without its list ("... one of the following codes:") are never added; a question asking
+    for the words to write or say ("what do I write on the back of a check?") gets the best unit quoting some when the
+    answer quotes none. The additions follow the core in article order."""
     said = core.text.replace("**", "")
     pool: dict[str, tuple[str, str, Passage]] = {}  # plain text -> (unit, its context, its passage), in order
     for p in passages:
@@ -533,6 +544,16 @@ def _extend(question: str, passages: list[Passage], core: Composed, embedder: Em
         if i not in added and size + len(units[i]) <= ANSWER_CHARS + LIST_SLACK:
             added.add(i)
             size += len(units[i])
+    if _WORDING.search(question) and not _SPELLS.search(" ".join([core.text, *(units[j] for j in added)])):
+        quoting = [i for i in range(len(units)) if _SPELLS.search(units[i]) and i not in added]
+        if quoting:  # the words to write, asked for and not yet given: the best-answering unit quoting some
+            wording = _scores(
+                question, [units[i] for i in quoting], [contexts[i] for i in quoting], embedder, core.need
+            )
+            best = quoting[max(range(len(quoting)), key=wording.__getitem__)]
+            if size + len(units[best]) <= ANSWER_CHARS + LIST_SLACK:
+                added.add(best)
+                size += len(units[best])
     if not added:
         return core
     extra = [units[i] for i in sorted(added)]
@@ -978,7 +999,19 @@ def _bonus(unit: str, question: str, need: Need) -> float:
         bonus += 0.06
     if need in ("fix", "steps") and _UI.search(unit):
         bonus += 0.06
+    if need in ("fix", "steps", "rule") and _tells_case(unit, question):
+        bonus += CASE_FIT
     return bonus
+
+
+def _tells_case(unit: str, question: str) -> bool:
+    """Whether a unit is an instruction for a case ("If customer only wants to block one merchant, advise them to
+    cancel directly with that merchant") that the question tells in its own words ("she wants only that one gym
+    blocked"): most of the case's content words, three or more, are the question's. A reader looks for the line
+    about their situation, which embeddings rank below the general procedure ("only one" weighs little in a vector)."""
+    m = _IF_CASE.match(_plain(unit))
+    case = _stems(m.group(1)) if m else set()
+    return len(case) >= 3 and len(case & _stems(question)) >= CASE_SHARE * len(case)
 
 
 def _restates(unit: str, question: str) -> bool:
@@ -999,7 +1032,9 @@ def _units(content: str) -> list[str]:
 
 def _all_units(content: str) -> list[str]:
     """Sentences and list items (a table row becomes "cell: cell"); headings and separators dropped. A nested
-    list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000")."""
+    list item belongs to the item above it ("- Verified accounts: Daily: $3,500; Monthly: $35,000"), and the items
+    nested under a lettered sub-step belong to it ("a. **Check Authorization Holds**: ..." and its "- These holds
+    typically release in 1-3 business days": the step's detail is what resolves)."""
     units: list[str] = []
     parent_indent: int | None = None  # indentation of the last top-level list item, while its children follow
     for raw in content.splitlines():
@@ -1019,6 +1054,10 @@ def _all_units(content: str) -> list[str]:
             else:
                 units.append(line)
                 parent_indent = indent
+            continue
+        if _LETTERED.match(line):  # a lettered sub-step ("a. **Check holds**: ...") holds the items nested under it
+            units.append(line)
+            parent_indent = len(raw) - len(raw.lstrip())
             continue
         parent_indent = None
         units += [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"(*])", line) if s.strip()]

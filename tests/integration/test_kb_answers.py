@@ -14,6 +14,7 @@ from store.auth import actor_for
 from store.embeddings import default_embedder, embed_cached
 from store.knowledge import ingest, read_paths, search
 from store.knowledge.answers import (
+    _WORDING,
     Composed,
     Passage,
     _after_overlap,
@@ -21,6 +22,7 @@ from store.knowledge.answers import (
     _join,
     _scores,
     _spelled_out,
+    _tells_case,
     _units,
     best_sentence,
     choose_article,
@@ -949,3 +951,137 @@ async def test_a_how_to_whose_article_stands_clear_is_answered_under_the_weak_ma
     assert stands_out([h.score for h in hits])
     assert howto.data["found"] and howto.data["passages"][0]["title"] == "Invite teammates and assign roles"
     assert discount.data == {"found": False, "passages": []}
+
+
+INSUFFICIENT_FUNDS = """## CODE 51 - Insufficient Funds
+
+The account doesn't have enough funds for the transaction.
+
+1. **Check Current Balance**: Look up the customer's accounts to get the checking account balance.
+
+2. **If balance APPEARS sufficient** for the transaction amount:
+
+   a. **Check Authorization Holds**: Ask the customer if they have any recent authorization holds.
+      - Common sources: gas stations (often $75-$150 pre-auth), hotels, car rentals.
+      - If holds exist, explain that these holds typically release in 1-3 business days.
+
+   b. **Check Pending Transactions**: Review recent transaction history for pending transactions.
+      - Pending debits reduce available balance.
+
+3. **If balance is genuinely insufficient**:
+   - Inform customer of their balance.
+"""
+
+
+def test_the_items_nested_under_a_lettered_sub_step_belong_to_it(embedder):
+    """A lettered sub-step ("a. **Check Authorization Holds**: ...") holds the items nested under it, as a list item
+    holds its own: the step's detail ("these holds typically release in 1-3 business days") comes with it, and the
+    next lettered step is a unit of its own."""
+    units = _units(INSUFFICIENT_FUNDS)
+    holds = next(u for u in units if u.startswith("a. **Check Authorization Holds**"))
+    assert "gas stations" in holds and "1-3 business days" in holds and "Pending debits" not in holds
+    assert any(u.startswith("b. **Check Pending Transactions**") and "Pending debits" in u for u in units)
+    assert "3. **If balance is genuinely insufficient**: Inform customer of their balance." in units
+    question = "debit card declined with code 51 but the app shows enough money, and I filled up at a gas station"
+    answer = compose(question, _passages(INSUFFICIENT_FUNDS), embedder).text
+    assert "authorization holds" in answer and "1-3 business days" in answer
+
+
+DEPOSIT_STEPS = """## Summary
+Customers deposit checks with mobile check deposit. The customer takes a photo of the front and back of the check in
+the app. Standard deposits are typically available within 1-2 business days.
+
+## Before you start
+- Confirm the check is payable to the account owner and is not altered or damaged.
+- Endorse the back of the check. Include any required restrictive endorsement (for example, "For mobile deposit only").
+- Ensure the check date and numeric/written amounts match.
+
+## Step-by-step: Mobile check deposit
+1. Open the mobile app and sign in.
+2. Select the checking or savings account you want to deposit into.
+3. Choose Mobile Check Deposit.
+4. Enter the check amount exactly as printed.
+5. Capture photos:
+   - Front: all four corners visible, no shadows or glare.
+   - Back: clear endorsement and all corners visible.
+6. Review deposit details, confirm the destination account, and submit.
+7. Keep the paper check in a secure place until the deposit is posted, then destroy it.
+
+## If you are working with an agent
+- The agent will give you access to the deposit_check tool.
+- You will be prompted to call deposit_check(account_id, check_amount) from within the app to give the account and amount.
+- The agent cannot deposit checks on your behalf. You must complete the deposit yourself in the mobile app.
+
+## Photo and submission tips
+- Place the check on a dark, flat background with good, even lighting.
+- Turn off flash if it causes glare; avoid shadows and folded edges.
+
+## After you submit
+- Monitor deposit status in the app's transaction history for updates and availability.
+- Retain the paper check until the deposit shows as posted and available, then securely destroy it.
+"""
+
+
+def test_a_question_asking_what_to_write_gets_the_words_quoted(embedder):
+    """ "What do I write on the back of a check" asks for the words themselves: the steps say only "clear
+    endorsement", so the unit quoting the wording ("For mobile deposit only") completes the answer."""
+    question = "what do I write on the back of a check before depositing it in the app?"
+    answer = compose(question, _passages(DEPOSIT_STEPS), embedder).text
+    assert "1. Open the mobile app" in answer and "For mobile deposit only" in answer
+    assert _WORDING.search("What should we put in the memo line?") and _WORDING.search("what wording do I use")
+    assert not _WORDING.search("what do I do if the check bounces?")
+
+
+RECURRING_BLOCK = """When a customer has issues with recurring debit card charges (subscriptions, memberships, automatic payments),
+there are two different processes depending on what they need.
+
+**DISPUTE (Past Charges):**
+Use the standard debit dispute process for charges that have already occurred. This applies when:
+- Customer cancelled with merchant but was charged after cancellation
+- Customer never authorized the recurring charge
+- Amount charged differs from agreed amount
+
+For recurring charge disputes, the dispute_category should be 'recurring_charge_after_cancellation'.
+
+**BLOCK RECURRING PAYMENTS (Future Charges):**
+To prevent future recurring charges on a debit card, use the recurring block feature. This blocks ALL
+recurring/subscription payments on the card - not just a specific merchant.
+
+Blocking Process:
+1. Verify customer identity
+2. Explain that this will block ALL recurring payments on the card, not just one merchant
+3. Use set_recurring_block with the card_id and block_recurring: true
+4. Inform customer:
+   - Block takes effect within 24 hours
+   - One-time purchases are not affected - only recurring/subscription charges
+   - This does not cancel their subscriptions with merchants - they must still contact merchants directly
+   - Block remains active until customer requests it to be removed
+
+**When Customer Needs BOTH:**
+
+If customer was charged after cancellation AND wants to prevent future charges:
+1. First file the dispute for past charges
+2. Then set up the recurring block for future protection
+3. Still advise customer to confirm cancellation directly with merchant in writing
+
+**Important Notes:**
+- The recurring block affects ALL recurring payments, not just specific merchants
+- If customer only wants to block one merchant, advise them to cancel directly with that merchant
+- Customer can unblock recurring payments at any time by calling back
+"""
+
+
+def test_the_instruction_for_the_case_the_question_tells_answers(embedder):
+    """ "She wants only that one gym blocked" is the case of "If customer only wants to block one merchant, advise them
+    to cancel directly with that merchant": the line about the asker's situation answers, beside the procedure, which
+    blocks every recurring payment. A case the question does not tell gets no bonus."""
+    case = "- If customer only wants to block one merchant, advise them to cancel directly with that merchant"
+    question = (
+        "customer keeps getting charged by a gym she cancelled, she wants only that one gym blocked from her debit "
+        "card going forward. what do we do?"
+    )
+    assert _tells_case(case, question)
+    assert not _tells_case(case, "how do I block all recurring payments on a card?")
+    assert not _tells_case("1. Verify customer identity", question)
+    answer = compose(question, _passages(RECURRING_BLOCK), embedder).text
+    assert "cancel directly with that merchant" in answer
