@@ -29,7 +29,15 @@ from assistant.offline.amend import (
     retarget,
 )
 from assistant.offline.areas import asked_area
-from assistant.offline.dialogue import Focus, company_in_brackets, focus_of, is_question, other_shown, smalltalk
+from assistant.offline.dialogue import (
+    Focus,
+    asked_after_holding_off,
+    company_in_brackets,
+    focus_of,
+    is_question,
+    other_shown,
+    smalltalk,
+)
 from assistant.offline.handoff import handoff
 from assistant.offline.listed import line_pointed
 from assistant.offline.nlu import FILLERS
@@ -175,6 +183,7 @@ class OfflineModel:
             if _THE_OTHER.search(text) and proposal_turn(messages, last_user) is None:
                 other = other_shown(messages[:last_user])  # "assign the other one to sam" after two tickets shown
                 text = _THE_OTHER.sub(other, text) if other else text
+        text = asked_after_holding_off(text) or text  # "no wait leave it. whats mike's pipeline total": that question
         text = object_first(text)  # "prismpoint sso ticket - put it on me": "put prismpoint sso ticket on me"
         now = self.now()
         parse = None

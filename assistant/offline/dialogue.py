@@ -364,6 +364,14 @@ def _new_value(text: str) -> bool:
     )
 
 
+def asked_after_holding_off(text: str) -> str | None:
+    """The question a message asks after holding off what we proposed ("no wait leave it. whats mike's pipeline
+    total"), else None; the proposal lapses with any message that does not decide it."""
+    held = _HOLD_OFF.match(text)
+    after = re.search(r"[.!?;]\s+(\S.*)$", text[held.end() :]) if held else None
+    return after[1] if after and is_question(after[1]) else None
+
+
 def smalltalk(text: str) -> str | None:
     """ "greeting", "thanks", "identity" or "held" (the user holds off what we proposed) for a message that is only
     that, else None."""

@@ -48,6 +48,7 @@ _SLANG = {
     "tmr": "tomorrow",
     "tmrw": "tomorrow",
     "r": "are",
+    "pipe": "pipeline",  # "hows my pipe looking"
     "brand new": "new",
     "update me on": "tell me about",  # a read: "update me on prismlogic pilot 179" changes nothing
     "catch me up on": "tell me about",

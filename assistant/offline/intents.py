@@ -53,6 +53,7 @@ _CONTACT_FIELD = r"(?:phone|mobile|cell|e-?mail(?:\s+address)?|job\s+title|title
 _VERB_TICKET = (
     r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?!\s+(?:the|that|this|his|her|their|its)\b)(?:\s+[\w-]+){0,3}?"
     r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b(?!\s*#?\d)"
+    r"|^\W*(?:open|file|raise)\s+(?:a\s+)?(?:new\s+)?one\s+(?:for|from)\b"  # "open one for him: ..." after his tickets
 )  # "make ticket 1059 high priority" is the ticket numbered so, no new one
 # Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
 _RULES: list[tuple[re.Pattern[str], str]] = [

@@ -637,7 +637,8 @@ def _create_ticket(text: str, now: datetime) -> Slots:
         and not set(reporter[1].lower().split()[:2]) & sl.STOPWORDS
     ):
         slots["name"] = reporter[1]  # "new ticket: grace young at lumenbridge can't see her webhook logs"
-    parts = _drop_edges(_segments(tail), _ticket_noise)
+    quoted = re.fullmatch(r"\W*?[:\s]*['\"“‘](.+)['\"”’]\W*", tail)
+    parts = [quoted[1]] if quoted else _drop_edges(_segments(tail), _ticket_noise)  # a quote is the customer's words
     subject = _ARTICLE.sub("", _clean(",".join(parts)))
     if subject:
         slots["subject"] = _capitalised(subject)

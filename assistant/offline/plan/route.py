@@ -271,7 +271,8 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
             r"\bwhy\b.{0,40}\bscor|\bexplain\b.{0,30}\bscore|\bscore\b.{0,30}\bwhy\b"
             r"|\bwhat(?:'?s|\s+is|\s+are)\s+(?:driving|behind|pushing|dragging|holding)\b.{0,40}\bscor"
             r"|\bwhat\s+(?:makes\s+up|goes\s+into)\b.{0,40}\bscor|\b\w+['’]s\s+(?:lead\s+)?score\s+(?:breakdown|factors)\b"
-            r"|\bscore\s+(?:reasons?|breakdown|factors|drivers|explanation)\b|\breasons?\s+(?:for|behind)\b.{0,40}\bscore\b",
+            r"|\bscore\s+(?:reasons?|breakdown|factors|drivers|explanation)\b|\breasons?\s+(?:for|behind)\b.{0,40}\bscore\b"
+            r"|\b(?:sitting|stuck|scored?)\s+(?:at\s+)?\d{1,3}\b.{0,20}\bwhy\b",  # "bruno quist is sitting at 68 - why"
             "explain_score",
         ),
         (

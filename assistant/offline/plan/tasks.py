@@ -28,13 +28,28 @@ _FOR_TEAMMATE = re.compile(
     r"(?:(?:new|quick|high|low|urgent|top|priority|follow[- ]?up)[\s-]+){0,3}(?:task|reminder|to-?do)\b",
     re.I,
 )
+# Words that close a task the product keeps (it deletes none): "kill follow up #17", "scrap the demo task".
+_CLOSING_WORDS = (
+    "nuke",
+    "kill",
+    "scrap",
+    "ditch",
+    "axe",
+    "bin",
+    "drop",
+    "cancel",
+    "terminate",
+    "remove",
+    "delete",
+    "clear",
+)
 COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
     rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b"
-    r"|\b(?:nuke|kill|scrap|ditch|axe|bin|drop|cancel|terminate|remove|delete|clear|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
+    rf"|\b(?:{'|'.join(_CLOSING_WORDS)}|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
     rf"(?:{NUMBERED_TASK}|(?:\S+\s+){{0,4}}?task)\b",
     re.I,
-)  # "kill follow up #17": a task closed (none is deleted)
+)
 DONE_WITH_IT = re.compile(
     r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
     r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
@@ -58,19 +73,8 @@ _TASK_NOISE = frozenset(
         "overdue",
         "one",
         "mark",
-        "nuke",
-        "kill",
-        "scrap",
-        "ditch",
-        "axe",
-        "bin",
-        "drop",
-        "cancel",
-        "terminate",
-        "remove",
-        "delete",
-        "clear",
         "rid",
+        *_CLOSING_WORDS,
     }
 )
 

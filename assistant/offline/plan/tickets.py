@@ -263,8 +263,12 @@ class TicketActs(PlanCore):
 
     def do_create_ticket(self) -> None:
         self.need("subject", hint="What is the problem?")
-        if not self.slots.get("name") and FOR_THEM.search(self.text) and len(self.focus.people) == 1:
-            who: dict[str, Any] | None = self.focus.people[0]  # "open a new ticket for her" after her ticket's view
+        who: dict[str, Any] | None
+        if not self.slots.get("name") and FOR_THEM.search(self.text):
+            # "open a new ticket for her" after her ticket's view, "open one for him" after his (empty) ticket list
+            who = self.focus.people[0] if len(self.focus.people) == 1 else self.focus.of(["contact"])
+            if who is None or not who.get("id"):
+                self.need("name", hint="Who is it for (a contact)?")  # never a ticket for no one when "him" was said
         else:
             who = self.find(["contact"], what="a contact", required=False)
         self.write(
