@@ -370,12 +370,10 @@ class Plan(
         if SEND_IT.match(text) and self.focus.draft:
             self.writing = True
             self.do_send_draft(self.focus.draft)
-        restyle, _, asked = text.partition(". ")
-        if self.focus.draft and self.focus.draft.tool == "draft_email" and restyles(restyle) and asked:
-            self.text, self.slots = (
-                asked,
-                understand(asked, now=self.model.now(), classifier=self.model.classifier).slots,
-            )
+        restyle, _, drafted = text.partition(". ")
+        if self.focus.draft and self.focus.draft.tool == "draft_email" and restyles(restyle) and drafted:
+            self.text = drafted
+            self.slots = understand(drafted, now=self.model.now(), classifier=self.model.classifier).slots
             self.do_draft_email(restyle)  # "make it shorter" after a draft: the draft first asked for, in that style
         if SEND_IT.match(text):  # "send it" with no draft in this conversation: never a task called "Send it"
             self.answer(
