@@ -665,8 +665,10 @@ def _update_ticket(text: str, now: datetime) -> Slots:
     number = _TICKET_NO.search(text) or sl.BARE_TICKET.search(text)  # "down 3 days" names no ticket
     if number:
         slots["ticket_number"] = int(number[1])
-    _put(slots, "status", sl.find_ticket_status(text))
-    _put(slots, "priority", sl.find_priority(text, loose=True))
+    # "1040 -> pending and nils lopez's ticket -> resolved": the values said in the number's own clause are its
+    own = re.split(r"\s+and\s+|[;]", text[number.start() :], maxsplit=1)[0] if number else text
+    _put(slots, "status", sl.find_ticket_status(own) or sl.find_ticket_status(text))
+    _put(slots, "priority", sl.find_priority(own, loose=True) or sl.find_priority(text, loose=True))
     return slots
 
 

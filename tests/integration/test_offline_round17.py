@@ -11,8 +11,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from store.models import Contact, Deal, Lead, Task, Ticket, User
-from store.models.enums import DealStage, LeadStatus, TaskStatus, TicketStatus
-from tests.support.offline import record_id
+from store.models.enums import DealStage, LeadStatus, TicketStatus
+from tests.support.offline import open_follow_up, record_id
 
 
 async def _user_id(db, email: str) -> str:
@@ -23,14 +23,7 @@ async def _user_id(db, email: str) -> str:
 async def test_a_numbered_follow_up_gets_its_new_due_date(db, demo_chat):
     agent, as_ = demo_chat
     mike = await as_("mike@nexa.test")
-    async with db.session() as session:
-        task = (
-            await session.scalars(
-                select(Task).where(
-                    Task.assignee_id == mike.user_id, Task.status != TaskStatus.done, Task.title.like("Follow up #%")
-                )
-            )
-        ).first()
+    task = await open_follow_up(db, mike.user_id)
     asked = await agent.run(mike, f"push {task.title.lower()} to dec 3")
     assert [(p.tool, p.arguments["task_id"]) for p in asked.pending] == [("update_task", str(task.id))], asked.answer
     await agent.run(mike, "yes", asked.conversation_id)

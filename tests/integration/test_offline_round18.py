@@ -9,9 +9,9 @@ import json
 
 from sqlalchemy import select
 
-from store.models import Account, Deal, Lead, Task
-from store.models.enums import LeadStatus, TaskStatus
-from tests.support.offline import record_id
+from store.models import Account, Deal, Lead
+from store.models.enums import LeadStatus
+from tests.support.offline import open_follow_up, record_id
 
 
 async def test_a_deal_number_no_visible_deal_has_is_never_another_deal(demo_chat):
@@ -44,14 +44,7 @@ async def test_a_reps_calls_in_a_month_are_listed(demo_chat):
 async def test_a_task_killed_is_marked_done(db, demo_chat):
     agent, as_ = demo_chat
     mike = await as_("mike@nexa.test")
-    async with db.session() as session:
-        task = (
-            await session.scalars(
-                select(Task).where(
-                    Task.assignee_id == mike.user_id, Task.status != TaskStatus.done, Task.title.like("Follow up #%")
-                )
-            )
-        ).first()
+    task = await open_follow_up(db, mike.user_id)
     asked = await agent.run(mike, f"kill {task.title.lower()}, it's dead")
     assert [(p.tool, p.arguments["task_id"], p.arguments["status"]) for p in asked.pending] == [
         ("update_task", str(task.id), "done")

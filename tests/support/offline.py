@@ -12,6 +12,8 @@ from assistant.agent import Agent
 from store.access import Actor
 from store.auth import actor_for_email
 from store.db import Database
+from store.models import Task
+from store.models.enums import TaskStatus
 from store.seed import seed
 
 if TYPE_CHECKING:
@@ -39,6 +41,17 @@ async def demo_chat(db: Database, clock, offline: OfflineModel) -> tuple[Agent, 
             return await actor_for_email(s, email)
 
     return Agent(db, offline), as_
+
+
+async def open_follow_up(db: Database, user_id: Any) -> Task:
+    """One of the user's open "Follow up #N" tasks of the demo CRM."""
+    async with db.session() as session:
+        tasks = await session.scalars(
+            select(Task).where(
+                Task.assignee_id == user_id, Task.status != TaskStatus.done, Task.title.like("Follow up #%")
+            )
+        )
+        return tasks.first() or pytest.fail("the demo CRM gives the user no open follow-up task")
 
 
 async def record_id(db: Database, model: Any, **where: object) -> str:

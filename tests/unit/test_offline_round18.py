@@ -271,3 +271,9 @@ def test_a_stale_stored_score_is_said_beside_the_score_now():
     data = {"lead": "Farid Adams", "score": 33, "stored_score": 53, "band": "Low", "scorer": "rules", "factors": []}
     assert "on record is **53**; scored again now it is **33**" in render("offline/score.md", d=data)
     assert "Farid Adams scores **53**" in render("offline/score.md", d={**data, "score": 53})
+
+
+def test_a_tickets_values_are_those_of_its_own_clause():
+    said = FILLERS["update_ticket"]("1040 -> pending and nils lopez's ticket -> resolved", NOW)
+    assert (said["ticket_number"], said["status"]) == (1040, "pending")
+    assert FILLERS["update_ticket"]("mark ticket 1040 resolved and urgent", NOW)["priority"] == "urgent"
