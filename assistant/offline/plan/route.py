@@ -85,7 +85,7 @@ _BARE_MENTION = re.compile(
 )
 _MY_REPS = re.compile(
     r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b"
-    r"|\bwhich\s+(?:rep|one\s+of\s+(?:them|my\s+reps))\b",
+    r"|\bwhich\s+(?:rep|one\s+of\s+my\s+reps)\b",
     re.I,
 )
 # A teammate whose late work a manager asks about: "mike overdue list", "what's john behind on", "is emma behind"
