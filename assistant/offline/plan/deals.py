@@ -150,12 +150,12 @@ class DealActs(RecordReads):
                     title=f"{self._who(person)}'s deals with no stage change for more than {days} days",
                 )
         elif (
-            (
-                PIPELINE_WORDS.search(self.text) and not find_stage(self.text)
-            )  # "carlos negotiation deals + total": a list
+            (  # "how much has john got open": the figures; "carlos negotiation deals + total": a list
+                (PIPELINE_WORDS.search(self.text) or re.search(r"\bhow\s+much\b", self.text, re.I))
+                and not find_stage(self.text)
+            )
             or PERFORMANCE.search(self.text)
             or COACH.search(self.text)
-            or re.search(r"\bhow\s+much\b", self.text, re.I)  # "how much has john got open": the figures
         ):
             result = self._as_teammate(
                 "pipeline_summary",
