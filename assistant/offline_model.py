@@ -23,13 +23,16 @@ from assistant.offline.amend import (
     corrected_values,
     draft_turn,
     is_correction,
+    named_as,
     proposal_turn,
     proposed_tool,
     restyles,
     retarget,
+    tells_more,
 )
 from assistant.offline.areas import asked_area
 from assistant.offline.dialogue import (
+    PART,
     Focus,
     asked_after_holding_off,
     company_in_brackets,
@@ -67,7 +70,19 @@ log = logging.getLogger(__name__)
 # The reads a part of a two-change message may make to find its record: none of them carries other people's text, which
 # would withhold every write of the turn (a help-center search for a part that names nothing would).
 _LOOKUPS = {"search_crm", "search_deals", "my_tasks", "find_tasks", "find_tickets"}  # what a part may look up first
-_PART = "part_"  # the id prefix of a lookup made for one part of a message of several requests
+# A part's reply that answers nothing asked (a question back, a failure, the help text): the message is planned whole
+_NO_ANSWER = {
+    "help",
+    "ask",
+    "clarify",
+    "not_found",
+    "not_found_near",
+    "misread",
+    "smalltalk",
+    "cannot",
+    "error",
+    "failed",
+}
 _VIEWS = {"get_deal", "get_contact", "get_account", "get_lead"}  # what a question answered beside a write may read
 FREE_TEXT = {"reason", "body", "subject", "title", "notes", "override_reason"}
 
@@ -127,27 +142,33 @@ class OfflineModel:
         focus: Focus,
         caller: str | None,
     ) -> Message | None:
-        """The next step of a message of several requests (`compound`): a lookup a part needs, else every part's write
-        proposed at once, a question first answered beside them; None when a part does not end in a write (or a
-        question in its answer), or needs another read: the message is then planned whole."""
+        """The next step of a message of several requests (`compound`): a lookup or a view a part needs, else every
+        part's write proposed at once, the reads asked first answered beside them ("show me A and B": both shown);
+        None when a part does not end in a write or an answer, needs another read, or asks back: the message is then
+        planned whole."""
         proposed: list[ToolCall] = []
-        answer = None
+        answers: list[str] = []
         focused = focus  # a part after the first is about the record the part before wrote or showed
-        for index, part in enumerate(requests):
-            asked = index == 0 and is_question(part)
-            step = _ended(Plan(self, self._understand(part), steps, role, names, part, focused, caller=caller))
+        for part in requests:
+            parse = self._understand(part)
+            reads = not proposed and (is_question(part) or parse.intent not in WRITES)
+            plan = Plan(self, parse, steps, role, names, part, focused, caller=caller)
+            step = _ended(plan)
             called = {c.name for c in step.tool_calls}
-            if asked and not step.tool_calls:
-                answer, record = step.content, _shown(steps)  # "what's the amount on X?": answered, X in focus
-            elif step.tool_calls and called <= (_VIEWS | _LOOKUPS if asked else _LOOKUPS):
-                return replace(step, tool_calls=[replace(c, id=f"{_PART}{c.id}") for c in step.tool_calls])
+            if reads and not step.tool_calls and plan.answered not in _NO_ANSWER:
+                answers.append(step.content or "")  # "what's the amount on X?": answered, X in focus
+                record = _shown(plan.used)
+            elif step.tool_calls and called <= (_VIEWS | _LOOKUPS if reads else _LOOKUPS):
+                return replace(step, tool_calls=[replace(c, id=f"{PART}{c.id}") for c in step.tool_calls])
             elif step.tool_calls and called <= writes:
                 proposed.extend(step.tool_calls)
                 record = _record(json.loads(step.tool_calls[0].arguments or "{}"), steps)
             else:
                 return None
             focused = replace(focus, records=[record]) if record else focus
-        return Message("assistant", answer, tool_calls=proposed) if proposed else None
+        if not proposed and len(answers) < 2:
+            return None
+        return Message("assistant", "\n\n".join(answers) or None, tool_calls=proposed)
 
     async def stream(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec]
@@ -188,27 +209,40 @@ class OfflineModel:
         now = self.now()
         parse = None
         proposed = proposal_turn(messages, last_user)
-        if proposed is not None and is_correction(text) and not smalltalk(text):
+        if proposed is not None and is_correction(text, now.date()) and not smalltalk(text):
             corrected = self._correct(messages[: proposed + 1], text, proposed_tool(messages, last_user))
             if corrected is not None:
                 parse, text = corrected
+        if (
+            parse is None
+            and proposed is not None
+            and proposed_tool(messages, last_user) == "log_call"
+            and tells_more(text)
+        ):
+            call, _, _, logged, _ = self._read(messages[: proposed + 1])
+            if call.intent == "log_call" and not call.slots.get("notes"):
+                text = (
+                    f"{logged}: {text}"  # "log a call with sarah connor" - "she asked about calendar sync": its summary
+                )
         drafted = draft_turn(messages, last_user)
         if (
             parse is None
             and drafted is not None
-            and (is_correction(text) or restyles(text))
+            and (is_correction(text, now.date()) or restyles(text))
             and not SEND_IT.match(text)
         ):
             text = f"{text}. {messages[drafted].content}"  # "make it more formal": the same draft again, as now asked
         prompt = before[-1].content or "" if before else ""
         if parse is None and len(before) >= 2 and before[-1].role == "assistant" and prompt.startswith((ASK, CLARIFY)):
-            request = _asked_request(before) if prompt.startswith(CLARIFY) else before[-2].content or ""
+            request = object_first(_asked_request(before) if prompt.startswith(CLARIFY) else before[-2].content or "")
             original = understand(request, now=now, classifier=self.classifier)
             if prompt.startswith(CLARIFY):
                 chosen = choose(prompt, text)
                 number = re.match(r"^\W*#?(\d{3,})\W*$", text)
                 if chosen:
                     slots = {**original.slots, "name": chosen[0], "pick": chosen[1]}
+                    if ticket := re.match(r"#(\d+)\b", chosen[1]):  # a ticket listed by its number
+                        slots["ticket_number"] = int(ticket[1])
                     extra = beyond_choice(text, chosen[1])
                     if extra and original.intent in FILLERS:  # what the reply adds: "10 min, she said the PO is ..."
                         more = FILLERS[original.intent](f"{request}: {extra}", now)
@@ -226,16 +260,20 @@ class OfflineModel:
                     parse, text = original, request
             elif original.intent in FILLERS:
                 meant = retarget(text)  # "no sorry, i meant the platform 171 one": another record, not the reason
-                reply = request if YES.match(text) or meant else f"{request}. {text}"  # "yes" to "what is the problem?"
-                slots = FILLERS[original.intent](reply, now)
                 asked = re.match(r"To do that I need (\w+(?: \w+)?)\.", prompt)
+                teammate = bool(asked and asked[1] == "assignee" and re.fullmatch(r"\W*[a-z]+\W*", text, re.I))
+                teammate = teammate and not YES.match(text)  # "who is the task for?" - "mike"
+                merged = request if YES.match(text) or meant or teammate else f"{request}. {text}"
+                slots = FILLERS[original.intent](merged, now)  # "yes" to "what is the problem?": the request alone
                 if meant is not None:
                     slots["name"] = meant[0]
                 elif asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not YES.match(text):
                     slots[asked[1].replace(" ", "_")] = text.strip().rstrip(".")
+                elif teammate:
+                    slots["assignee"] = text.strip(" .!")
                 slots.update(bant_reply(prompt, text, slots))  # the reply to "I need reason" is the reason
                 parse = Parse(original.intent, original.confidence, {**original.slots, **slots})
-                text = f"{request}. {text}"
+                text = request if teammate else f"{request}. {text}"
             elif asked_area(request) is not None:
                 text = f"{request}: {text}"  # "which products?" answered: "10 pro seats" completes "quote acme"
         if parse is None and (again := refined(_exchanges(before), text)):
@@ -254,7 +292,7 @@ class OfflineModel:
                 calls[m.tool_call_id].name,
                 json.loads(calls[m.tool_call_id].arguments or "{}"),
                 json.loads(m.content or "{}"),
-                part=m.tool_call_id.startswith(_PART),
+                part=m.tool_call_id.startswith(PART),
             )
             for m in messages[last_user:]
             if m.role == "tool" and m.tool_call_id in calls
@@ -278,7 +316,7 @@ class OfflineModel:
         if original.intent not in WRITES or filler is None:
             return None
         now = self.now()
-        values = corrected_values(filler(correction, now), filler("", now))
+        values = corrected_values(filler(correction, now), filler("", now)) | named_as(original.intent, correction)
         start = original.slots.get("start")
         hour = _BARE_HOUR.search(correction)
         if (
@@ -302,6 +340,11 @@ class OfflineModel:
             before = original.slots.get("name")
             if original.intent in _ABOUT_A_PERSON and isinstance(before, str):
                 meant = _same_person(meant, before)
+            elif original.intent in _ABOUT_A_DEAL and isinstance(before, str):
+                meant = _same_account(meant, before)
+                said = re.sub(
+                    rf"{re.escape(before)}(?:\s+\d+)?", meant, said, count=1, flags=re.I
+                )  # the deal said no longer meant
             slots = {**{k: v for k, v in slots.items() if k != "pick"}, "name": meant}
             said = f"{meant} {target[1] or ''}. {said}"
         return Parse(original.intent, original.confidence, slots), said
@@ -324,6 +367,27 @@ _BARE_HOUR = re.compile(r"\b(?:make\s+it|at|to)\s+(1[0-2]|[1-9])(?::([0-5]\d))?\
 # Writes about one person, whose "no, the northpath one" is the same name at another company (a deal's "the globex one"
 # is another deal)
 _ABOUT_A_PERSON = {"update_contact", "log_call", "schedule_meeting", "update_lead_status", "convert_lead"}
+
+
+# Writes to one deal, whose "no wait, the renewal" is the deal of that kind at the same company
+_ABOUT_A_DEAL = {"update_deal", "move_deal_stage"}
+# Words that name a deal's kind, not a company: the spec's deal types and the usual words of deal names
+_DEAL_KIND = re.compile(
+    r"(?:new\s+business|upsell|up-sell|renewal|cross[\s-]?sell|expansion|pilot|upgrade|platform|add-?on|licen[cs]e"
+    r"|subscription|poc|trial)",
+    re.I,
+)
+
+
+def _same_account(meant: str, before: str) -> str:
+    """The deal a correction naming only a kind means: "the expansion one" after a proposal about "orbitpath renewal
+    32" is Orbitpath's expansion deal (said as "orbitpath expansion"); any other correction is taken as said."""
+    kind = re.sub(r"\s+(?:one|deal|opp|opportunity)$", "", meant, flags=re.I)
+    company = re.split(r"\s+[-–—]\s+", before)[0] if re.search(r"\s[-–—]\s", before) else ""
+    company = company or re.sub(rf"\s+{_DEAL_KIND.pattern}(?:\s+\d+)?$", "", before, flags=re.I)
+    if not _DEAL_KIND.fullmatch(kind) or company.lower() == before.lower():
+        return meant
+    return f"{company} {kind}"
 
 
 def _same_person(meant: str, before: str) -> str:

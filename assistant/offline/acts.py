@@ -70,6 +70,11 @@ _SET_BY_ARROW = re.compile(
     r"closed|prospecting|qualification|proposal|negotiation|closed[\s_-]?(?:won|lost)|won|lost|contacted|qualified)\b",
     re.I,
 )
+# A numbered deal said to be over: "deltagate expansion 178 is dead, reason: project cancelled"
+_DEAL_IS_OVER = re.compile(
+    r"^\W*[a-z][\w&'’-]*(?:\s+[\w&'’-]+){0,4}?\s+\d{1,4}\s+(?:is|was|'s)\s+(?:now\s+)?(?:dead|lost|won|closed[\s_-]?(?:won|lost))\b",
+    re.I,
+)
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)
 _TYPE_WORDS = [
     (re.compile(p, re.I), kind)
@@ -87,11 +92,20 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     focus; the value says the field ("bump it to urgent" after a ticket: its priority; "move it to proposal" after a
     deal: its stage; after an account, its deal's). None when the message is no change command or its type or value is
     unclear."""
-    if not _CHANGE_COMMAND.match(text) and not _SET_BY_ARROW.match(text):
+    if not _CHANGE_COMMAND.match(text) and not _SET_BY_ARROW.match(text) and not _DEAL_IS_OVER.match(text):
         return None
     said = {kind for pattern, kind in _TYPE_WORDS if pattern.search(text)}
     kinds = said or (set(focused) if _BACK.search(text) else set())
-    if not kinds and not _BACK.search(text) and (slots.find_stage(text) or _TO_MONEY.search(text)):
+    stage = slots.find_stage(text)
+    if (
+        not kinds
+        and not _BACK.search(text)
+        and stage
+        and text[stage.start : stage.end].lower() == "qualified"
+        and (not re.search(r"\bto\s+$", text[: stage.start], re.I))
+    ):
+        kinds = {"lead"}  # "mark quinn fischer qualified": a lead's status, not a deal's stage ("qualification")
+    if not kinds and not _BACK.search(text) and (stage or _TO_MONEY.search(text)):
         kinds = {"deal"}  # "set globex platform upgrade to 30k": only a deal has a stage or an amount
     if len(kinds) != 1:
         return None
@@ -100,7 +114,7 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
         kind = "deal"
     if kind == "ticket" and (slots.find_priority(text, loose=True) or slots.find_ticket_status(text)):
         return "update_ticket"
-    if kind == "deal" and slots.find_stage(text):
+    if kind == "deal" and stage:
         return "move_deal_stage"
     if kind == "deal" and slots.find_amount(text):
         return "update_deal"

@@ -17,12 +17,12 @@ from assistant.offline import slots
 _MARKER = re.compile(
     r"^\W*(?:(?:no+|nope|nah|wait|actually|oh|oops|sorry|hmm+|hold\s+on|scratch\s+that|correction|and|also|plus|but|sorry)\b[\s,.!:;-]*)+"
     r"|\binstead\b|\brather\b|^\W*not\s+(?:that|this)\s+one\b"
-    r"|^\W*(?:make|change|set|switch|put|move|bump|mark)\s+(?:it|that|this)\b",
+    r"|^\W*(?:make|change|set|switch|put|move|bump|mark|call|name|title|rename)\s+(?:it|that|this)\b",
     re.IGNORECASE,
 )
 # "put it on the Acme account instead", "it's for Globex, not Initech": the record it should go to.
 _RETARGET = re.compile(
-    r"\b(?:on|to|for|under|against)\s+(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+[A-Za-z][\w&.'-]*){0,3}?)"
+    r"\b(?:on|to|for|under|against|make\s+it)\s+(?:the\s+)?([A-Za-z][\w&.'-]*(?:\s+[\w&.'-]+){0,3}?)"
     r"(?:\s+(account|deal|contact|lead|company|opportunity))?\s+(?:instead|rather)\b",
     re.IGNORECASE,
 )
@@ -109,13 +109,29 @@ def draft_turn(messages: Sequence[Message], last_user: int) -> int | None:
     return previous[-1] if "draft_email" in calls else None
 
 
-def is_correction(text: str) -> bool:
-    """Whether a message reads as a correction of what was just proposed (not a request of its own)."""
-    return len(text.split()) <= 14 and "?" not in text and bool(_MARKER.search(text))
+def is_correction(text: str, today: date) -> bool:
+    """Whether a message reads as a correction of what was just proposed (not a request of its own): a correction's
+    words, or a value alone ("due next friday", "urgent", "40k")."""
+    return len(text.split()) <= 14 and "?" not in text and (bool(_MARKER.search(text)) or _value_alone(text, today))
+
+
+# Words that may stand beside a value said alone: "due next friday", "high prio pls"
+_AROUND_A_VALUE = frozenset(
+    "due by on at for it to the pls please priority prio instead then now ok okay and amount close closing date".split()
+)
+
+
+def _value_alone(text: str, today: date) -> bool:
+    """Whether the words are one field's value and nothing else a request would say."""
+    found = [
+        f for f in (slots.find_date(text, today), slots.find_priority(text), slots.find_amount(text)) if f is not None
+    ]
+    rest = slots.mask(text, *found).replace(slots.MASK, " ")
+    return bool(found) and all(w in _AROUND_A_VALUE for w in re.findall(r"[a-z']+", rest.lower()))
 
 
 _RESTYLE = re.compile(
-    r"^\W*(?:make\s+it\s+)?(?:a\s+(?:bit|little|lot)\s+|way\s+|much\s+|even\s+)?(?:(?:more|less)\s+[a-z-]+|shorter|"
+    r"^\W*(?:(?:and|now|also|ok|okay|then)[,\s]+)?(?:make\s+it\s+)?(?:a\s+(?:bit|little|lot)\s+|way\s+|much\s+|even\s+)?(?:(?:more|less)\s+[a-z-]+|shorter|"
     r"longer|friendlier|warmer|punchier|simpler|briefer|tighter)(?:\s+(?:pls|plz|please|thanks|thx))?\W*$",
     re.IGNORECASE,
 )
@@ -124,6 +140,33 @@ _RESTYLE = re.compile(
 def restyles(text: str) -> bool:
     """Whether a short reply only asks for another style of what was drafted ("more formal pls", "shorter")."""
     return bool(_RESTYLE.match(text))
+
+
+# "call it Acme USA - Fleet Expansion": the name of the record a creation proposed, stated
+_NAMED_AS = re.compile(
+    r"^\W*(?:call|name|title|rename)\s+(?:it|that|this)\s+(?:to\s+|as\s+)?[\"'“]?(.+?)[\"'”]?\W*$", re.I
+)
+# The field that names the record each creation makes
+_NAME_FIELD = {"create_deal": "deal_name", "create_task": "title", "create_ticket": "subject"}
+
+
+def named_as(intent: str, text: str) -> dict[str, object]:
+    """The name a correction gives the record a creation proposed ("call it X"), as that creation's field."""
+    said = _NAMED_AS.match(text)
+    return {_NAME_FIELD[intent]: said[1]} if said and intent in _NAME_FIELD else {}
+
+
+# What a person said or asked, told after a call was proposed without a summary: "she asked about calendar sync"
+_TELLS_MORE = re.compile(
+    r"^\W*(?:she|he|they)\s+(?:\w+\s+){0,2}?(?:asked|said|wants|wanted|mentioned|needs|needed|told|agreed|confirmed"
+    r"|raised|brought\s+up|is\s+going|will)\b",
+    re.I,
+)
+
+
+def tells_more(text: str) -> bool:
+    """Whether a message after a proposed call only tells what the person said: the call's summary, not a request."""
+    return bool(_TELLS_MORE.match(text)) and "?" not in text
 
 
 def corrected_values(slots: dict[str, object], defaults: dict[str, object]) -> dict[str, object]:
@@ -138,7 +181,8 @@ def corrected_values(slots: dict[str, object], defaults: dict[str, object]) -> d
 
 def retarget(text: str) -> tuple[str, str | None] | None:
     """The record a correction moves the write to, and the record type it names: ("Acme", "account")."""
-    m = _RETARGET.search(text) or _OTHER.match(text)
+    m = _RETARGET.search(text)
+    m = m if m is not None and not _says_value(m[1]) else _OTHER.match(text)  # "make it urgent instead": a value
     if m is None and (meant := _THE_ONE_MEANT.match(text)) is not None and not _says_value(meant[1]):
         m = meant
     if m is None and (lead := _LEAD_IN.match(text)) is not None and lead.end() < len(text):

@@ -115,6 +115,14 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
         (
+            r"\b(?:reserve|book)\s+(?:me\s+|us\s+)?a\s+table\b|\brestaurants?\b|\bdinner\s+reservations?\b",
+            "book restaurants",
+        ),
+        (
+            r"\bscores?\s+(?:in|of)\s+(?:the\s+)?\w+\s+game\b|\bwho\s+won\s+the\s+\w+\s+game\b",
+            "answer general questions",
+        ),
+        (
             r"\b(?:invoice|bill|charge|refund)\s+(?:the\s+)?(?:customer|client|them|him|her)\b",
             "bill or refund customers",
         ),
@@ -621,6 +629,9 @@ class Focus:
         return matching[index - 1] if 1 <= index <= len(matching) else None
 
 
+PART = "part_"  # the id prefix of a call made for one part of a message of several requests (`compound`)
+
+
 def focus_of(history: Sequence[Message]) -> Focus:
     """The focus left by earlier turns (newest first): the records a view or list returned (their refs: type and id,
     kept even when the rest of the result is not replayed), the record a proposal targets, or the names it used.
@@ -631,6 +642,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
     calls = {c.id: c for m in history if m.role == "assistant" for c in m.tool_calls}
     searched = False  # a later turn looked a name up and settled on no record: "it" is that name now, not older focus
     unsettled = False  # the turn being read ended asking "which one" of several: none of its records is the focus
+    parted = False  # the focus is the view of one part of a message of several requests
     for message in reversed(history):
         if message.role == "assistant" and message.content and not message.tool_calls and not focus.records:
             unsettled = _ASKED_WHICH.match(message.content) is not None
@@ -646,7 +658,12 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.draft = _draft(call.name, _loads(call.arguments), result, refs)
             if focus.records:
                 if call.name.startswith("get_") and refs[:1] and refs[0].get("name"):
-                    focus.behind.append(refs[0])
+                    # "show me A and B": each part's view is in focus ("move it" then asks which)
+                    parted = parted and message.tool_call_id.startswith(PART)
+                    if parted:
+                        focus.records.insert(0, refs[0])
+                    else:
+                        focus.behind.append(refs[0])
                 continue
             arguments = _loads(call.arguments)
             if result.get("status") == "pending_approval":
@@ -655,6 +672,7 @@ def focus_of(history: Sequence[Message]) -> Focus:
                 focus.records = (
                     [r for r in refs[:1] if r.get("name")] or _proposal_records(call.name, arguments) or refs[:1]
                 )
+                parted = message.tool_call_id.startswith(PART) and call.name.startswith("get_")
                 focus.people = [r for r in refs[1:] if r.get("type") == "contact"]
             elif call.name not in _NOT_FOCUS and refs:
                 focus.records = refs

@@ -76,7 +76,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             "convert_lead",
         ),
         (
-            r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b"
+            r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b(?!s?\s+list\b)"
             r"|\b(?:add|create|new|make|set)\s+(?:me\s+|up\s+)?(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
             r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b"
             r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b"
@@ -104,7 +104,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             # "rosa ueda lead", "the cedarline account": a record named with its type and nothing else is looked at
             r"|^\W*(?:the\s+)?(?!(?:new|add|create|capture|enter|make|open|log|another|a|an|my|our|your|hot|cold|warm|"
             r"qualified|best|top|next|any|no|which|what|who|whose|show|list|find)\b)[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}"
-            r"\s+(?:lead|contact|account)\W*$",
+            r"(?:['’]s)?\s+(?:lead|contact|account)(?:\s+(?:details|info|card|record))?\W*$",  # "anika petrov contact details"
             "show_record",
         ),
         (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity|opp)\b", "create_deal"),

@@ -130,7 +130,7 @@ def _own_words(name: str) -> str:
 
 
 # A number said right after a name ends it ("northfield pilot 64"), unless it is an amount, a time or a length.
-_NUMBER_AFTER = r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:))"
+_NUMBER_AFTER = r"\s+(\d{1,4})\b(?!\s*(?:k|m|%|[.,]\d|minutes?|mins?|hours?|hrs?|days?|weeks?|am|pm|:\d))"
 
 
 def numbered(name: str, text: str) -> str:
@@ -153,12 +153,15 @@ def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
     at = text.lower().find(name.lower())
     if at < 0:
         return kinds
-    after = re.match(r"(?:['’]s)?\s+(deal|deals|opportunity|opp|account|company|lead)\b", text[at + len(name) :], re.I)
+    after = re.match(
+        r"(?:['’]s)?\s+(?:(deal|deals|opportunity|opp|account|company|lead)|the\s+(contact|lead|deal|account))\b",
+        text[at + len(name) :],
+        re.I,
+    )  # "dev ueda the contact at cedarforge" ("the acme contact" is acme's contact)
     if after is None:
         return kinds
-    kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(
-        after[1].lower(), after[1].lower()
-    )
+    said = (after[1] or after[2]).lower()
+    kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(said, said)
     return [kind] if kind in kinds else kinds
 
 

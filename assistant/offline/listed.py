@@ -135,17 +135,21 @@ def _named(text: str, pointer: re.Match[str], line: Line) -> str:
 
 # The words that ask for the most of something, and whether the largest value (or the earliest) is meant
 _MOST_WORDS = {
-    **dict.fromkeys(("biggest", "largest", "highest", "top", "most valuable", "best", "more", "most"), "top"),
-    **dict.fromkeys(("smallest", "cheapest", "lowest", "least", "worst"), "bottom"),
+    **dict.fromkeys(
+        ("biggest", "largest", "highest", "top", "most valuable", "best", "more", "most", "bigger", "larger", "higher"),
+        "top",
+    ),
+    **dict.fromkeys(("smallest", "cheapest", "lowest", "least", "worst", "smaller", "lower"), "bottom"),
     **dict.fromkeys(("oldest", "earliest", "soonest", "first", "most overdue", "next"), "first"),
     **dict.fromkeys(("newest", "latest", "most recent"), "last"),
 }
 # "which one's the biggest", "which closes first", "which has the best score", "who's got more", "the oldest one?"
 _WHICH_MOST = re.compile(
-    r"^\W*(?:and\s+|so\s+|ok\s+)?(?:(?:which|what|who)(?:\s+(?:one|of\s+(?:those|these|them)|deal|lead|ticket|task|rep))?"
+    r"^\W*(?:and\s+|so\s+|ok\s+)?(?:(?:which|what|whose|who)(?:\s+(?:one|of\s+(?:those|these|them)|deal|lead|ticket|task|rep))?"
     r"(?:['’]s|\s+is|\s+are|\s+has|\s+have|\s+got|\s+(?:closes|closing|is\s+due|comes\s+due|due))?"
     r"(?:\s+got)?\s+(?:the\s+)?|the\s+)"
     r"(?P<most>biggest|largest|smallest|cheapest|highest|lowest|oldest|newest|latest|earliest|soonest|top|best|worst"
+    r"|bigger|larger|higher|smaller|lower"
     r"|first|next|more|most(?:\s+(?:recent|overdue|valuable))?)"
     r"(?:\s+(?:one|deal|lead|ticket|task|score|amount|value|pipeline))?(?:\s+of\s+(?:them|those|these))?\W*$",
     re.I,

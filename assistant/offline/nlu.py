@@ -139,7 +139,8 @@ _BANT = [
         "authority",
         re.compile(
             r"\bdecid\w*|\bdecision[- ]?maker\b|\bsigns?\s+off\b|\bsign-?off\b|\bauthority\b|\bapprover\b"
-            r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b|\bapprov(?:es|ed|al)\b|\bsigns\b|\bsigns?\s+the\s+(?:contract|deal|po)\b",
+            r"|\bchampion\b|\beconomic buyer\b|\bcalls the shots\b|\bapprov(?:es|ed|al)\b|\bsigns\b|\bsigns?\s+the\s+(?:contract|deal|po)\b"
+            r"|\bowns?\s+the\s+(?:decision|budget)\b|\bmakes?\s+the\s+(?:call|decision)\b|\bfinal\s+say\b",
             re.I,
         ),
     ),
@@ -240,8 +241,16 @@ def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
     return Found(m[0].strip(), m.start(), m.start() + len(m[0].strip())) if m else None
 
 
+# Why a lead not yet qualified is converted anyway: "... - override, he's verbally committed"
+_OVERRIDE = re.compile(r"\boverride\b\s*(?:reason)?\s*[,:;-]?\s*(?:because\s+|since\s+)?(\S.{3,}?)\W*$", re.I)
+
+
 def _convert_lead(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    override = _OVERRIDE.search(text)
+    if override:
+        slots["override_reason"] = override[1]
+        text = text[: override.start()]
     rest, _ = _deal_money(text, now, slots)
     deal = _put(slots, "deal_name", _deal_name(rest, None))
     head = rest[: deal.start] if deal else rest
@@ -584,7 +593,7 @@ def _create_task(text: str, now: datetime) -> Slots:
         body = body[: linked.start()]
     parts = [part for part in _TASK_PARTS.split(body) if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
     parts = _drop_edges(parts, lambda part: _blank(part) or bool(_TASK_META.search(part)))
-    title = _clean(",".join(parts))
+    title = re.sub(r"\s+(?:eod|cob|eow|by|before|on|due)$", "", _clean(",".join(parts)), flags=re.I)  # "... eod friday"
     if title:
         slots["title"] = _capitalised(title)
         plain = re.sub(r"\b[A-Z]{2,4}\b", lambda m: m[0].lower(), title)  # "chase tom smith on the PO": no name in PO
@@ -660,8 +669,16 @@ def _ticket_noise(part: str) -> bool:
     return _blank(mask(part, priority)) or bool(re.search(r"\b(?:ticket|case)\b", part, re.I))
 
 
+# A ticket pointed at by its status or priority ("the pending one - set it back to open"): those words are no value
+STATE_POINTER = re.compile(
+    r"\bthe\s+(open|pending|resolved|closed|urgent|high|medium|low)(?:[\s-]+(?:priority|prio))?\s+(?:one|ticket|case)\b",
+    re.I,
+)
+
+
 def _update_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    text = STATE_POINTER.sub(" ", text)
     number = _TICKET_NO.search(text) or sl.BARE_TICKET.search(text)  # "down 3 days" names no ticket
     if number:
         slots["ticket_number"] = int(number[1])
@@ -880,7 +897,9 @@ _FIELD_SET = re.compile(
     re.I | re.S,
 )
 _NAMED_FIELD = re.compile(  # "rosa rossi title -> Head of Procurement" (the arrow read as "to"): the name, then the field
-    r"^\W*(?:(?:update|set|change)\s+)?[a-z]+(?:\s+[a-z]+)?\s+" + _FIELDS + r"(?:\s+(?:number|address))?"
+    r"^\W*(?:(?:update|set|change)\s+)?[a-z]+(?:\s+[a-z]+)?(?:\s+(?:lead|contact)(?:['’]s)?)?\s+"
+    + _FIELDS
+    + r"(?:\s+(?:number|address))?"
     r"\s+(?:to|is\s+now|=)\s+(.+?)\s*[.!]*$",
     re.I | re.S,
 )
@@ -890,13 +909,15 @@ _FIELD_VALUE = re.compile(  # "nils varga at brightpath direct line +1 415 555 0
     re.I,
 )
 _NEW_FIELD = re.compile(  # "sarah connor's got a new cell, +1 650 555 0199, can u update her record"
-    r"\b(?:has|have|got|gets)\s+(?:a\s+)?new\s+(phone|mobile|cell|e-?mail)(?:\s+(?:number|address))?\s*[:,;-]?\s+"
+    r"\b(?:has|have|got|gets)\s+(?:a\s+)?new\s+(phone|mobile|cell|e-?mail|number|direct\s+line)(?:\s+(?:number|address))?"
+    r"\s*[:,;-]?\s+"
     r"(\+?\d[\d\s().-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+)",
     re.I,
 )
 _CLAUSE_CUT = re.compile(r"\s*(?:[,;]|(?<!\d):(?!\d)|(?<=\))\s|\s[-–—]\s|(?<=[a-z)])\.\s)\s*(?:and\s+)?|\s+and\s+")
 _FIELD_NAMES = {
     "cell": "mobile",
+    "number": "phone",
     "job title": "title",
     "linkedin": "linkedin_url",
     "direct line": "phone",

@@ -148,6 +148,10 @@ def choose(question: str, reply: str) -> tuple[str, str] | None:
             return options[index - 1]
     if len(options) == 1 and YES.match(reply):
         return options[0]
+    kind = _THE_KIND.match(reply)
+    typed = [o for o in options if kind and re.search(rf"\({kind[1].lower()}\b", o[1])]
+    if len(typed) == 1:  # "the lead", of a contact and a lead of one name
+        return typed[0]
     lowered = reply.lower()
     picked = [o for o in options if o[1].lower() in lowered or o[0].lower() in lowered or lowered in o[0].lower()]
     if len({o[1] for o in picked}) == 1:
@@ -164,6 +168,7 @@ def choose(question: str, reply: str) -> tuple[str, str] | None:
     return top[0] if best and len(top) == 1 else None
 
 
+_THE_KIND = re.compile(r"^\W*(?:the\s+)?(lead|contact|account|deal|ticket)(?:\s+one)?\W*$", re.I)
 _FILLER_WORDS = {
     "the",
     "one",
@@ -204,11 +209,12 @@ _DESCRIBED_FIRST = re.compile(
     r"(?:\s+(?:for|from|at|of|with)\s+[\w'’-]+(?:\s+[\w'’-]+)?)?)"  # "the webhook ticket for deltaline, set it to ..."
     r"(?:\s+(?:is|was|'s)\s+(?:overdue|late|stale|stuck|slipping|behind))?\s*[-–—,:;]\s*"
     r"(?:(?:pls|please|and|then|so|ok)\s+)?(?P<verb>make|set|put|move|push|mark|give|assign|close|resolve|escalate|bump"
-    r"|change|reassign|hand|pass|drop|raise|lower|reopen)(?:\s+it\b|(?=\s+to\s))(?P<rest>.*)$",
+    r"|change|reassign|hand|pass|drop|raise|lower|reopen)(?:\s+it\b|(?=\s+to\s)|(?=\s+(?:as\s+)?(?:done|complete)\b))"
+    r"(?P<rest>.*)$",
     re.I | re.S,
 )
 # A support agent taking a ticket: "take 1004", "i'll grab #1004 - assign to me".
-_TAKE_TICKET = re.compile(
+_TAKEN_BY_NUMBER = re.compile(
     r"^\W*(?:i'?ll\s+|let\s+me\s+)?(?:take|grab)\s+(?:ticket\s+|#)?(\d{4,5})\b"
     r"(?:\s*[-–—,:;]\s*(?:assign\s+(?:it\s+)?to\s+me|it'?s\s+mine|mine))?\W*(?:pls|please|thanks)?\W*$",
     re.I,
@@ -220,7 +226,7 @@ def object_first(text: str) -> str:
     make it urgent" -> "make the emberpoint csv export one urgent", "mike's follow up #16 is overdue - push it to
     friday" -> "push mike's follow up #16 task to friday", "1004 - assign to me" -> "assign 1004 to me"; a ticket
     taken ("take 1004") is assigned to the caller."""
-    if taken := _TAKE_TICKET.match(text):
+    if taken := _TAKEN_BY_NUMBER.match(text):
         return f"assign ticket {taken[1]} to me"
     said = _DESCRIBED_FIRST.match(text)
     if said is None:

@@ -646,7 +646,9 @@ _PERIOD_WORDS = _keyword_map(
 _NAMED_PERIOD = re.compile(
     r"\b(?:in|for|during|over|from)\s+(?:the\s+month\s+of\s+)?(" + _MONTH_NAMES + r")\b\.?(?!\s*\d)"
     r"|^\W*(" + _MONTH_NAMES + r")\W*$"
-    r"|\b(?:in|for|during|over|of)\s+(?:the\s+)?q([1-4])\b(?!\s*(?:forecast|target|quota))",
+    r"|\b(?:in|for|during|over|of)\s+(?:the\s+)?q([1-4])\b(?!\s*(?:forecast|target|quota))"
+    r"|\bq([1-4])(?=\s+(?:pipe|pipeline|deals|numbers|revenue|sales|wins|bookings|win\s+rate))"  # "my q1 pipeline"
+    r"|^\W*(?:and\s+|what\s+about\s+|how\s+about\s+)?(?:for\s+)?q([1-4])\W*$",  # "and q2?"
     re.I,
 )  # "and for august?", "what about august": the month alone
 
@@ -658,8 +660,8 @@ def find_period(text: str) -> Found[str] | None:
     if found is not None or month is None:
         return found
     name = (month[1] or month[2] or "").lower()
-    if month[3]:  # "wheres my pipe at for q4": the quarter by its number
-        return Found(f"q{month[3]}", month.start(), month.end())
+    if quarter := month[3] or month[4] or month[5]:  # "wheres my pipe at for q4": the quarter by its number
+        return Found(f"q{quarter}", month.start(), month.end())
     return Found(calendar.month_name[MONTHS[name]].lower(), month.start(), month.end())
 
 

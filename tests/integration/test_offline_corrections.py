@@ -4,6 +4,8 @@ tasks, a support agent's queue). Real agent, real database, seeded demo CRM."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -21,10 +23,13 @@ from store.models import Call, Note, Ticket
         ("show me Sarah Johnson", False),
         ("what's my pipeline?", False),
         ("create a ticket for Lisa Chen: cannot export", False),
+        ("due next friday", True),  # a value alone
+        ("high prio pls", True),
+        ("call sarah tomorrow", False),  # a request of its own
     ],
 )
 def test_what_reads_as_a_correction(text, correction):
-    assert is_correction(text) is correction
+    assert is_correction(text, date(2027, 2, 11)) is correction
 
 
 def test_a_correction_never_brings_a_name_or_free_text():

@@ -72,10 +72,12 @@ async def test_a_shared_name_is_told_apart_by_the_company_or_title_said(db, demo
     )
     read = await agent.run(admin, "tara ueda cedarline - title?")
     assert read.answer == "Tara Ueda's title: IT Manager.", read.answer  # a read: the company said after the name
-    loose = ["set tara ueda's title to IT Director - the cedarline one", "note on tara ueda: moving to crestlogic"]
-    for said in loose:
-        asked = await agent.run(admin, said)  # a write goes by the company only through "at"/"from"
-        assert not asked.pending and "Which one did you mean?" in asked.answer, asked.answer
+    picked = await agent.run(admin, "set tara ueda's title to IT Director - the cedarline one")  # said as a pick
+    assert [p.arguments["contact_id"] for p in picked.pending] == [
+        await record_id(db, Contact, email="tara.ueda.29@example.test")
+    ], picked.answer
+    asked = await agent.run(admin, "note on tara ueda: moving to crestlogic")  # a company in the note is no pick
+    assert not asked.pending and "Which one did you mean?" in asked.answer, asked.answer
 
 
 async def test_bump_to_an_amount_changes_the_deal_and_creates_none(db, demo_chat):

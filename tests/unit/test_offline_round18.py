@@ -20,7 +20,8 @@ from assistant.offline.listed import line_pointed
 from assistant.offline.nlu import FILLERS
 from assistant.offline.plan.accounts import NEW_ACCOUNT
 from assistant.offline.plan.activities import CALLS_LOGGED
-from assistant.offline.plan.route import _BRIEFING, _MY_REPS, _WHOSE_LATE, INSIGHTS, _briefed
+from assistant.offline.plan.questions import MY_REPS
+from assistant.offline.plan.route import _BRIEFING, _WHOSE_LATE, INSIGHTS, _briefed
 from assistant.offline.plan.tasks import COMPLETE_TASK
 from assistant.offline.plan.tickets import _TAKEN_BACK
 from assistant.offline.replies import follow_up, object_first
@@ -189,7 +190,7 @@ def test_a_teammate_behind_is_named(said, who):
 
 
 def test_which_rep_asks_about_the_team():
-    assert _MY_REPS.search("which rep has more overdue tasks, john or mike")
+    assert MY_REPS.search("which rep has more overdue tasks, john or mike")
 
 
 def test_a_ticket_escalated_to_a_priority_is_handed_to_no_one_called_so():

@@ -103,6 +103,8 @@ _THE_AMOUNT_ONE = re.compile(r"\bthe\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\b
 # "- the cedarline one", or the company's words alone ("olga zhou silverfield"); and "the cedarline one" anywhere.
 _QUALIFIED = r"(?:['’]s)?\s*[(\-–]?\s*(?:(?:over\s+)?at|from|@|of|with)?\s*((?:[\w&'-]+\s*){1,2})"
 _THE_ONE = re.compile(r"\bthe\s+((?:[\w-]+\s+){1,2})one\b", re.I)
+# A person of a shared name picked by where they work: "- the cedarline one"
+_THE_PLACE_ONE = r"the\s+([a-z][\w&-]*)\s+one\b"
 # A person picked by title: "the ceo one", "the one who's cfo", "whos ceo at northfield".
 _TITLE_PICK = re.compile(_THE_ONE.pattern + r"|\bwho(?:'?s|\s+is)\s+(?:the\s+)?((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 _TO_PRONOUN = re.compile(
@@ -156,18 +158,22 @@ class PlanCore(ABC):
         self.focus = focus or Focus()
         self.writing = parse.intent in WRITES
         self.redone = False  # whether the act check already replaced a creation by the change the words ask for
+        self.used: list[Step] = []  # the steps of this turn the plan read (a part's own views, of several parts)
+        self.answered = ""  # the template of the answer the plan ended with, if it answered
 
     def answer(self, template: str, **values: Any) -> NoReturn:
         """End the turn with `template` rendered; a list of deals in the order the request asks ("sort by amount")."""
         if template == "deals" and values.get("deals"):
             values["deals"], order = deals_in_order(self.text, list(values["deals"]))
             values["title"] = values.get("title", "") + (order if order not in values.get("title", "") else "")
+        self.answered = template
         raise Done(Message("assistant", render(f"offline/{template}.md", **values)))
 
     def call(self, name: str, **arguments: Any) -> dict[str, Any]:
         """The result of `name(arguments)` if this turn called it already; else call it now."""
         for step in self.steps:
             if step.name == name and step.arguments == _jsonable(arguments):
+                self.used.append(step)
                 if not step.result.get("ok", False):
                     error = step.result.get("error", {})
                     missing = self.writing and error.get("code") == "not_found"  # "set 1099 to pending": which one?
@@ -312,6 +318,9 @@ class PlanCore(ABC):
                 contact = self._focus_person()  # "log a call with him" after looking at a deal: its primary contact
                 if contact is not None:
                     return contact
+        if not name and self.writing and 1 < len(listed) <= 4:
+            # "move it to negotiation" after "show me A and B": which of them, asked
+            self.answer("clarify", candidates=[self._hit_of(r) for r in listed], confirm=False)
         if not name:
             if required:  # a name slot that names nothing ("the biggest one", "that one" with nothing shown): asked
                 self.slots = {**self.slots, "name": None}
@@ -380,7 +389,11 @@ class PlanCore(ABC):
             if required:  # a write asks which record it meant (nothing is changed on a guess)
                 self.answer("not_found", what=what, name=name, writing=self.writing)
             return None
-        at = re.search(re.escape(str(name)) + r"\s+(?:at|from|@|of)\s+([A-Za-z][\w&-]*)", self.text, re.I)
+        at = (
+            re.search(re.escape(str(name)) + r"\s+(?:at|from|@|of)\s+([A-Za-z][\w&-]*)", self.text, re.I)
+            or re.search(re.escape(str(name)) + r"['’]?s?\s*[,(–—-]?\s*" + _THE_PLACE_ONE, self.text, re.I)
+            or re.search(r"[,(–—-]\s*" + _THE_PLACE_ONE + r"\W*$", self.text, re.I)
+        )  # "tara ueda, the crestlogic one", "... - the cedarline one" (never a company inside a note's text)
         employed = [h for h in hits if at and h["type"] in PERSON and covers(at[1], str(h.get("detail") or ""))]
         if employed:  # "rosa rossi at lumenpoint": the Rosa Rossi who works there
             hits = employed
@@ -441,8 +454,9 @@ class PlanCore(ABC):
         zhou whos ceo", "ben weber the engineer"), or for a read whose company it says as a qualifier of the name ("olga zhou silverfield -
         title?"; a company in a note's body, "she's moving to crestlogic", picks no one); never a word of a value the
         message sets ("set tara ueda's title to IT Director": "director" is the new title, not the Director of
-        Finance). A write goes by the company only through "X at/from Y" (`find`): looser qualifiers put a note on the
-        wrong namesake in a blind set (its case id and the tool taken were read, not its words)."""
+        Finance). A write goes by the company only through "X at/from Y" or "X, the Y one" said right after the name or
+        ending the message (`find`): looser qualifiers put a note on the wrong namesake in a blind set (its case id and
+        the tool taken were read, not its words)."""
         if len({str(c.get("name")).lower() for c in candidates}) != 1 or any(
             c["type"] not in PERSON for c in candidates
         ):
@@ -496,6 +510,7 @@ class PlanCore(ABC):
         """Like `call`, but a failed result is returned for the plan to handle instead of said."""
         for step in self.steps:
             if step.name == name and step.arguments == _jsonable(arguments):
+                self.used.append(step)
                 return _whole(step.result, self)
         return self.call(name, **arguments)
 

@@ -7,8 +7,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from assistant.offline import Parse
+from assistant.offline.acts import asks_creation
 from assistant.offline.guard import COMPANY_SUFFIXES, name_words
-from assistant.offline.linking import NAME_NOISE, covers
+from assistant.offline.linking import NAME_NOISE, covers, numbered
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import STUCK
 from assistant.offline.plan.lookups import RecordReads
@@ -32,7 +34,7 @@ _OWNER_OF_NUMBERED_DEAL = re.compile(
 )  # "carlos's orbitpath platform 61": a deal's name ending in its number
 TEAMMATE_DEALS = re.compile(
     r"\b(?:deals|opportunities|opps|pipeline)\b|\b(?:biggest|largest|top)\s+(?:open\s+)?deal\b"
-    r"|\bhow\s+much\b.*\bopen\b",
+    r"|\bhow\s+much\b.*\b(?:open|carrying)\b",
     re.I,
 )  # "mike's deals", "emma's biggest deal", "how much has john got open"
 PERFORMANCE = re.compile(
@@ -282,6 +284,12 @@ class DealActs(RecordReads):
         )
 
     def do_create_deal(self) -> None:
+        name = str(self.slots.get("name") or "")
+        if name and not asks_creation("create_deal", self.text) and numbered(name, self.text) != name:
+            existing = self.find(["deal"], what="a deal", required=False)
+            if existing is not None:  # "atlasstone renewal 12: 40k and close 7/15": that deal's change, no new deal
+                self.parse = Parse("update_deal", self.parse.confidence, self.slots)
+                self.do_update_deal()
         self.need("amount", hint="How much is the deal worth?")
         account = self.find(["account"], what="an account", required=False)
         company = account["name"] if account else self.slots.get("name") or "New deal"

@@ -49,7 +49,8 @@ class InsightActs(TicketActs):
         tone = next((t for word, t in _TONES if word in (restyle.lower() or lowered)), "friendly")
         topic = re.search(
             r"\b(about|regarding|re:?|on the subject of|covering|after|following|with(?=\s+(?:the|our|his|her|their)\b)"
-            r"|(?<=email\s)on|(?<=e-mail\s)on|(?<=note\s)on|(?<=message\s)on|asking\s+(?:for|about)|to\s+ask\s+(?:for|about)"
+            r"|(?<=email\s)on|(?<=e-mail\s)on|(?<=note\s)on|(?<=message\s)on|on(?=\s+(?:the|our|their)\s+(?!\d))"
+            r"|asking\s+(?:for|about)|to\s+ask\s+(?:for|about)"
             r"|check(?:ing)?\s+in\s+(?:on|about)|thanking\s+(?:him|her|them|\w+)\s+for|to\s+thank\s+(?:him|her|them|\w+)\s+for)"
             r"\s+(.+?)(?:,?\s+(?:pls|plz|please|thx|thanks))?\s*[.?!]*$",
             self.text,

@@ -20,41 +20,34 @@ from assistant.offline.dialogue import (
     is_question,
     is_staff_question,
     out_of_scope,
-    possessor,
     refers_back,
     smalltalk,
-    stands_for_person,
 )
 from assistant.offline.handoff import handed_to, handoff
 from assistant.offline.intents import RULE_CONFIDENCE, rule_intent
-from assistant.offline.linking import covers
 from assistant.offline.listed import asked_most, listed, most_of
 from assistant.offline.nlu import FILLERS, NOTE_AFTER, find_bant, read_slots
 from assistant.offline.plan.accounts import NEW_ACCOUNT, AccountActs
 from assistant.offline.plan.activities import CALLS_LOGGED, ActivityActs
 from assistant.offline.plan.commerce import CommerceActs
-from assistant.offline.plan.core import ANYTHING, STUCK, WRITES
-from assistant.offline.plan.deals import COACH, PERFORMANCE, PIPELINE_WORDS, TEAMMATE_DEALS
+from assistant.offline.plan.core import WRITES
 from assistant.offline.plan.handoffs import HandoffActs
 from assistant.offline.plan.inbox import InboxActs
 from assistant.offline.plan.insights import InsightActs
 from assistant.offline.plan.lookups import EVIDENT_READS, SEEN_BEFORE
 from assistant.offline.plan.marketing import MarketingActs
 from assistant.offline.plan.people import PeopleActs
+from assistant.offline.plan.questions import DEAL_WORDS, MY_REPS, TASK_WORDS, QuestionReads
 from assistant.offline.plan.quotes import QuoteActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
-from assistant.offline.plan.tickets import UNASSIGNED, WAITING_ON_ME
-from assistant.offline.replies import NOT_A_NAME
 from assistant.offline.reports import asked_metric
 from assistant.offline.slots import (
     BARE_TICKET,
     NUMBERED_TASK,
     STOPWORDS,
     find_date,
-    find_floor,
     find_name,
     find_shift,
-    find_stage,
     is_priority,
     name_runs,
 )
@@ -62,7 +55,6 @@ from assistant.offline.support import asks_reply
 
 # Below this kNN confidence a write intent is not acted on (measured: under 0.85, about 4 in 10 were right).
 WRITE_CONFIDENCE = 0.85
-READS = {"show_record", "pipeline", "stuck_deals", "deals_closing", "my_tasks", "list_tickets", "help"}
 EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
     "create_lead": (("first_name", "email"),),
     "update_lead_status": (("status", "name"),),
@@ -77,15 +69,32 @@ EVIDENCE: dict[str, tuple[tuple[str, ...], ...]] = {
     "create_ticket": (("subject",),),
     "update_ticket": (("ticket_number", "status"), ("ticket_number", "priority")),
 }
+# The requester of the ticket in focus asked for, or their other tickets: "who's it from", "what else have they opened"
+_WHO_RAISED = re.compile(
+    r"^\W*(?:and\s+|so\s+)?who(?:'?s|\s+is|\s+was)?\s+(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+ticket)\s+from\b"
+    r"|^\W*(?:and\s+|so\s+)?who\s+(?:sent|raised|reported|opened|filed|logged|submitted)\s+(?:it|this|that|the\s+ticket)\b",
+    re.I,
+)
+_THEIR_OTHERS = re.compile(
+    r"\bwhat\s+else\s+(?:have|has|did)\s+(?:they|he|she)\s+(?:opened|raised|sent|filed|reported|logged)\b"
+    r"|\b(?:their|his|her)\s+other\s+tickets\b|\bother\s+tickets\s+from\s+(?:them|him|her)\b",
+    re.I,
+)
+# How the most asked for is said in the answer: "whose is bigger" -> "The biggest: ..."
+_PICKED_AS = {
+    "more": "top",
+    "most": "top",
+    "best": "top",
+    "bigger": "biggest",
+    "larger": "largest",
+    "higher": "highest",
+    "smaller": "smallest",
+    "lower": "lowest",
+}
 _BARE_MENTION = re.compile(
     r"^\W*(?:(?:please|pls|and|ok(?:ay)?|now)[,\s]+)?(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)"
     r"(?:['’]s)?(?:\s+(?:deal|account|lead|contact|opportunity|opp|record|page|profile|details|info|information|card))?"
     r"(?:[,\s]+(?:please|pls|thanks|thx))?\W*$",
-    re.I,
-)
-_MY_REPS = re.compile(
-    r"\b(?:my|our)\s+(?:reps|people|teammates|team\s+members|sellers|aes)\b|\bwho\s+on\s+(?:my|the)\s+team\b"
-    r"|\bwhich\s+(?:rep|one\s+of\s+my\s+reps)\b",
     re.I,
 )
 # A teammate whose late work a manager asks about: "mike overdue list", "what's john behind on", "is emma behind"
@@ -105,11 +114,6 @@ _CHANGE_FIELD = re.compile(
     r"(?:\s+(?:number|address))?\s+(?:is\s+now|is|to|=|should\s+be|now)\s+\S",
     re.I,
 )
-_TASK_WORDS = re.compile(
-    rf"\btasks?\b|\b{NUMBERED_TASK}|\bto-?dos?\b|\bon\s+(?:my|his|her|\w+['’]s)\s+plate\b|\bbehind\b|\bto do list\b|\boverdue\b(?!.{{0,20}}\bdeals?\b)",
-    re.I,
-)
-_MEETING_WORDS = re.compile(r"\bmeetings?\b|\bcalendar\b|\bagenda\b|\bappointments?\b|\bdiary\b", re.I)
 _NEW_PERSON = re.compile(
     r"\b(?:new|add|create|met|meet)\b[^.:]{0,30}\b(?:contacts?|leads?|prospects?)\b|^\W*new\b", re.I
 )
@@ -124,6 +128,17 @@ _HAD_MEETING = re.compile(
     r"(?=.*\b(?:log|record|capture|add|put|note)\b)",
     re.I,
 )  # "had a mtg yesterday w sarah connor and lisa chen ..., can u log that": a meeting held, to be recorded
+# "had a 20 min call w pablo ito - budget frozen till april": a call held with a person, told to be logged
+_HAD_CALL = re.compile(
+    r"^\W*(?:just\s+)?(?:had|did|finished|got\s+off)\s+(?:a|an|my|the)\s+(?:[\w-]+\s+){0,2}?(call)\s+(?:w/?|with)\s+[a-z]",
+    re.I,
+)
+# "need to finish the harborline proposal eod friday, urgent": something to do by a day, said of oneself
+_NEED_TO = re.compile(
+    r"^\W*(?:i\s+)?(?:need|have|gotta|got)\s+to\s+(?!know\b|see\b|find\s+out\b|check\s+(?:what|which|how|if)\b)[a-z]+\b()"
+    r"(?=.*\b(?:today|tonight|tomorrow|eod|cob|eow|by|before|monday|tuesday|wednesday|thursday|friday|next\s+week)\b)",
+    re.I,
+)
 _REMIND_ME = re.compile(r"^\W*(?:(?:please|pls)\s+)?(?:ping|nudge|poke|remind)\s+me\s+(?:to|about)\b()", re.I)
 _NEW_KINDS = {
     "": "create_task",  # "ping me to chase sarah connor about the questionnaire on monday": a reminder
@@ -135,6 +150,7 @@ _NEW_KINDS = {
     "reminder": "create_task",
     "note": "add_note",
     "meeting": "schedule_meeting",
+    "call": "log_call",
 }
 # several tickets handed to one person by their numbers alone: "1059 and 1041 both to sam pls"
 _NUMBERS_TO = re.compile(
@@ -146,37 +162,36 @@ _CHANGES_TICKET = re.compile(
     r"^\W*(?:(?:please|pls)\s+)?(?:set|change|update|make|bump|raise|lower|mark)\b|^\W*#?\d{4,5}\s+(?:to|->|→)\s+\S",
     re.I,
 )
-_TAKE_TICKET = re.compile(
+# One BANT answer of a lead set: "set rosa ueda's timeline to Q4", "set the budget to 40k"
+_BANT_SET = re.compile(
+    r"\b(?:set|change|update|make|put)\s+(?:(?P<who>[a-z]+(?:\s+[a-z]+)?)['’]s\s+|the\s+|her\s+|his\s+|their\s+)"
+    r"(?:bant\s+)?(?P<field>budget|authority|need|timeline)\s+(?:to|=|as|:)\s+(?P<value>\S.*?)\W*$",
+    re.I,
+)
+# A change said of a ticket's number anywhere in the message: "..., bump 1048 up to high"
+_TICKET_VERB = re.compile(
+    r"\b(?:bump|set|make|mark|move|raise|lower|escalate|change|switch|flip)\s+(?:ticket\s+|#)?\d{4,5}\b", re.I
+)
+# A ticket the caller takes, said anywhere: "put it on me", "i'll take 1002" (a whole "take 1004" is read as an
+# assignment before: `replies.object_first`)
+_PUT_ON_ME = re.compile(
     r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
     re.I,
 )
 _IT_AFTER_VERB = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|and|also|now|so|then|please|pls)[,\s]+)*[a-z]+\s+(?:it|this|that)\b", re.I
 )
-_WON = re.compile(
-    r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
-    r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
-    r"|\b(?:wins|closed[\s-]won\s+deals)\b"
-    r"|\bdid\s+(?:i|we|he|she|they|\w+)\s+(?:close|win|sign|book)\s+(?:anything|any|something|much|many|a\s+deal)\b",
-    re.I,
-)
-_LOST = re.compile(
-    r"\b(?:what|which|how\s+much|how\s+many|deals?|opps?|opportunities|did)\b.{0,40}\b(?:lost|lose|closed[\s-]lost)\b"
-    r"|\bclosed[\s-]lost\s+deals\b",
-    re.I,
-)
 _ON_THE_LEAD = re.compile(
     r"\b(?:put|add|save|store|note|log|record)\s+(?:that|this|it|those|these|them|all\s+that)\s+(?:on|to|in|against)\s+"
     r"(?:her|his|their|the)\s+lead\b",
     re.I,
 )
-_ROLL_UP = re.compile(r"\btotal\s+(?:open\s+)?(?:deal\s+)?(?:value|amount|worth)\s+(?:on|of|for|at|across)\b", re.I)
-_OPENING_WORD = re.compile(r"^\W*([a-z]+)\b", re.I)
-_CLOSING = re.compile(r"\bclosing\b(?!\s+date)", re.I)
-_DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
-_IN_STAGE = re.compile(
-    r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
-)  # only deals
+# A deal's new closing day said as news: "... closes jan 31 now", "... isnt closing on the 14th, its oct 30 now"
+_CLOSES_NOW = re.compile(
+    r"\bclos(?:e|es|ing)\b.*\bnow\W*$|\bnow\s+clos(?:es|ing)\b"
+    r"|\b(?:isn'?t|is\s+not|not|won'?t|will\s+not|wont)\s+(?:be\s+)?clos(?:e|es|ing)\b",
+    re.I,
+)
 TASK_PRIORITY = re.compile(
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
     r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?"
@@ -197,9 +212,10 @@ _IT_DUE = re.compile(
     r"(?:back\s+|out\s+)?(?:to|till|until)\s+(.+?)\W*$",
     re.I,
 )
-_TASK_REQUEST = re.compile(r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b", re.I)
-_DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
-_ONE_WORD = re.compile(r"^[a-z]+$", re.I)
+_TASK_REQUEST = re.compile(
+    r"\b(?:task|reminder|to-?do)\b.{0,20}\bto\b|\bremind\s+\w+\s+to\b|\b(?:task|reminder|to-?do)\s+for\s+\w+\s*[-–—:,]",
+    re.I,
+)  # "a task to update the forecast", "task for john - update the forecast sheet"
 _CAPABILITIES = re.compile(
     r"\bwhat\s+(?:kinds?\s+of\s+|sorts?\s+of\s+|other\s+)?(?:things|stuff)\s+(?:can|could|do)\s+(?:you|u)\b"
     r"|\bwhat\s+(?:can|could)\s+(?:you|u)\s+(?:do|help)\b|\bhow\s+(?:can|could)\s+(?:you|u)\s+help\s+me\b",
@@ -208,32 +224,7 @@ _CAPABILITIES = re.compile(
 _ASKS_HELP = re.compile(
     r"\bhelp\b|\bwhat\s+(?:can|do|could)\s+you\b|\bhow\s+do\s+(?:i|you)\s+use\b|\bcommands?\b", re.I
 )
-_THEIR_THINGS = re.compile(
-    r"\b(?:her|his|their)\s+(?:\w+\s+)?(?:deals|pipeline|tasks|opps|opportunities|numbers|quota)\b", re.I
-)
-_PERFORMANCE_WHO = re.compile(
-    r"\bhow(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b([a-z]+)['’]s\s+(?:pipeline|deals|numbers)\b",
-    re.I,
-)
-_MY_DEALS = re.compile(
-    r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?"
-    r"|(?:what|which)(?:'?s|\s+is|\s+are)\s+|whats\s+)?"
-    r"(?:all\s+(?:of\s+)?)?my\s+(?:(?:biggest|largest|top)\s+)?(?:open\s+|current\s+|active\s+)?"
-    r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$",
-    re.I,
-)  # "list my deals", "my biggest deal": the deals themselves (the pipeline report sums them by stage)
 _WHOLE_DEAL = re.compile(r"\b[a-z][\w&'.]*\s+-\s+[a-z]+\s+\d{1,4}\b", re.I)  # "Brightfield Partners - Expansion 108"
-_GOT_OPEN = re.compile(r"\bhow\s+much\b.*\b(?:got|have|has)\s+open\b")
-_THOSE = re.compile(r"\b(?:those|these|them|ones)\b", re.I)
-# A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
-_WHO_ASKED = re.compile(r"^\W*who(?:'?s|\s+is|\s+has|\s+have|\s+got)?\b", re.I)
-_WORKING_ON = re.compile(
-    r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
-    r"|\bwhat(?:'?s|\s+does|\s+has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b"
-    r"|\btickets\s+(?:does|has|is)\s+([a-z]+)\s+(?:have|got|holding|carrying|working|handling)\b"
-    r"|\bassigned\s+to\s+(?!me\b|myself\b|us\b)([a-z]+)\b",
-    re.I,
-)
 SEND_IT = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|good|perfect|looks good|yes)[,.!\s]+)?(?:please\s+)?(?:go\s+ahead\s+and\s+)?"
     r"(?:send|ship|fire\s+off|mail)\s*(?:it|that|this|the\s+draft|the\s+email|it\s+off|it\s+out)?\W*(?:now|please)?\W*$",
@@ -246,7 +237,7 @@ INSIGHTS: list[tuple[re.Pattern[str], str]] = [
     for p, name in [
         (
             r"\b(?:draft|write|compose|prepare)\b.{0,40}\b(?:e-?mail|follow[- ]?up|message|msg|dm|inmail|linkedin|intro|proposal|check[- ]?in|reply|"
-            r"note\s+to)\b|"
+            r"note\s+to|thank[- ]?you\s+(?:note\s+|e-?mail\s+|message\s+)?(?:to|for))\b|"
             + _STARTS
             + r"(?:please\s+)?e-?mail\s+(?!address)\w+.{0,60}\b(?:recap|follow[- ]?up|summary|about|re:|thanks?|"
             r"intro|proposal|pricing|quote)\b|" + _STARTS + r"(?:please\s+)?write\s+(?:to|an?\s+\w+\s+to)\s+\w+"
@@ -318,13 +309,6 @@ _BRIEFING = re.compile(
     r"get\s+me\s+up\s+to\s+speed|catch\s+me\s+up\s+on|what\s+(?:should|do)\s+i\s+(?:need\s+to\s+)?know\s+(?:about|before))\b",
     re.I,
 )
-_MY_QUEUE = re.compile(r"\bassigned\s+to\s+me\b|\bon\s+my\s+plate\b|\bin\s+my\s+queue\b")
-_MY_DEALS_SAID = re.compile(r"\bmy\s+(?:open\s+|current\s+|active\s+)?(?:deals|opps|opportunities)\b")
-# A ticket's field asked about, in a few words, after looking at the ticket.
-_TICKET_FIELD = re.compile(
-    r"\b(?:requester|requestor|reporter|reported|raised|filed|opened|assignee|assigned|priority|status|subject|customer|"
-    r"client)\b"
-)
 
 
 def _briefed(rest: str) -> str | None:
@@ -339,7 +323,16 @@ def _one_name(words: str) -> bool:
 
 
 class Plan(
-    HandoffActs, InsightActs, PeopleActs, AccountActs, ActivityActs, MarketingActs, InboxActs, CommerceActs, QuoteActs
+    HandoffActs,
+    InsightActs,
+    PeopleActs,
+    AccountActs,
+    ActivityActs,
+    MarketingActs,
+    InboxActs,
+    CommerceActs,
+    QuoteActs,
+    QuestionReads,
 ):
     """One request's plan: the act it asks for, then that act's plan."""
 
@@ -352,7 +345,7 @@ class Plan(
         if kind:
             self.answer("smalltalk", kind=kind)
         if (most := asked_most(text)) and (lines := most_of(most, self.focus.answer)):
-            which = "top" if most in ("more", "most", "best") else most  # "which one closes first" of the deals listed
+            which = _PICKED_AS.get(most, most)  # "which one closes first" of the deals listed; "whose is bigger"
             self.answer("picked", which=which, lines=[line.text for line in lines])
         if asks_recap(text):  # "summarize this thread": the conversation itself
             self.answer("recap", turns=self.focus.turns)
@@ -381,6 +374,12 @@ class Plan(
                 field=None,
                 reason='there is no draft here to send; ask me for one first ("draft a follow-up to Sarah Johnson about pricing").',
             )
+        if (raised := _WHO_RAISED.search(text) or _THEIR_OTHERS.search(text)) and (number := self._focus_ticket()):
+            self.writing = False  # "1038" then "who's it from": its view names the requester; "what else have they
+            if _THEIR_OTHERS.search(raised[0]):  # opened": the requester's tickets
+                self.do_requester_tickets()
+            self.slots = {**self.slots, "ticket_number": number}
+            self.do_show_ticket()
         if "search_conversations" in self.tools and SEEN_BEFORE.search(text):
             self.do_memory()
         howto = (
@@ -417,15 +416,23 @@ class Plan(
             self.slots = {**self.slots, "name": self.slots.get("name") or (person and person.value)}
             lead = self.find(["lead"], what="a lead")
             self.write("update_lead", lead_id=lead["id"], changes={f"bant_{k}": v for k, v in bant.items()})
+        if (field := _BANT_SET.search(text)) and not is_question(text):
+            self.writing = True  # "set rosa ueda's timeline to Q4", "for the second one set the timeline to Q4"
+            self.slots = {**self.slots, "name": field["who"]}
+            lead = self.find(["lead"], what="a lead")
+            self.write("update_lead", lead_id=lead["id"], changes={f"bant_{field['field'].lower()}": field["value"]})
         if (
             self.role == "support"
-            and self.parse.intent not in ("assign_ticket", "list_tickets")
+            and (
+                self.parse.intent not in ("assign_ticket", "list_tickets")
+                or (self.parse.intent == "list_tickets" and (_CHANGES_TICKET.match(text) or _TICKET_VERB.search(text)))
+            )  # "1036 -> pending, waiting on their logs", "webhook delays are spreading, bump 1048 up to high": a change
             and (
                 self.parse.intent != "create_ticket"
                 or (not asks_creation("create_ticket", text) and not asks_reply(text) and self._ticket_change(text))
             )  # "customer on 1054 says webhooks are down. escalate to urgent and loop in noah": no new ticket
             and (not self.slots.get("ticket_number") or self.parse.intent == "update_ticket")
-            and not _TAKE_TICKET.search(text)
+            and not _PUT_ON_ME.search(text)
             and not asks_reply(text)  # "draft a reply for 1001 pls": the reply's own step below
             and not cannot  # "refund the customer on 1010 $200": what the product cannot do, said so below
             and (bare := BARE_TICKET.search(text)) is not None
@@ -458,7 +465,7 @@ class Plan(
         ):
             self.slots = {**self.slots, "person": who, "period": "overdue"}  # "mike overdue list": his overdue tasks
             self.do_team_tasks()
-        if "team_tasks" in self.tools and _MY_REPS.search(text) and _TASK_WORDS.search(text.lower()):
+        if "team_tasks" in self.tools and MY_REPS.search(text) and TASK_WORDS.search(text.lower()):
             self.slots = {**self.slots, "person": None}  # "which rep has more overdue tasks, john or mike": the team's
             self.do_team_tasks()
         if CALLS_LOGGED.search(text) and "search_calls" in self.tools:
@@ -510,8 +517,17 @@ class Plan(
             self.writing = True
             self.do_task_due(tasks[0].name, due.value)
         if (
-            self.parse.intent in ("pipeline", "stuck_deals", "deals_closing", "show_record")
-            and DEAL_VALUE.search(text)
+            (
+                (
+                    self.parse.intent in ("pipeline", "stuck_deals", "deals_closing", "show_record")
+                    and DEAL_VALUE.search(text)
+                )
+                or (
+                    (self.parse.intent not in WRITES or self.parse.confidence < RULE_CONFIDENCE)
+                    and _CLOSES_NOW.search(text)
+                    and not DEAL_WORDS.search(text)
+                )  # "x isnt closing on the 14th, its jan 31 now"
+            )
             and not is_question(text)
             and (said := FILLERS["update_deal"](text, self.model.now())).get("name")
             and (said.get("close_date") or said.get("amount"))
@@ -556,7 +572,13 @@ class Plan(
             self.slots, framed = self.parse.slots, True
         elif self.parse.intent == "update_contact" and self.slots.get("value") and not is_question(text):
             framed = True
-        created = NEW_RECORD.match(text) or _HAD_MEETING.match(text) or _REMIND_ME.match(text)
+        created = (
+            NEW_RECORD.match(text)
+            or _HAD_MEETING.match(text)
+            or _HAD_CALL.match(text)
+            or _REMIND_ME.match(text)
+            or _NEED_TO.match(text)
+        )
         made = created and _NEW_KINDS[created[1].lower().replace("-", "")]
         if not made and (noted := NOTE_AFTER.search(text)) and re.search(r"\bnote\b", noted[0], re.I):
             made = "add_note"  # "..., put a note on her": what comes before is the note
@@ -567,7 +589,7 @@ class Plan(
             framed = True
         if (
             self.parse.intent != "assign_ticket"
-            and _TAKE_TICKET.search(text)
+            and _PUT_ON_ME.search(text)
             and (
                 BARE_TICKET.search(text)
                 or self._focus_ticket_kind()
@@ -643,252 +665,6 @@ class Plan(
         said = FILLERS["update_ticket"](text, self.model.now())
         return bool(said.get("status") or said.get("priority") or handed_to(text))
 
-    def _names_account(self, name: str) -> bool:
-        """Whether an account's name holds every word of `name` (a company, not a teammate, said after "for")."""
-        hits = self.call("search_crm", query=name, types=["account"], limit=3)["data"]
-        return any(covers(name, str(h.get("name") or "")) for h in hits)
-
     def _evident(self, intent: str) -> bool:
         """Whether the message carries what the write needs (a weakly classified write is acted on only then)."""
         return any(all(self.slots.get(k) not in (None, "", []) for k in keys) for keys in EVIDENCE.get(intent, ()))
-
-    def _read_intent(self) -> str:
-        """The read a question asks for: a question is never turned into a write (nor asked for a write's field)."""
-        lowered, intent = self.text.lower(), self.parse.intent
-        kept = ("name", "pick") if self.slots.get("pick") else ("name",) if intent in READS else ()
-        self.slots = {**read_slots(self.text, self.model.now()), **{k: v for k, v in self.slots.items() if k in kept}}
-        if self.role == "support" and not self.slots.get("ticket_number") and (bare := BARE_TICKET.search(self.text)):
-            self.slots = {
-                **self.slots,
-                "ticket_number": int(bare[1]),
-            }  # "who is working on 1047?": an agent's numbers are tickets
-        if (
-            self.role == "support"
-            and re.search(
-                r"\b(?:still\s+)?open\b|\boutstanding\b|^\W*anything\s+(?:new\s+)?(?:from|for|on|with)\b", lowered
-            )
-            and not _DEAL_WORDS.search(lowered)
-            and not re.search(r"\b(?:deal|lead|task|ticket|case)s?\b|\bqueue\b", lowered)  # tickets said: read below
-            and not self.slots.get("ticket_number")
-            and not (
-                self.slots.get("name")
-                and stands_for_person(self.text, str(self.slots["name"]))
-                and not self._names_account(str(self.slots["name"]))  # "what's open for blueforge": the company's
-            )
-        ):  # ("what's sam got open": sam's queue, read below)
-            return "list_tickets"  # "anything from lumenpoint still open?": what is open for a support agent is tickets
-        if self.role == "support" and not self.slots.get("ticket_number") and _MY_QUEUE.search(lowered):
-            return "list_tickets"  # "urgent stuff assigned to me": a support agent's own queue
-        coached = COACH.search(self.text) if self.role in ("manager", "admin") else None
-        person = self.slots.get("person") or possessor(self.text, STOPWORDS) or (coached and (coached[1] or coached[2]))
-        if person:
-            self.slots = {**self.slots, "person": person}
-        manager = self.role in ("manager", "admin")
-        named = str(self.slots.get("name") or "")
-        if (
-            self.role in ("manager", "admin", "rep")
-            and re.search(r"\bleads\b", lowered)
-            and (person or (_ONE_WORD.match(named) and stands_for_person(self.text, named)))
-        ):  # "mike's new leads", "what leads does emma have": theirs (the tool says when the caller may not see them)
-            self.slots = {**self.slots, "name": None, "person": person or named}
-            return "list_leads"
-        if (
-            not person
-            and manager
-            and _THEIR_THINGS.search(self.text)
-            and (asked := _PERFORMANCE_WHO.search(self.focus.said))
-        ):
-            person = self.slots["person"] = (
-                asked[1] or asked[2]
-            )  # "how's emma doing" then "which of her deals are past due"
-        if (
-            not person
-            and _ONE_WORD.match(str(self.slots.get("name") or ""))
-            and ((manager and PERFORMANCE.search(self.text)) or STUCK.search(lowered) or PIPELINE_WORDS.search(lowered))
-            and re.search(
-                rf"\b{re.escape(str(self.slots['name']))}(?:['’]s|\s+(?:is|doing|got|has))\b", self.text, re.I
-            )
-        ):
-            person = self.slots["person"] = str(
-                self.slots["name"]
-            )  # "how is emma doing", "what is stuck in john's pipeline"
-        tasks = _TASK_WORDS.search(lowered) or (_DUE.search(lowered) and not _DEAL_WORDS.search(lowered))
-        opener = _OPENING_WORD.match(self.text)
-        if (
-            manager
-            and not person
-            and opener
-            and opener[1].lower() not in STOPWORDS
-            and stands_for_person(self.text, opener[1])
-            and (_IN_STAGE.search(lowered) or _CLOSING.search(lowered) or _DEAL_WORDS.search(lowered))
-        ):
-            person = self.slots["person"] = opener[1]  # "carlos has a bunch of stuff in negotiation, ..."
-        reads_team = manager or self.role == "rep"  # a rep reads the team's deals ("covering for john")
-        if (
-            (manager or (reads_team and not tasks))
-            and not person
-            and _ONE_WORD.match(str(self.slots.get("name") or ""))
-            and (
-                tasks
-                or _DEAL_WORDS.search(lowered)
-                or _CLOSING.search(lowered)
-                or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
-                or _GOT_OPEN.search(lowered)  # "how much has john got open rn"
-                or _WON.search(lowered)
-                or _LOST.search(lowered)
-            )
-            and stands_for_person(self.text, str(self.slots["name"]))
-        ):
-            person = self.slots["person"] = str(self.slots["name"])  # "what's emma got due": a teammate, else a record
-        if (
-            _WON.search(lowered)
-            and not _TASK_WORDS.search(lowered)
-            and not re.search(r"\b(?:tickets?|cases?)\b", lowered)
-        ):
-            return "won_deals"
-        if (
-            _LOST.search(lowered)
-            and not _TASK_WORDS.search(lowered)
-            and not re.search(r"\bleads?\b", lowered)
-            and not (self.slots.get("name") and re.search(r"\bwhy\b", lowered) and not person)
-        ):  # "why did we lose X": that deal (but "how many did emma lose and why": hers)
-            return "lost_deals"
-        if (
-            person
-            and (
-                reads_team
-                and (
-                    TEAMMATE_DEALS.search(lowered)
-                    or _IN_STAGE.search(lowered)
-                    or _CLOSING.search(lowered)  # "what's john got closing between now and end of month"
-                    or PERFORMANCE.search(self.text)
-                    or coached
-                )
-                or STUCK.search(lowered)
-                and TEAMMATE_DEALS.search(lowered)
-            )
-            and not self.slots.get("ticket_number")
-        ):
-            return "teammate_deals"  # a teammate's deals: the tool says when the caller may not see them
-        if (
-            manager
-            and "team_tasks" in self.tools
-            and tasks
-            and (
-                person
-                or (
-                    (self.slots.get("scope") == "team" or _MY_REPS.search(lowered) or _WHO_ASKED.match(lowered))
-                    and not self.slots.get("name")
-                )
-            )
-        ):
-            return "team_tasks"  # a teammate's tasks, or the whole team's ("overdue tasks on my team?", "who has ...")
-        if (
-            (
-                _DEAL_WORDS.search(lowered)
-                or _IN_STAGE.search(lowered)
-                or (_THOSE.search(lowered) and _DEAL_WORDS.search(self.focus.said))
-            )
-            and find_stage(self.text)
-            and not _WON.search(lowered)
-            and not self.slots.get("name")
-        ):
-            return "stage_deals"  # "which of my deals are in proposal"; "which of those are" after the pipeline
-        if (
-            self.role == "support"
-            and WAITING_ON_ME.search(lowered)
-            and not re.search(r"\btasks?\b|\bto-?dos?\b", lowered)
-        ):  # an agent's plate is their queue
-            return "list_tickets"
-        working = _WORKING_ON.search(self.text)
-        queue_of = (working and next((g for g in working.groups() if g), None)) or possessor(self.text, STOPWORDS)
-        if (
-            queue_of
-            and queue_of.lower() not in NOT_A_NAME
-            and (re.search(r"\b(?:queue|tickets|cases)\b", lowered) or (self.role == "support" and working))
-            and not self.slots.get("ticket_number")
-        ):
-            self.slots = {**self.slots, "assignee": queue_of}
-            return "list_tickets"  # "whats sam working on", "noah's queue": a teammate's tickets
-        if manager and working and queue_of and queue_of.lower() not in NOT_A_NAME:
-            self.slots = {**self.slots, "person": queue_of}
-            return "teammate_deals"  # "what's mike working on" from his manager: the deals he has open
-        if (
-            _DEAL_WORDS.search(lowered)
-            and not self.slots.get("name")
-            and refers_back(self.text)
-            and self.focus.of(["account"])
-        ):
-            return "list_deals"  # "what deals do they have open?" after looking at an account
-        if _MEETING_WORDS.search(lowered) and not re.search(r"\btickets\b", lowered):
-            return "my_meetings"  # "calendar sync tickets" are tickets
-        if _TASK_WORDS.search(lowered) and not self.slots.get("name"):
-            return "my_tasks"
-        if self.slots.get("ticket_number"):
-            return "show_ticket"
-        if (
-            _TICKET_FIELD.search(lowered)
-            and len(self.text.split()) <= 6
-            and (number := self._focus_ticket()) is not None
-        ):  # "who's the requester" right after looking at a ticket: that ticket's
-            self.slots = {**self.slots, "ticket_number": number}
-            return "show_ticket"
-        if (floor := find_floor(self.text)) is not None:  # "my deals over 100k", "leads scoring above 80"
-            if _MY_DEALS_SAID.search(lowered) and floor.value[0] >= 1000:
-                return "my_deals"
-            if re.search(r"\bleads\b", lowered) and floor.value[0] <= 100:
-                return "list_leads"
-        if re.search(
-            r"\btickets\b|\bsupport (?:issues|cases|requests)\b|\bcomplaints\b|\bescalations\b|\bqueue\b", lowered
-        ):
-            return "list_tickets"
-        if re.search(
-            r"\bleads\b|\b(?:hottest|warmest|top|best|highest[\s-]scor\w*)\s+lead\b", lowered
-        ) and not self.slots.get("name"):  # "whos my hottest lead right now, by score"
-            return "list_leads"
-        if (
-            re.search(r"\b(?:deals|opportunities|opps)\b", lowered)
-            and self.slots.get("name")
-            and not re.search(r"\b(?:stuck|stalled|closing|close|pipeline|moved?|movement|total|sum)\b", lowered)
-        ):
-            return "list_deals"
-        if self.slots.get("name") and (asked_field(self.text) in RECORD_FIELDS):
-            return "show_record"
-        if asked_field(self.text) in RECORD_FIELDS and refers_back(self.text) and self.focus.of(ANYTHING):
-            return "show_record"  # "when does it close?" after looking at a deal
-        if (
-            asked_field(self.text) in RECORD_FIELDS
-            and len(self.text.split()) <= 6
-            and is_question(self.text)
-            and not (self.slots.get("period") or self.slots.get("within_days"))
-            and self.focus.of(ANYTHING)
-        ):
-            return "show_record"  # "what's the close date" right after looking at a deal: that deal's
-        if (
-            self.slots.get("name")
-            and asked_field(self.text) in ("stage", "amount", "owner")
-            and not _DEAL_WORDS.search(lowered)
-            and not person
-        ):
-            return "show_record"  # "ironpath platform 31 - what stage and how much": a named record's fields
-        if UNASSIGNED.search(self.text) and (
-            intent in ("pipeline", "stuck_deals", "deals_closing", "my_tasks") or self.role == "support"
-        ):
-            return "list_tickets"  # "anything sitting with nobody on it?": every deal has an owner, the queue is asked
-        if (
-            self.slots.get("name")
-            and intent in ("pipeline", "stuck_deals", "deals_closing")
-            and not (self.slots.get("period") or self.slots.get("within_days") or self.slots.get("scope"))
-            and not _DEAL_WORDS.search(lowered)
-            and not STUCK.search(lowered)
-        ):
-            return "show_record"  # "did the novaline renewal close?", "pull up the globex deal": that record
-        if self.slots.get("name") and not person and _ROLL_UP.search(lowered):
-            return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
-        if _MY_DEALS.match(self.text):
-            return "my_deals"
-        if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
-            return intent
-        if intent == "show_record" or self.slots.get("name") or self.focus.records:
-            return "show_record"
-        return intent if intent in READS else "help"

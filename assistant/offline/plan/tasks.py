@@ -25,7 +25,14 @@ _FOR_TEAMMATE = re.compile(
     r"\b(?:task|reminder|to-?do)\s+for\s+(?!(?:me|myself|us|the|a|him|her|them)\b)([a-z]+)(?:\s*[:,-]|\s+to\b)"
     r"|\bremind\s+(?!me\b|us\b)([a-z]+)\s+to\b|\b(?:have|get|ask)\s+(?!me\b|us\b)([a-z]+)\s+to\b"
     r"|\b(?:give|assign|set|make|create)\s+(?!(?:me|us|myself|up|it|this|that|them|him|her)\b)([a-z]+)\s+an?\s+"
-    r"(?:(?:new|quick|high|low|urgent|top|priority|follow[- ]?up)[\s-]+){0,3}(?:task|reminder|to-?do)\b",
+    r"(?:(?:new|quick|high|low|urgent|top|priority|follow[- ]?up)[\s-]+){0,3}(?:task|reminder|to-?do)\b"
+    r"|\b(?:nudge|ping|poke|tell)\s+(?!me\b|us\b)([a-z]+)\b(?=.*\b(?:task|reminder|to-?do)\s+for\s+(?:him|her)\b)",
+    re.I,
+)  # "pls nudge mike - create a task for him to ...": mike
+# A task for a person said only as "him" or "her": "a task for him to ...", "give her a task"
+_FOR_PRONOUN = re.compile(
+    r"\b(?:task|reminder|to-?do)\s+for\s+(?:him|her)\b|\b(?:give|assign)\s+(?:him|her)\s+an?\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:task|reminder|to-?do)\b",
     re.I,
 )
 # Words that close a task the product keeps (it deletes none): "kill follow up #17", "scrap the demo task".
@@ -69,6 +76,8 @@ _TASK_NOISE = frozenset(
         "off",
         "out",
         "todo",
+        "reminder",
+        "reminders",
         "morning",
         "overdue",
         "one",
@@ -118,6 +127,14 @@ class TaskActs(PlanCore):
                     )
                 assignee = who
                 self.within_reach(who, f"give {who.capitalize()} a task")
+        if (
+            not assignee
+            and self.role in ("manager", "admin")
+            and _FOR_PRONOUN.search(self.text)
+            and self.focus.of(["contact", "lead"]) is None
+        ):  # "create a task for him to clear them by monday" with no one in focus: asked, never the caller's own task
+            self.slots = {**self.slots, "assignee": None}
+            self.need("assignee", hint="Who is the task for (a teammate's name)?")
         self.need("title", hint="What should I remind you to do?")
         kind = self.slots.get("related_kind")
         related = self.find([str(kind)] if kind in ANYTHING else ANYTHING, what="a record", required=bool(kind))

@@ -7,7 +7,8 @@ from typing import Any, NoReturn
 
 from assistant.offline.dialogue import refers_back
 from assistant.offline.handoff import handed_to
-from assistant.offline.nlu import FILLERS, FOR_THEM, read_slots
+from assistant.offline.listed import listed
+from assistant.offline.nlu import FILLERS, FOR_THEM, STATE_POINTER, read_slots
 from assistant.offline.plan.core import PlanCore
 from assistant.offline.slots import (
     BARE_TICKET,
@@ -54,6 +55,7 @@ def _said_as_topic(words: str, text: str) -> bool:
     )
 
 
+_LISTED_STATE = re.compile(r"\((\w+), (\w+)\b[^()]*\)\s*$")  # "#1025 SSO configuration error (pending, low, from ...)"
 _THEIR_TICKET = re.compile(r"^\W*(?:his|her|their)\s+(?:ticket|case|issue)\W*$", re.I)
 _TICKET_TARGET = re.compile(r"\b(?:over\s+)?(?:to|on)\s+(?:me|myself|[a-z]+)\s*(?:pls|please)?\W*$", re.I)
 
@@ -246,6 +248,17 @@ class TicketActs(PlanCore):
         title = title[:1].upper() + title[1:]
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
+    def do_requester_tickets(self) -> None:
+        """Every ticket the requester of the ticket in focus raised ("1038", then "what else have they opened")."""
+        person = self._focus_person()
+        if person is None:
+            self.need("name", hint="Whose tickets (a contact)?")
+        assert person is not None
+        data = self.call("search_tickets", contact_id=person["id"], open_only=False, limit=20)["data"]
+        named = person.get("name") or next((t["requester"] for t in data["tickets"] if t.get("requester")), "them")
+        title = f"All tickets from {named}"
+        self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
+
     def _tickets_today(self) -> None:
         """The tickets that came in today, about a topic when the words before "tickets" name one ("how many calendar
         sync tickets came in today?"), counted; "what's going on" with them adds what the newest one says."""
@@ -297,8 +310,34 @@ class TicketActs(PlanCore):
         if number is None:
             number = self._focus_ticket()
         if number is None:
+            number = self._listed_by_state()
+        if number is None:
             number = self._described_ticket(focused=self._tickets_shown())
         return int(number) if number is not None else None
+
+    def _listed_by_state(self) -> int | None:
+        """The number of the one ticket of the list just shown whose status or priority the words point at ("the
+        pending one - set it back to open"). Several are asked back by number; None when the words point at none."""
+        said = STATE_POINTER.search(self.text)
+        if said is None:
+            return None
+        state = said[1].lower()
+        tickets = [line for line in listed(self.focus.answer) if line.kind == "ticket"]
+        states = [(line, _LISTED_STATE.search(line.text)) for line in tickets]
+        matching = [line for line, m in states if m and state in (m[1].lower(), m[2].lower())]
+        if len(matching) > 1:
+            self.answer(
+                "clarify",
+                candidates=[
+                    {"name": line.text.rsplit(" (", 1)[0], "type": "ticket", "detail": f"{m[1]}, {m[2]}"}
+                    for line, m in states
+                    if m and line in matching[:4]
+                ],
+                confirm=False,
+            )
+        if len(matching) != 1:
+            return None
+        return int(matching[0].name.split()[-1])
 
     def _tickets_shown(self) -> bool:
         """Whether the last answer listed tickets (so "the one from rosa rossi" is one of them)."""
@@ -324,8 +363,8 @@ class TicketActs(PlanCore):
         ask."""
         if self.slots.get("ticket_number"):
             return
-        if (chosen := re.match(r"#(\d+)\b", str(self.slots.get("pick") or ""))) is not None:
-            self.slots = {**self.slots, "ticket_number": int(chosen[1])}
+        if (number := self._listed_by_state()) is not None:
+            self.slots = {**self.slots, "ticket_number": number}
             return
         if (number := self._described_ticket(focused=self._tickets_shown())) is not None:
             self.slots = {**self.slots, "ticket_number": number}
