@@ -56,6 +56,7 @@ TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a 
 RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
 OTHER_QUALIFIER = 0.1  # held against a title whose qualifier in brackets is not the one the question names of a sibling
 OTHER_NAME = 0.05  # held against a competing article writing siblings of a name the question writes, never the name
+OUTLINE_MARGIN = 0.1  # a best article under the floor whose outline is this much closer than any other's answers
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
@@ -361,6 +362,35 @@ async def opening_similarities(
         {"ids": list(article_ids), "v": str(list(map(float, vector)))},
     )
     return {r.article_id: float(r.sim) for r in rows}
+
+
+async def outline_similarities(
+    session: AsyncSession,
+    article_ids: Collection[uuid.UUID],
+    embedder: Embedder,
+    question: str,
+    *,
+    common: Collection[str] = (),
+) -> dict[uuid.UUID, float]:
+    """The cosine similarity of the question to each article's outline: its title and its section headings, in
+    order, as one text ("Why was my ATM fee not rebated?. Common reasons. What to do next"). An outline says what an
+    article covers and how, where the title alone names only its subject and a passage only a part."""
+    rows = await session.execute(
+        text(
+            "SELECT article_id, min(title) AS title, array_agg(heading ORDER BY ordinal) AS headings FROM kb_chunks "
+            "WHERE article_id = ANY(:ids) GROUP BY article_id"
+        ),
+        {"ids": list(article_ids)},
+    )
+    outlines = [(r.article_id, outline(r.title, r.headings)) for r in rows]
+    texts = [_without(t, common) for t in (question, *(o for _, o in outlines))]
+    vectors = await asyncio.to_thread(embed_cached, embedder, texts)
+    return {article: float(vectors[i + 1] @ vectors[0]) for i, (article, _) in enumerate(outlines)}
+
+
+def outline(title: str, headings: Sequence[str | None]) -> str:
+    """An article's title and its distinct section headings, in order, as one text."""
+    return ". ".join([title.rstrip(". "), *dict.fromkeys(h.rstrip(". ") for h in headings if h)])
 
 
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
@@ -705,6 +735,15 @@ def stands_out(scores: Sequence[float]) -> bool:
     paraphrase in other words than its article scores low but well clear of the rest, while a question no article
     answers scores about as low on several articles at once."""
     return bool(scores) and scores[0] >= STANDOUT_FLOOR and (len(scores) < 2 or scores[1] < STANDOUT_RATIO * scores[0])
+
+
+def outline_stands_out(score: float, outlines: Sequence[float]) -> bool:
+    """Whether the best retrieved article (`score`, under the relevance floor) is still an answer because its outline
+    (title and section headings, `outline_similarities`; the retrieved articles' in retrieval order) is closer to the
+    question than every other retrieved article's by OUTLINE_MARGIN: a reader scanning the titles and headings would
+    open it ("how do I send one email to a lawyer without the open tracking thing on it?": "Email tracking and open
+    rates", 0.17 closer than any other), where its passages, in other words than a long question's, score low."""
+    return score >= STANDOUT_FLOOR and len(outlines) > 1 and outlines[0] - max(outlines[1:]) >= OUTLINE_MARGIN
 
 
 def _short_list(units: list[str], i: int) -> list[int]:

@@ -34,6 +34,9 @@ from store.knowledge.answers import (
     negated,
     opening_similarities,
     other_bracket,
+    outline,
+    outline_similarities,
+    outline_stands_out,
     pick_article,
     question_need,
     referred,
@@ -950,6 +953,44 @@ async def test_a_how_to_whose_article_stands_clear_is_answered_under_the_weak_ma
     assert hits[0].title == "Invite teammates and assign roles" and hits[0].score < WEAK_SCORE
     assert stands_out([h.score for h in hits])
     assert howto.data["found"] and howto.data["passages"][0]["title"] == "Invite teammates and assign roles"
+    assert discount.data == {"found": False, "passages": []}
+
+
+def test_an_outline_is_the_title_and_the_distinct_headings_in_order():
+    assert outline("Turn on two-factor authentication", ["Enable it", "Enable it", None, "Lost your phone"]) == (
+        "Turn on two-factor authentication. Enable it. Lost your phone"
+    )
+    assert outline("Email tracking and open rates", [None, None]) == "Email tracking and open rates"
+
+
+def test_a_low_best_match_answers_when_its_outline_is_clearly_the_closest():
+    """Under the relevance floor the best article answers when its title and headings are OUTLINE_MARGIN closer to
+    the question than any other retrieved article's; not a near tie, nor a best match scoring under STANDOUT_FLOOR."""
+    assert outline_stands_out(0.296, [0.542, 0.373, 0.2])
+    assert not outline_stands_out(0.296, [0.542, 0.5, 0.2])  # another outline nearly as close
+    assert not outline_stands_out(0.137, [0.223, 0.1])  # too weak a match to answer at all
+    assert not outline_stands_out(0.296, [0.542])  # nothing to stand clear of
+
+
+async def test_a_how_to_whose_articles_title_is_clearly_the_closest_is_answered_under_the_floor(helpcenter, embedder):
+    """ "Send one email without the open tracking thing" scores under the relevance floor on every passage and no
+    article's score stands out, but the email-tracking article's title is far closer to it than any other retrieved
+    article's title and headings: it answers, with how to turn tracking off for one email. An unanswerable question
+    (a nonprofit discount) is not answered this way."""
+    tool = TOOLSET.get("kb_search")
+    visitor = Actor.customer("visitor-outline")
+    question = "how do I send one email to a lawyer without the open tracking thing on it? the rest can stay tracked"
+    async with helpcenter.session() as s:
+        context = ToolContext(session=s, actor=visitor, settings=Settings(), embedder=embedder)
+        hits = await search(s, embedder, question, limit=6)
+        outlines = await outline_similarities(s, [h.article_id for h in hits], embedder, question)
+        found = await tool.run(context, {"query": question})
+        discount = await tool.run(context, {"query": "is there a discount for registered nonprofits / charities?"})
+    assert hits[0].title == "Email tracking and open rates" and hits[0].score < RELEVANCE_FLOOR
+    assert not stands_out([h.score for h in hits])
+    assert outline_stands_out(hits[0].score, [outlines[h.article_id] for h in hits])
+    assert found.data["found"] and found.data["passages"][0]["title"] == "Email tracking and open rates"
+    assert "eye icon" in found.data["answer"]["text"]
     assert discount.data == {"found": False, "passages": []}
 
 
