@@ -372,9 +372,9 @@ async def outline_similarities(
     *,
     common: Collection[str] = (),
 ) -> dict[uuid.UUID, float]:
-    """The cosine similarity of the question to each article's outline: its title and its section headings, in
-    order, as one text ("Why was my ATM fee not rebated?. Common reasons. What to do next"). An outline says what an
-    article covers and how, where the title alone names only its subject and a passage only a part."""
+    """The cosine similarity of the question to each article's outline: the closest of its title and of its title
+    with each section heading ("Turn on two-factor authentication. Enforce for everyone"), what a reader scans to
+    find the article and the section that answer, where a passage in other words than the question scores low."""
     rows = await session.execute(
         text(
             "SELECT article_id, min(title) AS title, array_agg(heading ORDER BY ordinal) AS headings FROM kb_chunks "
@@ -383,14 +383,19 @@ async def outline_similarities(
         {"ids": list(article_ids)},
     )
     outlines = [(r.article_id, outline(r.title, r.headings)) for r in rows]
-    texts = [_without(t, common) for t in (question, *(o for _, o in outlines))]
+    texts = [_without(question, common), *(_without(t, common) for _, lines in outlines for t in lines)]
     vectors = await asyncio.to_thread(embed_cached, embedder, texts)
-    return {article: float(vectors[i + 1] @ vectors[0]) for i, (article, _) in enumerate(outlines)}
+    found, i = {}, 1
+    for article, lines in outlines:
+        found[article] = max(float(v @ vectors[0]) for v in vectors[i : i + len(lines)])
+        i += len(lines)
+    return found
 
 
-def outline(title: str, headings: Sequence[str | None]) -> str:
-    """An article's title and its distinct section headings, in order, as one text."""
-    return ". ".join([title.rstrip(". "), *dict.fromkeys(h.rstrip(". ") for h in headings if h)])
+def outline(title: str, headings: Sequence[str | None]) -> list[str]:
+    """An article's outline: its title, and its title with each distinct section heading, in order."""
+    title = title.rstrip(". ")
+    return [title, *(f"{title}. {h}" for h in dict.fromkeys(h.rstrip(". ") for h in headings if h))]
 
 
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
@@ -739,10 +744,11 @@ def stands_out(scores: Sequence[float]) -> bool:
 
 def outline_stands_out(score: float, outlines: Sequence[float]) -> bool:
     """Whether the best retrieved article (`score`, under the relevance floor) is still an answer because its outline
-    (title and section headings, `outline_similarities`; the retrieved articles' in retrieval order) is closer to the
-    question than every other retrieved article's by OUTLINE_MARGIN: a reader scanning the titles and headings would
-    open it ("how do I send one email to a lawyer without the open tracking thing on it?": "Email tracking and open
-    rates", 0.17 closer than any other), where its passages, in other words than a long question's, score low."""
+    (its title, or its title with a section heading: `outline_similarities`, the retrieved articles' in retrieval
+    order) is closer to the question than every other retrieved article's by OUTLINE_MARGIN: a reader scanning the
+    titles and headings would open it ("can I make two-factor mandatory for my whole team?": "Turn on two-factor
+    authentication. Enforce for everyone"; "how do I send one email to a lawyer without the open tracking thing on
+    it?": "Email tracking and open rates"), where its passages, in other words than the question, score low."""
     return score >= STANDOUT_FLOOR and len(outlines) > 1 and outlines[0] - max(outlines[1:]) >= OUTLINE_MARGIN
 
 
