@@ -47,14 +47,17 @@ async def kb_search(ctx: ToolContext, query: str, limit: int = 5) -> ToolResult:
     embedder = ctx.embedder or default_embedder()
     hits = await search(ctx.session, embedder, query, limit=max(min(limit, 10), PICK_POOL), visibilities=visible)
     common = await own_names(ctx.session, query, visible)
-    clear = stands_out([h.score for h in hits]) or (  # under the floor, well clear of the rest by score or outline
-        bool(hits)
-        and hits[0].score < RELEVANCE_FLOOR
-        and outline_stands_out(hits[0].score, await _outlines(ctx, embedder, query, hits, common))
+    scores = [h.score for h in hits]
+    outlined = (  # under the floor, the retrieved article whose title or heading is well clear of the others'
+        outline_stands_out(scores, await _outlines(ctx, embedder, query, hits, common))
+        if hits and scores[0] < RELEVANCE_FLOOR and not stands_out(scores)
+        else None
     )
+    clear = stands_out(scores) or outlined is not None
     relevant = (
         [h for h in hits if h.score >= RELEVANCE_FLOOR]
-        or ([hits[0]] if clear else [])
+        or ([hits[0]] if stands_out(scores) else [])
+        or ([hits[outlined]] if outlined is not None else [])
         or [h for h in hits if titled_code(query, h.title)][:1]  # the article of the error code the question names
     )
     if not relevant or (relevant[0].score < NAME_SCORE and await unknown_names(ctx.session, query, visible)):

@@ -742,14 +742,19 @@ def stands_out(scores: Sequence[float]) -> bool:
     return bool(scores) and scores[0] >= STANDOUT_FLOOR and (len(scores) < 2 or scores[1] < STANDOUT_RATIO * scores[0])
 
 
-def outline_stands_out(score: float, outlines: Sequence[float]) -> bool:
-    """Whether the best retrieved article (`score`, under the relevance floor) is still an answer because its outline
-    (its title, or its title with a section heading: `outline_similarities`, the retrieved articles' in retrieval
-    order) is closer to the question than every other retrieved article's by OUTLINE_MARGIN: a reader scanning the
+def outline_stands_out(scores: Sequence[float], outlines: Sequence[float]) -> int | None:
+    """Which retrieved article (`scores` and `outlines` in retrieval order, all under the relevance floor) is still an
+    answer because its outline (its title, or its title with a section heading: `outline_similarities`) is closer to
+    the question than every other retrieved article's by OUTLINE_MARGIN, whatever its rank: a reader scanning the
     titles and headings would open it ("can I make two-factor mandatory for my whole team?": "Turn on two-factor
     authentication. Enforce for everyone"; "how do I send one email to a lawyer without the open tracking thing on
-    it?": "Email tracking and open rates"), where its passages, in other words than the question, score low."""
-    return score >= STANDOUT_FLOOR and len(outlines) > 1 and outlines[0] - max(outlines[1:]) >= OUTLINE_MARGIN
+    it?": "Email tracking and open rates"), where its passages, in other words than the question, score low. None when
+    no outline stands out so, or the one that does scores under STANDOUT_FLOOR."""
+    if len(outlines) < 2:
+        return None
+    best = max(range(len(outlines)), key=outlines.__getitem__)
+    clear = outlines[best] - max(o for i, o in enumerate(outlines) if i != best) >= OUTLINE_MARGIN
+    return best if clear and scores[best] >= STANDOUT_FLOOR else None
 
 
 def _short_list(units: list[str], i: int) -> list[int]:
