@@ -56,6 +56,7 @@ TITLE_EXTRA = 0.02  # held against a title per word it adds over a sibling's (a 
 RULED_OUT = 0.05  # held against a title per word the question rules out ("not the business card": "Business ...")
 OTHER_QUALIFIER = 0.1  # held against a title whose qualifier in brackets is not the one the question names of a sibling
 OTHER_NAME = 0.05  # held against a competing article writing siblings of a name the question writes, never the name
+OUTLINE_MARGIN = 0.1  # a best article under the floor whose outline is this much closer than any other's answers
 EXTRA_CAP = 3  # words counted at most (a long title's synonyms of the question's words are no qualifiers)
 HEADING_WORD = 0.04  # per question word (up to two) a section's heading shares, when choosing the section
 LEAD_FIT = 0.1  # bonus of a list item under a lead naming what the question names ("ENTRY TIER:" for "entry-tier")
@@ -361,6 +362,40 @@ async def opening_similarities(
         {"ids": list(article_ids), "v": str(list(map(float, vector)))},
     )
     return {r.article_id: float(r.sim) for r in rows}
+
+
+async def outline_similarities(
+    session: AsyncSession,
+    article_ids: Collection[uuid.UUID],
+    embedder: Embedder,
+    question: str,
+    *,
+    common: Collection[str] = (),
+) -> dict[uuid.UUID, float]:
+    """The cosine similarity of the question to each article's outline: the closest of its title and of its title
+    with each section heading ("Turn on two-factor authentication. Enforce for everyone"), what a reader scans to
+    find the article and the section that answer, where a passage in other words than the question scores low."""
+    rows = await session.execute(
+        text(
+            "SELECT article_id, min(title) AS title, array_agg(heading ORDER BY ordinal) AS headings FROM kb_chunks "
+            "WHERE article_id = ANY(:ids) GROUP BY article_id"
+        ),
+        {"ids": list(article_ids)},
+    )
+    outlines = [(r.article_id, outline(r.title, r.headings)) for r in rows]
+    texts = [_without(question, common), *(_without(t, common) for _, lines in outlines for t in lines)]
+    vectors = await asyncio.to_thread(embed_cached, embedder, texts)
+    found, i = {}, 1
+    for article, lines in outlines:
+        found[article] = max(float(v @ vectors[0]) for v in vectors[i : i + len(lines)])
+        i += len(lines)
+    return found
+
+
+def outline(title: str, headings: Sequence[str | None]) -> list[str]:
+    """An article's outline: its title, and its title with each distinct section heading, in order."""
+    title = title.rstrip(". ")
+    return [title, *(f"{title}. {h}" for h in dict.fromkeys(h.rstrip(". ") for h in headings if h))]
 
 
 async def article_passages(session: AsyncSession, article_id: uuid.UUID, vector: Sequence[float]) -> list[Passage]:
@@ -705,6 +740,21 @@ def stands_out(scores: Sequence[float]) -> bool:
     paraphrase in other words than its article scores low but well clear of the rest, while a question no article
     answers scores about as low on several articles at once."""
     return bool(scores) and scores[0] >= STANDOUT_FLOOR and (len(scores) < 2 or scores[1] < STANDOUT_RATIO * scores[0])
+
+
+def outline_stands_out(scores: Sequence[float], outlines: Sequence[float]) -> int | None:
+    """Which retrieved article (`scores` and `outlines` in retrieval order, all under the relevance floor) is still an
+    answer because its outline (its title, or its title with a section heading: `outline_similarities`) is closer to
+    the question than every other retrieved article's by OUTLINE_MARGIN, whatever its rank: a reader scanning the
+    titles and headings would open it ("can I make two-factor mandatory for my whole team?": "Turn on two-factor
+    authentication. Enforce for everyone"; "how do I send one email to a lawyer without the open tracking thing on
+    it?": "Email tracking and open rates"), where its passages, in other words than the question, score low. None when
+    no outline stands out so, or the one that does scores under STANDOUT_FLOOR."""
+    if len(outlines) < 2:
+        return None
+    best = max(range(len(outlines)), key=outlines.__getitem__)
+    clear = outlines[best] - max(o for i, o in enumerate(outlines) if i != best) >= OUTLINE_MARGIN
+    return best if clear and scores[best] >= STANDOUT_FLOOR else None
 
 
 def _short_list(units: list[str], i: int) -> list[int]:

@@ -34,6 +34,9 @@ from store.knowledge.answers import (
     negated,
     opening_similarities,
     other_bracket,
+    outline,
+    outline_similarities,
+    outline_stands_out,
     pick_article,
     question_need,
     referred,
@@ -951,6 +954,101 @@ async def test_a_how_to_whose_article_stands_clear_is_answered_under_the_weak_ma
     assert stands_out([h.score for h in hits])
     assert howto.data["found"] and howto.data["passages"][0]["title"] == "Invite teammates and assign roles"
     assert discount.data == {"found": False, "passages": []}
+
+
+def test_an_outline_is_the_title_and_the_title_with_each_distinct_heading():
+    assert outline("Turn on two-factor authentication", ["Enable it", "Enable it", None, "Enforce for everyone"]) == [
+        "Turn on two-factor authentication",
+        "Turn on two-factor authentication. Enable it",
+        "Turn on two-factor authentication. Enforce for everyone",
+    ]
+    assert outline("Email tracking and open rates", [None, None]) == ["Email tracking and open rates"]
+
+
+def test_a_low_match_answers_when_its_outline_is_clearly_the_closest():
+    """Under the relevance floor the retrieved article whose title or heading is OUTLINE_MARGIN closer to the question
+    than any other retrieved article's answers, whatever its rank; not a near tie, nor an article scoring under
+    STANDOUT_FLOOR."""
+    assert outline_stands_out([0.296, 0.26, 0.2], [0.542, 0.373, 0.2]) == 0
+    assert outline_stands_out([0.284, 0.271, 0.18], [0.3, 0.5, 0.2]) == 1  # the second retrieved, by its outline
+    assert outline_stands_out([0.296, 0.26, 0.2], [0.542, 0.5, 0.2]) is None  # another outline nearly as close
+    assert outline_stands_out([0.137, 0.1], [0.223, 0.1]) is None  # too weak a match to answer at all
+    assert outline_stands_out([0.28, 0.2], [0.2, 0.4]) is None  # the clear outline's article scores too low
+    assert outline_stands_out([0.296], [0.542]) is None  # nothing to stand clear of
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "said"),
+    [
+        (
+            "how do I send one email to a lawyer without the open tracking thing on it? the rest can stay tracked",
+            "Email tracking and open rates",
+            "eye icon",
+        ),
+        (
+            "can I make two-factor mandatory for my whole team?",
+            "Turn on two-factor authentication",
+            "Settings > Security",
+        ),
+    ],
+)
+async def test_a_question_whose_articles_title_or_heading_is_clearly_the_closest_is_answered_under_the_floor(
+    helpcenter, embedder, question, title, said
+):
+    """These score under the relevance floor on every passage and no article's score stands out, but the article's
+    title ("Email tracking and open rates"), or its title with a section heading ("... Enforce for everyone"), is far
+    closer to the question than any other retrieved article's: it answers, with what resolves it."""
+    tool = TOOLSET.get("kb_search")
+    async with helpcenter.session() as s:
+        context = ToolContext(
+            session=s, actor=Actor.customer("visitor-outline"), settings=Settings(), embedder=embedder
+        )
+        hits = await search(s, embedder, question, limit=6)
+        outlines = await outline_similarities(s, [h.article_id for h in hits], embedder, question)
+        found = await tool.run(context, {"query": question})
+    assert hits[0].title == title and hits[0].score < RELEVANCE_FLOOR
+    assert not stands_out([h.score for h in hits])
+    assert outline_stands_out([h.score for h in hits], [outlines[h.article_id] for h in hits]) == 0
+    assert found.data["found"] and found.data["passages"][0]["title"] == title
+    assert said in found.data["answer"]["text"]
+
+
+async def test_a_lower_ranked_article_whose_title_is_clearly_the_closest_answers_under_the_floor(helpcenter, embedder):
+    """A plan downgrade told in other words ("go from Enterprise to Professional") scores under the floor everywhere,
+    the SSO article first; "Upgrade or downgrade your plan", retrieved second, is by its title far the closest: the
+    answer is its rule (features stay until the end of the billing period), not the SSO set-up."""
+    question = (
+        "We're downsizing and want to go from Enterprise to Professional. How do we do that, and do we lose SSO the "
+        "same day?"
+    )
+    tool = TOOLSET.get("kb_search")
+    async with helpcenter.session() as s:
+        context = ToolContext(
+            session=s, actor=Actor.customer("visitor-outline"), settings=Settings(), embedder=embedder
+        )
+        hits = await search(s, embedder, question, limit=6)
+        outlines = await outline_similarities(s, [h.article_id for h in hits], embedder, question)
+        found = await tool.run(context, {"query": question})
+    titles = [h.title for h in hits]
+    assert hits[0].score < RELEVANCE_FLOOR and titles[0] != "Upgrade or downgrade your plan"
+    best = outline_stands_out([h.score for h in hits], [outlines[h.article_id] for h in hits])
+    assert best is not None and titles[best] == "Upgrade or downgrade your plan"
+    assert found.data["found"] and found.data["passages"][0]["title"] == "Upgrade or downgrade your plan"
+    assert "billing period" in found.data["answer"]["text"]
+
+
+async def test_an_unanswerable_question_is_not_answered_for_its_best_outline(helpcenter, embedder):
+    """A discount the help center never mentions stays unanswered, whatever its best article's outline."""
+    tool = TOOLSET.get("kb_search")
+    async with helpcenter.session() as s:
+        context = ToolContext(
+            session=s, actor=Actor.customer("visitor-outline"), settings=Settings(), embedder=embedder
+        )
+        for question in (
+            "Do you offer a discount for nonprofits or charities?",
+            "what's the weather in Paris tomorrow?",
+        ):
+            assert (await tool.run(context, {"query": question})).data == {"found": False, "passages": []}
 
 
 INSUFFICIENT_FUNDS = """## CODE 51 - Insufficient Funds
