@@ -142,16 +142,17 @@ class OfflineModel:
         focus: Focus,
         caller: str | None,
     ) -> Message | None:
-        """The next step of a message of several requests (`compound`): a lookup or a view a part needs, else every
-        part's write proposed at once, the reads asked first answered beside them ("show me A and B": both shown);
-        None when a part does not end in a write or an answer, needs another read, or asks back: the message is then
-        planned whole."""
+        """The next step of a message of several requests (`compound`): a lookup a part needs, else every part's write
+        proposed at once, a question first answered beside them; a message of reads only ("show me A and B") reads
+        and answers each part. None when a part does not end in a write or an answer, needs another read, or asks back:
+        the message is then planned whole."""
         proposed: list[ToolCall] = []
         answers: list[str] = []
+        parses = [self._understand(part) for part in requests]
+        only_reads = all(parse.intent not in WRITES for parse in parses)  # "show me A and B"
         focused = focus  # a part after the first is about the record the part before wrote or showed
-        for part in requests:
-            parse = self._understand(part)
-            reads = not proposed and (is_question(part) or parse.intent not in WRITES)
+        for index, (part, parse) in enumerate(zip(requests, parses)):
+            reads = only_reads or (index == 0 and is_question(part))
             plan = Plan(self, parse, steps, role, names, part, focused, caller=caller)
             step = _ended(plan)
             called = {c.name for c in step.tool_calls}
@@ -160,7 +161,7 @@ class OfflineModel:
                 record = _shown(plan.used)
             elif step.tool_calls and called <= (_VIEWS | _LOOKUPS if reads else _LOOKUPS):
                 return replace(step, tool_calls=[replace(c, id=f"{PART}{c.id}") for c in step.tool_calls])
-            elif step.tool_calls and called <= writes:
+            elif step.tool_calls and called <= writes and not (only_reads and index > 0):
                 proposed.extend(step.tool_calls)
                 record = _record(json.loads(step.tool_calls[0].arguments or "{}"), steps)
             else:

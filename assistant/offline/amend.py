@@ -12,6 +12,7 @@ from datetime import date
 
 from assistant.messages import Message
 from assistant.offline import slots
+from assistant.offline.acts import CHANGE, CREATION
 
 # How a correction starts, or a word that marks it anywhere.
 _MARKER = re.compile(
@@ -166,7 +167,7 @@ _TELLS_MORE = re.compile(
 
 def tells_more(text: str) -> bool:
     """Whether a message after a proposed call only tells what the person said: the call's summary, not a request."""
-    return bool(_TELLS_MORE.match(text)) and "?" not in text
+    return bool(_TELLS_MORE.match(text)) and "?" not in text and not CREATION.search(text) and not CHANGE.search(text)
 
 
 def corrected_values(slots: dict[str, object], defaults: dict[str, object]) -> dict[str, object]:

@@ -318,7 +318,7 @@ class PlanCore(ABC):
                 contact = self._focus_person()  # "log a call with him" after looking at a deal: its primary contact
                 if contact is not None:
                     return contact
-        if not name and self.writing and 1 < len(listed) <= 4:
+        if not name and self.writing and 1 < len(listed) <= 4 and refers_back(self.text):
             # "move it to negotiation" after "show me A and B": which of them, asked
             self.answer("clarify", candidates=[self._hit_of(r) for r in listed], confirm=False)
         if not name:
