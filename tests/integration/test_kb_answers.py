@@ -977,6 +977,18 @@ def test_a_low_match_answers_when_its_outline_is_clearly_the_closest():
     assert outline_stands_out([0.296], [0.542]) is None  # nothing to stand clear of
 
 
+async def _outlined(helpcenter, embedder, question: str):
+    """The retrieved articles, their outlines' similarity to the question and the tool's answer, as a customer."""
+    tool = TOOLSET.get("kb_search")
+    async with helpcenter.session() as s:
+        context = ToolContext(
+            session=s, actor=Actor.customer("visitor-outline"), settings=Settings(), embedder=embedder
+        )
+        hits = await search(s, embedder, question, limit=6)
+        outlines = await outline_similarities(s, [h.article_id for h in hits], embedder, question)
+        return hits, outlines, await tool.run(context, {"query": question})
+
+
 @pytest.mark.parametrize(
     ("question", "title", "said"),
     [
@@ -998,14 +1010,7 @@ async def test_a_question_whose_articles_title_or_heading_is_clearly_the_closest
     """These score under the relevance floor on every passage and no article's score stands out, but the article's
     title ("Email tracking and open rates"), or its title with a section heading ("... Enforce for everyone"), is far
     closer to the question than any other retrieved article's: it answers, with what resolves it."""
-    tool = TOOLSET.get("kb_search")
-    async with helpcenter.session() as s:
-        context = ToolContext(
-            session=s, actor=Actor.customer("visitor-outline"), settings=Settings(), embedder=embedder
-        )
-        hits = await search(s, embedder, question, limit=6)
-        outlines = await outline_similarities(s, [h.article_id for h in hits], embedder, question)
-        found = await tool.run(context, {"query": question})
+    hits, outlines, found = await _outlined(helpcenter, embedder, question)
     assert hits[0].title == title and hits[0].score < RELEVANCE_FLOOR
     assert not stands_out([h.score for h in hits])
     assert outline_stands_out([h.score for h in hits], [outlines[h.article_id] for h in hits]) == 0
@@ -1021,14 +1026,7 @@ async def test_a_lower_ranked_article_whose_title_is_clearly_the_closest_answers
         "We're downsizing and want to go from Enterprise to Professional. How do we do that, and do we lose SSO the "
         "same day?"
     )
-    tool = TOOLSET.get("kb_search")
-    async with helpcenter.session() as s:
-        context = ToolContext(
-            session=s, actor=Actor.customer("visitor-outline"), settings=Settings(), embedder=embedder
-        )
-        hits = await search(s, embedder, question, limit=6)
-        outlines = await outline_similarities(s, [h.article_id for h in hits], embedder, question)
-        found = await tool.run(context, {"query": question})
+    hits, outlines, found = await _outlined(helpcenter, embedder, question)
     titles = [h.title for h in hits]
     assert hits[0].score < RELEVANCE_FLOOR and titles[0] != "Upgrade or downgrade your plan"
     best = outline_stands_out([h.score for h in hits], [outlines[h.article_id] for h in hits])
