@@ -50,7 +50,7 @@ FLOORS = {
     "dev20_assistant.yaml": 0.95,  # managers, support agents, follow-up turns: 68.9 % (1) -> 97.1 % -> 98.1 % (0)
     "dev21_assistant.yaml": 0.95,  # the whole product, mostly reps: 86.1 % (2) -> 100 % (0)
     "dev22_assistant.yaml": 0.94,  # the whole product again, mostly reps: 83.1 % (2) -> 98.0 % (0)
-    "dev23_assistant.yaml": 0.94,  # context and rep writes weighted: 79.1 % (4) -> DEV23 % (0)
+    "dev23_assistant.yaml": 0.94,  # context and rep writes weighted: 79.1 % (4) -> 98.0 % (0)
     "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
 
