@@ -252,8 +252,7 @@ class TicketActs(PlanCore):
         """Every ticket the requester of the ticket in focus raised ("1038", then "what else have they opened")."""
         person = self._focus_person()
         if person is None:
-            self.need("name", hint="Whose tickets (a contact)?")
-        assert person is not None
+            self.answer("ask", missing="name", hint="Whose tickets (a contact)?")
         data = self.call("search_tickets", contact_id=person["id"], open_only=False, limit=20)["data"]
         named = person.get("name") or next((t["requester"] for t in data["tickets"] if t.get("requester")), "them")
         title = f"All tickets from {named}"
