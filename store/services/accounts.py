@@ -89,9 +89,12 @@ class AccountService(OwnedService[Account]):
         return account
 
     async def children(self, account_id: uuid.UUID) -> list[Account]:
+        """The account's direct subsidiaries the caller may read (another team's are not named)."""
         return list(
             await self.session.scalars(
-                select(Account).where(Account.parent_account_id == account_id).order_by(Account.account_name)
+                select(Account)
+                .where(Account.parent_account_id == account_id, owner_visible(self.actor, Account.account_owner_id))
+                .order_by(Account.account_name)
             )
         )
 

@@ -141,6 +141,7 @@ class ViewService(Service):
         s = self.session
         rollup = await accounts.rollup(account.id)
         parent = await s.get(Account, account.parent_account_id) if account.parent_account_id else None
+        parent = parent if parent is not None and await accounts.readable(parent) else None  # never another team's name
         contacts = await s.scalars(
             select(Contact)
             .where(Contact.account_id == account.id, owner_visible(self.actor, Contact.owner_id))

@@ -8,7 +8,7 @@ from store.access import Actor
 from store.auth import actor_for
 from store.errors import PermissionDenied
 from store.models.enums import Role
-from store.services import DealService, LeadService, PipelineService, TicketService
+from store.services import DealService, LeadService, PipelineService, TicketService, ViewService
 from tests.support import factories
 
 
@@ -72,6 +72,23 @@ async def test_a_customer_reaches_no_crm_record(db):
         ):
             with pytest.raises(PermissionDenied):
                 await call
+
+
+async def test_an_accounts_view_names_no_parent_or_subsidiary_the_caller_may_not_read(db):
+    async with db.session() as s:
+        who, _ = await _world(s)
+        mike, carl = who["mike"].user_id, who["carl"].user_id
+        parent = await factories.account(s, account_name="Northwind Group", account_owner_id=carl)
+        mine = await factories.account(
+            s, account_name="Northwind EU", account_owner_id=mike, parent_account_id=parent.id
+        )
+        await factories.account(s, account_name="Northwind US", account_owner_id=carl, parent_account_id=mine.id)
+        await factories.account(s, account_name="Northwind UK", account_owner_id=mike, parent_account_id=mine.id)
+        seen = await ViewService(s, who["john"]).account_360(mine.id)
+        assert seen["parent"] is None and [c["name"] for c in seen["children"]] == ["Northwind UK"]
+        everything = await ViewService(s, who["sam"]).account_360(mine.id)  # support reads every account
+        assert everything["parent"]["name"] == "Northwind Group"
+        assert [c["name"] for c in everything["children"]] == ["Northwind UK", "Northwind US"]
 
 
 async def test_pipeline_lists_only_what_the_caller_may_see(db):
