@@ -70,11 +70,24 @@ _SET_BY_ARROW = re.compile(
     r"closed|prospecting|qualification|proposal|negotiation|closed[\s_-]?(?:won|lost)|won|lost|contacted|qualified)\b",
     re.I,
 )
-# A numbered deal said to be over: "deltagate expansion 178 is dead, reason: project cancelled"
-_DEAL_IS_OVER = re.compile(
-    r"^\W*[a-z][\w&'’-]*(?:\s+[\w&'’-]+){0,4}?\s+\d{1,4}\s+(?:is|was|'s)\s+(?:now\s+)?(?:dead|lost|won|closed[\s_-]?(?:won|lost))\b",
+# A deal's news said as a statement, no command verb: over ("deltagate expansion 178 is dead, reason: project
+# cancelled": its stage) or closing on another day ("... closes jan 31 now", "... isnt closing on the 14th, its oct 30
+# now": its close date)
+_DEAL_NEWS = re.compile(
+    r"(?P<stage>^\W*[a-z][\w&'’-]*(?:\s+[\w&'’-]+){0,4}?\s+\d{1,4}\s+(?:is|was|'s)\s+(?:now\s+)?"
+    r"(?:dead|lost|won|closed[\s_-]?(?:won|lost))\b)"
+    r"|(?P<close_date>\bclos(?:e|es|ing)\b.*\bnow\W*$|\bnow\s+clos(?:es|ing)\b"
+    r"|\b(?:isn'?t|is\s+not|not|won'?t|will\s+not|wont)\s+(?:be\s+)?clos(?:e|es|ing)\b)",
     re.I,
 )
+
+
+def deal_news(text: str) -> str | None:
+    """The deal field a statement of news changes ("stage" or "close_date"), or None."""
+    said = _DEAL_NEWS.search(text)
+    return said.lastgroup if said else None
+
+
 _BACK = re.compile(r"\b(?:it|this|that)\b(?!\s+(?:ticket|case|deal|opportunity|opp|lead)s?\b)", re.I)
 _TYPE_WORDS = [
     (re.compile(p, re.I), kind)
@@ -92,7 +105,7 @@ def change_intent(text: str, focused: Collection[str]) -> str | None:
     focus; the value says the field ("bump it to urgent" after a ticket: its priority; "move it to proposal" after a
     deal: its stage; after an account, its deal's). None when the message is no change command or its type or value is
     unclear."""
-    if not _CHANGE_COMMAND.match(text) and not _SET_BY_ARROW.match(text) and not _DEAL_IS_OVER.match(text):
+    if not _CHANGE_COMMAND.match(text) and not _SET_BY_ARROW.match(text) and deal_news(text) != "stage":
         return None
     said = {kind for pattern, kind in _TYPE_WORDS if pattern.search(text)}
     kinds = said or (set(focused) if _BACK.search(text) else set())
@@ -151,7 +164,7 @@ def asks_creation(tool: str, text: str) -> bool:
     meeting, its name said at all."""
     if tool not in _RECORD_NOUNS:
         return False
-    made = rf"\b(?:{_MAKING}|make|cut)\s+(?:[\w'-]+\s+){{0,3}}?(?:{_RECORD_NOUNS[tool]})\b"
+    made = rf"\b(?:{_MAKING}|make|cut)\s+(?:[\w'$.,-]+\s+){{0,3}}?(?:{_RECORD_NOUNS[tool]})\b"  # "add a 9.5k deal"
     return re.search(made, text, re.I) is not None or (
         tool in _NAMED_ALONE and re.search(_NAMED_ALONE[tool], text, re.I) is not None
     )

@@ -34,11 +34,13 @@ _OTHER = re.compile(
     r"(?:\W+not\s+the\s+[\w\s&.'-]+)?\W*$",
     re.IGNORECASE,
 )
-# "sorry, the silverline expansion": the record meant, named right after the marker (a value said so, "actually the
-# 15th", "no, the proposal stage", is a correction of the value, not of the record).
+# "sorry, the silverline expansion", "wait, the renewal 117 instead", "no wait, it was kara hansen": the record meant,
+# named right after the marker (a value said so, "actually the 15th", "no, the proposal stage", is a correction of the
+# value, not of the record).
 _THE_ONE_MEANT = re.compile(
-    r"^\W*(?:(?:no+|nope|sorry|actually|oops)\b[\s,.!:;-]*)+the\s+([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}?)"
-    r"(?:\s+(account|deal|contact|lead|company|opportunity))?\W*$",
+    r"^\W*(?:(?:no+|nope|sorry|actually|oops|wait)\b[\s,.!:;-]*)+(?:the\s+|it\s+was\s+(?:the\s+|with\s+)?)"
+    r"([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}?(?:\s+\d{1,4})?)"
+    r"(?:\s+(account|deal|contact|lead|company|opportunity))?(?:\s+(?:instead|rather))?\W*$",
     re.IGNORECASE,
 )
 # What a correction says before the record it means instead: "no wait,", "sorry wrong number,", "not the renewal -".
@@ -170,6 +172,24 @@ def tells_more(text: str) -> bool:
     return bool(_TELLS_MORE.match(text)) and "?" not in text and not CREATION.search(text) and not CHANGE.search(text)
 
 
+# Another person for a proposed meeting: "add anika ueda too", "also invite sam", "loop in kai lee as well"
+_ADDS_PERSON = re.compile(
+    r"^\W*(?:(?:and|also|oh|pls|please|can\s+you|could\s+you)[\s,]+)*(?:add|invite|include|loop\s+in|bring\s+in|cc)\s+"
+    r"(?P<who>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*)?)(?:\s+(?:too|as\s+well|also))?(?:\s+(?:pls|please))?\W*$"
+    r"|^\W*(?:and\s+|also\s+)?(?P<also>[a-z][\w'’-]*(?:\s+[a-z][\w'’-]*)?)\s+(?:too|as\s+well)(?:\s+(?:pls|please))?\W*$",
+    re.I,
+)
+
+
+def added_person(text: str) -> str | None:
+    """The person a message adds to what was proposed ("add anika ueda too"), else None."""
+    said = _ADDS_PERSON.match(text)
+    who = said and (said["who"] or said["also"])
+    if not who or any(w in slots.STOPWORDS for w in who.lower().split()):
+        return None  # "add it too", "that too"
+    return who
+
+
 def corrected_values(slots: dict[str, object], defaults: dict[str, object]) -> dict[str, object]:
     """The values a correction states (a filler's reading of it, names and free text aside): not those the filler
     gives to any text (`defaults`: "sorry wrong number, 1014" hands the ticket to no one new)."""
@@ -180,8 +200,25 @@ def corrected_values(slots: dict[str, object], defaults: dict[str, object]) -> d
     }
 
 
+# "no, the day after", "make it a day earlier": the proposed day moved by one
+_DAY_SHIFT = re.compile(
+    r"\b(?:the\s+)?day\s+(?P<way>after|before)\b(?!\s+(?:tomorrow|that|the|next))|\ba\s+day\s+(?P<by>later|earlier)\b",
+    re.I,
+)
+
+
+def day_shift(text: str) -> int | None:
+    """The days a correction moves the proposed day by ("the day after": 1, "a day earlier": -1), or None."""
+    said = _DAY_SHIFT.search(text)
+    if said is None:
+        return None
+    return 1 if (said["way"] or said["by"]).lower() in ("after", "later") else -1
+
+
 def retarget(text: str) -> tuple[str, str | None] | None:
     """The record a correction moves the write to, and the record type it names: ("Acme", "account")."""
+    if day_shift(text) is not None:
+        return None  # "no, the day after": a day, no record
     m = _RETARGET.search(text)
     m = m if m is not None and not _says_value(m[1]) else _OTHER.match(text)  # "make it urgent instead": a value
     if m is None and (meant := _THE_ONE_MEANT.match(text)) is not None and not _says_value(meant[1]):
@@ -222,6 +259,6 @@ def _says_value(words: str) -> bool:
         any(
             find(words) for find in (slots.find_stage, slots.find_priority, slots.find_ticket_status, slots.find_amount)
         )
-        or slots.find_date(words, date.today()) is not None
+        or slots.says_date(words)
         or any(w in slots.STOPWORDS for w in words.lower().split())
     )

@@ -229,7 +229,8 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
             "reports_to",
         ),
         (
-            r"\b(?:main|primary|key)\s+contact\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?(?:contact|champion|buyer)\b|\bcontact\s+(?:on|for)\s+(?:it|this|that)\b",
+            r"\b(?:main|primary|key)\s+contact\b|\bwho(?:'?s|\s+is)\s+(?:the\s+)?(?:contact|champion|buyer)\b|\bcontact\s+(?:on|for)\s+(?:it|this|that)\b"
+            r"|\bwho\s+(?:are|am|do)\s+(?:we|i)\s+(?:talking|speaking|dealing|working|deal|work|talk|speak)\s+(?:to|with)\b",  # "who are we talking to there"
             "contact",
         ),
         (r"\bmobile\b|\bcell\b", "mobile"),

@@ -42,6 +42,14 @@ _PATTERNS = [
         _LEAD + r"put\s+(?P<what>.+?)\s+on\s+" + _WHO + r"\b(?!['’]s\b)",
         # whose it is to be: "the rosa fischer lead should be john's now", "the acme deal is mike's now"
         _LEAD + r"(?P<what>.+?)\s+(?:should\s+be|is\s+now|is(?=\s+[a-z]+['’]s\s+now\b))\s+" + _WHO + r"['’]s\b",
+        # a listed record the caller takes: "give me the finance team one", "give me 1040"
+        _LEAD
+        + r"give\s+(?P<who>me)\s+(?P<what>the\s+[\w&'’ -]+?\s+one|(?:ticket\s+|#)?\d{4,5})(?:\s+(?:pls|please))?\W*$",
+        # who is to have it: "john should own the maya baker lead", "emma should take over the acme deal"
+        _LEAD
+        + _WHO
+        + r"\s+should\s+(?:own|have|get|take(?:\s+over)?|pick\s+up)\s+(?P<what>.+?)"
+        + r"(?:\s+(?:now|from\s+now\s+on|going\s+forward))?\W*$",
         # no verb: "1006 -> sam pls", "the webhook one -> sam" (the arrow read as "to"), "mike's follow up #17 task to john"
         r"^\W*(?!(?:"
         + _VERBS

@@ -54,6 +54,7 @@ _VERB_TICKET = (
     r"\b(?:(?:create|file|raise|log|submit|make|add|new)\b(?!\s+(?:the|that|this|his|her|their|its)\b)(?:\s+[\w-]+){0,3}?"
     r"|open\s+(?:a|an|new)\b(?:\s+[\w-]+){0,2}?)\s+(?:ticket|case|bug|issue)\b(?!\s*#?\d)"
     r"|^\W*(?:open|file|raise)\s+(?:a\s+)?(?:new\s+)?one\s+(?:for|from)\b"  # "open one for him: ..." after his tickets
+    r"|^\W*(?:a\s+)?(?:new\s+)?(?:ticket|case)\s+(?:for|from)\s+(?!me\b|us\b)[a-z][^:?]*:\s*\S"  # "ticket for X: can't ..."
 )  # "make ticket 1059 high priority" is the ticket numbered so, no new one
 # Order matters, the first match wins: creating a ticket before a ticket number, creations before updates.
 _RULES: list[tuple[re.Pattern[str], str]] = [
@@ -101,13 +102,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"items|meetings|ones)\b)"
             r"|^\W*(?:recent|latest|last)\s+(?:activity|activities|touches|interactions)\s+(?:w|with|on|for|at)\s+"
             r"|^\W*show\s+me\s+(?:the\s+)?[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}\s+\d{1,4}\W*$"  # "show me summitgate platform 1"
+            r"|^\W*(?:(?:pls|please|can\s+i\s+(?:get|have)|send\s+me|need)\s+)?(?:the\s+)?(?:contact\s+(?:info|details|card)|details|info)"
+            r"\s+(?:for|on|of)\s+(?!(?:my|our|the|all|every)\b)[a-z]"  # "contact info for ines jensen @ rapidpoint"
             # "rosa ueda lead", "the cedarline account": a record named with its type and nothing else is looked at
             r"|^\W*(?:the\s+)?(?!(?:new|add|create|capture|enter|make|open|log|another|a|an|my|our|your|hot|cold|warm|"
             r"qualified|best|top|next|any|no|which|what|who|whose|show|list|find)\b)[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}"
             r"(?:['’]s)?\s+(?:lead|contact|account)(?:\s+(?:details|info|card|record))?\W*$",  # "anika petrov contact details"
             "show_record",
         ),
-        (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w-]+){0,2}?\s+(?:deal|opportunity|opp)\b", "create_deal"),
+        (r"\b(?:new|create|add|open|start|log)\b(?:\s+[\w$.,-]+){0,2}?\s+(?:deal|opportunity|opp)\b", "create_deal"),
         (
             r"\b(?:add|put|attach|write|jot|leave|make|save|stick|drop)\b(?:\s+[\w-]+){0,2}?\s+(?:note|comment)\b"
             r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b",
@@ -117,7 +120,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
             r"|\b(?:spoke|talked|got\s+off)\b.{0,40}\b(?:phone|call)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang)\b"
             r"|\b(?:called|phoned|rang)\s+(?:me|us)\b|\b(?:spoke|talked|chatted)\s+(?:to|with)\b"
-            r"|\b(?:called|phoned|rang)\b.{0,80}\blog\s+(?:it|that|this)\b(?!\s+(?:as|in|on|under)\s)",  # "x called, ... log it"
+            r"|\b(?:called|phoned|rang)\b.{0,80}\blog\s+(?:it|that|this)\b(?!\s+(?:as|in|on|under)\s)"  # "x called, ... log it"
+            r"|^\W*(?:just\s+)?(?:called|phoned|rang|dialed|dialled)\s+(?!(?:me|us|it|him|her|them|back|off)\b)[a-z]",  # "rang umar novak, no answer"
             "log_call",
         ),
         (

@@ -38,6 +38,11 @@ _THE_MOST_ONE = re.compile(
     r"|\bthe\s+one\s+(?:closing|due|that\s+closes|that'?s\s+due)\s+(?P<when>first|soonest|next|last|latest)\b",
     re.I,
 )
+# "first one is done", "the 2nd task": a task of the list we just showed, by its place (other records by their place:
+# `plan.core`)
+_NTH_TASK = re.compile(
+    r"(?:^\W*|\bthe\s+)(?P<nth>first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+(?:one|task)\b", re.I
+)
 _WHEN_AFTER = re.compile(r"\s+(?:closing|due)\s+((?:in|on|by)\s+)?([a-z]+(?:\s+\d{1,2})?)\b", re.I)
 _TICKET_LINE = re.compile(r"^- #(\d+) (.+)$", re.M)
 _DEAL_LINE = re.compile(
@@ -80,6 +85,10 @@ def line_pointed(text: str, answer: str) -> str:
     lines = listed(answer)
     if not lines:
         return text
+    if {line.kind for line in lines} == {"task"} and (nth := _NTH_TASK.search(text)):
+        word = nth["nth"].lower()
+        index = len(lines) if word == "last" else ORDINALS[word]
+        return _named(text, nth, lines[index - 1]) if index <= len(lines) else text
     if most := _THE_MOST_ONE.search(text):
         said = most["most"] or ("latest" if most["when"].lower() in ("last", "latest") else "soonest")
         line = the_most(re.sub(r"\s+", " ", said.lower()), answer)

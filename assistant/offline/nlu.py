@@ -222,6 +222,12 @@ _DEAL_NAME = re.compile(
 )
 
 
+# A deal's whole name typed last, after a dash: "Company - Name" ("add a 9.5k deal on X - Silverpoint Partners - Pack")
+_WHOLE_NAME_LAST = re.compile(
+    r"\s[-–—:]\s+([A-Za-z][\w&'.]*(?:\s+[\w&'.]+){0,3}\s+-\s+[A-Za-z][\w&'.-]*(?:\s+[\w&'.-]+){0,4})\W*$"
+)
+
+
 def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
     """A deal's own name: up to four words after "called"/"named", or right after the amount
     ("20k platform upgrade closing ..." -> "platform upgrade")."""
@@ -236,6 +242,8 @@ def _deal_name(text: str, amount: Found[Decimal] | None) -> Found[str] | None:
         )
         if typed and typed[0].strip():
             return Found(typed[0].strip(), called.end(), called.end() + len(typed[0].strip()))
+    if not called and (whole := _WHOLE_NAME_LAST.search(text)):  # "... on silverpoint 44 - Silverpoint - Support Pack"
+        return Found(whole[1], whole.start(1), whole.end(1))
     start = called.end() if called else amount.end + 1 if amount is not None else None
     m = _DEAL_NAME.match(text, start) if start is not None else None
     return Found(m[0].strip(), m.start(), m.start() + len(m[0].strip())) if m else None
@@ -509,12 +517,12 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     rest = mask(text, title)
     if re.search(r"\b(?:with|w)\s+(?:her|him|them)\b", rest, re.I):
         return slots  # "book a mtg w her thu 2pm re the upgrade": the person in focus; "the upgrade" is the topic
-    _put(slots, "name", find_name(rest, after=("with", "for")))
-    with_ = re.search(r"\b(?:with|for)\s+(.*)$", rest, re.I | re.S)
+    _put(slots, "name", find_name(rest, after=("with", "for", "met")))
+    with_ = re.search(r"\b(?:with|for|met)\s+(.*)$", rest, re.I | re.S)
     if with_:
         names = []
         for part in re.split(
-            r"\s+(?:and|&)\s+|,", with_[1]
+            r"\s+(?:and|&|\+)\s+|,", with_[1]
         ):  # the attendees: the parts led by a name, up to one that says more
             found = find_name(part)
             if found is None or _clean(part[: found.start]):

@@ -223,6 +223,7 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
         lambda t, m: _next_month_day(t, int(m[1]), int(m[2]), int(m[3]) if m[3] else None),
     ),
     (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.I), lambda t, m: t + timedelta(days=2)),
+    (re.compile(r"\bthis\s+(?:morning|afternoon|evening)\b", re.I), lambda t, m: t),
     (
         re.compile(r"\b(today|tonight|tomorrow|tmrw|yesterday)\b", re.I),
         lambda t, m: {"today": t, "tonight": t, "yesterday": t - timedelta(days=1)}.get(
@@ -233,6 +234,10 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
         re.compile(r"\bin\s+" + _NUM + r"\s+(days?|weeks?|months?)\b", re.I),
         lambda t, m: _in_units(t, m[1], m[2].lower()),
     ),
+    (
+        re.compile(r"\b" + _NUM + r"\s+(days?|weeks?|months?)\s+(?:out|from\s+(?:now|today))\b", re.I),
+        lambda t, m: _in_units(t, m[1], m[2].lower()),
+    ),  # "two weeks out", "10 days from now"
     (
         re.compile(r"\b(?:(next|this|coming|on|by|before|until)\s+)?" + _WD + r"\b", re.I),
         lambda t, m: _weekday(t, m[1] and m[1].lower().replace("coming", "this"), m[2]),
@@ -246,6 +251,12 @@ _DATE_RULES: list[tuple[re.Pattern[str], Callable[[date, re.Match[str]], date | 
         lambda t, m: period_end(m[2].lower(), t, 1 if m[1].lower() == "next" else 0),
     ),
 ]
+
+
+def says_date(text: str) -> bool:
+    """Whether the text holds a date phrase of a day that exists ("jan 31", not "24/7"), whatever day it is said on:
+    read from a leap year's first day, on which every such phrase resolves."""
+    return find_date(text, date(2000, 1, 1)) is not None
 
 
 def find_date(text: str, today: date) -> Found[date] | None:
@@ -648,7 +659,8 @@ _NAMED_PERIOD = re.compile(
     r"|^\W*(" + _MONTH_NAMES + r")\W*$"
     r"|\b(?:in|for|during|over|of)\s+(?:the\s+)?q([1-4])\b(?!\s*(?:forecast|target|quota))"
     r"|\bq([1-4])(?=\s+(?:pipe|pipeline|deals|numbers|revenue|sales|wins|bookings|win\s+rate))"  # "my q1 pipeline"
-    r"|^\W*(?:and\s+|what\s+about\s+|how\s+about\s+)?(?:for\s+)?q([1-4])\W*$",  # "and q2?"
+    r"|^\W*(?:and\s+|what\s+about\s+|how\s+about\s+)?(?:for\s+)?q([1-4])\W*$"  # "and q2?"
+    r"|\b(" + _MONTH_NAMES + r")(?=\s+(?:pipe|pipeline|numbers|revenue|bookings|forecast)\b)",  # "june pipeline pls"
     re.I,
 )  # "and for august?", "what about august": the month alone
 
@@ -659,7 +671,7 @@ def find_period(text: str) -> Found[str] | None:
     month = _NAMED_PERIOD.search(text)
     if found is not None or month is None:
         return found
-    name = (month[1] or month[2] or "").lower()
+    name = (month[1] or month[2] or month[6] or "").lower()
     if quarter := month[3] or month[4] or month[5]:  # "wheres my pipe at for q4": the quarter by its number
         return Found(f"q{quarter}", month.start(), month.end())
     return Found(calendar.month_name[MONTHS[name]].lower(), month.start(), month.end())
@@ -728,7 +740,8 @@ largest smallest most least newest oldest average avg sitting sit sits parked ha
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted
 few couple pipe weighted cc vm voicemail exactly stuff bunch rn asap manager thurs tues weds covering reports
-together altogether thing things ones other others more less fewer
+together altogether thing things ones other others more less fewer whose longest shortest list lists
+talking speaking dealing
 """.split()
 )
 """Words that are never part of a CRM name (function words, commands, CRM vocabulary, dates)."""

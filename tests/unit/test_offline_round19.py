@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from assistant.messages import Message, ToolCall
-from assistant.offline.acts import change_intent
+from assistant.offline.acts import change_intent, deal_news
 from assistant.offline.amend import is_correction, named_as, restyles, tells_more
 from assistant.offline.dialogue import PART, focus_of, out_of_scope
 from assistant.offline.intents import rule_intent
@@ -22,17 +22,16 @@ from assistant.offline.nlu import FILLERS, find_bant
 from assistant.offline.plan.deals import TEAMMATE_DEALS
 from assistant.offline.plan.route import (
     _BANT_SET,
-    _CLOSES_NOW,
+    _CHANGES_TICKET,
     _HAD_CALL,
     _TASK_REQUEST,
     _THEIR_OTHERS,
-    _TICKET_VERB,
     _WHO_RAISED,
     INSIGHTS,
 )
+from assistant.offline.reading import _same_account
 from assistant.offline.replies import choose, object_first
 from assistant.offline.slots import find_period
-from assistant.offline_model import _same_account
 
 NOW = datetime(2027, 11, 17, 9, 40, tzinfo=UTC)
 
@@ -47,12 +46,12 @@ NOW = datetime(2027, 11, 17, 9, 40, tzinfo=UTC)
     ],
 )
 def test_a_closing_day_said_as_news_is_a_change(said):
-    assert _CLOSES_NOW.search(said)
+    assert deal_news(said) == "close_date"
 
 
 @pytest.mark.parametrize("said", ["deals closing this month", "what closes next week", "closing soon?"])
 def test_a_closing_question_is_no_change(said):
-    assert not _CLOSES_NOW.search(said)
+    assert deal_news(said) is None
 
 
 @pytest.mark.parametrize(
@@ -285,5 +284,5 @@ def test_one_bant_answer_set(said, who, field, value):
 
 
 def test_a_ticket_change_after_a_remark_is_a_change():
-    assert _TICKET_VERB.search("webhook delays are spreading, bump 1048 up to high")
-    assert not _TICKET_VERB.search("any tickets over 1000 words")
+    assert _CHANGES_TICKET.search("webhook delays are spreading, bump 1048 up to high")
+    assert not _CHANGES_TICKET.search("any tickets over 1000 words")

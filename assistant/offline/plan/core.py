@@ -290,8 +290,9 @@ class PlanCore(ABC):
             named = [r for r in listed if covers(str(name), str(r.get("name") or ""))]
             if len(named) == 1:
                 return named[0]
-            if len(named) > 1 and self.writing and all(r.get("type") in PERSON for r in named):
-                # "the maya one" of a list with two Mayas: asked, never a third Maya
+            if len(named) > 1 and (
+                (self.writing and all(r.get("type") in PERSON for r in named)) or len(self.text.split()) <= 4
+            ):  # "the maya one" of a list with two Mayas, "the pilot" of the deals listed: asked among those
                 self.answer("clarify", candidates=[self._hit_of(r) for r in named[:4]], confirm=False)
         worth = _THE_AMOUNT_ONE.search(self.text)
         if not name and len(listed) > 1 and worth and (amount := find_amount(worth[0])) is not None:
@@ -562,7 +563,8 @@ class PlanCore(ABC):
         """The record the request names after "to", "for", "on", "about", "with" or "of"."""
         if not self.slots.get("pick"):
             recipient = re.match(
-                r"^\W*(?:please\s+)?(?:e-?mail|write|draft|send|compose|message)\s+(?!(?:a|an|the|me|to|up|out|back|some)\b)"
+                r"^\W*(?:please\s+|pls\s+)?(?:e-?mail|write|draft|send|compose|message|shoot|fire\s+off|drop)\s+"
+                r"(?!(?:a|an|the|me|to|up|out|back|some)\b)"
                 r"(.+?)\s+(?:a|an|the|about|re|with|regarding)\b",
                 self.text,
                 re.I,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.offline import Parse
+from assistant.offline.acts import asks_creation
+from assistant.offline.linking import covers
 from assistant.offline.plan.core import PERSON
 from assistant.offline.plan.deals import DealActs
 from assistant.offline.replies import BANT_KEYS
@@ -13,6 +16,13 @@ class PeopleActs(DealActs):
     """Plans over leads and contacts."""
 
     def do_create_lead(self) -> None:
+        company = self.slots.get("company")
+        if company and not self.slots.get("source") and not asks_creation("create_lead", self.text):
+            accounts = self.call("search_crm", query=str(company), types=["account"], limit=8)["data"]
+            if len([a for a in accounts if covers(str(company), str(a["name"]))]) == 1:
+                # "add oskar brandt @ helixfield llc 24, CFO, ...": a person at a customer we have is its contact
+                self.parse = Parse("create_contact", self.parse.confidence, self.slots)
+                self.do_create_contact()
         self.need("first_name", "last_name", "email", hint="For example: Dana Whitfield, dana@brightwave.io.")
         self.need("source", hint="Where did the lead come from: website, referral, event, cold call or social media?")
         s = self.slots

@@ -25,6 +25,9 @@ READS = {"show_record", "pipeline", "stuck_deals", "deals_closing", "my_tasks", 
 _CLOSING = re.compile(r"\bclosing\b(?!\s+date)", re.I)
 DEAL_WORDS = re.compile(r"\b(?:deals|opportunities|opps|pipeline)\b", re.I)
 _DUE = re.compile(r"\bdue\b(?!\s+(?:to|date))", re.I)
+_HOW_MUCH_MINE = re.compile(
+    r"^\W*how\s+much\s+(?:have\s+i|do\s+i\s+have|i\s+have|i'?ve|am\s+i\s+(?:carrying|holding|sitting\s+on))\b", re.I
+)  # "how much have i got in q3": the caller's pipeline
 _GOT_OPEN = re.compile(r"\bhow\s+much\b.*\b(?:(?:got|have|has)\s+open|carrying)\b")  # "how much is mike carrying"
 _IN_STAGE = re.compile(
     r"\b(?:in|at)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiation)\b", re.I
@@ -39,9 +42,12 @@ _MY_DEALS = re.compile(
     r"^\W*(?:(?:can\s+(?:you|u)\s+|pls\s+|please\s+)?(?:list|show|see|display|give|get|pull(?:\s+up)?)\s+(?:me\s+)?"
     r"|(?:what|which)(?:'?s|\s+is|\s+are)\s+|whats\s+)?"
     r"(?:all\s+(?:of\s+)?)?my\s+(?:(?:biggest|largest|top)\s+)?(?:open\s+|current\s+|active\s+)?"
-    r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$",
+    r"(?:deals?|opps?|opportunit(?:y|ies))(?:\s+(?:please|pls))?\W*$"
+    r"|^\W*(?:what(?:'?s|\s+is)\s+|whats\s+)?(?:the\s+|my\s+)?(?:biggest|largest|top)\s+(?:open\s+)?"
+    r"(?:deal|opp|opportunity)\s+(?:i\s+have|i'?ve\s+got|i\s+got)(?:\s+open)?\W*$",
     re.I,
-)  # "list my deals", "my biggest deal": the deals themselves (the pipeline report sums them by stage)
+)  # "list my deals", "my biggest deal", "largest deal i have open?": the deals themselves (the pipeline report sums
+# them by stage)
 _MY_DEALS_SAID = re.compile(r"\bmy\s+(?:open\s+|current\s+|active\s+)?(?:deals|opps|opportunities)\b")
 _MY_QUEUE = re.compile(r"\bassigned\s+to\s+me\b|\bon\s+my\s+plate\b|\bin\s+my\s+queue\b")
 MY_REPS = re.compile(
@@ -172,6 +178,7 @@ class QuestionReads(PlanCore):
                 or _CLOSING.search(lowered)
                 or _IN_STAGE.search(lowered)  # "how much has john got in negotiation"
                 or _GOT_OPEN.search(lowered)  # "how much has john got open rn"
+                or TEAMMATE_DEALS.search(lowered)  # "biggest open deal mike has going"
                 or _WON.search(lowered)
                 or _LOST.search(lowered)
             )
@@ -325,6 +332,10 @@ class QuestionReads(PlanCore):
             return "show_record"  # "total open value on acme? all deals pls": the account's view sums its deals
         if _MY_DEALS.match(self.text):
             return "my_deals"
+        if intent == "pipeline" and STUCK.search(lowered):
+            return "stuck_deals"  # "anything stalled in my pipe"
+        if _HOW_MUCH_MINE.match(lowered) and not tasks and not person:
+            return "pipeline"
         if intent in ("pipeline", "stuck_deals", "deals_closing", "list_tickets", "my_tasks"):
             return intent
         if intent == "show_record" or self.slots.get("name") or self.focus.records:

@@ -6,7 +6,7 @@ import re
 
 from assistant.offline import Parse, understand
 from assistant.offline.account_fields import account_change
-from assistant.offline.acts import asks_creation, change_intent
+from assistant.offline.acts import asks_creation, change_intent, deal_news
 from assistant.offline.amend import restyles
 from assistant.offline.areas import Asked, asked_area
 from assistant.offline.dialogue import (
@@ -128,14 +128,20 @@ _HAD_MEETING = re.compile(
     r"(?=.*\b(?:log|record|capture|add|put|note)\b)",
     re.I,
 )  # "had a mtg yesterday w sarah connor and lisa chen ..., can u log that": a meeting held, to be recorded
+# "met jonas silva + liam costa yesterday re pricing - log it pls": people met, the meeting to be recorded
+_MET = re.compile(
+    r"^\W*(?:(?:just|we|i)\s+)*(met)\s+(?:up\s+)?(?:with\s+|w/?\s+)?[a-z](?=.*\b(?:log|record|capture)\b)", re.I
+)
 # "had a 20 min call w pablo ito - budget frozen till april": a call held with a person, told to be logged
 _HAD_CALL = re.compile(
     r"^\W*(?:just\s+)?(?:had|did|finished|got\s+off)\s+(?:a|an|my|the)\s+(?:[\w-]+\s+){0,2}?(call)\s+(?:w/?|with)\s+[a-z]",
     re.I,
 )
-# "need to finish the harborline proposal eod friday, urgent": something to do by a day, said of oneself
+# "need to finish the harborline proposal eod friday, urgent", "urgent: finish the pricing deck eod friday": something
+# to do by a day, said of oneself
 _NEED_TO = re.compile(
-    r"^\W*(?:i\s+)?(?:need|have|gotta|got)\s+to\s+(?!know\b|see\b|find\s+out\b|check\s+(?:what|which|how|if)\b)[a-z]+\b()"
+    r"^\W*(?:(?:i\s+)?(?:need|have|gotta|got)\s+to|(?:urgent|asap|todo|to-do)\s*[:-])\s+"
+    r"(?!know\b|see\b|find\s+out\b|check\s+(?:what|which|how|if)\b|tickets?\b|cases?\b)[a-z]+\b()"
     r"(?=.*\b(?:today|tonight|tomorrow|eod|cob|eow|by|before|monday|tuesday|wednesday|thursday|friday|next\s+week)\b)",
     re.I,
 )
@@ -150,6 +156,7 @@ _NEW_KINDS = {
     "reminder": "create_task",
     "note": "add_note",
     "meeting": "schedule_meeting",
+    "met": "schedule_meeting",
     "call": "log_call",
 }
 # several tickets handed to one person by their numbers alone: "1059 and 1041 both to sam pls"
@@ -157,9 +164,12 @@ _NUMBERS_TO = re.compile(
     r"\b\d{4,5}(?:\s*(?:,|and|&)\s*#?\d{4,5})+[,\s]+(?:(?:both|all|each)\s+)?(?:over\s+)?to\s+([a-z][\w.+-]*(?:@[\w.-]+)?)\b",
     re.I,
 )
-# a change said of a ticket number, whatever the value: "set 1062 priority", "1042 to 50k"
+# a change said of a ticket number, whatever the value: "set 1062 priority", "1042 to 50k", "1036 -> pending", and
+# anywhere in the message: "webhook delays are spreading, bump 1048 up to high"
 _CHANGES_TICKET = re.compile(
-    r"^\W*(?:(?:please|pls)\s+)?(?:set|change|update|make|bump|raise|lower|mark)\b|^\W*#?\d{4,5}\s+(?:to|->|→)\s+\S",
+    r"^\W*(?:(?:please|pls)\s+)?(?:set|change|update|make|bump|raise|lower|mark)\b|^\W*#?\d{4,5}\s+(?:to|->|→)\s+\S"
+    r"|^\W*#?\d{4,5}\s+(?:is\s+|now\s+)?(?:pending|open|resolved|closed|urgent|high|medium|low)\b(?!\s+(?:tickets?|ones?)\b)"
+    r"|\b(?:bump|set|make|mark|move|raise|lower|escalate|change|switch|flip)\s+(?:ticket\s+|#)?\d{4,5}\b",
     re.I,
 )
 # One BANT answer of a lead set: "set rosa ueda's timeline to Q4", "set the budget to 40k"
@@ -167,10 +177,6 @@ _BANT_SET = re.compile(
     r"\b(?:set|change|update|make|put)\s+(?:(?P<who>[a-z]+(?:\s+[a-z]+)?)['’]s\s+|the\s+|her\s+|his\s+|their\s+)"
     r"(?:bant\s+)?(?P<field>budget|authority|need|timeline)\s+(?:to|=|as|:)\s+(?P<value>\S.*?)\W*$",
     re.I,
-)
-# A change said of a ticket's number anywhere in the message: "..., bump 1048 up to high"
-_TICKET_VERB = re.compile(
-    r"\b(?:bump|set|make|mark|move|raise|lower|escalate|change|switch|flip)\s+(?:ticket\s+|#)?\d{4,5}\b", re.I
 )
 # A ticket the caller takes, said anywhere: "put it on me", "i'll take 1002" (a whole "take 1004" is read as an
 # assignment before: `replies.object_first`)
@@ -184,12 +190,6 @@ _IT_AFTER_VERB = re.compile(
 _ON_THE_LEAD = re.compile(
     r"\b(?:put|add|save|store|note|log|record)\s+(?:that|this|it|those|these|them|all\s+that)\s+(?:on|to|in|against)\s+"
     r"(?:her|his|their|the)\s+lead\b",
-    re.I,
-)
-# A deal's new closing day said as news: "... closes jan 31 now", "... isnt closing on the 14th, its oct 30 now"
-_CLOSES_NOW = re.compile(
-    r"\bclos(?:e|es|ing)\b.*\bnow\W*$|\bnow\s+clos(?:es|ing)\b"
-    r"|\b(?:isn'?t|is\s+not|not|won'?t|will\s+not|wont)\s+(?:be\s+)?clos(?:e|es|ing)\b",
     re.I,
 )
 TASK_PRIORITY = re.compile(
@@ -425,7 +425,7 @@ class Plan(
             self.role == "support"
             and (
                 self.parse.intent not in ("assign_ticket", "list_tickets")
-                or (self.parse.intent == "list_tickets" and (_CHANGES_TICKET.match(text) or _TICKET_VERB.search(text)))
+                or (self.parse.intent == "list_tickets" and _CHANGES_TICKET.search(text))
             )  # "1036 -> pending, waiting on their logs", "webhook delays are spreading, bump 1048 up to high": a change
             and (
                 self.parse.intent != "create_ticket"
@@ -447,7 +447,7 @@ class Plan(
                 self.write_all([("assign_ticket", {"number": n, "assignee": self._person(many[1])}) for n in numbers])
             numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
             if (
-                numbered.get("status") or numbered.get("priority") or handed_to(text) or _CHANGES_TICKET.match(text)
+                numbered.get("status") or numbered.get("priority") or handed_to(text) or _CHANGES_TICKET.search(text)
             ) and not is_question(text):  # "set 1062 priority", "1042 to 50k": what should change is asked
                 self.parse, self.slots = Parse("update_ticket", self.parse.confidence, numbered), numbered
                 self.writing = True
@@ -524,7 +524,7 @@ class Plan(
                 )
                 or (
                     (self.parse.intent not in WRITES or self.parse.confidence < RULE_CONFIDENCE)
-                    and _CLOSES_NOW.search(text)
+                    and deal_news(text) == "close_date"
                     and not DEAL_WORDS.search(text)
                 )  # "x isnt closing on the 14th, its jan 31 now"
             )
@@ -575,6 +575,7 @@ class Plan(
         created = (
             NEW_RECORD.match(text)
             or _HAD_MEETING.match(text)
+            or _MET.match(text)
             or _HAD_CALL.match(text)
             or _REMIND_ME.match(text)
             or _NEED_TO.match(text)
@@ -616,10 +617,10 @@ class Plan(
             and not smalltalk(text)
             and _one_name(mention := re.sub(r"['’]s$", "", bare[1]))  # "upgrade 145", "lisa chen's details"
         ):
-            picked = {k: v for k, v in self.slots.items() if k == "pick"}  # the reply to our "which one" stays
+            picked = {k: v for k, v in self.slots.items() if k in ("pick", "name")} if self.slots.get("pick") else {}
             self.parse = Parse(
                 "show_record", self.parse.confidence, {"name": mention, **picked}
-            )  # "globex deal": a mention is a look at it
+            )  # "globex deal": a mention is a look at it (the record picked in reply to our "which one" stays)
             self.slots = self.parse.slots
         intent = self.parse.intent
         if (

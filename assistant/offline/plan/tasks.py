@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ def _task_words(text: str) -> str:
 
 
 _WHOSE_TASKS = re.compile(r"^([A-Z][a-z]+)(?: [A-Z][\w'-]+)*'s open tasks\b")  # "Emma Wilson's open tasks ...:"
+_UNTIL = re.compile(r"\b(?:between\s+now\s+and|from\s+now\s+(?:un)?til|(?:un)?til)\s+(\S.*)$", re.I)  # "... and sunday"
 _IN_PROGRESS = re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bunderway\b", re.I)
 _WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
 _FOR_TEAMMATE = re.compile(
@@ -35,6 +37,9 @@ _FOR_PRONOUN = re.compile(
     r"(?:task|reminder|to-?do)\b",
     re.I,
 )
+# A question for the teammate with the most tasks: "whose overdue list is longest", "who has the most late tasks"
+_MOST_WHO = re.compile(r"\b(?:who|whose|which\s+(?:rep|teammate|person))\b.*\b(?:most|longest|biggest|worst)\b", re.I)
+_MOST_LINE = re.compile(r"^Most: ([A-Z][\w'-]*)[^\n]*? \(\d+\)\.$", re.M)  # our answer to it: "Most: Emma Wilson (3)."
 # Words that close a task the product keeps (it deletes none): "kill follow up #17", "scrap the demo task".
 _CLOSING_WORDS = (
     "nuke",
@@ -51,14 +56,15 @@ _CLOSING_WORDS = (
     "clear",
 )
 COMPLETE_TASK = re.compile(
-    r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close\s+out|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
+    r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close(?:\s+out)?|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
+    rf"|\b(?:complete|finish(?:ed)?|done\s+with)\s+(?:the\s+|my\s+)?{NUMBERED_TASK}"  # "done with follow up #33"
     rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b"
     rf"|\b(?:{'|'.join(_CLOSING_WORDS)}|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
     rf"(?:{NUMBERED_TASK}|(?:\S+\s+){{0,4}}?task)\b",
     re.I,
 )
 DONE_WITH_IT = re.compile(
-    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|^\W*(?:ok(?:ay)?\W+|and\W+)?(?:please\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
+    r"\b(?:tick|check|cross)\s+(?:it|that|this)\s+off\b|(?:^|[,;]|\s[-–—])\W*(?:ok(?:ay)?\W+|and\W+|so\W+)?(?:please\s+|pls\s+)?mark\s+(?:it|that|this|the\s+(?:[\w'-]+\s+){1,4}?(?:one|task))\s+"
     r"(?:as\s+)?(?:done|complete(?:d)?|finished)\b",
     re.I,
 )
@@ -102,6 +108,11 @@ class TaskActs(PlanCore):
             error = result.get("error", {})
             self.answer("error", field=error.get("field"), reason=error.get("reason", "it failed"))
         data = result["data"]
+        counts = Counter(str(t["assignee"]) for t in data["tasks"] if t.get("assignee"))
+        ranked = counts.most_common(2)
+        most = ranked[0] if person is None and ranked and _MOST_WHO.search(self.text) else None
+        if most and len(ranked) > 1 and ranked[1][1] == most[1]:
+            most = None  # a tie names no one
         self.answer(
             "tasks",
             tasks=data["tasks"],
@@ -109,6 +120,7 @@ class TaskActs(PlanCore):
             person=data["person"],
             team=person is None,
             label="overdue" if period == "overdue" else "",
+            most=most,
         )
 
     def do_create_task(self) -> None:
@@ -133,8 +145,12 @@ class TaskActs(PlanCore):
             and _FOR_PRONOUN.search(self.text)
             and self.focus.of(["contact", "lead"]) is None
         ):  # "create a task for him to clear them by monday" with no one in focus: asked, never the caller's own task
-            self.slots = {**self.slots, "assignee": None}
-            self.need("assignee", hint="Who is the task for (a teammate's name)?")
+            if top := _MOST_LINE.search(self.focus.answer):
+                assignee = top[1].lower()  # "give her a task ..." after "whose overdue list is longest": that teammate
+                self.within_reach(assignee, f"give {top[1]} a task")
+            else:
+                self.slots = {**self.slots, "assignee": None}
+                self.need("assignee", hint="Who is the task for (a teammate's name)?")
         self.need("title", hint="What should I remind you to do?")
         kind = self.slots.get("related_kind")
         related = self.find([str(kind)] if kind in ANYTHING else ANYTHING, what="a record", required=bool(kind))
@@ -258,6 +274,10 @@ class TaskActs(PlanCore):
         label = f"due in the next {within} days"
         if not period and not within and re.search(r"\b(?:due|for)\s+(?:tomorrow|tmrw|tmr)\b", self.text, re.I):
             within, label = 1, "due by tomorrow"  # "tasks due tmrw?": the late ones, today's and tomorrow's
+        today = self.model.now().date()
+        until = _UNTIL.search(self.text) if not period and not within else None
+        if until and (day := find_date(until[1], today)) is not None and day.value >= today:
+            within, label = (day.value - today).days, f"due by {day.value.isoformat()}"  # "between now and sunday"
         if within:
             data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
             self.answer("tasks", tasks=data["tasks"], period=None, label=label)
