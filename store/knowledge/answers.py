@@ -65,6 +65,7 @@ UNASKED = 0.5  # held against a unit that does not state the figure or attribute
 CASE_FIT = 0.08  # bonus of an instruction for a case ("If customer only wants to ..., advise ...") the question tells
 CASE_SHARE = 0.75  # ... in at least this share of the case's content words (three or more)
 KIND_FIT = 0.08  # bonus of a troubleshooting title for a problem (half of it for a how-to title and a how-to)
+STEPS_FIT = 0.04  # bonus of an article holding steps (or a fix) for a how-to, among competing articles
 STAFF_FIT = (
     0.12  # bonus of an internal runbook ("Internal: ...") when staff ask (most of their questions are about procedure)
 )
@@ -851,6 +852,7 @@ def pick_article(
     common: Collection[str] = (),
     openings: Mapping[uuid.UUID, float] | None = None,
     named: Mapping[uuid.UUID, int] | None = None,
+    roles: Mapping[uuid.UUID, Collection[str]] | None = None,
 ) -> uuid.UUID:
     """Among retrieved articles `(id, title, score)` (best first), the one to answer from: retrieval's score plus
     how well the title matches the question and how close the article's opening passage is to it (`openings`, by
@@ -864,8 +866,11 @@ def pick_article(
     Green savings account", next to "Green Account (savings): ...": `other_bracket`). An article writing siblings of a
     name the question writes and never the name itself (`named`, by article: how many such names; "Navy Blue" and
     "True Blue" in the business closing runbook, for "a Blue Account") is about the siblings and loses a little.
-    The `common` words (the knowledge base's own name) are left out of the question and the titles when they are
-    compared."""
+    For a how-to, an article holding steps or a fix (`roles`, by article: its sections' roles) is what a reader
+    opens among look-alikes, and gains a little over one holding only limits or an overview ("how do I stop the
+    monthly money I send my nephew ...": "How do I stop a recurring payment?", whose steps say Cancel, over "How do I
+    remove spending limits on my teen's account?", which lists limits). The `common` words (the knowledge base's own
+    name) are left out of the question and the titles when they are compared."""
     ids = set(contenders(candidates, margin=margin))
     close = [c for c in candidates if c[0] in ids]
     if len(close) == 1:
@@ -891,6 +896,8 @@ def pick_article(
             kind = KIND_FIT / 2
         if _INTERNAL_TITLE.search(title):  # a runbook answers staff, and a customer only when nothing else does
             kind += STAFF_FIT if staff else -STAFF_FIT / 2
+        if need == "steps" and set((roles or {}).get(close[i][0], ())) & set(_WANTED["steps"]):
+            kind += STEPS_FIT
         opening = OPENING_WEIGHT * (openings or {}).get(close[i][0], 0.0)
         other = OTHER_NAME * (named or {}).get(close[i][0], 0)
         return score + TITLE_WEIGHT * float(titles[i + 1] @ titles[0]) + opening + kind + told[i] - other
@@ -1230,7 +1237,8 @@ async def choose_article(
     or the article its sentence closest to the question sends the reader to (`referred`), among the competing ones and
     the `referable` ones (retrieved under the relevance floor); `common` are the words naming the knowledge base
     itself (`store.knowledge.search.own_names`); a competing article's title and text are read for the names the
-    question writes (`name_phrases`, `names_other`); the embedding runs in worker threads, off the event loop."""
+    question writes (`name_phrases`, `names_other`), and for a how-to its sections' roles; the embedding runs in worker
+    threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     candidates = await _answering(session, question, candidates, vector)
     openings = await opening_similarities(
@@ -1243,8 +1251,20 @@ async def choose_article(
         for article in contenders(candidates):
             said = f"{titles[article]}\n{_said(await article_passages(session, article, vector))}"
             named[article] = sum(names_other(name, said) for name in phrases)
+    roles = {}
+    if question_need(question) == "steps":  # what each competing article holds: steps, a fix, limits, an overview
+        for article in contenders(candidates):
+            roles[article] = {p.section for p in await article_passages(session, article, vector)}
     chosen = await asyncio.to_thread(
-        pick_article, question, candidates, embedder, staff=staff, common=common, openings=openings, named=named
+        pick_article,
+        question,
+        candidates,
+        embedder,
+        staff=staff,
+        common=common,
+        openings=openings,
+        named=named,
+        roles=roles,
     )
     passages = await article_passages(session, chosen, vector)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names

@@ -420,6 +420,25 @@ def test_a_having_trouble_title_is_a_troubleshooting_title(embedder):
     assert pick_article(question, candidates, embedder) == trouble
 
 
+def test_a_how_to_goes_to_the_competing_article_holding_steps(embedder):
+    """Among look-alike how-to titles, the article holding steps (or a fix) answers a how-to over one holding only
+    limits; a question of another need, or an article of no known sections, keeps the usual pick."""
+    limits, stop, cancel = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    candidates = [
+        (limits, "How do I remove spending limits on my teen's account?", 0.3905),
+        (cancel, "Canceling a payment", 0.3898),
+        (stop, "How do I stop a recurring payment?", 0.3841),
+    ]
+    question = "how do I stop the monthly money I send my nephew through everyone pay? the next one is in a few hours"
+    roles = {limits: {"limits", "overview"}, cancel: {"overview"}, stop: {"steps", "overview"}}
+    assert question_need(question) == "steps"
+    assert pick_article(question, candidates, embedder) == limits  # titles and retrieval alone
+    assert pick_article(question, candidates, embedder, roles=roles) == stop
+    assert pick_article(question, candidates, embedder, roles={limits: {"limits"}, stop: {"overview"}}) == limits
+    fact = "what is the most I can send my nephew through everyone pay each month?"
+    assert pick_article(fact, candidates, embedder, roles=roles) == pick_article(fact, candidates, embedder)
+
+
 LATE_FEES = """## Late fees
 
 - Late fee per missed installment: $[value not available] (USD)
