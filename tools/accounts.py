@@ -48,7 +48,7 @@ async def get_account(ctx: ToolContext, account_id: uuid.UUID) -> ToolResult:
     return ToolResult(data=view, refs=refs)
 
 
-@tool(area="accounts", writes=True, summary="Create account {account_name}")
+@tool(area="accounts", writes=True, summary="Create account {account_name}[ ({industry})][, {employees} employees]")
 async def create_account(
     ctx: ToolContext,
     account_name: str,
@@ -57,6 +57,7 @@ async def create_account(
     type: AccountType | None = None,
     tier: AccountTier | None = None,
     website: str | None = None,
+    employees: int | None = None,
     parent_account_id: uuid.UUID | None = None,
 ) -> ToolResult:
     """Create an account (a company), optionally as a child of a parent account.
@@ -67,6 +68,7 @@ async def create_account(
         type: prospect, customer, partner or vendor
         tier: enterprise, mid-market, smb or startup
         website: website URL
+        employees: number of employees
         parent_account_id: the parent account, for subsidiaries
     """
     data = {k: v for k, v in locals().items() if k != "ctx" and v is not None}

@@ -37,6 +37,7 @@ async def search_deals(
     query: str | None = None,
     stage: DealStage | None = None,
     account_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
     open_only: bool = False,
     mine: bool = False,
     owner: str | None = None,
@@ -51,6 +52,7 @@ async def search_deals(
         query: part of the deal name
         stage: only deals in this stage
         account_id: only this account's deals
+        contact_id: only the deals this contact is the primary contact of
         open_only: only deals not yet won or lost
         mine: only the user's own deals
         owner: only this teammate's deals: email, full or first name (your team; admins: anyone)
@@ -67,6 +69,7 @@ async def search_deals(
         q=query,
         stage=stage,
         account_id=account_id,
+        contact_id=contact_id,
         owner_id=owner_id,
         open_only=open_only,
         close_from=close_from,

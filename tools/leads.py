@@ -28,8 +28,9 @@ async def search_leads(
     owner: str | None = None,
     open_only: bool = False,
 ) -> ToolResult:
-    """List leads the user may see, by free text (name, email, company), status and whose they are; looked up by text,
-    each also says which BANT answers it still lacks (bant_missing: qualifying needs all four).
+    """List leads the user may see, by free text (name, email, company), status and whose they are (each with its
+    owner's name when on the caller's team); looked up by text, each also says which BANT answers it still lacks
+    (bant_missing: qualifying needs all four).
 
     Args:
         query: free text over name, email and company
@@ -52,6 +53,7 @@ async def search_leads(
         assigned_to_id=owner_id,
         open_only=open_only,
     )
+    owners = {user.id: user.name for user in await PeopleService(ctx.session, ctx.actor).teammates()}
     return ToolResult(
         data={
             "total": total,
@@ -62,6 +64,7 @@ async def search_leads(
                     "company": lead.company,
                     "status": lead.status.value,
                     "score": lead.score,
+                    "owner": owners.get(lead.assigned_to_id) if lead.assigned_to_id else None,
                 }
                 | (
                     {"bant_missing": [k for k in BANT if not (getattr(lead, f"bant_{k}") or "").strip()]}

@@ -120,8 +120,9 @@ _NOT_DESCRIPTIVE = frozenset(
 async def find_tickets(
     ctx: ToolContext, description: str, open_only: bool = True, mine: bool = False, limit: int = 5
 ) -> ToolResult:
-    """The numbers of the tickets a description names, e.g. "the calendar sync ticket for the legal team" or "maya
-    dubois's sso ticket": every word must be in a ticket's subject, its requester's name or its account's name. It
+    """The numbers of the tickets a description names, e.g. "the calendar sync ticket for the legal team", "maya
+    dubois's sso ticket" or "1013": every word must be in a ticket's subject, its requester's name or its account's
+    name, or be its number. It
     returns numbers, status, priority, requester and account but not the subject, so a change can follow in the same
     turn; read a ticket with get_ticket.
 

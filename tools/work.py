@@ -115,7 +115,9 @@ async def team_tasks(ctx: ToolContext, person: str | None = None, period: Period
     )
 
 
-@tool(area="tasks", writes=True, summary="Create task '{title}'[ for {assignee}][ due {due_date}]")
+@tool(
+    area="tasks", writes=True, summary="Create task '{title}'[ for {assignee}][ due {due_date}][, {priority} priority]"
+)
 async def create_task(
     ctx: ToolContext,
     title: str,
@@ -146,7 +148,7 @@ async def create_task(
 
 
 @tool(area="tasks")
-async def find_tasks(ctx: ToolContext, description: str, person: str | None = None) -> ToolResult:
+async def find_tasks(ctx: ToolContext, description: str, person: str | None = None, team: bool = False) -> ToolResult:
     """The open tasks a description names, the user's or (managers: their team; admins: anyone) a teammate's, e.g.
     "follow up #16" or "the chloe petrov follow up": every word must start a word of the task's title or of the name
     of the record it is about. It returns ids, due dates, status, priority and that record's name but not the title,
@@ -155,12 +157,13 @@ async def find_tasks(ctx: ToolContext, description: str, person: str | None = No
     Args:
         description: the words the user used for the task (title words, who or what it is about)
         person: whose tasks: the teammate's email, full name or first name; none for the user's own
+        team: the whole team's instead (managers: their team; admins: anyone), when whose it is was not said
     """
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*", description.lower()) if w not in _NOT_DESCRIPTIVE]
     if not words:
         raise InvalidInput("description", "say something about the task: words of its title, who it is about")
     assignee = (await PeopleService(ctx.session, ctx.actor).teammate(person)).id if person else None
-    found = await TaskService(ctx.session, ctx.actor).described(words, assignee_id=assignee)
+    found = await TaskService(ctx.session, ctx.actor).described(words, assignee_id=assignee, team=team)
     return ToolResult(
         data=[
             {

@@ -49,14 +49,19 @@ def account_change(text: str) -> dict[str, Any] | None:
 def _value(field: str, typed: str) -> Any:
     """The new value as the field holds it, or None when the words do not read as one."""
     if field == "employees":
-        count = _COUNT.match(typed)
-        if count is None:
-            return None
-        number = float(count[1].replace(",", ""))
-        return int(number * 1000) if count[2] else int(number)
+        return headcount(typed)
     if field == "annual_revenue":
         amount = slots.find_amount(typed)
         return str(amount.value) if amount is not None else None
     if field == "website":
         return typed if _SITE.match(typed) else None
     return typed if len(typed.split()) <= 4 and not any(c.isdigit() for c in typed) else None
+
+
+def headcount(typed: str) -> int | None:
+    """A count of employees as typed ("~800", "18,000", "1.2k people"), or None."""
+    count = _COUNT.match(typed.strip())
+    if count is None:
+        return None
+    number = float(count[1].replace(",", ""))
+    return int(number * 1000) if count[2] else int(number)

@@ -71,11 +71,11 @@ _SET_BY_ARROW = re.compile(
     re.I,
 )
 # A deal's news said as a statement, no command verb: over ("deltagate expansion 178 is dead, reason: project
-# cancelled": its stage) or closing on another day ("... closes jan 31 now", "... isnt closing on the 14th, its oct 30
+# cancelled", "prismlogic renewal 132 lost, no budget": its stage) or closing on another day ("... closes jan 31 now", "... isnt closing on the 14th, its oct 30
 # now": its close date)
 _DEAL_NEWS = re.compile(
-    r"(?P<stage>^\W*[a-z][\w&'’-]*(?:\s+[\w&'’-]+){0,4}?\s+\d{1,4}\s+(?:is|was|'s)\s+(?:now\s+)?"
-    r"(?:dead|lost|won|closed[\s_-]?(?:won|lost))\b)"
+    r"(?P<stage>^\W*[a-z][\w&'’-]*(?:\s+[\w&'’-]+){0,4}?\s+\d{1,4}\s+(?:(?:is|was|'s)\s+)?(?:now\s+)?"
+    r"(?:dead|lost|won|closed[\s_-]?(?:won|lost))\b(?!['’]|\s+(?:deals?|opps?|opportunities|ones?|this|last|in)\b)[^?]*$)"
     r"|(?P<close_date>\bclos(?:e|es|ing)\b.*\bnow\W*$|\bnow\s+clos(?:es|ing)\b"
     r"|\b(?:isn'?t|is\s+not|not|won'?t|will\s+not|wont)\s+(?:be\s+)?clos(?:e|es|ing)\b)",
     re.I,

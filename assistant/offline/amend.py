@@ -43,6 +43,11 @@ _THE_ONE_MEANT = re.compile(
     r"(?:\s+(account|deal|contact|lead|company|opportunity))?(?:\s+(?:instead|rather))?\W*$",
     re.IGNORECASE,
 )
+# A look-alike picked by its amount after a proposal: "the 5k one", "no, the $120k deal".
+AMOUNT_PICK = re.compile(
+    r"^\W*(?:(?:no+|nope|sorry|actually|wait|i\s+meant)\b[\s,.!:;-]*)*the\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\W*$",
+    re.IGNORECASE,
+)
 # What a correction says before the record it means instead: "no wait,", "sorry wrong number,", "not the renewal -".
 _LEAD_IN = re.compile(
     r"^\W*(?:(?:no+|nope|nah|wait|actually|oops|oh|sorry|hmm+|my\s+bad|i\s+meant|i\s+mean|"

@@ -192,6 +192,7 @@ _COMMAND_START = re.compile(
     + r"(?:add|create|new(?!\s+(?:leads|deals|tickets)\b)|log|record|update|change|set|edit|rename|move|advance|push|bump|raise|lower|mark|"
     r"close|reopen|resolve|qualify|disqualify|convert|assign|reassign|book|schedule|reschedule|invite|remind\s+me\s+to|"
     r"send|draft|write|compose|note|delete|remove|cancel|complete|finish|escalate|open\s+a|file|put|make|turn|hand|give(?=\s+(?:it|this|that|them)\s+to\b)|"
+    r"(?:won|lost)(?=\s+[a-z][\w&'-]*\s+[a-z][\w&'-]*\s+\d)|"  # "won granitepath platform 176, final number 6k"
     r"e-?mail(?!\s+(?:address|addy|for|of|is|please|pls)\b)(?=\s+\w+\s+\w+))\b",
     re.IGNORECASE,
 )
@@ -266,7 +267,11 @@ FIELDS: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"\bstage\b|\bwhere\s+are\s+we\b|\bstatus\b", "stage"),
         (r"\bcompany\b(?!\s+size)", "company"),
-        (r"\bsubsidiar\w*|\broll\s+up\b|\bchild\s+accounts\b|\bparent\s+(?:account|company)\b", "subsidiaries"),
+        (
+            r"\bsubsidiar\w*|\broll\s+up\b|\bchild\s+accounts\b|\bparent\s+(?:account|company)\b"
+            r"|(?:\bits|\btheir|\+|\bincl\w*|\bw(?:ith|/)?)\s+subs\b|\bsubs\s+incl|\bfamily\s+tree\b",  # "+ its subs"
+            "subsidiaries",
+        ),
     ]
 ]
 # Fields only a record holds (a question about one of them is about a record, not a report).
@@ -299,6 +304,8 @@ _DEAL_VALUE = (
     r"\b(?:amount|value|close\s+date|closing\s+date)\s*(?:[:=-]|to|is|of)?\s*(?:the\s+)?"
     r"(?:\$?\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
     r"|(?:next|end\s+of|tomorrow|mon|tue|wed|thu|fri)[a-z]*\b)"
+    r"|[,:]\s*close\s*[:=]?\s*(?:\d{1,2}/\d{1,2}\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d)"
+    r"|\bstage\s*(?:[:=-]|to|is)?\s*(?:prospecting|qualification|proposal|negotiation)\b"  # "x: stage negotiation, close 4/30"
 )
 DEAL_VALUE = re.compile(_DEAL_VALUE, re.I)
 _NEW_VALUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d\s().-]{6,}\d|\d\s*%|\btitle\s+(?-i:[A-Z])|" + _DEAL_VALUE, re.I)
@@ -311,19 +318,26 @@ _VALUE = re.compile(
 
 # "nils varga (brightpath)", "ben weber (helixfield, the engineer)": a person's name, then their company in brackets
 _BRACKETED = re.compile(
-    r"\b([a-z][\w'-]*\s+[a-z][\w'-]*)\s+\((?!the\b|an?\b)([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)(?:,[^)]*)?\)", re.I
+    r"\b((?:[a-z][\w'-]*\s+[a-z][\w'-]*\s*(?:,|\band\b|&|\+)\s*)*)"  # "olga zhou and yara quist (helixfield)"
+    r"([a-z][\w'-]*\s+[a-z][\w'-]*)\s+\((?!the\b|an?\b)([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)(?:,[^)]*)?\)",
+    re.I,
 )
+_PAIR = re.compile(r"([a-z][\w'-]*\s+[a-z][\w'-]*)(\s*(?:,|\band\b|&|\+)\s*)", re.I)
 
 
 def company_in_brackets(text: str) -> str:
     """The company said in brackets after a person's name said as where they work ("nils varga at brightpath"), when
-    it reads as no title, record type or number ("ben weber (the ceo one)", "(lead)" stay)."""
+    it reads as no title, record type or number ("ben weber (the ceo one)", "(lead)" stay); names listed just before
+    it work there too ("olga zhou and yara quist (helixfield)")."""
 
     def at(m: re.Match[str]) -> str:
-        said = m[2].lower().split()
+        said = m[3].lower().split()
         if set(said) & _NOT_A_COMPANY or any(w in slots.STOPWORDS for w in said):
             return m[0]
-        return f"{m[1]} at {m[2]}"
+        people = m[1]  # names said before the last one work there too, when they read as names
+        if not any(w in slots.STOPWORDS for w in _PAIR.sub(r"\1 ", people).lower().split()):
+            people = _PAIR.sub(lambda p: f"{p[1]} at {m[3]}{p[2]}", people)
+        return f"{people}{m[2]} at {m[3]}"
 
     return _BRACKETED.sub(at, text)
 

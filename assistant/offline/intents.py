@@ -78,6 +78,7 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"\bremind\s+me\b|\bdon'?t\s+(?:let\s+me\s+)?forget\b|^\W*(?:to-?do|task)\b(?!s?\s+list\b)"
+            r"|^\W*(?:(?:and|also|plus)\s+)?(?:a|another)\s+(?:task|to-?do|reminder)\s+(?:to|for)\b"  # "and a task to ..."
             r"|\b(?:add|create|new|make|set)\s+(?:me\s+|up\s+)?(?:a\s+)?(?:new\s+)?(?:task|to-?do|reminder)\b"
             r"|\b(?:add|put)\b.{0,20}\b(?:to|on)\s+my\s+(?:to-?dos?|tasks?|list)\b"
             r"|\bmake\s+(?:it|this|that)\s+a\s+(?:task|to-?do|reminder)\b"
@@ -116,6 +117,11 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"|^\W*note\b|\bjot\s+down\b|\bremember\s+that\b",
             "add_note",
         ),
+        (  # "pls log mtg yesterday 4pm w umar novak": a meeting held, no call
+            r"^\W*(?:(?:pls|please|can\s+you|could\s+you)\s+)?(?:log|record)\s+(?:a\s+|the\s+|our\s+|my\s+)?"
+            r"(?:meeting|mtg|demo)\b",
+            "schedule_meeting",
+        ),
         (
             r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
             r"|\b(?:spoke|talked|got\s+off)\b.{0,40}\b(?:phone|call)\b|\b(?:i|we)\s+(?:just\s+)?(?:called|phoned|rang)\b"
@@ -133,13 +139,15 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         (
             r"\bclosed[\s_-]?(?:won|lost)\b|\bdeal\s+(?:is\s+)?(?:won|lost)\b|\bwe\s+(?:won|lost|closed|signed)\b"
+            r"|^\W*(?:won|lost)\s+(?!anything|any|something|deals?\b|opps?\b)[a-z][\w&'-]*\s+[a-z][\w&'-]*\s+\d+"  # "won X 176"
             r"|\bas\s+(?:closed[\s_-]?)?(?:won|lost)\b|\b(?:mark|set|close)\b.{0,60}\b(?:won|lost)\b"
             r"|\b(?:to|into|in)\s+(?:the\s+)?(?:prospecting|qualification|proposal|negotiations?)\b"
             r"|\b(?:set|change|update|move)\b.{0,30}\bstage\b",
             "move_deal_stage",
         ),
         (
-            r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b",
+            r"\blead\s+status\b|\bqualify\b|\b(?:as|to|is)\s+(?:now\s+)?(?:contacted|qualified|unqualified|disqualified|new)\b"
+            r"|\bmark\s+(?:[a-z]+\s+){1,2}(?:contacted|qualified|unqualified|disqualified)\b",  # "... mark her qualified"
             "update_lead_status",
         ),
         (

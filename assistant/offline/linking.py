@@ -149,7 +149,8 @@ def other_mentions(text: str, tried: str) -> list[str]:
 
 
 def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
-    """The record type a word right after the name says ("the Cedarforge deal", "Acme's account"), if among `kinds`."""
+    """The record type a word right after the name says ("the Cedarforge deal", "Acme's account"), else right before
+    it ("show lead dev ueda"), if among `kinds`."""
     at = text.lower().find(name.lower())
     if at < 0:
         return kinds
@@ -158,9 +159,11 @@ def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
         text[at + len(name) :],
         re.I,
     )  # "dev ueda the contact at cedarforge" ("the acme contact" is acme's contact)
-    if after is None:
+    before = re.search(r"\b(lead|contact|deal|account|opportunity|opp)\s+$", text[:at], re.I)  # "show lead dev ueda"
+    said = (after[1] or after[2]) if after else before[1] if before else None
+    if said is None:
         return kinds
-    said = (after[1] or after[2]).lower()
+    said = said.lower()
     kind = {"deals": "deal", "opportunity": "deal", "opp": "deal", "company": "account"}.get(said, said)
     return [kind] if kind in kinds else kinds
 

@@ -517,19 +517,25 @@ def _schedule_meeting(text: str, now: datetime) -> Slots:
     rest = mask(text, title)
     if re.search(r"\b(?:with|w)\s+(?:her|him|them)\b", rest, re.I):
         return slots  # "book a mtg w her thu 2pm re the upgrade": the person in focus; "the upgrade" is the topic
+    rest = rest.split(": ", 1)[0]  # "log a meeting for yesterday 2pm: walked through pilot scope": what was said
     _put(slots, "name", find_name(rest, after=("with", "for", "met")))
     with_ = re.search(r"\b(?:with|for|met)\s+(.*)$", rest, re.I | re.S)
     if with_:
-        names = []
+        names: list[str] = []
+        placed = False  # the attendees said so far each with their company ("olga zhou at helixfield and ...")
         for part in re.split(
             r"\s+(?:and|&|\+)\s+|,", with_[1]
         ):  # the attendees: the parts led by a name, up to one that says more
             found = find_name(part)
             if found is None or _clean(part[: found.start]):
                 break
+            company = re.match(r"\s*(?:at|from|@)\s.*$", part[found.end :], re.S)  # "yara quist at helixfield"
+            if placed and company is None:
+                break  # "tara ueda from cedarline tmrw 3pm, renewal scoping": the topic, no one else
             names.append(found.value)
-            if _clean(part[found.end :]):
-                break
+            placed = placed or (len(names) == 1 and company is not None)
+            if company is None and _clean(part[found.end :]):
+                break  # the part says more than a name
         if len(names) > 1:
             slots["names"] = names
     return slots
@@ -573,6 +579,13 @@ _TASK_PEOPLE = (
 )
 
 
+# "give carlos a follow-up task on the brightpath deal": the kind of task and what it is on, its title
+_KIND_TASK = re.compile(
+    r"\b(?!(?:a|an|the|new|my|his|her|their|this|that|one)\b)([a-z][\w-]*)\s+(?:task|to-?do|reminder)\s+"
+    r"((?:on|about|re|regarding)\s+\S.*)$",
+    re.I | re.S,
+)
+_LONE_PRIORITY = re.compile(r"[,;]\s*(urgent|high|medium|low)\W*$", re.I)  # "..., due april 9, high"
 _LINKED = re.compile(
     r"[,;]?\s*\b(?:link|attach|relate|tie)\w*\s+(?:it|this|the\s+task)?\s*(?:to|with)\s+(.+)$", re.I | re.S
 )
@@ -589,6 +602,8 @@ def _create_task(text: str, now: datetime) -> Slots:
     body = text[colon.end() :] if colon else text
     if m := _TASK_LEAD.search(body):
         body = m[1]
+    elif m := _KIND_TASK.search(body):
+        body = f"{m[1]} {m[2]}"
     else:
         body = _TASK_COMMAND.sub("", body)
     body = _TASK_WORD_START.sub("", body)
@@ -596,6 +611,9 @@ def _create_task(text: str, now: datetime) -> Slots:
     if priority is not None:
         slots["priority"] = priority.value
         body = _PRIORITY_WORDS.sub(", ", body)
+    elif lone := _LONE_PRIORITY.search(body):
+        slots["priority"] = lone[1].lower()
+        body = body[: lone.start()]
     linked = _LINKED.search(body)
     if linked:
         body = body[: linked.start()]
@@ -684,15 +702,23 @@ STATE_POINTER = re.compile(
 )
 
 
+_STATUS_SET = re.compile(
+    r"(?:\b(?:as|to|into)\s+|->\s*|→\s*)(re-?open\w*|clos\w+|resolved?|fixed|solved|pending|on\s+hold|open)\b", re.I
+)
+
+
 def _update_ticket(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     text = STATE_POINTER.sub(" ", text)
     number = _TICKET_NO.search(text) or sl.BARE_TICKET.search(text)  # "down 3 days" names no ticket
     if number:
         slots["ticket_number"] = int(number[1])
-    # "1040 -> pending and nils lopez's ticket -> resolved": the values said in the number's own clause are its
-    own = re.split(r"\s+and\s+|[;]", text[number.start() :], maxsplit=1)[0] if number else text
-    _put(slots, "status", sl.find_ticket_status(own) or sl.find_ticket_status(text))
+    # "1040 -> pending and nils lopez's ticket -> resolved": the values said in the number's own clause are its ("can u
+    # close 1026, customer confirmed its fixed": closed, the verb before the number)
+    clauses = re.split(r"\s+and\s+|;", text)
+    own = next((c for c in clauses if number and number[0] in c), text)
+    set_to = _STATUS_SET.search(own)  # "close out 1030 as resolved": the status said after "as"/"to"/"->" first
+    _put(slots, "status", sl.find_ticket_status(set_to[1] if set_to else own) or sl.find_ticket_status(text))
     _put(slots, "priority", sl.find_priority(own, loose=True) or sl.find_priority(text, loose=True))
     return slots
 
@@ -987,7 +1013,7 @@ def _update_contact(text: str, now: datetime) -> Slots:
             typed = re.sub(r"^(?:from\s+)?[^,]+?\s+(?:to|->|→)\s+(?!the\b)(?=\S)", "", typed, flags=re.I)
         value: str | None = typed
         if field in ("phone", "mobile"):  # kept as typed ("+1 212 555 0199"), once it reads as a phone number
-            value = typed[phone.start : phone.end].strip() if (phone := sl.find_phone(typed)) else None
+            value = typed[phone.start : phone.end].strip() if (phone := sl.find_phone(typed, shortest=7)) else None
         elif field == "email":
             value = email.value if (email := sl.find_email(typed)) else None
         changes.setdefault(field, value)

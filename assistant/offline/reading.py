@@ -13,6 +13,7 @@ from typing import NamedTuple
 from assistant.messages import Message
 from assistant.offline import IntentClassifier, Parse, english, understand
 from assistant.offline.amend import (
+    AMOUNT_PICK,
     added_person,
     corrected_values,
     day_shift,
@@ -43,6 +44,7 @@ from assistant.offline.replies import (
     follow_up,
     object_first,
     object_implied,
+    one_of_kind,
     without_greeting,
 )
 from assistant.offline.slots import find_date
@@ -122,6 +124,8 @@ class Reader:
         if again := refined(_exchanges(before), text):
             return None, again  # "only the ones over 50k" after "emma's deals in proposal": that list, refined
         said = [m.content or "" for m in before if m.role == "user"]
+        if said and (kind := one_of_kind(said[-1], text)):
+            return None, kind  # "log one for yesterday 2pm" after "did i meet maya zhou lately?": a meeting
         if said and (again := follow_up(said[-1], text, now)):
             return None, again  # "and john's?" after "show mike's overdue tasks": the same question about john
         return None, text
@@ -138,6 +142,8 @@ class Reader:
             names = booked.get("names") or [booked.get("name")]
             slots = {**booked, "names": [*names, person]}
             return Parse(tool, meeting.parse.confidence, slots), meeting.text
+        if AMOUNT_PICK.match(text):  # "the 5k one" after "move granitewave pilot to proposal": that request, that deal
+            return None, f"{self.read(messages[: proposed + 1]).text}, {text}"
         if is_correction(text, now.date()) and not smalltalk(text):
             corrected = self._correct(messages[: proposed + 1], text, tool)
             if corrected is not None:
@@ -246,7 +252,10 @@ def _filled(prompt: str, text: str, request: str, original: Parse, now: datetime
     teammate = bool(asked and asked[1] == "assignee" and re.fullmatch(r"\W*[a-z]+\W*", text, re.I))
     teammate = teammate and not YES.match(text)  # "who is the task for?" - "mike"
     merged = request if YES.match(text) or meant or teammate else f"{request}. {text}"
-    slots = FILLERS[original.intent](merged, now)  # "yes" to "what is the problem?": the request alone
+    # the reply fills what the request left out; what the request said stands ("new lead ilse varga at kestrel air ..."
+    # - "she came in from a webinar": the source, the company as said); "yes" to "what is the problem?": the request alone
+    filled = FILLERS[original.intent](merged, now)
+    slots = {k: v for k, v in filled.items() if original.slots.get(k) in (None, "", [])}
     if meant is not None:
         slots["name"] = meant[0]
     elif asked and asked[1].replace(" ", "_") in FREE_TEXT and not smalltalk(text) and not YES.match(text):

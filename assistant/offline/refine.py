@@ -38,7 +38,7 @@ _OF_THAT = re.compile(
 _ONE_FILTER = (
     r"(?:(?:over|above|under|below|(?:more|less|bigger|smaller)\s+than|at\s+least|>|<)\s*\$?\d[\d.,]*\s*[km]?"
     r"|(?:in\s+)?(?:prospecting|qualification|proposal|negotiation)(?:\s+stage)?|urgent|high(?:\s+priority)?|low"
-    r"|open|pending|closed|won|lost|overdue|unassigned|late|mine|assigned\s+to\s+me"
+    r"|open|pending|closed|won|lost|overdue|unassigned|late|mine|assigned\s+to\s+me|new|contacted|(?:un)?qualified"
     r"|(?:closing|due|created|opened)\s+(?:this|next|last)\s+(?:week|month|quarter|year)|(?:closing|due)\s+(?:today|tomorrow)"
     r"|(?:this|next|last)\s+(?:week|month|quarter|year)|(?:for|from|at|with)\s+[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)"
 )

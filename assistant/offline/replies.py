@@ -73,7 +73,11 @@ def follow_up(previous: str, text: str, now: datetime) -> str | None:
         return None
     if (when := find_period(m[1])) is not None and when.end - when.start == len(m[1]):  # "what about last quarter"
         before = find_period(previous)
-        return f"{previous[: before.start]}{m[1]}{previous[before.end :]}" if before else f"{previous} {m[1]}"
+        if before is None:
+            return f"{previous} {m[1]}"
+        kept = re.match(r"(?:in|for|during|over|from|of)\s+(?:the\s+)?", previous[before.start : before.end], re.I)
+        start = before.start + (kept.end() if kept else 0)  # "pipeline for q2" - "and q3?": "pipeline for q3"
+        return f"{previous[:start]}{m[1]}{previous[before.end :]}"
     slots = read_slots(previous, now)
     elsewhere = _THE_COMPANY_ONE.fullmatch(m[1])
     for named in (slots.get("name"), slots.get("person")):
@@ -90,6 +94,20 @@ def follow_up(previous: str, text: str, now: datetime) -> str | None:
             r"\b(?:of\s+mine|assigned\s+to\s+me|on\s+me)\b", f"assigned to {m[1]}", previous, count=1, flags=re.I
         )
     return None
+
+
+_LOG_ONE = re.compile(r"^\W*(?:(?:pls|please|ok|so)\s+)?(?:log|add|record)\s+(one)\b", re.I)
+_KINDS_SAID = {"a meeting": r"\b(?:meet|met|meetings?|mtgs?)\b", "a call": r"\b(?:calls?|called|rang|phoned)\b"}
+
+
+def one_of_kind(previous: str, text: str) -> str | None:
+    """A "log one ..." said after a question naming one kind of activity, with that kind ("did i meet maya zhou
+    lately?" - "log one for yesterday 2pm": a meeting); None otherwise."""
+    said = _LOG_ONE.match(text)
+    kinds = [kind for kind, words in _KINDS_SAID.items() if re.search(words, previous, re.I)]
+    if said is None or len(kinds) != 1:
+        return None
+    return f"{text[: said.start(1)]}{kinds[0]}{text[said.end(1) :]}"
 
 
 def _reads(request: str) -> bool:

@@ -483,15 +483,16 @@ def find_email(text: str) -> Found[str] | None:
     return Found(m[0].lower(), m.start(), m.end()) if m else None
 
 
-def find_phone(text: str) -> Found[str] | None:
+def find_phone(text: str, shortest: int = 10) -> Found[str] | None:
     """The first phone number as "+" (if written) and digits: "(415) 555-0100" -> "4155550100".
 
-    Needs at least 10 digits, or 7 after a "+", so that dates and amounts are not taken for one.
+    Needs at least `shortest` digits (10 unless the words already say it is a phone number, "phone to 555 0142"), or
+    7 after a "+", so that dates and amounts are not taken for one.
     """
     for m in _PHONE.finditer(text):
         digits = re.sub(r"\D", "", m[1])
         plus = m[1].startswith("+")
-        if 10 <= len(digits) <= 15 or (plus and 7 <= len(digits) <= 15):
+        if shortest <= len(digits) <= 15 or (plus and 7 <= len(digits) <= 15):
             return Found(("+" if plus else "") + digits, m.start(), m.end())
     return None
 
@@ -660,7 +661,8 @@ _NAMED_PERIOD = re.compile(
     r"|\b(?:in|for|during|over|of)\s+(?:the\s+)?q([1-4])\b(?!\s*(?:forecast|target|quota))"
     r"|\bq([1-4])(?=\s+(?:pipe|pipeline|deals|numbers|revenue|sales|wins|bookings|win\s+rate))"  # "my q1 pipeline"
     r"|^\W*(?:and\s+|what\s+about\s+|how\s+about\s+)?(?:for\s+)?q([1-4])\W*$"  # "and q2?"
-    r"|\b(" + _MONTH_NAMES + r")(?=\s+(?:pipe|pipeline|numbers|revenue|bookings|forecast)\b)",  # "june pipeline pls"
+    r"|\b(" + _MONTH_NAMES + r")(?=\s+(?:pipe|pipeline|numbers|revenue|bookings|forecast)\b)"  # "june pipeline pls"
+    r"|\bhow(?:'?s|\s+is|\s+does)\s+(?:(" + _MONTH_NAMES + r")|q([1-4]))\s+look",  # "hows april looking pipeline wise"
     re.I,
 )  # "and for august?", "what about august": the month alone
 
@@ -671,8 +673,8 @@ def find_period(text: str) -> Found[str] | None:
     month = _NAMED_PERIOD.search(text)
     if found is not None or month is None:
         return found
-    name = (month[1] or month[2] or month[6] or "").lower()
-    if quarter := month[3] or month[4] or month[5]:  # "wheres my pipe at for q4": the quarter by its number
+    name = (month[1] or month[2] or month[6] or month[7] or "").lower()
+    if quarter := month[3] or month[4] or month[5] or month[8]:  # "wheres my pipe at for q4": the quarter by its number
         return Found(f"q{quarter}", month.start(), month.end())
     return Found(calendar.month_name[MONTHS[name]].lower(), month.start(), month.end())
 
@@ -735,7 +737,7 @@ whats hows whos wheres thats lets total sum past nobody anyone yet hot hottest w
 industry employees headcount website tier revenue health probability source department address based located
 many much across right recently recent lately lose losing waiting work works working ppl people staff folks quota attainment
 haven't hasn't isn't aren't don't doesn't didn't won't can't uncontacted unqualified havent hasnt isnt arent wasnt werent dont doesnt didnt wont cant couldnt shouldnt wouldnt yet never ever
-rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping
+rank ranked ranking sort sorted order ordered size sized rep reps risk risks risky likely slip slipping big bigger
 largest smallest most least newest oldest average avg sitting sit sits parked hanging currently presently main primary explain draft drafts compose follow-up followup gist step steps
 grew grown grows rose risen jumped climbed expanded shrank shrunk fell doubled halved curious wondering wonder boss
 carrying raised holding handling supposed meant touched untouched converted unconverted

@@ -99,6 +99,7 @@ class DealService(OwnedService[Deal]):
         q: str | None = None,
         stage: DealStage | None = None,
         account_id: uuid.UUID | None = None,
+        contact_id: uuid.UUID | None = None,
         owner_id: uuid.UUID | None = None,
         open_only: bool = False,
         close_from: date | None = None,
@@ -107,8 +108,8 @@ class DealService(OwnedService[Deal]):
         limit: int = 20,
         offset: int = 0,
     ) -> tuple[list[Deal], int]:
-        """Deals the caller may see, by name, stage, account, owner, close date (inclusive) and least amount; soonest
-        close first."""
+        """Deals the caller may see, by name, stage, account, primary contact, owner, close date (inclusive) and least
+        amount; soonest close first."""
         stmt = self.visible()
         if q:
             stmt = stmt.where(Deal.deal_name.ilike(f"%{q.strip()}%"))
@@ -116,6 +117,8 @@ class DealService(OwnedService[Deal]):
             stmt = stmt.where(Deal.stage == stage)
         if account_id:
             stmt = stmt.where(Deal.account_id == account_id)
+        if contact_id:
+            stmt = stmt.where(Deal.primary_contact_id == contact_id)
         if owner_id:
             stmt = stmt.where(Deal.owner_id == owner_id)
         if open_only:

@@ -131,14 +131,17 @@ class TaskService(Service):
         return user, await self.for_user(user.id, due_before=due_before)
 
     async def described(
-        self, words: list[str], *, assignee_id: uuid.UUID | None = None, limit: int = 5
+        self, words: list[str], *, assignee_id: uuid.UUID | None = None, team: bool = False, limit: int = 5
     ) -> list[tuple[Task, str | None]]:
-        """The open tasks of one assignee (the caller by default; a teammate's as `search` allows) that every word
-        describes, each word starting a word of the title or of the name of the record the task is about ("mike's
-        follow up #16", "the chloe petrov follow up"; a number must be whole), soonest due first, with that name."""
+        """The open tasks of one assignee (the caller by default; a teammate's as `search` allows), or with `team` of
+        the caller's team (a manager's; everyone's for admins), that every word describes, each word starting a word of
+        the title or of the name of the record the task is about ("mike's follow up #16", "the chloe petrov follow up";
+        a number must be whole), soonest due first, with that name."""
         require(self.actor, "tasks", "read")
         assignee = assignee_id or self.actor.user_id
         await self._may_assign(assignee)
+        if team and not (self.actor.sees_everything or self.actor.role is CallerRole.manager):
+            raise PermissionDenied("team", "only managers (for their team) and admins see other people's tasks")
         about = func.coalesce(
             select(func.concat(Contact.first_name, " ", Contact.last_name))
             .where(Task.related_type == RecordType.contact, Contact.id == Task.related_id)
@@ -153,7 +156,12 @@ class TaskService(Service):
             .where(Task.related_type == RecordType.deal, Deal.id == Task.related_id)
             .scalar_subquery(),
         )
-        stmt = select(Task, about).where(Task.assignee_id == assignee, Task.status != TaskStatus.done)
+        stmt = select(Task, about).where(Task.status != TaskStatus.done)
+        if not team:
+            stmt = stmt.where(Task.assignee_id == assignee)
+        elif not self.actor.sees_everything:
+            members = select(User.id).where(User.team == self.actor.team if self.actor.team else User.id == assignee)
+            stmt = stmt.where(Task.assignee_id.in_(members))
         for word in words:
             stmt = stmt.where(_starts_a_word(Task.title, word) | _starts_a_word(about, word))
         rows = await self.session.execute(stmt.order_by(Task.due_date.asc().nulls_last(), Task.created_at).limit(limit))

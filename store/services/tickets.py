@@ -203,7 +203,7 @@ class TicketService(Service):
     ) -> list[tuple[Ticket, str | None, str | None]]:
         """Tickets every word describes, each found in the subject, the requester's name or the account's (the
         ticket's, else the requester's) name ("the calendar sync ticket for the legal team", "maya dubois's sso
-        ticket"), newest first, with those two names."""
+        ticket"), or a number that is the ticket's, newest first, with those two names."""
         require(self.actor, "tickets", "read")
         requester = func.concat(Contact.first_name, " ", Contact.last_name)
         stmt = (
@@ -213,9 +213,8 @@ class TicketService(Service):
         )
         for word in words:
             pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", "") + "%"
-            stmt = stmt.where(
-                Ticket.subject.ilike(pattern) | requester.ilike(pattern) | Account.account_name.ilike(pattern)
-            )
+            said = Ticket.subject.ilike(pattern) | requester.ilike(pattern) | Account.account_name.ilike(pattern)
+            stmt = stmt.where(said | (Ticket.number == int(word)) if word.isdigit() and len(word) <= 9 else said)
         if open_only:
             stmt = stmt.where(Ticket.status.notin_(DONE))
         if assignee_id:

@@ -8,7 +8,7 @@ from store.access import Actor
 from store.auth import actor_for
 from store.errors import PermissionDenied
 from store.models.enums import Role
-from store.services import DealService, LeadService, PipelineService, TicketService, ViewService
+from store.services import DealService, LeadService, PipelineService, TaskService, TicketService, ViewService
 from tests.support import factories
 
 
@@ -89,6 +89,19 @@ async def test_an_accounts_view_names_no_parent_or_subsidiary_the_caller_may_not
         everything = await ViewService(s, who["sam"]).account_360(mine.id)  # support reads every account
         assert everything["parent"]["name"] == "Northwind Group"
         assert [c["name"] for c in everything["children"]] == ["Northwind UK", "Northwind US"]
+
+
+async def test_a_task_described_across_the_team_only_for_a_manager_of_that_team(db):
+    async with db.session() as s:
+        who, _ = await _world(s)
+        await TaskService(s, who["maria"]).create({"title": "Follow up #4242", "assignee_id": who["mike"].user_id})
+        await TaskService(s, Actor.system()).create(
+            {"title": "Follow up #4242 too", "assignee_id": who["carl"].user_id}
+        )
+        found = await TaskService(s, who["maria"]).described(["4242"], team=True)
+        assert [task.title for task, _ in found] == ["Follow up #4242"]  # not the other team's
+        with pytest.raises(PermissionDenied):
+            await TaskService(s, who["john"]).described(["4242"], team=True)
 
 
 async def test_pipeline_lists_only_what_the_caller_may_see(db):

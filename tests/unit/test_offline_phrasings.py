@@ -144,13 +144,14 @@ def test_the_insight_a_request_asks_for(text, insight):
         ("make my call sarah johnson task urgent", ("call sarah johnson", "urgent")),
         ("set emma's renewal prep task to high priority", ("emma's renewal prep", "high")),
         ("make a task to call sarah, urgent", None),
+        ("set priority high on follow up #8 and move it to aug 19", ("follow up #8", "high")),
     ],
 )
 def test_a_tasks_priority_change_names_the_task(text, said):
-    from assistant.offline.plan.route import TASK_PRIORITY
+    from assistant.offline.plan.route import task_priority
 
-    found = TASK_PRIORITY.match(text)
-    assert (found[1], found[2]) == said if said else found is None
+    found = task_priority(text)
+    assert found[:2] == said if said else found is None
 
 
 def test_a_task_said_after_a_dash_keeps_what_to_do():

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.offline.account_fields import headcount
 from assistant.offline.plan.core import PlanCore
 
 # "create an account called Quillon Freight, logistics", "new account: Quillon Freight (logistics)", "add Quillon
-# Freight as an account under Acme": the name, then maybe its industry and its parent.
+# Freight as an account under Acme", "new account: Halvorsen Marine, ~800 employees": the name, then maybe its
+# industry, headcount and parent.
 NEW_ACCOUNT = re.compile(
     r"^\W*(?:please\s+|pls\s+)?(?:(?:create|add|make|open|set\s+up)\s+(?:a\s+|an\s+)?(?:new\s+)?|new\s+)"
     r"(?:account|company)(?:\s*[:-]\s*|\s+(?:called|named|for)\s+|\s+)(?!(?:pls|please|for|with)\b)"
     r"(?P<name>[A-Za-z0-9][\w&.'-]*(?:\s+(?!in\b|under\b|as\b|with\b)[A-Za-z0-9&][\w&.'-]*){0,4})"
     r"(?:\s*(?:,|\(|\s-\s|\s+in\s+(?:the\s+)?)\s*(?:industry\s*:?\s*)?(?P<industry>[a-z][\w &/-]{1,40}?)\s*(?:\)|industry)?)?"
+    r"(?:\s*[,(]?\s*(?P<employees>~?\d[\d,.]*\s*k?)\s+(?:employees|people|ppl|staff|heads)\)?)?"
     r"(?:\s*,?\s+(?:under|child\s+of|subsidiary\s+of|part\s+of)\s+(?P<parent>[\w&.' -]+?))?\W*$",
     re.I,
 )
@@ -38,5 +41,6 @@ class AccountActs(PlanCore):
             "create_account",
             account_name=said["name"].strip(),
             industry=said["industry"].strip().capitalize() if said["industry"] else None,
+            employees=headcount(said["employees"]) if said["employees"] else None,
             parent_account_id=parent,
         )

@@ -329,14 +329,21 @@ class PlanCore(ABC):
             return None
         kinds = kind_hint(self.text, str(name), kinds)
         dashed = re.search(re.escape(str(name)) + r"\s+[-–—]\s+([A-Za-z]+(?:\s+\d+)?)\b", self.text, re.I)
+        whole = f"{name} - {dashed[1]}" if dashed else ""
         if (
-            dashed and "deal" in kinds and not _ASKING.match(dashed[1]) and not _ORDERED.match(dashed[1])
-        ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too ("northworks inc -
-            # how many ppl ...": no deal's name goes on with a question word)
-            name = f"{name} - {dashed[1]}"
+            dashed
+            and "deal" in kinds
+            and not _ASKING.match(dashed[1])
+            and not _ORDERED.match(dashed[1])
+            and any(covers(whole, str(h["name"])) for h in self.call("search_crm", query=whole, types=["deal"])["data"])
+        ):  # "Novaline Systems - Expansion 188": a deal's whole name, the part after the dash too, when a deal has it
+            # ("tom smith - prefers email": no deal goes on so; "northworks inc - how many ppl ...": no question word)
+            name = whole
         elif {"deal", "account"} & set(kinds):  # "northfield pilot 64": the number ending a name
             name = numbered(str(name), self.text)
         said = str(name)  # a record whose name holds other numbers than the ones said is never it ("platform 1")
+        if (lead := self._lead_at(said, kinds)) is not None:
+            return lead
         hits: list[dict[str, Any]] = [
             h
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
@@ -398,6 +405,12 @@ class PlanCore(ABC):
         employed = [h for h in hits if at and h["type"] in PERSON and covers(at[1], str(h.get("detail") or ""))]
         if employed:  # "rosa rossi at lumenpoint": the Rosa Rossi who works there
             hits = employed
+        worth = _THE_AMOUNT_ONE.search(self.text)
+        priced = [h for h in hits if worth and covers(str(name), h["name"]) and amount_said(str(h["detail"]), worth[0])]
+        if worth and len(priced) == 1:
+            hits = priced  # "vertexfield pilot, the 80k one": that one, whoever's it is (a write then says if it may)
+            if (amount := find_amount(worth[0])) is not None and self.slots.get("amount") == amount.value:
+                self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
         namesakes = [h for h in hits if str(h["name"]).lower() == str(hits[0]["name"]).lower()]
         if len(namesakes) > 1 and (placed := self._placed(namesakes)) is not None:
             hits = [placed, *(h for h in hits if h not in namesakes)]  # "olga zhou silverfield - title?"
@@ -413,6 +426,16 @@ class PlanCore(ABC):
                 self.answer("not_found_near", what=what, name=name, near=candidate_line(doubt[0]))
             self.answer("clarify", candidates=doubt[:4], confirm=len(doubt) == 1 and not doubt[0]["exact"])
         return record or hits[0]
+
+    def _lead_at(self, said: str, kinds: list[str]) -> dict[str, Any] | None:
+        """The lead in focus when a lone word names its company, which is no CRM record ("tell me about the bruno
+        quist lead" - "pinebridge": Bruno Quist of Pinebridge Systems again, not a look-alike account)."""
+        lead = self.focus.of(["lead"]) if "lead" in kinds and len(said.split()) == 1 else None
+        if lead is None or not lead.get("id"):
+            return None
+        found = self.call("search_leads", query=said, limit=5)["data"]["leads"]  # by name, email or company
+        ours = [f for f in found if str(f["id"]) == str(lead["id"]) and covers(said, str(f.get("company") or ""))]
+        return lead if ours and not covers(said, str(lead.get("name") or "")) else None
 
     def _hit_of(self, record: dict[str, Any]) -> dict[str, Any]:
         """A record shown, as search finds it (with the detail a "which one" question lists and its reply is matched
@@ -435,15 +458,9 @@ class PlanCore(ABC):
         return hits[0]
 
     def _told_apart(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The one candidate the rest of the message tells apart: the one whose amount it says ("vertexfield pilot, the
-        80k one"), or the one live deal or lead among closed or lost ones of its kind ("orbitpath renewal -> proposal":
-        the work is on the open deal; a closed one is named as such, "the lost one"); None when that leaves more than
-        one."""
-        worth = _THE_AMOUNT_ONE.search(self.text)
-        if worth and len(said := [c for c in candidates if amount_said(str(c.get("detail") or ""), worth[0])]) == 1:
-            if (amount := find_amount(worth[0])) is not None and self.slots.get("amount") == amount.value:
-                self.slots = {k: v for k, v in self.slots.items() if k != "amount"}  # the pick, no new amount
-            return said[0]
+        """The one candidate the rest of the message tells apart: the one live deal or lead among closed or lost ones of
+        its kind ("orbitpath renewal -> proposal": the work is on the open deal; a closed one is named as such, "the
+        lost one"), or a person by title or company (`_placed`); None when that leaves more than one."""
         kinds = {c.get("type") for c in candidates}
         live = [c for c in candidates if not closed(str(c.get("detail") or ""))]
         if len(kinds) == 1 and kinds <= {"deal", "lead"} and len(live) == 1:
@@ -495,10 +512,12 @@ class PlanCore(ABC):
         return int(self.call("get_ticket", ticket_id=str(ticket["id"]))["data"]["number"])
 
     def _focus_person(self) -> dict[str, Any] | None:
-        """The person of the one deal or ticket in focus: the deal's primary contact, the ticket's requester (the one
-        its view named: the ticket is not read again, since a turn that reads customer text proposes no write)."""
+        """The person of the one deal, ticket or account in focus: the deal's primary contact, the ticket's requester
+        (the one its view named: the ticket is not read again, since a turn that reads customer text proposes no
+        write), the account's one contact ("who do we know at solarforge" - "log a call with her")."""
         deal, ticket = self.focus.of(["deal"]), self.focus.of(["ticket"])
-        if ticket is not None and len(people := [p for p in self.focus.people if p.get("id")]) == 1:
+        named = ticket is not None or (deal is None and self.focus.of(["account"]) is not None)
+        if named and len(people := [p for p in self.focus.people if p.get("id")]) == 1:
             return {"type": "contact", "id": str(people[0]["id"]), "name": str(people[0].get("name") or "")}
         contact_id = None
         if deal is not None and deal.get("id"):

@@ -46,7 +46,7 @@ PIPELINE_WORDS = re.compile(r"\bpipeline\b|\bweighted\b|\btotal\b", re.I)
 # A new open stage said beside a deal's other changes ("90k and negotiation", "close june 30, to proposal"), never a
 # stage naming the deals ("the proposal deal").
 _STAGE_TOO = re.compile(
-    r"(?:\band|,|->|→|\bto|\binto)\s+(?:stage\s+)?(prospecting|qualification|proposal|negotiations?)\b"
+    r"(?:\band|[,:]|->|→|\bto|\binto)\s+(?:stage\s+)?(prospecting|qualification|proposal|negotiations?)\b"
     r"(?!\s+(?:deals?|stage\b|one\b))",
     re.I,
 )
@@ -263,24 +263,27 @@ class DealActs(RecordReads):
 
     def do_list_deals(self) -> None:
         """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the
-        account's own."""
+        account's own; a contact's: those they are the primary contact of."""
         open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
         named = " ".join(
             w for w in name_words(str(self.slots.get("name") or "")) if w not in NAME_NOISE | COMPANY_SUFFIXES
         )
         if named and not self.slots.get("pick"):
             mine = bool(re.search(r"\b(?:i|my)\b", self.text, re.I)) and self.role == "rep"
-            found = self.call("search_deals", query=named, open_only=open_only, mine=mine, limit=20)["data"]["deals"]
+            found = self.call("search_deals", query=named, open_only=open_only, mine=mine, limit=20, **self._floor())[
+                "data"
+            ]["deals"]
             if found and all(covers(named, str(d["deal_name"])) for d in found):
                 title = f"{'Your o' if mine else 'O'}{'pen deals' if open_only else 'deals'} named {named.title()}"
                 self.answer("deals", deals=found, title=title, empty="")
-        account = self.find(["account"], what="an account")
-        data = self.call("search_deals", account_id=account["id"], open_only=open_only, limit=20)["data"]
+        record = self.find(["account", "contact"], what="an account or contact")
+        of = {f"{record['type']}_id": record["id"]}  # "ines dubois's deals", "her deals?": those she is the contact of
+        data = self.call("search_deals", **of, open_only=open_only, limit=20, **self._floor())["data"]
         self.answer(
             "deals",
             deals=data["deals"],
-            title=f"{'Open deals' if open_only else 'Deals'} of {account['name']}",
-            empty=f"{account['name']} has no {'open ' if open_only else ''}deals.",
+            title=f"{'Open deals' if open_only else 'Deals'} of {record['name']}",
+            empty=f"{record['name']} has no {'open ' if open_only else ''}deals.",
         )
 
     def do_create_deal(self) -> None:
@@ -440,10 +443,11 @@ class DealActs(RecordReads):
 
     def do_stuck_deals(self) -> None:
         days = int(self.slots.get("days") or 14)
-        data = self.call("stuck_deals", min_days=days, scope=self._scope(), limit=10)["data"]
+        least = self._floor().get("min_amount")  # "anything stuck?" - "only the ones over 100k"
+        data = self.call("stuck_deals", min_days=days, scope=self._scope(), limit=10 if least is None else 50)["data"]
         self.answer(
             "deals",
-            deals=data["deals"],
+            deals=[d for d in data["deals"] if least is None or Decimal(str(d.get("amount") or 0)) >= least],
             title=f"Deals with no stage change for more than {days} days",
             empty=f"No deals have been stuck for more than {days} days.",
         )

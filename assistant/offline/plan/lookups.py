@@ -19,7 +19,7 @@ from assistant.offline.dialogue import (
 )
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.core import ANYTHING, NEXT_VIEW, Done, PlanCore
-from assistant.offline.slots import STOPWORDS, find_floor, find_window
+from assistant.offline.slots import STOPWORDS, find_floor, find_group_by, find_scope, find_window
 from prompts.periods import period_words
 
 FIELD_KEYS = {
@@ -126,8 +126,10 @@ class RecordReads(PlanCore):
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
     def do_show_record(self) -> None:
-        ordinal = _ORDINAL_PICK.search(self.text) and asked_field(self.text) in _DEAL_ONLY
-        record = self.find(["deal"] if ordinal else ANYTHING, what="a contact, lead, account or deal")
+        asked = asked_field(self.text)
+        kinds = ["deal"] if _ORDINAL_PICK.search(self.text) and asked in _DEAL_ONLY else ANYTHING
+        kinds = ["account"] if asked == "subsidiaries" else kinds  # "novaline systems incl its subs": the account
+        record = self.find(kinds, what="a contact, lead, account or deal")
         tool, arg = NEXT_VIEW[record["type"]]
         data = self.call(tool, **{arg: record["id"]})["data"]
         if (kind := asks_history(self.text)) and record["type"] in ("contact", "account"):
@@ -278,15 +280,19 @@ class RecordReads(PlanCore):
         floor = find_floor(self.text)
         least = int(floor.value[0]) + floor.value[1] if floor is not None and floor.value[0] <= 100 else None
         whose = self._teammate() or possessor(self.text, STOPWORDS)  # "mike's new leads": his
+        scope = find_scope(self.text)  # "my leads": the rep's own; "leads on my team": the team's
+        mine = not whose and self.role == "rep" and scope is not None and scope.value == "mine"
+        grouped = find_group_by(self.text)
+        by_owner = not whose and self.role in ("manager", "admin") and grouped is not None and grouped.value == "owner"
         result = self._as_teammate(
             "search_leads",
             "owner",
             query=None,
             status=status,
-            limit=25 if hot else 20,
+            limit=50 if by_owner else 25 if hot else 20,
             order="score" if hot or least is not None else "newest",  # "leads scoring above 80": the highest first
             **({"min_score": least} if least is not None else {}),
-            **({"owner": whose} if whose else {}),
+            **({"owner": whose} if whose else {"owner": "me"} if mine else {}),
             **({} if status else {"open_only": True}),
         )
         if not result.get("ok"):
@@ -296,8 +302,14 @@ class RecordReads(PlanCore):
         leads = data["leads"]
         if hot:  # the highest scores first
             leads = sorted(leads, key=lambda lead: -(lead.get("score") or 0))[:10]
-        owner = f"{self._who(whose)}'s " if whose else "Your " if self.role == "rep" else ""
+        owner = f"{self._who(whose)}'s " if whose else "Your " if mine else "Your team's " if self.role == "rep" else ""
         title = f"{owner}{status or 'open'} leads".strip()
+        if by_owner:
+            owners: dict[str, list[dict[str, Any]]] = {}
+            for lead in leads:
+                owners.setdefault(str(lead.get("owner") or "No one"), []).append(lead)
+            ranked = sorted(owners.items(), key=lambda kv: -len(kv[1]))
+            self.answer("leads_by_owner", owners=ranked, total=data["total"], title=title[0].upper() + title[1:])
         title += f" scoring {least} or more" if least is not None else ""
         self.answer("leads", leads=leads, total=data["total"], title=title[0].upper() + title[1:])
 

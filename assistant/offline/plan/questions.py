@@ -77,11 +77,16 @@ _TICKET_FIELD = re.compile(
 )
 # A question that asks who: from a manager, about the people of the team ("who has overdue tasks?").
 _WHO_ASKED = re.compile(r"^\W*who(?:'?s|\s+is|\s+has|\s+have|\s+got)?\b", re.I)
+# Who else works where the contact in focus does: "other contacts there?", "who else is at that company"
+_ELSE_THERE = re.compile(
+    r"\b(?:other|else|more)\b.{0,30}\b(?:there|at\s+(?:that|the\s+same|this)\s+(?:company|account|place))\b", re.I
+)
 _WON = re.compile(
     r"\b(?:what|which|how\s+much|how\s+many|deals?|did)\b.{0,40}\b(?:won|win|closed[\s-]won|booked)\b"
     r"|\b(?:what|which|how\s+much|how\s+many)\b.{0,30}\bdid\b.{0,30}\bclose\b(?!\s+(?:date|lost))"
     r"|\b(?:wins|closed[\s-]won\s+deals)\b"
-    r"|\bdid\s+(?:i|we|he|she|they|\w+)\s+(?:close|win|sign|book)\s+(?:anything|any|something|much|many|a\s+deal)\b",
+    r"|\bdid\s+(?:i|we|he|she|they|\w+)\s+(?:close|win|sign|book)\s+(?:anything|any|something|much|many|a\s+deal)\b"
+    r"|\b(?:won|signed|booked|closed)\s+(?:anything|any\s+deals?|something)\b",  # "won anything this month?"
     re.I,
 )
 _WORKING_ON = re.compile(
@@ -262,9 +267,14 @@ class QuestionReads(PlanCore):
             DEAL_WORDS.search(lowered)
             and not self.slots.get("name")
             and refers_back(self.text)
-            and self.focus.of(["account"])
+            and self.focus.of(["account", "contact"])
         ):
-            return "list_deals"  # "what deals do they have open?" after looking at an account
+            return "list_deals"  # "what deals do they have open?" after looking at an account, "her deals?"
+        if _ELSE_THERE.search(lowered) and not self.slots.get("name") and (person := self.focus.of(["contact"])):
+            account = self.call("get_contact", contact_id=str(person["id"]))["data"].get("account")
+            if account:  # "other contacts there?" after looking at a contact: her account's view names them all
+                self.slots = {**self.slots, "name": account["name"]}
+                return "show_record"
         if _MEETING_WORDS.search(lowered) and not re.search(r"\btickets\b", lowered):
             return "my_meetings"  # "calendar sync tickets" are tickets
         if TASK_WORDS.search(lowered) and not self.slots.get("name"):

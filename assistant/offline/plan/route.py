@@ -192,19 +192,53 @@ _ON_THE_LEAD = re.compile(
     r"(?:her|his|their|the)\s+lead\b",
     re.I,
 )
-TASK_PRIORITY = re.compile(
+_PRIORITY_LAST = re.compile(
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
     r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?"
     r"(?:\s*(?:,|and)\s+(.+?))?\W*$",  # "... high priority and move it to monday": its due date too
     re.I,
 )
+_BANT_FOR = re.compile(
+    r"^\W*bant\s+(?:for|on|of)\s+(?:the\s+)?([a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)(?:\s+lead)?\s*[:,-]", re.I
+)
+_NOTE_ON_TICKET = re.compile(
+    r"^\W*(?:(?:pls|please)\s+)?(?:(?:add|put|leave|drop|log)\s+(?:a\s+|an\s+)?)?(?:internal\s+)?note\s+(?:to|on|for)\s+"
+    r"(?:ticket\s+|case\s+)?#?(\d{4,5})\s*(?:[:,]|\s[-–—])\s*(\S.*)$",
+    re.I | re.S,
+)
+_PRIORITY_FIRST = re.compile(  # "set priority high on follow up #8 and move it to aug 19"
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|change|bump)\s+(?:the\s+)?priority\s+(?:to\s+)?"
+    rf"(urgent|high|low|medium)\s+(?:on|for)\s+(?:my\s+|the\s+)?({NUMBERED_TASK}|.+?\s+(?:task|to-?do|reminder))"
+    r"(?:\s*(?:,|and)\s+(.+?))?\W*$",
+    re.I,
+)
+
+
+_PRIORITY_NOW = re.compile(  # "follow up #26 is urgent now"
+    rf"^\W*(?:my\s+|the\s+)?({NUMBERED_TASK})\s+(?:is|should\s+be)\s+(?:now\s+)?(urgent|high|low|medium)"
+    r"(?:\s+priority)?(?:\s+now)?\W*$",
+    re.I,
+)
+
+
+def task_priority(text: str) -> tuple[str, str, str | None] | None:
+    """The task a priority change names, the priority and what further clause follows (a due date), or None."""
+    if said := _PRIORITY_LAST.match(text):
+        return said[1], said[2], said[3]
+    if said := _PRIORITY_FIRST.match(text):
+        return said[2], said[1], said[3]
+    if said := _PRIORITY_NOW.match(text):
+        return said[1], said[2], None
+    return None
+
+
 # "move my task 'Send specs to Lisa Chen' to next tuesday", "push my follow up task to friday": a task that exists
 # gets a new due date (named by its title's words: never a new task called by the rest of the sentence)
 TASK_DUE = re.compile(
-    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:move|push|reschedule|shift|bump|postpone)\s+"
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:move|push|reschedule|shift|bump|postpone|(?:change|set|update)(?=\s.*\bdue\b))\s+"
     r"((?:my\s+|the\s+|[a-z]+['’]s\s+)?(?:(?:task|to-?do|reminder)\s+['\"‘“].+?['\"’”]|.+?\s+(?:task|to-?do|reminder)"
     rf"|{NUMBERED_TASK}))"
-    r"\s+(?:to|till|until|out\s+to)\s+(.+?)\W*$",
+    r"(?:['’]s)?(?:\s+due(?:\s+date)?)?\s+(?:to|till|until|out\s+to)\s+(.+?)\W*$",  # "change follow up #24 due date to feb 5"
     re.I,
 )
 _IT_DUE = re.compile(
@@ -410,10 +444,13 @@ class Plan(
         if not is_question(text) and not cannot and (change := account_change(text)) is not None:
             self.writing = True  # "northworks inc - headcount is 18000 now"
             self.do_update_account(change)
-        if _ON_THE_LEAD.search(text) and (bant := find_bant(text)) and not is_question(text):
+        # "BANT for rosa tanaka: budget 60k signed off, ...": her answers, no conversion ("... mark him qualified": that)
+        bant_for = _BANT_FOR.match(text) if rule_intent(text) != "update_lead_status" else None
+        if (_ON_THE_LEAD.search(text) or bant_for) and (bant := find_bant(text)) and not is_question(text):
             self.writing = True  # "spoke w rosa tanaka, budget is 60k ..., put that on her lead": its BANT answers
             person = find_name(text, after=("with", "w", "to"))
-            self.slots = {**self.slots, "name": self.slots.get("name") or (person and person.value)}
+            named = bant_for[1] if bant_for else self.slots.get("name") or (person and person.value)
+            self.slots = {**self.slots, "name": named}
             lead = self.find(["lead"], what="a lead")
             self.write("update_lead", lead_id=lead["id"], changes={f"bant_{k}": v for k, v in bant.items()})
         if (field := _BANT_SET.search(text)) and not is_question(text):
@@ -421,6 +458,9 @@ class Plan(
             self.slots = {**self.slots, "name": field["who"]}
             lead = self.find(["lead"], what="a lead")
             self.write("update_lead", lead_id=lead["id"], changes={f"bant_{field['field'].lower()}": field["value"]})
+        if (noted := _NOTE_ON_TICKET.match(text)) is not None:  # "add note to 1013: customer sent a SAML trace"
+            self.writing = True
+            self.do_ticket_note(int(noted[1]), noted[2].strip())
         if (
             self.role == "support"
             and (
@@ -445,7 +485,12 @@ class Plan(
                 self.writing = True  # "1059 and 1041 both to sam pls": each one handed on, one approval
                 numbers = dict.fromkeys(int(n) for n in re.findall(r"\d{4,5}", many[0]))
                 self.write_all([("assign_ticket", {"number": n, "assignee": self._person(many[1])}) for n in numbers])
-            numbered = {**FILLERS["update_ticket"](text, self.model.now()), "ticket_number": int(bare[1])}
+            kept = {k: v for k, v in self.slots.items() if k in ("status", "priority") and v}  # a correction's values
+            numbered = {
+                **FILLERS["update_ticket"](text, self.model.now()),
+                **(kept if self.parse.intent == "update_ticket" else {}),  # "... and bump priority to urgent too"
+                "ticket_number": int(bare[1]),
+            }
             if (
                 numbered.get("status") or numbered.get("priority") or handed_to(text) or _CHANGES_TICKET.search(text)
             ) and not is_question(text):  # "set 1062 priority", "1042 to 50k": what should change is asked
@@ -501,9 +546,9 @@ class Plan(
         ) and not is_question(text):
             self.writing = True
             self.do_complete_task()
-        if (prioritised := TASK_PRIORITY.match(text)) is not None:  # "make my call sarah johnson task urgent"
+        if (prioritised := task_priority(text)) is not None:  # "make my call sarah johnson task urgent"
             self.writing = True
-            self.do_task_priority(prioritised)
+            self.do_task_priority(*prioritised)
         moved = TASK_DUE.match(text)
         if moved is not None and (due := find_date(moved[2], self.model.now().date())) is not None:
             self.writing = True

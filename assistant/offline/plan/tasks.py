@@ -21,6 +21,9 @@ def _task_words(text: str) -> str:
 
 _WHOSE_TASKS = re.compile(r"^([A-Z][a-z]+)(?: [A-Z][\w'-]+)*'s open tasks\b")  # "Emma Wilson's open tasks ...:"
 _UNTIL = re.compile(r"\b(?:between\s+now\s+and|from\s+now\s+(?:un)?til|(?:un)?til)\s+(\S.*)$", re.I)  # "... and sunday"
+_FOR_WHOM = re.compile(
+    r"\bfor\s+(?!(?:me|myself|us|him|her|them|today|tomorrow)\b)([a-z]+)\W*$", re.I
+)  # "... for carlos"
 _IN_PROGRESS = re.compile(r"\bin[\s-]progress\b|\bstarted\b|\bunderway\b", re.I)
 _WHO_ON_TEAM = re.compile(r"\bwho\s+(?:on|in|of)\s+(?:my|our|the)\s+team\b|\bwhich\s+(?:rep|teammate|person)\b", re.I)
 _FOR_TEAMMATE = re.compile(
@@ -57,7 +60,7 @@ _CLOSING_WORDS = (
 )
 COMPLETE_TASK = re.compile(
     r"\b(?:complete|finish(?:ed)?|tick\s+off|check\s+off|cross\s+off|close(?:\s+out)?|done\s+with)\s+(?:\S+\s+){0,6}?tasks?\b"
-    rf"|\b(?:complete|finish(?:ed)?|done\s+with)\s+(?:the\s+|my\s+)?{NUMBERED_TASK}"  # "done with follow up #33"
+    rf"|\b(?:complete|finish(?:ed)?|done\s+with|close(?:\s+out)?|mark\s+off)\s+(?:the\s+|my\s+)?{NUMBERED_TASK}"  # "done with follow up #33"
     rf"|\b(?:tasks?|{NUMBERED_TASK})\s+(?:as\s+|is\s+|to\s+)?(?:done|complete(?:d)?|finished)\b"
     rf"|\b(?:{'|'.join(_CLOSING_WORDS)}|get\s+rid\s+of)\s+(?:the\s+|that\s+|my\s+)?"
     rf"(?:{NUMBERED_TASK}|(?:\S+\s+){{0,4}}?task)\b",
@@ -167,15 +170,14 @@ class TaskActs(PlanCore):
             assignee=assignee,
         )
 
-    def do_task_priority(self, said: re.Match[str]) -> None:
+    def do_task_priority(self, named: str, priority: str, rest: str | None) -> None:
         """Set the priority of one open task the words name: the caller's, or the teammate's a possessive names; and
         the due date a further clause gives ("... high priority and move it to monday")."""
-        owner = re.match(r"([a-z]+)['’]s\s+", said[1], re.I)
-        words = said[1][owner.end() :] if owner else said[1]
-        task = self._task(words, owner[1] if owner else None)
-        due = find_date(said[3], self.model.now().date()) if said[3] else None
+        owner = re.match(r"([a-z]+)['’]s\s+", named, re.I)
+        task = self._task(named[owner.end() :] if owner else named, owner[1] if owner else None)
+        due = find_date(rest, self.model.now().date()) if rest else None
         self.write(
-            "update_task", task_id=task["id"], priority=said[2].lower(), **({"due_date": due.value} if due else {})
+            "update_task", task_id=task["id"], priority=priority.lower(), **({"due_date": due.value} if due else {})
         )
 
     def do_task_due(self, words: str, due: date) -> None:
@@ -186,7 +188,7 @@ class TaskActs(PlanCore):
 
     def do_complete_task(self) -> None:
         """Mark one open task done: the caller's, or the teammate's the message names ("close out mike's follow up #16
-        task")."""
+        task", "close out follow up #23 for carlos")."""
         said = COMPLETE_TASK.search(self.text) or DONE_WITH_IT.search(self.text)
         assert said is not None
         parts = clauses(self.text)
@@ -196,6 +198,8 @@ class TaskActs(PlanCore):
         if not _task_words(clause) and len(self.focus.shown) == 1:  # "mark it done" after a list of one task
             clause = re.sub(r"\s+\((?:due|overdue)\b.*$", "", self.focus.shown[0])
         owner = re.search(r"\b([a-z]+)['’]s\b", clause, re.I)
+        if owner is None and self.role in ("manager", "admin"):
+            owner = _FOR_WHOM.search(clause)  # "close out follow up #23 for carlos" (a rep's "... for acme" is no one)
         words = clause[: owner.start()] + clause[owner.end() :] if owner else clause
         task = self._task(words, owner[1] if owner else None)
         self.write("update_task", task_id=task["id"], status="done")
@@ -233,6 +237,10 @@ class TaskActs(PlanCore):
             described = self.attempt("find_tasks", description=key)
             ids = {t["id"] for t in described.get("data") or []} if described.get("ok") else set()
             matched = [line for line in lines if line["id"] in ids]
+        if not matched and self.role in ("manager", "admin") and re.search(r"\d", key):
+            team = self.attempt("find_tasks", description=key, team=True)  # "assign follow up #17 to john": whoever's
+            if len(found := team.get("data") or []) == 1:
+                return {"type": "task", "id": found[0]["id"], "name": ""}
         if (
             len(matched) > 1
             and len(among := [m for m in matched if str(m["id"]) in {str(r["id"]) for r in listed}]) == 1

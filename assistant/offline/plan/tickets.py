@@ -300,6 +300,20 @@ class TicketActs(PlanCore):
         title = f"{'Your t' if mine else 'T'}ickets resolved {label}"
         self.answer("tickets", tickets=data["tickets"], total=data["total"], title=title)
 
+    def do_ticket_note(self, number: int, body: str) -> None:
+        """A note on the ticket of that number ("add note to 1013: customer sent a SAML trace"), found without reading
+        its thread (a turn that read other people's text writes nothing)."""
+        found = [
+            t
+            for t in self.call("find_tickets", description=str(number), open_only=False)["data"]
+            if t["number"] == number
+        ]
+        if not found:
+            self.answer(
+                "error", field="number", reason=f"no ticket #{number}. Which one did you mean? Nothing was changed."
+            )
+        self.write("add_note", related_type="ticket", related_id=found[0]["id"], body=body)
+
     def _ticket_number(self) -> int | None:
         """The ticket a support request is about: a number it gives, else the one ticket in focus ("suggest a reply to it")."""
         number = self.slots.get("ticket_number") or read_slots(self.text, self.model.now()).get("ticket_number")
