@@ -184,6 +184,7 @@ async def test_every_offline_template_renders_for_support(db, demo, monkeypatch)
             "book me a flight to Paris",
             "what's Sarah Johnson's phone number?",
             "list my open leads",
+            "open leads by rep",
             "what meetings do I have this week?",
             "good morning!",
             "show me ticket 1001",
