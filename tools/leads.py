@@ -27,6 +27,7 @@ async def search_leads(
     min_score: int | None = None,
     owner: str | None = None,
     open_only: bool = False,
+    by_owner: bool = False,
 ) -> ToolResult:
     """List leads the user may see, by free text (name, email, company), status and whose they are (each with its
     owner's name when on the caller's team); looked up by text, each also says which BANT answers it still lacks
@@ -40,6 +41,7 @@ async def search_leads(
         min_score: only leads scoring at least this (0-100; "leads scoring above 80": 81)
         owner: only this teammate's leads: email, full or first name (your team; admins: anyone)
         open_only: only leads still being worked (new, contacted or qualified; "my open leads")
+        by_owner: also count the matching leads per owner ("leads by rep"): leads, qualified ones, top score
     """
     owner_id = None
     if owner:
@@ -54,9 +56,22 @@ async def search_leads(
         open_only=open_only,
     )
     owners = {user.id: user.name for user in await PeopleService(ctx.session, ctx.actor).teammates()}
+    grouped: dict[str, object] = {}
+    if by_owner:
+        counts = await LeadService(ctx.session, ctx.actor).by_owner(status=status, open_only=open_only)
+        grouped["by_owner"] = [
+            {
+                "owner": owners.get(who, "another team") if who else "No one",
+                "leads": n,
+                "qualified": q,
+                "top_score": top,
+            }
+            for who, n, q, top in counts
+        ]
     return ToolResult(
         data={
             "total": total,
+            **grouped,
             "leads": [
                 {
                     "id": str(lead.id),

@@ -24,8 +24,8 @@ from assistant.offline.handoff import ticket_handed
 
 # A teammate the words give a task to: "nudge mike - a task for him to ...", "a task for mike to ...".
 _TASK_FOR = re.compile(
-    r"\b(?:nudge|ping|tell|ask|remind|get|have)\s+(?!me\b|us\b|him\b|her\b|them\b)([a-z]+)\b.{0,40}?"
-    r"\b(?:tasks?|reminders?|to-?dos?)\s+for\s+(?:him|her|them)\b"
+    r"\b(?:nudge|ping|tell|ask|remind|get|have)\s+(?!me\b|us\b|him\b|her\b|them\b)([a-z]+)\b.{0,60}?"
+    r"\b(?:(?:tasks?|reminders?|to-?dos?)\s+for\s+(?:him|her|them)|(?:make|give|set)\s+(?:him|her|them)\s+an?\s+task)\b"
     r"|\b(?:tasks?|reminders?|to-?dos?)\s+for\s+(?!me\b|myself\b|us\b|him\b|her\b|them\b|the\b|a\b|an\b|today\b|"
     r"tomorrow\b|monday\b|tuesday\b|wednesday\b|thursday\b|friday\b|next\b|this\b)([a-z]+)\s+to\b",
     re.I,

@@ -43,6 +43,12 @@ _THE_ONE_MEANT = re.compile(
     r"(?:\s+(account|deal|contact|lead|company|opportunity))?(?:\s+(?:instead|rather))?\W*$",
     re.IGNORECASE,
 )
+# The same person as another kind of record: "no sorry, the contact at brightfield - not the lead", "the lead, not the contact"
+_PERSON_KIND = re.compile(
+    r"^\W*(?:(?:no+|nope|sorry|actually|wait|oops)\b[\s,.!:;-]*)*(?:i\s+meant\s+)?the\s+(contact|lead)"
+    r"(?:\s+(?:at|from|@)\s+([a-z][\w&.'-]*(?:\s+[a-z][\w&.'-]*)?))?(?=\s*(?:[-–—,;]|not\b|$))",
+    re.IGNORECASE,
+)
 # A look-alike picked by its amount after a proposal: "the 5k one", "no, the $120k deal".
 AMOUNT_PICK = re.compile(
     r"^\W*(?:(?:no+|nope|sorry|actually|wait|i\s+meant)\b[\s,.!:;-]*)*the\s+\$?\d[\d.,]*\s*[km]?\s+(?:one|deal|opp)\W*$",
@@ -108,6 +114,56 @@ def proposed_tool(messages: Sequence[Message], last_user: int) -> str | None:
     return pending[-1] if pending else None
 
 
+def proposed_arguments(messages: Sequence[Message], last_user: int) -> dict[str, object]:
+    """The arguments of the write the previous turn left waiting for approval ({} when none)."""
+    start = proposal_turn(messages, last_user)
+    if start is None:
+        return {}
+    calls = {c.id: c for m in messages[start + 1 : last_user] if m.role == "assistant" for c in m.tool_calls}
+    pending = [
+        calls[m.tool_call_id]
+        for m in messages[start + 1 : last_user]
+        if m.role == "tool" and _status(m.content) == "pending_approval" and m.tool_call_id in calls
+    ]
+    return dict(json.loads(pending[-1].arguments or "{}")) if pending else {}
+
+
+# A hand-off taken back with another change asked instead: "actually leave it with me, just make it high"
+_KEPT = re.compile(
+    r"^\W*(?:(?:no+|nope|wait|actually|sorry|hmm+)\b[\s,.!:;-]*)*"
+    r"(?:leave|keep)\s+it\s+(?:with\s+(?:me|us)|where\s+it\s+is|as\s+it\s+is)\b[\s,.;:-]*(?:and\s+|but\s+)?(?:just\s+)?(\S.*)$",
+    re.IGNORECASE,
+)
+
+
+# A number of something said in the proposal's own words, corrected: "actually make that 60 seats"
+_SWAPPED_COUNT = re.compile(
+    r"^\W*(?:(?:no+|nope|wait|actually|sorry|oops)\b[\s,.!:;-]*)*(?:make\s+(?:that|it)\s+|it'?s\s+|it\s+was\s+)"
+    r"(\d[\d,.]*)\s+([a-z]{3,})\W*$",
+    re.IGNORECASE,
+)
+
+
+def swapped_count(text: str, request: str) -> str | None:
+    """The proposal's request with a number of something it says corrected ("... pricing for 50 seats" - "actually
+    make that 60 seats"); None when the correction is no such number or the request says no (or several) such."""
+    said = _SWAPPED_COUNT.match(text)
+    if said is None:
+        return None
+    unit = said[2].lower().rstrip("s")
+    old = list(re.finditer(rf"\b\d[\d,.]*(?=\s+{re.escape(unit)}s?\b)", request, re.IGNORECASE))
+    if len(old) != 1:
+        return None
+    return request[: old[0].start()] + said[1] + request[old[0].end() :]
+
+
+def kept_instead(text: str) -> str | None:
+    """What a message asks instead of the proposed hand-off it takes back ("leave it with me, just make it high" ->
+    "make it high"); None when it takes none back."""
+    kept = _KEPT.match(text)
+    return kept[1] if kept else None
+
+
 def draft_turn(messages: Sequence[Message], last_user: int) -> int | None:
     """The index of the previous user message when its turn drafted an email (for "make it more formal")."""
     previous = [i for i in range(last_user) if messages[i].role == "user"]
@@ -167,7 +223,8 @@ def named_as(intent: str, text: str) -> dict[str, object]:
 # What a person said or asked, told after a call was proposed without a summary: "she asked about calendar sync"
 _TELLS_MORE = re.compile(
     r"^\W*(?:she|he|they)\s+(?:\w+\s+){0,2}?(?:asked|said|wants|wanted|mentioned|needs|needed|told|agreed|confirmed"
-    r"|raised|brought\s+up|is\s+going|will)\b",
+    r"|raised|brought\s+up|is\s+going|will)\b"
+    r"|^\W*(?:it\s+was\s+|we\s+)?(?:about|re|regarding|discussed|talked\s+about|went\s+over|covered)\b",  # "it was about the renewal"
     re.I,
 )
 
@@ -221,9 +278,13 @@ def day_shift(text: str) -> int | None:
 
 
 def retarget(text: str) -> tuple[str, str | None] | None:
-    """The record a correction moves the write to, and the record type it names: ("Acme", "account")."""
+    """The record a correction moves the write to, and the record type it names: ("Acme", "account"); for the same
+    person as another kind of record, "at" and their company or nothing ("the contact at brightfield - not the lead":
+    ("at brightfield", "contact"))."""
     if day_shift(text) is not None:
         return None  # "no, the day after": a day, no record
+    if person := _PERSON_KIND.match(text):
+        return (f"at {person[2]}" if person[2] else ""), person[1].lower()
     m = _RETARGET.search(text)
     m = m if m is not None and not _says_value(m[1]) else _OTHER.match(text)  # "make it urgent instead": a value
     if m is None and (meant := _THE_ONE_MEANT.match(text)) is not None and not _says_value(meant[1]):

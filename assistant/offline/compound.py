@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import re
 
-from assistant.offline.dialogue import is_question
+from assistant.offline.dialogue import is_question, opens_with_command
 
 # Where a second request starts: "and" (then/also), "also", "then", ";", "&" or a question mark; never inside a number or
 # a name.
 _JOIN = re.compile(
-    r"(?<=\?)\s+(?:and\s+|also\s+|then\s+|plus\s+)?|\s*;\s*|\s*,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|\s*,\s*(?:also|then|plus)\s+|\s*\.\s+(?:also|and|then)\s+",
+    r"(?<=\?)\s+(?:and\s+|also\s+|then\s+|plus\s+)?|\s*;\s*|\s*,?\s+(?:and|&)\s+(?:also\s+|then\s+)?|\s*,\s*(?:also|then|plus)\s+|\s*\.\s+(?:also|and|then)\s+"
+    r"|\s*\.\s+(?=remind\s+me\b)",  # "... -> lost, budget freeze. remind me to circle back sep 1"
     re.I,
 )
+# "met with sarah connor and lisa chen ...": the "and" joins the people one meeting or call was with
+_WITH_NAMES = re.compile(r"\b(?:with|w/?)\s+[a-z][\w'-]*(?:\s+[a-z][\w'-]*){0,2}$", re.I)
 _BARE_NUMBER = re.compile(r"^#?(\d{3,5})\W*$")
 _NUMBER = re.compile(r"#?\b\d{3,5}\b")
 _ENDS_NUMBERED, _STARTS_NUMBERED = re.compile(r"#?\b\d{3,5}$"), re.compile(r"^#?\d{3,5}\b")
@@ -47,6 +50,8 @@ def parts(text: str) -> list[str] | None:
             piece = f"{said[-1][: number.start()]}{bare[1]}{said[-1][number.end() :]}"
         elif len(piece.split()) < 2 or (said and is_question(piece)):
             return None  # "log a call with sarah and tom": one request; a question comes first or not at all
+        elif said and _WITH_NAMES.search(said[-1]) and not opens_with_command(piece):
+            return None
         said.append(piece)
     if any(_BODY.search(p) for p in said[:-1]):
         return None  # "note on acme: they want sso and scim": the body's "and"

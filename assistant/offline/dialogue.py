@@ -18,6 +18,7 @@ from typing import Any
 from assistant.messages import Message
 from assistant.offline import slots
 from assistant.offline.amend import retarget
+from assistant.offline.linking import covers
 from store.models import EmailMessage
 
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
@@ -82,7 +83,7 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
         (
             (
                 r"\b(?:delete|remove|wipe|purge|erase|destroy)\b.{0,40}\b(?:all|every|everything|entire|whole|records?|contacts?|leads?|"
-                r"deals?|accounts?|tickets?|database|crm)\b"
+                r"deals?|accounts?|tickets?|database|crm)\b|\b(?:drop|truncate)\s+(?:table|database)\b"
             ),
             "delete records",
         ),
@@ -113,7 +114,11 @@ OUT_OF_SCOPE: list[tuple[re.Pattern[str], str]] = [
             r"password\s+hash(?:es)?|credentials?|api\s+keys?|secret\s+keys?|private\s+keys?)\b",
             "reveal passwords, credentials or keys",
         ),
-        (r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b", "order things"),
+        (
+            r"\b(?:order|buy|purchase)\s+(?:me\s+)?(?:lunch|food|pizza|coffee|a\s+\w+)\b"
+            r"|^\W*(?:(?:please|pls|can\s+you|could\s+you)\s+)?(?:order|buy|purchase)\s+(?:me\s+|us\s+)?\d+\s+\w+",  # "buy 10 new monitors"
+            "order things",
+        ),
         (
             r"\b(?:reserve|book)\s+(?:me\s+|us\s+)?a\s+table\b|\brestaurants?\b|\bdinner\s+reservations?\b",
             "book restaurants",
@@ -161,6 +166,7 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 _ASK_YOU = re.compile(r"^\W*" + _POLITE + r"(?:can|could|would|will)\s+you\s+(?:please\s+)?(\w+)", re.IGNORECASE)
+_GET_SOMEONE_TO = re.compile(r"\s+(?!me\b|us\b)[a-z]+\s+to\s+[a-z]", re.I)
 _READ_VERBS = {
     "show",
     "tell",
@@ -440,8 +446,8 @@ def is_question(text: str) -> bool:
     if _COMMAND_START.match(text):
         return False
     polite = _ASK_YOU.match(text)
-    if polite:
-        return polite[1].lower() in _READ_VERBS
+    if polite:  # "can you get carlos to chase ...": a task handed on, no read
+        return polite[1].lower() in _READ_VERBS and not _GET_SOMEONE_TO.match(text, polite.end())
     asked_then = _ASKED_THEN.search(text)  # "sara jonson's email? need to cc her": a question, then why
     return (
         bool(_QUESTION_START.match(text) or _QUESTION_CLAUSE.search(text) or _LAST_CLAUSE_ASKS.search(text))
@@ -658,10 +664,15 @@ def focus_of(history: Sequence[Message]) -> Focus:
     searched = False  # a later turn looked a name up and settled on no record: "it" is that name now, not older focus
     unsettled = False  # the turn being read ended asking "which one" of several: none of its records is the focus
     parted = False  # the focus is the view of one part of a message of several requests
+    misread = False  # the turn being read was not understood
+    misread_said = ""  # what the user said in the turns after the focus that were not understood
     for message in reversed(history):
         if message.role == "assistant" and message.content and not message.tool_calls and not focus.records:
             unsettled = _ASKED_WHICH.match(message.content) is not None
             searched = searched or unsettled
+            misread = _NOT_UNDERSTOOD.match(message.content) is not None
+        if message.role == "user" and misread and not focus.records:
+            misread_said += f" {message.content or ''}"
         if message.role == "tool" and message.tool_call_id in calls and unsettled:
             continue
         if message.role == "tool" and message.tool_call_id in calls:
@@ -704,9 +715,15 @@ def focus_of(history: Sequence[Message]) -> Focus:
     names = _names(history, calls)
     for record in focus.records:
         record["name"] = record.get("name") or names.get(str(record.get("id")), "")
+    if misread_said and any(
+        record.get("name") and covers(str(record["name"]), misread_said) for record in focus.records
+    ):
+        focus.records = []  # "show me vera hansen at ironpath" - "now vera hansen at northpath" (not understood): "her"
+        # is no one for sure
     return focus
 
 
+_NOT_UNDERSTOOD = re.compile(r"^I can't help with that: I'm Nexa's offline assistant")
 _ASKED_WHICH = re.compile(r"^Which one did you mean\?\n(?:.*\n)*?1\. .*\n2\. ", re.M)
 
 

@@ -28,6 +28,9 @@ _SLANG = {
     "tkt": "ticket",
     "tkts": "tickets",
     "amt": "amount",
+    "addr": "address",
+    "addy": "address",
+    "qtr": "quarter",
     "wk": "week",
     "wks": "weeks",
     "mtg": "meeting",
@@ -69,11 +72,17 @@ _SLANG_WORD = re.compile(
 )
 
 
+# "now vera hansen at northpath", "ok now the renewal": a turn's opening "now" says only that a new request follows
+_NOW_NEXT = re.compile(
+    r"^\W*(?:ok(?:ay)?[\s,]+)?(?:and\s+)?now[\s,]+(?!what\b|that\b|is\b|it'?s\b|you\b|i\b)(?=[a-z])", re.I
+)
+
+
 def plain_words(text: str) -> str:
     """Chat shorthand spelt out ("any urgent tix w sam rn" -> "any urgent tickets with sam right now") and asides that
-    carry nothing dropped ("btw", "lol"); a word is replaced only where it stands alone (not inside an email address, a
-    name or a number)."""
-    plain = _SLANG_WORD.sub(lambda m: _SLANG[m[1].lower()], text)
+    carry nothing dropped ("btw", "lol", an opening "now"); a word is replaced only where it stands alone (not inside an
+    email address, a name or a number)."""
+    plain = _SLANG_WORD.sub(lambda m: _SLANG[m[1].lower()], _NOW_NEXT.sub("", text))
     dropped = any(not _SLANG[m[1].lower()] for m in _SLANG_WORD.finditer(text))
     return re.sub(r"\s+(?=[,.;!?]|$)|(?<=\s)\s+", "", plain).strip() if dropped else plain
 

@@ -37,6 +37,10 @@ _PATTERNS = [
         # "move mike's follow up task over to john", "move john's follow up #15 task to mike" (never "move it to eod" nor
         # a date: "move follow up #15 to aug 30")
         _LEAD + r"move\s+(?P<what>.+?)\s+over\s+to\s+" + _WHO + r"\b(?!['’]s\b)",
+        # "take follow up #19 off carlos and give it to emma"
+        _LEAD
+        + r"(?P<taken>take)\s+(?P<what>.+?\s+(?:off|away\s+from)\s+[a-z]+)\s+and\s+(?:give|hand|pass|assign)\s+(?:it|them)\s+"
+        r"(?:over\s+)?to\s+" + _WHO + r"\b(?!['’]s\b)",
         _LEAD + r"move\s+(?!(?:it|this|that)\b)(?P<what>.+?)\s+to\s+" + _WHO + r"\b(?!['’]s\b)(?!\s*\d)\W*$",
         # "put the prismpoint sso ticket on me", "put 1042 on sam"
         _LEAD + r"put\s+(?P<what>.+?)\s+on\s+" + _WHO + r"\b(?!['’]s\b)",
@@ -114,6 +118,7 @@ _NAMED_FIRST = re.compile(
     r"(?:it|this|that)\b",
     re.I,
 )
+_OFF = re.compile(r"\s+(?:off|away\s+from)\s+(?=[a-z]+$)", re.I)  # "follow up #19 off carlos": carlos's now
 # a deal by its whole name: "Atlasstone LLC - Platform 6"
 _WHOLE_DEAL_NAME = re.compile(r"^\W*[a-z][\w&'.]*(?:\s+[\w&'.]+)*\s+-\s+[a-z]+(?:\s+[a-z]+)?(?:\s+\d{1,4})?\W*$", re.I)
 _PRONOUN = re.compile(r"^\W*(?:his|her|their)\s+(?=\S)", re.I)
@@ -146,6 +151,8 @@ def handoff(text: str, focused: Collection[str] = ()) -> Handoff | None:
         named = _NAMED_FIRST.match(text) if pointed(what) == 0 else None
         if named and len(_kinds(named[1], ())) == 1:  # "Atlasstone LLC - Platform 6 - give it to john": that deal
             what = named[1]
+        if m.groupdict().get("taken"):
+            what = _OFF.sub(" from ", what)
         if re.match(r"\W*[a-z]+\s+(?:a|an|another|some)\s", what, re.I):
             return None  # "give john a task to refresh the forecast": a new task for john, nothing handed on
         if who.lower() in _NOT_A_PERSON or who.lower() in MONTHS or who.lower() in WEEKDAYS or find_stage(who):
@@ -205,9 +212,10 @@ def pointed(words: str) -> int | None:
 
 _HANDED = re.compile(
     r"\b(?:(?:re-?)?assign|give|hand(?:\s+off)?|transfer|pass|route|send|escalate|put)\s+"
-    r"(?:it|this(?:\s+one)?|that(?:\s+one)?|the\s+(?:ticket|case|issue)|(?:ticket|case)\s*#?\d{3,5}|#?\d{3,5})\s+"
+    r"(?:it|this(?:\s+one)?|that(?:\s+one)?|both|them|the\s+(?:ticket|case|issue)|(?:ticket|case)\s*#?\d{3,5}|#?\d{3,5})\s+"
     r"(?:over\s+|back\s+|up\s+|across\s+)?(?:to|on(?=\s+(?:me|myself)\b))\s+" + _WHO + r"\b(?!['’]s\b)"
-    r"|\bloop\s+in\s+(?P<looped>[a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    r"|\bloop\s+in\s+(?P<looped>[a-z][\w.+-]*(?:@[\w.-]+)?)\b"
+    r"|\bput\s+(?:it|this|that|both|them|the\s+(?:ticket|case))\s+on\s+(?P<put>[a-z][\w.+-]*(?:@[\w.-]+)?)\b",
     re.I,
 )
 
@@ -223,10 +231,10 @@ def handed_to(text: str) -> str | None:
 def ticket_handed(text: str) -> tuple[str, str] | None:
     """`handed_to` with the words that hand the ticket on."""
     for named in _HANDED.finditer(text):
-        who = (named["who"] or named["looped"]).lower()
+        who = (named["who"] or named["looped"] or named["put"]).lower()
         if who in ("me", "myself"):
             return "me", named[0]
         if who in STOPWORDS or who in _NOT_A_PERSON or who in MONTHS or who in WEEKDAYS or is_priority(who):
             continue
-        return named["who"] or named["looped"], named[0]
+        return named["who"] or named["looped"] or named["put"], named[0]
     return None

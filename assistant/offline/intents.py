@@ -21,7 +21,7 @@ import numpy as np
 
 from assistant.offline.acts import COUNTERPART, changes_only
 from assistant.offline.example_cache import example_matrix
-from assistant.offline.slots import MONTHS, STOPWORDS
+from assistant.offline.slots import MONTHS, STOPWORDS, named_role
 from store.embeddings import Embedder, remember
 
 INTENTS = (
@@ -90,7 +90,8 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             "create_lead",
         ),
         (
-            r"\b(?:new|add|create)\s+(?:a\s+)?(?:new\s+)?contact\b(?!\s+(?:details?|info))|\badd\b.{0,40}\bas\s+a\s+(?:new\s+)?contact\b",
+            r"\b(?:new|add|create)\s+(?:a\s+)?(?:new\s+)?contact\b(?!\s+(?:details?|info))"
+            r"|\b(?:add|get|put|enter|save)\b.{0,40}\bas\s+a\s+(?:new\s+)?contact\b",
             "create_contact",
         ),
         (
@@ -119,8 +120,25 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
         ),
         (  # "pls log mtg yesterday 4pm w umar novak": a meeting held, no call
             r"^\W*(?:(?:pls|please|can\s+you|could\s+you)\s+)?(?:log|record)\s+(?:a\s+|the\s+|our\s+|my\s+)?"
-            r"(?:meeting|mtg|demo)\b",
+            r"(?:meeting|mtg|demo)\b"
+            # "meeting with rosa zhou and ben evans may 27 at 9am - pricing workshop": a meeting said with its day or hour
+            r"|^\W*(?:a\s+)?(?:meeting|mtg|demo)\s+(?:with|w/?)\s+[a-z].{0,60}?\b(?:today|tomorrow|tmrw|next\s+\w+|"
+            r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+            r"[a-z]*\s+\d{1,2}|\d{1,2}(?::\d\d)?\s*(?:am|pm))\b",
             "schedule_meeting",
+        ),
+        (  # "atlaswave expansion 158 is lost", "novaline pilot 119 was won": a deal named with its number, won or lost
+            r"^\W*(?:the\s+)?[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}\s+\d{1,3}\s+(?:is|was|got|has\s+been)\s+"
+            r"(?:closed[\s_-]?)?(?:lost|won|dead)\b",
+            "move_deal_stage",
+        ),
+        (
+            r"^\W*(?:i\s+)?need\s+a\s+(?:task|reminder|to-?do)\b",  # "need a task - send pricing deck to jonas ..."
+            "create_task",
+        ),
+        (  # "ironpath platform 31: 110k and close 9/30": a deal named with its number, then its new values
+            r"^\W*[a-z][\w&'-]*(?:\s+[a-z][\w&'-]*){0,3}\s+\d{1,3}\s*[:,]\s*\$?\d[\d.,]*\s*[km]\b",
+            "update_deal",
         ),
         (
             r"\b(?:log|record)\b(?:\s+[\w-]+){0,3}?\s+(?:call|phone\s+call)\b|\bcall\s+log\b"
@@ -150,6 +168,10 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
             r"|\bmark\s+(?:[a-z]+\s+){1,2}(?:contacted|qualified|unqualified|disqualified)\b",  # "... mark her qualified"
             "update_lead_status",
         ),
+        (  # "which deals on my team slipped past their close date", "overdue deals on my team": a read
+            r"\bdeals\b.{0,60}\bpast\s+(?:their|the|its)\s+clos(?:e|ing)\s+dates?\b|\boverdue\s+deals\b",
+            "deals_closing",
+        ),
         (
             r"\b(?:amount|value|close\s+date|closing\s+date|probability|odds)\b.{0,50}\b(?:to|is|should|now)\b"
             r"|\b(?:update|edit|change|modify)\b.{0,40}\b(?:deal|opportunity)\b"
@@ -173,6 +195,8 @@ NAME_PLACEHOLDER = "them"
 
 def rule_intent(text: str) -> str | None:
     """The intent of the first high-precision keyword rule that matches, if any."""
+    if named_role(text):  # "vera hansen at northpath - she's VP Engineering now": her new title
+        return "update_contact"
     return next((intent for pattern, intent in _RULES if pattern.search(text)), None)
 
 

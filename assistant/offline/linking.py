@@ -155,7 +155,7 @@ def kind_hint(text: str, name: str, kinds: list[str]) -> list[str]:
     if at < 0:
         return kinds
     after = re.match(
-        r"(?:['’]s)?\s+(?:(deal|deals|opportunity|opp|account|company|lead)|the\s+(contact|lead|deal|account))\b",
+        r"(?:['’]s)?\s+\(?(?:(deal|deals|opportunity|opp|account|company|lead)|the\s+(contact|lead|deal|account))\b",
         text[at + len(name) :],
         re.I,
     )  # "dev ueda the contact at cedarforge" ("the acme contact" is acme's contact)

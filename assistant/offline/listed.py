@@ -23,9 +23,11 @@ class Line:
 # "the export one", "the webhook ticket", "the 120k one", "the one from liam dubois", "the one in negotiation": a record
 # of the list we just showed, named by words of its line
 _THE_WORDS_ONE = re.compile(
-    r"\bthe\s+(?:((?:[$a-z0-9][\w$.-]*\s+){0,2}[$a-z0-9][\w$.-]*)\s+(?:one|ticket|case|deal|task)"
+    r"(?:\bthe\s+(?:((?:[$a-z0-9][\w$.-]*\s+){0,2}[$a-z0-9][\w$.-]*)\s+(?:one|ticket|case|deal|task)"
     r"|one\s+(?:from|in|with|at|for|about|by|due|closing)\s+([a-z0-9][\w.-]*(?:\s+[a-z0-9][\w.-]*){0,4}?))"
-    r"(?=\s*(?:[-–—,:;.!?]|$|\s+(?:is|was|to|has|had|needs|should|will|closes|closing|got|slipped|moved)\b))",
+    r"|^\W*the\s+([a-z0-9][\w.-]*(?:\s+[a-z0-9][\w.-]*)?)(?=\s*[-–—:]))"  # "the pilot - mark it won"
+    r"(?=\s*(?:[-–—,:;.!?]|$|\s+(?:is|was|to|has|had|needs|should|will|closes|closing|got|slipped|moved"
+    r"|urgent|high|low|medium|won|lost|closed|resolved|solved|done)\b))",  # "make the webhook one urgent"
     re.I,
 )
 # "the biggest one", "their oldest overdue one", "the most recent ticket": the record the most of something the lines show
@@ -98,7 +100,7 @@ def line_pointed(text: str, answer: str) -> str:
         return text
     when = _WHEN_AFTER.match(text, said.end())  # "the one in qualification closing in january": its month too
     when = when if when and when[2].split()[0].lower() in MONTHS else None
-    described = f"{said[1] or said[2]} {when[2] if when else ''}"
+    described = f"{said[1] or said[2] or said[3]} {when[2] if when else ''}"
     words = [w for w in re.findall(r"[a-z0-9]+", described.lower()) if w not in ("the", "a", "in", "on", "by")]
     if not words or any(w in _NOT_POINTING for w in words):
         return text

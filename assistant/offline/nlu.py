@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from assistant.offline import english
 from assistant.offline import slots as sl
+from assistant.offline.guard import COMPANY_SUFFIXES
 from assistant.offline.handoff import handed_to
 from assistant.offline.intents import IntentClassifier
 from assistant.offline.slots import Found, find_name, mask, name_runs
@@ -224,7 +225,12 @@ _DEAL_NAME = re.compile(
 
 # A deal's whole name typed last, after a dash: "Company - Name" ("add a 9.5k deal on X - Silverpoint Partners - Pack")
 _WHOLE_NAME_LAST = re.compile(
-    r"\s[-–—:]\s+([A-Za-z][\w&'.]*(?:\s+[\w&'.]+){0,3}\s+-\s+[A-Za-z][\w&'.-]*(?:\s+[\w&'.-]+){0,4})\W*$"
+    r"\s[-–—:]\s+([A-Za-z][\w&'.]*(?:\s+[\w&'.]+){0,3}\s+-\s+[A-Za-z][\w&'.-]*(?:\s+[\w&'.-]+){0,4})(?=\s*(?:[,;]|$))"
+)  # "... on northline partners - Northline Partners - Data Add-on, closing 9/30"
+# The deal's main contact: "..., contact vera meyer, close 9/15"
+_DEAL_CONTACT = re.compile(
+    r"(?:^|[,;]|\bwith)\s*(?:main\s+|primary\s+)?contact\s*(?:is\s+|:\s*)?([a-z][\w'-]*\s+[a-z][\w'-]*)\s*(?=[,;]|$)",
+    re.I,
 )
 
 
@@ -281,6 +287,9 @@ def _create_deal(text: str, now: datetime) -> Slots:
             deal = Found(words, start, start + len(first))
             slots["deal_name"] = words
     called = _CALLED.search(rest)
+    if contact := _DEAL_CONTACT.search(rest):
+        slots["contact"] = contact[1]
+        rest = rest[: contact.start()] + " " * len(contact[0]) + rest[contact.end() :]
     _put(slots, "name", find_name(mask(rest, deal), after=("for", "with", "at"), fallback=not called))
     if "name" not in slots and " - " in str(
         slots.get("deal_name") or ""
@@ -363,6 +372,8 @@ def _period_within(text: str, now: datetime) -> Slots:
     within = find_within(text)
     if within:
         slots["within_days"] = within
+        if slots.get("period") in ("next_week", "next_month"):  # "in the next week": the days, not the week
+            del slots["period"]
     return slots
 
 
@@ -388,8 +399,14 @@ _CALLER_FROM = re.compile(
 )
 
 
+_SAY_SO_LAST = re.compile(r"\s+[-–—]\s*" + _SAY_SO.pattern + r"$", re.I)  # "... wants a trial extension - log it"
+_CALLED_US = re.compile(r"\s+(?:rang|called|phoned|rung)(?:\s+(?:me|us|in))?\W*$", re.I)  # "hiro silva rang"
+
+
 def _log_call(text: str, now: datetime) -> Slots:
     slots: Slots = {}
+    if said := _SAY_SO_LAST.search(text):  # the request said last after a dash: the details split at their commas
+        text = text[: said.start()] + " " * len(said[0])
     _put(slots, "direction", sl.find_direction(text))
     outcome = next((value for pattern, value in _OUTCOMES if pattern.search(text)), None)
     if outcome:
@@ -410,7 +427,7 @@ def _log_call(text: str, now: datetime) -> Slots:
     parts = _segments(tail)
     while parts:
         candidate = find_name(parts[0]) if name is None and not pronoun else None
-        if candidate is not None and candidate.value == _clean(parts[0]):
+        if candidate is not None and candidate.value == _clean(_CALLED_US.sub("", parts[0])):
             name = _put(slots, "name", candidate)
         elif (
             "duration_minutes" not in slots and (found := sl.find_duration(parts[0])) and _blank(mask(parts[0], found))
@@ -423,6 +440,15 @@ def _log_call(text: str, now: datetime) -> Slots:
         else:
             break
         parts = parts[1:]
+    while parts:  # "it was about the renewal, 20 min, connected": the duration and outcome said last are no notes
+        last = parts[-1]
+        if "duration_minutes" not in slots and (found := sl.find_duration(last)) and _blank(mask(last, found)):
+            slots["duration_minutes"] = found.value
+        elif re.fullmatch(r"\W*(?:connected|got\s+through|picked\s+up)\W*", last, re.I):
+            slots.setdefault("outcome", "connected")
+        else:
+            break
+        parts = parts[:-1]
     notes = _clean(",".join(parts))
     if not notes and (about := _ABOUT.search(head)):
         notes = _clean(about[1])
@@ -440,6 +466,11 @@ NOTE_AFTER = re.compile(
 )
 
 
+_AT_COMPANY = re.compile(
+    r"\b(?:at|@|from)\s+([a-z][\w&.-]*(?:\s+(?:" + "|".join(sorted(COMPANY_SUFFIXES)) + r")\b)?)", re.I
+)
+
+
 def _add_note(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     after = NOTE_AFTER.search(text)
@@ -452,8 +483,12 @@ def _add_note(text: str, now: datetime) -> Slots:
         )
         named = find_name(on) if on.strip() else None
         runs = sl.name_runs(body)
+        kind = re.match(r"^\W*the\s+(deal|account)\b", after["on"], re.I)
+        company = _AT_COMPANY.search(body) if kind else None
         if named is not None:
             slots["name"] = named.value
+        elif kind and company is not None:  # "legal at globex wants a DPA - stick that on the deal": globex's deal
+            slots["name"], slots["on_kind"] = company[1], kind[1].lower()
         elif runs:  # "sarah johnson prefers email ...": the person the note opens with
             slots["name"] = " ".join(runs[0].value.split()[:2])
         if body:
@@ -591,6 +626,10 @@ _LINKED = re.compile(
 )
 
 
+# "can you get carlos to chase the orbitpath deal - make him a task": the task is the chase (its assignee: act_check)
+_HANDED_ON = re.compile(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:get|have)\s+(?!me\b|us\b)[a-z]+\s+to\s+(?=\S)", re.I)
+
+
 def _create_task(text: str, now: datetime) -> Slots:
     slots: Slots = {}
     due = _put(slots, "due_date", _date(text, now))
@@ -620,6 +659,7 @@ def _create_task(text: str, now: datetime) -> Slots:
     parts = [part for part in _TASK_PARTS.split(body) if not _blank(re.sub(r"\bdue\b", "", part, flags=re.I))]
     parts = _drop_edges(parts, lambda part: _blank(part) or bool(_TASK_META.search(part)))
     title = re.sub(r"\s+(?:eod|cob|eow|by|before|on|due)$", "", _clean(",".join(parts)), flags=re.I)  # "... eod friday"
+    title = _HANDED_ON.sub("", title)
     if title:
         slots["title"] = _capitalised(title)
         plain = re.sub(r"\b[A-Z]{2,4}\b", lambda m: m[0].lower(), title)  # "chase tom smith on the PO": no name in PO
@@ -725,11 +765,6 @@ def _update_ticket(text: str, now: datetime) -> Slots:
 
 # ----------------------------------------------------------------------------------- create_lead
 
-_TITLE_WORDS = frozenset(
-    "ceo cto cfo coo cmo cio cro ciso vp svp evp head director manager founder co-founder cofounder owner "
-    "president chief officer engineer analyst consultant specialist architect buyer administrator admin "
-    "coordinator executive principal developer designer recruiter".split()
-)
 _LEAD_PARTS = re.compile(r"[,;:()]|\s[-–—]\s|\s+and\s+", re.I)
 _CONTACT_WORDS = re.compile(r"^(?:\s|\x00|phone|tel|mobile|cell|e-?mail|mail|number|is|at)*$", re.I)
 _PRONOUN_LEAD = re.compile(
@@ -760,7 +795,8 @@ def _create_lead(text: str, now: datetime) -> Slots:
     size = _put(slots, "company_size", find_company_size(text))
     text = mask(text, size)
     email = _put(slots, "email", sl.find_email(text))
-    phone = _put(slots, "phone", sl.find_phone(mask(text, email)))
+    local = _LOCAL_PHONE.search(mask(text, email))  # "..., 555-0142": a local number said as one of the details
+    phone = _put(slots, "phone", sl.find_phone(mask(text, email), shortest=7 if local else 10))
     _put(slots, "source", sl.find_source(text))
     for part in _LEAD_PARTS.split(mask(text, email, phone)):
         if _CONTACT_WORDS.match(part) or sl.find_source(part):
@@ -791,17 +827,53 @@ def _create_lead(text: str, now: datetime) -> Slots:
         )
     ):
         slots["company"] = company
+    _as_the_email_says(text, slots)
     return slots
+
+
+def _as_the_email_says(text: str, slots: Slots) -> None:
+    """The person's name as their email address spells it, when the words say it ("raj patel, raj.patel@acme.test",
+    "met priya nair ... priya@loomly.io"); the company after "under", the title after "a new" ("acme has a new cfo")."""
+    local = str(slots.get("email") or "").split("@")[0]
+    parts = [p for p in re.split(r"[._-]+", local) if p.isalpha()]
+    said = None
+    if len(parts) >= 2:
+        said = re.search(rf"\b({re.escape(parts[0])})\s+({re.escape(parts[-1])})\b", text, re.I)
+    elif len(parts) == 1 and len(parts[0]) > 2:  # "priya@": her first name, and the word after it when it is a name
+        said = re.search(rf"\b({re.escape(parts[0])})\s+([a-z][a-z'-]+)\b", text, re.I)
+        said = said if said and said[2].lower() not in sl.STOPWORDS and not sl.find_source(said[2]) else None
+    if said is not None:
+        slots["first_name"], slots["last_name"] = (w.title() if w.islower() else w for w in (said[1], said[2]))
+    if under := _UNDER.search(text):
+        slots["company"] = under[1]
+    if (new := _A_NEW_ROLE.search(text)) and not (
+        slots.get("title") and {t.key for t in sl.tokens(str(slots["title"]))} <= sl.TITLE_WORDS
+    ):
+        slots["title"] = new[2].upper() if len(new[2]) <= 4 else new[2]
+        slots.setdefault("company", new[1])
+
+
+_UNDER = re.compile(r"\bunder\s+(?:the\s+)?([a-z][\w&.-]*(?:\s+(?!account\b)[a-z][\w&.-]*)?)(?:\s+account)?\W*$", re.I)
+_A_NEW_ROLE = re.compile(
+    r"^\W*([a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)\s+(?:has|got|hired)\s+a\s+new\s+([a-z]{2,4}|vp\s+\w+)\b", re.I
+)
+
+
+_LOCAL_PHONE = re.compile(r"(?:^|[,;])\s*\(?\d{3}\)?[-.\s]\d{4}\s*(?:[,;]|$)")
+# "COO of Lumio Health": the company a chief or a founder is of ("VP of Sales", "Head of Procurement" are titles)
+_CHIEF_OF = re.compile(r"\b(?:c[a-z]{1,3}o|founder|co-?founder|president|owner)\s+(of)\s+(?=[a-z])", re.I)
 
 
 def _lead_role(part: str, slots: Slots) -> None:
     """Read a title and/or company from one comma-separated part of a new-lead message."""
     at = _COMPANY_AT.search(part)
-    role = _PRONOUN_LEAD.sub("", _clean(part[: at.start()] if at else part))
-    if role and "title" not in slots and {t.key for t in sl.tokens(role)} & _TITLE_WORDS:
+    chief = _CHIEF_OF.search(part) if at is None else None
+    cut = (at.start(), at.end()) if at else (chief.start(1), chief.end()) if chief else None
+    role = _PRONOUN_LEAD.sub("", _clean(part[: cut[0]] if cut else part))
+    if role and "title" not in slots and {t.key for t in sl.tokens(role)} & sl.TITLE_WORDS:
         slots["title"] = role
         role = ""
-    company = find_name(part[at.end() :], before=()) if at else None
+    company = find_name(part[cut[1] :], before=()) if cut else None
     if company is None and role and len(sl.tokens(role)) <= 4:
         company = find_name(role, before=())
         company = company if company and company.value == role else None
@@ -836,8 +908,13 @@ def find_within(text: str) -> int | None:
     if m is None:
         return None
     count, unit = (m[1], m[2]) if m[2] else (m[3], m[4])
-    if count is None and unit.lower().startswith(("week", "month")) and not unit.lower().endswith("s"):
-        return None  # "next week", "next month" are periods
+    if (
+        count is None
+        and unit.lower().startswith(("week", "month"))
+        and not unit.lower().endswith("s")
+        and not re.match(r"(?:in|within|over|during)\s+the\s", m[0], re.I)
+    ):
+        return None  # "next week", "next month" are periods; "in the next week" is seven days
     n = int(count) if count and count.isdigit() else _COUNT.get((count or "one").lower(), 1)
     per = {"d": 1, "w": 7, "f": 14, "m": 30}[unit[0].lower()]
     return n * per
@@ -965,12 +1042,6 @@ _ROLE_NOW = re.compile(
     r"\b(?:he|she|they)(?:['’]?s|\s+is|\s+are)\s+(?:now\s+)?(?:the\s+|our\s+|their\s+)?"
     r"([A-Z][\w&/-]*(?:\s+(?:of\s+)?[A-Z&][\w&/-]*){0,4})(?:\s+now)?\s*(?:[.,;!]|$)"
 )
-# "dev ueda at cedarforge is Head of Procurement now", "tara ueda at crestlogic is the CFO now": a person's new title
-_NAMED_ROLE_NOW = re.compile(
-    r"^\W*([a-z]+(?:\s+[a-z]+)?(?:\s+(?:at|@|from)\s+[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)?)\s+(?:is|['’]s)\s+(?:now\s+)?"
-    r"(?:the\s+|our\s+|their\s+)?((?-i:[A-Z][\w&/-]*)(?:\s+(?:of\s+)?(?-i:[A-Z&][\w&/-]*)){0,4})(?:\s+now)?\s*(?:[.,;!]|$)",
-    re.I,
-)
 _TITLE_UPDATE = re.compile(r"\b(?:update|change|fix|edit|set)\s+(?:his|her|their|the)\s+(?:job\s+)?title\b", re.I)
 
 
@@ -992,18 +1063,18 @@ def _update_contact(text: str, now: datetime) -> Slots:
             _put(slots, "name", find_name(text[: role.start()], after=("set", "update", "change", "make")))
             return slots
         if (
-            m is None and (named := _named_role(text)) is not None
+            m is None and (named := sl.named_role(text)) is not None
         ):  # "dev ueda at cedarforge is Head of Procurement now"
             return {"field": "title", "value": named[1], "name": named[0]}
         if m is None:
             return slots
         found = [(m, 0)]
     changes: dict[str, str | None] = {}
-    named = _named_role(_parts(text)[0][1])  # "kara zhou at northfield is COO, and her mobile is ...": both changes
+    named = sl.named_role(_parts(text)[0][1])  # "kara zhou at northfield is COO, and her mobile is ...": both changes
     if named is not None:
         changes["title"] = named[1]
     for _, part in _parts(text):  # "hes VP Procurement now. new mobile ...": a promotion said beside another change
-        if (role := _ROLE_NOW.search(part)) and _TITLE_WORDS & set(role[1].lower().split()):
+        if (role := _ROLE_NOW.search(part)) and sl.TITLE_WORDS & set(role[1].lower().split()):
             changes["title"] = role[1]
     for m, _ in found:
         field = re.sub(r"\s+", " ", m[1].lower()).replace("-", "")
@@ -1029,14 +1100,6 @@ def _update_contact(text: str, now: datetime) -> Slots:
     else:
         _put(slots, "name", find_name(text[: offset + first.start(1)], after=("set", "update", "change", "make")))
     return slots
-
-
-def _named_role(text: str) -> tuple[str, str] | None:
-    """The person (with the company said after "at") and the title a clause gives them ("... is the CFO now")."""
-    said = _NAMED_ROLE_NOW.match(text)
-    if said is None or not _TITLE_WORDS & set(said[2].lower().split()):
-        return None
-    return re.split(r"\s+(?:at|@|from)\s+", said[1], maxsplit=1, flags=re.I)[0], said[2]
 
 
 def _parts(text: str) -> list[tuple[int, str]]:

@@ -19,11 +19,14 @@ from assistant.offline.amend import (
     day_shift,
     draft_turn,
     is_correction,
+    kept_instead,
     named_as,
     proposal_turn,
+    proposed_arguments,
     proposed_tool,
     restyles,
     retarget,
+    swapped_count,
     tells_more,
 )
 from assistant.offline.areas import asked_area
@@ -142,6 +145,14 @@ class Reader:
             names = booked.get("names") or [booked.get("name")]
             slots = {**booked, "names": [*names, person]}
             return Parse(tool, meeting.parse.confidence, slots), meeting.text
+        instead = kept_instead(text) if tool == "assign_ticket" else None
+        number = proposed_arguments(messages, last_user).get("number") if instead else None
+        if (
+            instead and number
+        ):  # "reassign 1038 to noah" - "actually leave it with me, just make it high": 1038's change
+            return None, re.sub(r"\bit\b", f"ticket {number}", instead, count=1)
+        if (counted := swapped_count(text, self.read(messages[: proposed + 1]).text)) is not None:
+            return None, counted  # "... pricing for 50 seats" - "actually make that 60 seats": the request, 60 seats
         if AMOUNT_PICK.match(text):  # "the 5k one" after "move granitewave pilot to proposal": that request, that deal
             return None, f"{self.read(messages[: proposed + 1]).text}, {text}"
         if is_correction(text, now.date()) and not smalltalk(text):
@@ -151,7 +162,9 @@ class Reader:
         if tool == "log_call" and tells_more(text):
             call = self.read(messages[: proposed + 1])
             if call.parse.intent == "log_call" and not call.parse.slots.get("notes"):
-                return None, f"{call.text}: {text}"
+                told = FILLERS["log_call"](f"{call.text}: {text}", now)  # the person picked before stays picked
+                slots = {**call.parse.slots, **{k: v for k, v in told.items() if k != "name"}}
+                return Parse("log_call", call.parse.confidence, slots), f"{call.text}: {text}"
         return None, text
 
     def _correct(self, proposal: Sequence[Message], correction: str, tool: str | None) -> tuple[Parse, str] | None:
@@ -320,6 +333,8 @@ def _same_person(meant: str, before: str) -> str:
     """The person a correction means when it names the company of the same name: "no, the northpath one" and "the
     helixfield ben weber" after a proposal about Ben Weber are Ben Weber at Northpath or Helixfield."""
     name = re.sub(r"\s+(?:at|from|@)\s+.*$", "", before, flags=re.I)
+    if not meant or meant.lower().startswith("at "):  # "the contact at brightfield": the same person there
+        return f"{name} {meant}".strip()
     if re.search(r"\sone$", meant, re.I):
         return f"{before} {meant[:-4]}"
     if meant.lower().endswith(f" {name.lower()}"):

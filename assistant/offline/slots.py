@@ -467,11 +467,35 @@ def find_reason(text: str) -> Found[str] | None:
     lost_to = _LOST_TO.match(rest)
     if lost_to is not None and m[0].lower() == "lost":
         return Found(f"lost {lost_to[1].strip(' .,;:!?')}", m.end() + lost_to.start(1), len(text))
-    said = [c for c in clauses(text) if not _REASON_START.search(c.value) and _REASON_CUE.search(c.value)]
+    said = [c for c in clauses(text) if not c.start <= m.start() < c.end and _REASON_CUE.search(c.value)]
     return said[0] if len(said) == 1 else None
 
 
 # ----------------------------------------------------------------------------------- contacts
+
+# Words that make a phrase a job title ("VP Engineering", "Head of Procurement")
+TITLE_WORDS = frozenset(
+    "ceo cto cfo coo cmo cio cro ciso vp svp evp head director manager founder co-founder cofounder owner "
+    "president chief officer engineer analyst consultant specialist architect buyer administrator admin "
+    "coordinator executive principal developer designer recruiter".split()
+)
+# A person's new title: "dev ueda at cedarforge is Head of Procurement now", "tara ueda at crestlogic is the CFO now",
+# "vera hansen at northpath - she's VP Engineering now" (the person, with the company said after "at"; the title)
+_NAMED_ROLE_NOW = re.compile(
+    r"^\W*([a-z]+(?:\s+[a-z]+)?(?:\s+(?:at|@|from)\s+[a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)?)"
+    r"(?:\s+(?:is|['’]s)|\s*[-–—:,]\s*(?:she|he|they)(?:['’]s|\s+is|\s+are))\s+(?:now\s+)?"
+    r"(?:the\s+|our\s+|their\s+)?((?-i:[A-Z][\w&/-]*)(?:\s+(?:of\s+)?(?-i:[A-Z&][\w&/-]*)){0,4})(?:\s+now)?\s*(?:[.,;!]|$)",
+    re.I,
+)
+
+
+def named_role(text: str) -> tuple[str, str] | None:
+    """The person (with the company said after "at") and the title a message gives them ("... is the CFO now")."""
+    said = _NAMED_ROLE_NOW.match(text)
+    if said is None or not TITLE_WORDS & set(said[2].lower().split()):
+        return None
+    return re.split(r"\s+(?:at|@|from)\s+", said[1], maxsplit=1, flags=re.I)[0], said[2]
+
 
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}\b", re.I)
 _PHONE = re.compile(r"(?<![\w+])(\+?\(?\d[\d\s().-]{5,}\d)(?!\w)")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -236,6 +236,37 @@ class LeadService(OwnedService[Lead]):
         """Leads the caller may see, filtered by free text (name, email, company), status, least score, whose they
         are and, with `open_only`, those still being worked (neither converted nor lost); newest first, or with
         `by_score` the highest score first."""
+        stmt = self._filtered(q, status, min_score, assigned_to_id, open_only)
+        order = (Lead.score.desc().nulls_last(), Lead.created_at.desc()) if by_score else (Lead.created_at.desc(),)
+        return await self.page(stmt, *order, limit=limit, offset=offset)
+
+    async def by_owner(
+        self, *, status: LeadStatus | None = None, open_only: bool = False
+    ) -> list[tuple[uuid.UUID | None, int, int, int | None]]:
+        """Per owner of the leads the caller may see (filtered as `search`): (owner id, leads, qualified ones, top
+        score), the most leads first."""
+        leads = self._filtered(None, status, None, None, open_only).subquery()
+        count = func.count()
+        stmt = (
+            select(
+                leads.c.assigned_to_id,
+                count,
+                func.count().filter(leads.c.status == LeadStatus.qualified),
+                func.max(leads.c.score),
+            )
+            .group_by(leads.c.assigned_to_id)
+            .order_by(count.desc())
+        )
+        return [(row[0], int(row[1]), int(row[2]), row[3]) for row in await self.session.execute(stmt)]
+
+    def _filtered(
+        self,
+        q: str | None,
+        status: LeadStatus | None,
+        min_score: int | None,
+        assigned_to_id: uuid.UUID | None,
+        open_only: bool,
+    ) -> Select[Lead]:
         stmt = self.visible()
         if open_only:
             stmt = stmt.where(Lead.status.not_in((LeadStatus.converted, LeadStatus.lost)))
@@ -254,8 +285,7 @@ class LeadService(OwnedService[Lead]):
             stmt = stmt.where(Lead.status == status)
         if min_score is not None:
             stmt = stmt.where(Lead.score >= min_score)
-        order = (Lead.score.desc().nulls_last(), Lead.created_at.desc()) if by_score else (Lead.created_at.desc(),)
-        return await self.page(stmt, *order, limit=limit, offset=offset)
+        return stmt
 
     async def _email_free(self, email: str) -> None:
         await self.unique("email", email, f"a lead with email {email} already exists")

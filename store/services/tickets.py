@@ -213,7 +213,12 @@ class TicketService(Service):
         )
         for word in words:
             pattern = "%" + word.replace("\\", "").replace("%", "").replace("_", "") + "%"
-            said = Ticket.subject.ilike(pattern) | requester.ilike(pattern) | Account.account_name.ilike(pattern)
+            said = (
+                Ticket.subject.ilike(pattern)
+                | func.replace(Ticket.subject, " ", "").ilike(pattern)  # "login" is "Cannot log in ..."
+                | requester.ilike(pattern)
+                | Account.account_name.ilike(pattern)
+            )
             stmt = stmt.where(said | (Ticket.number == int(word)) if word.isdigit() and len(word) <= 9 else said)
         if open_only:
             stmt = stmt.where(Ticket.status.notin_(DONE))

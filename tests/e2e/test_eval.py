@@ -1,4 +1,4 @@
-"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev27_assistant.yaml, pillars_assistant.yaml) against
+"""`nexa eval` on the dev sets (tests/data/eval/dev_assistant.yaml to dev28_assistant.yaml, pillars_assistant.yaml) against
 the test server: a score floor and no wrong-record write. The floor sits a little under the dev score; a change that
 makes the assistant understand less fails here. The blind set is never run in CI (it is scored by hand, before and after a change to the model)."""
 
@@ -27,7 +27,7 @@ EVAL = DATA / "eval"
 # 69.3 % after round 15); dev18 and dev19 likewise (72.5 % and 67.7 % before round 16); dev20 likewise (68.9 % before
 # round 17); dev21 and dev22 likewise (86.1 % and 83.1 % before round 18); dev23 likewise (79.1 % before round 19);
 # dev24 likewise (82.4 % before round 20); dev25 to dev27 likewise (89.9 %, 86.9 % and 91.1 % before round 21 or its
-# later parts).
+# later parts); dev28 likewise (91.9 % before round 22).
 # Each floor sits a little under its score.
 FLOORS = {
     "dev_assistant.yaml": 0.97,
@@ -56,7 +56,8 @@ FLOORS = {
     "dev24_assistant.yaml": 0.93,  # context and rep writes weighted again: 82.4 % (1) -> 96.6 % (0)
     "dev25_assistant.yaml": 0.95,  # the whole product, context and rep writes weighted: 89.9 % (0) -> 99.3 % (0)
     "dev26_assistant.yaml": 0.95,  # context, rep writes and managers weighted: 86.9 % (4) -> 99.4 % (0)
-    "dev27_assistant.yaml": 0.9,  # rep writes and context weighted: 91.1 % (0) -> 94.5 % (0)
+    "dev27_assistant.yaml": 0.95,  # rep writes and context weighted: 91.1 % (0) -> 94.5 % -> 100 % (0)
+    "dev28_assistant.yaml": 0.95,  # the whole product, context and rep writes weighted: 91.9 % (0) -> 98.6 % (0)
     "pillars_assistant.yaml": 0.9,  # lists, campaigns, commissions, catalog, orders, health, inbox: 12.5 % -> 100 %
 }
 
@@ -68,7 +69,8 @@ FLOORS = {
 # (dev18, 102); writes that could land on the wrong record again, pointers into lists among the traps (dev19, 102);
 # managers, support agents and the turns that lean on the one before again (dev20, 103); the whole product, mostly
 # reps, in categories of its own (dev21, 101; dev22, 148; dev23 to dev25, 148 each, weighted to context and rep
-# writes; dev26, 160, weighted to context, rep writes and managers; dev27, 146, rep writes and context).
+# writes; dev26, 160, weighted to context, rep writes and managers; dev27, 146, rep writes and context; dev28, 148,
+# context and rep writes).
 FOCUSED = {
     "pillars_assistant.yaml",
     "dev11_assistant.yaml",
@@ -88,6 +90,7 @@ FOCUSED = {
     "dev25_assistant.yaml",
     "dev26_assistant.yaml",
     "dev27_assistant.yaml",
+    "dev28_assistant.yaml",
 }
 
 

@@ -144,7 +144,7 @@ def test_reads_said_another_way():
     assert not _NEED_TO.match("urgent: tickets from acme today")
     assert _MY_DEALS.match("largest deal i have open?")
     assert _HOW_MUCH_MINE.match("how much have i got in q3")
-    assert _UNTIL.search("what have i got due between now and sunday")[1] == "sunday"
+    assert _UNTIL.search("what have i got due between now and sunday")["day"] == "sunday"
 
 
 def test_a_deals_news_names_the_field_it_changes():

@@ -55,7 +55,8 @@ class ActivityActs(PlanCore):
             self.slots.get("name_in_body") and self.focus.of(ANYTHING) is not None
         ):  # "add a note: champion is Olga Zhou"
             self.slots = {**self.slots, "name": None}
-        record = self.find(ANYTHING, what="a record")
+        kinds = [str(self.slots["on_kind"])] if self.slots.get("on_kind") else ANYTHING  # "... on the deal"
+        record = self.find(kinds, what="a record")
         self.write("add_note", related_type=record["type"], related_id=record["id"], body=self.slots["body"])
 
     def do_schedule_meeting(self) -> None:

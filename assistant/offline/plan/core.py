@@ -37,7 +37,7 @@ from assistant.offline.linking import (
 )
 from assistant.offline.nlu import FILLERS
 from assistant.offline.refine import deals_in_order
-from assistant.offline.slots import ORDINALS, STOPWORDS, find_amount, find_name
+from assistant.offline.slots import ORDINALS, STOPWORDS, TITLE_WORDS, find_amount, find_name
 from prompts import render
 from prompts.money import money_short
 
@@ -344,6 +344,8 @@ class PlanCore(ABC):
         said = str(name)  # a record whose name holds other numbers than the ones said is never it ("platform 1")
         if (lead := self._lead_at(said, kinds)) is not None:
             return lead
+        if "contact" in kinds and (person := self._by_role(said)) is not None:
+            return person  # "the globex cto", "the cfo at acme corp": the one contact of that title there
         hits: list[dict[str, Any]] = [
             h
             for h in self.call("search_crm", query=str(name), types=kinds, limit=8)["data"]
@@ -443,6 +445,33 @@ class PlanCore(ABC):
         found = self.call("search_crm", query=str(record["name"]), types=[str(record["type"])], limit=8)["data"]
         return next((h for h in found if str(h["id"]) == str(record["id"])), {**record, "detail": ""})
 
+    def _by_role(self, words: str) -> dict[str, Any] | None:
+        """The one contact of an account the words name by title: "the globex cto" (the company before the title), "the
+        cfo at acme corp" (after it); None when the words hold no title word or the account or title is not one."""
+        said = name_words(words)
+        first = next((i for i, w in enumerate(said) if w in TITLE_WORDS), None)
+        if first is None or any(w not in TITLE_WORDS and w not in ("of", "the") for w in said[first:]):
+            return None
+        at = re.search(
+            re.escape(words) + r"\s+(?:at|@|from|of)\s+([a-z][\w&.-]*(?:\s+[a-z][\w&.-]*)?)", self.text, re.I
+        )
+        company = " ".join(w for w in said[:first] if w != "the") or (at[1] if at else "")
+        if not company:
+            return None
+        accounts = [
+            h
+            for h in self.call("search_crm", query=company, types=["account"], limit=8)["data"]
+            if covers(company, str(h["name"]))
+        ]
+        accounts = [h for h in accounts if h.get("exact")] or accounts  # "acme corp": not Acme UK too
+        if len(accounts) != 1:
+            return None
+        view = self.call("get_account", account_id=str(accounts[0]["id"]))["data"]
+        titled = [c for c in view.get("contacts") or [] if covers(" ".join(said[first:]), str(c.get("title") or ""))]
+        if len(titled) != 1:
+            return None
+        return {"type": "contact", "id": titled[0]["id"], "name": titled[0]["name"]}
+
     def _titled(self, words: str) -> dict[str, Any] | None:
         """The one person our last answer listed with a title holding every word said ("log a call w the procurement
         director" after "Contacts: ..., Tom Smith (Procurement Director)"), found by that name; else None. (The view is
@@ -465,6 +494,12 @@ class PlanCore(ABC):
         live = [c for c in candidates if not closed(str(c.get("detail") or ""))]
         if len(kinds) == 1 and kinds <= {"deal", "lead"} and len(live) == 1:
             return live[0]
+        if not self.writing and self.parse.intent == "list_tickets" and kinds == {"contact"} and len(candidates) <= 4:
+            asking = [  # "rosa rossi's tickets?": the one namesake who has raised any
+                c for c in candidates if self.call("search_tickets", contact_id=str(c["id"]), limit=1)["data"]["total"]
+            ]
+            if len(asking) == 1:
+                return asking[0]
         return self._placed(candidates)
 
     def _placed(self, candidates: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -34,9 +34,15 @@ _OWNER_OF_NUMBERED_DEAL = re.compile(
 )  # "carlos's orbitpath platform 61": a deal's name ending in its number
 TEAMMATE_DEALS = re.compile(
     r"\b(?:deals|opportunities|opps|pipeline)\b|\b(?:biggest|largest|top)\s+(?:open\s+)?deal\b"
-    r"|\bhow\s+much\b.*\b(?:open|carrying)\b",
+    r"|\bhow\s+much\b.*\b(?:open|carrying)\b|\bin\s+(?:the\s+same|one|a)\s+stage\b",
     re.I,
-)  # "mike's deals", "emma's biggest deal", "how much has john got open"
+)  # "mike's deals", "emma's biggest deal", "how much has john got open", "stuck in the same stage"
+# "novaline pipeline?", "whats the pipeline on acme corp": an account's
+_PIPELINE_OF = re.compile(
+    r"^\W*(?:(?:what'?s|how'?s|show\s+me)\s+)?(?:the\s+)?([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)\s+pipe(?:line)?\W*$"
+    r"|\bpipe(?:line)?\s+(?:for|on|at|of|with)\s+(?:the\s+)?([a-z][\w&'-]*(?:\s+[a-z][\w&'-]*)?)\W*$",
+    re.I,
+)
 PERFORMANCE = re.compile(
     r"\bhow(?:'?s|\s+is|\s+are)\s+\w+\s+(?:doing|performing|tracking|getting\s+on|going)\b|\b\w+['’]s\s+numbers\b", re.I
 )
@@ -265,15 +271,18 @@ class DealActs(RecordReads):
         """The deals of a named account: those whose names hold the words ("what deals do i have w northpath"), else the
         account's own; a contact's: those they are the primary contact of."""
         open_only = not re.search(r"\b(?:all|closed|won|lost|past)\b", self.text, re.I)
-        named = " ".join(
-            w for w in name_words(str(self.slots.get("name") or "")) if w not in NAME_NOISE | COMPANY_SUFFIXES
-        )
+        said = name_words(str(self.slots.get("name") or ""))
+        named = " ".join(w for w in said if w not in NAME_NOISE | COMPANY_SUFFIXES)
+        suffixes = [w for w in said if w in COMPANY_SUFFIXES]
         if named and not self.slots.get("pick"):
             mine = bool(re.search(r"\b(?:i|my)\b", self.text, re.I)) and self.role == "rep"
             found = self.call("search_deals", query=named, open_only=open_only, mine=mine, limit=20, **self._floor())[
                 "data"
             ]["deals"]
+            suffixed = [d for d in found if set(suffixes) <= set(name_words(str(d["deal_name"])))]
+            found = suffixed or found  # "deals on northworks inc": not Northworks Partners'
             if found and all(covers(named, str(d["deal_name"])) for d in found):
+                named = " ".join([named, *suffixes]) if suffixed else named
                 title = f"{'Your o' if mine else 'O'}{'pen deals' if open_only else 'deals'} named {named.title()}"
                 self.answer("deals", deals=found, title=title, empty="")
         record = self.find(["account", "contact"], what="an account or contact")
@@ -300,6 +309,11 @@ class DealActs(RecordReads):
         said_account = " - " in str(named) and covers(str(named).split(" - ")[0], account["name"]) if account else False
         if named and account and account["name"].lower() not in str(named).lower() and not said_account:
             named = f"{account['name']} - {str(named)[:1].upper()}{str(named)[1:]}"
+        contact = None
+        if self.slots.get("contact"):  # "..., contact vera meyer": the deal's main contact
+            said, self.slots = self.slots, {**self.slots, "name": self.slots["contact"]}
+            contact = self.find(["contact"], what="a contact")
+            self.slots = said
         self.write(
             "create_deal",
             deal_name=named or f"{company} - New Business",
@@ -307,6 +321,7 @@ class DealActs(RecordReads):
             account_id=account and account["id"],
             close_date=self.slots.get("close_date"),
             stage=self.slots.get("stage"),
+            **({"primary_contact_id": contact["id"]} if contact else {}),
         )
 
     def do_update_deal(self) -> None:
@@ -419,6 +434,10 @@ class DealActs(RecordReads):
         raise AssertionError("unreachable")
 
     def do_pipeline(self) -> None:
+        company = self._pipeline_of()
+        if company is not None:  # "novaline pipeline?": that account's open deals
+            self.slots = {**self.slots, "name": company}
+            self.do_list_deals()
         scope = self.slots.get("scope") or (
             "team" if self.role == "manager" else "mine" if self.role == "rep" else "all"
         )
@@ -440,6 +459,16 @@ class DealActs(RecordReads):
         self.answer(
             "pipeline", d=data, title=title + (" by owner" if data["group_by"] == "owner" else " by stage"), reps=reps
         )
+
+    def _pipeline_of(self) -> str | None:
+        """The one account whose pipeline the words ask for ("novaline pipeline?", "pipeline for acme corp"); None
+        for a person's, the team's or a period's."""
+        said = _PIPELINE_OF.search(self.text)
+        words = (said[1] or said[2]) if said else ""
+        if not words or any(w in STOPWORDS or find_period(w) is not None for w in words.lower().split()):
+            return None
+        found = self.call("search_crm", query=words, types=["account"], limit=8)["data"]
+        return words if any(covers(words, str(h["name"])) for h in found) else None
 
     def do_stuck_deals(self) -> None:
         days = int(self.slots.get("days") or 14)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from assistant.offline.handoff import Handoff, pointed
 from assistant.offline.linking import clean_words
 from assistant.offline.nlu import read_slots
 from assistant.offline.plan.tasks import TaskActs
 from assistant.offline.plan.tickets import TicketActs, ticket_description
+from assistant.offline.slots import find_date
 
+_DUE_TOO = re.compile(
+    r"(?:,|\band)\s+(?:make\s+it\s+|set\s+it\s+|and\s+)*due(?:\s+date)?\s+(?:to\s+|on\s+|by\s+)?(.+?)\W*$", re.I
+)
 BULK_LIMIT = 10  # tickets handed on in one request, at most
 
 
@@ -45,7 +50,13 @@ class HandoffActs(TaskActs, TicketActs):
             lead = self.find(["lead"], what="a lead")
             self.write("reassign_lead", lead_id=lead["id"], owner=handed.to)
         task = self._task(handed.words, handed.owner)
-        self.write("update_task", task_id=task["id"], assignee=handed.to)
+        self.write("update_task", task_id=task["id"], assignee=handed.to, **self._due_too())
+
+    def _due_too(self) -> dict[str, date]:
+        """A new due date said beside a task's hand-off ("... give it to emma, and make it due friday")."""
+        said = _DUE_TOO.search(self.text)
+        day = find_date(said[1], self.model.now().date()) if said else None
+        return {"due_date": day.value} if day is not None else {}
 
     def _hand_on_shown(self, handed: Handoff, index: int) -> None:
         """Give on the record "it" or "the n-th one" points to among those the last turn showed; ask which when none
@@ -63,7 +74,7 @@ class HandoffActs(TaskActs, TicketActs):
             self.do_assign_ticket()
         if handed.kind in ("deal", "lead"):
             self.write(f"reassign_{handed.kind}", **{f"{handed.kind}_id": record["id"]}, owner=handed.to)
-        self.write("update_task", task_id=record["id"], assignee=handed.to)
+        self.write("update_task", task_id=record["id"], assignee=handed.to, **self._due_too())
 
     def _assign_tickets(self, handed: Handoff) -> None:
         """Every open ticket the words describe ("assign all the globex calendar sync tickets to me": each word in its

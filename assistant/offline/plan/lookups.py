@@ -289,11 +289,12 @@ class RecordReads(PlanCore):
             "owner",
             query=None,
             status=status,
-            limit=50 if by_owner else 25 if hot else 20,
+            limit=25 if hot else 20,
             order="score" if hot or least is not None else "newest",  # "leads scoring above 80": the highest first
             **({"min_score": least} if least is not None else {}),
             **({"owner": whose} if whose else {"owner": "me"} if mine else {}),
             **({} if status else {"open_only": True}),
+            **({"by_owner": True} if by_owner else {}),
         )
         if not result.get("ok"):
             error = result.get("error") or {}
@@ -305,11 +306,9 @@ class RecordReads(PlanCore):
         owner = f"{self._who(whose)}'s " if whose else "Your " if mine else "Your team's " if self.role == "rep" else ""
         title = f"{owner}{status or 'open'} leads".strip()
         if by_owner:
-            owners: dict[str, list[dict[str, Any]]] = {}
-            for lead in leads:
-                owners.setdefault(str(lead.get("owner") or "No one"), []).append(lead)
-            ranked = sorted(owners.items(), key=lambda kv: -len(kv[1]))
-            self.answer("leads_by_owner", owners=ranked, total=data["total"], title=title[0].upper() + title[1:])
+            self.answer(
+                "leads_by_owner", owners=data["by_owner"], total=data["total"], title=title[0].upper() + title[1:]
+            )
         title += f" scoring {least} or more" if least is not None else ""
         self.answer("leads", leads=leads, total=data["total"], title=title[0].upper() + title[1:])
 

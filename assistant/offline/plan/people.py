@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from assistant.offline import Parse
 from assistant.offline.acts import asks_creation
 from assistant.offline.linking import covers
+from assistant.offline.plan.activities import ActivityActs
 from assistant.offline.plan.core import PERSON
 from assistant.offline.plan.deals import DealActs
 from assistant.offline.replies import BANT_KEYS
 
+# A note on a person we may already have, instead of a new lead: "kara zhou (the ceo one) - note: sent the intro deck"
+_NOTE_SAID = re.compile(r"[-–—,]\s*note\s*[:–—-]\s*(?P<body>\S.*)$", re.I)
 
-class PeopleActs(DealActs):
+
+class PeopleActs(DealActs, ActivityActs):
     """Plans over leads and contacts."""
 
     def do_create_lead(self) -> None:
+        self._known_person()
         company = self.slots.get("company")
         if company and not self.slots.get("source") and not asks_creation("create_lead", self.text):
             accounts = self.call("search_crm", query=str(company), types=["account"], limit=8)["data"]
@@ -37,6 +43,21 @@ class PeopleActs(DealActs):
             phone=s.get("phone"),
             company_size=s.get("company_size"),
         )
+
+    def _known_person(self) -> None:
+        """A person we have, named with a note and no creation asked for: the note on her record, never a second record
+        of the same person."""
+        s = self.slots
+        note = _NOTE_SAID.search(self.text)
+        if not note or s.get("email") or asks_creation("create_lead", self.text):
+            return
+        name = f"{s.get('first_name') or ''} {s.get('last_name') or ''}".strip()
+        people = self.call("search_crm", query=name, types=["contact", "lead"], limit=5)["data"] if name else []
+        if not any(str(p["name"]).lower() == name.lower() for p in people):
+            return
+        self.parse = Parse("add_note", self.parse.confidence, {"name": name, "body": note["body"].strip()})
+        self.slots = self.parse.slots
+        self.do_add_note()
 
     def do_create_contact(self) -> None:
         self.need(

@@ -93,7 +93,8 @@ _WORKING_ON = re.compile(
     r"\bwhat(?:'?s|\s+is|\s+are)\s+([a-z]+)\s+(?:working\s+on|handling|dealing\s+with|looking\s+at|busy\s+with)\b"
     r"|\bwhat(?:'?s|\s+does|\s+has)\s+([a-z]+)\s+(?:got|have)\s+(?:on|open|in\s+(?:the|their|his|her)\s+queue)\b"
     r"|\btickets\s+(?:does|has|is)\s+([a-z]+)\s+(?:have|got|holding|carrying|working|handling)\b"
-    r"|\bassigned\s+to\s+(?!me\b|myself\b|us\b)([a-z]+)\b",
+    r"|\bassigned\s+to\s+(?!me\b|myself\b|us\b)([a-z]+)\b"
+    r"|\bwhat(?:'?s|\s+is)\s+(?:sitting|waiting)\s+(?:on|with)\s+(?!me\b|us\b|the\b|a\b)([a-z]+)\W*$",  # "what's waiting on sam?"
     re.I,
 )
 
@@ -259,6 +260,10 @@ class QuestionReads(PlanCore):
             and not self.slots.get("ticket_number")
         ):
             self.slots = {**self.slots, "assignee": queue_of}
+            if re.search(
+                r"\b(?:waiting|sitting)\s+(?:on|with)\b", lowered
+            ):  # "what's waiting on sam": all his open ones
+                self.slots.pop("status", None)
             return "list_tickets"  # "whats sam working on", "noah's queue": a teammate's tickets
         if manager and working and queue_of and queue_of.lower() not in NOT_A_NAME:
             self.slots = {**self.slots, "person": queue_of}

@@ -92,7 +92,7 @@ _PICKED_AS = {
     "lower": "lowest",
 }
 _BARE_MENTION = re.compile(
-    r"^\W*(?:(?:please|pls|and|ok(?:ay)?|now)[,\s]+)?(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9][\w&'.-]*){0,3}?)"
+    r"^\W*(?:(?:please|pls|and|ok(?:ay)?|now)[,\s]+)?(?:the\s+)?([a-z][\w&'.-]*(?:\s+[a-z0-9@][\w&'.-]*){0,4}?)"
     r"(?:['’]s)?(?:\s+(?:deal|account|lead|contact|opportunity|opp|record|page|profile|details|info|information|card))?"
     r"(?:[,\s]+(?:please|pls|thanks|thx))?\W*$",
     re.I,
@@ -100,7 +100,9 @@ _BARE_MENTION = re.compile(
 # A teammate whose late work a manager asks about: "mike overdue list", "what's john behind on", "is emma behind"
 _WHOSE_LATE = re.compile(
     r"^\W*([a-z]+)(?:['’]?s)?\s+(?:overdue|late)\s+(?:tasks?|to-?dos?|list|stuff|items)\b"
-    r"|\bwhat(?:'?s|\s+is)\s+([a-z]+)\s+behind\s+on\b|\bis\s+([a-z]+)\s+behind\b",
+    r"|\bwhat(?:'?s|\s+is)\s+([a-z]+)\s+behind\s+on\b|\bis\s+([a-z]+)\s+behind\b"
+    # "mike said hes on top of things... what's actually overdue for him": the one person named before "him"
+    r"|^\W*([a-z]+)\s+(?:said|says|thinks|claims|swears|insists|told\s+me)\b.*\b(?:overdue|behind|late)\b.*\b(?:him|her)\b",
     re.I,
 )
 _MY_LIST = re.compile(
@@ -164,6 +166,12 @@ _NUMBERS_TO = re.compile(
     r"\b\d{4,5}(?:\s*(?:,|and|&)\s*#?\d{4,5})+[,\s]+(?:(?:both|all|each)\s+)?(?:over\s+)?to\s+([a-z][\w.+-]*(?:@[\w.-]+)?)\b",
     re.I,
 )
+# several numbered tickets handed on together: "put both on sam", "put 1026 and 1056 on sam", "assign them to noah"
+_PUT_BOTH_ON = re.compile(
+    r"\b(?:put|assign|give|hand|pass|move)\s+(?:them|both|all|these|those|#?\d{4,5}(?:\s*(?:,|and|&)\s*#?\d{4,5})+)"
+    r"(?:\s+(?:both|all))?\s+(?:over\s+)?(?:on|to)\s+([a-z][\w.+-]*(?:@[\w.-]+)?)\b",
+    re.I,
+)
 # a change said of a ticket number, whatever the value: "set 1062 priority", "1042 to 50k", "1036 -> pending", and
 # anywhere in the message: "webhook delays are spreading, bump 1048 up to high"
 _CHANGES_TICKET = re.compile(
@@ -193,8 +201,9 @@ _ON_THE_LEAD = re.compile(
     re.I,
 )
 _PRIORITY_LAST = re.compile(
-    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?(.+?)\s+"
-    r"(?:task|to-?do|reminder)\s+(?:to\s+|as\s+)?(urgent|high|low|medium)(?:\s+priority)?"
+    r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|mark|bump|flag|change|move)\s+(?:my\s+|the\s+)?"
+    rf"(?:(.+?)\s+(?:task|to-?do|reminder)|({NUMBERED_TASK}))\s+(?:to\s+|as\s+)?(urgent|high|low|medium)"
+    r"(?:\s+priority)?"
     r"(?:\s*(?:,|and)\s+(.+?))?\W*$",  # "... high priority and move it to monday": its due date too
     re.I,
 )
@@ -206,6 +215,16 @@ _NOTE_ON_TICKET = re.compile(
     r"(?:ticket\s+|case\s+)?#?(\d{4,5})\s*(?:[:,]|\s[-–—])\s*(\S.*)$",
     re.I | re.S,
 )
+# A ticket that exists, named by its words: "the emberpoint csv export one", "rosa rossi's login ticket" (never "ticket
+# for grace jensen (emberpoint): invoices missing VAT number", a new one)
+_A_TICKET_WE_HAVE = re.compile(
+    r"\bthe\s+(?:[\w-]+\s+){1,3}(?:one|ticket|case)\b|['’]s\s+(?:[\w-]+\s+){0,3}(?:ticket|case)\b", re.I
+)
+# A ticket named and nothing else: "the sso ticket from prismpoint"
+_A_TICKET_ALONE = re.compile(
+    r"^\W*(?:the|my|that|this)\s+(?:[\w-]+\s+){1,3}(?:ticket|case)(?:\s+(?:from|for|at|of|with|by)\s+[^,.;?!]+?)?\W*$",
+    re.I,
+)
 _PRIORITY_FIRST = re.compile(  # "set priority high on follow up #8 and move it to aug 19"
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|change|bump)\s+(?:the\s+)?priority\s+(?:to\s+)?"
     rf"(urgent|high|low|medium)\s+(?:on|for)\s+(?:my\s+|the\s+)?({NUMBERED_TASK}|.+?\s+(?:task|to-?do|reminder))"
@@ -214,8 +233,8 @@ _PRIORITY_FIRST = re.compile(  # "set priority high on follow up #8 and move it 
 )
 
 
-_PRIORITY_NOW = re.compile(  # "follow up #26 is urgent now"
-    rf"^\W*(?:my\s+|the\s+)?({NUMBERED_TASK})\s+(?:is|should\s+be)\s+(?:now\s+)?(urgent|high|low|medium)"
+_PRIORITY_NOW = re.compile(  # "follow up #26 is urgent now", "follow up #2 -> urgent" (the arrow read as "to")
+    rf"^\W*(?:my\s+|the\s+)?({NUMBERED_TASK})\s+(?:is|should\s+be|to)\s+(?:now\s+)?(urgent|high|low|medium)"
     r"(?:\s+priority)?(?:\s+now)?\W*$",
     re.I,
 )
@@ -224,7 +243,7 @@ _PRIORITY_NOW = re.compile(  # "follow up #26 is urgent now"
 def task_priority(text: str) -> tuple[str, str, str | None] | None:
     """The task a priority change names, the priority and what further clause follows (a due date), or None."""
     if said := _PRIORITY_LAST.match(text):
-        return said[1], said[2], said[3]
+        return said[1] or said[2], said[3], said[4]
     if said := _PRIORITY_FIRST.match(text):
         return said[2], said[1], said[3]
     if said := _PRIORITY_NOW.match(text):
@@ -352,7 +371,11 @@ def _briefed(rest: str) -> str | None:
 
 
 def _one_name(words: str) -> bool:
-    """Whether the words are one name and nothing else (a number after it aside: "upgrade 145")."""
+    """Whether the words are one name and nothing else (a number after it aside: "upgrade 145"), or a person's and
+    the company they are at ("vera hansen at northpath")."""
+    at = re.fullmatch(r"(\S.*?)\s+(?:at|@|from)\s+(\S.*)", words, re.I)
+    if at is not None and " " in at[1]:
+        return _one_name(at[1]) and _one_name(at[2])
     return [run.value for run in name_runs(words)] == [re.sub(r"\s+\d+$", "", words)]
 
 
@@ -463,6 +486,36 @@ class Plan(
             self.do_ticket_note(int(noted[1]), noted[2].strip())
         if (
             self.role == "support"
+            and self.parse.intent == "create_ticket"
+            and not asks_creation("create_ticket", text)
+            and not asks_reply(text)
+            and not self.slots.get("ticket_number")
+            and not cannot
+            and _A_TICKET_WE_HAVE.search(text)
+            and self._ticket_change(text)
+            and (number := self._described_ticket(focused=True)) is not None
+        ):  # "the emberpoint csv export one, make it urgent": a change of the one open ticket the words describe
+            ticket_change = FILLERS["update_ticket"](text, self.model.now())
+            self.parse = Parse("update_ticket", self.parse.confidence, {**ticket_change, "ticket_number": number})
+            self.slots = self.parse.slots
+        if (
+            "find_tickets" in self.tools
+            and (
+                (self.parse.intent in ("create_ticket", "show_record") and (is_question(text) or field_request(text)))
+                or _A_TICKET_ALONE.match(text)
+            )
+            and not self._ticket_change(text)
+            and not _PUT_ON_ME.search(text)
+            and not asks_creation("create_ticket", text)
+            and not self.slots.get("ticket_number")
+            and _A_TICKET_WE_HAVE.search(text)
+            and (number := self._described_ticket(focused=self._tickets_shown())) is not None
+        ):  # "whats the status on the acme csv export ticket": that ticket, looked at
+            self.parse = Parse("show_ticket", self.parse.confidence, {"ticket_number": number})
+            self.slots, self.writing = self.parse.slots, False
+            self.do_show_ticket()
+        if (
+            self.role == "support"
             and (
                 self.parse.intent not in ("assign_ticket", "list_tickets")
                 or (self.parse.intent == "list_tickets" and _CHANGES_TICKET.search(text))
@@ -477,13 +530,17 @@ class Plan(
             and not cannot  # "refund the customer on 1010 $200": what the product cannot do, said so below
             and (bare := BARE_TICKET.search(text)) is not None
         ):  # "make 1001 urgent", "catch me up on 1001": an agent's four-digit number is a ticket, not a deal's amount
+            many = _NUMBERS_TO.search(text)
+            if many is None and len(re.findall(r"\b\d{4,5}\b", text)) >= 2:
+                many = _PUT_BOTH_ON.search(text)  # "1026 and 1056 are the same login problem - put both on sam"
             if (
-                (many := _NUMBERS_TO.search(text))
+                many is not None
                 and not is_priority(many[1])
                 and (many[1].lower() in ("me", "myself") or many[1].lower() not in STOPWORDS)
             ):
                 self.writing = True  # "1059 and 1041 both to sam pls": each one handed on, one approval
-                numbers = dict.fromkeys(int(n) for n in re.findall(r"\d{4,5}", many[0]))
+                numbers_said = many[0] if many.re is _NUMBERS_TO else text
+                numbers = dict.fromkeys(int(n) for n in re.findall(r"\b\d{4,5}\b", numbers_said))
                 self.write_all([("assign_ticket", {"number": n, "assignee": self._person(many[1])}) for n in numbers])
             kept = {k: v for k, v in self.slots.items() if k in ("status", "priority") and v}  # a correction's values
             numbered = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Collection
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from assistant.offline.guard import name_words, same_word
@@ -20,7 +20,11 @@ def _task_words(text: str) -> str:
 
 
 _WHOSE_TASKS = re.compile(r"^([A-Z][a-z]+)(?: [A-Z][\w'-]+)*'s open tasks\b")  # "Emma Wilson's open tasks ...:"
-_UNTIL = re.compile(r"\b(?:between\s+now\s+and|from\s+now\s+(?:un)?til|(?:un)?til)\s+(\S.*)$", re.I)  # "... and sunday"
+_UNTIL = re.compile(
+    r"\b(?:between\s+now\s+and|from\s+now\s+(?:un)?til|(?:un)?til|(?:due\s+)?by|(?:due\s+)?(?P<before>before))\s+"
+    r"(?P<day>\S.*?)\W*$",
+    re.I,
+)  # "... and sunday", "due by fri", "before friday" (the day before)
 _FOR_WHOM = re.compile(
     r"\bfor\s+(?!(?:me|myself|us|him|her|them|today|tomorrow)\b)([a-z]+)\W*$", re.I
 )  # "... for carlos"
@@ -284,8 +288,9 @@ class TaskActs(PlanCore):
             within, label = 1, "due by tomorrow"  # "tasks due tmrw?": the late ones, today's and tomorrow's
         today = self.model.now().date()
         until = _UNTIL.search(self.text) if not period and not within else None
-        if until and (day := find_date(until[1], today)) is not None and day.value >= today:
-            within, label = (day.value - today).days, f"due by {day.value.isoformat()}"  # "between now and sunday"
+        if until and (day := find_date(until["day"], today)) is not None and day.value > today:
+            last = day.value - timedelta(days=1) if until["before"] else day.value
+            within, label = (last - today).days, f"due by {last.isoformat()}"  # "between now and sunday"
         if within:
             data = self.call("my_tasks", period=None, include_done=False, within_days=within)["data"]
             self.answer("tasks", tasks=data["tasks"], period=None, label=label)

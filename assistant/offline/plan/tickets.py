@@ -67,7 +67,9 @@ def ticket_description(text: str, *, focused: bool = False) -> str:
     if not focused and not any(_TICKET_NOUN.search(c.value) for c in parts):
         return ""
     said = [
-        c.value for c in parts if _TICKET_NOUN.search(c.value) or re.search(r"\bthe\s+(?:\w+\s+)?one\b", c.value, re.I)
+        c.value
+        for c in parts
+        if _TICKET_NOUN.search(c.value) or re.search(r"\bthe\s+(?:\w+\s+){0,3}one\b", c.value, re.I)
     ]
     if said and _THEIR_TICKET.match(said[0]) and parts[0].value != said[0]:
         said = [parts[0].value]  # "jonas young at deltaline - his ticket, close it": the person said first
