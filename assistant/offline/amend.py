@@ -137,7 +137,7 @@ _KEPT = re.compile(
 
 
 # A number of something said in the proposal's own words, corrected: "actually make that 60 seats"
-_SWAPPED_COUNT = re.compile(
+SWAPPED_COUNT = re.compile(
     r"^\W*(?:(?:no+|nope|wait|actually|sorry|oops)\b[\s,.!:;-]*)*(?:make\s+(?:that|it)\s+|it'?s\s+|it\s+was\s+)"
     r"(\d[\d,.]*)\s+([a-z]{3,})\W*$",
     re.IGNORECASE,
@@ -147,7 +147,7 @@ _SWAPPED_COUNT = re.compile(
 def swapped_count(text: str, request: str) -> str | None:
     """The proposal's request with a number of something it says corrected ("... pricing for 50 seats" - "actually
     make that 60 seats"); None when the correction is no such number or the request says no (or several) such."""
-    said = _SWAPPED_COUNT.match(text)
+    said = SWAPPED_COUNT.match(text)
     if said is None:
         return None
     unit = said[2].lower().rstrip("s")

@@ -14,6 +14,7 @@ from assistant.messages import Message
 from assistant.offline import IntentClassifier, Parse, english, understand
 from assistant.offline.amend import (
     AMOUNT_PICK,
+    SWAPPED_COUNT,
     added_person,
     corrected_values,
     day_shift,
@@ -151,7 +152,7 @@ class Reader:
             instead and number
         ):  # "reassign 1038 to noah" - "actually leave it with me, just make it high": 1038's change
             return None, re.sub(r"\bit\b", f"ticket {number}", instead, count=1)
-        if (counted := swapped_count(text, self.read(messages[: proposed + 1]).text)) is not None:
+        if SWAPPED_COUNT.match(text) and (counted := swapped_count(text, self.read(messages[: proposed + 1]).text)):
             return None, counted  # "... pricing for 50 seats" - "actually make that 60 seats": the request, 60 seats
         if AMOUNT_PICK.match(text):  # "the 5k one" after "move granitewave pilot to proposal": that request, that deal
             return None, f"{self.read(messages[: proposed + 1]).text}, {text}"
