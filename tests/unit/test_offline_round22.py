@@ -27,14 +27,12 @@ from assistant.offline.nlu import FILLERS, find_within
 from assistant.offline.plan.deals import _PIPELINE_OF, TEAMMATE_DEALS
 from assistant.offline.plan.questions import _WORKING_ON
 from assistant.offline.plan.route import (
-    _A_TICKET_ALONE,
-    _A_TICKET_WE_HAVE,
     _PUT_BOTH_ON,
     _WHOSE_LATE,
     _one_name,
     task_priority,
 )
-from assistant.offline.plan.tickets import ticket_description
+from assistant.offline.plan.tickets import A_TICKET_ALONE, A_TICKET_WE_HAVE, ticket_description
 from assistant.offline.slots import find_reason
 
 _NOW = datetime(2027, 6, 14, 11, 35, tzinfo=UTC)  # a Monday
@@ -198,9 +196,9 @@ def test_sql_that_deletes_is_a_delete():
 
 
 def test_a_ticket_we_have_is_not_a_new_ticket_for_someone():
-    assert _A_TICKET_WE_HAVE.search("the emberpoint csv export one, make it urgent")
-    assert _A_TICKET_WE_HAVE.search("rosa rossi's login ticket - set it pending")
-    assert not _A_TICKET_WE_HAVE.search("ticket for grace jensen (emberpoint): invoices missing VAT number, low")
+    assert A_TICKET_WE_HAVE.search("the emberpoint csv export one, make it urgent")
+    assert A_TICKET_WE_HAVE.search("rosa rossi's login ticket - set it pending")
+    assert not A_TICKET_WE_HAVE.search("ticket for grace jensen (emberpoint): invoices missing VAT number, low")
 
 
 @pytest.mark.parametrize(
@@ -277,8 +275,8 @@ def test_writes_said_without_their_verb(text, intent):
 
 
 def test_a_ticket_named_and_nothing_else():
-    assert _A_TICKET_ALONE.match("the sso ticket from prismpoint")
-    assert not _A_TICKET_ALONE.match("the sso tickets from prismpoint")
+    assert A_TICKET_ALONE.match("the sso ticket from prismpoint")
+    assert not A_TICKET_ALONE.match("the sso tickets from prismpoint")
 
 
 def test_an_opening_now_says_only_that_a_request_follows():

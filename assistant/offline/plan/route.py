@@ -40,6 +40,7 @@ from assistant.offline.plan.people import PeopleActs
 from assistant.offline.plan.questions import DEAL_WORDS, MY_REPS, TASK_WORDS, QuestionReads
 from assistant.offline.plan.quotes import QuoteActs
 from assistant.offline.plan.tasks import COMPLETE_TASK, DONE_WITH_IT
+from assistant.offline.plan.tickets import PUT_ON_ME
 from assistant.offline.reports import asked_metric
 from assistant.offline.slots import (
     BARE_TICKET,
@@ -186,12 +187,6 @@ _BANT_SET = re.compile(
     r"(?:bant\s+)?(?P<field>budget|authority|need|timeline)\s+(?:to|=|as|:)\s+(?P<value>\S.*?)\W*$",
     re.I,
 )
-# A ticket the caller takes, said anywhere: "put it on me", "i'll take 1002" (a whole "take 1004" is read as an
-# assignment before: `replies.object_first`)
-_PUT_ON_ME = re.compile(
-    r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
-    re.I,
-)
 _IT_AFTER_VERB = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|and|also|now|so|then|please|pls)[,\s]+)*[a-z]+\s+(?:it|this|that)\b", re.I
 )
@@ -214,16 +209,6 @@ _NOTE_ON_TICKET = re.compile(
     r"^\W*(?:(?:pls|please)\s+)?(?:(?:add|put|leave|drop|log)\s+(?:a\s+|an\s+)?)?(?:internal\s+)?note\s+(?:to|on|for)\s+"
     r"(?:ticket\s+|case\s+)?#?(\d{4,5})\s*(?:[:,]|\s[-–—])\s*(\S.*)$",
     re.I | re.S,
-)
-# A ticket that exists, named by its words: "the emberpoint csv export one", "rosa rossi's login ticket" (never "ticket
-# for grace jensen (emberpoint): invoices missing VAT number", a new one)
-_A_TICKET_WE_HAVE = re.compile(
-    r"\bthe\s+(?:[\w-]+\s+){1,3}(?:one|ticket|case)\b|['’]s\s+(?:[\w-]+\s+){0,3}(?:ticket|case)\b", re.I
-)
-# A ticket named and nothing else: "the sso ticket from prismpoint"
-_A_TICKET_ALONE = re.compile(
-    r"^\W*(?:the|my|that|this)\s+(?:[\w-]+\s+){1,3}(?:ticket|case)(?:\s+(?:from|for|at|of|with|by)\s+[^,.;?!]+?)?\W*$",
-    re.I,
 )
 _PRIORITY_FIRST = re.compile(  # "set priority high on follow up #8 and move it to aug 19"
     r"^\W*(?:(?:please|pls|ok(?:ay)?)[,\s]+)?(?:make|set|change|bump)\s+(?:the\s+)?priority\s+(?:to\s+)?"
@@ -484,36 +469,9 @@ class Plan(
         if (noted := _NOTE_ON_TICKET.match(text)) is not None:  # "add note to 1013: customer sent a SAML trace"
             self.writing = True
             self.do_ticket_note(int(noted[1]), noted[2].strip())
-        if (
-            self.role == "support"
-            and self.parse.intent == "create_ticket"
-            and not asks_creation("create_ticket", text)
-            and not asks_reply(text)
-            and not self.slots.get("ticket_number")
-            and not cannot
-            and _A_TICKET_WE_HAVE.search(text)
-            and self._ticket_change(text)
-            and (number := self._described_ticket(focused=True)) is not None
-        ):  # "the emberpoint csv export one, make it urgent": a change of the one open ticket the words describe
-            ticket_change = FILLERS["update_ticket"](text, self.model.now())
-            self.parse = Parse("update_ticket", self.parse.confidence, {**ticket_change, "ticket_number": number})
-            self.slots = self.parse.slots
-        if (
-            "find_tickets" in self.tools
-            and (
-                (self.parse.intent in ("create_ticket", "show_record") and (is_question(text) or field_request(text)))
-                or _A_TICKET_ALONE.match(text)
-            )
-            and not self._ticket_change(text)
-            and not _PUT_ON_ME.search(text)
-            and not asks_creation("create_ticket", text)
-            and not self.slots.get("ticket_number")
-            and _A_TICKET_WE_HAVE.search(text)
-            and (number := self._described_ticket(focused=self._tickets_shown())) is not None
-        ):  # "whats the status on the acme csv export ticket": that ticket, looked at
-            self.parse = Parse("show_ticket", self.parse.confidence, {"ticket_number": number})
-            self.slots, self.writing = self.parse.slots, False
-            self.do_show_ticket()
+        if not cannot:
+            self.changed_as_described(text)  # "the emberpoint csv export one, make it urgent"
+        self.show_described(text)  # "whats the status on the acme csv export ticket"
         if (
             self.role == "support"
             and (
@@ -525,7 +483,7 @@ class Plan(
                 or (not asks_creation("create_ticket", text) and not asks_reply(text) and self._ticket_change(text))
             )  # "customer on 1054 says webhooks are down. escalate to urgent and loop in noah": no new ticket
             and (not self.slots.get("ticket_number") or self.parse.intent == "update_ticket")
-            and not _PUT_ON_ME.search(text)
+            and not PUT_ON_ME.search(text)
             and not asks_reply(text)  # "draft a reply for 1001 pls": the reply's own step below
             and not cannot  # "refund the customer on 1010 $200": what the product cannot do, said so below
             and (bare := BARE_TICKET.search(text)) is not None
@@ -692,7 +650,7 @@ class Plan(
             framed = True
         if (
             self.parse.intent != "assign_ticket"
-            and _PUT_ON_ME.search(text)
+            and PUT_ON_ME.search(text)
             and (
                 BARE_TICKET.search(text)
                 or self._focus_ticket_kind()
@@ -762,11 +720,6 @@ class Plan(
         self.writing = False
         act = getattr(self, f"do_{asked.act}")
         act(asked) if asked.act in _NAMING_ACTS else act()
-
-    def _ticket_change(self, text: str) -> bool:
-        """Whether the words change a ticket: a new status or priority, or a teammate it is handed to."""
-        said = FILLERS["update_ticket"](text, self.model.now())
-        return bool(said.get("status") or said.get("priority") or handed_to(text))
 
     def _evident(self, intent: str) -> bool:
         """Whether the message carries what the write needs (a weakly classified write is acted on only then)."""

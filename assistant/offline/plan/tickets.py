@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any, NoReturn
 
-from assistant.offline.dialogue import refers_back
+from assistant.offline import Parse
+from assistant.offline.acts import asks_creation
+from assistant.offline.dialogue import field_request, is_question, refers_back
 from assistant.offline.handoff import handed_to
 from assistant.offline.listed import listed
 from assistant.offline.nlu import FILLERS, FOR_THEM, STATE_POINTER, read_slots
@@ -117,8 +119,68 @@ WAITING_ON_ME = re.compile(
 )
 
 
+# A ticket that exists, named by its words: "the emberpoint csv export one", "rosa rossi's login ticket" (never "ticket
+# for grace jensen (emberpoint): invoices missing VAT number", a new one)
+A_TICKET_WE_HAVE = re.compile(
+    r"\bthe\s+(?:[\w-]+\s+){1,3}(?:one|ticket|case)\b|['’]s\s+(?:[\w-]+\s+){0,3}(?:ticket|case)\b", re.I
+)
+# A ticket named and nothing else: "the sso ticket from prismpoint"
+A_TICKET_ALONE = re.compile(
+    r"^\W*(?:the|my|that|this)\s+(?:[\w-]+\s+){1,3}(?:ticket|case)(?:\s+(?:from|for|at|of|with|by)\s+[^,.;?!]+?)?\W*$",
+    re.I,
+)
+# A ticket the caller takes, said anywhere: "put it on me", "i'll take 1002" (a whole "take 1004" is read as an
+# assignment before: `replies.object_first`)
+PUT_ON_ME = re.compile(
+    r"\b(?:put|assign|give)\s+(?:it|this|that|the\s+ticket)\s+(?:to|on)\s+(?:me|myself)\b|\bi(?:'ll|\s+will)\s+take\s+(?:#?\d{3,}|it|this|that)\b",
+    re.I,
+)
+
+
 class TicketActs(PlanCore):
     """Plans over support tickets."""
+
+    def _ticket_change(self, text: str) -> bool:
+        """Whether the words change a ticket: a new status or priority, or a teammate it is handed to."""
+        said = FILLERS["update_ticket"](text, self.model.now())
+        return bool(said.get("status") or said.get("priority") or handed_to(text))
+
+    def changed_as_described(self, text: str) -> None:
+        """A support agent's change of the one open ticket the words describe, read as a new ticket ("the emberpoint
+        csv export one, make it urgent", "rosa rossi's login ticket - set it pending"): that ticket's update instead."""
+        if (
+            self.role == "support"
+            and self.parse.intent == "create_ticket"
+            and not asks_creation("create_ticket", text)
+            and not asks_reply(text)
+            and not self.slots.get("ticket_number")
+            and A_TICKET_WE_HAVE.search(text)
+            and self._ticket_change(text)
+            and (number := self._described_ticket(focused=True)) is not None
+        ):
+            change = FILLERS["update_ticket"](text, self.model.now())
+            self.parse = Parse("update_ticket", self.parse.confidence, {**change, "ticket_number": number})
+            self.slots = self.parse.slots
+
+    def show_described(self, text: str) -> None:
+        """The one open ticket a question or a bare mention describes by its words ("whats the status on the acme csv
+        export ticket", "the sso ticket from prismpoint"), looked at; nothing when the words change it."""
+        if (
+            "find_tickets" in self.tools
+            and (
+                (self.parse.intent in ("create_ticket", "show_record") and (is_question(text) or field_request(text)))
+                or A_TICKET_ALONE.match(text)
+            )
+            and not self._ticket_change(text)
+            and not PUT_ON_ME.search(text)
+            and not asks_creation("create_ticket", text)
+            and not self.slots.get("ticket_number")
+            and A_TICKET_WE_HAVE.search(text)
+            and (number := self._described_ticket(focused=self._tickets_shown())) is not None
+        ):
+            self.parse = Parse("show_ticket", self.parse.confidence, {"ticket_number": number})
+            self.slots, self.writing = self.parse.slots, False
+            self.do_show_ticket()
 
     def do_show_ticket(self) -> None:
         data = self.call("get_ticket", number=int(self.slots["ticket_number"]))["data"]
