@@ -554,7 +554,13 @@ _PROCEDURE = re.compile(
     r"|\bhow\s+(?:is|are)\s+(?:the\s+|a\s+)?(?:\w+\s+){0,4}(?:calculated|computed|determined|defined|measured|worked\s+out)\b"
     r"|\bwhat\s+can\s+(?:someone|a\s+user|users|people|an?\s+\w+)\s+with\b|\bwhat\s+(?:do|should)\s+(?:i|we)\s+do\b"
     r"|\bwhat\s+(?:do|should|can)\s+(?:i|we)\s+(?:tell|say\s+to|reply\s+to|answer)\s+(?:them|him|her|the\s+customer)\b"
-    r"|\banything\s+(?:special|else)\s+(?:i|we)\s+(?:need|should|have)\b|\bis\s+there\s+an?\s+(?:fee|cap|limit|notice\s+period|charge|penalty)\b",
+    r"|\banything\s+(?:special|else)\s+(?:i|we)\s+(?:need|should|have)\b"
+    r"|\banything\s+(?:i|we)\s+(?:should|must|need\s+to|have\s+to)\s+(?:check|verify|confirm|know|ask)\b"
+    r"|\bis\s+there\s+an?\s+(?:fee|cap|limit|notice\s+period|charge|penalty)\b"
+    # whether something needs doing, or a deadline holds: "does it clear by itself or do I have to do something?",
+    # "a dispute filed 12 days ago ... are we within the timeline?"
+    r"|\b(?:do|should|must)\s+(?:i|we)\s+(?:have|need)\s+to\s+do\s+(?:something|anything)\b"
+    r"|\bare\s+we\s+(?:still\s+)?(?:within|inside|past|outside)\s+(?:the\s+)?(?:\w+\s+)?(?:timeline|window|deadline|time\s*frame)\b",
     re.IGNORECASE,
 )
 _GENERIC_PARTY = re.compile(

@@ -1222,6 +1222,27 @@ async def answer_from(session: AsyncSession, embedder: Embedder, question: str, 
     return await asyncio.to_thread(compose, question, passages, embedder)
 
 
+async def _closer_runbook(
+    session: AsyncSession,
+    embedder: Embedder,
+    question: str,
+    vector: Sequence[float],
+    picked: tuple[uuid.UUID, list[Passage]],
+    runbooks: Sequence[uuid.UUID],
+) -> tuple[uuid.UUID, list[Passage]]:
+    """For staff, the retrieved runbook (if any) one of whose sentences is at least as close to the question as the
+    picked public article's closest: a short runbook scores low as a whole, yet its one rule is what staff asked for
+    ("a caller ... asks me to reset their two-factor over the phone, is that ok?": "Never read out recovery codes or
+    reset two-factor over the phone", over the public two-factor set-up). Else the picked article."""
+    best, _ = await asyncio.to_thread(best_sentence, question, picked[1], embedder)
+    for article in runbooks:
+        passages = await article_passages(session, article, vector)
+        score, _ = await asyncio.to_thread(best_sentence, question, passages, embedder)
+        if score >= best:
+            picked, best = (article, passages), score
+    return picked
+
+
 async def choose_article(
     session: AsyncSession,
     embedder: Embedder,
@@ -1267,6 +1288,10 @@ async def choose_article(
         roles=roles,
     )
     passages = await article_passages(session, chosen, vector)
+    titles = {article: title for article, title, _ in [*candidates, *((a, t, 0.0) for a, t in referable)]}
+    if staff and not _INTERNAL_TITLE.search(titles[chosen]):
+        runbooks = [a for a, title in titles.items() if _INTERNAL_TITLE.search(title)]
+        chosen, passages = await _closer_runbook(session, embedder, question, vector, (chosen, passages), runbooks)
     if _codes(question) and not names_code(question, passages):  # the article listing the code the question names
         for article, _, _ in candidates[:PICK_POOL]:
             if article != chosen and names_code(question, found := await article_passages(session, article, vector)):

@@ -178,6 +178,45 @@ async def test_support_gets_the_same_composition_with_internal_articles(helpcent
     assert "--chunked" not in customer.answer
 
 
+async def test_staff_asking_whether_they_may_do_something_get_the_runbook_rule(helpcenter, embedder):
+    """Whether an agent may reset two-factor over the phone: the public set-up article ranks far first as a whole, but
+    the takeover runbook's one rule is as close to the question; staff get the rule, a customer the public article."""
+    tool = TOOLSET.get("kb_search")
+    question = (
+        "a caller says their account was hijacked and asks me to reset their two-factor over the phone, is that ok?"
+    )
+    async with helpcenter.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+        hits = await search(s, embedder, question, limit=6, visibilities=(Visibility.public, Visibility.internal))
+        staff = await tool.run(
+            ToolContext(session=s, actor=sam, settings=Settings(), embedder=embedder), {"query": question}
+        )
+        visitor = ToolContext(
+            session=s, actor=Actor.customer("visitor-runbook"), settings=Settings(), embedder=embedder
+        )
+        customer = await tool.run(visitor, {"query": question})
+    takeover = next(h for h in hits if h.title == "Internal: suspected account takeover")
+    assert hits[0].title == "Turn on two-factor authentication" and takeover.score < RELEVANCE_FLOOR < hits[0].score
+    assert staff.data["passages"][0]["title"] == "Internal: suspected account takeover"
+    assert "Never read out recovery codes or reset two-factor over the phone" in staff.data["answer"]["text"]
+    assert customer.data["passages"][0]["title"] == "Turn on two-factor authentication"
+    assert all(not p["title"].startswith("Internal") for p in customer.data["passages"])
+
+
+async def test_staff_told_we_did_not_understand_get_the_help_center_answer_when_it_has_one(helpcenter, embedder):
+    """A customer's situation told in no form the CRM requests know (a weakly read change) is asked of the help center
+    before the help text; a change never is, and a message the help center cannot answer still gets the help text."""
+    async with helpcenter.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+    agent = Agent(helpcenter, OfflineModel(embedder), embedder=embedder)
+    told = await agent.run(
+        sam, "starter plan customer sees the slack app greyed out and asks what it would take to get it"
+    )
+    assert "Professional and Enterprise" in told.answer and told.citations[0]["title"] == "Connect the Slack app"
+    unknown = await agent.run(sam, "blorp the frobnicator quux")
+    assert not unknown.citations and "I can't help with that" in unknown.answer
+
+
 async def test_a_model_answer_loses_the_sentences_its_passages_do_not_support(helpcenter, embedder):
     model = ScriptedModel(
         call("kb_search", {"query": "SYNC-502"}),

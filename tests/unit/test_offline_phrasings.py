@@ -177,6 +177,9 @@ def test_a_deals_status_is_where_it_stands(text, overall):
         ("Enterprise customer needs a single export of ~400k rows. What's our internal way to get it done?", True),
         ("a customer says someone logged into their account, what's our procedure?", True),
         ("our users keep asking for dark mode", True),
+        # whether something needs doing, or a deadline holds
+        ("card is active but velocity_blocked is true. does it clear by itself or do I have to do something?", True),
+        ("A debit card dispute filed 12 days ago still shows OPEN. Are we within the timeline?", True),
         ("what's the status of ticket 1047?", False),
         ("move the acme deal to proposal", False),
     ],
@@ -185,6 +188,22 @@ def test_a_customers_situation_told_with_an_adjective_is_a_staff_question(text, 
     from assistant.offline.dialogue import is_staff_question
 
     assert is_staff_question(text) is staff
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("Customer wants their new debit PIN to be 1234 because it's easy. Can I set that?", None),
+        ("customer says her pin is 4321 and it keeps failing", None),
+        ("pin 1042 to sam", 1042),
+        ("make 1001 urgent", 1001),
+    ],
+)
+def test_a_number_said_as_a_pin_names_no_ticket(text, number):
+    from assistant.offline.slots import BARE_TICKET
+
+    found = BARE_TICKET.search(text)
+    assert (int(found[1]) if found else None) == number
 
 
 @pytest.mark.parametrize(
