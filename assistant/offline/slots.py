@@ -31,9 +31,9 @@ from dateutil.relativedelta import relativedelta
 
 # A task named by its numbered title, as the demo CRM's follow-ups are ("follow up #29"): never a ticket number
 NUMBERED_TASK = r"follow[\s-]?up\s*#\s*\d+"
-# A ticket's number said bare ("make 1001 urgent"): four or five digits (tickets are numbered from 1001), not an amount
-# or a duration ("$1500", "2000k", "1200 days"); "ticket 12", "case #12" and "#12" say the number as a ticket's.
-# a four- or five-digit number alone, no amount, period or PIN ("wants their new PIN to be 1234": no ticket)
+# A ticket's number said bare ("make 1001 urgent"): four or five digits (tickets are numbered from 1001), not an amount,
+# a duration or a PIN ("$1500", "2000k", "1200 days", "wants their new PIN to be 1234"); "ticket 12", "case #12" and
+# "#12" say the number as a ticket's.
 BARE_TICKET = re.compile(
     r"(?<![$\d.,#])(?<!\bpin\sis\s)(?<!\bpin\sof\s)(?<!\bpin\sas\s)(?<!\bpin\sto\sbe\s)(?<!\bpin:\s)"
     r"\b(\d{4,5})\b(?!\s*(?:k|m|%|[.,]\d|days?|weeks?|months?))",

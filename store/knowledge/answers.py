@@ -1258,8 +1258,9 @@ async def choose_article(
     or the article its sentence closest to the question sends the reader to (`referred`), among the competing ones and
     the `referable` ones (retrieved under the relevance floor); `common` are the words naming the knowledge base
     itself (`store.knowledge.search.own_names`); a competing article's title and text are read for the names the
-    question writes (`name_phrases`, `names_other`), and for a how-to its sections' roles; the embedding runs in worker
-    threads, off the event loop."""
+    question writes (`name_phrases`, `names_other`), and for a how-to its sections' roles; for staff, a retrieved
+    runbook answers instead of the picked public article when one of its sentences is as close (`_closer_runbook`); the
+    embedding runs in worker threads, off the event loop."""
     vector = (await asyncio.to_thread(embed_cached, embedder, [question]))[0]
     candidates = await _answering(session, question, candidates, vector)
     openings = await opening_similarities(
@@ -1288,7 +1289,7 @@ async def choose_article(
         roles=roles,
     )
     passages = await article_passages(session, chosen, vector)
-    titles = {article: title for article, title, _ in [*candidates, *((a, t, 0.0) for a, t in referable)]}
+    titles = {article: title for article, title, _ in candidates} | dict(referable)
     if staff and not _INTERNAL_TITLE.search(titles[chosen]):
         runbooks = [a for a, title in titles.items() if _INTERNAL_TITLE.search(title)]
         chosen, passages = await _closer_runbook(session, embedder, question, vector, (chosen, passages), runbooks)
