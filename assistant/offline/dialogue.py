@@ -564,7 +564,8 @@ _PROCEDURE = re.compile(
     re.IGNORECASE,
 )
 _GENERIC_PARTY = re.compile(
-    r"^\W*(?:(?:a|an|the|my|our|this|one)\s+)?(?:[a-z-]+\s+)?(?:customer|client|caller|cardholder|account\s+holder|user|member)s?(?:['’]s)?\b"
+    r"^\W*(?:(?:a|an|the|my|our|this|one)\s+)?(?:(?!(?:a|an|the)\s)[a-z-]+\s+){0,2}(?:customer|client|caller|cardholder|account\s+holder|user|member)s?"
+    r"(?:['’]s)?\b"
     r"|\b(?:the|a|our|this)\s+(?:customer|client|caller|cardholder)\s+(?:was|is|got|gets|says|said|wants|needs|can'?t|didn'?t|keeps)\b",
     re.IGNORECASE,
 )

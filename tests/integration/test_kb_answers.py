@@ -203,9 +203,9 @@ async def test_staff_asking_whether_they_may_do_something_get_the_runbook_rule(h
     assert all(not p["title"].startswith("Internal") for p in customer.data["passages"])
 
 
-async def test_staff_told_we_did_not_understand_get_the_help_center_answer_when_it_has_one(helpcenter, embedder):
-    """A customer's situation told in no form the CRM requests know (a weakly read change) is asked of the help center
-    before the help text; a change never is, and a message the help center cannot answer still gets the help text."""
+async def test_a_customers_situation_told_by_staff_gets_the_help_center_answer(helpcenter, embedder):
+    """A customer named by their plan or product ("starter plan customer sees ...") is a situation for the help center,
+    not a change to read weakly; nonsense still gets the help text."""
     async with helpcenter.session() as s:
         sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
     agent = Agent(helpcenter, OfflineModel(embedder), embedder=embedder)

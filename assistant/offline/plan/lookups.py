@@ -125,15 +125,6 @@ class RecordReads(PlanCore):
             return
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
-    def consult_help_center(self) -> None:
-        """Before a staff member is told we did not understand what they asked: the help center's answer, when it has
-        one ("silver rewards customer sees '250 points' ... and asks what that's worth in actual cash": the internal
-        rewards runbook). A change is never answered from it; nothing found returns."""
-        if self.role != "customer" and "kb_search" in self.tools and not self.writing:
-            data = self.call("kb_search", query=self.text, limit=3)["data"]
-            if data["found"]:
-                self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
-
     def do_show_record(self) -> None:
         asked = asked_field(self.text)
         kinds = ["deal"] if _ORDINAL_PICK.search(self.text) and asked in _DEAL_ONLY else ANYTHING

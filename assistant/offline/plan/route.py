@@ -707,14 +707,10 @@ class Plan(
         ):
             intent = self._read_intent()
         elif intent in WRITES and self.parse.confidence < WRITE_CONFIDENCE and not self._evident(intent) and not framed:
-            self.writing = False  # a change too weakly read to ask about: nothing is written either way
-            self.consult_help_center()
             self.answer("help", unknown=True)
         self.writing = intent in WRITES
         handler = getattr(self, f"do_{intent}", None)
         if handler is None:
-            if intent != "help":
-                self.consult_help_center()
             self.answer("help", unknown=intent != "help")
         handler()
 
