@@ -23,7 +23,7 @@ from store.models import EmailMessage
 
 _POLITE = r"(?:(?:please|pls|hey|hi|ok|okay|so|and|also|quick question|nexa)[,:\s]+)*"
 GREETING = re.compile(
-    r"^\W*(?:hi|hello|hey|hiya|howdy|yo|sup|greetings|good\s+(?:morning|afternoon|evening|day)|morning|afternoon|evening)"
+    r"^\W*(?:hi|hello|hey|hiya|howdy|yo|sup|greetings|good\s+(?:morning|afternoon|evening|day)|g?morning|gm|afternoon|evening)"
     r"(?:\s+(?:there|nexa|team|all|everyone|again))?(?:[\s,!.]+(?:how are you|how's it going|hows it going)\??)?\W*$",
     re.IGNORECASE,
 )
@@ -575,6 +575,12 @@ _CRM_RECORDS = re.compile(
     r"accounts|contacts|opportunities|quota|calendar)\b",
     re.IGNORECASE,
 )
+
+
+def generic_party(text: str) -> str:
+    """The words naming a customer by kind, not by name ("An Enterprise customer", "silver rewards customer"), or ""."""
+    found = _GENERIC_PARTY.search(text)
+    return found[0] if found else ""
 
 
 def is_staff_question(text: str) -> bool:

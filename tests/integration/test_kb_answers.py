@@ -217,6 +217,40 @@ async def test_a_customers_situation_told_by_staff_gets_the_help_center_answer(h
     assert not unknown.citations and "I can't help with that" in unknown.answer
 
 
+async def test_a_greeting_or_asking_what_nexa_does_gets_no_help_center_article(helpcenter, embedder):
+    """Staff saying "gm" or asking what the assistant is for are greeted or told what it does; neither is a question
+    for the help center (they had got the account-takeover runbook and the API token article)."""
+    async with helpcenter.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+    agent = Agent(helpcenter, OfflineModel(embedder), embedder=embedder)
+    greeted = await agent.run(sam, "gm nexa")
+    assert not greeted.citations and greeted.answer.startswith("Hello"), greeted.answer
+    for asked in ("what can i use you for", "what do you do"):
+        told = await agent.run(sam, asked)
+        assert not told.citations and "Every change waits for your yes" in told.answer, told.answer
+
+
+async def test_a_staff_question_the_help_center_cannot_answer_looks_for_no_record_by_its_words(helpcenter, embedder):
+    """A support agent's question about a customer's situation that no article answers is said to be missing from
+    the help center; no record is looked up by one of its words ("country") or by the kind of customer it tells of
+    ("an Enterprise customer" is no "Enterprise Plan" deal), unless the CRM holds one by that name."""
+    async with helpcenter.session() as s:
+        sam = actor_for(await factories.user(s, role=Role.support, team="Support"))
+        await factories.account(s, account_name="Quasar Freight")
+        await factories.deal(s, deal_name="Quasar Freight - Enterprise Plan")
+    agent = Agent(helpcenter, OfflineModel(embedder), embedder=embedder)
+    told = await agent.run(
+        sam, "customer called, says her parrot swallowed the country code dongle. what are the steps on our side?"
+    )
+    assert not told.citations and "couldn't find that in the help center" in told.answer, told.answer
+    kind = await agent.run(
+        sam, "An Enterprise customer asks how many parrots our uptime promise covers. What's our policy?"
+    )
+    assert "couldn't find that in the help center" in kind.answer, kind.answer
+    named = await agent.run(sam, "customer asked about quasar freight, what are the steps on our side?")
+    assert "Quasar Freight" in named.answer and "help center" not in named.answer, named.answer
+
+
 async def test_a_model_answer_loses_the_sentences_its_passages_do_not_support(helpcenter, embedder):
     model = ScriptedModel(
         call("kb_search", {"query": "SYNC-502"}),

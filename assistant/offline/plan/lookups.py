@@ -13,6 +13,7 @@ from assistant.offline.dialogue import (
     asked_fields,
     asks_history,
     field_request,
+    generic_party,
     is_howto,
     is_question,
     possessor,
@@ -101,7 +102,8 @@ class RecordReads(PlanCore):
     def do_kb_question(self, *, fallback: bool = False) -> None:
         """Answer from the help center only, with the passage composed for the question's need (store.knowledge.answers),
         cited as [1]; say so plainly when nothing matches. Staff questions that the help center does not answer go on
-        to the CRM intents."""
+        to the CRM intents, unless they tell of a customer by kind and the name read in them is no record the CRM
+        holds: then the help center had nothing."""
         data = self.call("kb_search", query=self.text, limit=3)["data"]
         if not data["found"]:
             if self.role == "customer":
@@ -114,8 +116,12 @@ class RecordReads(PlanCore):
                 if self.find(ANYTHING, what="a record", required=False) is not None:
                     self.writing = False
                     self.do_show_record()
-            if is_howto(self.text) and not fallback:
-                self.answer("kb_none")  # "how do I add contacts to a list?": a how-to never turns into a change
+            if not fallback and (
+                is_howto(self.text) or (generic_party(self.text) and named and not self._holds(named))
+            ):
+                # "how do I add contacts to a list?": a how-to never turns into a change; "customer ... sees sign-ins
+                # from a country she's never been to ... what are the steps on our side?": no record called "country"
+                self.answer("kb_none")
             if (
                 self.parse.intent == "unknown"
                 and not fallback
@@ -124,6 +130,18 @@ class RecordReads(PlanCore):
                 self.answer("help", unknown=True)
             return
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
+
+    def _holds(self, name: str) -> bool:
+        """Whether the CRM holds a record by that name (the request's own `name` slot is left as it was); the kind of
+        customer a question tells of ("An Enterprise customer asks ...") names none."""
+        if name.lower() in generic_party(self.text).lower():
+            return False
+        said = self.slots
+        self.slots = {**said, "name": name}
+        try:
+            return self.find(ANYTHING, what="a record", required=False) is not None
+        finally:
+            self.slots = said
 
     def do_show_record(self) -> None:
         asked = asked_field(self.text)

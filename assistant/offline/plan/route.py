@@ -255,8 +255,10 @@ _TASK_REQUEST = re.compile(
     re.I,
 )  # "a task to update the forecast", "task for john - update the forecast sheet"
 _CAPABILITIES = re.compile(
-    r"\bwhat\s+(?:kinds?\s+of\s+|sorts?\s+of\s+|other\s+)?(?:things|stuff)\s+(?:can|could|do)\s+(?:you|u)\b"
-    r"|\bwhat\s+(?:can|could)\s+(?:you|u)\s+(?:do|help)\b|\bhow\s+(?:can|could)\s+(?:you|u)\s+help\s+me\b",
+    r"\bwhat\s+(?:kinds?\s+of\s+|sorts?\s+of\s+|other\s+)?(?:things|stuff)\s+(?:can|could|do)\s+(?:you|u|(?:i|we)\s+ask)\b"
+    r"|\bwhat\s+(?:can|could)\s+(?:you|u)\s+(?:do|help)\b|\bhow\s+(?:can|could)\s+(?:you|u)\s+help\s+me\b"
+    r"|^\W*what\s+(?:can|could|should)\s+(?:i|we)\s+(?:use\s+(?:you|u)\s+for|ask\s+(?:you|u)(?:\s+about)?|do\s+with\s+(?:you|u))\W*$"
+    r"|^\W*what\s+(?:do\s+(?:you|u)\s+do|are\s+(?:you|u)\s+(?:good\s+)?for)\W*$",
     re.I,
 )
 _ASKS_HELP = re.compile(
