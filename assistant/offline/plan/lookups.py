@@ -116,8 +116,9 @@ class RecordReads(PlanCore):
                 if self.find(ANYTHING, what="a record", required=False) is not None:
                     self.writing = False
                     self.do_show_record()
+            party = generic_party(self.text)  # "An Enterprise customer asks ...": the kind of customer names no record
             if not fallback and (
-                is_howto(self.text) or (generic_party(self.text) and named and not self._holds(named))
+                is_howto(self.text) or (party and named and (named.lower() in party.lower() or not self._holds(named)))
             ):
                 # "how do I add contacts to a list?": a how-to never turns into a change; "customer ... sees sign-ins
                 # from a country she's never been to ... what are the steps on our side?": no record called "country"
@@ -132,10 +133,7 @@ class RecordReads(PlanCore):
         self.answer("kb_answer", body=data["answer"]["text"], others=data["passages"][1:])
 
     def _holds(self, name: str) -> bool:
-        """Whether the CRM holds a record by that name (the request's own `name` slot is left as it was); the kind of
-        customer a question tells of ("An Enterprise customer asks ...") names none."""
-        if name.lower() in generic_party(self.text).lower():
-            return False
+        """Whether the CRM holds a record by that name (the request's own `name` slot is left as it was)."""
         said = self.slots
         self.slots = {**said, "name": name}
         try:
